@@ -1,9 +1,20 @@
-//! The engine behind `#[gradient]`: option parsing, lowering from syn, IR, derivative rules,
-//! simplification and emission. An ordinary library so that every stage is unit-testable.
+//! The engine behind `#[gradient]`, an ordinary library so that every stage is unit-testable:
+//!
+//! - [`options`]: the attribute's arguments;
+//! - [`signature`]: which parameters are differentiated, and the result's shape;
+//! - [`lower`]: the body (syn) into the structured IR of [`ir`];
+//! - [`rules`]: the table of primitives and their derivatives; [`simplify`]: smart constructors;
+//! - [`diff`]: reverse accumulation of adjoints;
+//! - [`emit`]: the IR back into Rust; [`expand`]: the pipeline and the companion functions.
 
-use proc_macro2::TokenStream;
+pub mod diff;
+pub mod emit;
+pub mod expand;
+pub mod ir;
+pub mod lower;
+pub mod options;
+pub mod rules;
+pub mod signature;
+pub mod simplify;
 
-/// Expands `#[gradient(args)] item`.
-pub fn expand(_args: TokenStream, item: TokenStream) -> TokenStream {
-    item
-}
+pub use expand::expand;

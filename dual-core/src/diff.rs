@@ -1,0 +1,158 @@
+//! Reverse accumulation of adjoints over the structured IR.
+//!
+//! The backward sweep mirrors the forward one in reverse: straight-line nodes propagate their
+//! adjoint to their operands through the rule table, and each forward `if` becomes a backward `if`
+//! on the same condition whose branches return the adjoint contributions to the values that were
+//! defined before the `if`. Adjoints are symbolic nodes, so they are simplified and shared like
+//! primal nodes; a zero adjoint is never materialised (it is simply absent from the map).
+//!
+//! Several outputs (rows of a Jacobian) are propagated in one sweep, keyed by `(node, row)`.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::Span;
+
+use crate::ir::{BlockId, FloatOut, Graph, IfStmt, NodeId, Op, Stmt, Sweep};
+use crate::rules::partials;
+
+/// Adjoints keyed by (node, output row).
+pub type Adjoints = BTreeMap<(NodeId, u32), NodeId>;
+
+/// The result of a reverse sweep.
+pub struct Reverse {
+    /// The top-level backward block (emitted after the forward top-level block).
+    pub block: BlockId,
+    /// The adjoints of the differentiated parameters' leaves.
+    pub adjoints: Adjoints,
+}
+
+/// Runs the reverse sweep from the given outputs (one per row).
+pub fn reverse(g: &mut Graph, outputs: &[NodeId]) -> Reverse {
+    let block = g.new_block(None, Sweep::Backward, &[BlockId(0)]);
+    let saved = g.cur;
+    g.cur = block;
+    let mut adj = Adjoints::new();
+    for (row, &out) in outputs.iter().enumerate() {
+        if g.is_active(out) {
+            let one = g.num(1.0);
+            adj.insert((out, row as u32), one);
+        }
+    }
+    reverse_block(g, BlockId(0), &mut adj);
+    g.cur = saved;
+    Reverse {
+        block,
+        adjoints: adj,
+    }
+}
+
+fn accumulate(g: &mut Graph, adj: &mut Adjoints, key: (NodeId, u32), contribution: NodeId) {
+    let total = match adj.get(&key) {
+        Some(&prev) => g.add(prev, contribution, Span::call_site()),
+        None => contribution,
+    };
+    adj.insert(key, total);
+}
+
+fn take_adjoints(adj: &mut Adjoints, id: NodeId) -> Vec<(u32, NodeId)> {
+    let keys: Vec<(NodeId, u32)> = adj
+        .range((id, 0)..=(id, u32::MAX))
+        .map(|(k, _)| *k)
+        .collect();
+    keys.into_iter()
+        .map(|k| (k.1, adj.remove(&k).expect("present")))
+        .collect()
+}
+
+fn reverse_block(g: &mut Graph, fwd: BlockId, adj: &mut Adjoints) {
+    let stmts = g.block(fwd).stmts.clone();
+    for stmt in stmts.iter().rev() {
+        match stmt {
+            Stmt::Node(id) => {
+                let id = *id;
+                // Parameters keep their adjoints (the result); φ leaves are handled at their `if`.
+                if !g.is_active(id) || matches!(g.op(id), Op::Param { .. } | Op::Out) {
+                    continue;
+                }
+                let seeds = take_adjoints(adj, id);
+                if seeds.is_empty() {
+                    continue;
+                }
+                let span = g.spans[id.0 as usize];
+                let parts = partials(g, id);
+                for (row, a) in seeds {
+                    for &(child, partial) in &parts {
+                        if g.is_active(child) {
+                            let c = g.mul(a, partial, span);
+                            accumulate(g, adj, (child, row), c);
+                        }
+                    }
+                }
+            }
+            Stmt::If(ifs) => reverse_if(g, ifs, adj),
+            _ => {}
+        }
+    }
+}
+
+fn reverse_if(g: &mut Graph, ifs: &IfStmt, adj: &mut Adjoints) {
+    let mut seeds = Vec::new();
+    for fo in &ifs.floats {
+        for (row, a) in take_adjoints(adj, fo.node) {
+            seeds.push((fo, row, a));
+        }
+    }
+    if seeds.is_empty() {
+        return;
+    }
+    let parent = g.cur;
+    let branch = |g: &mut Graph, fwd: BlockId, pick: fn(&FloatOut) -> NodeId| {
+        let b = g.new_block(Some(parent), Sweep::Backward, &[fwd]);
+        g.cur = b;
+        let mut inner = Adjoints::new();
+        for (fo, row, a) in &seeds {
+            let target = pick(fo);
+            if g.is_active(target) {
+                accumulate(g, &mut inner, (target, *row), *a);
+            }
+        }
+        reverse_block(g, fwd, &mut inner);
+        (b, inner)
+    };
+    let (then_b, then_adj) = branch(g, ifs.then, |fo| fo.then);
+    let (other_b, other_adj) = if ifs.cond.is_some() {
+        branch(g, ifs.other, |fo| fo.other)
+    } else {
+        let b = g.new_block(Some(parent), Sweep::Backward, &[]);
+        (b, Adjoints::new())
+    };
+    g.cur = parent;
+    let mut keys: Vec<(NodeId, u32)> = then_adj.keys().chain(other_adj.keys()).copied().collect();
+    keys.sort();
+    keys.dedup();
+    let mut floats = Vec::new();
+    let mut leaves = Vec::new();
+    for key in keys {
+        let zero = g.num(0.0);
+        let node = g.intern(Op::Out, Span::call_site());
+        g.set_active(node, true);
+        floats.push(FloatOut {
+            node,
+            then: then_adj.get(&key).copied().unwrap_or(zero),
+            other: other_adj.get(&key).copied().unwrap_or(zero),
+        });
+        leaves.push((key, node));
+    }
+    g.push(Stmt::If(IfStmt {
+        cond: ifs.cond,
+        then: then_b,
+        other: other_b,
+        floats,
+        bools: Vec::new(),
+        tokens: Vec::new(),
+        backward: true,
+    }));
+    for (key, node) in leaves {
+        accumulate(g, adj, key, node);
+    }
+}

@@ -1,0 +1,476 @@
+//! Emission: the IR as Rust statements.
+//!
+//! Only what the requested outputs need is emitted (liveness from the roots), except user
+//! statements, which always run in program order. A forward node that the backward sweep needs but
+//! that lives inside a branch is *saved*: the forward `if` returns it in its tuple (a placeholder
+//! in the other branch, which the backward `if` on the same condition never reads).
+
+use std::collections::{BTreeSet, HashMap};
+
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::{quote, quote_spanned};
+
+use crate::ir::{
+    local_ident, slot_ident, BlockId, BoolVal, CallArg, CallResult, CallStmt, Exponent, Graph,
+    IfStmt, NodeId, Op, Shape, SlotId, Stmt, Sweep,
+};
+use crate::rules::{Binary, Cmp, Unary};
+
+/// Something a forward `if` carries out for the backward sweep.
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Saved {
+    Node(NodeId),
+    Cond(SlotId),
+    Int(SlotId),
+}
+
+/// Emits the code of one companion function.
+pub struct Emitter<'g> {
+    g: &'g Graph,
+    live: Vec<bool>,
+    /// Per forward `if` (keyed by its `then` block): what it saves.
+    saves: HashMap<BlockId, Vec<Saved>>,
+}
+
+impl<'g> Emitter<'g> {
+    /// Prepares emission of everything `roots` needs.
+    pub fn new(g: &'g Graph, roots: &[NodeId]) -> Self {
+        let mut outs: HashMap<NodeId, (NodeId, NodeId)> = HashMap::new();
+        let mut owner: HashMap<BlockId, (BlockId, BlockId)> = HashMap::new(); // block → (parent, then)
+        let mut work: Vec<NodeId> = roots.to_vec();
+        for (bi, block) in g.blocks.iter().enumerate() {
+            for stmt in &block.stmts {
+                match stmt {
+                    Stmt::If(ifs) => {
+                        for fo in &ifs.floats {
+                            outs.insert(fo.node, (fo.then, fo.other));
+                        }
+                        owner.insert(ifs.then, (BlockId(bi as u32), ifs.then));
+                        owner.insert(ifs.other, (BlockId(bi as u32), ifs.then));
+                    }
+                    Stmt::User { value, .. } => work.extend(value.leaves()),
+                    Stmt::Call(c) => {
+                        for a in &c.args {
+                            match a {
+                                CallArg::Scalar(n) => work.push(*n),
+                                CallArg::Array(ns) => work.extend(ns),
+                                CallArg::Tokens(_) => {}
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut live = vec![false; g.nodes.len()];
+        while let Some(n) = work.pop() {
+            if std::mem::replace(&mut live[n.0 as usize], true) {
+                continue;
+            }
+            work.extend(g.op(n).children());
+            if let Some((t, e)) = outs.get(&n) {
+                work.push(*t);
+                work.push(*e);
+            }
+        }
+
+        // What the backward sweep reads from inside forward branches.
+        let mut needed: BTreeSet<Saved> = BTreeSet::new();
+        let nested_forward = |b: BlockId| b != BlockId(0) && g.block(b).sweep == Sweep::Forward;
+        let note_node = |n: NodeId, needed: &mut BTreeSet<Saved>| {
+            if g.constant(n).is_none() && nested_forward(g.home[n.0 as usize]) {
+                needed.insert(Saved::Node(n));
+            }
+        };
+        for (i, op) in g.nodes.iter().enumerate() {
+            let home = g.home[i];
+            if !live[i] || g.block(home).sweep != Sweep::Backward {
+                continue;
+            }
+            for c in op.children() {
+                note_node(c, &mut needed);
+            }
+            if let Op::Powi(_, Exponent { slot: Some(s), .. })
+            | Op::IntAsFloat(Exponent { slot: Some(s), .. }) = op
+            {
+                if nested_forward(g.slot_home[s.0 as usize]) {
+                    needed.insert(Saved::Int(*s));
+                }
+            }
+        }
+        for block in &g.blocks {
+            if block.sweep != Sweep::Backward {
+                continue;
+            }
+            for stmt in &block.stmts {
+                if let Stmt::If(ifs) = stmt {
+                    for fo in ifs.floats.iter().filter(|fo| live[fo.node.0 as usize]) {
+                        note_node(fo.then, &mut needed);
+                        note_node(fo.other, &mut needed);
+                    }
+                    if let Some(BoolVal::Slot { slot, .. }) = ifs.cond {
+                        if nested_forward(g.slot_home[slot.0 as usize]) {
+                            needed.insert(Saved::Cond(slot));
+                        }
+                    }
+                }
+            }
+        }
+        let mut saves: HashMap<BlockId, Vec<Saved>> = HashMap::new();
+        for item in needed {
+            let mut b = match item {
+                Saved::Node(n) => g.home[n.0 as usize],
+                Saved::Cond(s) | Saved::Int(s) => g.slot_home[s.0 as usize],
+            };
+            while let Some(&(parent, then)) = owner.get(&b) {
+                saves.entry(then).or_default().push(item);
+                b = parent;
+            }
+        }
+        Emitter { g, live, saves }
+    }
+
+    /// Whether a node is needed.
+    pub fn is_live(&self, n: NodeId) -> bool {
+        self.live[n.0 as usize]
+    }
+
+    /// A reference to a node's value: its local, or a literal for a constant.
+    pub fn node_ref(&self, n: NodeId) -> TokenStream {
+        match self.g.constant(n) {
+            Some(v) => float_literal(v),
+            None => {
+                let id = local_ident('t', n.0);
+                quote!(#id)
+            }
+        }
+    }
+
+    fn binder(&self, n: NodeId) -> TokenStream {
+        if self.is_live(n) {
+            let id = local_ident('t', n.0);
+            quote!(#id)
+        } else {
+            quote!(_)
+        }
+    }
+
+    /// The statements of a block.
+    pub fn block(&self, b: BlockId) -> TokenStream {
+        let mut out = TokenStream::new();
+        for stmt in &self.g.block(b).stmts {
+            out.extend(self.stmt(stmt));
+        }
+        out
+    }
+
+    /// `let [__t0, __t1] = x;` for a differentiated parameter's leaves.
+    pub fn bind_param(&self, name: &TokenStream, leaves: &[NodeId], array: bool) -> TokenStream {
+        if leaves.iter().all(|n| !self.is_live(*n)) {
+            return TokenStream::new();
+        }
+        let binders: Vec<TokenStream> = leaves.iter().map(|n| self.binder(*n)).collect();
+        if array {
+            quote!(let [#(#binders),*] = #name;)
+        } else {
+            quote!(let #(#binders)* = #name;)
+        }
+    }
+
+    fn stmt(&self, stmt: &Stmt) -> TokenStream {
+        match stmt {
+            Stmt::Node(n) => {
+                let op = self.g.op(*n);
+                if !self.is_live(*n) || op.is_leaf() || matches!(op, Op::Call { .. }) {
+                    return TokenStream::new();
+                }
+                let name = local_ident('t', n.0);
+                let expr = self.expr(op);
+                let span = self.g.spans[n.0 as usize];
+                quote_spanned!(span=> let #name = #expr;)
+            }
+            Stmt::Bind { node, expr } => {
+                let binder = self.binder(*node);
+                quote!(let #binder = #expr;)
+            }
+            Stmt::Cond { slot, expr } => {
+                let name = slot_ident('c', *slot);
+                quote!(let #name: bool = #expr;)
+            }
+            Stmt::Int { slot, expr } => {
+                let name = slot_ident('k', *slot);
+                quote!(let #name: i32 = #expr;)
+            }
+            Stmt::User {
+                name,
+                mutable,
+                value,
+            } => {
+                let value = self.shape(value);
+                let m = mutable.then(|| quote!(mut));
+                quote!(let #m #name = #value;)
+            }
+            Stmt::Verbatim(t) => t.clone(),
+            Stmt::If(ifs) => self.if_stmt(ifs),
+            Stmt::Call(c) => self.call(c),
+        }
+    }
+
+    /// A shape as an expression: `t`, `[a, b]`, `(a, b)`.
+    pub fn shape(&self, s: &Shape) -> TokenStream {
+        match s {
+            Shape::Scalar(n) => self.node_ref(*n),
+            Shape::Array(items) => {
+                let items = items.iter().map(|s| self.shape(s));
+                quote!([#(#items),*])
+            }
+            Shape::Tuple(items) => {
+                let items = items.iter().map(|s| self.shape(s));
+                quote!((#(#items,)*))
+            }
+        }
+    }
+
+    fn bool_val(b: BoolVal) -> TokenStream {
+        match b {
+            BoolVal::Const(c) => quote!(#c),
+            BoolVal::Slot { slot, negate } => {
+                let name = slot_ident('c', slot);
+                if negate {
+                    quote!(!#name)
+                } else {
+                    quote!(#name)
+                }
+            }
+        }
+    }
+
+    fn if_stmt(&self, ifs: &IfStmt) -> TokenStream {
+        let g = self.g;
+        let mut pattern = Vec::new();
+        let mut then_vals = Vec::new();
+        let mut else_vals = Vec::new();
+        for fo in ifs.floats.iter().filter(|fo| self.is_live(fo.node)) {
+            pattern.push(self.binder(fo.node));
+            then_vals.push(self.node_ref(fo.then));
+            else_vals.push(self.node_ref(fo.other));
+        }
+        for (slot, t, e) in &ifs.bools {
+            let name = slot_ident('c', *slot);
+            pattern.push(quote!(#name));
+            then_vals.push(Self::bool_val(*t));
+            else_vals.push(Self::bool_val(*e));
+        }
+        for (slot, t, e) in &ifs.tokens {
+            let name = slot_ident('v', *slot);
+            pattern.push(quote!(#name));
+            then_vals.push(t.clone());
+            else_vals.push(e.clone());
+        }
+        if let Some(saved) = self.saves.get(&ifs.then) {
+            for item in saved {
+                let (name, placeholder, home) = match *item {
+                    Saved::Node(n) => {
+                        let id = local_ident('t', n.0);
+                        (quote!(#id), quote!(0f64), g.home[n.0 as usize])
+                    }
+                    Saved::Cond(s) => {
+                        let id = slot_ident('c', s);
+                        (quote!(#id), quote!(false), g.slot_home[s.0 as usize])
+                    }
+                    Saved::Int(s) => {
+                        let id = slot_ident('k', s);
+                        (quote!(#id), quote!(0i32), g.slot_home[s.0 as usize])
+                    }
+                };
+                let in_then = g.is_within(home, ifs.then);
+                pattern.push(name.clone());
+                if in_then {
+                    then_vals.push(name);
+                    else_vals.push(placeholder);
+                } else {
+                    then_vals.push(placeholder);
+                    else_vals.push(name);
+                }
+            }
+        }
+        let then_body = self.block(ifs.then);
+        let else_body = self.block(ifs.other);
+        let (then_tail, else_tail) = if pattern.is_empty() {
+            (TokenStream::new(), TokenStream::new())
+        } else {
+            (quote!((#(#then_vals,)*)), quote!((#(#else_vals,)*)))
+        };
+        let body = match ifs.cond {
+            Some(cond) => {
+                let cond = Self::bool_val(cond);
+                quote!(if #cond { #then_body #then_tail } else { #else_body #else_tail })
+            }
+            None => quote!({ #then_body #then_tail }),
+        };
+        if pattern.is_empty() {
+            if then_body.is_empty() && else_body.is_empty() {
+                return TokenStream::new();
+            }
+            body
+        } else {
+            quote!(let (#(#pattern,)*) = #body;)
+        }
+    }
+
+    fn call(&self, c: &CallStmt) -> TokenStream {
+        let value = match c.result {
+            CallResult::Scalar => self.binder(c.outputs[0]),
+            CallResult::Array => {
+                let b = c.outputs.iter().map(|n| self.binder(*n));
+                quote!([#(#b),*])
+            }
+            CallResult::Tuple => {
+                let b = c.outputs.iter().map(|n| self.binder(*n));
+                quote!((#(#b,)*))
+            }
+        };
+        let row_pattern = |row: &[NodeId]| -> TokenStream {
+            let mut cols = row.iter().map(|n| self.binder(*n));
+            if c.result != CallResult::Scalar {
+                return quote!([#(#cols),*]);
+            }
+            let all_scalar = c.grad_shape.iter().all(Option::is_none);
+            if all_scalar || c.grad_shape.len() == 1 {
+                return quote!([#(#cols),*]);
+            }
+            let parts = c.grad_shape.iter().map(|shape| match shape {
+                None => cols.next().expect("a column per scalar"),
+                Some(n) => {
+                    let items: Vec<TokenStream> = cols.by_ref().take(*n).collect();
+                    quote!([#(#items),*])
+                }
+            });
+            quote!((#(#parts,)*))
+        };
+        let grads = if c.result == CallResult::Scalar {
+            row_pattern(&c.grads[0])
+        } else {
+            let rows = c.grads.iter().map(|r| row_pattern(r));
+            quote!([#(#rows),*])
+        };
+        let args = c.args.iter().map(|a| match a {
+            CallArg::Scalar(n) => self.node_ref(*n),
+            CallArg::Array(ns) => {
+                let items = ns.iter().map(|n| self.node_ref(*n));
+                quote!([#(#items),*])
+            }
+            CallArg::Tokens(t) => t.clone(),
+        });
+        let callee = &c.callee;
+        quote_spanned!(c.span=> let (#value, #grads) = #callee(#(#args),*);)
+    }
+
+    fn exponent(e: Exponent) -> TokenStream {
+        match e.slot {
+            None => {
+                let lit = Literal::i32_unsuffixed(e.offset);
+                quote!(#lit)
+            }
+            Some(s) => {
+                let k = slot_ident('k', s);
+                if e.offset == 0 {
+                    quote!(#k)
+                } else {
+                    let off = Literal::i32_unsuffixed(e.offset);
+                    quote!(#k.wrapping_add(#off))
+                }
+            }
+        }
+    }
+
+    fn expr(&self, op: &Op) -> TokenStream {
+        let r = |n: &NodeId| self.node_ref(*n);
+        match op {
+            Op::Unary(Unary::Neg, a) => {
+                let a = r(a);
+                quote!(-#a)
+            }
+            Op::Unary(u, a) => {
+                let a = r(a);
+                let m = proc_macro2::Ident::new(u.method(), Span::call_site());
+                quote!(#a.#m())
+            }
+            Op::Binary(b, x, y) => {
+                let (x, y) = (r(x), r(y));
+                match b {
+                    Binary::Add => quote!(#x + #y),
+                    Binary::Sub => quote!(#x - #y),
+                    Binary::Mul => quote!(#x * #y),
+                    Binary::Div => quote!(#x / #y),
+                    other => {
+                        let m = proc_macro2::Ident::new(other.method(), Span::call_site());
+                        quote!(#x.#m(#y))
+                    }
+                }
+            }
+            Op::MulAdd(a, b, c) => {
+                let (a, b, c) = (r(a), r(b), r(c));
+                quote!(#a.mul_add(#b, #c))
+            }
+            Op::Clamp(x, lo, hi) => {
+                let (x, lo, hi) = (r(x), r(lo), r(hi));
+                quote!(#x.clamp(#lo, #hi))
+            }
+            Op::Powi(x, e) => {
+                let x = r(x);
+                let e = Self::exponent(*e);
+                quote!(#x.powi(#e))
+            }
+            Op::Select {
+                cmp,
+                lhs,
+                rhs,
+                then,
+                other,
+            } => {
+                let (l, rh, t, o) = (r(lhs), r(rhs), r(then), r(other));
+                let c = match cmp {
+                    Cmp::Ge => quote!(>=),
+                    Cmp::Le => quote!(<=),
+                    Cmp::Lt => quote!(<),
+                    Cmp::Gt => quote!(>),
+                };
+                quote!(if #l #c #rh { #t } else { #o })
+            }
+            Op::Sign0(x) => {
+                let x = r(x);
+                quote!(if #x > 0f64 { 1f64 } else if #x < 0f64 { -1f64 } else { #x * 0f64 })
+            }
+            Op::IntAsFloat(e) => {
+                let e = Self::exponent(*e);
+                quote!(::core::primitive::f64::from(#e))
+            }
+            Op::Const(_)
+            | Op::Param { .. }
+            | Op::Opaque
+            | Op::Out
+            | Op::Call { .. }
+            | Op::CallGrad { .. } => unreachable!("leaves are bound by statements"),
+        }
+    }
+}
+
+/// A float constant as an expression.
+pub fn float_literal(v: f64) -> TokenStream {
+    if v.is_nan() {
+        quote!(::core::primitive::f64::NAN)
+    } else if v.is_infinite() {
+        if v > 0.0 {
+            quote!(::core::primitive::f64::INFINITY)
+        } else {
+            quote!(::core::primitive::f64::NEG_INFINITY)
+        }
+    } else if v.is_sign_negative() {
+        let lit = Literal::f64_suffixed(-v);
+        quote!((-#lit))
+    } else {
+        let lit = Literal::f64_suffixed(v);
+        quote!(#lit)
+    }
+}

@@ -1,0 +1,465 @@
+//! The IR: a flat, hash-consed arena of pure `f64` expression nodes (children before parents),
+//! organised into structured blocks of statements that mirror the user's control flow.
+//!
+//! Nodes are pure math and never have side effects; everything with effects (inactive user
+//! statements, bindings of inactive values, calls) is a [`Stmt`] in a [`Block`], kept in program
+//! order. Each node lives in the block where it was created (its *home*): it may be used there, in
+//! blocks nested inside, and — when the emitter saves it through the enclosing `if`s — by the
+//! backward code that mirrors its block.
+
+use std::collections::HashMap;
+
+use proc_macro2::{Span, TokenStream};
+use syn::Ident;
+
+use crate::rules::{Binary, Cmp, Unary};
+
+/// Index of a node in the arena.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct NodeId(pub u32);
+
+/// The name of a generated local: `__t3` for node 3, `__c1` for condition slot 1, and so on.
+/// Mixed-site hygiene keeps these invisible to user code.
+pub fn local_ident(kind: char, index: u32) -> Ident {
+    Ident::new(&format!("__{kind}{index}"), Span::mixed_site())
+}
+
+/// The name of a slot's local (`kind` is `c` for conditions, `k` for integers, `v` for values).
+pub fn slot_ident(kind: char, slot: SlotId) -> Ident {
+    local_ident(kind, slot.0)
+}
+
+/// Index of a block.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct BlockId(pub u32);
+
+/// Index of a generated local that is not a float node: a condition, an integer exponent or an
+/// inactive value carried out of a branch.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct SlotId(pub u32);
+
+/// An `i32` exponent of `powi`: a literal, or a bound integer local plus a literal offset.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub struct Exponent {
+    /// The integer local, if the exponent is not a literal.
+    pub slot: Option<SlotId>,
+    /// Added to the slot's value (or the whole exponent when there is no slot).
+    pub offset: i32,
+}
+
+/// One node: an operation on earlier nodes, or a leaf. (Fields are named after what they hold.)
+#[allow(missing_docs)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum Op {
+    /// A constant, stored as the bits of an `f64`.
+    Const(u64),
+    /// Scalar `index` of differentiated parameter `param` (`index` is `None` for a scalar).
+    Param { param: u32, index: Option<u32> },
+    /// An inactive float computed by user code, bound by [`Stmt::Bind`].
+    Opaque,
+    /// A float produced by a [`Stmt::If`] (a φ of its branches), bound by its pattern.
+    Out,
+    /// Output `row` of call `call`; its operands are the call's active scalar arguments.
+    Call {
+        call: u32,
+        row: u32,
+        args: Vec<NodeId>,
+    },
+    /// The partial derivative of output `row` of call `call` with respect to its argument `col`.
+    CallGrad { call: u32, row: u32, col: u32 },
+    /// A unary primitive.
+    Unary(Unary, NodeId),
+    /// A binary primitive (the receiver first for method forms).
+    Binary(Binary, NodeId, NodeId),
+    /// `a.mul_add(b, c)`.
+    MulAdd(NodeId, NodeId, NodeId),
+    /// `x.clamp(lo, hi)`.
+    Clamp(NodeId, NodeId, NodeId),
+    /// `x.powi(n)`.
+    Powi(NodeId, Exponent),
+    /// `if lhs CMP rhs { then } else { other }` (derivatives of max, min, clamp).
+    Select {
+        cmp: Cmp,
+        lhs: NodeId,
+        rhs: NodeId,
+        then: NodeId,
+        other: NodeId,
+    },
+    /// The sign of `x` with sign(±0) = 0 and sign(NaN) = NaN (the derivative of `abs`).
+    Sign0(NodeId),
+    /// An integer exponent as a float (the factor `n` in d xⁿ = n·xⁿ⁻¹ dx).
+    IntAsFloat(Exponent),
+}
+
+impl Op {
+    /// The nodes this one reads.
+    pub fn children(&self) -> Vec<NodeId> {
+        match self {
+            Op::Const(_)
+            | Op::Param { .. }
+            | Op::Opaque
+            | Op::Out
+            | Op::CallGrad { .. }
+            | Op::IntAsFloat(_) => vec![],
+            Op::Call { args, .. } => args.clone(),
+            Op::Unary(_, a) | Op::Powi(a, _) | Op::Sign0(a) => vec![*a],
+            Op::Binary(_, a, b) => vec![*a, *b],
+            Op::MulAdd(a, b, c) | Op::Clamp(a, b, c) => vec![*a, *b, *c],
+            Op::Select {
+                lhs,
+                rhs,
+                then,
+                other,
+                ..
+            } => vec![*lhs, *rhs, *then, *other],
+        }
+    }
+
+    /// Leaves are bound by a statement or at the start of the function, never by their own `let`.
+    pub fn is_leaf(&self) -> bool {
+        matches!(
+            self,
+            Op::Const(_) | Op::Param { .. } | Op::Opaque | Op::Out | Op::CallGrad { .. }
+        )
+    }
+}
+
+/// A boolean known to the IR: a constant or a bound condition local, possibly negated.
+#[allow(missing_docs)]
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum BoolVal {
+    /// A constant.
+    Const(bool),
+    /// A bound `bool` local.
+    Slot { slot: SlotId, negate: bool },
+}
+
+/// A float output of an `if`: the φ node and its value in each branch.
+#[derive(Clone, Debug)]
+pub struct FloatOut {
+    /// The [`Op::Out`] leaf bound after the `if`.
+    pub node: NodeId,
+    /// Value at the end of the `then` branch.
+    pub then: NodeId,
+    /// Value at the end of the `else` branch (or the scope, for an unconditional scope).
+    pub other: NodeId,
+}
+
+/// A structured `if` (or, with `cond: None`, an unconditional scope `{ … }`).
+#[derive(Clone, Debug)]
+pub struct IfStmt {
+    /// The condition; `None` for a plain scope, whose only branch is `then`.
+    pub cond: Option<BoolVal>,
+    /// The `then` branch (or the scope).
+    pub then: BlockId,
+    /// The `else` branch (empty for a scope).
+    pub other: BlockId,
+    /// Float φs.
+    pub floats: Vec<FloatOut>,
+    /// Boolean φs (early-return flags).
+    pub bools: Vec<(SlotId, BoolVal, BoolVal)>,
+    /// Inactive values carried out (the value of an `if` expression of non-float type).
+    pub tokens: Vec<(SlotId, TokenStream, TokenStream)>,
+    /// True for the mirror of a forward `if` in the backward sweep.
+    pub backward: bool,
+}
+
+/// A call to an annotated function (or one with a hand-written `NAME_value_and_gradient`).
+#[derive(Clone, Debug)]
+pub struct CallStmt {
+    /// The path of the companion to call, e.g. `m::g_value_and_gradient` or `self.g_value_and_gradient`.
+    pub callee: TokenStream,
+    /// The arguments as emitted (active ones refer to nodes through [`CallArg::Active`]).
+    pub args: Vec<CallArg>,
+    /// Output nodes ([`Op::Call`]), one per row.
+    pub outputs: Vec<NodeId>,
+    /// How the result value is destructured.
+    pub result: CallResult,
+    /// `grads[row][col]`: the [`Op::CallGrad`] leaves.
+    pub grads: Vec<Vec<NodeId>>,
+    /// The shape of the gradient (per differentiated argument: `None` scalar, `Some(n)` array).
+    pub grad_shape: Vec<Option<usize>>,
+    /// Span of the call in user code.
+    pub span: Span,
+}
+
+/// How a call's value is destructured.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CallResult {
+    /// A scalar: `NAME_value_and_gradient`.
+    Scalar,
+    /// `[f64; M]`: `NAME_value_and_jacobian`.
+    Array,
+    /// A tuple of `f64`: `NAME_value_and_jacobian`.
+    Tuple,
+}
+
+/// One argument of a [`CallStmt`].
+#[derive(Clone, Debug)]
+pub enum CallArg {
+    /// An active scalar.
+    Scalar(NodeId),
+    /// An active array.
+    Array(Vec<NodeId>),
+    /// An inactive expression, emitted as written.
+    Tokens(TokenStream),
+}
+
+/// A value given to a user-visible name so that user code can read it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Shape {
+    /// A float.
+    Scalar(NodeId),
+    /// `[a, b, …]`.
+    Array(Vec<Shape>),
+    /// `(a, b, …)`.
+    Tuple(Vec<Shape>),
+}
+
+impl Shape {
+    /// The scalars, flattened in order.
+    pub fn leaves(&self) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        self.collect(&mut out);
+        out
+    }
+
+    fn collect(&self, out: &mut Vec<NodeId>) {
+        match self {
+            Shape::Scalar(n) => out.push(*n),
+            Shape::Array(items) | Shape::Tuple(items) => items.iter().for_each(|s| s.collect(out)),
+        }
+    }
+
+    /// The same shape with the leaves replaced, in order.
+    pub fn rebuild(&self, leaves: &mut impl Iterator<Item = NodeId>) -> Shape {
+        match self {
+            Shape::Scalar(_) => Shape::Scalar(leaves.next().expect("shape leaves")),
+            Shape::Array(items) => Shape::Array(items.iter().map(|s| s.rebuild(leaves)).collect()),
+            Shape::Tuple(items) => Shape::Tuple(items.iter().map(|s| s.rebuild(leaves)).collect()),
+        }
+    }
+
+    /// True when `other` has the same structure.
+    pub fn same_structure(&self, other: &Shape) -> bool {
+        match (self, other) {
+            (Shape::Scalar(_), Shape::Scalar(_)) => true,
+            (Shape::Array(a), Shape::Array(b)) | (Shape::Tuple(a), Shape::Tuple(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_structure(y))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A statement of a block, in program order. (Fields are named after what they hold.)
+#[allow(missing_docs)]
+#[derive(Clone, Debug)]
+pub enum Stmt {
+    /// A node was created here (emitted as `let t = …;` when live and not a leaf).
+    Node(NodeId),
+    /// `let t = <expr>;`: an inactive float read into the [`Op::Opaque`] node.
+    Bind { node: NodeId, expr: TokenStream },
+    /// `let c: bool = <expr>;`.
+    Cond { slot: SlotId, expr: TokenStream },
+    /// `let k: i32 = <expr>;` (a `powi` exponent).
+    Int { slot: SlotId, expr: TokenStream },
+    /// `let [mut] name = value;`: gives a user variable its current primal value.
+    User {
+        name: Ident,
+        mutable: bool,
+        value: Shape,
+    },
+    /// An inactive user statement, emitted as written.
+    Verbatim(TokenStream),
+    /// A structured `if` or scope.
+    If(IfStmt),
+    /// A call to another differentiated function.
+    Call(CallStmt),
+}
+
+/// Whether a block belongs to the forward (primal) sweep or the backward (adjoint) sweep.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Sweep {
+    /// Primal code.
+    Forward,
+    /// Adjoint code.
+    Backward,
+}
+
+/// A block of statements.
+#[derive(Debug)]
+pub struct Block {
+    /// Statements in program order.
+    pub stmts: Vec<Stmt>,
+    /// Blocks whose nodes are visible here, innermost first (this block included).
+    pub visible: Vec<BlockId>,
+    /// The enclosing block in the same sweep, if any.
+    pub parent: Option<BlockId>,
+    /// Which sweep the block belongs to.
+    pub sweep: Sweep,
+    dedup: HashMap<Op, NodeId>,
+}
+
+/// The arena of nodes and blocks of one function.
+#[derive(Debug)]
+pub struct Graph {
+    /// The nodes, children before parents.
+    pub nodes: Vec<Op>,
+    /// The user span each node came from.
+    pub spans: Vec<Span>,
+    /// The block each node was created in.
+    pub home: Vec<BlockId>,
+    /// Whether each node depends on a differentiated parameter.
+    pub active: Vec<bool>,
+    /// All blocks; block 0 is the top level of the forward sweep.
+    pub blocks: Vec<Block>,
+    /// The block new nodes and statements go to.
+    pub cur: BlockId,
+    /// The block in which each slot (condition, integer) was bound.
+    pub slot_home: Vec<BlockId>,
+    /// Number of calls so far.
+    pub calls: u32,
+}
+
+impl Default for Graph {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Graph {
+    /// An empty graph with the forward top-level block.
+    pub fn new() -> Self {
+        let mut g = Graph {
+            nodes: Vec::new(),
+            spans: Vec::new(),
+            home: Vec::new(),
+            active: Vec::new(),
+            blocks: Vec::new(),
+            cur: BlockId(0),
+            slot_home: Vec::new(),
+            calls: 0,
+        };
+        g.new_block(None, Sweep::Forward, &[]);
+        g
+    }
+
+    /// Creates a block nested in `parent` whose nodes see `extra_visible` as well.
+    pub fn new_block(
+        &mut self,
+        parent: Option<BlockId>,
+        sweep: Sweep,
+        extra_visible: &[BlockId],
+    ) -> BlockId {
+        let id = BlockId(self.blocks.len() as u32);
+        let mut visible = vec![id];
+        visible.extend_from_slice(extra_visible);
+        if let Some(p) = parent {
+            visible.extend(self.blocks[p.0 as usize].visible.iter().copied());
+        }
+        self.blocks.push(Block {
+            stmts: Vec::new(),
+            visible,
+            parent,
+            sweep,
+            dedup: HashMap::new(),
+        });
+        id
+    }
+
+    /// The block with this id.
+    pub fn block(&self, id: BlockId) -> &Block {
+        &self.blocks[id.0 as usize]
+    }
+
+    /// Appends a statement to the current block.
+    pub fn push(&mut self, stmt: Stmt) {
+        let cur = self.cur.0 as usize;
+        self.blocks[cur].stmts.push(stmt);
+    }
+
+    /// A fresh slot bound in the current block.
+    pub fn slot(&mut self) -> SlotId {
+        self.slot_home.push(self.cur);
+        SlotId(self.slot_home.len() as u32 - 1)
+    }
+
+    /// A fresh slot bound in `block`.
+    pub fn slot_in(&mut self, block: BlockId) -> SlotId {
+        self.slot_home.push(block);
+        SlotId(self.slot_home.len() as u32 - 1)
+    }
+
+    /// Moves the hash-consing entries of an inlined block to its parent.
+    pub fn move_dedup(&mut self, child: BlockId, parent: BlockId) {
+        let entries = std::mem::take(&mut self.blocks[child.0 as usize].dedup);
+        self.blocks[parent.0 as usize].dedup.extend(entries);
+    }
+
+    /// The operation of a node.
+    pub fn op(&self, id: NodeId) -> &Op {
+        &self.nodes[id.0 as usize]
+    }
+
+    /// The constant value of a node, if it is one.
+    pub fn constant(&self, id: NodeId) -> Option<f64> {
+        match self.op(id) {
+            Op::Const(bits) => Some(f64::from_bits(*bits)),
+            _ => None,
+        }
+    }
+
+    /// Whether a node depends on a differentiated parameter.
+    pub fn is_active(&self, id: NodeId) -> bool {
+        self.active[id.0 as usize]
+    }
+
+    /// Adds a node as written (no simplification), reusing an equal visible node.
+    pub fn intern(&mut self, op: Op, span: Span) -> NodeId {
+        let unique = matches!(op, Op::Opaque | Op::Out);
+        if !unique {
+            for b in &self.blocks[self.cur.0 as usize].visible {
+                if let Some(&id) = self.blocks[b.0 as usize].dedup.get(&op) {
+                    return id;
+                }
+            }
+        }
+        let active = match &op {
+            Op::Param { .. } => true,
+            Op::Const(_) | Op::Opaque | Op::CallGrad { .. } | Op::IntAsFloat(_) => false,
+            // Outs of forward φs are set by the caller; backward outs are adjoints.
+            Op::Out => false,
+            other => other.children().iter().any(|c| self.is_active(*c)),
+        };
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes.push(op.clone());
+        self.spans.push(span);
+        self.home.push(self.cur);
+        self.active.push(active);
+        let cur = self.cur.0 as usize;
+        if !unique {
+            self.blocks[cur].dedup.insert(op, id);
+        }
+        self.blocks[cur].stmts.push(Stmt::Node(id));
+        id
+    }
+
+    /// Marks a φ leaf active (when one of its branch values is).
+    pub fn set_active(&mut self, id: NodeId, active: bool) {
+        self.active[id.0 as usize] = active;
+    }
+
+    /// Whether block `inner` is `outer` or nested inside it (same sweep).
+    pub fn is_within(&self, mut inner: BlockId, outer: BlockId) -> bool {
+        loop {
+            if inner == outer {
+                return true;
+            }
+            match self.blocks[inner.0 as usize].parent {
+                Some(p) => inner = p,
+                None => return false,
+            }
+        }
+    }
+}

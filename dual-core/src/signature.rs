@@ -1,0 +1,270 @@
+//! What the signature of the annotated function says: which parameters are differentiated, their
+//! shapes, and the shape of the result.
+
+use proc_macro2::Span;
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::{Expr, FnArg, Ident, Pat, ReturnType, Type};
+
+use crate::options::Options;
+
+/// The shape of a float value in a signature.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FloatShape {
+    /// `f64`
+    Scalar,
+    /// `[f64; N]`
+    Array(usize),
+}
+
+/// One parameter of the annotated function.
+#[derive(Clone, Debug)]
+pub struct Param {
+    /// The binding name, when the pattern is a plain identifier.
+    pub name: Option<Ident>,
+    /// Whether the binding is `mut`.
+    pub mutable: bool,
+    /// `Some` when the parameter's type is `f64` or `[f64; N]`.
+    pub float: Option<FloatShape>,
+    /// Whether the gradient is taken with respect to this parameter.
+    pub differentiated: bool,
+}
+
+/// The shape of the result.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Output {
+    /// `-> f64`
+    Scalar,
+    /// `-> [f64; M]`
+    Array(usize),
+    /// `-> (f64, …)` with M entries
+    Tuple(usize),
+}
+
+impl Output {
+    /// Number of scalar outputs.
+    pub fn scalars(self) -> usize {
+        match self {
+            Output::Scalar => 1,
+            Output::Array(m) | Output::Tuple(m) => m,
+        }
+    }
+}
+
+/// The analysed signature.
+#[derive(Clone, Debug)]
+pub struct Signature {
+    /// The parameters, receiver excluded.
+    pub params: Vec<Param>,
+    /// The result shape.
+    pub output: Output,
+}
+
+impl Signature {
+    /// The differentiated parameters, in parameter order, with their shapes.
+    pub fn differentiated(&self) -> impl Iterator<Item = (usize, &Param, FloatShape)> {
+        self.params
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.differentiated)
+            .map(|(i, p)| (i, p, p.float.expect("differentiated params are floats")))
+    }
+
+    /// Number of differentiated scalars, arrays flattened.
+    pub fn n_inputs(&self) -> usize {
+        self.differentiated()
+            .map(|(_, _, s)| match s {
+                FloatShape::Scalar => 1,
+                FloatShape::Array(n) => n,
+            })
+            .sum()
+    }
+}
+
+/// `f64` (the float type of this function).
+pub fn is_float(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) => p.qself.is_none() && p.path.is_ident("f64"),
+        Type::Paren(p) => is_float(&p.elem),
+        Type::Group(g) => is_float(&g.elem),
+        _ => false,
+    }
+}
+
+/// The length of an array type's length expression, if it is an integer literal.
+pub fn literal_len(len: &Expr) -> Option<usize> {
+    match len {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(n),
+            ..
+        }) => n.base10_parse().ok(),
+        Expr::Group(g) => literal_len(&g.expr),
+        Expr::Paren(p) => literal_len(&p.expr),
+        _ => None,
+    }
+}
+
+/// Classifies a type: `Ok(Some(shape))` for `f64` / `[f64; N]`, `Ok(None)` for anything else, and
+/// an error for a float array whose length is not a literal.
+fn float_shape(ty: &Type) -> Result<Option<FloatShape>, String> {
+    if is_float(ty) {
+        return Ok(Some(FloatShape::Scalar));
+    }
+    if let Type::Array(a) = ty {
+        if is_float(&a.elem) {
+            return match literal_len(&a.len) {
+                Some(n) => Ok(Some(FloatShape::Array(n))),
+                None => Err(format!(
+                    "the length `{}` of this array is not an integer literal; `#[gradient]` needs \
+                     the length to generate the derivative code (write a literal such as `[f64; 4]`, \
+                     or leave the parameter out with `wrt(...)`)",
+                    a.len.to_token_stream()
+                )),
+            };
+        }
+    }
+    Ok(None)
+}
+
+/// Analyses the signature, reporting every problem.
+pub fn analyse(
+    sig: &syn::Signature,
+    options: &Options,
+    errors: &mut Vec<syn::Error>,
+) -> Option<Signature> {
+    let mut params = Vec::new();
+    let mut ok = true;
+    for input in &sig.inputs {
+        let FnArg::Typed(pt) = input else { continue };
+        let (name, mutable) = match &*pt.pat {
+            Pat::Ident(pi) if pi.subpat.is_none() && pi.by_ref.is_none() => {
+                (Some(pi.ident.clone()), pi.mutability.is_some())
+            }
+            _ => (None, false),
+        };
+        let float = match float_shape(&pt.ty) {
+            Ok(shape) => shape,
+            Err(msg) => {
+                let named = options
+                    .wrt
+                    .as_ref()
+                    .is_none_or(|w| name.as_ref().is_some_and(|n| w.contains(n)));
+                if named {
+                    errors.push(syn::Error::new(pt.ty.span(), msg));
+                    ok = false;
+                }
+                None
+            }
+        };
+        params.push(Param {
+            name,
+            mutable,
+            float,
+            differentiated: false,
+        });
+    }
+    match &options.wrt {
+        None => params
+            .iter_mut()
+            .for_each(|p| p.differentiated = p.float.is_some()),
+        Some(names) => {
+            for (i, wanted) in names.iter().enumerate() {
+                if names[..i].contains(wanted) {
+                    errors.push(syn::Error::new(
+                        wanted.span(),
+                        format!("`{wanted}` is named twice in `wrt`"),
+                    ));
+                    ok = false;
+                    continue;
+                }
+                match params.iter_mut().find(|p| p.name.as_ref() == Some(wanted)) {
+                    Some(p) if p.float.is_some() => p.differentiated = true,
+                    Some(_) => {
+                        errors.push(syn::Error::new(
+                            wanted.span(),
+                            format!(
+                                "`wrt` names `{wanted}`, which is not of type `f64` or `[f64; N]`; \
+                                 only those parameters can be differentiated"
+                            ),
+                        ));
+                        ok = false;
+                    }
+                    None => {
+                        let known: Vec<String> = params
+                            .iter()
+                            .filter(|p| p.float.is_some())
+                            .filter_map(|p| p.name.as_ref().map(|n| format!("`{n}`")))
+                            .collect();
+                        errors.push(syn::Error::new(
+                            wanted.span(),
+                            format!(
+                                "`wrt` names `{wanted}`, which is not a parameter of `{}`; \
+                                 the float parameters are: {}",
+                                sig.ident,
+                                if known.is_empty() {
+                                    "none".into()
+                                } else {
+                                    known.join(", ")
+                                }
+                            ),
+                        ));
+                        ok = false;
+                    }
+                }
+            }
+        }
+    }
+    if ok && !params.iter().any(|p| p.differentiated) {
+        errors.push(syn::Error::new(
+            sig.paren_token.span.join(),
+            format!(
+                "`{}` has no parameter of type `f64` or `[f64; N]` to differentiate with respect to",
+                sig.ident
+            ),
+        ));
+        ok = false;
+    }
+    let output = match &sig.output {
+        ReturnType::Default => {
+            errors.push(syn::Error::new(
+                sig.ident.span(),
+                format!(
+                    "`{}` returns nothing; a `#[gradient]` function returns `f64` (for a \
+                     gradient), or `[f64; M]` or a tuple of `f64` (for a Jacobian)",
+                    sig.ident
+                ),
+            ));
+            None
+        }
+        ReturnType::Type(_, ty) => output_shape(ty).or_else(|| {
+            errors.push(syn::Error::new(
+                ty.span(),
+                format!(
+                    "unsupported return type `{}`; a `#[gradient]` function returns `f64` (for a \
+                     gradient), or `[f64; M]` with a literal M or a tuple of `f64` (for a Jacobian)",
+                    ty.to_token_stream().to_string().replace(" ;", ";")
+                ),
+            ));
+            None
+        }),
+    };
+    let output = output?;
+    ok.then_some(Signature { params, output })
+}
+
+fn output_shape(ty: &Type) -> Option<Output> {
+    match ty {
+        _ if is_float(ty) => Some(Output::Scalar),
+        Type::Array(a) if is_float(&a.elem) => literal_len(&a.len).map(Output::Array),
+        Type::Tuple(t) if !t.elems.is_empty() && t.elems.iter().all(is_float) => {
+            Some(Output::Tuple(t.elems.len()))
+        }
+        Type::Paren(p) => output_shape(&p.elem),
+        _ => None,
+    }
+}
+
+/// Span of the whole signature, for errors about it.
+pub fn span_of(sig: &syn::Signature) -> Span {
+    sig.ident.span()
+}

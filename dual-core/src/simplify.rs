@@ -1,0 +1,314 @@
+//! Smart constructors: every node is built through these, so simplification happens once, at
+//! construction, and hash-consing (in [`Graph::intern`]) shares every repeated subexpression.
+//!
+//! Every rewrite here is an identity of IEEE arithmetic, except that the sign of a zero result may
+//! differ (`x + 0 → x` gives −0 for x = −0). In particular `x * 0` is *not* folded: it is NaN for
+//! infinite x. Adjoints never materialise zeros (see `diff`), so the derivative code has no `* 0`.
+//! Constants are folded only for the operations that are exact in IEEE (`+ − × ÷ neg sqrt abs …`),
+//! so the result does not depend on the host's math library.
+
+use proc_macro2::Span;
+
+use crate::ir::{Exponent, Graph, NodeId, Op};
+use crate::rules::{Binary, Cmp, Unary};
+
+impl Graph {
+    /// A constant.
+    pub fn num(&mut self, value: f64) -> NodeId {
+        self.intern(Op::Const(value.to_bits()), Span::call_site())
+    }
+
+    fn is_const(&self, id: NodeId, value: f64) -> bool {
+        self.constant(id)
+            .is_some_and(|c| c.to_bits() == value.to_bits())
+    }
+
+    fn negated(&self, id: NodeId) -> Option<NodeId> {
+        match self.op(id) {
+            Op::Unary(Unary::Neg, a) => Some(*a),
+            _ => None,
+        }
+    }
+
+    /// `-a`
+    pub fn neg(&mut self, a: NodeId, s: Span) -> NodeId {
+        self.unary(Unary::Neg, a, s)
+    }
+
+    /// `1 / a` as a division (`recip` in user code stays `recip`).
+    pub fn recip(&mut self, a: NodeId, s: Span) -> NodeId {
+        let one = self.num(1.0);
+        self.div(one, a, s)
+    }
+
+    /// `a + b`
+    pub fn add(&mut self, a: NodeId, b: NodeId, s: Span) -> NodeId {
+        self.binary(Binary::Add, a, b, s)
+    }
+
+    /// `a - b`
+    pub fn sub(&mut self, a: NodeId, b: NodeId, s: Span) -> NodeId {
+        self.binary(Binary::Sub, a, b, s)
+    }
+
+    /// `a * b`
+    pub fn mul(&mut self, a: NodeId, b: NodeId, s: Span) -> NodeId {
+        self.binary(Binary::Mul, a, b, s)
+    }
+
+    /// `a / b`
+    pub fn div(&mut self, a: NodeId, b: NodeId, s: Span) -> NodeId {
+        self.binary(Binary::Div, a, b, s)
+    }
+
+    /// A primitive of one float.
+    pub fn unary(&mut self, op: Unary, a: NodeId, s: Span) -> NodeId {
+        if let Some(x) = self.constant(a) {
+            let folded = match op {
+                Unary::Neg => Some(-x),
+                Unary::Abs => Some(x.abs()),
+                Unary::Sqrt => Some(x.sqrt()),
+                Unary::Recip => Some(1.0 / x),
+                Unary::Floor => Some(x.floor()),
+                Unary::Ceil => Some(x.ceil()),
+                Unary::Round => Some(x.round()),
+                Unary::Trunc => Some(x.trunc()),
+                Unary::Signum => Some(x.signum()),
+                _ => None,
+            };
+            if let Some(v) = folded {
+                return self.num(v);
+            }
+        }
+        // -(-a) == a
+        if op == Unary::Neg {
+            if let Some(inner) = self.negated(a) {
+                return inner;
+            }
+        }
+        self.intern(Op::Unary(op, a), s)
+    }
+
+    /// A primitive of two floats.
+    pub fn binary(&mut self, op: Binary, a: NodeId, b: NodeId, s: Span) -> NodeId {
+        if let (Some(x), Some(y)) = (self.constant(a), self.constant(b)) {
+            let folded = match op {
+                Binary::Add => Some(x + y),
+                Binary::Sub => Some(x - y),
+                Binary::Mul => Some(x * y),
+                Binary::Div => Some(x / y),
+                _ => None,
+            };
+            if let Some(v) = folded {
+                return self.num(v);
+            }
+        }
+        match op {
+            Binary::Add | Binary::Mul => {
+                // Constants go right, otherwise operands in node order, so a+b and b+a share.
+                let swap = self.constant(a).is_some() && self.constant(b).is_none()
+                    || (self.constant(a).is_none() == self.constant(b).is_none() && a > b);
+                let (a, b) = if swap { (b, a) } else { (a, b) };
+                if op == Binary::Add {
+                    // a + 0 == a
+                    if self.is_const(b, 0.0) || self.is_const(b, -0.0) {
+                        return a;
+                    }
+                    // a + (-b) == a - b
+                    if let Some(nb) = self.negated(b) {
+                        return self.sub(a, nb, s);
+                    }
+                    if let Some(na) = self.negated(a) {
+                        return self.sub(b, na, s);
+                    }
+                } else {
+                    // a * 1 == a; a * -1 == -a
+                    if self.is_const(b, 1.0) {
+                        return a;
+                    }
+                    if self.is_const(b, -1.0) {
+                        return self.neg(a, s);
+                    }
+                    // (-a) * (-b) == a * b; (-a) * b == -(a * b)
+                    match (self.negated(a), self.negated(b)) {
+                        (Some(na), Some(nb)) => return self.mul(na, nb, s),
+                        (Some(na), None) => {
+                            let m = self.mul(na, b, s);
+                            return self.neg(m, s);
+                        }
+                        (None, Some(nb)) => {
+                            let m = self.mul(a, nb, s);
+                            return self.neg(m, s);
+                        }
+                        (None, None) => {}
+                    }
+                }
+                self.intern(Op::Binary(op, a, b), s)
+            }
+            Binary::Sub => {
+                // a - 0 == a; 0 - b == -b; a - (-b) == a + b
+                if self.is_const(b, 0.0) {
+                    return a;
+                }
+                if self.is_const(a, 0.0) {
+                    return self.neg(b, s);
+                }
+                if let Some(nb) = self.negated(b) {
+                    return self.add(a, nb, s);
+                }
+                self.intern(Op::Binary(op, a, b), s)
+            }
+            Binary::Div => {
+                // a / 1 == a; a / -1 == -a
+                if self.is_const(b, 1.0) {
+                    return a;
+                }
+                if self.is_const(b, -1.0) {
+                    return self.neg(a, s);
+                }
+                match (self.negated(a), self.negated(b)) {
+                    (Some(na), Some(nb)) => return self.div(na, nb, s),
+                    (Some(na), None) => {
+                        let q = self.div(na, b, s);
+                        return self.neg(q, s);
+                    }
+                    _ => {}
+                }
+                self.intern(Op::Binary(op, a, b), s)
+            }
+            _ => self.intern(Op::Binary(op, a, b), s),
+        }
+    }
+
+    /// `x.powi(e)`
+    pub fn powi(&mut self, x: NodeId, e: Exponent, s: Span) -> NodeId {
+        if e.slot.is_none() {
+            match e.offset {
+                0 => return self.num(1.0),
+                1 => return x,
+                // LLVM lowers powi(x, 2) to x * x: the same bits.
+                2 => return self.mul(x, x, s),
+                _ => {}
+            }
+        }
+        self.intern(Op::Powi(x, e), s)
+    }
+
+    /// `if lhs CMP rhs { then } else { other }`
+    pub fn select(
+        &mut self,
+        cmp: Cmp,
+        lhs: NodeId,
+        rhs: NodeId,
+        then: NodeId,
+        other: NodeId,
+        s: Span,
+    ) -> NodeId {
+        if then == other {
+            return then;
+        }
+        self.intern(
+            Op::Select {
+                cmp,
+                lhs,
+                rhs,
+                then,
+                other,
+            },
+            s,
+        )
+    }
+
+    /// `(k + offset) as f64` for an integer exponent.
+    pub fn int_as_float(&mut self, e: Exponent, s: Span) -> NodeId {
+        self.intern(Op::IntAsFloat(e), s)
+    }
+
+    /// The leaf holding ∂ output `row` / ∂ argument `col` of call `call`.
+    pub fn call_grad(&mut self, call: u32, row: u32, col: u32) -> NodeId {
+        self.intern(Op::CallGrad { call, row, col }, Span::call_site())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s() -> Span {
+        Span::call_site()
+    }
+
+    #[test]
+    fn identities() {
+        let mut g = Graph::new();
+        let x = g.intern(
+            Op::Param {
+                param: 0,
+                index: None,
+            },
+            s(),
+        );
+        let y = g.intern(
+            Op::Param {
+                param: 1,
+                index: None,
+            },
+            s(),
+        );
+        let (zero, one, m1) = (g.num(0.0), g.num(1.0), g.num(-1.0));
+        assert_eq!(g.add(x, zero, s()), x); // x + 0 → x
+        assert_eq!(g.add(zero, x, s()), x); // 0 + x → x
+        assert_eq!(g.mul(x, one, s()), x); // x · 1 → x
+        assert_eq!(g.mul(one, x, s()), x); // 1 · x → x
+        assert_eq!(g.div(x, one, s()), x); // x / 1 → x
+        assert_eq!(g.sub(x, zero, s()), x); // x − 0 → x
+        let nx = g.neg(x, s());
+        assert_eq!(g.neg(nx, s()), x); // −(−x) → x
+        assert_eq!(g.mul(x, m1, s()), nx); // x · −1 → −x
+        assert_eq!(g.sub(zero, x, s()), nx); // 0 − x → −x
+        let xy = g.mul(x, y, s());
+        assert_eq!(g.mul(y, x, s()), xy); // y·x shares x·y
+        let ny = g.neg(y, s());
+        let x_minus_y = g.sub(x, y, s());
+        assert_eq!(g.add(x, ny, s()), x_minus_y); // x + (−y) → x − y
+        assert_eq!(g.mul(nx, ny, s()), xy); // (−x)(−y) → xy
+        let x0 = g.mul(x, zero, s());
+        assert!(g.constant(x0).is_none()); // x · 0 is not folded (NaN for x = ∞)
+    }
+
+    #[test]
+    fn folding() {
+        let mut g = Graph::new();
+        let (a, b) = (g.num(1.5), g.num(2.0));
+        let sum = g.add(a, b, s());
+        assert_eq!(g.constant(sum), Some(3.5));
+        let q = g.div(a, b, s());
+        assert_eq!(g.constant(q), Some(0.75));
+        let r = g.unary(Unary::Sqrt, b, s());
+        assert_eq!(g.constant(r), Some(2f64.sqrt()));
+        // Transcendental functions are left to the target's libm.
+        let e = g.unary(Unary::Exp, b, s());
+        assert!(g.constant(e).is_none());
+    }
+
+    #[test]
+    fn powi_small_exponents() {
+        let mut g = Graph::new();
+        let x = g.intern(
+            Op::Param {
+                param: 0,
+                index: None,
+            },
+            s(),
+        );
+        let lit = |n| Exponent {
+            slot: None,
+            offset: n,
+        };
+        assert_eq!(g.powi(x, lit(1), s()), x); // x¹ → x
+        let p0 = g.powi(x, lit(0), s());
+        assert_eq!(g.constant(p0), Some(1.0)); // x⁰ → 1
+        let p2 = g.powi(x, lit(2), s());
+        assert_eq!(g.op(p2), &Op::Binary(Binary::Mul, x, x)); // x² → x·x
+    }
+}
