@@ -5,10 +5,12 @@
 //! - [`lower`]: the body (syn) into the structured IR of [`ir`];
 //! - [`rules`]: the table of primitives and their derivatives; [`simplify`]: smart constructors;
 //! - [`diff`]: reverse accumulation of adjoints;
-//! - [`emit`]: the IR back into Rust; [`expand`]: the pipeline and the companion functions.
+//! - [`emit`]: the IR back into Rust; [`expand`]: the pipeline and the companion functions;
+//! - [`eval`]: an interpreter of straight-line IR, the oracle of the engine's own tests.
 
 pub mod diff;
 pub mod emit;
+pub mod eval;
 pub mod expand;
 pub mod ir;
 pub mod lower;

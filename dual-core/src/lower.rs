@@ -333,14 +333,14 @@ impl Lower {
         for ident in self.mentions(tokens) {
             let name = ident.to_string();
             let constant = match self.env.lookup(&name) {
-                Some(b @ Binding::Sym { value, .. }) => {
-                    !self.binding_is_active(b) && matches!(value, Shape::Scalar(_))
+                Some(b @ Binding::Sym { value, .. }) if !self.binding_is_active(b) => {
+                    Some(matches!(value, Shape::Scalar(_)))
                 }
-                _ => false,
+                _ => None,
             };
-            if constant {
+            if let Some(float) = constant {
                 if let Some(b) = self.env.lookup_mut(&name) {
-                    *b = Binding::Real { float: true };
+                    *b = Binding::Real { float };
                 }
             }
         }
@@ -359,6 +359,15 @@ impl Lower {
     fn bind_opaque(&mut self, tokens: TokenStream, span: Span) -> NodeId {
         let node = self.g.intern(Op::Opaque, span);
         self.g.push(Stmt::Bind { node, expr: tokens });
+        node
+    }
+
+    /// An inactive float read at the end of `block` (a branch being merged).
+    fn bind_opaque_in(&mut self, block: BlockId, tokens: TokenStream, span: Span) -> NodeId {
+        let saved = self.g.cur;
+        self.g.cur = block;
+        let node = self.bind_opaque(tokens, span);
+        self.g.cur = saved;
         node
     }
 
@@ -475,8 +484,14 @@ impl Lower {
                 self.lower_expr(e);
             }
             Expr::Macro(m) => self.lower_macro_stmt(&m.to_token_stream(), m.span()),
-            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => self.loop_error(e),
-            Expr::Match(_) => self.match_error(e),
+            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_)
+                if self.touches_active(tokens.clone()) || contains_return(e) =>
+            {
+                self.loop_error(e)
+            }
+            Expr::Match(_) if self.touches_active(tokens.clone()) || contains_return(e) => {
+                self.match_error(e)
+            }
             _ if !self.touches_active(tokens.clone()) && !contains_return(e) => {
                 // Inactive code that reads constant symbolic variables.
                 self.materialize(tokens.clone());
@@ -1623,12 +1638,12 @@ impl Lower {
             Binding::Sym { value, .. } => Some(value.clone()),
             Binding::Uninit { .. } => like.map(|s| self.zeros_like(s)),
             Binding::Real { .. } => {
-                let saved = self.g.cur;
-                self.g.cur = block;
                 let ident = Ident::new(name, span);
-                let n = self.bind_opaque(quote!(#ident), span);
-                self.g.cur = saved;
-                Some(Shape::Scalar(n))
+                Some(Shape::Scalar(self.bind_opaque_in(
+                    block,
+                    quote!(#ident),
+                    span,
+                )))
             }
         }
     }
@@ -1713,13 +1728,7 @@ impl Lower {
         let to_shape = |l: &mut Self, v: Val, block: BlockId| -> Shape {
             match v {
                 Val::Sym(s) => s,
-                Val::Tokens(tk) => {
-                    let saved = l.g.cur;
-                    l.g.cur = block;
-                    let n = l.bind_opaque(tk, span);
-                    l.g.cur = saved;
-                    Shape::Scalar(n)
-                }
+                Val::Tokens(tk) => Shape::Scalar(l.bind_opaque_in(block, tk, span)),
             }
         };
         match (t, e) {
@@ -1774,13 +1783,7 @@ impl Lower {
             Val::Tokens(tk) if tk.is_empty() || tk.to_string() == "()" => {
                 return Val::Tokens(quote!(()))
             }
-            Val::Tokens(tk) => {
-                let saved = self.g.cur;
-                self.g.cur = block;
-                let n = self.bind_opaque(tk, span);
-                self.g.cur = saved;
-                Shape::Scalar(n)
-            }
+            Val::Tokens(tk) => Shape::Scalar(self.bind_opaque_in(block, tk, span)),
         };
         let zero = self.g.num(0.0);
         let merged: Vec<NodeId> = shape
