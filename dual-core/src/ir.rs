@@ -169,7 +169,7 @@ pub struct IfStmt {
 pub struct CallStmt {
     /// The path of the companion to call, e.g. `m::g_value_and_gradient` or `self.g_value_and_gradient`.
     pub callee: TokenStream,
-    /// The arguments as emitted (active ones refer to nodes through [`CallArg::Active`]).
+    /// The arguments as emitted (active ones refer to nodes through [`CallArg::Scalar`] and [`CallArg::Array`]).
     pub args: Vec<CallArg>,
     /// Output nodes ([`Op::Call`]), one per row.
     pub outputs: Vec<NodeId>,

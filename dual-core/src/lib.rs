@@ -5,7 +5,7 @@
 //! - [`lower`]: the body (syn) into the structured IR of [`ir`];
 //! - [`rules`]: the table of primitives and their derivatives; [`simplify`]: smart constructors;
 //! - [`diff`]: reverse accumulation of adjoints;
-//! - [`emit`]: the IR back into Rust; [`expand`]: the pipeline and the companion functions;
+//! - [`emit`]: the IR back into Rust; [`mod@expand`]: the pipeline and the companion functions;
 //! - [`eval`]: an interpreter of straight-line IR, the oracle of the engine's own tests.
 
 pub mod diff;
