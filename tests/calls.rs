@@ -1,0 +1,540 @@
+//! Calls inside annotated functions (contract point 8): the chain rule through annotated callees
+//! (by name, by module path, nested, with array arguments and array results), hand-written custom
+//! derivatives, and calls whose arguments are all constants.
+
+// Annotated functions whose original is only used through its companions are not dead code.
+#![allow(dead_code)]
+
+mod common;
+
+use common::*;
+use dual::gradient;
+
+// ---------------------------------------------------------------------------------------------
+// Annotated callees
+// ---------------------------------------------------------------------------------------------
+
+#[gradient]
+fn sq(x: f64) -> f64 {
+    x * x
+}
+
+#[gradient]
+fn prod_plus(a: f64, b: f64) -> f64 {
+    a * b + a
+}
+
+#[gradient]
+fn sin_sq(x: f64) -> f64 {
+    let s = x.sin();
+    s * s
+}
+
+#[gradient]
+fn dot_plus(w: [f64; 2], x: f64) -> f64 {
+    w[0] * x + w[1] * x * x
+}
+
+#[gradient]
+fn pair(x: f64) -> [f64; 2] {
+    [x * x, x.sin()]
+}
+
+#[gradient]
+fn polar(r: f64, t: f64) -> (f64, f64) {
+    (r * t.cos(), r * t.sin())
+}
+
+#[gradient]
+fn scaled(x: f64, n: usize) -> f64 {
+    x * n as f64
+}
+
+#[gradient(wrt(x))]
+fn times_constant(x: f64, c: f64) -> f64 {
+    x * x * c
+}
+
+mod m {
+    use dual::gradient;
+
+    #[gradient]
+    pub fn cube(x: f64) -> f64 {
+        x * x * x
+    }
+
+    pub mod inner {
+        use dual::gradient;
+
+        #[gradient]
+        pub fn exp_half(x: f64) -> f64 {
+            (0.5 * x).exp()
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Callers
+// ---------------------------------------------------------------------------------------------
+
+#[gradient]
+fn calls_scalar_callee(x: f64, y: f64) -> f64 {
+    sq(x) * y
+}
+
+#[gradient]
+fn calls_callee_with_active_expression(x: f64, y: f64) -> f64 {
+    sq(x * y + 1.0)
+}
+
+#[gradient]
+fn calls_two_argument_callee(x: f64, y: f64) -> f64 {
+    prod_plus(x * y, y.sin())
+}
+
+#[gradient]
+fn calls_two_argument_callee_with_same_value(x: f64) -> f64 {
+    prod_plus(x, x)
+}
+
+#[gradient]
+fn calls_module_callee(x: f64) -> f64 {
+    m::cube(x) + m::inner::exp_half(x)
+}
+
+#[gradient]
+fn calls_nested(x: f64) -> f64 {
+    sq(sq(x))
+}
+
+#[gradient]
+fn calls_nested_three_deep(x: f64) -> f64 {
+    sin_sq(sq(m::cube(x)))
+}
+
+#[gradient]
+fn calls_callee_twice(x: f64, y: f64) -> f64 {
+    sq(x) + sq(y) * sq(x - y)
+}
+
+#[gradient]
+fn calls_array_parameter_callee(x: f64, y: f64) -> f64 {
+    dot_plus([x, y * y], y)
+}
+
+#[gradient]
+fn destructures_array_result(x: f64) -> f64 {
+    let [a, b] = pair(x);
+    a * b
+}
+
+#[gradient]
+fn indexes_array_result(x: f64, y: f64) -> f64 {
+    let v = pair(x * y);
+    v[0] + 3.0 * v[1]
+}
+
+#[gradient]
+fn indexes_typed_array_result(x: f64, y: f64) -> f64 {
+    let v: [f64; 2] = pair(x * y);
+    v[0] + 3.0 * v[1]
+}
+
+#[gradient]
+fn destructures_tuple_result(r: f64, t: f64) -> f64 {
+    let (a, b) = polar(r, t);
+    a * a + b
+}
+
+#[gradient]
+fn calls_with_inactive_arguments(x: f64, n: usize) -> f64 {
+    scaled(x, n) * scaled(x, 3)
+}
+
+#[gradient]
+fn calls_wrt_restricted_callee(x: f64) -> f64 {
+    times_constant(x.sin(), 4.0)
+}
+
+#[gradient]
+fn vector_caller(x: f64, y: f64) -> [f64; 2] {
+    [sq(x), prod_plus(x, y)]
+}
+
+#[gradient]
+fn calls_callee_in_branch(x: f64) -> f64 {
+    if x > 1.0 {
+        sq(x)
+    } else {
+        m::cube(x)
+    }
+}
+
+#[test]
+fn scalar_callee_chain_rule() {
+    for (x, y) in grid2(&[-2.0, 0.5, 3.0], &[-1.0, 0.25, 2.0]) {
+        assert_eq!(
+            calls_scalar_callee_gradient(x, y),
+            [2.0 * x * y, x * x],
+            "at ({x}, {y})"
+        );
+    }
+}
+
+#[test]
+fn scalar_callee_with_active_expression_argument() {
+    // (xy + 1)²
+    for (x, y) in grid2(&[-2.0, 0.5, 3.0], &[-1.0, 0.25, 2.0]) {
+        let u = x * y + 1.0;
+        assert_all_close(
+            &calls_callee_with_active_expression_gradient(x, y),
+            &[2.0 * u * y, 2.0 * u * x],
+            1e-15,
+            &format!("at ({x}, {y})"),
+        );
+    }
+}
+
+#[test]
+fn two_argument_callee_chain_rule() {
+    // a b + a with a = xy, b = sin y
+    for (x, y) in grid2(&[-2.0, 0.5, 3.0], &[-1.0, 0.25, 2.0]) {
+        let (a, b) = (x * y, y.sin());
+        let expected = [(b + 1.0) * y, (b + 1.0) * x + a * y.cos()];
+        let (v, g) = calls_two_argument_callee_value_and_gradient(x, y);
+        let ctx = format!("at ({x}, {y})");
+        assert_close_ctx(v, a * b + a, 1e-14, &ctx);
+        assert_all_close(&g, &expected, 1e-14, &ctx);
+    }
+}
+
+#[test]
+fn two_argument_callee_with_the_same_active_value_in_both_arguments() {
+    // x² + x
+    for x in [-2.0, 0.5, 3.0] {
+        assert_eq!(
+            calls_two_argument_callee_with_same_value_gradient(x),
+            [2.0 * x + 1.0]
+        );
+    }
+}
+
+#[test]
+fn callee_in_module_called_by_path() {
+    for x in linspace(-2.0, 2.0, 9) {
+        let [d] = calls_module_callee_gradient(x);
+        assert_close_ctx(
+            d,
+            3.0 * x * x + 0.5 * (0.5 * x).exp(),
+            1e-14,
+            &format!("at {x}"),
+        );
+    }
+}
+
+#[test]
+fn nested_calls_g_of_g() {
+    // x⁴
+    for x in linspace(-2.0, 2.0, 9) {
+        assert_eq!(
+            calls_nested_value_and_gradient(x),
+            (x.powi(4), [4.0 * x * x * x]),
+            "at {x}"
+        );
+    }
+}
+
+#[test]
+fn nested_calls_three_deep() {
+    // sin²(x⁶)
+    for x in linspace(-1.2, 1.2, 13) {
+        let u = x.powi(6);
+        let expected = 2.0 * u.sin() * u.cos() * 6.0 * x.powi(5);
+        let [d] = calls_nested_three_deep_gradient(x);
+        assert_close_ctx(d, expected, 1e-12, &format!("at {x}"));
+        assert_close_ctx(
+            d,
+            fd_derivative(calls_nested_three_deep, x),
+            1e-8,
+            &format!("finite differences at {x}"),
+        );
+    }
+}
+
+#[test]
+fn same_callee_called_several_times() {
+    // x² + y² (x - y)²
+    for (x, y) in grid2(&[-2.0, 0.5, 3.0], &[-1.0, 0.25, 2.0]) {
+        let d = x - y;
+        assert_all_close(
+            &calls_callee_twice_gradient(x, y),
+            &[2.0 * x + 2.0 * y * y * d, 2.0 * y * d * d - 2.0 * y * y * d],
+            1e-14,
+            &format!("at ({x}, {y})"),
+        );
+    }
+}
+
+#[test]
+fn callee_with_array_parameter_gets_tuple_gradient_through_chain_rule() {
+    // w0 x + w1 x² with w = [x, y²], x = y:  x y + y⁴
+    for (x, y) in grid2(&[-2.0, 0.5, 3.0], &[-1.0, 0.25, 2.0]) {
+        assert_all_close(
+            &calls_array_parameter_callee_gradient(x, y),
+            &[y, x + 4.0 * y * y * y],
+            1e-14,
+            &format!("at ({x}, {y})"),
+        );
+    }
+}
+
+#[test]
+fn array_result_destructured_with_let_pattern() {
+    // x² sin x
+    for x in linspace(-3.0, 3.0, 13) {
+        let [d] = destructures_array_result_gradient(x);
+        assert_close_ctx(
+            d,
+            2.0 * x * x.sin() + x * x * x.cos(),
+            1e-14,
+            &format!("at {x}"),
+        );
+    }
+}
+
+#[test]
+fn array_result_indexed() {
+    // (xy)² + 3 sin(xy)
+    for (x, y) in grid2(&[-2.0, 0.5, 3.0], &[-1.0, 0.25, 2.0]) {
+        let u = x * y;
+        let du = 2.0 * u + 3.0 * u.cos();
+        assert_all_close(
+            &indexes_array_result_gradient(x, y),
+            &[du * y, du * x],
+            1e-14,
+            &format!("at ({x}, {y})"),
+        );
+    }
+}
+
+#[test]
+fn array_result_with_type_annotation_indexed() {
+    // (xy)² + 3 sin(xy)
+    for (x, y) in grid2(&[-2.0, 0.5, 3.0], &[-1.0, 0.25, 2.0]) {
+        let u = x * y;
+        let du = 2.0 * u + 3.0 * u.cos();
+        assert_all_close(
+            &indexes_typed_array_result_gradient(x, y),
+            &[du * y, du * x],
+            1e-14,
+            &format!("at ({x}, {y})"),
+        );
+    }
+}
+
+#[test]
+fn tuple_result_destructured() {
+    // r² cos² t + r sin t
+    for (r, t) in grid2(&[0.5, 2.0], &[-1.0, 0.3, 2.5]) {
+        let expected = [
+            2.0 * r * t.cos() * t.cos() + t.sin(),
+            -2.0 * r * r * t.cos() * t.sin() + r * t.cos(),
+        ];
+        assert_all_close(
+            &destructures_tuple_result_gradient(r, t),
+            &expected,
+            1e-14,
+            &format!("at ({r}, {t})"),
+        );
+    }
+}
+
+#[test]
+fn callee_with_inactive_arguments() {
+    // 3 n x²
+    assert_eq!(calls_with_inactive_arguments_gradient(2.0, 5), [60.0]);
+    assert_eq!(calls_with_inactive_arguments_gradient(-1.0, 0), [0.0]);
+}
+
+#[test]
+fn callee_restricted_by_wrt_with_constant_in_other_parameter() {
+    // 4 sin² x
+    for x in linspace(-2.0, 2.0, 9) {
+        let [d] = calls_wrt_restricted_callee_gradient(x);
+        assert_close_ctx(d, 8.0 * x.sin() * x.cos(), 1e-14, &format!("at {x}"));
+    }
+}
+
+#[test]
+fn vector_result_of_calls_jacobian() {
+    let (v, j) = vector_caller_value_and_jacobian(3.0, 2.0);
+    assert_eq!(v, [9.0, 9.0]);
+    assert_eq!(j, [[6.0, 0.0], [3.0, 3.0]]);
+}
+
+#[test]
+fn callee_in_each_branch() {
+    assert_eq!(calls_callee_in_branch_gradient(2.0), [4.0]);
+    assert_eq!(calls_callee_in_branch_gradient(-2.0), [12.0]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-written custom derivatives
+// ---------------------------------------------------------------------------------------------
+
+/// Not annotated: the macro cannot see inside it.
+fn opaque(x: f64) -> f64 {
+    x.sin()
+}
+
+/// A deliberately recognisable derivative (7 instead of cos x): only a caller that really uses
+/// this function gets it.
+fn opaque_value_and_gradient(x: f64) -> (f64, [f64; 1]) {
+    (opaque(x), [7.0])
+}
+
+#[gradient]
+fn uses_opaque(x: f64) -> f64 {
+    opaque(x) * 2.0
+}
+
+#[gradient]
+fn uses_opaque_of_active_expression(x: f64, y: f64) -> f64 {
+    opaque(x * y) + y
+}
+
+/// log(1 + eˣ) computed stably with a branch, and its hand-written derivative, the logistic
+/// function.
+fn softplus(x: f64) -> f64 {
+    if x > 0.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    }
+}
+
+fn softplus_value_and_gradient(x: f64) -> (f64, [f64; 1]) {
+    (softplus(x), [1.0 / (1.0 + (-x).exp())])
+}
+
+#[gradient]
+fn uses_softplus(x: f64, y: f64) -> f64 {
+    softplus(x * y) * y
+}
+
+mod custom {
+    pub fn plain_norm(v: [f64; 2]) -> f64 {
+        (v[0] * v[0] + v[1] * v[1]).sqrt()
+    }
+
+    pub fn plain_norm_value_and_gradient(v: [f64; 2]) -> (f64, [f64; 2]) {
+        let n = plain_norm(v);
+        (n, [v[0] / n, v[1] / n])
+    }
+}
+
+#[gradient]
+fn uses_custom_by_path(x: f64, y: f64) -> f64 {
+    custom::plain_norm([x, y]) * x
+}
+
+#[test]
+fn hand_written_derivative_is_used_by_the_caller() {
+    assert_eq!(uses_opaque_gradient(0.3), [14.0]);
+    let (v, g) = uses_opaque_value_and_gradient(0.3);
+    assert_close(v, 2.0 * 0.3_f64.sin(), 1e-15);
+    assert_eq!(g, [14.0]);
+}
+
+#[test]
+fn hand_written_derivative_gets_the_chain_rule() {
+    // d/dx opaque(xy) = 7 y, d/dy = 7 x + 1
+    assert_eq!(
+        uses_opaque_of_active_expression_gradient(2.0, 3.0),
+        [21.0, 15.0]
+    );
+}
+
+#[test]
+fn hand_written_softplus_derivative_matches_finite_differences() {
+    for (x, y) in grid2(&[-3.0, -0.4, 0.7, 2.5], &[-1.5, 0.5, 2.0]) {
+        let g = uses_softplus_gradient(x, y);
+        let fd = fd_gradient(|p: [f64; 2]| uses_softplus(p[0], p[1]), [x, y]);
+        assert_all_close(&g, &fd, 1e-8, &format!("at ({x}, {y})"));
+    }
+}
+
+#[test]
+fn hand_written_derivative_found_by_module_path() {
+    // x √(x² + y²)
+    for (x, y) in grid2(&[-2.0, 0.5, 3.0], &[-1.0, 0.25, 2.0]) {
+        let r = x.hypot(y);
+        assert_all_close(
+            &uses_custom_by_path_gradient(x, y),
+            &[r + x * x / r, x * y / r],
+            1e-14,
+            &format!("at ({x}, {y})"),
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calls with constant arguments only
+// ---------------------------------------------------------------------------------------------
+
+/// Not annotated and no hand-written derivative: fine when its arguments are constants.
+fn helper(c: f64) -> f64 {
+    c * 3.0 + 1.0
+}
+
+#[gradient]
+fn constant_call_times_active(x: f64) -> f64 {
+    helper(2.0) * x
+}
+
+#[gradient(wrt(x))]
+fn constant_parameter_call_times_active(x: f64, c: f64) -> f64 {
+    helper(c) * x * x
+}
+
+#[gradient]
+fn annotated_callee_with_constant_argument(x: f64) -> f64 {
+    sq(3.0) * x + m::cube(2.0)
+}
+
+#[gradient]
+fn std_function_of_constants(x: f64, data: &[f64]) -> f64 {
+    let largest = data.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let l = data.len() as f64;
+    x * largest + l.sqrt() * x
+}
+
+#[test]
+fn unannotated_call_with_constant_argument_multiplies_active_value() {
+    assert_eq!(constant_call_times_active_gradient(5.0), [7.0]);
+    assert_eq!(
+        constant_call_times_active_value_and_gradient(5.0),
+        (35.0, [7.0])
+    );
+}
+
+#[test]
+fn unannotated_call_with_constant_parameter_argument() {
+    // helper(c) x², helper(2) = 7
+    assert_eq!(
+        constant_parameter_call_times_active_gradient(3.0, 2.0),
+        [42.0]
+    );
+}
+
+#[test]
+fn annotated_callee_with_constant_argument_is_a_constant() {
+    assert_eq!(annotated_callee_with_constant_argument_gradient(5.0), [9.0]);
+    assert_eq!(annotated_callee_with_constant_argument(5.0), 53.0);
+}
+
+#[test]
+fn std_functions_on_constant_data() {
+    let data = [1.0, 4.0, -2.0, 3.5];
+    assert_eq!(std_function_of_constants_gradient(1.5, &data), [4.0 + 2.0]);
+}

@@ -1,0 +1,1093 @@
+//! Each body construct of contract point 10 (loops excepted): bindings, assignment operators,
+//! blocks, branches on differentiated values (both sides), early returns, array and tuple
+//! literals, indexing, destructuring, casts, consts, float literal forms, inactive code and
+//! statement macros.
+
+// The bodies below are written the way the contract allows users to write them, including forms
+// clippy would rewrite (late initialisation, needless return, assignment operators spelled out).
+#![allow(
+    dead_code,
+    clippy::needless_late_init,
+    clippy::needless_return,
+    clippy::assign_op_pattern,
+    clippy::let_and_return,
+    clippy::collapsible_else_if,
+    clippy::collapsible_if,
+    clippy::excessive_precision,
+    clippy::unnecessary_cast
+)]
+
+mod common;
+
+use common::*;
+use dual::gradient;
+
+/// Checks `grad` against `expected` and against finite differences of `f` at each point.
+#[track_caller]
+fn check2(
+    f: fn(f64, f64) -> f64,
+    grad: fn(f64, f64) -> [f64; 2],
+    expected: impl Fn(f64, f64) -> [f64; 2],
+    points: &[(f64, f64)],
+) {
+    for &(x, y) in points {
+        let ctx = format!("at ({x}, {y})");
+        let g = grad(x, y);
+        assert_all_close(&g, &expected(x, y), 1e-13, &format!("analytic, {ctx}"));
+        let fd = fd_gradient(|p: [f64; 2]| f(p[0], p[1]), [x, y]);
+        assert_all_close(&g, &fd, 1e-8, &format!("finite differences, {ctx}"));
+    }
+}
+
+/// One-input version of [`check2`].
+#[track_caller]
+fn check1(f: fn(f64) -> f64, grad: fn(f64) -> [f64; 1], expected: impl Fn(f64) -> f64, xs: &[f64]) {
+    for &x in xs {
+        let ctx = format!("at {x}");
+        let [g] = grad(x);
+        assert_close_ctx(g, expected(x), 1e-13, &format!("analytic, {ctx}"));
+        assert_close_ctx(
+            g,
+            fd_derivative(f, x),
+            1e-8,
+            &format!("finite differences, {ctx}"),
+        );
+    }
+}
+
+fn points() -> Vec<(f64, f64)> {
+    grid2(&[-2.3, -0.7, 0.4, 1.1, 2.9], &[-1.9, -0.35, 0.6, 1.45, 3.2])
+}
+
+// ---------------------------------------------------------------------------------------------
+// let, shadowing, let mut and assignment operators
+// ---------------------------------------------------------------------------------------------
+
+#[gradient]
+fn let_with_and_without_type(x: f64, y: f64) -> f64 {
+    let a: f64 = x * y;
+    let b = a + x;
+    b * a
+}
+
+#[gradient]
+fn shadowing(x: f64) -> f64 {
+    let a = x * 2.0;
+    let a = a * a;
+    let a = a + x;
+    a
+}
+
+#[gradient]
+fn shadowing_a_parameter(x: f64, y: f64) -> f64 {
+    let x = x * y;
+    let y = x + y;
+    x * y
+}
+
+#[gradient]
+fn let_mut_with_assign(x: f64, y: f64) -> f64 {
+    let mut a = x;
+    a = a * y;
+    a = a + 1.0;
+    a * x
+}
+
+#[gradient]
+fn add_assign(x: f64, y: f64) -> f64 {
+    let mut a = x * x;
+    a += y;
+    a += 3.0;
+    a * y
+}
+
+#[gradient]
+fn sub_assign(x: f64, y: f64) -> f64 {
+    let mut a = x * y;
+    a -= x;
+    a -= 2.0;
+    a
+}
+
+#[gradient]
+fn mul_assign(x: f64, y: f64) -> f64 {
+    let mut a = x + 1.0;
+    a *= y;
+    a *= a;
+    a *= 0.5;
+    a
+}
+
+#[gradient]
+fn div_assign(x: f64, y: f64) -> f64 {
+    let mut a = x * x;
+    a /= y;
+    a /= 4.0;
+    a
+}
+
+#[gradient]
+fn all_assignment_operators(x: f64, y: f64) -> f64 {
+    let mut a = x;
+    a += y;
+    a -= 2.0 * x;
+    a *= y;
+    a /= x;
+    a
+}
+
+#[gradient]
+fn assign_to_typed_let_mut(x: f64) -> f64 {
+    let mut a: f64 = 1.0;
+    a = a * x;
+    a = a * x;
+    a = a * x;
+    a
+}
+
+#[test]
+fn let_with_type_and_let_without_type() {
+    // (xy + x) xy
+    check2(
+        let_with_and_without_type,
+        let_with_and_without_type_gradient,
+        |x, y| {
+            [
+                (y + 1.0) * x * y + (x * y + x) * y,
+                x * x * y + (x * y + x) * x,
+            ]
+        },
+        &points(),
+    );
+}
+
+#[test]
+fn shadowed_let_uses_the_latest_binding() {
+    // 4x² + x
+    check1(
+        shadowing,
+        shadowing_gradient,
+        |x| 8.0 * x + 1.0,
+        &linspace(-3.0, 3.0, 13),
+    );
+    assert_eq!(shadowing_value_and_gradient(2.0), (18.0, [17.0]));
+}
+
+#[test]
+fn shadowing_a_parameter_with_a_let() {
+    // xy (xy + y)
+    check2(
+        shadowing_a_parameter,
+        shadowing_a_parameter_gradient,
+        |x, y| {
+            let u = x * y;
+            [y * (u + y) + u * y, x * (u + y) + u * (x + 1.0)]
+        },
+        &points(),
+    );
+}
+
+#[test]
+fn let_mut_reassigned_with_equals() {
+    // (xy + 1) x
+    check2(
+        let_mut_with_assign,
+        let_mut_with_assign_gradient,
+        |x, y| [2.0 * x * y + 1.0, x * x],
+        &points(),
+    );
+}
+
+#[test]
+fn add_assign_accumulates() {
+    // (x² + y + 3) y
+    check2(
+        add_assign,
+        add_assign_gradient,
+        |x, y| [2.0 * x * y, x * x + 2.0 * y + 3.0],
+        &points(),
+    );
+}
+
+#[test]
+fn sub_assign_subtracts() {
+    // xy - x - 2
+    check2(
+        sub_assign,
+        sub_assign_gradient,
+        |x, y| [y - 1.0, x],
+        &points(),
+    );
+}
+
+#[test]
+fn mul_assign_including_self_multiplication() {
+    // ((x + 1) y)² / 2
+    check2(
+        mul_assign,
+        mul_assign_gradient,
+        |x, y| [(x + 1.0) * y * y, (x + 1.0) * (x + 1.0) * y],
+        &points(),
+    );
+}
+
+#[test]
+fn div_assign_divides() {
+    // x² / (4y)
+    check2(
+        div_assign,
+        div_assign_gradient,
+        |x, y| [x / (2.0 * y), -x * x / (4.0 * y * y)],
+        &points(),
+    );
+}
+
+#[test]
+fn all_assignment_operators_in_sequence() {
+    // (y - x) y / x
+    check2(
+        all_assignment_operators,
+        all_assignment_operators_gradient,
+        |x, y| [-y * y / (x * x), (2.0 * y - x) / x],
+        &points(),
+    );
+}
+
+#[test]
+fn typed_let_mut_starting_from_a_constant() {
+    check1(
+        assign_to_typed_let_mut,
+        assign_to_typed_let_mut_gradient,
+        |x| 3.0 * x * x,
+        &linspace(-2.0, 2.0, 9),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blocks as expressions
+// ---------------------------------------------------------------------------------------------
+
+#[gradient]
+fn block_in_let(x: f64, y: f64) -> f64 {
+    let a = {
+        let t = x * y;
+        t + x
+    };
+    a * 2.0
+}
+
+#[gradient]
+fn block_as_tail(x: f64, y: f64) -> f64 {
+    let s = x + y;
+    {
+        let t = s * s;
+        t * x
+    }
+}
+
+#[gradient]
+fn nested_blocks(x: f64) -> f64 {
+    let a = {
+        let b = {
+            let c = x * x;
+            c + 1.0
+        };
+        b * x
+    };
+    a
+}
+
+#[gradient]
+fn block_shadowing_does_not_leak(x: f64) -> f64 {
+    let a = x;
+    let b = {
+        let a = a * a;
+        a * 3.0
+    };
+    a + b
+}
+
+#[test]
+fn block_as_let_initialiser() {
+    // 2(xy + x)
+    check2(
+        block_in_let,
+        block_in_let_gradient,
+        |x, y| [2.0 * (y + 1.0), 2.0 * x],
+        &points(),
+    );
+}
+
+#[test]
+fn block_as_tail_expression() {
+    // (x + y)² x
+    check2(
+        block_as_tail,
+        block_as_tail_gradient,
+        |x, y| [(x + y) * (x + y) + 2.0 * (x + y) * x, 2.0 * (x + y) * x],
+        &points(),
+    );
+}
+
+#[test]
+fn nested_blocks_as_expressions() {
+    // x³ + x
+    check1(
+        nested_blocks,
+        nested_blocks_gradient,
+        |x| 3.0 * x * x + 1.0,
+        &linspace(-2.0, 2.0, 9),
+    );
+}
+
+#[test]
+fn shadowing_inside_a_block_does_not_leak_out() {
+    // x + 3x²
+    check1(
+        block_shadowing_does_not_leak,
+        block_shadowing_does_not_leak_gradient,
+        |x| 1.0 + 6.0 * x,
+        &linspace(-2.0, 2.0, 9),
+    );
+    assert_eq!(
+        block_shadowing_does_not_leak_value_and_gradient(2.0),
+        (14.0, [13.0])
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// if / else if / else on differentiated values
+// ---------------------------------------------------------------------------------------------
+
+#[gradient]
+fn if_statement(x: f64, y: f64) -> f64 {
+    let mut r = x + y;
+    if x > y {
+        r = x * x * y;
+    } else if x < -y {
+        r = y * y * x;
+    } else {
+        r = r * 2.0;
+    }
+    r
+}
+
+#[gradient]
+fn if_expression_in_let(x: f64, y: f64) -> f64 {
+    let r = if x * y >= 1.0 { x * y * y } else { x - y };
+    r * 3.0
+}
+
+#[gradient]
+fn if_expression_as_tail(x: f64, y: f64) -> f64 {
+    if x > 0.0 {
+        x.sin() * y
+    } else if y > 0.0 {
+        x.exp() * y
+    } else {
+        x * y * y
+    }
+}
+
+#[gradient]
+fn if_without_else_updates_mut(x: f64, y: f64) -> f64 {
+    let mut a = x * y;
+    if a > 1.0 {
+        a = a * a;
+    }
+    a + y
+}
+
+#[gradient]
+fn if_with_blocks_in_branches(x: f64, y: f64) -> f64 {
+    let r = if x <= y {
+        let t = x * y;
+        t * t
+    } else {
+        let t = x - y;
+        t / y
+    };
+    r + x
+}
+
+#[gradient]
+fn nested_ifs(x: f64, y: f64) -> f64 {
+    if x > 0.0 {
+        if y > 0.0 {
+            x * y
+        } else {
+            x * x - y
+        }
+    } else {
+        if y > x {
+            y * y + x
+        } else {
+            x * y * 2.0
+        }
+    }
+}
+
+#[gradient]
+fn condition_with_and_or(x: f64, y: f64) -> f64 {
+    if (x > 0.0 && y > 0.0) || x * y < -2.0 {
+        x * y
+    } else {
+        x + y
+    }
+}
+
+#[gradient]
+fn constant_branches_on_active_condition(x: f64) -> f64 {
+    let s = if x > 0.0 { 1.0 } else { -1.0 };
+    s * x
+}
+
+#[gradient]
+fn late_initialised_let(x: f64) -> f64 {
+    let y;
+    if x > 1.0 {
+        y = x * x;
+    } else {
+        y = 3.0 * x;
+    }
+    y + x
+}
+
+#[gradient]
+fn late_initialised_typed_let(x: f64, z: f64) -> f64 {
+    let y: f64;
+    if x > z {
+        y = x * z;
+    } else if x < -z {
+        y = x + z;
+    } else {
+        y = z;
+    }
+    y * x
+}
+
+#[test]
+fn if_statement_first_branch() {
+    check2(
+        if_statement,
+        if_statement_gradient,
+        |x, y| [2.0 * x * y, x * x],
+        &[(2.0, 1.0), (3.5, -0.5), (0.5, 0.25)],
+    );
+}
+
+#[test]
+fn if_statement_else_if_branch() {
+    check2(
+        if_statement,
+        if_statement_gradient,
+        |x, y| [y * y, 2.0 * x * y],
+        &[(-2.0, 1.0), (-3.5, 0.5), (-0.5, 0.25)],
+    );
+}
+
+#[test]
+fn if_statement_else_branch() {
+    check2(
+        if_statement,
+        if_statement_gradient,
+        |_, _| [2.0, 2.0],
+        &[(-0.5, 1.0), (1.0, 2.0), (0.0, 0.5)],
+    );
+}
+
+#[test]
+fn if_expression_true_side() {
+    check2(
+        if_expression_in_let,
+        if_expression_in_let_gradient,
+        |x, y| [3.0 * y * y, 6.0 * x * y],
+        &[(1.0, 2.0), (-2.0, -1.5), (4.0, 0.5)],
+    );
+}
+
+#[test]
+fn if_expression_false_side() {
+    check2(
+        if_expression_in_let,
+        if_expression_in_let_gradient,
+        |_, _| [3.0, -3.0],
+        &[(0.5, 0.5), (-2.0, 1.5), (0.1, 3.0)],
+    );
+}
+
+#[test]
+fn if_expression_as_tail_each_branch() {
+    // x > 0
+    check2(
+        if_expression_as_tail,
+        if_expression_as_tail_gradient,
+        |x, y| [x.cos() * y, x.sin()],
+        &[(0.5, -1.0), (2.0, 3.0)],
+    );
+    // x <= 0, y > 0
+    check2(
+        if_expression_as_tail,
+        if_expression_as_tail_gradient,
+        |x, y| [x.exp() * y, x.exp()],
+        &[(-0.5, 1.0), (-2.0, 0.3)],
+    );
+    // x <= 0, y <= 0
+    check2(
+        if_expression_as_tail,
+        if_expression_as_tail_gradient,
+        |x, y| [y * y, 2.0 * x * y],
+        &[(-0.5, -1.0), (-2.0, -0.3)],
+    );
+}
+
+#[test]
+fn if_without_else_taken_and_not_taken() {
+    // taken: (xy)² + y
+    check2(
+        if_without_else_updates_mut,
+        if_without_else_updates_mut_gradient,
+        |x, y| [2.0 * x * y * y, 2.0 * x * x * y + 1.0],
+        &[(2.0, 1.0), (-3.0, -0.5)],
+    );
+    // not taken: xy + y
+    check2(
+        if_without_else_updates_mut,
+        if_without_else_updates_mut_gradient,
+        |x, y| [y, x + 1.0],
+        &[(0.5, 1.0), (-3.0, 0.25)],
+    );
+}
+
+#[test]
+fn if_with_blocks_in_both_branches() {
+    check2(
+        if_with_blocks_in_branches,
+        if_with_blocks_in_branches_gradient,
+        |x, y| [2.0 * x * y * y + 1.0, 2.0 * x * x * y],
+        &[(0.5, 1.0), (-2.0, 0.5)],
+    );
+    check2(
+        if_with_blocks_in_branches,
+        if_with_blocks_in_branches_gradient,
+        |x, y| [1.0 / y + 1.0, -x / (y * y)],
+        &[(2.0, 1.0), (3.0, -0.5)],
+    );
+}
+
+#[test]
+fn nested_ifs_each_of_four_leaves() {
+    let f = nested_ifs;
+    let g = nested_ifs_gradient;
+    check2(f, g, |x, y| [y, x], &[(1.0, 2.0)]);
+    check2(f, g, |x, _| [2.0 * x, -1.0], &[(1.0, -2.0)]);
+    check2(f, g, |_, y| [1.0, 2.0 * y], &[(-1.0, 2.0)]);
+    check2(f, g, |x, y| [2.0 * y, 2.0 * x], &[(-1.0, -2.0)]);
+}
+
+#[test]
+fn condition_combining_comparisons_with_and_or() {
+    let f = condition_with_and_or;
+    let g = condition_with_and_or_gradient;
+    // (x > 0 && y > 0)
+    check2(f, g, |x, y| [y, x], &[(1.0, 2.0)]);
+    // x y < -2
+    check2(f, g, |x, y| [y, x], &[(-2.0, 3.0), (4.0, -1.0)]);
+    // neither
+    check2(
+        f,
+        g,
+        |_, _| [1.0, 1.0],
+        &[(-1.0, 1.0), (1.0, -1.0), (-1.0, -1.0)],
+    );
+}
+
+#[test]
+fn if_with_active_condition_and_constant_branches() {
+    check1(
+        constant_branches_on_active_condition,
+        constant_branches_on_active_condition_gradient,
+        f64::signum,
+        &[-2.5, -0.5, 0.5, 3.0],
+    );
+    assert_eq!(
+        constant_branches_on_active_condition_value_and_gradient(-2.0),
+        (2.0, [-1.0])
+    );
+}
+
+#[test]
+fn let_declared_then_assigned_in_both_branches() {
+    check1(
+        late_initialised_let,
+        late_initialised_let_gradient,
+        |x| 2.0 * x + 1.0,
+        &[1.5, 2.0, 4.0],
+    );
+    check1(
+        late_initialised_let,
+        late_initialised_let_gradient,
+        |_| 4.0,
+        &[-1.0, 0.0, 0.5],
+    );
+}
+
+#[test]
+fn typed_let_declared_then_assigned_in_three_branches() {
+    let f = late_initialised_typed_let;
+    let g = late_initialised_typed_let_gradient;
+    check2(f, g, |x, z| [2.0 * x * z, x * x], &[(2.0, 1.0)]);
+    check2(f, g, |x, z| [2.0 * x + z, x], &[(-2.0, 1.0)]);
+    check2(f, g, |x, z| [z, x], &[(0.5, 1.0)]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Early return
+// ---------------------------------------------------------------------------------------------
+
+#[gradient]
+fn early_return(x: f64, y: f64) -> f64 {
+    if x < 0.0 {
+        return -x * y;
+    }
+    x * x * y
+}
+
+#[gradient]
+fn return_inside_nested_ifs(x: f64, y: f64) -> f64 {
+    let a = x * y;
+    if x > 0.0 {
+        if y > 0.0 {
+            return a * a;
+        } else {
+            if a < -1.0 {
+                return a + x;
+            }
+        }
+    }
+    a - y
+}
+
+#[gradient]
+fn return_in_one_branch_only(x: f64, y: f64) -> f64 {
+    let mut r = x;
+    if x > 1.0 {
+        return x * y;
+    } else {
+        r = r * r;
+    }
+    r + y
+}
+
+#[gradient]
+fn explicit_return_at_end(x: f64, y: f64) -> f64 {
+    let r = x * y;
+    return r + x;
+}
+
+#[gradient]
+fn return_of_if_expression(x: f64) -> f64 {
+    return if x > 0.0 { x * x } else { -x };
+}
+
+#[test]
+fn early_return_taken() {
+    check2(
+        early_return,
+        early_return_gradient,
+        |x, y| [-y, -x],
+        &[(-1.0, 2.0), (-1.5, -0.5), (-3.0, 1.25)],
+    );
+    assert_eq!(
+        early_return_value_and_gradient(-1.0, 2.0),
+        (2.0, [-2.0, 1.0])
+    );
+}
+
+#[test]
+fn early_return_not_taken() {
+    check2(
+        early_return,
+        early_return_gradient,
+        |x, y| [2.0 * x * y, x * x],
+        &[(1.0, 2.0), (2.5, -0.5)],
+    );
+}
+
+#[test]
+fn return_inside_nested_ifs_each_path() {
+    let f = return_inside_nested_ifs;
+    let g = return_inside_nested_ifs_gradient;
+    // x > 0, y > 0: (xy)²
+    check2(
+        f,
+        g,
+        |x, y| [2.0 * x * y * y, 2.0 * x * x * y],
+        &[(1.0, 2.0), (0.5, 0.5)],
+    );
+    // x > 0, y <= 0, xy < -1: xy + x
+    check2(f, g, |x, y| [y + 1.0, x], &[(2.0, -1.0), (1.0, -3.0)]);
+    // x > 0, y <= 0, xy >= -1: falls through to xy - y
+    check2(f, g, |x, y| [y, x - 1.0], &[(0.5, -1.0), (2.0, -0.25)]);
+    // x <= 0: xy - y
+    check2(f, g, |x, y| [y, x - 1.0], &[(-1.0, 2.0), (-2.0, -3.0)]);
+}
+
+#[test]
+fn return_in_one_branch_only_both_sides() {
+    let f = return_in_one_branch_only;
+    let g = return_in_one_branch_only_gradient;
+    check2(f, g, |x, y| [y, x], &[(2.0, 3.0), (1.5, -1.0)]);
+    check2(f, g, |x, _| [2.0 * x, 1.0], &[(0.5, 3.0), (-2.0, -1.0)]);
+}
+
+#[test]
+fn explicit_return_as_last_statement() {
+    check2(
+        explicit_return_at_end,
+        explicit_return_at_end_gradient,
+        |x, y| [y + 1.0, x],
+        &points(),
+    );
+}
+
+#[test]
+fn return_of_an_if_expression() {
+    check1(
+        return_of_if_expression,
+        return_of_if_expression_gradient,
+        |x| 2.0 * x,
+        &[0.5, 2.0],
+    );
+    check1(
+        return_of_if_expression,
+        return_of_if_expression_gradient,
+        |_| -1.0,
+        &[-0.5, -2.0],
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arrays, tuples, indexing, destructuring
+// ---------------------------------------------------------------------------------------------
+
+#[gradient]
+fn array_literal_indexed(x: f64, y: f64) -> f64 {
+    let a = [x, y, x * y];
+    a[0] * a[1] + a[2]
+}
+
+#[gradient]
+fn array_parameter_indexed(v: [f64; 3]) -> f64 {
+    v[0] * v[1] + v[2] * v[2]
+}
+
+#[gradient]
+fn array_element_assignment(x: f64, y: f64) -> f64 {
+    let mut a = [0.0, 0.0];
+    a[0] = x * y;
+    a[1] = a[0] + y;
+    a[0] * a[1]
+}
+
+#[gradient]
+fn tuple_destructuring(x: f64, y: f64) -> f64 {
+    let (a, b) = (x * y, x + y);
+    a * b
+}
+
+#[gradient]
+fn tuple_destructuring_of_parameters(x: f64, y: f64) -> f64 {
+    let (a, b) = (x, y);
+    a / b
+}
+
+#[gradient]
+fn nested_tuple_destructuring(x: f64, y: f64) -> f64 {
+    let (a, (b, c)) = (x, (y, x * y));
+    a + b * c
+}
+
+#[gradient]
+fn array_result_from_literal(x: f64, y: f64) -> [f64; 2] {
+    let a = [x * y, x - y];
+    [a[1], a[0] * 2.0]
+}
+
+#[gradient]
+fn tuple_result_from_literal(x: f64, y: f64) -> (f64, f64) {
+    (x * y, x / y)
+}
+
+#[test]
+fn array_literal_indexed_by_constants() {
+    // 2xy
+    check2(
+        array_literal_indexed,
+        array_literal_indexed_gradient,
+        |x, y| [2.0 * y, 2.0 * x],
+        &points(),
+    );
+}
+
+#[test]
+fn array_parameter_indexed_by_constants() {
+    let g: [f64; 3] = array_parameter_indexed_gradient([2.0, -3.0, 0.5]);
+    assert_eq!(g, [-3.0, 2.0, 1.0]);
+}
+
+#[test]
+fn array_element_assignment_by_constant_index() {
+    // xy (xy + y)
+    check2(
+        array_element_assignment,
+        array_element_assignment_gradient,
+        |x, y| [2.0 * x * y * y + y * y, 2.0 * x * x * y + 2.0 * x * y],
+        &points(),
+    );
+}
+
+#[test]
+fn tuple_literal_destructured() {
+    // xy (x + y)
+    check2(
+        tuple_destructuring,
+        tuple_destructuring_gradient,
+        |x, y| [2.0 * x * y + y * y, x * x + 2.0 * x * y],
+        &points(),
+    );
+}
+
+#[test]
+fn tuple_of_parameters_destructured() {
+    check2(
+        tuple_destructuring_of_parameters,
+        tuple_destructuring_of_parameters_gradient,
+        |x, y| [1.0 / y, -x / (y * y)],
+        &points(),
+    );
+}
+
+#[test]
+fn nested_tuple_destructured() {
+    // x + x y²
+    check2(
+        nested_tuple_destructuring,
+        nested_tuple_destructuring_gradient,
+        |x, y| [1.0 + y * y, 2.0 * x * y],
+        &points(),
+    );
+}
+
+#[test]
+fn array_literal_as_vector_result() {
+    let (v, j) = array_result_from_literal_value_and_jacobian(3.0, 2.0);
+    assert_eq!(v, [1.0, 12.0]);
+    assert_eq!(j, [[1.0, -1.0], [4.0, 6.0]]);
+}
+
+#[test]
+fn tuple_literal_as_vector_result() {
+    let (v, j) = tuple_result_from_literal_value_and_jacobian(3.0, 2.0);
+    assert_eq!(v, (6.0, 1.5));
+    assert_eq!(j, [[2.0, 3.0], [0.5, -0.75]]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Casts, consts, float literal forms
+// ---------------------------------------------------------------------------------------------
+
+const SCALE: f64 = 2.5;
+const OFFSETS: [f64; 2] = [0.5, -1.5];
+
+#[gradient]
+fn cast_of_usize_parameter(x: f64, n: usize) -> f64 {
+    x * x * n as f64 + (n as f64) * x
+}
+
+#[gradient]
+fn cast_of_integer_literal_and_i32(x: f64, k: i32) -> f64 {
+    (k as f64 + 3 as f64) * x
+}
+
+#[gradient]
+fn module_const_items(x: f64) -> f64 {
+    SCALE * x * x + OFFSETS[1] * x + OFFSETS[0]
+}
+
+#[gradient]
+fn const_item_in_body(x: f64) -> f64 {
+    const C: f64 = 3.0;
+    C * x * x
+}
+
+#[gradient]
+fn float_literal_forms(x: f64, y: f64) -> f64 {
+    2. * x + 1e-3 * x * x + 2.0f64 * y + 2_f64 * x * y + 1_000.5 * y + 0.5e1 * x + 2.5E+1 * y
+}
+
+#[test]
+fn as_cast_of_usize_parameter() {
+    for n in [0_usize, 1, 3, 10] {
+        for x in [-1.5, 0.5, 2.0] {
+            let [d] = cast_of_usize_parameter_gradient(x, n);
+            assert_close_ctx(
+                d,
+                2.0 * x * n as f64 + n as f64,
+                1e-15,
+                &format!("n = {n}, x = {x}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn as_cast_of_integer_literal_and_i32_parameter() {
+    assert_eq!(cast_of_integer_literal_and_i32_gradient(1.5, -7), [-4.0]);
+    assert_eq!(cast_of_integer_literal_and_i32_gradient(1.5, 2), [5.0]);
+}
+
+#[test]
+fn module_level_const_items() {
+    check1(
+        module_const_items,
+        module_const_items_gradient,
+        |x| 5.0 * x - 1.5,
+        &linspace(-2.0, 2.0, 9),
+    );
+}
+
+#[test]
+fn const_item_inside_body() {
+    check1(
+        const_item_in_body,
+        const_item_in_body_gradient,
+        |x| 6.0 * x,
+        &linspace(-2.0, 2.0, 9),
+    );
+}
+
+#[test]
+fn float_literals_of_every_form() {
+    check2(
+        float_literal_forms,
+        float_literal_forms_gradient,
+        |x, y| {
+            [
+                2.0 + 2e-3 * x + 2.0 * y + 5.0,
+                2.0 + 2.0 * x + 1000.5 + 25.0,
+            ]
+        },
+        &points(),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inactive code, statement macros
+// ---------------------------------------------------------------------------------------------
+
+#[gradient]
+fn inactive_statements(x: f64, data: &[f64]) -> f64 {
+    let mut count = 0usize;
+    count += 1;
+    let k = data[0];
+    let n = data.len();
+    count += n;
+    let total: f64 = data.iter().sum();
+    let largest = data.iter().fold(f64::MIN, |a, &b| a.max(b));
+    x * k + count as f64 * x * x + total * largest
+}
+
+#[gradient(wrt(x))]
+fn asserts_see_primal_values(x: f64, expected_square: f64) -> f64 {
+    let a = x * x;
+    assert!((a - expected_square).abs() < 1e-12, "a = {a}");
+    debug_assert!(a >= 0.0);
+    println!("x = {x}, a = {}", a);
+    a * 3.0
+}
+
+#[gradient]
+fn debug_assert_on_active_value(x: f64) -> f64 {
+    let a = x * 2.0;
+    debug_assert!(a < 10.0, "a = {a}");
+    a * a
+}
+
+#[gradient]
+fn mut_parameter_reassigned(mut x: f64, y: f64) -> f64 {
+    x = x * y;
+    x += 1.0;
+    x * x
+}
+
+#[gradient]
+fn mut_array_parameter_element_reassigned(mut v: [f64; 2]) -> f64 {
+    v[0] = v[0] * v[1];
+    v[0] + v[1]
+}
+
+#[test]
+fn inactive_integer_counters_and_slice_data() {
+    let data = [2.0, -1.0, 4.0];
+    // k = 2, count = 4, total·largest = 5·4 is constant
+    for x in [-1.5, 0.25, 3.0] {
+        let (v, [d]) = inactive_statements_value_and_gradient(x, &data);
+        assert_close(v, 2.0 * x + 4.0 * x * x + 20.0, 1e-15);
+        assert_close(d, 2.0 + 8.0 * x, 1e-15);
+    }
+}
+
+#[test]
+fn assert_in_body_passes_with_primal_values() {
+    for x in [-2.0, 0.5, 3.0] {
+        let (v, [d]) = asserts_see_primal_values_value_and_gradient(x, x * x);
+        assert_eq!(v, 3.0 * x * x);
+        assert_eq!(d, 6.0 * x);
+        assert_eq!(asserts_see_primal_values_gradient(x, x * x), [6.0 * x]);
+    }
+}
+
+#[test]
+#[should_panic(expected = "a = 4")]
+fn assert_in_body_runs_in_gradient_companion() {
+    let _ = asserts_see_primal_values_gradient(2.0, 5.0);
+}
+
+#[test]
+#[should_panic(expected = "a = 4")]
+fn assert_in_body_runs_in_value_and_gradient_companion() {
+    let _ = asserts_see_primal_values_value_and_gradient(2.0, 5.0);
+}
+
+#[test]
+#[cfg(debug_assertions)]
+#[should_panic(expected = "a = 12")]
+fn debug_assert_in_body_runs_in_gradient_companion() {
+    let _ = debug_assert_on_active_value_gradient(6.0);
+}
+
+#[test]
+fn debug_assert_in_body_passes() {
+    assert_eq!(debug_assert_on_active_value_gradient(1.5), [12.0]);
+}
+
+#[test]
+fn mut_scalar_parameter_reassigned() {
+    // (xy + 1)²
+    check2(
+        mut_parameter_reassigned,
+        mut_parameter_reassigned_gradient,
+        |x, y| [2.0 * (x * y + 1.0) * y, 2.0 * (x * y + 1.0) * x],
+        &points(),
+    );
+}
+
+#[test]
+fn mut_array_parameter_element_reassigned_by_index() {
+    // v0 v1 + v1
+    assert_eq!(
+        mut_array_parameter_element_reassigned_gradient([3.0, -2.0]),
+        [-2.0, 4.0]
+    );
+}

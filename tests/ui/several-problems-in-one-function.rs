@@ -1,0 +1,12 @@
+use dual::gradient;
+
+// Three different problems in one function: all three must be reported in one compile.
+#[gradient]
+fn f(x: f64, y: f64) -> f64 {
+    let r = &x;
+    let g = |t: f64| t * y;
+    let (s, _) = x.sin_cos();
+    *r + g(1.0) + s
+}
+
+fn main() {}

@@ -1,0 +1,18 @@
+use dual::gradient;
+
+trait Squash {
+    fn squash(self) -> f64;
+}
+
+impl Squash for f64 {
+    fn squash(self) -> f64 {
+        self / (1.0 + self.abs())
+    }
+}
+
+#[gradient]
+fn f(x: f64) -> f64 {
+    x.squash() * 2.0
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use dual::gradient;
+
+#[gradient]
+fn f(x: f64, v: Option<f64>) -> f64 {
+    let y = if let Some(c) = v { x * c } else { x };
+    y + 1.0
+}
+
+fn main() {}
