@@ -538,3 +538,88 @@ fn std_functions_on_constant_data() {
     let data = [1.0, 4.0, -2.0, 3.5];
     assert_eq!(std_function_of_constants_gradient(1.5, &data), [4.0 + 2.0]);
 }
+
+// ---- constant arguments whose type the caller cannot see, after the differentiated ones ----
+
+#[gradient]
+fn k_times_square(x: f64, k: f64) -> f64 {
+    k * x * x
+}
+
+const K: f64 = 3.0;
+
+struct Holder {
+    k: f64,
+}
+
+impl Holder {
+    #[gradient]
+    fn field_argument(&self, x: f64) -> f64 {
+        k_times_square(x, self.k)
+    }
+}
+
+#[gradient]
+fn const_argument(x: f64) -> f64 {
+    k_times_square(x, K)
+}
+
+#[gradient]
+fn cast_argument(x: f64, n: usize) -> f64 {
+    k_times_square(x, n as f64)
+}
+
+#[gradient]
+fn data_argument(x: f64, data: &[f64]) -> f64 {
+    k_times_square(x, data[0])
+}
+
+#[gradient]
+fn layer(w: [f64; 2], b: f64, x: f64) -> f64 {
+    (w[0] * x + w[1] * x * x + b).tanh()
+}
+
+#[gradient(wrt(x))]
+fn layer_input_only(w: [f64; 2], b: f64, x: f64) -> f64 {
+    layer(w, b, x)
+}
+
+#[gradient]
+fn round_trip_cast(x: f64) -> f64 {
+    (x as i64) as f64 * x
+}
+
+#[gradient]
+fn macro_receiver(x: f64) -> f64 {
+    let digits = format!("{}", x).len() as f64;
+    digits * x
+}
+
+#[test]
+fn constant_arguments_of_unknown_type_after_the_differentiated_ones() {
+    // d/dx k x² = 2 k x
+    assert_eq!(Holder { k: 2.0 }.field_argument_gradient(1.5), [6.0]);
+    assert_eq!(const_argument_gradient(1.5), [9.0]);
+    assert_eq!(cast_argument_gradient(1.5, 4), [12.0]);
+    assert_eq!(data_argument_gradient(1.5, &[5.0, 1.0]), [15.0]);
+}
+
+#[test]
+fn undifferentiated_array_argument_of_a_differentiated_callee() {
+    let (w, b, x) = ([0.3, -0.2], 0.1, 0.7);
+    let z: f64 = w[0] * x + w[1] * x * x + b;
+    let want = (1.0 - z.tanh().powi(2)) * (w[0] + 2.0 * w[1] * x);
+    assert_close(layer_input_only_gradient(w, b, x)[0], want, 1e-15);
+}
+
+#[test]
+fn integer_round_trip_is_a_constant_factor() {
+    assert_eq!(round_trip_cast_gradient(2.7), [2.0]);
+    assert_eq!(round_trip_cast_gradient(-1.5), [-1.0]);
+}
+
+#[test]
+fn macro_receiver_reads_the_primal() {
+    assert_eq!(macro_receiver_gradient(2.5), [3.0]);
+    assert_eq!(macro_receiver_gradient(10.0), [2.0]);
+}

@@ -22,6 +22,7 @@ enum Saved {
     Node(NodeId),
     Cond(SlotId),
     Int(SlotId),
+    Index(SlotId),
 }
 
 /// Emits the code of one companion function.
@@ -90,12 +91,19 @@ impl<'g> Emitter<'g> {
             for c in op.children() {
                 note_node(c, &mut needed);
             }
-            if let Op::Powi(_, Exponent { slot: Some(s), .. })
-            | Op::IntAsFloat(Exponent { slot: Some(s), .. }) = op
-            {
-                if nested_forward(g.slot_home[s.0 as usize]) {
+            match op {
+                Op::Powi(_, Exponent { slot: Some(s), .. })
+                | Op::IntAsFloat(Exponent { slot: Some(s), .. })
+                    if nested_forward(g.slot_home[s.0 as usize]) =>
+                {
                     needed.insert(Saved::Int(*s));
                 }
+                Op::DynIndex { index: s, .. } | Op::IndexIs { index: s, .. }
+                    if nested_forward(g.slot_home[s.0 as usize]) =>
+                {
+                    needed.insert(Saved::Index(*s));
+                }
+                _ => {}
             }
         }
         for block in &g.blocks {
@@ -120,7 +128,7 @@ impl<'g> Emitter<'g> {
         for item in needed {
             let mut b = match item {
                 Saved::Node(n) => g.home[n.0 as usize],
-                Saved::Cond(s) | Saved::Int(s) => g.slot_home[s.0 as usize],
+                Saved::Cond(s) | Saved::Int(s) | Saved::Index(s) => g.slot_home[s.0 as usize],
             };
             while let Some(&(parent, then)) = owner.get(&b) {
                 saves.entry(then).or_default().push(item);
@@ -190,8 +198,9 @@ impl<'g> Emitter<'g> {
                 quote_spanned!(span=> let #name = #expr;)
             }
             Stmt::Bind { node, expr } => {
+                // Typed, so that a wrong type is reported at the user's expression.
                 let binder = self.binder(*node);
-                quote!(let #binder = #expr;)
+                quote!(let #binder: f64 = #expr;)
             }
             Stmt::Cond { slot, expr } => {
                 let name = slot_ident('c', *slot);
@@ -200,6 +209,10 @@ impl<'g> Emitter<'g> {
             Stmt::Int { slot, expr } => {
                 let name = slot_ident('k', *slot);
                 quote!(let #name: i32 = #expr;)
+            }
+            Stmt::Index { slot, expr } => {
+                let name = slot_ident('i', *slot);
+                quote!(let #name: usize = #expr;)
             }
             Stmt::User {
                 name,
@@ -282,6 +295,10 @@ impl<'g> Emitter<'g> {
                         let id = slot_ident('k', s);
                         (quote!(#id), quote!(0i32), g.slot_home[s.0 as usize])
                     }
+                    Saved::Index(s) => {
+                        let id = slot_ident('i', s);
+                        (quote!(#id), quote!(0usize), g.slot_home[s.0 as usize])
+                    }
                 };
                 let in_then = g.is_within(home, ifs.then);
                 pattern.push(name.clone());
@@ -319,40 +336,46 @@ impl<'g> Emitter<'g> {
     }
 
     fn call(&self, c: &CallStmt) -> TokenStream {
+        // Built with the call's span, so that a mismatch with the callee is reported there.
+        let span = c.span;
+        let rest = |open: bool| open.then(|| quote_spanned!(span=> ..));
+        let rows_rest = rest(c.open_rows);
         let value = match c.result {
             CallResult::Scalar => self.binder(c.outputs[0]),
             CallResult::Array => {
                 let b = c.outputs.iter().map(|n| self.binder(*n));
-                quote!([#(#b),*])
+                quote_spanned!(span=> [#(#b,)* #rows_rest])
             }
             CallResult::Tuple => {
                 let b = c.outputs.iter().map(|n| self.binder(*n));
-                quote!((#(#b,)*))
+                quote_spanned!(span=> (#(#b,)* #rows_rest))
             }
         };
+        let cols_rest = rest(c.open_grads);
         let row_pattern = |row: &[NodeId]| -> TokenStream {
             let mut cols = row.iter().map(|n| self.binder(*n));
-            if c.result != CallResult::Scalar {
-                return quote!([#(#cols),*]);
-            }
             let all_scalar = c.grad_shape.iter().all(Option::is_none);
-            if all_scalar || c.grad_shape.len() == 1 {
-                return quote!([#(#cols),*]);
+            if c.result != CallResult::Scalar || all_scalar || c.grad_shape.len() == 1 {
+                return quote_spanned!(span=> [#(#cols,)* #cols_rest]);
             }
-            let parts = c.grad_shape.iter().map(|shape| match shape {
-                None => cols.next().expect("a column per scalar"),
-                Some(n) => {
-                    let items: Vec<TokenStream> = cols.by_ref().take(*n).collect();
-                    quote!([#(#items),*])
-                }
-            });
-            quote!((#(#parts,)*))
+            let parts: Vec<TokenStream> = c
+                .grad_shape
+                .iter()
+                .map(|shape| match shape {
+                    None => cols.next().expect("a column per scalar"),
+                    Some(n) => {
+                        let items: Vec<TokenStream> = cols.by_ref().take(*n).collect();
+                        quote_spanned!(span=> [#(#items),*])
+                    }
+                })
+                .collect();
+            quote_spanned!(span=> (#(#parts,)* #cols_rest))
         };
         let grads = if c.result == CallResult::Scalar {
             row_pattern(&c.grads[0])
         } else {
             let rows = c.grads.iter().map(|r| row_pattern(r));
-            quote!([#(#rows),*])
+            quote_spanned!(span=> [#(#rows,)* #rows_rest])
         };
         let args = c.args.iter().map(|a| match a {
             CallArg::Scalar(n) => self.node_ref(*n),
@@ -363,7 +386,7 @@ impl<'g> Emitter<'g> {
             CallArg::Tokens(t) => t.clone(),
         });
         let callee = &c.callee;
-        quote_spanned!(c.span=> let (#value, #grads) = #callee(#(#args),*);)
+        quote_spanned!(span=> let (#value, #grads) = #callee(#(#args),*);)
     }
 
     fn exponent(e: Exponent) -> TokenStream {
@@ -445,6 +468,16 @@ impl<'g> Emitter<'g> {
             Op::IntAsFloat(e) => {
                 let e = Self::exponent(*e);
                 quote!(::core::primitive::f64::from(#e))
+            }
+            Op::DynIndex { index, items } => {
+                let i = slot_ident('i', *index);
+                let items = items.iter().map(r);
+                quote!([#(#items),*][#i])
+            }
+            Op::IndexIs { index, at } => {
+                let i = slot_ident('i', *index);
+                let at = Literal::u32_unsuffixed(*at);
+                quote!(if #i == #at { 1f64 } else { 0f64 })
             }
             Op::Const(_)
             | Op::Param { .. }

@@ -89,6 +89,13 @@ fn expand_checked(args: TokenStream, item: TokenStream) -> Result<TokenStream, V
 }
 
 fn not_a_function(item: TokenStream, parse_error: syn::Error) -> syn::Error {
+    if let Ok(f) = syn::parse2::<syn::TraitItemFn>(item.clone()) {
+        return syn::Error::new_spanned(
+            &f.sig,
+            "`#[gradient]` needs the function's body to differentiate it; this is a declaration \
+             without a body (put the attribute on the function that has the body)",
+        );
+    }
     let what = match syn::parse2::<syn::Item>(item.clone()) {
         Ok(syn::Item::Struct(s)) => Some((s.struct_token.span, "a struct")),
         Ok(syn::Item::Enum(e)) => Some((e.enum_token.span, "an enum")),

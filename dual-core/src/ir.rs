@@ -89,6 +89,10 @@ pub enum Op {
     Sign0(NodeId),
     /// An integer exponent as a float (the factor `n` in d xⁿ = n·xⁿ⁻¹ dx).
     IntAsFloat(Exponent),
+    /// `[items…][i]` for a run-time index `i` (a bound `usize`).
+    DynIndex { index: SlotId, items: Vec<NodeId> },
+    /// `1` when the run-time index equals `at`, else `0` (the derivative of [`Op::DynIndex`]).
+    IndexIs { index: SlotId, at: u32 },
 }
 
 impl Op {
@@ -100,7 +104,9 @@ impl Op {
             | Op::Opaque
             | Op::Out
             | Op::CallGrad { .. }
-            | Op::IntAsFloat(_) => vec![],
+            | Op::IntAsFloat(_)
+            | Op::IndexIs { .. } => vec![],
+            Op::DynIndex { items, .. } => items.clone(),
             Op::Call { args, .. } => args.clone(),
             Op::Unary(_, a) | Op::Powi(a, _) | Op::Sign0(a) => vec![*a],
             Op::Binary(_, a, b) => vec![*a, *b],
@@ -175,10 +181,14 @@ pub struct CallStmt {
     pub outputs: Vec<NodeId>,
     /// How the result value is destructured.
     pub result: CallResult,
+    /// Whether the callee may return more rows than are read (`[a, b, ..]`).
+    pub open_rows: bool,
     /// `grads[row][col]`: the [`Op::CallGrad`] leaves.
     pub grads: Vec<Vec<NodeId>>,
     /// The shape of the gradient (per differentiated argument: `None` scalar, `Some(n)` array).
     pub grad_shape: Vec<Option<usize>>,
+    /// Whether the gradient may have entries after those read (trailing constant arguments).
+    pub open_grads: bool,
     /// Span of the call in user code.
     pub span: Span,
 }
@@ -264,6 +274,8 @@ pub enum Stmt {
     Cond { slot: SlotId, expr: TokenStream },
     /// `let k: i32 = <expr>;` (a `powi` exponent).
     Int { slot: SlotId, expr: TokenStream },
+    /// `let i: usize = <expr>;` (a run-time index into a differentiated array).
+    Index { slot: SlotId, expr: TokenStream },
     /// `let [mut] name = value;`: gives a user variable its current primal value.
     User {
         name: Ident,
@@ -427,7 +439,11 @@ impl Graph {
         }
         let active = match &op {
             Op::Param { .. } => true,
-            Op::Const(_) | Op::Opaque | Op::CallGrad { .. } | Op::IntAsFloat(_) => false,
+            Op::Const(_)
+            | Op::Opaque
+            | Op::CallGrad { .. }
+            | Op::IntAsFloat(_)
+            | Op::IndexIs { .. } => false,
             // Outs of forward φs are set by the caller; backward outs are adjoints.
             Op::Out => false,
             other => other.children().iter().any(|c| self.is_active(*c)),

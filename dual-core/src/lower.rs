@@ -35,8 +35,12 @@ enum Binding {
     /// `let y;`, not yet assigned.
     Uninit { mutable: bool },
     /// A variable that exists as written in the emitted code (inactive). `float` is true when it
-    /// is known to be an `f64`.
-    Real { float: bool },
+    /// is known to be an `f64`, `by_ref` when it is a `&f64` (read as `*name`).
+    Real {
+        float: bool,
+        by_ref: bool,
+        array: Option<usize>,
+    },
 }
 
 #[derive(Clone, Default, Debug)]
@@ -114,6 +118,9 @@ pub fn lower(
         ret: Ret::Never,
         errors: Vec::new(),
         output: sig.output,
+        poisoned: Default::default(),
+        call_hint: None,
+        following: Vec::new(),
         names_introduced: 0,
     };
     l.env.push();
@@ -162,9 +169,21 @@ pub fn lower(
             inputs.push(Vec::new());
             let mut names = Vec::new();
             pattern_idents(&pt.pat, &mut names);
-            let float = param.float == Some(FloatShape::Scalar);
+            let by_ref = is_float_ref(&pt.ty);
+            let float = param.float == Some(FloatShape::Scalar) || by_ref;
+            let array = match param.float {
+                Some(FloatShape::Array(n)) => Some(n),
+                _ => None,
+            };
             for n in names {
-                l.env.bind(&n, Binding::Real { float });
+                l.env.bind(
+                    &n,
+                    Binding::Real {
+                        float,
+                        by_ref,
+                        array,
+                    },
+                );
             }
         }
     }
@@ -202,6 +221,13 @@ struct Lower {
     ret: Ret,
     errors: Vec<syn::Error>,
     output: Output,
+    /// Values that stand for expressions with errors.
+    poisoned: std::collections::HashSet<NodeId>,
+    /// How the next call of a differentiated function returns its value (from a `let` pattern or
+    /// type, or from how the variable is used afterwards).
+    call_hint: Option<(CallResult, usize, bool)>,
+    /// The statements after the one being lowered, in the current block.
+    following: Vec<SynStmt>,
     /// Count of user-visible names declared in the emitted code (verbatim `let`s, items,
     /// materialised variables); a block that declares none is inlined into its parent.
     names_introduced: usize,
@@ -223,15 +249,32 @@ const INACTIVE_METHODS: &[&str] = &[
     "to_string",
 ];
 
-const SUPPORTED_EXPRS: &str = "supported on differentiated values: arithmetic (`+ - * /`, unary \
-                               `-`), the float methods of the support matrix, `let`, assignment, \
-                               `if`/`else`, blocks, `return`, array and tuple literals, indexing \
-                               by constants, `as f64`, comparisons, and calls to functions \
-                               annotated with `#[gradient]`";
+const SUPPORTED_EXPRS: &str = "differentiated values can flow through arithmetic, the float \
+                               methods of the support matrix, `let`, assignment, `if`/`else`, \
+                               blocks, `return`, array and tuple literals, indexing, `as f64` and \
+                               calls to `#[gradient]` functions";
 
 impl Lower {
     fn error(&mut self, span: Span, msg: impl std::fmt::Display) {
         self.errors.push(syn::Error::new(span, msg.to_string()));
+    }
+
+    /// An error spanning all of `tokens` (not only their first token).
+    fn error_at(&mut self, tokens: &impl ToTokens, msg: impl std::fmt::Display) {
+        self.errors
+            .push(syn::Error::new_spanned(tokens, msg.to_string()));
+    }
+
+    /// A value standing in for an expression that had an error: later uses of it report nothing
+    /// more, so that each problem is reported once.
+    fn poison(&mut self) -> Val {
+        let node = self.g.intern(Op::Out, Span::call_site());
+        self.poisoned.insert(node);
+        Val::Sym(Shape::Scalar(node))
+    }
+
+    fn is_poisoned(&self, v: &Val) -> bool {
+        matches!(v, Val::Sym(s) if s.leaves().iter().any(|n| self.poisoned.contains(n)))
     }
 
     // ---------------------------------------------------------------- what an expression touches
@@ -340,7 +383,11 @@ impl Lower {
             };
             if let Some(float) = constant {
                 if let Some(b) = self.env.lookup_mut(&name) {
-                    *b = Binding::Real { float };
+                    *b = Binding::Real {
+                        float,
+                        by_ref: false,
+                        array: None,
+                    };
                 }
             }
         }
@@ -398,6 +445,7 @@ impl Lower {
                 Ret::Maybe { .. } => return self.lower_guarded_rest(&stmts[i..], tail_returns),
             }
             let is_tail = i + 1 == stmts.len();
+            self.following = stmts[i + 1..].to_vec();
             match stmt {
                 SynStmt::Expr(e, None) if is_tail => {
                     let v = self.lower_expr(e);
@@ -574,21 +622,22 @@ impl Lower {
             self.verbatim_let(local);
             return;
         }
-        let hint = call_result_hint(pat, ty);
-        let v = match (&*init.expr, hint) {
-            (Expr::Call(_) | Expr::MethodCall(_), Some(hint)) => {
-                self.lower_call_expr(&init.expr, hint)
-            }
-            _ => self.lower_expr(&init.expr),
-        };
+        self.call_hint = call_result_hint(pat, ty).or_else(|| match pat {
+            Pat::Ident(pi) => usage_hint(&pi.ident, &self.following),
+            _ => None,
+        });
+        let v = self.lower_expr(&init.expr);
+        self.call_hint = None;
         match v {
-            Val::Sym(shape)
-                if float_ty || matches!(ty, Some(syn::Type::Array(_) | syn::Type::Tuple(_))) =>
-            {
+            v if self.is_poisoned(&v) => {
+                let Val::Sym(shape) = v else {
+                    unreachable!("poison is symbolic")
+                };
                 self.bind_pattern(pat, shape)
             }
-            Val::Sym(_) => self.error(
-                local.span(),
+            Val::Sym(shape) if float_ty => self.bind_pattern(pat, shape),
+            Val::Sym(_) => self.error_at(
+                local,
                 "a differentiated value is stored in a variable of a non-float type; \
                  differentiated values must stay `f64` (or arrays / tuples of `f64`)",
             ),
@@ -600,13 +649,30 @@ impl Lower {
                 self.g.push(Stmt::Verbatim(
                     quote_spanned!(local.span()=> #(#attrs)* let #pat_tokens #ty_tokens = #t;),
                 ));
-                let mut names = Vec::new();
-                pattern_idents(pat, &mut names);
-                let float = ty.is_some_and(is_float);
-                for n in names {
-                    self.env.bind(&n, Binding::Real { float });
-                }
+                self.bind_real(pat, ty);
             }
+        }
+    }
+
+    /// Binds the names of a pattern as real (inactive) variables.
+    fn bind_real(&mut self, pat: &Pat, ty: Option<&syn::Type>) {
+        let mut names = Vec::new();
+        pattern_idents(pat, &mut names);
+        let by_ref = ty.is_some_and(is_float_ref);
+        let float = ty.is_some_and(is_float) || by_ref;
+        let array = match ty {
+            Some(syn::Type::Array(a)) if is_float(&a.elem) => literal_len(&a.len),
+            _ => None,
+        };
+        for n in names {
+            self.env.bind(
+                &n,
+                Binding::Real {
+                    float,
+                    by_ref,
+                    array,
+                },
+            );
         }
     }
 
@@ -619,16 +685,27 @@ impl Lower {
             Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
             p => (p, None),
         };
-        let mut names = Vec::new();
-        pattern_idents(pat, &mut names);
-        let float = ty.is_some_and(is_float);
-        for n in names {
-            self.env.bind(&n, Binding::Real { float });
-        }
+        self.bind_real(pat, ty);
     }
 
     /// Binds a symbolic value to a pattern (`x`, `(a, b)`, `[a, b]`, `_`).
     fn bind_pattern(&mut self, pat: &Pat, shape: Shape) {
+        if self.is_poisoned(&Val::Sym(shape.clone())) {
+            // After an error: bind the names quietly.
+            let mut names = Vec::new();
+            pattern_idents(pat, &mut names);
+            for n in names {
+                self.env.bind(
+                    &n,
+                    Binding::Sym {
+                        value: shape.clone(),
+                        materialized: false,
+                        mutable: true,
+                    },
+                );
+            }
+            return;
+        }
         match (pat, shape) {
             (Pat::Ident(pi), shape) if pi.subpat.is_none() && pi.by_ref.is_none() => self.env.bind(
                 &pi.ident,
@@ -651,10 +728,10 @@ impl Lower {
                     self.bind_pattern(p, s);
                 }
             }
-            (p, _) => self.error(
-                p.span(),
-                "this pattern does not match the differentiated value, or is not supported; \
-                 use a name, `_`, or a tuple / array pattern of names",
+            (p, _) => self.error_at(
+                p,
+                "this pattern does not match the shape of the differentiated value, or is not \
+                 supported; use a name, `_`, or a tuple / array pattern of names",
             ),
         }
     }
@@ -867,7 +944,10 @@ impl Lower {
                         Some(Binding::Sym { value, .. }) => return Val::Sym(value),
                         Some(Binding::Uninit { .. }) => {
                             self.error(span, format!("`{ident}` is used before it is assigned"));
-                            return Val::Sym(Shape::Scalar(self.g.num(0.0)));
+                            return self.poison();
+                        }
+                        Some(Binding::Real { by_ref: true, .. }) => {
+                            return Val::Tokens(quote!((*#ident)));
                         }
                         _ => {}
                     }
@@ -887,7 +967,11 @@ impl Lower {
                     }
                 },
                 UnOp::Not(_) => self.read(e),
-                _ => self.unsupported(e, "dereferencing"),
+                _ => match self.lower_expr(&u.expr) {
+                    Val::Tokens(_) => self.read(e),
+                    v if self.is_poisoned(&v) => v,
+                    _ => self.unsupported(e, "dereferencing a differentiated value"),
+                },
             },
             Expr::Binary(b) => self.lower_binary(b),
             Expr::Cast(c) => {
@@ -895,7 +979,11 @@ impl Lower {
                     return Val::Tokens(e.to_token_stream());
                 }
                 if is_float(&c.ty) {
-                    self.lower_expr(&c.expr)
+                    match self.lower_expr(&c.expr) {
+                        // `(x as i64) as f64`: an inactive value read from `x`.
+                        Val::Tokens(_) => Val::Tokens(e.to_token_stream()),
+                        v => v,
+                    }
                 } else if type_is_floaty(&c.ty) {
                     self.unsupported(e, "a cast to another float type")
                 } else {
@@ -917,7 +1005,10 @@ impl Lower {
             }
             Expr::Unsafe(_) | Expr::Async(_) | Expr::TryBlock(_) | Expr::Const(_) => {
                 if self.touches_active(e.to_token_stream()) {
-                    self.unsupported(e, "this kind of block")
+                    self.unsupported(
+                        e,
+                        &format!("{} holding a differentiated value", expr_kind(e)),
+                    )
                 } else {
                     self.read(e)
                 }
@@ -980,16 +1071,14 @@ impl Lower {
                         );
                         self.poison()
                     }
-                    None => self.unsupported(
-                        e,
-                        "indexing a differentiated array by a non-constant index (loops are a \
-                         later addition; use a literal index)",
-                    ),
+                    None => self.dynamic_index(&ix.index, &items),
                 },
+                v if self.is_poisoned(&v) => v,
                 Val::Sym(_) => self.unsupported(e, "indexing a value that is not an array"),
                 Val::Tokens(_) => self.read(e),
             },
             Expr::Field(f) => match self.lower_expr(&f.base) {
+                v if self.is_poisoned(&v) => v,
                 Val::Sym(Shape::Tuple(items)) => match &f.member {
                     syn::Member::Unnamed(i) if (i.index as usize) < items.len() => {
                         Val::Sym(items[i.index as usize].clone())
@@ -1009,8 +1098,8 @@ impl Lower {
             }
             Expr::Macro(m) => {
                 if self.touches_active(e.to_token_stream()) {
-                    self.error(
-                        m.mac.path.span(),
+                    self.error_at(
+                        m,
                         format!(
                             "the macro `{}!` carries a differentiated value into the computation; \
                              macros cannot be differentiated. Macros are fine in statement \
@@ -1059,7 +1148,10 @@ impl Lower {
             }
             _ => {
                 if self.touches_active(e.to_token_stream()) || contains_return(e) {
-                    self.unsupported(e, "this expression")
+                    self.unsupported(
+                        e,
+                        &format!("{} holding a differentiated value", expr_kind(e)),
+                    )
                 } else {
                     self.read(e)
                 }
@@ -1067,15 +1159,30 @@ impl Lower {
         }
     }
 
-    /// A harmless value after an error (so that lowering goes on and finds further problems).
-    fn poison(&mut self) -> Val {
-        Val::Sym(Shape::Scalar(self.g.num(0.0)))
+    /// `a[i]` with an index known at run time: `[a0, a1, …][i]`, per scalar of the elements.
+    fn dynamic_index(&mut self, index: &Expr, items: &[Shape]) -> Val {
+        if items.is_empty() || !items.iter().all(|s| s.same_structure(&items[0])) {
+            return self.unsupported(index, "indexing this array at run time");
+        }
+        let tokens = index.to_token_stream();
+        self.materialize(tokens.clone());
+        let slot = self.g.slot();
+        self.g.push(Stmt::Index { slot, expr: tokens });
+        let columns: Vec<Vec<NodeId>> = items.iter().map(Shape::leaves).collect();
+        let leaves: Vec<NodeId> = (0..columns[0].len())
+            .map(|j| {
+                let items = columns.iter().map(|c| c[j]).collect();
+                self.g
+                    .intern(Op::DynIndex { index: slot, items }, index.span())
+            })
+            .collect();
+        Val::Sym(items[0].rebuild(&mut leaves.into_iter()))
     }
 
     fn unsupported(&mut self, e: &Expr, what: &str) -> Val {
-        self.error(
-            e.span(),
-            format!("{what} is not supported on differentiated values; {SUPPORTED_EXPRS}"),
+        self.error_at(
+            e,
+            format!("{what} cannot be differentiated; {SUPPORTED_EXPRS}"),
         );
         self.poison()
     }
@@ -1193,7 +1300,7 @@ impl Lower {
             return self.poison();
         }
         if recv_active {
-            if INACTIVE_METHODS.contains(&name.as_str()) {
+            if INACTIVE_METHODS.contains(&name.as_str()) || matches!(&*m.receiver, Expr::Macro(_)) {
                 return self.read(&whole);
             }
             if self.touches_active(m.receiver.to_token_stream()) {
@@ -1209,7 +1316,7 @@ impl Lower {
             }
         }
         if self.touches_active(whole.to_token_stream()) {
-            return self.lower_call_expr(&whole, (CallResult::Scalar, 1));
+            return self.lower_call_expr(&whole);
         }
         self.read(&whole)
     }
@@ -1256,12 +1363,16 @@ impl Lower {
                 "calling a closure or function value with differentiated arguments",
             );
         }
-        self.lower_call_expr(&whole, (CallResult::Scalar, 1))
+        self.lower_call_expr(&whole)
     }
 
     /// A call of an annotated function: `g(..)` → `g_value_and_gradient(..)`, `r.g(..)` →
     /// `r.g_value_and_gradient(..)` (or `_value_and_jacobian` for a vector result).
-    fn lower_call_expr(&mut self, e: &Expr, (result, rows): (CallResult, usize)) -> Val {
+    fn lower_call_expr(&mut self, e: &Expr) -> Val {
+        let (result, rows, open_rows) =
+            self.call_hint
+                .take()
+                .unwrap_or((CallResult::Scalar, 1, false));
         let suffix = if result == CallResult::Scalar {
             "value_and_gradient"
         } else {
@@ -1298,49 +1409,84 @@ impl Lower {
             }
             _ => return self.unsupported(e, "this call"),
         };
+        // Each float argument is matched to a differentiated parameter of the callee, in order.
+        // Constant float arguments after the last differentiated one may or may not be
+        // differentiated by the callee (`wrt`): they are left out, and the gradient pattern ends
+        // with `..`.
         let mut call_args = Vec::new();
-        let mut grad_shape = Vec::new();
-        let mut flat = Vec::new();
+        let mut slots: Vec<(Vec<NodeId>, Option<usize>, bool)> = Vec::new(); // leaves, shape, active
+        let mut unknown_after = Vec::new();
         for a in args {
-            let known_float = match a {
-                Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
-                    matches!(
-                        self.env.lookup(&i.to_string()),
-                        Some(Binding::Real { float: true })
-                    )
-                }),
-                _ => false,
+            let real = match a {
+                Expr::Path(p) => p
+                    .path
+                    .get_ident()
+                    .and_then(|i| self.env.lookup(&i.to_string()).cloned()),
+                _ => None,
+            };
+            let known_float = matches!(real, Some(Binding::Real { float: true, .. }));
+            let known_array = match real {
+                Some(Binding::Real { array, .. }) => array,
+                _ => None,
             };
             match self.lower_expr(a) {
+                v if self.is_poisoned(&v) => return v,
                 Val::Sym(Shape::Scalar(n)) => {
                     call_args.push(CallArg::Scalar(n));
-                    grad_shape.push(None);
-                    flat.push(n);
+                    slots.push((vec![n], None, self.g.is_active(n)));
                 }
                 Val::Sym(Shape::Array(items))
                     if items.iter().all(|s| matches!(s, Shape::Scalar(_))) =>
                 {
                     let ns: Vec<NodeId> = items.iter().flat_map(Shape::leaves).collect();
-                    grad_shape.push(Some(ns.len()));
-                    flat.extend(&ns);
+                    let active = ns.iter().any(|n| self.g.is_active(*n));
+                    slots.push((ns.clone(), Some(ns.len()), active));
                     call_args.push(CallArg::Array(ns));
                 }
                 Val::Sym(_) => {
-                    self.error(a.span(), "only floats and arrays of floats can be passed to a differentiated function");
+                    self.error_at(
+                        a,
+                        "only floats and arrays of floats can be passed to a differentiated \
+                         function",
+                    );
                     return self.poison();
                 }
                 Val::Tokens(t) if known_float => {
                     let n = self.bind_opaque(t, a.span());
                     call_args.push(CallArg::Scalar(n));
-                    grad_shape.push(None);
-                    flat.push(n);
+                    slots.push((vec![n], None, false));
                 }
                 Val::Tokens(t) => {
+                    if let Some(n) = known_array {
+                        // An `[f64; N]` the caller does not differentiate.
+                        let ns: Vec<NodeId> = (0..n)
+                            .map(|j| {
+                                let j = syn::Index::from(j);
+                                self.bind_opaque(quote!(#t[#j]), a.span())
+                            })
+                            .collect();
+                        slots.push((ns.clone(), Some(n), false));
+                        call_args.push(CallArg::Array(ns));
+                        continue;
+                    }
                     self.materialize(t.clone());
                     call_args.push(CallArg::Tokens(t));
+                    unknown_after.push(slots.len());
                 }
             }
         }
+        let kept = slots
+            .iter()
+            .rposition(|(_, _, active)| *active)
+            .map_or(0, |i| i + 1);
+        // Arguments of unknown type after the last differentiated one may be floats too.
+        let open_grads = kept < slots.len() || unknown_after.iter().any(|&i| i >= kept);
+        slots.truncate(kept);
+        let grad_shape: Vec<Option<usize>> = slots.iter().map(|(_, shape, _)| *shape).collect();
+        let flat: Vec<NodeId> = slots
+            .iter()
+            .flat_map(|(ns, _, _)| ns.iter().copied())
+            .collect();
         let call = self.g.calls;
         self.g.calls += 1;
         let grads: Vec<Vec<NodeId>> = (0..rows)
@@ -1371,8 +1517,10 @@ impl Lower {
                 args: call_args,
                 outputs: outputs.clone(),
                 result,
+                open_rows,
                 grads,
                 grad_shape,
+                open_grads,
                 span,
             }),
         );
@@ -1666,9 +1814,22 @@ impl Lower {
             return before.clone();
         }
         match (t, e) {
-            (Binding::Real { float: a }, Binding::Real { float: b }) => {
-                Binding::Real { float: *a && *b }
-            }
+            (
+                Binding::Real {
+                    float: a,
+                    by_ref: r,
+                    array: x,
+                },
+                Binding::Real {
+                    float: b,
+                    by_ref: q,
+                    array: y,
+                },
+            ) => Binding::Real {
+                float: *a && *b,
+                by_ref: *r && *q,
+                array: if x == y { *x } else { None },
+            },
             (Binding::Uninit { .. }, Binding::Uninit { .. }) => before.clone(),
             _ => {
                 let mutable = match before {
@@ -1970,6 +2131,31 @@ fn is_float_const_expr(e: &Expr) -> bool {
     }
 }
 
+/// What an expression is, for messages.
+fn expr_kind(e: &Expr) -> &'static str {
+    match e {
+        Expr::Struct(_) => "a struct literal",
+        Expr::Unsafe(_) => "an `unsafe` block",
+        Expr::Async(_) => "an `async` block",
+        Expr::TryBlock(_) => "a `try` block",
+        Expr::Const(_) => "a `const` block",
+        Expr::Try(_) => "the `?` operator",
+        Expr::Range(_) => "a range",
+        Expr::Let(_) => "a `let` condition",
+        Expr::Break(_) => "`break`",
+        Expr::Continue(_) => "`continue`",
+        Expr::Yield(_) => "`yield`",
+        Expr::Await(_) => "`.await`",
+        Expr::Infer(_) => "`_`",
+        _ => "this expression",
+    }
+}
+
+/// `&f64` (or `&mut f64`).
+fn is_float_ref(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Reference(r) if is_float(&r.elem))
+}
+
 /// `f64`, `[f64; N]`, `(f64, …)` (or nested).
 fn type_is_floaty(ty: &syn::Type) -> bool {
     match ty {
@@ -1984,19 +2170,65 @@ fn type_is_floaty(ty: &syn::Type) -> bool {
 
 /// For `let [a, b] = g(x);`, `let (a, b) = g(x);` or `let v: [f64; 2] = g(x);`: the call returns
 /// a vector and goes through `g_value_and_jacobian`.
-fn call_result_hint(pat: &Pat, ty: Option<&syn::Type>) -> Option<(CallResult, usize)> {
+fn call_result_hint(pat: &Pat, ty: Option<&syn::Type>) -> Option<(CallResult, usize, bool)> {
     match ty {
-        Some(syn::Type::Array(a)) => return literal_len(&a.len).map(|n| (CallResult::Array, n)),
+        Some(syn::Type::Array(a)) => {
+            return literal_len(&a.len).map(|n| (CallResult::Array, n, false))
+        }
         Some(syn::Type::Tuple(t)) if !t.elems.is_empty() => {
-            return Some((CallResult::Tuple, t.elems.len()))
+            return Some((CallResult::Tuple, t.elems.len(), false))
         }
         _ => {}
     }
     match pat {
-        Pat::Slice(s) => Some((CallResult::Array, s.elems.len())),
-        Pat::Tuple(t) => Some((CallResult::Tuple, t.elems.len())),
+        Pat::Slice(s) => Some((CallResult::Array, s.elems.len(), false)),
+        Pat::Tuple(t) => Some((CallResult::Tuple, t.elems.len(), false)),
         _ => None,
     }
+}
+
+/// For `let v = g(x);` followed by `v[1]` or `v.1`: the call returns a vector, of which the
+/// entries up to the largest one used are read (the pattern ends with `..`).
+fn usage_hint(name: &Ident, following: &[SynStmt]) -> Option<(CallResult, usize, bool)> {
+    fn scan(ts: TokenStream, name: &Ident, found: &mut Option<(CallResult, usize)>) {
+        let tokens: Vec<TokenTree> = ts.into_iter().collect();
+        for (i, tt) in tokens.iter().enumerate() {
+            match tt {
+                TokenTree::Group(g) => scan(g.stream(), name, found),
+                TokenTree::Ident(id) if id == name => {
+                    let index = match (tokens.get(i + 1), tokens.get(i + 2)) {
+                        (Some(TokenTree::Group(g)), _)
+                            if g.delimiter() == proc_macro2::Delimiter::Bracket =>
+                        {
+                            syn::parse2::<syn::LitInt>(g.stream())
+                                .ok()
+                                .and_then(|l| l.base10_parse::<usize>().ok())
+                                .map(|i| (CallResult::Array, i))
+                        }
+                        (Some(TokenTree::Punct(p)), Some(TokenTree::Literal(l)))
+                            if p.as_char() == '.' =>
+                        {
+                            l.to_string()
+                                .parse::<usize>()
+                                .ok()
+                                .map(|i| (CallResult::Tuple, i))
+                        }
+                        _ => None,
+                    };
+                    if let Some((kind, i)) = index {
+                        let rows = found.map_or(0, |(_, r)| r).max(i + 1);
+                        *found = Some((kind, rows));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut found = None;
+    for stmt in following {
+        scan(stmt.to_token_stream(), name, &mut found);
+    }
+    found.map(|(kind, rows)| (kind, rows, true))
 }
 
 fn pattern_idents(pat: &Pat, out: &mut Vec<Ident>) {

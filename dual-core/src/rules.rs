@@ -187,7 +187,14 @@ pub fn partials(g: &mut Graph, id: NodeId) -> Vec<(NodeId, NodeId)> {
         | Op::CallGrad { .. }
         | Op::Select { .. }
         | Op::Sign0(_)
-        | Op::IntAsFloat(_) => {}
+        | Op::IntAsFloat(_)
+        | Op::IndexIs { .. } => {}
+        Op::DynIndex { index, items } => {
+            for (at, item) in items.into_iter().enumerate() {
+                let at = at as u32;
+                out.push((item, g.intern(Op::IndexIs { index, at }, s)));
+            }
+        }
         Op::Call { call, row, args } => {
             for (col, arg) in args.into_iter().enumerate() {
                 let grad = g.call_grad(call, row, col as u32);

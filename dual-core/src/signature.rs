@@ -237,12 +237,12 @@ pub fn analyse(
             None
         }
         ReturnType::Type(_, ty) => output_shape(ty).or_else(|| {
-            errors.push(syn::Error::new(
-                ty.span(),
+            errors.push(syn::Error::new_spanned(
+                ty,
                 format!(
                     "unsupported return type `{}`; a `#[gradient]` function returns `f64` (for a \
                      gradient), or `[f64; M]` with a literal M or a tuple of `f64` (for a Jacobian)",
-                    ty.to_token_stream().to_string().replace(" ;", ";")
+                    type_name(ty)
                 ),
             ));
             None
@@ -250,6 +250,28 @@ pub fn analyse(
     };
     let output = output?;
     ok.then_some(Signature { params, output })
+}
+
+/// A type as the user wrote it, without the spaces of token printing.
+pub fn type_name(ty: &Type) -> String {
+    let mut s = ty.to_token_stream().to_string();
+    for (from, to) in [
+        (" < ", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ;", ";"),
+        (" ,", ","),
+        (":: ", "::"),
+        (" ::", "::"),
+        ("& ", "&"),
+        ("( ", "("),
+        (" )", ")"),
+        ("[ ", "["),
+        (" ]", "]"),
+    ] {
+        s = s.replace(from, to);
+    }
+    s
 }
 
 fn output_shape(ty: &Type) -> Option<Output> {
