@@ -1,12 +1,14 @@
 //! Reverse accumulation of adjoints over the structured IR.
 //!
-//! The backward sweep mirrors the forward one in reverse: straight-line nodes propagate their
-//! adjoint to their operands through the rule table, and each forward `if` becomes a backward `if`
-//! on the same condition whose branches return the adjoint contributions to the values that were
-//! defined before the `if`. Adjoints are symbolic nodes, so they are simplified and shared like
-//! primal nodes; a zero adjoint is never materialised (it is simply absent from the map).
+//! The backward sweep mirrors the code it differentiates, in reverse: straight-line nodes propagate
+//! their adjoint to their operands through the rule table, and each `if` becomes a backward `if` on
+//! the same condition whose branches return the adjoint contributions to the values defined before
+//! the `if`. Adjoints are symbolic nodes, so they are simplified and shared like primal nodes; a
+//! zero adjoint is never materialised (it is simply absent from the map).
 //!
-//! Several outputs (rows of a Jacobian) are propagated in one sweep, keyed by `(node, row)`.
+//! Several outputs (rows of a Jacobian) are propagated in one sweep, keyed by `(node, row)`. The
+//! sweep can run over code that is itself a backward sweep: reversing the gradient code gives the
+//! Hessian (reverse-over-reverse).
 
 use std::collections::BTreeMap;
 
@@ -20,15 +22,22 @@ pub type Adjoints = BTreeMap<(NodeId, u32), NodeId>;
 
 /// The result of a reverse sweep.
 pub struct Reverse {
-    /// The top-level backward block (emitted after the forward top-level block).
+    /// The top-level block of the new sweep (emitted after the code it differentiates).
     pub block: BlockId,
     /// The adjoints of the differentiated parameters' leaves.
     pub adjoints: Adjoints,
 }
 
-/// Runs the reverse sweep from the given outputs (one per row).
-pub fn reverse(g: &mut Graph, outputs: &[NodeId]) -> Reverse {
-    let block = g.new_block(None, Sweep::Backward, &[BlockId(0)]);
+/// Runs a reverse sweep over `program` (top-level blocks in execution order) from the given
+/// outputs, one per row.
+pub fn reverse(g: &mut Graph, program: &[BlockId], outputs: &[NodeId]) -> Reverse {
+    let level = program
+        .iter()
+        .map(|b| g.block(*b).sweep.0)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let block = g.new_block(None, Sweep(level), program);
     let saved = g.cur;
     g.cur = block;
     let mut adj = Adjoints::new();
@@ -38,7 +47,9 @@ pub fn reverse(g: &mut Graph, outputs: &[NodeId]) -> Reverse {
             adj.insert((out, row as u32), one);
         }
     }
-    reverse_block(g, BlockId(0), &mut adj);
+    for &b in program.iter().rev() {
+        reverse_block(g, b, &mut adj);
+    }
     g.cur = saved;
     Reverse {
         block,
@@ -64,8 +75,8 @@ fn take_adjoints(adj: &mut Adjoints, id: NodeId) -> Vec<(u32, NodeId)> {
         .collect()
 }
 
-fn reverse_block(g: &mut Graph, fwd: BlockId, adj: &mut Adjoints) {
-    let stmts = g.block(fwd).stmts.clone();
+fn reverse_block(g: &mut Graph, code: BlockId, adj: &mut Adjoints) {
+    let stmts = g.block(code).stmts.clone();
     for stmt in stmts.iter().rev() {
         match stmt {
             Stmt::Node(id) => {
@@ -102,28 +113,44 @@ fn reverse_if(g: &mut Graph, ifs: &IfStmt, adj: &mut Adjoints) {
             seeds.push((fo, row, a));
         }
     }
-    if seeds.is_empty() {
+    // In a second sweep, values saved out of a branch of the first one get adjoints from outside
+    // the branch: they go back in with the branch's own.
+    let inside = |g: &Graph, adj: &Adjoints, block: BlockId| -> Vec<(NodeId, u32)> {
+        adj.keys()
+            .filter(|(n, _)| g.is_within(g.home[n.0 as usize], block))
+            .copied()
+            .collect()
+    };
+    let mut carried = [Vec::new(), Vec::new()];
+    for (side, block) in [ifs.then, ifs.other].into_iter().enumerate() {
+        for key in inside(g, adj, block) {
+            carried[side].push((key, adj.remove(&key).expect("present")));
+        }
+    }
+    if seeds.is_empty() && carried.iter().all(Vec::is_empty) {
         return;
     }
     let parent = g.cur;
-    let branch = |g: &mut Graph, fwd: BlockId, pick: fn(&FloatOut) -> NodeId| {
-        let b = g.new_block(Some(parent), Sweep::Backward, &[fwd]);
+    let level = g.block(parent).sweep;
+    let branch = |g: &mut Graph, code: BlockId, pick: fn(&FloatOut) -> NodeId, side: usize| {
+        let visible = g.block(code).visible.clone();
+        let b = g.new_block(Some(parent), level, &visible);
         g.cur = b;
-        let mut inner = Adjoints::new();
+        let mut inner: Adjoints = carried[side].iter().copied().collect();
         for (fo, row, a) in &seeds {
             let target = pick(fo);
             if g.is_active(target) {
                 accumulate(g, &mut inner, (target, *row), *a);
             }
         }
-        reverse_block(g, fwd, &mut inner);
+        reverse_block(g, code, &mut inner);
         (b, inner)
     };
-    let (then_b, then_adj) = branch(g, ifs.then, |fo| fo.then);
+    let (then_b, then_adj) = branch(g, ifs.then, |fo| fo.then, 0);
     let (other_b, other_adj) = if ifs.cond.is_some() {
-        branch(g, ifs.other, |fo| fo.other)
+        branch(g, ifs.other, |fo| fo.other, 1)
     } else {
-        let b = g.new_block(Some(parent), Sweep::Backward, &[]);
+        let b = g.new_block(Some(parent), level, &[]);
         (b, Adjoints::new())
     };
     g.cur = parent;
@@ -134,13 +161,12 @@ fn reverse_if(g: &mut Graph, ifs: &IfStmt, adj: &mut Adjoints) {
     let mut leaves = Vec::new();
     for key in keys {
         let zero = g.num(0.0);
+        let then = then_adj.get(&key).copied().unwrap_or(zero);
+        let other = other_adj.get(&key).copied().unwrap_or(zero);
         let node = g.intern(Op::Out, Span::call_site());
-        g.set_active(node, true);
-        floats.push(FloatOut {
-            node,
-            then: then_adj.get(&key).copied().unwrap_or(zero),
-            other: other_adj.get(&key).copied().unwrap_or(zero),
-        });
+        let active = g.is_active(then) || g.is_active(other);
+        g.set_active(node, active);
+        floats.push(FloatOut { node, then, other });
         leaves.push((key, node));
     }
     g.push(Stmt::If(IfStmt {

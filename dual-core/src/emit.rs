@@ -75,51 +75,54 @@ impl<'g> Emitter<'g> {
             }
         }
 
-        // What the backward sweep reads from inside forward branches.
+        // What a later sweep reads from inside branches of an earlier one.
         let mut needed: BTreeSet<Saved> = BTreeSet::new();
-        let nested_forward = |b: BlockId| b != BlockId(0) && g.block(b).sweep == Sweep::Forward;
-        let note_node = |n: NodeId, needed: &mut BTreeSet<Saved>| {
-            if g.constant(n).is_none() && nested_forward(g.home[n.0 as usize]) {
+        let earlier_branch = |b: BlockId, reader: Sweep| {
+            let block = g.block(b);
+            block.parent.is_some() && block.sweep < reader
+        };
+        let note_node = |n: NodeId, reader: Sweep, needed: &mut BTreeSet<Saved>| {
+            if g.constant(n).is_none() && earlier_branch(g.home[n.0 as usize], reader) {
                 needed.insert(Saved::Node(n));
             }
         };
+        let note_slot = |s: SlotId, item: Saved, reader: Sweep, needed: &mut BTreeSet<Saved>| {
+            if earlier_branch(g.slot_home[s.0 as usize], reader) {
+                needed.insert(item);
+            }
+        };
         for (i, op) in g.nodes.iter().enumerate() {
-            let home = g.home[i];
-            if !live[i] || g.block(home).sweep != Sweep::Backward {
+            let reader = g.block(g.home[i]).sweep;
+            if !live[i] || reader == Sweep::FORWARD {
                 continue;
             }
             for c in op.children() {
-                note_node(c, &mut needed);
+                note_node(c, reader, &mut needed);
             }
             match op {
                 Op::Powi(_, Exponent { slot: Some(s), .. })
-                | Op::IntAsFloat(Exponent { slot: Some(s), .. })
-                    if nested_forward(g.slot_home[s.0 as usize]) =>
-                {
-                    needed.insert(Saved::Int(*s));
+                | Op::IntAsFloat(Exponent { slot: Some(s), .. }) => {
+                    note_slot(*s, Saved::Int(*s), reader, &mut needed);
                 }
-                Op::DynIndex { index: s, .. } | Op::IndexIs { index: s, .. }
-                    if nested_forward(g.slot_home[s.0 as usize]) =>
-                {
-                    needed.insert(Saved::Index(*s));
+                Op::DynIndex { index: s, .. } | Op::IndexIs { index: s, .. } => {
+                    note_slot(*s, Saved::Index(*s), reader, &mut needed);
                 }
                 _ => {}
             }
         }
         for block in &g.blocks {
-            if block.sweep != Sweep::Backward {
+            let reader = block.sweep;
+            if reader == Sweep::FORWARD {
                 continue;
             }
             for stmt in &block.stmts {
                 if let Stmt::If(ifs) = stmt {
                     for fo in ifs.floats.iter().filter(|fo| live[fo.node.0 as usize]) {
-                        note_node(fo.then, &mut needed);
-                        note_node(fo.other, &mut needed);
+                        note_node(fo.then, reader, &mut needed);
+                        note_node(fo.other, reader, &mut needed);
                     }
                     if let Some(BoolVal::Slot { slot, .. }) = ifs.cond {
-                        if nested_forward(g.slot_home[slot.0 as usize]) {
-                            needed.insert(Saved::Cond(slot));
-                        }
+                        note_slot(slot, Saved::Cond(slot), reader, &mut needed);
                     }
                 }
             }
@@ -386,7 +389,16 @@ impl<'g> Emitter<'g> {
             CallArg::Tokens(t) => t.clone(),
         });
         let callee = &c.callee;
-        quote_spanned!(span=> let (#value, #grads) = #callee(#(#args),*);)
+        match &c.hessian {
+            None => quote_spanned!(span=> let (#value, #grads) = #callee(#(#args),*);),
+            Some(h) => {
+                let rows = h.iter().map(|r| {
+                    let cols = r.iter().map(|n| self.binder(*n));
+                    quote_spanned!(span=> [#(#cols,)* #cols_rest])
+                });
+                quote_spanned!(span=> let (#value, #grads, [#(#rows,)* #cols_rest]) = #callee(#(#args),*);)
+            }
+        }
     }
 
     fn exponent(e: Exponent) -> TokenStream {
@@ -484,7 +496,8 @@ impl<'g> Emitter<'g> {
             | Op::Opaque
             | Op::Out
             | Op::Call { .. }
-            | Op::CallGrad { .. } => unreachable!("leaves are bound by statements"),
+            | Op::CallGrad { .. }
+            | Op::CallHess { .. } => unreachable!("leaves are bound by statements"),
         }
     }
 }

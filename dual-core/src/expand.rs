@@ -4,9 +4,9 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, ToTokens};
 use syn::spanned::Spanned;
 
-use crate::diff::{reverse, Reverse};
+use crate::diff::{reverse, Adjoints};
 use crate::emit::Emitter;
-use crate::ir::NodeId;
+use crate::ir::{BlockId, NodeId};
 use crate::lower::{lower, Lowered};
 use crate::options::{self, Options};
 use crate::signature::{self, FloatShape, Output, Signature};
@@ -61,13 +61,6 @@ fn expand_checked(args: TokenStream, item: TokenStream) -> Result<TokenStream, V
             "`#[gradient]` on a `const fn` is not supported yet; remove `const` for now",
         ));
     }
-    if let Some(span) = options.hessian {
-        errors.push(syn::Error::new(
-            span,
-            "the `hessian` option is not supported yet; only gradients and Jacobians are \
-             generated for now",
-        ));
-    }
     if let Some(v) = &sig.variadic {
         errors.push(syn::Error::new(
             v.span(),
@@ -78,13 +71,27 @@ fn expand_checked(args: TokenStream, item: TokenStream) -> Result<TokenStream, V
     let Some(analysed) = analysed else {
         return Err(errors);
     };
-    match lower(&analysed, sig, &func.block) {
-        Ok(lowered) if errors.is_empty() => Ok(companions(&func, &analysed, lowered)),
-        Ok(_) => Err(errors),
-        Err(mut body_errors) => {
+    if let (Some(span), Output::Array(_) | Output::Tuple(_)) = (options.hessian, analysed.output) {
+        errors.push(syn::Error::new(
+            span,
+            "`hessian` needs a function with a scalar result (`-> f64`); for a vector result \
+             use its Jacobian, or differentiate each output separately",
+        ));
+    }
+    let first = lower(&analysed, sig, &func.block, false);
+    let second = options
+        .hessian
+        .map(|_| lower(&analysed, sig, &func.block, true));
+    match (first, second) {
+        (Ok(lowered), None) if errors.is_empty() => Ok(companions(&func, &analysed, lowered, None)),
+        (Ok(lowered), Some(Ok(twice))) if errors.is_empty() => {
+            Ok(companions(&func, &analysed, lowered, Some(twice)))
+        }
+        (Err(mut body_errors), _) | (Ok(_), Some(Err(mut body_errors))) => {
             errors.append(&mut body_errors);
             Err(errors)
         }
+        _ => Err(errors),
     }
 }
 
@@ -132,51 +139,148 @@ fn not_a_function(item: TokenStream, parse_error: syn::Error) -> syn::Error {
     }
 }
 
-/// The companion functions of a function whose body lowered without error.
-fn companions(func: &syn::ItemFn, sig: &Signature, mut lowered: Lowered) -> TokenStream {
-    let Reverse { block, adjoints } = reverse(&mut lowered.graph, &lowered.result);
-    let rows = lowered.result.len();
-    let g = &lowered.graph;
+/// The derivative code of one lowering: the IR, the sweeps, and how to read the results.
+struct Derived<'s> {
+    sig: &'s Signature,
+    lowered: Lowered,
+    /// Top-level blocks in execution order: the forward code, then each reverse sweep.
+    program: Vec<BlockId>,
+    /// First-order adjoints: `(parameter leaf, output row) → node`.
+    first: Adjoints,
+    /// Second-order adjoints (Hessian): `(parameter leaf, gradient entry) → node`.
+    second: Option<Adjoints>,
+}
 
-    // Gradient entries per row, per differentiated parameter.
-    let entry = |e: &Emitter, leaf: NodeId, row: usize| -> TokenStream {
-        match adjoints.get(&(leaf, row as u32)) {
-            Some(&a) => e.node_ref(a),
-            None => quote!(0f64),
-        }
-    };
-    let diff_params: Vec<(usize, FloatShape)> =
-        sig.differentiated().map(|(i, _, s)| (i, s)).collect();
-    let all_scalar = diff_params.iter().all(|(_, s)| *s == FloatShape::Scalar);
-    let single_array = diff_params.len() == 1 && !all_scalar;
-    let n = sig.n_inputs();
-
-    let gradient_of_row = |e: &Emitter, row: usize| -> TokenStream {
-        if all_scalar || single_array {
-            let items = diff_params
+impl Derived<'_> {
+    fn new(sig: &Signature, mut lowered: Lowered, second_order: bool) -> Derived<'_> {
+        let mut program = vec![BlockId(0)];
+        let first = reverse(&mut lowered.graph, &program, &lowered.result);
+        program.push(first.block);
+        let second = second_order.then(|| {
+            let entries: Vec<NodeId> = lowered_leaves(sig, &lowered)
                 .iter()
-                .flat_map(|(p, _)| lowered.inputs[*p].iter())
-                .map(|leaf| entry(e, *leaf, row));
-            quote!([#(#items),*])
-        } else {
-            let parts = diff_params.iter().map(|(p, shape)| {
-                let items: Vec<TokenStream> = lowered.inputs[*p]
-                    .iter()
-                    .map(|leaf| entry(e, *leaf, row))
-                    .collect();
-                match shape {
-                    FloatShape::Scalar => items[0].clone(),
-                    FloatShape::Array(_) => quote!([#(#items),*]),
-                }
-            });
-            quote!((#(#parts,)*))
+                .map(|leaf| match first.adjoints.get(&(*leaf, 0)) {
+                    Some(&a) => a,
+                    None => lowered.graph.num(0.0),
+                })
+                .collect();
+            let rev = reverse(&mut lowered.graph, &program, &entries);
+            program.push(rev.block);
+            rev.adjoints
+        });
+        Derived {
+            sig,
+            lowered,
+            program,
+            first: first.adjoints,
+            second,
         }
+    }
+
+    /// The differentiated scalars, in parameter order, arrays flattened.
+    fn leaves(&self) -> Vec<NodeId> {
+        lowered_leaves(self.sig, &self.lowered)
+    }
+
+    /// Row `row` of the first derivatives, one entry per differentiated scalar.
+    fn row(&self, adjoints: &Adjoints, row: usize) -> Vec<Option<NodeId>> {
+        self.leaves()
+            .iter()
+            .map(|leaf| adjoints.get(&(*leaf, row as u32)).copied())
+            .collect()
+    }
+
+    /// The upper triangle of the Hessian (row i, column j ≥ i), which is all that is computed.
+    fn hessian(&self) -> Vec<Vec<Option<NodeId>>> {
+        let second = self.second.as_ref().expect("a second-order sweep");
+        let n = self.leaves().len();
+        (0..n).map(|i| self.row(second, i)).collect()
+    }
+
+    fn roots(&self, value: bool, gradient: bool, hessian: bool) -> Vec<NodeId> {
+        let mut roots = Vec::new();
+        if value {
+            roots.extend(&self.lowered.result);
+        }
+        if gradient {
+            for r in 0..self.lowered.result.len() {
+                roots.extend(self.row(&self.first, r).into_iter().flatten());
+            }
+        }
+        if hessian {
+            for (i, row) in self.hessian().into_iter().enumerate() {
+                roots.extend(row.into_iter().skip(i).flatten());
+            }
+        }
+        roots
+    }
+
+    /// The emitter for these roots and the statements that compute them.
+    fn body(&self, roots: &[NodeId]) -> (Emitter<'_>, TokenStream) {
+        let e = Emitter::new(&self.lowered.graph, roots);
+        let mut code: TokenStream = self
+            .sig
+            .params
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| {
+                p.differentiated && p.name.is_some() && !self.lowered.inputs[*i].is_empty()
+            })
+            .map(|(i, p)| {
+                let name = p.name.as_ref().expect("named").to_token_stream();
+                let array = matches!(p.float, Some(FloatShape::Array(_)));
+                e.bind_param(&name, &self.lowered.inputs[i], array)
+            })
+            .collect();
+        for b in &self.program {
+            code.extend(e.block(*b));
+        }
+        (e, code)
+    }
+}
+
+fn lowered_leaves(sig: &Signature, lowered: &Lowered) -> Vec<NodeId> {
+    sig.differentiated()
+        .flat_map(|(p, _, _)| lowered.inputs[p].iter().copied())
+        .collect()
+}
+
+fn entry(e: &Emitter, n: Option<NodeId>) -> TokenStream {
+    n.map_or_else(|| quote!(0f64), |n| e.node_ref(n))
+}
+
+/// The companion functions of a function whose body lowered without error.
+fn companions(
+    func: &syn::ItemFn,
+    sig: &Signature,
+    lowered: Lowered,
+    twice: Option<Lowered>,
+) -> TokenStream {
+    let d = Derived::new(sig, lowered, false);
+    let diff_params: Vec<FloatShape> = sig.differentiated().map(|(_, _, s)| s).collect();
+    let all_scalar = diff_params.iter().all(|s| *s == FloatShape::Scalar);
+    let single_array = diff_params.len() == 1 && !all_scalar;
+    let n = proc_macro2::Literal::usize_unsuffixed(sig.n_inputs());
+
+    // The gradient value and type of contract point 3.
+    let gradient = |e: &Emitter, row: Vec<Option<NodeId>>| -> TokenStream {
+        let mut items = row.into_iter().map(|n| entry(e, n));
+        if all_scalar || single_array {
+            return quote!([#(#items),*]);
+        }
+        let parts = diff_params.iter().map(|shape| match shape {
+            FloatShape::Scalar => items.next().expect("an entry per scalar"),
+            FloatShape::Array(len) => {
+                let part: Vec<TokenStream> = items.by_ref().take(*len).collect();
+                quote!([#(#part),*])
+            }
+        });
+        quote!((#(#parts,)*))
     };
     let gradient_type = if all_scalar || single_array {
-        let n = proc_macro2::Literal::usize_unsuffixed(n);
         quote!([f64; #n])
     } else {
-        let parts = diff_params.iter().map(|(_, shape)| match shape {
+        let parts = diff_params.iter().map(|shape| match shape {
             FloatShape::Scalar => quote!(f64),
             FloatShape::Array(len) => {
                 let len = proc_macro2::Literal::usize_unsuffixed(*len);
@@ -185,52 +289,17 @@ fn companions(func: &syn::ItemFn, sig: &Signature, mut lowered: Lowered) -> Toke
         });
         quote!((#(#parts,)*))
     };
-    let jacobian_of = |e: &Emitter| -> TokenStream {
-        let rows = (0..rows).map(|r| {
-            let items = diff_params
-                .iter()
-                .flat_map(|(p, _)| lowered.inputs[*p].iter())
-                .map(|leaf| entry(e, *leaf, r));
+    let matrix = |e: &Emitter, rows: Vec<Vec<Option<NodeId>>>| -> TokenStream {
+        let rows = rows.into_iter().map(|row| {
+            let items = row.into_iter().map(|n| entry(e, n));
             quote!([#(#items),*])
         });
         quote!([#(#rows),*])
     };
-
-    // The differentiated leaves each companion needs, by row.
-    let grad_roots: Vec<NodeId> = diff_params
-        .iter()
-        .flat_map(|(p, _)| lowered.inputs[*p].iter())
-        .flat_map(|leaf| (0..rows).filter_map(|r| adjoints.get(&(*leaf, r as u32)).copied()))
-        .collect();
-
-    let body = |with_value: bool| -> (Emitter, TokenStream) {
-        let mut roots = grad_roots.clone();
-        if with_value {
-            roots.extend(&lowered.result);
-        }
-        let e = Emitter::new(g, &roots);
-        let params = sig
-            .params
-            .iter()
-            .enumerate()
-            .filter(|(i, p)| p.differentiated && !lowered.inputs[*i].is_empty() && p.name.is_some())
-            .map(|(i, p)| {
-                let name = p.name.as_ref().expect("named").to_token_stream();
-                e.bind_param(
-                    &name,
-                    &lowered.inputs[i],
-                    matches!(p.float, Some(FloatShape::Array(_))),
-                )
-            })
-            .collect::<TokenStream>();
-        let forward = e.block(crate::ir::BlockId(0));
-        let backward = e.block(block);
-        (e, quote!(#params #forward #backward))
-    };
-    let value_of = |e: &Emitter| -> TokenStream {
-        let items = lowered.result.iter().map(|n| e.node_ref(*n));
+    let value = |d: &Derived, e: &Emitter| -> TokenStream {
+        let items = d.lowered.result.iter().map(|n| e.node_ref(*n));
         match sig.output {
-            Output::Scalar => e.node_ref(lowered.result[0]),
+            Output::Scalar => e.node_ref(d.lowered.result[0]),
             Output::Array(_) => quote!([#(#items),*]),
             Output::Tuple(_) => quote!((#(#items,)*)),
         }
@@ -238,68 +307,108 @@ fn companions(func: &syn::ItemFn, sig: &Signature, mut lowered: Lowered) -> Toke
 
     let name = &func.sig.ident;
     let wrt = describe_inputs(sig);
-    let result_type = match &func.sig.output {
-        syn::ReturnType::Type(_, ty) => ty.to_token_stream(),
-        syn::ReturnType::Default => quote!(()),
-    };
-    let n_lit = proc_macro2::Literal::usize_unsuffixed(n);
-    let m_lit = proc_macro2::Literal::usize_unsuffixed(rows);
-    let (plain, with_value) = match sig.output {
+    let mut out = TokenStream::new();
+    match sig.output {
         Output::Scalar => {
-            let (e1, b1) = body(false);
-            let g1 = gradient_of_row(&e1, 0);
-            let (e2, b2) = body(true);
-            let (v2, g2) = (value_of(&e2), gradient_of_row(&e2, 0));
-            (
-                companion(
-                    func,
-                    format_ident!("{}_gradient", name),
-                    &format!("The gradient of `{name}` with respect to {wrt}."),
-                    quote!(#gradient_type),
-                    quote!({ #b1 #g1 }),
+            let (e, body) = d.body(&d.roots(false, true, false));
+            let g = gradient(&e, d.row(&d.first, 0));
+            out.extend(companion(
+                func,
+                format_ident!("{}_gradient", name),
+                &format!("The gradient of `{name}` with respect to {wrt}."),
+                quote!(#gradient_type),
+                quote!({ #body #g }),
+            ));
+            let (e, body) = d.body(&d.roots(true, true, false));
+            let (v, g) = (value(&d, &e), gradient(&e, d.row(&d.first, 0)));
+            out.extend(companion(
+                func,
+                format_ident!("{}_value_and_gradient", name),
+                &format!(
+                    "The value of `{name}` and its gradient with respect to {wrt}, computed together."
                 ),
-                companion(
-                    func,
-                    format_ident!("{}_value_and_gradient", name),
-                    &format!(
-                        "The value of `{name}` and its gradient with respect to {wrt}, computed together."
-                    ),
-                    quote!((f64, #gradient_type)),
-                    quote!({ #b2 (#v2, #g2) }),
-                ),
-            )
+                quote!((f64, #gradient_type)),
+                quote!({ #body (#v, #g) }),
+            ));
         }
         Output::Array(_) | Output::Tuple(_) => {
-            let (e1, b1) = body(false);
-            let j1 = jacobian_of(&e1);
-            let (e2, b2) = body(true);
-            let (v2, j2) = (value_of(&e2), jacobian_of(&e2));
-            let jac_type = quote!([[f64; #n_lit]; #m_lit]);
-            (
-                companion(
-                    func,
-                    format_ident!("{}_jacobian", name),
-                    &format!(
-                        "The Jacobian of `{name}`: row `i` is the gradient of output `i` with \
-                         respect to {wrt}."
-                    ),
-                    jac_type.clone(),
-                    quote!({ #b1 #j1 }),
+            let rows = d.lowered.result.len();
+            let m = proc_macro2::Literal::usize_unsuffixed(rows);
+            let jac_type = quote!([[f64; #n]; #m]);
+            let jacobian = |e: &Emitter| matrix(e, (0..rows).map(|r| d.row(&d.first, r)).collect());
+            let (e, body) = d.body(&d.roots(false, true, false));
+            let j = jacobian(&e);
+            out.extend(companion(
+                func,
+                format_ident!("{}_jacobian", name),
+                &format!(
+                    "The Jacobian of `{name}`: row `i` is the gradient of output `i` with respect \
+                     to {wrt}."
                 ),
-                companion(
-                    func,
-                    format_ident!("{}_value_and_jacobian", name),
-                    &format!(
-                        "The value of `{name}` and its Jacobian (row `i`: the gradient of output \
-                         `i` with respect to {wrt}), computed together."
-                    ),
-                    quote!((#result_type, #jac_type)),
-                    quote!({ #b2 (#v2, #j2) }),
+                jac_type.clone(),
+                quote!({ #body #j }),
+            ));
+            let (e, body) = d.body(&d.roots(true, true, false));
+            let (v, j) = (value(&d, &e), jacobian(&e));
+            let result_type = match &func.sig.output {
+                syn::ReturnType::Type(_, ty) => ty.to_token_stream(),
+                syn::ReturnType::Default => quote!(()),
+            };
+            out.extend(companion(
+                func,
+                format_ident!("{}_value_and_jacobian", name),
+                &format!(
+                    "The value of `{name}` and its Jacobian (row `i`: the gradient of output `i` \
+                     with respect to {wrt}), computed together."
                 ),
-            )
+                quote!((#result_type, #jac_type)),
+                quote!({ #body (#v, #j) }),
+            ));
         }
-    };
-    quote!(#plain #with_value)
+    }
+    if let Some(twice) = twice {
+        let h = Derived::new(sig, twice, true);
+        // Symmetric by construction: entry (j, i) below the diagonal is entry (i, j).
+        let symmetric = |e: &Emitter| -> TokenStream {
+            let upper = h.hessian();
+            let n = upper.len();
+            let full = (0..n)
+                .map(|i| (0..n).map(|j| upper[i.min(j)][i.max(j)]).collect())
+                .collect();
+            matrix(e, full)
+        };
+        let hess_type = quote!([[f64; #n]; #n]);
+        let (e, body) = h.body(&h.roots(false, false, true));
+        let hm = symmetric(&e);
+        out.extend(companion(
+            func,
+            format_ident!("{}_hessian", name),
+            &format!(
+                "The Hessian of `{name}`: entry `(i, j)` is the second derivative with respect to \
+                 the `i`-th and `j`-th of {wrt}. Symmetric by construction."
+            ),
+            hess_type.clone(),
+            quote!({ #body #hm }),
+        ));
+        let (e, body) = h.body(&h.roots(true, true, true));
+        let (v, g, hm) = (
+            value(&h, &e),
+            gradient(&e, h.row(&h.first, 0)),
+            symmetric(&e),
+        );
+        out.extend(companion(
+            func,
+            format_ident!("{}_value_gradient_and_hessian", name),
+            &format!(
+                "The value of `{name}`, its gradient and its Hessian with respect to {wrt}, \
+                 computed together (what Newton's method needs, and what callers differentiated \
+                 twice use)."
+            ),
+            quote!((f64, #gradient_type, #hess_type)),
+            quote!({ #body (#v, #g, #hm) }),
+        ));
+    }
+    out
 }
 
 /// "`x`, `y` (in this order)" / "`w[0]`…`w[3]`, then `b`".

@@ -65,8 +65,16 @@ pub enum Op {
         row: u32,
         args: Vec<NodeId>,
     },
-    /// The partial derivative of output `row` of call `call` with respect to its argument `col`.
-    CallGrad { call: u32, row: u32, col: u32 },
+    /// The partial derivative of output `row` of call `call` with respect to its argument `col`
+    /// (a function of the arguments `args`).
+    CallGrad {
+        call: u32,
+        row: u32,
+        col: u32,
+        args: Vec<NodeId>,
+    },
+    /// The second derivative of a scalar call with respect to its arguments `row` and `col`.
+    CallHess { call: u32, row: u32, col: u32 },
     /// A unary primitive.
     Unary(Unary, NodeId),
     /// A binary primitive (the receiver first for method forms).
@@ -103,11 +111,11 @@ impl Op {
             | Op::Param { .. }
             | Op::Opaque
             | Op::Out
-            | Op::CallGrad { .. }
+            | Op::CallHess { .. }
             | Op::IntAsFloat(_)
             | Op::IndexIs { .. } => vec![],
             Op::DynIndex { items, .. } => items.clone(),
-            Op::Call { args, .. } => args.clone(),
+            Op::Call { args, .. } | Op::CallGrad { args, .. } => args.clone(),
             Op::Unary(_, a) | Op::Powi(a, _) | Op::Sign0(a) => vec![*a],
             Op::Binary(_, a, b) => vec![*a, *b],
             Op::MulAdd(a, b, c) | Op::Clamp(a, b, c) => vec![*a, *b, *c],
@@ -125,7 +133,13 @@ impl Op {
     pub fn is_leaf(&self) -> bool {
         matches!(
             self,
-            Op::Const(_) | Op::Param { .. } | Op::Opaque | Op::Out | Op::CallGrad { .. }
+            Op::Const(_)
+                | Op::Param { .. }
+                | Op::Opaque
+                | Op::Out
+                | Op::Call { .. }
+                | Op::CallGrad { .. }
+                | Op::CallHess { .. }
         )
     }
 }
@@ -185,6 +199,9 @@ pub struct CallStmt {
     pub open_rows: bool,
     /// `grads[row][col]`: the [`Op::CallGrad`] leaves.
     pub grads: Vec<Vec<NodeId>>,
+    /// `hessian[row][col]`: the [`Op::CallHess`] leaves, when the callee's Hessian is needed
+    /// (then `callee` is its `_value_gradient_and_hessian`).
+    pub hessian: Option<Vec<Vec<NodeId>>>,
     /// The shape of the gradient (per differentiated argument: `None` scalar, `Some(n)` array).
     pub grad_shape: Vec<Option<usize>>,
     /// Whether the gradient may have entries after those read (trailing constant arguments).
@@ -290,13 +307,15 @@ pub enum Stmt {
     Call(CallStmt),
 }
 
-/// Whether a block belongs to the forward (primal) sweep or the backward (adjoint) sweep.
-#[derive(Copy, Clone, PartialEq, Eq, Debug)]
-pub enum Sweep {
-    /// Primal code.
-    Forward,
-    /// Adjoint code.
-    Backward,
+/// The sweep a block belongs to: 0 for the forward (primal) code, 1 for the adjoints of the
+/// gradient, 2 for the second reverse sweep of a Hessian. Code of a later sweep runs after all code
+/// of the earlier ones, so it may read their values (saved out of branches where needed).
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub struct Sweep(pub u8);
+
+impl Sweep {
+    /// The primal code.
+    pub const FORWARD: Sweep = Sweep(0);
 }
 
 /// A block of statements.
@@ -353,7 +372,7 @@ impl Graph {
             slot_home: Vec::new(),
             calls: 0,
         };
-        g.new_block(None, Sweep::Forward, &[]);
+        g.new_block(None, Sweep::FORWARD, &[]);
         g
     }
 
@@ -441,7 +460,7 @@ impl Graph {
             Op::Param { .. } => true,
             Op::Const(_)
             | Op::Opaque
-            | Op::CallGrad { .. }
+            | Op::CallHess { .. }
             | Op::IntAsFloat(_)
             | Op::IndexIs { .. } => false,
             // Outs of forward φs are set by the caller; backward outs are adjoints.

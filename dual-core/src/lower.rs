@@ -106,13 +106,16 @@ pub struct Lowered {
     pub inputs: Vec<Vec<NodeId>>,
 }
 
-/// Lowers a function body.
+/// Lowers a function body. With `second_order`, calls go through the callees'
+/// `_value_gradient_and_hessian`, so that the code can be differentiated twice.
 pub fn lower(
     sig: &Signature,
     fn_sig: &syn::Signature,
     body: &syn::Block,
+    second_order: bool,
 ) -> Result<Lowered, Vec<syn::Error>> {
     let mut l = Lower {
+        second_order,
         g: Graph::new(),
         env: Env::default(),
         ret: Ret::Never,
@@ -221,6 +224,8 @@ struct Lower {
     ret: Ret,
     errors: Vec<syn::Error>,
     output: Output,
+    /// Whether the code will be differentiated twice (for a Hessian).
+    second_order: bool,
     /// Values that stand for expressions with errors.
     poisoned: std::collections::HashSet<NodeId>,
     /// How the next call of a differentiated function returns its value (from a `let` pattern or
@@ -1373,10 +1378,18 @@ impl Lower {
             self.call_hint
                 .take()
                 .unwrap_or((CallResult::Scalar, 1, false));
-        let suffix = if result == CallResult::Scalar {
-            "value_and_gradient"
-        } else {
-            "value_and_jacobian"
+        if self.second_order && result != CallResult::Scalar {
+            self.error_at(
+                e,
+                "a Hessian cannot be taken through a call to a vector-valued function; call \
+                 scalar functions (annotated with `#[gradient(hessian)]`) from a `hessian` function",
+            );
+            return self.poison();
+        }
+        let suffix = match result {
+            CallResult::Scalar if self.second_order => "value_gradient_and_hessian",
+            CallResult::Scalar => "value_and_gradient",
+            _ => "value_and_jacobian",
         };
         let (callee, args, span) = match e {
             Expr::Call(c) => {
@@ -1492,10 +1505,28 @@ impl Lower {
         let grads: Vec<Vec<NodeId>> = (0..rows)
             .map(|r| {
                 (0..flat.len())
-                    .map(|c| self.g.call_grad(call, r as u32, c as u32))
+                    .map(|c| self.g.call_grad(call, r as u32, c as u32, flat.clone()))
                     .collect()
             })
             .collect();
+        let hessian = self.second_order.then(|| {
+            (0..flat.len() as u32)
+                .map(|j| {
+                    (0..flat.len() as u32)
+                        .map(|k| {
+                            self.g.intern(
+                                Op::CallHess {
+                                    call,
+                                    row: j,
+                                    col: k,
+                                },
+                                span,
+                            )
+                        })
+                        .collect()
+                })
+                .collect()
+        });
         let stmt_index = self.g.block(self.g.cur).stmts.len();
         let outputs: Vec<NodeId> = (0..rows)
             .map(|r| {
@@ -1519,6 +1550,7 @@ impl Lower {
                 result,
                 open_rows,
                 grads,
+                hessian,
                 grad_shape,
                 open_grads,
                 span,
@@ -1588,7 +1620,7 @@ impl Lower {
         debug_assert!(matches!(ret_before, Ret::Never));
         let names_before = self.names_introduced;
 
-        let then_block = self.g.new_block(Some(parent), Sweep::Forward, &[]);
+        let then_block = self.g.new_block(Some(parent), Sweep::FORWARD, &[]);
         self.g.cur = then_block;
         self.env.push();
         let then_val = then_f(self);
@@ -1605,7 +1637,7 @@ impl Lower {
             return then_val.unwrap_or_else(|| Val::Tokens(TokenStream::new()));
         }
 
-        let else_block = self.g.new_block(Some(parent), Sweep::Forward, &[]);
+        let else_block = self.g.new_block(Some(parent), Sweep::FORWARD, &[]);
         let (else_val, else_ret, else_env) = if cond.is_some() {
             self.g.cur = else_block;
             self.env.push();

@@ -184,8 +184,7 @@ pub fn partials(g: &mut Graph, id: NodeId) -> Vec<(NodeId, NodeId)> {
         | Op::Param { .. }
         | Op::Opaque
         | Op::Out
-        | Op::CallGrad { .. }
-        | Op::Select { .. }
+        | Op::CallHess { .. }
         | Op::Sign0(_)
         | Op::IntAsFloat(_)
         | Op::IndexIs { .. } => {}
@@ -196,10 +195,38 @@ pub fn partials(g: &mut Graph, id: NodeId) -> Vec<(NodeId, NodeId)> {
             }
         }
         Op::Call { call, row, args } => {
-            for (col, arg) in args.into_iter().enumerate() {
-                let grad = g.call_grad(call, row, col as u32);
-                out.push((arg, grad));
+            for (col, arg) in args.iter().enumerate() {
+                let grad = g.call_grad(call, row, col as u32, args.clone());
+                out.push((*arg, grad));
             }
+        }
+        Op::CallGrad {
+            call, col, args, ..
+        } => {
+            // Second derivatives of a callee come from its `_value_gradient_and_hessian`.
+            for (k, arg) in args.into_iter().enumerate() {
+                let h = g.intern(
+                    Op::CallHess {
+                        call,
+                        row: col,
+                        col: k as u32,
+                    },
+                    s,
+                );
+                out.push((arg, h));
+            }
+        }
+        Op::Select {
+            cmp,
+            lhs,
+            rhs,
+            then,
+            other,
+        } => {
+            // The comparison is piecewise constant: only the chosen value carries a derivative.
+            let (one, zero) = (g.num(1.0), g.num(0.0));
+            out.push((then, g.select(cmp, lhs, rhs, one, zero, s)));
+            out.push((other, g.select(cmp, lhs, rhs, zero, one, s)));
         }
         Op::Unary(u, x) => out.extend(u.partial(g, x, id, s).map(|p| (x, p))),
         Op::Binary(b, x, y) => match b {

@@ -225,8 +225,16 @@ impl Graph {
     }
 
     /// The leaf holding ∂ output `row` / ∂ argument `col` of call `call`.
-    pub fn call_grad(&mut self, call: u32, row: u32, col: u32) -> NodeId {
-        self.intern(Op::CallGrad { call, row, col }, Span::call_site())
+    pub fn call_grad(&mut self, call: u32, row: u32, col: u32, args: Vec<NodeId>) -> NodeId {
+        self.intern(
+            Op::CallGrad {
+                call,
+                row,
+                col,
+                args,
+            },
+            Span::call_site(),
+        )
     }
 }
 

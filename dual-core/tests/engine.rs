@@ -15,8 +15,8 @@ fn value_and_gradient(params: &str, body: &str, point: &[f64]) -> (f64, Vec<f64>
     let f: syn::ItemFn = syn::parse_str(&format!("fn f({params}) -> f64 {{ {body} }}")).unwrap();
     let mut errors = Vec::new();
     let sig = analyse(&f.sig, &Options::default(), &mut errors).expect("signature");
-    let mut low = lower(&sig, &f.sig, &f.block).unwrap_or_else(|e| panic!("{}", e[0]));
-    let rev = reverse(&mut low.graph, &low.result);
+    let mut low = lower(&sig, &f.sig, &f.block, false).unwrap_or_else(|e| panic!("{}", e[0]));
+    let rev = reverse(&mut low.graph, &[dual_core::ir::BlockId(0)], &low.result);
     let values: Vec<Vec<f64>> = point.iter().map(|v| vec![*v]).collect();
     let value = eval(&low.graph, low.result[0], &values).expect("straight-line value");
     let grad = low
@@ -138,10 +138,10 @@ fn count_ops(src: &str, with_gradient: bool) -> usize {
     let f: syn::ItemFn = syn::parse_str(src).unwrap();
     let mut errors = Vec::new();
     let sig = analyse(&f.sig, &Options::default(), &mut errors).unwrap();
-    let mut low = lower(&sig, &f.sig, &f.block).unwrap_or_else(|e| panic!("{}", e[0]));
+    let mut low = lower(&sig, &f.sig, &f.block, false).unwrap_or_else(|e| panic!("{}", e[0]));
     let mut roots: Vec<NodeId> = low.result.clone();
     if with_gradient {
-        let rev = reverse(&mut low.graph, &low.result);
+        let rev = reverse(&mut low.graph, &[dual_core::ir::BlockId(0)], &low.result);
         roots.extend(rev.adjoints.values());
     }
     let e = Emitter::new(&low.graph, &roots);
