@@ -11,8 +11,8 @@ use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
 
 use crate::ir::{
-    local_ident, slot_ident, BlockId, BoolVal, CallArg, CallResult, CallStmt, Exponent, Graph,
-    IfStmt, NodeId, Op, Shape, SlotId, Stmt, Sweep,
+    local_ident, slot_ident, BlockId, BoolVal, CallArg, CallResult, CallStmt, Exponent, FloatTy,
+    Graph, IfStmt, NodeId, Op, Shape, SlotId, Stmt, Sweep,
 };
 use crate::rules::{Binary, Cmp, Unary};
 
@@ -141,6 +141,11 @@ impl<'g> Emitter<'g> {
         Emitter { g, live, saves }
     }
 
+    /// A constant of the function's float type.
+    pub fn lit(&self, v: f64) -> TokenStream {
+        float_literal(v, self.g.float)
+    }
+
     /// Whether a node is needed.
     pub fn is_live(&self, n: NodeId) -> bool {
         self.live[n.0 as usize]
@@ -149,7 +154,7 @@ impl<'g> Emitter<'g> {
     /// A reference to a node's value: its local, or a literal for a constant.
     pub fn node_ref(&self, n: NodeId) -> TokenStream {
         match self.g.constant(n) {
-            Some(v) => float_literal(v),
+            Some(v) => self.lit(v),
             None => {
                 let id = local_ident('t', n.0);
                 quote!(#id)
@@ -203,7 +208,8 @@ impl<'g> Emitter<'g> {
             Stmt::Bind { node, expr } => {
                 // Typed, so that a wrong type is reported at the user's expression.
                 let binder = self.binder(*node);
-                quote!(let #binder: f64 = #expr;)
+                let float = self.g.float.path();
+                quote!(let #binder: #float = #expr;)
             }
             Stmt::Cond { slot, expr } => {
                 let name = slot_ident('c', *slot);
@@ -288,7 +294,7 @@ impl<'g> Emitter<'g> {
                 let (name, placeholder, home) = match *item {
                     Saved::Node(n) => {
                         let id = local_ident('t', n.0);
-                        (quote!(#id), quote!(0f64), g.home[n.0 as usize])
+                        (quote!(#id), self.lit(0.0), g.home[n.0 as usize])
                     }
                     Saved::Cond(s) => {
                         let id = slot_ident('c', s);
@@ -475,11 +481,13 @@ impl<'g> Emitter<'g> {
             }
             Op::Sign0(x) => {
                 let x = r(x);
-                quote!(if #x > 0f64 { 1f64 } else if #x < 0f64 { -1f64 } else { #x * 0f64 })
+                let (zero, one, minus_one) = (self.lit(0.0), self.lit(1.0), self.lit(-1.0));
+                quote!(if #x > #zero { #one } else if #x < #zero { #minus_one } else { #x * #zero })
             }
             Op::IntAsFloat(e) => {
                 let e = Self::exponent(*e);
-                quote!(::core::primitive::f64::from(#e))
+                let float = self.g.float.path();
+                quote!((#e) as #float)
             }
             Op::DynIndex { index, items } => {
                 let i = slot_ident('i', *index);
@@ -489,7 +497,8 @@ impl<'g> Emitter<'g> {
             Op::IndexIs { index, at } => {
                 let i = slot_ident('i', *index);
                 let at = Literal::u32_unsuffixed(*at);
-                quote!(if #i == #at { 1f64 } else { 0f64 })
+                let (zero, one) = (self.lit(0.0), self.lit(1.0));
+                quote!(if #i == #at { #one } else { #zero })
             }
             Op::Const(_)
             | Op::Param { .. }
@@ -502,21 +511,26 @@ impl<'g> Emitter<'g> {
     }
 }
 
-/// A float constant as an expression.
-pub fn float_literal(v: f64) -> TokenStream {
+/// A float constant of type `float` as an expression.
+pub fn float_literal(v: f64, float: FloatTy) -> TokenStream {
+    let path = float.path();
     if v.is_nan() {
-        quote!(::core::primitive::f64::NAN)
-    } else if v.is_infinite() {
-        if v > 0.0 {
-            quote!(::core::primitive::f64::INFINITY)
+        return quote!(#path::NAN);
+    }
+    if v.is_infinite() {
+        return if v > 0.0 {
+            quote!(#path::INFINITY)
         } else {
-            quote!(::core::primitive::f64::NEG_INFINITY)
-        }
-    } else if v.is_sign_negative() {
-        let lit = Literal::f64_suffixed(-v);
+            quote!(#path::NEG_INFINITY)
+        };
+    }
+    let lit = match float {
+        FloatTy::F64 => Literal::f64_suffixed(v.abs()),
+        FloatTy::F32 => Literal::f32_suffixed(v.abs() as f32),
+    };
+    if v.is_sign_negative() {
         quote!((-#lit))
     } else {
-        let lit = Literal::f64_suffixed(v);
         quote!(#lit)
     }
 }

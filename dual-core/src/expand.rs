@@ -55,12 +55,6 @@ fn expand_checked(args: TokenStream, item: TokenStream) -> Result<TokenStream, V
              (synchronous) function",
         ));
     }
-    if let Some(c) = &sig.constness {
-        errors.push(syn::Error::new(
-            c.span(),
-            "`#[gradient]` on a `const fn` is not supported yet; remove `const` for now",
-        ));
-    }
     if let Some(v) = &sig.variadic {
         errors.push(syn::Error::new(
             v.span(),
@@ -74,7 +68,7 @@ fn expand_checked(args: TokenStream, item: TokenStream) -> Result<TokenStream, V
     if let (Some(span), Output::Array(_) | Output::Tuple(_)) = (options.hessian, analysed.output) {
         errors.push(syn::Error::new(
             span,
-            "`hessian` needs a function with a scalar result (`-> f64`); for a vector result \
+            "`hessian` needs a function with a scalar result (`-> f64` or `-> f32`); for a vector result \
              use its Jacobian, or differentiate each output separately",
         ));
     }
@@ -246,7 +240,7 @@ fn lowered_leaves(sig: &Signature, lowered: &Lowered) -> Vec<NodeId> {
 }
 
 fn entry(e: &Emitter, n: Option<NodeId>) -> TokenStream {
-    n.map_or_else(|| quote!(0f64), |n| e.node_ref(n))
+    n.map_or_else(|| e.lit(0.0), |n| e.node_ref(n))
 }
 
 /// The companion functions of a function whose body lowered without error.
@@ -261,6 +255,7 @@ fn companions(
     let all_scalar = diff_params.iter().all(|s| *s == FloatShape::Scalar);
     let single_array = diff_params.len() == 1 && !all_scalar;
     let n = proc_macro2::Literal::usize_unsuffixed(sig.n_inputs());
+    let f = sig.float.path();
 
     // The gradient value and type of contract point 3.
     let gradient = |e: &Emitter, row: Vec<Option<NodeId>>| -> TokenStream {
@@ -278,13 +273,13 @@ fn companions(
         quote!((#(#parts,)*))
     };
     let gradient_type = if all_scalar || single_array {
-        quote!([f64; #n])
+        quote!([#f; #n])
     } else {
         let parts = diff_params.iter().map(|shape| match shape {
-            FloatShape::Scalar => quote!(f64),
+            FloatShape::Scalar => quote!(#f),
             FloatShape::Array(len) => {
                 let len = proc_macro2::Literal::usize_unsuffixed(*len);
-                quote!([f64; #len])
+                quote!([#f; #len])
             }
         });
         quote!((#(#parts,)*))
@@ -327,14 +322,14 @@ fn companions(
                 &format!(
                     "The value of `{name}` and its gradient with respect to {wrt}, computed together."
                 ),
-                quote!((f64, #gradient_type)),
+                quote!((#f, #gradient_type)),
                 quote!({ #body (#v, #g) }),
             ));
         }
         Output::Array(_) | Output::Tuple(_) => {
             let rows = d.lowered.result.len();
             let m = proc_macro2::Literal::usize_unsuffixed(rows);
-            let jac_type = quote!([[f64; #n]; #m]);
+            let jac_type = quote!([[#f; #n]; #m]);
             let jacobian = |e: &Emitter| matrix(e, (0..rows).map(|r| d.row(&d.first, r)).collect());
             let (e, body) = d.body(&d.roots(false, true, false));
             let j = jacobian(&e);
@@ -377,7 +372,7 @@ fn companions(
                 .collect();
             matrix(e, full)
         };
-        let hess_type = quote!([[f64; #n]; #n]);
+        let hess_type = quote!([[#f; #n]; #n]);
         let (e, body) = h.body(&h.roots(false, false, true));
         let hm = symmetric(&e);
         out.extend(companion(
@@ -404,7 +399,7 @@ fn companions(
                  computed together (what Newton's method needs, and what callers differentiated \
                  twice use)."
             ),
-            quote!((f64, #gradient_type, #hess_type)),
+            quote!((#f, #gradient_type, #hess_type)),
             quote!({ #body (#v, #g, #hm) }),
         ));
     }

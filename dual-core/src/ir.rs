@@ -14,6 +14,42 @@ use syn::Ident;
 
 use crate::rules::{Binary, Cmp, Unary};
 
+/// The float type of a function: all its differentiated values and its result have it.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Default)]
+pub enum FloatTy {
+    /// `f64`
+    #[default]
+    F64,
+    /// `f32`
+    F32,
+}
+
+impl FloatTy {
+    /// The type's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FloatTy::F64 => "f64",
+            FloatTy::F32 => "f32",
+        }
+    }
+
+    /// The type, as an absolute path that user code cannot shadow.
+    pub fn path(self) -> TokenStream {
+        match self {
+            FloatTy::F64 => quote::quote!(::core::primitive::f64),
+            FloatTy::F32 => quote::quote!(::core::primitive::f32),
+        }
+    }
+
+    /// `v` rounded to this type (exact for `f64`).
+    pub fn round(self, v: f64) -> f64 {
+        match self {
+            FloatTy::F64 => v,
+            FloatTy::F32 => f64::from(v as f32),
+        }
+    }
+}
+
 /// Index of a node in the arena.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub struct NodeId(pub u32);
@@ -351,6 +387,8 @@ pub struct Graph {
     pub slot_home: Vec<BlockId>,
     /// Number of calls so far.
     pub calls: u32,
+    /// The float type of every node.
+    pub float: FloatTy,
 }
 
 impl Default for Graph {
@@ -371,6 +409,7 @@ impl Graph {
             cur: BlockId(0),
             slot_home: Vec::new(),
             calls: 0,
+            float: FloatTy::F64,
         };
         g.new_block(None, Sweep::FORWARD, &[]);
         g

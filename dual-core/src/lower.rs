@@ -20,7 +20,7 @@ use crate::ir::{
     Shape, SlotId, Stmt, Sweep,
 };
 use crate::rules::{Binary, Unary};
-use crate::signature::{is_float, literal_len, FloatShape, Output, Signature};
+use crate::signature::{float_of, is_float, literal_len, FloatShape, Output, Signature};
 
 /// A variable of the user's code, as the lowering sees it.
 #[derive(Clone, Debug, PartialEq)]
@@ -114,9 +114,11 @@ pub fn lower(
     body: &syn::Block,
     second_order: bool,
 ) -> Result<Lowered, Vec<syn::Error>> {
+    let mut graph = Graph::new();
+    graph.float = sig.float;
     let mut l = Lower {
         second_order,
-        g: Graph::new(),
+        g: graph,
         env: Env::default(),
         ret: Ret::Never,
         errors: Vec::new(),
@@ -664,9 +666,9 @@ impl Lower {
         let mut names = Vec::new();
         pattern_idents(pat, &mut names);
         let by_ref = ty.is_some_and(is_float_ref);
-        let float = ty.is_some_and(is_float) || by_ref;
+        let float = ty.is_some_and(|t| is_float(t, self.g.float)) || by_ref;
         let array = match ty {
-            Some(syn::Type::Array(a)) if is_float(&a.elem) => literal_len(&a.len),
+            Some(syn::Type::Array(a)) if is_float(&a.elem, self.g.float) => literal_len(&a.len),
             _ => None,
         };
         for n in names {
@@ -983,7 +985,7 @@ impl Lower {
                 if !self.touches_symbolic(c.expr.to_token_stream()) {
                     return Val::Tokens(e.to_token_stream());
                 }
-                if is_float(&c.ty) {
+                if is_float(&c.ty, self.g.float) {
                     match self.lower_expr(&c.expr) {
                         // `(x as i64) as f64`: an inactive value read from `x`.
                         Val::Tokens(_) => Val::Tokens(e.to_token_stream()),
@@ -1336,7 +1338,7 @@ impl Lower {
                 .map(|s| s.ident.to_string())
                 .collect();
             if segs.len() >= 2
-                && segs[segs.len() - 2] == "f64"
+                && segs[segs.len() - 2] == self.g.float.name()
                 && is_math_method(&segs[segs.len() - 1])
             {
                 let name = segs[segs.len() - 1].clone();
@@ -2185,7 +2187,7 @@ fn expr_kind(e: &Expr) -> &'static str {
 
 /// `&f64` (or `&mut f64`).
 fn is_float_ref(ty: &syn::Type) -> bool {
-    matches!(ty, syn::Type::Reference(r) if is_float(&r.elem))
+    matches!(ty, syn::Type::Reference(r) if float_of(&r.elem).is_some())
 }
 
 /// `f64`, `[f64; N]`, `(f64, …)` (or nested).

@@ -6,6 +6,7 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{Expr, FnArg, Ident, Pat, ReturnType, Type};
 
+use crate::ir::FloatTy;
 use crate::options::Options;
 
 /// The shape of a float value in a signature.
@@ -58,6 +59,8 @@ pub struct Signature {
     pub params: Vec<Param>,
     /// The result shape.
     pub output: Output,
+    /// The float type of the function (that of its result).
+    pub float: FloatTy,
 }
 
 impl Signature {
@@ -81,13 +84,29 @@ impl Signature {
     }
 }
 
-/// `f64` (the float type of this function).
-pub fn is_float(ty: &Type) -> bool {
+/// `f64` or `f32`.
+pub fn float_of(ty: &Type) -> Option<FloatTy> {
     match ty {
-        Type::Path(p) => p.qself.is_none() && p.path.is_ident("f64"),
-        Type::Paren(p) => is_float(&p.elem),
-        Type::Group(g) => is_float(&g.elem),
-        _ => false,
+        Type::Path(p) if p.qself.is_none() && p.path.is_ident("f64") => Some(FloatTy::F64),
+        Type::Path(p) if p.qself.is_none() && p.path.is_ident("f32") => Some(FloatTy::F32),
+        Type::Paren(p) => float_of(&p.elem),
+        Type::Group(g) => float_of(&g.elem),
+        _ => None,
+    }
+}
+
+/// Whether `ty` is the float type `float`.
+pub fn is_float(ty: &Type, float: FloatTy) -> bool {
+    float_of(ty) == Some(float)
+}
+
+/// The float type of a result type: `f32` when it is made of `f32`, else `f64`.
+fn result_float(ty: &Type) -> FloatTy {
+    match ty {
+        Type::Array(a) => result_float(&a.elem),
+        Type::Tuple(t) => t.elems.first().map_or(FloatTy::F64, result_float),
+        Type::Paren(p) => result_float(&p.elem),
+        _ => float_of(ty).unwrap_or(FloatTy::F64),
     }
 }
 
@@ -106,12 +125,12 @@ pub fn literal_len(len: &Expr) -> Option<usize> {
 
 /// Classifies a type: `Ok(Some(shape))` for `f64` / `[f64; N]`, `Ok(None)` for anything else, and
 /// an error for a float array whose length is not a literal.
-fn float_shape(ty: &Type) -> Result<Option<FloatShape>, String> {
-    if is_float(ty) {
+fn float_shape(ty: &Type, float: FloatTy) -> Result<Option<FloatShape>, String> {
+    if is_float(ty, float) {
         return Ok(Some(FloatShape::Scalar));
     }
     if let Type::Array(a) = ty {
-        if is_float(&a.elem) {
+        if is_float(&a.elem, float) {
             return match literal_len(&a.len) {
                 Some(n) => Ok(Some(FloatShape::Array(n))),
                 None => Err(format!(
@@ -132,6 +151,14 @@ pub fn analyse(
     options: &Options,
     errors: &mut Vec<syn::Error>,
 ) -> Option<Signature> {
+    let float = match &sig.output {
+        ReturnType::Type(_, ty) => result_float(ty),
+        ReturnType::Default => FloatTy::F64,
+    };
+    let other = match float {
+        FloatTy::F64 => FloatTy::F32,
+        FloatTy::F32 => FloatTy::F64,
+    };
     let mut params = Vec::new();
     let mut ok = true;
     for input in &sig.inputs {
@@ -142,13 +169,26 @@ pub fn analyse(
             }
             _ => (None, false),
         };
-        let float = match float_shape(&pt.ty) {
+        let named = options
+            .wrt
+            .as_ref()
+            .is_none_or(|w| name.as_ref().is_some_and(|n| w.contains(n)));
+        if named && matches!(float_shape(&pt.ty, other), Ok(Some(_)) | Err(_)) {
+            errors.push(syn::Error::new_spanned(
+                &pt.ty,
+                format!(
+                    "this parameter is `{}` but the function's result is `{}`: a `#[gradient]` \
+                     function is all-`f64` or all-`f32`; convert inside the body, or leave the \
+                     parameter out with `wrt(...)`",
+                    other.name(),
+                    float.name()
+                ),
+            ));
+            ok = false;
+        }
+        let shape = match float_shape(&pt.ty, float) {
             Ok(shape) => shape,
             Err(msg) => {
-                let named = options
-                    .wrt
-                    .as_ref()
-                    .is_none_or(|w| name.as_ref().is_some_and(|n| w.contains(n)));
                 if named {
                     errors.push(syn::Error::new(pt.ty.span(), msg));
                     ok = false;
@@ -159,7 +199,7 @@ pub fn analyse(
         params.push(Param {
             name,
             mutable,
-            float,
+            float: shape,
             differentiated: false,
         });
     }
@@ -218,8 +258,9 @@ pub fn analyse(
         errors.push(syn::Error::new(
             sig.paren_token.span.join(),
             format!(
-                "`{}` has no parameter of type `f64` or `[f64; N]` to differentiate with respect to",
-                sig.ident
+                "`{}` has no parameter of type `{float}` or `[{float}; N]` to differentiate with respect to",
+                sig.ident,
+                float = float.name()
             ),
         ));
         ok = false;
@@ -236,7 +277,7 @@ pub fn analyse(
             ));
             None
         }
-        ReturnType::Type(_, ty) => output_shape(ty).or_else(|| {
+        ReturnType::Type(_, ty) => output_shape(ty, float).or_else(|| {
             errors.push(syn::Error::new_spanned(
                 ty,
                 format!(
@@ -249,7 +290,11 @@ pub fn analyse(
         }),
     };
     let output = output?;
-    ok.then_some(Signature { params, output })
+    ok.then_some(Signature {
+        params,
+        output,
+        float,
+    })
 }
 
 /// A type as the user wrote it, without the spaces of token printing.
@@ -274,14 +319,14 @@ pub fn type_name(ty: &Type) -> String {
     s
 }
 
-fn output_shape(ty: &Type) -> Option<Output> {
+fn output_shape(ty: &Type, float: FloatTy) -> Option<Output> {
     match ty {
-        _ if is_float(ty) => Some(Output::Scalar),
-        Type::Array(a) if is_float(&a.elem) => literal_len(&a.len).map(Output::Array),
-        Type::Tuple(t) if !t.elems.is_empty() && t.elems.iter().all(is_float) => {
+        _ if is_float(ty, float) => Some(Output::Scalar),
+        Type::Array(a) if is_float(&a.elem, float) => literal_len(&a.len).map(Output::Array),
+        Type::Tuple(t) if !t.elems.is_empty() && t.elems.iter().all(|e| is_float(e, float)) => {
             Some(Output::Tuple(t.elems.len()))
         }
-        Type::Paren(p) => output_shape(&p.elem),
+        Type::Paren(p) => output_shape(&p.elem, float),
         _ => None,
     }
 }

@@ -15,6 +15,8 @@ use crate::rules::{Binary, Cmp, Unary};
 impl Graph {
     /// A constant.
     pub fn num(&mut self, value: f64) -> NodeId {
+        // Folding in f64 and rounding gives the f32 result of + − × ÷ √ exactly.
+        let value = self.float.round(value);
         self.intern(Op::Const(value.to_bits()), Span::call_site())
     }
 
