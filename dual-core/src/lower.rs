@@ -34,6 +34,9 @@ enum Binding {
     },
     /// `let y;`, not yet assigned.
     Uninit { mutable: bool },
+    /// The counter of an unrolled loop: an integer known at compile time. `materialized` is true
+    /// once `let i = value;` has been emitted for user code that reads it.
+    Counter { value: i64, materialized: bool },
     /// A variable that exists as written in the emitted code (inactive). `float` is true when it
     /// is known to be an `f64`, `by_ref` when it is a `&f64` (read as `*name`).
     Real {
@@ -357,6 +360,20 @@ impl Lower {
             if !seen.insert(name.clone()) {
                 continue;
             }
+            if let Some(Binding::Counter {
+                value,
+                materialized: false,
+            }) = self.env.lookup(&name).cloned()
+            {
+                let user = Ident::new(&name, ident.span());
+                let lit = proc_macro2::Literal::i64_unsuffixed(value);
+                self.g.push(Stmt::Verbatim(quote!(let #user = #lit;)));
+                self.names_introduced += 1;
+                if let Some(Binding::Counter { materialized, .. }) = self.env.lookup_mut(&name) {
+                    *materialized = true;
+                }
+                continue;
+            }
             if let Some(Binding::Sym {
                 value,
                 materialized: false,
@@ -409,8 +426,15 @@ impl Lower {
 
     // ---------------------------------------------------------------- conversions
 
+    /// Emits user code as written, after giving the variables it reads their values.
+    fn push_verbatim(&mut self, tokens: TokenStream) {
+        self.materialize(tokens.clone());
+        self.g.push(Stmt::Verbatim(tokens));
+    }
+
     /// An inactive float as a node: `let t = <expr>;`.
     fn bind_opaque(&mut self, tokens: TokenStream, span: Span) -> NodeId {
+        self.materialize(tokens.clone());
         let node = self.g.intern(Op::Opaque, span);
         self.g.push(Stmt::Bind { node, expr: tokens });
         node
@@ -496,7 +520,7 @@ impl Lower {
             SynStmt::Local(local) => self.lower_let(local),
             SynStmt::Item(item) => {
                 self.names_introduced += 1;
-                self.g.push(Stmt::Verbatim(item.to_token_stream()));
+                self.push_verbatim(item.to_token_stream());
             }
             SynStmt::Macro(m) => self.lower_macro_stmt(&m.to_token_stream(), m.span()),
             SynStmt::Expr(e, semi) => self.lower_expr_stmt(e, semi.is_some()),
@@ -514,7 +538,7 @@ impl Lower {
             return;
         }
         self.materialize(tokens.clone());
-        self.g.push(Stmt::Verbatim(tokens.clone()));
+        self.push_verbatim(tokens.clone());
         self.demote_constants(tokens.clone());
     }
 
@@ -527,7 +551,7 @@ impl Lower {
             if semi {
                 t.extend(quote!(;));
             }
-            self.g.push(Stmt::Verbatim(t.clone()));
+            self.push_verbatim(t.clone());
             return;
         }
         match e {
@@ -539,7 +563,10 @@ impl Lower {
                 self.lower_expr(e);
             }
             Expr::Macro(m) => self.lower_macro_stmt(&m.to_token_stream(), m.span()),
-            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_)
+            Expr::ForLoop(f) if self.touches_active(tokens.clone()) || contains_return(e) => {
+                self.lower_for(f)
+            }
+            Expr::While(_) | Expr::Loop(_)
                 if self.touches_active(tokens.clone()) || contains_return(e) =>
             {
                 self.loop_error(e)
@@ -554,7 +581,7 @@ impl Lower {
                 if semi {
                     t.extend(quote!(;));
                 }
-                self.g.push(Stmt::Verbatim(t));
+                self.push_verbatim(t);
                 self.demote_constants(tokens);
             }
             _ => {
@@ -653,9 +680,9 @@ impl Lower {
                 let pat_tokens = pat.to_token_stream();
                 let attrs = &local.attrs;
                 self.names_introduced += 1;
-                self.g.push(Stmt::Verbatim(
+                self.push_verbatim(
                     quote_spanned!(local.span()=> #(#attrs)* let #pat_tokens #ty_tokens = #t;),
-                ));
+                );
                 self.bind_real(pat, ty);
             }
         }
@@ -687,7 +714,7 @@ impl Lower {
         let tokens = local.to_token_stream();
         self.materialize(tokens.clone());
         self.names_introduced += 1;
-        self.g.push(Stmt::Verbatim(tokens));
+        self.push_verbatim(tokens);
         let (pat, ty) = match &local.pat {
             Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
             p => (p, None),
@@ -745,7 +772,7 @@ impl Lower {
 
     /// `lhs = rhs` or `lhs op= rhs`.
     fn lower_assign(&mut self, lhs: &Expr, op: Option<Binary>, rhs: &Expr, span: Span) {
-        let Some((name, path)) = place_of(lhs) else {
+        let Some((name, path)) = self.place_of(lhs) else {
             if self.touches_active(rhs.to_token_stream())
                 || self.touches_active(lhs.to_token_stream())
             {
@@ -758,7 +785,7 @@ impl Lower {
             } else {
                 let t = quote!(#lhs = #rhs;);
                 self.materialize(t.clone());
-                self.g.push(Stmt::Verbatim(t));
+                self.push_verbatim(t);
             }
             return;
         };
@@ -767,7 +794,7 @@ impl Lower {
         let current: Option<Shape> = match &binding {
             Some(Binding::Sym { value, .. }) => Some(value.clone()),
             Some(Binding::Uninit { .. }) => None,
-            Some(Binding::Real { .. }) | None => {
+            Some(Binding::Real { .. } | Binding::Counter { .. }) | None => {
                 if !rhs_active || !path.is_empty() {
                     if rhs_active {
                         self.error(
@@ -793,7 +820,7 @@ impl Lower {
                         }
                     };
                     self.materialize(t.clone());
-                    self.g.push(Stmt::Verbatim(t));
+                    self.push_verbatim(t);
                     return;
                 }
                 // A real float variable becomes symbolic.
@@ -1066,7 +1093,7 @@ impl Lower {
                 Val::Sym(Shape::Tuple(items))
             }
             Expr::Index(ix) => match self.lower_expr(&ix.expr) {
-                Val::Sym(Shape::Array(items)) => match const_index(&ix.index) {
+                Val::Sym(Shape::Array(items)) => match self.const_index(&ix.index) {
                     Some(i) if i < items.len() => Val::Sym(items[i].clone()),
                     Some(i) => {
                         self.error(
@@ -1135,8 +1162,11 @@ impl Lower {
             }
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => {
                 if self.touches_active(e.to_token_stream()) || contains_return(e) {
-                    self.loop_error(e);
-                    self.poison()
+                    match e {
+                        Expr::ForLoop(f) => self.lower_for(f),
+                        _ => self.loop_error(e),
+                    }
+                    Val::Tokens(quote!(()))
                 } else {
                     self.read(e)
                 }
@@ -1163,6 +1193,181 @@ impl Lower {
                     self.read(e)
                 }
             }
+        }
+    }
+
+    /// `x`, `x[0]`, `x[i + 1]`, `x.1`: the variable and the constant path into it.
+    fn place_of(&self, e: &Expr) -> Option<(Ident, Vec<(usize, Span)>)> {
+        match e {
+            Expr::Path(p) => p.path.get_ident().map(|i| (i.clone(), Vec::new())),
+            Expr::Paren(p) => self.place_of(&p.expr),
+            Expr::Index(ix) => {
+                let (name, mut path) = self.place_of(&ix.expr)?;
+                path.push((self.const_index(&ix.index)?, ix.index.span()));
+                Some((name, path))
+            }
+            Expr::Field(f) => {
+                let syn::Member::Unnamed(i) = &f.member else {
+                    return None;
+                };
+                let (name, mut path) = self.place_of(&f.base)?;
+                path.push((i.index as usize, i.span));
+                Some((name, path))
+            }
+            _ => None,
+        }
+    }
+
+    fn const_index(&self, e: &Expr) -> Option<usize> {
+        self.const_int(e).and_then(|v| usize::try_from(v).ok())
+    }
+
+    /// The value of an integer expression known at compile time: literals, counters of unrolled
+    /// loops, `len()` of differentiated arrays, and arithmetic on them.
+    fn const_int(&self, e: &Expr) -> Option<i64> {
+        match e {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Int(n), ..
+            }) => n.base10_parse().ok(),
+            Expr::Paren(p) => self.const_int(&p.expr),
+            Expr::Group(g) => self.const_int(&g.expr),
+            Expr::Cast(c) => self.const_int(&c.expr),
+            Expr::Path(p) => match self.env.lookup(&p.path.get_ident()?.to_string()) {
+                Some(Binding::Counter { value, .. }) => Some(*value),
+                _ => None,
+            },
+            Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => {
+                self.const_int(&u.expr)?.checked_neg()
+            }
+            Expr::Binary(b) => {
+                let (l, r) = (self.const_int(&b.left)?, self.const_int(&b.right)?);
+                match b.op {
+                    BinOp::Add(_) => l.checked_add(r),
+                    BinOp::Sub(_) => l.checked_sub(r),
+                    BinOp::Mul(_) => l.checked_mul(r),
+                    BinOp::Div(_) => l.checked_div(r),
+                    BinOp::Rem(_) => l.checked_rem(r),
+                    _ => None,
+                }
+            }
+            Expr::MethodCall(m) if m.method == "len" && m.args.is_empty() => match &*m.receiver {
+                Expr::Path(p) => match self.env.lookup(&p.path.get_ident()?.to_string()) {
+                    Some(Binding::Sym {
+                        value: Shape::Array(items),
+                        ..
+                    }) => i64::try_from(items.len()).ok(),
+                    Some(Binding::Real { array: Some(n), .. }) => i64::try_from(*n).ok(),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A `for` loop over differentiated values, unrolled: its trip count must be known at compile
+    /// time (a range with constant bounds, or the elements of a differentiated array).
+    fn lower_for(&mut self, f: &syn::ExprForLoop) {
+        const MAX_UNROLL: usize = 4096;
+        let whole = Expr::ForLoop(f.clone());
+        if contains_return(&whole) {
+            self.error_at(
+                &f.for_token,
+                "`return` from inside a loop over differentiated values is not supported yet; \
+                 compute the result after the loop",
+            );
+            return;
+        }
+        if let Some(jump) = find_jump(&f.body) {
+            self.error_at(
+                &jump,
+                "`break` and `continue` in a loop over differentiated values are not supported \
+                 yet; use an `if` around the rest of the body",
+            );
+            return;
+        }
+        enum Steps {
+            Ints(Vec<i64>),
+            Elements(Vec<Shape>),
+        }
+        let steps = match &*f.expr {
+            Expr::Range(r) => {
+                let start = match &r.start {
+                    Some(s) => self.const_int(s),
+                    None => Some(0),
+                };
+                let end = r.end.as_ref().and_then(|e| self.const_int(e));
+                match (start, end, &r.limits) {
+                    (Some(a), Some(b), syn::RangeLimits::HalfOpen(_)) => {
+                        Some(Steps::Ints((a..b).collect()))
+                    }
+                    (Some(a), Some(b), syn::RangeLimits::Closed(_)) => {
+                        Some(Steps::Ints((a..=b).collect()))
+                    }
+                    _ => None,
+                }
+            }
+            Expr::Path(p) => match p
+                .path
+                .get_ident()
+                .and_then(|i| self.env.lookup(&i.to_string()))
+            {
+                Some(Binding::Sym {
+                    value: Shape::Array(items),
+                    ..
+                }) => Some(Steps::Elements(items.clone())),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(steps) = steps else {
+            self.error_at(
+                &f.expr,
+                "the number of iterations of this loop over differentiated values is not known \
+                 at compile time; such loops are unrolled for now, so iterate over a range with \
+                 constant bounds (`0..4`, `0..x.len()` for a differentiated array `x`) or over a \
+                 differentiated array (`for xi in x`)",
+            );
+            return;
+        };
+        let count = match &steps {
+            Steps::Ints(v) => v.len(),
+            Steps::Elements(v) => v.len(),
+        };
+        if count > MAX_UNROLL {
+            self.error_at(
+                &f.expr,
+                format!("this loop has {count} iterations; at most {MAX_UNROLL} are unrolled"),
+            );
+            return;
+        }
+        for k in 0..count {
+            let step = match &steps {
+                Steps::Ints(v) => Binding::Counter {
+                    value: v[k],
+                    materialized: false,
+                },
+                Steps::Elements(v) => Binding::Sym {
+                    value: v[k].clone(),
+                    materialized: false,
+                    mutable: false,
+                },
+            };
+            let pat = &*f.pat;
+            self.structured_if(
+                None,
+                |l| {
+                    match pat {
+                        Pat::Ident(pi) => l.env.bind(&pi.ident, step),
+                        Pat::Wild(_) => {}
+                        other => l.error_at(other, "the loop variable must be a name or `_`"),
+                    }
+                    l.lower_stmts(&f.body.stmts, false);
+                    None
+                },
+                |_| None,
+                f.span(),
+            );
         }
     }
 
@@ -1819,7 +2024,7 @@ impl Lower {
         match b {
             Binding::Sym { value, .. } => Some(value.clone()),
             Binding::Uninit { .. } => like.map(|s| self.zeros_like(s)),
-            Binding::Real { .. } => {
+            Binding::Real { .. } | Binding::Counter { .. } => {
                 let ident = Ident::new(name, span);
                 Some(Shape::Scalar(self.bind_opaque_in(
                     block,
@@ -1864,11 +2069,12 @@ impl Lower {
                 by_ref: *r && *q,
                 array: if x == y { *x } else { None },
             },
-            (Binding::Uninit { .. }, Binding::Uninit { .. }) => before.clone(),
+            (Binding::Uninit { .. }, Binding::Uninit { .. })
+            | (Binding::Counter { .. }, Binding::Counter { .. }) => before.clone(),
             _ => {
                 let mutable = match before {
                     Binding::Sym { mutable, .. } | Binding::Uninit { mutable } => *mutable,
-                    Binding::Real { .. } => true,
+                    Binding::Real { .. } | Binding::Counter { .. } => true,
                 };
                 let t_sym = match t {
                     Binding::Sym { value, .. } => Some(value.clone()),
@@ -2081,30 +2287,25 @@ fn assign_op_token(op: Binary) -> BinOp {
     }
 }
 
-/// `x`, `x[0]`, `x.1`, `x[0].1`: the variable and the constant path into it.
-fn place_of(e: &Expr) -> Option<(Ident, Vec<(usize, Span)>)> {
-    match e {
-        Expr::Path(p) => p.path.get_ident().map(|i| (i.clone(), Vec::new())),
-        Expr::Paren(p) => place_of(&p.expr),
-        Expr::Index(ix) => {
-            let (name, mut path) = place_of(&ix.expr)?;
-            path.push((const_index(&ix.index)?, ix.index.span()));
-            Some((name, path))
+/// The first `break` or `continue` of a loop body (outside nested loops and closures).
+fn find_jump(body: &syn::Block) -> Option<TokenStream> {
+    struct V(Option<TokenStream>);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+            self.0.get_or_insert_with(|| b.to_token_stream());
         }
-        Expr::Field(f) => {
-            let syn::Member::Unnamed(i) = &f.member else {
-                return None;
-            };
-            let (name, mut path) = place_of(&f.base)?;
-            path.push((i.index as usize, i.span));
-            Some((name, path))
+        fn visit_expr_continue(&mut self, c: &'ast syn::ExprContinue) {
+            self.0.get_or_insert_with(|| c.to_token_stream());
         }
-        _ => None,
+        fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+        fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
-}
-
-fn const_index(e: &Expr) -> Option<usize> {
-    literal_len(e)
+    let mut v = V(None);
+    v.visit_block(body);
+    v.0
 }
 
 fn int_literal(e: &Expr) -> Option<i32> {
