@@ -1,13 +1,16 @@
 use dual::gradient;
 
-// Loops are the subject of a later issue: until then the error must say they are not supported yet.
+// A loop whose trip count is only known at run time, carrying a product from one iteration to
+// the next: not supported yet.
 #[gradient]
-fn f(x: f64) -> f64 {
-    let mut s = 0.0;
-    for i in 0..3 {
-        s += x * i as f64;
+fn power(x: f64, n: usize) -> f64 {
+    let mut p = 1.0;
+    for _ in 0..n {
+        p *= x;
     }
-    s
+    p
 }
 
-fn main() {}
+fn main() {
+    let _ = power(2.0, 3);
+}
