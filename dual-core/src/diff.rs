@@ -57,6 +57,23 @@ pub fn reverse(g: &mut Graph, program: &[BlockId], outputs: &[NodeId]) -> Revers
     }
 }
 
+/// The reverse sweep of one block (a loop body), into the nested block `into`, seeded with 1 for
+/// each of `outputs` (one row each). Returns the adjoints of the values from outside the block.
+pub fn reverse_into(g: &mut Graph, code: BlockId, into: BlockId, outputs: &[NodeId]) -> Adjoints {
+    let saved = g.cur;
+    g.cur = into;
+    let mut adj = Adjoints::new();
+    for (row, &out) in outputs.iter().enumerate() {
+        if g.is_active(out) {
+            let one = g.num(1.0);
+            adj.insert((out, row as u32), one);
+        }
+    }
+    reverse_block(g, code, &mut adj);
+    g.cur = saved;
+    adj
+}
+
 fn accumulate(g: &mut Graph, adj: &mut Adjoints, key: (NodeId, u32), contribution: NodeId) {
     let total = match adj.get(&key) {
         Some(&prev) => g.add(prev, contribution, Span::call_site()),

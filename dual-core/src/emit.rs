@@ -12,7 +12,7 @@ use quote::{quote, quote_spanned};
 
 use crate::ir::{
     local_ident, slot_ident, BlockId, BoolVal, CallArg, CallResult, CallStmt, Exponent, FloatTy,
-    Graph, IfStmt, NodeId, Op, Shape, SlotId, Stmt, Sweep,
+    Graph, IfStmt, LoopStmt, NodeId, Op, Shape, SlotId, Stmt, Sweep,
 };
 use crate::rules::{Binary, Cmp, Unary};
 
@@ -50,6 +50,11 @@ impl<'g> Emitter<'g> {
                         owner.insert(ifs.other, (BlockId(bi as u32), ifs.then));
                     }
                     Stmt::User { value, .. } => work.extend(value.leaves()),
+                    Stmt::Loop(l) => {
+                        for &(leaf, per_iteration) in &l.accumulators {
+                            outs.insert(leaf, (per_iteration, per_iteration));
+                        }
+                    }
                     Stmt::Call(c) => {
                         for a in &c.args {
                             match a {
@@ -235,6 +240,7 @@ impl<'g> Emitter<'g> {
             Stmt::Verbatim(t) => t.clone(),
             Stmt::If(ifs) => self.if_stmt(ifs),
             Stmt::Call(c) => self.call(c),
+            Stmt::Loop(l) => self.loop_stmt(l),
         }
     }
 
@@ -341,6 +347,35 @@ impl<'g> Emitter<'g> {
             body
         } else {
             quote!(let (#(#pattern,)*) = #body;)
+        }
+    }
+
+    fn loop_stmt(&self, l: &LoopStmt) -> TokenStream {
+        let live: Vec<&(NodeId, NodeId)> = l
+            .accumulators
+            .iter()
+            .filter(|(leaf, _)| self.is_live(*leaf))
+            .collect();
+        let zero = self.lit(0.0);
+        let init = live.iter().map(|(leaf, _)| {
+            let name = local_ident('t', leaf.0);
+            quote!(let mut #name = #zero;)
+        });
+        let update = live.iter().map(|(leaf, per_iteration)| {
+            let name = local_ident('t', leaf.0);
+            let v = self.node_ref(*per_iteration);
+            quote!(#name += #v;)
+        });
+        let header = &l.header;
+        let body = self.block(l.body);
+        let local = self.block(l.local);
+        quote! {
+            #(#init)*
+            #header {
+                #body
+                #local
+                #(#update)*
+            }
         }
     }
 

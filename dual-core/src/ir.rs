@@ -220,6 +220,23 @@ pub struct IfStmt {
     pub backward: bool,
 }
 
+/// A loop whose trip count is known only at run time, whose loop-carried differentiated values
+/// are sums (`s += …`). It is emitted as one loop that accumulates, per sum, its increment and the
+/// gradient of the increment with respect to the values the body reads from outside; to the rest
+/// of the IR each sum is an [`Op::Call`] node whose partials are those accumulated gradients.
+#[derive(Clone, Debug)]
+pub struct LoopStmt {
+    /// `for PAT in EXPR` or `while COND`, as written.
+    pub header: TokenStream,
+    /// The body (the user's code, lowered).
+    pub body: BlockId,
+    /// The local reverse sweep of the body (seeded with 1 per sum), emitted after it.
+    pub local: BlockId,
+    /// `(accumulator leaf, per-iteration value)`: the sums ([`Op::Call`]) and their gradients
+    /// ([`Op::CallGrad`]).
+    pub accumulators: Vec<(NodeId, NodeId)>,
+}
+
 /// A call to an annotated function (or one with a hand-written `NAME_value_and_gradient`).
 #[derive(Clone, Debug)]
 pub struct CallStmt {
@@ -341,6 +358,8 @@ pub enum Stmt {
     If(IfStmt),
     /// A call to another differentiated function.
     Call(CallStmt),
+    /// A loop summing differentiated values over a run-time number of iterations.
+    Loop(LoopStmt),
 }
 
 /// The sweep a block belongs to: 0 for the forward (primal) code, 1 for the adjoints of the

@@ -563,13 +563,10 @@ impl Lower {
                 self.lower_expr(e);
             }
             Expr::Macro(m) => self.lower_macro_stmt(&m.to_token_stream(), m.span()),
-            Expr::ForLoop(f) if self.touches_active(tokens.clone()) || contains_return(e) => {
-                self.lower_for(f)
-            }
-            Expr::While(_) | Expr::Loop(_)
+            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_)
                 if self.touches_active(tokens.clone()) || contains_return(e) =>
             {
-                self.loop_error(e)
+                self.lower_loop(e)
             }
             Expr::Match(_) if self.touches_active(tokens.clone()) || contains_return(e) => {
                 self.match_error(e)
@@ -591,19 +588,46 @@ impl Lower {
         }
     }
 
-    fn loop_error(&mut self, e: &Expr) {
-        let span = match e {
-            Expr::ForLoop(f) => f.for_token.span,
-            Expr::While(w) => w.while_token.span,
-            Expr::Loop(l) => l.loop_token.span,
-            _ => e.span(),
-        };
-        self.error(
-            span,
-            "loops that touch differentiated values (or `return` from inside a loop) are not \
-             supported yet; loops whose body touches no differentiated value are fine — write \
-             the differentiated part without a loop for now",
-        );
+    /// A loop that touches differentiated values.
+    fn lower_loop(&mut self, e: &Expr) {
+        match e {
+            Expr::ForLoop(f) => self.lower_for(f),
+            Expr::While(w) => {
+                if contains_return(e) {
+                    self.error_at(
+                        &w.while_token,
+                        "`return` from inside a loop over differentiated values is not supported \
+                         yet; compute the result after the loop",
+                    );
+                } else if matches!(&*w.cond, Expr::Let(_)) {
+                    self.error_at(
+                        &w.cond,
+                        "`while let` around differentiated code is not supported",
+                    );
+                } else if let Some(jump) = find_jump(&w.body) {
+                    self.error_at(
+                        &jump,
+                        "`break` and `continue` in a loop over differentiated values are not \
+                         supported yet; use an `if` around the rest of the body",
+                    );
+                } else {
+                    let cond = &w.cond;
+                    self.materialize(cond.to_token_stream());
+                    self.lower_runtime_loop(quote!(while #cond), &[], &w.body, e);
+                }
+            }
+            _ => {
+                let span = match e {
+                    Expr::Loop(l) => l.loop_token.span,
+                    _ => e.span(),
+                };
+                self.error(
+                    span,
+                    "`loop` (which only ends by `break`) over differentiated values is not \
+                     supported yet; use `for` or `while` with a condition",
+                );
+            }
+        }
     }
 
     fn match_error(&mut self, e: &Expr) {
@@ -981,7 +1005,11 @@ impl Lower {
                             return self.poison();
                         }
                         Some(Binding::Real { by_ref: true, .. }) => {
-                            return Val::Tokens(quote!((*#ident)));
+                            // `&f64` or `f64` (a loop variable over data): read the float either way.
+                            let float = self.g.float.path();
+                            return Val::Tokens(
+                                quote!((*::core::borrow::Borrow::<#float>::borrow(&#ident))),
+                            );
                         }
                         _ => {}
                     }
@@ -1162,10 +1190,7 @@ impl Lower {
             }
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => {
                 if self.touches_active(e.to_token_stream()) || contains_return(e) {
-                    match e {
-                        Expr::ForLoop(f) => self.lower_for(f),
-                        _ => self.loop_error(e),
-                    }
+                    self.lower_loop(e);
                     Val::Tokens(quote!(()))
                 } else {
                     self.read(e)
@@ -1321,13 +1346,10 @@ impl Lower {
             _ => None,
         };
         let Some(steps) = steps else {
-            self.error_at(
-                &f.expr,
-                "the number of iterations of this loop over differentiated values is not known \
-                 at compile time; such loops are unrolled for now, so iterate over a range with \
-                 constant bounds (`0..4`, `0..x.len()` for a differentiated array `x`) or over a \
-                 differentiated array (`for xi in x`)",
-            );
+            let (pat, expr) = (&f.pat, &f.expr);
+            let mut names = Vec::new();
+            pattern_idents(pat, &mut names);
+            self.lower_runtime_loop(quote!(for #pat in #expr), &names, &f.body, &whole);
             return;
         };
         let count = match &steps {
@@ -1368,6 +1390,200 @@ impl Lower {
                 |_| None,
                 f.span(),
             );
+        }
+    }
+
+    /// A loop whose trip count is known only at run time (`for … in 0..n`, over data, `while`):
+    /// its differentiated loop-carried values must be sums (`s += …`, `s -= …`). The body is
+    /// lowered once, with each sum replaced by its increment; its local reverse sweep gives the
+    /// gradient of each increment, and both are accumulated by the loop.
+    fn lower_runtime_loop(
+        &mut self,
+        header: TokenStream,
+        pattern: &[Ident],
+        body: &syn::Block,
+        whole: &Expr,
+    ) {
+        if self.second_order {
+            self.error_at(
+                whole,
+                "a Hessian cannot be taken through a loop whose number of iterations is known \
+                 only at run time; loops with a constant trip count (unrolled) are fine",
+            );
+            return;
+        }
+        // The differentiated variables the loop carries must be sums.
+        let mut sums: Vec<Ident> = Vec::new();
+        for (name, misuse) in carried_variables(body) {
+            let is_symbolic = matches!(
+                self.env.lookup(&name.to_string()),
+                Some(Binding::Sym {
+                    value: Shape::Scalar(_),
+                    ..
+                })
+            );
+            let carried_symbolic = matches!(
+                self.env.lookup(&name.to_string()),
+                Some(Binding::Sym { .. } | Binding::Uninit { .. })
+            );
+            if !carried_symbolic {
+                continue;
+            }
+            match misuse {
+                None if is_symbolic => sums.push(name),
+                None => self.error_at(
+                    &name,
+                    format!("`{name}` is summed in this loop but is not a single float"),
+                ),
+                Some(tokens) => {
+                    self.error_at(
+                        &tokens,
+                        format!(
+                            "this loop carries `{name}` from one iteration to the next other than \
+                             by a sum (`{name} += …` / `{name} -= …`); with a run-time number of \
+                             iterations only sums are supported yet. A loop with a constant trip \
+                             count (`0..4`, over an array) is unrolled and may do anything"
+                        ),
+                    );
+                    return;
+                }
+            }
+        }
+        let header_names: Vec<String> = self
+            .mentions(header.clone())
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        if let Some(name) = sums.iter().find(|s| header_names.contains(&s.to_string())) {
+            self.error_at(
+                &header,
+                format!(
+                    "the condition of this loop reads `{name}`, which the loop sums into; the \
+                     running value of a sum is not available inside a loop with a run-time number \
+                     of iterations"
+                ),
+            );
+            return;
+        }
+        let parent = self.g.cur;
+        let snapshot = self.env.clone();
+        let ret_before = std::mem::replace(&mut self.ret, Ret::Never);
+        let names_before = self.names_introduced;
+        let body_block = self.g.new_block(Some(parent), Sweep::FORWARD, &[]);
+        self.g.cur = body_block;
+        self.env.push();
+        for name in pattern {
+            self.env.bind(
+                name,
+                Binding::Real {
+                    float: true,
+                    by_ref: true,
+                    array: None,
+                },
+            );
+        }
+        let zero = self.g.num(0.0);
+        for name in &sums {
+            self.env.bind(
+                name,
+                Binding::Sym {
+                    value: Shape::Scalar(zero),
+                    materialized: false,
+                    mutable: true,
+                },
+            );
+        }
+        self.lower_stmts(&body.stmts, false);
+        let increments: Vec<NodeId> = sums
+            .iter()
+            .map(|name| match self.env.lookup(&name.to_string()) {
+                Some(Binding::Sym {
+                    value: Shape::Scalar(n),
+                    ..
+                }) => *n,
+                _ => zero,
+            })
+            .collect();
+        self.env.pop();
+        // Anything else the body changed outside itself would be lost: refuse it.
+        for (fi, frame) in snapshot.frames.iter().enumerate() {
+            for (vi, (name, before)) in frame.iter().enumerate() {
+                let after = &self.env.frames[fi][vi].1;
+                let changed = match (before, after) {
+                    (Binding::Sym { value: a, .. }, Binding::Sym { value: b, .. }) => a != b,
+                    (Binding::Counter { .. }, Binding::Counter { .. }) => false,
+                    (a, b) => a != b,
+                };
+                if changed && !sums.iter().any(|s| s == name) {
+                    self.error_at(
+                        whole,
+                        format!(
+                            "this loop changes `{name}` in a way that cannot be differentiated \
+                             over a run-time number of iterations; only sums (`s += …`) of \
+                             differentiated values may be carried out of such a loop"
+                        ),
+                    );
+                }
+            }
+        }
+        self.env = snapshot;
+        self.ret = ret_before;
+        self.names_introduced = names_before + 1;
+
+        // The gradient of each increment with respect to the values read from outside the body.
+        let local = self.g.new_block(Some(body_block), Sweep(1), &[body_block]);
+        let adjoints = crate::diff::reverse_into(&mut self.g, body_block, local, &increments);
+        self.g.cur = parent;
+        let call = self.g.calls;
+        self.g.calls += 1;
+        let mut accumulators = Vec::new();
+        let mut totals = Vec::new();
+        for (row, &increment) in increments.iter().enumerate() {
+            let args: Vec<NodeId> = adjoints
+                .keys()
+                .filter(|(_, r)| *r == row as u32)
+                .map(|(n, _)| *n)
+                .collect();
+            for (col, arg) in args.iter().enumerate() {
+                let leaf = self.g.call_grad(call, row as u32, col as u32, args.clone());
+                accumulators.push((leaf, adjoints[&(*arg, row as u32)]));
+            }
+            let total = self.g.intern(
+                Op::Call {
+                    call,
+                    row: row as u32,
+                    args,
+                },
+                whole.span(),
+            );
+            accumulators.push((total, increment));
+            totals.push(total);
+        }
+        self.g.push(Stmt::Loop(crate::ir::LoopStmt {
+            header,
+            body: body_block,
+            local,
+            accumulators,
+        }));
+        // After the loop: each sum is its value before plus the accumulated increments.
+        for (name, total) in sums.iter().zip(totals) {
+            let before = match self.env.lookup(&name.to_string()) {
+                Some(Binding::Sym {
+                    value: Shape::Scalar(n),
+                    ..
+                }) => *n,
+                _ => zero,
+            };
+            let after = self.g.add(before, total, whole.span());
+            if let Some(Binding::Sym {
+                value,
+                materialized,
+                ..
+            }) = self.env.lookup_mut(&name.to_string())
+            {
+                *value = Shape::Scalar(after);
+                *materialized = false;
+            }
         }
     }
 
@@ -2284,6 +2500,80 @@ fn assign_op_token(op: Binary) -> BinOp {
         Binary::Sub => BinOp::SubAssign(Default::default()),
         Binary::Mul => BinOp::MulAssign(Default::default()),
         _ => BinOp::DivAssign(Default::default()),
+    }
+}
+
+/// The outer variables a loop body assigns to, each with its first use that is not a sum
+/// (`name += …` / `name -= …`), if any. Variables declared in the body are left out.
+fn carried_variables(body: &syn::Block) -> Vec<(Ident, Option<TokenStream>)> {
+    #[derive(Default)]
+    struct V {
+        declared: BTreeSet<String>,
+        assigned: Vec<Ident>,
+        uses: Vec<(Ident, Option<TokenStream>)>, // a mention; `None` when it is a sum's target
+    }
+    impl<'ast> Visit<'ast> for V {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.declared.insert(p.ident.to_string());
+        }
+        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+            let sum = matches!(b.op, BinOp::AddAssign(_) | BinOp::SubAssign(_));
+            match (&*b.left, compound_op(&b.op)) {
+                (Expr::Path(p), Some(_)) if p.path.get_ident().is_some() => {
+                    let name = p.path.get_ident().expect("ident").clone();
+                    self.assigned.push(name.clone());
+                    let misuse = (!sum).then(|| b.to_token_stream());
+                    self.uses.push((name, misuse));
+                    self.visit_expr(&b.right);
+                }
+                _ => syn::visit::visit_expr_binary(self, b),
+            }
+        }
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            if let Some((name, _)) = place_root(&a.left) {
+                self.assigned.push(name.clone());
+                self.uses.push((name, Some(a.to_token_stream())));
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+            if let Some(i) = p.path.get_ident() {
+                self.uses.push((i.clone(), Some(p.to_token_stream())));
+            }
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            for tt in m.tokens.clone() {
+                if let TokenTree::Ident(i) = tt {
+                    self.uses.push((i, Some(m.to_token_stream())));
+                }
+            }
+        }
+    }
+    let mut v = V::default();
+    v.visit_block(body);
+    let mut out: Vec<(Ident, Option<TokenStream>)> = Vec::new();
+    for name in &v.assigned {
+        if v.declared.contains(&name.to_string()) || out.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        let misuse = v
+            .uses
+            .iter()
+            .filter(|(n, _)| n == name)
+            .find_map(|(_, m)| m.clone());
+        out.push((name.clone(), misuse));
+    }
+    out
+}
+
+/// The variable at the root of a place expression (`x`, `x[i]`, `x.0`).
+fn place_root(e: &Expr) -> Option<(Ident, ())> {
+    match e {
+        Expr::Path(p) => p.path.get_ident().map(|i| (i.clone(), ())),
+        Expr::Paren(p) => place_root(&p.expr),
+        Expr::Index(ix) => place_root(&ix.expr),
+        Expr::Field(f) => place_root(&f.base),
+        _ => None,
     }
 }
 
