@@ -14,6 +14,9 @@
 //! - [Jacobians of vector-valued functions](#jacobians-of-vector-valued-functions)
 //! - [What a body may contain](#what-a-body-may-contain)
 //! - [Branches and early `return`](#branches-and-early-return)
+//! - [Loops](#loops)
+//! - [Second derivatives: `hessian`](#second-derivatives-hessian)
+//! - [`f32` functions and `const fn`](#f32-functions-and-const-fn)
 //! - [Calls and the chain rule](#calls-and-the-chain-rule)
 //! - [Custom derivatives for functions the macro cannot see](#custom-derivatives)
 //! - [Methods in `impl` blocks](#methods-in-impl-blocks)
@@ -171,7 +174,9 @@
 //!   constant index (`v[1] = …`, `t.0 += …`);
 //! - blocks as expressions, `if` / `else if` / `else` as statements and as expressions, early
 //!   `return` anywhere (see below);
-//! - array and tuple literals, `[v; N]` with a literal `N`, indexing by an integer literal;
+//! - array and tuple literals, `[v; N]` with a literal `N`, indexing by an integer literal, a
+//!   `const`, a loop counter or any index known only at run time;
+//! - `for` and `while` loops (see [loops](#loops));
 //! - `as f64`, float literals of every form (`2.`, `1e-3`, `2.0f64`), `std::f64::consts::*`;
 //! - the [built-in math](#built-in-math) and calls to other `#[gradient]` functions.
 //!
@@ -428,6 +433,116 @@
 //! assert_eq!(roots_gradient(0.0, 0.0), [0.0, f64::INFINITY]);
 //! ```
 //!
+//! # Loops
+//!
+//! `for` and `while` loops may touch differentiated values. How they are differentiated depends
+//! on whether the number of iterations is known when the crate compiles:
+//!
+//! - **Known at compile time** — a range with constant bounds (`0..31`, `0..=4`), `0..x.len()` of
+//!   an array, or `for xi in x` over a differentiated array: the loop is *unrolled*, so its body
+//!   may do anything a straight-line body may (branches, any accumulator such as Horner's
+//!   `acc = acc * x + c[i]` or `p *= x[i]`, writes to local arrays `y[i] = …`), and the derivative
+//!   code is straight-line code with every repeated subexpression shared. At most 4096 iterations
+//!   are unrolled.
+//! - **Known only at run time** — `for i in 0..n`, `for i in 0..xs.len()`, `for (x, y) in
+//!   xs.iter().zip(ys)`, `while k < n`: the differentiated values the loop carries from one
+//!   iteration to the next must be *sums* (`s += …`, `s -= …`, also under an `if`, several per
+//!   loop). This covers the common case, a loss summed over a data set. The companion runs one
+//!   loop that accumulates, for each sum, its increment and the gradient of the increment with
+//!   respect to the values the body reads from outside — exactly the fused loop one writes by
+//!   hand — then scales them by the adjoint of the sum. No storage, no allocation, any trip count
+//!   including zero.
+//!
+//! Design note: a reverse sweep through a loop needs, in general, the values of every iteration
+//! in reverse order (a tape). Unrolling removes the problem when the trip count is a constant of
+//! the program, and a sum needs no tape at all, because the adjoint of a sum is the same at every
+//! iteration: the gradient of each increment can be accumulated forwards. Loops with a run-time
+//! trip count that carry other values (a product, a fixed-point iteration) would need a tape;
+//! they are a compile error for now rather than a silent approximation.
+//!
+//! ```
+//! use dual::gradient;
+//!
+//! /// The extended Rosenbrock function: unrolled (7 iterations).
+//! #[gradient]
+//! fn ext_rosenbrock(x: [f64; 8]) -> f64 {
+//!     let mut s = 0.0;
+//!     for i in 0..7 {
+//!         s += 100.0 * (x[i + 1] - x[i] * x[i]).powi(2) + (1.0 - x[i]).powi(2);
+//!     }
+//!     s
+//! }
+//! assert_eq!(ext_rosenbrock_gradient([1.0; 8]), [0.0; 8]);
+//!
+//! /// A mean squared error over a data set of any size: a run-time loop summing a loss.
+//! #[gradient(wrt(w, b))]
+//! fn mse(w: [f64; 2], b: f64, xs: &[[f64; 2]], ys: &[f64]) -> f64 {
+//!     let mut l = 0.0;
+//!     for i in 0..xs.len() {
+//!         let z = w[0] * xs[i][0] + w[1] * xs[i][1] + b;
+//!         l += (z - ys[i]).powi(2);
+//!     }
+//!     l / xs.len() as f64
+//! }
+//! // One sample: ∂/∂b = 2 (z − y) = 2 (1·1 + 2·1 + 0 − 1) = 4
+//! let (gw, gb) = mse_gradient([1.0, 2.0], 0.0, &[[1.0, 1.0]], &[1.0]);
+//! assert_eq!((gw, gb), ([4.0, 4.0], 4.0));
+//! ```
+//!
+//! # Second derivatives: `hessian`
+//!
+//! `#[gradient(hessian)]` on a function with a scalar result also emits
+//! `NAME_hessian(..) -> [[f64; n]; n]` and `NAME_value_gradient_and_hessian(..) -> (f64, G,
+//! [[f64; n]; n])` (what Newton's method needs), with n the differentiated scalars in parameter
+//! order, arrays flattened. It combines with `wrt`. The Hessian is exact and symmetric by
+//! construction: the derivative code is differentiated again (reverse over reverse) and each
+//! entry above the diagonal is computed once and used for both halves. It works through branches,
+//! unrolled loops and calls to functions that are annotated with `hessian` too: a caller taking a
+//! Hessian calls the callee's `NAME_value_gradient_and_hessian` (a callee without it is a compile
+//! error at the call).
+//!
+//! ```
+//! use dual::gradient;
+//!
+//! #[gradient(hessian)]
+//! fn rosenbrock(x: f64, y: f64) -> f64 {
+//!     (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2)
+//! }
+//! assert_eq!(rosenbrock_hessian(1.0, 1.0), [[802.0, -400.0], [-400.0, 200.0]]);
+//! ```
+//!
+//! # `f32` functions and `const fn`
+//!
+//! A function whose result and differentiated parameters are all `f32` gets `f32` companions of
+//! the same shapes; unsuffixed literals, `std::f32::consts` and `f32::sin(x)` work. Mixing `f32`
+//! and `f64` differentiated values is a compile error.
+//!
+//! When the annotated function is a `const fn`, its companions are `const fn` too, so derivatives
+//! can be computed — and checked — by the compiler:
+//!
+//! ```
+//! use dual::gradient;
+//!
+//! #[gradient(hessian)]
+//! const fn cubic(x: f64, y: f64) -> f64 {
+//!     x * x * x - 2.0 * x * y + y * y
+//! }
+//! const G: [f64; 2] = cubic_gradient(1.0, 2.0);
+//! const H: [[f64; 2]; 2] = cubic_hessian(1.0, 2.0);
+//! const _: () = assert!(G[0] == -1.0 && G[1] == 2.0); // 3x² − 2y, −2x + 2y
+//! const _: () = assert!(H[0][0] == 6.0 && H[0][1] == -2.0 && H[1][1] == 2.0);
+//!
+//! #[gradient]
+//! fn area(r: f32) -> f32 {
+//!     std::f32::consts::PI * r * r
+//! }
+//! let [da]: [f32; 1] = area_gradient(2.0);
+//! assert!((da - 4.0 * std::f32::consts::PI).abs() < 1e-5);
+//! ```
+//!
+//! A `const fn` may only use what Rust evaluates at compile time (arithmetic, comparisons, `if`,
+//! `abs`, `max`, …); a call such as `x.sin()` is rustc's own error, at your `sin`.
+//!
 //! # What is an error
 //!
 //! Anything else that touches a differentiated value is a compile error spanned on the offending
@@ -441,24 +556,26 @@
 //! - an unknown option, a malformed `wrt`, or `wrt` naming a parameter that does not exist or is
 //!   not `f64` / `[f64; N]`;
 //! - an unknown method on a differentiated value (e.g. `x.fract()`);
-//! - a loop, a `match`, a closure, a reference, a struct literal or a macro (other than in
-//!   statement position) that carries a differentiated value;
-//! - options and forms that are planned but not built yet: `hessian`, `const fn`;
+//! - a `match`, a closure, a reference, a struct literal or a macro (other than in statement
+//!   position) that carries a differentiated value;
+//! - the loop forms that are not supported yet (see [loops](#loops));
+//! - `hessian` on a vector-valued function or through a loop with a run-time trip count; mixing
+//!   `f32` and `f64`;
 //! - a call with differentiated arguments to a function that is neither built in nor annotated:
 //!   rustc reports the missing `NAME_value_and_gradient` at the call (error E0425).
 //!
-//! A loop over differentiated values (loops are planned):
+//! A loop with a run-time trip count that carries a product (only sums are supported there):
 //!
 //! ```compile_fail
 //! use dual::gradient;
 //!
 //! #[gradient]
-//! fn sum_of_squares(x: [f64; 3]) -> f64 {
-//!     let mut s = 0.0;
-//!     for i in 0..3 {
-//!         s += x[i] * x[i]; // error: loops that touch differentiated values are not supported yet
+//! fn power(x: f64, n: usize) -> f64 {
+//!     let mut p = 1.0;
+//!     for _ in 0..n {
+//!         p *= x; // error: this loop carries `p` from one iteration to the next other than by a sum
 //!     }
-//!     s
+//!     p
 //! }
 //! # fn main() {}
 //! ```
@@ -528,9 +645,8 @@
 //!
 //! Not supported yet, each reported by a compile error that says so:
 //!
-//! - loops (`for`, `while`, `loop`) that touch differentiated values, and indexing a
-//!   differentiated array by anything but an integer literal — planned;
-//! - `#[gradient(hessian)]`, `f32` functions and `const fn` companions — planned;
+//! - in loops with a run-time trip count: carried values other than sums, `break`, `continue`,
+//!   `return`; `loop`; Hessians through such loops;
 //! - `match` on or producing differentiated values (use `if` / `else if` / `else`);
 //! - closures, references and macros that carry differentiated values; `if let` around
 //!   differentiated code;

@@ -206,8 +206,10 @@ impl<'g> Emitter<'g> {
                     return TokenStream::new();
                 }
                 let name = local_ident('t', n.0);
-                let expr = self.expr(op);
+                // Reported at the user's tokens (e.g. a non-const `sin` in a `const fn`), while
+                // names keep their hygiene.
                 let span = self.g.spans[n.0 as usize];
+                let expr = located_at(self.expr(op), span);
                 quote_spanned!(span=> let #name = #expr;)
             }
             Stmt::Bind { node, expr } => {
@@ -544,6 +546,24 @@ impl<'g> Emitter<'g> {
             | Op::CallHess { .. } => unreachable!("leaves are bound by statements"),
         }
     }
+}
+
+/// The tokens with their location moved to `span` (name resolution unchanged).
+fn located_at(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let proc_macro2::TokenTree::Group(g) = &tt {
+                let mut group =
+                    proc_macro2::Group::new(g.delimiter(), located_at(g.stream(), span));
+                group.set_span(g.span().located_at(span));
+                tt = proc_macro2::TokenTree::Group(group);
+            } else {
+                tt.set_span(tt.span().located_at(span));
+            }
+            tt
+        })
+        .collect()
 }
 
 /// A float constant of type `float` as an expression.

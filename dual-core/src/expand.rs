@@ -76,6 +76,20 @@ fn expand_checked(args: TokenStream, item: TokenStream) -> Result<TokenStream, V
     let second = options
         .hessian
         .map(|_| lower(&analysed, sig, &func.block, true));
+    if let (Some(_), Ok(lowered)) = (&sig.constness, &first) {
+        if let Some((name, span)) = non_const_primitive(lowered) {
+            errors.push(syn::Error::new(
+                span,
+                format!(
+                    "`{name}` cannot be evaluated in a `const fn`, so the derivatives of `{}` \
+                     cannot be `const` either; remove `const`, or use only arithmetic, \
+                     comparisons, `if`, `abs`, `signum`, `max`, `min`, `clamp`, `recip`, \
+                     `to_degrees`, `to_radians`, `floor`, `ceil`, `round` and `trunc`",
+                    sig.ident
+                ),
+            ));
+        }
+    }
     match (first, second) {
         (Ok(lowered), None) if errors.is_empty() => Ok(companions(&func, &analysed, lowered, None)),
         (Ok(lowered), Some(Ok(twice))) if errors.is_empty() => {
@@ -87,6 +101,38 @@ fn expand_checked(args: TokenStream, item: TokenStream) -> Result<TokenStream, V
         }
         _ => Err(errors),
     }
+}
+
+/// The first primitive of the body that Rust cannot evaluate in a `const fn`.
+fn non_const_primitive(lowered: &Lowered) -> Option<(&'static str, Span)> {
+    use crate::ir::Op;
+    use crate::rules::{Binary, Unary};
+    let g = &lowered.graph;
+    g.nodes.iter().enumerate().find_map(|(i, op)| {
+        let name = match op {
+            Op::Unary(
+                Unary::Neg
+                | Unary::Abs
+                | Unary::Signum
+                | Unary::Recip
+                | Unary::ToDegrees
+                | Unary::ToRadians
+                | Unary::Floor
+                | Unary::Ceil
+                | Unary::Round
+                | Unary::Trunc,
+                _,
+            ) => return None,
+            Op::Unary(u, _) => u.method(),
+            Op::Binary(b @ (Binary::Powf | Binary::Atan2 | Binary::Hypot | Binary::Log), _, _) => {
+                b.method()
+            }
+            Op::MulAdd(..) => "mul_add",
+            Op::Powi(..) => "powi",
+            _ => return None,
+        };
+        Some((name, g.spans[i]))
+    })
 }
 
 fn not_a_function(item: TokenStream, parse_error: syn::Error) -> syn::Error {
