@@ -12,7 +12,7 @@ use quote::{quote, quote_spanned};
 
 use crate::ir::{
     local_ident, slot_ident, BlockId, BoolVal, CallArg, CallResult, CallStmt, Exponent, FloatTy,
-    Graph, IfStmt, LoopStmt, NodeId, Op, Shape, SlotId, Stmt, Sweep,
+    Graph, IfStmt, LoopHeader, LoopState, LoopStmt, NodeId, Op, Shape, SlotId, Stmt, Sweep,
 };
 use crate::rules::{Binary, Cmp, Unary};
 
@@ -51,8 +51,12 @@ impl<'g> Emitter<'g> {
                     }
                     Stmt::User { value, .. } => work.extend(value.leaves()),
                     Stmt::Loop(l) => {
-                        for &(leaf, per_iteration) in &l.accumulators {
-                            outs.insert(leaf, (per_iteration, per_iteration));
+                        if let LoopHeader::While { reads, .. } = &l.header {
+                            work.extend(reads.iter().map(|(_, out)| *out));
+                        }
+                        for st in &l.states {
+                            outs.insert(st.out, (st.next, st.init));
+                            outs.insert(st.current, (st.out, st.out));
                         }
                     }
                     Stmt::Call(c) => {
@@ -353,27 +357,36 @@ impl<'g> Emitter<'g> {
     }
 
     fn loop_stmt(&self, l: &LoopStmt) -> TokenStream {
-        let live: Vec<&(NodeId, NodeId)> = l
-            .accumulators
-            .iter()
-            .filter(|(leaf, _)| self.is_live(*leaf))
-            .collect();
-        let zero = self.lit(0.0);
-        let init = live.iter().map(|(leaf, _)| {
-            let name = local_ident('t', leaf.0);
-            quote!(let mut #name = #zero;)
+        let live: Vec<&LoopState> = l.states.iter().filter(|st| self.is_live(st.out)).collect();
+        let state = |st: &LoopState| local_ident('t', st.out.0);
+        let init = live.iter().map(|st| {
+            let (name, v) = (state(st), self.node_ref(st.init));
+            quote!(let mut #name = #v;)
         });
-        let update = live.iter().map(|(leaf, per_iteration)| {
-            let name = local_ident('t', leaf.0);
-            let v = self.node_ref(*per_iteration);
-            quote!(#name += #v;)
+        let enter = live.iter().map(|st| {
+            let (name, current) = (state(st), local_ident('t', st.current.0));
+            quote!(let #current = #name;)
         });
-        let header = &l.header;
+        let update = live.iter().map(|st| {
+            let (name, v) = (state(st), self.node_ref(st.next));
+            quote!(#name = #v;)
+        });
+        let header = match &l.header {
+            LoopHeader::For(h) => h.clone(),
+            LoopHeader::While { cond, reads } => {
+                let binds = reads.iter().map(|(user, out)| {
+                    let name = local_ident('t', out.0);
+                    quote!(let #user = #name;)
+                });
+                quote!(while { #(#binds)* #cond })
+            }
+        };
         let body = self.block(l.body);
         let local = self.block(l.local);
         quote! {
             #(#init)*
             #header {
+                #(#enter)*
                 #body
                 #local
                 #(#update)*

@@ -220,21 +220,50 @@ pub struct IfStmt {
     pub backward: bool,
 }
 
-/// A loop whose trip count is known only at run time, whose loop-carried differentiated values
-/// are sums (`s += …`). It is emitted as one loop that accumulates, per sum, its increment and the
-/// gradient of the increment with respect to the values the body reads from outside; to the rest
-/// of the IR each sum is an [`Op::Call`] node whose partials are those accumulated gradients.
+/// A loop whose trip count is known only at run time. To the rest of the IR it is like a call:
+/// each differentiated value it carries out is an [`Op::Call`] node whose partials ([`Op::CallGrad`])
+/// the loop computes alongside, as loop-carried *states*: for sums, the gradient of each increment
+/// is accumulated; otherwise the Jacobian of the carried values is propagated forwards, one
+/// iteration at a time (forward tangents inside the loop, no tape).
 #[derive(Clone, Debug)]
 pub struct LoopStmt {
-    /// `for PAT in EXPR` or `while COND`, as written.
-    pub header: TokenStream,
+    /// How the loop starts.
+    pub header: LoopHeader,
     /// The body (the user's code, lowered).
     pub body: BlockId,
-    /// The local reverse sweep of the body (seeded with 1 per sum), emitted after it.
+    /// The local reverse sweep of the body and the updates of the states, emitted after it.
     pub local: BlockId,
-    /// `(accumulator leaf, per-iteration value)`: the sums ([`Op::Call`]) and their gradients
-    /// ([`Op::CallGrad`]).
-    pub accumulators: Vec<(NodeId, NodeId)>,
+    /// The loop-carried states.
+    pub states: Vec<LoopState>,
+}
+
+/// The head of a [`LoopStmt`].
+#[derive(Clone, Debug)]
+pub enum LoopHeader {
+    /// `for PAT in EXPR`, as written.
+    For(TokenStream),
+    /// `while COND`; `reads` gives the variables of the condition that the loop carries, with
+    /// the state that holds their current value.
+    While {
+        /// The condition, as written.
+        cond: TokenStream,
+        /// `(user name, state)` for each carried variable the condition reads.
+        reads: Vec<(Ident, NodeId)>,
+    },
+}
+
+/// One loop-carried value: `let mut out = init;` before the loop, `let current = out;` at the top
+/// of each iteration, `out = next;` at its end. After the loop, `out` is the final value.
+#[derive(Clone, Debug)]
+pub struct LoopState {
+    /// The leaf that holds the state (its value after the loop).
+    pub out: NodeId,
+    /// The value before the first iteration.
+    pub init: NodeId,
+    /// The leaf that holds the state at the start of an iteration.
+    pub current: NodeId,
+    /// The value at the end of an iteration.
+    pub next: NodeId,
 }
 
 /// A call to an annotated function (or one with a hand-written `NAME_value_and_gradient`).

@@ -16,8 +16,8 @@ use syn::visit::Visit;
 use syn::{BinOp, Expr, Ident, Lit, Pat, Stmt as SynStmt, UnOp};
 
 use crate::ir::{
-    BlockId, BoolVal, CallArg, CallResult, CallStmt, Exponent, FloatOut, Graph, IfStmt, NodeId, Op,
-    Shape, SlotId, Stmt, Sweep,
+    BlockId, BoolVal, CallArg, CallResult, CallStmt, Exponent, FloatOut, Graph, IfStmt, LoopHeader,
+    LoopState, LoopStmt, NodeId, Op, Shape, SlotId, Stmt, Sweep,
 };
 use crate::rules::{Binary, Unary};
 use crate::signature::{float_of, is_float, literal_len, FloatShape, Output, Signature};
@@ -611,9 +611,16 @@ impl Lower {
                          supported yet; use an `if` around the rest of the body",
                     );
                 } else {
-                    let cond = &w.cond;
-                    self.materialize(cond.to_token_stream());
-                    self.lower_runtime_loop(quote!(while #cond), &[], &w.body, e);
+                    let cond = w.cond.to_token_stream();
+                    self.lower_runtime_loop(
+                        LoopHeader::While {
+                            cond,
+                            reads: Vec::new(),
+                        },
+                        &[],
+                        &w.body,
+                        e,
+                    );
                 }
             }
             _ => {
@@ -1349,7 +1356,12 @@ impl Lower {
             let (pat, expr) = (&f.pat, &f.expr);
             let mut names = Vec::new();
             pattern_idents(pat, &mut names);
-            self.lower_runtime_loop(quote!(for #pat in #expr), &names, &f.body, &whole);
+            self.lower_runtime_loop(
+                LoopHeader::For(quote!(for #pat in #expr)),
+                &names,
+                &f.body,
+                &whole,
+            );
             return;
         };
         let count = match &steps {
@@ -1393,13 +1405,15 @@ impl Lower {
         }
     }
 
-    /// A loop whose trip count is known only at run time (`for … in 0..n`, over data, `while`):
-    /// its differentiated loop-carried values must be sums (`s += …`, `s -= …`). The body is
-    /// lowered once, with each sum replaced by its increment; its local reverse sweep gives the
-    /// gradient of each increment, and both are accumulated by the loop.
+    /// A loop whose trip count is known only at run time (`for … in 0..n`, over data, `while`).
+    /// The body is lowered once. When every differentiated value the loop carries is a sum
+    /// (`s += …`), each sum is replaced in the body by its increment, and the loop accumulates the
+    /// increments and their gradients (from a local reverse sweep of the body). Otherwise the loop
+    /// carries, next to the values, their Jacobian with respect to the values before the loop and
+    /// to the values the body reads from outside: forward tangents, one iteration at a time.
     fn lower_runtime_loop(
         &mut self,
-        header: TokenStream,
+        header: LoopHeader,
         pattern: &[Ident],
         body: &syn::Block,
         whole: &Expr,
@@ -1412,58 +1426,54 @@ impl Lower {
             );
             return;
         }
-        // The differentiated variables the loop carries must be sums.
-        let mut sums: Vec<Ident> = Vec::new();
+        // The differentiated variables the loop carries, and whether each is a pure sum.
+        let mut carried: Vec<(Ident, bool)> = Vec::new();
         for (name, misuse) in carried_variables(body) {
-            let is_symbolic = matches!(
-                self.env.lookup(&name.to_string()),
+            match self.env.lookup(&name.to_string()) {
                 Some(Binding::Sym {
                     value: Shape::Scalar(_),
                     ..
-                })
-            );
-            let carried_symbolic = matches!(
-                self.env.lookup(&name.to_string()),
-                Some(Binding::Sym { .. } | Binding::Uninit { .. })
-            );
-            if !carried_symbolic {
-                continue;
-            }
-            match misuse {
-                None if is_symbolic => sums.push(name),
-                None => self.error_at(
-                    &name,
-                    format!("`{name}` is summed in this loop but is not a single float"),
-                ),
-                Some(tokens) => {
+                }) => {
+                    carried.push((name, misuse.is_none()));
+                }
+                Some(Binding::Sym { .. }) => {
                     self.error_at(
-                        &tokens,
+                        &name,
                         format!(
-                            "this loop carries `{name}` from one iteration to the next other than \
-                             by a sum (`{name} += …` / `{name} -= …`); with a run-time number of \
-                             iterations only sums are supported yet. A loop with a constant trip \
-                             count (`0..4`, over an array) is unrolled and may do anything"
+                            "`{name}` is an array or tuple that this loop changes; a loop with a \
+                             run-time number of iterations may only carry single floats (a loop \
+                             with a constant trip count is unrolled and may do anything)"
                         ),
                     );
                     return;
                 }
+                Some(Binding::Uninit { .. }) => {
+                    self.error_at(
+                        &name,
+                        format!("`{name}` is assigned in this loop but has no value before it"),
+                    );
+                    return;
+                }
+                _ => {}
             }
         }
-        let header_names: Vec<String> = self
-            .mentions(header.clone())
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        if let Some(name) = sums.iter().find(|s| header_names.contains(&s.to_string())) {
-            self.error_at(
-                &header,
-                format!(
-                    "the condition of this loop reads `{name}`, which the loop sums into; the \
-                     running value of a sum is not available inside a loop with a run-time number \
-                     of iterations"
-                ),
-            );
-            return;
+        let sums_only = carried.iter().all(|(_, sum)| *sum);
+        let header_reads: Vec<Ident> = match &header {
+            LoopHeader::For(_) => Vec::new(),
+            LoopHeader::While { cond, .. } => {
+                let mentioned = self.mentions(cond.clone());
+                carried
+                    .iter()
+                    .filter(|(n, _)| mentioned.iter().any(|m| m == n))
+                    .map(|(n, _)| n.clone())
+                    .collect()
+            }
+        };
+        // A sum read by the condition needs its running value: carry it as a general value.
+        let sums_only = sums_only && header_reads.is_empty();
+        if let LoopHeader::While { cond, .. } = &header {
+            // The condition's other variables keep their values through the loop.
+            self.materialize(cond.clone());
         }
         let parent = self.g.cur;
         let snapshot = self.env.clone();
@@ -1483,20 +1493,29 @@ impl Lower {
             );
         }
         let zero = self.g.num(0.0);
-        for name in &sums {
+        let mut starts = Vec::new(); // per carried value: its leaf at the start of an iteration
+        for (name, _) in &carried {
+            let start = if sums_only {
+                zero
+            } else {
+                let leaf = self.g.intern(Op::Out, name.span());
+                self.g.set_active(leaf, true);
+                leaf
+            };
+            starts.push(start);
             self.env.bind(
                 name,
                 Binding::Sym {
-                    value: Shape::Scalar(zero),
+                    value: Shape::Scalar(start),
                     materialized: false,
                     mutable: true,
                 },
             );
         }
         self.lower_stmts(&body.stmts, false);
-        let increments: Vec<NodeId> = sums
+        let ends: Vec<NodeId> = carried
             .iter()
-            .map(|name| match self.env.lookup(&name.to_string()) {
+            .map(|(name, _)| match self.env.lookup(&name.to_string()) {
                 Some(Binding::Sym {
                     value: Shape::Scalar(n),
                     ..
@@ -1514,13 +1533,15 @@ impl Lower {
                     (Binding::Counter { .. }, Binding::Counter { .. }) => false,
                     (a, b) => a != b,
                 };
-                if changed && !sums.iter().any(|s| s == name) {
+                if changed && !carried.iter().any(|(c, _)| c == name) {
                     self.error_at(
                         whole,
                         format!(
                             "this loop changes `{name}` in a way that cannot be differentiated \
-                             over a run-time number of iterations; only sums (`s += …`) of \
-                             differentiated values may be carried out of such a loop"
+                             over a run-time number of iterations: such a loop may carry single \
+                             floats from one iteration to the next (`s += …`, `p *= x`, any \
+                             update), not arrays or tuples; a loop with a constant trip count is \
+                             unrolled and may do anything"
                         ),
                     );
                 }
@@ -1529,52 +1550,169 @@ impl Lower {
         self.env = snapshot;
         self.ret = ret_before;
         self.names_introduced = names_before + 1;
-
-        // The gradient of each increment with respect to the values read from outside the body.
-        let local = self.g.new_block(Some(body_block), Sweep(1), &[body_block]);
-        let adjoints = crate::diff::reverse_into(&mut self.g, body_block, local, &increments);
-        self.g.cur = parent;
-        let call = self.g.calls;
-        self.g.calls += 1;
-        let mut accumulators = Vec::new();
-        let mut totals = Vec::new();
-        for (row, &increment) in increments.iter().enumerate() {
-            let args: Vec<NodeId> = adjoints
-                .keys()
-                .filter(|(_, r)| *r == row as u32)
-                .map(|(n, _)| *n)
-                .collect();
-            for (col, arg) in args.iter().enumerate() {
-                let leaf = self.g.call_grad(call, row as u32, col as u32, args.clone());
-                accumulators.push((leaf, adjoints[&(*arg, row as u32)]));
-            }
-            let total = self.g.intern(
-                Op::Call {
-                    call,
-                    row: row as u32,
-                    args,
-                },
-                whole.span(),
-            );
-            accumulators.push((total, increment));
-            totals.push(total);
-        }
-        self.g.push(Stmt::Loop(crate::ir::LoopStmt {
-            header,
-            body: body_block,
-            local,
-            accumulators,
-        }));
-        // After the loop: each sum is its value before plus the accumulated increments.
-        for (name, total) in sums.iter().zip(totals) {
-            let before = match self.env.lookup(&name.to_string()) {
+        let befores: Vec<NodeId> = carried
+            .iter()
+            .map(|(name, _)| match self.env.lookup(&name.to_string()) {
                 Some(Binding::Sym {
                     value: Shape::Scalar(n),
                     ..
                 }) => *n,
                 _ => zero,
+            })
+            .collect();
+
+        // Local reverse sweep of the body: row j is the gradient of carried value j's increment
+        // (sums) or end value (otherwise).
+        let local = self.g.new_block(Some(body_block), Sweep(1), &[body_block]);
+        let adjoints = crate::diff::reverse_into(&mut self.g, body_block, local, &ends);
+        let outside: Vec<NodeId> = {
+            let mut v: Vec<NodeId> = adjoints
+                .keys()
+                .map(|(n, _)| *n)
+                .filter(|n| !self.g.is_within(self.g.home[n.0 as usize], body_block))
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let call = self.g.calls;
+        self.g.calls += 1;
+        let span = whole.span();
+        let mut states = Vec::new();
+        let mut outs = Vec::new();
+        // The leaf that holds a state inside the loop (its leaf after the loop is created in the
+        // parent block, its update in the local block).
+        let current_leaf = |l: &mut Self| -> NodeId {
+            l.g.cur = local;
+            l.g.intern(Op::Out, span)
+        };
+        let m = carried.len();
+        if sums_only {
+            for (row, &increment) in ends.iter().enumerate() {
+                let args: Vec<NodeId> = outside
+                    .iter()
+                    .copied()
+                    .filter(|v| adjoints.contains_key(&(*v, row as u32)))
+                    .collect();
+                self.g.cur = parent;
+                let total = self.g.intern(
+                    Op::Call {
+                        call,
+                        row: row as u32,
+                        args: args.clone(),
+                    },
+                    span,
+                );
+                let current = current_leaf(self);
+                let next = self.g.add(current, increment, span);
+                states.push(LoopState {
+                    out: total,
+                    init: zero,
+                    current,
+                    next,
+                });
+                for (col, v) in args.iter().enumerate() {
+                    self.g.cur = parent;
+                    let out = self.g.call_grad(call, row as u32, col as u32, args.clone());
+                    let current = current_leaf(self);
+                    let next = self.g.add(current, adjoints[&(*v, row as u32)], span);
+                    states.push(LoopState {
+                        out,
+                        init: zero,
+                        current,
+                        next,
+                    });
+                }
+                outs.push(total);
+            }
+        } else {
+            // args = the carried values before the loop, then the values read from outside.
+            let args: Vec<NodeId> = befores.iter().chain(&outside).copied().collect();
+            let a = |j: usize, i: usize| adjoints.get(&(starts[i], j as u32)).copied();
+            let mut jac: Vec<Vec<(NodeId, NodeId)>> = Vec::new(); // (out, current) per (j, col)
+            for (j, (&end, &start)) in ends.iter().zip(&starts).enumerate() {
+                self.g.cur = parent;
+                let out = self.g.intern(
+                    Op::Call {
+                        call,
+                        row: j as u32,
+                        args: args.clone(),
+                    },
+                    span,
+                );
+                states.push(LoopState {
+                    out,
+                    init: befores[j],
+                    current: start,
+                    next: end,
+                });
+                outs.push(out);
+                let mut row = Vec::new();
+                for col in 0..args.len() {
+                    self.g.cur = parent;
+                    let out = self.g.call_grad(call, j as u32, col as u32, args.clone());
+                    let current = current_leaf(self);
+                    row.push((out, current));
+                }
+                jac.push(row);
+            }
+            // J' = A·J + B, with A = ∂end/∂start and B = ∂end/∂outside.
+            self.g.cur = local;
+            let one = self.g.num(1.0);
+            for j in 0..m {
+                for col in 0..args.len() {
+                    let mut next = if col >= m {
+                        adjoints
+                            .get(&(outside[col - m], j as u32))
+                            .copied()
+                            .unwrap_or(zero)
+                    } else {
+                        zero
+                    };
+                    for i in 0..m {
+                        if let Some(aji) = a(j, i) {
+                            let term = self.g.mul(aji, jac[i][col].1, span);
+                            next = self.g.add(next, term, span);
+                        }
+                    }
+                    let init = if col == j { one } else { zero };
+                    states.push(LoopState {
+                        out: jac[j][col].0,
+                        init,
+                        current: jac[j][col].1,
+                        next,
+                    });
+                }
+            }
+        }
+        self.g.cur = parent;
+        let header = match header {
+            LoopHeader::While { cond, .. } => LoopHeader::While {
+                cond,
+                reads: header_reads
+                    .iter()
+                    .map(|n| {
+                        let k = carried.iter().position(|(c, _)| c == n).expect("carried");
+                        (n.clone(), outs[k])
+                    })
+                    .collect(),
+            },
+            h => h,
+        };
+        self.g.push(Stmt::Loop(LoopStmt {
+            header,
+            body: body_block,
+            local,
+            states,
+        }));
+        // After the loop: each carried value is the loop's output (plus the value before, for a
+        // sum, whose output is the sum of the increments).
+        for (k, (name, _)) in carried.iter().enumerate() {
+            let after = if sums_only {
+                self.g.add(befores[k], outs[k], span)
+            } else {
+                outs[k]
             };
-            let after = self.g.add(before, total, whole.span());
             if let Some(Binding::Sym {
                 value,
                 materialized,
