@@ -1669,9 +1669,9 @@ impl Lower {
                     } else {
                         zero
                     };
-                    for i in 0..m {
+                    for (i, row_i) in jac.iter().enumerate() {
                         if let Some(aji) = a(j, i) {
-                            let term = self.g.mul(aji, jac[i][col].1, span);
+                            let term = self.g.mul(aji, row_i[col].1, span);
                             next = self.g.add(next, term, span);
                         }
                     }
