@@ -445,20 +445,29 @@
 //!   code is straight-line code with every repeated subexpression shared. At most 4096 iterations
 //!   are unrolled.
 //! - **Known only at run time** — `for i in 0..n`, `for i in 0..xs.len()`, `for (x, y) in
-//!   xs.iter().zip(ys)`, `while k < n`: the differentiated values the loop carries from one
-//!   iteration to the next must be *sums* (`s += …`, `s -= …`, also under an `if`, several per
-//!   loop). This covers the common case, a loss summed over a data set. The companion runs one
-//!   loop that accumulates, for each sum, its increment and the gradient of the increment with
-//!   respect to the values the body reads from outside — exactly the fused loop one writes by
-//!   hand — then scales them by the adjoint of the sum. No storage, no allocation, any trip count
-//!   including zero.
+//!   xs.iter().zip(ys)`, `for v in data`, `while k < n`, `while step > 1e-12`: the loop is emitted
+//!   once, as a real loop, and may carry any single floats from one iteration to the next.
+//!   - When every differentiated value it carries is a *sum* (`s += …`, `s -= …`, also under an
+//!     `if`, several per loop) — the common case, a loss summed over a data set — the companion
+//!     accumulates, in the same loop, each increment and the gradient of the increment with
+//!     respect to the values the body reads from outside: exactly the fused loop one writes by
+//!     hand.
+//!   - Otherwise (a product `p *= x`, Horner's rule over data, a fixed-point iteration, a `while`
+//!     whose condition reads a carried value) the loop carries, next to each value, its
+//!     derivatives with respect to the values it started from and to those the body reads from
+//!     outside, updated at every iteration by the chain rule (forward tangents): with m carried
+//!     values and k outside values, m·(m + k) extra multiply-adds per iteration.
+//!
+//!   No tape, no allocation, any trip count including zero. Carried arrays or tuples, `break`,
+//!   `continue`, `return` inside, `loop`, and Hessians through such loops are compile errors.
 //!
 //! Design note: a reverse sweep through a loop needs, in general, the values of every iteration
-//! in reverse order (a tape). Unrolling removes the problem when the trip count is a constant of
-//! the program, and a sum needs no tape at all, because the adjoint of a sum is the same at every
-//! iteration: the gradient of each increment can be accumulated forwards. Loops with a run-time
-//! trip count that carry other values (a product, a fixed-point iteration) would need a tape;
-//! they are a compile error for now rather than a silent approximation.
+//! in reverse order — a tape, which allocates. Unrolling removes the problem when the trip count
+//! is a constant of the program. A sum needs no tape at all, because its adjoint is the same at
+//! every iteration, so the gradient of each increment can be accumulated forwards. For other
+//! carried values, forward tangents trade the tape for work proportional to the number of values
+//! the body reads from outside; that is cheap for the loops that carry a few scalars (powers,
+//! recurrences, iterations to convergence), and it never allocates.
 //!
 //! ```
 //! use dual::gradient;
@@ -564,18 +573,21 @@
 //! - a call with differentiated arguments to a function that is neither built in nor annotated:
 //!   rustc reports the missing `NAME_value_and_gradient` at the call (error E0425).
 //!
-//! A loop with a run-time trip count that carries a product (only sums are supported there):
+//! A loop with a run-time trip count that carries an array (only single floats can be carried):
 //!
 //! ```compile_fail
 //! use dual::gradient;
 //!
 //! #[gradient]
-//! fn power(x: f64, n: usize) -> f64 {
-//!     let mut p = 1.0;
+//! fn powers(x: f64, n: usize) -> f64 {
+//!     let mut p = [1.0, 0.0];
 //!     for _ in 0..n {
-//!         p *= x; // error: this loop carries `p` from one iteration to the next other than by a sum
+//!         // error: this loop changes `p` in a way that cannot be differentiated over a run-time
+//!         // number of iterations
+//!         p[0] *= x;
+//!         p[1] += p[0];
 //!     }
-//!     p
+//!     p[1]
 //! }
 //! # fn main() {}
 //! ```
@@ -645,7 +657,7 @@
 //!
 //! Not supported yet, each reported by a compile error that says so:
 //!
-//! - in loops with a run-time trip count: carried values other than sums, `break`, `continue`,
+//! - in loops with a run-time trip count: carried arrays or tuples, `break`, `continue`,
 //!   `return`; `loop`; Hessians through such loops;
 //! - `match` on or producing differentiated values (use `if` / `else if` / `else`);
 //! - closures, references and macros that carry differentiated values; `if let` around

@@ -77,3 +77,21 @@ fn runtime_index_of_rows() {
 fn runtime_index_out_of_bounds_panics_like_the_function() {
     let _ = pick_gradient([1.0; 4], 7);
 }
+
+#[gradient]
+fn linear_pick(a: f64, b: f64, k: usize) -> f64 {
+    let v = [a, b];
+    v[k] * 2.0
+}
+
+#[test]
+#[should_panic(expected = "index out of bounds")]
+fn gradient_alone_checks_the_index_like_the_function() {
+    // The gradient does not need the value v[k], but the function would panic: so does it.
+    let _ = linear_pick_gradient(1.0, 2.0, 5);
+}
+
+#[test]
+fn gradient_of_a_linear_pick() {
+    assert_eq!(linear_pick_gradient(1.0, 2.0, 1), [0.0, 2.0]);
+}

@@ -230,9 +230,11 @@ impl<'g> Emitter<'g> {
                 let name = slot_ident('k', *slot);
                 quote!(let #name: i32 = #expr;)
             }
-            Stmt::Index { slot, expr } => {
+            Stmt::Index { slot, expr, len } => {
                 let name = slot_ident('i', *slot);
-                quote!(let #name: usize = #expr;)
+                let len = Literal::usize_unsuffixed(*len);
+                // The bounds check of the function's own `a[i]`, with the same panic.
+                quote!(let #name: usize = #expr; let _ = [(); #len][#name];)
             }
             Stmt::User {
                 name,

@@ -373,8 +373,13 @@ pub enum Stmt {
     Cond { slot: SlotId, expr: TokenStream },
     /// `let k: i32 = <expr>;` (a `powi` exponent).
     Int { slot: SlotId, expr: TokenStream },
-    /// `let i: usize = <expr>;` (a run-time index into a differentiated array).
-    Index { slot: SlotId, expr: TokenStream },
+    /// `let i: usize = <expr>;` (a run-time index into a differentiated array of length `len`,
+    /// checked like the function checks it, even where only derivatives read it).
+    Index {
+        slot: SlotId,
+        expr: TokenStream,
+        len: usize,
+    },
     /// `let [mut] name = value;`: gives a user variable its current primal value.
     User {
         name: Ident,

@@ -1733,7 +1733,11 @@ impl Lower {
         let tokens = index.to_token_stream();
         self.materialize(tokens.clone());
         let slot = self.g.slot();
-        self.g.push(Stmt::Index { slot, expr: tokens });
+        self.g.push(Stmt::Index {
+            slot,
+            expr: tokens,
+            len: items.len(),
+        });
         let columns: Vec<Vec<NodeId>> = items.iter().map(Shape::leaves).collect();
         let leaves: Vec<NodeId> = (0..columns[0].len())
             .map(|j| {
