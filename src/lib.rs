@@ -458,8 +458,13 @@
 //!     outside, updated at every iteration by the chain rule (forward tangents): with m carried
 //!     values and k outside values, m·(m + k) extra multiply-adds per iteration.
 //!
-//!   No tape, no allocation, any trip count including zero. Carried arrays or tuples, `break`,
-//!   `continue`, `return` inside, `loop`, and Hessians through such loops are compile errors.
+//!   No tape, no allocation, any trip count including zero. `loop { … break; }` works too.
+//!   Carried arrays or tuples, `return` inside, and Hessians through such loops are compile
+//!   errors.
+//!
+//! `break` and `continue` (also under an `if` on differentiated values) work in both kinds of
+//! loop: the derivative is that of the iterations that ran. Labelled jumps and `break value` are
+//! compile errors.
 //!
 //! Design note: a reverse sweep through a loop needs, in general, the values of every iteration
 //! in reverse order — a tape, which allocates. Unrolling removes the problem when the trip count
@@ -657,8 +662,8 @@
 //!
 //! Not supported yet, each reported by a compile error that says so:
 //!
-//! - in loops with a run-time trip count: carried arrays or tuples, `break`, `continue`,
-//!   `return`; `loop`; Hessians through such loops;
+//! - in loops over differentiated values: `return`, labelled jumps, `break value`; in loops with a
+//!   run-time trip count, carried arrays or tuples and Hessians;
 //! - `match` on or producing differentiated values (use `if` / `else if` / `else`);
 //! - closures, references and macros that carry differentiated values; `if let` around
 //!   differentiated code;

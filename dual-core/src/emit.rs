@@ -54,6 +54,7 @@ impl<'g> Emitter<'g> {
                         if let LoopHeader::While { reads, .. } = &l.header {
                             work.extend(reads.iter().map(|(_, out)| *out));
                         }
+                        work.extend(l.exit);
                         for st in &l.states {
                             outs.insert(st.out, (st.next, st.init));
                             outs.insert(st.current, (st.out, st.out));
@@ -375,6 +376,7 @@ impl<'g> Emitter<'g> {
         });
         let header = match &l.header {
             LoopHeader::For(h) => h.clone(),
+            LoopHeader::Loop => quote!(loop),
             LoopHeader::While { cond, reads } => {
                 let binds = reads.iter().map(|(user, out)| {
                     let name = local_ident('t', out.0);
@@ -385,6 +387,10 @@ impl<'g> Emitter<'g> {
         };
         let body = self.block(l.body);
         let local = self.block(l.local);
+        let exit = l.exit.map(|flag| {
+            let (flag, half) = (self.node_ref(flag), self.lit(0.5));
+            quote!(if #flag > #half { break; })
+        });
         quote! {
             #(#init)*
             #header {
@@ -392,6 +398,7 @@ impl<'g> Emitter<'g> {
                 #body
                 #local
                 #(#update)*
+                #exit
             }
         }
     }

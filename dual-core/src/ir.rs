@@ -235,6 +235,8 @@ pub struct LoopStmt {
     pub local: BlockId,
     /// The loop-carried states.
     pub states: Vec<LoopState>,
+    /// A flag (1 or 0) set by `break` in the body: the loop ends after this iteration's update.
+    pub exit: Option<NodeId>,
 }
 
 /// The head of a [`LoopStmt`].
@@ -242,6 +244,8 @@ pub struct LoopStmt {
 pub enum LoopHeader {
     /// `for PAT in EXPR`, as written.
     For(TokenStream),
+    /// `loop`.
+    Loop,
     /// `while COND`; `reads` gives the variables of the condition that the loop carries, with
     /// the state that holds their current value.
     While {

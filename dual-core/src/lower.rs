@@ -129,6 +129,8 @@ pub fn lower(
         poisoned: Default::default(),
         call_hint: None,
         following: Vec::new(),
+        loop_depth: 0,
+        exit_len: sig.output.scalars(),
         names_introduced: 0,
     };
     l.env.push();
@@ -238,6 +240,12 @@ struct Lower {
     call_hint: Option<(CallResult, usize, bool)>,
     /// The statements after the one being lowered, in the current block.
     following: Vec<SynStmt>,
+    /// How many differentiated loops enclose the code being lowered (where `break` and
+    /// `continue` are structured jumps).
+    loop_depth: usize,
+    /// The number of scalars an exit carries: the function's result, or 1 inside a loop body
+    /// (1.0 for `break`, 0.0 for `continue`).
+    exit_len: usize,
     /// Count of user-visible names declared in the emitted code (verbatim `let`s, items,
     /// materialised variables); a block that declares none is inlined into its parent.
     names_introduced: usize,
@@ -265,6 +273,12 @@ const SUPPORTED_EXPRS: &str = "differentiated values can flow through arithmetic
                                calls to `#[gradient]` functions";
 
 impl Lower {
+    /// Whether the expression leaves the current block other than by its end: `return`, or
+    /// `break` / `continue` of a differentiated loop.
+    fn jumps(&self, e: &Expr) -> bool {
+        contains_return(e) || (self.loop_depth > 0 && contains_loop_jump(e))
+    }
+
     fn error(&mut self, span: Span, msg: impl std::fmt::Display) {
         self.errors.push(syn::Error::new(span, msg.to_string()));
     }
@@ -545,7 +559,7 @@ impl Lower {
     /// An expression statement.
     fn lower_expr_stmt(&mut self, e: &Expr, semi: bool) {
         let tokens = e.to_token_stream();
-        let structural = self.touches_symbolic(tokens.clone()) || contains_return(e);
+        let structural = self.touches_symbolic(tokens.clone()) || self.jumps(e);
         if !structural {
             let mut t = tokens;
             if semi {
@@ -564,14 +578,14 @@ impl Lower {
             }
             Expr::Macro(m) => self.lower_macro_stmt(&m.to_token_stream(), m.span()),
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_)
-                if self.touches_active(tokens.clone()) || contains_return(e) =>
+                if self.touches_active(tokens.clone()) || self.jumps(e) =>
             {
                 self.lower_loop(e)
             }
-            Expr::Match(_) if self.touches_active(tokens.clone()) || contains_return(e) => {
+            Expr::Match(_) if self.touches_active(tokens.clone()) || self.jumps(e) => {
                 self.match_error(e)
             }
-            _ if !self.touches_active(tokens.clone()) && !contains_return(e) => {
+            _ if !self.touches_active(tokens.clone()) && !self.jumps(e) => {
                 // Inactive code that reads constant symbolic variables.
                 self.materialize(tokens.clone());
                 let mut t = tokens.clone();
@@ -604,11 +618,11 @@ impl Lower {
                         &w.cond,
                         "`while let` around differentiated code is not supported",
                     );
-                } else if let Some(jump) = find_jump(&w.body) {
+                } else if let Some(jump) = find_labelled_jump(&w.body) {
                     self.error_at(
                         &jump,
-                        "`break` and `continue` in a loop over differentiated values are not \
-                         supported yet; use an `if` around the rest of the body",
+                        "`break` with a label or a value is not supported in a loop over \
+                         differentiated values; use a plain `break`",
                     );
                 } else {
                     let cond = w.cond.to_token_stream();
@@ -623,17 +637,24 @@ impl Lower {
                     );
                 }
             }
-            _ => {
-                let span = match e {
-                    Expr::Loop(l) => l.loop_token.span,
-                    _ => e.span(),
-                };
-                self.error(
-                    span,
-                    "`loop` (which only ends by `break`) over differentiated values is not \
-                     supported yet; use `for` or `while` with a condition",
-                );
+            Expr::Loop(l) => {
+                if contains_return(e) {
+                    self.error_at(
+                        &l.loop_token,
+                        "`return` from inside a loop over differentiated values is not supported \
+                         yet; compute the result after the loop",
+                    );
+                } else if let Some(jump) = find_labelled_jump(&l.body) {
+                    self.error_at(
+                        &jump,
+                        "`break` with a label or a value is not supported in a loop over \
+                         differentiated values; use a plain `break`",
+                    );
+                } else {
+                    self.lower_runtime_loop(LoopHeader::Loop, &[], &l.body, e);
+                }
             }
+            _ => {}
         }
     }
 
@@ -681,7 +702,7 @@ impl Lower {
         }
         let init_tokens = init.expr.to_token_stream();
         if !self.touches_symbolic(init_tokens.clone())
-            && !contains_return(&init.expr)
+            && !self.jumps(&init.expr)
             && !is_float_const_expr(&init.expr)
         {
             self.verbatim_let(local);
@@ -1063,7 +1084,7 @@ impl Lower {
             Expr::Call(c) => self.lower_call(c),
             Expr::Block(b) => {
                 if b.label.is_some()
-                    || !self.touches_symbolic(e.to_token_stream()) && !contains_return(e)
+                    || !self.touches_symbolic(e.to_token_stream()) && !self.jumps(e)
                 {
                     if self.touches_active(e.to_token_stream()) {
                         return self.unsupported(e, "a labelled block");
@@ -1157,6 +1178,16 @@ impl Lower {
                 Val::Sym(_) => self.unsupported(e, "field access"),
                 Val::Tokens(_) => self.read(e),
             },
+            Expr::Break(_) | Expr::Continue(_) if self.loop_depth > 0 => {
+                if matches!(e, Expr::Break(_)) {
+                    let one = self.g.num(1.0);
+                    self.set_broke(one);
+                }
+                if matches!(self.ret, Ret::Never) {
+                    self.ret = Ret::Always(Vec::new());
+                }
+                Val::Tokens(quote!(()))
+            }
             Expr::Return(r) => {
                 let v = match &r.expr {
                     Some(x) => self.lower_expr(x),
@@ -1196,7 +1227,7 @@ impl Lower {
                 }
             }
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => {
-                if self.touches_active(e.to_token_stream()) || contains_return(e) {
+                if self.touches_active(e.to_token_stream()) || self.jumps(e) {
                     self.lower_loop(e);
                     Val::Tokens(quote!(()))
                 } else {
@@ -1204,7 +1235,7 @@ impl Lower {
                 }
             }
             Expr::Match(_) => {
-                if self.touches_active(e.to_token_stream()) || contains_return(e) {
+                if self.touches_active(e.to_token_stream()) || self.jumps(e) {
                     self.match_error(e);
                     self.poison()
                 } else {
@@ -1216,7 +1247,7 @@ impl Lower {
                 Val::Tokens(quote!(()))
             }
             _ => {
-                if self.touches_active(e.to_token_stream()) || contains_return(e) {
+                if self.touches_active(e.to_token_stream()) || self.jumps(e) {
                     self.unsupported(
                         e,
                         &format!("{} holding a differentiated value", expr_kind(e)),
@@ -1310,11 +1341,11 @@ impl Lower {
             );
             return;
         }
-        if let Some(jump) = find_jump(&f.body) {
+        if let Some(jump) = find_labelled_jump(&f.body) {
             self.error_at(
                 &jump,
-                "`break` and `continue` in a loop over differentiated values are not supported \
-                 yet; use an `if` around the rest of the body",
+                "`break` with a label or a value is not supported in a loop over differentiated \
+                 values; use a plain `break`",
             );
             return;
         }
@@ -1375,33 +1406,140 @@ impl Lower {
             );
             return;
         }
-        for k in 0..count {
-            let step = match &steps {
-                Steps::Ints(v) => Binding::Counter {
-                    value: v[k],
+        let steps: Vec<Binding> = match steps {
+            Steps::Ints(v) => v
+                .into_iter()
+                .map(|value| Binding::Counter {
+                    value,
                     materialized: false,
-                },
-                Steps::Elements(v) => Binding::Sym {
-                    value: v[k].clone(),
+                })
+                .collect(),
+            Steps::Elements(v) => v
+                .into_iter()
+                .map(|value| Binding::Sym {
+                    value,
                     materialized: false,
                     mutable: false,
-                },
-            };
-            let pat = &*f.pat;
-            self.structured_if(
-                None,
-                |l| {
-                    match pat {
-                        Pat::Ident(pi) => l.env.bind(&pi.ident, step),
-                        Pat::Wild(_) => {}
-                        other => l.error_at(other, "the loop variable must be a name or `_`"),
-                    }
-                    l.lower_stmts(&f.body.stmts, false);
-                    None
-                },
-                |_| None,
-                f.span(),
-            );
+                })
+                .collect(),
+        };
+        let saved = self.enter_loop_body();
+        self.unroll(f, &steps);
+        self.leave_loop_body(saved);
+    }
+
+    /// Iterations `steps` of an unrolled loop; after an iteration that may `break`, the rest run
+    /// under `if !broke { … }`.
+    fn unroll(&mut self, f: &syn::ExprForLoop, steps: &[Binding]) {
+        let Some((step, rest)) = steps.split_first() else {
+            return;
+        };
+        let pat = &*f.pat;
+        let step = step.clone();
+        self.structured_if(
+            None,
+            |l| {
+                match pat {
+                    Pat::Ident(pi) => l.env.bind(&pi.ident, step),
+                    Pat::Wild(_) => {}
+                    other => l.error_at(other, "the loop variable must be a name or `_`"),
+                }
+                l.lower_stmts(&f.body.stmts, false);
+                None
+            },
+            |_| None,
+            f.span(),
+        );
+        // `continue` (and `break`) only skip the rest of this iteration.
+        self.ret = Ret::Never;
+        let broke = self.broke_flag();
+        match self.g.constant(broke) {
+            Some(0.0) => self.unroll(f, rest),
+            Some(_) => {} // always breaks here
+            None => {
+                let cond = self.flag_condition(broke);
+                self.structured_if(
+                    Some(negate(cond)),
+                    |l| {
+                        let zero = l.g.num(0.0);
+                        l.set_broke(zero);
+                        l.unroll(f, rest);
+                        None
+                    },
+                    |_| None,
+                    f.span(),
+                );
+            }
+        }
+    }
+
+    /// The name of the hidden variable that records a `break` (not an identifier users can write).
+    const BROKE: &'static str = "#broke";
+
+    /// Starts lowering a loop body: `break` and `continue` become structured exits.
+    fn enter_loop_body(&mut self) -> (usize, Ret) {
+        self.loop_depth += 1;
+        self.env.push();
+        let zero = self.g.num(0.0);
+        self.env.frames.last_mut().expect("a frame").push((
+            Self::BROKE.to_string(),
+            Binding::Sym {
+                value: Shape::Scalar(zero),
+                materialized: false,
+                mutable: true,
+            },
+        ));
+        let exit_len = std::mem::replace(&mut self.exit_len, 0);
+        (exit_len, std::mem::replace(&mut self.ret, Ret::Never))
+    }
+
+    fn leave_loop_body(&mut self, (exit_len, ret): (usize, Ret)) {
+        self.env.pop();
+        self.loop_depth -= 1;
+        self.exit_len = exit_len;
+        self.ret = ret;
+    }
+
+    /// 1 when the current iteration has broken out of the loop, else 0.
+    fn broke_flag(&mut self) -> NodeId {
+        match self.env.lookup(Self::BROKE) {
+            Some(Binding::Sym {
+                value: Shape::Scalar(n),
+                ..
+            }) => *n,
+            _ => self.g.num(0.0),
+        }
+    }
+
+    fn set_broke(&mut self, value: NodeId) {
+        if let Some(Binding::Sym {
+            value: v,
+            materialized,
+            ..
+        }) = self.env.lookup_mut(Self::BROKE)
+        {
+            *v = Shape::Scalar(value);
+            *materialized = false;
+        }
+    }
+
+    /// A condition that holds when the flag node is 1.
+    fn flag_condition(&mut self, flag: NodeId) -> BoolVal {
+        let name = Ident::new("__dual_broke", Span::mixed_site());
+        self.g.push(Stmt::User {
+            name: name.clone(),
+            mutable: false,
+            value: Shape::Scalar(flag),
+        });
+        let slot = self.g.slot();
+        let half = crate::emit::float_literal(0.5, self.g.float);
+        self.g.push(Stmt::Cond {
+            slot,
+            expr: quote!(#name > #half),
+        });
+        BoolVal::Slot {
+            slot,
+            negate: false,
         }
     }
 
@@ -1459,7 +1597,7 @@ impl Lower {
         }
         let sums_only = carried.iter().all(|(_, sum)| *sum);
         let header_reads: Vec<Ident> = match &header {
-            LoopHeader::For(_) => Vec::new(),
+            LoopHeader::For(_) | LoopHeader::Loop => Vec::new(),
             LoopHeader::While { cond, .. } => {
                 let mentioned = self.mentions(cond.clone());
                 carried
@@ -1477,7 +1615,7 @@ impl Lower {
         }
         let parent = self.g.cur;
         let snapshot = self.env.clone();
-        let ret_before = std::mem::replace(&mut self.ret, Ret::Never);
+        let saved = self.enter_loop_body();
         let names_before = self.names_introduced;
         let body_block = self.g.new_block(Some(parent), Sweep::FORWARD, &[]);
         self.g.cur = body_block;
@@ -1523,7 +1661,10 @@ impl Lower {
                 _ => zero,
             })
             .collect();
+        let broke = self.broke_flag();
+        let exit = (self.g.constant(broke) != Some(0.0)).then_some(broke);
         self.env.pop();
+        self.leave_loop_body(saved);
         // Anything else the body changed outside itself would be lost: refuse it.
         for (fi, frame) in snapshot.frames.iter().enumerate() {
             for (vi, (name, before)) in frame.iter().enumerate() {
@@ -1548,7 +1689,6 @@ impl Lower {
             }
         }
         self.env = snapshot;
-        self.ret = ret_before;
         self.names_introduced = names_before + 1;
         let befores: Vec<NodeId> = carried
             .iter()
@@ -1704,6 +1844,7 @@ impl Lower {
             body: body_block,
             local,
             states,
+            exit,
         }));
         // After the loop: each carried value is the loop's output (plus the value before, for a
         // sum, whose output is the sum of the increments).
@@ -2137,11 +2278,11 @@ impl Lower {
 
     fn lower_if(&mut self, i: &syn::ExprIf) -> Val {
         let whole = Expr::If(i.clone());
-        if !self.touches_symbolic(whole.to_token_stream()) && !contains_return(&whole) {
+        if !self.touches_symbolic(whole.to_token_stream()) && !self.jumps(&whole) {
             return Val::Tokens(whole.to_token_stream());
         }
         if matches!(&*i.cond, Expr::Let(_)) {
-            if self.touches_active(whole.to_token_stream()) || contains_return(&whole) {
+            if self.touches_active(whole.to_token_stream()) || self.jumps(&whole) {
                 return self.unsupported(&whole, "`if let` around differentiated code");
             }
             return self.read(&whole);
@@ -2255,7 +2396,7 @@ impl Lower {
             Ret::Maybe { flag, .. } => *flag,
         };
         let (tf, ef) = (flag_of(&then_ret), flag_of(&else_ret));
-        let m_len = self.output.scalars();
+        let m_len = self.exit_len;
         let values_of = |l: &mut Self, r: &Ret| match r {
             Ret::Never => (0..m_len).map(|_| l.g.num(0.0)).collect::<Vec<_>>(),
             Ret::Always(v) | Ret::Maybe { value: v, .. } => v.clone(),
@@ -2719,15 +2860,20 @@ fn place_root(e: &Expr) -> Option<(Ident, ())> {
     }
 }
 
-/// The first `break` or `continue` of a loop body (outside nested loops and closures).
-fn find_jump(body: &syn::Block) -> Option<TokenStream> {
+/// The first `break` or `continue` of a loop body (outside nested loops and closures) that has a
+/// label or a value.
+fn find_labelled_jump(body: &syn::Block) -> Option<TokenStream> {
     struct V(Option<TokenStream>);
     impl<'ast> Visit<'ast> for V {
         fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
-            self.0.get_or_insert_with(|| b.to_token_stream());
+            if b.label.is_some() || b.expr.is_some() {
+                self.0.get_or_insert_with(|| b.to_token_stream());
+            }
         }
         fn visit_expr_continue(&mut self, c: &'ast syn::ExprContinue) {
-            self.0.get_or_insert_with(|| c.to_token_stream());
+            if c.label.is_some() {
+                self.0.get_or_insert_with(|| c.to_token_stream());
+            }
         }
         fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
         fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
@@ -2919,6 +3065,32 @@ fn contains_return(e: &Expr) -> bool {
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
         fn visit_item(&mut self, _: &'ast syn::Item) {}
         fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    }
+    let mut v = V(false);
+    v.visit_expr(e);
+    v.0
+}
+
+/// Whether the expression contains `break` or `continue` of the enclosing loop (not of a loop
+/// nested in it, nor in closures).
+fn contains_loop_jump(e: &Expr) -> bool {
+    struct V(bool);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
+            self.0 = true;
+        }
+        fn visit_expr_continue(&mut self, _: &'ast syn::ExprContinue) {
+            self.0 = true;
+        }
+        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+            self.visit_expr(&f.expr);
+        }
+        fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+            self.visit_expr(&w.cond);
+        }
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
     let mut v = V(false);
     v.visit_expr(e);
