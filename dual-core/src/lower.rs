@@ -1502,23 +1502,36 @@ impl Lower {
 
     /// 1 when the current iteration has broken out of the loop, else 0.
     fn broke_flag(&mut self) -> NodeId {
-        match self.env.lookup(Self::BROKE) {
-            Some(Binding::Sym {
-                value: Shape::Scalar(n),
-                ..
-            }) => *n,
-            _ => self.g.num(0.0),
+        match self.scalar_var(Self::BROKE) {
+            Some(n) => n,
+            None => self.g.num(0.0),
         }
     }
 
     fn set_broke(&mut self, value: NodeId) {
+        self.set_scalar_var(Self::BROKE, value);
+    }
+
+    /// The node a variable holding a single float is bound to.
+    fn scalar_var(&self, name: &str) -> Option<NodeId> {
+        match self.env.lookup(name) {
+            Some(Binding::Sym {
+                value: Shape::Scalar(n),
+                ..
+            }) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// Gives a symbolic variable a new value.
+    fn set_scalar_var(&mut self, name: &str, node: NodeId) {
         if let Some(Binding::Sym {
-            value: v,
+            value,
             materialized,
             ..
-        }) = self.env.lookup_mut(Self::BROKE)
+        }) = self.env.lookup_mut(name)
         {
-            *v = Shape::Scalar(value);
+            *value = Shape::Scalar(node);
             *materialized = false;
         }
     }
@@ -1653,13 +1666,7 @@ impl Lower {
         self.lower_stmts(&body.stmts, false);
         let ends: Vec<NodeId> = carried
             .iter()
-            .map(|(name, _)| match self.env.lookup(&name.to_string()) {
-                Some(Binding::Sym {
-                    value: Shape::Scalar(n),
-                    ..
-                }) => *n,
-                _ => zero,
-            })
+            .map(|(name, _)| self.scalar_var(&name.to_string()).unwrap_or(zero))
             .collect();
         let broke = self.broke_flag();
         let exit = (self.g.constant(broke) != Some(0.0)).then_some(broke);
@@ -1692,13 +1699,7 @@ impl Lower {
         self.names_introduced = names_before + 1;
         let befores: Vec<NodeId> = carried
             .iter()
-            .map(|(name, _)| match self.env.lookup(&name.to_string()) {
-                Some(Binding::Sym {
-                    value: Shape::Scalar(n),
-                    ..
-                }) => *n,
-                _ => zero,
-            })
+            .map(|(name, _)| self.scalar_var(&name.to_string()).unwrap_or(zero))
             .collect();
 
         // Local reverse sweep of the body: row j is the gradient of carried value j's increment
@@ -1854,15 +1855,7 @@ impl Lower {
             } else {
                 outs[k]
             };
-            if let Some(Binding::Sym {
-                value,
-                materialized,
-                ..
-            }) = self.env.lookup_mut(&name.to_string())
-            {
-                *value = Shape::Scalar(after);
-                *materialized = false;
-            }
+            self.set_scalar_var(&name.to_string(), after);
         }
     }
 
