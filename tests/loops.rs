@@ -1088,8 +1088,6 @@ fn sum_from_a_nonzero_start(x: f64, data: &[f64]) -> f64 {
 }
 
 #[test]
-#[ignore = "engine: a run-time loop's sum is computed as start + (Σ increments), not in the \
-            function's order; the companion's value differs from the function's by rounding"]
 fn runtime_sum_value_is_not_reassociated() {
     // The function: (1 + 1e-16) + 1e-16 = 1 (each addition rounds back to 1).
     // Reassociated: 1 + (1e-16 + 1e-16) = 1 + 2.2e-16.
@@ -1223,20 +1221,19 @@ fn sum_over_zip_with_active(x: [f64; 3], c: &[f64]) -> f64 {
 }
 
 #[test]
-#[ignore = "engine bug: `for xi in x.iter()` over a differentiated array gives a zero gradient"]
+
 fn iterating_a_differentiated_array_by_iter() {
     assert_eq!(sum_over_iter_gradient([1.0, 2.0, 3.0]), [2.0, 4.0, 6.0]);
 }
 
 #[test]
-#[ignore = "engine bug: `for v in [a, b, a * b]` gives a zero gradient"]
 fn iterating_an_array_literal_of_differentiated_values() {
     // a² + b² + a²b²
     assert_eq!(sum_over_array_literal_gradient(2.0, 3.0), [40.0, 30.0]);
 }
 
 #[test]
-#[ignore = "engine bug: `x.iter().zip(c)` with `x` differentiated gives a zero gradient"]
+
 fn zipping_a_differentiated_array_with_data() {
     assert_eq!(
         sum_over_zip_with_active_gradient([1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]),
@@ -1667,4 +1664,46 @@ proptest! {
         assert_rows_close(&h, &fd, 1e-7, &ctx);
         assert_rows_close(&rosenbrock_hessian_loop_hessian(x), &h, SAME, &ctx);
     }
+}
+
+// ---- conditions on the counter of an unrolled loop are decided at compile time ----
+
+#[gradient]
+fn neighbours(x: [f64; 4]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..4 {
+        if i + 1 < 4 {
+            s += x[i] * x[i + 1];
+        }
+    }
+    s
+}
+
+#[test]
+fn a_branch_on_the_counter_that_is_never_taken_is_not_lowered() {
+    // s = x0 x1 + x1 x2 + x2 x3
+    let x = [1.0, 2.0, 3.0, 4.0];
+    assert_eq!(neighbours_gradient(x), [2.0, 4.0, 6.0, 3.0]);
+}
+
+// ---- a variable shadowed inside a run-time loop after it is updated ----
+
+#[gradient]
+fn shadowed_in_body(x: f64, data: &[f64]) -> f64 {
+    let mut y = x;
+    for v in data {
+        y *= v;
+        let y = 2.0 * y;
+        assert!(y.is_finite());
+    }
+    y
+}
+
+#[test]
+fn shadowing_inside_a_run_time_loop() {
+    // y = x · Π data
+    let data = [2.0, 3.0, 0.5];
+    let (v, g) = shadowed_in_body_value_and_gradient(1.5, &data);
+    assert_eq!(v, shadowed_in_body(1.5, &data));
+    assert_eq!(g, [3.0]);
 }

@@ -91,6 +91,17 @@ enum Val {
     Tokens(TokenStream),
 }
 
+/// What one iteration of an unrolled loop binds to its pattern.
+#[derive(Clone, Debug)]
+enum LoopItem {
+    /// A value (an element, a counter).
+    One(Binding),
+    /// Data read in this iteration (the other side of a `zip`), as written.
+    Data(TokenStream),
+    /// `(a, b)` from `.enumerate()` or `.zip(…)`.
+    Tuple(Vec<LoopItem>),
+}
+
 /// Whether the function has returned, on the paths seen so far.
 #[derive(Clone, Debug)]
 enum Ret {
@@ -1059,8 +1070,9 @@ impl Lower {
                 UnOp::Not(_) => self.read(e),
                 _ => match self.lower_expr(&u.expr) {
                     Val::Tokens(_) => self.read(e),
-                    v if self.is_poisoned(&v) => v,
-                    _ => self.unsupported(e, "dereferencing a differentiated value"),
+                    // `*xi` for an element of `x.iter()`: references are not tracked, so the
+                    // value is the element itself.
+                    v => v,
                 },
             },
             Expr::Binary(b) => self.lower_binary(b),
@@ -1351,7 +1363,7 @@ impl Lower {
         }
         enum Steps {
             Ints(Vec<i64>),
-            Elements(Vec<Shape>),
+            Items(Vec<LoopItem>),
         }
         let steps = match &*f.expr {
             Expr::Range(r) => {
@@ -1370,17 +1382,23 @@ impl Lower {
                     _ => None,
                 }
             }
-            Expr::Path(p) => match p
-                .path
-                .get_ident()
-                .and_then(|i| self.env.lookup(&i.to_string()))
-            {
-                Some(Binding::Sym {
-                    value: Shape::Array(items),
-                    ..
-                }) => Some(Steps::Elements(items.clone())),
-                _ => None,
-            },
+            iterable if self.touches_active(iterable.to_token_stream()) => {
+                // An iteration over differentiated values: it must be over an array whose
+                // length is known, possibly through `.iter()`, `.copied()`, `.enumerate()`.
+                match self.array_iteration(iterable) {
+                    Some(items) => Some(Steps::Items(items)),
+                    None => {
+                        self.error_at(
+                            iterable,
+                            "this loop iterates over differentiated values in a way \
+                             `#[gradient]` cannot follow; iterate over the array itself (`for xi \
+                             in x`, `x.iter()`, `x.iter().enumerate()`) or by index (`for i in \
+                             0..x.len()`)",
+                        );
+                        return;
+                    }
+                }
+            }
             _ => None,
         };
         let Some(steps) = steps else {
@@ -1397,7 +1415,7 @@ impl Lower {
         };
         let count = match &steps {
             Steps::Ints(v) => v.len(),
-            Steps::Elements(v) => v.len(),
+            Steps::Items(v) => v.len(),
         };
         if count > MAX_UNROLL {
             self.error_at(
@@ -1406,22 +1424,17 @@ impl Lower {
             );
             return;
         }
-        let steps: Vec<Binding> = match steps {
+        let steps: Vec<LoopItem> = match steps {
             Steps::Ints(v) => v
                 .into_iter()
-                .map(|value| Binding::Counter {
-                    value,
-                    materialized: false,
+                .map(|value| {
+                    LoopItem::One(Binding::Counter {
+                        value,
+                        materialized: false,
+                    })
                 })
                 .collect(),
-            Steps::Elements(v) => v
-                .into_iter()
-                .map(|value| Binding::Sym {
-                    value,
-                    materialized: false,
-                    mutable: false,
-                })
-                .collect(),
+            Steps::Items(v) => v,
         };
         let saved = self.enter_loop_body();
         self.unroll(f, &steps);
@@ -1430,7 +1443,7 @@ impl Lower {
 
     /// Iterations `steps` of an unrolled loop; after an iteration that may `break`, the rest run
     /// under `if !broke { … }`.
-    fn unroll(&mut self, f: &syn::ExprForLoop, steps: &[Binding]) {
+    fn unroll(&mut self, f: &syn::ExprForLoop, steps: &[LoopItem]) {
         let Some((step, rest)) = steps.split_first() else {
             return;
         };
@@ -1439,11 +1452,7 @@ impl Lower {
         self.structured_if(
             None,
             |l| {
-                match pat {
-                    Pat::Ident(pi) => l.env.bind(&pi.ident, step),
-                    Pat::Wild(_) => {}
-                    other => l.error_at(other, "the loop variable must be a name or `_`"),
-                }
+                l.bind_loop_pattern(pat, step);
                 l.lower_stmts(&f.body.stmts, false);
                 None
             },
@@ -1470,6 +1479,134 @@ impl Lower {
                     f.span(),
                 );
             }
+        }
+    }
+
+    /// Binds the pattern of an unrolled loop: `i`, `_`, `&x`, `(i, x)`, `(x, c)`.
+    fn bind_loop_pattern(&mut self, pat: &Pat, item: LoopItem) {
+        match (pat, item) {
+            (Pat::Wild(_), _) => {}
+            (Pat::Reference(r), item) => self.bind_loop_pattern(&r.pat, item),
+            (Pat::Paren(p), item) => self.bind_loop_pattern(&p.pat, item),
+            (Pat::Ident(pi), LoopItem::One(b)) => self.env.bind(&pi.ident, b),
+            (Pat::Ident(pi), LoopItem::Data(tokens)) => {
+                let ident = &pi.ident;
+                self.push_verbatim(quote!(let #ident = #tokens;));
+                self.env.bind(
+                    ident,
+                    Binding::Real {
+                        float: true,
+                        by_ref: true,
+                        array: None,
+                    },
+                );
+            }
+            (Pat::Tuple(t), LoopItem::Tuple(items)) if t.elems.len() == items.len() => {
+                for (p, item) in t.elems.iter().zip(items) {
+                    self.bind_loop_pattern(p, item);
+                }
+            }
+            (other, _) => self.error_at(
+                other,
+                "this loop pattern does not match the items; use a name, `_`, `&x`, or a tuple \
+                 of those for `.enumerate()` and `.zip(…)`",
+            ),
+        }
+    }
+
+    /// The items of an iteration over a differentiated array, one per iteration: `x`,
+    /// `x.iter()`, `x.into_iter()`, `.copied()`, an array literal, `.enumerate()`, and `.zip(…)`
+    /// with another such iteration or with data.
+    fn array_iteration(&mut self, e: &Expr) -> Option<Vec<LoopItem>> {
+        match e {
+            Expr::MethodCall(m) if m.args.is_empty() => match m.method.to_string().as_str() {
+                "iter" | "into_iter" | "copied" | "cloned" => self.array_iteration(&m.receiver),
+                "enumerate" => Some(
+                    self.array_iteration(&m.receiver)?
+                        .into_iter()
+                        .zip(0..)
+                        .map(|(item, i)| {
+                            let counter = LoopItem::One(Binding::Counter {
+                                value: i,
+                                materialized: false,
+                            });
+                            LoopItem::Tuple(vec![counter, item])
+                        })
+                        .collect(),
+                ),
+                _ => None,
+            },
+            Expr::MethodCall(m) if m.method == "zip" && m.args.len() == 1 => {
+                let left = self.array_iteration(&m.receiver)?;
+                let other = &m.args[0];
+                let right: Vec<LoopItem> = if self.touches_active(other.to_token_stream()) {
+                    self.array_iteration(other)?
+                } else {
+                    // Data: item k of the other iterable, read in iteration k.
+                    (0..left.len())
+                        .map(|k| {
+                            let k = proc_macro2::Literal::usize_unsuffixed(k);
+                            LoopItem::Data(quote!(
+                                ::core::iter::Iterator::nth(
+                                    &mut ::core::iter::IntoIterator::into_iter(#other), #k
+                                ).expect("`zip`: fewer items than the differentiated array")
+                            ))
+                        })
+                        .collect()
+                };
+                Some(
+                    left.into_iter()
+                        .zip(right)
+                        .map(|(a, b)| LoopItem::Tuple(vec![a, b]))
+                        .collect(),
+                )
+            }
+            Expr::Reference(r) => self.array_iteration(&r.expr),
+            Expr::Paren(p) => self.array_iteration(&p.expr),
+            Expr::MethodCall(_) => None,
+            _ => match self.lower_expr(e) {
+                Val::Sym(Shape::Array(items)) => Some(
+                    items
+                        .into_iter()
+                        .map(|value| {
+                            LoopItem::One(Binding::Sym {
+                                value,
+                                materialized: false,
+                                mutable: false,
+                            })
+                        })
+                        .collect(),
+                ),
+                _ => None,
+            },
+        }
+    }
+
+    /// The value of a condition known at compile time (on loop counters and literals).
+    fn const_bool(&self, e: &Expr) -> Option<bool> {
+        match e {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Bool(b), ..
+            }) => Some(b.value),
+            Expr::Paren(p) => self.const_bool(&p.expr),
+            Expr::Unary(u) if matches!(u.op, UnOp::Not(_)) => self.const_bool(&u.expr).map(|b| !b),
+            Expr::Binary(b) => match b.op {
+                BinOp::And(_) => Some(self.const_bool(&b.left)? && self.const_bool(&b.right)?),
+                BinOp::Or(_) => Some(self.const_bool(&b.left)? || self.const_bool(&b.right)?),
+                _ => {
+                    let (l, r) = (self.const_int(&b.left)?, self.const_int(&b.right)?);
+                    match b.op {
+                        BinOp::Lt(_) => Some(l < r),
+                        BinOp::Le(_) => Some(l <= r),
+                        BinOp::Gt(_) => Some(l > r),
+                        BinOp::Ge(_) => Some(l >= r),
+                        BinOp::Eq(_) => Some(l == r),
+                        BinOp::Ne(_) => Some(l != r),
+                        _ => None,
+                    }
+                }
+            },
+            _ => None,
         }
     }
 
@@ -1609,6 +1746,10 @@ impl Lower {
             }
         }
         let sums_only = carried.iter().all(|(_, sum)| *sum);
+        if let LoopHeader::For(h) = &header {
+            // The iterable is evaluated once, before the loop, on primal values.
+            self.materialize(h.clone());
+        }
         let header_reads: Vec<Ident> = match &header {
             LoopHeader::For(_) | LoopHeader::Loop => Vec::new(),
             LoopHeader::While { cond, .. } => {
@@ -1620,8 +1761,6 @@ impl Lower {
                     .collect()
             }
         };
-        // A sum read by the condition needs its running value: carry it as a general value.
-        let sums_only = sums_only && header_reads.is_empty();
         if let LoopHeader::While { cond, .. } = &header {
             // The condition's other variables keep their values through the loop.
             self.materialize(cond.clone());
@@ -1646,13 +1785,9 @@ impl Lower {
         let zero = self.g.num(0.0);
         let mut starts = Vec::new(); // per carried value: its leaf at the start of an iteration
         for (name, _) in &carried {
-            let start = if sums_only {
-                zero
-            } else {
-                let leaf = self.g.intern(Op::Out, name.span());
-                self.g.set_active(leaf, true);
-                leaf
-            };
+            // The running value at the start of an iteration.
+            let start = self.g.intern(Op::Out, name.span());
+            self.g.set_active(start, true);
             starts.push(start);
             self.env.bind(
                 name,
@@ -1663,7 +1798,11 @@ impl Lower {
                 },
             );
         }
+        // The body's own `let`s live in a frame of their own, so that a name it shadows still
+        // finds the carried variable at the end.
+        self.env.push();
         self.lower_stmts(&body.stmts, false);
+        self.env.pop();
         let ends: Vec<NodeId> = carried
             .iter()
             .map(|(name, _)| self.scalar_var(&name.to_string()).unwrap_or(zero))
@@ -1727,103 +1866,101 @@ impl Lower {
             l.g.cur = local;
             l.g.intern(Op::Out, span)
         };
+        // Per carried value: its partials' (state, current leaf, is a value before the loop),
+        // which values before the loop, and which outside values they are with respect to.
+        type Row = (Vec<(NodeId, NodeId, bool)>, Vec<usize>, Vec<NodeId>);
+        let mut jac: Vec<Row> = Vec::new();
         let m = carried.len();
-        if sums_only {
-            for (row, &increment) in ends.iter().enumerate() {
-                let args: Vec<NodeId> = outside
-                    .iter()
-                    .copied()
-                    .filter(|v| adjoints.contains_key(&(*v, row as u32)))
-                    .collect();
+        // Per carried value j: its state (the running value, as the function computes it), and
+        // the state of each partial ∂value_j/∂arg. args = the carried values before the loop
+        // (only where they are differentiated), then the values the body reads from outside.
+        for (j, (&end, &start)) in ends.iter().zip(&starts).enumerate() {
+            let befores_used: Vec<usize> = if sums_only {
+                // A sum depends on its own value before the loop with derivative 1, on no other.
+                (self.g.is_active(befores[j]))
+                    .then_some(j)
+                    .into_iter()
+                    .collect()
+            } else {
+                (0..m).collect()
+            };
+            let outside_used: Vec<NodeId> = outside
+                .iter()
+                .copied()
+                .filter(|v| !sums_only || adjoints.contains_key(&(*v, j as u32)))
+                .collect();
+            let args: Vec<NodeId> = befores_used
+                .iter()
+                .map(|&i| befores[i])
+                .chain(outside_used.iter().copied())
+                .collect();
+            self.g.cur = parent;
+            let out = self.g.intern(
+                Op::Call {
+                    call,
+                    row: j as u32,
+                    args: args.clone(),
+                },
+                span,
+            );
+            states.push(LoopState {
+                out,
+                init: befores[j],
+                current: start,
+                next: end,
+            });
+            outs.push(out);
+            let mut row = Vec::new();
+            for col in 0..args.len() {
                 self.g.cur = parent;
-                let total = self.g.intern(
-                    Op::Call {
-                        call,
-                        row: row as u32,
-                        args: args.clone(),
-                    },
-                    span,
-                );
+                let out = self.g.call_grad(call, j as u32, col as u32, args.clone());
                 let current = current_leaf(self);
-                let next = self.g.add(current, increment, span);
-                states.push(LoopState {
-                    out: total,
-                    init: zero,
-                    current,
-                    next,
-                });
-                for (col, v) in args.iter().enumerate() {
-                    self.g.cur = parent;
-                    let out = self.g.call_grad(call, row as u32, col as u32, args.clone());
-                    let current = current_leaf(self);
-                    let next = self.g.add(current, adjoints[&(*v, row as u32)], span);
-                    states.push(LoopState {
-                        out,
-                        init: zero,
-                        current,
-                        next,
-                    });
-                }
-                outs.push(total);
+                row.push((out, current, col < befores_used.len()));
             }
-        } else {
-            // args = the carried values before the loop, then the values read from outside.
-            let args: Vec<NodeId> = befores.iter().chain(&outside).copied().collect();
-            let a = |j: usize, i: usize| adjoints.get(&(starts[i], j as u32)).copied();
-            let mut jac: Vec<Vec<(NodeId, NodeId)>> = Vec::new(); // (out, current) per (j, col)
-            for (j, (&end, &start)) in ends.iter().zip(&starts).enumerate() {
-                self.g.cur = parent;
-                let out = self.g.intern(
-                    Op::Call {
-                        call,
-                        row: j as u32,
-                        args: args.clone(),
-                    },
-                    span,
-                );
-                states.push(LoopState {
-                    out,
-                    init: befores[j],
-                    current: start,
-                    next: end,
-                });
-                outs.push(out);
-                let mut row = Vec::new();
-                for col in 0..args.len() {
-                    self.g.cur = parent;
-                    let out = self.g.call_grad(call, j as u32, col as u32, args.clone());
-                    let current = current_leaf(self);
-                    row.push((out, current));
-                }
-                jac.push(row);
-            }
-            // J' = A·J + B, with A = ∂end/∂start and B = ∂end/∂outside.
-            self.g.cur = local;
-            let one = self.g.num(1.0);
-            for j in 0..m {
-                for col in 0..args.len() {
-                    let mut next = if col >= m {
-                        adjoints
-                            .get(&(outside[col - m], j as u32))
-                            .copied()
-                            .unwrap_or(zero)
-                    } else {
-                        zero
-                    };
-                    for (i, row_i) in jac.iter().enumerate() {
+            jac.push((row, befores_used, outside_used));
+        }
+        // J' = A·J + B, with A = ∂end/∂start and B = ∂end/∂outside; for sums A = I, so
+        // J' = J + B and the partials with respect to the value before the loop stay 1.
+        self.g.cur = local;
+        let one = self.g.num(1.0);
+        let a = |j: usize, i: usize| adjoints.get(&(starts[i], j as u32)).copied();
+        for j in 0..m {
+            let (row, befores_used, outside_used) = &jac[j];
+            for (col, &(out, current, is_before)) in row.iter().enumerate() {
+                let b = if is_before {
+                    None
+                } else {
+                    adjoints
+                        .get(&(outside_used[col - befores_used.len()], j as u32))
+                        .copied()
+                };
+                let next = if sums_only {
+                    match b {
+                        Some(b) => self.g.add(current, b, span),
+                        None => current,
+                    }
+                } else {
+                    let mut next = b.unwrap_or(zero);
+                    for (i, (row_i, _, _)) in jac.iter().enumerate() {
                         if let Some(aji) = a(j, i) {
+                            // Column `col` means the same argument in every row (same args).
                             let term = self.g.mul(aji, row_i[col].1, span);
                             next = self.g.add(next, term, span);
                         }
                     }
-                    let init = if col == j { one } else { zero };
-                    states.push(LoopState {
-                        out: jac[j][col].0,
-                        init,
-                        current: jac[j][col].1,
-                        next,
-                    });
-                }
+                    next
+                };
+                let init = match (is_before, sums_only) {
+                    (true, true) => one,
+                    (true, false) if befores_used[col] == j => one,
+                    _ => zero,
+                };
+                states.push(LoopState {
+                    out,
+                    init,
+                    current,
+                    next,
+                });
             }
         }
         self.g.cur = parent;
@@ -1850,12 +1987,7 @@ impl Lower {
         // After the loop: each carried value is the loop's output (plus the value before, for a
         // sum, whose output is the sum of the increments).
         for (k, (name, _)) in carried.iter().enumerate() {
-            let after = if sums_only {
-                self.g.add(befores[k], outs[k], span)
-            } else {
-                outs[k]
-            };
-            self.set_scalar_var(&name.to_string(), after);
+            self.set_scalar_var(&name.to_string(), outs[k]);
         }
     }
 
@@ -2279,6 +2411,20 @@ impl Lower {
                 return self.unsupported(&whole, "`if let` around differentiated code");
             }
             return self.read(&whole);
+        }
+        if let Some(taken) = self.const_bool(&i.cond) {
+            // Decided at compile time (e.g. on the counter of an unrolled loop): only the branch
+            // taken exists.
+            return match (taken, &i.else_branch) {
+                (true, _) => self.structured_if(
+                    None,
+                    |l| l.lower_stmts(&i.then_branch.stmts, false),
+                    |_| None,
+                    i.span(),
+                ),
+                (false, Some((_, e))) => self.lower_expr(e),
+                (false, None) => Val::Tokens(quote!(())),
+            };
         }
         let cond_tokens = i.cond.to_token_stream();
         self.materialize(cond_tokens.clone());
@@ -2797,7 +2943,9 @@ fn carried_variables(body: &syn::Block) -> Vec<(Ident, Option<TokenStream>)> {
             match (&*b.left, compound_op(&b.op)) {
                 (Expr::Path(p), Some(_)) if p.path.get_ident().is_some() => {
                     let name = p.path.get_ident().expect("ident").clone();
-                    self.assigned.push(name.clone());
+                    if !self.declared.contains(&name.to_string()) {
+                        self.assigned.push(name.clone());
+                    }
                     let misuse = (!sum).then(|| b.to_token_stream());
                     self.uses.push((name, misuse));
                     self.visit_expr(&b.right);
@@ -2807,7 +2955,9 @@ fn carried_variables(body: &syn::Block) -> Vec<(Ident, Option<TokenStream>)> {
         }
         fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
             if let Some((name, _)) = place_root(&a.left) {
-                self.assigned.push(name.clone());
+                if !self.declared.contains(&name.to_string()) {
+                    self.assigned.push(name.clone());
+                }
                 self.uses.push((name, Some(a.to_token_stream())));
             }
             syn::visit::visit_expr_assign(self, a);
@@ -2829,7 +2979,8 @@ fn carried_variables(body: &syn::Block) -> Vec<(Ident, Option<TokenStream>)> {
     v.visit_block(body);
     let mut out: Vec<(Ident, Option<TokenStream>)> = Vec::new();
     for name in &v.assigned {
-        if v.declared.contains(&name.to_string()) || out.iter().any(|(n, _)| n == name) {
+        // Assigned before any declaration of the same name in the body: the outer variable.
+        if out.iter().any(|(n, _)| n == name) {
             continue;
         }
         let misuse = v
