@@ -6,6 +6,7 @@ use syn::spanned::Spanned;
 
 use crate::diff::{reverse, Adjoints};
 use crate::emit::Emitter;
+use crate::formula::{Doc, Names};
 use crate::ir::{BlockId, NodeId};
 use crate::lower::{lower, Lowered};
 use crate::options::{self, Options};
@@ -348,6 +349,9 @@ fn companions(
 
     let name = &func.sig.ident;
     let wrt = describe_inputs(sig);
+    let names = Names::new(sig, func);
+    let leaves = d.leaves();
+    let doc = Doc::new(&d.lowered.graph, &names, sig, &leaves);
     let mut out = TokenStream::new();
     match sig.output {
         Output::Scalar => {
@@ -356,7 +360,10 @@ fn companions(
             out.extend(companion(
                 func,
                 format_ident!("{}_gradient", name),
-                &format!("The gradient of `{name}` with respect to {wrt}."),
+                &format!(
+                    "The gradient of `{name}` with respect to {wrt}.\n\n{}",
+                    doc.gradient(&d.row(&d.first, 0), false)
+                ),
                 quote!(#gradient_type),
                 quote!({ #body #g }),
             ));
@@ -366,7 +373,9 @@ fn companions(
                 func,
                 format_ident!("{}_value_and_gradient", name),
                 &format!(
-                    "The value of `{name}` and its gradient with respect to {wrt}, computed together."
+                    "The value of `{name}` and its gradient with respect to {wrt}, computed \
+                     together.\n\n{}",
+                    doc.gradient(&d.row(&d.first, 0), true)
                 ),
                 quote!((#f, #gradient_type)),
                 quote!({ #body (#v, #g) }),
@@ -377,6 +386,8 @@ fn companions(
             let m = proc_macro2::Literal::usize_unsuffixed(rows);
             let jac_type = quote!([[#f; #n]; #m]);
             let jacobian = |e: &Emitter| matrix(e, (0..rows).map(|r| d.row(&d.first, r)).collect());
+            let all_rows: Vec<Vec<Option<NodeId>>> =
+                (0..rows).map(|r| d.row(&d.first, r)).collect();
             let (e, body) = d.body(&d.roots(false, true, false));
             let j = jacobian(&e);
             out.extend(companion(
@@ -384,7 +395,8 @@ fn companions(
                 format_ident!("{}_jacobian", name),
                 &format!(
                     "The Jacobian of `{name}`: row `i` is the gradient of output `i` with respect \
-                     to {wrt}."
+                     to {wrt}.\n\n{}",
+                    doc.jacobian(&all_rows, false)
                 ),
                 jac_type.clone(),
                 quote!({ #body #j }),
@@ -400,7 +412,8 @@ fn companions(
                 format_ident!("{}_value_and_jacobian", name),
                 &format!(
                     "The value of `{name}` and its Jacobian (row `i`: the gradient of output `i` \
-                     with respect to {wrt}), computed together."
+                     with respect to {wrt}), computed together.\n\n{}",
+                    doc.jacobian(&all_rows, true)
                 ),
                 quote!((#result_type, #jac_type)),
                 quote!({ #body (#v, #j) }),
@@ -419,6 +432,10 @@ fn companions(
             matrix(e, full)
         };
         let hess_type = quote!([[#f; #n]; #n]);
+        let h_leaves = h.leaves();
+        let h_doc = Doc::new(&h.lowered.graph, &names, sig, &h_leaves);
+        let upper = h.hessian();
+        let h_gradient = h.row(&h.first, 0);
         let (e, body) = h.body(&h.roots(false, false, true));
         let hm = symmetric(&e);
         out.extend(companion(
@@ -426,7 +443,8 @@ fn companions(
             format_ident!("{}_hessian", name),
             &format!(
                 "The Hessian of `{name}`: entry `(i, j)` is the second derivative with respect to \
-                 the `i`-th and `j`-th of {wrt}. Symmetric by construction."
+                 the `i`-th and `j`-th of {wrt}. Symmetric by construction.\n\n{}",
+                h_doc.hessian(None, &upper)
             ),
             hess_type.clone(),
             quote!({ #body #hm }),
@@ -443,7 +461,8 @@ fn companions(
             &format!(
                 "The value of `{name}`, its gradient and its Hessian with respect to {wrt}, \
                  computed together (what Newton's method needs, and what callers differentiated \
-                 twice use)."
+                 twice use).\n\n{}",
+                h_doc.hessian(Some(&h_gradient), &upper)
             ),
             quote!((#f, #gradient_type, #hess_type)),
             quote!({ #body (#v, #g, #hm) }),
