@@ -535,6 +535,7 @@ impl<'g> Emitter<'g> {
                     Cmp::Le => quote!(<=),
                     Cmp::Lt => quote!(<),
                     Cmp::Gt => quote!(>),
+                    Cmp::Ne => quote!(!=),
                 };
                 quote!(if #l #c #rh { #t } else { #o })
             }

@@ -38,6 +38,7 @@ fn eval_memo(g: &Graph, n: NodeId, p: &[Vec<f64>], memo: &mut Vec<Option<f64>>) 
                 Cmp::Le => l <= r,
                 Cmp::Lt => l < r,
                 Cmp::Gt => l > r,
+                Cmp::Ne => l != r,
             };
             if holds {
                 ev(then)?

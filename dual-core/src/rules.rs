@@ -64,6 +64,8 @@ pub enum Cmp {
     Lt,
     /// `>`
     Gt,
+    /// `!=` (`x != x` tests for NaN)
+    Ne,
 }
 
 impl Unary {
@@ -297,11 +299,16 @@ pub fn partials(g: &mut Graph, id: NodeId) -> Vec<(NodeId, NodeId)> {
                 }
             }
             Binary::Max | Binary::Min => {
-                // The receiver takes the derivative at a tie.
-                let cmp = if b == Binary::Max { Cmp::Ge } else { Cmp::Le };
+                // The receiver takes the derivative unless the other operand is strictly
+                // better: so at a tie, and when the other operand is NaN (whose max/min is the
+                // receiver), like the value.
+                let cmp = if b == Binary::Max { Cmp::Lt } else { Cmp::Gt };
                 let (one, zero) = (g.num(1.0), g.num(0.0));
-                out.push((x, g.select(cmp, x, y, one, zero, s)));
-                out.push((y, g.select(cmp, x, y, zero, one, s)));
+                // A NaN receiver gives the other operand (its value), so not the derivative.
+                let receiver_is_number = g.select(Cmp::Ne, x, x, zero, one, s);
+                let receiver_is_nan = g.select(Cmp::Ne, x, x, one, zero, s);
+                out.push((x, g.select(cmp, x, y, zero, receiver_is_number, s)));
+                out.push((y, g.select(cmp, x, y, one, receiver_is_nan, s)));
             }
         },
         Op::MulAdd(a, b, c) => {

@@ -146,7 +146,6 @@ pub fn lower(
         output: sig.output,
         poisoned: Default::default(),
         call_hint: None,
-        following: Vec::new(),
         loop_depth: 0,
         exit_len: sig.output.scalars(),
         names_introduced: 0,
@@ -256,8 +255,6 @@ struct Lower {
     /// How the next call of a differentiated function returns its value (from a `let` pattern or
     /// type, or from how the variable is used afterwards).
     call_hint: Option<(CallResult, usize, bool)>,
-    /// The statements after the one being lowered, in the current block.
-    following: Vec<SynStmt>,
     /// How many differentiated loops enclose the code being lowered (where `break` and
     /// `continue` are structured jumps).
     loop_depth: usize,
@@ -508,7 +505,6 @@ impl Lower {
                 Ret::Maybe { .. } => return self.lower_guarded_rest(&stmts[i..], tail_returns),
             }
             let is_tail = i + 1 == stmts.len();
-            self.following = stmts[i + 1..].to_vec();
             match stmt {
                 SynStmt::Expr(e, None) if is_tail => {
                     let v = self.lower_expr(e);
@@ -518,7 +514,7 @@ impl Lower {
                     }
                     return Some(v);
                 }
-                _ => self.lower_stmt(stmt),
+                _ => self.lower_stmt(stmt, &stmts[i + 1..]),
             }
         }
         None
@@ -547,9 +543,10 @@ impl Lower {
         }
     }
 
-    fn lower_stmt(&mut self, stmt: &SynStmt) {
+    /// One statement; `following` are the statements after it in its block.
+    fn lower_stmt(&mut self, stmt: &SynStmt, following: &[SynStmt]) {
         match stmt {
-            SynStmt::Local(local) => self.lower_let(local),
+            SynStmt::Local(local) => self.lower_let(local, following),
             SynStmt::Item(item) => {
                 self.names_introduced += 1;
                 self.push_verbatim(item.to_token_stream());
@@ -632,7 +629,7 @@ impl Lower {
         );
     }
 
-    fn lower_let(&mut self, local: &syn::Local) {
+    fn lower_let(&mut self, local: &syn::Local, following: &[SynStmt]) {
         let (pat, ty) = match &local.pat {
             Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
             p => (p, None),
@@ -671,7 +668,10 @@ impl Lower {
             return;
         }
         self.call_hint = call_result_hint(pat, ty).or_else(|| match pat {
-            Pat::Ident(pi) => usage_hint(&pi.ident, &self.following),
+            // Only for a call: how its value is used later decides its shape.
+            Pat::Ident(pi) if matches!(&*init.expr, Expr::Call(_) | Expr::MethodCall(_)) => {
+                usage_hint(&pi.ident, following)
+            }
             _ => None,
         });
         let v = self.lower_expr(&init.expr);
