@@ -29,6 +29,9 @@ pub const BUDGET: usize = 80;
 const MAX_DEFINITIONS: usize = 8;
 /// Expressions with more nodes than this are not built (they could not be shown anyway).
 const MAX_SIZE: usize = 400;
+/// Above this many nodes behind the entries, no formula is attempted (it would not be readable,
+/// and building it would cost more than the derivative itself).
+const MAX_NODES: usize = 1000;
 /// At most this many lines list the entries of a Jacobian or a Hessian.
 pub const MAX_LINES: usize = 12;
 
@@ -1446,6 +1449,23 @@ pub fn render(g: &Graph, names: &Names, entries: &[Option<NodeId>], budget: usiz
     }
     let entry_set: BTreeSet<NodeId> = roots.iter().copied().collect();
     let order = r.postorder(&roots);
+    if order.len() > MAX_NODES {
+        // Far beyond anything readable: say so without building the expressions.
+        let operations = order
+            .iter()
+            .filter(|n| !matches!(g.op(**n), Op::Const(_) | Op::Param { .. } | Op::Opaque))
+            .count();
+        return Formulas {
+            entries: entries
+                .iter()
+                .map(|n| match n {
+                    Some(_) => Entry::Generated(Why::Large(operations)),
+                    None => Entry::Formula("0".into()),
+                })
+                .collect(),
+            ..Formulas::default()
+        };
+    }
     let mut position = vec![usize::MAX; g.nodes.len()];
     for (i, n) in order.iter().enumerate() {
         position[n.0 as usize] = i;

@@ -668,10 +668,9 @@ impl Lower {
             return;
         }
         self.call_hint = call_result_hint(pat, ty).or_else(|| match pat {
-            // Only for a call: how its value is used later decides its shape.
-            Pat::Ident(pi) if matches!(&*init.expr, Expr::Call(_) | Expr::MethodCall(_)) => {
-                usage_hint(&pi.ident, following)
-            }
+            // Only for a call of a differentiated function: how its value is used later decides
+            // its shape.
+            Pat::Ident(pi) if is_user_call(&init.expr) => usage_hint(&pi.ident, following),
             _ => None,
         });
         let v = self.lower_expr(&init.expr);
@@ -1572,6 +1571,22 @@ pub const MATH_METHODS: &[&str] = &[
 
 fn is_math_method(name: &str) -> bool {
     MATH_METHODS.contains(&name)
+}
+
+/// A call that is not a built-in float method (`g(x)`, `m::g(x)`, `self.g(x)`).
+fn is_user_call(e: &Expr) -> bool {
+    match e {
+        Expr::MethodCall(m) => !is_math_method(&m.method.to_string()),
+        Expr::Call(c) => {
+            match &*c.func {
+                Expr::Path(p) => !p.path.segments.last().is_some_and(|s| {
+                    is_math_method(&s.ident.to_string()) && p.path.segments.len() > 1
+                }),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
 }
 
 fn compound_op(op: &BinOp) -> Option<Binary> {
