@@ -2,7 +2,8 @@
 //! construction, and hash-consing (in [`Graph::intern`]) shares every repeated subexpression.
 //!
 //! Every rewrite here is an identity of IEEE arithmetic, except that the sign of a zero result may
-//! differ (`x + 0 → x` gives −0 for x = −0). In particular `x * 0` is *not* folded: it is NaN for
+//! differ (`x + 0 → x` gives −0 for x = −0), and that `(t·c)·2ᵏ → t·(c·2ᵏ)` may differ in the last
+//! bits when `t·c` is subnormal (scaling by a power of two is otherwise exact). In particular `x * 0` is *not* folded: it is NaN for
 //! infinite x. Adjoints never materialise zeros (see `diff`), so the derivative code has no `* 0`.
 //! Constants are folded only for the operations that are exact in IEEE (`+ − × ÷ neg sqrt abs …`),
 //! so the result does not depend on the host's math library.
@@ -116,6 +117,11 @@ impl Graph {
                     if self.is_const(b, 0.0) || self.is_const(b, -0.0) {
                         return a;
                     }
+                    // a + a == a * 2 (exact: doubling)
+                    if a == b {
+                        let two = self.num(2.0);
+                        return self.mul(a, two, s);
+                    }
                     // a + (-b) == a - b
                     if let Some(nb) = self.negated(b) {
                         return self.sub(a, nb, s);
@@ -127,6 +133,21 @@ impl Graph {
                     // a * 1 == a; a * -1 == -a
                     if self.is_const(b, 1.0) {
                         return a;
+                    }
+                    // (t * c) * 2^k == t * (c * 2^k): scaling by a power of two is exact (unless
+                    // an intermediate result is subnormal).
+                    if let (Some(k), Op::Binary(Binary::Mul, t, c)) =
+                        (self.constant(b), self.op(a).clone())
+                    {
+                        if let Some(c1) = self.constant(c) {
+                            let folded = c1 * k;
+                            let power_of_two =
+                                |v: f64| v != 0.0 && v.is_normal() && v.abs().log2().fract() == 0.0;
+                            if (power_of_two(k) || power_of_two(c1)) && folded.is_normal() {
+                                let f = self.num(folded);
+                                return self.mul(t, f, s);
+                            }
+                        }
                     }
                     if self.is_const(b, -1.0) {
                         return self.neg(a, s);
@@ -284,6 +305,18 @@ mod tests {
         assert_eq!(g.mul(nx, ny, s()), xy); // (−x)(−y) → xy
         let x0 = g.mul(x, zero, s());
         assert!(g.constant(x0).is_none()); // x · 0 is not folded (NaN for x = ∞)
+        let (two, hundred) = (g.num(2.0), g.num(100.0));
+        let x2 = g.mul(x, two, s());
+        assert_eq!(g.add(x, x, s()), x2); // x + x → x · 2
+        let x100 = g.mul(x, hundred, s());
+        let doubled = g.add(x100, x100, s()); // x·100 + x·100 → x·200
+        match g.op(doubled) {
+            &Op::Binary(Binary::Mul, t, c) => assert_eq!((t, g.constant(c)), (x, Some(200.0))),
+            other => panic!("not folded: {other:?}"),
+        }
+        let three = g.num(3.0);
+        let x100_3 = g.mul(x100, three, s()); // (x·100)·3 is not folded: 300 is not exact scaling
+        assert_eq!(g.op(x100_3), &Op::Binary(Binary::Mul, x100, three));
     }
 
     #[test]
