@@ -3,7 +3,8 @@
 //!
 //! Every rewrite here is an identity of IEEE arithmetic, except that the sign of a zero result may
 //! differ (`x + 0 → x` gives −0 for x = −0), and that `(t·c)·2ᵏ → t·(c·2ᵏ)` may differ in the last
-//! bits when `t·c` is subnormal (scaling by a power of two is otherwise exact). In particular `x * 0` is *not* folded: it is NaN for
+//! bits when `t·c` is subnormal, or be finite where `t·c` overflows (scaling by a power of two
+//! is otherwise exact). In particular `x * 0` is *not* folded: it is NaN for
 //! infinite x. Adjoints never materialise zeros (see `diff`), so the derivative code has no `* 0`.
 //! Constants are folded only for the operations that are exact in IEEE (`+ − × ÷ neg sqrt abs …`),
 //! so the result does not depend on the host's math library.
@@ -135,7 +136,7 @@ impl Graph {
                         return a;
                     }
                     // (t * c) * 2^k == t * (c * 2^k): scaling by a power of two is exact (unless
-                    // an intermediate result is subnormal).
+                    // an intermediate result is subnormal or overflows).
                     if let (Some(k), Op::Binary(Binary::Mul, t, c)) =
                         (self.constant(b), self.op(a).clone())
                     {
