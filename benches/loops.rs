@@ -11,10 +11,12 @@
 // The functions are written the way users write loops.
 #![allow(missing_docs, clippy::needless_range_loop)]
 
+mod support;
+
 use dual::gradient;
 use std::hint::black_box;
 use std::sync::LazyLock;
-use std::time::Instant;
+use support::{interleaved_ns, Summary};
 
 fn main() {
     // Build the inputs before timing anything.
@@ -275,38 +277,6 @@ mod mse_benches {
 // Ratio summary
 // ---------------------------------------------------------------------------------------------
 
-/// Nanoseconds per call of each of `fs` (each runs its function the given number of times),
-/// measured in alternating batches of about 0.5 ms, `rounds` rounds; the fastest batch of each
-/// (the least disturbed by other work on the machine).
-fn interleaved_ns(fs: &mut [&mut dyn FnMut(u32)], rounds: usize) -> Vec<f64> {
-    let batch: Vec<u32> = fs
-        .iter_mut()
-        .map(|f| {
-            let mut n = 1u32;
-            loop {
-                let t = Instant::now();
-                f(n);
-                if t.elapsed().as_secs_f64() > 5e-4 || n >= 1 << 24 {
-                    return n;
-                }
-                n *= 2;
-            }
-        })
-        .collect();
-    let mut samples = vec![Vec::with_capacity(rounds); fs.len()];
-    for _ in 0..rounds {
-        for (k, f) in fs.iter_mut().enumerate() {
-            let t = Instant::now();
-            f(batch[k]);
-            samples[k].push(t.elapsed().as_secs_f64() * 1e9 / f64::from(batch[k]));
-        }
-    }
-    samples
-        .into_iter()
-        .map(|s| s.into_iter().fold(f64::INFINITY, f64::min))
-        .collect()
-}
-
 /// A batch runner: `n` calls of `$f($(black_box($arg)),*)`, each result black-boxed.
 macro_rules! runner {
     ($f:path, $($arg:expr),*) => {
@@ -361,6 +331,7 @@ fn ratio_summary() {
             runner!(ext_rosenbrock_fd, x),
         ],
         ROUNDS,
+        Summary::Fastest,
     );
     print_case("ext_rosenbrock_32", &ns);
     let (xs, ys) = (&DATA.0[..], &DATA.1[..]);
@@ -374,6 +345,7 @@ fn ratio_summary() {
             runner!(mse_fd, W, B, xs, ys),
         ],
         ROUNDS,
+        Summary::Fastest,
     );
     print_case("mse_150", &ns);
     println!();

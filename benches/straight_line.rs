@@ -19,8 +19,10 @@
 // expert does.
 #![allow(missing_docs, clippy::needless_range_loop)]
 
+mod support;
+
 use std::f64::consts::{E, PI, TAU};
-use std::time::Instant;
+use support::{interleaved_ns, Summary};
 
 use divan::black_box;
 use dual::gradient;
@@ -577,40 +579,6 @@ case_group!(
 // Ratio summary
 // ---------------------------------------------------------------------------------------------
 
-/// Nanoseconds per call of each of `fs` (each runs its function the given number of times),
-/// measured in alternating batches of about 0.5 ms, `rounds` rounds; the median of each.
-fn interleaved_ns(fs: &mut [&mut dyn FnMut(u32)], rounds: usize) -> Vec<f64> {
-    let batch: Vec<u32> = fs
-        .iter_mut()
-        .map(|f| {
-            let mut n = 1u32;
-            loop {
-                let t = Instant::now();
-                f(n);
-                if t.elapsed().as_secs_f64() > 5e-4 || n >= 1 << 24 {
-                    return n;
-                }
-                n *= 2;
-            }
-        })
-        .collect();
-    let mut samples = vec![Vec::with_capacity(rounds); fs.len()];
-    for _ in 0..rounds {
-        for (k, f) in fs.iter_mut().enumerate() {
-            let t = Instant::now();
-            f(batch[k]);
-            samples[k].push(t.elapsed().as_secs_f64() * 1e9 / f64::from(batch[k]));
-        }
-    }
-    samples
-        .into_iter()
-        .map(|mut s| {
-            s.sort_by(f64::total_cmp);
-            s[s.len() / 2]
-        })
-        .collect()
-}
-
 /// A batch runner: `n` calls of `$f($(black_box($arg)),*)`, each result black-boxed.
 macro_rules! runner {
     ($f:path, ($($arg:expr),*)) => {
@@ -625,7 +593,7 @@ macro_rules! runner {
 /// The seven variants of a case, in the order of [`case_group!`].
 macro_rules! measure {
     ($rounds:expr, $args:tt, $($f:path),*) => {
-        interleaved_ns(&mut [$(runner!($f, $args)),*], $rounds)
+        interleaved_ns(&mut [$(runner!($f, $args)),*], $rounds, Summary::Median)
     };
 }
 

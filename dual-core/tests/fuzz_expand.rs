@@ -15,6 +15,9 @@
 //! `FUZZ_EXPAND_INPUTS=n` changes the number of random inputs (default 100 000);
 //! `FUZZ_EXPAND_SEED=s` the seed.
 
+mod common;
+
+use common::Rng;
 use std::fmt::Write as _;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -196,25 +199,6 @@ const OPTIONS: &[&str] = &[
     "1",
     "wrt(self)",
 ];
-
-/// SplitMix64: small, deterministic, good enough to pick mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len())]
-    }
-}
 
 /// A flat token: its text and whether it is joined to the next (`-` `>` in `->`).
 #[derive(Clone)]

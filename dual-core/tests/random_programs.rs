@@ -14,6 +14,9 @@
 //! `RANDOM_PROGRAMS=n` changes the number of programs (default 3000), `RANDOM_PROGRAMS_SEED=s`
 //! the seed.
 
+mod common;
+
+use common::Rng;
 use std::fmt::Write as _;
 
 use dual_core::diff::reverse;
@@ -22,28 +25,6 @@ use dual_core::ir::BlockId;
 use dual_core::lower::lower;
 use dual_core::options::Options;
 use dual_core::signature::analyse;
-
-/// SplitMix64.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len())]
-    }
-}
 
 struct Gen<'a> {
     rng: &'a mut Rng,
