@@ -1707,3 +1707,24 @@ fn shadowing_inside_a_run_time_loop() {
     assert_eq!(v, shadowed_in_body(1.5, &data));
     assert_eq!(g, [3.0]);
 }
+
+// ---- elements of `x.iter()` are references in the user's code ----
+
+#[gradient]
+fn positive_part(x: [f64; 4]) -> f64 {
+    let mut s = 0.0;
+    for (i, xi) in x.iter().enumerate() {
+        if *xi > 0.0 {
+            s += *xi * (i as f64 + 1.0);
+        }
+        debug_assert!(xi.is_finite());
+    }
+    s
+}
+
+#[test]
+fn dereferenced_iter_elements_in_conditions_and_macros() {
+    let x = [1.0, -2.0, 3.0, 0.5];
+    assert_eq!(positive_part(x), 1.0 + 9.0 + 2.0);
+    assert_eq!(positive_part_gradient(x), [1.0, 0.0, 3.0, 4.0]);
+}

@@ -241,10 +241,12 @@ impl<'g> Emitter<'g> {
                 name,
                 mutable,
                 value,
+                by_ref,
             } => {
                 let value = self.shape(value);
                 let m = mutable.then(|| quote!(mut));
-                quote!(let #m #name = #value;)
+                let r = by_ref.then(|| quote!(&));
+                quote!(let #m #name = #r #value;)
             }
             Stmt::Verbatim(t) => t.clone(),
             Stmt::If(ifs) => self.if_stmt(ifs),

@@ -389,6 +389,8 @@ pub enum Stmt {
         name: Ident,
         mutable: bool,
         value: Shape,
+        /// `let name = &value;`: the user's code sees a reference (an element of `x.iter()`).
+        by_ref: bool,
     },
     /// An inactive user statement, emitted as written.
     Verbatim(TokenStream),

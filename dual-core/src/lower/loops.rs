@@ -208,7 +208,19 @@ impl Lower {
     pub(super) fn bind_loop_pattern(&mut self, pat: &Pat, item: LoopItem) {
         match (pat, item) {
             (Pat::Wild(_), _) => {}
+            // `&x` takes the value out of a reference item.
+            (Pat::Reference(r), LoopItem::Ref(b)) => {
+                self.bind_loop_pattern(&r.pat, LoopItem::One(b))
+            }
             (Pat::Reference(r), item) => self.bind_loop_pattern(&r.pat, item),
+            (Pat::Ident(pi), LoopItem::Ref(b)) => {
+                // A `&f64` in user code: given to user code as a reference, read as a value.
+                if let Binding::Sym { value, .. } = &b {
+                    self.ref_elements
+                        .push((pi.ident.to_string(), value.clone()));
+                }
+                self.env.bind(&pi.ident, b)
+            }
             (Pat::Paren(p), item) => self.bind_loop_pattern(&p.pat, item),
             (Pat::Ident(pi), LoopItem::One(b)) => self.env.bind(&pi.ident, b),
             (Pat::Ident(pi), LoopItem::Data(tokens)) => {
@@ -242,7 +254,20 @@ impl Lower {
     pub(super) fn array_iteration(&mut self, e: &Expr) -> Option<Vec<LoopItem>> {
         match e {
             Expr::MethodCall(m) if m.args.is_empty() => match m.method.to_string().as_str() {
-                "iter" | "into_iter" | "copied" | "cloned" => self.array_iteration(&m.receiver),
+                "into_iter" => self.array_iteration(&m.receiver),
+                // `iter()` yields references, `copied()` / `cloned()` values.
+                "iter" => Some(
+                    self.array_iteration(&m.receiver)?
+                        .into_iter()
+                        .map(LoopItem::by_ref)
+                        .collect(),
+                ),
+                "copied" | "cloned" => Some(
+                    self.array_iteration(&m.receiver)?
+                        .into_iter()
+                        .map(LoopItem::by_value)
+                        .collect(),
+                ),
                 "enumerate" => Some(
                     self.array_iteration(&m.receiver)?
                         .into_iter()
@@ -283,7 +308,12 @@ impl Lower {
                         .collect(),
                 )
             }
-            Expr::Reference(r) => self.array_iteration(&r.expr),
+            Expr::Reference(r) => Some(
+                self.array_iteration(&r.expr)?
+                    .into_iter()
+                    .map(LoopItem::by_ref)
+                    .collect(),
+            ),
             Expr::Paren(p) => self.array_iteration(&p.expr),
             Expr::MethodCall(_) => None,
             _ => match self.lower_expr(e) {
@@ -378,6 +408,7 @@ impl Lower {
             name: name.clone(),
             mutable: false,
             value: Shape::Scalar(flag),
+            by_ref: false,
         });
         let slot = self.g.slot();
         let half = crate::emit::float_literal(0.5, self.g.float);

@@ -103,10 +103,28 @@ enum Val {
 enum LoopItem {
     /// A value (an element, a counter).
     One(Binding),
+    /// An element that user code sees as a reference (`x.iter()`).
+    Ref(Binding),
     /// Data read in this iteration (the other side of a `zip`), as written.
     Data(TokenStream),
     /// `(a, b)` from `.enumerate()` or `.zip(…)`.
     Tuple(Vec<LoopItem>),
+}
+
+impl LoopItem {
+    fn by_ref(self) -> LoopItem {
+        match self {
+            LoopItem::One(b @ Binding::Sym { .. }) => LoopItem::Ref(b),
+            other => other,
+        }
+    }
+
+    fn by_value(self) -> LoopItem {
+        match self {
+            LoopItem::Ref(b) => LoopItem::One(b),
+            other => other,
+        }
+    }
 }
 
 /// Whether the function has returned, on the paths seen so far.
@@ -145,6 +163,7 @@ pub fn lower(
         errors: Vec::new(),
         output: sig.output,
         poisoned: Default::default(),
+        ref_elements: Vec::new(),
         call_hint: None,
         loop_depth: 0,
         exit_len: sig.output.scalars(),
@@ -250,6 +269,9 @@ struct Lower {
     output: Output,
     /// Whether the code will be differentiated twice (for a Hessian).
     second_order: bool,
+    /// Loop elements that user code sees as references (`for xi in x.iter()`): the name and the
+    /// value it is bound to.
+    ref_elements: Vec<(String, Shape)>,
     /// Values that stand for expressions with errors.
     poisoned: std::collections::HashSet<NodeId>,
     /// How the next call of a differentiated function returns its value (from a `let` pattern or
@@ -410,10 +432,15 @@ impl Lower {
             }) = self.env.lookup(&name).cloned()
             {
                 let user = Ident::new(&name, ident.span());
+                let by_ref = self
+                    .ref_elements
+                    .iter()
+                    .any(|(n, v)| *n == name && *v == value);
                 self.g.push(Stmt::User {
                     name: user,
                     mutable,
                     value: value.clone(),
+                    by_ref,
                 });
                 self.names_introduced += 1;
                 if let Some(Binding::Sym { materialized, .. }) = self.env.lookup_mut(&name) {
