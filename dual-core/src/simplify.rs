@@ -4,7 +4,8 @@
 //! Every rewrite here is an identity of IEEE arithmetic, except that the sign of a zero result may
 //! differ (`x + 0 → x` gives −0 for x = −0), and that `(t·c)·2ᵏ → t·(c·2ᵏ)` may differ in the last
 //! bits when `t·c` is subnormal, or be finite where `t·c` overflows (scaling by a power of two
-//! is otherwise exact). In particular `x * 0` is *not* folded: it is NaN for
+//! is otherwise exact). In derivative code only, `a·(c/√a) → c·√a` (equal for a > 0; 0 instead of
+//! NaN at a = 0). In particular `x * 0` is *not* folded: it is NaN for
 //! infinite x. Adjoints never materialise zeros (see `diff`), so the derivative code has no `* 0`.
 //! Constants are folded only for the operations that are exact in IEEE (`+ − × ÷ neg sqrt abs …`),
 //! so the result does not depend on the host's math library.
@@ -152,6 +153,18 @@ impl Graph {
                     }
                     if self.is_const(b, -1.0) {
                         return self.neg(a, s);
+                    }
+                    // In derivative code only: a · (c / √a) → c · √a, the same for a > 0, and
+                    // finite (0) at a = 0 where the product rule would give 0 · ∞ = NaN — so
+                    // ∂(x·√x)/∂x at 0 is 0 (see docs/conventions.md).
+                    if self.block(self.cur).sweep.0 > 0 {
+                        for (p, q) in [(a, b), (b, a)] {
+                            if let Op::Binary(Binary::Div, c, r) = *self.op(q) {
+                                if *self.op(r) == Op::Unary(Unary::Sqrt, p) {
+                                    return self.mul(c, r, s);
+                                }
+                            }
+                        }
                     }
                     // (-a) * (-b) == a * b; (-a) * b == -(a * b)
                     match (self.negated(a), self.negated(b)) {

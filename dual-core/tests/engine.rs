@@ -130,8 +130,9 @@ d2!(shared_subexpression: "(x * y).sin() + (y * x).cos()" => |x, y| {
 d2!(variable_used_twice_in_one_op: "(x * y) * (x * y)" => |x, y| (2.0 * x * y * y, 2.0 * x * x * y), [(0.3, 1.2)]);
 d2!(lecture_gradient: "x * x * y + y" => |x, y| (2.0 * x * y, x * x + 1.0), [(3.0, 2.0), (-1.5, 0.25)]);
 d2!(per_partial_singularity: "x.ln() - y * y" => |_, y| (f64::INFINITY, -2.0 * y), [(0.0, 1.0)]);
-// One partial's singularity does not contaminate the others (∂/∂x is 0·∞ here, for now).
-d2!(per_partial_isolation: "x * x.sqrt() + y" => |_, _| (f64::NAN, 1.0), [(0.0, 3.0)]);
+// One partial's singularity does not contaminate the others, and x·(½/√x) is ½·√x (0 at 0).
+d2!(per_partial_isolation: "x * x.sqrt() + y" => |_, _| (0.0, 1.0), [(0.0, 3.0)]);
+d2!(x_sqrt_x: "x * x.sqrt() + y" => |x, _| (1.5 * x.sqrt(), 1.0), [(0.25, 3.0), (4.0, -1.0)]);
 
 /// Live interior nodes (operations) of the code emitted for `roots`.
 fn count_ops(src: &str, with_gradient: bool) -> usize {
