@@ -283,23 +283,22 @@ mod tests {
         Span::call_site()
     }
 
+    /// The leaf of scalar parameter `i`.
+    fn param(g: &mut Graph, i: u32) -> NodeId {
+        g.intern(
+            Op::Param {
+                param: i,
+                index: None,
+            },
+            s(),
+        )
+    }
+
     #[test]
     fn identities() {
         let mut g = Graph::new();
-        let x = g.intern(
-            Op::Param {
-                param: 0,
-                index: None,
-            },
-            s(),
-        );
-        let y = g.intern(
-            Op::Param {
-                param: 1,
-                index: None,
-            },
-            s(),
-        );
+        let x = param(&mut g, 0);
+        let y = param(&mut g, 1);
         let (zero, one, m1) = (g.num(0.0), g.num(1.0), g.num(-1.0));
         assert_eq!(g.add(x, zero, s()), x); // x + 0 → x
         assert_eq!(g.add(zero, x, s()), x); // 0 + x → x
@@ -351,13 +350,7 @@ mod tests {
     #[test]
     fn powi_small_exponents() {
         let mut g = Graph::new();
-        let x = g.intern(
-            Op::Param {
-                param: 0,
-                index: None,
-            },
-            s(),
-        );
+        let x = param(&mut g, 0);
         let lit = |n| Exponent {
             slot: None,
             offset: n,
