@@ -636,7 +636,9 @@
 //! decide which values depend on a differentiated parameter; everything else (integers, data
 //! access, `println!`) is inactive and emitted as written. Nodes are hash-consed, so a repeated
 //! subexpression is one node, and simplified as they are built (constant folding, algebraic
-//! identities that are exact in IEEE arithmetic, no materialised zeros). The derivative is formed
+//! identities that are exact in IEEE arithmetic, no materialised zeros; in derivative code also
+//! the regrouping of constant factors and reciprocals a careful human would write, which may
+//! change the last bits of a derivative but never the value). The derivative is formed
 //! by reverse accumulation of adjoints over this DAG, one rule per primitive from a single rule
 //! table, reusing the primal result where it can (`exp`, `sqrt`, `tanh`, division); the adjoints
 //! are nodes too, so they are simplified and shared with the primal computation. A branch becomes

@@ -240,6 +240,11 @@ pub fn partials(g: &mut Graph, id: NodeId) -> Vec<(NodeId, NodeId)> {
                 out.push((x, g.num(1.0)));
                 out.push((y, g.num(-1.0)));
             }
+            Binary::Mul if x == y => {
+                // d(x·x)/dx = 2x, one contribution instead of two equal ones (`a·x + a·x`).
+                let two = g.num(2.0);
+                out.push((x, g.mul(x, two, s)));
+            }
             Binary::Mul => {
                 out.push((x, y));
                 out.push((y, x));
@@ -248,7 +253,12 @@ pub fn partials(g: &mut Graph, id: NodeId) -> Vec<(NodeId, NodeId)> {
                 // d(x/y)/dx = 1/y; d(x/y)/dy = −(x/y)/y, reusing the quotient.
                 let inv = g.recip(y, s);
                 out.push((x, inv));
-                let q = g.div(id, y, s);
+                // For 1/y, −(1/y)/y is −q·q: a multiplication instead of a division.
+                let q = if g.constant(x) == Some(1.0) {
+                    g.mul(id, id, s)
+                } else {
+                    g.div(id, y, s)
+                };
                 out.push((y, g.neg(q, s)));
             }
             Binary::Powf => {

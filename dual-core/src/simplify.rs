@@ -4,9 +4,11 @@
 //! Every rewrite here is an identity of IEEE arithmetic, except that the sign of a zero result may
 //! differ (`x + 0 → x` gives −0 for x = −0), and that `(t·c)·2ᵏ → t·(c·2ᵏ)` may differ in the last
 //! bits when `t·c` is subnormal, or be finite where `t·c` overflows (scaling by a power of two
-//! is otherwise exact). In derivative code only, `a·(c/√a) → c·√a` (equal for a > 0; 0 instead of
-//! NaN at a = 0). In particular `x * 0` is *not* folded: it is NaN for
-//! infinite x. Adjoints never materialise zeros (see `diff`), so the derivative code has no `* 0`.
+//! is otherwise exact). In derivative code only, [`Graph::derivative_product`] and the division
+//! rule also apply identities of real arithmetic that may change the last bits (regrouping
+//! constant factors, reciprocals into divisions), and `a·(c/√a) → c·√a` (equal for a > 0; 0
+//! instead of NaN at a = 0); docs/conventions.md lists them. `x * 0` is *not* folded: it is NaN
+//! for infinite x. Adjoints never materialise zeros (see `diff`), so the derivative code has no `* 0`.
 //! Constants are folded only for the operations that are exact in IEEE (`+ − × ÷ neg sqrt abs …`),
 //! so the result does not depend on the host's math library.
 
@@ -154,16 +156,9 @@ impl Graph {
                     if self.is_const(b, -1.0) {
                         return self.neg(a, s);
                     }
-                    // In derivative code only: a · (c / √a) → c · √a, the same for a > 0, and
-                    // finite (0) at a = 0 where the product rule would give 0 · ∞ = NaN — so
-                    // ∂(x·√x)/∂x at 0 is 0 (see docs/conventions.md).
-                    if self.block(self.cur).sweep.0 > 0 {
-                        for (p, q) in [(a, b), (b, a)] {
-                            if let Op::Binary(Binary::Div, c, r) = *self.op(q) {
-                                if *self.op(r) == Op::Unary(Unary::Sqrt, p) {
-                                    return self.mul(c, r, s);
-                                }
-                            }
+                    if self.in_derivative_code() {
+                        if let Some(m) = self.derivative_product(a, b, s) {
+                            return m;
                         }
                     }
                     // (-a) * (-b) == a * b; (-a) * b == -(a * b)
@@ -203,6 +198,15 @@ impl Graph {
                 if self.is_const(b, -1.0) {
                     return self.neg(a, s);
                 }
+                // In derivative code only: a / (1 / u) → a · u (the reciprocal of a reciprocal,
+                // as the ln rule makes of `p.ln()` with `p = 1 / u`).
+                if self.in_derivative_code() {
+                    if let Op::Binary(Binary::Div, one, u) = *self.op(b) {
+                        if self.is_const(one, 1.0) {
+                            return self.mul(a, u, s);
+                        }
+                    }
+                }
                 match (self.negated(a), self.negated(b)) {
                     (Some(na), Some(nb)) => return self.div(na, nb, s),
                     (Some(na), None) => {
@@ -215,6 +219,87 @@ impl Graph {
             }
             _ => self.intern(Op::Binary(op, a, b), s),
         }
+    }
+
+    /// Whether nodes are being built for derivative code (a backward sweep), where the rewrites
+    /// of [`Graph::derivative_product`] apply.
+    fn in_derivative_code(&self) -> bool {
+        self.block(self.cur).sweep.0 > 0
+    }
+
+    /// Whether node `n` was built by a backward sweep (not a value of the function).
+    fn built_in_derivative_code(&self, n: NodeId) -> bool {
+        self.block(self.home[n.0 as usize]).sweep.0 > 0
+    }
+
+    /// Rewrites of `a · b` that are identities of real arithmetic but may change the last bits,
+    /// used in derivative code only (the value is always computed as written): derivative code
+    /// has no "as written" to be faithful to, and these turn the chains of constant factors that
+    /// the chain rule produces into what a careful human writes. Each keeps NaN and ±∞ where the
+    /// product as built has them, except `a · (c / √a)` (see below).
+    fn derivative_product(&mut self, a: NodeId, b: NodeId, s: Span) -> Option<NodeId> {
+        // a · (c / √a) → c · √a: the same for a > 0, and finite (0) at a = 0 where the product
+        // rule would give 0 · ∞ = NaN — so ∂(x·√x)/∂x at 0 is 0 (see docs/conventions.md).
+        for (p, q) in [(a, b), (b, a)] {
+            if let Op::Binary(Binary::Div, c, r) = *self.op(q) {
+                if *self.op(r) == Op::Unary(Unary::Sqrt, p) {
+                    return Some(self.mul(c, r, s));
+                }
+            }
+        }
+        // (t · c₁) · c₂ → t · (c₁·c₂), when c₁·c₂ is a normal number (so no factor is lost).
+        if let (Some(c2), Op::Binary(Binary::Mul, t, c1)) = (self.constant(b), self.op(a).clone()) {
+            if let Some(c1) = self.constant(c1) {
+                let folded = self.float.round(c1 * c2);
+                if folded.is_normal() {
+                    let f = self.num(folded);
+                    return Some(self.mul(t, f, s));
+                }
+            }
+        }
+        // a · (t · c) → (a · t) · c: constant factors move outward, where they meet (and fold
+        // as above): (x·2)·(x·400) becomes (x·x)·800.
+        // Only out of products built by derivative code (a value of the function is reused), or
+        // when constants meet on both sides.
+        let scaled = |g: &Self, n: NodeId| match *g.op(n) {
+            Op::Binary(Binary::Mul, _, c) => g.constant(c).is_some(),
+            _ => false,
+        };
+        for (p, q) in [(a, b), (b, a)] {
+            if let Op::Binary(Binary::Mul, t, c) = *self.op(q) {
+                if self.constant(c).is_some()
+                    && self.constant(p).is_none()
+                    && (self.built_in_derivative_code(q) || scaled(self, p))
+                {
+                    let inner = self.mul(p, t, s);
+                    return Some(self.mul(inner, c, s));
+                }
+            }
+        }
+        // a · (c / u) → (a · c) / u, and (n / u) · c → (n · c) / u: a reciprocal becomes a
+        // division, and constant factors meet (then fold as above).
+        let normal_or_symbolic = |g: &Self, n: NodeId| g.constant(n).is_none_or(f64::is_normal);
+        // Only for quotients built by derivative code: a value of the function is reused.
+        for (p, q) in [(a, b), (b, a)] {
+            if let Op::Binary(Binary::Div, c, u) = *self.op(q) {
+                if self.constant(c).is_some() && self.built_in_derivative_code(q) {
+                    let n = self.mul(p, c, s);
+                    if normal_or_symbolic(self, n) {
+                        return Some(self.div(n, u, s));
+                    }
+                }
+            }
+        }
+        if let (Some(_), Op::Binary(Binary::Div, n, u)) = (self.constant(b), self.op(a).clone()) {
+            if !self.built_in_derivative_code(a) {
+                return None;
+            }
+            let m = self.mul(n, b, s);
+            if normal_or_symbolic(self, m) {
+                return Some(self.div(m, u, s));
+            }
+        }
+        None
     }
 
     /// `x.powi(e)`
@@ -330,6 +415,54 @@ mod tests {
         let three = g.num(3.0);
         let x100_3 = g.mul(x100, three, s()); // (x·100)·3 is not folded: 300 is not exact scaling
         assert_eq!(g.op(x100_3), &Op::Binary(Binary::Mul, x100, three));
+    }
+
+    #[test]
+    fn derivative_code_regroups_constants_and_reciprocals() {
+        use crate::ir::{BlockId, Sweep};
+        let mut g = Graph::new();
+        let x = param(&mut g, 0);
+        let y = param(&mut g, 1);
+        let (c20, c02, half, one) = (g.num(-20.0), g.num(-0.2), g.num(0.5), g.num(1.0));
+        let e = g.unary(Unary::Exp, x, s());
+        let primal_scaled = g.mul(e, c20, s()); // e·(−20), a value of the function
+        let primal_recip = g.div(one, y, s()); // 1/y, a value of the function
+                                               // In the value, nothing is regrouped: (e·(−20))·(−0.2) stays as written.
+        let v = g.mul(primal_scaled, c02, s());
+        assert_eq!(g.op(v), &Op::Binary(Binary::Mul, primal_scaled, c02));
+
+        let backward = g.new_block(None, Sweep(1), &[BlockId(0)]);
+        g.cur = backward;
+        // (e·(−20))·(−0.2) → e·4
+        let d = g.mul(primal_scaled, c02, s());
+        let four = g.num(4.0);
+        assert_eq!(g.op(d), &Op::Binary(Binary::Mul, e, four));
+        // (e·4)·(0.5/y) → (e·2)/y, then ((e·2)/y)·0.5 → e/y
+        let h = g.div(half, y, s());
+        let q = g.mul(d, h, s());
+        let two = g.num(2.0);
+        let e2 = g.mul(e, two, s());
+        assert_eq!(g.op(q), &Op::Binary(Binary::Div, e2, y));
+        let r = g.mul(q, half, s());
+        assert_eq!(g.op(r), &Op::Binary(Binary::Div, e, y));
+        // (x·2)·(y·400) → (x·y)·800: constants meet.
+        let (x2, y400) = (g.mul(x, two, s()), g.num(400.0));
+        let y400 = g.mul(y, y400, s());
+        let p = g.mul(x2, y400, s());
+        let xy = g.mul(x, y, s());
+        let c800 = g.num(800.0);
+        assert_eq!(g.op(p), &Op::Binary(Binary::Mul, xy, c800));
+        // A quotient the function computes is reused, not turned into a division: x·(1/y).
+        let reuse = g.mul(x, primal_recip, s());
+        assert_eq!(g.op(reuse), &Op::Binary(Binary::Mul, x, primal_recip));
+        // a / (1/y) → a·y
+        let back = g.div(x, primal_recip, s());
+        assert_eq!(g.op(back), &Op::Binary(Binary::Mul, x, y));
+        // A product whose constant would underflow is left alone.
+        let (tiny, tiny2) = (g.num(1e-200), g.num(1e-200));
+        let t = g.mul(x, tiny, s());
+        let tt = g.mul(t, tiny2, s());
+        assert_eq!(g.op(tt), &Op::Binary(Binary::Mul, t, tiny2));
     }
 
     #[test]
