@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use proc_macro2::{Literal, Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 
 use crate::ir::{
@@ -31,6 +31,8 @@ pub struct Emitter<'g> {
     live: Vec<bool>,
     /// Per forward `if` (keyed by its `then` block): what it saves.
     saves: HashMap<BlockId, Vec<Saved>>,
+    /// The local of each live node.
+    names: Vec<Option<Ident>>,
 }
 
 impl<'g> Emitter<'g> {
@@ -148,7 +150,26 @@ impl<'g> Emitter<'g> {
                 b = parent;
             }
         }
-        Emitter { g, live, saves }
+        // Each live node's local, created once (an identifier is interned by the compiler).
+        let names = live
+            .iter()
+            .enumerate()
+            .map(|(i, l)| l.then(|| local_ident('t', i as u32)))
+            .collect();
+        Emitter {
+            g,
+            live,
+            saves,
+            names,
+        }
+    }
+
+    /// The local of node `n`: `__tN`.
+    fn name(&self, n: NodeId) -> Ident {
+        match &self.names[n.0 as usize] {
+            Some(id) => id.clone(),
+            None => local_ident('t', n.0),
+        }
     }
 
     /// A constant of the function's float type.
@@ -166,7 +187,7 @@ impl<'g> Emitter<'g> {
         match self.g.constant(n) {
             Some(v) => self.lit(v),
             None => {
-                let id = local_ident('t', n.0);
+                let id = self.name(n);
                 quote!(#id)
             }
         }
@@ -174,7 +195,7 @@ impl<'g> Emitter<'g> {
 
     fn binder(&self, n: NodeId) -> TokenStream {
         if self.is_live(n) {
-            let id = local_ident('t', n.0);
+            let id = self.name(n);
             quote!(#id)
         } else {
             quote!(_)
@@ -183,11 +204,35 @@ impl<'g> Emitter<'g> {
 
     /// The statements of a block.
     pub fn block(&self, b: BlockId) -> TokenStream {
-        let mut out = TokenStream::new();
+        let mut out = Vec::new();
         for stmt in &self.g.block(b).stmts {
-            out.extend(self.stmt(stmt));
+            match stmt {
+                Stmt::Node(n) => self.node_stmt(*n, &mut out),
+                other => out.extend(self.stmt(other)),
+            }
         }
-        out
+        out.into_iter().collect()
+    }
+
+    /// `let __tN = <op>;` for a live computed node, written into `out`.
+    fn node_stmt(&self, n: NodeId, out: &mut Vec<TokenTree>) {
+        let op = self.g.op(n);
+        if !self.is_live(n) || op.is_leaf() || matches!(op, Op::Call { .. }) {
+            return;
+        }
+        // Reported at the user's tokens (e.g. a non-const `sin` in a `const fn`), while names
+        // keep their hygiene. Written token by token: this is the bulk of the output.
+        let span = self.g.spans[n.0 as usize];
+        let mut w = Writer::new(span, std::mem::take(out));
+        w.word("let", span);
+        w.out.push(self.name(n).into());
+        w.punct("=", span);
+        if self.expr_direct(op, &mut w).is_err() {
+            let expr = located_at(self.expr(op), span);
+            w.out.extend(expr);
+        }
+        w.punct(";", span);
+        *out = w.out;
     }
 
     /// `let [__t0, __t1] = x;` for a differentiated parameter's leaves.
@@ -206,16 +251,9 @@ impl<'g> Emitter<'g> {
     fn stmt(&self, stmt: &Stmt) -> TokenStream {
         match stmt {
             Stmt::Node(n) => {
-                let op = self.g.op(*n);
-                if !self.is_live(*n) || op.is_leaf() || matches!(op, Op::Call { .. }) {
-                    return TokenStream::new();
-                }
-                let name = local_ident('t', n.0);
-                // Reported at the user's tokens (e.g. a non-const `sin` in a `const fn`), while
-                // names keep their hygiene.
-                let span = self.g.spans[n.0 as usize];
-                let expr = located_at(self.expr(op), span);
-                quote_spanned!(span=> let #name = #expr;)
+                let mut out = Vec::new();
+                self.node_stmt(*n, &mut out);
+                out.into_iter().collect()
             }
             Stmt::Bind { node, expr } => {
                 // Typed, so that a wrong type is reported at the user's expression.
@@ -310,7 +348,7 @@ impl<'g> Emitter<'g> {
             for item in saved {
                 let (name, placeholder, home) = match *item {
                     Saved::Node(n) => {
-                        let id = local_ident('t', n.0);
+                        let id = self.name(n);
                         (quote!(#id), self.lit(0.0), g.home[n.0 as usize])
                     }
                     Saved::Cond(s) => {
@@ -381,7 +419,7 @@ impl<'g> Emitter<'g> {
             LoopHeader::Loop => quote!(loop),
             LoopHeader::While { cond, reads } => {
                 let binds = reads.iter().map(|(user, out)| {
-                    let name = local_ident('t', out.0);
+                    let name = self.name(*out);
                     quote!(let #user = #name;)
                 });
                 quote!(while { #(#binds)* #cond })
@@ -486,6 +524,70 @@ impl<'g> Emitter<'g> {
         }
     }
 
+    /// The common operations written straight into `w` (the others, `Err`, go through
+    /// [`Emitter::expr`]).
+    fn expr_direct(&self, op: &Op, w: &mut Writer) -> Result<(), ()> {
+        match op {
+            Op::Unary(Unary::Neg, a) => {
+                w.punct("-", w.call);
+                self.write_ref(*a, w);
+            }
+            Op::Unary(u, a) => {
+                self.write_ref(*a, w);
+                w.punct(".", w.call);
+                w.word(u.method(), w.call);
+                w.group(Delimiter::Parenthesis, Vec::new());
+            }
+            Op::Binary(b, x, y) => {
+                self.write_ref(*x, w);
+                match b {
+                    Binary::Add => w.punct("+", w.call),
+                    Binary::Sub => w.punct("-", w.call),
+                    Binary::Mul => w.punct("*", w.call),
+                    Binary::Div => w.punct("/", w.call),
+                    other => {
+                        w.punct(".", w.call);
+                        w.word(other.method(), w.call);
+                        let mut arg = Writer::new_at(w.call, w.mixed);
+                        self.write_ref(*y, &mut arg);
+                        w.group(Delimiter::Parenthesis, arg.out);
+                        return Ok(());
+                    }
+                }
+                self.write_ref(*y, w);
+            }
+            _ => return Err(()),
+        }
+        Ok(())
+    }
+
+    /// A reference to a node's value (see [`Emitter::node_ref`]) written into `w`.
+    fn write_ref(&self, n: NodeId, w: &mut Writer) {
+        match self.g.constant(n) {
+            Some(v) if v.is_finite() => {
+                let mut lit = match self.g.float {
+                    FloatTy::F64 => Literal::f64_suffixed(v.abs()),
+                    FloatTy::F32 => Literal::f32_suffixed(v.abs() as f32),
+                };
+                lit.set_span(w.call);
+                if v.is_sign_negative() {
+                    let mut inner = Writer::new_at(w.call, w.mixed);
+                    inner.punct("-", w.call);
+                    inner.out.push(lit.into());
+                    w.group(Delimiter::Parenthesis, inner.out);
+                } else {
+                    w.out.push(lit.into());
+                }
+            }
+            Some(v) => w.out.extend(located_at(self.lit(v), w.call)),
+            None => {
+                let mut id = self.name(n);
+                id.set_span(w.mixed);
+                w.out.push(id.into());
+            }
+        }
+    }
+
     fn expr(&self, op: &Op) -> TokenStream {
         let r = |n: &NodeId| self.node_ref(*n);
         match op {
@@ -570,6 +672,52 @@ impl<'g> Emitter<'g> {
             | Op::CallGrad { .. }
             | Op::CallHess { .. } => unreachable!("leaves are bound by statements"),
         }
+    }
+}
+
+/// Tokens of one statement, written one by one, located at the user's tokens.
+struct Writer {
+    out: Vec<TokenTree>,
+    /// Call-site resolution at the user's location (keywords, operators, methods, literals).
+    call: Span,
+    /// Mixed-site resolution at the user's location (the generated locals).
+    mixed: Span,
+}
+
+impl Writer {
+    /// Appends to `out`.
+    fn new(at: Span, out: Vec<TokenTree>) -> Self {
+        Writer {
+            out,
+            call: Span::call_site().located_at(at),
+            mixed: Span::mixed_site().located_at(at),
+        }
+    }
+
+    fn new_at(call: Span, mixed: Span) -> Self {
+        Writer {
+            out: Vec::new(),
+            call,
+            mixed,
+        }
+    }
+
+    fn word(&mut self, word: &str, span: Span) {
+        self.out.push(Ident::new(word, span).into());
+    }
+
+    /// A one-character operator.
+    fn punct(&mut self, op: &str, span: Span) {
+        let c = op.chars().next().expect("an operator");
+        let mut p = Punct::new(c, Spacing::Alone);
+        p.set_span(span);
+        self.out.push(p.into());
+    }
+
+    fn group(&mut self, delimiter: Delimiter, inner: Vec<TokenTree>) {
+        let mut g = Group::new(delimiter, inner.into_iter().collect());
+        g.set_span(self.call);
+        self.out.push(g.into());
     }
 }
 

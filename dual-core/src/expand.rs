@@ -19,7 +19,12 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         expand_checked(args, item.clone())
     }));
     match result {
-        Ok(Ok(companions)) => quote!(#item #companions),
+        Ok(Ok(companions)) => {
+            // Appended in place: the item can be most of the output.
+            let mut out = item;
+            out.extend(companions);
+            out
+        }
         Ok(Err(errors)) => {
             let errors = errors.iter().map(syn::Error::to_compile_error);
             quote!(#item #(#errors)*)

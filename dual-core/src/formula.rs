@@ -1619,6 +1619,9 @@ pub struct Doc<'a> {
     sig: &'a Signature,
     /// `x`, `w[0]`, …: the differentiated scalars in order.
     vars: Vec<String>,
+    /// The formulas rendered so far, by their entries: the companions with and without the value
+    /// show the same ones.
+    rendered: std::cell::RefCell<Vec<(Vec<Option<NodeId>>, Formulas)>>,
 }
 
 /// A labelled entry of a list.
@@ -1636,6 +1639,7 @@ impl<'a> Doc<'a> {
             names,
             sig,
             vars,
+            rendered: std::cell::RefCell::default(),
         }
     }
 
@@ -1712,7 +1716,17 @@ impl<'a> Doc<'a> {
             .iter()
             .flat_map(|l| l.iter().map(|i| i.node))
             .collect();
-        let formulas = render(self.g, self.names, &nodes, BUDGET);
+        let cached = self
+            .rendered
+            .borrow()
+            .iter()
+            .find(|(n, _)| *n == nodes)
+            .map(|(_, f)| f.clone());
+        let formulas = cached.unwrap_or_else(|| {
+            let f = render(self.g, self.names, &nodes, BUDGET);
+            self.rendered.borrow_mut().push((nodes.clone(), f.clone()));
+            f
+        });
         let mut rendered = formulas.entries.into_iter();
         let mut out = Vec::new();
         for (items, (all, cap)) in taken.iter().zip(lists) {

@@ -4,7 +4,7 @@
 //! Every rewrite here is an identity of IEEE arithmetic, except that the sign of a zero result may
 //! differ (`x + 0 → x` gives −0 for x = −0), and that `(t·c)·2ᵏ → t·(c·2ᵏ)` may differ in the last
 //! bits when `t·c` is subnormal, or be finite where `t·c` overflows (scaling by a power of two
-//! is otherwise exact). In derivative code only, [`Graph::derivative_product`] and the division
+//! is otherwise exact). In derivative code only, `Graph::derivative_product` and the division
 //! rule also apply identities of real arithmetic that may change the last bits (regrouping
 //! constant factors, reciprocals into divisions), and `a·(c/√a) → c·√a` (equal for a > 0; 0
 //! instead of NaN at a = 0); docs/conventions.md lists them. `x * 0` is *not* folded: it is NaN
@@ -222,7 +222,7 @@ impl Graph {
     }
 
     /// Whether nodes are being built for derivative code (a backward sweep), where the rewrites
-    /// of [`Graph::derivative_product`] apply.
+    /// of `Graph::derivative_product` apply.
     fn in_derivative_code(&self) -> bool {
         self.block(self.cur).sweep.0 > 0
     }
