@@ -46,6 +46,11 @@ fn expand_checked(args: TokenStream, item: TokenStream) -> Result<TokenStream, V
             Options::default()
         }
     };
+    // Before syn parses (and recurses into) the item.
+    if let Err(e) = crate::limits::check(&item) {
+        errors.push(e);
+        return Err(errors);
+    }
     let func: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(e) => {

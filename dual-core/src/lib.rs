@@ -1,5 +1,6 @@
 //! The engine behind `#[gradient]`, an ordinary library so that every stage is unit-testable:
 //!
+//! - [`limits`]: the shape of input the expander reads (checked on the raw tokens);
 //! - [`options`]: the attribute's arguments;
 //! - [`signature`]: which parameters are differentiated, and the result's shape;
 //! - [`lower`]: the body (syn) into the structured IR of [`ir`];
@@ -15,6 +16,7 @@ pub mod eval;
 pub mod expand;
 pub mod formula;
 pub mod ir;
+pub mod limits;
 pub mod lower;
 pub mod options;
 pub mod rules;

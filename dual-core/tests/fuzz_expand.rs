@@ -672,13 +672,18 @@ fn nested(kind: &str, depth: usize) -> String {
             s.push('x');
             s.push_str(&".sin()".repeat(depth));
         }
+        "flat_sum" => {
+            s.push_str(&vec!["x * x"; depth].join(" + "));
+        }
         _ => unreachable!(),
     }
     s.push_str(" }");
     s
 }
 
-const NESTING: &[&str] = &["parens", "blocks", "ifs", "neg", "sum", "methods"];
+const NESTING: &[&str] = &[
+    "parens", "blocks", "ifs", "neg", "sum", "methods", "flat_sum",
+];
 
 /// Runs `nested(kind, depth)` in this process on an 8 MiB thread. A stack overflow aborts the
 /// process, so callers probe depths in a child process first (see [`deep_nesting`]).
@@ -766,21 +771,13 @@ fn check_nesting(depth: usize) {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Nested parentheses, blocks, `if`s, unary minus, sums and method chains, 300 deep: on an 8 MiB
-/// stack, the expander returns. (syn itself, in a debug build, overflows 8 MiB at about 760
-/// nested parentheses, 470 nested blocks, 400 nested `if`s and 480 nested sums; three or four
-/// times as deep in release.)
+/// Nested parentheses, blocks, `if`s, unary minus, sums, method chains and flat sums, 300 and
+/// 5000 deep, on an 8 MiB stack: the expander returns — beyond the limits of `dual_core::limits`
+/// with a spanned error, checked on the raw tokens before syn (whose parser, printer and drop
+/// recurse per level: in a debug build it overflows 8 MiB at about 760 nested parentheses, 470
+/// nested blocks, 400 nested `if`s) or the lowering recurse.
 #[test]
 fn deep_nesting() {
     check_nesting(300);
-}
-
-/// 5000 deep. Ignored: it fails (stack overflow), and reports the depth at which each kind does.
-/// In a debug build, syn overflows first for parentheses, blocks, `if`s and sums; the expander's
-/// own recursion overflows first for method chains (`x.sin().sin()…`, at about 1140 in debug,
-/// where syn alone handles more than 65 000) and unary minus (about 1700; syn alone about 2460).
-#[test]
-#[ignore = "overflows the stack: prints the deepest nesting that expands"]
-fn deep_nesting_5000() {
     check_nesting(5000);
 }

@@ -1,5 +1,7 @@
-//! A user function already named like a companion of an annotated function (issue 5): what rustc
-//! reports. (The issue asks for a spanned error that says how to resolve the clash.)
+//! A user function already named like a companion of an annotated function (issue 5): rustc's
+//! E0428, pointing at both definitions. An attribute macro sees only the item it is on, so it
+//! cannot detect the clash itself; the README's limitations say how to resolve it (rename, or
+//! move one into a module).
 use dual::gradient;
 
 #[gradient]

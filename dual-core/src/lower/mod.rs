@@ -166,6 +166,7 @@ pub fn lower(
         ref_elements: Vec::new(),
         call_hint: None,
         loop_depth: 0,
+        expr_depth: 0,
         exit_len: sig.output.scalars(),
         names_introduced: 0,
     };
@@ -286,6 +287,24 @@ struct Lower {
     /// Count of user-visible names declared in the emitted code (verbatim `let`s, items,
     /// materialised variables); a block that declares none is inlined into its parent.
     names_introduced: usize,
+    /// How deeply the expression being lowered is nested (see [`MAX_EXPR_DEPTH`]).
+    expr_depth: usize,
+}
+
+/// The deepest expression nesting lowered (method chains, nested calls, unary operators): far
+/// beyond what people write, and well within the stack the compiler gives a macro. Long sums and
+/// products (`a + b + c + …`) are lowered iteratively and have no such limit.
+pub const MAX_EXPR_DEPTH: usize = 512;
+
+/// The primitive of `+ - * /`.
+fn arithmetic(op: &BinOp) -> Option<Binary> {
+    match op {
+        BinOp::Add(_) => Some(Binary::Add),
+        BinOp::Sub(_) => Some(Binary::Sub),
+        BinOp::Mul(_) => Some(Binary::Mul),
+        BinOp::Div(_) => Some(Binary::Div),
+        _ => None,
+    }
 }
 
 /// Methods of `f64` that read a value without producing a float that carries a derivative.
@@ -1000,6 +1019,23 @@ impl Lower {
     // ---------------------------------------------------------------- expressions
 
     fn lower_expr(&mut self, e: &Expr) -> Val {
+        if self.expr_depth >= MAX_EXPR_DEPTH {
+            self.error_at(
+                e,
+                format!(
+                    "expression nested more than {MAX_EXPR_DEPTH} levels deep; `#[gradient]` \
+                     supports deeper code when it is split into `let` bindings"
+                ),
+            );
+            return self.poison();
+        }
+        self.expr_depth += 1;
+        let v = self.lower_expr_nested(e);
+        self.expr_depth -= 1;
+        v
+    }
+
+    fn lower_expr_nested(&mut self, e: &Expr) -> Val {
         let span = e.span();
         match e {
             Expr::Lit(l) => match &l.lit {
@@ -1374,40 +1410,56 @@ impl Lower {
     }
 
     fn lower_binary(&mut self, b: &syn::ExprBinary) -> Val {
-        let span = b.op.span();
-        let op = match b.op {
-            BinOp::Add(_) => Binary::Add,
-            BinOp::Sub(_) => Binary::Sub,
-            BinOp::Mul(_) => Binary::Mul,
-            BinOp::Div(_) => Binary::Div,
+        match b.op {
+            _ if arithmetic(&b.op).is_some() => self.lower_arithmetic(b),
             BinOp::AddAssign(_)
             | BinOp::SubAssign(_)
             | BinOp::MulAssign(_)
             | BinOp::DivAssign(_) => {
                 self.lower_expr_stmt(&Expr::Binary(b.clone()), false);
-                return Val::Tokens(quote!(()));
+                Val::Tokens(quote!(()))
             }
-            BinOp::Rem(_) | BinOp::RemAssign(_) => {
-                if self.touches_active(b.to_token_stream()) {
-                    return self
-                        .unsupported(&Expr::Binary(b.clone()), "the remainder operator `%`");
-                }
-                return self.read(&Expr::Binary(b.clone()));
+            BinOp::Rem(_) | BinOp::RemAssign(_) if self.touches_active(b.to_token_stream()) => {
+                self.unsupported(&Expr::Binary(b.clone()), "the remainder operator `%`")
             }
-            _ => return self.read(&Expr::Binary(b.clone())),
-        };
-        let l = self.lower_expr(&b.left);
-        let r = self.lower_expr(&b.right);
-        if let (Val::Tokens(_), Val::Tokens(_)) = (&l, &r) {
-            return Val::Tokens(b.to_token_stream());
+            _ => self.read(&Expr::Binary(b.clone())),
         }
-        let (Some(l), Some(r)) = (
-            self.scalar(l, b.left.span()),
-            self.scalar(r, b.right.span()),
-        ) else {
-            return self.poison();
-        };
-        Val::Sym(Shape::Scalar(self.g.binary(op, l, r, span)))
+    }
+
+    /// `a + b - c * d …`: the left operands of a chain are walked in a loop, not recursively, so
+    /// a sum of any number of terms in one expression is fine.
+    fn lower_arithmetic(&mut self, b: &syn::ExprBinary) -> Val {
+        let mut spine = vec![b];
+        let mut leftmost = &*b.left;
+        while let Expr::Binary(inner) = leftmost {
+            if arithmetic(&inner.op).is_none() {
+                break;
+            }
+            spine.push(inner);
+            leftmost = &*inner.left;
+        }
+        let mut acc = self.lower_expr(leftmost);
+        let mut acc_span = leftmost.span();
+        for node in spine.into_iter().rev() {
+            let op = arithmetic(&node.op).expect("only arithmetic on the spine");
+            let r = self.lower_expr(&node.right);
+            acc = match (acc, r) {
+                // Inactive on both sides: the user's tokens (the operands of a chain need no
+                // parentheses beyond those the user wrote).
+                (Val::Tokens(l), Val::Tokens(r)) => {
+                    let o = &node.op;
+                    Val::Tokens(quote!(#l #o #r))
+                }
+                (l, r) => match (self.scalar(l, acc_span), self.scalar(r, node.right.span())) {
+                    (Some(l), Some(r)) => {
+                        Val::Sym(Shape::Scalar(self.g.binary(op, l, r, node.op.span())))
+                    }
+                    _ => self.poison(),
+                },
+            };
+            acc_span = acc_span.join(node.right.span()).unwrap_or(acc_span);
+        }
+        acc
     }
 
     /// A float primitive applied to lowered operands (the receiver first).
