@@ -7,7 +7,10 @@
 # proc macro included, is compiled then), and then times `cargo build` of each crate alone
 # (`touch src/lib.rs` before each build, so that only the crate itself is rebuilt), RUNS times,
 # alternating, and prints the medians and their ratio. Debug (`cargo build`) and release
-# (`cargo build --release`) profiles.
+# (`cargo build --release`) profiles. A third crate, `optimised`, is the annotated one with the
+# setting the README recommends, `[profile.*.build-override] opt-level = 3`: Cargo otherwise
+# compiles proc macros (and syn) without optimisations, in release builds too, and the
+# expansion then runs 10-20 times slower.
 #
 # Usage: benches/compile_time.sh [RUNS]   (default 5; run from anywhere)
 # Environment: KEEP=1 keeps the temporary directory (its path is printed).
@@ -134,9 +137,9 @@ EOF
     esac
 }
 
-# $1: crate name; $2: 1 for the annotated crate.
+# $1: crate name; $2: 1 for the annotated crate; $3: 1 to optimise the proc macro.
 make_crate() {
-    local name=$1 annotated=$2 dir="$WORK/$1" attr=""
+    local name=$1 annotated=$2 optimised=${3:-0} dir="$WORK/$1" attr=""
     mkdir -p "$dir/src"
     cat >"$dir/Cargo.toml" <<EOF
 [package]
@@ -150,6 +153,9 @@ dual = { path = "$DUAL" }
 
 [workspace]
 EOF
+    if [[ $optimised == 1 ]]; then
+        printf '\n[profile.dev.build-override]\nopt-level = 3\n\n[profile.release.build-override]\nopt-level = 3\n' >>"$dir/Cargo.toml"
+    fi
     # The same versions of syn, quote, proc-macro2 as this checkout (cargo drops the rest).
     if [[ -f "$DUAL/Cargo.lock" ]]; then cp "$DUAL/Cargo.lock" "$dir/Cargo.lock"; fi
     {
@@ -167,6 +173,7 @@ EOF
 
 make_crate plain 0
 make_crate annotated 1
+make_crate optimised 1 1
 
 export CARGO_TARGET_DIR="$WORK/target"
 build() { # $1: crate, $2: profile flag ("" or --release); prints seconds
@@ -180,21 +187,26 @@ build() { # $1: crate, $2: profile flag ("" or --release); prints seconds
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 echo "dual: $DUAL"
-echo "crates: $WORK/{plain,annotated}; target: $CARGO_TARGET_DIR; $RUNS timed builds each"
+echo "crates: $WORK/{plain,annotated,optimised}; target: $CARGO_TARGET_DIR; $RUNS timed builds each"
 for profile in "" --release; do
     label=${profile:-(debug)}
     # Warm-up: dependencies, the proc macro, and one build of each crate.
-    cargo build -q $profile --manifest-path "$WORK/plain/Cargo.toml"
-    cargo build -q $profile --manifest-path "$WORK/annotated/Cargo.toml"
-    plain=() annotated=()
+    for c in plain annotated optimised; do
+        cargo build -q $profile --manifest-path "$WORK/$c/Cargo.toml"
+    done
+    plain=() annotated=() optimised=()
     for _ in $(seq "$RUNS"); do
         plain+=("$(build plain "$profile")")
         annotated+=("$(build annotated "$profile")")
+        optimised+=("$(build optimised "$profile")")
     done
     p=$(printf '%s\n' "${plain[@]}" | median)
     a=$(printf '%s\n' "${annotated[@]}" | median)
-    printf 'cargo build %-9s  plain %6.2f s   annotated %6.2f s   annotated/plain %5.2f\n' \
-        "$label" "$p" "$a" "$(awk -v a="$a" -v p="$p" 'BEGIN { print a / p }')"
+    o=$(printf '%s\n' "${optimised[@]}" | median)
+    printf 'cargo build %-9s  plain %5.2f s   annotated %5.2f s (%5.2fx)   annotated, macro optimised %5.2f s (%5.2fx)\n' \
+        "$label" "$p" "$a" "$(awk -v a="$a" -v p="$p" 'BEGIN { print a / p }')" \
+        "$o" "$(awk -v a="$o" -v p="$p" 'BEGIN { print a / p }')"
     echo "  plain runs:     ${plain[*]}"
     echo "  annotated runs: ${annotated[*]}"
+    echo "  optimised runs: ${optimised[*]}"
 done

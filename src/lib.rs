@@ -578,8 +578,8 @@
 //! - a call with differentiated arguments to a function that is neither built in nor annotated:
 //!   rustc reports the missing `NAME_value_and_gradient` at the call (error E0425).
 //! - a body beyond the sizes the expander reads with the compiler's stack to spare: more than 128
-//!   levels of nesting, 2048 operators in one expression, or 256 chained method calls or prefix
-//!   operators (split such code with `let`).
+//!   levels of nesting, 2048 operators in one expression, or 256 chained method calls, prefix
+//!   operators or `return`s (split such code with `let`, or into functions).
 //!
 //! A function of your own named like a companion (`f_gradient` beside `#[gradient] fn f`) is
 //! rustc's "defined multiple times" (E0428): an attribute sees only the function it is on.

@@ -17,6 +17,10 @@ pub const MAX_OPERATORS: usize = 2048;
 pub const MAX_CHAIN: usize = 256;
 /// Prefix operators in a row (`- - !x`).
 pub const MAX_PREFIX: usize = 256;
+/// `return`s in one function: each early return guards the rest of the body, and what the
+/// backward sweep needs is carried out through every guard, so the output grows with the square
+/// of their number.
+pub const MAX_RETURNS: usize = 256;
 
 /// Counts along one token sequence (one group's contents).
 #[derive(Default)]
@@ -35,6 +39,7 @@ struct Runs {
 pub fn check(tokens: &TokenStream) -> Result<(), syn::Error> {
     let mut stack: Vec<(proc_macro2::token_stream::IntoIter, Runs)> =
         vec![(tokens.clone().into_iter(), Runs::default())];
+    let mut returns = 0;
     while let Some((iter, runs)) = stack.last_mut() {
         let Some(tt) = iter.next() else {
             stack.pop();
@@ -110,6 +115,20 @@ pub fn check(tokens: &TokenStream) -> Result<(), syn::Error> {
                     }
                 }
             }
+            TokenTree::Ident(i) if i == "return" => {
+                returns += 1;
+                if returns > MAX_RETURNS {
+                    return Err(syn::Error::new(
+                        i.span(),
+                        format!(
+                            "more than {MAX_RETURNS} `return`s in one function; `#[gradient]` \
+                             reads at most {MAX_RETURNS} (each early return guards the rest of \
+                             the body): compute the result in a variable, or split the function"
+                        ),
+                    ));
+                }
+                *runs = Runs::default();
+            }
             TokenTree::Ident(_) | TokenTree::Literal(_) => {
                 runs.prefix = 0;
                 runs.after_operand = true;
@@ -175,6 +194,9 @@ mod tests {
         assert!(message(&prefix).contains("more than 256 prefix operators"));
         let nested = format!("{}x{}", "(".repeat(MAX_NESTING), ")".repeat(MAX_NESTING));
         assert!(message(&nested).contains("nested more than 128 levels"));
+        let returns = "if x > 0.0 { return x; } ".repeat(MAX_RETURNS + 1);
+        assert!(message(&format!("{returns} x")).contains("more than 256 `return`s"));
+        assert!(check(&body(&"if x > 0.0 { return x; } ".repeat(MAX_RETURNS))).is_ok());
         // Separate statements and arguments do not add up.
         let statements = vec!["let _a = x + x;"; MAX_OPERATORS].join(" ");
         assert!(check(&body(&format!("{statements} x"))).is_ok());
