@@ -111,7 +111,7 @@ fn reverse_block(g: &mut Graph, code: BlockId, adj: &mut Adjoints) {
                 for (row, a) in seeds {
                     for &(child, partial) in &parts {
                         if g.is_active(child) {
-                            let c = g.mul(a, partial, span);
+                            let c = g.chain(a, partial, span);
                             accumulate(g, adj, (child, row), c);
                         }
                     }

@@ -506,8 +506,32 @@ fn finish_product(mut num: f64, mut den: f64, mut factors: Vec<(Expr, i32)>) -> 
     if den != 1.0 && q.is_finite() && exact_mul(q, den) == Some(num) {
         (num, den) = (q, 1.0);
     }
-    // The numerator's factors first.
+    // The numerator's factors first; within each, names (variables in alphabetical order, then
+    // constants) before compound factors (so `2·x·y`, not `2·y·x`, however the chain rule met
+    // them).
     factors.sort_by_key(|(_, k)| *k < 0);
+    let first_names = |f: &[(Expr, i32)]| -> Vec<(Expr, i32)> {
+        let (names, rest): (Vec<_>, Vec<_>) = f
+            .iter()
+            .cloned()
+            .partition(|(e, _)| matches!(e, Expr::Sym(_)));
+        let mut names = names;
+        let key = |e: &Expr| match e {
+            Expr::Sym(s) => (s.starts_with(char::is_uppercase), s.clone()),
+            _ => (true, String::new()),
+        };
+        names.sort_by_key(|(e, _)| key(e));
+        names.into_iter().chain(rest).collect()
+    };
+    let split = factors
+        .iter()
+        .position(|(_, k)| *k < 0)
+        .unwrap_or(factors.len());
+    let (up, down) = factors.split_at(split);
+    let factors: Vec<(Expr, i32)> = first_names(up)
+        .into_iter()
+        .chain(first_names(down))
+        .collect();
     if factors.is_empty() && den == 1.0 {
         return Expr::Num(num);
     }
@@ -2027,7 +2051,7 @@ mod tests {
     #[test]
     #[rustfmt::skip]
     fn values_from_user_code() {
-        assert_eq!(grad_with("wrt(x)", "x: f64, c: f64", "c * x * x"), "2·x·c");
+        assert_eq!(grad_with("wrt(x)", "x: f64, c: f64", "c * x * x"), "2·c·x");
         assert_eq!(grad_with("wrt(x)", "x: f64, c: f64", "x * c.sin() * (c * 2.0).max(1.0)"), "sin(c)·max(2·c, 1)");
         assert_eq!(grad("x: f64, n: usize", "x * n as f64"), "n");
         assert_eq!(grad("x: f64", "OFFSETS[1] * x * x"), "2·x·OFFSETS[1]");

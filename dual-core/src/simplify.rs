@@ -227,6 +227,31 @@ impl Graph {
         self.block(self.cur).sweep.0 > 0
     }
 
+    /// One step of the chain rule: adjoint `a` times the partial `p`. A partial that is a
+    /// reciprocal `c / u` which no other sweep computes (∂ ln x = 1/x, ∂(x/y)/∂x = 1/y) becomes
+    /// `(a · c) / u`: one division where `a · (1 / u)` would take a division and a product.
+    pub fn chain(&mut self, a: NodeId, p: NodeId, s: Span) -> NodeId {
+        if let Op::Binary(Binary::Div, c, u) = *self.op(p) {
+            // a · (c / √a) has its own rewrite (see `derivative_product`).
+            let root_of_a = *self.op(u) == Op::Unary(Unary::Sqrt, a);
+            if self.constant(c).is_some() && self.built_in_derivative_code(p) && !root_of_a {
+                let n = self.mul(a, c, s);
+                if self.constant(n).is_none_or(f64::is_normal) {
+                    return self.div(n, u, s);
+                }
+            }
+        }
+        self.mul(a, p, s)
+    }
+
+    /// `t · c` with a constant `c`, as `(t, c)`.
+    fn scaled(&self, n: NodeId) -> Option<(NodeId, f64)> {
+        match *self.op(n) {
+            Op::Binary(Binary::Mul, t, c) => self.constant(c).map(|c| (t, c)),
+            _ => None,
+        }
+    }
+
     /// Whether node `n` was built by a backward sweep (not a value of the function).
     fn built_in_derivative_code(&self, n: NodeId) -> bool {
         self.block(self.home[n.0 as usize]).sweep.0 > 0
@@ -257,46 +282,52 @@ impl Graph {
                 }
             }
         }
-        // a · (t · c) → (a · t) · c: constant factors move outward, where they meet (and fold
-        // as above): (x·2)·(x·400) becomes (x·x)·800.
-        // Only out of products built by derivative code (a value of the function is reused), or
-        // when constants meet on both sides.
-        let scaled = |g: &Self, n: NodeId| match *g.op(n) {
-            Op::Binary(Binary::Mul, _, c) => g.constant(c).is_some(),
-            _ => false,
-        };
-        for (p, q) in [(a, b), (b, a)] {
-            if let Op::Binary(Binary::Mul, t, c) = *self.op(q) {
-                if self.constant(c).is_some()
-                    && self.constant(p).is_none()
-                    && (self.built_in_derivative_code(q) || scaled(self, p))
-                {
-                    let inner = self.mul(p, t, s);
-                    return Some(self.mul(inner, c, s));
-                }
+        // The regroupings below apply only where two constant factors meet and fold into one:
+        // moving a factor elsewhere would only pay if the product it leaves were not shared,
+        // which is not known while the sweep is being built (and a shared `r·2` or `1/n`, used
+        // by every gradient entry, is what a careful human writes too).
+        // (s · c₁) · (t · c₂) → (s · t) · (c₁·c₂): (x·2)·(x·400) becomes (x·x)·800.
+        if let (Some((sa, ca)), Some((tb, cb))) = (self.scaled(a), self.scaled(b)) {
+            let folded = self.float.round(ca * cb);
+            if folded.is_normal() {
+                let inner = self.mul(sa, tb, s);
+                let f = self.num(folded);
+                return Some(self.mul(inner, f, s));
             }
         }
-        // a · (c / u) → (a · c) / u, and (n / u) · c → (n · c) / u: a reciprocal becomes a
-        // division, and constant factors meet (then fold as above).
-        let normal_or_symbolic = |g: &Self, n: NodeId| g.constant(n).is_none_or(f64::is_normal);
-        // Only for quotients built by derivative code: a value of the function is reused.
+        // Reciprocals built by derivative code (a quotient the function computes is reused):
+        // (s · k) · (c / u) → (s · (k·c)) / u, k · (c / u) → (k·c) / u, and
+        // ((s · k) / u) · c → (s · (k·c)) / u.
         for (p, q) in [(a, b), (b, a)] {
             if let Op::Binary(Binary::Div, c, u) = *self.op(q) {
-                if self.constant(c).is_some() && self.built_in_derivative_code(q) {
-                    let n = self.mul(p, c, s);
-                    if normal_or_symbolic(self, n) {
-                        return Some(self.div(n, u, s));
+                if let (Some(c), true) = (self.constant(c), self.built_in_derivative_code(q)) {
+                    let merged = match (self.constant(p), self.scaled(p)) {
+                        (Some(k), _) => Some((None, k)),
+                        (None, Some((t, k))) => Some((Some(t), k)),
+                        _ => None,
+                    };
+                    if let Some((t, k)) = merged {
+                        let folded = self.float.round(k * c);
+                        if folded.is_normal() {
+                            let f = self.num(folded);
+                            let n = match t {
+                                Some(t) => self.mul(t, f, s),
+                                None => f,
+                            };
+                            return Some(self.div(n, u, s));
+                        }
                     }
                 }
             }
         }
-        if let (Some(_), Op::Binary(Binary::Div, n, u)) = (self.constant(b), self.op(a).clone()) {
-            if !self.built_in_derivative_code(a) {
-                return None;
-            }
-            let m = self.mul(n, b, s);
-            if normal_or_symbolic(self, m) {
-                return Some(self.div(m, u, s));
+        if let (Some(c), Op::Binary(Binary::Div, n, u)) = (self.constant(b), self.op(a).clone()) {
+            if let (Some((t, k)), true) = (self.scaled(n), self.built_in_derivative_code(a)) {
+                let folded = self.float.round(k * c);
+                if folded.is_normal() {
+                    let f = self.num(folded);
+                    let m = self.mul(t, f, s);
+                    return Some(self.div(m, u, s));
+                }
             }
         }
         None
@@ -452,6 +483,14 @@ mod tests {
         let xy = g.mul(x, y, s());
         let c800 = g.num(800.0);
         assert_eq!(g.op(p), &Op::Binary(Binary::Mul, xy, c800));
+        // A product or reciprocal that several gradient entries share is not regrouped where no
+        // constants meet: x·(y·2) stays (not (x·y)·2), x·(1/y) stays (not x/y).
+        let y2 = g.mul(y, two, s());
+        let xy2 = g.mul(x, y2, s());
+        assert_eq!(g.op(xy2), &Op::Binary(Binary::Mul, x, y2));
+        let inv = g.div(one, y, s());
+        let x_inv = g.mul(x, inv, s());
+        assert_eq!(g.op(x_inv), &Op::Binary(Binary::Mul, x, inv));
         // A quotient the function computes is reused, not turned into a division: x·(1/y).
         let reuse = g.mul(x, primal_recip, s());
         assert_eq!(g.op(reuse), &Op::Binary(Binary::Mul, x, primal_recip));
