@@ -290,18 +290,21 @@ struct Gen<'a> {
     seen: Vec<Expr>,
 }
 
+/// The literal forms the generator writes.
+const LITERALS: &[&str] = &[
+    "0.7",
+    "2.0",
+    "-1.3",
+    "3.",
+    "1e-1",
+    "0.5f64",
+    "std::f64::consts::PI",
+];
+
 impl Gen<'_> {
     fn atom(&mut self) -> Expr {
         if self.rng.below(5) == 0 {
-            Lit(self.rng.pick(&[
-                "0.7",
-                "2.0",
-                "-1.3",
-                "3.",
-                "1e-1",
-                "0.5f64",
-                "std::f64::consts::PI",
-            ]))
+            Lit(self.rng.pick(LITERALS))
         } else {
             let i = self.rng.below(self.vars.len());
             Var(self.vars[i].clone())
@@ -1055,15 +1058,9 @@ fn random_sample_covers_every_primitive() {
         "round",
         "trunc",
         "signum",
-        "0.7",
-        "2.0",
-        "-1.3",
-        "3.",
-        "1e-1",
-        "0.5f64",
-        "std::f64::consts::PI",
     ]
     .into_iter()
+    .chain(LITERALS.iter().copied())
     .filter(|p| !used.contains(*p))
     .collect();
     assert!(
