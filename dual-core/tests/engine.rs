@@ -190,21 +190,57 @@ fn chain_of_100_nested_operations_is_linear() {
     );
 }
 
-#[test]
-fn expansion_is_deterministic() {
+/// A function with branches, an early return, a call and a run-time loop, with `hessian`-free
+/// options (each `HashMap` in the expander is seeded differently, per instance and per process).
+fn determinism_sample() -> String {
     let src = quote::quote! {
-        fn f(x: f64, y: [f64; 3], k: usize) -> [f64; 2] {
+        fn f(x: f64, y: [f64; 3], k: usize, data: &[f64]) -> [f64; 2] {
             let mut a = x * y[0];
             if a > 1.0 { a = a.sin() * y[1]; } else { a += y[2].exp(); }
             if x < -3.0 { return [a, x]; }
-            [a * x, a.hypot(y[k.min(2) - k.min(2)])]
+            let mut s = 0.0;
+            for d in data { s += (d * x).tanh() + g(a, *d); }
+            [a * x + s, a.hypot(y[k.min(2) - k.min(2)])]
         }
     };
-    let first = dual_core::expand(quote::quote!(), src.clone()).to_string();
+    dual_core::expand(quote::quote!(), src).to_string()
+}
+
+#[test]
+fn expansion_is_deterministic() {
+    let first = determinism_sample();
+    assert!(first.contains("f_value_and_jacobian") && !first.contains("compile_error"));
     for _ in 0..5 {
-        assert_eq!(
-            dual_core::expand(quote::quote!(), src.clone()).to_string(),
-            first
-        );
+        assert_eq!(determinism_sample(), first);
+    }
+}
+
+/// Child mode of [`expansion_is_identical_across_processes`]: prints the expansion.
+#[test]
+fn determinism_child() {
+    if std::env::var_os("DUAL_DETERMINISM_CHILD").is_some() {
+        print!("<<<{}>>>", determinism_sample());
+    }
+}
+
+/// The same input gives byte-identical output in another process (another hash seed).
+#[test]
+fn expansion_is_identical_across_processes() {
+    let here = determinism_sample();
+    for _ in 0..3 {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "determinism_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("DUAL_DETERMINISM_CHILD", "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let start = stdout.find("<<<").expect("the child printed its expansion") + 3;
+        let end = stdout.rfind(">>>").unwrap();
+        assert_eq!(&stdout[start..end], here);
     }
 }
