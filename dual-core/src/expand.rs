@@ -515,7 +515,7 @@ fn companion(
     let vis = &func.vis;
     let mut sig = func.sig.clone();
     sig.ident = name;
-    sig.output = syn::parse_quote!(-> #output);
+    sig.output = syn::ReturnType::Type(Default::default(), Box::new(syn::Type::Verbatim(output)));
     let cfgs = func
         .attrs
         .iter()

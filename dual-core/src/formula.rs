@@ -508,30 +508,20 @@ fn finish_product(mut num: f64, mut den: f64, mut factors: Vec<(Expr, i32)>) -> 
     }
     // The numerator's factors first; within each, names (variables in alphabetical order, then
     // constants) before compound factors (so `2·x·y`, not `2·y·x`, however the chain rule met
-    // them).
-    factors.sort_by_key(|(_, k)| *k < 0);
-    let first_names = |f: &[(Expr, i32)]| -> Vec<(Expr, i32)> {
-        let (names, rest): (Vec<_>, Vec<_>) = f
-            .iter()
-            .cloned()
-            .partition(|(e, _)| matches!(e, Expr::Sym(_)));
-        let mut names = names;
-        let key = |e: &Expr| match e {
-            Expr::Sym(s) => (s.starts_with(char::is_uppercase), s.clone()),
-            _ => (true, String::new()),
-        };
-        names.sort_by_key(|(e, _)| key(e));
-        names.into_iter().chain(rest).collect()
+    // them). A stable sort: compound factors keep their order.
+    let rank = |e: &Expr| match e {
+        Expr::Sym(s) if s.starts_with(char::is_uppercase) => 1,
+        Expr::Sym(_) => 0,
+        _ => 2,
     };
-    let split = factors
-        .iter()
-        .position(|(_, k)| *k < 0)
-        .unwrap_or(factors.len());
-    let (up, down) = factors.split_at(split);
-    let factors: Vec<(Expr, i32)> = first_names(up)
-        .into_iter()
-        .chain(first_names(down))
-        .collect();
+    factors.sort_by(|(a, j), (b, k)| {
+        (*j < 0, rank(a))
+            .cmp(&(*k < 0, rank(b)))
+            .then_with(|| match (a, b) {
+                (Expr::Sym(a), Expr::Sym(b)) => a.cmp(b),
+                _ => std::cmp::Ordering::Equal,
+            })
+    });
     if factors.is_empty() && den == 1.0 {
         return Expr::Num(num);
     }
@@ -699,8 +689,12 @@ impl Printer {
                         (_, false) => " + ",
                         (_, true) => " − ",
                     });
-                    let t = if neg { negate(t.clone()) } else { t.clone() };
-                    s.push_str(&self.show(&t, TERM));
+                    let shown = if neg {
+                        self.show(&negate(t.clone()), TERM)
+                    } else {
+                        self.show(t, TERM)
+                    };
+                    s.push_str(&shown);
                 }
                 if prec >= FACTOR {
                     format!("({s})")
@@ -1503,13 +1497,16 @@ pub fn render(g: &Graph, names: &Names, entries: &[Option<NodeId>], budget: usiz
             None => Err(Why::Large(0)),
         }
     };
+    // The text of each line of the last round (reused when no name was needed).
+    let mut texts: BTreeMap<NodeId, Result<String, Why>>;
     let built = loop {
         let built = r.build_all(&order, &named);
         let lines: Vec<NodeId> = roots.iter().chain(named.keys()).copied().collect();
+        texts = lines.iter().map(|n| (*n, text(&built, *n))).collect();
         let over: Vec<NodeId> = lines
             .iter()
             .copied()
-            .filter(|n| match text(&built, *n) {
+            .filter(|n| match &texts[n] {
                 Ok(s) => s.chars().count() > budget,
                 Err(w) => matches!(w, Why::Large(_)),
             })
@@ -1556,11 +1553,13 @@ pub fn render(g: &Graph, names: &Names, entries: &[Option<NodeId>], budget: usiz
     let built = if named.is_empty() {
         built
     } else {
+        texts.clear();
         r.build_all(&order, &named)
     };
     let mut shown: BTreeMap<NodeId, Result<String, Why>> = BTreeMap::new();
     for &n in defs.iter().chain(&roots) {
-        let own = text(&built, n).and_then(|s| {
+        let own = texts.remove(&n).unwrap_or_else(|| text(&built, n));
+        let own = own.and_then(|s| {
             if s.chars().count() > 2 * budget {
                 Err(Why::Large(0))
             } else {
