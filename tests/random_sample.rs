@@ -9,22 +9,30 @@
 //! RANDOM_SAMPLE=overwrite cargo test -p dual-core --test random_programs random_sample
 //! ```
 //!
-//! Each program `pK` is an `f64` function annotated with `#[dual::gradient]`; `pK_generic` is the
+//! Each program `pK` is an `f64` function annotated with `#[dual::gradient]`: straight-line code
+//! (`let`, `let mut` with compound assignment, every math primitive), or also `if` / `else if` /
+//! `else` on comparisons of differentiated values (nested once sometimes), early `return`,
+//! unrolled loops (`for k in 0..3`, `for t in [a, b]`), run-time loops over a trailing parameter
+//! `n: usize` (`for i in 0..n`, `while`, `loop` with `break`), `break` / `continue` under
+//! comparisons, and calls to the `#[gradient]` helpers `h1`..`h4` at the top of `mod programs`.
+//! `pK_generic` is the
 //! same program generic over num-dual's `DualNum`, where the primitives num-dual lacks (`abs`,
 //! `signum`, `max`, `min`, `clamp`, `floor`, `ceil`, `round`, `trunc`, `hypot`, `log` with a
 //! differentiated base, `to_degrees`, `to_radians`) are the helpers below, which branch on
-//! `.re()` as `f64` does and follow `#[gradient]`'s conventions at kinks. At `POINTS` seeded
-//! random points of [−2, 2)ⁿ per program:
+//! `.re()` as `f64` does and follow `#[gradient]`'s conventions at kinks; its conditions compare
+//! primal values (`gt(a, b)` for `a > b`) so that it takes the branches `pK` takes, and it calls
+//! the helpers' twins `hK_generic`. At `POINTS` seeded random points of [−2, 2)ⁿ per program
+//! (with `n` = 0, 1, 3 in turn for the programs with run-time loops):
 //!
 //! - the value of `pK_value_and_gradient` equals `pK` bit for bit (NaN = NaN);
 //! - `pK_gradient` and `pK_value_and_gradient` agree with `num_dual::gradient` of `pK_generic`
 //!   to rtol 1e-8, and num-dual's value agrees with `pK`.
 //!
 //! The second check skips, and counts, the points where num-dual's value or gradient is not
-//! finite, and those where the two disagree while a piecewise primitive was evaluated within
-//! 1e-7 (relative) of a kink or jump, where rounding can send the two computations different
-//! ways. The test fails if more than a twentieth of all points, or half of the points of a
-//! program, are skipped.
+//! finite, and those where the two disagree while a piecewise primitive or a condition was
+//! evaluated within 1e-7 (relative) of a kink, jump or tie, where rounding can send the two
+//! computations different ways. The test fails if more than a twentieth of all points, or half
+//! of the points of a program, are skipped.
 
 use nalgebra::SVector;
 use num_dual::{DualNum, DualSVec64};
@@ -134,6 +142,29 @@ fn to_radians<D: DualNum<Primitive = f64> + Copy>(a: D) -> D {
     a * D::from(1f64.to_radians())
 }
 
+// The conditions of `if`s in the twins: `a < b` on the primal values, so that the twin takes the
+// branch the `f64` program takes.
+
+fn lt<D: DualNum<Primitive = f64> + Copy>(a: D, b: D) -> bool {
+    near(a.re(), b.re());
+    a.re() < b.re()
+}
+
+fn gt<D: DualNum<Primitive = f64> + Copy>(a: D, b: D) -> bool {
+    near(a.re(), b.re());
+    a.re() > b.re()
+}
+
+fn le<D: DualNum<Primitive = f64> + Copy>(a: D, b: D) -> bool {
+    near(a.re(), b.re());
+    a.re() <= b.re()
+}
+
+fn ge<D: DualNum<Primitive = f64> + Copy>(a: D, b: D) -> bool {
+    near(a.re(), b.re());
+    a.re() >= b.re()
+}
+
 /// The counts of a run and its failures.
 #[derive(Default)]
 struct Stats {
@@ -164,29 +195,37 @@ fn close(a: f64, b: f64) -> bool {
     a == b || (a - b).abs() <= RTOL * a.abs().max(b.abs()).max(1.0)
 }
 
-/// Checks program `name` at `POINTS` random points.
+/// Checks program `name` at `POINTS` random points, the `i`-th with `n = ns[i % ns.len()]` (the
+/// trip count of its run-time loops; programs without ignore it).
 fn check<const N: usize>(
     s: &mut Stats,
     name: &str,
-    f: fn([f64; N]) -> f64,
-    gradient: fn([f64; N]) -> [f64; N],
-    value_and_gradient: fn([f64; N]) -> (f64, [f64; N]),
-    generic: fn(SVector<DualSVec64<N>, N>) -> DualSVec64<N>,
+    ns: &[usize],
+    f: fn([f64; N], usize) -> f64,
+    gradient: fn([f64; N], usize) -> [f64; N],
+    value_and_gradient: fn([f64; N], usize) -> (f64, [f64; N]),
+    generic: fn(SVector<DualSVec64<N>, N>, usize) -> DualSVec64<N>,
 ) {
     s.programs += 1;
     let checked = s.checked;
-    for _ in 0..POINTS {
+    for point in 0..POINTS {
         let x: [f64; N] = std::array::from_fn(|_| s.coordinate());
+        let n = ns[point % ns.len()];
+        let name = &if ns.len() > 1 {
+            format!("{name} (n = {n})")
+        } else {
+            name.to_string()
+        };
         s.points += 1;
-        let value = f(x);
-        let (v, g) = value_and_gradient(x);
+        let value = f(x, n);
+        let (v, g) = value_and_gradient(x, n);
         if v.to_bits() != value.to_bits() && !(v.is_nan() && value.is_nan()) {
             s.failures.push(format!(
                 "{name} at {x:?}: {name}_value_and_gradient gives the value {v:?}, {name} {value:?}"
             ));
         }
         NEAR_KINK.set(false);
-        let (nv, ng) = num_dual::gradient(generic, &SVector::from(x));
+        let (nv, ng) = num_dual::gradient(|x| generic(x, n), &SVector::from(x));
         if !nv.is_finite() || ng.iter().any(|d| !d.is_finite()) {
             s.not_finite += 1;
             continue;
@@ -197,7 +236,7 @@ fn check<const N: usize>(
                 "{name} at {x:?}: the num-dual twin gives the value {nv:?}, {name} {value:?}"
             ));
         }
-        let g2 = gradient(x);
+        let g2 = gradient(x, n);
         for (i, ((a, b), nd)) in g.iter().zip(&g2).zip(ng.iter()).enumerate() {
             if !close(*a, *nd) || !close(*b, *nd) {
                 differences.push(format!(
@@ -249,2386 +288,6066 @@ fn random_sample_against_num_dual() {
 }
 
 // Generated programs: `pK` and its num-dual twin `pK_generic`. Random programs compute
-// unused values, `x - x` and `let v = ..; v`, on purpose.
+// unused values, `x - x`, `let v = ..; v`, `let v; if .. { v = .. }` and `v = v * ..`
+// on purpose.
 #[rustfmt::skip]
-#[allow(unused_variables, unused_assignments, clippy::eq_op, clippy::let_and_return)]
+#[allow(
+    unused_variables,
+    unused_assignments,
+    unused_mut,
+    clippy::eq_op,
+    clippy::let_and_return,
+    clippy::needless_late_init,
+    clippy::if_same_then_else,
+    clippy::assign_op_pattern
+)]
 mod programs {
     use super::*;
 
-    pub const PROGRAMS: usize = 100;
+    pub const PROGRAMS: usize = 150;
 
     #[dual::gradient]
-    fn p0(x0: f64, x1: f64) -> f64 {
-        let mut v0 = (2.0 * x0 * (2.0 * x0) + 0.25).log10().sin().atan();
-        v0 *= (2.0 * x0 * (2.0 * x0) + 0.25).log10();
-        f64::exp2(v0.sin())
+    fn h1(a: f64, b: f64) -> f64 {
+        a * b.sin() + a.tanh().exp() * 0.1
     }
 
-    fn p0_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let mut v0 = (D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.25)).log10().sin().atan();
-        v0 *= (D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.25)).log10();
-        v0.sin().exp2()
+    fn h1_generic<D: DualNum<Primitive = f64> + Copy>(a: D, b: D) -> D {
+        a * b.sin() + a.tanh().exp() * D::from(0.1)
     }
 
     #[dual::gradient]
-    fn p1(x0: f64, x1: f64) -> f64 {
-        let mut v0 = ((1e-1 * x1 / (x0 * x0 + 0.5) - 0.7) * (1e-1 * x1 / (x0 * x0 + 0.5) - 0.7) + 0.25).sqrt();
-        v0 *= x0;
-        let v1 = (f64::exp2((v0 * v0 + 0.25).sqrt().sin()) * f64::exp2((v0 * v0 + 0.25).sqrt().sin())).ln_1p();
-        let mut v2 = v1;
-        v2 += (std::f64::consts::PI * v0 * (std::f64::consts::PI * v0) + 0.5).powf(v1.sin());
-        let v3 = x0.clamp(-0.5, 0.5);
-        let v4 = (-(1e-1 * x1 / (x0 * x0 + 0.5) - 0.7)).round() + (-(1e-1 * x1 / (x0 * x0 + 0.5) - 0.7));
-        (v1 * v1).ln_1p()
+    fn h2(a: [f64; 3]) -> f64 {
+        let mut s = a[0] * a[1];
+        if a[2] > a[0] {
+            s += a[2].cos();
+        } else {
+            s -= (a[2] * a[2] + 1.0).ln();
+        }
+        s
     }
 
-    fn p1_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let mut v0 = ((D::from(1e-1) * x1 / (x0 * x0 + D::from(0.5)) - D::from(0.7)) * (D::from(1e-1) * x1 / (x0 * x0 + D::from(0.5)) - D::from(0.7)) + D::from(0.25)).sqrt();
-        v0 *= x0;
-        let v1 = ((v0 * v0 + D::from(0.25)).sqrt().sin().exp2() * (v0 * v0 + D::from(0.25)).sqrt().sin().exp2()).ln_1p();
-        let mut v2 = v1;
-        v2 += (D::from(std::f64::consts::PI) * v0 * (D::from(std::f64::consts::PI) * v0) + D::from(0.5)).powd(v1.sin());
-        let v3 = clamp(x0, -0.5, 0.5);
-        let v4 = round(-(D::from(1e-1) * x1 / (x0 * x0 + D::from(0.5)) - D::from(0.7))) + (-(D::from(1e-1) * x1 / (x0 * x0 + D::from(0.5)) - D::from(0.7)));
-        (v1 * v1).ln_1p()
-    }
-
-    #[dual::gradient]
-    fn p2(x0: f64, x1: f64, x2: f64) -> f64 {
-        let mut v0 = x0;
-        v0 *= x2;
-        let mut v1 = v0;
-        v1 += ((0.9 * x2.tanh()).acos() * (0.9 * x2.tanh()).acos() + 0.5).powf(f64::min(x2, v0).sin());
-        (v0 * v0 + 0.5).powf(1.7)
-    }
-
-    fn p2_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let mut v0 = x0;
-        v0 *= x2;
-        let mut v1 = v0;
-        v1 += ((D::from(0.9) * x2.tanh()).acos() * (D::from(0.9) * x2.tanh()).acos() + D::from(0.5)).powd(min(x2, v0).sin());
-        (v0 * v0 + D::from(0.5)).powf(1.7)
+    fn h2_generic<D: DualNum<Primitive = f64> + Copy>(a: [D; 3]) -> D {
+        let mut s = a[0] * a[1];
+        if gt(a[2], a[0]) {
+            s += a[2].cos();
+        } else {
+            s -= (a[2] * a[2] + D::from(1.0)).ln();
+        }
+        s
     }
 
     #[dual::gradient]
-    fn p3(x0: f64, x1: f64, x2: f64) -> f64 {
-        let mut v0 = x2 / ((std::f64::consts::PI * x1 - (std::f64::consts::PI * x1).tanh().exp()) * (std::f64::consts::PI * x1 - (std::f64::consts::PI * x1).tanh().exp()) + 0.5);
-        v0 -= (x2 * x2 + 0.25).sqrt();
-        ((1e-1 * x2).asinh() * (1e-1 * x2).asinh() + 0.5).hypot((x0.tanh().cosh() * x0.tanh().cosh() + 0.5).cbrt())
+    fn h3(a: f64, b: f64) -> [f64; 2] {
+        [a * b, (a - b).atan()]
     }
 
-    fn p3_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let mut v0 = x2 / ((D::from(std::f64::consts::PI) * x1 - (D::from(std::f64::consts::PI) * x1).tanh().exp()) * (D::from(std::f64::consts::PI) * x1 - (D::from(std::f64::consts::PI) * x1).tanh().exp()) + D::from(0.5));
-        v0 -= (x2 * x2 + D::from(0.25)).sqrt();
-        hypot((D::from(1e-1) * x2).asinh() * (D::from(1e-1) * x2).asinh() + D::from(0.5), (x0.tanh().cosh() * x0.tanh().cosh() + D::from(0.5)).cbrt())
+    fn h3_generic<D: DualNum<Primitive = f64> + Copy>(a: D, b: D) -> [D; 2] {
+        [a * b, (a - b).atan()]
     }
 
     #[dual::gradient]
-    fn p4(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let mut v0 = (x2 * x2 + 0.5).hypot(x0 + (x0 - x2));
+    fn h4(a: f64) -> f64 {
+        h1(a, a * 0.5) + a
+    }
+
+    fn h4_generic<D: DualNum<Primitive = f64> + Copy>(a: D) -> D {
+        h1_generic(a, a * D::from(0.5)) + a
+    }
+
+    #[dual::gradient]
+    fn p0(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = (x3 * x3 + 0.25).log2();
+        for k1 in 0..2 {
+            let v2 = (h4(x0) * h4(x0) + 0.25).ln();
+            if ((0.7 * x3).atan2(v2 * v2 + 0.5) * (0.7 * x3).atan2(v2 * v2 + 0.5) + 0.5).recip() < x3 {
+                break;
+            }
+            v0 += (std::f64::consts::PI * v2 + x0).tanh().exp();
+        }
+        let v3 = x3;
+        x0
+    }
+
+    fn p0_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = (x3 * x3 + D::from(0.25)).log2();
+        for k1 in 0..2 {
+            let v2 = (h4_generic(x0) * h4_generic(x0) + D::from(0.25)).ln();
+            if lt(((D::from(0.7) * x3).atan2(v2 * v2 + D::from(0.5)) * (D::from(0.7) * x3).atan2(v2 * v2 + D::from(0.5)) + D::from(0.5)).recip(), x3) {
+                break;
+            }
+            v0 += (D::from(std::f64::consts::PI) * v2 + x0).tanh().exp();
+        }
+        let v3 = x3;
+        x0
+    }
+
+    #[dual::gradient]
+    fn p1(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = (x2 * x2 + 1.5).acosh().asinh().tanh();
+        let v1 = x1;
+        (x2.tanh().exp() * x2.tanh().exp() + 0.25).ln() + v0.tanh().exp_m1() / ((0.9 * (0.7 * x0).tanh()).acos() * (0.9 * (0.7 * x0).tanh()).acos() + 0.5)
+    }
+
+    fn p1_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = (x2 * x2 + D::from(1.5)).acosh().asinh().tanh();
+        let v1 = x1;
+        (x2.tanh().exp() * x2.tanh().exp() + D::from(0.25)).ln() + v0.tanh().exp_m1() / ((D::from(0.9) * (D::from(0.7) * x0).tanh()).acos() * (D::from(0.9) * (D::from(0.7) * x0).tanh()).acos() + D::from(0.5))
+    }
+
+    #[dual::gradient]
+    fn p2(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = (0.7 * x2 * x2).atan() - (x3.tanh().exp() * x3.tanh().exp() + 0.25).log10();
         v0 += x0;
-        let v1: f64 = -1.3;
-        let v2 = (x2 * x2 + 0.5).hypot(x0 + (x0 - x2));
-        v0
+        let mut v1 = v0 * (-x2);
+        v1 *= (-1.3 * x1 * x3).tanh().exp_m1();
+        let v2 = 0.7 * x2 * x2;
+        let v3 = (0.7 * x2 * x2).atan();
+        (((x3 * x3 + 0.5).log(x3 * x3 + 1.5) * (x3 * x3 + 0.5).log(x3 * x3 + 1.5) + 0.5).recip() * ((x3 * x3 + 0.5).log(x3 * x3 + 1.5) * (x3 * x3 + 0.5).log(x3 * x3 + 1.5) + 0.5).recip() + 0.25).ln()
     }
 
-    fn p4_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let mut v0 = hypot(x2 * x2 + D::from(0.5), x0 + (x0 - x2));
+    fn p2_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = (D::from(0.7) * x2 * x2).atan() - (x3.tanh().exp() * x3.tanh().exp() + D::from(0.25)).log10();
         v0 += x0;
-        let v1 = D::from(-1.3);
-        let v2 = hypot(x2 * x2 + D::from(0.5), x0 + (x0 - x2));
-        v0
+        let mut v1 = v0 * (-x2);
+        v1 *= (D::from(-1.3) * x1 * x3).tanh().exp_m1();
+        let v2 = D::from(0.7) * x2 * x2;
+        let v3 = (D::from(0.7) * x2 * x2).atan();
+        ((log(x3 * x3 + D::from(0.5), x3 * x3 + D::from(1.5)) * log(x3 * x3 + D::from(0.5), x3 * x3 + D::from(1.5)) + D::from(0.5)).recip() * (log(x3 * x3 + D::from(0.5), x3 * x3 + D::from(1.5)) * log(x3 * x3 + D::from(0.5), x3 * x3 + D::from(1.5)) + D::from(0.5)).recip() + D::from(0.25)).ln()
+    }
+
+    #[dual::gradient]
+    fn p3(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        if (0.9 * x0.mul_add(x3, -1.3).tanh()).atanh() <= x2 / (x0 * x0 + 0.5) {
+            return 1e-1;
+        } else if x0.mul_add(x3, -1.3) > x1.abs() {
+            let v0 = x3;
+            return x3.tanh().exp();
+        }
+        let mut v1 = x1 + (x3 * x3 + 1.5).acosh();
+        let mut i2 = 0;
+        loop {
+            if i2 >= n {
+                break;
+            }
+            i2 += 1;
+            let v3 = (0.9 * x0.mul_add(x3, -1.3).tanh()).atanh();
+            if x0 >= v3.sin() {
+                continue;
+            }
+            v1 *= (x2 + x0).tanh();
+        }
+        f64::exp2(x1.sin())
+    }
+
+    fn p3_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        if le((D::from(0.9) * x0.mul_add(x3, D::from(-1.3)).tanh()).atanh(), x2 / (x0 * x0 + D::from(0.5))) {
+            return D::from(1e-1);
+        } else if gt(x0.mul_add(x3, D::from(-1.3)), abs(x1)) {
+            let v0 = x3;
+            return x3.tanh().exp();
+        }
+        let mut v1 = x1 + (x3 * x3 + D::from(1.5)).acosh();
+        let mut i2 = 0;
+        loop {
+            if i2 >= n {
+                break;
+            }
+            i2 += 1;
+            let v3 = (D::from(0.9) * x0.mul_add(x3, D::from(-1.3)).tanh()).atanh();
+            if ge(x0, v3.sin()) {
+                continue;
+            }
+            v1 *= (x2 + x0).tanh();
+        }
+        x1.sin().exp2()
+    }
+
+    #[dual::gradient]
+    fn p4(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = ((x2 / (2.0 * 2.0 + 0.5)).atan2((x0 * x0 + 0.5).recip() * (x0 * x0 + 0.5).recip() + 0.5) * (x2 / (2.0 * 2.0 + 0.5)).atan2((x0 * x0 + 0.5).recip() * (x0 * x0 + 0.5).recip() + 0.5) + 0.25).ln();
+        let v1 = (-x1 * (-x1) + 0.25).sqrt() + h1((x1 * x1 + 0.25).ln(), h1(x0, std::f64::consts::PI));
+        let mut v2 = x1;
+        v2 -= v0.clamp(-0.5, 0.5).trunc() + v0.clamp(-0.5, 0.5);
+        let [v3, v4] = h3((x0 * x0 + 0.5).recip() * (x2 / (2.0 * 2.0 + 0.5)).atan2((x0 * x0 + 0.5).recip() * (x0 * x0 + 0.5).recip() + 0.5), v1.mul_add(v2, x1) - v2.tanh().sinh());
+        v0.clamp(-0.5, 0.5).atan()
+    }
+
+    fn p4_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = ((x2 / (D::from(2.0) * D::from(2.0) + D::from(0.5))).atan2((x0 * x0 + D::from(0.5)).recip() * (x0 * x0 + D::from(0.5)).recip() + D::from(0.5)) * (x2 / (D::from(2.0) * D::from(2.0) + D::from(0.5))).atan2((x0 * x0 + D::from(0.5)).recip() * (x0 * x0 + D::from(0.5)).recip() + D::from(0.5)) + D::from(0.25)).ln();
+        let v1 = (-x1 * (-x1) + D::from(0.25)).sqrt() + h1_generic((x1 * x1 + D::from(0.25)).ln(), h1_generic(x0, D::from(std::f64::consts::PI)));
+        let mut v2 = x1;
+        v2 -= trunc(clamp(v0, -0.5, 0.5)) + clamp(v0, -0.5, 0.5);
+        let [v3, v4] = h3_generic((x0 * x0 + D::from(0.5)).recip() * (x2 / (D::from(2.0) * D::from(2.0) + D::from(0.5))).atan2((x0 * x0 + D::from(0.5)).recip() * (x0 * x0 + D::from(0.5)).recip() + D::from(0.5)), v1.mul_add(v2, x1) - v2.tanh().sinh());
+        clamp(v0, -0.5, 0.5).atan()
     }
 
     #[dual::gradient]
     fn p5(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0 = ((0.9 * (x1 * x1 + 0.25).ln().tanh()).acos() * (0.9 * (x1 * x1 + 0.25).ln().tanh()).acos() + 0.25).sqrt();
-        let mut v1 = x0.atan();
-        v1 -= x2;
-        let mut v2 = ((0.9 * (x1 * x1 + 0.25).ln().tanh()).acos() * (0.9 * (x1 * x1 + 0.25).ln().tanh()).acos() + 0.25).sqrt();
-        v2 *= ((0.9 * (x1 * x1 + 0.25).ln().tanh()).acos() * (0.9 * (x1 * x1 + 0.25).ln().tanh()).acos() + 0.25).sqrt();
-        (x0 * x0 + 0.25).sqrt()
+        let v0 = (x1.mul_add(0.7, x1.tanh().exp()) * x1.mul_add(0.7, x1.tanh().exp()) + 0.25).sqrt();
+        let v1 = x1.mul_add(0.7, x1.tanh().exp()) - x1 / (x1 * x1 + 0.5) - v0.tanh().exp_m1().tanh().sinh();
+        ((0.9 * (v0 * v0 + 0.5).recip().tanh()).acos() * (0.9 * (v0 * v0 + 0.5).recip().tanh()).acos() + 0.25).log10()
     }
 
     fn p5_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0 = ((D::from(0.9) * (x1 * x1 + D::from(0.25)).ln().tanh()).acos() * (D::from(0.9) * (x1 * x1 + D::from(0.25)).ln().tanh()).acos() + D::from(0.25)).sqrt();
-        let mut v1 = x0.atan();
-        v1 -= x2;
-        let mut v2 = ((D::from(0.9) * (x1 * x1 + D::from(0.25)).ln().tanh()).acos() * (D::from(0.9) * (x1 * x1 + D::from(0.25)).ln().tanh()).acos() + D::from(0.25)).sqrt();
-        v2 *= ((D::from(0.9) * (x1 * x1 + D::from(0.25)).ln().tanh()).acos() * (D::from(0.9) * (x1 * x1 + D::from(0.25)).ln().tanh()).acos() + D::from(0.25)).sqrt();
-        (x0 * x0 + D::from(0.25)).sqrt()
+        let v0 = (x1.mul_add(D::from(0.7), x1.tanh().exp()) * x1.mul_add(D::from(0.7), x1.tanh().exp()) + D::from(0.25)).sqrt();
+        let v1 = x1.mul_add(D::from(0.7), x1.tanh().exp()) - x1 / (x1 * x1 + D::from(0.5)) - v0.tanh().exp_m1().tanh().sinh();
+        ((D::from(0.9) * (v0 * v0 + D::from(0.5)).recip().tanh()).acos() * (D::from(0.9) * (v0 * v0 + D::from(0.5)).recip().tanh()).acos() + D::from(0.25)).log10()
     }
 
     #[dual::gradient]
-    fn p6(x0: f64, x1: f64) -> f64 {
-        let v0 = x1;
-        let v1 = x0;
-        -(v1 * v1).ln_1p()
+    fn p6(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = (x2 * x2 + 0.5).powf(1.7);
+        let mut v1 = x1.tanh().sinh();
+        v1 -= f64::cos(x0.tanh().sinh());
+        let v2 = ((v1 + (x1 - v1)) * (v1 + (x1 - v1)) + 0.5).powf(v1.sin());
+        let v3 = (2.0 * x2).sin().tanh().exp_m1();
+        let v4 = ((x1 * x1 + 0.25).log10() * (0.9 * x2.tanh()).atanh()).sin();
+        (v1 * v1 + 0.5).powi(-1)
     }
 
-    fn p6_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = x1;
-        let v1 = x0;
-        -(v1 * v1).ln_1p()
-    }
-
-    #[dual::gradient]
-    fn p7(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = -(x3 * x3 + 0.5).hypot(x0) * ((std::f64::consts::PI * x2 * (std::f64::consts::PI * x2) + 0.5).powf(x2.sin()) * (std::f64::consts::PI * x2 * (std::f64::consts::PI * x2) + 0.5).powf(x2.sin()) + 0.25).log10();
-        let v1 = x2.tanh().exp().max(-(x3 * x3 + 0.5).hypot(x0));
-        let v2 = f64::exp2((x3 * x0.abs()).sin());
-        x3 * x0.abs()
-    }
-
-    fn p7_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = -hypot(x3 * x3 + D::from(0.5), x0) * ((D::from(std::f64::consts::PI) * x2 * (D::from(std::f64::consts::PI) * x2) + D::from(0.5)).powd(x2.sin()) * (D::from(std::f64::consts::PI) * x2 * (D::from(std::f64::consts::PI) * x2) + D::from(0.5)).powd(x2.sin()) + D::from(0.25)).log10();
-        let v1 = max(x2.tanh().exp(), -hypot(x3 * x3 + D::from(0.5), x0));
-        let v2 = (x3 * abs(x0)).sin().exp2();
-        x3 * abs(x0)
+    fn p6_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = (x2 * x2 + D::from(0.5)).powf(1.7);
+        let mut v1 = x1.tanh().sinh();
+        v1 -= x0.tanh().sinh().cos();
+        let v2 = ((v1 + (x1 - v1)) * (v1 + (x1 - v1)) + D::from(0.5)).powd(v1.sin());
+        let v3 = (D::from(2.0) * x2).sin().tanh().exp_m1();
+        let v4 = ((x1 * x1 + D::from(0.25)).log10() * (D::from(0.9) * x2.tanh()).atanh()).sin();
+        (v1 * v1 + D::from(0.5)).powi(-1)
     }
 
     #[dual::gradient]
-    fn p8(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0 = x1;
+    fn p7(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = x2.tanh() - (x1.tanh().exp_m1() * x1.tanh().exp_m1() + 1.5).acosh();
         let mut v1: f64 = 0.7;
-        v1 -= f64::min((x1 * x1 + 0.5).powf(1.7), (-1.3 * v0 * (-1.3 * v0) + 0.25).log10());
-        f64::exp2((0.9 * (0.9 * v1.tanh()).atanh().tanh()).acos().sin())
+        v1 += ((x0 + std::f64::consts::PI) * (x0 + std::f64::consts::PI) + 0.5).powf(1.7);
+        let v2 = x2.tanh() - (x1.tanh().exp_m1() * x1.tanh().exp_m1() + 1.5).acosh();
+        let v3 = (v0 / (x2 * x2 + 0.5) * (v0 / (x2 * x2 + 0.5)) + 0.25).sqrt() * (1e-1 * x2 + v1).sin();
+        v1.asinh()
     }
 
-    fn p8_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0 = x1;
+    fn p7_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = x2.tanh() - (x1.tanh().exp_m1() * x1.tanh().exp_m1() + D::from(1.5)).acosh();
         let mut v1 = D::from(0.7);
-        v1 -= min((x1 * x1 + D::from(0.5)).powf(1.7), (D::from(-1.3) * v0 * (D::from(-1.3) * v0) + D::from(0.25)).log10());
-        (D::from(0.9) * (D::from(0.9) * v1.tanh()).atanh().tanh()).acos().sin().exp2()
+        v1 += ((x0 + D::from(std::f64::consts::PI)) * (x0 + D::from(std::f64::consts::PI)) + D::from(0.5)).powf(1.7);
+        let v2 = x2.tanh() - (x1.tanh().exp_m1() * x1.tanh().exp_m1() + D::from(1.5)).acosh();
+        let v3 = (v0 / (x2 * x2 + D::from(0.5)) * (v0 / (x2 * x2 + D::from(0.5))) + D::from(0.25)).sqrt() * (D::from(1e-1) * x2 + v1).sin();
+        v1.asinh()
     }
 
     #[dual::gradient]
-    fn p9(x0: f64, x1: f64) -> f64 {
-        let mut v0 = (x0.asinh() * x0.asinh() + 0.5).log(x1 / (x0 * x0 + 0.5) * (x1 / (x0 * x0 + 0.5)) + 1.5) / (f64::min(x0 * 2.0, x1 * x1) * f64::min(x0 * 2.0, x1 * x1) + 0.5);
-        v0 += ((-1.3 * x0 - x1) * (-1.3 * x0 - x1) + 0.5).hypot(x0.asinh());
-        3. * v0 * (x1.powi(4) * x1.powi(4) + 0.25).log2()
+    fn p8(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = x1 + (x3 + x1);
+        let mut v1 = x0 + 1e-1;
+        let mut i2 = 0;
+        loop {
+            if i2 >= n {
+                break;
+            }
+            i2 += 1;
+            let v3 = x3;
+            if v1.sin().tanh().cosh() > (x3 * x3 + 0.5).log(x3 * x3 + 1.5) {
+                break;
+            }
+            v0 += h4(v1.tanh().sinh());
+            if (v3 * (-1.3)).tanh().sinh() < x1 * 0.5 {
+                v1 = v1 * 0.5;
+            } else {
+                v1 += h1(std::f64::consts::PI, x1 + v3);
+            }
+        }
+        let mut v4 = v1;
+        v4 -= (0.9 * x2.tanh()).atanh();
+        let v5;
+        if f64::cos(x0) + f64::cos(x0) < 0.5f64 {
+            v5 = v1 / (h4(x0) * h4(x0) + 0.5);
+        } else if x2 >= v0 * 1.2 {
+            let v6 = f64::exp2(x3.abs().sin());
+            v5 = (h4(x2) * h4(x2) + 0.5).powi(-2);
+        } else {
+            v5 = h1(v1.tanh(), x1 * x1);
+        }
+        x0 * x2
     }
 
-    fn p9_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let mut v0 = log(x0.asinh() * x0.asinh() + D::from(0.5), x1 / (x0 * x0 + D::from(0.5)) * (x1 / (x0 * x0 + D::from(0.5))) + D::from(1.5)) / (min(x0 * D::from(2.0), x1 * x1) * min(x0 * D::from(2.0), x1 * x1) + D::from(0.5));
-        v0 += hypot((D::from(-1.3) * x0 - x1) * (D::from(-1.3) * x0 - x1) + D::from(0.5), x0.asinh());
-        D::from(3.) * v0 * (x1.powi(4) * x1.powi(4) + D::from(0.25)).log2()
+    fn p8_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = x1 + (x3 + x1);
+        let mut v1 = x0 + D::from(1e-1);
+        let mut i2 = 0;
+        loop {
+            if i2 >= n {
+                break;
+            }
+            i2 += 1;
+            let v3 = x3;
+            if gt(v1.sin().tanh().cosh(), log(x3 * x3 + D::from(0.5), x3 * x3 + D::from(1.5))) {
+                break;
+            }
+            v0 += h4_generic(v1.tanh().sinh());
+            if lt((v3 * D::from(-1.3)).tanh().sinh(), x1 * D::from(0.5)) {
+                v1 = v1 * D::from(0.5);
+            } else {
+                v1 += h1_generic(D::from(std::f64::consts::PI), x1 + v3);
+            }
+        }
+        let mut v4 = v1;
+        v4 -= (D::from(0.9) * x2.tanh()).atanh();
+        let v5;
+        if lt(x0.cos() + x0.cos(), D::from(0.5f64)) {
+            v5 = v1 / (h4_generic(x0) * h4_generic(x0) + D::from(0.5));
+        } else if ge(x2, v0 * D::from(1.2)) {
+            let v6 = abs(x3).sin().exp2();
+            v5 = (h4_generic(x2) * h4_generic(x2) + D::from(0.5)).powi(-2);
+        } else {
+            v5 = h1_generic(v1.tanh(), x1 * x1);
+        }
+        x0 * x2
     }
 
     #[dual::gradient]
-    fn p10(x0: f64, x1: f64) -> f64 {
-        let v0 = x0;
-        let v1 = v0;
-        let v2 = (v1 * v1 + 0.25).log10();
-        (v1 * v1 + 0.25).log10().tanh().exp()
-    }
-
-    fn p10_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = x0;
-        let v1 = v0;
-        let v2 = (v1 * v1 + D::from(0.25)).log10();
-        (v1 * v1 + D::from(0.25)).log10().tanh().exp()
-    }
-
-    #[dual::gradient]
-    fn p11(x0: f64, x1: f64) -> f64 {
-        let v0 = x1;
-        v0
-    }
-
-    fn p11_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = x1;
-        v0
-    }
-
-    #[dual::gradient]
-    fn p12(x0: f64, x1: f64) -> f64 {
-        let mut v0 = ((0.9 * x0.tanh()).asin() * (0.9 * x0.tanh()).asin() + 1.5).acosh().asinh();
-        v0 *= x1;
-        let v1 = (v0.tanh().exp() * v0.tanh().exp() + 0.25).ln() + x1.tanh().exp_m1() / ((0.9 * (0.7 * x0).tanh()).acos() * (0.9 * (0.7 * x0).tanh()).acos() + 0.5);
+    fn p9(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = f64::min(x1, x2) + f64::min(x1, x2);
+        for k1 in 0..3 {
+            v0 += x2;
+            if x2 * (x1 + x2) >= v0.tanh().exp() {
+                continue;
+            }
+        }
         let mut v2 = v0;
-        v2 += (0.9 * x0.tanh()).asin();
-        let v3 = (v0.tanh().exp() * v0.tanh().exp() + 0.25).ln();
-        let v4 = v0;
-        (2.0 * x1).asinh().asinh().mul_add(v1, (-(std::f64::consts::PI * v2) * (-(std::f64::consts::PI * v2)) + 0.5).powf(1.7))
+        if f64::min(v0, v0).tanh().sinh() > v2 * (-0.3) {
+            return f64::exp2(x1.tanh().sinh().sin());
+        } else if v2 * (1e-1 * v2).mul_add(v2, x0) > v0 * (-0.3) {
+            return (v0 * v0 + 0.5).powf(v0.sin()) * (x2 * x2 + 0.5).cbrt();
+        }
+        v2
     }
 
-    fn p12_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let mut v0 = ((D::from(0.9) * x0.tanh()).asin() * (D::from(0.9) * x0.tanh()).asin() + D::from(1.5)).acosh().asinh();
-        v0 *= x1;
-        let v1 = (v0.tanh().exp() * v0.tanh().exp() + D::from(0.25)).ln() + x1.tanh().exp_m1() / ((D::from(0.9) * (D::from(0.7) * x0).tanh()).acos() * (D::from(0.9) * (D::from(0.7) * x0).tanh()).acos() + D::from(0.5));
+    fn p9_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = min(x1, x2) + min(x1, x2);
+        for k1 in 0..3 {
+            v0 += x2;
+            if ge(x2 * (x1 + x2), v0.tanh().exp()) {
+                continue;
+            }
+        }
         let mut v2 = v0;
-        v2 += (D::from(0.9) * x0.tanh()).asin();
-        let v3 = (v0.tanh().exp() * v0.tanh().exp() + D::from(0.25)).ln();
-        let v4 = v0;
-        (D::from(2.0) * x1).asinh().asinh().mul_add(v1, (-(D::from(std::f64::consts::PI) * v2) * (-(D::from(std::f64::consts::PI) * v2)) + D::from(0.5)).powf(1.7))
+        if gt(v0.tanh().sinh(), v2 * D::from(-0.3)) {
+            return x1.tanh().sinh().sin().exp2();
+        } else if gt(v2 * (D::from(1e-1) * v2).mul_add(v2, x0), v0 * D::from(-0.3)) {
+            return (v0 * v0 + D::from(0.5)).powd(v0.sin()) * (x2 * x2 + D::from(0.5)).cbrt();
+        }
+        v2
     }
 
     #[dual::gradient]
-    fn p13(x0: f64, x1: f64) -> f64 {
-        let v0 = -1.3 * x0 * (-(x0 + x1));
-        let v1: f64 = 0.7;
-        (0.9 * ((x0 + x0) * (x0 + x0) + 0.5).powf(1.7).tanh()).acos()
-    }
-
-    fn p13_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = D::from(-1.3) * x0 * (-(x0 + x1));
-        let v1 = D::from(0.7);
-        (D::from(0.9) * ((x0 + x0) * (x0 + x0) + D::from(0.5)).powf(1.7).tanh()).acos()
-    }
-
-    #[dual::gradient]
-    fn p14(x0: f64, x1: f64, x2: f64) -> f64 {
-        let mut v0 = (x2.mul_add(x0, x2) + x1).abs();
-        v0 *= (0.9 * x1.tanh().exp_m1().tanh()).acos();
-        (2.0 * x0).powi(1) / ((v0 * x2 * (v0 * x2)).ln_1p() * (v0 * x2 * (v0 * x2)).ln_1p() + 0.5)
-    }
-
-    fn p14_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let mut v0 = abs(x2.mul_add(x0, x2) + x1);
-        v0 *= (D::from(0.9) * x1.tanh().exp_m1().tanh()).acos();
-        (D::from(2.0) * x0).powi(1) / ((v0 * x2 * (v0 * x2)).ln_1p() * (v0 * x2 * (v0 * x2)).ln_1p() + D::from(0.5))
-    }
-
-    #[dual::gradient]
-    fn p15(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0 = (x2 + x0).to_degrees().to_radians();
-        let v1 = x2;
-        let mut v2: f64 = std::f64::consts::PI;
-        v2 *= x2;
-        ((x2 + x0).to_degrees().to_radians() / ((v0 * v0 + 1.5).acosh() * (v0 * v0 + 1.5).acosh() + 0.5)).asinh()
-    }
-
-    fn p15_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0 = to_radians(to_degrees(x2 + x0));
-        let v1 = x2;
-        let mut v2 = D::from(std::f64::consts::PI);
-        v2 *= x2;
-        (to_radians(to_degrees(x2 + x0)) / ((v0 * v0 + D::from(1.5)).acosh() * (v0 * v0 + D::from(1.5)).acosh() + D::from(0.5))).asinh()
-    }
-
-    #[dual::gradient]
-    fn p16(x0: f64, x1: f64) -> f64 {
-        let v0 = x1;
-        let v1 = v0.atan();
-        let mut v2 = (v0.mul_add(x0, v1).mul_add(x1, x0) * v0.mul_add(x0, v1).mul_add(x1, x0) + 0.25).log10();
-        v2 -= std::f64::consts::PI;
+    fn p10(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = f64::sin(0.7) + 2.0;
+        let mut v1 = x1 + x0;
+        for i2 in 0..n {
+            if ((0.5 * x2.tanh()).tan() * (0.5 * x2.tanh()).tan() + 0.25).sqrt() <= x2 / (v1 * v1 + 0.5) {
+                v0 = ((i2 as f64).asinh() * (i2 as f64).asinh() + 0.25).log10();
+            } else {
+                v0 += x1;
+            }
+            v1 -= ((0.5 * x2.tanh()).tan() * (0.5 * x2.tanh()).tan() + 0.25).sqrt().powi(4);
+            if (0.5 * x2.tanh()).tan() < v0 {
+                continue;
+            }
+        }
+        let mut v3 = x0.max(-1.3).asinh();
+        for k4 in 0..4 {
+            v3 += (k4 as f64 * k4 as f64 + 0.5).hypot((k4 as f64).mul_add(v0, v0));
+        }
         x0
     }
 
-    fn p16_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = x1;
-        let v1 = v0.atan();
-        let mut v2 = (v0.mul_add(x0, v1).mul_add(x1, x0) * v0.mul_add(x0, v1).mul_add(x1, x0) + D::from(0.25)).log10();
-        v2 -= D::from(std::f64::consts::PI);
+    fn p10_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        let mut v1 = x1 + x0;
+        for i2 in 0..n {
+            if le(((D::from(0.5) * x2.tanh()).tan() * (D::from(0.5) * x2.tanh()).tan() + D::from(0.25)).sqrt(), x2 / (v1 * v1 + D::from(0.5))) {
+                v0 = (D::from(i2 as f64).asinh() * D::from(i2 as f64).asinh() + D::from(0.25)).log10();
+            } else {
+                v0 += x1;
+            }
+            v1 -= ((D::from(0.5) * x2.tanh()).tan() * (D::from(0.5) * x2.tanh()).tan() + D::from(0.25)).sqrt().powi(4);
+            if lt((D::from(0.5) * x2.tanh()).tan(), v0) {
+                continue;
+            }
+        }
+        let mut v3 = max(x0, D::from(-1.3)).asinh();
+        for k4 in 0..4 {
+            v3 += hypot(D::from(k4 as f64) * D::from(k4 as f64) + D::from(0.5), D::from(k4 as f64).mul_add(v0, v0));
+        }
         x0
     }
 
     #[dual::gradient]
-    fn p17(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = x1;
-        x3 * (x1 / (x3 * x3 + 0.5) * (x1 / (x3 * x3 + 0.5)) + 0.25).sqrt()
+    fn p11(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = f64::sin(0.7) + 2.0;
+        for i1 in 0..n {
+            if x2.tanh().sinh() > x0 * 1.2 {
+                break;
+            }
+            v0 = h1(3., std::f64::consts::PI);
+        }
+        if f64::exp2(v0.atan().sin()) <= 0.7 * (-0.3) {
+            let mut v2 = (f64::cos(0.5f64 * x0) * f64::cos(0.5f64 * x0) + 1.5).acosh();
+            v2 *= x1;
+            return -f64::cos(-1.3 * v2);
+        }
+        let mut v3 = ((x2 * x2 + 1.5).acosh() * (x2 * x2 + 1.5).acosh() + 0.5).hypot(1e-1);
+        for k4 in 0..4 {
+            v3 *= ((x0 - x3) * (x0 - x3) + 0.25).log2().tanh();
+        }
+        h1(v0, x2.tanh().sinh()) / (h2([x3, v3, -1.3]) * (x2 * x2 + 0.5).hypot(x0) * (h2([x3, v3, -1.3]) * (x2 * x2 + 0.5).hypot(x0)) + 0.5)
     }
 
-    fn p17_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = x1;
-        x3 * (x1 / (x3 * x3 + D::from(0.5)) * (x1 / (x3 * x3 + D::from(0.5))) + D::from(0.25)).sqrt()
-    }
-
-    #[dual::gradient]
-    fn p18(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = (x0 * x0 + 0.5).cbrt();
-        let v1 = x1;
-        (0.9 * (x1 - (-1.3)).tanh()).asin() * ((x3 * x3 + 0.25).sqrt() * (x3 * x3 + 0.25).sqrt() + 0.5).hypot(f64::cos(x2))
-    }
-
-    fn p18_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = (x0 * x0 + D::from(0.5)).cbrt();
-        let v1 = x1;
-        (D::from(0.9) * (x1 - D::from(-1.3)).tanh()).asin() * hypot((x3 * x3 + D::from(0.25)).sqrt() * (x3 * x3 + D::from(0.25)).sqrt() + D::from(0.5), x2.cos())
-    }
-
-    #[dual::gradient]
-    fn p19(x0: f64, x1: f64) -> f64 {
-        let v0 = x1;
-        let mut v1: f64 = 0.7;
-        v1 += x1;
-        let v2 = (3. * v1 * (3. * v1) + 0.25).sqrt().tanh();
-        let v3 = (v1 - (v0 * v0 + 0.5).cbrt()).trunc() + (v1 - (v0 * v0 + 0.5).cbrt());
-        ((0.9 * (x1 * x1 + 0.5).recip().tanh()).acos() * (0.9 * (x1 * x1 + 0.5).recip().tanh()).acos() + 0.25).log10()
-    }
-
-    fn p19_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = x1;
-        let mut v1 = D::from(0.7);
-        v1 += x1;
-        let v2 = (D::from(3.) * v1 * (D::from(3.) * v1) + D::from(0.25)).sqrt().tanh();
-        let v3 = trunc(v1 - (v0 * v0 + D::from(0.5)).cbrt()) + (v1 - (v0 * v0 + D::from(0.5)).cbrt());
-        ((D::from(0.9) * (x1 * x1 + D::from(0.5)).recip().tanh()).acos() * (D::from(0.9) * (x1 * x1 + D::from(0.5)).recip().tanh()).acos() + D::from(0.25)).log10()
-    }
-
-    #[dual::gradient]
-    fn p20(x0: f64, x1: f64) -> f64 {
-        let v0 = f64::cos(f64::min(x0, x0).tanh().sinh());
-        ((x1 + (v0 - x0)) * (x1 + (v0 - x0)) + 0.5).powf(x0.sin())
-    }
-
-    fn p20_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = x0.tanh().sinh().cos();
-        ((x1 + (v0 - x0)) * (x1 + (v0 - x0)) + D::from(0.5)).powd(x0.sin())
+    fn p11_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        for i1 in 0..n {
+            if gt(x2.tanh().sinh(), x0 * D::from(1.2)) {
+                break;
+            }
+            v0 = h1_generic(D::from(3.), D::from(std::f64::consts::PI));
+        }
+        if le(v0.atan().sin().exp2(), D::from(0.7) * D::from(-0.3)) {
+            let mut v2 = ((D::from(0.5f64) * x0).cos() * (D::from(0.5f64) * x0).cos() + D::from(1.5)).acosh();
+            v2 *= x1;
+            return -(D::from(-1.3) * v2).cos();
+        }
+        let mut v3 = hypot((x2 * x2 + D::from(1.5)).acosh() * (x2 * x2 + D::from(1.5)).acosh() + D::from(0.5), D::from(1e-1));
+        for k4 in 0..4 {
+            v3 *= ((x0 - x3) * (x0 - x3) + D::from(0.25)).log2().tanh();
+        }
+        h1_generic(v0, x2.tanh().sinh()) / (h2_generic([x3, v3, D::from(-1.3)]) * hypot(x2 * x2 + D::from(0.5), x0) * (h2_generic([x3, v3, D::from(-1.3)]) * hypot(x2 * x2 + D::from(0.5), x0)) + D::from(0.5))
     }
 
     #[dual::gradient]
-    fn p21(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0 = x1 + (x2 + (x1 * x1 + 0.5).recip());
-        let v1 = (v0.tanh().exp_m1() * v0.tanh().exp_m1() + 0.25).ln();
-        let v2 = v0.clamp(-0.5, 0.5).tanh().cosh().tanh().exp_m1();
-        x0 + (v1 * v1 + 0.25).log2().tanh().sinh()
+    fn p12(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = (x2.tanh().exp_m1() * x2.tanh().exp_m1() + 0.5).powf(1.7);
+        let v1 = (0.9 * (((0.7 * v0).trunc() + 0.7 * v0) * ((0.7 * v0).trunc() + 0.7 * v0) + 1.5).acosh().tanh()).acos();
+        (0.9 * (1e-1 * x2).tanh()).asin() - x1.atan()
     }
 
-    fn p21_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0 = x1 + (x2 + (x1 * x1 + D::from(0.5)).recip());
-        let v1 = (v0.tanh().exp_m1() * v0.tanh().exp_m1() + D::from(0.25)).ln();
-        let v2 = clamp(v0, -0.5, 0.5).tanh().cosh().tanh().exp_m1();
-        x0 + (v1 * v1 + D::from(0.25)).log2().tanh().sinh()
-    }
-
-    #[dual::gradient]
-    fn p22(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = (x2.tanh().sinh() * x2.tanh().sinh() + 1.5).acosh().atan2(-1.3 * (-1.3) + 0.5);
-        let v1 = (0.9 * v0.tanh()).asin();
-        let v2 = f64::cos(x3) - (-1.3);
-        (v1 * v1 + 0.25).sqrt().sin()
-    }
-
-    fn p22_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = (x2.tanh().sinh() * x2.tanh().sinh() + D::from(1.5)).acosh().atan2(D::from(-1.3) * D::from(-1.3) + D::from(0.5));
-        let v1 = (D::from(0.9) * v0.tanh()).asin();
-        let v2 = x3.cos() - D::from(-1.3);
-        (v1 * v1 + D::from(0.25)).sqrt().sin()
+    fn p12_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = (x2.tanh().exp_m1() * x2.tanh().exp_m1() + D::from(0.5)).powf(1.7);
+        let v1 = (D::from(0.9) * ((trunc(D::from(0.7) * v0) + D::from(0.7) * v0) * (trunc(D::from(0.7) * v0) + D::from(0.7) * v0) + D::from(1.5)).acosh().tanh()).acos();
+        (D::from(0.9) * (D::from(1e-1) * x2).tanh()).asin() - x1.atan()
     }
 
     #[dual::gradient]
-    fn p23(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0 = x1;
-        let v1 = x1.tanh();
-        let v2 = ((0.5 * (v0 * x0).tanh()).tan() * (0.5 * (v0 * x0).tanh()).tan() + 0.25).ln();
-        let v3 = (x0.tanh().sinh() * x0.tanh().sinh() + 0.5).powf(1.7);
-        ((0.5 * (v0 * x0).tanh()).tan() * (0.5 * (v0 * x0).tanh()).tan() + 0.25).ln()
+    fn p13(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = (x2.clamp(-0.5, 0.5).to_degrees().to_radians() * x2.clamp(-0.5, 0.5).to_degrees().to_radians() + 0.5).cbrt();
+        v0 += -1.3;
+        let v1 = x2.asinh();
+        (0.9 * (x1.signum() + x1).tanh()).asin().powi(4)
     }
 
-    fn p23_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0 = x1;
-        let v1 = x1.tanh();
-        let v2 = ((D::from(0.5) * (v0 * x0).tanh()).tan() * (D::from(0.5) * (v0 * x0).tanh()).tan() + D::from(0.25)).ln();
-        let v3 = (x0.tanh().sinh() * x0.tanh().sinh() + D::from(0.5)).powf(1.7);
-        ((D::from(0.5) * (v0 * x0).tanh()).tan() * (D::from(0.5) * (v0 * x0).tanh()).tan() + D::from(0.25)).ln()
-    }
-
-    #[dual::gradient]
-    fn p24(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0 = x1 / (std::f64::consts::PI * std::f64::consts::PI + 0.5) * (x2 * x2 + 0.5).powf(1.7) - (x2 * x2).ln_1p();
-        let v1 = (x2 * x2).ln_1p().max(((x0 + x1) * (x0 + x1) + 0.5).recip());
-        (x0 * x0 + 0.25).log2()
-    }
-
-    fn p24_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0 = x1 / (D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(0.5)) * (x2 * x2 + D::from(0.5)).powf(1.7) - (x2 * x2).ln_1p();
-        let v1 = max((x2 * x2).ln_1p(), ((x0 + x1) * (x0 + x1) + D::from(0.5)).recip());
-        (x0 * x0 + D::from(0.25)).log2()
+    fn p13_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = (to_radians(to_degrees(clamp(x2, -0.5, 0.5))) * to_radians(to_degrees(clamp(x2, -0.5, 0.5))) + D::from(0.5)).cbrt();
+        v0 += D::from(-1.3);
+        let v1 = x2.asinh();
+        (D::from(0.9) * (signum(x1) + x1).tanh()).asin().powi(4)
     }
 
     #[dual::gradient]
-    fn p25(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0 = x0 * ((x0 * x0 + 0.5).cbrt() - x2.tanh().exp_m1());
-        let mut v1 = (x1 * x1 + 0.5).log(x1 * x1 + 1.5).asinh();
-        v1 *= ((x1 * x1 + 0.5).log(x1 * x1 + 1.5).asinh() * (x1 * x1 + 0.5).log(x1 * x1 + 1.5).asinh() + 1.5).acosh();
-        let v2 = (x1 * x1 + 0.5).log(x1 * x1 + 1.5).asinh() * ((x2 * x2 + 0.25).log2() * (x2 * x2 + 0.25).log2() + 0.5).recip();
-        let mut v3 = (x2.tanh().exp_m1() * x2.tanh().exp_m1() + 0.5).recip();
-        v3 *= x2;
-        x2.signum() + x2
+    fn p14(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = x3 + x3;
+        let mut i1 = 0;
+        loop {
+            if i1 >= n {
+                break;
+            }
+            i1 += 1;
+            let v2 = h4((0.9 * x3.tanh()).acos());
+            v0 *= x3.tanh();
+            if -1.3 * x2 / (v0 * v0 + 0.5) < v2 * 1.2 {
+                continue;
+            }
+        }
+        let mut v3 = x1 + (v0 * v0 + 0.5).log(x1 * x1 + 1.5);
+        let mut v4 = x1 + x0;
+        let mut i5 = 0;
+        loop {
+            if i5 >= n {
+                break;
+            }
+            i5 += 1;
+            v3 = -1.3 * x2 / (v0 * v0 + 0.5);
+            v4 += v3;
+        }
+        (0.9 * (v0 + (0.9 * x0.tanh()).asin()).tanh()).acos()
     }
 
-    fn p25_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0 = x0 * ((x0 * x0 + D::from(0.5)).cbrt() - x2.tanh().exp_m1());
-        let mut v1 = log(x1 * x1 + D::from(0.5), x1 * x1 + D::from(1.5)).asinh();
-        v1 *= (log(x1 * x1 + D::from(0.5), x1 * x1 + D::from(1.5)).asinh() * log(x1 * x1 + D::from(0.5), x1 * x1 + D::from(1.5)).asinh() + D::from(1.5)).acosh();
-        let v2 = log(x1 * x1 + D::from(0.5), x1 * x1 + D::from(1.5)).asinh() * ((x2 * x2 + D::from(0.25)).log2() * (x2 * x2 + D::from(0.25)).log2() + D::from(0.5)).recip();
-        let mut v3 = (x2.tanh().exp_m1() * x2.tanh().exp_m1() + D::from(0.5)).recip();
-        v3 *= x2;
-        signum(x2) + x2
-    }
-
-    #[dual::gradient]
-    fn p26(x0: f64, x1: f64, x2: f64) -> f64 {
-        let mut v0 = (f64::exp2(x1.sin()) - f64::exp2(x1.sin())) * (0.9 * (-x1).tanh()).atanh();
-        v0 += (0.9 * x1.tanh()).atanh().clamp(-0.5, 0.5);
-        let v1 = (x0.tanh() * x0.tanh() + 0.5).powi(-1);
-        let v2 = (f64::exp2(v1.sin()) * v0).to_degrees().to_radians();
-        let v3 = (0.9 * x2.tanh()).asin();
-        let v4 = f64::exp2(((v2 + x2) * (v2 + x2) + 0.25).log10().sin());
-        v0 * ((x2 * x2 + 0.5).powi(-2) * (x2 * x2 + 0.5).powi(-2) + 0.25).ln()
-    }
-
-    fn p26_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let mut v0 = (x1.sin().exp2() - x1.sin().exp2()) * (D::from(0.9) * (-x1).tanh()).atanh();
-        v0 += clamp((D::from(0.9) * x1.tanh()).atanh(), -0.5, 0.5);
-        let v1 = (x0.tanh() * x0.tanh() + D::from(0.5)).powi(-1);
-        let v2 = to_radians(to_degrees(v1.sin().exp2() * v0));
-        let v3 = (D::from(0.9) * x2.tanh()).asin();
-        let v4 = ((v2 + x2) * (v2 + x2) + D::from(0.25)).log10().sin().exp2();
-        v0 * ((x2 * x2 + D::from(0.5)).powi(-2) * (x2 * x2 + D::from(0.5)).powi(-2) + D::from(0.25)).ln()
-    }
-
-    #[dual::gradient]
-    fn p27(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let mut v0 = (f64::cos(x0.atan2(x3 * x3 + 0.5)) * f64::cos(x0.atan2(x3 * x3 + 0.5)) + 0.25).sqrt();
-        v0 *= x3 - x3;
-        let v1 = (x2 + v0).tanh().exp_m1().clamp(-0.5, 0.5);
-        let v2 = f64::cos(x0.atan2(x3 * x3 + 0.5));
-        let v3 = x3;
-        let mut v4 = v0;
-        v4 -= (x1 + x2).tanh().exp_m1();
-        v1.tanh().exp()
-    }
-
-    fn p27_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let mut v0 = (x0.atan2(x3 * x3 + D::from(0.5)).cos() * x0.atan2(x3 * x3 + D::from(0.5)).cos() + D::from(0.25)).sqrt();
-        v0 *= x3 - x3;
-        let v1 = clamp((x2 + v0).tanh().exp_m1(), -0.5, 0.5);
-        let v2 = x0.atan2(x3 * x3 + D::from(0.5)).cos();
-        let v3 = x3;
-        let mut v4 = v0;
-        v4 -= (x1 + x2).tanh().exp_m1();
-        v1.tanh().exp()
+    fn p14_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = x3 + x3;
+        let mut i1 = 0;
+        loop {
+            if i1 >= n {
+                break;
+            }
+            i1 += 1;
+            let v2 = h4_generic((D::from(0.9) * x3.tanh()).acos());
+            v0 *= x3.tanh();
+            if lt(D::from(-1.3) * x2 / (v0 * v0 + D::from(0.5)), v2 * D::from(1.2)) {
+                continue;
+            }
+        }
+        let mut v3 = x1 + log(v0 * v0 + D::from(0.5), x1 * x1 + D::from(1.5));
+        let mut v4 = x1 + x0;
+        let mut i5 = 0;
+        loop {
+            if i5 >= n {
+                break;
+            }
+            i5 += 1;
+            v3 = D::from(-1.3) * x2 / (v0 * v0 + D::from(0.5));
+            v4 += v3;
+        }
+        (D::from(0.9) * (v0 + (D::from(0.9) * x0.tanh()).asin()).tanh()).acos()
     }
 
     #[dual::gradient]
-    fn p28(x0: f64, x1: f64, x2: f64) -> f64 {
-        let mut v0 = (x0.mul_add(x0.tanh().cosh(), (x1 * x1 + 0.25).log2()) * x0.mul_add(x0.tanh().cosh(), (x1 * x1 + 0.25).log2()) + 0.25).sqrt();
-        v0 -= (0.9 * x2.tanh().tanh()).asin();
-        let v1 = (0.9 * x2.tanh().tanh()).asin();
-        let v2 = ((x1 * x1 + 0.25).log2() * (x1 * x1 + 0.25).log2() + 0.5).cbrt();
-        x2.tanh().sinh()
+    fn p15(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = x0;
+        (0.5 * (x0 / (x3 * x3 + 0.5)).mul_add(x0 / (x3 * x3 + 0.5), f64::exp2(x3.sin())).tanh()).tan()
     }
 
-    fn p28_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let mut v0 = (x0.mul_add(x0.tanh().cosh(), (x1 * x1 + D::from(0.25)).log2()) * x0.mul_add(x0.tanh().cosh(), (x1 * x1 + D::from(0.25)).log2()) + D::from(0.25)).sqrt();
-        v0 -= (D::from(0.9) * x2.tanh().tanh()).asin();
-        let v1 = (D::from(0.9) * x2.tanh().tanh()).asin();
-        let v2 = ((x1 * x1 + D::from(0.25)).log2() * (x1 * x1 + D::from(0.25)).log2() + D::from(0.5)).cbrt();
-        x2.tanh().sinh()
+    fn p15_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = x0;
+        (D::from(0.5) * (x0 / (x3 * x3 + D::from(0.5))).mul_add(x0 / (x3 * x3 + D::from(0.5)), x3.sin().exp2()).tanh()).tan()
+    }
+
+    #[dual::gradient]
+    fn p16(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = h4(x0);
+        let v1 = h1((x1 * x1 + 0.25).log10().clamp(-0.5, 0.5), (x3 * x3 + 0.5).recip().clamp(-0.5, 0.5));
+        if x1 >= x1 * (-0.3) {
+            let v2 = (0.9 * (x1 / (v0 * v0 + 0.5)).tanh()).atanh() - x2;
+            return x0.atan2(x0 * x0 + 0.5) - x3;
+        } else if h1(x2, x3) * (x1 * x1 + 0.25).log2() <= (x1 * x1 + 0.25).log2() {
+            let mut v3 = (x1 / (v0 * v0 + 0.5) * (x1 / (v0 * v0 + 0.5)) + 0.5).log(((v0 * v0 + 0.5).recip() * (v0 * v0 + 0.5).recip() + 0.25).log2() * ((v0 * v0 + 0.5).recip() * (v0 * v0 + 0.5).recip() + 0.25).log2() + 1.5);
+            v3 += v1;
+            return 0.7;
+        }
+        let v4 = h1(x2, x3) * (x1 * x1 + 0.25).log2();
+        x0
+    }
+
+    fn p16_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = h4_generic(x0);
+        let v1 = h1_generic(clamp((x1 * x1 + D::from(0.25)).log10(), -0.5, 0.5), clamp((x3 * x3 + D::from(0.5)).recip(), -0.5, 0.5));
+        if ge(x1, x1 * D::from(-0.3)) {
+            let v2 = (D::from(0.9) * (x1 / (v0 * v0 + D::from(0.5))).tanh()).atanh() - x2;
+            return x0.atan2(x0 * x0 + D::from(0.5)) - x3;
+        } else if le(h1_generic(x2, x3) * (x1 * x1 + D::from(0.25)).log2(), (x1 * x1 + D::from(0.25)).log2()) {
+            let mut v3 = log(x1 / (v0 * v0 + D::from(0.5)) * (x1 / (v0 * v0 + D::from(0.5))) + D::from(0.5), ((v0 * v0 + D::from(0.5)).recip() * (v0 * v0 + D::from(0.5)).recip() + D::from(0.25)).log2() * ((v0 * v0 + D::from(0.5)).recip() * (v0 * v0 + D::from(0.5)).recip() + D::from(0.25)).log2() + D::from(1.5));
+            v3 += v1;
+            return D::from(0.7);
+        }
+        let v4 = h1_generic(x2, x3) * (x1 * x1 + D::from(0.25)).log2();
+        x0
+    }
+
+    #[dual::gradient]
+    fn p17(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = (x0 * x0).ln_1p().tanh().cosh();
+        for k1 in 0..3 {
+            v0 += (x0 * x0).ln_1p();
+        }
+        let v2;
+        if (x0 * x0).ln_1p() < 2.0 {
+            if (x0 * x0 + 0.25).log2() - h1(v0, -1.3) >= x1.tanh().exp() {
+                v2 = x2;
+            } else {
+                v2 = h2([x0 * x1, x0.clamp(-0.5, 0.5), x0.tanh().exp_m1()]);
+            }
+        } else {
+            v2 = (((2.0 * v0).floor() + 2.0 * v0) * ((2.0 * v0).floor() + 2.0 * v0) + 0.5).recip();
+        }
+        let mut v3 = x1 + v0.max(x2);
+        for i4 in 0..n {
+            let v5 = (v2 * v2 + 0.5).recip();
+            v3 += v0.tanh().exp() * x2;
+        }
+        let v6 = (x0 * x0 + 0.25).log2() - x2;
+        x2
+    }
+
+    fn p17_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = (x0 * x0).ln_1p().tanh().cosh();
+        for k1 in 0..3 {
+            v0 += (x0 * x0).ln_1p();
+        }
+        let v2;
+        if lt((x0 * x0).ln_1p(), D::from(2.0)) {
+            if ge((x0 * x0 + D::from(0.25)).log2() - h1_generic(v0, D::from(-1.3)), x1.tanh().exp()) {
+                v2 = x2;
+            } else {
+                v2 = h2_generic([x0 * x1, clamp(x0, -0.5, 0.5), x0.tanh().exp_m1()]);
+            }
+        } else {
+            v2 = ((floor(D::from(2.0) * v0) + D::from(2.0) * v0) * (floor(D::from(2.0) * v0) + D::from(2.0) * v0) + D::from(0.5)).recip();
+        }
+        let mut v3 = x1 + max(v0, x2);
+        for i4 in 0..n {
+            let v5 = (v2 * v2 + D::from(0.5)).recip();
+            v3 += v0.tanh().exp() * x2;
+        }
+        let v6 = (x0 * x0 + D::from(0.25)).log2() - x2;
+        x2
+    }
+
+    #[dual::gradient]
+    fn p18(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = x1.tanh().exp() / (x1 * x1 + 0.5);
+        let v1 = ((x0 * x0 + 0.5).log(x1 * x1 + 1.5) / (f64::min(x2, 0.5f64) * f64::min(x2, 0.5f64) + 0.5)).tanh();
+        let mut v2: f64 = 1e-1;
+        v2 *= x1.mul_add(3., 3.) / ((x2 * x2 + 0.5).hypot(v1) * (x2 * x2 + 0.5).hypot(v1) + 0.5);
+        let mut v3 = f64::min(x2, 0.5f64).tanh().cosh();
+        v3 += (3. * v2).tanh().exp_m1().asinh();
+        let mut v4 = (std::f64::consts::PI * v3 * (std::f64::consts::PI * v3) + 1.5).acosh();
+        v4 += (x2 / (v2 * v2 + 0.5)).asinh();
+        v1
+    }
+
+    fn p18_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = x1.tanh().exp() / (x1 * x1 + D::from(0.5));
+        let v1 = (log(x0 * x0 + D::from(0.5), x1 * x1 + D::from(1.5)) / (min(x2, D::from(0.5f64)) * min(x2, D::from(0.5f64)) + D::from(0.5))).tanh();
+        let mut v2 = D::from(1e-1);
+        v2 *= x1.mul_add(D::from(3.), D::from(3.)) / (hypot(x2 * x2 + D::from(0.5), v1) * hypot(x2 * x2 + D::from(0.5), v1) + D::from(0.5));
+        let mut v3 = min(x2, D::from(0.5f64)).tanh().cosh();
+        v3 += (D::from(3.) * v2).tanh().exp_m1().asinh();
+        let mut v4 = (D::from(std::f64::consts::PI) * v3 * (D::from(std::f64::consts::PI) * v3) + D::from(1.5)).acosh();
+        v4 += (x2 / (v2 * v2 + D::from(0.5))).asinh();
+        v1
+    }
+
+    #[dual::gradient]
+    fn p19(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let v0 = x2;
+        let mut v1 = x2 + x2 * x2;
+        for i2 in 0..n {
+            let v3 = x0;
+            v1 *= x2.tanh().tanh();
+            if (std::f64::consts::PI * v1 * (std::f64::consts::PI * v1) + 0.5).powf((x2 * x2).sin()) <= 2.0 * 0.5 {
+                break;
+            }
+        }
+        let v4 = h2([3., -1.3, x0]);
+        v0
+    }
+
+    fn p19_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let v0 = x2;
+        let mut v1 = x2 + x2 * x2;
+        for i2 in 0..n {
+            let v3 = x0;
+            v1 *= x2.tanh().tanh();
+            if le((D::from(std::f64::consts::PI) * v1 * (D::from(std::f64::consts::PI) * v1) + D::from(0.5)).powd((x2 * x2).sin()), D::from(2.0) * D::from(0.5)) {
+                break;
+            }
+        }
+        let v4 = h2_generic([D::from(3.), D::from(-1.3), x0]);
+        v0
+    }
+
+    #[dual::gradient]
+    fn p20(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = (0.9 * ((0.7 * x2 * (0.7 * x2) + 0.25).ln() * (0.7 * x2 * (0.7 * x2) + 0.25).ln() + 0.5).recip().tanh()).asin();
+        let v1 = (((0.7 * x2 * (0.7 * x2) + 0.25).ln() * (0.7 * x2 * (0.7 * x2) + 0.25).ln() + 0.5).recip().clamp(-0.5, 0.5) * ((0.7 * x2 * (0.7 * x2) + 0.25).ln() * (0.7 * x2 * (0.7 * x2) + 0.25).ln() + 0.5).recip().clamp(-0.5, 0.5) + 0.5).powf(1.7);
+        ((x1 * x1 + 0.25).log10().atan() * (x1 * x1 + 0.25).log10().atan()).ln_1p()
+    }
+
+    fn p20_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = (D::from(0.9) * ((D::from(0.7) * x2 * (D::from(0.7) * x2) + D::from(0.25)).ln() * (D::from(0.7) * x2 * (D::from(0.7) * x2) + D::from(0.25)).ln() + D::from(0.5)).recip().tanh()).asin();
+        let v1 = (clamp(((D::from(0.7) * x2 * (D::from(0.7) * x2) + D::from(0.25)).ln() * (D::from(0.7) * x2 * (D::from(0.7) * x2) + D::from(0.25)).ln() + D::from(0.5)).recip(), -0.5, 0.5) * clamp(((D::from(0.7) * x2 * (D::from(0.7) * x2) + D::from(0.25)).ln() * (D::from(0.7) * x2 * (D::from(0.7) * x2) + D::from(0.25)).ln() + D::from(0.5)).recip(), -0.5, 0.5) + D::from(0.5)).powf(1.7);
+        ((x1 * x1 + D::from(0.25)).log10().atan() * (x1 * x1 + D::from(0.25)).log10().atan()).ln_1p()
+    }
+
+    #[dual::gradient]
+    fn p21(x0: f64, x1: f64) -> f64 {
+        let v0 = x0;
+        let v1 = x0;
+        (0.5 * (-x1 + v0).tanh()).tan()
+    }
+
+    fn p21_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = x0;
+        let v1 = x0;
+        (D::from(0.5) * (-x1 + v0).tanh()).tan()
+    }
+
+    #[dual::gradient]
+    fn p22(x0: f64, x1: f64) -> f64 {
+        let mut v0 = (0.5 * x1.tanh()).tan().abs();
+        if (0.5 * x1.tanh()).tan().abs().round() + (0.5 * x1.tanh()).tan().abs() < x0 + std::f64::consts::PI {
+            return h1((0.9 * (-1.3 * x1).tanh()).acos(), (x1 * x1 + 0.25).ln());
+        }
+        let mut v1 = x1.tanh() + (x0 * x0 + 0.25).ln();
+        if (0.5 * x1.tanh()).tan().abs().round() + (0.5 * x1.tanh()).tan().abs() < h2([x0, x0, x1]) {
+            v1 = (-1.3 * x1 * (-1.3 * x1) + 0.5).powf(1.7) * (0.7 * x1 + v1);
+        } else if x1 > x0 * (-0.3) {
+            v1 = x1;
+        }
+        let v2 = h1(((v0 * v0 + 0.5).hypot(std::f64::consts::PI) * (v0 * v0 + 0.5).hypot(std::f64::consts::PI) + 0.5).powf(1.7), (v1 * v1 + 0.25).log2().max(f64::exp2(x1.sin())));
+        if v2.asinh() >= v0 * 1.2 {
+            let v3 = v2;
+            return v2;
+        }
+        (3. * v0).clamp(-0.5, 0.5).tanh().sinh()
+    }
+
+    fn p22_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = abs((D::from(0.5) * x1.tanh()).tan());
+        if lt(round(abs((D::from(0.5) * x1.tanh()).tan())) + abs((D::from(0.5) * x1.tanh()).tan()), x0 + D::from(std::f64::consts::PI)) {
+            return h1_generic((D::from(0.9) * (D::from(-1.3) * x1).tanh()).acos(), (x1 * x1 + D::from(0.25)).ln());
+        }
+        let mut v1 = x1.tanh() + (x0 * x0 + D::from(0.25)).ln();
+        if lt(round(abs((D::from(0.5) * x1.tanh()).tan())) + abs((D::from(0.5) * x1.tanh()).tan()), h2_generic([x0, x0, x1])) {
+            v1 = (D::from(-1.3) * x1 * (D::from(-1.3) * x1) + D::from(0.5)).powf(1.7) * (D::from(0.7) * x1 + v1);
+        } else if gt(x1, x0 * D::from(-0.3)) {
+            v1 = x1;
+        }
+        let v2 = h1_generic((hypot(v0 * v0 + D::from(0.5), D::from(std::f64::consts::PI)) * hypot(v0 * v0 + D::from(0.5), D::from(std::f64::consts::PI)) + D::from(0.5)).powf(1.7), max((v1 * v1 + D::from(0.25)).log2(), x1.sin().exp2()));
+        if ge(v2.asinh(), v0 * D::from(1.2)) {
+            let v3 = v2;
+            return v2;
+        }
+        clamp(D::from(3.) * v0, -0.5, 0.5).tanh().sinh()
+    }
+
+    #[dual::gradient]
+    fn p23(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = f64::sin(0.7) + 2.0;
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            if (v0 * v0 + 0.5).log(std::f64::consts::PI * std::f64::consts::PI + 1.5) - v0 * x0 >= x1.tanh().sinh() {
+                break;
+            }
+            v0 += (v0 * x0 * (v0 * x0) + 0.5).powf((0.9 * (std::f64::consts::PI * v0).tanh()).atanh().sin());
+        }
+        let mut v2 = x2 + 2.0 * x0 * x1;
+        for i3 in 0..n {
+            let v4 = (v0 * x2 * (v0 * x2) + 0.5).recip();
+            v2 -= x1.powi(2) * v2;
+            if 2.0 * x0 < x1.trunc() + x1 {
+                continue;
+            }
+        }
+        let v5 = (0.5 * ((v0 * v0 + 0.5).log(std::f64::consts::PI * std::f64::consts::PI + 1.5) - v0 * x0 + x2 / (x3 * x3 + 0.5)).tanh()).tan();
+        if h1(x1, std::f64::consts::PI).tanh().sinh() >= -1.3 * (-0.3) {
+            let mut v6 = x1;
+            v6 -= x2.to_degrees().to_radians();
+            return 0.5f64;
+        }
+        x1
+    }
+
+    fn p23_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            if ge(log(v0 * v0 + D::from(0.5), D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(1.5)) - v0 * x0, x1.tanh().sinh()) {
+                break;
+            }
+            v0 += (v0 * x0 * (v0 * x0) + D::from(0.5)).powd((D::from(0.9) * (D::from(std::f64::consts::PI) * v0).tanh()).atanh().sin());
+        }
+        let mut v2 = x2 + D::from(2.0) * x0 * x1;
+        for i3 in 0..n {
+            let v4 = (v0 * x2 * (v0 * x2) + D::from(0.5)).recip();
+            v2 -= x1.powi(2) * v2;
+            if lt(D::from(2.0) * x0, trunc(x1) + x1) {
+                continue;
+            }
+        }
+        let v5 = (D::from(0.5) * (log(v0 * v0 + D::from(0.5), D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(1.5)) - v0 * x0 + x2 / (x3 * x3 + D::from(0.5))).tanh()).tan();
+        if ge(h1_generic(x1, D::from(std::f64::consts::PI)).tanh().sinh(), D::from(-1.3) * D::from(-0.3)) {
+            let mut v6 = x1;
+            v6 -= to_radians(to_degrees(x2));
+            return D::from(0.5f64);
+        }
+        x1
+    }
+
+    #[dual::gradient]
+    fn p24(x0: f64, x1: f64) -> f64 {
+        let mut v0: f64 = std::f64::consts::PI;
+        v0 += (x1.abs() * x1.abs() + 0.5).recip();
+        let v1 = f64::cos(x1);
+        let v2 = (x1 / ((3. * x0).mul_add(x1, v0) * (3. * x0).mul_add(x1, v0) + 0.5) * (x1 / ((3. * x0).mul_add(x1, v0) * (3. * x0).mul_add(x1, v0) + 0.5)) + 0.5).recip();
+        let mut v3 = v1;
+        v3 *= (x1.abs() * x1.abs() + 0.5).powi(-1);
+        (v1 * v1 + 1.5).acosh()
+    }
+
+    fn p24_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = D::from(std::f64::consts::PI);
+        v0 += (abs(x1) * abs(x1) + D::from(0.5)).recip();
+        let v1 = x1.cos();
+        let v2 = (x1 / ((D::from(3.) * x0).mul_add(x1, v0) * (D::from(3.) * x0).mul_add(x1, v0) + D::from(0.5)) * (x1 / ((D::from(3.) * x0).mul_add(x1, v0) * (D::from(3.) * x0).mul_add(x1, v0) + D::from(0.5))) + D::from(0.5)).recip();
+        let mut v3 = v1;
+        v3 *= (abs(x1) * abs(x1) + D::from(0.5)).powi(-1);
+        (v1 * v1 + D::from(1.5)).acosh()
+    }
+
+    #[dual::gradient]
+    fn p25(x0: f64, x1: f64) -> f64 {
+        let mut v0 = x0.asinh();
+        v0 *= x0.asinh();
+        let v1 = ((3. * x0).sin().atan() * (3. * x0).sin().atan() + 0.25).log2();
+        ((v1 - x1) * (v1 - x1) + 1.5).acosh() + (x1 * v1).clamp(-0.5, 0.5)
+    }
+
+    fn p25_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = x0.asinh();
+        v0 *= x0.asinh();
+        let v1 = ((D::from(3.) * x0).sin().atan() * (D::from(3.) * x0).sin().atan() + D::from(0.25)).log2();
+        ((v1 - x1) * (v1 - x1) + D::from(1.5)).acosh() + clamp(x1 * v1, -0.5, 0.5)
+    }
+
+    #[dual::gradient]
+    fn p26(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        if h4(x3).tanh().sinh() < x0 * 0.5 {
+            return (x2 * x2 + 0.5).cbrt();
+        }
+        let mut v0 = (3. * x0 / (x2 * x2 + 0.5) * (3. * x0 / (x2 * x2 + 0.5)) + 0.5).powf(1.7);
+        for k1 in 0..2 {
+            let v2 = k1 as f64;
+            v0 += x0;
+        }
+        let mut v3 = (x1.ceil() + x1).asinh();
+        for k4 in 0..3 {
+            v3 = (v0 * v0 + 0.5).recip().abs();
+        }
+        let mut v5 = x1;
+        for k6 in 0..3 {
+            if f64::min(x2, (x0 * x0 + 0.5).hypot(x1)) < x1 * 0.5 {
+                break;
+            }
+            v5 += v5;
+        }
+        ((v5 * v5).ln_1p() * (v5 * v5).ln_1p() + 0.5).log(x1 / (x1 * x1 + 0.5) * (x1 / (x1 * x1 + 0.5)) + 1.5) / (1e-1 * 1e-1 + 0.5)
+    }
+
+    fn p26_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        if lt(h4_generic(x3).tanh().sinh(), x0 * D::from(0.5)) {
+            return (x2 * x2 + D::from(0.5)).cbrt();
+        }
+        let mut v0 = (D::from(3.) * x0 / (x2 * x2 + D::from(0.5)) * (D::from(3.) * x0 / (x2 * x2 + D::from(0.5))) + D::from(0.5)).powf(1.7);
+        for k1 in 0..2 {
+            let v2 = D::from(k1 as f64);
+            v0 += x0;
+        }
+        let mut v3 = (ceil(x1) + x1).asinh();
+        for k4 in 0..3 {
+            v3 = abs((v0 * v0 + D::from(0.5)).recip());
+        }
+        let mut v5 = x1;
+        for k6 in 0..3 {
+            if lt(min(x2, hypot(x0 * x0 + D::from(0.5), x1)), x1 * D::from(0.5)) {
+                break;
+            }
+            v5 += v5;
+        }
+        log((v5 * v5).ln_1p() * (v5 * v5).ln_1p() + D::from(0.5), x1 / (x1 * x1 + D::from(0.5)) * (x1 / (x1 * x1 + D::from(0.5))) + D::from(1.5)) / (D::from(1e-1) * D::from(1e-1) + D::from(0.5))
+    }
+
+    #[dual::gradient]
+    fn p27(x0: f64, x1: f64) -> f64 {
+        if ((x1 - x0) * (x1 - x0) + 0.5).log((0.9 * x1.tanh()).acos() * (0.9 * x1.tanh()).acos() + 1.5) >= x0 * (-0.3) {
+            return (0.9 * x1.tanh()).acos().abs();
+        } else if x1.max(x0) <= x0 * 1.2 {
+            return (h4(x0) * h4(x0) + 0.5).cbrt();
+        }
+        let mut v0 = x1;
+        v0 *= x1.abs().tanh().cosh();
+        let mut v1 = x1.max(x0);
+        for k2 in 0..4 {
+            v1 += x1.abs();
+        }
+        if x1 - x0 < (x1 * x1).ln_1p() {
+            return (h1(x1, 0.5f64) * h1(x1, 0.5f64)).ln_1p();
+        }
+        h2([v0, v1, (v1 * v1 + 0.25).ln()])
+    }
+
+    fn p27_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        if ge(log((x1 - x0) * (x1 - x0) + D::from(0.5), (D::from(0.9) * x1.tanh()).acos() * (D::from(0.9) * x1.tanh()).acos() + D::from(1.5)), x0 * D::from(-0.3)) {
+            return abs((D::from(0.9) * x1.tanh()).acos());
+        } else if le(max(x1, x0), x0 * D::from(1.2)) {
+            return (h4_generic(x0) * h4_generic(x0) + D::from(0.5)).cbrt();
+        }
+        let mut v0 = x1;
+        v0 *= abs(x1).tanh().cosh();
+        let mut v1 = max(x1, x0);
+        for k2 in 0..4 {
+            v1 += abs(x1);
+        }
+        if lt(x1 - x0, (x1 * x1).ln_1p()) {
+            return (h1_generic(x1, D::from(0.5f64)) * h1_generic(x1, D::from(0.5f64))).ln_1p();
+        }
+        h2_generic([v0, v1, (v1 * v1 + D::from(0.25)).ln()])
+    }
+
+    #[dual::gradient]
+    fn p28(x0: f64, x1: f64) -> f64 {
+        let mut v0 = ((x1 * x1 + 1.5).acosh() * (x1 * x1 + 1.5).acosh()).ln_1p();
+        for k1 in 0..4 {
+            let v2 = x1;
+            v0 += k1 as f64;
+            if f64::min(v0 * v0, (x1 * x1 + 1.5).acosh()) >= 1e-1 * 0.5 {
+                continue;
+            }
+        }
+        if x1 / (-1.3 * (-1.3) + 0.5) - (3. * v0 + 0.7) > (1e-1 * v0).sin() {
+            return (0.5 * (x1 * x1 + 1.5).acosh().tanh()).tan();
+        }
+        h4(v0).tanh().cosh().signum() + h4(v0).tanh().cosh()
+    }
+
+    fn p28_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = ((x1 * x1 + D::from(1.5)).acosh() * (x1 * x1 + D::from(1.5)).acosh()).ln_1p();
+        for k1 in 0..4 {
+            let v2 = x1;
+            v0 += D::from(k1 as f64);
+            if ge(min(v0 * v0, (x1 * x1 + D::from(1.5)).acosh()), D::from(1e-1) * D::from(0.5)) {
+                continue;
+            }
+        }
+        if gt(x1 / (D::from(-1.3) * D::from(-1.3) + D::from(0.5)) - (D::from(3.) * v0 + D::from(0.7)), (D::from(1e-1) * v0).sin()) {
+            return (D::from(0.5) * (x1 * x1 + D::from(1.5)).acosh().tanh()).tan();
+        }
+        signum(h4_generic(v0).tanh().cosh()) + h4_generic(v0).tanh().cosh()
     }
 
     #[dual::gradient]
     fn p29(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let mut v0 = x0 * (1e-1 * x3).asinh() + (x0 * x0 + 0.5).powf(x1.sin());
-        v0 -= x3;
-        let v1 = (0.5 * v0.tanh()).tan() * (x3 * x3 + 0.5).powi(-1) + v0;
-        let v2 = 1e-1 * x3 * (x1 * x1 + 0.5).log((x0 * x0 + 0.5).log(x1 * x1 + 1.5) * (x0 * x0 + 0.5).log(x1 * x1 + 1.5) + 1.5);
-        let v3 = x1;
-        let v4 = ((x0 * x0 + 0.5).powi(-2) * (x0 * x0 + 0.5).powi(-2) + 0.5).powf(1.7).clamp(-0.5, 0.5);
-        x3
+        let v0;
+        if (x2 * x2 + 1.5).acosh().floor() + (x2 * x2 + 1.5).acosh() >= x3 * (-0.3) {
+            let v1 = x1;
+            v0 = h1(x3, x3.to_degrees().to_radians());
+        } else if x1.tanh().sinh() / (x3.atan2(x0 * x0 + 0.5) * x3.atan2(x0 * x0 + 0.5) + 0.5) >= x2 / (x1 * x1 + 0.5) {
+            v0 = x0;
+        } else {
+            v0 = x0;
+        }
+        if (x0 * x0 + 0.5).recip().asinh() >= x3.powi(2) {
+            return (x2 * x2 + 1.5).acosh().floor() + (x2 * x2 + 1.5).acosh();
+        }
+        (0.5 * f64::min(v0, v0).tanh()).tan()
     }
 
     fn p29_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let mut v0 = x0 * (D::from(1e-1) * x3).asinh() + (x0 * x0 + D::from(0.5)).powd(x1.sin());
-        v0 -= x3;
-        let v1 = (D::from(0.5) * v0.tanh()).tan() * (x3 * x3 + D::from(0.5)).powi(-1) + v0;
-        let v2 = D::from(1e-1) * x3 * log(x1 * x1 + D::from(0.5), log(x0 * x0 + D::from(0.5), x1 * x1 + D::from(1.5)) * log(x0 * x0 + D::from(0.5), x1 * x1 + D::from(1.5)) + D::from(1.5));
-        let v3 = x1;
-        let v4 = clamp(((x0 * x0 + D::from(0.5)).powi(-2) * (x0 * x0 + D::from(0.5)).powi(-2) + D::from(0.5)).powf(1.7), -0.5, 0.5);
-        x3
+        let v0;
+        if ge(floor((x2 * x2 + D::from(1.5)).acosh()) + (x2 * x2 + D::from(1.5)).acosh(), x3 * D::from(-0.3)) {
+            let v1 = x1;
+            v0 = h1_generic(x3, to_radians(to_degrees(x3)));
+        } else if ge(x1.tanh().sinh() / (x3.atan2(x0 * x0 + D::from(0.5)) * x3.atan2(x0 * x0 + D::from(0.5)) + D::from(0.5)), x2 / (x1 * x1 + D::from(0.5))) {
+            v0 = x0;
+        } else {
+            v0 = x0;
+        }
+        if ge((x0 * x0 + D::from(0.5)).recip().asinh(), x3.powi(2)) {
+            return floor((x2 * x2 + D::from(1.5)).acosh()) + (x2 * x2 + D::from(1.5)).acosh();
+        }
+        (D::from(0.5) * v0.tanh()).tan()
     }
 
     #[dual::gradient]
     fn p30(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = (x0.tanh().asinh() * x0.tanh().asinh() + 0.5).powf(f64::sin(1e-1));
-        x1
+        let v0 = x3;
+        let v1 = x3;
+        let v2 = h4(3.);
+        if (x0 * x0 + 0.5).log((0.5 * x2.tanh()).tan() * (0.5 * x2.tanh()).tan() + 1.5) <= 1e-1 * x1 + x1 {
+            let v3 = h2([x2, (x2 * x2 + 0.5).powf(f64::sin(0.7)), x1.to_degrees().to_radians()]) / ((x3 * x3 + 0.25).log10() * (x3 * x3 + 0.25).log10() + 0.5);
+            return (h2([0.5f64, x0, v1]) * h2([0.5f64, x0, v1])).ln_1p();
+        } else if x3.tanh() >= x2.sin() {
+            let v4 = (0.5 * x2.tanh()).tan() - h2([x3, (x2 * x2 + 0.25).log10(), x1.atan()]);
+            return (x1 * 3.).trunc() + x1 * 3.;
+        }
+        x2.sin()
     }
 
     fn p30_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = (x0.tanh().asinh() * x0.tanh().asinh() + D::from(0.5)).powd(D::from(1e-1).sin());
-        x1
+        let v0 = x3;
+        let v1 = x3;
+        let v2 = h4_generic(D::from(3.));
+        if le(log(x0 * x0 + D::from(0.5), (D::from(0.5) * x2.tanh()).tan() * (D::from(0.5) * x2.tanh()).tan() + D::from(1.5)), D::from(1e-1) * x1 + x1) {
+            let v3 = h2_generic([x2, (x2 * x2 + D::from(0.5)).powd(D::from(0.7).sin()), to_radians(to_degrees(x1))]) / ((x3 * x3 + D::from(0.25)).log10() * (x3 * x3 + D::from(0.25)).log10() + D::from(0.5));
+            return (h2_generic([D::from(0.5f64), x0, v1]) * h2_generic([D::from(0.5f64), x0, v1])).ln_1p();
+        } else if ge(x3.tanh(), x2.sin()) {
+            let v4 = (D::from(0.5) * x2.tanh()).tan() - h2_generic([x3, (x2 * x2 + D::from(0.25)).log10(), x1.atan()]);
+            return trunc(x1 * D::from(3.)) + x1 * D::from(3.);
+        }
+        x2.sin()
     }
 
     #[dual::gradient]
-    fn p31(x0: f64, x1: f64) -> f64 {
-        let v0 = ((x1 * x1 + 0.25).log10() * (x1 * x1 + 0.25).log10()).ln_1p().powi(4);
-        let v1 = ((x1 * x1 + 0.25).log10().trunc() + (x1 * x1 + 0.25).log10()).tanh().exp_m1();
-        let v2 = x0;
-        -(v0 + 0.7) + ((std::f64::consts::PI * v2 - v1) * (std::f64::consts::PI * v2 - v1) + 0.25).sqrt()
+    fn p31(x0: f64, x1: f64, x2: f64) -> f64 {
+        if std::f64::consts::PI * x0 >= x2 {
+            let v0 = h1(2.0, (x2 * x2 + 0.25).log2()).atan();
+            return x2.tanh().cosh().abs();
+        }
+        let v1 = f64::min(x0, x2 * x0) + x2.sin();
+        let v2;
+        if f64::min(x0, x2 * x0) + x2.sin() >= v1 * (-0.3) {
+            v2 = (x2 * x2 + 0.5).powf(x1.sin()).abs();
+        } else {
+            v2 = (3. * x0).max(0.7).atan();
+        }
+        (x0 * x0).ln_1p()
     }
 
-    fn p31_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = ((x1 * x1 + D::from(0.25)).log10() * (x1 * x1 + D::from(0.25)).log10()).ln_1p().powi(4);
-        let v1 = (trunc((x1 * x1 + D::from(0.25)).log10()) + (x1 * x1 + D::from(0.25)).log10()).tanh().exp_m1();
-        let v2 = x0;
-        -(v0 + D::from(0.7)) + ((D::from(std::f64::consts::PI) * v2 - v1) * (D::from(std::f64::consts::PI) * v2 - v1) + D::from(0.25)).sqrt()
+    fn p31_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        if ge(D::from(std::f64::consts::PI) * x0, x2) {
+            let v0 = h1_generic(D::from(2.0), (x2 * x2 + D::from(0.25)).log2()).atan();
+            return abs(x2.tanh().cosh());
+        }
+        let v1 = min(x0, x2 * x0) + x2.sin();
+        let v2;
+        if ge(min(x0, x2 * x0) + x2.sin(), v1 * D::from(-0.3)) {
+            v2 = abs((x2 * x2 + D::from(0.5)).powd(x1.sin()));
+        } else {
+            v2 = max(D::from(3.) * x0, D::from(0.7)).atan();
+        }
+        (x0 * x0).ln_1p()
     }
 
     #[dual::gradient]
-    fn p32(x0: f64, x1: f64) -> f64 {
-        let v0 = (x0.tanh().cosh() * x0.tanh().cosh()).ln_1p();
-        f64::cos((v0 * v0 + 1.5).acosh()) / (x0.tanh().cosh() * x0.tanh().cosh() + 0.5)
+    fn p32(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = ((x1.signum() + x1) * (x1.signum() + x1) + 0.5).hypot((x2 * x2 + 0.5).powf(1.7));
+        for k1 in 0..3 {
+            v0 += v0;
+            if (x0 - x1).powi(2) > x0.to_degrees().to_radians() {
+                break;
+            }
+        }
+        let mut v2 = x1.abs() * v0.tanh().exp();
+        if (0.9 * v0.tanh().exp().tanh()).acos() <= v2 / (v2 * v2 + 0.5) {
+            v2 = x1;
+        } else {
+            let mut v3 = h1((x1 + (-1.3)).mul_add(v0, x1), (x1 + (-1.3)).sin());
+            v3 += v0;
+            v2 -= v2;
+        }
+        let v4;
+        if (std::f64::consts::PI * x1 + x2).trunc() + (std::f64::consts::PI * x1 + x2) < v2 * (-0.3) {
+            return x0 - x1;
+        } else {
+            v4 = (((std::f64::consts::PI * x1 + x2).trunc() + (std::f64::consts::PI * x1 + x2)) * ((std::f64::consts::PI * x1 + x2).trunc() + (std::f64::consts::PI * x1 + x2)) + 0.25).ln();
+        }
+        x0
     }
 
-    fn p32_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = (x0.tanh().cosh() * x0.tanh().cosh()).ln_1p();
-        (v0 * v0 + D::from(1.5)).acosh().cos() / (x0.tanh().cosh() * x0.tanh().cosh() + D::from(0.5))
+    fn p32_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = hypot((signum(x1) + x1) * (signum(x1) + x1) + D::from(0.5), (x2 * x2 + D::from(0.5)).powf(1.7));
+        for k1 in 0..3 {
+            v0 += v0;
+            if gt((x0 - x1).powi(2), to_radians(to_degrees(x0))) {
+                break;
+            }
+        }
+        let mut v2 = abs(x1) * v0.tanh().exp();
+        if le((D::from(0.9) * v0.tanh().exp().tanh()).acos(), v2 / (v2 * v2 + D::from(0.5))) {
+            v2 = x1;
+        } else {
+            let mut v3 = h1_generic((x1 + D::from(-1.3)).mul_add(v0, x1), (x1 + D::from(-1.3)).sin());
+            v3 += v0;
+            v2 -= v2;
+        }
+        let v4;
+        if lt(trunc(D::from(std::f64::consts::PI) * x1 + x2) + (D::from(std::f64::consts::PI) * x1 + x2), v2 * D::from(-0.3)) {
+            return x0 - x1;
+        } else {
+            v4 = ((trunc(D::from(std::f64::consts::PI) * x1 + x2) + (D::from(std::f64::consts::PI) * x1 + x2)) * (trunc(D::from(std::f64::consts::PI) * x1 + x2) + (D::from(std::f64::consts::PI) * x1 + x2)) + D::from(0.25)).ln();
+        }
+        x0
     }
 
     #[dual::gradient]
     fn p33(x0: f64, x1: f64) -> f64 {
-        let mut v0 = x0;
-        v0 -= (0.5f64 * x1 * (0.5f64 * x1) + 1.5).acosh();
-        let v1: f64 = 0.5f64;
-        let v2: f64 = 2.0;
-        v0
+        let v0 = x0 / ((x1 * 0.5f64).mul_add((std::f64::consts::PI * x1 * (std::f64::consts::PI * x1)).ln_1p(), x1) * (x1 * 0.5f64).mul_add((std::f64::consts::PI * x1 * (std::f64::consts::PI * x1)).ln_1p(), x1) + 0.5);
+        let v1 = (0.5 * x0.tanh()).tan().mul_add(x0.mul_add(x1, x0), (v0 * v0 + 0.5).cbrt()) * (-v0 * (-v0) + 0.5).hypot((0.5f64 * x0).tanh());
+        let v2 = x0;
+        let mut v3 = x0.mul_add(x1, x0);
+        v3 -= ((x0 * x0 + 0.5).log(0.5f64 * 0.5f64 + 1.5) * (x0 * x0 + 0.5).log(0.5f64 * 0.5f64 + 1.5) + 0.25).sqrt();
+        let v4 = x0.atan();
+        v4
     }
 
     fn p33_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let mut v0 = x0;
-        v0 -= (D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(1.5)).acosh();
-        let v1 = D::from(0.5f64);
-        let v2 = D::from(2.0);
-        v0
+        let v0 = x0 / ((x1 * D::from(0.5f64)).mul_add((D::from(std::f64::consts::PI) * x1 * (D::from(std::f64::consts::PI) * x1)).ln_1p(), x1) * (x1 * D::from(0.5f64)).mul_add((D::from(std::f64::consts::PI) * x1 * (D::from(std::f64::consts::PI) * x1)).ln_1p(), x1) + D::from(0.5));
+        let v1 = (D::from(0.5) * x0.tanh()).tan().mul_add(x0.mul_add(x1, x0), (v0 * v0 + D::from(0.5)).cbrt()) * hypot(-v0 * (-v0) + D::from(0.5), (D::from(0.5f64) * x0).tanh());
+        let v2 = x0;
+        let mut v3 = x0.mul_add(x1, x0);
+        v3 -= (log(x0 * x0 + D::from(0.5), D::from(0.5f64) * D::from(0.5f64) + D::from(1.5)) * log(x0 * x0 + D::from(0.5), D::from(0.5f64) * D::from(0.5f64) + D::from(1.5)) + D::from(0.25)).sqrt();
+        let v4 = x0.atan();
+        v4
     }
 
     #[dual::gradient]
-    fn p34(x0: f64, x1: f64) -> f64 {
-        let mut v0 = x1.tanh().exp().to_degrees().to_radians() - 3.;
-        v0 *= (x1 * x1).ln_1p().atan();
-        (x1 * x1).ln_1p()
+    fn p34(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = f64::exp2((-x2).sin()) + (3. * x1 * (3. * x1) + 0.25).log2().atan();
+        v0 -= (x0.tanh().exp_m1() * x0.tanh().exp_m1() + 0.5).cbrt();
+        let v1 = ((std::f64::consts::PI * v0 * (std::f64::consts::PI * v0)).ln_1p() * (std::f64::consts::PI * v0 * (std::f64::consts::PI * v0)).ln_1p()).ln_1p();
+        let mut v2 = ((x0 * x0 + 0.5).hypot(x1) * (x0 * x0 + 0.5).hypot(x1) + 0.5).cbrt().tanh().exp();
+        v2 -= (0.5f64 * x0).asinh();
+        let v3 = f64::cos((0.9 * v1.tanh()).asin()) * (x2 * x2 + 0.5).recip().to_degrees().to_radians();
+        let v4 = -x2;
+        v0 - (v0 * v0 + 0.5).log(v2 * v2 + 1.5).to_degrees().to_radians()
     }
 
-    fn p34_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let mut v0 = to_radians(to_degrees(x1.tanh().exp())) - D::from(3.);
-        v0 *= (x1 * x1).ln_1p().atan();
-        (x1 * x1).ln_1p()
-    }
-
-    #[dual::gradient]
-    fn p35(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0 = x0.asinh();
-        ((v0 * v0 + 0.25).sqrt() * (v0 * v0 + 0.25).sqrt() + 0.5).log(x1.tanh() * x1.tanh() + 1.5).max(x0.powi(0) - (x2 + x1))
-    }
-
-    fn p35_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0 = x0.asinh();
-        max(log((v0 * v0 + D::from(0.25)).sqrt() * (v0 * v0 + D::from(0.25)).sqrt() + D::from(0.5), x1.tanh() * x1.tanh() + D::from(1.5)), x0.powi(0) - (x2 + x1))
-    }
-
-    #[dual::gradient]
-    fn p36(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0 = x1;
-        let v1: f64 = 0.5f64;
-        (x1 / (1e-1 * 1e-1 + 0.5) * (x1 / (1e-1 * 1e-1 + 0.5)) + 0.25).ln().powi(2)
-    }
-
-    fn p36_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0 = x1;
-        let v1 = D::from(0.5f64);
-        (x1 / (D::from(1e-1) * D::from(1e-1) + D::from(0.5)) * (x1 / (D::from(1e-1) * D::from(1e-1) + D::from(0.5))) + D::from(0.25)).ln().powi(2)
+    fn p34_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = (-x2).sin().exp2() + (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(0.25)).log2().atan();
+        v0 -= (x0.tanh().exp_m1() * x0.tanh().exp_m1() + D::from(0.5)).cbrt();
+        let v1 = ((D::from(std::f64::consts::PI) * v0 * (D::from(std::f64::consts::PI) * v0)).ln_1p() * (D::from(std::f64::consts::PI) * v0 * (D::from(std::f64::consts::PI) * v0)).ln_1p()).ln_1p();
+        let mut v2 = (hypot(x0 * x0 + D::from(0.5), x1) * hypot(x0 * x0 + D::from(0.5), x1) + D::from(0.5)).cbrt().tanh().exp();
+        v2 -= (D::from(0.5f64) * x0).asinh();
+        let v3 = (D::from(0.9) * v1.tanh()).asin().cos() * to_radians(to_degrees((x2 * x2 + D::from(0.5)).recip()));
+        let v4 = -x2;
+        v0 - to_radians(to_degrees(log(v0 * v0 + D::from(0.5), v2 * v2 + D::from(1.5))))
     }
 
     #[dual::gradient]
-    fn p37(x0: f64, x1: f64) -> f64 {
-        let mut v0: f64 = 1e-1;
-        v0 *= (0.9 * x1.max(x1).tanh()).acos();
-        let mut v1 = x0 * (x1 * x1 * (x1 * x1) + 0.25).log10();
-        v1 += (x1 * x1 + 0.25).log2().tanh().exp();
-        let v2 = (x1 * x1 + 0.25).log2();
-        let v3 = v1;
-        (0.5 * v2.tanh()).tan()
+    fn p35(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = f64::sin(0.7) + 2.0;
+        for i1 in 0..n {
+            v0 = v0 * (0.9 * (i1 as f64).tanh()).asin();
+        }
+        let mut v2 = (x0 * x0 + 0.25).sqrt();
+        v2 -= (x0 * x0 + 0.25).sqrt().tanh().exp_m1();
+        (0.9 * (h4(x2) + x0.atan2(std::f64::consts::PI * std::f64::consts::PI + 0.5)).tanh()).asin()
     }
 
-    fn p37_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let mut v0 = D::from(1e-1);
-        v0 *= (D::from(0.9) * x1.tanh()).acos();
-        let mut v1 = x0 * (x1 * x1 * (x1 * x1) + D::from(0.25)).log10();
-        v1 += (x1 * x1 + D::from(0.25)).log2().tanh().exp();
-        let v2 = (x1 * x1 + D::from(0.25)).log2();
-        let v3 = v1;
-        (D::from(0.5) * v2.tanh()).tan()
+    fn p35_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        for i1 in 0..n {
+            v0 = v0 * (D::from(0.9) * D::from(i1 as f64).tanh()).asin();
+        }
+        let mut v2 = (x0 * x0 + D::from(0.25)).sqrt();
+        v2 -= (x0 * x0 + D::from(0.25)).sqrt().tanh().exp_m1();
+        (D::from(0.9) * (h4_generic(x2) + x0.atan2(D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(0.5))).tanh()).asin()
     }
 
     #[dual::gradient]
-    fn p38(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = x0.tanh();
-        let mut v1 = x3 * x0.tanh() * ((x2 * x2 + 0.5).powf(v0.sin()) - x3);
-        v1 -= ((x2 * x2 + 0.25).log2() * (x2 * x2 + 0.25).log2() + 0.5).hypot((x0 * x0 + 0.5).recip());
-        let mut v2 = (x0 * x0 + 0.5).recip().asinh().max(v0);
-        v2 *= x2.tanh().cosh();
-        ((x2 * x2 + 0.25).log2() * (x2 * x2 + 0.25).log2() + 0.5).recip()
+    fn p36(x0: f64, x1: f64) -> f64 {
+        let mut v0: f64 = 0.5f64;
+        if f64::min(x0 * v0, v0) <= x0 * 1.2 {
+            v0 = f64::min(x0 * v0, v0);
+        } else if f64::min((0.5 * x1.tanh()).tan(), x0) <= v0 * (-0.3) {
+            let [v1, v2] = h3(x0.atan2(x0 * x0 + 0.5), v0 * x1 - v0);
+            v0 = x0;
+        }
+        let mut v3 = (f64::min(x0 * v0, v0) * f64::min(x0 * v0, v0)).ln_1p();
+        for k4 in 0..4 {
+            let v5 = f64::cos(0.7 * v3);
+            v3 += f64::min((0.5 * x1.tanh()).tan(), x0).tanh();
+        }
+        v3
     }
 
-    fn p38_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = x0.tanh();
-        let mut v1 = x3 * x0.tanh() * ((x2 * x2 + D::from(0.5)).powd(v0.sin()) - x3);
-        v1 -= hypot((x2 * x2 + D::from(0.25)).log2() * (x2 * x2 + D::from(0.25)).log2() + D::from(0.5), (x0 * x0 + D::from(0.5)).recip());
-        let mut v2 = max((x0 * x0 + D::from(0.5)).recip().asinh(), v0);
-        v2 *= x2.tanh().cosh();
-        ((x2 * x2 + D::from(0.25)).log2() * (x2 * x2 + D::from(0.25)).log2() + D::from(0.5)).recip()
+    fn p36_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = D::from(0.5f64);
+        if le(min(x0 * v0, v0), x0 * D::from(1.2)) {
+            v0 = min(x0 * v0, v0);
+        } else if le(min((D::from(0.5) * x1.tanh()).tan(), x0), v0 * D::from(-0.3)) {
+            let [v1, v2] = h3_generic(x0.atan2(x0 * x0 + D::from(0.5)), v0 * x1 - v0);
+            v0 = x0;
+        }
+        let mut v3 = (min(x0 * v0, v0) * min(x0 * v0, v0)).ln_1p();
+        for k4 in 0..4 {
+            let v5 = (D::from(0.7) * v3).cos();
+            v3 += min((D::from(0.5) * x1.tanh()).tan(), x0).tanh();
+        }
+        v3
+    }
+
+    #[dual::gradient]
+    fn p37(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = h4(((0.7 * x1 - std::f64::consts::PI) * (0.7 * x1 - std::f64::consts::PI)).ln_1p());
+        let v1 = (x0.abs().sin() * x0.abs().sin() + 0.25).ln();
+        h1(x2, (3. * x2 * (3. * x2) + 0.25).log2() * h2([v0, -1.3, 1e-1]))
+    }
+
+    fn p37_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = h4_generic(((D::from(0.7) * x1 - D::from(std::f64::consts::PI)) * (D::from(0.7) * x1 - D::from(std::f64::consts::PI))).ln_1p());
+        let v1 = (abs(x0).sin() * abs(x0).sin() + D::from(0.25)).ln();
+        h1_generic(x2, (D::from(3.) * x2 * (D::from(3.) * x2) + D::from(0.25)).log2() * h2_generic([v0, D::from(-1.3), D::from(1e-1)]))
+    }
+
+    #[dual::gradient]
+    fn p38(x0: f64, x1: f64, n: usize) -> f64 {
+        let v0 = x0.tanh().exp().max(0.5f64);
+        let mut v1 = x0 + 2.0;
+        let mut i2 = 0;
+        while i2 < n {
+            i2 += 1;
+            let v3 = x1;
+            if 0.5f64 * x0 <= v1 * (-0.3) {
+                v1 = 2.0 * x0;
+            } else {
+                v1 += v3 / (v0 * v0 + 0.5) + (x0 * x0 + 0.25).sqrt();
+            }
+        }
+        if x0 > v0 * 0.5 {
+            return v1.max(v1) * x0.tanh().exp();
+        }
+        let mut v4 = (0.9 * (f64::cos(x1).round() + f64::cos(x1)).tanh()).asin();
+        v4 += (v0 / (-1.3 * (-1.3) + 0.5)).tanh().cosh();
+        (v0 / (-1.3 * (-1.3) + 0.5)).tanh().cosh()
+    }
+
+    fn p38_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let v0 = max(x0.tanh().exp(), D::from(0.5f64));
+        let mut v1 = x0 + D::from(2.0);
+        let mut i2 = 0;
+        while i2 < n {
+            i2 += 1;
+            let v3 = x1;
+            if le(D::from(0.5f64) * x0, v1 * D::from(-0.3)) {
+                v1 = D::from(2.0) * x0;
+            } else {
+                v1 += v3 / (v0 * v0 + D::from(0.5)) + (x0 * x0 + D::from(0.25)).sqrt();
+            }
+        }
+        if gt(x0, v0 * D::from(0.5)) {
+            return v1 * x0.tanh().exp();
+        }
+        let mut v4 = (D::from(0.9) * (round(x1.cos()) + x1.cos()).tanh()).asin();
+        v4 += (v0 / (D::from(-1.3) * D::from(-1.3) + D::from(0.5))).tanh().cosh();
+        (v0 / (D::from(-1.3) * D::from(-1.3) + D::from(0.5))).tanh().cosh()
     }
 
     #[dual::gradient]
     fn p39(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = (x1 * x1 + 0.5).powf(x3.sin()).max((x0 * x0 + 1.5).acosh()).tanh().sinh();
-        x0 - (0.9 * x3.tanh()).acos()
+        let v0 = x3.tanh().exp_m1().max((3. * x1 * (3. * x1)).ln_1p()).to_degrees().to_radians();
+        let v1 = h1(x3.tanh().exp_m1().max((3. * x1 * (3. * x1)).ln_1p()), v0);
+        let mut v2 = x0;
+        v2 -= ((v1 * v1 + 1.5).acosh() * (v1 * v1 + 1.5).acosh()).ln_1p();
+        ((0.9 * v0.tanh()).acos() * (0.9 * v0.tanh()).acos() + 0.25).sqrt() / ((v1 * v1 + 1.5).acosh() * (v1 * v1 + 1.5).acosh() + 0.5)
     }
 
     fn p39_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = max((x1 * x1 + D::from(0.5)).powd(x3.sin()), (x0 * x0 + D::from(1.5)).acosh()).tanh().sinh();
-        x0 - (D::from(0.9) * x3.tanh()).acos()
+        let v0 = to_radians(to_degrees(max(x3.tanh().exp_m1(), (D::from(3.) * x1 * (D::from(3.) * x1)).ln_1p())));
+        let v1 = h1_generic(max(x3.tanh().exp_m1(), (D::from(3.) * x1 * (D::from(3.) * x1)).ln_1p()), v0);
+        let mut v2 = x0;
+        v2 -= ((v1 * v1 + D::from(1.5)).acosh() * (v1 * v1 + D::from(1.5)).acosh()).ln_1p();
+        ((D::from(0.9) * v0.tanh()).acos() * (D::from(0.9) * v0.tanh()).acos() + D::from(0.25)).sqrt() / ((v1 * v1 + D::from(1.5)).acosh() * (v1 * v1 + D::from(1.5)).acosh() + D::from(0.5))
     }
 
     #[dual::gradient]
     fn p40(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let mut v0: f64 = 0.7;
-        v0 -= (x0 * x0 * (x0 * x0) + 0.25).ln();
-        ((v0.trunc() + v0) / (f64::min(v0, 0.5f64) * f64::min(v0, 0.5f64) + 0.5)).tanh()
+        let v0 = (2.0 * x3 * (2.0 * x3) + 0.25).log2();
+        let v1 = (0.7 * x1).tanh();
+        (2.0 * x3 * (2.0 * x3) + 0.25).log2()
     }
 
     fn p40_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let mut v0 = D::from(0.7);
-        v0 -= (x0 * x0 * (x0 * x0) + D::from(0.25)).ln();
-        ((trunc(v0) + v0) / (min(v0, D::from(0.5f64)) * min(v0, D::from(0.5f64)) + D::from(0.5))).tanh()
+        let v0 = (D::from(2.0) * x3 * (D::from(2.0) * x3) + D::from(0.25)).log2();
+        let v1 = (D::from(0.7) * x1).tanh();
+        (D::from(2.0) * x3 * (D::from(2.0) * x3) + D::from(0.25)).log2()
     }
 
     #[dual::gradient]
     fn p41(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = ((0.7 * x2 - x1).mul_add((3. * x1).sin(), 0.7 * x2 - x1) * (0.7 * x2 - x1).mul_add((3. * x1).sin(), 0.7 * x2 - x1) + 0.5).hypot((x3 * x3 + 0.25).log10().mul_add((0.9 * x3.tanh()).acos(), x1.tanh().exp_m1()));
-        let mut v1 = x0;
-        v1 += x2;
-        let mut v2 = (x1.to_degrees().to_radians() * x1.to_degrees().to_radians() + 0.25).log2().asinh();
-        v2 += x1;
-        let v3 = x3;
-        x1 * f64::min(v0, (x2 * x2 + 0.5).log(x2 * x2 + 1.5))
+        let v0 = (0.9 * (1e-1 * x2).tanh()).atanh();
+        let v1 = h1((0.9 * (1e-1 * x2).tanh()).atanh() - v0.asinh(), x1 + x0 + x2);
+        let v2;
+        if h4(v0.abs()) <= x3 {
+            v2 = v1;
+        } else if x3 <= x2 * 0.5 {
+            let mut v3 = h1(x1, x0).abs().max(f64::exp2(x2.sin()).clamp(-0.5, 0.5));
+            v3 *= f64::cos(v1);
+            return f64::cos((0.9 * x0.tanh()).atanh());
+        } else {
+            v2 = f64::cos(v1);
+        }
+        (0.5f64 * x3 * (0.5f64 * x3) + 0.5).powi(-2)
     }
 
     fn p41_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = hypot((D::from(0.7) * x2 - x1).mul_add((D::from(3.) * x1).sin(), D::from(0.7) * x2 - x1) * (D::from(0.7) * x2 - x1).mul_add((D::from(3.) * x1).sin(), D::from(0.7) * x2 - x1) + D::from(0.5), (x3 * x3 + D::from(0.25)).log10().mul_add((D::from(0.9) * x3.tanh()).acos(), x1.tanh().exp_m1()));
-        let mut v1 = x0;
-        v1 += x2;
-        let mut v2 = (to_radians(to_degrees(x1)) * to_radians(to_degrees(x1)) + D::from(0.25)).log2().asinh();
-        v2 += x1;
-        let v3 = x3;
-        x1 * min(v0, log(x2 * x2 + D::from(0.5), x2 * x2 + D::from(1.5)))
+        let v0 = (D::from(0.9) * (D::from(1e-1) * x2).tanh()).atanh();
+        let v1 = h1_generic((D::from(0.9) * (D::from(1e-1) * x2).tanh()).atanh() - v0.asinh(), x1 + x0 + x2);
+        let v2;
+        if le(h4_generic(abs(v0)), x3) {
+            v2 = v1;
+        } else if le(x3, x2 * D::from(0.5)) {
+            let mut v3 = max(abs(h1_generic(x1, x0)), clamp(x2.sin().exp2(), -0.5, 0.5));
+            v3 *= v1.cos();
+            return (D::from(0.9) * x0.tanh()).atanh().cos();
+        } else {
+            v2 = v1.cos();
+        }
+        (D::from(0.5f64) * x3 * (D::from(0.5f64) * x3) + D::from(0.5)).powi(-2)
     }
 
     #[dual::gradient]
-    fn p42(x0: f64, x1: f64) -> f64 {
-        let v0 = (x0.tanh().exp() * x0.tanh().cosh()).asinh();
-        let v1 = (0.5 * x1.tanh()).tan() / ((0.9 * v0.tanh()).acos() * (0.9 * v0.tanh()).acos() + 0.5) + f64::exp2(x0.sin());
-        let v2 = ((-1.3 * x0).tanh().exp() * (-1.3 * x0).tanh().exp() + 0.25).ln() - (x0 * x0 + 0.5).powi(-2);
-        let v3 = v0.mul_add(v1, x1).to_degrees().to_radians().clamp(-0.5, 0.5);
-        let v4 = 0.7 * v1 / (-(v1 * v1 + 0.5).hypot(v3) * (-(v1 * v1 + 0.5).hypot(v3)) + 0.5);
-        v4
-    }
-
-    fn p42_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = (x0.tanh().exp() * x0.tanh().cosh()).asinh();
-        let v1 = (D::from(0.5) * x1.tanh()).tan() / ((D::from(0.9) * v0.tanh()).acos() * (D::from(0.9) * v0.tanh()).acos() + D::from(0.5)) + x0.sin().exp2();
-        let v2 = ((D::from(-1.3) * x0).tanh().exp() * (D::from(-1.3) * x0).tanh().exp() + D::from(0.25)).ln() - (x0 * x0 + D::from(0.5)).powi(-2);
-        let v3 = clamp(to_radians(to_degrees(v0.mul_add(v1, x1))), -0.5, 0.5);
-        let v4 = D::from(0.7) * v1 / (-hypot(v1 * v1 + D::from(0.5), v3) * (-hypot(v1 * v1 + D::from(0.5), v3)) + D::from(0.5));
-        v4
-    }
-
-    #[dual::gradient]
-    fn p43(x0: f64, x1: f64) -> f64 {
-        let v0 = ((-1.3 * x1 * (-1.3 * x1) + 0.5).log((3. * x1 * (3. * x1) + 0.5).powf(1.7) * (3. * x1 * (3. * x1) + 0.5).powf(1.7) + 1.5) * (-1.3 * x1 * (-1.3 * x1) + 0.5).log((3. * x1 * (3. * x1) + 0.5).powf(1.7) * (3. * x1 * (3. * x1) + 0.5).powf(1.7) + 1.5) + 0.5).powf(1.7);
-        let v1 = x1;
-        let v2 = v1;
+    fn p42(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = (x3 * x3 + 0.25).log10() * x2.tanh().sinh() / (x2 * x2 + 0.5);
+        let v1 = h4(x1);
+        let v2 = (0.9 * (0.5f64 * x0).tanh()).atanh();
         v0
     }
 
-    fn p43_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = (log(D::from(-1.3) * x1 * (D::from(-1.3) * x1) + D::from(0.5), (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(0.5)).powf(1.7) * (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(0.5)).powf(1.7) + D::from(1.5)) * log(D::from(-1.3) * x1 * (D::from(-1.3) * x1) + D::from(0.5), (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(0.5)).powf(1.7) * (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(0.5)).powf(1.7) + D::from(1.5)) + D::from(0.5)).powf(1.7);
-        let v1 = x1;
-        let v2 = v1;
+    fn p42_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = (x3 * x3 + D::from(0.25)).log10() * x2.tanh().sinh() / (x2 * x2 + D::from(0.5));
+        let v1 = h4_generic(x1);
+        let v2 = (D::from(0.9) * (D::from(0.5f64) * x0).tanh()).atanh();
         v0
     }
 
     #[dual::gradient]
-    fn p44(x0: f64, x1: f64, x2: f64) -> f64 {
-        let mut v0 = ((x0 * x0 + 0.5).powi(-2) * (x0 * x0 + 0.5).powi(-2) + 0.5).log(((1e-1 * x0).ceil() + 1e-1 * x0) * ((1e-1 * x0).ceil() + 1e-1 * x0) + 1.5);
-        v0 *= x1;
-        ((-1.3 * x1).asinh() - (-v0)).max((x0 * x0 + 0.5).powi(-2))
+    fn p43(x0: f64, x1: f64, n: usize) -> f64 {
+        if x1 <= (x1 * x1 + 0.5).powf(1.7) {
+            return f64::min(x1, (x1 * x1 + 0.5).powf(1.7));
+        }
+        let v0 = ((x0 * x0).to_degrees().to_radians() * (x0 * x0).to_degrees().to_radians() + 0.25).log2();
+        let mut v1 = f64::sin(0.7) + 2.0;
+        let mut i2 = 0;
+        loop {
+            if i2 >= n {
+                break;
+            }
+            i2 += 1;
+            v1 *= f64::exp2(v1.clamp(-0.5, 0.5).sin()).tanh();
+        }
+        let mut v3 = 2.0 * x0 * (x0 * x0).to_degrees().to_radians();
+        v3 += h1(v0.to_degrees().to_radians(), v1 * x0);
+        f64::min((x0.tanh().sinh() * x0.tanh().sinh() + 1.5).acosh(), x0 / (v1 * v1 + 0.5) * v1.mul_add(-1.3, v1))
     }
 
-    fn p44_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let mut v0 = log((x0 * x0 + D::from(0.5)).powi(-2) * (x0 * x0 + D::from(0.5)).powi(-2) + D::from(0.5), (ceil(D::from(1e-1) * x0) + D::from(1e-1) * x0) * (ceil(D::from(1e-1) * x0) + D::from(1e-1) * x0) + D::from(1.5));
-        v0 *= x1;
-        max((D::from(-1.3) * x1).asinh() - (-v0), (x0 * x0 + D::from(0.5)).powi(-2))
+    fn p43_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        if le(x1, (x1 * x1 + D::from(0.5)).powf(1.7)) {
+            return min(x1, (x1 * x1 + D::from(0.5)).powf(1.7));
+        }
+        let v0 = (to_radians(to_degrees(x0 * x0)) * to_radians(to_degrees(x0 * x0)) + D::from(0.25)).log2();
+        let mut v1 = D::from(0.7).sin() + D::from(2.0);
+        let mut i2 = 0;
+        loop {
+            if i2 >= n {
+                break;
+            }
+            i2 += 1;
+            v1 *= clamp(v1, -0.5, 0.5).sin().exp2().tanh();
+        }
+        let mut v3 = D::from(2.0) * x0 * to_radians(to_degrees(x0 * x0));
+        v3 += h1_generic(to_radians(to_degrees(v0)), v1 * x0);
+        min((x0.tanh().sinh() * x0.tanh().sinh() + D::from(1.5)).acosh(), x0 / (v1 * v1 + D::from(0.5)) * v1.mul_add(D::from(-1.3), v1))
     }
 
     #[dual::gradient]
-    fn p45(x0: f64, x1: f64) -> f64 {
-        let mut v0 = (x0 * x0 + 0.5).recip();
-        v0 += 2.0;
-        let mut v1 = (x0 * x0 + 0.5).recip();
-        v1 -= (x1 * x1 + 0.5).powf(1.7) - 1e-1;
-        ((x1 * x1 + 0.5).powf(1.7) - 1e-1).tanh().sinh()
+    fn p44(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let v0 = (x1 * x1 + 0.25).log2();
+        let mut v1 = x2 + h2([x2, v0, 1e-1]);
+        let mut v2 = x1 + (v1 * v1 + 0.5).recip();
+        let mut i3 = 0;
+        while i3 < n {
+            i3 += 1;
+            if (v2 * v2 + 0.5).hypot(x2).sin() >= -1.3 * 0.5 {
+                v1 = (x1 * x1 + 0.25).log2() * h1(0.5f64, v1);
+            } else {
+                v1 += v2 - x1;
+            }
+            v2 += (v1.tanh().sinh() * v1.tanh().sinh() + 0.25).log10();
+        }
+        let mut v4 = v2 - x1;
+        for k5 in 0..3 {
+            v4 = (v4 * v4 + 0.25).sqrt().tanh().exp_m1();
+        }
+        if (x1.clamp(-0.5, 0.5) * x1.clamp(-0.5, 0.5) + 0.5).powf(v4.sin()) > (v2 * v2).ln_1p() {
+            return h2([x1, v0 * v4, v0.atan()]);
+        }
+        x2
     }
 
-    fn p45_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let mut v0 = (x0 * x0 + D::from(0.5)).recip();
-        v0 += D::from(2.0);
-        let mut v1 = (x0 * x0 + D::from(0.5)).recip();
-        v1 -= (x1 * x1 + D::from(0.5)).powf(1.7) - D::from(1e-1);
-        ((x1 * x1 + D::from(0.5)).powf(1.7) - D::from(1e-1)).tanh().sinh()
+    fn p44_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let v0 = (x1 * x1 + D::from(0.25)).log2();
+        let mut v1 = x2 + h2_generic([x2, v0, D::from(1e-1)]);
+        let mut v2 = x1 + (v1 * v1 + D::from(0.5)).recip();
+        let mut i3 = 0;
+        while i3 < n {
+            i3 += 1;
+            if ge(hypot(v2 * v2 + D::from(0.5), x2).sin(), D::from(-1.3) * D::from(0.5)) {
+                v1 = (x1 * x1 + D::from(0.25)).log2() * h1_generic(D::from(0.5f64), v1);
+            } else {
+                v1 += v2 - x1;
+            }
+            v2 += (v1.tanh().sinh() * v1.tanh().sinh() + D::from(0.25)).log10();
+        }
+        let mut v4 = v2 - x1;
+        for k5 in 0..3 {
+            v4 = (v4 * v4 + D::from(0.25)).sqrt().tanh().exp_m1();
+        }
+        if gt((clamp(x1, -0.5, 0.5) * clamp(x1, -0.5, 0.5) + D::from(0.5)).powd(v4.sin()), (v2 * v2).ln_1p()) {
+            return h2_generic([x1, v0 * v4, v0.atan()]);
+        }
+        x2
     }
 
     #[dual::gradient]
-    fn p46(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let mut v0 = (x3.atan().tanh().cosh() * x3.atan().tanh().cosh()).ln_1p();
-        v0 *= x1 / (2.0 * 2.0 + 0.5) / ((x1 * x1 + 0.5).powf(1.7) * (x1 * x1 + 0.5).powf(1.7) + 0.5);
-        let v1 = x0;
-        let v2 = (0.9 * v0.tanh().sinh().tanh()).asin();
-        v0.mul_add(x1, x3)
+    fn p45(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = (x2.atan() + (x1 * x1 + 0.5).recip()).mul_add(x2, 3.);
+        let v1 = (x3 * x3 + 0.25).sqrt();
+        (x1 + x1).to_degrees().to_radians().powi(4)
     }
 
-    fn p46_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let mut v0 = (x3.atan().tanh().cosh() * x3.atan().tanh().cosh()).ln_1p();
-        v0 *= x1 / (D::from(2.0) * D::from(2.0) + D::from(0.5)) / ((x1 * x1 + D::from(0.5)).powf(1.7) * (x1 * x1 + D::from(0.5)).powf(1.7) + D::from(0.5));
-        let v1 = x0;
-        let v2 = (D::from(0.9) * v0.tanh().sinh().tanh()).asin();
-        v0.mul_add(x1, x3)
+    fn p45_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = (x2.atan() + (x1 * x1 + D::from(0.5)).recip()).mul_add(x2, D::from(3.));
+        let v1 = (x3 * x3 + D::from(0.25)).sqrt();
+        to_radians(to_degrees(x1 + x1)).powi(4)
+    }
+
+    #[dual::gradient]
+    fn p46(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = f64::sin(0.7) + 2.0;
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            let v2 = (x0 * x0).ln_1p();
+            if f64::exp2(x1.sin()) <= v2 {
+                continue;
+            }
+            v0 += v0 * (v2 / (x0 * x0 + 0.5));
+        }
+        let mut v3 = x1 + x0.tanh();
+        let mut i4 = 0;
+        while i4 < n {
+            i4 += 1;
+            let v5 = h1(1e-1, v0) * v3.tanh().sinh();
+            v3 -= 0.5f64 * x0;
+        }
+        (((v3 * v3 + 0.5).log(v0 * v0 + 1.5) * (v3 * v3 + 0.5).log(v0 * v0 + 1.5) + 0.25).sqrt() * ((v3 * v3 + 0.5).log(v0 * v0 + 1.5) * (v3 * v3 + 0.5).log(v0 * v0 + 1.5) + 0.25).sqrt() + 0.25).log10()
+    }
+
+    fn p46_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            let v2 = (x0 * x0).ln_1p();
+            if le(x1.sin().exp2(), v2) {
+                continue;
+            }
+            v0 += v0 * (v2 / (x0 * x0 + D::from(0.5)));
+        }
+        let mut v3 = x1 + x0.tanh();
+        let mut i4 = 0;
+        while i4 < n {
+            i4 += 1;
+            let v5 = h1_generic(D::from(1e-1), v0) * v3.tanh().sinh();
+            v3 -= D::from(0.5f64) * x0;
+        }
+        ((log(v3 * v3 + D::from(0.5), v0 * v0 + D::from(1.5)) * log(v3 * v3 + D::from(0.5), v0 * v0 + D::from(1.5)) + D::from(0.25)).sqrt() * (log(v3 * v3 + D::from(0.5), v0 * v0 + D::from(1.5)) * log(v3 * v3 + D::from(0.5), v0 * v0 + D::from(1.5)) + D::from(0.25)).sqrt() + D::from(0.25)).log10()
     }
 
     #[dual::gradient]
     fn p47(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = x1;
-        let v1: f64 = std::f64::consts::PI;
-        let v2 = ((v0 + (x2 + x2)) * (v0 + (x2 + x2)) + 1.5).acosh();
-        (x0 * x0 + 0.5).recip()
+        let v0 = (3. * x1 / ((x0 * x0 + 0.5).log(x0 * x0 + 1.5) * (x0 * x0 + 0.5).log(x0 * x0 + 1.5) + 0.5)).atan2(h1(x3, (0.9 * x0.tanh()).atanh()) * h1(x3, (0.9 * x0.tanh()).atanh()) + 0.5);
+        if (-1.3 * v0 - x1).tanh().exp() < -1.3 * (-0.3) {
+            return (3. * x1 / ((x0 * x0 + 0.5).log(x0 * x0 + 1.5) * (x0 * x0 + 0.5).log(x0 * x0 + 1.5) + 0.5) * (3. * x1 / ((x0 * x0 + 0.5).log(x0 * x0 + 1.5) * (x0 * x0 + 0.5).log(x0 * x0 + 1.5) + 0.5)) + 0.5).powf(1.7);
+        }
+        std::f64::consts::PI
     }
 
     fn p47_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = x1;
-        let v1 = D::from(std::f64::consts::PI);
-        let v2 = ((v0 + (x2 + x2)) * (v0 + (x2 + x2)) + D::from(1.5)).acosh();
-        (x0 * x0 + D::from(0.5)).recip()
+        let v0 = (D::from(3.) * x1 / (log(x0 * x0 + D::from(0.5), x0 * x0 + D::from(1.5)) * log(x0 * x0 + D::from(0.5), x0 * x0 + D::from(1.5)) + D::from(0.5))).atan2(h1_generic(x3, (D::from(0.9) * x0.tanh()).atanh()) * h1_generic(x3, (D::from(0.9) * x0.tanh()).atanh()) + D::from(0.5));
+        if lt((D::from(-1.3) * v0 - x1).tanh().exp(), D::from(-1.3) * D::from(-0.3)) {
+            return (D::from(3.) * x1 / (log(x0 * x0 + D::from(0.5), x0 * x0 + D::from(1.5)) * log(x0 * x0 + D::from(0.5), x0 * x0 + D::from(1.5)) + D::from(0.5)) * (D::from(3.) * x1 / (log(x0 * x0 + D::from(0.5), x0 * x0 + D::from(1.5)) * log(x0 * x0 + D::from(0.5), x0 * x0 + D::from(1.5)) + D::from(0.5))) + D::from(0.5)).powf(1.7);
+        }
+        D::from(std::f64::consts::PI)
     }
 
     #[dual::gradient]
-    fn p48(x0: f64, x1: f64) -> f64 {
-        let v0 = (3. * x0).mul_add(x0.asinh(), f64::cos(x1).to_degrees().to_radians());
-        (0.9 * f64::cos(x1).to_degrees().to_radians().tanh()).asin()
+    fn p48(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0: f64 = 2.0;
+        let mut v1 = x1;
+        v1 *= x0;
+        let v2 = (0.9 * x1.tanh()).acos();
+        let v3 = v0;
+        v1
     }
 
-    fn p48_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = (D::from(3.) * x0).mul_add(x0.asinh(), to_radians(to_degrees(x1.cos())));
-        (D::from(0.9) * to_radians(to_degrees(x1.cos())).tanh()).asin()
-    }
-
-    #[dual::gradient]
-    fn p49(x0: f64, x1: f64) -> f64 {
-        let mut v0 = (((x0 + x1) * (x0 + x1) + 1.5).acosh() * ((x0 + x1) * (x0 + x1) + 1.5).acosh() + 0.5).powf(1.7);
-        v0 *= x0.atan();
-        let mut v1 = x0.clamp(-0.5, 0.5);
-        v1 *= x0.atan().mul_add(x0.clamp(-0.5, 0.5), std::f64::consts::PI);
-        let v2 = (((x0 + x1) * (x0 + x1)).ln_1p() * ((x0 + x1) * (x0 + x1)).ln_1p() + 0.5).recip();
-        (0.9 * v1.atan2(-1.3 * (-1.3) + 0.5).tanh().cosh().tanh()).acos()
-    }
-
-    fn p49_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let mut v0 = (((x0 + x1) * (x0 + x1) + D::from(1.5)).acosh() * ((x0 + x1) * (x0 + x1) + D::from(1.5)).acosh() + D::from(0.5)).powf(1.7);
-        v0 *= x0.atan();
-        let mut v1 = clamp(x0, -0.5, 0.5);
-        v1 *= x0.atan().mul_add(clamp(x0, -0.5, 0.5), D::from(std::f64::consts::PI));
-        let v2 = (((x0 + x1) * (x0 + x1)).ln_1p() * ((x0 + x1) * (x0 + x1)).ln_1p() + D::from(0.5)).recip();
-        (D::from(0.9) * v1.atan2(D::from(-1.3) * D::from(-1.3) + D::from(0.5)).tanh().cosh().tanh()).acos()
+    fn p48_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = D::from(2.0);
+        let mut v1 = x1;
+        v1 *= x0;
+        let v2 = (D::from(0.9) * x1.tanh()).acos();
+        let v3 = v0;
+        v1
     }
 
     #[dual::gradient]
-    fn p50(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0 = ((0.5f64 * x2).abs() * (0.5f64 * x2).abs() + 0.25).sqrt().atan();
-        (0.5f64 * x2).abs()
+    fn p49(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let v0 = ((x1 + x0) * (x1 + x0) + 0.5).recip() + x1;
+        let mut v1 = x0 + (-x3);
+        let mut i2 = 0;
+        while i2 < n {
+            i2 += 1;
+            if x2 <= -1.3 * 1.2 {
+                v1 = (x0 * x0 + 0.25).log10();
+            } else {
+                v1 += (v1.asinh() * v1.asinh() + 0.5).cbrt();
+            }
+            if (x1 * x1 + 0.25).sqrt() * v1.atan2(x0 * x0 + 0.5) <= (v0 * v0 + 0.5).recip() {
+                continue;
+            }
+        }
+        let mut v3 = v0.atan2(x0 / (x0 * x0 + 0.5) * (x0 / (x0 * x0 + 0.5)) + 0.5);
+        for k4 in 0..4 {
+            let v5 = ((x1 + x0) * (x1 + x0) + 0.5).recip() + x1;
+            if v0 <= h1(x0, x0) {
+                continue;
+            }
+            v3 = x3;
+        }
+        x0
     }
 
-    fn p50_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0 = (abs(D::from(0.5f64) * x2) * abs(D::from(0.5f64) * x2) + D::from(0.25)).sqrt().atan();
-        abs(D::from(0.5f64) * x2)
+    fn p49_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let v0 = ((x1 + x0) * (x1 + x0) + D::from(0.5)).recip() + x1;
+        let mut v1 = x0 + (-x3);
+        let mut i2 = 0;
+        while i2 < n {
+            i2 += 1;
+            if le(x2, D::from(-1.3) * D::from(1.2)) {
+                v1 = (x0 * x0 + D::from(0.25)).log10();
+            } else {
+                v1 += (v1.asinh() * v1.asinh() + D::from(0.5)).cbrt();
+            }
+            if le((x1 * x1 + D::from(0.25)).sqrt() * v1.atan2(x0 * x0 + D::from(0.5)), (v0 * v0 + D::from(0.5)).recip()) {
+                continue;
+            }
+        }
+        let mut v3 = v0.atan2(x0 / (x0 * x0 + D::from(0.5)) * (x0 / (x0 * x0 + D::from(0.5))) + D::from(0.5));
+        for k4 in 0..4 {
+            let v5 = ((x1 + x0) * (x1 + x0) + D::from(0.5)).recip() + x1;
+            if le(v0, h1_generic(x0, x0)) {
+                continue;
+            }
+            v3 = x3;
+        }
+        x0
+    }
+
+    #[dual::gradient]
+    fn p50(x0: f64, x1: f64) -> f64 {
+        let mut v0: f64 = 0.7;
+        for v1 in [-1.3 * x0, f64::cos(v0), x1] {
+            v0 *= v1.tanh();
+        }
+        if x1 <= v0 * 0.5 {
+            return ((v0 + x0) * (v0 + x0) + 0.5).recip();
+        } else if 0.5f64 * x0 <= x1 * (-0.3) {
+            return ((v0 + x0) * (v0 + x0) + 0.5).recip();
+        }
+        let mut v2 = (3. * x0 * (3. * x0) + 0.5).powi(-1).asinh();
+        for k3 in 0..2 {
+            let v4 = x1 * x1;
+            v2 -= h2([x1, (v4 * v4 + 0.5).log(v4 * v4 + 1.5), x1 + 1e-1]);
+            if x1.tanh().sinh() - (0.9 * x0.tanh()).asin() <= x0.tanh().cosh() {
+                continue;
+            }
+        }
+        let v5 = ((v0 + x0) * (v0 + x0) + 0.5).recip();
+        (0.7 * v5 * (0.7 * v5) + 0.25).ln()
+    }
+
+    fn p50_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = D::from(0.7);
+        for v1 in [D::from(-1.3) * x0, v0.cos(), x1] {
+            v0 *= v1.tanh();
+        }
+        if le(x1, v0 * D::from(0.5)) {
+            return ((v0 + x0) * (v0 + x0) + D::from(0.5)).recip();
+        } else if le(D::from(0.5f64) * x0, x1 * D::from(-0.3)) {
+            return ((v0 + x0) * (v0 + x0) + D::from(0.5)).recip();
+        }
+        let mut v2 = (D::from(3.) * x0 * (D::from(3.) * x0) + D::from(0.5)).powi(-1).asinh();
+        for k3 in 0..2 {
+            let v4 = x1 * x1;
+            v2 -= h2_generic([x1, log(v4 * v4 + D::from(0.5), v4 * v4 + D::from(1.5)), x1 + D::from(1e-1)]);
+            if le(x1.tanh().sinh() - (D::from(0.9) * x0.tanh()).asin(), x0.tanh().cosh()) {
+                continue;
+            }
+        }
+        let v5 = ((v0 + x0) * (v0 + x0) + D::from(0.5)).recip();
+        (D::from(0.7) * v5 * (D::from(0.7) * v5) + D::from(0.25)).ln()
     }
 
     #[dual::gradient]
     fn p51(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = (0.9 * (-x1.max(0.5f64)).tanh()).asin();
-        let v1 = (x0.tanh().exp().tanh().exp() * x0.tanh().exp().tanh().exp() + 0.25).log10();
-        let mut v2 = x0.tanh().exp().tanh().exp();
-        v2 *= v0.max(v1.trunc() + v1);
-        let v3 = ((v1.trunc() + v1) * (v1.trunc() + v1) + 0.5).cbrt();
-        (1e-1 * x1 * (1e-1 * x1) + 0.25).ln()
+        let v0 = (0.5 * (x1 + x3.clamp(-0.5, 0.5)).tanh()).tan();
+        let v1 = (x3.tanh().exp_m1() * x3.tanh().exp_m1() + 0.25).ln().tanh().cosh();
+        let v2 = (0.9 * f64::exp2(x1.sin()).tanh()).atanh();
+        let v3 = (0.9 * f64::min(x2 * v1, 2.0).tanh()).asin();
+        v0
     }
 
     fn p51_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = (D::from(0.9) * (-max(x1, D::from(0.5f64))).tanh()).asin();
-        let v1 = (x0.tanh().exp().tanh().exp() * x0.tanh().exp().tanh().exp() + D::from(0.25)).log10();
-        let mut v2 = x0.tanh().exp().tanh().exp();
-        v2 *= max(v0, trunc(v1) + v1);
-        let v3 = ((trunc(v1) + v1) * (trunc(v1) + v1) + D::from(0.5)).cbrt();
-        (D::from(1e-1) * x1 * (D::from(1e-1) * x1) + D::from(0.25)).ln()
+        let v0 = (D::from(0.5) * (x1 + clamp(x3, -0.5, 0.5)).tanh()).tan();
+        let v1 = (x3.tanh().exp_m1() * x3.tanh().exp_m1() + D::from(0.25)).ln().tanh().cosh();
+        let v2 = (D::from(0.9) * x1.sin().exp2().tanh()).atanh();
+        let v3 = (D::from(0.9) * min(x2 * v1, D::from(2.0)).tanh()).asin();
+        v0
     }
 
     #[dual::gradient]
-    fn p52(x0: f64, x1: f64) -> f64 {
-        let mut v0 = (x1 * x0).tanh().sinh() / (x0.tanh().to_degrees().to_radians() * x0.tanh().to_degrees().to_radians() + 0.5);
-        v0 += x1;
-        let mut v1 = x1;
-        v1 -= x0 * x0 * x0;
-        let v2 = (0.9 * v1.tanh()).acos();
-        (0.9 * x0.tanh()).acos().abs().tanh().exp()
+    fn p52(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let v0 = h1(x1 - x2 - 1e-1, ((x0 * x0 + 0.5).hypot(x1) * (x0 * x0 + 0.5).hypot(x1) + 0.25).sqrt());
+        let mut v1 = x3 + x1.atan2(v0 * v0 + 0.5);
+        let mut v2 = f64::sin(0.7) + 2.0;
+        let mut i3 = 0;
+        loop {
+            if i3 >= n {
+                break;
+            }
+            i3 += 1;
+            let v4 = (0.9 * v2.tanh()).asin();
+            v1 += (3. * v2).clamp(-0.5, 0.5) + x2.max(x0);
+            v2 += (x2.tanh().exp_m1() * x2.tanh().exp_m1() + 0.25).ln();
+        }
+        let v5 = h1((0.9 * v2.tanh()).asin() / ((v0 - x2) * (v0 - x2) + 0.5), (((3. * v2).clamp(-0.5, 0.5) + x2.max(x0)) * ((3. * v2).clamp(-0.5, 0.5) + x2.max(x0)) + 0.25).ln());
+        h1(x3, x2).asinh() + f64::cos(v5)
     }
 
-    fn p52_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let mut v0 = (x1 * x0).tanh().sinh() / (to_radians(to_degrees(x0.tanh())) * to_radians(to_degrees(x0.tanh())) + D::from(0.5));
-        v0 += x1;
-        let mut v1 = x1;
-        v1 -= x0 * x0 * x0;
-        let v2 = (D::from(0.9) * v1.tanh()).acos();
-        abs((D::from(0.9) * x0.tanh()).acos()).tanh().exp()
+    fn p52_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let v0 = h1_generic(x1 - x2 - D::from(1e-1), (hypot(x0 * x0 + D::from(0.5), x1) * hypot(x0 * x0 + D::from(0.5), x1) + D::from(0.25)).sqrt());
+        let mut v1 = x3 + x1.atan2(v0 * v0 + D::from(0.5));
+        let mut v2 = D::from(0.7).sin() + D::from(2.0);
+        let mut i3 = 0;
+        loop {
+            if i3 >= n {
+                break;
+            }
+            i3 += 1;
+            let v4 = (D::from(0.9) * v2.tanh()).asin();
+            v1 += clamp(D::from(3.) * v2, -0.5, 0.5) + max(x2, x0);
+            v2 += (x2.tanh().exp_m1() * x2.tanh().exp_m1() + D::from(0.25)).ln();
+        }
+        let v5 = h1_generic((D::from(0.9) * v2.tanh()).asin() / ((v0 - x2) * (v0 - x2) + D::from(0.5)), ((clamp(D::from(3.) * v2, -0.5, 0.5) + max(x2, x0)) * (clamp(D::from(3.) * v2, -0.5, 0.5) + max(x2, x0)) + D::from(0.25)).ln());
+        h1_generic(x3, x2).asinh() + v5.cos()
     }
 
     #[dual::gradient]
-    fn p53(x0: f64, x1: f64) -> f64 {
-        let v0 = ((x0 * x0 + 0.5).powf(1.7) * (x0 * x0 + 0.5).powf(1.7)).ln_1p().mul_add((0.9 * (3. * x0).tanh()).acos(), 1e-1);
-        let mut v1 = (0.9 * x0.tanh()).acos();
-        v1 -= ((x0 * x0 + 0.5).powf(1.7) * (x0 * x0 + 0.5).powf(1.7)).ln_1p();
-        let v2 = (x1 * x1 + 0.5).cbrt();
-        (v2 * (-1.3) + v0.mul_add(v1, 2.0)).abs()
+    fn p53(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = ((f64::min(x3, x2) + f64::min(x3, x2)) * (f64::min(x3, x2) + f64::min(x3, x2)) + 0.5).cbrt();
+        let v1: f64 = 2.0;
+        let mut v2 = (x1 * x1 + 0.25).log10() - (0.7 * x2 + x0).sin();
+        v2 += (0.9 * (0.5f64 * v1).tanh()).asin();
+        let v3 = (f64::cos(v2) * v2.mul_add(v2, v0) * (f64::cos(v2) * v2.mul_add(v2, v0)) + 0.5).recip();
+        x1
     }
 
-    fn p53_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = ((x0 * x0 + D::from(0.5)).powf(1.7) * (x0 * x0 + D::from(0.5)).powf(1.7)).ln_1p().mul_add((D::from(0.9) * (D::from(3.) * x0).tanh()).acos(), D::from(1e-1));
-        let mut v1 = (D::from(0.9) * x0.tanh()).acos();
-        v1 -= ((x0 * x0 + D::from(0.5)).powf(1.7) * (x0 * x0 + D::from(0.5)).powf(1.7)).ln_1p();
-        let v2 = (x1 * x1 + D::from(0.5)).cbrt();
-        abs(v2 * D::from(-1.3) + v0.mul_add(v1, D::from(2.0)))
+    fn p53_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = ((min(x3, x2) + min(x3, x2)) * (min(x3, x2) + min(x3, x2)) + D::from(0.5)).cbrt();
+        let v1 = D::from(2.0);
+        let mut v2 = (x1 * x1 + D::from(0.25)).log10() - (D::from(0.7) * x2 + x0).sin();
+        v2 += (D::from(0.9) * (D::from(0.5f64) * v1).tanh()).asin();
+        let v3 = (v2.cos() * v2.mul_add(v2, v0) * (v2.cos() * v2.mul_add(v2, v0)) + D::from(0.5)).recip();
+        x1
     }
 
     #[dual::gradient]
-    fn p54(x0: f64, x1: f64, x2: f64) -> f64 {
+    fn p54(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = (x2 * x2 + 1.5).acosh();
+        if (x0 * x0 + 0.5).hypot(v0) > x0 * 0.5 {
+            v0 = (x0 * x0 + 0.5).cbrt();
+        }
+        let v1;
+        if h1(v0, x3) <= v0 * 1.2 {
+            if x2.clamp(-0.5, 0.5).atan2(x0.mul_add(std::f64::consts::PI, v0) * x0.mul_add(std::f64::consts::PI, v0) + 0.5) > x0 * 0.5 {
+                let mut v2 = x2;
+                v2 *= std::f64::consts::PI;
+                v1 = v0;
+            } else {
+                let v3 = x2.clamp(-0.5, 0.5).atan2(x0.mul_add(std::f64::consts::PI, v0) * x0.mul_add(std::f64::consts::PI, v0) + 0.5).clamp(-0.5, 0.5);
+                v1 = x2 - v3 - v0;
+            }
+        } else {
+            v1 = ((x1 * x1 + 0.5).powf(1.7) * (x1 * x1 + 0.5).powf(1.7) + 0.5).powf((1e-1 * x1 * (1e-1 * x1) + 0.5).log(x3 * x3 + 1.5).sin());
+        }
+        h1(v1.asinh(), -x3)
+    }
+
+    fn p54_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = (x2 * x2 + D::from(1.5)).acosh();
+        if gt(hypot(x0 * x0 + D::from(0.5), v0), x0 * D::from(0.5)) {
+            v0 = (x0 * x0 + D::from(0.5)).cbrt();
+        }
+        let v1;
+        if le(h1_generic(v0, x3), v0 * D::from(1.2)) {
+            if gt(clamp(x2, -0.5, 0.5).atan2(x0.mul_add(D::from(std::f64::consts::PI), v0) * x0.mul_add(D::from(std::f64::consts::PI), v0) + D::from(0.5)), x0 * D::from(0.5)) {
+                let mut v2 = x2;
+                v2 *= D::from(std::f64::consts::PI);
+                v1 = v0;
+            } else {
+                let v3 = clamp(clamp(x2, -0.5, 0.5).atan2(x0.mul_add(D::from(std::f64::consts::PI), v0) * x0.mul_add(D::from(std::f64::consts::PI), v0) + D::from(0.5)), -0.5, 0.5);
+                v1 = x2 - v3 - v0;
+            }
+        } else {
+            v1 = ((x1 * x1 + D::from(0.5)).powf(1.7) * (x1 * x1 + D::from(0.5)).powf(1.7) + D::from(0.5)).powd(log(D::from(1e-1) * x1 * (D::from(1e-1) * x1) + D::from(0.5), x3 * x3 + D::from(1.5)).sin());
+        }
+        h1_generic(v1.asinh(), -x3)
+    }
+
+    #[dual::gradient]
+    fn p55(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = (x2 * x2 + 0.25).ln().abs();
+        for v1 in [x2, 0.7 * x0] {
+            if (0.9 * v1.tanh()).asin().powi(1) >= h2([0.5f64, x0, x0]) {
+                break;
+            }
+            v0 -= (x1 * x1).ln_1p().to_degrees().to_radians();
+        }
+        let mut v2 = x2 + (x1 * x1).ln_1p();
+        let mut i3 = 0;
+        loop {
+            if i3 >= n {
+                break;
+            }
+            i3 += 1;
+            v2 *= x2.abs().tanh().sinh().tanh();
+            if (x1 * x1 + 0.25).ln().tanh() <= x2 {
+                break;
+            }
+        }
+        (x1 * x1 + 0.25).ln()
+    }
+
+    fn p55_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = abs((x2 * x2 + D::from(0.25)).ln());
+        for v1 in [x2, D::from(0.7) * x0] {
+            if ge((D::from(0.9) * v1.tanh()).asin().powi(1), h2_generic([D::from(0.5f64), x0, x0])) {
+                break;
+            }
+            v0 -= to_radians(to_degrees((x1 * x1).ln_1p()));
+        }
+        let mut v2 = x2 + (x1 * x1).ln_1p();
+        let mut i3 = 0;
+        loop {
+            if i3 >= n {
+                break;
+            }
+            i3 += 1;
+            v2 *= abs(x2).tanh().sinh().tanh();
+            if le((x1 * x1 + D::from(0.25)).ln().tanh(), x2) {
+                break;
+            }
+        }
+        (x1 * x1 + D::from(0.25)).ln()
+    }
+
+    #[dual::gradient]
+    fn p56(x0: f64, x1: f64) -> f64 {
+        let v0 = (h4(1e-1) * h4(1e-1)).ln_1p().abs();
+        let mut v1 = (v0 / (x0 * x0 + 0.5)).powi(0);
+        for k2 in 0..3 {
+            v1 += (k2 as f64).atan2(k2 as f64 * k2 as f64 * (k2 as f64 * k2 as f64) + 0.5);
+            if x1 / ((v1 * v1 + 0.25).sqrt() * (v1 * v1 + 0.25).sqrt() + 0.5) > (-1.3 * v1 * (-1.3 * v1) + 0.25).sqrt() {
+                continue;
+            }
+        }
+        let v3 = h4(x1.max(v0).tanh().cosh());
+        v1
+    }
+
+    fn p56_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = abs((h4_generic(D::from(1e-1)) * h4_generic(D::from(1e-1))).ln_1p());
+        let mut v1 = (v0 / (x0 * x0 + D::from(0.5))).powi(0);
+        for k2 in 0..3 {
+            v1 += D::from(k2 as f64).atan2(D::from(k2 as f64) * D::from(k2 as f64) * (D::from(k2 as f64) * D::from(k2 as f64)) + D::from(0.5));
+            if gt(x1 / ((v1 * v1 + D::from(0.25)).sqrt() * (v1 * v1 + D::from(0.25)).sqrt() + D::from(0.5)), (D::from(-1.3) * v1 * (D::from(-1.3) * v1) + D::from(0.25)).sqrt()) {
+                continue;
+            }
+        }
+        let v3 = h4_generic(max(x1, v0).tanh().cosh());
+        v1
+    }
+
+    #[dual::gradient]
+    fn p57(x0: f64, x1: f64, x2: f64) -> f64 {
         let v0 = x0;
-        let v1 = x1;
-        (0.9 * ((2.0 * x0).to_degrees().to_radians() / (x0 * x0 + 0.5)).tanh()).asin()
+        let mut v1 = x2;
+        v1 *= (0.7 * x2).tanh().sinh().abs();
+        let v2 = f64::cos(x2.asinh().powi(4));
+        ((x0.atan2(1e-1 * 1e-1 + 0.5) + x2.asinh()) * (x0.atan2(1e-1 * 1e-1 + 0.5) + x2.asinh()) + 0.5).log((v1.floor() + v1) * (v1.floor() + v1) + 1.5)
     }
 
-    fn p54_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+    fn p57_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
         let v0 = x0;
-        let v1 = x1;
-        (D::from(0.9) * (to_radians(to_degrees(D::from(2.0) * x0)) / (x0 * x0 + D::from(0.5))).tanh()).asin()
+        let mut v1 = x2;
+        v1 *= abs((D::from(0.7) * x2).tanh().sinh());
+        let v2 = x2.asinh().powi(4).cos();
+        log((x0.atan2(D::from(1e-1) * D::from(1e-1) + D::from(0.5)) + x2.asinh()) * (x0.atan2(D::from(1e-1) * D::from(1e-1) + D::from(0.5)) + x2.asinh()) + D::from(0.5), (floor(v1) + v1) * (floor(v1) + v1) + D::from(1.5))
     }
 
     #[dual::gradient]
-    fn p55(x0: f64, x1: f64) -> f64 {
-        let v0 = x0.tanh().exp().max(((x1 * x1 + 0.5).cbrt() * (x1 * x1 + 0.5).cbrt()).ln_1p());
-        let mut v1 = x0;
-        v1 -= x1;
-        let mut v2 = v1;
-        v2 *= (v0 * v0 + 0.25).ln().abs();
-        (0.9 * v0.tanh().cosh().tanh().exp().tanh()).atanh()
+    fn p58(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0: f64 = 3.;
+        for k1 in 0..4 {
+            if f64::min(x0, h4(0.5f64)) <= 0.5f64 * (-0.3) {
+                break;
+            }
+            v0 -= h1((x2 * x2 + 0.25).sqrt(), (x2 * x2 + 0.25).sqrt());
+        }
+        let mut v2 = (-1.3 * x0).sin();
+        if (-1.3 * x0 * (-1.3 * x0) + 0.5).powf(f64::sin(-1.3)) * (v0 * v0 + 1.5).acosh() > h1(x0, x0) {
+            return (0.9 * (x2 * v2).tanh()).asin();
+        } else {
+            v2 -= v2;
+        }
+        let mut v3 = (x0 * x0 + 0.25).log2() + (v0 - x1);
+        for k4 in 0..2 {
+            let v5 = x1;
+            v3 += v0;
+        }
+        x1.to_degrees().to_radians().tanh().cosh()
     }
 
-    fn p55_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = max(x0.tanh().exp(), ((x1 * x1 + D::from(0.5)).cbrt() * (x1 * x1 + D::from(0.5)).cbrt()).ln_1p());
-        let mut v1 = x0;
-        v1 -= x1;
-        let mut v2 = v1;
-        v2 *= abs((v0 * v0 + D::from(0.25)).ln());
-        (D::from(0.9) * v0.tanh().cosh().tanh().exp().tanh()).atanh()
-    }
-
-    #[dual::gradient]
-    fn p56(x0: f64, x1: f64, x2: f64) -> f64 {
-        let mut v0 = ((x2 * x2 + 0.5).recip() * (x2 * x2 + 0.5).recip() + 0.25).log10();
-        v0 -= 2.0;
-        (std::f64::consts::PI * v0 * (std::f64::consts::PI * v0) + 0.5).powf((x0 * x0).sin()).sin()
-    }
-
-    fn p56_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let mut v0 = ((x2 * x2 + D::from(0.5)).recip() * (x2 * x2 + D::from(0.5)).recip() + D::from(0.25)).log10();
-        v0 -= D::from(2.0);
-        (D::from(std::f64::consts::PI) * v0 * (D::from(std::f64::consts::PI) * v0) + D::from(0.5)).powd((x0 * x0).sin()).sin()
-    }
-
-    #[dual::gradient]
-    fn p57(x0: f64, x1: f64) -> f64 {
-        let v0 = (x1.tanh().cosh() * x1.tanh().cosh() + 0.5).powf((x1 * x1 + 0.5).log(std::f64::consts::PI * std::f64::consts::PI + 1.5).sin()).sin();
-        (0.9 * (std::f64::consts::PI * v0).tanh()).atanh()
-    }
-
-    fn p57_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = (x1.tanh().cosh() * x1.tanh().cosh() + D::from(0.5)).powd(log(x1 * x1 + D::from(0.5), D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(1.5)).sin()).sin();
-        (D::from(0.9) * (D::from(std::f64::consts::PI) * v0).tanh()).atanh()
-    }
-
-    #[dual::gradient]
-    fn p58(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = (x1.atan() / (x2 * x2 + 0.5)).tanh().exp_m1();
-        (0.9 * x0.clamp(-0.5, 0.5).tanh()).asin() * ((0.5 * x3.tanh()).tan() - (0.9 * v0.tanh()).asin())
-    }
-
-    fn p58_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = (x1.atan() / (x2 * x2 + D::from(0.5))).tanh().exp_m1();
-        (D::from(0.9) * clamp(x0, -0.5, 0.5).tanh()).asin() * ((D::from(0.5) * x3.tanh()).tan() - (D::from(0.9) * v0.tanh()).asin())
+    fn p58_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = D::from(3.);
+        for k1 in 0..4 {
+            if le(min(x0, h4_generic(D::from(0.5f64))), D::from(0.5f64) * D::from(-0.3)) {
+                break;
+            }
+            v0 -= h1_generic((x2 * x2 + D::from(0.25)).sqrt(), (x2 * x2 + D::from(0.25)).sqrt());
+        }
+        let mut v2 = (D::from(-1.3) * x0).sin();
+        if gt((D::from(-1.3) * x0 * (D::from(-1.3) * x0) + D::from(0.5)).powd(D::from(-1.3).sin()) * (v0 * v0 + D::from(1.5)).acosh(), h1_generic(x0, x0)) {
+            return (D::from(0.9) * (x2 * v2).tanh()).asin();
+        } else {
+            v2 -= v2;
+        }
+        let mut v3 = (x0 * x0 + D::from(0.25)).log2() + (v0 - x1);
+        for k4 in 0..2 {
+            let v5 = x1;
+            v3 += v0;
+        }
+        to_radians(to_degrees(x1)).tanh().cosh()
     }
 
     #[dual::gradient]
-    fn p59(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = x1;
-        let v1 = (x3 + x1).tanh().exp().atan();
-        let v2 = (x3 + x1).tanh().exp();
-        ((0.5 * x2.tanh()).tan().tanh().exp_m1() * (0.5 * x2.tanh()).tan().tanh().exp_m1() + 0.5).recip()
+    fn p59(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = f64::sin(0.7) + 2.0;
+        let mut i1 = 0;
+        loop {
+            if i1 >= n {
+                break;
+            }
+            i1 += 1;
+            if (x0.tanh().exp_m1() * x0.tanh().exp_m1() + 0.25).sqrt() <= x2 * (-0.3) {
+                break;
+            }
+            v0 += v0;
+        }
+        let v2;
+        if x2.tanh().sinh() >= x0.tanh().exp_m1() {
+            let mut v3 = (x0 * x0 + 1.5).acosh().asinh().atan();
+            v3 *= x2.tanh().sinh();
+            v2 = x2.tanh().sinh().asinh();
+        } else if x2 >= (x2 * x2 + 0.25).log2() {
+            v2 = (h2([x1, x1, v0]) * h2([x1, x1, v0]) + 0.5).cbrt();
+        } else {
+            v2 = (x0 * x0 + 1.5).acosh();
+        }
+        x2.tanh().sinh().asinh()
     }
 
-    fn p59_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = x1;
-        let v1 = (x3 + x1).tanh().exp().atan();
-        let v2 = (x3 + x1).tanh().exp();
-        ((D::from(0.5) * x2.tanh()).tan().tanh().exp_m1() * (D::from(0.5) * x2.tanh()).tan().tanh().exp_m1() + D::from(0.5)).recip()
+    fn p59_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        let mut i1 = 0;
+        loop {
+            if i1 >= n {
+                break;
+            }
+            i1 += 1;
+            if le((x0.tanh().exp_m1() * x0.tanh().exp_m1() + D::from(0.25)).sqrt(), x2 * D::from(-0.3)) {
+                break;
+            }
+            v0 += v0;
+        }
+        let v2;
+        if ge(x2.tanh().sinh(), x0.tanh().exp_m1()) {
+            let mut v3 = (x0 * x0 + D::from(1.5)).acosh().asinh().atan();
+            v3 *= x2.tanh().sinh();
+            v2 = x2.tanh().sinh().asinh();
+        } else if ge(x2, (x2 * x2 + D::from(0.25)).log2()) {
+            v2 = (h2_generic([x1, x1, v0]) * h2_generic([x1, x1, v0]) + D::from(0.5)).cbrt();
+        } else {
+            v2 = (x0 * x0 + D::from(1.5)).acosh();
+        }
+        x2.tanh().sinh().asinh()
     }
 
     #[dual::gradient]
-    fn p60(x0: f64, x1: f64) -> f64 {
-        let v0 = f64::min(x0, 2.0);
-        let v1 = ((x1 * x1 + 0.5).cbrt() * (x1 * x1 + 0.5).cbrt() + 0.5).recip().tanh().sinh();
-        let v2 = (x1.powi(0) / (x1 * x1 + 0.5)).tanh().exp_m1();
-        let v3 = x0.to_degrees().to_radians();
-        v2
+    fn p60(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = x2 + f64::exp2((3. * x1).sin());
+        let mut v1 = f64::sin(0.7) + 2.0;
+        let mut i2 = 0;
+        loop {
+            if i2 >= n {
+                break;
+            }
+            i2 += 1;
+            v0 -= v0;
+            v1 *= ((0.9 * x2.tanh()).asin() * (0.9 * x2.tanh()).asin() + 0.5).recip().tanh();
+        }
+        let mut v3 = f64::exp2((v1 * v1 + 0.5).powi(-2).sin());
+        for k4 in 0..2 {
+            v3 = k4 as f64;
+        }
+        ((h1(0.5f64, x1) + v1.to_degrees().to_radians()) * (h1(0.5f64, x1) + v1.to_degrees().to_radians()) + 0.5).recip()
     }
 
-    fn p60_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = min(x0, D::from(2.0));
-        let v1 = ((x1 * x1 + D::from(0.5)).cbrt() * (x1 * x1 + D::from(0.5)).cbrt() + D::from(0.5)).recip().tanh().sinh();
-        let v2 = (x1.powi(0) / (x1 * x1 + D::from(0.5))).tanh().exp_m1();
-        let v3 = to_radians(to_degrees(x0));
-        v2
+    fn p60_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = x2 + (D::from(3.) * x1).sin().exp2();
+        let mut v1 = D::from(0.7).sin() + D::from(2.0);
+        let mut i2 = 0;
+        loop {
+            if i2 >= n {
+                break;
+            }
+            i2 += 1;
+            v0 -= v0;
+            v1 *= ((D::from(0.9) * x2.tanh()).asin() * (D::from(0.9) * x2.tanh()).asin() + D::from(0.5)).recip().tanh();
+        }
+        let mut v3 = (v1 * v1 + D::from(0.5)).powi(-2).sin().exp2();
+        for k4 in 0..2 {
+            v3 = D::from(k4 as f64);
+        }
+        ((h1_generic(D::from(0.5f64), x1) + to_radians(to_degrees(v1))) * (h1_generic(D::from(0.5f64), x1) + to_radians(to_degrees(v1))) + D::from(0.5)).recip()
     }
 
     #[dual::gradient]
-    fn p61(x0: f64, x1: f64) -> f64 {
-        let mut v0 = x1.to_degrees().to_radians();
-        v0 -= (x1 * x1 + 0.5).recip().to_degrees().to_radians();
-        let v1 = f64::cos(x1);
-        let v2 = (x1 / ((3. * x0).mul_add(x1, v0) * (3. * x0).mul_add(x1, v0) + 0.5) * (x1 / ((3. * x0).mul_add(x1, v0) * (3. * x0).mul_add(x1, v0) + 0.5)) + 0.5).recip();
-        let v3 = v1;
-        let v4 = (f64::cos(x1) * f64::cos(x1) + 0.5).powi(-1);
-        (0.5f64 * v1).asinh()
+    fn p61(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = x2;
+        let v1 = ((v0 - x2) * x2.powi(3)).abs();
+        let mut v2 = ((x1 + v0) * f64::exp2(v0.sin()) * ((x1 + v0) * f64::exp2(v0.sin())) + 0.25).log10();
+        v2 -= -v1;
+        let mut v3 = (0.5 * x2.max(v2.max(x1)).tanh()).tan();
+        v3 += v0;
+        let v4 = f64::exp2(x0.abs().sin()).powi(0);
+        x2.to_degrees().to_radians()
     }
 
-    fn p61_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let mut v0 = to_radians(to_degrees(x1));
-        v0 -= to_radians(to_degrees((x1 * x1 + D::from(0.5)).recip()));
-        let v1 = x1.cos();
-        let v2 = (x1 / ((D::from(3.) * x0).mul_add(x1, v0) * (D::from(3.) * x0).mul_add(x1, v0) + D::from(0.5)) * (x1 / ((D::from(3.) * x0).mul_add(x1, v0) * (D::from(3.) * x0).mul_add(x1, v0) + D::from(0.5))) + D::from(0.5)).recip();
-        let v3 = v1;
-        let v4 = (x1.cos() * x1.cos() + D::from(0.5)).powi(-1);
-        (D::from(0.5f64) * v1).asinh()
+    fn p61_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = x2;
+        let v1 = abs((v0 - x2) * x2.powi(3));
+        let mut v2 = ((x1 + v0) * v0.sin().exp2() * ((x1 + v0) * v0.sin().exp2()) + D::from(0.25)).log10();
+        v2 -= -v1;
+        let mut v3 = (D::from(0.5) * max(x2, max(v2, x1)).tanh()).tan();
+        v3 += v0;
+        let v4 = abs(x0).sin().exp2().powi(0);
+        to_radians(to_degrees(x2))
     }
 
     #[dual::gradient]
     fn p62(x0: f64, x1: f64) -> f64 {
-        let v0 = x0.asinh();
-        let mut v1 = x0.asinh();
-        v1 *= x1;
-        let mut v2 = v1.sin();
-        v2 *= (0.5 * v0.tanh()).tan() / ((0.5 * v0.tanh()).tan() * (0.5 * v0.tanh()).tan() + 0.5);
-        let v3 = (0.5 * v0.tanh()).tan() / ((0.5 * v0.tanh()).tan() * (0.5 * v0.tanh()).tan() + 0.5);
-        v0.tanh().exp()
+        let mut v0 = x0;
+        v0 *= -(x0 * x0 + 0.25).sqrt();
+        let v1 = x1;
+        let v2 = v0 + v1;
+        let v3 = v1 / (x0 * x0 + 0.5);
+        (0.9 * v3.tanh()).acos().tanh()
     }
 
     fn p62_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = x0.asinh();
-        let mut v1 = x0.asinh();
-        v1 *= x1;
-        let mut v2 = v1.sin();
-        v2 *= (D::from(0.5) * v0.tanh()).tan() / ((D::from(0.5) * v0.tanh()).tan() * (D::from(0.5) * v0.tanh()).tan() + D::from(0.5));
-        let v3 = (D::from(0.5) * v0.tanh()).tan() / ((D::from(0.5) * v0.tanh()).tan() * (D::from(0.5) * v0.tanh()).tan() + D::from(0.5));
-        v0.tanh().exp()
+        let mut v0 = x0;
+        v0 *= -(x0 * x0 + D::from(0.25)).sqrt();
+        let v1 = x1;
+        let v2 = v0 + v1;
+        let v3 = v1 / (x0 * x0 + D::from(0.5));
+        (D::from(0.9) * v3.tanh()).acos().tanh()
     }
 
     #[dual::gradient]
-    fn p63(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0 = (x0 + x1).tanh().sinh() - x2;
-        let v1 = x0 - ((x0 + x1).tanh().sinh() * (x0 + x1).tanh().sinh() + 0.25).ln();
-        let v2 = (v1 * v1).ln_1p();
-        let v3 = (x0 + x1).tanh().sinh() - x2;
-        ((0.5f64 * v2).tanh().sinh() * (0.5f64 * v2).tanh().sinh() + 0.25).ln().tanh().exp_m1()
+    fn p63(x0: f64, x1: f64) -> f64 {
+        let v0 = (0.9 * (0.5f64 * x1 * x1 - x1).tanh()).atanh();
+        let v1 = (x1 * x1 + 0.25).sqrt().tanh().cosh() / ((v0 * v0 + 0.25).log10() * (v0 * v0 + 0.25).log10() + 0.5);
+        let v2 = (x1 * x1 + 0.25).sqrt().tanh().cosh();
+        let mut v3 = (0.7 * x0 * (0.7 * x0) + 0.5).recip();
+        v3 += (v0 * v0 + 0.5).log(v1 * v1 + 1.5).signum() + (v0 * v0 + 0.5).log(v1 * v1 + 1.5);
+        (0.5f64 * x1 * x1 - x1).max(1e-1)
     }
 
-    fn p63_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0 = (x0 + x1).tanh().sinh() - x2;
-        let v1 = x0 - ((x0 + x1).tanh().sinh() * (x0 + x1).tanh().sinh() + D::from(0.25)).ln();
-        let v2 = (v1 * v1).ln_1p();
-        let v3 = (x0 + x1).tanh().sinh() - x2;
-        ((D::from(0.5f64) * v2).tanh().sinh() * (D::from(0.5f64) * v2).tanh().sinh() + D::from(0.25)).ln().tanh().exp_m1()
+    fn p63_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = (D::from(0.9) * (D::from(0.5f64) * x1 * x1 - x1).tanh()).atanh();
+        let v1 = (x1 * x1 + D::from(0.25)).sqrt().tanh().cosh() / ((v0 * v0 + D::from(0.25)).log10() * (v0 * v0 + D::from(0.25)).log10() + D::from(0.5));
+        let v2 = (x1 * x1 + D::from(0.25)).sqrt().tanh().cosh();
+        let mut v3 = (D::from(0.7) * x0 * (D::from(0.7) * x0) + D::from(0.5)).recip();
+        v3 += signum(log(v0 * v0 + D::from(0.5), v1 * v1 + D::from(1.5))) + log(v0 * v0 + D::from(0.5), v1 * v1 + D::from(1.5));
+        max(D::from(0.5f64) * x1 * x1 - x1, D::from(1e-1))
     }
 
     #[dual::gradient]
     fn p64(x0: f64, x1: f64) -> f64 {
-        let v0 = (x0 * x0 + 0.25).ln();
-        let v1 = x0.asinh().atan2(x0 * x0 + 0.5) + (-1.3);
-        (f64::exp2(x0.abs().sin()) * f64::exp2(x0.abs().sin()) + 0.25).log10()
+        let mut v0 = x1.atan();
+        v0 += x0;
+        let mut v1 = (x0 / (x0 * x0 + 0.5)).clamp(-0.5, 0.5) + ((v0 * v0 + 0.5).cbrt() * (v0 * v0 + 0.5).cbrt() + 0.25).log2();
+        v1 += (x0 / (x0 * x0 + 0.5) * (x0 / (x0 * x0 + 0.5)) + 0.25).log10();
+        (v0.clamp(-0.5, 0.5) * v0.clamp(-0.5, 0.5) + 0.5).powf((std::f64::consts::PI * x1 * (std::f64::consts::PI * x1) + 1.5).acosh().sin())
     }
 
     fn p64_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = (x0 * x0 + D::from(0.25)).ln();
-        let v1 = x0.asinh().atan2(x0 * x0 + D::from(0.5)) + D::from(-1.3);
-        (abs(x0).sin().exp2() * abs(x0).sin().exp2() + D::from(0.25)).log10()
+        let mut v0 = x1.atan();
+        v0 += x0;
+        let mut v1 = clamp(x0 / (x0 * x0 + D::from(0.5)), -0.5, 0.5) + ((v0 * v0 + D::from(0.5)).cbrt() * (v0 * v0 + D::from(0.5)).cbrt() + D::from(0.25)).log2();
+        v1 += (x0 / (x0 * x0 + D::from(0.5)) * (x0 / (x0 * x0 + D::from(0.5))) + D::from(0.25)).log10();
+        (clamp(v0, -0.5, 0.5) * clamp(v0, -0.5, 0.5) + D::from(0.5)).powd((D::from(std::f64::consts::PI) * x1 * (D::from(std::f64::consts::PI) * x1) + D::from(1.5)).acosh().sin())
     }
 
     #[dual::gradient]
-    fn p65(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let mut v0 = x2;
-        v0 -= x0.to_degrees().to_radians();
-        (-1.3 * x1 * (-1.3 * x1) + 0.5).log(x0 * x0 + 1.5).clamp(-0.5, 0.5).tanh().cosh()
+    fn p65(x0: f64, x1: f64, n: usize) -> f64 {
+        let v0;
+        if x1 * x1.atan() > x1 {
+            v0 = x1;
+        } else if (x0 * x0 + 0.5).cbrt() <= x1 * 0.5 {
+            v0 = (x0 * x0 + 0.5).cbrt();
+        } else {
+            v0 = ((x0 * x0 + 0.5).hypot(x0) * (x0 * x0 + 0.5).hypot(x0) + 0.25).ln();
+        }
+        let mut v1 = x0 + (x0.round() + x0);
+        let mut v2 = f64::sin(0.7) + 2.0;
+        for i3 in 0..n {
+            if x0.tanh().exp().atan() > v2 * (-0.3) {
+                break;
+            }
+            v1 -= ((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5).powf((x0 * x0 + 0.5).cbrt().sin());
+            v2 += (-(i3 as f64)).atan2(v1 * v1 + 0.5);
+        }
+        x1 * x1.atan()
     }
 
-    fn p65_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let mut v0 = x2;
-        v0 -= to_radians(to_degrees(x0));
-        clamp(log(D::from(-1.3) * x1 * (D::from(-1.3) * x1) + D::from(0.5), x0 * x0 + D::from(1.5)), -0.5, 0.5).tanh().cosh()
+    fn p65_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let v0;
+        if gt(x1 * x1.atan(), x1) {
+            v0 = x1;
+        } else if le((x0 * x0 + D::from(0.5)).cbrt(), x1 * D::from(0.5)) {
+            v0 = (x0 * x0 + D::from(0.5)).cbrt();
+        } else {
+            v0 = (hypot(x0 * x0 + D::from(0.5), x0) * hypot(x0 * x0 + D::from(0.5), x0) + D::from(0.25)).ln();
+        }
+        let mut v1 = x0 + (round(x0) + x0);
+        let mut v2 = D::from(0.7).sin() + D::from(2.0);
+        for i3 in 0..n {
+            if gt(x0.tanh().exp().atan(), v2 * D::from(-0.3)) {
+                break;
+            }
+            v1 -= ((x0 * x0 + D::from(0.5)).cbrt() * (x0 * x0 + D::from(0.5)).cbrt() + D::from(0.5)).powd((x0 * x0 + D::from(0.5)).cbrt().sin());
+            v2 += (-D::from(i3 as f64)).atan2(v1 * v1 + D::from(0.5));
+        }
+        x1 * x1.atan()
     }
 
     #[dual::gradient]
     fn p66(x0: f64, x1: f64, x2: f64) -> f64 {
-        let mut v0 = x2.atan2((x2 * x2 + 0.5).cbrt() * (x2 * x2 + 0.5).cbrt() + 0.5) + x1;
-        v0 -= -1.3;
-        let v1 = (v0 / (x1 * x1 + 0.5)).abs().asinh();
-        let mut v2 = v1;
-        v2 -= v0 / (x1 * x1 + 0.5);
-        let mut v3 = (v0 / (x1 * x1 + 0.5)).abs().asinh();
-        v3 *= ((std::f64::consts::PI * v1).sin() * (std::f64::consts::PI * v1).sin() + 0.5).cbrt();
-        v0
+        let v0 = ((x2 + (-1.3)).tanh() * (x2 + (-1.3)).tanh() + 1.5).acosh();
+        let [v1, v2] = h3(0.7, x1.atan2(0.5f64 * 0.5f64 + 0.5));
+        let mut v3 = x2.asinh();
+        if (x2 + (-1.3)).tanh() < x2.mul_add(v0, 2.0) {
+            v3 -= f64::cos((0.7 * v2 * (0.7 * v2) + 0.5).cbrt());
+        } else {
+            let v4 = h1(h2([v0 - 0.5f64, x1.trunc() + x1, x2.powi(1)]), (x0 * x0 + 1.5).acosh().mul_add((1e-1 * x1 * (1e-1 * x1) + 0.25).log2(), v2));
+            v3 = x2;
+        }
+        x2.asinh()
     }
 
     fn p66_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let mut v0 = x2.atan2((x2 * x2 + D::from(0.5)).cbrt() * (x2 * x2 + D::from(0.5)).cbrt() + D::from(0.5)) + x1;
-        v0 -= D::from(-1.3);
-        let v1 = abs(v0 / (x1 * x1 + D::from(0.5))).asinh();
-        let mut v2 = v1;
-        v2 -= v0 / (x1 * x1 + D::from(0.5));
-        let mut v3 = abs(v0 / (x1 * x1 + D::from(0.5))).asinh();
-        v3 *= ((D::from(std::f64::consts::PI) * v1).sin() * (D::from(std::f64::consts::PI) * v1).sin() + D::from(0.5)).cbrt();
-        v0
+        let v0 = ((x2 + D::from(-1.3)).tanh() * (x2 + D::from(-1.3)).tanh() + D::from(1.5)).acosh();
+        let [v1, v2] = h3_generic(D::from(0.7), x1.atan2(D::from(0.5f64) * D::from(0.5f64) + D::from(0.5)));
+        let mut v3 = x2.asinh();
+        if lt((x2 + D::from(-1.3)).tanh(), x2.mul_add(v0, D::from(2.0))) {
+            v3 -= (D::from(0.7) * v2 * (D::from(0.7) * v2) + D::from(0.5)).cbrt().cos();
+        } else {
+            let v4 = h1_generic(h2_generic([v0 - D::from(0.5f64), trunc(x1) + x1, x2.powi(1)]), (x0 * x0 + D::from(1.5)).acosh().mul_add((D::from(1e-1) * x1 * (D::from(1e-1) * x1) + D::from(0.25)).log2(), v2));
+            v3 = x2;
+        }
+        x2.asinh()
     }
 
     #[dual::gradient]
-    fn p67(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = x3;
-        (-1.3 * v0 * (-1.3 * v0) + 0.5).cbrt()
+    fn p67(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = f64::sin(0.7) + 2.0;
+        for i1 in 0..n {
+            let v2 = f64::cos(v0).sin();
+            v0 += (v2 / (v0 * v0 + 0.5)).tanh();
+        }
+        let v3 = x1.powi(3) / (((1e-1 * x0 + x2) * (1e-1 * x0 + x2) + 0.5).log(v0.tanh() * v0.tanh() + 1.5) * ((1e-1 * x0 + x2) * (1e-1 * x0 + x2) + 0.5).log(v0.tanh() * v0.tanh() + 1.5) + 0.5);
+        h2([((1e-1 * x0 + x2) * (1e-1 * x0 + x2) + 0.5).log(v0.tanh() * v0.tanh() + 1.5), x2.signum() + x2, (0.5 * x1.tanh()).tan()]).tanh().exp_m1()
     }
 
-    fn p67_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = x3;
-        (D::from(-1.3) * v0 * (D::from(-1.3) * v0) + D::from(0.5)).cbrt()
-    }
-
-    #[dual::gradient]
-    fn p68(x0: f64, x1: f64) -> f64 {
-        let mut v0 = x1.atan();
-        v0 += (x0 * x0 + 1.5).acosh().clamp(-0.5, 0.5);
-        let v1 = (x0 * x0 + 1.5).acosh().abs();
-        let v2 = v1;
-        let v3 = -x1;
-        v2.atan2(v1 * v1 + 0.5) / ((v3 * v3 + 0.5).log(v0 * v0 + 1.5) * (v3 * v3 + 0.5).log(v0 * v0 + 1.5) + 0.5) + (0.9 * (x0 * x0 + 1.5).acosh().clamp(-0.5, 0.5).tanh()).acos()
-    }
-
-    fn p68_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let mut v0 = x1.atan();
-        v0 += clamp((x0 * x0 + D::from(1.5)).acosh(), -0.5, 0.5);
-        let v1 = abs((x0 * x0 + D::from(1.5)).acosh());
-        let v2 = v1;
-        let v3 = -x1;
-        v2.atan2(v1 * v1 + D::from(0.5)) / (log(v3 * v3 + D::from(0.5), v0 * v0 + D::from(1.5)) * log(v3 * v3 + D::from(0.5), v0 * v0 + D::from(1.5)) + D::from(0.5)) + (D::from(0.9) * clamp((x0 * x0 + D::from(1.5)).acosh(), -0.5, 0.5).tanh()).acos()
+    fn p67_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        for i1 in 0..n {
+            let v2 = v0.cos().sin();
+            v0 += (v2 / (v0 * v0 + D::from(0.5))).tanh();
+        }
+        let v3 = x1.powi(3) / (log((D::from(1e-1) * x0 + x2) * (D::from(1e-1) * x0 + x2) + D::from(0.5), v0.tanh() * v0.tanh() + D::from(1.5)) * log((D::from(1e-1) * x0 + x2) * (D::from(1e-1) * x0 + x2) + D::from(0.5), v0.tanh() * v0.tanh() + D::from(1.5)) + D::from(0.5));
+        h2_generic([log((D::from(1e-1) * x0 + x2) * (D::from(1e-1) * x0 + x2) + D::from(0.5), v0.tanh() * v0.tanh() + D::from(1.5)), signum(x2) + x2, (D::from(0.5) * x1.tanh()).tan()]).tanh().exp_m1()
     }
 
     #[dual::gradient]
-    fn p69(x0: f64, x1: f64, x2: f64) -> f64 {
-        let mut v0 = (x0 * x0 + 0.25).log10();
-        v0 *= (x0 * x0 + 0.5).hypot(x0);
-        let v1 = (x0 * x0 + 0.25).log10();
-        let v2 = (f64::min(x1, x1) + (3. * x1).sin()).tanh().exp_m1();
-        (v2 + (0.5 * v2.tanh()).tan()).asinh()
+    fn p68(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let v0;
+        if x1.mul_add((x3 * x3 + 0.25).log2(), f64::cos(x0)) < x2.atan() {
+            v0 = x0.atan().tanh().exp();
+        } else {
+            let mut v1 = f64::min(f64::exp2(x3.sin()) - x2, std::f64::consts::PI);
+            v1 += x2;
+            v0 = v1 * (x1 * x2);
+        }
+        let mut v2 = x2 + (0.5 * x2.tanh()).tan();
+        let mut i3 = 0;
+        loop {
+            if i3 >= n {
+                break;
+            }
+            i3 += 1;
+            let v4 = h2([v0, 3., x1]) + x1;
+            v2 += v0;
+        }
+        let mut v5: f64 = -1.3;
+        for k6 in 0..3 {
+            if x1 >= h2([v5, v2, 0.5f64]) {
+                v5 = 2.0 * x0;
+            } else {
+                v5 += (0.9 * (v5 * x1).tanh()).atanh();
+            }
+        }
+        ((0.5 * x2.tanh()).tan().tanh() * (0.5 * x2.tanh()).tan().tanh() + 0.5).cbrt()
     }
 
-    fn p69_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let mut v0 = (x0 * x0 + D::from(0.25)).log10();
-        v0 *= hypot(x0 * x0 + D::from(0.5), x0);
-        let v1 = (x0 * x0 + D::from(0.25)).log10();
-        let v2 = (x1 + (D::from(3.) * x1).sin()).tanh().exp_m1();
-        (v2 + (D::from(0.5) * v2.tanh()).tan()).asinh()
+    fn p68_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let v0;
+        if lt(x1.mul_add((x3 * x3 + D::from(0.25)).log2(), x0.cos()), x2.atan()) {
+            v0 = x0.atan().tanh().exp();
+        } else {
+            let mut v1 = min(x3.sin().exp2() - x2, D::from(std::f64::consts::PI));
+            v1 += x2;
+            v0 = v1 * (x1 * x2);
+        }
+        let mut v2 = x2 + (D::from(0.5) * x2.tanh()).tan();
+        let mut i3 = 0;
+        loop {
+            if i3 >= n {
+                break;
+            }
+            i3 += 1;
+            let v4 = h2_generic([v0, D::from(3.), x1]) + x1;
+            v2 += v0;
+        }
+        let mut v5 = D::from(-1.3);
+        for k6 in 0..3 {
+            if ge(x1, h2_generic([v5, v2, D::from(0.5f64)])) {
+                v5 = D::from(2.0) * x0;
+            } else {
+                v5 += (D::from(0.9) * (v5 * x1).tanh()).atanh();
+            }
+        }
+        ((D::from(0.5) * x2.tanh()).tan().tanh() * (D::from(0.5) * x2.tanh()).tan().tanh() + D::from(0.5)).cbrt()
     }
 
     #[dual::gradient]
-    fn p70(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0 = (x2.tanh() * x0.mul_add(x1, x0)).powi(1);
-        let v1 = x1;
-        x0
+    fn p69(x0: f64, x1: f64, n: usize) -> f64 {
+        let v0 = x0;
+        let v1 = f64::min(((x1 - x1) * (x1 - x1) + 0.5).recip(), h4(x1));
+        let mut v2 = x0 + h4(x0);
+        for i3 in 0..n {
+            let v4 = x1 / (v0 * v0 + 0.5) + (i3 as f64).tanh();
+            v2 *= (0.9 * (i3 as f64).tanh()).atanh().tanh();
+        }
+        (0.9 * (h4(x0) * h4(x0) + 0.25).log10().tanh()).atanh()
     }
 
-    fn p70_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0 = (x2.tanh() * x0.mul_add(x1, x0)).powi(1);
-        let v1 = x1;
-        x0
+    fn p69_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let v0 = x0;
+        let v1 = min(((x1 - x1) * (x1 - x1) + D::from(0.5)).recip(), h4_generic(x1));
+        let mut v2 = x0 + h4_generic(x0);
+        for i3 in 0..n {
+            let v4 = x1 / (v0 * v0 + D::from(0.5)) + D::from(i3 as f64).tanh();
+            v2 *= (D::from(0.9) * D::from(i3 as f64).tanh()).atanh().tanh();
+        }
+        (D::from(0.9) * (h4_generic(x0) * h4_generic(x0) + D::from(0.25)).log10().tanh()).atanh()
+    }
+
+    #[dual::gradient]
+    fn p70(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = x0 + x3;
+        for i1 in 0..n {
+            v0 = i1 as f64;
+        }
+        let mut v2 = x1 + v0;
+        let mut i3 = 0;
+        loop {
+            if i3 >= n {
+                break;
+            }
+            i3 += 1;
+            let v4: f64 = -1.3;
+            v2 += x2;
+        }
+        (-1.3 * v0 * (-1.3 * v0) + 1.5).acosh().tanh().exp().atan()
+    }
+
+    fn p70_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = x0 + x3;
+        for i1 in 0..n {
+            v0 = D::from(i1 as f64);
+        }
+        let mut v2 = x1 + v0;
+        let mut i3 = 0;
+        loop {
+            if i3 >= n {
+                break;
+            }
+            i3 += 1;
+            let v4 = D::from(-1.3);
+            v2 += x2;
+        }
+        (D::from(-1.3) * v0 * (D::from(-1.3) * v0) + D::from(1.5)).acosh().tanh().exp().atan()
     }
 
     #[dual::gradient]
     fn p71(x0: f64, x1: f64) -> f64 {
-        let mut v0 = (x0 * x0 + 0.25).sqrt();
-        v0 *= 0.7;
-        let mut v1 = ((x0 * x0 + 0.5).recip().abs() * (x0 * x0 + 0.5).recip().abs() + 0.5).log(x0 * x0 + 1.5);
-        v1 *= (v0 * v0 + 0.5).hypot(x0 - v0);
-        x1
+        let mut v0 = (x1 * x1 + 0.5).powf(1.7) * (x1 * x0);
+        for k1 in 0..4 {
+            let v2 = f64::cos((x1 * x1 + 0.25).ln());
+            v0 = (k1 as f64).abs();
+        }
+        if x0 >= (v0 * v0 + 0.25).log2() {
+            let v3 = h4(v0 / (x1 * x1 + 0.5) + h1(0.5f64, 0.7));
+            return v3;
+        }
+        if v0 > 2.0 * 0.5 {
+            let v4 = (0.7 * x0 * (0.7 * x0) + 0.25).log2();
+            return (v4 * v4 + 0.25).log2();
+        } else if v0.sin() >= v0.sin() {
+            let [v5, v6] = h3(v0, (v0 * v0 + 0.25).log10().powi(1));
+            return ((x1 * x1 + 0.5).hypot(v6) * (x1 * x1 + 0.5).hypot(v6) + 0.5).powf((x0 - v6).sin());
+        }
+        let [v7, v8] = h3((v0 / (v0 * v0 + 0.5)).tanh().exp_m1(), f64::cos((x1 * x1 + 0.25).ln()));
+        v7
     }
 
     fn p71_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let mut v0 = (x0 * x0 + D::from(0.25)).sqrt();
-        v0 *= D::from(0.7);
-        let mut v1 = log(abs((x0 * x0 + D::from(0.5)).recip()) * abs((x0 * x0 + D::from(0.5)).recip()) + D::from(0.5), x0 * x0 + D::from(1.5));
-        v1 *= hypot(v0 * v0 + D::from(0.5), x0 - v0);
-        x1
+        let mut v0 = (x1 * x1 + D::from(0.5)).powf(1.7) * (x1 * x0);
+        for k1 in 0..4 {
+            let v2 = (x1 * x1 + D::from(0.25)).ln().cos();
+            v0 = abs(D::from(k1 as f64));
+        }
+        if ge(x0, (v0 * v0 + D::from(0.25)).log2()) {
+            let v3 = h4_generic(v0 / (x1 * x1 + D::from(0.5)) + h1_generic(D::from(0.5f64), D::from(0.7)));
+            return v3;
+        }
+        if gt(v0, D::from(2.0) * D::from(0.5)) {
+            let v4 = (D::from(0.7) * x0 * (D::from(0.7) * x0) + D::from(0.25)).log2();
+            return (v4 * v4 + D::from(0.25)).log2();
+        } else if ge(v0.sin(), v0.sin()) {
+            let [v5, v6] = h3_generic(v0, (v0 * v0 + D::from(0.25)).log10().powi(1));
+            return (hypot(x1 * x1 + D::from(0.5), v6) * hypot(x1 * x1 + D::from(0.5), v6) + D::from(0.5)).powd((x0 - v6).sin());
+        }
+        let [v7, v8] = h3_generic((v0 / (v0 * v0 + D::from(0.5))).tanh().exp_m1(), (x1 * x1 + D::from(0.25)).ln().cos());
+        v7
     }
 
     #[dual::gradient]
-    fn p72(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0 = (x0 * x0 + 0.5).powf((0.9 * x2.tanh()).atanh().sin()) * (x0 * x0 + 0.5).powf((0.9 * x2.tanh()).atanh().sin());
-        let v1 = (2.0 * x1).max(x0);
-        let v2 = f64::cos(f64::min(x1, x0)) - x1;
-        v2
+    fn p72(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = x1.tanh();
+        for k1 in 0..3 {
+            v0 *= x0.tanh();
+            if (x0 * x0 + 0.25).ln().tanh().exp() <= x3.atan() {
+                break;
+            }
+        }
+        if (h1(x2, v0) * h1(x2, v0)).ln_1p() <= x2 * 0.5 {
+            return h2([(x2 * x2 + 0.5).log(x3 * x3 + 1.5), x1, x0.clamp(-0.5, 0.5)]);
+        }
+        x3
     }
 
-    fn p72_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0 = (x0 * x0 + D::from(0.5)).powd((D::from(0.9) * x2.tanh()).atanh().sin()) * (x0 * x0 + D::from(0.5)).powd((D::from(0.9) * x2.tanh()).atanh().sin());
-        let v1 = max(D::from(2.0) * x1, x0);
-        let v2 = min(x1, x0).cos() - x1;
-        v2
-    }
-
-    #[dual::gradient]
-    fn p73(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0 = (x1 * x1 + 0.5).log(x2 * x2 + 1.5);
-        let mut v1 = ((x1 * x1 + 0.5).log(x2 * x2 + 1.5) * (x1 * x1 + 0.5).log(x2 * x2 + 1.5) + 0.5).hypot(x0) / ((x1 * x1 + 0.5).powf(1.7) * (x1 * x1 + 0.5).powf(1.7) + 0.5);
-        v1 += (0.9 * (std::f64::consts::PI * x2).tanh()).atanh();
-        let v2 = (f64::exp2(x0.sin()) * f64::exp2(x0.sin()) + 0.25).log10();
-        v1
-    }
-
-    fn p73_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0 = log(x1 * x1 + D::from(0.5), x2 * x2 + D::from(1.5));
-        let mut v1 = hypot(log(x1 * x1 + D::from(0.5), x2 * x2 + D::from(1.5)) * log(x1 * x1 + D::from(0.5), x2 * x2 + D::from(1.5)) + D::from(0.5), x0) / ((x1 * x1 + D::from(0.5)).powf(1.7) * (x1 * x1 + D::from(0.5)).powf(1.7) + D::from(0.5));
-        v1 += (D::from(0.9) * (D::from(std::f64::consts::PI) * x2).tanh()).atanh();
-        let v2 = (x0.sin().exp2() * x0.sin().exp2() + D::from(0.25)).log10();
-        v1
+    fn p72_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = x1.tanh();
+        for k1 in 0..3 {
+            v0 *= x0.tanh();
+            if le((x0 * x0 + D::from(0.25)).ln().tanh().exp(), x3.atan()) {
+                break;
+            }
+        }
+        if le((h1_generic(x2, v0) * h1_generic(x2, v0)).ln_1p(), x2 * D::from(0.5)) {
+            return h2_generic([log(x2 * x2 + D::from(0.5), x3 * x3 + D::from(1.5)), x1, clamp(x0, -0.5, 0.5)]);
+        }
+        x3
     }
 
     #[dual::gradient]
-    fn p74(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0 = (((x2 + x0) * (x2 + x0) + 0.5).recip() * ((x2 + x0) * (x2 + x0) + 0.5).recip() + 0.25).sqrt();
-        let v1 = (((x1 * x1 + 1.5).acosh() * (x1 * x1 + 1.5).acosh()).ln_1p() * ((x1 * x1 + 1.5).acosh() * (x1 * x1 + 1.5).acosh()).ln_1p() + 0.5).recip();
-        let v2 = ((x2 + x0) * (x2 + x0) + 0.5).recip();
-        let v3 = (v0 * v0 + 0.25).log10().clamp(-0.5, 0.5) * x1;
-        v3
+    fn p73(x0: f64, x1: f64) -> f64 {
+        let v0 = (x1 * x1 + 0.5).cbrt().mul_add(f64::min(x1, x1), x1);
+        (0.9 * (x1 * x1 + 0.25).ln().tanh()).asin().atan2((x1 * x1 + 0.5).cbrt() * (x1 * x1 + 0.5).cbrt() + 0.5)
     }
 
-    fn p74_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0 = (((x2 + x0) * (x2 + x0) + D::from(0.5)).recip() * ((x2 + x0) * (x2 + x0) + D::from(0.5)).recip() + D::from(0.25)).sqrt();
-        let v1 = (((x1 * x1 + D::from(1.5)).acosh() * (x1 * x1 + D::from(1.5)).acosh()).ln_1p() * ((x1 * x1 + D::from(1.5)).acosh() * (x1 * x1 + D::from(1.5)).acosh()).ln_1p() + D::from(0.5)).recip();
-        let v2 = ((x2 + x0) * (x2 + x0) + D::from(0.5)).recip();
-        let v3 = clamp((v0 * v0 + D::from(0.25)).log10(), -0.5, 0.5) * x1;
-        v3
+    fn p73_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = (x1 * x1 + D::from(0.5)).cbrt().mul_add(x1, x1);
+        (D::from(0.9) * (x1 * x1 + D::from(0.25)).ln().tanh()).asin().atan2((x1 * x1 + D::from(0.5)).cbrt() * (x1 * x1 + D::from(0.5)).cbrt() + D::from(0.5))
     }
 
     #[dual::gradient]
-    fn p75(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let mut v0 = (0.9 * f64::exp2(x3.sin()).clamp(-0.5, 0.5).tanh()).asin();
-        v0 += (1e-1 * x3 * (1e-1 * x3)).ln_1p().to_degrees().to_radians();
-        let v1 = (0.5 * x2.tanh()).tan();
-        let v2 = x0.atan2((f64::exp2(x3.sin()).clamp(-0.5, 0.5) * f64::exp2(x3.sin()).clamp(-0.5, 0.5) + 0.25).sqrt() * (f64::exp2(x3.sin()).clamp(-0.5, 0.5) * f64::exp2(x3.sin()).clamp(-0.5, 0.5) + 0.25).sqrt() + 0.5);
-        (0.5 * (x1 * x1 + 0.25).ln().tanh()).tan() / (((0.9 * v2.tanh()).acos() - (x0.signum() + x0)) * ((0.9 * v2.tanh()).acos() - (x0.signum() + x0)) + 0.5)
+    fn p74(x0: f64, x1: f64) -> f64 {
+        let [v0, v1] = h3((x1 + x1) / (0.5f64 * x0 / (x1 * x1 + 0.5) * (0.5f64 * x0 / (x1 * x1 + 0.5)) + 0.5), (3. * x0 * (3. * x0) + 0.25).log2());
+        let v2 = h4((std::f64::consts::PI * v1 * (std::f64::consts::PI * v1) + 0.25).sqrt()) * (v0 / (v0 * v0 + 0.5) / (h2([x0, v1, v0]) * h2([x0, v1, v0]) + 0.5));
+        (v1 + x0) * (v1 * std::f64::consts::PI) + (x0.abs() - v2.clamp(-0.5, 0.5))
     }
 
-    fn p75_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let mut v0 = (D::from(0.9) * clamp(x3.sin().exp2(), -0.5, 0.5).tanh()).asin();
-        v0 += to_radians(to_degrees((D::from(1e-1) * x3 * (D::from(1e-1) * x3)).ln_1p()));
-        let v1 = (D::from(0.5) * x2.tanh()).tan();
-        let v2 = x0.atan2((clamp(x3.sin().exp2(), -0.5, 0.5) * clamp(x3.sin().exp2(), -0.5, 0.5) + D::from(0.25)).sqrt() * (clamp(x3.sin().exp2(), -0.5, 0.5) * clamp(x3.sin().exp2(), -0.5, 0.5) + D::from(0.25)).sqrt() + D::from(0.5));
-        (D::from(0.5) * (x1 * x1 + D::from(0.25)).ln().tanh()).tan() / (((D::from(0.9) * v2.tanh()).acos() - (signum(x0) + x0)) * ((D::from(0.9) * v2.tanh()).acos() - (signum(x0) + x0)) + D::from(0.5))
+    fn p74_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let [v0, v1] = h3_generic((x1 + x1) / (D::from(0.5f64) * x0 / (x1 * x1 + D::from(0.5)) * (D::from(0.5f64) * x0 / (x1 * x1 + D::from(0.5))) + D::from(0.5)), (D::from(3.) * x0 * (D::from(3.) * x0) + D::from(0.25)).log2());
+        let v2 = h4_generic((D::from(std::f64::consts::PI) * v1 * (D::from(std::f64::consts::PI) * v1) + D::from(0.25)).sqrt()) * (v0 / (v0 * v0 + D::from(0.5)) / (h2_generic([x0, v1, v0]) * h2_generic([x0, v1, v0]) + D::from(0.5)));
+        (v1 + x0) * (v1 * D::from(std::f64::consts::PI)) + (abs(x0) - clamp(v2, -0.5, 0.5))
     }
 
     #[dual::gradient]
-    fn p76(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = f64::cos((x1.tanh() * x1.tanh() + 0.5).recip());
-        let mut v1 = (-1.3 * x3).abs().abs().sin();
-        v1 += v0;
-        (v0 * 1e-1).tanh().tanh().sinh()
+    fn p75(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0;
+        if x0 + x2.tanh().exp_m1() <= x1 * 0.5 {
+            let v1 = x0 + x2.tanh().exp_m1();
+            v0 = (0.9 * x2.tanh()).atanh() - x2.tanh().sinh();
+        } else if (0.9 * x2.tanh()).atanh() > x1 * 0.5 {
+            let v2 = (x1 * x1 + 0.5).powf(1.7);
+            v0 = x2.tanh().sinh();
+        } else {
+            v0 = x1;
+        }
+        let mut v3 = x0;
+        v3 *= ((x2 + x0) * (x2 + x0) + 0.25).log2();
+        let mut v4 = v3;
+        for v5 in [x1, x0] {
+            let v6 = ((0.9 * x2.tanh()).atanh() - x2.tanh().sinh()).sin();
+            v4 += x2;
+        }
+        v4
     }
 
-    fn p76_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = (x1.tanh() * x1.tanh() + D::from(0.5)).recip().cos();
-        let mut v1 = abs(abs(D::from(-1.3) * x3)).sin();
-        v1 += v0;
-        (v0 * D::from(1e-1)).tanh().tanh().sinh()
-    }
-
-    #[dual::gradient]
-    fn p77(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let mut v0 = (0.9 * (x1.powi(2) - x0).tanh()).asin();
-        v0 *= 0.7;
-        let v1 = ((x1.powi(2) - x0) * (x1.powi(2) - x0) + 0.25).log10();
-        let mut v2 = f64::cos(x0.tanh().cosh()).tanh();
-        v2 += (f64::min(0.7 * x1, x0) * f64::min(0.7 * x1, x0) + 0.5).log(x1.sin() * x1.sin() + 1.5);
-        ((x3 - x3) * (x3 - x3) + 0.5).powf(x1.powi(2).sin()).atan()
-    }
-
-    fn p77_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let mut v0 = (D::from(0.9) * (x1.powi(2) - x0).tanh()).asin();
-        v0 *= D::from(0.7);
-        let v1 = ((x1.powi(2) - x0) * (x1.powi(2) - x0) + D::from(0.25)).log10();
-        let mut v2 = x0.tanh().cosh().cos().tanh();
-        v2 += log(min(D::from(0.7) * x1, x0) * min(D::from(0.7) * x1, x0) + D::from(0.5), x1.sin() * x1.sin() + D::from(1.5));
-        ((x3 - x3) * (x3 - x3) + D::from(0.5)).powd(x1.powi(2).sin()).atan()
-    }
-
-    #[dual::gradient]
-    fn p78(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0 = x2 + x0.sin().asinh();
-        let v1 = x1;
-        let v2 = x2 + x0.sin().asinh();
-        let mut v3 = x1;
-        v3 *= v2.asinh().max(v2.floor() + v2);
-        x2 + x0.sin().asinh()
-    }
-
-    fn p78_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0 = x2 + x0.sin().asinh();
-        let v1 = x1;
-        let v2 = x2 + x0.sin().asinh();
-        let mut v3 = x1;
-        v3 *= max(v2.asinh(), floor(v2) + v2);
-        x2 + x0.sin().asinh()
+    fn p75_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0;
+        if le(x0 + x2.tanh().exp_m1(), x1 * D::from(0.5)) {
+            let v1 = x0 + x2.tanh().exp_m1();
+            v0 = (D::from(0.9) * x2.tanh()).atanh() - x2.tanh().sinh();
+        } else if gt((D::from(0.9) * x2.tanh()).atanh(), x1 * D::from(0.5)) {
+            let v2 = (x1 * x1 + D::from(0.5)).powf(1.7);
+            v0 = x2.tanh().sinh();
+        } else {
+            v0 = x1;
+        }
+        let mut v3 = x0;
+        v3 *= ((x2 + x0) * (x2 + x0) + D::from(0.25)).log2();
+        let mut v4 = v3;
+        for v5 in [x1, x0] {
+            let v6 = ((D::from(0.9) * x2.tanh()).atanh() - x2.tanh().sinh()).sin();
+            v4 += x2;
+        }
+        v4
     }
 
     #[dual::gradient]
-    fn p79(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = x1;
-        let v1 = (0.9 * (0.5f64 * v0).tanh().powi(4).tanh()).acos();
-        f64::min(0.5f64 * x3, (0.5f64 * v0).tanh().powi(4))
+    fn p76(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let v0 = h4((x2 + x0).to_degrees().to_radians());
+        let mut v1 = (0.9 * (x3.max(3.) * x3.max(3.) + 0.5).log(h2([x0, x2, x2]) * h2([x0, x2, x2]) + 1.5).tanh()).atanh();
+        v1 *= (x0 * x0 + 0.25).ln();
+        let mut v2 = f64::sin(0.7) + 2.0;
+        let mut v3 = x1 + v0.tanh();
+        let mut i4 = 0;
+        while i4 < n {
+            i4 += 1;
+            v2 = x0;
+            if v0.tanh().exp().tanh().exp() < x1 {
+                v3 = v3 * 0.5;
+            } else {
+                v3 += (x3.tanh() * x3.tanh() + 0.25).ln();
+            }
+        }
+        (3. * v2 * (3. * v2)).ln_1p() + x2.atan2((0.5 * x1.tanh()).tan() * (0.5 * x1.tanh()).tan() + 0.5)
     }
 
-    fn p79_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = x1;
-        let v1 = (D::from(0.9) * (D::from(0.5f64) * v0).tanh().powi(4).tanh()).acos();
-        min(D::from(0.5f64) * x3, (D::from(0.5f64) * v0).tanh().powi(4))
+    fn p76_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let v0 = h4_generic(to_radians(to_degrees(x2 + x0)));
+        let mut v1 = (D::from(0.9) * log(max(x3, D::from(3.)) * max(x3, D::from(3.)) + D::from(0.5), h2_generic([x0, x2, x2]) * h2_generic([x0, x2, x2]) + D::from(1.5)).tanh()).atanh();
+        v1 *= (x0 * x0 + D::from(0.25)).ln();
+        let mut v2 = D::from(0.7).sin() + D::from(2.0);
+        let mut v3 = x1 + v0.tanh();
+        let mut i4 = 0;
+        while i4 < n {
+            i4 += 1;
+            v2 = x0;
+            if lt(v0.tanh().exp().tanh().exp(), x1) {
+                v3 = v3 * D::from(0.5);
+            } else {
+                v3 += (x3.tanh() * x3.tanh() + D::from(0.25)).ln();
+            }
+        }
+        (D::from(3.) * v2 * (D::from(3.) * v2)).ln_1p() + x2.atan2((D::from(0.5) * x1.tanh()).tan() * (D::from(0.5) * x1.tanh()).tan() + D::from(0.5))
+    }
+
+    #[dual::gradient]
+    fn p77(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = x1 + h1(x1, x0);
+        for i1 in 0..n {
+            v0 += x0.atan() - v0.tanh().sinh();
+            if (0.9 * x0.tanh()).asin() - (std::f64::consts::PI * v0).atan() >= x0 * (-0.3) {
+                continue;
+            }
+        }
+        let mut v2 = x0.sin();
+        for k3 in 0..4 {
+            if x1 <= x0 {
+                continue;
+            }
+            v2 *= f64::exp2((k3 as f64 * k3 as f64 + 0.25).log2().sin()).tanh();
+        }
+        if ((v2.signum() + v2) * (v2.signum() + v2) + 0.5).recip() > x0 * 1.2 {
+            return h1(x1.max(v0), v2 * 1e-1);
+        }
+        v0
+    }
+
+    fn p77_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = x1 + h1_generic(x1, x0);
+        for i1 in 0..n {
+            v0 += x0.atan() - v0.tanh().sinh();
+            if ge((D::from(0.9) * x0.tanh()).asin() - (D::from(std::f64::consts::PI) * v0).atan(), x0 * D::from(-0.3)) {
+                continue;
+            }
+        }
+        let mut v2 = x0.sin();
+        for k3 in 0..4 {
+            if le(x1, x0) {
+                continue;
+            }
+            v2 *= (D::from(k3 as f64) * D::from(k3 as f64) + D::from(0.25)).log2().sin().exp2().tanh();
+        }
+        if gt(((signum(v2) + v2) * (signum(v2) + v2) + D::from(0.5)).recip(), x0 * D::from(1.2)) {
+            return h1_generic(max(x1, v0), v2 * D::from(1e-1));
+        }
+        v0
+    }
+
+    #[dual::gradient]
+    fn p78(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = (((x3 * x3 + 0.5).cbrt() + (0.5f64 * x2 - std::f64::consts::PI)) * ((x3 * x3 + 0.5).cbrt() + (0.5f64 * x2 - std::f64::consts::PI)) + 0.25).sqrt();
+        v0 += (x3 * x3 + 1.5).acosh();
+        ((0.9 * (x1 * x1 + 0.5).log(x1 * x1 + 1.5).tanh()).acos() * (0.9 * (x1 * x1 + 0.5).log(x1 * x1 + 1.5).tanh()).acos() + 0.25).sqrt()
+    }
+
+    fn p78_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = (((x3 * x3 + D::from(0.5)).cbrt() + (D::from(0.5f64) * x2 - D::from(std::f64::consts::PI))) * ((x3 * x3 + D::from(0.5)).cbrt() + (D::from(0.5f64) * x2 - D::from(std::f64::consts::PI))) + D::from(0.25)).sqrt();
+        v0 += (x3 * x3 + D::from(1.5)).acosh();
+        ((D::from(0.9) * log(x1 * x1 + D::from(0.5), x1 * x1 + D::from(1.5)).tanh()).acos() * (D::from(0.9) * log(x1 * x1 + D::from(0.5), x1 * x1 + D::from(1.5)).tanh()).acos() + D::from(0.25)).sqrt()
+    }
+
+    #[dual::gradient]
+    fn p79(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        if (h1(x1, x0) * h1(x1, x0) + 1.5).acosh() >= f64::exp2(x0.sin()) {
+            return ((x1 + x2) * (x1 + x2) + 0.5).powf(1.7);
+        }
+        let mut v0 = x0 + ((x1 + x2) * (x1 + x2) + 0.5).powf(1.7);
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            let v2 = f64::cos(v0) - x1 * 1e-1;
+            if (0.9 * h4(x1).tanh()).atanh() > -x1 {
+                v0 = x0;
+            } else {
+                v0 += x0;
+            }
+        }
+        (v0 * x0).tanh().tanh()
+    }
+
+    fn p79_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        if ge((h1_generic(x1, x0) * h1_generic(x1, x0) + D::from(1.5)).acosh(), x0.sin().exp2()) {
+            return ((x1 + x2) * (x1 + x2) + D::from(0.5)).powf(1.7);
+        }
+        let mut v0 = x0 + ((x1 + x2) * (x1 + x2) + D::from(0.5)).powf(1.7);
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            let v2 = v0.cos() - x1 * D::from(1e-1);
+            if gt((D::from(0.9) * h4_generic(x1).tanh()).atanh(), -x1) {
+                v0 = x0;
+            } else {
+                v0 += x0;
+            }
+        }
+        (v0 * x0).tanh().tanh()
     }
 
     #[dual::gradient]
     fn p80(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = x3;
-        let mut v1 = x3;
-        v1 += v0 / ((1e-1 * v0).atan() * (1e-1 * v0).atan() + 0.5);
-        v1 + x3
+        if (x1 * x1 + 0.25).sqrt().sin() < x1 * 0.5 {
+            let [v0, v1] = h3(std::f64::consts::PI, x2.tanh().exp_m1());
+            return (v0 * v0 + 0.5).cbrt().atan();
+        }
+        let v2;
+        if x0 < h4(x0) {
+            let mut v3 = ((x3 * x3 + 0.25).log2().to_degrees().to_radians() * (x3 * x3 + 0.25).log2().to_degrees().to_radians()).ln_1p();
+            v3 *= (x0 / (x2 * x2 + 0.5) * (x0 / (x2 * x2 + 0.5)) + 0.25).sqrt();
+            v2 = h4((-1.3 * x0).abs());
+        } else {
+            v2 = f64::min((x1 * x1 + 0.25).sqrt(), 2.0);
+        }
+        let [v4, v5] = h3(x3.clamp(-0.5, 0.5), (x2 * x2 + 0.5).powi(-2) - x1);
+        (f64::exp2((x0 / (x2 * x2 + 0.5) * (x0 / (x2 * x2 + 0.5)) + 0.25).sqrt().sin()) * f64::exp2((x0 / (x2 * x2 + 0.5) * (x0 / (x2 * x2 + 0.5)) + 0.25).sqrt().sin())).ln_1p()
     }
 
     fn p80_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = x3;
-        let mut v1 = x3;
-        v1 += v0 / ((D::from(1e-1) * v0).atan() * (D::from(1e-1) * v0).atan() + D::from(0.5));
-        v1 + x3
+        if lt((x1 * x1 + D::from(0.25)).sqrt().sin(), x1 * D::from(0.5)) {
+            let [v0, v1] = h3_generic(D::from(std::f64::consts::PI), x2.tanh().exp_m1());
+            return (v0 * v0 + D::from(0.5)).cbrt().atan();
+        }
+        let v2;
+        if lt(x0, h4_generic(x0)) {
+            let mut v3 = (to_radians(to_degrees((x3 * x3 + D::from(0.25)).log2())) * to_radians(to_degrees((x3 * x3 + D::from(0.25)).log2()))).ln_1p();
+            v3 *= (x0 / (x2 * x2 + D::from(0.5)) * (x0 / (x2 * x2 + D::from(0.5))) + D::from(0.25)).sqrt();
+            v2 = h4_generic(abs(D::from(-1.3) * x0));
+        } else {
+            v2 = min((x1 * x1 + D::from(0.25)).sqrt(), D::from(2.0));
+        }
+        let [v4, v5] = h3_generic(clamp(x3, -0.5, 0.5), (x2 * x2 + D::from(0.5)).powi(-2) - x1);
+        ((x0 / (x2 * x2 + D::from(0.5)) * (x0 / (x2 * x2 + D::from(0.5))) + D::from(0.25)).sqrt().sin().exp2() * (x0 / (x2 * x2 + D::from(0.5)) * (x0 / (x2 * x2 + D::from(0.5))) + D::from(0.25)).sqrt().sin().exp2()).ln_1p()
     }
 
     #[dual::gradient]
-    fn p81(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = (f64::exp2(x2.sin()).tanh().exp_m1() * f64::exp2(x2.sin()).tanh().exp_m1()).ln_1p();
-        f64::exp2(x2.sin())
+    fn p81(x0: f64, x1: f64) -> f64 {
+        let mut v0 = (x0 * x0).ln_1p().ceil() + (x0 * x0).ln_1p();
+        for v1 in [std::f64::consts::PI * x0, 0.5f64 * v0 / (x0 * x0 + 0.5), (0.5f64 * v0 * (0.5f64 * v0) + 0.25).sqrt()] {
+            let v2 = v1;
+            v0 = ((x1 * x1 + 0.25).log10() * (x1 * x1 + 0.25).log10() + 0.5).recip();
+        }
+        if (((x1 * x1 + 0.25).log10() * (x1 * x1 + 0.25).log10() + 0.5).recip() * ((x1 * x1 + 0.25).log10() * (x1 * x1 + 0.25).log10() + 0.5).recip() + 1.5).acosh() < x0 * (-0.3) {
+            return (h4(x1) * h4(x1) + 0.25).log2();
+        } else if ((-1.3 * v0 * (-1.3 * v0) + 0.25).ln() * (-1.3 * v0 * (-1.3 * v0) + 0.25).ln() + 0.25).ln() <= x0 {
+            return (x0 * x0).ln_1p().ceil() + (x0 * x0).ln_1p();
+        }
+        (x0.asinh() + (v0 * v0 + 0.5).cbrt()).atan2(x1.tanh() * x0 * (x1.tanh() * x0) + 0.5)
     }
 
-    fn p81_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = (x2.sin().exp2().tanh().exp_m1() * x2.sin().exp2().tanh().exp_m1()).ln_1p();
-        x2.sin().exp2()
-    }
-
-    #[dual::gradient]
-    fn p82(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0 = f64::min(-x0, (std::f64::consts::PI * x2 * (std::f64::consts::PI * x2) + 0.25).log2()).max((x1 * x1 + 0.25).sqrt().asinh());
-        let mut v1 = x2.tanh().sinh();
-        v1 -= v0.to_degrees().to_radians() - v0 * x0;
-        let v2 = f64::min(-x0, (std::f64::consts::PI * x2 * (std::f64::consts::PI * x2) + 0.25).log2()).max((x1 * x1 + 0.25).sqrt().asinh());
-        let v3 = x2;
-        (0.5 * (2.0 * v0).abs().tanh()).tan() * (v0 / (x1 * x1 + 0.5) * (v0 / (x1 * x1 + 0.5)) + 0.25).log2()
-    }
-
-    fn p82_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0 = max(min(-x0, (D::from(std::f64::consts::PI) * x2 * (D::from(std::f64::consts::PI) * x2) + D::from(0.25)).log2()), (x1 * x1 + D::from(0.25)).sqrt().asinh());
-        let mut v1 = x2.tanh().sinh();
-        v1 -= to_radians(to_degrees(v0)) - v0 * x0;
-        let v2 = max(min(-x0, (D::from(std::f64::consts::PI) * x2 * (D::from(std::f64::consts::PI) * x2) + D::from(0.25)).log2()), (x1 * x1 + D::from(0.25)).sqrt().asinh());
-        let v3 = x2;
-        (D::from(0.5) * abs(D::from(2.0) * v0).tanh()).tan() * (v0 / (x1 * x1 + D::from(0.5)) * (v0 / (x1 * x1 + D::from(0.5))) + D::from(0.25)).log2()
-    }
-
-    #[dual::gradient]
-    fn p83(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = x3.tanh().cosh();
-        (x3 * x3 + 1.5).acosh() * (x3 * x3 + 1.5).acosh() * (x1.tanh().exp_m1() * x1.tanh().exp_m1() + 0.25).sqrt()
-    }
-
-    fn p83_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = x3.tanh().cosh();
-        (x3 * x3 + D::from(1.5)).acosh() * (x3 * x3 + D::from(1.5)).acosh() * (x1.tanh().exp_m1() * x1.tanh().exp_m1() + D::from(0.25)).sqrt()
+    fn p81_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = ceil((x0 * x0).ln_1p()) + (x0 * x0).ln_1p();
+        for v1 in [D::from(std::f64::consts::PI) * x0, D::from(0.5f64) * v0 / (x0 * x0 + D::from(0.5)), (D::from(0.5f64) * v0 * (D::from(0.5f64) * v0) + D::from(0.25)).sqrt()] {
+            let v2 = v1;
+            v0 = ((x1 * x1 + D::from(0.25)).log10() * (x1 * x1 + D::from(0.25)).log10() + D::from(0.5)).recip();
+        }
+        if lt((((x1 * x1 + D::from(0.25)).log10() * (x1 * x1 + D::from(0.25)).log10() + D::from(0.5)).recip() * ((x1 * x1 + D::from(0.25)).log10() * (x1 * x1 + D::from(0.25)).log10() + D::from(0.5)).recip() + D::from(1.5)).acosh(), x0 * D::from(-0.3)) {
+            return (h4_generic(x1) * h4_generic(x1) + D::from(0.25)).log2();
+        } else if le(((D::from(-1.3) * v0 * (D::from(-1.3) * v0) + D::from(0.25)).ln() * (D::from(-1.3) * v0 * (D::from(-1.3) * v0) + D::from(0.25)).ln() + D::from(0.25)).ln(), x0) {
+            return ceil((x0 * x0).ln_1p()) + (x0 * x0).ln_1p();
+        }
+        (x0.asinh() + (v0 * v0 + D::from(0.5)).cbrt()).atan2(x1.tanh() * x0 * (x1.tanh() * x0) + D::from(0.5))
     }
 
     #[dual::gradient]
-    fn p84(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0: f64 = 1e-1;
-        let mut v1 = (-(1e-1 * x0 * (1e-1 * x0) + 0.5).powf(1.7)).sin();
-        v1 *= -(1e-1 * x0 * (1e-1 * x0) + 0.5).powf(1.7);
-        let v2 = (-v0 * (-v0) + 0.25).ln();
-        let mut v3 = x0;
-        v3 -= 3. * v1 + v2 * v0;
-        v3 * v1
+    fn p82(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = x0.atan();
+        v0 += x0.atan();
+        let mut v1 = x0.atan2(x0.mul_add(x0, v0) * x0.mul_add(x0, v0) + 0.5);
+        for k2 in 0..2 {
+            let v3 = (k2 as f64).atan().asinh();
+            v1 *= x0.atan2(x0.mul_add(x0, v0) * x0.mul_add(x0, v0) + 0.5).sin().tanh();
+        }
+        let mut v4 = x1 + x0.tanh().exp_m1();
+        let mut v5 = x1 + v1;
+        let mut i6 = 0;
+        while i6 < n {
+            i6 += 1;
+            v4 += ((v4 * v4 + 0.5).cbrt() * (v4 * v4 + 0.5).cbrt() + 0.5).powf(1.7);
+            if x1.to_degrees().to_radians().max(x0) <= v0 * (-0.3) {
+                v5 = (0.9 * v5.tanh().sinh().tanh()).asin();
+            } else {
+                v5 += x0 / (v4.atan() * v4.atan() + 0.5);
+            }
+            if x1 <= v0 * 0.5 {
+                continue;
+            }
+        }
+        v4.atan()
     }
 
-    fn p84_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0 = D::from(1e-1);
-        let mut v1 = (-(D::from(1e-1) * x0 * (D::from(1e-1) * x0) + D::from(0.5)).powf(1.7)).sin();
-        v1 *= -(D::from(1e-1) * x0 * (D::from(1e-1) * x0) + D::from(0.5)).powf(1.7);
-        let v2 = (-v0 * (-v0) + D::from(0.25)).ln();
-        let mut v3 = x0;
-        v3 -= D::from(3.) * v1 + v2 * v0;
-        v3 * v1
+    fn p82_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = x0.atan();
+        v0 += x0.atan();
+        let mut v1 = x0.atan2(x0.mul_add(x0, v0) * x0.mul_add(x0, v0) + D::from(0.5));
+        for k2 in 0..2 {
+            let v3 = D::from(k2 as f64).atan().asinh();
+            v1 *= x0.atan2(x0.mul_add(x0, v0) * x0.mul_add(x0, v0) + D::from(0.5)).sin().tanh();
+        }
+        let mut v4 = x1 + x0.tanh().exp_m1();
+        let mut v5 = x1 + v1;
+        let mut i6 = 0;
+        while i6 < n {
+            i6 += 1;
+            v4 += ((v4 * v4 + D::from(0.5)).cbrt() * (v4 * v4 + D::from(0.5)).cbrt() + D::from(0.5)).powf(1.7);
+            if le(max(to_radians(to_degrees(x1)), x0), v0 * D::from(-0.3)) {
+                v5 = (D::from(0.9) * v5.tanh().sinh().tanh()).asin();
+            } else {
+                v5 += x0 / (v4.atan() * v4.atan() + D::from(0.5));
+            }
+            if le(x1, v0 * D::from(0.5)) {
+                continue;
+            }
+        }
+        v4.atan()
     }
 
     #[dual::gradient]
-    fn p85(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = ((-1.3 * x0 - 1e-1) * (-1.3 * x0 - 1e-1) + 0.5).powf((x3 / (x3 * x3 + 0.5)).sin()) / (x3 / (x3 * x3 + 0.5) * (x3 / (x3 * x3 + 0.5)) + 0.5);
-        let v1 = (((-1.3 * x0 - 1e-1) * (-1.3 * x0 - 1e-1) + 0.5).powf((x3 / (x3 * x3 + 0.5)).sin()) / (x3 / (x3 * x3 + 0.5) * (x3 / (x3 * x3 + 0.5)) + 0.5)).asinh() / (x1 * x1 + 0.5);
-        let mut v2 = f64::min((x1 * x1 + 0.5).cbrt(), x1.mul_add(x0, x2)).abs();
-        v2 *= x3;
-        ((-1.3 * x0 - 1e-1) * (-1.3 * x0 - 1e-1) + 0.5).powf((x3 / (x3 * x3 + 0.5)).sin()) / (x3 / (x3 * x3 + 0.5) * (x3 / (x3 * x3 + 0.5)) + 0.5)
+    fn p83(x0: f64, x1: f64) -> f64 {
+        let mut v0: f64 = 0.7;
+        if (x1 * x1 + 0.5).recip() - (x1 * x1 + 0.5).recip() < x0 * (-0.3) {
+            return (x1 * x1 + 0.5).recip().tanh().sinh();
+        } else {
+            let v1 = x0;
+            v0 = -1.3 * x0;
+        }
+        let mut v2: f64 = std::f64::consts::PI;
+        for k3 in 0..4 {
+            let v4: f64 = 1e-1;
+            v2 -= (x1 * x1 + 0.5).recip().tanh().sinh() / ((x1 * x1 + 0.5).recip().tanh().sinh() * (x1 * x1 + 0.5).recip().tanh().sinh() + 0.5);
+            if x1 <= v0.atan2(3. * 3. + 0.5) {
+                break;
+            }
+        }
+        let mut v5 = x0 * x1 * (v0 + x0);
+        if (x1 * x1 + 0.5).recip().tanh().sinh() <= x1 {
+            v5 += (x1.clamp(-0.5, 0.5) * x1.clamp(-0.5, 0.5) + 0.5).cbrt();
+        }
+        let v6 = h2([x0 * x1, v0.asinh().abs(), (x1 * v0 * (x1 * v0) + 0.25).sqrt()]);
+        f64::cos((x1.clamp(-0.5, 0.5) * x1.clamp(-0.5, 0.5) + 0.5).cbrt())
     }
 
-    fn p85_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = ((D::from(-1.3) * x0 - D::from(1e-1)) * (D::from(-1.3) * x0 - D::from(1e-1)) + D::from(0.5)).powd((x3 / (x3 * x3 + D::from(0.5))).sin()) / (x3 / (x3 * x3 + D::from(0.5)) * (x3 / (x3 * x3 + D::from(0.5))) + D::from(0.5));
-        let v1 = (((D::from(-1.3) * x0 - D::from(1e-1)) * (D::from(-1.3) * x0 - D::from(1e-1)) + D::from(0.5)).powd((x3 / (x3 * x3 + D::from(0.5))).sin()) / (x3 / (x3 * x3 + D::from(0.5)) * (x3 / (x3 * x3 + D::from(0.5))) + D::from(0.5))).asinh() / (x1 * x1 + D::from(0.5));
-        let mut v2 = abs(min((x1 * x1 + D::from(0.5)).cbrt(), x1.mul_add(x0, x2)));
-        v2 *= x3;
-        ((D::from(-1.3) * x0 - D::from(1e-1)) * (D::from(-1.3) * x0 - D::from(1e-1)) + D::from(0.5)).powd((x3 / (x3 * x3 + D::from(0.5))).sin()) / (x3 / (x3 * x3 + D::from(0.5)) * (x3 / (x3 * x3 + D::from(0.5))) + D::from(0.5))
+    fn p83_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = D::from(0.7);
+        if lt((x1 * x1 + D::from(0.5)).recip() - (x1 * x1 + D::from(0.5)).recip(), x0 * D::from(-0.3)) {
+            return (x1 * x1 + D::from(0.5)).recip().tanh().sinh();
+        } else {
+            let v1 = x0;
+            v0 = D::from(-1.3) * x0;
+        }
+        let mut v2 = D::from(std::f64::consts::PI);
+        for k3 in 0..4 {
+            let v4 = D::from(1e-1);
+            v2 -= (x1 * x1 + D::from(0.5)).recip().tanh().sinh() / ((x1 * x1 + D::from(0.5)).recip().tanh().sinh() * (x1 * x1 + D::from(0.5)).recip().tanh().sinh() + D::from(0.5));
+            if le(x1, v0.atan2(D::from(3.) * D::from(3.) + D::from(0.5))) {
+                break;
+            }
+        }
+        let mut v5 = x0 * x1 * (v0 + x0);
+        if le((x1 * x1 + D::from(0.5)).recip().tanh().sinh(), x1) {
+            v5 += (clamp(x1, -0.5, 0.5) * clamp(x1, -0.5, 0.5) + D::from(0.5)).cbrt();
+        }
+        let v6 = h2_generic([x0 * x1, abs(v0.asinh()), (x1 * v0 * (x1 * v0) + D::from(0.25)).sqrt()]);
+        (clamp(x1, -0.5, 0.5) * clamp(x1, -0.5, 0.5) + D::from(0.5)).cbrt().cos()
+    }
+
+    #[dual::gradient]
+    fn p84(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0;
+        if 0.7 * x0 >= x0 {
+            let v1 = (((x2 + x0) * (x2 + x0)).ln_1p() * ((x2 + x0) * (x2 + x0)).ln_1p() + 0.5).powf(((x2 + x0) * (x2 + x0)).ln_1p().sin());
+            return x2 + x0;
+        } else if x2.atan() * (x2 * x2) > x2 + x0 {
+            v0 = (x2 * x2 + 0.5).powf((x3 / (x2 * x2 + 0.5)).sin());
+        } else {
+            return h4(x3.tanh().cosh());
+        }
+        let mut v2 = v0;
+        v2 *= (x2 * x2 + 0.5).powf((x3 / (x2 * x2 + 0.5)).sin());
+        let v3 = h4(x2 / (v0 * v0 + 0.5));
+        h1((0.5 * x2.tanh()).tan(), (0.9 * x0.tanh()).acos().tanh().sinh())
+    }
+
+    fn p84_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0;
+        if ge(D::from(0.7) * x0, x0) {
+            let v1 = (((x2 + x0) * (x2 + x0)).ln_1p() * ((x2 + x0) * (x2 + x0)).ln_1p() + D::from(0.5)).powd(((x2 + x0) * (x2 + x0)).ln_1p().sin());
+            return x2 + x0;
+        } else if gt(x2.atan() * (x2 * x2), x2 + x0) {
+            v0 = (x2 * x2 + D::from(0.5)).powd((x3 / (x2 * x2 + D::from(0.5))).sin());
+        } else {
+            return h4_generic(x3.tanh().cosh());
+        }
+        let mut v2 = v0;
+        v2 *= (x2 * x2 + D::from(0.5)).powd((x3 / (x2 * x2 + D::from(0.5))).sin());
+        let v3 = h4_generic(x2 / (v0 * v0 + D::from(0.5)));
+        h1_generic((D::from(0.5) * x2.tanh()).tan(), (D::from(0.9) * x0.tanh()).acos().tanh().sinh())
+    }
+
+    #[dual::gradient]
+    fn p85(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = x2;
+        let v1 = (x2.asinh() * x2.asinh() + 0.5).powf(x1.sin()).tanh().exp_m1();
+        let v2 = v0;
+        let v3 = -(-1.3 * x1 * (-1.3 * x1) + 1.5).acosh().max((v2 * v2 + 0.25).log10());
+        (x2 * x2 + 0.5).cbrt()
+    }
+
+    fn p85_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = x2;
+        let v1 = (x2.asinh() * x2.asinh() + D::from(0.5)).powd(x1.sin()).tanh().exp_m1();
+        let v2 = v0;
+        let v3 = -max((D::from(-1.3) * x1 * (D::from(-1.3) * x1) + D::from(1.5)).acosh(), (v2 * v2 + D::from(0.25)).log10());
+        (x2 * x2 + D::from(0.5)).cbrt()
     }
 
     #[dual::gradient]
     fn p86(x0: f64, x1: f64, x2: f64) -> f64 {
-        let mut v0: f64 = 0.7;
-        v0 *= x2.ceil() + x2;
-        let v1 = ((0.5f64 * x2).atan2(x0 * x0 + 0.5) + (x0 * x0 + 1.5).acosh()).max(x0 - f64::cos(x0));
-        let v2 = f64::exp2(((3. * x0 * (3. * x0) + 0.5).powi(-1).floor() + (3. * x0 * (3. * x0) + 0.5).powi(-1)).sin());
-        x2.ceil() + x2
+        let mut v0 = ((0.9 * x1.tanh()).atanh() * (0.9 * x1.tanh()).atanh() + 0.5).hypot(h2([x1, 3., 0.5f64]));
+        for k1 in 0..2 {
+            if x2.tanh().abs() < x0 {
+                break;
+            }
+            v0 *= (0.9 * f64::min(x1, x0).tanh()).acos().tanh();
+        }
+        let v2;
+        if x2 < 1e-1 * 0.5 {
+            v2 = x1.to_degrees().to_radians() + (x2 * x2 + 0.25).log2();
+        } else if x0.asinh() >= x0 + x0 {
+            v2 = ((1e-1 * x1).tanh().sinh() * (1e-1 * x1).tanh().sinh() + 0.5).recip();
+        } else {
+            v2 = x0.mul_add((0.9 * x1.tanh()).atanh(), ((1e-1 * x1).tanh().sinh() * (1e-1 * x1).tanh().sinh() + 0.5).recip());
+        }
+        h2([f64::min(v2, 3.), x1, (v2 * v2 + 1.5).acosh()]).atan()
     }
 
     fn p86_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let mut v0 = D::from(0.7);
-        v0 *= ceil(x2) + x2;
-        let v1 = max((D::from(0.5f64) * x2).atan2(x0 * x0 + D::from(0.5)) + (x0 * x0 + D::from(1.5)).acosh(), x0 - x0.cos());
-        let v2 = (floor((D::from(3.) * x0 * (D::from(3.) * x0) + D::from(0.5)).powi(-1)) + (D::from(3.) * x0 * (D::from(3.) * x0) + D::from(0.5)).powi(-1)).sin().exp2();
-        ceil(x2) + x2
+        let mut v0 = hypot((D::from(0.9) * x1.tanh()).atanh() * (D::from(0.9) * x1.tanh()).atanh() + D::from(0.5), h2_generic([x1, D::from(3.), D::from(0.5f64)]));
+        for k1 in 0..2 {
+            if lt(abs(x2.tanh()), x0) {
+                break;
+            }
+            v0 *= (D::from(0.9) * min(x1, x0).tanh()).acos().tanh();
+        }
+        let v2;
+        if lt(x2, D::from(1e-1) * D::from(0.5)) {
+            v2 = to_radians(to_degrees(x1)) + (x2 * x2 + D::from(0.25)).log2();
+        } else if ge(x0.asinh(), x0 + x0) {
+            v2 = ((D::from(1e-1) * x1).tanh().sinh() * (D::from(1e-1) * x1).tanh().sinh() + D::from(0.5)).recip();
+        } else {
+            v2 = x0.mul_add((D::from(0.9) * x1.tanh()).atanh(), ((D::from(1e-1) * x1).tanh().sinh() * (D::from(1e-1) * x1).tanh().sinh() + D::from(0.5)).recip());
+        }
+        h2_generic([min(v2, D::from(3.)), x1, (v2 * v2 + D::from(1.5)).acosh()]).atan()
     }
 
     #[dual::gradient]
     fn p87(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let mut v0 = x2.tanh().cosh().abs().atan2((0.9 * (std::f64::consts::PI * x1).tanh()).atanh().tanh().exp_m1() * (0.9 * (std::f64::consts::PI * x1).tanh()).atanh().tanh().exp_m1() + 0.5);
-        v0 *= (0.9 * x3.tanh()).acos().atan2(x2 * x2 + 0.5);
-        ((x0.atan2(x2 * x2 + 0.5) * x0.atan2(x2 * x2 + 0.5) + 0.25).log10() * (x0.atan2(x2 * x2 + 0.5) * x0.atan2(x2 * x2 + 0.5) + 0.25).log10() + 0.5).powf(1.7)
+        let mut v0 = x1.abs().to_degrees().to_radians();
+        for k1 in 0..4 {
+            v0 *= x2.tanh();
+        }
+        let mut v2 = x3;
+        for k3 in 0..3 {
+            let v4 = (v0 * v0 + 0.5).powf((0.9 * x2.tanh()).acos().sin());
+            v2 += x3;
+            if x0 > x2.powi(3) {
+                continue;
+            }
+        }
+        let mut v5 = (h1(x3, 0.5f64) * h1(x3, 0.5f64) + 0.25).log10();
+        for k6 in 0..4 {
+            let v7 = k6 as f64;
+            v5 *= x3.tanh();
+        }
+        x0
     }
 
     fn p87_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let mut v0 = abs(x2.tanh().cosh()).atan2((D::from(0.9) * (D::from(std::f64::consts::PI) * x1).tanh()).atanh().tanh().exp_m1() * (D::from(0.9) * (D::from(std::f64::consts::PI) * x1).tanh()).atanh().tanh().exp_m1() + D::from(0.5));
-        v0 *= (D::from(0.9) * x3.tanh()).acos().atan2(x2 * x2 + D::from(0.5));
-        ((x0.atan2(x2 * x2 + D::from(0.5)) * x0.atan2(x2 * x2 + D::from(0.5)) + D::from(0.25)).log10() * (x0.atan2(x2 * x2 + D::from(0.5)) * x0.atan2(x2 * x2 + D::from(0.5)) + D::from(0.25)).log10() + D::from(0.5)).powf(1.7)
+        let mut v0 = to_radians(to_degrees(abs(x1)));
+        for k1 in 0..4 {
+            v0 *= x2.tanh();
+        }
+        let mut v2 = x3;
+        for k3 in 0..3 {
+            let v4 = (v0 * v0 + D::from(0.5)).powd((D::from(0.9) * x2.tanh()).acos().sin());
+            v2 += x3;
+            if gt(x0, x2.powi(3)) {
+                continue;
+            }
+        }
+        let mut v5 = (h1_generic(x3, D::from(0.5f64)) * h1_generic(x3, D::from(0.5f64)) + D::from(0.25)).log10();
+        for k6 in 0..4 {
+            let v7 = D::from(k6 as f64);
+            v5 *= x3.tanh();
+        }
+        x0
     }
 
     #[dual::gradient]
     fn p88(x0: f64, x1: f64, x2: f64) -> f64 {
-        let mut v0 = (1e-1 * x0 * x1).mul_add(x1.signum() + x1, x2 / (x0 * x0 + 0.5)).max(3.);
-        v0 -= (x0 * x1 * (x0 * x1)).ln_1p();
-        x2.tanh().cosh()
+        let mut v0 = h2([f64::cos(-1.3 * x1), (std::f64::consts::PI * x2 * (std::f64::consts::PI * x2) + 1.5).acosh(), 1e-1]);
+        for k1 in 0..4 {
+            v0 *= (h2([x1, v0, x0]) + (k1 as f64 * k1 as f64 + 0.5).powf(1.7)).tanh();
+            if v0.powi(2).mul_add(-(0.5f64 * x1), 3. * x0 - v0) >= x2 * 0.5 {
+                continue;
+            }
+        }
+        let mut v2 = v0;
+        for k3 in 0..4 {
+            let v4 = k3 as f64;
+            v2 *= x0.tanh();
+        }
+        let mut v5 = x1;
+        for v6 in [(0.9 * x2.tanh()).atanh(), v0.powi(2)] {
+            v5 *= (x0 - 1e-1).asinh().tanh();
+        }
+        let mut v7 = v0.powi(2) * (-(0.5f64 * x1));
+        for k8 in 0..3 {
+            v7 += (v5 * v5 + 0.5).cbrt();
+        }
+        (v5 * v5 + 0.5).powf((v0.powi(2) + (x0 * x0 + 0.5).powf(f64::sin(-1.3))).sin())
     }
 
     fn p88_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let mut v0 = max((D::from(1e-1) * x0 * x1).mul_add(signum(x1) + x1, x2 / (x0 * x0 + D::from(0.5))), D::from(3.));
-        v0 -= (x0 * x1 * (x0 * x1)).ln_1p();
-        x2.tanh().cosh()
+        let mut v0 = h2_generic([(D::from(-1.3) * x1).cos(), (D::from(std::f64::consts::PI) * x2 * (D::from(std::f64::consts::PI) * x2) + D::from(1.5)).acosh(), D::from(1e-1)]);
+        for k1 in 0..4 {
+            v0 *= (h2_generic([x1, v0, x0]) + (D::from(k1 as f64) * D::from(k1 as f64) + D::from(0.5)).powf(1.7)).tanh();
+            if ge(v0.powi(2).mul_add(-(D::from(0.5f64) * x1), D::from(3.) * x0 - v0), x2 * D::from(0.5)) {
+                continue;
+            }
+        }
+        let mut v2 = v0;
+        for k3 in 0..4 {
+            let v4 = D::from(k3 as f64);
+            v2 *= x0.tanh();
+        }
+        let mut v5 = x1;
+        for v6 in [(D::from(0.9) * x2.tanh()).atanh(), v0.powi(2)] {
+            v5 *= (x0 - D::from(1e-1)).asinh().tanh();
+        }
+        let mut v7 = v0.powi(2) * (-(D::from(0.5f64) * x1));
+        for k8 in 0..3 {
+            v7 += (v5 * v5 + D::from(0.5)).cbrt();
+        }
+        (v5 * v5 + D::from(0.5)).powd((v0.powi(2) + (x0 * x0 + D::from(0.5)).powd(D::from(-1.3).sin())).sin())
     }
 
     #[dual::gradient]
-    fn p89(x0: f64, x1: f64, x2: f64) -> f64 {
-        let mut v0 = x2.abs() * x1;
-        v0 *= ((x2 + x0) * (x2 + x0) + 0.5).hypot((std::f64::consts::PI * x1).tanh().cosh());
-        let v1 = x0;
-        let v2 = x2.abs();
-        let mut v3 = (x2.abs() * x1 * (x2.abs() * x1) + 0.5).hypot(x1);
-        v3 += v2;
-        ((x1.round() + x1) * (x1.round() + x1) + 0.25).sqrt().tanh()
+    fn p89(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = (x0.tanh().sinh() * x0.tanh().sinh() + 0.25).log2();
+        let v1 = (0.9 * (x2 / (x2 * x2 + 0.5)).tanh().sinh().tanh()).acos();
+        let mut v2 = ((0.7 * v1).to_degrees().to_radians() - (x3 * x3 + 0.5).log(x0 * x0 + 1.5)).to_degrees().to_radians();
+        v2 *= x1;
+        let mut v3 = (x0.tanh().sinh() * x0.tanh().sinh() + 0.25).log2();
+        v3 += (v0.abs() * v0.abs() + 0.25).ln();
+        x1
     }
 
-    fn p89_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let mut v0 = abs(x2) * x1;
-        v0 *= hypot((x2 + x0) * (x2 + x0) + D::from(0.5), (D::from(std::f64::consts::PI) * x1).tanh().cosh());
-        let v1 = x0;
-        let v2 = abs(x2);
-        let mut v3 = hypot(abs(x2) * x1 * (abs(x2) * x1) + D::from(0.5), x1);
-        v3 += v2;
-        ((round(x1) + x1) * (round(x1) + x1) + D::from(0.25)).sqrt().tanh()
-    }
-
-    #[dual::gradient]
-    fn p90(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = x0;
-        let v1 = (0.9 * (0.9 * (3. * x2).tanh().exp().tanh()).acos().tanh()).atanh();
-        v0.abs()
-    }
-
-    fn p90_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = x0;
-        let v1 = (D::from(0.9) * (D::from(0.9) * (D::from(3.) * x2).tanh().exp().tanh()).acos().tanh()).atanh();
-        abs(v0)
+    fn p89_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = (x0.tanh().sinh() * x0.tanh().sinh() + D::from(0.25)).log2();
+        let v1 = (D::from(0.9) * (x2 / (x2 * x2 + D::from(0.5))).tanh().sinh().tanh()).acos();
+        let mut v2 = to_radians(to_degrees(to_radians(to_degrees(D::from(0.7) * v1)) - log(x3 * x3 + D::from(0.5), x0 * x0 + D::from(1.5))));
+        v2 *= x1;
+        let mut v3 = (x0.tanh().sinh() * x0.tanh().sinh() + D::from(0.25)).log2();
+        v3 += (abs(v0) * abs(v0) + D::from(0.25)).ln();
+        x1
     }
 
     #[dual::gradient]
-    fn p91(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = -(x2 * x2 + 0.25).log2();
-        let v1 = f64::min(x1, (x2 * x2 + 0.5).cbrt()).to_degrees().to_radians();
-        let mut v2 = (x2 * x2 + 0.25).log2();
-        v2 *= (x0.tanh().sinh() * x0.tanh().sinh() + 0.25).sqrt();
-        (-1.3 * v1 * (-1.3 * v1) + 0.25).log2().tanh().cosh()
+    fn p90(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = x1;
+        v0 += (x1 / (x2 * x2 + 0.5) * (x1 / (x2 * x2 + 0.5)) + 0.5).log((x2 * x2 + 0.5).recip() * (x2 * x2 + 0.5).recip() + 1.5);
+        let mut v1 = (x2 * x2 + 0.5).hypot(x0.tanh().cosh()) / (f64::min(x2.mul_add(x1, x2), f64::min(x2, x0)) * f64::min(x2.mul_add(x1, x2), f64::min(x2, x0)) + 0.5);
+        v1 -= f64::exp2((v0 * v0 + 0.5).cbrt().sin());
+        v1
     }
 
-    fn p91_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = -(x2 * x2 + D::from(0.25)).log2();
-        let v1 = to_radians(to_degrees(min(x1, (x2 * x2 + D::from(0.5)).cbrt())));
-        let mut v2 = (x2 * x2 + D::from(0.25)).log2();
-        v2 *= (x0.tanh().sinh() * x0.tanh().sinh() + D::from(0.25)).sqrt();
-        (D::from(-1.3) * v1 * (D::from(-1.3) * v1) + D::from(0.25)).log2().tanh().cosh()
-    }
-
-    #[dual::gradient]
-    fn p92(x0: f64, x1: f64) -> f64 {
-        let v0 = f64::cos(2.0 * x1).tanh().exp_m1();
-        let mut v1 = x0;
-        v1 -= x0;
-        (-(x0 + v1)).atan2(f64::cos((x0 * x0 + 0.25).log2()) * f64::cos((x0 * x0 + 0.25).log2()) + 0.5)
-    }
-
-    fn p92_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = (D::from(2.0) * x1).cos().tanh().exp_m1();
-        let mut v1 = x0;
-        v1 -= x0;
-        (-(x0 + v1)).atan2((x0 * x0 + D::from(0.25)).log2().cos() * (x0 * x0 + D::from(0.25)).log2().cos() + D::from(0.5))
+    fn p90_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = x1;
+        v0 += log(x1 / (x2 * x2 + D::from(0.5)) * (x1 / (x2 * x2 + D::from(0.5))) + D::from(0.5), (x2 * x2 + D::from(0.5)).recip() * (x2 * x2 + D::from(0.5)).recip() + D::from(1.5));
+        let mut v1 = hypot(x2 * x2 + D::from(0.5), x0.tanh().cosh()) / (min(x2.mul_add(x1, x2), min(x2, x0)) * min(x2.mul_add(x1, x2), min(x2, x0)) + D::from(0.5));
+        v1 -= (v0 * v0 + D::from(0.5)).cbrt().sin().exp2();
+        v1
     }
 
     #[dual::gradient]
-    fn p93(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0 = (x1.tanh().exp_m1().ceil() + x1.tanh().exp_m1()).mul_add((0.5 * x1.atan().tanh()).tan(), f64::min(x1, x1).tanh());
-        let v1 = f64::min(x1, x1).tanh();
-        let v2 = x2 / (v1 * v1 + 0.5) + (v1 * v1 + 0.5).hypot(x1) - ((x0 * x0 + 0.5).hypot(v0) + x1.to_degrees().to_radians());
-        ((0.9 * v0.tanh()).acos() * (0.9 * v0.tanh()).acos() + 0.25).ln().to_degrees().to_radians()
+    fn p91(x0: f64, x1: f64) -> f64 {
+        let v0 = (0.9 * (-(std::f64::consts::PI * x1).powi(1)).tanh()).acos();
+        let mut v1 = x1;
+        v1 += (v0 * v0 + 0.25).log2();
+        v0
     }
 
-    fn p93_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0 = (ceil(x1.tanh().exp_m1()) + x1.tanh().exp_m1()).mul_add((D::from(0.5) * x1.atan().tanh()).tan(), x1.tanh());
-        let v1 = x1.tanh();
-        let v2 = x2 / (v1 * v1 + D::from(0.5)) + hypot(v1 * v1 + D::from(0.5), x1) - (hypot(x0 * x0 + D::from(0.5), v0) + to_radians(to_degrees(x1)));
-        to_radians(to_degrees(((D::from(0.9) * v0.tanh()).acos() * (D::from(0.9) * v0.tanh()).acos() + D::from(0.25)).ln()))
+    fn p91_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = (D::from(0.9) * (-(D::from(std::f64::consts::PI) * x1).powi(1)).tanh()).acos();
+        let mut v1 = x1;
+        v1 += (v0 * v0 + D::from(0.25)).log2();
+        v0
     }
 
     #[dual::gradient]
-    fn p94(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0 = (x0 * 2.0 * (x0 * x0 + 0.25).log2()).tanh().exp();
-        let v1 = (x0 * 2.0 * (x0 * x0 + 0.25).log2()).tanh().exp();
-        let v2 = x3 / ((v1.tanh().cosh() * v1.tanh().cosh() + 0.5).recip() * (v1.tanh().cosh() * v1.tanh().cosh() + 0.5).recip() + 0.5);
-        v1.to_degrees().to_radians()
+    fn p92(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = x0;
+        for k1 in 0..3 {
+            v0 -= k1 as f64 / (k1 as f64 * k1 as f64 + 0.5) / ((k1 as f64).asinh() * (k1 as f64).asinh() + 0.5);
+        }
+        let v2 = h4(f64::min(v0.tanh().exp_m1(), (0.5 * v0.tanh()).tan()));
+        if f64::min(f64::cos(x1), x2.tanh().exp_m1()) <= x0 * (-0.3) {
+            return 0.5f64;
+        } else if x0 < x1.max(2.0) {
+            let mut v3 = (x0 * x0 + 0.25).log10();
+            v3 -= x1;
+            return v0;
+        }
+        let mut v4 = (x2 * x2 + 0.5).powi(-2) + v2 * x2;
+        for k5 in 0..3 {
+            if x1 <= v2 * 1.2 {
+                continue;
+            }
+            v4 *= f64::min(f64::cos(x1), x2.tanh().exp_m1()).tanh().exp_m1().tanh();
+        }
+        (x2.sin() * x2.sin() + 0.25).log10()
     }
 
-    fn p94_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0 = (x0 * D::from(2.0) * (x0 * x0 + D::from(0.25)).log2()).tanh().exp();
-        let v1 = (x0 * D::from(2.0) * (x0 * x0 + D::from(0.25)).log2()).tanh().exp();
-        let v2 = x3 / ((v1.tanh().cosh() * v1.tanh().cosh() + D::from(0.5)).recip() * (v1.tanh().cosh() * v1.tanh().cosh() + D::from(0.5)).recip() + D::from(0.5));
-        to_radians(to_degrees(v1))
+    fn p92_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = x0;
+        for k1 in 0..3 {
+            v0 -= D::from(k1 as f64) / (D::from(k1 as f64) * D::from(k1 as f64) + D::from(0.5)) / (D::from(k1 as f64).asinh() * D::from(k1 as f64).asinh() + D::from(0.5));
+        }
+        let v2 = h4_generic(min(v0.tanh().exp_m1(), (D::from(0.5) * v0.tanh()).tan()));
+        if le(min(x1.cos(), x2.tanh().exp_m1()), x0 * D::from(-0.3)) {
+            return D::from(0.5f64);
+        } else if lt(x0, max(x1, D::from(2.0))) {
+            let mut v3 = (x0 * x0 + D::from(0.25)).log10();
+            v3 -= x1;
+            return v0;
+        }
+        let mut v4 = (x2 * x2 + D::from(0.5)).powi(-2) + v2 * x2;
+        for k5 in 0..3 {
+            if le(x1, v2 * D::from(1.2)) {
+                continue;
+            }
+            v4 *= min(x1.cos(), x2.tanh().exp_m1()).tanh().exp_m1().tanh();
+        }
+        (x2.sin() * x2.sin() + D::from(0.25)).log10()
+    }
+
+    #[dual::gradient]
+    fn p93(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = (x0 * x3).abs();
+        if x2 >= x1.tanh().cosh() {
+            return x0;
+        } else if (0.9 * (x1 * x1 + 0.25).ln().tanh()).atanh() > x2 {
+            v0 = x0.to_degrees().to_radians().powi(1);
+        } else {
+            v0 *= (x1 * x1 + 0.25).log10();
+        }
+        let mut v1 = f64::sin(0.7) + 2.0;
+        let mut v2 = x3 + f64::min(x2, x2);
+        for i3 in 0..n {
+            let v4 = x1;
+            v1 += (0.5 * v0.tanh()).tan().tanh().exp();
+            v2 = v4;
+        }
+        if -(-1.3 * x1 * v2) >= x0 * 1.2 {
+            let v5: f64 = 0.7;
+            return (x1.abs() * x1.abs() + 1.5).acosh();
+        }
+        let v6 = h2([-(-1.3 * x1 * v2), (-1.3 * x1 * v2 * (-1.3 * x1 * v2) + 0.25).ln(), x3]);
+        -(std::f64::consts::PI * v6 * (std::f64::consts::PI * v6) + 0.25).log2()
+    }
+
+    fn p93_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = abs(x0 * x3);
+        if ge(x2, x1.tanh().cosh()) {
+            return x0;
+        } else if gt((D::from(0.9) * (x1 * x1 + D::from(0.25)).ln().tanh()).atanh(), x2) {
+            v0 = to_radians(to_degrees(x0)).powi(1);
+        } else {
+            v0 *= (x1 * x1 + D::from(0.25)).log10();
+        }
+        let mut v1 = D::from(0.7).sin() + D::from(2.0);
+        let mut v2 = x3 + x2;
+        for i3 in 0..n {
+            let v4 = x1;
+            v1 += (D::from(0.5) * v0.tanh()).tan().tanh().exp();
+            v2 = v4;
+        }
+        if ge(-(D::from(-1.3) * x1 * v2), x0 * D::from(1.2)) {
+            let v5 = D::from(0.7);
+            return (abs(x1) * abs(x1) + D::from(1.5)).acosh();
+        }
+        let v6 = h2_generic([-(D::from(-1.3) * x1 * v2), (D::from(-1.3) * x1 * v2 * (D::from(-1.3) * x1 * v2) + D::from(0.25)).ln(), x3]);
+        -(D::from(std::f64::consts::PI) * v6 * (D::from(std::f64::consts::PI) * v6) + D::from(0.25)).log2()
+    }
+
+    #[dual::gradient]
+    fn p94(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = f64::sin(0.7) + 2.0;
+        let mut v1 = x1 + x0;
+        for i2 in 0..n {
+            v0 = ((1e-1 * x0 + x1) * (1e-1 * x0 + x1) + 0.25).ln();
+            v1 -= (0.5 * x0.tanh()).tan() - (0.5 * (-1.3 * v0).tanh()).tan();
+            if v0 >= x2 {
+                continue;
+            }
+        }
+        if ((x0 * x0 + 0.25).sqrt() * (x0 * x0 + 0.25).sqrt() + 0.5).powi(-2) >= 2.0 {
+            return h4(x1);
+        }
+        let v3 = (0.5f64 * x1).tanh().exp_m1().sin() * 0.5f64;
+        let mut v4 = f64::exp2(x1.sin());
+        for k5 in 0..2 {
+            if (v0 * v0 + 1.5).acosh().tanh().exp() >= v3 * 1.2 {
+                v4 = (-1.3 * v3 - k5 as f64).powi(0);
+            } else {
+                v4 += f64::cos((v4 * v4 + 0.5).powi(-1));
+            }
+        }
+        h2([x1, v3, f64::min(-1.3 * x0 - v3, v3.powi(2))])
+    }
+
+    fn p94_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        let mut v1 = x1 + x0;
+        for i2 in 0..n {
+            v0 = ((D::from(1e-1) * x0 + x1) * (D::from(1e-1) * x0 + x1) + D::from(0.25)).ln();
+            v1 -= (D::from(0.5) * x0.tanh()).tan() - (D::from(0.5) * (D::from(-1.3) * v0).tanh()).tan();
+            if ge(v0, x2) {
+                continue;
+            }
+        }
+        if ge(((x0 * x0 + D::from(0.25)).sqrt() * (x0 * x0 + D::from(0.25)).sqrt() + D::from(0.5)).powi(-2), D::from(2.0)) {
+            return h4_generic(x1);
+        }
+        let v3 = (D::from(0.5f64) * x1).tanh().exp_m1().sin() * D::from(0.5f64);
+        let mut v4 = x1.sin().exp2();
+        for k5 in 0..2 {
+            if ge((v0 * v0 + D::from(1.5)).acosh().tanh().exp(), v3 * D::from(1.2)) {
+                v4 = (D::from(-1.3) * v3 - D::from(k5 as f64)).powi(0);
+            } else {
+                v4 += (v4 * v4 + D::from(0.5)).powi(-1).cos();
+            }
+        }
+        h2_generic([x1, v3, min(D::from(-1.3) * x0 - v3, v3.powi(2))])
     }
 
     #[dual::gradient]
     fn p95(x0: f64, x1: f64) -> f64 {
-        let v0 = (((0.5 * (0.7 * x0).tanh()).tan() * (0.5 * (0.7 * x0).tanh()).tan() + 0.5).cbrt() * ((0.5 * (0.7 * x0).tanh()).tan() * (0.5 * (0.7 * x0).tanh()).tan() + 0.5).cbrt() + 0.25).log2();
-        let mut v1 = x0;
-        v1 *= (0.5 * (0.7 * x0).tanh()).tan();
+        let mut v0 = ((x0 * x0 + 0.25).ln() + (0.5f64 * x0 * (0.5f64 * x0) + 0.5).log(x0 * x0 + 1.5)).asinh();
+        v0 *= (x0 * x0 + 0.25).ln().trunc() + (x0 * x0 + 0.25).ln();
+        let mut v1 = ((x0 * x0 + 0.25).ln() + (0.5f64 * x0 * (0.5f64 * x0) + 0.5).log(x0 * x0 + 1.5)).asinh();
+        v1 *= x1;
+        let mut v2 = h4((v1 * v1 + 0.25).log2());
+        for v3 in [(v2 * v2 + 0.25).sqrt(), v1 / (v2 * v2 + 0.5)] {
+            if ((x0 * x0 + 0.25).ln() + (0.5f64 * x0 * (0.5f64 * x0) + 0.5).log(x0 * x0 + 1.5)).asinh() >= v2 - v0 {
+                continue;
+            }
+            v2 = v1 / (v2 * v2 + 0.5);
+        }
+        let v4 = h1((v1 + 3.).abs(), (x0 * x0 + 0.25).ln());
         x1
     }
 
     fn p95_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = (((D::from(0.5) * (D::from(0.7) * x0).tanh()).tan() * (D::from(0.5) * (D::from(0.7) * x0).tanh()).tan() + D::from(0.5)).cbrt() * ((D::from(0.5) * (D::from(0.7) * x0).tanh()).tan() * (D::from(0.5) * (D::from(0.7) * x0).tanh()).tan() + D::from(0.5)).cbrt() + D::from(0.25)).log2();
-        let mut v1 = x0;
-        v1 *= (D::from(0.5) * (D::from(0.7) * x0).tanh()).tan();
+        let mut v0 = ((x0 * x0 + D::from(0.25)).ln() + log(D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(0.5), x0 * x0 + D::from(1.5))).asinh();
+        v0 *= trunc((x0 * x0 + D::from(0.25)).ln()) + (x0 * x0 + D::from(0.25)).ln();
+        let mut v1 = ((x0 * x0 + D::from(0.25)).ln() + log(D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(0.5), x0 * x0 + D::from(1.5))).asinh();
+        v1 *= x1;
+        let mut v2 = h4_generic((v1 * v1 + D::from(0.25)).log2());
+        for v3 in [(v2 * v2 + D::from(0.25)).sqrt(), v1 / (v2 * v2 + D::from(0.5))] {
+            if ge(((x0 * x0 + D::from(0.25)).ln() + log(D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(0.5), x0 * x0 + D::from(1.5))).asinh(), v2 - v0) {
+                continue;
+            }
+            v2 = v1 / (v2 * v2 + D::from(0.5));
+        }
+        let v4 = h1_generic(abs(v1 + D::from(3.)), (x0 * x0 + D::from(0.25)).ln());
         x1
     }
 
     #[dual::gradient]
-    fn p96(x0: f64, x1: f64) -> f64 {
-        let v0 = 1e-1 * x1 + x1 + (0.9 * x1.tanh()).asin() - (0.5 * (x0 + 0.5f64).tanh()).tan();
-        let v1 = -x1 + (x0 + 0.5f64) + (0.5 * (x0 + 0.5f64).tanh()).tan();
-        let v2 = -(-x1);
-        x1
+    fn p96(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = x1.tanh().exp().tanh().exp_m1().asinh();
+        let mut v1 = h1(x1.tanh().exp().tanh().exp_m1().asinh(), x1);
+        if v0 < std::f64::consts::PI * 0.5 {
+            v1 += (v0 * v0 + 0.25).ln();
+        } else if -x3 / (x3 * x3 + 0.5) <= x3 / (0.5f64 * 0.5f64 + 0.5) {
+            v1 = x0.mul_add(h2([v1, x0, -1.3]), -x3);
+        } else {
+            let mut v2 = -f64::exp2(x0.sin()).tanh();
+            v2 += -1.3;
+            v1 = (h4(x0) * h4(x0) + 0.25).log2();
+        }
+        let v3 = h1(x0 * x2.abs(), h4(1e-1));
+        if f64::exp2(x2.atan2(x1 * x1 + 0.5).sin()) > x0.max(v0) {
+            return x1.tanh().exp();
+        }
+        (v0 * v0 + 0.25).log10().to_degrees().to_radians() * ((3. * x0).tanh().cosh() * (3. * x0).tanh().cosh() + 0.5).powf(1.7)
     }
 
-    fn p96_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = D::from(1e-1) * x1 + x1 + (D::from(0.9) * x1.tanh()).asin() - (D::from(0.5) * (x0 + D::from(0.5f64)).tanh()).tan();
-        let v1 = -x1 + (x0 + D::from(0.5f64)) + (D::from(0.5) * (x0 + D::from(0.5f64)).tanh()).tan();
-        let v2 = -(-x1);
-        x1
+    fn p96_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = x1.tanh().exp().tanh().exp_m1().asinh();
+        let mut v1 = h1_generic(x1.tanh().exp().tanh().exp_m1().asinh(), x1);
+        if lt(v0, D::from(std::f64::consts::PI) * D::from(0.5)) {
+            v1 += (v0 * v0 + D::from(0.25)).ln();
+        } else if le(-x3 / (x3 * x3 + D::from(0.5)), x3 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5))) {
+            v1 = x0.mul_add(h2_generic([v1, x0, D::from(-1.3)]), -x3);
+        } else {
+            let mut v2 = -x0.sin().exp2().tanh();
+            v2 += D::from(-1.3);
+            v1 = (h4_generic(x0) * h4_generic(x0) + D::from(0.25)).log2();
+        }
+        let v3 = h1_generic(x0 * abs(x2), h4_generic(D::from(1e-1)));
+        if gt(x2.atan2(x1 * x1 + D::from(0.5)).sin().exp2(), max(x0, v0)) {
+            return x1.tanh().exp();
+        }
+        to_radians(to_degrees((v0 * v0 + D::from(0.25)).log10())) * ((D::from(3.) * x0).tanh().cosh() * (D::from(3.) * x0).tanh().cosh() + D::from(0.5)).powf(1.7)
     }
 
     #[dual::gradient]
     fn p97(x0: f64, x1: f64) -> f64 {
-        let v0 = ((0.5 * x1.tanh()).tan() / ((0.9 * x0.tanh()).acos() * (0.9 * x0.tanh()).acos() + 0.5)).tanh().cosh();
-        (0.9 * x0.tanh()).acos() - (x0 - x1)
+        let mut v0 = x1.to_degrees().to_radians() / ((x1 - x1) * (x1 - x1) + 0.5);
+        for k1 in 0..4 {
+            let v2 = k1 as f64 * (x0 * x0 + 0.25).sqrt();
+            v0 *= (x1 - x1).tanh();
+            if (x1 * x1 + 0.25).sqrt() >= x1 {
+                break;
+            }
+        }
+        let v3;
+        if (0.9 * (v0 * v0 + 0.25).log2().tanh()).asin() < x1 * 0.5 {
+            v3 = x0.clamp(-0.5, 0.5) / ((x1 * x1 + 0.5).hypot(x1) * (x1 * x1 + 0.5).hypot(x1) + 0.5);
+        } else {
+            v3 = h1(v0, x1).max(v0.tanh());
+        }
+        x0
     }
 
     fn p97_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = ((D::from(0.5) * x1.tanh()).tan() / ((D::from(0.9) * x0.tanh()).acos() * (D::from(0.9) * x0.tanh()).acos() + D::from(0.5))).tanh().cosh();
-        (D::from(0.9) * x0.tanh()).acos() - (x0 - x1)
+        let mut v0 = to_radians(to_degrees(x1)) / ((x1 - x1) * (x1 - x1) + D::from(0.5));
+        for k1 in 0..4 {
+            let v2 = D::from(k1 as f64) * (x0 * x0 + D::from(0.25)).sqrt();
+            v0 *= (x1 - x1).tanh();
+            if ge((x1 * x1 + D::from(0.25)).sqrt(), x1) {
+                break;
+            }
+        }
+        let v3;
+        if lt((D::from(0.9) * (v0 * v0 + D::from(0.25)).log2().tanh()).asin(), x1 * D::from(0.5)) {
+            v3 = clamp(x0, -0.5, 0.5) / (hypot(x1 * x1 + D::from(0.5), x1) * hypot(x1 * x1 + D::from(0.5), x1) + D::from(0.5));
+        } else {
+            v3 = max(h1_generic(v0, x1), v0.tanh());
+        }
+        x0
     }
 
     #[dual::gradient]
-    fn p98(x0: f64, x1: f64) -> f64 {
-        let v0 = (x0.atan().tanh().exp_m1() * x0.atan().tanh().exp_m1() + 0.5).log(x1.tanh().exp_m1().max(x0) * x1.tanh().exp_m1().max(x0) + 1.5);
-        let mut v1 = x1.tanh().exp_m1();
-        v1 += (v0 * v0).powi(3);
-        let v2 = ((v0 * v0).ln_1p() + (3. * v0 * (3. * v0)).ln_1p()).tanh().cosh();
-        ((v1 * v1 + 1.5).acosh().sin() * (v1 * v1 + 1.5).acosh().sin() + 0.25).log2()
+    fn p98(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = (-1.3 * x1).tanh().exp();
+        v0 *= x2 + x0.tanh().exp();
+        let mut v1 = x0.sin();
+        v1 += (0.5 * (0.5f64 * x1).tanh()).tan() + v0;
+        x2
     }
 
-    fn p98_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = log(x0.atan().tanh().exp_m1() * x0.atan().tanh().exp_m1() + D::from(0.5), max(x1.tanh().exp_m1(), x0) * max(x1.tanh().exp_m1(), x0) + D::from(1.5));
-        let mut v1 = x1.tanh().exp_m1();
-        v1 += (v0 * v0).powi(3);
-        let v2 = ((v0 * v0).ln_1p() + (D::from(3.) * v0 * (D::from(3.) * v0)).ln_1p()).tanh().cosh();
-        ((v1 * v1 + D::from(1.5)).acosh().sin() * (v1 * v1 + D::from(1.5)).acosh().sin() + D::from(0.25)).log2()
+    fn p98_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = (D::from(-1.3) * x1).tanh().exp();
+        v0 *= x2 + x0.tanh().exp();
+        let mut v1 = x0.sin();
+        v1 += (D::from(0.5) * (D::from(0.5f64) * x1).tanh()).tan() + v0;
+        x2
     }
 
     #[dual::gradient]
-    fn p99(x0: f64, x1: f64, x2: f64) -> f64 {
-        let mut v0 = (0.5f64 * x2 * (0.5f64 * x2)).ln_1p();
-        v0 -= x1;
-        (x2 * x1 - v0).clamp(-0.5, 0.5)
+    fn p99(x0: f64, x1: f64) -> f64 {
+        if 0.7 * x0 > 3. * 1.2 {
+            let mut v0: f64 = -1.3;
+            v0 -= 2.0;
+            return (-(-1.3 * x1) * (-(-1.3 * x1)) + 1.5).acosh();
+        }
+        let mut v1 = x0;
+        v1 -= x0.tanh().exp();
+        let mut v2 = ((x1 * x1 + 0.25).log2() * (x1 * x1 + 0.25).log2() + 0.5).log(v1 / (v1 * v1 + 0.5) * (v1 / (v1 * v1 + 0.5)) + 1.5);
+        for k3 in 0..4 {
+            v2 -= v1;
+        }
+        (x1 * x1 + 0.25).log2() + (v1.floor() + v1)
     }
 
-    fn p99_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let mut v0 = (D::from(0.5f64) * x2 * (D::from(0.5f64) * x2)).ln_1p();
-        v0 -= x1;
-        clamp(x2 * x1 - v0, -0.5, 0.5)
+    fn p99_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        if gt(D::from(0.7) * x0, D::from(3.) * D::from(1.2)) {
+            let mut v0 = D::from(-1.3);
+            v0 -= D::from(2.0);
+            return (-(D::from(-1.3) * x1) * (-(D::from(-1.3) * x1)) + D::from(1.5)).acosh();
+        }
+        let mut v1 = x0;
+        v1 -= x0.tanh().exp();
+        let mut v2 = log((x1 * x1 + D::from(0.25)).log2() * (x1 * x1 + D::from(0.25)).log2() + D::from(0.5), v1 / (v1 * v1 + D::from(0.5)) * (v1 / (v1 * v1 + D::from(0.5))) + D::from(1.5));
+        for k3 in 0..4 {
+            v2 -= v1;
+        }
+        (x1 * x1 + D::from(0.25)).log2() + (floor(v1) + v1)
+    }
+
+    #[dual::gradient]
+    fn p100(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = (0.9 * (x1 * x1 + 0.25).sqrt().tanh()).asin();
+        for k1 in 0..3 {
+            v0 += (v0 * x0 * (v0 * x0) + 0.25).ln();
+        }
+        let mut v2 = x1 + x1;
+        let mut v3 = f64::sin(0.7) + 2.0;
+        let mut i4 = 0;
+        loop {
+            if i4 >= n {
+                break;
+            }
+            i4 += 1;
+            v2 -= v0 * x0;
+            v3 -= (0.9 * (0.9 * v2.tanh()).acos().tanh()).atanh();
+        }
+        v0
+    }
+
+    fn p100_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = (D::from(0.9) * (x1 * x1 + D::from(0.25)).sqrt().tanh()).asin();
+        for k1 in 0..3 {
+            v0 += (v0 * x0 * (v0 * x0) + D::from(0.25)).ln();
+        }
+        let mut v2 = x1 + x1;
+        let mut v3 = D::from(0.7).sin() + D::from(2.0);
+        let mut i4 = 0;
+        loop {
+            if i4 >= n {
+                break;
+            }
+            i4 += 1;
+            v2 -= v0 * x0;
+            v3 -= (D::from(0.9) * (D::from(0.9) * v2.tanh()).acos().tanh()).atanh();
+        }
+        v0
+    }
+
+    #[dual::gradient]
+    fn p101(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = (x0 * x0 + 1.5).acosh();
+        for v1 in [v0, f64::min(x3, x3), (2.0 * x0).atan()] {
+            v0 += x3.clamp(-0.5, 0.5) - x0;
+        }
+        let v2 = h4(h1(x1, x3).abs());
+        let mut v3 = x0;
+        for k4 in 0..4 {
+            if h4(f64::min(x2, x3)) <= v3 * 0.5 {
+                break;
+            }
+            v3 *= (x3.clamp(-0.5, 0.5) - x0).tanh();
+        }
+        x3
+    }
+
+    fn p101_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = (x0 * x0 + D::from(1.5)).acosh();
+        for v1 in [v0, x3, (D::from(2.0) * x0).atan()] {
+            v0 += clamp(x3, -0.5, 0.5) - x0;
+        }
+        let v2 = h4_generic(abs(h1_generic(x1, x3)));
+        let mut v3 = x0;
+        for k4 in 0..4 {
+            if le(h4_generic(min(x2, x3)), v3 * D::from(0.5)) {
+                break;
+            }
+            v3 *= (clamp(x3, -0.5, 0.5) - x0).tanh();
+        }
+        x3
+    }
+
+    #[dual::gradient]
+    fn p102(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = ((x2 * x2 + 0.5).log(x0 * x0 + 1.5) * (x2 * x2 + 0.5).log(x0 * x0 + 1.5) + 0.5).powf(x2.sin()).atan();
+        let v1 = -((x2 * x2 + 0.5).log(x0 * x0 + 1.5) * (x2 * x2 + 0.5).log(x0 * x0 + 1.5) + 0.5).powf(x2.sin());
+        (0.9 * f64::min(v1, v1).asinh().tanh()).acos()
+    }
+
+    fn p102_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = (log(x2 * x2 + D::from(0.5), x0 * x0 + D::from(1.5)) * log(x2 * x2 + D::from(0.5), x0 * x0 + D::from(1.5)) + D::from(0.5)).powd(x2.sin()).atan();
+        let v1 = -(log(x2 * x2 + D::from(0.5), x0 * x0 + D::from(1.5)) * log(x2 * x2 + D::from(0.5), x0 * x0 + D::from(1.5)) + D::from(0.5)).powd(x2.sin());
+        (D::from(0.9) * v1.asinh().tanh()).acos()
+    }
+
+    #[dual::gradient]
+    fn p103(x0: f64, x1: f64) -> f64 {
+        let mut v0 = (x1.mul_add(x1, std::f64::consts::PI) * x1.mul_add(x1, std::f64::consts::PI) + 0.25).ln() * ((-1.3 * x1).atan() * (-1.3 * x1).atan() + 0.25).log10();
+        v0 *= -1.3;
+        let mut v1: f64 = 1e-1;
+        v1 += x1.tanh().exp().signum() + x1.tanh().exp();
+        let v2 = f64::exp2((0.5f64 * x0 * (0.5f64 * x0)).ln_1p().sin()).tanh().exp();
+        x1
+    }
+
+    fn p103_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = (x1.mul_add(x1, D::from(std::f64::consts::PI)) * x1.mul_add(x1, D::from(std::f64::consts::PI)) + D::from(0.25)).ln() * ((D::from(-1.3) * x1).atan() * (D::from(-1.3) * x1).atan() + D::from(0.25)).log10();
+        v0 *= D::from(-1.3);
+        let mut v1 = D::from(1e-1);
+        v1 += signum(x1.tanh().exp()) + x1.tanh().exp();
+        let v2 = (D::from(0.5f64) * x0 * (D::from(0.5f64) * x0)).ln_1p().sin().exp2().tanh().exp();
+        x1
+    }
+
+    #[dual::gradient]
+    fn p104(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = (2.0 * x3 * 0.7 + (0.9 * x1.tanh()).acos()).tanh().sinh();
+        let mut v1 = (-1.3 * x2 * (-1.3 * x2)).ln_1p();
+        v1 *= x0;
+        let mut v2 = x1;
+        v2 -= (0.9 * f64::cos(v0).tanh()).acos();
+        (x2.atan2(1e-1 * 1e-1 + 0.5) * x2.atan2(1e-1 * 1e-1 + 0.5)).ln_1p()
+    }
+
+    fn p104_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = (D::from(2.0) * x3 * D::from(0.7) + (D::from(0.9) * x1.tanh()).acos()).tanh().sinh();
+        let mut v1 = (D::from(-1.3) * x2 * (D::from(-1.3) * x2)).ln_1p();
+        v1 *= x0;
+        let mut v2 = x1;
+        v2 -= (D::from(0.9) * v0.cos().tanh()).acos();
+        (x2.atan2(D::from(1e-1) * D::from(1e-1) + D::from(0.5)) * x2.atan2(D::from(1e-1) * D::from(1e-1) + D::from(0.5))).ln_1p()
+    }
+
+    #[dual::gradient]
+    fn p105(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = h2([((x1 * x1 + 0.25).log10() * (x1 * x1 + 0.25).log10() + 0.5).cbrt(), (0.5 * x2.tanh()).tan(), x1]);
+        let mut v1 = x2;
+        for v2 in [x1.tanh().cosh(), x1.tanh().cosh(), f64::cos(v1)] {
+            let v3 = 3. * x0 - v0;
+            v1 += x3;
+        }
+        let mut v4 = (0.7 * v0 - x3).mul_add(v1.mul_add(x2, x0), (0.7 * x2 * (0.7 * x2) + 0.5).powf(v1.sin()));
+        for k5 in 0..3 {
+            let v6 = f64::min(v1.asinh(), x3);
+            if (0.7 * x2 * (0.7 * x2) + 0.5).powf(v1.sin()) >= x3 * 1.2 {
+                v4 = v4.powi(1).abs();
+            } else {
+                v4 += x1.clamp(-0.5, 0.5).signum() + x1.clamp(-0.5, 0.5);
+            }
+            if x1.clamp(-0.5, 0.5).signum() + x1.clamp(-0.5, 0.5) > v0 * 1.2 {
+                continue;
+            }
+        }
+        let v7 = v1.asinh();
+        v4.powi(1).abs()
+    }
+
+    fn p105_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = h2_generic([((x1 * x1 + D::from(0.25)).log10() * (x1 * x1 + D::from(0.25)).log10() + D::from(0.5)).cbrt(), (D::from(0.5) * x2.tanh()).tan(), x1]);
+        let mut v1 = x2;
+        for v2 in [x1.tanh().cosh(), x1.tanh().cosh(), v1.cos()] {
+            let v3 = D::from(3.) * x0 - v0;
+            v1 += x3;
+        }
+        let mut v4 = (D::from(0.7) * v0 - x3).mul_add(v1.mul_add(x2, x0), (D::from(0.7) * x2 * (D::from(0.7) * x2) + D::from(0.5)).powd(v1.sin()));
+        for k5 in 0..3 {
+            let v6 = min(v1.asinh(), x3);
+            if ge((D::from(0.7) * x2 * (D::from(0.7) * x2) + D::from(0.5)).powd(v1.sin()), x3 * D::from(1.2)) {
+                v4 = abs(v4.powi(1));
+            } else {
+                v4 += signum(clamp(x1, -0.5, 0.5)) + clamp(x1, -0.5, 0.5);
+            }
+            if gt(signum(clamp(x1, -0.5, 0.5)) + clamp(x1, -0.5, 0.5), v0 * D::from(1.2)) {
+                continue;
+            }
+        }
+        let v7 = v1.asinh();
+        abs(v4.powi(1))
+    }
+
+    #[dual::gradient]
+    fn p106(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = (x1 * x1 + 0.25).sqrt().to_degrees().to_radians();
+        (0.5f64 * x0 * (0.5f64 * x0) + 0.25).ln()
+    }
+
+    fn p106_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = to_radians(to_degrees((x1 * x1 + D::from(0.25)).sqrt()));
+        (D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(0.25)).ln()
+    }
+
+    #[dual::gradient]
+    fn p107(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = x0.tanh().cosh();
+        let mut v1 = f64::min(x0.tanh().cosh(), x0.tanh().cosh());
+        v1 += (2.0 * x3).atan2(1e-1 * 1e-1 + 0.5) * x3;
+        ((v0 + v0) / (f64::exp2((0.5f64 * x2).sin()) * f64::exp2((0.5f64 * x2).sin()) + 0.5) * ((v0 + v0) / (f64::exp2((0.5f64 * x2).sin()) * f64::exp2((0.5f64 * x2).sin()) + 0.5)) + 0.5).log(x3.tanh().cosh() * x3.tanh().cosh() + 1.5)
+    }
+
+    fn p107_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = x0.tanh().cosh();
+        let mut v1 = x0.tanh().cosh();
+        v1 += (D::from(2.0) * x3).atan2(D::from(1e-1) * D::from(1e-1) + D::from(0.5)) * x3;
+        log((v0 + v0) / ((D::from(0.5f64) * x2).sin().exp2() * (D::from(0.5f64) * x2).sin().exp2() + D::from(0.5)) * ((v0 + v0) / ((D::from(0.5f64) * x2).sin().exp2() * (D::from(0.5f64) * x2).sin().exp2() + D::from(0.5))) + D::from(0.5), x3.tanh().cosh() * x3.tanh().cosh() + D::from(1.5))
+    }
+
+    #[dual::gradient]
+    fn p108(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = (h4(-1.3) * h4(-1.3) + 0.5).recip();
+        for v1 in [x1.mul_add(v0, x2), x1.atan2(x1 * x1 + 0.5), h4(v0)] {
+            v0 -= v0.mul_add(v1, x2).max(x0);
+        }
+        let v2;
+        if x1.mul_add(v0, x2).tanh().exp() >= x0 * (-0.3) {
+            v2 = (x1 * x1 + 0.5).powf(x0.sin()).abs();
+        } else if x2 > x2.max(0.7) {
+            v2 = v0;
+        } else {
+            v2 = v0;
+        }
+        if v2 >= v0 {
+            return x1.mul_add(v0, x2).tanh().exp();
+        } else if (f64::exp2(x2.sin()) * f64::exp2(x2.sin()) + 0.5).hypot(3.) >= x2 * (-0.3) {
+            return v2;
+        }
+        let v3 = v2;
+        (f64::cos(v3) + (v0 * v0).ln_1p()) / ((x2 * 1e-1 * (x2 * 1e-1) + 0.5).powf(x2.tanh().sin()) * (x2 * 1e-1 * (x2 * 1e-1) + 0.5).powf(x2.tanh().sin()) + 0.5)
+    }
+
+    fn p108_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = (h4_generic(D::from(-1.3)) * h4_generic(D::from(-1.3)) + D::from(0.5)).recip();
+        for v1 in [x1.mul_add(v0, x2), x1.atan2(x1 * x1 + D::from(0.5)), h4_generic(v0)] {
+            v0 -= max(v0.mul_add(v1, x2), x0);
+        }
+        let v2;
+        if ge(x1.mul_add(v0, x2).tanh().exp(), x0 * D::from(-0.3)) {
+            v2 = abs((x1 * x1 + D::from(0.5)).powd(x0.sin()));
+        } else if gt(x2, max(x2, D::from(0.7))) {
+            v2 = v0;
+        } else {
+            v2 = v0;
+        }
+        if ge(v2, v0) {
+            return x1.mul_add(v0, x2).tanh().exp();
+        } else if ge(hypot(x2.sin().exp2() * x2.sin().exp2() + D::from(0.5), D::from(3.)), x2 * D::from(-0.3)) {
+            return v2;
+        }
+        let v3 = v2;
+        (v3.cos() + (v0 * v0).ln_1p()) / ((x2 * D::from(1e-1) * (x2 * D::from(1e-1)) + D::from(0.5)).powd(x2.tanh().sin()) * (x2 * D::from(1e-1) * (x2 * D::from(1e-1)) + D::from(0.5)).powd(x2.tanh().sin()) + D::from(0.5))
+    }
+
+    #[dual::gradient]
+    fn p109(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0: f64 = 2.0;
+        v0 += (x2 * x2 + 0.5).powf(1.7).atan2((x1 * x1 + 1.5).acosh() * (x1 * x1 + 1.5).acosh() + 0.5);
+        let mut v1 = (v0 / (x1 * x1 + 0.5) * (v0 / (x1 * x1 + 0.5)) + 1.5).acosh().tanh().exp();
+        v1 *= (3. * x1 * (3. * x1) + 0.5).cbrt() + (2.0 * x2).tanh().sinh();
+        let v2 = (v0 / (x1 * x1 + 0.5) * (v0 / (x1 * x1 + 0.5)) + 1.5).acosh().tanh().exp();
+        (-1.3 * v0 * (-1.3 * v0) + 0.5).log(0.7 * 0.7 + 1.5)
+    }
+
+    fn p109_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = D::from(2.0);
+        v0 += (x2 * x2 + D::from(0.5)).powf(1.7).atan2((x1 * x1 + D::from(1.5)).acosh() * (x1 * x1 + D::from(1.5)).acosh() + D::from(0.5));
+        let mut v1 = (v0 / (x1 * x1 + D::from(0.5)) * (v0 / (x1 * x1 + D::from(0.5))) + D::from(1.5)).acosh().tanh().exp();
+        v1 *= (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(0.5)).cbrt() + (D::from(2.0) * x2).tanh().sinh();
+        let v2 = (v0 / (x1 * x1 + D::from(0.5)) * (v0 / (x1 * x1 + D::from(0.5))) + D::from(1.5)).acosh().tanh().exp();
+        log(D::from(-1.3) * v0 * (D::from(-1.3) * v0) + D::from(0.5), D::from(0.7) * D::from(0.7) + D::from(1.5))
+    }
+
+    #[dual::gradient]
+    fn p110(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = x2;
+        v0 *= f64::exp2((x2 * x2 + 0.5).log(2.0 * 2.0 + 1.5).sin());
+        let v1 = (3. * x1 * (3. * x1) + 1.5).acosh();
+        f64::cos((x1 + std::f64::consts::PI).tanh().exp_m1())
+    }
+
+    fn p110_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = x2;
+        v0 *= log(x2 * x2 + D::from(0.5), D::from(2.0) * D::from(2.0) + D::from(1.5)).sin().exp2();
+        let v1 = (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(1.5)).acosh();
+        (x1 + D::from(std::f64::consts::PI)).tanh().exp_m1().cos()
+    }
+
+    #[dual::gradient]
+    fn p111(x0: f64, x1: f64, n: usize) -> f64 {
+        let [v0, v1] = h3(h1(x0, x0 / (-1.3 * (-1.3) + 0.5)), x1.mul_add(x0, x0).atan());
+        let mut v2 = x1 + h1(1e-1, v1);
+        for i3 in 0..n {
+            if h4((3. * x1 * (3. * x1) + 0.5).cbrt()) >= x0 {
+                v2 = (0.9 * h4(x0).tanh()).atanh();
+            } else {
+                v2 += ((i3 as f64).signum() + i3 as f64) * (0.9 * (i3 as f64).tanh()).acos();
+            }
+        }
+        (v1.round() + v1).mul_add(3., x0.tanh()).sin()
+    }
+
+    fn p111_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let [v0, v1] = h3_generic(h1_generic(x0, x0 / (D::from(-1.3) * D::from(-1.3) + D::from(0.5))), x1.mul_add(x0, x0).atan());
+        let mut v2 = x1 + h1_generic(D::from(1e-1), v1);
+        for i3 in 0..n {
+            if ge(h4_generic((D::from(3.) * x1 * (D::from(3.) * x1) + D::from(0.5)).cbrt()), x0) {
+                v2 = (D::from(0.9) * h4_generic(x0).tanh()).atanh();
+            } else {
+                v2 += (signum(D::from(i3 as f64)) + D::from(i3 as f64)) * (D::from(0.9) * D::from(i3 as f64).tanh()).acos();
+            }
+        }
+        (round(v1) + v1).mul_add(D::from(3.), x0.tanh()).sin()
+    }
+
+    #[dual::gradient]
+    fn p112(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = x2 + f64::min(x1, 1e-1);
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            v0 += (x2 * x2 + 0.5).powi(-1).tanh().exp();
+        }
+        let v2 = ((x0 * x0 * (x0 * x0) + 0.25).log2() * (x0 * x0 * (x0 * x0) + 0.25).log2() + 1.5).acosh();
+        let mut v3 = x0;
+        for v4 in [v3, h2([1e-1, v3, v2]), (0.5 * v3.tanh()).tan()] {
+            v3 *= v0.tanh();
+        }
+        v0
+    }
+
+    fn p112_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = x2 + min(x1, D::from(1e-1));
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            v0 += (x2 * x2 + D::from(0.5)).powi(-1).tanh().exp();
+        }
+        let v2 = ((x0 * x0 * (x0 * x0) + D::from(0.25)).log2() * (x0 * x0 * (x0 * x0) + D::from(0.25)).log2() + D::from(1.5)).acosh();
+        let mut v3 = x0;
+        for v4 in [v3, h2_generic([D::from(1e-1), v3, v2]), (D::from(0.5) * v3.tanh()).tan()] {
+            v3 *= v0.tanh();
+        }
+        v0
+    }
+
+    #[dual::gradient]
+    fn p113(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = x1 + (3. * x1).abs();
+        for i1 in 0..n {
+            v0 += i1 as f64;
+        }
+        let mut v2 = x0;
+        for k3 in 0..4 {
+            let v4 = (0.9 * (3. * x1).abs().tanh()).atanh();
+            v2 *= (0.5f64 * v0 * x0).tanh();
+        }
+        ((x1 * x1).ln_1p() * (x1 * x1).ln_1p() + 0.25).log10()
+    }
+
+    fn p113_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = x1 + abs(D::from(3.) * x1);
+        for i1 in 0..n {
+            v0 += D::from(i1 as f64);
+        }
+        let mut v2 = x0;
+        for k3 in 0..4 {
+            let v4 = (D::from(0.9) * abs(D::from(3.) * x1).tanh()).atanh();
+            v2 *= (D::from(0.5f64) * v0 * x0).tanh();
+        }
+        ((x1 * x1).ln_1p() * (x1 * x1).ln_1p() + D::from(0.25)).log10()
+    }
+
+    #[dual::gradient]
+    fn p114(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = (std::f64::consts::PI * x1).signum() + std::f64::consts::PI * x1 + (std::f64::consts::PI * x2).atan2(f64::cos(std::f64::consts::PI * x2) * f64::cos(std::f64::consts::PI * x2) + 0.5);
+        let v1 = (((std::f64::consts::PI * x1).signum() + std::f64::consts::PI * x1 + (std::f64::consts::PI * x2).atan2(f64::cos(std::f64::consts::PI * x2) * f64::cos(std::f64::consts::PI * x2) + 0.5)) * ((std::f64::consts::PI * x1).signum() + std::f64::consts::PI * x1 + (std::f64::consts::PI * x2).atan2(f64::cos(std::f64::consts::PI * x2) * f64::cos(std::f64::consts::PI * x2) + 0.5)) + 0.5).log((0.7 * x0).tanh().exp_m1().tanh() * (0.7 * x0).tanh().exp_m1().tanh() + 1.5);
+        x0
+    }
+
+    fn p114_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = signum(D::from(std::f64::consts::PI) * x1) + D::from(std::f64::consts::PI) * x1 + (D::from(std::f64::consts::PI) * x2).atan2((D::from(std::f64::consts::PI) * x2).cos() * (D::from(std::f64::consts::PI) * x2).cos() + D::from(0.5));
+        let v1 = log((signum(D::from(std::f64::consts::PI) * x1) + D::from(std::f64::consts::PI) * x1 + (D::from(std::f64::consts::PI) * x2).atan2((D::from(std::f64::consts::PI) * x2).cos() * (D::from(std::f64::consts::PI) * x2).cos() + D::from(0.5))) * (signum(D::from(std::f64::consts::PI) * x1) + D::from(std::f64::consts::PI) * x1 + (D::from(std::f64::consts::PI) * x2).atan2((D::from(std::f64::consts::PI) * x2).cos() * (D::from(std::f64::consts::PI) * x2).cos() + D::from(0.5))) + D::from(0.5), (D::from(0.7) * x0).tanh().exp_m1().tanh() * (D::from(0.7) * x0).tanh().exp_m1().tanh() + D::from(1.5));
+        x0
+    }
+
+    #[dual::gradient]
+    fn p115(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = x0.sin().mul_add(x3.tanh(), -x2);
+        for k1 in 0..4 {
+            let v2 = (x2 / (x3 * x3 + 0.5)).clamp(-0.5, 0.5);
+            v0 -= h1((x2 * x2 + 0.5).cbrt(), (x1 * x1 + 0.5).powf(x2.sin()));
+        }
+        let v3 = x0.mul_add(h4((x2 * x2 + 0.5).powf(1.7)), (0.9 * (-1.3 * x3).powi(4).tanh()).acos());
+        let mut v4 = -x2;
+        for v5 in [x2 * std::f64::consts::PI, std::f64::consts::PI * v0 / (v4 * v4 + 0.5)] {
+            v4 -= v4;
+        }
+        let mut v6 = h4(x0);
+        for k7 in 0..3 {
+            if (0.9 * (-1.3 * x3).powi(4).tanh()).acos() > x2 * 1.2 {
+                continue;
+            }
+            v6 += k7 as f64 - (k7 as f64 * k7 as f64 + 1.5).acosh();
+        }
+        (0.5 * ((3. * x0).tanh().sinh() / (v0 * v0 + 0.5)).tanh()).tan()
+    }
+
+    fn p115_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = x0.sin().mul_add(x3.tanh(), -x2);
+        for k1 in 0..4 {
+            let v2 = clamp(x2 / (x3 * x3 + D::from(0.5)), -0.5, 0.5);
+            v0 -= h1_generic((x2 * x2 + D::from(0.5)).cbrt(), (x1 * x1 + D::from(0.5)).powd(x2.sin()));
+        }
+        let v3 = x0.mul_add(h4_generic((x2 * x2 + D::from(0.5)).powf(1.7)), (D::from(0.9) * (D::from(-1.3) * x3).powi(4).tanh()).acos());
+        let mut v4 = -x2;
+        for v5 in [x2 * D::from(std::f64::consts::PI), D::from(std::f64::consts::PI) * v0 / (v4 * v4 + D::from(0.5))] {
+            v4 -= v4;
+        }
+        let mut v6 = h4_generic(x0);
+        for k7 in 0..3 {
+            if gt((D::from(0.9) * (D::from(-1.3) * x3).powi(4).tanh()).acos(), x2 * D::from(1.2)) {
+                continue;
+            }
+            v6 += D::from(k7 as f64) - (D::from(k7 as f64) * D::from(k7 as f64) + D::from(1.5)).acosh();
+        }
+        (D::from(0.5) * ((D::from(3.) * x0).tanh().sinh() / (v0 * v0 + D::from(0.5))).tanh()).tan()
+    }
+
+    #[dual::gradient]
+    fn p116(x0: f64, x1: f64) -> f64 {
+        let v0 = f64::min(h2([x1, x0, (x1 * x1 + 0.25).ln()]), ((x0 * x0 + 0.25).log2() * (x0 * x0 + 0.25).log2() + 0.5).powf(1.7));
+        let mut v1 = h4((0.5 * x1.tanh()).tan());
+        for k2 in 0..3 {
+            v1 = ((x0 * x0 + 0.25).log2() * (x0 * x0 + 0.25).log2() + 0.5).powf(1.7).atan2((x0 * x0 + 0.25).log2() * (x0 * x0 + 0.25).log2() + 0.5);
+            if x1 + h1(x1, x0) >= 0.7 * 0.5 {
+                continue;
+            }
+        }
+        v0
+    }
+
+    fn p116_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = min(h2_generic([x1, x0, (x1 * x1 + D::from(0.25)).ln()]), ((x0 * x0 + D::from(0.25)).log2() * (x0 * x0 + D::from(0.25)).log2() + D::from(0.5)).powf(1.7));
+        let mut v1 = h4_generic((D::from(0.5) * x1.tanh()).tan());
+        for k2 in 0..3 {
+            v1 = ((x0 * x0 + D::from(0.25)).log2() * (x0 * x0 + D::from(0.25)).log2() + D::from(0.5)).powf(1.7).atan2((x0 * x0 + D::from(0.25)).log2() * (x0 * x0 + D::from(0.25)).log2() + D::from(0.5));
+            if ge(x1 + h1_generic(x1, x0), D::from(0.7) * D::from(0.5)) {
+                continue;
+            }
+        }
+        v0
+    }
+
+    #[dual::gradient]
+    fn p117(x0: f64, x1: f64, x2: f64) -> f64 {
+        if (f64::cos(x2) * f64::cos(x2) + 0.5).log(3. * 3. + 1.5) < x0 * (-0.3) {
+            return -1.3;
+        }
+        let mut v0: f64 = 1e-1;
+        v0 -= (f64::cos(x2) * f64::cos(x2) + 0.5).log(3. * 3. + 1.5);
+        let mut v1 = v0.tanh().cosh();
+        for k2 in 0..3 {
+            if ((std::f64::consts::PI * x2).atan2(v1 * v1 + 0.5) * (std::f64::consts::PI * x2).atan2(v1 * v1 + 0.5) + 0.25).log10() >= (x2 * x2 + 0.5).cbrt() {
+                continue;
+            }
+            v1 *= (f64::cos(x2) * f64::cos(x2) + 0.5).log(3. * 3. + 1.5).tanh();
+        }
+        let v3 = (x1.atan2(v0 * v0 + 0.5) / (x1 * x1 + 0.5)).clamp(-0.5, 0.5);
+        (v1 * v1 + 0.5).powf(v0.sin())
+    }
+
+    fn p117_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        if lt(log(x2.cos() * x2.cos() + D::from(0.5), D::from(3.) * D::from(3.) + D::from(1.5)), x0 * D::from(-0.3)) {
+            return D::from(-1.3);
+        }
+        let mut v0 = D::from(1e-1);
+        v0 -= log(x2.cos() * x2.cos() + D::from(0.5), D::from(3.) * D::from(3.) + D::from(1.5));
+        let mut v1 = v0.tanh().cosh();
+        for k2 in 0..3 {
+            if ge(((D::from(std::f64::consts::PI) * x2).atan2(v1 * v1 + D::from(0.5)) * (D::from(std::f64::consts::PI) * x2).atan2(v1 * v1 + D::from(0.5)) + D::from(0.25)).log10(), (x2 * x2 + D::from(0.5)).cbrt()) {
+                continue;
+            }
+            v1 *= log(x2.cos() * x2.cos() + D::from(0.5), D::from(3.) * D::from(3.) + D::from(1.5)).tanh();
+        }
+        let v3 = clamp(x1.atan2(v0 * v0 + D::from(0.5)) / (x1 * x1 + D::from(0.5)), -0.5, 0.5);
+        (v1 * v1 + D::from(0.5)).powd(v0.sin())
+    }
+
+    #[dual::gradient]
+    fn p118(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = ((0.5f64 * x0 * (0.5f64 * x0) + 0.5).log(x2 * x2 + 1.5) * (0.5f64 * x0 * (0.5f64 * x0) + 0.5).log(x2 * x2 + 1.5) + 0.5).powf(1.7).tanh().cosh();
+        f64::cos((x0 + std::f64::consts::PI).max(-(2.0 * x2)))
+    }
+
+    fn p118_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = (log(D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(0.5), x2 * x2 + D::from(1.5)) * log(D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(0.5), x2 * x2 + D::from(1.5)) + D::from(0.5)).powf(1.7).tanh().cosh();
+        max(x0 + D::from(std::f64::consts::PI), -(D::from(2.0) * x2)).cos()
+    }
+
+    #[dual::gradient]
+    fn p119(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = ((x0 + x0) * (x0 + x0) + 0.25).log2().tanh();
+        v0 -= ((3. * x1 * (3. * x1) + 1.5).acosh() * (3. * x1 * (3. * x1) + 1.5).acosh() + 0.5).log(x1.atan2(x1 * x1 + 0.5) * x1.atan2(x1 * x1 + 0.5) + 1.5);
+        let mut v1 = f64::sin(0.7) + 2.0;
+        let mut v2 = x0 + x0;
+        for i3 in 0..n {
+            if std::f64::consts::PI * x0 > x1 * 1.2 {
+                break;
+            }
+            v1 *= (i3 as f64 * i3 as f64 + 0.25).log10().asinh().tanh();
+            v2 += f64::exp2(x0.sin());
+        }
+        if h1(x1, f64::cos(v1)) > ((x0 + x0) * (x0 + x0) + 0.25).log2().tanh() {
+            let v4 = v1 / ((v2 * v2).ln_1p() * (v2 * v2).ln_1p() + 0.5);
+            return -(x0 + x0);
+        }
+        -(x0 + x0)
+    }
+
+    fn p119_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = ((x0 + x0) * (x0 + x0) + D::from(0.25)).log2().tanh();
+        v0 -= log((D::from(3.) * x1 * (D::from(3.) * x1) + D::from(1.5)).acosh() * (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(1.5)).acosh() + D::from(0.5), x1.atan2(x1 * x1 + D::from(0.5)) * x1.atan2(x1 * x1 + D::from(0.5)) + D::from(1.5));
+        let mut v1 = D::from(0.7).sin() + D::from(2.0);
+        let mut v2 = x0 + x0;
+        for i3 in 0..n {
+            if gt(D::from(std::f64::consts::PI) * x0, x1 * D::from(1.2)) {
+                break;
+            }
+            v1 *= (D::from(i3 as f64) * D::from(i3 as f64) + D::from(0.25)).log10().asinh().tanh();
+            v2 += x0.sin().exp2();
+        }
+        if gt(h1_generic(x1, v1.cos()), ((x0 + x0) * (x0 + x0) + D::from(0.25)).log2().tanh()) {
+            let v4 = v1 / ((v2 * v2).ln_1p() * (v2 * v2).ln_1p() + D::from(0.5));
+            return -(x0 + x0);
+        }
+        -(x0 + x0)
+    }
+
+    #[dual::gradient]
+    fn p120(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = (((0.9 * (std::f64::consts::PI * x2).tanh()).acos() + (x2 * x2 + 0.25).ln()) * ((0.9 * (std::f64::consts::PI * x2).tanh()).acos() + (x2 * x2 + 0.25).ln()) + 0.5).cbrt();
+        let v1 = (0.9 * f64::min(f64::min(v0, 3.), x0).tanh()).asin();
+        let mut v2 = (((0.9 * (std::f64::consts::PI * x2).tanh()).acos() + (x2 * x2 + 0.25).ln()) * ((0.9 * (std::f64::consts::PI * x2).tanh()).acos() + (x2 * x2 + 0.25).ln()) + 0.5).cbrt();
+        v2 += (0.9 * x0.tanh()).asin();
+        let v3 = v2;
+        x0 / ((0.9 * (std::f64::consts::PI * x2).tanh()).acos() * (0.9 * (std::f64::consts::PI * x2).tanh()).acos() + 0.5)
+    }
+
+    fn p120_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = (((D::from(0.9) * (D::from(std::f64::consts::PI) * x2).tanh()).acos() + (x2 * x2 + D::from(0.25)).ln()) * ((D::from(0.9) * (D::from(std::f64::consts::PI) * x2).tanh()).acos() + (x2 * x2 + D::from(0.25)).ln()) + D::from(0.5)).cbrt();
+        let v1 = (D::from(0.9) * min(min(v0, D::from(3.)), x0).tanh()).asin();
+        let mut v2 = (((D::from(0.9) * (D::from(std::f64::consts::PI) * x2).tanh()).acos() + (x2 * x2 + D::from(0.25)).ln()) * ((D::from(0.9) * (D::from(std::f64::consts::PI) * x2).tanh()).acos() + (x2 * x2 + D::from(0.25)).ln()) + D::from(0.5)).cbrt();
+        v2 += (D::from(0.9) * x0.tanh()).asin();
+        let v3 = v2;
+        x0 / ((D::from(0.9) * (D::from(std::f64::consts::PI) * x2).tanh()).acos() * (D::from(0.9) * (D::from(std::f64::consts::PI) * x2).tanh()).acos() + D::from(0.5))
+    }
+
+    #[dual::gradient]
+    fn p121(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = f64::sin(0.7) + 2.0;
+        let mut v1 = f64::sin(0.7) + 2.0;
+        let mut i2 = 0;
+        loop {
+            if i2 >= n {
+                break;
+            }
+            i2 += 1;
+            v0 += (0.5 * (2.0 * v0 * (2.0 * v0)).ln_1p().tanh()).tan();
+            v1 *= (v1 / (v0 * v0 + 0.5) * (v1 / (v0 * v0 + 0.5)) + 0.5).powi(-1).tanh();
+            if (v1 * v1 + 0.25).log10().mul_add((3. * x2).clamp(-0.5, 0.5), v1 - v0) > v0.asinh() {
+                continue;
+            }
+        }
+        let v3 = h4(h1(x1, x0));
+        h4(2.0 * x0 / (v0 * v0 + 0.5))
+    }
+
+    fn p121_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        let mut v1 = D::from(0.7).sin() + D::from(2.0);
+        let mut i2 = 0;
+        loop {
+            if i2 >= n {
+                break;
+            }
+            i2 += 1;
+            v0 += (D::from(0.5) * (D::from(2.0) * v0 * (D::from(2.0) * v0)).ln_1p().tanh()).tan();
+            v1 *= (v1 / (v0 * v0 + D::from(0.5)) * (v1 / (v0 * v0 + D::from(0.5))) + D::from(0.5)).powi(-1).tanh();
+            if gt((v1 * v1 + D::from(0.25)).log10().mul_add(clamp(D::from(3.) * x2, -0.5, 0.5), v1 - v0), v0.asinh()) {
+                continue;
+            }
+        }
+        let v3 = h4_generic(h1_generic(x1, x0));
+        h4_generic(D::from(2.0) * x0 / (v0 * v0 + D::from(0.5)))
+    }
+
+    #[dual::gradient]
+    fn p122(x0: f64, x1: f64, n: usize) -> f64 {
+        if ((0.9 * (1e-1 * x1).tanh()).asin() * (0.9 * (1e-1 * x1).tanh()).asin() + 0.25).sqrt() <= x0 * 1.2 {
+            let v0 = (0.9 * x0.tanh()).acos() - (x1 * x1 + 0.25).ln().mul_add(h2([x1, x0, x1]), x0);
+            return x0.powi(1);
+        }
+        let mut v1 = x0 + x0.to_degrees().to_radians();
+        for i2 in 0..n {
+            let v3: f64 = -1.3;
+            v1 -= (x0 * x0 + 0.5).hypot(0.5f64) + (i2 as f64 * i2 as f64).ln_1p();
+        }
+        ((v1 * v1 + 0.25).ln() * (v1 * v1 + 0.25).ln() + 0.25).log10().max(2.0)
+    }
+
+    fn p122_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        if le(((D::from(0.9) * (D::from(1e-1) * x1).tanh()).asin() * (D::from(0.9) * (D::from(1e-1) * x1).tanh()).asin() + D::from(0.25)).sqrt(), x0 * D::from(1.2)) {
+            let v0 = (D::from(0.9) * x0.tanh()).acos() - (x1 * x1 + D::from(0.25)).ln().mul_add(h2_generic([x1, x0, x1]), x0);
+            return x0.powi(1);
+        }
+        let mut v1 = x0 + to_radians(to_degrees(x0));
+        for i2 in 0..n {
+            let v3 = D::from(-1.3);
+            v1 -= hypot(x0 * x0 + D::from(0.5), D::from(0.5f64)) + (D::from(i2 as f64) * D::from(i2 as f64)).ln_1p();
+        }
+        max(((v1 * v1 + D::from(0.25)).ln() * (v1 * v1 + D::from(0.25)).ln() + D::from(0.25)).log10(), D::from(2.0))
+    }
+
+    #[dual::gradient]
+    fn p123(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = f64::min((x0 * x0 + 1.5).acosh() * f64::min(x2, x2), x2);
+        let v1 = x2;
+        (x2.signum() + x2).max(x1 / (v0 * v0 + 0.5) + x1 / (v0 * v0 + 0.5))
+    }
+
+    fn p123_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = min((x0 * x0 + D::from(1.5)).acosh() * x2, x2);
+        let v1 = x2;
+        max(signum(x2) + x2, x1 / (v0 * v0 + D::from(0.5)) + x1 / (v0 * v0 + D::from(0.5)))
+    }
+
+    #[dual::gradient]
+    fn p124(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = h2([x0.tanh().exp_m1(), x1, h1(x2, f64::exp2(x0.sin()))]);
+        if (0.7 * x0 * (0.7 * x0) + 0.25).sqrt() < x1 * 0.5 {
+            return (0.7 * x0 * (0.7 * x0) + 0.25).sqrt();
+        } else if v0 < v0.atan() {
+            return v0;
+        }
+        -x1
+    }
+
+    fn p124_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = h2_generic([x0.tanh().exp_m1(), x1, h1_generic(x2, x0.sin().exp2())]);
+        if lt((D::from(0.7) * x0 * (D::from(0.7) * x0) + D::from(0.25)).sqrt(), x1 * D::from(0.5)) {
+            return (D::from(0.7) * x0 * (D::from(0.7) * x0) + D::from(0.25)).sqrt();
+        } else if lt(v0, v0.atan()) {
+            return v0;
+        }
+        -x1
+    }
+
+    #[dual::gradient]
+    fn p125(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = x0.tanh().cosh();
+        v0 *= x0.abs().tanh().exp_m1();
+        let v1 = x0 - x1;
+        let mut v2 = x0 - x1;
+        for k3 in 0..3 {
+            v2 += h2([x0.asinh(), x1 * v2, v2.abs()]);
+            if 0.5f64 * x0 < x0 - x1 {
+                continue;
+            }
+        }
+        ((0.9 * v0.tanh()).atanh() * (0.9 * v0.tanh()).atanh() + 0.25).sqrt().signum() + ((0.9 * v0.tanh()).atanh() * (0.9 * v0.tanh()).atanh() + 0.25).sqrt()
+    }
+
+    fn p125_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = x0.tanh().cosh();
+        v0 *= abs(x0).tanh().exp_m1();
+        let v1 = x0 - x1;
+        let mut v2 = x0 - x1;
+        for k3 in 0..3 {
+            v2 += h2_generic([x0.asinh(), x1 * v2, abs(v2)]);
+            if lt(D::from(0.5f64) * x0, x0 - x1) {
+                continue;
+            }
+        }
+        signum(((D::from(0.9) * v0.tanh()).atanh() * (D::from(0.9) * v0.tanh()).atanh() + D::from(0.25)).sqrt()) + ((D::from(0.9) * v0.tanh()).atanh() * (D::from(0.9) * v0.tanh()).atanh() + D::from(0.25)).sqrt()
+    }
+
+    #[dual::gradient]
+    fn p126(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = (x3 * x3 + 1.5).acosh();
+        for k1 in 0..2 {
+            v0 = (x3 * x3 + 1.5).acosh();
+        }
+        let mut v2 = (x3 * x3 + 1.5).acosh();
+        v2 += x0;
+        (x3 * x3 + 1.5).acosh()
+    }
+
+    fn p126_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = (x3 * x3 + D::from(1.5)).acosh();
+        for k1 in 0..2 {
+            v0 = (x3 * x3 + D::from(1.5)).acosh();
+        }
+        let mut v2 = (x3 * x3 + D::from(1.5)).acosh();
+        v2 += x0;
+        (x3 * x3 + D::from(1.5)).acosh()
+    }
+
+    #[dual::gradient]
+    fn p127(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = h4(x0) * x0;
+        for k1 in 0..4 {
+            let v2 = (v0 * v0 + 0.25).sqrt() + (-x2);
+            if h4(v0 - v0) > 3. {
+                continue;
+            }
+            if h2([v0.tanh().cosh(), x0, v2.powi(1)]) < x0 {
+                v0 = h1(v2, x0).ceil() + h1(v2, x0);
+            } else {
+                v0 += h1(v2, x0).ceil() + h1(v2, x0);
+            }
+        }
+        let v3 = h1(x1, v0);
+        let v4;
+        if (0.9 * (0.5 * x0.tanh()).tan().tanh()).atanh() >= x2 + 1e-1 {
+            let v5 = x1.abs();
+            v4 = ((v0 * v0 + 0.5).powf(v3.sin()) * (v0 * v0 + 0.5).powf(v3.sin()) + 0.5).log((x2 * x2 + 0.5).hypot(v3) * (x2 * x2 + 0.5).hypot(v3) + 1.5);
+        } else {
+            v4 = x0 * x2.tanh();
+        }
+        v0
+    }
+
+    fn p127_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = h4_generic(x0) * x0;
+        for k1 in 0..4 {
+            let v2 = (v0 * v0 + D::from(0.25)).sqrt() + (-x2);
+            if gt(h4_generic(v0 - v0), D::from(3.)) {
+                continue;
+            }
+            if lt(h2_generic([v0.tanh().cosh(), x0, v2.powi(1)]), x0) {
+                v0 = ceil(h1_generic(v2, x0)) + h1_generic(v2, x0);
+            } else {
+                v0 += ceil(h1_generic(v2, x0)) + h1_generic(v2, x0);
+            }
+        }
+        let v3 = h1_generic(x1, v0);
+        let v4;
+        if ge((D::from(0.9) * (D::from(0.5) * x0.tanh()).tan().tanh()).atanh(), x2 + D::from(1e-1)) {
+            let v5 = abs(x1);
+            v4 = log((v0 * v0 + D::from(0.5)).powd(v3.sin()) * (v0 * v0 + D::from(0.5)).powd(v3.sin()) + D::from(0.5), hypot(x2 * x2 + D::from(0.5), v3) * hypot(x2 * x2 + D::from(0.5), v3) + D::from(1.5));
+        } else {
+            v4 = x0 * x2.tanh();
+        }
+        v0
+    }
+
+    #[dual::gradient]
+    fn p128(x0: f64, x1: f64, x2: f64) -> f64 {
+        if (x2.tanh().cosh() * x2.tanh().cosh() + 0.5).powf((-1.3 * x1 * (-1.3 * x1) + 0.25).log2().sin()) > 3. * 0.5 {
+            return (-1.3 * x1).abs().tanh().exp();
+        }
+        let mut v0 = x1;
+        for k1 in 0..2 {
+            if (0.9 * (0.9 * v0.tanh()).asin().tanh()).acos() <= x1 + 0.5f64 {
+                continue;
+            }
+            v0 -= h4(x1);
+        }
+        let v2 = h1(x0.sin().asinh(), -(3. * v0 * (3. * v0) + 0.25).log10());
+        -(0.5f64 * x1) / ((x0 - x1.to_degrees().to_radians()) * (x0 - x1.to_degrees().to_radians()) + 0.5)
+    }
+
+    fn p128_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        if gt((x2.tanh().cosh() * x2.tanh().cosh() + D::from(0.5)).powd((D::from(-1.3) * x1 * (D::from(-1.3) * x1) + D::from(0.25)).log2().sin()), D::from(3.) * D::from(0.5)) {
+            return abs(D::from(-1.3) * x1).tanh().exp();
+        }
+        let mut v0 = x1;
+        for k1 in 0..2 {
+            if le((D::from(0.9) * (D::from(0.9) * v0.tanh()).asin().tanh()).acos(), x1 + D::from(0.5f64)) {
+                continue;
+            }
+            v0 -= h4_generic(x1);
+        }
+        let v2 = h1_generic(x0.sin().asinh(), -(D::from(3.) * v0 * (D::from(3.) * v0) + D::from(0.25)).log10());
+        -(D::from(0.5f64) * x1) / ((x0 - to_radians(to_degrees(x1))) * (x0 - to_radians(to_degrees(x1))) + D::from(0.5))
+    }
+
+    #[dual::gradient]
+    fn p129(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = x1 + x1.atan2(std::f64::consts::PI * std::f64::consts::PI + 0.5);
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            let v2 = (x0 * x0 + 0.5).recip();
+            v0 *= (0.9 * (x0 * x0).ln_1p().tanh()).asin().tanh();
+            if x1.atan2(std::f64::consts::PI * std::f64::consts::PI + 0.5) < x0 * (-0.3) {
+                continue;
+            }
+        }
+        let [v3, v4] = h3(((v0 * v0 + 0.25).log10() * (v0 * v0 + 0.25).log10() + 0.5).powf(x1.sin()), x1.atan2(std::f64::consts::PI * std::f64::consts::PI + 0.5));
+        x0
+    }
+
+    fn p129_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = x1 + x1.atan2(D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(0.5));
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            let v2 = (x0 * x0 + D::from(0.5)).recip();
+            v0 *= (D::from(0.9) * (x0 * x0).ln_1p().tanh()).asin().tanh();
+            if lt(x1.atan2(D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(0.5)), x0 * D::from(-0.3)) {
+                continue;
+            }
+        }
+        let [v3, v4] = h3_generic(((v0 * v0 + D::from(0.25)).log10() * (v0 * v0 + D::from(0.25)).log10() + D::from(0.5)).powd(x1.sin()), x1.atan2(D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(0.5)));
+        x0
+    }
+
+    #[dual::gradient]
+    fn p130(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = x2 + (1e-1 * x2 - (-1.3));
+        let mut v1 = x0 + (1e-1 * x2 - (-1.3));
+        for i2 in 0..n {
+            v0 = v1;
+            if v1 >= std::f64::consts::PI * 1.2 {
+                v1 = v0.round() + v0;
+            } else {
+                v1 += h1(v1, x1).powi(2);
+            }
+        }
+        let mut v3 = x1 + 0.7;
+        let mut i4 = 0;
+        while i4 < n {
+            i4 += 1;
+            let v5 = (0.9 * x0.tanh()).asin();
+            v3 += h1(v1, x1).powi(2);
+        }
+        (0.9 * x0.tanh()).asin()
+    }
+
+    fn p130_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = x2 + (D::from(1e-1) * x2 - D::from(-1.3));
+        let mut v1 = x0 + (D::from(1e-1) * x2 - D::from(-1.3));
+        for i2 in 0..n {
+            v0 = v1;
+            if ge(v1, D::from(std::f64::consts::PI) * D::from(1.2)) {
+                v1 = round(v0) + v0;
+            } else {
+                v1 += h1_generic(v1, x1).powi(2);
+            }
+        }
+        let mut v3 = x1 + D::from(0.7);
+        let mut i4 = 0;
+        while i4 < n {
+            i4 += 1;
+            let v5 = (D::from(0.9) * x0.tanh()).asin();
+            v3 += h1_generic(v1, x1).powi(2);
+        }
+        (D::from(0.9) * x0.tanh()).asin()
+    }
+
+    #[dual::gradient]
+    fn p131(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = -(x0.tanh().exp() / (0.7 * x2 * 0.7 * (0.7 * x2 * 0.7) + 0.5));
+        let v1 = (f64::cos((x0 * x0 + 0.5).powf(x1.sin())) * f64::cos((x0 * x0 + 0.5).powf(x1.sin())) + 0.25).log10();
+        let mut v2 = ((0.9 * v1.sin().tanh()).asin() * (0.9 * v1.sin().tanh()).asin() + 0.25).log2();
+        v2 += v1.max(x2) * (3. * v1 / (-1.3 * (-1.3) + 0.5));
+        let v3 = (v0.clamp(-0.5, 0.5) * v0.clamp(-0.5, 0.5) + 0.25).log2();
+        f64::cos((v2 * v2 + 0.25).ln()) * (-1.3 * v3).atan2(0.5f64 * 0.5f64 + 0.5).asinh()
+    }
+
+    fn p131_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = -(x0.tanh().exp() / (D::from(0.7) * x2 * D::from(0.7) * (D::from(0.7) * x2 * D::from(0.7)) + D::from(0.5)));
+        let v1 = ((x0 * x0 + D::from(0.5)).powd(x1.sin()).cos() * (x0 * x0 + D::from(0.5)).powd(x1.sin()).cos() + D::from(0.25)).log10();
+        let mut v2 = ((D::from(0.9) * v1.sin().tanh()).asin() * (D::from(0.9) * v1.sin().tanh()).asin() + D::from(0.25)).log2();
+        v2 += max(v1, x2) * (D::from(3.) * v1 / (D::from(-1.3) * D::from(-1.3) + D::from(0.5)));
+        let v3 = (clamp(v0, -0.5, 0.5) * clamp(v0, -0.5, 0.5) + D::from(0.25)).log2();
+        (v2 * v2 + D::from(0.25)).ln().cos() * (D::from(-1.3) * v3).atan2(D::from(0.5f64) * D::from(0.5f64) + D::from(0.5)).asinh()
+    }
+
+    #[dual::gradient]
+    fn p132(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = x0 + x1.tanh();
+        let mut v1 = x1 + 0.7;
+        let mut i2 = 0;
+        while i2 < n {
+            i2 += 1;
+            v0 += (v1 * v1 + 0.25).log10().clamp(-0.5, 0.5);
+            v1 += (x1 * x1 + 0.5).hypot(x1.asinh());
+        }
+        if h2([x1, x1, x1]).abs() < -v0 {
+            let mut v3 = h4((v1 * v1 + 0.5).powf(v0.sin())).asinh();
+            v3 *= (0.5 * x1.to_degrees().to_radians().tanh()).tan();
+            return v0;
+        }
+        let mut v4 = x0 + std::f64::consts::PI * v0 * v1;
+        for i5 in 0..n {
+            v4 += v4;
+            if v1 <= v4 * 1.2 {
+                continue;
+            }
+        }
+        let mut v6 = x1 + x0;
+        let mut i7 = 0;
+        loop {
+            if i7 >= n {
+                break;
+            }
+            i7 += 1;
+            v6 -= v0.mul_add(x1.asinh(), h4(0.5f64));
+        }
+        (2.0 * x0 * (2.0 * x0) + 0.5).powf(f64::sin(2.0))
+    }
+
+    fn p132_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = x0 + x1.tanh();
+        let mut v1 = x1 + D::from(0.7);
+        let mut i2 = 0;
+        while i2 < n {
+            i2 += 1;
+            v0 += clamp((v1 * v1 + D::from(0.25)).log10(), -0.5, 0.5);
+            v1 += hypot(x1 * x1 + D::from(0.5), x1.asinh());
+        }
+        if lt(abs(h2_generic([x1, x1, x1])), -v0) {
+            let mut v3 = h4_generic((v1 * v1 + D::from(0.5)).powd(v0.sin())).asinh();
+            v3 *= (D::from(0.5) * to_radians(to_degrees(x1)).tanh()).tan();
+            return v0;
+        }
+        let mut v4 = x0 + D::from(std::f64::consts::PI) * v0 * v1;
+        for i5 in 0..n {
+            v4 += v4;
+            if le(v1, v4 * D::from(1.2)) {
+                continue;
+            }
+        }
+        let mut v6 = x1 + x0;
+        let mut i7 = 0;
+        loop {
+            if i7 >= n {
+                break;
+            }
+            i7 += 1;
+            v6 -= v0.mul_add(x1.asinh(), h4_generic(D::from(0.5f64)));
+        }
+        (D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.5)).powd(D::from(2.0).sin())
+    }
+
+    #[dual::gradient]
+    fn p133(x0: f64, x1: f64, n: usize) -> f64 {
+        let v0;
+        if (x0.abs() * x0.abs() + 0.5).recip() < x1 * (-0.3) {
+            v0 = x0.abs();
+        } else if ((x1 * x1 + 0.25).log10() * (x1 * x1 + 0.25).log10() + 0.25).log2() <= x1 * 0.5 {
+            v0 = f64::exp2((x1 * x0).sin());
+        } else {
+            v0 = (x0 * x0 + 0.25).log2();
+        }
+        let mut v1 = x1 * x0;
+        for k2 in 0..4 {
+            v1 += x1;
+        }
+        let mut v3 = x1 + (v0 - x0);
+        let mut v4 = f64::sin(0.7) + 2.0;
+        let mut i5 = 0;
+        while i5 < n {
+            i5 += 1;
+            v3 += h2([(x1 * x1 + 0.25).log10(), v0.max(v4), v1.to_degrees().to_radians()]);
+            v4 += v1;
+        }
+        (0.7 * v1 * (0.7 * v1) + 0.5).hypot(h1(x1, x1) - v3.tanh().exp())
+    }
+
+    fn p133_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let v0;
+        if lt((abs(x0) * abs(x0) + D::from(0.5)).recip(), x1 * D::from(-0.3)) {
+            v0 = abs(x0);
+        } else if le(((x1 * x1 + D::from(0.25)).log10() * (x1 * x1 + D::from(0.25)).log10() + D::from(0.25)).log2(), x1 * D::from(0.5)) {
+            v0 = (x1 * x0).sin().exp2();
+        } else {
+            v0 = (x0 * x0 + D::from(0.25)).log2();
+        }
+        let mut v1 = x1 * x0;
+        for k2 in 0..4 {
+            v1 += x1;
+        }
+        let mut v3 = x1 + (v0 - x0);
+        let mut v4 = D::from(0.7).sin() + D::from(2.0);
+        let mut i5 = 0;
+        while i5 < n {
+            i5 += 1;
+            v3 += h2_generic([(x1 * x1 + D::from(0.25)).log10(), max(v0, v4), to_radians(to_degrees(v1))]);
+            v4 += v1;
+        }
+        hypot(D::from(0.7) * v1 * (D::from(0.7) * v1) + D::from(0.5), h1_generic(x1, x1) - v3.tanh().exp())
+    }
+
+    #[dual::gradient]
+    fn p134(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = h2([(0.5f64 * x1).tanh().sinh(), f64::min(f64::cos(x2), x0), f64::cos(x2)]);
+        if ((0.5f64 * x1 * (0.5f64 * x1) + 1.5).acosh() * (0.5f64 * x1 * (0.5f64 * x1) + 1.5).acosh() + 0.25).log2() <= ((0.5f64 * x1 * (0.5f64 * x1) + 1.5).acosh() * (0.5f64 * x1 * (0.5f64 * x1) + 1.5).acosh() + 0.25).log2() {
+            return ((0.9 * x2.tanh()).acos() * (0.9 * x2.tanh()).acos() + 0.5).cbrt();
+        }
+        let mut v1 = h2([-1.3 * x2 + x1, h1(x2, x2), (x2 * x2 + 0.5).hypot(x2)]);
+        for k2 in 0..4 {
+            v1 += x1.tanh().sinh() - ((0.5f64 * v1).floor() + 0.5f64 * v1);
+        }
+        if x2 <= 2.0 * x0 + x1 {
+            return v0;
+        }
+        v0
+    }
+
+    fn p134_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = h2_generic([(D::from(0.5f64) * x1).tanh().sinh(), min(x2.cos(), x0), x2.cos()]);
+        if le(((D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(1.5)).acosh() * (D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(1.5)).acosh() + D::from(0.25)).log2(), ((D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(1.5)).acosh() * (D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(1.5)).acosh() + D::from(0.25)).log2()) {
+            return ((D::from(0.9) * x2.tanh()).acos() * (D::from(0.9) * x2.tanh()).acos() + D::from(0.5)).cbrt();
+        }
+        let mut v1 = h2_generic([D::from(-1.3) * x2 + x1, h1_generic(x2, x2), hypot(x2 * x2 + D::from(0.5), x2)]);
+        for k2 in 0..4 {
+            v1 += x1.tanh().sinh() - (floor(D::from(0.5f64) * v1) + D::from(0.5f64) * v1);
+        }
+        if le(x2, D::from(2.0) * x0 + x1) {
+            return v0;
+        }
+        v0
+    }
+
+    #[dual::gradient]
+    fn p135(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = ((x2 - f64::cos(x3)) * (x2 - f64::cos(x3)) + 0.25).log10();
+        let v1 = (x0 * x0 + 0.25).ln();
+        let v2 = (x0.round() + x0).abs();
+        v2
+    }
+
+    fn p135_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = ((x2 - x3.cos()) * (x2 - x3.cos()) + D::from(0.25)).log10();
+        let v1 = (x0 * x0 + D::from(0.25)).ln();
+        let v2 = abs(round(x0) + x0);
+        v2
+    }
+
+    #[dual::gradient]
+    fn p136(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = x0 + (x1 * x1 + 0.25).sqrt();
+        for i1 in 0..n {
+            v0 += (x1 * x1 + 0.25).sqrt();
+        }
+        let mut v2 = x2.atan().asinh() + x3;
+        v2 -= (3. * x2).ceil() + 3. * x2;
+        x1 * (h2([0.5f64, v2, v0]) * h2([0.5f64, v2, v0]) + 0.5).powi(-1)
+    }
+
+    fn p136_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = x0 + (x1 * x1 + D::from(0.25)).sqrt();
+        for i1 in 0..n {
+            v0 += (x1 * x1 + D::from(0.25)).sqrt();
+        }
+        let mut v2 = x2.atan().asinh() + x3;
+        v2 -= ceil(D::from(3.) * x2) + D::from(3.) * x2;
+        x1 * (h2_generic([D::from(0.5f64), v2, v0]) * h2_generic([D::from(0.5f64), v2, v0]) + D::from(0.5)).powi(-1)
+    }
+
+    #[dual::gradient]
+    fn p137(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = f64::min(x1.max(x0), x1.max(x0)).clamp(-0.5, 0.5);
+        let v1 = f64::min(x1.max(x0), x1.max(x0));
+        let mut v2 = f64::cos((x2.tanh().sinh() * x2.tanh().sinh() + 0.25).sqrt());
+        v2 -= (f64::cos((x2.tanh().sinh() * x2.tanh().sinh() + 0.25).sqrt()) * f64::cos((x2.tanh().sinh() * x2.tanh().sinh() + 0.25).sqrt()) + 0.5).recip();
+        v0
+    }
+
+    fn p137_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = clamp(max(x1, x0), -0.5, 0.5);
+        let v1 = max(x1, x0);
+        let mut v2 = (x2.tanh().sinh() * x2.tanh().sinh() + D::from(0.25)).sqrt().cos();
+        v2 -= ((x2.tanh().sinh() * x2.tanh().sinh() + D::from(0.25)).sqrt().cos() * (x2.tanh().sinh() * x2.tanh().sinh() + D::from(0.25)).sqrt().cos() + D::from(0.5)).recip();
+        v0
+    }
+
+    #[dual::gradient]
+    fn p138(x0: f64, x1: f64) -> f64 {
+        let mut v0 = x0.sin();
+        if h1(v0, x1.atan()) <= v0.powi(2) {
+            v0 = (x0.asinh() * x0.asinh() + 1.5).acosh();
+        } else {
+            v0 = (1e-1 * v0 * (1e-1 * v0) + 0.5).log(0.7 * 0.7 + 1.5) + (std::f64::consts::PI * v0 + x0);
+        }
+        let v1;
+        if (x1 + x0).mul_add(x1, x0.signum() + x0) < x0 * (-0.3) {
+            v1 = f64::min(0.7 * v0 * x1, h2([v0, x0, v0]));
+        } else if x1 > v0 * 1.2 {
+            if (std::f64::consts::PI * x0).trunc() + std::f64::consts::PI * x0 >= v0 * 1.2 {
+                v1 = (x0 * x0 + 0.25).ln().atan();
+            } else if -v0.atan2(v0 * v0 + 0.5) >= x0 * 1.2 {
+                v1 = f64::cos(v0);
+            } else {
+                v1 = (v0 * v0 + 0.25).ln();
+            }
+        } else {
+            v1 = f64::min(0.7 * v0, 1e-1).max(x0.tanh().sinh());
+        }
+        let v2 = h1(f64::exp2(x1.sin()), (0.5 * v0.tanh()).tan()) * v1;
+        x0
+    }
+
+    fn p138_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = x0.sin();
+        if le(h1_generic(v0, x1.atan()), v0.powi(2)) {
+            v0 = (x0.asinh() * x0.asinh() + D::from(1.5)).acosh();
+        } else {
+            v0 = log(D::from(1e-1) * v0 * (D::from(1e-1) * v0) + D::from(0.5), D::from(0.7) * D::from(0.7) + D::from(1.5)) + (D::from(std::f64::consts::PI) * v0 + x0);
+        }
+        let v1;
+        if lt((x1 + x0).mul_add(x1, signum(x0) + x0), x0 * D::from(-0.3)) {
+            v1 = min(D::from(0.7) * v0 * x1, h2_generic([v0, x0, v0]));
+        } else if gt(x1, v0 * D::from(1.2)) {
+            if ge(trunc(D::from(std::f64::consts::PI) * x0) + D::from(std::f64::consts::PI) * x0, v0 * D::from(1.2)) {
+                v1 = (x0 * x0 + D::from(0.25)).ln().atan();
+            } else if ge(-v0.atan2(v0 * v0 + D::from(0.5)), x0 * D::from(1.2)) {
+                v1 = v0.cos();
+            } else {
+                v1 = (v0 * v0 + D::from(0.25)).ln();
+            }
+        } else {
+            v1 = max(min(D::from(0.7) * v0, D::from(1e-1)), x0.tanh().sinh());
+        }
+        let v2 = h1_generic(x1.sin().exp2(), (D::from(0.5) * v0.tanh()).tan()) * v1;
+        x0
+    }
+
+    #[dual::gradient]
+    fn p139(x0: f64, x1: f64) -> f64 {
+        let v0 = x0.sin();
+        let mut v1 = x0;
+        for v2 in [f64::exp2(x0.sin()), v0 + v1] {
+            let v3 = (0.5f64 * x0).to_degrees().to_radians().ceil() + (0.5f64 * x0).to_degrees().to_radians();
+            v1 *= v1.tanh();
+            if (v3 * v3 + 0.5).powf(v1.sin()) < x0 * x0 {
+                continue;
+            }
+        }
+        let mut v4 = (v1.asinh() * v1.asinh() + 0.25).sqrt();
+        for v5 in [v0, (x0 * x0 + 0.25).ln(), v1 / (x0 * x0 + 0.5)] {
+            if (f64::cos(x0) * f64::cos(x0) + 1.5).acosh() <= v1 * 1.2 {
+                continue;
+            }
+            v4 *= ((v0 + v1) * v0.tanh()).tanh();
+        }
+        let v6 = h1(x1.tanh(), v0 * x1 * (2.0 * v1 - 3.));
+        v1
+    }
+
+    fn p139_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = x0.sin();
+        let mut v1 = x0;
+        for v2 in [x0.sin().exp2(), v0 + v1] {
+            let v3 = ceil(to_radians(to_degrees(D::from(0.5f64) * x0))) + to_radians(to_degrees(D::from(0.5f64) * x0));
+            v1 *= v1.tanh();
+            if lt((v3 * v3 + D::from(0.5)).powd(v1.sin()), x0 * x0) {
+                continue;
+            }
+        }
+        let mut v4 = (v1.asinh() * v1.asinh() + D::from(0.25)).sqrt();
+        for v5 in [v0, (x0 * x0 + D::from(0.25)).ln(), v1 / (x0 * x0 + D::from(0.5))] {
+            if le((x0.cos() * x0.cos() + D::from(1.5)).acosh(), v1 * D::from(1.2)) {
+                continue;
+            }
+            v4 *= ((v0 + v1) * v0.tanh()).tanh();
+        }
+        let v6 = h1_generic(x1.tanh(), v0 * x1 * (D::from(2.0) * v1 - D::from(3.)));
+        v1
+    }
+
+    #[dual::gradient]
+    fn p140(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = (f64::min(x1, x1) * f64::min(x1, x1) + 0.5).powf(1.7);
+        for v1 in [3. * x0, (0.9 * x3.tanh()).acos(), x0 * x1] {
+            let v2 = v1;
+            v0 = (0.9 * v0.tanh()).asin() + v1;
+        }
+        let mut v3 = f64::sin(0.7) + 2.0;
+        let mut i4 = 0;
+        while i4 < n {
+            i4 += 1;
+            if v3 <= v0 {
+                continue;
+            }
+            v3 = (h4(x1) * h4(x1) + 0.5).recip();
+        }
+        (f64::exp2(h2([v0, 0.7, x2]).sin()) * f64::exp2(h2([v0, 0.7, x2]).sin()) + 0.25).sqrt()
+    }
+
+    fn p140_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = (x1 * x1 + D::from(0.5)).powf(1.7);
+        for v1 in [D::from(3.) * x0, (D::from(0.9) * x3.tanh()).acos(), x0 * x1] {
+            let v2 = v1;
+            v0 = (D::from(0.9) * v0.tanh()).asin() + v1;
+        }
+        let mut v3 = D::from(0.7).sin() + D::from(2.0);
+        let mut i4 = 0;
+        while i4 < n {
+            i4 += 1;
+            if le(v3, v0) {
+                continue;
+            }
+            v3 = (h4_generic(x1) * h4_generic(x1) + D::from(0.5)).recip();
+        }
+        (h2_generic([v0, D::from(0.7), x2]).sin().exp2() * h2_generic([v0, D::from(0.7), x2]).sin().exp2() + D::from(0.25)).sqrt()
+    }
+
+    #[dual::gradient]
+    fn p141(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = x3;
+        v0 -= f64::cos(f64::exp2(x0.sin()));
+        let v1 = (0.9 * f64::exp2(x0.sin()).tanh()).acos();
+        let v2 = f64::cos(f64::exp2(x0.sin()));
+        (0.9 * f64::exp2(x0.sin()).tanh()).acos().tanh()
+    }
+
+    fn p141_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = x3;
+        v0 -= x0.sin().exp2().cos();
+        let v1 = (D::from(0.9) * x0.sin().exp2().tanh()).acos();
+        let v2 = x0.sin().exp2().cos();
+        (D::from(0.9) * x0.sin().exp2().tanh()).acos().tanh()
+    }
+
+    #[dual::gradient]
+    fn p142(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = f64::sin(0.7) + 2.0;
+        for i1 in 0..n {
+            if (x2 - v0).clamp(-0.5, 0.5) < 1e-1 {
+                v0 = (f64::exp2((i1 as f64).sin()) * f64::exp2((i1 as f64).sin()) + 0.5).cbrt();
+            } else {
+                v0 += h2([v0, x1, v0]);
+            }
+        }
+        let mut v2 = ((2.0 * x1).powi(3) * (2.0 * x1).powi(3) + 0.5).hypot(std::f64::consts::PI * x0 + x0);
+        for k3 in 0..3 {
+            v2 += h1(v0.atan2(2.0 * 2.0 + 0.5), f64::min(x0, x2));
+        }
+        let mut v4 = (0.9 * (3. * v0).tanh()).acos() + x1;
+        for k5 in 0..3 {
+            let v6 = ((0.7 * v4).trunc() + 0.7 * v4) * (k5 as f64 * x0);
+            v4 -= (0.5 * v6.tanh()).tan() * h4(0.7);
+            if (0.5 * v6.tanh()).tan() * h4(0.7) < (0.5 * v6.tanh()).tan() * h4(0.7) {
+                break;
+            }
+        }
+        v4.tanh().cosh()
+    }
+
+    fn p142_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        for i1 in 0..n {
+            if lt(clamp(x2 - v0, -0.5, 0.5), D::from(1e-1)) {
+                v0 = (D::from(i1 as f64).sin().exp2() * D::from(i1 as f64).sin().exp2() + D::from(0.5)).cbrt();
+            } else {
+                v0 += h2_generic([v0, x1, v0]);
+            }
+        }
+        let mut v2 = hypot((D::from(2.0) * x1).powi(3) * (D::from(2.0) * x1).powi(3) + D::from(0.5), D::from(std::f64::consts::PI) * x0 + x0);
+        for k3 in 0..3 {
+            v2 += h1_generic(v0.atan2(D::from(2.0) * D::from(2.0) + D::from(0.5)), min(x0, x2));
+        }
+        let mut v4 = (D::from(0.9) * (D::from(3.) * v0).tanh()).acos() + x1;
+        for k5 in 0..3 {
+            let v6 = (trunc(D::from(0.7) * v4) + D::from(0.7) * v4) * (D::from(k5 as f64) * x0);
+            v4 -= (D::from(0.5) * v6.tanh()).tan() * h4_generic(D::from(0.7));
+            if lt((D::from(0.5) * v6.tanh()).tan() * h4_generic(D::from(0.7)), (D::from(0.5) * v6.tanh()).tan() * h4_generic(D::from(0.7))) {
+                break;
+            }
+        }
+        v4.tanh().cosh()
+    }
+
+    #[dual::gradient]
+    fn p143(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = x1;
+        v0 *= x2 / (0.5f64 * 0.5f64 + 0.5);
+        let v1 = (0.9 * (x2 / (0.5f64 * 0.5f64 + 0.5)).tanh()).atanh();
+        (0.9 * (x2 / (0.5f64 * 0.5f64 + 0.5)).tanh()).atanh().sin() + x1.sin().tanh().exp()
+    }
+
+    fn p143_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = x1;
+        v0 *= x2 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5));
+        let v1 = (D::from(0.9) * (x2 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5))).tanh()).atanh();
+        (D::from(0.9) * (x2 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5))).tanh()).atanh().sin() + x1.sin().tanh().exp()
+    }
+
+    #[dual::gradient]
+    fn p144(x0: f64, x1: f64) -> f64 {
+        let mut v0 = x0;
+        for k1 in 0..3 {
+            if v0.abs().atan() < x1 * 0.5 {
+                break;
+            }
+            v0 -= (v0 + v0).powi(3);
+        }
+        let v2 = x1;
+        if (v0 * v0 + 0.5).log((0.5f64 * x0).tanh().exp() * (0.5f64 * x0).tanh().exp() + 1.5) >= v0.abs() {
+            let mut v3 = f64::cos(v2) / ((v0 * v0).ln_1p().powi(4) * (v0 * v0).ln_1p().powi(4) + 0.5);
+            v3 -= (0.9 * (v2.trunc() + v2).tanh()).atanh();
+            return (f64::cos(v2) * f64::cos(v2) + 0.5).powf(1.7);
+        } else if h4(x1 * v2) >= (v2 * v2 + 0.25).sqrt() {
+            return x1.tanh();
+        }
+        (v0 * v0 + 0.5).powf(1.7)
+    }
+
+    fn p144_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = x0;
+        for k1 in 0..3 {
+            if lt(abs(v0).atan(), x1 * D::from(0.5)) {
+                break;
+            }
+            v0 -= (v0 + v0).powi(3);
+        }
+        let v2 = x1;
+        if ge(log(v0 * v0 + D::from(0.5), (D::from(0.5f64) * x0).tanh().exp() * (D::from(0.5f64) * x0).tanh().exp() + D::from(1.5)), abs(v0)) {
+            let mut v3 = v2.cos() / ((v0 * v0).ln_1p().powi(4) * (v0 * v0).ln_1p().powi(4) + D::from(0.5));
+            v3 -= (D::from(0.9) * (trunc(v2) + v2).tanh()).atanh();
+            return (v2.cos() * v2.cos() + D::from(0.5)).powf(1.7);
+        } else if ge(h4_generic(x1 * v2), (v2 * v2 + D::from(0.25)).sqrt()) {
+            return x1.tanh();
+        }
+        (v0 * v0 + D::from(0.5)).powf(1.7)
+    }
+
+    #[dual::gradient]
+    fn p145(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0;
+        if (0.5 * (x1 * x2).tanh()).tan() < (x2 * x2).ln_1p() {
+            let mut v1 = (x2 * x2).abs().ceil() + (x2 * x2).abs();
+            v1 -= ((x2 - x2) * (x2 - x2) + 0.5).recip();
+            v0 = 0.5f64 * x0;
+        } else {
+            let v2 = (x1 + x0).tanh().tanh().exp_m1();
+            v0 = v2;
+        }
+        let mut v3 = (h1(x2, x0) * h1(x2, x0) + 0.5).powi(-2);
+        for k4 in 0..2 {
+            v3 *= (0.9 * (x1 - v3).tanh()).acos().tanh();
+            if f64::cos((v3 * v3).ln_1p()) <= x2 * 1.2 {
+                break;
+            }
+        }
+        let mut v5: f64 = std::f64::consts::PI;
+        v5 += (v0 + x0).floor() + (v0 + x0);
+        let mut v6 = x2.atan2(v3.tanh().exp() * v3.tanh().exp() + 0.5);
+        if v6 <= x1 * 1.2 {
+            v6 = h4((x0 * x0 + 0.5).powf(1.7));
+        } else {
+            v6 = v3;
+        }
+        f64::exp2((v0 + x0).sin())
+    }
+
+    fn p145_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0;
+        if lt((D::from(0.5) * (x1 * x2).tanh()).tan(), (x2 * x2).ln_1p()) {
+            let mut v1 = ceil(abs(x2 * x2)) + abs(x2 * x2);
+            v1 -= ((x2 - x2) * (x2 - x2) + D::from(0.5)).recip();
+            v0 = D::from(0.5f64) * x0;
+        } else {
+            let v2 = (x1 + x0).tanh().tanh().exp_m1();
+            v0 = v2;
+        }
+        let mut v3 = (h1_generic(x2, x0) * h1_generic(x2, x0) + D::from(0.5)).powi(-2);
+        for k4 in 0..2 {
+            v3 *= (D::from(0.9) * (x1 - v3).tanh()).acos().tanh();
+            if le((v3 * v3).ln_1p().cos(), x2 * D::from(1.2)) {
+                break;
+            }
+        }
+        let mut v5 = D::from(std::f64::consts::PI);
+        v5 += floor(v0 + x0) + (v0 + x0);
+        let mut v6 = x2.atan2(v3.tanh().exp() * v3.tanh().exp() + D::from(0.5));
+        if le(v6, x1 * D::from(1.2)) {
+            v6 = h4_generic((x0 * x0 + D::from(0.5)).powf(1.7));
+        } else {
+            v6 = v3;
+        }
+        (v0 + x0).sin().exp2()
+    }
+
+    #[dual::gradient]
+    fn p146(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        if h4((2.0 * x1).round() + 2.0 * x1) >= x0 * x0 {
+            return (-1.3 * x1 * (-1.3 * x1) + 0.25).ln().powi(2);
+        }
+        let v0 = h1(x2.abs().atan(), x2.abs() * (x2 + (-1.3)));
+        let mut v1 = f64::sin(0.7) + 2.0;
+        let mut v2 = f64::sin(0.7) + 2.0;
+        let mut i3 = 0;
+        loop {
+            if i3 >= n {
+                break;
+            }
+            i3 += 1;
+            let v4: f64 = 0.7;
+            v1 += (0.5f64 * x3 * v2 * (0.5f64 * x3 * v2) + 0.5).powf((0.9 * v2.tanh()).asin().sin());
+            v2 = f64::min(x0 * x0, (x1 * x1 + 0.5).recip());
+        }
+        f64::cos(x0)
+    }
+
+    fn p146_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        if ge(h4_generic(round(D::from(2.0) * x1) + D::from(2.0) * x1), x0 * x0) {
+            return (D::from(-1.3) * x1 * (D::from(-1.3) * x1) + D::from(0.25)).ln().powi(2);
+        }
+        let v0 = h1_generic(abs(x2).atan(), abs(x2) * (x2 + D::from(-1.3)));
+        let mut v1 = D::from(0.7).sin() + D::from(2.0);
+        let mut v2 = D::from(0.7).sin() + D::from(2.0);
+        let mut i3 = 0;
+        loop {
+            if i3 >= n {
+                break;
+            }
+            i3 += 1;
+            let v4 = D::from(0.7);
+            v1 += (D::from(0.5f64) * x3 * v2 * (D::from(0.5f64) * x3 * v2) + D::from(0.5)).powd((D::from(0.9) * v2.tanh()).asin().sin());
+            v2 = min(x0 * x0, (x1 * x1 + D::from(0.5)).recip());
+        }
+        x0.cos()
+    }
+
+    #[dual::gradient]
+    fn p147(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0;
+        if 3. * x0 < x2 {
+            let v1 = (x3.tanh().exp_m1() + (x3 + x1)).sin();
+            return (x1 * x1 + 0.5).cbrt().sin();
+        } else {
+            v0 = (x3 * x3 + 0.5).recip();
+        }
+        let v2 = x2;
+        let mut v3 = (0.9 * v0.tanh()).asin().floor() + (0.9 * v0.tanh()).asin();
+        v3 -= v0;
+        let mut v4 = (0.5 * x3.tanh()).tan() * (x0 * x0 + 0.5).powf(1.7);
+        for k5 in 0..4 {
+            v4 += (0.9 * (0.9 * v4.tanh()).acos().tanh()).atanh();
+        }
+        x3.tanh().exp_m1()
+    }
+
+    fn p147_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0;
+        if lt(D::from(3.) * x0, x2) {
+            let v1 = (x3.tanh().exp_m1() + (x3 + x1)).sin();
+            return (x1 * x1 + D::from(0.5)).cbrt().sin();
+        } else {
+            v0 = (x3 * x3 + D::from(0.5)).recip();
+        }
+        let v2 = x2;
+        let mut v3 = floor((D::from(0.9) * v0.tanh()).asin()) + (D::from(0.9) * v0.tanh()).asin();
+        v3 -= v0;
+        let mut v4 = (D::from(0.5) * x3.tanh()).tan() * (x0 * x0 + D::from(0.5)).powf(1.7);
+        for k5 in 0..4 {
+            v4 += (D::from(0.9) * (D::from(0.9) * v4.tanh()).acos().tanh()).atanh();
+        }
+        x3.tanh().exp_m1()
+    }
+
+    #[dual::gradient]
+    fn p148(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = -(3. * x1 * (3. * x1) + 0.25).log10();
+        if ((v0 * v0).ln_1p() * (v0 * v0).ln_1p() + 0.25).log2() > -1.3 * 0.5 {
+            v0 = x0;
+        }
+        let v1 = h4(x0.asinh().atan());
+        let mut v2 = x2;
+        for v3 in [(x3 * x3 + 0.25).log10(), (x1 * x1 + 1.5).acosh()] {
+            if x0 >= v1.trunc() + v1 {
+                break;
+            }
+            v2 += ((v0 * v0).ln_1p() * (v0 * v0).ln_1p() + 0.25).log2();
+        }
+        let v4;
+        if h2([(v2 * v2 + 0.5).recip(), 1e-1, x2.abs()]) < v0 * (-0.3) {
+            v4 = (0.9 * (-1.3 * x1).tanh()).atanh();
+        } else {
+            let v5 = (std::f64::consts::PI * x3 - (1e-1 * v0 + x3)) * h4(x3);
+            v4 = 1e-1 * v0 + x3;
+        }
+        (x3 * x3 + 0.25).log10()
+    }
+
+    fn p148_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = -(D::from(3.) * x1 * (D::from(3.) * x1) + D::from(0.25)).log10();
+        if gt(((v0 * v0).ln_1p() * (v0 * v0).ln_1p() + D::from(0.25)).log2(), D::from(-1.3) * D::from(0.5)) {
+            v0 = x0;
+        }
+        let v1 = h4_generic(x0.asinh().atan());
+        let mut v2 = x2;
+        for v3 in [(x3 * x3 + D::from(0.25)).log10(), (x1 * x1 + D::from(1.5)).acosh()] {
+            if ge(x0, trunc(v1) + v1) {
+                break;
+            }
+            v2 += ((v0 * v0).ln_1p() * (v0 * v0).ln_1p() + D::from(0.25)).log2();
+        }
+        let v4;
+        if lt(h2_generic([(v2 * v2 + D::from(0.5)).recip(), D::from(1e-1), abs(x2)]), v0 * D::from(-0.3)) {
+            v4 = (D::from(0.9) * (D::from(-1.3) * x1).tanh()).atanh();
+        } else {
+            let v5 = (D::from(std::f64::consts::PI) * x3 - (D::from(1e-1) * v0 + x3)) * h4_generic(x3);
+            v4 = D::from(1e-1) * v0 + x3;
+        }
+        (x3 * x3 + D::from(0.25)).log10()
+    }
+
+    #[dual::gradient]
+    fn p149(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = (x2 + 1e-1).tanh().cosh() * x1;
+        x0
+    }
+
+    fn p149_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = (x2 + D::from(1e-1)).tanh().cosh() * x1;
+        x0
     }
 
     pub fn run(s: &mut Stats) {
-        check::<2>(
+        check::<4>(
             s,
             "p0",
-            |[x0, x1]| p0(x0, x1),
-            |[x0, x1]| p0_gradient(x0, x1),
-            |[x0, x1]| p0_value_and_gradient(x0, x1),
-            |x| p0_generic(x[0], x[1]),
-        );
-        check::<2>(
-            s,
-            "p1",
-            |[x0, x1]| p1(x0, x1),
-            |[x0, x1]| p1_gradient(x0, x1),
-            |[x0, x1]| p1_value_and_gradient(x0, x1),
-            |x| p1_generic(x[0], x[1]),
-        );
-        check::<3>(
-            s,
-            "p2",
-            |[x0, x1, x2]| p2(x0, x1, x2),
-            |[x0, x1, x2]| p2_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p2_value_and_gradient(x0, x1, x2),
-            |x| p2_generic(x[0], x[1], x[2]),
-        );
-        check::<3>(
-            s,
-            "p3",
-            |[x0, x1, x2]| p3(x0, x1, x2),
-            |[x0, x1, x2]| p3_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p3_value_and_gradient(x0, x1, x2),
-            |x| p3_generic(x[0], x[1], x[2]),
+            &[0],
+            |[x0, x1, x2, x3], _| p0(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p0_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p0_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p0_generic(x[0], x[1], x[2], x[3]),
         );
         check::<4>(
             s,
+            "p1",
+            &[0],
+            |[x0, x1, x2, x3], _| p1(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p1_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p1_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p1_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p2",
+            &[0],
+            |[x0, x1, x2, x3], _| p2(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p2_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p2_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p2_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p3",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p3(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p3_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p3_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p3_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<3>(
+            s,
             "p4",
-            |[x0, x1, x2, x3]| p4(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p4_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p4_value_and_gradient(x0, x1, x2, x3),
-            |x| p4_generic(x[0], x[1], x[2], x[3]),
+            &[0],
+            |[x0, x1, x2], _| p4(x0, x1, x2),
+            |[x0, x1, x2], _| p4_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p4_value_and_gradient(x0, x1, x2),
+            |x, _| p4_generic(x[0], x[1], x[2]),
         );
         check::<3>(
             s,
             "p5",
-            |[x0, x1, x2]| p5(x0, x1, x2),
-            |[x0, x1, x2]| p5_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p5_value_and_gradient(x0, x1, x2),
-            |x| p5_generic(x[0], x[1], x[2]),
+            &[0],
+            |[x0, x1, x2], _| p5(x0, x1, x2),
+            |[x0, x1, x2], _| p5_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p5_value_and_gradient(x0, x1, x2),
+            |x, _| p5_generic(x[0], x[1], x[2]),
         );
-        check::<2>(
+        check::<3>(
             s,
             "p6",
-            |[x0, x1]| p6(x0, x1),
-            |[x0, x1]| p6_gradient(x0, x1),
-            |[x0, x1]| p6_value_and_gradient(x0, x1),
-            |x| p6_generic(x[0], x[1]),
+            &[0],
+            |[x0, x1, x2], _| p6(x0, x1, x2),
+            |[x0, x1, x2], _| p6_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p6_value_and_gradient(x0, x1, x2),
+            |x, _| p6_generic(x[0], x[1], x[2]),
         );
-        check::<4>(
+        check::<3>(
             s,
             "p7",
-            |[x0, x1, x2, x3]| p7(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p7_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p7_value_and_gradient(x0, x1, x2, x3),
-            |x| p7_generic(x[0], x[1], x[2], x[3]),
+            &[0],
+            |[x0, x1, x2], _| p7(x0, x1, x2),
+            |[x0, x1, x2], _| p7_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p7_value_and_gradient(x0, x1, x2),
+            |x, _| p7_generic(x[0], x[1], x[2]),
         );
-        check::<3>(
+        check::<4>(
             s,
             "p8",
-            |[x0, x1, x2]| p8(x0, x1, x2),
-            |[x0, x1, x2]| p8_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p8_value_and_gradient(x0, x1, x2),
-            |x| p8_generic(x[0], x[1], x[2]),
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p8(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p8_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p8_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p8_generic(x[0], x[1], x[2], x[3], n),
         );
-        check::<2>(
+        check::<3>(
             s,
             "p9",
-            |[x0, x1]| p9(x0, x1),
-            |[x0, x1]| p9_gradient(x0, x1),
-            |[x0, x1]| p9_value_and_gradient(x0, x1),
-            |x| p9_generic(x[0], x[1]),
+            &[0],
+            |[x0, x1, x2], _| p9(x0, x1, x2),
+            |[x0, x1, x2], _| p9_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p9_value_and_gradient(x0, x1, x2),
+            |x, _| p9_generic(x[0], x[1], x[2]),
         );
-        check::<2>(
+        check::<3>(
             s,
             "p10",
-            |[x0, x1]| p10(x0, x1),
-            |[x0, x1]| p10_gradient(x0, x1),
-            |[x0, x1]| p10_value_and_gradient(x0, x1),
-            |x| p10_generic(x[0], x[1]),
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p10(x0, x1, x2, n),
+            |[x0, x1, x2], n| p10_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p10_value_and_gradient(x0, x1, x2, n),
+            |x, n| p10_generic(x[0], x[1], x[2], n),
         );
-        check::<2>(
+        check::<4>(
             s,
             "p11",
-            |[x0, x1]| p11(x0, x1),
-            |[x0, x1]| p11_gradient(x0, x1),
-            |[x0, x1]| p11_value_and_gradient(x0, x1),
-            |x| p11_generic(x[0], x[1]),
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p11(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p11_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p11_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p11_generic(x[0], x[1], x[2], x[3], n),
         );
-        check::<2>(
+        check::<3>(
             s,
             "p12",
-            |[x0, x1]| p12(x0, x1),
-            |[x0, x1]| p12_gradient(x0, x1),
-            |[x0, x1]| p12_value_and_gradient(x0, x1),
-            |x| p12_generic(x[0], x[1]),
+            &[0],
+            |[x0, x1, x2], _| p12(x0, x1, x2),
+            |[x0, x1, x2], _| p12_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p12_value_and_gradient(x0, x1, x2),
+            |x, _| p12_generic(x[0], x[1], x[2]),
         );
-        check::<2>(
+        check::<3>(
             s,
             "p13",
-            |[x0, x1]| p13(x0, x1),
-            |[x0, x1]| p13_gradient(x0, x1),
-            |[x0, x1]| p13_value_and_gradient(x0, x1),
-            |x| p13_generic(x[0], x[1]),
+            &[0],
+            |[x0, x1, x2], _| p13(x0, x1, x2),
+            |[x0, x1, x2], _| p13_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p13_value_and_gradient(x0, x1, x2),
+            |x, _| p13_generic(x[0], x[1], x[2]),
         );
-        check::<3>(
+        check::<4>(
             s,
             "p14",
-            |[x0, x1, x2]| p14(x0, x1, x2),
-            |[x0, x1, x2]| p14_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p14_value_and_gradient(x0, x1, x2),
-            |x| p14_generic(x[0], x[1], x[2]),
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p14(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p14_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p14_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p14_generic(x[0], x[1], x[2], x[3], n),
         );
-        check::<3>(
+        check::<4>(
             s,
             "p15",
-            |[x0, x1, x2]| p15(x0, x1, x2),
-            |[x0, x1, x2]| p15_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p15_value_and_gradient(x0, x1, x2),
-            |x| p15_generic(x[0], x[1], x[2]),
+            &[0],
+            |[x0, x1, x2, x3], _| p15(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p15_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p15_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p15_generic(x[0], x[1], x[2], x[3]),
         );
-        check::<2>(
+        check::<4>(
             s,
             "p16",
-            |[x0, x1]| p16(x0, x1),
-            |[x0, x1]| p16_gradient(x0, x1),
-            |[x0, x1]| p16_value_and_gradient(x0, x1),
-            |x| p16_generic(x[0], x[1]),
+            &[0],
+            |[x0, x1, x2, x3], _| p16(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p16_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p16_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p16_generic(x[0], x[1], x[2], x[3]),
         );
-        check::<4>(
+        check::<3>(
             s,
             "p17",
-            |[x0, x1, x2, x3]| p17(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p17_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p17_value_and_gradient(x0, x1, x2, x3),
-            |x| p17_generic(x[0], x[1], x[2], x[3]),
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p17(x0, x1, x2, n),
+            |[x0, x1, x2], n| p17_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p17_value_and_gradient(x0, x1, x2, n),
+            |x, n| p17_generic(x[0], x[1], x[2], n),
         );
-        check::<4>(
+        check::<3>(
             s,
             "p18",
-            |[x0, x1, x2, x3]| p18(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p18_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p18_value_and_gradient(x0, x1, x2, x3),
-            |x| p18_generic(x[0], x[1], x[2], x[3]),
+            &[0],
+            |[x0, x1, x2], _| p18(x0, x1, x2),
+            |[x0, x1, x2], _| p18_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p18_value_and_gradient(x0, x1, x2),
+            |x, _| p18_generic(x[0], x[1], x[2]),
         );
-        check::<2>(
+        check::<3>(
             s,
             "p19",
-            |[x0, x1]| p19(x0, x1),
-            |[x0, x1]| p19_gradient(x0, x1),
-            |[x0, x1]| p19_value_and_gradient(x0, x1),
-            |x| p19_generic(x[0], x[1]),
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p19(x0, x1, x2, n),
+            |[x0, x1, x2], n| p19_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p19_value_and_gradient(x0, x1, x2, n),
+            |x, n| p19_generic(x[0], x[1], x[2], n),
+        );
+        check::<3>(
+            s,
+            "p20",
+            &[0],
+            |[x0, x1, x2], _| p20(x0, x1, x2),
+            |[x0, x1, x2], _| p20_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p20_value_and_gradient(x0, x1, x2),
+            |x, _| p20_generic(x[0], x[1], x[2]),
         );
         check::<2>(
             s,
-            "p20",
-            |[x0, x1]| p20(x0, x1),
-            |[x0, x1]| p20_gradient(x0, x1),
-            |[x0, x1]| p20_value_and_gradient(x0, x1),
-            |x| p20_generic(x[0], x[1]),
-        );
-        check::<3>(
-            s,
             "p21",
-            |[x0, x1, x2]| p21(x0, x1, x2),
-            |[x0, x1, x2]| p21_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p21_value_and_gradient(x0, x1, x2),
-            |x| p21_generic(x[0], x[1], x[2]),
+            &[0],
+            |[x0, x1], _| p21(x0, x1),
+            |[x0, x1], _| p21_gradient(x0, x1),
+            |[x0, x1], _| p21_value_and_gradient(x0, x1),
+            |x, _| p21_generic(x[0], x[1]),
         );
-        check::<4>(
+        check::<2>(
             s,
             "p22",
-            |[x0, x1, x2, x3]| p22(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p22_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p22_value_and_gradient(x0, x1, x2, x3),
-            |x| p22_generic(x[0], x[1], x[2], x[3]),
-        );
-        check::<3>(
-            s,
-            "p23",
-            |[x0, x1, x2]| p23(x0, x1, x2),
-            |[x0, x1, x2]| p23_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p23_value_and_gradient(x0, x1, x2),
-            |x| p23_generic(x[0], x[1], x[2]),
-        );
-        check::<3>(
-            s,
-            "p24",
-            |[x0, x1, x2]| p24(x0, x1, x2),
-            |[x0, x1, x2]| p24_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p24_value_and_gradient(x0, x1, x2),
-            |x| p24_generic(x[0], x[1], x[2]),
-        );
-        check::<3>(
-            s,
-            "p25",
-            |[x0, x1, x2]| p25(x0, x1, x2),
-            |[x0, x1, x2]| p25_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p25_value_and_gradient(x0, x1, x2),
-            |x| p25_generic(x[0], x[1], x[2]),
-        );
-        check::<3>(
-            s,
-            "p26",
-            |[x0, x1, x2]| p26(x0, x1, x2),
-            |[x0, x1, x2]| p26_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p26_value_and_gradient(x0, x1, x2),
-            |x| p26_generic(x[0], x[1], x[2]),
+            &[0],
+            |[x0, x1], _| p22(x0, x1),
+            |[x0, x1], _| p22_gradient(x0, x1),
+            |[x0, x1], _| p22_value_and_gradient(x0, x1),
+            |x, _| p22_generic(x[0], x[1]),
         );
         check::<4>(
             s,
-            "p27",
-            |[x0, x1, x2, x3]| p27(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p27_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p27_value_and_gradient(x0, x1, x2, x3),
-            |x| p27_generic(x[0], x[1], x[2], x[3]),
+            "p23",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p23(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p23_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p23_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p23_generic(x[0], x[1], x[2], x[3], n),
         );
-        check::<3>(
+        check::<2>(
+            s,
+            "p24",
+            &[0],
+            |[x0, x1], _| p24(x0, x1),
+            |[x0, x1], _| p24_gradient(x0, x1),
+            |[x0, x1], _| p24_value_and_gradient(x0, x1),
+            |x, _| p24_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p25",
+            &[0],
+            |[x0, x1], _| p25(x0, x1),
+            |[x0, x1], _| p25_gradient(x0, x1),
+            |[x0, x1], _| p25_value_and_gradient(x0, x1),
+            |x, _| p25_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p26",
+            &[0],
+            |[x0, x1, x2, x3], _| p26(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p26_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p26_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p26_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p27",
+            &[0],
+            |[x0, x1], _| p27(x0, x1),
+            |[x0, x1], _| p27_gradient(x0, x1),
+            |[x0, x1], _| p27_value_and_gradient(x0, x1),
+            |x, _| p27_generic(x[0], x[1]),
+        );
+        check::<2>(
             s,
             "p28",
-            |[x0, x1, x2]| p28(x0, x1, x2),
-            |[x0, x1, x2]| p28_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p28_value_and_gradient(x0, x1, x2),
-            |x| p28_generic(x[0], x[1], x[2]),
+            &[0],
+            |[x0, x1], _| p28(x0, x1),
+            |[x0, x1], _| p28_gradient(x0, x1),
+            |[x0, x1], _| p28_value_and_gradient(x0, x1),
+            |x, _| p28_generic(x[0], x[1]),
         );
         check::<4>(
             s,
             "p29",
-            |[x0, x1, x2, x3]| p29(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p29_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p29_value_and_gradient(x0, x1, x2, x3),
-            |x| p29_generic(x[0], x[1], x[2], x[3]),
+            &[0],
+            |[x0, x1, x2, x3], _| p29(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p29_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p29_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p29_generic(x[0], x[1], x[2], x[3]),
         );
         check::<4>(
             s,
             "p30",
-            |[x0, x1, x2, x3]| p30(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p30_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p30_value_and_gradient(x0, x1, x2, x3),
-            |x| p30_generic(x[0], x[1], x[2], x[3]),
+            &[0],
+            |[x0, x1, x2, x3], _| p30(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p30_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p30_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p30_generic(x[0], x[1], x[2], x[3]),
         );
-        check::<2>(
+        check::<3>(
             s,
             "p31",
-            |[x0, x1]| p31(x0, x1),
-            |[x0, x1]| p31_gradient(x0, x1),
-            |[x0, x1]| p31_value_and_gradient(x0, x1),
-            |x| p31_generic(x[0], x[1]),
+            &[0],
+            |[x0, x1, x2], _| p31(x0, x1, x2),
+            |[x0, x1, x2], _| p31_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p31_value_and_gradient(x0, x1, x2),
+            |x, _| p31_generic(x[0], x[1], x[2]),
         );
-        check::<2>(
+        check::<3>(
             s,
             "p32",
-            |[x0, x1]| p32(x0, x1),
-            |[x0, x1]| p32_gradient(x0, x1),
-            |[x0, x1]| p32_value_and_gradient(x0, x1),
-            |x| p32_generic(x[0], x[1]),
+            &[0],
+            |[x0, x1, x2], _| p32(x0, x1, x2),
+            |[x0, x1, x2], _| p32_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p32_value_and_gradient(x0, x1, x2),
+            |x, _| p32_generic(x[0], x[1], x[2]),
         );
         check::<2>(
             s,
             "p33",
-            |[x0, x1]| p33(x0, x1),
-            |[x0, x1]| p33_gradient(x0, x1),
-            |[x0, x1]| p33_value_and_gradient(x0, x1),
-            |x| p33_generic(x[0], x[1]),
+            &[0],
+            |[x0, x1], _| p33(x0, x1),
+            |[x0, x1], _| p33_gradient(x0, x1),
+            |[x0, x1], _| p33_value_and_gradient(x0, x1),
+            |x, _| p33_generic(x[0], x[1]),
         );
-        check::<2>(
+        check::<3>(
             s,
             "p34",
-            |[x0, x1]| p34(x0, x1),
-            |[x0, x1]| p34_gradient(x0, x1),
-            |[x0, x1]| p34_value_and_gradient(x0, x1),
-            |x| p34_generic(x[0], x[1]),
-        );
-        check::<3>(
-            s,
-            "p35",
-            |[x0, x1, x2]| p35(x0, x1, x2),
-            |[x0, x1, x2]| p35_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p35_value_and_gradient(x0, x1, x2),
-            |x| p35_generic(x[0], x[1], x[2]),
-        );
-        check::<3>(
-            s,
-            "p36",
-            |[x0, x1, x2]| p36(x0, x1, x2),
-            |[x0, x1, x2]| p36_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p36_value_and_gradient(x0, x1, x2),
-            |x| p36_generic(x[0], x[1], x[2]),
-        );
-        check::<2>(
-            s,
-            "p37",
-            |[x0, x1]| p37(x0, x1),
-            |[x0, x1]| p37_gradient(x0, x1),
-            |[x0, x1]| p37_value_and_gradient(x0, x1),
-            |x| p37_generic(x[0], x[1]),
+            &[0],
+            |[x0, x1, x2], _| p34(x0, x1, x2),
+            |[x0, x1, x2], _| p34_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p34_value_and_gradient(x0, x1, x2),
+            |x, _| p34_generic(x[0], x[1], x[2]),
         );
         check::<4>(
             s,
+            "p35",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p35(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p35_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p35_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p35_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<2>(
+            s,
+            "p36",
+            &[0],
+            |[x0, x1], _| p36(x0, x1),
+            |[x0, x1], _| p36_gradient(x0, x1),
+            |[x0, x1], _| p36_value_and_gradient(x0, x1),
+            |x, _| p36_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p37",
+            &[0],
+            |[x0, x1, x2, x3], _| p37(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p37_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p37_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p37_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
             "p38",
-            |[x0, x1, x2, x3]| p38(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p38_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p38_value_and_gradient(x0, x1, x2, x3),
-            |x| p38_generic(x[0], x[1], x[2], x[3]),
+            &[0, 1, 3],
+            |[x0, x1], n| p38(x0, x1, n),
+            |[x0, x1], n| p38_gradient(x0, x1, n),
+            |[x0, x1], n| p38_value_and_gradient(x0, x1, n),
+            |x, n| p38_generic(x[0], x[1], n),
         );
         check::<4>(
             s,
             "p39",
-            |[x0, x1, x2, x3]| p39(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p39_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p39_value_and_gradient(x0, x1, x2, x3),
-            |x| p39_generic(x[0], x[1], x[2], x[3]),
+            &[0],
+            |[x0, x1, x2, x3], _| p39(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p39_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p39_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p39_generic(x[0], x[1], x[2], x[3]),
         );
         check::<4>(
             s,
             "p40",
-            |[x0, x1, x2, x3]| p40(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p40_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p40_value_and_gradient(x0, x1, x2, x3),
-            |x| p40_generic(x[0], x[1], x[2], x[3]),
+            &[0],
+            |[x0, x1, x2, x3], _| p40(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p40_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p40_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p40_generic(x[0], x[1], x[2], x[3]),
         );
         check::<4>(
             s,
             "p41",
-            |[x0, x1, x2, x3]| p41(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p41_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p41_value_and_gradient(x0, x1, x2, x3),
-            |x| p41_generic(x[0], x[1], x[2], x[3]),
+            &[0],
+            |[x0, x1, x2, x3], _| p41(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p41_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p41_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p41_generic(x[0], x[1], x[2], x[3]),
         );
-        check::<2>(
+        check::<4>(
             s,
             "p42",
-            |[x0, x1]| p42(x0, x1),
-            |[x0, x1]| p42_gradient(x0, x1),
-            |[x0, x1]| p42_value_and_gradient(x0, x1),
-            |x| p42_generic(x[0], x[1]),
+            &[0],
+            |[x0, x1, x2, x3], _| p42(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p42_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p42_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p42_generic(x[0], x[1], x[2], x[3]),
         );
         check::<2>(
             s,
             "p43",
-            |[x0, x1]| p43(x0, x1),
-            |[x0, x1]| p43_gradient(x0, x1),
-            |[x0, x1]| p43_value_and_gradient(x0, x1),
-            |x| p43_generic(x[0], x[1]),
+            &[0, 1, 3],
+            |[x0, x1], n| p43(x0, x1, n),
+            |[x0, x1], n| p43_gradient(x0, x1, n),
+            |[x0, x1], n| p43_value_and_gradient(x0, x1, n),
+            |x, n| p43_generic(x[0], x[1], n),
         );
         check::<3>(
             s,
             "p44",
-            |[x0, x1, x2]| p44(x0, x1, x2),
-            |[x0, x1, x2]| p44_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p44_value_and_gradient(x0, x1, x2),
-            |x| p44_generic(x[0], x[1], x[2]),
-        );
-        check::<2>(
-            s,
-            "p45",
-            |[x0, x1]| p45(x0, x1),
-            |[x0, x1]| p45_gradient(x0, x1),
-            |[x0, x1]| p45_value_and_gradient(x0, x1),
-            |x| p45_generic(x[0], x[1]),
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p44(x0, x1, x2, n),
+            |[x0, x1, x2], n| p44_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p44_value_and_gradient(x0, x1, x2, n),
+            |x, n| p44_generic(x[0], x[1], x[2], n),
         );
         check::<4>(
             s,
+            "p45",
+            &[0],
+            |[x0, x1, x2, x3], _| p45(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p45_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p45_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p45_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
             "p46",
-            |[x0, x1, x2, x3]| p46(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p46_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p46_value_and_gradient(x0, x1, x2, x3),
-            |x| p46_generic(x[0], x[1], x[2], x[3]),
+            &[0, 1, 3],
+            |[x0, x1], n| p46(x0, x1, n),
+            |[x0, x1], n| p46_gradient(x0, x1, n),
+            |[x0, x1], n| p46_value_and_gradient(x0, x1, n),
+            |x, n| p46_generic(x[0], x[1], n),
         );
         check::<4>(
             s,
             "p47",
-            |[x0, x1, x2, x3]| p47(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p47_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p47_value_and_gradient(x0, x1, x2, x3),
-            |x| p47_generic(x[0], x[1], x[2], x[3]),
-        );
-        check::<2>(
-            s,
-            "p48",
-            |[x0, x1]| p48(x0, x1),
-            |[x0, x1]| p48_gradient(x0, x1),
-            |[x0, x1]| p48_value_and_gradient(x0, x1),
-            |x| p48_generic(x[0], x[1]),
-        );
-        check::<2>(
-            s,
-            "p49",
-            |[x0, x1]| p49(x0, x1),
-            |[x0, x1]| p49_gradient(x0, x1),
-            |[x0, x1]| p49_value_and_gradient(x0, x1),
-            |x| p49_generic(x[0], x[1]),
+            &[0],
+            |[x0, x1, x2, x3], _| p47(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p47_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p47_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p47_generic(x[0], x[1], x[2], x[3]),
         );
         check::<3>(
             s,
+            "p48",
+            &[0],
+            |[x0, x1, x2], _| p48(x0, x1, x2),
+            |[x0, x1, x2], _| p48_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p48_value_and_gradient(x0, x1, x2),
+            |x, _| p48_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p49",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p49(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p49_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p49_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p49_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<2>(
+            s,
             "p50",
-            |[x0, x1, x2]| p50(x0, x1, x2),
-            |[x0, x1, x2]| p50_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p50_value_and_gradient(x0, x1, x2),
-            |x| p50_generic(x[0], x[1], x[2]),
+            &[0],
+            |[x0, x1], _| p50(x0, x1),
+            |[x0, x1], _| p50_gradient(x0, x1),
+            |[x0, x1], _| p50_value_and_gradient(x0, x1),
+            |x, _| p50_generic(x[0], x[1]),
         );
         check::<4>(
             s,
             "p51",
-            |[x0, x1, x2, x3]| p51(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p51_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p51_value_and_gradient(x0, x1, x2, x3),
-            |x| p51_generic(x[0], x[1], x[2], x[3]),
-        );
-        check::<2>(
-            s,
-            "p52",
-            |[x0, x1]| p52(x0, x1),
-            |[x0, x1]| p52_gradient(x0, x1),
-            |[x0, x1]| p52_value_and_gradient(x0, x1),
-            |x| p52_generic(x[0], x[1]),
-        );
-        check::<2>(
-            s,
-            "p53",
-            |[x0, x1]| p53(x0, x1),
-            |[x0, x1]| p53_gradient(x0, x1),
-            |[x0, x1]| p53_value_and_gradient(x0, x1),
-            |x| p53_generic(x[0], x[1]),
-        );
-        check::<3>(
-            s,
-            "p54",
-            |[x0, x1, x2]| p54(x0, x1, x2),
-            |[x0, x1, x2]| p54_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p54_value_and_gradient(x0, x1, x2),
-            |x| p54_generic(x[0], x[1], x[2]),
-        );
-        check::<2>(
-            s,
-            "p55",
-            |[x0, x1]| p55(x0, x1),
-            |[x0, x1]| p55_gradient(x0, x1),
-            |[x0, x1]| p55_value_and_gradient(x0, x1),
-            |x| p55_generic(x[0], x[1]),
-        );
-        check::<3>(
-            s,
-            "p56",
-            |[x0, x1, x2]| p56(x0, x1, x2),
-            |[x0, x1, x2]| p56_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p56_value_and_gradient(x0, x1, x2),
-            |x| p56_generic(x[0], x[1], x[2]),
-        );
-        check::<2>(
-            s,
-            "p57",
-            |[x0, x1]| p57(x0, x1),
-            |[x0, x1]| p57_gradient(x0, x1),
-            |[x0, x1]| p57_value_and_gradient(x0, x1),
-            |x| p57_generic(x[0], x[1]),
+            &[0],
+            |[x0, x1, x2, x3], _| p51(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p51_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p51_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p51_generic(x[0], x[1], x[2], x[3]),
         );
         check::<4>(
             s,
+            "p52",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p52(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p52_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p52_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p52_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<4>(
+            s,
+            "p53",
+            &[0],
+            |[x0, x1, x2, x3], _| p53(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p53_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p53_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p53_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p54",
+            &[0],
+            |[x0, x1, x2, x3], _| p54(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p54_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p54_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p54_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p55",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p55(x0, x1, x2, n),
+            |[x0, x1, x2], n| p55_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p55_value_and_gradient(x0, x1, x2, n),
+            |x, n| p55_generic(x[0], x[1], x[2], n),
+        );
+        check::<2>(
+            s,
+            "p56",
+            &[0],
+            |[x0, x1], _| p56(x0, x1),
+            |[x0, x1], _| p56_gradient(x0, x1),
+            |[x0, x1], _| p56_value_and_gradient(x0, x1),
+            |x, _| p56_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p57",
+            &[0],
+            |[x0, x1, x2], _| p57(x0, x1, x2),
+            |[x0, x1, x2], _| p57_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p57_value_and_gradient(x0, x1, x2),
+            |x, _| p57_generic(x[0], x[1], x[2]),
+        );
+        check::<3>(
+            s,
             "p58",
-            |[x0, x1, x2, x3]| p58(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p58_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p58_value_and_gradient(x0, x1, x2, x3),
-            |x| p58_generic(x[0], x[1], x[2], x[3]),
+            &[0],
+            |[x0, x1, x2], _| p58(x0, x1, x2),
+            |[x0, x1, x2], _| p58_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p58_value_and_gradient(x0, x1, x2),
+            |x, _| p58_generic(x[0], x[1], x[2]),
         );
         check::<4>(
             s,
             "p59",
-            |[x0, x1, x2, x3]| p59(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p59_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p59_value_and_gradient(x0, x1, x2, x3),
-            |x| p59_generic(x[0], x[1], x[2], x[3]),
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p59(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p59_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p59_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p59_generic(x[0], x[1], x[2], x[3], n),
         );
-        check::<2>(
+        check::<3>(
             s,
             "p60",
-            |[x0, x1]| p60(x0, x1),
-            |[x0, x1]| p60_gradient(x0, x1),
-            |[x0, x1]| p60_value_and_gradient(x0, x1),
-            |x| p60_generic(x[0], x[1]),
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p60(x0, x1, x2, n),
+            |[x0, x1, x2], n| p60_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p60_value_and_gradient(x0, x1, x2, n),
+            |x, n| p60_generic(x[0], x[1], x[2], n),
         );
-        check::<2>(
+        check::<4>(
             s,
             "p61",
-            |[x0, x1]| p61(x0, x1),
-            |[x0, x1]| p61_gradient(x0, x1),
-            |[x0, x1]| p61_value_and_gradient(x0, x1),
-            |x| p61_generic(x[0], x[1]),
+            &[0],
+            |[x0, x1, x2, x3], _| p61(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p61_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p61_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p61_generic(x[0], x[1], x[2], x[3]),
         );
         check::<2>(
             s,
             "p62",
-            |[x0, x1]| p62(x0, x1),
-            |[x0, x1]| p62_gradient(x0, x1),
-            |[x0, x1]| p62_value_and_gradient(x0, x1),
-            |x| p62_generic(x[0], x[1]),
+            &[0],
+            |[x0, x1], _| p62(x0, x1),
+            |[x0, x1], _| p62_gradient(x0, x1),
+            |[x0, x1], _| p62_value_and_gradient(x0, x1),
+            |x, _| p62_generic(x[0], x[1]),
         );
-        check::<3>(
+        check::<2>(
             s,
             "p63",
-            |[x0, x1, x2]| p63(x0, x1, x2),
-            |[x0, x1, x2]| p63_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p63_value_and_gradient(x0, x1, x2),
-            |x| p63_generic(x[0], x[1], x[2]),
+            &[0],
+            |[x0, x1], _| p63(x0, x1),
+            |[x0, x1], _| p63_gradient(x0, x1),
+            |[x0, x1], _| p63_value_and_gradient(x0, x1),
+            |x, _| p63_generic(x[0], x[1]),
         );
         check::<2>(
             s,
             "p64",
-            |[x0, x1]| p64(x0, x1),
-            |[x0, x1]| p64_gradient(x0, x1),
-            |[x0, x1]| p64_value_and_gradient(x0, x1),
-            |x| p64_generic(x[0], x[1]),
+            &[0],
+            |[x0, x1], _| p64(x0, x1),
+            |[x0, x1], _| p64_gradient(x0, x1),
+            |[x0, x1], _| p64_value_and_gradient(x0, x1),
+            |x, _| p64_generic(x[0], x[1]),
         );
-        check::<4>(
+        check::<2>(
             s,
             "p65",
-            |[x0, x1, x2, x3]| p65(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p65_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p65_value_and_gradient(x0, x1, x2, x3),
-            |x| p65_generic(x[0], x[1], x[2], x[3]),
+            &[0, 1, 3],
+            |[x0, x1], n| p65(x0, x1, n),
+            |[x0, x1], n| p65_gradient(x0, x1, n),
+            |[x0, x1], n| p65_value_and_gradient(x0, x1, n),
+            |x, n| p65_generic(x[0], x[1], n),
         );
         check::<3>(
             s,
             "p66",
-            |[x0, x1, x2]| p66(x0, x1, x2),
-            |[x0, x1, x2]| p66_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p66_value_and_gradient(x0, x1, x2),
-            |x| p66_generic(x[0], x[1], x[2]),
+            &[0],
+            |[x0, x1, x2], _| p66(x0, x1, x2),
+            |[x0, x1, x2], _| p66_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p66_value_and_gradient(x0, x1, x2),
+            |x, _| p66_generic(x[0], x[1], x[2]),
+        );
+        check::<3>(
+            s,
+            "p67",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p67(x0, x1, x2, n),
+            |[x0, x1, x2], n| p67_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p67_value_and_gradient(x0, x1, x2, n),
+            |x, n| p67_generic(x[0], x[1], x[2], n),
         );
         check::<4>(
             s,
-            "p67",
-            |[x0, x1, x2, x3]| p67(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p67_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p67_value_and_gradient(x0, x1, x2, x3),
-            |x| p67_generic(x[0], x[1], x[2], x[3]),
+            "p68",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p68(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p68_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p68_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p68_generic(x[0], x[1], x[2], x[3], n),
         );
         check::<2>(
             s,
-            "p68",
-            |[x0, x1]| p68(x0, x1),
-            |[x0, x1]| p68_gradient(x0, x1),
-            |[x0, x1]| p68_value_and_gradient(x0, x1),
-            |x| p68_generic(x[0], x[1]),
-        );
-        check::<3>(
-            s,
             "p69",
-            |[x0, x1, x2]| p69(x0, x1, x2),
-            |[x0, x1, x2]| p69_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p69_value_and_gradient(x0, x1, x2),
-            |x| p69_generic(x[0], x[1], x[2]),
+            &[0, 1, 3],
+            |[x0, x1], n| p69(x0, x1, n),
+            |[x0, x1], n| p69_gradient(x0, x1, n),
+            |[x0, x1], n| p69_value_and_gradient(x0, x1, n),
+            |x, n| p69_generic(x[0], x[1], n),
         );
-        check::<3>(
+        check::<4>(
             s,
             "p70",
-            |[x0, x1, x2]| p70(x0, x1, x2),
-            |[x0, x1, x2]| p70_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p70_value_and_gradient(x0, x1, x2),
-            |x| p70_generic(x[0], x[1], x[2]),
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p70(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p70_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p70_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p70_generic(x[0], x[1], x[2], x[3], n),
         );
         check::<2>(
             s,
             "p71",
-            |[x0, x1]| p71(x0, x1),
-            |[x0, x1]| p71_gradient(x0, x1),
-            |[x0, x1]| p71_value_and_gradient(x0, x1),
-            |x| p71_generic(x[0], x[1]),
-        );
-        check::<3>(
-            s,
-            "p72",
-            |[x0, x1, x2]| p72(x0, x1, x2),
-            |[x0, x1, x2]| p72_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p72_value_and_gradient(x0, x1, x2),
-            |x| p72_generic(x[0], x[1], x[2]),
-        );
-        check::<3>(
-            s,
-            "p73",
-            |[x0, x1, x2]| p73(x0, x1, x2),
-            |[x0, x1, x2]| p73_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p73_value_and_gradient(x0, x1, x2),
-            |x| p73_generic(x[0], x[1], x[2]),
-        );
-        check::<3>(
-            s,
-            "p74",
-            |[x0, x1, x2]| p74(x0, x1, x2),
-            |[x0, x1, x2]| p74_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p74_value_and_gradient(x0, x1, x2),
-            |x| p74_generic(x[0], x[1], x[2]),
+            &[0],
+            |[x0, x1], _| p71(x0, x1),
+            |[x0, x1], _| p71_gradient(x0, x1),
+            |[x0, x1], _| p71_value_and_gradient(x0, x1),
+            |x, _| p71_generic(x[0], x[1]),
         );
         check::<4>(
             s,
+            "p72",
+            &[0],
+            |[x0, x1, x2, x3], _| p72(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p72_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p72_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p72_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p73",
+            &[0],
+            |[x0, x1], _| p73(x0, x1),
+            |[x0, x1], _| p73_gradient(x0, x1),
+            |[x0, x1], _| p73_value_and_gradient(x0, x1),
+            |x, _| p73_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p74",
+            &[0],
+            |[x0, x1], _| p74(x0, x1),
+            |[x0, x1], _| p74_gradient(x0, x1),
+            |[x0, x1], _| p74_value_and_gradient(x0, x1),
+            |x, _| p74_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
             "p75",
-            |[x0, x1, x2, x3]| p75(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p75_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p75_value_and_gradient(x0, x1, x2, x3),
-            |x| p75_generic(x[0], x[1], x[2], x[3]),
+            &[0],
+            |[x0, x1, x2], _| p75(x0, x1, x2),
+            |[x0, x1, x2], _| p75_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p75_value_and_gradient(x0, x1, x2),
+            |x, _| p75_generic(x[0], x[1], x[2]),
         );
         check::<4>(
             s,
             "p76",
-            |[x0, x1, x2, x3]| p76(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p76_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p76_value_and_gradient(x0, x1, x2, x3),
-            |x| p76_generic(x[0], x[1], x[2], x[3]),
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p76(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p76_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p76_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p76_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<2>(
+            s,
+            "p77",
+            &[0, 1, 3],
+            |[x0, x1], n| p77(x0, x1, n),
+            |[x0, x1], n| p77_gradient(x0, x1, n),
+            |[x0, x1], n| p77_value_and_gradient(x0, x1, n),
+            |x, n| p77_generic(x[0], x[1], n),
         );
         check::<4>(
             s,
-            "p77",
-            |[x0, x1, x2, x3]| p77(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p77_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p77_value_and_gradient(x0, x1, x2, x3),
-            |x| p77_generic(x[0], x[1], x[2], x[3]),
+            "p78",
+            &[0],
+            |[x0, x1, x2, x3], _| p78(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p78_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p78_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p78_generic(x[0], x[1], x[2], x[3]),
         );
         check::<3>(
             s,
-            "p78",
-            |[x0, x1, x2]| p78(x0, x1, x2),
-            |[x0, x1, x2]| p78_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p78_value_and_gradient(x0, x1, x2),
-            |x| p78_generic(x[0], x[1], x[2]),
-        );
-        check::<4>(
-            s,
             "p79",
-            |[x0, x1, x2, x3]| p79(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p79_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p79_value_and_gradient(x0, x1, x2, x3),
-            |x| p79_generic(x[0], x[1], x[2], x[3]),
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p79(x0, x1, x2, n),
+            |[x0, x1, x2], n| p79_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p79_value_and_gradient(x0, x1, x2, n),
+            |x, n| p79_generic(x[0], x[1], x[2], n),
         );
         check::<4>(
             s,
             "p80",
-            |[x0, x1, x2, x3]| p80(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p80_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p80_value_and_gradient(x0, x1, x2, x3),
-            |x| p80_generic(x[0], x[1], x[2], x[3]),
+            &[0],
+            |[x0, x1, x2, x3], _| p80(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p80_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p80_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p80_generic(x[0], x[1], x[2], x[3]),
         );
-        check::<4>(
+        check::<2>(
             s,
             "p81",
-            |[x0, x1, x2, x3]| p81(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p81_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p81_value_and_gradient(x0, x1, x2, x3),
-            |x| p81_generic(x[0], x[1], x[2], x[3]),
+            &[0],
+            |[x0, x1], _| p81(x0, x1),
+            |[x0, x1], _| p81_gradient(x0, x1),
+            |[x0, x1], _| p81_value_and_gradient(x0, x1),
+            |x, _| p81_generic(x[0], x[1]),
         );
-        check::<3>(
+        check::<2>(
             s,
             "p82",
-            |[x0, x1, x2]| p82(x0, x1, x2),
-            |[x0, x1, x2]| p82_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p82_value_and_gradient(x0, x1, x2),
-            |x| p82_generic(x[0], x[1], x[2]),
+            &[0, 1, 3],
+            |[x0, x1], n| p82(x0, x1, n),
+            |[x0, x1], n| p82_gradient(x0, x1, n),
+            |[x0, x1], n| p82_value_and_gradient(x0, x1, n),
+            |x, n| p82_generic(x[0], x[1], n),
+        );
+        check::<2>(
+            s,
+            "p83",
+            &[0],
+            |[x0, x1], _| p83(x0, x1),
+            |[x0, x1], _| p83_gradient(x0, x1),
+            |[x0, x1], _| p83_value_and_gradient(x0, x1),
+            |x, _| p83_generic(x[0], x[1]),
         );
         check::<4>(
             s,
-            "p83",
-            |[x0, x1, x2, x3]| p83(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p83_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p83_value_and_gradient(x0, x1, x2, x3),
-            |x| p83_generic(x[0], x[1], x[2], x[3]),
+            "p84",
+            &[0],
+            |[x0, x1, x2, x3], _| p84(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p84_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p84_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p84_generic(x[0], x[1], x[2], x[3]),
         );
         check::<3>(
             s,
-            "p84",
-            |[x0, x1, x2]| p84(x0, x1, x2),
-            |[x0, x1, x2]| p84_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p84_value_and_gradient(x0, x1, x2),
-            |x| p84_generic(x[0], x[1], x[2]),
-        );
-        check::<4>(
-            s,
             "p85",
-            |[x0, x1, x2, x3]| p85(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p85_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p85_value_and_gradient(x0, x1, x2, x3),
-            |x| p85_generic(x[0], x[1], x[2], x[3]),
+            &[0],
+            |[x0, x1, x2], _| p85(x0, x1, x2),
+            |[x0, x1, x2], _| p85_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p85_value_and_gradient(x0, x1, x2),
+            |x, _| p85_generic(x[0], x[1], x[2]),
         );
         check::<3>(
             s,
             "p86",
-            |[x0, x1, x2]| p86(x0, x1, x2),
-            |[x0, x1, x2]| p86_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p86_value_and_gradient(x0, x1, x2),
-            |x| p86_generic(x[0], x[1], x[2]),
+            &[0],
+            |[x0, x1, x2], _| p86(x0, x1, x2),
+            |[x0, x1, x2], _| p86_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p86_value_and_gradient(x0, x1, x2),
+            |x, _| p86_generic(x[0], x[1], x[2]),
         );
         check::<4>(
             s,
             "p87",
-            |[x0, x1, x2, x3]| p87(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p87_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p87_value_and_gradient(x0, x1, x2, x3),
-            |x| p87_generic(x[0], x[1], x[2], x[3]),
+            &[0],
+            |[x0, x1, x2, x3], _| p87(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p87_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p87_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p87_generic(x[0], x[1], x[2], x[3]),
         );
         check::<3>(
             s,
             "p88",
-            |[x0, x1, x2]| p88(x0, x1, x2),
-            |[x0, x1, x2]| p88_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p88_value_and_gradient(x0, x1, x2),
-            |x| p88_generic(x[0], x[1], x[2]),
+            &[0],
+            |[x0, x1, x2], _| p88(x0, x1, x2),
+            |[x0, x1, x2], _| p88_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p88_value_and_gradient(x0, x1, x2),
+            |x, _| p88_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p89",
+            &[0],
+            |[x0, x1, x2, x3], _| p89(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p89_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p89_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p89_generic(x[0], x[1], x[2], x[3]),
         );
         check::<3>(
             s,
-            "p89",
-            |[x0, x1, x2]| p89(x0, x1, x2),
-            |[x0, x1, x2]| p89_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p89_value_and_gradient(x0, x1, x2),
-            |x| p89_generic(x[0], x[1], x[2]),
-        );
-        check::<4>(
-            s,
             "p90",
-            |[x0, x1, x2, x3]| p90(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p90_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p90_value_and_gradient(x0, x1, x2, x3),
-            |x| p90_generic(x[0], x[1], x[2], x[3]),
-        );
-        check::<4>(
-            s,
-            "p91",
-            |[x0, x1, x2, x3]| p91(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p91_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p91_value_and_gradient(x0, x1, x2, x3),
-            |x| p91_generic(x[0], x[1], x[2], x[3]),
+            &[0],
+            |[x0, x1, x2], _| p90(x0, x1, x2),
+            |[x0, x1, x2], _| p90_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p90_value_and_gradient(x0, x1, x2),
+            |x, _| p90_generic(x[0], x[1], x[2]),
         );
         check::<2>(
             s,
-            "p92",
-            |[x0, x1]| p92(x0, x1),
-            |[x0, x1]| p92_gradient(x0, x1),
-            |[x0, x1]| p92_value_and_gradient(x0, x1),
-            |x| p92_generic(x[0], x[1]),
+            "p91",
+            &[0],
+            |[x0, x1], _| p91(x0, x1),
+            |[x0, x1], _| p91_gradient(x0, x1),
+            |[x0, x1], _| p91_value_and_gradient(x0, x1),
+            |x, _| p91_generic(x[0], x[1]),
         );
         check::<3>(
             s,
-            "p93",
-            |[x0, x1, x2]| p93(x0, x1, x2),
-            |[x0, x1, x2]| p93_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p93_value_and_gradient(x0, x1, x2),
-            |x| p93_generic(x[0], x[1], x[2]),
+            "p92",
+            &[0],
+            |[x0, x1, x2], _| p92(x0, x1, x2),
+            |[x0, x1, x2], _| p92_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p92_value_and_gradient(x0, x1, x2),
+            |x, _| p92_generic(x[0], x[1], x[2]),
         );
         check::<4>(
             s,
+            "p93",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p93(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p93_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p93_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p93_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<3>(
+            s,
             "p94",
-            |[x0, x1, x2, x3]| p94(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p94_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3]| p94_value_and_gradient(x0, x1, x2, x3),
-            |x| p94_generic(x[0], x[1], x[2], x[3]),
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p94(x0, x1, x2, n),
+            |[x0, x1, x2], n| p94_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p94_value_and_gradient(x0, x1, x2, n),
+            |x, n| p94_generic(x[0], x[1], x[2], n),
         );
         check::<2>(
             s,
             "p95",
-            |[x0, x1]| p95(x0, x1),
-            |[x0, x1]| p95_gradient(x0, x1),
-            |[x0, x1]| p95_value_and_gradient(x0, x1),
-            |x| p95_generic(x[0], x[1]),
+            &[0],
+            |[x0, x1], _| p95(x0, x1),
+            |[x0, x1], _| p95_gradient(x0, x1),
+            |[x0, x1], _| p95_value_and_gradient(x0, x1),
+            |x, _| p95_generic(x[0], x[1]),
         );
-        check::<2>(
+        check::<4>(
             s,
             "p96",
-            |[x0, x1]| p96(x0, x1),
-            |[x0, x1]| p96_gradient(x0, x1),
-            |[x0, x1]| p96_value_and_gradient(x0, x1),
-            |x| p96_generic(x[0], x[1]),
+            &[0],
+            |[x0, x1, x2, x3], _| p96(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p96_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p96_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p96_generic(x[0], x[1], x[2], x[3]),
         );
         check::<2>(
             s,
             "p97",
-            |[x0, x1]| p97(x0, x1),
-            |[x0, x1]| p97_gradient(x0, x1),
-            |[x0, x1]| p97_value_and_gradient(x0, x1),
-            |x| p97_generic(x[0], x[1]),
-        );
-        check::<2>(
-            s,
-            "p98",
-            |[x0, x1]| p98(x0, x1),
-            |[x0, x1]| p98_gradient(x0, x1),
-            |[x0, x1]| p98_value_and_gradient(x0, x1),
-            |x| p98_generic(x[0], x[1]),
+            &[0],
+            |[x0, x1], _| p97(x0, x1),
+            |[x0, x1], _| p97_gradient(x0, x1),
+            |[x0, x1], _| p97_value_and_gradient(x0, x1),
+            |x, _| p97_generic(x[0], x[1]),
         );
         check::<3>(
             s,
+            "p98",
+            &[0],
+            |[x0, x1, x2], _| p98(x0, x1, x2),
+            |[x0, x1, x2], _| p98_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p98_value_and_gradient(x0, x1, x2),
+            |x, _| p98_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
             "p99",
-            |[x0, x1, x2]| p99(x0, x1, x2),
-            |[x0, x1, x2]| p99_gradient(x0, x1, x2),
-            |[x0, x1, x2]| p99_value_and_gradient(x0, x1, x2),
-            |x| p99_generic(x[0], x[1], x[2]),
+            &[0],
+            |[x0, x1], _| p99(x0, x1),
+            |[x0, x1], _| p99_gradient(x0, x1),
+            |[x0, x1], _| p99_value_and_gradient(x0, x1),
+            |x, _| p99_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p100",
+            &[0, 1, 3],
+            |[x0, x1], n| p100(x0, x1, n),
+            |[x0, x1], n| p100_gradient(x0, x1, n),
+            |[x0, x1], n| p100_value_and_gradient(x0, x1, n),
+            |x, n| p100_generic(x[0], x[1], n),
+        );
+        check::<4>(
+            s,
+            "p101",
+            &[0],
+            |[x0, x1, x2, x3], _| p101(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p101_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p101_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p101_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p102",
+            &[0],
+            |[x0, x1, x2], _| p102(x0, x1, x2),
+            |[x0, x1, x2], _| p102_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p102_value_and_gradient(x0, x1, x2),
+            |x, _| p102_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p103",
+            &[0],
+            |[x0, x1], _| p103(x0, x1),
+            |[x0, x1], _| p103_gradient(x0, x1),
+            |[x0, x1], _| p103_value_and_gradient(x0, x1),
+            |x, _| p103_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p104",
+            &[0],
+            |[x0, x1, x2, x3], _| p104(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p104_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p104_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p104_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p105",
+            &[0],
+            |[x0, x1, x2, x3], _| p105(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p105_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p105_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p105_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p106",
+            &[0],
+            |[x0, x1, x2], _| p106(x0, x1, x2),
+            |[x0, x1, x2], _| p106_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p106_value_and_gradient(x0, x1, x2),
+            |x, _| p106_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p107",
+            &[0],
+            |[x0, x1, x2, x3], _| p107(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p107_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p107_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p107_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p108",
+            &[0],
+            |[x0, x1, x2], _| p108(x0, x1, x2),
+            |[x0, x1, x2], _| p108_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p108_value_and_gradient(x0, x1, x2),
+            |x, _| p108_generic(x[0], x[1], x[2]),
+        );
+        check::<3>(
+            s,
+            "p109",
+            &[0],
+            |[x0, x1, x2], _| p109(x0, x1, x2),
+            |[x0, x1, x2], _| p109_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p109_value_and_gradient(x0, x1, x2),
+            |x, _| p109_generic(x[0], x[1], x[2]),
+        );
+        check::<3>(
+            s,
+            "p110",
+            &[0],
+            |[x0, x1, x2], _| p110(x0, x1, x2),
+            |[x0, x1, x2], _| p110_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p110_value_and_gradient(x0, x1, x2),
+            |x, _| p110_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p111",
+            &[0, 1, 3],
+            |[x0, x1], n| p111(x0, x1, n),
+            |[x0, x1], n| p111_gradient(x0, x1, n),
+            |[x0, x1], n| p111_value_and_gradient(x0, x1, n),
+            |x, n| p111_generic(x[0], x[1], n),
+        );
+        check::<3>(
+            s,
+            "p112",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p112(x0, x1, x2, n),
+            |[x0, x1, x2], n| p112_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p112_value_and_gradient(x0, x1, x2, n),
+            |x, n| p112_generic(x[0], x[1], x[2], n),
+        );
+        check::<3>(
+            s,
+            "p113",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p113(x0, x1, x2, n),
+            |[x0, x1, x2], n| p113_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p113_value_and_gradient(x0, x1, x2, n),
+            |x, n| p113_generic(x[0], x[1], x[2], n),
+        );
+        check::<3>(
+            s,
+            "p114",
+            &[0],
+            |[x0, x1, x2], _| p114(x0, x1, x2),
+            |[x0, x1, x2], _| p114_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p114_value_and_gradient(x0, x1, x2),
+            |x, _| p114_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p115",
+            &[0],
+            |[x0, x1, x2, x3], _| p115(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p115_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p115_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p115_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p116",
+            &[0],
+            |[x0, x1], _| p116(x0, x1),
+            |[x0, x1], _| p116_gradient(x0, x1),
+            |[x0, x1], _| p116_value_and_gradient(x0, x1),
+            |x, _| p116_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p117",
+            &[0],
+            |[x0, x1, x2], _| p117(x0, x1, x2),
+            |[x0, x1, x2], _| p117_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p117_value_and_gradient(x0, x1, x2),
+            |x, _| p117_generic(x[0], x[1], x[2]),
+        );
+        check::<3>(
+            s,
+            "p118",
+            &[0],
+            |[x0, x1, x2], _| p118(x0, x1, x2),
+            |[x0, x1, x2], _| p118_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p118_value_and_gradient(x0, x1, x2),
+            |x, _| p118_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p119",
+            &[0, 1, 3],
+            |[x0, x1], n| p119(x0, x1, n),
+            |[x0, x1], n| p119_gradient(x0, x1, n),
+            |[x0, x1], n| p119_value_and_gradient(x0, x1, n),
+            |x, n| p119_generic(x[0], x[1], n),
+        );
+        check::<3>(
+            s,
+            "p120",
+            &[0],
+            |[x0, x1, x2], _| p120(x0, x1, x2),
+            |[x0, x1, x2], _| p120_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p120_value_and_gradient(x0, x1, x2),
+            |x, _| p120_generic(x[0], x[1], x[2]),
+        );
+        check::<3>(
+            s,
+            "p121",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p121(x0, x1, x2, n),
+            |[x0, x1, x2], n| p121_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p121_value_and_gradient(x0, x1, x2, n),
+            |x, n| p121_generic(x[0], x[1], x[2], n),
+        );
+        check::<2>(
+            s,
+            "p122",
+            &[0, 1, 3],
+            |[x0, x1], n| p122(x0, x1, n),
+            |[x0, x1], n| p122_gradient(x0, x1, n),
+            |[x0, x1], n| p122_value_and_gradient(x0, x1, n),
+            |x, n| p122_generic(x[0], x[1], n),
+        );
+        check::<4>(
+            s,
+            "p123",
+            &[0],
+            |[x0, x1, x2, x3], _| p123(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p123_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p123_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p123_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p124",
+            &[0],
+            |[x0, x1, x2], _| p124(x0, x1, x2),
+            |[x0, x1, x2], _| p124_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p124_value_and_gradient(x0, x1, x2),
+            |x, _| p124_generic(x[0], x[1], x[2]),
+        );
+        check::<3>(
+            s,
+            "p125",
+            &[0],
+            |[x0, x1, x2], _| p125(x0, x1, x2),
+            |[x0, x1, x2], _| p125_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p125_value_and_gradient(x0, x1, x2),
+            |x, _| p125_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p126",
+            &[0],
+            |[x0, x1, x2, x3], _| p126(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p126_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p126_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p126_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p127",
+            &[0],
+            |[x0, x1, x2], _| p127(x0, x1, x2),
+            |[x0, x1, x2], _| p127_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p127_value_and_gradient(x0, x1, x2),
+            |x, _| p127_generic(x[0], x[1], x[2]),
+        );
+        check::<3>(
+            s,
+            "p128",
+            &[0],
+            |[x0, x1, x2], _| p128(x0, x1, x2),
+            |[x0, x1, x2], _| p128_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p128_value_and_gradient(x0, x1, x2),
+            |x, _| p128_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p129",
+            &[0, 1, 3],
+            |[x0, x1], n| p129(x0, x1, n),
+            |[x0, x1], n| p129_gradient(x0, x1, n),
+            |[x0, x1], n| p129_value_and_gradient(x0, x1, n),
+            |x, n| p129_generic(x[0], x[1], n),
+        );
+        check::<3>(
+            s,
+            "p130",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p130(x0, x1, x2, n),
+            |[x0, x1, x2], n| p130_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p130_value_and_gradient(x0, x1, x2, n),
+            |x, n| p130_generic(x[0], x[1], x[2], n),
+        );
+        check::<3>(
+            s,
+            "p131",
+            &[0],
+            |[x0, x1, x2], _| p131(x0, x1, x2),
+            |[x0, x1, x2], _| p131_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p131_value_and_gradient(x0, x1, x2),
+            |x, _| p131_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p132",
+            &[0, 1, 3],
+            |[x0, x1], n| p132(x0, x1, n),
+            |[x0, x1], n| p132_gradient(x0, x1, n),
+            |[x0, x1], n| p132_value_and_gradient(x0, x1, n),
+            |x, n| p132_generic(x[0], x[1], n),
+        );
+        check::<2>(
+            s,
+            "p133",
+            &[0, 1, 3],
+            |[x0, x1], n| p133(x0, x1, n),
+            |[x0, x1], n| p133_gradient(x0, x1, n),
+            |[x0, x1], n| p133_value_and_gradient(x0, x1, n),
+            |x, n| p133_generic(x[0], x[1], n),
+        );
+        check::<3>(
+            s,
+            "p134",
+            &[0],
+            |[x0, x1, x2], _| p134(x0, x1, x2),
+            |[x0, x1, x2], _| p134_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p134_value_and_gradient(x0, x1, x2),
+            |x, _| p134_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p135",
+            &[0],
+            |[x0, x1, x2, x3], _| p135(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p135_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p135_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p135_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p136",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p136(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p136_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p136_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p136_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<3>(
+            s,
+            "p137",
+            &[0],
+            |[x0, x1, x2], _| p137(x0, x1, x2),
+            |[x0, x1, x2], _| p137_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p137_value_and_gradient(x0, x1, x2),
+            |x, _| p137_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p138",
+            &[0],
+            |[x0, x1], _| p138(x0, x1),
+            |[x0, x1], _| p138_gradient(x0, x1),
+            |[x0, x1], _| p138_value_and_gradient(x0, x1),
+            |x, _| p138_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p139",
+            &[0],
+            |[x0, x1], _| p139(x0, x1),
+            |[x0, x1], _| p139_gradient(x0, x1),
+            |[x0, x1], _| p139_value_and_gradient(x0, x1),
+            |x, _| p139_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p140",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p140(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p140_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p140_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p140_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<4>(
+            s,
+            "p141",
+            &[0],
+            |[x0, x1, x2, x3], _| p141(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p141_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p141_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p141_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p142",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p142(x0, x1, x2, n),
+            |[x0, x1, x2], n| p142_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p142_value_and_gradient(x0, x1, x2, n),
+            |x, n| p142_generic(x[0], x[1], x[2], n),
+        );
+        check::<3>(
+            s,
+            "p143",
+            &[0],
+            |[x0, x1, x2], _| p143(x0, x1, x2),
+            |[x0, x1, x2], _| p143_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p143_value_and_gradient(x0, x1, x2),
+            |x, _| p143_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p144",
+            &[0],
+            |[x0, x1], _| p144(x0, x1),
+            |[x0, x1], _| p144_gradient(x0, x1),
+            |[x0, x1], _| p144_value_and_gradient(x0, x1),
+            |x, _| p144_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p145",
+            &[0],
+            |[x0, x1, x2], _| p145(x0, x1, x2),
+            |[x0, x1, x2], _| p145_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p145_value_and_gradient(x0, x1, x2),
+            |x, _| p145_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p146",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p146(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p146_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p146_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p146_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<4>(
+            s,
+            "p147",
+            &[0],
+            |[x0, x1, x2, x3], _| p147(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p147_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p147_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p147_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p148",
+            &[0],
+            |[x0, x1, x2, x3], _| p148(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p148_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p148_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p148_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p149",
+            &[0],
+            |[x0, x1, x2], _| p149(x0, x1, x2),
+            |[x0, x1, x2], _| p149_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p149_value_and_gradient(x0, x1, x2),
+            |x, _| p149_generic(x[0], x[1], x[2]),
         );
     }
 }

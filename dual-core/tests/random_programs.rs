@@ -1,4 +1,4 @@
-//! Random straight-line programs against independent oracles.
+//! Random programs against independent oracles.
 //!
 //! A seeded generator builds random function bodies — chains of `let`s and `let mut` with
 //! compound assignment, shared subexpressions (earlier variables reused, identical subexpressions
@@ -15,14 +15,23 @@
 //!   detected — two extrapolations with different steps disagree, or a value is not finite — and
 //!   skipped, not counted. `RANDOM_PROGRAMS=n` changes the number of programs (default 3000),
 //!   `RANDOM_PROGRAMS_SEED=s` the seed.
-//! - `random_sample_is_up_to_date`: a fixed sample of programs is written, each as a
+//! - `random_sample_is_up_to_date`: a fixed sample of programs, built from the same expressions
+//!   plus control flow — straight-line ones, and ones with `if` / `else if` / `else` on
+//!   comparisons of differentiated values (assigning `let v;` or `let mut v` on every path,
+//!   nested once sometimes), early `return`s under such `if`s, unrolled `for k in 0..K` (reading
+//!   `k as f64`) and `for t in [a, b, c]`, run-time `for i in 0..n`, `while i < n` and
+//!   `loop { if i >= n { break; } .. }` over an extra parameter `n: usize` carrying one or two
+//!   floats, `break` / `continue` under comparisons in both kinds of loop, and calls to four
+//!   `#[gradient]` helpers (two scalars, an array parameter with a branch, a vector result
+//!   destructured with `let [a, b] = …`, a helper calling another) — is written, each as a
 //!   `#[dual::gradient]` function and its num-dual twin, with a test comparing the two, to the
 //!   root crate's integration test `tests/random_sample.rs`, which compiles them for real through
 //!   the proc macro. This test regenerates that file and fails if the committed one differs;
 //!   after a change to the generator, rewrite it with
 //!   `RANDOM_SAMPLE=overwrite cargo test -p dual-core --test random_programs random_sample`.
-//! - `random_sample_covers_every_primitive`: the sample uses every primitive, literal form and
-//!   compound assignment of the generator.
+//! - `random_sample_covers_every_primitive`: the sample uses every primitive, literal form,
+//!   compound assignment, control-flow construct and helper of the generator (`--nocapture`
+//!   shows in how many programs each).
 
 mod common;
 
@@ -62,9 +71,18 @@ enum Expr {
     },
     /// `a.powi(k)`.
     Powi(Box<Expr>, i32),
+    /// The integer counter `k` of a loop, as `k as f64` (sample programs only).
+    Counter(String),
+    /// A call `name(args)` (`name([args])` if `array`) to a `#[gradient]` helper of the sample,
+    /// whose twin is `name_generic` (sample programs only).
+    Helper {
+        name: &'static str,
+        args: Vec<Expr>,
+        array: bool,
+    },
 }
 
-use Expr::{Bin, Call, Lit, Neg, Powi, Var};
+use Expr::{Bin, Call, Counter, Helper, Lit, Neg, Powi, Var};
 
 fn bin(op: &'static str, a: Expr, b: Expr) -> Expr {
     Bin(op, Box::new(a), Box::new(b))
@@ -116,10 +134,12 @@ enum Flavor {
 }
 
 /// Precedence of the outermost operator of rendered text: `+ -`, `* /`, unary `-`, a primary.
+/// `as` binds more tightly than `*` and less than unary `-` (`-(k as f64)`).
 const SUM: u8 = 1;
 const PRODUCT: u8 = 2;
-const UNARY: u8 = 3;
-const PRIMARY: u8 = 4;
+const CAST: u8 = 3;
+const UNARY: u8 = 4;
+const PRIMARY: u8 = 5;
 
 fn paren(s: String) -> String {
     format!("({s})")
@@ -135,6 +155,22 @@ impl Expr {
     fn render_prec(&self, fl: Flavor) -> (String, u8) {
         match self {
             Var(v) => (v.clone(), PRIMARY),
+            Counter(k) if fl == Flavor::Generic => (format!("D::from({k} as f64)"), PRIMARY),
+            Counter(k) => (format!("{k} as f64"), CAST),
+            Helper { name, args, array } => {
+                let s: Vec<String> = args.iter().map(|a| a.render(fl)).collect();
+                let s = s.join(", ");
+                let name = match fl {
+                    Flavor::F64 => name.to_string(),
+                    Flavor::Generic => format!("{name}_generic"),
+                };
+                let text = if *array {
+                    format!("{name}([{s}])")
+                } else {
+                    format!("{name}({s})")
+                };
+                (text, PRIMARY)
+            }
             Lit(c) if fl == Flavor::Generic => (format!("D::from({c})"), PRIMARY),
             Lit(c) if c.starts_with('-') => (c.to_string(), UNARY),
             Lit(c) => (c.to_string(), PRIMARY),
@@ -225,8 +261,9 @@ impl Expr {
     /// Whether the expression reads one of `vars`.
     fn reads(&self, vars: &BTreeSet<String>) -> bool {
         match self {
-            Var(v) => vars.contains(v),
+            Var(v) | Counter(v) => vars.contains(v),
             Lit(_) => false,
+            Helper { args, .. } => args.iter().any(|a| a.reads(vars)),
             Neg(a) | Powi(a, _) => a.reads(vars),
             Bin(_, a, b) => a.reads(vars) || b.reads(vars),
             Call { args, .. } => args.iter().any(|a| a.reads(vars)),
@@ -238,6 +275,15 @@ impl Expr {
     fn primitives(&self, out: &mut BTreeSet<String>) {
         match self {
             Var(_) => {}
+            Counter(_) => {
+                out.insert("k as f64".into());
+            }
+            Helper { name, args, .. } => {
+                out.insert(format!("call {name}"));
+                for a in args {
+                    a.primitives(out);
+                }
+            }
             Lit(c) => {
                 out.insert(c.to_string());
             }
@@ -288,6 +334,14 @@ struct Gen<'a> {
     vars: Vec<String>,
     /// Subexpressions built so far, to repeat some (hash-consing must share them).
     seen: Vec<Expr>,
+    /// The counters of the enclosing loops, read as `k as f64` (sample programs only).
+    counters: Vec<String>,
+    /// Whether expressions may call the sample's `#[gradient]` helpers.
+    calls: bool,
+    /// The variables that may hold a constant (computed from a loop counter only): not
+    /// arguments of calls, where a constant of unknown type before a differentiated argument is
+    /// ambiguous (README, "How a call's arguments meet the callee's gradient").
+    inactive: BTreeSet<String>,
 }
 
 /// The literal forms the generator writes.
@@ -303,7 +357,10 @@ const LITERALS: &[&str] = &[
 
 impl Gen<'_> {
     fn atom(&mut self) -> Expr {
-        if self.rng.below(5) == 0 {
+        if !self.counters.is_empty() && self.rng.below(4) == 0 {
+            let i = self.rng.below(self.counters.len());
+            Counter(self.counters[i].clone())
+        } else if self.rng.below(5) == 0 {
             Lit(self.rng.pick(LITERALS))
         } else {
             let i = self.rng.below(self.vars.len());
@@ -320,6 +377,9 @@ impl Gen<'_> {
             return self.seen[i].clone();
         }
         let d = depth - 1;
+        if self.calls && self.rng.below(10) == 0 {
+            return self.helper_call(d);
+        }
         let mut a = self.expr(d);
         if matches!(a, Lit(_)) {
             // A literal receiver (`2.0.sin()`) is not valid Rust.
@@ -425,6 +485,9 @@ impl Program {
             rng,
             vars: (0..params).map(|i| format!("x{i}")).collect(),
             seen: Vec::new(),
+            counters: Vec::new(),
+            calls: false,
+            inactive: BTreeSet::new(),
         };
         let mut lets = Vec::new();
         for i in 0..g.rng.below(6) {
@@ -484,6 +547,778 @@ impl Program {
         }
         format!("fn f({}) -> f64 {{ {body}{result} }}", self.params("f64"))
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sample programs: control flow, loops and calls
+// ---------------------------------------------------------------------------------------------
+
+/// A comparison of two float expressions, the condition of an `if`. The twin compares the
+/// primal values, with the harness's `lt`/`gt`/`le`/`ge`, so that it takes the same branch.
+struct Cond {
+    a: Expr,
+    op: &'static str,
+    b: Expr,
+}
+
+impl Cond {
+    fn render(&self, fl: Flavor) -> String {
+        match fl {
+            Flavor::F64 => format!("{} {} {}", self.a.render(fl), self.op, self.b.render(fl)),
+            Flavor::Generic => {
+                let f = match self.op {
+                    "<" => "lt",
+                    ">" => "gt",
+                    "<=" => "le",
+                    _ => "ge",
+                };
+                format!("{f}({}, {})", self.a.render(fl), self.b.render(fl))
+            }
+        }
+    }
+}
+
+/// What a `for` loop iterates over.
+enum Iter {
+    /// `0..K`, unrolled.
+    Range(usize),
+    /// `[a, b, c]`, unrolled.
+    Array(Vec<Expr>),
+    /// `0..n` with the parameter `n: usize`: a run-time loop.
+    RunTime,
+}
+
+/// A statement of a sample program.
+enum Stmt {
+    /// `let v = init;` or `let mut v = init;`.
+    Let {
+        var: String,
+        mutable: bool,
+        init: Expr,
+    },
+    /// `let v;`, assigned on every path of the `if` that follows.
+    Decl(String),
+    /// `v = e;`, `v += e;`, `v -= e;`, `v *= e;`.
+    Assign(String, &'static str, Expr),
+    /// `let [a, b] = call;` of the vector-valued helper.
+    LetPair(String, String, Expr),
+    /// `if c { .. } else if c { .. } else { .. }`.
+    If(Vec<(Cond, Vec<Stmt>)>, Option<Vec<Stmt>>),
+    Return(Expr),
+    Break,
+    Continue,
+    /// `for var in iter { body }`.
+    For {
+        var: String,
+        iter: Iter,
+        body: Vec<Stmt>,
+    },
+    /// `let mut i = 0; while i < n { i += 1; body }`.
+    While {
+        counter: String,
+        body: Vec<Stmt>,
+    },
+    /// `let mut i = 0; loop { if i >= n { break; } i += 1; body }`.
+    Loop {
+        counter: String,
+        body: Vec<Stmt>,
+    },
+}
+
+impl Stmt {
+    /// The source lines of the statement, indented by `indent`.
+    fn render(&self, fl: Flavor, indent: &str, out: &mut Vec<String>) {
+        let block = |body: &[Stmt], out: &mut Vec<String>| {
+            let inner = format!("{indent}    ");
+            for s in body {
+                s.render(fl, &inner, out);
+            }
+        };
+        match self {
+            Stmt::Let { var, mutable, init } => {
+                let m = if *mutable { "mut " } else { "" };
+                // `let v = 2.0;` would leave the type of `v.sin()` ambiguous.
+                let ty = if fl == Flavor::F64 && matches!(init, Lit(_)) {
+                    ": f64"
+                } else {
+                    ""
+                };
+                out.push(format!("{indent}let {m}{var}{ty} = {};", init.render(fl)));
+            }
+            Stmt::Decl(v) => out.push(format!("{indent}let {v};")),
+            Stmt::Assign(v, op, e) => out.push(format!("{indent}{v} {op} {};", e.render(fl))),
+            Stmt::LetPair(a, b, e) => {
+                out.push(format!("{indent}let [{a}, {b}] = {};", e.render(fl)))
+            }
+            Stmt::If(branches, otherwise) => {
+                for (i, (c, body)) in branches.iter().enumerate() {
+                    let head = if i == 0 {
+                        indent.to_string()
+                    } else {
+                        format!("{indent}}} else ")
+                    };
+                    out.push(format!("{head}if {} {{", c.render(fl)));
+                    block(body, out);
+                }
+                if let Some(body) = otherwise {
+                    out.push(format!("{indent}}} else {{"));
+                    block(body, out);
+                }
+                out.push(format!("{indent}}}"));
+            }
+            Stmt::Return(e) => out.push(format!("{indent}return {};", e.render(fl))),
+            Stmt::Break => out.push(format!("{indent}break;")),
+            Stmt::Continue => out.push(format!("{indent}continue;")),
+            Stmt::For { var, iter, body } => {
+                let it = match iter {
+                    Iter::Range(k) => format!("0..{k}"),
+                    Iter::RunTime => "0..n".into(),
+                    Iter::Array(xs) => {
+                        let xs: Vec<String> = xs.iter().map(|x| x.render(fl)).collect();
+                        format!("[{}]", xs.join(", "))
+                    }
+                };
+                out.push(format!("{indent}for {var} in {it} {{"));
+                block(body, out);
+                out.push(format!("{indent}}}"));
+            }
+            Stmt::While { counter, body } => {
+                out.push(format!("{indent}let mut {counter} = 0;"));
+                out.push(format!("{indent}while {counter} < n {{"));
+                out.push(format!("{indent}    {counter} += 1;"));
+                block(body, out);
+                out.push(format!("{indent}}}"));
+            }
+            Stmt::Loop { counter, body } => {
+                out.push(format!("{indent}let mut {counter} = 0;"));
+                out.push(format!("{indent}loop {{"));
+                out.push(format!("{indent}    if {counter} >= n {{"));
+                out.push(format!("{indent}        break;"));
+                out.push(format!("{indent}    }}"));
+                out.push(format!("{indent}    {counter} += 1;"));
+                block(body, out);
+                out.push(format!("{indent}}}"));
+            }
+        }
+    }
+
+    /// The float assignments of the statement and its blocks, as (target, value), with
+    /// `"return"` as the target of a `return`: the data flow, for activity.
+    fn flows<'a>(&'a self, out: &mut Vec<(&'a str, &'a Expr)>) {
+        match self {
+            Stmt::Let { var, init, .. } => out.push((var, init)),
+            Stmt::Assign(v, _, e) => out.push((v, e)),
+            Stmt::LetPair(a, b, e) => {
+                out.push((a, e));
+                out.push((b, e));
+            }
+            Stmt::Return(e) => out.push(("return", e)),
+            Stmt::Decl(_) | Stmt::Break | Stmt::Continue => {}
+            Stmt::If(branches, otherwise) => {
+                for s in branches
+                    .iter()
+                    .flat_map(|b| &b.1)
+                    .chain(otherwise.iter().flatten())
+                {
+                    s.flows(out);
+                }
+            }
+            Stmt::For { var, iter, body } => {
+                if let Iter::Array(xs) = iter {
+                    for x in xs {
+                        out.push((var, x));
+                    }
+                }
+                body.iter().for_each(|s| s.flows(out));
+            }
+            Stmt::While { body, .. } | Stmt::Loop { body, .. } => {
+                body.iter().for_each(|s| s.flows(out))
+            }
+        }
+    }
+
+    /// The constructs (`if`, `else if`, `return`, `for 0..n`, …), primitives and literal forms
+    /// the statement uses; `inside` is `"if"` or `"loop"` in the block of one.
+    fn constructs(&self, inside: &str, out: &mut BTreeSet<String>) {
+        let blocks = |body: &[Stmt], inside: &str, out: &mut BTreeSet<String>| {
+            body.iter().for_each(|s| s.constructs(inside, out))
+        };
+        match self {
+            Stmt::Let { mutable, init, .. } => {
+                if *mutable {
+                    out.insert("let mut".into());
+                }
+                init.primitives(out);
+            }
+            Stmt::Decl(_) => {
+                out.insert("let v;".into());
+            }
+            Stmt::Assign(_, op, e) => {
+                out.insert(op.to_string());
+                e.primitives(out);
+            }
+            Stmt::LetPair(_, _, e) => e.primitives(out),
+            Stmt::If(branches, otherwise) => {
+                out.insert("if".into());
+                if !inside.is_empty() {
+                    out.insert(format!("if in {inside}"));
+                }
+                if branches.len() > 1 {
+                    out.insert("else if".into());
+                }
+                if otherwise.is_some() {
+                    out.insert("else".into());
+                }
+                for (c, body) in branches {
+                    out.insert(format!("cond {}", c.op));
+                    c.a.primitives(out);
+                    c.b.primitives(out);
+                    blocks(body, "if", out);
+                }
+                otherwise.iter().for_each(|b| blocks(b, "if", out));
+            }
+            Stmt::Return(e) => {
+                out.insert("return".into());
+                e.primitives(out);
+            }
+            Stmt::Break => {
+                out.insert("break".into());
+            }
+            Stmt::Continue => {
+                out.insert("continue".into());
+            }
+            Stmt::For { iter, body, .. } => {
+                out.insert(
+                    match iter {
+                        Iter::Range(_) => "for 0..K",
+                        Iter::Array(_) => "for in [..]",
+                        Iter::RunTime => "for 0..n",
+                    }
+                    .into(),
+                );
+                if let Iter::Array(xs) = iter {
+                    xs.iter().for_each(|x| x.primitives(out));
+                }
+                blocks(body, "loop", out);
+            }
+            Stmt::While { body, .. } => {
+                out.insert("while".into());
+                blocks(body, "loop", out);
+            }
+            Stmt::Loop { body, .. } => {
+                out.insert("loop".into());
+                blocks(body, "loop", out);
+            }
+        }
+    }
+}
+
+/// A sample program: `fn NAME(x0: f64, .., [n: usize]) -> f64 { stmts; result }`.
+struct SampleProgram {
+    params: usize,
+    /// Whether the program has the trailing parameter `n: usize` of its run-time loops.
+    run_time: bool,
+    stmts: Vec<Stmt>,
+    result: Expr,
+}
+
+/// The `#[gradient]` helpers the sample programs call, and their twins: two scalars, an array
+/// parameter with a branch inside, a vector result, and a helper that calls another.
+const SAMPLE_HELPERS: &str = r#"
+    #[dual::gradient]
+    fn h1(a: f64, b: f64) -> f64 {
+        a * b.sin() + a.tanh().exp() * 0.1
+    }
+
+    fn h1_generic<D: DualNum<Primitive = f64> + Copy>(a: D, b: D) -> D {
+        a * b.sin() + a.tanh().exp() * D::from(0.1)
+    }
+
+    #[dual::gradient]
+    fn h2(a: [f64; 3]) -> f64 {
+        let mut s = a[0] * a[1];
+        if a[2] > a[0] {
+            s += a[2].cos();
+        } else {
+            s -= (a[2] * a[2] + 1.0).ln();
+        }
+        s
+    }
+
+    fn h2_generic<D: DualNum<Primitive = f64> + Copy>(a: [D; 3]) -> D {
+        let mut s = a[0] * a[1];
+        if gt(a[2], a[0]) {
+            s += a[2].cos();
+        } else {
+            s -= (a[2] * a[2] + D::from(1.0)).ln();
+        }
+        s
+    }
+
+    #[dual::gradient]
+    fn h3(a: f64, b: f64) -> [f64; 2] {
+        [a * b, (a - b).atan()]
+    }
+
+    fn h3_generic<D: DualNum<Primitive = f64> + Copy>(a: D, b: D) -> [D; 2] {
+        [a * b, (a - b).atan()]
+    }
+
+    #[dual::gradient]
+    fn h4(a: f64) -> f64 {
+        h1(a, a * 0.5) + a
+    }
+
+    fn h4_generic<D: DualNum<Primitive = f64> + Copy>(a: D) -> D {
+        h1_generic(a, a * D::from(0.5)) + a
+    }
+"#;
+
+/// Where a scope of a sample program starts: what leaving it pops.
+struct Mark {
+    vars: usize,
+    mutables: usize,
+    counters: usize,
+}
+
+/// The generator of sample programs: `Gen` for the expressions, plus statements.
+struct SampleGen<'a> {
+    g: Gen<'a>,
+    /// The number of float parameters.
+    params: usize,
+    /// The mutable float variables in scope.
+    mutables: Vec<String>,
+    /// The number of names given out (`v{i}`, `k{i}`, `i{i}`).
+    names: usize,
+}
+
+impl Gen<'_> {
+    /// A call to a scalar helper, on expressions of depth `d`.
+    fn helper_call(&mut self, d: usize) -> Expr {
+        let (name, arity, array) =
+            self.rng
+                .pick(&[("h1", 2, false), ("h2", 3, true), ("h4", 1, false)]);
+        Helper {
+            name,
+            args: self.call_args(arity, d),
+            array,
+        }
+    }
+
+    /// `k` arguments of a call: differentiated values or literals, never constants of a type the
+    /// caller cannot see (loop counters and what is computed from them alone).
+    fn call_args(&mut self, k: usize, d: usize) -> Vec<Expr> {
+        let hidden: BTreeSet<String> = self
+            .counters
+            .iter()
+            .chain(&self.inactive)
+            .cloned()
+            .collect();
+        let saved = (
+            self.vars.clone(),
+            std::mem::take(&mut self.counters),
+            self.seen.clone(),
+        );
+        self.vars.retain(|v| !hidden.contains(v));
+        self.seen.retain(|e| !e.reads(&hidden));
+        let args = (0..k).map(|_| self.expr(d)).collect();
+        (self.vars, self.counters, self.seen) = saved;
+        args
+    }
+}
+
+impl SampleGen<'_> {
+    fn name(&mut self, prefix: &str) -> String {
+        self.names += 1;
+        format!("{prefix}{}", self.names - 1)
+    }
+
+    fn mark(&self) -> Mark {
+        Mark {
+            vars: self.g.vars.len(),
+            mutables: self.mutables.len(),
+            counters: self.g.counters.len(),
+        }
+    }
+
+    /// Leaves a scope: its variables and the remembered subexpressions that read them go.
+    fn leave(&mut self, m: Mark) {
+        let mut gone: BTreeSet<String> = self.g.vars.drain(m.vars..).collect();
+        gone.extend(self.g.counters.drain(m.counters..));
+        self.mutables.truncate(m.mutables);
+        self.g.seen.retain(|e| !e.reads(&gone));
+    }
+
+    /// An expression that is not a bare literal (whose type would be ambiguous).
+    fn expr(&mut self, depth: usize) -> Expr {
+        match self.g.expr(depth) {
+            Lit(c) => bin("*", Lit(c), Var(self.g.vars[0].clone())),
+            e => e,
+        }
+    }
+
+    /// A comparison of differentiated values; no loop counter (`k as f64 < x` does not parse).
+    fn cond(&mut self) -> Cond {
+        let counters = std::mem::take(&mut self.g.counters);
+        let a = self.expr(2);
+        let b = if self.g.rng.below(2) == 0 {
+            bin(
+                "*",
+                self.g.atom(),
+                Lit(self.g.rng.pick(&["0.5", "-0.3", "1.2"])),
+            )
+        } else {
+            self.g.expr(1)
+        };
+        self.g.counters = counters;
+        let op = self.g.rng.pick(&["<", ">", "<=", ">="]);
+        Cond { a, op, b }
+    }
+
+    /// `let v = e;` or `let mut v = e; v op= e;`, a helper call, or `let [a, b] = h3(..);`.
+    fn let_stmt(&mut self, out: &mut Vec<Stmt>) {
+        let var = self.name("v");
+        match self.g.rng.below(12) {
+            0 if self.g.calls => {
+                let args = self.g.call_args(2, 2);
+                let w = self.name("v");
+                out.push(Stmt::LetPair(
+                    var.clone(),
+                    w.clone(),
+                    Helper {
+                        name: "h3",
+                        args,
+                        array: false,
+                    },
+                ));
+                self.g.vars.push(w);
+            }
+            1..=4 => {
+                let init = self.g.expr(3);
+                let op = self.g.rng.pick(&["+=", "-=", "*="]);
+                let e = self.g.expr(2);
+                out.push(Stmt::Let {
+                    var: var.clone(),
+                    mutable: true,
+                    init,
+                });
+                out.push(Stmt::Assign(var.clone(), op, e));
+                self.mutables.push(var.clone());
+            }
+            _ => {
+                let init = self.g.expr(3);
+                out.push(Stmt::Let {
+                    var: var.clone(),
+                    mutable: false,
+                    init,
+                });
+            }
+        }
+        self.g.vars.push(var);
+    }
+
+    /// The body of a branch that gives `target` its value (`decl`: it has none yet), maybe
+    /// through a nested `if` (when `nest`), maybe returning instead.
+    fn branch_body(&mut self, target: &str, decl: bool, nest: bool) -> Vec<Stmt> {
+        let mark = self.mark();
+        let mut body = Vec::new();
+        if self.g.rng.below(3) == 0 {
+            self.let_stmt(&mut body);
+        }
+        match self.g.rng.below(8) {
+            0 => body.push(Stmt::Return(self.g.expr(2))),
+            1 | 2 if nest => body.push(self.branches(target, decl, false)),
+            3 if !decl => {
+                let op = self.g.rng.pick(&["+=", "-=", "*="]);
+                body.push(Stmt::Assign(target.into(), op, self.expr(2)));
+            }
+            _ => body.push(assign(target, "=", self.expr(2))),
+        }
+        self.leave(mark);
+        body
+    }
+
+    /// `if c { .. } [else if c { .. }] [else { .. }]`, each branch assigning `target`; with an
+    /// `else` when `target` has no value yet (`decl`).
+    fn branches(&mut self, target: &str, decl: bool, nest: bool) -> Stmt {
+        let mut bs = Vec::new();
+        for _ in 0..1 + self.g.rng.below(3) / 2 + self.g.rng.below(3) / 2 {
+            let c = self.cond();
+            bs.push((c, self.branch_body(target, decl, nest)));
+        }
+        let otherwise = if decl || self.g.rng.below(2) == 0 {
+            Some(self.branch_body(target, decl, nest))
+        } else {
+            None
+        };
+        Stmt::If(bs, otherwise)
+    }
+
+    /// A variable given its value by an `if` / `else if` / `else`: `let v;` or `let mut v = e;`.
+    fn if_stmt(&mut self, out: &mut Vec<Stmt>) {
+        let var = self.name("v");
+        let decl = self.g.rng.below(2) == 0;
+        if decl {
+            out.push(Stmt::Decl(var.clone()));
+        } else {
+            let init = self.g.expr(2);
+            out.push(Stmt::Let {
+                var: var.clone(),
+                mutable: true,
+                init,
+            });
+            self.g.vars.push(var.clone());
+            self.mutables.push(var.clone());
+        }
+        let nest = self.g.rng.below(3) == 0;
+        out.push(self.branches(&var, decl, nest));
+        if decl {
+            self.g.vars.push(var);
+        }
+    }
+
+    /// `if c { return e; }`, sometimes with an `else if` that returns too.
+    fn early_return(&mut self, out: &mut Vec<Stmt>) {
+        let mut bs = Vec::new();
+        for _ in 0..1 + self.g.rng.below(3) / 2 {
+            let c = self.cond();
+            let mark = self.mark();
+            let mut body = Vec::new();
+            if self.g.rng.below(3) == 0 {
+                self.let_stmt(&mut body);
+            }
+            body.push(Stmt::Return(self.g.expr(2)));
+            self.leave(mark);
+            bs.push((c, body));
+        }
+        out.push(Stmt::If(bs, None));
+    }
+
+    /// The body of a loop that updates `acc`: maybe a temporary, maybe `break` or `continue`
+    /// under a comparison, an update (maybe under an `if`).
+    fn loop_body(&mut self, acc: &[String], jumps: bool) -> Vec<Stmt> {
+        let mark = self.mark();
+        let mut body = Vec::new();
+        if self.g.rng.below(3) == 0 {
+            let var = self.name("v");
+            let init = self.g.expr(2);
+            let vars: BTreeSet<String> = self.g.vars.iter().cloned().collect();
+            if !init.reads(&vars) {
+                self.g.inactive.insert(var.clone());
+            }
+            body.push(Stmt::Let {
+                var: var.clone(),
+                mutable: false,
+                init,
+            });
+            self.g.vars.push(var);
+        }
+        let mut jump = if jumps && self.g.rng.below(2) == 0 {
+            let c = self.cond();
+            let j = if self.g.rng.below(2) == 0 {
+                Stmt::Break
+            } else {
+                Stmt::Continue
+            };
+            Some(Stmt::If(vec![(c, vec![j])], None))
+        } else {
+            None
+        };
+        let jump_first = self.g.rng.below(2) == 0;
+        if jump_first {
+            body.extend(jump.take());
+        }
+        for a in acc {
+            if self.g.rng.below(5) == 0 {
+                let c = self.cond();
+                let (e1, e2) = (self.expr(2), self.expr(2));
+                body.push(Stmt::If(
+                    vec![(c, vec![assign(a, "=", e1)])],
+                    Some(vec![Stmt::Assign(a.clone(), "+=", e2)]),
+                ));
+            } else {
+                let op = self.g.rng.pick(&["=", "+=", "-=", "*=", "+="]);
+                let e = self.expr(2);
+                // A product over iterations by a factor in (−1, 1): no overflow, and no
+                // ill-conditioned values where the twins' rounding would differ visibly.
+                let e = if op == "*=" { m("tanh", e) } else { e };
+                body.push(assign(a, op, e));
+            }
+        }
+        if !jump_first {
+            body.extend(jump.take());
+        }
+        self.leave(mark);
+        body
+    }
+
+    /// `let mut acc = e;` and an unrolled `for k in 0..K` or `for t in [a, b, c]` updating it.
+    fn unrolled(&mut self, out: &mut Vec<Stmt>) {
+        let acc = self.name("v");
+        let init = self.g.expr(2);
+        out.push(Stmt::Let {
+            var: acc.clone(),
+            mutable: true,
+            init,
+        });
+        self.g.vars.push(acc.clone());
+        self.mutables.push(acc.clone());
+        let mark = self.mark();
+        let (var, iter) = if self.g.rng.below(3) == 0 {
+            let xs = (0..2 + self.g.rng.below(2)).map(|_| self.expr(1)).collect();
+            let t = self.name("v");
+            self.g.vars.push(t.clone());
+            (t, Iter::Array(xs))
+        } else {
+            let k = self.name("k");
+            self.g.counters.push(k.clone());
+            (k, Iter::Range(2 + self.g.rng.below(3)))
+        };
+        let body = self.loop_body(std::slice::from_ref(&acc), true);
+        self.leave(mark);
+        out.push(Stmt::For { var, iter, body });
+    }
+
+    /// One or two `let mut s = e;` carried by a run-time `for 0..n`, `while` or `loop`.
+    fn run_time(&mut self, out: &mut Vec<Stmt>) {
+        let mut acc = Vec::new();
+        for _ in 0..1 + self.g.rng.below(3) / 2 {
+            let s = self.name("v");
+            // The start reads a parameter, or (a third of the time) only constants: a float
+            // that user code computes, which the loop carries as a value all the same.
+            let init = if self.g.rng.below(3) == 0 {
+                bin("+", path("sin", vec![Lit("0.7")]), Lit("2.0"))
+            } else {
+                let x = Var(format!("x{}", self.g.rng.below(self.params)));
+                bin("+", x, self.g.expr(1))
+            };
+            out.push(Stmt::Let {
+                var: s.clone(),
+                mutable: true,
+                init,
+            });
+            self.g.vars.push(s.clone());
+            self.mutables.push(s.clone());
+            acc.push(s);
+        }
+        let mark = self.mark();
+        let counter = self.name("i");
+        let kind = self.g.rng.below(4);
+        if kind < 2 {
+            self.g.counters.push(counter.clone());
+        }
+        let body = self.loop_body(&acc, true);
+        self.leave(mark);
+        out.push(match kind {
+            0 | 1 => Stmt::For {
+                var: counter,
+                iter: Iter::RunTime,
+                body,
+            },
+            2 => Stmt::While { counter, body },
+            _ => Stmt::Loop { counter, body },
+        });
+    }
+}
+
+/// `v op e;`, but not `v = v;` (rustc warns).
+fn assign(v: &str, op: &'static str, e: Expr) -> Stmt {
+    let e = match e {
+        Var(w) if w == v && op == "=" => bin("*", Var(w), Lit("0.5")),
+        e => e,
+    };
+    Stmt::Assign(v.into(), op, e)
+}
+
+impl SampleProgram {
+    /// A random sample program of 2 to 4 parameters: a straight-line one (a quarter of them) or
+    /// one with branches, early returns, loops and calls.
+    fn random(rng: &mut Rng) -> SampleProgram {
+        let params = 2 + rng.below(3);
+        let straight = rng.below(4) == 0;
+        let run_time = !straight && rng.below(2) == 0;
+        let mut s = SampleGen {
+            g: Gen {
+                rng,
+                vars: (0..params).map(|i| format!("x{i}")).collect(),
+                seen: Vec::new(),
+                counters: Vec::new(),
+                calls: !straight,
+                inactive: BTreeSet::new(),
+            },
+            params,
+            mutables: Vec::new(),
+            names: 0,
+        };
+        let mut stmts = Vec::new();
+        if straight {
+            for _ in 0..1 + s.g.rng.below(5) {
+                s.let_stmt(&mut stmts);
+            }
+        } else {
+            let segments = 2 + s.g.rng.below(3);
+            let forced = if run_time {
+                s.g.rng.below(segments)
+            } else {
+                segments
+            };
+            for i in 0..segments {
+                if i == forced {
+                    s.run_time(&mut stmts);
+                    continue;
+                }
+                match s.g.rng.below(if run_time { 9 } else { 8 }) {
+                    0..=1 => s.let_stmt(&mut stmts),
+                    2..=3 => s.if_stmt(&mut stmts),
+                    4 => s.early_return(&mut stmts),
+                    5..=6 => s.unrolled(&mut stmts),
+                    7 => {
+                        // A call on its own, so that every such program has one.
+                        let var = s.name("v");
+                        let call = s.g.helper_call(2);
+                        stmts.push(Stmt::Let {
+                            var: var.clone(),
+                            mutable: false,
+                            init: call,
+                        });
+                        s.g.vars.push(var);
+                    }
+                    _ => s.run_time(&mut stmts),
+                }
+            }
+        }
+        let result = s.g.expr(3);
+        SampleProgram {
+            params,
+            run_time,
+            stmts,
+            result,
+        }
+    }
+
+    /// `x0: TY, x1: TY, ..` and `n: usize`.
+    fn params(&self, ty: &str) -> String {
+        let mut p: Vec<String> = (0..self.params).map(|i| format!("x{i}: {ty}")).collect();
+        if self.run_time {
+            p.push("n: usize".into());
+        }
+        p.join(", ")
+    }
+
+    /// The body's lines, indented by `indent`.
+    fn body(&self, fl: Flavor, indent: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for s in &self.stmts {
+            s.render(fl, indent, &mut out);
+        }
+        out.push(format!("{indent}{}", self.result.render(fl)));
+        out
+    }
+
+    /// The length of the `f64` source, without indentation: the measure of its compile time.
+    fn len(&self) -> usize {
+        self.body(Flavor::F64, "").iter().map(|l| l.len() + 1).sum()
+    }
 
     /// The annotated function `NAME` and its num-dual twin `NAME_generic`, indented by `indent`.
     fn sample_items(&self, name: &str, indent: &str) -> String {
@@ -504,36 +1339,50 @@ impl Program {
                 ),
             ),
         ] {
-            let (stmts, result) = self.body(fl);
             let _ = writeln!(out, "\n{indent}{head} {{");
-            for s in stmts {
-                let _ = writeln!(out, "{indent}    {s}");
+            for l in self.body(fl, &format!("{indent}    ")) {
+                let _ = writeln!(out, "{l}");
             }
-            let _ = writeln!(out, "{indent}    {result}\n{indent}}}");
+            let _ = writeln!(out, "{indent}}}");
         }
         out
     }
 
-    /// Whether the result depends on a parameter (else `#[gradient]` has nothing to do).
+    /// Whether the result or a `return` depends on a parameter (else `#[gradient]` has nothing
+    /// to do), following every assignment regardless of order.
     fn active(&self) -> bool {
+        let mut flows = Vec::new();
+        for s in &self.stmts {
+            s.flows(&mut flows);
+        }
         let mut active: BTreeSet<String> = (0..self.params).map(|i| format!("x{i}")).collect();
-        for (i, l) in self.lets.iter().enumerate() {
-            if l.init.reads(&active) || l.update.as_ref().is_some_and(|(_, e)| e.reads(&active)) {
-                active.insert(format!("v{i}"));
+        loop {
+            let before = active.len();
+            for (target, e) in &flows {
+                if e.reads(&active) {
+                    active.insert(target.to_string());
+                }
+            }
+            if active.len() == before {
+                break;
             }
         }
-        self.result.reads(&active)
+        active.contains("return") || self.result.reads(&active)
     }
 
-    fn primitives(&self, out: &mut BTreeSet<String>) {
-        for l in &self.lets {
-            l.init.primitives(out);
-            if let Some((op, e)) = &l.update {
-                out.insert(op.to_string());
-                e.primitives(out);
-            }
+    /// The constructs, primitives, compound assignments and literal forms the program uses.
+    fn constructs(&self, out: &mut BTreeSet<String>) {
+        for s in &self.stmts {
+            s.constructs("", out);
         }
         self.result.primitives(out);
+        if self
+            .stmts
+            .iter()
+            .all(|s| matches!(s, Stmt::Let { .. } | Stmt::Assign(..)))
+        {
+            out.insert("straight-line".into());
+        }
     }
 }
 
@@ -655,18 +1504,19 @@ fn random_programs_against_finite_differences() {
 /// The seed of the sample.
 const SAMPLE_SEED: u64 = 0x5a_4d91e;
 /// The number of programs in the sample.
-const SAMPLE_PROGRAMS: usize = 100;
-/// Longer programs (their one-line `f64` source) are left out of the sample, for compile time.
-const SAMPLE_MAX_LEN: usize = 600;
+const SAMPLE_PROGRAMS: usize = 150;
+/// Longer programs (their `f64` source) are left out of the sample, for compile time.
+const SAMPLE_MAX_LEN: usize = 800;
+/// The values of `n` the programs with run-time loops are called with, one per point in turn.
+const SAMPLE_N: &str = "&[0, 1, 3]";
 
-/// The programs of the sample: 2 to 4 parameters, at least one `let`, a result that depends on a
-/// parameter.
-fn sample() -> Vec<Program> {
+/// The programs of the sample: 2 to 4 parameters, a result that depends on a parameter.
+fn sample() -> Vec<SampleProgram> {
     let mut rng = Rng(SAMPLE_SEED);
     let mut programs = Vec::new();
     while programs.len() < SAMPLE_PROGRAMS {
-        let p = Program::random(&mut rng, 2);
-        if !p.lets.is_empty() && p.active() && p.source().len() <= SAMPLE_MAX_LEN {
+        let p = SampleProgram::random(&mut rng);
+        if p.active() && p.len() <= SAMPLE_MAX_LEN {
             programs.push(p);
         }
     }
@@ -685,22 +1535,30 @@ const SAMPLE_HARNESS: &str = r##"//! A fixed sample of random programs, compiled
 //! RANDOM_SAMPLE=overwrite cargo test -p dual-core --test random_programs random_sample
 //! ```
 //!
-//! Each program `pK` is an `f64` function annotated with `#[dual::gradient]`; `pK_generic` is the
+//! Each program `pK` is an `f64` function annotated with `#[dual::gradient]`: straight-line code
+//! (`let`, `let mut` with compound assignment, every math primitive), or also `if` / `else if` /
+//! `else` on comparisons of differentiated values (nested once sometimes), early `return`,
+//! unrolled loops (`for k in 0..3`, `for t in [a, b]`), run-time loops over a trailing parameter
+//! `n: usize` (`for i in 0..n`, `while`, `loop` with `break`), `break` / `continue` under
+//! comparisons, and calls to the `#[gradient]` helpers `h1`..`h4` at the top of `mod programs`.
+//! `pK_generic` is the
 //! same program generic over num-dual's `DualNum`, where the primitives num-dual lacks (`abs`,
 //! `signum`, `max`, `min`, `clamp`, `floor`, `ceil`, `round`, `trunc`, `hypot`, `log` with a
 //! differentiated base, `to_degrees`, `to_radians`) are the helpers below, which branch on
-//! `.re()` as `f64` does and follow `#[gradient]`'s conventions at kinks. At `POINTS` seeded
-//! random points of [−2, 2)ⁿ per program:
+//! `.re()` as `f64` does and follow `#[gradient]`'s conventions at kinks; its conditions compare
+//! primal values (`gt(a, b)` for `a > b`) so that it takes the branches `pK` takes, and it calls
+//! the helpers' twins `hK_generic`. At `POINTS` seeded random points of [−2, 2)ⁿ per program
+//! (with `n` = 0, 1, 3 in turn for the programs with run-time loops):
 //!
 //! - the value of `pK_value_and_gradient` equals `pK` bit for bit (NaN = NaN);
 //! - `pK_gradient` and `pK_value_and_gradient` agree with `num_dual::gradient` of `pK_generic`
 //!   to rtol 1e-8, and num-dual's value agrees with `pK`.
 //!
 //! The second check skips, and counts, the points where num-dual's value or gradient is not
-//! finite, and those where the two disagree while a piecewise primitive was evaluated within
-//! 1e-7 (relative) of a kink or jump, where rounding can send the two computations different
-//! ways. The test fails if more than a twentieth of all points, or half of the points of a
-//! program, are skipped.
+//! finite, and those where the two disagree while a piecewise primitive or a condition was
+//! evaluated within 1e-7 (relative) of a kink, jump or tie, where rounding can send the two
+//! computations different ways. The test fails if more than a twentieth of all points, or half
+//! of the points of a program, are skipped.
 
 use nalgebra::SVector;
 use num_dual::{DualNum, DualSVec64};
@@ -810,6 +1668,29 @@ fn to_radians<D: DualNum<Primitive = f64> + Copy>(a: D) -> D {
     a * D::from(1f64.to_radians())
 }
 
+// The conditions of `if`s in the twins: `a < b` on the primal values, so that the twin takes the
+// branch the `f64` program takes.
+
+fn lt<D: DualNum<Primitive = f64> + Copy>(a: D, b: D) -> bool {
+    near(a.re(), b.re());
+    a.re() < b.re()
+}
+
+fn gt<D: DualNum<Primitive = f64> + Copy>(a: D, b: D) -> bool {
+    near(a.re(), b.re());
+    a.re() > b.re()
+}
+
+fn le<D: DualNum<Primitive = f64> + Copy>(a: D, b: D) -> bool {
+    near(a.re(), b.re());
+    a.re() <= b.re()
+}
+
+fn ge<D: DualNum<Primitive = f64> + Copy>(a: D, b: D) -> bool {
+    near(a.re(), b.re());
+    a.re() >= b.re()
+}
+
 /// The counts of a run and its failures.
 #[derive(Default)]
 struct Stats {
@@ -840,29 +1721,37 @@ fn close(a: f64, b: f64) -> bool {
     a == b || (a - b).abs() <= RTOL * a.abs().max(b.abs()).max(1.0)
 }
 
-/// Checks program `name` at `POINTS` random points.
+/// Checks program `name` at `POINTS` random points, the `i`-th with `n = ns[i % ns.len()]` (the
+/// trip count of its run-time loops; programs without ignore it).
 fn check<const N: usize>(
     s: &mut Stats,
     name: &str,
-    f: fn([f64; N]) -> f64,
-    gradient: fn([f64; N]) -> [f64; N],
-    value_and_gradient: fn([f64; N]) -> (f64, [f64; N]),
-    generic: fn(SVector<DualSVec64<N>, N>) -> DualSVec64<N>,
+    ns: &[usize],
+    f: fn([f64; N], usize) -> f64,
+    gradient: fn([f64; N], usize) -> [f64; N],
+    value_and_gradient: fn([f64; N], usize) -> (f64, [f64; N]),
+    generic: fn(SVector<DualSVec64<N>, N>, usize) -> DualSVec64<N>,
 ) {
     s.programs += 1;
     let checked = s.checked;
-    for _ in 0..POINTS {
+    for point in 0..POINTS {
         let x: [f64; N] = std::array::from_fn(|_| s.coordinate());
+        let n = ns[point % ns.len()];
+        let name = &if ns.len() > 1 {
+            format!("{name} (n = {n})")
+        } else {
+            name.to_string()
+        };
         s.points += 1;
-        let value = f(x);
-        let (v, g) = value_and_gradient(x);
+        let value = f(x, n);
+        let (v, g) = value_and_gradient(x, n);
         if v.to_bits() != value.to_bits() && !(v.is_nan() && value.is_nan()) {
             s.failures.push(format!(
                 "{name} at {x:?}: {name}_value_and_gradient gives the value {v:?}, {name} {value:?}"
             ));
         }
         NEAR_KINK.set(false);
-        let (nv, ng) = num_dual::gradient(generic, &SVector::from(x));
+        let (nv, ng) = num_dual::gradient(|x| generic(x, n), &SVector::from(x));
         if !nv.is_finite() || ng.iter().any(|d| !d.is_finite()) {
             s.not_finite += 1;
             continue;
@@ -873,7 +1762,7 @@ fn check<const N: usize>(
                 "{name} at {x:?}: the num-dual twin gives the value {nv:?}, {name} {value:?}"
             ));
         }
-        let g2 = gradient(x);
+        let g2 = gradient(x, n);
         for (i, ((a, b), nd)) in g.iter().zip(&g2).zip(ng.iter()).enumerate() {
             if !close(*a, *nd) || !close(*b, *nd) {
                 differences.push(format!(
@@ -931,12 +1820,23 @@ fn sample_file() -> String {
     let _ = write!(
         out,
         "\n// Generated programs: `pK` and its num-dual twin `pK_generic`. Random programs compute\n\
-         // unused values, `x - x` and `let v = ..; v`, on purpose.\n\
+         // unused values, `x - x`, `let v = ..; v`, `let v; if .. {{ v = .. }}` and `v = v * ..`\n\
+         // on purpose.\n\
          #[rustfmt::skip]\n\
-         #[allow(unused_variables, unused_assignments, clippy::eq_op, clippy::let_and_return)]\n\
+         #[allow(\n    \
+             unused_variables,\n    \
+             unused_assignments,\n    \
+             unused_mut,\n    \
+             clippy::eq_op,\n    \
+             clippy::let_and_return,\n    \
+             clippy::needless_late_init,\n    \
+             clippy::if_same_then_else,\n    \
+             clippy::assign_op_pattern\n\
+         )]\n\
          mod programs {{\n    use super::*;\n\n    pub const PROGRAMS: usize = {};\n",
         programs.len()
     );
+    out += SAMPLE_HELPERS;
     for (k, p) in programs.iter().enumerate() {
         out += &p.sample_items(&format!("p{k}"), "    ");
     }
@@ -944,18 +1844,27 @@ fn sample_file() -> String {
     for (k, p) in programs.iter().enumerate() {
         let n = p.params;
         let xs: Vec<String> = (0..n).map(|i| format!("x{i}")).collect();
-        let xs = xs.join(", ");
-        let idx: Vec<String> = (0..n).map(|i| format!("x[{i}]")).collect();
+        let mut xs = xs.join(", ");
+        let mut idx: Vec<String> = (0..n).map(|i| format!("x[{i}]")).collect();
+        let (ns, arg) = if p.run_time {
+            idx.push("n".into());
+            xs += ", n";
+            (SAMPLE_N, "n")
+        } else {
+            ("&[0]", "_")
+        };
+        let ps = xs.replace(", n", "");
         let idx = idx.join(", ");
         let _ = writeln!(
             out,
             "        check::<{n}>(\n            \
              s,\n            \
              \"p{k}\",\n            \
-             |[{xs}]| p{k}({xs}),\n            \
-             |[{xs}]| p{k}_gradient({xs}),\n            \
-             |[{xs}]| p{k}_value_and_gradient({xs}),\n            \
-             |x| p{k}_generic({idx}),\n        \
+             {ns},\n            \
+             |[{ps}], {arg}| p{k}({xs}),\n            \
+             |[{ps}], {arg}| p{k}_gradient({xs}),\n            \
+             |[{ps}], {arg}| p{k}_value_and_gradient({xs}),\n            \
+             |x, {arg}| p{k}_generic({idx}),\n        \
              );"
         );
     }
@@ -1000,9 +1909,20 @@ fn random_sample_is_up_to_date() {
 #[test]
 fn random_sample_covers_every_primitive() {
     let mut used = BTreeSet::new();
+    // The number of programs using each construct, shown with `--nocapture`.
+    let mut programs = std::collections::BTreeMap::<String, usize>::new();
     for p in sample() {
-        p.primitives(&mut used);
+        let mut here = BTreeSet::new();
+        p.constructs(&mut here);
+        if p.run_time {
+            here.insert("n: usize".into());
+        }
+        for c in &here {
+            *programs.entry(c.clone()).or_default() += 1;
+        }
+        used.extend(here);
     }
+    eprintln!("random_sample: programs per construct: {programs:?}");
     let missing: Vec<&str> = [
         "+",
         "-",
@@ -1058,6 +1978,33 @@ fn random_sample_covers_every_primitive() {
         "round",
         "trunc",
         "signum",
+        // Control flow and calls.
+        "straight-line",
+        "let mut",
+        "let v;",
+        "=",
+        "if",
+        "else if",
+        "else",
+        "if in if",
+        "if in loop",
+        "cond <",
+        "cond >",
+        "cond <=",
+        "cond >=",
+        "return",
+        "for 0..K",
+        "for in [..]",
+        "k as f64",
+        "break",
+        "continue",
+        "for 0..n",
+        "while",
+        "loop",
+        "call h1",
+        "call h2",
+        "call h3",
+        "call h4",
     ]
     .into_iter()
     .chain(LITERALS.iter().copied())
