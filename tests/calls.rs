@@ -623,3 +623,28 @@ fn macro_receiver_reads_the_primal() {
     assert_eq!(macro_receiver_gradient(2.5), [3.0]);
     assert_eq!(macro_receiver_gradient(10.0), [2.0]);
 }
+
+// --- a constant argument computed from float constants, before a differentiated one -----------
+
+/// `c` is a float the caller computes from constants (`f64::sin(0.7) + 2.0`): known to be a float,
+/// so it is matched to `prod_plus`'s first parameter (the caller cannot see the callee's
+/// signature; an argument of unknown type there would be ambiguous).
+#[gradient]
+fn calls_with_computed_constant_first(x: f64) -> f64 {
+    let c = f64::sin(0.7) + 2.0;
+    let d = (0.5f64).ln() * 3.0;
+    prod_plus(c, x) + prod_plus(d.exp(), x * x)
+}
+
+#[test]
+fn constants_computed_from_float_constants_are_floats_at_calls() {
+    let c = f64::sin(0.7) + 2.0;
+    let d = (0.5f64).ln() * 3.0;
+    for x in [-1.5, 0.3, 2.0] {
+        // prod_plus(a, b) = a·b + a: ∂/∂b = a.
+        let expected = c + d.exp() * 2.0 * x;
+        let (v, [g]) = calls_with_computed_constant_first_value_and_gradient(x);
+        assert_eq!(v.to_bits(), calls_with_computed_constant_first(x).to_bits());
+        assert_close(g, expected, 1e-14);
+    }
+}

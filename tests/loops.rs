@@ -1728,3 +1728,48 @@ fn dereferenced_iter_elements_in_conditions_and_macros() {
     assert_eq!(positive_part(x), 1.0 + 9.0 + 2.0);
     assert_eq!(positive_part_gradient(x), [1.0, 0.0, 3.0, 4.0]);
 }
+
+// --- run-time loops carrying a float that user code computed -----------------------------------
+
+/// A carried float that starts from a value computed by user code, with a declared type.
+#[gradient]
+fn carried_from_user_value(x: f64, n: usize) -> f64 {
+    let mut s: f64 = 2.0f64.sin();
+    for _ in 0..n {
+        s += x;
+        s *= 0.9;
+    }
+    s
+}
+
+/// The same without a type annotation (the macro learns from the loop that `s` is a float), in a
+/// `while` loop whose update is not a sum.
+#[gradient]
+fn carried_untyped(x: f64, n: usize) -> f64 {
+    let mut s = 2.0f64.sin() + f64::from(u8::try_from(n % 3).unwrap_or(0));
+    let mut i = 0;
+    while i < n {
+        s = s * x.cos() + 0.5;
+        i += 1;
+    }
+    s
+}
+
+#[test]
+fn runtime_loops_carry_floats_computed_by_user_code() {
+    for n in [0, 1, 2, 5] {
+        for x in [-1.3, 0.2, 0.7] {
+            // s_k = (s_{k-1} + x)·0.9: ds_k/dx = (ds_{k-1}/dx + 1)·0.9.
+            let mut d = 0.0;
+            for _ in 0..n {
+                d = (d + 1.0) * 0.9;
+            }
+            let (v, [g]) = carried_from_user_value_value_and_gradient(x, n);
+            assert_eq!(v.to_bits(), carried_from_user_value(x, n).to_bits());
+            assert_close_ctx(g, d, 1e-14, &format!("carried_from_user_value({x}, {n})"));
+            let [g] = carried_untyped_gradient(x, n);
+            let fd = fd_derivative(|x| carried_untyped(x, n), x);
+            assert_close_ctx(g, fd, 1e-8, &format!("carried_untyped({x}, {n})"));
+        }
+    }
+}

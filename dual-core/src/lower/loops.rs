@@ -443,6 +443,53 @@ impl Lower {
             );
             return;
         }
+        // A float variable that user code computed (`let mut s: f64 = a.sin();`, inactive until
+        // now) and that the loop updates is carried like any other: read into a value first.
+        let promoted = carried_variables(body)
+            .into_iter()
+            .filter(|(name, _)| {
+                matches!(
+                    self.env.lookup(&name.to_string()),
+                    Some(Binding::Real {
+                        float: true,
+                        by_ref: false,
+                        array: None,
+                    })
+                )
+            })
+            .map(|(name, _)| name)
+            .collect::<Vec<_>>();
+        self.promote_to_values(&promoted);
+        self.lower_runtime_loop_of_values(header, pattern, body, whole, true);
+    }
+
+    /// Gives real (inactive, as written) float variables a value node each, so that a loop can
+    /// carry them.
+    fn promote_to_values(&mut self, names: &[Ident]) {
+        for name in names {
+            let node = self.bind_opaque(quote!(#name), name.span());
+            if let Some(b) = self.env.lookup_mut(&name.to_string()) {
+                *b = Binding::Sym {
+                    value: Shape::Scalar(node),
+                    materialized: true,
+                    mutable: true,
+                };
+            }
+        }
+    }
+
+    /// [`Lower::lower_runtime_loop`], once the carried floats are values. `retry`: whether a
+    /// variable of undeclared type that turns out to be a carried float may still be promoted
+    /// (the body is then lowered again).
+    fn lower_runtime_loop_of_values(
+        &mut self,
+        header: LoopHeader,
+        pattern: &[Ident],
+        body: &syn::Block,
+        whole: &Expr,
+        retry: bool,
+    ) {
+        let errors_before = self.errors.len();
         // The differentiated variables the loop carries, and whether each is a pure sum.
         let mut carried: Vec<(Ident, bool)> = Vec::new();
         for (name, misuse) in carried_variables(body) {
@@ -496,6 +543,7 @@ impl Lower {
         }
         let parent = self.g.cur;
         let snapshot = self.env.clone();
+        let retry_header = header.clone();
         let saved = self.enter_loop_body();
         let names_before = self.names_introduced;
         let body_block = self.g.new_block(Some(parent), Sweep::FORWARD, &[]);
@@ -540,6 +588,38 @@ impl Lower {
         let exit = (self.g.constant(broke) != Some(0.0)).then_some(broke);
         self.env.pop();
         self.leave_loop_body(saved);
+        // A variable of undeclared type (`let mut s = a.sin();`, read as written) that the body
+        // made a differentiated float: promote it and lower the loop again (the first body block
+        // is left unused).
+        let became_values: Vec<Ident> = carried_variables(body)
+            .into_iter()
+            .map(|(name, _)| name)
+            .filter(|name| {
+                let key = name.to_string();
+                matches!(
+                    snapshot.lookup(&key),
+                    Some(Binding::Real {
+                        by_ref: false,
+                        array: None,
+                        ..
+                    })
+                ) && matches!(
+                    self.env.lookup(&key),
+                    Some(Binding::Sym {
+                        value: Shape::Scalar(_),
+                        ..
+                    })
+                )
+            })
+            .collect();
+        if retry && !became_values.is_empty() {
+            self.env = snapshot;
+            self.errors.truncate(errors_before);
+            self.g.cur = parent;
+            self.promote_to_values(&became_values);
+            self.lower_runtime_loop_of_values(retry_header, pattern, body, whole, false);
+            return;
+        }
         // Anything else the body changed outside itself would be lost: refuse it.
         for (fi, frame) in snapshot.frames.iter().enumerate() {
             for (vi, (name, before)) in frame.iter().enumerate() {

@@ -708,7 +708,7 @@ impl Lower {
         let init_tokens = init.expr.to_token_stream();
         if !self.touches_symbolic(init_tokens.clone())
             && !self.jumps(&init.expr)
-            && !is_float_const_expr(&init.expr)
+            && !is_float_const_expr(&init.expr, self.g.float)
         {
             self.verbatim_let(local);
             return;
@@ -1130,7 +1130,9 @@ impl Lower {
             }
             Expr::If(i) => self.lower_if(i),
             Expr::Array(a) => {
-                if !self.touches_symbolic(e.to_token_stream()) && !is_float_const_expr(e) {
+                if !self.touches_symbolic(e.to_token_stream())
+                    && !is_float_const_expr(e, self.g.float)
+                {
                     return Val::Tokens(e.to_token_stream());
                 }
                 let mut items = Vec::new();
@@ -1143,7 +1145,9 @@ impl Lower {
                 Val::Sym(Shape::Array(items))
             }
             Expr::Repeat(r) => {
-                if !self.touches_symbolic(e.to_token_stream()) && !is_float_const_expr(e) {
+                if !self.touches_symbolic(e.to_token_stream())
+                    && !is_float_const_expr(e, self.g.float)
+                {
                     return Val::Tokens(e.to_token_stream());
                 }
                 let Some(n) = literal_len(&r.len) else {
@@ -1158,7 +1162,8 @@ impl Lower {
             }
             Expr::Tuple(t) => {
                 if t.elems.is_empty()
-                    || (!self.touches_symbolic(e.to_token_stream()) && !is_float_const_expr(e))
+                    || (!self.touches_symbolic(e.to_token_stream())
+                        && !is_float_const_expr(e, self.g.float))
                 {
                     return Val::Tokens(e.to_token_stream());
                 }
@@ -1730,17 +1735,40 @@ fn float_const(path: &syn::Path) -> Option<f64> {
 }
 
 /// Float literals, arrays / tuples / negations of them: kept symbolic so that they fold.
-fn is_float_const_expr(e: &Expr) -> bool {
+fn is_float_const_expr(e: &Expr, float: crate::ir::FloatTy) -> bool {
+    let this = |e: &Expr| is_float_const_expr(e, float);
     match e {
         Expr::Lit(syn::ExprLit {
             lit: Lit::Float(_), ..
         }) => true,
-        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => is_float_const_expr(&u.expr),
-        Expr::Paren(p) => is_float_const_expr(&p.expr),
-        Expr::Array(a) => !a.elems.is_empty() && a.elems.iter().all(is_float_const_expr),
-        Expr::Repeat(r) => literal_len(&r.len).is_some() && is_float_const_expr(&r.expr),
-        Expr::Tuple(t) => !t.elems.is_empty() && t.elems.iter().all(is_float_const_expr),
+        Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => this(&u.expr),
+        Expr::Paren(p) => this(&p.expr),
+        Expr::Array(a) => !a.elems.is_empty() && a.elems.iter().all(this),
+        Expr::Repeat(r) => literal_len(&r.len).is_some() && this(&r.expr),
+        Expr::Tuple(t) => !t.elems.is_empty() && t.elems.iter().all(this),
         Expr::Path(p) => float_const(&p.path).is_some(),
+        // Arithmetic and float math on constants (`f64::sin(0.7) + 2.0`, `(2.0f64).ln()`): a
+        // float, so that a variable holding it is known to be one (a call's argument, a value a
+        // loop carries).
+        Expr::Binary(b) => arithmetic(&b.op).is_some() && this(&b.left) && this(&b.right),
+        Expr::MethodCall(m) => {
+            is_math_method(&m.method.to_string()) && this(&m.receiver) && m.args.iter().all(this)
+        }
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => {
+                let segments: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                matches!(segments.as_slice(), [ty, method]
+                    if *ty == float.name() && is_math_method(method))
+                    && !c.args.is_empty()
+                    && c.args.iter().all(this)
+            }
+            _ => false,
+        },
         _ => false,
     }
 }
