@@ -288,23 +288,20 @@ fn random_sample_against_num_dual() {
 }
 
 // Generated programs: `pK` and its num-dual twin `pK_generic`. Random programs compute
-// unused values, `x - x`, `let v = ..; v`, `let v; if .. { v = .. }` and `v = v * ..`
-// on purpose.
+// unused values, `x - x`, `let v = ..; v`, `v += v + v`, identical branches, code after
+// a `return` in every branch, and so on, on purpose: no lint applies to them.
 #[rustfmt::skip]
 #[allow(
     unused_variables,
     unused_assignments,
     unused_mut,
-    clippy::eq_op,
-    clippy::let_and_return,
-    clippy::needless_late_init,
-    clippy::if_same_then_else,
-    clippy::assign_op_pattern
+    unreachable_code,
+    clippy::all
 )]
 mod programs {
     use super::*;
 
-    pub const PROGRAMS: usize = 150;
+    pub const PROGRAMS: usize = 400;
 
     #[dual::gradient]
     fn h1(a: f64, b: f64) -> f64 {
@@ -557,7 +554,7 @@ mod programs {
         }
         let mut v4 = v1;
         v4 -= (0.9 * x2.tanh()).atanh();
-        let v5;
+        let v5: f64;
         if f64::cos(x0) + f64::cos(x0) < 0.5f64 {
             v5 = v1 / (h4(x0) * h4(x0) + 0.5);
         } else if x2 >= v0 * 1.2 {
@@ -591,7 +588,7 @@ mod programs {
         }
         let mut v4 = v1;
         v4 -= (D::from(0.9) * x2.tanh()).atanh();
-        let v5;
+        let v5: D;
         if lt(x0.cos() + x0.cos(), D::from(0.5f64)) {
             v5 = v1 / (h4_generic(x0) * h4_generic(x0) + D::from(0.5));
         } else if ge(x2, v0 * D::from(1.2)) {
@@ -855,7 +852,7 @@ mod programs {
         for k1 in 0..3 {
             v0 += (x0 * x0).ln_1p();
         }
-        let v2;
+        let v2: f64;
         if (x0 * x0).ln_1p() < 2.0 {
             if (x0 * x0 + 0.25).log2() - h1(v0, -1.3) >= x1.tanh().exp() {
                 v2 = x2;
@@ -879,7 +876,7 @@ mod programs {
         for k1 in 0..3 {
             v0 += (x0 * x0).ln_1p();
         }
-        let v2;
+        let v2: D;
         if lt((x0 * x0).ln_1p(), D::from(2.0)) {
             if ge((x0 * x0 + D::from(0.25)).log2() - h1_generic(v0, D::from(-1.3)), x1.tanh().exp()) {
                 v2 = x2;
@@ -1225,7 +1222,7 @@ mod programs {
 
     #[dual::gradient]
     fn p29(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0;
+        let v0: f64;
         if (x2 * x2 + 1.5).acosh().floor() + (x2 * x2 + 1.5).acosh() >= x3 * (-0.3) {
             let v1 = x1;
             v0 = h1(x3, x3.to_degrees().to_radians());
@@ -1241,7 +1238,7 @@ mod programs {
     }
 
     fn p29_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0;
+        let v0: D;
         if ge(floor((x2 * x2 + D::from(1.5)).acosh()) + (x2 * x2 + D::from(1.5)).acosh(), x3 * D::from(-0.3)) {
             let v1 = x1;
             v0 = h1_generic(x3, to_radians(to_degrees(x3)));
@@ -1292,7 +1289,7 @@ mod programs {
             return x2.tanh().cosh().abs();
         }
         let v1 = f64::min(x0, x2 * x0) + x2.sin();
-        let v2;
+        let v2: f64;
         if f64::min(x0, x2 * x0) + x2.sin() >= v1 * (-0.3) {
             v2 = (x2 * x2 + 0.5).powf(x1.sin()).abs();
         } else {
@@ -1307,7 +1304,7 @@ mod programs {
             return abs(x2.tanh().cosh());
         }
         let v1 = min(x0, x2 * x0) + x2.sin();
-        let v2;
+        let v2: D;
         if ge(min(x0, x2 * x0) + x2.sin(), v1 * D::from(-0.3)) {
             v2 = abs((x2 * x2 + D::from(0.5)).powd(x1.sin()));
         } else {
@@ -1333,7 +1330,7 @@ mod programs {
             v3 += v0;
             v2 -= v2;
         }
-        let v4;
+        let v4: f64;
         if (std::f64::consts::PI * x1 + x2).trunc() + (std::f64::consts::PI * x1 + x2) < v2 * (-0.3) {
             return x0 - x1;
         } else {
@@ -1358,7 +1355,7 @@ mod programs {
             v3 += v0;
             v2 -= v2;
         }
-        let v4;
+        let v4: D;
         if lt(trunc(D::from(std::f64::consts::PI) * x1 + x2) + (D::from(std::f64::consts::PI) * x1 + x2), v2 * D::from(-0.3)) {
             return x0 - x1;
         } else {
@@ -1555,7 +1552,7 @@ mod programs {
     fn p41(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
         let v0 = (0.9 * (1e-1 * x2).tanh()).atanh();
         let v1 = h1((0.9 * (1e-1 * x2).tanh()).atanh() - v0.asinh(), x1 + x0 + x2);
-        let v2;
+        let v2: f64;
         if h4(v0.abs()) <= x3 {
             v2 = v1;
         } else if x3 <= x2 * 0.5 {
@@ -1571,7 +1568,7 @@ mod programs {
     fn p41_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
         let v0 = (D::from(0.9) * (D::from(1e-1) * x2).tanh()).atanh();
         let v1 = h1_generic((D::from(0.9) * (D::from(1e-1) * x2).tanh()).atanh() - v0.asinh(), x1 + x0 + x2);
-        let v2;
+        let v2: D;
         if le(h4_generic(abs(v0)), x3) {
             v2 = v1;
         } else if le(x3, x2 * D::from(0.5)) {
@@ -1956,7 +1953,7 @@ mod programs {
         if (x0 * x0 + 0.5).hypot(v0) > x0 * 0.5 {
             v0 = (x0 * x0 + 0.5).cbrt();
         }
-        let v1;
+        let v1: f64;
         if h1(v0, x3) <= v0 * 1.2 {
             if x2.clamp(-0.5, 0.5).atan2(x0.mul_add(std::f64::consts::PI, v0) * x0.mul_add(std::f64::consts::PI, v0) + 0.5) > x0 * 0.5 {
                 let mut v2 = x2;
@@ -1977,7 +1974,7 @@ mod programs {
         if gt(hypot(x0 * x0 + D::from(0.5), v0), x0 * D::from(0.5)) {
             v0 = (x0 * x0 + D::from(0.5)).cbrt();
         }
-        let v1;
+        let v1: D;
         if le(h1_generic(v0, x3), v0 * D::from(1.2)) {
             if gt(clamp(x2, -0.5, 0.5).atan2(x0.mul_add(D::from(std::f64::consts::PI), v0) * x0.mul_add(D::from(std::f64::consts::PI), v0) + D::from(0.5)), x0 * D::from(0.5)) {
                 let mut v2 = x2;
@@ -2143,7 +2140,7 @@ mod programs {
             }
             v0 += v0;
         }
-        let v2;
+        let v2: f64;
         if x2.tanh().sinh() >= x0.tanh().exp_m1() {
             let mut v3 = (x0 * x0 + 1.5).acosh().asinh().atan();
             v3 *= x2.tanh().sinh();
@@ -2169,7 +2166,7 @@ mod programs {
             }
             v0 += v0;
         }
-        let v2;
+        let v2: D;
         if ge(x2.tanh().sinh(), x0.tanh().exp_m1()) {
             let mut v3 = (x0 * x0 + D::from(1.5)).acosh().asinh().atan();
             v3 *= x2.tanh().sinh();
@@ -2301,7 +2298,7 @@ mod programs {
 
     #[dual::gradient]
     fn p65(x0: f64, x1: f64, n: usize) -> f64 {
-        let v0;
+        let v0: f64;
         if x1 * x1.atan() > x1 {
             v0 = x1;
         } else if (x0 * x0 + 0.5).cbrt() <= x1 * 0.5 {
@@ -2322,7 +2319,7 @@ mod programs {
     }
 
     fn p65_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
-        let v0;
+        let v0: D;
         if gt(x1 * x1.atan(), x1) {
             v0 = x1;
         } else if le((x0 * x0 + D::from(0.5)).cbrt(), x1 * D::from(0.5)) {
@@ -2392,7 +2389,7 @@ mod programs {
 
     #[dual::gradient]
     fn p68(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
-        let v0;
+        let v0: f64;
         if x1.mul_add((x3 * x3 + 0.25).log2(), f64::cos(x0)) < x2.atan() {
             v0 = x0.atan().tanh().exp();
         } else {
@@ -2422,7 +2419,7 @@ mod programs {
     }
 
     fn p68_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
-        let v0;
+        let v0: D;
         if lt(x1.mul_add((x3 * x3 + D::from(0.25)).log2(), x0.cos()), x2.atan()) {
             v0 = x0.atan().tanh().exp();
         } else {
@@ -2609,7 +2606,7 @@ mod programs {
 
     #[dual::gradient]
     fn p75(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0;
+        let v0: f64;
         if x0 + x2.tanh().exp_m1() <= x1 * 0.5 {
             let v1 = x0 + x2.tanh().exp_m1();
             v0 = (0.9 * x2.tanh()).atanh() - x2.tanh().sinh();
@@ -2630,7 +2627,7 @@ mod programs {
     }
 
     fn p75_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0;
+        let v0: D;
         if le(x0 + x2.tanh().exp_m1(), x1 * D::from(0.5)) {
             let v1 = x0 + x2.tanh().exp_m1();
             v0 = (D::from(0.9) * x2.tanh()).atanh() - x2.tanh().sinh();
@@ -2788,7 +2785,7 @@ mod programs {
             let [v0, v1] = h3(std::f64::consts::PI, x2.tanh().exp_m1());
             return (v0 * v0 + 0.5).cbrt().atan();
         }
-        let v2;
+        let v2: f64;
         if x0 < h4(x0) {
             let mut v3 = ((x3 * x3 + 0.25).log2().to_degrees().to_radians() * (x3 * x3 + 0.25).log2().to_degrees().to_radians()).ln_1p();
             v3 *= (x0 / (x2 * x2 + 0.5) * (x0 / (x2 * x2 + 0.5)) + 0.25).sqrt();
@@ -2805,7 +2802,7 @@ mod programs {
             let [v0, v1] = h3_generic(D::from(std::f64::consts::PI), x2.tanh().exp_m1());
             return (v0 * v0 + D::from(0.5)).cbrt().atan();
         }
-        let v2;
+        let v2: D;
         if lt(x0, h4_generic(x0)) {
             let mut v3 = (to_radians(to_degrees((x3 * x3 + D::from(0.25)).log2())) * to_radians(to_degrees((x3 * x3 + D::from(0.25)).log2()))).ln_1p();
             v3 *= (x0 / (x2 * x2 + D::from(0.5)) * (x0 / (x2 * x2 + D::from(0.5))) + D::from(0.25)).sqrt();
@@ -2950,7 +2947,7 @@ mod programs {
 
     #[dual::gradient]
     fn p84(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0;
+        let v0: f64;
         if 0.7 * x0 >= x0 {
             let v1 = (((x2 + x0) * (x2 + x0)).ln_1p() * ((x2 + x0) * (x2 + x0)).ln_1p() + 0.5).powf(((x2 + x0) * (x2 + x0)).ln_1p().sin());
             return x2 + x0;
@@ -2966,7 +2963,7 @@ mod programs {
     }
 
     fn p84_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0;
+        let v0: D;
         if ge(D::from(0.7) * x0, x0) {
             let v1 = (((x2 + x0) * (x2 + x0)).ln_1p() * ((x2 + x0) * (x2 + x0)).ln_1p() + D::from(0.5)).powd(((x2 + x0) * (x2 + x0)).ln_1p().sin());
             return x2 + x0;
@@ -3007,7 +3004,7 @@ mod programs {
             }
             v0 *= (0.9 * f64::min(x1, x0).tanh()).acos().tanh();
         }
-        let v2;
+        let v2: f64;
         if x2 < 1e-1 * 0.5 {
             v2 = x1.to_degrees().to_radians() + (x2 * x2 + 0.25).log2();
         } else if x0.asinh() >= x0 + x0 {
@@ -3026,7 +3023,7 @@ mod programs {
             }
             v0 *= (D::from(0.9) * min(x1, x0).tanh()).acos().tanh();
         }
-        let v2;
+        let v2: D;
         if lt(x2, D::from(1e-1) * D::from(0.5)) {
             v2 = to_radians(to_degrees(x1)) + (x2 * x2 + D::from(0.25)).log2();
         } else if ge(x0.asinh(), x0 + x0) {
@@ -3411,7 +3408,7 @@ mod programs {
                 break;
             }
         }
-        let v3;
+        let v3: f64;
         if (0.9 * (v0 * v0 + 0.25).log2().tanh()).asin() < x1 * 0.5 {
             v3 = x0.clamp(-0.5, 0.5) / ((x1 * x1 + 0.5).hypot(x1) * (x1 * x1 + 0.5).hypot(x1) + 0.5);
         } else {
@@ -3429,7 +3426,7 @@ mod programs {
                 break;
             }
         }
-        let v3;
+        let v3: D;
         if lt((D::from(0.9) * (v0 * v0 + D::from(0.25)).log2().tanh()).asin(), x1 * D::from(0.5)) {
             v3 = clamp(x0, -0.5, 0.5) / (hypot(x1 * x1 + D::from(0.5), x1) * hypot(x1 * x1 + D::from(0.5), x1) + D::from(0.5));
         } else {
@@ -3688,7 +3685,7 @@ mod programs {
         for v1 in [x1.mul_add(v0, x2), x1.atan2(x1 * x1 + 0.5), h4(v0)] {
             v0 -= v0.mul_add(v1, x2).max(x0);
         }
-        let v2;
+        let v2: f64;
         if x1.mul_add(v0, x2).tanh().exp() >= x0 * (-0.3) {
             v2 = (x1 * x1 + 0.5).powf(x0.sin()).abs();
         } else if x2 > x2.max(0.7) {
@@ -3710,7 +3707,7 @@ mod programs {
         for v1 in [x1.mul_add(v0, x2), x1.atan2(x1 * x1 + D::from(0.5)), h4_generic(v0)] {
             v0 -= max(v0.mul_add(v1, x2), x0);
         }
-        let v2;
+        let v2: D;
         if ge(x1.mul_add(v0, x2).tanh().exp(), x0 * D::from(-0.3)) {
             v2 = abs((x1 * x1 + D::from(0.5)).powd(x0.sin()));
         } else if gt(x2, max(x2, D::from(0.7))) {
@@ -4196,7 +4193,7 @@ mod programs {
             }
         }
         let v3 = h1(x1, v0);
-        let v4;
+        let v4: f64;
         if (0.9 * (0.5 * x0.tanh()).tan().tanh()).atanh() >= x2 + 1e-1 {
             let v5 = x1.abs();
             v4 = ((v0 * v0 + 0.5).powf(v3.sin()) * (v0 * v0 + 0.5).powf(v3.sin()) + 0.5).log((x2 * x2 + 0.5).hypot(v3) * (x2 * x2 + 0.5).hypot(v3) + 1.5);
@@ -4220,7 +4217,7 @@ mod programs {
             }
         }
         let v3 = h1_generic(x1, v0);
-        let v4;
+        let v4: D;
         if ge((D::from(0.9) * (D::from(0.5) * x0.tanh()).tan().tanh()).atanh(), x2 + D::from(1e-1)) {
             let v5 = abs(x1);
             v4 = log((v0 * v0 + D::from(0.5)).powd(v3.sin()) * (v0 * v0 + D::from(0.5)).powd(v3.sin()) + D::from(0.5), hypot(x2 * x2 + D::from(0.5), v3) * hypot(x2 * x2 + D::from(0.5), v3) + D::from(1.5));
@@ -4423,7 +4420,7 @@ mod programs {
 
     #[dual::gradient]
     fn p133(x0: f64, x1: f64, n: usize) -> f64 {
-        let v0;
+        let v0: f64;
         if (x0.abs() * x0.abs() + 0.5).recip() < x1 * (-0.3) {
             v0 = x0.abs();
         } else if ((x1 * x1 + 0.25).log10() * (x1 * x1 + 0.25).log10() + 0.25).log2() <= x1 * 0.5 {
@@ -4447,7 +4444,7 @@ mod programs {
     }
 
     fn p133_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
-        let v0;
+        let v0: D;
         if lt((abs(x0) * abs(x0) + D::from(0.5)).recip(), x1 * D::from(-0.3)) {
             v0 = abs(x0);
         } else if le(((x1 * x1 + D::from(0.25)).log10() * (x1 * x1 + D::from(0.25)).log10() + D::from(0.25)).log2(), x1 * D::from(0.5)) {
@@ -4562,7 +4559,7 @@ mod programs {
         } else {
             v0 = (1e-1 * v0 * (1e-1 * v0) + 0.5).log(0.7 * 0.7 + 1.5) + (std::f64::consts::PI * v0 + x0);
         }
-        let v1;
+        let v1: f64;
         if (x1 + x0).mul_add(x1, x0.signum() + x0) < x0 * (-0.3) {
             v1 = f64::min(0.7 * v0 * x1, h2([v0, x0, v0]));
         } else if x1 > v0 * 1.2 {
@@ -4587,7 +4584,7 @@ mod programs {
         } else {
             v0 = log(D::from(1e-1) * v0 * (D::from(1e-1) * v0) + D::from(0.5), D::from(0.7) * D::from(0.7) + D::from(1.5)) + (D::from(std::f64::consts::PI) * v0 + x0);
         }
-        let v1;
+        let v1: D;
         if lt((x1 + x0).mul_add(x1, signum(x0) + x0), x0 * D::from(-0.3)) {
             v1 = min(D::from(0.7) * v0 * x1, h2_generic([v0, x0, v0]));
         } else if gt(x1, v0 * D::from(1.2)) {
@@ -4807,7 +4804,7 @@ mod programs {
 
     #[dual::gradient]
     fn p145(x0: f64, x1: f64, x2: f64) -> f64 {
-        let v0;
+        let v0: f64;
         if (0.5 * (x1 * x2).tanh()).tan() < (x2 * x2).ln_1p() {
             let mut v1 = (x2 * x2).abs().ceil() + (x2 * x2).abs();
             v1 -= ((x2 - x2) * (x2 - x2) + 0.5).recip();
@@ -4835,7 +4832,7 @@ mod programs {
     }
 
     fn p145_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let v0;
+        let v0: D;
         if lt((D::from(0.5) * (x1 * x2).tanh()).tan(), (x2 * x2).ln_1p()) {
             let mut v1 = ceil(abs(x2 * x2)) + abs(x2 * x2);
             v1 -= ((x2 - x2) * (x2 - x2) + D::from(0.5)).recip();
@@ -4905,7 +4902,7 @@ mod programs {
 
     #[dual::gradient]
     fn p147(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
-        let v0;
+        let v0: f64;
         if 3. * x0 < x2 {
             let v1 = (x3.tanh().exp_m1() + (x3 + x1)).sin();
             return (x1 * x1 + 0.5).cbrt().sin();
@@ -4923,7 +4920,7 @@ mod programs {
     }
 
     fn p147_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
-        let v0;
+        let v0: D;
         if lt(D::from(3.) * x0, x2) {
             let v1 = (x3.tanh().exp_m1() + (x3 + x1)).sin();
             return (x1 * x1 + D::from(0.5)).cbrt().sin();
@@ -4954,7 +4951,7 @@ mod programs {
             }
             v2 += ((v0 * v0).ln_1p() * (v0 * v0).ln_1p() + 0.25).log2();
         }
-        let v4;
+        let v4: f64;
         if h2([(v2 * v2 + 0.5).recip(), 1e-1, x2.abs()]) < v0 * (-0.3) {
             v4 = (0.9 * (-1.3 * x1).tanh()).atanh();
         } else {
@@ -4977,7 +4974,7 @@ mod programs {
             }
             v2 += ((v0 * v0).ln_1p() * (v0 * v0).ln_1p() + D::from(0.25)).log2();
         }
-        let v4;
+        let v4: D;
         if lt(h2_generic([(v2 * v2 + D::from(0.5)).recip(), D::from(1e-1), abs(x2)]), v0 * D::from(-0.3)) {
             v4 = (D::from(0.9) * (D::from(-1.3) * x1).tanh()).atanh();
         } else {
@@ -4996,6 +4993,7704 @@ mod programs {
     fn p149_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
         let v0 = (x2 + D::from(1e-1)).tanh().cosh() * x1;
         x0
+    }
+
+    #[dual::gradient]
+    fn p150(x0: f64, x1: f64) -> f64 {
+        let mut v0 = x0;
+        v0 *= f64::exp2((x0 * x0 + 0.25).sqrt().sin());
+        let v1 = v0;
+        (((x0 * x0 + 0.25).sqrt() * (x0 * x0 + 0.25).sqrt() + 0.25).sqrt() * ((x0 * x0 + 0.25).sqrt() * (x0 * x0 + 0.25).sqrt() + 0.25).sqrt() + 0.25).sqrt()
+    }
+
+    fn p150_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = x0;
+        v0 *= (x0 * x0 + D::from(0.25)).sqrt().sin().exp2();
+        let v1 = v0;
+        (((x0 * x0 + D::from(0.25)).sqrt() * (x0 * x0 + D::from(0.25)).sqrt() + D::from(0.25)).sqrt() * ((x0 * x0 + D::from(0.25)).sqrt() * (x0 * x0 + D::from(0.25)).sqrt() + D::from(0.25)).sqrt() + D::from(0.25)).sqrt()
+    }
+
+    #[dual::gradient]
+    fn p151(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = x1 + x0.tanh().sinh();
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            if x0.tanh().sinh() + (0.9 * x0.tanh()).atanh() < x0.clamp(-0.5, 0.5) {
+                continue;
+            }
+            v0 += ((x1 * x1 + 0.5).hypot(x1) * (x1 * x1 + 0.5).hypot(x1) + 0.5).powf(x1.sin());
+        }
+        let mut v2 = (f64::min(x1, 1e-1) * f64::min(x1, 1e-1) + 0.25).log2();
+        if x1 <= 2.0 {
+            v2 = x0.tanh().sinh();
+        } else if (v2 * v2 + 1.5).acosh() - x1 > x0 * (-0.3) {
+            v2 += x1 * (v0 * v0 + 1.5).acosh();
+        }
+        f64::exp2(x0.sin()).ceil() + f64::exp2(x0.sin())
+    }
+
+    fn p151_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = x1 + x0.tanh().sinh();
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            if lt(x0.tanh().sinh() + (D::from(0.9) * x0.tanh()).atanh(), clamp(x0, -0.5, 0.5)) {
+                continue;
+            }
+            v0 += (hypot(x1 * x1 + D::from(0.5), x1) * hypot(x1 * x1 + D::from(0.5), x1) + D::from(0.5)).powd(x1.sin());
+        }
+        let mut v2 = (min(x1, D::from(1e-1)) * min(x1, D::from(1e-1)) + D::from(0.25)).log2();
+        if le(x1, D::from(2.0)) {
+            v2 = x0.tanh().sinh();
+        } else if gt((v2 * v2 + D::from(1.5)).acosh() - x1, x0 * D::from(-0.3)) {
+            v2 += x1 * (v0 * v0 + D::from(1.5)).acosh();
+        }
+        ceil(x0.sin().exp2()) + x0.sin().exp2()
+    }
+
+    #[dual::gradient]
+    fn p152(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = x0 + (x0 * x0 + 0.5).powf(x0.sin());
+        let mut v1 = x0 + x1;
+        let mut i2 = 0;
+        while i2 < n {
+            i2 += 1;
+            let v3 = (x0 * x0 + 0.5).powf(x0.sin());
+            v0 = (x0 * x0 + 0.5).powf(x0.sin());
+            if (x0 * x0 + 0.5).powf(x0.sin()).atan() < v3 * 1.2 {
+                v1 = x1;
+            } else {
+                v1 += ((3. * x1 * (3. * x1) + 0.25).ln() * (3. * x1 * (3. * x1) + 0.25).ln()).ln_1p();
+            }
+        }
+        let mut v4 = x0;
+        v4 += (x1 * x1 + 0.5).powf(1.7);
+        (x1 * x1 + 0.5).powf(1.7)
+    }
+
+    fn p152_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = x0 + (x0 * x0 + D::from(0.5)).powd(x0.sin());
+        let mut v1 = x0 + x1;
+        let mut i2 = 0;
+        while i2 < n {
+            i2 += 1;
+            let v3 = (x0 * x0 + D::from(0.5)).powd(x0.sin());
+            v0 = (x0 * x0 + D::from(0.5)).powd(x0.sin());
+            if lt((x0 * x0 + D::from(0.5)).powd(x0.sin()).atan(), v3 * D::from(1.2)) {
+                v1 = x1;
+            } else {
+                v1 += ((D::from(3.) * x1 * (D::from(3.) * x1) + D::from(0.25)).ln() * (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(0.25)).ln()).ln_1p();
+            }
+        }
+        let mut v4 = x0;
+        v4 += (x1 * x1 + D::from(0.5)).powf(1.7);
+        (x1 * x1 + D::from(0.5)).powf(1.7)
+    }
+
+    #[dual::gradient]
+    fn p153(x0: f64, x1: f64) -> f64 {
+        let mut v0 = (x1 * x1).sin();
+        for k1 in 0..2 {
+            v0 -= k1 as f64;
+            if x0.tanh().sinh() > (0.9 * v0.tanh()).acos() {
+                break;
+            }
+        }
+        let mut v2 = h4(v0 + x0);
+        for k3 in 0..4 {
+            let v4 = (0.9 * (0.9 * v0.tanh()).asin().tanh()).asin();
+            if h1(x0.tanh().sinh(), v4) > v2 {
+                continue;
+            }
+            v2 += x0.sin().atan();
+        }
+        let v5 = (v0 * v0 + 0.25).log2().tanh().exp();
+        h2([(0.7 * v2).clamp(-0.5, 0.5), v0, (0.7 * v2).clamp(-0.5, 0.5)])
+    }
+
+    fn p153_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = (x1 * x1).sin();
+        for k1 in 0..2 {
+            v0 -= D::from(k1 as f64);
+            if gt(x0.tanh().sinh(), (D::from(0.9) * v0.tanh()).acos()) {
+                break;
+            }
+        }
+        let mut v2 = h4_generic(v0 + x0);
+        for k3 in 0..4 {
+            let v4 = (D::from(0.9) * (D::from(0.9) * v0.tanh()).asin().tanh()).asin();
+            if gt(h1_generic(x0.tanh().sinh(), v4), v2) {
+                continue;
+            }
+            v2 += x0.sin().atan();
+        }
+        let v5 = (v0 * v0 + D::from(0.25)).log2().tanh().exp();
+        h2_generic([clamp(D::from(0.7) * v2, -0.5, 0.5), v0, clamp(D::from(0.7) * v2, -0.5, 0.5)])
+    }
+
+    #[dual::gradient]
+    fn p154(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = (-(0.9 * x2.tanh()).atanh() * (-(0.9 * x2.tanh()).atanh()) + 0.5).log(x1 * x1 + 1.5);
+        let v1 = ((x2.asinh() * x2.asinh() + 0.5).powf((x0 * x0 + 0.25).log10().sin()) * (x2.asinh() * x2.asinh() + 0.5).powf((x0 * x0 + 0.25).log10().sin()) + 0.25).sqrt();
+        let v2 = -(0.5f64 * x2).mul_add(v0, x2) / ((0.5 * v1.tanh()).tan() * (0.5 * v1.tanh()).tan() + 0.5);
+        let v3 = ((v1 * v1 + 0.5).recip() * (v1 * v1 + 0.5).recip() + 0.25).sqrt();
+        let v4 = x1;
+        ((2.0 * v1).tanh().cosh().asinh() * (2.0 * v1).tanh().cosh().asinh() + 0.25).log2()
+    }
+
+    fn p154_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = log(-(D::from(0.9) * x2.tanh()).atanh() * (-(D::from(0.9) * x2.tanh()).atanh()) + D::from(0.5), x1 * x1 + D::from(1.5));
+        let v1 = ((x2.asinh() * x2.asinh() + D::from(0.5)).powd((x0 * x0 + D::from(0.25)).log10().sin()) * (x2.asinh() * x2.asinh() + D::from(0.5)).powd((x0 * x0 + D::from(0.25)).log10().sin()) + D::from(0.25)).sqrt();
+        let v2 = -(D::from(0.5f64) * x2).mul_add(v0, x2) / ((D::from(0.5) * v1.tanh()).tan() * (D::from(0.5) * v1.tanh()).tan() + D::from(0.5));
+        let v3 = ((v1 * v1 + D::from(0.5)).recip() * (v1 * v1 + D::from(0.5)).recip() + D::from(0.25)).sqrt();
+        let v4 = x1;
+        ((D::from(2.0) * v1).tanh().cosh().asinh() * (D::from(2.0) * v1).tanh().cosh().asinh() + D::from(0.25)).log2()
+    }
+
+    #[dual::gradient]
+    fn p155(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = f64::min((0.9 * (2.0 * x1).tanh()).atanh(), x0);
+        for v1 in [h2([x0, 2.0, -1.3]), f64::min((0.9 * (2.0 * x1).tanh()).atanh(), x0)] {
+            let v2 = v0.powi(2);
+            v0 += 1e-1 * x0;
+        }
+        let mut v3 = x0 + (1e-1 * x1 + 1e-1);
+        let mut i4 = 0;
+        loop {
+            if i4 >= n {
+                break;
+            }
+            i4 += 1;
+            if std::f64::consts::PI * x0 <= v0 + std::f64::consts::PI {
+                continue;
+            }
+            if v0 + std::f64::consts::PI <= (1e-1 * x1).tanh().exp_m1() {
+                v3 = f64::min((0.9 * (2.0 * x1).tanh()).atanh(), x0);
+            } else {
+                v3 += (v0 * v3).abs();
+            }
+        }
+        let mut v5 = v3;
+        if v0 > v3 * (-0.3) {
+            return h2([0.7, 3., v5]).tanh();
+        }
+        v5 * x0
+    }
+
+    fn p155_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = min((D::from(0.9) * (D::from(2.0) * x1).tanh()).atanh(), x0);
+        for v1 in [h2_generic([x0, D::from(2.0), D::from(-1.3)]), min((D::from(0.9) * (D::from(2.0) * x1).tanh()).atanh(), x0)] {
+            let v2 = v0.powi(2);
+            v0 += D::from(1e-1) * x0;
+        }
+        let mut v3 = x0 + (D::from(1e-1) * x1 + D::from(1e-1));
+        let mut i4 = 0;
+        loop {
+            if i4 >= n {
+                break;
+            }
+            i4 += 1;
+            if le(D::from(std::f64::consts::PI) * x0, v0 + D::from(std::f64::consts::PI)) {
+                continue;
+            }
+            if le(v0 + D::from(std::f64::consts::PI), (D::from(1e-1) * x1).tanh().exp_m1()) {
+                v3 = min((D::from(0.9) * (D::from(2.0) * x1).tanh()).atanh(), x0);
+            } else {
+                v3 += abs(v0 * v3);
+            }
+        }
+        let mut v5 = v3;
+        if gt(v0, v3 * D::from(-0.3)) {
+            return h2_generic([D::from(0.7), D::from(3.), v5]).tanh();
+        }
+        v5 * x0
+    }
+
+    #[dual::gradient]
+    fn p156(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = f64::sin(0.7) + 2.0;
+        let mut i1 = 0;
+        loop {
+            if i1 >= n {
+                break;
+            }
+            i1 += 1;
+            let v2 = x2;
+            if x2 >= x2 * (-0.3) {
+                v0 = (2.0 * x1 * (2.0 * x1) + 0.25).sqrt().tanh().exp();
+            } else {
+                v0 += -(x0 * x2);
+            }
+        }
+        let v3 = h1(x0.powi(4).mul_add(x1.tanh(), x1), x1.abs());
+        ((x1 + 2.0).tanh().exp() * (x1 + 2.0).tanh().exp() + 1.5).acosh()
+    }
+
+    fn p156_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        let mut i1 = 0;
+        loop {
+            if i1 >= n {
+                break;
+            }
+            i1 += 1;
+            let v2 = x2;
+            if ge(x2, x2 * D::from(-0.3)) {
+                v0 = (D::from(2.0) * x1 * (D::from(2.0) * x1) + D::from(0.25)).sqrt().tanh().exp();
+            } else {
+                v0 += -(x0 * x2);
+            }
+        }
+        let v3 = h1_generic(x0.powi(4).mul_add(x1.tanh(), x1), abs(x1));
+        ((x1 + D::from(2.0)).tanh().exp() * (x1 + D::from(2.0)).tanh().exp() + D::from(1.5)).acosh()
+    }
+
+    #[dual::gradient]
+    fn p157(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = h4(f64::cos(0.7 * x2));
+        for k1 in 0..2 {
+            if (0.5f64 * x1).clamp(-0.5, 0.5) <= x0 * (-0.3) {
+                v0 = (0.5f64 * x1).clamp(-0.5, 0.5);
+            } else {
+                v0 += ((k1 as f64).asinh() * (k1 as f64).asinh() + 0.5).hypot(x3.tanh().sinh());
+            }
+        }
+        let mut v2 = f64::sin(0.7) + 2.0;
+        let mut i3 = 0;
+        while i3 < n {
+            i3 += 1;
+            if 0.7 * x1 - (x3 * x3 + 0.25).sqrt() >= v2 * 1.2 {
+                continue;
+            }
+            if 0.7 * x1 - (x3 * x3 + 0.25).sqrt() > x3 * (-0.3) {
+                v2 = (0.9 * x3.tanh()).asin().signum() + (0.9 * x3.tanh()).asin();
+            } else {
+                v2 += v0;
+            }
+        }
+        x0
+    }
+
+    fn p157_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = h4_generic((D::from(0.7) * x2).cos());
+        for k1 in 0..2 {
+            if le(clamp(D::from(0.5f64) * x1, -0.5, 0.5), x0 * D::from(-0.3)) {
+                v0 = clamp(D::from(0.5f64) * x1, -0.5, 0.5);
+            } else {
+                v0 += hypot(D::from(k1 as f64).asinh() * D::from(k1 as f64).asinh() + D::from(0.5), x3.tanh().sinh());
+            }
+        }
+        let mut v2 = D::from(0.7).sin() + D::from(2.0);
+        let mut i3 = 0;
+        while i3 < n {
+            i3 += 1;
+            if ge(D::from(0.7) * x1 - (x3 * x3 + D::from(0.25)).sqrt(), v2 * D::from(1.2)) {
+                continue;
+            }
+            if gt(D::from(0.7) * x1 - (x3 * x3 + D::from(0.25)).sqrt(), x3 * D::from(-0.3)) {
+                v2 = signum((D::from(0.9) * x3.tanh()).asin()) + (D::from(0.9) * x3.tanh()).asin();
+            } else {
+                v2 += v0;
+            }
+        }
+        x0
+    }
+
+    #[dual::gradient]
+    fn p158(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0: f64 = 0.7;
+        v0 *= h1(x0, x0);
+        let mut v1 = x0 + x1.clamp(-0.5, 0.5);
+        for i2 in 0..n {
+            if (x1 * x1 + 0.25).sqrt() * x2.tanh().cosh() <= h4(x2) {
+                break;
+            }
+            v1 -= (x1 * x1 + 0.25).sqrt();
+        }
+        let mut v3 = x1 + v1 * x2;
+        let mut i4 = 0;
+        loop {
+            if i4 >= n {
+                break;
+            }
+            i4 += 1;
+            let v5 = v1;
+            v3 *= x2.tanh();
+            if (x2 * x2 + 0.5).powi(-2).clamp(-0.5, 0.5) < (0.9 * x0.tanh()).atanh() {
+                break;
+            }
+        }
+        v3
+    }
+
+    fn p158_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = D::from(0.7);
+        v0 *= h1_generic(x0, x0);
+        let mut v1 = x0 + clamp(x1, -0.5, 0.5);
+        for i2 in 0..n {
+            if le((x1 * x1 + D::from(0.25)).sqrt() * x2.tanh().cosh(), h4_generic(x2)) {
+                break;
+            }
+            v1 -= (x1 * x1 + D::from(0.25)).sqrt();
+        }
+        let mut v3 = x1 + v1 * x2;
+        let mut i4 = 0;
+        loop {
+            if i4 >= n {
+                break;
+            }
+            i4 += 1;
+            let v5 = v1;
+            v3 *= x2.tanh();
+            if lt(clamp((x2 * x2 + D::from(0.5)).powi(-2), -0.5, 0.5), (D::from(0.9) * x0.tanh()).atanh()) {
+                break;
+            }
+        }
+        v3
+    }
+
+    #[dual::gradient]
+    fn p159(x0: f64, x1: f64, n: usize) -> f64 {
+        let v0: f64;
+        if (0.5f64 * x0).tanh().cosh() < x0 {
+            v0 = -(x0 * x0 + 0.5).powf(1.7);
+        } else {
+            let mut v1 = f64::min((x0 / (x1 * x1 + 0.5) * (x0 / (x1 * x1 + 0.5)) + 0.5).powf(f64::sin(0.5f64)), (x0 * x0 + 0.5).powf(1.7));
+            v1 -= ((x1 * x1 + 0.5).recip() * (x1 * x1 + 0.5).recip() + 0.5).recip();
+            v0 = ((v1 * v1 + 0.5).recip() * (v1 * v1 + 0.5).recip() + 1.5).acosh();
+        }
+        let mut v2 = v0;
+        if (3. * v2 * (3. * v2) + 0.25).log2() >= v0 * (-0.3) {
+            v2 = f64::min(x0.tanh(), (x0 * x0 + 0.5).powf(1.7));
+        }
+        let mut v3 = x0 + x0;
+        for i4 in 0..n {
+            v3 = (x0 / (x1 * x1 + 0.5) * (x0 / (x1 * x1 + 0.5)) + 0.5).powf(f64::sin(0.5f64)).tanh().cosh();
+        }
+        (f64::min(x0.tanh(), (x0 * x0 + 0.5).powf(1.7)) + v2).mul_add(x0 + v2 + 1e-1, (0.5f64 * v3).trunc() + 0.5f64 * v3)
+    }
+
+    fn p159_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let v0: D;
+        if lt((D::from(0.5f64) * x0).tanh().cosh(), x0) {
+            v0 = -(x0 * x0 + D::from(0.5)).powf(1.7);
+        } else {
+            let mut v1 = min((x0 / (x1 * x1 + D::from(0.5)) * (x0 / (x1 * x1 + D::from(0.5))) + D::from(0.5)).powd(D::from(0.5f64).sin()), (x0 * x0 + D::from(0.5)).powf(1.7));
+            v1 -= ((x1 * x1 + D::from(0.5)).recip() * (x1 * x1 + D::from(0.5)).recip() + D::from(0.5)).recip();
+            v0 = ((v1 * v1 + D::from(0.5)).recip() * (v1 * v1 + D::from(0.5)).recip() + D::from(1.5)).acosh();
+        }
+        let mut v2 = v0;
+        if ge((D::from(3.) * v2 * (D::from(3.) * v2) + D::from(0.25)).log2(), v0 * D::from(-0.3)) {
+            v2 = min(x0.tanh(), (x0 * x0 + D::from(0.5)).powf(1.7));
+        }
+        let mut v3 = x0 + x0;
+        for i4 in 0..n {
+            v3 = (x0 / (x1 * x1 + D::from(0.5)) * (x0 / (x1 * x1 + D::from(0.5))) + D::from(0.5)).powd(D::from(0.5f64).sin()).tanh().cosh();
+        }
+        (min(x0.tanh(), (x0 * x0 + D::from(0.5)).powf(1.7)) + v2).mul_add(x0 + v2 + D::from(1e-1), trunc(D::from(0.5f64) * v3) + D::from(0.5f64) * v3)
+    }
+
+    #[dual::gradient]
+    fn p160(x0: f64, x1: f64) -> f64 {
+        let mut v0 = x0 * x1 - std::f64::consts::PI;
+        for v1 in [v0.asinh(), v0 - x1, x0.max(x1)] {
+            v0 *= (0.5f64 * v1 * (0.5f64 * v1) + 0.5).log(v0 * v0 + 1.5).tanh();
+        }
+        let [v2, v3] = h3(((x0 * x0 + 0.25).log2() * (x0 * x0 + 0.25).log2() + 0.5).powf((x0 / (x1 * x1 + 0.5)).sin()), 1e-1);
+        let mut v4 = f64::cos(x1);
+        for k5 in 0..3 {
+            v4 *= ((2.0 * v0 * (2.0 * v0) + 0.5).cbrt() * (2.0 * v0 * (2.0 * v0) + 0.5).cbrt() + 0.5).cbrt().tanh();
+        }
+        if (x1.atan() * x1.atan() + 0.5).powf((2.0 * v3).atan().sin()) < (0.9 * v3.tanh()).acos() {
+            return x1;
+        } else if (v0 / (v4 * v4 + 0.5) * (v0 / (v4 * v4 + 0.5)) + 0.25).sqrt() < 1e-1 {
+            let mut v6 = x1.max(h4((2.0 * v3).atan()));
+            v6 *= (x1 - v4) * x0;
+            return ((v3 * v3 + 1.5).acosh() * (v3 * v3 + 1.5).acosh()).ln_1p();
+        }
+        v2.atan().tanh()
+    }
+
+    fn p160_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = x0 * x1 - D::from(std::f64::consts::PI);
+        for v1 in [v0.asinh(), v0 - x1, max(x0, x1)] {
+            v0 *= log(D::from(0.5f64) * v1 * (D::from(0.5f64) * v1) + D::from(0.5), v0 * v0 + D::from(1.5)).tanh();
+        }
+        let [v2, v3] = h3_generic(((x0 * x0 + D::from(0.25)).log2() * (x0 * x0 + D::from(0.25)).log2() + D::from(0.5)).powd((x0 / (x1 * x1 + D::from(0.5))).sin()), D::from(1e-1));
+        let mut v4 = x1.cos();
+        for k5 in 0..3 {
+            v4 *= ((D::from(2.0) * v0 * (D::from(2.0) * v0) + D::from(0.5)).cbrt() * (D::from(2.0) * v0 * (D::from(2.0) * v0) + D::from(0.5)).cbrt() + D::from(0.5)).cbrt().tanh();
+        }
+        if lt((x1.atan() * x1.atan() + D::from(0.5)).powd((D::from(2.0) * v3).atan().sin()), (D::from(0.9) * v3.tanh()).acos()) {
+            return x1;
+        } else if lt((v0 / (v4 * v4 + D::from(0.5)) * (v0 / (v4 * v4 + D::from(0.5))) + D::from(0.25)).sqrt(), D::from(1e-1)) {
+            let mut v6 = max(x1, h4_generic((D::from(2.0) * v3).atan()));
+            v6 *= (x1 - v4) * x0;
+            return ((v3 * v3 + D::from(1.5)).acosh() * (v3 * v3 + D::from(1.5)).acosh()).ln_1p();
+        }
+        v2.atan().tanh()
+    }
+
+    #[dual::gradient]
+    fn p161(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = x1 + x2.atan();
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            if x2 * (x1 + 0.7) <= (0.9 * v0.tanh()).acos() {
+                v0 = h1(3., x2).atan2((3. * x2 + x2) * (3. * x2 + x2) + 0.5);
+            } else {
+                v0 += (x0 + x1).to_degrees().to_radians();
+            }
+        }
+        let v2 = h4(x0 / ((0.5f64 * x0).tanh().cosh() * (0.5f64 * x0).tanh().cosh() + 0.5));
+        if (v0 * 3. * (v0 * 3.) + 0.25).ln() <= x2 * 0.5 {
+            return (0.9 * v0.tanh()).atanh().clamp(-0.5, 0.5);
+        }
+        ((h4(x1) * h4(x1) + 0.25).ln() * (h4(x1) * h4(x1) + 0.25).ln() + 0.25).log2()
+    }
+
+    fn p161_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = x1 + x2.atan();
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            if le(x2 * (x1 + D::from(0.7)), (D::from(0.9) * v0.tanh()).acos()) {
+                v0 = h1_generic(D::from(3.), x2).atan2((D::from(3.) * x2 + x2) * (D::from(3.) * x2 + x2) + D::from(0.5));
+            } else {
+                v0 += to_radians(to_degrees(x0 + x1));
+            }
+        }
+        let v2 = h4_generic(x0 / ((D::from(0.5f64) * x0).tanh().cosh() * (D::from(0.5f64) * x0).tanh().cosh() + D::from(0.5)));
+        if le((v0 * D::from(3.) * (v0 * D::from(3.)) + D::from(0.25)).ln(), x2 * D::from(0.5)) {
+            return clamp((D::from(0.9) * v0.tanh()).atanh(), -0.5, 0.5);
+        }
+        ((h4_generic(x1) * h4_generic(x1) + D::from(0.25)).ln() * (h4_generic(x1) * h4_generic(x1) + D::from(0.25)).ln() + D::from(0.25)).log2()
+    }
+
+    #[dual::gradient]
+    fn p162(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = h1(0.7, (x0 * x0 + 0.5).log(x2 * x2 + 1.5));
+        if (0.5f64 * v0).abs() >= x0 * 1.2 {
+            let v1 = (h1((2.0 * x2 * (2.0 * x2) + 1.5).acosh(), x2.round() + x2) * h1((2.0 * x2 * (2.0 * x2) + 1.5).acosh(), x2.round() + x2) + 0.25).log2();
+            return v1;
+        }
+        let mut v2: f64 = 0.7;
+        v2 *= h2([x2 * x0, (0.5f64 * v0).abs(), v0]);
+        (0.5f64 * v0).abs()
+    }
+
+    fn p162_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = h1_generic(D::from(0.7), log(x0 * x0 + D::from(0.5), x2 * x2 + D::from(1.5)));
+        if ge(abs(D::from(0.5f64) * v0), x0 * D::from(1.2)) {
+            let v1 = (h1_generic((D::from(2.0) * x2 * (D::from(2.0) * x2) + D::from(1.5)).acosh(), round(x2) + x2) * h1_generic((D::from(2.0) * x2 * (D::from(2.0) * x2) + D::from(1.5)).acosh(), round(x2) + x2) + D::from(0.25)).log2();
+            return v1;
+        }
+        let mut v2 = D::from(0.7);
+        v2 *= h2_generic([x2 * x0, abs(D::from(0.5f64) * v0), v0]);
+        abs(D::from(0.5f64) * v0)
+    }
+
+    #[dual::gradient]
+    fn p163(x0: f64, x1: f64) -> f64 {
+        let mut v0 = x1;
+        v0 += (0.9 * x0.tanh()).atanh();
+        let mut v1 = (0.9 * x0.sin().tanh().cosh().tanh()).asin();
+        v1 *= ((x0 * x0 + 0.25).sqrt() * (x0 * x0 + 0.25).sqrt() + 0.5).cbrt();
+        let mut v2 = ((x0 * x0 + 0.25).sqrt() * (x0 * x0 + 0.25).sqrt() + 0.5).cbrt();
+        if ((0.9 * x1.tanh()).asin() * (0.9 * x1.tanh()).asin() + 0.25).log2() <= v1 * 0.5 {
+            return v2;
+        } else if (v1 + v2).floor() + (v1 + v2) < (0.9 * v1.tanh()).atanh() {
+            v2 = (v0 * v0 + 0.25).ln().powi(2);
+        } else if v0 <= 2.0 * 1.2 {
+            let v3 = f64::cos(x0.tanh().cosh());
+            v2 *= v1.tanh().sinh() + v2;
+        } else {
+            v2 = v2 * 0.5;
+        }
+        let mut v4 = -h2([v2, 0.7, v1]);
+        for k5 in 0..3 {
+            v4 += ((2.0 * x1).floor() + 2.0 * x1).asinh();
+            if v2 < v1 * 1.2 {
+                continue;
+            }
+        }
+        v0
+    }
+
+    fn p163_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = x1;
+        v0 += (D::from(0.9) * x0.tanh()).atanh();
+        let mut v1 = (D::from(0.9) * x0.sin().tanh().cosh().tanh()).asin();
+        v1 *= ((x0 * x0 + D::from(0.25)).sqrt() * (x0 * x0 + D::from(0.25)).sqrt() + D::from(0.5)).cbrt();
+        let mut v2 = ((x0 * x0 + D::from(0.25)).sqrt() * (x0 * x0 + D::from(0.25)).sqrt() + D::from(0.5)).cbrt();
+        if le(((D::from(0.9) * x1.tanh()).asin() * (D::from(0.9) * x1.tanh()).asin() + D::from(0.25)).log2(), v1 * D::from(0.5)) {
+            return v2;
+        } else if lt(floor(v1 + v2) + (v1 + v2), (D::from(0.9) * v1.tanh()).atanh()) {
+            v2 = (v0 * v0 + D::from(0.25)).ln().powi(2);
+        } else if le(v0, D::from(2.0) * D::from(1.2)) {
+            let v3 = x0.tanh().cosh().cos();
+            v2 *= v1.tanh().sinh() + v2;
+        } else {
+            v2 = v2 * D::from(0.5);
+        }
+        let mut v4 = -h2_generic([v2, D::from(0.7), v1]);
+        for k5 in 0..3 {
+            v4 += (floor(D::from(2.0) * x1) + D::from(2.0) * x1).asinh();
+            if lt(v2, v1 * D::from(1.2)) {
+                continue;
+            }
+        }
+        v0
+    }
+
+    #[dual::gradient]
+    fn p164(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = x1;
+        let v1 = (x2 * x2 + 0.5).recip().tanh().exp() + x0;
+        let mut v2 = v0.mul_add(x0, v0) * x0;
+        if 2.0 * x0 > x2 * (-0.3) {
+            v2 = 1e-1 * x0;
+        } else if (x2 * x2 + 0.5).recip().tanh().exp() + x0 <= (0.5 * (2.0 * v0).tanh()).tan() {
+            v2 *= (-1.3 * v2).mul_add(x1, x2) + (x0 - v1);
+        } else {
+            if (0.5 * (x1 / (x2 * x2 + 0.5)).tanh()).tan() < (v0 * v0 + 0.25).sqrt() {
+                v2 = v0.tanh().atan();
+            } else if x0 > x1 {
+                let mut v3 = (0.5f64 * x1 * (0.5f64 * x1) + 0.5).cbrt();
+                v3 += x2;
+                return f64::min((0.9 * v2.tanh()).acos(), v3 * x2);
+            } else if (0.9 * (1e-1 * x1).tanh()).asin() * (0.7 * x0 + x1) > x0 * 0.5 {
+                v2 = (0.5 * v1.tanh().sinh().tanh()).tan();
+            }
+        }
+        let v4 = ((-1.3 * v2).mul_add(x1, x2) + (x0 - v1)).sin();
+        x1
+    }
+
+    fn p164_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = x1;
+        let v1 = (x2 * x2 + D::from(0.5)).recip().tanh().exp() + x0;
+        let mut v2 = v0.mul_add(x0, v0) * x0;
+        if gt(D::from(2.0) * x0, x2 * D::from(-0.3)) {
+            v2 = D::from(1e-1) * x0;
+        } else if le((x2 * x2 + D::from(0.5)).recip().tanh().exp() + x0, (D::from(0.5) * (D::from(2.0) * v0).tanh()).tan()) {
+            v2 *= (D::from(-1.3) * v2).mul_add(x1, x2) + (x0 - v1);
+        } else {
+            if lt((D::from(0.5) * (x1 / (x2 * x2 + D::from(0.5))).tanh()).tan(), (v0 * v0 + D::from(0.25)).sqrt()) {
+                v2 = v0.tanh().atan();
+            } else if gt(x0, x1) {
+                let mut v3 = (D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.5)).cbrt();
+                v3 += x2;
+                return min((D::from(0.9) * v2.tanh()).acos(), v3 * x2);
+            } else if gt((D::from(0.9) * (D::from(1e-1) * x1).tanh()).asin() * (D::from(0.7) * x0 + x1), x0 * D::from(0.5)) {
+                v2 = (D::from(0.5) * v1.tanh().sinh().tanh()).tan();
+            }
+        }
+        let v4 = ((D::from(-1.3) * v2).mul_add(x1, x2) + (x0 - v1)).sin();
+        x1
+    }
+
+    #[dual::gradient]
+    fn p165(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = h1((x0 * x0 + 0.5).recip(), x2);
+        for k1 in 0..4 {
+            let v2 = x2;
+            if -1.3 * x2 - (1e-1 * x3 * (1e-1 * x3) + 0.5).powf(1.7) >= (0.5 * v0.tanh()).tan() {
+                v0 = h4(x3).tanh().exp();
+            } else {
+                v0 += v0;
+            }
+        }
+        let mut v3 = f64::sin(0.7) + 2.0;
+        let mut i4 = 0;
+        loop {
+            if i4 >= n {
+                break;
+            }
+            i4 += 1;
+            v3 = x2 * x0;
+            if (0.9 * (0.9 * v3.tanh()).acos().tanh()).acos() >= x2 * x0 {
+                continue;
+            }
+        }
+        let mut v5 = x2 + 0.7 * x1 * std::f64::consts::PI;
+        for i6 in 0..n {
+            v5 += x3.asinh().max((0.9 * (3. * x3).tanh()).asin());
+        }
+        v5
+    }
+
+    fn p165_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = h1_generic((x0 * x0 + D::from(0.5)).recip(), x2);
+        for k1 in 0..4 {
+            let v2 = x2;
+            if ge(D::from(-1.3) * x2 - (D::from(1e-1) * x3 * (D::from(1e-1) * x3) + D::from(0.5)).powf(1.7), (D::from(0.5) * v0.tanh()).tan()) {
+                v0 = h4_generic(x3).tanh().exp();
+            } else {
+                v0 += v0;
+            }
+        }
+        let mut v3 = D::from(0.7).sin() + D::from(2.0);
+        let mut i4 = 0;
+        loop {
+            if i4 >= n {
+                break;
+            }
+            i4 += 1;
+            v3 = x2 * x0;
+            if ge((D::from(0.9) * (D::from(0.9) * v3.tanh()).acos().tanh()).acos(), x2 * x0) {
+                continue;
+            }
+        }
+        let mut v5 = x2 + D::from(0.7) * x1 * D::from(std::f64::consts::PI);
+        for i6 in 0..n {
+            v5 += max(x3.asinh(), (D::from(0.9) * (D::from(3.) * x3).tanh()).asin());
+        }
+        v5
+    }
+
+    #[dual::gradient]
+    fn p166(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = h2([x3.atan(), (2.0 * x2).atan().to_degrees().to_radians(), ((x2 - x0) * (x2 - x0) + 0.5).recip()]);
+        let mut v1 = ((v0 * v0 + 1.5).acosh() * (v0 * v0 + 1.5).acosh() + 1.5).acosh();
+        for v2 in [x1.tanh().cosh(), (0.5f64 * x0 * (0.5f64 * x0) + 0.5).powi(-2)] {
+            v1 += x2.tanh().exp_m1();
+        }
+        if h2([0.7, h4(3.), (x0 * x0 + 0.25).sqrt()]) <= x0 * 0.5 {
+            let v3 = x0.max((x1.floor() + x1).max(x0));
+            return v0 + x3 + v1.asinh();
+        }
+        (0.9 * h4((0.9 * x1.tanh()).asin()).tanh()).asin()
+    }
+
+    fn p166_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = h2_generic([x3.atan(), to_radians(to_degrees((D::from(2.0) * x2).atan())), ((x2 - x0) * (x2 - x0) + D::from(0.5)).recip()]);
+        let mut v1 = ((v0 * v0 + D::from(1.5)).acosh() * (v0 * v0 + D::from(1.5)).acosh() + D::from(1.5)).acosh();
+        for v2 in [x1.tanh().cosh(), (D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(0.5)).powi(-2)] {
+            v1 += x2.tanh().exp_m1();
+        }
+        if le(h2_generic([D::from(0.7), h4_generic(D::from(3.)), (x0 * x0 + D::from(0.25)).sqrt()]), x0 * D::from(0.5)) {
+            let v3 = max(x0, max(floor(x1) + x1, x0));
+            return v0 + x3 + v1.asinh();
+        }
+        (D::from(0.9) * h4_generic((D::from(0.9) * x1.tanh()).asin()).tanh()).asin()
+    }
+
+    #[dual::gradient]
+    fn p167(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = ((x1 * x1 + 1.5).acosh() * (x1 * x1 + 1.5).acosh() + 0.25).ln();
+        if h4(x0).atan2((x1 * x1 + 0.5).powf(1.7) * (x1 * x1 + 0.5).powf(1.7) + 0.5) < x1 * 0.5 {
+            let v1 = (h4(x0).atan2((x1 * x1 + 0.5).powf(1.7) * (x1 * x1 + 0.5).powf(1.7) + 0.5) - v0.tanh().exp_m1()).max(v0 + 1e-1 + (x1 * x1 + 0.5).recip());
+            return ((v0 + 1e-1) * (v0 + 1e-1) + 0.5).log(v0.tanh().exp_m1() * v0.tanh().exp_m1() + 1.5);
+        } else {
+            let v2 = v0;
+            v0 = 0.5f64 * x0;
+        }
+        if f64::min((x1 * x1 + 0.25).log2(), (0.5 * v0.tanh()).tan()) < x1 / (x0 * x0 + 0.5) {
+            let v3 = x1;
+            return ((0.9 * x0.tanh()).asin() * (0.9 * x0.tanh()).asin() + 0.25).log2();
+        }
+        x1
+    }
+
+    fn p167_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = ((x1 * x1 + D::from(1.5)).acosh() * (x1 * x1 + D::from(1.5)).acosh() + D::from(0.25)).ln();
+        if lt(h4_generic(x0).atan2((x1 * x1 + D::from(0.5)).powf(1.7) * (x1 * x1 + D::from(0.5)).powf(1.7) + D::from(0.5)), x1 * D::from(0.5)) {
+            let v1 = max(h4_generic(x0).atan2((x1 * x1 + D::from(0.5)).powf(1.7) * (x1 * x1 + D::from(0.5)).powf(1.7) + D::from(0.5)) - v0.tanh().exp_m1(), v0 + D::from(1e-1) + (x1 * x1 + D::from(0.5)).recip());
+            return log((v0 + D::from(1e-1)) * (v0 + D::from(1e-1)) + D::from(0.5), v0.tanh().exp_m1() * v0.tanh().exp_m1() + D::from(1.5));
+        } else {
+            let v2 = v0;
+            v0 = D::from(0.5f64) * x0;
+        }
+        if lt(min((x1 * x1 + D::from(0.25)).log2(), (D::from(0.5) * v0.tanh()).tan()), x1 / (x0 * x0 + D::from(0.5))) {
+            let v3 = x1;
+            return ((D::from(0.9) * x0.tanh()).asin() * (D::from(0.9) * x0.tanh()).asin() + D::from(0.25)).log2();
+        }
+        x1
+    }
+
+    #[dual::gradient]
+    fn p168(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = (0.9 * (x1 * x1 + 0.25).log2().tanh()).asin() * (x1 * x1 + 1.5).acosh().clamp(-0.5, 0.5);
+        let v1 = v0;
+        let mut v2 = x0 + (x0 * x0 + 0.25).sqrt();
+        v2 -= (x0 + (x0 * x0 + 0.25).sqrt()).tanh().cosh();
+        let mut v3 = ((0.7 * v0 * (0.7 * v0) + 0.5).recip().max((std::f64::consts::PI * x3 * (std::f64::consts::PI * x3) + 0.25).log10()) * (0.7 * v0 * (0.7 * v0) + 0.5).recip().max((std::f64::consts::PI * x3 * (std::f64::consts::PI * x3) + 0.25).log10()) + 0.5).log(-(v2 * x0) * (-(v2 * x0)) + 1.5);
+        v3 += (x0.mul_add(x2, v0) * x0.mul_add(x2, v0) + 1.5).acosh();
+        (v0.powi(2) * v0.powi(2) + 0.5).log(0.7 * 0.7 + 1.5)
+    }
+
+    fn p168_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = (D::from(0.9) * (x1 * x1 + D::from(0.25)).log2().tanh()).asin() * clamp((x1 * x1 + D::from(1.5)).acosh(), -0.5, 0.5);
+        let v1 = v0;
+        let mut v2 = x0 + (x0 * x0 + D::from(0.25)).sqrt();
+        v2 -= (x0 + (x0 * x0 + D::from(0.25)).sqrt()).tanh().cosh();
+        let mut v3 = log(max((D::from(0.7) * v0 * (D::from(0.7) * v0) + D::from(0.5)).recip(), (D::from(std::f64::consts::PI) * x3 * (D::from(std::f64::consts::PI) * x3) + D::from(0.25)).log10()) * max((D::from(0.7) * v0 * (D::from(0.7) * v0) + D::from(0.5)).recip(), (D::from(std::f64::consts::PI) * x3 * (D::from(std::f64::consts::PI) * x3) + D::from(0.25)).log10()) + D::from(0.5), -(v2 * x0) * (-(v2 * x0)) + D::from(1.5));
+        v3 += (x0.mul_add(x2, v0) * x0.mul_add(x2, v0) + D::from(1.5)).acosh();
+        log(v0.powi(2) * v0.powi(2) + D::from(0.5), D::from(0.7) * D::from(0.7) + D::from(1.5))
+    }
+
+    #[dual::gradient]
+    fn p169(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0: f64;
+        if (h2([x0, x0, x0]) * h2([x0, x0, x0]) + 0.25).log10() < x3 * (-0.3) {
+            v0 = x3.tanh();
+        } else if x0 < x3 * (-0.3) {
+            let v1 = (x1.round() + x1) / (-x3 * (-x3) + 0.5);
+            v0 = h2([f64::exp2(x2.sin()), h4(x1), (0.9 * x3.tanh()).asin()]);
+        } else {
+            v0 = ((x1 + x3) * (x1 + x3) + 0.25).log10();
+        }
+        if (h2([x0, x0, x0]) * h2([x0, x0, x0]) + 0.25).log10() >= 0.7 * 0.5 {
+            return (x1 * x1 + 0.25).ln().sin();
+        }
+        let mut v2 = f64::cos(v0);
+        for v3 in [0.5f64 * x0, v2 * v0, x1] {
+            let v4 = (x0 / (x1 * x1 + 0.5)).powi(4);
+            if (3. * x3).clamp(-0.5, 0.5) / (v3 * v3 + 0.5) < x3 * 0.5 {
+                continue;
+            }
+            v2 += (0.5f64 * v4).atan2(v0 * v0 + 0.5) + v0.max(3.);
+        }
+        (x1 * x1 + 0.25).ln().tanh().tanh()
+    }
+
+    fn p169_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0: D;
+        if lt((h2_generic([x0, x0, x0]) * h2_generic([x0, x0, x0]) + D::from(0.25)).log10(), x3 * D::from(-0.3)) {
+            v0 = x3.tanh();
+        } else if lt(x0, x3 * D::from(-0.3)) {
+            let v1 = (round(x1) + x1) / (-x3 * (-x3) + D::from(0.5));
+            v0 = h2_generic([x2.sin().exp2(), h4_generic(x1), (D::from(0.9) * x3.tanh()).asin()]);
+        } else {
+            v0 = ((x1 + x3) * (x1 + x3) + D::from(0.25)).log10();
+        }
+        if ge((h2_generic([x0, x0, x0]) * h2_generic([x0, x0, x0]) + D::from(0.25)).log10(), D::from(0.7) * D::from(0.5)) {
+            return (x1 * x1 + D::from(0.25)).ln().sin();
+        }
+        let mut v2 = v0.cos();
+        for v3 in [D::from(0.5f64) * x0, v2 * v0, x1] {
+            let v4 = (x0 / (x1 * x1 + D::from(0.5))).powi(4);
+            if lt(clamp(D::from(3.) * x3, -0.5, 0.5) / (v3 * v3 + D::from(0.5)), x3 * D::from(0.5)) {
+                continue;
+            }
+            v2 += (D::from(0.5f64) * v4).atan2(v0 * v0 + D::from(0.5)) + max(v0, D::from(3.));
+        }
+        (x1 * x1 + D::from(0.25)).ln().tanh().tanh()
+    }
+
+    #[dual::gradient]
+    fn p170(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let v0 = h1((x2 * x2 + 0.5).log(x1 * x1 + 1.5), x0);
+        let mut v1 = x1 + 3.;
+        let mut v2 = x2 + x1.tanh().sinh();
+        let mut i3 = 0;
+        loop {
+            if i3 >= n {
+                break;
+            }
+            i3 += 1;
+            let v4 = (v0 - v1).tanh().cosh();
+            if v4.atan() <= x0 * (-0.3) {
+                break;
+            }
+            if -(-1.3 * v0) + (0.9 * x0.tanh()).acos() > v4.atan() {
+                v1 = v4;
+            } else {
+                v1 += f64::cos(f64::cos(v4));
+            }
+            v2 = 2.0 * x0;
+        }
+        let mut v5 = x0 + (-1.3);
+        for i6 in 0..n {
+            if (0.5 * (v2 * v2 + 0.5).hypot(std::f64::consts::PI).tanh()).tan() > 0.5f64 * 1.2 {
+                break;
+            }
+            v5 += x0;
+        }
+        0.7 * v0 + std::f64::consts::PI
+    }
+
+    fn p170_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let v0 = h1_generic(log(x2 * x2 + D::from(0.5), x1 * x1 + D::from(1.5)), x0);
+        let mut v1 = x1 + D::from(3.);
+        let mut v2 = x2 + x1.tanh().sinh();
+        let mut i3 = 0;
+        loop {
+            if i3 >= n {
+                break;
+            }
+            i3 += 1;
+            let v4 = (v0 - v1).tanh().cosh();
+            if le(v4.atan(), x0 * D::from(-0.3)) {
+                break;
+            }
+            if gt(-(D::from(-1.3) * v0) + (D::from(0.9) * x0.tanh()).acos(), v4.atan()) {
+                v1 = v4;
+            } else {
+                v1 += v4.cos().cos();
+            }
+            v2 = D::from(2.0) * x0;
+        }
+        let mut v5 = x0 + D::from(-1.3);
+        for i6 in 0..n {
+            if gt((D::from(0.5) * hypot(v2 * v2 + D::from(0.5), D::from(std::f64::consts::PI)).tanh()).tan(), D::from(0.5f64) * D::from(1.2)) {
+                break;
+            }
+            v5 += x0;
+        }
+        D::from(0.7) * v0 + D::from(std::f64::consts::PI)
+    }
+
+    #[dual::gradient]
+    fn p171(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = x1 + (-x0);
+        for i1 in 0..n {
+            if (h4(v0) * h4(v0) + 0.25).ln() >= 1e-1 * 0.5 {
+                continue;
+            }
+            v0 -= i1 as f64;
+        }
+        let v2 = -x0;
+        let v3 = h4(v0);
+        (v2 * v2 + 0.5).powf(1.7)
+    }
+
+    fn p171_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = x1 + (-x0);
+        for i1 in 0..n {
+            if ge((h4_generic(v0) * h4_generic(v0) + D::from(0.25)).ln(), D::from(1e-1) * D::from(0.5)) {
+                continue;
+            }
+            v0 -= D::from(i1 as f64);
+        }
+        let v2 = -x0;
+        let v3 = h4_generic(v0);
+        (v2 * v2 + D::from(0.5)).powf(1.7)
+    }
+
+    #[dual::gradient]
+    fn p172(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = (x2 * x2 + 0.5).powf(1.7) / (x2 * x0 * (x2 * x0) + 0.5);
+        for v1 in [x3, f64::cos(0.7 * x1)] {
+            let v2 = (x2 * x2 + 0.5).powf(1.7);
+            v0 += std::f64::consts::PI * x0;
+        }
+        let mut v3 = x1;
+        for v4 in [x3, (v0 * v0 + 0.5).recip(), v0] {
+            v3 *= v4.tanh();
+        }
+        let mut v5 = x0 + (x3 * x3 + 0.5).recip();
+        for i6 in 0..n {
+            v5 -= i6 as f64;
+            if x0.abs().sin() <= v0 {
+                break;
+            }
+        }
+        v3
+    }
+
+    fn p172_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = (x2 * x2 + D::from(0.5)).powf(1.7) / (x2 * x0 * (x2 * x0) + D::from(0.5));
+        for v1 in [x3, (D::from(0.7) * x1).cos()] {
+            let v2 = (x2 * x2 + D::from(0.5)).powf(1.7);
+            v0 += D::from(std::f64::consts::PI) * x0;
+        }
+        let mut v3 = x1;
+        for v4 in [x3, (v0 * v0 + D::from(0.5)).recip(), v0] {
+            v3 *= v4.tanh();
+        }
+        let mut v5 = x0 + (x3 * x3 + D::from(0.5)).recip();
+        for i6 in 0..n {
+            v5 -= D::from(i6 as f64);
+            if le(abs(x0).sin(), v0) {
+                break;
+            }
+        }
+        v3
+    }
+
+    #[dual::gradient]
+    fn p173(x0: f64, x1: f64) -> f64 {
+        let mut v0 = (h1(x1, x1) * h1(x1, x1) + 0.5).powf(1.7);
+        for k1 in 0..2 {
+            let v2 = x1;
+            if ((1e-1 * v0).atan() * (1e-1 * v0).atan() + 0.5).cbrt() < (0.9 * (2.0 * x0).tanh()).asin() {
+                continue;
+            }
+            v0 *= (k1 as f64 * x0 * (k1 as f64 * x0) + 0.25).ln().tanh();
+        }
+        let v3 = h1((v0 * v0 + 0.5).hypot(0.7).sin(), v0.tanh().sinh() / (-1.3 * (-1.3) + 0.5));
+        (x1 * x1 + 1.5).acosh()
+    }
+
+    fn p173_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = (h1_generic(x1, x1) * h1_generic(x1, x1) + D::from(0.5)).powf(1.7);
+        for k1 in 0..2 {
+            let v2 = x1;
+            if lt(((D::from(1e-1) * v0).atan() * (D::from(1e-1) * v0).atan() + D::from(0.5)).cbrt(), (D::from(0.9) * (D::from(2.0) * x0).tanh()).asin()) {
+                continue;
+            }
+            v0 *= (D::from(k1 as f64) * x0 * (D::from(k1 as f64) * x0) + D::from(0.25)).ln().tanh();
+        }
+        let v3 = h1_generic(hypot(v0 * v0 + D::from(0.5), D::from(0.7)).sin(), v0.tanh().sinh() / (D::from(-1.3) * D::from(-1.3) + D::from(0.5)));
+        (x1 * x1 + D::from(1.5)).acosh()
+    }
+
+    #[dual::gradient]
+    fn p174(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let v0 = (0.9 * (0.5 * (x2 * x2 + 0.25).sqrt().tanh()).tan().tanh()).acos();
+        let mut v1 = x1 + (1e-1 * x0).tanh().exp_m1();
+        let mut i2 = 0;
+        loop {
+            if i2 >= n {
+                break;
+            }
+            i2 += 1;
+            v1 += (0.5 * (x2 * x2 + 0.25).sqrt().tanh()).tan();
+        }
+        let v3 = h2([v0 / ((x1 * x1 + 1.5).acosh() * (x1 * x1 + 1.5).acosh() + 0.5), (x1 * x1 + 0.5).cbrt(), (x2 * x2 + 0.25).sqrt()]);
+        (1e-1 * x0).tanh().exp_m1() * ((x2 - x1) * x2.mul_add(x1, v3))
+    }
+
+    fn p174_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let v0 = (D::from(0.9) * (D::from(0.5) * (x2 * x2 + D::from(0.25)).sqrt().tanh()).tan().tanh()).acos();
+        let mut v1 = x1 + (D::from(1e-1) * x0).tanh().exp_m1();
+        let mut i2 = 0;
+        loop {
+            if i2 >= n {
+                break;
+            }
+            i2 += 1;
+            v1 += (D::from(0.5) * (x2 * x2 + D::from(0.25)).sqrt().tanh()).tan();
+        }
+        let v3 = h2_generic([v0 / ((x1 * x1 + D::from(1.5)).acosh() * (x1 * x1 + D::from(1.5)).acosh() + D::from(0.5)), (x1 * x1 + D::from(0.5)).cbrt(), (x2 * x2 + D::from(0.25)).sqrt()]);
+        (D::from(1e-1) * x0).tanh().exp_m1() * ((x2 - x1) * x2.mul_add(x1, v3))
+    }
+
+    #[dual::gradient]
+    fn p175(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = (1e-1 * x2).tanh().exp().to_degrees().to_radians();
+        let mut v1 = (1e-1 * x2).tanh().exp();
+        v1 -= (0.9 * (v0 * v0 + 0.5).hypot(v0).tanh()).acos();
+        let v2 = ((v0 * x0).tanh().exp() * (v0 * x0).tanh().exp() + 0.5).powi(-2);
+        let v3 = ((v0 * v0 + 0.5).hypot(0.7) * (-1.3 * x0 * (-1.3 * x0) + 1.5).acosh() * ((v0 * v0 + 0.5).hypot(0.7) * (-1.3 * x0 * (-1.3 * x0) + 1.5).acosh())).ln_1p();
+        let v4 = v1;
+        v0
+    }
+
+    fn p175_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = to_radians(to_degrees((D::from(1e-1) * x2).tanh().exp()));
+        let mut v1 = (D::from(1e-1) * x2).tanh().exp();
+        v1 -= (D::from(0.9) * hypot(v0 * v0 + D::from(0.5), v0).tanh()).acos();
+        let v2 = ((v0 * x0).tanh().exp() * (v0 * x0).tanh().exp() + D::from(0.5)).powi(-2);
+        let v3 = (hypot(v0 * v0 + D::from(0.5), D::from(0.7)) * (D::from(-1.3) * x0 * (D::from(-1.3) * x0) + D::from(1.5)).acosh() * (hypot(v0 * v0 + D::from(0.5), D::from(0.7)) * (D::from(-1.3) * x0 * (D::from(-1.3) * x0) + D::from(1.5)).acosh())).ln_1p();
+        let v4 = v1;
+        v0
+    }
+
+    #[dual::gradient]
+    fn p176(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = ((x2 * x2 + 0.5).hypot(x0) * (x2 * x2 + 0.5).hypot(x0) + 0.5).powf((x2 - x3).sin()).tanh().exp();
+        v0 -= x1;
+        let v1 = h2([((v0 * v0 + 1.5).acosh() * (v0 * v0 + 1.5).acosh() + 0.25).log10(), x2.tanh().exp().atan2((v0 * v0 + 0.5).hypot(x0) * (v0 * v0 + 0.5).hypot(x0) + 0.5), f64::min(x3, x3).tanh()]);
+        ((x2 * x2 + 0.5).hypot(x0) * (x2 * x2 + 0.5).hypot(x0) + 0.5).powf((x2 - x3).sin()).tanh().exp()
+    }
+
+    fn p176_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = (hypot(x2 * x2 + D::from(0.5), x0) * hypot(x2 * x2 + D::from(0.5), x0) + D::from(0.5)).powd((x2 - x3).sin()).tanh().exp();
+        v0 -= x1;
+        let v1 = h2_generic([((v0 * v0 + D::from(1.5)).acosh() * (v0 * v0 + D::from(1.5)).acosh() + D::from(0.25)).log10(), x2.tanh().exp().atan2(hypot(v0 * v0 + D::from(0.5), x0) * hypot(v0 * v0 + D::from(0.5), x0) + D::from(0.5)), x3.tanh()]);
+        (hypot(x2 * x2 + D::from(0.5), x0) * hypot(x2 * x2 + D::from(0.5), x0) + D::from(0.5)).powd((x2 - x3).sin()).tanh().exp()
+    }
+
+    #[dual::gradient]
+    fn p177(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = (0.9 * x0.tanh()).asin() * x2.tanh().exp() + 3. * x1 / (x2 * x2 + 0.5);
+        let v1: f64 = 3.;
+        let v2 = (0.9 * x0.tanh()).asin();
+        (0.9 * x0.tanh()).asin() * x2.tanh().exp() + 3. * x1 / (x2 * x2 + 0.5)
+    }
+
+    fn p177_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = (D::from(0.9) * x0.tanh()).asin() * x2.tanh().exp() + D::from(3.) * x1 / (x2 * x2 + D::from(0.5));
+        let v1 = D::from(3.);
+        let v2 = (D::from(0.9) * x0.tanh()).asin();
+        (D::from(0.9) * x0.tanh()).asin() * x2.tanh().exp() + D::from(3.) * x1 / (x2 * x2 + D::from(0.5))
+    }
+
+    #[dual::gradient]
+    fn p178(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let v0 = x2;
+        let mut v1 = f64::sin(0.7) + 2.0;
+        let mut v2 = x0 + (v1.ceil() + v1);
+        for i3 in 0..n {
+            v1 += i3 as f64;
+            v2 += f64::exp2((std::f64::consts::PI * v1).sin().sin());
+        }
+        if (h1(0.7, 2.0) * h1(0.7, 2.0) + 0.25).sqrt() < v0.tanh().sinh() {
+            return (0.9 * x1.tanh()).acos() / ((x3 * x3 + 0.5).hypot(1e-1) * (x3 * x3 + 0.5).hypot(1e-1) + 0.5);
+        }
+        let mut v4 = x3 + x2;
+        for i5 in 0..n {
+            let v6 = i5 as f64;
+            v4 -= x2;
+        }
+        ((0.5f64 * v4).tanh().exp_m1().powi(1) * (0.5f64 * v4).tanh().exp_m1().powi(1) + 0.5).hypot(v1)
+    }
+
+    fn p178_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let v0 = x2;
+        let mut v1 = D::from(0.7).sin() + D::from(2.0);
+        let mut v2 = x0 + (ceil(v1) + v1);
+        for i3 in 0..n {
+            v1 += D::from(i3 as f64);
+            v2 += (D::from(std::f64::consts::PI) * v1).sin().sin().exp2();
+        }
+        if lt((h1_generic(D::from(0.7), D::from(2.0)) * h1_generic(D::from(0.7), D::from(2.0)) + D::from(0.25)).sqrt(), v0.tanh().sinh()) {
+            return (D::from(0.9) * x1.tanh()).acos() / (hypot(x3 * x3 + D::from(0.5), D::from(1e-1)) * hypot(x3 * x3 + D::from(0.5), D::from(1e-1)) + D::from(0.5));
+        }
+        let mut v4 = x3 + x2;
+        for i5 in 0..n {
+            let v6 = D::from(i5 as f64);
+            v4 -= x2;
+        }
+        hypot((D::from(0.5f64) * v4).tanh().exp_m1().powi(1) * (D::from(0.5f64) * v4).tanh().exp_m1().powi(1) + D::from(0.5), v1)
+    }
+
+    #[dual::gradient]
+    fn p179(x0: f64, x1: f64) -> f64 {
+        let mut v0 = (-x0 * (-x0) + 1.5).acosh();
+        for v1 in [h4(0.5f64), x1.sin(), x0.clamp(-0.5, 0.5)] {
+            v0 += -(0.9 * x1.tanh()).atanh();
+            if (0.9 * v0.tanh()).asin() < (0.9 * v0.tanh()).atanh() {
+                continue;
+            }
+        }
+        let mut v2 = x0;
+        v2 -= x0 - (v0 * v0 + 0.5).powi(-1);
+        v0
+    }
+
+    fn p179_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = (-x0 * (-x0) + D::from(1.5)).acosh();
+        for v1 in [h4_generic(D::from(0.5f64)), x1.sin(), clamp(x0, -0.5, 0.5)] {
+            v0 += -(D::from(0.9) * x1.tanh()).atanh();
+            if lt((D::from(0.9) * v0.tanh()).asin(), (D::from(0.9) * v0.tanh()).atanh()) {
+                continue;
+            }
+        }
+        let mut v2 = x0;
+        v2 -= x0 - (v0 * v0 + D::from(0.5)).powi(-1);
+        v0
+    }
+
+    #[dual::gradient]
+    fn p180(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = (f64::exp2(x2.tanh().sinh().sin()) * f64::exp2(x2.tanh().sinh().sin()) + 0.5).recip();
+        v0 += x2;
+        let v1 = x0.tanh().exp_m1().tanh().exp_m1().floor() + x0.tanh().exp_m1().tanh().exp_m1();
+        let v2 = (((-1.3 * v1).ceil() + (-1.3 * v1)) * ((-1.3 * v1).ceil() + (-1.3 * v1)) + 0.5).powf(1.7).round() + (((-1.3 * v1).ceil() + (-1.3 * v1)) * ((-1.3 * v1).ceil() + (-1.3 * v1)) + 0.5).powf(1.7);
+        let v3 = (v1 * v1 + 0.5).recip();
+        ((std::f64::consts::PI * v0).asinh() * (std::f64::consts::PI * v0).asinh() + 0.25).log10().atan()
+    }
+
+    fn p180_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = (x2.tanh().sinh().sin().exp2() * x2.tanh().sinh().sin().exp2() + D::from(0.5)).recip();
+        v0 += x2;
+        let v1 = floor(x0.tanh().exp_m1().tanh().exp_m1()) + x0.tanh().exp_m1().tanh().exp_m1();
+        let v2 = round(((ceil(D::from(-1.3) * v1) + D::from(-1.3) * v1) * (ceil(D::from(-1.3) * v1) + D::from(-1.3) * v1) + D::from(0.5)).powf(1.7)) + ((ceil(D::from(-1.3) * v1) + D::from(-1.3) * v1) * (ceil(D::from(-1.3) * v1) + D::from(-1.3) * v1) + D::from(0.5)).powf(1.7);
+        let v3 = (v1 * v1 + D::from(0.5)).recip();
+        ((D::from(std::f64::consts::PI) * v0).asinh() * (D::from(std::f64::consts::PI) * v0).asinh() + D::from(0.25)).log10().atan()
+    }
+
+    #[dual::gradient]
+    fn p181(x0: f64, x1: f64) -> f64 {
+        let mut v0 = f64::min(x1, -1.3);
+        v0 += (0.9 * (x0 * x0 + 0.5).recip().tanh()).atanh();
+        let mut v1 = x1;
+        v1 -= (v0 + v0).atan2((2.0 * x1).sin() * (2.0 * x1).sin() + 0.5);
+        let v2 = (3. * v1 * (3. * v1) + 0.5).log(x0 * x0 + 1.5).mul_add(v0 + v0, (v1 * v1 + 0.25).sqrt()).tanh().sinh();
+        ((x0 + (1e-1 * v1 * (1e-1 * v1) + 0.25).ln()) * (x0 + (1e-1 * v1 * (1e-1 * v1) + 0.25).ln()) + 0.5).log(((0.5 * v1.tanh()).tan() * (0.5 * v1.tanh()).tan() + 0.25).log10() * ((0.5 * v1.tanh()).tan() * (0.5 * v1.tanh()).tan() + 0.25).log10() + 1.5)
+    }
+
+    fn p181_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = min(x1, D::from(-1.3));
+        v0 += (D::from(0.9) * (x0 * x0 + D::from(0.5)).recip().tanh()).atanh();
+        let mut v1 = x1;
+        v1 -= (v0 + v0).atan2((D::from(2.0) * x1).sin() * (D::from(2.0) * x1).sin() + D::from(0.5));
+        let v2 = log(D::from(3.) * v1 * (D::from(3.) * v1) + D::from(0.5), x0 * x0 + D::from(1.5)).mul_add(v0 + v0, (v1 * v1 + D::from(0.25)).sqrt()).tanh().sinh();
+        log((x0 + (D::from(1e-1) * v1 * (D::from(1e-1) * v1) + D::from(0.25)).ln()) * (x0 + (D::from(1e-1) * v1 * (D::from(1e-1) * v1) + D::from(0.25)).ln()) + D::from(0.5), ((D::from(0.5) * v1.tanh()).tan() * (D::from(0.5) * v1.tanh()).tan() + D::from(0.25)).log10() * ((D::from(0.5) * v1.tanh()).tan() * (D::from(0.5) * v1.tanh()).tan() + D::from(0.25)).log10() + D::from(1.5))
+    }
+
+    #[dual::gradient]
+    fn p182(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let [v0, v1] = h3((x0 * x0 + 1.5).acosh(), (-1.3 * x3).abs());
+        let mut v2 = (x1 * x1 + 0.25).log10().to_degrees().to_radians();
+        for k3 in 0..2 {
+            let v4 = (x1 * x1 + 0.25).log10().to_degrees().to_radians();
+            if x0 < (0.5 * x3.tanh()).tan() {
+                v2 = v2.max(v4).max((x1 * x1 + 0.5).powf(f64::sin(std::f64::consts::PI)));
+            } else {
+                v2 += 0.5f64 * x0;
+            }
+        }
+        let v5 = v2 - v1.asinh();
+        (v0 * v0).tanh().exp() + (x1 - x2.abs())
+    }
+
+    fn p182_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let [v0, v1] = h3_generic((x0 * x0 + D::from(1.5)).acosh(), abs(D::from(-1.3) * x3));
+        let mut v2 = to_radians(to_degrees((x1 * x1 + D::from(0.25)).log10()));
+        for k3 in 0..2 {
+            let v4 = to_radians(to_degrees((x1 * x1 + D::from(0.25)).log10()));
+            if lt(x0, (D::from(0.5) * x3.tanh()).tan()) {
+                v2 = max(max(v2, v4), (x1 * x1 + D::from(0.5)).powd(D::from(std::f64::consts::PI).sin()));
+            } else {
+                v2 += D::from(0.5f64) * x0;
+            }
+        }
+        let v5 = v2 - v1.asinh();
+        (v0 * v0).tanh().exp() + (x1 - abs(x2))
+    }
+
+    #[dual::gradient]
+    fn p183(x0: f64, x1: f64) -> f64 {
+        let v0 = x1;
+        let mut v1 = std::f64::consts::PI * x0 * h1(std::f64::consts::PI, 1e-1);
+        for k2 in 0..4 {
+            v1 -= v1;
+            if (std::f64::consts::PI * x0 * h1(std::f64::consts::PI, 1e-1) * (std::f64::consts::PI * x0 * h1(std::f64::consts::PI, 1e-1)) + 0.5).powf((0.7 * v1).to_degrees().to_radians().sin()) <= x0 * 1.2 {
+                break;
+            }
+        }
+        let mut v3 = v1;
+        v3 += (x0 * x0 + 0.5).cbrt() * x0;
+        let mut v4 = f64::exp2((v3 * v3 + 0.25).log2().sin());
+        for k5 in 0..4 {
+            let v6 = (x0 * x0 + 1.5).acosh().asinh();
+            v4 = v0 - x0 / (v3 * v3 + 0.5);
+        }
+        (x1 * x1 + 0.25).log2()
+    }
+
+    fn p183_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = x1;
+        let mut v1 = D::from(std::f64::consts::PI) * x0 * h1_generic(D::from(std::f64::consts::PI), D::from(1e-1));
+        for k2 in 0..4 {
+            v1 -= v1;
+            if le((D::from(std::f64::consts::PI) * x0 * h1_generic(D::from(std::f64::consts::PI), D::from(1e-1)) * (D::from(std::f64::consts::PI) * x0 * h1_generic(D::from(std::f64::consts::PI), D::from(1e-1))) + D::from(0.5)).powd(to_radians(to_degrees(D::from(0.7) * v1)).sin()), x0 * D::from(1.2)) {
+                break;
+            }
+        }
+        let mut v3 = v1;
+        v3 += (x0 * x0 + D::from(0.5)).cbrt() * x0;
+        let mut v4 = (v3 * v3 + D::from(0.25)).log2().sin().exp2();
+        for k5 in 0..4 {
+            let v6 = (x0 * x0 + D::from(1.5)).acosh().asinh();
+            v4 = v0 - x0 / (v3 * v3 + D::from(0.5));
+        }
+        (x1 * x1 + D::from(0.25)).log2()
+    }
+
+    #[dual::gradient]
+    fn p184(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = x1;
+        let v1 = ((v0.clamp(-0.5, 0.5) * v0.clamp(-0.5, 0.5) + 1.5).acosh() * (v0.clamp(-0.5, 0.5) * v0.clamp(-0.5, 0.5) + 1.5).acosh() + 0.5).powi(-2);
+        let mut v2 = x2;
+        v2 *= ((0.5 * v1.tanh()).tan() * (0.5 * v1.tanh()).tan() + 0.5).powf(1.7);
+        let v3 = x0;
+        let mut v4 = ((v0.clamp(-0.5, 0.5) * v0.clamp(-0.5, 0.5) + 1.5).acosh() * (v0.clamp(-0.5, 0.5) * v0.clamp(-0.5, 0.5) + 1.5).acosh() + 0.5).powi(-2).powi(0);
+        v4 *= ((v1 * v1 + 0.25).ln() * (v1 * v1 + 0.25).ln() + 0.5).hypot(v2.trunc() + v2);
+        (v0.clamp(-0.5, 0.5) * v0.clamp(-0.5, 0.5) + 1.5).acosh()
+    }
+
+    fn p184_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = x1;
+        let v1 = ((clamp(v0, -0.5, 0.5) * clamp(v0, -0.5, 0.5) + D::from(1.5)).acosh() * (clamp(v0, -0.5, 0.5) * clamp(v0, -0.5, 0.5) + D::from(1.5)).acosh() + D::from(0.5)).powi(-2);
+        let mut v2 = x2;
+        v2 *= ((D::from(0.5) * v1.tanh()).tan() * (D::from(0.5) * v1.tanh()).tan() + D::from(0.5)).powf(1.7);
+        let v3 = x0;
+        let mut v4 = ((clamp(v0, -0.5, 0.5) * clamp(v0, -0.5, 0.5) + D::from(1.5)).acosh() * (clamp(v0, -0.5, 0.5) * clamp(v0, -0.5, 0.5) + D::from(1.5)).acosh() + D::from(0.5)).powi(-2).powi(0);
+        v4 *= hypot((v1 * v1 + D::from(0.25)).ln() * (v1 * v1 + D::from(0.25)).ln() + D::from(0.5), trunc(v2) + v2);
+        (clamp(v0, -0.5, 0.5) * clamp(v0, -0.5, 0.5) + D::from(1.5)).acosh()
+    }
+
+    #[dual::gradient]
+    fn p185(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = x3 + x2;
+        for i1 in 0..n {
+            if (x3.floor() + x3) * (x3.floor() + x3) >= (v0 * v0 + 0.5).log(x0 * x0 + 1.5) {
+                continue;
+            }
+            v0 += -(i1 as f64) * (i1 as f64).tanh();
+        }
+        if ((v0 * v0 + 0.5).log(x0 * x0 + 1.5) * (v0 * v0 + 0.5).log(x0 * x0 + 1.5)).ln_1p() > x3 * 1.2 {
+            return x3;
+        } else if x3.floor() + x3 >= x2 - x2 {
+            return ((x1 * x1 + 0.5).log(x3 * x3 + 1.5) * (x1 * x1 + 0.5).log(x3 * x3 + 1.5) + 0.5).powf(1.7);
+        }
+        let v2 = h2([x2.tanh().exp_m1() + h1(std::f64::consts::PI, x1), x2.tanh().exp_m1().mul_add(h4(x2), x2 * x3), (v0 * v0 + 1.5).acosh()]);
+        v0.sin()
+    }
+
+    fn p185_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = x3 + x2;
+        for i1 in 0..n {
+            if ge((floor(x3) + x3) * (floor(x3) + x3), log(v0 * v0 + D::from(0.5), x0 * x0 + D::from(1.5))) {
+                continue;
+            }
+            v0 += -D::from(i1 as f64) * D::from(i1 as f64).tanh();
+        }
+        if gt((log(v0 * v0 + D::from(0.5), x0 * x0 + D::from(1.5)) * log(v0 * v0 + D::from(0.5), x0 * x0 + D::from(1.5))).ln_1p(), x3 * D::from(1.2)) {
+            return x3;
+        } else if ge(floor(x3) + x3, x2 - x2) {
+            return (log(x1 * x1 + D::from(0.5), x3 * x3 + D::from(1.5)) * log(x1 * x1 + D::from(0.5), x3 * x3 + D::from(1.5)) + D::from(0.5)).powf(1.7);
+        }
+        let v2 = h2_generic([x2.tanh().exp_m1() + h1_generic(D::from(std::f64::consts::PI), x1), x2.tanh().exp_m1().mul_add(h4_generic(x2), x2 * x3), (v0 * v0 + D::from(1.5)).acosh()]);
+        v0.sin()
+    }
+
+    #[dual::gradient]
+    fn p186(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0: f64;
+        if h4(x0).tanh().exp() >= x1 * 1.2 {
+            v0 = x3.sin() + 3.;
+        } else {
+            v0 = (h4(x2) * h4(x2) + 0.5).powf(1.7);
+        }
+        let mut v1 = (0.9 * h4(x3).tanh()).acos();
+        if x3 > std::f64::consts::PI {
+            v1 = ((x1 + x2) * (x1 + x2) + 0.5).recip();
+        }
+        let mut v2 = (x3 * x3 + 1.5).acosh().abs();
+        if (x1 * x1 + 1.5).acosh() > (x0 * x0 + 0.5).log(-1.3 * (-1.3) + 1.5) {
+            v2 = (-v1).tanh().sinh();
+        } else {
+            v2 = x2 - x2 * v2;
+        }
+        (x0.round() + x0) / ((0.9 * (x0 * x0 + 0.5).hypot(v0).tanh()).acos() * (0.9 * (x0 * x0 + 0.5).hypot(v0).tanh()).acos() + 0.5)
+    }
+
+    fn p186_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0: D;
+        if ge(h4_generic(x0).tanh().exp(), x1 * D::from(1.2)) {
+            v0 = x3.sin() + D::from(3.);
+        } else {
+            v0 = (h4_generic(x2) * h4_generic(x2) + D::from(0.5)).powf(1.7);
+        }
+        let mut v1 = (D::from(0.9) * h4_generic(x3).tanh()).acos();
+        if gt(x3, D::from(std::f64::consts::PI)) {
+            v1 = ((x1 + x2) * (x1 + x2) + D::from(0.5)).recip();
+        }
+        let mut v2 = abs((x3 * x3 + D::from(1.5)).acosh());
+        if gt((x1 * x1 + D::from(1.5)).acosh(), log(x0 * x0 + D::from(0.5), D::from(-1.3) * D::from(-1.3) + D::from(1.5))) {
+            v2 = (-v1).tanh().sinh();
+        } else {
+            v2 = x2 - x2 * v2;
+        }
+        (round(x0) + x0) / ((D::from(0.9) * hypot(x0 * x0 + D::from(0.5), v0).tanh()).acos() * (D::from(0.9) * hypot(x0 * x0 + D::from(0.5), v0).tanh()).acos() + D::from(0.5))
+    }
+
+    #[dual::gradient]
+    fn p187(x0: f64, x1: f64, n: usize) -> f64 {
+        let v0 = x1.ceil() + x1;
+        let v1 = x0;
+        let v2 = h1((v1 * v1 + 0.5).powf(1.7), x1.ceil() + x1);
+        let mut v3 = f64::sin(0.7) + 2.0;
+        for i4 in 0..n {
+            let v5 = i4 as f64;
+            if (v2.max(v5) * v2.max(v5)).ln_1p() < x0 + 0.5f64 {
+                continue;
+            }
+            v3 *= x1.to_degrees().to_radians().tanh().tanh();
+        }
+        v1
+    }
+
+    fn p187_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let v0 = ceil(x1) + x1;
+        let v1 = x0;
+        let v2 = h1_generic((v1 * v1 + D::from(0.5)).powf(1.7), ceil(x1) + x1);
+        let mut v3 = D::from(0.7).sin() + D::from(2.0);
+        for i4 in 0..n {
+            let v5 = D::from(i4 as f64);
+            if lt((max(v2, v5) * max(v2, v5)).ln_1p(), x0 + D::from(0.5f64)) {
+                continue;
+            }
+            v3 *= to_radians(to_degrees(x1)).tanh().tanh();
+        }
+        v1
+    }
+
+    #[dual::gradient]
+    fn p188(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = (x0 * x0.tanh().cosh() * (x0 * x0.tanh().cosh()) + 0.25).log2();
+        let mut v1 = v0.tanh().exp_m1();
+        v1 += (v0 * v0 + 0.25).sqrt();
+        f64::cos((0.9 * x0.tanh()).atanh()).atan()
+    }
+
+    fn p188_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = (x0 * x0.tanh().cosh() * (x0 * x0.tanh().cosh()) + D::from(0.25)).log2();
+        let mut v1 = v0.tanh().exp_m1();
+        v1 += (v0 * v0 + D::from(0.25)).sqrt();
+        (D::from(0.9) * x0.tanh()).atanh().cos().atan()
+    }
+
+    #[dual::gradient]
+    fn p189(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = (x1 * x1 + 0.5).cbrt().to_degrees().to_radians();
+        v0 -= x0;
+        let v1 = x0;
+        x1
+    }
+
+    fn p189_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = to_radians(to_degrees((x1 * x1 + D::from(0.5)).cbrt()));
+        v0 -= x0;
+        let v1 = x0;
+        x1
+    }
+
+    #[dual::gradient]
+    fn p190(x0: f64, x1: f64) -> f64 {
+        let mut v0: f64 = -1.3;
+        for k1 in 0..3 {
+            if f64::exp2((x1 * x1 + 0.25).log10().sin()) < x0 * 1.2 {
+                v0 = (3. * v0).asinh().tanh();
+            } else {
+                v0 += ((x0 * x0 + 0.25).log2() * (x0 * x0 + 0.25).log2() + 0.5).log((v0 + x1) * (v0 + x1) + 1.5);
+            }
+        }
+        let v2 = (v0 * x0 * (v0 * x0) + 1.5).acosh() + f64::min((1e-1 * v0 * (1e-1 * v0) + 0.5).powf(1.7), v0);
+        let [v3, v4] = h3(x0, f64::exp2(v2.sin()).tanh().sinh());
+        v0
+    }
+
+    fn p190_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = D::from(-1.3);
+        for k1 in 0..3 {
+            if lt((x1 * x1 + D::from(0.25)).log10().sin().exp2(), x0 * D::from(1.2)) {
+                v0 = (D::from(3.) * v0).asinh().tanh();
+            } else {
+                v0 += log((x0 * x0 + D::from(0.25)).log2() * (x0 * x0 + D::from(0.25)).log2() + D::from(0.5), (v0 + x1) * (v0 + x1) + D::from(1.5));
+            }
+        }
+        let v2 = (v0 * x0 * (v0 * x0) + D::from(1.5)).acosh() + min((D::from(1e-1) * v0 * (D::from(1e-1) * v0) + D::from(0.5)).powf(1.7), v0);
+        let [v3, v4] = h3_generic(x0, v2.sin().exp2().tanh().sinh());
+        v0
+    }
+
+    #[dual::gradient]
+    fn p191(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = f64::exp2((x1 + x1).sin());
+        for k1 in 0..4 {
+            let v2 = f64::exp2((x1 + x1).sin());
+            v0 += -(x1 * x1 + 0.25).log10();
+        }
+        let mut v3 = x1 + x0 / (2.0 * 2.0 + 0.5);
+        let mut i4 = 0;
+        loop {
+            if i4 >= n {
+                break;
+            }
+            i4 += 1;
+            v3 += x0 / (2.0 * 2.0 + 0.5);
+        }
+        (x1 + (-(0.7 * x0))).clamp(-0.5, 0.5)
+    }
+
+    fn p191_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = (x1 + x1).sin().exp2();
+        for k1 in 0..4 {
+            let v2 = (x1 + x1).sin().exp2();
+            v0 += -(x1 * x1 + D::from(0.25)).log10();
+        }
+        let mut v3 = x1 + x0 / (D::from(2.0) * D::from(2.0) + D::from(0.5));
+        let mut i4 = 0;
+        loop {
+            if i4 >= n {
+                break;
+            }
+            i4 += 1;
+            v3 += x0 / (D::from(2.0) * D::from(2.0) + D::from(0.5));
+        }
+        clamp(x1 + (-(D::from(0.7) * x0)), -0.5, 0.5)
+    }
+
+    #[dual::gradient]
+    fn p192(x0: f64, x1: f64) -> f64 {
+        let v0 = (0.9 * f64::min(x1, x0.abs()).tanh()).asin();
+        let mut v1 = (x0 + x1).atan2((x0 * x0 + 0.5).hypot(v0) * (x0 * x0 + 0.5).hypot(v0) + 0.5) + (x0 * x0).ln_1p();
+        v1 -= (x0 + x1).atan2((x0 * x0 + 0.5).hypot(v0) * (x0 * x0 + 0.5).hypot(v0) + 0.5).clamp(-0.5, 0.5);
+        (1e-1 * v0).ceil() + 1e-1 * v0
+    }
+
+    fn p192_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = (D::from(0.9) * min(x1, abs(x0)).tanh()).asin();
+        let mut v1 = (x0 + x1).atan2(hypot(x0 * x0 + D::from(0.5), v0) * hypot(x0 * x0 + D::from(0.5), v0) + D::from(0.5)) + (x0 * x0).ln_1p();
+        v1 -= clamp((x0 + x1).atan2(hypot(x0 * x0 + D::from(0.5), v0) * hypot(x0 * x0 + D::from(0.5), v0) + D::from(0.5)), -0.5, 0.5);
+        ceil(D::from(1e-1) * v0) + D::from(1e-1) * v0
+    }
+
+    #[dual::gradient]
+    fn p193(x0: f64, x1: f64) -> f64 {
+        let mut v0 = ((x1 * x1 + 0.25).ln() * (x1 * x1 + 0.25).ln() + 0.5).log(x1 * x1 + 1.5);
+        if x1 > (x0 * x0 + 0.25).log10() {
+            let v1 = h1((0.9 * (x0 + x0).tanh()).atanh(), v0.atan2(x0 * x0 + 0.5) * (x0 * x0 + 0.25).ln());
+            v0 = ((0.5f64 * x0).tanh() * (0.5f64 * x0).tanh() + 0.25).log10();
+        }
+        let mut v2 = (0.9 * x1.tanh()).acos();
+        for v3 in [x0, v0.clamp(-0.5, 0.5), v0.asinh()] {
+            v2 += (0.7 * v0).asinh().to_degrees().to_radians();
+        }
+        let mut v4 = x1;
+        for v5 in [(v2 * v2 + 0.5).hypot(0.5f64), v4 / (v2 * v2 + 0.5), v4 / (v2 * v2 + 0.5)] {
+            let v6 = h2([v2, (v4 * v4 + 0.5).powf(1.7), x0.powi(1)]);
+            v4 += (-(3. * v6) * (-(3. * v6)) + 0.25).log2();
+        }
+        f64::exp2(v0.mul_add(3. * v0 + x0, x0).sin())
+    }
+
+    fn p193_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = log((x1 * x1 + D::from(0.25)).ln() * (x1 * x1 + D::from(0.25)).ln() + D::from(0.5), x1 * x1 + D::from(1.5));
+        if gt(x1, (x0 * x0 + D::from(0.25)).log10()) {
+            let v1 = h1_generic((D::from(0.9) * (x0 + x0).tanh()).atanh(), v0.atan2(x0 * x0 + D::from(0.5)) * (x0 * x0 + D::from(0.25)).ln());
+            v0 = ((D::from(0.5f64) * x0).tanh() * (D::from(0.5f64) * x0).tanh() + D::from(0.25)).log10();
+        }
+        let mut v2 = (D::from(0.9) * x1.tanh()).acos();
+        for v3 in [x0, clamp(v0, -0.5, 0.5), v0.asinh()] {
+            v2 += to_radians(to_degrees((D::from(0.7) * v0).asinh()));
+        }
+        let mut v4 = x1;
+        for v5 in [hypot(v2 * v2 + D::from(0.5), D::from(0.5f64)), v4 / (v2 * v2 + D::from(0.5)), v4 / (v2 * v2 + D::from(0.5))] {
+            let v6 = h2_generic([v2, (v4 * v4 + D::from(0.5)).powf(1.7), x0.powi(1)]);
+            v4 += (-(D::from(3.) * v6) * (-(D::from(3.) * v6)) + D::from(0.25)).log2();
+        }
+        v0.mul_add(D::from(3.) * v0 + x0, x0).sin().exp2()
+    }
+
+    #[dual::gradient]
+    fn p194(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = x0.clamp(-0.5, 0.5);
+        for k1 in 0..3 {
+            let v2 = ((0.9 * (3. * x0).tanh()).acos() * (0.9 * (3. * x0).tanh()).acos()).ln_1p();
+            if 0.7 * x0 <= x1 * (-0.3) {
+                v0 = (-1.3 * v2).mul_add(x1, k1 as f64).max(-x2);
+            } else {
+                v0 += k1 as f64 / ((v0.round() + v0) * (v0.round() + v0) + 0.5);
+            }
+        }
+        let v3 = h2([(-x2).tanh().sinh(), (0.5f64 * x2 * 0.7).asinh(), (0.5 * x0.tanh()).tan().max((x2 * x2 + 0.5).recip())]);
+        if ((0.9 * (3. * x0).tanh()).acos() * (0.9 * (3. * x0).tanh()).acos()).ln_1p() < x1 * (-0.3) {
+            let mut v4 = h4(x2.tanh().tanh().exp_m1());
+            v4 += -1.3;
+            return 0.5f64;
+        }
+        h2([(v0 * v0).ln_1p(), (0.9 * (3. * x0).tanh()).acos(), x0])
+    }
+
+    fn p194_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = clamp(x0, -0.5, 0.5);
+        for k1 in 0..3 {
+            let v2 = ((D::from(0.9) * (D::from(3.) * x0).tanh()).acos() * (D::from(0.9) * (D::from(3.) * x0).tanh()).acos()).ln_1p();
+            if le(D::from(0.7) * x0, x1 * D::from(-0.3)) {
+                v0 = max((D::from(-1.3) * v2).mul_add(x1, D::from(k1 as f64)), -x2);
+            } else {
+                v0 += D::from(k1 as f64) / ((round(v0) + v0) * (round(v0) + v0) + D::from(0.5));
+            }
+        }
+        let v3 = h2_generic([(-x2).tanh().sinh(), (D::from(0.5f64) * x2 * D::from(0.7)).asinh(), max((D::from(0.5) * x0.tanh()).tan(), (x2 * x2 + D::from(0.5)).recip())]);
+        if lt(((D::from(0.9) * (D::from(3.) * x0).tanh()).acos() * (D::from(0.9) * (D::from(3.) * x0).tanh()).acos()).ln_1p(), x1 * D::from(-0.3)) {
+            let mut v4 = h4_generic(x2.tanh().tanh().exp_m1());
+            v4 += D::from(-1.3);
+            return D::from(0.5f64);
+        }
+        h2_generic([(v0 * v0).ln_1p(), (D::from(0.9) * (D::from(3.) * x0).tanh()).acos(), x0])
+    }
+
+    #[dual::gradient]
+    fn p195(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = x1.asinh();
+        (0.9 * (x1.asinh() * x1.asinh() + 0.5).recip().tanh()).asin()
+    }
+
+    fn p195_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = x1.asinh();
+        (D::from(0.9) * (x1.asinh() * x1.asinh() + D::from(0.5)).recip().tanh()).asin()
+    }
+
+    #[dual::gradient]
+    fn p196(x0: f64, x1: f64) -> f64 {
+        let v0 = h1((h1(x0, x1) * h1(x0, x1) + 0.5).recip(), x0);
+        if (x1 * x1).ln_1p().mul_add(f64::min(3. * x1, x1), (0.9 * x1.tanh()).acos()) > (0.5f64 * x0 * (0.5f64 * x0) + 0.5).hypot(x1) {
+            let v1 = -h2([x1, (x1 * x1).ln_1p().mul_add(f64::min(3. * x1, x1), (0.9 * x1.tanh()).acos()), std::f64::consts::PI]);
+            return (0.9 * x0.tanh()).asin();
+        }
+        (h4(v0.tanh().exp_m1()) * h4(v0.tanh().exp_m1()) + 0.5).log(v0 * v0 + 1.5)
+    }
+
+    fn p196_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = h1_generic((h1_generic(x0, x1) * h1_generic(x0, x1) + D::from(0.5)).recip(), x0);
+        if gt((x1 * x1).ln_1p().mul_add(min(D::from(3.) * x1, x1), (D::from(0.9) * x1.tanh()).acos()), hypot(D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(0.5), x1)) {
+            let v1 = -h2_generic([x1, (x1 * x1).ln_1p().mul_add(min(D::from(3.) * x1, x1), (D::from(0.9) * x1.tanh()).acos()), D::from(std::f64::consts::PI)]);
+            return (D::from(0.9) * x0.tanh()).asin();
+        }
+        log(h4_generic(v0.tanh().exp_m1()) * h4_generic(v0.tanh().exp_m1()) + D::from(0.5), v0 * v0 + D::from(1.5))
+    }
+
+    #[dual::gradient]
+    fn p197(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = h2([(x0.powi(3) * x0.powi(3)).ln_1p(), x0.max(x2).tanh(), x2]);
+        let v1 = ((0.9 * v0.powi(4).tanh()).acos() * (0.9 * v0.powi(4).tanh()).acos() + 0.5).cbrt();
+        let mut v2 = (x2.clamp(-0.5, 0.5) * x2.clamp(-0.5, 0.5) + 0.5).powf(x0.sin());
+        if h2([(v1 * v1 + 0.5).powf(v1.sin()), (x0 * x0 + 0.25).sqrt(), v1]) < x2 * 1.2 {
+            return h4(x1.asinh());
+        }
+        h1(f64::cos(0.5f64 * v1), h2([f64::exp2(v0.sin()), (-1.3 * x2).round() + (-1.3 * x2), v1]))
+    }
+
+    fn p197_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = h2_generic([(x0.powi(3) * x0.powi(3)).ln_1p(), max(x0, x2).tanh(), x2]);
+        let v1 = ((D::from(0.9) * v0.powi(4).tanh()).acos() * (D::from(0.9) * v0.powi(4).tanh()).acos() + D::from(0.5)).cbrt();
+        let mut v2 = (clamp(x2, -0.5, 0.5) * clamp(x2, -0.5, 0.5) + D::from(0.5)).powd(x0.sin());
+        if lt(h2_generic([(v1 * v1 + D::from(0.5)).powd(v1.sin()), (x0 * x0 + D::from(0.25)).sqrt(), v1]), x2 * D::from(1.2)) {
+            return h4_generic(x1.asinh());
+        }
+        h1_generic((D::from(0.5f64) * v1).cos(), h2_generic([v0.sin().exp2(), round(D::from(-1.3) * x2) + D::from(-1.3) * x2, v1]))
+    }
+
+    #[dual::gradient]
+    fn p198(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let v0 = h4(x1.atan2(x3 * x3 + 0.5) - x1.atan2(x3 * x3 + 0.5));
+        let mut v1 = x0 + x2;
+        let mut v2 = x0 + v0;
+        let mut i3 = 0;
+        while i3 < n {
+            i3 += 1;
+            v1 += ((v2 + v2) * (v2 + v2) + 0.5).recip();
+            if x3 <= 0.7 * 0.5 {
+                v2 = ((v2 + v2) * (v2 + v2) + 0.5).recip();
+            } else {
+                v2 += v2 + v2;
+            }
+        }
+        let mut v4 = (-1.3 * x3 + x1).floor() + (-1.3 * x3 + x1);
+        for v5 in [v2.max(v1), 1e-1 * v2 * x3] {
+            v4 += 2.0 * x0;
+            if v0 <= x3 / (v4 * v4 + 0.5) {
+                break;
+            }
+        }
+        let mut v6 = v2 + v2;
+        v6 *= (v1 * v1 * (v1 * v1) + 1.5).acosh();
+        v1
+    }
+
+    fn p198_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let v0 = h4_generic(x1.atan2(x3 * x3 + D::from(0.5)) - x1.atan2(x3 * x3 + D::from(0.5)));
+        let mut v1 = x0 + x2;
+        let mut v2 = x0 + v0;
+        let mut i3 = 0;
+        while i3 < n {
+            i3 += 1;
+            v1 += ((v2 + v2) * (v2 + v2) + D::from(0.5)).recip();
+            if le(x3, D::from(0.7) * D::from(0.5)) {
+                v2 = ((v2 + v2) * (v2 + v2) + D::from(0.5)).recip();
+            } else {
+                v2 += v2 + v2;
+            }
+        }
+        let mut v4 = floor(D::from(-1.3) * x3 + x1) + (D::from(-1.3) * x3 + x1);
+        for v5 in [max(v2, v1), D::from(1e-1) * v2 * x3] {
+            v4 += D::from(2.0) * x0;
+            if le(v0, x3 / (v4 * v4 + D::from(0.5))) {
+                break;
+            }
+        }
+        let mut v6 = v2 + v2;
+        v6 *= (v1 * v1 * (v1 * v1) + D::from(1.5)).acosh();
+        v1
+    }
+
+    #[dual::gradient]
+    fn p199(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = h4((x1 * x1 + 0.25).log2().atan());
+        let [v1, v2] = h3((0.9 * x3.tanh()).atanh(), h2([(0.9 * x3.tanh()).atanh(), x0.tanh().exp(), (3. * x0).atan()]));
+        let mut v3 = (h1(v1, x1).signum() + h1(v1, x1)) / (h4(-1.3).tanh() * h4(-1.3).tanh() + 0.5);
+        v3 += (0.9 * ((h1(v1, x1).signum() + h1(v1, x1)) / (h4(-1.3).tanh() * h4(-1.3).tanh() + 0.5)).tanh()).asin();
+        (h2([v3, v1, v3]) * v2 * (h2([v3, v1, v3]) * v2) + 0.5).log(((0.9 * v2.tanh()).asin() * (0.9 * v2.tanh()).asin() + 0.25).ln() * ((0.9 * v2.tanh()).asin() * (0.9 * v2.tanh()).asin() + 0.25).ln() + 1.5)
+    }
+
+    fn p199_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = h4_generic((x1 * x1 + D::from(0.25)).log2().atan());
+        let [v1, v2] = h3_generic((D::from(0.9) * x3.tanh()).atanh(), h2_generic([(D::from(0.9) * x3.tanh()).atanh(), x0.tanh().exp(), (D::from(3.) * x0).atan()]));
+        let mut v3 = (signum(h1_generic(v1, x1)) + h1_generic(v1, x1)) / (h4_generic(D::from(-1.3)).tanh() * h4_generic(D::from(-1.3)).tanh() + D::from(0.5));
+        v3 += (D::from(0.9) * ((signum(h1_generic(v1, x1)) + h1_generic(v1, x1)) / (h4_generic(D::from(-1.3)).tanh() * h4_generic(D::from(-1.3)).tanh() + D::from(0.5))).tanh()).asin();
+        log(h2_generic([v3, v1, v3]) * v2 * (h2_generic([v3, v1, v3]) * v2) + D::from(0.5), ((D::from(0.9) * v2.tanh()).asin() * (D::from(0.9) * v2.tanh()).asin() + D::from(0.25)).ln() * ((D::from(0.9) * v2.tanh()).asin() * (D::from(0.9) * v2.tanh()).asin() + D::from(0.25)).ln() + D::from(1.5))
+    }
+
+    #[dual::gradient]
+    fn p200(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = x1 + x0.atan();
+        for i1 in 0..n {
+            let v2 = (v0 * v0 + 0.5).cbrt();
+            v0 -= (0.5f64 * x0).tanh().exp_m1().sin();
+            if x1 >= x1.asinh() {
+                continue;
+            }
+        }
+        let mut v3 = (v0 / (x1 * x1 + 0.5)).atan();
+        for v4 in [v3.mul_add(x0, x0), (v0 * v0 + 0.5).cbrt()] {
+            let v5 = h1(0.7, 0.7).clamp(-0.5, 0.5);
+            v3 += (0.5f64 * x0).tanh().exp_m1().sin();
+        }
+        let mut v6 = (0.5f64 * x0).tanh().exp_m1();
+        for k7 in 0..4 {
+            v6 *= (0.9 * (k7 as f64 + x0).tanh()).atanh().tanh();
+        }
+        (0.5 * (1e-1 * v3).tanh()).tan().tanh()
+    }
+
+    fn p200_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = x1 + x0.atan();
+        for i1 in 0..n {
+            let v2 = (v0 * v0 + D::from(0.5)).cbrt();
+            v0 -= (D::from(0.5f64) * x0).tanh().exp_m1().sin();
+            if ge(x1, x1.asinh()) {
+                continue;
+            }
+        }
+        let mut v3 = (v0 / (x1 * x1 + D::from(0.5))).atan();
+        for v4 in [v3.mul_add(x0, x0), (v0 * v0 + D::from(0.5)).cbrt()] {
+            let v5 = clamp(h1_generic(D::from(0.7), D::from(0.7)), -0.5, 0.5);
+            v3 += (D::from(0.5f64) * x0).tanh().exp_m1().sin();
+        }
+        let mut v6 = (D::from(0.5f64) * x0).tanh().exp_m1();
+        for k7 in 0..4 {
+            v6 *= (D::from(0.9) * (D::from(k7 as f64) + x0).tanh()).atanh().tanh();
+        }
+        (D::from(0.5) * (D::from(1e-1) * v3).tanh()).tan().tanh()
+    }
+
+    #[dual::gradient]
+    fn p201(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = (0.5 * x3.tanh().tanh()).tan();
+        if (f64::exp2(x1.sin()) * f64::exp2(x1.sin()) + 0.5).cbrt() < std::f64::consts::PI * x3 * x1 {
+            v0 = v0 * 0.5;
+        }
+        if h2([x0 + x2, x3 + x2, (x2 * x2 + 0.5).powf(1.7)]) > (0.9 * x1.tanh()).asin() {
+            let v1 = f64::exp2(x1.sin());
+            return x3;
+        } else if x0 < (2.0 * x2).tanh().exp_m1() {
+            let mut v2 = x1;
+            v2 -= f64::exp2(v0.abs().sin());
+            return h1(x3, x1.tanh().sinh());
+        }
+        (x2 * x2 + 1.5).acosh()
+    }
+
+    fn p201_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = (D::from(0.5) * x3.tanh().tanh()).tan();
+        if lt((x1.sin().exp2() * x1.sin().exp2() + D::from(0.5)).cbrt(), D::from(std::f64::consts::PI) * x3 * x1) {
+            v0 = v0 * D::from(0.5);
+        }
+        if gt(h2_generic([x0 + x2, x3 + x2, (x2 * x2 + D::from(0.5)).powf(1.7)]), (D::from(0.9) * x1.tanh()).asin()) {
+            let v1 = x1.sin().exp2();
+            return x3;
+        } else if lt(x0, (D::from(2.0) * x2).tanh().exp_m1()) {
+            let mut v2 = x1;
+            v2 -= abs(v0).sin().exp2();
+            return h1_generic(x3, x1.tanh().sinh());
+        }
+        (x2 * x2 + D::from(1.5)).acosh()
+    }
+
+    #[dual::gradient]
+    fn p202(x0: f64, x1: f64) -> f64 {
+        let v0: f64;
+        if h1(x1, x0).max((x1 * x1 + 0.5).log(x1 * x1 + 1.5)) >= x0 * 0.5 {
+            let mut v1 = (0.9 * x1.tanh()).acos();
+            v1 -= x1;
+            return (0.9 * x1.tanh()).acos();
+        } else if h1((x1 * x1 + 0.25).ln(), x0) < x0 {
+            return (x1 * x1 + 0.5).log(x1 * x1 + 1.5);
+        } else {
+            return (0.9 * x1.tanh()).acos();
+        }
+        let mut v2 = f64::min((x1 * x1 + 0.5).log(x1 * x1 + 1.5), (x1 * x1 + 0.5).log(x1 * x1 + 1.5));
+        for v3 in [x0 * v2, x0 * x0] {
+            if v2 <= x1 * 0.5 {
+                continue;
+            }
+            v2 += (1e-1 * v3 - v3) * h4(x0);
+        }
+        x0.tanh()
+    }
+
+    fn p202_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0: D;
+        if ge(max(h1_generic(x1, x0), log(x1 * x1 + D::from(0.5), x1 * x1 + D::from(1.5))), x0 * D::from(0.5)) {
+            let mut v1 = (D::from(0.9) * x1.tanh()).acos();
+            v1 -= x1;
+            return (D::from(0.9) * x1.tanh()).acos();
+        } else if lt(h1_generic((x1 * x1 + D::from(0.25)).ln(), x0), x0) {
+            return log(x1 * x1 + D::from(0.5), x1 * x1 + D::from(1.5));
+        } else {
+            return (D::from(0.9) * x1.tanh()).acos();
+        }
+        let mut v2 = log(x1 * x1 + D::from(0.5), x1 * x1 + D::from(1.5));
+        for v3 in [x0 * v2, x0 * x0] {
+            if le(v2, x1 * D::from(0.5)) {
+                continue;
+            }
+            v2 += (D::from(1e-1) * v3 - v3) * h4_generic(x0);
+        }
+        x0.tanh()
+    }
+
+    #[dual::gradient]
+    fn p203(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0: f64 = 3.;
+        for k1 in 0..2 {
+            v0 -= ((v0 + x3) * (v0 + x3) + 0.5).log(k1 as f64 * k1 as f64 + 1.5);
+        }
+        let mut v2 = (1e-1 * x3 - x1).max(x3);
+        for k3 in 0..4 {
+            let v4 = (k3 as f64 + x1).max(f64::exp2(x0.sin()));
+            if x2 >= x1.atan2(x2 * x2 + 0.5) {
+                continue;
+            }
+            v2 *= f64::min(k3 as f64, v0.to_degrees().to_radians()).tanh();
+        }
+        let v5: f64;
+        if (0.9 * x1.atan2(x0 * x0 + 0.5).tanh()).acos() <= x2 * (-0.3) {
+            let mut v6 = (v2 * v2 + 0.25).log2().tanh().cosh().asinh();
+            v6 -= (v2 * v2 + 1.5).acosh().tanh();
+            v5 = (v2 - v6).sin();
+        } else {
+            v5 = f64::min((v2 * v2 + 0.5).cbrt(), f64::exp2(v0.sin()));
+        }
+        (v2 * 1e-1).mul_add(x3.tanh().exp_m1(), (0.5f64 * x3).floor() + 0.5f64 * x3).sin()
+    }
+
+    fn p203_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = D::from(3.);
+        for k1 in 0..2 {
+            v0 -= log((v0 + x3) * (v0 + x3) + D::from(0.5), D::from(k1 as f64) * D::from(k1 as f64) + D::from(1.5));
+        }
+        let mut v2 = max(D::from(1e-1) * x3 - x1, x3);
+        for k3 in 0..4 {
+            let v4 = max(D::from(k3 as f64) + x1, x0.sin().exp2());
+            if ge(x2, x1.atan2(x2 * x2 + D::from(0.5))) {
+                continue;
+            }
+            v2 *= min(D::from(k3 as f64), to_radians(to_degrees(v0))).tanh();
+        }
+        let v5: D;
+        if le((D::from(0.9) * x1.atan2(x0 * x0 + D::from(0.5)).tanh()).acos(), x2 * D::from(-0.3)) {
+            let mut v6 = (v2 * v2 + D::from(0.25)).log2().tanh().cosh().asinh();
+            v6 -= (v2 * v2 + D::from(1.5)).acosh().tanh();
+            v5 = (v2 - v6).sin();
+        } else {
+            v5 = min((v2 * v2 + D::from(0.5)).cbrt(), v0.sin().exp2());
+        }
+        (v2 * D::from(1e-1)).mul_add(x3.tanh().exp_m1(), floor(D::from(0.5f64) * x3) + D::from(0.5f64) * x3).sin()
+    }
+
+    #[dual::gradient]
+    fn p204(x0: f64, x1: f64, n: usize) -> f64 {
+        let [v0, v1] = h3(x1, h4(x0));
+        let mut v2 = f64::sin(0.7) + 2.0;
+        let mut i3 = 0;
+        while i3 < n {
+            i3 += 1;
+            let v4 = ((x1.round() + x1) * (x1.round() + x1) + 0.25).log10();
+            v2 = std::f64::consts::PI * x0;
+        }
+        ((x1.clamp(-0.5, 0.5) - x1) * (x1.clamp(-0.5, 0.5) - x1) + 0.5).recip()
+    }
+
+    fn p204_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let [v0, v1] = h3_generic(x1, h4_generic(x0));
+        let mut v2 = D::from(0.7).sin() + D::from(2.0);
+        let mut i3 = 0;
+        while i3 < n {
+            i3 += 1;
+            let v4 = ((round(x1) + x1) * (round(x1) + x1) + D::from(0.25)).log10();
+            v2 = D::from(std::f64::consts::PI) * x0;
+        }
+        ((clamp(x1, -0.5, 0.5) - x1) * (clamp(x1, -0.5, 0.5) - x1) + D::from(0.5)).recip()
+    }
+
+    #[dual::gradient]
+    fn p205(x0: f64, x1: f64) -> f64 {
+        if std::f64::consts::PI * x0 <= x1 * 1.2 {
+            return x0.asinh();
+        }
+        let v0 = h4(x0.asinh().to_degrees().to_radians());
+        let v1 = (0.9 * (v0 + x0.asinh()).tanh()).asin();
+        let v2 = h2([x1, (x0 * x0 + 0.5).powf((v0 - v1).sin()), x0]);
+        v1
+    }
+
+    fn p205_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        if le(D::from(std::f64::consts::PI) * x0, x1 * D::from(1.2)) {
+            return x0.asinh();
+        }
+        let v0 = h4_generic(to_radians(to_degrees(x0.asinh())));
+        let v1 = (D::from(0.9) * (v0 + x0.asinh()).tanh()).asin();
+        let v2 = h2_generic([x1, (x0 * x0 + D::from(0.5)).powd((v0 - v1).sin()), x0]);
+        v1
+    }
+
+    #[dual::gradient]
+    fn p206(x0: f64, x1: f64) -> f64 {
+        let v0 = h1((x0 * x1).sin(), h4(f64::exp2(x0.sin())));
+        let mut v1 = x0;
+        if x0 <= v1 * 0.5 {
+            let v2 = (0.5 * x1.tanh()).tan();
+            v1 = f64::exp2((0.5 * x1.tanh()).tan().sin());
+        }
+        h4(x1.sin())
+    }
+
+    fn p206_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = h1_generic((x0 * x1).sin(), h4_generic(x0.sin().exp2()));
+        let mut v1 = x0;
+        if le(x0, v1 * D::from(0.5)) {
+            let v2 = (D::from(0.5) * x1.tanh()).tan();
+            v1 = (D::from(0.5) * x1.tanh()).tan().sin().exp2();
+        }
+        h4_generic(x1.sin())
+    }
+
+    #[dual::gradient]
+    fn p207(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = (x0 * x0 + 0.5).cbrt().asinh().signum() + (x0 * x0 + 0.5).cbrt().asinh();
+        let mut v1 = (x0 * x0 + 0.5).cbrt();
+        v1 *= x0;
+        (x3 * x3 + 0.25).ln() * std::f64::consts::PI
+    }
+
+    fn p207_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = signum((x0 * x0 + D::from(0.5)).cbrt().asinh()) + (x0 * x0 + D::from(0.5)).cbrt().asinh();
+        let mut v1 = (x0 * x0 + D::from(0.5)).cbrt();
+        v1 *= x0;
+        (x3 * x3 + D::from(0.25)).ln() * D::from(std::f64::consts::PI)
+    }
+
+    #[dual::gradient]
+    fn p208(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = h4(x0);
+        for k1 in 0..2 {
+            v0 -= f64::exp2(f64::exp2(x1.sin()).sin());
+        }
+        if (x0 * x0 + 0.5).cbrt() >= x1 * x1 {
+            return 2.0;
+        }
+        let mut v2 = x1 + std::f64::consts::PI;
+        for i3 in 0..n {
+            v2 *= (i3 as f64).tanh();
+        }
+        h2([x1, f64::cos(x0) - x1, x1])
+    }
+
+    fn p208_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = h4_generic(x0);
+        for k1 in 0..2 {
+            v0 -= x1.sin().exp2().sin().exp2();
+        }
+        if ge((x0 * x0 + D::from(0.5)).cbrt(), x1 * x1) {
+            return D::from(2.0);
+        }
+        let mut v2 = x1 + D::from(std::f64::consts::PI);
+        for i3 in 0..n {
+            v2 *= D::from(i3 as f64).tanh();
+        }
+        h2_generic([x1, x0.cos() - x1, x1])
+    }
+
+    #[dual::gradient]
+    fn p209(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = f64::sin(0.7) + 2.0;
+        let mut v1 = x0 + x0.max(x0);
+        for i2 in 0..n {
+            if (h4(x1) * h4(x1) + 0.25).sqrt() < v1 {
+                v0 = (0.9 * (h4(x1) * h4(x1) + 0.25).sqrt().tanh()).atanh();
+            } else {
+                v0 += 0.7 * x0;
+            }
+            v1 *= (0.9 * (h4(x1) * h4(x1) + 0.25).sqrt().tanh()).atanh().tanh().exp().tanh();
+        }
+        let mut v3 = (-x1 * (-x1) + 0.5).powi(-2);
+        for v4 in [v1.to_degrees().to_radians(), v0.asinh(), v3] {
+            v3 += h1(v3, v4) * (0.9 * (h4(x1) * h4(x1) + 0.25).sqrt().tanh()).atanh();
+        }
+        v1.to_degrees().to_radians() - x0
+    }
+
+    fn p209_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        let mut v1 = x0 + x0;
+        for i2 in 0..n {
+            if lt((h4_generic(x1) * h4_generic(x1) + D::from(0.25)).sqrt(), v1) {
+                v0 = (D::from(0.9) * (h4_generic(x1) * h4_generic(x1) + D::from(0.25)).sqrt().tanh()).atanh();
+            } else {
+                v0 += D::from(0.7) * x0;
+            }
+            v1 *= (D::from(0.9) * (h4_generic(x1) * h4_generic(x1) + D::from(0.25)).sqrt().tanh()).atanh().tanh().exp().tanh();
+        }
+        let mut v3 = (-x1 * (-x1) + D::from(0.5)).powi(-2);
+        for v4 in [to_radians(to_degrees(v1)), v0.asinh(), v3] {
+            v3 += h1_generic(v3, v4) * (D::from(0.9) * (h4_generic(x1) * h4_generic(x1) + D::from(0.25)).sqrt().tanh()).atanh();
+        }
+        to_radians(to_degrees(v1)) - x0
+    }
+
+    #[dual::gradient]
+    fn p210(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = f64::exp2(x0.sin()) * f64::exp2(x0.sin());
+        if (0.5 * (f64::exp2(x0.sin()) * f64::exp2(x0.sin())).tanh()).tan() >= (0.5 * (f64::exp2(x0.sin()) * f64::exp2(x0.sin())).tanh()).tan() {
+            v0 -= (0.5 * (f64::exp2(x0.sin()) * f64::exp2(x0.sin())).tanh()).tan().asinh();
+        } else if x1.clamp(-0.5, 0.5) < x1 * 0.5 {
+            v0 = (x0 * x0 + 0.5).powf(1.7).ceil() + (x0 * x0 + 0.5).powf(1.7);
+        } else {
+            v0 = (x0 * x0 + 0.5).powf(1.7).ceil() + (x0 * x0 + 0.5).powf(1.7);
+        }
+        let mut v1 = f64::sin(0.7) + 2.0;
+        let mut v2 = x1 + v1.to_degrees().to_radians();
+        for i3 in 0..n {
+            v1 += f64::exp2(v0.sin()).tanh().exp();
+            v2 *= (v1 * v1 + 0.5).recip().abs().tanh();
+        }
+        (h1(3., std::f64::consts::PI) * h1(3., x0) * (h1(3., std::f64::consts::PI) * h1(3., x0)) + 0.25).sqrt()
+    }
+
+    fn p210_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = x0.sin().exp2() * x0.sin().exp2();
+        if ge((D::from(0.5) * (x0.sin().exp2() * x0.sin().exp2()).tanh()).tan(), (D::from(0.5) * (x0.sin().exp2() * x0.sin().exp2()).tanh()).tan()) {
+            v0 -= (D::from(0.5) * (x0.sin().exp2() * x0.sin().exp2()).tanh()).tan().asinh();
+        } else if lt(clamp(x1, -0.5, 0.5), x1 * D::from(0.5)) {
+            v0 = ceil((x0 * x0 + D::from(0.5)).powf(1.7)) + (x0 * x0 + D::from(0.5)).powf(1.7);
+        } else {
+            v0 = ceil((x0 * x0 + D::from(0.5)).powf(1.7)) + (x0 * x0 + D::from(0.5)).powf(1.7);
+        }
+        let mut v1 = D::from(0.7).sin() + D::from(2.0);
+        let mut v2 = x1 + to_radians(to_degrees(v1));
+        for i3 in 0..n {
+            v1 += v0.sin().exp2().tanh().exp();
+            v2 *= abs((v1 * v1 + D::from(0.5)).recip()).tanh();
+        }
+        (h1_generic(D::from(3.), D::from(std::f64::consts::PI)) * h1_generic(D::from(3.), x0) * (h1_generic(D::from(3.), D::from(std::f64::consts::PI)) * h1_generic(D::from(3.), x0)) + D::from(0.25)).sqrt()
+    }
+
+    #[dual::gradient]
+    fn p211(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = x2;
+        v0 -= x1.tanh().sinh() / (x2.tanh().sinh() * x2.tanh().sinh() + 0.5);
+        let v1 = x2.tanh().sinh();
+        let mut v2 = (1e-1 * x1).clamp(-0.5, 0.5) + 0.7;
+        v2 *= v0;
+        let v3 = (-1.3 * x0 * (-1.3 * x0) + 0.5).recip().round() + (-1.3 * x0 * (-1.3 * x0) + 0.5).recip();
+        x1.tanh().sinh() / (x2.tanh().sinh() * x2.tanh().sinh() + 0.5)
+    }
+
+    fn p211_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = x2;
+        v0 -= x1.tanh().sinh() / (x2.tanh().sinh() * x2.tanh().sinh() + D::from(0.5));
+        let v1 = x2.tanh().sinh();
+        let mut v2 = clamp(D::from(1e-1) * x1, -0.5, 0.5) + D::from(0.7);
+        v2 *= v0;
+        let v3 = round((D::from(-1.3) * x0 * (D::from(-1.3) * x0) + D::from(0.5)).recip()) + (D::from(-1.3) * x0 * (D::from(-1.3) * x0) + D::from(0.5)).recip();
+        x1.tanh().sinh() / (x2.tanh().sinh() * x2.tanh().sinh() + D::from(0.5))
+    }
+
+    #[dual::gradient]
+    fn p212(x0: f64, x1: f64) -> f64 {
+        let mut v0 = x0;
+        for k1 in 0..2 {
+            if 3. * x0 < x1 * (-0.3) {
+                break;
+            }
+            if (x0.signum() + x0).clamp(-0.5, 0.5) >= x0 * (-0.3) {
+                v0 = (x0.signum() + x0).atan();
+            } else {
+                v0 += x0;
+            }
+        }
+        let v2: f64;
+        if x1.max(x1).to_degrees().to_radians() <= v0 * (-0.3) {
+            v2 = (0.7 * v0).asinh().mul_add(x0, (0.9 * x0.tanh()).atanh());
+        } else {
+            v2 = (0.9 * x0.tanh()).atanh();
+        }
+        (x1 * x1 + 0.25).log10().to_degrees().to_radians().to_degrees().to_radians()
+    }
+
+    fn p212_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = x0;
+        for k1 in 0..2 {
+            if lt(D::from(3.) * x0, x1 * D::from(-0.3)) {
+                break;
+            }
+            if ge(clamp(signum(x0) + x0, -0.5, 0.5), x0 * D::from(-0.3)) {
+                v0 = (signum(x0) + x0).atan();
+            } else {
+                v0 += x0;
+            }
+        }
+        let v2: D;
+        if le(to_radians(to_degrees(x1)), v0 * D::from(-0.3)) {
+            v2 = (D::from(0.7) * v0).asinh().mul_add(x0, (D::from(0.9) * x0.tanh()).atanh());
+        } else {
+            v2 = (D::from(0.9) * x0.tanh()).atanh();
+        }
+        to_radians(to_degrees(to_radians(to_degrees((x1 * x1 + D::from(0.25)).log10()))))
+    }
+
+    #[dual::gradient]
+    fn p213(x0: f64, x1: f64) -> f64 {
+        let v0 = x0.tanh().exp_m1().tanh().exp();
+        x0.tanh().exp_m1().powi(0).ceil() + x0.tanh().exp_m1().powi(0)
+    }
+
+    fn p213_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = x0.tanh().exp_m1().tanh().exp();
+        ceil(x0.tanh().exp_m1().powi(0)) + x0.tanh().exp_m1().powi(0)
+    }
+
+    #[dual::gradient]
+    fn p214(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = x1 + x1;
+        let mut v1 = f64::sin(0.7) + 2.0;
+        for i2 in 0..n {
+            v0 += ((v1 * v1).ln_1p() * (v1 * v1).ln_1p() + 0.25).sqrt();
+            v1 += i2 as f64;
+            if x0.tanh().sinh() * (v1 * v1).ln_1p() < v1 * 1.2 {
+                continue;
+            }
+        }
+        if -x2.sin() > x0 {
+            return (-x2.sin()).floor() + (-x2.sin());
+        } else if x2.sin() >= 0.7 * (-0.3) {
+            let mut v3 = x0.tanh().sinh() * (v1 * v1).ln_1p();
+            v3 *= h4(v0.max(v1));
+            return x0.tanh().sinh().max(v0);
+        }
+        (-x2.sin() * (-x2.sin()) + 0.5).powf(1.7)
+    }
+
+    fn p214_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = x1 + x1;
+        let mut v1 = D::from(0.7).sin() + D::from(2.0);
+        for i2 in 0..n {
+            v0 += ((v1 * v1).ln_1p() * (v1 * v1).ln_1p() + D::from(0.25)).sqrt();
+            v1 += D::from(i2 as f64);
+            if lt(x0.tanh().sinh() * (v1 * v1).ln_1p(), v1 * D::from(1.2)) {
+                continue;
+            }
+        }
+        if gt(-x2.sin(), x0) {
+            return floor(-x2.sin()) + (-x2.sin());
+        } else if ge(x2.sin(), D::from(0.7) * D::from(-0.3)) {
+            let mut v3 = x0.tanh().sinh() * (v1 * v1).ln_1p();
+            v3 *= h4_generic(max(v0, v1));
+            return max(x0.tanh().sinh(), v0);
+        }
+        (-x2.sin() * (-x2.sin()) + D::from(0.5)).powf(1.7)
+    }
+
+    #[dual::gradient]
+    fn p215(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = x3;
+        let v1 = (-1.3 * v0).abs();
+        (-1.3 * v0).abs()
+    }
+
+    fn p215_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = x3;
+        let v1 = abs(D::from(-1.3) * v0);
+        abs(D::from(-1.3) * v0)
+    }
+
+    #[dual::gradient]
+    fn p216(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        if (x0 * x0 + 0.5).recip() + (0.9 * x1.tanh()).asin() <= h2([x1, 0.7, x2]) {
+            let mut v0 = (x2 * x2 + 0.25).log2();
+            v0 += (std::f64::consts::PI * x2 / (x3 * x3 + 0.5)).to_degrees().to_radians();
+            return x3 * v0;
+        }
+        let v1 = (x2 * x2 + 0.25).log2() + x2;
+        let mut v2 = (0.7 * v1).tanh().exp_m1() * (1e-1 * x0).mul_add(x0, x1);
+        for k3 in 0..2 {
+            let v4 = ((1e-1 * x0).mul_add(x0, x1) * (1e-1 * x0).mul_add(x0, x1) + 1.5).acosh();
+            v2 = ((0.7 * x2).tanh().sinh() * (0.7 * x2).tanh().sinh() + 0.25).sqrt();
+        }
+        if (0.9 * v2.tanh()).acos().max(v1.atan2(x2 * x2 + 0.5)) <= 2.0 * 0.5 {
+            return (x1 * x1 + 0.25).log10().powi(4);
+        }
+        (x3 * x3 + 0.5).cbrt()
+    }
+
+    fn p216_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        if le((x0 * x0 + D::from(0.5)).recip() + (D::from(0.9) * x1.tanh()).asin(), h2_generic([x1, D::from(0.7), x2])) {
+            let mut v0 = (x2 * x2 + D::from(0.25)).log2();
+            v0 += to_radians(to_degrees(D::from(std::f64::consts::PI) * x2 / (x3 * x3 + D::from(0.5))));
+            return x3 * v0;
+        }
+        let v1 = (x2 * x2 + D::from(0.25)).log2() + x2;
+        let mut v2 = (D::from(0.7) * v1).tanh().exp_m1() * (D::from(1e-1) * x0).mul_add(x0, x1);
+        for k3 in 0..2 {
+            let v4 = ((D::from(1e-1) * x0).mul_add(x0, x1) * (D::from(1e-1) * x0).mul_add(x0, x1) + D::from(1.5)).acosh();
+            v2 = ((D::from(0.7) * x2).tanh().sinh() * (D::from(0.7) * x2).tanh().sinh() + D::from(0.25)).sqrt();
+        }
+        if le(max((D::from(0.9) * v2.tanh()).acos(), v1.atan2(x2 * x2 + D::from(0.5))), D::from(2.0) * D::from(0.5)) {
+            return (x1 * x1 + D::from(0.25)).log10().powi(4);
+        }
+        (x3 * x3 + D::from(0.5)).cbrt()
+    }
+
+    #[dual::gradient]
+    fn p217(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = h4(x3);
+        if (v0 * v0 + 0.5).log(x0 * x0 + 1.5) > h1(v0, x3) {
+            if (0.9 * (v0 * v0 + 0.5).log(x0 * x0 + 1.5).tanh()).acos() > x0 * (-0.3) {
+                let [v1, v2] = h3(f64::cos(x1), 0.7);
+                v0 += (f64::min(std::f64::consts::PI * v1, v2) * f64::min(std::f64::consts::PI * v1, v2) + 0.5).powi(-1);
+            }
+        }
+        let v3 = f64::cos(x3).tanh().sinh().asinh();
+        x0
+    }
+
+    fn p217_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = h4_generic(x3);
+        if gt(log(v0 * v0 + D::from(0.5), x0 * x0 + D::from(1.5)), h1_generic(v0, x3)) {
+            if gt((D::from(0.9) * log(v0 * v0 + D::from(0.5), x0 * x0 + D::from(1.5)).tanh()).acos(), x0 * D::from(-0.3)) {
+                let [v1, v2] = h3_generic(x1.cos(), D::from(0.7));
+                v0 += (min(D::from(std::f64::consts::PI) * v1, v2) * min(D::from(std::f64::consts::PI) * v1, v2) + D::from(0.5)).powi(-1);
+            }
+        }
+        let v3 = x3.cos().tanh().sinh().asinh();
+        x0
+    }
+
+    #[dual::gradient]
+    fn p218(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = (0.5 * (x2 * x2 + 0.5).log(3. * 3. + 1.5).tanh().cosh().tanh()).tan();
+        let mut v1 = x1.atan().atan();
+        for k2 in 0..4 {
+            let v3 = k2 as f64 / (x3 * x3 + 0.5) + (0.9 * x3.tanh()).acos();
+            v1 += (v1 * v1 + 0.5).recip();
+        }
+        let v4 = x1.atan().atan();
+        h1(1e-1, x3)
+    }
+
+    fn p218_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = (D::from(0.5) * log(x2 * x2 + D::from(0.5), D::from(3.) * D::from(3.) + D::from(1.5)).tanh().cosh().tanh()).tan();
+        let mut v1 = x1.atan().atan();
+        for k2 in 0..4 {
+            let v3 = D::from(k2 as f64) / (x3 * x3 + D::from(0.5)) + (D::from(0.9) * x3.tanh()).acos();
+            v1 += (v1 * v1 + D::from(0.5)).recip();
+        }
+        let v4 = x1.atan().atan();
+        h1_generic(D::from(1e-1), x3)
+    }
+
+    #[dual::gradient]
+    fn p219(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = (x3 / ((0.7 * x0 * (0.7 * x0)).ln_1p() * (0.7 * x0 * (0.7 * x0)).ln_1p() + 0.5)).sin();
+        v0 += (x1 + x3) / (x3.sin() * x3.sin() + 0.5);
+        f64::cos(f64::exp2(x3.sin().sin()))
+    }
+
+    fn p219_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = (x3 / ((D::from(0.7) * x0 * (D::from(0.7) * x0)).ln_1p() * (D::from(0.7) * x0 * (D::from(0.7) * x0)).ln_1p() + D::from(0.5))).sin();
+        v0 += (x1 + x3) / (x3.sin() * x3.sin() + D::from(0.5));
+        x3.sin().sin().exp2().cos()
+    }
+
+    #[dual::gradient]
+    fn p220(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let v0 = (0.9 * ((x1 - x2) * (x1 - x2) + 1.5).acosh().tanh()).asin();
+        let mut v1 = f64::sin(0.7) + 2.0;
+        for i2 in 0..n {
+            v1 = v1 * 0.5;
+            if ((x1 - x2) * (x1 - x2) + 1.5).acosh() > x0.max(v1) {
+                break;
+            }
+        }
+        let mut v3 = v0;
+        if x0.max(v1) > v0 * 1e-1 {
+            if h4((v3 * v3).ln_1p()) < -1.3 * 1.2 {
+                v3 = (0.9 * (1e-1 * v0).tanh().cosh().tanh()).acos();
+            } else if x0.max(v1) > x2 * (-0.3) {
+                v3 = h4((x0 * x0 + 0.5).hypot(v1));
+            }
+        }
+        x1.tanh().exp() + (v1 * v1 + 1.5).acosh() + v0
+    }
+
+    fn p220_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let v0 = (D::from(0.9) * ((x1 - x2) * (x1 - x2) + D::from(1.5)).acosh().tanh()).asin();
+        let mut v1 = D::from(0.7).sin() + D::from(2.0);
+        for i2 in 0..n {
+            v1 = v1 * D::from(0.5);
+            if gt(((x1 - x2) * (x1 - x2) + D::from(1.5)).acosh(), max(x0, v1)) {
+                break;
+            }
+        }
+        let mut v3 = v0;
+        if gt(max(x0, v1), v0 * D::from(1e-1)) {
+            if lt(h4_generic((v3 * v3).ln_1p()), D::from(-1.3) * D::from(1.2)) {
+                v3 = (D::from(0.9) * (D::from(1e-1) * v0).tanh().cosh().tanh()).acos();
+            } else if gt(max(x0, v1), x2 * D::from(-0.3)) {
+                v3 = h4_generic(hypot(x0 * x0 + D::from(0.5), v1));
+            }
+        }
+        x1.tanh().exp() + (v1 * v1 + D::from(1.5)).acosh() + v0
+    }
+
+    #[dual::gradient]
+    fn p221(x0: f64, x1: f64, n: usize) -> f64 {
+        let v0 = h1(x1.tanh().cosh() - x0.to_degrees().to_radians(), x1.tanh().cosh() - x0.to_degrees().to_radians());
+        let mut v1 = x0 + x1.tanh().sinh();
+        let mut i2 = 0;
+        while i2 < n {
+            i2 += 1;
+            let v3 = x1.tanh().sinh() - x1.clamp(-0.5, 0.5);
+            if h4(v0) - (x1 * x1 + 0.25).log2() > 0.7 {
+                continue;
+            }
+            v1 = (v1.tanh() * v1.tanh() + 0.5).powf(1.7);
+        }
+        let mut v4 = v1.tanh();
+        for k5 in 0..2 {
+            v4 = h1((0.5 * v0.tanh()).tan(), (x1 * x1 + 0.25).log2());
+        }
+        let mut v6 = (0.9 * ((2.0 * v0).signum() + 2.0 * v0 + v4).tanh()).atanh();
+        v6 *= (2.0 * v0).signum() + 2.0 * v0;
+        x1.clamp(-0.5, 0.5).tanh().sinh()
+    }
+
+    fn p221_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let v0 = h1_generic(x1.tanh().cosh() - to_radians(to_degrees(x0)), x1.tanh().cosh() - to_radians(to_degrees(x0)));
+        let mut v1 = x0 + x1.tanh().sinh();
+        let mut i2 = 0;
+        while i2 < n {
+            i2 += 1;
+            let v3 = x1.tanh().sinh() - clamp(x1, -0.5, 0.5);
+            if gt(h4_generic(v0) - (x1 * x1 + D::from(0.25)).log2(), D::from(0.7)) {
+                continue;
+            }
+            v1 = (v1.tanh() * v1.tanh() + D::from(0.5)).powf(1.7);
+        }
+        let mut v4 = v1.tanh();
+        for k5 in 0..2 {
+            v4 = h1_generic((D::from(0.5) * v0.tanh()).tan(), (x1 * x1 + D::from(0.25)).log2());
+        }
+        let mut v6 = (D::from(0.9) * (signum(D::from(2.0) * v0) + D::from(2.0) * v0 + v4).tanh()).atanh();
+        v6 *= signum(D::from(2.0) * v0) + D::from(2.0) * v0;
+        clamp(x1, -0.5, 0.5).tanh().sinh()
+    }
+
+    #[dual::gradient]
+    fn p222(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0: f64;
+        if (0.5 * (std::f64::consts::PI * x3).tanh().exp_m1().tanh()).tan() >= 2.0 * 1.2 {
+            v0 = x2;
+        } else {
+            v0 = x3;
+        }
+        let mut v1 = (0.5 * (std::f64::consts::PI * x3).tanh().exp_m1().tanh()).tan();
+        v1 += (x3 * x3).ln_1p();
+        let v2 = h2([(x3 * x3 + 0.5).hypot(1e-1).asinh(), 0.5f64 * v0 * (1e-1 * x2).sin(), x1]);
+        (x1 * x1 + 0.5).recip()
+    }
+
+    fn p222_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0: D;
+        if ge((D::from(0.5) * (D::from(std::f64::consts::PI) * x3).tanh().exp_m1().tanh()).tan(), D::from(2.0) * D::from(1.2)) {
+            v0 = x2;
+        } else {
+            v0 = x3;
+        }
+        let mut v1 = (D::from(0.5) * (D::from(std::f64::consts::PI) * x3).tanh().exp_m1().tanh()).tan();
+        v1 += (x3 * x3).ln_1p();
+        let v2 = h2_generic([hypot(x3 * x3 + D::from(0.5), D::from(1e-1)).asinh(), D::from(0.5f64) * v0 * (D::from(1e-1) * x2).sin(), x1]);
+        (x1 * x1 + D::from(0.5)).recip()
+    }
+
+    #[dual::gradient]
+    fn p223(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        if x3 / (3. * x2 * 1e-1 * (3. * x2 * 1e-1) + 0.5) < x3 / (3. * x2 * 1e-1 * (3. * x2 * 1e-1) + 0.5) {
+            return x3 / (3. * x2 * 1e-1 * (3. * x2 * 1e-1) + 0.5);
+        } else if x1.abs() >= x2 * 1.2 {
+            return (3. * x0 / (0.7 * 0.7 + 0.5)).tanh().sinh();
+        }
+        let v0: f64;
+        if (0.5 * x3.tanh()).tan() - (x3 * x3 + 1.5).acosh() < x1 * 1.2 {
+            let v1 = (x2.tanh() * x2.tanh() + 1.5).acosh();
+            v0 = 2.0 * x0;
+        } else if x2 / ((1e-1 * x3 + 0.7) * (1e-1 * x3 + 0.7) + 0.5) >= x3 - x0 {
+            v0 = x3 / (3. * x2 * 1e-1 * (3. * x2 * 1e-1) + 0.5);
+        } else {
+            let v2 = (h4(x0) * h4(x0) + 0.5).powf(1.7) - ((x3 - 1e-1) * (x3 - 1e-1) + 0.5).hypot((h4(x0) * h4(x0) + 0.5).powf(1.7));
+            v0 = (x3 * x3 + 0.25).sqrt().to_degrees().to_radians();
+        }
+        x0
+    }
+
+    fn p223_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        if lt(x3 / (D::from(3.) * x2 * D::from(1e-1) * (D::from(3.) * x2 * D::from(1e-1)) + D::from(0.5)), x3 / (D::from(3.) * x2 * D::from(1e-1) * (D::from(3.) * x2 * D::from(1e-1)) + D::from(0.5))) {
+            return x3 / (D::from(3.) * x2 * D::from(1e-1) * (D::from(3.) * x2 * D::from(1e-1)) + D::from(0.5));
+        } else if ge(abs(x1), x2 * D::from(1.2)) {
+            return (D::from(3.) * x0 / (D::from(0.7) * D::from(0.7) + D::from(0.5))).tanh().sinh();
+        }
+        let v0: D;
+        if lt((D::from(0.5) * x3.tanh()).tan() - (x3 * x3 + D::from(1.5)).acosh(), x1 * D::from(1.2)) {
+            let v1 = (x2.tanh() * x2.tanh() + D::from(1.5)).acosh();
+            v0 = D::from(2.0) * x0;
+        } else if ge(x2 / ((D::from(1e-1) * x3 + D::from(0.7)) * (D::from(1e-1) * x3 + D::from(0.7)) + D::from(0.5)), x3 - x0) {
+            v0 = x3 / (D::from(3.) * x2 * D::from(1e-1) * (D::from(3.) * x2 * D::from(1e-1)) + D::from(0.5));
+        } else {
+            let v2 = (h4_generic(x0) * h4_generic(x0) + D::from(0.5)).powf(1.7) - hypot((x3 - D::from(1e-1)) * (x3 - D::from(1e-1)) + D::from(0.5), (h4_generic(x0) * h4_generic(x0) + D::from(0.5)).powf(1.7));
+            v0 = to_radians(to_degrees((x3 * x3 + D::from(0.25)).sqrt()));
+        }
+        x0
+    }
+
+    #[dual::gradient]
+    fn p224(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = x2;
+        if x2.floor() + x2 >= 0.5f64 {
+            let mut v1 = (h1(x1, (x2 * x2 + 0.25).log10()) * h1(x1, (x2 * x2 + 0.25).log10()) + 0.5).log((x2.floor() + x2) * (x2.floor() + x2) + 1.5);
+            v1 *= x3.tanh().exp();
+            return x2 * (x0 * v1);
+        }
+        let mut v2 = x2 + x1 * v0;
+        for i3 in 0..n {
+            let v4 = (i3 as f64 * i3 as f64 + 0.5).recip();
+            if ((0.9 * v0.tanh()).atanh() * (0.9 * v0.tanh()).atanh() + 0.25).ln() >= (std::f64::consts::PI * x3 * (std::f64::consts::PI * x3) + 0.5).cbrt() {
+                v2 = (0.9 * x2.tanh()).acos();
+            } else {
+                v2 += h2([(x0 * x0 + 0.5).recip(), -1.3, (0.9 * x2.tanh()).acos()]);
+            }
+        }
+        let mut v5: f64 = std::f64::consts::PI;
+        v5 -= (0.9 * x2.tanh()).acos();
+        x3.tanh().exp()
+    }
+
+    fn p224_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = x2;
+        if ge(floor(x2) + x2, D::from(0.5f64)) {
+            let mut v1 = log(h1_generic(x1, (x2 * x2 + D::from(0.25)).log10()) * h1_generic(x1, (x2 * x2 + D::from(0.25)).log10()) + D::from(0.5), (floor(x2) + x2) * (floor(x2) + x2) + D::from(1.5));
+            v1 *= x3.tanh().exp();
+            return x2 * (x0 * v1);
+        }
+        let mut v2 = x2 + x1 * v0;
+        for i3 in 0..n {
+            let v4 = (D::from(i3 as f64) * D::from(i3 as f64) + D::from(0.5)).recip();
+            if ge(((D::from(0.9) * v0.tanh()).atanh() * (D::from(0.9) * v0.tanh()).atanh() + D::from(0.25)).ln(), (D::from(std::f64::consts::PI) * x3 * (D::from(std::f64::consts::PI) * x3) + D::from(0.5)).cbrt()) {
+                v2 = (D::from(0.9) * x2.tanh()).acos();
+            } else {
+                v2 += h2_generic([(x0 * x0 + D::from(0.5)).recip(), D::from(-1.3), (D::from(0.9) * x2.tanh()).acos()]);
+            }
+        }
+        let mut v5 = D::from(std::f64::consts::PI);
+        v5 -= (D::from(0.9) * x2.tanh()).acos();
+        x3.tanh().exp()
+    }
+
+    #[dual::gradient]
+    fn p225(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = (std::f64::consts::PI * x0 * (std::f64::consts::PI * x0) + 0.25).log10();
+        x1.tanh().cosh()
+    }
+
+    fn p225_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = (D::from(std::f64::consts::PI) * x0 * (D::from(std::f64::consts::PI) * x0) + D::from(0.25)).log10();
+        x1.tanh().cosh()
+    }
+
+    #[dual::gradient]
+    fn p226(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = x0 + h1(x0, x0);
+        for i1 in 0..n {
+            v0 -= i1 as f64;
+            if h2([f64::min(x0, v0), 1e-1 * x1 - x1, (3. * x2 * (3. * x2) + 0.5).recip()]) < x2 * (-0.3) {
+                continue;
+            }
+        }
+        let v2: f64;
+        if h4(std::f64::consts::PI) >= x2 * (-0.3) {
+            v2 = (v0.clamp(-0.5, 0.5) * v0.clamp(-0.5, 0.5) + 0.5).powf(1.7);
+        } else if x0 < x3 * (-0.3) {
+            v2 = x2;
+        } else {
+            let [v3, v4] = h3((1e-1 * x1).tanh().exp(), std::f64::consts::PI);
+            v2 = (0.9 * v3.tanh()).acos().tanh().exp_m1();
+        }
+        x2
+    }
+
+    fn p226_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = x0 + h1_generic(x0, x0);
+        for i1 in 0..n {
+            v0 -= D::from(i1 as f64);
+            if lt(h2_generic([min(x0, v0), D::from(1e-1) * x1 - x1, (D::from(3.) * x2 * (D::from(3.) * x2) + D::from(0.5)).recip()]), x2 * D::from(-0.3)) {
+                continue;
+            }
+        }
+        let v2: D;
+        if ge(h4_generic(D::from(std::f64::consts::PI)), x2 * D::from(-0.3)) {
+            v2 = (clamp(v0, -0.5, 0.5) * clamp(v0, -0.5, 0.5) + D::from(0.5)).powf(1.7);
+        } else if lt(x0, x3 * D::from(-0.3)) {
+            v2 = x2;
+        } else {
+            let [v3, v4] = h3_generic((D::from(1e-1) * x1).tanh().exp(), D::from(std::f64::consts::PI));
+            v2 = (D::from(0.9) * v3.tanh()).acos().tanh().exp_m1();
+        }
+        x2
+    }
+
+    #[dual::gradient]
+    fn p227(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = -x2;
+        let mut v1: f64 = 2.0;
+        for k2 in 0..4 {
+            v1 += v0;
+        }
+        let v3 = h1(v1, x0.atan2(x0 * x0 + 0.5).tanh().sinh());
+        if v0 <= v1 * (-0.3) {
+            return h2([-1.3, x2, v1]).sin();
+        } else if h4(v3 + 1e-1) <= x1.tanh().exp() {
+            return (x1.tanh().exp() * x1.tanh().exp() + 0.25).sqrt();
+        }
+        (x0 * x0 + 0.5).powf(1.7).sin()
+    }
+
+    fn p227_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = -x2;
+        let mut v1 = D::from(2.0);
+        for k2 in 0..4 {
+            v1 += v0;
+        }
+        let v3 = h1_generic(v1, x0.atan2(x0 * x0 + D::from(0.5)).tanh().sinh());
+        if le(v0, v1 * D::from(-0.3)) {
+            return h2_generic([D::from(-1.3), x2, v1]).sin();
+        } else if le(h4_generic(v3 + D::from(1e-1)), x1.tanh().exp()) {
+            return (x1.tanh().exp() * x1.tanh().exp() + D::from(0.25)).sqrt();
+        }
+        (x0 * x0 + D::from(0.5)).powf(1.7).sin()
+    }
+
+    #[dual::gradient]
+    fn p228(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = (x1 + x3).abs() * (x1 + x3).abs();
+        let mut v1 = (v0 * x2).powi(0);
+        for k2 in 0..4 {
+            if (0.9 * ((x1 + x3).abs() * (x1 + x3).abs()).tanh()).asin() > x2 * 0.5 {
+                continue;
+            }
+            v1 += (x1 + x3).abs() * (x1 + x3).abs();
+        }
+        (0.9 * x2.tanh()).asin().abs()
+    }
+
+    fn p228_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = abs(x1 + x3) * abs(x1 + x3);
+        let mut v1 = (v0 * x2).powi(0);
+        for k2 in 0..4 {
+            if gt((D::from(0.9) * (abs(x1 + x3) * abs(x1 + x3)).tanh()).asin(), x2 * D::from(0.5)) {
+                continue;
+            }
+            v1 += abs(x1 + x3) * abs(x1 + x3);
+        }
+        abs((D::from(0.9) * x2.tanh()).asin())
+    }
+
+    #[dual::gradient]
+    fn p229(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = x0 + x0.tanh().sinh();
+        let mut v1 = f64::sin(0.7) + 2.0;
+        for i2 in 0..n {
+            v0 = x0;
+            v1 += i2 as f64;
+        }
+        let mut v3 = x0 + v0.mul_add(v0, x0);
+        for i4 in 0..n {
+            let v5 = x0.tanh().cosh().max(f64::cos(v0));
+            v3 += v0;
+        }
+        x0.tanh().cosh()
+    }
+
+    fn p229_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = x0 + x0.tanh().sinh();
+        let mut v1 = D::from(0.7).sin() + D::from(2.0);
+        for i2 in 0..n {
+            v0 = x0;
+            v1 += D::from(i2 as f64);
+        }
+        let mut v3 = x0 + v0.mul_add(v0, x0);
+        for i4 in 0..n {
+            let v5 = max(x0.tanh().cosh(), v0.cos());
+            v3 += v0;
+        }
+        x0.tanh().cosh()
+    }
+
+    #[dual::gradient]
+    fn p230(x0: f64, x1: f64) -> f64 {
+        let mut v0 = ((x1 * x1 + 1.5).acosh() * (x1 * x1 + 1.5).acosh() + 0.5).cbrt() + ((x1 * x1 + 1.5).acosh() * (x1 * x1 + 1.5).acosh() + 0.5).cbrt() * x0;
+        v0 *= x1.abs();
+        let mut v1 = ((x1 * x1 + 1.5).acosh() * (x1 * x1 + 1.5).acosh() + 0.5).cbrt() * x0;
+        v1 += (x1.atan2(x1 * x1 + 0.5) * x1.atan2(x1 * x1 + 0.5) + 0.25).log10();
+        (x1 + x1).max(x1).tanh().cosh()
+    }
+
+    fn p230_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = ((x1 * x1 + D::from(1.5)).acosh() * (x1 * x1 + D::from(1.5)).acosh() + D::from(0.5)).cbrt() + ((x1 * x1 + D::from(1.5)).acosh() * (x1 * x1 + D::from(1.5)).acosh() + D::from(0.5)).cbrt() * x0;
+        v0 *= abs(x1);
+        let mut v1 = ((x1 * x1 + D::from(1.5)).acosh() * (x1 * x1 + D::from(1.5)).acosh() + D::from(0.5)).cbrt() * x0;
+        v1 += (x1.atan2(x1 * x1 + D::from(0.5)) * x1.atan2(x1 * x1 + D::from(0.5)) + D::from(0.25)).log10();
+        max(x1 + x1, x1).tanh().cosh()
+    }
+
+    #[dual::gradient]
+    fn p231(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = h1(std::f64::consts::PI * x0 - x1, x2);
+        if (x0.signum() + x0).clamp(-0.5, 0.5) > v0 / (x1 * x1 + 0.5) {
+            v0 = f64::min(2.0 * x1, x2) + x1.tanh().exp();
+        }
+        let v1 = h4((h4(x1) * h4(x1) + 0.25).sqrt());
+        let mut v2 = x1 + h1(x2, 3.);
+        for i3 in 0..n {
+            v2 += h1(3., v0) * f64::min(2.0 * x1, x2);
+        }
+        let mut v4: f64 = 0.5f64;
+        if v0 >= x0 * 1.2 {
+            v4 = (v0 * v0 + 0.5).recip();
+        } else if (x0.signum() + x0).clamp(-0.5, 0.5).abs() <= x1 * 1.2 {
+            v4 = v0.asinh().tanh().exp();
+        }
+        v4
+    }
+
+    fn p231_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = h1_generic(D::from(std::f64::consts::PI) * x0 - x1, x2);
+        if gt(clamp(signum(x0) + x0, -0.5, 0.5), v0 / (x1 * x1 + D::from(0.5))) {
+            v0 = min(D::from(2.0) * x1, x2) + x1.tanh().exp();
+        }
+        let v1 = h4_generic((h4_generic(x1) * h4_generic(x1) + D::from(0.25)).sqrt());
+        let mut v2 = x1 + h1_generic(x2, D::from(3.));
+        for i3 in 0..n {
+            v2 += h1_generic(D::from(3.), v0) * min(D::from(2.0) * x1, x2);
+        }
+        let mut v4 = D::from(0.5f64);
+        if ge(v0, x0 * D::from(1.2)) {
+            v4 = (v0 * v0 + D::from(0.5)).recip();
+        } else if le(abs(clamp(signum(x0) + x0, -0.5, 0.5)), x1 * D::from(1.2)) {
+            v4 = v0.asinh().tanh().exp();
+        }
+        v4
+    }
+
+    #[dual::gradient]
+    fn p232(x0: f64, x1: f64) -> f64 {
+        let mut v0 = f64::min(x1, ((x1 * x1 + 0.5).powi(-2) * (x1 * x1 + 0.5).powi(-2) + 0.25).sqrt());
+        v0 += (x1.abs() * x1.abs() + 0.25).ln();
+        let mut v1 = (x0 + v0).tanh().exp().sin();
+        v1 -= 0.5f64;
+        let v2 = (0.7 * v0).sin();
+        let v3 = v2;
+        let v4 = v0;
+        x1
+    }
+
+    fn p232_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = min(x1, ((x1 * x1 + D::from(0.5)).powi(-2) * (x1 * x1 + D::from(0.5)).powi(-2) + D::from(0.25)).sqrt());
+        v0 += (abs(x1) * abs(x1) + D::from(0.25)).ln();
+        let mut v1 = (x0 + v0).tanh().exp().sin();
+        v1 -= D::from(0.5f64);
+        let v2 = (D::from(0.7) * v0).sin();
+        let v3 = v2;
+        let v4 = v0;
+        x1
+    }
+
+    #[dual::gradient]
+    fn p233(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = x3;
+        let v1: f64;
+        if x3 * x2 - v0 <= x3 * (-0.3) {
+            v1 = h1(x2.atan(), x2);
+        } else if (x2.abs() * x2.abs() + 0.5).hypot((v0 * v0).ln_1p()) < x1 * 1.2 {
+            v1 = x0;
+        } else if h2([x1, v0, x0]).ceil() + h2([x1, v0, x0]) <= x3 * 0.5 {
+            v1 = h1(0.5f64, 1e-1) + x0.tanh();
+        } else {
+            v1 = f64::min(f64::min(x2, v0), v0.tanh().exp());
+        }
+        (0.7 * v0 - v0).atan2(h1(x2, x0) * h1(x2, x0) + 0.5) * (-1.3)
+    }
+
+    fn p233_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = x3;
+        let v1: D;
+        if le(x3 * x2 - v0, x3 * D::from(-0.3)) {
+            v1 = h1_generic(x2.atan(), x2);
+        } else if lt(hypot(abs(x2) * abs(x2) + D::from(0.5), (v0 * v0).ln_1p()), x1 * D::from(1.2)) {
+            v1 = x0;
+        } else if le(ceil(h2_generic([x1, v0, x0])) + h2_generic([x1, v0, x0]), x3 * D::from(0.5)) {
+            v1 = h1_generic(D::from(0.5f64), D::from(1e-1)) + x0.tanh();
+        } else {
+            v1 = min(min(x2, v0), v0.tanh().exp());
+        }
+        (D::from(0.7) * v0 - v0).atan2(h1_generic(x2, x0) * h1_generic(x2, x0) + D::from(0.5)) * D::from(-1.3)
+    }
+
+    #[dual::gradient]
+    fn p234(x0: f64, x1: f64) -> f64 {
+        let mut v0 = x0;
+        if h1(x0, x1) - h2([x1, v0, x1]) >= 1e-1 * (-0.3) {
+            v0 = v0.powi(3).asinh();
+        }
+        if (x1 + x0) / (x1 * x1 + 0.5) >= (0.9 * x0.tanh()).acos() {
+            return 3.;
+        }
+        x1 + x0
+    }
+
+    fn p234_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = x0;
+        if ge(h1_generic(x0, x1) - h2_generic([x1, v0, x1]), D::from(1e-1) * D::from(-0.3)) {
+            v0 = v0.powi(3).asinh();
+        }
+        if ge((x1 + x0) / (x1 * x1 + D::from(0.5)), (D::from(0.9) * x0.tanh()).acos()) {
+            return D::from(3.);
+        }
+        x1 + x0
+    }
+
+    #[dual::gradient]
+    fn p235(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = x0.asinh() + 3.;
+        for k1 in 0..3 {
+            let v2 = (x0.asinh() * x0.asinh() + 0.5).powf(1.7);
+            v0 += (x0.asinh() * x0.asinh() + 0.25).sqrt();
+        }
+        let mut v3 = x2 + x0;
+        let mut i4 = 0;
+        loop {
+            if i4 >= n {
+                break;
+            }
+            i4 += 1;
+            v3 = v3.asinh().tanh().sinh();
+        }
+        (0.5 * x0.tanh()).tan()
+    }
+
+    fn p235_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = x0.asinh() + D::from(3.);
+        for k1 in 0..3 {
+            let v2 = (x0.asinh() * x0.asinh() + D::from(0.5)).powf(1.7);
+            v0 += (x0.asinh() * x0.asinh() + D::from(0.25)).sqrt();
+        }
+        let mut v3 = x2 + x0;
+        let mut i4 = 0;
+        loop {
+            if i4 >= n {
+                break;
+            }
+            i4 += 1;
+            v3 = v3.asinh().tanh().sinh();
+        }
+        (D::from(0.5) * x0.tanh()).tan()
+    }
+
+    #[dual::gradient]
+    fn p236(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        if h1(x2, 3.).atan() > x1.abs() {
+            return x2;
+        }
+        let mut v0 = x1.abs();
+        if x1.abs() < x3 * 1.2 {
+            let v1 = (1e-1 * x2).mul_add((x2 * x2 + 0.5).recip(), ((x2 * x2 + 0.5).powf(1.7) * (x2 * x2 + 0.5).powf(1.7) + 0.25).log2());
+            v0 = h1((0.5f64 * x1 * (0.5f64 * x1) + 0.25).ln(), h1(x2, 3.).atan());
+        }
+        let v2 = x1.abs() * x1;
+        let v3 = h1(h1(x2, 3.).atan().sin(), 1e-1);
+        v3.powi(1).tanh().exp_m1()
+    }
+
+    fn p236_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        if gt(h1_generic(x2, D::from(3.)).atan(), abs(x1)) {
+            return x2;
+        }
+        let mut v0 = abs(x1);
+        if lt(abs(x1), x3 * D::from(1.2)) {
+            let v1 = (D::from(1e-1) * x2).mul_add((x2 * x2 + D::from(0.5)).recip(), ((x2 * x2 + D::from(0.5)).powf(1.7) * (x2 * x2 + D::from(0.5)).powf(1.7) + D::from(0.25)).log2());
+            v0 = h1_generic((D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.25)).ln(), h1_generic(x2, D::from(3.)).atan());
+        }
+        let v2 = abs(x1) * x1;
+        let v3 = h1_generic(h1_generic(x2, D::from(3.)).atan().sin(), D::from(1e-1));
+        v3.powi(1).tanh().exp_m1()
+    }
+
+    #[dual::gradient]
+    fn p237(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = x1;
+        v0 += ((0.9 * x0.tanh()).asin() * (0.9 * x0.tanh()).asin() + 1.5).acosh();
+        let mut v1 = f64::cos(x1.tanh().cosh());
+        for k2 in 0..4 {
+            let v3: f64 = -1.3;
+            if v0 < v3 {
+                break;
+            }
+            v1 += h2([x0.mul_add(x0, v0), v0 + x0, (1e-1 * x1 * (1e-1 * x1) + 0.25).log10()]);
+        }
+        let mut v4 = x1 + x1 * x1;
+        let mut v5 = x0 + x0;
+        let mut i6 = 0;
+        loop {
+            if i6 >= n {
+                break;
+            }
+            i6 += 1;
+            if (x1.atan2(v4 * v4 + 0.5) * x1.atan2(v4 * v4 + 0.5) + 0.25).sqrt() > h2([v0, 0.5f64, std::f64::consts::PI]) {
+                continue;
+            }
+            v4 = (std::f64::consts::PI * v5 * (std::f64::consts::PI * v5) + 0.5).hypot(v5 / (x1 * x1 + 0.5));
+            v5 += v5.abs();
+        }
+        v4
+    }
+
+    fn p237_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = x1;
+        v0 += ((D::from(0.9) * x0.tanh()).asin() * (D::from(0.9) * x0.tanh()).asin() + D::from(1.5)).acosh();
+        let mut v1 = x1.tanh().cosh().cos();
+        for k2 in 0..4 {
+            let v3 = D::from(-1.3);
+            if lt(v0, v3) {
+                break;
+            }
+            v1 += h2_generic([x0.mul_add(x0, v0), v0 + x0, (D::from(1e-1) * x1 * (D::from(1e-1) * x1) + D::from(0.25)).log10()]);
+        }
+        let mut v4 = x1 + x1 * x1;
+        let mut v5 = x0 + x0;
+        let mut i6 = 0;
+        loop {
+            if i6 >= n {
+                break;
+            }
+            i6 += 1;
+            if gt((x1.atan2(v4 * v4 + D::from(0.5)) * x1.atan2(v4 * v4 + D::from(0.5)) + D::from(0.25)).sqrt(), h2_generic([v0, D::from(0.5f64), D::from(std::f64::consts::PI)])) {
+                continue;
+            }
+            v4 = hypot(D::from(std::f64::consts::PI) * v5 * (D::from(std::f64::consts::PI) * v5) + D::from(0.5), v5 / (x1 * x1 + D::from(0.5)));
+            v5 += abs(v5);
+        }
+        v4
+    }
+
+    #[dual::gradient]
+    fn p238(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = x1 - x3;
+        v0 -= x1 - x3;
+        x1 - x3
+    }
+
+    fn p238_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = x1 - x3;
+        v0 -= x1 - x3;
+        x1 - x3
+    }
+
+    #[dual::gradient]
+    fn p239(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = ((2.0 * x0 * x1).asinh() * (2.0 * x0 * x1).asinh() + 0.5).powf((x2 + x2.tanh().exp_m1()).sin());
+        v0 -= -(0.5f64 * x1);
+        let mut v1 = (v0.atan2(-1.3 * (-1.3) + 0.5).mul_add(x0.asinh(), x1) * v0.atan2(-1.3 * (-1.3) + 0.5).mul_add(x0.asinh(), x1) + 1.5).acosh();
+        v1 += x1.sin() / ((3. * x0 * (3. * x0) + 0.5).cbrt() * (3. * x0 * (3. * x0) + 0.5).cbrt() + 0.5);
+        let mut v2 = v0.atan2(-1.3 * (-1.3) + 0.5);
+        v2 *= (v0 + v1).tanh().sinh();
+        x1.sin()
+    }
+
+    fn p239_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = ((D::from(2.0) * x0 * x1).asinh() * (D::from(2.0) * x0 * x1).asinh() + D::from(0.5)).powd((x2 + x2.tanh().exp_m1()).sin());
+        v0 -= -(D::from(0.5f64) * x1);
+        let mut v1 = (v0.atan2(D::from(-1.3) * D::from(-1.3) + D::from(0.5)).mul_add(x0.asinh(), x1) * v0.atan2(D::from(-1.3) * D::from(-1.3) + D::from(0.5)).mul_add(x0.asinh(), x1) + D::from(1.5)).acosh();
+        v1 += x1.sin() / ((D::from(3.) * x0 * (D::from(3.) * x0) + D::from(0.5)).cbrt() * (D::from(3.) * x0 * (D::from(3.) * x0) + D::from(0.5)).cbrt() + D::from(0.5));
+        let mut v2 = v0.atan2(D::from(-1.3) * D::from(-1.3) + D::from(0.5));
+        v2 *= (v0 + v1).tanh().sinh();
+        x1.sin()
+    }
+
+    #[dual::gradient]
+    fn p240(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = (x2 * x2 + 0.5).powf(1.7).tanh().exp();
+        if f64::cos(0.5f64 * v0 + x1) >= (1e-1 * x0 * (1e-1 * x0) + 0.5).cbrt() {
+            v0 = x2;
+        } else if (0.9 * x1.tanh()).acos().abs() <= (x0 * x0).ln_1p() {
+            return h4((1e-1 * x0 * (1e-1 * x0) + 0.5).cbrt());
+        }
+        let mut v1 = f64::sin(0.7) + 2.0;
+        for i2 in 0..n {
+            let v3 = ((0.5 * (i2 as f64).tanh()).tan() * (0.5 * (i2 as f64).tanh()).tan() + 0.25).ln();
+            v1 *= h4(3. * v1 + x0).tanh();
+        }
+        let v4 = v0.tanh();
+        (f64::cos(x1).round() + f64::cos(x1)).tanh().cosh()
+    }
+
+    fn p240_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = (x2 * x2 + D::from(0.5)).powf(1.7).tanh().exp();
+        if ge((D::from(0.5f64) * v0 + x1).cos(), (D::from(1e-1) * x0 * (D::from(1e-1) * x0) + D::from(0.5)).cbrt()) {
+            v0 = x2;
+        } else if le(abs((D::from(0.9) * x1.tanh()).acos()), (x0 * x0).ln_1p()) {
+            return h4_generic((D::from(1e-1) * x0 * (D::from(1e-1) * x0) + D::from(0.5)).cbrt());
+        }
+        let mut v1 = D::from(0.7).sin() + D::from(2.0);
+        for i2 in 0..n {
+            let v3 = ((D::from(0.5) * D::from(i2 as f64).tanh()).tan() * (D::from(0.5) * D::from(i2 as f64).tanh()).tan() + D::from(0.25)).ln();
+            v1 *= h4_generic(D::from(3.) * v1 + x0).tanh();
+        }
+        let v4 = v0.tanh();
+        (round(x1.cos()) + x1.cos()).tanh().cosh()
+    }
+
+    #[dual::gradient]
+    fn p241(x0: f64, x1: f64) -> f64 {
+        let v0 = h2([(x1.atan() * x1.atan() + 0.5).powf(x1.sin()), x1.atan(), (0.9 * x1.tanh()).asin() * h4(x0)]);
+        let v1 = h4(0.5f64);
+        let mut v2 = x0;
+        v2 *= x1;
+        let mut v3 = v2.clamp(-0.5, 0.5).sin();
+        if (0.5 * x0.tanh()).tan() < v0 {
+            return (-x1 * (-x1) + 0.25).log2();
+        } else if (-x1 * (-x1) + 0.25).log2() >= v1 * 0.5 {
+            let v4 = v1;
+            v3 = v4.asinh();
+        }
+        (0.7 * x1).to_degrees().to_radians().to_degrees().to_radians().mul_add((0.7 * x1).to_degrees().to_radians().to_degrees().to_radians(), (x1 * x1).powi(3))
+    }
+
+    fn p241_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = h2_generic([(x1.atan() * x1.atan() + D::from(0.5)).powd(x1.sin()), x1.atan(), (D::from(0.9) * x1.tanh()).asin() * h4_generic(x0)]);
+        let v1 = h4_generic(D::from(0.5f64));
+        let mut v2 = x0;
+        v2 *= x1;
+        let mut v3 = clamp(v2, -0.5, 0.5).sin();
+        if lt((D::from(0.5) * x0.tanh()).tan(), v0) {
+            return (-x1 * (-x1) + D::from(0.25)).log2();
+        } else if ge((-x1 * (-x1) + D::from(0.25)).log2(), v1 * D::from(0.5)) {
+            let v4 = v1;
+            v3 = v4.asinh();
+        }
+        to_radians(to_degrees(to_radians(to_degrees(D::from(0.7) * x1)))).mul_add(to_radians(to_degrees(to_radians(to_degrees(D::from(0.7) * x1)))), (x1 * x1).powi(3))
+    }
+
+    #[dual::gradient]
+    fn p242(x0: f64, x1: f64) -> f64 {
+        let v0 = (x1 + 0.7).max(x1 + 0.7) * (x0 * x0 + 0.25).log10();
+        let mut v1 = x1;
+        v1 *= v0;
+        let mut v2 = x1 + 0.7;
+        v2 += (x1 + x1).abs();
+        let mut v3 = x1 + (3. * x1 * (3. * x1) + 0.5).powi(-1);
+        v3 *= ((x1 + 0.7).max(x1 + 0.7) * (x0 * x0 + 0.25).log10() * ((x1 + 0.7).max(x1 + 0.7) * (x0 * x0 + 0.25).log10()) + 0.25).log2();
+        -(v1 * v1 + 0.5).powf(f64::sin(std::f64::consts::PI))
+    }
+
+    fn p242_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = (x1 + D::from(0.7)) * (x0 * x0 + D::from(0.25)).log10();
+        let mut v1 = x1;
+        v1 *= v0;
+        let mut v2 = x1 + D::from(0.7);
+        v2 += abs(x1 + x1);
+        let mut v3 = x1 + (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(0.5)).powi(-1);
+        v3 *= ((x1 + D::from(0.7)) * (x0 * x0 + D::from(0.25)).log10() * ((x1 + D::from(0.7)) * (x0 * x0 + D::from(0.25)).log10()) + D::from(0.25)).log2();
+        -(v1 * v1 + D::from(0.5)).powd(D::from(std::f64::consts::PI).sin())
+    }
+
+    #[dual::gradient]
+    fn p243(x0: f64, x1: f64, n: usize) -> f64 {
+        if 3. * x0 <= x1 * 1.2 {
+            return (x0 * x0 + 0.5).recip();
+        } else if x1.to_degrees().to_radians() <= x0 * x0 {
+            let mut v0 = (f64::cos(x1) * f64::cos(x1) + 0.25).sqrt();
+            v0 -= x0.atan2(x1 * x1 + 0.5) + f64::cos(x1);
+            return x1;
+        }
+        let mut v1 = x1 + (x1 * x1 + 0.25).ln();
+        let mut v2 = x1 + (x0 * x0 + 1.5).acosh();
+        let mut i3 = 0;
+        loop {
+            if i3 >= n {
+                break;
+            }
+            i3 += 1;
+            if (x0 * x0 + 1.5).acosh() >= x1.tanh().exp() {
+                continue;
+            }
+            v1 = (f64::cos(x1) * f64::cos(x1) + 0.25).sqrt();
+            v2 -= x0;
+        }
+        x0
+    }
+
+    fn p243_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        if le(D::from(3.) * x0, x1 * D::from(1.2)) {
+            return (x0 * x0 + D::from(0.5)).recip();
+        } else if le(to_radians(to_degrees(x1)), x0 * x0) {
+            let mut v0 = (x1.cos() * x1.cos() + D::from(0.25)).sqrt();
+            v0 -= x0.atan2(x1 * x1 + D::from(0.5)) + x1.cos();
+            return x1;
+        }
+        let mut v1 = x1 + (x1 * x1 + D::from(0.25)).ln();
+        let mut v2 = x1 + (x0 * x0 + D::from(1.5)).acosh();
+        let mut i3 = 0;
+        loop {
+            if i3 >= n {
+                break;
+            }
+            i3 += 1;
+            if ge((x0 * x0 + D::from(1.5)).acosh(), x1.tanh().exp()) {
+                continue;
+            }
+            v1 = (x1.cos() * x1.cos() + D::from(0.25)).sqrt();
+            v2 -= x0;
+        }
+        x0
+    }
+
+    #[dual::gradient]
+    fn p244(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = x2;
+        if x2 <= 3. * 1.2 {
+            let mut v1 = (v0.tanh().cosh() * v0.tanh().cosh() * (v0.tanh().cosh() * v0.tanh().cosh()) + 0.5).powf(1.7);
+            v1 -= (v0.tanh().cosh() * v0.tanh().cosh() * (v0.tanh().cosh() * v0.tanh().cosh()) + 0.5).powf(1.7);
+            v0 = x3;
+        }
+        let v2 = v0.tanh().cosh();
+        let mut v3 = x0 + v2;
+        let mut v4 = x2 + v0.tanh().exp();
+        for i5 in 0..n {
+            if ((0.7 * x2).trunc() + 0.7 * x2) * (v0.tanh().cosh() * v0.tanh().cosh()) >= v4 * x0 {
+                v3 = ((0.9 * v4.tanh()).asin() * (0.9 * v4.tanh()).asin() + 0.5).recip();
+            } else {
+                v3 += ((x0 * x0 + 0.5).powf(x2.sin()) * (x0 * x0 + 0.5).powf(x2.sin()) + 0.25).log2();
+            }
+            v4 += (x3 + i5 as f64).sin();
+        }
+        x1
+    }
+
+    fn p244_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = x2;
+        if le(x2, D::from(3.) * D::from(1.2)) {
+            let mut v1 = (v0.tanh().cosh() * v0.tanh().cosh() * (v0.tanh().cosh() * v0.tanh().cosh()) + D::from(0.5)).powf(1.7);
+            v1 -= (v0.tanh().cosh() * v0.tanh().cosh() * (v0.tanh().cosh() * v0.tanh().cosh()) + D::from(0.5)).powf(1.7);
+            v0 = x3;
+        }
+        let v2 = v0.tanh().cosh();
+        let mut v3 = x0 + v2;
+        let mut v4 = x2 + v0.tanh().exp();
+        for i5 in 0..n {
+            if ge((trunc(D::from(0.7) * x2) + D::from(0.7) * x2) * (v0.tanh().cosh() * v0.tanh().cosh()), v4 * x0) {
+                v3 = ((D::from(0.9) * v4.tanh()).asin() * (D::from(0.9) * v4.tanh()).asin() + D::from(0.5)).recip();
+            } else {
+                v3 += ((x0 * x0 + D::from(0.5)).powd(x2.sin()) * (x0 * x0 + D::from(0.5)).powd(x2.sin()) + D::from(0.25)).log2();
+            }
+            v4 += (x3 + D::from(i5 as f64)).sin();
+        }
+        x1
+    }
+
+    #[dual::gradient]
+    fn p245(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = x2;
+        v0 *= f64::min((0.5 * x0.tanh()).tan(), x3);
+        let mut v1 = (v0.asinh() * x0.sin() * (v0.asinh() * x0.sin()) + 0.25).ln();
+        v1 += (0.5 * (x2 - v0).tanh()).tan();
+        let v2 = h4(x0 + x3);
+        let v3: f64;
+        if x1 >= x2.ceil() + x2 {
+            v3 = x1.tanh().exp_m1().sin();
+        } else if (3. * x3).tanh().sinh() <= 0.7 * x0 / (x3 * x3 + 0.5) {
+            return v2 / ((v1 * v1 + 0.25).log2() * (v1 * v1 + 0.25).log2() + 0.5);
+        } else {
+            return x2 - v0;
+        }
+        0.5f64
+    }
+
+    fn p245_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = x2;
+        v0 *= min((D::from(0.5) * x0.tanh()).tan(), x3);
+        let mut v1 = (v0.asinh() * x0.sin() * (v0.asinh() * x0.sin()) + D::from(0.25)).ln();
+        v1 += (D::from(0.5) * (x2 - v0).tanh()).tan();
+        let v2 = h4_generic(x0 + x3);
+        let v3: D;
+        if ge(x1, ceil(x2) + x2) {
+            v3 = x1.tanh().exp_m1().sin();
+        } else if le((D::from(3.) * x3).tanh().sinh(), D::from(0.7) * x0 / (x3 * x3 + D::from(0.5))) {
+            return v2 / ((v1 * v1 + D::from(0.25)).log2() * (v1 * v1 + D::from(0.25)).log2() + D::from(0.5));
+        } else {
+            return x2 - v0;
+        }
+        D::from(0.5f64)
+    }
+
+    #[dual::gradient]
+    fn p246(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = ((x0 * x0 + 0.5).recip() * (x0 * x0 + 0.5).recip()).ln_1p();
+        for k1 in 0..4 {
+            v0 *= h2([x2 - x1, (2.0 * x1 * (2.0 * x1) + 0.5).recip(), h1(v0, x0)]).tanh();
+            if ((x0 * x0 + 0.5).recip() * (x0 * x0 + 0.5).recip()).ln_1p() < x2 * (-0.3) {
+                continue;
+            }
+        }
+        let mut v2 = x2;
+        v2 += (0.5 * (v0 * v0 + 0.25).ln().tanh()).tan();
+        x0
+    }
+
+    fn p246_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = ((x0 * x0 + D::from(0.5)).recip() * (x0 * x0 + D::from(0.5)).recip()).ln_1p();
+        for k1 in 0..4 {
+            v0 *= h2_generic([x2 - x1, (D::from(2.0) * x1 * (D::from(2.0) * x1) + D::from(0.5)).recip(), h1_generic(v0, x0)]).tanh();
+            if lt(((x0 * x0 + D::from(0.5)).recip() * (x0 * x0 + D::from(0.5)).recip()).ln_1p(), x2 * D::from(-0.3)) {
+                continue;
+            }
+        }
+        let mut v2 = x2;
+        v2 += (D::from(0.5) * (v0 * v0 + D::from(0.25)).ln().tanh()).tan();
+        x0
+    }
+
+    #[dual::gradient]
+    fn p247(x0: f64, x1: f64, x2: f64) -> f64 {
+        if h2([x1, x0, x2]) + x1 >= x2 {
+            return x0.max(x0).tanh();
+        }
+        let v0 = (x2 + 0.5f64).mul_add((0.9 * (-1.3 * x2).tanh()).asin(), (x2 * x2 + 0.5).hypot(x1)) + (h2([x1, x1, 0.7]) * h2([x1, x1, 0.7]) + 0.5).powf((0.9 * x2.tanh()).atanh().sin());
+        x2.max((v0.tanh().cosh() * v0.tanh().cosh() + 0.25).sqrt())
+    }
+
+    fn p247_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        if ge(h2_generic([x1, x0, x2]) + x1, x2) {
+            return x0.tanh();
+        }
+        let v0 = (x2 + D::from(0.5f64)).mul_add((D::from(0.9) * (D::from(-1.3) * x2).tanh()).asin(), hypot(x2 * x2 + D::from(0.5), x1)) + (h2_generic([x1, x1, D::from(0.7)]) * h2_generic([x1, x1, D::from(0.7)]) + D::from(0.5)).powd((D::from(0.9) * x2.tanh()).atanh().sin());
+        max(x2, (v0.tanh().cosh() * v0.tanh().cosh() + D::from(0.25)).sqrt())
+    }
+
+    #[dual::gradient]
+    fn p248(x0: f64, x1: f64) -> f64 {
+        let v0 = x1.abs();
+        x1.sin()
+    }
+
+    fn p248_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = abs(x1);
+        x1.sin()
+    }
+
+    #[dual::gradient]
+    fn p249(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = f64::sin(0.7) + 2.0;
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            v0 += h2([-1.3, x0, x1]) - (0.7 * x1 * (0.7 * x1) + 0.5).cbrt();
+        }
+        let mut v2: f64 = -1.3;
+        for k3 in 0..2 {
+            v2 += x3.abs().tanh().exp();
+            if x3.abs().tanh().exp() >= (x3 * x3 + 0.5).log(x0 * x0 + 1.5) {
+                break;
+            }
+        }
+        ((x0 * x0 + 1.5).acosh() * (x0 / (x2 * x2 + 0.5)) * ((x0 * x0 + 1.5).acosh() * (x0 / (x2 * x2 + 0.5))) + 0.25).log2()
+    }
+
+    fn p249_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            v0 += h2_generic([D::from(-1.3), x0, x1]) - (D::from(0.7) * x1 * (D::from(0.7) * x1) + D::from(0.5)).cbrt();
+        }
+        let mut v2 = D::from(-1.3);
+        for k3 in 0..2 {
+            v2 += abs(x3).tanh().exp();
+            if ge(abs(x3).tanh().exp(), log(x3 * x3 + D::from(0.5), x0 * x0 + D::from(1.5))) {
+                break;
+            }
+        }
+        ((x0 * x0 + D::from(1.5)).acosh() * (x0 / (x2 * x2 + D::from(0.5))) * ((x0 * x0 + D::from(1.5)).acosh() * (x0 / (x2 * x2 + D::from(0.5)))) + D::from(0.25)).log2()
+    }
+
+    #[dual::gradient]
+    fn p250(x0: f64, x1: f64, n: usize) -> f64 {
+        let v0: f64;
+        if x0 < x0 * 1.2 {
+            v0 = x0.abs() - x0 / (x0 * x0 + 0.5);
+        } else {
+            let v1 = f64::min(x0, x0).atan().tanh().sinh();
+            if v1.max(x0 * x0) >= v1 {
+                v0 = x0;
+            } else {
+                v0 = (0.9 * v1.atan().tanh()).asin();
+            }
+        }
+        let mut v2 = x0 + (v0 * v0 + 0.5).powf(x0.sin());
+        let mut i3 = 0;
+        while i3 < n {
+            i3 += 1;
+            v2 += v2.tanh().exp_m1();
+        }
+        let mut v4 = x0 + (1e-1 * x1 * (1e-1 * x1)).ln_1p();
+        for i5 in 0..n {
+            let v6 = (v0 * v0 + 0.5).powf(1.7);
+            v4 += h2([v0, x0, v2]) - i5 as f64 / (v2 * v2 + 0.5);
+        }
+        x0.abs()
+    }
+
+    fn p250_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let v0: D;
+        if lt(x0, x0 * D::from(1.2)) {
+            v0 = abs(x0) - x0 / (x0 * x0 + D::from(0.5));
+        } else {
+            let v1 = x0.atan().tanh().sinh();
+            if ge(max(v1, x0 * x0), v1) {
+                v0 = x0;
+            } else {
+                v0 = (D::from(0.9) * v1.atan().tanh()).asin();
+            }
+        }
+        let mut v2 = x0 + (v0 * v0 + D::from(0.5)).powd(x0.sin());
+        let mut i3 = 0;
+        while i3 < n {
+            i3 += 1;
+            v2 += v2.tanh().exp_m1();
+        }
+        let mut v4 = x0 + (D::from(1e-1) * x1 * (D::from(1e-1) * x1)).ln_1p();
+        for i5 in 0..n {
+            let v6 = (v0 * v0 + D::from(0.5)).powf(1.7);
+            v4 += h2_generic([v0, x0, v2]) - D::from(i5 as f64) / (v2 * v2 + D::from(0.5));
+        }
+        abs(x0)
+    }
+
+    #[dual::gradient]
+    fn p251(x0: f64, x1: f64) -> f64 {
+        let mut v0 = (x0 * x0).ln_1p().tanh().sinh() - (0.5f64 * x1 * (0.5f64 * x1) + 0.25).ln().tanh();
+        v0 *= x1.tanh().exp().to_degrees().to_radians();
+        let v1 = (0.5f64 * x1 * (0.5f64 * x1) + 0.25).ln().tanh().sinh();
+        let mut v2 = v1.atan();
+        v2 -= x1;
+        let v3 = f64::exp2(v2.sin());
+        let v4 = (x0 * x0).ln_1p().atan();
+        (0.5f64 * x1 * (0.5f64 * x1) + 0.25).ln().tanh().sinh()
+    }
+
+    fn p251_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = (x0 * x0).ln_1p().tanh().sinh() - (D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.25)).ln().tanh();
+        v0 *= to_radians(to_degrees(x1.tanh().exp()));
+        let v1 = (D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.25)).ln().tanh().sinh();
+        let mut v2 = v1.atan();
+        v2 -= x1;
+        let v3 = v2.sin().exp2();
+        let v4 = (x0 * x0).ln_1p().atan();
+        (D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.25)).ln().tanh().sinh()
+    }
+
+    #[dual::gradient]
+    fn p252(x0: f64, x1: f64) -> f64 {
+        let mut v0 = (x0.atan() * x0.atan() + 0.5).powf((x0 * x0 + 1.5).acosh().sin());
+        v0 -= x0;
+        let v1 = v0;
+        let mut v2 = (v0 * v0 + 0.5).hypot(v0) * (v1 * v1 + 0.25).log10();
+        for v3 in [(0.9 * x1.tanh()).atanh(), (x0 * x0 + 0.25).log10(), v1] {
+            if v0 > v2 * (-0.3) {
+                continue;
+            }
+            v2 -= (x0 * x0 + 0.25).log10();
+        }
+        f64::cos(v1)
+    }
+
+    fn p252_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = (x0.atan() * x0.atan() + D::from(0.5)).powd((x0 * x0 + D::from(1.5)).acosh().sin());
+        v0 -= x0;
+        let v1 = v0;
+        let mut v2 = hypot(v0 * v0 + D::from(0.5), v0) * (v1 * v1 + D::from(0.25)).log10();
+        for v3 in [(D::from(0.9) * x1.tanh()).atanh(), (x0 * x0 + D::from(0.25)).log10(), v1] {
+            if gt(v0, v2 * D::from(-0.3)) {
+                continue;
+            }
+            v2 -= (x0 * x0 + D::from(0.25)).log10();
+        }
+        v1.cos()
+    }
+
+    #[dual::gradient]
+    fn p253(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = x1 + (x0 * x0 + 0.25).sqrt();
+        for i1 in 0..n {
+            v0 *= (3. * x0 + 1e-1).asinh().tanh();
+        }
+        let mut v2: f64 = 0.7;
+        if (3. * x0 + 1e-1).asinh() <= x0 * (-0.3) {
+            v2 = v2 * 0.5;
+        } else if x1 <= x1 * 0.5 {
+            v2 = v2 * 0.5;
+        } else {
+            let v3 = (0.9 * (x0.sin() / (x1.tanh() * x1.tanh() + 0.5)).tanh()).asin();
+            if f64::cos((x1 * x1 + 0.5).powf(x0.sin())) <= x1.powi(0) {
+                v2 = x1.mul_add(1e-1, x1) * 1e-1;
+            } else {
+                v2 = (v2 * v2 + 0.5).cbrt();
+            }
+        }
+        let v4 = ((v0 - 3. + v2) * (v0 - 3. + v2) + 0.5).powf(x1.tanh().sinh().sin());
+        v0 - 3.
+    }
+
+    fn p253_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = x1 + (x0 * x0 + D::from(0.25)).sqrt();
+        for i1 in 0..n {
+            v0 *= (D::from(3.) * x0 + D::from(1e-1)).asinh().tanh();
+        }
+        let mut v2 = D::from(0.7);
+        if le((D::from(3.) * x0 + D::from(1e-1)).asinh(), x0 * D::from(-0.3)) {
+            v2 = v2 * D::from(0.5);
+        } else if le(x1, x1 * D::from(0.5)) {
+            v2 = v2 * D::from(0.5);
+        } else {
+            let v3 = (D::from(0.9) * (x0.sin() / (x1.tanh() * x1.tanh() + D::from(0.5))).tanh()).asin();
+            if le((x1 * x1 + D::from(0.5)).powd(x0.sin()).cos(), x1.powi(0)) {
+                v2 = x1.mul_add(D::from(1e-1), x1) * D::from(1e-1);
+            } else {
+                v2 = (v2 * v2 + D::from(0.5)).cbrt();
+            }
+        }
+        let v4 = ((v0 - D::from(3.) + v2) * (v0 - D::from(3.) + v2) + D::from(0.5)).powd(x1.tanh().sinh().sin());
+        v0 - D::from(3.)
+    }
+
+    #[dual::gradient]
+    fn p254(x0: f64, x1: f64) -> f64 {
+        let mut v0 = ((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5).hypot(h4(0.5f64));
+        for k1 in 0..3 {
+            let v2 = (0.9 * x0.tanh()).acos().tanh().exp();
+            if ((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5).hypot(h4(0.5f64)) >= ((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5).hypot(h4(0.5f64)) {
+                v0 = (0.9 * x0.tanh()).acos().tanh().exp();
+            } else {
+                v0 += k1 as f64;
+            }
+        }
+        let v3 = x1;
+        (0.9 * ((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5).hypot(h4(0.5f64)).mul_add(h1(x1, x0), (3. * x0).max(1e-1)).tanh()).asin()
+    }
+
+    fn p254_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = hypot((x0 * x0 + D::from(0.5)).cbrt() * (x0 * x0 + D::from(0.5)).cbrt() + D::from(0.5), h4_generic(D::from(0.5f64)));
+        for k1 in 0..3 {
+            let v2 = (D::from(0.9) * x0.tanh()).acos().tanh().exp();
+            if ge(hypot((x0 * x0 + D::from(0.5)).cbrt() * (x0 * x0 + D::from(0.5)).cbrt() + D::from(0.5), h4_generic(D::from(0.5f64))), hypot((x0 * x0 + D::from(0.5)).cbrt() * (x0 * x0 + D::from(0.5)).cbrt() + D::from(0.5), h4_generic(D::from(0.5f64)))) {
+                v0 = (D::from(0.9) * x0.tanh()).acos().tanh().exp();
+            } else {
+                v0 += D::from(k1 as f64);
+            }
+        }
+        let v3 = x1;
+        (D::from(0.9) * hypot((x0 * x0 + D::from(0.5)).cbrt() * (x0 * x0 + D::from(0.5)).cbrt() + D::from(0.5), h4_generic(D::from(0.5f64))).mul_add(h1_generic(x1, x0), max(D::from(3.) * x0, D::from(1e-1))).tanh()).asin()
+    }
+
+    #[dual::gradient]
+    fn p255(x0: f64, x1: f64) -> f64 {
+        if x0 >= x0 * x0 {
+            return h1(2.0, x0.signum() + x0);
+        }
+        let v0 = h4(x0 * x0);
+        let v1 = (((x0 - v0) * (x0 - v0) + 0.25).sqrt() * ((x0 - v0) * (x0 - v0) + 0.25).sqrt() + 0.5).log(((x1 * x1 + 0.25).ln() + (0.9 * (0.5f64 * x0).tanh()).asin()) * ((x1 * x1 + 0.25).ln() + (0.9 * (0.5f64 * x0).tanh()).asin()) + 1.5);
+        ((x1 * x1 + 0.25).ln() + (0.9 * (0.5f64 * x0).tanh()).asin()).tanh().exp()
+    }
+
+    fn p255_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        if ge(x0, x0 * x0) {
+            return h1_generic(D::from(2.0), signum(x0) + x0);
+        }
+        let v0 = h4_generic(x0 * x0);
+        let v1 = log(((x0 - v0) * (x0 - v0) + D::from(0.25)).sqrt() * ((x0 - v0) * (x0 - v0) + D::from(0.25)).sqrt() + D::from(0.5), ((x1 * x1 + D::from(0.25)).ln() + (D::from(0.9) * (D::from(0.5f64) * x0).tanh()).asin()) * ((x1 * x1 + D::from(0.25)).ln() + (D::from(0.9) * (D::from(0.5f64) * x0).tanh()).asin()) + D::from(1.5));
+        ((x1 * x1 + D::from(0.25)).ln() + (D::from(0.9) * (D::from(0.5f64) * x0).tanh()).asin()).tanh().exp()
+    }
+
+    #[dual::gradient]
+    fn p256(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = ((0.5 * (-1.3 * x0).tanh()).tan() * (0.5 * (-1.3 * x0).tanh()).tan() + 0.5).log((x1.round() + x1).mul_add((0.9 * x0.tanh()).asin(), (std::f64::consts::PI * x2 * (std::f64::consts::PI * x2)).ln_1p()) * (x1.round() + x1).mul_add((0.9 * x0.tanh()).asin(), (std::f64::consts::PI * x2 * (std::f64::consts::PI * x2)).ln_1p()) + 1.5);
+        let mut v1 = (0.9 * (v0.asinh().trunc() + v0.asinh()).tanh()).atanh();
+        v1 -= (x3.round() + x3).to_degrees().to_radians();
+        let v2 = x0.sin();
+        x1.sin().atan2(-(-1.3 * x1) * (-(-1.3 * x1)) + 0.5) + (3. * v2).asinh()
+    }
+
+    fn p256_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = log((D::from(0.5) * (D::from(-1.3) * x0).tanh()).tan() * (D::from(0.5) * (D::from(-1.3) * x0).tanh()).tan() + D::from(0.5), (round(x1) + x1).mul_add((D::from(0.9) * x0.tanh()).asin(), (D::from(std::f64::consts::PI) * x2 * (D::from(std::f64::consts::PI) * x2)).ln_1p()) * (round(x1) + x1).mul_add((D::from(0.9) * x0.tanh()).asin(), (D::from(std::f64::consts::PI) * x2 * (D::from(std::f64::consts::PI) * x2)).ln_1p()) + D::from(1.5));
+        let mut v1 = (D::from(0.9) * (trunc(v0.asinh()) + v0.asinh()).tanh()).atanh();
+        v1 -= to_radians(to_degrees(round(x3) + x3));
+        let v2 = x0.sin();
+        x1.sin().atan2(-(D::from(-1.3) * x1) * (-(D::from(-1.3) * x1)) + D::from(0.5)) + (D::from(3.) * v2).asinh()
+    }
+
+    #[dual::gradient]
+    fn p257(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let v0 = h2([(x2 / (x1 * x1 + 0.5)).to_degrees().to_radians(), x0, (0.9 * x1.tanh()).atanh()]);
+        let mut v1 = x1 + h1(x2, v0);
+        let mut v2 = x1 + (x2 * x2 + 0.5).log(1e-1 * 1e-1 + 1.5);
+        for i3 in 0..n {
+            v1 += f64::min((0.5 * (i3 as f64).tanh()).tan(), f64::exp2((2.0 * v1).sin()));
+            v2 = -h1(2.0, v1);
+            if h1(x2.atan(), 0.7 * v0 + 1e-1) > x2 * (-0.3) {
+                break;
+            }
+        }
+        x1
+    }
+
+    fn p257_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let v0 = h2_generic([to_radians(to_degrees(x2 / (x1 * x1 + D::from(0.5)))), x0, (D::from(0.9) * x1.tanh()).atanh()]);
+        let mut v1 = x1 + h1_generic(x2, v0);
+        let mut v2 = x1 + log(x2 * x2 + D::from(0.5), D::from(1e-1) * D::from(1e-1) + D::from(1.5));
+        for i3 in 0..n {
+            v1 += min((D::from(0.5) * D::from(i3 as f64).tanh()).tan(), (D::from(2.0) * v1).sin().exp2());
+            v2 = -h1_generic(D::from(2.0), v1);
+            if gt(h1_generic(x2.atan(), D::from(0.7) * v0 + D::from(1e-1)), x2 * D::from(-0.3)) {
+                break;
+            }
+        }
+        x1
+    }
+
+    #[dual::gradient]
+    fn p258(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = x2.atan() + (0.5 * (1e-1 * x2).tanh()).tan();
+        for k1 in 0..3 {
+            v0 += k1 as f64;
+        }
+        let mut v2 = v0;
+        v2 -= (x3 + v0).tanh().exp_m1();
+        let mut v3 = x2 + (x1 * x1 + 0.5).powf(f64::sin(1e-1));
+        for i4 in 0..n {
+            let v5: f64 = 3.;
+            v3 += f64::exp2(v5.sin());
+        }
+        (0.9 * (0.7 * x0).to_degrees().to_radians().tanh()).atanh()
+    }
+
+    fn p258_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = x2.atan() + (D::from(0.5) * (D::from(1e-1) * x2).tanh()).tan();
+        for k1 in 0..3 {
+            v0 += D::from(k1 as f64);
+        }
+        let mut v2 = v0;
+        v2 -= (x3 + v0).tanh().exp_m1();
+        let mut v3 = x2 + (x1 * x1 + D::from(0.5)).powd(D::from(1e-1).sin());
+        for i4 in 0..n {
+            let v5 = D::from(3.);
+            v3 += v5.sin().exp2();
+        }
+        (D::from(0.9) * to_radians(to_degrees(D::from(0.7) * x0)).tanh()).atanh()
+    }
+
+    #[dual::gradient]
+    fn p259(x0: f64, x1: f64) -> f64 {
+        let v0 = (x1 * x1 + 1.5).acosh().asinh() / (((0.5 * x0.tanh()).tan() * (0.5 * x0.tanh()).tan() + 0.25).log10() * ((0.5 * x0.tanh()).tan() * (0.5 * x0.tanh()).tan() + 0.25).log10() + 0.5);
+        (x1 * x1 + 0.5).powi(-2)
+    }
+
+    fn p259_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = (x1 * x1 + D::from(1.5)).acosh().asinh() / (((D::from(0.5) * x0.tanh()).tan() * (D::from(0.5) * x0.tanh()).tan() + D::from(0.25)).log10() * ((D::from(0.5) * x0.tanh()).tan() * (D::from(0.5) * x0.tanh()).tan() + D::from(0.25)).log10() + D::from(0.5));
+        (x1 * x1 + D::from(0.5)).powi(-2)
+    }
+
+    #[dual::gradient]
+    fn p260(x0: f64, x1: f64) -> f64 {
+        let v0 = 3. * x1 + x0 * 2.0 * (x1 / (x0 * x0 + 0.5));
+        if x1 > x1.clamp(-0.5, 0.5) {
+            let v1 = (x1 * (x1 + x1) * (x1 * (x1 + x1)) + 0.25).log10();
+            return 2.0;
+        }
+        if x0 <= -1.3 {
+            return x1.clamp(-0.5, 0.5).mul_add(h2([v0, x1, 1e-1]), v0);
+        }
+        if h4(x1).floor() + h4(x1) < x1 + v0 {
+            let v2 = x0.abs().asinh();
+            return h1(v0, (0.5 * x0.tanh()).tan());
+        }
+        (0.9 * (x1 / (x0 * x0 + 0.5)).tanh()).asin().tanh().sinh()
+    }
+
+    fn p260_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = D::from(3.) * x1 + x0 * D::from(2.0) * (x1 / (x0 * x0 + D::from(0.5)));
+        if gt(x1, clamp(x1, -0.5, 0.5)) {
+            let v1 = (x1 * (x1 + x1) * (x1 * (x1 + x1)) + D::from(0.25)).log10();
+            return D::from(2.0);
+        }
+        if le(x0, D::from(-1.3)) {
+            return clamp(x1, -0.5, 0.5).mul_add(h2_generic([v0, x1, D::from(1e-1)]), v0);
+        }
+        if lt(floor(h4_generic(x1)) + h4_generic(x1), x1 + v0) {
+            let v2 = abs(x0).asinh();
+            return h1_generic(v0, (D::from(0.5) * x0.tanh()).tan());
+        }
+        (D::from(0.9) * (x1 / (x0 * x0 + D::from(0.5))).tanh()).asin().tanh().sinh()
+    }
+
+    #[dual::gradient]
+    fn p261(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = x0;
+        for k1 in 0..4 {
+            if (x1.asinh() * x1.asinh()).ln_1p() >= x0 * 1.2 {
+                continue;
+            }
+            v0 = h4(x0.tanh().exp_m1());
+        }
+        let v2 = x1;
+        let mut v3 = x2 + (0.5f64 * x2).mul_add(x1, x2);
+        let mut i4 = 0;
+        loop {
+            if i4 >= n {
+                break;
+            }
+            i4 += 1;
+            v3 += ((0.7 * v2 * (0.7 * v2) + 0.25).log10() * (0.7 * v2 * (0.7 * v2) + 0.25).log10() + 0.5).log(h1(v2, x0) * h1(v2, x0) + 1.5);
+        }
+        let v5 = h4(f64::min(x1, v3.tanh().exp_m1()));
+        (x1.asinh() * x1.asinh()).ln_1p()
+    }
+
+    fn p261_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = x0;
+        for k1 in 0..4 {
+            if ge((x1.asinh() * x1.asinh()).ln_1p(), x0 * D::from(1.2)) {
+                continue;
+            }
+            v0 = h4_generic(x0.tanh().exp_m1());
+        }
+        let v2 = x1;
+        let mut v3 = x2 + (D::from(0.5f64) * x2).mul_add(x1, x2);
+        let mut i4 = 0;
+        loop {
+            if i4 >= n {
+                break;
+            }
+            i4 += 1;
+            v3 += log((D::from(0.7) * v2 * (D::from(0.7) * v2) + D::from(0.25)).log10() * (D::from(0.7) * v2 * (D::from(0.7) * v2) + D::from(0.25)).log10() + D::from(0.5), h1_generic(v2, x0) * h1_generic(v2, x0) + D::from(1.5));
+        }
+        let v5 = h4_generic(min(x1, v3.tanh().exp_m1()));
+        (x1.asinh() * x1.asinh()).ln_1p()
+    }
+
+    #[dual::gradient]
+    fn p262(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = x3;
+        v0 *= x1;
+        let mut v1 = h4(x3 / (x0 * x0 + 0.5));
+        for v2 in [(v1 * v1 + 0.5).hypot(std::f64::consts::PI), (0.9 * x2.tanh()).atanh(), (x0 * x0 + 0.5).powf(f64::sin(-1.3))] {
+            v1 += f64::exp2(x2.abs().sin());
+        }
+        let mut v3 = (v1 * v1 + 0.5).hypot(std::f64::consts::PI);
+        for v4 in [(x3 * x3 + 0.5).powi(-1), (std::f64::consts::PI * x0 * (std::f64::consts::PI * x0) + 0.5).recip(), x1] {
+            let v5 = (3. * v0 * (3. * v0) + 0.25).log2() * v3;
+            v3 += v0.tanh().sinh() * (0.9 * v1.tanh()).asin();
+        }
+        h1(x2, 0.5f64) / (std::f64::consts::PI * std::f64::consts::PI + 0.5) - (v3 * v3 + 0.25).ln().tanh().sinh()
+    }
+
+    fn p262_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = x3;
+        v0 *= x1;
+        let mut v1 = h4_generic(x3 / (x0 * x0 + D::from(0.5)));
+        for v2 in [hypot(v1 * v1 + D::from(0.5), D::from(std::f64::consts::PI)), (D::from(0.9) * x2.tanh()).atanh(), (x0 * x0 + D::from(0.5)).powd(D::from(-1.3).sin())] {
+            v1 += abs(x2).sin().exp2();
+        }
+        let mut v3 = hypot(v1 * v1 + D::from(0.5), D::from(std::f64::consts::PI));
+        for v4 in [(x3 * x3 + D::from(0.5)).powi(-1), (D::from(std::f64::consts::PI) * x0 * (D::from(std::f64::consts::PI) * x0) + D::from(0.5)).recip(), x1] {
+            let v5 = (D::from(3.) * v0 * (D::from(3.) * v0) + D::from(0.25)).log2() * v3;
+            v3 += v0.tanh().sinh() * (D::from(0.9) * v1.tanh()).asin();
+        }
+        h1_generic(x2, D::from(0.5f64)) / (D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(0.5)) - (v3 * v3 + D::from(0.25)).ln().tanh().sinh()
+    }
+
+    #[dual::gradient]
+    fn p263(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = x2;
+        let v1 = x2;
+        let mut v2 = f64::exp2(v0.sin());
+        v2 += x0;
+        let v3 = v2;
+        (0.5 * v1.tanh().exp().tanh()).tan() * v1.tanh().exp()
+    }
+
+    fn p263_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = x2;
+        let v1 = x2;
+        let mut v2 = v0.sin().exp2();
+        v2 += x0;
+        let v3 = v2;
+        (D::from(0.5) * v1.tanh().exp().tanh()).tan() * v1.tanh().exp()
+    }
+
+    #[dual::gradient]
+    fn p264(x0: f64, x1: f64) -> f64 {
+        let v0: f64;
+        if x1.mul_add(x1, x1).atan() >= x0 * (-0.3) {
+            v0 = (x1 * x1).to_degrees().to_radians();
+        } else {
+            v0 = x1;
+        }
+        let mut v1 = (v0 * v0 + 0.5).cbrt().powi(1);
+        for v2 in [x1 * v0, v1] {
+            v1 += ((-1.3 * v0).mul_add(2.0, v0) * (-1.3 * v0).mul_add(2.0, v0)).ln_1p();
+            if v0.clamp(-0.5, 0.5) >= (x1 * x1).to_degrees().to_radians() {
+                continue;
+            }
+        }
+        x0
+    }
+
+    fn p264_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0: D;
+        if ge(x1.mul_add(x1, x1).atan(), x0 * D::from(-0.3)) {
+            v0 = to_radians(to_degrees(x1 * x1));
+        } else {
+            v0 = x1;
+        }
+        let mut v1 = (v0 * v0 + D::from(0.5)).cbrt().powi(1);
+        for v2 in [x1 * v0, v1] {
+            v1 += ((D::from(-1.3) * v0).mul_add(D::from(2.0), v0) * (D::from(-1.3) * v0).mul_add(D::from(2.0), v0)).ln_1p();
+            if ge(clamp(v0, -0.5, 0.5), to_radians(to_degrees(x1 * x1))) {
+                continue;
+            }
+        }
+        x0
+    }
+
+    #[dual::gradient]
+    fn p265(x0: f64, x1: f64) -> f64 {
+        let v0 = (-x0).atan2(x1.tanh().cosh() * x1.tanh().cosh() + 0.5).tanh().cosh();
+        (-x0.tanh() * (-x0.tanh()) + 0.25).ln()
+    }
+
+    fn p265_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = (-x0).atan2(x1.tanh().cosh() * x1.tanh().cosh() + D::from(0.5)).tanh().cosh();
+        (-x0.tanh() * (-x0.tanh()) + D::from(0.25)).ln()
+    }
+
+    #[dual::gradient]
+    fn p266(x0: f64, x1: f64) -> f64 {
+        let mut v0 = (1e-1 * x0).abs() + (1e-1 * x0).abs().tanh();
+        v0 *= x0;
+        let mut v1 = x1;
+        v1 += (1e-1 * x0).abs().tanh();
+        let v2 = (1e-1 * x0).abs() + (1e-1 * x0).abs().tanh();
+        let v3 = (v0.trunc() + v0).asinh().sin();
+        x1
+    }
+
+    fn p266_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = abs(D::from(1e-1) * x0) + abs(D::from(1e-1) * x0).tanh();
+        v0 *= x0;
+        let mut v1 = x1;
+        v1 += abs(D::from(1e-1) * x0).tanh();
+        let v2 = abs(D::from(1e-1) * x0) + abs(D::from(1e-1) * x0).tanh();
+        let v3 = (trunc(v0) + v0).asinh().sin();
+        x1
+    }
+
+    #[dual::gradient]
+    fn p267(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = (2.0 * x1).max((0.9 * (x0 * x0 + 0.5).recip().tanh()).asin());
+        v0 *= x1;
+        let v1 = (x2.abs() * x2.abs() + 0.5).hypot((0.5 * (0.5 * x0.tanh()).tan().tanh()).tan());
+        x2
+    }
+
+    fn p267_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = max(D::from(2.0) * x1, (D::from(0.9) * (x0 * x0 + D::from(0.5)).recip().tanh()).asin());
+        v0 *= x1;
+        let v1 = hypot(abs(x2) * abs(x2) + D::from(0.5), (D::from(0.5) * (D::from(0.5) * x0.tanh()).tan().tanh()).tan());
+        x2
+    }
+
+    #[dual::gradient]
+    fn p268(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = x3 + (x0 * x0 + 0.5).recip();
+        for i1 in 0..n {
+            v0 += ((i1 as f64).asinh() * (i1 as f64).asinh()).ln_1p();
+        }
+        let [v2, v3] = h3(x0 / (0.5f64 * 0.5f64 + 0.5), x3);
+        f64::exp2((x0 * v0 * (x0 * v0) + 0.5).hypot(x1).sin())
+    }
+
+    fn p268_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = x3 + (x0 * x0 + D::from(0.5)).recip();
+        for i1 in 0..n {
+            v0 += (D::from(i1 as f64).asinh() * D::from(i1 as f64).asinh()).ln_1p();
+        }
+        let [v2, v3] = h3_generic(x0 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5)), x3);
+        hypot(x0 * v0 * (x0 * v0) + D::from(0.5), x1).sin().exp2()
+    }
+
+    #[dual::gradient]
+    fn p269(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        if x0 < x1 * 1.2 {
+            return x0 + h1(x0, x2);
+        }
+        let v0 = x1;
+        let mut v1 = x0 + x0;
+        let mut v2 = x0 + f64::exp2(x1.sin());
+        for i3 in 0..n {
+            v1 *= (f64::cos(x2) - (x0 + h1(x0, x2))).tanh();
+            v2 -= x2;
+        }
+        let mut v4 = f64::sin(0.7) + 2.0;
+        let mut v5 = x0 + x1 / (x0 * x0 + 0.5);
+        let mut i6 = 0;
+        while i6 < n {
+            i6 += 1;
+            if ((v2 - v4) * (v2 - v4) + 0.5).log(v0 * x1 * (v0 * x1) + 1.5) >= v5 * 0.5 {
+                break;
+            }
+            v4 *= (0.9 * (std::f64::consts::PI * v5).tanh()).atanh().tanh();
+            v5 += v0;
+        }
+        (h2([v0, x2, x2]) * h2([v0, x2, x2]) + 0.25).log2() + (3. * x1 * (3. * x1) + 0.5).hypot((-1.3 * v5).clamp(-0.5, 0.5))
+    }
+
+    fn p269_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        if lt(x0, x1 * D::from(1.2)) {
+            return x0 + h1_generic(x0, x2);
+        }
+        let v0 = x1;
+        let mut v1 = x0 + x0;
+        let mut v2 = x0 + x1.sin().exp2();
+        for i3 in 0..n {
+            v1 *= (x2.cos() - (x0 + h1_generic(x0, x2))).tanh();
+            v2 -= x2;
+        }
+        let mut v4 = D::from(0.7).sin() + D::from(2.0);
+        let mut v5 = x0 + x1 / (x0 * x0 + D::from(0.5));
+        let mut i6 = 0;
+        while i6 < n {
+            i6 += 1;
+            if ge(log((v2 - v4) * (v2 - v4) + D::from(0.5), v0 * x1 * (v0 * x1) + D::from(1.5)), v5 * D::from(0.5)) {
+                break;
+            }
+            v4 *= (D::from(0.9) * (D::from(std::f64::consts::PI) * v5).tanh()).atanh().tanh();
+            v5 += v0;
+        }
+        (h2_generic([v0, x2, x2]) * h2_generic([v0, x2, x2]) + D::from(0.25)).log2() + hypot(D::from(3.) * x1 * (D::from(3.) * x1) + D::from(0.5), clamp(D::from(-1.3) * v5, -0.5, 0.5))
+    }
+
+    #[dual::gradient]
+    fn p270(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = (x2 * x2 + 0.25).ln() * x1;
+        for k1 in 0..3 {
+            if (x2 * x2 + 0.25).ln() > 0.5f64 * 1.2 {
+                continue;
+            }
+            v0 *= (k1 as f64).tanh();
+        }
+        let mut v2 = x1;
+        for k3 in 0..3 {
+            v2 += x2;
+        }
+        let [v4, v5] = h3((x2 * x2 + 0.25).ln(), h2([x1 * v0, x1 * v0, (x0 * x0).ln_1p()]));
+        let mut v6 = x2 + x0;
+        let mut v7 = x1 + v0;
+        for i8 in 0..n {
+            v6 += (i8 as f64 * i8 as f64 + 1.5).acosh();
+            v7 *= v5.tanh();
+            if v5 < (x2 * x2 + 0.25).ln() * x1 {
+                break;
+            }
+        }
+        x0
+    }
+
+    fn p270_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = (x2 * x2 + D::from(0.25)).ln() * x1;
+        for k1 in 0..3 {
+            if gt((x2 * x2 + D::from(0.25)).ln(), D::from(0.5f64) * D::from(1.2)) {
+                continue;
+            }
+            v0 *= D::from(k1 as f64).tanh();
+        }
+        let mut v2 = x1;
+        for k3 in 0..3 {
+            v2 += x2;
+        }
+        let [v4, v5] = h3_generic((x2 * x2 + D::from(0.25)).ln(), h2_generic([x1 * v0, x1 * v0, (x0 * x0).ln_1p()]));
+        let mut v6 = x2 + x0;
+        let mut v7 = x1 + v0;
+        for i8 in 0..n {
+            v6 += (D::from(i8 as f64) * D::from(i8 as f64) + D::from(1.5)).acosh();
+            v7 *= v5.tanh();
+            if lt(v5, (x2 * x2 + D::from(0.25)).ln() * x1) {
+                break;
+            }
+        }
+        x0
+    }
+
+    #[dual::gradient]
+    fn p271(x0: f64, x1: f64) -> f64 {
+        let v0 = f64::cos(x1.clamp(-0.5, 0.5)).tanh().exp();
+        let v1 = -f64::cos(x1.clamp(-0.5, 0.5)).tanh().exp().asinh();
+        let mut v2 = h1(x0, x1.trunc() + x1).atan2((v1 * v1 + 1.5).acosh().tanh().sinh() * (v1 * v1 + 1.5).acosh().tanh().sinh() + 0.5);
+        v2 += x1.clamp(-0.5, 0.5);
+        if 0.5f64 * x0 < v1 * 1.2 {
+            return h1(v2 - v1, h1(0.5f64, v1));
+        } else if h2([x0, v0, v0]).asinh() <= h2([x0, x1, 0.7]) {
+            return x1.tanh() * v1.max(3.);
+        }
+        h1(x1.round() + x1, v0) * (v0 * v0 + 0.25).ln()
+    }
+
+    fn p271_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = clamp(x1, -0.5, 0.5).cos().tanh().exp();
+        let v1 = -clamp(x1, -0.5, 0.5).cos().tanh().exp().asinh();
+        let mut v2 = h1_generic(x0, trunc(x1) + x1).atan2((v1 * v1 + D::from(1.5)).acosh().tanh().sinh() * (v1 * v1 + D::from(1.5)).acosh().tanh().sinh() + D::from(0.5));
+        v2 += clamp(x1, -0.5, 0.5);
+        if lt(D::from(0.5f64) * x0, v1 * D::from(1.2)) {
+            return h1_generic(v2 - v1, h1_generic(D::from(0.5f64), v1));
+        } else if le(h2_generic([x0, v0, v0]).asinh(), h2_generic([x0, x1, D::from(0.7)])) {
+            return x1.tanh() * max(v1, D::from(3.));
+        }
+        h1_generic(round(x1) + x1, v0) * (v0 * v0 + D::from(0.25)).ln()
+    }
+
+    #[dual::gradient]
+    fn p272(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = x1;
+        v0 += f64::cos(x0);
+        f64::cos(x0)
+    }
+
+    fn p272_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = x1;
+        v0 += x0.cos();
+        x0.cos()
+    }
+
+    #[dual::gradient]
+    fn p273(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = x0 + x0.tanh();
+        let mut v1 = f64::sin(0.7) + 2.0;
+        for i2 in 0..n {
+            let v3: f64 = 1e-1;
+            if v3.asinh().tanh().cosh() >= v0 * 1.2 {
+                v0 = v0 * 0.5;
+            } else {
+                v0 += (v0 + v0).max(x0.to_degrees().to_radians());
+            }
+            v1 -= x1;
+            if h4(x1).tanh().exp() <= v3.asinh() {
+                break;
+            }
+        }
+        let mut v4 = (-x1 * (-x1) + 0.5).powf(x1.to_degrees().to_radians().sin());
+        for v5 in [v0, (2.0 * v1).sin()] {
+            let v6 = (v1 * v1).ln_1p().clamp(-0.5, 0.5);
+            if (-1.3 * x0 * (-1.3 * x0) + 0.25).log2().to_degrees().to_radians() < x1 * (-0.3) {
+                continue;
+            }
+            v4 += v4.tanh().exp_m1() + v0;
+        }
+        ((v1 - v4).max(v0 + v0) * (v1 - v4).max(v0 + v0) + 0.25).ln()
+    }
+
+    fn p273_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = x0 + x0.tanh();
+        let mut v1 = D::from(0.7).sin() + D::from(2.0);
+        for i2 in 0..n {
+            let v3 = D::from(1e-1);
+            if ge(v3.asinh().tanh().cosh(), v0 * D::from(1.2)) {
+                v0 = v0 * D::from(0.5);
+            } else {
+                v0 += max(v0 + v0, to_radians(to_degrees(x0)));
+            }
+            v1 -= x1;
+            if le(h4_generic(x1).tanh().exp(), v3.asinh()) {
+                break;
+            }
+        }
+        let mut v4 = (-x1 * (-x1) + D::from(0.5)).powd(to_radians(to_degrees(x1)).sin());
+        for v5 in [v0, (D::from(2.0) * v1).sin()] {
+            let v6 = clamp((v1 * v1).ln_1p(), -0.5, 0.5);
+            if lt(to_radians(to_degrees((D::from(-1.3) * x0 * (D::from(-1.3) * x0) + D::from(0.25)).log2())), x1 * D::from(-0.3)) {
+                continue;
+            }
+            v4 += v4.tanh().exp_m1() + v0;
+        }
+        (max(v1 - v4, v0 + v0) * max(v1 - v4, v0 + v0) + D::from(0.25)).ln()
+    }
+
+    #[dual::gradient]
+    fn p274(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = (0.9 * x2.tanh()).asin().abs();
+        for k1 in 0..2 {
+            v0 += (0.9 * x3.tanh()).atanh().tanh().exp_m1();
+            if (0.9 * x2.tanh()).asin().abs() <= std::f64::consts::PI * 1.2 {
+                break;
+            }
+        }
+        let v2 = h1((0.9 * x0.tanh()).acos(), 0.7);
+        let mut v3 = (v0.tanh().exp_m1() * v0.tanh().exp_m1() + 0.5).recip();
+        for v4 in [(v0.tanh().exp_m1() * v0.tanh().exp_m1() + 0.5).recip(), v3.asinh(), x0.tanh().exp()] {
+            v3 -= v3.asinh().powi(4);
+        }
+        h2([h1(x1, x1 * v3), h2([1e-1 * v0 + (-1.3), v3.asinh().powi(4), f64::cos(x2)]), x1.tanh().cosh() * (0.9 * x3.tanh()).atanh()])
+    }
+
+    fn p274_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = abs((D::from(0.9) * x2.tanh()).asin());
+        for k1 in 0..2 {
+            v0 += (D::from(0.9) * x3.tanh()).atanh().tanh().exp_m1();
+            if le(abs((D::from(0.9) * x2.tanh()).asin()), D::from(std::f64::consts::PI) * D::from(1.2)) {
+                break;
+            }
+        }
+        let v2 = h1_generic((D::from(0.9) * x0.tanh()).acos(), D::from(0.7));
+        let mut v3 = (v0.tanh().exp_m1() * v0.tanh().exp_m1() + D::from(0.5)).recip();
+        for v4 in [(v0.tanh().exp_m1() * v0.tanh().exp_m1() + D::from(0.5)).recip(), v3.asinh(), x0.tanh().exp()] {
+            v3 -= v3.asinh().powi(4);
+        }
+        h2_generic([h1_generic(x1, x1 * v3), h2_generic([D::from(1e-1) * v0 + D::from(-1.3), v3.asinh().powi(4), x2.cos()]), x1.tanh().cosh() * (D::from(0.9) * x3.tanh()).atanh()])
+    }
+
+    #[dual::gradient]
+    fn p275(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = -(std::f64::consts::PI * x2);
+        let v1 = f64::cos((0.9 * (0.7 * x3).tanh()).acos() / ((x0 * x0 + 0.25).ln() * (x0 * x0 + 0.25).ln() + 0.5));
+        let v2 = v0.powi(4);
+        let v3: f64 = 1e-1;
+        (((std::f64::consts::PI * x0).tanh() + (v2 * v2 + 0.25).sqrt()) * ((std::f64::consts::PI * x0).tanh() + (v2 * v2 + 0.25).sqrt()) + 0.5).hypot(v0.clamp(-0.5, 0.5))
+    }
+
+    fn p275_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = -(D::from(std::f64::consts::PI) * x2);
+        let v1 = ((D::from(0.9) * (D::from(0.7) * x3).tanh()).acos() / ((x0 * x0 + D::from(0.25)).ln() * (x0 * x0 + D::from(0.25)).ln() + D::from(0.5))).cos();
+        let v2 = v0.powi(4);
+        let v3 = D::from(1e-1);
+        hypot(((D::from(std::f64::consts::PI) * x0).tanh() + (v2 * v2 + D::from(0.25)).sqrt()) * ((D::from(std::f64::consts::PI) * x0).tanh() + (v2 * v2 + D::from(0.25)).sqrt()) + D::from(0.5), clamp(v0, -0.5, 0.5))
+    }
+
+    #[dual::gradient]
+    fn p276(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = h1(x2.tanh().sinh(), -1.3);
+        let mut v1 = x1.powi(4).abs();
+        for k2 in 0..2 {
+            v1 -= x2.trunc() + x2;
+        }
+        let mut v3 = (x1 * v0 * (x1 * v0) + 0.5).cbrt();
+        if x1.powi(4).abs() <= v0 / (x2 * x2 + 0.5) {
+            let v4 = x1 * v0;
+            return (v4 * v4 + 0.5).log(v3 * v3 + 1.5) - v4.powi(3);
+        } else if (x2 * x2 + 0.5).hypot(x2.abs()) >= (v1 * v1).ln_1p() {
+            v3 += v1;
+        }
+        (x1 * v0 * (x1 * v0) + 0.5).cbrt().tanh().exp_m1()
+    }
+
+    fn p276_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = h1_generic(x2.tanh().sinh(), D::from(-1.3));
+        let mut v1 = abs(x1.powi(4));
+        for k2 in 0..2 {
+            v1 -= trunc(x2) + x2;
+        }
+        let mut v3 = (x1 * v0 * (x1 * v0) + D::from(0.5)).cbrt();
+        if le(abs(x1.powi(4)), v0 / (x2 * x2 + D::from(0.5))) {
+            let v4 = x1 * v0;
+            return log(v4 * v4 + D::from(0.5), v3 * v3 + D::from(1.5)) - v4.powi(3);
+        } else if ge(hypot(x2 * x2 + D::from(0.5), abs(x2)), (v1 * v1).ln_1p()) {
+            v3 += v1;
+        }
+        (x1 * v0 * (x1 * v0) + D::from(0.5)).cbrt().tanh().exp_m1()
+    }
+
+    #[dual::gradient]
+    fn p277(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = x1 + x0;
+        for i1 in 0..n {
+            let v2 = x0.tanh().exp().atan2(x0.clamp(-0.5, 0.5) * x0.clamp(-0.5, 0.5) + 0.5);
+            if f64::min(x1 * v2, (x2 * x2 + 1.5).acosh()) < x1 * (-0.3) {
+                v0 = x0.tanh().exp();
+            } else {
+                v0 += (0.9 * x1.tanh()).acos();
+            }
+            if x0 < v0 * 1.2 {
+                break;
+            }
+        }
+        let mut v3 = f64::exp2(v0.sin());
+        if 0.5f64 * x2 / ((3. * v0 * (3. * v0) + 0.25).log2() * (3. * v0 * (3. * v0) + 0.25).log2() + 0.5) <= x2 * 0.5 {
+            v3 = ((x0 - 1e-1) * (x0 - 1e-1) + 0.5).powf((x0 - 1e-1).sin());
+        } else if (x0.clamp(-0.5, 0.5) * x0.clamp(-0.5, 0.5) + 0.25).ln() <= x1 * 1.2 {
+            v3 = x1;
+        }
+        v3
+    }
+
+    fn p277_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = x1 + x0;
+        for i1 in 0..n {
+            let v2 = x0.tanh().exp().atan2(clamp(x0, -0.5, 0.5) * clamp(x0, -0.5, 0.5) + D::from(0.5));
+            if lt(min(x1 * v2, (x2 * x2 + D::from(1.5)).acosh()), x1 * D::from(-0.3)) {
+                v0 = x0.tanh().exp();
+            } else {
+                v0 += (D::from(0.9) * x1.tanh()).acos();
+            }
+            if lt(x0, v0 * D::from(1.2)) {
+                break;
+            }
+        }
+        let mut v3 = v0.sin().exp2();
+        if le(D::from(0.5f64) * x2 / ((D::from(3.) * v0 * (D::from(3.) * v0) + D::from(0.25)).log2() * (D::from(3.) * v0 * (D::from(3.) * v0) + D::from(0.25)).log2() + D::from(0.5)), x2 * D::from(0.5)) {
+            v3 = ((x0 - D::from(1e-1)) * (x0 - D::from(1e-1)) + D::from(0.5)).powd((x0 - D::from(1e-1)).sin());
+        } else if le((clamp(x0, -0.5, 0.5) * clamp(x0, -0.5, 0.5) + D::from(0.25)).ln(), x1 * D::from(1.2)) {
+            v3 = x1;
+        }
+        v3
+    }
+
+    #[dual::gradient]
+    fn p278(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = (-1.3 * x1 * (-1.3 * x1) + 1.5).acosh();
+        v0 -= (0.5 * (-1.3 * x1 * (-1.3 * x1) + 1.5).acosh().tanh()).tan();
+        let mut v1 = (x0.mul_add(x2, (2.0 * x1 * (2.0 * x1) + 0.5).log(x0 * x0 + 1.5)) * x0.mul_add(x2, (2.0 * x1 * (2.0 * x1) + 0.5).log(x0 * x0 + 1.5)) + 0.5).cbrt();
+        v1 -= 3.;
+        x3
+    }
+
+    fn p278_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = (D::from(-1.3) * x1 * (D::from(-1.3) * x1) + D::from(1.5)).acosh();
+        v0 -= (D::from(0.5) * (D::from(-1.3) * x1 * (D::from(-1.3) * x1) + D::from(1.5)).acosh().tanh()).tan();
+        let mut v1 = (x0.mul_add(x2, log(D::from(2.0) * x1 * (D::from(2.0) * x1) + D::from(0.5), x0 * x0 + D::from(1.5))) * x0.mul_add(x2, log(D::from(2.0) * x1 * (D::from(2.0) * x1) + D::from(0.5), x0 * x0 + D::from(1.5))) + D::from(0.5)).cbrt();
+        v1 -= D::from(3.);
+        x3
+    }
+
+    #[dual::gradient]
+    fn p279(x0: f64, x1: f64, n: usize) -> f64 {
+        let v0: f64;
+        if ((x0 * x0).ln_1p() * (x0 * x0).ln_1p() + 1.5).acosh() <= x1 * 1.2 {
+            v0 = x1;
+        } else {
+            let v1: f64 = std::f64::consts::PI;
+            v0 = v1;
+        }
+        let v2 = (v0 * v0 + 1.5).acosh() - (x1.to_degrees().to_radians() * x1.to_degrees().to_radians() + 0.25).ln();
+        let mut v3 = x1 + v2.atan();
+        let mut v4 = f64::sin(0.7) + 2.0;
+        for i5 in 0..n {
+            if (x1.tanh() * x1.tanh() + 0.25).ln() >= std::f64::consts::PI * (-0.3) {
+                continue;
+            }
+            v3 += (h1(v0, v4) * h1(v0, v4) + 0.5).hypot(v3);
+            if (v0 * v0 + 1.5).acosh() - (x1.to_degrees().to_radians() * x1.to_degrees().to_radians() + 0.25).ln() > x0 {
+                v4 = (x0 * x0).ln_1p();
+            } else {
+                v4 += x0;
+            }
+        }
+        (2.0 * x1 * (2.0 * x1) + 0.25).sqrt()
+    }
+
+    fn p279_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let v0: D;
+        if le(((x0 * x0).ln_1p() * (x0 * x0).ln_1p() + D::from(1.5)).acosh(), x1 * D::from(1.2)) {
+            v0 = x1;
+        } else {
+            let v1 = D::from(std::f64::consts::PI);
+            v0 = v1;
+        }
+        let v2 = (v0 * v0 + D::from(1.5)).acosh() - (to_radians(to_degrees(x1)) * to_radians(to_degrees(x1)) + D::from(0.25)).ln();
+        let mut v3 = x1 + v2.atan();
+        let mut v4 = D::from(0.7).sin() + D::from(2.0);
+        for i5 in 0..n {
+            if ge((x1.tanh() * x1.tanh() + D::from(0.25)).ln(), D::from(std::f64::consts::PI) * D::from(-0.3)) {
+                continue;
+            }
+            v3 += hypot(h1_generic(v0, v4) * h1_generic(v0, v4) + D::from(0.5), v3);
+            if gt((v0 * v0 + D::from(1.5)).acosh() - (to_radians(to_degrees(x1)) * to_radians(to_degrees(x1)) + D::from(0.25)).ln(), x0) {
+                v4 = (x0 * x0).ln_1p();
+            } else {
+                v4 += x0;
+            }
+        }
+        (D::from(2.0) * x1 * (D::from(2.0) * x1) + D::from(0.25)).sqrt()
+    }
+
+    #[dual::gradient]
+    fn p280(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = x0 + (x1.ceil() + x1);
+        let mut v1 = x2 + (0.7 * x1).sin();
+        for i2 in 0..n {
+            v0 = ((x1 - i2 as f64) * (x1 - i2 as f64) + 0.5).log((i2 as f64 + x1) * (i2 as f64 + x1) + 1.5);
+            v1 -= h4(x0);
+        }
+        let mut v3 = x1.ceil() + x1;
+        for k4 in 0..4 {
+            v3 = ((0.9 * (k4 as f64).tanh()).asin() * (0.9 * (k4 as f64).tanh()).asin() + 0.25).sqrt();
+            if (v0 * v0 + 0.25).ln().tanh().cosh() <= (v0 * v0 + 0.25).log2() {
+                break;
+            }
+        }
+        (0.7 * x1 * (0.7 * x1) + 0.5).cbrt().mul_add(v3, (0.7 * x1 * (0.7 * x1) + 0.5).cbrt() / (0.5f64 * v0 / (0.5f64 * 0.5f64 + 0.5) * (0.5f64 * v0 / (0.5f64 * 0.5f64 + 0.5)) + 0.5))
+    }
+
+    fn p280_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = x0 + (ceil(x1) + x1);
+        let mut v1 = x2 + (D::from(0.7) * x1).sin();
+        for i2 in 0..n {
+            v0 = log((x1 - D::from(i2 as f64)) * (x1 - D::from(i2 as f64)) + D::from(0.5), (D::from(i2 as f64) + x1) * (D::from(i2 as f64) + x1) + D::from(1.5));
+            v1 -= h4_generic(x0);
+        }
+        let mut v3 = ceil(x1) + x1;
+        for k4 in 0..4 {
+            v3 = ((D::from(0.9) * D::from(k4 as f64).tanh()).asin() * (D::from(0.9) * D::from(k4 as f64).tanh()).asin() + D::from(0.25)).sqrt();
+            if le((v0 * v0 + D::from(0.25)).ln().tanh().cosh(), (v0 * v0 + D::from(0.25)).log2()) {
+                break;
+            }
+        }
+        (D::from(0.7) * x1 * (D::from(0.7) * x1) + D::from(0.5)).cbrt().mul_add(v3, (D::from(0.7) * x1 * (D::from(0.7) * x1) + D::from(0.5)).cbrt() / (D::from(0.5f64) * v0 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5)) * (D::from(0.5f64) * v0 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5))) + D::from(0.5)))
+    }
+
+    #[dual::gradient]
+    fn p281(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = f64::cos(x2.tanh());
+        v0 *= (0.5f64 * x1 * (0.5f64 * x1)).ln_1p().abs();
+        if f64::cos(x2.tanh()) >= (std::f64::consts::PI * x1).to_degrees().to_radians() {
+            let mut v1 = ((x1 + x1) * (x1 + x1) + 0.25).sqrt() + x2.tanh();
+            v1 *= x2.tanh();
+            return v1 / (x1.clamp(-0.5, 0.5) * x1.clamp(-0.5, 0.5) + 0.5);
+        } else if ((0.9 * x2.tanh()).atanh() * (0.9 * x2.tanh()).atanh() + 0.5).recip() <= f64::cos(v0) {
+            let v2 = f64::exp2(x1.clamp(-0.5, 0.5).sin());
+            return (0.9 * x2.tanh()).atanh().tanh();
+        }
+        if ((0.9 * x2.tanh()).asin() * (0.9 * x2.tanh()).asin() + 0.25).ln() < 3. * 1.2 {
+            let v3 = f64::exp2((x1.max(2.0) - f64::min(2.0 * x2, x0)).sin());
+            return ((0.9 * v3.tanh()).asin() * (0.9 * v3.tanh()).asin() + 0.25).sqrt();
+        }
+        x1
+    }
+
+    fn p281_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = x2.tanh().cos();
+        v0 *= abs((D::from(0.5f64) * x1 * (D::from(0.5f64) * x1)).ln_1p());
+        if ge(x2.tanh().cos(), to_radians(to_degrees(D::from(std::f64::consts::PI) * x1))) {
+            let mut v1 = ((x1 + x1) * (x1 + x1) + D::from(0.25)).sqrt() + x2.tanh();
+            v1 *= x2.tanh();
+            return v1 / (clamp(x1, -0.5, 0.5) * clamp(x1, -0.5, 0.5) + D::from(0.5));
+        } else if le(((D::from(0.9) * x2.tanh()).atanh() * (D::from(0.9) * x2.tanh()).atanh() + D::from(0.5)).recip(), v0.cos()) {
+            let v2 = clamp(x1, -0.5, 0.5).sin().exp2();
+            return (D::from(0.9) * x2.tanh()).atanh().tanh();
+        }
+        if lt(((D::from(0.9) * x2.tanh()).asin() * (D::from(0.9) * x2.tanh()).asin() + D::from(0.25)).ln(), D::from(3.) * D::from(1.2)) {
+            let v3 = (max(x1, D::from(2.0)) - min(D::from(2.0) * x2, x0)).sin().exp2();
+            return ((D::from(0.9) * v3.tanh()).asin() * (D::from(0.9) * v3.tanh()).asin() + D::from(0.25)).sqrt();
+        }
+        x1
+    }
+
+    #[dual::gradient]
+    fn p282(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = -f64::min(x3, 1e-1).to_degrees().to_radians();
+        -f64::min(x3, 1e-1).to_degrees().to_radians()
+    }
+
+    fn p282_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = -to_radians(to_degrees(min(x3, D::from(1e-1))));
+        -to_radians(to_degrees(min(x3, D::from(1e-1))))
+    }
+
+    #[dual::gradient]
+    fn p283(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = x0 + x2;
+        for i1 in 0..n {
+            v0 += f64::exp2((1e-1 * x1 * x0).sin());
+            if x2 >= x1 * 0.5 {
+                continue;
+            }
+        }
+        let mut v2 = f64::min(x1 - 3., h4((0.5 * x1.tanh()).tan()));
+        v2 *= (f64::cos(x2) * f64::cos(x2) + 0.25).sqrt();
+        let v3: f64;
+        if x2 - (x1 * x1 + 0.5).log(v0 * v0 + 1.5) >= v0 * 1.2 {
+            let mut v4 = h1(v2, (0.9 * x0.tanh()).atanh());
+            v4 += 0.7;
+            v3 = ((0.7 * v2 * (0.7 * v2) + 0.5).cbrt() * (0.7 * v2 * (0.7 * v2) + 0.5).cbrt() + 0.5).log((x3 * x3 + 0.25).log2() * (x3 * x3 + 0.25).log2() + 1.5);
+        } else if (v0.to_degrees().to_radians() * v0.to_degrees().to_radians() + 0.25).sqrt() >= x1.tanh().sinh() {
+            v3 = x0;
+        } else {
+            v3 = 0.7 * x0;
+        }
+        let v5 = (x1 * x1 + 0.5).cbrt();
+        (-1.3 * v2 * (-1.3 * v2) + 1.5).acosh()
+    }
+
+    fn p283_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = x0 + x2;
+        for i1 in 0..n {
+            v0 += (D::from(1e-1) * x1 * x0).sin().exp2();
+            if ge(x2, x1 * D::from(0.5)) {
+                continue;
+            }
+        }
+        let mut v2 = min(x1 - D::from(3.), h4_generic((D::from(0.5) * x1.tanh()).tan()));
+        v2 *= (x2.cos() * x2.cos() + D::from(0.25)).sqrt();
+        let v3: D;
+        if ge(x2 - log(x1 * x1 + D::from(0.5), v0 * v0 + D::from(1.5)), v0 * D::from(1.2)) {
+            let mut v4 = h1_generic(v2, (D::from(0.9) * x0.tanh()).atanh());
+            v4 += D::from(0.7);
+            v3 = log((D::from(0.7) * v2 * (D::from(0.7) * v2) + D::from(0.5)).cbrt() * (D::from(0.7) * v2 * (D::from(0.7) * v2) + D::from(0.5)).cbrt() + D::from(0.5), (x3 * x3 + D::from(0.25)).log2() * (x3 * x3 + D::from(0.25)).log2() + D::from(1.5));
+        } else if ge((to_radians(to_degrees(v0)) * to_radians(to_degrees(v0)) + D::from(0.25)).sqrt(), x1.tanh().sinh()) {
+            v3 = x0;
+        } else {
+            v3 = D::from(0.7) * x0;
+        }
+        let v5 = (x1 * x1 + D::from(0.5)).cbrt();
+        (D::from(-1.3) * v2 * (D::from(-1.3) * v2) + D::from(1.5)).acosh()
+    }
+
+    #[dual::gradient]
+    fn p284(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = h1(std::f64::consts::PI, x1);
+        v0 -= (3. * x0 * (3. * x0) + 0.25).sqrt() + 1e-1;
+        let v1 = (x1 * std::f64::consts::PI).tanh().sinh();
+        if f64::exp2((0.5f64 * v1).atan2(1e-1 * 1e-1 + 0.5).sin()) > 0.5f64 {
+            return (x1 * x1 + 0.5).recip().tanh();
+        } else if v1.powi(3) < (1e-1 * v0).asinh() {
+            return (0.5f64 * v1 - 1e-1).tanh().exp_m1();
+        }
+        x1.sin().atan2((x1 * x1 + 0.25).ln() * (x1 * x1 + 0.25).ln() + 0.5) / (((1e-1 * v1).ceil() + 1e-1 * v1 - v1.tanh().cosh()) * ((1e-1 * v1).ceil() + 1e-1 * v1 - v1.tanh().cosh()) + 0.5)
+    }
+
+    fn p284_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = h1_generic(D::from(std::f64::consts::PI), x1);
+        v0 -= (D::from(3.) * x0 * (D::from(3.) * x0) + D::from(0.25)).sqrt() + D::from(1e-1);
+        let v1 = (x1 * D::from(std::f64::consts::PI)).tanh().sinh();
+        if gt((D::from(0.5f64) * v1).atan2(D::from(1e-1) * D::from(1e-1) + D::from(0.5)).sin().exp2(), D::from(0.5f64)) {
+            return (x1 * x1 + D::from(0.5)).recip().tanh();
+        } else if lt(v1.powi(3), (D::from(1e-1) * v0).asinh()) {
+            return (D::from(0.5f64) * v1 - D::from(1e-1)).tanh().exp_m1();
+        }
+        x1.sin().atan2((x1 * x1 + D::from(0.25)).ln() * (x1 * x1 + D::from(0.25)).ln() + D::from(0.5)) / ((ceil(D::from(1e-1) * v1) + D::from(1e-1) * v1 - v1.tanh().cosh()) * (ceil(D::from(1e-1) * v1) + D::from(1e-1) * v1 - v1.tanh().cosh()) + D::from(0.5))
+    }
+
+    #[dual::gradient]
+    fn p285(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = (0.9 * x2.tanh().cosh().tanh()).asin() + x2.tanh().cosh();
+        let v1: f64;
+        if (0.9 * x2.tanh().cosh().tanh()).asin() + x2.tanh().cosh() < x0 * 1.2 {
+            v1 = (x2 + x3).mul_add(x2, x0);
+        } else {
+            v1 = (x2 * x2 + 0.25).log2() - (v0 * v0 + 0.25).log10();
+        }
+        (x0.tanh().sinh() * x0.tanh().sinh() + 0.5).recip().tanh().exp()
+    }
+
+    fn p285_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = (D::from(0.9) * x2.tanh().cosh().tanh()).asin() + x2.tanh().cosh();
+        let v1: D;
+        if lt((D::from(0.9) * x2.tanh().cosh().tanh()).asin() + x2.tanh().cosh(), x0 * D::from(1.2)) {
+            v1 = (x2 + x3).mul_add(x2, x0);
+        } else {
+            v1 = (x2 * x2 + D::from(0.25)).log2() - (v0 * v0 + D::from(0.25)).log10();
+        }
+        (x0.tanh().sinh() * x0.tanh().sinh() + D::from(0.5)).recip().tanh().exp()
+    }
+
+    #[dual::gradient]
+    fn p286(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = x3;
+        v0 *= f64::cos((std::f64::consts::PI * x1).asinh());
+        let mut v1 = (((v0 * v0 + 0.5).powf(1.7) * (v0 * v0 + 0.5).powf(1.7)).ln_1p() * ((v0 * v0 + 0.5).powf(1.7) * (v0 * v0 + 0.5).powf(1.7)).ln_1p() + 1.5).acosh();
+        v1 -= (-1.3 * v0 * (-1.3 * v0) + 0.25).sqrt().to_degrees().to_radians();
+        let mut v2 = (v0 * v0 + 0.5).powf(1.7);
+        v2 *= f64::exp2((std::f64::consts::PI * x0).sin()).abs();
+        let v3 = f64::exp2((std::f64::consts::PI * x0).sin()) / ((x1 - v2).tanh().exp() * (x1 - v2).tanh().exp() + 0.5);
+        let mut v4 = f64::cos(x2);
+        v4 -= (0.5 * (0.7 * x1).tanh()).tan();
+        v3
+    }
+
+    fn p286_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = x3;
+        v0 *= (D::from(std::f64::consts::PI) * x1).asinh().cos();
+        let mut v1 = (((v0 * v0 + D::from(0.5)).powf(1.7) * (v0 * v0 + D::from(0.5)).powf(1.7)).ln_1p() * ((v0 * v0 + D::from(0.5)).powf(1.7) * (v0 * v0 + D::from(0.5)).powf(1.7)).ln_1p() + D::from(1.5)).acosh();
+        v1 -= to_radians(to_degrees((D::from(-1.3) * v0 * (D::from(-1.3) * v0) + D::from(0.25)).sqrt()));
+        let mut v2 = (v0 * v0 + D::from(0.5)).powf(1.7);
+        v2 *= abs((D::from(std::f64::consts::PI) * x0).sin().exp2());
+        let v3 = (D::from(std::f64::consts::PI) * x0).sin().exp2() / ((x1 - v2).tanh().exp() * (x1 - v2).tanh().exp() + D::from(0.5));
+        let mut v4 = x2.cos();
+        v4 -= (D::from(0.5) * (D::from(0.7) * x1).tanh()).tan();
+        v3
+    }
+
+    #[dual::gradient]
+    fn p287(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = h2([x0, x1, x2]).asinh();
+        if h2([x0, x1, x2]).asinh().atan2(1e-1 * 1e-1 + 0.5) < x0 * x3 {
+            v0 -= x3;
+        } else {
+            v0 = (f64::exp2(x3.sin()) * f64::exp2(x3.sin()) + 0.25).sqrt();
+        }
+        if h1(f64::exp2(x2.sin()), x2.tanh().exp_m1()) <= x3 * 1.2 {
+            return (0.9 * x2.tanh()).atanh().tanh();
+        }
+        let mut v1 = x2 + (x2 * x2 + 0.25).ln();
+        let mut v2 = x1 + x3;
+        let mut i3 = 0;
+        while i3 < n {
+            i3 += 1;
+            v1 -= v1.max(v2 / (x0 * x0 + 0.5));
+            v2 *= x0.tanh();
+        }
+        x0.atan2(0.7 * 0.7 + 0.5).abs().tanh().cosh()
+    }
+
+    fn p287_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = h2_generic([x0, x1, x2]).asinh();
+        if lt(h2_generic([x0, x1, x2]).asinh().atan2(D::from(1e-1) * D::from(1e-1) + D::from(0.5)), x0 * x3) {
+            v0 -= x3;
+        } else {
+            v0 = (x3.sin().exp2() * x3.sin().exp2() + D::from(0.25)).sqrt();
+        }
+        if le(h1_generic(x2.sin().exp2(), x2.tanh().exp_m1()), x3 * D::from(1.2)) {
+            return (D::from(0.9) * x2.tanh()).atanh().tanh();
+        }
+        let mut v1 = x2 + (x2 * x2 + D::from(0.25)).ln();
+        let mut v2 = x1 + x3;
+        let mut i3 = 0;
+        while i3 < n {
+            i3 += 1;
+            v1 -= max(v1, v2 / (x0 * x0 + D::from(0.5)));
+            v2 *= x0.tanh();
+        }
+        abs(x0.atan2(D::from(0.7) * D::from(0.7) + D::from(0.5))).tanh().cosh()
+    }
+
+    #[dual::gradient]
+    fn p288(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = f64::sin(0.7) + 2.0;
+        let mut i1 = 0;
+        loop {
+            if i1 >= n {
+                break;
+            }
+            i1 += 1;
+            v0 += (f64::cos(x1) * f64::cos(x1) + 0.25).log2();
+        }
+        let mut v2 = (f64::min(x0, x0) * f64::min(x0, x0) + 0.5).powf(1.7);
+        for k3 in 0..2 {
+            v2 -= k3 as f64;
+        }
+        if (0.9 * (-1.3 * x1 * (-1.3 * x1) + 0.25).log10().tanh()).acos() > v0 {
+            return x1.max(v0);
+        }
+        if x0 >= 0.5f64 * (-0.3) {
+            let [v4, v5] = h3(3., (0.7 * x0 - v2).to_degrees().to_radians());
+            return h1(3., (f64::min(x0, x0) * f64::min(x0, x0) + 0.5).powf(1.7));
+        } else if h1((v0 * v0 + 0.5).powf(1.7), f64::cos(x1)) >= v2 * (-0.3) {
+            return v0;
+        }
+        (((x1 - v0) * (x1 - v0)).ln_1p() * ((x1 - v0) * (x1 - v0)).ln_1p() + 0.5).powf(f64::cos(x1).sin())
+    }
+
+    fn p288_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        let mut i1 = 0;
+        loop {
+            if i1 >= n {
+                break;
+            }
+            i1 += 1;
+            v0 += (x1.cos() * x1.cos() + D::from(0.25)).log2();
+        }
+        let mut v2 = (x0 * x0 + D::from(0.5)).powf(1.7);
+        for k3 in 0..2 {
+            v2 -= D::from(k3 as f64);
+        }
+        if gt((D::from(0.9) * (D::from(-1.3) * x1 * (D::from(-1.3) * x1) + D::from(0.25)).log10().tanh()).acos(), v0) {
+            return max(x1, v0);
+        }
+        if ge(x0, D::from(0.5f64) * D::from(-0.3)) {
+            let [v4, v5] = h3_generic(D::from(3.), to_radians(to_degrees(D::from(0.7) * x0 - v2)));
+            return h1_generic(D::from(3.), (x0 * x0 + D::from(0.5)).powf(1.7));
+        } else if ge(h1_generic((v0 * v0 + D::from(0.5)).powf(1.7), x1.cos()), v2 * D::from(-0.3)) {
+            return v0;
+        }
+        (((x1 - v0) * (x1 - v0)).ln_1p() * ((x1 - v0) * (x1 - v0)).ln_1p() + D::from(0.5)).powd(x1.cos().sin())
+    }
+
+    #[dual::gradient]
+    fn p289(x0: f64, x1: f64) -> f64 {
+        let v0 = h2([(f64::min(x1, x0) * f64::min(x1, x0) + 0.25).log10(), x1, ((x0 * x0 + 0.25).log2() * (x0 * x0 + 0.25).log2() + 0.25).log2()]);
+        if x1 >= v0 * 0.5 {
+            return ((x1 * x1 + 0.5).powf(1.7) * (x1 * x1 + 0.5).powf(1.7) + 0.25).log2();
+        }
+        let v1 = (0.7 * x1).powi(2);
+        ((-x0 * (-x0) + 0.25).log10() * (-x0 * (-x0) + 0.25).log10() + 0.5).cbrt()
+    }
+
+    fn p289_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = h2_generic([(min(x1, x0) * min(x1, x0) + D::from(0.25)).log10(), x1, ((x0 * x0 + D::from(0.25)).log2() * (x0 * x0 + D::from(0.25)).log2() + D::from(0.25)).log2()]);
+        if ge(x1, v0 * D::from(0.5)) {
+            return ((x1 * x1 + D::from(0.5)).powf(1.7) * (x1 * x1 + D::from(0.5)).powf(1.7) + D::from(0.25)).log2();
+        }
+        let v1 = (D::from(0.7) * x1).powi(2);
+        ((-x0 * (-x0) + D::from(0.25)).log10() * (-x0 * (-x0) + D::from(0.25)).log10() + D::from(0.5)).cbrt()
+    }
+
+    #[dual::gradient]
+    fn p290(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = h4(x0);
+        let v1 = ((x3 * x3 + 0.5).powf(1.7) + x2.tanh().cosh()) / ((std::f64::consts::PI * x1 * (std::f64::consts::PI * x1) + 0.5).powf(1.7) * (std::f64::consts::PI * x1 * (std::f64::consts::PI * x1) + 0.5).powf(1.7) + 0.5);
+        let v2: f64;
+        if x2.tanh().cosh() >= (v0 * v0 + 0.5).log(v0 * v0 + 1.5) {
+            v2 = x2.atan();
+        } else {
+            v2 = x1 / (0.5f64 * 0.5f64 + 0.5) * (1e-1 * v0 * (1e-1 * v0) + 0.25).ln();
+        }
+        let v3 = h4((x2 * x2 + 0.5).powf(x3.sin()) - v1 / (v1 * v1 + 0.5));
+        v0
+    }
+
+    fn p290_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = h4_generic(x0);
+        let v1 = ((x3 * x3 + D::from(0.5)).powf(1.7) + x2.tanh().cosh()) / ((D::from(std::f64::consts::PI) * x1 * (D::from(std::f64::consts::PI) * x1) + D::from(0.5)).powf(1.7) * (D::from(std::f64::consts::PI) * x1 * (D::from(std::f64::consts::PI) * x1) + D::from(0.5)).powf(1.7) + D::from(0.5));
+        let v2: D;
+        if ge(x2.tanh().cosh(), log(v0 * v0 + D::from(0.5), v0 * v0 + D::from(1.5))) {
+            v2 = x2.atan();
+        } else {
+            v2 = x1 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5)) * (D::from(1e-1) * v0 * (D::from(1e-1) * v0) + D::from(0.25)).ln();
+        }
+        let v3 = h4_generic((x2 * x2 + D::from(0.5)).powd(x3.sin()) - v1 / (v1 * v1 + D::from(0.5)));
+        v0
+    }
+
+    #[dual::gradient]
+    fn p291(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = x0 + x1.abs();
+        let mut v1 = x0 + x1;
+        let mut i2 = 0;
+        loop {
+            if i2 >= n {
+                break;
+            }
+            i2 += 1;
+            let v3 = x1.abs();
+            v0 += v0.to_degrees().to_radians();
+            if (x0 * 0.7).powi(2) > x1 * (-0.3) {
+                v1 = v0;
+            } else {
+                v1 += (0.9 * v1.tanh()).acos();
+            }
+        }
+        let mut v4 = x1 + v1.tanh().cosh();
+        let mut v5 = x1 + h1(x0, v0);
+        for i6 in 0..n {
+            let v7 = (-(i6 as f64) * (-(i6 as f64)) + 0.5).hypot(x0);
+            if f64::min(x1.atan(), v1) >= (v1 * v1 + 0.25).log10() {
+                continue;
+            }
+            v4 = v4 * 0.5;
+            v5 += v4 - v0.mul_add(1e-1, v7);
+        }
+        x0.clamp(-0.5, 0.5)
+    }
+
+    fn p291_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = x0 + abs(x1);
+        let mut v1 = x0 + x1;
+        let mut i2 = 0;
+        loop {
+            if i2 >= n {
+                break;
+            }
+            i2 += 1;
+            let v3 = abs(x1);
+            v0 += to_radians(to_degrees(v0));
+            if gt((x0 * D::from(0.7)).powi(2), x1 * D::from(-0.3)) {
+                v1 = v0;
+            } else {
+                v1 += (D::from(0.9) * v1.tanh()).acos();
+            }
+        }
+        let mut v4 = x1 + v1.tanh().cosh();
+        let mut v5 = x1 + h1_generic(x0, v0);
+        for i6 in 0..n {
+            let v7 = hypot(-D::from(i6 as f64) * (-D::from(i6 as f64)) + D::from(0.5), x0);
+            if ge(min(x1.atan(), v1), (v1 * v1 + D::from(0.25)).log10()) {
+                continue;
+            }
+            v4 = v4 * D::from(0.5);
+            v5 += v4 - v0.mul_add(D::from(1e-1), v7);
+        }
+        clamp(x0, -0.5, 0.5)
+    }
+
+    #[dual::gradient]
+    fn p292(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = f64::sin(0.7) + 2.0;
+        for i1 in 0..n {
+            let v2 = x0;
+            if x2 <= x2 * 1.2 {
+                continue;
+            }
+            v0 *= (i1 as f64).atan2(x1 * x1 + 0.5).tanh();
+        }
+        let v3 = x0.sin().tanh().cosh() / (h1(x0.sin(), std::f64::consts::PI) * h1(x0.sin(), std::f64::consts::PI) + 0.5);
+        let mut v4 = ((x2 * x2 + 0.25).log10() * (x2 * x2 + 0.25).log10() + 0.5).powf(1.7);
+        if h4((0.7 * x0 * (0.7 * x0) + 0.5).powf(1.7)) >= v4 * 0.5 {
+            let mut v5 = (x2 * x2 + 0.25).log10();
+            v5 -= v3.asinh() + (x0 - x0);
+            return (0.9 * (0.7 * x2).tanh()).acos().abs();
+        }
+        let v6 = (3. * v3 * (3. * v3) + 0.5).powf(1.7);
+        (v4.atan() * v4.atan() + 1.5).acosh().atan()
+    }
+
+    fn p292_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        for i1 in 0..n {
+            let v2 = x0;
+            if le(x2, x2 * D::from(1.2)) {
+                continue;
+            }
+            v0 *= D::from(i1 as f64).atan2(x1 * x1 + D::from(0.5)).tanh();
+        }
+        let v3 = x0.sin().tanh().cosh() / (h1_generic(x0.sin(), D::from(std::f64::consts::PI)) * h1_generic(x0.sin(), D::from(std::f64::consts::PI)) + D::from(0.5));
+        let mut v4 = ((x2 * x2 + D::from(0.25)).log10() * (x2 * x2 + D::from(0.25)).log10() + D::from(0.5)).powf(1.7);
+        if ge(h4_generic((D::from(0.7) * x0 * (D::from(0.7) * x0) + D::from(0.5)).powf(1.7)), v4 * D::from(0.5)) {
+            let mut v5 = (x2 * x2 + D::from(0.25)).log10();
+            v5 -= v3.asinh() + (x0 - x0);
+            return abs((D::from(0.9) * (D::from(0.7) * x2).tanh()).acos());
+        }
+        let v6 = (D::from(3.) * v3 * (D::from(3.) * v3) + D::from(0.5)).powf(1.7);
+        (v4.atan() * v4.atan() + D::from(1.5)).acosh().atan()
+    }
+
+    #[dual::gradient]
+    fn p293(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = (std::f64::consts::PI * x0 * x3).mul_add(x0.mul_add(2.0, x3), (x3 * x3 + 1.5).acosh());
+        for k1 in 0..4 {
+            let v2 = h4((-1.3 * x0 * (-1.3 * x0) + 0.5).hypot(x0));
+            v0 += (k1 as f64 + v0).atan2((k1 as f64).abs() * (k1 as f64).abs() + 0.5);
+            if h4(x3) < (0.9 * v2.tanh()).asin() {
+                break;
+            }
+        }
+        let mut v3 = (x1 + 0.7) / (x2 * x0 * (x2 * x0) + 0.5);
+        for k4 in 0..2 {
+            v3 += v3;
+        }
+        let mut v5 = (x2 * x0).asinh();
+        v5 += ((x1.signum() + x1) * (x1.signum() + x1)).ln_1p();
+        h2([f64::exp2((2.0 * x0).sin()), x0, x1]).atan2((x0 * v3).clamp(-0.5, 0.5) * (x0 * v3).clamp(-0.5, 0.5) + 0.5)
+    }
+
+    fn p293_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = (D::from(std::f64::consts::PI) * x0 * x3).mul_add(x0.mul_add(D::from(2.0), x3), (x3 * x3 + D::from(1.5)).acosh());
+        for k1 in 0..4 {
+            let v2 = h4_generic(hypot(D::from(-1.3) * x0 * (D::from(-1.3) * x0) + D::from(0.5), x0));
+            v0 += (D::from(k1 as f64) + v0).atan2(abs(D::from(k1 as f64)) * abs(D::from(k1 as f64)) + D::from(0.5));
+            if lt(h4_generic(x3), (D::from(0.9) * v2.tanh()).asin()) {
+                break;
+            }
+        }
+        let mut v3 = (x1 + D::from(0.7)) / (x2 * x0 * (x2 * x0) + D::from(0.5));
+        for k4 in 0..2 {
+            v3 += v3;
+        }
+        let mut v5 = (x2 * x0).asinh();
+        v5 += ((signum(x1) + x1) * (signum(x1) + x1)).ln_1p();
+        h2_generic([(D::from(2.0) * x0).sin().exp2(), x0, x1]).atan2(clamp(x0 * v3, -0.5, 0.5) * clamp(x0 * v3, -0.5, 0.5) + D::from(0.5))
+    }
+
+    #[dual::gradient]
+    fn p294(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = x1;
+        v0 += 0.7;
+        let v1 = x0.tanh().cosh();
+        let v2 = ((0.5 * v0.tanh()).tan().asinh() * (0.5 * v0.tanh()).tan().asinh() + 0.25).log10();
+        let mut v3 = (0.9 * x0.powi(1).mul_add((0.5 * v0.tanh()).tan().asinh(), x0.powi(1)).tanh()).acos();
+        v3 -= x0.powi(1);
+        (0.5 * v0.tanh()).tan() * x0
+    }
+
+    fn p294_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = x1;
+        v0 += D::from(0.7);
+        let v1 = x0.tanh().cosh();
+        let v2 = ((D::from(0.5) * v0.tanh()).tan().asinh() * (D::from(0.5) * v0.tanh()).tan().asinh() + D::from(0.25)).log10();
+        let mut v3 = (D::from(0.9) * x0.powi(1).mul_add((D::from(0.5) * v0.tanh()).tan().asinh(), x0.powi(1)).tanh()).acos();
+        v3 -= x0.powi(1);
+        (D::from(0.5) * v0.tanh()).tan() * x0
+    }
+
+    #[dual::gradient]
+    fn p295(x0: f64, x1: f64) -> f64 {
+        let v0 = (x1.abs() * x1.abs() + 0.5).log(0.5f64 * 0.5f64 + 1.5);
+        let v1 = x1.abs().tanh().exp_m1();
+        let v2 = x1.abs();
+        let mut v3 = x1;
+        v3 += (x0 * x0 + 0.25).ln().ceil() + (x0 * x0 + 0.25).ln();
+        let v4 = (v0.tanh() * v0.tanh() + 0.5).hypot(1e-1);
+        (x0 * x0 + 0.25).ln().ceil() + (x0 * x0 + 0.25).ln()
+    }
+
+    fn p295_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = log(abs(x1) * abs(x1) + D::from(0.5), D::from(0.5f64) * D::from(0.5f64) + D::from(1.5));
+        let v1 = abs(x1).tanh().exp_m1();
+        let v2 = abs(x1);
+        let mut v3 = x1;
+        v3 += ceil((x0 * x0 + D::from(0.25)).ln()) + (x0 * x0 + D::from(0.25)).ln();
+        let v4 = hypot(v0.tanh() * v0.tanh() + D::from(0.5), D::from(1e-1));
+        ceil((x0 * x0 + D::from(0.25)).ln()) + (x0 * x0 + D::from(0.25)).ln()
+    }
+
+    #[dual::gradient]
+    fn p296(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = x0.atan2((x1 + x2) * (x1 + x2) + 0.5) + ((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.25).log10();
+        v0 -= f64::min(x0, x1).tanh();
+        let mut v1 = ((0.9 * (v0 * 0.7).tanh()).asin() * (0.9 * (v0 * 0.7).tanh()).asin() + 0.5).log((x1 * x1).ln_1p() * (x1 * x1).ln_1p() + 1.5);
+        v1 *= v0.tanh().atan2((0.9 * (v0 * 0.7).tanh()).asin() * (0.9 * (v0 * 0.7).tanh()).asin() + 0.5);
+        v0
+    }
+
+    fn p296_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = x0.atan2((x1 + x2) * (x1 + x2) + D::from(0.5)) + ((x0 * x0 + D::from(0.5)).cbrt() * (x0 * x0 + D::from(0.5)).cbrt() + D::from(0.25)).log10();
+        v0 -= min(x0, x1).tanh();
+        let mut v1 = log((D::from(0.9) * (v0 * D::from(0.7)).tanh()).asin() * (D::from(0.9) * (v0 * D::from(0.7)).tanh()).asin() + D::from(0.5), (x1 * x1).ln_1p() * (x1 * x1).ln_1p() + D::from(1.5));
+        v1 *= v0.tanh().atan2((D::from(0.9) * (v0 * D::from(0.7)).tanh()).asin() * (D::from(0.9) * (v0 * D::from(0.7)).tanh()).asin() + D::from(0.5));
+        v0
+    }
+
+    #[dual::gradient]
+    fn p297(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let v0 = x3;
+        let mut v1 = h1(0.7, h4(x1));
+        for v2 in [f64::min(-1.3 * x1, x1), x1.to_degrees().to_radians(), v1] {
+            v1 *= (x3 + v0).max(x3).tanh();
+            if f64::min(-1.3 * x1, x1) > h2([x2, 3., x0]) {
+                continue;
+            }
+        }
+        let mut v3 = x1 + (2.0 * x1).to_degrees().to_radians();
+        for i4 in 0..n {
+            v3 = ((0.9 * v0.tanh()).acos() * (0.9 * v0.tanh()).acos() + 0.25).ln();
+        }
+        let mut v5 = x3;
+        v5 += x1.atan2(x1 * x1 + 0.5).tanh().exp();
+        v1
+    }
+
+    fn p297_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let v0 = x3;
+        let mut v1 = h1_generic(D::from(0.7), h4_generic(x1));
+        for v2 in [min(D::from(-1.3) * x1, x1), to_radians(to_degrees(x1)), v1] {
+            v1 *= max(x3 + v0, x3).tanh();
+            if gt(min(D::from(-1.3) * x1, x1), h2_generic([x2, D::from(3.), x0])) {
+                continue;
+            }
+        }
+        let mut v3 = x1 + to_radians(to_degrees(D::from(2.0) * x1));
+        for i4 in 0..n {
+            v3 = ((D::from(0.9) * v0.tanh()).acos() * (D::from(0.9) * v0.tanh()).acos() + D::from(0.25)).ln();
+        }
+        let mut v5 = x3;
+        v5 += x1.atan2(x1 * x1 + D::from(0.5)).tanh().exp();
+        v1
+    }
+
+    #[dual::gradient]
+    fn p298(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = h2([x1, x1, x2]).tanh().exp_m1();
+        if x2.atan() > x2 * (-0.3) {
+            v0 = (3. * x2 * (3. * x2) + 0.25).ln();
+        } else if (h1(x3, x3) * h1(x3, x3) + 0.25).sqrt() >= x3 * (-0.3) {
+            v0 = ((3. * x2 * (3. * x2) + 0.25).ln() * (3. * x2 * (3. * x2) + 0.25).ln() + 0.25).log2();
+        }
+        let mut v1 = x0 + h1(x1, x3);
+        let mut i2 = 0;
+        while i2 < n {
+            i2 += 1;
+            if (-(0.7 * v1) * (-(0.7 * v1)) + 0.25).log2() <= x1 * 0.5 {
+                continue;
+            }
+            v1 += (0.9 * (-1.3 * x0).tanh()).asin();
+        }
+        let mut v3 = x0 + 2.0;
+        let mut i4 = 0;
+        while i4 < n {
+            i4 += 1;
+            if (v0 * v0 + 0.5).recip() < v1 * 0.5 {
+                v3 = ((0.5f64 * x3).sin() * (0.5f64 * x3).sin() + 0.25).ln();
+            } else {
+                v3 += x1;
+            }
+        }
+        (0.5f64 * x3).sin()
+    }
+
+    fn p298_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = h2_generic([x1, x1, x2]).tanh().exp_m1();
+        if gt(x2.atan(), x2 * D::from(-0.3)) {
+            v0 = (D::from(3.) * x2 * (D::from(3.) * x2) + D::from(0.25)).ln();
+        } else if ge((h1_generic(x3, x3) * h1_generic(x3, x3) + D::from(0.25)).sqrt(), x3 * D::from(-0.3)) {
+            v0 = ((D::from(3.) * x2 * (D::from(3.) * x2) + D::from(0.25)).ln() * (D::from(3.) * x2 * (D::from(3.) * x2) + D::from(0.25)).ln() + D::from(0.25)).log2();
+        }
+        let mut v1 = x0 + h1_generic(x1, x3);
+        let mut i2 = 0;
+        while i2 < n {
+            i2 += 1;
+            if le((-(D::from(0.7) * v1) * (-(D::from(0.7) * v1)) + D::from(0.25)).log2(), x1 * D::from(0.5)) {
+                continue;
+            }
+            v1 += (D::from(0.9) * (D::from(-1.3) * x0).tanh()).asin();
+        }
+        let mut v3 = x0 + D::from(2.0);
+        let mut i4 = 0;
+        while i4 < n {
+            i4 += 1;
+            if lt((v0 * v0 + D::from(0.5)).recip(), v1 * D::from(0.5)) {
+                v3 = ((D::from(0.5f64) * x3).sin() * (D::from(0.5f64) * x3).sin() + D::from(0.25)).ln();
+            } else {
+                v3 += x1;
+            }
+        }
+        (D::from(0.5f64) * x3).sin()
+    }
+
+    #[dual::gradient]
+    fn p299(x0: f64, x1: f64) -> f64 {
+        let v0: f64;
+        if (x0 * x0 + 0.25).log10().asinh() > x1 * 1.2 {
+            v0 = (0.9 * (x1 * x1 + 0.5).powi(-1).tanh()).asin();
+        } else if f64::min(x0, (0.9 * (x1 * x1 + 0.5).powi(-1).tanh()).asin()) >= x0.tanh().cosh() {
+            let v1 = h1(x1 * x0, (0.5 * (3. * x1 * (3. * x1)).ln_1p().tanh()).tan());
+            return ((x1 * x1 + 0.5).powi(-1) * (x1 * x1 + 0.5).powi(-1) + 0.25).sqrt();
+        } else {
+            let v2 = x1;
+            v0 = x1;
+        }
+        let [v3, v4] = h3(v0, v0);
+        f64::exp2((h4(x0) * h4(x0) + 0.5).hypot((0.9 * v0.tanh()).atanh()).sin())
+    }
+
+    fn p299_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0: D;
+        if gt((x0 * x0 + D::from(0.25)).log10().asinh(), x1 * D::from(1.2)) {
+            v0 = (D::from(0.9) * (x1 * x1 + D::from(0.5)).powi(-1).tanh()).asin();
+        } else if ge(min(x0, (D::from(0.9) * (x1 * x1 + D::from(0.5)).powi(-1).tanh()).asin()), x0.tanh().cosh()) {
+            let v1 = h1_generic(x1 * x0, (D::from(0.5) * (D::from(3.) * x1 * (D::from(3.) * x1)).ln_1p().tanh()).tan());
+            return ((x1 * x1 + D::from(0.5)).powi(-1) * (x1 * x1 + D::from(0.5)).powi(-1) + D::from(0.25)).sqrt();
+        } else {
+            let v2 = x1;
+            v0 = x1;
+        }
+        let [v3, v4] = h3_generic(v0, v0);
+        hypot(h4_generic(x0) * h4_generic(x0) + D::from(0.5), (D::from(0.9) * v0.tanh()).atanh()).sin().exp2()
+    }
+
+    #[dual::gradient]
+    fn p300(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = ((0.9 * (1e-1 * x0).tanh()).acos() / (x2 * x2 + 0.5) * ((0.9 * (1e-1 * x0).tanh()).acos() / (x2 * x2 + 0.5)) + 0.5).powf(1.7);
+        let v1 = ((0.5 * (0.9 * x1.tanh()).atanh().tanh()).tan() * (0.5 * (0.9 * x1.tanh()).atanh().tanh()).tan() + 1.5).acosh();
+        v0
+    }
+
+    fn p300_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = ((D::from(0.9) * (D::from(1e-1) * x0).tanh()).acos() / (x2 * x2 + D::from(0.5)) * ((D::from(0.9) * (D::from(1e-1) * x0).tanh()).acos() / (x2 * x2 + D::from(0.5))) + D::from(0.5)).powf(1.7);
+        let v1 = ((D::from(0.5) * (D::from(0.9) * x1.tanh()).atanh().tanh()).tan() * (D::from(0.5) * (D::from(0.9) * x1.tanh()).atanh().tanh()).tan() + D::from(1.5)).acosh();
+        v0
+    }
+
+    #[dual::gradient]
+    fn p301(x0: f64, x1: f64) -> f64 {
+        let v0 = x1;
+        let v1 = (v0 * 0.7 * x0).atan();
+        ((x0 * x0).sin() * (x0 * x0).sin() + 0.5).powf(1.7)
+    }
+
+    fn p301_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = x1;
+        let v1 = (v0 * D::from(0.7) * x0).atan();
+        ((x0 * x0).sin() * (x0 * x0).sin() + D::from(0.5)).powf(1.7)
+    }
+
+    #[dual::gradient]
+    fn p302(x0: f64, x1: f64) -> f64 {
+        let v0 = (x1 * x1 + 0.25).ln().mul_add(x0.tanh().exp(), x1).powi(1);
+        let v1 = (x0 * x0 + 0.25).log10();
+        (v0.asinh() + v0.tanh().sinh()).sin()
+    }
+
+    fn p302_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = (x1 * x1 + D::from(0.25)).ln().mul_add(x0.tanh().exp(), x1).powi(1);
+        let v1 = (x0 * x0 + D::from(0.25)).log10();
+        (v0.asinh() + v0.tanh().sinh()).sin()
+    }
+
+    #[dual::gradient]
+    fn p303(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = h2([(0.9 * (0.7 * x3 * x2).tanh()).atanh(), x2.atan2(x1 * x1 + 0.5).asinh(), 0.7 * x3 * x2]);
+        let mut v1 = x2 + x1 * x2;
+        for k2 in 0..3 {
+            if (std::f64::consts::PI * x3).atan2(x2 * x2 + 0.5) > x1 {
+                break;
+            }
+            v1 *= ((0.5 * (k2 as f64).tanh()).tan() * (0.5 * (k2 as f64).tanh()).tan() + 0.25).ln().tanh();
+        }
+        if (x1 * x1 + 0.5).powf(1.7).max(x1.tanh()) < 3. {
+            return (std::f64::consts::PI * x1).mul_add(x1, x0) * v0;
+        } else if h4(0.5f64) > x3 * 1.2 {
+            let v3 = (0.9 * (x1 * x1 + 0.5).powf(1.7).tanh()).asin();
+            return x2;
+        }
+        x2
+    }
+
+    fn p303_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = h2_generic([(D::from(0.9) * (D::from(0.7) * x3 * x2).tanh()).atanh(), x2.atan2(x1 * x1 + D::from(0.5)).asinh(), D::from(0.7) * x3 * x2]);
+        let mut v1 = x2 + x1 * x2;
+        for k2 in 0..3 {
+            if gt((D::from(std::f64::consts::PI) * x3).atan2(x2 * x2 + D::from(0.5)), x1) {
+                break;
+            }
+            v1 *= ((D::from(0.5) * D::from(k2 as f64).tanh()).tan() * (D::from(0.5) * D::from(k2 as f64).tanh()).tan() + D::from(0.25)).ln().tanh();
+        }
+        if lt(max((x1 * x1 + D::from(0.5)).powf(1.7), x1.tanh()), D::from(3.)) {
+            return (D::from(std::f64::consts::PI) * x1).mul_add(x1, x0) * v0;
+        } else if gt(h4_generic(D::from(0.5f64)), x3 * D::from(1.2)) {
+            let v3 = (D::from(0.9) * (x1 * x1 + D::from(0.5)).powf(1.7).tanh()).asin();
+            return x2;
+        }
+        x2
+    }
+
+    #[dual::gradient]
+    fn p304(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = (x2 * x0.powi(3) * (x2 * x0.powi(3)) + 0.5).powf(1.7);
+        let mut v1 = x1;
+        if (x2 * x0.powi(3) * (x2 * x0.powi(3)) + 0.5).powf(x0.tanh().exp_m1().sin()) < 0.5f64 * 1.2 {
+            v1 = h1(0.7 * x2 + x2, 2.0);
+        }
+        if x2 >= (-1.3 * x0).clamp(-0.5, 0.5) {
+            let mut v2 = x1;
+            v2 += x2.tanh().exp().abs();
+            return (2.0 * v2).sin().atan2(((3. * v2).round() + 3. * v2) * ((3. * v2).round() + 3. * v2) + 0.5);
+        } else if x0.tanh().exp_m1() > x0 * (-0.3) {
+            let v3 = (h4(std::f64::consts::PI) * h4(std::f64::consts::PI) + 1.5).acosh().signum() + (h4(std::f64::consts::PI) * h4(std::f64::consts::PI) + 1.5).acosh();
+            return v0.mul_add(v3, x1).tanh().sinh();
+        }
+        ((x2 * x2 + 0.25).log2() * (x2 * x2 + 0.25).log2() + 0.5).recip()
+    }
+
+    fn p304_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = (x2 * x0.powi(3) * (x2 * x0.powi(3)) + D::from(0.5)).powf(1.7);
+        let mut v1 = x1;
+        if lt((x2 * x0.powi(3) * (x2 * x0.powi(3)) + D::from(0.5)).powd(x0.tanh().exp_m1().sin()), D::from(0.5f64) * D::from(1.2)) {
+            v1 = h1_generic(D::from(0.7) * x2 + x2, D::from(2.0));
+        }
+        if ge(x2, clamp(D::from(-1.3) * x0, -0.5, 0.5)) {
+            let mut v2 = x1;
+            v2 += abs(x2.tanh().exp());
+            return (D::from(2.0) * v2).sin().atan2((round(D::from(3.) * v2) + D::from(3.) * v2) * (round(D::from(3.) * v2) + D::from(3.) * v2) + D::from(0.5));
+        } else if gt(x0.tanh().exp_m1(), x0 * D::from(-0.3)) {
+            let v3 = signum((h4_generic(D::from(std::f64::consts::PI)) * h4_generic(D::from(std::f64::consts::PI)) + D::from(1.5)).acosh()) + (h4_generic(D::from(std::f64::consts::PI)) * h4_generic(D::from(std::f64::consts::PI)) + D::from(1.5)).acosh();
+            return v0.mul_add(v3, x1).tanh().sinh();
+        }
+        ((x2 * x2 + D::from(0.25)).log2() * (x2 * x2 + D::from(0.25)).log2() + D::from(0.5)).recip()
+    }
+
+    #[dual::gradient]
+    fn p305(x0: f64, x1: f64) -> f64 {
+        let v0 = -1.3 * x1 - 0.7 * x0 * x0;
+        let mut v1 = v0;
+        if ((v1 * v1 + 0.5).recip() * (v1 * v1 + 0.5).recip() + 0.5).log(-x1 * (-x1) + 1.5) >= v1 - v0 {
+            if f64::cos(0.5f64 * v0).sin() <= x0.tanh().cosh() {
+                let mut v2 = x0;
+                v2 -= x0 + (v1 * v1 + 0.25).sqrt();
+                v1 = (v2 * v2 + 0.5).hypot(x1.asinh());
+            } else if v0.round() + v0 > v0.ceil() + v0 {
+                v1 -= -v1.tanh().cosh();
+            } else {
+                let v3 = f64::cos(v0.round() + v0);
+                v1 += f64::min(x1 / (x0 * x0 + 0.5), x1 * v0);
+            }
+        } else if 1e-1 * x0 >= -(1e-1 * v1) {
+            v1 += (0.5f64 * x0 * (-1.3)).sin();
+        }
+        if (-1.3 * x0).ceil() + (-1.3 * x0) <= v0 {
+            let v4: f64 = 0.5f64;
+            return (v0.round() + v0).tanh().exp();
+        }
+        h4(-1.3 * x1 - 0.7 * x0 * x0 + (0.5f64 * x1 * (0.5f64 * x1) + 0.5).powf(1.7))
+    }
+
+    fn p305_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = D::from(-1.3) * x1 - D::from(0.7) * x0 * x0;
+        let mut v1 = v0;
+        if ge(log((v1 * v1 + D::from(0.5)).recip() * (v1 * v1 + D::from(0.5)).recip() + D::from(0.5), -x1 * (-x1) + D::from(1.5)), v1 - v0) {
+            if le((D::from(0.5f64) * v0).cos().sin(), x0.tanh().cosh()) {
+                let mut v2 = x0;
+                v2 -= x0 + (v1 * v1 + D::from(0.25)).sqrt();
+                v1 = hypot(v2 * v2 + D::from(0.5), x1.asinh());
+            } else if gt(round(v0) + v0, ceil(v0) + v0) {
+                v1 -= -v1.tanh().cosh();
+            } else {
+                let v3 = (round(v0) + v0).cos();
+                v1 += min(x1 / (x0 * x0 + D::from(0.5)), x1 * v0);
+            }
+        } else if ge(D::from(1e-1) * x0, -(D::from(1e-1) * v1)) {
+            v1 += (D::from(0.5f64) * x0 * D::from(-1.3)).sin();
+        }
+        if le(ceil(D::from(-1.3) * x0) + D::from(-1.3) * x0, v0) {
+            let v4 = D::from(0.5f64);
+            return (round(v0) + v0).tanh().exp();
+        }
+        h4_generic(D::from(-1.3) * x1 - D::from(0.7) * x0 * x0 + (D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.5)).powf(1.7))
+    }
+
+    #[dual::gradient]
+    fn p306(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0: f64;
+        if h2([2.0, x3, x2]).tanh().sinh() >= x2 * (-0.3) {
+            v0 = h2([2.0, x3, x2]).tanh().sinh().atan();
+        } else if (0.7 * x2 * 2.0).mul_add(x2.tanh().exp(), (0.5f64 * x2).mul_add(x1, x2)) <= x1 * 0.5 {
+            v0 = x3 + (0.5f64 * x2 * (0.5f64 * x2) + 0.25).log2();
+        } else if x0 < x1 * 1.2 {
+            if x0 <= x1 * 1.2 {
+                let v1 = h1((3. * x3 * (3. * x3) + 0.25).log2().clamp(-0.5, 0.5), (x2 + x0).atan());
+                v0 = x1;
+            } else if (x3 - x1).tanh().exp_m1() < 1e-1 {
+                let v2 = (-x0 + x0).abs();
+                v0 = x3 - x0;
+            } else {
+                v0 = f64::exp2(x2.sin()).round() + f64::exp2(x2.sin());
+            }
+        } else {
+            v0 = h4(x2).sin();
+        }
+        let v3 = (0.5f64 * x2 * (0.5f64 * x2) + 0.25).log2();
+        x3
+    }
+
+    fn p306_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0: D;
+        if ge(h2_generic([D::from(2.0), x3, x2]).tanh().sinh(), x2 * D::from(-0.3)) {
+            v0 = h2_generic([D::from(2.0), x3, x2]).tanh().sinh().atan();
+        } else if le((D::from(0.7) * x2 * D::from(2.0)).mul_add(x2.tanh().exp(), (D::from(0.5f64) * x2).mul_add(x1, x2)), x1 * D::from(0.5)) {
+            v0 = x3 + (D::from(0.5f64) * x2 * (D::from(0.5f64) * x2) + D::from(0.25)).log2();
+        } else if lt(x0, x1 * D::from(1.2)) {
+            if le(x0, x1 * D::from(1.2)) {
+                let v1 = h1_generic(clamp((D::from(3.) * x3 * (D::from(3.) * x3) + D::from(0.25)).log2(), -0.5, 0.5), (x2 + x0).atan());
+                v0 = x1;
+            } else if lt((x3 - x1).tanh().exp_m1(), D::from(1e-1)) {
+                let v2 = abs(-x0 + x0);
+                v0 = x3 - x0;
+            } else {
+                v0 = round(x2.sin().exp2()) + x2.sin().exp2();
+            }
+        } else {
+            v0 = h4_generic(x2).sin();
+        }
+        let v3 = (D::from(0.5f64) * x2 * (D::from(0.5f64) * x2) + D::from(0.25)).log2();
+        x3
+    }
+
+    #[dual::gradient]
+    fn p307(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = h2([x2, h1(x3, x3) + x2, x2]);
+        let mut v1 = ((0.9 * x3.tanh()).atanh() * (0.9 * x3.tanh()).atanh() + 0.5).recip();
+        for k2 in 0..4 {
+            if (0.9 * x3.tanh()).atanh() > x0 * v1 {
+                v1 = (v0 / (0.7 * 0.7 + 0.5)).tanh().exp_m1();
+            } else {
+                v1 += h2([f64::cos(v1), x2, (std::f64::consts::PI * x0 * (std::f64::consts::PI * x0) + 0.5).cbrt()]);
+            }
+        }
+        (x0 * x0 + 0.5).log((2.0 * v0 * (2.0 * v0) + 0.25).ln() * (2.0 * v0 * (2.0 * v0) + 0.25).ln() + 1.5).to_degrees().to_radians()
+    }
+
+    fn p307_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = h2_generic([x2, h1_generic(x3, x3) + x2, x2]);
+        let mut v1 = ((D::from(0.9) * x3.tanh()).atanh() * (D::from(0.9) * x3.tanh()).atanh() + D::from(0.5)).recip();
+        for k2 in 0..4 {
+            if gt((D::from(0.9) * x3.tanh()).atanh(), x0 * v1) {
+                v1 = (v0 / (D::from(0.7) * D::from(0.7) + D::from(0.5))).tanh().exp_m1();
+            } else {
+                v1 += h2_generic([v1.cos(), x2, (D::from(std::f64::consts::PI) * x0 * (D::from(std::f64::consts::PI) * x0) + D::from(0.5)).cbrt()]);
+            }
+        }
+        to_radians(to_degrees(log(x0 * x0 + D::from(0.5), (D::from(2.0) * v0 * (D::from(2.0) * v0) + D::from(0.25)).ln() * (D::from(2.0) * v0 * (D::from(2.0) * v0) + D::from(0.25)).ln() + D::from(1.5))))
+    }
+
+    #[dual::gradient]
+    fn p308(x0: f64, x1: f64, x2: f64) -> f64 {
+        if (x2 * x2 + 0.5).powf(x1.max(x1).sin()) > 3. * 1.2 {
+            return (2.0 * x0).tanh().exp().abs();
+        }
+        let v0 = h2([(x1.atan() * x1.atan() + 0.5).cbrt(), x1.tanh().exp() + 2.0, x2]);
+        let v1 = (v0 * v0 + 0.25).log2();
+        x1
+    }
+
+    fn p308_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        if gt((x2 * x2 + D::from(0.5)).powd(x1.sin()), D::from(3.) * D::from(1.2)) {
+            return abs((D::from(2.0) * x0).tanh().exp());
+        }
+        let v0 = h2_generic([(x1.atan() * x1.atan() + D::from(0.5)).cbrt(), x1.tanh().exp() + D::from(2.0), x2]);
+        let v1 = (v0 * v0 + D::from(0.25)).log2();
+        x1
+    }
+
+    #[dual::gradient]
+    fn p309(x0: f64, x1: f64) -> f64 {
+        let mut v0 = x0;
+        v0 -= 0.7;
+        let v1 = (0.5 * (0.5f64 * x1).clamp(-0.5, 0.5).atan2((0.5f64 * x1).clamp(-0.5, 0.5) * (0.5f64 * x1).clamp(-0.5, 0.5) + 0.5).tanh()).tan();
+        let mut v2 = (x1 + v0).clamp(-0.5, 0.5).clamp(-0.5, 0.5);
+        v2 -= (0.5 * (x1 + v0).clamp(-0.5, 0.5).tanh()).tan();
+        let v3 = (0.7 * x1).tanh().exp_m1();
+        let mut v4 = (x1 / (x1 * x1 + 0.5) * (x1 / (x1 * x1 + 0.5)) + 0.25).log10().tanh().exp();
+        v4 *= v0.abs().tanh();
+        v1.to_degrees().to_radians()
+    }
+
+    fn p309_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = x0;
+        v0 -= D::from(0.7);
+        let v1 = (D::from(0.5) * clamp(D::from(0.5f64) * x1, -0.5, 0.5).atan2(clamp(D::from(0.5f64) * x1, -0.5, 0.5) * clamp(D::from(0.5f64) * x1, -0.5, 0.5) + D::from(0.5)).tanh()).tan();
+        let mut v2 = clamp(clamp(x1 + v0, -0.5, 0.5), -0.5, 0.5);
+        v2 -= (D::from(0.5) * clamp(x1 + v0, -0.5, 0.5).tanh()).tan();
+        let v3 = (D::from(0.7) * x1).tanh().exp_m1();
+        let mut v4 = (x1 / (x1 * x1 + D::from(0.5)) * (x1 / (x1 * x1 + D::from(0.5))) + D::from(0.25)).log10().tanh().exp();
+        v4 *= abs(v0).tanh();
+        to_radians(to_degrees(v1))
+    }
+
+    #[dual::gradient]
+    fn p310(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = x0 + x0 * x1;
+        let mut v1 = f64::sin(0.7) + 2.0;
+        for i2 in 0..n {
+            let v3 = x2;
+            if x0 * x1 <= v0 {
+                v0 = (x1.asinh() * x1.asinh()).ln_1p();
+            } else {
+                v0 += x1;
+            }
+            if x0.asinh() > v0.abs() {
+                v1 = x0;
+            } else {
+                v1 += (v1.max(v3) * v1.max(v3)).ln_1p();
+            }
+        }
+        let [v4, v5] = h3(x1.tanh().exp().abs(), v1);
+        let mut v6 = (x2 * x2).ln_1p().powi(4);
+        if (x2 * x2 + 0.25).ln() > std::f64::consts::PI * 0.5 {
+            return x0.tanh().exp_m1();
+        } else {
+            let mut v7 = h4(h1(x0, v0).to_degrees().to_radians());
+            v7 -= x1.max(v1) - x1.max(v1);
+            v6 = x1.max(v1);
+        }
+        (x0 * x1).tanh().cosh().tanh().exp()
+    }
+
+    fn p310_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = x0 + x0 * x1;
+        let mut v1 = D::from(0.7).sin() + D::from(2.0);
+        for i2 in 0..n {
+            let v3 = x2;
+            if le(x0 * x1, v0) {
+                v0 = (x1.asinh() * x1.asinh()).ln_1p();
+            } else {
+                v0 += x1;
+            }
+            if gt(x0.asinh(), abs(v0)) {
+                v1 = x0;
+            } else {
+                v1 += (max(v1, v3) * max(v1, v3)).ln_1p();
+            }
+        }
+        let [v4, v5] = h3_generic(abs(x1.tanh().exp()), v1);
+        let mut v6 = (x2 * x2).ln_1p().powi(4);
+        if gt((x2 * x2 + D::from(0.25)).ln(), D::from(std::f64::consts::PI) * D::from(0.5)) {
+            return x0.tanh().exp_m1();
+        } else {
+            let mut v7 = h4_generic(to_radians(to_degrees(h1_generic(x0, v0))));
+            v7 -= max(x1, v1) - max(x1, v1);
+            v6 = max(x1, v1);
+        }
+        (x0 * x1).tanh().cosh().tanh().exp()
+    }
+
+    #[dual::gradient]
+    fn p311(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = f64::sin(0.7) + 2.0;
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            if ((x0 * x0 + 0.5).powi(-2) * (x0 * x0 + 0.5).powi(-2) + 0.5).powf(1.7) < v0.atan() {
+                v0 = x2;
+            } else {
+                v0 += x2;
+            }
+        }
+        let v2 = h4(x2 + v0 + x2.abs());
+        ((0.5f64 * x1 * (0.5f64 * x1) + 0.5).cbrt() * (0.5f64 * x1 * (0.5f64 * x1) + 0.5).cbrt() + 0.25).sqrt()
+    }
+
+    fn p311_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            if lt(((x0 * x0 + D::from(0.5)).powi(-2) * (x0 * x0 + D::from(0.5)).powi(-2) + D::from(0.5)).powf(1.7), v0.atan()) {
+                v0 = x2;
+            } else {
+                v0 += x2;
+            }
+        }
+        let v2 = h4_generic(x2 + v0 + abs(x2));
+        ((D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.5)).cbrt() * (D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.5)).cbrt() + D::from(0.25)).sqrt()
+    }
+
+    #[dual::gradient]
+    fn p312(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = (0.5 * f64::cos(x1).tanh()).tan();
+        v0 += x2;
+        (x2 * x1 * (x1 * x1 + 0.5).powf(x2.sin()) * (x2 * x1 * (x1 * x1 + 0.5).powf(x2.sin())) + 0.25).ln()
+    }
+
+    fn p312_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = (D::from(0.5) * x1.cos().tanh()).tan();
+        v0 += x2;
+        (x2 * x1 * (x1 * x1 + D::from(0.5)).powd(x2.sin()) * (x2 * x1 * (x1 * x1 + D::from(0.5)).powd(x2.sin())) + D::from(0.25)).ln()
+    }
+
+    #[dual::gradient]
+    fn p313(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = x3;
+        for k1 in 0..4 {
+            if x1 < x1 * 1.2 {
+                break;
+            }
+            if x1 >= x0 * (-0.3) {
+                v0 = (0.5 * (0.7 * v0).tanh()).tan();
+            } else {
+                v0 += 1e-1 * x0;
+            }
+        }
+        let v2 = (0.9 * (0.5 * (0.7 * v0).tanh()).tan().tanh()).asin().tanh().exp();
+        let mut v3 = x0;
+        for k4 in 0..3 {
+            let v5 = h4(v0);
+            if (0.9 * (0.5 * (0.7 * v0).tanh()).tan().tanh()).asin() > v3 + x0 {
+                v3 = (x0 * x0 + 0.5).hypot(x1);
+            } else {
+                v3 += (x2 - 0.5f64) / ((x0 * x0 + 0.5).log(v2 * v2 + 1.5) * (x0 * x0 + 0.5).log(v2 * v2 + 1.5) + 0.5);
+            }
+        }
+        x3.tanh().exp() / (1e-1 * 1e-1 + 0.5)
+    }
+
+    fn p313_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = x3;
+        for k1 in 0..4 {
+            if lt(x1, x1 * D::from(1.2)) {
+                break;
+            }
+            if ge(x1, x0 * D::from(-0.3)) {
+                v0 = (D::from(0.5) * (D::from(0.7) * v0).tanh()).tan();
+            } else {
+                v0 += D::from(1e-1) * x0;
+            }
+        }
+        let v2 = (D::from(0.9) * (D::from(0.5) * (D::from(0.7) * v0).tanh()).tan().tanh()).asin().tanh().exp();
+        let mut v3 = x0;
+        for k4 in 0..3 {
+            let v5 = h4_generic(v0);
+            if gt((D::from(0.9) * (D::from(0.5) * (D::from(0.7) * v0).tanh()).tan().tanh()).asin(), v3 + x0) {
+                v3 = hypot(x0 * x0 + D::from(0.5), x1);
+            } else {
+                v3 += (x2 - D::from(0.5f64)) / (log(x0 * x0 + D::from(0.5), v2 * v2 + D::from(1.5)) * log(x0 * x0 + D::from(0.5), v2 * v2 + D::from(1.5)) + D::from(0.5));
+            }
+        }
+        x3.tanh().exp() / (D::from(1e-1) * D::from(1e-1) + D::from(0.5))
+    }
+
+    #[dual::gradient]
+    fn p314(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = (x2 * x2 + 0.5).hypot(x1 * 3.).tanh();
+        let v1 = ((v0 - x2) * (v0 - x2) + 0.25).sqrt() - (x1.tanh() * x1.tanh() + 0.5).recip();
+        let v2 = ((v1 * v1 + 0.25).log10().asinh() * (v1 * v1 + 0.25).log10().asinh() + 0.25).log2();
+        let mut v3 = (x1 * x1 + 0.5).recip().mul_add((0.9 * v2.clamp(-0.5, 0.5).tanh()).asin(), v0.abs());
+        v3 *= x1.tanh().sinh();
+        let mut v4 = (v0 * v0 + 0.25).log2() + (x0 * x0 + 0.25).sqrt().mul_add(v3, (0.5 * x0.tanh()).tan());
+        v4 += (x2 * x2 + 0.5).hypot(-(-1.3 * v1));
+        v4
+    }
+
+    fn p314_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = hypot(x2 * x2 + D::from(0.5), x1 * D::from(3.)).tanh();
+        let v1 = ((v0 - x2) * (v0 - x2) + D::from(0.25)).sqrt() - (x1.tanh() * x1.tanh() + D::from(0.5)).recip();
+        let v2 = ((v1 * v1 + D::from(0.25)).log10().asinh() * (v1 * v1 + D::from(0.25)).log10().asinh() + D::from(0.25)).log2();
+        let mut v3 = (x1 * x1 + D::from(0.5)).recip().mul_add((D::from(0.9) * clamp(v2, -0.5, 0.5).tanh()).asin(), abs(v0));
+        v3 *= x1.tanh().sinh();
+        let mut v4 = (v0 * v0 + D::from(0.25)).log2() + (x0 * x0 + D::from(0.25)).sqrt().mul_add(v3, (D::from(0.5) * x0.tanh()).tan());
+        v4 += hypot(x2 * x2 + D::from(0.5), -(D::from(-1.3) * v1));
+        v4
+    }
+
+    #[dual::gradient]
+    fn p315(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = x2;
+        let mut v1 = (x1.sin().asinh() * x1.sin().asinh() + 0.25).log2();
+        v1 += (x1.sin() * x1.sin() + 0.5).powf((-1.3 * v0).mul_add(x1, x1).sin());
+        (v1 * v1 + 0.25).ln().tanh().exp().sin()
+    }
+
+    fn p315_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = x2;
+        let mut v1 = (x1.sin().asinh() * x1.sin().asinh() + D::from(0.25)).log2();
+        v1 += (x1.sin() * x1.sin() + D::from(0.5)).powd((D::from(-1.3) * v0).mul_add(x1, x1).sin());
+        (v1 * v1 + D::from(0.25)).ln().tanh().exp().sin()
+    }
+
+    #[dual::gradient]
+    fn p316(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = f64::sin(0.7) + 2.0;
+        for i1 in 0..n {
+            if x1 <= v0 * 0.5 {
+                continue;
+            }
+            v0 -= f64::min((x1 * x1 + 0.5).recip(), -(i1 as f64));
+        }
+        let mut v2 = f64::sin(0.7) + 2.0;
+        for i3 in 0..n {
+            v2 += 3. * x0;
+        }
+        h1(((v2 * v2 + 0.25).log2() * (v2 * v2 + 0.25).log2() + 0.25).log2(), (x1 * x1 + 0.5).recip())
+    }
+
+    fn p316_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        for i1 in 0..n {
+            if le(x1, v0 * D::from(0.5)) {
+                continue;
+            }
+            v0 -= min((x1 * x1 + D::from(0.5)).recip(), -D::from(i1 as f64));
+        }
+        let mut v2 = D::from(0.7).sin() + D::from(2.0);
+        for i3 in 0..n {
+            v2 += D::from(3.) * x0;
+        }
+        h1_generic(((v2 * v2 + D::from(0.25)).log2() * (v2 * v2 + D::from(0.25)).log2() + D::from(0.25)).log2(), (x1 * x1 + D::from(0.5)).recip())
+    }
+
+    #[dual::gradient]
+    fn p317(x0: f64, x1: f64) -> f64 {
+        let mut v0 = h4((0.7 * x1 * (0.7 * x1) + 0.5).hypot(x0));
+        v0 += f64::exp2((x0 * x0 + 0.25).sqrt().sin());
+        if h1(x0, x0) >= v0 * 1.2 {
+            return (v0 * v0).ln_1p().asinh();
+        }
+        f64::cos(h1(x0, 1e-1)).atan2((x1 * x1 + 0.5).powf(x1.sin()) / (v0 * v0 + 0.5) * ((x1 * x1 + 0.5).powf(x1.sin()) / (v0 * v0 + 0.5)) + 0.5)
+    }
+
+    fn p317_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = h4_generic(hypot(D::from(0.7) * x1 * (D::from(0.7) * x1) + D::from(0.5), x0));
+        v0 += (x0 * x0 + D::from(0.25)).sqrt().sin().exp2();
+        if ge(h1_generic(x0, x0), v0 * D::from(1.2)) {
+            return (v0 * v0).ln_1p().asinh();
+        }
+        h1_generic(x0, D::from(1e-1)).cos().atan2((x1 * x1 + D::from(0.5)).powd(x1.sin()) / (v0 * v0 + D::from(0.5)) * ((x1 * x1 + D::from(0.5)).powd(x1.sin()) / (v0 * v0 + D::from(0.5))) + D::from(0.5))
+    }
+
+    #[dual::gradient]
+    fn p318(x0: f64, x1: f64) -> f64 {
+        let v0 = h4(3. * x0 + (x1.signum() + x1));
+        let mut v1 = x0;
+        v1 *= x0;
+        (0.9 * f64::exp2(v1.sin()).tanh()).acos()
+    }
+
+    fn p318_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = h4_generic(D::from(3.) * x0 + (signum(x1) + x1));
+        let mut v1 = x0;
+        v1 *= x0;
+        (D::from(0.9) * v1.sin().exp2().tanh()).acos()
+    }
+
+    #[dual::gradient]
+    fn p319(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let v0 = (-(0.9 * x0.tanh()).atanh()).tanh().sinh();
+        let mut v1 = x1 + (-(0.9 * x0.tanh()).atanh());
+        let mut i2 = 0;
+        loop {
+            if i2 >= n {
+                break;
+            }
+            i2 += 1;
+            let v3 = x1;
+            v1 += v0.atan() - x2;
+        }
+        let v4: f64;
+        if v1.tanh().sinh() > v0.atan() {
+            let mut v5 = (3. * x2).sin().clamp(-0.5, 0.5).asinh();
+            v5 *= 2.0;
+            v4 = x0;
+        } else {
+            v4 = (0.5 * v0.tanh()).tan().atan2(v0 * x2 * (v0 * x2) + 0.5);
+        }
+        if (v1 * v1 + 0.5).hypot(3.).to_degrees().to_radians() >= -1.3 * 0.5 {
+            let mut v6 = h4(h4(v1).sin());
+            v6 += x0 * (3. * x1).abs();
+            return v4;
+        }
+        x1
+    }
+
+    fn p319_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let v0 = (-(D::from(0.9) * x0.tanh()).atanh()).tanh().sinh();
+        let mut v1 = x1 + (-(D::from(0.9) * x0.tanh()).atanh());
+        let mut i2 = 0;
+        loop {
+            if i2 >= n {
+                break;
+            }
+            i2 += 1;
+            let v3 = x1;
+            v1 += v0.atan() - x2;
+        }
+        let v4: D;
+        if gt(v1.tanh().sinh(), v0.atan()) {
+            let mut v5 = clamp((D::from(3.) * x2).sin(), -0.5, 0.5).asinh();
+            v5 *= D::from(2.0);
+            v4 = x0;
+        } else {
+            v4 = (D::from(0.5) * v0.tanh()).tan().atan2(v0 * x2 * (v0 * x2) + D::from(0.5));
+        }
+        if ge(to_radians(to_degrees(hypot(v1 * v1 + D::from(0.5), D::from(3.)))), D::from(-1.3) * D::from(0.5)) {
+            let mut v6 = h4_generic(h4_generic(v1).sin());
+            v6 += x0 * abs(D::from(3.) * x1);
+            return v4;
+        }
+        x1
+    }
+
+    #[dual::gradient]
+    fn p320(x0: f64, x1: f64) -> f64 {
+        let v0 = x0.tanh().exp().trunc() + x0.tanh().exp();
+        let v1 = h2([v0 + x1, x1.asinh().tanh().sinh(), ((v0 * v0 + 0.5).powf(v0.sin()) * (v0 * v0 + 0.5).powf(v0.sin()) + 0.5).recip()]);
+        h1(x1 + 0.7, h2([2.0, v0, v1])).clamp(-0.5, 0.5)
+    }
+
+    fn p320_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = trunc(x0.tanh().exp()) + x0.tanh().exp();
+        let v1 = h2_generic([v0 + x1, x1.asinh().tanh().sinh(), ((v0 * v0 + D::from(0.5)).powd(v0.sin()) * (v0 * v0 + D::from(0.5)).powd(v0.sin()) + D::from(0.5)).recip()]);
+        clamp(h1_generic(x1 + D::from(0.7), h2_generic([D::from(2.0), v0, v1])), -0.5, 0.5)
+    }
+
+    #[dual::gradient]
+    fn p321(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = f64::sin(0.7) + 2.0;
+        let mut v1 = f64::sin(0.7) + 2.0;
+        for i2 in 0..n {
+            let v3 = v1;
+            v0 = x1;
+            v1 += (0.9 * x1.tanh()).asin().abs();
+        }
+        let mut v4 = v1.signum() + v1;
+        for k5 in 0..3 {
+            let v6 = (x2 * x2 + 0.25).log2().tanh().exp_m1();
+            v4 += h2([x1 / (std::f64::consts::PI * std::f64::consts::PI + 0.5), x0, 3.]);
+        }
+        f64::min((v1 * v1 + 0.5).recip(), x2)
+    }
+
+    fn p321_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        let mut v1 = D::from(0.7).sin() + D::from(2.0);
+        for i2 in 0..n {
+            let v3 = v1;
+            v0 = x1;
+            v1 += abs((D::from(0.9) * x1.tanh()).asin());
+        }
+        let mut v4 = signum(v1) + v1;
+        for k5 in 0..3 {
+            let v6 = (x2 * x2 + D::from(0.25)).log2().tanh().exp_m1();
+            v4 += h2_generic([x1 / (D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(0.5)), x0, D::from(3.)]);
+        }
+        min((v1 * v1 + D::from(0.5)).recip(), x2)
+    }
+
+    #[dual::gradient]
+    fn p322(x0: f64, x1: f64, n: usize) -> f64 {
+        let v0 = h4(x0);
+        let mut v1 = x1 + v0;
+        for i2 in 0..n {
+            if (v0 * v0 + 0.5).recip() + x1 > v1 * 1.2 {
+                continue;
+            }
+            v1 -= 0.7 * x0;
+        }
+        if h1((x0 * x0 + 0.5).log(v1 * v1 + 1.5), x1.asinh()) <= (0.5 * (3. * v0).tanh()).tan() {
+            let v3 = x1;
+            return (x1.signum() + x1).abs();
+        }
+        v1
+    }
+
+    fn p322_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let v0 = h4_generic(x0);
+        let mut v1 = x1 + v0;
+        for i2 in 0..n {
+            if gt((v0 * v0 + D::from(0.5)).recip() + x1, v1 * D::from(1.2)) {
+                continue;
+            }
+            v1 -= D::from(0.7) * x0;
+        }
+        if le(h1_generic(log(x0 * x0 + D::from(0.5), v1 * v1 + D::from(1.5)), x1.asinh()), (D::from(0.5) * (D::from(3.) * v0).tanh()).tan()) {
+            let v3 = x1;
+            return abs(signum(x1) + x1);
+        }
+        v1
+    }
+
+    #[dual::gradient]
+    fn p323(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = h2([x3.mul_add(x2, x3) * h2([x0, x0, 2.0]), x3.mul_add(x2, x3) * h2([x0, x0, 2.0]), h2([x1, std::f64::consts::PI * x0 + x3, x2])]);
+        let mut v1 = x3;
+        for k2 in 0..3 {
+            v1 += (k2 as f64 * k2 as f64).ln_1p().sin();
+            if h1(x0.tanh(), v1) <= v1 * (-0.3) {
+                break;
+            }
+        }
+        (0.9 * v0.tanh()).atanh()
+    }
+
+    fn p323_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = h2_generic([x3.mul_add(x2, x3) * h2_generic([x0, x0, D::from(2.0)]), x3.mul_add(x2, x3) * h2_generic([x0, x0, D::from(2.0)]), h2_generic([x1, D::from(std::f64::consts::PI) * x0 + x3, x2])]);
+        let mut v1 = x3;
+        for k2 in 0..3 {
+            v1 += (D::from(k2 as f64) * D::from(k2 as f64)).ln_1p().sin();
+            if le(h1_generic(x0.tanh(), v1), v1 * D::from(-0.3)) {
+                break;
+            }
+        }
+        (D::from(0.9) * v0.tanh()).atanh()
+    }
+
+    #[dual::gradient]
+    fn p324(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0: f64;
+        if x2 * x1.max(x0) >= 0.5f64 * 0.5 {
+            v0 = x0.tanh().cosh() + (-1.3 * x0).tanh().cosh();
+        } else if f64::min((std::f64::consts::PI * x0).trunc() + std::f64::consts::PI * x0, x1) > x1 * (-0.3) {
+            v0 = (x1.max(x0) * x1.max(x0) + 0.5).powf(h2([x0, x2, x2]).sin());
+        } else {
+            v0 = h2([(x0 * x0 + 0.5).powf(x1.sin()), f64::cos(x0), h1(3., x1)]);
+        }
+        let mut v1 = x0.tanh().cosh();
+        v1 += ((-1.3 * v0).tanh().cosh() * (-1.3 * v0).tanh().cosh() + 0.5).cbrt();
+        let mut v2 = x1.powi(4).mul_add((2.0 * v0 * (2.0 * v0) + 0.5).recip(), x0.max(v0));
+        for k3 in 0..4 {
+            v2 -= v0 / ((v0 * v0 + 0.5).cbrt() * (v0 * v0 + 0.5).cbrt() + 0.5);
+        }
+        let v4 = h4(v2);
+        x1
+    }
+
+    fn p324_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0: D;
+        if ge(x2 * max(x1, x0), D::from(0.5f64) * D::from(0.5)) {
+            v0 = x0.tanh().cosh() + (D::from(-1.3) * x0).tanh().cosh();
+        } else if gt(min(trunc(D::from(std::f64::consts::PI) * x0) + D::from(std::f64::consts::PI) * x0, x1), x1 * D::from(-0.3)) {
+            v0 = (max(x1, x0) * max(x1, x0) + D::from(0.5)).powd(h2_generic([x0, x2, x2]).sin());
+        } else {
+            v0 = h2_generic([(x0 * x0 + D::from(0.5)).powd(x1.sin()), x0.cos(), h1_generic(D::from(3.), x1)]);
+        }
+        let mut v1 = x0.tanh().cosh();
+        v1 += ((D::from(-1.3) * v0).tanh().cosh() * (D::from(-1.3) * v0).tanh().cosh() + D::from(0.5)).cbrt();
+        let mut v2 = x1.powi(4).mul_add((D::from(2.0) * v0 * (D::from(2.0) * v0) + D::from(0.5)).recip(), max(x0, v0));
+        for k3 in 0..4 {
+            v2 -= v0 / ((v0 * v0 + D::from(0.5)).cbrt() * (v0 * v0 + D::from(0.5)).cbrt() + D::from(0.5));
+        }
+        let v4 = h4_generic(v2);
+        x1
+    }
+
+    #[dual::gradient]
+    fn p325(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = ((0.7 * x2 - x0.clamp(-0.5, 0.5)) * (0.7 * x2 - x0.clamp(-0.5, 0.5)) + 0.25).log2();
+        let v1 = (0.5 * x2.tanh().sinh().tanh()).tan().tanh().sinh();
+        let mut v2 = (f64::exp2((x2 * x2 + 0.5).powf(v0.sin()).sin()) * f64::exp2((x2 * x2 + 0.5).powf(v0.sin()).sin()) + 0.25).ln();
+        v2 *= x3;
+        let mut v3: f64 = 1e-1;
+        v3 -= v2.asinh().asinh();
+        (x0 + x3 + (1e-1 * x1).atan()).trunc() + (x0 + x3 + (1e-1 * x1).atan())
+    }
+
+    fn p325_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = ((D::from(0.7) * x2 - clamp(x0, -0.5, 0.5)) * (D::from(0.7) * x2 - clamp(x0, -0.5, 0.5)) + D::from(0.25)).log2();
+        let v1 = (D::from(0.5) * x2.tanh().sinh().tanh()).tan().tanh().sinh();
+        let mut v2 = ((x2 * x2 + D::from(0.5)).powd(v0.sin()).sin().exp2() * (x2 * x2 + D::from(0.5)).powd(v0.sin()).sin().exp2() + D::from(0.25)).ln();
+        v2 *= x3;
+        let mut v3 = D::from(1e-1);
+        v3 -= v2.asinh().asinh();
+        trunc(x0 + x3 + (D::from(1e-1) * x1).atan()) + (x0 + x3 + (D::from(1e-1) * x1).atan())
+    }
+
+    #[dual::gradient]
+    fn p326(x0: f64, x1: f64) -> f64 {
+        let v0 = x1;
+        let v1 = ((0.9 * x1.tanh()).atanh().asinh() * (0.9 * x1.tanh()).atanh().asinh() + 0.25).log10();
+        f64::min(x0 + x0, v0) * x0
+    }
+
+    fn p326_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = x1;
+        let v1 = ((D::from(0.9) * x1.tanh()).atanh().asinh() * (D::from(0.9) * x1.tanh()).atanh().asinh() + D::from(0.25)).log10();
+        min(x0 + x0, v0) * x0
+    }
+
+    #[dual::gradient]
+    fn p327(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = x2.abs();
+        f64::cos(0.5f64 * x3)
+    }
+
+    fn p327_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = abs(x2);
+        (D::from(0.5f64) * x3).cos()
+    }
+
+    #[dual::gradient]
+    fn p328(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = x1;
+        let mut v1 = (((x0 * 3.).floor() + x0 * 3.) * ((x0 * 3.).floor() + x0 * 3.) + 0.5).powf(1.7);
+        v1 -= x1;
+        let v2 = h4(x0);
+        let mut v3: f64 = 3.;
+        for k4 in 0..3 {
+            if (x2 + 1e-1).asinh() >= h2([v0, v0, x0]) {
+                break;
+            }
+            v3 -= (x1 * v2 * (x1 * v2) + 0.5).powf((x2 + 1e-1).asinh().sin());
+        }
+        ((x0 * 3.).floor() + x0 * 3.).to_degrees().to_radians()
+    }
+
+    fn p328_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = x1;
+        let mut v1 = ((floor(x0 * D::from(3.)) + x0 * D::from(3.)) * (floor(x0 * D::from(3.)) + x0 * D::from(3.)) + D::from(0.5)).powf(1.7);
+        v1 -= x1;
+        let v2 = h4_generic(x0);
+        let mut v3 = D::from(3.);
+        for k4 in 0..3 {
+            if ge((x2 + D::from(1e-1)).asinh(), h2_generic([v0, v0, x0])) {
+                break;
+            }
+            v3 -= (x1 * v2 * (x1 * v2) + D::from(0.5)).powd((x2 + D::from(1e-1)).asinh().sin());
+        }
+        to_radians(to_degrees(floor(x0 * D::from(3.)) + x0 * D::from(3.)))
+    }
+
+    #[dual::gradient]
+    fn p329(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = (0.5f64 * x0).clamp(-0.5, 0.5).mul_add(f64::cos(x0), x0);
+        if x1 > x2 + 1e-1 {
+            return (0.5f64 * x0).clamp(-0.5, 0.5).clamp(-0.5, 0.5);
+        }
+        let mut v1 = x2 + x0;
+        for i2 in 0..n {
+            if f64::exp2(f64::exp2(x2.sin()).sin()) < h4(v0) {
+                break;
+            }
+            if (0.5f64 * x0).clamp(-0.5, 0.5).clamp(-0.5, 0.5) <= x1 * 1.2 {
+                v1 = (0.5 * (i2 as f64 * i2 as f64 + 0.5).recip().tanh()).tan();
+            } else {
+                v1 += x0;
+            }
+        }
+        let mut v3 = f64::sin(0.7) + 2.0;
+        let mut i4 = 0;
+        while i4 < n {
+            i4 += 1;
+            v3 += f64::min(std::f64::consts::PI * x2, std::f64::consts::PI) * (0.5f64 * x3).clamp(-0.5, 0.5);
+            if (2.0 * v3).tanh().cosh() <= x1.atan() {
+                continue;
+            }
+        }
+        h1(3., (v3 * v3 + 0.5).recip() * f64::min(v3, x1))
+    }
+
+    fn p329_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = clamp(D::from(0.5f64) * x0, -0.5, 0.5).mul_add(x0.cos(), x0);
+        if gt(x1, x2 + D::from(1e-1)) {
+            return clamp(clamp(D::from(0.5f64) * x0, -0.5, 0.5), -0.5, 0.5);
+        }
+        let mut v1 = x2 + x0;
+        for i2 in 0..n {
+            if lt(x2.sin().exp2().sin().exp2(), h4_generic(v0)) {
+                break;
+            }
+            if le(clamp(clamp(D::from(0.5f64) * x0, -0.5, 0.5), -0.5, 0.5), x1 * D::from(1.2)) {
+                v1 = (D::from(0.5) * (D::from(i2 as f64) * D::from(i2 as f64) + D::from(0.5)).recip().tanh()).tan();
+            } else {
+                v1 += x0;
+            }
+        }
+        let mut v3 = D::from(0.7).sin() + D::from(2.0);
+        let mut i4 = 0;
+        while i4 < n {
+            i4 += 1;
+            v3 += min(D::from(std::f64::consts::PI) * x2, D::from(std::f64::consts::PI)) * clamp(D::from(0.5f64) * x3, -0.5, 0.5);
+            if le((D::from(2.0) * v3).tanh().cosh(), x1.atan()) {
+                continue;
+            }
+        }
+        h1_generic(D::from(3.), (v3 * v3 + D::from(0.5)).recip() * min(v3, x1))
+    }
+
+    #[dual::gradient]
+    fn p330(x0: f64, x1: f64, x2: f64) -> f64 {
+        if x1.powi(0) < x1 {
+            return x2;
+        }
+        let mut v0 = x1;
+        if x2.sin() - v0.atan2(v0 * v0 + 0.5) >= (0.9 * v0.tanh()).atanh() {
+            v0 = (0.5 * v0.tanh()).tan().tanh().sinh();
+        } else if h1(x2.asinh(), (0.9 * v0.tanh()).atanh()) <= x1 / (x1 * x1 + 0.5) {
+            v0 = x0;
+        }
+        let mut v1 = h1((0.9 * x1.tanh()).acos(), v0.clamp(-0.5, 0.5));
+        for k2 in 0..4 {
+            v1 += (0.5 * v0.tanh()).tan();
+        }
+        let mut v3 = f64::exp2((x1 * x1 + 0.5).recip().sin());
+        for k4 in 0..2 {
+            v3 *= (k4 as f64 * k4 as f64 + 1.5).acosh().tanh().exp().tanh();
+        }
+        0.5f64
+    }
+
+    fn p330_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        if lt(x1.powi(0), x1) {
+            return x2;
+        }
+        let mut v0 = x1;
+        if ge(x2.sin() - v0.atan2(v0 * v0 + D::from(0.5)), (D::from(0.9) * v0.tanh()).atanh()) {
+            v0 = (D::from(0.5) * v0.tanh()).tan().tanh().sinh();
+        } else if le(h1_generic(x2.asinh(), (D::from(0.9) * v0.tanh()).atanh()), x1 / (x1 * x1 + D::from(0.5))) {
+            v0 = x0;
+        }
+        let mut v1 = h1_generic((D::from(0.9) * x1.tanh()).acos(), clamp(v0, -0.5, 0.5));
+        for k2 in 0..4 {
+            v1 += (D::from(0.5) * v0.tanh()).tan();
+        }
+        let mut v3 = (x1 * x1 + D::from(0.5)).recip().sin().exp2();
+        for k4 in 0..2 {
+            v3 *= (D::from(k4 as f64) * D::from(k4 as f64) + D::from(1.5)).acosh().tanh().exp().tanh();
+        }
+        D::from(0.5f64)
+    }
+
+    #[dual::gradient]
+    fn p331(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let v0 = -x0;
+        let mut v1 = x2 + (3. * x1 * (3. * x1) + 0.5).powf(x3.sin());
+        let mut v2 = f64::sin(0.7) + 2.0;
+        let mut i3 = 0;
+        loop {
+            if i3 >= n {
+                break;
+            }
+            i3 += 1;
+            v1 *= (x2.tanh() / (x0.sin() * x0.sin() + 0.5)).tanh();
+            v2 += x2 - x3;
+        }
+        (0.9 * (x0 * x0 + 0.5).recip().tanh()).atanh()
+    }
+
+    fn p331_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let v0 = -x0;
+        let mut v1 = x2 + (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(0.5)).powd(x3.sin());
+        let mut v2 = D::from(0.7).sin() + D::from(2.0);
+        let mut i3 = 0;
+        loop {
+            if i3 >= n {
+                break;
+            }
+            i3 += 1;
+            v1 *= (x2.tanh() / (x0.sin() * x0.sin() + D::from(0.5))).tanh();
+            v2 += x2 - x3;
+        }
+        (D::from(0.9) * (x0 * x0 + D::from(0.5)).recip().tanh()).atanh()
+    }
+
+    #[dual::gradient]
+    fn p332(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = x0;
+        v0 -= x2;
+        let mut v1 = x1;
+        v1 *= ((std::f64::consts::PI * x0 + x3) * (std::f64::consts::PI * x0 + x3) + 0.5).log((std::f64::consts::PI * x2 * (std::f64::consts::PI * x2) + 0.5).cbrt() * (std::f64::consts::PI * x2 * (std::f64::consts::PI * x2) + 0.5).cbrt() + 1.5);
+        f64::min(std::f64::consts::PI * x0 + x3, v1)
+    }
+
+    fn p332_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = x0;
+        v0 -= x2;
+        let mut v1 = x1;
+        v1 *= log((D::from(std::f64::consts::PI) * x0 + x3) * (D::from(std::f64::consts::PI) * x0 + x3) + D::from(0.5), (D::from(std::f64::consts::PI) * x2 * (D::from(std::f64::consts::PI) * x2) + D::from(0.5)).cbrt() * (D::from(std::f64::consts::PI) * x2 * (D::from(std::f64::consts::PI) * x2) + D::from(0.5)).cbrt() + D::from(1.5));
+        min(D::from(std::f64::consts::PI) * x0 + x3, v1)
+    }
+
+    #[dual::gradient]
+    fn p333(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = x2.tanh().cosh();
+        let v1 = (0.9 * (x0 + x1).tanh()).asin().tanh().cosh();
+        let mut v2 = f64::min(v1 - x1, x2.to_degrees().to_radians()) * (v1 - x0).clamp(-0.5, 0.5);
+        v2 *= x1;
+        x0 + x1
+    }
+
+    fn p333_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = x2.tanh().cosh();
+        let v1 = (D::from(0.9) * (x0 + x1).tanh()).asin().tanh().cosh();
+        let mut v2 = min(v1 - x1, to_radians(to_degrees(x2))) * clamp(v1 - x0, -0.5, 0.5);
+        v2 *= x1;
+        x0 + x1
+    }
+
+    #[dual::gradient]
+    fn p334(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = (((x3 * x3 + 0.5).powf(1.7).floor() + (x3 * x3 + 0.5).powf(1.7)) * ((x3 * x3 + 0.5).powf(1.7).floor() + (x3 * x3 + 0.5).powf(1.7)) + 1.5).acosh();
+        v0 *= x1;
+        let v1 = (x3 * x3 + 0.5).powf(1.7).abs();
+        (0.9 * (x3 * v1).to_degrees().to_radians().tanh()).asin()
+    }
+
+    fn p334_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = ((floor((x3 * x3 + D::from(0.5)).powf(1.7)) + (x3 * x3 + D::from(0.5)).powf(1.7)) * (floor((x3 * x3 + D::from(0.5)).powf(1.7)) + (x3 * x3 + D::from(0.5)).powf(1.7)) + D::from(1.5)).acosh();
+        v0 *= x1;
+        let v1 = abs((x3 * x3 + D::from(0.5)).powf(1.7));
+        (D::from(0.9) * to_radians(to_degrees(x3 * v1)).tanh()).asin()
+    }
+
+    #[dual::gradient]
+    fn p335(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = x0.tanh().atan2(h2([x2, x0, x1]) * h2([x2, x0, x1]) + 0.5);
+        for k1 in 0..3 {
+            v0 += x2;
+        }
+        let v2 = v0;
+        x0.tanh()
+    }
+
+    fn p335_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = x0.tanh().atan2(h2_generic([x2, x0, x1]) * h2_generic([x2, x0, x1]) + D::from(0.5));
+        for k1 in 0..3 {
+            v0 += x2;
+        }
+        let v2 = v0;
+        x0.tanh()
+    }
+
+    #[dual::gradient]
+    fn p336(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = (0.7 * x1).to_degrees().to_radians().tanh();
+        for k1 in 0..2 {
+            let v2 = h1(v0, x2).tanh();
+            if v2 > x0 * 0.5 {
+                break;
+            }
+            v0 += ((0.7 * x1).to_degrees().to_radians().tanh() * (0.7 * x1).to_degrees().to_radians().tanh() + 0.25).ln();
+        }
+        let v3 = x2;
+        let mut v4 = x1 + (-1.3);
+        let mut v5 = x2 + x1 * v4;
+        for i6 in 0..n {
+            if ((0.7 * x1).to_degrees().to_radians().tanh() * (0.7 * x1).to_degrees().to_radians().tanh() + 0.25).ln() > v0 * 1.2 {
+                break;
+            }
+            v4 *= (i6 as f64).tanh();
+            v5 -= i6 as f64;
+        }
+        ((v0 * v0 + 0.5).recip() * (v0 * v0 + 0.5).recip()).ln_1p().atan2(v3 * v3 + 0.5)
+    }
+
+    fn p336_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = to_radians(to_degrees(D::from(0.7) * x1)).tanh();
+        for k1 in 0..2 {
+            let v2 = h1_generic(v0, x2).tanh();
+            if gt(v2, x0 * D::from(0.5)) {
+                break;
+            }
+            v0 += (to_radians(to_degrees(D::from(0.7) * x1)).tanh() * to_radians(to_degrees(D::from(0.7) * x1)).tanh() + D::from(0.25)).ln();
+        }
+        let v3 = x2;
+        let mut v4 = x1 + D::from(-1.3);
+        let mut v5 = x2 + x1 * v4;
+        for i6 in 0..n {
+            if gt((to_radians(to_degrees(D::from(0.7) * x1)).tanh() * to_radians(to_degrees(D::from(0.7) * x1)).tanh() + D::from(0.25)).ln(), v0 * D::from(1.2)) {
+                break;
+            }
+            v4 *= D::from(i6 as f64).tanh();
+            v5 -= D::from(i6 as f64);
+        }
+        ((v0 * v0 + D::from(0.5)).recip() * (v0 * v0 + D::from(0.5)).recip()).ln_1p().atan2(v3 * v3 + D::from(0.5))
+    }
+
+    #[dual::gradient]
+    fn p337(x0: f64, x1: f64) -> f64 {
+        let mut v0 = x0 / (2.0 * 2.0 + 0.5);
+        if v0.mul_add(x0, v0).abs() < x0 / (x1 * x1 + 0.5) {
+            v0 = v0 * 0.5;
+        } else if (v0 / (x0 * x0 + 0.5) * (v0 / (x0 * x0 + 0.5)) + 0.5).recip() >= v0.mul_add(x0, v0).abs() {
+            let v1 = x0;
+            v0 = x0 / (x1 * x1 + 0.5);
+        }
+        let v2 = (0.9 * (v0 / (-1.3 * (-1.3) + 0.5) * x1).tanh()).acos();
+        if v0.mul_add(x0, v0).abs() >= x1 / (x0 * x0 + 0.5) {
+            return ((v0 * v0 + 0.25).ln() * (v0 * v0 + 0.25).ln() + 0.5).recip();
+        }
+        let v3 = h1((v0 * v0 + 0.25).ln(), v2);
+        (2.0 * v2 * (2.0 * v2) + 1.5).acosh()
+    }
+
+    fn p337_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = x0 / (D::from(2.0) * D::from(2.0) + D::from(0.5));
+        if lt(abs(v0.mul_add(x0, v0)), x0 / (x1 * x1 + D::from(0.5))) {
+            v0 = v0 * D::from(0.5);
+        } else if ge((v0 / (x0 * x0 + D::from(0.5)) * (v0 / (x0 * x0 + D::from(0.5))) + D::from(0.5)).recip(), abs(v0.mul_add(x0, v0))) {
+            let v1 = x0;
+            v0 = x0 / (x1 * x1 + D::from(0.5));
+        }
+        let v2 = (D::from(0.9) * (v0 / (D::from(-1.3) * D::from(-1.3) + D::from(0.5)) * x1).tanh()).acos();
+        if ge(abs(v0.mul_add(x0, v0)), x1 / (x0 * x0 + D::from(0.5))) {
+            return ((v0 * v0 + D::from(0.25)).ln() * (v0 * v0 + D::from(0.25)).ln() + D::from(0.5)).recip();
+        }
+        let v3 = h1_generic((v0 * v0 + D::from(0.25)).ln(), v2);
+        (D::from(2.0) * v2 * (D::from(2.0) * v2) + D::from(1.5)).acosh()
+    }
+
+    #[dual::gradient]
+    fn p338(x0: f64, x1: f64) -> f64 {
+        let mut v0 = x0;
+        v0 += (x1 * x1 + 0.5).hypot(f64::min(x1, x0));
+        let mut v1 = (x0 * x0 + 0.5).powf(1.7);
+        v1 -= ((x1 * x1 + 0.5).powf(x0.sin()) * (x1 * x1 + 0.5).powf(x0.sin()) + 0.25).log10();
+        let mut v2 = x0;
+        v2 -= f64::min(x1, x0);
+        x0 + f64::min(v1 / (v0 * v0 + 0.5), x1)
+    }
+
+    fn p338_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = x0;
+        v0 += hypot(x1 * x1 + D::from(0.5), min(x1, x0));
+        let mut v1 = (x0 * x0 + D::from(0.5)).powf(1.7);
+        v1 -= ((x1 * x1 + D::from(0.5)).powd(x0.sin()) * (x1 * x1 + D::from(0.5)).powd(x0.sin()) + D::from(0.25)).log10();
+        let mut v2 = x0;
+        v2 -= min(x1, x0);
+        x0 + min(v1 / (v0 * v0 + D::from(0.5)), x1)
+    }
+
+    #[dual::gradient]
+    fn p339(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0: f64 = 3.;
+        if 1e-1 * x0 < x1 {
+            let mut v1 = h1((0.9 * (-1.3 * x2).tanh()).acos(), x1).mul_add((-1.3 * x0).atan2(x2 * x2 + 0.5) * (v0 * v0 + 0.25).sqrt(), f64::exp2(v0.sin()) - (v0 * v0 + 0.25).sqrt());
+            v1 *= -f64::cos(x1);
+            v0 = x2.abs();
+        } else if f64::exp2(v0.sin()) < x0 * 0.5 {
+            return (x1 * x1 + 0.5).hypot(x2) + (x1 * x1 + 0.25).log10();
+        } else {
+            v0 = (0.9 * x1.abs().tanh()).asin();
+        }
+        let v2 = -1.3 * x1 - 2.0;
+        let v3 = h2([(0.9 * x1.abs().tanh()).asin().sin(), v2, f64::cos(x1)]);
+        let v4: f64;
+        if (0.9 * v0.tanh()).asin().to_degrees().to_radians() >= x0 {
+            v4 = f64::exp2(v0.sin());
+        } else {
+            v4 = v2;
+        }
+        (x0 * x0 + 0.5).cbrt() * h1(x2, v4) * v4
+    }
+
+    fn p339_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = D::from(3.);
+        if lt(D::from(1e-1) * x0, x1) {
+            let mut v1 = h1_generic((D::from(0.9) * (D::from(-1.3) * x2).tanh()).acos(), x1).mul_add((D::from(-1.3) * x0).atan2(x2 * x2 + D::from(0.5)) * (v0 * v0 + D::from(0.25)).sqrt(), v0.sin().exp2() - (v0 * v0 + D::from(0.25)).sqrt());
+            v1 *= -x1.cos();
+            v0 = abs(x2);
+        } else if lt(v0.sin().exp2(), x0 * D::from(0.5)) {
+            return hypot(x1 * x1 + D::from(0.5), x2) + (x1 * x1 + D::from(0.25)).log10();
+        } else {
+            v0 = (D::from(0.9) * abs(x1).tanh()).asin();
+        }
+        let v2 = D::from(-1.3) * x1 - D::from(2.0);
+        let v3 = h2_generic([(D::from(0.9) * abs(x1).tanh()).asin().sin(), v2, x1.cos()]);
+        let v4: D;
+        if ge(to_radians(to_degrees((D::from(0.9) * v0.tanh()).asin())), x0) {
+            v4 = v0.sin().exp2();
+        } else {
+            v4 = v2;
+        }
+        (x0 * x0 + D::from(0.5)).cbrt() * h1_generic(x2, v4) * v4
+    }
+
+    #[dual::gradient]
+    fn p340(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = x0 + x1.tanh().cosh();
+        for i1 in 0..n {
+            v0 += x1.tanh().cosh();
+        }
+        let v2: f64;
+        if x3 <= x1.tanh().cosh() {
+            v2 = x1.to_degrees().to_radians();
+        } else {
+            let mut v3 = h1((0.9 * f64::exp2(v0.sin()).tanh()).acos(), 2.0);
+            v3 += x3;
+            v2 = -x1.atan();
+        }
+        h4(v2 + x2).clamp(-0.5, 0.5)
+    }
+
+    fn p340_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = x0 + x1.tanh().cosh();
+        for i1 in 0..n {
+            v0 += x1.tanh().cosh();
+        }
+        let v2: D;
+        if le(x3, x1.tanh().cosh()) {
+            v2 = to_radians(to_degrees(x1));
+        } else {
+            let mut v3 = h1_generic((D::from(0.9) * v0.sin().exp2().tanh()).acos(), D::from(2.0));
+            v3 += x3;
+            v2 = -x1.atan();
+        }
+        clamp(h4_generic(v2 + x2), -0.5, 0.5)
+    }
+
+    #[dual::gradient]
+    fn p341(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = x1.to_degrees().to_radians() - 2.0;
+        for k1 in 0..3 {
+            let v2 = (0.5f64 * x2 / (k1 as f64 * k1 as f64 + 0.5)).sin();
+            v0 = h4(x0 - x2);
+        }
+        let v3 = h1(f64::exp2((std::f64::consts::PI * x2).sin()).max(x1.to_degrees().to_radians()), (x2 * x2 + 0.25).ln() + f64::exp2((std::f64::consts::PI * x2).sin()));
+        (0.9 * f64::min(v0, (-1.3 * x1).atan2(x3 * x3 + 0.5)).tanh()).acos()
+    }
+
+    fn p341_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = to_radians(to_degrees(x1)) - D::from(2.0);
+        for k1 in 0..3 {
+            let v2 = (D::from(0.5f64) * x2 / (D::from(k1 as f64) * D::from(k1 as f64) + D::from(0.5))).sin();
+            v0 = h4_generic(x0 - x2);
+        }
+        let v3 = h1_generic(max((D::from(std::f64::consts::PI) * x2).sin().exp2(), to_radians(to_degrees(x1))), (x2 * x2 + D::from(0.25)).ln() + (D::from(std::f64::consts::PI) * x2).sin().exp2());
+        (D::from(0.9) * min(v0, (D::from(-1.3) * x1).atan2(x3 * x3 + D::from(0.5))).tanh()).acos()
+    }
+
+    #[dual::gradient]
+    fn p342(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0: f64;
+        if h1((x2 * x2 + 0.5).cbrt(), x2) < x2 {
+            let mut v1 = h1(x3, x0).tanh().to_degrees().to_radians();
+            v1 *= std::f64::consts::PI * x0 * (x2 * x3);
+            v0 = x0;
+        } else if 2.0 * x0 <= x3 * (-0.3) {
+            v0 = h1(h1(x0, x2), x3 - x0);
+        } else {
+            let v2 = (((x2.round() + x2) * (x2.round() + x2) + 0.5).powf(1.7) * ((x2.round() + x2) * (x2.round() + x2) + 0.5).powf(1.7)).ln_1p();
+            v0 = 0.5f64 * x0;
+        }
+        let v3: f64;
+        if x1 >= v0 * (-0.3) {
+            return h4(0.7 * x3 / (x0 * x0 + 0.5));
+        } else {
+            let v4 = f64::exp2(x3.asinh().sin()) / ((x1 * x1 + 0.25).sqrt() * (x1 * x1 + 0.25).sqrt() + 0.5);
+            v3 = 1e-1 * x0;
+        }
+        let v5 = h1(x3.asinh(), x3 * x2 + v0.max(0.7));
+        x3
+    }
+
+    fn p342_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0: D;
+        if lt(h1_generic((x2 * x2 + D::from(0.5)).cbrt(), x2), x2) {
+            let mut v1 = to_radians(to_degrees(h1_generic(x3, x0).tanh()));
+            v1 *= D::from(std::f64::consts::PI) * x0 * (x2 * x3);
+            v0 = x0;
+        } else if le(D::from(2.0) * x0, x3 * D::from(-0.3)) {
+            v0 = h1_generic(h1_generic(x0, x2), x3 - x0);
+        } else {
+            let v2 = (((round(x2) + x2) * (round(x2) + x2) + D::from(0.5)).powf(1.7) * ((round(x2) + x2) * (round(x2) + x2) + D::from(0.5)).powf(1.7)).ln_1p();
+            v0 = D::from(0.5f64) * x0;
+        }
+        let v3: D;
+        if ge(x1, v0 * D::from(-0.3)) {
+            return h4_generic(D::from(0.7) * x3 / (x0 * x0 + D::from(0.5)));
+        } else {
+            let v4 = x3.asinh().sin().exp2() / ((x1 * x1 + D::from(0.25)).sqrt() * (x1 * x1 + D::from(0.25)).sqrt() + D::from(0.5));
+            v3 = D::from(1e-1) * x0;
+        }
+        let v5 = h1_generic(x3.asinh(), x3 * x2 + max(v0, D::from(0.7)));
+        x3
+    }
+
+    #[dual::gradient]
+    fn p343(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = (0.7 * x1 * (0.7 * x1) + 0.5).powf(1.7).atan2((0.9 * x0.tanh()).atanh() * (0.9 * x0.tanh()).atanh() + 0.5);
+        for k1 in 0..3 {
+            v0 = k1 as f64;
+        }
+        let mut v2 = v0;
+        for k3 in 0..2 {
+            let v4 = -h1(x1, x0);
+            v2 -= x2 + k3 as f64 * x0;
+            if (v0 * v0 + 0.25).log2() + (0.5f64 * v4).asinh() >= std::f64::consts::PI * (-0.3) {
+                break;
+            }
+        }
+        let mut v5 = f64::sin(0.7) + 2.0;
+        let mut v6 = x0 + v5;
+        let mut i7 = 0;
+        while i7 < n {
+            i7 += 1;
+            if v6.round() + v6 + x2 >= x0 * 1.2 {
+                v5 = v5 * 0.5;
+            } else {
+                v5 += x1;
+            }
+            v6 += x0.sin() - x2;
+        }
+        let v8 = h2([(0.9 * (0.9 * x1.tanh()).acos().tanh()).acos(), 0.7, v5.max((0.9 * v5.tanh()).acos())]);
+        v6
+    }
+
+    fn p343_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = (D::from(0.7) * x1 * (D::from(0.7) * x1) + D::from(0.5)).powf(1.7).atan2((D::from(0.9) * x0.tanh()).atanh() * (D::from(0.9) * x0.tanh()).atanh() + D::from(0.5));
+        for k1 in 0..3 {
+            v0 = D::from(k1 as f64);
+        }
+        let mut v2 = v0;
+        for k3 in 0..2 {
+            let v4 = -h1_generic(x1, x0);
+            v2 -= x2 + D::from(k3 as f64) * x0;
+            if ge((v0 * v0 + D::from(0.25)).log2() + (D::from(0.5f64) * v4).asinh(), D::from(std::f64::consts::PI) * D::from(-0.3)) {
+                break;
+            }
+        }
+        let mut v5 = D::from(0.7).sin() + D::from(2.0);
+        let mut v6 = x0 + v5;
+        let mut i7 = 0;
+        while i7 < n {
+            i7 += 1;
+            if ge(round(v6) + v6 + x2, x0 * D::from(1.2)) {
+                v5 = v5 * D::from(0.5);
+            } else {
+                v5 += x1;
+            }
+            v6 += x0.sin() - x2;
+        }
+        let v8 = h2_generic([(D::from(0.9) * (D::from(0.9) * x1.tanh()).acos().tanh()).acos(), D::from(0.7), max(v5, (D::from(0.9) * v5.tanh()).acos())]);
+        v6
+    }
+
+    #[dual::gradient]
+    fn p344(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = (x0.max(x2) + x0.powi(2)) / (x0 * x0 + 0.5);
+        v0 += x1;
+        let v1 = ((x1 - x0.powi(4)) * (x1 - x0.powi(4)) + 0.5).hypot((2.0 * v0 * x2).atan2((x1 * x1 + 0.5).recip() * (x1 * x1 + 0.5).recip() + 0.5));
+        let v2 = v0;
+        let v3 = ((x1 - x0.powi(4)) * (x1 - x0.powi(4)) + 0.5).recip() * (v0 * v0 + 0.5).powf(((x0.max(x2) + x0.powi(2)) / (x0 * x0 + 0.5)).sin());
+        v1
+    }
+
+    fn p344_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = (max(x0, x2) + x0.powi(2)) / (x0 * x0 + D::from(0.5));
+        v0 += x1;
+        let v1 = hypot((x1 - x0.powi(4)) * (x1 - x0.powi(4)) + D::from(0.5), (D::from(2.0) * v0 * x2).atan2((x1 * x1 + D::from(0.5)).recip() * (x1 * x1 + D::from(0.5)).recip() + D::from(0.5)));
+        let v2 = v0;
+        let v3 = ((x1 - x0.powi(4)) * (x1 - x0.powi(4)) + D::from(0.5)).recip() * (v0 * v0 + D::from(0.5)).powd(((max(x0, x2) + x0.powi(2)) / (x0 * x0 + D::from(0.5))).sin());
+        v1
+    }
+
+    #[dual::gradient]
+    fn p345(x0: f64, x1: f64) -> f64 {
+        let v0 = f64::cos(x1 * 3. * ((std::f64::consts::PI * x0).round() + std::f64::consts::PI * x0));
+        let v1 = (x1 * 3.).tanh().exp_m1();
+        let v2 = -(x1 * 3. * ((std::f64::consts::PI * x0).round() + std::f64::consts::PI * x0));
+        let mut v3 = (x1 * 3.).tanh().exp_m1();
+        v3 -= 0.5f64;
+        let v4 = (x1.sin() * x1.sin() + 0.25).log10();
+        (std::f64::consts::PI * v2 / (3. * 3. + 0.5) * (std::f64::consts::PI * v2 / (3. * 3. + 0.5))).max((1e-1 * v0 * (1e-1 * v0) + 0.5).powf(v3.sin()) / (x1.asinh() * x1.asinh() + 0.5))
+    }
+
+    fn p345_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = (x1 * D::from(3.) * (round(D::from(std::f64::consts::PI) * x0) + D::from(std::f64::consts::PI) * x0)).cos();
+        let v1 = (x1 * D::from(3.)).tanh().exp_m1();
+        let v2 = -(x1 * D::from(3.) * (round(D::from(std::f64::consts::PI) * x0) + D::from(std::f64::consts::PI) * x0));
+        let mut v3 = (x1 * D::from(3.)).tanh().exp_m1();
+        v3 -= D::from(0.5f64);
+        let v4 = (x1.sin() * x1.sin() + D::from(0.25)).log10();
+        max(D::from(std::f64::consts::PI) * v2 / (D::from(3.) * D::from(3.) + D::from(0.5)) * (D::from(std::f64::consts::PI) * v2 / (D::from(3.) * D::from(3.) + D::from(0.5))), (D::from(1e-1) * v0 * (D::from(1e-1) * v0) + D::from(0.5)).powd(v3.sin()) / (x1.asinh() * x1.asinh() + D::from(0.5)))
+    }
+
+    #[dual::gradient]
+    fn p346(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = x2;
+        v0 -= x1;
+        let mut v1 = f64::sin(0.7) + 2.0;
+        for i2 in 0..n {
+            v1 += x2 / (v0 * v0 + 0.5) / (v0.to_degrees().to_radians() * v0.to_degrees().to_radians() + 0.5);
+            if h4(h2([x2, x1, x2])) >= -x0 {
+                continue;
+            }
+        }
+        let mut v3 = x2 / (v0 * v0 + 0.5) / (v0.to_degrees().to_radians() * v0.to_degrees().to_radians() + 0.5);
+        for k4 in 0..4 {
+            v3 *= (k4 as f64).tanh();
+        }
+        x2
+    }
+
+    fn p346_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = x2;
+        v0 -= x1;
+        let mut v1 = D::from(0.7).sin() + D::from(2.0);
+        for i2 in 0..n {
+            v1 += x2 / (v0 * v0 + D::from(0.5)) / (to_radians(to_degrees(v0)) * to_radians(to_degrees(v0)) + D::from(0.5));
+            if ge(h4_generic(h2_generic([x2, x1, x2])), -x0) {
+                continue;
+            }
+        }
+        let mut v3 = x2 / (v0 * v0 + D::from(0.5)) / (to_radians(to_degrees(v0)) * to_radians(to_degrees(v0)) + D::from(0.5));
+        for k4 in 0..4 {
+            v3 *= D::from(k4 as f64).tanh();
+        }
+        x2
+    }
+
+    #[dual::gradient]
+    fn p347(x0: f64, x1: f64) -> f64 {
+        let v0 = (x0 * x0 + 0.25).log2().tanh().exp();
+        let mut v1 = ((0.5f64 * v0).asinh() * (v0 + x1)).tanh().exp_m1();
+        v1 *= (x0 / (2.0 * 2.0 + 0.5) * (x0 / (2.0 * 2.0 + 0.5)) + 0.25).ln();
+        let v2 = ((0.5f64 * v0).asinh() * (v0 + x1)).tanh().exp_m1() - (x0 * x0 + 0.25).log2().tanh().exp();
+        (x0 * x0 + 0.25).log2().tanh().exp()
+    }
+
+    fn p347_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = (x0 * x0 + D::from(0.25)).log2().tanh().exp();
+        let mut v1 = ((D::from(0.5f64) * v0).asinh() * (v0 + x1)).tanh().exp_m1();
+        v1 *= (x0 / (D::from(2.0) * D::from(2.0) + D::from(0.5)) * (x0 / (D::from(2.0) * D::from(2.0) + D::from(0.5))) + D::from(0.25)).ln();
+        let v2 = ((D::from(0.5f64) * v0).asinh() * (v0 + x1)).tanh().exp_m1() - (x0 * x0 + D::from(0.25)).log2().tanh().exp();
+        (x0 * x0 + D::from(0.25)).log2().tanh().exp()
+    }
+
+    #[dual::gradient]
+    fn p348(x0: f64, x1: f64) -> f64 {
+        let mut v0 = (x0 * x0 + 1.5).acosh().atan2(-x1 * (-x1) + 0.5);
+        for k1 in 0..3 {
+            if x1.mul_add(std::f64::consts::PI, v0).abs() >= v0 * 1.2 {
+                v0 = x1;
+            } else {
+                v0 += f64::exp2(x0.sin()) + v0;
+            }
+        }
+        let v2 = h1(((x0 * x0 + 1.5).acosh() * (x0 * x0 + 1.5).acosh() + 0.5).recip(), 0.5f64);
+        x1.mul_add(std::f64::consts::PI, v0)
+    }
+
+    fn p348_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = (x0 * x0 + D::from(1.5)).acosh().atan2(-x1 * (-x1) + D::from(0.5));
+        for k1 in 0..3 {
+            if ge(abs(x1.mul_add(D::from(std::f64::consts::PI), v0)), v0 * D::from(1.2)) {
+                v0 = x1;
+            } else {
+                v0 += x0.sin().exp2() + v0;
+            }
+        }
+        let v2 = h1_generic(((x0 * x0 + D::from(1.5)).acosh() * (x0 * x0 + D::from(1.5)).acosh() + D::from(0.5)).recip(), D::from(0.5f64));
+        x1.mul_add(D::from(std::f64::consts::PI), v0)
+    }
+
+    #[dual::gradient]
+    fn p349(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = x1.tanh().exp();
+        f64::exp2(x1.tanh().exp().sin())
+    }
+
+    fn p349_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = x1.tanh().exp();
+        x1.tanh().exp().sin().exp2()
+    }
+
+    #[dual::gradient]
+    fn p350(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = f64::sin(0.7) + 2.0;
+        for i1 in 0..n {
+            let v2 = x0 / (v0.atan2(2.0 * 2.0 + 0.5) * v0.atan2(2.0 * 2.0 + 0.5) + 0.5);
+            v0 -= i1 as f64;
+        }
+        let mut v3 = v0.atan2(2.0 * 2.0 + 0.5) * (std::f64::consts::PI * v0 + x1);
+        if (0.9 * x1.tanh()).acos().atan() < v3 {
+            v3 = (0.5f64 * v3).powi(4) + v0.mul_add(v0, v0);
+        }
+        x1
+    }
+
+    fn p350_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        for i1 in 0..n {
+            let v2 = x0 / (v0.atan2(D::from(2.0) * D::from(2.0) + D::from(0.5)) * v0.atan2(D::from(2.0) * D::from(2.0) + D::from(0.5)) + D::from(0.5));
+            v0 -= D::from(i1 as f64);
+        }
+        let mut v3 = v0.atan2(D::from(2.0) * D::from(2.0) + D::from(0.5)) * (D::from(std::f64::consts::PI) * v0 + x1);
+        if lt((D::from(0.9) * x1.tanh()).acos().atan(), v3) {
+            v3 = (D::from(0.5f64) * v3).powi(4) + v0.mul_add(v0, v0);
+        }
+        x1
+    }
+
+    #[dual::gradient]
+    fn p351(x0: f64, x1: f64, x2: f64) -> f64 {
+        if (0.9 * x1.tanh()).atanh() > 2.0 * 0.5 {
+            return x1 + x0 + 0.5f64;
+        } else if x1 + x0 + 0.5f64 - (x1 * x1 + 0.25).log10() >= -1.3 * x1 / (x2 * x2 + 0.5) {
+            return f64::cos(x1.tanh().sinh());
+        }
+        let v0 = ((-x2).tanh().cosh() * (-x2).tanh().cosh() + 0.5).log((-1.3 * x1 / (x2 * x2 + 0.5) * (-1.3 * x1 / (x2 * x2 + 0.5)) + 0.25).log2() * (-1.3 * x1 / (x2 * x2 + 0.5) * (-1.3 * x1 / (x2 * x2 + 0.5)) + 0.25).log2() + 1.5);
+        (0.9 * ((v0 * v0 + 0.25).log2() + (0.5f64 * x1 * (0.5f64 * x1) + 0.25).ln()).tanh()).atanh()
+    }
+
+    fn p351_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        if gt((D::from(0.9) * x1.tanh()).atanh(), D::from(2.0) * D::from(0.5)) {
+            return x1 + x0 + D::from(0.5f64);
+        } else if ge(x1 + x0 + D::from(0.5f64) - (x1 * x1 + D::from(0.25)).log10(), D::from(-1.3) * x1 / (x2 * x2 + D::from(0.5))) {
+            return x1.tanh().sinh().cos();
+        }
+        let v0 = log((-x2).tanh().cosh() * (-x2).tanh().cosh() + D::from(0.5), (D::from(-1.3) * x1 / (x2 * x2 + D::from(0.5)) * (D::from(-1.3) * x1 / (x2 * x2 + D::from(0.5))) + D::from(0.25)).log2() * (D::from(-1.3) * x1 / (x2 * x2 + D::from(0.5)) * (D::from(-1.3) * x1 / (x2 * x2 + D::from(0.5))) + D::from(0.25)).log2() + D::from(1.5));
+        (D::from(0.9) * ((v0 * v0 + D::from(0.25)).log2() + (D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.25)).ln()).tanh()).atanh()
+    }
+
+    #[dual::gradient]
+    fn p352(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = (std::f64::consts::PI * x1).mul_add(x0, std::f64::consts::PI);
+        if ((0.7 * x2 * (0.7 * x2) + 0.5).powf(1.7) * (0.7 * x2 * (0.7 * x2) + 0.5).powf(1.7) + 0.25).log10() < x0 * (-0.3) {
+            return (1e-1 * v0).atan().tanh().exp_m1();
+        }
+        (0.9 * x0.tanh()).asin()
+    }
+
+    fn p352_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = (D::from(std::f64::consts::PI) * x1).mul_add(x0, D::from(std::f64::consts::PI));
+        if lt(((D::from(0.7) * x2 * (D::from(0.7) * x2) + D::from(0.5)).powf(1.7) * (D::from(0.7) * x2 * (D::from(0.7) * x2) + D::from(0.5)).powf(1.7) + D::from(0.25)).log10(), x0 * D::from(-0.3)) {
+            return (D::from(1e-1) * v0).atan().tanh().exp_m1();
+        }
+        (D::from(0.9) * x0.tanh()).asin()
+    }
+
+    #[dual::gradient]
+    fn p353(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0: f64 = 2.0;
+        v0 *= (-1.3 * x3 * (-1.3 * x3) + 1.5).acosh();
+        let v1 = x3;
+        let mut v2 = (0.9 * (-x0).atan2((-1.3 * x3 * (-1.3 * x3) + 1.5).acosh() * (-1.3 * x3 * (-1.3 * x3) + 1.5).acosh() + 0.5).tanh()).atanh();
+        v2 *= (-1.3 * x3 * (-1.3 * x3) + 1.5).acosh().clamp(-0.5, 0.5);
+        let v3: f64 = 3.;
+        let v4 = (-x0).atan2((-1.3 * x3 * (-1.3 * x3) + 1.5).acosh() * (-1.3 * x3 * (-1.3 * x3) + 1.5).acosh() + 0.5);
+        (0.9 * (-1.3 * x3 * (-1.3 * x3) + 1.5).acosh().clamp(-0.5, 0.5).tanh()).asin()
+    }
+
+    fn p353_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = D::from(2.0);
+        v0 *= (D::from(-1.3) * x3 * (D::from(-1.3) * x3) + D::from(1.5)).acosh();
+        let v1 = x3;
+        let mut v2 = (D::from(0.9) * (-x0).atan2((D::from(-1.3) * x3 * (D::from(-1.3) * x3) + D::from(1.5)).acosh() * (D::from(-1.3) * x3 * (D::from(-1.3) * x3) + D::from(1.5)).acosh() + D::from(0.5)).tanh()).atanh();
+        v2 *= clamp((D::from(-1.3) * x3 * (D::from(-1.3) * x3) + D::from(1.5)).acosh(), -0.5, 0.5);
+        let v3 = D::from(3.);
+        let v4 = (-x0).atan2((D::from(-1.3) * x3 * (D::from(-1.3) * x3) + D::from(1.5)).acosh() * (D::from(-1.3) * x3 * (D::from(-1.3) * x3) + D::from(1.5)).acosh() + D::from(0.5));
+        (D::from(0.9) * clamp((D::from(-1.3) * x3 * (D::from(-1.3) * x3) + D::from(1.5)).acosh(), -0.5, 0.5).tanh()).asin()
+    }
+
+    #[dual::gradient]
+    fn p354(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = h4(h2([x2, x2, x2]));
+        for v1 in [x1, x0 / (0.5f64 * 0.5f64 + 0.5), (x1 * x1 + 0.25).log2()] {
+            if (x0 / (0.5f64 * 0.5f64 + 0.5)).asinh() <= x0 * 1.2 {
+                break;
+            }
+            v0 *= x0.tanh();
+        }
+        let mut v2 = h4(x1);
+        for v3 in [(0.5 * x1.tanh()).tan(), x0 / (0.5f64 * 0.5f64 + 0.5), x2.to_degrees().to_radians()] {
+            v2 -= (0.9 * v2.tanh()).atanh();
+            if (v2 / (x2 * x2 + 0.5)).clamp(-0.5, 0.5) >= v3 {
+                continue;
+            }
+        }
+        ((-1.3 * v0).tanh().exp() * (-1.3 * v0).tanh().exp() + 1.5).acosh()
+    }
+
+    fn p354_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = h4_generic(h2_generic([x2, x2, x2]));
+        for v1 in [x1, x0 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5)), (x1 * x1 + D::from(0.25)).log2()] {
+            if le((x0 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5))).asinh(), x0 * D::from(1.2)) {
+                break;
+            }
+            v0 *= x0.tanh();
+        }
+        let mut v2 = h4_generic(x1);
+        for v3 in [(D::from(0.5) * x1.tanh()).tan(), x0 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5)), to_radians(to_degrees(x2))] {
+            v2 -= (D::from(0.9) * v2.tanh()).atanh();
+            if ge(clamp(v2 / (x2 * x2 + D::from(0.5)), -0.5, 0.5), v3) {
+                continue;
+            }
+        }
+        ((D::from(-1.3) * v0).tanh().exp() * (D::from(-1.3) * v0).tanh().exp() + D::from(1.5)).acosh()
+    }
+
+    #[dual::gradient]
+    fn p355(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = x1 + x1.tanh().cosh();
+        let mut v1 = f64::sin(0.7) + 2.0;
+        for i2 in 0..n {
+            v0 = (v1 * v1).ln_1p() / (x1.tanh().cosh() * x1.tanh().cosh() + 0.5);
+            v1 -= x2;
+        }
+        let mut v3 = ((x1 * x1 + 1.5).acosh() * (x1 * x1 + 1.5).acosh()).ln_1p();
+        for k4 in 0..4 {
+            v3 += h1(v0, (v3 * v3 + 0.5).log(v3 * v3 + 1.5));
+        }
+        let mut v5 = (-1.3 * v3 * (-1.3 * v3) + 0.25).log10() * x0;
+        for k6 in 0..3 {
+            let v7 = v0 - v1;
+            v5 = h4(v1).atan();
+            if (3. * x1 * (3. * x1) + 1.5).acosh().trunc() + (3. * x1 * (3. * x1) + 1.5).acosh() <= v5.tanh().cosh() {
+                break;
+            }
+        }
+        h4(x2).mul_add(v5.tanh().cosh(), h1(v5, 0.7)) + x2
+    }
+
+    fn p355_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = x1 + x1.tanh().cosh();
+        let mut v1 = D::from(0.7).sin() + D::from(2.0);
+        for i2 in 0..n {
+            v0 = (v1 * v1).ln_1p() / (x1.tanh().cosh() * x1.tanh().cosh() + D::from(0.5));
+            v1 -= x2;
+        }
+        let mut v3 = ((x1 * x1 + D::from(1.5)).acosh() * (x1 * x1 + D::from(1.5)).acosh()).ln_1p();
+        for k4 in 0..4 {
+            v3 += h1_generic(v0, log(v3 * v3 + D::from(0.5), v3 * v3 + D::from(1.5)));
+        }
+        let mut v5 = (D::from(-1.3) * v3 * (D::from(-1.3) * v3) + D::from(0.25)).log10() * x0;
+        for k6 in 0..3 {
+            let v7 = v0 - v1;
+            v5 = h4_generic(v1).atan();
+            if le(trunc((D::from(3.) * x1 * (D::from(3.) * x1) + D::from(1.5)).acosh()) + (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(1.5)).acosh(), v5.tanh().cosh()) {
+                break;
+            }
+        }
+        h4_generic(x2).mul_add(v5.tanh().cosh(), h1_generic(v5, D::from(0.7))) + x2
+    }
+
+    #[dual::gradient]
+    fn p356(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0: f64;
+        if x3 >= x2 * (-0.3) {
+            v0 = h1((x0 * x0 + 0.5).log(x2 * x2 + 1.5), h2([x2, 3., x0]));
+        } else {
+            let v1: f64 = 0.5f64;
+            v0 = x2.clamp(-0.5, 0.5);
+        }
+        let v2 = h1(x1.atan() / ((x2 * x2 + 0.25).log2() * (x2 * x2 + 0.25).log2() + 0.5), (h4(x1) * h4(x1)).ln_1p());
+        let v3: f64;
+        if x1 < x2 * x3 {
+            let v4 = x2.clamp(-0.5, 0.5);
+            v3 = (x3 - 3.) * x3.tanh();
+        } else if x2.sin() < x3.tanh() {
+            v3 = x1;
+        } else {
+            v3 = v0;
+        }
+        if x2 * x3 < x1 * (-0.3) {
+            return (v0 * x2 * (v0 * x2) + 0.25).ln();
+        }
+        -(v3.powi(3) / (x2 * x2 + 0.5))
+    }
+
+    fn p356_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0: D;
+        if ge(x3, x2 * D::from(-0.3)) {
+            v0 = h1_generic(log(x0 * x0 + D::from(0.5), x2 * x2 + D::from(1.5)), h2_generic([x2, D::from(3.), x0]));
+        } else {
+            let v1 = D::from(0.5f64);
+            v0 = clamp(x2, -0.5, 0.5);
+        }
+        let v2 = h1_generic(x1.atan() / ((x2 * x2 + D::from(0.25)).log2() * (x2 * x2 + D::from(0.25)).log2() + D::from(0.5)), (h4_generic(x1) * h4_generic(x1)).ln_1p());
+        let v3: D;
+        if lt(x1, x2 * x3) {
+            let v4 = clamp(x2, -0.5, 0.5);
+            v3 = (x3 - D::from(3.)) * x3.tanh();
+        } else if lt(x2.sin(), x3.tanh()) {
+            v3 = x1;
+        } else {
+            v3 = v0;
+        }
+        if lt(x2 * x3, x1 * D::from(-0.3)) {
+            return (v0 * x2 * (v0 * x2) + D::from(0.25)).ln();
+        }
+        -(v3.powi(3) / (x2 * x2 + D::from(0.5)))
+    }
+
+    #[dual::gradient]
+    fn p357(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        if (x3 * x0 * (x3 * x0) + 0.5).powf((x3 * x3 + 0.5).log(x1 * x1 + 1.5).sin()) <= 0.7 {
+            let mut v0 = (x3 * x0 * (x3 * x0) + 0.5).recip();
+            v0 += h2([(0.9 * (3. * x0).tanh()).acos(), (0.5f64 * x2).tanh().sinh(), (x3 * x0 * (x3 * x0) + 0.5).recip()]);
+            return h2([x0 / (x0 * x0 + 0.5), h1(x0, v0), (x3 * x3 + 0.25).log10()]);
+        } else if x2.max(x3).abs() < -1.3 * 0.5 {
+            return x2.max(x3);
+        }
+        let v1 = x0.to_degrees().to_radians() * (f64::cos(x2) - x1);
+        x0 * h1((0.9 * x0.tanh()).asin(), v1)
+    }
+
+    fn p357_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        if le((x3 * x0 * (x3 * x0) + D::from(0.5)).powd(log(x3 * x3 + D::from(0.5), x1 * x1 + D::from(1.5)).sin()), D::from(0.7)) {
+            let mut v0 = (x3 * x0 * (x3 * x0) + D::from(0.5)).recip();
+            v0 += h2_generic([(D::from(0.9) * (D::from(3.) * x0).tanh()).acos(), (D::from(0.5f64) * x2).tanh().sinh(), (x3 * x0 * (x3 * x0) + D::from(0.5)).recip()]);
+            return h2_generic([x0 / (x0 * x0 + D::from(0.5)), h1_generic(x0, v0), (x3 * x3 + D::from(0.25)).log10()]);
+        } else if lt(abs(max(x2, x3)), D::from(-1.3) * D::from(0.5)) {
+            return max(x2, x3);
+        }
+        let v1 = to_radians(to_degrees(x0)) * (x2.cos() - x1);
+        x0 * h1_generic((D::from(0.9) * x0.tanh()).asin(), v1)
+    }
+
+    #[dual::gradient]
+    fn p358(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = x0;
+        let mut v1 = ((0.9 * (-1.3 * x1).tanh()).asin() * (0.9 * (-1.3 * x1).tanh()).asin() + 0.25).sqrt();
+        v1 += x2;
+        let v2 = ((0.9 * x2.tanh()).acos().clamp(-0.5, 0.5) * (0.9 * x2.tanh()).acos().clamp(-0.5, 0.5) + 0.5).recip();
+        f64::cos((1e-1 * v0 * (1e-1 * v0) + 0.25).sqrt().tanh().sinh())
+    }
+
+    fn p358_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = x0;
+        let mut v1 = ((D::from(0.9) * (D::from(-1.3) * x1).tanh()).asin() * (D::from(0.9) * (D::from(-1.3) * x1).tanh()).asin() + D::from(0.25)).sqrt();
+        v1 += x2;
+        let v2 = (clamp((D::from(0.9) * x2.tanh()).acos(), -0.5, 0.5) * clamp((D::from(0.9) * x2.tanh()).acos(), -0.5, 0.5) + D::from(0.5)).recip();
+        (D::from(1e-1) * v0 * (D::from(1e-1) * v0) + D::from(0.25)).sqrt().tanh().sinh().cos()
+    }
+
+    #[dual::gradient]
+    fn p359(x0: f64, x1: f64) -> f64 {
+        let mut v0 = x1;
+        v0 *= (0.9 * (x0 - x1).tanh()).acos();
+        let v1 = (((v0 * v0 + 0.25).log10() - (0.5 * x0.tanh()).tan()) * ((v0 * v0 + 0.25).log10() - (0.5 * x0.tanh()).tan()) + 0.25).sqrt();
+        let v2 = (((x0.floor() + x0) * (x0.floor() + x0) + 0.5).log(x1.tanh().cosh() * x1.tanh().cosh() + 1.5) * ((x0.floor() + x0) * (x0.floor() + x0) + 0.5).log(x1.tanh().cosh() * x1.tanh().cosh() + 1.5) + 0.5).powf(1.7);
+        let v3 = ((x0.floor() + x0) * (x0.floor() + x0) + 0.5).log(x1.tanh().cosh() * x1.tanh().cosh() + 1.5).abs().mul_add(x0, (x1 * x1 + 0.5).cbrt());
+        let v4 = ((x0.floor() + x0) * (x0.floor() + x0) + 0.5).log(x1.tanh().cosh() * x1.tanh().cosh() + 1.5);
+        (v0 * v0 + 0.25).log10()
+    }
+
+    fn p359_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = x1;
+        v0 *= (D::from(0.9) * (x0 - x1).tanh()).acos();
+        let v1 = (((v0 * v0 + D::from(0.25)).log10() - (D::from(0.5) * x0.tanh()).tan()) * ((v0 * v0 + D::from(0.25)).log10() - (D::from(0.5) * x0.tanh()).tan()) + D::from(0.25)).sqrt();
+        let v2 = (log((floor(x0) + x0) * (floor(x0) + x0) + D::from(0.5), x1.tanh().cosh() * x1.tanh().cosh() + D::from(1.5)) * log((floor(x0) + x0) * (floor(x0) + x0) + D::from(0.5), x1.tanh().cosh() * x1.tanh().cosh() + D::from(1.5)) + D::from(0.5)).powf(1.7);
+        let v3 = abs(log((floor(x0) + x0) * (floor(x0) + x0) + D::from(0.5), x1.tanh().cosh() * x1.tanh().cosh() + D::from(1.5))).mul_add(x0, (x1 * x1 + D::from(0.5)).cbrt());
+        let v4 = log((floor(x0) + x0) * (floor(x0) + x0) + D::from(0.5), x1.tanh().cosh() * x1.tanh().cosh() + D::from(1.5));
+        (v0 * v0 + D::from(0.25)).log10()
+    }
+
+    #[dual::gradient]
+    fn p360(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = (x3 * x3).tanh().cosh() * (x0.abs() + x1);
+        let v1: f64 = 0.7;
+        let v2 = ((0.9 * x0.tanh()).acos() * (0.9 * x0.tanh()).acos() + 0.5).powf(1.7).tanh().exp_m1();
+        let mut v3 = (x3 * x3).tanh().cosh().abs();
+        v3 *= (v2.powi(1) * v2.powi(1) + 0.25).log10();
+        ((0.9 * x0.tanh()).acos() * (0.9 * x0.tanh()).acos() + 0.5).powf(1.7)
+    }
+
+    fn p360_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = (x3 * x3).tanh().cosh() * (abs(x0) + x1);
+        let v1 = D::from(0.7);
+        let v2 = ((D::from(0.9) * x0.tanh()).acos() * (D::from(0.9) * x0.tanh()).acos() + D::from(0.5)).powf(1.7).tanh().exp_m1();
+        let mut v3 = abs((x3 * x3).tanh().cosh());
+        v3 *= (v2.powi(1) * v2.powi(1) + D::from(0.25)).log10();
+        ((D::from(0.9) * x0.tanh()).acos() * (D::from(0.9) * x0.tanh()).acos() + D::from(0.5)).powf(1.7)
+    }
+
+    #[dual::gradient]
+    fn p361(x0: f64, x1: f64) -> f64 {
+        let mut v0 = x1 / (h2([x0, x0, x1]) * h2([x0, x0, x1]) + 0.5);
+        for k1 in 0..4 {
+            v0 *= v0.sin().tanh();
+        }
+        let mut v2 = (0.7 * x1 * x0 * (0.7 * x1 * x0) + 0.5).hypot((x1 * x1 + 0.25).ln());
+        for v3 in [v0, x1 / (h2([x0, x0, x1]) * h2([x0, x0, x1]) + 0.5)] {
+            if 0.5f64 * x0 < v0 / (v3 * v3 + 0.5) {
+                v2 = (0.9 * (std::f64::consts::PI * v0 * (std::f64::consts::PI * v0) + 0.5).powf(1.7).tanh()).asin();
+            } else {
+                v2 += x0 - 1e-1 - (v3 * v3 + 0.25).log2();
+            }
+            if (0.7 * v0 / (x1 * x1 + 0.5)).tanh().exp_m1() <= v0 * 1.2 {
+                break;
+            }
+        }
+        let v4 = 3. * v0 - ((v2 * v2).ln_1p() * (v2 * v2).ln_1p() + 0.25).log2();
+        let v5: f64;
+        if -(v2 * v2 + 0.25).log2() < 0.5f64 {
+            v5 = (v2 * v2 + 0.5).powf(x0.sin()).atan();
+        } else {
+            v5 = h2([-1.3, x1, x1]);
+        }
+        x1
+    }
+
+    fn p361_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = x1 / (h2_generic([x0, x0, x1]) * h2_generic([x0, x0, x1]) + D::from(0.5));
+        for k1 in 0..4 {
+            v0 *= v0.sin().tanh();
+        }
+        let mut v2 = hypot(D::from(0.7) * x1 * x0 * (D::from(0.7) * x1 * x0) + D::from(0.5), (x1 * x1 + D::from(0.25)).ln());
+        for v3 in [v0, x1 / (h2_generic([x0, x0, x1]) * h2_generic([x0, x0, x1]) + D::from(0.5))] {
+            if lt(D::from(0.5f64) * x0, v0 / (v3 * v3 + D::from(0.5))) {
+                v2 = (D::from(0.9) * (D::from(std::f64::consts::PI) * v0 * (D::from(std::f64::consts::PI) * v0) + D::from(0.5)).powf(1.7).tanh()).asin();
+            } else {
+                v2 += x0 - D::from(1e-1) - (v3 * v3 + D::from(0.25)).log2();
+            }
+            if le((D::from(0.7) * v0 / (x1 * x1 + D::from(0.5))).tanh().exp_m1(), v0 * D::from(1.2)) {
+                break;
+            }
+        }
+        let v4 = D::from(3.) * v0 - ((v2 * v2).ln_1p() * (v2 * v2).ln_1p() + D::from(0.25)).log2();
+        let v5: D;
+        if lt(-(v2 * v2 + D::from(0.25)).log2(), D::from(0.5f64)) {
+            v5 = (v2 * v2 + D::from(0.5)).powd(x0.sin()).atan();
+        } else {
+            v5 = h2_generic([D::from(-1.3), x1, x1]);
+        }
+        x1
+    }
+
+    #[dual::gradient]
+    fn p362(x0: f64, x1: f64) -> f64 {
+        let mut v0 = (0.5 * (x1 * x1 + 1.5).acosh().tanh()).tan().tanh();
+        v0 -= (0.5 * (x1 * x1 + 1.5).acosh().tanh()).tan().mul_add(x1 + x0, 0.5f64);
+        let v1 = (0.5 * (3. * v0).tanh()).tan() / ((x0.tanh().exp_m1() - (std::f64::consts::PI * x1 * (std::f64::consts::PI * x1) + 0.5).powf(x1.sin())) * (x0.tanh().exp_m1() - (std::f64::consts::PI * x1 * (std::f64::consts::PI * x1) + 0.5).powf(x1.sin())) + 0.5);
+        let mut v2 = -x1.atan().tanh().exp();
+        v2 -= x0;
+        ((x1 + x0) * (x1 + x0) + 0.5).powf(1.7)
+    }
+
+    fn p362_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = (D::from(0.5) * (x1 * x1 + D::from(1.5)).acosh().tanh()).tan().tanh();
+        v0 -= (D::from(0.5) * (x1 * x1 + D::from(1.5)).acosh().tanh()).tan().mul_add(x1 + x0, D::from(0.5f64));
+        let v1 = (D::from(0.5) * (D::from(3.) * v0).tanh()).tan() / ((x0.tanh().exp_m1() - (D::from(std::f64::consts::PI) * x1 * (D::from(std::f64::consts::PI) * x1) + D::from(0.5)).powd(x1.sin())) * (x0.tanh().exp_m1() - (D::from(std::f64::consts::PI) * x1 * (D::from(std::f64::consts::PI) * x1) + D::from(0.5)).powd(x1.sin())) + D::from(0.5));
+        let mut v2 = -x1.atan().tanh().exp();
+        v2 -= x0;
+        ((x1 + x0) * (x1 + x0) + D::from(0.5)).powf(1.7)
+    }
+
+    #[dual::gradient]
+    fn p363(x0: f64, x1: f64) -> f64 {
+        let mut v0 = f64::exp2(x0.sin()).to_degrees().to_radians().atan();
+        v0 += f64::exp2(x0.sin());
+        let mut v1 = h4(f64::min(x0, x1).tanh());
+        v1 *= h1(x0, x1) - (x0 * x0 + 0.5).cbrt();
+        let mut v2 = -(0.7 * x0) * ((1e-1 * x0).to_degrees().to_radians() * (1e-1 * x0).to_degrees().to_radians() + 0.25).log10();
+        v2 *= ((1e-1 * x0).to_degrees().to_radians() * (1e-1 * x0).to_degrees().to_radians() + 0.25).log10();
+        let v3 = h4((x1 * x1 + 0.25).log10());
+        (0.9 * f64::exp2(f64::exp2(x0.sin()).sin()).tanh()).atanh()
+    }
+
+    fn p363_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = to_radians(to_degrees(x0.sin().exp2())).atan();
+        v0 += x0.sin().exp2();
+        let mut v1 = h4_generic(min(x0, x1).tanh());
+        v1 *= h1_generic(x0, x1) - (x0 * x0 + D::from(0.5)).cbrt();
+        let mut v2 = -(D::from(0.7) * x0) * (to_radians(to_degrees(D::from(1e-1) * x0)) * to_radians(to_degrees(D::from(1e-1) * x0)) + D::from(0.25)).log10();
+        v2 *= (to_radians(to_degrees(D::from(1e-1) * x0)) * to_radians(to_degrees(D::from(1e-1) * x0)) + D::from(0.25)).log10();
+        let v3 = h4_generic((x1 * x1 + D::from(0.25)).log10());
+        (D::from(0.9) * x0.sin().exp2().sin().exp2().tanh()).atanh()
+    }
+
+    #[dual::gradient]
+    fn p364(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = x1 + x0 / (x0 * x0 + 0.5);
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            let v2 = f64::cos(x0.trunc() + x0);
+            if x0 / (x0 * x0 + 0.5) <= std::f64::consts::PI {
+                break;
+            }
+            v0 += (0.9 * v0.tanh()).acos() - (v0 * v0 + 0.5).powf(v0.sin());
+        }
+        let mut v3 = x0 + 2.0;
+        let mut v4 = x1 + (3. * x0 * (3. * x0) + 0.5).log(x1 * x1 + 1.5);
+        for i5 in 0..n {
+            let v6 = i5 as f64;
+            if (-v4 * (-v4) + 0.25).ln() < v3.powi(4) {
+                v3 = (v3 * v3).ln_1p();
+            } else {
+                v3 += ((1e-1 * x1 - v6) * (1e-1 * x1 - v6) + 0.25).log2();
+            }
+            v4 *= v3.max(x1).powi(0).tanh();
+            if x0 < v3 * 1.2 {
+                continue;
+            }
+        }
+        v0
+    }
+
+    fn p364_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = x1 + x0 / (x0 * x0 + D::from(0.5));
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            let v2 = (trunc(x0) + x0).cos();
+            if le(x0 / (x0 * x0 + D::from(0.5)), D::from(std::f64::consts::PI)) {
+                break;
+            }
+            v0 += (D::from(0.9) * v0.tanh()).acos() - (v0 * v0 + D::from(0.5)).powd(v0.sin());
+        }
+        let mut v3 = x0 + D::from(2.0);
+        let mut v4 = x1 + log(D::from(3.) * x0 * (D::from(3.) * x0) + D::from(0.5), x1 * x1 + D::from(1.5));
+        for i5 in 0..n {
+            let v6 = D::from(i5 as f64);
+            if lt((-v4 * (-v4) + D::from(0.25)).ln(), v3.powi(4)) {
+                v3 = (v3 * v3).ln_1p();
+            } else {
+                v3 += ((D::from(1e-1) * x1 - v6) * (D::from(1e-1) * x1 - v6) + D::from(0.25)).log2();
+            }
+            v4 *= max(v3, x1).powi(0).tanh();
+            if lt(x0, v3 * D::from(1.2)) {
+                continue;
+            }
+        }
+        v0
+    }
+
+    #[dual::gradient]
+    fn p365(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = (0.9 * (x1 * x0).tanh()).atanh().tanh().exp_m1();
+        v0 -= x2;
+        let mut v1 = x0;
+        v1 += x0 / (x0 * x0 + 0.5) / (x1.max(std::f64::consts::PI) * x1.max(std::f64::consts::PI) + 0.5);
+        let mut v2 = ((v1 * v1 + 0.5).log(x3 * x3 + 1.5) + v1.mul_add(x1, 0.7)).tanh().exp();
+        v2 -= f64::min(v1, x2).tanh().exp_m1();
+        let v3 = v0;
+        let v4 = (f64::min(x1, 0.7).sin() * f64::min(x1, 0.7).sin() + 0.5).powf(1.7);
+        f64::min(x1, 0.7).mul_add((v0.tanh() * v0.tanh() + 0.5).log(f64::min(v1, x2).tanh().exp_m1() * f64::min(v1, x2).tanh().exp_m1() + 1.5), f64::min(v1, x2).tanh())
+    }
+
+    fn p365_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = (D::from(0.9) * (x1 * x0).tanh()).atanh().tanh().exp_m1();
+        v0 -= x2;
+        let mut v1 = x0;
+        v1 += x0 / (x0 * x0 + D::from(0.5)) / (max(x1, D::from(std::f64::consts::PI)) * max(x1, D::from(std::f64::consts::PI)) + D::from(0.5));
+        let mut v2 = (log(v1 * v1 + D::from(0.5), x3 * x3 + D::from(1.5)) + v1.mul_add(x1, D::from(0.7))).tanh().exp();
+        v2 -= min(v1, x2).tanh().exp_m1();
+        let v3 = v0;
+        let v4 = (min(x1, D::from(0.7)).sin() * min(x1, D::from(0.7)).sin() + D::from(0.5)).powf(1.7);
+        min(x1, D::from(0.7)).mul_add(log(v0.tanh() * v0.tanh() + D::from(0.5), min(v1, x2).tanh().exp_m1() * min(v1, x2).tanh().exp_m1() + D::from(1.5)), min(v1, x2).tanh())
+    }
+
+    #[dual::gradient]
+    fn p366(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = (0.5 * (x2 * x2 + 0.5).powf(x1.sin()).tanh()).tan().tanh().exp_m1();
+        x2
+    }
+
+    fn p366_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = (D::from(0.5) * (x2 * x2 + D::from(0.5)).powd(x1.sin()).tanh()).tan().tanh().exp_m1();
+        x2
+    }
+
+    #[dual::gradient]
+    fn p367(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = x0;
+        v0 += x1.to_degrees().to_radians() / (x1 * x1 + 0.5);
+        x0
+    }
+
+    fn p367_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = x0;
+        v0 += to_radians(to_degrees(x1)) / (x1 * x1 + D::from(0.5));
+        x0
+    }
+
+    #[dual::gradient]
+    fn p368(x0: f64, x1: f64) -> f64 {
+        let mut v0 = (((3. * x1).sin() - (-1.3 * x0).sin()) * ((3. * x1).sin() - (-1.3 * x0).sin())).ln_1p();
+        v0 += (0.9 * (x0 * x0 + 0.5).powf(1.7).tanh()).acos();
+        let v1 = x1.to_degrees().to_radians();
+        x1.mul_add(v0, v0).sin().tanh().exp()
+    }
+
+    fn p368_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = (((D::from(3.) * x1).sin() - (D::from(-1.3) * x0).sin()) * ((D::from(3.) * x1).sin() - (D::from(-1.3) * x0).sin())).ln_1p();
+        v0 += (D::from(0.9) * (x0 * x0 + D::from(0.5)).powf(1.7).tanh()).acos();
+        let v1 = to_radians(to_degrees(x1));
+        x1.mul_add(v0, v0).sin().tanh().exp()
+    }
+
+    #[dual::gradient]
+    fn p369(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = x0;
+        let mut v1 = ((x2.max(x1) * x2.max(x1) + 0.5).powf(x0.atan().sin()) * (x2.max(x1) * x2.max(x1) + 0.5).powf(x0.atan().sin()) + 0.5).powf(1.7);
+        v1 -= ((x2.max(x1) * x2.max(x1) + 0.5).powf(x0.atan().sin()) * (x2.max(x1) * x2.max(x1) + 0.5).powf(x0.atan().sin()) + 0.5).powf(1.7);
+        let v2: f64 = 3.;
+        let v3 = v2.tanh();
+        let v4 = (x1.atan2(1e-1 * 1e-1 + 0.5) * x1.atan2(1e-1 * 1e-1 + 0.5) + 0.5).powf((2.0 * v0 + 0.7).sin()) * x2.max(x1);
+        (f64::cos(x2.round() + x2) * f64::cos(x2.round() + x2) + 0.5).recip()
+    }
+
+    fn p369_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = x0;
+        let mut v1 = ((max(x2, x1) * max(x2, x1) + D::from(0.5)).powd(x0.atan().sin()) * (max(x2, x1) * max(x2, x1) + D::from(0.5)).powd(x0.atan().sin()) + D::from(0.5)).powf(1.7);
+        v1 -= ((max(x2, x1) * max(x2, x1) + D::from(0.5)).powd(x0.atan().sin()) * (max(x2, x1) * max(x2, x1) + D::from(0.5)).powd(x0.atan().sin()) + D::from(0.5)).powf(1.7);
+        let v2 = D::from(3.);
+        let v3 = v2.tanh();
+        let v4 = (x1.atan2(D::from(1e-1) * D::from(1e-1) + D::from(0.5)) * x1.atan2(D::from(1e-1) * D::from(1e-1) + D::from(0.5)) + D::from(0.5)).powd((D::from(2.0) * v0 + D::from(0.7)).sin()) * max(x2, x1);
+        ((round(x2) + x2).cos() * (round(x2) + x2).cos() + D::from(0.5)).recip()
+    }
+
+    #[dual::gradient]
+    fn p370(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = x1 + (-x0);
+        let mut i1 = 0;
+        loop {
+            if i1 >= n {
+                break;
+            }
+            i1 += 1;
+            let v2 = f64::min(0.5f64 * v0, 1e-1 * v0 * x0);
+            v0 *= (x0 + v2).mul_add(h1(v2, v2), v0).tanh();
+            if (v2 * v2 + 0.5).powf(1.7) > (0.7 * x1).tanh().sinh() {
+                break;
+            }
+        }
+        let mut v3 = (-x0).tanh().sinh();
+        if f64::min(0.5f64 * v0, 1e-1 * v0 * x0).max(1e-1 * v0 * x0) >= 0.5f64 * 1.2 {
+            let v4 = x1;
+            v3 = x1 / (h2([v4, x1, v0]) * h2([v4, x1, v0]) + 0.5);
+        }
+        f64::min(0.5f64 * v0, 1e-1 * v0 * x0).tanh() + x1.tanh().exp()
+    }
+
+    fn p370_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = x1 + (-x0);
+        let mut i1 = 0;
+        loop {
+            if i1 >= n {
+                break;
+            }
+            i1 += 1;
+            let v2 = min(D::from(0.5f64) * v0, D::from(1e-1) * v0 * x0);
+            v0 *= (x0 + v2).mul_add(h1_generic(v2, v2), v0).tanh();
+            if gt((v2 * v2 + D::from(0.5)).powf(1.7), (D::from(0.7) * x1).tanh().sinh()) {
+                break;
+            }
+        }
+        let mut v3 = (-x0).tanh().sinh();
+        if ge(max(min(D::from(0.5f64) * v0, D::from(1e-1) * v0 * x0), D::from(1e-1) * v0 * x0), D::from(0.5f64) * D::from(1.2)) {
+            let v4 = x1;
+            v3 = x1 / (h2_generic([v4, x1, v0]) * h2_generic([v4, x1, v0]) + D::from(0.5));
+        }
+        min(D::from(0.5f64) * v0, D::from(1e-1) * v0 * x0).tanh() + x1.tanh().exp()
+    }
+
+    #[dual::gradient]
+    fn p371(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = x3;
+        f64::cos((v0 * v0 + 0.25).ln() * (v0 * v0 + 0.25).log2())
+    }
+
+    fn p371_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = x3;
+        ((v0 * v0 + D::from(0.25)).ln() * (v0 * v0 + D::from(0.25)).log2()).cos()
+    }
+
+    #[dual::gradient]
+    fn p372(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = x3;
+        ((v0 * 0.7 * (v0 * 0.7) + 0.5).recip() * (v0 * 0.7 * (v0 * 0.7) + 0.5).recip() + 0.5).hypot((x0 * x0 + 0.5).cbrt() * (x2 * v0))
+    }
+
+    fn p372_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = x3;
+        hypot((v0 * D::from(0.7) * (v0 * D::from(0.7)) + D::from(0.5)).recip() * (v0 * D::from(0.7) * (v0 * D::from(0.7)) + D::from(0.5)).recip() + D::from(0.5), (x0 * x0 + D::from(0.5)).cbrt() * (x2 * v0))
+    }
+
+    #[dual::gradient]
+    fn p373(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = (x0 + 0.7).atan();
+        if x1 > (x0 + 0.7).atan() {
+            v0 = (x0 + 0.7).atan();
+        } else {
+            v0 = f64::cos(v0 * 3.);
+        }
+        let mut v1 = x1 + (-1.3);
+        for i2 in 0..n {
+            v1 += v1;
+        }
+        ((3. * x0 - (x0 * x0 + 0.25).ln()) * (3. * x0 - (x0 * x0 + 0.25).ln()) + 0.25).log10()
+    }
+
+    fn p373_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = (x0 + D::from(0.7)).atan();
+        if gt(x1, (x0 + D::from(0.7)).atan()) {
+            v0 = (x0 + D::from(0.7)).atan();
+        } else {
+            v0 = (v0 * D::from(3.)).cos();
+        }
+        let mut v1 = x1 + D::from(-1.3);
+        for i2 in 0..n {
+            v1 += v1;
+        }
+        ((D::from(3.) * x0 - (x0 * x0 + D::from(0.25)).ln()) * (D::from(3.) * x0 - (x0 * x0 + D::from(0.25)).ln()) + D::from(0.25)).log10()
+    }
+
+    #[dual::gradient]
+    fn p374(x0: f64, x1: f64) -> f64 {
+        let v0 = f64::cos((x1 + x0).tanh());
+        let v1 = f64::cos((x0 * x0 + 0.25).ln());
+        let mut v2 = f64::cos((x1 + x0).tanh()).asinh();
+        v2 *= (0.9 * (x0 * x0 + 0.5).powf(1.7).tanh()).acos();
+        let v3 = (0.7 * v0 / (v2 * v2 + 0.5)).clamp(-0.5, 0.5) / (v0 * v0 + 0.5);
+        let v4 = (x0 * x0 + 0.5).powf(1.7).mul_add((x0 * x0 + 0.25).log10(), -x1).asinh();
+        v1.mul_add(v2, (3. * v2).atan()).atan2(x0.max((x0 * x0 + 0.5).powf(1.7).mul_add((x0 * x0 + 0.25).log10(), -x1).asinh()) * x0.max((x0 * x0 + 0.5).powf(1.7).mul_add((x0 * x0 + 0.25).log10(), -x1).asinh()) + 0.5)
+    }
+
+    fn p374_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = (x1 + x0).tanh().cos();
+        let v1 = (x0 * x0 + D::from(0.25)).ln().cos();
+        let mut v2 = (x1 + x0).tanh().cos().asinh();
+        v2 *= (D::from(0.9) * (x0 * x0 + D::from(0.5)).powf(1.7).tanh()).acos();
+        let v3 = clamp(D::from(0.7) * v0 / (v2 * v2 + D::from(0.5)), -0.5, 0.5) / (v0 * v0 + D::from(0.5));
+        let v4 = (x0 * x0 + D::from(0.5)).powf(1.7).mul_add((x0 * x0 + D::from(0.25)).log10(), -x1).asinh();
+        v1.mul_add(v2, (D::from(3.) * v2).atan()).atan2(max(x0, (x0 * x0 + D::from(0.5)).powf(1.7).mul_add((x0 * x0 + D::from(0.25)).log10(), -x1).asinh()) * max(x0, (x0 * x0 + D::from(0.5)).powf(1.7).mul_add((x0 * x0 + D::from(0.25)).log10(), -x1).asinh()) + D::from(0.5))
+    }
+
+    #[dual::gradient]
+    fn p375(x0: f64, x1: f64) -> f64 {
+        let v0 = x0.clamp(-0.5, 0.5);
+        let v1 = f64::cos(x1) * x1 - (-(x1 + 3.));
+        let v2 = ((x1 + 3.) * (x1 + 3.) + 0.5).log(std::f64::consts::PI * std::f64::consts::PI + 1.5) * (-1.3 * x1).powi(4).powi(3);
+        let v3 = ((-1.3 * x1).powi(4).powi(3) * (-1.3 * x1).powi(4).powi(3) + 0.5).recip();
+        x0
+    }
+
+    fn p375_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = clamp(x0, -0.5, 0.5);
+        let v1 = x1.cos() * x1 - (-(x1 + D::from(3.)));
+        let v2 = log((x1 + D::from(3.)) * (x1 + D::from(3.)) + D::from(0.5), D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(1.5)) * (D::from(-1.3) * x1).powi(4).powi(3);
+        let v3 = ((D::from(-1.3) * x1).powi(4).powi(3) * (D::from(-1.3) * x1).powi(4).powi(3) + D::from(0.5)).recip();
+        x0
+    }
+
+    #[dual::gradient]
+    fn p376(x0: f64, x1: f64) -> f64 {
+        let v0 = (x0.asinh() * x0.asinh() + 0.25).log2() / (-1.3 * (-1.3) + 0.5);
+        let mut v1 = (std::f64::consts::PI * x0 * (std::f64::consts::PI * x0) + 0.5).cbrt().max(x0.max(0.5f64));
+        if (std::f64::consts::PI * x0 * (std::f64::consts::PI * x0) + 0.5).cbrt().max(x0.max(0.5f64)) >= v1 * 1.2 {
+            v1 = (0.9 * (x1.floor() + x1).tanh()).asin();
+        }
+        let mut v2 = x0.asinh().asinh();
+        for k3 in 0..2 {
+            let v4: f64 = 0.7;
+            v2 -= h1(h4(v0), f64::min(x0, x1));
+            if (x1 * x1 + 0.25).log2().tanh().exp_m1() > v2 * 1.2 {
+                break;
+            }
+        }
+        let v5 = (x1 * x1 + 0.25).log2().tanh().exp_m1();
+        (0.5 * v2.tanh()).tan().atan2(h1(v2, v0) * h1(v2, v0) + 0.5).max(v2)
+    }
+
+    fn p376_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = (x0.asinh() * x0.asinh() + D::from(0.25)).log2() / (D::from(-1.3) * D::from(-1.3) + D::from(0.5));
+        let mut v1 = max((D::from(std::f64::consts::PI) * x0 * (D::from(std::f64::consts::PI) * x0) + D::from(0.5)).cbrt(), max(x0, D::from(0.5f64)));
+        if ge(max((D::from(std::f64::consts::PI) * x0 * (D::from(std::f64::consts::PI) * x0) + D::from(0.5)).cbrt(), max(x0, D::from(0.5f64))), v1 * D::from(1.2)) {
+            v1 = (D::from(0.9) * (floor(x1) + x1).tanh()).asin();
+        }
+        let mut v2 = x0.asinh().asinh();
+        for k3 in 0..2 {
+            let v4 = D::from(0.7);
+            v2 -= h1_generic(h4_generic(v0), min(x0, x1));
+            if gt((x1 * x1 + D::from(0.25)).log2().tanh().exp_m1(), v2 * D::from(1.2)) {
+                break;
+            }
+        }
+        let v5 = (x1 * x1 + D::from(0.25)).log2().tanh().exp_m1();
+        max((D::from(0.5) * v2.tanh()).tan().atan2(h1_generic(v2, v0) * h1_generic(v2, v0) + D::from(0.5)), v2)
+    }
+
+    #[dual::gradient]
+    fn p377(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = x3;
+        v0 += (x0 * 3.).tanh().sinh();
+        ((x0 * 3.).tanh().sinh() / (x1.tanh().cosh() * x1.tanh().cosh() + 0.5)).atan2(f64::min(x0 * 3., x0 * 3.) * f64::min(x0 * 3., x0 * 3.) + 0.5)
+    }
+
+    fn p377_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = x3;
+        v0 += (x0 * D::from(3.)).tanh().sinh();
+        ((x0 * D::from(3.)).tanh().sinh() / (x1.tanh().cosh() * x1.tanh().cosh() + D::from(0.5))).atan2(x0 * D::from(3.) * (x0 * D::from(3.)) + D::from(0.5))
+    }
+
+    #[dual::gradient]
+    fn p378(x0: f64, x1: f64, n: usize) -> f64 {
+        let v0 = h1(x1, (x0 * x0 + 0.5).powf(1.7) * x0.tanh());
+        let mut v1 = f64::sin(0.7) + 2.0;
+        let mut v2 = f64::sin(0.7) + 2.0;
+        for i3 in 0..n {
+            let v4 = x1.tanh().sinh() * v2.tanh().exp();
+            v1 += x0.tanh().cosh();
+            v2 -= (i3 as f64 + x1).abs();
+        }
+        (0.9 * (x1.tanh().sinh() * v2.tanh().exp()).tanh().exp_m1().tanh()).asin()
+    }
+
+    fn p378_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let v0 = h1_generic(x1, (x0 * x0 + D::from(0.5)).powf(1.7) * x0.tanh());
+        let mut v1 = D::from(0.7).sin() + D::from(2.0);
+        let mut v2 = D::from(0.7).sin() + D::from(2.0);
+        for i3 in 0..n {
+            let v4 = x1.tanh().sinh() * v2.tanh().exp();
+            v1 += x0.tanh().cosh();
+            v2 -= abs(D::from(i3 as f64) + x1);
+        }
+        (D::from(0.9) * (x1.tanh().sinh() * v2.tanh().exp()).tanh().exp_m1().tanh()).asin()
+    }
+
+    #[dual::gradient]
+    fn p379(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = f64::min(x1, x1.powi(4));
+        for k1 in 0..2 {
+            v0 -= f64::min(x3.atan2(0.7 * 0.7 + 0.5), (3. * x0).sin());
+        }
+        let mut v2 = h1(x1.powi(4), (0.5 * (x0 * x0 + 0.5).powf(x0.sin()).tanh()).tan());
+        v2 -= f64::exp2((x3 * x3 + 0.5).log(v0 * v0 + 1.5).sin());
+        let mut v3 = f64::cos(f64::exp2((x3 * x3 + 0.5).log(v0 * v0 + 1.5).sin()));
+        for k4 in 0..2 {
+            if f64::cos((v0 * v0 + 0.5).powf(1.7)) > x3 * 1.2 {
+                break;
+            }
+            v3 += v3.tanh().sinh() + (x3 * x3 + 0.25).log10();
+        }
+        (0.9 * x2.tanh()).atanh().atan2((x0 * x0 + 0.25).log2() * (x0 * x0 + 0.25).log2() + 0.5)
+    }
+
+    fn p379_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = min(x1, x1.powi(4));
+        for k1 in 0..2 {
+            v0 -= min(x3.atan2(D::from(0.7) * D::from(0.7) + D::from(0.5)), (D::from(3.) * x0).sin());
+        }
+        let mut v2 = h1_generic(x1.powi(4), (D::from(0.5) * (x0 * x0 + D::from(0.5)).powd(x0.sin()).tanh()).tan());
+        v2 -= log(x3 * x3 + D::from(0.5), v0 * v0 + D::from(1.5)).sin().exp2();
+        let mut v3 = log(x3 * x3 + D::from(0.5), v0 * v0 + D::from(1.5)).sin().exp2().cos();
+        for k4 in 0..2 {
+            if gt((v0 * v0 + D::from(0.5)).powf(1.7).cos(), x3 * D::from(1.2)) {
+                break;
+            }
+            v3 += v3.tanh().sinh() + (x3 * x3 + D::from(0.25)).log10();
+        }
+        (D::from(0.9) * x2.tanh()).atanh().atan2((x0 * x0 + D::from(0.25)).log2() * (x0 * x0 + D::from(0.25)).log2() + D::from(0.5))
+    }
+
+    #[dual::gradient]
+    fn p380(x0: f64, x1: f64) -> f64 {
+        let v0 = ((0.9 * (x0 + x1).tanh()).atanh() * (0.9 * (x0 + x1).tanh()).atanh() + 0.5).powf(1.7);
+        let v1 = (((0.9 * (x0 + x1).tanh()).atanh() * (0.9 * (x0 + x1).tanh()).atanh() + 0.5).powf(1.7) * ((0.9 * (x0 + x1).tanh()).atanh() * (0.9 * (x0 + x1).tanh()).atanh() + 0.5).powf(1.7) + 1.5).acosh().tanh().exp_m1();
+        let v2 = v0;
+        let mut v3 = ((3. * v2 * (3. * v2) + 0.5).log(v2 * v2 + 1.5).tanh().sinh() * (3. * v2 * (3. * v2) + 0.5).log(v2 * v2 + 1.5).tanh().sinh() + 0.5).hypot(v1 + v2 + (((0.9 * (x0 + x1).tanh()).atanh() * (0.9 * (x0 + x1).tanh()).atanh() + 0.5).powf(1.7) * ((0.9 * (x0 + x1).tanh()).atanh() * (0.9 * (x0 + x1).tanh()).atanh() + 0.5).powf(1.7) + 1.5).acosh());
+        v3 += (0.9 * v0.tanh().exp_m1().tanh()).acos();
+        let v4 = v0;
+        (x1.abs() * x1.abs() + 0.5).cbrt()
+    }
+
+    fn p380_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = ((D::from(0.9) * (x0 + x1).tanh()).atanh() * (D::from(0.9) * (x0 + x1).tanh()).atanh() + D::from(0.5)).powf(1.7);
+        let v1 = (((D::from(0.9) * (x0 + x1).tanh()).atanh() * (D::from(0.9) * (x0 + x1).tanh()).atanh() + D::from(0.5)).powf(1.7) * ((D::from(0.9) * (x0 + x1).tanh()).atanh() * (D::from(0.9) * (x0 + x1).tanh()).atanh() + D::from(0.5)).powf(1.7) + D::from(1.5)).acosh().tanh().exp_m1();
+        let v2 = v0;
+        let mut v3 = hypot(log(D::from(3.) * v2 * (D::from(3.) * v2) + D::from(0.5), v2 * v2 + D::from(1.5)).tanh().sinh() * log(D::from(3.) * v2 * (D::from(3.) * v2) + D::from(0.5), v2 * v2 + D::from(1.5)).tanh().sinh() + D::from(0.5), v1 + v2 + (((D::from(0.9) * (x0 + x1).tanh()).atanh() * (D::from(0.9) * (x0 + x1).tanh()).atanh() + D::from(0.5)).powf(1.7) * ((D::from(0.9) * (x0 + x1).tanh()).atanh() * (D::from(0.9) * (x0 + x1).tanh()).atanh() + D::from(0.5)).powf(1.7) + D::from(1.5)).acosh());
+        v3 += (D::from(0.9) * v0.tanh().exp_m1().tanh()).acos();
+        let v4 = v0;
+        (abs(x1) * abs(x1) + D::from(0.5)).cbrt()
+    }
+
+    #[dual::gradient]
+    fn p381(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let mut v0 = f64::cos(x2 * x0);
+        if x0 <= h4(x2) {
+            v0 = (x1 * x1 + 0.25).log10().asinh();
+        } else {
+            v0 *= (0.9 * (2.0 * v0).tanh().cosh().tanh()).asin();
+        }
+        let mut v1 = h1(v0.tanh().sinh(), x2);
+        for v2 in [v0.floor() + v0, f64::cos(v0)] {
+            let v3 = (0.9 * (2.0 * v0).tanh().cosh().tanh()).asin();
+            if v0.floor() + v0 > x2 * (-0.3) {
+                v1 = x0;
+            } else {
+                v1 += x1.tanh() - (x0 * x0 + 0.5).log(v3 * v3 + 1.5);
+            }
+        }
+        let v4 = x1;
+        ((x1 * x1 + 0.25).ln().atan() * (x1 * x1 + 0.25).ln().atan() + 0.5).powf(1.7)
+    }
+
+    fn p381_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let mut v0 = (x2 * x0).cos();
+        if le(x0, h4_generic(x2)) {
+            v0 = (x1 * x1 + D::from(0.25)).log10().asinh();
+        } else {
+            v0 *= (D::from(0.9) * (D::from(2.0) * v0).tanh().cosh().tanh()).asin();
+        }
+        let mut v1 = h1_generic(v0.tanh().sinh(), x2);
+        for v2 in [floor(v0) + v0, v0.cos()] {
+            let v3 = (D::from(0.9) * (D::from(2.0) * v0).tanh().cosh().tanh()).asin();
+            if gt(floor(v0) + v0, x2 * D::from(-0.3)) {
+                v1 = x0;
+            } else {
+                v1 += x1.tanh() - log(x0 * x0 + D::from(0.5), v3 * v3 + D::from(1.5));
+            }
+        }
+        let v4 = x1;
+        ((x1 * x1 + D::from(0.25)).ln().atan() * (x1 * x1 + D::from(0.25)).ln().atan() + D::from(0.5)).powf(1.7)
+    }
+
+    #[dual::gradient]
+    fn p382(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = x0;
+        v0 += ((0.5 * x1.tanh()).tan() * (0.5 * x1.tanh()).tan() + 0.5).hypot((x2 * x2 + 0.25).ln());
+        let mut v1 = ((0.5 * x1.tanh()).tan() * (0.5 * x1.tanh()).tan() + 0.5).hypot((x2 * x2 + 0.25).ln()).tanh().sinh();
+        v1 += x2 - v0.sin();
+        let v2 = ((0.5 * x0.tanh()).tan() - (3. * x2 * (3. * x2) + 0.5).powf(f64::sin(-1.3))).clamp(-0.5, 0.5);
+        (x1 - v1).tanh().exp_m1().atan2(v0 * v0 + 0.5)
+    }
+
+    fn p382_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = x0;
+        v0 += hypot((D::from(0.5) * x1.tanh()).tan() * (D::from(0.5) * x1.tanh()).tan() + D::from(0.5), (x2 * x2 + D::from(0.25)).ln());
+        let mut v1 = hypot((D::from(0.5) * x1.tanh()).tan() * (D::from(0.5) * x1.tanh()).tan() + D::from(0.5), (x2 * x2 + D::from(0.25)).ln()).tanh().sinh();
+        v1 += x2 - v0.sin();
+        let v2 = clamp((D::from(0.5) * x0.tanh()).tan() - (D::from(3.) * x2 * (D::from(3.) * x2) + D::from(0.5)).powd(D::from(-1.3).sin()), -0.5, 0.5);
+        (x1 - v1).tanh().exp_m1().atan2(v0 * v0 + D::from(0.5))
+    }
+
+    #[dual::gradient]
+    fn p383(x0: f64, x1: f64) -> f64 {
+        let mut v0 = x1.atan2((x1 * x1).ln_1p() * (x1 * x1).ln_1p() + 0.5);
+        for k1 in 0..4 {
+            if ((0.9 * v0.tanh()).acos() * (0.9 * v0.tanh()).acos() + 0.5).powf(1.7) < f64::cos(x1) {
+                v0 = x1.sin();
+            } else {
+                v0 += x1;
+            }
+        }
+        let mut v2 = x1.tanh().exp_m1() / ((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5);
+        for k3 in 0..2 {
+            if h2([h1(v0, v0), f64::cos(std::f64::consts::PI * x0), x1]) <= x1 * (-0.3) {
+                v2 = h4(x1);
+            } else {
+                v2 += (0.5 * (k3 as f64 * k3 as f64 + 0.25).sqrt().tanh()).tan();
+            }
+        }
+        (v2 * (v2 * v2 + 0.25).ln()).tanh().exp_m1()
+    }
+
+    fn p383_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = x1.atan2((x1 * x1).ln_1p() * (x1 * x1).ln_1p() + D::from(0.5));
+        for k1 in 0..4 {
+            if lt(((D::from(0.9) * v0.tanh()).acos() * (D::from(0.9) * v0.tanh()).acos() + D::from(0.5)).powf(1.7), x1.cos()) {
+                v0 = x1.sin();
+            } else {
+                v0 += x1;
+            }
+        }
+        let mut v2 = x1.tanh().exp_m1() / ((x0 * x0 + D::from(0.5)).cbrt() * (x0 * x0 + D::from(0.5)).cbrt() + D::from(0.5));
+        for k3 in 0..2 {
+            if le(h2_generic([h1_generic(v0, v0), (D::from(std::f64::consts::PI) * x0).cos(), x1]), x1 * D::from(-0.3)) {
+                v2 = h4_generic(x1);
+            } else {
+                v2 += (D::from(0.5) * (D::from(k3 as f64) * D::from(k3 as f64) + D::from(0.25)).sqrt().tanh()).tan();
+            }
+        }
+        (v2 * (v2 * v2 + D::from(0.25)).ln()).tanh().exp_m1()
+    }
+
+    #[dual::gradient]
+    fn p384(x0: f64, x1: f64) -> f64 {
+        let mut v0 = h1((0.9 * x1.tanh()).atanh() - x1, ((x0 - x0) * (x0 - x0) + 0.5).log(1e-1 * 1e-1 + 1.5));
+        v0 *= x0;
+        let mut v1 = (x0 * x0).ln_1p().powi(3);
+        for k2 in 0..2 {
+            if x1.to_degrees().to_radians().tanh().exp_m1() <= x0.round() + x0 {
+                break;
+            }
+            v1 += ((k2 as f64).asinh() * (k2 as f64).asinh() + 1.5).acosh();
+        }
+        let mut v3: f64 = 2.0;
+        v3 += (v0 * v0 + 0.25).log10();
+        let v4 = ((h4(3.) + v3.atan2(v1 * v1 + 0.5)) * (h4(3.) + v3.atan2(v1 * v1 + 0.5)) + 0.25).ln();
+        v0
+    }
+
+    fn p384_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let mut v0 = h1_generic((D::from(0.9) * x1.tanh()).atanh() - x1, log((x0 - x0) * (x0 - x0) + D::from(0.5), D::from(1e-1) * D::from(1e-1) + D::from(1.5)));
+        v0 *= x0;
+        let mut v1 = (x0 * x0).ln_1p().powi(3);
+        for k2 in 0..2 {
+            if le(to_radians(to_degrees(x1)).tanh().exp_m1(), round(x0) + x0) {
+                break;
+            }
+            v1 += (D::from(k2 as f64).asinh() * D::from(k2 as f64).asinh() + D::from(1.5)).acosh();
+        }
+        let mut v3 = D::from(2.0);
+        v3 += (v0 * v0 + D::from(0.25)).log10();
+        let v4 = ((h4_generic(D::from(3.)) + v3.atan2(v1 * v1 + D::from(0.5))) * (h4_generic(D::from(3.)) + v3.atan2(v1 * v1 + D::from(0.5))) + D::from(0.25)).ln();
+        v0
+    }
+
+    #[dual::gradient]
+    fn p385(x0: f64, x1: f64, x2: f64) -> f64 {
+        let mut v0 = (0.5f64 * x0 * (0.5f64 * x0) + 0.5).powf(1.7).mul_add((0.5f64 * x0 * (0.5f64 * x0) + 0.5).powf(1.7), x2 * x2);
+        if (x2 * x2 + 0.5).recip().clamp(-0.5, 0.5) < h2([x2, x2, x2]) {
+            v0 = v0 * 0.5;
+        }
+        let mut v1 = h1(x0, x1).mul_add((x1 * x1 + 0.25).log10(), (-1.3 * x1).tanh().sinh());
+        for v2 in [0.7 * x0, x2] {
+            let v3 = (x1 * x1 + 0.5).powi(-1) / ((x1 - v0) * (x1 - v0) + 0.5);
+            if (h2([3., v0, x0]) * h2([3., v0, x0]) + 0.25).log10() >= x0 {
+                v1 = x1;
+            } else {
+                v1 += (-1.3 * v0 + v2).clamp(-0.5, 0.5);
+            }
+        }
+        (x1 * x1 + 0.5).powi(-1) / ((x1 - v0) * (x1 - v0) + 0.5) * h1(x2, x2) * (3. * v0 / (v0 * v0 + 0.5) * (3. * v0 / (v0 * v0 + 0.5)) + 0.5).powf(1.7)
+    }
+
+    fn p385_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let mut v0 = (D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(0.5)).powf(1.7).mul_add((D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(0.5)).powf(1.7), x2 * x2);
+        if lt(clamp((x2 * x2 + D::from(0.5)).recip(), -0.5, 0.5), h2_generic([x2, x2, x2])) {
+            v0 = v0 * D::from(0.5);
+        }
+        let mut v1 = h1_generic(x0, x1).mul_add((x1 * x1 + D::from(0.25)).log10(), (D::from(-1.3) * x1).tanh().sinh());
+        for v2 in [D::from(0.7) * x0, x2] {
+            let v3 = (x1 * x1 + D::from(0.5)).powi(-1) / ((x1 - v0) * (x1 - v0) + D::from(0.5));
+            if ge((h2_generic([D::from(3.), v0, x0]) * h2_generic([D::from(3.), v0, x0]) + D::from(0.25)).log10(), x0) {
+                v1 = x1;
+            } else {
+                v1 += clamp(D::from(-1.3) * v0 + v2, -0.5, 0.5);
+            }
+        }
+        (x1 * x1 + D::from(0.5)).powi(-1) / ((x1 - v0) * (x1 - v0) + D::from(0.5)) * h1_generic(x2, x2) * (D::from(3.) * v0 / (v0 * v0 + D::from(0.5)) * (D::from(3.) * v0 / (v0 * v0 + D::from(0.5))) + D::from(0.5)).powf(1.7)
+    }
+
+    #[dual::gradient]
+    fn p386(x0: f64, x1: f64) -> f64 {
+        let v0: f64 = 2.0;
+        if (x0.abs() * x0.abs() + 0.25).log2() > v0 * (-0.3) {
+            let v1 = x0;
+            return x0.max(x0) / ((0.9 * v1.tanh()).asin() * (0.9 * v1.tanh()).asin() + 0.5);
+        } else if ((std::f64::consts::PI * x0).tanh().exp() * (std::f64::consts::PI * x0).tanh().exp() + 0.5).cbrt() > x0 * 1.2 {
+            let v2 = v0.asinh() / (0.7 * 0.7 + 0.5);
+            return x1;
+        }
+        let mut v3 = v0;
+        for v4 in [std::f64::consts::PI * x0, h1(v0, x1)] {
+            v3 += x1;
+        }
+        x0.abs()
+    }
+
+    fn p386_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        let v0 = D::from(2.0);
+        if gt((abs(x0) * abs(x0) + D::from(0.25)).log2(), v0 * D::from(-0.3)) {
+            let v1 = x0;
+            return x0 / ((D::from(0.9) * v1.tanh()).asin() * (D::from(0.9) * v1.tanh()).asin() + D::from(0.5));
+        } else if gt(((D::from(std::f64::consts::PI) * x0).tanh().exp() * (D::from(std::f64::consts::PI) * x0).tanh().exp() + D::from(0.5)).cbrt(), x0 * D::from(1.2)) {
+            let v2 = v0.asinh() / (D::from(0.7) * D::from(0.7) + D::from(0.5));
+            return x1;
+        }
+        let mut v3 = v0;
+        for v4 in [D::from(std::f64::consts::PI) * x0, h1_generic(v0, x1)] {
+            v3 += x1;
+        }
+        abs(x0)
+    }
+
+    #[dual::gradient]
+    fn p387(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = x1 + x0;
+        for i1 in 0..n {
+            v0 *= (0.9 * x1.tanh()).asin().tanh();
+        }
+        if (x1 + v0).abs() >= x0 {
+            let mut v2 = ((x0 * x0 + 0.5).hypot(v0).to_degrees().to_radians() * (x0 * x0 + 0.5).hypot(v0).to_degrees().to_radians() + 0.25).log10();
+            v2 *= 3.;
+            return 2.0 * x1 + (v2 * v2 + 0.25).ln();
+        }
+        let mut v3 = f64::sin(0.7) + 2.0;
+        let mut i4 = 0;
+        while i4 < n {
+            i4 += 1;
+            let v5 = x1 + v0;
+            v3 -= (0.9 * v5.atan().tanh()).asin();
+        }
+        ((x0 * x0 + 0.5).hypot(v0) * (x0 * x0 + 0.5).hypot(v0) + 0.5).powf((v3 * v3 + 0.25).ln().atan().sin())
+    }
+
+    fn p387_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = x1 + x0;
+        for i1 in 0..n {
+            v0 *= (D::from(0.9) * x1.tanh()).asin().tanh();
+        }
+        if ge(abs(x1 + v0), x0) {
+            let mut v2 = (to_radians(to_degrees(hypot(x0 * x0 + D::from(0.5), v0))) * to_radians(to_degrees(hypot(x0 * x0 + D::from(0.5), v0))) + D::from(0.25)).log10();
+            v2 *= D::from(3.);
+            return D::from(2.0) * x1 + (v2 * v2 + D::from(0.25)).ln();
+        }
+        let mut v3 = D::from(0.7).sin() + D::from(2.0);
+        let mut i4 = 0;
+        while i4 < n {
+            i4 += 1;
+            let v5 = x1 + v0;
+            v3 -= (D::from(0.9) * v5.atan().tanh()).asin();
+        }
+        (hypot(x0 * x0 + D::from(0.5), v0) * hypot(x0 * x0 + D::from(0.5), v0) + D::from(0.5)).powd((v3 * v3 + D::from(0.25)).ln().atan().sin())
+    }
+
+    #[dual::gradient]
+    fn p388(x0: f64, x1: f64) -> f64 {
+        if (x0.round() + x0) * x1.tanh().cosh() <= 1e-1 * x1 / (x1 * x1 + 0.5) {
+            let mut v0 = (x0.round() + x0) * x1.tanh().cosh();
+            v0 -= (0.9 * (x1 * 1e-1).tanh()).asin();
+            return f64::exp2(v0.sin()) * v0;
+        } else if h4(x1 * 1e-1) > x0 * 1.2 {
+            let v1 = x0;
+            return (x1 * x1).ln_1p();
+        }
+        let mut v2 = 1e-1 * x1 / (x1 * x1 + 0.5);
+        for k3 in 0..3 {
+            v2 += x1;
+        }
+        let mut v4 = x0.tanh().cosh() * v2.max(x0);
+        if x0.tanh().cosh() * v2.max(x0) + x1.tanh() < x1 * (-0.3) {
+            v4 = h1((0.9 * (x1 * 1e-1).tanh()).asin(), x0.atan2(-1.3 * (-1.3) + 0.5));
+        } else if x1 >= v2 {
+            v4 = v2.max(x0);
+        }
+        (0.9 * ((v2 - x0) * (v2 - x0) + 0.5).recip().tanh()).atanh()
+    }
+
+    fn p388_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+        if le((round(x0) + x0) * x1.tanh().cosh(), D::from(1e-1) * x1 / (x1 * x1 + D::from(0.5))) {
+            let mut v0 = (round(x0) + x0) * x1.tanh().cosh();
+            v0 -= (D::from(0.9) * (x1 * D::from(1e-1)).tanh()).asin();
+            return v0.sin().exp2() * v0;
+        } else if gt(h4_generic(x1 * D::from(1e-1)), x0 * D::from(1.2)) {
+            let v1 = x0;
+            return (x1 * x1).ln_1p();
+        }
+        let mut v2 = D::from(1e-1) * x1 / (x1 * x1 + D::from(0.5));
+        for k3 in 0..3 {
+            v2 += x1;
+        }
+        let mut v4 = x0.tanh().cosh() * max(v2, x0);
+        if lt(x0.tanh().cosh() * max(v2, x0) + x1.tanh(), x1 * D::from(-0.3)) {
+            v4 = h1_generic((D::from(0.9) * (x1 * D::from(1e-1)).tanh()).asin(), x0.atan2(D::from(-1.3) * D::from(-1.3) + D::from(0.5)));
+        } else if ge(x1, v2) {
+            v4 = max(v2, x0);
+        }
+        (D::from(0.9) * ((v2 - x0) * (v2 - x0) + D::from(0.5)).recip().tanh()).atanh()
+    }
+
+    #[dual::gradient]
+    fn p389(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = f64::sin(0.7) + 2.0;
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            v0 -= 3. * x0;
+        }
+        let mut v2 = (x1 * x1 + 0.5).powf(1.7).tanh();
+        for k3 in 0..4 {
+            v2 *= (v0 * v0).ln_1p().tanh();
+        }
+        let v4 = (x2 * x2).ln_1p();
+        h4(0.5f64) * h1((x1 * x1 + 0.5).powf(1.7), (0.5f64 * v2).atan())
+    }
+
+    fn p389_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        let mut i1 = 0;
+        while i1 < n {
+            i1 += 1;
+            v0 -= D::from(3.) * x0;
+        }
+        let mut v2 = (x1 * x1 + D::from(0.5)).powf(1.7).tanh();
+        for k3 in 0..4 {
+            v2 *= (v0 * v0).ln_1p().tanh();
+        }
+        let v4 = (x2 * x2).ln_1p();
+        h4_generic(D::from(0.5f64)) * h1_generic((x1 * x1 + D::from(0.5)).powf(1.7), (D::from(0.5f64) * v2).atan())
+    }
+
+    #[dual::gradient]
+    fn p390(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = x2 + f64::min(x2, x2);
+        let mut v1 = x1 + (x2 + 3.);
+        let mut i2 = 0;
+        while i2 < n {
+            i2 += 1;
+            v0 += (x2 * x2 + 0.5).recip().tanh().cosh();
+            v1 = 0.5f64 * x0;
+            if (x1 * x1 + 0.5).hypot(v0).tanh() <= (x1 * x1 + 0.25).log2() {
+                continue;
+            }
+        }
+        let mut v3 = x2;
+        for k4 in 0..3 {
+            if v0.sin() >= h2([v1, v0, x2]) {
+                v3 = ((0.9 * x1.tanh()).asin() * (0.9 * x1.tanh()).asin()).ln_1p();
+            } else {
+                v3 += (x1 * x1 + 0.5).hypot(v0);
+            }
+        }
+        ((std::f64::consts::PI * x2 * (std::f64::consts::PI * x2) + 0.25).sqrt().clamp(-0.5, 0.5) * (std::f64::consts::PI * x2 * (std::f64::consts::PI * x2) + 0.25).sqrt().clamp(-0.5, 0.5) + 0.25).sqrt()
+    }
+
+    fn p390_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = x2 + x2;
+        let mut v1 = x1 + (x2 + D::from(3.));
+        let mut i2 = 0;
+        while i2 < n {
+            i2 += 1;
+            v0 += (x2 * x2 + D::from(0.5)).recip().tanh().cosh();
+            v1 = D::from(0.5f64) * x0;
+            if le(hypot(x1 * x1 + D::from(0.5), v0).tanh(), (x1 * x1 + D::from(0.25)).log2()) {
+                continue;
+            }
+        }
+        let mut v3 = x2;
+        for k4 in 0..3 {
+            if ge(v0.sin(), h2_generic([v1, v0, x2])) {
+                v3 = ((D::from(0.9) * x1.tanh()).asin() * (D::from(0.9) * x1.tanh()).asin()).ln_1p();
+            } else {
+                v3 += hypot(x1 * x1 + D::from(0.5), v0);
+            }
+        }
+        (clamp((D::from(std::f64::consts::PI) * x2 * (D::from(std::f64::consts::PI) * x2) + D::from(0.25)).sqrt(), -0.5, 0.5) * clamp((D::from(std::f64::consts::PI) * x2 * (D::from(std::f64::consts::PI) * x2) + D::from(0.25)).sqrt(), -0.5, 0.5) + D::from(0.25)).sqrt()
+    }
+
+    #[dual::gradient]
+    fn p391(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        if x3 < (0.5f64 * x1).tanh().sinh() {
+            return f64::cos(f64::min(x2, x2));
+        }
+        let mut v0 = f64::exp2((x1 + x3).sin());
+        if 0.5f64 * x0 >= x0 * (-0.3) {
+            let mut v1 = x2;
+            v1 *= 2.0;
+            v0 = x2;
+        }
+        let mut v2 = h2([std::f64::consts::PI, 0.5f64, x0.tanh().exp_m1().to_degrees().to_radians()]);
+        v2 *= f64::exp2((x1 + x3).sin());
+        let v3 = h1((f64::exp2((x1 + x3).sin()) * f64::exp2((x1 + x3).sin()) + 0.5).cbrt(), f64::cos(v2).tanh().cosh());
+        0.5f64
+    }
+
+    fn p391_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        if lt(x3, (D::from(0.5f64) * x1).tanh().sinh()) {
+            return x2.cos();
+        }
+        let mut v0 = (x1 + x3).sin().exp2();
+        if ge(D::from(0.5f64) * x0, x0 * D::from(-0.3)) {
+            let mut v1 = x2;
+            v1 *= D::from(2.0);
+            v0 = x2;
+        }
+        let mut v2 = h2_generic([D::from(std::f64::consts::PI), D::from(0.5f64), to_radians(to_degrees(x0.tanh().exp_m1()))]);
+        v2 *= (x1 + x3).sin().exp2();
+        let v3 = h1_generic(((x1 + x3).sin().exp2() * (x1 + x3).sin().exp2() + D::from(0.5)).cbrt(), v2.cos().tanh().cosh());
+        D::from(0.5f64)
+    }
+
+    #[dual::gradient]
+    fn p392(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let mut v0 = ((x2 * x2 + 0.5).recip() * (x2 * x2 + 0.5).recip() + 0.25).log2();
+        if 0.5f64 * x0 > x2.round() + x2 {
+            return x2.round() + x2;
+        } else if (x3 / (x1 * x1 + 0.5) * (x3 / (x1 * x1 + 0.5)) + 0.5).hypot(h1(x1, 3.)) > x1 * (-0.3) {
+            return x3 / (x1 * x1 + 0.5);
+        }
+        let mut v1 = x2 + (x2.round() + x2);
+        let mut v2 = f64::sin(0.7) + 2.0;
+        let mut i3 = 0;
+        while i3 < n {
+            i3 += 1;
+            v1 *= x0.tanh();
+            v2 *= (0.9 * (x2 * x2 + 0.25).log2().tanh()).asin().tanh();
+            if f64::min(-1.3 * x1 * v0, (0.9 * v1.tanh()).asin()) >= x3 {
+                continue;
+            }
+        }
+        let mut v4: f64 = 1e-1;
+        if v0.atan() >= x3 * (-0.3) {
+            v4 = h2([(v2 * v2 + 0.5).log(x2 * x2 + 1.5), v0, 3.]);
+        } else {
+            v4 = (v1 * v1 + 0.25).log10() * 3.;
+        }
+        let v5 = h4(x3);
+        x0.tanh().cosh()
+    }
+
+    fn p392_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let mut v0 = ((x2 * x2 + D::from(0.5)).recip() * (x2 * x2 + D::from(0.5)).recip() + D::from(0.25)).log2();
+        if gt(D::from(0.5f64) * x0, round(x2) + x2) {
+            return round(x2) + x2;
+        } else if gt(hypot(x3 / (x1 * x1 + D::from(0.5)) * (x3 / (x1 * x1 + D::from(0.5))) + D::from(0.5), h1_generic(x1, D::from(3.))), x1 * D::from(-0.3)) {
+            return x3 / (x1 * x1 + D::from(0.5));
+        }
+        let mut v1 = x2 + (round(x2) + x2);
+        let mut v2 = D::from(0.7).sin() + D::from(2.0);
+        let mut i3 = 0;
+        while i3 < n {
+            i3 += 1;
+            v1 *= x0.tanh();
+            v2 *= (D::from(0.9) * (x2 * x2 + D::from(0.25)).log2().tanh()).asin().tanh();
+            if ge(min(D::from(-1.3) * x1 * v0, (D::from(0.9) * v1.tanh()).asin()), x3) {
+                continue;
+            }
+        }
+        let mut v4 = D::from(1e-1);
+        if ge(v0.atan(), x3 * D::from(-0.3)) {
+            v4 = h2_generic([log(v2 * v2 + D::from(0.5), x2 * x2 + D::from(1.5)), v0, D::from(3.)]);
+        } else {
+            v4 = (v1 * v1 + D::from(0.25)).log10() * D::from(3.);
+        }
+        let v5 = h4_generic(x3);
+        x0.tanh().cosh()
+    }
+
+    #[dual::gradient]
+    fn p393(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = ((x1 - x1.tanh().exp()) * (x1 - x1.tanh().exp()) + 0.5).powf((x1 * x0).tanh().cosh().sin());
+        x0
+    }
+
+    fn p393_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = ((x1 - x1.tanh().exp()) * (x1 - x1.tanh().exp()) + D::from(0.5)).powd((x1 * x0).tanh().cosh().sin());
+        x0
+    }
+
+    #[dual::gradient]
+    fn p394(x0: f64, x1: f64, x2: f64) -> f64 {
+        let v0 = h4(x2.abs());
+        let v1: f64;
+        if ((-1.3 * x1).abs() * (-1.3 * x1).abs() + 0.5).cbrt() <= ((-1.3 * x1).abs() * (-1.3 * x1).abs() + 0.5).cbrt() {
+            let v2 = x2;
+            v1 = (-1.3 * x1).abs();
+        } else {
+            let v3 = (v0 * v0 * (v0 * v0) + 0.25).ln().trunc() + (v0 * v0 * (v0 * v0) + 0.25).ln();
+            v1 = (v3 - x0).tanh().sinh();
+        }
+        let v4: f64;
+        if h1(std::f64::consts::PI, x1).tanh().exp() >= v1 * 1.2 {
+            v4 = (v0 * v0 * (v0 * v0) + 0.25).ln();
+        } else {
+            v4 = v1;
+        }
+        (0.9 * x0.tanh()).acos()
+    }
+
+    fn p394_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+        let v0 = h4_generic(abs(x2));
+        let v1: D;
+        if le((abs(D::from(-1.3) * x1) * abs(D::from(-1.3) * x1) + D::from(0.5)).cbrt(), (abs(D::from(-1.3) * x1) * abs(D::from(-1.3) * x1) + D::from(0.5)).cbrt()) {
+            let v2 = x2;
+            v1 = abs(D::from(-1.3) * x1);
+        } else {
+            let v3 = trunc((v0 * v0 * (v0 * v0) + D::from(0.25)).ln()) + (v0 * v0 * (v0 * v0) + D::from(0.25)).ln();
+            v1 = (v3 - x0).tanh().sinh();
+        }
+        let v4: D;
+        if ge(h1_generic(D::from(std::f64::consts::PI), x1).tanh().exp(), v1 * D::from(1.2)) {
+            v4 = (v0 * v0 * (v0 * v0) + D::from(0.25)).ln();
+        } else {
+            v4 = v1;
+        }
+        (D::from(0.9) * x0.tanh()).acos()
+    }
+
+    #[dual::gradient]
+    fn p395(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = f64::cos(std::f64::consts::PI * x1) - (3. * x1).tanh().exp();
+        if v0.atan2(f64::cos(0.5f64 * v0) * f64::cos(0.5f64 * v0) + 0.5) >= x1 * 0.5 {
+            v0 *= 0.7 * x0;
+        } else {
+            v0 = v0.atan2(f64::cos(0.5f64 * v0) * f64::cos(0.5f64 * v0) + 0.5);
+        }
+        let mut v1 = x1;
+        if (0.9 * (std::f64::consts::PI * v1).tanh()).asin() >= x1.tanh().cosh() {
+            let v2 = h4((0.9 * (std::f64::consts::PI * v1).tanh()).asin());
+            v1 = x0.powi(3);
+        } else {
+            v1 *= v1;
+        }
+        let mut v3 = x1 + (std::f64::consts::PI * v0 * (std::f64::consts::PI * v0) + 0.5).recip();
+        let mut v4 = x1 + v3.powi(0);
+        for i5 in 0..n {
+            v3 = ((i5 as f64 * i5 as f64).ln_1p() * (i5 as f64 * i5 as f64).ln_1p() + 0.25).ln();
+            v4 += f64::cos(std::f64::consts::PI * x1) - (3. * x1).tanh().exp();
+        }
+        v3
+    }
+
+    fn p395_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = (D::from(std::f64::consts::PI) * x1).cos() - (D::from(3.) * x1).tanh().exp();
+        if ge(v0.atan2((D::from(0.5f64) * v0).cos() * (D::from(0.5f64) * v0).cos() + D::from(0.5)), x1 * D::from(0.5)) {
+            v0 *= D::from(0.7) * x0;
+        } else {
+            v0 = v0.atan2((D::from(0.5f64) * v0).cos() * (D::from(0.5f64) * v0).cos() + D::from(0.5));
+        }
+        let mut v1 = x1;
+        if ge((D::from(0.9) * (D::from(std::f64::consts::PI) * v1).tanh()).asin(), x1.tanh().cosh()) {
+            let v2 = h4_generic((D::from(0.9) * (D::from(std::f64::consts::PI) * v1).tanh()).asin());
+            v1 = x0.powi(3);
+        } else {
+            v1 *= v1;
+        }
+        let mut v3 = x1 + (D::from(std::f64::consts::PI) * v0 * (D::from(std::f64::consts::PI) * v0) + D::from(0.5)).recip();
+        let mut v4 = x1 + v3.powi(0);
+        for i5 in 0..n {
+            v3 = ((D::from(i5 as f64) * D::from(i5 as f64)).ln_1p() * (D::from(i5 as f64) * D::from(i5 as f64)).ln_1p() + D::from(0.25)).ln();
+            v4 += (D::from(std::f64::consts::PI) * x1).cos() - (D::from(3.) * x1).tanh().exp();
+        }
+        v3
+    }
+
+    #[dual::gradient]
+    fn p396(x0: f64, x1: f64, n: usize) -> f64 {
+        let mut v0 = f64::cos(x0);
+        for k1 in 0..2 {
+            v0 = f64::exp2((0.9 * (std::f64::consts::PI * x1).tanh()).asin().sin());
+        }
+        let v2 = h1(x0.clamp(-0.5, 0.5) * x0.clamp(-0.5, 0.5), x0.mul_add((0.9 * x1.tanh()).asin(), f64::cos(x0)));
+        let mut v3 = x0 + x1;
+        let mut i4 = 0;
+        while i4 < n {
+            i4 += 1;
+            if (std::f64::consts::PI * v0).tanh().exp_m1() <= x1 * 0.5 {
+                break;
+            }
+            v3 += (std::f64::consts::PI * v0).tanh().exp_m1();
+        }
+        f64::cos(x0)
+    }
+
+    fn p396_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        let mut v0 = x0.cos();
+        for k1 in 0..2 {
+            v0 = (D::from(0.9) * (D::from(std::f64::consts::PI) * x1).tanh()).asin().sin().exp2();
+        }
+        let v2 = h1_generic(clamp(x0, -0.5, 0.5) * clamp(x0, -0.5, 0.5), x0.mul_add((D::from(0.9) * x1.tanh()).asin(), x0.cos()));
+        let mut v3 = x0 + x1;
+        let mut i4 = 0;
+        while i4 < n {
+            i4 += 1;
+            if le((D::from(std::f64::consts::PI) * v0).tanh().exp_m1(), x1 * D::from(0.5)) {
+                break;
+            }
+            v3 += (D::from(std::f64::consts::PI) * v0).tanh().exp_m1();
+        }
+        x0.cos()
+    }
+
+    #[dual::gradient]
+    fn p397(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+        let [v0, v1] = h3(((x3 * x3 + 0.5).powf(1.7) * (x3 * x3 + 0.5).powf(1.7) + 0.5).powf(1.7), f64::exp2(x3.sin()) / ((1e-1 * x1).asinh() * (1e-1 * x1).asinh() + 0.5));
+        let mut v2 = x3;
+        if v0 > x3 + x2 {
+            let mut v3 = h4(x2).floor() + h4(x2);
+            v3 *= f64::exp2(v1.sin());
+            v2 *= 3. * x0;
+        }
+        if v2.to_degrees().to_radians() > 0.7 {
+            return -(x1 * x1 + 0.5).hypot(x1);
+        }
+        let mut v4 = x0 + h2([v2, v2, x2]);
+        let mut v5 = f64::sin(0.7) + 2.0;
+        let mut i6 = 0;
+        while i6 < n {
+            i6 += 1;
+            if (x1 * x1 + 0.5).hypot(x1) <= x2 {
+                continue;
+            }
+            v4 += h2([v5, std::f64::consts::PI, h1(v5, v1)]);
+            v5 = h2([v5 * v1, (v1 * v1 + 0.5).recip(), x2 / (x1 * x1 + 0.5)]);
+        }
+        -(x1 * x1 + 0.5).hypot(x1)
+    }
+
+    fn p397_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+        let [v0, v1] = h3_generic(((x3 * x3 + D::from(0.5)).powf(1.7) * (x3 * x3 + D::from(0.5)).powf(1.7) + D::from(0.5)).powf(1.7), x3.sin().exp2() / ((D::from(1e-1) * x1).asinh() * (D::from(1e-1) * x1).asinh() + D::from(0.5)));
+        let mut v2 = x3;
+        if gt(v0, x3 + x2) {
+            let mut v3 = floor(h4_generic(x2)) + h4_generic(x2);
+            v3 *= v1.sin().exp2();
+            v2 *= D::from(3.) * x0;
+        }
+        if gt(to_radians(to_degrees(v2)), D::from(0.7)) {
+            return -hypot(x1 * x1 + D::from(0.5), x1);
+        }
+        let mut v4 = x0 + h2_generic([v2, v2, x2]);
+        let mut v5 = D::from(0.7).sin() + D::from(2.0);
+        let mut i6 = 0;
+        while i6 < n {
+            i6 += 1;
+            if le(hypot(x1 * x1 + D::from(0.5), x1), x2) {
+                continue;
+            }
+            v4 += h2_generic([v5, D::from(std::f64::consts::PI), h1_generic(v5, v1)]);
+            v5 = h2_generic([v5 * v1, (v1 * v1 + D::from(0.5)).recip(), x2 / (x1 * x1 + D::from(0.5))]);
+        }
+        -hypot(x1 * x1 + D::from(0.5), x1)
+    }
+
+    #[dual::gradient]
+    fn p398(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+        let v0 = x2;
+        let v1 = (x0 * x0 + 0.25).log10();
+        let mut v2 = ((x1.tanh().exp_m1() * x1.tanh().exp_m1()).ln_1p() * (x1.tanh().exp_m1() * x1.tanh().exp_m1()).ln_1p() + 0.5).log((0.5 * x0.tanh()).tan().atan2(x2.abs() * x2.abs() + 0.5) * (0.5 * x0.tanh()).tan().atan2(x2.abs() * x2.abs() + 0.5) + 1.5);
+        v2 *= (1e-1 * x2).to_degrees().to_radians() * (-x3);
+        let mut v3 = (0.5 * x0.tanh()).tan();
+        v3 -= (x0 * x0 + 0.25).log10();
+        ((0.5 * x0.tanh()).tan() * (0.5 * x0.tanh()).tan() + 0.5).cbrt() - ((0.5 * x0.tanh()).tan() * (0.5 * x0.tanh()).tan() + 0.5).cbrt() * x2.tanh().exp_m1()
+    }
+
+    fn p398_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+        let v0 = x2;
+        let v1 = (x0 * x0 + D::from(0.25)).log10();
+        let mut v2 = log((x1.tanh().exp_m1() * x1.tanh().exp_m1()).ln_1p() * (x1.tanh().exp_m1() * x1.tanh().exp_m1()).ln_1p() + D::from(0.5), (D::from(0.5) * x0.tanh()).tan().atan2(abs(x2) * abs(x2) + D::from(0.5)) * (D::from(0.5) * x0.tanh()).tan().atan2(abs(x2) * abs(x2) + D::from(0.5)) + D::from(1.5));
+        v2 *= to_radians(to_degrees(D::from(1e-1) * x2)) * (-x3);
+        let mut v3 = (D::from(0.5) * x0.tanh()).tan();
+        v3 -= (x0 * x0 + D::from(0.25)).log10();
+        ((D::from(0.5) * x0.tanh()).tan() * (D::from(0.5) * x0.tanh()).tan() + D::from(0.5)).cbrt() - ((D::from(0.5) * x0.tanh()).tan() * (D::from(0.5) * x0.tanh()).tan() + D::from(0.5)).cbrt() * x2.tanh().exp_m1()
+    }
+
+    #[dual::gradient]
+    fn p399(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = (x1 * x1).ln_1p();
+        v0 -= x1.max(x0).sin();
+        let mut v1 = x0 + x1.tanh().exp_m1();
+        let mut i2 = 0;
+        while i2 < n {
+            i2 += 1;
+            let v3 = (x2 * x2).ln_1p().signum() + (x2 * x2).ln_1p();
+            v1 += x0;
+            if v1 > x0 * 1.2 {
+                continue;
+            }
+        }
+        let mut v4 = x2.powi(4);
+        if ((v1.ceil() + v1) * (v1.ceil() + v1) + 0.25).log2() < x2 * 0.5 {
+            v4 = x1;
+        } else {
+            return ((v1.ceil() + v1) * (v1.ceil() + v1) + 0.25).log2();
+        }
+        let mut v5: f64 = 1e-1;
+        if v1.mul_add(x1, v0) * v4.tanh().cosh() <= x0 + v4 {
+            v5 = -(x0.ceil() + x0);
+        } else if x0.powi(2) < x2 * 1.2 {
+            v5 -= x1;
+        } else {
+            v5 = x1 - (0.5f64 * x0).to_degrees().to_radians();
+        }
+        (x0 * x0 + 0.25).log10().asinh() - x0
+    }
+
+    fn p399_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = (x1 * x1).ln_1p();
+        v0 -= max(x1, x0).sin();
+        let mut v1 = x0 + x1.tanh().exp_m1();
+        let mut i2 = 0;
+        while i2 < n {
+            i2 += 1;
+            let v3 = signum((x2 * x2).ln_1p()) + (x2 * x2).ln_1p();
+            v1 += x0;
+            if gt(v1, x0 * D::from(1.2)) {
+                continue;
+            }
+        }
+        let mut v4 = x2.powi(4);
+        if lt(((ceil(v1) + v1) * (ceil(v1) + v1) + D::from(0.25)).log2(), x2 * D::from(0.5)) {
+            v4 = x1;
+        } else {
+            return ((ceil(v1) + v1) * (ceil(v1) + v1) + D::from(0.25)).log2();
+        }
+        let mut v5 = D::from(1e-1);
+        if le(v1.mul_add(x1, v0) * v4.tanh().cosh(), x0 + v4) {
+            v5 = -(ceil(x0) + x0);
+        } else if lt(x0.powi(2), x2 * D::from(1.2)) {
+            v5 -= x1;
+        } else {
+            v5 = x1 - to_radians(to_degrees(D::from(0.5f64) * x0));
+        }
+        (x0 * x0 + D::from(0.25)).log10().asinh() - x0
     }
 
     pub fn run(s: &mut Stats) {
@@ -6348,6 +14043,2256 @@ mod programs {
             |[x0, x1, x2], _| p149_gradient(x0, x1, x2),
             |[x0, x1, x2], _| p149_value_and_gradient(x0, x1, x2),
             |x, _| p149_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p150",
+            &[0],
+            |[x0, x1], _| p150(x0, x1),
+            |[x0, x1], _| p150_gradient(x0, x1),
+            |[x0, x1], _| p150_value_and_gradient(x0, x1),
+            |x, _| p150_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p151",
+            &[0, 1, 3],
+            |[x0, x1], n| p151(x0, x1, n),
+            |[x0, x1], n| p151_gradient(x0, x1, n),
+            |[x0, x1], n| p151_value_and_gradient(x0, x1, n),
+            |x, n| p151_generic(x[0], x[1], n),
+        );
+        check::<2>(
+            s,
+            "p152",
+            &[0, 1, 3],
+            |[x0, x1], n| p152(x0, x1, n),
+            |[x0, x1], n| p152_gradient(x0, x1, n),
+            |[x0, x1], n| p152_value_and_gradient(x0, x1, n),
+            |x, n| p152_generic(x[0], x[1], n),
+        );
+        check::<2>(
+            s,
+            "p153",
+            &[0],
+            |[x0, x1], _| p153(x0, x1),
+            |[x0, x1], _| p153_gradient(x0, x1),
+            |[x0, x1], _| p153_value_and_gradient(x0, x1),
+            |x, _| p153_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p154",
+            &[0],
+            |[x0, x1, x2], _| p154(x0, x1, x2),
+            |[x0, x1, x2], _| p154_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p154_value_and_gradient(x0, x1, x2),
+            |x, _| p154_generic(x[0], x[1], x[2]),
+        );
+        check::<3>(
+            s,
+            "p155",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p155(x0, x1, x2, n),
+            |[x0, x1, x2], n| p155_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p155_value_and_gradient(x0, x1, x2, n),
+            |x, n| p155_generic(x[0], x[1], x[2], n),
+        );
+        check::<3>(
+            s,
+            "p156",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p156(x0, x1, x2, n),
+            |[x0, x1, x2], n| p156_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p156_value_and_gradient(x0, x1, x2, n),
+            |x, n| p156_generic(x[0], x[1], x[2], n),
+        );
+        check::<4>(
+            s,
+            "p157",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p157(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p157_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p157_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p157_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<4>(
+            s,
+            "p158",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p158(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p158_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p158_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p158_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<2>(
+            s,
+            "p159",
+            &[0, 1, 3],
+            |[x0, x1], n| p159(x0, x1, n),
+            |[x0, x1], n| p159_gradient(x0, x1, n),
+            |[x0, x1], n| p159_value_and_gradient(x0, x1, n),
+            |x, n| p159_generic(x[0], x[1], n),
+        );
+        check::<2>(
+            s,
+            "p160",
+            &[0],
+            |[x0, x1], _| p160(x0, x1),
+            |[x0, x1], _| p160_gradient(x0, x1),
+            |[x0, x1], _| p160_value_and_gradient(x0, x1),
+            |x, _| p160_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p161",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p161(x0, x1, x2, n),
+            |[x0, x1, x2], n| p161_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p161_value_and_gradient(x0, x1, x2, n),
+            |x, n| p161_generic(x[0], x[1], x[2], n),
+        );
+        check::<4>(
+            s,
+            "p162",
+            &[0],
+            |[x0, x1, x2, x3], _| p162(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p162_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p162_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p162_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p163",
+            &[0],
+            |[x0, x1], _| p163(x0, x1),
+            |[x0, x1], _| p163_gradient(x0, x1),
+            |[x0, x1], _| p163_value_and_gradient(x0, x1),
+            |x, _| p163_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p164",
+            &[0],
+            |[x0, x1, x2], _| p164(x0, x1, x2),
+            |[x0, x1, x2], _| p164_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p164_value_and_gradient(x0, x1, x2),
+            |x, _| p164_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p165",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p165(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p165_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p165_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p165_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<4>(
+            s,
+            "p166",
+            &[0],
+            |[x0, x1, x2, x3], _| p166(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p166_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p166_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p166_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p167",
+            &[0],
+            |[x0, x1, x2], _| p167(x0, x1, x2),
+            |[x0, x1, x2], _| p167_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p167_value_and_gradient(x0, x1, x2),
+            |x, _| p167_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p168",
+            &[0],
+            |[x0, x1, x2, x3], _| p168(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p168_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p168_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p168_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p169",
+            &[0],
+            |[x0, x1, x2, x3], _| p169(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p169_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p169_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p169_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p170",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p170(x0, x1, x2, n),
+            |[x0, x1, x2], n| p170_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p170_value_and_gradient(x0, x1, x2, n),
+            |x, n| p170_generic(x[0], x[1], x[2], n),
+        );
+        check::<4>(
+            s,
+            "p171",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p171(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p171_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p171_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p171_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<4>(
+            s,
+            "p172",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p172(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p172_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p172_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p172_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<2>(
+            s,
+            "p173",
+            &[0],
+            |[x0, x1], _| p173(x0, x1),
+            |[x0, x1], _| p173_gradient(x0, x1),
+            |[x0, x1], _| p173_value_and_gradient(x0, x1),
+            |x, _| p173_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p174",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p174(x0, x1, x2, n),
+            |[x0, x1, x2], n| p174_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p174_value_and_gradient(x0, x1, x2, n),
+            |x, n| p174_generic(x[0], x[1], x[2], n),
+        );
+        check::<3>(
+            s,
+            "p175",
+            &[0],
+            |[x0, x1, x2], _| p175(x0, x1, x2),
+            |[x0, x1, x2], _| p175_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p175_value_and_gradient(x0, x1, x2),
+            |x, _| p175_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p176",
+            &[0],
+            |[x0, x1, x2, x3], _| p176(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p176_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p176_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p176_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p177",
+            &[0],
+            |[x0, x1, x2], _| p177(x0, x1, x2),
+            |[x0, x1, x2], _| p177_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p177_value_and_gradient(x0, x1, x2),
+            |x, _| p177_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p178",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p178(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p178_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p178_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p178_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<2>(
+            s,
+            "p179",
+            &[0],
+            |[x0, x1], _| p179(x0, x1),
+            |[x0, x1], _| p179_gradient(x0, x1),
+            |[x0, x1], _| p179_value_and_gradient(x0, x1),
+            |x, _| p179_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p180",
+            &[0],
+            |[x0, x1, x2, x3], _| p180(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p180_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p180_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p180_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p181",
+            &[0],
+            |[x0, x1], _| p181(x0, x1),
+            |[x0, x1], _| p181_gradient(x0, x1),
+            |[x0, x1], _| p181_value_and_gradient(x0, x1),
+            |x, _| p181_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p182",
+            &[0],
+            |[x0, x1, x2, x3], _| p182(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p182_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p182_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p182_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p183",
+            &[0],
+            |[x0, x1], _| p183(x0, x1),
+            |[x0, x1], _| p183_gradient(x0, x1),
+            |[x0, x1], _| p183_value_and_gradient(x0, x1),
+            |x, _| p183_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p184",
+            &[0],
+            |[x0, x1, x2, x3], _| p184(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p184_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p184_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p184_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p185",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p185(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p185_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p185_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p185_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<4>(
+            s,
+            "p186",
+            &[0],
+            |[x0, x1, x2, x3], _| p186(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p186_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p186_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p186_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p187",
+            &[0, 1, 3],
+            |[x0, x1], n| p187(x0, x1, n),
+            |[x0, x1], n| p187_gradient(x0, x1, n),
+            |[x0, x1], n| p187_value_and_gradient(x0, x1, n),
+            |x, n| p187_generic(x[0], x[1], n),
+        );
+        check::<4>(
+            s,
+            "p188",
+            &[0],
+            |[x0, x1, x2, x3], _| p188(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p188_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p188_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p188_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p189",
+            &[0],
+            |[x0, x1, x2], _| p189(x0, x1, x2),
+            |[x0, x1, x2], _| p189_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p189_value_and_gradient(x0, x1, x2),
+            |x, _| p189_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p190",
+            &[0],
+            |[x0, x1], _| p190(x0, x1),
+            |[x0, x1], _| p190_gradient(x0, x1),
+            |[x0, x1], _| p190_value_and_gradient(x0, x1),
+            |x, _| p190_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p191",
+            &[0, 1, 3],
+            |[x0, x1], n| p191(x0, x1, n),
+            |[x0, x1], n| p191_gradient(x0, x1, n),
+            |[x0, x1], n| p191_value_and_gradient(x0, x1, n),
+            |x, n| p191_generic(x[0], x[1], n),
+        );
+        check::<2>(
+            s,
+            "p192",
+            &[0],
+            |[x0, x1], _| p192(x0, x1),
+            |[x0, x1], _| p192_gradient(x0, x1),
+            |[x0, x1], _| p192_value_and_gradient(x0, x1),
+            |x, _| p192_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p193",
+            &[0],
+            |[x0, x1], _| p193(x0, x1),
+            |[x0, x1], _| p193_gradient(x0, x1),
+            |[x0, x1], _| p193_value_and_gradient(x0, x1),
+            |x, _| p193_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p194",
+            &[0],
+            |[x0, x1, x2], _| p194(x0, x1, x2),
+            |[x0, x1, x2], _| p194_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p194_value_and_gradient(x0, x1, x2),
+            |x, _| p194_generic(x[0], x[1], x[2]),
+        );
+        check::<3>(
+            s,
+            "p195",
+            &[0],
+            |[x0, x1, x2], _| p195(x0, x1, x2),
+            |[x0, x1, x2], _| p195_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p195_value_and_gradient(x0, x1, x2),
+            |x, _| p195_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p196",
+            &[0],
+            |[x0, x1], _| p196(x0, x1),
+            |[x0, x1], _| p196_gradient(x0, x1),
+            |[x0, x1], _| p196_value_and_gradient(x0, x1),
+            |x, _| p196_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p197",
+            &[0],
+            |[x0, x1, x2], _| p197(x0, x1, x2),
+            |[x0, x1, x2], _| p197_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p197_value_and_gradient(x0, x1, x2),
+            |x, _| p197_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p198",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p198(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p198_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p198_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p198_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<4>(
+            s,
+            "p199",
+            &[0],
+            |[x0, x1, x2, x3], _| p199(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p199_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p199_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p199_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p200",
+            &[0, 1, 3],
+            |[x0, x1], n| p200(x0, x1, n),
+            |[x0, x1], n| p200_gradient(x0, x1, n),
+            |[x0, x1], n| p200_value_and_gradient(x0, x1, n),
+            |x, n| p200_generic(x[0], x[1], n),
+        );
+        check::<4>(
+            s,
+            "p201",
+            &[0],
+            |[x0, x1, x2, x3], _| p201(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p201_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p201_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p201_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p202",
+            &[0],
+            |[x0, x1], _| p202(x0, x1),
+            |[x0, x1], _| p202_gradient(x0, x1),
+            |[x0, x1], _| p202_value_and_gradient(x0, x1),
+            |x, _| p202_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p203",
+            &[0],
+            |[x0, x1, x2, x3], _| p203(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p203_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p203_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p203_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p204",
+            &[0, 1, 3],
+            |[x0, x1], n| p204(x0, x1, n),
+            |[x0, x1], n| p204_gradient(x0, x1, n),
+            |[x0, x1], n| p204_value_and_gradient(x0, x1, n),
+            |x, n| p204_generic(x[0], x[1], n),
+        );
+        check::<2>(
+            s,
+            "p205",
+            &[0],
+            |[x0, x1], _| p205(x0, x1),
+            |[x0, x1], _| p205_gradient(x0, x1),
+            |[x0, x1], _| p205_value_and_gradient(x0, x1),
+            |x, _| p205_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p206",
+            &[0],
+            |[x0, x1], _| p206(x0, x1),
+            |[x0, x1], _| p206_gradient(x0, x1),
+            |[x0, x1], _| p206_value_and_gradient(x0, x1),
+            |x, _| p206_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p207",
+            &[0],
+            |[x0, x1, x2, x3], _| p207(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p207_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p207_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p207_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p208",
+            &[0, 1, 3],
+            |[x0, x1], n| p208(x0, x1, n),
+            |[x0, x1], n| p208_gradient(x0, x1, n),
+            |[x0, x1], n| p208_value_and_gradient(x0, x1, n),
+            |x, n| p208_generic(x[0], x[1], n),
+        );
+        check::<2>(
+            s,
+            "p209",
+            &[0, 1, 3],
+            |[x0, x1], n| p209(x0, x1, n),
+            |[x0, x1], n| p209_gradient(x0, x1, n),
+            |[x0, x1], n| p209_value_and_gradient(x0, x1, n),
+            |x, n| p209_generic(x[0], x[1], n),
+        );
+        check::<2>(
+            s,
+            "p210",
+            &[0, 1, 3],
+            |[x0, x1], n| p210(x0, x1, n),
+            |[x0, x1], n| p210_gradient(x0, x1, n),
+            |[x0, x1], n| p210_value_and_gradient(x0, x1, n),
+            |x, n| p210_generic(x[0], x[1], n),
+        );
+        check::<3>(
+            s,
+            "p211",
+            &[0],
+            |[x0, x1, x2], _| p211(x0, x1, x2),
+            |[x0, x1, x2], _| p211_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p211_value_and_gradient(x0, x1, x2),
+            |x, _| p211_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p212",
+            &[0],
+            |[x0, x1], _| p212(x0, x1),
+            |[x0, x1], _| p212_gradient(x0, x1),
+            |[x0, x1], _| p212_value_and_gradient(x0, x1),
+            |x, _| p212_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p213",
+            &[0],
+            |[x0, x1], _| p213(x0, x1),
+            |[x0, x1], _| p213_gradient(x0, x1),
+            |[x0, x1], _| p213_value_and_gradient(x0, x1),
+            |x, _| p213_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p214",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p214(x0, x1, x2, n),
+            |[x0, x1, x2], n| p214_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p214_value_and_gradient(x0, x1, x2, n),
+            |x, n| p214_generic(x[0], x[1], x[2], n),
+        );
+        check::<4>(
+            s,
+            "p215",
+            &[0],
+            |[x0, x1, x2, x3], _| p215(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p215_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p215_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p215_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p216",
+            &[0],
+            |[x0, x1, x2, x3], _| p216(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p216_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p216_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p216_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p217",
+            &[0],
+            |[x0, x1, x2, x3], _| p217(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p217_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p217_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p217_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p218",
+            &[0],
+            |[x0, x1, x2, x3], _| p218(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p218_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p218_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p218_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p219",
+            &[0],
+            |[x0, x1, x2, x3], _| p219(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p219_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p219_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p219_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p220",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p220(x0, x1, x2, n),
+            |[x0, x1, x2], n| p220_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p220_value_and_gradient(x0, x1, x2, n),
+            |x, n| p220_generic(x[0], x[1], x[2], n),
+        );
+        check::<2>(
+            s,
+            "p221",
+            &[0, 1, 3],
+            |[x0, x1], n| p221(x0, x1, n),
+            |[x0, x1], n| p221_gradient(x0, x1, n),
+            |[x0, x1], n| p221_value_and_gradient(x0, x1, n),
+            |x, n| p221_generic(x[0], x[1], n),
+        );
+        check::<4>(
+            s,
+            "p222",
+            &[0],
+            |[x0, x1, x2, x3], _| p222(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p222_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p222_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p222_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p223",
+            &[0],
+            |[x0, x1, x2, x3], _| p223(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p223_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p223_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p223_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p224",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p224(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p224_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p224_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p224_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<4>(
+            s,
+            "p225",
+            &[0],
+            |[x0, x1, x2, x3], _| p225(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p225_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p225_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p225_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p226",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p226(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p226_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p226_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p226_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<3>(
+            s,
+            "p227",
+            &[0],
+            |[x0, x1, x2], _| p227(x0, x1, x2),
+            |[x0, x1, x2], _| p227_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p227_value_and_gradient(x0, x1, x2),
+            |x, _| p227_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p228",
+            &[0],
+            |[x0, x1, x2, x3], _| p228(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p228_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p228_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p228_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p229",
+            &[0, 1, 3],
+            |[x0, x1], n| p229(x0, x1, n),
+            |[x0, x1], n| p229_gradient(x0, x1, n),
+            |[x0, x1], n| p229_value_and_gradient(x0, x1, n),
+            |x, n| p229_generic(x[0], x[1], n),
+        );
+        check::<2>(
+            s,
+            "p230",
+            &[0],
+            |[x0, x1], _| p230(x0, x1),
+            |[x0, x1], _| p230_gradient(x0, x1),
+            |[x0, x1], _| p230_value_and_gradient(x0, x1),
+            |x, _| p230_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p231",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p231(x0, x1, x2, n),
+            |[x0, x1, x2], n| p231_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p231_value_and_gradient(x0, x1, x2, n),
+            |x, n| p231_generic(x[0], x[1], x[2], n),
+        );
+        check::<2>(
+            s,
+            "p232",
+            &[0],
+            |[x0, x1], _| p232(x0, x1),
+            |[x0, x1], _| p232_gradient(x0, x1),
+            |[x0, x1], _| p232_value_and_gradient(x0, x1),
+            |x, _| p232_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p233",
+            &[0],
+            |[x0, x1, x2, x3], _| p233(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p233_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p233_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p233_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p234",
+            &[0],
+            |[x0, x1], _| p234(x0, x1),
+            |[x0, x1], _| p234_gradient(x0, x1),
+            |[x0, x1], _| p234_value_and_gradient(x0, x1),
+            |x, _| p234_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p235",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p235(x0, x1, x2, n),
+            |[x0, x1, x2], n| p235_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p235_value_and_gradient(x0, x1, x2, n),
+            |x, n| p235_generic(x[0], x[1], x[2], n),
+        );
+        check::<4>(
+            s,
+            "p236",
+            &[0],
+            |[x0, x1, x2, x3], _| p236(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p236_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p236_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p236_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p237",
+            &[0, 1, 3],
+            |[x0, x1], n| p237(x0, x1, n),
+            |[x0, x1], n| p237_gradient(x0, x1, n),
+            |[x0, x1], n| p237_value_and_gradient(x0, x1, n),
+            |x, n| p237_generic(x[0], x[1], n),
+        );
+        check::<4>(
+            s,
+            "p238",
+            &[0],
+            |[x0, x1, x2, x3], _| p238(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p238_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p238_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p238_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p239",
+            &[0],
+            |[x0, x1, x2], _| p239(x0, x1, x2),
+            |[x0, x1, x2], _| p239_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p239_value_and_gradient(x0, x1, x2),
+            |x, _| p239_generic(x[0], x[1], x[2]),
+        );
+        check::<3>(
+            s,
+            "p240",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p240(x0, x1, x2, n),
+            |[x0, x1, x2], n| p240_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p240_value_and_gradient(x0, x1, x2, n),
+            |x, n| p240_generic(x[0], x[1], x[2], n),
+        );
+        check::<2>(
+            s,
+            "p241",
+            &[0],
+            |[x0, x1], _| p241(x0, x1),
+            |[x0, x1], _| p241_gradient(x0, x1),
+            |[x0, x1], _| p241_value_and_gradient(x0, x1),
+            |x, _| p241_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p242",
+            &[0],
+            |[x0, x1], _| p242(x0, x1),
+            |[x0, x1], _| p242_gradient(x0, x1),
+            |[x0, x1], _| p242_value_and_gradient(x0, x1),
+            |x, _| p242_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p243",
+            &[0, 1, 3],
+            |[x0, x1], n| p243(x0, x1, n),
+            |[x0, x1], n| p243_gradient(x0, x1, n),
+            |[x0, x1], n| p243_value_and_gradient(x0, x1, n),
+            |x, n| p243_generic(x[0], x[1], n),
+        );
+        check::<4>(
+            s,
+            "p244",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p244(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p244_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p244_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p244_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<4>(
+            s,
+            "p245",
+            &[0],
+            |[x0, x1, x2, x3], _| p245(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p245_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p245_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p245_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p246",
+            &[0],
+            |[x0, x1, x2, x3], _| p246(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p246_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p246_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p246_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p247",
+            &[0],
+            |[x0, x1, x2], _| p247(x0, x1, x2),
+            |[x0, x1, x2], _| p247_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p247_value_and_gradient(x0, x1, x2),
+            |x, _| p247_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p248",
+            &[0],
+            |[x0, x1], _| p248(x0, x1),
+            |[x0, x1], _| p248_gradient(x0, x1),
+            |[x0, x1], _| p248_value_and_gradient(x0, x1),
+            |x, _| p248_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p249",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p249(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p249_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p249_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p249_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<2>(
+            s,
+            "p250",
+            &[0, 1, 3],
+            |[x0, x1], n| p250(x0, x1, n),
+            |[x0, x1], n| p250_gradient(x0, x1, n),
+            |[x0, x1], n| p250_value_and_gradient(x0, x1, n),
+            |x, n| p250_generic(x[0], x[1], n),
+        );
+        check::<2>(
+            s,
+            "p251",
+            &[0],
+            |[x0, x1], _| p251(x0, x1),
+            |[x0, x1], _| p251_gradient(x0, x1),
+            |[x0, x1], _| p251_value_and_gradient(x0, x1),
+            |x, _| p251_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p252",
+            &[0],
+            |[x0, x1], _| p252(x0, x1),
+            |[x0, x1], _| p252_gradient(x0, x1),
+            |[x0, x1], _| p252_value_and_gradient(x0, x1),
+            |x, _| p252_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p253",
+            &[0, 1, 3],
+            |[x0, x1], n| p253(x0, x1, n),
+            |[x0, x1], n| p253_gradient(x0, x1, n),
+            |[x0, x1], n| p253_value_and_gradient(x0, x1, n),
+            |x, n| p253_generic(x[0], x[1], n),
+        );
+        check::<2>(
+            s,
+            "p254",
+            &[0],
+            |[x0, x1], _| p254(x0, x1),
+            |[x0, x1], _| p254_gradient(x0, x1),
+            |[x0, x1], _| p254_value_and_gradient(x0, x1),
+            |x, _| p254_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p255",
+            &[0],
+            |[x0, x1], _| p255(x0, x1),
+            |[x0, x1], _| p255_gradient(x0, x1),
+            |[x0, x1], _| p255_value_and_gradient(x0, x1),
+            |x, _| p255_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p256",
+            &[0],
+            |[x0, x1, x2, x3], _| p256(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p256_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p256_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p256_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p257",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p257(x0, x1, x2, n),
+            |[x0, x1, x2], n| p257_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p257_value_and_gradient(x0, x1, x2, n),
+            |x, n| p257_generic(x[0], x[1], x[2], n),
+        );
+        check::<4>(
+            s,
+            "p258",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p258(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p258_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p258_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p258_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<2>(
+            s,
+            "p259",
+            &[0],
+            |[x0, x1], _| p259(x0, x1),
+            |[x0, x1], _| p259_gradient(x0, x1),
+            |[x0, x1], _| p259_value_and_gradient(x0, x1),
+            |x, _| p259_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p260",
+            &[0],
+            |[x0, x1], _| p260(x0, x1),
+            |[x0, x1], _| p260_gradient(x0, x1),
+            |[x0, x1], _| p260_value_and_gradient(x0, x1),
+            |x, _| p260_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p261",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p261(x0, x1, x2, n),
+            |[x0, x1, x2], n| p261_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p261_value_and_gradient(x0, x1, x2, n),
+            |x, n| p261_generic(x[0], x[1], x[2], n),
+        );
+        check::<4>(
+            s,
+            "p262",
+            &[0],
+            |[x0, x1, x2, x3], _| p262(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p262_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p262_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p262_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p263",
+            &[0],
+            |[x0, x1, x2], _| p263(x0, x1, x2),
+            |[x0, x1, x2], _| p263_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p263_value_and_gradient(x0, x1, x2),
+            |x, _| p263_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p264",
+            &[0],
+            |[x0, x1], _| p264(x0, x1),
+            |[x0, x1], _| p264_gradient(x0, x1),
+            |[x0, x1], _| p264_value_and_gradient(x0, x1),
+            |x, _| p264_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p265",
+            &[0],
+            |[x0, x1], _| p265(x0, x1),
+            |[x0, x1], _| p265_gradient(x0, x1),
+            |[x0, x1], _| p265_value_and_gradient(x0, x1),
+            |x, _| p265_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p266",
+            &[0],
+            |[x0, x1], _| p266(x0, x1),
+            |[x0, x1], _| p266_gradient(x0, x1),
+            |[x0, x1], _| p266_value_and_gradient(x0, x1),
+            |x, _| p266_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p267",
+            &[0],
+            |[x0, x1, x2, x3], _| p267(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p267_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p267_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p267_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p268",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p268(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p268_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p268_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p268_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<3>(
+            s,
+            "p269",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p269(x0, x1, x2, n),
+            |[x0, x1, x2], n| p269_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p269_value_and_gradient(x0, x1, x2, n),
+            |x, n| p269_generic(x[0], x[1], x[2], n),
+        );
+        check::<4>(
+            s,
+            "p270",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p270(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p270_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p270_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p270_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<2>(
+            s,
+            "p271",
+            &[0],
+            |[x0, x1], _| p271(x0, x1),
+            |[x0, x1], _| p271_gradient(x0, x1),
+            |[x0, x1], _| p271_value_and_gradient(x0, x1),
+            |x, _| p271_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p272",
+            &[0],
+            |[x0, x1, x2, x3], _| p272(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p272_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p272_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p272_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p273",
+            &[0, 1, 3],
+            |[x0, x1], n| p273(x0, x1, n),
+            |[x0, x1], n| p273_gradient(x0, x1, n),
+            |[x0, x1], n| p273_value_and_gradient(x0, x1, n),
+            |x, n| p273_generic(x[0], x[1], n),
+        );
+        check::<4>(
+            s,
+            "p274",
+            &[0],
+            |[x0, x1, x2, x3], _| p274(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p274_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p274_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p274_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p275",
+            &[0],
+            |[x0, x1, x2, x3], _| p275(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p275_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p275_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p275_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p276",
+            &[0],
+            |[x0, x1, x2], _| p276(x0, x1, x2),
+            |[x0, x1, x2], _| p276_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p276_value_and_gradient(x0, x1, x2),
+            |x, _| p276_generic(x[0], x[1], x[2]),
+        );
+        check::<3>(
+            s,
+            "p277",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p277(x0, x1, x2, n),
+            |[x0, x1, x2], n| p277_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p277_value_and_gradient(x0, x1, x2, n),
+            |x, n| p277_generic(x[0], x[1], x[2], n),
+        );
+        check::<4>(
+            s,
+            "p278",
+            &[0],
+            |[x0, x1, x2, x3], _| p278(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p278_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p278_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p278_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p279",
+            &[0, 1, 3],
+            |[x0, x1], n| p279(x0, x1, n),
+            |[x0, x1], n| p279_gradient(x0, x1, n),
+            |[x0, x1], n| p279_value_and_gradient(x0, x1, n),
+            |x, n| p279_generic(x[0], x[1], n),
+        );
+        check::<3>(
+            s,
+            "p280",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p280(x0, x1, x2, n),
+            |[x0, x1, x2], n| p280_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p280_value_and_gradient(x0, x1, x2, n),
+            |x, n| p280_generic(x[0], x[1], x[2], n),
+        );
+        check::<3>(
+            s,
+            "p281",
+            &[0],
+            |[x0, x1, x2], _| p281(x0, x1, x2),
+            |[x0, x1, x2], _| p281_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p281_value_and_gradient(x0, x1, x2),
+            |x, _| p281_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p282",
+            &[0],
+            |[x0, x1, x2, x3], _| p282(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p282_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p282_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p282_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p283",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p283(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p283_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p283_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p283_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<3>(
+            s,
+            "p284",
+            &[0],
+            |[x0, x1, x2], _| p284(x0, x1, x2),
+            |[x0, x1, x2], _| p284_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p284_value_and_gradient(x0, x1, x2),
+            |x, _| p284_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p285",
+            &[0],
+            |[x0, x1, x2, x3], _| p285(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p285_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p285_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p285_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p286",
+            &[0],
+            |[x0, x1, x2, x3], _| p286(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p286_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p286_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p286_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p287",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p287(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p287_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p287_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p287_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<2>(
+            s,
+            "p288",
+            &[0, 1, 3],
+            |[x0, x1], n| p288(x0, x1, n),
+            |[x0, x1], n| p288_gradient(x0, x1, n),
+            |[x0, x1], n| p288_value_and_gradient(x0, x1, n),
+            |x, n| p288_generic(x[0], x[1], n),
+        );
+        check::<2>(
+            s,
+            "p289",
+            &[0],
+            |[x0, x1], _| p289(x0, x1),
+            |[x0, x1], _| p289_gradient(x0, x1),
+            |[x0, x1], _| p289_value_and_gradient(x0, x1),
+            |x, _| p289_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p290",
+            &[0],
+            |[x0, x1, x2, x3], _| p290(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p290_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p290_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p290_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p291",
+            &[0, 1, 3],
+            |[x0, x1], n| p291(x0, x1, n),
+            |[x0, x1], n| p291_gradient(x0, x1, n),
+            |[x0, x1], n| p291_value_and_gradient(x0, x1, n),
+            |x, n| p291_generic(x[0], x[1], n),
+        );
+        check::<3>(
+            s,
+            "p292",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p292(x0, x1, x2, n),
+            |[x0, x1, x2], n| p292_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p292_value_and_gradient(x0, x1, x2, n),
+            |x, n| p292_generic(x[0], x[1], x[2], n),
+        );
+        check::<4>(
+            s,
+            "p293",
+            &[0],
+            |[x0, x1, x2, x3], _| p293(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p293_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p293_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p293_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p294",
+            &[0],
+            |[x0, x1, x2], _| p294(x0, x1, x2),
+            |[x0, x1, x2], _| p294_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p294_value_and_gradient(x0, x1, x2),
+            |x, _| p294_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p295",
+            &[0],
+            |[x0, x1], _| p295(x0, x1),
+            |[x0, x1], _| p295_gradient(x0, x1),
+            |[x0, x1], _| p295_value_and_gradient(x0, x1),
+            |x, _| p295_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p296",
+            &[0],
+            |[x0, x1, x2], _| p296(x0, x1, x2),
+            |[x0, x1, x2], _| p296_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p296_value_and_gradient(x0, x1, x2),
+            |x, _| p296_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p297",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p297(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p297_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p297_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p297_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<4>(
+            s,
+            "p298",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p298(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p298_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p298_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p298_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<2>(
+            s,
+            "p299",
+            &[0],
+            |[x0, x1], _| p299(x0, x1),
+            |[x0, x1], _| p299_gradient(x0, x1),
+            |[x0, x1], _| p299_value_and_gradient(x0, x1),
+            |x, _| p299_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p300",
+            &[0],
+            |[x0, x1, x2], _| p300(x0, x1, x2),
+            |[x0, x1, x2], _| p300_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p300_value_and_gradient(x0, x1, x2),
+            |x, _| p300_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p301",
+            &[0],
+            |[x0, x1], _| p301(x0, x1),
+            |[x0, x1], _| p301_gradient(x0, x1),
+            |[x0, x1], _| p301_value_and_gradient(x0, x1),
+            |x, _| p301_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p302",
+            &[0],
+            |[x0, x1], _| p302(x0, x1),
+            |[x0, x1], _| p302_gradient(x0, x1),
+            |[x0, x1], _| p302_value_and_gradient(x0, x1),
+            |x, _| p302_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p303",
+            &[0],
+            |[x0, x1, x2, x3], _| p303(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p303_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p303_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p303_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p304",
+            &[0],
+            |[x0, x1, x2], _| p304(x0, x1, x2),
+            |[x0, x1, x2], _| p304_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p304_value_and_gradient(x0, x1, x2),
+            |x, _| p304_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p305",
+            &[0],
+            |[x0, x1], _| p305(x0, x1),
+            |[x0, x1], _| p305_gradient(x0, x1),
+            |[x0, x1], _| p305_value_and_gradient(x0, x1),
+            |x, _| p305_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p306",
+            &[0],
+            |[x0, x1, x2, x3], _| p306(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p306_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p306_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p306_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p307",
+            &[0],
+            |[x0, x1, x2, x3], _| p307(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p307_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p307_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p307_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p308",
+            &[0],
+            |[x0, x1, x2], _| p308(x0, x1, x2),
+            |[x0, x1, x2], _| p308_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p308_value_and_gradient(x0, x1, x2),
+            |x, _| p308_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p309",
+            &[0],
+            |[x0, x1], _| p309(x0, x1),
+            |[x0, x1], _| p309_gradient(x0, x1),
+            |[x0, x1], _| p309_value_and_gradient(x0, x1),
+            |x, _| p309_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p310",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p310(x0, x1, x2, n),
+            |[x0, x1, x2], n| p310_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p310_value_and_gradient(x0, x1, x2, n),
+            |x, n| p310_generic(x[0], x[1], x[2], n),
+        );
+        check::<3>(
+            s,
+            "p311",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p311(x0, x1, x2, n),
+            |[x0, x1, x2], n| p311_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p311_value_and_gradient(x0, x1, x2, n),
+            |x, n| p311_generic(x[0], x[1], x[2], n),
+        );
+        check::<3>(
+            s,
+            "p312",
+            &[0],
+            |[x0, x1, x2], _| p312(x0, x1, x2),
+            |[x0, x1, x2], _| p312_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p312_value_and_gradient(x0, x1, x2),
+            |x, _| p312_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p313",
+            &[0],
+            |[x0, x1, x2, x3], _| p313(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p313_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p313_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p313_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p314",
+            &[0],
+            |[x0, x1, x2], _| p314(x0, x1, x2),
+            |[x0, x1, x2], _| p314_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p314_value_and_gradient(x0, x1, x2),
+            |x, _| p314_generic(x[0], x[1], x[2]),
+        );
+        check::<3>(
+            s,
+            "p315",
+            &[0],
+            |[x0, x1, x2], _| p315(x0, x1, x2),
+            |[x0, x1, x2], _| p315_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p315_value_and_gradient(x0, x1, x2),
+            |x, _| p315_generic(x[0], x[1], x[2]),
+        );
+        check::<3>(
+            s,
+            "p316",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p316(x0, x1, x2, n),
+            |[x0, x1, x2], n| p316_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p316_value_and_gradient(x0, x1, x2, n),
+            |x, n| p316_generic(x[0], x[1], x[2], n),
+        );
+        check::<2>(
+            s,
+            "p317",
+            &[0],
+            |[x0, x1], _| p317(x0, x1),
+            |[x0, x1], _| p317_gradient(x0, x1),
+            |[x0, x1], _| p317_value_and_gradient(x0, x1),
+            |x, _| p317_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p318",
+            &[0],
+            |[x0, x1], _| p318(x0, x1),
+            |[x0, x1], _| p318_gradient(x0, x1),
+            |[x0, x1], _| p318_value_and_gradient(x0, x1),
+            |x, _| p318_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p319",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p319(x0, x1, x2, n),
+            |[x0, x1, x2], n| p319_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p319_value_and_gradient(x0, x1, x2, n),
+            |x, n| p319_generic(x[0], x[1], x[2], n),
+        );
+        check::<2>(
+            s,
+            "p320",
+            &[0],
+            |[x0, x1], _| p320(x0, x1),
+            |[x0, x1], _| p320_gradient(x0, x1),
+            |[x0, x1], _| p320_value_and_gradient(x0, x1),
+            |x, _| p320_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p321",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p321(x0, x1, x2, n),
+            |[x0, x1, x2], n| p321_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p321_value_and_gradient(x0, x1, x2, n),
+            |x, n| p321_generic(x[0], x[1], x[2], n),
+        );
+        check::<2>(
+            s,
+            "p322",
+            &[0, 1, 3],
+            |[x0, x1], n| p322(x0, x1, n),
+            |[x0, x1], n| p322_gradient(x0, x1, n),
+            |[x0, x1], n| p322_value_and_gradient(x0, x1, n),
+            |x, n| p322_generic(x[0], x[1], n),
+        );
+        check::<4>(
+            s,
+            "p323",
+            &[0],
+            |[x0, x1, x2, x3], _| p323(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p323_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p323_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p323_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p324",
+            &[0],
+            |[x0, x1, x2], _| p324(x0, x1, x2),
+            |[x0, x1, x2], _| p324_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p324_value_and_gradient(x0, x1, x2),
+            |x, _| p324_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p325",
+            &[0],
+            |[x0, x1, x2, x3], _| p325(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p325_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p325_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p325_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p326",
+            &[0],
+            |[x0, x1], _| p326(x0, x1),
+            |[x0, x1], _| p326_gradient(x0, x1),
+            |[x0, x1], _| p326_value_and_gradient(x0, x1),
+            |x, _| p326_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p327",
+            &[0],
+            |[x0, x1, x2, x3], _| p327(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p327_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p327_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p327_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p328",
+            &[0],
+            |[x0, x1, x2], _| p328(x0, x1, x2),
+            |[x0, x1, x2], _| p328_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p328_value_and_gradient(x0, x1, x2),
+            |x, _| p328_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p329",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p329(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p329_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p329_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p329_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<3>(
+            s,
+            "p330",
+            &[0],
+            |[x0, x1, x2], _| p330(x0, x1, x2),
+            |[x0, x1, x2], _| p330_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p330_value_and_gradient(x0, x1, x2),
+            |x, _| p330_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p331",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p331(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p331_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p331_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p331_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<4>(
+            s,
+            "p332",
+            &[0],
+            |[x0, x1, x2, x3], _| p332(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p332_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p332_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p332_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p333",
+            &[0],
+            |[x0, x1, x2, x3], _| p333(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p333_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p333_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p333_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p334",
+            &[0],
+            |[x0, x1, x2, x3], _| p334(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p334_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p334_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p334_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p335",
+            &[0],
+            |[x0, x1, x2], _| p335(x0, x1, x2),
+            |[x0, x1, x2], _| p335_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p335_value_and_gradient(x0, x1, x2),
+            |x, _| p335_generic(x[0], x[1], x[2]),
+        );
+        check::<3>(
+            s,
+            "p336",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p336(x0, x1, x2, n),
+            |[x0, x1, x2], n| p336_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p336_value_and_gradient(x0, x1, x2, n),
+            |x, n| p336_generic(x[0], x[1], x[2], n),
+        );
+        check::<2>(
+            s,
+            "p337",
+            &[0],
+            |[x0, x1], _| p337(x0, x1),
+            |[x0, x1], _| p337_gradient(x0, x1),
+            |[x0, x1], _| p337_value_and_gradient(x0, x1),
+            |x, _| p337_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p338",
+            &[0],
+            |[x0, x1], _| p338(x0, x1),
+            |[x0, x1], _| p338_gradient(x0, x1),
+            |[x0, x1], _| p338_value_and_gradient(x0, x1),
+            |x, _| p338_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p339",
+            &[0],
+            |[x0, x1, x2], _| p339(x0, x1, x2),
+            |[x0, x1, x2], _| p339_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p339_value_and_gradient(x0, x1, x2),
+            |x, _| p339_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p340",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p340(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p340_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p340_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p340_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<4>(
+            s,
+            "p341",
+            &[0],
+            |[x0, x1, x2, x3], _| p341(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p341_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p341_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p341_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p342",
+            &[0],
+            |[x0, x1, x2, x3], _| p342(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p342_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p342_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p342_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p343",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p343(x0, x1, x2, n),
+            |[x0, x1, x2], n| p343_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p343_value_and_gradient(x0, x1, x2, n),
+            |x, n| p343_generic(x[0], x[1], x[2], n),
+        );
+        check::<3>(
+            s,
+            "p344",
+            &[0],
+            |[x0, x1, x2], _| p344(x0, x1, x2),
+            |[x0, x1, x2], _| p344_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p344_value_and_gradient(x0, x1, x2),
+            |x, _| p344_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p345",
+            &[0],
+            |[x0, x1], _| p345(x0, x1),
+            |[x0, x1], _| p345_gradient(x0, x1),
+            |[x0, x1], _| p345_value_and_gradient(x0, x1),
+            |x, _| p345_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p346",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p346(x0, x1, x2, n),
+            |[x0, x1, x2], n| p346_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p346_value_and_gradient(x0, x1, x2, n),
+            |x, n| p346_generic(x[0], x[1], x[2], n),
+        );
+        check::<2>(
+            s,
+            "p347",
+            &[0],
+            |[x0, x1], _| p347(x0, x1),
+            |[x0, x1], _| p347_gradient(x0, x1),
+            |[x0, x1], _| p347_value_and_gradient(x0, x1),
+            |x, _| p347_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p348",
+            &[0],
+            |[x0, x1], _| p348(x0, x1),
+            |[x0, x1], _| p348_gradient(x0, x1),
+            |[x0, x1], _| p348_value_and_gradient(x0, x1),
+            |x, _| p348_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p349",
+            &[0],
+            |[x0, x1, x2], _| p349(x0, x1, x2),
+            |[x0, x1, x2], _| p349_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p349_value_and_gradient(x0, x1, x2),
+            |x, _| p349_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p350",
+            &[0, 1, 3],
+            |[x0, x1], n| p350(x0, x1, n),
+            |[x0, x1], n| p350_gradient(x0, x1, n),
+            |[x0, x1], n| p350_value_and_gradient(x0, x1, n),
+            |x, n| p350_generic(x[0], x[1], n),
+        );
+        check::<3>(
+            s,
+            "p351",
+            &[0],
+            |[x0, x1, x2], _| p351(x0, x1, x2),
+            |[x0, x1, x2], _| p351_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p351_value_and_gradient(x0, x1, x2),
+            |x, _| p351_generic(x[0], x[1], x[2]),
+        );
+        check::<4>(
+            s,
+            "p352",
+            &[0],
+            |[x0, x1, x2, x3], _| p352(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p352_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p352_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p352_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p353",
+            &[0],
+            |[x0, x1, x2, x3], _| p353(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p353_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p353_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p353_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p354",
+            &[0],
+            |[x0, x1, x2], _| p354(x0, x1, x2),
+            |[x0, x1, x2], _| p354_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p354_value_and_gradient(x0, x1, x2),
+            |x, _| p354_generic(x[0], x[1], x[2]),
+        );
+        check::<3>(
+            s,
+            "p355",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p355(x0, x1, x2, n),
+            |[x0, x1, x2], n| p355_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p355_value_and_gradient(x0, x1, x2, n),
+            |x, n| p355_generic(x[0], x[1], x[2], n),
+        );
+        check::<4>(
+            s,
+            "p356",
+            &[0],
+            |[x0, x1, x2, x3], _| p356(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p356_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p356_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p356_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p357",
+            &[0],
+            |[x0, x1, x2, x3], _| p357(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p357_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p357_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p357_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p358",
+            &[0],
+            |[x0, x1, x2], _| p358(x0, x1, x2),
+            |[x0, x1, x2], _| p358_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p358_value_and_gradient(x0, x1, x2),
+            |x, _| p358_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p359",
+            &[0],
+            |[x0, x1], _| p359(x0, x1),
+            |[x0, x1], _| p359_gradient(x0, x1),
+            |[x0, x1], _| p359_value_and_gradient(x0, x1),
+            |x, _| p359_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p360",
+            &[0],
+            |[x0, x1, x2, x3], _| p360(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p360_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p360_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p360_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p361",
+            &[0],
+            |[x0, x1], _| p361(x0, x1),
+            |[x0, x1], _| p361_gradient(x0, x1),
+            |[x0, x1], _| p361_value_and_gradient(x0, x1),
+            |x, _| p361_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p362",
+            &[0],
+            |[x0, x1], _| p362(x0, x1),
+            |[x0, x1], _| p362_gradient(x0, x1),
+            |[x0, x1], _| p362_value_and_gradient(x0, x1),
+            |x, _| p362_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p363",
+            &[0],
+            |[x0, x1], _| p363(x0, x1),
+            |[x0, x1], _| p363_gradient(x0, x1),
+            |[x0, x1], _| p363_value_and_gradient(x0, x1),
+            |x, _| p363_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p364",
+            &[0, 1, 3],
+            |[x0, x1], n| p364(x0, x1, n),
+            |[x0, x1], n| p364_gradient(x0, x1, n),
+            |[x0, x1], n| p364_value_and_gradient(x0, x1, n),
+            |x, n| p364_generic(x[0], x[1], n),
+        );
+        check::<4>(
+            s,
+            "p365",
+            &[0],
+            |[x0, x1, x2, x3], _| p365(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p365_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p365_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p365_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p366",
+            &[0],
+            |[x0, x1, x2, x3], _| p366(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p366_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p366_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p366_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p367",
+            &[0],
+            |[x0, x1, x2], _| p367(x0, x1, x2),
+            |[x0, x1, x2], _| p367_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p367_value_and_gradient(x0, x1, x2),
+            |x, _| p367_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p368",
+            &[0],
+            |[x0, x1], _| p368(x0, x1),
+            |[x0, x1], _| p368_gradient(x0, x1),
+            |[x0, x1], _| p368_value_and_gradient(x0, x1),
+            |x, _| p368_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p369",
+            &[0],
+            |[x0, x1, x2], _| p369(x0, x1, x2),
+            |[x0, x1, x2], _| p369_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p369_value_and_gradient(x0, x1, x2),
+            |x, _| p369_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p370",
+            &[0, 1, 3],
+            |[x0, x1], n| p370(x0, x1, n),
+            |[x0, x1], n| p370_gradient(x0, x1, n),
+            |[x0, x1], n| p370_value_and_gradient(x0, x1, n),
+            |x, n| p370_generic(x[0], x[1], n),
+        );
+        check::<4>(
+            s,
+            "p371",
+            &[0],
+            |[x0, x1, x2, x3], _| p371(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p371_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p371_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p371_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p372",
+            &[0],
+            |[x0, x1, x2, x3], _| p372(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p372_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p372_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p372_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p373",
+            &[0, 1, 3],
+            |[x0, x1], n| p373(x0, x1, n),
+            |[x0, x1], n| p373_gradient(x0, x1, n),
+            |[x0, x1], n| p373_value_and_gradient(x0, x1, n),
+            |x, n| p373_generic(x[0], x[1], n),
+        );
+        check::<2>(
+            s,
+            "p374",
+            &[0],
+            |[x0, x1], _| p374(x0, x1),
+            |[x0, x1], _| p374_gradient(x0, x1),
+            |[x0, x1], _| p374_value_and_gradient(x0, x1),
+            |x, _| p374_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p375",
+            &[0],
+            |[x0, x1], _| p375(x0, x1),
+            |[x0, x1], _| p375_gradient(x0, x1),
+            |[x0, x1], _| p375_value_and_gradient(x0, x1),
+            |x, _| p375_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p376",
+            &[0],
+            |[x0, x1], _| p376(x0, x1),
+            |[x0, x1], _| p376_gradient(x0, x1),
+            |[x0, x1], _| p376_value_and_gradient(x0, x1),
+            |x, _| p376_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p377",
+            &[0],
+            |[x0, x1, x2, x3], _| p377(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p377_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p377_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p377_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p378",
+            &[0, 1, 3],
+            |[x0, x1], n| p378(x0, x1, n),
+            |[x0, x1], n| p378_gradient(x0, x1, n),
+            |[x0, x1], n| p378_value_and_gradient(x0, x1, n),
+            |x, n| p378_generic(x[0], x[1], n),
+        );
+        check::<4>(
+            s,
+            "p379",
+            &[0],
+            |[x0, x1, x2, x3], _| p379(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p379_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p379_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p379_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<2>(
+            s,
+            "p380",
+            &[0],
+            |[x0, x1], _| p380(x0, x1),
+            |[x0, x1], _| p380_gradient(x0, x1),
+            |[x0, x1], _| p380_value_and_gradient(x0, x1),
+            |x, _| p380_generic(x[0], x[1]),
+        );
+        check::<4>(
+            s,
+            "p381",
+            &[0],
+            |[x0, x1, x2, x3], _| p381(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p381_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p381_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p381_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p382",
+            &[0],
+            |[x0, x1, x2], _| p382(x0, x1, x2),
+            |[x0, x1, x2], _| p382_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p382_value_and_gradient(x0, x1, x2),
+            |x, _| p382_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p383",
+            &[0],
+            |[x0, x1], _| p383(x0, x1),
+            |[x0, x1], _| p383_gradient(x0, x1),
+            |[x0, x1], _| p383_value_and_gradient(x0, x1),
+            |x, _| p383_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p384",
+            &[0],
+            |[x0, x1], _| p384(x0, x1),
+            |[x0, x1], _| p384_gradient(x0, x1),
+            |[x0, x1], _| p384_value_and_gradient(x0, x1),
+            |x, _| p384_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p385",
+            &[0],
+            |[x0, x1, x2], _| p385(x0, x1, x2),
+            |[x0, x1, x2], _| p385_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p385_value_and_gradient(x0, x1, x2),
+            |x, _| p385_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p386",
+            &[0],
+            |[x0, x1], _| p386(x0, x1),
+            |[x0, x1], _| p386_gradient(x0, x1),
+            |[x0, x1], _| p386_value_and_gradient(x0, x1),
+            |x, _| p386_generic(x[0], x[1]),
+        );
+        check::<2>(
+            s,
+            "p387",
+            &[0, 1, 3],
+            |[x0, x1], n| p387(x0, x1, n),
+            |[x0, x1], n| p387_gradient(x0, x1, n),
+            |[x0, x1], n| p387_value_and_gradient(x0, x1, n),
+            |x, n| p387_generic(x[0], x[1], n),
+        );
+        check::<2>(
+            s,
+            "p388",
+            &[0],
+            |[x0, x1], _| p388(x0, x1),
+            |[x0, x1], _| p388_gradient(x0, x1),
+            |[x0, x1], _| p388_value_and_gradient(x0, x1),
+            |x, _| p388_generic(x[0], x[1]),
+        );
+        check::<3>(
+            s,
+            "p389",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p389(x0, x1, x2, n),
+            |[x0, x1, x2], n| p389_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p389_value_and_gradient(x0, x1, x2, n),
+            |x, n| p389_generic(x[0], x[1], x[2], n),
+        );
+        check::<3>(
+            s,
+            "p390",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p390(x0, x1, x2, n),
+            |[x0, x1, x2], n| p390_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p390_value_and_gradient(x0, x1, x2, n),
+            |x, n| p390_generic(x[0], x[1], x[2], n),
+        );
+        check::<4>(
+            s,
+            "p391",
+            &[0],
+            |[x0, x1, x2, x3], _| p391(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p391_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p391_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p391_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<4>(
+            s,
+            "p392",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p392(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p392_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p392_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p392_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<3>(
+            s,
+            "p393",
+            &[0],
+            |[x0, x1, x2], _| p393(x0, x1, x2),
+            |[x0, x1, x2], _| p393_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p393_value_and_gradient(x0, x1, x2),
+            |x, _| p393_generic(x[0], x[1], x[2]),
+        );
+        check::<3>(
+            s,
+            "p394",
+            &[0],
+            |[x0, x1, x2], _| p394(x0, x1, x2),
+            |[x0, x1, x2], _| p394_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p394_value_and_gradient(x0, x1, x2),
+            |x, _| p394_generic(x[0], x[1], x[2]),
+        );
+        check::<2>(
+            s,
+            "p395",
+            &[0, 1, 3],
+            |[x0, x1], n| p395(x0, x1, n),
+            |[x0, x1], n| p395_gradient(x0, x1, n),
+            |[x0, x1], n| p395_value_and_gradient(x0, x1, n),
+            |x, n| p395_generic(x[0], x[1], n),
+        );
+        check::<2>(
+            s,
+            "p396",
+            &[0, 1, 3],
+            |[x0, x1], n| p396(x0, x1, n),
+            |[x0, x1], n| p396_gradient(x0, x1, n),
+            |[x0, x1], n| p396_value_and_gradient(x0, x1, n),
+            |x, n| p396_generic(x[0], x[1], n),
+        );
+        check::<4>(
+            s,
+            "p397",
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p397(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p397_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p397_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p397_generic(x[0], x[1], x[2], x[3], n),
+        );
+        check::<4>(
+            s,
+            "p398",
+            &[0],
+            |[x0, x1, x2, x3], _| p398(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p398_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p398_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p398_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<3>(
+            s,
+            "p399",
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p399(x0, x1, x2, n),
+            |[x0, x1, x2], n| p399_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p399_value_and_gradient(x0, x1, x2, n),
+            |x, n| p399_generic(x[0], x[1], x[2], n),
         );
     }
 }

@@ -645,7 +645,11 @@ impl Stmt {
                 };
                 out.push(format!("{indent}let {m}{var}{ty} = {};", init.render(fl)));
             }
-            Stmt::Decl(v) => out.push(format!("{indent}let {v};")),
+            // Typed, for when every branch returns and nothing assigns it.
+            Stmt::Decl(v) => {
+                let ty = if fl == Flavor::F64 { "f64" } else { "D" };
+                out.push(format!("{indent}let {v}: {ty};"));
+            }
             Stmt::Assign(v, op, e) => out.push(format!("{indent}{v} {op} {};", e.render(fl))),
             Stmt::LetPair(a, b, e) => {
                 out.push(format!("{indent}let [{a}, {b}] = {};", e.render(fl)))
@@ -1504,7 +1508,7 @@ fn random_programs_against_finite_differences() {
 /// The seed of the sample.
 const SAMPLE_SEED: u64 = 0x5a_4d91e;
 /// The number of programs in the sample.
-const SAMPLE_PROGRAMS: usize = 150;
+const SAMPLE_PROGRAMS: usize = 400;
 /// Longer programs (their `f64` source) are left out of the sample, for compile time.
 const SAMPLE_MAX_LEN: usize = 800;
 /// The values of `n` the programs with run-time loops are called with, one per point in turn.
@@ -1820,18 +1824,15 @@ fn sample_file() -> String {
     let _ = write!(
         out,
         "\n// Generated programs: `pK` and its num-dual twin `pK_generic`. Random programs compute\n\
-         // unused values, `x - x`, `let v = ..; v`, `let v; if .. {{ v = .. }}` and `v = v * ..`\n\
-         // on purpose.\n\
+         // unused values, `x - x`, `let v = ..; v`, `v += v + v`, identical branches, code after\n\
+         // a `return` in every branch, and so on, on purpose: no lint applies to them.\n\
          #[rustfmt::skip]\n\
          #[allow(\n    \
              unused_variables,\n    \
              unused_assignments,\n    \
              unused_mut,\n    \
-             clippy::eq_op,\n    \
-             clippy::let_and_return,\n    \
-             clippy::needless_late_init,\n    \
-             clippy::if_same_then_else,\n    \
-             clippy::assign_op_pattern\n\
+             unreachable_code,\n    \
+             clippy::all\n\
          )]\n\
          mod programs {{\n    use super::*;\n\n    pub const PROGRAMS: usize = {};\n",
         programs.len()
