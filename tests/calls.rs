@@ -648,3 +648,28 @@ fn constants_computed_from_float_constants_are_floats_at_calls() {
         assert_close(g, expected, 1e-14);
     }
 }
+
+// --- user values visibly of float type, before a differentiated argument ----------------------
+
+/// `n as f64`, a float-only method on a call's result, a variable updated with a float: each is
+/// known to be a float, so it is matched to `prod_plus`'s first parameter.
+#[gradient]
+fn calls_with_user_floats_first(x: f64, n: usize) -> f64 {
+    let k = n as f64;
+    let c = sq(0.5).sqrt().clamp(0.0, 1.0);
+    let mut d = sq(3.0);
+    d -= 0.25;
+    prod_plus(k, x) + prod_plus(c, x) + prod_plus(d, x) + prod_plus((n as f64).sqrt(), x)
+}
+
+#[test]
+fn user_values_visibly_of_float_type_are_floats_at_calls() {
+    for (x, n) in [(-1.5, 0), (0.3, 4), (2.0, 9)] {
+        // prod_plus(a, b) = a·b + a: ∂/∂b = a.
+        let k = n as f64;
+        let expected = k + 0.5 + (9.0 - 0.25) + k.sqrt();
+        let (v, [g]) = calls_with_user_floats_first_value_and_gradient(x, n);
+        assert_eq!(v.to_bits(), calls_with_user_floats_first(x, n).to_bits());
+        assert_close(g, expected, 1e-14);
+    }
+}

@@ -296,6 +296,7 @@ fn random_sample_against_num_dual() {
     unused_assignments,
     unused_mut,
     unreachable_code,
+    unused_parens,
     clippy::all
 )]
 mod programs {
@@ -652,7 +653,7 @@ mod programs {
         }
         let mut v3 = x0.max(-1.3).asinh();
         for k4 in 0..4 {
-            v3 += (k4 as f64 * k4 as f64 + 0.5).hypot((k4 as f64).mul_add(v0, v0));
+            v3 += ((k4 as f64) * (k4 as f64) + 0.5).hypot((k4 as f64).mul_add(v0, v0));
         }
         x0
     }
@@ -1112,7 +1113,7 @@ mod programs {
         }
         let mut v0 = (3. * x0 / (x2 * x2 + 0.5) * (3. * x0 / (x2 * x2 + 0.5)) + 0.5).powf(1.7);
         for k1 in 0..2 {
-            let v2 = k1 as f64;
+            let v2 = (k1 as f64);
             v0 += x0;
         }
         let mut v3 = (x1.ceil() + x1).asinh();
@@ -1194,7 +1195,7 @@ mod programs {
         let mut v0 = ((x1 * x1 + 1.5).acosh() * (x1 * x1 + 1.5).acosh()).ln_1p();
         for k1 in 0..4 {
             let v2 = x1;
-            v0 += k1 as f64;
+            v0 += (k1 as f64);
             if f64::min(v0 * v0, (x1 * x1 + 1.5).acosh()) >= 1e-1 * 0.5 {
                 continue;
             }
@@ -2042,7 +2043,7 @@ mod programs {
         let v0 = (h4(1e-1) * h4(1e-1)).ln_1p().abs();
         let mut v1 = (v0 / (x0 * x0 + 0.5)).powi(0);
         for k2 in 0..3 {
-            v1 += (k2 as f64).atan2(k2 as f64 * k2 as f64 * (k2 as f64 * k2 as f64) + 0.5);
+            v1 += (k2 as f64).atan2((k2 as f64) * (k2 as f64) * ((k2 as f64) * (k2 as f64)) + 0.5);
             if x1 / ((v1 * v1 + 0.25).sqrt() * (v1 * v1 + 0.25).sqrt() + 0.5) > (-1.3 * v1 * (-1.3 * v1) + 0.25).sqrt() {
                 continue;
             }
@@ -2194,7 +2195,7 @@ mod programs {
         }
         let mut v3 = f64::exp2((v1 * v1 + 0.5).powi(-2).sin());
         for k4 in 0..2 {
-            v3 = k4 as f64;
+            v3 = (k4 as f64);
         }
         ((h1(0.5f64, x1) + v1.to_degrees().to_radians()) * (h1(0.5f64, x1) + v1.to_degrees().to_radians()) + 0.5).recip()
     }
@@ -2475,7 +2476,7 @@ mod programs {
     fn p70(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
         let mut v0 = x0 + x3;
         for i1 in 0..n {
-            v0 = i1 as f64;
+            v0 = (i1 as f64);
         }
         let mut v2 = x1 + v0;
         let mut i3 = 0;
@@ -2700,7 +2701,7 @@ mod programs {
             if x1 <= x0 {
                 continue;
             }
-            v2 *= f64::exp2((k3 as f64 * k3 as f64 + 0.25).log2().sin()).tanh();
+            v2 *= f64::exp2(((k3 as f64) * (k3 as f64) + 0.25).log2().sin()).tanh();
         }
         if ((v2.signum() + v2) * (v2.signum() + v2) + 0.5).recip() > x0 * 1.2 {
             return h1(x1.max(v0), v2 * 1e-1);
@@ -3050,7 +3051,7 @@ mod programs {
         }
         let mut v5 = (h1(x3, 0.5f64) * h1(x3, 0.5f64) + 0.25).log10();
         for k6 in 0..4 {
-            let v7 = k6 as f64;
+            let v7 = (k6 as f64);
             v5 *= x3.tanh();
         }
         x0
@@ -3081,14 +3082,14 @@ mod programs {
     fn p88(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut v0 = h2([f64::cos(-1.3 * x1), (std::f64::consts::PI * x2 * (std::f64::consts::PI * x2) + 1.5).acosh(), 1e-1]);
         for k1 in 0..4 {
-            v0 *= (h2([x1, v0, x0]) + (k1 as f64 * k1 as f64 + 0.5).powf(1.7)).tanh();
+            v0 *= (h2([x1, v0, x0]) + ((k1 as f64) * (k1 as f64) + 0.5).powf(1.7)).tanh();
             if v0.powi(2).mul_add(-(0.5f64 * x1), 3. * x0 - v0) >= x2 * 0.5 {
                 continue;
             }
         }
         let mut v2 = v0;
         for k3 in 0..4 {
-            let v4 = k3 as f64;
+            let v4 = (k3 as f64);
             v2 *= x0.tanh();
         }
         let mut v5 = x1;
@@ -3183,7 +3184,7 @@ mod programs {
     fn p92(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut v0 = x0;
         for k1 in 0..3 {
-            v0 -= k1 as f64 / (k1 as f64 * k1 as f64 + 0.5) / ((k1 as f64).asinh() * (k1 as f64).asinh() + 0.5);
+            v0 -= (k1 as f64) / ((k1 as f64) * (k1 as f64) + 0.5) / ((k1 as f64).asinh() * (k1 as f64).asinh() + 0.5);
         }
         let v2 = h4(f64::min(v0.tanh().exp_m1(), (0.5 * v0.tanh()).tan()));
         if f64::min(f64::cos(x1), x2.tanh().exp_m1()) <= x0 * (-0.3) {
@@ -3293,7 +3294,7 @@ mod programs {
         let mut v4 = f64::exp2(x1.sin());
         for k5 in 0..2 {
             if (v0 * v0 + 1.5).acosh().tanh().exp() >= v3 * 1.2 {
-                v4 = (-1.3 * v3 - k5 as f64).powi(0);
+                v4 = (-1.3 * v3 - (k5 as f64)).powi(0);
             } else {
                 v4 += f64::cos((v4 * v4 + 0.5).powi(-1));
             }
@@ -3372,7 +3373,7 @@ mod programs {
             v2 += -1.3;
             v1 = (h4(x0) * h4(x0) + 0.25).log2();
         }
-        let v3 = h1(x0 * x2.abs(), h4(1e-1));
+        let v3 = h1(x0 * x2.abs(), 0.5);
         if f64::exp2(x2.atan2(x1 * x1 + 0.5).sin()) > x0.max(v0) {
             return x1.tanh().exp();
         }
@@ -3391,7 +3392,7 @@ mod programs {
             v2 += D::from(-1.3);
             v1 = (h4_generic(x0) * h4_generic(x0) + D::from(0.25)).log2();
         }
-        let v3 = h1_generic(x0 * abs(x2), h4_generic(D::from(1e-1)));
+        let v3 = h1_generic(x0 * abs(x2), D::from(0.5));
         if gt(x2.atan2(x1 * x1 + D::from(0.5)).sin().exp2(), max(x0, v0)) {
             return x1.tanh().exp();
         }
@@ -3402,7 +3403,7 @@ mod programs {
     fn p97(x0: f64, x1: f64) -> f64 {
         let mut v0 = x1.to_degrees().to_radians() / ((x1 - x1) * (x1 - x1) + 0.5);
         for k1 in 0..4 {
-            let v2 = k1 as f64 * (x0 * x0 + 0.25).sqrt();
+            let v2 = (k1 as f64) * (x0 * x0 + 0.25).sqrt();
             v0 *= (x1 - x1).tanh();
             if (x1 * x1 + 0.25).sqrt() >= x1 {
                 break;
@@ -3766,7 +3767,7 @@ mod programs {
             if h4((3. * x1 * (3. * x1) + 0.5).cbrt()) >= x0 {
                 v2 = (0.9 * h4(x0).tanh()).atanh();
             } else {
-                v2 += ((i3 as f64).signum() + i3 as f64) * (0.9 * (i3 as f64).tanh()).acos();
+                v2 += ((i3 as f64).signum() + (i3 as f64)) * (0.9 * (i3 as f64).tanh()).acos();
             }
         }
         (v1.round() + v1).mul_add(3., x0.tanh()).sin()
@@ -3820,7 +3821,7 @@ mod programs {
     fn p113(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
         let mut v0 = x1 + (3. * x1).abs();
         for i1 in 0..n {
-            v0 += i1 as f64;
+            v0 += (i1 as f64);
         }
         let mut v2 = x0;
         for k3 in 0..4 {
@@ -3873,7 +3874,7 @@ mod programs {
             if (0.9 * (-1.3 * x3).powi(4).tanh()).acos() > x2 * 1.2 {
                 continue;
             }
-            v6 += k7 as f64 - (k7 as f64 * k7 as f64 + 1.5).acosh();
+            v6 += (k7 as f64) - ((k7 as f64) * (k7 as f64) + 1.5).acosh();
         }
         (0.5 * ((3. * x0).tanh().sinh() / (v0 * v0 + 0.5)).tanh()).tan()
     }
@@ -3980,7 +3981,7 @@ mod programs {
             if std::f64::consts::PI * x0 > x1 * 1.2 {
                 break;
             }
-            v1 *= (i3 as f64 * i3 as f64 + 0.25).log10().asinh().tanh();
+            v1 *= ((i3 as f64) * (i3 as f64) + 0.25).log10().asinh().tanh();
             v2 += f64::exp2(x0.sin());
         }
         if h1(x1, f64::cos(v1)) > ((x0 + x0) * (x0 + x0) + 0.25).log2().tanh() {
@@ -4076,7 +4077,7 @@ mod programs {
         let mut v1 = x0 + x0.to_degrees().to_radians();
         for i2 in 0..n {
             let v3: f64 = -1.3;
-            v1 -= (x0 * x0 + 0.5).hypot(0.5f64) + (i2 as f64 * i2 as f64).ln_1p();
+            v1 -= (x0 * x0 + 0.5).hypot(0.5f64) + ((i2 as f64) * (i2 as f64)).ln_1p();
         }
         ((v1 * v1 + 0.25).ln() * (v1 * v1 + 0.25).ln() + 0.25).log10().max(2.0)
     }
@@ -4715,7 +4716,7 @@ mod programs {
         }
         let mut v4 = (0.9 * (3. * v0).tanh()).acos() + x1;
         for k5 in 0..3 {
-            let v6 = ((0.7 * v4).trunc() + 0.7 * v4) * (k5 as f64 * x0);
+            let v6 = ((0.7 * v4).trunc() + 0.7 * v4) * ((k5 as f64) * x0);
             v4 -= (0.5 * v6.tanh()).tan() * h4(0.7);
             if (0.5 * v6.tanh()).tan() * h4(0.7) < (0.5 * v6.tanh()).tan() * h4(0.7) {
                 break;
@@ -5092,7 +5093,7 @@ mod programs {
     fn p153(x0: f64, x1: f64) -> f64 {
         let mut v0 = (x1 * x1).sin();
         for k1 in 0..2 {
-            v0 -= k1 as f64;
+            v0 -= (k1 as f64);
             if x0.tanh().sinh() > (0.9 * v0.tanh()).acos() {
                 break;
             }
@@ -5658,7 +5659,7 @@ mod programs {
         for v2 in [x1.tanh().cosh(), (0.5f64 * x0 * (0.5f64 * x0) + 0.5).powi(-2)] {
             v1 += x2.tanh().exp_m1();
         }
-        if h2([0.7, h4(3.), (x0 * x0 + 0.25).sqrt()]) <= x0 * 0.5 {
+        if h2([0.7, 0.5, (x0 * x0 + 0.25).sqrt()]) <= x0 * 0.5 {
             let v3 = x0.max((x1.floor() + x1).max(x0));
             return v0 + x3 + v1.asinh();
         }
@@ -5671,7 +5672,7 @@ mod programs {
         for v2 in [x1.tanh().cosh(), (D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(0.5)).powi(-2)] {
             v1 += x2.tanh().exp_m1();
         }
-        if le(h2_generic([D::from(0.7), h4_generic(D::from(3.)), (x0 * x0 + D::from(0.25)).sqrt()]), x0 * D::from(0.5)) {
+        if le(h2_generic([D::from(0.7), D::from(0.5), (x0 * x0 + D::from(0.25)).sqrt()]), x0 * D::from(0.5)) {
             let v3 = max(x0, max(floor(x1) + x1, x0));
             return v0 + x3 + v1.asinh();
         }
@@ -5851,7 +5852,7 @@ mod programs {
             if (h4(v0) * h4(v0) + 0.25).ln() >= 1e-1 * 0.5 {
                 continue;
             }
-            v0 -= i1 as f64;
+            v0 -= (i1 as f64);
         }
         let v2 = -x0;
         let v3 = h4(v0);
@@ -5884,7 +5885,7 @@ mod programs {
         }
         let mut v5 = x0 + (x3 * x3 + 0.5).recip();
         for i6 in 0..n {
-            v5 -= i6 as f64;
+            v5 -= (i6 as f64);
             if x0.abs().sin() <= v0 {
                 break;
             }
@@ -5920,7 +5921,7 @@ mod programs {
             if ((1e-1 * v0).atan() * (1e-1 * v0).atan() + 0.5).cbrt() < (0.9 * (2.0 * x0).tanh()).asin() {
                 continue;
             }
-            v0 *= (k1 as f64 * x0 * (k1 as f64 * x0) + 0.25).ln().tanh();
+            v0 *= ((k1 as f64) * x0 * ((k1 as f64) * x0) + 0.25).ln().tanh();
         }
         let v3 = h1((v0 * v0 + 0.5).hypot(0.7).sin(), v0.tanh().sinh() / (-1.3 * (-1.3) + 0.5));
         (x1 * x1 + 1.5).acosh()
@@ -6027,7 +6028,7 @@ mod programs {
         let mut v1 = f64::sin(0.7) + 2.0;
         let mut v2 = x0 + (v1.ceil() + v1);
         for i3 in 0..n {
-            v1 += i3 as f64;
+            v1 += (i3 as f64);
             v2 += f64::exp2((std::f64::consts::PI * v1).sin().sin());
         }
         if (h1(0.7, 2.0) * h1(0.7, 2.0) + 0.25).sqrt() < v0.tanh().sinh() {
@@ -6035,7 +6036,7 @@ mod programs {
         }
         let mut v4 = x3 + x2;
         for i5 in 0..n {
-            let v6 = i5 as f64;
+            let v6 = (i5 as f64);
             v4 -= x2;
         }
         ((0.5f64 * v4).tanh().exp_m1().powi(1) * (0.5f64 * v4).tanh().exp_m1().powi(1) + 0.5).hypot(v1)
@@ -6301,7 +6302,7 @@ mod programs {
         let v2 = h1((v1 * v1 + 0.5).powf(1.7), x1.ceil() + x1);
         let mut v3 = f64::sin(0.7) + 2.0;
         for i4 in 0..n {
-            let v5 = i4 as f64;
+            let v5 = (i4 as f64);
             if (v2.max(v5) * v2.max(v5)).ln_1p() < x0 + 0.5f64 {
                 continue;
             }
@@ -6479,9 +6480,9 @@ mod programs {
         for k1 in 0..3 {
             let v2 = ((0.9 * (3. * x0).tanh()).acos() * (0.9 * (3. * x0).tanh()).acos()).ln_1p();
             if 0.7 * x0 <= x1 * (-0.3) {
-                v0 = (-1.3 * v2).mul_add(x1, k1 as f64).max(-x2);
+                v0 = (-1.3 * v2).mul_add(x1, (k1 as f64)).max(-x2);
             } else {
-                v0 += k1 as f64 / ((v0.round() + v0) * (v0.round() + v0) + 0.5);
+                v0 += (k1 as f64) / ((v0.round() + v0) * (v0.round() + v0) + 0.5);
             }
         }
         let v3 = h2([(-x2).tanh().sinh(), (0.5f64 * x2 * 0.7).asinh(), (0.5 * x0.tanh()).tan().max((x2 * x2 + 0.5).recip())]);
@@ -6650,7 +6651,7 @@ mod programs {
         }
         let mut v6 = (0.5f64 * x0).tanh().exp_m1();
         for k7 in 0..4 {
-            v6 *= (0.9 * (k7 as f64 + x0).tanh()).atanh().tanh();
+            v6 *= (0.9 * ((k7 as f64) + x0).tanh()).atanh().tanh();
         }
         (0.5 * (1e-1 * v3).tanh()).tan().tanh()
     }
@@ -6756,15 +6757,15 @@ mod programs {
     fn p203(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
         let mut v0: f64 = 3.;
         for k1 in 0..2 {
-            v0 -= ((v0 + x3) * (v0 + x3) + 0.5).log(k1 as f64 * k1 as f64 + 1.5);
+            v0 -= ((v0 + x3) * (v0 + x3) + 0.5).log((k1 as f64) * (k1 as f64) + 1.5);
         }
         let mut v2 = (1e-1 * x3 - x1).max(x3);
         for k3 in 0..4 {
-            let v4 = (k3 as f64 + x1).max(f64::exp2(x0.sin()));
+            let v4 = ((k3 as f64) + x1).max(f64::exp2(x0.sin()));
             if x2 >= x1.atan2(x2 * x2 + 0.5) {
                 continue;
             }
-            v2 *= f64::min(k3 as f64, v0.to_degrees().to_radians()).tanh();
+            v2 *= f64::min((k3 as f64), v0.to_degrees().to_radians()).tanh();
         }
         let v5: f64;
         if (0.9 * x1.atan2(x0 * x0 + 0.5).tanh()).acos() <= x2 * (-0.3) {
@@ -7069,7 +7070,7 @@ mod programs {
         let mut v1 = f64::sin(0.7) + 2.0;
         for i2 in 0..n {
             v0 += ((v1 * v1).ln_1p() * (v1 * v1).ln_1p() + 0.25).sqrt();
-            v1 += i2 as f64;
+            v1 += (i2 as f64);
             if x0.tanh().sinh() * (v1 * v1).ln_1p() < v1 * 1.2 {
                 continue;
             }
@@ -7184,7 +7185,7 @@ mod programs {
         let v0 = (0.5 * (x2 * x2 + 0.5).log(3. * 3. + 1.5).tanh().cosh().tanh()).tan();
         let mut v1 = x1.atan().atan();
         for k2 in 0..4 {
-            let v3 = k2 as f64 / (x3 * x3 + 0.5) + (0.9 * x3.tanh()).acos();
+            let v3 = (k2 as f64) / (x3 * x3 + 0.5) + (0.9 * x3.tanh()).acos();
             v1 += (v1 * v1 + 0.5).recip();
         }
         let v4 = x1.atan().atan();
@@ -7375,7 +7376,7 @@ mod programs {
         }
         let mut v2 = x2 + x1 * v0;
         for i3 in 0..n {
-            let v4 = (i3 as f64 * i3 as f64 + 0.5).recip();
+            let v4 = ((i3 as f64) * (i3 as f64) + 0.5).recip();
             if ((0.9 * v0.tanh()).atanh() * (0.9 * v0.tanh()).atanh() + 0.25).ln() >= (std::f64::consts::PI * x3 * (std::f64::consts::PI * x3) + 0.5).cbrt() {
                 v2 = (0.9 * x2.tanh()).acos();
             } else {
@@ -7423,7 +7424,7 @@ mod programs {
     fn p226(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
         let mut v0 = x0 + h1(x0, x0);
         for i1 in 0..n {
-            v0 -= i1 as f64;
+            v0 -= (i1 as f64);
             if h2([f64::min(x0, v0), 1e-1 * x1 - x1, (3. * x2 * (3. * x2) + 0.5).recip()]) < x2 * (-0.3) {
                 continue;
             }
@@ -7522,7 +7523,7 @@ mod programs {
         let mut v1 = f64::sin(0.7) + 2.0;
         for i2 in 0..n {
             v0 = x0;
-            v1 += i2 as f64;
+            v1 += (i2 as f64);
         }
         let mut v3 = x0 + v0.mul_add(v0, x0);
         for i4 in 0..n {
@@ -7992,7 +7993,7 @@ mod programs {
             } else {
                 v3 += ((x0 * x0 + 0.5).powf(x2.sin()) * (x0 * x0 + 0.5).powf(x2.sin()) + 0.25).log2();
             }
-            v4 += (x3 + i5 as f64).sin();
+            v4 += (x3 + (i5 as f64)).sin();
         }
         x1
     }
@@ -8165,7 +8166,7 @@ mod programs {
         let mut v4 = x0 + (1e-1 * x1 * (1e-1 * x1)).ln_1p();
         for i5 in 0..n {
             let v6 = (v0 * v0 + 0.5).powf(1.7);
-            v4 += h2([v0, x0, v2]) - i5 as f64 / (v2 * v2 + 0.5);
+            v4 += h2([v0, x0, v2]) - (i5 as f64) / (v2 * v2 + 0.5);
         }
         x0.abs()
     }
@@ -8301,7 +8302,7 @@ mod programs {
             if ((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5).hypot(h4(0.5f64)) >= ((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5).hypot(h4(0.5f64)) {
                 v0 = (0.9 * x0.tanh()).acos().tanh().exp();
             } else {
-                v0 += k1 as f64;
+                v0 += (k1 as f64);
             }
         }
         let v3 = x1;
@@ -8391,7 +8392,7 @@ mod programs {
     fn p258(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
         let mut v0 = x2.atan() + (0.5 * (1e-1 * x2).tanh()).tan();
         for k1 in 0..3 {
-            v0 += k1 as f64;
+            v0 += (k1 as f64);
         }
         let mut v2 = v0;
         v2 -= (x3 + v0).tanh().exp_m1();
@@ -8726,7 +8727,7 @@ mod programs {
         let mut v6 = x2 + x0;
         let mut v7 = x1 + v0;
         for i8 in 0..n {
-            v6 += (i8 as f64 * i8 as f64 + 1.5).acosh();
+            v6 += ((i8 as f64) * (i8 as f64) + 1.5).acosh();
             v7 *= v5.tanh();
             if v5 < (x2 * x2 + 0.25).ln() * x1 {
                 break;
@@ -9054,7 +9055,7 @@ mod programs {
         let mut v0 = x0 + (x1.ceil() + x1);
         let mut v1 = x2 + (0.7 * x1).sin();
         for i2 in 0..n {
-            v0 = ((x1 - i2 as f64) * (x1 - i2 as f64) + 0.5).log((i2 as f64 + x1) * (i2 as f64 + x1) + 1.5);
+            v0 = ((x1 - (i2 as f64)) * (x1 - (i2 as f64)) + 0.5).log(((i2 as f64) + x1) * ((i2 as f64) + x1) + 1.5);
             v1 -= h4(x0);
         }
         let mut v3 = x1.ceil() + x1;
@@ -9312,7 +9313,7 @@ mod programs {
         }
         let mut v2 = (f64::min(x0, x0) * f64::min(x0, x0) + 0.5).powf(1.7);
         for k3 in 0..2 {
-            v2 -= k3 as f64;
+            v2 -= (k3 as f64);
         }
         if (0.9 * (-1.3 * x1 * (-1.3 * x1) + 0.25).log10().tanh()).acos() > v0 {
             return x1.max(v0);
@@ -9505,7 +9506,7 @@ mod programs {
         let mut v0 = (std::f64::consts::PI * x0 * x3).mul_add(x0.mul_add(2.0, x3), (x3 * x3 + 1.5).acosh());
         for k1 in 0..4 {
             let v2 = h4((-1.3 * x0 * (-1.3 * x0) + 0.5).hypot(x0));
-            v0 += (k1 as f64 + v0).atan2((k1 as f64).abs() * (k1 as f64).abs() + 0.5);
+            v0 += ((k1 as f64) + v0).atan2((k1 as f64).abs() * (k1 as f64).abs() + 0.5);
             if h4(x3) < (0.9 * v2.tanh()).asin() {
                 break;
             }
@@ -10397,7 +10398,7 @@ mod programs {
         let v0 = h2([x3.mul_add(x2, x3) * h2([x0, x0, 2.0]), x3.mul_add(x2, x3) * h2([x0, x0, 2.0]), h2([x1, std::f64::consts::PI * x0 + x3, x2])]);
         let mut v1 = x3;
         for k2 in 0..3 {
-            v1 += (k2 as f64 * k2 as f64).ln_1p().sin();
+            v1 += ((k2 as f64) * (k2 as f64)).ln_1p().sin();
             if h1(x0.tanh(), v1) <= v1 * (-0.3) {
                 break;
             }
@@ -10544,7 +10545,7 @@ mod programs {
                 break;
             }
             if (0.5f64 * x0).clamp(-0.5, 0.5).clamp(-0.5, 0.5) <= x1 * 1.2 {
-                v1 = (0.5 * (i2 as f64 * i2 as f64 + 0.5).recip().tanh()).tan();
+                v1 = (0.5 * ((i2 as f64) * (i2 as f64) + 0.5).recip().tanh()).tan();
             } else {
                 v1 += x0;
             }
@@ -10606,7 +10607,7 @@ mod programs {
         }
         let mut v3 = f64::exp2((x1 * x1 + 0.5).recip().sin());
         for k4 in 0..2 {
-            v3 *= (k4 as f64 * k4 as f64 + 1.5).acosh().tanh().exp().tanh();
+            v3 *= ((k4 as f64) * (k4 as f64) + 1.5).acosh().tanh().exp().tanh();
         }
         0.5f64
     }
@@ -10751,7 +10752,7 @@ mod programs {
                 break;
             }
             v4 *= (i6 as f64).tanh();
-            v5 -= i6 as f64;
+            v5 -= (i6 as f64);
         }
         ((v0 * v0 + 0.5).recip() * (v0 * v0 + 0.5).recip()).ln_1p().atan2(v3 * v3 + 0.5)
     }
@@ -10914,7 +10915,7 @@ mod programs {
     fn p341(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
         let mut v0 = x1.to_degrees().to_radians() - 2.0;
         for k1 in 0..3 {
-            let v2 = (0.5f64 * x2 / (k1 as f64 * k1 as f64 + 0.5)).sin();
+            let v2 = (0.5f64 * x2 / ((k1 as f64) * (k1 as f64) + 0.5)).sin();
             v0 = h4(x0 - x2);
         }
         let v3 = h1(f64::exp2((std::f64::consts::PI * x2).sin()).max(x1.to_degrees().to_radians()), (x2 * x2 + 0.25).ln() + f64::exp2((std::f64::consts::PI * x2).sin()));
@@ -10982,12 +10983,12 @@ mod programs {
     fn p343(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
         let mut v0 = (0.7 * x1 * (0.7 * x1) + 0.5).powf(1.7).atan2((0.9 * x0.tanh()).atanh() * (0.9 * x0.tanh()).atanh() + 0.5);
         for k1 in 0..3 {
-            v0 = k1 as f64;
+            v0 = (k1 as f64);
         }
         let mut v2 = v0;
         for k3 in 0..2 {
             let v4 = -h1(x1, x0);
-            v2 -= x2 + k3 as f64 * x0;
+            v2 -= x2 + (k3 as f64) * x0;
             if (v0 * v0 + 0.25).log2() + (0.5f64 * v4).asinh() >= std::f64::consts::PI * (-0.3) {
                 break;
             }
@@ -11172,7 +11173,7 @@ mod programs {
         let mut v0 = f64::sin(0.7) + 2.0;
         for i1 in 0..n {
             let v2 = x0 / (v0.atan2(2.0 * 2.0 + 0.5) * v0.atan2(2.0 * 2.0 + 0.5) + 0.5);
-            v0 -= i1 as f64;
+            v0 -= (i1 as f64);
         }
         let mut v3 = v0.atan2(2.0 * 2.0 + 0.5) * (std::f64::consts::PI * v0 + x1);
         if (0.9 * x1.tanh()).acos().atan() < v3 {
@@ -11578,7 +11579,7 @@ mod programs {
         let mut v3 = x0 + 2.0;
         let mut v4 = x1 + (3. * x0 * (3. * x0) + 0.5).log(x1 * x1 + 1.5);
         for i5 in 0..n {
-            let v6 = i5 as f64;
+            let v6 = (i5 as f64);
             if (-v4 * (-v4) + 0.25).ln() < v3.powi(4) {
                 v3 = (v3 * v3).ln_1p();
             } else {
@@ -11897,7 +11898,7 @@ mod programs {
         for i3 in 0..n {
             let v4 = x1.tanh().sinh() * v2.tanh().exp();
             v1 += x0.tanh().cosh();
-            v2 -= (i3 as f64 + x1).abs();
+            v2 -= ((i3 as f64) + x1).abs();
         }
         (0.9 * (x1.tanh().sinh() * v2.tanh().exp()).tanh().exp_m1().tanh()).asin()
     }
@@ -12045,7 +12046,7 @@ mod programs {
             if h2([h1(v0, v0), f64::cos(std::f64::consts::PI * x0), x1]) <= x1 * (-0.3) {
                 v2 = h4(x1);
             } else {
-                v2 += (0.5 * (k3 as f64 * k3 as f64 + 0.25).sqrt().tanh()).tan();
+                v2 += (0.5 * ((k3 as f64) * (k3 as f64) + 0.25).sqrt().tanh()).tan();
             }
         }
         (v2 * (v2 * v2 + 0.25).ln()).tanh().exp_m1()
@@ -12494,7 +12495,7 @@ mod programs {
         let mut v3 = x1 + (std::f64::consts::PI * v0 * (std::f64::consts::PI * v0) + 0.5).recip();
         let mut v4 = x1 + v3.powi(0);
         for i5 in 0..n {
-            v3 = ((i5 as f64 * i5 as f64).ln_1p() * (i5 as f64 * i5 as f64).ln_1p() + 0.25).ln();
+            v3 = (((i5 as f64) * (i5 as f64)).ln_1p() * ((i5 as f64) * (i5 as f64)).ln_1p() + 0.25).ln();
             v4 += f64::cos(std::f64::consts::PI * x1) - (3. * x1).tanh().exp();
         }
         v3

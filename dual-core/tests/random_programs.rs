@@ -133,11 +133,10 @@ enum Flavor {
     Generic,
 }
 
-/// Precedence of the outermost operator of rendered text: `+ -`, `* /`, unary `-`, a primary.
-/// `as` binds more tightly than `*` and less than unary `-` (`-(k as f64)`).
+/// Precedence of the outermost operator of rendered text: `+ -`, `* /`, unary `-`, a primary
+/// (casts `k as f64` are always parenthesised).
 const SUM: u8 = 1;
 const PRODUCT: u8 = 2;
-const CAST: u8 = 3;
 const UNARY: u8 = 4;
 const PRIMARY: u8 = 5;
 
@@ -156,7 +155,8 @@ impl Expr {
         match self {
             Var(v) => (v.clone(), PRIMARY),
             Counter(k) if fl == Flavor::Generic => (format!("D::from({k} as f64)"), PRIMARY),
-            Counter(k) => (format!("{k} as f64"), CAST),
+            // Parenthesised: `k as f64 < c` would read as generic arguments.
+            Counter(k) => (format!("({k} as f64)"), PRIMARY),
             Helper { name, args, array } => {
                 let s: Vec<String> = args.iter().map(|a| a.render(fl)).collect();
                 let s = s.join(", ");
@@ -925,7 +925,20 @@ impl Gen<'_> {
         );
         self.vars.retain(|v| !hidden.contains(v));
         self.seen.retain(|e| !e.reads(&hidden));
-        let args = (0..k).map(|_| self.expr(d)).collect();
+        let visible: BTreeSet<String> = self.vars.iter().cloned().collect();
+        let args = (0..k)
+            .map(|_| {
+                // A constant argument that is not a literal (`h4(0.5)`) has a type the caller
+                // cannot see: before a differentiated argument it is ambiguous (README, "How a
+                // call's arguments meet the callee's gradient"). A literal is a float.
+                let arg = self.expr(d);
+                if arg.reads(&visible) || matches!(arg, Lit(_)) {
+                    arg
+                } else {
+                    Lit("0.5")
+                }
+            })
+            .collect();
         (self.vars, self.counters, self.seen) = saved;
         args
     }
@@ -1832,6 +1845,7 @@ fn sample_file() -> String {
              unused_assignments,\n    \
              unused_mut,\n    \
              unreachable_code,\n    \
+             unused_parens,\n    \
              clippy::all\n\
          )]\n\
          mod programs {{\n    use super::*;\n\n    pub const PROGRAMS: usize = {};\n",

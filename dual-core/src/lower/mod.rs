@@ -627,6 +627,7 @@ impl Lower {
                 t.extend(quote!(;));
             }
             self.push_verbatim(t.clone());
+            self.learn_float_from_assignment(e);
             return;
         }
         match e {
@@ -743,6 +744,7 @@ impl Lower {
                     quote_spanned!(local.span()=> #(#attrs)* let #pat_tokens #ty_tokens = #t;),
                 );
                 self.bind_real(pat, ty);
+                self.mark_float(pat, ty, &init.expr);
             }
         }
     }
@@ -779,6 +781,132 @@ impl Lower {
             p => (p, None),
         };
         self.bind_real(pat, ty);
+        if let Some(init) = &local.init {
+            self.mark_float(pat, ty, &init.expr);
+        }
+    }
+
+    /// `let k = n as f64;`, `let k = g(2.0).sin();`: without a type, a variable is still known to
+    /// be a float when its value visibly is one (see [`Lower::is_float_typed`]).
+    fn mark_float(&mut self, pat: &Pat, ty: Option<&syn::Type>, init: &Expr) {
+        if let (Pat::Ident(pi), None) = (pat, ty) {
+            if self.is_float_typed(init) {
+                self.mark_real_float(&pi.ident.to_string());
+            }
+        }
+    }
+
+    /// `k = 2.0 * x0;`, `k -= 0.25;` on a real variable: `k` is a float (both sides of an
+    /// assignment, and of an arithmetic operator, have one type).
+    fn learn_float_from_assignment(&mut self, e: &Expr) {
+        let (lhs, rhs) = match e {
+            Expr::Assign(a) => (&*a.left, &*a.right),
+            Expr::Binary(b) if compound_op(&b.op).is_some() => (&*b.left, &*b.right),
+            _ => return,
+        };
+        if let (Expr::Path(p), true) = (lhs, self.is_float_typed(rhs)) {
+            if let Some(name) = p.path.get_ident() {
+                self.mark_real_float(&name.to_string());
+            }
+        }
+    }
+
+    fn mark_real_float(&mut self, name: &str) {
+        if let Some(Binding::Real { float, .. }) = self.env.lookup_mut(name) {
+            *float = true;
+        }
+    }
+
+    /// Whether an expression's value is visibly a float, whatever else it reads: a float literal
+    /// or constant, a cast `as f64`, a float-only method (`sin`, `sqrt`, `powi`, …; `abs`, `max`,
+    /// `min`, `clamp`, `signum` with a float operand), `f64::sin(..)`, a variable known to be a
+    /// float, or arithmetic with such an operand (both operands of `+ - * /` have one type). What
+    /// a call's argument matching and run-time loops need to know about values of user code.
+    fn is_float_typed(&self, e: &Expr) -> bool {
+        const FLOAT_ONLY: &[&str] = &[
+            "sin",
+            "cos",
+            "tan",
+            "asin",
+            "acos",
+            "atan",
+            "sinh",
+            "cosh",
+            "tanh",
+            "asinh",
+            "acosh",
+            "atanh",
+            "exp",
+            "exp2",
+            "exp_m1",
+            "ln",
+            "log2",
+            "log10",
+            "ln_1p",
+            "sqrt",
+            "cbrt",
+            "recip",
+            "to_degrees",
+            "to_radians",
+            "powi",
+            "powf",
+            "hypot",
+            "atan2",
+            "log",
+            "mul_add",
+            "floor",
+            "ceil",
+            "round",
+            "trunc",
+            "fract",
+        ];
+        const EITHER: &[&str] = &["abs", "max", "min", "clamp", "signum"];
+        match e {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Float(_), ..
+            }) => true,
+            Expr::Paren(p) => self.is_float_typed(&p.expr),
+            Expr::Group(g) => self.is_float_typed(&g.expr),
+            Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => self.is_float_typed(&u.expr),
+            Expr::Cast(c) => float_of(&c.ty).is_some(),
+            Expr::Binary(b) if arithmetic(&b.op).is_some() => {
+                self.is_float_typed(&b.left) || self.is_float_typed(&b.right)
+            }
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                FLOAT_ONLY.contains(&name.as_str())
+                    || (EITHER.contains(&name.as_str())
+                        && (self.is_float_typed(&m.receiver)
+                            || m.args.iter().any(|a| self.is_float_typed(a))))
+            }
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p) => {
+                    let segments: Vec<String> = p
+                        .path
+                        .segments
+                        .iter()
+                        .map(|s| s.ident.to_string())
+                        .collect();
+                    matches!(segments.as_slice(), [ty, _] if ty == "f64" || ty == "f32")
+                }
+                _ => false,
+            },
+            Expr::Path(p) => {
+                float_const(&p.path).is_some()
+                    || p.path.get_ident().is_some_and(|i| {
+                        matches!(
+                            self.env.lookup(&i.to_string()),
+                            Some(
+                                Binding::Sym {
+                                    value: Shape::Scalar(_),
+                                    ..
+                                } | Binding::Real { float: true, .. }
+                            )
+                        )
+                    })
+            }
+            _ => false,
+        }
     }
 
     /// Binds a symbolic value to a pattern (`x`, `(a, b)`, `[a, b]`, `_`).
@@ -880,6 +1008,9 @@ impl Lower {
                     };
                     self.materialize(t.clone());
                     self.push_verbatim(t);
+                    if path.is_empty() && self.is_float_typed(rhs) {
+                        self.mark_real_float(&name.to_string());
+                    }
                     return;
                 }
                 // A real float variable becomes symbolic.
