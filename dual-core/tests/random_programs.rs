@@ -926,7 +926,7 @@ impl Gen<'_> {
         self.vars.retain(|v| !hidden.contains(v));
         self.seen.retain(|e| !e.reads(&hidden));
         let visible: BTreeSet<String> = self.vars.iter().cloned().collect();
-        let args = (0..k)
+        let mut args: Vec<Expr> = (0..k)
             .map(|_| {
                 // A constant argument that is not a literal (`h4(0.5)`) has a type the caller
                 // cannot see: before a differentiated argument it is ambiguous (README, "How a
@@ -939,6 +939,13 @@ impl Gen<'_> {
                 }
             })
             .collect();
+        // A call of constants only (`h4(0.7)`) is a value of user code whose type the caller
+        // cannot see either: one argument reads a variable.
+        if !args.iter().any(|a| a.reads(&visible)) {
+            if let Some(v) = self.vars.first() {
+                args[0] = Var(v.clone());
+            }
+        }
         (self.vars, self.counters, self.seen) = saved;
         args
     }
@@ -1569,13 +1576,16 @@ const SAMPLE_HARNESS: &str = r##"//! A fixed sample of random programs, compiled
 //!
 //! - the value of `pK_value_and_gradient` equals `pK` bit for bit (NaN = NaN);
 //! - `pK_gradient` and `pK_value_and_gradient` agree with `num_dual::gradient` of `pK_generic`
-//!   to rtol 1e-8, and num-dual's value agrees with `pK`.
+//!   to rtol 1e-8 wherever num-dual's value agrees with `pK` (to the same tolerance).
 //!
 //! The second check skips, and counts, the points where num-dual's value or gradient is not
-//! finite, and those where the two disagree while a piecewise primitive or a condition was
-//! evaluated within 1e-7 (relative) of a kink, jump or tie, where rounding can send the two
-//! computations different ways. The test fails if more than a twentieth of all points, or half
-//! of the points of a program, are skipped.
+//! finite, where num-dual's value is not `pK`'s (its primitives are computed differently at
+//! extreme arguments — `tanh` as `sinh / cosh` is NaN beyond about 710 — and then it
+//! differentiates another function; at most one point in a hundred may), and those where the two
+//! disagree while a piecewise primitive or a condition was evaluated within 1e-7 (relative) of a
+//! kink, jump or tie, where rounding can send the two computations different ways. The test
+//! fails if more than a twentieth of all points, or half of the points of a program, are
+//! skipped.
 
 use nalgebra::SVector;
 use num_dual::{DualNum, DualSVec64};
@@ -1718,6 +1728,10 @@ struct Stats {
     checked: usize,
     near_kink: usize,
     not_finite: usize,
+    /// Points where num-dual's value is not the function's: its primitives are computed
+    /// differently at extreme arguments (`tanh` as `sinh / cosh` is NaN beyond ~710, `powf`
+    /// rounds differently and flips a later branch), so its derivative is of another function.
+    oracle_differs: usize,
     failures: Vec<String>,
 }
 
@@ -1773,12 +1787,11 @@ fn check<const N: usize>(
             s.not_finite += 1;
             continue;
         }
-        let mut differences = Vec::new();
         if !close(nv, value) {
-            differences.push(format!(
-                "{name} at {x:?}: the num-dual twin gives the value {nv:?}, {name} {value:?}"
-            ));
+            s.oracle_differs += 1;
+            continue;
         }
+        let mut differences = Vec::new();
         let g2 = gradient(x, n);
         for (i, ((a, b), nd)) in g.iter().zip(&g2).zip(ng.iter()).enumerate() {
             if !close(*a, *nd) || !close(*b, *nd) {
@@ -1812,9 +1825,11 @@ fn random_sample_against_num_dual() {
     programs::run(&mut s);
     eprintln!(
         "random_sample: {} programs, {} points: {} checked, {} skipped as different near a kink, \
-         {} as not finite",
-        s.programs, s.points, s.checked, s.near_kink, s.not_finite
+         {} as not finite, {} where num-dual's value is not the function's",
+        s.programs, s.points, s.checked, s.near_kink, s.not_finite, s.oracle_differs
     );
+    // The oracle must agree with the function almost everywhere for the check to mean anything.
+    assert!(s.oracle_differs * 100 <= s.points, "num-dual's value differs too often");
     assert_eq!(s.programs, programs::PROGRAMS);
     assert!(
         s.failures.is_empty(),
