@@ -1829,7 +1829,10 @@ fn random_sample_against_num_dual() {
         s.programs, s.points, s.checked, s.near_kink, s.not_finite, s.oracle_differs
     );
     // The oracle must agree with the function almost everywhere for the check to mean anything.
-    assert!(s.oracle_differs * 100 <= s.points, "num-dual's value differs too often");
+    assert!(
+        s.oracle_differs * 100 <= s.points,
+        "num-dual's value differs too often"
+    );
     assert_eq!(s.programs, programs::PROGRAMS);
     assert!(
         s.failures.is_empty(),
