@@ -823,44 +823,16 @@ impl Lower {
     /// float, or arithmetic with such an operand (both operands of `+ - * /` have one type). What
     /// a call's argument matching and run-time loops need to know about values of user code.
     fn is_float_typed(&self, e: &Expr) -> bool {
-        const FLOAT_ONLY: &[&str] = &[
-            "sin",
-            "cos",
-            "tan",
-            "asin",
-            "acos",
-            "atan",
-            "sinh",
-            "cosh",
-            "tanh",
-            "asinh",
-            "acosh",
-            "atanh",
-            "exp",
-            "exp2",
-            "exp_m1",
-            "ln",
-            "log2",
-            "log10",
-            "ln_1p",
-            "sqrt",
-            "cbrt",
-            "recip",
-            "to_degrees",
-            "to_radians",
-            "powi",
-            "powf",
-            "hypot",
-            "atan2",
-            "log",
-            "mul_add",
-            "floor",
-            "ceil",
-            "round",
-            "trunc",
-            "fract",
-        ];
+        // Methods that `f64` has and integers do not; `abs`, `max`, … exist on integers too.
         const EITHER: &[&str] = &["abs", "max", "min", "clamp", "signum"];
+        let float_only = |name: &str| {
+            !EITHER.contains(&name)
+                && (matches!(name, "powi" | "mul_add" | "fract")
+                    || Unary::from_method(name).is_some_and(|u| u != Unary::Neg)
+                    || Binary::from_method(name).is_some_and(|b| {
+                        !matches!(b, Binary::Add | Binary::Sub | Binary::Mul | Binary::Div)
+                    }))
+        };
         match e {
             Expr::Lit(syn::ExprLit {
                 lit: Lit::Float(_), ..
@@ -874,23 +846,12 @@ impl Lower {
             }
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
-                FLOAT_ONLY.contains(&name.as_str())
+                float_only(&name)
                     || (EITHER.contains(&name.as_str())
                         && (self.is_float_typed(&m.receiver)
                             || m.args.iter().any(|a| self.is_float_typed(a))))
             }
-            Expr::Call(c) => match &*c.func {
-                Expr::Path(p) => {
-                    let segments: Vec<String> = p
-                        .path
-                        .segments
-                        .iter()
-                        .map(|s| s.ident.to_string())
-                        .collect();
-                    matches!(segments.as_slice(), [ty, _] if ty == "f64" || ty == "f32")
-                }
-                _ => false,
-            },
+            Expr::Call(c) => float_type_function(&c.func).is_some(),
             Expr::Path(p) => {
                 float_const(&p.path).is_some()
                     || p.path.get_ident().is_some_and(|i| {
@@ -1885,22 +1846,28 @@ fn is_float_const_expr(e: &Expr, float: crate::ir::FloatTy) -> bool {
         Expr::MethodCall(m) => {
             is_math_method(&m.method.to_string()) && this(&m.receiver) && m.args.iter().all(this)
         }
-        Expr::Call(c) => match &*c.func {
-            Expr::Path(p) => {
-                let segments: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
-                matches!(segments.as_slice(), [ty, method]
-                    if *ty == float.name() && is_math_method(method))
-                    && !c.args.is_empty()
-                    && c.args.iter().all(this)
-            }
-            _ => false,
-        },
+        Expr::Call(c) => {
+            float_type_function(&c.func)
+                .is_some_and(|(ty, method)| ty == float.name() && is_math_method(&method))
+                && !c.args.is_empty()
+                && c.args.iter().all(this)
+        }
         _ => false,
+    }
+}
+
+/// `f64::sin` / `f32::max` as a callee: the type's and the function's names.
+fn float_type_function(func: &Expr) -> Option<(String, String)> {
+    let Expr::Path(p) = func else { return None };
+    let segments: Vec<String> = p
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    match segments.as_slice() {
+        [ty, function] if ty == "f64" || ty == "f32" => Some((ty.clone(), function.clone())),
+        _ => None,
     }
 }
 
