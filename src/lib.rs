@@ -22,7 +22,8 @@
 //! - [Methods in `impl` blocks](#methods-in-impl-blocks)
 //! - [Built-in math](#built-in-math) and [conventions at kinks](#conventions-at-kinks)
 //! - [What is an error](#what-is-an-error)
-//! - [How it works](#how-it-works) and [limitations](#limitations)
+//! - [How it works](#how-it-works), [compile time](#compile-time) and
+//!   [limitations](#limitations)
 //!
 //! # Quick start
 //!
@@ -660,10 +661,23 @@
 //!     let __t1 = y;
 //!     let __t2 = __t0 * __t0;
 //!     let __t6 = __t2 + 1f64;
-//!     let __t7 = __t0 * __t1;
-//!     let __t8 = __t7 + __t7;
-//!     [__t8, __t6]
+//!     let __t8 = __t0 * 2f64;
+//!     let __t9 = __t1 * __t8;
+//!     [__t9, __t6]
 //! }
+//! ```
+//!
+//! # Compile time
+//!
+//! Cargo builds proc macros without optimisations, in release builds too, so the expansion runs
+//! 10–20 times slower than it could. With many annotated functions, optimise build scripts and
+//! proc macros once, in the workspace's `Cargo.toml` (README, "Performance", has the figures):
+//!
+//! ```toml
+//! [profile.dev.build-override]
+//! opt-level = 3
+//! [profile.release.build-override]
+//! opt-level = 3
 //! ```
 //!
 //! # Limitations
