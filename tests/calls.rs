@@ -673,3 +673,31 @@ fn user_values_visibly_of_float_type_are_floats_at_calls() {
         assert_close(g, expected, 1e-14);
     }
 }
+
+/// A value of user code of undeclared type (`sq(0.7)`'s result) that the body uses as a float
+/// (`v * v + 1.5`, `v < 0.5`) is a float at a later call; integers used with integers are not.
+#[gradient]
+fn calls_with_value_used_as_float_first(x: f64, n: usize) -> f64 {
+    let v = sq(0.7);
+    let w = (v * v + 1.5).sqrt();
+    let i = n * 2 + 1;
+    let u = sq(0.2);
+    let z = if u < 0.5 { prod_plus(u, x) } else { x };
+    prod_plus(v, x) * w + z * i as f64
+}
+
+#[test]
+fn values_used_as_floats_are_floats_at_calls() {
+    let (v, u) = (0.49_f64, 0.04_f64);
+    let w = (v * v + 1.5).sqrt();
+    for (x, n) in [(-1.5, 0), (0.3, 4), (2.0, 9)] {
+        // prod_plus(a, b) = a·b + a: ∂/∂b = a.
+        let expected = v * w + u * (2 * n + 1) as f64;
+        let (value, [g]) = calls_with_value_used_as_float_first_value_and_gradient(x, n);
+        assert_eq!(
+            value.to_bits(),
+            calls_with_value_used_as_float_first(x, n).to_bits()
+        );
+        assert_close(g, expected, 1e-14);
+    }
+}

@@ -553,6 +553,7 @@ impl Lower {
             let is_tail = i + 1 == stmts.len();
             match stmt {
                 SynStmt::Expr(e, None) if is_tail => {
+                    self.learn_floats_from_use(e);
                     let v = self.lower_expr(e);
                     if tail_returns {
                         self.do_return(v, e.span());
@@ -591,6 +592,13 @@ impl Lower {
 
     /// One statement; `following` are the statements after it in its block.
     fn lower_stmt(&mut self, stmt: &SynStmt, following: &[SynStmt]) {
+        match stmt {
+            SynStmt::Local(syn::Local {
+                init: Some(init), ..
+            }) => self.learn_floats_from_use(&init.expr),
+            SynStmt::Expr(e, _) => self.learn_floats_from_use(e),
+            _ => {}
+        }
         match stmt {
             SynStmt::Local(local) => self.lower_let(local, following),
             SynStmt::Item(item) => {
@@ -811,6 +819,87 @@ impl Lower {
         }
     }
 
+    /// `v * 2.0`, `v < 0.5`, `v.sin()`: a variable of user code of undeclared type used as a
+    /// float is one (both operands of an arithmetic or comparison operator have one type; only
+    /// floats have `sin`). Nested blocks are left to their own statements, where the names they
+    /// declare are in scope.
+    fn learn_floats_from_use(&mut self, e: &Expr) {
+        let mut found = Vec::new();
+        self.floats_used_in(e, false, &mut found);
+        for name in found {
+            self.mark_real_float(&name);
+        }
+    }
+
+    /// Collects the variables of undeclared type that `e` uses as floats; `float`: whether `e`
+    /// itself is known to be a float (from where it stands).
+    fn floats_used_in(&self, e: &Expr, float: bool, out: &mut Vec<String>) {
+        let float = float || self.is_float_typed(e);
+        match e {
+            Expr::Path(p) => {
+                let Some(name) = p.path.get_ident().map(ToString::to_string) else {
+                    return;
+                };
+                let unknown = matches!(
+                    self.env.lookup(&name),
+                    Some(Binding::Real {
+                        float: false,
+                        by_ref: false,
+                        array: None,
+                    })
+                );
+                if float && unknown {
+                    out.push(name);
+                }
+            }
+            Expr::Binary(b) => {
+                // Both operands have the result's type, or (comparisons) each other's.
+                let operands = if arithmetic(&b.op).is_some() {
+                    float || self.is_float_typed(&b.left) || self.is_float_typed(&b.right)
+                } else if matches!(
+                    b.op,
+                    BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_)
+                ) {
+                    self.is_float_typed(&b.left) || self.is_float_typed(&b.right)
+                } else {
+                    false
+                };
+                self.floats_used_in(&b.left, operands, out);
+                self.floats_used_in(&b.right, operands, out);
+            }
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                let receiver = is_float_only_method(&name)
+                    || (INT_AND_FLOAT_METHODS.contains(&name.as_str()) && float);
+                self.floats_used_in(&m.receiver, receiver, out);
+                for a in &m.args {
+                    self.floats_used_in(a, receiver && name != "powi", out);
+                }
+            }
+            Expr::Call(c) => {
+                for a in &c.args {
+                    self.floats_used_in(a, false, out);
+                }
+            }
+            Expr::Paren(p) => self.floats_used_in(&p.expr, float, out),
+            Expr::Group(g) => self.floats_used_in(&g.expr, float, out),
+            Expr::Unary(u) => self.floats_used_in(&u.expr, float, out),
+            Expr::Cast(c) => self.floats_used_in(&c.expr, false, out),
+            Expr::Assign(a) => self.floats_used_in(&a.right, false, out),
+            Expr::If(i) => self.floats_used_in(&i.cond, false, out),
+            Expr::While(w) => self.floats_used_in(&w.cond, false, out),
+            Expr::Array(a) => a
+                .elems
+                .iter()
+                .for_each(|x| self.floats_used_in(x, false, out)),
+            Expr::Tuple(t) => t
+                .elems
+                .iter()
+                .for_each(|x| self.floats_used_in(x, false, out)),
+            _ => {}
+        }
+    }
+
     fn mark_real_float(&mut self, name: &str) {
         if let Some(Binding::Real { float, .. }) = self.env.lookup_mut(name) {
             *float = true;
@@ -823,16 +912,7 @@ impl Lower {
     /// float, or arithmetic with such an operand (both operands of `+ - * /` have one type). What
     /// a call's argument matching and run-time loops need to know about values of user code.
     fn is_float_typed(&self, e: &Expr) -> bool {
-        // Methods that `f64` has and integers do not; `abs`, `max`, … exist on integers too.
-        const EITHER: &[&str] = &["abs", "max", "min", "clamp", "signum"];
-        let float_only = |name: &str| {
-            !EITHER.contains(&name)
-                && (matches!(name, "powi" | "mul_add" | "fract")
-                    || Unary::from_method(name).is_some_and(|u| u != Unary::Neg)
-                    || Binary::from_method(name).is_some_and(|b| {
-                        !matches!(b, Binary::Add | Binary::Sub | Binary::Mul | Binary::Div)
-                    }))
-        };
+        let float_only = is_float_only_method;
         match e {
             Expr::Lit(syn::ExprLit {
                 lit: Lit::Float(_), ..
@@ -847,7 +927,7 @@ impl Lower {
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
                 float_only(&name)
-                    || (EITHER.contains(&name.as_str())
+                    || (INT_AND_FLOAT_METHODS.contains(&name.as_str())
                         && (self.is_float_typed(&m.receiver)
                             || m.args.iter().any(|a| self.is_float_typed(a))))
             }
@@ -1854,6 +1934,19 @@ fn is_float_const_expr(e: &Expr, float: crate::ir::FloatTy) -> bool {
         }
         _ => false,
     }
+}
+
+/// Methods that floats and integers both have.
+const INT_AND_FLOAT_METHODS: &[&str] = &["abs", "max", "min", "clamp", "signum"];
+
+/// Whether a method exists on `f64` and not on integers (`sin`, `sqrt`, `powi`, `floor`, …).
+fn is_float_only_method(name: &str) -> bool {
+    !INT_AND_FLOAT_METHODS.contains(&name)
+        && (matches!(name, "powi" | "mul_add" | "fract")
+            || Unary::from_method(name).is_some_and(|u| u != Unary::Neg)
+            || Binary::from_method(name).is_some_and(|b| {
+                !matches!(b, Binary::Add | Binary::Sub | Binary::Mul | Binary::Div)
+            }))
 }
 
 /// `f64::sin` / `f32::max` as a callee: the type's and the function's names.
