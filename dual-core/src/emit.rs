@@ -564,22 +564,7 @@ impl<'g> Emitter<'g> {
     /// A reference to a node's value (see [`Emitter::node_ref`]) written into `w`.
     fn write_ref(&self, n: NodeId, w: &mut Writer) {
         match self.g.constant(n) {
-            Some(v) if v.is_finite() => {
-                let mut lit = match self.g.float {
-                    FloatTy::F64 => Literal::f64_suffixed(v.abs()),
-                    FloatTy::F32 => Literal::f32_suffixed(v.abs() as f32),
-                };
-                lit.set_span(w.call);
-                if v.is_sign_negative() {
-                    let mut inner = Writer::new_at(w.call, w.mixed);
-                    inner.punct("-", w.call);
-                    inner.out.push(lit.into());
-                    w.group(Delimiter::Parenthesis, inner.out);
-                } else {
-                    w.out.push(lit.into());
-                }
-            }
-            Some(v) => w.out.extend(located_at(self.lit(v), w.call)),
+            Some(v) => w.out.extend(float_literal_at(v, self.g.float, w.call)),
             None => {
                 let mut id = self.name(n);
                 id.set_span(w.mixed);
@@ -741,24 +726,37 @@ fn located_at(tokens: TokenStream, span: Span) -> TokenStream {
 
 /// A float constant of type `float` as an expression.
 pub fn float_literal(v: f64, float: FloatTy) -> TokenStream {
-    let path = float.path();
-    if v.is_nan() {
-        return quote!(#path::NAN);
-    }
-    if v.is_infinite() {
-        return if v > 0.0 {
-            quote!(#path::INFINITY)
+    float_literal_at(v, float, Span::call_site())
+}
+
+/// [`float_literal`] with every token at `span`.
+fn float_literal_at(v: f64, float: FloatTy, span: Span) -> TokenStream {
+    if !v.is_finite() {
+        let path = float.path();
+        let name = if v.is_nan() {
+            quote!(NAN)
+        } else if v > 0.0 {
+            quote!(INFINITY)
         } else {
-            quote!(#path::NEG_INFINITY)
+            quote!(NEG_INFINITY)
         };
+        return located_at(quote!(#path::#name), span);
     }
-    let lit = match float {
+    let mut lit = match float {
         FloatTy::F64 => Literal::f64_suffixed(v.abs()),
         FloatTy::F32 => Literal::f32_suffixed(v.abs() as f32),
     };
+    lit.set_span(span);
     if v.is_sign_negative() {
-        quote!((-#lit))
+        let mut minus = Punct::new('-', Spacing::Alone);
+        minus.set_span(span);
+        let mut group = Group::new(
+            Delimiter::Parenthesis,
+            [TokenTree::from(minus), lit.into()].into_iter().collect(),
+        );
+        group.set_span(span);
+        TokenTree::from(group).into()
     } else {
-        quote!(#lit)
+        TokenTree::from(lit).into()
     }
 }
