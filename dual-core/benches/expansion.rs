@@ -10,7 +10,7 @@
 //!   bound name is used later (`lower::calls::usage_hint`).
 //!
 //! Run with `cargo bench -p dual-core --bench expansion`. After divan's table, a summary times the
-//! stages separately (parse and signature, `lower`, `diff::reverse`, `Emitter::new`, the rest of
+//! stages separately (parse and signature, `lower`, `ad::Derivative::new` (the reverse sweep), `Emitter::new`, the rest of
 //! `expand`), prints nanoseconds per node and the growth factor from one size to the next (10 for
 //! linear growth, 100 for quadratic).
 
@@ -20,6 +20,9 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use divan::black_box;
+use dual_core::ad::Derivative;
+use dual_core::diag::Diagnostics;
+use dual_core::pipeline;
 use proc_macro2::TokenStream;
 
 fn main() {
@@ -106,12 +109,9 @@ fn input(shape: Shape, units: usize) -> (TokenStream, TokenStream) {
 /// The number of IR nodes after lowering (before differentiation).
 fn lowered_nodes(shape: Shape, units: usize) -> usize {
     let (args, item) = input(shape, units);
-    let f: syn::ItemFn = syn::parse2(item).expect("a function");
-    let options = dual_core::options::parse(args).expect("options");
-    let mut errors = Vec::new();
-    let sig = dual_core::signature::analyse(&f.sig, &options, &mut errors).expect("signature");
-    let lowered = dual_core::lower::lower(&sig, &f.sig, &f.block, false)
-        .unwrap_or_else(|_| panic!("{shape:?} lowers"));
+    let mut diag = Diagnostics::new();
+    let front = pipeline::read(args, &item, &mut diag).expect("a function");
+    let lowered = pipeline::lower(&front, false, &mut diag).expect("lowers");
     lowered.graph.nodes.len()
 }
 
@@ -171,27 +171,23 @@ fn run_stages(shape: Shape, units: usize) -> (Stages, usize) {
     drop(out);
 
     let t = Instant::now();
-    let f: syn::ItemFn = syn::parse2(item).expect("a function");
-    let options = dual_core::options::parse(args).expect("options");
-    let mut errors = Vec::new();
-    let sig = dual_core::signature::analyse(&f.sig, &options, &mut errors).expect("signature");
+    let mut diag = Diagnostics::new();
+    let front = pipeline::read(args, &item, &mut diag).expect("a function");
     st.parse = t.elapsed();
 
     let t = Instant::now();
-    let mut lowered = dual_core::lower::lower(&sig, &f.sig, &f.block, false)
-        .unwrap_or_else(|_| panic!("{shape:?} lowers"));
+    let lowered = pipeline::lower(&front, false, &mut diag).expect("lowers");
     st.lower = t.elapsed();
     let nodes = lowered.graph.nodes.len();
 
     let t = Instant::now();
-    let program = [dual_core::ir::BlockId(0)];
-    let rev = dual_core::diff::reverse(&mut lowered.graph, &program, &lowered.result);
+    let d = Derivative::new(lowered, false);
     st.reverse = t.elapsed();
 
-    let mut roots = lowered.result.clone();
-    roots.extend(rev.adjoints.values().copied());
+    let mut roots = d.lowered.result.clone();
+    roots.extend(d.first.values().copied());
     let t = Instant::now();
-    let e = black_box(dual_core::emit::Emitter::new(&lowered.graph, &roots));
+    let e = black_box(dual_core::emit::Emitter::new(&d.lowered.graph, &roots));
     st.emitter = t.elapsed();
     drop(e);
     (st, nodes)
@@ -314,8 +310,10 @@ fn summary() {
         }
     }
     println!();
-    println!("parse+sig: syn's parse of the item, the options and dual_core::signature::analyse;");
-    println!("lower: dual_core::lower::lower; reverse: dual_core::diff::reverse; Emitter:");
+    println!("parse+sig: syn's parse of the item, the options and the signature (dual_core::pipeline::read);");
+    println!(
+        "lower: dual_core::pipeline::lower; reverse: dual_core::ad::Derivative::new; Emitter:"
+    );
     println!("dual_core::emit::Emitter::new (each timed alone, once); expand: the whole of");
     println!("dual_core::expand (no `hessian`: one lowering, one sweep, two companions);");
     println!("rest = expand - the four stages (emission of the companions' tokens, their docs).");

@@ -2,8 +2,8 @@
 //! the oracle of the engine's own tests (derivative rules against finite differences of the
 //! primal, simplifier rewrites against the unsimplified expression).
 
+use crate::ir::{Binary, Cmp, Unary};
 use crate::ir::{Graph, NodeId, Op};
-use crate::rules::{Binary, Cmp, Unary};
 
 /// Evaluates `node`, with `params[p][i]` the value of scalar `i` of parameter `p` (`i = 0` for a
 /// scalar). Returns `None` for nodes that need user code (inactive values, branches, calls).

@@ -1918,30 +1918,15 @@ impl<'a> Doc<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diff::reverse;
-    use crate::ir::BlockId;
-    use crate::lower::lower;
-    use crate::options;
-    use crate::signature::analyse;
+    use crate::pipeline::derive_source;
 
     /// The gradient of `#[gradient(<args>)] fn f(<params>) -> f64 { <body> }`, rendered: the
     /// entries separated by ` | `, then the `where` definitions.
     fn grad_with(args: &str, params: &str, body: &str) -> String {
         let src = format!("fn f({params}) -> f64 {{ {body} }}");
-        let func: syn::ItemFn = syn::parse_str(&src).expect("a function");
-        let opts = options::parse(args.parse().expect("tokens")).expect("options");
-        let mut errors = Vec::new();
-        let sig = analyse(&func.sig, &opts, &mut errors).expect("signature");
-        let mut low =
-            lower(&sig, &func.sig, &func.block, false).unwrap_or_else(|e| panic!("{}", e[0]));
-        let rev = reverse(&mut low.graph, &[BlockId(0)], &low.result);
-        let names = Names::new(&sig, &func);
-        let row: Vec<Option<NodeId>> = sig
-            .differentiated()
-            .flat_map(|(p, _, _)| low.inputs[p].clone())
-            .map(|leaf| rev.adjoints.get(&(leaf, 0)).copied())
-            .collect();
-        let f = render(&low.graph, &names, &row, BUDGET);
+        let (front, d) = derive_source(args, &src);
+        let names = Names::new(&front.sig, &front.func);
+        let f = render(&d.lowered.graph, &names, &d.gradient_row(0), BUDGET);
         let mut parts: Vec<String> = f
             .entries
             .iter()

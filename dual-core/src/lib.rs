@@ -1,26 +1,33 @@
-//! The engine behind `#[gradient]`, an ordinary library so that every stage is unit-testable:
+//! The engine behind `#[gradient]`, an ordinary library so that every stage is unit-testable.
 //!
-//! - [`limits`]: the shape of input the expander reads (checked on the raw tokens);
-//! - [`options`]: the attribute's arguments;
-//! - [`signature`]: which parameters are differentiated, and the result's shape;
+//! - [`front`]: the attribute's options, the limits on the input's shape, the signature;
 //! - [`lower`]: the body (syn) into the structured IR of [`ir`];
-//! - [`rules`]: the table of primitives and their derivatives; [`simplify`]: smart constructors;
-//! - [`diff`]: reverse accumulation of adjoints;
+//! - [`ad`]: the derivative rules and the reverse sweep;
 //! - [`emit`]: the IR back into Rust; [`mod@expand`]: the pipeline and the companion functions;
 //! - [`formula`]: derivatives as readable math, for the companions' documentation;
 //! - [`eval`]: an interpreter of straight-line IR, the oracle of the engine's own tests.
 
-pub mod diff;
+pub mod ad;
+pub mod companions;
+pub mod diag;
 pub mod emit;
 pub mod eval;
 pub mod expand;
 pub mod formula;
+pub mod front;
 pub mod ir;
-pub mod limits;
 pub mod lower;
-pub mod options;
-pub mod rules;
-pub mod signature;
-pub mod simplify;
+pub mod pipeline;
 
 pub use expand::expand;
+
+// Old paths, while the restructure moves modules (removed at its end).
+#[doc(hidden)]
+pub use ad as diff;
+#[doc(hidden)]
+pub use front::{limits, options, signature};
+#[doc(hidden)]
+pub mod rules {
+    pub use crate::ad::rules::*;
+    pub use crate::ir::prim::*;
+}

@@ -1,28 +1,22 @@
 //! The engine without the proc-macro boundary: derivative rules against exact derivatives,
 //! operation counts of the generated code, and deterministic expansion.
 
-use dual_core::diff::reverse;
 use dual_core::emit::Emitter;
 use dual_core::eval::eval;
 use dual_core::ir::{NodeId, Op};
-use dual_core::lower::lower;
-use dual_core::options::Options;
-use dual_core::signature::analyse;
+use dual_core::pipeline::derive_source;
 
 /// The value and gradient of `fn f(<params>) -> f64 { <body> }` at `point`, computed by
 /// interpreting the IR that the engine builds (lowering, rules, simplification, reverse sweep).
 fn value_and_gradient(params: &str, body: &str, point: &[f64]) -> (f64, Vec<f64>) {
-    let f: syn::ItemFn = syn::parse_str(&format!("fn f({params}) -> f64 {{ {body} }}")).unwrap();
-    let mut errors = Vec::new();
-    let sig = analyse(&f.sig, &Options::default(), &mut errors).expect("signature");
-    let mut low = lower(&sig, &f.sig, &f.block, false).unwrap_or_else(|e| panic!("{}", e[0]));
-    let rev = reverse(&mut low.graph, &[dual_core::ir::BlockId(0)], &low.result);
+    let (_, d) = derive_source("", &format!("fn f({params}) -> f64 {{ {body} }}"));
+    let (low, adjoints) = (&d.lowered, &d.first);
     let values: Vec<Vec<f64>> = point.iter().map(|v| vec![*v]).collect();
     let value = eval(&low.graph, low.result[0], &values).expect("straight-line value");
     let grad = low
         .inputs
         .iter()
-        .map(|leaves| match rev.adjoints.get(&(leaves[0], 0)) {
+        .map(|leaves| match adjoints.get(&(leaves[0], 0)) {
             Some(&a) => eval(&low.graph, a, &values).expect("straight-line derivative"),
             None => 0.0,
         })
@@ -136,14 +130,11 @@ d2!(x_sqrt_x: "x * x.sqrt() + y" => |x, _| (1.5 * x.sqrt(), 1.0), [(0.25, 3.0), 
 
 /// Live interior nodes (operations) of the code emitted for `roots`.
 fn count_ops(src: &str, with_gradient: bool) -> usize {
-    let f: syn::ItemFn = syn::parse_str(src).unwrap();
-    let mut errors = Vec::new();
-    let sig = analyse(&f.sig, &Options::default(), &mut errors).unwrap();
-    let mut low = lower(&sig, &f.sig, &f.block, false).unwrap_or_else(|e| panic!("{}", e[0]));
+    let (_, d) = derive_source("", src);
+    let low = &d.lowered;
     let mut roots: Vec<NodeId> = low.result.clone();
     if with_gradient {
-        let rev = reverse(&mut low.graph, &[dual_core::ir::BlockId(0)], &low.result);
-        roots.extend(rev.adjoints.values());
+        roots.extend(d.first.values());
     }
     let e = Emitter::new(&low.graph, &roots);
     (0..low.graph.nodes.len())

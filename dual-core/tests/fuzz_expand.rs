@@ -631,7 +631,7 @@ fn huge_bodies() {
     run_huge(500);
 }
 
-/// 10⁴-statement bodies (beyond the limits of `dual_core::limits`, a spanned error, quickly).
+/// 10⁴-statement bodies (beyond the limits of `dual_core::front::limits`, a spanned error, quickly).
 #[test]
 fn huge_bodies_10k() {
     run_huge(10_000);
@@ -769,7 +769,7 @@ fn check_nesting(depth: usize) {
 }
 
 /// Nested parentheses, blocks, `if`s, unary minus, sums, method chains and flat sums, 300 and
-/// 5000 deep, on an 8 MiB stack: the expander returns — beyond the limits of `dual_core::limits`
+/// 5000 deep, on an 8 MiB stack: the expander returns — beyond the limits of `dual_core::front::limits`
 /// with a spanned error, checked on the raw tokens before syn (whose parser, printer and drop
 /// recurse per level: in a debug build it overflows 8 MiB at about 760 nested parentheses, 470
 /// nested blocks, 400 nested `if`s) or the lowering recurse.

@@ -39,12 +39,8 @@ use common::Rng;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use dual_core::diff::reverse;
 use dual_core::eval::eval;
-use dual_core::ir::BlockId;
-use dual_core::lower::lower;
-use dual_core::options::Options;
-use dual_core::signature::analyse;
+use dual_core::pipeline::derive_source;
 
 // ---------------------------------------------------------------------------------------------
 // Programs as trees
@@ -1442,13 +1438,9 @@ fn random_programs_against_finite_differences() {
     for p in 0..programs {
         let program = Program::random(&mut rng, 1);
         let (src, n) = (program.source(), program.params);
-        let f: syn::ItemFn =
-            syn::parse_str(&src).unwrap_or_else(|e| panic!("generated bad Rust ({e}): {src}"));
-        let mut errors = Vec::new();
-        let sig = analyse(&f.sig, &Options::default(), &mut errors).expect("signature");
-        let mut low = lower(&sig, &f.sig, &f.block, false)
-            .unwrap_or_else(|e| panic!("program {p} does not lower ({}): {src}", e[0]));
-        let rev = reverse(&mut low.graph, &[BlockId(0)], &low.result);
+        let d = std::panic::catch_unwind(|| derive_source("", &src).1)
+            .unwrap_or_else(|_| panic!("program {p} does not lower: {src}"));
+        let (low, adjoints) = (&d.lowered, &d.first);
         let (graph, out) = (&low.graph, low.result[0]);
         for _ in 0..POINTS {
             let point: Vec<f64> = (0..n).map(|_| rng.unit() * 4.0 - 2.0).collect();
@@ -1465,7 +1457,7 @@ fn random_programs_against_finite_differences() {
             let grad: Vec<f64> = low
                 .inputs
                 .iter()
-                .map(|leaves| match rev.adjoints.get(&(leaves[0], 0)) {
+                .map(|leaves| match adjoints.get(&(leaves[0], 0)) {
                     Some(&a) => eval(graph, a, &params(&point)).unwrap_or_else(|| {
                         panic!(
                             "eval cannot evaluate the derivative ({:?}) of {src}",

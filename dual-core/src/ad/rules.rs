@@ -1,4 +1,4 @@
-//! The primitives and their derivative rules: one table, one entry per primitive.
+//! The derivative rules: the partial derivatives of every operation of the IR.
 //!
 //! Each rule returns the partial derivative of the primitive with respect to each operand, built
 //! from the operands `x`, `y`, … and the primal result `r` (reused where that is cheaper: exp, tanh,
@@ -10,63 +10,7 @@
 
 use proc_macro2::Span;
 
-use crate::ir::{Exponent, Graph, NodeId, Op};
-
-macro_rules! primitives {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $method:literal,)* }) => {
-        $(#[$meta])*
-        #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
-        pub enum $name { $(#[doc = concat!("`", $method, "`")] $variant,)* }
-
-        impl $name {
-            /// The method name in Rust's float API.
-            pub fn method(self) -> &'static str {
-                match self { $($name::$variant => $method,)* }
-            }
-
-            /// The primitive with this method name.
-            pub fn from_method(name: &str) -> Option<Self> {
-                match name { $($method => Some($name::$variant),)* _ => None }
-            }
-        }
-    };
-}
-
-primitives! {
-    /// Primitives of one float.
-    Unary {
-        Neg => "neg", Sqrt => "sqrt", Cbrt => "cbrt", Exp => "exp", Exp2 => "exp2",
-        ExpM1 => "exp_m1", Ln => "ln", Log2 => "log2", Log10 => "log10", Ln1p => "ln_1p",
-        Sin => "sin", Cos => "cos", Tan => "tan", Asin => "asin", Acos => "acos", Atan => "atan",
-        Sinh => "sinh", Cosh => "cosh", Tanh => "tanh", Asinh => "asinh", Acosh => "acosh",
-        Atanh => "atanh", Recip => "recip", Abs => "abs", Signum => "signum", Floor => "floor",
-        Ceil => "ceil", Round => "round", Trunc => "trunc", ToDegrees => "to_degrees",
-        ToRadians => "to_radians",
-    }
-}
-
-primitives! {
-    /// Primitives of two floats (the receiver first).
-    Binary {
-        Add => "add", Sub => "sub", Mul => "mul", Div => "div", Powf => "powf",
-        Atan2 => "atan2", Hypot => "hypot", Log => "log", Max => "max", Min => "min",
-    }
-}
-
-/// A comparison in a [`Op::Select`].
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
-pub enum Cmp {
-    /// `>=`
-    Ge,
-    /// `<=`
-    Le,
-    /// `<`
-    Lt,
-    /// `>`
-    Gt,
-    /// `!=` (`x != x` tests for NaN)
-    Ne,
-}
+use crate::ir::{Binary, Cmp, Exponent, Graph, NodeId, Op, Unary};
 
 impl Unary {
     /// d op(x) / dx, given the operand `x` and the result `r`.

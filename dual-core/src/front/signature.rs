@@ -6,8 +6,9 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{Expr, FnArg, Ident, Pat, ReturnType, Type};
 
+use crate::diag::Diagnostics;
+use crate::front::options::Options;
 use crate::ir::FloatTy;
-use crate::options::Options;
 
 /// The shape of a float value in a signature.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -149,7 +150,7 @@ fn float_shape(ty: &Type, float: FloatTy) -> Result<Option<FloatShape>, String> 
 pub fn analyse(
     sig: &syn::Signature,
     options: &Options,
-    errors: &mut Vec<syn::Error>,
+    diag: &mut Diagnostics,
 ) -> Option<Signature> {
     let float = match &sig.output {
         ReturnType::Type(_, ty) => result_float(ty),
@@ -174,7 +175,7 @@ pub fn analyse(
             .as_ref()
             .is_none_or(|w| name.as_ref().is_some_and(|n| w.contains(n)));
         if named && matches!(float_shape(&pt.ty, other), Ok(Some(_)) | Err(_)) {
-            errors.push(syn::Error::new_spanned(
+            diag.push(syn::Error::new_spanned(
                 &pt.ty,
                 format!(
                     "this parameter is `{}` but the function's result is `{}`: a `#[gradient]` \
@@ -190,7 +191,7 @@ pub fn analyse(
             Ok(shape) => shape,
             Err(msg) => {
                 if named {
-                    errors.push(syn::Error::new(pt.ty.span(), msg));
+                    diag.push(syn::Error::new(pt.ty.span(), msg));
                     ok = false;
                 }
                 None
@@ -210,7 +211,7 @@ pub fn analyse(
         Some(names) => {
             for (i, wanted) in names.iter().enumerate() {
                 if names[..i].contains(wanted) {
-                    errors.push(syn::Error::new(
+                    diag.push(syn::Error::new(
                         wanted.span(),
                         format!("`{wanted}` is named twice in `wrt`"),
                     ));
@@ -220,7 +221,7 @@ pub fn analyse(
                 match params.iter_mut().find(|p| p.name.as_ref() == Some(wanted)) {
                     Some(p) if p.float.is_some() => p.differentiated = true,
                     Some(_) => {
-                        errors.push(syn::Error::new(
+                        diag.push(syn::Error::new(
                             wanted.span(),
                             format!(
                                 "`wrt` names `{wanted}`, which is not of type `f64` or `[f64; N]`; \
@@ -235,7 +236,7 @@ pub fn analyse(
                             .filter(|p| p.float.is_some())
                             .filter_map(|p| p.name.as_ref().map(|n| format!("`{n}`")))
                             .collect();
-                        errors.push(syn::Error::new(
+                        diag.push(syn::Error::new(
                             wanted.span(),
                             format!(
                                 "`wrt` names `{wanted}`, which is not a parameter of `{}`; \
@@ -255,7 +256,7 @@ pub fn analyse(
         }
     }
     if ok && !params.iter().any(|p| p.differentiated) {
-        errors.push(syn::Error::new(
+        diag.push(syn::Error::new(
             sig.paren_token.span.join(),
             format!(
                 "`{}` has no parameter of type `{float}` or `[{float}; N]` to differentiate with respect to",
@@ -267,7 +268,7 @@ pub fn analyse(
     }
     let output = match &sig.output {
         ReturnType::Default => {
-            errors.push(syn::Error::new(
+            diag.push(syn::Error::new(
                 sig.ident.span(),
                 format!(
                     "`{}` returns nothing; a `#[gradient]` function returns `f64` (for a \
@@ -278,7 +279,7 @@ pub fn analyse(
             None
         }
         ReturnType::Type(_, ty) => output_shape(ty, float).or_else(|| {
-            errors.push(syn::Error::new_spanned(
+            diag.push(syn::Error::new_spanned(
                 ty,
                 format!(
                     "unsupported return type `{}`; a `#[gradient]` function returns `f64` (for a \

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use proc_macro2::{Span, TokenStream};
 use syn::Ident;
 
-use crate::rules::{Binary, Cmp, Unary};
+use crate::ir::{Binary, Cmp, Unary};
 
 /// The float type of a function: all its differentiated values and its result have it.
 #[derive(Copy, Clone, PartialEq, Eq, Debug, Default)]

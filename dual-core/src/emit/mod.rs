@@ -14,7 +14,7 @@ use crate::ir::{
     local_ident, slot_ident, BlockId, BoolVal, CallArg, CallResult, CallStmt, Exponent, FloatTy,
     Graph, IfStmt, LoopHeader, LoopState, LoopStmt, NodeId, Op, Shape, SlotId, Stmt, Sweep,
 };
-use crate::rules::{Binary, Cmp, Unary};
+use crate::ir::{Binary, Cmp, Unary};
 
 /// Something a forward `if` carries out for the backward sweep.
 #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]

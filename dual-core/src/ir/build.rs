@@ -14,8 +14,8 @@
 
 use proc_macro2::Span;
 
+use crate::ir::{Binary, Cmp, Unary};
 use crate::ir::{Exponent, Graph, NodeId, Op};
-use crate::rules::{Binary, Cmp, Unary};
 
 impl Graph {
     /// A constant.

@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 
 use proc_macro2::Span;
 
+use crate::ad::rules::partials;
 use crate::ir::{BlockId, FloatOut, Graph, IfStmt, NodeId, Op, Stmt, Sweep};
-use crate::rules::partials;
 
 /// Adjoints keyed by (node, output row).
 pub type Adjoints = BTreeMap<(NodeId, u32), NodeId>;

@@ -1,0 +1,65 @@
+//! The diagnostics context: every stage reports its problems here, as spanned `syn::Error`s, and
+//! the pipeline reports them all at once, in one compile (serde_derive's `Ctxt` in spirit).
+
+use proc_macro2::{Span, TokenStream};
+
+/// The problems found so far in one annotated function.
+#[derive(Default, Debug)]
+#[must_use = "the problems must be reported"]
+pub struct Diagnostics {
+    errors: Vec<syn::Error>,
+}
+
+impl Diagnostics {
+    /// An empty context.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reports a problem at `span`.
+    pub fn error(&mut self, span: Span, message: impl std::fmt::Display) {
+        self.errors.push(syn::Error::new(span, message));
+    }
+
+    /// Reports an error built elsewhere (by syn's parser, say).
+    pub fn push(&mut self, error: syn::Error) {
+        self.errors.push(error);
+    }
+
+    /// Reports several errors, in order.
+    pub fn extend(&mut self, errors: impl IntoIterator<Item = syn::Error>) {
+        self.errors.extend(errors);
+    }
+
+    /// Whether any problem was reported.
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// The problems, in the order they were found.
+    pub fn errors(&self) -> &[syn::Error] {
+        &self.errors
+    }
+
+    /// `Ok(value)` when nothing was reported, else every problem.
+    pub fn check<T>(self, value: T) -> Result<T, Diagnostics> {
+        if self.errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+
+    /// The problems as `compile_error!` invocations, each at its span.
+    pub fn to_compile_errors(&self) -> TokenStream {
+        self.errors
+            .iter()
+            .map(syn::Error::to_compile_error)
+            .collect()
+    }
+
+    /// The problems, consuming the context.
+    pub fn into_errors(self) -> Vec<syn::Error> {
+        self.errors
+    }
+}

@@ -1,0 +1,13 @@
+//! The IR: a flat, hash-consed arena of pure float expression nodes organised into structured
+//! blocks that mirror the user's control flow ([`graph`]), the primitives those nodes apply
+//! ([`prim`]), and the smart constructors that simplify every node as it is built ([`build`]).
+//!
+//! The IR knows nothing of syn, of tokens or of how derivatives are taken: the lowering builds it,
+//! the differentiation extends it with backward sweeps, and emission prints it.
+
+pub mod build;
+pub mod graph;
+pub mod prim;
+
+pub use graph::*;
+pub use prim::{Binary, Cmp, Unary};

@@ -1,0 +1,153 @@
+//! The whole compiler, stage by stage: options → limits and the item → signature → lowering →
+//! differentiation → the companions' code and docs. The macro, the engine's tests and the
+//! benchmarks all go through these functions, so this file is the one place that shows (and
+//! decides) how the stages connect. Every stage reports problems to one [`Diagnostics`]; the
+//! pipeline goes on as far as it can, so that one compile shows them all.
+
+use proc_macro2::{Span, TokenStream};
+
+use crate::ad::Derivative;
+use crate::companions::companions;
+use crate::diag::Diagnostics;
+use crate::front::item;
+use crate::front::options::{self, Options};
+use crate::front::signature::{self, Output, Signature};
+use crate::ir::{Binary, Op, Unary};
+use crate::lower::Lowered;
+
+/// What the front end read of an annotated function.
+pub struct Front {
+    /// The function as written.
+    pub func: syn::ItemFn,
+    /// The attribute's options.
+    pub options: Options,
+    /// Its signature: which parameters are differentiated, the result's shape.
+    pub sig: Signature,
+}
+
+/// The companions of `#[gradient(args)] item`, or every problem found.
+pub fn compile(args: TokenStream, item: &TokenStream) -> Result<TokenStream, Diagnostics> {
+    let mut diag = Diagnostics::new();
+    let front = read(args, item, &mut diag);
+    let derived = front.as_ref().and_then(|f| derive(f, &mut diag));
+    match (front, derived) {
+        (Some(front), Some((first, second))) => {
+            diag.check(companions(&front.func, &front.sig, &first, second.as_ref()))
+        }
+        _ => Err(diag),
+    }
+}
+
+/// The front end: the options, the item as a function, and its signature.
+pub fn read(args: TokenStream, item: &TokenStream, diag: &mut Diagnostics) -> Option<Front> {
+    let options = options::parse(args).unwrap_or_else(|e| {
+        diag.push(e);
+        Options::default()
+    });
+    let func = item::read_function(item, diag)?;
+    let sig = signature::analyse(&func.sig, &options, diag)?;
+    if let (Some(span), Output::Array(_) | Output::Tuple(_)) = (options.hessian, sig.output) {
+        diag.error(
+            span,
+            "`hessian` needs a function with a scalar result (`-> f64` or `-> f32`); for a vector \
+             result use its Jacobian, or differentiate each output separately",
+        );
+    }
+    Some(Front { func, options, sig })
+}
+
+/// Lowers the body and differentiates it: once, and with the `hessian` option a second time from
+/// a lowering whose calls go through the callees' Hessians. `None` if the body has errors (they
+/// are reported).
+pub fn derive(front: &Front, diag: &mut Diagnostics) -> Option<(Derivative, Option<Derivative>)> {
+    let first = lower(front, false, diag)?;
+    if front.func.sig.constness.is_some() {
+        check_const(&first, front, diag);
+    }
+    let second = match front.options.hessian {
+        Some(_) => Some(lower(front, true, diag)?),
+        None => None,
+    };
+    if diag.has_errors() {
+        return None;
+    }
+    Some((
+        Derivative::new(first, false),
+        second.map(|s| Derivative::new(s, true)),
+    ))
+}
+
+/// Lowers the body (`second_order`: with calls through the callees' Hessians); `None` if it has
+/// errors (they are reported).
+pub fn lower(front: &Front, second_order: bool, diag: &mut Diagnostics) -> Option<Lowered> {
+    match crate::lower::lower(&front.sig, &front.func.sig, &front.func.block, second_order) {
+        Ok(lowered) => Some(lowered),
+        Err(errors) => {
+            diag.extend(errors);
+            None
+        }
+    }
+}
+
+/// The front end and the first-order derivative of a function given as source text, for the
+/// engine's tests and benchmarks. Panics with the first problem if there is one.
+pub fn derive_source(args: &str, item: &str) -> (Front, Derivative) {
+    let mut diag = Diagnostics::new();
+    let args: TokenStream = args.parse().expect("attribute arguments as tokens");
+    let item: TokenStream = item.parse().expect("the item as tokens");
+    let derived = read(args, &item, &mut diag).and_then(|front| {
+        let lowered = lower(&front, false, &mut diag)?;
+        Some((front, Derivative::new(lowered, false)))
+    });
+    match derived {
+        Some(done) if !diag.has_errors() => done,
+        _ => panic!("{}", diag.errors()[0]),
+    }
+}
+
+/// A `const fn`'s companions are `const` too, so its body may use only what Rust evaluates in
+/// constants: reports the first primitive that it cannot.
+fn check_const(lowered: &Lowered, front: &Front, diag: &mut Diagnostics) {
+    if let Some((name, span)) = non_const_primitive(lowered) {
+        diag.error(
+            span,
+            format!(
+                "`{name}` cannot be evaluated in a `const fn`, so the derivatives of `{}` \
+                 cannot be `const` either; remove `const`, or use only arithmetic, \
+                 comparisons, `if`, `abs`, `signum`, `max`, `min`, `clamp`, `recip`, \
+                 `to_degrees`, `to_radians`, `floor`, `ceil`, `round` and `trunc`",
+                front.func.sig.ident
+            ),
+        );
+    }
+}
+
+/// The first primitive of the body that Rust cannot evaluate in a `const fn`.
+fn non_const_primitive(lowered: &Lowered) -> Option<(&'static str, Span)> {
+    let g = &lowered.graph;
+    g.nodes.iter().enumerate().find_map(|(i, op)| {
+        let name = match op {
+            Op::Unary(
+                Unary::Neg
+                | Unary::Abs
+                | Unary::Signum
+                | Unary::Recip
+                | Unary::ToDegrees
+                | Unary::ToRadians
+                | Unary::Floor
+                | Unary::Ceil
+                | Unary::Round
+                | Unary::Trunc,
+                _,
+            ) => return None,
+            Op::Unary(u, _) => u.method(),
+            Op::Binary(b @ (Binary::Powf | Binary::Atan2 | Binary::Hypot | Binary::Log), _, _) => {
+                b.method()
+            }
+            Op::MulAdd(..) => "mul_add",
+            Op::Powi(..) => "powi",
+            _ => return None,
+        };
+        Some((name, g.spans[i]))
+    })
+}
