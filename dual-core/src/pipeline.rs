@@ -12,6 +12,7 @@ use crate::diag::Diagnostics;
 use crate::front::item;
 use crate::front::options::{self, Options};
 use crate::front::signature::{self, Output, Signature};
+use crate::ir::prim::{self, Ternary};
 use crate::ir::{Binary, Op, Unary};
 use crate::lower::Lowered;
 
@@ -109,45 +110,46 @@ pub fn derive_source(args: &str, item: &str) -> (Front, Derivative) {
 /// constants: reports the first primitive that it cannot.
 fn check_const(lowered: &Lowered, front: &Front, diag: &mut Diagnostics) {
     if let Some((name, span)) = non_const_primitive(lowered) {
+        let allowed: Vec<String> = prim::METHODS
+            .iter()
+            .filter(|m| const_fn_method(m))
+            .map(|m| format!("`{m}`"))
+            .collect();
         diag.error(
             span,
             format!(
                 "`{name}` cannot be evaluated in a `const fn`, so the derivatives of `{}` \
                  cannot be `const` either; remove `const`, or use only arithmetic, \
-                 comparisons, `if`, `abs`, `signum`, `max`, `min`, `clamp`, `recip`, \
-                 `to_degrees`, `to_radians`, `floor`, `ceil`, `round` and `trunc`",
-                front.func.sig.ident
+                 comparisons, `if`, {} and {}",
+                front.func.sig.ident,
+                allowed[..allowed.len() - 1].join(", "),
+                allowed[allowed.len() - 1],
             ),
         );
     }
+}
+
+/// Whether the method is one the table says a `const fn` can evaluate.
+fn const_fn_method(method: &str) -> bool {
+    let facts = Unary::from_method(method)
+        .map(Unary::facts)
+        .or_else(|| Binary::from_method(method).map(Binary::facts))
+        .or_else(|| Ternary::from_method(method).map(Ternary::facts));
+    facts.is_some_and(|f| f.const_fn)
 }
 
 /// The first primitive of the body that Rust cannot evaluate in a `const fn`.
 fn non_const_primitive(lowered: &Lowered) -> Option<(&'static str, Span)> {
     let g = &lowered.graph;
     g.nodes.iter().enumerate().find_map(|(i, op)| {
-        let name = match op {
-            Op::Unary(
-                Unary::Neg
-                | Unary::Abs
-                | Unary::Signum
-                | Unary::Recip
-                | Unary::ToDegrees
-                | Unary::ToRadians
-                | Unary::Floor
-                | Unary::Ceil
-                | Unary::Round
-                | Unary::Trunc,
-                _,
-            ) => return None,
-            Op::Unary(u, _) => u.method(),
-            Op::Binary(b @ (Binary::Powf | Binary::Atan2 | Binary::Hypot | Binary::Log), _, _) => {
-                b.method()
-            }
-            Op::MulAdd(..) => "mul_add",
-            Op::Powi(..) => "powi",
+        let facts = match op {
+            Op::Unary(u, _) => u.facts(),
+            Op::Binary(b, _, _) => b.facts(),
+            Op::MulAdd(..) => Ternary::MulAdd.facts(),
+            Op::Clamp(..) => Ternary::Clamp.facts(),
+            Op::Powi(..) => return Some(("powi", g.spans[i])),
             _ => return None,
         };
-        Some((name, g.spans[i]))
+        (!facts.const_fn).then_some((facts.method, g.spans[i]))
     })
 }

@@ -70,21 +70,10 @@ impl Graph {
 
     /// A primitive of one float.
     pub fn unary(&mut self, op: Unary, a: NodeId, s: Span) -> NodeId {
+        // Folded only where the table says the result is exact.
         if let Some(x) = self.constant(a) {
-            let folded = match op {
-                Unary::Neg => Some(-x),
-                Unary::Abs => Some(x.abs()),
-                Unary::Sqrt => Some(x.sqrt()),
-                Unary::Recip => Some(1.0 / x),
-                Unary::Floor => Some(x.floor()),
-                Unary::Ceil => Some(x.ceil()),
-                Unary::Round => Some(x.round()),
-                Unary::Trunc => Some(x.trunc()),
-                Unary::Signum => Some(x.signum()),
-                _ => None,
-            };
-            if let Some(v) = folded {
-                return self.num(v);
+            if op.facts().folds {
+                return self.num(op.value(x));
             }
         }
         // -(-a) == a
@@ -99,15 +88,8 @@ impl Graph {
     /// A primitive of two floats.
     pub fn binary(&mut self, op: Binary, a: NodeId, b: NodeId, s: Span) -> NodeId {
         if let (Some(x), Some(y)) = (self.constant(a), self.constant(b)) {
-            let folded = match op {
-                Binary::Add => Some(x + y),
-                Binary::Sub => Some(x - y),
-                Binary::Mul => Some(x * y),
-                Binary::Div => Some(x / y),
-                _ => None,
-            };
-            if let Some(v) = folded {
-                return self.num(v);
+            if op.facts().folds {
+                return self.num(op.value(x, y));
             }
         }
         match op {
