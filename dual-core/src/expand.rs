@@ -5,8 +5,8 @@ use quote::{format_ident, quote, ToTokens};
 use syn::spanned::Spanned;
 
 use crate::diff::{reverse, Adjoints};
+use crate::doc::{Doc, Names};
 use crate::emit::Emitter;
-use crate::formula::{Doc, Names};
 use crate::ir::{BlockId, NodeId};
 use crate::lower::{lower, Lowered};
 use crate::options::{self, Options};

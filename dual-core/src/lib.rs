@@ -7,14 +7,14 @@
 //! - [`rules`]: the table of primitives and their derivatives; [`simplify`]: smart constructors;
 //! - [`diff`]: reverse accumulation of adjoints;
 //! - [`emit`]: the IR back into Rust; [`mod@expand`]: the pipeline and the companion functions;
-//! - [`formula`]: derivatives as readable math, for the companions' documentation;
+//! - [`doc`]: derivatives as readable math, for the companions' documentation;
 //! - [`eval`]: an interpreter of straight-line IR, the oracle of the engine's own tests.
 
 pub mod diff;
+pub mod doc;
 pub mod emit;
 pub mod eval;
 pub mod expand;
-pub mod formula;
 pub mod ir;
 pub mod limits;
 pub mod lower;
