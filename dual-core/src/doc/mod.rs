@@ -21,7 +21,7 @@
 //! - `render`: a node of the IR graph as a formula, and `user_values`: a float that user code
 //!   writes (a fixed parameter, a constant, a literal) as a formula;
 //! - `print`: a formula as text;
-//! - `layout`: [`render`], the entries as text with `where` definitions for their shared parts,
+//! - `layout`: [`render()`], the entries as text with `where` definitions for their shared parts,
 //!   returning [`Formulas`] (an [`Entry`] each, or [`Why`] it is not shown);
 //! - `companion_docs`: [`Doc`], the documentation of each generated companion function.
 

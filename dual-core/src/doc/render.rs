@@ -124,6 +124,7 @@ impl<'g> Renderer<'g> {
         };
         let callees: Vec<String> = r.sites.values().map(|s| s.name.clone()).collect();
         r.taken.extend(callees);
+        // Read only now: a constant's formula depends on the names taken (`e` may be a name).
         for (slot, expr) in index_exprs {
             if let Some(e) = r.user_value(&expr) {
                 r.indices.insert(slot, e);
