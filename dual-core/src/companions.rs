@@ -14,8 +14,8 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote, ToTokens};
 
 use crate::ad::Derivative;
+use crate::doc::{Doc, Names};
 use crate::emit::Emitter;
-use crate::formula::{Doc, Names};
 use crate::front::signature::{FloatShape, Output, Signature};
 use crate::ir::NodeId;
 

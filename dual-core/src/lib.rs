@@ -4,16 +4,16 @@
 //! - [`lower`]: the body (syn) into the structured IR of [`ir`];
 //! - [`ad`]: the derivative rules and the reverse sweep;
 //! - [`emit`]: the IR back into Rust; [`mod@expand`]: the pipeline and the companion functions;
-//! - [`formula`]: derivatives as readable math, for the companions' documentation;
+//! - [`doc`]: derivatives as readable math, for the companions' documentation;
 //! - [`eval`]: an interpreter of straight-line IR, the oracle of the engine's own tests.
 
 pub mod ad;
 pub mod companions;
 pub mod diag;
+pub mod doc;
 pub mod emit;
 pub mod eval;
 pub mod expand;
-pub mod formula;
 pub mod front;
 pub mod ir;
 pub mod lower;
