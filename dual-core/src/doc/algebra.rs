@@ -2,6 +2,7 @@
 //! of real arithmetic (like terms and equal factors are collected, nothing cancels), so it never
 //! claims a value where the code has none.
 
+use crate::ir::prim::{Notation, Ternary};
 use crate::ir::{Binary, Unary};
 
 /// Math as it is displayed in the documentation.
@@ -368,45 +369,65 @@ pub(super) fn call(name: &str, args: Vec<Formula>) -> Formula {
     Formula::Call(name.to_string(), args, String::new())
 }
 
-/// The primitive `u` applied to `x`.
+/// The primitive `u` applied to `x`, as its row of the table writes it.
 pub(super) fn unary(u: Unary, x: Formula) -> Formula {
-    use Unary as U;
-    let root = |sym, x| Formula::Root(sym, Box::new(x));
-    let wrap = |l, x, r| Formula::Wrap(l, Box::new(x), r);
-    match u {
-        U::Neg => x.negated(),
-        U::Sqrt => root("√", x),
-        U::Cbrt => root("∛", x),
-        U::Exp => call("exp", vec![x]),
-        U::Exp2 => Formula::Pow(Box::new(Formula::Num(2.0)), Box::new(x)),
-        U::ExpM1 => add(call("exp", vec![x]), Formula::Num(-1.0)),
-        U::Ln => call("ln", vec![x]),
-        U::Log2 => call("log₂", vec![x]),
-        U::Log10 => call("log₁₀", vec![x]),
-        U::Ln1p => call("ln", vec![add(Formula::Num(1.0), x)]),
-        U::Recip => div(Formula::Num(1.0), x),
-        U::Abs => wrap("|", x, "|"),
-        U::Floor => wrap("⌊", x, "⌋"),
-        U::Ceil => wrap("⌈", x, "⌉"),
-        U::ToDegrees => div(mul(Formula::Num(180.0), x), Formula::Sym("π".into())),
-        U::ToRadians => div(mul(Formula::Sym("π".into()), x), Formula::Num(180.0)),
-        other => call(other.method(), vec![x]),
-    }
+    u.notation(&mut Math, x)
 }
 
-/// The primitive `b` applied to `x` and `y`.
+/// The primitive `b` applied to `x` and `y`, as its row of the table writes it.
 pub(super) fn binary(b: Binary, x: Formula, y: Formula) -> Formula {
-    match b {
-        Binary::Add => add(x, y),
-        Binary::Sub => add(x, y.negated()),
-        Binary::Mul => mul(x, y),
-        Binary::Div => div(x, y),
-        Binary::Powf => match y {
-            Formula::Num(k) if small_integer(k) && k.abs() <= 99.0 => power(x, k as i32),
-            y => Formula::Pow(Box::new(x), Box::new(y)),
-        },
-        Binary::Log => div(call("ln", vec![x]), call("ln", vec![y])),
-        other => call(other.method(), vec![x, y]),
+    b.notation(&mut Math, x, y)
+}
+
+/// The primitive `t` applied to `x`, `y` and `z`, as its row of the table writes it.
+pub(super) fn ternary(t: Ternary, x: Formula, y: Formula, z: Formula) -> Formula {
+    t.notation(&mut Math, x, y, z)
+}
+
+/// The notation the primitives' rows are written against, for formulas.
+struct Math;
+
+impl Notation for Math {
+    type Formula = Formula;
+
+    fn num(&mut self, v: f64) -> Formula {
+        Formula::Num(v)
+    }
+    fn symbol(&mut self, name: &str) -> Formula {
+        Formula::Sym(name.into())
+    }
+    fn neg(&mut self, a: Formula) -> Formula {
+        a.negated()
+    }
+    fn add(&mut self, a: Formula, b: Formula) -> Formula {
+        add(a, b)
+    }
+    fn mul(&mut self, a: Formula, b: Formula) -> Formula {
+        mul(a, b)
+    }
+    fn div(&mut self, a: Formula, b: Formula) -> Formula {
+        div(a, b)
+    }
+    fn pow(&mut self, a: Formula, b: Formula) -> Formula {
+        Formula::Pow(Box::new(a), Box::new(b))
+    }
+    fn power(&mut self, a: Formula, n: i32) -> Formula {
+        power(a, n)
+    }
+    fn call(&mut self, name: &str, args: Vec<Formula>) -> Formula {
+        call(name, args)
+    }
+    fn root(&mut self, symbol: &'static str, a: Formula) -> Formula {
+        Formula::Root(symbol, Box::new(a))
+    }
+    fn wrap(&mut self, left: &'static str, a: Formula, right: &'static str) -> Formula {
+        Formula::Wrap(left, Box::new(a), right)
+    }
+    fn constant(&self, a: &Formula) -> Option<f64> {
+        match a {
+            Formula::Num(v) => Some(*v),
+            _ => None,
+        }
     }
 }
 

@@ -6,9 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{TokenStream, TokenTree};
 
-use super::algebra::{add, binary, call, div, mul, power, select, small_integer, unary, Formula};
+use super::algebra::{
+    binary, call, div, mul, power, select, small_integer, ternary, unary, Formula,
+};
 use super::print::subscript;
 use super::{Names, Why};
+use crate::ir::prim::Ternary;
 use crate::ir::Cmp;
 use crate::ir::{BoolVal, CallArg, CallResult, Graph, NodeId, Op, SlotId, Stmt};
 
@@ -302,8 +305,8 @@ impl<'g> Renderer<'g> {
             }
             Op::Unary(u, a) => unary(u, get(a)?),
             Op::Binary(b, a, c) => binary(b, get(a)?, get(c)?),
-            Op::MulAdd(a, b, c) => add(mul(get(a)?, get(b)?), get(c)?),
-            Op::Clamp(x, lo, hi) => call("clamp", vec![get(x)?, get(lo)?, get(hi)?]),
+            Op::MulAdd(a, b, c) => ternary(Ternary::MulAdd, get(a)?, get(b)?, get(c)?),
+            Op::Clamp(x, lo, hi) => ternary(Ternary::Clamp, get(x)?, get(lo)?, get(hi)?),
             Op::Powi(x, e) => match e.slot {
                 None => power(get(x)?, e.offset),
                 Some(_) => return Err(Why::Exponent),
