@@ -18,6 +18,7 @@ use crate::doc::{Doc, Names};
 use crate::emit::Emitter;
 use crate::front::signature::{FloatShape, Output, Signature};
 use crate::ir::NodeId;
+use crate::tokens::float_path;
 
 /// The first derivatives a companion returns.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -147,7 +148,7 @@ struct Writer<'a> {
 
 impl Writer<'_> {
     fn companion(&self, c: &Companion, d: &Derivative) -> TokenStream {
-        let f = self.sig.float.path();
+        let f = float_path(self.sig.float);
         let n = Literal::usize_unsuffixed(self.sig.n_inputs());
         let leaves = d.leaves();
         let doc = Doc::new(&d.lowered.graph, self.names, self.sig, &leaves);
@@ -292,7 +293,7 @@ impl Writer<'_> {
 
     /// The gradient's type: `[f64; N]`, or a tuple with one part per parameter.
     fn gradient_type(&self) -> TokenStream {
-        let f = self.sig.float.path();
+        let f = float_path(self.sig.float);
         if self.flat_gradient() {
             let n = Literal::usize_unsuffixed(self.sig.n_inputs());
             return quote!([#f; #n]);

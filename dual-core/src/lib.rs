@@ -18,6 +18,7 @@ pub mod front;
 pub mod ir;
 pub mod lower;
 pub mod pipeline;
+pub mod tokens;
 
 pub use expand::expand;
 

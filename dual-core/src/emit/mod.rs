@@ -5,25 +5,27 @@
 //! that lives inside a branch is *saved*: the forward `if` returns it in its tuple (a placeholder
 //! in the other branch, which the backward `if` on the same condition never reads).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
-use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Ident, Literal, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 
-use crate::ir::{
-    local_ident, slot_ident, BlockId, BoolVal, CallArg, CallResult, CallStmt, Exponent, FloatTy,
-    Graph, IfStmt, LoopHeader, LoopState, LoopStmt, NodeId, Op, Shape, SlotId, Stmt, Sweep,
-};
 use crate::ir::{Binary, Cmp, Unary};
+use crate::ir::{
+    BlockId, BoolVal, CallArg, CallResult, CallStmt, Exponent, Graph, IfStmt, LoopHeader,
+    LoopState, LoopStmt, NodeId, Op, Shape, Stmt,
+};
+use crate::tokens::{float_literal_at, float_path, local_ident, located_at, slot_ident};
 
-/// Something a forward `if` carries out for the backward sweep.
-#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
-enum Saved {
-    Node(NodeId),
-    Cond(SlotId),
-    Int(SlotId),
-    Index(SlotId),
-}
+mod liveness;
+mod writer;
+
+use liveness::Saved;
+use writer::Writer;
+
+// The old path of `float_literal`, while the restructure moves modules.
+#[doc(hidden)]
+pub use crate::tokens::float_literal;
 
 /// Emits the code of one companion function.
 pub struct Emitter<'g> {
@@ -38,118 +40,8 @@ pub struct Emitter<'g> {
 impl<'g> Emitter<'g> {
     /// Prepares emission of everything `roots` needs.
     pub fn new(g: &'g Graph, roots: &[NodeId]) -> Self {
-        let mut outs: HashMap<NodeId, (NodeId, NodeId)> = HashMap::new();
-        let mut owner: HashMap<BlockId, (BlockId, BlockId)> = HashMap::new(); // block → (parent, then)
-        let mut work: Vec<NodeId> = roots.to_vec();
-        for (bi, block) in g.blocks.iter().enumerate() {
-            for stmt in &block.stmts {
-                match stmt {
-                    Stmt::If(ifs) => {
-                        for fo in &ifs.floats {
-                            outs.insert(fo.node, (fo.then, fo.other));
-                        }
-                        owner.insert(ifs.then, (BlockId(bi as u32), ifs.then));
-                        owner.insert(ifs.other, (BlockId(bi as u32), ifs.then));
-                    }
-                    Stmt::User { value, .. } => work.extend(value.leaves()),
-                    Stmt::Loop(l) => {
-                        if let LoopHeader::While { reads, .. } = &l.header {
-                            work.extend(reads.iter().map(|(_, out)| *out));
-                        }
-                        work.extend(l.exit);
-                        for st in &l.states {
-                            outs.insert(st.out, (st.next, st.init));
-                            outs.insert(st.current, (st.out, st.out));
-                        }
-                    }
-                    Stmt::Call(c) => {
-                        for a in &c.args {
-                            match a {
-                                CallArg::Scalar(n) => work.push(*n),
-                                CallArg::Array(ns) => work.extend(ns),
-                                CallArg::Tokens(_) => {}
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-        let mut live = vec![false; g.nodes.len()];
-        while let Some(n) = work.pop() {
-            if std::mem::replace(&mut live[n.0 as usize], true) {
-                continue;
-            }
-            work.extend(g.op(n).children());
-            if let Some((t, e)) = outs.get(&n) {
-                work.push(*t);
-                work.push(*e);
-            }
-        }
-
-        // What a later sweep reads from inside branches of an earlier one.
-        let mut needed: BTreeSet<Saved> = BTreeSet::new();
-        let earlier_branch = |b: BlockId, reader: Sweep| {
-            let block = g.block(b);
-            block.parent.is_some() && block.sweep < reader
-        };
-        let note_node = |n: NodeId, reader: Sweep, needed: &mut BTreeSet<Saved>| {
-            if g.constant(n).is_none() && earlier_branch(g.home[n.0 as usize], reader) {
-                needed.insert(Saved::Node(n));
-            }
-        };
-        let note_slot = |s: SlotId, item: Saved, reader: Sweep, needed: &mut BTreeSet<Saved>| {
-            if earlier_branch(g.slot_home[s.0 as usize], reader) {
-                needed.insert(item);
-            }
-        };
-        for (i, op) in g.nodes.iter().enumerate() {
-            let reader = g.block(g.home[i]).sweep;
-            if !live[i] || reader == Sweep::FORWARD {
-                continue;
-            }
-            for c in op.children() {
-                note_node(c, reader, &mut needed);
-            }
-            match op {
-                Op::Powi(_, Exponent { slot: Some(s), .. })
-                | Op::IntAsFloat(Exponent { slot: Some(s), .. }) => {
-                    note_slot(*s, Saved::Int(*s), reader, &mut needed);
-                }
-                Op::DynIndex { index: s, .. } | Op::IndexIs { index: s, .. } => {
-                    note_slot(*s, Saved::Index(*s), reader, &mut needed);
-                }
-                _ => {}
-            }
-        }
-        for block in &g.blocks {
-            let reader = block.sweep;
-            if reader == Sweep::FORWARD {
-                continue;
-            }
-            for stmt in &block.stmts {
-                if let Stmt::If(ifs) = stmt {
-                    for fo in ifs.floats.iter().filter(|fo| live[fo.node.0 as usize]) {
-                        note_node(fo.then, reader, &mut needed);
-                        note_node(fo.other, reader, &mut needed);
-                    }
-                    if let Some(BoolVal::Slot { slot, .. }) = ifs.cond {
-                        note_slot(slot, Saved::Cond(slot), reader, &mut needed);
-                    }
-                }
-            }
-        }
-        let mut saves: HashMap<BlockId, Vec<Saved>> = HashMap::new();
-        for item in needed {
-            let mut b = match item {
-                Saved::Node(n) => g.home[n.0 as usize],
-                Saved::Cond(s) | Saved::Int(s) | Saved::Index(s) => g.slot_home[s.0 as usize],
-            };
-            while let Some(&(parent, then)) = owner.get(&b) {
-                saves.entry(then).or_default().push(item);
-                b = parent;
-            }
-        }
+        let live = liveness::live_nodes(g, roots);
+        let saves = liveness::saves(g, &live);
         // Each live node's local, created once (an identifier is interned by the compiler).
         let names = live
             .iter()
@@ -258,7 +150,7 @@ impl<'g> Emitter<'g> {
             Stmt::Bind { node, expr } => {
                 // Typed, so that a wrong type is reported at the user's expression.
                 let binder = self.binder(*node);
-                let float = self.g.float.path();
+                let float = float_path(self.g.float);
                 quote!(let #binder: #float = #expr;)
             }
             Stmt::Cond { slot, expr } => {
@@ -635,7 +527,7 @@ impl<'g> Emitter<'g> {
             }
             Op::IntAsFloat(e) => {
                 let e = Self::exponent(*e);
-                let float = self.g.float.path();
+                let float = float_path(self.g.float);
                 quote!((#e) as #float)
             }
             Op::DynIndex { index, items } => {
@@ -657,106 +549,5 @@ impl<'g> Emitter<'g> {
             | Op::CallGrad { .. }
             | Op::CallHess { .. } => unreachable!("leaves are bound by statements"),
         }
-    }
-}
-
-/// Tokens of one statement, written one by one, located at the user's tokens.
-struct Writer {
-    out: Vec<TokenTree>,
-    /// Call-site resolution at the user's location (keywords, operators, methods, literals).
-    call: Span,
-    /// Mixed-site resolution at the user's location (the generated locals).
-    mixed: Span,
-}
-
-impl Writer {
-    /// Appends to `out`.
-    fn new(at: Span, out: Vec<TokenTree>) -> Self {
-        Writer {
-            out,
-            call: Span::call_site().located_at(at),
-            mixed: Span::mixed_site().located_at(at),
-        }
-    }
-
-    fn new_at(call: Span, mixed: Span) -> Self {
-        Writer {
-            out: Vec::new(),
-            call,
-            mixed,
-        }
-    }
-
-    fn word(&mut self, word: &str, span: Span) {
-        self.out.push(Ident::new(word, span).into());
-    }
-
-    /// A one-character operator.
-    fn punct(&mut self, op: &str, span: Span) {
-        let c = op.chars().next().expect("an operator");
-        let mut p = Punct::new(c, Spacing::Alone);
-        p.set_span(span);
-        self.out.push(p.into());
-    }
-
-    fn group(&mut self, delimiter: Delimiter, inner: Vec<TokenTree>) {
-        let mut g = Group::new(delimiter, inner.into_iter().collect());
-        g.set_span(self.call);
-        self.out.push(g.into());
-    }
-}
-
-/// The tokens with their location moved to `span` (name resolution unchanged).
-fn located_at(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tt| {
-            if let proc_macro2::TokenTree::Group(g) = &tt {
-                let mut group =
-                    proc_macro2::Group::new(g.delimiter(), located_at(g.stream(), span));
-                group.set_span(g.span().located_at(span));
-                tt = proc_macro2::TokenTree::Group(group);
-            } else {
-                tt.set_span(tt.span().located_at(span));
-            }
-            tt
-        })
-        .collect()
-}
-
-/// A float constant of type `float` as an expression.
-pub fn float_literal(v: f64, float: FloatTy) -> TokenStream {
-    float_literal_at(v, float, Span::call_site())
-}
-
-/// [`float_literal`] with every token at `span`.
-fn float_literal_at(v: f64, float: FloatTy, span: Span) -> TokenStream {
-    if !v.is_finite() {
-        let path = float.path();
-        let name = if v.is_nan() {
-            quote!(NAN)
-        } else if v > 0.0 {
-            quote!(INFINITY)
-        } else {
-            quote!(NEG_INFINITY)
-        };
-        return located_at(quote!(#path::#name), span);
-    }
-    let mut lit = match float {
-        FloatTy::F64 => Literal::f64_suffixed(v.abs()),
-        FloatTy::F32 => Literal::f32_suffixed(v.abs() as f32),
-    };
-    lit.set_span(span);
-    if v.is_sign_negative() {
-        let mut minus = Punct::new('-', Spacing::Alone);
-        minus.set_span(span);
-        let mut group = Group::new(
-            Delimiter::Parenthesis,
-            [TokenTree::from(minus), lit.into()].into_iter().collect(),
-        );
-        group.set_span(span);
-        TokenTree::from(group).into()
-    } else {
-        TokenTree::from(lit).into()
     }
 }

@@ -33,14 +33,6 @@ impl FloatTy {
         }
     }
 
-    /// The type, as an absolute path that user code cannot shadow.
-    pub fn path(self) -> TokenStream {
-        match self {
-            FloatTy::F64 => quote::quote!(::core::primitive::f64),
-            FloatTy::F32 => quote::quote!(::core::primitive::f32),
-        }
-    }
-
     /// `v` rounded to this type (exact for `f64`).
     pub fn round(self, v: f64) -> f64 {
         match self {
@@ -53,17 +45,6 @@ impl FloatTy {
 /// Index of a node in the arena.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub struct NodeId(pub u32);
-
-/// The name of a generated local: `__t3` for node 3, `__c1` for condition slot 1, and so on.
-/// Mixed-site hygiene keeps these invisible to user code.
-pub fn local_ident(kind: char, index: u32) -> Ident {
-    Ident::new(&format!("__{kind}{index}"), Span::mixed_site())
-}
-
-/// The name of a slot's local (`kind` is `c` for conditions, `k` for integers, `v` for values).
-pub fn slot_ident(kind: char, slot: SlotId) -> Ident {
-    local_ident(kind, slot.0)
-}
 
 /// Index of a block.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]

@@ -11,3 +11,7 @@ pub mod prim;
 
 pub use graph::*;
 pub use prim::{Binary, Cmp, Unary};
+
+// Old paths, while the restructure moves modules (removed at its end).
+#[doc(hidden)]
+pub use crate::tokens::{local_ident, slot_ident};
