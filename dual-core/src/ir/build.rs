@@ -98,109 +98,125 @@ impl Graph {
                 let swap = self.constant(a).is_some() && self.constant(b).is_none()
                     || (self.constant(a).is_none() == self.constant(b).is_none() && a > b);
                 let (a, b) = if swap { (b, a) } else { (a, b) };
-                if op == Binary::Add {
-                    // a + 0 == a
-                    if self.is_const(b, 0.0) || self.is_const(b, -0.0) {
-                        return a;
-                    }
-                    // a + a == a * 2 (exact: doubling)
-                    if a == b {
-                        let two = self.num(2.0);
-                        return self.mul(a, two, s);
-                    }
-                    // a + (-b) == a - b
-                    if let Some(nb) = self.negated(b) {
-                        return self.sub(a, nb, s);
-                    }
-                    if let Some(na) = self.negated(a) {
-                        return self.sub(b, na, s);
-                    }
+                let simpler = if op == Binary::Add {
+                    self.simpler_sum(a, b, s)
                 } else {
-                    // a * 1 == a; a * -1 == -a
-                    if self.is_const(b, 1.0) {
-                        return a;
-                    }
-                    // (t * c) * 2^k == t * (c * 2^k): scaling by a power of two is exact (unless
-                    // an intermediate result is subnormal or overflows).
-                    if let (Some(k), Op::Binary(Binary::Mul, t, c)) =
-                        (self.constant(b), self.op(a).clone())
-                    {
-                        if let Some(c1) = self.constant(c) {
-                            let folded = c1 * k;
-                            let power_of_two =
-                                |v: f64| v != 0.0 && v.is_normal() && v.abs().log2().fract() == 0.0;
-                            if (power_of_two(k) || power_of_two(c1)) && folded.is_normal() {
-                                let f = self.num(folded);
-                                return self.mul(t, f, s);
-                            }
-                        }
-                    }
-                    if self.is_const(b, -1.0) {
-                        return self.neg(a, s);
-                    }
-                    if self.in_derivative_code() {
-                        if let Some(m) = self.derivative_product(a, b, s) {
-                            return m;
-                        }
-                    }
-                    // (-a) * (-b) == a * b; (-a) * b == -(a * b)
-                    match (self.negated(a), self.negated(b)) {
-                        (Some(na), Some(nb)) => return self.mul(na, nb, s),
-                        (Some(na), None) => {
-                            let m = self.mul(na, b, s);
-                            return self.neg(m, s);
-                        }
-                        (None, Some(nb)) => {
-                            let m = self.mul(a, nb, s);
-                            return self.neg(m, s);
-                        }
-                        (None, None) => {}
-                    }
-                }
-                self.intern(Op::Binary(op, a, b), s)
+                    self.simpler_product(a, b, s)
+                };
+                simpler.unwrap_or_else(|| self.intern(Op::Binary(op, a, b), s))
             }
-            Binary::Sub => {
-                // a - 0 == a; 0 - b == -b; a - (-b) == a + b
-                if self.is_const(b, 0.0) {
-                    return a;
-                }
-                if self.is_const(a, 0.0) {
-                    return self.neg(b, s);
-                }
-                if let Some(nb) = self.negated(b) {
-                    return self.add(a, nb, s);
-                }
-                self.intern(Op::Binary(op, a, b), s)
-            }
-            Binary::Div => {
-                // a / 1 == a; a / -1 == -a
-                if self.is_const(b, 1.0) {
-                    return a;
-                }
-                if self.is_const(b, -1.0) {
-                    return self.neg(a, s);
-                }
-                // In derivative code only: a / (1 / u) → a · u (the reciprocal of a reciprocal,
-                // as the ln rule makes of `p.ln()` with `p = 1 / u`).
-                if self.in_derivative_code() {
-                    if let Op::Binary(Binary::Div, one, u) = *self.op(b) {
-                        if self.is_const(one, 1.0) {
-                            return self.mul(a, u, s);
-                        }
-                    }
-                }
-                match (self.negated(a), self.negated(b)) {
-                    (Some(na), Some(nb)) => return self.div(na, nb, s),
-                    (Some(na), None) => {
-                        let q = self.div(na, b, s);
-                        return self.neg(q, s);
-                    }
-                    _ => {}
-                }
-                self.intern(Op::Binary(op, a, b), s)
-            }
+            Binary::Sub => self.simpler_difference(a, b, s),
+            Binary::Div => self.simpler_quotient(a, b, s),
             _ => self.intern(Op::Binary(op, a, b), s),
         }
+    }
+
+    /// `a + b` rewritten (operands in canonical order), or `None` to build it as it is.
+    fn simpler_sum(&mut self, a: NodeId, b: NodeId, s: Span) -> Option<NodeId> {
+        // a + 0 == a
+        if self.is_const(b, 0.0) || self.is_const(b, -0.0) {
+            return Some(a);
+        }
+        // a + a == a * 2 (exact: doubling)
+        if a == b {
+            let two = self.num(2.0);
+            return Some(self.mul(a, two, s));
+        }
+        // a + (-b) == a - b
+        if let Some(nb) = self.negated(b) {
+            return Some(self.sub(a, nb, s));
+        }
+        if let Some(na) = self.negated(a) {
+            return Some(self.sub(b, na, s));
+        }
+        None
+    }
+
+    /// `a * b` rewritten (operands in canonical order), or `None` to build it as it is.
+    fn simpler_product(&mut self, a: NodeId, b: NodeId, s: Span) -> Option<NodeId> {
+        // a * 1 == a; a * -1 == -a
+        if self.is_const(b, 1.0) {
+            return Some(a);
+        }
+        // (t * c) * 2^k == t * (c * 2^k): scaling by a power of two is exact (unless
+        // an intermediate result is subnormal or overflows).
+        if let (Some(k), Op::Binary(Binary::Mul, t, c)) = (self.constant(b), self.op(a).clone()) {
+            if let Some(c1) = self.constant(c) {
+                let folded = c1 * k;
+                let power_of_two =
+                    |v: f64| v != 0.0 && v.is_normal() && v.abs().log2().fract() == 0.0;
+                if (power_of_two(k) || power_of_two(c1)) && folded.is_normal() {
+                    let f = self.num(folded);
+                    return Some(self.mul(t, f, s));
+                }
+            }
+        }
+        if self.is_const(b, -1.0) {
+            return Some(self.neg(a, s));
+        }
+        if self.in_derivative_code() {
+            if let Some(m) = self.derivative_product(a, b, s) {
+                return Some(m);
+            }
+        }
+        // (-a) * (-b) == a * b; (-a) * b == -(a * b)
+        match (self.negated(a), self.negated(b)) {
+            (Some(na), Some(nb)) => return Some(self.mul(na, nb, s)),
+            (Some(na), None) => {
+                let m = self.mul(na, b, s);
+                return Some(self.neg(m, s));
+            }
+            (None, Some(nb)) => {
+                let m = self.mul(a, nb, s);
+                return Some(self.neg(m, s));
+            }
+            (None, None) => {}
+        }
+        None
+    }
+
+    /// `a - b`, simplified.
+    fn simpler_difference(&mut self, a: NodeId, b: NodeId, s: Span) -> NodeId {
+        // a - 0 == a; 0 - b == -b; a - (-b) == a + b
+        if self.is_const(b, 0.0) {
+            return a;
+        }
+        if self.is_const(a, 0.0) {
+            return self.neg(b, s);
+        }
+        if let Some(nb) = self.negated(b) {
+            return self.add(a, nb, s);
+        }
+        self.intern(Op::Binary(Binary::Sub, a, b), s)
+    }
+
+    /// `a / b`, simplified.
+    fn simpler_quotient(&mut self, a: NodeId, b: NodeId, s: Span) -> NodeId {
+        // a / 1 == a; a / -1 == -a
+        if self.is_const(b, 1.0) {
+            return a;
+        }
+        if self.is_const(b, -1.0) {
+            return self.neg(a, s);
+        }
+        // In derivative code only: a / (1 / u) → a · u (the reciprocal of a reciprocal,
+        // as the ln rule makes of `p.ln()` with `p = 1 / u`).
+        if self.in_derivative_code() {
+            if let Op::Binary(Binary::Div, one, u) = *self.op(b) {
+                if self.is_const(one, 1.0) {
+                    return self.mul(a, u, s);
+                }
+            }
+        }
+        match (self.negated(a), self.negated(b)) {
+            (Some(na), Some(nb)) => return self.div(na, nb, s),
+            (Some(na), None) => {
+                let q = self.div(na, b, s);
+                return self.neg(q, s);
+            }
+            _ => {}
+        }
+        self.intern(Op::Binary(Binary::Div, a, b), s)
     }
 
     /// Whether nodes are being built for derivative code (a backward sweep), where the rewrites
