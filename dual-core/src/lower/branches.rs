@@ -1,7 +1,17 @@
 //! Structured branches and scopes: lowering both branches, then merging what they change
 //! (variables, the value, early returns) through φ nodes.
 
-use super::*;
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, ToTokens};
+use syn::spanned::Spanned;
+use syn::{Expr, Ident};
+
+use crate::ir::{
+    BlockId, BoolVal, FloatOut, Graph, IfStmt, NodeId, Op, Shape, SlotId, Stmt, Sweep,
+};
+
+use super::env::{Binding, Ret, Val};
+use super::Lower;
 
 impl Lower {
     pub(super) fn lower_block(&mut self, b: &syn::Block) -> Val {

@@ -1,6 +1,15 @@
 //! Calls of other differentiated functions: the chain rule through their companions.
 
-use super::*;
+use proc_macro2::{TokenStream, TokenTree};
+use quote::{format_ident, quote, ToTokens};
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, Pat, Stmt as SynStmt};
+
+use crate::ir::{CallArg, CallResult, CallStmt, NodeId, Op, Shape, Stmt};
+use crate::signature::literal_len;
+
+use super::env::{Binding, Val};
+use super::Lower;
 
 impl Lower {
     /// A call of an annotated function: `g(..)` → `g_value_and_gradient(..)`, `r.g(..)` →

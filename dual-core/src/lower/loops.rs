@@ -3,7 +3,20 @@
 //! accumulate the gradient of their increments; other values propagate forward tangents).
 
 use super::branches::negate;
-use super::*;
+use std::collections::BTreeSet;
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{quote, ToTokens};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{BinOp, Expr, Ident, Lit, Pat, UnOp};
+
+use crate::ir::{BoolVal, LoopHeader, LoopState, LoopStmt, NodeId, Op, Shape, Stmt, Sweep};
+
+use super::env::{Binding, LoopItem, Ret, Val};
+use super::operators::compound_op;
+use super::syntax::{contains_return, pattern_idents};
+use super::Lower;
 
 impl Lower {
     /// A loop that touches differentiated values.
