@@ -38,7 +38,7 @@ impl Lower {
         let current: Option<Shape> = match &binding {
             Some(Binding::Sym { value, .. }) => Some(value.clone()),
             Some(Binding::Uninit { .. }) => None,
-            Some(Binding::Real { .. } | Binding::Counter { .. }) | None => {
+            Some(Binding::Inactive { .. } | Binding::Counter { .. }) | None => {
                 if !rhs_active || !path.is_empty() {
                     if rhs_active {
                         self.error(
@@ -66,7 +66,7 @@ impl Lower {
                     self.materialize(t.clone());
                     self.push_verbatim(t);
                     if path.is_empty() && self.is_float_typed(rhs) {
-                        self.mark_real_float(&name.to_string());
+                        self.mark_inactive_float(&name.to_string());
                     }
                     return;
                 }

@@ -125,11 +125,11 @@ impl Lower {
         // Variables.
         let mut merged_env = snapshot.clone();
         for (fi, frame) in snapshot.frames.iter().enumerate() {
-            for (vi, (name, before)) in frame.iter().enumerate() {
-                let t = &then_env.frames[fi][vi].1;
-                let e = &else_env.frames[fi][vi].1;
-                let merged = self.merge_binding(name, before, t, e, &mut m, span);
-                merged_env.frames[fi][vi].1 = merged;
+            for (vi, var) in frame.iter().enumerate() {
+                let t = &then_env.frames[fi][vi].binding;
+                let e = &else_env.frames[fi][vi].binding;
+                let merged = self.merge_binding(&var.name, &var.binding, t, e, &mut m, span);
+                merged_env.frames[fi][vi].binding = merged;
             }
         }
 
@@ -279,7 +279,7 @@ impl Lower {
         match b {
             Binding::Sym { value, .. } => Some(value.clone()),
             Binding::Uninit { .. } => like.map(|s| self.zeros_like(s)),
-            Binding::Real { .. } | Binding::Counter { .. } => {
+            Binding::Inactive { .. } | Binding::Counter { .. } => {
                 let ident = Ident::new(name, span);
                 Some(Shape::Scalar(self.bind_opaque_in(
                     block,
@@ -309,17 +309,17 @@ impl Lower {
         }
         match (t, e) {
             (
-                Binding::Real {
+                Binding::Inactive {
                     float: a,
                     by_ref: r,
                     array: x,
                 },
-                Binding::Real {
+                Binding::Inactive {
                     float: b,
                     by_ref: q,
                     array: y,
                 },
-            ) => Binding::Real {
+            ) => Binding::Inactive {
                 float: *a && *b,
                 by_ref: *r && *q,
                 array: if x == y { *x } else { None },
@@ -329,7 +329,7 @@ impl Lower {
             _ => {
                 let mutable = match before {
                     Binding::Sym { mutable, .. } | Binding::Uninit { mutable } => *mutable,
-                    Binding::Real { .. } | Binding::Counter { .. } => true,
+                    Binding::Inactive { .. } | Binding::Counter { .. } => true,
                 };
                 let t_sym = match t {
                     Binding::Sym { value, .. } => Some(value.clone()),

@@ -78,10 +78,10 @@ impl Lower {
                     .and_then(|i| self.env.lookup(&i.to_string()).cloned()),
                 _ => None,
             };
-            let known_float =
-                matches!(real, Some(Binding::Real { float: true, .. })) || self.is_float_typed(a);
+            let known_float = matches!(real, Some(Binding::Inactive { float: true, .. }))
+                || self.is_float_typed(a);
             let known_array = match real {
-                Some(Binding::Real { array, .. }) => array,
+                Some(Binding::Inactive { array, .. }) => array,
                 _ => None,
             };
             match self.lower_expr(a) {

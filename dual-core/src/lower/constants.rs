@@ -47,10 +47,38 @@ impl Lower {
                         value: Shape::Array(items),
                         ..
                     }) => i64::try_from(items.len()).ok(),
-                    Some(Binding::Real { array: Some(n), .. }) => i64::try_from(*n).ok(),
+                    Some(Binding::Inactive { array: Some(n), .. }) => i64::try_from(*n).ok(),
                     _ => None,
                 },
                 _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The value of a condition known at compile time (on loop counters and literals).
+    pub(super) fn const_bool(&self, e: &Expr) -> Option<bool> {
+        match e {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Bool(b), ..
+            }) => Some(b.value),
+            Expr::Paren(p) => self.const_bool(&p.expr),
+            Expr::Unary(u) if matches!(u.op, UnOp::Not(_)) => self.const_bool(&u.expr).map(|b| !b),
+            Expr::Binary(b) => match b.op {
+                BinOp::And(_) => Some(self.const_bool(&b.left)? && self.const_bool(&b.right)?),
+                BinOp::Or(_) => Some(self.const_bool(&b.left)? || self.const_bool(&b.right)?),
+                _ => {
+                    let (l, r) = (self.const_int(&b.left)?, self.const_int(&b.right)?);
+                    match b.op {
+                        BinOp::Lt(_) => Some(l < r),
+                        BinOp::Le(_) => Some(l <= r),
+                        BinOp::Gt(_) => Some(l > r),
+                        BinOp::Ge(_) => Some(l >= r),
+                        BinOp::Eq(_) => Some(l == r),
+                        BinOp::Ne(_) => Some(l != r),
+                        _ => None,
+                    }
+                }
             },
             _ => None,
         }

@@ -25,18 +25,33 @@ pub(super) enum Binding {
     /// The counter of an unrolled loop: an integer known at compile time. `materialized` is true
     /// once `let i = value;` has been emitted for user code that reads it.
     Counter { value: i64, materialized: bool },
-    /// A variable that exists as written in the emitted code (inactive). `float` is true when it
-    /// is known to be an `f64`, `by_ref` when it is a `&f64` (read as `*name`).
-    Real {
+    /// An inactive variable: it exists as written in the emitted code, which reads and writes it
+    /// under its own name.
+    Inactive {
+        /// Known to be a float (`f64`, or `&f64` with `by_ref`).
         float: bool,
+        /// A `&f64` (or a loop variable over data), read through `Borrow`.
         by_ref: bool,
+        /// The length, for a float array of known length.
         array: Option<usize>,
     },
 }
 
+/// A user variable in scope.
+#[derive(Clone, Debug)]
+pub(super) struct Var {
+    /// The user's name.
+    pub(super) name: String,
+    /// What the lowering knows of it.
+    pub(super) binding: Binding,
+}
+
+/// The user variables in scope, in nested frames (blocks, branches, loop bodies); a later binding
+/// shadows an earlier one of the same name.
 #[derive(Clone, Default, Debug)]
 pub(super) struct Env {
-    pub(super) frames: Vec<Vec<(String, Binding)>>,
+    /// The frames, outermost first; each holds its variables in the order they were bound.
+    pub(super) frames: Vec<Vec<Var>>,
 }
 
 impl Env {
@@ -47,26 +62,26 @@ impl Env {
         self.frames.pop();
     }
     pub(super) fn bind(&mut self, name: &Ident, b: Binding) {
-        self.frames
-            .last_mut()
-            .expect("a frame")
-            .push((name.to_string(), b));
+        self.frames.last_mut().expect("a frame").push(Var {
+            name: name.to_string(),
+            binding: b,
+        });
     }
     pub(super) fn lookup(&self, name: &str) -> Option<&Binding> {
         self.frames
             .iter()
             .rev()
             .flat_map(|f| f.iter().rev())
-            .find(|(n, _)| n == name)
-            .map(|(_, b)| b)
+            .find(|v| v.name == name)
+            .map(|v| &v.binding)
     }
     pub(super) fn lookup_mut(&mut self, name: &str) -> Option<&mut Binding> {
         self.frames
             .iter_mut()
             .rev()
             .flat_map(|f| f.iter_mut().rev())
-            .find(|(n, _)| n == name)
-            .map(|(_, b)| b)
+            .find(|v| v.name == name)
+            .map(|v| &mut v.binding)
     }
 }
 
@@ -190,7 +205,7 @@ impl Lower {
     }
 
     /// Binds the names of a pattern as real (inactive) variables.
-    pub(super) fn bind_real(&mut self, pat: &Pat, ty: Option<&syn::Type>) {
+    pub(super) fn bind_inactive(&mut self, pat: &Pat, ty: Option<&syn::Type>) {
         let mut names = Vec::new();
         pattern_idents(pat, &mut names);
         let by_ref = ty.is_some_and(is_float_ref);
@@ -202,7 +217,7 @@ impl Lower {
         for n in names {
             self.env.bind(
                 &n,
-                Binding::Real {
+                Binding::Inactive {
                     float,
                     by_ref,
                     array,

@@ -51,7 +51,7 @@ impl Lower {
                             self.error(span, format!("`{ident}` is used before it is assigned"));
                             return self.poison();
                         }
-                        Some(Binding::Real { by_ref: true, .. }) => {
+                        Some(Binding::Inactive { by_ref: true, .. }) => {
                             // `&f64` or `f64` (a loop variable over data): read the float either way.
                             let float = self.g.float.path();
                             return Val::Tokens(

@@ -19,7 +19,7 @@ impl Lower {
     pub(super) fn mark_float(&mut self, pat: &Pat, ty: Option<&syn::Type>, init: &Expr) {
         if let (Pat::Ident(pi), None) = (pat, ty) {
             if self.is_float_typed(init) {
-                self.mark_real_float(&pi.ident.to_string());
+                self.mark_inactive_float(&pi.ident.to_string());
             }
         }
     }
@@ -34,7 +34,7 @@ impl Lower {
         };
         if let (Expr::Path(p), true) = (lhs, self.is_float_typed(rhs)) {
             if let Some(name) = p.path.get_ident() {
-                self.mark_real_float(&name.to_string());
+                self.mark_inactive_float(&name.to_string());
             }
         }
     }
@@ -47,7 +47,7 @@ impl Lower {
         let mut found = Vec::new();
         self.floats_used_in(e, false, &mut found);
         for name in found {
-            self.mark_real_float(&name);
+            self.mark_inactive_float(&name);
         }
     }
 
@@ -62,7 +62,7 @@ impl Lower {
                 };
                 let unknown = matches!(
                     self.env.lookup(&name),
-                    Some(Binding::Real {
+                    Some(Binding::Inactive {
                         float: false,
                         by_ref: false,
                         array: None,
@@ -120,8 +120,8 @@ impl Lower {
         }
     }
 
-    pub(super) fn mark_real_float(&mut self, name: &str) {
-        if let Some(Binding::Real { float, .. }) = self.env.lookup_mut(name) {
+    pub(super) fn mark_inactive_float(&mut self, name: &str) {
+        if let Some(Binding::Inactive { float, .. }) = self.env.lookup_mut(name) {
             *float = true;
         }
     }
@@ -161,7 +161,7 @@ impl Lower {
                                 Binding::Sym {
                                     value: Shape::Scalar(_),
                                     ..
-                                } | Binding::Real { float: true, .. }
+                                } | Binding::Inactive { float: true, .. }
                             )
                         )
                     })

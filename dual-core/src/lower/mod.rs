@@ -16,9 +16,11 @@ mod env;
 mod exprs;
 mod float_types;
 mod indexing;
+mod loop_derivative;
 mod loops;
 mod methods;
 mod operators;
+mod runtime_loop;
 mod stmts;
 mod syntax;
 mod verbatim;
@@ -128,7 +130,7 @@ pub fn lower(
             for n in names {
                 l.env.bind(
                     &n,
-                    Binding::Real {
+                    Binding::Inactive {
                         float,
                         by_ref,
                         array,

@@ -231,7 +231,7 @@ impl Lower {
                 self.push_verbatim(
                     quote_spanned!(local.span()=> #(#attrs)* let #pat_tokens #ty_tokens = #t;),
                 );
-                self.bind_real(pat, ty);
+                self.bind_inactive(pat, ty);
                 self.mark_float(pat, ty, &init.expr);
             }
         }
@@ -246,7 +246,7 @@ impl Lower {
             Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
             p => (p, None),
         };
-        self.bind_real(pat, ty);
+        self.bind_inactive(pat, ty);
         if let Some(init) = &local.init {
             self.mark_float(pat, ty, &init.expr);
         }

@@ -2,6 +2,7 @@
 //! expressions are float constants, what a pattern binds, whether code jumps out.
 
 use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{Expr, Ident, Lit, Pat, UnOp};
 
@@ -294,4 +295,41 @@ pub(super) fn assigns_in_tokens(ts: TokenStream) -> bool {
         }
     }
     false
+}
+
+/// The variable at the root of a place expression (`x`, `x[i]`, `x.0`).
+pub(super) fn place_root(e: &Expr) -> Option<Ident> {
+    match e {
+        Expr::Path(p) => p.path.get_ident().cloned(),
+        Expr::Paren(p) => place_root(&p.expr),
+        Expr::Index(ix) => place_root(&ix.expr),
+        Expr::Field(f) => place_root(&f.base),
+        _ => None,
+    }
+}
+
+/// The first `break` or `continue` of a loop body (outside nested loops and closures) that has a
+/// label or a value.
+pub(super) fn find_labelled_jump(body: &syn::Block) -> Option<TokenStream> {
+    struct V(Option<TokenStream>);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+            if b.label.is_some() || b.expr.is_some() {
+                self.0.get_or_insert_with(|| b.to_token_stream());
+            }
+        }
+        fn visit_expr_continue(&mut self, c: &'ast syn::ExprContinue) {
+            if c.label.is_some() {
+                self.0.get_or_insert_with(|| c.to_token_stream());
+            }
+        }
+        fn visit_expr_for_loop(&mut self, _: &'ast syn::ExprForLoop) {}
+        fn visit_expr_while(&mut self, _: &'ast syn::ExprWhile) {}
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = V(None);
+    v.visit_block(body);
+    v.0
 }

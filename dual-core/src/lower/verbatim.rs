@@ -74,7 +74,7 @@ impl Lower {
             };
             if let Some(float) = constant {
                 if let Some(b) = self.env.lookup_mut(&name) {
-                    *b = Binding::Real {
+                    *b = Binding::Inactive {
                         float,
                         by_ref: false,
                         array: None,
