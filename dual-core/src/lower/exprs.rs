@@ -1,18 +1,18 @@
 //! Expressions: the dispatch on the form of an expression, and the forms that need no file of
-//! their own.
+//! their own (literals, paths, blocks, macros, and what is read as written or refused).
 
 use quote::{quote, ToTokens};
 use syn::spanned::Spanned;
-use syn::{Expr, Lit, UnOp};
+use syn::{Expr, Lit};
 
 use crate::ir::Shape;
-use crate::signature::{is_float, literal_len};
 
-use super::env::{Binding, Ret, Val};
-use super::syntax::{expr_kind, float_const, is_float_const_expr, type_is_floaty};
+use super::env::{Binding, Val};
+use super::syntax::{expr_kind, float_const};
 use super::{Lower, MAX_EXPR_DEPTH};
 
 impl Lower {
+    /// Lowers an expression: a symbolic value, or tokens to emit as written.
     pub(super) fn lower_expr(&mut self, e: &Expr) -> Val {
         if self.expr_depth >= MAX_EXPR_DEPTH {
             self.error_at(
@@ -30,8 +30,8 @@ impl Lower {
         v
     }
 
-    pub(super) fn lower_expr_nested(&mut self, e: &Expr) -> Val {
-        let span = e.span();
+    /// [`Lower::lower_expr`] within the nesting limit: the dispatch on the expression's form.
+    fn lower_expr_nested(&mut self, e: &Expr) -> Val {
         match e {
             Expr::Lit(l) => match &l.lit {
                 Lit::Float(f) => match f.base10_parse::<f64>() {
@@ -40,66 +40,12 @@ impl Lower {
                 },
                 _ => Val::Tokens(e.to_token_stream()),
             },
-            Expr::Path(p) => {
-                if let Some(v) = float_const(&p.path) {
-                    return Val::Sym(Shape::Scalar(self.g.num(v)));
-                }
-                if let Some(ident) = p.path.get_ident() {
-                    match self.env.lookup(&ident.to_string()).cloned() {
-                        Some(Binding::Sym { value, .. }) => return Val::Sym(value),
-                        Some(Binding::Uninit { .. }) => {
-                            self.error(span, format!("`{ident}` is used before it is assigned"));
-                            return self.poison();
-                        }
-                        Some(Binding::Inactive { by_ref: true, .. }) => {
-                            // `&f64` or `f64` (a loop variable over data): read the float either way.
-                            let float = self.g.float.path();
-                            return Val::Tokens(
-                                quote!((*::core::borrow::Borrow::<#float>::borrow(&#ident))),
-                            );
-                        }
-                        _ => {}
-                    }
-                }
-                Val::Tokens(e.to_token_stream())
-            }
+            Expr::Path(p) => self.lower_path(p),
             Expr::Paren(p) => self.lower_expr(&p.expr),
             Expr::Group(g) => self.lower_expr(&g.expr),
-            Expr::Unary(u) => match u.op {
-                UnOp::Neg(_) => match self.lower_expr(&u.expr) {
-                    Val::Tokens(_) => Val::Tokens(e.to_token_stream()),
-                    v => {
-                        let Some(n) = self.scalar(v, span) else {
-                            return self.poison();
-                        };
-                        Val::Sym(Shape::Scalar(self.g.neg(n, span)))
-                    }
-                },
-                UnOp::Not(_) => self.read(e),
-                _ => match self.lower_expr(&u.expr) {
-                    Val::Tokens(_) => self.read(e),
-                    // `*xi` for an element of `x.iter()`: references are not tracked, so the
-                    // value is the element itself.
-                    v => v,
-                },
-            },
+            Expr::Unary(u) => self.lower_unary(e, u),
             Expr::Binary(b) => self.lower_binary(b),
-            Expr::Cast(c) => {
-                if !self.touches_symbolic(c.expr.to_token_stream()) {
-                    return Val::Tokens(e.to_token_stream());
-                }
-                if is_float(&c.ty, self.g.float) {
-                    match self.lower_expr(&c.expr) {
-                        // `(x as i64) as f64`: an inactive value read from `x`.
-                        Val::Tokens(_) => Val::Tokens(e.to_token_stream()),
-                        v => v,
-                    }
-                } else if type_is_floaty(&c.ty) {
-                    self.unsupported(e, "a cast to another float type")
-                } else {
-                    self.read(e)
-                }
-            }
+            Expr::Cast(c) => self.lower_cast(e, c),
             Expr::MethodCall(m) => self.lower_method(m),
             Expr::Call(c) => self.lower_call(c),
             Expr::Block(b) => {
@@ -114,142 +60,29 @@ impl Lower {
                 self.lower_block(&b.block)
             }
             Expr::Unsafe(_) | Expr::Async(_) | Expr::TryBlock(_) | Expr::Const(_) => {
-                if self.touches_active(e.to_token_stream()) {
-                    self.unsupported(
-                        e,
-                        &format!("{} holding a differentiated value", expr_kind(e)),
-                    )
-                } else {
-                    self.read(e)
-                }
+                let active = self.touches_active(e.to_token_stream());
+                self.read_or_refuse(
+                    e,
+                    active,
+                    &format!("{} holding a differentiated value", expr_kind(e)),
+                )
             }
             Expr::If(i) => self.lower_if(i),
-            Expr::Array(a) => {
-                if !self.touches_symbolic(e.to_token_stream())
-                    && !is_float_const_expr(e, self.g.float)
-                {
-                    return Val::Tokens(e.to_token_stream());
-                }
-                let mut items = Vec::new();
-                for el in &a.elems {
-                    match self.lower_expr(el) {
-                        Val::Sym(s) => items.push(s),
-                        Val::Tokens(t) => items.push(Shape::Scalar(self.bind_opaque(t, el.span()))),
-                    }
-                }
-                Val::Sym(Shape::Array(items))
-            }
-            Expr::Repeat(r) => {
-                if !self.touches_symbolic(e.to_token_stream())
-                    && !is_float_const_expr(e, self.g.float)
-                {
-                    return Val::Tokens(e.to_token_stream());
-                }
-                let Some(n) = literal_len(&r.len) else {
-                    return self
-                        .unsupported(e, "an array repeat `[v; N]` with a non-literal length");
-                };
-                let item = match self.lower_expr(&r.expr) {
-                    Val::Sym(s) => s,
-                    Val::Tokens(t) => Shape::Scalar(self.bind_opaque(t, r.expr.span())),
-                };
-                Val::Sym(Shape::Array(vec![item; n]))
-            }
-            Expr::Tuple(t) => {
-                if t.elems.is_empty()
-                    || (!self.touches_symbolic(e.to_token_stream())
-                        && !is_float_const_expr(e, self.g.float))
-                {
-                    return Val::Tokens(e.to_token_stream());
-                }
-                let mut items = Vec::new();
-                for el in &t.elems {
-                    match self.lower_expr(el) {
-                        Val::Sym(s) => items.push(s),
-                        Val::Tokens(tk) => {
-                            items.push(Shape::Scalar(self.bind_opaque(tk, el.span())))
-                        }
-                    }
-                }
-                Val::Sym(Shape::Tuple(items))
-            }
-            Expr::Index(ix) => match self.lower_expr(&ix.expr) {
-                Val::Sym(Shape::Array(items)) => match self.const_index(&ix.index) {
-                    Some(i) if i < items.len() => Val::Sym(items[i].clone()),
-                    Some(i) => {
-                        self.error(
-                            ix.index.span(),
-                            format!(
-                                "index {i} is out of bounds for an array of length {}",
-                                items.len()
-                            ),
-                        );
-                        self.poison()
-                    }
-                    None => self.dynamic_index(&ix.index, &items),
-                },
-                v if self.is_poisoned(&v) => v,
-                Val::Sym(_) => self.unsupported(e, "indexing a value that is not an array"),
-                Val::Tokens(_) => self.read(e),
-            },
-            Expr::Field(f) => match self.lower_expr(&f.base) {
-                v if self.is_poisoned(&v) => v,
-                Val::Sym(Shape::Tuple(items)) => match &f.member {
-                    syn::Member::Unnamed(i) if (i.index as usize) < items.len() => {
-                        Val::Sym(items[i.index as usize].clone())
-                    }
-                    _ => self.unsupported(e, "this field access"),
-                },
-                Val::Sym(_) => self.unsupported(e, "field access"),
-                Val::Tokens(_) => self.read(e),
-            },
-            Expr::Break(_) | Expr::Continue(_) if self.loop_depth > 0 => {
-                if matches!(e, Expr::Break(_)) {
-                    let one = self.g.num(1.0);
-                    self.set_broke(one);
-                }
-                if matches!(self.ret, Ret::Never) {
-                    self.ret = Ret::Always(Vec::new());
-                }
-                Val::Tokens(quote!(()))
-            }
-            Expr::Return(r) => {
-                let v = match &r.expr {
-                    Some(x) => self.lower_expr(x),
-                    None => Val::Tokens(quote!(())),
-                };
-                self.do_return(v, span);
-                Val::Tokens(quote!(()))
-            }
-            Expr::Macro(m) => {
-                if self.touches_active(e.to_token_stream()) {
-                    self.error_at(
-                        m,
-                        format!(
-                            "the macro `{}!` carries a differentiated value into the computation; \
-                             macros cannot be differentiated. Macros are fine in statement \
-                             position (`println!`, `assert!`), where they see primal values; \
-                             otherwise write the expression without the macro",
-                            m.mac.path.to_token_stream()
-                        ),
-                    );
-                    return self.poison();
-                }
-                self.read(e)
-            }
+            Expr::Array(a) => self.lower_array(e, a),
+            Expr::Repeat(r) => self.lower_repeat(e, r),
+            Expr::Tuple(t) => self.lower_tuple(e, t),
+            Expr::Index(ix) => self.lower_index(e, ix),
+            Expr::Field(f) => self.lower_field(e, f),
+            Expr::Break(_) | Expr::Continue(_) if self.loop_depth > 0 => self.lower_loop_jump(e),
+            Expr::Return(r) => self.lower_return(e, r),
+            Expr::Macro(m) => self.lower_macro_expr(e, m),
             Expr::Closure(_) => {
-                if self.touches_active(e.to_token_stream()) {
-                    self.unsupported(e, "a closure that captures a differentiated value")
-                } else {
-                    self.read(e)
-                }
+                let active = self.touches_active(e.to_token_stream());
+                self.read_or_refuse(e, active, "a closure that captures a differentiated value")
             }
             Expr::Reference(_) => {
-                if self.touches_active(e.to_token_stream()) {
-                    self.unsupported(e, "a reference to a differentiated value")
-                } else {
-                    self.read(e)
-                }
+                let active = self.touches_active(e.to_token_stream());
+                self.read_or_refuse(e, active, "a reference to a differentiated value")
             }
             Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => {
                 if self.touches_active(e.to_token_stream()) || self.jumps(e) {
@@ -272,15 +105,67 @@ impl Lower {
                 Val::Tokens(quote!(()))
             }
             _ => {
-                if self.touches_active(e.to_token_stream()) || self.jumps(e) {
-                    self.unsupported(
-                        e,
-                        &format!("{} holding a differentiated value", expr_kind(e)),
-                    )
-                } else {
-                    self.read(e)
-                }
+                let refuse = self.touches_active(e.to_token_stream()) || self.jumps(e);
+                self.read_or_refuse(
+                    e,
+                    refuse,
+                    &format!("{} holding a differentiated value", expr_kind(e)),
+                )
             }
         }
+    }
+
+    /// An expression read as written, or (with `refuse`) reported as `what` that cannot be
+    /// differentiated.
+    fn read_or_refuse(&mut self, e: &Expr, refuse: bool, what: &str) -> Val {
+        if refuse {
+            self.unsupported(e, what)
+        } else {
+            self.read(e)
+        }
+    }
+
+    /// A variable (its value), a float constant (`PI`), or any other path (as written).
+    fn lower_path(&mut self, p: &syn::ExprPath) -> Val {
+        if let Some(v) = float_const(&p.path) {
+            return Val::Sym(Shape::Scalar(self.g.num(v)));
+        }
+        if let Some(ident) = p.path.get_ident() {
+            match self.env.lookup(&ident.to_string()).cloned() {
+                Some(Binding::Sym { value, .. }) => return Val::Sym(value),
+                Some(Binding::Uninit { .. }) => {
+                    self.error(p.span(), format!("`{ident}` is used before it is assigned"));
+                    return self.poison();
+                }
+                Some(Binding::Inactive { by_ref: true, .. }) => {
+                    // `&f64` or `f64` (a loop variable over data): read the float either way.
+                    let float = self.g.float.path();
+                    return Val::Tokens(
+                        quote!((*::core::borrow::Borrow::<#float>::borrow(&#ident))),
+                    );
+                }
+                _ => {}
+            }
+        }
+        Val::Tokens(p.to_token_stream())
+    }
+
+    /// A macro in expression position: it only sees primal values, so it must not carry a
+    /// differentiated one into the computation.
+    fn lower_macro_expr(&mut self, e: &Expr, m: &syn::ExprMacro) -> Val {
+        if self.touches_active(e.to_token_stream()) {
+            self.error_at(
+                m,
+                format!(
+                    "the macro `{}!` carries a differentiated value into the computation; \
+                     macros cannot be differentiated. Macros are fine in statement \
+                     position (`println!`, `assert!`), where they see primal values; \
+                     otherwise write the expression without the macro",
+                    m.mac.path.to_token_stream()
+                ),
+            );
+            return self.poison();
+        }
+        self.read(e)
     }
 }

@@ -423,4 +423,17 @@ impl Lower {
             negate: false,
         }
     }
+
+    /// `break` / `continue` of a differentiated loop: a structured exit from the iteration (a
+    /// `break` also sets the loop's flag).
+    pub(super) fn lower_loop_jump(&mut self, e: &Expr) -> Val {
+        if matches!(e, Expr::Break(_)) {
+            let one = self.g.num(1.0);
+            self.set_broke(one);
+        }
+        if matches!(self.ret, Ret::Never) {
+            self.ret = Ret::Always(Vec::new());
+        }
+        Val::Tokens(quote!(()))
+    }
 }

@@ -8,6 +8,7 @@
 //! and a φ of the result, so that the backward sweep can always run after the forward one.
 
 mod activity;
+mod aggregates;
 mod assign;
 mod branches;
 mod calls;
@@ -15,7 +16,6 @@ mod constants;
 mod env;
 mod exprs;
 mod float_types;
-mod indexing;
 mod loop_derivative;
 mod loops;
 mod methods;

@@ -2,12 +2,14 @@
 
 use quote::{quote, ToTokens};
 use syn::spanned::Spanned;
-use syn::{BinOp, Expr};
+use syn::{BinOp, Expr, UnOp};
 
 use crate::ir::Shape;
 use crate::rules::Binary;
+use crate::signature::is_float;
 
 use super::env::Val;
+use super::syntax::type_is_floaty;
 use super::Lower;
 
 /// The primitive of `+ - * /`.
@@ -92,5 +94,46 @@ impl Lower {
             acc_span = acc_span.join(node.right.span()).unwrap_or(acc_span);
         }
         acc
+    }
+
+    /// `-x`, `!c`, `*xi`.
+    pub(super) fn lower_unary(&mut self, e: &Expr, u: &syn::ExprUnary) -> Val {
+        let span = e.span();
+        match u.op {
+            UnOp::Neg(_) => match self.lower_expr(&u.expr) {
+                Val::Tokens(_) => Val::Tokens(e.to_token_stream()),
+                v => {
+                    let Some(n) = self.scalar(v, span) else {
+                        return self.poison();
+                    };
+                    Val::Sym(Shape::Scalar(self.g.neg(n, span)))
+                }
+            },
+            UnOp::Not(_) => self.read(e),
+            _ => match self.lower_expr(&u.expr) {
+                Val::Tokens(_) => self.read(e),
+                // `*xi` for an element of `x.iter()`: references are not tracked, so the
+                // value is the element itself.
+                v => v,
+            },
+        }
+    }
+
+    /// `v as f64` keeps a symbolic value; a cast to another type reads the primal value.
+    pub(super) fn lower_cast(&mut self, e: &Expr, c: &syn::ExprCast) -> Val {
+        if !self.touches_symbolic(c.expr.to_token_stream()) {
+            return Val::Tokens(e.to_token_stream());
+        }
+        if is_float(&c.ty, self.g.float) {
+            match self.lower_expr(&c.expr) {
+                // `(x as i64) as f64`: an inactive value read from `x`.
+                Val::Tokens(_) => Val::Tokens(e.to_token_stream()),
+                v => v,
+            }
+        } else if type_is_floaty(&c.ty) {
+            self.unsupported(e, "a cast to another float type")
+        } else {
+            self.read(e)
+        }
     }
 }

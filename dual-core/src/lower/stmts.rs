@@ -252,6 +252,17 @@ impl Lower {
         }
     }
 
+    /// `return` or `return value`.
+    pub(super) fn lower_return(&mut self, e: &Expr, r: &syn::ExprReturn) -> Val {
+        let v = match &r.expr {
+            Some(x) => self.lower_expr(x),
+            None => Val::Tokens(quote!(())),
+        };
+        self.do_return(v, e.span());
+        Val::Tokens(quote!(()))
+    }
+
+    /// Records the function's result, unless it has returned already.
     pub(super) fn do_return(&mut self, v: Val, span: Span) {
         if !matches!(self.ret, Ret::Never) {
             return;
