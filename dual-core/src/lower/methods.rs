@@ -127,48 +127,42 @@ impl Lower {
         self.read(&whole)
     }
 
-    pub(super) fn lower_call(&mut self, c: &syn::ExprCall) -> Val {
-        let whole = Expr::Call(c.clone());
-        if let Expr::Path(p) = &*c.func {
-            let segs: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
-            if segs.len() >= 2
-                && segs[segs.len() - 2] == self.g.float.name()
-                && is_math_method(&segs[segs.len() - 1])
-            {
-                let name = segs[segs.len() - 1].clone();
-                let Some((recv, rest)) = c
-                    .args
-                    .iter()
-                    .collect::<Vec<_>>()
-                    .split_first()
-                    .map(|(a, b)| (*a, b.to_vec()))
-                else {
-                    self.error(
-                        c.span(),
-                        format!("`f64::{name}` needs at least one argument"),
-                    );
-                    return self.poison();
-                };
-                let span = p.path.segments.last().map_or(c.span(), |s| s.ident.span());
-                return self
-                    .apply(&name, recv, &rest, span, &whole)
-                    .unwrap_or_else(|| self.poison());
-            }
+    /// `f64::sin(x)`, `f64::max(a, b)`: a float method called as a function (the receiver is the
+    /// first argument); `None` for any other call.
+    pub(super) fn lower_float_function(&mut self, c: &syn::ExprCall, whole: &Expr) -> Option<Val> {
+        let Expr::Path(p) = &*c.func else {
+            return None;
+        };
+        let segs: Vec<String> = p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        if segs.len() < 2
+            || segs[segs.len() - 2] != self.g.float.name()
+            || !is_math_method(&segs[segs.len() - 1])
+        {
+            return None;
         }
-        if !self.touches_active(whole.to_token_stream()) {
-            return self.read(&whole);
-        }
-        if !matches!(&*c.func, Expr::Path(_)) {
-            return self.unsupported(
-                &whole,
-                "calling a closure or function value with differentiated arguments",
+        let name = segs[segs.len() - 1].clone();
+        let Some((recv, rest)) = c
+            .args
+            .iter()
+            .collect::<Vec<_>>()
+            .split_first()
+            .map(|(a, b)| (*a, b.to_vec()))
+        else {
+            self.error(
+                c.span(),
+                format!("`f64::{name}` needs at least one argument"),
             );
-        }
-        self.lower_call_expr(&whole)
+            return Some(self.poison());
+        };
+        let span = p.path.segments.last().map_or(c.span(), |s| s.ident.span());
+        Some(
+            self.apply(&name, recv, &rest, span, whole)
+                .unwrap_or_else(|| self.poison()),
+        )
     }
 }

@@ -32,9 +32,10 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::Expr;
 
-use crate::ir::{CallResult, Graph, NodeId, Op, Shape};
+use crate::ir::{Graph, NodeId, Op, Shape};
 use crate::signature::{FloatShape, Output, Signature};
 
+use calls::CallHint;
 use env::{Binding, Env, Ret, Val};
 use syntax::{is_float_ref, pattern_idents};
 
@@ -182,7 +183,7 @@ struct Lower {
     poisoned: HashSet<NodeId>,
     /// How the next call of a differentiated function returns its value (from a `let` pattern or
     /// type, or from how the variable is used afterwards).
-    call_hint: Option<(CallResult, usize, bool)>,
+    call_hint: Option<CallHint>,
     /// How many differentiated loops enclose the code being lowered (where `break` and
     /// `continue` are structured jumps).
     loop_depth: usize,
