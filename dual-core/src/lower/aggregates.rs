@@ -14,24 +14,49 @@ use super::env::Val;
 use super::syntax::is_float_const_expr;
 use super::Lower;
 
+/// A place an assignment writes to: a variable, or an element or field inside it.
+pub(super) struct Place {
+    /// The variable.
+    pub(super) root: Ident,
+    /// The constant indices (array elements, tuple fields) from the variable to the place.
+    pub(super) path: Vec<PlaceStep>,
+}
+
+/// One step of a [`Place`]'s path.
+pub(super) struct PlaceStep {
+    /// The element or field.
+    pub(super) index: usize,
+    /// Where the index is written.
+    pub(super) span: Span,
+}
+
 impl Lower {
     /// `x`, `x[0]`, `x[i + 1]`, `x.1`: the variable and the constant path into it.
-    pub(super) fn place_of(&self, e: &Expr) -> Option<(Ident, Vec<(usize, Span)>)> {
+    pub(super) fn place_of(&self, e: &Expr) -> Option<Place> {
         match e {
-            Expr::Path(p) => p.path.get_ident().map(|i| (i.clone(), Vec::new())),
+            Expr::Path(p) => p.path.get_ident().map(|i| Place {
+                root: i.clone(),
+                path: Vec::new(),
+            }),
             Expr::Paren(p) => self.place_of(&p.expr),
             Expr::Index(ix) => {
-                let (name, mut path) = self.place_of(&ix.expr)?;
-                path.push((self.const_index(&ix.index)?, ix.index.span()));
-                Some((name, path))
+                let mut place = self.place_of(&ix.expr)?;
+                place.path.push(PlaceStep {
+                    index: self.const_index(&ix.index)?,
+                    span: ix.index.span(),
+                });
+                Some(place)
             }
             Expr::Field(f) => {
                 let syn::Member::Unnamed(i) = &f.member else {
                     return None;
                 };
-                let (name, mut path) = self.place_of(&f.base)?;
-                path.push((i.index as usize, i.span));
-                Some((name, path))
+                let mut place = self.place_of(&f.base)?;
+                place.path.push(PlaceStep {
+                    index: i.index as usize,
+                    span: i.span,
+                });
+                Some(place)
             }
             _ => None,
         }
