@@ -85,6 +85,16 @@ impl Env {
     }
 }
 
+/// A loop element that user code sees as a reference (`for xi in x.iter()`): materialised as a
+/// reference to its value.
+#[derive(Clone, Debug)]
+pub(super) struct RefElement {
+    /// The user's name.
+    pub(super) name: String,
+    /// The value it is bound to.
+    pub(super) value: Shape,
+}
+
 /// A lowered expression.
 #[derive(Clone, Debug)]
 pub(super) enum Val {

@@ -10,7 +10,7 @@ use syn::{Expr, Ident, Pat};
 use crate::ir::{BoolVal, LoopHeader, NodeId, Shape, Stmt};
 
 use super::branches::negate;
-use super::env::{Binding, LoopItem, Ret, Val, Var};
+use super::env::{Binding, LoopItem, RefElement, Ret, Val, Var};
 use super::syntax::{contains_return, find_labelled_jump, pattern_idents};
 use super::Lower;
 
@@ -244,8 +244,10 @@ impl Lower {
             (Pat::Ident(pi), LoopItem::Ref(b)) => {
                 // A `&f64` in user code: given to user code as a reference, read as a value.
                 if let Binding::Sym { value, .. } = &b {
-                    self.ref_elements
-                        .push((pi.ident.to_string(), value.clone()));
+                    self.ref_elements.push(RefElement {
+                        name: pi.ident.to_string(),
+                        value: value.clone(),
+                    });
                 }
                 self.env.bind(&pi.ident, b)
             }

@@ -36,7 +36,7 @@ use crate::ir::{Graph, NodeId, Op, Shape};
 use crate::signature::{FloatShape, Output, Signature};
 
 use calls::CallHint;
-use env::{Binding, Env, Ret, Val};
+use env::{Binding, Env, RefElement, Ret, Val};
 use syntax::{is_float_ref, pattern_idents};
 
 pub use syntax::MATH_METHODS;
@@ -77,69 +77,7 @@ pub fn lower(
         names_introduced: 0,
     };
     l.env.push();
-    let mut inputs = Vec::new();
-    let typed = fn_sig.inputs.iter().filter_map(|a| match a {
-        syn::FnArg::Typed(pt) => Some(pt),
-        syn::FnArg::Receiver(_) => None,
-    });
-    for (index, (param, pt)) in sig.params.iter().zip(typed).enumerate() {
-        let span = pt.pat.span();
-        if param.differentiated {
-            let shape = match param.float {
-                Some(FloatShape::Array(n)) => Shape::Array(
-                    (0..n)
-                        .map(|j| {
-                            Shape::Scalar(l.g.intern(
-                                Op::Param {
-                                    param: index as u32,
-                                    index: Some(j as u32),
-                                },
-                                span,
-                            ))
-                        })
-                        .collect(),
-                ),
-                _ => Shape::Scalar(l.g.intern(
-                    Op::Param {
-                        param: index as u32,
-                        index: None,
-                    },
-                    span,
-                )),
-            };
-            inputs.push(shape.leaves());
-            if let Some(name) = &param.name {
-                l.env.bind(
-                    name,
-                    Binding::Sym {
-                        value: shape,
-                        materialized: true,
-                        mutable: param.mutable,
-                    },
-                );
-            }
-        } else {
-            inputs.push(Vec::new());
-            let mut names = Vec::new();
-            pattern_idents(&pt.pat, &mut names);
-            let by_ref = is_float_ref(&pt.ty);
-            let float = param.float == Some(FloatShape::Scalar) || by_ref;
-            let array = match param.float {
-                Some(FloatShape::Array(n)) => Some(n),
-                _ => None,
-            };
-            for n in names {
-                l.env.bind(
-                    &n,
-                    Binding::Inactive {
-                        float,
-                        by_ref,
-                        array,
-                    },
-                );
-            }
-        }
-    }
+    let inputs = l.bind_params(sig, fn_sig);
     let value = l.lower_stmts(&body.stmts, true);
     if let Some(v) = value {
         l.do_return(v, body.span());
@@ -168,17 +106,23 @@ pub fn lower(
     }
 }
 
+/// The state of the lowering of one function body.
 struct Lower {
+    /// The IR being built.
     g: Graph,
+    /// The user's variables in scope.
     env: Env,
+    /// Whether the function (or, in a loop body, the iteration) has exited on the paths lowered
+    /// so far.
     ret: Ret,
+    /// The errors found so far.
     errors: Vec<syn::Error>,
+    /// The shape of the function's result.
     output: Output,
     /// Whether the code will be differentiated twice (for a Hessian).
     second_order: bool,
-    /// Loop elements that user code sees as references (`for xi in x.iter()`): the name and the
-    /// value it is bound to.
-    ref_elements: Vec<(String, Shape)>,
+    /// Loop elements that user code sees as references (`for xi in x.iter()`).
+    ref_elements: Vec<RefElement>,
     /// Values that stand for expressions with errors.
     poisoned: HashSet<NodeId>,
     /// How the next call of a differentiated function returns its value (from a `let` pattern or
@@ -187,8 +131,8 @@ struct Lower {
     /// How many differentiated loops enclose the code being lowered (where `break` and
     /// `continue` are structured jumps).
     loop_depth: usize,
-    /// The number of scalars an exit carries: the function's result, or 1 inside a loop body
-    /// (1.0 for `break`, 0.0 for `continue`).
+    /// The number of scalars an exit carries: the function's result, or none inside a loop body
+    /// (where `break` sets the loop's flag instead).
     exit_len: usize,
     /// Count of user-visible names declared in the emitted code (verbatim `let`s, items,
     /// materialised variables); a block that declares none is inlined into its parent.
@@ -208,6 +152,75 @@ const SUPPORTED_EXPRS: &str = "differentiated values can flow through arithmetic
                                calls to `#[gradient]` functions";
 
 impl Lower {
+    /// Binds the parameters: a differentiated one to its leaves (`Op::Param`), any other as an
+    /// inactive variable. Returns the leaves, per parameter (none for the others).
+    fn bind_params(&mut self, sig: &Signature, fn_sig: &syn::Signature) -> Vec<Vec<NodeId>> {
+        let mut inputs = Vec::new();
+        let typed = fn_sig.inputs.iter().filter_map(|a| match a {
+            syn::FnArg::Typed(pt) => Some(pt),
+            syn::FnArg::Receiver(_) => None,
+        });
+        for (index, (param, pt)) in sig.params.iter().zip(typed).enumerate() {
+            let span = pt.pat.span();
+            if param.differentiated {
+                let shape = match param.float {
+                    Some(FloatShape::Array(n)) => Shape::Array(
+                        (0..n)
+                            .map(|j| {
+                                Shape::Scalar(self.g.intern(
+                                    Op::Param {
+                                        param: index as u32,
+                                        index: Some(j as u32),
+                                    },
+                                    span,
+                                ))
+                            })
+                            .collect(),
+                    ),
+                    _ => Shape::Scalar(self.g.intern(
+                        Op::Param {
+                            param: index as u32,
+                            index: None,
+                        },
+                        span,
+                    )),
+                };
+                inputs.push(shape.leaves());
+                if let Some(name) = &param.name {
+                    self.env.bind(
+                        name,
+                        Binding::Sym {
+                            value: shape,
+                            materialized: true,
+                            mutable: param.mutable,
+                        },
+                    );
+                }
+            } else {
+                inputs.push(Vec::new());
+                let mut names = Vec::new();
+                pattern_idents(&pt.pat, &mut names);
+                let by_ref = is_float_ref(&pt.ty);
+                let float = param.float == Some(FloatShape::Scalar) || by_ref;
+                let array = match param.float {
+                    Some(FloatShape::Array(n)) => Some(n),
+                    _ => None,
+                };
+                for n in names {
+                    self.env.bind(
+                        &n,
+                        Binding::Inactive {
+                            float,
+                            by_ref,
+                            array,
+                        },
+                    );
+                }
+            }
+        }
+        inputs
+    }
+
     fn error(&mut self, span: Span, msg: impl std::fmt::Display) {
         self.errors.push(syn::Error::new(span, msg.to_string()));
     }

@@ -46,7 +46,7 @@ impl Lower {
                 let by_ref = self
                     .ref_elements
                     .iter()
-                    .any(|(n, v)| *n == name && *v == value);
+                    .any(|r| r.name == name && r.value == value);
                 self.g.push(Stmt::User {
                     name: user,
                     mutable,
