@@ -306,7 +306,7 @@ impl Lower {
         node
     }
 
-    /// The value of a binding at the end of a branch, as a shape (reading real variables).
+    /// The value of a binding at the end of a branch, as a shape (reading inactive variables).
     pub(super) fn branch_shape(
         &mut self,
         name: &str,

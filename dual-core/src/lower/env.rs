@@ -170,18 +170,14 @@ impl Lower {
     pub(super) fn bind_pattern(&mut self, pat: &Pat, shape: Shape) {
         if self.is_poisoned(&Val::Sym(shape.clone())) {
             // After an error: bind the names quietly.
-            let mut names = Vec::new();
-            pattern_idents(pat, &mut names);
-            for n in names {
-                self.env.bind(
-                    &n,
-                    Binding::Sym {
-                        value: shape.clone(),
-                        materialized: false,
-                        mutable: true,
-                    },
-                );
-            }
+            self.bind_pattern_names(
+                pat,
+                Binding::Sym {
+                    value: shape,
+                    materialized: false,
+                    mutable: true,
+                },
+            );
             return;
         }
         match (pat, shape) {
@@ -214,25 +210,30 @@ impl Lower {
         }
     }
 
-    /// Binds the names of a pattern as real (inactive) variables.
+    /// Binds the names of a pattern as inactive variables, of type `ty` when it is given.
     pub(super) fn bind_inactive(&mut self, pat: &Pat, ty: Option<&syn::Type>) {
-        let mut names = Vec::new();
-        pattern_idents(pat, &mut names);
         let by_ref = ty.is_some_and(is_float_ref);
         let float = ty.is_some_and(|t| is_float(t, self.g.float)) || by_ref;
         let array = match ty {
             Some(syn::Type::Array(a)) if is_float(&a.elem, self.g.float) => literal_len(&a.len),
             _ => None,
         };
+        self.bind_pattern_names(
+            pat,
+            Binding::Inactive {
+                float,
+                by_ref,
+                array,
+            },
+        );
+    }
+
+    /// Binds every name of a pattern to `binding`.
+    pub(super) fn bind_pattern_names(&mut self, pat: &Pat, binding: Binding) {
+        let mut names = Vec::new();
+        pattern_idents(pat, &mut names);
         for n in names {
-            self.env.bind(
-                &n,
-                Binding::Inactive {
-                    float,
-                    by_ref,
-                    array,
-                },
-            );
+            self.env.bind(&n, binding.clone());
         }
     }
 }

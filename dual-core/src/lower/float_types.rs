@@ -24,7 +24,7 @@ impl Lower {
         }
     }
 
-    /// `k = 2.0 * x0;`, `k -= 0.25;` on a real variable: `k` is a float (both sides of an
+    /// `k = 2.0 * x0;`, `k -= 0.25;` on an inactive variable: `k` is a float (both sides of an
     /// assignment, and of an arithmetic operator, have one type).
     pub(super) fn learn_float_from_assignment(&mut self, e: &Expr) {
         let (lhs, rhs) = match e {

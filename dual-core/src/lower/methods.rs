@@ -10,7 +10,7 @@ use crate::ir::{Exponent, Op, Shape, Stmt};
 use crate::rules::{Binary, Unary};
 
 use super::env::Val;
-use super::syntax::{int_literal, is_math_method, MATH_METHODS};
+use super::syntax::{int_literal, is_math_method, segment_names, MATH_METHODS};
 use super::Lower;
 
 /// Methods of `f64` that read a value without producing a float that carries a derivative.
@@ -133,12 +133,7 @@ impl Lower {
         let Expr::Path(p) = &*c.func else {
             return None;
         };
-        let segs: Vec<String> = p
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let segs = segment_names(&p.path);
         if segs.len() < 2
             || segs[segs.len() - 2] != self.g.float.name()
             || !is_math_method(&segs[segs.len() - 1])

@@ -37,7 +37,7 @@ use crate::signature::{FloatShape, Output, Signature};
 
 use calls::CallHint;
 use env::{Binding, Env, RefElement, Ret, Val};
-use syntax::{is_float_ref, pattern_idents};
+use syntax::is_float_ref;
 
 pub use syntax::MATH_METHODS;
 
@@ -198,24 +198,20 @@ impl Lower {
                 }
             } else {
                 inputs.push(Vec::new());
-                let mut names = Vec::new();
-                pattern_idents(&pt.pat, &mut names);
                 let by_ref = is_float_ref(&pt.ty);
                 let float = param.float == Some(FloatShape::Scalar) || by_ref;
                 let array = match param.float {
                     Some(FloatShape::Array(n)) => Some(n),
                     _ => None,
                 };
-                for n in names {
-                    self.env.bind(
-                        &n,
-                        Binding::Inactive {
-                            float,
-                            by_ref,
-                            array,
-                        },
-                    );
-                }
+                self.bind_pattern_names(
+                    &pt.pat,
+                    Binding::Inactive {
+                        float,
+                        by_ref,
+                        array,
+                    },
+                );
             }
         }
         inputs

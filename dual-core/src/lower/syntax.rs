@@ -88,7 +88,7 @@ pub(super) fn int_literal(e: &Expr) -> Option<i32> {
 /// `std::f64::consts::PI` and friends.
 pub(super) fn float_const(path: &syn::Path) -> Option<f64> {
     use std::f64::consts as c;
-    let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let segs = segment_names(path);
     if segs.len() < 2 || segs[segs.len() - 2] != "consts" {
         return None;
     }
@@ -159,16 +159,15 @@ pub(super) fn is_float_only_method(name: &str) -> bool {
             }))
 }
 
+/// The names of a path's segments (`["f64", "sin"]` for `f64::sin`).
+pub(super) fn segment_names(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
 /// `f64::sin` / `f32::max` as a callee: the type's and the function's names.
 pub(super) fn float_type_function(func: &Expr) -> Option<(String, String)> {
     let Expr::Path(p) = func else { return None };
-    let segments: Vec<String> = p
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    match segments.as_slice() {
+    match segment_names(&p.path).as_slice() {
         [ty, function] if ty == "f64" || ty == "f32" => Some((ty.clone(), function.clone())),
         _ => None,
     }

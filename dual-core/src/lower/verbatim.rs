@@ -62,7 +62,8 @@ impl Lower {
     }
 
     /// After a verbatim statement that may write to the variables it mentions, constant symbolic
-    /// variables become real ones (their real value is the one that counts from now on).
+    /// variables become inactive ones (the value the emitted code holds is the one that counts from
+    /// now on).
     pub(super) fn demote_constants(&mut self, tokens: TokenStream) {
         for ident in self.mentions(tokens) {
             let name = ident.to_string();
