@@ -1,7 +1,17 @@
 //! Structured branches and scopes: lowering both branches, then merging what they change
 //! (variables, the value, early returns) through φ nodes.
 
-use super::*;
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, ToTokens};
+use syn::spanned::Spanned;
+use syn::{Expr, Ident};
+
+use crate::ir::{
+    BlockId, BoolVal, FloatOut, Graph, IfStmt, NodeId, Op, Shape, SlotId, Stmt, Sweep,
+};
+
+use super::env::{Binding, Env, Ret, Val};
+use super::Lower;
 
 impl Lower {
     pub(super) fn lower_block(&mut self, b: &syn::Block) -> Val {
@@ -73,12 +83,7 @@ impl Lower {
         let names_before = self.names_introduced;
 
         let then_block = self.g.new_block(Some(parent), Sweep::FORWARD, &[]);
-        self.g.cur = then_block;
-        self.env.push();
-        let then_val = then_f(self);
-        self.env.pop();
-        let then_ret = std::mem::replace(&mut self.ret, Ret::Never);
-        let then_env = std::mem::replace(&mut self.env, snapshot.clone());
+        let (then_val, then_ret, then_env) = self.lower_branch(then_block, &snapshot, then_f);
 
         if cond.is_none() && self.names_introduced == names_before {
             // A scope that declares no name: inline it.
@@ -91,13 +96,7 @@ impl Lower {
 
         let else_block = self.g.new_block(Some(parent), Sweep::FORWARD, &[]);
         let (else_val, else_ret, else_env) = if cond.is_some() {
-            self.g.cur = else_block;
-            self.env.push();
-            let v = else_f(self);
-            self.env.pop();
-            let r = std::mem::replace(&mut self.ret, Ret::Never);
-            let e = std::mem::replace(&mut self.env, snapshot.clone());
-            (v, r, e)
+            self.lower_branch(else_block, &snapshot, else_f)
         } else {
             (then_val.clone(), then_ret.clone(), then_env.clone())
         };
@@ -112,16 +111,7 @@ impl Lower {
             parent,
         };
 
-        // Variables.
-        let mut merged_env = snapshot.clone();
-        for (fi, frame) in snapshot.frames.iter().enumerate() {
-            for (vi, (name, before)) in frame.iter().enumerate() {
-                let t = &then_env.frames[fi][vi].1;
-                let e = &else_env.frames[fi][vi].1;
-                let merged = self.merge_binding(name, before, t, e, &mut m, span);
-                merged_env.frames[fi][vi].1 = merged;
-            }
-        }
+        let merged_env = self.merge_env(&snapshot, &then_env, &else_env, &mut m, span);
 
         // The value.
         let then_diverged = matches!(then_ret, Ret::Always(_));
@@ -135,27 +125,84 @@ impl Lower {
             span,
         );
 
-        // Returns.
+        let ret = self.merge_returns(cond, &then_ret, &else_ret, &mut m, span);
+
+        self.g.cur = parent;
+        self.insert_if(cond, m);
+        self.env = merged_env;
+        self.ret = ret;
+        value
+    }
+
+    /// Lowers one branch into `block`, in a frame of its own; returns its value, whether it
+    /// returned, and the variables at its end (the environment is reset to `before`).
+    fn lower_branch(
+        &mut self,
+        block: BlockId,
+        before: &Env,
+        f: impl FnOnce(&mut Self) -> Option<Val>,
+    ) -> (Option<Val>, Ret, Env) {
+        self.g.cur = block;
+        self.env.push();
+        let value = f(self);
+        self.env.pop();
+        let ret = std::mem::replace(&mut self.ret, Ret::Never);
+        let env = std::mem::replace(&mut self.env, before.clone());
+        (value, ret, env)
+    }
+
+    /// Merges the variables of the two branches (`then_env`, `else_env`) into the environment
+    /// before them.
+    fn merge_env(
+        &mut self,
+        before: &Env,
+        then_env: &Env,
+        else_env: &Env,
+        m: &mut Merge,
+        span: Span,
+    ) -> Env {
+        let mut merged_env = before.clone();
+        for (fi, frame) in before.frames.iter().enumerate() {
+            for (vi, var) in frame.iter().enumerate() {
+                let t = &then_env.frames[fi][vi].binding;
+                let e = &else_env.frames[fi][vi].binding;
+                let merged = self.merge_binding(&var.name, &var.binding, t, e, m, span);
+                merged_env.frames[fi][vi].binding = merged;
+            }
+        }
+        merged_env
+    }
+
+    /// Whether the function has returned after the branches, and with which value.
+    fn merge_returns(
+        &mut self,
+        cond: Option<BoolVal>,
+        then_ret: &Ret,
+        else_ret: &Ret,
+        m: &mut Merge,
+        span: Span,
+    ) -> Ret {
+        let parent = m.parent;
         let flag_of = |r: &Ret| match r {
             Ret::Never => BoolVal::Const(false),
             Ret::Always(_) => BoolVal::Const(true),
             Ret::Maybe { flag, .. } => *flag,
         };
-        let (tf, ef) = (flag_of(&then_ret), flag_of(&else_ret));
+        let (tf, ef) = (flag_of(then_ret), flag_of(else_ret));
         let m_len = self.exit_len;
         let values_of = |l: &mut Self, r: &Ret| match r {
             Ret::Never => (0..m_len).map(|_| l.g.num(0.0)).collect::<Vec<_>>(),
             Ret::Always(v) | Ret::Maybe { value: v, .. } => v.clone(),
         };
-        let ret = if tf == BoolVal::Const(false) && ef == BoolVal::Const(false) {
+        if tf == BoolVal::Const(false) && ef == BoolVal::Const(false) {
             Ret::Never
         } else {
-            let tv = values_of(self, &then_ret);
-            let ev = values_of(self, &else_ret);
+            let tv = values_of(self, then_ret);
+            let ev = values_of(self, else_ret);
             let value: Vec<NodeId> = tv
                 .iter()
                 .zip(&ev)
-                .map(|(a, b)| self.phi(*a, *b, &mut m, span))
+                .map(|(a, b)| self.phi(*a, *b, m, span))
                 .collect();
             if tf == BoolVal::Const(true) && ef == BoolVal::Const(true) {
                 Ret::Always(value)
@@ -178,14 +225,19 @@ impl Lower {
                     value,
                 }
             }
-        };
+        }
+    }
 
-        self.g.cur = parent;
+    /// Puts the `if` statement into the parent block, before the φ leaves (which were created
+    /// while the branches were merged).
+    fn insert_if(&mut self, cond: Option<BoolVal>, m: Merge) {
         let Merge {
             floats,
             bools,
             tokens,
-            ..
+            then_block,
+            else_block,
+            parent,
         } = m;
         let out_nodes: Vec<NodeId> = floats.iter().map(|f| f.node).collect();
         // The φ leaves were created before the `if` statement; move the statement before them.
@@ -205,9 +257,6 @@ impl Lower {
             .position(|s| matches!(s, Stmt::Node(n) if out_nodes.contains(n)))
             .unwrap_or(self.g.blocks[cur].stmts.len());
         self.g.blocks[cur].stmts.insert(first_leaf, stmt);
-        self.env = merged_env;
-        self.ret = ret;
-        value
     }
 
     /// Moves the statements and nodes of `child` into `parent` (an inlined scope).
@@ -257,7 +306,7 @@ impl Lower {
         node
     }
 
-    /// The value of a binding at the end of a branch, as a shape (reading real variables).
+    /// The value of a binding at the end of a branch, as a shape (reading inactive variables).
     pub(super) fn branch_shape(
         &mut self,
         name: &str,
@@ -269,7 +318,7 @@ impl Lower {
         match b {
             Binding::Sym { value, .. } => Some(value.clone()),
             Binding::Uninit { .. } => like.map(|s| self.zeros_like(s)),
-            Binding::Real { .. } | Binding::Counter { .. } => {
+            Binding::Inactive { .. } | Binding::Counter { .. } => {
                 let ident = Ident::new(name, span);
                 Some(Shape::Scalar(self.bind_opaque_in(
                     block,
@@ -299,17 +348,17 @@ impl Lower {
         }
         match (t, e) {
             (
-                Binding::Real {
+                Binding::Inactive {
                     float: a,
                     by_ref: r,
                     array: x,
                 },
-                Binding::Real {
+                Binding::Inactive {
                     float: b,
                     by_ref: q,
                     array: y,
                 },
-            ) => Binding::Real {
+            ) => Binding::Inactive {
                 float: *a && *b,
                 by_ref: *r && *q,
                 array: if x == y { *x } else { None },
@@ -319,7 +368,7 @@ impl Lower {
             _ => {
                 let mutable = match before {
                     Binding::Sym { mutable, .. } | Binding::Uninit { mutable } => *mutable,
-                    Binding::Real { .. } | Binding::Counter { .. } => true,
+                    Binding::Inactive { .. } | Binding::Counter { .. } => true,
                 };
                 let t_sym = match t {
                     Binding::Sym { value, .. } => Some(value.clone()),

@@ -1,0 +1,191 @@
+//! Assignments `place = value` and `place op= value` to variables, array elements and tuple
+//! fields.
+
+use proc_macro2::Span;
+use quote::{quote, ToTokens};
+use syn::spanned::Spanned;
+use syn::{Expr, Ident};
+
+use crate::ir::Shape;
+use crate::rules::Binary;
+
+use super::aggregates::{Place, PlaceStep};
+use super::env::{Binding, Val};
+use super::operators::assign_op_token;
+use super::Lower;
+
+impl Lower {
+    /// `lhs = rhs` or `lhs op= rhs`.
+    pub(super) fn lower_assign(&mut self, lhs: &Expr, op: Option<Binary>, rhs: &Expr, span: Span) {
+        let Some(Place { root: name, path }) = self.place_of(lhs) else {
+            if self.touches_active(rhs.to_token_stream())
+                || self.touches_active(lhs.to_token_stream())
+            {
+                self.error(
+                    lhs.span(),
+                    "cannot assign a differentiated value to this place; assign to a local \
+                     variable, an element of a local array (`a[0] = …`) or a tuple field \
+                     (`t.0 = …`)",
+                );
+            } else {
+                let t = quote!(#lhs = #rhs;);
+                self.materialize(t.clone());
+                self.push_verbatim(t);
+            }
+            return;
+        };
+        let binding = self.env.lookup(&name.to_string()).cloned();
+        let rhs_active = self.touches_symbolic(rhs.to_token_stream());
+        let current: Option<Shape> = match &binding {
+            Some(Binding::Sym { value, .. }) => Some(value.clone()),
+            Some(Binding::Uninit { .. }) => None,
+            Some(Binding::Inactive { .. } | Binding::Counter { .. }) | None => {
+                if !rhs_active || !path.is_empty() {
+                    self.assign_as_written(lhs, op, rhs, &name, path.is_empty(), rhs_active);
+                    return;
+                }
+                // An inactive float variable becomes symbolic.
+                let cur = self.bind_opaque(name.to_token_stream(), name.span());
+                Some(Shape::Scalar(cur))
+            }
+        };
+        let value = self.lower_expr(rhs);
+        let assigned = Assigned { op, rhs, span };
+        let updated = if path.is_empty() {
+            self.assigned_value(&assigned, current.as_ref(), value)
+        } else {
+            let Some(whole) = current else {
+                self.error(
+                    lhs.span(),
+                    format!("`{name}` is used before it is assigned"),
+                );
+                return;
+            };
+            self.update_in_place(whole, &path, &assigned, value)
+        };
+        let Some(updated) = updated else { return };
+        let mutable = match binding {
+            Some(Binding::Sym { mutable, .. } | Binding::Uninit { mutable }) => mutable,
+            _ => true,
+        };
+        match self.env.lookup_mut(&name.to_string()) {
+            Some(b) => {
+                *b = Binding::Sym {
+                    value: updated,
+                    materialized: false,
+                    mutable,
+                }
+            }
+            None => self.error(name.span(), format!("cannot find variable `{name}`")),
+        }
+    }
+
+    /// An assignment to an inactive variable, emitted as written (refused when it would store a
+    /// differentiated value into something that is not a float variable). `whole_variable`: the
+    /// place is the variable itself, not an element of it.
+    fn assign_as_written(
+        &mut self,
+        lhs: &Expr,
+        op: Option<Binary>,
+        rhs: &Expr,
+        name: &Ident,
+        whole_variable: bool,
+        rhs_active: bool,
+    ) {
+        if rhs_active {
+            self.error(
+                lhs.span(),
+                format!(
+                    "cannot store a differentiated value into `{name}`, which is not \
+                     a local float array of known length; declare it as such, e.g. \
+                     `let mut {name} = [0.0; 3];`"
+                ),
+            );
+            return;
+        }
+        let t = match op {
+            None => quote!(#lhs = #rhs;),
+            Some(op) => {
+                let e = Expr::Binary(syn::ExprBinary {
+                    attrs: vec![],
+                    left: Box::new(lhs.clone()),
+                    op: assign_op_token(op),
+                    right: Box::new(rhs.clone()),
+                });
+                quote!(#e;)
+            }
+        };
+        self.materialize(t.clone());
+        self.push_verbatim(t);
+        if whole_variable && self.is_float_typed(rhs) {
+            self.mark_inactive_float(&name.to_string());
+        }
+    }
+
+    /// The variable `whole` with the element at `path` replaced by the assigned value; `None`
+    /// after an error.
+    fn update_in_place(
+        &mut self,
+        mut whole: Shape,
+        path: &[PlaceStep],
+        assigned: &Assigned,
+        value: Val,
+    ) -> Option<Shape> {
+        let mut place = &mut whole;
+        for step in path {
+            match place {
+                Shape::Array(items) | Shape::Tuple(items) if step.index < items.len() => {
+                    place = &mut items[step.index];
+                }
+                _ => {
+                    self.error(
+                        step.span,
+                        "index out of range, or not an array / tuple of floats",
+                    );
+                    return None;
+                }
+            }
+        }
+        let old = place.clone();
+        *place = self.assigned_value(assigned, Some(&old), value)?;
+        Some(whole)
+    }
+
+    /// The new value of the place: the lowered right-hand side, or `old op value`.
+    fn assigned_value(
+        &mut self,
+        assigned: &Assigned,
+        old: Option<&Shape>,
+        v: Val,
+    ) -> Option<Shape> {
+        let Assigned { op, rhs, span } = *assigned;
+        match (op, old) {
+            (None, _) => match v {
+                Val::Sym(s) => Some(s),
+                Val::Tokens(t) => Some(Shape::Scalar(self.bind_opaque(t, rhs.span()))),
+            },
+            (Some(op), Some(Shape::Scalar(o))) => {
+                let r = self.scalar(v, rhs.span())?;
+                Some(Shape::Scalar(self.g.binary(op, *o, r, span)))
+            }
+            (Some(_), _) => {
+                self.error(
+                    span,
+                    "compound assignment needs a single float on both sides",
+                );
+                None
+            }
+        }
+    }
+}
+
+/// The right-hand side of an assignment.
+#[derive(Clone, Copy)]
+struct Assigned<'a> {
+    /// The operator of a compound assignment (`+=`), `None` for `=`.
+    op: Option<Binary>,
+    /// The value written.
+    rhs: &'a Expr,
+    /// The span of the whole assignment.
+    span: Span,
+}

@@ -1,0 +1,316 @@
+//! Statements: `let`, expression statements, macros and items, and the function's result
+//! (`return` and the tail expression).
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::{Expr, Pat, Stmt as SynStmt};
+
+use crate::ir::{NodeId, Shape};
+use crate::signature::Output;
+
+use super::branches::negate;
+use super::calls::{call_result_hint, usage_hint};
+use super::env::{Binding, Ret, Val};
+use super::operators::compound_op;
+use super::syntax::{assigns_in_tokens, is_float_const_expr, is_user_call, type_is_floaty};
+use super::{Lower, SUPPORTED_EXPRS};
+
+impl Lower {
+    /// Lowers statements; returns the block's value. With `tail_returns`, the tail expression is
+    /// the function's result.
+    pub(super) fn lower_stmts(&mut self, stmts: &[SynStmt], tail_returns: bool) -> Option<Val> {
+        for (i, stmt) in stmts.iter().enumerate() {
+            match &self.ret {
+                Ret::Never => {}
+                Ret::Always(_) => return None,
+                Ret::Maybe { .. } => return self.lower_guarded_rest(&stmts[i..], tail_returns),
+            }
+            let is_tail = i + 1 == stmts.len();
+            match stmt {
+                SynStmt::Expr(e, None) if is_tail => {
+                    self.learn_floats_from_use(e);
+                    let v = self.lower_expr(e);
+                    if tail_returns {
+                        self.do_return(v, e.span());
+                        return None;
+                    }
+                    return Some(v);
+                }
+                _ => self.lower_stmt(stmt, &stmts[i + 1..]),
+            }
+        }
+        None
+    }
+
+    /// The statements after a `return` that happens on some paths only: they run under
+    /// `if !returned { … }`.
+    pub(super) fn lower_guarded_rest(
+        &mut self,
+        rest: &[SynStmt],
+        tail_returns: bool,
+    ) -> Option<Val> {
+        let Ret::Maybe { flag, value } = std::mem::replace(&mut self.ret, Ret::Never) else {
+            unreachable!("guarded only after a conditional return")
+        };
+        let cond = negate(flag);
+        let span = rest.first().map_or_else(Span::call_site, |s| s.span());
+        let v = self.structured_if(
+            Some(cond),
+            |l| l.lower_stmts(rest, tail_returns),
+            move |l| {
+                l.ret = Ret::Always(value);
+                None
+            },
+            span,
+        );
+        match v {
+            Val::Tokens(t) if t.is_empty() => None,
+            v => Some(v),
+        }
+    }
+
+    /// One statement; `following` are the statements after it in its block.
+    pub(super) fn lower_stmt(&mut self, stmt: &SynStmt, following: &[SynStmt]) {
+        match stmt {
+            SynStmt::Local(syn::Local {
+                init: Some(init), ..
+            }) => self.learn_floats_from_use(&init.expr),
+            SynStmt::Expr(e, _) => self.learn_floats_from_use(e),
+            _ => {}
+        }
+        match stmt {
+            SynStmt::Local(local) => self.lower_let(local, following),
+            SynStmt::Item(item) => {
+                self.names_introduced += 1;
+                self.push_verbatim(item.to_token_stream());
+            }
+            SynStmt::Macro(m) => self.lower_macro_stmt(&m.to_token_stream(), m.span()),
+            SynStmt::Expr(e, semi) => self.lower_expr_stmt(e, semi.is_some()),
+        }
+    }
+
+    pub(super) fn lower_macro_stmt(&mut self, tokens: &TokenStream, span: Span) {
+        if self.touches_active(tokens.clone()) && assigns_in_tokens(tokens.clone()) {
+            self.error(
+                span,
+                "this macro assigns to a differentiated variable; macros in statement position \
+                 only see primal values, so the assignment would not be differentiated — write \
+                 the assignment outside the macro",
+            );
+            return;
+        }
+        self.materialize(tokens.clone());
+        self.push_verbatim(tokens.clone());
+        self.demote_constants(tokens.clone());
+    }
+
+    /// An expression statement.
+    pub(super) fn lower_expr_stmt(&mut self, e: &Expr, semi: bool) {
+        let tokens = e.to_token_stream();
+        let structural = self.touches_symbolic(tokens.clone()) || self.jumps(e);
+        if !structural {
+            let mut t = tokens;
+            if semi {
+                t.extend(quote!(;));
+            }
+            self.push_verbatim(t.clone());
+            self.learn_float_from_assignment(e);
+            return;
+        }
+        match e {
+            Expr::Assign(a) => self.lower_assign(&a.left, None, &a.right, a.span()),
+            Expr::Binary(b) if compound_op(&b.op).is_some() => {
+                self.lower_assign(&b.left, compound_op(&b.op), &b.right, b.span())
+            }
+            Expr::If(_) | Expr::Block(_) | Expr::Return(_) | Expr::Paren(_) => {
+                self.lower_expr(e);
+            }
+            Expr::Macro(m) => self.lower_macro_stmt(&m.to_token_stream(), m.span()),
+            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_)
+                if self.touches_active(tokens.clone()) || self.jumps(e) =>
+            {
+                self.lower_loop(e)
+            }
+            Expr::Match(_) if self.touches_active(tokens.clone()) || self.jumps(e) => {
+                self.match_error(e)
+            }
+            _ if !self.touches_active(tokens.clone()) && !self.jumps(e) => {
+                // Inactive code that reads constant symbolic variables.
+                self.materialize(tokens.clone());
+                let mut t = tokens.clone();
+                if semi {
+                    t.extend(quote!(;));
+                }
+                self.push_verbatim(t);
+                self.demote_constants(tokens);
+            }
+            _ => {
+                // Evaluated for its effects (calls) and its errors; the value is unused.
+                self.lower_expr(e);
+            }
+        }
+    }
+
+    pub(super) fn match_error(&mut self, e: &Expr) {
+        let span = match e {
+            Expr::Match(m) => m.match_token.span,
+            _ => e.span(),
+        };
+        self.error(
+            span,
+            "`match` on or producing differentiated values is not supported; use `if` / `else if` \
+             / `else`",
+        );
+    }
+
+    pub(super) fn lower_let(&mut self, local: &syn::Local, following: &[SynStmt]) {
+        let (pat, ty) = match &local.pat {
+            Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
+            p => (p, None),
+        };
+        let float_ty = ty.is_none_or(type_is_floaty);
+        let Some(init) = &local.init else {
+            // `let y;` / `let y: f64;`: assigned later.
+            match pat {
+                Pat::Ident(pi) if float_ty => self.env.bind(
+                    &pi.ident,
+                    Binding::Uninit {
+                        mutable: pi.mutability.is_some(),
+                    },
+                ),
+                _ => self.verbatim_let(local),
+            }
+            return;
+        };
+        if init.diverge.is_some() {
+            if self.touches_symbolic(local.to_token_stream()) {
+                self.error(
+                    local.span(),
+                    format!("`let ... else` on differentiated values is not supported; {SUPPORTED_EXPRS}"),
+                );
+            } else {
+                self.verbatim_let(local);
+            }
+            return;
+        }
+        let init_tokens = init.expr.to_token_stream();
+        if !self.touches_symbolic(init_tokens.clone())
+            && !self.jumps(&init.expr)
+            && !is_float_const_expr(&init.expr, self.g.float)
+        {
+            self.verbatim_let(local);
+            return;
+        }
+        self.call_hint = call_result_hint(pat, ty).or_else(|| match pat {
+            // Only for a call of a differentiated function: how its value is used later decides
+            // its shape.
+            Pat::Ident(pi) if is_user_call(&init.expr) => usage_hint(&pi.ident, following),
+            _ => None,
+        });
+        let v = self.lower_expr(&init.expr);
+        self.call_hint = None;
+        match v {
+            v if self.is_poisoned(&v) => {
+                let Val::Sym(shape) = v else {
+                    unreachable!("poison is symbolic")
+                };
+                self.bind_pattern(pat, shape)
+            }
+            Val::Sym(shape) if float_ty => self.bind_pattern(pat, shape),
+            Val::Sym(_) => self.error_at(
+                local,
+                "a differentiated value is stored in a variable of a non-float type; \
+                 differentiated values must stay `f64` (or arrays / tuples of `f64`)",
+            ),
+            Val::Tokens(t) => {
+                let ty_tokens = ty.map(|t| quote!(: #t));
+                let pat_tokens = pat.to_token_stream();
+                let attrs = &local.attrs;
+                self.names_introduced += 1;
+                self.push_verbatim(
+                    quote_spanned!(local.span()=> #(#attrs)* let #pat_tokens #ty_tokens = #t;),
+                );
+                self.bind_inactive(pat, ty);
+                self.mark_float(pat, ty, &init.expr);
+            }
+        }
+    }
+
+    pub(super) fn verbatim_let(&mut self, local: &syn::Local) {
+        let tokens = local.to_token_stream();
+        self.materialize(tokens.clone());
+        self.names_introduced += 1;
+        self.push_verbatim(tokens);
+        let (pat, ty) = match &local.pat {
+            Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
+            p => (p, None),
+        };
+        self.bind_inactive(pat, ty);
+        if let Some(init) = &local.init {
+            self.mark_float(pat, ty, &init.expr);
+        }
+    }
+
+    /// `return` or `return value`.
+    pub(super) fn lower_return(&mut self, e: &Expr, r: &syn::ExprReturn) -> Val {
+        let v = match &r.expr {
+            Some(x) => self.lower_expr(x),
+            None => Val::Tokens(quote!(())),
+        };
+        self.do_return(v, e.span());
+        Val::Tokens(quote!(()))
+    }
+
+    /// Records the function's result, unless it has returned already.
+    pub(super) fn do_return(&mut self, v: Val, span: Span) {
+        if !matches!(self.ret, Ret::Never) {
+            return;
+        }
+        let m = self.output.scalars();
+        let nodes: Option<Vec<NodeId>> = match (self.output, v) {
+            (Output::Scalar, v) => self.scalar(v, span).map(|n| vec![n]),
+            (Output::Array(_), Val::Sym(Shape::Array(items)))
+            | (Output::Tuple(_), Val::Sym(Shape::Tuple(items)))
+                if items.len() == m =>
+            {
+                items
+                    .into_iter()
+                    .map(|s| self.scalar(Val::Sym(s), span))
+                    .collect()
+            }
+            (Output::Array(_) | Output::Tuple(_), Val::Tokens(t)) => {
+                // An inactive vector result: read its elements.
+                let whole = self.bind_tokens_value(t, span);
+                let idx = (0..m).map(|i| {
+                    let i = syn::Index::from(i);
+                    match self.output {
+                        Output::Array(_) => quote!(#whole[#i]),
+                        _ => quote!(#whole.#i),
+                    }
+                });
+                let elems: Vec<TokenStream> = idx.collect();
+                Some(
+                    elems
+                        .into_iter()
+                        .map(|e| self.bind_opaque(e, span))
+                        .collect(),
+                )
+            }
+            _ => {
+                self.error(
+                    span,
+                    format!(
+                        "the result does not have the declared shape ({m} float{}); return an \
+                         array or tuple literal of floats",
+                        if m == 1 { "" } else { "s" }
+                    ),
+                );
+                None
+            }
+        };
+        if let Some(nodes) = nodes {
+            self.ret = Ret::Always(nodes);
+        }
+    }
+}
