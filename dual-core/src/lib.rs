@@ -21,14 +21,3 @@ pub mod pipeline;
 pub mod tokens;
 
 pub use expand::expand;
-
-// Old paths, while the restructure moves modules (removed at its end).
-#[doc(hidden)]
-pub use ad as diff;
-#[doc(hidden)]
-pub use front::{limits, options, signature};
-#[doc(hidden)]
-pub mod rules {
-    pub use crate::ad::rules::*;
-    pub use crate::ir::prim::*;
-}

@@ -13,8 +13,7 @@ use crate::front::item;
 use crate::front::options::{self, Options};
 use crate::front::signature::{self, Output, Signature};
 use crate::ir::prim::{self, Ternary};
-use crate::ir::{Binary, Op, Unary};
-use crate::lower::Lowered;
+use crate::ir::{Binary, Lowered, Op, Unary};
 
 /// What the front end read of an annotated function.
 pub struct Front {

@@ -80,11 +80,3 @@ pub fn float_literal_at(v: f64, float: FloatTy, span: Span) -> TokenStream {
         TokenTree::from(lit).into()
     }
 }
-
-// Old paths, while the restructure moves modules (removed at its end).
-impl FloatTy {
-    #[doc(hidden)]
-    pub fn path(self) -> TokenStream {
-        float_path(self)
-    }
-}

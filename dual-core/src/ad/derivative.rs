@@ -2,8 +2,7 @@
 //! and, for a Hessian, the second sweep over the code of the first.
 
 use crate::ad::reverse::{reverse, Adjoints};
-use crate::ir::{BlockId, NodeId};
-use crate::lower::Lowered;
+use crate::ir::{BlockId, Lowered, NodeId};
 
 /// The derivative code of one lowering: the IR, the sweeps, and how to read the results.
 pub struct Derivative {

@@ -3,6 +3,7 @@
 //! Jacobians and twice (reverse over reverse) for Hessians.
 
 pub mod derivative;
+pub mod loops;
 pub mod reverse;
 pub mod rules;
 

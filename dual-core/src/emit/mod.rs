@@ -15,17 +15,15 @@ use crate::ir::{
     BlockId, BoolVal, CallArg, CallResult, CallStmt, Exponent, Graph, IfStmt, LoopHeader,
     LoopState, LoopStmt, NodeId, Op, Shape, Stmt,
 };
-use crate::tokens::{float_literal_at, float_path, local_ident, located_at, slot_ident};
+use crate::tokens::{
+    float_literal, float_literal_at, float_path, local_ident, located_at, slot_ident,
+};
 
 mod liveness;
 mod writer;
 
 use liveness::Saved;
 use writer::Writer;
-
-// The old path of `float_literal`, while the restructure moves modules.
-#[doc(hidden)]
-pub use crate::tokens::float_literal;
 
 /// Emits the code of one companion function.
 pub struct Emitter<'g> {

@@ -12,6 +12,13 @@ pub mod prim;
 pub use graph::*;
 pub use prim::{Binary, Cmp, Unary};
 
-// Old paths, while the restructure moves modules (removed at its end).
-#[doc(hidden)]
-pub use crate::tokens::{local_ident, slot_ident};
+/// A function body in the IR: what lowering produces and differentiation extends.
+pub struct Lowered {
+    /// The IR.
+    pub graph: Graph,
+    /// The result, flattened to scalars.
+    pub result: Vec<NodeId>,
+    /// The leaves of the differentiated parameters, per parameter (flattened for arrays; none
+    /// for the other parameters).
+    pub inputs: Vec<Vec<NodeId>>,
+}

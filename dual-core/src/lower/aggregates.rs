@@ -7,8 +7,8 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{Expr, Ident};
 
+use crate::front::signature::literal_len;
 use crate::ir::{NodeId, Op, Shape, Stmt};
-use crate::signature::literal_len;
 
 use super::env::Val;
 use super::syntax::is_float_const_expr;

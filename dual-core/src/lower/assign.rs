@@ -6,8 +6,8 @@ use quote::{quote, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident};
 
+use crate::ir::Binary;
 use crate::ir::Shape;
-use crate::rules::Binary;
 
 use super::aggregates::{Place, PlaceStep};
 use super::env::{Binding, Val};

@@ -437,7 +437,7 @@ impl Lower {
             (Some(Val::Tokens(a)), Some(Val::Tokens(b))) => {
                 let slot = self.g.slot_in(m.parent);
                 m.tokens.push((slot, a, b));
-                let name = crate::ir::slot_ident('v', slot);
+                let name = crate::tokens::slot_ident('v', slot);
                 Val::Tokens(quote!(#name))
             }
             (Some(tv), Some(ev)) => {

@@ -5,8 +5,8 @@ use quote::{format_ident, quote, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Pat, Stmt as SynStmt};
 
+use crate::front::signature::literal_len;
 use crate::ir::{CallArg, CallResult, CallStmt, NodeId, Op, Shape, Stmt};
-use crate::signature::literal_len;
 
 use super::env::{Binding, Val};
 use super::Lower;

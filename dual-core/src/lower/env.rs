@@ -4,8 +4,8 @@
 use proc_macro2::TokenStream;
 use syn::{Ident, Pat};
 
+use crate::front::signature::{is_float, literal_len};
 use crate::ir::{BoolVal, NodeId, Shape};
-use crate::signature::{is_float, literal_len};
 
 use super::syntax::{is_float_ref, pattern_idents};
 use super::Lower;

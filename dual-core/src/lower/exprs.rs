@@ -139,7 +139,7 @@ impl Lower {
                 }
                 Some(Binding::Inactive { by_ref: true, .. }) => {
                     // `&f64` or `f64` (a loop variable over data): read the float either way.
-                    let float = self.g.float.path();
+                    let float = crate::tokens::float_path(self.g.float);
                     return Val::Tokens(
                         quote!((*::core::borrow::Borrow::<#float>::borrow(&#ident))),
                     );

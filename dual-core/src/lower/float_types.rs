@@ -3,8 +3,8 @@
 
 use syn::{BinOp, Expr, Lit, Pat, UnOp};
 
+use crate::front::signature::float_of;
 use crate::ir::Shape;
-use crate::signature::float_of;
 
 use super::env::Binding;
 use super::operators::{arithmetic, compound_op};

@@ -415,7 +415,7 @@ impl Lower {
             by_ref: false,
         });
         let slot = self.g.slot();
-        let half = crate::emit::float_literal(0.5, self.g.float);
+        let half = crate::tokens::float_literal(0.5, self.g.float);
         self.g.push(Stmt::Cond {
             slot,
             expr: quote!(#name > #half),

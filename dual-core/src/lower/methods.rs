@@ -6,8 +6,8 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::Expr;
 
+use crate::ir::{Binary, Unary};
 use crate::ir::{Exponent, Op, Shape, Stmt};
-use crate::rules::{Binary, Unary};
 
 use super::env::Val;
 use super::syntax::{int_literal, is_math_method, segment_names, MATH_METHODS};

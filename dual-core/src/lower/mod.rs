@@ -16,7 +16,6 @@ mod constants;
 mod env;
 mod exprs;
 mod float_types;
-mod loop_derivative;
 mod loops;
 mod methods;
 mod operators;
@@ -32,24 +31,14 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::Expr;
 
-use crate::ir::{Graph, NodeId, Op, Shape};
-use crate::signature::{FloatShape, Output, Signature};
+use crate::front::signature::{FloatShape, Output, Signature};
+use crate::ir::{Graph, Lowered, NodeId, Op, Shape};
 
 use calls::CallHint;
 use env::{Binding, Env, RefElement, Ret, Val};
 use syntax::is_float_ref;
 
 pub use syntax::MATH_METHODS;
-
-/// The result of lowering a function body.
-pub struct Lowered {
-    /// The IR.
-    pub graph: Graph,
-    /// The result, flattened to scalars.
-    pub result: Vec<NodeId>,
-    /// The leaves of the differentiated parameters, per parameter (flattened for arrays).
-    pub inputs: Vec<Vec<NodeId>>,
-}
 
 /// Lowers a function body. With `second_order`, calls go through the callees'
 /// `_value_gradient_and_hessian`, so that the code can be differentiated twice.

@@ -4,9 +4,9 @@ use quote::{quote, ToTokens};
 use syn::spanned::Spanned;
 use syn::{BinOp, Expr, UnOp};
 
+use crate::front::signature::is_float;
+use crate::ir::Binary;
 use crate::ir::Shape;
-use crate::rules::Binary;
-use crate::signature::is_float;
 
 use super::env::Val;
 use super::syntax::type_is_floaty;

@@ -14,10 +14,10 @@ use syn::{BinOp, Expr, Ident};
 use crate::ir::{BlockId, LoopHeader, LoopStmt, NodeId, Op, Shape, Stmt, Sweep};
 
 use super::env::{Binding, Env};
-use super::loop_derivative::{carry_derivatives, LoweredLoop};
 use super::operators::compound_op;
 use super::syntax::place_root;
 use super::Lower;
+use crate::ad::loops::{carry_derivatives, LoweredLoop};
 
 /// A float variable that a run-time loop carries from one iteration to the next.
 struct CarriedFloat {

@@ -6,8 +6,8 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Expr, Pat, Stmt as SynStmt};
 
+use crate::front::signature::Output;
 use crate::ir::{NodeId, Shape};
-use crate::signature::Output;
 
 use super::branches::negate;
 use super::calls::{call_result_hint, usage_hint};

@@ -6,8 +6,8 @@ use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{Expr, Ident, Lit, Pat, UnOp};
 
-use crate::rules::{Binary, Unary};
-use crate::signature::{float_of, literal_len};
+use crate::front::signature::{float_of, literal_len};
+use crate::ir::{Binary, Unary};
 
 use super::operators::arithmetic;
 

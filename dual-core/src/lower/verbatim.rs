@@ -138,7 +138,7 @@ impl Lower {
     /// Binds an inactive value of any type to a fresh local, returning its name.
     pub(super) fn bind_tokens_value(&mut self, t: TokenStream, span: Span) -> Ident {
         let slot = self.g.slot();
-        let name = crate::ir::slot_ident('v', slot);
+        let name = crate::tokens::slot_ident('v', slot);
         self.g
             .push(Stmt::Verbatim(quote_spanned!(span=> let #name = #t;)));
         name

@@ -1,11 +1,15 @@
-//! The derivative a run-time loop carries: what the lowering adds to a loop whose trip count is
-//! known only at run time so that, after the loop, each carried float comes with its partial
+//! The derivative a run-time loop carries: what is added to a loop whose trip count is known
+//! only at run time so that, after the loop, each carried float comes with its partial
 //! derivatives.
+//!
+//! The lowering calls [`carry_derivatives`] when it closes such a loop, because the loop's
+//! outputs (which the code after the loop reads) are created with their partials. It is the one
+//! place where lowering reaches into differentiation.
 //!
 //! The body has been lowered once, into its own block, with a leaf per carried value at the start
 //! of an iteration (`starts`) and that value at the end of the iteration (`ends`). This module
 //!
-//! 1. builds a local reverse sweep of the body (`crate::diff::reverse_into`): its adjoints give
+//! 1. builds a local reverse sweep of the body ([`reverse_into`]): its adjoints give
 //!    ∂end/∂start (`A`) and ∂end/∂outside (`B`), where *outside* are the values defined before the
 //!    loop that the body reads;
 //! 2. gives the loop one state per carried value (the running value, as the function computes
@@ -21,38 +25,38 @@
 
 use proc_macro2::Span;
 
-use crate::diff::Adjoints;
+use crate::ad::reverse::{reverse_into, Adjoints};
 use crate::ir::{BlockId, Graph, LoopState, NodeId, Op, Sweep};
 
 /// The pieces of a run-time loop whose body has been lowered.
-pub(super) struct LoweredLoop<'a> {
+pub struct LoweredLoop<'a> {
     /// The block the loop statement goes into.
-    pub(super) parent: BlockId,
+    pub parent: BlockId,
     /// The block holding the body, lowered once.
-    pub(super) body: BlockId,
+    pub body: BlockId,
     /// Per carried value: its leaf at the start of an iteration.
-    pub(super) starts: &'a [NodeId],
+    pub starts: &'a [NodeId],
     /// Per carried value: its value at the end of an iteration.
-    pub(super) ends: &'a [NodeId],
+    pub ends: &'a [NodeId],
     /// Per carried value: its value before the loop.
-    pub(super) befores: &'a [NodeId],
+    pub befores: &'a [NodeId],
     /// Whether every carried value is a sum (`s += …`).
-    pub(super) sums_only: bool,
+    pub sums_only: bool,
     /// The constant 0.
-    pub(super) zero: NodeId,
+    pub zero: NodeId,
     /// The span of the whole loop.
-    pub(super) span: Span,
+    pub span: Span,
 }
 
 /// What [`carry_derivatives`] adds to the loop statement.
-pub(super) struct LoopDerivative {
+pub struct LoopDerivative {
     /// The block run after the body in every iteration (the local reverse sweep and the updates
     /// of the partials).
-    pub(super) local: BlockId,
+    pub local: BlockId,
     /// The values and partials the loop carries.
-    pub(super) states: Vec<LoopState>,
+    pub states: Vec<LoopState>,
     /// Per carried value: the node that holds it after the loop.
-    pub(super) outs: Vec<NodeId>,
+    pub outs: Vec<NodeId>,
 }
 
 /// One partial derivative a carried value's row holds.
@@ -91,11 +95,11 @@ struct LocalSweep {
 
 /// Builds the loop's states: the carried values and their partial derivatives (see the module
 /// docs). Leaves `g.cur` at the parent block.
-pub(super) fn carry_derivatives(g: &mut Graph, lp: &LoweredLoop) -> LoopDerivative {
+pub fn carry_derivatives(g: &mut Graph, lp: &LoweredLoop) -> LoopDerivative {
     // Local reverse sweep of the body: row j is the gradient of carried value j's increment
     // (sums) or end value (otherwise).
     let block = g.new_block(Some(lp.body), Sweep(1), &[lp.body]);
-    let adjoints = crate::diff::reverse_into(g, lp.body, block, lp.ends);
+    let adjoints = reverse_into(g, lp.body, block, lp.ends);
     let outside = outside_values(g, &adjoints, lp.body);
     let call = g.calls;
     g.calls += 1;
