@@ -1,14 +1,25 @@
 //! The diagnostics context: every stage reports its problems here, as spanned `syn::Error`s, and
 //! the pipeline reports them all at once, in one compile (serde_derive's `Ctxt` in spirit).
 
+use std::collections::HashSet;
+
 use proc_macro2::{Span, TokenStream};
+
+use crate::ir::NodeId;
 
 /// The problems found so far in one annotated function.
 #[derive(Default, Debug)]
 #[must_use = "the problems must be reported"]
 pub struct Diagnostics {
     errors: Vec<syn::Error>,
+    /// Values of the IR that stand for expressions with errors: later uses of them report
+    /// nothing more, so that each problem is reported once.
+    poisoned: HashSet<NodeId>,
 }
+
+/// How many problems had been reported at some point (see [`Diagnostics::rollback`]).
+#[derive(Copy, Clone, Debug)]
+pub struct Mark(usize);
 
 impl Diagnostics {
     /// An empty context.
@@ -21,6 +32,15 @@ impl Diagnostics {
         self.errors.push(syn::Error::new(span, message));
     }
 
+    /// Reports a problem spanning all of `tokens` (not only their first token).
+    pub fn error_spanning(
+        &mut self,
+        tokens: &impl quote::ToTokens,
+        message: impl std::fmt::Display,
+    ) {
+        self.errors.push(syn::Error::new_spanned(tokens, message));
+    }
+
     /// Reports an error built elsewhere (by syn's parser, say).
     pub fn push(&mut self, error: syn::Error) {
         self.errors.push(error);
@@ -29,6 +49,26 @@ impl Diagnostics {
     /// Reports several errors, in order.
     pub fn extend(&mut self, errors: impl IntoIterator<Item = syn::Error>) {
         self.errors.extend(errors);
+    }
+
+    /// Marks `value` as standing for an expression with an error.
+    pub fn poison(&mut self, value: NodeId) {
+        self.poisoned.insert(value);
+    }
+
+    /// Whether `value` stands for an expression with an error.
+    pub fn is_poisoned(&self, value: NodeId) -> bool {
+        self.poisoned.contains(&value)
+    }
+
+    /// The point reached so far, to come back to after a trial that is redone.
+    pub fn mark(&self) -> Mark {
+        Mark(self.errors.len())
+    }
+
+    /// Forgets the problems reported since `mark` (their code is lowered again).
+    pub fn rollback(&mut self, mark: Mark) {
+        self.errors.truncate(mark.0);
     }
 
     /// Whether any problem was reported.

@@ -80,13 +80,13 @@ pub fn derive(front: &Front, diag: &mut Diagnostics) -> Option<(Derivative, Opti
 /// Lowers the body (`second_order`: with calls through the callees' Hessians); `None` if it has
 /// errors (they are reported).
 pub fn lower(front: &Front, second_order: bool, diag: &mut Diagnostics) -> Option<Lowered> {
-    match crate::lower::lower(&front.sig, &front.func.sig, &front.func.block, second_order) {
-        Ok(lowered) => Some(lowered),
-        Err(errors) => {
-            diag.extend(errors);
-            None
-        }
-    }
+    crate::lower::lower(
+        &front.sig,
+        &front.func.sig,
+        &front.func.block,
+        second_order,
+        diag,
+    )
 }
 
 /// The front end and the first-order derivative of a function given as source text, for the

@@ -24,13 +24,12 @@ mod stmts;
 mod syntax;
 mod verbatim;
 
-use std::collections::HashSet;
-
 use proc_macro2::Span;
 use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::Expr;
 
+use crate::diag::Diagnostics;
 use crate::front::signature::{FloatShape, Output, Signature};
 use crate::ir::{Graph, Lowered, NodeId, Op, Shape};
 
@@ -47,7 +46,8 @@ pub fn lower(
     fn_sig: &syn::Signature,
     body: &syn::Block,
     second_order: bool,
-) -> Result<Lowered, Vec<syn::Error>> {
+    diag: &mut Diagnostics,
+) -> Option<Lowered> {
     let mut graph = Graph::new();
     graph.float = sig.float;
     let mut l = Lower {
@@ -55,9 +55,8 @@ pub fn lower(
         g: graph,
         env: Env::default(),
         ret: Ret::Never,
-        errors: Vec::new(),
+        diag: Diagnostics::new(),
         output: sig.output,
-        poisoned: Default::default(),
         ref_elements: Vec::new(),
         call_hint: None,
         loop_depth: 0,
@@ -74,25 +73,25 @@ pub fn lower(
     let result = match std::mem::replace(&mut l.ret, Ret::Never) {
         Ret::Always(v) => v,
         _ => {
-            if l.errors.is_empty() {
-                l.errors.push(syn::Error::new(
+            if !l.diag.has_errors() {
+                l.diag.error(
                     body.brace_token.span.close(),
                     "the function does not end with a result value on every path; end the body \
                      with the result expression or `return` it",
-                ));
+                );
             }
             Vec::new()
         }
     };
-    if l.errors.is_empty() {
-        Ok(Lowered {
-            graph: l.g,
-            result,
-            inputs,
-        })
-    } else {
-        Err(l.errors)
-    }
+    let lowered = Lowered {
+        graph: l.g,
+        result,
+        inputs,
+    };
+    // Only the body's own problems decide (the caller may have found others).
+    let ok = !l.diag.has_errors();
+    diag.extend(l.diag.into_errors());
+    ok.then_some(lowered)
 }
 
 /// The state of the lowering of one function body.
@@ -104,16 +103,14 @@ struct Lower {
     /// Whether the function (or, in a loop body, the iteration) has exited on the paths lowered
     /// so far.
     ret: Ret,
-    /// The errors found so far.
-    errors: Vec<syn::Error>,
+    /// The problems found so far in the body, and the values that stand for them.
+    diag: Diagnostics,
     /// The shape of the function's result.
     output: Output,
     /// Whether the code will be differentiated twice (for a Hessian).
     second_order: bool,
     /// Loop elements that user code sees as references (`for xi in x.iter()`).
     ref_elements: Vec<RefElement>,
-    /// Values that stand for expressions with errors.
-    poisoned: HashSet<NodeId>,
     /// How the next call of a differentiated function returns its value (from a `let` pattern or
     /// type, or from how the variable is used afterwards).
     call_hint: Option<CallHint>,
@@ -207,25 +204,24 @@ impl Lower {
     }
 
     fn error(&mut self, span: Span, msg: impl std::fmt::Display) {
-        self.errors.push(syn::Error::new(span, msg.to_string()));
+        self.diag.error(span, msg);
     }
 
     /// An error spanning all of `tokens` (not only their first token).
     fn error_at(&mut self, tokens: &impl ToTokens, msg: impl std::fmt::Display) {
-        self.errors
-            .push(syn::Error::new_spanned(tokens, msg.to_string()));
+        self.diag.error_spanning(tokens, msg);
     }
 
     /// A value standing in for an expression that had an error: later uses of it report nothing
     /// more, so that each problem is reported once.
     fn poison(&mut self) -> Val {
         let node = self.g.intern(Op::Out, Span::call_site());
-        self.poisoned.insert(node);
+        self.diag.poison(node);
         Val::Sym(Shape::Scalar(node))
     }
 
     fn is_poisoned(&self, v: &Val) -> bool {
-        matches!(v, Val::Sym(s) if s.leaves().iter().any(|n| self.poisoned.contains(n)))
+        matches!(v, Val::Sym(s) if s.leaves().iter().any(|n| self.diag.is_poisoned(*n)))
     }
 
     fn unsupported(&mut self, e: &Expr, what: &str) -> Val {

@@ -117,7 +117,7 @@ impl Lower {
         whole: &Expr,
         retry: bool,
     ) {
-        let errors_before = self.errors.len();
+        let mark = self.diag.mark();
         let Some(carried) = self.carried_floats(body) else {
             return;
         };
@@ -141,7 +141,7 @@ impl Lower {
         let became_values = self.became_values(&snapshot, body);
         if retry && !became_values.is_empty() {
             self.env = snapshot;
-            self.errors.truncate(errors_before);
+            self.diag.rollback(mark);
             self.g.cur = parent;
             self.promote_to_values(&became_values);
             self.lower_runtime_loop_of_values(header, pattern, body, whole, false);
