@@ -2,7 +2,6 @@
 //! the oracle of the engine's own tests (derivative rules against finite differences of the
 //! primal, simplifier rewrites against the unsimplified expression).
 
-use crate::ir::prim::Ternary;
 use crate::ir::{Cmp, Graph, NodeId, Op};
 
 /// Evaluates `node`, with `params[p][i]` the value of scalar `i` of parameter `p` (`i = 0` for a
@@ -22,8 +21,7 @@ fn eval_memo(g: &Graph, n: NodeId, p: &[Vec<f64>], memo: &mut Vec<Option<f64>>) 
         Op::Param { param, index } => *p.get(param as usize)?.get(index.unwrap_or(0) as usize)?,
         Op::Unary(u, a) => u.value(ev(a)?),
         Op::Binary(b, x, y) => b.value(ev(x)?, ev(y)?),
-        Op::MulAdd(a, b, c) => Ternary::MulAdd.value(ev(a)?, ev(b)?, ev(c)?),
-        Op::Clamp(x, lo, hi) => Ternary::Clamp.value(ev(x)?, ev(lo)?, ev(hi)?),
+        Op::Ternary(t, x, y, z) => t.value(ev(x)?, ev(y)?, ev(z)?),
         Op::Powi(x, e) if e.slot.is_none() => ev(x)?.powi(e.offset),
         Op::Select {
             cmp,

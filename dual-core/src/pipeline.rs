@@ -12,8 +12,8 @@ use crate::diag::Diagnostics;
 use crate::front::item;
 use crate::front::options::{self, Options};
 use crate::front::signature::{self, Output, Signature};
-use crate::ir::prim::{self, Ternary};
-use crate::ir::{Binary, Lowered, Op, Unary};
+use crate::ir::prim;
+use crate::ir::{Lowered, Method, Op};
 
 /// What the front end read of an annotated function.
 pub struct Front {
@@ -111,7 +111,7 @@ fn check_const(lowered: &Lowered, front: &Front, diag: &mut Diagnostics) {
     if let Some((name, span)) = non_const_primitive(lowered) {
         let allowed: Vec<String> = prim::METHODS
             .iter()
-            .filter(|m| const_fn_method(m))
+            .filter(|m| Method::named(m).is_some_and(|m| m.facts().const_fn))
             .map(|m| format!("`{m}`"))
             .collect();
         diag.error(
@@ -128,15 +128,6 @@ fn check_const(lowered: &Lowered, front: &Front, diag: &mut Diagnostics) {
     }
 }
 
-/// Whether the method is one the table says a `const fn` can evaluate.
-fn const_fn_method(method: &str) -> bool {
-    let facts = Unary::from_method(method)
-        .map(Unary::facts)
-        .or_else(|| Binary::from_method(method).map(Binary::facts))
-        .or_else(|| Ternary::from_method(method).map(Ternary::facts));
-    facts.is_some_and(|f| f.const_fn)
-}
-
 /// The first primitive of the body that Rust cannot evaluate in a `const fn`.
 fn non_const_primitive(lowered: &Lowered) -> Option<(&'static str, Span)> {
     let g = &lowered.graph;
@@ -144,9 +135,8 @@ fn non_const_primitive(lowered: &Lowered) -> Option<(&'static str, Span)> {
         let facts = match op {
             Op::Unary(u, _) => u.facts(),
             Op::Binary(b, _, _) => b.facts(),
-            Op::MulAdd(..) => Ternary::MulAdd.facts(),
-            Op::Clamp(..) => Ternary::Clamp.facts(),
-            Op::Powi(..) => return Some(("powi", g.spans[i])),
+            Op::Ternary(t, ..) => t.facts(),
+            Op::Powi(..) => Method::Powi.facts(),
             _ => return None,
         };
         (!facts.const_fn).then_some((facts.method, g.spans[i]))

@@ -7,7 +7,7 @@
 
 use proc_macro2::Span;
 
-use crate::ir::prim::{Builder, Ternary};
+use crate::ir::prim::Builder;
 use crate::ir::{Binary, Cmp, Exponent, Graph, NodeId, Op, Unary};
 
 /// The graph as the primitives' rules see it: every node they build carries the span of the
@@ -141,19 +141,10 @@ pub fn partials(g: &mut Graph, id: NodeId) -> Vec<(NodeId, NodeId)> {
             out.extend(dx.map(|p| (x, p)));
             out.extend(dy.map(|p| (y, p)));
         }
-        Op::MulAdd(a, b, c) => {
-            let partials = Ternary::MulAdd.derivative(&mut RuleBuilder { g, s }, a, b, c);
+        Op::Ternary(t, x, y, z) => {
+            let partials = t.derivative(&mut RuleBuilder { g, s }, x, y, z);
             out.extend(
-                [a, b, c]
-                    .into_iter()
-                    .zip(partials)
-                    .filter_map(|(v, p)| Some((v, p?))),
-            );
-        }
-        Op::Clamp(x, lo, hi) => {
-            let partials = Ternary::Clamp.derivative(&mut RuleBuilder { g, s }, x, lo, hi);
-            out.extend(
-                [x, lo, hi]
+                [x, y, z]
                     .into_iter()
                     .zip(partials)
                     .filter_map(|(v, p)| Some((v, p?))),

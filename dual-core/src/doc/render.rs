@@ -11,7 +11,6 @@ use super::algebra::{
 };
 use super::print::subscript;
 use super::{Names, Why};
-use crate::ir::prim::Ternary;
 use crate::ir::Cmp;
 use crate::ir::{BoolVal, CallArg, CallResult, Graph, NodeId, Op, SlotId, Stmt};
 
@@ -305,8 +304,7 @@ impl<'g> Renderer<'g> {
             }
             Op::Unary(u, a) => unary(u, get(a)?),
             Op::Binary(b, a, c) => binary(b, get(a)?, get(c)?),
-            Op::MulAdd(a, b, c) => ternary(Ternary::MulAdd, get(a)?, get(b)?, get(c)?),
-            Op::Clamp(x, lo, hi) => ternary(Ternary::Clamp, get(x)?, get(lo)?, get(hi)?),
+            Op::Ternary(t, x, y, z) => ternary(t, get(x)?, get(y)?, get(z)?),
             Op::Powi(x, e) => match e.slot {
                 None => power(get(x)?, e.offset),
                 Some(_) => return Err(Why::Exponent),

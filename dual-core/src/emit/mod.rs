@@ -488,13 +488,10 @@ impl<'g> Emitter<'g> {
                     }
                 }
             }
-            Op::MulAdd(a, b, c) => {
-                let (a, b, c) = (r(a), r(b), r(c));
-                quote!(#a.mul_add(#b, #c))
-            }
-            Op::Clamp(x, lo, hi) => {
-                let (x, lo, hi) = (r(x), r(lo), r(hi));
-                quote!(#x.clamp(#lo, #hi))
+            Op::Ternary(t, x, y, z) => {
+                let (x, y, z) = (r(x), r(y), r(z));
+                let m = proc_macro2::Ident::new(t.method(), Span::call_site());
+                quote!(#x.#m(#y, #z))
             }
             Op::Powi(x, e) => {
                 let x = r(x);

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use proc_macro2::{Span, TokenStream};
 use syn::Ident;
 
-use crate::ir::{Binary, Cmp, Unary};
+use crate::ir::{Binary, Cmp, Ternary, Unary};
 
 /// The float type of a function: all its differentiated values and its result have it.
 #[derive(Copy, Clone, PartialEq, Eq, Debug, Default)]
@@ -96,10 +96,8 @@ pub enum Op {
     Unary(Unary, NodeId),
     /// A binary primitive (the receiver first for method forms).
     Binary(Binary, NodeId, NodeId),
-    /// `a.mul_add(b, c)`.
-    MulAdd(NodeId, NodeId, NodeId),
-    /// `x.clamp(lo, hi)`.
-    Clamp(NodeId, NodeId, NodeId),
+    /// A primitive of three floats (the receiver first).
+    Ternary(Ternary, NodeId, NodeId, NodeId),
     /// `x.powi(n)`.
     Powi(NodeId, Exponent),
     /// `if lhs CMP rhs { then } else { other }` (derivatives of max, min, clamp).
@@ -135,7 +133,7 @@ impl Op {
             Op::Call { args, .. } | Op::CallGrad { args, .. } => args.clone(),
             Op::Unary(_, a) | Op::Powi(a, _) | Op::Sign0(a) => vec![*a],
             Op::Binary(_, a, b) => vec![*a, *b],
-            Op::MulAdd(a, b, c) | Op::Clamp(a, b, c) => vec![*a, *b, *c],
+            Op::Ternary(_, a, b, c) => vec![*a, *b, *c],
             Op::Select {
                 lhs,
                 rhs,

@@ -10,7 +10,7 @@ pub mod graph;
 pub mod prim;
 
 pub use graph::*;
-pub use prim::{Binary, Cmp, Unary};
+pub use prim::{Binary, Cmp, Method, Ternary, Unary};
 
 /// A function body in the IR: what lowering produces and differentiation extends.
 pub struct Lowered {

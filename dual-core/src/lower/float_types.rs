@@ -9,7 +9,7 @@ use crate::ir::Shape;
 use super::env::Binding;
 use super::operators::{arithmetic, compound_op};
 use super::syntax::{
-    float_const, float_type_function, is_float_only_method, INT_AND_FLOAT_METHODS,
+    float_const, float_type_function, is_float_only_method, is_int_and_float_method,
 };
 use super::Lower;
 
@@ -89,8 +89,8 @@ impl Lower {
             }
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
-                let receiver = is_float_only_method(&name)
-                    || (INT_AND_FLOAT_METHODS.contains(&name.as_str()) && float);
+                let receiver =
+                    is_float_only_method(&name) || (is_int_and_float_method(&name) && float);
                 self.floats_used_in(&m.receiver, receiver, out);
                 for a in &m.args {
                     self.floats_used_in(a, receiver && name != "powi", out);
@@ -147,7 +147,7 @@ impl Lower {
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
                 float_only(&name)
-                    || (INT_AND_FLOAT_METHODS.contains(&name.as_str())
+                    || (is_int_and_float_method(&name)
                         && (self.is_float_typed(&m.receiver)
                             || m.args.iter().any(|a| self.is_float_typed(a))))
             }

@@ -6,11 +6,10 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::Expr;
 
-use crate::ir::{Binary, Unary};
-use crate::ir::{Exponent, Op, Shape, Stmt};
+use crate::ir::{Exponent, Method, Op, Shape, Stmt};
 
 use super::env::Val;
-use super::syntax::{int_literal, is_math_method, segment_names, MATH_METHODS};
+use super::syntax::{int_literal, is_math_method, segment_names};
 use super::Lower;
 
 /// Methods of `f64` that read a value without producing a float that carries a derivative.
@@ -39,12 +38,8 @@ impl Lower {
         span: Span,
         whole: &Expr,
     ) -> Option<Val> {
-        let arity = match name {
-            _ if Unary::from_method(name).is_some() && !matches!(name, "neg") => 0,
-            "powf" | "atan2" | "hypot" | "log" | "max" | "min" | "powi" => 1,
-            "mul_add" | "clamp" => 2,
-            _ => return None,
-        };
+        let method = Method::named(name)?;
+        let arity = method.arity();
         if args.len() != arity {
             self.error(
                 span,
@@ -58,7 +53,7 @@ impl Lower {
         }
         let x = self.lower_expr(recv);
         let x = self.scalar(x, recv.span())?;
-        if name == "powi" {
+        if method == Method::Powi {
             let e = match int_literal(args[0]) {
                 Some(n) => Exponent {
                     slot: None,
@@ -82,14 +77,11 @@ impl Lower {
             let v = self.lower_expr(a);
             ops.push(self.scalar(v, a.span())?);
         }
-        let node = if let Some(u) = Unary::from_method(name) {
-            self.g.unary(u, x, span)
-        } else if let Some(b) = Binary::from_method(name) {
-            self.g.binary(b, x, ops[0], span)
-        } else if name == "mul_add" {
-            self.g.intern(Op::MulAdd(x, ops[0], ops[1]), span)
-        } else {
-            self.g.intern(Op::Clamp(x, ops[0], ops[1]), span)
+        let node = match method {
+            Method::Unary(u) => self.g.unary(u, x, span),
+            Method::Binary(b) => self.g.binary(b, x, ops[0], span),
+            Method::Ternary(t) => self.g.intern(Op::Ternary(t, x, ops[0], ops[1]), span),
+            Method::Powi => unreachable!("lowered above"),
         };
         Some(Val::Sym(Shape::Scalar(node)))
     }
@@ -115,7 +107,7 @@ impl Lower {
                     format!(
                         "unknown method `{name}` on a differentiated value; the supported float \
                          methods are: {}",
-                        MATH_METHODS.join(", ")
+                        crate::ir::prim::METHODS.join(", ")
                     ),
                 );
                 return self.poison();

@@ -37,8 +37,6 @@ use calls::CallHint;
 use env::{Binding, Env, RefElement, Ret, Val};
 use syntax::is_float_ref;
 
-pub use syntax::MATH_METHODS;
-
 /// Lowers a function body. With `second_order`, calls go through the callees'
 /// `_value_gradient_and_hessian`, so that the code can be differentiated twice.
 pub fn lower(

@@ -7,55 +7,13 @@ use syn::visit::Visit;
 use syn::{Expr, Ident, Lit, Pat, UnOp};
 
 use crate::front::signature::{float_of, literal_len};
-use crate::ir::{Binary, Unary};
+use crate::ir::Method;
 
 use super::operators::arithmetic;
 
-/// The float methods `#[gradient]` differentiates.
-pub const MATH_METHODS: &[&str] = &[
-    "powi",
-    "powf",
-    "sqrt",
-    "cbrt",
-    "exp",
-    "exp2",
-    "exp_m1",
-    "ln",
-    "log",
-    "log2",
-    "log10",
-    "ln_1p",
-    "sin",
-    "cos",
-    "tan",
-    "asin",
-    "acos",
-    "atan",
-    "atan2",
-    "sinh",
-    "cosh",
-    "tanh",
-    "asinh",
-    "acosh",
-    "atanh",
-    "hypot",
-    "recip",
-    "mul_add",
-    "abs",
-    "signum",
-    "max",
-    "min",
-    "clamp",
-    "to_degrees",
-    "to_radians",
-    "floor",
-    "ceil",
-    "round",
-    "trunc",
-];
-
+/// Whether the method is one of the float methods `#[gradient]` differentiates.
 pub(super) fn is_math_method(name: &str) -> bool {
-    MATH_METHODS.contains(&name)
+    Method::named(name).is_some()
 }
 
 /// A call that is not a built-in float method (`g(x)`, `m::g(x)`, `self.g(x)`).
@@ -146,17 +104,14 @@ pub(super) fn is_float_const_expr(e: &Expr, float: crate::ir::FloatTy) -> bool {
     }
 }
 
-/// Methods that floats and integers both have.
-pub(super) const INT_AND_FLOAT_METHODS: &[&str] = &["abs", "max", "min", "clamp", "signum"];
+/// Whether a differentiated method is one that integers have too (`abs`, `max`, …).
+pub(super) fn is_int_and_float_method(name: &str) -> bool {
+    Method::named(name).is_some_and(|m| m.facts().on_integers)
+}
 
 /// Whether a method exists on `f64` and not on integers (`sin`, `sqrt`, `powi`, `floor`, …).
 pub(super) fn is_float_only_method(name: &str) -> bool {
-    !INT_AND_FLOAT_METHODS.contains(&name)
-        && (matches!(name, "powi" | "mul_add" | "fract")
-            || Unary::from_method(name).is_some_and(|u| u != Unary::Neg)
-            || Binary::from_method(name).is_some_and(|b| {
-                !matches!(b, Binary::Add | Binary::Sub | Binary::Mul | Binary::Div)
-            }))
+    name == "fract" || Method::named(name).is_some_and(|m| !m.facts().on_integers)
 }
 
 /// The names of a path's segments (`["f64", "sin"]` for `f64::sin`).

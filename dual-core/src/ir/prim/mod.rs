@@ -348,9 +348,56 @@ macro_rules! common_methods {
 
 mod table;
 
-pub use table::{Binary, Ternary, Unary, METHODS};
+pub use table::{Binary, Ternary, Unary, METHODS, POWI};
 
 common_methods!(Unary, Binary, Ternary);
+
+/// A float method that `#[gradient]` differentiates, as users call it: a primitive of the table,
+/// or `powi` (whose exponent is an integer, an operation of the IR of its own).
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Method {
+    /// `x.sin()`, …
+    Unary(Unary),
+    /// `x.powf(y)`, …
+    Binary(Binary),
+    /// `a.mul_add(b, c)`, `x.clamp(lo, hi)`.
+    Ternary(Ternary),
+    /// `x.powi(n)`.
+    Powi,
+}
+
+impl Method {
+    /// The differentiated method of this name (operators, such as `add` or `neg`, are not).
+    pub fn named(name: &str) -> Option<Method> {
+        if !METHODS.contains(&name) {
+            return None;
+        }
+        Unary::from_method(name)
+            .map(Method::Unary)
+            .or_else(|| Binary::from_method(name).map(Method::Binary))
+            .or_else(|| Ternary::from_method(name).map(Method::Ternary))
+            .or((name == POWI.method).then_some(Method::Powi))
+    }
+
+    /// The number of arguments besides the receiver.
+    pub fn arity(self) -> usize {
+        match self {
+            Method::Unary(_) => 0,
+            Method::Binary(_) | Method::Powi => 1,
+            Method::Ternary(_) => 2,
+        }
+    }
+
+    /// The facts of the table about the method.
+    pub fn facts(self) -> Facts {
+        match self {
+            Method::Unary(u) => u.facts(),
+            Method::Binary(b) => b.facts(),
+            Method::Ternary(t) => t.facts(),
+            Method::Powi => POWI,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,18 @@ use std::f64::consts::{LN_10, LN_2, PI};
 
 use super::{Builder, Cmp, Facts, Notation};
 
-/// Which operands of a primitive of two floats get a partial derivative.
+/// `x.powi(n)`: its exponent is an integer, not a float, so it is an operation of the IR of its
+/// own (`Op::Powi`, its rule in `ad::rules`); these are its facts, and `method "powi"` below puts
+/// it among the [`METHODS`].
+pub const POWI: Facts = Facts {
+    method: "powi",
+    operator: None,
+    on_integers: false,
+    const_fn: false,
+    folds: false,
+};
+
+/// Both partials of a primitive of two floats.
 fn both<V>(dx: V, dy: V) -> [Option<V>; 2] {
     [Some(dx), Some(dy)]
 }
