@@ -26,7 +26,7 @@
 use proc_macro2::Span;
 
 use crate::ad::reverse::{reverse_into, Adjoints};
-use crate::ir::{BlockId, Graph, LoopState, NodeId, Op, Sweep};
+use crate::ir::{Binder, BlockId, Graph, LoopState, NodeId, Op, Sweep};
 
 /// The pieces of a run-time loop whose body has been lowered.
 pub struct LoweredLoop<'a> {
@@ -190,7 +190,7 @@ fn carried_value(
         g.cur = lp.parent;
         let out = g.call_grad(call, j as u32, col as u32, args.clone());
         g.cur = sweep.block;
-        let current = g.intern(Op::Out, lp.span);
+        let current = g.intern(Op::Bound(Binder::LoopState), lp.span);
         partials.push(Partial {
             out,
             current,

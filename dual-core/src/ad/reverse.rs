@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use proc_macro2::Span;
 
 use crate::ad::rules::partials;
-use crate::ir::{BlockId, FloatOut, Graph, IfStmt, NodeId, Op, Stmt, Sweep};
+use crate::ir::{Binder, BlockId, FloatOut, Graph, IfStmt, NodeId, Op, Stmt, Sweep};
 
 /// Adjoints keyed by (node, output row).
 pub type Adjoints = BTreeMap<(NodeId, u32), NodeId>;
@@ -99,7 +99,7 @@ fn reverse_block(g: &mut Graph, code: BlockId, adj: &mut Adjoints) {
             Stmt::Node(id) => {
                 let id = *id;
                 // Parameters keep their adjoints (the result); φ leaves are handled at their `if`.
-                if !g.is_active(id) || matches!(g.op(id), Op::Param { .. } | Op::Out) {
+                if !g.is_active(id) || matches!(g.op(id), Op::Param { .. } | Op::Bound(_)) {
                     continue;
                 }
                 let seeds = take_adjoints(adj, id);
@@ -180,7 +180,7 @@ fn reverse_if(g: &mut Graph, ifs: &IfStmt, adj: &mut Adjoints) {
         let zero = g.num(0.0);
         let then = then_adj.get(&key).copied().unwrap_or(zero);
         let other = other_adj.get(&key).copied().unwrap_or(zero);
-        let node = g.intern(Op::Out, Span::call_site());
+        let node = g.intern(Op::Bound(Binder::BackwardJoin), Span::call_site());
         let active = g.is_active(then) || g.is_active(other);
         g.set_active(node, active);
         floats.push(FloatOut { node, then, other });

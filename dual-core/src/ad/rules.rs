@@ -87,7 +87,7 @@ pub fn partials(g: &mut Graph, id: NodeId) -> Vec<(NodeId, NodeId)> {
         Op::Const(_)
         | Op::Param { .. }
         | Op::Opaque
-        | Op::Out
+        | Op::Bound(_)
         | Op::CallHess { .. }
         | Op::Sign0(_)
         | Op::IntAsFloat(_)

@@ -143,7 +143,7 @@ impl<'g> Renderer<'g> {
     /// The nodes a node's rendering reads.
     pub(super) fn children(&self, n: NodeId) -> Vec<NodeId> {
         match self.g.op(n) {
-            Op::Out => self.transparent.get(&n).copied().into_iter().collect(),
+            Op::Bound(_) => self.transparent.get(&n).copied().into_iter().collect(),
             Op::Call { call, .. } | Op::CallGrad { call, .. } | Op::CallHess { call, .. } => {
                 match self.sites.get(call) {
                     Some(site) => site
@@ -284,7 +284,7 @@ impl<'g> Renderer<'g> {
             Op::Const(bits) => self.constant(f64::from_bits(bits)),
             Op::Param { param, index } => Formula::Sym(self.names.param(param, index)),
             Op::Opaque => self.values.get(&n).cloned().ok_or(Why::UserValue)?,
-            Op::Out => match self.transparent.get(&n) {
+            Op::Bound(_) => match self.transparent.get(&n) {
                 Some(&v) => get(v)?,
                 None => return Err(Why::Branch),
             },

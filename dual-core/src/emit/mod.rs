@@ -539,7 +539,7 @@ impl<'g> Emitter<'g> {
             Op::Const(_)
             | Op::Param { .. }
             | Op::Opaque
-            | Op::Out
+            | Op::Bound(_)
             | Op::Call { .. }
             | Op::CallGrad { .. }
             | Op::CallHess { .. } => unreachable!("leaves are bound by statements"),

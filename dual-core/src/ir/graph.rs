@@ -64,6 +64,19 @@ pub struct Exponent {
     pub offset: i32,
 }
 
+/// What binds an [`Op::Bound`] leaf.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub enum Binder {
+    /// The φ of a forward `if` ([`FloatOut`]): the value of the branch taken.
+    IfJoin,
+    /// The φ of a backward `if`: an adjoint contribution whose value depends on the branch.
+    BackwardJoin,
+    /// A loop-carried value at the start of an iteration ([`LoopState`]).
+    LoopState,
+    /// A value that stands for an expression with an error; never emitted.
+    Poison,
+}
+
 /// One node: an operation on earlier nodes, or a leaf. (Fields are named after what they hold.)
 #[allow(missing_docs)]
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -74,8 +87,8 @@ pub enum Op {
     Param { param: u32, index: Option<u32> },
     /// An inactive float computed by user code, bound by [`Stmt::Bind`].
     Opaque,
-    /// A float produced by a [`Stmt::If`] (a φ of its branches), bound by its pattern.
-    Out,
+    /// A float that a statement binds: see [`Binder`].
+    Bound(Binder),
     /// Output `row` of call `call`; its operands are the call's active scalar arguments.
     Call {
         call: u32,
@@ -125,7 +138,7 @@ impl Op {
             Op::Const(_)
             | Op::Param { .. }
             | Op::Opaque
-            | Op::Out
+            | Op::Bound(_)
             | Op::CallHess { .. }
             | Op::IntAsFloat(_)
             | Op::IndexIs { .. } => vec![],
@@ -151,7 +164,7 @@ impl Op {
             Op::Const(_)
                 | Op::Param { .. }
                 | Op::Opaque
-                | Op::Out
+                | Op::Bound(_)
                 | Op::Call { .. }
                 | Op::CallGrad { .. }
                 | Op::CallHess { .. }
@@ -172,7 +185,7 @@ pub enum BoolVal {
 /// A float output of an `if`: the φ node and its value in each branch.
 #[derive(Clone, Debug)]
 pub struct FloatOut {
-    /// The [`Op::Out`] leaf bound after the `if`.
+    /// The [`Op::Bound`] leaf bound after the `if`.
     pub node: NodeId,
     /// Value at the end of the `then` branch.
     pub then: NodeId,
@@ -525,7 +538,7 @@ impl Graph {
 
     /// Adds a node as written (no simplification), reusing an equal visible node.
     pub fn intern(&mut self, op: Op, span: Span) -> NodeId {
-        let unique = matches!(op, Op::Opaque | Op::Out);
+        let unique = matches!(op, Op::Opaque | Op::Bound(_));
         if !unique {
             for b in &self.blocks[self.cur.0 as usize].visible {
                 if let Some(&id) = self.blocks[b.0 as usize].dedup.get(&op) {
@@ -541,7 +554,7 @@ impl Graph {
             | Op::IntAsFloat(_)
             | Op::IndexIs { .. } => false,
             // Outs of forward φs are set by the caller; backward outs are adjoints.
-            Op::Out => false,
+            Op::Bound(_) => false,
             other => other.children().iter().any(|c| self.is_active(*c)),
         };
         let id = NodeId(self.nodes.len() as u32);

@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Ident};
 
 use crate::ir::{
-    BlockId, BoolVal, FloatOut, Graph, IfStmt, NodeId, Op, Shape, SlotId, Stmt, Sweep,
+    Binder, BlockId, BoolVal, FloatOut, Graph, IfStmt, NodeId, Op, Shape, SlotId, Stmt, Sweep,
 };
 
 use super::env::{Binding, Env, Ret, Val};
@@ -294,7 +294,7 @@ impl Lower {
         }
         let saved = self.g.cur;
         self.g.cur = m.parent;
-        let node = self.g.intern(Op::Out, span);
+        let node = self.g.intern(Op::Bound(Binder::IfJoin), span);
         self.g.cur = saved;
         let active = self.g.is_active(t) || self.g.is_active(e);
         self.g.set_active(node, active);

@@ -31,7 +31,7 @@ use syn::Expr;
 
 use crate::diag::Diagnostics;
 use crate::front::signature::{FloatShape, Output, Signature};
-use crate::ir::{Graph, Lowered, NodeId, Op, Shape};
+use crate::ir::{Binder, Graph, Lowered, NodeId, Op, Shape};
 
 use calls::CallHint;
 use env::{Binding, Env, RefElement, Ret, Val};
@@ -213,7 +213,7 @@ impl Lower {
     /// A value standing in for an expression that had an error: later uses of it report nothing
     /// more, so that each problem is reported once.
     fn poison(&mut self) -> Val {
-        let node = self.g.intern(Op::Out, Span::call_site());
+        let node = self.g.intern(Op::Bound(Binder::Poison), Span::call_site());
         self.diag.poison(node);
         Val::Sym(Shape::Scalar(node))
     }

@@ -11,7 +11,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{BinOp, Expr, Ident};
 
-use crate::ir::{BlockId, LoopHeader, LoopStmt, NodeId, Op, Shape, Stmt, Sweep};
+use crate::ir::{Binder, BlockId, LoopHeader, LoopStmt, NodeId, Op, Shape, Stmt, Sweep};
 
 use super::env::{Binding, Env};
 use super::operators::compound_op;
@@ -275,7 +275,7 @@ impl Lower {
         let mut starts = Vec::new();
         for c in carried {
             // The running value at the start of an iteration.
-            let start = self.g.intern(Op::Out, c.name.span());
+            let start = self.g.intern(Op::Bound(Binder::LoopState), c.name.span());
             self.g.set_active(start, true);
             starts.push(start);
             self.env.bind(
