@@ -6,6 +6,7 @@ use proc_macro2::{TokenStream, TokenTree};
 
 use super::algebra::{add, binary, div, mul, power, unary, Formula};
 use super::render::Renderer;
+use crate::front::types::float_of;
 use crate::ir::{Binary, Unary};
 
 /// Longer texts are not read (their formula would not be readable).
@@ -95,8 +96,7 @@ impl Renderer<'_> {
     /// A conversion to a float of a name or a literal (not of integer arithmetic, which may
     /// truncate).
     fn float_cast(&self, c: &syn::ExprCast) -> Option<Formula> {
-        let to_float = matches!(&*c.ty, syn::Type::Path(t)
-            if t.path.is_ident("f64") || t.path.is_ident("f32"));
+        let to_float = float_of(&c.ty).is_some();
         let mut inner = &*c.expr;
         while let syn::Expr::Paren(p) = inner {
             inner = &p.expr;

@@ -6,3 +6,4 @@ pub mod item;
 pub mod limits;
 pub mod options;
 pub mod signature;
+pub mod types;

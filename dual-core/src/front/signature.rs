@@ -4,10 +4,11 @@
 use proc_macro2::Span;
 use quote::ToTokens;
 use syn::spanned::Spanned;
-use syn::{Expr, FnArg, Ident, Pat, ReturnType, Type};
+use syn::{FnArg, Ident, Pat, ReturnType, Type};
 
 use crate::diag::Diagnostics;
 use crate::front::options::Options;
+use crate::front::types::{float_of, is_float, literal_len, type_name};
 use crate::ir::FloatTy;
 
 /// The shape of a float value in a signature.
@@ -85,22 +86,6 @@ impl Signature {
     }
 }
 
-/// `f64` or `f32`.
-pub fn float_of(ty: &Type) -> Option<FloatTy> {
-    match ty {
-        Type::Path(p) if p.qself.is_none() && p.path.is_ident("f64") => Some(FloatTy::F64),
-        Type::Path(p) if p.qself.is_none() && p.path.is_ident("f32") => Some(FloatTy::F32),
-        Type::Paren(p) => float_of(&p.elem),
-        Type::Group(g) => float_of(&g.elem),
-        _ => None,
-    }
-}
-
-/// Whether `ty` is the float type `float`.
-pub fn is_float(ty: &Type, float: FloatTy) -> bool {
-    float_of(ty) == Some(float)
-}
-
 /// The float type of a result type: `f32` when it is made of `f32`, else `f64`.
 fn result_float(ty: &Type) -> FloatTy {
     match ty {
@@ -108,19 +93,6 @@ fn result_float(ty: &Type) -> FloatTy {
         Type::Tuple(t) => t.elems.first().map_or(FloatTy::F64, result_float),
         Type::Paren(p) => result_float(&p.elem),
         _ => float_of(ty).unwrap_or(FloatTy::F64),
-    }
-}
-
-/// The length of an array type's length expression, if it is an integer literal.
-pub fn literal_len(len: &Expr) -> Option<usize> {
-    match len {
-        Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Int(n),
-            ..
-        }) => n.base10_parse().ok(),
-        Expr::Group(g) => literal_len(&g.expr),
-        Expr::Paren(p) => literal_len(&p.expr),
-        _ => None,
     }
 }
 
@@ -296,28 +268,6 @@ pub fn analyse(
         output,
         float,
     })
-}
-
-/// A type as the user wrote it, without the spaces of token printing.
-pub fn type_name(ty: &Type) -> String {
-    let mut s = ty.to_token_stream().to_string();
-    for (from, to) in [
-        (" < ", "<"),
-        ("< ", "<"),
-        (" >", ">"),
-        (" ;", ";"),
-        (" ,", ","),
-        (":: ", "::"),
-        (" ::", "::"),
-        ("& ", "&"),
-        ("( ", "("),
-        (" )", ")"),
-        ("[ ", "["),
-        (" ]", "]"),
-    ] {
-        s = s.replace(from, to);
-    }
-    s
 }
 
 fn output_shape(ty: &Type, float: FloatTy) -> Option<Output> {

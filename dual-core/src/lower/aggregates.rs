@@ -7,7 +7,7 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{Expr, Ident};
 
-use crate::front::signature::literal_len;
+use crate::front::types::literal_len;
 use crate::ir::{NodeId, Op, Shape, Stmt};
 
 use super::env::Val;

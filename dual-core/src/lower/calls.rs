@@ -5,7 +5,7 @@ use quote::{format_ident, quote, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Pat, Stmt as SynStmt};
 
-use crate::front::signature::literal_len;
+use crate::front::types::literal_len;
 use crate::ir::{CallArg, CallResult, CallStmt, NodeId, Op, Shape, Stmt};
 
 use super::env::{Binding, Val};

@@ -4,10 +4,10 @@
 use proc_macro2::TokenStream;
 use syn::{Ident, Pat};
 
-use crate::front::signature::{is_float, literal_len};
+use crate::front::types::{is_float, is_float_ref, literal_len};
 use crate::ir::{BoolVal, NodeId, Shape};
 
-use super::syntax::{is_float_ref, pattern_idents};
+use super::syntax::pattern_idents;
 use super::Lower;
 
 /// A variable of the user's code, as the lowering sees it.

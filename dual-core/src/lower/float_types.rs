@@ -3,14 +3,12 @@
 
 use syn::{BinOp, Expr, Lit, Pat, UnOp};
 
-use crate::front::signature::float_of;
+use crate::front::types::{float_of, float_type_function};
 use crate::ir::Shape;
 
 use super::env::Binding;
 use super::operators::{arithmetic, compound_op};
-use super::syntax::{
-    float_const, float_type_function, is_float_only_method, is_int_and_float_method,
-};
+use super::syntax::{float_const, is_float_only_method, is_int_and_float_method};
 use super::Lower;
 
 impl Lower {

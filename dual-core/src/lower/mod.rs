@@ -31,11 +31,11 @@ use syn::Expr;
 
 use crate::diag::Diagnostics;
 use crate::front::signature::{FloatShape, Output, Signature};
+use crate::front::types::is_float_ref;
 use crate::ir::{Binder, Graph, Lowered, NodeId, Op, Shape};
 
 use calls::CallHint;
 use env::{Binding, Env, RefElement, Ret, Val};
-use syntax::is_float_ref;
 
 /// Lowers a function body. With `second_order`, calls go through the callees'
 /// `_value_gradient_and_hessian`, so that the code can be differentiated twice.

@@ -4,12 +4,11 @@ use quote::{quote, ToTokens};
 use syn::spanned::Spanned;
 use syn::{BinOp, Expr, UnOp};
 
-use crate::front::signature::is_float;
+use crate::front::types::{is_float, is_float_like};
 use crate::ir::Binary;
 use crate::ir::Shape;
 
 use super::env::Val;
-use super::syntax::type_is_floaty;
 use super::Lower;
 
 /// The primitive of `+ - * /`.
@@ -130,7 +129,7 @@ impl Lower {
                 Val::Tokens(_) => Val::Tokens(e.to_token_stream()),
                 v => v,
             }
-        } else if type_is_floaty(&c.ty) {
+        } else if is_float_like(&c.ty) {
             self.unsupported(e, "a cast to another float type")
         } else {
             self.read(e)

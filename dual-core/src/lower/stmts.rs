@@ -13,8 +13,9 @@ use super::branches::negate;
 use super::calls::{call_result_hint, usage_hint};
 use super::env::{Binding, Ret, Val};
 use super::operators::compound_op;
-use super::syntax::{assigns_in_tokens, is_float_const_expr, is_user_call, type_is_floaty};
+use super::syntax::{assigns_in_tokens, is_float_const_expr, is_user_call};
 use super::{Lower, SUPPORTED_EXPRS};
+use crate::front::types::is_float_like;
 
 impl Lower {
     /// Lowers statements; returns the block's value. With `tail_returns`, the tail expression is
@@ -169,7 +170,7 @@ impl Lower {
             Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
             p => (p, None),
         };
-        let float_ty = ty.is_none_or(type_is_floaty);
+        let float_ty = ty.is_none_or(is_float_like);
         let Some(init) = &local.init else {
             // `let y;` / `let y: f64;`: assigned later.
             match pat {

@@ -6,7 +6,7 @@ use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{Expr, Ident, Lit, Pat, UnOp};
 
-use crate::front::signature::{float_of, literal_len};
+use crate::front::types::{float_type_function, literal_len};
 use crate::ir::Method;
 
 use super::operators::arithmetic;
@@ -119,15 +119,6 @@ pub(super) fn segment_names(path: &syn::Path) -> Vec<String> {
     path.segments.iter().map(|s| s.ident.to_string()).collect()
 }
 
-/// `f64::sin` / `f32::max` as a callee: the type's and the function's names.
-pub(super) fn float_type_function(func: &Expr) -> Option<(String, String)> {
-    let Expr::Path(p) = func else { return None };
-    match segment_names(&p.path).as_slice() {
-        [ty, function] if ty == "f64" || ty == "f32" => Some((ty.clone(), function.clone())),
-        _ => None,
-    }
-}
-
 /// What an expression is, for messages.
 pub(super) fn expr_kind(e: &Expr) -> &'static str {
     match e {
@@ -148,23 +139,7 @@ pub(super) fn expr_kind(e: &Expr) -> &'static str {
     }
 }
 
-/// `&f64` (or `&mut f64`).
-pub(super) fn is_float_ref(ty: &syn::Type) -> bool {
-    matches!(ty, syn::Type::Reference(r) if float_of(&r.elem).is_some())
-}
-
-/// `f64`, `[f64; N]`, `(f64, …)` (or nested).
-pub(super) fn type_is_floaty(ty: &syn::Type) -> bool {
-    match ty {
-        syn::Type::Array(a) => type_is_floaty(&a.elem),
-        syn::Type::Tuple(t) => !t.elems.is_empty() && t.elems.iter().all(type_is_floaty),
-        syn::Type::Paren(p) => type_is_floaty(&p.elem),
-        syn::Type::Path(p) => p.path.is_ident("f64") || p.path.is_ident("f32"),
-        syn::Type::Infer(_) => true,
-        _ => false,
-    }
-}
-
+/// The names a pattern binds, in order.
 pub(super) fn pattern_idents(pat: &Pat, out: &mut Vec<Ident>) {
     struct V<'a>(&'a mut Vec<Ident>);
     impl<'ast> Visit<'ast> for V<'_> {
