@@ -128,12 +128,43 @@ pub fn analyse(
         ReturnType::Type(_, ty) => result_float(ty),
         ReturnType::Default => FloatTy::F64,
     };
+    let mut ok = true;
+    let mut params = read_params(sig, options, float, diag, &mut ok);
+    mark_differentiated(&mut params, sig, options, diag, &mut ok);
+    if ok && !params.iter().any(|p| p.differentiated) {
+        diag.push(syn::Error::new(
+            sig.paren_token.span.join(),
+            format!(
+                "`{}` has no parameter of type `{float}` or `[{float}; N]` to differentiate with respect to",
+                sig.ident,
+                float = float.name()
+            ),
+        ));
+        ok = false;
+    }
+    let output = read_output(sig, float, diag)?;
+    ok.then_some(Signature {
+        params,
+        output,
+        float,
+    })
+}
+
+/// The parameters (receiver excluded), with their float shapes; a parameter that would be
+/// differentiated but has the other float type, or an array type that cannot be, is an error
+/// (then `ok` becomes false).
+fn read_params(
+    sig: &syn::Signature,
+    options: &Options,
+    float: FloatTy,
+    diag: &mut Diagnostics,
+    ok: &mut bool,
+) -> Vec<Param> {
     let other = match float {
         FloatTy::F64 => FloatTy::F32,
         FloatTy::F32 => FloatTy::F64,
     };
     let mut params = Vec::new();
-    let mut ok = true;
     for input in &sig.inputs {
         let FnArg::Typed(pt) = input else { continue };
         let (name, mutable) = match &*pt.pat {
@@ -157,14 +188,14 @@ pub fn analyse(
                     float.name()
                 ),
             ));
-            ok = false;
+            *ok = false;
         }
         let shape = match float_shape(&pt.ty, float) {
             Ok(shape) => shape,
             Err(msg) => {
                 if named {
                     diag.push(syn::Error::new(pt.ty.span(), msg));
-                    ok = false;
+                    *ok = false;
                 }
                 None
             }
@@ -176,6 +207,18 @@ pub fn analyse(
             differentiated: false,
         });
     }
+    params
+}
+
+/// Marks the differentiated parameters: every float one, or those `wrt` names (each named
+/// once, and a float parameter).
+fn mark_differentiated(
+    params: &mut [Param],
+    sig: &syn::Signature,
+    options: &Options,
+    diag: &mut Diagnostics,
+    ok: &mut bool,
+) {
     match &options.wrt {
         None => params
             .iter_mut()
@@ -187,7 +230,7 @@ pub fn analyse(
                         wanted.span(),
                         format!("`{wanted}` is named twice in `wrt`"),
                     ));
-                    ok = false;
+                    *ok = false;
                     continue;
                 }
                 match params.iter_mut().find(|p| p.name.as_ref() == Some(wanted)) {
@@ -200,7 +243,7 @@ pub fn analyse(
                                  only those parameters can be differentiated"
                             ),
                         ));
-                        ok = false;
+                        *ok = false;
                     }
                     None => {
                         let known: Vec<String> = params
@@ -221,24 +264,17 @@ pub fn analyse(
                                 }
                             ),
                         ));
-                        ok = false;
+                        *ok = false;
                     }
                 }
             }
         }
     }
-    if ok && !params.iter().any(|p| p.differentiated) {
-        diag.push(syn::Error::new(
-            sig.paren_token.span.join(),
-            format!(
-                "`{}` has no parameter of type `{float}` or `[{float}; N]` to differentiate with respect to",
-                sig.ident,
-                float = float.name()
-            ),
-        ));
-        ok = false;
-    }
-    let output = match &sig.output {
+}
+
+/// The shape of the result, or an error if it is not a float, an array or a tuple of floats.
+fn read_output(sig: &syn::Signature, float: FloatTy, diag: &mut Diagnostics) -> Option<Output> {
+    match &sig.output {
         ReturnType::Default => {
             diag.push(syn::Error::new(
                 sig.ident.span(),
@@ -261,13 +297,7 @@ pub fn analyse(
             ));
             None
         }),
-    };
-    let output = output?;
-    ok.then_some(Signature {
-        params,
-        output,
-        float,
-    })
+    }
 }
 
 fn output_shape(ty: &Type, float: FloatTy) -> Option<Output> {
