@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compile-time benchmark (issue 7): a library crate of 100 `#[gradient]` functions against the same
+# Compile-time benchmark: a library crate of 100 `#[gradient]` functions against the same
 # crate without the attribute.
 #
 # Generates both crates in a temporary directory, each depending on this checkout of `dual` by

@@ -1,4 +1,4 @@
-//! Loop benchmarks (issues 3 and 7): the issue's `ext_rosenbrock` over `[f64; 32]` (a loop with a
+//! Loop benchmarks: `ext_rosenbrock` over `[f64; 32]` (a loop with a
 //! constant trip count, unrolled by `#[gradient]`) and its `mse` over 150 samples (a loop over
 //! data, a run-time trip count). For each, side by side in one run: the function alone, a
 //! hand-written analytic gradient (one fused loop, as an expert writes it), the generated

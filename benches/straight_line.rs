@@ -1,4 +1,4 @@
-//! Straight-line benchmarks (issue 7): six cases users recognise — Rosenbrock 2-D, Ackley 2-D,
+//! Straight-line benchmarks: six cases users recognise — Rosenbrock 2-D, Ackley 2-D,
 //! the logistic loss of one sample `wrt(w, b)` over 4 features, the product of 16 variables, the
 //! 3×3 Jacobian of perceptron net inputs, and the Hessian of Rosenbrock. For each, side by side in
 //! one run:

@@ -1,4 +1,4 @@
-//! The hygiene gauntlet (issue 5): every feature of `#[gradient]` under the strictest lints.
+//! The hygiene gauntlet: every feature of `#[gradient]` under the strictest lints.
 //!
 //! This one file is the library of two workspace members, `dual-hygiene-2021`
 //! (`hygiene/edition2021`) and `dual-hygiene-2024` (`hygiene/edition2024`), so the CI's

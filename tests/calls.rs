@@ -1,4 +1,4 @@
-//! Calls inside annotated functions (contract point 8): the chain rule through annotated callees
+//! Calls inside annotated functions: the chain rule through annotated callees
 //! (by name, by module path, nested, with array arguments and array results), hand-written custom
 //! derivatives, and calls whose arguments are all constants.
 

@@ -1,4 +1,4 @@
-//! `const fn` companions (contract point 1): when the annotated function is a `const fn`, every
+//! `const fn` companions: when the annotated function is a `const fn`, every
 //! companion is a `const fn`, so derivatives can be evaluated by the compiler and checked by
 //! `const` assertions (`const _: () = assert!(..);` fails the build, not a test, when wrong).
 //! Each case is also checked at run time on inputs the compiler cannot see (`black_box`), against

@@ -1,9 +1,9 @@
-//! Each body construct of contract point 10 (loops excepted): bindings, assignment operators,
+//! Each body construct of the README's support matrix (loops excepted): bindings, assignment operators,
 //! blocks, branches on differentiated values (both sides), early returns, array and tuple
 //! literals, indexing, destructuring, casts, consts, float literal forms, inactive code and
 //! statement macros.
 
-// The bodies below are written the way the contract allows users to write them, including forms
+// The bodies below are written the way the support matrix allows users to write them, including forms
 // clippy would rewrite (late initialisation, needless return, assignment operators spelled out).
 #![allow(
     dead_code,

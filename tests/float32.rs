@@ -1,4 +1,4 @@
-//! `f32` functions (contract point 6): a function whose float parameters and result are all `f32`
+//! `f32` functions: a function whose float parameters and result are all `f32`
 //! gets `f32` companions of the same shapes as an `f64` function's (`[f32; n]`, `(f32, [f32; n])`,
 //! tuples for mixed parameters, `[[f32; n]; M]`, `[[f32; n]; n]`), checked by type ascription and
 //! against the companions of the `f64` twin of the same function (relative tolerance 1e-5):

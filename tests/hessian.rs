@@ -1,4 +1,4 @@
-//! `#[gradient(hessian)]` (contract point 5): `NAME_hessian(..) -> [[f64; n]; n]` and
+//! `#[gradient(hessian)]`: `NAME_hessian(..) -> [[f64; n]; n]` and
 //! `NAME_value_gradient_and_hessian(..) -> (f64, G, [[f64; n]; n])`, n counting the differentiated
 //! scalars in parameter order with arrays flattened. Checked against exact values (Rosenbrock,
 //! quadratic forms, polynomials), against finite differences of the generated gradient, and

@@ -1,4 +1,4 @@
-//! Loops over differentiated values (issue 3).
+//! Loops over differentiated values.
 //!
 //! Loops whose trip count is known at compile time (constant ranges, `0..=k`, `len()` of arrays,
 //! `for xi in x` over a differentiated array) are unrolled; loops whose trip count is known only

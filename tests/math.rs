@@ -1,4 +1,4 @@
-//! Every built-in math primitive of contract point 9, in method form (`x.sin()`) and path form
+//! Every built-in math primitive of the support matrix, in method form (`x.sin()`) and path form
 //! (`f64::sin(x)`), against its exact analytic derivative and high-accuracy finite differences at
 //! many points inside its domain; binary and ternary primitives in each argument; conventions at
 //! kinks; and property tests of composite functions against num-dual.

@@ -1,4 +1,4 @@
-//! The exact shapes of the generated functions (contract points 1–4 and 7), checked by type
+//! The exact shapes of the generated functions, checked by type
 //! ascription: gradient types for scalar and array parameters, Jacobians of array and tuple
 //! results, `wrt` restricting and reordering, pass-through parameters, visibility, methods.
 

@@ -1,4 +1,4 @@
-//! Expansion benchmarks (issue 7): the whole `#[gradient]` pipeline, `dual_core::expand(args,
+//! Expansion benchmarks: the whole `#[gradient]` pipeline, `dual_core::expand(args,
 //! item)`, on generated function bodies of about 1k, 10k and 100k IR nodes, in two shapes:
 //!
 //! - `chain`: a long chain of `let`s, each using the previous two with mixed arithmetic and math

@@ -1,11 +1,16 @@
 //! The engine behind `#[gradient]`, an ordinary library so that every stage is unit-testable.
+//! [`pipeline`] shows the whole compiler; the layers below it point down only:
 //!
-//! - [`front`]: the attribute's options, the limits on the input's shape, the signature;
-//! - [`lower`]: the body (syn) into the structured IR of [`ir`];
-//! - [`ad`]: the derivative rules and the reverse sweep;
-//! - [`emit`]: the IR back into Rust; [`mod@expand`]: the pipeline and the companion functions;
-//! - [`doc`]: derivatives as readable math, for the companions' documentation;
-//! - [`eval`]: an interpreter of straight-line IR, the oracle of the engine's own tests.
+//! - [`mod@expand`]: the macro's entry (the item, then its companions or every error);
+//! - [`pipeline`]: options → limits and item → signature → lower → differentiate → companions;
+//! - [`companions`]: the companion functions as one table; [`diag`]: the diagnostics context;
+//! - [`front`]: what is read of the user's syntax before the body (options, limits, signature,
+//!   types);
+//! - [`lower`]: the body (syn) into the structured IR of [`ir`] (arena, primitive table, smart
+//!   constructors);
+//! - [`ad`]: the reverse sweep, the structural derivative rules, Hessians, run-time loops;
+//! - [`emit`]: the IR back into Rust; [`doc`]: derivatives as readable math for the docs;
+//! - [`tokens`]: generated names and literals; [`eval`]: an interpreter, the tests' oracle.
 
 pub mod ad;
 pub mod companions;

@@ -1,6 +1,8 @@
-//! Differentiation: the partial derivatives of each operation ([`rules`]) and the reverse sweep
-//! that accumulates adjoints over the structured IR ([`reverse`]), run once for gradients and
-//! Jacobians and twice (reverse over reverse) for Hessians.
+//! Differentiation: the reverse sweep that accumulates adjoints over the structured IR
+//! ([`mod@reverse`]), the partial derivatives of every operation ([`rules`]: the primitives' rows of
+//! the table, and the structural operations), the first- and second-order derivatives of a
+//! function ([`derivative`]: reverse over reverse for Hessians), and the partials a run-time loop
+//! carries ([`loops`]).
 
 pub mod derivative;
 pub mod loops;
