@@ -184,11 +184,14 @@ impl Writer<'_> {
         match c.first {
             FirstOrder::Nothing => {}
             FirstOrder::Gradient => {
-                values.push(self.gradient(&e, &jacobian[0]));
+                values.push(self.gradient(&e, d, &jacobian[0]));
                 types.push(self.gradient_type());
             }
             FirstOrder::Jacobian => {
-                values.push(matrix(&e, &jacobian));
+                let rows: Vec<Vec<TokenStream>> = (0..jacobian.len())
+                    .map(|r| self.flat_entries(&e, d, r, &jacobian[r]))
+                    .collect();
+                values.push(quote!([#([#(#rows),*]),*]));
                 let m = Literal::usize_unsuffixed(jacobian.len());
                 types.push(quote!([[#f; #n]; #m]));
             }
@@ -208,6 +211,7 @@ impl Writer<'_> {
         };
 
         let formulas = match c.first {
+            _ if self.rolled(d) => ROLLED_DOC.to_string(),
             _ if c.hessian => {
                 let gradient = c.value.then(|| jacobian[0].clone());
                 doc.hessian(gradient.as_deref(), hessian.as_ref().expect("a Hessian"))
@@ -233,20 +237,21 @@ impl Writer<'_> {
     /// parameters bound to their leaves, then the forward code and each sweep.
     fn body<'d>(&self, d: &'d Derivative, roots: &[NodeId]) -> (Emitter<'d>, TokenStream) {
         let e = Emitter::new(&d.lowered.graph, roots);
-        let mut code: TokenStream = self
-            .sig
-            .params
-            .iter()
-            .enumerate()
-            .filter(|(i, p)| {
-                p.differentiated && p.name.is_some() && !d.lowered.inputs[*i].is_empty()
-            })
-            .map(|(i, p)| {
-                let name = p.name.as_ref().expect("named").to_token_stream();
-                let array = matches!(p.float, Some(FloatShape::Array(_)));
-                e.bind_param(&name, &d.lowered.inputs[i], array)
-            })
-            .collect();
+        let mut code = e.tapes();
+        code.extend(
+            self.sig
+                .params
+                .iter()
+                .enumerate()
+                .filter(|(i, p)| {
+                    p.differentiated && p.name.is_some() && !d.lowered.inputs[*i].is_empty()
+                })
+                .map(|(i, p)| {
+                    let name = p.name.as_ref().expect("named").to_token_stream();
+                    let array = matches!(p.float, Some(FloatShape::Array(_)));
+                    e.bind_param(&name, &d.lowered.inputs[i], array)
+                }),
+        );
         for b in &d.program {
             code.extend(e.block(*b));
         }
@@ -271,43 +276,130 @@ impl Writer<'_> {
         all_scalar || shapes.len() == 1
     }
 
-    /// The gradient's value: `[∂x, ∂y]`, or `(∂x, [∂w0, ∂w1],)` per parameter.
-    fn gradient(&self, e: &Emitter, row: &[Option<NodeId>]) -> TokenStream {
-        let mut items = row.iter().map(|n| entry(e, *n));
-        if self.flat_gradient() {
-            return quote!([#(#items),*]);
-        }
-        let parts: Vec<TokenStream> = self
-            .sig
+    /// Whether the derivative keeps loops over arrays (its docs then show no formulas).
+    fn rolled(&self, d: &Derivative) -> bool {
+        self.sig.differentiated().any(|(p, _, shape)| {
+            shape == FloatShape::ArrayN
+                || (0..d.lowered.result.len()).any(|r| d.param_adjoint(p, r).is_some())
+        })
+    }
+
+    /// Row `r` of the first derivatives, one part per differentiated parameter.
+    fn parts(&self, e: &Emitter, d: &Derivative, r: usize, row: &[Option<NodeId>]) -> Vec<Part> {
+        let mut entries = row.iter().map(|n| entry(e, *n));
+        self.sig
             .differentiated()
-            .map(|(_, _, shape)| match shape {
-                FloatShape::Scalar => items.next().expect("an entry per scalar"),
-                FloatShape::Array(len) => {
-                    let part: Vec<TokenStream> = items.by_ref().take(len).collect();
-                    quote!([#(#part),*])
+            .map(|(p, param, shape)| {
+                let leaves: Vec<TokenStream> = match shape {
+                    FloatShape::Scalar => return Part::Scalar(entries.next().expect("an entry")),
+                    FloatShape::Array(n) => entries.by_ref().take(n).collect(),
+                    FloatShape::ArrayN => Vec::new(),
+                };
+                match d.param_adjoint(p, r) {
+                    Some(a) => Part::Array(e.array_name(a), leaves.len()),
+                    None if shape == FloatShape::ArrayN => {
+                        let (zero, len) = (e.lit(0.0), param.len.clone());
+                        Part::Zeros(quote!([#zero; #len]))
+                    }
+                    None => Part::Leaves(leaves),
                 }
             })
-            .collect();
-        quote!((#(#parts,)*))
+            .collect()
+    }
+
+    /// The gradient's value: `[∂x, ∂y]`, or `(∂x, [∂w0, ∂w1],)` per parameter; an array whose
+    /// adjoint the loops fill is that array.
+    fn gradient(&self, e: &Emitter, d: &Derivative, row: &[Option<NodeId>]) -> TokenStream {
+        let parts = self.parts(e, d, 0, row);
+        let all_scalar = parts.iter().all(|p| matches!(p, Part::Scalar(_)));
+        let mut parts = parts.into_iter().map(Part::into_value);
+        match (self.flat_gradient(), all_scalar) {
+            (true, true) => quote!([#(#parts),*]),
+            (true, false) => parts.next().expect("one part"),
+            (false, _) => quote!((#(#parts,)*)),
+        }
+    }
+
+    /// Row `r` of a Jacobian: every entry, in order (an array's elements read from its adjoint).
+    fn flat_entries(
+        &self,
+        e: &Emitter,
+        d: &Derivative,
+        r: usize,
+        row: &[Option<NodeId>],
+    ) -> Vec<TokenStream> {
+        self.parts(e, d, r, row)
+            .into_iter()
+            .flat_map(|part| match part {
+                Part::Scalar(v) => vec![v],
+                Part::Leaves(items) => items,
+                Part::Array(name, n) => (0..n)
+                    .map(|j| {
+                        let j = Literal::usize_unsuffixed(j);
+                        quote!(#name[#j])
+                    })
+                    .collect(),
+                Part::Zeros(_) => Vec::new(),
+            })
+            .collect()
     }
 
     /// The gradient's type: `[f64; N]`, or a tuple with one part per parameter.
     fn gradient_type(&self) -> TokenStream {
         let f = float_path(self.sig.float);
+        let array = |p: &crate::front::signature::Param, shape: FloatShape| match shape {
+            FloatShape::Scalar => quote!(#f),
+            FloatShape::Array(_) | FloatShape::ArrayN => {
+                let len = &p.len;
+                quote!([#f; #len])
+            }
+        };
         if self.flat_gradient() {
+            let mut diff = self.sig.differentiated();
+            if let (Some((_, p, shape)), None) = (diff.next(), diff.next()) {
+                if shape == FloatShape::ArrayN {
+                    return array(p, shape);
+                }
+            }
             let n = Literal::usize_unsuffixed(self.sig.n_inputs());
             return quote!([#f; #n]);
         }
-        let parts = self.sig.differentiated().map(|(_, _, shape)| match shape {
-            FloatShape::Scalar => quote!(#f),
-            FloatShape::Array(len) => {
-                let len = Literal::usize_unsuffixed(len);
-                quote!([#f; #len])
-            }
-        });
+        let parts = self
+            .sig
+            .differentiated()
+            .map(|(_, p, shape)| array(p, shape));
         quote!((#(#parts,)*))
     }
 }
+
+/// One parameter's part of a gradient row.
+enum Part {
+    /// A scalar's entry.
+    Scalar(TokenStream),
+    /// An array's entries, one per element.
+    Leaves(Vec<TokenStream>),
+    /// An array whose adjoint array holds its entries (its name and literal length, 0 if none).
+    Array(TokenStream, usize),
+    /// An array none of whose elements the result depends on.
+    Zeros(TokenStream),
+}
+
+impl Part {
+    /// The part as a value: the entry, `[a, b]`, the adjoint array, zeros.
+    fn into_value(self) -> TokenStream {
+        match self {
+            Part::Scalar(v) => v,
+            Part::Leaves(items) => quote!([#(#items),*]),
+            Part::Array(name, _) => name,
+            Part::Zeros(zeros) => zeros,
+        }
+    }
+}
+
+/// The docs of a derivative computed by loops over arrays.
+const ROLLED_DOC: &str = "Computed by loops over the arrays, as the function's own loops run: \
+                          the forward loops, then backward loops that accumulate the gradient \
+                          into arrays. No formula is shown.";
 
 /// A derivative entry: its node, or zero.
 fn entry(e: &Emitter, n: Option<NodeId>) -> TokenStream {
@@ -337,6 +429,7 @@ fn describe_inputs(sig: &Signature) -> String {
                 FloatShape::Array(n) => {
                     format!("`{name}[0]`, …, `{name}[{}]`", n.saturating_sub(1))
                 }
+                FloatShape::ArrayN => format!("the elements of `{name}`"),
             }
         })
         .collect();

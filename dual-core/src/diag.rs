@@ -18,7 +18,7 @@ pub struct Diagnostics {
 }
 
 /// How many problems had been reported at some point (see [`Diagnostics::rollback`]).
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub struct Mark(usize);
 
 impl Diagnostics {

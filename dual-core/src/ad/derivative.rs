@@ -2,7 +2,10 @@
 //! and, for a Hessian, the second sweep over the code of the first.
 
 use crate::ad::reverse::{reverse, Adjoints};
-use crate::ir::{BlockId, Lowered, NodeId};
+use proc_macro2::Literal;
+use quote::quote;
+
+use crate::ir::{ArrayId, ArrayKind, BlockId, IndexBound, Lowered, NodeId, Stmt, Store};
 
 /// The derivative code of one lowering: the IR, the sweeps, and how to read the results.
 pub struct Derivative {
@@ -24,6 +27,7 @@ impl Derivative {
         let mut program = vec![BlockId(0)];
         let first = reverse(&mut lowered.graph, &program, &lowered.result);
         program.push(first.block);
+        merge_leaves_into_arrays(&mut lowered, first.block, &first.adjoints);
         let second = second_order.then(|| {
             let entries: Vec<NodeId> = leaves(&lowered)
                 .iter()
@@ -70,6 +74,19 @@ impl Derivative {
         (0..n).map(|i| self.row(second, i)).collect()
     }
 
+    /// The array of parameter `param` (by its index among the parameters), if the body reads
+    /// its elements as an array of the IR.
+    pub fn param_array(&self, param: usize) -> Option<ArrayId> {
+        param_array(&self.lowered, param)
+    }
+
+    /// The adjoint array of parameter `param` for output `row`, if the derivative fills one
+    /// (then it holds the whole gradient of that parameter, its leaves' adjoints included).
+    pub fn param_adjoint(&self, param: usize, row: usize) -> Option<ArrayId> {
+        let array = self.param_array(param)?;
+        self.lowered.graph.find_adjoint_array(array, row as u32)
+    }
+
     fn row(&self, adjoints: &Adjoints, row: usize) -> Vec<Option<NodeId>> {
         self.leaves()
             .iter()
@@ -81,4 +98,50 @@ impl Derivative {
 /// The leaves of the differentiated parameters (the other parameters have none), in order.
 fn leaves(lowered: &Lowered) -> Vec<NodeId> {
     lowered.inputs.iter().flatten().copied().collect()
+}
+
+fn param_array(lowered: &Lowered, param: usize) -> Option<ArrayId> {
+    lowered
+        .graph
+        .arrays
+        .iter()
+        .position(|a| matches!(a.kind, ArrayKind::Param { param: p, .. } if p as usize == param))
+        .map(|i| ArrayId(i as u32))
+}
+
+/// A parameter array whose adjoint the loops fill holds the whole gradient of that parameter:
+/// `dx[j] += ∂x_j` for each element `x[j]` also read at a constant index.
+fn merge_leaves_into_arrays(lowered: &mut Lowered, sweep: BlockId, adjoints: &Adjoints) {
+    let saved = lowered.graph.cur;
+    lowered.graph.cur = sweep;
+    for (param, leaves) in lowered.inputs.clone().iter().enumerate() {
+        let Some(array) = param_array(lowered, param) else {
+            continue;
+        };
+        for row in 0..lowered.result.len() {
+            let Some(adjoint) = lowered.graph.find_adjoint_array(array, row as u32) else {
+                continue;
+            };
+            for (j, leaf) in leaves.iter().enumerate() {
+                let Some(&value) = adjoints.get(&(*leaf, row as u32)) else {
+                    continue;
+                };
+                let g = &mut lowered.graph;
+                let index = g.slot();
+                let j = Literal::usize_unsuffixed(j);
+                g.push(Stmt::Index {
+                    slot: index,
+                    expr: quote!(#j),
+                    bound: IndexBound::Array(adjoint),
+                });
+                g.push(Stmt::Store(Store {
+                    array: adjoint,
+                    index,
+                    value,
+                    accumulate: true,
+                }));
+            }
+        }
+    }
+    lowered.graph.cur = saved;
 }

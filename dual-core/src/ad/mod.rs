@@ -7,6 +7,7 @@
 pub mod derivative;
 pub mod loops;
 pub mod reverse;
+pub mod rolled;
 pub mod rules;
 
 pub use derivative::Derivative;

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use proc_macro2::Span;
 
+use crate::ad::rolled;
 use crate::ad::rules::partials;
 use crate::ir::{Binder, BlockId, FloatOut, Graph, IfStmt, NodeId, Op, Stmt, Sweep};
 
@@ -40,6 +41,7 @@ pub fn reverse(g: &mut Graph, program: &[BlockId], outputs: &[NodeId]) -> Revers
     let block = g.new_block(None, Sweep(level), program);
     let saved = g.cur;
     g.cur = block;
+    let arrays_before = g.arrays.len();
     let mut adj = Adjoints::new();
     for (row, &out) in outputs.iter().enumerate() {
         if g.is_active(out) {
@@ -50,6 +52,7 @@ pub fn reverse(g: &mut Graph, program: &[BlockId], outputs: &[NodeId]) -> Revers
     for &b in program.iter().rev() {
         reverse_block(g, b, &mut adj);
     }
+    rolled::declare_adjoint_arrays(g, block, arrays_before);
     g.cur = saved;
     Reverse {
         block,
@@ -74,7 +77,12 @@ pub fn reverse_into(g: &mut Graph, code: BlockId, into: BlockId, outputs: &[Node
     adj
 }
 
-fn accumulate(g: &mut Graph, adj: &mut Adjoints, key: (NodeId, u32), contribution: NodeId) {
+pub(super) fn accumulate(
+    g: &mut Graph,
+    adj: &mut Adjoints,
+    key: (NodeId, u32),
+    contribution: NodeId,
+) {
     let total = match adj.get(&key) {
         Some(&prev) => g.add(prev, contribution, Span::call_site()),
         None => contribution,
@@ -82,7 +90,7 @@ fn accumulate(g: &mut Graph, adj: &mut Adjoints, key: (NodeId, u32), contributio
     adj.insert(key, total);
 }
 
-fn take_adjoints(adj: &mut Adjoints, id: NodeId) -> Vec<(u32, NodeId)> {
+pub(super) fn take_adjoints(adj: &mut Adjoints, id: NodeId) -> Vec<(u32, NodeId)> {
     let keys: Vec<(NodeId, u32)> = adj
         .range((id, 0)..=(id, u32::MAX))
         .map(|(k, _)| *k)
@@ -92,7 +100,7 @@ fn take_adjoints(adj: &mut Adjoints, id: NodeId) -> Vec<(u32, NodeId)> {
         .collect()
 }
 
-fn reverse_block(g: &mut Graph, code: BlockId, adj: &mut Adjoints) {
+pub(super) fn reverse_block(g: &mut Graph, code: BlockId, adj: &mut Adjoints) {
     let stmts = g.block(code).stmts.clone();
     for stmt in stmts.iter().rev() {
         match stmt {
@@ -104,6 +112,10 @@ fn reverse_block(g: &mut Graph, code: BlockId, adj: &mut Adjoints) {
                 }
                 let seeds = take_adjoints(adj, id);
                 if seeds.is_empty() {
+                    continue;
+                }
+                if let Op::Load { array, index } = *g.op(id) {
+                    rolled::reverse_load(g, array, index, &seeds);
                     continue;
                 }
                 let span = g.spans[id.0 as usize];
@@ -118,6 +130,8 @@ fn reverse_block(g: &mut Graph, code: BlockId, adj: &mut Adjoints) {
                 }
             }
             Stmt::If(ifs) => reverse_if(g, ifs, adj),
+            Stmt::Store(st) => rolled::reverse_store(g, st, adj),
+            Stmt::For(f) => rolled::reverse_for(g, f, adj),
             _ => {}
         }
     }

@@ -88,6 +88,7 @@ pub fn partials(g: &mut Graph, id: NodeId) -> Vec<(NodeId, NodeId)> {
         | Op::Param { .. }
         | Op::Opaque
         | Op::Bound(_)
+        | Op::Load { .. }
         | Op::CallHess { .. }
         | Op::Sign0(_)
         | Op::IntAsFloat(_)

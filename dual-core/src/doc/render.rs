@@ -11,7 +11,7 @@ use super::algebra::{
 };
 use super::print::subscript;
 use super::{Names, Why};
-use crate::ir::Cmp;
+use crate::ir::{Binder, Cmp};
 use crate::ir::{BoolVal, CallArg, CallResult, Graph, NodeId, Op, SlotId, Stmt};
 
 /// What a call node refers to.
@@ -284,6 +284,8 @@ impl<'g> Renderer<'g> {
             Op::Const(bits) => self.constant(f64::from_bits(bits)),
             Op::Param { param, index } => Formula::Sym(self.names.param(param, index)),
             Op::Opaque => self.values.get(&n).cloned().ok_or(Why::UserValue)?,
+            Op::Load { .. } => return Err(Why::Index),
+            Op::Bound(Binder::LoopState) => return Err(Why::Loop),
             Op::Bound(_) => match self.transparent.get(&n) {
                 Some(&v) => get(v)?,
                 None => return Err(Why::Branch),

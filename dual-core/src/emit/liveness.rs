@@ -4,7 +4,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::ir::{
-    BlockId, BoolVal, CallArg, Exponent, Graph, LoopHeader, NodeId, Op, SlotId, Stmt, Sweep,
+    ArrayInit, BlockId, BoolVal, CallArg, Exponent, Graph, LoopHeader, NodeId, Op, SlotId, Stmt,
+    Sweep,
 };
 
 /// Something a forward `if` carries out for the backward sweep.
@@ -17,10 +18,16 @@ pub(super) enum Saved {
 }
 
 /// Whether each node is needed by the roots, by user statements (which always run), by calls'
-/// arguments, loop exits and conditions; a φ needs its branch values.
+/// arguments, loop exits and conditions, array stores; a φ needs its branch values, a loop state
+/// its values.
 pub(super) fn live_nodes(g: &Graph, roots: &[NodeId]) -> Vec<bool> {
+    reach(g, roots.to_vec(), None)
+}
+
+/// The nodes reachable from `roots` and from the statements that always run. With `cut`, an
+/// edge from a node of a backward sweep to a node marked in `cut` is not followed.
+fn reach(g: &Graph, mut work: Vec<NodeId>, cut: Option<&[bool]>) -> Vec<bool> {
     let mut outs: HashMap<NodeId, (NodeId, NodeId)> = HashMap::new();
-    let mut work: Vec<NodeId> = roots.to_vec();
     for block in &g.blocks {
         for stmt in &block.stmts {
             match stmt {
@@ -38,6 +45,18 @@ pub(super) fn live_nodes(g: &Graph, roots: &[NodeId]) -> Vec<bool> {
                     for st in &l.states {
                         outs.insert(st.out, (st.next, st.init));
                         outs.insert(st.current, (st.out, st.out));
+                    }
+                }
+                Stmt::For(f) => {
+                    for st in &f.states {
+                        outs.insert(st.out, (st.next, st.init));
+                        outs.insert(st.current, (st.out, st.out));
+                    }
+                }
+                Stmt::Store(st) => work.push(st.value),
+                Stmt::DeclareArray(d) => {
+                    if let ArrayInit::Elements(items) = &d.init {
+                        work.extend(items);
                     }
                 }
                 Stmt::Call(c) => {
@@ -58,14 +77,126 @@ pub(super) fn live_nodes(g: &Graph, roots: &[NodeId]) -> Vec<bool> {
         if std::mem::replace(&mut live[n.0 as usize], true) {
             continue;
         }
-        work.extend(g.op(n).children());
+        let backward = g.block(g.home[n.0 as usize]).sweep > Sweep::FORWARD;
+        let followed = |c: &NodeId| match cut {
+            Some(cut) if backward => !cut[c.0 as usize],
+            _ => true,
+        };
+        work.extend(g.op(n).children().into_iter().filter(followed));
         if let Some((t, e)) = outs.get(&n) {
             work.push(*t);
             work.push(*e);
         }
     }
-
     live
+}
+
+/// What the loops kept as loops need: per node, whether its block is inside the body of a forward
+/// rolled loop; per such loop, the nodes of its body that its backward mirror reads (recomputed
+/// there, or read from the tape for the loop's own states); and the nodes the forward copies of
+/// the bodies must compute (for the forward code itself, not for the backward loops).
+pub(super) struct RolledLiveness {
+    /// Whether each node lives in the body of a forward rolled loop (nested blocks included).
+    pub(super) in_rolled: Vec<bool>,
+    /// Per forward loop (by id): the nodes of its body its backward mirror needs.
+    pub(super) recompute: HashMap<u32, Vec<bool>>,
+    /// The nodes the forward code needs, the backward loops' needs left out.
+    pub(super) forward: Vec<bool>,
+}
+
+/// See [`RolledLiveness`]; `live` is the liveness of everything.
+pub(super) fn rolled(g: &Graph, roots: &[NodeId], live: &[bool]) -> RolledLiveness {
+    let n = g.nodes.len();
+    let mut in_rolled = vec![false; n];
+    let mut recompute = HashMap::new();
+    let mut extra_roots = Vec::new();
+    for block in &g.blocks {
+        for stmt in &block.stmts {
+            let Stmt::For(back) = stmt else { continue };
+            let Some(fwd) = &back.forward else {
+                let inside = g.nested_blocks(back.body);
+                for (i, home) in g.home.iter().enumerate() {
+                    if inside.contains(home) {
+                        in_rolled[i] = true;
+                    }
+                }
+                continue;
+            };
+            let fwd_blocks = g.nested_blocks(fwd.body);
+            let back_blocks = g.nested_blocks(back.body);
+            let in_fwd = |m: NodeId| fwd_blocks.contains(&g.home[m.0 as usize]);
+            let mut work: Vec<NodeId> = Vec::new();
+            for (i, home) in g.home.iter().enumerate() {
+                if live[i] && back_blocks.contains(home) {
+                    work.extend(g.nodes[i].children().into_iter().filter(|c| in_fwd(*c)));
+                }
+            }
+            // The states of the backward loop read their values at the end of an iteration.
+            for st in &back.states {
+                if in_fwd(st.next) {
+                    work.push(st.next);
+                }
+            }
+            let mut needed = reach_within(g, work, &in_fwd);
+            // A forward state the backward loop reads is stored by the forward loop.
+            for st in &fwd.states {
+                if needed[st.current.0 as usize] {
+                    extra_roots.push(st.current);
+                }
+            }
+            needed.truncate(n);
+            recompute.insert(fwd.id, needed);
+        }
+    }
+    let mut work = roots.to_vec();
+    work.extend(extra_roots);
+    let forward = reach(g, work, Some(&in_rolled));
+    RolledLiveness {
+        in_rolled,
+        recompute,
+        forward,
+    }
+}
+
+/// The nodes reachable from `work` without leaving the nodes `inside` accepts, φs and loop
+/// states included.
+fn reach_within(g: &Graph, mut work: Vec<NodeId>, inside: &dyn Fn(NodeId) -> bool) -> Vec<bool> {
+    let mut outs: HashMap<NodeId, Vec<NodeId>> = HashMap::new();
+    for block in &g.blocks {
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::If(ifs) => {
+                    for fo in &ifs.floats {
+                        outs.insert(fo.node, vec![fo.then, fo.other]);
+                    }
+                }
+                Stmt::For(f) => {
+                    for st in &f.states {
+                        outs.insert(st.out, vec![st.next, st.init]);
+                        outs.insert(st.current, vec![st.out]);
+                    }
+                }
+                Stmt::Loop(l) => {
+                    for st in &l.states {
+                        outs.insert(st.out, vec![st.next, st.init]);
+                        outs.insert(st.current, vec![st.out]);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut seen = vec![false; g.nodes.len()];
+    while let Some(m) = work.pop() {
+        if !inside(m) || std::mem::replace(&mut seen[m.0 as usize], true) {
+            continue;
+        }
+        work.extend(g.op(m).children());
+        if let Some(more) = outs.get(&m) {
+            work.extend(more);
+        }
+    }
+    seen
 }
 
 /// Per forward `if` (keyed by its `then` block): the values it saves for later sweeps, through
@@ -110,7 +241,9 @@ pub(super) fn saves(g: &Graph, live: &[bool]) -> HashMap<BlockId, Vec<Saved>> {
             | Op::IntAsFloat(Exponent { slot: Some(s), .. }) => {
                 note_slot(*s, Saved::Int(*s), reader, &mut needed);
             }
-            Op::DynIndex { index: s, .. } | Op::IndexIs { index: s, .. } => {
+            Op::DynIndex { index: s, .. }
+            | Op::IndexIs { index: s, .. }
+            | Op::Load { index: s, .. } => {
                 note_slot(*s, Saved::Index(*s), reader, &mut needed);
             }
             _ => {}
@@ -122,6 +255,9 @@ pub(super) fn saves(g: &Graph, live: &[bool]) -> HashMap<BlockId, Vec<Saved>> {
             continue;
         }
         for stmt in &block.stmts {
+            if let Stmt::Store(st) = stmt {
+                note_slot(st.index, Saved::Index(st.index), reader, &mut needed);
+            }
             if let Stmt::If(ifs) = stmt {
                 for fo in ifs.floats.iter().filter(|fo| live[fo.node.0 as usize]) {
                     note_node(fo.then, reader, &mut needed);

@@ -12,17 +12,19 @@ use quote::{quote, quote_spanned};
 
 use crate::ir::{Binary, Cmp, Unary};
 use crate::ir::{
-    BlockId, BoolVal, CallArg, CallResult, CallStmt, Exponent, Graph, IfStmt, LoopHeader,
-    LoopState, LoopStmt, NodeId, Op, Shape, Stmt,
+    BlockId, BoolVal, CallArg, CallResult, CallStmt, Exponent, Graph, IfStmt, IndexBound,
+    LoopHeader, LoopState, LoopStmt, NodeId, Op, Shape, Stmt,
 };
 use crate::tokens::{
     float_literal, float_literal_at, float_path, local_ident, located_at, slot_ident,
 };
 
+mod arrays;
 mod liveness;
 mod writer;
 
-use liveness::Saved;
+use arrays::is_macro_call;
+use liveness::{RolledLiveness, Saved};
 use writer::Writer;
 
 /// Emits the code of one companion function.
@@ -33,6 +35,10 @@ pub struct Emitter<'g> {
     saves: HashMap<BlockId, Vec<Saved>>,
     /// The local of each live node.
     names: Vec<Option<Ident>>,
+    /// What the loops kept as loops need, forwards and backwards.
+    rolled: RolledLiveness,
+    /// While the body of a forward loop is recomputed in its backward mirror: the loop's id.
+    recomputing: std::cell::Cell<Option<u32>>,
 }
 
 impl<'g> Emitter<'g> {
@@ -40,6 +46,7 @@ impl<'g> Emitter<'g> {
     pub fn new(g: &'g Graph, roots: &[NodeId]) -> Self {
         let live = liveness::live_nodes(g, roots);
         let saves = liveness::saves(g, &live);
+        let rolled = liveness::rolled(g, roots, &live);
         // Each live node's local, created once (an identifier is interned by the compiler).
         let names = live
             .iter()
@@ -51,6 +58,25 @@ impl<'g> Emitter<'g> {
             live,
             saves,
             names,
+            rolled,
+            recomputing: std::cell::Cell::new(None),
+        }
+    }
+
+    /// Whether node `n` is computed where it is emitted now: in the forward copy of a rolled
+    /// loop's body only what the forward code needs, in its recomputation only what the
+    /// backward loop needs.
+    fn emits(&self, n: NodeId) -> bool {
+        let i = n.0 as usize;
+        if !self.live[i] {
+            return false;
+        }
+        if !self.rolled.in_rolled[i] {
+            return true;
+        }
+        match self.recomputing.get() {
+            Some(id) => self.rolled.recompute.get(&id).is_some_and(|r| r[i]),
+            None => self.rolled.forward[i],
         }
     }
 
@@ -107,7 +133,7 @@ impl<'g> Emitter<'g> {
     /// `let __tN = <op>;` for a live computed node, written into `out`.
     fn node_stmt(&self, n: NodeId, out: &mut Vec<TokenTree>) {
         let op = self.g.op(n);
-        if !self.is_live(n) || op.is_leaf() || matches!(op, Op::Call { .. }) {
+        if !self.emits(n) || op.is_leaf() || matches!(op, Op::Call { .. }) {
             return;
         }
         // Reported at the user's tokens (e.g. a non-const `sin` in a `const fn`), while names
@@ -159,11 +185,19 @@ impl<'g> Emitter<'g> {
                 let name = slot_ident('k', *slot);
                 quote!(let #name: i32 = #expr;)
             }
-            Stmt::Index { slot, expr, len } => {
+            Stmt::Index { slot, expr, bound } => {
                 let name = slot_ident('i', *slot);
-                let len = Literal::usize_unsuffixed(*len);
                 // The bounds check of the function's own `a[i]`, with the same panic.
-                quote!(let #name: usize = #expr; let _ = [(); #len][#name];)
+                match bound {
+                    IndexBound::Len(len) => {
+                        let len = Literal::usize_unsuffixed(*len);
+                        quote!(let #name: usize = #expr; let _ = [(); #len][#name];)
+                    }
+                    IndexBound::Array(a) => {
+                        let array = self.array_name(*a);
+                        quote!(let #name: usize = #expr; let _ = &#array[#name];)
+                    }
+                }
             }
             Stmt::User {
                 name,
@@ -176,10 +210,17 @@ impl<'g> Emitter<'g> {
                 let r = by_ref.then(|| quote!(&));
                 quote!(let #m #name = #r #value;)
             }
+            // A recomputed body repeats the user's bindings, not their effects (`println!`).
+            Stmt::Verbatim(t) if self.recomputing.get().is_some() && is_macro_call(t) => {
+                TokenStream::new()
+            }
             Stmt::Verbatim(t) => t.clone(),
             Stmt::If(ifs) => self.if_stmt(ifs),
             Stmt::Call(c) => self.call(c),
             Stmt::Loop(l) => self.loop_stmt(l),
+            Stmt::For(f) => self.for_stmt(f),
+            Stmt::DeclareArray(d) => self.declare_array(d),
+            Stmt::Store(st) => self.store(st),
         }
     }
 
@@ -195,6 +236,7 @@ impl<'g> Emitter<'g> {
                 let items = items.iter().map(|s| self.shape(s));
                 quote!((#(#items,)*))
             }
+            Shape::ArrayVar(a) => self.array_name(*a),
         }
     }
 
@@ -217,7 +259,7 @@ impl<'g> Emitter<'g> {
         let mut pattern = Vec::new();
         let mut then_vals = Vec::new();
         let mut else_vals = Vec::new();
-        for fo in ifs.floats.iter().filter(|fo| self.is_live(fo.node)) {
+        for fo in ifs.floats.iter().filter(|fo| self.emits(fo.node)) {
             pattern.push(self.binder(fo.node));
             then_vals.push(self.node_ref(fo.then));
             else_vals.push(self.node_ref(fo.other));
@@ -237,6 +279,8 @@ impl<'g> Emitter<'g> {
         if let Some(saved) = self.saves.get(&ifs.then) {
             for item in saved {
                 let (name, placeholder, home) = match *item {
+                    // Not computed in this copy of a loop's body (the other copy saves it).
+                    Saved::Node(n) if !self.emits(n) => continue,
                     Saved::Node(n) => {
                         let id = self.name(n);
                         (quote!(#id), self.lit(0.0), g.home[n.0 as usize])
@@ -529,6 +573,10 @@ impl<'g> Emitter<'g> {
                 let i = slot_ident('i', *index);
                 let items = items.iter().map(r);
                 quote!([#(#items),*][#i])
+            }
+            Op::Load { array, index } => {
+                let (a, i) = (self.array_name(*array), slot_ident('i', *index));
+                quote!(#a[#i])
             }
             Op::IndexIs { index, at } => {
                 let i = slot_ident('i', *index);

@@ -16,8 +16,11 @@ use crate::ir::FloatTy;
 pub enum FloatShape {
     /// `f64`
     Scalar,
-    /// `[f64; N]`
+    /// `[f64; N]` with a literal `N`.
     Array(usize),
+    /// `[f64; N]` whose length the macro does not see (a constant, a const generic parameter, an
+    /// expression of those): only ever an array of the IR, indexed in loops.
+    ArrayN,
 }
 
 /// One parameter of the annotated function.
@@ -31,6 +34,8 @@ pub struct Param {
     pub float: Option<FloatShape>,
     /// Whether the gradient is taken with respect to this parameter.
     pub differentiated: bool,
+    /// For an array, its length as written.
+    pub len: Option<proc_macro2::TokenStream>,
 }
 
 /// The shape of the result.
@@ -81,6 +86,7 @@ impl Signature {
             .map(|(_, _, s)| match s {
                 FloatShape::Scalar => 1,
                 FloatShape::Array(n) => n,
+                FloatShape::ArrayN => 0,
             })
             .sum()
     }
@@ -104,15 +110,10 @@ fn float_shape(ty: &Type, float: FloatTy) -> Result<Option<FloatShape>, String> 
     }
     if let Type::Array(a) = ty {
         if is_float(&a.elem, float) {
-            return match literal_len(&a.len) {
-                Some(n) => Ok(Some(FloatShape::Array(n))),
-                None => Err(format!(
-                    "the length `{}` of this array is not an integer literal; `#[gradient]` needs \
-                     the length to generate the derivative code (write a literal such as `[f64; 4]`, \
-                     or leave the parameter out with `wrt(...)`)",
-                    a.len.to_token_stream()
-                )),
-            };
+            return Ok(Some(match literal_len(&a.len) {
+                Some(n) => FloatShape::Array(n),
+                None => FloatShape::ArrayN,
+            }));
         }
     }
     Ok(None)
@@ -200,11 +201,16 @@ fn read_params(
                 None
             }
         };
+        let len = match &*pt.ty {
+            Type::Array(a) => Some(a.len.to_token_stream()),
+            _ => None,
+        };
         params.push(Param {
             name,
             mutable,
             float: shape,
             differentiated: false,
+            len,
         });
     }
     params

@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use proc_macro2::{Span, TokenStream};
 use syn::Ident;
 
-use crate::ir::{Binary, Cmp, Ternary, Unary};
+use crate::ir::{ArrayId, ArrayInfo, ArrayKind, Binary, Cmp, ForStmt, Ternary, Unary};
+use crate::ir::{DeclareArray, Store, VirtualRow};
 
 /// The float type of a function: all its differentiated values and its result have it.
 #[derive(Copy, Clone, PartialEq, Eq, Debug, Default)]
@@ -127,6 +128,8 @@ pub enum Op {
     IntAsFloat(Exponent),
     /// `[items…][i]` for a run-time index `i` (a bound `usize`).
     DynIndex { index: SlotId, items: Vec<NodeId> },
+    /// `array[index]` for a run-time index (a bound `usize`).
+    Load { array: ArrayId, index: SlotId },
     /// `1` when the run-time index equals `at`, else `0` (the derivative of [`Op::DynIndex`]).
     IndexIs { index: SlotId, at: u32 },
 }
@@ -141,6 +144,7 @@ impl Op {
             | Op::Bound(_)
             | Op::CallHess { .. }
             | Op::IntAsFloat(_)
+            | Op::Load { .. }
             | Op::IndexIs { .. } => vec![],
             Op::DynIndex { items, .. } => items.clone(),
             Op::Call { args, .. } | Op::CallGrad { args, .. } => args.clone(),
@@ -319,6 +323,8 @@ pub enum Shape {
     Array(Vec<Shape>),
     /// `(a, b, …)`.
     Tuple(Vec<Shape>),
+    /// An array of the IR (see [`crate::ir::arrays`]): no scalars of its own.
+    ArrayVar(ArrayId),
 }
 
 impl Shape {
@@ -333,6 +339,7 @@ impl Shape {
         match self {
             Shape::Scalar(n) => out.push(*n),
             Shape::Array(items) | Shape::Tuple(items) => items.iter().for_each(|s| s.collect(out)),
+            Shape::ArrayVar(_) => {}
         }
     }
 
@@ -342,6 +349,7 @@ impl Shape {
             Shape::Scalar(_) => Shape::Scalar(leaves.next().expect("shape leaves")),
             Shape::Array(items) => Shape::Array(items.iter().map(|s| s.rebuild(leaves)).collect()),
             Shape::Tuple(items) => Shape::Tuple(items.iter().map(|s| s.rebuild(leaves)).collect()),
+            Shape::ArrayVar(a) => Shape::ArrayVar(*a),
         }
     }
 
@@ -349,6 +357,7 @@ impl Shape {
     pub fn same_structure(&self, other: &Shape) -> bool {
         match (self, other) {
             (Shape::Scalar(_), Shape::Scalar(_)) => true,
+            (Shape::ArrayVar(a), Shape::ArrayVar(b)) => a == b,
             (Shape::Array(a), Shape::Array(b)) | (Shape::Tuple(a), Shape::Tuple(b)) => {
                 a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_structure(y))
             }
@@ -369,12 +378,12 @@ pub enum Stmt {
     Cond { slot: SlotId, expr: TokenStream },
     /// `let k: i32 = <expr>;` (a `powi` exponent).
     Int { slot: SlotId, expr: TokenStream },
-    /// `let i: usize = <expr>;` (a run-time index into a differentiated array of length `len`,
-    /// checked like the function checks it, even where only derivatives read it).
+    /// `let i: usize = <expr>;` (a run-time index into a differentiated array, checked like the
+    /// function checks it, even where only derivatives read it).
     Index {
         slot: SlotId,
         expr: TokenStream,
-        len: usize,
+        bound: IndexBound,
     },
     /// `let [mut] name = value;`: gives a user variable its current primal value.
     User {
@@ -392,6 +401,21 @@ pub enum Stmt {
     Call(CallStmt),
     /// A loop summing differentiated values over a run-time number of iterations.
     Loop(LoopStmt),
+    /// A `for` loop over a range, kept a loop (see [`crate::ir::arrays`]).
+    For(ForStmt),
+    /// `let mut a = …;` for an array of the IR.
+    DeclareArray(DeclareArray),
+    /// `a[i] = v;` / `a[i] += v;`.
+    Store(Store),
+}
+
+/// What a run-time index is checked against.
+#[derive(Clone, Copy, Debug)]
+pub enum IndexBound {
+    /// An array of this many scalars (a bag of nodes).
+    Len(usize),
+    /// An array of the IR.
+    Array(ArrayId),
 }
 
 /// The sweep a block belongs to: 0 for the forward (primal) code, 1 for the adjoints of the
@@ -440,6 +464,13 @@ pub struct Graph {
     pub calls: u32,
     /// The float type of every node.
     pub float: FloatTy,
+    /// The arrays of the IR.
+    pub arrays: Vec<ArrayInfo>,
+    /// Number of [`ForStmt`] loops so far.
+    pub loops: u32,
+    /// The rows of adjoints that stand for a multiple of another row (see
+    /// [`crate::ir::VirtualRow`]); row `VirtualRow::FIRST + i` is entry `i`.
+    pub virtual_rows: Vec<VirtualRow>,
 }
 
 impl Default for Graph {
@@ -461,6 +492,9 @@ impl Graph {
             slot_home: Vec::new(),
             calls: 0,
             float: FloatTy::F64,
+            arrays: Vec::new(),
+            loops: 0,
+            virtual_rows: Vec::new(),
         };
         g.new_block(None, Sweep::FORWARD, &[]);
         g
@@ -538,7 +572,12 @@ impl Graph {
 
     /// Adds a node as written (no simplification), reusing an equal visible node.
     pub fn intern(&mut self, op: Op, span: Span) -> NodeId {
-        let unique = matches!(op, Op::Opaque | Op::Bound(_));
+        // Elements of arrays that change are read anew each time.
+        let unique = match &op {
+            Op::Opaque | Op::Bound(_) => true,
+            Op::Load { array, .. } => !matches!(self.array(*array).kind, ArrayKind::Param { .. }),
+            _ => false,
+        };
         if !unique {
             for b in &self.blocks[self.cur.0 as usize].visible {
                 if let Some(&id) = self.blocks[b.0 as usize].dedup.get(&op) {
@@ -548,6 +587,7 @@ impl Graph {
         }
         let active = match &op {
             Op::Param { .. } => true,
+            Op::Load { array, .. } => self.array(*array).active,
             Op::Const(_)
             | Op::Opaque
             | Op::CallHess { .. }
@@ -568,6 +608,31 @@ impl Graph {
         }
         self.blocks[cur].stmts.push(Stmt::Node(id));
         id
+    }
+
+    /// The array with this id.
+    pub fn array(&self, id: ArrayId) -> &ArrayInfo {
+        &self.arrays[id.0 as usize]
+    }
+
+    /// A new array of the IR.
+    pub fn new_array(&mut self, kind: ArrayKind, len: TokenStream, active: bool) -> ArrayId {
+        self.arrays.push(ArrayInfo { kind, len, active });
+        ArrayId(self.arrays.len() as u32 - 1)
+    }
+
+    /// The adjoint array of `of` for output `row`, created on first use.
+    pub fn adjoint_array(&mut self, of: ArrayId, row: u32) -> ArrayId {
+        let found = self.arrays.iter().position(
+            |a| matches!(a.kind, ArrayKind::Adjoint { of: o, row: r } if o == of && r == row),
+        );
+        match found {
+            Some(i) => ArrayId(i as u32),
+            None => {
+                let len = self.array(of).len.clone();
+                self.new_array(ArrayKind::Adjoint { of, row }, len, true)
+            }
+        }
     }
 
     /// Marks a φ leaf active (when one of its branch values is).

@@ -5,10 +5,14 @@
 //! The IR knows nothing of syn, of tokens or of how derivatives are taken: the lowering builds it,
 //! the differentiation extends it with backward sweeps, and emission prints it.
 
+pub mod arrays;
 pub mod build;
 pub mod graph;
 pub mod prim;
 
+pub use arrays::{
+    ArrayId, ArrayInfo, ArrayInit, ArrayKind, DeclareArray, ForStmt, Store, VirtualRow,
+};
 pub use graph::*;
 pub use prim::{Binary, Cmp, Method, Ternary, Unary};
 

@@ -4,6 +4,8 @@
 use proc_macro2::{TokenStream, TokenTree};
 use syn::{Expr, Ident};
 
+use crate::ir::Shape;
+
 use super::env::Binding;
 use super::syntax::{contains_loop_jump, contains_return};
 use super::Lower;
@@ -53,6 +55,10 @@ impl Lower {
 
     pub(super) fn binding_is_active(&self, b: &Binding) -> bool {
         match b {
+            Binding::Sym {
+                value: Shape::ArrayVar(a),
+                ..
+            } => self.g.array(*a).active,
             Binding::Sym { value, .. } => value.leaves().iter().any(|n| self.g.is_active(*n)),
             _ => false,
         }

@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Ident};
 
 use crate::front::types::literal_len;
-use crate::ir::{NodeId, Op, Shape, Stmt};
+use crate::ir::{IndexBound, NodeId, Op, Shape, Stmt};
 
 use super::env::Val;
 use super::syntax::is_float_const_expr;
@@ -73,7 +73,7 @@ impl Lower {
         self.g.push(Stmt::Index {
             slot,
             expr: tokens,
-            len: items.len(),
+            bound: IndexBound::Len(items.len()),
         });
         let columns: Vec<Vec<NodeId>> = items.iter().map(Shape::leaves).collect();
         let leaves: Vec<NodeId> = (0..columns[0].len())
@@ -101,6 +101,10 @@ impl Lower {
             return Val::Tokens(e.to_token_stream());
         }
         let Some(n) = literal_len(&r.len) else {
+            let fill = float_literal_value(&r.expr);
+            if let (Some(v), true) = (fill, self.arrays_allowed()) {
+                return self.local_array(v, r.len.to_token_stream());
+            }
             return self.unsupported(e, "an array repeat `[v; N]` with a non-literal length");
         };
         let item = self.lower_element(&r.expr);
@@ -146,8 +150,19 @@ impl Lower {
                     );
                     self.poison()
                 }
-                None => self.dynamic_index(&ix.index, &items),
+                // In a loop kept a loop, an element of a parameter array is read in place;
+                // elsewhere a small array's elements are selected.
+                None => match (self.arrays_allowed() && self.rolled_depth > 0)
+                    .then(|| self.param_array_of(&items))
+                    .flatten()
+                {
+                    Some(array) => self.load(array, &ix.index),
+                    None => self.dynamic_index(&ix.index, &items),
+                },
             },
+            Val::Sym(Shape::ArrayVar(array)) if self.arrays_allowed() => {
+                self.load(array, &ix.index)
+            }
             v if self.is_poisoned(&v) => v,
             Val::Sym(_) => self.unsupported(e, "indexing a value that is not an array"),
             Val::Tokens(_) => self.read(e),
@@ -167,5 +182,26 @@ impl Lower {
             Val::Sym(_) => self.unsupported(e, "field access"),
             Val::Tokens(_) => self.read(e),
         }
+    }
+}
+
+/// The value of a float literal (`0.0`, `-1.5`, `0.0f64`, `1.0_f32`).
+fn float_literal_value(e: &Expr) -> Option<f64> {
+    match e {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Float(f),
+            ..
+        }) => f.base10_parse().ok(),
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse::<i64>().ok().map(|v| v as f64),
+        Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => float_literal_value(expr).map(|v| -v),
+        Expr::Paren(p) => float_literal_value(&p.expr),
+        _ => None,
     }
 }

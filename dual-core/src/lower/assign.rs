@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Ident};
 
 use crate::ir::Binary;
-use crate::ir::Shape;
+use crate::ir::{ArrayId, Shape};
 
 use super::aggregates::{Place, PlaceStep};
 use super::env::{Binding, Val};
@@ -15,8 +15,27 @@ use super::operators::assign_op_token;
 use super::Lower;
 
 impl Lower {
+    /// `a[i]` where `a` is an array of the IR: the array and the index.
+    fn array_element<'e>(&self, lhs: &'e Expr) -> Option<(ArrayId, &'e Expr)> {
+        let Expr::Index(ix) = lhs else { return None };
+        let Expr::Path(p) = &*ix.expr else {
+            return None;
+        };
+        match self.env.lookup(&p.path.get_ident()?.to_string()) {
+            Some(Binding::Sym {
+                value: Shape::ArrayVar(array),
+                ..
+            }) => Some((*array, &ix.index)),
+            _ => None,
+        }
+    }
+
     /// `lhs = rhs` or `lhs op= rhs`.
     pub(super) fn lower_assign(&mut self, lhs: &Expr, op: Option<Binary>, rhs: &Expr, span: Span) {
+        if let Some((array, index)) = self.array_element(lhs) {
+            self.store(array, index, op, rhs, span);
+            return;
+        }
         let Some(Place { root: name, path }) = self.place_of(lhs) else {
             if self.touches_active(rhs.to_token_stream())
                 || self.touches_active(lhs.to_token_stream())

@@ -113,6 +113,14 @@ impl Lower {
         let Some(trip) = self.trip(&f.expr) else {
             return;
         };
+        let known = match &trip {
+            Trip::Counters(v) => Some(v.len()),
+            Trip::Items(_) => Some(0),
+            Trip::RunTime => None,
+        };
+        if self.lower_rolled_for(f, known) {
+            return;
+        }
         let count = match &trip {
             Trip::Counters(v) => v.len(),
             Trip::Items(v) => v.len(),

@@ -9,6 +9,7 @@
 
 mod activity;
 mod aggregates;
+mod arrays;
 mod assign;
 mod branches;
 mod calls;
@@ -19,6 +20,7 @@ mod float_types;
 mod loops;
 mod methods;
 mod operators;
+mod rolled;
 mod runtime_loop;
 mod stmts;
 mod syntax;
@@ -32,7 +34,7 @@ use syn::Expr;
 use crate::diag::Diagnostics;
 use crate::front::signature::{FloatShape, Output, Signature};
 use crate::front::types::is_float_ref;
-use crate::ir::{Binder, Graph, Lowered, NodeId, Op, Shape};
+use crate::ir::{ArrayKind, Binder, Graph, Lowered, NodeId, Op, Shape};
 
 use calls::CallHint;
 use env::{Binding, Env, RefElement, Ret, Val};
@@ -58,6 +60,10 @@ pub fn lower(
         ref_elements: Vec::new(),
         call_hint: None,
         loop_depth: 0,
+        runtime_loop_depth: 0,
+        rolled_depth: 0,
+        index_cache: Default::default(),
+        param_arrays: Vec::new(),
         expr_depth: 0,
         exit_len: sig.output.scalars(),
         names_introduced: 0,
@@ -115,6 +121,19 @@ struct Lower {
     /// How many differentiated loops enclose the code being lowered (where `break` and
     /// `continue` are structured jumps).
     loop_depth: usize,
+    /// How many loops whose derivative is carried forwards (`while`, `loop`, loops the rolled
+    /// form does not cover) enclose the code being lowered.
+    runtime_loop_depth: usize,
+    /// How many loops kept as loops enclose the code being lowered.
+    rolled_depth: usize,
+    /// The index slots of array elements read in each block since its last user statement:
+    /// `(block, array, index as written) → slot`.
+    index_cache: std::collections::HashMap<
+        (crate::ir::BlockId, crate::ir::ArrayId, String),
+        crate::ir::SlotId,
+    >,
+    /// Per parameter: the name and length of a differentiated array parameter.
+    param_arrays: Vec<Option<(syn::Ident, proc_macro2::TokenStream)>>,
     /// The number of scalars an exit carries: the function's result, or none inside a loop body
     /// (where `break` sets the loop's flag instead).
     exit_len: usize,
@@ -146,6 +165,39 @@ impl Lower {
         });
         for (index, (param, pt)) in sig.params.iter().zip(typed).enumerate() {
             let span = pt.pat.span();
+            let array_param = match (param.differentiated, &param.name, &param.len) {
+                (true, Some(name), Some(len)) => Some((name.clone(), len.clone())),
+                _ => None,
+            };
+            self.param_arrays.push(array_param.clone());
+            if param.float == Some(FloatShape::ArrayN) && param.differentiated {
+                inputs.push(Vec::new());
+                let Some((name, len)) = array_param else {
+                    self.error(
+                        span,
+                        "an array parameter whose length is not a literal must be a plain name \
+                         (`x: [f64; N]`) to be differentiated",
+                    );
+                    continue;
+                };
+                let array = self.g.new_array(
+                    ArrayKind::Param {
+                        param: index as u32,
+                        name: name.clone(),
+                    },
+                    len,
+                    true,
+                );
+                self.env.bind(
+                    &name,
+                    Binding::Sym {
+                        value: Shape::ArrayVar(array),
+                        materialized: true,
+                        mutable: param.mutable,
+                    },
+                );
+                continue;
+            }
             if param.differentiated {
                 let shape = match param.float {
                     Some(FloatShape::Array(n)) => Shape::Array(

@@ -93,7 +93,7 @@ impl Lower {
 
     /// Gives inactive (as written) float variables a value node each, so that a loop can carry
     /// them.
-    fn promote_to_values(&mut self, names: &[Ident]) {
+    pub(super) fn promote_to_values(&mut self, names: &[Ident]) {
         for name in names {
             let node = self.bind_opaque(quote!(#name), name.span());
             if let Some(b) = self.env.lookup_mut(&name.to_string()) {
@@ -258,6 +258,7 @@ impl Lower {
         carried: &[CarriedFloat],
     ) -> LoweredBody {
         let saved = self.enter_loop_body();
+        self.runtime_loop_depth += 1;
         let block = self.g.new_block(Some(parent), Sweep::FORWARD, &[]);
         self.g.cur = block;
         self.env.push();
@@ -299,6 +300,7 @@ impl Lower {
         let broke = self.broke_flag();
         let exit = (self.g.constant(broke) != Some(0.0)).then_some(broke);
         self.env.pop();
+        self.runtime_loop_depth -= 1;
         self.leave_loop_body(saved);
         LoweredBody {
             block,

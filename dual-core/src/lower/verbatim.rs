@@ -95,6 +95,8 @@ impl Lower {
     /// Emits user code as written, after giving the variables it reads their values.
     pub(super) fn push_verbatim(&mut self, tokens: TokenStream) {
         self.materialize(tokens.clone());
+        // User code may change what an index reads.
+        self.index_cache.clear();
         self.g.push(Stmt::Verbatim(tokens));
     }
 

@@ -1,0 +1,258 @@
+//! Arrays of the IR and the loops kept as loops, as Rust: `let mut __a3 = [0.0; C];`,
+//! `__d4[__i7] += __t12;`, and a forward `for` with its backward mirror, which recomputes the
+//! body's values (or pops those of the carried floats the forward loop stored) and accumulates
+//! the adjoints.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use super::Emitter;
+use crate::ir::{ArrayId, ArrayInit, ArrayKind, BlockId, DeclareArray, ForStmt, Stmt, Store};
+use crate::tokens::{float_path, local_ident};
+
+impl Emitter<'_> {
+    /// How the code names an array: a parameter by its name, the others by generated locals.
+    pub fn array_name(&self, a: ArrayId) -> TokenStream {
+        match &self.g.array(a).kind {
+            ArrayKind::Param { name, .. } => quote!(#name),
+            ArrayKind::Local => {
+                let id = local_ident('a', a.0);
+                quote!(#id)
+            }
+            ArrayKind::Adjoint { .. } => {
+                let id = local_ident('d', a.0);
+                quote!(#id)
+            }
+        }
+    }
+
+    /// `let mut a = [0.0; N];` or `let mut a = [e0, e1, …];`.
+    pub(super) fn declare_array(&self, d: &DeclareArray) -> TokenStream {
+        if self.recomputing.get().is_some() {
+            return TokenStream::new();
+        }
+        let name = self.array_name(d.array);
+        match &d.init {
+            ArrayInit::Fill(v) => {
+                let (v, len) = (self.lit(*v), &self.g.array(d.array).len);
+                quote!(let mut #name = [#v; #len];)
+            }
+            ArrayInit::Elements(items) => {
+                let items = items.iter().map(|n| self.node_ref(*n));
+                quote!(let mut #name = [#(#items),*];)
+            }
+        }
+    }
+
+    /// `a[i] = v;` / `a[i] += v;` (not repeated where a body is recomputed: the array holds its
+    /// final values, which are the ones the backward loop reads).
+    pub(super) fn store(&self, st: &Store) -> TokenStream {
+        if self.recomputing.get().is_some() {
+            return TokenStream::new();
+        }
+        let (a, i, v) = (
+            self.array_name(st.array),
+            crate::tokens::slot_ident('i', st.index),
+            self.node_ref(st.value),
+        );
+        if st.accumulate {
+            quote!(#a[#i] += #v;)
+        } else {
+            quote!(#a[#i] = #v;)
+        }
+    }
+
+    /// The tapes of the carried floats that backward loops read, declared once at the start of
+    /// the function (so that a loop in a branch and its mirror see the same tape).
+    pub fn tapes(&self) -> TokenStream {
+        let f = float_path(self.g.float);
+        let mut out = TokenStream::new();
+        for block in &self.g.blocks {
+            for stmt in &block.stmts {
+                let Stmt::For(fs) = stmt else { continue };
+                if fs.is_backward() {
+                    continue;
+                }
+                for (k, taped) in self.taped(fs).into_iter().enumerate() {
+                    if taped {
+                        let tape = tape_ident(fs.id, k);
+                        out.extend(
+                            quote!(let mut #tape: ::std::vec::Vec<#f> = ::std::vec::Vec::new();),
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Per state of a forward loop: whether its backward mirror reads its value at the start of
+    /// each iteration (then the forward loop stores it).
+    fn taped(&self, f: &ForStmt) -> Vec<bool> {
+        let rec = self.rolled.recompute.get(&f.id);
+        f.states
+            .iter()
+            .map(|st| rec.is_some_and(|r| r[st.current.0 as usize]))
+            .collect()
+    }
+
+    /// A forward loop, or the backward mirror of one.
+    pub(super) fn for_stmt(&self, f: &ForStmt) -> TokenStream {
+        if let Some(fwd) = &f.forward {
+            return self.backward_for(f, fwd);
+        }
+        let taped = self.taped(f);
+        let running: Vec<usize> = (0..f.states.len())
+            .filter(|&k| taped[k] || self.emits(f.states[k].out))
+            .collect();
+        if running.is_empty() && self.skippable(f) {
+            return TokenStream::new();
+        }
+        let state = |k: usize| local_ident('t', f.states[k].out.0);
+        let init = running.iter().map(|&k| {
+            let (name, v) = (state(k), self.node_ref(f.states[k].init));
+            quote!(let mut #name = #v;)
+        });
+        let enter = running.iter().map(|&k| {
+            let (name, current) = (state(k), local_ident('t', f.states[k].current.0));
+            let push = taped[k].then(|| {
+                let tape = tape_ident(f.id, k);
+                quote!(#tape.push(#current);)
+            });
+            quote!(let #current = #name; #push)
+        });
+        let update = running.iter().map(|&k| {
+            let (name, v) = (state(k), self.node_ref(f.states[k].next));
+            quote!(#name = #v;)
+        });
+        let (pattern, range) = (&f.pattern, &f.range);
+        let body = self.block(f.body);
+        quote! {
+            #(#init)*
+            for #pattern in #range {
+                #(#enter)*
+                #body
+                #(#update)*
+            }
+        }
+    }
+
+    /// Whether a forward loop with no state to carry may be left out: it computes nothing the
+    /// forward code needs (only what its backward mirror recomputes anyway, in the same order,
+    /// with the same bounds checks).
+    fn skippable(&self, f: &ForStmt) -> bool {
+        if self.recomputing.get().is_some() || !self.rolled.recompute.contains_key(&f.id) {
+            return false;
+        }
+        if self.backward_order_is_reversed(f) {
+            return false;
+        }
+        let blocks = self.g.nested_blocks(f.body);
+        blocks.iter().all(|b| {
+            self.g.block(*b).stmts.iter().all(|s| match s {
+                Stmt::Node(n) => !self.emits(*n) || self.g.op(*n).is_leaf(),
+                Stmt::Index { .. } | Stmt::Cond { .. } | Stmt::Int { .. } => true,
+                _ => false,
+            })
+        })
+    }
+
+    /// Whether a backward loop runs its iterations last to first: when it pops stored values, or
+    /// when the forward loop overwrites array elements (a later write hides an earlier one).
+    fn backward_order_is_reversed(&self, fwd: &ForStmt) -> bool {
+        if self.taped(fwd).contains(&true) {
+            return true;
+        }
+        let blocks = self.g.nested_blocks(fwd.body);
+        blocks.iter().any(|b| {
+            self.g
+                .block(*b)
+                .stmts
+                .iter()
+                .any(|s| matches!(s, Stmt::Store(st) if !st.accumulate))
+        })
+    }
+
+    /// The backward mirror of `fwd`: the forward body recomputed, then the adjoints.
+    fn backward_for(&self, f: &ForStmt, fwd: &ForStmt) -> TokenStream {
+        let live: Vec<usize> = (0..f.states.len())
+            .filter(|&k| self.emits(f.states[k].out))
+            .collect();
+        if live.is_empty() && !self.has_effects(f.body) {
+            return TokenStream::new();
+        }
+        let state = |k: usize| local_ident('t', f.states[k].out.0);
+        let init = live.iter().map(|&k| {
+            let (name, v) = (state(k), self.node_ref(f.states[k].init));
+            quote!(let mut #name = #v;)
+        });
+        let enter = live.iter().map(|&k| {
+            let (name, current) = (state(k), local_ident('t', f.states[k].current.0));
+            quote!(let #current = #name;)
+        });
+        let update = live.iter().map(|&k| {
+            let (name, v) = (state(k), self.node_ref(f.states[k].next));
+            quote!(#name = #v;)
+        });
+        let zero = self.lit(0.0);
+        let pops = self
+            .taped(fwd)
+            .into_iter()
+            .enumerate()
+            .filter(|(_, t)| *t)
+            .map(|(k, _)| {
+                let (tape, current) = (
+                    tape_ident(fwd.id, k),
+                    local_ident('t', fwd.states[k].current.0),
+                );
+                quote!(let #current = #tape.pop().unwrap_or(#zero);)
+            });
+        let pops: Vec<TokenStream> = pops.collect();
+        let outer = self.recomputing.replace(Some(fwd.id));
+        let recomputed = self.block(fwd.body);
+        self.recomputing.set(outer);
+        let adjoints = self.block(f.body);
+        let (pattern, range) = (&fwd.pattern, &fwd.range);
+        let header = if f.ordered || self.backward_order_is_reversed(fwd) {
+            quote!(for #pattern in (#range).rev())
+        } else {
+            quote!(for #pattern in #range)
+        };
+        quote! {
+            #(#init)*
+            #header {
+                #(#pops)*
+                #recomputed
+                #(#enter)*
+                #adjoints
+                #(#update)*
+            }
+        }
+    }
+
+    /// Whether a backward body writes adjoint arrays (its effects beyond its states).
+    fn has_effects(&self, body: BlockId) -> bool {
+        let blocks = self.g.nested_blocks(body);
+        blocks.iter().any(|b| {
+            self.g
+                .block(*b)
+                .stmts
+                .iter()
+                .any(|s| matches!(s, Stmt::Store(_) | Stmt::For(_)))
+        })
+    }
+}
+
+/// The tape of state `k` of loop `id`.
+fn tape_ident(id: u32, k: usize) -> Ident {
+    Ident::new(&format!("__tape{id}_{k}"), Span::mixed_site())
+}
+
+/// Whether a statement is a macro invocation (`println!(…);`).
+pub(super) fn is_macro_call(t: &TokenStream) -> bool {
+    let mut it = t.clone().into_iter();
+    matches!(
+        (it.next(), it.next()),
+        (Some(proc_macro2::TokenTree::Ident(_)), Some(proc_macro2::TokenTree::Punct(p))) if p.as_char() == '!'
+    )
+}
