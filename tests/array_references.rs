@@ -165,3 +165,77 @@ fn inputs_helpers() {
     }
     assert_eq!(seen, [true; OUTPUTS]);
 }
+
+/// Tolerance between a generated gradient entry and the expert's (the same math, associated
+/// differently), relative to the larger magnitude with a floor of 1.
+const GENERATED: f64 = 1e-11;
+
+/// Checks every entry of a generated gradient against the expert's.
+fn check_generated<const L: usize>(
+    generated: &[f64; L],
+    expert: &[f64; L],
+    what: &str,
+) -> Result<(), TestCaseError> {
+    for i in 0..L {
+        let (a, e) = (generated[i], expert[i]);
+        prop_assert!(
+            close(a, e, GENERATED),
+            "{what}[{i}]: generated {a:e} != expert {e:e} (diff {:e})",
+            a - e
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// `#[gradient]` on the plain functions, their loops kept loops: the same value as the
+    /// function, the same gradient as the expert.
+    #[test]
+    fn generated_ext_rosenbrock_matches_the_expert(seed in any::<u64>(), scale in 0.25..1.25f64) {
+        let x = ext_rosenbrock_input(seed).map(|v| scale * v);
+        let (f, g) = ext_rosenbrock_expert(&x);
+        let (v, dx) = ext_rosenbrock_value_and_gradient(x);
+        prop_assert_eq!(v, ext_rosenbrock(x));
+        check_value(v, f, "generated ext_rosenbrock")?;
+        check_generated(&dx, &g, "ext_rosenbrock dx")?;
+        prop_assert_eq!(ext_rosenbrock_gradient(x), dx);
+    }
+
+    #[test]
+    fn generated_softmax_xent_matches_the_expert(
+        seed in any::<u64>(),
+        label in 0..CLASSES,
+        scale in 0.25..4.0f64,
+    ) {
+        let SoftmaxXentInputs { w, b, x, .. } = softmax_xent_inputs(seed);
+        let w = w.map(|v| scale * v);
+        let (f, (dw, db)) = softmax_xent_expert(&w, &b, &x, label);
+        let (v, (gw, gb)) = softmax_xent_value_and_gradient(w, b, &x, label);
+        prop_assert_eq!(v, softmax_xent(w, b, &x, label));
+        check_value(v, f, "generated softmax_xent")?;
+        check_generated(&gw, &dw, "softmax_xent dw")?;
+        check_generated(&gb, &db, "softmax_xent db")?;
+        prop_assert_eq!(softmax_xent_gradient(w, b, &x, label), (gw, gb));
+    }
+
+    #[test]
+    fn generated_mlp_loss_matches_the_expert(
+        seed in any::<u64>(),
+        label in 0..OUTPUTS,
+        scale in 0.25..3.0f64,
+    ) {
+        let MlpInputs { w1, b1, w2, b2, x, .. } = mlp_inputs(seed);
+        let w1 = w1.map(|v| scale * v);
+        let (f, (dw1, db1, dw2, db2)) = mlp_loss_expert(&w1, &b1, &w2, &b2, &x, label);
+        let (v, (g1, gb1, g2, gb2)) = mlp_loss_value_and_gradient(w1, b1, w2, b2, &x, label);
+        prop_assert_eq!(v, mlp_loss(w1, b1, w2, b2, &x, label));
+        check_value(v, f, "generated mlp_loss")?;
+        check_generated(&g1, &dw1, "mlp_loss dw1")?;
+        check_generated(&gb1, &db1, "mlp_loss db1")?;
+        check_generated(&g2, &dw2, "mlp_loss dw2")?;
+        check_generated(&gb2, &db2, "mlp_loss db2")?;
+        prop_assert_eq!(mlp_loss_gradient(w1, b1, w2, b2, &x, label), (g1, gb1, g2, gb2));
+    }
+}

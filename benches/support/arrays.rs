@@ -52,6 +52,7 @@ fn lcg_label(s: &mut u64, classes: usize) -> usize {
 pub const N: usize = 1000;
 
 /// The extended Rosenbrock function, `Σ_{i<N-1} 100 (x_{i+1} - x_i²)² + (1 - x_i)²`.
+#[dual::gradient]
 pub fn ext_rosenbrock(x: [f64; N]) -> f64 {
     let mut s = 0.0;
     for i in 0..N - 1 {
@@ -94,6 +95,7 @@ pub const CLASSES: usize = 10;
 /// The softmax cross-entropy of the sample `x` with class `label` under the linear model `(w, b)`:
 /// `log Σ_c exp(z_c) - z_label` with `z_c = b_c + Σ_j w[c * FEATURES + j] x_j`, computed stably
 /// around the largest logit.
+#[dual::gradient]
 pub fn softmax_xent(
     w: [f64; FEATURES * CLASSES],
     b: [f64; CLASSES],
@@ -213,6 +215,7 @@ pub type MlpGradient = (
 
 /// The softmax cross-entropy of the sample `x` with class `label` through the network
 /// `h_k = tanh(b1_k + Σ_i w1[k * INPUTS + i] x_i)`, `z_o = b2_o + Σ_k w2[o * HIDDEN + k] h_k`.
+#[dual::gradient]
 pub fn mlp_loss(
     w1: [f64; HIDDEN * INPUTS],
     b1: [f64; HIDDEN],

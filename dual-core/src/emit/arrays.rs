@@ -138,20 +138,25 @@ impl Emitter<'_> {
     }
 
     /// Whether a forward loop with no state to carry may be left out: it computes nothing the
-    /// forward code needs (only what its backward mirror recomputes anyway, in the same order,
-    /// with the same bounds checks).
+    /// code needs here. In the forward code, only if its backward mirror repeats its bounds
+    /// checks in the same order; where a body is recomputed, the forward code made them already.
     fn skippable(&self, f: &ForStmt) -> bool {
-        if self.recomputing.get().is_some() || !self.rolled.recompute.contains_key(&f.id) {
-            return false;
-        }
-        if self.backward_order_is_reversed(f) {
+        let recomputing = self.recomputing.get().is_some();
+        if !recomputing
+            && (!self.rolled.recompute.contains_key(&f.id)
+                || self.rolled.ordered.get(&f.id).copied().unwrap_or(true)
+                || self.backward_order_is_reversed(f))
+        {
             return false;
         }
         let blocks = self.g.nested_blocks(f.body);
         blocks.iter().all(|b| {
             self.g.block(*b).stmts.iter().all(|s| match s {
                 Stmt::Node(n) => !self.emits(*n) || self.g.op(*n).is_leaf(),
+                Stmt::Bind { node, .. } => !self.emits(*node),
                 Stmt::Index { .. } | Stmt::Cond { .. } | Stmt::Int { .. } => true,
+                Stmt::Store(_) | Stmt::DeclareArray(_) => recomputing,
+                Stmt::For(inner) => inner.states.iter().all(|st| !self.emits(st.out)),
                 _ => false,
             })
         })

@@ -4,8 +4,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::ir::{
-    ArrayInit, BlockId, BoolVal, CallArg, Exponent, Graph, LoopHeader, NodeId, Op, SlotId, Stmt,
-    Sweep,
+    ArrayInit, BlockId, BoolVal, CallArg, Exponent, ForStmt, Graph, LoopHeader, NodeId, Op, SlotId,
+    Stmt, Sweep,
 };
 
 /// Something a forward `if` carries out for the backward sweep.
@@ -102,51 +102,75 @@ pub(super) struct RolledLiveness {
     pub(super) recompute: HashMap<u32, Vec<bool>>,
     /// The nodes the forward code needs, the backward loops' needs left out.
     pub(super) forward: Vec<bool>,
+    /// Per forward loop (by id): whether its backward mirror runs last to first because an
+    /// adjoint it carries changes from one iteration to the next.
+    pub(super) ordered: HashMap<u32, bool>,
 }
 
 /// See [`RolledLiveness`]; `live` is the liveness of everything.
 pub(super) fn rolled(g: &Graph, roots: &[NodeId], live: &[bool]) -> RolledLiveness {
     let n = g.nodes.len();
     let mut in_rolled = vec![false; n];
-    let mut recompute = HashMap::new();
-    let mut extra_roots = Vec::new();
+    let mut ordered = HashMap::new();
+    // Each backward loop with its forward loop: (forward blocks, backward blocks, the loops).
+    let mut pairs: Vec<(Vec<BlockId>, Vec<BlockId>, &ForStmt, &ForStmt)> = Vec::new();
     for block in &g.blocks {
         for stmt in &block.stmts {
-            let Stmt::For(back) = stmt else { continue };
-            let Some(fwd) = &back.forward else {
-                let inside = g.nested_blocks(back.body);
-                for (i, home) in g.home.iter().enumerate() {
-                    if inside.contains(home) {
-                        in_rolled[i] = true;
+            let Stmt::For(f) = stmt else { continue };
+            match &f.forward {
+                None => {
+                    let inside = g.nested_blocks(f.body);
+                    for (i, home) in g.home.iter().enumerate() {
+                        if inside.contains(home) {
+                            in_rolled[i] = true;
+                        }
                     }
                 }
-                continue;
-            };
-            let fwd_blocks = g.nested_blocks(fwd.body);
-            let back_blocks = g.nested_blocks(back.body);
-            let in_fwd = |m: NodeId| fwd_blocks.contains(&g.home[m.0 as usize]);
-            let mut work: Vec<NodeId> = Vec::new();
-            for (i, home) in g.home.iter().enumerate() {
-                if live[i] && back_blocks.contains(home) {
-                    work.extend(g.nodes[i].children().into_iter().filter(|c| in_fwd(*c)));
+                Some(fwd) => {
+                    ordered.insert(fwd.id, f.ordered);
+                    pairs.push((g.nested_blocks(fwd.body), g.nested_blocks(f.body), fwd, f));
                 }
             }
-            // The states of the backward loop read their values at the end of an iteration.
-            for st in &back.states {
-                if in_fwd(st.next) {
-                    work.push(st.next);
-                }
-            }
-            let mut needed = reach_within(g, work, &in_fwd);
-            // A forward state the backward loop reads is stored by the forward loop.
-            for st in &fwd.states {
-                if needed[st.current.0 as usize] {
-                    extra_roots.push(st.current);
-                }
-            }
-            needed.truncate(n);
-            recompute.insert(fwd.id, needed);
         }
+    }
+    let mut recompute = HashMap::new();
+    let mut extra_roots = Vec::new();
+    for (p, (fwd_blocks, back_blocks, fwd, back)) in pairs.iter().enumerate() {
+        let in_fwd = |m: NodeId| fwd_blocks.contains(&g.home[m.0 as usize]);
+        // A value an inner backward loop reads of its own forward body, it recomputes itself.
+        let served_inside = |reader: usize, c: NodeId| {
+            pairs.iter().enumerate().any(|(q, (f2, b2, _, inner))| {
+                q != p
+                    && back_blocks.contains(&inner.body)
+                    && b2.contains(&g.home[reader])
+                    && f2.contains(&g.home[c.0 as usize])
+            })
+        };
+        let mut work: Vec<NodeId> = Vec::new();
+        for (i, home) in g.home.iter().enumerate() {
+            if live[i] && back_blocks.contains(home) {
+                work.extend(
+                    g.nodes[i]
+                        .children()
+                        .into_iter()
+                        .filter(|c| in_fwd(*c) && !served_inside(i, *c)),
+                );
+            }
+        }
+        // The states of the backward loop read their values at the end of an iteration.
+        for st in &back.states {
+            if in_fwd(st.next) {
+                work.push(st.next);
+            }
+        }
+        let needed = reach_within(g, work, &in_fwd);
+        // A forward state the backward loop reads is stored by the forward loop.
+        for st in &fwd.states {
+            if needed[st.current.0 as usize] {
+                extra_roots.push(st.current);
+            }
+        }
+        recompute.insert(fwd.id, needed);
     }
     let mut work = roots.to_vec();
     work.extend(extra_roots);
@@ -155,6 +179,7 @@ pub(super) fn rolled(g: &Graph, roots: &[NodeId], live: &[bool]) -> RolledLivene
         in_rolled,
         recompute,
         forward,
+        ordered,
     }
 }
 

@@ -102,10 +102,14 @@ impl Lower {
         }
         let Some(n) = literal_len(&r.len) else {
             let fill = float_literal_value(&r.expr);
-            if let (Some(v), true) = (fill, self.arrays_allowed()) {
-                return self.local_array(v, r.len.to_token_stream());
-            }
-            return self.unsupported(e, "an array repeat `[v; N]` with a non-literal length");
+            return match (fill, self.arrays_allowed()) {
+                (Some(v), true) => self.local_array(v, r.len.to_token_stream()),
+                // Data, as before arrays of the IR existed.
+                (Some(_), false) => Val::Tokens(e.to_token_stream()),
+                (None, _) => {
+                    self.unsupported(e, "an array repeat `[v; N]` with a non-literal length")
+                }
+            };
         };
         let item = self.lower_element(&r.expr);
         Val::Sym(Shape::Array(vec![item; n]))

@@ -6,7 +6,7 @@ use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{Expr, Ident, Lit, Pat, UnOp};
 
-use crate::front::types::{float_type_function, literal_len};
+use crate::front::types::float_type_function;
 use crate::ir::Method;
 
 use super::operators::arithmetic;
@@ -84,7 +84,8 @@ pub(super) fn is_float_const_expr(e: &Expr, float: crate::ir::FloatTy) -> bool {
         Expr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => this(&u.expr),
         Expr::Paren(p) => this(&p.expr),
         Expr::Array(a) => !a.elems.is_empty() && a.elems.iter().all(this),
-        Expr::Repeat(r) => literal_len(&r.len).is_some() && this(&r.expr),
+        // `[0.0; N]` of any length: with a length the macro does not see, an array of the IR.
+        Expr::Repeat(r) => this(&r.expr),
         Expr::Tuple(t) => !t.elems.is_empty() && t.elems.iter().all(this),
         Expr::Path(p) => float_const(&p.path).is_some(),
         // Arithmetic and float math on constants (`f64::sin(0.7) + 2.0`, `(2.0f64).ln()`): a
