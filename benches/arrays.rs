@@ -183,9 +183,14 @@ fn sanity_check() {
     let (v, (gw, gb)) = softmax_xent_value_and_gradient(s.w, s.b, &s.x, s.label);
     let (hv, (hw, hb)) = softmax_xent_expert(&s.w, &s.b, &s.x, s.label);
     assert!(close(v, hv));
-    assert!(gw.iter().zip(hw).chain(gb.iter().zip(hb)).all(|(&a, b)| close(a, b)));
+    assert!(gw
+        .iter()
+        .zip(hw)
+        .chain(gb.iter().zip(hb))
+        .all(|(&a, b)| close(a, b)));
     let m = &*MLP;
-    let (v, (g1, gb1, g2, gb2)) = mlp_loss_value_and_gradient(m.w1, m.b1, m.w2, m.b2, &m.x, m.label);
+    let (v, (g1, gb1, g2, gb2)) =
+        mlp_loss_value_and_gradient(m.w1, m.b1, m.w2, m.b2, &m.x, m.label);
     let (hv, (h1, hb1, h2, hb2)) = mlp_loss_expert(&m.w1, &m.b1, &m.w2, &m.b2, &m.x, m.label);
     assert!(close(v, hv));
     let pairs = g1

@@ -198,6 +198,7 @@ pub fn reverse_for(g: &mut Graph, f: &ForStmt, adj: &mut Adjoints) {
         states: loop_states,
         forward: Some(Box::new(f.clone())),
         ordered,
+        trip_bound: f.trip_bound.clone(),
     }));
     for ((node, row), out) in results {
         if g.is_active(node) {

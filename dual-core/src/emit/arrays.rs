@@ -74,16 +74,58 @@ impl Emitter<'_> {
                     continue;
                 }
                 for (k, taped) in self.taped(fs).into_iter().enumerate() {
-                    if taped {
-                        let tape = tape_ident(fs.id, k);
-                        out.extend(
-                            quote!(let mut #tape: ::std::vec::Vec<#f> = ::std::vec::Vec::new();),
-                        );
+                    if !taped {
+                        continue;
                     }
+                    let tape = tape_ident(fs.id, k);
+                    out.extend(match self.stack_tape(fs) {
+                        Some(bound) => {
+                            let (len, zero) = (tape_len_ident(fs.id, k), self.lit(0.0));
+                            quote!(let mut #tape = [#zero; #bound]; let mut #len: usize = 0;)
+                        }
+                        None => {
+                            quote!(let mut #tape: ::std::vec::Vec<#f> = ::std::vec::Vec::new();)
+                        }
+                    });
                 }
             }
         }
         out
+    }
+
+    /// The length of a loop's tapes when they are stack arrays: a loop whose trip count has a
+    /// constant bound, and that no other loop repeats (whose tapes would grow beyond it).
+    fn stack_tape<'f>(&self, f: &'f ForStmt) -> Option<&'f TokenStream> {
+        let bound = f.trip_bound.as_ref()?;
+        let parent = self.g.block(f.body).parent?;
+        (!self.rolled.rolled_blocks.contains(&parent)).then_some(bound)
+    }
+
+    /// `tape.push(v)`.
+    fn push(&self, f: &ForStmt, k: usize, v: &Ident) -> TokenStream {
+        let tape = tape_ident(f.id, k);
+        match self.stack_tape(f) {
+            Some(_) => {
+                let len = tape_len_ident(f.id, k);
+                quote!(#tape[#len] = #v; #len += 1;)
+            }
+            None => quote!(#tape.push(#v);),
+        }
+    }
+
+    /// `let v = tape.pop();`.
+    fn pop(&self, f: &ForStmt, k: usize, v: &Ident) -> TokenStream {
+        let tape = tape_ident(f.id, k);
+        match self.stack_tape(f) {
+            Some(_) => {
+                let len = tape_len_ident(f.id, k);
+                quote!(#len -= 1; let #v = #tape[#len];)
+            }
+            None => {
+                let zero = self.lit(0.0);
+                quote!(let #v = #tape.pop().unwrap_or(#zero);)
+            }
+        }
     }
 
     /// Per state of a forward loop: whether its backward mirror reads its value at the start of
@@ -115,10 +157,7 @@ impl Emitter<'_> {
         });
         let enter = running.iter().map(|&k| {
             let (name, current) = (state(k), local_ident('t', f.states[k].current.0));
-            let push = taped[k].then(|| {
-                let tape = tape_ident(f.id, k);
-                quote!(#tape.push(#current);)
-            });
+            let push = taped[k].then(|| self.push(f, k, &current));
             quote!(let #current = #name; #push)
         });
         let update = running.iter().map(|&k| {
@@ -199,20 +238,13 @@ impl Emitter<'_> {
             let (name, v) = (state(k), self.node_ref(f.states[k].next));
             quote!(#name = #v;)
         });
-        let zero = self.lit(0.0);
-        let pops = self
+        let pops: Vec<TokenStream> = self
             .taped(fwd)
             .into_iter()
             .enumerate()
             .filter(|(_, t)| *t)
-            .map(|(k, _)| {
-                let (tape, current) = (
-                    tape_ident(fwd.id, k),
-                    local_ident('t', fwd.states[k].current.0),
-                );
-                quote!(let #current = #tape.pop().unwrap_or(#zero);)
-            });
-        let pops: Vec<TokenStream> = pops.collect();
+            .map(|(k, _)| self.pop(fwd, k, &local_ident('t', fwd.states[k].current.0)))
+            .collect();
         let outer = self.recomputing.replace(Some(fwd.id));
         let recomputed = self.block(fwd.body);
         self.recomputing.set(outer);
@@ -251,6 +283,11 @@ impl Emitter<'_> {
 /// The tape of state `k` of loop `id`.
 fn tape_ident(id: u32, k: usize) -> Ident {
     Ident::new(&format!("__tape{id}_{k}"), Span::mixed_site())
+}
+
+/// The number of values on tape `k` of loop `id`, when the tape is a stack array.
+fn tape_len_ident(id: u32, k: usize) -> Ident {
+    Ident::new(&format!("__tape{id}_{k}_len"), Span::mixed_site())
 }
 
 /// Whether a statement is a macro invocation (`println!(…);`).

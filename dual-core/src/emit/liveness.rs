@@ -4,8 +4,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::ir::{
-    ArrayInit, BlockId, BoolVal, CallArg, Exponent, ForStmt, Graph, LoopHeader, NodeId, Op, SlotId,
-    Stmt, Sweep,
+    ArrayId, ArrayInit, ArrayKind, BlockId, BoolVal, CallArg, Exponent, ForStmt, Graph, LoopHeader,
+    NodeId, Op, SlotId, Stmt, Sweep,
 };
 
 /// Something a forward `if` carries out for the backward sweep.
@@ -98,6 +98,8 @@ fn reach(g: &Graph, mut work: Vec<NodeId>, cut: Option<&[bool]>) -> Vec<bool> {
 pub(super) struct RolledLiveness {
     /// Whether each node lives in the body of a forward rolled loop (nested blocks included).
     pub(super) in_rolled: Vec<bool>,
+    /// The blocks of the bodies of forward rolled loops (nested blocks included).
+    pub(super) rolled_blocks: std::collections::HashSet<BlockId>,
     /// Per forward loop (by id): the nodes of its body its backward mirror needs.
     pub(super) recompute: HashMap<u32, Vec<bool>>,
     /// The nodes the forward code needs, the backward loops' needs left out.
@@ -105,12 +107,17 @@ pub(super) struct RolledLiveness {
     /// Per forward loop (by id): whether its backward mirror runs last to first because an
     /// adjoint it carries changes from one iteration to the next.
     pub(super) ordered: HashMap<u32, bool>,
+    /// Per forward loop (by id): the values its body writes to a local array at the loop
+    /// variable (`h[k] = s.tanh()`), which its backward mirror reads back from the array instead
+    /// of recomputing them (each iteration writes its own element, so the array holds them all).
+    pub(super) stored: HashMap<u32, HashMap<NodeId, (ArrayId, SlotId)>>,
 }
 
 /// See [`RolledLiveness`]; `live` is the liveness of everything.
 pub(super) fn rolled(g: &Graph, roots: &[NodeId], live: &[bool]) -> RolledLiveness {
     let n = g.nodes.len();
     let mut in_rolled = vec![false; n];
+    let mut rolled_blocks = std::collections::HashSet::new();
     let mut ordered = HashMap::new();
     // Each backward loop with its forward loop: (forward blocks, backward blocks, the loops).
     let mut pairs: Vec<(Vec<BlockId>, Vec<BlockId>, &ForStmt, &ForStmt)> = Vec::new();
@@ -125,6 +132,7 @@ pub(super) fn rolled(g: &Graph, roots: &[NodeId], live: &[bool]) -> RolledLivene
                             in_rolled[i] = true;
                         }
                     }
+                    rolled_blocks.extend(inside);
                 }
                 Some(fwd) => {
                     ordered.insert(fwd.id, f.ordered);
@@ -134,8 +142,10 @@ pub(super) fn rolled(g: &Graph, roots: &[NodeId], live: &[bool]) -> RolledLivene
         }
     }
     let mut recompute = HashMap::new();
+    let mut stored = HashMap::new();
     let mut extra_roots = Vec::new();
     for (p, (fwd_blocks, back_blocks, fwd, back)) in pairs.iter().enumerate() {
+        let kept = stored_at_loop_variable(g, fwd);
         let in_fwd = |m: NodeId| fwd_blocks.contains(&g.home[m.0 as usize]);
         // A value an inner backward loop reads of its own forward body, it recomputes itself.
         let served_inside = |reader: usize, c: NodeId| {
@@ -163,7 +173,7 @@ pub(super) fn rolled(g: &Graph, roots: &[NodeId], live: &[bool]) -> RolledLivene
                 work.push(st.next);
             }
         }
-        let needed = reach_within(g, work, &in_fwd);
+        let needed = reach_within(g, work, &|m| in_fwd(m), &|m| kept.contains_key(&m));
         // A forward state the backward loop reads is stored by the forward loop.
         for st in &fwd.states {
             if needed[st.current.0 as usize] {
@@ -171,21 +181,55 @@ pub(super) fn rolled(g: &Graph, roots: &[NodeId], live: &[bool]) -> RolledLivene
             }
         }
         recompute.insert(fwd.id, needed);
+        stored.insert(fwd.id, kept);
     }
     let mut work = roots.to_vec();
     work.extend(extra_roots);
     let forward = reach(g, work, Some(&in_rolled));
     RolledLiveness {
         in_rolled,
+        rolled_blocks,
         recompute,
         forward,
         ordered,
+        stored,
     }
+}
+
+/// The values the body of `fwd` writes to a local array at exactly the loop variable.
+fn stored_at_loop_variable(g: &Graph, fwd: &ForStmt) -> HashMap<NodeId, (ArrayId, SlotId)> {
+    let pattern = fwd.pattern.to_string();
+    let stmts = &g.block(fwd.body).stmts;
+    let at_variable: Vec<SlotId> = stmts
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Index { slot, expr, .. } if expr.to_string() == pattern => Some(*slot),
+            _ => None,
+        })
+        .collect();
+    stmts
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Store(st)
+                if !st.accumulate
+                    && at_variable.contains(&st.index)
+                    && matches!(g.array(st.array).kind, ArrayKind::Local) =>
+            {
+                Some((st.value, (st.array, st.index)))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// The nodes reachable from `work` without leaving the nodes `inside` accepts, φs and loop
 /// states included.
-fn reach_within(g: &Graph, mut work: Vec<NodeId>, inside: &dyn Fn(NodeId) -> bool) -> Vec<bool> {
+fn reach_within(
+    g: &Graph,
+    mut work: Vec<NodeId>,
+    inside: &dyn Fn(NodeId) -> bool,
+    read_back: &dyn Fn(NodeId) -> bool,
+) -> Vec<bool> {
     let mut outs: HashMap<NodeId, Vec<NodeId>> = HashMap::new();
     for block in &g.blocks {
         for stmt in &block.stmts {
@@ -214,6 +258,9 @@ fn reach_within(g: &Graph, mut work: Vec<NodeId>, inside: &dyn Fn(NodeId) -> boo
     let mut seen = vec![false; g.nodes.len()];
     while let Some(m) = work.pop() {
         if !inside(m) || std::mem::replace(&mut seen[m.0 as usize], true) {
+            continue;
+        }
+        if read_back(m) {
             continue;
         }
         work.extend(g.op(m).children());

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use proc_macro2::{Delimiter, Ident, Literal, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 
-use crate::ir::{Binary, Cmp, Unary};
+use crate::ir::{ArrayId, Binary, Cmp, SlotId, Unary};
 use crate::ir::{
     BlockId, BoolVal, CallArg, CallResult, CallStmt, Exponent, Graph, IfStmt, IndexBound,
     LoopHeader, LoopState, LoopStmt, NodeId, Op, Shape, Stmt,
@@ -61,6 +61,12 @@ impl<'g> Emitter<'g> {
             rolled,
             recomputing: std::cell::Cell::new(None),
         }
+    }
+
+    /// Where the body being recomputed wrote node `n`, if the backward loop reads it from there.
+    fn read_back(&self, n: NodeId) -> Option<(ArrayId, SlotId)> {
+        let id = self.recomputing.get()?;
+        self.rolled.stored.get(&id)?.get(&n).copied()
     }
 
     /// Whether node `n` is computed where it is emitted now: in the forward copy of a rolled
@@ -143,7 +149,10 @@ impl<'g> Emitter<'g> {
         w.word("let", span);
         w.out.push(self.name(n).into());
         w.punct("=", span);
-        if self.expr_direct(op, &mut w).is_err() {
+        if let Some((array, index)) = self.read_back(n) {
+            let (a, i) = (self.array_name(array), slot_ident('i', index));
+            w.out.extend(located_at(quote!(#a[#i]), span));
+        } else if self.expr_direct(op, &mut w).is_err() {
             let expr = located_at(self.expr(op), span);
             w.out.extend(expr);
         }

@@ -72,6 +72,9 @@ pub struct ForStmt {
     /// For a backward loop: whether its iterations must run last to first (an adjoint it
     /// carries changes from one iteration to the next).
     pub ordered: bool,
+    /// A constant expression (for rustc) at least the trip count, if the range has one: the
+    /// length of the stack arrays that store carried floats for the backward loop.
+    pub trip_bound: Option<TokenStream>,
 }
 
 impl ForStmt {

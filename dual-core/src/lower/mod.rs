@@ -63,6 +63,11 @@ pub fn lower(
         runtime_loop_depth: 0,
         rolled_depth: 0,
         index_cache: Default::default(),
+        const_generics: fn_sig
+            .generics
+            .const_params()
+            .map(|c| c.ident.to_string())
+            .collect(),
         param_arrays: Vec::new(),
         expr_depth: 0,
         exit_len: sig.output.scalars(),
@@ -126,6 +131,8 @@ struct Lower {
     runtime_loop_depth: usize,
     /// How many loops kept as loops enclose the code being lowered.
     rolled_depth: usize,
+    /// The names of the function's const generic parameters.
+    const_generics: Vec<String>,
     /// The index slots of array elements read in each block since its last user statement:
     /// `(block, array, index as written) → slot`.
     index_cache: std::collections::HashMap<

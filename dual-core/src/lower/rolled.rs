@@ -151,12 +151,41 @@ impl Lower {
             states,
             forward: None,
             ordered: false,
+            trip_bound: self.trip_bound(f),
         }));
         for (c, out) in carried.iter().zip(outs) {
             self.set_scalar_var(&c.to_string(), out);
         }
         self.names_introduced += 1;
         true
+    }
+
+    /// A constant expression at least the trip count of `for … in a..b` (`b`; `b + 1` for
+    /// `a..=b`): when `b` reads no variable, and is a const generic parameter itself or does not
+    /// read one (stable Rust takes no arithmetic on those in array lengths).
+    fn trip_bound(&self, f: &syn::ExprForLoop) -> Option<proc_macro2::TokenStream> {
+        let Expr::Range(r) = &*f.expr else {
+            return None;
+        };
+        let end = r.end.as_ref()?;
+        let names = self.mentions(end.to_token_stream());
+        if names
+            .iter()
+            .any(|n| self.env.lookup(&n.to_string()).is_some())
+        {
+            return None;
+        }
+        let generic = names
+            .iter()
+            .any(|n| self.const_generics.contains(&n.to_string()));
+        let plain = matches!(&**end, Expr::Path(p) if p.path.get_ident().is_some());
+        if generic && (!plain || matches!(r.limits, syn::RangeLimits::Closed(_))) {
+            return None;
+        }
+        Some(match r.limits {
+            syn::RangeLimits::HalfOpen(_) => end.to_token_stream(),
+            syn::RangeLimits::Closed(_) => quote::quote!((#end) + 1),
+        })
     }
 
     /// The floats the body carries from one iteration to the next; `None` if it changes an
