@@ -7,7 +7,9 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use super::Emitter;
-use crate::ir::{ArrayId, ArrayInit, ArrayKind, BlockId, DeclareArray, ForStmt, Stmt, Store};
+use crate::ir::{
+    ArrayId, ArrayInit, ArrayKind, BlockId, DeclareArray, ForStmt, NodeId, Stmt, Store,
+};
 use crate::tokens::{float_path, local_ident};
 
 impl Emitter<'_> {
@@ -28,9 +30,16 @@ impl Emitter<'_> {
 
     /// `let mut a = [0.0; N];` or `let mut a = [e0, e1, …];`.
     pub(super) fn declare_array(&self, d: &DeclareArray) -> TokenStream {
-        if self.recomputing.get().is_some() {
+        // Adjoint arrays are declared at the start of the function (see `tapes`).
+        if self.recomputing.get().is_some()
+            || matches!(self.g.array(d.array).kind, ArrayKind::Adjoint { .. })
+        {
             return TokenStream::new();
         }
+        self.declaration(d)
+    }
+
+    fn declaration(&self, d: &DeclareArray) -> TokenStream {
         let name = self.array_name(d.array);
         match &d.init {
             ArrayInit::Fill(v) => {
@@ -62,13 +71,19 @@ impl Emitter<'_> {
         }
     }
 
-    /// The tapes of the carried floats that backward loops read, declared once at the start of
-    /// the function (so that a loop in a branch and its mirror see the same tape).
+    /// What the loops kept as loops share across the function, declared once at its start: the
+    /// adjoint arrays (zeros), and the tapes of the carried floats that backward loops read (so
+    /// that a loop in a branch and its mirror see the same tape).
     pub fn tapes(&self) -> TokenStream {
         let f = float_path(self.g.float);
         let mut out = TokenStream::new();
         for block in &self.g.blocks {
             for stmt in &block.stmts {
+                if let Stmt::DeclareArray(d) = stmt {
+                    if matches!(self.g.array(d.array).kind, ArrayKind::Adjoint { .. }) {
+                        out.extend(self.declaration(d));
+                    }
+                }
                 let Stmt::For(fs) = stmt else { continue };
                 if fs.is_backward() {
                     continue;
@@ -141,7 +156,13 @@ impl Emitter<'_> {
     /// A forward loop, or the backward mirror of one.
     pub(super) fn for_stmt(&self, f: &ForStmt) -> TokenStream {
         if let Some(fwd) = &f.forward {
+            if self.fused.borrow().contains(&fwd.id) {
+                return TokenStream::new();
+            }
             return self.backward_for(f, fwd);
+        }
+        if let Some(back) = self.fusable(f) {
+            return self.fused_for(f, back);
         }
         let taped = self.taped(f);
         let running: Vec<usize> = (0..f.states.len())
@@ -263,6 +284,103 @@ impl Emitter<'_> {
                 #(#enter)*
                 #adjoints
                 #(#update)*
+            }
+        }
+    }
+
+    /// The backward mirror of `f` if the two can run as one loop: the mirror runs first to last,
+    /// only adds to adjoint arrays, and reads nothing that the code after the forward loop
+    /// computes (as a sum whose adjoint is a constant: `s += …` as the result).
+    fn fusable(&self, f: &ForStmt) -> Option<&ForStmt> {
+        if self.recomputing.get().is_some() || self.fusing.get().is_some() {
+            return None;
+        }
+        let back = self.rolled.mirrors.get(&f.id)?;
+        if back.ordered || self.backward_order_is_reversed(f) {
+            return None;
+        }
+        let back_blocks = self.g.nested_blocks(back.body);
+        let fwd_blocks = self.g.nested_blocks(f.body);
+        let first = self.g.block(f.body).stmts.iter().find_map(|s| match s {
+            Stmt::Node(n) => Some(*n),
+            _ => None,
+        })?;
+        let parent = self.g.block(f.body).parent?;
+        // At the top level of the function, so that what the mirror computes is in scope for the
+        // rest of the backward code.
+        if self.g.block(parent).parent.is_some() {
+            return None;
+        }
+        let visible = &self.g.block(parent).visible;
+        // Available where the forward loop starts: a constant, or computed before it.
+        let available = |n: NodeId| {
+            let home = self.g.home[n.0 as usize];
+            self.g.constant(n).is_some()
+                || fwd_blocks.contains(&home)
+                || back_blocks.contains(&home)
+                || (n < first && visible.contains(&home))
+        };
+        for b in &back_blocks {
+            for stmt in &self.g.block(*b).stmts {
+                match stmt {
+                    Stmt::Node(n) if self.is_live(*n) => {
+                        let op = self.g.op(*n);
+                        if matches!(op, crate::ir::Op::Load { .. }) {
+                            return None;
+                        }
+                        if !op.children().into_iter().all(available) {
+                            return None;
+                        }
+                    }
+                    Stmt::Node(_) | Stmt::Index { .. } | Stmt::Cond { .. } | Stmt::Int { .. } => {}
+                    Stmt::Store(st) if st.accumulate => {}
+                    _ => return None,
+                }
+            }
+        }
+        back.states
+            .iter()
+            .all(|st| available(st.init))
+            .then_some(back)
+    }
+
+    /// A forward loop and its backward mirror as one loop: the forward body (what either needs),
+    /// then the adjoints.
+    fn fused_for(&self, f: &ForStmt, back: &ForStmt) -> TokenStream {
+        self.fused.borrow_mut().push(f.id);
+        let state = |st: &crate::ir::LoopState| local_ident('t', st.out.0);
+        let fwd_states: Vec<usize> = (0..f.states.len())
+            .filter(|&k| self.emits(f.states[k].out))
+            .collect();
+        let back_states: Vec<usize> = (0..back.states.len())
+            .filter(|&k| self.emits(back.states[k].out))
+            .collect();
+        let mut init = TokenStream::new();
+        let mut enter = TokenStream::new();
+        let mut update = TokenStream::new();
+        for (states, ks) in [(&f.states, &fwd_states), (&back.states, &back_states)] {
+            for &k in ks {
+                let st = &states[k];
+                let (name, v) = (state(st), self.node_ref(st.init));
+                init.extend(quote!(let mut #name = #v;));
+                let current = local_ident('t', st.current.0);
+                enter.extend(quote!(let #current = #name;));
+                let next = self.node_ref(st.next);
+                update.extend(quote!(#name = #next;));
+            }
+        }
+        let outer = self.fusing.replace(Some(f.id));
+        let body = self.block(f.body);
+        self.fusing.set(outer);
+        let adjoints = self.block(back.body);
+        let (pattern, range) = (&f.pattern, &f.range);
+        quote! {
+            #init
+            for #pattern in #range {
+                #enter
+                #body
+                #adjoints
+                #update
             }
         }
     }

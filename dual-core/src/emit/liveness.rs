@@ -111,6 +111,8 @@ pub(super) struct RolledLiveness {
     /// variable (`h[k] = s.tanh()`), which its backward mirror reads back from the array instead
     /// of recomputing them (each iteration writes its own element, so the array holds them all).
     pub(super) stored: HashMap<u32, HashMap<NodeId, (ArrayId, SlotId)>>,
+    /// Per forward loop (by id): its backward mirror.
+    pub(super) mirrors: HashMap<u32, ForStmt>,
 }
 
 /// See [`RolledLiveness`]; `live` is the liveness of everything.
@@ -143,6 +145,10 @@ pub(super) fn rolled(g: &Graph, roots: &[NodeId], live: &[bool]) -> RolledLivene
     }
     let mut recompute = HashMap::new();
     let mut stored = HashMap::new();
+    let mirrors = pairs
+        .iter()
+        .map(|(_, _, f, b)| (f.id, (*b).clone()))
+        .collect();
     let mut extra_roots = Vec::new();
     for (p, (fwd_blocks, back_blocks, fwd, back)) in pairs.iter().enumerate() {
         let kept = stored_at_loop_variable(g, fwd);
@@ -193,6 +199,7 @@ pub(super) fn rolled(g: &Graph, roots: &[NodeId], live: &[bool]) -> RolledLivene
         forward,
         ordered,
         stored,
+        mirrors,
     }
 }
 

@@ -39,6 +39,10 @@ pub struct Emitter<'g> {
     rolled: RolledLiveness,
     /// While the body of a forward loop is recomputed in its backward mirror: the loop's id.
     recomputing: std::cell::Cell<Option<u32>>,
+    /// While a forward loop is emitted together with its backward mirror: the loop's id.
+    fusing: std::cell::Cell<Option<u32>>,
+    /// The loops emitted together with their backward mirrors (which are then not emitted again).
+    fused: std::cell::RefCell<Vec<u32>>,
 }
 
 impl<'g> Emitter<'g> {
@@ -60,6 +64,8 @@ impl<'g> Emitter<'g> {
             names,
             rolled,
             recomputing: std::cell::Cell::new(None),
+            fusing: std::cell::Cell::new(None),
+            fused: std::cell::RefCell::new(Vec::new()),
         }
     }
 
@@ -80,9 +86,11 @@ impl<'g> Emitter<'g> {
         if !self.rolled.in_rolled[i] {
             return true;
         }
-        match self.recomputing.get() {
-            Some(id) => self.rolled.recompute.get(&id).is_some_and(|r| r[i]),
-            None => self.rolled.forward[i],
+        let recomputed = |id: u32| self.rolled.recompute.get(&id).is_some_and(|r| r[i]);
+        match (self.recomputing.get(), self.fusing.get()) {
+            (Some(id), _) => recomputed(id),
+            (None, Some(id)) => self.rolled.forward[i] || recomputed(id),
+            (None, None) => self.rolled.forward[i],
         }
     }
 
