@@ -293,15 +293,14 @@ impl Writer<'_> {
                 let leaves: Vec<TokenStream> = match shape {
                     FloatShape::Scalar => return Part::Scalar(entries.next().expect("an entry")),
                     FloatShape::Array(n) => entries.by_ref().take(n).collect(),
-                    FloatShape::ArrayN => Vec::new(),
+                    FloatShape::ArrayN | FloatShape::Slice => Vec::new(),
                 };
-                match d.param_adjoint(p, r) {
-                    Some(a) => Part::Array(e.array_name(a), leaves.len()),
-                    None if shape == FloatShape::ArrayN => {
-                        let (zero, len) = (e.lit(0.0), param.len.clone());
-                        Part::Zeros(quote!([#zero; #len]))
-                    }
-                    None => Part::Leaves(leaves),
+                let (zero, len) = (e.lit(0.0), param.len.clone());
+                match (d.param_adjoint(p, r), shape) {
+                    (Some(a), _) => Part::Array(e.array_name(a), leaves.len()),
+                    (None, FloatShape::ArrayN) => Part::Zeros(quote!([#zero; #len])),
+                    (None, FloatShape::Slice) => Part::Zeros(quote!(::std::vec![#zero; #len])),
+                    (None, _) => Part::Leaves(leaves),
                 }
             })
             .collect()
@@ -353,11 +352,12 @@ impl Writer<'_> {
                 let len = &p.len;
                 quote!([#f; #len])
             }
+            FloatShape::Slice => quote!(::std::vec::Vec<#f>),
         };
         if self.flat_gradient() {
             let mut diff = self.sig.differentiated();
             if let (Some((_, p, shape)), None) = (diff.next(), diff.next()) {
-                if shape == FloatShape::ArrayN {
+                if matches!(shape, FloatShape::ArrayN | FloatShape::Slice) {
                     return array(p, shape);
                 }
             }
@@ -429,7 +429,7 @@ fn describe_inputs(sig: &Signature) -> String {
                 FloatShape::Array(n) => {
                     format!("`{name}[0]`, …, `{name}[{}]`", n.saturating_sub(1))
                 }
-                FloatShape::ArrayN => format!("the elements of `{name}`"),
+                FloatShape::ArrayN | FloatShape::Slice => format!("the elements of `{name}`"),
             }
         })
         .collect();

@@ -11,7 +11,7 @@ use crate::companions::companions;
 use crate::diag::Diagnostics;
 use crate::front::item;
 use crate::front::options::{self, Options};
-use crate::front::signature::{self, Output, Signature};
+use crate::front::signature::{self, FloatShape, Output, Signature};
 use crate::ir::prim;
 use crate::ir::{Lowered, Method, Op};
 
@@ -40,7 +40,7 @@ pub fn compile(args: TokenStream, item: &TokenStream) -> Result<TokenStream, Dia
 
 /// The front end: the options, the item as a function, and its signature.
 pub fn read(args: TokenStream, item: &TokenStream, diag: &mut Diagnostics) -> Option<Front> {
-    let options = options::parse(args).unwrap_or_else(|e| {
+    let mut options = options::parse(args).unwrap_or_else(|e| {
         diag.push(e);
         Options::default()
     });
@@ -52,6 +52,30 @@ pub fn read(args: TokenStream, item: &TokenStream, diag: &mut Diagnostics) -> Op
             "`hessian` needs a function with a scalar result (`-> f64` or `-> f32`); for a vector \
              result use its Jacobian, or differentiate each output separately",
         );
+    }
+    // A Jacobian row, a Hessian row or column per element of an array the macro does not see the
+    // length of would need one more dimension in the type; not supported (yet).
+    for (_, p, shape) in sig.differentiated() {
+        if !matches!(shape, FloatShape::ArrayN | FloatShape::Slice) {
+            continue;
+        }
+        if options.hessian.is_some() {
+            // Reported once: the body is not lowered for second derivatives.
+            options.hessian = None;
+            diag.error_spanning(
+                &p.ty,
+                "a Hessian with respect to an array whose length is not a literal (or a slice) is \
+                 not supported; write the length as a literal (`[f64; 4]`), or leave this \
+                 parameter out with `wrt(...)`",
+            );
+        } else if !matches!(sig.output, Output::Scalar) {
+            diag.error_spanning(
+                &p.ty,
+                "a Jacobian with respect to an array whose length is not a literal (or a slice) \
+                 is not supported; write the length as a literal (`[f64; 4]`), differentiate each \
+                 output separately, or leave this parameter out with `wrt(...)`",
+            );
+        }
     }
     Some(Front { func, options, sig })
 }

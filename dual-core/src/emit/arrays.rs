@@ -43,8 +43,13 @@ impl Emitter<'_> {
         let name = self.array_name(d.array);
         match &d.init {
             ArrayInit::Fill(v) => {
-                let (v, len) = (self.lit(*v), &self.g.array(d.array).len);
-                quote!(let mut #name = [#v; #len];)
+                let (v, info) = (self.lit(*v), self.g.array(d.array));
+                let len = &info.len;
+                if info.on_heap {
+                    quote!(let mut #name = ::std::vec![#v; #len];)
+                } else {
+                    quote!(let mut #name = [#v; #len];)
+                }
             }
             ArrayInit::Elements(items) => {
                 let items = items.iter().map(|n| self.node_ref(*n));

@@ -19,8 +19,11 @@ pub enum FloatShape {
     /// `[f64; N]` with a literal `N`.
     Array(usize),
     /// `[f64; N]` whose length the macro does not see (a constant, a const generic parameter, an
-    /// expression of those): only ever an array of the IR, indexed in loops.
+    /// expression of those), or `&[f64; N]` named in `wrt`: an array of the IR, read in place.
     ArrayN,
+    /// `&[f64]` or `&Vec<f64>` named in `wrt`: an array of the IR whose length is known at run
+    /// time; its gradient is a `Vec<f64>` of the same length.
+    Slice,
 }
 
 /// One parameter of the annotated function.
@@ -34,8 +37,10 @@ pub struct Param {
     pub float: Option<FloatShape>,
     /// Whether the gradient is taken with respect to this parameter.
     pub differentiated: bool,
-    /// For an array, its length as written.
+    /// For an array, its length as written (for a slice, `name.len()`).
     pub len: Option<proc_macro2::TokenStream>,
+    /// The parameter's type as written, for errors about it.
+    pub ty: proc_macro2::TokenStream,
 }
 
 /// The shape of the result.
@@ -86,7 +91,7 @@ impl Signature {
             .map(|(_, _, s)| match s {
                 FloatShape::Scalar => 1,
                 FloatShape::Array(n) => n,
-                FloatShape::ArrayN => 0,
+                FloatShape::ArrayN | FloatShape::Slice => 0,
             })
             .sum()
     }
@@ -117,6 +122,38 @@ fn float_shape(ty: &Type, float: FloatTy) -> Result<Option<FloatShape>, String> 
         }
     }
     Ok(None)
+}
+
+/// `&[f64; N]` (an array read in place, its length) or `&[f64]` / `&Vec<f64>` (a slice).
+fn reference_shape(
+    ty: &Type,
+    float: FloatTy,
+) -> Option<(FloatShape, Option<proc_macro2::TokenStream>)> {
+    let Type::Reference(r) = ty else { return None };
+    if r.mutability.is_some() {
+        return None;
+    }
+    match &*r.elem {
+        Type::Array(a) if is_float(&a.elem, float) => {
+            Some((FloatShape::ArrayN, Some(a.len.to_token_stream())))
+        }
+        Type::Slice(s) if is_float(&s.elem, float) => Some((FloatShape::Slice, None)),
+        Type::Path(p) => {
+            let last = p.path.segments.last()?;
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
+            match args.args.first() {
+                Some(syn::GenericArgument::Type(t))
+                    if last.ident == "Vec" && is_float(t, float) =>
+                {
+                    Some((FloatShape::Slice, None))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 /// Analyses the signature, reporting every problem.
@@ -191,7 +228,7 @@ fn read_params(
             ));
             *ok = false;
         }
-        let shape = match float_shape(&pt.ty, float) {
+        let mut shape = match float_shape(&pt.ty, float) {
             Ok(shape) => shape,
             Err(msg) => {
                 if named {
@@ -201,16 +238,30 @@ fn read_params(
                 None
             }
         };
-        let len = match &*pt.ty {
+        let mut len = match &*pt.ty {
             Type::Array(a) => Some(a.len.to_token_stream()),
             _ => None,
         };
+        // A reference is data unless `wrt` names it.
+        let in_wrt = options
+            .wrt
+            .as_ref()
+            .is_some_and(|w| name.as_ref().is_some_and(|n| w.contains(n)));
+        if let (true, Some((by_ref, ref_len))) = (in_wrt, reference_shape(&pt.ty, float)) {
+            shape = Some(by_ref);
+            len = Some(match (ref_len, &name) {
+                (Some(l), _) => l,
+                (None, Some(n)) => quote::quote!(#n.len()),
+                (None, None) => quote::quote!(0),
+            });
+        }
         params.push(Param {
             name,
             mutable,
             float: shape,
             differentiated: false,
             len,
+            ty: pt.ty.to_token_stream(),
         });
     }
     params
@@ -245,8 +296,9 @@ fn mark_differentiated(
                         diag.push(syn::Error::new(
                             wanted.span(),
                             format!(
-                                "`wrt` names `{wanted}`, which is not of type `f64` or `[f64; N]`; \
-                                 only those parameters can be differentiated"
+                                "`wrt` names `{wanted}`, which is not of type `f64`, `[f64; N]`, \
+                                 `&[f64; N]`, `&[f64]` or `&Vec<f64>`; only those parameters can be \
+                                 differentiated"
                             ),
                         ));
                         *ok = false;

@@ -51,6 +51,8 @@ pub struct ArrayInfo {
     pub len: TokenStream,
     /// Whether its elements depend on a differentiated parameter.
     pub active: bool,
+    /// Whether its length is known only at run time (a slice): then it is a `Vec`.
+    pub on_heap: bool,
 }
 
 /// A `for` loop over a range of integers, kept a loop in the emitted code.

@@ -617,7 +617,16 @@ impl Graph {
 
     /// A new array of the IR.
     pub fn new_array(&mut self, kind: ArrayKind, len: TokenStream, active: bool) -> ArrayId {
-        self.arrays.push(ArrayInfo { kind, len, active });
+        let on_heap = match &kind {
+            ArrayKind::Adjoint { of, .. } => self.array(*of).on_heap,
+            _ => false,
+        };
+        self.arrays.push(ArrayInfo {
+            kind,
+            len,
+            active,
+            on_heap,
+        });
         ArrayId(self.arrays.len() as u32 - 1)
     }
 

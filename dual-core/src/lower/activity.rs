@@ -73,6 +73,22 @@ impl Lower {
         })
     }
 
+    /// Whether the tokens mention a variable holding a differentiated value other than an array
+    /// read in place (whose `len()` is data).
+    pub(super) fn touches_active_value(&self, tokens: TokenStream) -> bool {
+        self.mentions(tokens).iter().any(|i| {
+            self.env.lookup(&i.to_string()).is_some_and(|b| {
+                !matches!(
+                    b,
+                    Binding::Sym {
+                        value: Shape::ArrayVar(_),
+                        ..
+                    }
+                ) && self.binding_is_active(b)
+            })
+        })
+    }
+
     /// Whether the tokens mention any symbolically held variable (active or constant).
     pub(super) fn touches_symbolic(&self, tokens: TokenStream) -> bool {
         self.mentions(tokens).iter().any(|i| {

@@ -167,6 +167,16 @@ impl Lower {
             Val::Sym(Shape::ArrayVar(array)) if self.arrays_allowed() => {
                 self.load(array, &ix.index)
             }
+            Val::Sym(Shape::ArrayVar(_)) => {
+                self.error_at(
+                    e,
+                    "this array is read in place (its length is not a literal, or it is a \
+                     reference or a slice); it can be indexed in straight-line code and in `for` \
+                     loops over ranges, not in a `while` or `loop` loop, a loop with `break` or \
+                     `continue`, or a function with `hessian`",
+                );
+                self.poison()
+            }
             v if self.is_poisoned(&v) => v,
             Val::Sym(_) => self.unsupported(e, "indexing a value that is not an array"),
             Val::Tokens(_) => self.read(e),

@@ -177,7 +177,8 @@ impl Lower {
                 _ => None,
             };
             self.param_arrays.push(array_param.clone());
-            if param.float == Some(FloatShape::ArrayN) && param.differentiated {
+            let in_place = matches!(param.float, Some(FloatShape::ArrayN | FloatShape::Slice));
+            if in_place && param.differentiated {
                 inputs.push(Vec::new());
                 let Some((name, len)) = array_param else {
                     self.error(
@@ -195,6 +196,7 @@ impl Lower {
                     len,
                     true,
                 );
+                self.g.arrays[array.0 as usize].on_heap = param.float == Some(FloatShape::Slice);
                 self.env.bind(
                     &name,
                     Binding::Sym {

@@ -36,7 +36,10 @@ impl Lower {
         let Expr::Range(r) = &*f.expr else {
             return false;
         };
-        if r.start.is_none() || r.end.is_none() || self.touches_active(f.expr.to_token_stream()) {
+        if r.start.is_none()
+            || r.end.is_none()
+            || self.touches_active_value(f.expr.to_token_stream())
+        {
             return false;
         }
         let pattern = match &*f.pat {

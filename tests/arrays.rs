@@ -1,0 +1,295 @@
+//! Arrays and loops at scale: array parameters whose length the macro does not see (module
+//! constants, const generic parameters, `&[f64; N]` and slices named in `wrt`), loops kept as
+//! loops (sums, products, recurrences, nested loops, local arrays written in one loop and read in
+//! another, run-time trip counts), each against high-accuracy finite differences and num-dual at
+//! random points; out-of-bounds indices panic as the function does; the expansion does not grow
+//! with the lengths.
+
+// The functions are written the way users write loops over arrays.
+#![allow(clippy::needless_range_loop)]
+
+mod common;
+
+use common::*;
+use dual::gradient;
+use num_dual::{Dual64, DualNum};
+use proptest::prelude::*;
+
+const LEN: usize = 40;
+const ROWS: usize = 5;
+const COLS: usize = 8;
+
+/// Module constant: a weighted sum of squares with a neighbour term.
+#[gradient]
+fn chain_energy(x: [f64; LEN]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..LEN - 1 {
+        let d = x[i + 1] - x[i];
+        s += 0.5 * d * d + 0.1 * x[i].sin();
+    }
+    s + x[LEN - 1] * x[LEN - 1]
+}
+
+fn chain_energy_nd(x: [Dual64; LEN]) -> Dual64 {
+    let mut s = Dual64::from(0.0);
+    for i in 0..LEN - 1 {
+        let d = x[i + 1] - x[i];
+        s += d * d * 0.5 + x[i].sin() * 0.1;
+    }
+    s + x[LEN - 1] * x[LEN - 1]
+}
+
+/// A product (its adjoint changes every iteration: stored, read back last first).
+#[gradient]
+fn product_of_terms(x: [f64; LEN], a: f64) -> f64 {
+    let mut p = 1.0;
+    for i in 0..LEN {
+        p *= 1.0 + 0.05 * (a * x[i]).tanh();
+    }
+    p
+}
+
+fn product_of_terms_nd(x: [Dual64; LEN], a: Dual64) -> Dual64 {
+    let mut p = Dual64::from(1.0);
+    for i in 0..LEN {
+        p *= (a * x[i]).tanh() * 0.05 + 1.0;
+    }
+    p
+}
+
+/// Nested loops filling a local array, a recurrence (max) and a log-sum-exp over it.
+#[gradient]
+fn layer_lse(w: [f64; ROWS * COLS], b: [f64; ROWS], x: &[f64; COLS]) -> f64 {
+    let mut z = [0.0; ROWS];
+    for r in 0..ROWS {
+        let mut s = b[r];
+        for c in 0..COLS {
+            s += w[r * COLS + c] * x[c];
+        }
+        z[r] = s.tanh();
+    }
+    let mut m = z[0];
+    for r in 1..ROWS {
+        m = m.max(z[r]);
+    }
+    let mut se = 0.0;
+    for r in 0..ROWS {
+        se += (z[r] - m).exp();
+    }
+    m + se.ln()
+}
+
+/// Accumulating into a local array (`+=` at computed indices), then reading it back.
+#[gradient]
+fn histogram_energy(x: [f64; LEN]) -> f64 {
+    let mut h = [0.0; COLS];
+    for i in 0..LEN {
+        h[i % COLS] += x[i] * x[i];
+    }
+    let mut e = 0.0;
+    for k in 0..COLS {
+        e += (1.0 + h[k]).ln();
+    }
+    e
+}
+
+/// A const generic length.
+#[gradient]
+fn generic_norm<const N: usize>(x: [f64; N]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..N {
+        s += x[i] * x[i] * (i as f64 + 1.0);
+    }
+    s.sqrt()
+}
+
+/// By reference: the same gradient type as by value.
+#[gradient(wrt(x))]
+fn by_reference(x: &[f64; LEN], c: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..LEN {
+        s += (c * x[i]).cos();
+    }
+    s
+}
+
+/// A slice of run-time length: the gradient is a `Vec` of the same length.
+#[gradient(wrt(x))]
+fn slice_energy(x: &[f64], k: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 1..x.len() {
+        let d = x[i] - x[i - 1];
+        s += k * d * d + x[i].exp() * 0.01;
+    }
+    s
+}
+
+/// A recurrence over a run-time trip count, on a literal-length array.
+#[gradient]
+fn damped(x: [f64; 64], n: usize, a: f64) -> f64 {
+    let mut v = 0.0;
+    for i in 0..n {
+        v = a * v + x[i];
+    }
+    v * v
+}
+
+fn point<const N: usize>(seed: &[f64], scale: f64) -> [f64; N] {
+    std::array::from_fn(|i| scale * seed[i % seed.len()] * (1.0 + 0.01 * i as f64))
+}
+
+fn assert_gradient_close(g: &[f64], expected: &[f64], rtol: f64, what: &str) {
+    assert_eq!(g.len(), expected.len(), "{what}: length");
+    assert_all_close(g, expected, rtol, what);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    #[test]
+    fn module_constant_length(seed in proptest::collection::vec(-1.5..1.5f64, 7), scale in 0.2..2.0f64) {
+        let x: [f64; LEN] = point(&seed, scale);
+        let (v, g) = chain_energy_value_and_gradient(x);
+        assert_close(v, chain_energy(x), 1e-14);
+        assert_eq!(chain_energy_gradient(x), g);
+        let (nv, ng) = nd_value_and_gradient(chain_energy_nd, x);
+        assert_close(nv, v, 1e-12);
+        assert_gradient_close(&g, &ng, 1e-12, "chain_energy against num-dual");
+        assert_gradient_close(&g, &fd_gradient(chain_energy, x), 1e-8, "chain_energy against FD");
+    }
+
+    #[test]
+    fn product_recurrence(seed in proptest::collection::vec(-1.5..1.5f64, 5), a in -2.0..2.0f64) {
+        let x: [f64; LEN] = point(&seed, 1.0);
+        let (v, (gx, ga)) = product_of_terms_value_and_gradient(x, a);
+        assert_close(v, product_of_terms(x, a), 1e-14);
+        let mut args = [0.0; LEN + 1];
+        args[..LEN].copy_from_slice(&x);
+        args[LEN] = a;
+        let nd = |p: [Dual64; LEN + 1]| {
+            product_of_terms_nd(std::array::from_fn(|i| p[i]), p[LEN])
+        };
+        let (_, ng) = nd_value_and_gradient(nd, args);
+        assert_gradient_close(&gx, &ng[..LEN], 1e-12, "product dx against num-dual");
+        assert_close(ga, ng[LEN], 1e-12);
+    }
+
+    #[test]
+    fn nested_loops_local_arrays_and_max(
+        seed in proptest::collection::vec(-1.0..1.0f64, 11),
+        scale in 0.1..3.0f64,
+    ) {
+        let w: [f64; ROWS * COLS] = point(&seed, scale);
+        let b: [f64; ROWS] = point(&seed[3..], 0.5);
+        let x: [f64; COLS] = point(&seed[1..], 1.0);
+        let (v, (gw, gb)) = layer_lse_value_and_gradient(w, b, &x);
+        assert_close(v, layer_lse(w, b, &x), 1e-14);
+        assert_eq!(layer_lse_gradient(w, b, &x), (gw, gb));
+        let fw = fd_gradient(|w| layer_lse(w, b, &x), w);
+        let fb = fd_gradient(|b| layer_lse(w, b, &x), b);
+        assert_gradient_close(&gw, &fw, 1e-7, "layer_lse dw");
+        assert_gradient_close(&gb, &fb, 1e-7, "layer_lse db");
+    }
+
+    #[test]
+    fn accumulation_into_a_local_array(seed in proptest::collection::vec(-1.5..1.5f64, 9)) {
+        let x: [f64; LEN] = point(&seed, 1.0);
+        let (v, g) = histogram_energy_value_and_gradient(x);
+        assert_close(v, histogram_energy(x), 1e-14);
+        // d/dx_i ln(1 + h_k) = 2 x_i / (1 + h_k) with k = i mod COLS.
+        let mut h = [0.0; COLS];
+        for i in 0..LEN {
+            h[i % COLS] += x[i] * x[i];
+        }
+        let exact: Vec<f64> = (0..LEN).map(|i| 2.0 * x[i] / (1.0 + h[i % COLS])).collect();
+        assert_gradient_close(&g, &exact, 1e-13, "histogram_energy exact");
+    }
+
+    #[test]
+    fn const_generic_lengths(seed in proptest::collection::vec(-1.5..1.5f64, 6)) {
+        let small: [f64; 5] = point(&seed, 1.0);
+        let large: [f64; 50] = point(&seed, 1.0);
+        for (g, x) in [
+            (generic_norm_gradient(small).to_vec(), small.to_vec()),
+            (generic_norm_gradient(large).to_vec(), large.to_vec()),
+        ] {
+            let n: f64 = x.iter().enumerate().map(|(i, v)| v * v * (i as f64 + 1.0)).sum::<f64>().sqrt();
+            let value = if x.len() == 5 { generic_norm(small) } else { generic_norm(large) };
+            assert_close(value, n, 1e-14);
+            let exact: Vec<f64> = x.iter().enumerate().map(|(i, v)| v * (i as f64 + 1.0) / n).collect();
+            assert_gradient_close(&g, &exact, 1e-13, "generic_norm");
+        }
+    }
+
+    #[test]
+    fn by_reference_and_slices(seed in proptest::collection::vec(-1.5..1.5f64, 7), len in 0usize..60, c in -2.0..2.0f64) {
+        let x: [f64; LEN] = point(&seed, 1.0);
+        let (v, g): (f64, [f64; LEN]) = by_reference_value_and_gradient(&x, c);
+        assert_close(v, by_reference(&x, c), 1e-14);
+        let exact: Vec<f64> = x.iter().map(|v| -c * (c * v).sin()).collect();
+        assert_gradient_close(&g, &exact, 1e-13, "by_reference");
+
+        let data: Vec<f64> = (0..len).map(|i| seed[i % seed.len()] * (1.0 + 0.02 * i as f64)).collect();
+        let (v, g): (f64, Vec<f64>) = slice_energy_value_and_gradient(&data, c);
+        assert_close(v, slice_energy(&data, c), 1e-14);
+        let mut exact = vec![0.0; len];
+        for i in 1..len {
+            let d = data[i] - data[i - 1];
+            exact[i] += 2.0 * c * d + 0.01 * data[i].exp();
+            exact[i - 1] -= 2.0 * c * d;
+        }
+        assert_gradient_close(&g, &exact, 1e-13, "slice_energy");
+        assert_eq!(slice_energy_gradient(&data, c), g);
+    }
+
+    #[test]
+    fn recurrence_over_a_runtime_trip(seed in proptest::collection::vec(-1.0..1.0f64, 8), n in 0usize..=64, a in -0.9..0.9f64) {
+        let x: [f64; 64] = point(&seed, 1.0);
+        let (v, (gx, _gn, ga)) = (damped_value_and_gradient(x, n, a).0, {
+            let (gx, ga) = damped_gradient(x, n, a);
+            (gx, (), ga)
+        });
+        assert_close(v, damped(x, n, a), 1e-14);
+        let fx = fd_gradient(|x| damped(x, n, a), x);
+        assert_gradient_close(&gx, &fx, 1e-8, "damped dx");
+        assert_close(ga, fd_derivative(|a| damped(x, n, a), a), 1e-7);
+    }
+}
+
+#[test]
+fn out_of_bounds_indices_panic_as_the_function_does() {
+    let short = [0.5_f64; 3];
+    let function = std::panic::catch_unwind(|| slice_energy_loop_past_end(&short));
+    let companion = std::panic::catch_unwind(|| slice_energy_loop_past_end_gradient(&short));
+    assert!(function.is_err() && companion.is_err());
+}
+
+/// Reads one element past the end.
+#[gradient(wrt(x))]
+fn slice_energy_loop_past_end(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() + 1 {
+        s += x[i] * x[i];
+    }
+    s
+}
+
+/// The expansion of a loop over an array does not grow with the array's length or the trip count.
+#[test]
+fn expansion_size_does_not_grow_with_the_length() {
+    let source = |n: usize| {
+        format!(
+            "fn f(x: [f64; {n}]) -> f64 {{ let mut s = 0.0; for i in 0..{m} {{ \
+             s += 100.0 * (x[i + 1] - x[i] * x[i]).powi(2) + (1.0 - x[i]).powi(2); }} s }}",
+            m = n - 1
+        )
+    };
+    let tokens = |n: usize| {
+        let out = dual_core::expand(Default::default(), source(n).parse().unwrap());
+        let text = out.to_string();
+        assert!(!text.contains("compile_error"), "{text}");
+        // The literal lengths themselves appear in the output: count tokens, not characters.
+        out.into_iter().count() + text.matches(' ').count()
+    };
+    assert_eq!(tokens(100), tokens(10_000));
+}
