@@ -14,7 +14,8 @@ use super::env::{Binding, LoopItem, RefElement, Ret, Val, Var};
 use super::syntax::{contains_return, find_labelled_jump, pattern_idents};
 use super::Lower;
 
-/// The most iterations a loop is unrolled to.
+/// The most iterations a loop is unrolled to (for a Hessian; first derivatives keep longer
+/// loops loops).
 const MAX_UNROLL: usize = 4096;
 
 /// How a `for` loop's iterations are known.
@@ -137,6 +138,20 @@ impl Lower {
                 return;
             }
         };
+        if count > MAX_UNROLL && !self.second_order && matches!(trip, Trip::Counters(_)) {
+            // Too long to unroll, and not of the form kept a loop (a `break`, say): carried
+            // forwards, like a loop whose trip count is known only at run time.
+            let (pat, expr) = (&f.pat, &f.expr);
+            let mut names = Vec::new();
+            pattern_idents(pat, &mut names);
+            self.lower_runtime_loop(
+                LoopHeader::For(quote!(for #pat in #expr)),
+                &names,
+                &f.body,
+                &whole,
+            );
+            return;
+        }
         if count > MAX_UNROLL {
             self.error_at(
                 &f.expr,
