@@ -134,6 +134,24 @@ fn damped(x: [f64; 64], n: usize, a: f64) -> f64 {
     v * v
 }
 
+/// `continue` and `break` in a loop kept a loop: the derivative of the iterations that ran.
+#[gradient]
+fn until_threshold(x: [f64; LEN], t: f64) -> f64 {
+    let mut s = 0.0;
+    let mut p = 1.0;
+    for i in 0..LEN {
+        if x[i] < -1.0 {
+            continue;
+        }
+        s += x[i] * x[i];
+        p *= 1.0 + 0.01 * x[i];
+        if s > t {
+            break;
+        }
+    }
+    s * p
+}
+
 fn point<const N: usize>(seed: &[f64], scale: f64) -> [f64; N] {
     std::array::from_fn(|i| scale * seed[i % seed.len()] * (1.0 + 0.01 * i as f64))
 }
@@ -253,6 +271,32 @@ proptest! {
         let fx = fd_gradient(|x| damped(x, n, a), x);
         assert_gradient_close(&gx, &fx, 1e-8, "damped dx");
         assert_close(ga, fd_derivative(|a| damped(x, n, a), a), 1e-7);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn continue_and_break(seed in proptest::collection::vec(-1.8..1.8f64, 7), t in 0.5..30.0f64) {
+        let x: [f64; LEN] = point(&seed, 1.0);
+        let (v, (gx, gt)) = until_threshold_value_and_gradient(x, t);
+        assert_close(v, until_threshold(x, t), 1e-14);
+        let fx = fd_gradient(|x| until_threshold(x, t), x);
+        // Away from the points where an element crosses -1 or the sum crosses t (by more than the
+        // finite differences' steps).
+        let margin = (0..LEN).all(|i| (x[i] + 1.0).abs() > 0.05);
+        let mut s = 0.0;
+        let mut crossing = false;
+        for i in 0..LEN {
+            if x[i] < -1.0 { continue; }
+            s += x[i] * x[i];
+            crossing |= (s - t).abs() < 0.3;
+            if s > t { break; }
+        }
+        prop_assume!(margin && !crossing);
+        assert_gradient_close(&gx, &fx, 1e-7, "until_threshold dx");
+        assert_eq!(gt, 0.0);
     }
 }
 

@@ -199,6 +199,7 @@ pub fn reverse_for(g: &mut Graph, f: &ForStmt, adj: &mut Adjoints) {
         forward: Some(Box::new(f.clone())),
         ordered,
         trip_bound: f.trip_bound.clone(),
+        exit: None,
     }));
     for ((node, row), out) in results {
         if g.is_active(node) {

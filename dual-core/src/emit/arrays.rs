@@ -93,6 +93,10 @@ impl Emitter<'_> {
                 if fs.is_backward() {
                     continue;
                 }
+                if fs.exit.is_some() {
+                    let count = count_ident(fs.id);
+                    out.extend(quote!(let mut #count: usize = 0;));
+                }
                 for (k, taped) in self.taped(fs).into_iter().enumerate() {
                     if !taped {
                         continue;
@@ -192,12 +196,27 @@ impl Emitter<'_> {
         });
         let (pattern, range) = (&f.pattern, &f.range);
         let body = self.block(f.body);
+        // After a `break`, the iterations that ran are counted for the backward loop.
+        let (start, count, exit) = match f.exit {
+            Some(flag) => {
+                let (count, flag, half) = (count_ident(f.id), self.node_ref(flag), self.lit(0.5));
+                (
+                    quote!(#count = 0;),
+                    quote!(#count += 1;),
+                    quote!(if #flag > #half { break; }),
+                )
+            }
+            None => Default::default(),
+        };
         quote! {
             #(#init)*
+            #start
             for #pattern in #range {
+                #count
                 #(#enter)*
                 #body
                 #(#update)*
+                #exit
             }
         }
     }
@@ -206,6 +225,9 @@ impl Emitter<'_> {
     /// code needs here. In the forward code, only if its backward mirror repeats its bounds
     /// checks in the same order; where a body is recomputed, the forward code made them already.
     fn skippable(&self, f: &ForStmt) -> bool {
+        if f.exit.is_some() {
+            return false;
+        }
         let recomputing = self.recomputing.get().is_some();
         if !recomputing
             && (!self.rolled.recompute.contains_key(&f.id)
@@ -276,10 +298,19 @@ impl Emitter<'_> {
         self.recomputing.set(outer);
         let adjoints = self.block(f.body);
         let (pattern, range) = (&fwd.pattern, &fwd.range);
-        let header = if f.ordered || self.backward_order_is_reversed(fwd) {
-            quote!(for #pattern in (#range).rev())
-        } else {
-            quote!(for #pattern in #range)
+        let reversed = f.ordered || self.backward_order_is_reversed(fwd);
+        let header = match (fwd.exit, reversed) {
+            (None, true) => quote!(for #pattern in (#range).rev()),
+            (None, false) => quote!(for #pattern in #range),
+            // The iterations that ran before a `break`.
+            (Some(_), false) => {
+                let count = count_ident(fwd.id);
+                quote!(for #pattern in (#range).take(#count))
+            }
+            (Some(_), true) => {
+                let count = count_ident(fwd.id);
+                quote!(for #pattern in (#range).take(#count).collect::<::std::vec::Vec<_>>().into_iter().rev())
+            }
         };
         quote! {
             #(#init)*
@@ -301,7 +332,7 @@ impl Emitter<'_> {
             return None;
         }
         let back = self.rolled.mirrors.get(&f.id)?;
-        if back.ordered || self.backward_order_is_reversed(f) {
+        if back.ordered || self.backward_order_is_reversed(f) || f.exit.is_some() {
             return None;
         }
         let back_blocks = self.g.nested_blocks(back.body);
@@ -406,6 +437,11 @@ impl Emitter<'_> {
 /// The tape of state `k` of loop `id`.
 fn tape_ident(id: u32, k: usize) -> Ident {
     Ident::new(&format!("__tape{id}_{k}"), Span::mixed_site())
+}
+
+/// The number of iterations loop `id` ran (for a loop with `break`).
+fn count_ident(id: u32) -> Ident {
+    Ident::new(&format!("__count{id}"), Span::mixed_site())
 }
 
 /// The number of values on tape `k` of loop `id`, when the tape is a stack array.

@@ -48,6 +48,7 @@ fn reach(g: &Graph, mut work: Vec<NodeId>, cut: Option<&[bool]>) -> Vec<bool> {
                     }
                 }
                 Stmt::For(f) => {
+                    work.extend(f.exit);
                     for st in &f.states {
                         outs.insert(st.out, (st.next, st.init));
                         outs.insert(st.current, (st.out, st.out));
@@ -177,6 +178,17 @@ pub(super) fn rolled(g: &Graph, roots: &[NodeId], live: &[bool]) -> RolledLivene
         for st in &back.states {
             if in_fwd(st.next) {
                 work.push(st.next);
+            }
+        }
+        // Loops inside the body, run again where it is recomputed, stop where they stopped; the
+        // user's statements, run again, read the values they read.
+        for b in fwd_blocks {
+            for stmt in &g.block(*b).stmts {
+                match stmt {
+                    Stmt::For(inner) => work.extend(inner.exit),
+                    Stmt::User { value, .. } => work.extend(value.leaves()),
+                    _ => {}
+                }
             }
         }
         let needed = reach_within(g, work, &|m| in_fwd(m), &|m| kept.contains_key(&m));

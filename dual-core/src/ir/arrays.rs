@@ -77,6 +77,9 @@ pub struct ForStmt {
     /// A constant expression (for rustc) at least the trip count, if the range has one: the
     /// length of the stack arrays that store carried floats for the backward loop.
     pub trip_bound: Option<TokenStream>,
+    /// A flag (1 or 0) set by `break` in the body: the loop ends after this iteration, and it
+    /// counts its iterations for the backward loop.
+    pub exit: Option<NodeId>,
 }
 
 impl ForStmt {

@@ -4,10 +4,12 @@
 //! differentiation, like any other statement's.
 //!
 //! A loop is kept a loop when its trip count is not a small constant the macro sees (over 32
-//! iterations, or known only to rustc or at run time). A body that needs what this form does
-//! not provide (a `break`, a `continue`, an inactive variable carried across iterations, an
-//! array both read and written in the loop) is lowered as before: unrolled when the trip count
-//! is known, otherwise with its derivative carried forwards.
+//! iterations, or known only to rustc or at run time). `continue` and `break` (also under `if`s
+//! on differentiated values) work as in the body's other branches; after a `break`, the loop
+//! counts the iterations that ran, and its backward loop runs those. A body that needs what this
+//! form does not provide (an inactive variable carried across iterations, an array both read and
+//! written in the loop) is lowered as before: unrolled when the trip count is known, otherwise
+//! with its derivative carried forwards.
 
 use quote::ToTokens;
 use syn::spanned::Spanned;
@@ -17,7 +19,6 @@ use crate::ir::{ArrayKind, Binder, ForStmt, LoopState, NodeId, Op, Shape, Stmt, 
 
 use super::env::{Binding, Env};
 use super::runtime_loop::carried_variables;
-use super::syntax::contains_loop_jump;
 use super::Lower;
 
 /// Loops of at most this many iterations (known to the macro) are unrolled instead: for so few,
@@ -47,14 +48,6 @@ impl Lower {
             Pat::Wild(_) => None,
             _ => return false,
         };
-        let body = Expr::Block(syn::ExprBlock {
-            attrs: Vec::new(),
-            label: None,
-            block: f.body.clone(),
-        });
-        if contains_loop_jump(&body) {
-            return false;
-        }
         let mark = self.diag.mark();
         let snapshot = self.env.clone();
         let parent = self.g.cur;
@@ -125,9 +118,12 @@ impl Lower {
             .iter()
             .map(|c| self.scalar_var(&c.to_string()).unwrap_or(zero))
             .collect();
+        let broke = self.broke_flag();
+        let exit = (self.g.constant(broke) != Some(0.0)).then_some(broke);
         self.env.pop();
         self.leave_loop_body(saved);
         self.g.cur = parent;
+        self.forget_materialized_inside(before);
         if self.array_hazard(block) || self.changed_outside(before, &carried) {
             return false;
         }
@@ -157,6 +153,7 @@ impl Lower {
             forward: None,
             ordered: false,
             trip_bound: self.trip_bound(f),
+            exit,
         }));
         for (c, out) in carried.iter().zip(outs) {
             self.set_scalar_var(&c.to_string(), out);
@@ -253,6 +250,30 @@ impl Lower {
             }
         }
         stored.iter().any(|a| loaded.contains(a))
+    }
+
+    /// A variable the body gave its value to (`let v = …;` for user code that reads it) has it
+    /// only inside the body: after the loop, it is as it was before.
+    fn forget_materialized_inside(&mut self, before: &Env) {
+        for (fi, frame) in before.frames.iter().enumerate() {
+            for (vi, var) in frame.iter().enumerate() {
+                let Binding::Sym {
+                    materialized: was, ..
+                } = var.binding
+                else {
+                    continue;
+                };
+                if let Some(Binding::Sym { materialized, .. }) = self
+                    .env
+                    .frames
+                    .get_mut(fi)
+                    .and_then(|f| f.get_mut(vi))
+                    .map(|v| &mut v.binding)
+                {
+                    *materialized = was;
+                }
+            }
+        }
     }
 
     /// Whether the body changed a variable from before the loop other than the carried floats.
