@@ -459,8 +459,8 @@
 //!   repeated subexpression shared (faster at these sizes: 0.89 of hand-written against 1.27
 //!   rolled, for 31 iterations of the extended Rosenbrock function).
 //! - **Other loops** — `while`, `loop`, `for` over other iterables (`xs.iter().zip(ys)`), loops
-//!   with `break` / `continue`, loops that read and write the same local array: the loop is
-//!   emitted once and may carry any single floats. When every differentiated value it carries is
+//!   that read and write the same local array: the loop is emitted once and may carry any single
+//!   floats. When every differentiated value it carries is
 //!   a *sum* (`s += …`), the companion accumulates each increment's gradient in the same loop;
 //!   otherwise (a product, Horner's rule over data, a fixed-point iteration) the loop carries,
 //!   next to each value, its derivatives with respect to the values it started from and to those

@@ -172,8 +172,8 @@ impl Lower {
                     e,
                     "this array is read in place (its length is not a literal, or it is a \
                      reference or a slice); it can be indexed in straight-line code and in `for` \
-                     loops over ranges, not in a `while` or `loop` loop, a loop with `break` or \
-                     `continue`, or a function with `hessian`",
+                     loops over ranges, not in a `while` or `loop` loop, a loop over another \
+                     iterable, or a function with `hessian`",
                 );
                 self.poison()
             }
