@@ -474,8 +474,9 @@
 //! Array parameters may have any constant length (`[f64; N]` with a module `const`, a const
 //! generic parameter, `[f64; A * B]`); `&[f64; N]` (same gradient type as by value) and `&[f64]`
 //! / `&Vec<f64>` (gradient a `Vec<f64>` of the same length) are differentiated when `wrt` names
-//! them. Hessians and Jacobians with respect to arrays whose length is not a literal are compile
-//! errors, as are nested arrays `[[f64; C]; R]` as differentiated parameters.
+//! them. Matrices `[[f64; C]; R]` (and `&[[f64; C]; R]` named in `wrt`) are read in place as
+//! `w[r][c]`, with a gradient of the same type. Hessians and Jacobians with respect to arrays read
+//! in place are compile errors.
 //!
 //! ```
 //! use dual::gradient;

@@ -152,6 +152,36 @@ fn until_threshold(x: [f64; LEN], t: f64) -> f64 {
     s * p
 }
 
+/// Matrices `[[f64; C]; R]`: a bilinear form, by module constants.
+#[gradient]
+fn bilinear(w: [[f64; COLS]; ROWS], x: [f64; COLS], y: [f64; ROWS]) -> f64 {
+    let mut s = 0.0;
+    for r in 0..ROWS {
+        for c in 0..COLS {
+            s += y[r] * w[r][c] * x[c];
+        }
+    }
+    s
+}
+
+/// A literal-size matrix (its small loops unrolled) and a local matrix filled in a loop.
+#[gradient]
+fn gram_energy(m: [[f64; 2]; 3]) -> f64 {
+    let mut g = [[0.0; COLS]; ROWS];
+    for r in 0..ROWS {
+        for c in 0..COLS {
+            g[r][c] = m[r % 3][c % 2] * (r + c) as f64;
+        }
+    }
+    let mut e = 0.0;
+    for r in 0..ROWS {
+        for c in 0..COLS {
+            e += g[r][c].sin();
+        }
+    }
+    e
+}
+
 fn point<const N: usize>(seed: &[f64], scale: f64) -> [f64; N] {
     std::array::from_fn(|i| scale * seed[i % seed.len()] * (1.0 + 0.01 * i as f64))
 }
@@ -297,6 +327,45 @@ proptest! {
         prop_assume!(margin && !crossing);
         assert_gradient_close(&gx, &fx, 1e-7, "until_threshold dx");
         assert_eq!(gt, 0.0);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    #[test]
+    fn matrices(seed in proptest::collection::vec(-1.5..1.5f64, 7)) {
+        let flat: [f64; ROWS * COLS] = point(&seed, 1.0);
+        let w: [[f64; COLS]; ROWS] = std::array::from_fn(|r| std::array::from_fn(|c| flat[r * COLS + c]));
+        let x: [f64; COLS] = point(&seed[2..], 0.7);
+        let y: [f64; ROWS] = point(&seed[4..], 1.3);
+        let (v, (gw, gx, gy)) = bilinear_value_and_gradient(w, x, y);
+        assert_close(v, bilinear(w, x, y), 1e-14);
+        for r in 0..ROWS {
+            let dy: f64 = (0..COLS).map(|c| w[r][c] * x[c]).sum();
+            assert_close(gy[r], dy, 1e-13);
+            for c in 0..COLS {
+                assert_close(gw[r][c], y[r] * x[c], 1e-14);
+            }
+        }
+        for c in 0..COLS {
+            let dx: f64 = (0..ROWS).map(|r| y[r] * w[r][c]).sum();
+            assert_close(gx[c], dx, 1e-13);
+        }
+
+        let m: [[f64; 2]; 3] = std::array::from_fn(|r| std::array::from_fn(|c| seed[(2 * r + c) % seed.len()]));
+        let (v, gm) = gram_energy_value_and_gradient(m);
+        assert_close(v, gram_energy(m), 1e-14);
+        let mut exact = [[0.0; 2]; 3];
+        for r in 0..ROWS {
+            for c in 0..COLS {
+                let k = (r + c) as f64;
+                exact[r % 3][c % 2] += k * (m[r % 3][c % 2] * k).cos();
+            }
+        }
+        for r in 0..3 {
+            assert_all_close(&gm[r], &exact[r], 1e-12, "gram_energy");
+        }
     }
 }
 

@@ -279,8 +279,7 @@ impl Writer<'_> {
     /// Whether the derivative keeps loops over arrays (its docs then show no formulas).
     fn rolled(&self, d: &Derivative) -> bool {
         self.sig.differentiated().any(|(p, _, shape)| {
-            shape == FloatShape::ArrayN
-                || (0..d.lowered.result.len()).any(|r| d.param_adjoint(p, r).is_some())
+            shape.in_place() || (0..d.lowered.result.len()).any(|r| d.param_adjoint(p, r).is_some())
         })
     }
 
@@ -293,13 +292,17 @@ impl Writer<'_> {
                 let leaves: Vec<TokenStream> = match shape {
                     FloatShape::Scalar => return Part::Scalar(entries.next().expect("an entry")),
                     FloatShape::Array(n) => entries.by_ref().take(n).collect(),
-                    FloatShape::ArrayN | FloatShape::Slice => Vec::new(),
+                    FloatShape::ArrayN | FloatShape::Slice | FloatShape::Matrix => Vec::new(),
                 };
                 let (zero, len) = (e.lit(0.0), param.len.clone());
                 match (d.param_adjoint(p, r), shape) {
                     (Some(a), _) => Part::Array(e.array_name(a), leaves.len()),
                     (None, FloatShape::ArrayN) => Part::Zeros(quote!([#zero; #len])),
                     (None, FloatShape::Slice) => Part::Zeros(quote!(::std::vec![#zero; #len])),
+                    (None, FloatShape::Matrix) => {
+                        let inner = param.inner_len.clone();
+                        Part::Zeros(quote!([[#zero; #inner]; #len]))
+                    }
                     (None, _) => Part::Leaves(leaves),
                 }
             })
@@ -353,11 +356,15 @@ impl Writer<'_> {
                 quote!([#f; #len])
             }
             FloatShape::Slice => quote!(::std::vec::Vec<#f>),
+            FloatShape::Matrix => {
+                let (len, inner) = (&p.len, &p.inner_len);
+                quote!([[#f; #inner]; #len])
+            }
         };
         if self.flat_gradient() {
             let mut diff = self.sig.differentiated();
             if let (Some((_, p, shape)), None) = (diff.next(), diff.next()) {
-                if matches!(shape, FloatShape::ArrayN | FloatShape::Slice) {
+                if shape.in_place() {
                     return array(p, shape);
                 }
             }
@@ -429,7 +436,9 @@ fn describe_inputs(sig: &Signature) -> String {
                 FloatShape::Array(n) => {
                     format!("`{name}[0]`, …, `{name}[{}]`", n.saturating_sub(1))
                 }
-                FloatShape::ArrayN | FloatShape::Slice => format!("the elements of `{name}`"),
+                FloatShape::ArrayN | FloatShape::Slice | FloatShape::Matrix => {
+                    format!("the elements of `{name}`")
+                }
             }
         })
         .collect();

@@ -11,7 +11,7 @@ use crate::companions::companions;
 use crate::diag::Diagnostics;
 use crate::front::item;
 use crate::front::options::{self, Options};
-use crate::front::signature::{self, FloatShape, Output, Signature};
+use crate::front::signature::{self, Output, Signature};
 use crate::ir::prim;
 use crate::ir::{Lowered, Method, Op};
 
@@ -56,7 +56,7 @@ pub fn read(args: TokenStream, item: &TokenStream, diag: &mut Diagnostics) -> Op
     // A Jacobian row, a Hessian row or column per element of an array the macro does not see the
     // length of would need one more dimension in the type; not supported (yet).
     for (_, p, shape) in sig.differentiated() {
-        if !matches!(shape, FloatShape::ArrayN | FloatShape::Slice) {
+        if !shape.in_place() {
             continue;
         }
         if options.hessian.is_some() {

@@ -137,6 +137,7 @@ fn merge_leaves_into_arrays(lowered: &mut Lowered, sweep: BlockId, adjoints: &Ad
                 g.push(Stmt::Store(Store {
                     array: adjoint,
                     index,
+                    inner: None,
                     value,
                     accumulate: true,
                 }));

@@ -114,8 +114,13 @@ pub(super) fn reverse_block(g: &mut Graph, code: BlockId, adj: &mut Adjoints) {
                 if seeds.is_empty() {
                     continue;
                 }
-                if let Op::Load { array, index } = *g.op(id) {
-                    rolled::reverse_load(g, array, index, &seeds);
+                if let Op::Load {
+                    array,
+                    index,
+                    inner,
+                } = *g.op(id)
+                {
+                    rolled::reverse_load(g, array, (index, inner), &seeds);
                     continue;
                 }
                 let span = g.spans[id.0 as usize];

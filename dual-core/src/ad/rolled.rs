@@ -37,7 +37,12 @@ pub fn declare_adjoint_arrays(g: &mut Graph, block: BlockId, from: usize) {
 }
 
 /// The reverse of `array[index]`, whose adjoints (per row) are `seeds`.
-pub fn reverse_load(g: &mut Graph, array: ArrayId, index: SlotId, seeds: &[(u32, NodeId)]) {
+pub fn reverse_load(
+    g: &mut Graph,
+    array: ArrayId,
+    (index, inner): (SlotId, Option<SlotId>),
+    seeds: &[(u32, NodeId)],
+) {
     for &(row, a) in seeds {
         let (row, scale) = g.resolve_row(row, Span::call_site());
         let adjoint = g.adjoint_array(array, row);
@@ -48,6 +53,7 @@ pub fn reverse_load(g: &mut Graph, array: ArrayId, index: SlotId, seeds: &[(u32,
         g.push(Stmt::Store(Store {
             array: adjoint,
             index,
+            inner,
             value: a,
             accumulate: true,
         }));
@@ -76,6 +82,7 @@ pub fn reverse_store(g: &mut Graph, st: &Store, adj: &mut Adjoints) {
             Op::Load {
                 array: adjoint,
                 index: st.index,
+                inner: st.inner,
             },
             Span::call_site(),
         );
@@ -87,6 +94,7 @@ pub fn reverse_store(g: &mut Graph, st: &Store, adj: &mut Adjoints) {
             g.push(Stmt::Store(Store {
                 array: adjoint,
                 index: st.index,
+                inner: st.inner,
                 value: zero,
                 accumulate: false,
             }));

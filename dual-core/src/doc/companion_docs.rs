@@ -147,7 +147,7 @@ impl<'a> Doc<'a> {
                     let part: Vec<String> = it.by_ref().take(*n).collect();
                     format!("[{}]", abbreviate(&part, 2))
                 }
-                FloatShape::ArrayN | FloatShape::Slice => String::new(),
+                FloatShape::ArrayN | FloatShape::Slice | FloatShape::Matrix => String::new(),
             })
             .collect();
         format!("({})", parts.join(", "))

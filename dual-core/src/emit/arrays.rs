@@ -45,10 +45,14 @@ impl Emitter<'_> {
             ArrayInit::Fill(v) => {
                 let (v, info) = (self.lit(*v), self.g.array(d.array));
                 let len = &info.len;
+                let element = match &info.inner_len {
+                    Some(inner) => quote!([#v; #inner]),
+                    None => v,
+                };
                 if info.on_heap {
-                    quote!(let mut #name = ::std::vec![#v; #len];)
+                    quote!(let mut #name = ::std::vec![#element; #len];)
                 } else {
-                    quote!(let mut #name = [#v; #len];)
+                    quote!(let mut #name = [#element; #len];)
                 }
             }
             ArrayInit::Elements(items) => {
@@ -69,10 +73,14 @@ impl Emitter<'_> {
             crate::tokens::slot_ident('i', st.index),
             self.node_ref(st.value),
         );
+        let j = st.inner.map(|j| {
+            let j = crate::tokens::slot_ident('i', j);
+            quote!([#j])
+        });
         if st.accumulate {
-            quote!(#a[#i] += #v;)
+            quote!(#a[#i] #j += #v;)
         } else {
-            quote!(#a[#i] = #v;)
+            quote!(#a[#i] #j = #v;)
         }
     }
 

@@ -54,6 +54,10 @@ fn reach(g: &Graph, mut work: Vec<NodeId>, cut: Option<&[bool]>) -> Vec<bool> {
                         outs.insert(st.current, (st.out, st.out));
                     }
                 }
+                // A backward store of a value of a rolled body is served by its recomputation.
+                Stmt::Store(st)
+                    if block.sweep > Sweep::FORWARD
+                        && cut.is_some_and(|cut| cut[st.value.0 as usize]) => {}
                 Stmt::Store(st) => work.push(st.value),
                 Stmt::DeclareArray(d) => {
                     if let ArrayInit::Elements(items) = &d.init {
@@ -174,6 +178,31 @@ pub(super) fn rolled(g: &Graph, roots: &[NodeId], live: &[bool]) -> RolledLivene
                 );
             }
         }
+        // Values the backward statements read directly: what they store, what the backward
+        // loops and `if`s inside carry.
+        for b in back_blocks {
+            let served = |c: NodeId| {
+                pairs.iter().enumerate().any(|(q, (f2, b2, _, inner))| {
+                    q != p
+                        && back_blocks.contains(&inner.body)
+                        && b2.contains(b)
+                        && f2.contains(&g.home[c.0 as usize])
+                })
+            };
+            for stmt in &g.block(*b).stmts {
+                let read: Vec<NodeId> = match stmt {
+                    Stmt::Store(st) => vec![st.value],
+                    Stmt::For(f) => f.states.iter().flat_map(|st| [st.init, st.next]).collect(),
+                    Stmt::If(ifs) => ifs
+                        .floats
+                        .iter()
+                        .flat_map(|fo| [fo.then, fo.other])
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                work.extend(read.into_iter().filter(|c| in_fwd(*c) && !served(*c)));
+            }
+        }
         // The states of the backward loop read their values at the end of an iteration.
         for st in &back.states {
             if in_fwd(st.next) {
@@ -231,6 +260,7 @@ fn stored_at_loop_variable(g: &Graph, fwd: &ForStmt) -> HashMap<NodeId, (ArrayId
         .filter_map(|s| match s {
             Stmt::Store(st)
                 if !st.accumulate
+                    && st.inner.is_none()
                     && at_variable.contains(&st.index)
                     && matches!(g.array(st.array).kind, ArrayKind::Local) =>
             {
@@ -336,6 +366,9 @@ pub(super) fn saves(g: &Graph, live: &[bool]) -> HashMap<BlockId, Vec<Saved>> {
             | Op::IndexIs { index: s, .. }
             | Op::Load { index: s, .. } => {
                 note_slot(*s, Saved::Index(*s), reader, &mut needed);
+                if let Op::Load { inner: Some(t), .. } = op {
+                    note_slot(*t, Saved::Index(*t), reader, &mut needed);
+                }
             }
             _ => {}
         }
@@ -347,7 +380,9 @@ pub(super) fn saves(g: &Graph, live: &[bool]) -> HashMap<BlockId, Vec<Saved>> {
         }
         for stmt in &block.stmts {
             if let Stmt::Store(st) = stmt {
-                note_slot(st.index, Saved::Index(st.index), reader, &mut needed);
+                for s in std::iter::once(st.index).chain(st.inner) {
+                    note_slot(s, Saved::Index(s), reader, &mut needed);
+                }
             }
             if let Stmt::If(ifs) = stmt {
                 for fo in ifs.floats.iter().filter(|fo| live[fo.node.0 as usize]) {

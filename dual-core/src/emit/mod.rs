@@ -214,6 +214,10 @@ impl<'g> Emitter<'g> {
                         let array = self.array_name(*a);
                         quote!(let #name: usize = #expr; let _ = &#array[#name];)
                     }
+                    IndexBound::Row(a, row) => {
+                        let (array, row) = (self.array_name(*a), slot_ident('i', *row));
+                        quote!(let #name: usize = #expr; let _ = &#array[#row][#name];)
+                    }
                 }
             }
             Stmt::User {
@@ -591,9 +595,17 @@ impl<'g> Emitter<'g> {
                 let items = items.iter().map(r);
                 quote!([#(#items),*][#i])
             }
-            Op::Load { array, index } => {
+            Op::Load {
+                array,
+                index,
+                inner,
+            } => {
                 let (a, i) = (self.array_name(*array), slot_ident('i', *index));
-                quote!(#a[#i])
+                let j = inner.map(|j| {
+                    let j = slot_ident('i', j);
+                    quote!([#j])
+                });
+                quote!(#a[#i] #j)
             }
             Op::IndexIs { index, at } => {
                 let i = slot_ident('i', *index);

@@ -24,6 +24,19 @@ pub enum FloatShape {
     /// `&[f64]` or `&Vec<f64>` named in `wrt`: an array of the IR whose length is known at run
     /// time; its gradient is a `Vec<f64>` of the same length.
     Slice,
+    /// `[[f64; C]; R]` (a matrix), by value or as `&[[f64; C]; R]` named in `wrt`: an array of
+    /// arrays of the IR; its gradient has the same type.
+    Matrix,
+}
+
+impl FloatShape {
+    /// Whether the parameter is an array of the IR, read in place (no scalar leaves).
+    pub fn in_place(self) -> bool {
+        matches!(
+            self,
+            FloatShape::ArrayN | FloatShape::Slice | FloatShape::Matrix
+        )
+    }
 }
 
 /// One parameter of the annotated function.
@@ -39,6 +52,8 @@ pub struct Param {
     pub differentiated: bool,
     /// For an array, its length as written (for a slice, `name.len()`).
     pub len: Option<proc_macro2::TokenStream>,
+    /// For a matrix, the length of its rows as written.
+    pub inner_len: Option<proc_macro2::TokenStream>,
     /// The parameter's type as written, for errors about it.
     pub ty: proc_macro2::TokenStream,
 }
@@ -91,7 +106,7 @@ impl Signature {
             .map(|(_, _, s)| match s {
                 FloatShape::Scalar => 1,
                 FloatShape::Array(n) => n,
-                FloatShape::ArrayN | FloatShape::Slice => 0,
+                FloatShape::ArrayN | FloatShape::Slice | FloatShape::Matrix => 0,
             })
             .sum()
     }
@@ -120,8 +135,22 @@ fn float_shape(ty: &Type, float: FloatTy) -> Result<Option<FloatShape>, String> 
                 None => FloatShape::ArrayN,
             }));
         }
+        if matches!(&*a.elem, Type::Array(row) if is_float(&row.elem, float)) {
+            return Ok(Some(FloatShape::Matrix));
+        }
     }
     Ok(None)
+}
+
+/// The length of the rows of `[[f64; C]; R]`.
+fn inner_length(ty: &Type) -> Option<proc_macro2::TokenStream> {
+    match ty {
+        Type::Array(a) => match &*a.elem {
+            Type::Array(row) => Some(row.len.to_token_stream()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// `&[f64; N]` (an array read in place, its length) or `&[f64]` / `&Vec<f64>` (a slice).
@@ -136,6 +165,9 @@ fn reference_shape(
     match &*r.elem {
         Type::Array(a) if is_float(&a.elem, float) => {
             Some((FloatShape::ArrayN, Some(a.len.to_token_stream())))
+        }
+        Type::Array(a) if matches!(&*a.elem, Type::Array(row) if is_float(&row.elem, float)) => {
+            Some((FloatShape::Matrix, Some(a.len.to_token_stream())))
         }
         Type::Slice(s) if is_float(&s.elem, float) => Some((FloatShape::Slice, None)),
         Type::Path(p) => {
@@ -242,6 +274,7 @@ fn read_params(
             Type::Array(a) => Some(a.len.to_token_stream()),
             _ => None,
         };
+        let mut inner_len = inner_length(&pt.ty);
         // A reference is data unless `wrt` names it.
         let in_wrt = options
             .wrt
@@ -249,6 +282,9 @@ fn read_params(
             .is_some_and(|w| name.as_ref().is_some_and(|n| w.contains(n)));
         if let (true, Some((by_ref, ref_len))) = (in_wrt, reference_shape(&pt.ty, float)) {
             shape = Some(by_ref);
+            if let Type::Reference(r) = &*pt.ty {
+                inner_len = inner_length(&r.elem);
+            }
             len = Some(match (ref_len, &name) {
                 (Some(l), _) => l,
                 (None, Some(n)) => quote::quote!(#n.len()),
@@ -261,6 +297,7 @@ fn read_params(
             float: shape,
             differentiated: false,
             len,
+            inner_len,
             ty: pt.ty.to_token_stream(),
         });
     }

@@ -53,6 +53,8 @@ pub struct ArrayInfo {
     pub active: bool,
     /// Whether its length is known only at run time (a slice): then it is a `Vec`.
     pub on_heap: bool,
+    /// For an array of arrays (`[[f64; C]; R]`): the length of each inner array, as written.
+    pub inner_len: Option<TokenStream>,
 }
 
 /// A `for` loop over a range of integers, kept a loop in the emitted code.
@@ -114,6 +116,8 @@ pub struct Store {
     pub array: ArrayId,
     /// The run-time index (a bound `usize`).
     pub index: SlotId,
+    /// For an array of arrays: the index into the inner array.
+    pub inner: Option<SlotId>,
     /// The value.
     pub value: NodeId,
     /// `+=` instead of `=`.

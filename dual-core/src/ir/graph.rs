@@ -128,8 +128,13 @@ pub enum Op {
     IntAsFloat(Exponent),
     /// `[items…][i]` for a run-time index `i` (a bound `usize`).
     DynIndex { index: SlotId, items: Vec<NodeId> },
-    /// `array[index]` for a run-time index (a bound `usize`).
-    Load { array: ArrayId, index: SlotId },
+    /// `array[index]` (or `array[index][inner]` for an array of arrays) for run-time indices
+    /// (bound `usize`s).
+    Load {
+        array: ArrayId,
+        index: SlotId,
+        inner: Option<SlotId>,
+    },
     /// `1` when the run-time index equals `at`, else `0` (the derivative of [`Op::DynIndex`]).
     IndexIs { index: SlotId, at: u32 },
 }
@@ -416,6 +421,8 @@ pub enum IndexBound {
     Len(usize),
     /// An array of the IR.
     Array(ArrayId),
+    /// A row of an array of arrays of the IR, at the given (checked) row.
+    Row(ArrayId, SlotId),
 }
 
 /// The sweep a block belongs to: 0 for the forward (primal) code, 1 for the adjoints of the
@@ -621,11 +628,16 @@ impl Graph {
             ArrayKind::Adjoint { of, .. } => self.array(*of).on_heap,
             _ => false,
         };
+        let inner_len = match &kind {
+            ArrayKind::Adjoint { of, .. } => self.array(*of).inner_len.clone(),
+            _ => None,
+        };
         self.arrays.push(ArrayInfo {
             kind,
             len,
             active,
             on_heap,
+            inner_len,
         });
         ArrayId(self.arrays.len() as u32 - 1)
     }

@@ -10,7 +10,7 @@ use syn::{Expr, Ident};
 use crate::front::types::literal_len;
 use crate::ir::{IndexBound, NodeId, Op, Shape, Stmt};
 
-use super::env::Val;
+use super::env::{Binding, Val};
 use super::syntax::is_float_const_expr;
 use super::Lower;
 
@@ -100,10 +100,22 @@ impl Lower {
         if !self.touches_symbolic(e.to_token_stream()) && !is_float_const_expr(e, self.g.float) {
             return Val::Tokens(e.to_token_stream());
         }
+        // `[[v; C]; R]` with a length the macro does not see: a matrix of the IR.
+        if let Expr::Repeat(row) = &*r.expr {
+            let fill = float_literal_value(&row.expr);
+            let unseen = literal_len(&r.len).is_none() || literal_len(&row.len).is_none();
+            if let (Some(v), true, true) = (fill, unseen, self.arrays_allowed()) {
+                return self.local_array(
+                    v,
+                    r.len.to_token_stream(),
+                    Some(row.len.to_token_stream()),
+                );
+            }
+        }
         let Some(n) = literal_len(&r.len) else {
             let fill = float_literal_value(&r.expr);
             return match (fill, self.arrays_allowed()) {
-                (Some(v), true) => self.local_array(v, r.len.to_token_stream()),
+                (Some(v), true) => self.local_array(v, r.len.to_token_stream(), None),
                 // Data, as before arrays of the IR existed.
                 (Some(_), false) => Val::Tokens(e.to_token_stream()),
                 (None, _) => {
@@ -141,6 +153,14 @@ impl Lower {
 
     /// `a[i]`: a constant index picks the element, another one selects at run time.
     pub(super) fn lower_index(&mut self, e: &Expr, ix: &syn::ExprIndex) -> Val {
+        // `w[r][c]` of a matrix read in place.
+        if let Expr::Index(row) = &*ix.expr {
+            if let Some(array) = self.matrix_named(&row.expr) {
+                if self.arrays_allowed() {
+                    return self.load(array, &row.index, Some(&ix.index));
+                }
+            }
+        }
         match self.lower_expr(&ix.expr) {
             Val::Sym(Shape::Array(items)) => match self.const_index(&ix.index) {
                 Some(i) if i < items.len() => Val::Sym(items[i].clone()),
@@ -160,12 +180,12 @@ impl Lower {
                     .then(|| self.param_array_of(&items))
                     .flatten()
                 {
-                    Some(array) => self.load(array, &ix.index),
+                    Some(array) => self.load(array, &ix.index, None),
                     None => self.dynamic_index(&ix.index, &items),
                 },
             },
             Val::Sym(Shape::ArrayVar(array)) if self.arrays_allowed() => {
-                self.load(array, &ix.index)
+                self.load(array, &ix.index, None)
             }
             Val::Sym(Shape::ArrayVar(_)) => {
                 self.error_at(
@@ -180,6 +200,18 @@ impl Lower {
             v if self.is_poisoned(&v) => v,
             Val::Sym(_) => self.unsupported(e, "indexing a value that is not an array"),
             Val::Tokens(_) => self.read(e),
+        }
+    }
+
+    /// The matrix of the IR a path names, if it does.
+    pub(super) fn matrix_named(&self, e: &Expr) -> Option<crate::ir::ArrayId> {
+        let Expr::Path(p) = e else { return None };
+        match self.env.lookup(&p.path.get_ident()?.to_string()) {
+            Some(Binding::Sym {
+                value: Shape::ArrayVar(a),
+                ..
+            }) if self.g.array(*a).inner_len.is_some() => Some(*a),
+            _ => None,
         }
     }
 

@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 use syn::Expr;
 
 use crate::ir::{
-    ArrayId, ArrayInit, ArrayKind, Binary, DeclareArray, IndexBound, Op, Shape, Stmt, Store,
+    ArrayId, ArrayInit, ArrayKind, Binary, DeclareArray, IndexBound, Op, Shape, SlotId, Stmt, Store,
 };
 
 use super::env::Val;
@@ -51,36 +51,70 @@ impl Lower {
         )
     }
 
-    /// `index` bound to a checked `usize` for `array`.
-    fn index_slot(&mut self, array: ArrayId, index: &Expr) -> crate::ir::SlotId {
+    /// `index` bound to a checked `usize` for `array` (with `row`: into that row of an array of
+    /// arrays).
+    fn index_slot(&mut self, array: ArrayId, row: Option<SlotId>, index: &Expr) -> SlotId {
         let tokens = index.to_token_stream();
         // The same index of the same array read again in the same block, with no user statement
         // in between that could change what it reads: the same element.
-        let key = (self.g.cur, array, tokens.to_string());
+        let key = (self.g.cur, array, format!("{row:?} {tokens}"));
         if let Some(&slot) = self.index_cache.get(&key) {
             return slot;
         }
         self.materialize(tokens.clone());
         let slot = self.g.slot();
         self.index_cache.insert(key, slot);
+        let bound = match row {
+            Some(row) => IndexBound::Row(array, row),
+            None => IndexBound::Array(array),
+        };
         self.g.push(Stmt::Index {
             slot,
             expr: tokens,
-            bound: IndexBound::Array(array),
+            bound,
         });
         slot
     }
 
-    /// `array[index]`.
-    pub(super) fn load(&mut self, array: ArrayId, index: &Expr) -> Val {
-        let slot = self.index_slot(array, index);
-        let node = self.g.intern(Op::Load { array, index: slot }, index.span());
+    /// The slots of `array[index]` or `array[index][inner]`.
+    fn element_slots(
+        &mut self,
+        array: ArrayId,
+        index: &Expr,
+        inner: Option<&Expr>,
+    ) -> (SlotId, Option<SlotId>) {
+        let slot = self.index_slot(array, None, index);
+        let inner = inner.map(|j| self.index_slot(array, Some(slot), j));
+        (slot, inner)
+    }
+
+    /// `array[index]`, or `array[index][inner]` for an array of arrays.
+    pub(super) fn load(&mut self, array: ArrayId, index: &Expr, inner: Option<&Expr>) -> Val {
+        if inner.is_some() != self.g.array(array).inner_len.is_some() {
+            return self.unsupported(index, "a whole row of a matrix (index it fully: `w[r][c]`)");
+        }
+        let (index_slot, inner) = self.element_slots(array, index, inner);
+        let node = self.g.intern(
+            Op::Load {
+                array,
+                index: index_slot,
+                inner,
+            },
+            index.span(),
+        );
         Val::Sym(Shape::Scalar(node))
     }
 
-    /// `[v; len]` with a constant `v`, as a local array of the IR.
-    pub(super) fn local_array(&mut self, fill: f64, len: TokenStream) -> Val {
+    /// `[v; len]` (with `inner_len`: `[[v; inner_len]; len]`) with a constant `v`, as a local
+    /// array of the IR.
+    pub(super) fn local_array(
+        &mut self,
+        fill: f64,
+        len: TokenStream,
+        inner_len: Option<TokenStream>,
+    ) -> Val {
         let array = self.g.new_array(ArrayKind::Local, len, false);
+        self.g.arrays[array.0 as usize].inner_len = inner_len;
         self.g.push(Stmt::DeclareArray(DeclareArray {
             array,
             init: ArrayInit::Fill(fill),
@@ -88,11 +122,11 @@ impl Lower {
         Val::Sym(Shape::ArrayVar(array))
     }
 
-    /// `array[index] = rhs`, or `op=`.
+    /// `array[index] = rhs` (or `array[index][inner]`), or `op=`.
     pub(super) fn store(
         &mut self,
         array: ArrayId,
-        index: &Expr,
+        (index, inner): (&Expr, Option<&Expr>),
         op: Option<Binary>,
         rhs: &Expr,
         span: Span,
@@ -104,7 +138,14 @@ impl Lower {
             );
             return;
         }
-        let slot = self.index_slot(array, index);
+        if inner.is_some() != self.g.array(array).inner_len.is_some() {
+            self.error(
+                span,
+                "write single elements of a matrix (`z[r][c] = …`), not whole rows",
+            );
+            return;
+        }
+        let (index_slot, inner) = self.element_slots(array, index, inner);
         let value = self.lower_expr(rhs);
         let Some(value) = self.scalar(value, rhs.span()) else {
             return;
@@ -114,7 +155,14 @@ impl Lower {
             Some(Binary::Add) => (value, true),
             Some(Binary::Sub) => (self.g.neg(value, span), true),
             Some(op) => {
-                let old = self.g.intern(Op::Load { array, index: slot }, span);
+                let old = self.g.intern(
+                    Op::Load {
+                        array,
+                        index: index_slot,
+                        inner,
+                    },
+                    span,
+                );
                 (self.g.binary(op, old, value, span), false)
             }
         };
@@ -124,7 +172,8 @@ impl Lower {
         self.index_cache.retain(|(_, a, _), _| *a != array);
         self.g.push(Stmt::Store(Store {
             array,
-            index: slot,
+            index: index_slot,
+            inner,
             value,
             accumulate,
         }));

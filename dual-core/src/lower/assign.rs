@@ -15,9 +15,15 @@ use super::operators::assign_op_token;
 use super::Lower;
 
 impl Lower {
-    /// `a[i]` where `a` is an array of the IR: the array and the index.
-    fn array_element<'e>(&self, lhs: &'e Expr) -> Option<(ArrayId, &'e Expr)> {
+    /// `a[i]` (or `a[i][j]` of a matrix) where `a` is an array of the IR: the array and the
+    /// indices.
+    #[allow(clippy::type_complexity)]
+    fn array_element<'e>(&self, lhs: &'e Expr) -> Option<(ArrayId, (&'e Expr, Option<&'e Expr>))> {
         let Expr::Index(ix) = lhs else { return None };
+        if let Expr::Index(row) = &*ix.expr {
+            let array = self.matrix_named(&row.expr)?;
+            return Some((array, (&row.index, Some(&ix.index))));
+        }
         let Expr::Path(p) = &*ix.expr else {
             return None;
         };
@@ -25,7 +31,7 @@ impl Lower {
             Some(Binding::Sym {
                 value: Shape::ArrayVar(array),
                 ..
-            }) => Some((*array, &ix.index)),
+            }) => Some((*array, (&ix.index, None))),
             _ => None,
         }
     }

@@ -177,7 +177,7 @@ impl Lower {
                 _ => None,
             };
             self.param_arrays.push(array_param.clone());
-            let in_place = matches!(param.float, Some(FloatShape::ArrayN | FloatShape::Slice));
+            let in_place = param.float.is_some_and(FloatShape::in_place);
             if in_place && param.differentiated {
                 inputs.push(Vec::new());
                 let Some((name, len)) = array_param else {
@@ -197,6 +197,7 @@ impl Lower {
                     true,
                 );
                 self.g.arrays[array.0 as usize].on_heap = param.float == Some(FloatShape::Slice);
+                self.g.arrays[array.0 as usize].inner_len = param.inner_len.clone();
                 self.env.bind(
                     &name,
                     Binding::Sym {
