@@ -107,6 +107,9 @@ impl Lower {
     /// time (a range with constant bounds, or the elements of a differentiated array), otherwise a
     /// run-time loop.
     pub(super) fn lower_for(&mut self, f: &syn::ExprForLoop) {
+        if let Some(Expr::ForLoop(indexed)) = self.desugared_for(f) {
+            return self.lower_for(&indexed);
+        }
         let whole = Expr::ForLoop(f.clone());
         if self.refuse_return_in_loop(&whole, &f.for_token) || self.refuse_labelled_jump(&f.body) {
             return;

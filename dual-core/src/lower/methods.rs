@@ -97,6 +97,9 @@ impl Lower {
             }
             return self.poison();
         }
+        if let Some(v) = self.lower_iterator_reduction(m) {
+            return v;
+        }
         if recv_active {
             if INACTIVE_METHODS.contains(&name.as_str()) || matches!(&*m.receiver, Expr::Macro(_)) {
                 return self.read(&whole);

@@ -17,6 +17,7 @@ mod constants;
 mod env;
 mod exprs;
 mod float_types;
+mod iterators;
 mod loops;
 mod methods;
 mod operators;
@@ -62,6 +63,7 @@ pub fn lower(
         loop_depth: 0,
         runtime_loop_depth: 0,
         rolled_depth: 0,
+        iterators: 0,
         index_cache: Default::default(),
         const_generics: fn_sig
             .generics
@@ -131,6 +133,8 @@ struct Lower {
     runtime_loop_depth: usize,
     /// How many loops kept as loops enclose the code being lowered.
     rolled_depth: usize,
+    /// How many iterator chains were rewritten into loops (names their indices).
+    iterators: u32,
     /// The names of the function's const generic parameters.
     const_generics: Vec<String>,
     /// The index slots of array elements read in each block since its last user statement:

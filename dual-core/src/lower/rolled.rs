@@ -158,7 +158,8 @@ impl Lower {
         for (c, out) in carried.iter().zip(outs) {
             self.set_scalar_var(&c.to_string(), out);
         }
-        self.names_introduced += 1;
+        // The loop declares no name outside itself (its pattern is its own; its states are
+        // generated names): a block around it may be inlined.
         true
     }
 

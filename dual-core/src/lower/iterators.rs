@@ -1,0 +1,238 @@
+//! Iterator chains over differentiated arrays, as numeric Rust writes them
+//! (`x.iter().map(|v| v * v).sum::<f64>()`, `x.iter().zip(y).fold(0.0, |acc, (a, b)| …)`),
+//! rewritten into the `for` loop over indices they stand for, and lowered as that loop: kept a
+//! loop, with constant-time reads, like any other.
+//!
+//! A chain is a source (`x.iter()`, `x.into_iter()`, `x[a..b].iter()`), adapters (`copied`,
+//! `cloned`, `map`, `zip`, `enumerate`, `skip`, `take`, `step_by`, `rev`) and a reduction
+//! (`sum`, `product`, `fold`). Each is a length and an item at index `k`; a closure's parameter
+//! pattern binds the item in the loop's body.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, ToTokens};
+use syn::{Expr, Ident};
+
+use crate::ir::Shape;
+
+use super::env::{Binding, Val};
+use super::Lower;
+
+/// An iterator as a length and the item at a given index.
+struct Chain {
+    /// Its length, as an expression.
+    len: TokenStream,
+    /// The item at index `k` (an expression of `k`).
+    item: Box<dyn Fn(&TokenStream) -> TokenStream>,
+}
+
+impl Lower {
+    /// `chain.sum()`, `chain.product()`, `chain.fold(init, f)` over a differentiated array, as a
+    /// loop; `None` if `m` is not such a reduction.
+    pub(super) fn lower_iterator_reduction(&mut self, m: &syn::ExprMethodCall) -> Option<Val> {
+        let name = m.method.to_string();
+        if !matches!(name.as_str(), "sum" | "product" | "fold") {
+            return None;
+        }
+        let chain = self.chain(&m.receiver)?;
+        let n = self.iterators;
+        self.iterators += 1;
+        let k = Ident::new(&format!("__dual_k{n}"), Span::call_site());
+        let acc = Ident::new(&format!("__dual_acc{n}"), Span::call_site());
+        let item = (chain.item)(&quote!(#k));
+        let len = chain.len;
+        let (init, update) = match name.as_str() {
+            "sum" => (quote!(0.0), quote!(#acc += #item;)),
+            "product" => (quote!(1.0), quote!(#acc *= #item;)),
+            _ => {
+                let [init, f] = [m.args.first()?, m.args.get(1)?];
+                let step = match f {
+                    Expr::Closure(c) if c.inputs.len() == 2 => {
+                        let (pa, pv, body) = (&c.inputs[0], &c.inputs[1], &c.body);
+                        quote!({ let #pa = #acc; let #pv = #item; #body })
+                    }
+                    // `f64::max`, `f64::min`, a function of two floats.
+                    other => quote!(#other(#acc, #item)),
+                };
+                (init.to_token_stream(), quote!(#acc = #step;))
+            }
+        };
+        let block: Expr = syn::parse2(quote!({
+            let mut #acc = #init;
+            for #k in 0..#len {
+                #update
+            }
+            #acc
+        }))
+        .ok()?;
+        Some(self.lower_expr(&block))
+    }
+
+    /// The iterator a receiver chain stands for, if it starts at a differentiated array.
+    fn chain(&mut self, e: &Expr) -> Option<Chain> {
+        let Expr::MethodCall(m) = e else { return None };
+        let name = m.method.to_string();
+        let arg = |i: usize| m.args.iter().nth(i).map(ToTokens::to_token_stream);
+        match name.as_str() {
+            "iter" | "into_iter" if m.args.is_empty() => self.source(&m.receiver),
+            "copied" | "cloned" => self.chain(&m.receiver),
+            "map" => {
+                let inner = self.chain(&m.receiver)?;
+                let Some(Expr::Closure(c)) = m.args.first() else {
+                    return None;
+                };
+                if c.inputs.len() != 1 {
+                    return None;
+                }
+                let (pat, body) = (strip_ref(&c.inputs[0]), c.body.clone());
+                Some(Chain {
+                    len: inner.len,
+                    item: Box::new(move |k| {
+                        let item = (inner.item)(k);
+                        quote!({ let #pat = #item; #body })
+                    }),
+                })
+            }
+            "zip" => {
+                let left = self.chain(&m.receiver)?;
+                let other = m.args.first()?;
+                let right = self.chain(other).or_else(|| self.source(other))?;
+                let (ll, rl) = (left.len, right.len);
+                Some(Chain {
+                    len: quote!(::core::cmp::min(#ll, #rl)),
+                    item: Box::new(move |k| {
+                        let (a, b) = ((left.item)(k), (right.item)(k));
+                        quote!((#a, #b))
+                    }),
+                })
+            }
+            "enumerate" => {
+                let inner = self.chain(&m.receiver)?;
+                Some(Chain {
+                    len: inner.len,
+                    item: Box::new(move |k| {
+                        let item = (inner.item)(k);
+                        quote!((#k, #item))
+                    }),
+                })
+            }
+            "skip" | "take" | "step_by" => {
+                let inner = self.chain(&m.receiver)?;
+                let n = arg(0)?;
+                let len = &inner.len;
+                let (len, n2) = (
+                    match name.as_str() {
+                        "skip" => quote!((#len).saturating_sub(#n)),
+                        "take" => quote!(::core::cmp::min(#len, #n)),
+                        _ => quote!(((#len) + (#n) - 1) / (#n)),
+                    },
+                    n,
+                );
+                let kind = name.clone();
+                Some(Chain {
+                    len,
+                    item: Box::new(move |k| match kind.as_str() {
+                        "skip" => (inner.item)(&quote!((#k + #n2))),
+                        "take" => (inner.item)(k),
+                        _ => (inner.item)(&quote!((#k * #n2))),
+                    }),
+                })
+            }
+            "rev" => {
+                let inner = self.chain(&m.receiver)?;
+                let len = inner.len.clone();
+                Some(Chain {
+                    len: inner.len,
+                    item: Box::new(move |k| (inner.item)(&quote!((#len - 1 - #k)))),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// `x` or `x[a..b]` (a differentiated array, or a range of its elements).
+    fn source(&mut self, e: &Expr) -> Option<Chain> {
+        let (array, start, end) = match e {
+            Expr::Paren(p) => return self.source(&p.expr),
+            Expr::Reference(r) => return self.source(&r.expr),
+            Expr::Index(ix) => match &*ix.index {
+                Expr::Range(r) => (&*ix.expr, r.start.clone(), r.end.clone()),
+                _ => return None,
+            },
+            other => (other, None, None),
+        };
+        let Expr::Path(p) = array else { return None };
+        let name = p.path.get_ident()?.clone();
+        match self.env.lookup(&name.to_string()) {
+            Some(Binding::Sym {
+                value: Shape::Array(_) | Shape::ArrayVar(_),
+                ..
+            }) => {}
+            _ => return None,
+        }
+        let start = start.map_or_else(|| quote!(0), |s| s.to_token_stream());
+        let end = end.map_or_else(|| quote!(#name.len()), |e| e.to_token_stream());
+        Some(Chain {
+            len: quote!((#end) - (#start)),
+            item: Box::new(move |k| quote!(#name[(#start) + #k])),
+        })
+    }
+
+    /// `for PAT in CHAIN { body }` as the loop over its indices, when the chain reads an array
+    /// in place or uses an adapter the unrolling of loops over arrays does not follow (`map`,
+    /// `skip`, `take`, `step_by`, `rev`); `None` otherwise.
+    pub(super) fn desugared_for(&mut self, f: &syn::ExprForLoop) -> Option<Expr> {
+        if !self.needs_index_loop(&f.expr) {
+            return None;
+        }
+        let chain = self.chain(&f.expr)?;
+        let n = self.iterators;
+        self.iterators += 1;
+        let k = Ident::new(&format!("__dual_k{n}"), Span::call_site());
+        let item = (chain.item)(&quote!(#k));
+        let (len, pat, body) = (chain.len, strip_ref(&f.pat), &f.body);
+        syn::parse2(quote!(for #k in 0..#len { let #pat = #item; #body })).ok()
+    }
+}
+
+impl Lower {
+    fn needs_index_loop(&self, e: &Expr) -> bool {
+        match e {
+            Expr::MethodCall(m) => {
+                matches!(
+                    m.method.to_string().as_str(),
+                    "map" | "skip" | "take" | "step_by" | "rev"
+                ) || self.needs_index_loop(&m.receiver)
+                    || m.args.iter().any(|a| self.needs_index_loop(a))
+            }
+            Expr::Paren(p) => self.needs_index_loop(&p.expr),
+            Expr::Reference(r) => self.needs_index_loop(&r.expr),
+            Expr::Index(ix) => {
+                matches!(&*ix.index, Expr::Range(_)) || self.needs_index_loop(&ix.expr)
+            }
+            Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
+                matches!(
+                    self.env.lookup(&i.to_string()),
+                    Some(Binding::Sym {
+                        value: Shape::ArrayVar(_),
+                        ..
+                    })
+                )
+            }),
+            _ => false,
+        }
+    }
+}
+
+/// A closure parameter's pattern without the `&` of an iterator over references (`|&v|`,
+/// `|(&a, &b)|`) or a type (`|v: f64|`): the items here are values.
+fn strip_ref(p: &syn::Pat) -> TokenStream {
+    match p {
+        syn::Pat::Reference(r) => strip_ref(&r.pat),
+        syn::Pat::Type(t) => strip_ref(&t.pat),
+        syn::Pat::Tuple(t) => {
+            let items = t.elems.iter().map(strip_ref);
+            quote!((#(#items),*))
+        }
+        other => other.to_token_stream(),
+    }
+}
