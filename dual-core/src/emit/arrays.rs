@@ -30,17 +30,20 @@ impl Emitter<'_> {
 
     /// `let mut a = [0.0; N];` or `let mut a = [e0, e1, …];`.
     pub(super) fn declare_array(&self, d: &DeclareArray) -> TokenStream {
-        // Adjoint arrays are declared at the start of the function (see `tapes`).
+        // Arrays are declared at the start of the function (see `tapes`), so that the backward
+        // code sees them wherever the forward code filled them; a local array starts here.
         if self.recomputing.get().is_some()
             || matches!(self.g.array(d.array).kind, ArrayKind::Adjoint { .. })
         {
             return TokenStream::new();
         }
-        self.declaration(d)
+        let name = self.array_name(d.array);
+        let value = self.initial_value(d);
+        quote!(#name = #value;)
     }
 
-    fn declaration(&self, d: &DeclareArray) -> TokenStream {
-        let name = self.array_name(d.array);
+    /// The elements of an array when it is declared.
+    fn initial_value(&self, d: &DeclareArray) -> TokenStream {
         match &d.init {
             ArrayInit::Fill(v) => {
                 let (v, info) = (self.lit(*v), self.g.array(d.array));
@@ -50,16 +53,21 @@ impl Emitter<'_> {
                     None => v,
                 };
                 if info.on_heap {
-                    quote!(let mut #name = ::std::vec![#element; #len];)
+                    quote!(::std::vec![#element; #len])
                 } else {
-                    quote!(let mut #name = [#element; #len];)
+                    quote!([#element; #len])
                 }
             }
             ArrayInit::Elements(items) => {
                 let items = items.iter().map(|n| self.node_ref(*n));
-                quote!(let mut #name = [#(#items),*];)
+                quote!([#(#items),*])
             }
         }
+    }
+
+    fn declaration(&self, d: &DeclareArray) -> TokenStream {
+        let (name, value) = (self.array_name(d.array), self.initial_value(d));
+        quote!(let mut #name = #value;)
     }
 
     /// `a[i] = v;` / `a[i] += v;` (not repeated where a body is recomputed: the array holds its
@@ -93,9 +101,7 @@ impl Emitter<'_> {
         for block in &self.g.blocks {
             for stmt in &block.stmts {
                 if let Stmt::DeclareArray(d) = stmt {
-                    if matches!(self.g.array(d.array).kind, ArrayKind::Adjoint { .. }) {
-                        out.extend(self.declaration(d));
-                    }
+                    out.extend(self.declaration(d));
                 }
                 let Stmt::For(fs) = stmt else { continue };
                 if fs.is_backward() {

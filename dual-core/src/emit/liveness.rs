@@ -155,81 +155,117 @@ pub(super) fn rolled(g: &Graph, roots: &[NodeId], live: &[bool]) -> RolledLivene
         .map(|(_, _, f, b)| (f.id, (*b).clone()))
         .collect();
     let mut extra_roots = Vec::new();
-    for (p, (fwd_blocks, back_blocks, fwd, back)) in pairs.iter().enumerate() {
-        let kept = stored_at_loop_variable(g, fwd);
-        let in_fwd = |m: NodeId| fwd_blocks.contains(&g.home[m.0 as usize]);
-        // A value an inner backward loop reads of its own forward body, it recomputes itself.
-        let served_inside = |reader: usize, c: NodeId| {
-            pairs.iter().enumerate().any(|(q, (f2, b2, _, inner))| {
-                q != p
-                    && back_blocks.contains(&inner.body)
-                    && b2.contains(&g.home[reader])
-                    && f2.contains(&g.home[c.0 as usize])
-            })
-        };
-        let mut work: Vec<NodeId> = Vec::new();
-        for (i, home) in g.home.iter().enumerate() {
-            if live[i] && back_blocks.contains(home) {
-                work.extend(
-                    g.nodes[i]
-                        .children()
-                        .into_iter()
-                        .filter(|c| in_fwd(*c) && !served_inside(i, *c)),
-                );
-            }
-        }
-        // Values the backward statements read directly: what they store, what the backward
-        // loops and `if`s inside carry.
-        for b in back_blocks {
-            let served = |c: NodeId| {
+    // The currents of forward states their backward loops read (stored by the forward loops):
+    // where a loop is run again inside a recomputed body, it stores them again, so its values
+    // are recomputed too. Found by iterating until nothing changes (nesting depth times).
+    let mut stored_states: std::collections::HashSet<NodeId> = std::collections::HashSet::new();
+    loop {
+        recompute.clear();
+        stored.clear();
+        extra_roots.clear();
+        let mut now_stored = std::collections::HashSet::new();
+        for (p, (fwd_blocks, back_blocks, fwd, back)) in pairs.iter().enumerate() {
+            let kept = stored_at_loop_variable(g, fwd);
+            let in_fwd = |m: NodeId| fwd_blocks.contains(&g.home[m.0 as usize]);
+            // A value an inner backward loop reads of its own forward body, it recomputes itself.
+            let served_inside = |reader: usize, c: NodeId| {
                 pairs.iter().enumerate().any(|(q, (f2, b2, _, inner))| {
                     q != p
                         && back_blocks.contains(&inner.body)
-                        && b2.contains(b)
+                        && b2.contains(&g.home[reader])
                         && f2.contains(&g.home[c.0 as usize])
                 })
             };
-            for stmt in &g.block(*b).stmts {
-                let read: Vec<NodeId> = match stmt {
-                    Stmt::Store(st) => vec![st.value],
-                    Stmt::For(f) => f.states.iter().flat_map(|st| [st.init, st.next]).collect(),
-                    Stmt::If(ifs) => ifs
-                        .floats
-                        .iter()
-                        .flat_map(|fo| [fo.then, fo.other])
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                work.extend(read.into_iter().filter(|c| in_fwd(*c) && !served(*c)));
-            }
-        }
-        // The states of the backward loop read their values at the end of an iteration.
-        for st in &back.states {
-            if in_fwd(st.next) {
-                work.push(st.next);
-            }
-        }
-        // Loops inside the body, run again where it is recomputed, stop where they stopped; the
-        // user's statements, run again, read the values they read.
-        for b in fwd_blocks {
-            for stmt in &g.block(*b).stmts {
-                match stmt {
-                    Stmt::For(inner) => work.extend(inner.exit),
-                    Stmt::User { value, .. } => work.extend(value.leaves()),
-                    _ => {}
+            let mut work: Vec<NodeId> = Vec::new();
+            for (i, home) in g.home.iter().enumerate() {
+                if live[i] && back_blocks.contains(home) {
+                    work.extend(
+                        g.nodes[i]
+                            .children()
+                            .into_iter()
+                            .filter(|c| in_fwd(*c) && !served_inside(i, *c)),
+                    );
                 }
             }
-        }
-        let needed = reach_within(g, work, &|m| in_fwd(m), &|m| kept.contains_key(&m));
-        // A forward state the backward loop reads is stored by the forward loop.
-        for st in &fwd.states {
-            if needed[st.current.0 as usize] {
-                extra_roots.push(st.current);
+            // Values the backward statements read directly: what they store, what the backward
+            // loops and `if`s inside carry.
+            for b in back_blocks {
+                let served = |c: NodeId| {
+                    pairs.iter().enumerate().any(|(q, (f2, b2, _, inner))| {
+                        q != p
+                            && back_blocks.contains(&inner.body)
+                            && b2.contains(b)
+                            && f2.contains(&g.home[c.0 as usize])
+                    })
+                };
+                for stmt in &g.block(*b).stmts {
+                    let read: Vec<NodeId> = match stmt {
+                        Stmt::Store(st) => vec![st.value],
+                        Stmt::For(f) => f.states.iter().flat_map(|st| [st.init, st.next]).collect(),
+                        Stmt::If(ifs) => ifs
+                            .floats
+                            .iter()
+                            .flat_map(|fo| [fo.then, fo.other])
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    work.extend(read.into_iter().filter(|c| in_fwd(*c) && !served(*c)));
+                }
             }
+            // The states of the backward loop read their values at the end of an iteration.
+            for st in &back.states {
+                if in_fwd(st.next) {
+                    work.push(st.next);
+                }
+            }
+            // Loops inside the body, run again where it is recomputed, stop where they stopped; the
+            // user's statements, run again, read the values they read.
+            for b in fwd_blocks {
+                for stmt in &g.block(*b).stmts {
+                    match stmt {
+                        Stmt::For(inner) => {
+                            work.extend(inner.exit);
+                            for st in &inner.states {
+                                if stored_states.contains(&st.current) {
+                                    work.extend([st.init, st.next]);
+                                }
+                            }
+                        }
+                        Stmt::User { value, .. } => work.extend(value.leaves()),
+                        Stmt::Call(c) => {
+                            for a in &c.args {
+                                match a {
+                                    CallArg::Scalar(n) => work.push(*n),
+                                    CallArg::Array(ns) => work.extend(ns),
+                                    CallArg::Tokens(_) => {}
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            let needed = reach_within(g, work, &|m| in_fwd(m), &|m| kept.contains_key(&m));
+            // A forward state the backward loop reads is stored by the forward loop.
+            for st in &fwd.states {
+                if needed[st.current.0 as usize] {
+                    extra_roots.push(st.current);
+                    now_stored.insert(st.current);
+                }
+            }
+            // What the recomputed values read from before the loop, the forward code computes.
+            for (m, _) in needed.iter().enumerate().filter(|(_, n)| **n) {
+                extra_roots.extend(g.nodes[m].children().into_iter().filter(|c| !in_fwd(*c)));
+            }
+            recompute.insert(fwd.id, needed);
+            stored.insert(fwd.id, kept);
         }
-        recompute.insert(fwd.id, needed);
-        stored.insert(fwd.id, kept);
+        if now_stored == stored_states {
+            break;
+        }
+        stored_states = now_stored;
     }
+
     let mut work = roots.to_vec();
     work.extend(extra_roots);
     let forward = reach(g, work, Some(&in_rolled));
@@ -382,6 +418,12 @@ pub(super) fn saves(g: &Graph, live: &[bool]) -> HashMap<BlockId, Vec<Saved>> {
             if let Stmt::Store(st) = stmt {
                 for s in std::iter::once(st.index).chain(st.inner) {
                     note_slot(s, Saved::Index(s), reader, &mut needed);
+                }
+                note_node(st.value, reader, &mut needed);
+            }
+            if let Stmt::For(f) = stmt {
+                for st in &f.states {
+                    note_node(st.init, reader, &mut needed);
                 }
             }
             if let Stmt::If(ifs) = stmt {

@@ -1,0 +1,196 @@
+//! Programs the random sample found the array lowering to mishandle (each compiled to code that
+//! did not compile), checked against finite differences.
+
+#![allow(clippy::needless_range_loop)]
+
+mod common;
+
+use common::*;
+use dual::gradient;
+
+const LEN: usize = 40;
+const R: usize = 4;
+const C: usize = 6;
+
+#[gradient]
+fn h4(x: f64) -> f64 {
+    x.sin() * 0.5 + x * x * 0.1
+}
+
+#[gradient]
+fn h2(v: [f64; 3]) -> f64 {
+    v[0] * v[1] + v[2].cos()
+}
+
+/// Nested loops whose inner loop carries a recurrence.
+#[gradient]
+fn m1(x: f64, w: [f64; R * C]) -> f64 {
+    let mut y = [0.0; R];
+    for i in 0..R {
+        let mut s = x * 0.5;
+        for j in 0..C {
+            s = (s * 0.9 + w[i * C + j]).tanh();
+        }
+        y[i] = s;
+    }
+    y[0] + y[R - 1] * x
+}
+
+/// ... a call in the inner loop.
+#[gradient]
+fn m2(x: f64, w: [f64; R * C]) -> f64 {
+    let mut y = [0.0; R];
+    for i in 0..R {
+        let mut s = x * 0.5;
+        for j in 0..C {
+            s += h4(w[i * C + j] * x);
+        }
+        y[i] = s;
+    }
+    y[1] * y[2]
+}
+
+/// A `return` under an `if` before a loop kept a loop.
+#[gradient]
+fn r1(x0: f64, a: [f64; LEN]) -> f64 {
+    if x0 < 0.0 {
+        return x0;
+    }
+    let mut z = [0.0; LEN];
+    for i in 0..LEN {
+        z[i] = a[i] * x0;
+    }
+    z[1] * z[2]
+}
+
+/// Conditions in a loop reading a carried float or a body temporary.
+#[gradient]
+fn t3(x0: f64, a: [f64; LEN]) -> f64 {
+    let mut v = x0;
+    for i in 0..LEN {
+        if a[i] <= v {
+            v = x0.tanh();
+        } else {
+            v += 0.05 * x0;
+        }
+    }
+    v
+}
+
+#[gradient]
+fn t4(x0: f64, a: [f64; LEN]) -> f64 {
+    let mut s: f64 = 0.0;
+    for i in 0..LEN {
+        let v = a[i] * x0;
+        if v <= 0.5 {
+            s = x0.tanh();
+        } else {
+            s += 0.05 * x0;
+        }
+    }
+    s
+}
+
+/// A loop reading an earlier loop's result through a nonlinearity.
+#[gradient]
+fn e8(x0: f64, a: [f64; LEN]) -> f64 {
+    let mut s = x0;
+    for i in 0..LEN {
+        s += 0.05 * a[i];
+    }
+    let mut t: f64 = 0.0;
+    for _i in 0..LEN {
+        t += 0.05 * s.tanh();
+    }
+    t
+}
+
+/// An unused call in a loop that writes a local array.
+#[gradient]
+fn k6(x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+    let mut z = [0.0; LEN];
+    for i in 0..LEN {
+        z[i] = a[i] * x2.sin();
+        let _v = h2([x1.cos(), x1, x1]);
+    }
+    z[0] + z[LEN - 1]
+}
+
+/// A top-level `if` reading a local array an earlier loop's `if` read.
+#[gradient]
+fn u2(x0: f64, a: [f64; LEN]) -> f64 {
+    let mut z = [0.0; LEN];
+    for i in 0..LEN {
+        z[i] = a[i] * x0;
+    }
+    let mut s: f64 = 0.0;
+    for i in 0..LEN {
+        if z[i] <= x0 {
+            s = z[i].tanh();
+        } else {
+            s += 0.05 * x0;
+        }
+    }
+    let v: f64;
+    if x0 > z[0] {
+        v = x0;
+    } else {
+        v = s;
+    }
+    v
+}
+
+fn array(seed: f64) -> [f64; LEN] {
+    std::array::from_fn(|i| ((i as f64) * 0.37 + seed).sin())
+}
+
+fn matrix(seed: f64) -> [f64; R * C] {
+    std::array::from_fn(|i| ((i as f64) * 0.53 + seed).cos() * 0.8)
+}
+
+/// The gradient with respect to the scalars (finite differences) and the array (spot checks).
+fn check_scalar(g: f64, f: impl Fn(f64) -> f64, x: f64, what: &str) {
+    assert_close_ctx(g, fd_derivative(f, x), 1e-7, what);
+}
+
+#[test]
+fn nested_loops_with_recurrences_and_calls() {
+    for (x, seed) in [(0.3, 0.1), (-0.7, 1.3), (1.1, -0.4)] {
+        let w = matrix(seed);
+        let (v, (gx, gw)) = m1_value_and_gradient(x, w);
+        assert_close(v, m1(x, w), 1e-14);
+        check_scalar(gx, |x| m1(x, w), x, "m1 dx");
+        assert_all_close(&gw, &fd_gradient(|w| m1(x, w), w), 1e-7, "m1 dw");
+        let (v, (gx, gw)) = m2_value_and_gradient(x, w);
+        assert_close(v, m2(x, w), 1e-14);
+        check_scalar(gx, |x| m2(x, w), x, "m2 dx");
+        assert_all_close(&gw, &fd_gradient(|w| m2(x, w), w), 1e-7, "m2 dw");
+    }
+}
+
+#[test]
+fn branches_returns_and_chained_loops() {
+    // Points away from the kinks of the branches (where finite differences cross them).
+    for (x, seed) in [(0.3, 0.1), (-0.6, 0.3), (1.1, -0.4), (0.05, 2.0)] {
+        let a = array(seed);
+        for (name, f, g) in [
+            (
+                "r1",
+                r1 as fn(f64, [f64; LEN]) -> f64,
+                r1_gradient as fn(f64, [f64; LEN]) -> (f64, [f64; LEN]),
+            ),
+            ("t3", t3, t3_gradient),
+            ("t4", t4, t4_gradient),
+            ("e8", e8, e8_gradient),
+            ("u2", u2, u2_gradient),
+        ] {
+            let (gx, ga) = g(x, a);
+            check_scalar(gx, |x| f(x, a), x, name);
+            assert_all_close(&ga, &fd_gradient(|a| f(x, a), a), 1e-6, name);
+        }
+        let (g1, g2, ga) = k6_gradient(x, x + 0.2, a);
+        check_scalar(g1, |x1| k6(x1, x + 0.2, a), x, "k6 dx1");
+        check_scalar(g2, |x2| k6(x, x2, a), x + 0.2, "k6 dx2");
+        assert_all_close(&ga, &fd_gradient(|a| k6(x, x + 0.2, a), a), 1e-7, "k6 da");
+    }
+}
