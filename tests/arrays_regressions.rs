@@ -1,7 +1,7 @@
 //! Programs the random sample found the array lowering to mishandle (each compiled to code that
 //! did not compile), checked against finite differences.
 
-#![allow(clippy::needless_range_loop)]
+#![allow(clippy::needless_range_loop, clippy::needless_late_init)]
 
 mod common;
 
