@@ -1011,6 +1011,11 @@ struct SampleGen<'a> {
     uses: BTreeSet<&'static str>,
     /// Constructs to list for coverage that the statements do not show (`carry max`, …).
     tags: BTreeSet<String>,
+    /// No `return` in branches (array programs: ENGINE BUG 2, module docs).
+    no_return: bool,
+    /// The number of variables the bodies of loops over arrays may read (the float parameters),
+    /// besides the floats they carry and their temporaries (ENGINE BUG 4, module docs).
+    before_loops: Option<usize>,
 }
 
 impl Gen<'_> {
@@ -1170,7 +1175,7 @@ impl SampleGen<'_> {
             self.let_stmt(&mut body);
         }
         match self.g.rng.below(8) {
-            0 => body.push(Stmt::Return(self.g.expr(2))),
+            0 if !self.no_return => body.push(Stmt::Return(self.g.expr(2))),
             1 | 2 if nest => body.push(self.branches(target, decl, false)),
             3 if !decl => {
                 let op = self.g.rng.pick(&["+=", "-=", "*="]);
@@ -1398,6 +1403,8 @@ impl SampleProgram {
             row_arrays: Vec::new(),
             uses: BTreeSet::new(),
             tags: BTreeSet::new(),
+            no_return: false,
+            before_loops: None,
         };
         let mut stmts = Vec::new();
         if straight {
@@ -1556,7 +1563,7 @@ impl SampleProgram {
 enum Carry {
     /// `s += 0.05 * e;` or `s -= 0.05 * e;`.
     Sum,
-    /// `s *= 1.0 + 0.05 * e.tanh();`, `e` reading anything.
+    /// `s *= 1.0 + 0.05 * e.tanh();`.
     Product,
     /// `s = (s * 0.9 + e).tanh();`, `e` reading anything: a recurrence.
     Update,
@@ -1629,7 +1636,9 @@ impl SampleGen<'_> {
                 Stmt::Assign(s.into(), op, scaled(e))
             }
             Carry::Product => {
-                let e = self.expr(2);
+                // Not reading the carried floats: `p.powi(4)` of a product grown to 100 would
+                // be beyond where num-dual's `tanh` (`sinh / cosh`) is NaN.
+                let e = self.expr_hiding(carried, 2);
                 let e = self.reading(e, must);
                 Stmt::Assign(s.into(), "*=", bin("+", Lit("1.0"), scaled(m("tanh", e))))
             }
@@ -1650,7 +1659,21 @@ impl SampleGen<'_> {
                 Stmt::Assign(s.into(), "=", path("min", vec![v(), e]))
             }
             Carry::Branch => {
+                // Not on the carried floats nor the body's temporaries, only on parameters and
+                // array elements: ENGINE BUG 3 (module docs).
+                let saved = (self.g.vars.clone(), self.g.seen.clone());
+                let hidden: BTreeSet<String> = self
+                    .g
+                    .vars
+                    .iter()
+                    .filter(|v| !v.starts_with('x'))
+                    .chain(carried)
+                    .cloned()
+                    .collect();
+                self.g.vars.retain(|v| !hidden.contains(v));
+                self.g.seen.retain(|e| !e.reads(&hidden));
                 let c = self.cond();
+                (self.g.vars, self.g.seen) = saved;
                 let e1 = self.expr(2);
                 let e1 = self.reading(e1, must);
                 let e2 = self.expr_hiding(carried, 2);
@@ -1662,16 +1685,46 @@ impl SampleGen<'_> {
         }
     }
 
+    /// Hides the variables made since the first loop over arrays started, but `keep` (the floats
+    /// the loop at hand carries): ENGINE BUG 4 (module docs). What `unhide` restores.
+    fn hide_later(&mut self, keep: &[String]) -> (Vec<String>, Vec<Expr>) {
+        let saved = (self.g.vars.clone(), self.g.seen.clone());
+        let start = self.before_loops.unwrap_or(self.g.vars.len());
+        let later: BTreeSet<String> = self.g.vars[start.min(self.g.vars.len())..]
+            .iter()
+            .filter(|v| !keep.contains(v))
+            .cloned()
+            .collect();
+        self.g.vars.retain(|v| !later.contains(v));
+        self.g.seen.retain(|e| !e.reads(&later));
+        saved
+    }
+
+    fn unhide(&mut self, saved: (Vec<String>, Vec<Expr>)) {
+        (self.g.vars, self.g.seen) = saved;
+    }
+
     /// The body of a loop over arrays: maybe a temporary (not reading the carried floats),
     /// then the update of each carried float; the first update reads `must`.
     fn array_body(&mut self, acc: &[(String, Carry)], must: Option<Expr>) -> Vec<Stmt> {
+        let keep: Vec<String> = acc.iter().map(|a| a.0.clone()).collect();
+        let hidden = self.hide_later(&keep);
+        let body = self.array_body_inner(acc, must);
+        self.unhide(hidden);
+        body
+    }
+
+    fn array_body_inner(&mut self, acc: &[(String, Carry)], must: Option<Expr>) -> Vec<Stmt> {
         let mark = self.mark();
         let carried: Vec<String> = acc.iter().map(|a| a.0.clone()).collect();
         let mut body = Vec::new();
         let mut must = must;
         if self.g.rng.below(3) == 0 {
             let var = self.name("v");
+            // No call in a temporary, which is often unused: ENGINE BUG 5 (module docs).
+            let calls = std::mem::replace(&mut self.g.calls, false);
             let init = self.expr_hiding(&carried, 2);
+            self.g.calls = calls;
             let init = self.reading(init, must.take());
             let vars: BTreeSet<String> = self.g.vars.iter().cloned().collect();
             if !init.reads(&vars) {
@@ -1856,7 +1909,10 @@ impl SampleGen<'_> {
         let before = self.g.elems.len();
         self.g.elems.extend(elems.clone());
         let must = self.pick_elem(&elems, "a");
+        let keep: Vec<String> = acc.iter().map(|a| a.0.clone()).collect();
+        let hidden = self.hide_later(&keep);
         let e = self.expr(2);
+        self.unhide(hidden);
         let e = self.reading(e, must);
         let op = self.g.rng.pick(&["=", "=", "+="]);
         let mut body = self.array_body(&acc, None);
@@ -1918,10 +1974,9 @@ impl SampleGen<'_> {
             init,
         }];
         self.g.vars.push(s.clone());
-        let kind = self
-            .g
-            .rng
-            .pick(&[Carry::Sum, Carry::Sum, Carry::Product, Carry::Update, Carry::Max]);
+        // Only sums in the inner loop: ENGINE BUG 1 (module docs) — with a product, a recurrence
+        // or a maximum there, the generated code does not compile.
+        let kind = Carry::Sum;
         self.tags.insert(format!("nested {}", kind.tag()));
         let j = self.name("j");
         let w = index("w", format!("{i} * C + {j}"), &[&i, &j], "w[i * C + j]");
@@ -1933,7 +1988,10 @@ impl SampleGen<'_> {
         ];
         let before = self.g.elems.len();
         self.g.elems.extend(elems);
+        // No calls in the inner loop either: ENGINE BUG 1 again.
+        let calls = std::mem::replace(&mut self.g.calls, false);
         let inner = self.array_body(&[(s.clone(), kind)], Some(w));
+        self.g.calls = calls;
         self.g.elems.truncate(before);
         self.forget(&j);
         outer.push(Stmt::For {
@@ -2009,6 +2067,10 @@ impl SampleProgram {
             row_arrays: Vec::new(),
             uses: BTreeSet::new(),
             tags: BTreeSet::new(),
+            no_return: true,
+            // The bodies of loops over arrays read the float parameters, not the floats computed
+            // in the function (ENGINE BUG 4).
+            before_loops: Some(params),
         };
         let mut stmts = Vec::new();
         let mut results = Vec::new();
@@ -2038,8 +2100,17 @@ impl SampleProgram {
                     results.extend(s.reduce(&mut stmts, range, "a"));
                 }
                 6 => s.let_stmt(&mut stmts),
-                7 => s.if_stmt(&mut stmts),
-                8 => s.early_return(&mut stmts),
+                7 => {
+                    // No array element in a top-level `if`: ENGINE BUG 6 (module docs).
+                    let elems = std::mem::take(&mut s.g.elems);
+                    let seen = s.g.seen.clone();
+                    s.g.seen.retain(|e| !e.indexes());
+                    s.if_stmt(&mut stmts);
+                    s.g.elems = elems;
+                    s.g.seen.extend(seen.into_iter().filter(Expr::indexes));
+                }
+                // No early return: ENGINE BUG 2.
+                8 => s.let_stmt(&mut stmts),
                 _ => results.extend(s.nested(&mut stmts)),
             }
         }
