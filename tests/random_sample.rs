@@ -15,6 +15,10 @@
 //! unrolled loops (`for k in 0..3`, `for t in [a, b]`), run-time loops over a trailing parameter
 //! `n: usize` (`for i in 0..n`, `while`, `loop` with `break`), `break` / `continue` under
 //! comparisons, and calls to the `#[gradient]` helpers `h1`..`h4` at the top of `mod programs`.
+//! The last hundred programs take arrays too (`a: [f64; LEN]`, `w: [f64; R * C]` with the
+//! module constants of `mod programs`, `b: [f64; 40]` with `n` = 0, 1, 17, 40), read in loops
+//! that the macro keeps as loops: reductions, local arrays filled and read, nested loops; the
+//! harness passes their floats and array elements as one flat point (`part`, `join`).
 //! `pK_generic` is the
 //! same program generic over num-dual's `DualNum`, where the primitives num-dual lacks (`abs`,
 //! `signum`, `max`, `min`, `clamp`, `floor`, `ceil`, `round`, `trunc`, `hypot`, `log` with a
@@ -22,7 +26,8 @@
 //! `.re()` as `f64` does and follow `#[gradient]`'s conventions at kinks; its conditions compare
 //! primal values (`gt(a, b)` for `a > b`) so that it takes the branches `pK` takes, and it calls
 //! the helpers' twins `hK_generic`. At `POINTS` seeded random points of [−2, 2)ⁿ per program
-//! (with `n` = 0, 1, 3 in turn for the programs with run-time loops):
+//! (`ARRAY_POINTS` for the array programs; with `n` = 0, 1, 3 in turn for the programs with
+//! run-time loops):
 //!
 //! - the value of `pK_value_and_gradient` equals `pK` bit for bit (NaN = NaN);
 //! - `pK_gradient` and `pK_value_and_gradient` agree with `num_dual::gradient` of `pK_generic`
@@ -43,6 +48,9 @@ use std::cell::Cell;
 
 /// Seeded random points per program.
 const POINTS: usize = 100;
+/// Seeded random points per array program (num-dual's gradient over 40 to 120 inputs is slow
+/// in a debug build).
+const ARRAY_POINTS: usize = 25;
 /// Tolerance of the gradients, relative to the larger magnitude with a floor of 1.
 const RTOL: f64 = 1e-8;
 
@@ -205,7 +213,7 @@ fn part<T: Copy, const L: usize>(x: &[T], at: usize) -> [T; L] {
 /// The parts of a gradient (one per parameter, in order) as one flat array.
 fn join<const N: usize>(parts: &[&[f64]]) -> [f64; N] {
     let flat: Vec<f64> = parts.concat();
-    flat.try_into().expect("the parts of the gradient have N elements in all")
+    flat.try_into().expect("N elements in all")
 }
 
 /// Agreement to `RTOL`; NaN never agrees, an infinity only with itself.
@@ -213,11 +221,13 @@ fn close(a: f64, b: f64) -> bool {
     a == b || (a - b).abs() <= RTOL * a.abs().max(b.abs()).max(1.0)
 }
 
-/// Checks program `name` at `POINTS` random points, the `i`-th with `n = ns[i % ns.len()]` (the
+/// Checks program `name` at `points` random points, the `i`-th with `n = ns[i % ns.len()]` (the
 /// trip count of its run-time loops; programs without ignore it).
+#[allow(clippy::too_many_arguments)]
 fn check<const N: usize>(
     s: &mut Stats,
     name: &str,
+    points: usize,
     ns: &[usize],
     f: fn([f64; N], usize) -> f64,
     gradient: fn([f64; N], usize) -> [f64; N],
@@ -226,7 +236,7 @@ fn check<const N: usize>(
 ) {
     s.programs += 1;
     let checked = s.checked;
-    for point in 0..POINTS {
+    for point in 0..points {
         let x: [f64; N] = std::array::from_fn(|_| s.coordinate());
         let n = ns[point % ns.len()];
         let name = &if ns.len() > 1 {
@@ -269,9 +279,9 @@ fn check<const N: usize>(
             s.failures.extend(differences);
         }
     }
-    if (s.checked - checked) * 2 < POINTS {
+    if (s.checked - checked) * 2 < points {
         s.failures.push(format!(
-            "{name}: only {} of {POINTS} points checked",
+            "{name}: only {} of {points} points checked",
             s.checked - checked
         ));
     }
@@ -18256,6 +18266,7 @@ mod programs {
         check::<4>(
             s,
             "p0",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p0(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p0_gradient(x0, x1, x2, x3),
@@ -18265,6 +18276,7 @@ mod programs {
         check::<4>(
             s,
             "p1",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p1(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p1_gradient(x0, x1, x2, x3),
@@ -18274,6 +18286,7 @@ mod programs {
         check::<4>(
             s,
             "p2",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p2(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p2_gradient(x0, x1, x2, x3),
@@ -18283,6 +18296,7 @@ mod programs {
         check::<4>(
             s,
             "p3",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p3(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p3_gradient(x0, x1, x2, x3, n),
@@ -18292,6 +18306,7 @@ mod programs {
         check::<3>(
             s,
             "p4",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p4(x0, x1, x2),
             |[x0, x1, x2], _| p4_gradient(x0, x1, x2),
@@ -18301,6 +18316,7 @@ mod programs {
         check::<3>(
             s,
             "p5",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p5(x0, x1, x2),
             |[x0, x1, x2], _| p5_gradient(x0, x1, x2),
@@ -18310,6 +18326,7 @@ mod programs {
         check::<3>(
             s,
             "p6",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p6(x0, x1, x2),
             |[x0, x1, x2], _| p6_gradient(x0, x1, x2),
@@ -18319,6 +18336,7 @@ mod programs {
         check::<3>(
             s,
             "p7",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p7(x0, x1, x2),
             |[x0, x1, x2], _| p7_gradient(x0, x1, x2),
@@ -18328,6 +18346,7 @@ mod programs {
         check::<4>(
             s,
             "p8",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p8(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p8_gradient(x0, x1, x2, x3, n),
@@ -18337,6 +18356,7 @@ mod programs {
         check::<3>(
             s,
             "p9",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p9(x0, x1, x2),
             |[x0, x1, x2], _| p9_gradient(x0, x1, x2),
@@ -18346,6 +18366,7 @@ mod programs {
         check::<3>(
             s,
             "p10",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p10(x0, x1, x2, n),
             |[x0, x1, x2], n| p10_gradient(x0, x1, x2, n),
@@ -18355,6 +18376,7 @@ mod programs {
         check::<4>(
             s,
             "p11",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p11(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p11_gradient(x0, x1, x2, x3, n),
@@ -18364,6 +18386,7 @@ mod programs {
         check::<3>(
             s,
             "p12",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p12(x0, x1, x2),
             |[x0, x1, x2], _| p12_gradient(x0, x1, x2),
@@ -18373,6 +18396,7 @@ mod programs {
         check::<3>(
             s,
             "p13",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p13(x0, x1, x2),
             |[x0, x1, x2], _| p13_gradient(x0, x1, x2),
@@ -18382,6 +18406,7 @@ mod programs {
         check::<4>(
             s,
             "p14",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p14(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p14_gradient(x0, x1, x2, x3, n),
@@ -18391,6 +18416,7 @@ mod programs {
         check::<4>(
             s,
             "p15",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p15(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p15_gradient(x0, x1, x2, x3),
@@ -18400,6 +18426,7 @@ mod programs {
         check::<4>(
             s,
             "p16",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p16(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p16_gradient(x0, x1, x2, x3),
@@ -18409,6 +18436,7 @@ mod programs {
         check::<3>(
             s,
             "p17",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p17(x0, x1, x2, n),
             |[x0, x1, x2], n| p17_gradient(x0, x1, x2, n),
@@ -18418,6 +18446,7 @@ mod programs {
         check::<3>(
             s,
             "p18",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p18(x0, x1, x2),
             |[x0, x1, x2], _| p18_gradient(x0, x1, x2),
@@ -18427,6 +18456,7 @@ mod programs {
         check::<3>(
             s,
             "p19",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p19(x0, x1, x2, n),
             |[x0, x1, x2], n| p19_gradient(x0, x1, x2, n),
@@ -18436,6 +18466,7 @@ mod programs {
         check::<3>(
             s,
             "p20",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p20(x0, x1, x2),
             |[x0, x1, x2], _| p20_gradient(x0, x1, x2),
@@ -18445,6 +18476,7 @@ mod programs {
         check::<2>(
             s,
             "p21",
+            POINTS,
             &[0],
             |[x0, x1], _| p21(x0, x1),
             |[x0, x1], _| p21_gradient(x0, x1),
@@ -18454,6 +18486,7 @@ mod programs {
         check::<2>(
             s,
             "p22",
+            POINTS,
             &[0],
             |[x0, x1], _| p22(x0, x1),
             |[x0, x1], _| p22_gradient(x0, x1),
@@ -18463,6 +18496,7 @@ mod programs {
         check::<4>(
             s,
             "p23",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p23(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p23_gradient(x0, x1, x2, x3, n),
@@ -18472,6 +18506,7 @@ mod programs {
         check::<2>(
             s,
             "p24",
+            POINTS,
             &[0],
             |[x0, x1], _| p24(x0, x1),
             |[x0, x1], _| p24_gradient(x0, x1),
@@ -18481,6 +18516,7 @@ mod programs {
         check::<2>(
             s,
             "p25",
+            POINTS,
             &[0],
             |[x0, x1], _| p25(x0, x1),
             |[x0, x1], _| p25_gradient(x0, x1),
@@ -18490,6 +18526,7 @@ mod programs {
         check::<4>(
             s,
             "p26",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p26(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p26_gradient(x0, x1, x2, x3),
@@ -18499,6 +18536,7 @@ mod programs {
         check::<2>(
             s,
             "p27",
+            POINTS,
             &[0],
             |[x0, x1], _| p27(x0, x1),
             |[x0, x1], _| p27_gradient(x0, x1),
@@ -18508,6 +18546,7 @@ mod programs {
         check::<2>(
             s,
             "p28",
+            POINTS,
             &[0],
             |[x0, x1], _| p28(x0, x1),
             |[x0, x1], _| p28_gradient(x0, x1),
@@ -18517,6 +18556,7 @@ mod programs {
         check::<4>(
             s,
             "p29",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p29(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p29_gradient(x0, x1, x2, x3),
@@ -18526,6 +18566,7 @@ mod programs {
         check::<4>(
             s,
             "p30",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p30(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p30_gradient(x0, x1, x2, x3),
@@ -18535,6 +18576,7 @@ mod programs {
         check::<3>(
             s,
             "p31",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p31(x0, x1, x2),
             |[x0, x1, x2], _| p31_gradient(x0, x1, x2),
@@ -18544,6 +18586,7 @@ mod programs {
         check::<3>(
             s,
             "p32",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p32(x0, x1, x2),
             |[x0, x1, x2], _| p32_gradient(x0, x1, x2),
@@ -18553,6 +18596,7 @@ mod programs {
         check::<2>(
             s,
             "p33",
+            POINTS,
             &[0],
             |[x0, x1], _| p33(x0, x1),
             |[x0, x1], _| p33_gradient(x0, x1),
@@ -18562,6 +18606,7 @@ mod programs {
         check::<3>(
             s,
             "p34",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p34(x0, x1, x2),
             |[x0, x1, x2], _| p34_gradient(x0, x1, x2),
@@ -18571,6 +18616,7 @@ mod programs {
         check::<4>(
             s,
             "p35",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p35(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p35_gradient(x0, x1, x2, x3, n),
@@ -18580,6 +18626,7 @@ mod programs {
         check::<2>(
             s,
             "p36",
+            POINTS,
             &[0],
             |[x0, x1], _| p36(x0, x1),
             |[x0, x1], _| p36_gradient(x0, x1),
@@ -18589,6 +18636,7 @@ mod programs {
         check::<4>(
             s,
             "p37",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p37(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p37_gradient(x0, x1, x2, x3),
@@ -18598,6 +18646,7 @@ mod programs {
         check::<2>(
             s,
             "p38",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p38(x0, x1, n),
             |[x0, x1], n| p38_gradient(x0, x1, n),
@@ -18607,6 +18656,7 @@ mod programs {
         check::<4>(
             s,
             "p39",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p39(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p39_gradient(x0, x1, x2, x3),
@@ -18616,6 +18666,7 @@ mod programs {
         check::<4>(
             s,
             "p40",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p40(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p40_gradient(x0, x1, x2, x3),
@@ -18625,6 +18676,7 @@ mod programs {
         check::<4>(
             s,
             "p41",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p41(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p41_gradient(x0, x1, x2, x3),
@@ -18634,6 +18686,7 @@ mod programs {
         check::<4>(
             s,
             "p42",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p42(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p42_gradient(x0, x1, x2, x3),
@@ -18643,6 +18696,7 @@ mod programs {
         check::<2>(
             s,
             "p43",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p43(x0, x1, n),
             |[x0, x1], n| p43_gradient(x0, x1, n),
@@ -18652,6 +18706,7 @@ mod programs {
         check::<3>(
             s,
             "p44",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p44(x0, x1, x2, n),
             |[x0, x1, x2], n| p44_gradient(x0, x1, x2, n),
@@ -18661,6 +18716,7 @@ mod programs {
         check::<4>(
             s,
             "p45",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p45(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p45_gradient(x0, x1, x2, x3),
@@ -18670,6 +18726,7 @@ mod programs {
         check::<2>(
             s,
             "p46",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p46(x0, x1, n),
             |[x0, x1], n| p46_gradient(x0, x1, n),
@@ -18679,6 +18736,7 @@ mod programs {
         check::<4>(
             s,
             "p47",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p47(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p47_gradient(x0, x1, x2, x3),
@@ -18688,6 +18746,7 @@ mod programs {
         check::<3>(
             s,
             "p48",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p48(x0, x1, x2),
             |[x0, x1, x2], _| p48_gradient(x0, x1, x2),
@@ -18697,6 +18756,7 @@ mod programs {
         check::<4>(
             s,
             "p49",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p49(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p49_gradient(x0, x1, x2, x3, n),
@@ -18706,6 +18766,7 @@ mod programs {
         check::<2>(
             s,
             "p50",
+            POINTS,
             &[0],
             |[x0, x1], _| p50(x0, x1),
             |[x0, x1], _| p50_gradient(x0, x1),
@@ -18715,6 +18776,7 @@ mod programs {
         check::<4>(
             s,
             "p51",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p51(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p51_gradient(x0, x1, x2, x3),
@@ -18724,6 +18786,7 @@ mod programs {
         check::<4>(
             s,
             "p52",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p52(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p52_gradient(x0, x1, x2, x3, n),
@@ -18733,6 +18796,7 @@ mod programs {
         check::<4>(
             s,
             "p53",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p53(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p53_gradient(x0, x1, x2, x3),
@@ -18742,6 +18806,7 @@ mod programs {
         check::<4>(
             s,
             "p54",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p54(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p54_gradient(x0, x1, x2, x3),
@@ -18751,6 +18816,7 @@ mod programs {
         check::<3>(
             s,
             "p55",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p55(x0, x1, x2, n),
             |[x0, x1, x2], n| p55_gradient(x0, x1, x2, n),
@@ -18760,6 +18826,7 @@ mod programs {
         check::<2>(
             s,
             "p56",
+            POINTS,
             &[0],
             |[x0, x1], _| p56(x0, x1),
             |[x0, x1], _| p56_gradient(x0, x1),
@@ -18769,6 +18836,7 @@ mod programs {
         check::<3>(
             s,
             "p57",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p57(x0, x1, x2),
             |[x0, x1, x2], _| p57_gradient(x0, x1, x2),
@@ -18778,6 +18846,7 @@ mod programs {
         check::<3>(
             s,
             "p58",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p58(x0, x1, x2),
             |[x0, x1, x2], _| p58_gradient(x0, x1, x2),
@@ -18787,6 +18856,7 @@ mod programs {
         check::<4>(
             s,
             "p59",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p59(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p59_gradient(x0, x1, x2, x3, n),
@@ -18796,6 +18866,7 @@ mod programs {
         check::<3>(
             s,
             "p60",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p60(x0, x1, x2, n),
             |[x0, x1, x2], n| p60_gradient(x0, x1, x2, n),
@@ -18805,6 +18876,7 @@ mod programs {
         check::<4>(
             s,
             "p61",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p61(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p61_gradient(x0, x1, x2, x3),
@@ -18814,6 +18886,7 @@ mod programs {
         check::<2>(
             s,
             "p62",
+            POINTS,
             &[0],
             |[x0, x1], _| p62(x0, x1),
             |[x0, x1], _| p62_gradient(x0, x1),
@@ -18823,6 +18896,7 @@ mod programs {
         check::<2>(
             s,
             "p63",
+            POINTS,
             &[0],
             |[x0, x1], _| p63(x0, x1),
             |[x0, x1], _| p63_gradient(x0, x1),
@@ -18832,6 +18906,7 @@ mod programs {
         check::<2>(
             s,
             "p64",
+            POINTS,
             &[0],
             |[x0, x1], _| p64(x0, x1),
             |[x0, x1], _| p64_gradient(x0, x1),
@@ -18841,6 +18916,7 @@ mod programs {
         check::<2>(
             s,
             "p65",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p65(x0, x1, n),
             |[x0, x1], n| p65_gradient(x0, x1, n),
@@ -18850,6 +18926,7 @@ mod programs {
         check::<3>(
             s,
             "p66",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p66(x0, x1, x2),
             |[x0, x1, x2], _| p66_gradient(x0, x1, x2),
@@ -18859,6 +18936,7 @@ mod programs {
         check::<3>(
             s,
             "p67",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p67(x0, x1, x2, n),
             |[x0, x1, x2], n| p67_gradient(x0, x1, x2, n),
@@ -18868,6 +18946,7 @@ mod programs {
         check::<4>(
             s,
             "p68",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p68(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p68_gradient(x0, x1, x2, x3, n),
@@ -18877,6 +18956,7 @@ mod programs {
         check::<2>(
             s,
             "p69",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p69(x0, x1, n),
             |[x0, x1], n| p69_gradient(x0, x1, n),
@@ -18886,6 +18966,7 @@ mod programs {
         check::<4>(
             s,
             "p70",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p70(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p70_gradient(x0, x1, x2, x3, n),
@@ -18895,6 +18976,7 @@ mod programs {
         check::<2>(
             s,
             "p71",
+            POINTS,
             &[0],
             |[x0, x1], _| p71(x0, x1),
             |[x0, x1], _| p71_gradient(x0, x1),
@@ -18904,6 +18986,7 @@ mod programs {
         check::<4>(
             s,
             "p72",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p72(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p72_gradient(x0, x1, x2, x3),
@@ -18913,6 +18996,7 @@ mod programs {
         check::<2>(
             s,
             "p73",
+            POINTS,
             &[0],
             |[x0, x1], _| p73(x0, x1),
             |[x0, x1], _| p73_gradient(x0, x1),
@@ -18922,6 +19006,7 @@ mod programs {
         check::<2>(
             s,
             "p74",
+            POINTS,
             &[0],
             |[x0, x1], _| p74(x0, x1),
             |[x0, x1], _| p74_gradient(x0, x1),
@@ -18931,6 +19016,7 @@ mod programs {
         check::<3>(
             s,
             "p75",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p75(x0, x1, x2),
             |[x0, x1, x2], _| p75_gradient(x0, x1, x2),
@@ -18940,6 +19026,7 @@ mod programs {
         check::<4>(
             s,
             "p76",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p76(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p76_gradient(x0, x1, x2, x3, n),
@@ -18949,6 +19036,7 @@ mod programs {
         check::<2>(
             s,
             "p77",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p77(x0, x1, n),
             |[x0, x1], n| p77_gradient(x0, x1, n),
@@ -18958,6 +19046,7 @@ mod programs {
         check::<4>(
             s,
             "p78",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p78(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p78_gradient(x0, x1, x2, x3),
@@ -18967,6 +19056,7 @@ mod programs {
         check::<3>(
             s,
             "p79",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p79(x0, x1, x2, n),
             |[x0, x1, x2], n| p79_gradient(x0, x1, x2, n),
@@ -18976,6 +19066,7 @@ mod programs {
         check::<4>(
             s,
             "p80",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p80(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p80_gradient(x0, x1, x2, x3),
@@ -18985,6 +19076,7 @@ mod programs {
         check::<2>(
             s,
             "p81",
+            POINTS,
             &[0],
             |[x0, x1], _| p81(x0, x1),
             |[x0, x1], _| p81_gradient(x0, x1),
@@ -18994,6 +19086,7 @@ mod programs {
         check::<2>(
             s,
             "p82",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p82(x0, x1, n),
             |[x0, x1], n| p82_gradient(x0, x1, n),
@@ -19003,6 +19096,7 @@ mod programs {
         check::<2>(
             s,
             "p83",
+            POINTS,
             &[0],
             |[x0, x1], _| p83(x0, x1),
             |[x0, x1], _| p83_gradient(x0, x1),
@@ -19012,6 +19106,7 @@ mod programs {
         check::<4>(
             s,
             "p84",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p84(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p84_gradient(x0, x1, x2, x3),
@@ -19021,6 +19116,7 @@ mod programs {
         check::<3>(
             s,
             "p85",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p85(x0, x1, x2),
             |[x0, x1, x2], _| p85_gradient(x0, x1, x2),
@@ -19030,6 +19126,7 @@ mod programs {
         check::<3>(
             s,
             "p86",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p86(x0, x1, x2),
             |[x0, x1, x2], _| p86_gradient(x0, x1, x2),
@@ -19039,6 +19136,7 @@ mod programs {
         check::<4>(
             s,
             "p87",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p87(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p87_gradient(x0, x1, x2, x3),
@@ -19048,6 +19146,7 @@ mod programs {
         check::<3>(
             s,
             "p88",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p88(x0, x1, x2),
             |[x0, x1, x2], _| p88_gradient(x0, x1, x2),
@@ -19057,6 +19156,7 @@ mod programs {
         check::<4>(
             s,
             "p89",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p89(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p89_gradient(x0, x1, x2, x3),
@@ -19066,6 +19166,7 @@ mod programs {
         check::<3>(
             s,
             "p90",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p90(x0, x1, x2),
             |[x0, x1, x2], _| p90_gradient(x0, x1, x2),
@@ -19075,6 +19176,7 @@ mod programs {
         check::<2>(
             s,
             "p91",
+            POINTS,
             &[0],
             |[x0, x1], _| p91(x0, x1),
             |[x0, x1], _| p91_gradient(x0, x1),
@@ -19084,6 +19186,7 @@ mod programs {
         check::<3>(
             s,
             "p92",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p92(x0, x1, x2),
             |[x0, x1, x2], _| p92_gradient(x0, x1, x2),
@@ -19093,6 +19196,7 @@ mod programs {
         check::<4>(
             s,
             "p93",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p93(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p93_gradient(x0, x1, x2, x3, n),
@@ -19102,6 +19206,7 @@ mod programs {
         check::<3>(
             s,
             "p94",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p94(x0, x1, x2, n),
             |[x0, x1, x2], n| p94_gradient(x0, x1, x2, n),
@@ -19111,6 +19216,7 @@ mod programs {
         check::<2>(
             s,
             "p95",
+            POINTS,
             &[0],
             |[x0, x1], _| p95(x0, x1),
             |[x0, x1], _| p95_gradient(x0, x1),
@@ -19120,6 +19226,7 @@ mod programs {
         check::<4>(
             s,
             "p96",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p96(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p96_gradient(x0, x1, x2, x3),
@@ -19129,6 +19236,7 @@ mod programs {
         check::<2>(
             s,
             "p97",
+            POINTS,
             &[0],
             |[x0, x1], _| p97(x0, x1),
             |[x0, x1], _| p97_gradient(x0, x1),
@@ -19138,6 +19246,7 @@ mod programs {
         check::<3>(
             s,
             "p98",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p98(x0, x1, x2),
             |[x0, x1, x2], _| p98_gradient(x0, x1, x2),
@@ -19147,6 +19256,7 @@ mod programs {
         check::<2>(
             s,
             "p99",
+            POINTS,
             &[0],
             |[x0, x1], _| p99(x0, x1),
             |[x0, x1], _| p99_gradient(x0, x1),
@@ -19156,6 +19266,7 @@ mod programs {
         check::<2>(
             s,
             "p100",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p100(x0, x1, n),
             |[x0, x1], n| p100_gradient(x0, x1, n),
@@ -19165,6 +19276,7 @@ mod programs {
         check::<4>(
             s,
             "p101",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p101(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p101_gradient(x0, x1, x2, x3),
@@ -19174,6 +19286,7 @@ mod programs {
         check::<3>(
             s,
             "p102",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p102(x0, x1, x2),
             |[x0, x1, x2], _| p102_gradient(x0, x1, x2),
@@ -19183,6 +19296,7 @@ mod programs {
         check::<2>(
             s,
             "p103",
+            POINTS,
             &[0],
             |[x0, x1], _| p103(x0, x1),
             |[x0, x1], _| p103_gradient(x0, x1),
@@ -19192,6 +19306,7 @@ mod programs {
         check::<4>(
             s,
             "p104",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p104(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p104_gradient(x0, x1, x2, x3),
@@ -19201,6 +19316,7 @@ mod programs {
         check::<4>(
             s,
             "p105",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p105(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p105_gradient(x0, x1, x2, x3),
@@ -19210,6 +19326,7 @@ mod programs {
         check::<3>(
             s,
             "p106",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p106(x0, x1, x2),
             |[x0, x1, x2], _| p106_gradient(x0, x1, x2),
@@ -19219,6 +19336,7 @@ mod programs {
         check::<4>(
             s,
             "p107",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p107(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p107_gradient(x0, x1, x2, x3),
@@ -19228,6 +19346,7 @@ mod programs {
         check::<3>(
             s,
             "p108",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p108(x0, x1, x2),
             |[x0, x1, x2], _| p108_gradient(x0, x1, x2),
@@ -19237,6 +19356,7 @@ mod programs {
         check::<3>(
             s,
             "p109",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p109(x0, x1, x2),
             |[x0, x1, x2], _| p109_gradient(x0, x1, x2),
@@ -19246,6 +19366,7 @@ mod programs {
         check::<3>(
             s,
             "p110",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p110(x0, x1, x2),
             |[x0, x1, x2], _| p110_gradient(x0, x1, x2),
@@ -19255,6 +19376,7 @@ mod programs {
         check::<2>(
             s,
             "p111",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p111(x0, x1, n),
             |[x0, x1], n| p111_gradient(x0, x1, n),
@@ -19264,6 +19386,7 @@ mod programs {
         check::<3>(
             s,
             "p112",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p112(x0, x1, x2, n),
             |[x0, x1, x2], n| p112_gradient(x0, x1, x2, n),
@@ -19273,6 +19396,7 @@ mod programs {
         check::<3>(
             s,
             "p113",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p113(x0, x1, x2, n),
             |[x0, x1, x2], n| p113_gradient(x0, x1, x2, n),
@@ -19282,6 +19406,7 @@ mod programs {
         check::<3>(
             s,
             "p114",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p114(x0, x1, x2),
             |[x0, x1, x2], _| p114_gradient(x0, x1, x2),
@@ -19291,6 +19416,7 @@ mod programs {
         check::<4>(
             s,
             "p115",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p115(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p115_gradient(x0, x1, x2, x3),
@@ -19300,6 +19426,7 @@ mod programs {
         check::<2>(
             s,
             "p116",
+            POINTS,
             &[0],
             |[x0, x1], _| p116(x0, x1),
             |[x0, x1], _| p116_gradient(x0, x1),
@@ -19309,6 +19436,7 @@ mod programs {
         check::<3>(
             s,
             "p117",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p117(x0, x1, x2),
             |[x0, x1, x2], _| p117_gradient(x0, x1, x2),
@@ -19318,6 +19446,7 @@ mod programs {
         check::<3>(
             s,
             "p118",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p118(x0, x1, x2),
             |[x0, x1, x2], _| p118_gradient(x0, x1, x2),
@@ -19327,6 +19456,7 @@ mod programs {
         check::<2>(
             s,
             "p119",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p119(x0, x1, n),
             |[x0, x1], n| p119_gradient(x0, x1, n),
@@ -19336,6 +19466,7 @@ mod programs {
         check::<3>(
             s,
             "p120",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p120(x0, x1, x2),
             |[x0, x1, x2], _| p120_gradient(x0, x1, x2),
@@ -19345,6 +19476,7 @@ mod programs {
         check::<3>(
             s,
             "p121",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p121(x0, x1, x2, n),
             |[x0, x1, x2], n| p121_gradient(x0, x1, x2, n),
@@ -19354,6 +19486,7 @@ mod programs {
         check::<2>(
             s,
             "p122",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p122(x0, x1, n),
             |[x0, x1], n| p122_gradient(x0, x1, n),
@@ -19363,6 +19496,7 @@ mod programs {
         check::<4>(
             s,
             "p123",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p123(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p123_gradient(x0, x1, x2, x3),
@@ -19372,6 +19506,7 @@ mod programs {
         check::<3>(
             s,
             "p124",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p124(x0, x1, x2),
             |[x0, x1, x2], _| p124_gradient(x0, x1, x2),
@@ -19381,6 +19516,7 @@ mod programs {
         check::<3>(
             s,
             "p125",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p125(x0, x1, x2),
             |[x0, x1, x2], _| p125_gradient(x0, x1, x2),
@@ -19390,6 +19526,7 @@ mod programs {
         check::<4>(
             s,
             "p126",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p126(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p126_gradient(x0, x1, x2, x3),
@@ -19399,6 +19536,7 @@ mod programs {
         check::<3>(
             s,
             "p127",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p127(x0, x1, x2),
             |[x0, x1, x2], _| p127_gradient(x0, x1, x2),
@@ -19408,6 +19546,7 @@ mod programs {
         check::<3>(
             s,
             "p128",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p128(x0, x1, x2),
             |[x0, x1, x2], _| p128_gradient(x0, x1, x2),
@@ -19417,6 +19556,7 @@ mod programs {
         check::<2>(
             s,
             "p129",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p129(x0, x1, n),
             |[x0, x1], n| p129_gradient(x0, x1, n),
@@ -19426,6 +19566,7 @@ mod programs {
         check::<3>(
             s,
             "p130",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p130(x0, x1, x2, n),
             |[x0, x1, x2], n| p130_gradient(x0, x1, x2, n),
@@ -19435,6 +19576,7 @@ mod programs {
         check::<3>(
             s,
             "p131",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p131(x0, x1, x2),
             |[x0, x1, x2], _| p131_gradient(x0, x1, x2),
@@ -19444,6 +19586,7 @@ mod programs {
         check::<2>(
             s,
             "p132",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p132(x0, x1, n),
             |[x0, x1], n| p132_gradient(x0, x1, n),
@@ -19453,6 +19596,7 @@ mod programs {
         check::<2>(
             s,
             "p133",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p133(x0, x1, n),
             |[x0, x1], n| p133_gradient(x0, x1, n),
@@ -19462,6 +19606,7 @@ mod programs {
         check::<3>(
             s,
             "p134",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p134(x0, x1, x2),
             |[x0, x1, x2], _| p134_gradient(x0, x1, x2),
@@ -19471,6 +19616,7 @@ mod programs {
         check::<4>(
             s,
             "p135",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p135(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p135_gradient(x0, x1, x2, x3),
@@ -19480,6 +19626,7 @@ mod programs {
         check::<4>(
             s,
             "p136",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p136(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p136_gradient(x0, x1, x2, x3, n),
@@ -19489,6 +19636,7 @@ mod programs {
         check::<3>(
             s,
             "p137",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p137(x0, x1, x2),
             |[x0, x1, x2], _| p137_gradient(x0, x1, x2),
@@ -19498,6 +19646,7 @@ mod programs {
         check::<2>(
             s,
             "p138",
+            POINTS,
             &[0],
             |[x0, x1], _| p138(x0, x1),
             |[x0, x1], _| p138_gradient(x0, x1),
@@ -19507,6 +19656,7 @@ mod programs {
         check::<2>(
             s,
             "p139",
+            POINTS,
             &[0],
             |[x0, x1], _| p139(x0, x1),
             |[x0, x1], _| p139_gradient(x0, x1),
@@ -19516,6 +19666,7 @@ mod programs {
         check::<4>(
             s,
             "p140",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p140(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p140_gradient(x0, x1, x2, x3, n),
@@ -19525,6 +19676,7 @@ mod programs {
         check::<4>(
             s,
             "p141",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p141(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p141_gradient(x0, x1, x2, x3),
@@ -19534,6 +19686,7 @@ mod programs {
         check::<3>(
             s,
             "p142",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p142(x0, x1, x2, n),
             |[x0, x1, x2], n| p142_gradient(x0, x1, x2, n),
@@ -19543,6 +19696,7 @@ mod programs {
         check::<3>(
             s,
             "p143",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p143(x0, x1, x2),
             |[x0, x1, x2], _| p143_gradient(x0, x1, x2),
@@ -19552,6 +19706,7 @@ mod programs {
         check::<2>(
             s,
             "p144",
+            POINTS,
             &[0],
             |[x0, x1], _| p144(x0, x1),
             |[x0, x1], _| p144_gradient(x0, x1),
@@ -19561,6 +19716,7 @@ mod programs {
         check::<3>(
             s,
             "p145",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p145(x0, x1, x2),
             |[x0, x1, x2], _| p145_gradient(x0, x1, x2),
@@ -19570,6 +19726,7 @@ mod programs {
         check::<4>(
             s,
             "p146",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p146(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p146_gradient(x0, x1, x2, x3, n),
@@ -19579,6 +19736,7 @@ mod programs {
         check::<4>(
             s,
             "p147",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p147(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p147_gradient(x0, x1, x2, x3),
@@ -19588,6 +19746,7 @@ mod programs {
         check::<4>(
             s,
             "p148",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p148(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p148_gradient(x0, x1, x2, x3),
@@ -19597,6 +19756,7 @@ mod programs {
         check::<3>(
             s,
             "p149",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p149(x0, x1, x2),
             |[x0, x1, x2], _| p149_gradient(x0, x1, x2),
@@ -19606,6 +19766,7 @@ mod programs {
         check::<2>(
             s,
             "p150",
+            POINTS,
             &[0],
             |[x0, x1], _| p150(x0, x1),
             |[x0, x1], _| p150_gradient(x0, x1),
@@ -19615,6 +19776,7 @@ mod programs {
         check::<2>(
             s,
             "p151",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p151(x0, x1, n),
             |[x0, x1], n| p151_gradient(x0, x1, n),
@@ -19624,6 +19786,7 @@ mod programs {
         check::<2>(
             s,
             "p152",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p152(x0, x1, n),
             |[x0, x1], n| p152_gradient(x0, x1, n),
@@ -19633,6 +19796,7 @@ mod programs {
         check::<2>(
             s,
             "p153",
+            POINTS,
             &[0],
             |[x0, x1], _| p153(x0, x1),
             |[x0, x1], _| p153_gradient(x0, x1),
@@ -19642,6 +19806,7 @@ mod programs {
         check::<3>(
             s,
             "p154",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p154(x0, x1, x2),
             |[x0, x1, x2], _| p154_gradient(x0, x1, x2),
@@ -19651,6 +19816,7 @@ mod programs {
         check::<3>(
             s,
             "p155",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p155(x0, x1, x2, n),
             |[x0, x1, x2], n| p155_gradient(x0, x1, x2, n),
@@ -19660,6 +19826,7 @@ mod programs {
         check::<3>(
             s,
             "p156",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p156(x0, x1, x2, n),
             |[x0, x1, x2], n| p156_gradient(x0, x1, x2, n),
@@ -19669,6 +19836,7 @@ mod programs {
         check::<4>(
             s,
             "p157",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p157(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p157_gradient(x0, x1, x2, x3, n),
@@ -19678,6 +19846,7 @@ mod programs {
         check::<4>(
             s,
             "p158",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p158(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p158_gradient(x0, x1, x2, x3, n),
@@ -19687,6 +19856,7 @@ mod programs {
         check::<2>(
             s,
             "p159",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p159(x0, x1, n),
             |[x0, x1], n| p159_gradient(x0, x1, n),
@@ -19696,6 +19866,7 @@ mod programs {
         check::<2>(
             s,
             "p160",
+            POINTS,
             &[0],
             |[x0, x1], _| p160(x0, x1),
             |[x0, x1], _| p160_gradient(x0, x1),
@@ -19705,6 +19876,7 @@ mod programs {
         check::<3>(
             s,
             "p161",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p161(x0, x1, x2, n),
             |[x0, x1, x2], n| p161_gradient(x0, x1, x2, n),
@@ -19714,6 +19886,7 @@ mod programs {
         check::<4>(
             s,
             "p162",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p162(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p162_gradient(x0, x1, x2, x3),
@@ -19723,6 +19896,7 @@ mod programs {
         check::<2>(
             s,
             "p163",
+            POINTS,
             &[0],
             |[x0, x1], _| p163(x0, x1),
             |[x0, x1], _| p163_gradient(x0, x1),
@@ -19732,6 +19906,7 @@ mod programs {
         check::<3>(
             s,
             "p164",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p164(x0, x1, x2),
             |[x0, x1, x2], _| p164_gradient(x0, x1, x2),
@@ -19741,6 +19916,7 @@ mod programs {
         check::<4>(
             s,
             "p165",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p165(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p165_gradient(x0, x1, x2, x3, n),
@@ -19750,6 +19926,7 @@ mod programs {
         check::<4>(
             s,
             "p166",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p166(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p166_gradient(x0, x1, x2, x3),
@@ -19759,6 +19936,7 @@ mod programs {
         check::<3>(
             s,
             "p167",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p167(x0, x1, x2),
             |[x0, x1, x2], _| p167_gradient(x0, x1, x2),
@@ -19768,6 +19946,7 @@ mod programs {
         check::<4>(
             s,
             "p168",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p168(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p168_gradient(x0, x1, x2, x3),
@@ -19777,6 +19956,7 @@ mod programs {
         check::<4>(
             s,
             "p169",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p169(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p169_gradient(x0, x1, x2, x3),
@@ -19786,6 +19966,7 @@ mod programs {
         check::<3>(
             s,
             "p170",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p170(x0, x1, x2, n),
             |[x0, x1, x2], n| p170_gradient(x0, x1, x2, n),
@@ -19795,6 +19976,7 @@ mod programs {
         check::<4>(
             s,
             "p171",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p171(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p171_gradient(x0, x1, x2, x3, n),
@@ -19804,6 +19986,7 @@ mod programs {
         check::<4>(
             s,
             "p172",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p172(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p172_gradient(x0, x1, x2, x3, n),
@@ -19813,6 +19996,7 @@ mod programs {
         check::<2>(
             s,
             "p173",
+            POINTS,
             &[0],
             |[x0, x1], _| p173(x0, x1),
             |[x0, x1], _| p173_gradient(x0, x1),
@@ -19822,6 +20006,7 @@ mod programs {
         check::<3>(
             s,
             "p174",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p174(x0, x1, x2, n),
             |[x0, x1, x2], n| p174_gradient(x0, x1, x2, n),
@@ -19831,6 +20016,7 @@ mod programs {
         check::<3>(
             s,
             "p175",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p175(x0, x1, x2),
             |[x0, x1, x2], _| p175_gradient(x0, x1, x2),
@@ -19840,6 +20026,7 @@ mod programs {
         check::<4>(
             s,
             "p176",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p176(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p176_gradient(x0, x1, x2, x3),
@@ -19849,6 +20036,7 @@ mod programs {
         check::<3>(
             s,
             "p177",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p177(x0, x1, x2),
             |[x0, x1, x2], _| p177_gradient(x0, x1, x2),
@@ -19858,6 +20046,7 @@ mod programs {
         check::<4>(
             s,
             "p178",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p178(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p178_gradient(x0, x1, x2, x3, n),
@@ -19867,6 +20056,7 @@ mod programs {
         check::<2>(
             s,
             "p179",
+            POINTS,
             &[0],
             |[x0, x1], _| p179(x0, x1),
             |[x0, x1], _| p179_gradient(x0, x1),
@@ -19876,6 +20066,7 @@ mod programs {
         check::<4>(
             s,
             "p180",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p180(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p180_gradient(x0, x1, x2, x3),
@@ -19885,6 +20076,7 @@ mod programs {
         check::<2>(
             s,
             "p181",
+            POINTS,
             &[0],
             |[x0, x1], _| p181(x0, x1),
             |[x0, x1], _| p181_gradient(x0, x1),
@@ -19894,6 +20086,7 @@ mod programs {
         check::<4>(
             s,
             "p182",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p182(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p182_gradient(x0, x1, x2, x3),
@@ -19903,6 +20096,7 @@ mod programs {
         check::<2>(
             s,
             "p183",
+            POINTS,
             &[0],
             |[x0, x1], _| p183(x0, x1),
             |[x0, x1], _| p183_gradient(x0, x1),
@@ -19912,6 +20106,7 @@ mod programs {
         check::<4>(
             s,
             "p184",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p184(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p184_gradient(x0, x1, x2, x3),
@@ -19921,6 +20116,7 @@ mod programs {
         check::<4>(
             s,
             "p185",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p185(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p185_gradient(x0, x1, x2, x3, n),
@@ -19930,6 +20126,7 @@ mod programs {
         check::<4>(
             s,
             "p186",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p186(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p186_gradient(x0, x1, x2, x3),
@@ -19939,6 +20136,7 @@ mod programs {
         check::<2>(
             s,
             "p187",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p187(x0, x1, n),
             |[x0, x1], n| p187_gradient(x0, x1, n),
@@ -19948,6 +20146,7 @@ mod programs {
         check::<4>(
             s,
             "p188",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p188(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p188_gradient(x0, x1, x2, x3),
@@ -19957,6 +20156,7 @@ mod programs {
         check::<3>(
             s,
             "p189",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p189(x0, x1, x2),
             |[x0, x1, x2], _| p189_gradient(x0, x1, x2),
@@ -19966,6 +20166,7 @@ mod programs {
         check::<2>(
             s,
             "p190",
+            POINTS,
             &[0],
             |[x0, x1], _| p190(x0, x1),
             |[x0, x1], _| p190_gradient(x0, x1),
@@ -19975,6 +20176,7 @@ mod programs {
         check::<2>(
             s,
             "p191",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p191(x0, x1, n),
             |[x0, x1], n| p191_gradient(x0, x1, n),
@@ -19984,6 +20186,7 @@ mod programs {
         check::<2>(
             s,
             "p192",
+            POINTS,
             &[0],
             |[x0, x1], _| p192(x0, x1),
             |[x0, x1], _| p192_gradient(x0, x1),
@@ -19993,6 +20196,7 @@ mod programs {
         check::<2>(
             s,
             "p193",
+            POINTS,
             &[0],
             |[x0, x1], _| p193(x0, x1),
             |[x0, x1], _| p193_gradient(x0, x1),
@@ -20002,6 +20206,7 @@ mod programs {
         check::<3>(
             s,
             "p194",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p194(x0, x1, x2),
             |[x0, x1, x2], _| p194_gradient(x0, x1, x2),
@@ -20011,6 +20216,7 @@ mod programs {
         check::<3>(
             s,
             "p195",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p195(x0, x1, x2),
             |[x0, x1, x2], _| p195_gradient(x0, x1, x2),
@@ -20020,6 +20226,7 @@ mod programs {
         check::<2>(
             s,
             "p196",
+            POINTS,
             &[0],
             |[x0, x1], _| p196(x0, x1),
             |[x0, x1], _| p196_gradient(x0, x1),
@@ -20029,6 +20236,7 @@ mod programs {
         check::<3>(
             s,
             "p197",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p197(x0, x1, x2),
             |[x0, x1, x2], _| p197_gradient(x0, x1, x2),
@@ -20038,6 +20246,7 @@ mod programs {
         check::<4>(
             s,
             "p198",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p198(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p198_gradient(x0, x1, x2, x3, n),
@@ -20047,6 +20256,7 @@ mod programs {
         check::<4>(
             s,
             "p199",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p199(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p199_gradient(x0, x1, x2, x3),
@@ -20056,6 +20266,7 @@ mod programs {
         check::<2>(
             s,
             "p200",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p200(x0, x1, n),
             |[x0, x1], n| p200_gradient(x0, x1, n),
@@ -20065,6 +20276,7 @@ mod programs {
         check::<4>(
             s,
             "p201",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p201(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p201_gradient(x0, x1, x2, x3),
@@ -20074,6 +20286,7 @@ mod programs {
         check::<2>(
             s,
             "p202",
+            POINTS,
             &[0],
             |[x0, x1], _| p202(x0, x1),
             |[x0, x1], _| p202_gradient(x0, x1),
@@ -20083,6 +20296,7 @@ mod programs {
         check::<4>(
             s,
             "p203",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p203(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p203_gradient(x0, x1, x2, x3),
@@ -20092,6 +20306,7 @@ mod programs {
         check::<2>(
             s,
             "p204",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p204(x0, x1, n),
             |[x0, x1], n| p204_gradient(x0, x1, n),
@@ -20101,6 +20316,7 @@ mod programs {
         check::<2>(
             s,
             "p205",
+            POINTS,
             &[0],
             |[x0, x1], _| p205(x0, x1),
             |[x0, x1], _| p205_gradient(x0, x1),
@@ -20110,6 +20326,7 @@ mod programs {
         check::<2>(
             s,
             "p206",
+            POINTS,
             &[0],
             |[x0, x1], _| p206(x0, x1),
             |[x0, x1], _| p206_gradient(x0, x1),
@@ -20119,6 +20336,7 @@ mod programs {
         check::<4>(
             s,
             "p207",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p207(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p207_gradient(x0, x1, x2, x3),
@@ -20128,6 +20346,7 @@ mod programs {
         check::<2>(
             s,
             "p208",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p208(x0, x1, n),
             |[x0, x1], n| p208_gradient(x0, x1, n),
@@ -20137,6 +20356,7 @@ mod programs {
         check::<2>(
             s,
             "p209",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p209(x0, x1, n),
             |[x0, x1], n| p209_gradient(x0, x1, n),
@@ -20146,6 +20366,7 @@ mod programs {
         check::<2>(
             s,
             "p210",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p210(x0, x1, n),
             |[x0, x1], n| p210_gradient(x0, x1, n),
@@ -20155,6 +20376,7 @@ mod programs {
         check::<3>(
             s,
             "p211",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p211(x0, x1, x2),
             |[x0, x1, x2], _| p211_gradient(x0, x1, x2),
@@ -20164,6 +20386,7 @@ mod programs {
         check::<2>(
             s,
             "p212",
+            POINTS,
             &[0],
             |[x0, x1], _| p212(x0, x1),
             |[x0, x1], _| p212_gradient(x0, x1),
@@ -20173,6 +20396,7 @@ mod programs {
         check::<2>(
             s,
             "p213",
+            POINTS,
             &[0],
             |[x0, x1], _| p213(x0, x1),
             |[x0, x1], _| p213_gradient(x0, x1),
@@ -20182,6 +20406,7 @@ mod programs {
         check::<3>(
             s,
             "p214",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p214(x0, x1, x2, n),
             |[x0, x1, x2], n| p214_gradient(x0, x1, x2, n),
@@ -20191,6 +20416,7 @@ mod programs {
         check::<4>(
             s,
             "p215",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p215(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p215_gradient(x0, x1, x2, x3),
@@ -20200,6 +20426,7 @@ mod programs {
         check::<4>(
             s,
             "p216",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p216(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p216_gradient(x0, x1, x2, x3),
@@ -20209,6 +20436,7 @@ mod programs {
         check::<4>(
             s,
             "p217",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p217(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p217_gradient(x0, x1, x2, x3),
@@ -20218,6 +20446,7 @@ mod programs {
         check::<4>(
             s,
             "p218",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p218(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p218_gradient(x0, x1, x2, x3),
@@ -20227,6 +20456,7 @@ mod programs {
         check::<4>(
             s,
             "p219",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p219(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p219_gradient(x0, x1, x2, x3),
@@ -20236,6 +20466,7 @@ mod programs {
         check::<3>(
             s,
             "p220",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p220(x0, x1, x2, n),
             |[x0, x1, x2], n| p220_gradient(x0, x1, x2, n),
@@ -20245,6 +20476,7 @@ mod programs {
         check::<2>(
             s,
             "p221",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p221(x0, x1, n),
             |[x0, x1], n| p221_gradient(x0, x1, n),
@@ -20254,6 +20486,7 @@ mod programs {
         check::<4>(
             s,
             "p222",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p222(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p222_gradient(x0, x1, x2, x3),
@@ -20263,6 +20496,7 @@ mod programs {
         check::<4>(
             s,
             "p223",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p223(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p223_gradient(x0, x1, x2, x3),
@@ -20272,6 +20506,7 @@ mod programs {
         check::<4>(
             s,
             "p224",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p224(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p224_gradient(x0, x1, x2, x3, n),
@@ -20281,6 +20516,7 @@ mod programs {
         check::<4>(
             s,
             "p225",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p225(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p225_gradient(x0, x1, x2, x3),
@@ -20290,6 +20526,7 @@ mod programs {
         check::<4>(
             s,
             "p226",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p226(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p226_gradient(x0, x1, x2, x3, n),
@@ -20299,6 +20536,7 @@ mod programs {
         check::<3>(
             s,
             "p227",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p227(x0, x1, x2),
             |[x0, x1, x2], _| p227_gradient(x0, x1, x2),
@@ -20308,6 +20546,7 @@ mod programs {
         check::<4>(
             s,
             "p228",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p228(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p228_gradient(x0, x1, x2, x3),
@@ -20317,6 +20556,7 @@ mod programs {
         check::<2>(
             s,
             "p229",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p229(x0, x1, n),
             |[x0, x1], n| p229_gradient(x0, x1, n),
@@ -20326,6 +20566,7 @@ mod programs {
         check::<2>(
             s,
             "p230",
+            POINTS,
             &[0],
             |[x0, x1], _| p230(x0, x1),
             |[x0, x1], _| p230_gradient(x0, x1),
@@ -20335,6 +20576,7 @@ mod programs {
         check::<3>(
             s,
             "p231",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p231(x0, x1, x2, n),
             |[x0, x1, x2], n| p231_gradient(x0, x1, x2, n),
@@ -20344,6 +20586,7 @@ mod programs {
         check::<2>(
             s,
             "p232",
+            POINTS,
             &[0],
             |[x0, x1], _| p232(x0, x1),
             |[x0, x1], _| p232_gradient(x0, x1),
@@ -20353,6 +20596,7 @@ mod programs {
         check::<4>(
             s,
             "p233",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p233(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p233_gradient(x0, x1, x2, x3),
@@ -20362,6 +20606,7 @@ mod programs {
         check::<2>(
             s,
             "p234",
+            POINTS,
             &[0],
             |[x0, x1], _| p234(x0, x1),
             |[x0, x1], _| p234_gradient(x0, x1),
@@ -20371,6 +20616,7 @@ mod programs {
         check::<3>(
             s,
             "p235",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p235(x0, x1, x2, n),
             |[x0, x1, x2], n| p235_gradient(x0, x1, x2, n),
@@ -20380,6 +20626,7 @@ mod programs {
         check::<4>(
             s,
             "p236",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p236(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p236_gradient(x0, x1, x2, x3),
@@ -20389,6 +20636,7 @@ mod programs {
         check::<2>(
             s,
             "p237",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p237(x0, x1, n),
             |[x0, x1], n| p237_gradient(x0, x1, n),
@@ -20398,6 +20646,7 @@ mod programs {
         check::<4>(
             s,
             "p238",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p238(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p238_gradient(x0, x1, x2, x3),
@@ -20407,6 +20656,7 @@ mod programs {
         check::<3>(
             s,
             "p239",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p239(x0, x1, x2),
             |[x0, x1, x2], _| p239_gradient(x0, x1, x2),
@@ -20416,6 +20666,7 @@ mod programs {
         check::<3>(
             s,
             "p240",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p240(x0, x1, x2, n),
             |[x0, x1, x2], n| p240_gradient(x0, x1, x2, n),
@@ -20425,6 +20676,7 @@ mod programs {
         check::<2>(
             s,
             "p241",
+            POINTS,
             &[0],
             |[x0, x1], _| p241(x0, x1),
             |[x0, x1], _| p241_gradient(x0, x1),
@@ -20434,6 +20686,7 @@ mod programs {
         check::<2>(
             s,
             "p242",
+            POINTS,
             &[0],
             |[x0, x1], _| p242(x0, x1),
             |[x0, x1], _| p242_gradient(x0, x1),
@@ -20443,6 +20696,7 @@ mod programs {
         check::<2>(
             s,
             "p243",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p243(x0, x1, n),
             |[x0, x1], n| p243_gradient(x0, x1, n),
@@ -20452,6 +20706,7 @@ mod programs {
         check::<4>(
             s,
             "p244",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p244(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p244_gradient(x0, x1, x2, x3, n),
@@ -20461,6 +20716,7 @@ mod programs {
         check::<4>(
             s,
             "p245",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p245(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p245_gradient(x0, x1, x2, x3),
@@ -20470,6 +20726,7 @@ mod programs {
         check::<4>(
             s,
             "p246",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p246(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p246_gradient(x0, x1, x2, x3),
@@ -20479,6 +20736,7 @@ mod programs {
         check::<3>(
             s,
             "p247",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p247(x0, x1, x2),
             |[x0, x1, x2], _| p247_gradient(x0, x1, x2),
@@ -20488,6 +20746,7 @@ mod programs {
         check::<2>(
             s,
             "p248",
+            POINTS,
             &[0],
             |[x0, x1], _| p248(x0, x1),
             |[x0, x1], _| p248_gradient(x0, x1),
@@ -20497,6 +20756,7 @@ mod programs {
         check::<4>(
             s,
             "p249",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p249(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p249_gradient(x0, x1, x2, x3, n),
@@ -20506,6 +20766,7 @@ mod programs {
         check::<2>(
             s,
             "p250",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p250(x0, x1, n),
             |[x0, x1], n| p250_gradient(x0, x1, n),
@@ -20515,6 +20776,7 @@ mod programs {
         check::<2>(
             s,
             "p251",
+            POINTS,
             &[0],
             |[x0, x1], _| p251(x0, x1),
             |[x0, x1], _| p251_gradient(x0, x1),
@@ -20524,6 +20786,7 @@ mod programs {
         check::<2>(
             s,
             "p252",
+            POINTS,
             &[0],
             |[x0, x1], _| p252(x0, x1),
             |[x0, x1], _| p252_gradient(x0, x1),
@@ -20533,6 +20796,7 @@ mod programs {
         check::<2>(
             s,
             "p253",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p253(x0, x1, n),
             |[x0, x1], n| p253_gradient(x0, x1, n),
@@ -20542,6 +20806,7 @@ mod programs {
         check::<2>(
             s,
             "p254",
+            POINTS,
             &[0],
             |[x0, x1], _| p254(x0, x1),
             |[x0, x1], _| p254_gradient(x0, x1),
@@ -20551,6 +20816,7 @@ mod programs {
         check::<2>(
             s,
             "p255",
+            POINTS,
             &[0],
             |[x0, x1], _| p255(x0, x1),
             |[x0, x1], _| p255_gradient(x0, x1),
@@ -20560,6 +20826,7 @@ mod programs {
         check::<4>(
             s,
             "p256",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p256(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p256_gradient(x0, x1, x2, x3),
@@ -20569,6 +20836,7 @@ mod programs {
         check::<3>(
             s,
             "p257",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p257(x0, x1, x2, n),
             |[x0, x1, x2], n| p257_gradient(x0, x1, x2, n),
@@ -20578,6 +20846,7 @@ mod programs {
         check::<4>(
             s,
             "p258",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p258(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p258_gradient(x0, x1, x2, x3, n),
@@ -20587,6 +20856,7 @@ mod programs {
         check::<2>(
             s,
             "p259",
+            POINTS,
             &[0],
             |[x0, x1], _| p259(x0, x1),
             |[x0, x1], _| p259_gradient(x0, x1),
@@ -20596,6 +20866,7 @@ mod programs {
         check::<2>(
             s,
             "p260",
+            POINTS,
             &[0],
             |[x0, x1], _| p260(x0, x1),
             |[x0, x1], _| p260_gradient(x0, x1),
@@ -20605,6 +20876,7 @@ mod programs {
         check::<3>(
             s,
             "p261",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p261(x0, x1, x2, n),
             |[x0, x1, x2], n| p261_gradient(x0, x1, x2, n),
@@ -20614,6 +20886,7 @@ mod programs {
         check::<4>(
             s,
             "p262",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p262(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p262_gradient(x0, x1, x2, x3),
@@ -20623,6 +20896,7 @@ mod programs {
         check::<3>(
             s,
             "p263",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p263(x0, x1, x2),
             |[x0, x1, x2], _| p263_gradient(x0, x1, x2),
@@ -20632,6 +20906,7 @@ mod programs {
         check::<2>(
             s,
             "p264",
+            POINTS,
             &[0],
             |[x0, x1], _| p264(x0, x1),
             |[x0, x1], _| p264_gradient(x0, x1),
@@ -20641,6 +20916,7 @@ mod programs {
         check::<2>(
             s,
             "p265",
+            POINTS,
             &[0],
             |[x0, x1], _| p265(x0, x1),
             |[x0, x1], _| p265_gradient(x0, x1),
@@ -20650,6 +20926,7 @@ mod programs {
         check::<2>(
             s,
             "p266",
+            POINTS,
             &[0],
             |[x0, x1], _| p266(x0, x1),
             |[x0, x1], _| p266_gradient(x0, x1),
@@ -20659,6 +20936,7 @@ mod programs {
         check::<4>(
             s,
             "p267",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p267(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p267_gradient(x0, x1, x2, x3),
@@ -20668,6 +20946,7 @@ mod programs {
         check::<4>(
             s,
             "p268",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p268(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p268_gradient(x0, x1, x2, x3, n),
@@ -20677,6 +20956,7 @@ mod programs {
         check::<3>(
             s,
             "p269",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p269(x0, x1, x2, n),
             |[x0, x1, x2], n| p269_gradient(x0, x1, x2, n),
@@ -20686,6 +20966,7 @@ mod programs {
         check::<4>(
             s,
             "p270",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p270(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p270_gradient(x0, x1, x2, x3, n),
@@ -20695,6 +20976,7 @@ mod programs {
         check::<2>(
             s,
             "p271",
+            POINTS,
             &[0],
             |[x0, x1], _| p271(x0, x1),
             |[x0, x1], _| p271_gradient(x0, x1),
@@ -20704,6 +20986,7 @@ mod programs {
         check::<4>(
             s,
             "p272",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p272(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p272_gradient(x0, x1, x2, x3),
@@ -20713,6 +20996,7 @@ mod programs {
         check::<2>(
             s,
             "p273",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p273(x0, x1, n),
             |[x0, x1], n| p273_gradient(x0, x1, n),
@@ -20722,6 +21006,7 @@ mod programs {
         check::<4>(
             s,
             "p274",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p274(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p274_gradient(x0, x1, x2, x3),
@@ -20731,6 +21016,7 @@ mod programs {
         check::<4>(
             s,
             "p275",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p275(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p275_gradient(x0, x1, x2, x3),
@@ -20740,6 +21026,7 @@ mod programs {
         check::<3>(
             s,
             "p276",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p276(x0, x1, x2),
             |[x0, x1, x2], _| p276_gradient(x0, x1, x2),
@@ -20749,6 +21036,7 @@ mod programs {
         check::<3>(
             s,
             "p277",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p277(x0, x1, x2, n),
             |[x0, x1, x2], n| p277_gradient(x0, x1, x2, n),
@@ -20758,6 +21046,7 @@ mod programs {
         check::<4>(
             s,
             "p278",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p278(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p278_gradient(x0, x1, x2, x3),
@@ -20767,6 +21056,7 @@ mod programs {
         check::<2>(
             s,
             "p279",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p279(x0, x1, n),
             |[x0, x1], n| p279_gradient(x0, x1, n),
@@ -20776,6 +21066,7 @@ mod programs {
         check::<3>(
             s,
             "p280",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p280(x0, x1, x2, n),
             |[x0, x1, x2], n| p280_gradient(x0, x1, x2, n),
@@ -20785,6 +21076,7 @@ mod programs {
         check::<3>(
             s,
             "p281",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p281(x0, x1, x2),
             |[x0, x1, x2], _| p281_gradient(x0, x1, x2),
@@ -20794,6 +21086,7 @@ mod programs {
         check::<4>(
             s,
             "p282",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p282(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p282_gradient(x0, x1, x2, x3),
@@ -20803,6 +21096,7 @@ mod programs {
         check::<4>(
             s,
             "p283",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p283(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p283_gradient(x0, x1, x2, x3, n),
@@ -20812,6 +21106,7 @@ mod programs {
         check::<3>(
             s,
             "p284",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p284(x0, x1, x2),
             |[x0, x1, x2], _| p284_gradient(x0, x1, x2),
@@ -20821,6 +21116,7 @@ mod programs {
         check::<4>(
             s,
             "p285",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p285(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p285_gradient(x0, x1, x2, x3),
@@ -20830,6 +21126,7 @@ mod programs {
         check::<4>(
             s,
             "p286",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p286(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p286_gradient(x0, x1, x2, x3),
@@ -20839,6 +21136,7 @@ mod programs {
         check::<4>(
             s,
             "p287",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p287(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p287_gradient(x0, x1, x2, x3, n),
@@ -20848,6 +21146,7 @@ mod programs {
         check::<2>(
             s,
             "p288",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p288(x0, x1, n),
             |[x0, x1], n| p288_gradient(x0, x1, n),
@@ -20857,6 +21156,7 @@ mod programs {
         check::<2>(
             s,
             "p289",
+            POINTS,
             &[0],
             |[x0, x1], _| p289(x0, x1),
             |[x0, x1], _| p289_gradient(x0, x1),
@@ -20866,6 +21166,7 @@ mod programs {
         check::<4>(
             s,
             "p290",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p290(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p290_gradient(x0, x1, x2, x3),
@@ -20875,6 +21176,7 @@ mod programs {
         check::<2>(
             s,
             "p291",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p291(x0, x1, n),
             |[x0, x1], n| p291_gradient(x0, x1, n),
@@ -20884,6 +21186,7 @@ mod programs {
         check::<3>(
             s,
             "p292",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p292(x0, x1, x2, n),
             |[x0, x1, x2], n| p292_gradient(x0, x1, x2, n),
@@ -20893,6 +21196,7 @@ mod programs {
         check::<4>(
             s,
             "p293",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p293(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p293_gradient(x0, x1, x2, x3),
@@ -20902,6 +21206,7 @@ mod programs {
         check::<3>(
             s,
             "p294",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p294(x0, x1, x2),
             |[x0, x1, x2], _| p294_gradient(x0, x1, x2),
@@ -20911,6 +21216,7 @@ mod programs {
         check::<2>(
             s,
             "p295",
+            POINTS,
             &[0],
             |[x0, x1], _| p295(x0, x1),
             |[x0, x1], _| p295_gradient(x0, x1),
@@ -20920,6 +21226,7 @@ mod programs {
         check::<3>(
             s,
             "p296",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p296(x0, x1, x2),
             |[x0, x1, x2], _| p296_gradient(x0, x1, x2),
@@ -20929,6 +21236,7 @@ mod programs {
         check::<4>(
             s,
             "p297",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p297(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p297_gradient(x0, x1, x2, x3, n),
@@ -20938,6 +21246,7 @@ mod programs {
         check::<4>(
             s,
             "p298",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p298(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p298_gradient(x0, x1, x2, x3, n),
@@ -20947,6 +21256,7 @@ mod programs {
         check::<2>(
             s,
             "p299",
+            POINTS,
             &[0],
             |[x0, x1], _| p299(x0, x1),
             |[x0, x1], _| p299_gradient(x0, x1),
@@ -20956,6 +21266,7 @@ mod programs {
         check::<3>(
             s,
             "p300",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p300(x0, x1, x2),
             |[x0, x1, x2], _| p300_gradient(x0, x1, x2),
@@ -20965,6 +21276,7 @@ mod programs {
         check::<2>(
             s,
             "p301",
+            POINTS,
             &[0],
             |[x0, x1], _| p301(x0, x1),
             |[x0, x1], _| p301_gradient(x0, x1),
@@ -20974,6 +21286,7 @@ mod programs {
         check::<2>(
             s,
             "p302",
+            POINTS,
             &[0],
             |[x0, x1], _| p302(x0, x1),
             |[x0, x1], _| p302_gradient(x0, x1),
@@ -20983,6 +21296,7 @@ mod programs {
         check::<4>(
             s,
             "p303",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p303(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p303_gradient(x0, x1, x2, x3),
@@ -20992,6 +21306,7 @@ mod programs {
         check::<3>(
             s,
             "p304",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p304(x0, x1, x2),
             |[x0, x1, x2], _| p304_gradient(x0, x1, x2),
@@ -21001,6 +21316,7 @@ mod programs {
         check::<2>(
             s,
             "p305",
+            POINTS,
             &[0],
             |[x0, x1], _| p305(x0, x1),
             |[x0, x1], _| p305_gradient(x0, x1),
@@ -21010,6 +21326,7 @@ mod programs {
         check::<4>(
             s,
             "p306",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p306(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p306_gradient(x0, x1, x2, x3),
@@ -21019,6 +21336,7 @@ mod programs {
         check::<4>(
             s,
             "p307",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p307(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p307_gradient(x0, x1, x2, x3),
@@ -21028,6 +21346,7 @@ mod programs {
         check::<3>(
             s,
             "p308",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p308(x0, x1, x2),
             |[x0, x1, x2], _| p308_gradient(x0, x1, x2),
@@ -21037,6 +21356,7 @@ mod programs {
         check::<2>(
             s,
             "p309",
+            POINTS,
             &[0],
             |[x0, x1], _| p309(x0, x1),
             |[x0, x1], _| p309_gradient(x0, x1),
@@ -21046,6 +21366,7 @@ mod programs {
         check::<3>(
             s,
             "p310",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p310(x0, x1, x2, n),
             |[x0, x1, x2], n| p310_gradient(x0, x1, x2, n),
@@ -21055,6 +21376,7 @@ mod programs {
         check::<3>(
             s,
             "p311",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p311(x0, x1, x2, n),
             |[x0, x1, x2], n| p311_gradient(x0, x1, x2, n),
@@ -21064,6 +21386,7 @@ mod programs {
         check::<3>(
             s,
             "p312",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p312(x0, x1, x2),
             |[x0, x1, x2], _| p312_gradient(x0, x1, x2),
@@ -21073,6 +21396,7 @@ mod programs {
         check::<4>(
             s,
             "p313",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p313(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p313_gradient(x0, x1, x2, x3),
@@ -21082,6 +21406,7 @@ mod programs {
         check::<3>(
             s,
             "p314",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p314(x0, x1, x2),
             |[x0, x1, x2], _| p314_gradient(x0, x1, x2),
@@ -21091,6 +21416,7 @@ mod programs {
         check::<3>(
             s,
             "p315",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p315(x0, x1, x2),
             |[x0, x1, x2], _| p315_gradient(x0, x1, x2),
@@ -21100,6 +21426,7 @@ mod programs {
         check::<3>(
             s,
             "p316",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p316(x0, x1, x2, n),
             |[x0, x1, x2], n| p316_gradient(x0, x1, x2, n),
@@ -21109,6 +21436,7 @@ mod programs {
         check::<2>(
             s,
             "p317",
+            POINTS,
             &[0],
             |[x0, x1], _| p317(x0, x1),
             |[x0, x1], _| p317_gradient(x0, x1),
@@ -21118,6 +21446,7 @@ mod programs {
         check::<2>(
             s,
             "p318",
+            POINTS,
             &[0],
             |[x0, x1], _| p318(x0, x1),
             |[x0, x1], _| p318_gradient(x0, x1),
@@ -21127,6 +21456,7 @@ mod programs {
         check::<3>(
             s,
             "p319",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p319(x0, x1, x2, n),
             |[x0, x1, x2], n| p319_gradient(x0, x1, x2, n),
@@ -21136,6 +21466,7 @@ mod programs {
         check::<2>(
             s,
             "p320",
+            POINTS,
             &[0],
             |[x0, x1], _| p320(x0, x1),
             |[x0, x1], _| p320_gradient(x0, x1),
@@ -21145,6 +21476,7 @@ mod programs {
         check::<3>(
             s,
             "p321",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p321(x0, x1, x2, n),
             |[x0, x1, x2], n| p321_gradient(x0, x1, x2, n),
@@ -21154,6 +21486,7 @@ mod programs {
         check::<2>(
             s,
             "p322",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p322(x0, x1, n),
             |[x0, x1], n| p322_gradient(x0, x1, n),
@@ -21163,6 +21496,7 @@ mod programs {
         check::<4>(
             s,
             "p323",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p323(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p323_gradient(x0, x1, x2, x3),
@@ -21172,6 +21506,7 @@ mod programs {
         check::<3>(
             s,
             "p324",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p324(x0, x1, x2),
             |[x0, x1, x2], _| p324_gradient(x0, x1, x2),
@@ -21181,6 +21516,7 @@ mod programs {
         check::<4>(
             s,
             "p325",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p325(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p325_gradient(x0, x1, x2, x3),
@@ -21190,6 +21526,7 @@ mod programs {
         check::<2>(
             s,
             "p326",
+            POINTS,
             &[0],
             |[x0, x1], _| p326(x0, x1),
             |[x0, x1], _| p326_gradient(x0, x1),
@@ -21199,6 +21536,7 @@ mod programs {
         check::<4>(
             s,
             "p327",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p327(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p327_gradient(x0, x1, x2, x3),
@@ -21208,6 +21546,7 @@ mod programs {
         check::<3>(
             s,
             "p328",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p328(x0, x1, x2),
             |[x0, x1, x2], _| p328_gradient(x0, x1, x2),
@@ -21217,6 +21556,7 @@ mod programs {
         check::<4>(
             s,
             "p329",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p329(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p329_gradient(x0, x1, x2, x3, n),
@@ -21226,6 +21566,7 @@ mod programs {
         check::<3>(
             s,
             "p330",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p330(x0, x1, x2),
             |[x0, x1, x2], _| p330_gradient(x0, x1, x2),
@@ -21235,6 +21576,7 @@ mod programs {
         check::<4>(
             s,
             "p331",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p331(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p331_gradient(x0, x1, x2, x3, n),
@@ -21244,6 +21586,7 @@ mod programs {
         check::<4>(
             s,
             "p332",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p332(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p332_gradient(x0, x1, x2, x3),
@@ -21253,6 +21596,7 @@ mod programs {
         check::<4>(
             s,
             "p333",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p333(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p333_gradient(x0, x1, x2, x3),
@@ -21262,6 +21606,7 @@ mod programs {
         check::<4>(
             s,
             "p334",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p334(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p334_gradient(x0, x1, x2, x3),
@@ -21271,6 +21616,7 @@ mod programs {
         check::<3>(
             s,
             "p335",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p335(x0, x1, x2),
             |[x0, x1, x2], _| p335_gradient(x0, x1, x2),
@@ -21280,6 +21626,7 @@ mod programs {
         check::<3>(
             s,
             "p336",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p336(x0, x1, x2, n),
             |[x0, x1, x2], n| p336_gradient(x0, x1, x2, n),
@@ -21289,6 +21636,7 @@ mod programs {
         check::<2>(
             s,
             "p337",
+            POINTS,
             &[0],
             |[x0, x1], _| p337(x0, x1),
             |[x0, x1], _| p337_gradient(x0, x1),
@@ -21298,6 +21646,7 @@ mod programs {
         check::<2>(
             s,
             "p338",
+            POINTS,
             &[0],
             |[x0, x1], _| p338(x0, x1),
             |[x0, x1], _| p338_gradient(x0, x1),
@@ -21307,6 +21656,7 @@ mod programs {
         check::<3>(
             s,
             "p339",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p339(x0, x1, x2),
             |[x0, x1, x2], _| p339_gradient(x0, x1, x2),
@@ -21316,6 +21666,7 @@ mod programs {
         check::<4>(
             s,
             "p340",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p340(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p340_gradient(x0, x1, x2, x3, n),
@@ -21325,6 +21676,7 @@ mod programs {
         check::<4>(
             s,
             "p341",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p341(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p341_gradient(x0, x1, x2, x3),
@@ -21334,6 +21686,7 @@ mod programs {
         check::<4>(
             s,
             "p342",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p342(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p342_gradient(x0, x1, x2, x3),
@@ -21343,6 +21696,7 @@ mod programs {
         check::<3>(
             s,
             "p343",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p343(x0, x1, x2, n),
             |[x0, x1, x2], n| p343_gradient(x0, x1, x2, n),
@@ -21352,6 +21706,7 @@ mod programs {
         check::<3>(
             s,
             "p344",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p344(x0, x1, x2),
             |[x0, x1, x2], _| p344_gradient(x0, x1, x2),
@@ -21361,6 +21716,7 @@ mod programs {
         check::<2>(
             s,
             "p345",
+            POINTS,
             &[0],
             |[x0, x1], _| p345(x0, x1),
             |[x0, x1], _| p345_gradient(x0, x1),
@@ -21370,6 +21726,7 @@ mod programs {
         check::<3>(
             s,
             "p346",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p346(x0, x1, x2, n),
             |[x0, x1, x2], n| p346_gradient(x0, x1, x2, n),
@@ -21379,6 +21736,7 @@ mod programs {
         check::<2>(
             s,
             "p347",
+            POINTS,
             &[0],
             |[x0, x1], _| p347(x0, x1),
             |[x0, x1], _| p347_gradient(x0, x1),
@@ -21388,6 +21746,7 @@ mod programs {
         check::<2>(
             s,
             "p348",
+            POINTS,
             &[0],
             |[x0, x1], _| p348(x0, x1),
             |[x0, x1], _| p348_gradient(x0, x1),
@@ -21397,6 +21756,7 @@ mod programs {
         check::<3>(
             s,
             "p349",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p349(x0, x1, x2),
             |[x0, x1, x2], _| p349_gradient(x0, x1, x2),
@@ -21406,6 +21766,7 @@ mod programs {
         check::<2>(
             s,
             "p350",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p350(x0, x1, n),
             |[x0, x1], n| p350_gradient(x0, x1, n),
@@ -21415,6 +21776,7 @@ mod programs {
         check::<3>(
             s,
             "p351",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p351(x0, x1, x2),
             |[x0, x1, x2], _| p351_gradient(x0, x1, x2),
@@ -21424,6 +21786,7 @@ mod programs {
         check::<4>(
             s,
             "p352",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p352(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p352_gradient(x0, x1, x2, x3),
@@ -21433,6 +21796,7 @@ mod programs {
         check::<4>(
             s,
             "p353",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p353(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p353_gradient(x0, x1, x2, x3),
@@ -21442,6 +21806,7 @@ mod programs {
         check::<3>(
             s,
             "p354",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p354(x0, x1, x2),
             |[x0, x1, x2], _| p354_gradient(x0, x1, x2),
@@ -21451,6 +21816,7 @@ mod programs {
         check::<3>(
             s,
             "p355",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p355(x0, x1, x2, n),
             |[x0, x1, x2], n| p355_gradient(x0, x1, x2, n),
@@ -21460,6 +21826,7 @@ mod programs {
         check::<4>(
             s,
             "p356",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p356(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p356_gradient(x0, x1, x2, x3),
@@ -21469,6 +21836,7 @@ mod programs {
         check::<4>(
             s,
             "p357",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p357(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p357_gradient(x0, x1, x2, x3),
@@ -21478,6 +21846,7 @@ mod programs {
         check::<3>(
             s,
             "p358",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p358(x0, x1, x2),
             |[x0, x1, x2], _| p358_gradient(x0, x1, x2),
@@ -21487,6 +21856,7 @@ mod programs {
         check::<2>(
             s,
             "p359",
+            POINTS,
             &[0],
             |[x0, x1], _| p359(x0, x1),
             |[x0, x1], _| p359_gradient(x0, x1),
@@ -21496,6 +21866,7 @@ mod programs {
         check::<4>(
             s,
             "p360",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p360(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p360_gradient(x0, x1, x2, x3),
@@ -21505,6 +21876,7 @@ mod programs {
         check::<2>(
             s,
             "p361",
+            POINTS,
             &[0],
             |[x0, x1], _| p361(x0, x1),
             |[x0, x1], _| p361_gradient(x0, x1),
@@ -21514,6 +21886,7 @@ mod programs {
         check::<2>(
             s,
             "p362",
+            POINTS,
             &[0],
             |[x0, x1], _| p362(x0, x1),
             |[x0, x1], _| p362_gradient(x0, x1),
@@ -21523,6 +21896,7 @@ mod programs {
         check::<2>(
             s,
             "p363",
+            POINTS,
             &[0],
             |[x0, x1], _| p363(x0, x1),
             |[x0, x1], _| p363_gradient(x0, x1),
@@ -21532,6 +21906,7 @@ mod programs {
         check::<2>(
             s,
             "p364",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p364(x0, x1, n),
             |[x0, x1], n| p364_gradient(x0, x1, n),
@@ -21541,6 +21916,7 @@ mod programs {
         check::<4>(
             s,
             "p365",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p365(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p365_gradient(x0, x1, x2, x3),
@@ -21550,6 +21926,7 @@ mod programs {
         check::<4>(
             s,
             "p366",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p366(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p366_gradient(x0, x1, x2, x3),
@@ -21559,6 +21936,7 @@ mod programs {
         check::<3>(
             s,
             "p367",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p367(x0, x1, x2),
             |[x0, x1, x2], _| p367_gradient(x0, x1, x2),
@@ -21568,6 +21946,7 @@ mod programs {
         check::<2>(
             s,
             "p368",
+            POINTS,
             &[0],
             |[x0, x1], _| p368(x0, x1),
             |[x0, x1], _| p368_gradient(x0, x1),
@@ -21577,6 +21956,7 @@ mod programs {
         check::<3>(
             s,
             "p369",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p369(x0, x1, x2),
             |[x0, x1, x2], _| p369_gradient(x0, x1, x2),
@@ -21586,6 +21966,7 @@ mod programs {
         check::<2>(
             s,
             "p370",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p370(x0, x1, n),
             |[x0, x1], n| p370_gradient(x0, x1, n),
@@ -21595,6 +21976,7 @@ mod programs {
         check::<4>(
             s,
             "p371",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p371(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p371_gradient(x0, x1, x2, x3),
@@ -21604,6 +21986,7 @@ mod programs {
         check::<4>(
             s,
             "p372",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p372(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p372_gradient(x0, x1, x2, x3),
@@ -21613,6 +21996,7 @@ mod programs {
         check::<2>(
             s,
             "p373",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p373(x0, x1, n),
             |[x0, x1], n| p373_gradient(x0, x1, n),
@@ -21622,6 +22006,7 @@ mod programs {
         check::<2>(
             s,
             "p374",
+            POINTS,
             &[0],
             |[x0, x1], _| p374(x0, x1),
             |[x0, x1], _| p374_gradient(x0, x1),
@@ -21631,6 +22016,7 @@ mod programs {
         check::<2>(
             s,
             "p375",
+            POINTS,
             &[0],
             |[x0, x1], _| p375(x0, x1),
             |[x0, x1], _| p375_gradient(x0, x1),
@@ -21640,6 +22026,7 @@ mod programs {
         check::<2>(
             s,
             "p376",
+            POINTS,
             &[0],
             |[x0, x1], _| p376(x0, x1),
             |[x0, x1], _| p376_gradient(x0, x1),
@@ -21649,6 +22036,7 @@ mod programs {
         check::<4>(
             s,
             "p377",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p377(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p377_gradient(x0, x1, x2, x3),
@@ -21658,6 +22046,7 @@ mod programs {
         check::<2>(
             s,
             "p378",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p378(x0, x1, n),
             |[x0, x1], n| p378_gradient(x0, x1, n),
@@ -21667,6 +22056,7 @@ mod programs {
         check::<4>(
             s,
             "p379",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p379(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p379_gradient(x0, x1, x2, x3),
@@ -21676,6 +22066,7 @@ mod programs {
         check::<2>(
             s,
             "p380",
+            POINTS,
             &[0],
             |[x0, x1], _| p380(x0, x1),
             |[x0, x1], _| p380_gradient(x0, x1),
@@ -21685,6 +22076,7 @@ mod programs {
         check::<4>(
             s,
             "p381",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p381(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p381_gradient(x0, x1, x2, x3),
@@ -21694,6 +22086,7 @@ mod programs {
         check::<3>(
             s,
             "p382",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p382(x0, x1, x2),
             |[x0, x1, x2], _| p382_gradient(x0, x1, x2),
@@ -21703,6 +22096,7 @@ mod programs {
         check::<2>(
             s,
             "p383",
+            POINTS,
             &[0],
             |[x0, x1], _| p383(x0, x1),
             |[x0, x1], _| p383_gradient(x0, x1),
@@ -21712,6 +22106,7 @@ mod programs {
         check::<2>(
             s,
             "p384",
+            POINTS,
             &[0],
             |[x0, x1], _| p384(x0, x1),
             |[x0, x1], _| p384_gradient(x0, x1),
@@ -21721,6 +22116,7 @@ mod programs {
         check::<3>(
             s,
             "p385",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p385(x0, x1, x2),
             |[x0, x1, x2], _| p385_gradient(x0, x1, x2),
@@ -21730,6 +22126,7 @@ mod programs {
         check::<2>(
             s,
             "p386",
+            POINTS,
             &[0],
             |[x0, x1], _| p386(x0, x1),
             |[x0, x1], _| p386_gradient(x0, x1),
@@ -21739,6 +22136,7 @@ mod programs {
         check::<2>(
             s,
             "p387",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p387(x0, x1, n),
             |[x0, x1], n| p387_gradient(x0, x1, n),
@@ -21748,6 +22146,7 @@ mod programs {
         check::<2>(
             s,
             "p388",
+            POINTS,
             &[0],
             |[x0, x1], _| p388(x0, x1),
             |[x0, x1], _| p388_gradient(x0, x1),
@@ -21757,6 +22156,7 @@ mod programs {
         check::<3>(
             s,
             "p389",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p389(x0, x1, x2, n),
             |[x0, x1, x2], n| p389_gradient(x0, x1, x2, n),
@@ -21766,6 +22166,7 @@ mod programs {
         check::<3>(
             s,
             "p390",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p390(x0, x1, x2, n),
             |[x0, x1, x2], n| p390_gradient(x0, x1, x2, n),
@@ -21775,6 +22176,7 @@ mod programs {
         check::<4>(
             s,
             "p391",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p391(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p391_gradient(x0, x1, x2, x3),
@@ -21784,6 +22186,7 @@ mod programs {
         check::<4>(
             s,
             "p392",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p392(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p392_gradient(x0, x1, x2, x3, n),
@@ -21793,6 +22196,7 @@ mod programs {
         check::<3>(
             s,
             "p393",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p393(x0, x1, x2),
             |[x0, x1, x2], _| p393_gradient(x0, x1, x2),
@@ -21802,6 +22206,7 @@ mod programs {
         check::<3>(
             s,
             "p394",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p394(x0, x1, x2, n),
             |[x0, x1, x2], n| p394_gradient(x0, x1, x2, n),
@@ -21811,6 +22216,7 @@ mod programs {
         check::<3>(
             s,
             "p395",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p395(x0, x1, x2),
             |[x0, x1, x2], _| p395_gradient(x0, x1, x2),
@@ -21820,6 +22226,7 @@ mod programs {
         check::<2>(
             s,
             "p396",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p396(x0, x1, n),
             |[x0, x1], n| p396_gradient(x0, x1, n),
@@ -21829,6 +22236,7 @@ mod programs {
         check::<2>(
             s,
             "p397",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p397(x0, x1, n),
             |[x0, x1], n| p397_gradient(x0, x1, n),
@@ -21838,6 +22246,7 @@ mod programs {
         check::<4>(
             s,
             "p398",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p398(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p398_gradient(x0, x1, x2, x3, n),
@@ -21847,6 +22256,7 @@ mod programs {
         check::<4>(
             s,
             "p399",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p399(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p399_gradient(x0, x1, x2, x3),
@@ -21856,6 +22266,7 @@ mod programs {
         check::<42>(
             s,
             "p400",
+            ARRAY_POINTS,
             &[0],
             |x, _| p400(x[0], x[1], part(&x, 2)),
             |x, _| {
@@ -21871,6 +22282,7 @@ mod programs {
         check::<42>(
             s,
             "p401",
+            ARRAY_POINTS,
             &[0],
             |x, _| p401(x[0], x[1], part(&x, 2)),
             |x, _| {
@@ -21886,6 +22298,7 @@ mod programs {
         check::<82>(
             s,
             "p402",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p402(x[0], x[1], part(&x, 2), part(&x, 42), n),
             |x, n| {
@@ -21901,6 +22314,7 @@ mod programs {
         check::<107>(
             s,
             "p403",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p403(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
             |x, n| {
@@ -21916,6 +22330,7 @@ mod programs {
         check::<82>(
             s,
             "p404",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p404(x[0], x[1], part(&x, 2), part(&x, 42), n),
             |x, n| {
@@ -21931,6 +22346,7 @@ mod programs {
         check::<67>(
             s,
             "p405",
+            ARRAY_POINTS,
             &[0],
             |x, _| p405(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
@@ -21946,6 +22362,7 @@ mod programs {
         check::<81>(
             s,
             "p406",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p406(x[0], part(&x, 1), part(&x, 41), n),
             |x, n| {
@@ -21961,6 +22378,7 @@ mod programs {
         check::<82>(
             s,
             "p407",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p407(x[0], x[1], part(&x, 2), part(&x, 42), n),
             |x, n| {
@@ -21976,6 +22394,7 @@ mod programs {
         check::<65>(
             s,
             "p408",
+            ARRAY_POINTS,
             &[0],
             |x, _| p408(x[0], part(&x, 1), part(&x, 41)),
             |x, _| {
@@ -21991,6 +22410,7 @@ mod programs {
         check::<82>(
             s,
             "p409",
+            ARRAY_POINTS,
             &[0],
             |x, _| p409(x[0], x[1], part(&x, 2), part(&x, 42)),
             |x, _| {
@@ -22006,6 +22426,7 @@ mod programs {
         check::<25>(
             s,
             "p410",
+            ARRAY_POINTS,
             &[0],
             |x, _| p410(x[0], part(&x, 1)),
             |x, _| {
@@ -22021,6 +22442,7 @@ mod programs {
         check::<42>(
             s,
             "p411",
+            ARRAY_POINTS,
             &[0],
             |x, _| p411(x[0], x[1], part(&x, 2)),
             |x, _| {
@@ -22036,6 +22458,7 @@ mod programs {
         check::<42>(
             s,
             "p412",
+            ARRAY_POINTS,
             &[0],
             |x, _| p412(x[0], x[1], part(&x, 2)),
             |x, _| {
@@ -22051,6 +22474,7 @@ mod programs {
         check::<105>(
             s,
             "p413",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p413(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n),
             |x, n| {
@@ -22066,6 +22490,7 @@ mod programs {
         check::<65>(
             s,
             "p414",
+            ARRAY_POINTS,
             &[0],
             |x, _| p414(x[0], part(&x, 1), part(&x, 41)),
             |x, _| {
@@ -22081,6 +22506,7 @@ mod programs {
         check::<67>(
             s,
             "p415",
+            ARRAY_POINTS,
             &[0],
             |x, _| p415(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
@@ -22096,6 +22522,7 @@ mod programs {
         check::<66>(
             s,
             "p416",
+            ARRAY_POINTS,
             &[0],
             |x, _| p416(x[0], x[1], part(&x, 2), part(&x, 42)),
             |x, _| {
@@ -22111,6 +22538,7 @@ mod programs {
         check::<67>(
             s,
             "p417",
+            ARRAY_POINTS,
             &[0],
             |x, _| p417(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
@@ -22126,6 +22554,7 @@ mod programs {
         check::<66>(
             s,
             "p418",
+            ARRAY_POINTS,
             &[0],
             |x, _| p418(x[0], x[1], part(&x, 2), part(&x, 42)),
             |x, _| {
@@ -22141,6 +22570,7 @@ mod programs {
         check::<41>(
             s,
             "p419",
+            ARRAY_POINTS,
             &[0],
             |x, _| p419(x[0], part(&x, 1)),
             |x, _| {
@@ -22156,6 +22586,7 @@ mod programs {
         check::<106>(
             s,
             "p420",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p420(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
             |x, n| {
@@ -22171,6 +22602,7 @@ mod programs {
         check::<65>(
             s,
             "p421",
+            ARRAY_POINTS,
             &[0],
             |x, _| p421(x[0], part(&x, 1), part(&x, 41)),
             |x, _| {
@@ -22186,6 +22618,7 @@ mod programs {
         check::<27>(
             s,
             "p422",
+            ARRAY_POINTS,
             &[0],
             |x, _| p422(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
@@ -22201,6 +22634,7 @@ mod programs {
         check::<66>(
             s,
             "p423",
+            ARRAY_POINTS,
             &[0],
             |x, _| p423(x[0], x[1], part(&x, 2), part(&x, 42)),
             |x, _| {
@@ -22216,6 +22650,7 @@ mod programs {
         check::<67>(
             s,
             "p424",
+            ARRAY_POINTS,
             &[0],
             |x, _| p424(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
@@ -22231,6 +22666,7 @@ mod programs {
         check::<42>(
             s,
             "p425",
+            ARRAY_POINTS,
             &[0],
             |x, _| p425(x[0], x[1], part(&x, 2)),
             |x, _| {
@@ -22246,6 +22682,7 @@ mod programs {
         check::<65>(
             s,
             "p426",
+            ARRAY_POINTS,
             &[0],
             |x, _| p426(x[0], part(&x, 1), part(&x, 41)),
             |x, _| {
@@ -22261,6 +22698,7 @@ mod programs {
         check::<66>(
             s,
             "p427",
+            ARRAY_POINTS,
             &[0],
             |x, _| p427(x[0], x[1], part(&x, 2), part(&x, 42)),
             |x, _| {
@@ -22276,6 +22714,7 @@ mod programs {
         check::<42>(
             s,
             "p428",
+            ARRAY_POINTS,
             &[0],
             |x, _| p428(x[0], x[1], part(&x, 2)),
             |x, _| {
@@ -22291,6 +22730,7 @@ mod programs {
         check::<42>(
             s,
             "p429",
+            ARRAY_POINTS,
             &[0],
             |x, _| p429(x[0], x[1], part(&x, 2)),
             |x, _| {
@@ -22306,6 +22746,7 @@ mod programs {
         check::<65>(
             s,
             "p430",
+            ARRAY_POINTS,
             &[0],
             |x, _| p430(x[0], part(&x, 1), part(&x, 41)),
             |x, _| {
@@ -22321,6 +22762,7 @@ mod programs {
         check::<83>(
             s,
             "p431",
+            ARRAY_POINTS,
             &[0],
             |x, _| p431(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
@@ -22336,6 +22778,7 @@ mod programs {
         check::<67>(
             s,
             "p432",
+            ARRAY_POINTS,
             &[0],
             |x, _| p432(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
@@ -22351,6 +22794,7 @@ mod programs {
         check::<82>(
             s,
             "p433",
+            ARRAY_POINTS,
             &[0],
             |x, _| p433(x[0], x[1], part(&x, 2), part(&x, 42)),
             |x, _| {
@@ -22366,6 +22810,7 @@ mod programs {
         check::<105>(
             s,
             "p434",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p434(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n),
             |x, n| {
@@ -22381,6 +22826,7 @@ mod programs {
         check::<66>(
             s,
             "p435",
+            ARRAY_POINTS,
             &[0],
             |x, _| p435(x[0], x[1], part(&x, 2), part(&x, 42)),
             |x, _| {
@@ -22396,6 +22842,7 @@ mod programs {
         check::<66>(
             s,
             "p436",
+            ARRAY_POINTS,
             &[0],
             |x, _| p436(x[0], x[1], part(&x, 2), part(&x, 42)),
             |x, _| {
@@ -22411,6 +22858,7 @@ mod programs {
         check::<66>(
             s,
             "p437",
+            ARRAY_POINTS,
             &[0],
             |x, _| p437(x[0], x[1], part(&x, 2), part(&x, 42)),
             |x, _| {
@@ -22426,6 +22874,7 @@ mod programs {
         check::<81>(
             s,
             "p438",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p438(x[0], part(&x, 1), part(&x, 41), n),
             |x, n| {
@@ -22441,6 +22890,7 @@ mod programs {
         check::<66>(
             s,
             "p439",
+            ARRAY_POINTS,
             &[0],
             |x, _| p439(x[0], x[1], part(&x, 2), part(&x, 42)),
             |x, _| {
@@ -22456,6 +22906,7 @@ mod programs {
         check::<41>(
             s,
             "p440",
+            ARRAY_POINTS,
             &[0],
             |x, _| p440(x[0], part(&x, 1)),
             |x, _| {
@@ -22471,6 +22922,7 @@ mod programs {
         check::<41>(
             s,
             "p441",
+            ARRAY_POINTS,
             &[0],
             |x, _| p441(x[0], part(&x, 1)),
             |x, _| {
@@ -22486,6 +22938,7 @@ mod programs {
         check::<105>(
             s,
             "p442",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p442(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n),
             |x, n| {
@@ -22501,6 +22954,7 @@ mod programs {
         check::<67>(
             s,
             "p443",
+            ARRAY_POINTS,
             &[0],
             |x, _| p443(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
@@ -22516,6 +22970,7 @@ mod programs {
         check::<106>(
             s,
             "p444",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p444(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
             |x, n| {
@@ -22531,6 +22986,7 @@ mod programs {
         check::<106>(
             s,
             "p445",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p445(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
             |x, n| {
@@ -22546,6 +23002,7 @@ mod programs {
         check::<106>(
             s,
             "p446",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p446(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
             |x, n| {
@@ -22561,6 +23018,7 @@ mod programs {
         check::<42>(
             s,
             "p447",
+            ARRAY_POINTS,
             &[0],
             |x, _| p447(x[0], x[1], part(&x, 2)),
             |x, _| {
@@ -22576,6 +23034,7 @@ mod programs {
         check::<42>(
             s,
             "p448",
+            ARRAY_POINTS,
             &[0],
             |x, _| p448(x[0], x[1], part(&x, 2)),
             |x, _| {
@@ -22591,6 +23050,7 @@ mod programs {
         check::<82>(
             s,
             "p449",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p449(x[0], x[1], part(&x, 2), part(&x, 42), n),
             |x, n| {
@@ -22606,6 +23066,7 @@ mod programs {
         check::<65>(
             s,
             "p450",
+            ARRAY_POINTS,
             &[0],
             |x, _| p450(x[0], part(&x, 1), part(&x, 41)),
             |x, _| {
@@ -22621,6 +23082,7 @@ mod programs {
         check::<43>(
             s,
             "p451",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p451(x[0], x[1], x[2], part(&x, 3), n),
             |x, n| {
@@ -22636,6 +23098,7 @@ mod programs {
         check::<67>(
             s,
             "p452",
+            ARRAY_POINTS,
             &[0],
             |x, _| p452(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
@@ -22651,6 +23114,7 @@ mod programs {
         check::<107>(
             s,
             "p453",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p453(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
             |x, n| {
@@ -22666,6 +23130,7 @@ mod programs {
         check::<107>(
             s,
             "p454",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p454(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
             |x, n| {
@@ -22681,6 +23146,7 @@ mod programs {
         check::<42>(
             s,
             "p455",
+            ARRAY_POINTS,
             &[0],
             |x, _| p455(x[0], x[1], part(&x, 2)),
             |x, _| {
@@ -22696,6 +23162,7 @@ mod programs {
         check::<83>(
             s,
             "p456",
+            ARRAY_POINTS,
             &[0],
             |x, _| p456(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
@@ -22711,6 +23178,7 @@ mod programs {
         check::<107>(
             s,
             "p457",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p457(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
             |x, n| {
@@ -22726,6 +23194,7 @@ mod programs {
         check::<65>(
             s,
             "p458",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p458(x[0], part(&x, 1), part(&x, 25), n),
             |x, n| {
@@ -22741,6 +23210,7 @@ mod programs {
         check::<27>(
             s,
             "p459",
+            ARRAY_POINTS,
             &[0],
             |x, _| p459(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
@@ -22756,6 +23226,7 @@ mod programs {
         check::<82>(
             s,
             "p460",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p460(x[0], x[1], part(&x, 2), part(&x, 42), n),
             |x, n| {
@@ -22771,6 +23242,7 @@ mod programs {
         check::<43>(
             s,
             "p461",
+            ARRAY_POINTS,
             &[0],
             |x, _| p461(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
@@ -22786,6 +23258,7 @@ mod programs {
         check::<41>(
             s,
             "p462",
+            ARRAY_POINTS,
             &[0],
             |x, _| p462(x[0], part(&x, 1)),
             |x, _| {
@@ -22801,6 +23274,7 @@ mod programs {
         check::<41>(
             s,
             "p463",
+            ARRAY_POINTS,
             &[0],
             |x, _| p463(x[0], part(&x, 1)),
             |x, _| {
@@ -22816,6 +23290,7 @@ mod programs {
         check::<105>(
             s,
             "p464",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p464(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n),
             |x, n| {
@@ -22831,6 +23306,7 @@ mod programs {
         check::<67>(
             s,
             "p465",
+            ARRAY_POINTS,
             &[0],
             |x, _| p465(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
@@ -22846,6 +23322,7 @@ mod programs {
         check::<83>(
             s,
             "p466",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p466(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
             |x, n| {
@@ -22861,6 +23338,7 @@ mod programs {
         check::<65>(
             s,
             "p467",
+            ARRAY_POINTS,
             &[0],
             |x, _| p467(x[0], part(&x, 1), part(&x, 41)),
             |x, _| {
@@ -22876,6 +23354,7 @@ mod programs {
         check::<66>(
             s,
             "p468",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p468(x[0], x[1], part(&x, 2), part(&x, 26), n),
             |x, n| {
@@ -22891,6 +23370,7 @@ mod programs {
         check::<42>(
             s,
             "p469",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p469(x[0], x[1], part(&x, 2), n),
             |x, n| {
@@ -22906,6 +23386,7 @@ mod programs {
         check::<107>(
             s,
             "p470",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p470(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
             |x, n| {
@@ -22921,6 +23402,7 @@ mod programs {
         check::<42>(
             s,
             "p471",
+            ARRAY_POINTS,
             &[0],
             |x, _| p471(x[0], x[1], part(&x, 2)),
             |x, _| {
@@ -22936,6 +23418,7 @@ mod programs {
         check::<41>(
             s,
             "p472",
+            ARRAY_POINTS,
             &[0],
             |x, _| p472(x[0], part(&x, 1)),
             |x, _| {
@@ -22951,6 +23434,7 @@ mod programs {
         check::<41>(
             s,
             "p473",
+            ARRAY_POINTS,
             &[0],
             |x, _| p473(x[0], part(&x, 1)),
             |x, _| {
@@ -22966,6 +23450,7 @@ mod programs {
         check::<41>(
             s,
             "p474",
+            ARRAY_POINTS,
             &[0],
             |x, _| p474(x[0], part(&x, 1)),
             |x, _| {
@@ -22981,6 +23466,7 @@ mod programs {
         check::<66>(
             s,
             "p475",
+            ARRAY_POINTS,
             &[0],
             |x, _| p475(x[0], x[1], part(&x, 2), part(&x, 26)),
             |x, _| {
@@ -22996,6 +23482,7 @@ mod programs {
         check::<67>(
             s,
             "p476",
+            ARRAY_POINTS,
             &[0],
             |x, _| p476(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
@@ -23011,6 +23498,7 @@ mod programs {
         check::<43>(
             s,
             "p477",
+            ARRAY_POINTS,
             &[0],
             |x, _| p477(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
@@ -23026,6 +23514,7 @@ mod programs {
         check::<105>(
             s,
             "p478",
+            ARRAY_POINTS,
             &[0],
             |x, _| p478(x[0], part(&x, 1), part(&x, 41), part(&x, 65)),
             |x, _| {
@@ -23041,6 +23530,7 @@ mod programs {
         check::<107>(
             s,
             "p479",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p479(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
             |x, n| {
@@ -23056,6 +23546,7 @@ mod programs {
         check::<83>(
             s,
             "p480",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p480(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
             |x, n| {
@@ -23071,6 +23562,7 @@ mod programs {
         check::<67>(
             s,
             "p481",
+            ARRAY_POINTS,
             &[0],
             |x, _| p481(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
@@ -23086,6 +23578,7 @@ mod programs {
         check::<106>(
             s,
             "p482",
+            ARRAY_POINTS,
             &[0],
             |x, _| p482(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66)),
             |x, _| {
@@ -23101,6 +23594,7 @@ mod programs {
         check::<65>(
             s,
             "p483",
+            ARRAY_POINTS,
             &[0],
             |x, _| p483(x[0], part(&x, 1), part(&x, 41)),
             |x, _| {
@@ -23116,6 +23610,7 @@ mod programs {
         check::<67>(
             s,
             "p484",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p484(x[0], x[1], x[2], part(&x, 3), part(&x, 27), n),
             |x, n| {
@@ -23131,6 +23626,7 @@ mod programs {
         check::<65>(
             s,
             "p485",
+            ARRAY_POINTS,
             &[0],
             |x, _| p485(x[0], part(&x, 1), part(&x, 41)),
             |x, _| {
@@ -23146,6 +23642,7 @@ mod programs {
         check::<43>(
             s,
             "p486",
+            ARRAY_POINTS,
             &[0],
             |x, _| p486(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
@@ -23161,6 +23658,7 @@ mod programs {
         check::<106>(
             s,
             "p487",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p487(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
             |x, n| {
@@ -23176,6 +23674,7 @@ mod programs {
         check::<66>(
             s,
             "p488",
+            ARRAY_POINTS,
             &[0],
             |x, _| p488(x[0], x[1], part(&x, 2), part(&x, 42)),
             |x, _| {
@@ -23191,6 +23690,7 @@ mod programs {
         check::<41>(
             s,
             "p489",
+            ARRAY_POINTS,
             &[0],
             |x, _| p489(x[0], part(&x, 1)),
             |x, _| {
@@ -23206,6 +23706,7 @@ mod programs {
         check::<67>(
             s,
             "p490",
+            ARRAY_POINTS,
             &[0],
             |x, _| p490(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
@@ -23221,6 +23722,7 @@ mod programs {
         check::<43>(
             s,
             "p491",
+            ARRAY_POINTS,
             &[0],
             |x, _| p491(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
@@ -23236,6 +23738,7 @@ mod programs {
         check::<42>(
             s,
             "p492",
+            ARRAY_POINTS,
             &[0],
             |x, _| p492(x[0], x[1], part(&x, 2)),
             |x, _| {
@@ -23251,6 +23754,7 @@ mod programs {
         check::<67>(
             s,
             "p493",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p493(x[0], x[1], x[2], part(&x, 3), part(&x, 27), n),
             |x, n| {
@@ -23266,6 +23770,7 @@ mod programs {
         check::<82>(
             s,
             "p494",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p494(x[0], x[1], part(&x, 2), part(&x, 42), n),
             |x, n| {
@@ -23281,6 +23786,7 @@ mod programs {
         check::<27>(
             s,
             "p495",
+            ARRAY_POINTS,
             &[0],
             |x, _| p495(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
@@ -23296,6 +23802,7 @@ mod programs {
         check::<106>(
             s,
             "p496",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p496(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
             |x, n| {
@@ -23311,6 +23818,7 @@ mod programs {
         check::<83>(
             s,
             "p497",
+            ARRAY_POINTS,
             &[0, 1, 17, 40],
             |x, n| p497(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
             |x, n| {
@@ -23326,6 +23834,7 @@ mod programs {
         check::<43>(
             s,
             "p498",
+            ARRAY_POINTS,
             &[0],
             |x, _| p498(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
@@ -23341,6 +23850,7 @@ mod programs {
         check::<81>(
             s,
             "p499",
+            ARRAY_POINTS,
             &[0],
             |x, _| p499(x[0], part(&x, 1), part(&x, 41)),
             |x, _| {

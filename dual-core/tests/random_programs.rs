@@ -29,9 +29,70 @@
 //!   the proc macro. This test regenerates that file and fails if the committed one differs;
 //!   after a change to the generator, rewrite it with
 //!   `RANDOM_SAMPLE=overwrite cargo test -p dual-core --test random_programs random_sample`.
+//!
+//!   After those 400 programs, from a seed of their own, come 100 array programs (loops kept as
+//!   loops): float parameters plus some of `a: [f64; LEN]`, `w: [f64; R * C]` and `b: [f64; 40]`
+//!   with `n: usize`, where `LEN`, `R`, `C` are module constants of the sample (40, 4, 6) whose
+//!   values the macro does not see. Their segments: loops `for i in 0..LEN`, `1..LEN`,
+//!   `0..LEN - 1` reading `a[i]`, `a[i + 1]`, `a[i - 1]` and `i as f64` in the generator's
+//!   expressions, carrying one or two floats (sums, products, `tanh` recurrences, `max` / `min`
+//!   recurrences, `if` on differentiated values assigning or accumulating); local arrays
+//!   `let mut z = [0.0; LEN];` filled by such a loop (`z[i] = e;`, `z[i] += e;`, maybe carrying a
+//!   float as well) and read by a later loop (`z[i]`, `z[i ± 1]`) or as `z[0]`, `z[LEN - 1]`;
+//!   nested loops `for i in 0..R { let mut s = ..; for j in 0..C { s += .. w[i * C + j] .. }
+//!   y[i] = s; }` with `y` read by a loop over `0..R` or as `y[0]`, `y[R - 1]`; run-time loops
+//!   `for i in 0..n`, `1..n` (`n` = 0, 1, 17, 40) and `0..b.len()` over `b`; plus `let`s and
+//!   `if`s between them. Sums are scaled by 0.05 and product factors are `1 + 0.05 tanh(e)`, so
+//!   that 40 iterations stay in range. The harness passes the floats and the array elements as
+//!   one flat point to num-dual, and joins the parts of the gradient (`(f64, .., [f64; LEN])`)
+//!   in the same order.
+//!
+//!   Shapes left out, because the engine does not compile them (each a minimal reproduction;
+//!   `const LEN: usize = 40; const R: usize = 4; const C: usize = 6;`, `h1` and `h2` as in the
+//!   sample):
+//!
+//!   - ENGINE BUG 1: nested loops whose inner loop carries anything but a sum, or calls a
+//!     `#[gradient]` function: the backward outer loop repeats part of the inner forward loop,
+//!     reading values it does not recompute (and pushing to the tape again). E0425 on
+//!     `fn m1(x: f64, w: [f64; R * C]) -> f64 { let mut y = [0.0; R]; for i in 0..R { let mut
+//!     s = x * 0.5; for j in 0..C { s = (s * 0.9 + w[i * C + j]).tanh(); } y[i] = s; } y[0] }`
+//!     (`s = s.max(..)`, `s *= ..`, or `s += h4(w[i * C + j])` alike). The inner loops here
+//!     carry sums of call-free terms.
+//!   - ENGINE BUG 2: a `return` under an `if` before a loop kept as a loop: the forward code
+//!     after the `if` is in a block that does not hand the loop's local arrays and final carried
+//!     values to the backward block. E0425 on `fn r1(x0: f64, a: [f64; LEN]) -> f64 { if x0 <
+//!     0.0 { return x0; } let mut z = [0.0; LEN]; for i in 0..LEN { z[i] = a[i] * x0; } z[1] }`.
+//!     The array programs have no `return`.
+//!   - ENGINE BUG 3: an `if` in a loop kept as a loop whose condition reads a carried float or a
+//!     temporary of the body that the derivative does not otherwise need: the backward loop
+//!     re-evaluates the condition from a value it neither tapes nor recomputes. E0425 on `fn
+//!     t3(x0: f64, a: [f64; LEN]) -> f64 { let mut v = x0; for i in 0..LEN { if a[i] <= v { v
+//!     = x0.tanh(); } else { v += 0.05 * x0; } } v }` and on `fn t4(x0: f64, a: [f64; LEN]) ->
+//!     f64 { let mut s: f64 = 0.0; for i in 0..LEN { let v = a[i] * x0; if v <= 0.5 { s =
+//!     x0.tanh(); } else { s += 0.05 * x0; } } s }`. The conditions in loops here compare
+//!     parameters and array elements.
+//!   - ENGINE BUG 4: a loop kept as a loop reading the result of an earlier one through a
+//!     nonlinearity: `_gradient` keeps the earlier loop but drops the body computing its carried
+//!     value. E0425 on `fn e8(x0: f64, a: [f64; LEN]) -> f64 { let mut s = x0; for i in 0..LEN
+//!     { s += 0.05 * a[i]; } let mut t: f64 = 0.0; for i in 0..LEN { t += 0.05 * s.tanh(); } t
+//!     }`. The bodies of the loops here read the float parameters, array elements and the
+//!     loop's own floats, not floats computed before the loop.
+//!   - ENGINE BUG 5: an unused `#[gradient]` call in a loop that writes a local array: the
+//!     backward loop repeats the call without computing its arguments. E0425 on `fn k6(x1: f64,
+//!     x2: f64, a: [f64; LEN]) -> f64 { let mut z = [0.0; LEN]; for i in 0..LEN { z[i] = a[i] *
+//!     x2.sin(); let v = h2([x1.cos(), x1, x1]); } z[0] + z[LEN - 1] }`. The temporaries of
+//!     loops here call nothing.
+//!   - ENGINE BUG 6: an `if` outside loops whose condition reads a local array that an `if` in
+//!     an earlier loop read too: the condition is emitted with the array's source name, bound
+//!     only inside loops. E0425 on `fn u2(x0: f64, a: [f64; LEN]) -> f64 { let mut z = [0.0;
+//!     LEN]; for i in 0..LEN { z[i] = a[i] * x0; } let mut s: f64 = 0.0; for i in 0..LEN { if
+//!     z[i] <= x0 { s = z[i].tanh(); } else { s += 0.05 * x0; } } let v: f64; if x0 > z[0] { v
+//!     = x0; } else { v = s; } v }`. The `if`s outside loops here read no array element.
+//!
+//!   Local arrays written by a run-time loop are a documented compile error, and not generated.
 //! - `random_sample_covers_every_primitive`: the sample uses every primitive, literal form,
-//!   compound assignment, control-flow construct and helper of the generator (`--nocapture`
-//!   shows in how many programs each).
+//!   compound assignment, control-flow construct and helper of the generator, and every shape
+//!   of the array programs (`--nocapture` shows in how many programs each).
 
 mod common;
 
@@ -659,7 +720,10 @@ enum Stmt {
         body: Vec<Stmt>,
     },
     /// `let mut z = [0.0; len];`, a local array.
-    LetArray { var: String, len: &'static str },
+    LetArray {
+        var: String,
+        len: &'static str,
+    },
     /// `z[index] op e;` (`=` or `+=`), the index a loop counter.
     SetIndex {
         array: String,
@@ -1626,7 +1690,13 @@ impl SampleGen<'_> {
 
     /// The update of the carried float `s` of the given kind; the floats the loop carries are
     /// `carried`; the update reads `must`.
-    fn carry_update(&mut self, s: &str, kind: Carry, carried: &[String], must: Option<Expr>) -> Stmt {
+    fn carry_update(
+        &mut self,
+        s: &str,
+        kind: Carry,
+        carried: &[String],
+        must: Option<Expr>,
+    ) -> Stmt {
         let v = || Var(s.to_string());
         match kind {
             Carry::Sum => {
@@ -1749,26 +1819,29 @@ impl SampleGen<'_> {
     /// `i` (and `i + 1`, `i - 1` where the range allows), and `i as f64` scaled down.
     fn loop_elems(&mut self, i: &str, range: &str) -> Vec<Expr> {
         let mut out = vec![bin("*", Counter(i.into()), Lit("0.05"))];
-        let (arrays, param_forms, local_forms): (Vec<String>, [&'static str; 3], [&'static str; 3]) =
-            match range {
-                "0..LEN" | "1..LEN" | "0..LEN - 1" => (
-                    std::iter::once("a".to_string())
-                        .chain(self.len_arrays.iter().cloned())
-                        .collect(),
-                    ["a[i]", "a[i - 1]", "a[i + 1]"],
-                    ["z[i]", "z[i - 1]", "z[i + 1]"],
-                ),
-                "0..R" => (
-                    self.row_arrays.clone(),
-                    ["", "", ""],
-                    ["y[i]", "y[i - 1]", "y[i + 1]"],
-                ),
-                _ => (
-                    vec!["b".to_string()],
-                    ["b[i]", "b[i - 1]", "b[i + 1]"],
-                    ["", "", ""],
-                ),
-            };
+        let (arrays, param_forms, local_forms): (
+            Vec<String>,
+            [&'static str; 3],
+            [&'static str; 3],
+        ) = match range {
+            "0..LEN" | "1..LEN" | "0..LEN - 1" => (
+                std::iter::once("a".to_string())
+                    .chain(self.len_arrays.iter().cloned())
+                    .collect(),
+                ["a[i]", "a[i - 1]", "a[i + 1]"],
+                ["z[i]", "z[i - 1]", "z[i + 1]"],
+            ),
+            "0..R" => (
+                self.row_arrays.clone(),
+                ["", "", ""],
+                ["y[i]", "y[i - 1]", "y[i + 1]"],
+            ),
+            _ => (
+                vec!["b".to_string()],
+                ["b[i]", "b[i - 1]", "b[i + 1]"],
+                ["", "", ""],
+            ),
+        };
         for arr in arrays {
             let forms = if arr.len() == 1 {
                 param_forms
@@ -1843,7 +1916,12 @@ impl SampleGen<'_> {
 
     /// The counter and body of a loop over `range` updating `acc`, its first update reading an
     /// element of the array `must`.
-    fn array_loop(&mut self, range: &'static str, acc: &[(String, Carry)], must: &str) -> (String, Vec<Stmt>) {
+    fn array_loop(
+        &mut self,
+        range: &'static str,
+        acc: &[(String, Carry)],
+        must: &str,
+    ) -> (String, Vec<Stmt>) {
         let i = self.name("i");
         let elems = self.loop_elems(&i, range);
         let must = self.pick_elem(&elems, must);
@@ -1917,7 +1995,11 @@ impl SampleGen<'_> {
         let op = self.g.rng.pick(&["=", "=", "+="]);
         let mut body = self.array_body(&acc, None);
         body.insert(
-            if body.is_empty() { 0 } else { self.g.rng.below(body.len() + 1) },
+            if body.is_empty() {
+                0
+            } else {
+                self.g.rng.below(body.len() + 1)
+            },
             Stmt::SetIndex {
                 array: z.clone(),
                 index: i.clone(),
@@ -1962,7 +2044,11 @@ impl SampleGen<'_> {
         let s = self.name("v");
         let init = match self.g.rng.below(3) {
             0 => Lit("0.0"),
-            1 => bin("*", Var(format!("x{}", self.g.rng.below(self.params))), Lit("0.5")),
+            1 => bin(
+                "*",
+                Var(format!("x{}", self.g.rng.below(self.params))),
+                Lit("0.5"),
+            ),
             _ => {
                 self.uses.insert("a");
                 index("a", i.clone(), &[&i], "a[i]")
@@ -2157,9 +2243,8 @@ impl SampleProgram {
 impl Stmt {
     /// Adds the arrays the statement reads an element of (`b` for `0..b.len()`).
     fn arrays(&self, out: &mut BTreeSet<String>) {
-        let blocks = |body: &[Stmt], out: &mut BTreeSet<String>| {
-            body.iter().for_each(|s| s.arrays(out))
-        };
+        let blocks =
+            |body: &[Stmt], out: &mut BTreeSet<String>| body.iter().for_each(|s| s.arrays(out));
         match self {
             Stmt::Let { init: e, .. }
             | Stmt::Assign(_, _, e)
@@ -2394,6 +2479,10 @@ const SAMPLE_HARNESS: &str = r##"//! A fixed sample of random programs, compiled
 //! unrolled loops (`for k in 0..3`, `for t in [a, b]`), run-time loops over a trailing parameter
 //! `n: usize` (`for i in 0..n`, `while`, `loop` with `break`), `break` / `continue` under
 //! comparisons, and calls to the `#[gradient]` helpers `h1`..`h4` at the top of `mod programs`.
+//! The last hundred programs take arrays too (`a: [f64; LEN]`, `w: [f64; R * C]` with the
+//! module constants of `mod programs`, `b: [f64; 40]` with `n` = 0, 1, 17, 40), read in loops
+//! that the macro keeps as loops: reductions, local arrays filled and read, nested loops; the
+//! harness passes their floats and array elements as one flat point (`part`, `join`).
 //! `pK_generic` is the
 //! same program generic over num-dual's `DualNum`, where the primitives num-dual lacks (`abs`,
 //! `signum`, `max`, `min`, `clamp`, `floor`, `ceil`, `round`, `trunc`, `hypot`, `log` with a
@@ -2401,7 +2490,8 @@ const SAMPLE_HARNESS: &str = r##"//! A fixed sample of random programs, compiled
 //! `.re()` as `f64` does and follow `#[gradient]`'s conventions at kinks; its conditions compare
 //! primal values (`gt(a, b)` for `a > b`) so that it takes the branches `pK` takes, and it calls
 //! the helpers' twins `hK_generic`. At `POINTS` seeded random points of [−2, 2)ⁿ per program
-//! (with `n` = 0, 1, 3 in turn for the programs with run-time loops):
+//! (`ARRAY_POINTS` for the array programs; with `n` = 0, 1, 3 in turn for the programs with
+//! run-time loops):
 //!
 //! - the value of `pK_value_and_gradient` equals `pK` bit for bit (NaN = NaN);
 //! - `pK_gradient` and `pK_value_and_gradient` agree with `num_dual::gradient` of `pK_generic`
@@ -2422,6 +2512,9 @@ use std::cell::Cell;
 
 /// Seeded random points per program.
 const POINTS: usize = 100;
+/// Seeded random points per array program (num-dual's gradient over 40 to 120 inputs is slow
+/// in a debug build).
+const ARRAY_POINTS: usize = 25;
 /// Tolerance of the gradients, relative to the larger magnitude with a floor of 1.
 const RTOL: f64 = 1e-8;
 
@@ -2584,7 +2677,7 @@ fn part<T: Copy, const L: usize>(x: &[T], at: usize) -> [T; L] {
 /// The parts of a gradient (one per parameter, in order) as one flat array.
 fn join<const N: usize>(parts: &[&[f64]]) -> [f64; N] {
     let flat: Vec<f64> = parts.concat();
-    flat.try_into().expect("the parts of the gradient have N elements in all")
+    flat.try_into().expect("N elements in all")
 }
 
 /// Agreement to `RTOL`; NaN never agrees, an infinity only with itself.
@@ -2592,11 +2685,13 @@ fn close(a: f64, b: f64) -> bool {
     a == b || (a - b).abs() <= RTOL * a.abs().max(b.abs()).max(1.0)
 }
 
-/// Checks program `name` at `POINTS` random points, the `i`-th with `n = ns[i % ns.len()]` (the
+/// Checks program `name` at `points` random points, the `i`-th with `n = ns[i % ns.len()]` (the
 /// trip count of its run-time loops; programs without ignore it).
+#[allow(clippy::too_many_arguments)]
 fn check<const N: usize>(
     s: &mut Stats,
     name: &str,
+    points: usize,
     ns: &[usize],
     f: fn([f64; N], usize) -> f64,
     gradient: fn([f64; N], usize) -> [f64; N],
@@ -2605,7 +2700,7 @@ fn check<const N: usize>(
 ) {
     s.programs += 1;
     let checked = s.checked;
-    for point in 0..POINTS {
+    for point in 0..points {
         let x: [f64; N] = std::array::from_fn(|_| s.coordinate());
         let n = ns[point % ns.len()];
         let name = &if ns.len() > 1 {
@@ -2648,9 +2743,9 @@ fn check<const N: usize>(
             s.failures.extend(differences);
         }
     }
-    if (s.checked - checked) * 2 < POINTS {
+    if (s.checked - checked) * 2 < points {
         s.failures.push(format!(
-            "{name}: only {} of {POINTS} points checked",
+            "{name}: only {} of {points} points checked",
             s.checked - checked
         ));
     }
@@ -2742,6 +2837,7 @@ fn sample_file() -> String {
             "        check::<{n}>(\n            \
              s,\n            \
              \"p{k}\",\n            \
+             POINTS,\n            \
              {ns},\n            \
              |[{ps}], {arg}| p{k}({xs}),\n            \
              |[{ps}], {arg}| p{k}_gradient({xs}),\n            \
@@ -2793,7 +2889,7 @@ impl SampleProgram {
         );
         let i = "            ";
         format!(
-            "        check::<{n}>(\n{i}s,\n{i}\"p{k}\",\n{i}{ns},\n\
+            "        check::<{n}>(\n{i}s,\n{i}\"p{k}\",\n{i}ARRAY_POINTS,\n{i}{ns},\n\
              {i}|x, {arg}| p{k}({args}),\n\
              {i}|x, {arg}| {{\n{i}    let ({gs}) = p{k}_gradient({args});\n{i}    join(&[{parts}])\n{i}}},\n\
              {i}|x, {arg}| {{\n{i}    let (v, ({gs})) = p{k}_value_and_gradient({args});\n{i}    (v, join(&[{parts}]))\n{i}}},\n\
@@ -2936,6 +3032,48 @@ fn random_sample_covers_every_primitive() {
         "call h2",
         "call h3",
         "call h4",
+        // Array programs: loops kept as loops.
+        "param [f64; LEN]",
+        "param [f64; R * C]",
+        "param [f64; 40]",
+        "for over an array",
+        "for 0..LEN",
+        "for 1..LEN",
+        "for 0..LEN - 1",
+        "for 0..R",
+        "for 0..C",
+        "nested for",
+        "for 1..n",
+        "for 0..b.len()",
+        "a[i]",
+        "a[i + 1]",
+        "a[i - 1]",
+        "a[0]",
+        "b[i]",
+        "b[i - 1]",
+        "w[i * C + j]",
+        "let mut z = [0.0; LEN]",
+        "let mut z = [0.0; R]",
+        "z[i] =",
+        "z[i] +=",
+        "z[i]",
+        "z[i + 1]",
+        "z[i - 1]",
+        "z[0]",
+        "z[LEN - 1]",
+        "y[i]",
+        "y[0]",
+        "y[R - 1]",
+        "loop reading a local array",
+        "fill carrying a float",
+        "carry sum",
+        "carry product",
+        "carry recurrence",
+        "carry max",
+        "carry min",
+        "carry if",
+        "carry two floats",
+        "nested carry sum",
     ]
     .into_iter()
     .chain(LITERALS.iter().copied())
