@@ -15,6 +15,10 @@
 //! unrolled loops (`for k in 0..3`, `for t in [a, b]`), run-time loops over a trailing parameter
 //! `n: usize` (`for i in 0..n`, `while`, `loop` with `break`), `break` / `continue` under
 //! comparisons, and calls to the `#[gradient]` helpers `h1`..`h4` at the top of `mod programs`.
+//! The last hundred programs take arrays too (`a: [f64; LEN]`, `w: [f64; R * C]` with the
+//! module constants of `mod programs`, `b: [f64; 40]` with `n` = 0, 1, 17, 40), read in loops
+//! that the macro keeps as loops: reductions, local arrays filled and read, nested loops; the
+//! harness passes their floats and array elements as one flat point (`part`, `join`).
 //! `pK_generic` is the
 //! same program generic over num-dual's `DualNum`, where the primitives num-dual lacks (`abs`,
 //! `signum`, `max`, `min`, `clamp`, `floor`, `ceil`, `round`, `trunc`, `hypot`, `log` with a
@@ -22,7 +26,8 @@
 //! `.re()` as `f64` does and follow `#[gradient]`'s conventions at kinks; its conditions compare
 //! primal values (`gt(a, b)` for `a > b`) so that it takes the branches `pK` takes, and it calls
 //! the helpers' twins `hK_generic`. At `POINTS` seeded random points of [−2, 2)ⁿ per program
-//! (with `n` = 0, 1, 3 in turn for the programs with run-time loops):
+//! (`ARRAY_POINTS` for the array programs; with `n` = 0, 1, 3 in turn for the programs with
+//! run-time loops):
 //!
 //! - the value of `pK_value_and_gradient` equals `pK` bit for bit (NaN = NaN);
 //! - `pK_gradient` and `pK_value_and_gradient` agree with `num_dual::gradient` of `pK_generic`
@@ -43,6 +48,9 @@ use std::cell::Cell;
 
 /// Seeded random points per program.
 const POINTS: usize = 100;
+/// Seeded random points per array program (num-dual's gradient over 40 to 120 inputs is slow
+/// in a debug build).
+const ARRAY_POINTS: usize = 25;
 /// Tolerance of the gradients, relative to the larger magnitude with a floor of 1.
 const RTOL: f64 = 1e-8;
 
@@ -197,16 +205,29 @@ impl Stats {
     }
 }
 
+/// The `L` elements of `x` from `at`: an array argument cut from the flat point.
+fn part<T: Copy, const L: usize>(x: &[T], at: usize) -> [T; L] {
+    std::array::from_fn(|i| x[at + i])
+}
+
+/// The parts of a gradient (one per parameter, in order) as one flat array.
+fn join<const N: usize>(parts: &[&[f64]]) -> [f64; N] {
+    let flat: Vec<f64> = parts.concat();
+    flat.try_into().expect("N elements in all")
+}
+
 /// Agreement to `RTOL`; NaN never agrees, an infinity only with itself.
 fn close(a: f64, b: f64) -> bool {
     a == b || (a - b).abs() <= RTOL * a.abs().max(b.abs()).max(1.0)
 }
 
-/// Checks program `name` at `POINTS` random points, the `i`-th with `n = ns[i % ns.len()]` (the
+/// Checks program `name` at `points` random points, the `i`-th with `n = ns[i % ns.len()]` (the
 /// trip count of its run-time loops; programs without ignore it).
+#[allow(clippy::too_many_arguments)]
 fn check<const N: usize>(
     s: &mut Stats,
     name: &str,
+    points: usize,
     ns: &[usize],
     f: fn([f64; N], usize) -> f64,
     gradient: fn([f64; N], usize) -> [f64; N],
@@ -215,7 +236,7 @@ fn check<const N: usize>(
 ) {
     s.programs += 1;
     let checked = s.checked;
-    for point in 0..POINTS {
+    for point in 0..points {
         let x: [f64; N] = std::array::from_fn(|_| s.coordinate());
         let n = ns[point % ns.len()];
         let name = &if ns.len() > 1 {
@@ -258,9 +279,9 @@ fn check<const N: usize>(
             s.failures.extend(differences);
         }
     }
-    if (s.checked - checked) * 2 < POINTS {
+    if (s.checked - checked) * 2 < points {
         s.failures.push(format!(
-            "{name}: only {} of {POINTS} points checked",
+            "{name}: only {} of {points} points checked",
             s.checked - checked
         ));
     }
@@ -313,7 +334,13 @@ fn random_sample_against_num_dual() {
 mod programs {
     use super::*;
 
-    pub const PROGRAMS: usize = 400;
+    pub const PROGRAMS: usize = 500;
+
+    // The lengths of the array programs' arrays: module constants, whose values the macro does
+    // not see, so that the loops over them stay loops.
+    const LEN: usize = 40;
+    const R: usize = 4;
+    const C: usize = 6;
 
     #[dual::gradient]
     fn h1(a: f64, b: f64) -> f64 {
@@ -12685,10 +12712,5561 @@ mod programs {
         ((D::from(0.5) * x0.tanh()).tan() * (D::from(0.5) * x0.tanh()).tan() + D::from(0.5)).cbrt() - ((D::from(0.5) * x0.tanh()).tan() * (D::from(0.5) * x0.tanh()).tan() + D::from(0.5)).cbrt() * x2.tanh().exp_m1()
     }
 
+    #[dual::gradient]
+    fn p400(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = (3. * x0).tanh().exp_m1();
+        let mut v1 = x1 * 0.5;
+        for i2 in 0..LEN - 1 {
+            v0 = v0.max(a[i2] + f64::exp2(x0.sin()));
+            v1 += 0.05 * (3. * x0).tanh().exp_m1();
+        }
+        let mut v3 = -(v1 + (3. * x0).tanh().exp_m1());
+        v3 += ((-1.3 * v0).tanh() * (-1.3 * v0).tanh() + 0.5).recip();
+        let mut v4 = a[0];
+        for i5 in 0..LEN - 1 {
+            v4 = v4.max(a[i5 + 1] * (3. * x0).tanh().exp_m1());
+        }
+        v3.atan2(v3 * v3 + 0.5).tanh().exp_m1() - v0 - v1 + v4
+    }
+
+    fn p400_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = (D::from(3.) * x0).tanh().exp_m1();
+        let mut v1 = x1 * D::from(0.5);
+        for i2 in 0..LEN - 1 {
+            v0 = max(v0, a[i2] + x0.sin().exp2());
+            v1 += D::from(0.05) * (D::from(3.) * x0).tanh().exp_m1();
+        }
+        let mut v3 = -(v1 + (D::from(3.) * x0).tanh().exp_m1());
+        v3 += ((D::from(-1.3) * v0).tanh() * (D::from(-1.3) * v0).tanh() + D::from(0.5)).recip();
+        let mut v4 = a[0];
+        for i5 in 0..LEN - 1 {
+            v4 = max(v4, a[i5 + 1] * (D::from(3.) * x0).tanh().exp_m1());
+        }
+        v3.atan2(v3 * v3 + D::from(0.5)).tanh().exp_m1() - v0 - v1 + v4
+    }
+
+    #[dual::gradient]
+    fn p401(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let v0 = (x1.sin() + x0 * x1) * 3.;
+        let mut z1 = [0.0; LEN];
+        for i2 in 0..LEN {
+            z1[i2] += a[i2] + 1e-1 * x0;
+        }
+        let mut v3 = ((x1.sin() + x0 * x1) * (x1.sin() + x0 * x1) + 0.5).recip();
+        if (x1.sin() + x0 * x1) * 3. + f64::exp2(x0.sin()) <= x0 * 1.2 {
+            v3 += (0.9 * v3.atan2(x0 * x0 + 0.5).tanh()).acos();
+        } else if (x1 * x1 + 0.5).powf((x0 + x1).sin()) > 0.5f64 {
+            v3 = (1e-1 * v0).max(x1 + x0);
+        }
+        let mut z4 = [0.0; LEN];
+        let mut v5 = x0 * 0.5;
+        for i6 in 0..LEN {
+            v5 += 0.05 * x1.tanh().exp_m1().max(x0);
+            z4[i6] = a[i6] * z1[0];
+        }
+        let mut v7 = x1 * 0.5;
+        for i8 in 0..LEN - 1 {
+            v7 *= 1.0 + 0.05 * (z4[i8] * (x0.tanh().cosh() * (x0.round() + x0))).tanh();
+        }
+        (v3.atan2(x0 * x0 + 0.5) * v3.atan2(x0 * x0 + 0.5) + 0.5).cbrt() - z1[0] + z1[LEN - 1] + v5 - v7
+    }
+
+    fn p401_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let v0 = (x1.sin() + x0 * x1) * D::from(3.);
+        let mut z1 = [D::from(0.0); LEN];
+        for i2 in 0..LEN {
+            z1[i2] += a[i2] + D::from(1e-1) * x0;
+        }
+        let mut v3 = ((x1.sin() + x0 * x1) * (x1.sin() + x0 * x1) + D::from(0.5)).recip();
+        if le((x1.sin() + x0 * x1) * D::from(3.) + x0.sin().exp2(), x0 * D::from(1.2)) {
+            v3 += (D::from(0.9) * v3.atan2(x0 * x0 + D::from(0.5)).tanh()).acos();
+        } else if gt((x1 * x1 + D::from(0.5)).powd((x0 + x1).sin()), D::from(0.5f64)) {
+            v3 = max(D::from(1e-1) * v0, x1 + x0);
+        }
+        let mut z4 = [D::from(0.0); LEN];
+        let mut v5 = x0 * D::from(0.5);
+        for i6 in 0..LEN {
+            v5 += D::from(0.05) * max(x1.tanh().exp_m1(), x0);
+            z4[i6] = a[i6] * z1[0];
+        }
+        let mut v7 = x1 * D::from(0.5);
+        for i8 in 0..LEN - 1 {
+            v7 *= D::from(1.0) + D::from(0.05) * (z4[i8] * (x0.tanh().cosh() * (round(x0) + x0))).tanh();
+        }
+        (v3.atan2(x0 * x0 + D::from(0.5)) * v3.atan2(x0 * x0 + D::from(0.5)) + D::from(0.5)).cbrt() - z1[0] + z1[LEN - 1] + v5 - v7
+    }
+
+    #[dual::gradient]
+    fn p402(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = (x1 - x0).tanh().sinh();
+        if x1 - x0 < f64::cos(v0) {
+            v0 = (x1 * x1 + 0.25).ln();
+        } else if x0 < 0.7 {
+            v0 = (v0.to_degrees().to_radians() * v0.to_degrees().to_radians()).ln_1p();
+        }
+        let mut v1: f64 = 0.0;
+        for i2 in 1..n {
+            v1 -= 0.05 * (b[i2 - 1] + (x0 * x0 + 0.25).ln());
+        }
+        let mut z3 = [0.0; LEN];
+        for i4 in 1..LEN {
+            z3[i4] += a[i4] * f64::cos(f64::min(x0, x1));
+        }
+        let v5 = x0.ceil() + x0;
+        x1 - x0 - v1 + z3[0] + z3[LEN - 1]
+    }
+
+    fn p402_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = (x1 - x0).tanh().sinh();
+        if lt(x1 - x0, v0.cos()) {
+            v0 = (x1 * x1 + D::from(0.25)).ln();
+        } else if lt(x0, D::from(0.7)) {
+            v0 = (to_radians(to_degrees(v0)) * to_radians(to_degrees(v0))).ln_1p();
+        }
+        let mut v1 = D::from(0.0);
+        for i2 in 1..n {
+            v1 -= D::from(0.05) * (b[i2 - 1] + (x0 * x0 + D::from(0.25)).ln());
+        }
+        let mut z3 = [D::from(0.0); LEN];
+        for i4 in 1..LEN {
+            z3[i4] += a[i4] * min(x0, x1).cos();
+        }
+        let v5 = ceil(x0) + x0;
+        x1 - x0 - v1 + z3[0] + z3[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p403(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x1 * 0.5;
+        for i1 in 0..n {
+            v0 = v0.max((0.9 * b[i1].tanh()).atanh());
+        }
+        let v2: f64;
+        if v0 < (x0 * x0 + 0.5).cbrt() {
+            v2 = x0 - x1 * v0;
+        } else {
+            v2 = (3. * x1).to_degrees().to_radians() * (x1 * x1 + 0.5).recip();
+        }
+        let mut y3 = [0.0; R];
+        for i4 in 0..R {
+            let mut v5: f64 = 0.0;
+            for j6 in 0..C {
+                let v7 = w[i4 * C + j6] + (j6 as f64) * 0.05;
+                v5 += 0.05 * (f64::min((j6 as f64) * 0.05, x1) / ((0.9 * ((j6 as f64) * 0.05).tanh()).atanh() * (0.9 * ((j6 as f64) * 0.05).tanh()).atanh() + 0.5));
+            }
+            y3[i4] = v5.tanh();
+        }
+        let mut v8 = v0;
+        for i9 in 0..R {
+            v8 = (v8 * 0.9 + y3[R - 1].tanh().sinh()).tanh();
+        }
+        let mut y10 = [0.0; R];
+        for i11 in 0..R {
+            let mut v12 = a[i11];
+            for j13 in 0..C {
+                v12 += 0.05 * (x1.clamp(-0.5, 0.5) / (w[i11 * C + j13].tanh().sinh() * w[i11 * C + j13].tanh().sinh() + 0.5));
+            }
+            y10[i11] = v12.tanh();
+        }
+        let mut v14 = std::f64::consts::PI * v0 - y3[0];
+        let mut v15 = (x0 * x0 + 0.5).powi(-2);
+        for i16 in 0..R {
+            let v17 = y10[i16] * x1;
+            v14 = v14.max(1e-1 * x0);
+            v15 = v15.max(h4((-1.3 * v17).clamp(-0.5, 0.5)));
+        }
+        x1 - v0 - v8 - v14 - v15
+    }
+
+    fn p403_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut v0 = x1 * D::from(0.5);
+        for i1 in 0..n {
+            v0 = max(v0, (D::from(0.9) * b[i1].tanh()).atanh());
+        }
+        let v2: D;
+        if lt(v0, (x0 * x0 + D::from(0.5)).cbrt()) {
+            v2 = x0 - x1 * v0;
+        } else {
+            v2 = to_radians(to_degrees(D::from(3.) * x1)) * (x1 * x1 + D::from(0.5)).recip();
+        }
+        let mut y3 = [D::from(0.0); R];
+        for i4 in 0..R {
+            let mut v5 = D::from(0.0);
+            for j6 in 0..C {
+                let v7 = w[i4 * C + j6] + D::from(j6 as f64) * D::from(0.05);
+                v5 += D::from(0.05) * (min(D::from(j6 as f64) * D::from(0.05), x1) / ((D::from(0.9) * (D::from(j6 as f64) * D::from(0.05)).tanh()).atanh() * (D::from(0.9) * (D::from(j6 as f64) * D::from(0.05)).tanh()).atanh() + D::from(0.5)));
+            }
+            y3[i4] = v5.tanh();
+        }
+        let mut v8 = v0;
+        for i9 in 0..R {
+            v8 = (v8 * D::from(0.9) + y3[R - 1].tanh().sinh()).tanh();
+        }
+        let mut y10 = [D::from(0.0); R];
+        for i11 in 0..R {
+            let mut v12 = a[i11];
+            for j13 in 0..C {
+                v12 += D::from(0.05) * (clamp(x1, -0.5, 0.5) / (w[i11 * C + j13].tanh().sinh() * w[i11 * C + j13].tanh().sinh() + D::from(0.5)));
+            }
+            y10[i11] = v12.tanh();
+        }
+        let mut v14 = D::from(std::f64::consts::PI) * v0 - y3[0];
+        let mut v15 = (x0 * x0 + D::from(0.5)).powi(-2);
+        for i16 in 0..R {
+            let v17 = y10[i16] * x1;
+            v14 = max(v14, D::from(1e-1) * x0);
+            v15 = max(v15, h4_generic(clamp(D::from(-1.3) * v17, -0.5, 0.5)));
+        }
+        x1 - v0 - v8 - v14 - v15
+    }
+
+    #[dual::gradient]
+    fn p404(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x1 * 0.5;
+        let mut v1 = a[0];
+        for i2 in 0..n {
+            if ((i2 as f64) * 0.05).tanh().sinh() > x0 * 1.2 {
+                v0 = (f64::exp2(b[i2].sin()) * f64::exp2(b[i2].sin()) + 0.5).log(f64::exp2(b[i2].sin()) * f64::exp2(b[i2].sin()) + 1.5).tanh();
+            } else {
+                v0 += 0.05 * b[i2];
+            }
+            v1 = v1.max(x0);
+        }
+        let mut v3: f64 = 0.0;
+        let mut v4 = x0 * 0.5;
+        for i5 in 0..LEN - 1 {
+            v3 = (v3 * 0.9 + (a[i5 + 1] * a[i5 + 1] + 0.5).cbrt()).tanh();
+            v4 = f64::min(v4, (i5 as f64) * 0.05);
+        }
+        let mut z6 = [0.0; LEN];
+        for i7 in 0..LEN - 1 {
+            z6[i7] += a[i7 + 1] * x0;
+            let v8 = a[i7].atan2(a[i7].max(x0) * a[i7].max(x0) + 0.5);
+        }
+        let mut v9 = x1 * 0.5;
+        for i10 in 0..LEN - 1 {
+            v9 = f64::min(v9, z6[i10] * x1);
+        }
+        (z6[LEN - 1].atan2(x0 * x0 + 0.5) * z6[LEN - 1].atan2(x0 * x0 + 0.5) + 0.5).log(z6[LEN - 1] * z6[LEN - 1] + 1.5) + v0 - v1 + v3 - v4 - v9
+    }
+
+    fn p404_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = x1 * D::from(0.5);
+        let mut v1 = a[0];
+        for i2 in 0..n {
+            if gt((D::from(i2 as f64) * D::from(0.05)).tanh().sinh(), x0 * D::from(1.2)) {
+                v0 = log(b[i2].sin().exp2() * b[i2].sin().exp2() + D::from(0.5), b[i2].sin().exp2() * b[i2].sin().exp2() + D::from(1.5)).tanh();
+            } else {
+                v0 += D::from(0.05) * b[i2];
+            }
+            v1 = max(v1, x0);
+        }
+        let mut v3 = D::from(0.0);
+        let mut v4 = x0 * D::from(0.5);
+        for i5 in 0..LEN - 1 {
+            v3 = (v3 * D::from(0.9) + (a[i5 + 1] * a[i5 + 1] + D::from(0.5)).cbrt()).tanh();
+            v4 = min(v4, D::from(i5 as f64) * D::from(0.05));
+        }
+        let mut z6 = [D::from(0.0); LEN];
+        for i7 in 0..LEN - 1 {
+            z6[i7] += a[i7 + 1] * x0;
+            let v8 = a[i7].atan2(max(a[i7], x0) * max(a[i7], x0) + D::from(0.5));
+        }
+        let mut v9 = x1 * D::from(0.5);
+        for i10 in 0..LEN - 1 {
+            v9 = min(v9, z6[i10] * x1);
+        }
+        log(z6[LEN - 1].atan2(x0 * x0 + D::from(0.5)) * z6[LEN - 1].atan2(x0 * x0 + D::from(0.5)) + D::from(0.5), z6[LEN - 1] * z6[LEN - 1] + D::from(1.5)) + v0 - v1 + v3 - v4 - v9
+    }
+
+    #[dual::gradient]
+    fn p405(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut v0 = x0.sin();
+        for i1 in 0..LEN - 1 {
+            v0 -= 0.05 * (a[i1 + 1] * (x0 / ((i1 as f64) * 0.05 * ((i1 as f64) * 0.05) + 0.5) * (x0 / ((i1 as f64) * 0.05 * ((i1 as f64) * 0.05) + 0.5)) + 0.25).log2());
+        }
+        let mut y2 = [0.0; R];
+        for i3 in 0..R {
+            let mut v4 = a[i3];
+            for j5 in 0..C {
+                v4 -= 0.05 * (w[i3 * C + j5] * (0.9 * ((i3 as f64) * 0.05 / ((i3 as f64) * 0.05 * ((i3 as f64) * 0.05) + 0.5)).tanh()).acos());
+            }
+            y2[i3] = v4.tanh();
+        }
+        let mut v6 = x0 * 0.5;
+        for i7 in 0..R {
+            v6 = f64::min(v6, y2[i7] * x0.sin());
+        }
+        let mut y8 = [0.0; R];
+        for i9 in 0..R {
+            let mut v10 = x0 * 0.5;
+            for j11 in 0..C {
+                let v12 = w[i9 * C + j11] * (x1.asinh() * x1.asinh() + 0.5).cbrt();
+                v10 += 0.05 * (0.7 * x0);
+            }
+            y8[i9] = v10;
+        }
+        x0.sin() - v0 - v6 - y8[0] + y8[R - 1]
+    }
+
+    fn p405_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut v0 = x0.sin();
+        for i1 in 0..LEN - 1 {
+            v0 -= D::from(0.05) * (a[i1 + 1] * (x0 / (D::from(i1 as f64) * D::from(0.05) * (D::from(i1 as f64) * D::from(0.05)) + D::from(0.5)) * (x0 / (D::from(i1 as f64) * D::from(0.05) * (D::from(i1 as f64) * D::from(0.05)) + D::from(0.5))) + D::from(0.25)).log2());
+        }
+        let mut y2 = [D::from(0.0); R];
+        for i3 in 0..R {
+            let mut v4 = a[i3];
+            for j5 in 0..C {
+                v4 -= D::from(0.05) * (w[i3 * C + j5] * (D::from(0.9) * (D::from(i3 as f64) * D::from(0.05) / (D::from(i3 as f64) * D::from(0.05) * (D::from(i3 as f64) * D::from(0.05)) + D::from(0.5))).tanh()).acos());
+            }
+            y2[i3] = v4.tanh();
+        }
+        let mut v6 = x0 * D::from(0.5);
+        for i7 in 0..R {
+            v6 = min(v6, y2[i7] * x0.sin());
+        }
+        let mut y8 = [D::from(0.0); R];
+        for i9 in 0..R {
+            let mut v10 = x0 * D::from(0.5);
+            for j11 in 0..C {
+                let v12 = w[i9 * C + j11] * (x1.asinh() * x1.asinh() + D::from(0.5)).cbrt();
+                v10 += D::from(0.05) * (D::from(0.7) * x0);
+            }
+            y8[i9] = v10;
+        }
+        x0.sin() - v0 - v6 - y8[0] + y8[R - 1]
+    }
+
+    #[dual::gradient]
+    fn p406(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x0 * 0.5;
+        for i1 in 0..LEN {
+            let v2 = a[i1] + (-1.3 * x0).max(x0).atan2(x0 * x0 + 0.5);
+            v0 += 0.05 * (x0.mul_add(a[i1], v2) * x0.mul_add(a[i1], v2) + 0.25).log10();
+        }
+        let mut v3 = a[0];
+        for i4 in 1..n {
+            v3 = f64::min(v3, b[i4] + (i4 as f64) * 0.05);
+        }
+        let v5 = x0 + (-x0 + x0.sin());
+        let mut z6 = [0.0; LEN];
+        for i7 in 1..LEN {
+            z6[i7] += a[i7] + (-1.3 * x0 + f64::exp2(((i7 as f64) * 0.05).sin()));
+        }
+        let mut v8 = x0 * 0.5;
+        let mut v9 = x0 * 0.5;
+        for i10 in 0..LEN {
+            v8 += 0.05 * (z6[i10] + ((0.9 * x0.tanh()).acos() - (x0 + a[i10])));
+            v9 += 0.05 * (0.9 * ((i10 as f64) * 0.05).clamp(-0.5, 0.5).tanh()).atanh();
+        }
+        v3 - v0 + v3 + v8 + v9
+    }
+
+    fn p406_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = x0 * D::from(0.5);
+        for i1 in 0..LEN {
+            let v2 = a[i1] + max(D::from(-1.3) * x0, x0).atan2(x0 * x0 + D::from(0.5));
+            v0 += D::from(0.05) * (x0.mul_add(a[i1], v2) * x0.mul_add(a[i1], v2) + D::from(0.25)).log10();
+        }
+        let mut v3 = a[0];
+        for i4 in 1..n {
+            v3 = min(v3, b[i4] + D::from(i4 as f64) * D::from(0.05));
+        }
+        let v5 = x0 + (-x0 + x0.sin());
+        let mut z6 = [D::from(0.0); LEN];
+        for i7 in 1..LEN {
+            z6[i7] += a[i7] + (D::from(-1.3) * x0 + (D::from(i7 as f64) * D::from(0.05)).sin().exp2());
+        }
+        let mut v8 = x0 * D::from(0.5);
+        let mut v9 = x0 * D::from(0.5);
+        for i10 in 0..LEN {
+            v8 += D::from(0.05) * (z6[i10] + ((D::from(0.9) * x0.tanh()).acos() - (x0 + a[i10])));
+            v9 += D::from(0.05) * (D::from(0.9) * clamp(D::from(i10 as f64) * D::from(0.05), -0.5, 0.5).tanh()).atanh();
+        }
+        v3 - v0 + v3 + v8 + v9
+    }
+
+    #[dual::gradient]
+    fn p407(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN {
+            z0[i1] += a[i1] * (0.9 * (1e-1 * x0 * 3.).tanh()).acos();
+        }
+        let mut v2 = a[0];
+        let mut v3: f64 = 0.0;
+        for i4 in 0..LEN {
+            v2 = v2.max(z0[i4] + x1);
+            if z0[i4] * (z0[LEN - 1] * z0[LEN - 1] + 0.25).ln() <= (2.0 * x1).max(z0[i4]) {
+                v3 = (x1 * v3).max(x1.atan2(2.0 * 2.0 + 0.5)).tanh();
+            } else {
+                v3 += 0.05 * (z0[0] * z0[0] + 0.25).ln();
+            }
+        }
+        let mut v5 = x0 * 0.5;
+        for i6 in 0..n {
+            v5 = (v5 * 0.9 + (b[i6] + ((i6 as f64) * 0.05).mul_add((i6 as f64) * 0.05, 2.0) * (v5 + 0.7))).tanh();
+        }
+        let v7: f64;
+        if (v3 * v3 + 0.5).log(v2 * v2 + 1.5).clamp(-0.5, 0.5) > v2 {
+            v7 = v5;
+        } else {
+            let v8 = (v3 * v3 + 0.5).log(v2 * v2 + 1.5);
+            v7 = (x0 * x0 + 0.5).powf(1.7).mul_add(f64::min(1e-1 * x0, x0), (v3 * v3 + 0.25).sqrt());
+        }
+        let mut z9 = [0.0; LEN];
+        for i10 in 1..LEN {
+            z9[i10] += x1.max(a[i10 - 1]).to_degrees().to_radians();
+            let v11 = x1;
+        }
+        let mut v12: f64 = 0.0;
+        for i13 in 0..LEN - 1 {
+            let v14 = z9[i13 + 1] * ((x0 * x0 + 0.5).powf(1.7) * (x0 * x0 + 0.5).powf(1.7) + 0.25).log2();
+            v12 += 0.05 * (x1 + (z0[0] * z0[0] + 0.25).log2());
+        }
+        (x0 * x0 + 0.5).powf(1.7).mul_add(f64::min(1e-1 * x0, x0), (v3 * v3 + 0.25).sqrt()) / (z0[LEN - 1] * z0[LEN - 1] + 0.5) + v2 + v3 + v5 - v12
+    }
+
+    fn p407_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN {
+            z0[i1] += a[i1] * (D::from(0.9) * (D::from(1e-1) * x0 * D::from(3.)).tanh()).acos();
+        }
+        let mut v2 = a[0];
+        let mut v3 = D::from(0.0);
+        for i4 in 0..LEN {
+            v2 = max(v2, z0[i4] + x1);
+            if le(z0[i4] * (z0[LEN - 1] * z0[LEN - 1] + D::from(0.25)).ln(), max(D::from(2.0) * x1, z0[i4])) {
+                v3 = max(x1 * v3, x1.atan2(D::from(2.0) * D::from(2.0) + D::from(0.5))).tanh();
+            } else {
+                v3 += D::from(0.05) * (z0[0] * z0[0] + D::from(0.25)).ln();
+            }
+        }
+        let mut v5 = x0 * D::from(0.5);
+        for i6 in 0..n {
+            v5 = (v5 * D::from(0.9) + (b[i6] + (D::from(i6 as f64) * D::from(0.05)).mul_add(D::from(i6 as f64) * D::from(0.05), D::from(2.0)) * (v5 + D::from(0.7)))).tanh();
+        }
+        let v7: D;
+        if gt(clamp(log(v3 * v3 + D::from(0.5), v2 * v2 + D::from(1.5)), -0.5, 0.5), v2) {
+            v7 = v5;
+        } else {
+            let v8 = log(v3 * v3 + D::from(0.5), v2 * v2 + D::from(1.5));
+            v7 = (x0 * x0 + D::from(0.5)).powf(1.7).mul_add(min(D::from(1e-1) * x0, x0), (v3 * v3 + D::from(0.25)).sqrt());
+        }
+        let mut z9 = [D::from(0.0); LEN];
+        for i10 in 1..LEN {
+            z9[i10] += to_radians(to_degrees(max(x1, a[i10 - 1])));
+            let v11 = x1;
+        }
+        let mut v12 = D::from(0.0);
+        for i13 in 0..LEN - 1 {
+            let v14 = z9[i13 + 1] * ((x0 * x0 + D::from(0.5)).powf(1.7) * (x0 * x0 + D::from(0.5)).powf(1.7) + D::from(0.25)).log2();
+            v12 += D::from(0.05) * (x1 + (z0[0] * z0[0] + D::from(0.25)).log2());
+        }
+        (x0 * x0 + D::from(0.5)).powf(1.7).mul_add(min(D::from(1e-1) * x0, x0), (v3 * v3 + D::from(0.25)).sqrt()) / (z0[LEN - 1] * z0[LEN - 1] + D::from(0.5)) + v2 + v3 + v5 - v12
+    }
+
+    #[dual::gradient]
+    fn p408(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                v2 += 0.05 * (w[i1 * C + j3] * (0.5f64 * x0 * (0.5f64 * x0)).ln_1p());
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut z4 = [0.0; LEN];
+        for i5 in 1..LEN {
+            z4[i5] = a[i5] * x0;
+        }
+        let mut v6 = x0 * 0.5;
+        for i7 in 0..LEN - 1 {
+            v6 = (v6 * 0.9 + (z4[i7 + 1] + x0.tanh().exp())).tanh();
+        }
+        let mut v8 = x0 * 0.5;
+        for i9 in 0..LEN - 1 {
+            if x0 < x0 * (-0.3) {
+                v8 = (a[i9 + 1] + y0[R - 1]).tanh();
+            } else {
+                v8 += 0.05 * (z4[0] * z4[0] + 0.25).log10();
+            }
+        }
+        let v10: f64;
+        if (0.9 * x0.tanh().exp().tanh()).asin() < x0 * (-0.3) {
+            let mut v11 = (x0.tanh().exp() * x0.tanh().exp() + 0.25).log2();
+            v11 -= (-1.3 * x0).atan() + (v6 * v6 + 0.5).log(0.7 * 0.7 + 1.5);
+            v10 = (0.9 * (v6 + x0).tanh()).acos();
+        } else {
+            let v12 = (((0.9 * x0.tanh().exp().tanh()).asin() * (0.9 * x0.tanh().exp().tanh()).asin() + 0.5).log(x0.abs() * x0.abs() + 1.5) * ((0.9 * x0.tanh().exp().tanh()).asin() * (0.9 * x0.tanh().exp().tanh()).asin() + 0.5).log(x0.abs() * x0.abs() + 1.5) + 0.25).log2();
+            v10 = (0.9 * (v6 + x0).tanh()).acos();
+        }
+        -1.3 + y0[0] - y0[R - 1] - v6 + v8
+    }
+
+    fn p408_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                v2 += D::from(0.05) * (w[i1 * C + j3] * (D::from(0.5f64) * x0 * (D::from(0.5f64) * x0)).ln_1p());
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut z4 = [D::from(0.0); LEN];
+        for i5 in 1..LEN {
+            z4[i5] = a[i5] * x0;
+        }
+        let mut v6 = x0 * D::from(0.5);
+        for i7 in 0..LEN - 1 {
+            v6 = (v6 * D::from(0.9) + (z4[i7 + 1] + x0.tanh().exp())).tanh();
+        }
+        let mut v8 = x0 * D::from(0.5);
+        for i9 in 0..LEN - 1 {
+            if lt(x0, x0 * D::from(-0.3)) {
+                v8 = (a[i9 + 1] + y0[R - 1]).tanh();
+            } else {
+                v8 += D::from(0.05) * (z4[0] * z4[0] + D::from(0.25)).log10();
+            }
+        }
+        let v10: D;
+        if lt((D::from(0.9) * x0.tanh().exp().tanh()).asin(), x0 * D::from(-0.3)) {
+            let mut v11 = (x0.tanh().exp() * x0.tanh().exp() + D::from(0.25)).log2();
+            v11 -= (D::from(-1.3) * x0).atan() + log(v6 * v6 + D::from(0.5), D::from(0.7) * D::from(0.7) + D::from(1.5));
+            v10 = (D::from(0.9) * (v6 + x0).tanh()).acos();
+        } else {
+            let v12 = (log((D::from(0.9) * x0.tanh().exp().tanh()).asin() * (D::from(0.9) * x0.tanh().exp().tanh()).asin() + D::from(0.5), abs(x0) * abs(x0) + D::from(1.5)) * log((D::from(0.9) * x0.tanh().exp().tanh()).asin() * (D::from(0.9) * x0.tanh().exp().tanh()).asin() + D::from(0.5), abs(x0) * abs(x0) + D::from(1.5)) + D::from(0.25)).log2();
+            v10 = (D::from(0.9) * (v6 + x0).tanh()).acos();
+        }
+        D::from(-1.3) + y0[0] - y0[R - 1] - v6 + v8
+    }
+
+    #[dual::gradient]
+    fn p409(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN {
+            z0[i1] = a[i1] + (h1(x0, std::f64::consts::PI) * h1(x0, std::f64::consts::PI) + 1.5).acosh();
+        }
+        let mut v2 = z0[0].tanh().exp_m1();
+        let mut v3 = -z0[0];
+        for i4 in 0..LEN - 1 {
+            v2 = v2.max(z0[0].tanh().exp_m1());
+            if (0.9 * (2.0 * x1).tanh()).acos().to_degrees().to_radians() < a[i4] * 0.5 {
+                v3 = (a[i4 + 1].asinh() * a[i4 + 1].asinh() + 0.5).log(a[i4] * a[i4] + 1.5).tanh();
+            } else {
+                v3 += 0.05 * x1;
+            }
+        }
+        let mut v5: f64 = 0.0;
+        for i6 in 0..LEN - 1 {
+            v5 += 0.05 * (a[i6 + 1] * (2.0 * x0));
+        }
+        let mut v7 = x1 * 0.5;
+        for i8 in 0..b.len() {
+            if x1.sin() < x1 * 0.5 {
+                v7 = (b[i8] + z0[0].tanh().exp_m1()).tanh();
+            } else {
+                v7 += 0.05 * h4(x0.atan());
+            }
+        }
+        let v9 = z0[0].tanh().exp_m1();
+        v2 + v2 + v3 + v5 + v7
+    }
+
+    fn p409_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN {
+            z0[i1] = a[i1] + (h1_generic(x0, D::from(std::f64::consts::PI)) * h1_generic(x0, D::from(std::f64::consts::PI)) + D::from(1.5)).acosh();
+        }
+        let mut v2 = z0[0].tanh().exp_m1();
+        let mut v3 = -z0[0];
+        for i4 in 0..LEN - 1 {
+            v2 = max(v2, z0[0].tanh().exp_m1());
+            if lt(to_radians(to_degrees((D::from(0.9) * (D::from(2.0) * x1).tanh()).acos())), a[i4] * D::from(0.5)) {
+                v3 = log(a[i4 + 1].asinh() * a[i4 + 1].asinh() + D::from(0.5), a[i4] * a[i4] + D::from(1.5)).tanh();
+            } else {
+                v3 += D::from(0.05) * x1;
+            }
+        }
+        let mut v5 = D::from(0.0);
+        for i6 in 0..LEN - 1 {
+            v5 += D::from(0.05) * (a[i6 + 1] * (D::from(2.0) * x0));
+        }
+        let mut v7 = x1 * D::from(0.5);
+        for i8 in 0..b.len() {
+            if lt(x1.sin(), x1 * D::from(0.5)) {
+                v7 = (b[i8] + z0[0].tanh().exp_m1()).tanh();
+            } else {
+                v7 += D::from(0.05) * h4_generic(x0.atan());
+            }
+        }
+        let v9 = z0[0].tanh().exp_m1();
+        v2 + v2 + v3 + v5 + v7
+    }
+
+    #[dual::gradient]
+    fn p410(x0: f64, w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                let v4 = f64::min(w[i1 * C + j3], w[i1 * C + j3]) / (x0 * x0 + 0.5);
+                v2 += 0.05 * ((1e-1 * v4 * (1e-1 * v4) + 0.5).powf(1.7) * (1e-1 * v4 * (1e-1 * v4) + 0.5).powf(1.7)).ln_1p();
+            }
+            y0[i1] = v2;
+        }
+        let mut y5 = [0.0; R];
+        for i6 in 0..R {
+            let mut v7: f64 = 0.0;
+            for j8 in 0..C {
+                v7 += 0.05 * (w[i6 * C + j8] * (x0.abs() * x0.abs() + 1.5).acosh());
+            }
+            y5[i6] = v7;
+        }
+        x0 - y0[0] - y0[R - 1] - y5[0] - y5[R - 1]
+    }
+
+    fn p410_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] / (x0 * x0 + D::from(0.5));
+                v2 += D::from(0.05) * ((D::from(1e-1) * v4 * (D::from(1e-1) * v4) + D::from(0.5)).powf(1.7) * (D::from(1e-1) * v4 * (D::from(1e-1) * v4) + D::from(0.5)).powf(1.7)).ln_1p();
+            }
+            y0[i1] = v2;
+        }
+        let mut y5 = [D::from(0.0); R];
+        for i6 in 0..R {
+            let mut v7 = D::from(0.0);
+            for j8 in 0..C {
+                v7 += D::from(0.05) * (w[i6 * C + j8] * (abs(x0) * abs(x0) + D::from(1.5)).acosh());
+            }
+            y5[i6] = v7;
+        }
+        x0 - y0[0] - y0[R - 1] - y5[0] - y5[R - 1]
+    }
+
+    #[dual::gradient]
+    fn p411(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let v0: f64;
+        if ((x0 * x0 + 0.25).ln() * (x0 * x0 + 0.25).ln() + 0.5).hypot((0.7 * x0).tanh()) > x0 * 1.2 {
+            v0 = (x0 * x0 + 0.25).ln();
+        } else {
+            v0 = 3. * x0;
+        }
+        let mut v1: f64 = 0.0;
+        let mut v2: f64 = 0.0;
+        for i3 in 1..LEN {
+            let v4 = a[i3 - 1] + x1.tanh().sinh();
+            v1 = (v1 * 0.9 + f64::min(v4 + (i3 as f64) * 0.05, v4)).tanh();
+            if x1 * (x0 * x0 + 0.25).ln() < (i3 as f64) * 0.05 * 0.5 {
+                v2 = x1.tanh();
+            } else {
+                v2 += 0.05 * x1.max(v4 / (v4 * v4 + 0.5));
+            }
+        }
+        (v1 * v1 + 0.5).recip() - v1 + v2
+    }
+
+    fn p411_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let v0: D;
+        if gt(hypot((x0 * x0 + D::from(0.25)).ln() * (x0 * x0 + D::from(0.25)).ln() + D::from(0.5), (D::from(0.7) * x0).tanh()), x0 * D::from(1.2)) {
+            v0 = (x0 * x0 + D::from(0.25)).ln();
+        } else {
+            v0 = D::from(3.) * x0;
+        }
+        let mut v1 = D::from(0.0);
+        let mut v2 = D::from(0.0);
+        for i3 in 1..LEN {
+            let v4 = a[i3 - 1] + x1.tanh().sinh();
+            v1 = (v1 * D::from(0.9) + min(v4 + D::from(i3 as f64) * D::from(0.05), v4)).tanh();
+            if lt(x1 * (x0 * x0 + D::from(0.25)).ln(), D::from(i3 as f64) * D::from(0.05) * D::from(0.5)) {
+                v2 = x1.tanh();
+            } else {
+                v2 += D::from(0.05) * max(x1, v4 / (v4 * v4 + D::from(0.5)));
+            }
+        }
+        (v1 * v1 + D::from(0.5)).recip() - v1 + v2
+    }
+
+    #[dual::gradient]
+    fn p412(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = (0.5 * x0.tanh()).tan();
+        let mut v1 = x0 * 0.5;
+        for i2 in 1..LEN {
+            v0 = f64::min(v0, a[i2] + f64::cos(x0.abs()));
+            v1 -= 0.05 * x1;
+        }
+        let mut z3 = [0.0; LEN];
+        for i4 in 0..LEN - 1 {
+            z3[i4] += ((a[i4 + 1] * a[i4 + 1] + 0.5).hypot(x1) * (a[i4 + 1] * a[i4 + 1] + 0.5).hypot(x1) + 0.5).recip();
+            let v5 = x0 * (0.5 * x0.tanh()).tan();
+        }
+        let mut v6: f64 = std::f64::consts::PI;
+        for i7 in 1..LEN {
+            let v8 = z3[i7 - 1] * (0.5 * x0.tanh()).tan();
+            if f64::min(x1, z3[i7 - 1]).tanh().sinh() <= a[i7 - 1] {
+                v6 = (0.5 * x0.tanh()).tan().tanh();
+            } else {
+                v6 += 0.05 * (0.5f64 * x0);
+            }
+        }
+        let mut z9 = [0.0; LEN];
+        for i10 in 0..LEN {
+            z9[i10] += a[i10] + (-(x1 * x1 + 0.25).ln());
+        }
+        let mut v11 = x1 * 0.5;
+        let mut v12 = x0 * 0.5;
+        for i13 in 0..LEN - 1 {
+            v11 += 0.05 * (z9[i13] * (3. * x0).clamp(-0.5, 0.5));
+            if (0.9 * (1e-1 * x1 * (1e-1 * x1) + 0.25).log2().tanh()).acos() >= z9[i13 + 1] * (-0.3) {
+                v12 = (0.9 * a[i13 + 1].tanh().tanh()).asin().tanh();
+            } else {
+                v12 += 0.05 * a[i13].asinh();
+            }
+        }
+        let v14 = v0;
+        x0 - v0 - v1 - v6 + v11 - v12
+    }
+
+    fn p412_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = (D::from(0.5) * x0.tanh()).tan();
+        let mut v1 = x0 * D::from(0.5);
+        for i2 in 1..LEN {
+            v0 = min(v0, a[i2] + abs(x0).cos());
+            v1 -= D::from(0.05) * x1;
+        }
+        let mut z3 = [D::from(0.0); LEN];
+        for i4 in 0..LEN - 1 {
+            z3[i4] += (hypot(a[i4 + 1] * a[i4 + 1] + D::from(0.5), x1) * hypot(a[i4 + 1] * a[i4 + 1] + D::from(0.5), x1) + D::from(0.5)).recip();
+            let v5 = x0 * (D::from(0.5) * x0.tanh()).tan();
+        }
+        let mut v6 = D::from(std::f64::consts::PI);
+        for i7 in 1..LEN {
+            let v8 = z3[i7 - 1] * (D::from(0.5) * x0.tanh()).tan();
+            if le(min(x1, z3[i7 - 1]).tanh().sinh(), a[i7 - 1]) {
+                v6 = (D::from(0.5) * x0.tanh()).tan().tanh();
+            } else {
+                v6 += D::from(0.05) * (D::from(0.5f64) * x0);
+            }
+        }
+        let mut z9 = [D::from(0.0); LEN];
+        for i10 in 0..LEN {
+            z9[i10] += a[i10] + (-(x1 * x1 + D::from(0.25)).ln());
+        }
+        let mut v11 = x1 * D::from(0.5);
+        let mut v12 = x0 * D::from(0.5);
+        for i13 in 0..LEN - 1 {
+            v11 += D::from(0.05) * (z9[i13] * clamp(D::from(3.) * x0, -0.5, 0.5));
+            if ge((D::from(0.9) * (D::from(1e-1) * x1 * (D::from(1e-1) * x1) + D::from(0.25)).log2().tanh()).acos(), z9[i13 + 1] * D::from(-0.3)) {
+                v12 = (D::from(0.9) * a[i13 + 1].tanh().tanh()).asin().tanh();
+            } else {
+                v12 += D::from(0.05) * a[i13].asinh();
+            }
+        }
+        let v14 = v0;
+        x0 - v0 - v1 - v6 + v11 - v12
+    }
+
+    #[dual::gradient]
+    fn p413(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x0 * 0.5;
+        for i1 in 1..n {
+            let v2 = ((i1 as f64) * 0.05).atan().max((b[i1] * b[i1] + 1.5).acosh());
+            v0 -= 0.05 * b[i1];
+        }
+        let mut y3 = [0.0; R];
+        for i4 in 0..R {
+            let mut v5 = x0 * 0.5;
+            for j6 in 0..C {
+                v5 -= 0.05 * (f64::exp2(w[i4 * C + j6].sin()) * f64::exp2(w[i4 * C + j6].sin()) + 0.5).recip();
+            }
+            y3[i4] = v5;
+        }
+        let mut v7 = x0 * x0;
+        for i8 in 0..R {
+            v7 = (v7 * 0.9 + y3[0]).tanh();
+        }
+        let mut v9 = x0 * 0.5;
+        for i10 in 1..LEN {
+            v9 = f64::min(v9, (y3[0] * y3[0] + 0.5).log((0.5 * a[i10].tanh()).tan() * (0.5 * a[i10].tanh()).tan() + 1.5));
+        }
+        x0 * x0 - v0 + v7 - v9
+    }
+
+    fn p413_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut v0 = x0 * D::from(0.5);
+        for i1 in 1..n {
+            let v2 = max((D::from(i1 as f64) * D::from(0.05)).atan(), (b[i1] * b[i1] + D::from(1.5)).acosh());
+            v0 -= D::from(0.05) * b[i1];
+        }
+        let mut y3 = [D::from(0.0); R];
+        for i4 in 0..R {
+            let mut v5 = x0 * D::from(0.5);
+            for j6 in 0..C {
+                v5 -= D::from(0.05) * (w[i4 * C + j6].sin().exp2() * w[i4 * C + j6].sin().exp2() + D::from(0.5)).recip();
+            }
+            y3[i4] = v5;
+        }
+        let mut v7 = x0 * x0;
+        for i8 in 0..R {
+            v7 = (v7 * D::from(0.9) + y3[0]).tanh();
+        }
+        let mut v9 = x0 * D::from(0.5);
+        for i10 in 1..LEN {
+            v9 = min(v9, log(y3[0] * y3[0] + D::from(0.5), (D::from(0.5) * a[i10].tanh()).tan() * (D::from(0.5) * a[i10].tanh()).tan() + D::from(1.5)));
+        }
+        x0 * x0 - v0 + v7 - v9
+    }
+
+    #[dual::gradient]
+    fn p414(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut v0 = x0;
+        v0 += (0.9 * x0.tanh()).acos() - f64::cos(3. * x0);
+        let mut z1 = [0.0; LEN];
+        for i2 in 1..LEN {
+            z1[i2] = a[i2] * x0;
+        }
+        let mut v3 = x0 * 0.5;
+        for i4 in 0..LEN {
+            let v5 = z1[i4];
+            v3 = v3.max(x0 + x0);
+        }
+        let mut y6 = [0.0; R];
+        for i7 in 0..R {
+            let mut v8 = a[i7];
+            for j9 in 0..C {
+                v8 -= 0.05 * (w[i7 * C + j9] * f64::min(((j9 as f64) * 0.05).atan2(x0 * x0 + 0.5), (j9 as f64) * 0.05));
+            }
+            y6[i7] = v8;
+        }
+        let mut v10 = x0 * 0.5;
+        for i11 in 0..R {
+            v10 = v10.max(y6[i11] + (-x0));
+        }
+        (((0.9 * x0.tanh()).acos() - f64::cos(3. * x0)) * ((0.9 * x0.tanh()).acos() - f64::cos(3. * x0))).ln_1p() + v3 - v10
+    }
+
+    fn p414_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut v0 = x0;
+        v0 += (D::from(0.9) * x0.tanh()).acos() - (D::from(3.) * x0).cos();
+        let mut z1 = [D::from(0.0); LEN];
+        for i2 in 1..LEN {
+            z1[i2] = a[i2] * x0;
+        }
+        let mut v3 = x0 * D::from(0.5);
+        for i4 in 0..LEN {
+            let v5 = z1[i4];
+            v3 = max(v3, x0 + x0);
+        }
+        let mut y6 = [D::from(0.0); R];
+        for i7 in 0..R {
+            let mut v8 = a[i7];
+            for j9 in 0..C {
+                v8 -= D::from(0.05) * (w[i7 * C + j9] * min((D::from(j9 as f64) * D::from(0.05)).atan2(x0 * x0 + D::from(0.5)), D::from(j9 as f64) * D::from(0.05)));
+            }
+            y6[i7] = v8;
+        }
+        let mut v10 = x0 * D::from(0.5);
+        for i11 in 0..R {
+            v10 = max(v10, y6[i11] + (-x0));
+        }
+        (((D::from(0.9) * x0.tanh()).acos() - (D::from(3.) * x0).cos()) * ((D::from(0.9) * x0.tanh()).acos() - (D::from(3.) * x0).cos())).ln_1p() + v3 - v10
+    }
+
+    #[dual::gradient]
+    fn p415(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut v0 = x2 / (std::f64::consts::PI * std::f64::consts::PI + 0.5);
+        for i1 in 0..LEN {
+            if x2 >= -a[i1] {
+                v0 = (a[i1] + (i1 as f64) * 0.05).tanh();
+            } else {
+                v0 += 0.05 * ((i1 as f64) * 0.05);
+            }
+        }
+        let mut y2 = [0.0; R];
+        for i3 in 0..R {
+            let mut v4 = x2 * 0.5;
+            for j5 in 0..C {
+                v4 -= 0.05 * (w[i3 * C + j5] + (x2 / (std::f64::consts::PI * std::f64::consts::PI + 0.5)).mul_add(x2.powi(3), ((j5 as f64) * 0.05).max(x0)));
+            }
+            y2[i3] = v4;
+        }
+        let mut v6 = x1 * 0.5;
+        for i7 in 0..R {
+            let v8 = y2[i7] + x0;
+            v6 *= 1.0 + 0.05 * v8.atan().clamp(-0.5, 0.5).tanh();
+        }
+        x2 / (std::f64::consts::PI * std::f64::consts::PI + 0.5) + v0 + v6
+    }
+
+    fn p415_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut v0 = x2 / (D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(0.5));
+        for i1 in 0..LEN {
+            if ge(x2, -a[i1]) {
+                v0 = (a[i1] + D::from(i1 as f64) * D::from(0.05)).tanh();
+            } else {
+                v0 += D::from(0.05) * (D::from(i1 as f64) * D::from(0.05));
+            }
+        }
+        let mut y2 = [D::from(0.0); R];
+        for i3 in 0..R {
+            let mut v4 = x2 * D::from(0.5);
+            for j5 in 0..C {
+                v4 -= D::from(0.05) * (w[i3 * C + j5] + (x2 / (D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(0.5))).mul_add(x2.powi(3), max(D::from(j5 as f64) * D::from(0.05), x0)));
+            }
+            y2[i3] = v4;
+        }
+        let mut v6 = x1 * D::from(0.5);
+        for i7 in 0..R {
+            let v8 = y2[i7] + x0;
+            v6 *= D::from(1.0) + D::from(0.05) * clamp(v8.atan(), -0.5, 0.5).tanh();
+        }
+        x2 / (D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(0.5)) + v0 + v6
+    }
+
+    #[dual::gradient]
+    fn p416(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                v2 += 0.05 * (w[i1 * C + j3] + (x0 * x0 + 0.5).log(((i1 as f64) * 0.05).tanh().exp() * ((i1 as f64) * 0.05).tanh().exp() + 1.5));
+            }
+            y0[i1] = v2;
+        }
+        let mut v4: f64 = 0.0;
+        for i5 in 0..R {
+            v4 = (v4 * 0.9 + y0[i5]).tanh();
+        }
+        let mut y6 = [0.0; R];
+        for i7 in 0..R {
+            let mut v8 = x0 * 0.5;
+            for j9 in 0..C {
+                v8 += 0.05 * (w[i7 * C + j9] + ((i7 as f64) * 0.05 * ((i7 as f64) * 0.05) + 0.25).ln().clamp(-0.5, 0.5));
+            }
+            y6[i7] = v8;
+        }
+        let mut v10 = x0 * 0.5;
+        for i11 in 0..R {
+            v10 = f64::min(v10, y6[i11] + y0[0]);
+        }
+        ((y6[0] * y6[0] + 0.25).sqrt() * (y6[0] * y6[0] + 0.25).sqrt() + 0.25).log10() - v4 - v10
+    }
+
+    fn p416_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                v2 += D::from(0.05) * (w[i1 * C + j3] + log(x0 * x0 + D::from(0.5), (D::from(i1 as f64) * D::from(0.05)).tanh().exp() * (D::from(i1 as f64) * D::from(0.05)).tanh().exp() + D::from(1.5)));
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = D::from(0.0);
+        for i5 in 0..R {
+            v4 = (v4 * D::from(0.9) + y0[i5]).tanh();
+        }
+        let mut y6 = [D::from(0.0); R];
+        for i7 in 0..R {
+            let mut v8 = x0 * D::from(0.5);
+            for j9 in 0..C {
+                v8 += D::from(0.05) * (w[i7 * C + j9] + clamp((D::from(i7 as f64) * D::from(0.05) * (D::from(i7 as f64) * D::from(0.05)) + D::from(0.25)).ln(), -0.5, 0.5));
+            }
+            y6[i7] = v8;
+        }
+        let mut v10 = x0 * D::from(0.5);
+        for i11 in 0..R {
+            v10 = min(v10, y6[i11] + y0[0]);
+        }
+        ((y6[0] * y6[0] + D::from(0.25)).sqrt() * (y6[0] * y6[0] + D::from(0.25)).sqrt() + D::from(0.25)).log10() - v4 - v10
+    }
+
+    #[dual::gradient]
+    fn p417(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut v0 = f64::exp2(x2.sin()).atan2((3. * x1 + 1e-1) * (3. * x1 + 1e-1) + 0.5);
+        if h4(x0.tanh().exp_m1()) >= 3. * x1 + 1e-1 {
+            v0 -= x1.sin();
+        }
+        let mut y1 = [0.0; R];
+        for i2 in 0..R {
+            let mut v3 = a[i2];
+            for j4 in 0..C {
+                let v5 = w[i2 * C + j4].tanh().exp_m1();
+                v3 += 0.05 * (v5.to_degrees().to_radians() * v5.to_degrees().to_radians() + 0.5).log(f64::min(2.0 * x1, x0) * f64::min(2.0 * x1, x0) + 1.5);
+            }
+            y1[i2] = v3;
+        }
+        let mut v6 = a[0];
+        for i7 in 0..R {
+            v6 = v6.max(y1[i7] * (x1 - 2.0).abs());
+        }
+        let mut z8 = [0.0; LEN];
+        for i9 in 0..LEN - 1 {
+            z8[i9] = a[i9 + 1] + f64::exp2(x2.sin()).atan2((3. * x1 + 1e-1) * (3. * x1 + 1e-1) + 0.5) / (((i9 as f64) * 0.05 + x2) * ((i9 as f64) * 0.05 + x2) + 0.5);
+        }
+        let mut v10 = x2 * 0.5;
+        let mut v11 = x2 + v6;
+        for i12 in 1..LEN {
+            let v13 = z8[i12 - 1] * ((a[i12] + x0) * (a[i12] + x0) + 0.5).log(3. * 3. + 1.5);
+            v10 += 0.05 * (a[i12].atan() * a[i12].atan() + 0.25).log10();
+            v11 = v11.max(x1);
+        }
+        (x2 * x1).sin() + v6 - v10 - v11
+    }
+
+    fn p417_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut v0 = x2.sin().exp2().atan2((D::from(3.) * x1 + D::from(1e-1)) * (D::from(3.) * x1 + D::from(1e-1)) + D::from(0.5));
+        if ge(h4_generic(x0.tanh().exp_m1()), D::from(3.) * x1 + D::from(1e-1)) {
+            v0 -= x1.sin();
+        }
+        let mut y1 = [D::from(0.0); R];
+        for i2 in 0..R {
+            let mut v3 = a[i2];
+            for j4 in 0..C {
+                let v5 = w[i2 * C + j4].tanh().exp_m1();
+                v3 += D::from(0.05) * log(to_radians(to_degrees(v5)) * to_radians(to_degrees(v5)) + D::from(0.5), min(D::from(2.0) * x1, x0) * min(D::from(2.0) * x1, x0) + D::from(1.5));
+            }
+            y1[i2] = v3;
+        }
+        let mut v6 = a[0];
+        for i7 in 0..R {
+            v6 = max(v6, y1[i7] * abs(x1 - D::from(2.0)));
+        }
+        let mut z8 = [D::from(0.0); LEN];
+        for i9 in 0..LEN - 1 {
+            z8[i9] = a[i9 + 1] + x2.sin().exp2().atan2((D::from(3.) * x1 + D::from(1e-1)) * (D::from(3.) * x1 + D::from(1e-1)) + D::from(0.5)) / ((D::from(i9 as f64) * D::from(0.05) + x2) * (D::from(i9 as f64) * D::from(0.05) + x2) + D::from(0.5));
+        }
+        let mut v10 = x2 * D::from(0.5);
+        let mut v11 = x2 + v6;
+        for i12 in 1..LEN {
+            let v13 = z8[i12 - 1] * log((a[i12] + x0) * (a[i12] + x0) + D::from(0.5), D::from(3.) * D::from(3.) + D::from(1.5));
+            v10 += D::from(0.05) * (a[i12].atan() * a[i12].atan() + D::from(0.25)).log10();
+            v11 = max(v11, x1);
+        }
+        (x2 * x1).sin() + v6 - v10 - v11
+    }
+
+    #[dual::gradient]
+    fn p418(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut v0 = (0.5f64 * x1).max(-1.3 * x0 * (0.5f64 * x1).atan());
+        v0 += (x1 * x1 + 0.5).recip();
+        let mut v1: f64 = 0.0;
+        for i2 in 0..LEN {
+            let v3 = a[i2];
+            v1 = (v1 * 0.9 + (2.0 * x1 * (2.0 * x1) + 0.5).powf(f64::sin(0.5f64)) * f64::cos(x0)).tanh();
+        }
+        let mut y4 = [0.0; R];
+        for i5 in 0..R {
+            let mut v6 = a[i5];
+            for j7 in 0..C {
+                v6 += 0.05 * ((x1 + w[i5 * C + j7]) * x1);
+            }
+            y4[i5] = v6.tanh();
+        }
+        let mut v8 = x1 * 0.5;
+        let mut v9 = x0 * 0.5;
+        for i10 in 0..R {
+            let v11 = y4[i10] * x1.tanh().abs();
+            v8 -= 0.05 * (0.9 * (y4[i10] * y4[i10] + 0.5).recip().tanh()).atanh();
+            v9 = v9.max(v11 * x1);
+        }
+        let mut v12 = a[0];
+        for i13 in 0..LEN - 1 {
+            v12 = v12.max(a[i13 + 1] + (x1 * x1 + 0.25).log10());
+        }
+        v1 - v1 + v8 + v9 + v12
+    }
+
+    fn p418_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut v0 = max(D::from(0.5f64) * x1, D::from(-1.3) * x0 * (D::from(0.5f64) * x1).atan());
+        v0 += (x1 * x1 + D::from(0.5)).recip();
+        let mut v1 = D::from(0.0);
+        for i2 in 0..LEN {
+            let v3 = a[i2];
+            v1 = (v1 * D::from(0.9) + (D::from(2.0) * x1 * (D::from(2.0) * x1) + D::from(0.5)).powd(D::from(0.5f64).sin()) * x0.cos()).tanh();
+        }
+        let mut y4 = [D::from(0.0); R];
+        for i5 in 0..R {
+            let mut v6 = a[i5];
+            for j7 in 0..C {
+                v6 += D::from(0.05) * ((x1 + w[i5 * C + j7]) * x1);
+            }
+            y4[i5] = v6.tanh();
+        }
+        let mut v8 = x1 * D::from(0.5);
+        let mut v9 = x0 * D::from(0.5);
+        for i10 in 0..R {
+            let v11 = y4[i10] * abs(x1.tanh());
+            v8 -= D::from(0.05) * (D::from(0.9) * (y4[i10] * y4[i10] + D::from(0.5)).recip().tanh()).atanh();
+            v9 = max(v9, v11 * x1);
+        }
+        let mut v12 = a[0];
+        for i13 in 0..LEN - 1 {
+            v12 = max(v12, a[i13 + 1] + (x1 * x1 + D::from(0.25)).log10());
+        }
+        v1 - v1 + v8 + v9 + v12
+    }
+
+    #[dual::gradient]
+    fn p419(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = h4(x0);
+        for i1 in 0..LEN {
+            let v2 = a[i1] + (0.9 * (x0 - 0.7).tanh()).asin();
+            v0 += 0.05 * (0.5f64 * x0 * (0.5f64 * x0) + 1.5).acosh();
+        }
+        let mut z3 = [0.0; LEN];
+        for i4 in 0..LEN {
+            z3[i4] = a[i4] * x0;
+        }
+        z3[0].clamp(-0.5, 0.5).asinh() - v0 + z3[0] + z3[LEN - 1]
+    }
+
+    fn p419_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut v0 = h4_generic(x0);
+        for i1 in 0..LEN {
+            let v2 = a[i1] + (D::from(0.9) * (x0 - D::from(0.7)).tanh()).asin();
+            v0 += D::from(0.05) * (D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(1.5)).acosh();
+        }
+        let mut z3 = [D::from(0.0); LEN];
+        for i4 in 0..LEN {
+            z3[i4] = a[i4] * x0;
+        }
+        clamp(z3[0], -0.5, 0.5).asinh() - v0 + z3[0] + z3[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p420(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x0;
+        for i1 in 0..LEN {
+            v0 = (v0 * 0.9 + (a[i1] + x0)).tanh();
+        }
+        let mut v2 = x0 * 0.5;
+        for i3 in 0..n {
+            v2 += 0.05 * (b[i3] + ((3. * x1 * (3. * x1)).ln_1p() * (3. * x1 * (3. * x1)).ln_1p() + 1.5).acosh());
+        }
+        let mut y4 = [0.0; R];
+        for i5 in 0..R {
+            let mut v6 = x1 * 0.5;
+            for j7 in 0..C {
+                let v8 = w[i5 * C + j7] * (x1.abs() * ((j7 as f64) * 0.05 * ((j7 as f64) * 0.05) + 0.5).powf(1.7));
+                v6 -= 0.05 * x1.sin().asinh();
+            }
+            y4[i5] = v6.tanh();
+        }
+        let mut v9 = (y4[0] * y4[0] + 0.25).log2();
+        for i10 in 0..R {
+            let v11 = y4[i10] + (0.9 * ((i10 as f64) * 0.05 + x1).tanh()).asin();
+            v9 = v9.max(v11 * x0);
+        }
+        (2.0 * v2 * (2.0 * v2) + 0.5).log(y4[R - 1] * y4[R - 1] + 1.5) + (y4[0] * y4[0] + 0.5).hypot(y4[R - 1]) - v0 - v2 - v9
+    }
+
+    fn p420_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut v0 = x0;
+        for i1 in 0..LEN {
+            v0 = (v0 * D::from(0.9) + (a[i1] + x0)).tanh();
+        }
+        let mut v2 = x0 * D::from(0.5);
+        for i3 in 0..n {
+            v2 += D::from(0.05) * (b[i3] + ((D::from(3.) * x1 * (D::from(3.) * x1)).ln_1p() * (D::from(3.) * x1 * (D::from(3.) * x1)).ln_1p() + D::from(1.5)).acosh());
+        }
+        let mut y4 = [D::from(0.0); R];
+        for i5 in 0..R {
+            let mut v6 = x1 * D::from(0.5);
+            for j7 in 0..C {
+                let v8 = w[i5 * C + j7] * (abs(x1) * (D::from(j7 as f64) * D::from(0.05) * (D::from(j7 as f64) * D::from(0.05)) + D::from(0.5)).powf(1.7));
+                v6 -= D::from(0.05) * x1.sin().asinh();
+            }
+            y4[i5] = v6.tanh();
+        }
+        let mut v9 = (y4[0] * y4[0] + D::from(0.25)).log2();
+        for i10 in 0..R {
+            let v11 = y4[i10] + (D::from(0.9) * (D::from(i10 as f64) * D::from(0.05) + x1).tanh()).asin();
+            v9 = max(v9, v11 * x0);
+        }
+        log(D::from(2.0) * v2 * (D::from(2.0) * v2) + D::from(0.5), y4[R - 1] * y4[R - 1] + D::from(1.5)) + hypot(y4[0] * y4[0] + D::from(0.5), y4[R - 1]) - v0 - v2 - v9
+    }
+
+    #[dual::gradient]
+    fn p421(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut v0 = f64::exp2(x0.sin());
+        let mut v1: f64 = 0.0;
+        for i2 in 0..LEN - 1 {
+            v0 += 0.05 * (a[i2] + (0.9 * x0.tanh()).asin());
+            if (x0.tanh().exp_m1() * x0.tanh().exp_m1() + 0.5).log(((i2 as f64) * 0.05).atan() * ((i2 as f64) * 0.05).atan() + 1.5) <= (i2 as f64) * 0.05 * 1.2 {
+                v1 = f64::exp2(x0.sin()).max(3.).tanh();
+            } else {
+                v1 += 0.05 * x0;
+            }
+        }
+        let mut y3 = [0.0; R];
+        for i4 in 0..R {
+            let mut v5: f64 = 0.0;
+            for j6 in 0..C {
+                v5 += 0.05 * (w[i4 * C + j6] * (2.0 * x0));
+            }
+            y3[i4] = v5;
+        }
+        let mut v7 = x0 * 0.5;
+        for i8 in 0..R {
+            let v9 = y3[i8];
+            v7 -= 0.05 * ((0.9 * v9.tanh()).atanh() * (0.9 * v9.tanh()).atanh() + 0.5).cbrt();
+        }
+        (v1 * v1 + 0.5).recip().asinh() - v0 + v1 - v7
+    }
+
+    fn p421_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut v0 = x0.sin().exp2();
+        let mut v1 = D::from(0.0);
+        for i2 in 0..LEN - 1 {
+            v0 += D::from(0.05) * (a[i2] + (D::from(0.9) * x0.tanh()).asin());
+            if le(log(x0.tanh().exp_m1() * x0.tanh().exp_m1() + D::from(0.5), (D::from(i2 as f64) * D::from(0.05)).atan() * (D::from(i2 as f64) * D::from(0.05)).atan() + D::from(1.5)), D::from(i2 as f64) * D::from(0.05) * D::from(1.2)) {
+                v1 = max(x0.sin().exp2(), D::from(3.)).tanh();
+            } else {
+                v1 += D::from(0.05) * x0;
+            }
+        }
+        let mut y3 = [D::from(0.0); R];
+        for i4 in 0..R {
+            let mut v5 = D::from(0.0);
+            for j6 in 0..C {
+                v5 += D::from(0.05) * (w[i4 * C + j6] * (D::from(2.0) * x0));
+            }
+            y3[i4] = v5;
+        }
+        let mut v7 = x0 * D::from(0.5);
+        for i8 in 0..R {
+            let v9 = y3[i8];
+            v7 -= D::from(0.05) * ((D::from(0.9) * v9.tanh()).atanh() * (D::from(0.9) * v9.tanh()).atanh() + D::from(0.5)).cbrt();
+        }
+        (v1 * v1 + D::from(0.5)).recip().asinh() - v0 + v1 - v7
+    }
+
+    #[dual::gradient]
+    fn p422(x0: f64, x1: f64, x2: f64, w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                v2 += 0.05 * (w[i1 * C + j3] * (0.5 * x0.tanh()).tan());
+            }
+            y0[i1] = v2;
+        }
+        let v4 = x0;
+        x2 - y0[0] - y0[R - 1]
+    }
+
+    fn p422_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                v2 += D::from(0.05) * (w[i1 * C + j3] * (D::from(0.5) * x0.tanh()).tan());
+            }
+            y0[i1] = v2;
+        }
+        let v4 = x0;
+        x2 - y0[0] - y0[R - 1]
+    }
+
+    #[dual::gradient]
+    fn p423(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = x0 * 0.5;
+            for j3 in 0..C {
+                v2 += 0.05 * (w[i1 * C + j3] + (0.9 * ((i1 as f64) * 0.05).tanh()).atanh());
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut z4 = [0.0; LEN];
+        let mut v5: f64 = 0.0;
+        for i6 in 0..LEN {
+            let v7 = (i6 as f64) * 0.05;
+            z4[i6] = a[i6] + y0[0].tanh().exp_m1();
+            v5 -= 0.05 * (a[i6] * a[i6] + 0.5).log(f64::min(y0[R - 1], v7) * f64::min(y0[R - 1], v7) + 1.5);
+        }
+        let mut y8 = [0.0; R];
+        for i9 in 0..R {
+            let mut v10 = x1 * 0.5;
+            for j11 in 0..C {
+                let v12 = w[i9 * C + j11] * x0.atan();
+                v10 += 0.05 * ((j11 as f64) * 0.05);
+            }
+            y8[i9] = v10.tanh();
+        }
+        let v13 = x1;
+        y0[0] * y0[0] + y0[0] + y0[R - 1] + v5 - z4[0] + z4[LEN - 1] - y8[0] + y8[R - 1]
+    }
+
+    fn p423_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = x0 * D::from(0.5);
+            for j3 in 0..C {
+                v2 += D::from(0.05) * (w[i1 * C + j3] + (D::from(0.9) * (D::from(i1 as f64) * D::from(0.05)).tanh()).atanh());
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut z4 = [D::from(0.0); LEN];
+        let mut v5 = D::from(0.0);
+        for i6 in 0..LEN {
+            let v7 = D::from(i6 as f64) * D::from(0.05);
+            z4[i6] = a[i6] + y0[0].tanh().exp_m1();
+            v5 -= D::from(0.05) * log(a[i6] * a[i6] + D::from(0.5), min(y0[R - 1], v7) * min(y0[R - 1], v7) + D::from(1.5));
+        }
+        let mut y8 = [D::from(0.0); R];
+        for i9 in 0..R {
+            let mut v10 = x1 * D::from(0.5);
+            for j11 in 0..C {
+                let v12 = w[i9 * C + j11] * x0.atan();
+                v10 += D::from(0.05) * (D::from(j11 as f64) * D::from(0.05));
+            }
+            y8[i9] = v10.tanh();
+        }
+        let v13 = x1;
+        y0[0] * y0[0] + y0[0] + y0[R - 1] + v5 - z4[0] + z4[LEN - 1] - y8[0] + y8[R - 1]
+    }
+
+    #[dual::gradient]
+    fn p424(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                v2 += 0.05 * (w[i1 * C + j3] * (0.9 * ((j3 as f64) * 0.05 + x1).tanh()).asin());
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = a[0];
+        let mut v5 = x1 * 0.5;
+        for i6 in 0..R {
+            let v7 = x2.atan2((y0[R - 1] * y0[R - 1] + 0.5).log(y0[R - 1] * y0[R - 1] + 1.5) * (y0[R - 1] * y0[R - 1] + 0.5).log(y0[R - 1] * y0[R - 1] + 1.5) + 0.5);
+            v4 = f64::min(v4, v7.asinh());
+            v5 = (v5 * 0.9 + v7).tanh();
+        }
+        let mut v8 = v4.abs();
+        for i9 in 0..LEN {
+            let v10 = a[i9] + x0.tanh().exp().asinh();
+            v8 *= 1.0 + 0.05 * ((0.9 * v10.tanh()).asin() / (y0[R - 1] * y0[R - 1] + 0.5)).tanh();
+        }
+        let mut z11 = [0.0; LEN];
+        let mut v12 = x1 * 0.5;
+        for i13 in 0..LEN {
+            let v14 = a[i13];
+            v12 += 0.05 * x2;
+            z11[i13] = a[i13] + x1;
+        }
+        let mut v15: f64 = 1.0;
+        for i16 in 0..LEN {
+            v15 *= 1.0 + 0.05 * (z11[i16] + (((i16 as f64) * 0.05).tanh().cosh() * ((i16 as f64) * 0.05).tanh().cosh() + 0.25).ln()).tanh();
+        }
+        let mut z17 = [0.0; LEN];
+        for i18 in 1..LEN {
+            z17[i18] += (a[i18 - 1] - x2).tanh().exp_m1();
+            let v19 = (z11[LEN - 1] * x2 * (z11[LEN - 1] * x2) + 0.25).ln();
+        }
+        (0.7 * x1 * (0.7 * x1) + 0.5).powf(1.7) - v4 + v5 - v8 + v12 - v15 + z17[0] - z17[LEN - 1]
+    }
+
+    fn p424_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                v2 += D::from(0.05) * (w[i1 * C + j3] * (D::from(0.9) * (D::from(j3 as f64) * D::from(0.05) + x1).tanh()).asin());
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = a[0];
+        let mut v5 = x1 * D::from(0.5);
+        for i6 in 0..R {
+            let v7 = x2.atan2(log(y0[R - 1] * y0[R - 1] + D::from(0.5), y0[R - 1] * y0[R - 1] + D::from(1.5)) * log(y0[R - 1] * y0[R - 1] + D::from(0.5), y0[R - 1] * y0[R - 1] + D::from(1.5)) + D::from(0.5));
+            v4 = min(v4, v7.asinh());
+            v5 = (v5 * D::from(0.9) + v7).tanh();
+        }
+        let mut v8 = abs(v4);
+        for i9 in 0..LEN {
+            let v10 = a[i9] + x0.tanh().exp().asinh();
+            v8 *= D::from(1.0) + D::from(0.05) * ((D::from(0.9) * v10.tanh()).asin() / (y0[R - 1] * y0[R - 1] + D::from(0.5))).tanh();
+        }
+        let mut z11 = [D::from(0.0); LEN];
+        let mut v12 = x1 * D::from(0.5);
+        for i13 in 0..LEN {
+            let v14 = a[i13];
+            v12 += D::from(0.05) * x2;
+            z11[i13] = a[i13] + x1;
+        }
+        let mut v15 = D::from(1.0);
+        for i16 in 0..LEN {
+            v15 *= D::from(1.0) + D::from(0.05) * (z11[i16] + ((D::from(i16 as f64) * D::from(0.05)).tanh().cosh() * (D::from(i16 as f64) * D::from(0.05)).tanh().cosh() + D::from(0.25)).ln()).tanh();
+        }
+        let mut z17 = [D::from(0.0); LEN];
+        for i18 in 1..LEN {
+            z17[i18] += (a[i18 - 1] - x2).tanh().exp_m1();
+            let v19 = (z11[LEN - 1] * x2 * (z11[LEN - 1] * x2) + D::from(0.25)).ln();
+        }
+        (D::from(0.7) * x1 * (D::from(0.7) * x1) + D::from(0.5)).powf(1.7) - v4 + v5 - v8 + v12 - v15 + z17[0] - z17[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p425(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        let mut v1 = x0 * 0.5;
+        for i2 in 0..LEN {
+            z0[i2] += a[i2] * (x1.sin() * x1.sin() + 0.25).log2();
+            v1 += 0.05 * ((i2 as f64) * 0.05);
+        }
+        let v3 = x0.asinh();
+        let mut v4: f64 = 0.0;
+        for i5 in 0..LEN {
+            v4 += 0.05 * (a[i5] * (-x1.clamp(-0.5, 0.5)));
+        }
+        let mut z6 = [0.0; LEN];
+        for i7 in 0..LEN {
+            z6[i7] = a[i7] + x0.asinh();
+        }
+        let mut v8: f64 = 0.0;
+        let mut v9 = a[0];
+        for i10 in 0..LEN - 1 {
+            v8 = (v8 * 0.9 + z6[i10 + 1] * (x1.tanh().exp_m1() * x1.tanh().exp_m1() + 0.5).hypot(0.7)).tanh();
+            v9 = f64::min(v9, x1);
+        }
+        (v1.tanh().exp() * v1.tanh().exp() + 0.25).ln() - v1 - z0[0] + z0[LEN - 1] + v4 - v8 - v9
+    }
+
+    fn p425_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        let mut v1 = x0 * D::from(0.5);
+        for i2 in 0..LEN {
+            z0[i2] += a[i2] * (x1.sin() * x1.sin() + D::from(0.25)).log2();
+            v1 += D::from(0.05) * (D::from(i2 as f64) * D::from(0.05));
+        }
+        let v3 = x0.asinh();
+        let mut v4 = D::from(0.0);
+        for i5 in 0..LEN {
+            v4 += D::from(0.05) * (a[i5] * (-clamp(x1, -0.5, 0.5)));
+        }
+        let mut z6 = [D::from(0.0); LEN];
+        for i7 in 0..LEN {
+            z6[i7] = a[i7] + x0.asinh();
+        }
+        let mut v8 = D::from(0.0);
+        let mut v9 = a[0];
+        for i10 in 0..LEN - 1 {
+            v8 = (v8 * D::from(0.9) + z6[i10 + 1] * hypot(x1.tanh().exp_m1() * x1.tanh().exp_m1() + D::from(0.5), D::from(0.7))).tanh();
+            v9 = min(v9, x1);
+        }
+        (v1.tanh().exp() * v1.tanh().exp() + D::from(0.25)).ln() - v1 - z0[0] + z0[LEN - 1] + v4 - v8 - v9
+    }
+
+    #[dual::gradient]
+    fn p426(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN - 1 {
+            z0[i1] = a[i1 + 1] * (x0 / (x0 * x0 + 0.5));
+            let v2 = (3. * x0 * (3. * x0) + 0.25).log10();
+        }
+        let mut v3 = h1(1e-1, x0);
+        let mut v4: f64 = 0.0;
+        for i5 in 1..LEN {
+            v3 = f64::min(v3, z0[i5 - 1] + 2.0 * x0);
+            v4 = (v4 * 0.9 + v4.tanh().exp().atan2((v3 + v4) * (v3 + v4) + 0.5)).tanh();
+        }
+        let mut y6 = [0.0; R];
+        for i7 in 0..R {
+            let mut v8: f64 = 0.0;
+            for j9 in 0..C {
+                v8 += 0.05 * (-(std::f64::consts::PI * x0) + f64::min(w[i7 * C + j9], z0[0]));
+            }
+            y6[i7] = v8;
+        }
+        let mut v10: f64 = 0.0;
+        for i11 in 0..R {
+            v10 += 0.05 * (y6[i11] + (x0.tanh().cosh() * x0.tanh().cosh() + 0.25).log10());
+        }
+        let mut y12 = [0.0; R];
+        for i13 in 0..R {
+            let mut v14: f64 = 0.0;
+            for j15 in 0..C {
+                v14 -= 0.05 * (w[i13 * C + j15] + x0);
+            }
+            y12[i13] = v14.tanh();
+        }
+        let mut v16 = h2([v3, v4, 2.0]);
+        for i17 in 0..R {
+            if x0 <= x0 * 1.2 {
+                v16 = (y12[i17] * h2([x0.tanh().exp_m1(), (0.9 * x0.tanh()).asin(), x0])).tanh();
+            } else {
+                v16 += 0.05 * y12[i17];
+            }
+        }
+        (v3 * v3 + 1.5).acosh().max(y12[R - 1] - v16) + v3 - v4 + v10 - v16
+    }
+
+    fn p426_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN - 1 {
+            z0[i1] = a[i1 + 1] * (x0 / (x0 * x0 + D::from(0.5)));
+            let v2 = (D::from(3.) * x0 * (D::from(3.) * x0) + D::from(0.25)).log10();
+        }
+        let mut v3 = h1_generic(D::from(1e-1), x0);
+        let mut v4 = D::from(0.0);
+        for i5 in 1..LEN {
+            v3 = min(v3, z0[i5 - 1] + D::from(2.0) * x0);
+            v4 = (v4 * D::from(0.9) + v4.tanh().exp().atan2((v3 + v4) * (v3 + v4) + D::from(0.5))).tanh();
+        }
+        let mut y6 = [D::from(0.0); R];
+        for i7 in 0..R {
+            let mut v8 = D::from(0.0);
+            for j9 in 0..C {
+                v8 += D::from(0.05) * (-(D::from(std::f64::consts::PI) * x0) + min(w[i7 * C + j9], z0[0]));
+            }
+            y6[i7] = v8;
+        }
+        let mut v10 = D::from(0.0);
+        for i11 in 0..R {
+            v10 += D::from(0.05) * (y6[i11] + (x0.tanh().cosh() * x0.tanh().cosh() + D::from(0.25)).log10());
+        }
+        let mut y12 = [D::from(0.0); R];
+        for i13 in 0..R {
+            let mut v14 = D::from(0.0);
+            for j15 in 0..C {
+                v14 -= D::from(0.05) * (w[i13 * C + j15] + x0);
+            }
+            y12[i13] = v14.tanh();
+        }
+        let mut v16 = h2_generic([v3, v4, D::from(2.0)]);
+        for i17 in 0..R {
+            if le(x0, x0 * D::from(1.2)) {
+                v16 = (y12[i17] * h2_generic([x0.tanh().exp_m1(), (D::from(0.9) * x0.tanh()).asin(), x0])).tanh();
+            } else {
+                v16 += D::from(0.05) * y12[i17];
+            }
+        }
+        max((v3 * v3 + D::from(1.5)).acosh(), y12[R - 1] - v16) + v3 - v4 + v10 - v16
+    }
+
+    #[dual::gradient]
+    fn p427(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                v2 += 0.05 * (w[i1 * C + j3] * (-x1.abs()));
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = (x0 * x0 + 1.5).acosh();
+        let mut v5 = y0[0] / (v4 * v4 + 0.5);
+        for i6 in 0..LEN - 1 {
+            v4 = f64::min(v4, a[i6 + 1] + (x1.to_degrees().to_radians() * x1.to_degrees().to_radians() + 0.25).log2());
+            v5 = v5.max(x0);
+        }
+        let mut y7 = [0.0; R];
+        for i8 in 0..R {
+            let mut v9: f64 = 0.0;
+            for j10 in 0..C {
+                v9 += 0.05 * (w[i8 * C + j10] * x1.tanh().exp_m1().max((i8 as f64) * 0.05));
+            }
+            y7[i8] = v9.tanh();
+        }
+        (2.0 * v5).max(y7[R - 1] + y7[0]) - y0[0] + y0[R - 1] - v4 - v5 + y7[0] + y7[R - 1]
+    }
+
+    fn p427_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                v2 += D::from(0.05) * (w[i1 * C + j3] * (-abs(x1)));
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = (x0 * x0 + D::from(1.5)).acosh();
+        let mut v5 = y0[0] / (v4 * v4 + D::from(0.5));
+        for i6 in 0..LEN - 1 {
+            v4 = min(v4, a[i6 + 1] + (to_radians(to_degrees(x1)) * to_radians(to_degrees(x1)) + D::from(0.25)).log2());
+            v5 = max(v5, x0);
+        }
+        let mut y7 = [D::from(0.0); R];
+        for i8 in 0..R {
+            let mut v9 = D::from(0.0);
+            for j10 in 0..C {
+                v9 += D::from(0.05) * (w[i8 * C + j10] * max(x1.tanh().exp_m1(), D::from(i8 as f64) * D::from(0.05)));
+            }
+            y7[i8] = v9.tanh();
+        }
+        max(D::from(2.0) * v5, y7[R - 1] + y7[0]) - y0[0] + y0[R - 1] - v4 - v5 + y7[0] + y7[R - 1]
+    }
+
+    #[dual::gradient]
+    fn p428(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN {
+            z0[i1] = a[i1] + (x0 / (0.5f64 * 0.5f64 + 0.5) + (0.9 * x0.tanh()).acos());
+        }
+        let mut v2: f64 = 0.0;
+        let mut v3 = x1 * x0;
+        for i4 in 0..LEN - 1 {
+            let v5 = z0[i4] * x0;
+            v2 += 0.05 * v5;
+            v3 = f64::min(v3, (0.5f64 * x1).tanh().exp_m1().sin());
+        }
+        let mut v6 = a[0];
+        let mut v7: f64 = 0.0;
+        for i8 in 0..LEN - 1 {
+            v6 = v6.max(a[i8] + x0.to_degrees().to_radians().tanh());
+            v7 = (v7 * 0.9 + z0[i8 + 1].atan() * (0.9 * x0.tanh()).acos()).tanh();
+        }
+        z0[LEN - 1] + (0.9 * v3.tanh()).acos() - v2 - v3 - v6 - v7
+    }
+
+    fn p428_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN {
+            z0[i1] = a[i1] + (x0 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5)) + (D::from(0.9) * x0.tanh()).acos());
+        }
+        let mut v2 = D::from(0.0);
+        let mut v3 = x1 * x0;
+        for i4 in 0..LEN - 1 {
+            let v5 = z0[i4] * x0;
+            v2 += D::from(0.05) * v5;
+            v3 = min(v3, (D::from(0.5f64) * x1).tanh().exp_m1().sin());
+        }
+        let mut v6 = a[0];
+        let mut v7 = D::from(0.0);
+        for i8 in 0..LEN - 1 {
+            v6 = max(v6, a[i8] + to_radians(to_degrees(x0)).tanh());
+            v7 = (v7 * D::from(0.9) + z0[i8 + 1].atan() * (D::from(0.9) * x0.tanh()).acos()).tanh();
+        }
+        z0[LEN - 1] + (D::from(0.9) * v3.tanh()).acos() - v2 - v3 - v6 - v7
+    }
+
+    #[dual::gradient]
+    fn p429(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let v0: f64;
+        if (0.5 * x1.tanh()).tan().asinh() >= f64::min(x0, 0.7) {
+            let v1 = x0;
+            v0 = x1;
+        } else {
+            v0 = (-1.3 * x1 * (-1.3 * x1) + 0.25).sqrt().tanh().exp();
+        }
+        let mut z2 = [0.0; LEN];
+        for i3 in 0..LEN {
+            z2[i3] = a[i3] * (h1(x0, x0).floor() + h1(x0, x0));
+        }
+        let mut v4 = z2[LEN - 1];
+        for i5 in 0..LEN - 1 {
+            v4 = v4.max(a[i5 + 1] * ((i5 as f64) * 0.05).tanh());
+        }
+        v0 * v0.tanh().sinh() + z2[0] + z2[LEN - 1] - v4
+    }
+
+    fn p429_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let v0: D;
+        if ge((D::from(0.5) * x1.tanh()).tan().asinh(), min(x0, D::from(0.7))) {
+            let v1 = x0;
+            v0 = x1;
+        } else {
+            v0 = (D::from(-1.3) * x1 * (D::from(-1.3) * x1) + D::from(0.25)).sqrt().tanh().exp();
+        }
+        let mut z2 = [D::from(0.0); LEN];
+        for i3 in 0..LEN {
+            z2[i3] = a[i3] * (floor(h1_generic(x0, x0)) + h1_generic(x0, x0));
+        }
+        let mut v4 = z2[LEN - 1];
+        for i5 in 0..LEN - 1 {
+            v4 = max(v4, a[i5 + 1] * (D::from(i5 as f64) * D::from(0.05)).tanh());
+        }
+        v0 * v0.tanh().sinh() + z2[0] + z2[LEN - 1] - v4
+    }
+
+    #[dual::gradient]
+    fn p430(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let v0 = x0;
+        let mut v1 = (0.5 * v0.tanh()).tan();
+        let mut v2 = v0;
+        for i3 in 1..LEN {
+            v1 += 0.05 * (a[i3] * (x0 * x0 + 1.5).acosh());
+            if x0 <= x0 * 1.2 {
+                v2 = ((v2 * v2 + 0.25).log10() * (v2 * v2 + 0.25).log10()).ln_1p().tanh();
+            } else {
+                v2 += 0.05 * x0;
+            }
+        }
+        let mut y4 = [0.0; R];
+        for i5 in 0..R {
+            let mut v6 = a[i5];
+            for j7 in 0..C {
+                let v8 = w[i5 * C + j7] + (j7 as f64) * 0.05;
+                v6 += 0.05 * ((-1.3 * v8).max(w[i5 * C + j7]) * (-1.3 * v8).max(w[i5 * C + j7]));
+            }
+            y4[i5] = v6;
+        }
+        let mut v9 = v0.asinh();
+        for i10 in 0..R {
+            let v11 = y4[i10] + x0;
+            if x0 < y4[i10].tanh().cosh() {
+                v9 = ((x0 * x0 + 0.5).recip() / ((0.9 * v11.tanh()).acos() * (0.9 * v11.tanh()).acos() + 0.5)).tanh();
+            } else {
+                v9 += 0.05 * y4[0];
+            }
+        }
+        ((0.9 * y4[0].tanh()).acos() * (0.9 * y4[0].tanh()).acos() + 0.25).log2() - v1 + v2 - v9
+    }
+
+    fn p430_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let v0 = x0;
+        let mut v1 = (D::from(0.5) * v0.tanh()).tan();
+        let mut v2 = v0;
+        for i3 in 1..LEN {
+            v1 += D::from(0.05) * (a[i3] * (x0 * x0 + D::from(1.5)).acosh());
+            if le(x0, x0 * D::from(1.2)) {
+                v2 = ((v2 * v2 + D::from(0.25)).log10() * (v2 * v2 + D::from(0.25)).log10()).ln_1p().tanh();
+            } else {
+                v2 += D::from(0.05) * x0;
+            }
+        }
+        let mut y4 = [D::from(0.0); R];
+        for i5 in 0..R {
+            let mut v6 = a[i5];
+            for j7 in 0..C {
+                let v8 = w[i5 * C + j7] + D::from(j7 as f64) * D::from(0.05);
+                v6 += D::from(0.05) * (max(D::from(-1.3) * v8, w[i5 * C + j7]) * max(D::from(-1.3) * v8, w[i5 * C + j7]));
+            }
+            y4[i5] = v6;
+        }
+        let mut v9 = v0.asinh();
+        for i10 in 0..R {
+            let v11 = y4[i10] + x0;
+            if lt(x0, y4[i10].tanh().cosh()) {
+                v9 = ((x0 * x0 + D::from(0.5)).recip() / ((D::from(0.9) * v11.tanh()).acos() * (D::from(0.9) * v11.tanh()).acos() + D::from(0.5))).tanh();
+            } else {
+                v9 += D::from(0.05) * y4[0];
+            }
+        }
+        ((D::from(0.9) * y4[0].tanh()).acos() * (D::from(0.9) * y4[0].tanh()).acos() + D::from(0.25)).log2() - v1 + v2 - v9
+    }
+
+    #[dual::gradient]
+    fn p431(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
+        let mut v0 = x2 * 0.5;
+        for i1 in 0..b.len() {
+            v0 *= 1.0 + 0.05 * (b[i1] + ((0.7 * x2).atan() + x2.tanh())).tanh();
+        }
+        let mut z2 = [0.0; LEN];
+        for i3 in 0..LEN {
+            z2[i3] = a[i3] * ((i3 as f64) * 0.05);
+            let v4 = (i3 as f64) * 0.05;
+        }
+        let mut v5 = (x0 * x0 + 0.5).powf(f64::sin(3.));
+        for i6 in 0..LEN - 1 {
+            let v7 = z2[i6] + (x0 * x0 + 0.5).powf(f64::sin(3.)).tanh().exp_m1();
+            v5 = f64::min(v5, (v7 * v7 + 0.5).log((z2[i6 + 1] * z2[i6 + 1]).ln_1p() * (z2[i6 + 1] * z2[i6 + 1]).ln_1p() + 1.5));
+        }
+        v5.clamp(-0.5, 0.5) / ((z2[LEN - 1] + v5) * (z2[LEN - 1] + v5) + 0.5) + v0 - v5
+    }
+
+    fn p431_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40]) -> D {
+        let mut v0 = x2 * D::from(0.5);
+        for i1 in 0..b.len() {
+            v0 *= D::from(1.0) + D::from(0.05) * (b[i1] + ((D::from(0.7) * x2).atan() + x2.tanh())).tanh();
+        }
+        let mut z2 = [D::from(0.0); LEN];
+        for i3 in 0..LEN {
+            z2[i3] = a[i3] * (D::from(i3 as f64) * D::from(0.05));
+            let v4 = D::from(i3 as f64) * D::from(0.05);
+        }
+        let mut v5 = (x0 * x0 + D::from(0.5)).powd(D::from(3.).sin());
+        for i6 in 0..LEN - 1 {
+            let v7 = z2[i6] + (x0 * x0 + D::from(0.5)).powd(D::from(3.).sin()).tanh().exp_m1();
+            v5 = min(v5, log(v7 * v7 + D::from(0.5), (z2[i6 + 1] * z2[i6 + 1]).ln_1p() * (z2[i6 + 1] * z2[i6 + 1]).ln_1p() + D::from(1.5)));
+        }
+        clamp(v5, -0.5, 0.5) / ((z2[LEN - 1] + v5) * (z2[LEN - 1] + v5) + D::from(0.5)) + v0 - v5
+    }
+
+    #[dual::gradient]
+    fn p432(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut v0 = x2 + x1;
+        for i1 in 1..LEN {
+            v0 = f64::min(v0, ((x2 + x1) * (x2 + x1) + 0.5).powf((a[i1 - 1] * x1).sin()));
+        }
+        let mut y2 = [0.0; R];
+        for i3 in 0..R {
+            let mut v4 = a[i3];
+            for j5 in 0..C {
+                let v6 = w[i3 * C + j5] + (x0.tanh().exp_m1() * x0.tanh().exp_m1() + 0.25).sqrt();
+                v4 += 0.05 * (0.5 * ((j5 as f64) * 0.05).tanh()).tan();
+            }
+            y2[i3] = v4.tanh();
+        }
+        let mut y7 = [0.0; R];
+        for i8 in 0..R {
+            let mut v9 = a[i8];
+            for j10 in 0..C {
+                let v11 = w[i8 * C + j10] * (x0 - std::f64::consts::PI).tanh().cosh();
+                v9 -= 0.05 * (x2 + x1).tanh().exp();
+            }
+            y7[i8] = v9;
+        }
+        let mut v12: f64 = 0.0;
+        let mut v13 = (x2 * x2 + 0.5).log(x2 * x2 + 1.5);
+        for i14 in 0..R {
+            if (0.9 * x0.tanh()).asin() >= (0.5f64 * x1 * (0.5f64 * x1) + 0.25).log2() {
+                v12 = (y7[i14] * (0.9 * (x0 / (v12 * v12 + 0.5)).tanh()).atanh()).tanh();
+            } else {
+                v12 += 0.05 * x0;
+            }
+            v13 = f64::min(v13, (y2[i14] * y2[i14] + 0.5).powf(1.7).tanh());
+        }
+        x2 + x1 + v0 + y2[0] + y2[R - 1] - v12 - v13
+    }
+
+    fn p432_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut v0 = x2 + x1;
+        for i1 in 1..LEN {
+            v0 = min(v0, ((x2 + x1) * (x2 + x1) + D::from(0.5)).powd((a[i1 - 1] * x1).sin()));
+        }
+        let mut y2 = [D::from(0.0); R];
+        for i3 in 0..R {
+            let mut v4 = a[i3];
+            for j5 in 0..C {
+                let v6 = w[i3 * C + j5] + (x0.tanh().exp_m1() * x0.tanh().exp_m1() + D::from(0.25)).sqrt();
+                v4 += D::from(0.05) * (D::from(0.5) * (D::from(j5 as f64) * D::from(0.05)).tanh()).tan();
+            }
+            y2[i3] = v4.tanh();
+        }
+        let mut y7 = [D::from(0.0); R];
+        for i8 in 0..R {
+            let mut v9 = a[i8];
+            for j10 in 0..C {
+                let v11 = w[i8 * C + j10] * (x0 - D::from(std::f64::consts::PI)).tanh().cosh();
+                v9 -= D::from(0.05) * (x2 + x1).tanh().exp();
+            }
+            y7[i8] = v9;
+        }
+        let mut v12 = D::from(0.0);
+        let mut v13 = log(x2 * x2 + D::from(0.5), x2 * x2 + D::from(1.5));
+        for i14 in 0..R {
+            if ge((D::from(0.9) * x0.tanh()).asin(), (D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.25)).log2()) {
+                v12 = (y7[i14] * (D::from(0.9) * (x0 / (v12 * v12 + D::from(0.5))).tanh()).atanh()).tanh();
+            } else {
+                v12 += D::from(0.05) * x0;
+            }
+            v13 = min(v13, (y2[i14] * y2[i14] + D::from(0.5)).powf(1.7).tanh());
+        }
+        x2 + x1 + v0 + y2[0] + y2[R - 1] - v12 - v13
+    }
+
+    #[dual::gradient]
+    fn p433(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 1..LEN {
+            z0[i1] = a[i1] + h4(x1.tanh().sinh());
+        }
+        let mut v2 = x1 * 0.5;
+        let mut v3: f64 = 0.0;
+        for i4 in 0..b.len() {
+            v2 = (v2 * 0.9 + (0.9 * b[i4].max(x0).tanh()).acos()).tanh();
+            v3 -= 0.05 * x1;
+        }
+        let mut v5: f64 = 0.0;
+        for i6 in 0..LEN - 1 {
+            v5 -= 0.05 * (a[i6 + 1] + x0);
+        }
+        h1((0.7 * v5 * (0.7 * v5) + 0.5).log(v2 * v2 + 1.5), (0.9 * v3.tanh()).acos()) + z0[0] + z0[LEN - 1] - v2 + v3 + v5
+    }
+
+    fn p433_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 1..LEN {
+            z0[i1] = a[i1] + h4_generic(x1.tanh().sinh());
+        }
+        let mut v2 = x1 * D::from(0.5);
+        let mut v3 = D::from(0.0);
+        for i4 in 0..b.len() {
+            v2 = (v2 * D::from(0.9) + (D::from(0.9) * max(b[i4], x0).tanh()).acos()).tanh();
+            v3 -= D::from(0.05) * x1;
+        }
+        let mut v5 = D::from(0.0);
+        for i6 in 0..LEN - 1 {
+            v5 -= D::from(0.05) * (a[i6 + 1] + x0);
+        }
+        h1_generic(log(D::from(0.7) * v5 * (D::from(0.7) * v5) + D::from(0.5), v2 * v2 + D::from(1.5)), (D::from(0.9) * v3.tanh()).acos()) + z0[0] + z0[LEN - 1] - v2 + v3 + v5
+    }
+
+    #[dual::gradient]
+    fn p434(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = x0 * 0.5;
+            for j3 in 0..C {
+                v2 -= 0.05 * w[i1 * C + j3];
+            }
+            y0[i1] = v2;
+        }
+        let mut y4 = [0.0; R];
+        for i5 in 0..R {
+            let mut v6 = x0 * 0.5;
+            for j7 in 0..C {
+                v6 -= 0.05 * ((w[i5 * C + j7] * w[i5 * C + j7] + 0.5).recip() * (w[i5 * C + j7] * w[i5 * C + j7] + 0.5).recip() + 0.5).hypot(x0.atan2(y0[R - 1] * y0[R - 1] + 0.5));
+            }
+            y4[i5] = v6.tanh();
+        }
+        let mut v8 = x0 * 0.5;
+        for i9 in 0..R {
+            v8 = v8.max(y4[i9] + f64::exp2((y0[i9] * y0[i9]).sin()));
+        }
+        let mut v10: f64 = 0.0;
+        let mut v11: f64 = 0.0;
+        for i12 in 1..n {
+            v10 += 0.05 * (b[i12 - 1] + (3. * x0 * (3. * x0) + 0.5).powi(-2).tanh().cosh());
+            v11 -= 0.05 * (0.7 * x0 * (0.7 * x0)).ln_1p();
+        }
+        let mut z13 = [0.0; LEN];
+        for i14 in 0..LEN {
+            z13[i14] = a[i14] + (y0[R - 1] - x0).tanh().cosh();
+        }
+        let mut v15: f64 = 1.0;
+        let mut v16 = x0 * 0.5;
+        for i17 in 0..LEN {
+            let v18 = z13[i17] * (x0 * x0 + 0.5).recip();
+            v15 *= 1.0 + 0.05 * x0.tanh();
+            v16 += 0.05 * (-1.3 * x0);
+        }
+        2.0 - y0[0] - y0[R - 1] - v8 - v10 + v11 - v15 - v16
+    }
+
+    fn p434_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = x0 * D::from(0.5);
+            for j3 in 0..C {
+                v2 -= D::from(0.05) * w[i1 * C + j3];
+            }
+            y0[i1] = v2;
+        }
+        let mut y4 = [D::from(0.0); R];
+        for i5 in 0..R {
+            let mut v6 = x0 * D::from(0.5);
+            for j7 in 0..C {
+                v6 -= D::from(0.05) * hypot((w[i5 * C + j7] * w[i5 * C + j7] + D::from(0.5)).recip() * (w[i5 * C + j7] * w[i5 * C + j7] + D::from(0.5)).recip() + D::from(0.5), x0.atan2(y0[R - 1] * y0[R - 1] + D::from(0.5)));
+            }
+            y4[i5] = v6.tanh();
+        }
+        let mut v8 = x0 * D::from(0.5);
+        for i9 in 0..R {
+            v8 = max(v8, y4[i9] + (y0[i9] * y0[i9]).sin().exp2());
+        }
+        let mut v10 = D::from(0.0);
+        let mut v11 = D::from(0.0);
+        for i12 in 1..n {
+            v10 += D::from(0.05) * (b[i12 - 1] + (D::from(3.) * x0 * (D::from(3.) * x0) + D::from(0.5)).powi(-2).tanh().cosh());
+            v11 -= D::from(0.05) * (D::from(0.7) * x0 * (D::from(0.7) * x0)).ln_1p();
+        }
+        let mut z13 = [D::from(0.0); LEN];
+        for i14 in 0..LEN {
+            z13[i14] = a[i14] + (y0[R - 1] - x0).tanh().cosh();
+        }
+        let mut v15 = D::from(1.0);
+        let mut v16 = x0 * D::from(0.5);
+        for i17 in 0..LEN {
+            let v18 = z13[i17] * (x0 * x0 + D::from(0.5)).recip();
+            v15 *= D::from(1.0) + D::from(0.05) * x0.tanh();
+            v16 += D::from(0.05) * (D::from(-1.3) * x0);
+        }
+        D::from(2.0) - y0[0] - y0[R - 1] - v8 - v10 + v11 - v15 - v16
+    }
+
+    #[dual::gradient]
+    fn p435(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                v2 += 0.05 * (w[i1 * C + j3] + 3. * x0);
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v4 = (y0[R - 1] * y0[R - 1] + 0.5).cbrt();
+        for i5 in 0..R {
+            v4 = v4.max(f64::min(x0.atan2(y0[R - 1] * y0[R - 1] + 0.5), (y0[i5] * y0[i5] + 0.5).cbrt()));
+        }
+        let mut y6 = [0.0; R];
+        for i7 in 0..R {
+            let mut v8 = a[i7];
+            for j9 in 0..C {
+                v8 -= 0.05 * (w[i7 * C + j9] * (y0[R - 1] * y0[R - 1] + 0.5).cbrt());
+            }
+            y6[i7] = v8;
+        }
+        (0.9 * y6[R - 1].tanh()).asin() - v4 - y6[0] - y6[R - 1]
+    }
+
+    fn p435_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                v2 += D::from(0.05) * (w[i1 * C + j3] + D::from(3.) * x0);
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v4 = (y0[R - 1] * y0[R - 1] + D::from(0.5)).cbrt();
+        for i5 in 0..R {
+            v4 = max(v4, min(x0.atan2(y0[R - 1] * y0[R - 1] + D::from(0.5)), (y0[i5] * y0[i5] + D::from(0.5)).cbrt()));
+        }
+        let mut y6 = [D::from(0.0); R];
+        for i7 in 0..R {
+            let mut v8 = a[i7];
+            for j9 in 0..C {
+                v8 -= D::from(0.05) * (w[i7 * C + j9] * (y0[R - 1] * y0[R - 1] + D::from(0.5)).cbrt());
+            }
+            y6[i7] = v8;
+        }
+        (D::from(0.9) * y6[R - 1].tanh()).asin() - v4 - y6[0] - y6[R - 1]
+    }
+
+    #[dual::gradient]
+    fn p436(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = x1 * 0.5;
+            for j3 in 0..C {
+                v2 += 0.05 * (w[i1 * C + j3] + ((i1 as f64) * 0.05 * x0 - (-x0)));
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = a[0];
+        for i5 in 0..R {
+            v4 = v4.max(x0 - y0[0]);
+        }
+        let mut z6 = [0.0; LEN];
+        for i7 in 0..LEN {
+            z6[i7] = a[i7] * h4(x0);
+        }
+        let mut v8 = x1 * 0.5;
+        for i9 in 0..LEN {
+            v8 = f64::min(v8, z6[i9] + x1);
+        }
+        y0[R - 1] - v4 - v8
+    }
+
+    fn p436_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = x1 * D::from(0.5);
+            for j3 in 0..C {
+                v2 += D::from(0.05) * (w[i1 * C + j3] + (D::from(i1 as f64) * D::from(0.05) * x0 - (-x0)));
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = a[0];
+        for i5 in 0..R {
+            v4 = max(v4, x0 - y0[0]);
+        }
+        let mut z6 = [D::from(0.0); LEN];
+        for i7 in 0..LEN {
+            z6[i7] = a[i7] * h4_generic(x0);
+        }
+        let mut v8 = x1 * D::from(0.5);
+        for i9 in 0..LEN {
+            v8 = min(v8, z6[i9] + x1);
+        }
+        y0[R - 1] - v4 - v8
+    }
+
+    #[dual::gradient]
+    fn p437(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = x1 * 0.5;
+            for j3 in 0..C {
+                v2 += 0.05 * (w[i1 * C + j3] * (x0.abs() * x0.abs() + 0.25).sqrt());
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = x0;
+        if (x1 * x1).ln_1p() * v4.powi(3) < v4.tanh().exp() {
+            if v4.sin() >= (x1 * x1 + 0.25).log2() {
+                v4 = (0.9 * x0.tanh()).asin();
+            } else if x0.tanh().exp() + ((2.0 * x0).round() + 2.0 * x0) <= v4 * (-0.3) {
+                v4 = x0;
+            } else if 2.0 * x0 >= std::f64::consts::PI * (-0.3) {
+                v4 = f64::cos(x0) * (3. * v4 / (x1 * x1 + 0.5));
+            }
+        } else {
+            v4 = v4.mul_add(3., x1).tanh().exp();
+        }
+        let mut v5 = x1 * 0.5;
+        for i6 in 0..LEN {
+            v5 *= 1.0 + 0.05 * (a[i6] * (0.5 * y0[0].atan().tanh()).tan()).tanh();
+        }
+        y0[R - 1].tanh().powi(1) - y0[0] + y0[R - 1] - v5
+    }
+
+    fn p437_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = x1 * D::from(0.5);
+            for j3 in 0..C {
+                v2 += D::from(0.05) * (w[i1 * C + j3] * (abs(x0) * abs(x0) + D::from(0.25)).sqrt());
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = x0;
+        if lt((x1 * x1).ln_1p() * v4.powi(3), v4.tanh().exp()) {
+            if ge(v4.sin(), (x1 * x1 + D::from(0.25)).log2()) {
+                v4 = (D::from(0.9) * x0.tanh()).asin();
+            } else if le(x0.tanh().exp() + (round(D::from(2.0) * x0) + D::from(2.0) * x0), v4 * D::from(-0.3)) {
+                v4 = x0;
+            } else if ge(D::from(2.0) * x0, D::from(std::f64::consts::PI) * D::from(-0.3)) {
+                v4 = x0.cos() * (D::from(3.) * v4 / (x1 * x1 + D::from(0.5)));
+            }
+        } else {
+            v4 = v4.mul_add(D::from(3.), x1).tanh().exp();
+        }
+        let mut v5 = x1 * D::from(0.5);
+        for i6 in 0..LEN {
+            v5 *= D::from(1.0) + D::from(0.05) * (a[i6] * (D::from(0.5) * y0[0].atan().tanh()).tan()).tanh();
+        }
+        y0[R - 1].tanh().powi(1) - y0[0] + y0[R - 1] - v5
+    }
+
+    #[dual::gradient]
+    fn p438(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN - 1 {
+            let v2 = f64::exp2((x0 * x0 + 0.5).recip().sin());
+            z0[i1] = ((a[i1] * a[i1] + 0.5).powf(x0.sin()) * (a[i1] * a[i1] + 0.5).powf(x0.sin()) + 0.5).powf(x0.sin().sin());
+        }
+        let mut v3 = x0;
+        for i4 in 1..LEN {
+            v3 += 0.05 * (a[i4 - 1] * (f64::min(x0, -1.3) * x0));
+        }
+        let mut v5: f64 = 1.0;
+        for i6 in 1..n {
+            v5 *= 1.0 + 0.05 * (b[i6 - 1] + (0.5f64 * x0).to_degrees().to_radians().mul_add(x0, x0)).tanh();
+        }
+        h1(x0, (v3 * v3 + 0.5).cbrt()) - z0[0] - z0[LEN - 1] + v3 - v5
+    }
+
+    fn p438_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN - 1 {
+            let v2 = (x0 * x0 + D::from(0.5)).recip().sin().exp2();
+            z0[i1] = ((a[i1] * a[i1] + D::from(0.5)).powd(x0.sin()) * (a[i1] * a[i1] + D::from(0.5)).powd(x0.sin()) + D::from(0.5)).powd(x0.sin().sin());
+        }
+        let mut v3 = x0;
+        for i4 in 1..LEN {
+            v3 += D::from(0.05) * (a[i4 - 1] * (min(x0, D::from(-1.3)) * x0));
+        }
+        let mut v5 = D::from(1.0);
+        for i6 in 1..n {
+            v5 *= D::from(1.0) + D::from(0.05) * (b[i6 - 1] + to_radians(to_degrees(D::from(0.5f64) * x0)).mul_add(x0, x0)).tanh();
+        }
+        h1_generic(x0, (v3 * v3 + D::from(0.5)).cbrt()) - z0[0] - z0[LEN - 1] + v3 - v5
+    }
+
+    #[dual::gradient]
+    fn p439(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] * (x0 * x1 * x0);
+                v2 -= 0.05 * (2.0 * x1).tanh().tanh().cosh();
+            }
+            y0[i1] = v2;
+        }
+        let mut v5 = x1.abs();
+        let mut v6 = x1 * 0.5;
+        for i7 in 0..R {
+            let v8 = ((y0[0] * y0[0] + 0.5).cbrt() * (y0[0] * y0[0] + 0.5).cbrt() + 0.25).sqrt();
+            v5 += 0.05 * (0.5 * ((std::f64::consts::PI * x1).trunc() + std::f64::consts::PI * x1).tanh()).tan();
+            v6 = (v6 * 0.9 + (i7 as f64) * 0.05).tanh();
+        }
+        let mut z9 = [0.0; LEN];
+        let mut v10: f64 = 0.0;
+        for i11 in 1..LEN {
+            let v12 = (3. * x0 - a[i11 - 1]).mul_add((x1 * x1 + 0.25).ln(), f64::cos(x0));
+            v10 += 0.05 * x1.abs();
+            z9[i11] = a[i11 - 1];
+        }
+        (v5 * v5 + 0.5).hypot(z9[0]) + v5 - v6 + v10 + z9[0] + z9[LEN - 1]
+    }
+
+    fn p439_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] * (x0 * x1 * x0);
+                v2 -= D::from(0.05) * (D::from(2.0) * x1).tanh().tanh().cosh();
+            }
+            y0[i1] = v2;
+        }
+        let mut v5 = abs(x1);
+        let mut v6 = x1 * D::from(0.5);
+        for i7 in 0..R {
+            let v8 = ((y0[0] * y0[0] + D::from(0.5)).cbrt() * (y0[0] * y0[0] + D::from(0.5)).cbrt() + D::from(0.25)).sqrt();
+            v5 += D::from(0.05) * (D::from(0.5) * (trunc(D::from(std::f64::consts::PI) * x1) + D::from(std::f64::consts::PI) * x1).tanh()).tan();
+            v6 = (v6 * D::from(0.9) + D::from(i7 as f64) * D::from(0.05)).tanh();
+        }
+        let mut z9 = [D::from(0.0); LEN];
+        let mut v10 = D::from(0.0);
+        for i11 in 1..LEN {
+            let v12 = (D::from(3.) * x0 - a[i11 - 1]).mul_add((x1 * x1 + D::from(0.25)).ln(), x0.cos());
+            v10 += D::from(0.05) * abs(x1);
+            z9[i11] = a[i11 - 1];
+        }
+        hypot(v5 * v5 + D::from(0.5), z9[0]) + v5 - v6 + v10 + z9[0] + z9[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p440(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = x0 * 0.5;
+        for i1 in 1..LEN {
+            v0 = (v0 * 0.9 + a[i1 - 1] * (-1.3 * x0)).tanh();
+        }
+        let mut v2: f64 = 0.0;
+        for i3 in 0..LEN - 1 {
+            v2 = (v2 * 0.9 + a[i3 + 1] * ((x0 + v2) * (x0 + v2) + 0.25).log10()).tanh();
+        }
+        let mut z4 = [0.0; LEN];
+        let mut v5 = x0 * 0.5;
+        for i6 in 0..LEN {
+            v5 -= 0.05 * x0;
+            z4[i6] += a[i6] + x0;
+        }
+        let mut v7: f64 = 0.0;
+        let mut v8: f64 = 0.0;
+        for i9 in 1..LEN {
+            v7 = (v7 * 0.9 + (z4[i9] + v7.powi(1).asinh())).tanh();
+            v8 += 0.05 * f64::min(z4[0], x0.clamp(-0.5, 0.5));
+        }
+        (0.5 * v8.tanh()).tan().sin() + v0 - v2 - v5 + v7 + v8
+    }
+
+    fn p440_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut v0 = x0 * D::from(0.5);
+        for i1 in 1..LEN {
+            v0 = (v0 * D::from(0.9) + a[i1 - 1] * (D::from(-1.3) * x0)).tanh();
+        }
+        let mut v2 = D::from(0.0);
+        for i3 in 0..LEN - 1 {
+            v2 = (v2 * D::from(0.9) + a[i3 + 1] * ((x0 + v2) * (x0 + v2) + D::from(0.25)).log10()).tanh();
+        }
+        let mut z4 = [D::from(0.0); LEN];
+        let mut v5 = x0 * D::from(0.5);
+        for i6 in 0..LEN {
+            v5 -= D::from(0.05) * x0;
+            z4[i6] += a[i6] + x0;
+        }
+        let mut v7 = D::from(0.0);
+        let mut v8 = D::from(0.0);
+        for i9 in 1..LEN {
+            v7 = (v7 * D::from(0.9) + (z4[i9] + v7.powi(1).asinh())).tanh();
+            v8 += D::from(0.05) * min(z4[0], clamp(x0, -0.5, 0.5));
+        }
+        (D::from(0.5) * v8.tanh()).tan().sin() + v0 - v2 - v5 + v7 + v8
+    }
+
+    #[dual::gradient]
+    fn p441(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = (x0 / (x0 * x0 + 0.5) * (x0 / (x0 * x0 + 0.5)) + 0.25).ln();
+        if v0.tanh().exp().powi(0) >= 0.7 {
+            let v1 = v0;
+            v0 = ((0.9 * v0.tanh()).acos() * (0.9 * v0.tanh()).acos() + 0.5).cbrt();
+        } else if f64::cos((0.9 * x0.tanh()).atanh()) >= v0 * 1.2 {
+            v0 += (v0 * v0 + 0.25).ln();
+        } else {
+            v0 = (v0 * v0).ln_1p().tanh();
+        }
+        let mut v2 = v0.clamp(-0.5, 0.5);
+        for i3 in 0..LEN - 1 {
+            v2 -= 0.05 * (a[i3] + ((x0 - (i3 as f64) * 0.05) * (x0 - (i3 as f64) * 0.05) + 0.5).powf(1.7));
+        }
+        let mut v4 = v0;
+        for i5 in 0..LEN - 1 {
+            let v6 = a[i5] + ((0.9 * x0.tanh()).asin() * (0.9 * x0.tanh()).asin() + 0.5).recip();
+            v4 *= 1.0 + 0.05 * a[i5].tanh();
+        }
+        f64::cos(x0) + v2 - v4
+    }
+
+    fn p441_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut v0 = (x0 / (x0 * x0 + D::from(0.5)) * (x0 / (x0 * x0 + D::from(0.5))) + D::from(0.25)).ln();
+        if ge(v0.tanh().exp().powi(0), D::from(0.7)) {
+            let v1 = v0;
+            v0 = ((D::from(0.9) * v0.tanh()).acos() * (D::from(0.9) * v0.tanh()).acos() + D::from(0.5)).cbrt();
+        } else if ge((D::from(0.9) * x0.tanh()).atanh().cos(), v0 * D::from(1.2)) {
+            v0 += (v0 * v0 + D::from(0.25)).ln();
+        } else {
+            v0 = (v0 * v0).ln_1p().tanh();
+        }
+        let mut v2 = clamp(v0, -0.5, 0.5);
+        for i3 in 0..LEN - 1 {
+            v2 -= D::from(0.05) * (a[i3] + ((x0 - D::from(i3 as f64) * D::from(0.05)) * (x0 - D::from(i3 as f64) * D::from(0.05)) + D::from(0.5)).powf(1.7));
+        }
+        let mut v4 = v0;
+        for i5 in 0..LEN - 1 {
+            let v6 = a[i5] + ((D::from(0.9) * x0.tanh()).asin() * (D::from(0.9) * x0.tanh()).asin() + D::from(0.5)).recip();
+            v4 *= D::from(1.0) + D::from(0.05) * a[i5].tanh();
+        }
+        x0.cos() + v2 - v4
+    }
+
+    #[dual::gradient]
+    fn p442(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = f64::exp2((2.0 * x0).sin());
+        for i1 in 1..n {
+            v0 = v0.max(b[i1 - 1] + (-1.3 * x0 + x0.asinh()));
+        }
+        let mut y2 = [0.0; R];
+        for i3 in 0..R {
+            let mut v4 = x0 * 0.5;
+            for j5 in 0..C {
+                v4 += 0.05 * (w[i3 * C + j5] + (1e-1 * x0).to_degrees().to_radians().tanh().sinh());
+            }
+            y2[i3] = v4;
+        }
+        let mut v6 = x0 * 0.5;
+        for i7 in 0..R {
+            let v8 = y2[i7] * x0.tanh().exp();
+            v6 = (v6 * 0.9 + (-(0.5 * x0.tanh()).tan())).tanh();
+        }
+        let mut z9 = [0.0; LEN];
+        let mut v10 = v6.tanh().exp();
+        for i11 in 1..LEN {
+            z9[i11] += a[i11 - 1] + (0.9 * h2([v10, v10, x0]).tanh()).acos();
+            v10 += 0.05 * f64::exp2((2.0 * x0).sin());
+        }
+        let mut v12: f64 = 0.0;
+        for i13 in 0..LEN - 1 {
+            let v14 = z9[i13 + 1] * (x0.tanh().sinh() * x0.tanh().sinh() + 0.25).log2();
+            v12 += 0.05 * y2[0];
+        }
+        v0 + v0 - v6 - v10 - v12
+    }
+
+    fn p442_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut v0 = (D::from(2.0) * x0).sin().exp2();
+        for i1 in 1..n {
+            v0 = max(v0, b[i1 - 1] + (D::from(-1.3) * x0 + x0.asinh()));
+        }
+        let mut y2 = [D::from(0.0); R];
+        for i3 in 0..R {
+            let mut v4 = x0 * D::from(0.5);
+            for j5 in 0..C {
+                v4 += D::from(0.05) * (w[i3 * C + j5] + to_radians(to_degrees(D::from(1e-1) * x0)).tanh().sinh());
+            }
+            y2[i3] = v4;
+        }
+        let mut v6 = x0 * D::from(0.5);
+        for i7 in 0..R {
+            let v8 = y2[i7] * x0.tanh().exp();
+            v6 = (v6 * D::from(0.9) + (-(D::from(0.5) * x0.tanh()).tan())).tanh();
+        }
+        let mut z9 = [D::from(0.0); LEN];
+        let mut v10 = v6.tanh().exp();
+        for i11 in 1..LEN {
+            z9[i11] += a[i11 - 1] + (D::from(0.9) * h2_generic([v10, v10, x0]).tanh()).acos();
+            v10 += D::from(0.05) * (D::from(2.0) * x0).sin().exp2();
+        }
+        let mut v12 = D::from(0.0);
+        for i13 in 0..LEN - 1 {
+            let v14 = z9[i13 + 1] * (x0.tanh().sinh() * x0.tanh().sinh() + D::from(0.25)).log2();
+            v12 += D::from(0.05) * y2[0];
+        }
+        v0 + v0 - v6 - v10 - v12
+    }
+
+    #[dual::gradient]
+    fn p443(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut v0: f64 = 1.0;
+        for i1 in 0..LEN - 1 {
+            let v2 = a[i1] + (-(x2 * x2).ln_1p());
+            v0 *= 1.0 + 0.05 * (std::f64::consts::PI * x0).abs().tanh();
+        }
+        let mut y3 = [0.0; R];
+        for i4 in 0..R {
+            let mut v5: f64 = 0.0;
+            for j6 in 0..C {
+                v5 += 0.05 * (w[i4 * C + j6] * w[i4 * C + j6] + 0.5).recip();
+            }
+            y3[i4] = v5;
+        }
+        let mut v7: f64 = 0.0;
+        for i8 in 0..R {
+            v7 += 0.05 * ((y3[i8] * y3[i8]).ln_1p() * (y3[i8] * y3[i8]).ln_1p() + 1.5).acosh();
+        }
+        let mut v9 = x0 * 0.5;
+        let mut v10 = x1 * 0.5;
+        for i11 in 0..LEN {
+            let v12 = a[i11] * (x2 * x1 * (x2 * x1) + 0.5).recip();
+            v9 -= 0.05 * (y3[R - 1] / (x2 * x2 + 0.5));
+            v10 = (v10 * 0.9 + ((y3[R - 1] * y3[R - 1] + 0.5).powf(v9.sin()) * (y3[R - 1] * y3[R - 1] + 0.5).powf(v9.sin()) + 0.5).recip()).tanh();
+        }
+        (y3[0] + v0).tanh().sinh() + v0 - v7 - v9 - v10
+    }
+
+    fn p443_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut v0 = D::from(1.0);
+        for i1 in 0..LEN - 1 {
+            let v2 = a[i1] + (-(x2 * x2).ln_1p());
+            v0 *= D::from(1.0) + D::from(0.05) * abs(D::from(std::f64::consts::PI) * x0).tanh();
+        }
+        let mut y3 = [D::from(0.0); R];
+        for i4 in 0..R {
+            let mut v5 = D::from(0.0);
+            for j6 in 0..C {
+                v5 += D::from(0.05) * (w[i4 * C + j6] * w[i4 * C + j6] + D::from(0.5)).recip();
+            }
+            y3[i4] = v5;
+        }
+        let mut v7 = D::from(0.0);
+        for i8 in 0..R {
+            v7 += D::from(0.05) * ((y3[i8] * y3[i8]).ln_1p() * (y3[i8] * y3[i8]).ln_1p() + D::from(1.5)).acosh();
+        }
+        let mut v9 = x0 * D::from(0.5);
+        let mut v10 = x1 * D::from(0.5);
+        for i11 in 0..LEN {
+            let v12 = a[i11] * (x2 * x1 * (x2 * x1) + D::from(0.5)).recip();
+            v9 -= D::from(0.05) * (y3[R - 1] / (x2 * x2 + D::from(0.5)));
+            v10 = (v10 * D::from(0.9) + ((y3[R - 1] * y3[R - 1] + D::from(0.5)).powd(v9.sin()) * (y3[R - 1] * y3[R - 1] + D::from(0.5)).powd(v9.sin()) + D::from(0.5)).recip()).tanh();
+        }
+        (y3[0] + v0).tanh().sinh() + v0 - v7 - v9 - v10
+    }
+
+    #[dual::gradient]
+    fn p444(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                v2 -= 0.05 * (w[i1 * C + j3] + x0);
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v4 = x1 * 0.5;
+        for i5 in 0..R {
+            v4 = (v4 * 0.9 + y0[i5]).tanh();
+        }
+        let mut y6 = [0.0; R];
+        for i7 in 0..R {
+            let mut v8 = a[i7];
+            for j9 in 0..C {
+                v8 += 0.05 * (w[i7 * C + j9] + (0.5f64 * x1).tanh().sinh());
+            }
+            y6[i7] = v8;
+        }
+        let mut v10 = x1 * 0.5;
+        let mut v11 = x1 * 0.5;
+        for i12 in 0..R {
+            v10 = f64::min(v10, y6[i12] * ((0.9 * ((i12 as f64) * 0.05).tanh()).asin() * (0.9 * ((i12 as f64) * 0.05).tanh()).asin()).ln_1p());
+            v11 = f64::min(v11, y0[R - 1]);
+        }
+        let mut v13: f64 = 0.0;
+        for i14 in 0..n {
+            let v15 = b[i14] * (2.0 * x0).abs().sin();
+            v13 = (v13 * 0.9 + ((x0.ceil() + x0) * (x0.ceil() + x0) + 0.5).recip()).tanh();
+        }
+        f64::exp2(y6[0].sin()).atan2(v4 * v4 + 0.5) + v4 + v10 + v11 - v13
+    }
+
+    fn p444_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                v2 -= D::from(0.05) * (w[i1 * C + j3] + x0);
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v4 = x1 * D::from(0.5);
+        for i5 in 0..R {
+            v4 = (v4 * D::from(0.9) + y0[i5]).tanh();
+        }
+        let mut y6 = [D::from(0.0); R];
+        for i7 in 0..R {
+            let mut v8 = a[i7];
+            for j9 in 0..C {
+                v8 += D::from(0.05) * (w[i7 * C + j9] + (D::from(0.5f64) * x1).tanh().sinh());
+            }
+            y6[i7] = v8;
+        }
+        let mut v10 = x1 * D::from(0.5);
+        let mut v11 = x1 * D::from(0.5);
+        for i12 in 0..R {
+            v10 = min(v10, y6[i12] * ((D::from(0.9) * (D::from(i12 as f64) * D::from(0.05)).tanh()).asin() * (D::from(0.9) * (D::from(i12 as f64) * D::from(0.05)).tanh()).asin()).ln_1p());
+            v11 = min(v11, y0[R - 1]);
+        }
+        let mut v13 = D::from(0.0);
+        for i14 in 0..n {
+            let v15 = b[i14] * abs(D::from(2.0) * x0).sin();
+            v13 = (v13 * D::from(0.9) + ((ceil(x0) + x0) * (ceil(x0) + x0) + D::from(0.5)).recip()).tanh();
+        }
+        y6[0].sin().exp2().atan2(v4 * v4 + D::from(0.5)) + v4 + v10 + v11 - v13
+    }
+
+    #[dual::gradient]
+    fn p445(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                v2 -= 0.05 * (w[i1 * C + j3] + (x1.to_degrees().to_radians() * x1.to_degrees().to_radians() + 0.25).log10());
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = x1 * 0.5;
+        for i5 in 0..n {
+            if y0[0] > b[i5] * 0.5 {
+                v4 = (b[i5] + x0).tanh();
+            } else {
+                v4 += 0.05 * b[i5];
+            }
+        }
+        let mut z6 = [0.0; LEN];
+        for i7 in 0..LEN {
+            z6[i7] += a[i7] + (x1 * x1 + 0.25).ln() / ((3. * x1 * (3. * x1) + 1.5).acosh() * (3. * x1 * (3. * x1) + 1.5).acosh() + 0.5);
+        }
+        (0.9 * x0.tanh()).asin() - y0[0] - y0[R - 1] + v4 + z6[0] - z6[LEN - 1]
+    }
+
+    fn p445_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                v2 -= D::from(0.05) * (w[i1 * C + j3] + (to_radians(to_degrees(x1)) * to_radians(to_degrees(x1)) + D::from(0.25)).log10());
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = x1 * D::from(0.5);
+        for i5 in 0..n {
+            if gt(y0[0], b[i5] * D::from(0.5)) {
+                v4 = (b[i5] + x0).tanh();
+            } else {
+                v4 += D::from(0.05) * b[i5];
+            }
+        }
+        let mut z6 = [D::from(0.0); LEN];
+        for i7 in 0..LEN {
+            z6[i7] += a[i7] + (x1 * x1 + D::from(0.25)).ln() / ((D::from(3.) * x1 * (D::from(3.) * x1) + D::from(1.5)).acosh() * (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(1.5)).acosh() + D::from(0.5));
+        }
+        (D::from(0.9) * x0.tanh()).asin() - y0[0] - y0[R - 1] + v4 + z6[0] - z6[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p446(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] * (x0 / ((x0 + 3.) * (x0 + 3.) + 0.5));
+                v2 += 0.05 * v4;
+            }
+            y0[i1] = v2;
+        }
+        let mut v5 = x1 * y0[R - 1];
+        for i6 in 0..R {
+            let v7 = y0[i6] + x0;
+            v5 *= 1.0 + 0.05 * x0.tanh();
+        }
+        let v8 = x1 * y0[R - 1];
+        let mut v9 = v5;
+        for i10 in 0..LEN {
+            v9 += 0.05 * (a[i10] + f64::min((x0 * x0).ln_1p(), 2.0));
+        }
+        let mut v11: f64 = 0.0;
+        let mut v12: f64 = 0.0;
+        for i13 in 0..n {
+            v11 += 0.05 * (b[i13] * x1.powi(0).sin());
+            if (0.9 * y0[0].abs().tanh()).acos() <= (x0 * x0 + 0.25).ln() {
+                v12 = (0.5f64 * v11 * (x0 * x0 + 1.5).acosh()).tanh();
+            } else {
+                v12 += 0.05 * h4((x1 * x1 + 0.25).sqrt());
+            }
+        }
+        y0[0] + v5 + v9 - v11 - v12
+    }
+
+    fn p446_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] * (x0 / ((x0 + D::from(3.)) * (x0 + D::from(3.)) + D::from(0.5)));
+                v2 += D::from(0.05) * v4;
+            }
+            y0[i1] = v2;
+        }
+        let mut v5 = x1 * y0[R - 1];
+        for i6 in 0..R {
+            let v7 = y0[i6] + x0;
+            v5 *= D::from(1.0) + D::from(0.05) * x0.tanh();
+        }
+        let v8 = x1 * y0[R - 1];
+        let mut v9 = v5;
+        for i10 in 0..LEN {
+            v9 += D::from(0.05) * (a[i10] + min((x0 * x0).ln_1p(), D::from(2.0)));
+        }
+        let mut v11 = D::from(0.0);
+        let mut v12 = D::from(0.0);
+        for i13 in 0..n {
+            v11 += D::from(0.05) * (b[i13] * x1.powi(0).sin());
+            if le((D::from(0.9) * abs(y0[0]).tanh()).acos(), (x0 * x0 + D::from(0.25)).ln()) {
+                v12 = (D::from(0.5f64) * v11 * (x0 * x0 + D::from(1.5)).acosh()).tanh();
+            } else {
+                v12 += D::from(0.05) * h4_generic((x1 * x1 + D::from(0.25)).sqrt());
+            }
+        }
+        y0[0] + v5 + v9 - v11 - v12
+    }
+
+    #[dual::gradient]
+    fn p447(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = (x1.clamp(-0.5, 0.5) - x0).abs();
+        v0 -= (x1.clamp(-0.5, 0.5) - x0).mul_add(-1.3, x0.atan());
+        let mut z1 = [0.0; LEN];
+        let mut v2 = x1 * 0.5;
+        for i3 in 0..LEN {
+            z1[i3] += a[i3] * x0;
+            v2 -= 0.05 * f64::min((0.9 * x0.tanh()).asin(), (x1.clamp(-0.5, 0.5) - x0).mul_add(-1.3, x0.atan()));
+        }
+        let mut v4: f64 = 0.0;
+        let mut v5 = x0 * 0.5;
+        for i6 in 0..LEN {
+            if ((x0 * x0 + 0.5).powf(z1[LEN - 1].sin()) * (x0 * x0 + 0.5).powf(z1[LEN - 1].sin()) + 0.25).log2() >= f64::min(z1[LEN - 1], a[i6]) {
+                v4 = (z1[i6] + v4.tanh().cosh()).tanh();
+            } else {
+                v4 += 0.05 * (x1.tanh().exp() * x1.tanh().exp()).ln_1p();
+            }
+            v5 += 0.05 * ((z1[LEN - 1] * z1[LEN - 1] + 0.25).ln() * f64::exp2(x0.sin()));
+        }
+        h1(v5, v4) * (v4 * v4 + 0.5).cbrt() - v2 - v4 + v5
+    }
+
+    fn p447_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = abs(clamp(x1, -0.5, 0.5) - x0);
+        v0 -= (clamp(x1, -0.5, 0.5) - x0).mul_add(D::from(-1.3), x0.atan());
+        let mut z1 = [D::from(0.0); LEN];
+        let mut v2 = x1 * D::from(0.5);
+        for i3 in 0..LEN {
+            z1[i3] += a[i3] * x0;
+            v2 -= D::from(0.05) * min((D::from(0.9) * x0.tanh()).asin(), (clamp(x1, -0.5, 0.5) - x0).mul_add(D::from(-1.3), x0.atan()));
+        }
+        let mut v4 = D::from(0.0);
+        let mut v5 = x0 * D::from(0.5);
+        for i6 in 0..LEN {
+            if ge(((x0 * x0 + D::from(0.5)).powd(z1[LEN - 1].sin()) * (x0 * x0 + D::from(0.5)).powd(z1[LEN - 1].sin()) + D::from(0.25)).log2(), min(z1[LEN - 1], a[i6])) {
+                v4 = (z1[i6] + v4.tanh().cosh()).tanh();
+            } else {
+                v4 += D::from(0.05) * (x1.tanh().exp() * x1.tanh().exp()).ln_1p();
+            }
+            v5 += D::from(0.05) * ((z1[LEN - 1] * z1[LEN - 1] + D::from(0.25)).ln() * x0.sin().exp2());
+        }
+        h1_generic(v5, v4) * (v4 * v4 + D::from(0.5)).cbrt() - v2 - v4 + v5
+    }
+
+    #[dual::gradient]
+    fn p448(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = (0.5 * (std::f64::consts::PI * x1).tanh()).tan();
+        for i1 in 0..LEN - 1 {
+            v0 += 0.05 * (a[i1] * x0);
+        }
+        let mut v2 = x1 * 0.5;
+        let mut v3 = a[0];
+        for i4 in 0..LEN - 1 {
+            v2 = (v2 * 0.9 + a[i4 + 1] * (v2 - (0.5 * (std::f64::consts::PI * x1).tanh()).tan())).tanh();
+            v3 = f64::min(v3, (0.5 * (std::f64::consts::PI * x1).tanh()).tan().atan2(x0 * x0 + 0.5));
+        }
+        let mut v5 = x1 * 0.5;
+        let mut v6: f64 = 0.0;
+        for i7 in 0..LEN {
+            v5 *= 1.0 + 0.05 * (a[i7] + ((0.9 * x0.tanh()).atanh() * (0.9 * x0.tanh()).atanh() + 0.25).log10()).tanh();
+            if x1 >= (i7 as f64) * 0.05 * 1.2 {
+                v6 = x1.abs().tanh();
+            } else {
+                v6 += 0.05 * ((i7 as f64) * 0.05 / ((x0 + x0) * (x0 + x0) + 0.5));
+            }
+        }
+        let mut z8 = [0.0; LEN];
+        let mut v9 = (v6 * v6 + 0.25).sqrt();
+        for i10 in 0..LEN {
+            v9 += 0.05 * ((x1 * x1 + 0.5).powf(1.7) * (x1 * x1 + 0.5).powf(1.7));
+            z8[i10] = a[i10] * x0.tanh().atan2(3. * 3. + 0.5);
+        }
+        let mut v11 = x0 * 0.5;
+        let mut v12: f64 = 0.0;
+        for i13 in 0..LEN {
+            let v14 = (z8[i13] * x0).abs();
+            v11 = v11.max((0.9 * (z8[LEN - 1] * z8[LEN - 1] + 0.5).powf(z8[0].sin()).tanh()).acos());
+            v12 += 0.05 * a[i13];
+        }
+        (z8[0] + z8[0]).asinh() - v0 + v2 + v3 + v5 - v6 + v9 - v11 + v12
+    }
+
+    fn p448_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = (D::from(0.5) * (D::from(std::f64::consts::PI) * x1).tanh()).tan();
+        for i1 in 0..LEN - 1 {
+            v0 += D::from(0.05) * (a[i1] * x0);
+        }
+        let mut v2 = x1 * D::from(0.5);
+        let mut v3 = a[0];
+        for i4 in 0..LEN - 1 {
+            v2 = (v2 * D::from(0.9) + a[i4 + 1] * (v2 - (D::from(0.5) * (D::from(std::f64::consts::PI) * x1).tanh()).tan())).tanh();
+            v3 = min(v3, (D::from(0.5) * (D::from(std::f64::consts::PI) * x1).tanh()).tan().atan2(x0 * x0 + D::from(0.5)));
+        }
+        let mut v5 = x1 * D::from(0.5);
+        let mut v6 = D::from(0.0);
+        for i7 in 0..LEN {
+            v5 *= D::from(1.0) + D::from(0.05) * (a[i7] + ((D::from(0.9) * x0.tanh()).atanh() * (D::from(0.9) * x0.tanh()).atanh() + D::from(0.25)).log10()).tanh();
+            if ge(x1, D::from(i7 as f64) * D::from(0.05) * D::from(1.2)) {
+                v6 = abs(x1).tanh();
+            } else {
+                v6 += D::from(0.05) * (D::from(i7 as f64) * D::from(0.05) / ((x0 + x0) * (x0 + x0) + D::from(0.5)));
+            }
+        }
+        let mut z8 = [D::from(0.0); LEN];
+        let mut v9 = (v6 * v6 + D::from(0.25)).sqrt();
+        for i10 in 0..LEN {
+            v9 += D::from(0.05) * ((x1 * x1 + D::from(0.5)).powf(1.7) * (x1 * x1 + D::from(0.5)).powf(1.7));
+            z8[i10] = a[i10] * x0.tanh().atan2(D::from(3.) * D::from(3.) + D::from(0.5));
+        }
+        let mut v11 = x0 * D::from(0.5);
+        let mut v12 = D::from(0.0);
+        for i13 in 0..LEN {
+            let v14 = abs(z8[i13] * x0);
+            v11 = max(v11, (D::from(0.9) * (z8[LEN - 1] * z8[LEN - 1] + D::from(0.5)).powd(z8[0].sin()).tanh()).acos());
+            v12 += D::from(0.05) * a[i13];
+        }
+        (z8[0] + z8[0]).asinh() - v0 + v2 + v3 + v5 - v6 + v9 - v11 + v12
+    }
+
+    #[dual::gradient]
+    fn p449(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let v0 = (0.9 * f64::cos(x0).tanh()).acos() * x1;
+        let mut v1 = x1.asinh();
+        for i2 in 0..n {
+            let v3 = b[i2] + ((x1 * x1 + 0.5).powf(1.7) - ((i2 as f64) * 0.05).to_degrees().to_radians());
+            v1 = f64::min(v1, ((i2 as f64) * 0.05).tanh().sinh().tanh());
+        }
+        let mut z4 = [0.0; LEN];
+        for i5 in 0..LEN - 1 {
+            z4[i5] += ((a[i5 + 1] * a[i5 + 1] + 0.5).recip() * (a[i5 + 1] * a[i5 + 1] + 0.5).recip() + 0.5).log((x0 + (i5 as f64) * 0.05) * (x0 + (i5 as f64) * 0.05) + 1.5);
+            let v6 = (0.5 * x1.tanh()).tan();
+        }
+        let mut v7: f64 = 0.0;
+        for i8 in 0..LEN {
+            let v9 = (z4[i8] * z4[i8] + 0.5).powi(-1) / (a[i8].powi(3) * a[i8].powi(3) + 0.5);
+            v7 = (v7 * 0.9 + (a[i8].atan2(z4[0] * z4[0] + 0.5) + v7.atan())).tanh();
+        }
+        v7 + v1 - v7
+    }
+
+    fn p449_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let v0 = (D::from(0.9) * x0.cos().tanh()).acos() * x1;
+        let mut v1 = x1.asinh();
+        for i2 in 0..n {
+            let v3 = b[i2] + ((x1 * x1 + D::from(0.5)).powf(1.7) - to_radians(to_degrees(D::from(i2 as f64) * D::from(0.05))));
+            v1 = min(v1, (D::from(i2 as f64) * D::from(0.05)).tanh().sinh().tanh());
+        }
+        let mut z4 = [D::from(0.0); LEN];
+        for i5 in 0..LEN - 1 {
+            z4[i5] += log((a[i5 + 1] * a[i5 + 1] + D::from(0.5)).recip() * (a[i5 + 1] * a[i5 + 1] + D::from(0.5)).recip() + D::from(0.5), (x0 + D::from(i5 as f64) * D::from(0.05)) * (x0 + D::from(i5 as f64) * D::from(0.05)) + D::from(1.5));
+            let v6 = (D::from(0.5) * x1.tanh()).tan();
+        }
+        let mut v7 = D::from(0.0);
+        for i8 in 0..LEN {
+            let v9 = (z4[i8] * z4[i8] + D::from(0.5)).powi(-1) / (a[i8].powi(3) * a[i8].powi(3) + D::from(0.5));
+            v7 = (v7 * D::from(0.9) + (a[i8].atan2(z4[0] * z4[0] + D::from(0.5)) + v7.atan())).tanh();
+        }
+        v7 + v1 - v7
+    }
+
+    #[dual::gradient]
+    fn p450(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        let mut v1 = x0.mul_add(x0, x0);
+        for i2 in 0..LEN - 1 {
+            v1 -= 0.05 * (x0 * x0 + 0.25).sqrt().asinh();
+            z0[i2] = a[i2 + 1] + (-(v1 + x0));
+        }
+        let mut v3 = x0 * 0.5;
+        for i4 in 1..LEN {
+            let v5 = z0[i4] * x0;
+            v3 *= 1.0 + 0.05 * f64::min((0.5f64 * x0).atan2(v5 * v5 + 0.5), v5).tanh();
+        }
+        let mut z6 = [0.0; LEN];
+        let mut v7: f64 = 0.0;
+        for i8 in 1..LEN {
+            v7 -= 0.05 * f64::exp2((x0 * x0 + 0.5).powf(1.7).sin());
+            z6[i8] = a[i8];
+        }
+        let mut v9 = z0[LEN - 1].tanh().sinh();
+        for i10 in 0..LEN - 1 {
+            let v11 = a[i10 + 1] * (2.0 * x0).tanh().sinh();
+            v9 *= 1.0 + 0.05 * x0.mul_add(x0, x0).tanh();
+        }
+        let mut y12 = [0.0; R];
+        for i13 in 0..R {
+            let mut v14 = a[i13];
+            for j15 in 0..C {
+                v14 -= 0.05 * (w[i13 * C + j15] * z0[LEN - 1].tanh().sinh());
+            }
+            y12[i13] = v14;
+        }
+        let mut v16: f64 = 0.0;
+        let mut v17: f64 = 0.0;
+        for i18 in 0..R {
+            let v19 = (x0.atan2(y12[0] * y12[0] + 0.5) * x0.atan2(y12[0] * y12[0] + 0.5) + 0.5).cbrt();
+            v16 -= 0.05 * x0.mul_add(x0, x0);
+            v17 = (v17 * 0.9 + x0).tanh();
+        }
+        z0[LEN - 1] - v1 + v3 + v7 + z6[0] - z6[LEN - 1] + v9 - v16 + v17
+    }
+
+    fn p450_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        let mut v1 = x0.mul_add(x0, x0);
+        for i2 in 0..LEN - 1 {
+            v1 -= D::from(0.05) * (x0 * x0 + D::from(0.25)).sqrt().asinh();
+            z0[i2] = a[i2 + 1] + (-(v1 + x0));
+        }
+        let mut v3 = x0 * D::from(0.5);
+        for i4 in 1..LEN {
+            let v5 = z0[i4] * x0;
+            v3 *= D::from(1.0) + D::from(0.05) * min((D::from(0.5f64) * x0).atan2(v5 * v5 + D::from(0.5)), v5).tanh();
+        }
+        let mut z6 = [D::from(0.0); LEN];
+        let mut v7 = D::from(0.0);
+        for i8 in 1..LEN {
+            v7 -= D::from(0.05) * (x0 * x0 + D::from(0.5)).powf(1.7).sin().exp2();
+            z6[i8] = a[i8];
+        }
+        let mut v9 = z0[LEN - 1].tanh().sinh();
+        for i10 in 0..LEN - 1 {
+            let v11 = a[i10 + 1] * (D::from(2.0) * x0).tanh().sinh();
+            v9 *= D::from(1.0) + D::from(0.05) * x0.mul_add(x0, x0).tanh();
+        }
+        let mut y12 = [D::from(0.0); R];
+        for i13 in 0..R {
+            let mut v14 = a[i13];
+            for j15 in 0..C {
+                v14 -= D::from(0.05) * (w[i13 * C + j15] * z0[LEN - 1].tanh().sinh());
+            }
+            y12[i13] = v14;
+        }
+        let mut v16 = D::from(0.0);
+        let mut v17 = D::from(0.0);
+        for i18 in 0..R {
+            let v19 = (x0.atan2(y12[0] * y12[0] + D::from(0.5)) * x0.atan2(y12[0] * y12[0] + D::from(0.5)) + D::from(0.5)).cbrt();
+            v16 -= D::from(0.05) * x0.mul_add(x0, x0);
+            v17 = (v17 * D::from(0.9) + x0).tanh();
+        }
+        z0[LEN - 1] - v1 + v3 + v7 + z6[0] - z6[LEN - 1] + v9 - v16 + v17
+    }
+
+    #[dual::gradient]
+    fn p451(x0: f64, x1: f64, x2: f64, b: [f64; 40], n: usize) -> f64 {
+        let v0: f64;
+        if (0.9 * x2.tanh()).atanh() > x0.atan2(x0 * x0 + 0.5) {
+            v0 = x2.abs();
+        } else if x1 - x1 > x1 * 0.5 {
+            v0 = (x0 * x0 + 0.25).ln() * h2([-1.3, x0, 3.]);
+        } else {
+            if x0.asinh() <= h1(0.5f64, x2) {
+                v0 = h4((0.5 * x2.tanh()).tan());
+            } else if (x0 - x2) * (x0 * x0 + 0.25).log2() < x2 {
+                v0 = x0.asinh();
+            } else {
+                v0 = h2([x2.tanh(), (x1 * x1 + 0.5).powf(f64::sin(2.0)), x2.tanh().sinh()]);
+            }
+        }
+        let mut v1 = x0 * 0.5;
+        let mut v2: f64 = 1.0;
+        for i3 in 1..n {
+            v1 = v1.max(b[i3 - 1]);
+            v2 *= 1.0 + 0.05 * h2([(x0 * x0 + 0.25).ln() * h2([-1.3, x0, 3.]), x1, x2 * 3.]).tanh();
+        }
+        (x0 * x0 + 0.25).log2() - v1 + v2
+    }
+
+    fn p451_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, b: [D; 40], n: usize) -> D {
+        let v0: D;
+        if gt((D::from(0.9) * x2.tanh()).atanh(), x0.atan2(x0 * x0 + D::from(0.5))) {
+            v0 = abs(x2);
+        } else if gt(x1 - x1, x1 * D::from(0.5)) {
+            v0 = (x0 * x0 + D::from(0.25)).ln() * h2_generic([D::from(-1.3), x0, D::from(3.)]);
+        } else {
+            if le(x0.asinh(), h1_generic(D::from(0.5f64), x2)) {
+                v0 = h4_generic((D::from(0.5) * x2.tanh()).tan());
+            } else if lt((x0 - x2) * (x0 * x0 + D::from(0.25)).log2(), x2) {
+                v0 = x0.asinh();
+            } else {
+                v0 = h2_generic([x2.tanh(), (x1 * x1 + D::from(0.5)).powd(D::from(2.0).sin()), x2.tanh().sinh()]);
+            }
+        }
+        let mut v1 = x0 * D::from(0.5);
+        let mut v2 = D::from(1.0);
+        for i3 in 1..n {
+            v1 = max(v1, b[i3 - 1]);
+            v2 *= D::from(1.0) + D::from(0.05) * h2_generic([(x0 * x0 + D::from(0.25)).ln() * h2_generic([D::from(-1.3), x0, D::from(3.)]), x1, x2 * D::from(3.)]).tanh();
+        }
+        (x0 * x0 + D::from(0.25)).log2() - v1 + v2
+    }
+
+    #[dual::gradient]
+    fn p452(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = x2 * 0.5;
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] + (0.5 * (x0 - 1e-1).tanh()).tan();
+                v2 += 0.05 * (x0 * v4).mul_add(w[i1 * C + j3] * x1, w[i1 * C + j3] * x1);
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v5 = x1 * 0.5;
+        for i6 in 0..R {
+            v5 *= 1.0 + 0.05 * (y0[R - 1].ceil() + y0[R - 1]).mul_add(y0[i6] * x1, y0[i6] * x1).tanh();
+        }
+        let mut z7 = [0.0; LEN];
+        for i8 in 1..LEN {
+            z7[i8] = a[i8 - 1] * (3. * x1 + 3.).max(x0.atan2(x1 * x1 + 0.5));
+        }
+        let mut v9 = (x2 * x2 + 0.5).powf(x0.sin());
+        let mut v10 = (std::f64::consts::PI * x1).signum() + std::f64::consts::PI * x1;
+        for i11 in 1..LEN {
+            let v12 = z7[i11 - 1] + (x0 * x0 + 0.5).recip().tanh().sinh();
+            v9 *= 1.0 + 0.05 * x2.tanh();
+            if h2([3., x2, x0]).tanh().exp() >= y0[R - 1] * 1.2 {
+                v10 = x0.tanh();
+            } else {
+                v10 += 0.05 * x0;
+            }
+        }
+        let mut y13 = [0.0; R];
+        for i14 in 0..R {
+            let mut v15 = x1 * 0.5;
+            for j16 in 0..C {
+                v15 -= 0.05 * (w[i14 * C + j16] * w[i14 * C + j16] + 0.25).ln().powi(3);
+            }
+            y13[i14] = v15;
+        }
+        let mut v17 = x2 * 0.5;
+        for i18 in 0..R {
+            if (std::f64::consts::PI * x1).signum() + std::f64::consts::PI * x1 < (std::f64::consts::PI * x1).signum() + std::f64::consts::PI * x1 {
+                v17 = (-y13[i18]).tanh();
+            } else {
+                v17 += 0.05 * (y13[R - 1] * z7[0] * (y13[R - 1] * z7[0]) + 0.25).log2();
+            }
+        }
+        (3. * v9 * (3. * v9) + 0.25).ln() * y13[R - 1].atan() + v5 - v9 - v10 + v17
+    }
+
+    fn p452_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = x2 * D::from(0.5);
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] + (D::from(0.5) * (x0 - D::from(1e-1)).tanh()).tan();
+                v2 += D::from(0.05) * (x0 * v4).mul_add(w[i1 * C + j3] * x1, w[i1 * C + j3] * x1);
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v5 = x1 * D::from(0.5);
+        for i6 in 0..R {
+            v5 *= D::from(1.0) + D::from(0.05) * (ceil(y0[R - 1]) + y0[R - 1]).mul_add(y0[i6] * x1, y0[i6] * x1).tanh();
+        }
+        let mut z7 = [D::from(0.0); LEN];
+        for i8 in 1..LEN {
+            z7[i8] = a[i8 - 1] * max(D::from(3.) * x1 + D::from(3.), x0.atan2(x1 * x1 + D::from(0.5)));
+        }
+        let mut v9 = (x2 * x2 + D::from(0.5)).powd(x0.sin());
+        let mut v10 = signum(D::from(std::f64::consts::PI) * x1) + D::from(std::f64::consts::PI) * x1;
+        for i11 in 1..LEN {
+            let v12 = z7[i11 - 1] + (x0 * x0 + D::from(0.5)).recip().tanh().sinh();
+            v9 *= D::from(1.0) + D::from(0.05) * x2.tanh();
+            if ge(h2_generic([D::from(3.), x2, x0]).tanh().exp(), y0[R - 1] * D::from(1.2)) {
+                v10 = x0.tanh();
+            } else {
+                v10 += D::from(0.05) * x0;
+            }
+        }
+        let mut y13 = [D::from(0.0); R];
+        for i14 in 0..R {
+            let mut v15 = x1 * D::from(0.5);
+            for j16 in 0..C {
+                v15 -= D::from(0.05) * (w[i14 * C + j16] * w[i14 * C + j16] + D::from(0.25)).ln().powi(3);
+            }
+            y13[i14] = v15;
+        }
+        let mut v17 = x2 * D::from(0.5);
+        for i18 in 0..R {
+            if lt(signum(D::from(std::f64::consts::PI) * x1) + D::from(std::f64::consts::PI) * x1, signum(D::from(std::f64::consts::PI) * x1) + D::from(std::f64::consts::PI) * x1) {
+                v17 = (-y13[i18]).tanh();
+            } else {
+                v17 += D::from(0.05) * (y13[R - 1] * z7[0] * (y13[R - 1] * z7[0]) + D::from(0.25)).log2();
+            }
+        }
+        (D::from(3.) * v9 * (D::from(3.) * v9) + D::from(0.25)).ln() * y13[R - 1].atan() + v5 - v9 - v10 + v17
+    }
+
+    #[dual::gradient]
+    fn p453(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] + x1;
+                v2 += 0.05 * v4;
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v5: f64 = 0.0;
+        for i6 in 0..R {
+            v5 = (v5 * 0.9 + (y0[i6] + x0 / ((x2 * x2 + 1.5).acosh() * (x2 * x2 + 1.5).acosh() + 0.5))).tanh();
+        }
+        let v7 = y0[0];
+        let mut v8 = x2 * 0.5;
+        for i9 in 1..LEN {
+            let v10 = a[i9 - 1] + x2;
+            v8 = (v8 * 0.9 + ((x1 * x1 + 0.25).sqrt() * (x1 * x1 + 0.25).sqrt()).ln_1p()).tanh();
+        }
+        let mut v11 = x2 * 0.5;
+        for i12 in 1..n {
+            let v13 = b[i12] + (i12 as f64) * 0.05;
+            v11 = v11.max(h1((x0 * x0 + 0.5).hypot(x0), x2));
+        }
+        -1.3 + v5 - v8 + v11
+    }
+
+    fn p453_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] + x1;
+                v2 += D::from(0.05) * v4;
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v5 = D::from(0.0);
+        for i6 in 0..R {
+            v5 = (v5 * D::from(0.9) + (y0[i6] + x0 / ((x2 * x2 + D::from(1.5)).acosh() * (x2 * x2 + D::from(1.5)).acosh() + D::from(0.5)))).tanh();
+        }
+        let v7 = y0[0];
+        let mut v8 = x2 * D::from(0.5);
+        for i9 in 1..LEN {
+            let v10 = a[i9 - 1] + x2;
+            v8 = (v8 * D::from(0.9) + ((x1 * x1 + D::from(0.25)).sqrt() * (x1 * x1 + D::from(0.25)).sqrt()).ln_1p()).tanh();
+        }
+        let mut v11 = x2 * D::from(0.5);
+        for i12 in 1..n {
+            let v13 = b[i12] + D::from(i12 as f64) * D::from(0.05);
+            v11 = max(v11, h1_generic(hypot(x0 * x0 + D::from(0.5), x0), x2));
+        }
+        D::from(-1.3) + v5 - v8 + v11
+    }
+
+    #[dual::gradient]
+    fn p454(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x0;
+        for i1 in 0..n {
+            let v2 = b[i1] + ((i1 as f64) * 0.05).tanh().cosh();
+            v0 *= 1.0 + 0.05 * (h1(x0, 0.7) / (x0 * b[i1] * (x0 * b[i1]) + 0.5)).tanh();
+        }
+        let mut v3: f64 = -1.3;
+        for i4 in 1..LEN {
+            v3 = v3.max((x2 - x1) / (a[i4].mul_add(a[i4 - 1], x2) * a[i4].mul_add(a[i4 - 1], x2) + 0.5));
+        }
+        let mut y5 = [0.0; R];
+        for i6 in 0..R {
+            let mut v7: f64 = 0.0;
+            for j8 in 0..C {
+                v7 -= 0.05 * (w[i6 * C + j8] * f64::min(-1.3 * x1, 2.0 * x0 + (-1.3)));
+            }
+            y5[i6] = v7.tanh();
+        }
+        let mut v9: f64 = 0.0;
+        let mut v10 = v9.mul_add(y5[R - 1], v3);
+        for i11 in 0..R {
+            if h1((0.5f64 * x1 * (0.5f64 * x1) + 0.5).powf(f64::sin(1e-1)), (0.5f64 * x1 * (0.5f64 * x1) + 0.5).powf(f64::sin(1e-1))) > x0 * x0 {
+                v9 = ((1e-1 * x0).tanh().sinh() * (1e-1 * x0).tanh().sinh() + 0.5).hypot(v10 - y5[i11]).tanh();
+            } else {
+                v9 += 0.05 * x0;
+            }
+            if (1e-1 * x0).tanh().sinh().tanh().exp_m1() >= (3. * x1 * (3. * x1) + 0.5).powf(1.7) {
+                v10 = (1e-1 * x2 * (1e-1 * x2) + 0.5).cbrt().sin().tanh();
+            } else {
+                v10 += 0.05 * (x0 * x2).tanh();
+            }
+        }
+        (v9 + y5[R - 1]).tanh().cosh() - v0 - v3 + v9 - v10
+    }
+
+    fn p454_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut v0 = x0;
+        for i1 in 0..n {
+            let v2 = b[i1] + (D::from(i1 as f64) * D::from(0.05)).tanh().cosh();
+            v0 *= D::from(1.0) + D::from(0.05) * (h1_generic(x0, D::from(0.7)) / (x0 * b[i1] * (x0 * b[i1]) + D::from(0.5))).tanh();
+        }
+        let mut v3 = D::from(-1.3);
+        for i4 in 1..LEN {
+            v3 = max(v3, (x2 - x1) / (a[i4].mul_add(a[i4 - 1], x2) * a[i4].mul_add(a[i4 - 1], x2) + D::from(0.5)));
+        }
+        let mut y5 = [D::from(0.0); R];
+        for i6 in 0..R {
+            let mut v7 = D::from(0.0);
+            for j8 in 0..C {
+                v7 -= D::from(0.05) * (w[i6 * C + j8] * min(D::from(-1.3) * x1, D::from(2.0) * x0 + D::from(-1.3)));
+            }
+            y5[i6] = v7.tanh();
+        }
+        let mut v9 = D::from(0.0);
+        let mut v10 = v9.mul_add(y5[R - 1], v3);
+        for i11 in 0..R {
+            if gt(h1_generic((D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.5)).powd(D::from(1e-1).sin()), (D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.5)).powd(D::from(1e-1).sin())), x0 * x0) {
+                v9 = hypot((D::from(1e-1) * x0).tanh().sinh() * (D::from(1e-1) * x0).tanh().sinh() + D::from(0.5), v10 - y5[i11]).tanh();
+            } else {
+                v9 += D::from(0.05) * x0;
+            }
+            if ge((D::from(1e-1) * x0).tanh().sinh().tanh().exp_m1(), (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(0.5)).powf(1.7)) {
+                v10 = (D::from(1e-1) * x2 * (D::from(1e-1) * x2) + D::from(0.5)).cbrt().sin().tanh();
+            } else {
+                v10 += D::from(0.05) * (x0 * x2).tanh();
+            }
+        }
+        (v9 + y5[R - 1]).tanh().cosh() - v0 - v3 + v9 - v10
+    }
+
+    #[dual::gradient]
+    fn p455(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0: f64 = 0.0;
+        for i1 in 0..LEN - 1 {
+            v0 -= 0.05 * (a[i1 + 1] * ((0.5 * x1.tanh()).tan() * (0.5 * x1.tanh()).tan() + 0.5).powf((x0 * x0 + 0.25).ln().sin()));
+        }
+        let v2 = (0.7 * v0 * (0.7 * v0) + 0.5).powi(-1);
+        (0.7 * v0 * (0.7 * v0) + 0.5).powi(-1).tanh().exp() - v0
+    }
+
+    fn p455_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = D::from(0.0);
+        for i1 in 0..LEN - 1 {
+            v0 -= D::from(0.05) * (a[i1 + 1] * ((D::from(0.5) * x1.tanh()).tan() * (D::from(0.5) * x1.tanh()).tan() + D::from(0.5)).powd((x0 * x0 + D::from(0.25)).ln().sin()));
+        }
+        let v2 = (D::from(0.7) * v0 * (D::from(0.7) * v0) + D::from(0.5)).powi(-1);
+        (D::from(0.7) * v0 * (D::from(0.7) * v0) + D::from(0.5)).powi(-1).tanh().exp() - v0
+    }
+
+    #[dual::gradient]
+    fn p456(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
+        let v0 = x0;
+        let mut v1 = (3. * x1).tanh().exp_m1();
+        for i2 in 0..LEN {
+            v1 += 0.05 * (a[i2] * (x2.to_degrees().to_radians() - (3. * x1).tanh().exp_m1()));
+        }
+        let mut v3 = x1 * 0.5;
+        let mut v4 = (v3 * v3 + 0.25).log2();
+        for i5 in 0..b.len() {
+            v3 -= 0.05 * (b[i5] * (x1.sin().trunc() + x1.sin()));
+            v4 *= 1.0 + 0.05 * h4(x2).tanh().cosh().tanh();
+        }
+        v1 - v1 - v3 + v4
+    }
+
+    fn p456_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40]) -> D {
+        let v0 = x0;
+        let mut v1 = (D::from(3.) * x1).tanh().exp_m1();
+        for i2 in 0..LEN {
+            v1 += D::from(0.05) * (a[i2] * (to_radians(to_degrees(x2)) - (D::from(3.) * x1).tanh().exp_m1()));
+        }
+        let mut v3 = x1 * D::from(0.5);
+        let mut v4 = (v3 * v3 + D::from(0.25)).log2();
+        for i5 in 0..b.len() {
+            v3 -= D::from(0.05) * (b[i5] * (trunc(x1.sin()) + x1.sin()));
+            v4 *= D::from(1.0) + D::from(0.05) * h4_generic(x2).tanh().cosh().tanh();
+        }
+        v1 - v1 - v3 + v4
+    }
+
+    #[dual::gradient]
+    fn p457(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN - 1 {
+            let v2 = x0;
+            z0[i1] += ((0.9 * a[i1].tanh()).acos() * (0.9 * a[i1].tanh()).acos() + 0.25).log10();
+        }
+        let mut v3: f64 = 3.;
+        let mut v4: f64 = 1.0;
+        for i5 in 1..LEN {
+            let v6 = (z0[0] * z0[0] + 0.5).log(a[i5 - 1] * a[i5 - 1] + 1.5) * (a[i5] * x0);
+            v3 = (v3 * 0.9 + z0[0]).tanh();
+            v4 *= 1.0 + 0.05 * x2.clamp(-0.5, 0.5).to_degrees().to_radians().tanh();
+        }
+        let mut v7 = x0 * 0.5;
+        for i8 in 1..n {
+            if z0[0] + (x2 * x2).ln_1p() <= x1 * (-0.3) {
+                v7 = (b[i8 - 1] + (x2 * x2 + 0.25).sqrt()).tanh();
+            } else {
+                v7 += 0.05 * (3. * x0);
+            }
+        }
+        let mut z9 = [0.0; LEN];
+        for i10 in 1..LEN {
+            z9[i10] = a[i10] * x2;
+        }
+        let mut v11 = v7.sin();
+        for i12 in 0..LEN - 1 {
+            let v13 = z9[i12] * (x1.abs() * x1.abs()).ln_1p();
+            v11 *= 1.0 + 0.05 * x2.tanh();
+        }
+        let mut y14 = [0.0; R];
+        for i15 in 0..R {
+            let mut v16 = a[i15];
+            for j17 in 0..C {
+                v16 += 0.05 * (w[i15 * C + j17] * x0.max(x0.clamp(-0.5, 0.5)));
+            }
+            y14[i15] = v16.tanh();
+        }
+        ((-1.3 * x0).powi(4) * (-1.3 * x0).powi(4) + 0.5).log(v7 * v7 + 1.5) + v3 - v4 + v7 + v11 - y14[0] - y14[R - 1]
+    }
+
+    fn p457_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN - 1 {
+            let v2 = x0;
+            z0[i1] += ((D::from(0.9) * a[i1].tanh()).acos() * (D::from(0.9) * a[i1].tanh()).acos() + D::from(0.25)).log10();
+        }
+        let mut v3 = D::from(3.);
+        let mut v4 = D::from(1.0);
+        for i5 in 1..LEN {
+            let v6 = log(z0[0] * z0[0] + D::from(0.5), a[i5 - 1] * a[i5 - 1] + D::from(1.5)) * (a[i5] * x0);
+            v3 = (v3 * D::from(0.9) + z0[0]).tanh();
+            v4 *= D::from(1.0) + D::from(0.05) * to_radians(to_degrees(clamp(x2, -0.5, 0.5))).tanh();
+        }
+        let mut v7 = x0 * D::from(0.5);
+        for i8 in 1..n {
+            if le(z0[0] + (x2 * x2).ln_1p(), x1 * D::from(-0.3)) {
+                v7 = (b[i8 - 1] + (x2 * x2 + D::from(0.25)).sqrt()).tanh();
+            } else {
+                v7 += D::from(0.05) * (D::from(3.) * x0);
+            }
+        }
+        let mut z9 = [D::from(0.0); LEN];
+        for i10 in 1..LEN {
+            z9[i10] = a[i10] * x2;
+        }
+        let mut v11 = v7.sin();
+        for i12 in 0..LEN - 1 {
+            let v13 = z9[i12] * (abs(x1) * abs(x1)).ln_1p();
+            v11 *= D::from(1.0) + D::from(0.05) * x2.tanh();
+        }
+        let mut y14 = [D::from(0.0); R];
+        for i15 in 0..R {
+            let mut v16 = a[i15];
+            for j17 in 0..C {
+                v16 += D::from(0.05) * (w[i15 * C + j17] * max(x0, clamp(x0, -0.5, 0.5)));
+            }
+            y14[i15] = v16.tanh();
+        }
+        log((D::from(-1.3) * x0).powi(4) * (D::from(-1.3) * x0).powi(4) + D::from(0.5), v7 * v7 + D::from(1.5)) + v3 - v4 + v7 + v11 - y14[0] - y14[R - 1]
+    }
+
+    #[dual::gradient]
+    fn p458(x0: f64, w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                v2 += 0.05 * (w[i1 * C + j3] * x0);
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v4: f64 = -1.3;
+        for i5 in 0..n {
+            v4 = f64::min(v4, b[i5] * f64::cos(y0[R - 1]).mul_add((x0 * x0 + 0.5).cbrt(), std::f64::consts::PI));
+        }
+        (3. * v4).clamp(-0.5, 0.5) + y0[0] + y0[R - 1] + v4
+    }
+
+    fn p458_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                v2 += D::from(0.05) * (w[i1 * C + j3] * x0);
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v4 = D::from(-1.3);
+        for i5 in 0..n {
+            v4 = min(v4, b[i5] * y0[R - 1].cos().mul_add((x0 * x0 + D::from(0.5)).cbrt(), D::from(std::f64::consts::PI)));
+        }
+        clamp(D::from(3.) * v4, -0.5, 0.5) + y0[0] + y0[R - 1] + v4
+    }
+
+    #[dual::gradient]
+    fn p459(x0: f64, x1: f64, x2: f64, w: [f64; R * C]) -> f64 {
+        let v0 = ((x2 * x2 + 0.5).hypot(x1) - x0) * (0.9 * (x2 * x2 + 0.5).recip().tanh()).atanh();
+        let mut y1 = [0.0; R];
+        for i2 in 0..R {
+            let mut v3 = x1 * 0.5;
+            for j4 in 0..C {
+                v3 += 0.05 * (w[i2 * C + j4] + x2);
+            }
+            y1[i2] = v3;
+        }
+        let mut v5: f64 = 0.0;
+        let mut v6 = v5 + x2;
+        for i7 in 0..R {
+            v5 += 0.05 * (y1[i7] * (x2 - x1 + x0 * x2));
+            v6 = f64::min(v6, ((x0 * x0 + 0.5).log(x1 * x1 + 1.5) * (x0 * x0 + 0.5).log(x1 * x1 + 1.5) + 0.5).hypot((0.9 * y1[R - 1].tanh()).asin()));
+        }
+        (x2 * x2 + 0.5).hypot(x1) - x0 + v5 + v6
+    }
+
+    fn p459_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C]) -> D {
+        let v0 = (hypot(x2 * x2 + D::from(0.5), x1) - x0) * (D::from(0.9) * (x2 * x2 + D::from(0.5)).recip().tanh()).atanh();
+        let mut y1 = [D::from(0.0); R];
+        for i2 in 0..R {
+            let mut v3 = x1 * D::from(0.5);
+            for j4 in 0..C {
+                v3 += D::from(0.05) * (w[i2 * C + j4] + x2);
+            }
+            y1[i2] = v3;
+        }
+        let mut v5 = D::from(0.0);
+        let mut v6 = v5 + x2;
+        for i7 in 0..R {
+            v5 += D::from(0.05) * (y1[i7] * (x2 - x1 + x0 * x2));
+            v6 = min(v6, hypot(log(x0 * x0 + D::from(0.5), x1 * x1 + D::from(1.5)) * log(x0 * x0 + D::from(0.5), x1 * x1 + D::from(1.5)) + D::from(0.5), (D::from(0.9) * y1[R - 1].tanh()).asin()));
+        }
+        hypot(x2 * x2 + D::from(0.5), x1) - x0 + v5 + v6
+    }
+
+    #[dual::gradient]
+    fn p460(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut z0 = [0.0; LEN];
+        let mut v1: f64 = 0.0;
+        for i2 in 0..LEN {
+            let v3 = x1;
+            z0[i2] = a[i2] * ((3. * v1 * (3. * v1) + 0.25).ln() * (3. * v1 * (3. * v1) + 0.25).ln() + 1.5).acosh();
+            v1 += 0.05 * ((i2 as f64) * 0.05).clamp(-0.5, 0.5);
+        }
+        let mut v4: f64 = 0.0;
+        for i5 in 1..n {
+            v4 = (v4 * 0.9 + b[i5 - 1] * (v4 * v4 + 0.25).sqrt()).tanh();
+        }
+        let mut z6 = [0.0; LEN];
+        let mut v7 = x0 * 0.5;
+        for i8 in 0..LEN {
+            v7 += 0.05 * (-x0);
+            z6[i8] += a[i8] + (x1.trunc() + x1) * v7.atan();
+        }
+        let mut v9 = a[0];
+        for i10 in 0..LEN - 1 {
+            let v11 = z6[i10 + 1] * (x0 * x0 + 0.25).log10().max((0.9 * x1.tanh()).acos());
+            v9 = v9.max(f64::min((0.9 * z6[i10].tanh()).atanh(), (v11 * v11 + 0.5).powi(-2)));
+        }
+        3. - v1 + z0[0] - z0[LEN - 1] - v4 - v7 - v9
+    }
+
+    fn p460_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        let mut v1 = D::from(0.0);
+        for i2 in 0..LEN {
+            let v3 = x1;
+            z0[i2] = a[i2] * ((D::from(3.) * v1 * (D::from(3.) * v1) + D::from(0.25)).ln() * (D::from(3.) * v1 * (D::from(3.) * v1) + D::from(0.25)).ln() + D::from(1.5)).acosh();
+            v1 += D::from(0.05) * clamp(D::from(i2 as f64) * D::from(0.05), -0.5, 0.5);
+        }
+        let mut v4 = D::from(0.0);
+        for i5 in 1..n {
+            v4 = (v4 * D::from(0.9) + b[i5 - 1] * (v4 * v4 + D::from(0.25)).sqrt()).tanh();
+        }
+        let mut z6 = [D::from(0.0); LEN];
+        let mut v7 = x0 * D::from(0.5);
+        for i8 in 0..LEN {
+            v7 += D::from(0.05) * (-x0);
+            z6[i8] += a[i8] + (trunc(x1) + x1) * v7.atan();
+        }
+        let mut v9 = a[0];
+        for i10 in 0..LEN - 1 {
+            let v11 = z6[i10 + 1] * max((x0 * x0 + D::from(0.25)).log10(), (D::from(0.9) * x1.tanh()).acos());
+            v9 = max(v9, min((D::from(0.9) * z6[i10].tanh()).atanh(), (v11 * v11 + D::from(0.5)).powi(-2)));
+        }
+        D::from(3.) - v1 + z0[0] - z0[LEN - 1] - v4 - v7 - v9
+    }
+
+    #[dual::gradient]
+    fn p461(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = x0 * 0.5;
+        let mut v1 = x1 * 0.5;
+        for i2 in 0..LEN - 1 {
+            let v3 = a[i2 + 1] * x1;
+            v0 *= 1.0 + 0.05 * f64::min((i2 as f64) * 0.05, v3).to_degrees().to_radians().tanh();
+            v1 = f64::min(v1, (a[i2 + 1] * x2 * (a[i2 + 1] * x2) + 0.25).log2());
+        }
+        let mut v4 = v1;
+        for i5 in 0..LEN - 1 {
+            v4 += 0.05 * (a[i5] + (x0.round() + x0) * x1);
+        }
+        let mut v6 = x2 * 0.5;
+        let mut v7: f64 = 0.0;
+        for i8 in 0..LEN {
+            let v9 = a[i8] + 0.7 * x0;
+            v6 += 0.05 * x1;
+            v7 -= 0.05 * ((1e-1 * x2).powi(0) * x0.max(x2));
+        }
+        let v10: f64;
+        if f64::exp2((v0 + x2).sin()) >= 1e-1 * 0.5 {
+            let v11 = f64::cos((v0 * v0 + 0.5).cbrt()) - (f64::cos((v0 * v0 + 0.5).cbrt()) - (2.0 * x1 * (2.0 * x1) + 0.25).log10());
+            v10 = f64::cos((v0 * v0 + 0.5).cbrt()) * (0.5f64 * v7 * (0.5f64 * v7) + 0.25).sqrt();
+        } else if v6 >= 3. * x0 + v1 {
+            v10 = v0 + x2;
+        } else {
+            let mut v12 = (std::f64::consts::PI * x2 - (0.7 * x2).tanh().sinh()).mul_add(-(x2 - v0), v4);
+            v12 *= 1e-1;
+            v10 = (x2.powi(2) * x2.powi(2) + 0.5).hypot((0.9 * x0.tanh()).asin());
+        }
+        std::f64::consts::PI + v0 - v1 + v4 + v6 + v7
+    }
+
+    fn p461_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+        let mut v0 = x0 * D::from(0.5);
+        let mut v1 = x1 * D::from(0.5);
+        for i2 in 0..LEN - 1 {
+            let v3 = a[i2 + 1] * x1;
+            v0 *= D::from(1.0) + D::from(0.05) * to_radians(to_degrees(min(D::from(i2 as f64) * D::from(0.05), v3))).tanh();
+            v1 = min(v1, (a[i2 + 1] * x2 * (a[i2 + 1] * x2) + D::from(0.25)).log2());
+        }
+        let mut v4 = v1;
+        for i5 in 0..LEN - 1 {
+            v4 += D::from(0.05) * (a[i5] + (round(x0) + x0) * x1);
+        }
+        let mut v6 = x2 * D::from(0.5);
+        let mut v7 = D::from(0.0);
+        for i8 in 0..LEN {
+            let v9 = a[i8] + D::from(0.7) * x0;
+            v6 += D::from(0.05) * x1;
+            v7 -= D::from(0.05) * ((D::from(1e-1) * x2).powi(0) * max(x0, x2));
+        }
+        let v10: D;
+        if ge((v0 + x2).sin().exp2(), D::from(1e-1) * D::from(0.5)) {
+            let v11 = (v0 * v0 + D::from(0.5)).cbrt().cos() - ((v0 * v0 + D::from(0.5)).cbrt().cos() - (D::from(2.0) * x1 * (D::from(2.0) * x1) + D::from(0.25)).log10());
+            v10 = (v0 * v0 + D::from(0.5)).cbrt().cos() * (D::from(0.5f64) * v7 * (D::from(0.5f64) * v7) + D::from(0.25)).sqrt();
+        } else if ge(v6, D::from(3.) * x0 + v1) {
+            v10 = v0 + x2;
+        } else {
+            let mut v12 = (D::from(std::f64::consts::PI) * x2 - (D::from(0.7) * x2).tanh().sinh()).mul_add(-(x2 - v0), v4);
+            v12 *= D::from(1e-1);
+            v10 = hypot(x2.powi(2) * x2.powi(2) + D::from(0.5), (D::from(0.9) * x0.tanh()).asin());
+        }
+        D::from(std::f64::consts::PI) + v0 - v1 + v4 + v6 + v7
+    }
+
+    #[dual::gradient]
+    fn p462(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = (0.9 * (-(3. * x0 / (0.5f64 * 0.5f64 + 0.5))).tanh()).atanh();
+        v0 += x0.clamp(-0.5, 0.5);
+        let mut z1 = [0.0; LEN];
+        let mut v2 = x0 * x0;
+        for i3 in 0..LEN - 1 {
+            let v4 = a[i3 + 1];
+            z1[i3] = (0.9 * (-(3. * x0 / (0.5f64 * 0.5f64 + 0.5))).tanh()).atanh().max(a[i3]);
+            v2 += 0.05 * (f64::exp2(a[i3].sin()) + (v4 * v4 + 0.25).log2());
+        }
+        let mut v5 = (x0 * x0 + 0.25).sqrt();
+        let mut v6 = x0 * 0.5;
+        for i7 in 0..LEN {
+            v5 = v5.max(z1[i7] + (1e-1 * x0 * (1e-1 * x0) + 0.5).powf(1.7));
+            v6 += 0.05 * (3. * x0);
+        }
+        v5 + v2 + v5 - v6
+    }
+
+    fn p462_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut v0 = (D::from(0.9) * (-(D::from(3.) * x0 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5)))).tanh()).atanh();
+        v0 += clamp(x0, -0.5, 0.5);
+        let mut z1 = [D::from(0.0); LEN];
+        let mut v2 = x0 * x0;
+        for i3 in 0..LEN - 1 {
+            let v4 = a[i3 + 1];
+            z1[i3] = max((D::from(0.9) * (-(D::from(3.) * x0 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5)))).tanh()).atanh(), a[i3]);
+            v2 += D::from(0.05) * (a[i3].sin().exp2() + (v4 * v4 + D::from(0.25)).log2());
+        }
+        let mut v5 = (x0 * x0 + D::from(0.25)).sqrt();
+        let mut v6 = x0 * D::from(0.5);
+        for i7 in 0..LEN {
+            v5 = max(v5, z1[i7] + (D::from(1e-1) * x0 * (D::from(1e-1) * x0) + D::from(0.5)).powf(1.7));
+            v6 += D::from(0.05) * (D::from(3.) * x0);
+        }
+        v5 + v2 + v5 - v6
+    }
+
+    #[dual::gradient]
+    fn p463(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        let mut v1 = x0;
+        for i2 in 0..LEN - 1 {
+            v1 += 0.05 * x0;
+            z0[i2] += a[i2 + 1] * (0.9 * ((i2 as f64) * 0.05).max(v1).tanh()).atanh();
+        }
+        let mut v3 = x0 * 0.5;
+        for i4 in 1..LEN {
+            v3 *= 1.0 + 0.05 * ((z0[i4 - 1] + a[i4]) * (z0[i4 - 1] + a[i4]) + 0.25).log2().tanh();
+        }
+        let mut v5 = x0 * 0.5;
+        for i6 in 0..LEN - 1 {
+            let v7 = a[i6 + 1] * ((z0[i6] - z0[LEN - 1]) * (z0[i6] - z0[LEN - 1]) + 0.5).recip();
+            v5 = v5.max(a[i6].mul_add(2.0, v7).powi(4));
+        }
+        let mut v8 = f64::cos(-1.3 * v1 * v5);
+        v8 += -1.3 * v1 * v5;
+        z0[LEN - 1] - v1 + v3 - v5
+    }
+
+    fn p463_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        let mut v1 = x0;
+        for i2 in 0..LEN - 1 {
+            v1 += D::from(0.05) * x0;
+            z0[i2] += a[i2 + 1] * (D::from(0.9) * max(D::from(i2 as f64) * D::from(0.05), v1).tanh()).atanh();
+        }
+        let mut v3 = x0 * D::from(0.5);
+        for i4 in 1..LEN {
+            v3 *= D::from(1.0) + D::from(0.05) * ((z0[i4 - 1] + a[i4]) * (z0[i4 - 1] + a[i4]) + D::from(0.25)).log2().tanh();
+        }
+        let mut v5 = x0 * D::from(0.5);
+        for i6 in 0..LEN - 1 {
+            let v7 = a[i6 + 1] * ((z0[i6] - z0[LEN - 1]) * (z0[i6] - z0[LEN - 1]) + D::from(0.5)).recip();
+            v5 = max(v5, a[i6].mul_add(D::from(2.0), v7).powi(4));
+        }
+        let mut v8 = (D::from(-1.3) * v1 * v5).cos();
+        v8 += D::from(-1.3) * v1 * v5;
+        z0[LEN - 1] - v1 + v3 - v5
+    }
+
+    #[dual::gradient]
+    fn p464(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut v0: f64 = 0.0;
+        for i1 in 0..n {
+            v0 += 0.05 * (b[i1] * (((i1 as f64) * 0.05 * ((i1 as f64) * 0.05) + 0.25).ln() / (x0 * x0 + 0.5)));
+        }
+        let mut y2 = [0.0; R];
+        for i3 in 0..R {
+            let mut v4 = a[i3];
+            for j5 in 0..C {
+                v4 += 0.05 * (w[i3 * C + j5] + 0.5f64 * x0);
+            }
+            y2[i3] = v4;
+        }
+        let mut v6 = x0 * 0.5;
+        for i7 in 0..R {
+            v6 *= 1.0 + 0.05 * (y2[i7] + (i7 as f64) * 0.05).tanh();
+        }
+        let mut y8 = [0.0; R];
+        for i9 in 0..R {
+            let mut v10: f64 = 0.0;
+            for j11 in 0..C {
+                let v12 = w[i9 * C + j11] + ((x0 * x0 + 0.5).hypot(x0) + (x0 * x0).ln_1p());
+                v10 -= 0.05 * x0;
+            }
+            y8[i9] = v10;
+        }
+        let mut v13 = v0 / (y2[0] * y2[0] + 0.5);
+        let mut v14 = a[0];
+        for i15 in 0..R {
+            if (y8[i15] - x0).tanh().sinh() <= x0 {
+                v13 = (-1.3 * v14 / (x0 * x0 + 0.5) - (y8[0] * y8[0] + 0.5).recip()).tanh();
+            } else {
+                v13 += 0.05 * x0.tanh().exp().abs();
+            }
+            v14 = v14.max((y8[0] * y8[0] + 0.5).recip());
+        }
+        (y8[0].tanh().cosh() * y8[0].tanh().cosh() + 0.25).log2() + v0 - v6 - v13 + v14
+    }
+
+    fn p464_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut v0 = D::from(0.0);
+        for i1 in 0..n {
+            v0 += D::from(0.05) * (b[i1] * ((D::from(i1 as f64) * D::from(0.05) * (D::from(i1 as f64) * D::from(0.05)) + D::from(0.25)).ln() / (x0 * x0 + D::from(0.5))));
+        }
+        let mut y2 = [D::from(0.0); R];
+        for i3 in 0..R {
+            let mut v4 = a[i3];
+            for j5 in 0..C {
+                v4 += D::from(0.05) * (w[i3 * C + j5] + D::from(0.5f64) * x0);
+            }
+            y2[i3] = v4;
+        }
+        let mut v6 = x0 * D::from(0.5);
+        for i7 in 0..R {
+            v6 *= D::from(1.0) + D::from(0.05) * (y2[i7] + D::from(i7 as f64) * D::from(0.05)).tanh();
+        }
+        let mut y8 = [D::from(0.0); R];
+        for i9 in 0..R {
+            let mut v10 = D::from(0.0);
+            for j11 in 0..C {
+                let v12 = w[i9 * C + j11] + (hypot(x0 * x0 + D::from(0.5), x0) + (x0 * x0).ln_1p());
+                v10 -= D::from(0.05) * x0;
+            }
+            y8[i9] = v10;
+        }
+        let mut v13 = v0 / (y2[0] * y2[0] + D::from(0.5));
+        let mut v14 = a[0];
+        for i15 in 0..R {
+            if le((y8[i15] - x0).tanh().sinh(), x0) {
+                v13 = (D::from(-1.3) * v14 / (x0 * x0 + D::from(0.5)) - (y8[0] * y8[0] + D::from(0.5)).recip()).tanh();
+            } else {
+                v13 += D::from(0.05) * abs(x0.tanh().exp());
+            }
+            v14 = max(v14, (y8[0] * y8[0] + D::from(0.5)).recip());
+        }
+        (y8[0].tanh().cosh() * y8[0].tanh().cosh() + D::from(0.25)).log2() + v0 - v6 - v13 + v14
+    }
+
+    #[dual::gradient]
+    fn p465(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                v2 += 0.05 * (w[i1 * C + j3] + (2.0 * x2).to_degrees().to_radians().tanh().sinh());
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = x2 * 0.5;
+        for i5 in 0..R {
+            let v6 = y0[i5] + ((x1 * x1 + 0.5).cbrt() + x1);
+            if (0.9 * y0[0].tanh()).asin() <= -1.3 * (-0.3) {
+                v4 = ((i5 as f64) * 0.05).tanh();
+            } else {
+                v4 += 0.05 * (x0 / (x1 * x1 + 0.5)).powi(2);
+            }
+        }
+        let v7 = ((y0[0] * y0[0] + 0.5).log(v4 * v4 + 1.5).tanh().cosh() * (y0[0] * y0[0] + 0.5).log(v4 * v4 + 1.5).tanh().cosh() + 0.25).sqrt();
+        let mut z8 = [0.0; LEN];
+        for i9 in 1..LEN {
+            z8[i9] += a[i9 - 1] * ((std::f64::consts::PI * x2).atan2((i9 as f64) * 0.05 * ((i9 as f64) * 0.05) + 0.5) * (std::f64::consts::PI * x2).atan2((i9 as f64) * 0.05 * ((i9 as f64) * 0.05) + 0.5) + 0.5).cbrt();
+        }
+        (y0[0] * y0[0] + 0.5).log(v4 * v4 + 1.5).tanh().cosh() - v4 + z8[0] + z8[LEN - 1]
+    }
+
+    fn p465_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                v2 += D::from(0.05) * (w[i1 * C + j3] + to_radians(to_degrees(D::from(2.0) * x2)).tanh().sinh());
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = x2 * D::from(0.5);
+        for i5 in 0..R {
+            let v6 = y0[i5] + ((x1 * x1 + D::from(0.5)).cbrt() + x1);
+            if le((D::from(0.9) * y0[0].tanh()).asin(), D::from(-1.3) * D::from(-0.3)) {
+                v4 = (D::from(i5 as f64) * D::from(0.05)).tanh();
+            } else {
+                v4 += D::from(0.05) * (x0 / (x1 * x1 + D::from(0.5))).powi(2);
+            }
+        }
+        let v7 = (log(y0[0] * y0[0] + D::from(0.5), v4 * v4 + D::from(1.5)).tanh().cosh() * log(y0[0] * y0[0] + D::from(0.5), v4 * v4 + D::from(1.5)).tanh().cosh() + D::from(0.25)).sqrt();
+        let mut z8 = [D::from(0.0); LEN];
+        for i9 in 1..LEN {
+            z8[i9] += a[i9 - 1] * ((D::from(std::f64::consts::PI) * x2).atan2(D::from(i9 as f64) * D::from(0.05) * (D::from(i9 as f64) * D::from(0.05)) + D::from(0.5)) * (D::from(std::f64::consts::PI) * x2).atan2(D::from(i9 as f64) * D::from(0.05) * (D::from(i9 as f64) * D::from(0.05)) + D::from(0.5)) + D::from(0.5)).cbrt();
+        }
+        log(y0[0] * y0[0] + D::from(0.5), v4 * v4 + D::from(1.5)).tanh().cosh() - v4 + z8[0] + z8[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p466(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = (x2 * x2 + 0.25).log10();
+        for i1 in 0..LEN {
+            let v2 = a[i1].tanh().signum() + a[i1].tanh();
+            v0 += 0.05 * (a[i1] * x0.tanh().cosh());
+        }
+        let mut v3 = (x0 * x0 + 0.5).recip();
+        if h1((0.5 * v0.tanh()).tan(), v0.sin()) >= f64::exp2(v3.sin()) {
+            if ((3. * v0 * (3. * v0) + 0.5).cbrt() * (3. * v0 * (3. * v0) + 0.5).cbrt() + 0.5).cbrt() <= x1 {
+                let mut v4 = ((3. * v0 * (3. * v0) + 0.5).cbrt() * (3. * v0 * (3. * v0) + 0.5).cbrt() + 0.5).cbrt().tanh().cosh();
+                v4 -= x0;
+                v3 = ((3. * v0 * (3. * v0) + 0.5).cbrt() * (3. * v0 * (3. * v0) + 0.5).cbrt() + 0.5).cbrt().tanh().cosh() / (h2([v3, x1, v0]) * h2([v3, x1, v0]) + 0.5);
+            } else {
+                v3 = (0.5f64 * x1 * (0.5f64 * x1) + 0.5).log(1e-1 * 1e-1 + 1.5);
+            }
+        } else {
+            v3 = (0.9 * x2.tanh()).asin().asinh();
+        }
+        let mut v5: f64 = 0.0;
+        let mut v6: f64 = 0.0;
+        for i7 in 0..n {
+            let v8 = b[i7] * (0.9 * x2.tanh()).asin().max((x0 * x0 + 0.5).recip());
+            v5 = (v5 * 0.9 + (b[i7] * b[i7] + 0.5).powi(-1) * ((i7 as f64) * 0.05).atan2(std::f64::consts::PI * std::f64::consts::PI + 0.5)).tanh();
+            if (0.9 * x2.tanh()).asin().asinh() >= (i7 as f64) * 0.05 * (-0.3) {
+                v6 = b[i7].atan2(x2 * x2 + 0.5).to_degrees().to_radians().tanh();
+            } else {
+                v6 += 0.05 * (x0.asinh() * x0.asinh() + 1.5).acosh();
+            }
+        }
+        1e-1 - v0 + v5 - v6
+    }
+
+    fn p466_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = (x2 * x2 + D::from(0.25)).log10();
+        for i1 in 0..LEN {
+            let v2 = signum(a[i1].tanh()) + a[i1].tanh();
+            v0 += D::from(0.05) * (a[i1] * x0.tanh().cosh());
+        }
+        let mut v3 = (x0 * x0 + D::from(0.5)).recip();
+        if ge(h1_generic((D::from(0.5) * v0.tanh()).tan(), v0.sin()), v3.sin().exp2()) {
+            if le(((D::from(3.) * v0 * (D::from(3.) * v0) + D::from(0.5)).cbrt() * (D::from(3.) * v0 * (D::from(3.) * v0) + D::from(0.5)).cbrt() + D::from(0.5)).cbrt(), x1) {
+                let mut v4 = ((D::from(3.) * v0 * (D::from(3.) * v0) + D::from(0.5)).cbrt() * (D::from(3.) * v0 * (D::from(3.) * v0) + D::from(0.5)).cbrt() + D::from(0.5)).cbrt().tanh().cosh();
+                v4 -= x0;
+                v3 = ((D::from(3.) * v0 * (D::from(3.) * v0) + D::from(0.5)).cbrt() * (D::from(3.) * v0 * (D::from(3.) * v0) + D::from(0.5)).cbrt() + D::from(0.5)).cbrt().tanh().cosh() / (h2_generic([v3, x1, v0]) * h2_generic([v3, x1, v0]) + D::from(0.5));
+            } else {
+                v3 = log(D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.5), D::from(1e-1) * D::from(1e-1) + D::from(1.5));
+            }
+        } else {
+            v3 = (D::from(0.9) * x2.tanh()).asin().asinh();
+        }
+        let mut v5 = D::from(0.0);
+        let mut v6 = D::from(0.0);
+        for i7 in 0..n {
+            let v8 = b[i7] * max((D::from(0.9) * x2.tanh()).asin(), (x0 * x0 + D::from(0.5)).recip());
+            v5 = (v5 * D::from(0.9) + (b[i7] * b[i7] + D::from(0.5)).powi(-1) * (D::from(i7 as f64) * D::from(0.05)).atan2(D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(0.5))).tanh();
+            if ge((D::from(0.9) * x2.tanh()).asin().asinh(), D::from(i7 as f64) * D::from(0.05) * D::from(-0.3)) {
+                v6 = to_radians(to_degrees(b[i7].atan2(x2 * x2 + D::from(0.5)))).tanh();
+            } else {
+                v6 += D::from(0.05) * (x0.asinh() * x0.asinh() + D::from(1.5)).acosh();
+            }
+        }
+        D::from(1e-1) - v0 + v5 - v6
+    }
+
+    #[dual::gradient]
+    fn p467(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let v0 = x0;
+        let mut v1 = (v0.clamp(-0.5, 0.5) * v0.clamp(-0.5, 0.5) + 0.5).powf((v0 * 3.).sin());
+        if (v0 * 3.).max(2.0) < v0 * 3. {
+            v1 += f64::cos(v0);
+        } else if (0.9 * (x0 * x0 + 0.5).powf(x0.sin()).tanh()).asin() < (v0.clamp(-0.5, 0.5) * v0.clamp(-0.5, 0.5) + 0.5).powf((v0 * 3.).sin()) {
+            v1 = (x0 * x0 + 0.5).powf(1.7) - (v0.clamp(-0.5, 0.5) * v0.clamp(-0.5, 0.5) + 0.5).powf((v0 * 3.).sin());
+        } else {
+            v1 = (x0 * x0 + 0.5).powf(1.7) - (v0.clamp(-0.5, 0.5) * v0.clamp(-0.5, 0.5) + 0.5).powf((v0 * 3.).sin());
+        }
+        let mut y2 = [0.0; R];
+        for i3 in 0..R {
+            let mut v4 = x0 * 0.5;
+            for j5 in 0..C {
+                v4 -= 0.05 * (w[i3 * C + j5] + f64::exp2(x0.sin()));
+            }
+            y2[i3] = v4;
+        }
+        let mut v6 = x0 * 0.5;
+        for i7 in 0..R {
+            let v8 = -y2[i7] * (0.5f64 * x0).tanh().exp_m1();
+            v6 *= 1.0 + 0.05 * ((x0 * x0 + 0.5).powf(1.7) * (x0 * x0 + 0.25).sqrt()).tanh();
+        }
+        let mut z9 = [0.0; LEN];
+        let mut v10 = v6;
+        for i11 in 0..LEN {
+            z9[i11] += a[i11] * h2([(x0 * x0 + 0.5).hypot(v10), x0.tanh().exp_m1(), (x0 * x0 + 0.5).hypot(v10)]);
+            v10 += 0.05 * ((i11 as f64) * 0.05 * ((i11 as f64) * 0.05) + 0.25).sqrt().powi(3);
+        }
+        let mut v12 = -1.3 * v1 * z9[LEN - 1];
+        for i13 in 0..LEN - 1 {
+            v12 = f64::min(v12, z9[i13 + 1] + x0);
+        }
+        (y2[R - 1] * y2[R - 1] + 0.25).sqrt() + v6 - v10 + v12
+    }
+
+    fn p467_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let v0 = x0;
+        let mut v1 = (clamp(v0, -0.5, 0.5) * clamp(v0, -0.5, 0.5) + D::from(0.5)).powd((v0 * D::from(3.)).sin());
+        if lt(max(v0 * D::from(3.), D::from(2.0)), v0 * D::from(3.)) {
+            v1 += v0.cos();
+        } else if lt((D::from(0.9) * (x0 * x0 + D::from(0.5)).powd(x0.sin()).tanh()).asin(), (clamp(v0, -0.5, 0.5) * clamp(v0, -0.5, 0.5) + D::from(0.5)).powd((v0 * D::from(3.)).sin())) {
+            v1 = (x0 * x0 + D::from(0.5)).powf(1.7) - (clamp(v0, -0.5, 0.5) * clamp(v0, -0.5, 0.5) + D::from(0.5)).powd((v0 * D::from(3.)).sin());
+        } else {
+            v1 = (x0 * x0 + D::from(0.5)).powf(1.7) - (clamp(v0, -0.5, 0.5) * clamp(v0, -0.5, 0.5) + D::from(0.5)).powd((v0 * D::from(3.)).sin());
+        }
+        let mut y2 = [D::from(0.0); R];
+        for i3 in 0..R {
+            let mut v4 = x0 * D::from(0.5);
+            for j5 in 0..C {
+                v4 -= D::from(0.05) * (w[i3 * C + j5] + x0.sin().exp2());
+            }
+            y2[i3] = v4;
+        }
+        let mut v6 = x0 * D::from(0.5);
+        for i7 in 0..R {
+            let v8 = -y2[i7] * (D::from(0.5f64) * x0).tanh().exp_m1();
+            v6 *= D::from(1.0) + D::from(0.05) * ((x0 * x0 + D::from(0.5)).powf(1.7) * (x0 * x0 + D::from(0.25)).sqrt()).tanh();
+        }
+        let mut z9 = [D::from(0.0); LEN];
+        let mut v10 = v6;
+        for i11 in 0..LEN {
+            z9[i11] += a[i11] * h2_generic([hypot(x0 * x0 + D::from(0.5), v10), x0.tanh().exp_m1(), hypot(x0 * x0 + D::from(0.5), v10)]);
+            v10 += D::from(0.05) * (D::from(i11 as f64) * D::from(0.05) * (D::from(i11 as f64) * D::from(0.05)) + D::from(0.25)).sqrt().powi(3);
+        }
+        let mut v12 = D::from(-1.3) * v1 * z9[LEN - 1];
+        for i13 in 0..LEN - 1 {
+            v12 = min(v12, z9[i13 + 1] + x0);
+        }
+        (y2[R - 1] * y2[R - 1] + D::from(0.25)).sqrt() + v6 - v10 + v12
+    }
+
+    #[dual::gradient]
+    fn p468(x0: f64, x1: f64, w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                v2 -= 0.05 * (w[i1 * C + j3] * x1);
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v4 = x1 * 0.5;
+        for i5 in 0..R {
+            v4 = v4.max(y0[i5] + (f64::min(1e-1 * x1, x0) * f64::min(1e-1 * x1, x0) + 0.25).ln());
+        }
+        let mut v6: f64 = 1.0;
+        for i7 in 1..n {
+            v6 *= 1.0 + 0.05 * (b[i7 - 1] * (std::f64::consts::PI * x0)).tanh();
+        }
+        let mut y8 = [0.0; R];
+        for i9 in 0..R {
+            let mut v10: f64 = 0.0;
+            for j11 in 0..C {
+                v10 -= 0.05 * (x0.tanh().exp_m1() + (j11 as f64) * 0.05 * w[i9 * C + j11]);
+            }
+            y8[i9] = v10.tanh();
+        }
+        let mut v12 = x1 + y0[R - 1];
+        for i13 in 0..R {
+            v12 -= 0.05 * (y8[i13] + ((x1 + y0[R - 1]) * (x1 + y0[R - 1]) + 0.25).sqrt());
+        }
+        v4.sin().asinh() - v4 + v6 + v12
+    }
+
+    fn p468_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                v2 -= D::from(0.05) * (w[i1 * C + j3] * x1);
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v4 = x1 * D::from(0.5);
+        for i5 in 0..R {
+            v4 = max(v4, y0[i5] + (min(D::from(1e-1) * x1, x0) * min(D::from(1e-1) * x1, x0) + D::from(0.25)).ln());
+        }
+        let mut v6 = D::from(1.0);
+        for i7 in 1..n {
+            v6 *= D::from(1.0) + D::from(0.05) * (b[i7 - 1] * (D::from(std::f64::consts::PI) * x0)).tanh();
+        }
+        let mut y8 = [D::from(0.0); R];
+        for i9 in 0..R {
+            let mut v10 = D::from(0.0);
+            for j11 in 0..C {
+                v10 -= D::from(0.05) * (x0.tanh().exp_m1() + D::from(j11 as f64) * D::from(0.05) * w[i9 * C + j11]);
+            }
+            y8[i9] = v10.tanh();
+        }
+        let mut v12 = x1 + y0[R - 1];
+        for i13 in 0..R {
+            v12 -= D::from(0.05) * (y8[i13] + ((x1 + y0[R - 1]) * (x1 + y0[R - 1]) + D::from(0.25)).sqrt());
+        }
+        v4.sin().asinh() - v4 + v6 + v12
+    }
+
+    #[dual::gradient]
+    fn p469(x0: f64, x1: f64, b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x0 * 0.5;
+        let mut v1: f64 = 0.0;
+        for i2 in 0..n {
+            let v3 = b[i2] + (x0.to_degrees().to_radians() - std::f64::consts::PI);
+            if ((i2 as f64) * 0.05 * ((i2 as f64) * 0.05) + 0.5).recip().to_degrees().to_radians() <= b[i2] {
+                v0 = x1.tanh();
+            } else {
+                v0 += 0.05 * (3. * x0);
+            }
+            v1 = (v1 * 0.9 + (x1 - v3) * ((i2 as f64) * 0.05).abs()).tanh();
+        }
+        let v4 = x0.atan2((std::f64::consts::PI * x0).abs() * (std::f64::consts::PI * x0).abs() + 0.5) + x0;
+        let v5: f64;
+        if x0.atan2((std::f64::consts::PI * x0).abs() * (std::f64::consts::PI * x0).abs() + 0.5) > v0.tanh().exp() {
+            let mut v6 = ((v1 * v1 + 1.5).acosh().max((0.9 * x0.tanh()).asin()) * (v1 * v1 + 1.5).acosh().max((0.9 * x0.tanh()).asin()) + 1.5).acosh();
+            v6 -= x1 * v1;
+            v5 = v6;
+        } else {
+            let v7 = (0.9 * (x1 * x1 + 0.25).log2().tanh()).atanh() + x1 * v1;
+            v5 = v0;
+        }
+        (0.5f64 * v5 * (0.5f64 * v5) + 0.5).recip().sin() + v0 + v1
+    }
+
+    fn p469_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, b: [D; 40], n: usize) -> D {
+        let mut v0 = x0 * D::from(0.5);
+        let mut v1 = D::from(0.0);
+        for i2 in 0..n {
+            let v3 = b[i2] + (to_radians(to_degrees(x0)) - D::from(std::f64::consts::PI));
+            if le(to_radians(to_degrees((D::from(i2 as f64) * D::from(0.05) * (D::from(i2 as f64) * D::from(0.05)) + D::from(0.5)).recip())), b[i2]) {
+                v0 = x1.tanh();
+            } else {
+                v0 += D::from(0.05) * (D::from(3.) * x0);
+            }
+            v1 = (v1 * D::from(0.9) + (x1 - v3) * abs(D::from(i2 as f64) * D::from(0.05))).tanh();
+        }
+        let v4 = x0.atan2(abs(D::from(std::f64::consts::PI) * x0) * abs(D::from(std::f64::consts::PI) * x0) + D::from(0.5)) + x0;
+        let v5: D;
+        if gt(x0.atan2(abs(D::from(std::f64::consts::PI) * x0) * abs(D::from(std::f64::consts::PI) * x0) + D::from(0.5)), v0.tanh().exp()) {
+            let mut v6 = (max((v1 * v1 + D::from(1.5)).acosh(), (D::from(0.9) * x0.tanh()).asin()) * max((v1 * v1 + D::from(1.5)).acosh(), (D::from(0.9) * x0.tanh()).asin()) + D::from(1.5)).acosh();
+            v6 -= x1 * v1;
+            v5 = v6;
+        } else {
+            let v7 = (D::from(0.9) * (x1 * x1 + D::from(0.25)).log2().tanh()).atanh() + x1 * v1;
+            v5 = v0;
+        }
+        (D::from(0.5f64) * v5 * (D::from(0.5f64) * v5) + D::from(0.5)).recip().sin() + v0 + v1
+    }
+
+    #[dual::gradient]
+    fn p470(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut v0: f64 = 0.0;
+        for i1 in 0..n {
+            let v2 = b[i1] * x1;
+            v0 -= 0.05 * (1e-1 * x0);
+        }
+        let mut z3 = [0.0; LEN];
+        for i4 in 0..LEN {
+            z3[i4] = a[i4] + (i4 as f64) * 0.05;
+        }
+        let mut v5 = (z3[LEN - 1] * z3[LEN - 1] + 0.5).cbrt();
+        for i6 in 0..LEN {
+            let v7 = z3[i6] * (x2 * x2).ln_1p();
+            v5 = v5.max(-f64::cos(x0));
+        }
+        let mut y8 = [0.0; R];
+        for i9 in 0..R {
+            let mut v10: f64 = 0.0;
+            for j11 in 0..C {
+                let v12 = w[i9 * C + j11] * x1.tanh().sinh();
+                v10 += 0.05 * (-v12 * (-v12) + 0.5).recip();
+            }
+            y8[i9] = v10.tanh();
+        }
+        let mut z13 = [0.0; LEN];
+        for i14 in 1..LEN {
+            z13[i14] = a[i14] * (z3[i14 - 1].max(x0) * z3[i14 - 1].max(x0) + 0.5).powf(x2.sin());
+            let v15 = z3[LEN - 1];
+        }
+        let mut v16: f64 = 0.0;
+        let mut v17 = v0;
+        for i18 in 0..LEN {
+            let v19 = z13[i18] * (0.7 * x0 * (0.5f64 * x2 * x2));
+            v16 = (v16 * 0.9 + (z3[LEN - 1] * z3[LEN - 1] + 0.5).cbrt()).tanh();
+            v17 += 0.05 * ((z3[LEN - 1] * z3[LEN - 1] + 0.5).cbrt() * (z3[LEN - 1] * z3[LEN - 1] + 0.5).cbrt() + 0.5).powf(1.7);
+        }
+        y8[R - 1].max(-1.3).clamp(-0.5, 0.5) + v0 - v5 - y8[0] - y8[R - 1] + v16 - v17
+    }
+
+    fn p470_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut v0 = D::from(0.0);
+        for i1 in 0..n {
+            let v2 = b[i1] * x1;
+            v0 -= D::from(0.05) * (D::from(1e-1) * x0);
+        }
+        let mut z3 = [D::from(0.0); LEN];
+        for i4 in 0..LEN {
+            z3[i4] = a[i4] + D::from(i4 as f64) * D::from(0.05);
+        }
+        let mut v5 = (z3[LEN - 1] * z3[LEN - 1] + D::from(0.5)).cbrt();
+        for i6 in 0..LEN {
+            let v7 = z3[i6] * (x2 * x2).ln_1p();
+            v5 = max(v5, -x0.cos());
+        }
+        let mut y8 = [D::from(0.0); R];
+        for i9 in 0..R {
+            let mut v10 = D::from(0.0);
+            for j11 in 0..C {
+                let v12 = w[i9 * C + j11] * x1.tanh().sinh();
+                v10 += D::from(0.05) * (-v12 * (-v12) + D::from(0.5)).recip();
+            }
+            y8[i9] = v10.tanh();
+        }
+        let mut z13 = [D::from(0.0); LEN];
+        for i14 in 1..LEN {
+            z13[i14] = a[i14] * (max(z3[i14 - 1], x0) * max(z3[i14 - 1], x0) + D::from(0.5)).powd(x2.sin());
+            let v15 = z3[LEN - 1];
+        }
+        let mut v16 = D::from(0.0);
+        let mut v17 = v0;
+        for i18 in 0..LEN {
+            let v19 = z13[i18] * (D::from(0.7) * x0 * (D::from(0.5f64) * x2 * x2));
+            v16 = (v16 * D::from(0.9) + (z3[LEN - 1] * z3[LEN - 1] + D::from(0.5)).cbrt()).tanh();
+            v17 += D::from(0.05) * ((z3[LEN - 1] * z3[LEN - 1] + D::from(0.5)).cbrt() * (z3[LEN - 1] * z3[LEN - 1] + D::from(0.5)).cbrt() + D::from(0.5)).powf(1.7);
+        }
+        clamp(max(y8[R - 1], D::from(-1.3)), -0.5, 0.5) + v0 - v5 - y8[0] - y8[R - 1] + v16 - v17
+    }
+
+    #[dual::gradient]
+    fn p471(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0: f64 = 0.0;
+        for i1 in 0..LEN - 1 {
+            let v2 = x0.mul_add(a[i1], 2.0).abs();
+            v0 = v0.max((a[i1].atan() * a[i1].atan() + 0.25).log10());
+        }
+        let mut z3 = [0.0; LEN];
+        let mut v4: f64 = 0.0;
+        for i5 in 0..LEN - 1 {
+            z3[i5] = a[i5 + 1] * ((i5 as f64) * 0.05);
+            let v6 = (2.0 * x0 + (-1.3)).ceil() + (2.0 * x0 + (-1.3));
+            v4 += 0.05 * x1;
+        }
+        let mut v7 = a[0];
+        let mut v8: f64 = 0.0;
+        for i9 in 0..LEN - 1 {
+            v7 = f64::min(v7, z3[i9] + ((i9 as f64) * 0.05).tanh().sinh());
+            if x1.atan() > x0.powi(0) {
+                v8 = (2.0 * v8 * (2.0 * v8) + 0.25).ln().tanh();
+            } else {
+                v8 += 0.05 * (x1 - x0).atan();
+            }
+        }
+        let mut v10 = v7;
+        v10 += (f64::cos(v0) * f64::cos(v0)).ln_1p();
+        let mut v11 = f64::min(v8, v8);
+        for i12 in 1..LEN {
+            v11 += 0.05 * a[i12].atan().abs();
+        }
+        z3[0] - v0 + v4 + v7 - v8 - v11
+    }
+
+    fn p471_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = D::from(0.0);
+        for i1 in 0..LEN - 1 {
+            let v2 = abs(x0.mul_add(a[i1], D::from(2.0)));
+            v0 = max(v0, (a[i1].atan() * a[i1].atan() + D::from(0.25)).log10());
+        }
+        let mut z3 = [D::from(0.0); LEN];
+        let mut v4 = D::from(0.0);
+        for i5 in 0..LEN - 1 {
+            z3[i5] = a[i5 + 1] * (D::from(i5 as f64) * D::from(0.05));
+            let v6 = ceil(D::from(2.0) * x0 + D::from(-1.3)) + (D::from(2.0) * x0 + D::from(-1.3));
+            v4 += D::from(0.05) * x1;
+        }
+        let mut v7 = a[0];
+        let mut v8 = D::from(0.0);
+        for i9 in 0..LEN - 1 {
+            v7 = min(v7, z3[i9] + (D::from(i9 as f64) * D::from(0.05)).tanh().sinh());
+            if gt(x1.atan(), x0.powi(0)) {
+                v8 = (D::from(2.0) * v8 * (D::from(2.0) * v8) + D::from(0.25)).ln().tanh();
+            } else {
+                v8 += D::from(0.05) * (x1 - x0).atan();
+            }
+        }
+        let mut v10 = v7;
+        v10 += (v0.cos() * v0.cos()).ln_1p();
+        let mut v11 = v8;
+        for i12 in 1..LEN {
+            v11 += D::from(0.05) * abs(a[i12].atan());
+        }
+        z3[0] - v0 + v4 + v7 - v8 - v11
+    }
+
+    #[dual::gradient]
+    fn p472(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = x0.tanh().cosh();
+        let mut v1 = v0;
+        for i2 in 0..LEN - 1 {
+            v0 += 0.05 * ((a[i2] * a[i2] + 0.5).log(3. * 3. + 1.5) * (a[i2] * a[i2] + 0.5).log(3. * 3. + 1.5) + 0.25).log2();
+            v1 *= 1.0 + 0.05 * (x0 * x0 + 0.25).ln().tanh();
+        }
+        let v3 = (0.9 * (3. * x0).tanh().exp().tanh()).acos();
+        let mut v4 = v3;
+        for i5 in 0..LEN {
+            v4 = v4.max(a[i5] * (0.5f64 * x0));
+        }
+        v4 - v0 + v1 - v4
+    }
+
+    fn p472_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut v0 = x0.tanh().cosh();
+        let mut v1 = v0;
+        for i2 in 0..LEN - 1 {
+            v0 += D::from(0.05) * (log(a[i2] * a[i2] + D::from(0.5), D::from(3.) * D::from(3.) + D::from(1.5)) * log(a[i2] * a[i2] + D::from(0.5), D::from(3.) * D::from(3.) + D::from(1.5)) + D::from(0.25)).log2();
+            v1 *= D::from(1.0) + D::from(0.05) * (x0 * x0 + D::from(0.25)).ln().tanh();
+        }
+        let v3 = (D::from(0.9) * (D::from(3.) * x0).tanh().exp().tanh()).acos();
+        let mut v4 = v3;
+        for i5 in 0..LEN {
+            v4 = max(v4, a[i5] * (D::from(0.5f64) * x0));
+        }
+        v4 - v0 + v1 - v4
+    }
+
+    #[dual::gradient]
+    fn p473(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        let mut v1 = x0 * 0.5;
+        for i2 in 0..LEN {
+            v1 += 0.05 * (x0.tanh().cosh() * x0.tanh().cosh() + 0.5).powf(1.7);
+            z0[i2] = (0.9 * a[i2].tanh()).acos() * a[i2];
+        }
+        let v3 = (0.7 * v1 * (0.7 * v1) + 0.25).log2();
+        f64::exp2(v1.sin()) + v1 + z0[0] + z0[LEN - 1]
+    }
+
+    fn p473_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        let mut v1 = x0 * D::from(0.5);
+        for i2 in 0..LEN {
+            v1 += D::from(0.05) * (x0.tanh().cosh() * x0.tanh().cosh() + D::from(0.5)).powf(1.7);
+            z0[i2] = (D::from(0.9) * a[i2].tanh()).acos() * a[i2];
+        }
+        let v3 = (D::from(0.7) * v1 * (D::from(0.7) * v1) + D::from(0.25)).log2();
+        v1.sin().exp2() + v1 + z0[0] + z0[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p474(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN - 1 {
+            z0[i1] += a[i1] + ((i1 as f64) * 0.05).mul_add((0.9 * ((i1 as f64) * 0.05).tanh()).acos(), x0);
+        }
+        let mut v2 = x0 * 0.5;
+        for i3 in 0..LEN {
+            if (z0[i3] / (z0[i3] * z0[i3] + 0.5) * (z0[i3] / (z0[i3] * z0[i3] + 0.5)) + 0.5).powf(((i3 as f64) * 0.05 * ((i3 as f64) * 0.05) + 0.25).ln().sin()) > x0 * 1.2 {
+                v2 = (z0[i3] + (v2 * v2 + 0.5).powf(1.7)).tanh();
+            } else {
+                v2 += 0.05 * x0;
+            }
+        }
+        let mut v4 = x0 * 0.5;
+        for i5 in 0..LEN {
+            v4 += 0.05 * (a[i5] * ((i5 as f64) * 0.05 * ((i5 as f64) * 0.05) + 0.5).cbrt());
+        }
+        v4.abs().abs() - v2 - v4
+    }
+
+    fn p474_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN - 1 {
+            z0[i1] += a[i1] + (D::from(i1 as f64) * D::from(0.05)).mul_add((D::from(0.9) * (D::from(i1 as f64) * D::from(0.05)).tanh()).acos(), x0);
+        }
+        let mut v2 = x0 * D::from(0.5);
+        for i3 in 0..LEN {
+            if gt((z0[i3] / (z0[i3] * z0[i3] + D::from(0.5)) * (z0[i3] / (z0[i3] * z0[i3] + D::from(0.5))) + D::from(0.5)).powd((D::from(i3 as f64) * D::from(0.05) * (D::from(i3 as f64) * D::from(0.05)) + D::from(0.25)).ln().sin()), x0 * D::from(1.2)) {
+                v2 = (z0[i3] + (v2 * v2 + D::from(0.5)).powf(1.7)).tanh();
+            } else {
+                v2 += D::from(0.05) * x0;
+            }
+        }
+        let mut v4 = x0 * D::from(0.5);
+        for i5 in 0..LEN {
+            v4 += D::from(0.05) * (a[i5] * (D::from(i5 as f64) * D::from(0.05) * (D::from(i5 as f64) * D::from(0.05)) + D::from(0.5)).cbrt());
+        }
+        abs(abs(v4)) - v2 - v4
+    }
+
+    #[dual::gradient]
+    fn p475(x0: f64, x1: f64, w: [f64; R * C], b: [f64; 40]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = x0 * 0.5;
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] * (x1.max((i1 as f64) * 0.05) * x1.max((i1 as f64) * 0.05) + 0.5).log((-1.3 * x1 * (-1.3 * x1) + 0.25).sqrt() * (-1.3 * x1 * (-1.3 * x1) + 0.25).sqrt() + 1.5);
+                v2 -= 0.05 * x1;
+            }
+            y0[i1] = v2;
+        }
+        let mut v5: f64 = 0.0;
+        for i6 in 0..R {
+            v5 = (v5 * 0.9 + y0[i6] * f64::exp2((-1.3 * x0 * (-1.3 * x0)).ln_1p().sin())).tanh();
+        }
+        let v7 = (y0[0] * y0[0] + 0.25).log10() / (1e-1 * 1e-1 + 0.5) + (v5.powi(4) * v5.powi(4) + 0.5).cbrt();
+        let mut v8 = (0.9 * v5.powi(4).tanh()).atanh();
+        v8 -= y0[R - 1];
+        let mut v9: f64 = 0.0;
+        let mut v10: f64 = 0.0;
+        for i11 in 0..b.len() {
+            let v12 = b[i11] + f64::exp2((3. * x0).mul_add(x1, x0).sin());
+            v9 = (v9 * 0.9 + x1.tanh().mul_add(v12 * std::f64::consts::PI, x1 / (y0[0] * y0[0] + 0.5))).tanh();
+            v10 += 0.05 * v12;
+        }
+        (y0[0] * y0[0] + 0.25).log10() / (1e-1 * 1e-1 + 0.5) + (v5.powi(4) * v5.powi(4) + 0.5).cbrt() + v5 - v9 - v10
+    }
+
+    fn p475_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, w: [D; R * C], b: [D; 40]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = x0 * D::from(0.5);
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] * log(max(x1, D::from(i1 as f64) * D::from(0.05)) * max(x1, D::from(i1 as f64) * D::from(0.05)) + D::from(0.5), (D::from(-1.3) * x1 * (D::from(-1.3) * x1) + D::from(0.25)).sqrt() * (D::from(-1.3) * x1 * (D::from(-1.3) * x1) + D::from(0.25)).sqrt() + D::from(1.5));
+                v2 -= D::from(0.05) * x1;
+            }
+            y0[i1] = v2;
+        }
+        let mut v5 = D::from(0.0);
+        for i6 in 0..R {
+            v5 = (v5 * D::from(0.9) + y0[i6] * (D::from(-1.3) * x0 * (D::from(-1.3) * x0)).ln_1p().sin().exp2()).tanh();
+        }
+        let v7 = (y0[0] * y0[0] + D::from(0.25)).log10() / (D::from(1e-1) * D::from(1e-1) + D::from(0.5)) + (v5.powi(4) * v5.powi(4) + D::from(0.5)).cbrt();
+        let mut v8 = (D::from(0.9) * v5.powi(4).tanh()).atanh();
+        v8 -= y0[R - 1];
+        let mut v9 = D::from(0.0);
+        let mut v10 = D::from(0.0);
+        for i11 in 0..b.len() {
+            let v12 = b[i11] + (D::from(3.) * x0).mul_add(x1, x0).sin().exp2();
+            v9 = (v9 * D::from(0.9) + x1.tanh().mul_add(v12 * D::from(std::f64::consts::PI), x1 / (y0[0] * y0[0] + D::from(0.5)))).tanh();
+            v10 += D::from(0.05) * v12;
+        }
+        (y0[0] * y0[0] + D::from(0.25)).log10() / (D::from(1e-1) * D::from(1e-1) + D::from(0.5)) + (v5.powi(4) * v5.powi(4) + D::from(0.5)).cbrt() + v5 - v9 - v10
+    }
+
+    #[dual::gradient]
+    fn p476(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                v2 += 0.05 * (w[i1 * C + j3] + x1);
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v4 = a[0];
+        for i5 in 0..R {
+            v4 = f64::min(v4, y0[i5]);
+        }
+        let mut y6 = [0.0; R];
+        for i7 in 0..R {
+            let mut v8: f64 = 0.0;
+            for j9 in 0..C {
+                v8 -= 0.05 * (w[i7 * C + j9] + ((x0.ceil() + x0) * (x0.ceil() + x0) + 0.5).hypot(x1));
+            }
+            y6[i7] = v8;
+        }
+        ((0.5f64 * v4).atan() * (0.5f64 * v4).atan() + 0.5).hypot(v4.tanh().exp_m1()) + v4 - y6[0] - y6[R - 1]
+    }
+
+    fn p476_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                v2 += D::from(0.05) * (w[i1 * C + j3] + x1);
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v4 = a[0];
+        for i5 in 0..R {
+            v4 = min(v4, y0[i5]);
+        }
+        let mut y6 = [D::from(0.0); R];
+        for i7 in 0..R {
+            let mut v8 = D::from(0.0);
+            for j9 in 0..C {
+                v8 -= D::from(0.05) * (w[i7 * C + j9] + hypot((ceil(x0) + x0) * (ceil(x0) + x0) + D::from(0.5), x1));
+            }
+            y6[i7] = v8;
+        }
+        hypot((D::from(0.5f64) * v4).atan() * (D::from(0.5f64) * v4).atan() + D::from(0.5), v4.tanh().exp_m1()) + v4 - y6[0] - y6[R - 1]
+    }
+
+    #[dual::gradient]
+    fn p477(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+        let [v0, v1] = h3(std::f64::consts::PI, x0.tanh().sinh() * (x2 * x2));
+        let mut z2 = [0.0; LEN];
+        for i3 in 0..LEN {
+            z2[i3] = (0.9 * a[i3].tanh()).asin().tanh().sinh();
+        }
+        let mut v4 = v1.tanh().sinh();
+        for i5 in 0..LEN {
+            v4 += 0.05 * (z2[i5] * x1);
+        }
+        let mut z6 = [0.0; LEN];
+        for i7 in 0..LEN {
+            z6[i7] = a[i7] * h2([1e-1, x1.floor() + x1, x1.floor() + x1]);
+            let v8 = z2[LEN - 1];
+        }
+        let mut v9: f64 = 0.0;
+        let mut v10 = x0 * 0.5;
+        for i11 in 0..LEN - 1 {
+            let v12 = z6[i11 + 1] * ((x1 * x1 + 0.5).powf(1.7) / (-x1 * (-x1) + 0.5));
+            if f64::min(x2, x1) < -1.3 {
+                v9 = x0.atan().to_degrees().to_radians().tanh();
+            } else {
+                v9 += 0.05 * ((0.5 * z2[LEN - 1].tanh()).tan() * 3.);
+            }
+            v10 += 0.05 * ((v12 * v12 + 1.5).acosh() * (v12 * v12 + 1.5).acosh()).ln_1p();
+        }
+        v0.abs() + h1(v4, x1) + v4 + v9 + v10
+    }
+
+    fn p477_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+        let [v0, v1] = h3_generic(D::from(std::f64::consts::PI), x0.tanh().sinh() * (x2 * x2));
+        let mut z2 = [D::from(0.0); LEN];
+        for i3 in 0..LEN {
+            z2[i3] = (D::from(0.9) * a[i3].tanh()).asin().tanh().sinh();
+        }
+        let mut v4 = v1.tanh().sinh();
+        for i5 in 0..LEN {
+            v4 += D::from(0.05) * (z2[i5] * x1);
+        }
+        let mut z6 = [D::from(0.0); LEN];
+        for i7 in 0..LEN {
+            z6[i7] = a[i7] * h2_generic([D::from(1e-1), floor(x1) + x1, floor(x1) + x1]);
+            let v8 = z2[LEN - 1];
+        }
+        let mut v9 = D::from(0.0);
+        let mut v10 = x0 * D::from(0.5);
+        for i11 in 0..LEN - 1 {
+            let v12 = z6[i11 + 1] * ((x1 * x1 + D::from(0.5)).powf(1.7) / (-x1 * (-x1) + D::from(0.5)));
+            if lt(min(x2, x1), D::from(-1.3)) {
+                v9 = to_radians(to_degrees(x0.atan())).tanh();
+            } else {
+                v9 += D::from(0.05) * ((D::from(0.5) * z2[LEN - 1].tanh()).tan() * D::from(3.));
+            }
+            v10 += D::from(0.05) * ((v12 * v12 + D::from(1.5)).acosh() * (v12 * v12 + D::from(1.5)).acosh()).ln_1p();
+        }
+        abs(v0) + h1_generic(v4, x1) + v4 + v9 + v10
+    }
+
+    #[dual::gradient]
+    fn p478(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40]) -> f64 {
+        let mut v0 = x0 * 0.5;
+        for i1 in 0..LEN - 1 {
+            v0 *= 1.0 + 0.05 * (a[i1] * x0.asinh()).tanh();
+        }
+        let mut v2: f64 = 0.0;
+        for i3 in 0..b.len() {
+            let v4 = b[i3] * x0;
+            if x0 - x0.tanh().cosh() < x0 * (-0.3) {
+                v2 = (x0.atan() + 0.7 * v2 * b[i3]).tanh();
+            } else {
+                v2 += 0.05 * (v4 + x0);
+            }
+        }
+        let mut v5: f64 = 1.0;
+        let mut v6 = a[0];
+        for i7 in 0..LEN - 1 {
+            v5 *= 1.0 + 0.05 * (f64::exp2(a[i7 + 1].sin()) - (0.9 * (1e-1 * x0).tanh()).asin()).tanh();
+            v6 = v6.max(a[i7]);
+        }
+        let mut y8 = [0.0; R];
+        for i9 in 0..R {
+            let mut v10 = a[i9];
+            for j11 in 0..C {
+                v10 -= 0.05 * (((i9 as f64) * 0.05 - w[i9 * C + j11]).ceil() + ((i9 as f64) * 0.05 - w[i9 * C + j11]));
+            }
+            y8[i9] = v10.tanh();
+        }
+        y8[R - 1] - v0 - v2 + v5 - v6 + y8[0] - y8[R - 1]
+    }
+
+    fn p478_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40]) -> D {
+        let mut v0 = x0 * D::from(0.5);
+        for i1 in 0..LEN - 1 {
+            v0 *= D::from(1.0) + D::from(0.05) * (a[i1] * x0.asinh()).tanh();
+        }
+        let mut v2 = D::from(0.0);
+        for i3 in 0..b.len() {
+            let v4 = b[i3] * x0;
+            if lt(x0 - x0.tanh().cosh(), x0 * D::from(-0.3)) {
+                v2 = (x0.atan() + D::from(0.7) * v2 * b[i3]).tanh();
+            } else {
+                v2 += D::from(0.05) * (v4 + x0);
+            }
+        }
+        let mut v5 = D::from(1.0);
+        let mut v6 = a[0];
+        for i7 in 0..LEN - 1 {
+            v5 *= D::from(1.0) + D::from(0.05) * (a[i7 + 1].sin().exp2() - (D::from(0.9) * (D::from(1e-1) * x0).tanh()).asin()).tanh();
+            v6 = max(v6, a[i7]);
+        }
+        let mut y8 = [D::from(0.0); R];
+        for i9 in 0..R {
+            let mut v10 = a[i9];
+            for j11 in 0..C {
+                v10 -= D::from(0.05) * (ceil(D::from(i9 as f64) * D::from(0.05) - w[i9 * C + j11]) + (D::from(i9 as f64) * D::from(0.05) - w[i9 * C + j11]));
+            }
+            y8[i9] = v10.tanh();
+        }
+        y8[R - 1] - v0 - v2 + v5 - v6 + y8[0] - y8[R - 1]
+    }
+
+    #[dual::gradient]
+    fn p479(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN {
+            z0[i1] = a[i1];
+        }
+        let mut v2 = x0 * 0.5;
+        for i3 in 1..LEN {
+            v2 = (v2 * 0.9 + z0[i3 - 1] * (0.9 * x1.tanh()).atanh()).tanh();
+        }
+        let mut v4 = x1 * 0.5;
+        for i5 in 0..n {
+            v4 *= 1.0 + 0.05 * (b[i5] + (z0[LEN - 1] * z0[LEN - 1] + 0.25).sqrt()).tanh();
+        }
+        let mut y6 = [0.0; R];
+        for i7 in 0..R {
+            let mut v8 = a[i7];
+            for j9 in 0..C {
+                v8 += 0.05 * (w[i7 * C + j9] * w[i7 * C + j9] + 0.5).log(x2.to_degrees().to_radians() * x2.to_degrees().to_radians() + 1.5);
+            }
+            y6[i7] = v8.tanh();
+        }
+        ((x2 * x2 + 0.5).powi(-1) * (x2 * x2 + 0.5).powi(-1) + 0.5).powf(1.7) - v2 + v4 + y6[0] + y6[R - 1]
+    }
+
+    fn p479_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN {
+            z0[i1] = a[i1];
+        }
+        let mut v2 = x0 * D::from(0.5);
+        for i3 in 1..LEN {
+            v2 = (v2 * D::from(0.9) + z0[i3 - 1] * (D::from(0.9) * x1.tanh()).atanh()).tanh();
+        }
+        let mut v4 = x1 * D::from(0.5);
+        for i5 in 0..n {
+            v4 *= D::from(1.0) + D::from(0.05) * (b[i5] + (z0[LEN - 1] * z0[LEN - 1] + D::from(0.25)).sqrt()).tanh();
+        }
+        let mut y6 = [D::from(0.0); R];
+        for i7 in 0..R {
+            let mut v8 = a[i7];
+            for j9 in 0..C {
+                v8 += D::from(0.05) * log(w[i7 * C + j9] * w[i7 * C + j9] + D::from(0.5), to_radians(to_degrees(x2)) * to_radians(to_degrees(x2)) + D::from(1.5));
+            }
+            y6[i7] = v8.tanh();
+        }
+        ((x2 * x2 + D::from(0.5)).powi(-1) * (x2 * x2 + D::from(0.5)).powi(-1) + D::from(0.5)).powf(1.7) - v2 + v4 + y6[0] + y6[R - 1]
+    }
+
+    #[dual::gradient]
+    fn p480(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN {
+            z0[i1] += a[i1] * (x0.abs() * x0.abs() + 0.5).log((i1 as f64) * 0.05 * ((i1 as f64) * 0.05) + 1.5);
+            let v2 = (i1 as f64) * 0.05;
+        }
+        let mut z3 = [0.0; LEN];
+        for i4 in 0..LEN {
+            z3[i4] = a[i4] + x0.tanh().exp().to_degrees().to_radians();
+        }
+        let mut v5 = a[0];
+        let mut v6 = h1(x1, 2.0);
+        for i7 in 0..LEN {
+            let v8 = z3[i7] * (0.9 * (1e-1 * x2).tanh()).atanh();
+            v5 = v5.max((0.5 * x1.tanh()).tan().max((v8 * v8 + 0.25).log2()));
+            v6 = (v6 * 0.9 + f64::min(3. * v6, z3[LEN - 1])).tanh();
+        }
+        let mut v9 = x0;
+        v9 -= v6;
+        let mut v10 = (0.9 * v9.tanh()).atanh();
+        for i11 in 0..n {
+            v10 = (v10 * 0.9 + (b[i11] + x1 / (z3[LEN - 1].abs() * z3[LEN - 1].abs() + 0.5))).tanh();
+        }
+        -z3[0] - (-z0[0]) - z0[0] + z0[LEN - 1] + v5 + v6 + v10
+    }
+
+    fn p480_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN {
+            z0[i1] += a[i1] * log(abs(x0) * abs(x0) + D::from(0.5), D::from(i1 as f64) * D::from(0.05) * (D::from(i1 as f64) * D::from(0.05)) + D::from(1.5));
+            let v2 = D::from(i1 as f64) * D::from(0.05);
+        }
+        let mut z3 = [D::from(0.0); LEN];
+        for i4 in 0..LEN {
+            z3[i4] = a[i4] + to_radians(to_degrees(x0.tanh().exp()));
+        }
+        let mut v5 = a[0];
+        let mut v6 = h1_generic(x1, D::from(2.0));
+        for i7 in 0..LEN {
+            let v8 = z3[i7] * (D::from(0.9) * (D::from(1e-1) * x2).tanh()).atanh();
+            v5 = max(v5, max((D::from(0.5) * x1.tanh()).tan(), (v8 * v8 + D::from(0.25)).log2()));
+            v6 = (v6 * D::from(0.9) + min(D::from(3.) * v6, z3[LEN - 1])).tanh();
+        }
+        let mut v9 = x0;
+        v9 -= v6;
+        let mut v10 = (D::from(0.9) * v9.tanh()).atanh();
+        for i11 in 0..n {
+            v10 = (v10 * D::from(0.9) + (b[i11] + x1 / (abs(z3[LEN - 1]) * abs(z3[LEN - 1]) + D::from(0.5)))).tanh();
+        }
+        -z3[0] - (-z0[0]) - z0[0] + z0[LEN - 1] + v5 + v6 + v10
+    }
+
+    #[dual::gradient]
+    fn p481(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut v0: f64 = 0.0;
+        for i1 in 0..LEN {
+            v0 = v0.max((x2 * x2).ln_1p() * (a[i1] * a[i1] + 0.5).hypot((i1 as f64) * 0.05));
+        }
+        let mut v2: f64 = 1.0;
+        for i3 in 0..LEN {
+            v2 *= 1.0 + 0.05 * (a[i3] * ((i3 as f64) * 0.05).tanh()).tanh();
+        }
+        let mut y4 = [0.0; R];
+        for i5 in 0..R {
+            let mut v6: f64 = 0.0;
+            for j7 in 0..C {
+                let v8 = w[i5 * C + j7] * ((x2 * x2 + 0.25).log2() * (x2 * x2 + 0.25).log2() + 0.25).log10();
+                v6 -= 0.05 * (v8 - x1).clamp(-0.5, 0.5);
+            }
+            y4[i5] = v6.tanh();
+        }
+        (x0 / (3. * 3. + 0.5)).clamp(-0.5, 0.5) + v0 - v2 - y4[0] - y4[R - 1]
+    }
+
+    fn p481_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut v0 = D::from(0.0);
+        for i1 in 0..LEN {
+            v0 = max(v0, (x2 * x2).ln_1p() * hypot(a[i1] * a[i1] + D::from(0.5), D::from(i1 as f64) * D::from(0.05)));
+        }
+        let mut v2 = D::from(1.0);
+        for i3 in 0..LEN {
+            v2 *= D::from(1.0) + D::from(0.05) * (a[i3] * (D::from(i3 as f64) * D::from(0.05)).tanh()).tanh();
+        }
+        let mut y4 = [D::from(0.0); R];
+        for i5 in 0..R {
+            let mut v6 = D::from(0.0);
+            for j7 in 0..C {
+                let v8 = w[i5 * C + j7] * ((x2 * x2 + D::from(0.25)).log2() * (x2 * x2 + D::from(0.25)).log2() + D::from(0.25)).log10();
+                v6 -= D::from(0.05) * clamp(v8 - x1, -0.5, 0.5);
+            }
+            y4[i5] = v6.tanh();
+        }
+        clamp(x0 / (D::from(3.) * D::from(3.) + D::from(0.5)), -0.5, 0.5) + v0 - v2 - y4[0] - y4[R - 1]
+    }
+
+    #[dual::gradient]
+    fn p482(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40]) -> f64 {
+        let mut v0 = x0;
+        for i1 in 0..b.len() {
+            v0 += 0.05 * (b[i1] * x0);
+        }
+        let mut y2 = [0.0; R];
+        for i3 in 0..R {
+            let mut v4 = a[i3];
+            for j5 in 0..C {
+                let v6 = w[i3 * C + j5] + x0;
+                v4 += 0.05 * (v6.max(w[i3 * C + j5]) + x1);
+            }
+            y2[i3] = v4.tanh();
+        }
+        let mut z7 = [0.0; LEN];
+        let mut v8 = x1 * 0.5;
+        for i9 in 0..LEN {
+            v8 += 0.05 * x0;
+            z7[i9] = a[i9] * ((2.0 * x1 * (2.0 * x1) + 0.25).log10() * x0);
+        }
+        ((1e-1 * x0 * (1e-1 * x0) + 0.5).hypot(x1) * (1e-1 * x0 * (1e-1 * x0) + 0.5).hypot(x1)).ln_1p() + v0 + y2[0] - y2[R - 1] + v8 - z7[0] + z7[LEN - 1]
+    }
+
+    fn p482_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40]) -> D {
+        let mut v0 = x0;
+        for i1 in 0..b.len() {
+            v0 += D::from(0.05) * (b[i1] * x0);
+        }
+        let mut y2 = [D::from(0.0); R];
+        for i3 in 0..R {
+            let mut v4 = a[i3];
+            for j5 in 0..C {
+                let v6 = w[i3 * C + j5] + x0;
+                v4 += D::from(0.05) * (max(v6, w[i3 * C + j5]) + x1);
+            }
+            y2[i3] = v4.tanh();
+        }
+        let mut z7 = [D::from(0.0); LEN];
+        let mut v8 = x1 * D::from(0.5);
+        for i9 in 0..LEN {
+            v8 += D::from(0.05) * x0;
+            z7[i9] = a[i9] * ((D::from(2.0) * x1 * (D::from(2.0) * x1) + D::from(0.25)).log10() * x0);
+        }
+        (hypot(D::from(1e-1) * x0 * (D::from(1e-1) * x0) + D::from(0.5), x1) * hypot(D::from(1e-1) * x0 * (D::from(1e-1) * x0) + D::from(0.5), x1)).ln_1p() + v0 + y2[0] - y2[R - 1] + v8 - z7[0] + z7[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p483(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                v2 += 0.05 * (w[i1 * C + j3] * (x0 * x0 + 0.5).powf(1.7));
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v4: f64 = 0.0;
+        let mut v5 = x0 * 0.5;
+        for i6 in 0..R {
+            let v7 = y0[i6] * (f64::cos(x0) * f64::cos(x0)).ln_1p();
+            v4 += 0.05 * (f64::cos(0.5f64 * v7) * f64::cos(0.5f64 * v7) + 0.25).ln();
+            v5 = v5.max((x0 / (v7 * v7 + 0.5) * (x0 / (v7 * v7 + 0.5)) + 0.5).powi(-1));
+        }
+        let mut z8 = [0.0; LEN];
+        for i9 in 0..LEN {
+            z8[i9] = a[i9] * x0.max(x0).tanh().cosh();
+        }
+        v5.tanh().exp() - v4 - v5 - z8[0] - z8[LEN - 1]
+    }
+
+    fn p483_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                v2 += D::from(0.05) * (w[i1 * C + j3] * (x0 * x0 + D::from(0.5)).powf(1.7));
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v4 = D::from(0.0);
+        let mut v5 = x0 * D::from(0.5);
+        for i6 in 0..R {
+            let v7 = y0[i6] * (x0.cos() * x0.cos()).ln_1p();
+            v4 += D::from(0.05) * ((D::from(0.5f64) * v7).cos() * (D::from(0.5f64) * v7).cos() + D::from(0.25)).ln();
+            v5 = max(v5, (x0 / (v7 * v7 + D::from(0.5)) * (x0 / (v7 * v7 + D::from(0.5))) + D::from(0.5)).powi(-1));
+        }
+        let mut z8 = [D::from(0.0); LEN];
+        for i9 in 0..LEN {
+            z8[i9] = a[i9] * x0.tanh().cosh();
+        }
+        v5.tanh().exp() - v4 - v5 - z8[0] - z8[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p484(x0: f64, x1: f64, x2: f64, w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                v2 += 0.05 * (w[i1 * C + j3] + (-1.3 * x2).abs() * (0.9 * x1.tanh()).acos());
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = x1 * 0.5;
+        for i5 in 0..R {
+            let v6 = y0[i5] * x2;
+            v4 = (v4 * 0.9 + ((i5 as f64) * 0.05 + (v4 + 0.7))).tanh();
+        }
+        let mut v7 = (0.9 * x1.tanh()).asin();
+        for i8 in 0..n {
+            let v9 = b[i8] * y0[R - 1].sin();
+            if (0.5 * x1.tanh().sinh().tanh()).tan() <= x1 * (-0.3) {
+                v7 = ((i8 as f64) * 0.05 * ((i8 as f64) * 0.05) + 0.5).hypot((y0[0] * y0[0] + 0.5).powf(1.7)).tanh();
+            } else {
+                v7 += 0.05 * y0[0];
+            }
+        }
+        let mut y10 = [0.0; R];
+        for i11 in 0..R {
+            let mut v12: f64 = 0.0;
+            for j13 in 0..C {
+                v12 += 0.05 * (w[i11 * C + j13] + f64::exp2((2.0 * x0).sin().sin()));
+            }
+            y10[i11] = v12.tanh();
+        }
+        let mut v14 = x2 * 0.5;
+        for i15 in 0..R {
+            v14 -= 0.05 * (y10[i15] * (0.9 * x1.tanh()).asin());
+        }
+        let mut y16 = [0.0; R];
+        for i17 in 0..R {
+            let mut v18: f64 = 0.0;
+            for j19 in 0..C {
+                v18 += 0.05 * (w[i17 * C + j19] + (0.9 * x1.tanh()).asin());
+            }
+            y16[i17] = v18;
+        }
+        let mut v20 = x2 * 0.5;
+        for i21 in 0..R {
+            v20 = v20.max(y16[i21] * y0[R - 1]);
+        }
+        (0.9 * x1.tanh()).asin().tanh().exp_m1() + v4 - v7 - v14 + v20
+    }
+
+    fn p484_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                v2 += D::from(0.05) * (w[i1 * C + j3] + abs(D::from(-1.3) * x2) * (D::from(0.9) * x1.tanh()).acos());
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = x1 * D::from(0.5);
+        for i5 in 0..R {
+            let v6 = y0[i5] * x2;
+            v4 = (v4 * D::from(0.9) + (D::from(i5 as f64) * D::from(0.05) + (v4 + D::from(0.7)))).tanh();
+        }
+        let mut v7 = (D::from(0.9) * x1.tanh()).asin();
+        for i8 in 0..n {
+            let v9 = b[i8] * y0[R - 1].sin();
+            if le((D::from(0.5) * x1.tanh().sinh().tanh()).tan(), x1 * D::from(-0.3)) {
+                v7 = hypot(D::from(i8 as f64) * D::from(0.05) * (D::from(i8 as f64) * D::from(0.05)) + D::from(0.5), (y0[0] * y0[0] + D::from(0.5)).powf(1.7)).tanh();
+            } else {
+                v7 += D::from(0.05) * y0[0];
+            }
+        }
+        let mut y10 = [D::from(0.0); R];
+        for i11 in 0..R {
+            let mut v12 = D::from(0.0);
+            for j13 in 0..C {
+                v12 += D::from(0.05) * (w[i11 * C + j13] + (D::from(2.0) * x0).sin().sin().exp2());
+            }
+            y10[i11] = v12.tanh();
+        }
+        let mut v14 = x2 * D::from(0.5);
+        for i15 in 0..R {
+            v14 -= D::from(0.05) * (y10[i15] * (D::from(0.9) * x1.tanh()).asin());
+        }
+        let mut y16 = [D::from(0.0); R];
+        for i17 in 0..R {
+            let mut v18 = D::from(0.0);
+            for j19 in 0..C {
+                v18 += D::from(0.05) * (w[i17 * C + j19] + (D::from(0.9) * x1.tanh()).asin());
+            }
+            y16[i17] = v18;
+        }
+        let mut v20 = x2 * D::from(0.5);
+        for i21 in 0..R {
+            v20 = max(v20, y16[i21] * y0[R - 1]);
+        }
+        (D::from(0.9) * x1.tanh()).asin().tanh().exp_m1() + v4 - v7 - v14 + v20
+    }
+
+    #[dual::gradient]
+    fn p485(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                v2 += 0.05 * (w[i1 * C + j3] + f64::exp2(((j3 as f64) * 0.05 * ((j3 as f64) * 0.05) + 0.5).cbrt().sin()));
+            }
+            y0[i1] = v2;
+        }
+        let v4 = y0[R - 1].mul_add(y0[R - 1].tanh().sinh(), (x0 * x0 + 0.5).hypot(y0[0]).clamp(-0.5, 0.5));
+        let mut v5 = (x0 * x0 + 0.25).ln();
+        for i6 in 0..LEN - 1 {
+            let v7 = a[i6 + 1] + x0.abs();
+            v5 += 0.05 * y0[R - 1].mul_add(y0[R - 1].tanh().sinh(), (x0 * x0 + 0.5).hypot(y0[0]).clamp(-0.5, 0.5));
+        }
+        (x0 * x0 + 0.25).ln() + y0[0] + y0[R - 1] - v5
+    }
+
+    fn p485_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                v2 += D::from(0.05) * (w[i1 * C + j3] + (D::from(j3 as f64) * D::from(0.05) * (D::from(j3 as f64) * D::from(0.05)) + D::from(0.5)).cbrt().sin().exp2());
+            }
+            y0[i1] = v2;
+        }
+        let v4 = y0[R - 1].mul_add(y0[R - 1].tanh().sinh(), clamp(hypot(x0 * x0 + D::from(0.5), y0[0]), -0.5, 0.5));
+        let mut v5 = (x0 * x0 + D::from(0.25)).ln();
+        for i6 in 0..LEN - 1 {
+            let v7 = a[i6 + 1] + abs(x0);
+            v5 += D::from(0.05) * y0[R - 1].mul_add(y0[R - 1].tanh().sinh(), clamp(hypot(x0 * x0 + D::from(0.5), y0[0]), -0.5, 0.5));
+        }
+        (x0 * x0 + D::from(0.25)).ln() + y0[0] + y0[R - 1] - v5
+    }
+
+    #[dual::gradient]
+    fn p486(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = (f64::min((0.5 * x0.tanh()).tan(), (0.7 * x1 * (0.7 * x1) + 0.25).log2()) * f64::min((0.5 * x0.tanh()).tan(), (0.7 * x1 * (0.7 * x1) + 0.25).log2()) + 1.5).acosh();
+        v0 += std::f64::consts::PI;
+        let mut z1 = [0.0; LEN];
+        for i2 in 0..LEN {
+            z1[i2] = a[i2] + (x0 * x0 + 0.5).powi(-1).to_degrees().to_radians();
+        }
+        let mut v3 = a[0];
+        for i4 in 0..LEN - 1 {
+            let v5 = z1[i4 + 1] * (f64::min((0.5 * x0.tanh()).tan(), (0.7 * x1 * (0.7 * x1) + 0.25).log2()) * f64::min((0.5 * x0.tanh()).tan(), (0.7 * x1 * (0.7 * x1) + 0.25).log2()) + 1.5).acosh();
+            v3 = f64::min(v3, (((i4 as f64) * 0.05).clamp(-0.5, 0.5) * ((i4 as f64) * 0.05).clamp(-0.5, 0.5) + 0.25).ln());
+        }
+        let mut v6 = f64::min((0.5 * x0.tanh()).tan(), (0.7 * x1 * (0.7 * x1) + 0.25).log2()).max(f64::exp2(v3.sin()));
+        if h4(v0) >= x2.abs() {
+            let v7 = (v6 / (x2 * x2 + 0.5) * (v6 / (x2 * x2 + 0.5)) + 0.5).hypot(1e-1 * v3 - x0) * h2([h4(x1), v6 / (x2 * x2 + 0.5), f64::min(v6, -1.3)]);
+            v6 = (-1.3 * v0).to_degrees().to_radians();
+        } else if x0 < (0.9 * (-1.3 * v3).tanh()).acos() {
+            v6 = v6 * 0.5;
+        }
+        (f64::cos(x0) * f64::cos(x0)).ln_1p() + v3
+    }
+
+    fn p486_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+        let mut v0 = (min((D::from(0.5) * x0.tanh()).tan(), (D::from(0.7) * x1 * (D::from(0.7) * x1) + D::from(0.25)).log2()) * min((D::from(0.5) * x0.tanh()).tan(), (D::from(0.7) * x1 * (D::from(0.7) * x1) + D::from(0.25)).log2()) + D::from(1.5)).acosh();
+        v0 += D::from(std::f64::consts::PI);
+        let mut z1 = [D::from(0.0); LEN];
+        for i2 in 0..LEN {
+            z1[i2] = a[i2] + to_radians(to_degrees((x0 * x0 + D::from(0.5)).powi(-1)));
+        }
+        let mut v3 = a[0];
+        for i4 in 0..LEN - 1 {
+            let v5 = z1[i4 + 1] * (min((D::from(0.5) * x0.tanh()).tan(), (D::from(0.7) * x1 * (D::from(0.7) * x1) + D::from(0.25)).log2()) * min((D::from(0.5) * x0.tanh()).tan(), (D::from(0.7) * x1 * (D::from(0.7) * x1) + D::from(0.25)).log2()) + D::from(1.5)).acosh();
+            v3 = min(v3, (clamp(D::from(i4 as f64) * D::from(0.05), -0.5, 0.5) * clamp(D::from(i4 as f64) * D::from(0.05), -0.5, 0.5) + D::from(0.25)).ln());
+        }
+        let mut v6 = max(min((D::from(0.5) * x0.tanh()).tan(), (D::from(0.7) * x1 * (D::from(0.7) * x1) + D::from(0.25)).log2()), v3.sin().exp2());
+        if ge(h4_generic(v0), abs(x2)) {
+            let v7 = hypot(v6 / (x2 * x2 + D::from(0.5)) * (v6 / (x2 * x2 + D::from(0.5))) + D::from(0.5), D::from(1e-1) * v3 - x0) * h2_generic([h4_generic(x1), v6 / (x2 * x2 + D::from(0.5)), min(v6, D::from(-1.3))]);
+            v6 = to_radians(to_degrees(D::from(-1.3) * v0));
+        } else if lt(x0, (D::from(0.9) * (D::from(-1.3) * v3).tanh()).acos()) {
+            v6 = v6 * D::from(0.5);
+        }
+        (x0.cos() * x0.cos()).ln_1p() + v3
+    }
+
+    #[dual::gradient]
+    fn p487(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] * (x1.atan2(2.0 * 2.0 + 0.5) * x1.atan2(2.0 * 2.0 + 0.5) + 0.5).hypot(x0 - x0);
+                v2 += 0.05 * (x1.atan() - 1e-1);
+            }
+            y0[i1] = v2;
+        }
+        let mut v5 = x0 * 0.5;
+        let mut v6 = f64::cos(x0);
+        for i7 in 1..n {
+            v5 -= 0.05 * (b[i7] * x0);
+            v6 -= 0.05 * b[i7 - 1];
+        }
+        let mut z8 = [0.0; LEN];
+        for i9 in 1..LEN {
+            z8[i9] = a[i9] * x0;
+        }
+        (0.5 * (v5 + x1).tanh()).tan() - y0[0] - y0[R - 1] + v5 + v6 + z8[0] + z8[LEN - 1]
+    }
+
+    fn p487_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] * hypot(x1.atan2(D::from(2.0) * D::from(2.0) + D::from(0.5)) * x1.atan2(D::from(2.0) * D::from(2.0) + D::from(0.5)) + D::from(0.5), x0 - x0);
+                v2 += D::from(0.05) * (x1.atan() - D::from(1e-1));
+            }
+            y0[i1] = v2;
+        }
+        let mut v5 = x0 * D::from(0.5);
+        let mut v6 = x0.cos();
+        for i7 in 1..n {
+            v5 -= D::from(0.05) * (b[i7] * x0);
+            v6 -= D::from(0.05) * b[i7 - 1];
+        }
+        let mut z8 = [D::from(0.0); LEN];
+        for i9 in 1..LEN {
+            z8[i9] = a[i9] * x0;
+        }
+        (D::from(0.5) * (v5 + x1).tanh()).tan() - y0[0] - y0[R - 1] + v5 + v6 + z8[0] + z8[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p488(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut v0: f64 = 0.0;
+        for i1 in 0..LEN - 1 {
+            let v2 = a[i1 + 1] + ((i1 as f64) * 0.05 * ((i1 as f64) * 0.05) + 1.5).acosh();
+            v0 = f64::min(v0, a[i1 + 1]);
+        }
+        let mut y3 = [0.0; R];
+        for i4 in 0..R {
+            let mut v5 = x0 * 0.5;
+            for j6 in 0..C {
+                let v7 = w[i4 * C + j6] + x0.asinh();
+                v5 -= 0.05 * (0.9 * (v7 * v7 + 0.5).recip().tanh()).atanh();
+            }
+            y3[i4] = v5.tanh();
+        }
+        -(2.0 * x0).clamp(-0.5, 0.5) - v0 + y3[0] + y3[R - 1]
+    }
+
+    fn p488_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut v0 = D::from(0.0);
+        for i1 in 0..LEN - 1 {
+            let v2 = a[i1 + 1] + (D::from(i1 as f64) * D::from(0.05) * (D::from(i1 as f64) * D::from(0.05)) + D::from(1.5)).acosh();
+            v0 = min(v0, a[i1 + 1]);
+        }
+        let mut y3 = [D::from(0.0); R];
+        for i4 in 0..R {
+            let mut v5 = x0 * D::from(0.5);
+            for j6 in 0..C {
+                let v7 = w[i4 * C + j6] + x0.asinh();
+                v5 -= D::from(0.05) * (D::from(0.9) * (v7 * v7 + D::from(0.5)).recip().tanh()).atanh();
+            }
+            y3[i4] = v5.tanh();
+        }
+        -clamp(D::from(2.0) * x0, -0.5, 0.5) - v0 + y3[0] + y3[R - 1]
+    }
+
+    #[dual::gradient]
+    fn p489(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 1..LEN {
+            z0[i1] = a[i1 - 1] + (x0 * x0 + 0.25).ln();
+        }
+        let mut z2 = [0.0; LEN];
+        let mut v3 = x0 * 0.5;
+        for i4 in 0..LEN {
+            let v5 = x0.powi(4) * (0.7 * x0).powi(0);
+            v3 += 0.05 * v5.tanh().sinh();
+            z2[i4] = a[i4] * (z0[i4] + x0);
+        }
+        let mut v6 = (z2[0] * z2[0] + 0.5).powf(v3.sin());
+        for i7 in 1..LEN {
+            let v8 = z2[i7 - 1] * f64::cos(a[i7 - 1]).tanh().sinh();
+            if f64::cos(x0.trunc() + x0) >= h1(x0, x0) {
+                v6 = h1(v6, v6).tanh().sinh().tanh();
+            } else {
+                v6 += 0.05 * (z0[i7] / (x0 * x0 + 0.5) * (z0[i7] / (x0 * x0 + 0.5)) + 0.25).ln();
+            }
+        }
+        let mut z9 = [0.0; LEN];
+        for i10 in 1..LEN {
+            z9[i10] = a[i10 - 1] * (x0 * x0 + 0.5).hypot(a[i10 - 1]);
+        }
+        let mut v11 = (z2[0] * z2[0] + 0.5).powf(v3.sin());
+        for i12 in 1..LEN {
+            v11 *= 1.0 + 0.05 * (z9[i12 - 1] + x0.to_degrees().to_radians().powi(4)).tanh();
+        }
+        let mut z13 = [0.0; LEN];
+        for i14 in 1..LEN {
+            z13[i14] = a[i14] + h1(x0 + x0, (x0 * x0 + 0.5).recip());
+        }
+        let mut v15: f64 = 0.0;
+        let mut v16: f64 = 1.0;
+        for i17 in 0..LEN {
+            if x0 <= x0 * 1.2 {
+                v15 = (z13[i17] * (0.9 * h2([v15, v15, v16]).tanh()).asin()).tanh();
+            } else {
+                v15 += 0.05 * (z0[0] * z0[0] + 0.5).log(3. * 3. + 1.5).tanh().exp_m1();
+            }
+            v16 *= 1.0 + 0.05 * z0[i17].tanh();
+        }
+        h4(v11 + x0) + z0[0] - z0[LEN - 1] - v3 - v6 + v11 - v15 - v16
+    }
+
+    fn p489_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 1..LEN {
+            z0[i1] = a[i1 - 1] + (x0 * x0 + D::from(0.25)).ln();
+        }
+        let mut z2 = [D::from(0.0); LEN];
+        let mut v3 = x0 * D::from(0.5);
+        for i4 in 0..LEN {
+            let v5 = x0.powi(4) * (D::from(0.7) * x0).powi(0);
+            v3 += D::from(0.05) * v5.tanh().sinh();
+            z2[i4] = a[i4] * (z0[i4] + x0);
+        }
+        let mut v6 = (z2[0] * z2[0] + D::from(0.5)).powd(v3.sin());
+        for i7 in 1..LEN {
+            let v8 = z2[i7 - 1] * a[i7 - 1].cos().tanh().sinh();
+            if ge((trunc(x0) + x0).cos(), h1_generic(x0, x0)) {
+                v6 = h1_generic(v6, v6).tanh().sinh().tanh();
+            } else {
+                v6 += D::from(0.05) * (z0[i7] / (x0 * x0 + D::from(0.5)) * (z0[i7] / (x0 * x0 + D::from(0.5))) + D::from(0.25)).ln();
+            }
+        }
+        let mut z9 = [D::from(0.0); LEN];
+        for i10 in 1..LEN {
+            z9[i10] = a[i10 - 1] * hypot(x0 * x0 + D::from(0.5), a[i10 - 1]);
+        }
+        let mut v11 = (z2[0] * z2[0] + D::from(0.5)).powd(v3.sin());
+        for i12 in 1..LEN {
+            v11 *= D::from(1.0) + D::from(0.05) * (z9[i12 - 1] + to_radians(to_degrees(x0)).powi(4)).tanh();
+        }
+        let mut z13 = [D::from(0.0); LEN];
+        for i14 in 1..LEN {
+            z13[i14] = a[i14] + h1_generic(x0 + x0, (x0 * x0 + D::from(0.5)).recip());
+        }
+        let mut v15 = D::from(0.0);
+        let mut v16 = D::from(1.0);
+        for i17 in 0..LEN {
+            if le(x0, x0 * D::from(1.2)) {
+                v15 = (z13[i17] * (D::from(0.9) * h2_generic([v15, v15, v16]).tanh()).asin()).tanh();
+            } else {
+                v15 += D::from(0.05) * log(z0[0] * z0[0] + D::from(0.5), D::from(3.) * D::from(3.) + D::from(1.5)).tanh().exp_m1();
+            }
+            v16 *= D::from(1.0) + D::from(0.05) * z0[i17].tanh();
+        }
+        h4_generic(v11 + x0) + z0[0] - z0[LEN - 1] - v3 - v6 + v11 - v15 - v16
+    }
+
+    #[dual::gradient]
+    fn p490(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let v0 = (x1 * x1 + 0.5).powf(1.7);
+        let mut v1 = v0;
+        v1 *= (x1 * x1 + 0.5).powf(1.7);
+        let mut y2 = [0.0; R];
+        for i3 in 0..R {
+            let mut v4 = a[i3];
+            for j5 in 0..C {
+                v4 += 0.05 * (w[i3 * C + j5] * ((x1 * x1 + 1.5).acosh() + x0.tanh().exp()));
+            }
+            y2[i3] = v4.tanh();
+        }
+        let mut v6 = a[0];
+        let mut v7: f64 = 1.0;
+        for i8 in 0..R {
+            v6 = f64::min(v6, ((i8 as f64) * 0.05 * ((i8 as f64) * 0.05) + 0.5).powi(-2) - (y2[0] * y2[0] + 0.5).recip());
+            v7 *= 1.0 + 0.05 * ((3. * x2).to_degrees().to_radians() * (3. * x2).to_degrees().to_radians() + 0.5).powf((x2 + y2[i8]).sin()).tanh();
+        }
+        let mut y9 = [0.0; R];
+        for i10 in 0..R {
+            let mut v11: f64 = 0.0;
+            for j12 in 0..C {
+                let v13 = w[i10 * C + j12] * ((std::f64::consts::PI * x0).max(x0) * (std::f64::consts::PI * x0).max(x0) + 0.25).log2();
+                v11 -= 0.05 * (x1 * x1 + 0.5).powf(1.7);
+            }
+            y9[i10] = v11;
+        }
+        let mut v14: f64 = 1.0;
+        let mut v15 = x0 * 0.5;
+        for i16 in 0..R {
+            v14 *= 1.0 + 0.05 * (y9[i16] * (x2 * x2 + 0.25).log10().asinh()).tanh();
+            v15 -= 0.05 * (-x1);
+        }
+        ((v15 - y2[R - 1]) * (v15 - y2[R - 1])).ln_1p() - v6 + v7 - v14 - v15
+    }
+
+    fn p490_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let v0 = (x1 * x1 + D::from(0.5)).powf(1.7);
+        let mut v1 = v0;
+        v1 *= (x1 * x1 + D::from(0.5)).powf(1.7);
+        let mut y2 = [D::from(0.0); R];
+        for i3 in 0..R {
+            let mut v4 = a[i3];
+            for j5 in 0..C {
+                v4 += D::from(0.05) * (w[i3 * C + j5] * ((x1 * x1 + D::from(1.5)).acosh() + x0.tanh().exp()));
+            }
+            y2[i3] = v4.tanh();
+        }
+        let mut v6 = a[0];
+        let mut v7 = D::from(1.0);
+        for i8 in 0..R {
+            v6 = min(v6, (D::from(i8 as f64) * D::from(0.05) * (D::from(i8 as f64) * D::from(0.05)) + D::from(0.5)).powi(-2) - (y2[0] * y2[0] + D::from(0.5)).recip());
+            v7 *= D::from(1.0) + D::from(0.05) * (to_radians(to_degrees(D::from(3.) * x2)) * to_radians(to_degrees(D::from(3.) * x2)) + D::from(0.5)).powd((x2 + y2[i8]).sin()).tanh();
+        }
+        let mut y9 = [D::from(0.0); R];
+        for i10 in 0..R {
+            let mut v11 = D::from(0.0);
+            for j12 in 0..C {
+                let v13 = w[i10 * C + j12] * (max(D::from(std::f64::consts::PI) * x0, x0) * max(D::from(std::f64::consts::PI) * x0, x0) + D::from(0.25)).log2();
+                v11 -= D::from(0.05) * (x1 * x1 + D::from(0.5)).powf(1.7);
+            }
+            y9[i10] = v11;
+        }
+        let mut v14 = D::from(1.0);
+        let mut v15 = x0 * D::from(0.5);
+        for i16 in 0..R {
+            v14 *= D::from(1.0) + D::from(0.05) * (y9[i16] * (x2 * x2 + D::from(0.25)).log10().asinh()).tanh();
+            v15 -= D::from(0.05) * (-x1);
+        }
+        ((v15 - y2[R - 1]) * (v15 - y2[R - 1])).ln_1p() - v6 + v7 - v14 - v15
+    }
+
+    #[dual::gradient]
+    fn p491(x0: f64, x1: f64, x2: f64, b: [f64; 40]) -> f64 {
+        let mut v0 = -h4(x0);
+        if v0.asinh().tanh() >= x0 * 1.2 {
+            v0 = f64::exp2(x0.sin()).tanh().cosh();
+        } else if 0.5f64 * x0 * x1 + 0.7 <= v0 * (-0.3) {
+            v0 = (v0 * v0 + 0.25).log10() * x0;
+        } else {
+            let v1: f64 = 0.7;
+            v0 = f64::cos(f64::exp2(x1.sin()));
+        }
+        let mut v2 = x2.tanh().exp();
+        for i3 in 0..b.len() {
+            v2 *= 1.0 + 0.05 * (b[i3] * ((x1 + 3.) * (0.5f64 * x0 * x1 + 0.7))).tanh();
+        }
+        (x2.sin() * x2.sin() + 0.25).log10() + v2
+    }
+
+    fn p491_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, b: [D; 40]) -> D {
+        let mut v0 = -h4_generic(x0);
+        if ge(v0.asinh().tanh(), x0 * D::from(1.2)) {
+            v0 = x0.sin().exp2().tanh().cosh();
+        } else if le(D::from(0.5f64) * x0 * x1 + D::from(0.7), v0 * D::from(-0.3)) {
+            v0 = (v0 * v0 + D::from(0.25)).log10() * x0;
+        } else {
+            let v1 = D::from(0.7);
+            v0 = x1.sin().exp2().cos();
+        }
+        let mut v2 = x2.tanh().exp();
+        for i3 in 0..b.len() {
+            v2 *= D::from(1.0) + D::from(0.05) * (b[i3] * ((x1 + D::from(3.)) * (D::from(0.5f64) * x0 * x1 + D::from(0.7)))).tanh();
+        }
+        (x2.sin() * x2.sin() + D::from(0.25)).log10() + v2
+    }
+
+    #[dual::gradient]
+    fn p492(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = (x1 * x1 + 0.25).log10().clamp(-0.5, 0.5);
+        if (2.0 * x1 * (2.0 * x1) + 1.5).acosh() > x1.asinh() {
+            v0 = x1.asinh();
+        }
+        let mut v1 = x1 * 0.5;
+        for i2 in 0..LEN - 1 {
+            v1 = (v1 * 0.9 + (a[i2 + 1] + (x1.to_degrees().to_radians() * x1.to_degrees().to_radians() + 0.5).cbrt())).tanh();
+        }
+        let mut v3: f64 = 0.0;
+        for i4 in 0..LEN - 1 {
+            v3 -= 0.05 * (a[i4] * x0.to_degrees().to_radians());
+        }
+        x1 + v1 + v3
+    }
+
+    fn p492_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = clamp((x1 * x1 + D::from(0.25)).log10(), -0.5, 0.5);
+        if gt((D::from(2.0) * x1 * (D::from(2.0) * x1) + D::from(1.5)).acosh(), x1.asinh()) {
+            v0 = x1.asinh();
+        }
+        let mut v1 = x1 * D::from(0.5);
+        for i2 in 0..LEN - 1 {
+            v1 = (v1 * D::from(0.9) + (a[i2 + 1] + (to_radians(to_degrees(x1)) * to_radians(to_degrees(x1)) + D::from(0.5)).cbrt())).tanh();
+        }
+        let mut v3 = D::from(0.0);
+        for i4 in 0..LEN - 1 {
+            v3 -= D::from(0.05) * (a[i4] * to_radians(to_degrees(x0)));
+        }
+        x1 + v1 + v3
+    }
+
+    #[dual::gradient]
+    fn p493(x0: f64, x1: f64, x2: f64, w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut v0: f64 = 1.0;
+        let mut v1: f64 = 0.0;
+        for i2 in 0..n {
+            let v3 = b[i2] + x1.tanh().exp();
+            v0 *= 1.0 + 0.05 * ((x0 * x0 + 0.25).log2() * (x0 * x0 + 0.25).log2() + 0.5).recip().tanh();
+            v1 = (v1 * 0.9 + (x1 + ((i2 as f64) * 0.05 * ((i2 as f64) * 0.05) + 0.5).powi(-1))).tanh();
+        }
+        let mut y4 = [0.0; R];
+        for i5 in 0..R {
+            let mut v6: f64 = 0.0;
+            for j7 in 0..C {
+                v6 += 0.05 * (w[i5 * C + j7] * x1.atan2((x1 * x1 + 0.5).cbrt() * (x1 * x1 + 0.5).cbrt() + 0.5));
+            }
+            y4[i5] = v6.tanh();
+        }
+        let mut v8 = (v1 * v1 + 0.5).log(y4[R - 1] * y4[R - 1] + 1.5);
+        for i9 in 0..R {
+            if x0 / (x2.sin() * x2.sin() + 0.5) <= x2 + x2 {
+                v8 = ((0.9 * y4[0].tanh()).atanh() + h2([1e-1, x0, 1e-1])).tanh();
+            } else {
+                v8 += 0.05 * (h2([x1, x2, x1]) * h2([x1, x2, x1])).ln_1p();
+            }
+        }
+        let mut v10 = v0;
+        v10 += 3. * x1 * (v1 * v1 + 0.5).log(y4[R - 1] * y4[R - 1] + 1.5);
+        v10 - v0 - v1 + v8
+    }
+
+    fn p493_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut v0 = D::from(1.0);
+        let mut v1 = D::from(0.0);
+        for i2 in 0..n {
+            let v3 = b[i2] + x1.tanh().exp();
+            v0 *= D::from(1.0) + D::from(0.05) * ((x0 * x0 + D::from(0.25)).log2() * (x0 * x0 + D::from(0.25)).log2() + D::from(0.5)).recip().tanh();
+            v1 = (v1 * D::from(0.9) + (x1 + (D::from(i2 as f64) * D::from(0.05) * (D::from(i2 as f64) * D::from(0.05)) + D::from(0.5)).powi(-1))).tanh();
+        }
+        let mut y4 = [D::from(0.0); R];
+        for i5 in 0..R {
+            let mut v6 = D::from(0.0);
+            for j7 in 0..C {
+                v6 += D::from(0.05) * (w[i5 * C + j7] * x1.atan2((x1 * x1 + D::from(0.5)).cbrt() * (x1 * x1 + D::from(0.5)).cbrt() + D::from(0.5)));
+            }
+            y4[i5] = v6.tanh();
+        }
+        let mut v8 = log(v1 * v1 + D::from(0.5), y4[R - 1] * y4[R - 1] + D::from(1.5));
+        for i9 in 0..R {
+            if le(x0 / (x2.sin() * x2.sin() + D::from(0.5)), x2 + x2) {
+                v8 = ((D::from(0.9) * y4[0].tanh()).atanh() + h2_generic([D::from(1e-1), x0, D::from(1e-1)])).tanh();
+            } else {
+                v8 += D::from(0.05) * (h2_generic([x1, x2, x1]) * h2_generic([x1, x2, x1])).ln_1p();
+            }
+        }
+        let mut v10 = v0;
+        v10 += D::from(3.) * x1 * log(v1 * v1 + D::from(0.5), y4[R - 1] * y4[R - 1] + D::from(1.5));
+        v10 - v0 - v1 + v8
+    }
+
+    #[dual::gradient]
+    fn p494(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x0 * 0.5;
+        let mut v1: f64 = 0.0;
+        for i2 in 1..LEN {
+            v0 = v0.max(a[i2] * (f64::min(x1, 1e-1) - ((i2 as f64) * 0.05 + x1)));
+            if x1.sin().mul_add((a[i2 - 1] * a[i2 - 1] + 0.5).hypot(x1), a[i2 - 1].clamp(-0.5, 0.5)) > x0 * 0.5 {
+                v1 = ((v1 * v1 + 1.5).acosh() + (2.0 * v1).atan2(v0 * v0 + 0.5)).tanh();
+            } else {
+                v1 += 0.05 * ((a[i2 - 1] - x1) / (x0 * x0 + 0.5));
+            }
+        }
+        let mut v3 = x1 * 0.5;
+        for i4 in 0..n {
+            if ((0.5f64 * x0).atan2(x1 * x1 + 0.5) * (0.5f64 * x0).atan2(x1 * x1 + 0.5) + 0.25).sqrt() <= x0.atan2(x1 * x1 + 0.5) {
+                v3 = (b[i4] + ((x1 * x1 + 0.5).recip() * (x1 * x1 + 0.5).recip() + 0.25).ln()).tanh();
+            } else {
+                v3 += 0.05 * ((i4 as f64) * 0.05);
+            }
+        }
+        ((v3 - v3) * (v3 - v3) + 0.5).recip() - v0 - v1 + v3
+    }
+
+    fn p494_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = x0 * D::from(0.5);
+        let mut v1 = D::from(0.0);
+        for i2 in 1..LEN {
+            v0 = max(v0, a[i2] * (min(x1, D::from(1e-1)) - (D::from(i2 as f64) * D::from(0.05) + x1)));
+            if gt(x1.sin().mul_add(hypot(a[i2 - 1] * a[i2 - 1] + D::from(0.5), x1), clamp(a[i2 - 1], -0.5, 0.5)), x0 * D::from(0.5)) {
+                v1 = ((v1 * v1 + D::from(1.5)).acosh() + (D::from(2.0) * v1).atan2(v0 * v0 + D::from(0.5))).tanh();
+            } else {
+                v1 += D::from(0.05) * ((a[i2 - 1] - x1) / (x0 * x0 + D::from(0.5)));
+            }
+        }
+        let mut v3 = x1 * D::from(0.5);
+        for i4 in 0..n {
+            if le(((D::from(0.5f64) * x0).atan2(x1 * x1 + D::from(0.5)) * (D::from(0.5f64) * x0).atan2(x1 * x1 + D::from(0.5)) + D::from(0.25)).sqrt(), x0.atan2(x1 * x1 + D::from(0.5))) {
+                v3 = (b[i4] + ((x1 * x1 + D::from(0.5)).recip() * (x1 * x1 + D::from(0.5)).recip() + D::from(0.25)).ln()).tanh();
+            } else {
+                v3 += D::from(0.05) * (D::from(i4 as f64) * D::from(0.05));
+            }
+        }
+        ((v3 - v3) * (v3 - v3) + D::from(0.5)).recip() - v0 - v1 + v3
+    }
+
+    #[dual::gradient]
+    fn p495(x0: f64, x1: f64, x2: f64, w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] * x0;
+                v2 += 0.05 * ((j3 as f64) * 0.05);
+            }
+            y0[i1] = v2;
+        }
+        let mut v5 = x0;
+        for i6 in 0..R {
+            let v7 = y0[i6] * x0;
+            v5 = (v5 * 0.9 + y0[i6]).tanh();
+        }
+        let mut y8 = [0.0; R];
+        for i9 in 0..R {
+            let mut v10 = x2 * 0.5;
+            for j11 in 0..C {
+                v10 += 0.05 * (w[i9 * C + j11] + y0[0].tanh().exp());
+            }
+            y8[i9] = v10.tanh();
+        }
+        let mut v12 = f64::min(1e-1 * x2, x2);
+        for i13 in 0..R {
+            if ((x0 * x0 + 0.25).log2() * (x0 * x0 + 0.25).log2() + 0.25).log2() >= y8[i13] {
+                v12 = (y8[i13] + std::f64::consts::PI * x0).tanh();
+            } else {
+                v12 += 0.05 * x0;
+            }
+        }
+        v5 - v5 + v12
+    }
+
+    fn p495_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] * x0;
+                v2 += D::from(0.05) * (D::from(j3 as f64) * D::from(0.05));
+            }
+            y0[i1] = v2;
+        }
+        let mut v5 = x0;
+        for i6 in 0..R {
+            let v7 = y0[i6] * x0;
+            v5 = (v5 * D::from(0.9) + y0[i6]).tanh();
+        }
+        let mut y8 = [D::from(0.0); R];
+        for i9 in 0..R {
+            let mut v10 = x2 * D::from(0.5);
+            for j11 in 0..C {
+                v10 += D::from(0.05) * (w[i9 * C + j11] + y0[0].tanh().exp());
+            }
+            y8[i9] = v10.tanh();
+        }
+        let mut v12 = min(D::from(1e-1) * x2, x2);
+        for i13 in 0..R {
+            if ge(((x0 * x0 + D::from(0.25)).log2() * (x0 * x0 + D::from(0.25)).log2() + D::from(0.25)).log2(), y8[i13]) {
+                v12 = (y8[i13] + D::from(std::f64::consts::PI) * x0).tanh();
+            } else {
+                v12 += D::from(0.05) * x0;
+            }
+        }
+        v5 - v5 + v12
+    }
+
+    #[dual::gradient]
+    fn p496(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                v2 += 0.05 * (w[i1 * C + j3] + (x0 * x0 + 0.5).recip().tanh().cosh());
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v4 = a[0];
+        let mut v5: f64 = 1.0;
+        for i6 in 0..R {
+            v4 = v4.max(y0[i6] + x0);
+            v5 *= 1.0 + 0.05 * (-y0[i6] * (-y0[i6]) + 0.25).log2().tanh();
+        }
+        let v7 = ((x1 * x1 + 0.5).recip().powi(3) * (x1 * x1 + 0.5).recip().powi(3) + 0.5).recip();
+        let mut v8 = x1 * y0[0];
+        let mut v9 = x1 * 0.5;
+        for i10 in 0..n {
+            v8 -= 0.05 * (b[i10] + ((x1 * x1 + 0.5).recip().powi(3) * (x1 * x1 + 0.5).recip().powi(3) + 0.5).recip());
+            v9 *= 1.0 + 0.05 * f64::cos(x1).tanh();
+        }
+        let mut z11 = [0.0; LEN];
+        for i12 in 0..LEN {
+            z11[i12] += a[i12] * x0;
+        }
+        f64::exp2((-1.3 * v9 - z11[LEN - 1]).sin()) + v4 + v5 - v8 + v9 - z11[0] + z11[LEN - 1]
+    }
+
+    fn p496_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                v2 += D::from(0.05) * (w[i1 * C + j3] + (x0 * x0 + D::from(0.5)).recip().tanh().cosh());
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v4 = a[0];
+        let mut v5 = D::from(1.0);
+        for i6 in 0..R {
+            v4 = max(v4, y0[i6] + x0);
+            v5 *= D::from(1.0) + D::from(0.05) * (-y0[i6] * (-y0[i6]) + D::from(0.25)).log2().tanh();
+        }
+        let v7 = ((x1 * x1 + D::from(0.5)).recip().powi(3) * (x1 * x1 + D::from(0.5)).recip().powi(3) + D::from(0.5)).recip();
+        let mut v8 = x1 * y0[0];
+        let mut v9 = x1 * D::from(0.5);
+        for i10 in 0..n {
+            v8 -= D::from(0.05) * (b[i10] + ((x1 * x1 + D::from(0.5)).recip().powi(3) * (x1 * x1 + D::from(0.5)).recip().powi(3) + D::from(0.5)).recip());
+            v9 *= D::from(1.0) + D::from(0.05) * x1.cos().tanh();
+        }
+        let mut z11 = [D::from(0.0); LEN];
+        for i12 in 0..LEN {
+            z11[i12] += a[i12] * x0;
+        }
+        (D::from(-1.3) * v9 - z11[LEN - 1]).sin().exp2() + v4 + v5 - v8 + v9 - z11[0] + z11[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p497(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x2 * 0.5;
+        let mut v1 = (x1 * x1 + 0.25).ln();
+        for i2 in 1..n {
+            if x2 > x1.mul_add(x0, 3.) {
+                v0 = (b[i2 - 1] + (x1 * x1 + 0.25).ln()).tanh();
+            } else {
+                v0 += 0.05 * h4(x1.abs());
+            }
+            v1 += 0.05 * (0.9 * b[i2].tanh().sinh().tanh()).asin();
+        }
+        let mut z3 = [0.0; LEN];
+        let mut v4: f64 = 0.0;
+        for i5 in 0..LEN {
+            v4 -= 0.05 * (0.9 * x1.tanh().exp_m1().tanh()).atanh();
+            z3[i5] += x1.tanh().exp_m1().atan2((x0 * x0 + 0.5).log(a[i5] * a[i5] + 1.5) * (x0 * x0 + 0.5).log(a[i5] * a[i5] + 1.5) + 0.5);
+        }
+        let mut v6 = x2 + z3[LEN - 1];
+        for i7 in 0..LEN {
+            let v8 = z3[i7] + x2.tanh().exp_m1();
+            if x0 < (x2 * x2 + 0.25).log2() {
+                v6 = v6.tanh();
+            } else {
+                v6 += 0.05 * (x0 * f64::min(2.0 * x0, 2.0));
+            }
+        }
+        let mut v9 = (x1 * x1 + 0.25).ln();
+        let mut v10 = x2 * 0.5;
+        for i11 in 1..LEN {
+            let v12 = a[i11 - 1] * ((x0 * x0 + 0.25).log10() - x2);
+            v9 -= 0.05 * ((1e-1 * x2).tanh().sinh() * (1e-1 * x2).tanh().sinh() + 0.5).hypot((x1 * x1 + 0.25).log2());
+            v10 = v10.max(((v12 * v12 + 0.25).log10() * (v12 * v12 + 0.25).log10() + 0.5).powi(-1));
+        }
+        let mut z13 = [0.0; LEN];
+        for i14 in 0..LEN {
+            z13[i14] = a[i14] * (-x2);
+            let v15 = x1;
+        }
+        f64::exp2(h2([v4, v6, 0.7]).sin()) + v0 + v1 - v4 - v6 + v9 + v10 + z13[0] + z13[LEN - 1]
+    }
+
+    fn p497_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = x2 * D::from(0.5);
+        let mut v1 = (x1 * x1 + D::from(0.25)).ln();
+        for i2 in 1..n {
+            if gt(x2, x1.mul_add(x0, D::from(3.))) {
+                v0 = (b[i2 - 1] + (x1 * x1 + D::from(0.25)).ln()).tanh();
+            } else {
+                v0 += D::from(0.05) * h4_generic(abs(x1));
+            }
+            v1 += D::from(0.05) * (D::from(0.9) * b[i2].tanh().sinh().tanh()).asin();
+        }
+        let mut z3 = [D::from(0.0); LEN];
+        let mut v4 = D::from(0.0);
+        for i5 in 0..LEN {
+            v4 -= D::from(0.05) * (D::from(0.9) * x1.tanh().exp_m1().tanh()).atanh();
+            z3[i5] += x1.tanh().exp_m1().atan2(log(x0 * x0 + D::from(0.5), a[i5] * a[i5] + D::from(1.5)) * log(x0 * x0 + D::from(0.5), a[i5] * a[i5] + D::from(1.5)) + D::from(0.5));
+        }
+        let mut v6 = x2 + z3[LEN - 1];
+        for i7 in 0..LEN {
+            let v8 = z3[i7] + x2.tanh().exp_m1();
+            if lt(x0, (x2 * x2 + D::from(0.25)).log2()) {
+                v6 = v6.tanh();
+            } else {
+                v6 += D::from(0.05) * (x0 * min(D::from(2.0) * x0, D::from(2.0)));
+            }
+        }
+        let mut v9 = (x1 * x1 + D::from(0.25)).ln();
+        let mut v10 = x2 * D::from(0.5);
+        for i11 in 1..LEN {
+            let v12 = a[i11 - 1] * ((x0 * x0 + D::from(0.25)).log10() - x2);
+            v9 -= D::from(0.05) * hypot((D::from(1e-1) * x2).tanh().sinh() * (D::from(1e-1) * x2).tanh().sinh() + D::from(0.5), (x1 * x1 + D::from(0.25)).log2());
+            v10 = max(v10, ((v12 * v12 + D::from(0.25)).log10() * (v12 * v12 + D::from(0.25)).log10() + D::from(0.5)).powi(-1));
+        }
+        let mut z13 = [D::from(0.0); LEN];
+        for i14 in 0..LEN {
+            z13[i14] = a[i14] * (-x2);
+            let v15 = x1;
+        }
+        h2_generic([v4, v6, D::from(0.7)]).sin().exp2() + v0 + v1 - v4 - v6 + v9 + v10 + z13[0] + z13[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p498(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 1..LEN {
+            z0[i1] += a[i1 - 1] * x0;
+        }
+        let mut v2 = ((2.0 * x2 * (2.0 * x2)).ln_1p() * (2.0 * x2 * (2.0 * x2)).ln_1p() + 0.5).powf(x2.sin().sin());
+        if (0.9 * (-1.3 * x0).tanh()).acos() - (x2 * x2 + 0.5).cbrt() >= x2.sin() {
+            v2 = x0;
+        } else if x2 <= 0.7 * 0.5 {
+            v2 = x0.powi(1) + (0.9 * (-1.3 * x0).tanh()).acos();
+        }
+        let mut z3 = [0.0; LEN];
+        for i4 in 0..LEN {
+            let v5 = a[i4];
+            z3[i4] = a[i4] * (z0[0] * z0[i4]).tanh().cosh();
+        }
+        let mut v6 = v2 / (z3[0] * z3[0] + 0.5);
+        for i7 in 1..LEN {
+            v6 -= 0.05 * (z3[i7 - 1] * (x0.powi(1) / (-z0[i7] * (-z0[i7]) + 0.5)));
+        }
+        let mut z8 = [0.0; LEN];
+        let mut v9 = v2.asinh();
+        for i10 in 1..LEN {
+            z8[i10] = a[i10 - 1] + (f64::exp2(z0[i10 - 1].sin()) * f64::exp2(z0[i10 - 1].sin()) + 0.5).powf(((0.9 * (-1.3 * x0).tanh()).acos() - (x2 * x2 + 0.5).cbrt()).sin());
+            let v11 = x2;
+            v9 -= 0.05 * ((z3[i10 - 1] * z3[i10 - 1] + 0.5).log(z3[i10] * z3[i10] + 1.5) + (z0[0] * z0[0] + 0.25).log2());
+        }
+        let mut v12: f64 = 0.0;
+        let mut v13 = z8[LEN - 1];
+        for i14 in 0..LEN - 1 {
+            v12 -= 0.05 * (z8[i14 + 1] + x0.powi(1));
+            v13 = f64::min(v13, (0.9 * (z3[LEN - 1] - z8[0]).tanh()).asin());
+        }
+        ((x2 * x2 + 0.25).log10() * (x2 * x2 + 0.25).log10() + 0.5).powf(1.7) - z0[0] - z0[LEN - 1] + v6 - v9 + v12 - v13
+    }
+
+    fn p498_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 1..LEN {
+            z0[i1] += a[i1 - 1] * x0;
+        }
+        let mut v2 = ((D::from(2.0) * x2 * (D::from(2.0) * x2)).ln_1p() * (D::from(2.0) * x2 * (D::from(2.0) * x2)).ln_1p() + D::from(0.5)).powd(x2.sin().sin());
+        if ge((D::from(0.9) * (D::from(-1.3) * x0).tanh()).acos() - (x2 * x2 + D::from(0.5)).cbrt(), x2.sin()) {
+            v2 = x0;
+        } else if le(x2, D::from(0.7) * D::from(0.5)) {
+            v2 = x0.powi(1) + (D::from(0.9) * (D::from(-1.3) * x0).tanh()).acos();
+        }
+        let mut z3 = [D::from(0.0); LEN];
+        for i4 in 0..LEN {
+            let v5 = a[i4];
+            z3[i4] = a[i4] * (z0[0] * z0[i4]).tanh().cosh();
+        }
+        let mut v6 = v2 / (z3[0] * z3[0] + D::from(0.5));
+        for i7 in 1..LEN {
+            v6 -= D::from(0.05) * (z3[i7 - 1] * (x0.powi(1) / (-z0[i7] * (-z0[i7]) + D::from(0.5))));
+        }
+        let mut z8 = [D::from(0.0); LEN];
+        let mut v9 = v2.asinh();
+        for i10 in 1..LEN {
+            z8[i10] = a[i10 - 1] + (z0[i10 - 1].sin().exp2() * z0[i10 - 1].sin().exp2() + D::from(0.5)).powd(((D::from(0.9) * (D::from(-1.3) * x0).tanh()).acos() - (x2 * x2 + D::from(0.5)).cbrt()).sin());
+            let v11 = x2;
+            v9 -= D::from(0.05) * (log(z3[i10 - 1] * z3[i10 - 1] + D::from(0.5), z3[i10] * z3[i10] + D::from(1.5)) + (z0[0] * z0[0] + D::from(0.25)).log2());
+        }
+        let mut v12 = D::from(0.0);
+        let mut v13 = z8[LEN - 1];
+        for i14 in 0..LEN - 1 {
+            v12 -= D::from(0.05) * (z8[i14 + 1] + x0.powi(1));
+            v13 = min(v13, (D::from(0.9) * (z3[LEN - 1] - z8[0]).tanh()).asin());
+        }
+        ((x2 * x2 + D::from(0.25)).log10() * (x2 * x2 + D::from(0.25)).log10() + D::from(0.5)).powf(1.7) - z0[0] - z0[LEN - 1] + v6 - v9 + v12 - v13
+    }
+
+    #[dual::gradient]
+    fn p499(x0: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
+        let mut v0 = a[0];
+        let mut v1 = v0;
+        for i2 in 0..b.len() {
+            v0 = f64::min(v0, b[i2] * ((x0 * x0 + 0.5).recip() * (x0 * x0 + 0.5).recip() + 0.25).log2());
+            v1 = (v1 * 0.9 + (0.9 * b[i2].tanh()).acos()).tanh();
+        }
+        let mut z3 = [0.0; LEN];
+        for i4 in 0..LEN - 1 {
+            z3[i4] += (x0 * x0 + 0.5).cbrt().mul_add(f64::cos(a[i4]), a[i4 + 1]);
+        }
+        (0.9 * (0.5 * x0.tanh()).tan().tanh()).asin() - v0 - v1 + z3[0] - z3[LEN - 1]
+    }
+
+    fn p499_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40]) -> D {
+        let mut v0 = a[0];
+        let mut v1 = v0;
+        for i2 in 0..b.len() {
+            v0 = min(v0, b[i2] * ((x0 * x0 + D::from(0.5)).recip() * (x0 * x0 + D::from(0.5)).recip() + D::from(0.25)).log2());
+            v1 = (v1 * D::from(0.9) + (D::from(0.9) * b[i2].tanh()).acos()).tanh();
+        }
+        let mut z3 = [D::from(0.0); LEN];
+        for i4 in 0..LEN - 1 {
+            z3[i4] += (x0 * x0 + D::from(0.5)).cbrt().mul_add(a[i4].cos(), a[i4 + 1]);
+        }
+        (D::from(0.9) * (D::from(0.5) * x0.tanh()).tan().tanh()).asin() - v0 - v1 + z3[0] - z3[LEN - 1]
+    }
+
     pub fn run(s: &mut Stats) {
         check::<4>(
             s,
             "p0",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p0(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p0_gradient(x0, x1, x2, x3),
@@ -12698,6 +18276,7 @@ mod programs {
         check::<4>(
             s,
             "p1",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p1(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p1_gradient(x0, x1, x2, x3),
@@ -12707,6 +18286,7 @@ mod programs {
         check::<4>(
             s,
             "p2",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p2(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p2_gradient(x0, x1, x2, x3),
@@ -12716,6 +18296,7 @@ mod programs {
         check::<4>(
             s,
             "p3",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p3(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p3_gradient(x0, x1, x2, x3, n),
@@ -12725,6 +18306,7 @@ mod programs {
         check::<3>(
             s,
             "p4",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p4(x0, x1, x2),
             |[x0, x1, x2], _| p4_gradient(x0, x1, x2),
@@ -12734,6 +18316,7 @@ mod programs {
         check::<3>(
             s,
             "p5",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p5(x0, x1, x2),
             |[x0, x1, x2], _| p5_gradient(x0, x1, x2),
@@ -12743,6 +18326,7 @@ mod programs {
         check::<3>(
             s,
             "p6",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p6(x0, x1, x2),
             |[x0, x1, x2], _| p6_gradient(x0, x1, x2),
@@ -12752,6 +18336,7 @@ mod programs {
         check::<3>(
             s,
             "p7",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p7(x0, x1, x2),
             |[x0, x1, x2], _| p7_gradient(x0, x1, x2),
@@ -12761,6 +18346,7 @@ mod programs {
         check::<4>(
             s,
             "p8",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p8(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p8_gradient(x0, x1, x2, x3, n),
@@ -12770,6 +18356,7 @@ mod programs {
         check::<3>(
             s,
             "p9",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p9(x0, x1, x2),
             |[x0, x1, x2], _| p9_gradient(x0, x1, x2),
@@ -12779,6 +18366,7 @@ mod programs {
         check::<3>(
             s,
             "p10",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p10(x0, x1, x2, n),
             |[x0, x1, x2], n| p10_gradient(x0, x1, x2, n),
@@ -12788,6 +18376,7 @@ mod programs {
         check::<4>(
             s,
             "p11",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p11(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p11_gradient(x0, x1, x2, x3, n),
@@ -12797,6 +18386,7 @@ mod programs {
         check::<3>(
             s,
             "p12",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p12(x0, x1, x2),
             |[x0, x1, x2], _| p12_gradient(x0, x1, x2),
@@ -12806,6 +18396,7 @@ mod programs {
         check::<3>(
             s,
             "p13",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p13(x0, x1, x2),
             |[x0, x1, x2], _| p13_gradient(x0, x1, x2),
@@ -12815,6 +18406,7 @@ mod programs {
         check::<4>(
             s,
             "p14",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p14(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p14_gradient(x0, x1, x2, x3, n),
@@ -12824,6 +18416,7 @@ mod programs {
         check::<4>(
             s,
             "p15",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p15(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p15_gradient(x0, x1, x2, x3),
@@ -12833,6 +18426,7 @@ mod programs {
         check::<4>(
             s,
             "p16",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p16(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p16_gradient(x0, x1, x2, x3),
@@ -12842,6 +18436,7 @@ mod programs {
         check::<3>(
             s,
             "p17",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p17(x0, x1, x2, n),
             |[x0, x1, x2], n| p17_gradient(x0, x1, x2, n),
@@ -12851,6 +18446,7 @@ mod programs {
         check::<3>(
             s,
             "p18",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p18(x0, x1, x2),
             |[x0, x1, x2], _| p18_gradient(x0, x1, x2),
@@ -12860,6 +18456,7 @@ mod programs {
         check::<3>(
             s,
             "p19",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p19(x0, x1, x2, n),
             |[x0, x1, x2], n| p19_gradient(x0, x1, x2, n),
@@ -12869,6 +18466,7 @@ mod programs {
         check::<3>(
             s,
             "p20",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p20(x0, x1, x2),
             |[x0, x1, x2], _| p20_gradient(x0, x1, x2),
@@ -12878,6 +18476,7 @@ mod programs {
         check::<2>(
             s,
             "p21",
+            POINTS,
             &[0],
             |[x0, x1], _| p21(x0, x1),
             |[x0, x1], _| p21_gradient(x0, x1),
@@ -12887,6 +18486,7 @@ mod programs {
         check::<2>(
             s,
             "p22",
+            POINTS,
             &[0],
             |[x0, x1], _| p22(x0, x1),
             |[x0, x1], _| p22_gradient(x0, x1),
@@ -12896,6 +18496,7 @@ mod programs {
         check::<4>(
             s,
             "p23",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p23(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p23_gradient(x0, x1, x2, x3, n),
@@ -12905,6 +18506,7 @@ mod programs {
         check::<2>(
             s,
             "p24",
+            POINTS,
             &[0],
             |[x0, x1], _| p24(x0, x1),
             |[x0, x1], _| p24_gradient(x0, x1),
@@ -12914,6 +18516,7 @@ mod programs {
         check::<2>(
             s,
             "p25",
+            POINTS,
             &[0],
             |[x0, x1], _| p25(x0, x1),
             |[x0, x1], _| p25_gradient(x0, x1),
@@ -12923,6 +18526,7 @@ mod programs {
         check::<4>(
             s,
             "p26",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p26(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p26_gradient(x0, x1, x2, x3),
@@ -12932,6 +18536,7 @@ mod programs {
         check::<2>(
             s,
             "p27",
+            POINTS,
             &[0],
             |[x0, x1], _| p27(x0, x1),
             |[x0, x1], _| p27_gradient(x0, x1),
@@ -12941,6 +18546,7 @@ mod programs {
         check::<2>(
             s,
             "p28",
+            POINTS,
             &[0],
             |[x0, x1], _| p28(x0, x1),
             |[x0, x1], _| p28_gradient(x0, x1),
@@ -12950,6 +18556,7 @@ mod programs {
         check::<4>(
             s,
             "p29",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p29(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p29_gradient(x0, x1, x2, x3),
@@ -12959,6 +18566,7 @@ mod programs {
         check::<4>(
             s,
             "p30",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p30(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p30_gradient(x0, x1, x2, x3),
@@ -12968,6 +18576,7 @@ mod programs {
         check::<3>(
             s,
             "p31",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p31(x0, x1, x2),
             |[x0, x1, x2], _| p31_gradient(x0, x1, x2),
@@ -12977,6 +18586,7 @@ mod programs {
         check::<3>(
             s,
             "p32",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p32(x0, x1, x2),
             |[x0, x1, x2], _| p32_gradient(x0, x1, x2),
@@ -12986,6 +18596,7 @@ mod programs {
         check::<2>(
             s,
             "p33",
+            POINTS,
             &[0],
             |[x0, x1], _| p33(x0, x1),
             |[x0, x1], _| p33_gradient(x0, x1),
@@ -12995,6 +18606,7 @@ mod programs {
         check::<3>(
             s,
             "p34",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p34(x0, x1, x2),
             |[x0, x1, x2], _| p34_gradient(x0, x1, x2),
@@ -13004,6 +18616,7 @@ mod programs {
         check::<4>(
             s,
             "p35",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p35(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p35_gradient(x0, x1, x2, x3, n),
@@ -13013,6 +18626,7 @@ mod programs {
         check::<2>(
             s,
             "p36",
+            POINTS,
             &[0],
             |[x0, x1], _| p36(x0, x1),
             |[x0, x1], _| p36_gradient(x0, x1),
@@ -13022,6 +18636,7 @@ mod programs {
         check::<4>(
             s,
             "p37",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p37(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p37_gradient(x0, x1, x2, x3),
@@ -13031,6 +18646,7 @@ mod programs {
         check::<2>(
             s,
             "p38",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p38(x0, x1, n),
             |[x0, x1], n| p38_gradient(x0, x1, n),
@@ -13040,6 +18656,7 @@ mod programs {
         check::<4>(
             s,
             "p39",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p39(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p39_gradient(x0, x1, x2, x3),
@@ -13049,6 +18666,7 @@ mod programs {
         check::<4>(
             s,
             "p40",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p40(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p40_gradient(x0, x1, x2, x3),
@@ -13058,6 +18676,7 @@ mod programs {
         check::<4>(
             s,
             "p41",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p41(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p41_gradient(x0, x1, x2, x3),
@@ -13067,6 +18686,7 @@ mod programs {
         check::<4>(
             s,
             "p42",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p42(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p42_gradient(x0, x1, x2, x3),
@@ -13076,6 +18696,7 @@ mod programs {
         check::<2>(
             s,
             "p43",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p43(x0, x1, n),
             |[x0, x1], n| p43_gradient(x0, x1, n),
@@ -13085,6 +18706,7 @@ mod programs {
         check::<3>(
             s,
             "p44",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p44(x0, x1, x2, n),
             |[x0, x1, x2], n| p44_gradient(x0, x1, x2, n),
@@ -13094,6 +18716,7 @@ mod programs {
         check::<4>(
             s,
             "p45",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p45(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p45_gradient(x0, x1, x2, x3),
@@ -13103,6 +18726,7 @@ mod programs {
         check::<2>(
             s,
             "p46",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p46(x0, x1, n),
             |[x0, x1], n| p46_gradient(x0, x1, n),
@@ -13112,6 +18736,7 @@ mod programs {
         check::<4>(
             s,
             "p47",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p47(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p47_gradient(x0, x1, x2, x3),
@@ -13121,6 +18746,7 @@ mod programs {
         check::<3>(
             s,
             "p48",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p48(x0, x1, x2),
             |[x0, x1, x2], _| p48_gradient(x0, x1, x2),
@@ -13130,6 +18756,7 @@ mod programs {
         check::<4>(
             s,
             "p49",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p49(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p49_gradient(x0, x1, x2, x3, n),
@@ -13139,6 +18766,7 @@ mod programs {
         check::<2>(
             s,
             "p50",
+            POINTS,
             &[0],
             |[x0, x1], _| p50(x0, x1),
             |[x0, x1], _| p50_gradient(x0, x1),
@@ -13148,6 +18776,7 @@ mod programs {
         check::<4>(
             s,
             "p51",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p51(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p51_gradient(x0, x1, x2, x3),
@@ -13157,6 +18786,7 @@ mod programs {
         check::<4>(
             s,
             "p52",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p52(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p52_gradient(x0, x1, x2, x3, n),
@@ -13166,6 +18796,7 @@ mod programs {
         check::<4>(
             s,
             "p53",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p53(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p53_gradient(x0, x1, x2, x3),
@@ -13175,6 +18806,7 @@ mod programs {
         check::<4>(
             s,
             "p54",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p54(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p54_gradient(x0, x1, x2, x3),
@@ -13184,6 +18816,7 @@ mod programs {
         check::<3>(
             s,
             "p55",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p55(x0, x1, x2, n),
             |[x0, x1, x2], n| p55_gradient(x0, x1, x2, n),
@@ -13193,6 +18826,7 @@ mod programs {
         check::<2>(
             s,
             "p56",
+            POINTS,
             &[0],
             |[x0, x1], _| p56(x0, x1),
             |[x0, x1], _| p56_gradient(x0, x1),
@@ -13202,6 +18836,7 @@ mod programs {
         check::<3>(
             s,
             "p57",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p57(x0, x1, x2),
             |[x0, x1, x2], _| p57_gradient(x0, x1, x2),
@@ -13211,6 +18846,7 @@ mod programs {
         check::<3>(
             s,
             "p58",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p58(x0, x1, x2),
             |[x0, x1, x2], _| p58_gradient(x0, x1, x2),
@@ -13220,6 +18856,7 @@ mod programs {
         check::<4>(
             s,
             "p59",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p59(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p59_gradient(x0, x1, x2, x3, n),
@@ -13229,6 +18866,7 @@ mod programs {
         check::<3>(
             s,
             "p60",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p60(x0, x1, x2, n),
             |[x0, x1, x2], n| p60_gradient(x0, x1, x2, n),
@@ -13238,6 +18876,7 @@ mod programs {
         check::<4>(
             s,
             "p61",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p61(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p61_gradient(x0, x1, x2, x3),
@@ -13247,6 +18886,7 @@ mod programs {
         check::<2>(
             s,
             "p62",
+            POINTS,
             &[0],
             |[x0, x1], _| p62(x0, x1),
             |[x0, x1], _| p62_gradient(x0, x1),
@@ -13256,6 +18896,7 @@ mod programs {
         check::<2>(
             s,
             "p63",
+            POINTS,
             &[0],
             |[x0, x1], _| p63(x0, x1),
             |[x0, x1], _| p63_gradient(x0, x1),
@@ -13265,6 +18906,7 @@ mod programs {
         check::<2>(
             s,
             "p64",
+            POINTS,
             &[0],
             |[x0, x1], _| p64(x0, x1),
             |[x0, x1], _| p64_gradient(x0, x1),
@@ -13274,6 +18916,7 @@ mod programs {
         check::<2>(
             s,
             "p65",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p65(x0, x1, n),
             |[x0, x1], n| p65_gradient(x0, x1, n),
@@ -13283,6 +18926,7 @@ mod programs {
         check::<3>(
             s,
             "p66",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p66(x0, x1, x2),
             |[x0, x1, x2], _| p66_gradient(x0, x1, x2),
@@ -13292,6 +18936,7 @@ mod programs {
         check::<3>(
             s,
             "p67",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p67(x0, x1, x2, n),
             |[x0, x1, x2], n| p67_gradient(x0, x1, x2, n),
@@ -13301,6 +18946,7 @@ mod programs {
         check::<4>(
             s,
             "p68",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p68(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p68_gradient(x0, x1, x2, x3, n),
@@ -13310,6 +18956,7 @@ mod programs {
         check::<2>(
             s,
             "p69",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p69(x0, x1, n),
             |[x0, x1], n| p69_gradient(x0, x1, n),
@@ -13319,6 +18966,7 @@ mod programs {
         check::<4>(
             s,
             "p70",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p70(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p70_gradient(x0, x1, x2, x3, n),
@@ -13328,6 +18976,7 @@ mod programs {
         check::<2>(
             s,
             "p71",
+            POINTS,
             &[0],
             |[x0, x1], _| p71(x0, x1),
             |[x0, x1], _| p71_gradient(x0, x1),
@@ -13337,6 +18986,7 @@ mod programs {
         check::<4>(
             s,
             "p72",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p72(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p72_gradient(x0, x1, x2, x3),
@@ -13346,6 +18996,7 @@ mod programs {
         check::<2>(
             s,
             "p73",
+            POINTS,
             &[0],
             |[x0, x1], _| p73(x0, x1),
             |[x0, x1], _| p73_gradient(x0, x1),
@@ -13355,6 +19006,7 @@ mod programs {
         check::<2>(
             s,
             "p74",
+            POINTS,
             &[0],
             |[x0, x1], _| p74(x0, x1),
             |[x0, x1], _| p74_gradient(x0, x1),
@@ -13364,6 +19016,7 @@ mod programs {
         check::<3>(
             s,
             "p75",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p75(x0, x1, x2),
             |[x0, x1, x2], _| p75_gradient(x0, x1, x2),
@@ -13373,6 +19026,7 @@ mod programs {
         check::<4>(
             s,
             "p76",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p76(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p76_gradient(x0, x1, x2, x3, n),
@@ -13382,6 +19036,7 @@ mod programs {
         check::<2>(
             s,
             "p77",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p77(x0, x1, n),
             |[x0, x1], n| p77_gradient(x0, x1, n),
@@ -13391,6 +19046,7 @@ mod programs {
         check::<4>(
             s,
             "p78",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p78(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p78_gradient(x0, x1, x2, x3),
@@ -13400,6 +19056,7 @@ mod programs {
         check::<3>(
             s,
             "p79",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p79(x0, x1, x2, n),
             |[x0, x1, x2], n| p79_gradient(x0, x1, x2, n),
@@ -13409,6 +19066,7 @@ mod programs {
         check::<4>(
             s,
             "p80",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p80(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p80_gradient(x0, x1, x2, x3),
@@ -13418,6 +19076,7 @@ mod programs {
         check::<2>(
             s,
             "p81",
+            POINTS,
             &[0],
             |[x0, x1], _| p81(x0, x1),
             |[x0, x1], _| p81_gradient(x0, x1),
@@ -13427,6 +19086,7 @@ mod programs {
         check::<2>(
             s,
             "p82",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p82(x0, x1, n),
             |[x0, x1], n| p82_gradient(x0, x1, n),
@@ -13436,6 +19096,7 @@ mod programs {
         check::<2>(
             s,
             "p83",
+            POINTS,
             &[0],
             |[x0, x1], _| p83(x0, x1),
             |[x0, x1], _| p83_gradient(x0, x1),
@@ -13445,6 +19106,7 @@ mod programs {
         check::<4>(
             s,
             "p84",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p84(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p84_gradient(x0, x1, x2, x3),
@@ -13454,6 +19116,7 @@ mod programs {
         check::<3>(
             s,
             "p85",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p85(x0, x1, x2),
             |[x0, x1, x2], _| p85_gradient(x0, x1, x2),
@@ -13463,6 +19126,7 @@ mod programs {
         check::<3>(
             s,
             "p86",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p86(x0, x1, x2),
             |[x0, x1, x2], _| p86_gradient(x0, x1, x2),
@@ -13472,6 +19136,7 @@ mod programs {
         check::<4>(
             s,
             "p87",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p87(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p87_gradient(x0, x1, x2, x3),
@@ -13481,6 +19146,7 @@ mod programs {
         check::<3>(
             s,
             "p88",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p88(x0, x1, x2),
             |[x0, x1, x2], _| p88_gradient(x0, x1, x2),
@@ -13490,6 +19156,7 @@ mod programs {
         check::<4>(
             s,
             "p89",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p89(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p89_gradient(x0, x1, x2, x3),
@@ -13499,6 +19166,7 @@ mod programs {
         check::<3>(
             s,
             "p90",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p90(x0, x1, x2),
             |[x0, x1, x2], _| p90_gradient(x0, x1, x2),
@@ -13508,6 +19176,7 @@ mod programs {
         check::<2>(
             s,
             "p91",
+            POINTS,
             &[0],
             |[x0, x1], _| p91(x0, x1),
             |[x0, x1], _| p91_gradient(x0, x1),
@@ -13517,6 +19186,7 @@ mod programs {
         check::<3>(
             s,
             "p92",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p92(x0, x1, x2),
             |[x0, x1, x2], _| p92_gradient(x0, x1, x2),
@@ -13526,6 +19196,7 @@ mod programs {
         check::<4>(
             s,
             "p93",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p93(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p93_gradient(x0, x1, x2, x3, n),
@@ -13535,6 +19206,7 @@ mod programs {
         check::<3>(
             s,
             "p94",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p94(x0, x1, x2, n),
             |[x0, x1, x2], n| p94_gradient(x0, x1, x2, n),
@@ -13544,6 +19216,7 @@ mod programs {
         check::<2>(
             s,
             "p95",
+            POINTS,
             &[0],
             |[x0, x1], _| p95(x0, x1),
             |[x0, x1], _| p95_gradient(x0, x1),
@@ -13553,6 +19226,7 @@ mod programs {
         check::<4>(
             s,
             "p96",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p96(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p96_gradient(x0, x1, x2, x3),
@@ -13562,6 +19236,7 @@ mod programs {
         check::<2>(
             s,
             "p97",
+            POINTS,
             &[0],
             |[x0, x1], _| p97(x0, x1),
             |[x0, x1], _| p97_gradient(x0, x1),
@@ -13571,6 +19246,7 @@ mod programs {
         check::<3>(
             s,
             "p98",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p98(x0, x1, x2),
             |[x0, x1, x2], _| p98_gradient(x0, x1, x2),
@@ -13580,6 +19256,7 @@ mod programs {
         check::<2>(
             s,
             "p99",
+            POINTS,
             &[0],
             |[x0, x1], _| p99(x0, x1),
             |[x0, x1], _| p99_gradient(x0, x1),
@@ -13589,6 +19266,7 @@ mod programs {
         check::<2>(
             s,
             "p100",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p100(x0, x1, n),
             |[x0, x1], n| p100_gradient(x0, x1, n),
@@ -13598,6 +19276,7 @@ mod programs {
         check::<4>(
             s,
             "p101",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p101(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p101_gradient(x0, x1, x2, x3),
@@ -13607,6 +19286,7 @@ mod programs {
         check::<3>(
             s,
             "p102",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p102(x0, x1, x2),
             |[x0, x1, x2], _| p102_gradient(x0, x1, x2),
@@ -13616,6 +19296,7 @@ mod programs {
         check::<2>(
             s,
             "p103",
+            POINTS,
             &[0],
             |[x0, x1], _| p103(x0, x1),
             |[x0, x1], _| p103_gradient(x0, x1),
@@ -13625,6 +19306,7 @@ mod programs {
         check::<4>(
             s,
             "p104",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p104(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p104_gradient(x0, x1, x2, x3),
@@ -13634,6 +19316,7 @@ mod programs {
         check::<4>(
             s,
             "p105",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p105(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p105_gradient(x0, x1, x2, x3),
@@ -13643,6 +19326,7 @@ mod programs {
         check::<3>(
             s,
             "p106",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p106(x0, x1, x2),
             |[x0, x1, x2], _| p106_gradient(x0, x1, x2),
@@ -13652,6 +19336,7 @@ mod programs {
         check::<4>(
             s,
             "p107",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p107(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p107_gradient(x0, x1, x2, x3),
@@ -13661,6 +19346,7 @@ mod programs {
         check::<3>(
             s,
             "p108",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p108(x0, x1, x2),
             |[x0, x1, x2], _| p108_gradient(x0, x1, x2),
@@ -13670,6 +19356,7 @@ mod programs {
         check::<3>(
             s,
             "p109",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p109(x0, x1, x2),
             |[x0, x1, x2], _| p109_gradient(x0, x1, x2),
@@ -13679,6 +19366,7 @@ mod programs {
         check::<3>(
             s,
             "p110",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p110(x0, x1, x2),
             |[x0, x1, x2], _| p110_gradient(x0, x1, x2),
@@ -13688,6 +19376,7 @@ mod programs {
         check::<2>(
             s,
             "p111",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p111(x0, x1, n),
             |[x0, x1], n| p111_gradient(x0, x1, n),
@@ -13697,6 +19386,7 @@ mod programs {
         check::<3>(
             s,
             "p112",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p112(x0, x1, x2, n),
             |[x0, x1, x2], n| p112_gradient(x0, x1, x2, n),
@@ -13706,6 +19396,7 @@ mod programs {
         check::<3>(
             s,
             "p113",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p113(x0, x1, x2, n),
             |[x0, x1, x2], n| p113_gradient(x0, x1, x2, n),
@@ -13715,6 +19406,7 @@ mod programs {
         check::<3>(
             s,
             "p114",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p114(x0, x1, x2),
             |[x0, x1, x2], _| p114_gradient(x0, x1, x2),
@@ -13724,6 +19416,7 @@ mod programs {
         check::<4>(
             s,
             "p115",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p115(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p115_gradient(x0, x1, x2, x3),
@@ -13733,6 +19426,7 @@ mod programs {
         check::<2>(
             s,
             "p116",
+            POINTS,
             &[0],
             |[x0, x1], _| p116(x0, x1),
             |[x0, x1], _| p116_gradient(x0, x1),
@@ -13742,6 +19436,7 @@ mod programs {
         check::<3>(
             s,
             "p117",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p117(x0, x1, x2),
             |[x0, x1, x2], _| p117_gradient(x0, x1, x2),
@@ -13751,6 +19446,7 @@ mod programs {
         check::<3>(
             s,
             "p118",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p118(x0, x1, x2),
             |[x0, x1, x2], _| p118_gradient(x0, x1, x2),
@@ -13760,6 +19456,7 @@ mod programs {
         check::<2>(
             s,
             "p119",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p119(x0, x1, n),
             |[x0, x1], n| p119_gradient(x0, x1, n),
@@ -13769,6 +19466,7 @@ mod programs {
         check::<3>(
             s,
             "p120",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p120(x0, x1, x2),
             |[x0, x1, x2], _| p120_gradient(x0, x1, x2),
@@ -13778,6 +19476,7 @@ mod programs {
         check::<3>(
             s,
             "p121",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p121(x0, x1, x2, n),
             |[x0, x1, x2], n| p121_gradient(x0, x1, x2, n),
@@ -13787,6 +19486,7 @@ mod programs {
         check::<2>(
             s,
             "p122",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p122(x0, x1, n),
             |[x0, x1], n| p122_gradient(x0, x1, n),
@@ -13796,6 +19496,7 @@ mod programs {
         check::<4>(
             s,
             "p123",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p123(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p123_gradient(x0, x1, x2, x3),
@@ -13805,6 +19506,7 @@ mod programs {
         check::<3>(
             s,
             "p124",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p124(x0, x1, x2),
             |[x0, x1, x2], _| p124_gradient(x0, x1, x2),
@@ -13814,6 +19516,7 @@ mod programs {
         check::<3>(
             s,
             "p125",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p125(x0, x1, x2),
             |[x0, x1, x2], _| p125_gradient(x0, x1, x2),
@@ -13823,6 +19526,7 @@ mod programs {
         check::<4>(
             s,
             "p126",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p126(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p126_gradient(x0, x1, x2, x3),
@@ -13832,6 +19536,7 @@ mod programs {
         check::<3>(
             s,
             "p127",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p127(x0, x1, x2),
             |[x0, x1, x2], _| p127_gradient(x0, x1, x2),
@@ -13841,6 +19546,7 @@ mod programs {
         check::<3>(
             s,
             "p128",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p128(x0, x1, x2),
             |[x0, x1, x2], _| p128_gradient(x0, x1, x2),
@@ -13850,6 +19556,7 @@ mod programs {
         check::<2>(
             s,
             "p129",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p129(x0, x1, n),
             |[x0, x1], n| p129_gradient(x0, x1, n),
@@ -13859,6 +19566,7 @@ mod programs {
         check::<3>(
             s,
             "p130",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p130(x0, x1, x2, n),
             |[x0, x1, x2], n| p130_gradient(x0, x1, x2, n),
@@ -13868,6 +19576,7 @@ mod programs {
         check::<3>(
             s,
             "p131",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p131(x0, x1, x2),
             |[x0, x1, x2], _| p131_gradient(x0, x1, x2),
@@ -13877,6 +19586,7 @@ mod programs {
         check::<2>(
             s,
             "p132",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p132(x0, x1, n),
             |[x0, x1], n| p132_gradient(x0, x1, n),
@@ -13886,6 +19596,7 @@ mod programs {
         check::<2>(
             s,
             "p133",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p133(x0, x1, n),
             |[x0, x1], n| p133_gradient(x0, x1, n),
@@ -13895,6 +19606,7 @@ mod programs {
         check::<3>(
             s,
             "p134",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p134(x0, x1, x2),
             |[x0, x1, x2], _| p134_gradient(x0, x1, x2),
@@ -13904,6 +19616,7 @@ mod programs {
         check::<4>(
             s,
             "p135",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p135(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p135_gradient(x0, x1, x2, x3),
@@ -13913,6 +19626,7 @@ mod programs {
         check::<4>(
             s,
             "p136",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p136(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p136_gradient(x0, x1, x2, x3, n),
@@ -13922,6 +19636,7 @@ mod programs {
         check::<3>(
             s,
             "p137",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p137(x0, x1, x2),
             |[x0, x1, x2], _| p137_gradient(x0, x1, x2),
@@ -13931,6 +19646,7 @@ mod programs {
         check::<2>(
             s,
             "p138",
+            POINTS,
             &[0],
             |[x0, x1], _| p138(x0, x1),
             |[x0, x1], _| p138_gradient(x0, x1),
@@ -13940,6 +19656,7 @@ mod programs {
         check::<2>(
             s,
             "p139",
+            POINTS,
             &[0],
             |[x0, x1], _| p139(x0, x1),
             |[x0, x1], _| p139_gradient(x0, x1),
@@ -13949,6 +19666,7 @@ mod programs {
         check::<4>(
             s,
             "p140",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p140(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p140_gradient(x0, x1, x2, x3, n),
@@ -13958,6 +19676,7 @@ mod programs {
         check::<4>(
             s,
             "p141",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p141(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p141_gradient(x0, x1, x2, x3),
@@ -13967,6 +19686,7 @@ mod programs {
         check::<3>(
             s,
             "p142",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p142(x0, x1, x2, n),
             |[x0, x1, x2], n| p142_gradient(x0, x1, x2, n),
@@ -13976,6 +19696,7 @@ mod programs {
         check::<3>(
             s,
             "p143",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p143(x0, x1, x2),
             |[x0, x1, x2], _| p143_gradient(x0, x1, x2),
@@ -13985,6 +19706,7 @@ mod programs {
         check::<2>(
             s,
             "p144",
+            POINTS,
             &[0],
             |[x0, x1], _| p144(x0, x1),
             |[x0, x1], _| p144_gradient(x0, x1),
@@ -13994,6 +19716,7 @@ mod programs {
         check::<3>(
             s,
             "p145",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p145(x0, x1, x2),
             |[x0, x1, x2], _| p145_gradient(x0, x1, x2),
@@ -14003,6 +19726,7 @@ mod programs {
         check::<4>(
             s,
             "p146",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p146(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p146_gradient(x0, x1, x2, x3, n),
@@ -14012,6 +19736,7 @@ mod programs {
         check::<4>(
             s,
             "p147",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p147(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p147_gradient(x0, x1, x2, x3),
@@ -14021,6 +19746,7 @@ mod programs {
         check::<4>(
             s,
             "p148",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p148(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p148_gradient(x0, x1, x2, x3),
@@ -14030,6 +19756,7 @@ mod programs {
         check::<3>(
             s,
             "p149",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p149(x0, x1, x2),
             |[x0, x1, x2], _| p149_gradient(x0, x1, x2),
@@ -14039,6 +19766,7 @@ mod programs {
         check::<2>(
             s,
             "p150",
+            POINTS,
             &[0],
             |[x0, x1], _| p150(x0, x1),
             |[x0, x1], _| p150_gradient(x0, x1),
@@ -14048,6 +19776,7 @@ mod programs {
         check::<2>(
             s,
             "p151",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p151(x0, x1, n),
             |[x0, x1], n| p151_gradient(x0, x1, n),
@@ -14057,6 +19786,7 @@ mod programs {
         check::<2>(
             s,
             "p152",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p152(x0, x1, n),
             |[x0, x1], n| p152_gradient(x0, x1, n),
@@ -14066,6 +19796,7 @@ mod programs {
         check::<2>(
             s,
             "p153",
+            POINTS,
             &[0],
             |[x0, x1], _| p153(x0, x1),
             |[x0, x1], _| p153_gradient(x0, x1),
@@ -14075,6 +19806,7 @@ mod programs {
         check::<3>(
             s,
             "p154",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p154(x0, x1, x2),
             |[x0, x1, x2], _| p154_gradient(x0, x1, x2),
@@ -14084,6 +19816,7 @@ mod programs {
         check::<3>(
             s,
             "p155",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p155(x0, x1, x2, n),
             |[x0, x1, x2], n| p155_gradient(x0, x1, x2, n),
@@ -14093,6 +19826,7 @@ mod programs {
         check::<3>(
             s,
             "p156",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p156(x0, x1, x2, n),
             |[x0, x1, x2], n| p156_gradient(x0, x1, x2, n),
@@ -14102,6 +19836,7 @@ mod programs {
         check::<4>(
             s,
             "p157",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p157(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p157_gradient(x0, x1, x2, x3, n),
@@ -14111,6 +19846,7 @@ mod programs {
         check::<4>(
             s,
             "p158",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p158(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p158_gradient(x0, x1, x2, x3, n),
@@ -14120,6 +19856,7 @@ mod programs {
         check::<2>(
             s,
             "p159",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p159(x0, x1, n),
             |[x0, x1], n| p159_gradient(x0, x1, n),
@@ -14129,6 +19866,7 @@ mod programs {
         check::<2>(
             s,
             "p160",
+            POINTS,
             &[0],
             |[x0, x1], _| p160(x0, x1),
             |[x0, x1], _| p160_gradient(x0, x1),
@@ -14138,6 +19876,7 @@ mod programs {
         check::<3>(
             s,
             "p161",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p161(x0, x1, x2, n),
             |[x0, x1, x2], n| p161_gradient(x0, x1, x2, n),
@@ -14147,6 +19886,7 @@ mod programs {
         check::<4>(
             s,
             "p162",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p162(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p162_gradient(x0, x1, x2, x3),
@@ -14156,6 +19896,7 @@ mod programs {
         check::<2>(
             s,
             "p163",
+            POINTS,
             &[0],
             |[x0, x1], _| p163(x0, x1),
             |[x0, x1], _| p163_gradient(x0, x1),
@@ -14165,6 +19906,7 @@ mod programs {
         check::<3>(
             s,
             "p164",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p164(x0, x1, x2),
             |[x0, x1, x2], _| p164_gradient(x0, x1, x2),
@@ -14174,6 +19916,7 @@ mod programs {
         check::<4>(
             s,
             "p165",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p165(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p165_gradient(x0, x1, x2, x3, n),
@@ -14183,6 +19926,7 @@ mod programs {
         check::<4>(
             s,
             "p166",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p166(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p166_gradient(x0, x1, x2, x3),
@@ -14192,6 +19936,7 @@ mod programs {
         check::<3>(
             s,
             "p167",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p167(x0, x1, x2),
             |[x0, x1, x2], _| p167_gradient(x0, x1, x2),
@@ -14201,6 +19946,7 @@ mod programs {
         check::<4>(
             s,
             "p168",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p168(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p168_gradient(x0, x1, x2, x3),
@@ -14210,6 +19956,7 @@ mod programs {
         check::<4>(
             s,
             "p169",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p169(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p169_gradient(x0, x1, x2, x3),
@@ -14219,6 +19966,7 @@ mod programs {
         check::<3>(
             s,
             "p170",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p170(x0, x1, x2, n),
             |[x0, x1, x2], n| p170_gradient(x0, x1, x2, n),
@@ -14228,6 +19976,7 @@ mod programs {
         check::<4>(
             s,
             "p171",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p171(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p171_gradient(x0, x1, x2, x3, n),
@@ -14237,6 +19986,7 @@ mod programs {
         check::<4>(
             s,
             "p172",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p172(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p172_gradient(x0, x1, x2, x3, n),
@@ -14246,6 +19996,7 @@ mod programs {
         check::<2>(
             s,
             "p173",
+            POINTS,
             &[0],
             |[x0, x1], _| p173(x0, x1),
             |[x0, x1], _| p173_gradient(x0, x1),
@@ -14255,6 +20006,7 @@ mod programs {
         check::<3>(
             s,
             "p174",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p174(x0, x1, x2, n),
             |[x0, x1, x2], n| p174_gradient(x0, x1, x2, n),
@@ -14264,6 +20016,7 @@ mod programs {
         check::<3>(
             s,
             "p175",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p175(x0, x1, x2),
             |[x0, x1, x2], _| p175_gradient(x0, x1, x2),
@@ -14273,6 +20026,7 @@ mod programs {
         check::<4>(
             s,
             "p176",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p176(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p176_gradient(x0, x1, x2, x3),
@@ -14282,6 +20036,7 @@ mod programs {
         check::<3>(
             s,
             "p177",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p177(x0, x1, x2),
             |[x0, x1, x2], _| p177_gradient(x0, x1, x2),
@@ -14291,6 +20046,7 @@ mod programs {
         check::<4>(
             s,
             "p178",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p178(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p178_gradient(x0, x1, x2, x3, n),
@@ -14300,6 +20056,7 @@ mod programs {
         check::<2>(
             s,
             "p179",
+            POINTS,
             &[0],
             |[x0, x1], _| p179(x0, x1),
             |[x0, x1], _| p179_gradient(x0, x1),
@@ -14309,6 +20066,7 @@ mod programs {
         check::<4>(
             s,
             "p180",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p180(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p180_gradient(x0, x1, x2, x3),
@@ -14318,6 +20076,7 @@ mod programs {
         check::<2>(
             s,
             "p181",
+            POINTS,
             &[0],
             |[x0, x1], _| p181(x0, x1),
             |[x0, x1], _| p181_gradient(x0, x1),
@@ -14327,6 +20086,7 @@ mod programs {
         check::<4>(
             s,
             "p182",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p182(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p182_gradient(x0, x1, x2, x3),
@@ -14336,6 +20096,7 @@ mod programs {
         check::<2>(
             s,
             "p183",
+            POINTS,
             &[0],
             |[x0, x1], _| p183(x0, x1),
             |[x0, x1], _| p183_gradient(x0, x1),
@@ -14345,6 +20106,7 @@ mod programs {
         check::<4>(
             s,
             "p184",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p184(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p184_gradient(x0, x1, x2, x3),
@@ -14354,6 +20116,7 @@ mod programs {
         check::<4>(
             s,
             "p185",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p185(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p185_gradient(x0, x1, x2, x3, n),
@@ -14363,6 +20126,7 @@ mod programs {
         check::<4>(
             s,
             "p186",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p186(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p186_gradient(x0, x1, x2, x3),
@@ -14372,6 +20136,7 @@ mod programs {
         check::<2>(
             s,
             "p187",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p187(x0, x1, n),
             |[x0, x1], n| p187_gradient(x0, x1, n),
@@ -14381,6 +20146,7 @@ mod programs {
         check::<4>(
             s,
             "p188",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p188(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p188_gradient(x0, x1, x2, x3),
@@ -14390,6 +20156,7 @@ mod programs {
         check::<3>(
             s,
             "p189",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p189(x0, x1, x2),
             |[x0, x1, x2], _| p189_gradient(x0, x1, x2),
@@ -14399,6 +20166,7 @@ mod programs {
         check::<2>(
             s,
             "p190",
+            POINTS,
             &[0],
             |[x0, x1], _| p190(x0, x1),
             |[x0, x1], _| p190_gradient(x0, x1),
@@ -14408,6 +20176,7 @@ mod programs {
         check::<2>(
             s,
             "p191",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p191(x0, x1, n),
             |[x0, x1], n| p191_gradient(x0, x1, n),
@@ -14417,6 +20186,7 @@ mod programs {
         check::<2>(
             s,
             "p192",
+            POINTS,
             &[0],
             |[x0, x1], _| p192(x0, x1),
             |[x0, x1], _| p192_gradient(x0, x1),
@@ -14426,6 +20196,7 @@ mod programs {
         check::<2>(
             s,
             "p193",
+            POINTS,
             &[0],
             |[x0, x1], _| p193(x0, x1),
             |[x0, x1], _| p193_gradient(x0, x1),
@@ -14435,6 +20206,7 @@ mod programs {
         check::<3>(
             s,
             "p194",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p194(x0, x1, x2),
             |[x0, x1, x2], _| p194_gradient(x0, x1, x2),
@@ -14444,6 +20216,7 @@ mod programs {
         check::<3>(
             s,
             "p195",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p195(x0, x1, x2),
             |[x0, x1, x2], _| p195_gradient(x0, x1, x2),
@@ -14453,6 +20226,7 @@ mod programs {
         check::<2>(
             s,
             "p196",
+            POINTS,
             &[0],
             |[x0, x1], _| p196(x0, x1),
             |[x0, x1], _| p196_gradient(x0, x1),
@@ -14462,6 +20236,7 @@ mod programs {
         check::<3>(
             s,
             "p197",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p197(x0, x1, x2),
             |[x0, x1, x2], _| p197_gradient(x0, x1, x2),
@@ -14471,6 +20246,7 @@ mod programs {
         check::<4>(
             s,
             "p198",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p198(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p198_gradient(x0, x1, x2, x3, n),
@@ -14480,6 +20256,7 @@ mod programs {
         check::<4>(
             s,
             "p199",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p199(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p199_gradient(x0, x1, x2, x3),
@@ -14489,6 +20266,7 @@ mod programs {
         check::<2>(
             s,
             "p200",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p200(x0, x1, n),
             |[x0, x1], n| p200_gradient(x0, x1, n),
@@ -14498,6 +20276,7 @@ mod programs {
         check::<4>(
             s,
             "p201",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p201(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p201_gradient(x0, x1, x2, x3),
@@ -14507,6 +20286,7 @@ mod programs {
         check::<2>(
             s,
             "p202",
+            POINTS,
             &[0],
             |[x0, x1], _| p202(x0, x1),
             |[x0, x1], _| p202_gradient(x0, x1),
@@ -14516,6 +20296,7 @@ mod programs {
         check::<4>(
             s,
             "p203",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p203(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p203_gradient(x0, x1, x2, x3),
@@ -14525,6 +20306,7 @@ mod programs {
         check::<2>(
             s,
             "p204",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p204(x0, x1, n),
             |[x0, x1], n| p204_gradient(x0, x1, n),
@@ -14534,6 +20316,7 @@ mod programs {
         check::<2>(
             s,
             "p205",
+            POINTS,
             &[0],
             |[x0, x1], _| p205(x0, x1),
             |[x0, x1], _| p205_gradient(x0, x1),
@@ -14543,6 +20326,7 @@ mod programs {
         check::<2>(
             s,
             "p206",
+            POINTS,
             &[0],
             |[x0, x1], _| p206(x0, x1),
             |[x0, x1], _| p206_gradient(x0, x1),
@@ -14552,6 +20336,7 @@ mod programs {
         check::<4>(
             s,
             "p207",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p207(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p207_gradient(x0, x1, x2, x3),
@@ -14561,6 +20346,7 @@ mod programs {
         check::<2>(
             s,
             "p208",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p208(x0, x1, n),
             |[x0, x1], n| p208_gradient(x0, x1, n),
@@ -14570,6 +20356,7 @@ mod programs {
         check::<2>(
             s,
             "p209",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p209(x0, x1, n),
             |[x0, x1], n| p209_gradient(x0, x1, n),
@@ -14579,6 +20366,7 @@ mod programs {
         check::<2>(
             s,
             "p210",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p210(x0, x1, n),
             |[x0, x1], n| p210_gradient(x0, x1, n),
@@ -14588,6 +20376,7 @@ mod programs {
         check::<3>(
             s,
             "p211",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p211(x0, x1, x2),
             |[x0, x1, x2], _| p211_gradient(x0, x1, x2),
@@ -14597,6 +20386,7 @@ mod programs {
         check::<2>(
             s,
             "p212",
+            POINTS,
             &[0],
             |[x0, x1], _| p212(x0, x1),
             |[x0, x1], _| p212_gradient(x0, x1),
@@ -14606,6 +20396,7 @@ mod programs {
         check::<2>(
             s,
             "p213",
+            POINTS,
             &[0],
             |[x0, x1], _| p213(x0, x1),
             |[x0, x1], _| p213_gradient(x0, x1),
@@ -14615,6 +20406,7 @@ mod programs {
         check::<3>(
             s,
             "p214",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p214(x0, x1, x2, n),
             |[x0, x1, x2], n| p214_gradient(x0, x1, x2, n),
@@ -14624,6 +20416,7 @@ mod programs {
         check::<4>(
             s,
             "p215",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p215(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p215_gradient(x0, x1, x2, x3),
@@ -14633,6 +20426,7 @@ mod programs {
         check::<4>(
             s,
             "p216",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p216(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p216_gradient(x0, x1, x2, x3),
@@ -14642,6 +20436,7 @@ mod programs {
         check::<4>(
             s,
             "p217",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p217(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p217_gradient(x0, x1, x2, x3),
@@ -14651,6 +20446,7 @@ mod programs {
         check::<4>(
             s,
             "p218",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p218(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p218_gradient(x0, x1, x2, x3),
@@ -14660,6 +20456,7 @@ mod programs {
         check::<4>(
             s,
             "p219",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p219(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p219_gradient(x0, x1, x2, x3),
@@ -14669,6 +20466,7 @@ mod programs {
         check::<3>(
             s,
             "p220",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p220(x0, x1, x2, n),
             |[x0, x1, x2], n| p220_gradient(x0, x1, x2, n),
@@ -14678,6 +20476,7 @@ mod programs {
         check::<2>(
             s,
             "p221",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p221(x0, x1, n),
             |[x0, x1], n| p221_gradient(x0, x1, n),
@@ -14687,6 +20486,7 @@ mod programs {
         check::<4>(
             s,
             "p222",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p222(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p222_gradient(x0, x1, x2, x3),
@@ -14696,6 +20496,7 @@ mod programs {
         check::<4>(
             s,
             "p223",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p223(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p223_gradient(x0, x1, x2, x3),
@@ -14705,6 +20506,7 @@ mod programs {
         check::<4>(
             s,
             "p224",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p224(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p224_gradient(x0, x1, x2, x3, n),
@@ -14714,6 +20516,7 @@ mod programs {
         check::<4>(
             s,
             "p225",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p225(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p225_gradient(x0, x1, x2, x3),
@@ -14723,6 +20526,7 @@ mod programs {
         check::<4>(
             s,
             "p226",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p226(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p226_gradient(x0, x1, x2, x3, n),
@@ -14732,6 +20536,7 @@ mod programs {
         check::<3>(
             s,
             "p227",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p227(x0, x1, x2),
             |[x0, x1, x2], _| p227_gradient(x0, x1, x2),
@@ -14741,6 +20546,7 @@ mod programs {
         check::<4>(
             s,
             "p228",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p228(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p228_gradient(x0, x1, x2, x3),
@@ -14750,6 +20556,7 @@ mod programs {
         check::<2>(
             s,
             "p229",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p229(x0, x1, n),
             |[x0, x1], n| p229_gradient(x0, x1, n),
@@ -14759,6 +20566,7 @@ mod programs {
         check::<2>(
             s,
             "p230",
+            POINTS,
             &[0],
             |[x0, x1], _| p230(x0, x1),
             |[x0, x1], _| p230_gradient(x0, x1),
@@ -14768,6 +20576,7 @@ mod programs {
         check::<3>(
             s,
             "p231",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p231(x0, x1, x2, n),
             |[x0, x1, x2], n| p231_gradient(x0, x1, x2, n),
@@ -14777,6 +20586,7 @@ mod programs {
         check::<2>(
             s,
             "p232",
+            POINTS,
             &[0],
             |[x0, x1], _| p232(x0, x1),
             |[x0, x1], _| p232_gradient(x0, x1),
@@ -14786,6 +20596,7 @@ mod programs {
         check::<4>(
             s,
             "p233",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p233(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p233_gradient(x0, x1, x2, x3),
@@ -14795,6 +20606,7 @@ mod programs {
         check::<2>(
             s,
             "p234",
+            POINTS,
             &[0],
             |[x0, x1], _| p234(x0, x1),
             |[x0, x1], _| p234_gradient(x0, x1),
@@ -14804,6 +20616,7 @@ mod programs {
         check::<3>(
             s,
             "p235",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p235(x0, x1, x2, n),
             |[x0, x1, x2], n| p235_gradient(x0, x1, x2, n),
@@ -14813,6 +20626,7 @@ mod programs {
         check::<4>(
             s,
             "p236",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p236(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p236_gradient(x0, x1, x2, x3),
@@ -14822,6 +20636,7 @@ mod programs {
         check::<2>(
             s,
             "p237",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p237(x0, x1, n),
             |[x0, x1], n| p237_gradient(x0, x1, n),
@@ -14831,6 +20646,7 @@ mod programs {
         check::<4>(
             s,
             "p238",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p238(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p238_gradient(x0, x1, x2, x3),
@@ -14840,6 +20656,7 @@ mod programs {
         check::<3>(
             s,
             "p239",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p239(x0, x1, x2),
             |[x0, x1, x2], _| p239_gradient(x0, x1, x2),
@@ -14849,6 +20666,7 @@ mod programs {
         check::<3>(
             s,
             "p240",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p240(x0, x1, x2, n),
             |[x0, x1, x2], n| p240_gradient(x0, x1, x2, n),
@@ -14858,6 +20676,7 @@ mod programs {
         check::<2>(
             s,
             "p241",
+            POINTS,
             &[0],
             |[x0, x1], _| p241(x0, x1),
             |[x0, x1], _| p241_gradient(x0, x1),
@@ -14867,6 +20686,7 @@ mod programs {
         check::<2>(
             s,
             "p242",
+            POINTS,
             &[0],
             |[x0, x1], _| p242(x0, x1),
             |[x0, x1], _| p242_gradient(x0, x1),
@@ -14876,6 +20696,7 @@ mod programs {
         check::<2>(
             s,
             "p243",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p243(x0, x1, n),
             |[x0, x1], n| p243_gradient(x0, x1, n),
@@ -14885,6 +20706,7 @@ mod programs {
         check::<4>(
             s,
             "p244",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p244(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p244_gradient(x0, x1, x2, x3, n),
@@ -14894,6 +20716,7 @@ mod programs {
         check::<4>(
             s,
             "p245",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p245(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p245_gradient(x0, x1, x2, x3),
@@ -14903,6 +20726,7 @@ mod programs {
         check::<4>(
             s,
             "p246",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p246(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p246_gradient(x0, x1, x2, x3),
@@ -14912,6 +20736,7 @@ mod programs {
         check::<3>(
             s,
             "p247",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p247(x0, x1, x2),
             |[x0, x1, x2], _| p247_gradient(x0, x1, x2),
@@ -14921,6 +20746,7 @@ mod programs {
         check::<2>(
             s,
             "p248",
+            POINTS,
             &[0],
             |[x0, x1], _| p248(x0, x1),
             |[x0, x1], _| p248_gradient(x0, x1),
@@ -14930,6 +20756,7 @@ mod programs {
         check::<4>(
             s,
             "p249",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p249(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p249_gradient(x0, x1, x2, x3, n),
@@ -14939,6 +20766,7 @@ mod programs {
         check::<2>(
             s,
             "p250",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p250(x0, x1, n),
             |[x0, x1], n| p250_gradient(x0, x1, n),
@@ -14948,6 +20776,7 @@ mod programs {
         check::<2>(
             s,
             "p251",
+            POINTS,
             &[0],
             |[x0, x1], _| p251(x0, x1),
             |[x0, x1], _| p251_gradient(x0, x1),
@@ -14957,6 +20786,7 @@ mod programs {
         check::<2>(
             s,
             "p252",
+            POINTS,
             &[0],
             |[x0, x1], _| p252(x0, x1),
             |[x0, x1], _| p252_gradient(x0, x1),
@@ -14966,6 +20796,7 @@ mod programs {
         check::<2>(
             s,
             "p253",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p253(x0, x1, n),
             |[x0, x1], n| p253_gradient(x0, x1, n),
@@ -14975,6 +20806,7 @@ mod programs {
         check::<2>(
             s,
             "p254",
+            POINTS,
             &[0],
             |[x0, x1], _| p254(x0, x1),
             |[x0, x1], _| p254_gradient(x0, x1),
@@ -14984,6 +20816,7 @@ mod programs {
         check::<2>(
             s,
             "p255",
+            POINTS,
             &[0],
             |[x0, x1], _| p255(x0, x1),
             |[x0, x1], _| p255_gradient(x0, x1),
@@ -14993,6 +20826,7 @@ mod programs {
         check::<4>(
             s,
             "p256",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p256(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p256_gradient(x0, x1, x2, x3),
@@ -15002,6 +20836,7 @@ mod programs {
         check::<3>(
             s,
             "p257",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p257(x0, x1, x2, n),
             |[x0, x1, x2], n| p257_gradient(x0, x1, x2, n),
@@ -15011,6 +20846,7 @@ mod programs {
         check::<4>(
             s,
             "p258",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p258(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p258_gradient(x0, x1, x2, x3, n),
@@ -15020,6 +20856,7 @@ mod programs {
         check::<2>(
             s,
             "p259",
+            POINTS,
             &[0],
             |[x0, x1], _| p259(x0, x1),
             |[x0, x1], _| p259_gradient(x0, x1),
@@ -15029,6 +20866,7 @@ mod programs {
         check::<2>(
             s,
             "p260",
+            POINTS,
             &[0],
             |[x0, x1], _| p260(x0, x1),
             |[x0, x1], _| p260_gradient(x0, x1),
@@ -15038,6 +20876,7 @@ mod programs {
         check::<3>(
             s,
             "p261",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p261(x0, x1, x2, n),
             |[x0, x1, x2], n| p261_gradient(x0, x1, x2, n),
@@ -15047,6 +20886,7 @@ mod programs {
         check::<4>(
             s,
             "p262",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p262(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p262_gradient(x0, x1, x2, x3),
@@ -15056,6 +20896,7 @@ mod programs {
         check::<3>(
             s,
             "p263",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p263(x0, x1, x2),
             |[x0, x1, x2], _| p263_gradient(x0, x1, x2),
@@ -15065,6 +20906,7 @@ mod programs {
         check::<2>(
             s,
             "p264",
+            POINTS,
             &[0],
             |[x0, x1], _| p264(x0, x1),
             |[x0, x1], _| p264_gradient(x0, x1),
@@ -15074,6 +20916,7 @@ mod programs {
         check::<2>(
             s,
             "p265",
+            POINTS,
             &[0],
             |[x0, x1], _| p265(x0, x1),
             |[x0, x1], _| p265_gradient(x0, x1),
@@ -15083,6 +20926,7 @@ mod programs {
         check::<2>(
             s,
             "p266",
+            POINTS,
             &[0],
             |[x0, x1], _| p266(x0, x1),
             |[x0, x1], _| p266_gradient(x0, x1),
@@ -15092,6 +20936,7 @@ mod programs {
         check::<4>(
             s,
             "p267",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p267(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p267_gradient(x0, x1, x2, x3),
@@ -15101,6 +20946,7 @@ mod programs {
         check::<4>(
             s,
             "p268",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p268(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p268_gradient(x0, x1, x2, x3, n),
@@ -15110,6 +20956,7 @@ mod programs {
         check::<3>(
             s,
             "p269",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p269(x0, x1, x2, n),
             |[x0, x1, x2], n| p269_gradient(x0, x1, x2, n),
@@ -15119,6 +20966,7 @@ mod programs {
         check::<4>(
             s,
             "p270",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p270(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p270_gradient(x0, x1, x2, x3, n),
@@ -15128,6 +20976,7 @@ mod programs {
         check::<2>(
             s,
             "p271",
+            POINTS,
             &[0],
             |[x0, x1], _| p271(x0, x1),
             |[x0, x1], _| p271_gradient(x0, x1),
@@ -15137,6 +20986,7 @@ mod programs {
         check::<4>(
             s,
             "p272",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p272(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p272_gradient(x0, x1, x2, x3),
@@ -15146,6 +20996,7 @@ mod programs {
         check::<2>(
             s,
             "p273",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p273(x0, x1, n),
             |[x0, x1], n| p273_gradient(x0, x1, n),
@@ -15155,6 +21006,7 @@ mod programs {
         check::<4>(
             s,
             "p274",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p274(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p274_gradient(x0, x1, x2, x3),
@@ -15164,6 +21016,7 @@ mod programs {
         check::<4>(
             s,
             "p275",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p275(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p275_gradient(x0, x1, x2, x3),
@@ -15173,6 +21026,7 @@ mod programs {
         check::<3>(
             s,
             "p276",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p276(x0, x1, x2),
             |[x0, x1, x2], _| p276_gradient(x0, x1, x2),
@@ -15182,6 +21036,7 @@ mod programs {
         check::<3>(
             s,
             "p277",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p277(x0, x1, x2, n),
             |[x0, x1, x2], n| p277_gradient(x0, x1, x2, n),
@@ -15191,6 +21046,7 @@ mod programs {
         check::<4>(
             s,
             "p278",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p278(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p278_gradient(x0, x1, x2, x3),
@@ -15200,6 +21056,7 @@ mod programs {
         check::<2>(
             s,
             "p279",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p279(x0, x1, n),
             |[x0, x1], n| p279_gradient(x0, x1, n),
@@ -15209,6 +21066,7 @@ mod programs {
         check::<3>(
             s,
             "p280",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p280(x0, x1, x2, n),
             |[x0, x1, x2], n| p280_gradient(x0, x1, x2, n),
@@ -15218,6 +21076,7 @@ mod programs {
         check::<3>(
             s,
             "p281",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p281(x0, x1, x2),
             |[x0, x1, x2], _| p281_gradient(x0, x1, x2),
@@ -15227,6 +21086,7 @@ mod programs {
         check::<4>(
             s,
             "p282",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p282(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p282_gradient(x0, x1, x2, x3),
@@ -15236,6 +21096,7 @@ mod programs {
         check::<4>(
             s,
             "p283",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p283(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p283_gradient(x0, x1, x2, x3, n),
@@ -15245,6 +21106,7 @@ mod programs {
         check::<3>(
             s,
             "p284",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p284(x0, x1, x2),
             |[x0, x1, x2], _| p284_gradient(x0, x1, x2),
@@ -15254,6 +21116,7 @@ mod programs {
         check::<4>(
             s,
             "p285",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p285(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p285_gradient(x0, x1, x2, x3),
@@ -15263,6 +21126,7 @@ mod programs {
         check::<4>(
             s,
             "p286",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p286(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p286_gradient(x0, x1, x2, x3),
@@ -15272,6 +21136,7 @@ mod programs {
         check::<4>(
             s,
             "p287",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p287(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p287_gradient(x0, x1, x2, x3, n),
@@ -15281,6 +21146,7 @@ mod programs {
         check::<2>(
             s,
             "p288",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p288(x0, x1, n),
             |[x0, x1], n| p288_gradient(x0, x1, n),
@@ -15290,6 +21156,7 @@ mod programs {
         check::<2>(
             s,
             "p289",
+            POINTS,
             &[0],
             |[x0, x1], _| p289(x0, x1),
             |[x0, x1], _| p289_gradient(x0, x1),
@@ -15299,6 +21166,7 @@ mod programs {
         check::<4>(
             s,
             "p290",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p290(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p290_gradient(x0, x1, x2, x3),
@@ -15308,6 +21176,7 @@ mod programs {
         check::<2>(
             s,
             "p291",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p291(x0, x1, n),
             |[x0, x1], n| p291_gradient(x0, x1, n),
@@ -15317,6 +21186,7 @@ mod programs {
         check::<3>(
             s,
             "p292",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p292(x0, x1, x2, n),
             |[x0, x1, x2], n| p292_gradient(x0, x1, x2, n),
@@ -15326,6 +21196,7 @@ mod programs {
         check::<4>(
             s,
             "p293",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p293(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p293_gradient(x0, x1, x2, x3),
@@ -15335,6 +21206,7 @@ mod programs {
         check::<3>(
             s,
             "p294",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p294(x0, x1, x2),
             |[x0, x1, x2], _| p294_gradient(x0, x1, x2),
@@ -15344,6 +21216,7 @@ mod programs {
         check::<2>(
             s,
             "p295",
+            POINTS,
             &[0],
             |[x0, x1], _| p295(x0, x1),
             |[x0, x1], _| p295_gradient(x0, x1),
@@ -15353,6 +21226,7 @@ mod programs {
         check::<3>(
             s,
             "p296",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p296(x0, x1, x2),
             |[x0, x1, x2], _| p296_gradient(x0, x1, x2),
@@ -15362,6 +21236,7 @@ mod programs {
         check::<4>(
             s,
             "p297",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p297(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p297_gradient(x0, x1, x2, x3, n),
@@ -15371,6 +21246,7 @@ mod programs {
         check::<4>(
             s,
             "p298",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p298(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p298_gradient(x0, x1, x2, x3, n),
@@ -15380,6 +21256,7 @@ mod programs {
         check::<2>(
             s,
             "p299",
+            POINTS,
             &[0],
             |[x0, x1], _| p299(x0, x1),
             |[x0, x1], _| p299_gradient(x0, x1),
@@ -15389,6 +21266,7 @@ mod programs {
         check::<3>(
             s,
             "p300",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p300(x0, x1, x2),
             |[x0, x1, x2], _| p300_gradient(x0, x1, x2),
@@ -15398,6 +21276,7 @@ mod programs {
         check::<2>(
             s,
             "p301",
+            POINTS,
             &[0],
             |[x0, x1], _| p301(x0, x1),
             |[x0, x1], _| p301_gradient(x0, x1),
@@ -15407,6 +21286,7 @@ mod programs {
         check::<2>(
             s,
             "p302",
+            POINTS,
             &[0],
             |[x0, x1], _| p302(x0, x1),
             |[x0, x1], _| p302_gradient(x0, x1),
@@ -15416,6 +21296,7 @@ mod programs {
         check::<4>(
             s,
             "p303",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p303(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p303_gradient(x0, x1, x2, x3),
@@ -15425,6 +21306,7 @@ mod programs {
         check::<3>(
             s,
             "p304",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p304(x0, x1, x2),
             |[x0, x1, x2], _| p304_gradient(x0, x1, x2),
@@ -15434,6 +21316,7 @@ mod programs {
         check::<2>(
             s,
             "p305",
+            POINTS,
             &[0],
             |[x0, x1], _| p305(x0, x1),
             |[x0, x1], _| p305_gradient(x0, x1),
@@ -15443,6 +21326,7 @@ mod programs {
         check::<4>(
             s,
             "p306",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p306(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p306_gradient(x0, x1, x2, x3),
@@ -15452,6 +21336,7 @@ mod programs {
         check::<4>(
             s,
             "p307",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p307(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p307_gradient(x0, x1, x2, x3),
@@ -15461,6 +21346,7 @@ mod programs {
         check::<3>(
             s,
             "p308",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p308(x0, x1, x2),
             |[x0, x1, x2], _| p308_gradient(x0, x1, x2),
@@ -15470,6 +21356,7 @@ mod programs {
         check::<2>(
             s,
             "p309",
+            POINTS,
             &[0],
             |[x0, x1], _| p309(x0, x1),
             |[x0, x1], _| p309_gradient(x0, x1),
@@ -15479,6 +21366,7 @@ mod programs {
         check::<3>(
             s,
             "p310",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p310(x0, x1, x2, n),
             |[x0, x1, x2], n| p310_gradient(x0, x1, x2, n),
@@ -15488,6 +21376,7 @@ mod programs {
         check::<3>(
             s,
             "p311",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p311(x0, x1, x2, n),
             |[x0, x1, x2], n| p311_gradient(x0, x1, x2, n),
@@ -15497,6 +21386,7 @@ mod programs {
         check::<3>(
             s,
             "p312",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p312(x0, x1, x2),
             |[x0, x1, x2], _| p312_gradient(x0, x1, x2),
@@ -15506,6 +21396,7 @@ mod programs {
         check::<4>(
             s,
             "p313",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p313(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p313_gradient(x0, x1, x2, x3),
@@ -15515,6 +21406,7 @@ mod programs {
         check::<3>(
             s,
             "p314",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p314(x0, x1, x2),
             |[x0, x1, x2], _| p314_gradient(x0, x1, x2),
@@ -15524,6 +21416,7 @@ mod programs {
         check::<3>(
             s,
             "p315",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p315(x0, x1, x2),
             |[x0, x1, x2], _| p315_gradient(x0, x1, x2),
@@ -15533,6 +21426,7 @@ mod programs {
         check::<3>(
             s,
             "p316",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p316(x0, x1, x2, n),
             |[x0, x1, x2], n| p316_gradient(x0, x1, x2, n),
@@ -15542,6 +21436,7 @@ mod programs {
         check::<2>(
             s,
             "p317",
+            POINTS,
             &[0],
             |[x0, x1], _| p317(x0, x1),
             |[x0, x1], _| p317_gradient(x0, x1),
@@ -15551,6 +21446,7 @@ mod programs {
         check::<2>(
             s,
             "p318",
+            POINTS,
             &[0],
             |[x0, x1], _| p318(x0, x1),
             |[x0, x1], _| p318_gradient(x0, x1),
@@ -15560,6 +21456,7 @@ mod programs {
         check::<3>(
             s,
             "p319",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p319(x0, x1, x2, n),
             |[x0, x1, x2], n| p319_gradient(x0, x1, x2, n),
@@ -15569,6 +21466,7 @@ mod programs {
         check::<2>(
             s,
             "p320",
+            POINTS,
             &[0],
             |[x0, x1], _| p320(x0, x1),
             |[x0, x1], _| p320_gradient(x0, x1),
@@ -15578,6 +21476,7 @@ mod programs {
         check::<3>(
             s,
             "p321",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p321(x0, x1, x2, n),
             |[x0, x1, x2], n| p321_gradient(x0, x1, x2, n),
@@ -15587,6 +21486,7 @@ mod programs {
         check::<2>(
             s,
             "p322",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p322(x0, x1, n),
             |[x0, x1], n| p322_gradient(x0, x1, n),
@@ -15596,6 +21496,7 @@ mod programs {
         check::<4>(
             s,
             "p323",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p323(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p323_gradient(x0, x1, x2, x3),
@@ -15605,6 +21506,7 @@ mod programs {
         check::<3>(
             s,
             "p324",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p324(x0, x1, x2),
             |[x0, x1, x2], _| p324_gradient(x0, x1, x2),
@@ -15614,6 +21516,7 @@ mod programs {
         check::<4>(
             s,
             "p325",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p325(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p325_gradient(x0, x1, x2, x3),
@@ -15623,6 +21526,7 @@ mod programs {
         check::<2>(
             s,
             "p326",
+            POINTS,
             &[0],
             |[x0, x1], _| p326(x0, x1),
             |[x0, x1], _| p326_gradient(x0, x1),
@@ -15632,6 +21536,7 @@ mod programs {
         check::<4>(
             s,
             "p327",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p327(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p327_gradient(x0, x1, x2, x3),
@@ -15641,6 +21546,7 @@ mod programs {
         check::<3>(
             s,
             "p328",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p328(x0, x1, x2),
             |[x0, x1, x2], _| p328_gradient(x0, x1, x2),
@@ -15650,6 +21556,7 @@ mod programs {
         check::<4>(
             s,
             "p329",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p329(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p329_gradient(x0, x1, x2, x3, n),
@@ -15659,6 +21566,7 @@ mod programs {
         check::<3>(
             s,
             "p330",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p330(x0, x1, x2),
             |[x0, x1, x2], _| p330_gradient(x0, x1, x2),
@@ -15668,6 +21576,7 @@ mod programs {
         check::<4>(
             s,
             "p331",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p331(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p331_gradient(x0, x1, x2, x3, n),
@@ -15677,6 +21586,7 @@ mod programs {
         check::<4>(
             s,
             "p332",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p332(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p332_gradient(x0, x1, x2, x3),
@@ -15686,6 +21596,7 @@ mod programs {
         check::<4>(
             s,
             "p333",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p333(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p333_gradient(x0, x1, x2, x3),
@@ -15695,6 +21606,7 @@ mod programs {
         check::<4>(
             s,
             "p334",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p334(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p334_gradient(x0, x1, x2, x3),
@@ -15704,6 +21616,7 @@ mod programs {
         check::<3>(
             s,
             "p335",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p335(x0, x1, x2),
             |[x0, x1, x2], _| p335_gradient(x0, x1, x2),
@@ -15713,6 +21626,7 @@ mod programs {
         check::<3>(
             s,
             "p336",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p336(x0, x1, x2, n),
             |[x0, x1, x2], n| p336_gradient(x0, x1, x2, n),
@@ -15722,6 +21636,7 @@ mod programs {
         check::<2>(
             s,
             "p337",
+            POINTS,
             &[0],
             |[x0, x1], _| p337(x0, x1),
             |[x0, x1], _| p337_gradient(x0, x1),
@@ -15731,6 +21646,7 @@ mod programs {
         check::<2>(
             s,
             "p338",
+            POINTS,
             &[0],
             |[x0, x1], _| p338(x0, x1),
             |[x0, x1], _| p338_gradient(x0, x1),
@@ -15740,6 +21656,7 @@ mod programs {
         check::<3>(
             s,
             "p339",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p339(x0, x1, x2),
             |[x0, x1, x2], _| p339_gradient(x0, x1, x2),
@@ -15749,6 +21666,7 @@ mod programs {
         check::<4>(
             s,
             "p340",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p340(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p340_gradient(x0, x1, x2, x3, n),
@@ -15758,6 +21676,7 @@ mod programs {
         check::<4>(
             s,
             "p341",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p341(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p341_gradient(x0, x1, x2, x3),
@@ -15767,6 +21686,7 @@ mod programs {
         check::<4>(
             s,
             "p342",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p342(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p342_gradient(x0, x1, x2, x3),
@@ -15776,6 +21696,7 @@ mod programs {
         check::<3>(
             s,
             "p343",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p343(x0, x1, x2, n),
             |[x0, x1, x2], n| p343_gradient(x0, x1, x2, n),
@@ -15785,6 +21706,7 @@ mod programs {
         check::<3>(
             s,
             "p344",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p344(x0, x1, x2),
             |[x0, x1, x2], _| p344_gradient(x0, x1, x2),
@@ -15794,6 +21716,7 @@ mod programs {
         check::<2>(
             s,
             "p345",
+            POINTS,
             &[0],
             |[x0, x1], _| p345(x0, x1),
             |[x0, x1], _| p345_gradient(x0, x1),
@@ -15803,6 +21726,7 @@ mod programs {
         check::<3>(
             s,
             "p346",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p346(x0, x1, x2, n),
             |[x0, x1, x2], n| p346_gradient(x0, x1, x2, n),
@@ -15812,6 +21736,7 @@ mod programs {
         check::<2>(
             s,
             "p347",
+            POINTS,
             &[0],
             |[x0, x1], _| p347(x0, x1),
             |[x0, x1], _| p347_gradient(x0, x1),
@@ -15821,6 +21746,7 @@ mod programs {
         check::<2>(
             s,
             "p348",
+            POINTS,
             &[0],
             |[x0, x1], _| p348(x0, x1),
             |[x0, x1], _| p348_gradient(x0, x1),
@@ -15830,6 +21756,7 @@ mod programs {
         check::<3>(
             s,
             "p349",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p349(x0, x1, x2),
             |[x0, x1, x2], _| p349_gradient(x0, x1, x2),
@@ -15839,6 +21766,7 @@ mod programs {
         check::<2>(
             s,
             "p350",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p350(x0, x1, n),
             |[x0, x1], n| p350_gradient(x0, x1, n),
@@ -15848,6 +21776,7 @@ mod programs {
         check::<3>(
             s,
             "p351",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p351(x0, x1, x2),
             |[x0, x1, x2], _| p351_gradient(x0, x1, x2),
@@ -15857,6 +21786,7 @@ mod programs {
         check::<4>(
             s,
             "p352",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p352(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p352_gradient(x0, x1, x2, x3),
@@ -15866,6 +21796,7 @@ mod programs {
         check::<4>(
             s,
             "p353",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p353(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p353_gradient(x0, x1, x2, x3),
@@ -15875,6 +21806,7 @@ mod programs {
         check::<3>(
             s,
             "p354",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p354(x0, x1, x2),
             |[x0, x1, x2], _| p354_gradient(x0, x1, x2),
@@ -15884,6 +21816,7 @@ mod programs {
         check::<3>(
             s,
             "p355",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p355(x0, x1, x2, n),
             |[x0, x1, x2], n| p355_gradient(x0, x1, x2, n),
@@ -15893,6 +21826,7 @@ mod programs {
         check::<4>(
             s,
             "p356",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p356(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p356_gradient(x0, x1, x2, x3),
@@ -15902,6 +21836,7 @@ mod programs {
         check::<4>(
             s,
             "p357",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p357(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p357_gradient(x0, x1, x2, x3),
@@ -15911,6 +21846,7 @@ mod programs {
         check::<3>(
             s,
             "p358",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p358(x0, x1, x2),
             |[x0, x1, x2], _| p358_gradient(x0, x1, x2),
@@ -15920,6 +21856,7 @@ mod programs {
         check::<2>(
             s,
             "p359",
+            POINTS,
             &[0],
             |[x0, x1], _| p359(x0, x1),
             |[x0, x1], _| p359_gradient(x0, x1),
@@ -15929,6 +21866,7 @@ mod programs {
         check::<4>(
             s,
             "p360",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p360(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p360_gradient(x0, x1, x2, x3),
@@ -15938,6 +21876,7 @@ mod programs {
         check::<2>(
             s,
             "p361",
+            POINTS,
             &[0],
             |[x0, x1], _| p361(x0, x1),
             |[x0, x1], _| p361_gradient(x0, x1),
@@ -15947,6 +21886,7 @@ mod programs {
         check::<2>(
             s,
             "p362",
+            POINTS,
             &[0],
             |[x0, x1], _| p362(x0, x1),
             |[x0, x1], _| p362_gradient(x0, x1),
@@ -15956,6 +21896,7 @@ mod programs {
         check::<2>(
             s,
             "p363",
+            POINTS,
             &[0],
             |[x0, x1], _| p363(x0, x1),
             |[x0, x1], _| p363_gradient(x0, x1),
@@ -15965,6 +21906,7 @@ mod programs {
         check::<2>(
             s,
             "p364",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p364(x0, x1, n),
             |[x0, x1], n| p364_gradient(x0, x1, n),
@@ -15974,6 +21916,7 @@ mod programs {
         check::<4>(
             s,
             "p365",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p365(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p365_gradient(x0, x1, x2, x3),
@@ -15983,6 +21926,7 @@ mod programs {
         check::<4>(
             s,
             "p366",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p366(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p366_gradient(x0, x1, x2, x3),
@@ -15992,6 +21936,7 @@ mod programs {
         check::<3>(
             s,
             "p367",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p367(x0, x1, x2),
             |[x0, x1, x2], _| p367_gradient(x0, x1, x2),
@@ -16001,6 +21946,7 @@ mod programs {
         check::<2>(
             s,
             "p368",
+            POINTS,
             &[0],
             |[x0, x1], _| p368(x0, x1),
             |[x0, x1], _| p368_gradient(x0, x1),
@@ -16010,6 +21956,7 @@ mod programs {
         check::<3>(
             s,
             "p369",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p369(x0, x1, x2),
             |[x0, x1, x2], _| p369_gradient(x0, x1, x2),
@@ -16019,6 +21966,7 @@ mod programs {
         check::<2>(
             s,
             "p370",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p370(x0, x1, n),
             |[x0, x1], n| p370_gradient(x0, x1, n),
@@ -16028,6 +21976,7 @@ mod programs {
         check::<4>(
             s,
             "p371",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p371(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p371_gradient(x0, x1, x2, x3),
@@ -16037,6 +21986,7 @@ mod programs {
         check::<4>(
             s,
             "p372",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p372(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p372_gradient(x0, x1, x2, x3),
@@ -16046,6 +21996,7 @@ mod programs {
         check::<2>(
             s,
             "p373",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p373(x0, x1, n),
             |[x0, x1], n| p373_gradient(x0, x1, n),
@@ -16055,6 +22006,7 @@ mod programs {
         check::<2>(
             s,
             "p374",
+            POINTS,
             &[0],
             |[x0, x1], _| p374(x0, x1),
             |[x0, x1], _| p374_gradient(x0, x1),
@@ -16064,6 +22016,7 @@ mod programs {
         check::<2>(
             s,
             "p375",
+            POINTS,
             &[0],
             |[x0, x1], _| p375(x0, x1),
             |[x0, x1], _| p375_gradient(x0, x1),
@@ -16073,6 +22026,7 @@ mod programs {
         check::<2>(
             s,
             "p376",
+            POINTS,
             &[0],
             |[x0, x1], _| p376(x0, x1),
             |[x0, x1], _| p376_gradient(x0, x1),
@@ -16082,6 +22036,7 @@ mod programs {
         check::<4>(
             s,
             "p377",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p377(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p377_gradient(x0, x1, x2, x3),
@@ -16091,6 +22046,7 @@ mod programs {
         check::<2>(
             s,
             "p378",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p378(x0, x1, n),
             |[x0, x1], n| p378_gradient(x0, x1, n),
@@ -16100,6 +22056,7 @@ mod programs {
         check::<4>(
             s,
             "p379",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p379(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p379_gradient(x0, x1, x2, x3),
@@ -16109,6 +22066,7 @@ mod programs {
         check::<2>(
             s,
             "p380",
+            POINTS,
             &[0],
             |[x0, x1], _| p380(x0, x1),
             |[x0, x1], _| p380_gradient(x0, x1),
@@ -16118,6 +22076,7 @@ mod programs {
         check::<4>(
             s,
             "p381",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p381(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p381_gradient(x0, x1, x2, x3),
@@ -16127,6 +22086,7 @@ mod programs {
         check::<3>(
             s,
             "p382",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p382(x0, x1, x2),
             |[x0, x1, x2], _| p382_gradient(x0, x1, x2),
@@ -16136,6 +22096,7 @@ mod programs {
         check::<2>(
             s,
             "p383",
+            POINTS,
             &[0],
             |[x0, x1], _| p383(x0, x1),
             |[x0, x1], _| p383_gradient(x0, x1),
@@ -16145,6 +22106,7 @@ mod programs {
         check::<2>(
             s,
             "p384",
+            POINTS,
             &[0],
             |[x0, x1], _| p384(x0, x1),
             |[x0, x1], _| p384_gradient(x0, x1),
@@ -16154,6 +22116,7 @@ mod programs {
         check::<3>(
             s,
             "p385",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p385(x0, x1, x2),
             |[x0, x1, x2], _| p385_gradient(x0, x1, x2),
@@ -16163,6 +22126,7 @@ mod programs {
         check::<2>(
             s,
             "p386",
+            POINTS,
             &[0],
             |[x0, x1], _| p386(x0, x1),
             |[x0, x1], _| p386_gradient(x0, x1),
@@ -16172,6 +22136,7 @@ mod programs {
         check::<2>(
             s,
             "p387",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p387(x0, x1, n),
             |[x0, x1], n| p387_gradient(x0, x1, n),
@@ -16181,6 +22146,7 @@ mod programs {
         check::<2>(
             s,
             "p388",
+            POINTS,
             &[0],
             |[x0, x1], _| p388(x0, x1),
             |[x0, x1], _| p388_gradient(x0, x1),
@@ -16190,6 +22156,7 @@ mod programs {
         check::<3>(
             s,
             "p389",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p389(x0, x1, x2, n),
             |[x0, x1, x2], n| p389_gradient(x0, x1, x2, n),
@@ -16199,6 +22166,7 @@ mod programs {
         check::<3>(
             s,
             "p390",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p390(x0, x1, x2, n),
             |[x0, x1, x2], n| p390_gradient(x0, x1, x2, n),
@@ -16208,6 +22176,7 @@ mod programs {
         check::<4>(
             s,
             "p391",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p391(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p391_gradient(x0, x1, x2, x3),
@@ -16217,6 +22186,7 @@ mod programs {
         check::<4>(
             s,
             "p392",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p392(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p392_gradient(x0, x1, x2, x3, n),
@@ -16226,6 +22196,7 @@ mod programs {
         check::<3>(
             s,
             "p393",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p393(x0, x1, x2),
             |[x0, x1, x2], _| p393_gradient(x0, x1, x2),
@@ -16235,6 +22206,7 @@ mod programs {
         check::<3>(
             s,
             "p394",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2], n| p394(x0, x1, x2, n),
             |[x0, x1, x2], n| p394_gradient(x0, x1, x2, n),
@@ -16244,6 +22216,7 @@ mod programs {
         check::<3>(
             s,
             "p395",
+            POINTS,
             &[0],
             |[x0, x1, x2], _| p395(x0, x1, x2),
             |[x0, x1, x2], _| p395_gradient(x0, x1, x2),
@@ -16253,6 +22226,7 @@ mod programs {
         check::<2>(
             s,
             "p396",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p396(x0, x1, n),
             |[x0, x1], n| p396_gradient(x0, x1, n),
@@ -16262,6 +22236,7 @@ mod programs {
         check::<2>(
             s,
             "p397",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1], n| p397(x0, x1, n),
             |[x0, x1], n| p397_gradient(x0, x1, n),
@@ -16271,6 +22246,7 @@ mod programs {
         check::<4>(
             s,
             "p398",
+            POINTS,
             &[0, 1, 3],
             |[x0, x1, x2, x3], n| p398(x0, x1, x2, x3, n),
             |[x0, x1, x2, x3], n| p398_gradient(x0, x1, x2, x3, n),
@@ -16280,11 +22256,1612 @@ mod programs {
         check::<4>(
             s,
             "p399",
+            POINTS,
             &[0],
             |[x0, x1, x2, x3], _| p399(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p399_gradient(x0, x1, x2, x3),
             |[x0, x1, x2, x3], _| p399_value_and_gradient(x0, x1, x2, x3),
             |x, _| p399_generic(x[0], x[1], x[2], x[3]),
+        );
+        check::<42>(
+            s,
+            "p400",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p400(x[0], x[1], part(&x, 2)),
+            |x, _| {
+                let (g0, g1, g2) = p400_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p400_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
+            },
+            |x, _| p400_generic(x[0], x[1], part(x.as_slice(), 2)),
+        );
+        check::<42>(
+            s,
+            "p401",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p401(x[0], x[1], part(&x, 2)),
+            |x, _| {
+                let (g0, g1, g2) = p401_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p401_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
+            },
+            |x, _| p401_generic(x[0], x[1], part(x.as_slice(), 2)),
+        );
+        check::<82>(
+            s,
+            "p402",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p402(x[0], x[1], part(&x, 2), part(&x, 42), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p402_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p402_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, n| p402_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
+        );
+        check::<107>(
+            s,
+            "p403",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p403(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4, g5) = p403_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4, g5)) = p403_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5]))
+            },
+            |x, n| p403_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), part(x.as_slice(), 67), n),
+        );
+        check::<82>(
+            s,
+            "p404",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p404(x[0], x[1], part(&x, 2), part(&x, 42), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p404_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p404_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, n| p404_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
+        );
+        check::<67>(
+            s,
+            "p405",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p405(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p405_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p405_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            },
+            |x, _| p405_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+        );
+        check::<81>(
+            s,
+            "p406",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p406(x[0], part(&x, 1), part(&x, 41), n),
+            |x, n| {
+                let (g0, g1, g2) = p406_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                join(&[&[g0], &g1, &g2])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2)) = p406_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                (v, join(&[&[g0], &g1, &g2]))
+            },
+            |x, n| p406_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
+        );
+        check::<82>(
+            s,
+            "p407",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p407(x[0], x[1], part(&x, 2), part(&x, 42), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p407_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p407_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, n| p407_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
+        );
+        check::<65>(
+            s,
+            "p408",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p408(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| {
+                let (g0, g1, g2) = p408_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p408_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
+            },
+            |x, _| p408_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+        );
+        check::<82>(
+            s,
+            "p409",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p409(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p409_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p409_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, _| p409_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+        );
+        check::<25>(
+            s,
+            "p410",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p410(x[0], part(&x, 1)),
+            |x, _| {
+                let (g0, g1) = p410_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
+            },
+            |x, _| {
+                let (v, (g0, g1)) = p410_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
+            },
+            |x, _| p410_generic(x[0], part(x.as_slice(), 1)),
+        );
+        check::<42>(
+            s,
+            "p411",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p411(x[0], x[1], part(&x, 2)),
+            |x, _| {
+                let (g0, g1, g2) = p411_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p411_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
+            },
+            |x, _| p411_generic(x[0], x[1], part(x.as_slice(), 2)),
+        );
+        check::<42>(
+            s,
+            "p412",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p412(x[0], x[1], part(&x, 2)),
+            |x, _| {
+                let (g0, g1, g2) = p412_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p412_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
+            },
+            |x, _| p412_generic(x[0], x[1], part(x.as_slice(), 2)),
+        );
+        check::<105>(
+            s,
+            "p413",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p413(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p413_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
+                join(&[&[g0], &g1, &g2, &g3])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p413_value_and_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
+                (v, join(&[&[g0], &g1, &g2, &g3]))
+            },
+            |x, n| p413_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), part(x.as_slice(), 65), n),
+        );
+        check::<65>(
+            s,
+            "p414",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p414(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| {
+                let (g0, g1, g2) = p414_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p414_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
+            },
+            |x, _| p414_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+        );
+        check::<67>(
+            s,
+            "p415",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p415(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p415_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p415_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            },
+            |x, _| p415_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+        );
+        check::<66>(
+            s,
+            "p416",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p416(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p416_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p416_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, _| p416_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+        );
+        check::<67>(
+            s,
+            "p417",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p417(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p417_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p417_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            },
+            |x, _| p417_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+        );
+        check::<66>(
+            s,
+            "p418",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p418(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p418_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p418_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, _| p418_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+        );
+        check::<41>(
+            s,
+            "p419",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p419(x[0], part(&x, 1)),
+            |x, _| {
+                let (g0, g1) = p419_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
+            },
+            |x, _| {
+                let (v, (g0, g1)) = p419_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
+            },
+            |x, _| p419_generic(x[0], part(x.as_slice(), 1)),
+        );
+        check::<106>(
+            s,
+            "p420",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p420(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p420_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                join(&[&[g0], &[g1], &g2, &g3, &g4])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p420_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
+            },
+            |x, n| p420_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66), n),
+        );
+        check::<65>(
+            s,
+            "p421",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p421(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| {
+                let (g0, g1, g2) = p421_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p421_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
+            },
+            |x, _| p421_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+        );
+        check::<27>(
+            s,
+            "p422",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p422(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p422_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p422_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            },
+            |x, _| p422_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+        );
+        check::<66>(
+            s,
+            "p423",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p423(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p423_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p423_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, _| p423_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+        );
+        check::<67>(
+            s,
+            "p424",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p424(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p424_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p424_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            },
+            |x, _| p424_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+        );
+        check::<42>(
+            s,
+            "p425",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p425(x[0], x[1], part(&x, 2)),
+            |x, _| {
+                let (g0, g1, g2) = p425_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p425_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
+            },
+            |x, _| p425_generic(x[0], x[1], part(x.as_slice(), 2)),
+        );
+        check::<65>(
+            s,
+            "p426",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p426(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| {
+                let (g0, g1, g2) = p426_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p426_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
+            },
+            |x, _| p426_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+        );
+        check::<66>(
+            s,
+            "p427",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p427(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p427_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p427_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, _| p427_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+        );
+        check::<42>(
+            s,
+            "p428",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p428(x[0], x[1], part(&x, 2)),
+            |x, _| {
+                let (g0, g1, g2) = p428_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p428_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
+            },
+            |x, _| p428_generic(x[0], x[1], part(x.as_slice(), 2)),
+        );
+        check::<42>(
+            s,
+            "p429",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p429(x[0], x[1], part(&x, 2)),
+            |x, _| {
+                let (g0, g1, g2) = p429_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p429_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
+            },
+            |x, _| p429_generic(x[0], x[1], part(x.as_slice(), 2)),
+        );
+        check::<65>(
+            s,
+            "p430",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p430(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| {
+                let (g0, g1, g2) = p430_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p430_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
+            },
+            |x, _| p430_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+        );
+        check::<83>(
+            s,
+            "p431",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p431(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p431_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p431_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            },
+            |x, _| p431_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+        );
+        check::<67>(
+            s,
+            "p432",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p432(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p432_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p432_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            },
+            |x, _| p432_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+        );
+        check::<82>(
+            s,
+            "p433",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p433(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p433_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p433_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, _| p433_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+        );
+        check::<105>(
+            s,
+            "p434",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p434(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p434_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
+                join(&[&[g0], &g1, &g2, &g3])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p434_value_and_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
+                (v, join(&[&[g0], &g1, &g2, &g3]))
+            },
+            |x, n| p434_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), part(x.as_slice(), 65), n),
+        );
+        check::<66>(
+            s,
+            "p435",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p435(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p435_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p435_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, _| p435_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+        );
+        check::<66>(
+            s,
+            "p436",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p436(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p436_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p436_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, _| p436_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+        );
+        check::<66>(
+            s,
+            "p437",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p437(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p437_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p437_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, _| p437_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+        );
+        check::<81>(
+            s,
+            "p438",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p438(x[0], part(&x, 1), part(&x, 41), n),
+            |x, n| {
+                let (g0, g1, g2) = p438_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                join(&[&[g0], &g1, &g2])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2)) = p438_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                (v, join(&[&[g0], &g1, &g2]))
+            },
+            |x, n| p438_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
+        );
+        check::<66>(
+            s,
+            "p439",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p439(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p439_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p439_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, _| p439_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+        );
+        check::<41>(
+            s,
+            "p440",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p440(x[0], part(&x, 1)),
+            |x, _| {
+                let (g0, g1) = p440_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
+            },
+            |x, _| {
+                let (v, (g0, g1)) = p440_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
+            },
+            |x, _| p440_generic(x[0], part(x.as_slice(), 1)),
+        );
+        check::<41>(
+            s,
+            "p441",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p441(x[0], part(&x, 1)),
+            |x, _| {
+                let (g0, g1) = p441_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
+            },
+            |x, _| {
+                let (v, (g0, g1)) = p441_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
+            },
+            |x, _| p441_generic(x[0], part(x.as_slice(), 1)),
+        );
+        check::<105>(
+            s,
+            "p442",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p442(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p442_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
+                join(&[&[g0], &g1, &g2, &g3])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p442_value_and_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
+                (v, join(&[&[g0], &g1, &g2, &g3]))
+            },
+            |x, n| p442_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), part(x.as_slice(), 65), n),
+        );
+        check::<67>(
+            s,
+            "p443",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p443(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p443_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p443_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            },
+            |x, _| p443_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+        );
+        check::<106>(
+            s,
+            "p444",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p444(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p444_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                join(&[&[g0], &[g1], &g2, &g3, &g4])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p444_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
+            },
+            |x, n| p444_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66), n),
+        );
+        check::<106>(
+            s,
+            "p445",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p445(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p445_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                join(&[&[g0], &[g1], &g2, &g3, &g4])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p445_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
+            },
+            |x, n| p445_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66), n),
+        );
+        check::<106>(
+            s,
+            "p446",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p446(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p446_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                join(&[&[g0], &[g1], &g2, &g3, &g4])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p446_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
+            },
+            |x, n| p446_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66), n),
+        );
+        check::<42>(
+            s,
+            "p447",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p447(x[0], x[1], part(&x, 2)),
+            |x, _| {
+                let (g0, g1, g2) = p447_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p447_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
+            },
+            |x, _| p447_generic(x[0], x[1], part(x.as_slice(), 2)),
+        );
+        check::<42>(
+            s,
+            "p448",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p448(x[0], x[1], part(&x, 2)),
+            |x, _| {
+                let (g0, g1, g2) = p448_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p448_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
+            },
+            |x, _| p448_generic(x[0], x[1], part(x.as_slice(), 2)),
+        );
+        check::<82>(
+            s,
+            "p449",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p449(x[0], x[1], part(&x, 2), part(&x, 42), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p449_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p449_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, n| p449_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
+        );
+        check::<65>(
+            s,
+            "p450",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p450(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| {
+                let (g0, g1, g2) = p450_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p450_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
+            },
+            |x, _| p450_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+        );
+        check::<43>(
+            s,
+            "p451",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p451(x[0], x[1], x[2], part(&x, 3), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p451_gradient(x[0], x[1], x[2], part(&x, 3), n);
+                join(&[&[g0], &[g1], &[g2], &g3])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p451_value_and_gradient(x[0], x[1], x[2], part(&x, 3), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            },
+            |x, n| p451_generic(x[0], x[1], x[2], part(x.as_slice(), 3), n),
+        );
+        check::<67>(
+            s,
+            "p452",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p452(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p452_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p452_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            },
+            |x, _| p452_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+        );
+        check::<107>(
+            s,
+            "p453",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p453(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4, g5) = p453_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4, g5)) = p453_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5]))
+            },
+            |x, n| p453_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), part(x.as_slice(), 67), n),
+        );
+        check::<107>(
+            s,
+            "p454",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p454(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4, g5) = p454_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4, g5)) = p454_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5]))
+            },
+            |x, n| p454_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), part(x.as_slice(), 67), n),
+        );
+        check::<42>(
+            s,
+            "p455",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p455(x[0], x[1], part(&x, 2)),
+            |x, _| {
+                let (g0, g1, g2) = p455_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p455_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
+            },
+            |x, _| p455_generic(x[0], x[1], part(x.as_slice(), 2)),
+        );
+        check::<83>(
+            s,
+            "p456",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p456(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p456_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p456_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            },
+            |x, _| p456_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+        );
+        check::<107>(
+            s,
+            "p457",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p457(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4, g5) = p457_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4, g5)) = p457_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5]))
+            },
+            |x, n| p457_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), part(x.as_slice(), 67), n),
+        );
+        check::<65>(
+            s,
+            "p458",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p458(x[0], part(&x, 1), part(&x, 25), n),
+            |x, n| {
+                let (g0, g1, g2) = p458_gradient(x[0], part(&x, 1), part(&x, 25), n);
+                join(&[&[g0], &g1, &g2])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2)) = p458_value_and_gradient(x[0], part(&x, 1), part(&x, 25), n);
+                (v, join(&[&[g0], &g1, &g2]))
+            },
+            |x, n| p458_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 25), n),
+        );
+        check::<27>(
+            s,
+            "p459",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p459(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p459_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p459_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            },
+            |x, _| p459_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+        );
+        check::<82>(
+            s,
+            "p460",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p460(x[0], x[1], part(&x, 2), part(&x, 42), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p460_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p460_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, n| p460_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
+        );
+        check::<43>(
+            s,
+            "p461",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p461(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p461_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p461_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            },
+            |x, _| p461_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+        );
+        check::<41>(
+            s,
+            "p462",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p462(x[0], part(&x, 1)),
+            |x, _| {
+                let (g0, g1) = p462_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
+            },
+            |x, _| {
+                let (v, (g0, g1)) = p462_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
+            },
+            |x, _| p462_generic(x[0], part(x.as_slice(), 1)),
+        );
+        check::<41>(
+            s,
+            "p463",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p463(x[0], part(&x, 1)),
+            |x, _| {
+                let (g0, g1) = p463_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
+            },
+            |x, _| {
+                let (v, (g0, g1)) = p463_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
+            },
+            |x, _| p463_generic(x[0], part(x.as_slice(), 1)),
+        );
+        check::<105>(
+            s,
+            "p464",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p464(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p464_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
+                join(&[&[g0], &g1, &g2, &g3])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p464_value_and_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
+                (v, join(&[&[g0], &g1, &g2, &g3]))
+            },
+            |x, n| p464_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), part(x.as_slice(), 65), n),
+        );
+        check::<67>(
+            s,
+            "p465",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p465(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p465_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p465_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            },
+            |x, _| p465_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+        );
+        check::<83>(
+            s,
+            "p466",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p466(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p466_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p466_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            },
+            |x, n| p466_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
+        );
+        check::<65>(
+            s,
+            "p467",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p467(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| {
+                let (g0, g1, g2) = p467_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p467_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
+            },
+            |x, _| p467_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+        );
+        check::<66>(
+            s,
+            "p468",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p468(x[0], x[1], part(&x, 2), part(&x, 26), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p468_gradient(x[0], x[1], part(&x, 2), part(&x, 26), n);
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p468_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 26), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, n| p468_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 26), n),
+        );
+        check::<42>(
+            s,
+            "p469",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p469(x[0], x[1], part(&x, 2), n),
+            |x, n| {
+                let (g0, g1, g2) = p469_gradient(x[0], x[1], part(&x, 2), n);
+                join(&[&[g0], &[g1], &g2])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2)) = p469_value_and_gradient(x[0], x[1], part(&x, 2), n);
+                (v, join(&[&[g0], &[g1], &g2]))
+            },
+            |x, n| p469_generic(x[0], x[1], part(x.as_slice(), 2), n),
+        );
+        check::<107>(
+            s,
+            "p470",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p470(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4, g5) = p470_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4, g5)) = p470_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5]))
+            },
+            |x, n| p470_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), part(x.as_slice(), 67), n),
+        );
+        check::<42>(
+            s,
+            "p471",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p471(x[0], x[1], part(&x, 2)),
+            |x, _| {
+                let (g0, g1, g2) = p471_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p471_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
+            },
+            |x, _| p471_generic(x[0], x[1], part(x.as_slice(), 2)),
+        );
+        check::<41>(
+            s,
+            "p472",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p472(x[0], part(&x, 1)),
+            |x, _| {
+                let (g0, g1) = p472_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
+            },
+            |x, _| {
+                let (v, (g0, g1)) = p472_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
+            },
+            |x, _| p472_generic(x[0], part(x.as_slice(), 1)),
+        );
+        check::<41>(
+            s,
+            "p473",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p473(x[0], part(&x, 1)),
+            |x, _| {
+                let (g0, g1) = p473_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
+            },
+            |x, _| {
+                let (v, (g0, g1)) = p473_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
+            },
+            |x, _| p473_generic(x[0], part(x.as_slice(), 1)),
+        );
+        check::<41>(
+            s,
+            "p474",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p474(x[0], part(&x, 1)),
+            |x, _| {
+                let (g0, g1) = p474_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
+            },
+            |x, _| {
+                let (v, (g0, g1)) = p474_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
+            },
+            |x, _| p474_generic(x[0], part(x.as_slice(), 1)),
+        );
+        check::<66>(
+            s,
+            "p475",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p475(x[0], x[1], part(&x, 2), part(&x, 26)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p475_gradient(x[0], x[1], part(&x, 2), part(&x, 26));
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p475_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 26));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, _| p475_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 26)),
+        );
+        check::<67>(
+            s,
+            "p476",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p476(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p476_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p476_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            },
+            |x, _| p476_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+        );
+        check::<43>(
+            s,
+            "p477",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p477(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p477_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p477_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            },
+            |x, _| p477_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+        );
+        check::<105>(
+            s,
+            "p478",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p478(x[0], part(&x, 1), part(&x, 41), part(&x, 65)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p478_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65));
+                join(&[&[g0], &g1, &g2, &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p478_value_and_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65));
+                (v, join(&[&[g0], &g1, &g2, &g3]))
+            },
+            |x, _| p478_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), part(x.as_slice(), 65)),
+        );
+        check::<107>(
+            s,
+            "p479",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p479(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4, g5) = p479_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4, g5)) = p479_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5]))
+            },
+            |x, n| p479_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), part(x.as_slice(), 67), n),
+        );
+        check::<83>(
+            s,
+            "p480",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p480(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p480_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p480_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            },
+            |x, n| p480_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
+        );
+        check::<67>(
+            s,
+            "p481",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p481(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p481_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p481_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            },
+            |x, _| p481_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+        );
+        check::<106>(
+            s,
+            "p482",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p482(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p482_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66));
+                join(&[&[g0], &[g1], &g2, &g3, &g4])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p482_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66));
+                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
+            },
+            |x, _| p482_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66)),
+        );
+        check::<65>(
+            s,
+            "p483",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p483(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| {
+                let (g0, g1, g2) = p483_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p483_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
+            },
+            |x, _| p483_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+        );
+        check::<67>(
+            s,
+            "p484",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p484(x[0], x[1], x[2], part(&x, 3), part(&x, 27), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p484_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 27), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p484_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 27), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            },
+            |x, n| p484_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 27), n),
+        );
+        check::<65>(
+            s,
+            "p485",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p485(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| {
+                let (g0, g1, g2) = p485_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p485_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
+            },
+            |x, _| p485_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+        );
+        check::<43>(
+            s,
+            "p486",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p486(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p486_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p486_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            },
+            |x, _| p486_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+        );
+        check::<106>(
+            s,
+            "p487",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p487(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p487_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                join(&[&[g0], &[g1], &g2, &g3, &g4])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p487_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
+            },
+            |x, n| p487_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66), n),
+        );
+        check::<66>(
+            s,
+            "p488",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p488(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p488_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p488_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, _| p488_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+        );
+        check::<41>(
+            s,
+            "p489",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p489(x[0], part(&x, 1)),
+            |x, _| {
+                let (g0, g1) = p489_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
+            },
+            |x, _| {
+                let (v, (g0, g1)) = p489_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
+            },
+            |x, _| p489_generic(x[0], part(x.as_slice(), 1)),
+        );
+        check::<67>(
+            s,
+            "p490",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p490(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p490_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p490_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            },
+            |x, _| p490_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+        );
+        check::<43>(
+            s,
+            "p491",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p491(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p491_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p491_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            },
+            |x, _| p491_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+        );
+        check::<42>(
+            s,
+            "p492",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p492(x[0], x[1], part(&x, 2)),
+            |x, _| {
+                let (g0, g1, g2) = p492_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p492_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
+            },
+            |x, _| p492_generic(x[0], x[1], part(x.as_slice(), 2)),
+        );
+        check::<67>(
+            s,
+            "p493",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p493(x[0], x[1], x[2], part(&x, 3), part(&x, 27), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p493_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 27), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p493_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 27), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            },
+            |x, n| p493_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 27), n),
+        );
+        check::<82>(
+            s,
+            "p494",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p494(x[0], x[1], part(&x, 2), part(&x, 42), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p494_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p494_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, n| p494_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
+        );
+        check::<27>(
+            s,
+            "p495",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p495(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p495_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p495_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            },
+            |x, _| p495_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+        );
+        check::<106>(
+            s,
+            "p496",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p496(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p496_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                join(&[&[g0], &[g1], &g2, &g3, &g4])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p496_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
+            },
+            |x, n| p496_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66), n),
+        );
+        check::<83>(
+            s,
+            "p497",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p497(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p497_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p497_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            },
+            |x, n| p497_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
+        );
+        check::<43>(
+            s,
+            "p498",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p498(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p498_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p498_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            },
+            |x, _| p498_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+        );
+        check::<81>(
+            s,
+            "p499",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p499(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| {
+                let (g0, g1, g2) = p499_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p499_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
+            },
+            |x, _| p499_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
         );
     }
 }

@@ -29,9 +29,70 @@
 //!   the proc macro. This test regenerates that file and fails if the committed one differs;
 //!   after a change to the generator, rewrite it with
 //!   `RANDOM_SAMPLE=overwrite cargo test -p dual-core --test random_programs random_sample`.
+//!
+//!   After those 400 programs, from a seed of their own, come 100 array programs (loops kept as
+//!   loops): float parameters plus some of `a: [f64; LEN]`, `w: [f64; R * C]` and `b: [f64; 40]`
+//!   with `n: usize`, where `LEN`, `R`, `C` are module constants of the sample (40, 4, 6) whose
+//!   values the macro does not see. Their segments: loops `for i in 0..LEN`, `1..LEN`,
+//!   `0..LEN - 1` reading `a[i]`, `a[i + 1]`, `a[i - 1]` and `i as f64` in the generator's
+//!   expressions, carrying one or two floats (sums, products, `tanh` recurrences, `max` / `min`
+//!   recurrences, `if` on differentiated values assigning or accumulating); local arrays
+//!   `let mut z = [0.0; LEN];` filled by such a loop (`z[i] = e;`, `z[i] += e;`, maybe carrying a
+//!   float as well) and read by a later loop (`z[i]`, `z[i ± 1]`) or as `z[0]`, `z[LEN - 1]`;
+//!   nested loops `for i in 0..R { let mut s = ..; for j in 0..C { s += .. w[i * C + j] .. }
+//!   y[i] = s; }` with `y` read by a loop over `0..R` or as `y[0]`, `y[R - 1]`; run-time loops
+//!   `for i in 0..n`, `1..n` (`n` = 0, 1, 17, 40) and `0..b.len()` over `b`; plus `let`s and
+//!   `if`s between them. Sums are scaled by 0.05 and product factors are `1 + 0.05 tanh(e)`, so
+//!   that 40 iterations stay in range. The harness passes the floats and the array elements as
+//!   one flat point to num-dual, and joins the parts of the gradient (`(f64, .., [f64; LEN])`)
+//!   in the same order.
+//!
+//!   Shapes left out, because the engine does not compile them (each a minimal reproduction;
+//!   `const LEN: usize = 40; const R: usize = 4; const C: usize = 6;`, `h1` and `h2` as in the
+//!   sample):
+//!
+//!   - ENGINE BUG 1: nested loops whose inner loop carries anything but a sum, or calls a
+//!     `#[gradient]` function: the backward outer loop repeats part of the inner forward loop,
+//!     reading values it does not recompute (and pushing to the tape again). E0425 on
+//!     `fn m1(x: f64, w: [f64; R * C]) -> f64 { let mut y = [0.0; R]; for i in 0..R { let mut
+//!     s = x * 0.5; for j in 0..C { s = (s * 0.9 + w[i * C + j]).tanh(); } y[i] = s; } y[0] }`
+//!     (`s = s.max(..)`, `s *= ..`, or `s += h4(w[i * C + j])` alike). The inner loops here
+//!     carry sums of call-free terms.
+//!   - ENGINE BUG 2: a `return` under an `if` before a loop kept as a loop: the forward code
+//!     after the `if` is in a block that does not hand the loop's local arrays and final carried
+//!     values to the backward block. E0425 on `fn r1(x0: f64, a: [f64; LEN]) -> f64 { if x0 <
+//!     0.0 { return x0; } let mut z = [0.0; LEN]; for i in 0..LEN { z[i] = a[i] * x0; } z[1] }`.
+//!     The array programs have no `return`.
+//!   - ENGINE BUG 3: an `if` in a loop kept as a loop whose condition reads a carried float or a
+//!     temporary of the body that the derivative does not otherwise need: the backward loop
+//!     re-evaluates the condition from a value it neither tapes nor recomputes. E0425 on `fn
+//!     t3(x0: f64, a: [f64; LEN]) -> f64 { let mut v = x0; for i in 0..LEN { if a[i] <= v { v
+//!     = x0.tanh(); } else { v += 0.05 * x0; } } v }` and on `fn t4(x0: f64, a: [f64; LEN]) ->
+//!     f64 { let mut s: f64 = 0.0; for i in 0..LEN { let v = a[i] * x0; if v <= 0.5 { s =
+//!     x0.tanh(); } else { s += 0.05 * x0; } } s }`. The conditions in loops here compare
+//!     parameters and array elements.
+//!   - ENGINE BUG 4: a loop kept as a loop reading the result of an earlier one through a
+//!     nonlinearity: `_gradient` keeps the earlier loop but drops the body computing its carried
+//!     value. E0425 on `fn e8(x0: f64, a: [f64; LEN]) -> f64 { let mut s = x0; for i in 0..LEN
+//!     { s += 0.05 * a[i]; } let mut t: f64 = 0.0; for i in 0..LEN { t += 0.05 * s.tanh(); } t
+//!     }`. The bodies of the loops here read the float parameters, array elements and the
+//!     loop's own floats, not floats computed before the loop.
+//!   - ENGINE BUG 5: an unused `#[gradient]` call in a loop that writes a local array: the
+//!     backward loop repeats the call without computing its arguments. E0425 on `fn k6(x1: f64,
+//!     x2: f64, a: [f64; LEN]) -> f64 { let mut z = [0.0; LEN]; for i in 0..LEN { z[i] = a[i] *
+//!     x2.sin(); let v = h2([x1.cos(), x1, x1]); } z[0] + z[LEN - 1] }`. The temporaries of
+//!     loops here call nothing.
+//!   - ENGINE BUG 6: an `if` outside loops whose condition reads a local array that an `if` in
+//!     an earlier loop read too: the condition is emitted with the array's source name, bound
+//!     only inside loops. E0425 on `fn u2(x0: f64, a: [f64; LEN]) -> f64 { let mut z = [0.0;
+//!     LEN]; for i in 0..LEN { z[i] = a[i] * x0; } let mut s: f64 = 0.0; for i in 0..LEN { if
+//!     z[i] <= x0 { s = z[i].tanh(); } else { s += 0.05 * x0; } } let v: f64; if x0 > z[0] { v
+//!     = x0; } else { v = s; } v }`. The `if`s outside loops here read no array element.
+//!
+//!   Local arrays written by a run-time loop are a documented compile error, and not generated.
 //! - `random_sample_covers_every_primitive`: the sample uses every primitive, literal form,
-//!   compound assignment, control-flow construct and helper of the generator (`--nocapture`
-//!   shows in how many programs each).
+//!   compound assignment, control-flow construct and helper of the generator, and every shape
+//!   of the array programs (`--nocapture` shows in how many programs each).
 
 mod common;
 
@@ -76,9 +137,18 @@ enum Expr {
         args: Vec<Expr>,
         array: bool,
     },
+    /// An element `array[index]` of an array parameter or local array (sample programs only):
+    /// `index` is the text of the index (`i3`, `i3 + 1`, `i2 * C + j3`, `LEN - 1`), `counters`
+    /// the loop counters it reads, `form` its shape for the coverage list (`a[i + 1]`, …).
+    Index {
+        array: String,
+        index: String,
+        counters: Vec<String>,
+        form: &'static str,
+    },
 }
 
-use Expr::{Bin, Call, Counter, Helper, Lit, Neg, Powi, Var};
+use Expr::{Bin, Call, Counter, Helper, Index, Lit, Neg, Powi, Var};
 
 fn bin(op: &'static str, a: Expr, b: Expr) -> Expr {
     Bin(op, Box::new(a), Box::new(b))
@@ -167,6 +237,7 @@ impl Expr {
                 };
                 (text, PRIMARY)
             }
+            Index { array, index, .. } => (format!("{array}[{index}]"), PRIMARY),
             Lit(c) if fl == Flavor::Generic => (format!("D::from({c})"), PRIMARY),
             Lit(c) if c.starts_with('-') => (c.to_string(), UNARY),
             Lit(c) => (c.to_string(), PRIMARY),
@@ -258,6 +329,9 @@ impl Expr {
     fn reads(&self, vars: &BTreeSet<String>) -> bool {
         match self {
             Var(v) | Counter(v) => vars.contains(v),
+            Index {
+                array, counters, ..
+            } => vars.contains(array) || counters.iter().any(|k| vars.contains(k)),
             Lit(_) => false,
             Helper { args, .. } => args.iter().any(|a| a.reads(vars)),
             Neg(a) | Powi(a, _) => a.reads(vars),
@@ -266,11 +340,25 @@ impl Expr {
         }
     }
 
+    /// Whether the expression reads an array element.
+    fn indexes(&self) -> bool {
+        match self {
+            Index { .. } => true,
+            Var(_) | Counter(_) | Lit(_) => false,
+            Neg(a) | Powi(a, _) => a.indexes(),
+            Bin(_, a, b) => a.indexes() || b.indexes(),
+            Helper { args, .. } | Call { args, .. } => args.iter().any(Expr::indexes),
+        }
+    }
+
     /// The primitives and literal forms the expression uses (`+`, `sin`, `f64::cos`, `powi(-2)`,
     /// `powf(expr)`, `1e-1`, …).
     fn primitives(&self, out: &mut BTreeSet<String>) {
         match self {
             Var(_) => {}
+            Index { form, .. } => {
+                out.insert(form.to_string());
+            }
             Counter(_) => {
                 out.insert("k as f64".into());
             }
@@ -338,6 +426,9 @@ struct Gen<'a> {
     /// arguments of calls, where a constant of unknown type before a differentiated argument is
     /// ambiguous (README, "How a call's arguments meet the callee's gradient").
     inactive: BTreeSet<String>,
+    /// Array elements that may be read here, as atoms: `a[i]`, `a[i + 1]` in a loop over an
+    /// array, `z[0]` after a loop filled `z` (array programs of the sample only).
+    elems: Vec<Expr>,
 }
 
 /// The literal forms the generator writes.
@@ -353,6 +444,11 @@ const LITERALS: &[&str] = &[
 
 impl Gen<'_> {
     fn atom(&mut self) -> Expr {
+        // No draw when there are no elements: the programs without arrays stay as they were.
+        if !self.elems.is_empty() && self.rng.below(3) == 0 {
+            let i = self.rng.below(self.elems.len());
+            return self.elems[i].clone();
+        }
         if !self.counters.is_empty() && self.rng.below(4) == 0 {
             let i = self.rng.below(self.counters.len());
             Counter(self.counters[i].clone())
@@ -484,6 +580,7 @@ impl Program {
             counters: Vec::new(),
             calls: false,
             inactive: BTreeSet::new(),
+            elems: Vec::new(),
         };
         let mut lets = Vec::new();
         for i in 0..g.rng.below(6) {
@@ -582,6 +679,9 @@ enum Iter {
     Array(Vec<Expr>),
     /// `0..n` with the parameter `n: usize`: a run-time loop.
     RunTime,
+    /// A range written as is, in the array programs: `0..LEN`, `1..LEN`, `0..LEN - 1`, `0..R`,
+    /// `0..C` over module constants, `0..n`, `1..n`, `0..b.len()` over `b: [f64; 40]`.
+    Bounds(&'static str),
 }
 
 /// A statement of a sample program.
@@ -618,6 +718,18 @@ enum Stmt {
     Loop {
         counter: String,
         body: Vec<Stmt>,
+    },
+    /// `let mut z = [0.0; len];`, a local array.
+    LetArray {
+        var: String,
+        len: &'static str,
+    },
+    /// `z[index] op e;` (`=` or `+=`), the index a loop counter.
+    SetIndex {
+        array: String,
+        index: String,
+        op: &'static str,
+        e: Expr,
     },
 }
 
@@ -673,6 +785,7 @@ impl Stmt {
                 let it = match iter {
                     Iter::Range(k) => format!("0..{k}"),
                     Iter::RunTime => "0..n".into(),
+                    Iter::Bounds(b) => b.to_string(),
                     Iter::Array(xs) => {
                         let xs: Vec<String> = xs.iter().map(|x| x.render(fl)).collect();
                         format!("[{}]", xs.join(", "))
@@ -699,6 +812,19 @@ impl Stmt {
                 block(body, out);
                 out.push(format!("{indent}}}"));
             }
+            Stmt::LetArray { var, len } => {
+                let zero = match fl {
+                    Flavor::F64 => "0.0",
+                    Flavor::Generic => "D::from(0.0)",
+                };
+                out.push(format!("{indent}let mut {var} = [{zero}; {len}];"));
+            }
+            Stmt::SetIndex {
+                array,
+                index,
+                op,
+                e,
+            } => out.push(format!("{indent}{array}[{index}] {op} {};", e.render(fl))),
         }
     }
 
@@ -713,7 +839,8 @@ impl Stmt {
                 out.push((b, e));
             }
             Stmt::Return(e) => out.push(("return", e)),
-            Stmt::Decl(_) | Stmt::Break | Stmt::Continue => {}
+            Stmt::Decl(_) | Stmt::Break | Stmt::Continue | Stmt::LetArray { .. } => {}
+            Stmt::SetIndex { array, e, .. } => out.push((array, e)),
             Stmt::If(branches, otherwise) => {
                 for s in branches
                     .iter()
@@ -793,9 +920,16 @@ impl Stmt {
                         Iter::Range(_) => "for 0..K",
                         Iter::Array(_) => "for in [..]",
                         Iter::RunTime => "for 0..n",
+                        Iter::Bounds(_) => "for over an array",
                     }
                     .into(),
                 );
+                if let Iter::Bounds(b) = iter {
+                    out.insert(format!("for {b}"));
+                }
+                if body.iter().any(|s| matches!(s, Stmt::For { .. })) {
+                    out.insert("nested for".into());
+                }
                 if let Iter::Array(xs) = iter {
                     xs.iter().for_each(|x| x.primitives(out));
                 }
@@ -809,13 +943,56 @@ impl Stmt {
                 out.insert("loop".into());
                 blocks(body, "loop", out);
             }
+            Stmt::LetArray { len, .. } => {
+                out.insert(format!("let mut z = [0.0; {len}]"));
+            }
+            Stmt::SetIndex { op, e, .. } => {
+                out.insert(format!("z[i] {op}"));
+                e.primitives(out);
+            }
         }
     }
 }
 
-/// A sample program: `fn NAME(x0: f64, .., [n: usize]) -> f64 { stmts; result }`.
+/// An array parameter of a sample program: `name: [f64; len]`, `size` elements.
+#[derive(Clone, Copy, PartialEq)]
+struct ArrayParam {
+    name: &'static str,
+    len: &'static str,
+    size: usize,
+}
+
+/// The module constants of the array programs, emitted once at the top of `mod programs`: the
+/// macro does not see their values, so loops over them stay loops.
+const SAMPLE_CONSTS: &[(&str, usize)] = &[("LEN", 40), ("R", 4), ("C", 6)];
+
+/// `a: [f64; LEN]`, read in loops over `0..LEN`, `1..LEN`, `0..LEN - 1`.
+const ARRAY_A: ArrayParam = ArrayParam {
+    name: "a",
+    len: "LEN",
+    size: 40,
+};
+/// `w: [f64; R * C]`, the row-major weights of the nested loops.
+const ARRAY_W: ArrayParam = ArrayParam {
+    name: "w",
+    len: "R * C",
+    size: 24,
+};
+/// `b: [f64; 40]`, a literal length, read in run-time loops over `0..n` (`n` ≤ 40).
+const ARRAY_B: ArrayParam = ArrayParam {
+    name: "b",
+    len: "40",
+    size: 40,
+};
+
+/// A sample program: `fn NAME(x0: f64, .., [arrays], [n: usize]) -> f64 { stmts; result }`.
 struct SampleProgram {
     params: usize,
+    /// The array parameters, after the float ones: some of `a`, `w`, `b` in this order.
+    arrays: Vec<ArrayParam>,
+    /// What the generator built that the statements do not show (`carry max`, …), for the
+    /// coverage list.
+    tags: BTreeSet<String>,
     /// Whether the program has the trailing parameter `n: usize` of its run-time loops.
     run_time: bool,
     stmts: Vec<Stmt>,
@@ -890,6 +1067,19 @@ struct SampleGen<'a> {
     mutables: Vec<String>,
     /// The number of names given out (`v{i}`, `k{i}`, `i{i}`).
     names: usize,
+    /// The local arrays `[0.0; LEN]` filled so far (array programs).
+    len_arrays: Vec<String>,
+    /// The local arrays `[0.0; R]` filled by nested loops so far (array programs).
+    row_arrays: Vec<String>,
+    /// The array parameters read so far, by name (array programs).
+    uses: BTreeSet<&'static str>,
+    /// Constructs to list for coverage that the statements do not show (`carry max`, …).
+    tags: BTreeSet<String>,
+    /// No `return` in branches (array programs: ENGINE BUG 2, module docs).
+    no_return: bool,
+    /// The number of variables the bodies of loops over arrays may read (the float parameters),
+    /// besides the floats they carry and their temporaries (ENGINE BUG 4, module docs).
+    before_loops: Option<usize>,
 }
 
 impl Gen<'_> {
@@ -914,13 +1104,16 @@ impl Gen<'_> {
             .chain(&self.inactive)
             .cloned()
             .collect();
+        // Array elements are left out too: a local array filled with constants only has an
+        // element type the caller cannot see either.
         let saved = (
             self.vars.clone(),
             std::mem::take(&mut self.counters),
             self.seen.clone(),
+            std::mem::take(&mut self.elems),
         );
         self.vars.retain(|v| !hidden.contains(v));
-        self.seen.retain(|e| !e.reads(&hidden));
+        self.seen.retain(|e| !e.reads(&hidden) && !e.indexes());
         let visible: BTreeSet<String> = self.vars.iter().cloned().collect();
         let mut args: Vec<Expr> = (0..k)
             .map(|_| {
@@ -942,7 +1135,7 @@ impl Gen<'_> {
                 args[0] = Var(v.clone());
             }
         }
-        (self.vars, self.counters, self.seen) = saved;
+        (self.vars, self.counters, self.seen, self.elems) = saved;
         args
     }
 }
@@ -1046,7 +1239,7 @@ impl SampleGen<'_> {
             self.let_stmt(&mut body);
         }
         match self.g.rng.below(8) {
-            0 => body.push(Stmt::Return(self.g.expr(2))),
+            0 if !self.no_return => body.push(Stmt::Return(self.g.expr(2))),
             1 | 2 if nest => body.push(self.branches(target, decl, false)),
             3 if !decl => {
                 let op = self.g.rng.pick(&["+=", "-=", "*="]);
@@ -1265,10 +1458,17 @@ impl SampleProgram {
                 counters: Vec::new(),
                 calls: !straight,
                 inactive: BTreeSet::new(),
+                elems: Vec::new(),
             },
             params,
             mutables: Vec::new(),
             names: 0,
+            len_arrays: Vec::new(),
+            row_arrays: Vec::new(),
+            uses: BTreeSet::new(),
+            tags: BTreeSet::new(),
+            no_return: false,
+            before_loops: None,
         };
         let mut stmts = Vec::new();
         if straight {
@@ -1310,15 +1510,20 @@ impl SampleProgram {
         let result = s.g.expr(3);
         SampleProgram {
             params,
+            arrays: Vec::new(),
+            tags: BTreeSet::new(),
             run_time,
             stmts,
             result,
         }
     }
 
-    /// `x0: TY, x1: TY, ..` and `n: usize`.
+    /// `x0: TY, x1: TY, ..`, the arrays `a: [TY; LEN], ..` and `n: usize`.
     fn params(&self, ty: &str) -> String {
         let mut p: Vec<String> = (0..self.params).map(|i| format!("x{i}: {ty}")).collect();
+        for a in &self.arrays {
+            p.push(format!("{}: [{ty}; {}]", a.name, a.len));
+        }
         if self.run_time {
             p.push("n: usize".into());
         }
@@ -1376,6 +1581,7 @@ impl SampleProgram {
             s.flows(&mut flows);
         }
         let mut active: BTreeSet<String> = (0..self.params).map(|i| format!("x{i}")).collect();
+        active.extend(self.arrays.iter().map(|a| a.name.to_string()));
         loop {
             let before = active.len();
             for (target, e) in &flows {
@@ -1396,12 +1602,713 @@ impl SampleProgram {
             s.constructs("", out);
         }
         self.result.primitives(out);
+        out.extend(self.tags.iter().cloned());
+        for a in &self.arrays {
+            out.insert(format!("param [f64; {}]", a.len));
+        }
         if self
             .stmts
             .iter()
             .all(|s| matches!(s, Stmt::Let { .. } | Stmt::Assign(..)))
         {
             out.insert("straight-line".into());
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Array programs of the sample: loops kept as loops
+// ---------------------------------------------------------------------------------------------
+
+/// How a loop over arrays updates a float it carries. Every form stays bounded over 40
+/// iterations: sums are scaled by 0.05 and add terms that do not read the carried floats,
+/// products multiply by factors in (0.95, 1.05), recurrences go through `tanh`.
+#[derive(Clone, Copy)]
+enum Carry {
+    /// `s += 0.05 * e;` or `s -= 0.05 * e;`.
+    Sum,
+    /// `s *= 1.0 + 0.05 * e.tanh();`.
+    Product,
+    /// `s = (s * 0.9 + e).tanh();`, `e` reading anything: a recurrence.
+    Update,
+    /// `s = s.max(e);`.
+    Max,
+    /// `s = f64::min(s, e);`.
+    Min,
+    /// `if c { s = e.tanh(); } else { s += 0.05 * e; }`, the condition on differentiated values.
+    Branch,
+}
+
+impl Carry {
+    fn tag(self) -> &'static str {
+        match self {
+            Carry::Sum => "carry sum",
+            Carry::Product => "carry product",
+            Carry::Update => "carry recurrence",
+            Carry::Max => "carry max",
+            Carry::Min => "carry min",
+            Carry::Branch => "carry if",
+        }
+    }
+}
+
+/// `name[index]`, its counters and its form.
+fn index(array: &str, index: String, counters: &[&str], form: &'static str) -> Expr {
+    Index {
+        array: array.to_string(),
+        index,
+        counters: counters.iter().map(|k| k.to_string()).collect(),
+        form,
+    }
+}
+
+/// `0.05 * e`.
+fn scaled(e: Expr) -> Expr {
+    bin("*", Lit("0.05"), e)
+}
+
+impl SampleGen<'_> {
+    /// An expression (not a bare literal) that does not read `hidden` (the floats a loop
+    /// carries).
+    fn expr_hiding(&mut self, hidden: &[String], depth: usize) -> Expr {
+        let hidden: BTreeSet<String> = hidden.iter().cloned().collect();
+        let saved = (self.g.vars.clone(), self.g.seen.clone());
+        self.g.vars.retain(|v| !hidden.contains(v));
+        self.g.seen.retain(|e| !e.reads(&hidden));
+        let e = self.expr(depth);
+        (self.g.vars, self.g.seen) = saved;
+        e
+    }
+
+    /// `e`, made to read `must` if it does not (`must * e` or `must + e`).
+    fn reading(&mut self, e: Expr, must: Option<Expr>) -> Expr {
+        match must {
+            Some(x) if !e.reads(&x.arrays()) => bin(self.g.rng.pick(&["*", "+"]), x, e),
+            _ => e,
+        }
+    }
+
+    /// The update of the carried float `s` of the given kind; the floats the loop carries are
+    /// `carried`; the update reads `must`.
+    fn carry_update(
+        &mut self,
+        s: &str,
+        kind: Carry,
+        carried: &[String],
+        must: Option<Expr>,
+    ) -> Stmt {
+        let v = || Var(s.to_string());
+        match kind {
+            Carry::Sum => {
+                let e = self.expr_hiding(carried, 2);
+                let e = self.reading(e, must);
+                let op = self.g.rng.pick(&["+=", "+=", "-="]);
+                Stmt::Assign(s.into(), op, scaled(e))
+            }
+            Carry::Product => {
+                // Not reading the carried floats: `p.powi(4)` of a product grown to 100 would
+                // be beyond where num-dual's `tanh` (`sinh / cosh`) is NaN.
+                let e = self.expr_hiding(carried, 2);
+                let e = self.reading(e, must);
+                Stmt::Assign(s.into(), "*=", bin("+", Lit("1.0"), scaled(m("tanh", e))))
+            }
+            Carry::Update => {
+                let e = self.expr(2);
+                let e = self.reading(e, must);
+                let e = m("tanh", bin("+", bin("*", v(), Lit("0.9")), e));
+                Stmt::Assign(s.into(), "=", e)
+            }
+            Carry::Max => {
+                let e = self.expr_hiding(carried, 2);
+                let e = self.reading(e, must);
+                Stmt::Assign(s.into(), "=", method("max", v(), vec![e]))
+            }
+            Carry::Min => {
+                let e = self.expr_hiding(carried, 2);
+                let e = self.reading(e, must);
+                Stmt::Assign(s.into(), "=", path("min", vec![v(), e]))
+            }
+            Carry::Branch => {
+                // Not on the carried floats nor the body's temporaries, only on parameters and
+                // array elements: ENGINE BUG 3 (module docs).
+                let saved = (self.g.vars.clone(), self.g.seen.clone());
+                let hidden: BTreeSet<String> = self
+                    .g
+                    .vars
+                    .iter()
+                    .filter(|v| !v.starts_with('x'))
+                    .chain(carried)
+                    .cloned()
+                    .collect();
+                self.g.vars.retain(|v| !hidden.contains(v));
+                self.g.seen.retain(|e| !e.reads(&hidden));
+                let c = self.cond();
+                (self.g.vars, self.g.seen) = saved;
+                let e1 = self.expr(2);
+                let e1 = self.reading(e1, must);
+                let e2 = self.expr_hiding(carried, 2);
+                Stmt::If(
+                    vec![(c, vec![Stmt::Assign(s.into(), "=", m("tanh", e1))])],
+                    Some(vec![Stmt::Assign(s.into(), "+=", scaled(e2))]),
+                )
+            }
+        }
+    }
+
+    /// Hides the variables made since the first loop over arrays started, but `keep` (the floats
+    /// the loop at hand carries): ENGINE BUG 4 (module docs). What `unhide` restores.
+    fn hide_later(&mut self, keep: &[String]) -> (Vec<String>, Vec<Expr>) {
+        let saved = (self.g.vars.clone(), self.g.seen.clone());
+        let start = self.before_loops.unwrap_or(self.g.vars.len());
+        let later: BTreeSet<String> = self.g.vars[start.min(self.g.vars.len())..]
+            .iter()
+            .filter(|v| !keep.contains(v))
+            .cloned()
+            .collect();
+        self.g.vars.retain(|v| !later.contains(v));
+        self.g.seen.retain(|e| !e.reads(&later));
+        saved
+    }
+
+    fn unhide(&mut self, saved: (Vec<String>, Vec<Expr>)) {
+        (self.g.vars, self.g.seen) = saved;
+    }
+
+    /// The body of a loop over arrays: maybe a temporary (not reading the carried floats),
+    /// then the update of each carried float; the first update reads `must`.
+    fn array_body(&mut self, acc: &[(String, Carry)], must: Option<Expr>) -> Vec<Stmt> {
+        let keep: Vec<String> = acc.iter().map(|a| a.0.clone()).collect();
+        let hidden = self.hide_later(&keep);
+        let body = self.array_body_inner(acc, must);
+        self.unhide(hidden);
+        body
+    }
+
+    fn array_body_inner(&mut self, acc: &[(String, Carry)], must: Option<Expr>) -> Vec<Stmt> {
+        let mark = self.mark();
+        let carried: Vec<String> = acc.iter().map(|a| a.0.clone()).collect();
+        let mut body = Vec::new();
+        let mut must = must;
+        if self.g.rng.below(3) == 0 {
+            let var = self.name("v");
+            // No call in a temporary, which is often unused: ENGINE BUG 5 (module docs).
+            let calls = std::mem::replace(&mut self.g.calls, false);
+            let init = self.expr_hiding(&carried, 2);
+            self.g.calls = calls;
+            let init = self.reading(init, must.take());
+            let vars: BTreeSet<String> = self.g.vars.iter().cloned().collect();
+            if !init.reads(&vars) {
+                self.g.inactive.insert(var.clone());
+            }
+            body.push(Stmt::Let {
+                var: var.clone(),
+                mutable: false,
+                init,
+            });
+            self.g.vars.push(var);
+        }
+        for (s, kind) in acc {
+            let u = self.carry_update(s, *kind, &carried, must.take());
+            body.push(u);
+        }
+        self.leave(mark);
+        body
+    }
+
+    /// The elements a loop with counter `i` over `range` may read: the arrays of that length at
+    /// `i` (and `i + 1`, `i - 1` where the range allows), and `i as f64` scaled down.
+    fn loop_elems(&mut self, i: &str, range: &str) -> Vec<Expr> {
+        let mut out = vec![bin("*", Counter(i.into()), Lit("0.05"))];
+        let (arrays, param_forms, local_forms): (
+            Vec<String>,
+            [&'static str; 3],
+            [&'static str; 3],
+        ) = match range {
+            "0..LEN" | "1..LEN" | "0..LEN - 1" => (
+                std::iter::once("a".to_string())
+                    .chain(self.len_arrays.iter().cloned())
+                    .collect(),
+                ["a[i]", "a[i - 1]", "a[i + 1]"],
+                ["z[i]", "z[i - 1]", "z[i + 1]"],
+            ),
+            "0..R" => (
+                self.row_arrays.clone(),
+                ["", "", ""],
+                ["y[i]", "y[i - 1]", "y[i + 1]"],
+            ),
+            _ => (
+                vec!["b".to_string()],
+                ["b[i]", "b[i - 1]", "b[i + 1]"],
+                ["", "", ""],
+            ),
+        };
+        for arr in arrays {
+            let forms = if arr.len() == 1 {
+                param_forms
+            } else {
+                local_forms
+            };
+            out.push(index(&arr, i.into(), &[i], forms[0]));
+            if range.starts_with("1..") {
+                out.push(index(&arr, format!("{i} - 1"), &[i], forms[1]));
+            }
+            if range.ends_with(" - 1") {
+                out.push(index(&arr, format!("{i} + 1"), &[i], forms[2]));
+            }
+        }
+        out
+    }
+
+    /// The start of a carried float of the given kind.
+    fn carry_init(&mut self, kind: Carry) -> Expr {
+        let x = Var(format!("x{}", self.g.rng.below(self.params)));
+        match (kind, self.g.rng.below(3)) {
+            (Carry::Product, 0) => Lit("1.0"),
+            (Carry::Max | Carry::Min, 0) if self.uses.contains("a") || self.g.rng.below(2) == 0 => {
+                self.uses.insert("a");
+                index("a", "0".into(), &[], "a[0]")
+            }
+            (_, 0) => Lit("0.0"),
+            (_, 1) => bin("*", x, Lit("0.5")),
+            _ => self.g.expr(1),
+        }
+    }
+
+    /// One or two `let mut s = ..;` and a loop `for i in range` updating them, reading an
+    /// element of `must` (an array name) in the first update. The carried floats, as results.
+    fn reduce(&mut self, out: &mut Vec<Stmt>, range: &'static str, must: &str) -> Vec<Expr> {
+        let mut acc = Vec::new();
+        let kinds = [
+            Carry::Sum,
+            Carry::Sum,
+            Carry::Product,
+            Carry::Update,
+            Carry::Max,
+            Carry::Min,
+            Carry::Branch,
+        ];
+        for _ in 0..1 + self.g.rng.below(3) / 2 {
+            let kind = self.g.rng.pick(&kinds);
+            let s = self.name("v");
+            let init = self.carry_init(kind);
+            out.push(Stmt::Let {
+                var: s.clone(),
+                mutable: true,
+                init,
+            });
+            self.g.vars.push(s.clone());
+            self.mutables.push(s.clone());
+            self.tags.insert(kind.tag().into());
+            acc.push((s, kind));
+        }
+        if acc.len() == 2 {
+            self.tags.insert("carry two floats".into());
+        }
+        let body = self.array_loop(range, &acc, must);
+        let i = body.0;
+        out.push(Stmt::For {
+            var: i,
+            iter: Iter::Bounds(range),
+            body: body.1,
+        });
+        acc.into_iter().map(|(s, _)| Var(s)).collect()
+    }
+
+    /// The counter and body of a loop over `range` updating `acc`, its first update reading an
+    /// element of the array `must`.
+    fn array_loop(
+        &mut self,
+        range: &'static str,
+        acc: &[(String, Carry)],
+        must: &str,
+    ) -> (String, Vec<Stmt>) {
+        let i = self.name("i");
+        let elems = self.loop_elems(&i, range);
+        let must = self.pick_elem(&elems, must);
+        let before = self.g.elems.len();
+        self.g.elems.extend(elems);
+        let body = self.array_body(acc, must);
+        self.g.elems.truncate(before);
+        self.forget(&i);
+        (i, body)
+    }
+
+    /// One of `elems` that reads the array `array` (marked as used if a parameter).
+    fn pick_elem(&mut self, elems: &[Expr], array: &str) -> Option<Expr> {
+        let set = BTreeSet::from([array.to_string()]);
+        let of: Vec<&Expr> = elems.iter().filter(|e| e.reads(&set)).collect();
+        if of.is_empty() {
+            return None;
+        }
+        for p in [ARRAY_A, ARRAY_W, ARRAY_B] {
+            if p.name == array {
+                self.uses.insert(p.name);
+            }
+        }
+        Some(of[self.g.rng.below(of.len())].clone())
+    }
+
+    /// Forgets the remembered subexpressions that read the counter `i` of a finished loop.
+    fn forget(&mut self, i: &str) {
+        let gone = BTreeSet::from([i.to_string()]);
+        self.g.seen.retain(|e| !e.reads(&gone));
+    }
+
+    /// `let mut z = [0.0; LEN];` filled by a loop (`z[i] = e;` or `z[i] += e;`, maybe carrying a
+    /// float too), then read: by a loop over it, or as `z[0]` and `z[LEN - 1]`.
+    fn fill(&mut self, out: &mut Vec<Stmt>) -> Vec<Expr> {
+        let z = self.name("z");
+        out.push(Stmt::LetArray {
+            var: z.clone(),
+            len: "LEN",
+        });
+        let range = self
+            .g
+            .rng
+            .pick(&["0..LEN", "0..LEN", "1..LEN", "0..LEN - 1"]);
+        let mut results = Vec::new();
+        let acc = if self.g.rng.below(3) == 0 {
+            let s = self.name("v");
+            let init = self.carry_init(Carry::Sum);
+            out.push(Stmt::Let {
+                var: s.clone(),
+                mutable: true,
+                init,
+            });
+            self.g.vars.push(s.clone());
+            self.mutables.push(s.clone());
+            self.tags.insert("fill carrying a float".into());
+            vec![(s, Carry::Sum)]
+        } else {
+            Vec::new()
+        };
+        let i = self.name("i");
+        let elems = self.loop_elems(&i, range);
+        let before = self.g.elems.len();
+        self.g.elems.extend(elems.clone());
+        let must = self.pick_elem(&elems, "a");
+        let keep: Vec<String> = acc.iter().map(|a| a.0.clone()).collect();
+        let hidden = self.hide_later(&keep);
+        let e = self.expr(2);
+        self.unhide(hidden);
+        let e = self.reading(e, must);
+        let op = self.g.rng.pick(&["=", "=", "+="]);
+        let mut body = self.array_body(&acc, None);
+        body.insert(
+            if body.is_empty() {
+                0
+            } else {
+                self.g.rng.below(body.len() + 1)
+            },
+            Stmt::SetIndex {
+                array: z.clone(),
+                index: i.clone(),
+                op,
+                e,
+            },
+        );
+        self.g.elems.truncate(before);
+        self.forget(&i);
+        out.push(Stmt::For {
+            var: i,
+            iter: Iter::Bounds(range),
+            body,
+        });
+        results.extend(acc.into_iter().map(|(s, _)| Var(s)));
+        self.len_arrays.push(z.clone());
+        let first = index(&z, "0".into(), &[], "z[0]");
+        let last = index(&z, "LEN - 1".into(), &[], "z[LEN - 1]");
+        self.g.elems.push(first.clone());
+        self.g.elems.push(last.clone());
+        if self.g.rng.below(3) == 0 {
+            results.push(first);
+            results.push(last);
+        } else {
+            let range = self.g.rng.pick(&["0..LEN", "1..LEN", "0..LEN - 1"]);
+            self.tags.insert("loop reading a local array".into());
+            results.extend(self.reduce(out, range, &z));
+        }
+        results
+    }
+
+    /// `let mut y = [0.0; R]; for i in 0..R { let mut s = ..; for j in 0..C { s += w[i * C + j]
+    /// * ..; } y[i] = s; }`, then `y` read: by a loop over `0..R`, or as `y[0]` and `y[R - 1]`.
+    fn nested(&mut self, out: &mut Vec<Stmt>) -> Vec<Expr> {
+        let y = self.name("y");
+        out.push(Stmt::LetArray {
+            var: y.clone(),
+            len: "R",
+        });
+        let i = self.name("i");
+        let mark = self.mark();
+        let s = self.name("v");
+        let init = match self.g.rng.below(3) {
+            0 => Lit("0.0"),
+            1 => bin(
+                "*",
+                Var(format!("x{}", self.g.rng.below(self.params))),
+                Lit("0.5"),
+            ),
+            _ => {
+                self.uses.insert("a");
+                index("a", i.clone(), &[&i], "a[i]")
+            }
+        };
+        let mut outer = vec![Stmt::Let {
+            var: s.clone(),
+            mutable: true,
+            init,
+        }];
+        self.g.vars.push(s.clone());
+        // Only sums in the inner loop: ENGINE BUG 1 (module docs) — with a product, a recurrence
+        // or a maximum there, the generated code does not compile.
+        let kind = Carry::Sum;
+        self.tags.insert(format!("nested {}", kind.tag()));
+        let j = self.name("j");
+        let w = index("w", format!("{i} * C + {j}"), &[&i, &j], "w[i * C + j]");
+        self.uses.insert("w");
+        let elems = vec![
+            w.clone(),
+            bin("*", Counter(i.clone()), Lit("0.05")),
+            bin("*", Counter(j.clone()), Lit("0.05")),
+        ];
+        let before = self.g.elems.len();
+        self.g.elems.extend(elems);
+        // No calls in the inner loop either: ENGINE BUG 1 again.
+        let calls = std::mem::replace(&mut self.g.calls, false);
+        let inner = self.array_body(&[(s.clone(), kind)], Some(w));
+        self.g.calls = calls;
+        self.g.elems.truncate(before);
+        self.forget(&j);
+        outer.push(Stmt::For {
+            var: j,
+            iter: Iter::Bounds("0..C"),
+            body: inner,
+        });
+        let v = if self.g.rng.below(2) == 0 {
+            Var(s.clone())
+        } else {
+            m("tanh", Var(s.clone()))
+        };
+        outer.push(Stmt::SetIndex {
+            array: y.clone(),
+            index: i.clone(),
+            op: "=",
+            e: v,
+        });
+        self.leave(mark);
+        self.forget(&i);
+        out.push(Stmt::For {
+            var: i,
+            iter: Iter::Bounds("0..R"),
+            body: outer,
+        });
+        self.row_arrays.push(y.clone());
+        let first = index(&y, "0".into(), &[], "y[0]");
+        let last = index(&y, "R - 1".into(), &[], "y[R - 1]");
+        self.g.elems.push(first.clone());
+        self.g.elems.push(last.clone());
+        if self.g.rng.below(3) == 0 {
+            vec![first, last]
+        } else {
+            self.tags.insert("loop reading a local array".into());
+            self.reduce(out, "0..R", &y)
+        }
+    }
+
+    /// One or two floats carried by a run-time loop over `b: [f64; 40]`: `0..n`, `1..n` (`n` ≤
+    /// 40, a trailing parameter) or `0..b.len()`.
+    fn run_time_array(&mut self, out: &mut Vec<Stmt>) -> Vec<Expr> {
+        let range = self.g.rng.pick(&["0..n", "0..n", "1..n", "0..b.len()"]);
+        self.reduce(out, range, "b")
+    }
+}
+
+/// Values of `n` for the array programs with run-time loops over `b: [f64; 40]`.
+const SAMPLE_N_ARRAYS: &str = "&[0, 1, 17, 40]";
+
+impl SampleProgram {
+    /// A random array program: 1 to 3 float parameters and some of `a: [f64; LEN]`,
+    /// `w: [f64; R * C]`, `b: [f64; 40]` (with `n: usize`), two to four segments, at least one a
+    /// loop over arrays: a reduction over `a`, a local array filled and read, nested loops over
+    /// `w`, a run-time loop over `b`; or a `let`, an `if`, an early `return`. The result reads
+    /// what the loops computed.
+    fn random_arrays(rng: &mut Rng) -> SampleProgram {
+        let params = 1 + rng.below(3);
+        let calls = rng.below(2) == 0;
+        let mut s = SampleGen {
+            g: Gen {
+                rng,
+                vars: (0..params).map(|i| format!("x{i}")).collect(),
+                seen: Vec::new(),
+                counters: Vec::new(),
+                calls,
+                inactive: BTreeSet::new(),
+                elems: Vec::new(),
+            },
+            params,
+            mutables: Vec::new(),
+            names: 0,
+            len_arrays: Vec::new(),
+            row_arrays: Vec::new(),
+            uses: BTreeSet::new(),
+            tags: BTreeSet::new(),
+            no_return: true,
+            // The bodies of loops over arrays read the float parameters, not the floats computed
+            // in the function (ENGINE BUG 4).
+            before_loops: Some(params),
+        };
+        let mut stmts = Vec::new();
+        let mut results = Vec::new();
+        let segments = 2 + s.g.rng.below(3);
+        let forced = s.g.rng.below(segments);
+        let mut run_time = false;
+        for i in 0..segments {
+            let kind = if i == forced {
+                s.g.rng.below(4)
+            } else {
+                s.g.rng.below(10)
+            };
+            match kind {
+                0 => {
+                    let range = s.g.rng.pick(&["0..LEN", "1..LEN", "0..LEN - 1"]);
+                    results.extend(s.reduce(&mut stmts, range, "a"));
+                }
+                1 => results.extend(s.fill(&mut stmts)),
+                2 => results.extend(s.nested(&mut stmts)),
+                3 if !run_time => {
+                    run_time = true;
+                    results.extend(s.run_time_array(&mut stmts));
+                }
+                3 | 4 => results.extend(s.fill(&mut stmts)),
+                5 => {
+                    let range = s.g.rng.pick(&["0..LEN", "1..LEN", "0..LEN - 1"]);
+                    results.extend(s.reduce(&mut stmts, range, "a"));
+                }
+                6 => s.let_stmt(&mut stmts),
+                7 => {
+                    // No array element in a top-level `if`: ENGINE BUG 6 (module docs).
+                    let elems = std::mem::take(&mut s.g.elems);
+                    let seen = s.g.seen.clone();
+                    s.g.seen.retain(|e| !e.indexes());
+                    s.if_stmt(&mut stmts);
+                    s.g.elems = elems;
+                    s.g.seen.extend(seen.into_iter().filter(Expr::indexes));
+                }
+                // No early return: ENGINE BUG 2.
+                8 => s.let_stmt(&mut stmts),
+                _ => results.extend(s.nested(&mut stmts)),
+            }
+        }
+        let mut result = s.g.expr(2);
+        for r in results {
+            result = bin(s.g.rng.pick(&["+", "-"]), result, r);
+        }
+        // The array parameters: those the program reads an element of (`0..b.len()` reads `b`).
+        let mut read = result.arrays();
+        for st in &stmts {
+            st.arrays(&mut read);
+        }
+        let arrays = [ARRAY_A, ARRAY_W, ARRAY_B]
+            .into_iter()
+            .filter(|a| read.contains(a.name))
+            .collect();
+        // `0..b.len()` alone needs no `n`.
+        let run_time = run_time && stmts.iter().any(|st| st.reads_n());
+        SampleProgram {
+            params,
+            arrays,
+            tags: s.tags,
+            run_time,
+            stmts,
+            result,
+        }
+    }
+
+    /// The values of `n` the program is called with.
+    fn ns(&self) -> &'static str {
+        match (self.run_time, self.arrays.contains(&ARRAY_B)) {
+            (false, _) => "&[0]",
+            (true, false) => SAMPLE_N,
+            (true, true) => SAMPLE_N_ARRAYS,
+        }
+    }
+
+    /// The number of `f64`s the harness passes: the floats and the elements of the arrays.
+    fn flat_len(&self) -> usize {
+        self.params + self.arrays.iter().map(|a| a.size).sum::<usize>()
+    }
+}
+
+impl Stmt {
+    /// Adds the arrays the statement reads an element of (`b` for `0..b.len()`).
+    fn arrays(&self, out: &mut BTreeSet<String>) {
+        let blocks =
+            |body: &[Stmt], out: &mut BTreeSet<String>| body.iter().for_each(|s| s.arrays(out));
+        match self {
+            Stmt::Let { init: e, .. }
+            | Stmt::Assign(_, _, e)
+            | Stmt::LetPair(_, _, e)
+            | Stmt::Return(e)
+            | Stmt::SetIndex { e, .. } => out.extend(e.arrays()),
+            Stmt::Decl(_) | Stmt::Break | Stmt::Continue | Stmt::LetArray { .. } => {}
+            Stmt::If(branches, otherwise) => {
+                for (c, body) in branches {
+                    out.extend(c.a.arrays());
+                    out.extend(c.b.arrays());
+                    blocks(body, out);
+                }
+                otherwise.iter().for_each(|b| blocks(b, out));
+            }
+            Stmt::For { iter, body, .. } => {
+                match iter {
+                    Iter::Bounds("0..b.len()") => {
+                        out.insert("b".into());
+                    }
+                    Iter::Array(xs) => xs.iter().for_each(|x| out.extend(x.arrays())),
+                    _ => {}
+                }
+                blocks(body, out);
+            }
+            Stmt::While { body, .. } | Stmt::Loop { body, .. } => blocks(body, out),
+        }
+    }
+
+    /// Whether the statement has a run-time loop over `n`.
+    fn reads_n(&self) -> bool {
+        match self {
+            Stmt::For { iter, body, .. } => {
+                matches!(iter, Iter::RunTime | Iter::Bounds("0..n" | "1..n"))
+                    || body.iter().any(Stmt::reads_n)
+            }
+            Stmt::While { .. } | Stmt::Loop { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+impl Expr {
+    /// The arrays the expression reads an element of.
+    fn arrays(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        self.collect_arrays(&mut out);
+        out
+    }
+
+    fn collect_arrays(&self, out: &mut BTreeSet<String>) {
+        match self {
+            Index { array, .. } => {
+                out.insert(array.clone());
+            }
+            Var(_) | Counter(_) | Lit(_) => {}
+            Neg(a) | Powi(a, _) => a.collect_arrays(out),
+            Bin(_, a, b) => {
+                a.collect_arrays(out);
+                b.collect_arrays(out);
+            }
+            Helper { args, .. } | Call { args, .. } => {
+                args.iter().for_each(|a| a.collect_arrays(out))
+            }
         }
     }
 }
@@ -1526,13 +2433,28 @@ const SAMPLE_MAX_LEN: usize = 800;
 /// The values of `n` the programs with run-time loops are called with, one per point in turn.
 const SAMPLE_N: &str = "&[0, 1, 3]";
 
-/// The programs of the sample: 2 to 4 parameters, a result that depends on a parameter.
+/// The seed of the array programs of the sample.
+const SAMPLE_ARRAY_SEED: u64 = 0xa77a_5eed;
+/// The number of array programs, after the others.
+const SAMPLE_ARRAY_PROGRAMS: usize = 100;
+/// Longer array programs are left out of the sample, for compile time.
+const SAMPLE_ARRAY_MAX_LEN: usize = 1600;
+
+/// The programs of the sample: 2 to 4 parameters, a result that depends on a parameter; then the
+/// array programs (from their own seed, so that the others stay as they were).
 fn sample() -> Vec<SampleProgram> {
     let mut rng = Rng(SAMPLE_SEED);
     let mut programs = Vec::new();
     while programs.len() < SAMPLE_PROGRAMS {
         let p = SampleProgram::random(&mut rng);
         if p.active() && p.len() <= SAMPLE_MAX_LEN {
+            programs.push(p);
+        }
+    }
+    let mut rng = Rng(SAMPLE_ARRAY_SEED);
+    while programs.len() < SAMPLE_PROGRAMS + SAMPLE_ARRAY_PROGRAMS {
+        let p = SampleProgram::random_arrays(&mut rng);
+        if p.active() && p.len() <= SAMPLE_ARRAY_MAX_LEN {
             programs.push(p);
         }
     }
@@ -1557,6 +2479,10 @@ const SAMPLE_HARNESS: &str = r##"//! A fixed sample of random programs, compiled
 //! unrolled loops (`for k in 0..3`, `for t in [a, b]`), run-time loops over a trailing parameter
 //! `n: usize` (`for i in 0..n`, `while`, `loop` with `break`), `break` / `continue` under
 //! comparisons, and calls to the `#[gradient]` helpers `h1`..`h4` at the top of `mod programs`.
+//! The last hundred programs take arrays too (`a: [f64; LEN]`, `w: [f64; R * C]` with the
+//! module constants of `mod programs`, `b: [f64; 40]` with `n` = 0, 1, 17, 40), read in loops
+//! that the macro keeps as loops: reductions, local arrays filled and read, nested loops; the
+//! harness passes their floats and array elements as one flat point (`part`, `join`).
 //! `pK_generic` is the
 //! same program generic over num-dual's `DualNum`, where the primitives num-dual lacks (`abs`,
 //! `signum`, `max`, `min`, `clamp`, `floor`, `ceil`, `round`, `trunc`, `hypot`, `log` with a
@@ -1564,7 +2490,8 @@ const SAMPLE_HARNESS: &str = r##"//! A fixed sample of random programs, compiled
 //! `.re()` as `f64` does and follow `#[gradient]`'s conventions at kinks; its conditions compare
 //! primal values (`gt(a, b)` for `a > b`) so that it takes the branches `pK` takes, and it calls
 //! the helpers' twins `hK_generic`. At `POINTS` seeded random points of [−2, 2)ⁿ per program
-//! (with `n` = 0, 1, 3 in turn for the programs with run-time loops):
+//! (`ARRAY_POINTS` for the array programs; with `n` = 0, 1, 3 in turn for the programs with
+//! run-time loops):
 //!
 //! - the value of `pK_value_and_gradient` equals `pK` bit for bit (NaN = NaN);
 //! - `pK_gradient` and `pK_value_and_gradient` agree with `num_dual::gradient` of `pK_generic`
@@ -1585,6 +2512,9 @@ use std::cell::Cell;
 
 /// Seeded random points per program.
 const POINTS: usize = 100;
+/// Seeded random points per array program (num-dual's gradient over 40 to 120 inputs is slow
+/// in a debug build).
+const ARRAY_POINTS: usize = 25;
 /// Tolerance of the gradients, relative to the larger magnitude with a floor of 1.
 const RTOL: f64 = 1e-8;
 
@@ -1739,16 +2669,29 @@ impl Stats {
     }
 }
 
+/// The `L` elements of `x` from `at`: an array argument cut from the flat point.
+fn part<T: Copy, const L: usize>(x: &[T], at: usize) -> [T; L] {
+    std::array::from_fn(|i| x[at + i])
+}
+
+/// The parts of a gradient (one per parameter, in order) as one flat array.
+fn join<const N: usize>(parts: &[&[f64]]) -> [f64; N] {
+    let flat: Vec<f64> = parts.concat();
+    flat.try_into().expect("N elements in all")
+}
+
 /// Agreement to `RTOL`; NaN never agrees, an infinity only with itself.
 fn close(a: f64, b: f64) -> bool {
     a == b || (a - b).abs() <= RTOL * a.abs().max(b.abs()).max(1.0)
 }
 
-/// Checks program `name` at `POINTS` random points, the `i`-th with `n = ns[i % ns.len()]` (the
+/// Checks program `name` at `points` random points, the `i`-th with `n = ns[i % ns.len()]` (the
 /// trip count of its run-time loops; programs without ignore it).
+#[allow(clippy::too_many_arguments)]
 fn check<const N: usize>(
     s: &mut Stats,
     name: &str,
+    points: usize,
     ns: &[usize],
     f: fn([f64; N], usize) -> f64,
     gradient: fn([f64; N], usize) -> [f64; N],
@@ -1757,7 +2700,7 @@ fn check<const N: usize>(
 ) {
     s.programs += 1;
     let checked = s.checked;
-    for point in 0..POINTS {
+    for point in 0..points {
         let x: [f64; N] = std::array::from_fn(|_| s.coordinate());
         let n = ns[point % ns.len()];
         let name = &if ns.len() > 1 {
@@ -1800,9 +2743,9 @@ fn check<const N: usize>(
             s.failures.extend(differences);
         }
     }
-    if (s.checked - checked) * 2 < POINTS {
+    if (s.checked - checked) * 2 < points {
         s.failures.push(format!(
-            "{name}: only {} of {POINTS} points checked",
+            "{name}: only {} of {points} points checked",
             s.checked - checked
         ));
     }
@@ -1861,12 +2804,21 @@ fn sample_file() -> String {
          mod programs {{\n    use super::*;\n\n    pub const PROGRAMS: usize = {};\n",
         programs.len()
     );
+    out += "\n    // The lengths of the array programs' arrays: module constants, whose values the macro does\n    \
+            // not see, so that the loops over them stay loops.\n";
+    for (name, value) in SAMPLE_CONSTS {
+        let _ = writeln!(out, "    const {name}: usize = {value};");
+    }
     out += SAMPLE_HELPERS;
     for (k, p) in programs.iter().enumerate() {
         out += &p.sample_items(&format!("p{k}"), "    ");
     }
     out += "\n    pub fn run(s: &mut Stats) {\n";
     for (k, p) in programs.iter().enumerate() {
+        if !p.arrays.is_empty() {
+            out += &p.array_check(k);
+            continue;
+        }
         let n = p.params;
         let xs: Vec<String> = (0..n).map(|i| format!("x{i}")).collect();
         let mut xs = xs.join(", ");
@@ -1885,6 +2837,7 @@ fn sample_file() -> String {
             "        check::<{n}>(\n            \
              s,\n            \
              \"p{k}\",\n            \
+             POINTS,\n            \
              {ns},\n            \
              |[{ps}], {arg}| p{k}({xs}),\n            \
              |[{ps}], {arg}| p{k}_gradient({xs}),\n            \
@@ -1895,6 +2848,55 @@ fn sample_file() -> String {
     }
     out += "    }\n}\n";
     out
+}
+
+impl SampleProgram {
+    /// The call of `check` on array program `pK`: the harness passes the floats and the
+    /// elements of the arrays as one flat point, which `part` cuts into the arguments, and `join`
+    /// puts the parts of the gradient (`(f64, .., [f64; LEN], ..)`) back together in that order.
+    fn array_check(&self, k: usize) -> String {
+        let n = self.flat_len();
+        let mut args = Vec::new();
+        let mut generic = Vec::new();
+        let mut parts = Vec::new();
+        let mut gs = Vec::new();
+        for i in 0..self.params {
+            args.push(format!("x[{i}]"));
+            generic.push(format!("x[{i}]"));
+            gs.push(format!("g{i}"));
+            parts.push(format!("&[g{i}]"));
+        }
+        let mut at = self.params;
+        for (j, a) in self.arrays.iter().enumerate() {
+            args.push(format!("part(&x, {at})"));
+            generic.push(format!("part(x.as_slice(), {at})"));
+            gs.push(format!("g{}", self.params + j));
+            parts.push(format!("&g{}", self.params + j));
+            at += a.size;
+        }
+        let arg = if self.run_time {
+            args.push("n".into());
+            generic.push("n".into());
+            "n"
+        } else {
+            "_"
+        };
+        let (args, generic, gs, parts) = (
+            args.join(", "),
+            generic.join(", "),
+            gs.join(", "),
+            parts.join(", "),
+        );
+        let i = "            ";
+        format!(
+            "        check::<{n}>(\n{i}s,\n{i}\"p{k}\",\n{i}ARRAY_POINTS,\n{i}{ns},\n\
+             {i}|x, {arg}| p{k}({args}),\n\
+             {i}|x, {arg}| {{\n{i}    let ({gs}) = p{k}_gradient({args});\n{i}    join(&[{parts}])\n{i}}},\n\
+             {i}|x, {arg}| {{\n{i}    let (v, ({gs})) = p{k}_value_and_gradient({args});\n{i}    (v, join(&[{parts}]))\n{i}}},\n\
+             {i}|x, {arg}| p{k}_generic({generic}),\n        );\n",
+            ns = self.ns(),
+        )
+    }
 }
 
 /// The sample file's path.
@@ -2030,6 +3032,48 @@ fn random_sample_covers_every_primitive() {
         "call h2",
         "call h3",
         "call h4",
+        // Array programs: loops kept as loops.
+        "param [f64; LEN]",
+        "param [f64; R * C]",
+        "param [f64; 40]",
+        "for over an array",
+        "for 0..LEN",
+        "for 1..LEN",
+        "for 0..LEN - 1",
+        "for 0..R",
+        "for 0..C",
+        "nested for",
+        "for 1..n",
+        "for 0..b.len()",
+        "a[i]",
+        "a[i + 1]",
+        "a[i - 1]",
+        "a[0]",
+        "b[i]",
+        "b[i - 1]",
+        "w[i * C + j]",
+        "let mut z = [0.0; LEN]",
+        "let mut z = [0.0; R]",
+        "z[i] =",
+        "z[i] +=",
+        "z[i]",
+        "z[i + 1]",
+        "z[i - 1]",
+        "z[0]",
+        "z[LEN - 1]",
+        "y[i]",
+        "y[0]",
+        "y[R - 1]",
+        "loop reading a local array",
+        "fill carrying a float",
+        "carry sum",
+        "carry product",
+        "carry recurrence",
+        "carry max",
+        "carry min",
+        "carry if",
+        "carry two floats",
+        "nested carry sum",
     ]
     .into_iter()
     .chain(LITERALS.iter().copied())
