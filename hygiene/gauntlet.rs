@@ -369,6 +369,52 @@ impl Spring {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Private functions used only through their companions: no `dead_code` warning
+// ---------------------------------------------------------------------------------------------
+
+/// The lecture's chain rule, `f(g(x), h(x))`, with private functions: only `composite_gradient` is
+/// called, and `inner_g` and `inner_h` only by the annotated `composite`.
+mod private {
+    use dual::gradient;
+
+    #[gradient]
+    fn inner_g(x: f64) -> f64 {
+        x * x
+    }
+
+    #[gradient]
+    fn inner_h(x: f64) -> f64 {
+        x.sin()
+    }
+
+    #[gradient]
+    fn composite(x: f64) -> f64 {
+        inner_g(x) * inner_h(x) + inner_g(x)
+    }
+
+    /// A type whose annotated method is used only through its companion.
+    struct Model {
+        scale: f64,
+    }
+
+    impl Model {
+        #[gradient]
+        fn loss(&self, w: f64) -> f64 {
+            (w * self.scale - 1.0).powi(2)
+        }
+    }
+
+    /// The derivatives that use them.
+    #[must_use]
+    pub fn derivatives(x: f64) -> [f64; 2] {
+        let model = Model { scale: 2.0 };
+        [composite_gradient(x)[0], model.loss_gradient(x)[0]]
+    }
+}
+
+pub use private::derivatives;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,6 +486,9 @@ mod tests {
         assert!(close(value, calls_twice(x, y)));
         assert!(close(grad[1], calls_twice_gradient(x, y)[1]));
         assert!(close(hess[0][1], hess[1][0]));
+        let [dc, dl] = derivatives(x);
+        let exact = 2.0 * x * x.sin() + x * x * x.cos() + 2.0 * x;
+        assert!(close(dc, exact) && close(dl, 4.0 * (2.0 * x - 1.0)));
         let g32 = smooth32_gradient(0.5, 0.25);
         let (v32, _) = smooth32_value_and_gradient(0.5, 0.25);
         assert!((v32 - smooth32(0.5, 0.25)).abs() < 1e-6 && g32[0].is_finite());

@@ -54,9 +54,11 @@
 //! assert_eq!((value, grad), (20.0, [12.0, 10.0]));
 //! ```
 //!
-//! **Unused original.** If your program only ever calls the companions, rustc reports the original
-//! function as never used (`dead_code`), because the companions do not call it. Put
-//! `#[allow(dead_code)]` on it (or use it). The companions themselves never raise that warning.
+//! **No `dead_code` noise.** A function used only through its companions, or only by other
+//! annotated functions, raises no `dead_code` warning: the macro marks it `#[allow(dead_code)]`,
+//! since rustc cannot see that the companions stand for it. The price: an annotated function that
+//! nothing uses, companions included, does not warn either. The companions themselves never raise
+//! that warning.
 //!
 //! # The companion functions
 //!

@@ -14,8 +14,12 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }));
     match result {
         Ok(Ok(companions)) => {
-            // Appended in place: the item can be most of the output.
-            let mut out = item;
+            // The function is used through its companions, where rustc's dead-code analysis does
+            // not follow: without this, a function called only through them, or only by other
+            // annotated functions, would warn. Appended in place: the item can be most of the
+            // output.
+            let mut out = quote!(#[allow(dead_code)]);
+            out.extend(item);
             out.extend(companions);
             out
         }
