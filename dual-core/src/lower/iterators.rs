@@ -22,7 +22,48 @@ struct Chain {
     /// Its length, as an expression.
     len: TokenStream,
     /// The item at index `k` (an expression of `k`).
-    item: Box<dyn Fn(&TokenStream) -> TokenStream>,
+    item: Box<dyn Fn(&TokenStream) -> Item>,
+}
+
+/// An item of an iterator: an expression, or a tuple of items (`zip`, `enumerate`), kept apart
+/// so that a tuple pattern binds each part on its own (the index of `enumerate` stays an
+/// integer).
+#[derive(Clone)]
+enum Item {
+    Expr(TokenStream),
+    Tuple(Vec<Item>),
+}
+
+impl Item {
+    /// The item as one expression.
+    fn expr(&self) -> TokenStream {
+        match self {
+            Item::Expr(e) => e.clone(),
+            Item::Tuple(items) => {
+                let items = items.iter().map(Item::expr);
+                quote!((#(#items),*))
+            }
+        }
+    }
+
+    /// `let PAT = item;`, a tuple pattern against a tuple item part by part.
+    fn bind(&self, pat: &syn::Pat) -> TokenStream {
+        match (pat, self) {
+            (syn::Pat::Reference(r), _) => self.bind(&r.pat),
+            (syn::Pat::Type(t), _) => self.bind(&t.pat),
+            (syn::Pat::Paren(p), _) => self.bind(&p.pat),
+            (syn::Pat::Tuple(t), Item::Tuple(items)) if t.elems.len() == items.len() => t
+                .elems
+                .iter()
+                .zip(items)
+                .map(|(p, item)| item.bind(p))
+                .collect(),
+            _ => {
+                let (pat, e) = (strip_ref(pat), self.expr());
+                quote!(let #pat = #e;)
+            }
+        }
+    }
 }
 
 impl Lower {
@@ -41,23 +82,35 @@ impl Lower {
         let item = (chain.item)(&quote!(#k));
         let len = chain.len;
         let (init, update) = match name.as_str() {
-            "sum" => (quote!(0.0), quote!(#acc += #item;)),
-            "product" => (quote!(1.0), quote!(#acc *= #item;)),
+            "sum" => {
+                let e = item.expr();
+                (quote!(0.0), quote!(#acc += #e;))
+            }
+            "product" => {
+                let e = item.expr();
+                (quote!(1.0), quote!(#acc *= #e;))
+            }
             _ => {
                 let [init, f] = [m.args.first()?, m.args.get(1)?];
                 let step = match f {
                     Expr::Closure(c) if c.inputs.len() == 2 => {
-                        let (pa, pv, body) = (&c.inputs[0], &c.inputs[1], &c.body);
-                        quote!({ let #pa = #acc; let #pv = #item; #body })
+                        let (pa, body) = (strip_ref(&c.inputs[0]), &c.body);
+                        let bind = item.bind(&c.inputs[1]);
+                        quote!({ let #pa = #acc; #bind #body })
                     }
                     // `f64::max`, `f64::min`, a function of two floats.
-                    other => quote!(#other(#acc, #item)),
+                    other => {
+                        let e = item.expr();
+                        quote!(#other(#acc, #e))
+                    }
                 };
                 (init.to_token_stream(), quote!(#acc = #step;))
             }
         };
+        // Typed, so that the accumulator is a float from the start (`f64::NEG_INFINITY`, say).
+        let float = Ident::new(self.g.float.name(), Span::call_site());
         let block: Expr = syn::parse2(quote!({
-            let mut #acc = #init;
+            let mut #acc: #float = #init;
             for #k in 0..#len {
                 #update
             }
@@ -83,12 +136,12 @@ impl Lower {
                 if c.inputs.len() != 1 {
                     return None;
                 }
-                let (pat, body) = (strip_ref(&c.inputs[0]), c.body.clone());
+                let (pat, body) = (c.inputs[0].clone(), c.body.clone());
                 Some(Chain {
                     len: inner.len,
                     item: Box::new(move |k| {
-                        let item = (inner.item)(k);
-                        quote!({ let #pat = #item; #body })
+                        let bind = (inner.item)(k).bind(&pat);
+                        Item::Expr(quote!({ #bind #body }))
                     }),
                 })
             }
@@ -99,10 +152,7 @@ impl Lower {
                 let (ll, rl) = (left.len, right.len);
                 Some(Chain {
                     len: quote!(::core::cmp::min(#ll, #rl)),
-                    item: Box::new(move |k| {
-                        let (a, b) = ((left.item)(k), (right.item)(k));
-                        quote!((#a, #b))
-                    }),
+                    item: Box::new(move |k| Item::Tuple(vec![(left.item)(k), (right.item)(k)])),
                 })
             }
             "enumerate" => {
@@ -110,8 +160,7 @@ impl Lower {
                 Some(Chain {
                     len: inner.len,
                     item: Box::new(move |k| {
-                        let item = (inner.item)(k);
-                        quote!((#k, #item))
+                        Item::Tuple(vec![Item::Expr(k.clone()), (inner.item)(k)])
                     }),
                 })
             }
@@ -173,7 +222,7 @@ impl Lower {
         let end = end.map_or_else(|| quote!(#name.len()), |e| e.to_token_stream());
         Some(Chain {
             len: quote!((#end) - (#start)),
-            item: Box::new(move |k| quote!(#name[(#start) + #k])),
+            item: Box::new(move |k| Item::Expr(quote!(#name[(#start) + #k]))),
         })
     }
 
@@ -188,9 +237,9 @@ impl Lower {
         let n = self.iterators;
         self.iterators += 1;
         let k = Ident::new(&format!("__dual_k{n}"), Span::call_site());
-        let item = (chain.item)(&quote!(#k));
-        let (len, pat, body) = (chain.len, strip_ref(&f.pat), &f.body);
-        syn::parse2(quote!(for #k in 0..#len { let #pat = #item; #body })).ok()
+        let bind = (chain.item)(&quote!(#k)).bind(&f.pat);
+        let (len, body) = (chain.len, &f.body);
+        syn::parse2(quote!(for #k in 0..#len { #bind #body })).ok()
     }
 }
 

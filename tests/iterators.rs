@@ -1,0 +1,127 @@
+//! Iterator chains over differentiated arrays, as numeric Rust writes them (argmin's test
+//! functions are written this way): each is rewritten into the loop over indices it stands for,
+//! kept a loop, and checked against finite differences and exact derivatives at random points.
+
+mod common;
+
+use common::*;
+use dual::gradient;
+use proptest::prelude::*;
+
+const D: usize = 12;
+
+/// Rosenbrock as argmin writes it: `zip` with `skip(1)`, `map`, `sum`.
+#[gradient]
+fn rosenbrock(x: [f64; D]) -> f64 {
+    x.iter()
+        .zip(x.iter().skip(1))
+        .map(|(&a, &b)| 100.0 * (b - a * a).powi(2) + (1.0 - a).powi(2))
+        .sum::<f64>()
+}
+
+/// Rastrigin: `map` with a captured constant, `sum()` without a turbofish.
+#[gradient]
+fn rastrigin(x: [f64; D], a: f64) -> f64 {
+    let s: f64 = x
+        .iter()
+        .map(|v| v * v - a * (2.0 * std::f64::consts::PI * v).cos())
+        .sum();
+    a * D as f64 + s
+}
+
+/// Ackley: two sums over the same array.
+#[gradient]
+fn ackley(x: [f64; D]) -> f64 {
+    let n = D as f64;
+    let sq: f64 = x.iter().map(|v| v * v).sum();
+    let cs: f64 = x
+        .iter()
+        .map(|v| (2.0 * std::f64::consts::PI * v).cos())
+        .sum();
+    -20.0 * (-0.2 * (sq / n).sqrt()).exp() - (cs / n).exp() + 20.0 + std::f64::consts::E
+}
+
+/// `enumerate`, `fold` with a two-parameter closure, `product`, `rev`, `take`, `step_by`.
+#[gradient]
+fn adapters(x: [f64; D], w: f64) -> f64 {
+    let weighted = x
+        .iter()
+        .enumerate()
+        .fold(0.0, |acc, (i, v)| acc + (i as f64 + 1.0) * v * w);
+    let p: f64 = x.iter().take(4).map(|v| 1.0 + 0.1 * v).product();
+    let tail: f64 = x.iter().rev().step_by(3).map(|v| v.sin()).sum();
+    weighted * p + tail
+}
+
+/// `fold` with `f64::max` (a soft maximum's stable shift), and a `for` loop over a chain.
+#[gradient]
+fn log_sum_exp(x: [f64; D]) -> f64 {
+    let m = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut s = 0.0;
+    for e in x.iter().map(|v| (v - m).exp()) {
+        s += e;
+    }
+    m + s.ln()
+}
+
+/// Sub-slices: `x[a..b].iter()`.
+#[gradient]
+fn middle_energy(x: [f64; D]) -> f64 {
+    x[2..D - 2].iter().map(|v| v.powi(4)).sum::<f64>()
+}
+
+fn point(seed: &[f64], scale: f64) -> [f64; D] {
+    std::array::from_fn(|i| scale * seed[i % seed.len()] * (1.0 + 0.03 * i as f64))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn classic_test_functions(seed in proptest::collection::vec(-1.5..1.5f64, 5), a in 1.0..10.0f64) {
+        let x = point(&seed, 1.0);
+        let (v, g) = rosenbrock_value_and_gradient(x);
+        assert_close(v, rosenbrock(x), 1e-14);
+        let mut exact = [0.0; D];
+        for i in 0..D - 1 {
+            let t = x[i + 1] - x[i] * x[i];
+            exact[i] += -400.0 * t * x[i] - 2.0 * (1.0 - x[i]);
+            exact[i + 1] += 200.0 * t;
+        }
+        assert_all_close(&g, &exact, 1e-12, "rosenbrock");
+
+        let (v, (gx, ga)) = rastrigin_value_and_gradient(x, a);
+        assert_close(v, rastrigin(x, a), 1e-14);
+        let two_pi = 2.0 * std::f64::consts::PI;
+        let exact: Vec<f64> = x.iter().map(|v| 2.0 * v + a * two_pi * (two_pi * v).sin()).collect();
+        assert_all_close(&gx, &exact, 1e-12, "rastrigin dx");
+        let da = D as f64 - x.iter().map(|v| (two_pi * v).cos()).sum::<f64>();
+        assert_close(ga, da, 1e-12);
+
+        let (v, g) = ackley_value_and_gradient(x);
+        assert_close(v, ackley(x), 1e-13);
+        assert_all_close(&g, &fd_gradient(ackley, x), 1e-8, "ackley");
+    }
+
+    #[test]
+    fn every_adapter(seed in proptest::collection::vec(-1.5..1.5f64, 7), w in -2.0..2.0f64) {
+        let x = point(&seed, 0.8);
+        let (v, (gx, gw)) = adapters_value_and_gradient(x, w);
+        assert_close(v, adapters(x, w), 1e-14);
+        assert_all_close(&gx, &fd_gradient(|x| adapters(x, w), x), 1e-8, "adapters dx");
+        assert_close(gw, fd_derivative(|w| adapters(x, w), w), 1e-8);
+
+        let (v, g) = log_sum_exp_value_and_gradient(x);
+        assert_close(v, log_sum_exp(x), 1e-14);
+        let s: f64 = x.iter().map(|v| v.exp()).sum();
+        let softmax: Vec<f64> = x.iter().map(|v| v.exp() / s).collect();
+        assert_all_close(&g, &softmax, 1e-12, "log_sum_exp");
+
+        let (v, g) = middle_energy_value_and_gradient(x);
+        assert_close(v, middle_energy(x), 1e-14);
+        let exact: Vec<f64> = (0..D)
+            .map(|i| if (2..D - 2).contains(&i) { 4.0 * x[i].powi(3) } else { 0.0 })
+            .collect();
+        assert_all_close(&g, &exact, 1e-13, "middle_energy");
+    }
+}
