@@ -340,6 +340,13 @@ impl Expr {
         }
     }
 
+    /// Whether the expression calls a `#[gradient]` helper.
+    fn calls(&self) -> bool {
+        let mut out = BTreeSet::new();
+        self.primitives(&mut out);
+        out.iter().any(|c| c.starts_with("call "))
+    }
+
     /// Whether the expression reads an array element.
     fn indexes(&self) -> bool {
         match self {
@@ -1075,11 +1082,12 @@ struct SampleGen<'a> {
     uses: BTreeSet<&'static str>,
     /// Constructs to list for coverage that the statements do not show (`carry max`, …).
     tags: BTreeSet<String>,
-    /// No `return` in branches (array programs: ENGINE BUG 2, module docs).
-    no_return: bool,
-    /// The number of variables the bodies of loops over arrays may read (the float parameters),
-    /// besides the floats they carry and their temporaries (ENGINE BUG 4, module docs).
-    before_loops: Option<usize>,
+    /// The floats carried by the loops over arrays generated so far (array programs).
+    loop_floats: BTreeSet<String>,
+    /// After a `return` under an `if` (array programs), the number of variables made before
+    /// that `if`: the bodies of later loops over arrays do not read the others, but for the
+    /// floats they carry and their temporaries (ENGINE BUG 7, module docs).
+    after_return: Option<usize>,
 }
 
 impl Gen<'_> {
@@ -1239,7 +1247,7 @@ impl SampleGen<'_> {
             self.let_stmt(&mut body);
         }
         match self.g.rng.below(8) {
-            0 if !self.no_return => body.push(Stmt::Return(self.g.expr(2))),
+            0 => body.push(Stmt::Return(self.g.expr(2))),
             1 | 2 if nest => body.push(self.branches(target, decl, false)),
             3 if !decl => {
                 let op = self.g.rng.pick(&["+=", "-=", "*="]);
@@ -1467,8 +1475,8 @@ impl SampleProgram {
             row_arrays: Vec::new(),
             uses: BTreeSet::new(),
             tags: BTreeSet::new(),
-            no_return: false,
-            before_loops: None,
+            loop_floats: BTreeSet::new(),
+            after_return: None,
         };
         let mut stmts = Vec::new();
         if straight {
@@ -1695,6 +1703,7 @@ impl SampleGen<'_> {
         s: &str,
         kind: Carry,
         carried: &[String],
+        temps: &[String],
         must: Option<Expr>,
     ) -> Stmt {
         let v = || Var(s.to_string());
@@ -1729,21 +1738,19 @@ impl SampleGen<'_> {
                 Stmt::Assign(s.into(), "=", path("min", vec![v(), e]))
             }
             Carry::Branch => {
-                // Not on the carried floats nor the body's temporaries, only on parameters and
-                // array elements: ENGINE BUG 3 (module docs).
-                let saved = (self.g.vars.clone(), self.g.seen.clone());
-                let hidden: BTreeSet<String> = self
-                    .g
-                    .vars
-                    .iter()
-                    .filter(|v| !v.starts_with('x'))
-                    .chain(carried)
-                    .cloned()
-                    .collect();
-                self.g.vars.retain(|v| !hidden.contains(v));
-                self.g.seen.retain(|e| !e.reads(&hidden));
+                // On anything in scope: parameters, array elements, the carried floats, the
+                // body's temporaries, floats computed before the loop.
                 let c = self.cond();
-                (self.g.vars, self.g.seen) = saved;
+                let reads = |vars: &[String]| {
+                    let vars: BTreeSet<String> = vars.iter().cloned().collect();
+                    c.a.reads(&vars) || c.b.reads(&vars)
+                };
+                if reads(carried) {
+                    self.tags.insert("if in loop on a carried float".into());
+                }
+                if reads(temps) {
+                    self.tags.insert("if in loop on a temporary".into());
+                }
                 let e1 = self.expr(2);
                 let e1 = self.reading(e1, must);
                 let e2 = self.expr_hiding(carried, 2);
@@ -1755,11 +1762,37 @@ impl SampleGen<'_> {
         }
     }
 
-    /// Hides the variables made since the first loop over arrays started, but `keep` (the floats
-    /// the loop at hand carries): ENGINE BUG 4 (module docs). What `unhide` restores.
-    fn hide_later(&mut self, keep: &[String]) -> (Vec<String>, Vec<Expr>) {
+    /// Tags what the statements of the body of a loop carrying `carried` read from before the
+    /// loop: floats computed in the function (not parameters), and among them floats carried by
+    /// earlier loops.
+    fn tag_outer_reads(&mut self, body: &[Stmt], carried: &[String]) {
+        let before: BTreeSet<String> = self
+            .g
+            .vars
+            .iter()
+            .filter(|v| !v.starts_with('x') && !carried.contains(v))
+            .cloned()
+            .collect();
+        let earlier: BTreeSet<String> = self
+            .loop_floats
+            .iter()
+            .filter(|v| before.contains(*v))
+            .cloned()
+            .collect();
+        if body.iter().any(|s| s.reads(&before)) {
+            self.tags
+                .insert("loop reading a float computed before it".into());
+        }
+        if body.iter().any(|s| s.reads(&earlier)) {
+            self.tags.insert("loop reading an earlier loop's float".into());
+        }
+    }
+
+    /// Hides, after a `return` under an `if`, the variables made since that `if` but `keep` (the
+    /// floats the loop at hand carries): ENGINE BUG 7 (module docs). What `unhide` restores.
+    fn hide_after_return(&mut self, keep: &[String]) -> (Vec<String>, Vec<Expr>) {
         let saved = (self.g.vars.clone(), self.g.seen.clone());
-        let start = self.before_loops.unwrap_or(self.g.vars.len());
+        let start = self.after_return.unwrap_or(self.g.vars.len());
         let later: BTreeSet<String> = self.g.vars[start.min(self.g.vars.len())..]
             .iter()
             .filter(|v| !keep.contains(v))
@@ -1774,13 +1807,16 @@ impl SampleGen<'_> {
         (self.g.vars, self.g.seen) = saved;
     }
 
-    /// The body of a loop over arrays: maybe a temporary (not reading the carried floats),
-    /// then the update of each carried float; the first update reads `must`.
+    /// The body of a loop over arrays: maybe a temporary (not reading the carried floats, maybe
+    /// calling a helper), then the update of each carried float; the first update reads `must`.
+    /// The bodies read anything in scope besides: floats computed before the loop, earlier
+    /// loops' results among them.
     fn array_body(&mut self, acc: &[(String, Carry)], must: Option<Expr>) -> Vec<Stmt> {
-        let keep: Vec<String> = acc.iter().map(|a| a.0.clone()).collect();
-        let hidden = self.hide_later(&keep);
+        let carried: Vec<String> = acc.iter().map(|a| a.0.clone()).collect();
+        let hidden = self.hide_after_return(&carried);
         let body = self.array_body_inner(acc, must);
         self.unhide(hidden);
+        self.tag_outer_reads(&body, &carried);
         body
     }
 
@@ -1788,14 +1824,15 @@ impl SampleGen<'_> {
         let mark = self.mark();
         let carried: Vec<String> = acc.iter().map(|a| a.0.clone()).collect();
         let mut body = Vec::new();
+        let mut temps = Vec::new();
         let mut must = must;
         if self.g.rng.below(3) == 0 {
             let var = self.name("v");
-            // No call in a temporary, which is often unused: ENGINE BUG 5 (module docs).
-            let calls = std::mem::replace(&mut self.g.calls, false);
             let init = self.expr_hiding(&carried, 2);
-            self.g.calls = calls;
             let init = self.reading(init, must.take());
+            if init.calls() {
+                self.tags.insert("call in a loop temporary".into());
+            }
             let vars: BTreeSet<String> = self.g.vars.iter().cloned().collect();
             if !init.reads(&vars) {
                 self.g.inactive.insert(var.clone());
@@ -1805,10 +1842,11 @@ impl SampleGen<'_> {
                 mutable: false,
                 init,
             });
-            self.g.vars.push(var);
+            self.g.vars.push(var.clone());
+            temps.push(var);
         }
         for (s, kind) in acc {
-            let u = self.carry_update(s, *kind, &carried, must.take());
+            let u = self.carry_update(s, *kind, &carried, &temps, must.take());
             body.push(u);
         }
         self.leave(mark);
@@ -1911,6 +1949,7 @@ impl SampleGen<'_> {
             iter: Iter::Bounds(range),
             body: body.1,
         });
+        self.loop_floats.extend(acc.iter().map(|a| a.0.clone()));
         acc.into_iter().map(|(s, _)| Var(s)).collect()
     }
 
@@ -1988,7 +2027,7 @@ impl SampleGen<'_> {
         self.g.elems.extend(elems.clone());
         let must = self.pick_elem(&elems, "a");
         let keep: Vec<String> = acc.iter().map(|a| a.0.clone()).collect();
-        let hidden = self.hide_later(&keep);
+        let hidden = self.hide_after_return(&keep);
         let e = self.expr(2);
         self.unhide(hidden);
         let e = self.reading(e, must);
@@ -2007,6 +2046,9 @@ impl SampleGen<'_> {
                 e,
             },
         );
+        let carried: Vec<String> = acc.iter().map(|a| a.0.clone()).collect();
+        self.tag_outer_reads(&body, &carried);
+        self.loop_floats.extend(carried);
         self.g.elems.truncate(before);
         self.forget(&i);
         out.push(Stmt::For {
@@ -2060,9 +2102,10 @@ impl SampleGen<'_> {
             init,
         }];
         self.g.vars.push(s.clone());
-        // Only sums in the inner loop: ENGINE BUG 1 (module docs) — with a product, a recurrence
-        // or a maximum there, the generated code does not compile.
-        let kind = Carry::Sum;
+        let kind = self
+            .g
+            .rng
+            .pick(&[Carry::Sum, Carry::Sum, Carry::Product, Carry::Update, Carry::Max]);
         self.tags.insert(format!("nested {}", kind.tag()));
         let j = self.name("j");
         let w = index("w", format!("{i} * C + {j}"), &[&i, &j], "w[i * C + j]");
@@ -2074,10 +2117,10 @@ impl SampleGen<'_> {
         ];
         let before = self.g.elems.len();
         self.g.elems.extend(elems);
-        // No calls in the inner loop either: ENGINE BUG 1 again.
-        let calls = std::mem::replace(&mut self.g.calls, false);
         let inner = self.array_body(&[(s.clone(), kind)], Some(w));
-        self.g.calls = calls;
+        if inner.iter().any(Stmt::calls) {
+            self.tags.insert("call in a nested loop".into());
+        }
         self.g.elems.truncate(before);
         self.forget(&j);
         outer.push(Stmt::For {
@@ -2153,10 +2196,8 @@ impl SampleProgram {
             row_arrays: Vec::new(),
             uses: BTreeSet::new(),
             tags: BTreeSet::new(),
-            no_return: true,
-            // The bodies of loops over arrays read the float parameters, not the floats computed
-            // in the function (ENGINE BUG 4).
-            before_loops: Some(params),
+            loop_floats: BTreeSet::new(),
+            after_return: None,
         };
         let mut stmts = Vec::new();
         let mut results = Vec::new();
@@ -2186,18 +2227,32 @@ impl SampleProgram {
                     results.extend(s.reduce(&mut stmts, range, "a"));
                 }
                 6 => s.let_stmt(&mut stmts),
-                7 => {
-                    // No array element in a top-level `if`: ENGINE BUG 6 (module docs).
-                    let elems = std::mem::take(&mut s.g.elems);
-                    let seen = s.g.seen.clone();
-                    s.g.seen.retain(|e| !e.indexes());
-                    s.if_stmt(&mut stmts);
-                    s.g.elems = elems;
-                    s.g.seen.extend(seen.into_iter().filter(Expr::indexes));
+                7 | 8 => {
+                    let (vars, at) = (s.g.vars.len(), stmts.len());
+                    if kind == 7 {
+                        s.if_stmt(&mut stmts);
+                    } else {
+                        s.early_return(&mut stmts);
+                    }
+                    if s.after_return.is_none() && stmts[at..].iter().any(Stmt::returns) {
+                        s.after_return = Some(vars);
+                    }
                 }
-                // No early return: ENGINE BUG 2.
-                8 => s.let_stmt(&mut stmts),
                 _ => results.extend(s.nested(&mut stmts)),
+            }
+        }
+        // Shapes of the whole program, for coverage: an `if` outside loops reading an array
+        // element, a `return` (under an `if`) before a loop over arrays.
+        let ifs_index = |st: &Stmt| match st {
+            Stmt::If(branches, _) => branches.iter().any(|(c, _)| c.a.indexes() || c.b.indexes()),
+            _ => false,
+        };
+        if stmts.iter().any(ifs_index) {
+            s.tags.insert("if outside loops reading an array element".into());
+        }
+        if let Some(r) = stmts.iter().position(Stmt::returns) {
+            if stmts[r..].iter().any(|st| matches!(st, Stmt::For { .. })) {
+                s.tags.insert("return before a loop over arrays".into());
             }
         }
         let mut result = s.g.expr(2);
@@ -2275,6 +2330,42 @@ impl Stmt {
     }
 
     /// Whether the statement has a run-time loop over `n`.
+    /// Whether the statement reads one of `vars`, in an expression or a condition.
+    fn reads(&self, vars: &BTreeSet<String>) -> bool {
+        let block = |body: &[Stmt]| body.iter().any(|s| s.reads(vars));
+        match self {
+            Stmt::Let { init: e, .. }
+            | Stmt::Assign(_, _, e)
+            | Stmt::LetPair(_, _, e)
+            | Stmt::Return(e)
+            | Stmt::SetIndex { e, .. } => e.reads(vars),
+            Stmt::Decl(_) | Stmt::Break | Stmt::Continue | Stmt::LetArray { .. } => false,
+            Stmt::If(branches, otherwise) => {
+                branches
+                    .iter()
+                    .any(|(c, body)| c.a.reads(vars) || c.b.reads(vars) || block(body))
+                    || otherwise.as_deref().is_some_and(block)
+            }
+            Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body, .. } => {
+                block(body)
+            }
+        }
+    }
+
+    /// Whether the statement calls a `#[gradient]` helper.
+    fn calls(&self) -> bool {
+        let mut out = BTreeSet::new();
+        self.constructs("", &mut out);
+        out.iter().any(|c| c.starts_with("call "))
+    }
+
+    /// Whether the statement has a `return`.
+    fn returns(&self) -> bool {
+        let mut out = BTreeSet::new();
+        self.constructs("", &mut out);
+        out.contains("return")
+    }
+
     fn reads_n(&self) -> bool {
         match self {
             Stmt::For { iter, body, .. } => {
@@ -3074,6 +3165,17 @@ fn random_sample_covers_every_primitive() {
         "carry if",
         "carry two floats",
         "nested carry sum",
+        "nested carry product",
+        "nested carry recurrence",
+        "nested carry max",
+        "call in a nested loop",
+        "call in a loop temporary",
+        "if in loop on a carried float",
+        "if in loop on a temporary",
+        "loop reading a float computed before it",
+        "loop reading an earlier loop's float",
+        "if outside loops reading an array element",
+        "return before a loop over arrays",
     ]
     .into_iter()
     .chain(LITERALS.iter().copied())
