@@ -12724,7 +12724,7 @@ mod programs {
         v3 += ((-1.3 * v0).tanh() * (-1.3 * v0).tanh() + 0.5).recip();
         let mut v4 = a[0];
         for i5 in 0..LEN - 1 {
-            v4 = v4.max(a[i5 + 1] * (3. * x0).tanh().exp_m1());
+            v4 = v4.max(a[i5 + 1] * (v1 + (3. * x0).tanh().exp_m1()));
         }
         v3.atan2(v3 * v3 + 0.5).tanh().exp_m1() - v0 - v1 + v4
     }
@@ -12740,7 +12740,7 @@ mod programs {
         v3 += ((D::from(-1.3) * v0).tanh() * (D::from(-1.3) * v0).tanh() + D::from(0.5)).recip();
         let mut v4 = a[0];
         for i5 in 0..LEN - 1 {
-            v4 = max(v4, a[i5 + 1] * (D::from(3.) * x0).tanh().exp_m1());
+            v4 = max(v4, a[i5 + 1] * (v1 + (D::from(3.) * x0).tanh().exp_m1()));
         }
         v3.atan2(v3 * v3 + D::from(0.5)).tanh().exp_m1() - v0 - v1 + v4
     }
@@ -12753,22 +12753,17 @@ mod programs {
             z1[i2] += a[i2] + 1e-1 * x0;
         }
         let mut v3 = ((x1.sin() + x0 * x1) * (x1.sin() + x0 * x1) + 0.5).recip();
-        if (x1.sin() + x0 * x1) * 3. + f64::exp2(x0.sin()) <= x0 * 1.2 {
-            v3 += (0.9 * v3.atan2(x0 * x0 + 0.5).tanh()).acos();
-        } else if (x1 * x1 + 0.5).powf((x0 + x1).sin()) > 0.5f64 {
-            v3 = (1e-1 * v0).max(x1 + x0);
+        if (x1.sin() + x0 * x1) * 3. + (x0 * x0 + 0.5).recip() >= 3. * (-0.3) {
+            let v4 = ((x1 * x1 + 1.5).acosh() * (x1 * x1 + 1.5).acosh() + 0.25).log2() + f64::cos(x0 + v3);
+            v3 = v3.clamp(-0.5, 0.5).max((x1 * x1 + 1.5).acosh());
+        } else if v3.clamp(-0.5, 0.5).max((x1 * x1 + 1.5).acosh()) / (x0.tanh().sinh() * x0.tanh().sinh() + 0.5) < z1[LEN - 1] {
+            v3 = v3.tanh().exp_m1().max(v0);
         }
-        let mut z4 = [0.0; LEN];
-        let mut v5 = x0 * 0.5;
-        for i6 in 0..LEN {
-            v5 += 0.05 * x1.tanh().exp_m1().max(x0);
-            z4[i6] = a[i6] * z1[0];
+        let mut z5 = [0.0; LEN];
+        for i6 in 1..LEN {
+            z5[i6] = a[i6] + v0;
         }
-        let mut v7 = x1 * 0.5;
-        for i8 in 0..LEN - 1 {
-            v7 *= 1.0 + 0.05 * (z4[i8] * (x0.tanh().cosh() * (x0.round() + x0))).tanh();
-        }
-        (v3.atan2(x0 * x0 + 0.5) * v3.atan2(x0 * x0 + 0.5) + 0.5).cbrt() - z1[0] + z1[LEN - 1] + v5 - v7
+        z1[0] * (v0.round() + v0) + z1[0] - z1[LEN - 1] + z5[0] - z5[LEN - 1]
     }
 
     fn p401_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
@@ -12778,205 +12773,188 @@ mod programs {
             z1[i2] += a[i2] + D::from(1e-1) * x0;
         }
         let mut v3 = ((x1.sin() + x0 * x1) * (x1.sin() + x0 * x1) + D::from(0.5)).recip();
-        if le((x1.sin() + x0 * x1) * D::from(3.) + x0.sin().exp2(), x0 * D::from(1.2)) {
-            v3 += (D::from(0.9) * v3.atan2(x0 * x0 + D::from(0.5)).tanh()).acos();
-        } else if gt((x1 * x1 + D::from(0.5)).powd((x0 + x1).sin()), D::from(0.5f64)) {
-            v3 = max(D::from(1e-1) * v0, x1 + x0);
+        if ge((x1.sin() + x0 * x1) * D::from(3.) + (x0 * x0 + D::from(0.5)).recip(), D::from(3.) * D::from(-0.3)) {
+            let v4 = ((x1 * x1 + D::from(1.5)).acosh() * (x1 * x1 + D::from(1.5)).acosh() + D::from(0.25)).log2() + (x0 + v3).cos();
+            v3 = max(clamp(v3, -0.5, 0.5), (x1 * x1 + D::from(1.5)).acosh());
+        } else if lt(max(clamp(v3, -0.5, 0.5), (x1 * x1 + D::from(1.5)).acosh()) / (x0.tanh().sinh() * x0.tanh().sinh() + D::from(0.5)), z1[LEN - 1]) {
+            v3 = max(v3.tanh().exp_m1(), v0);
         }
-        let mut z4 = [D::from(0.0); LEN];
-        let mut v5 = x0 * D::from(0.5);
-        for i6 in 0..LEN {
-            v5 += D::from(0.05) * max(x1.tanh().exp_m1(), x0);
-            z4[i6] = a[i6] * z1[0];
+        let mut z5 = [D::from(0.0); LEN];
+        for i6 in 1..LEN {
+            z5[i6] = a[i6] + v0;
         }
-        let mut v7 = x1 * D::from(0.5);
-        for i8 in 0..LEN - 1 {
-            v7 *= D::from(1.0) + D::from(0.05) * (z4[i8] * (x0.tanh().cosh() * (round(x0) + x0))).tanh();
-        }
-        (v3.atan2(x0 * x0 + D::from(0.5)) * v3.atan2(x0 * x0 + D::from(0.5)) + D::from(0.5)).cbrt() - z1[0] + z1[LEN - 1] + v5 - v7
+        z1[0] * (round(v0) + v0) + z1[0] - z1[LEN - 1] + z5[0] - z5[LEN - 1]
     }
 
     #[dual::gradient]
-    fn p402(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = (x1 - x0).tanh().sinh();
-        if x1 - x0 < f64::cos(v0) {
-            v0 = (x1 * x1 + 0.25).ln();
-        } else if x0 < 0.7 {
-            v0 = (v0.to_degrees().to_radians() * v0.to_degrees().to_radians()).ln_1p();
+    fn p402(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN {
+            z0[i1] = a[i1] + x2;
+            let v2 = x1.tanh().sinh();
         }
-        let mut v1: f64 = 0.0;
-        for i2 in 1..n {
-            v1 -= 0.05 * (b[i2 - 1] + (x0 * x0 + 0.25).ln());
+        let mut v3 = z0[LEN - 1];
+        let mut v4 = x2 * 0.5;
+        for i5 in 0..LEN - 1 {
+            v3 = (v3 * 0.9 + z0[i5 + 1] * x0).tanh();
+            v4 += 0.05 * (z0[i5] * z0[i5] + 0.25).ln();
+        }
+        let mut z6 = [0.0; LEN];
+        let mut v7: f64 = 0.0;
+        for i8 in 0..LEN - 1 {
+            z6[i8] = a[i8] * (-1.3 * x0);
+            let v9 = v3;
+            v7 -= 0.05 * (f64::exp2(x2.sin()) * f64::exp2(x2.sin()) + 0.25).sqrt();
+        }
+        ((0.9 * z6[LEN - 1].tanh()).atanh() * (0.9 * z6[LEN - 1].tanh()).atanh() + 0.5).powf((z6[LEN - 1] / (v7 * v7 + 0.5)).sin()) + v3 - v4 - v7 - z6[0] - z6[LEN - 1]
+    }
+
+    fn p402_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN {
+            z0[i1] = a[i1] + x2;
+            let v2 = x1.tanh().sinh();
+        }
+        let mut v3 = z0[LEN - 1];
+        let mut v4 = x2 * D::from(0.5);
+        for i5 in 0..LEN - 1 {
+            v3 = (v3 * D::from(0.9) + z0[i5 + 1] * x0).tanh();
+            v4 += D::from(0.05) * (z0[i5] * z0[i5] + D::from(0.25)).ln();
+        }
+        let mut z6 = [D::from(0.0); LEN];
+        let mut v7 = D::from(0.0);
+        for i8 in 0..LEN - 1 {
+            z6[i8] = a[i8] * (D::from(-1.3) * x0);
+            let v9 = v3;
+            v7 -= D::from(0.05) * (x2.sin().exp2() * x2.sin().exp2() + D::from(0.25)).sqrt();
+        }
+        ((D::from(0.9) * z6[LEN - 1].tanh()).atanh() * (D::from(0.9) * z6[LEN - 1].tanh()).atanh() + D::from(0.5)).powd((z6[LEN - 1] / (v7 * v7 + D::from(0.5))).sin()) + v3 - v4 - v7 - z6[0] - z6[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p403(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = x1;
+        v0 += x0;
+        let mut v1 = x0 * 0.5;
+        for i2 in 1..LEN {
+            v1 = v1.max(a[i2] * x1.clamp(-0.5, 0.5));
         }
         let mut z3 = [0.0; LEN];
         for i4 in 1..LEN {
-            z3[i4] += a[i4] * f64::cos(f64::min(x0, x1));
+            let v5 = (x1.tanh().cosh() * x1.tanh().cosh() + 0.25).log10();
+            z3[i4] = (a[i4] * a[i4] + 1.5).acosh();
         }
-        let v5 = x0.ceil() + x0;
-        x1 - x0 - v1 + z3[0] + z3[LEN - 1]
+        let mut v6 = a[0];
+        let mut v7 = a[0];
+        for i8 in 0..LEN {
+            v6 = f64::min(v6, z3[i8] + (((i8 as f64) * 0.05 * ((i8 as f64) * 0.05) + 0.5).cbrt() * ((i8 as f64) * 0.05 * ((i8 as f64) * 0.05) + 0.5).cbrt() + 0.5).hypot((0.9 * v1.tanh()).atanh()));
+            v7 = v7.max(v1);
+        }
+        (v1 - v7) / (z3[0].tanh() * z3[0].tanh() + 0.5) - v1 - v6 + v7
     }
 
-    fn p402_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let mut v0 = (x1 - x0).tanh().sinh();
-        if lt(x1 - x0, v0.cos()) {
-            v0 = (x1 * x1 + D::from(0.25)).ln();
-        } else if lt(x0, D::from(0.7)) {
-            v0 = (to_radians(to_degrees(v0)) * to_radians(to_degrees(v0))).ln_1p();
-        }
-        let mut v1 = D::from(0.0);
-        for i2 in 1..n {
-            v1 -= D::from(0.05) * (b[i2 - 1] + (x0 * x0 + D::from(0.25)).ln());
+    fn p403_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = x1;
+        v0 += x0;
+        let mut v1 = x0 * D::from(0.5);
+        for i2 in 1..LEN {
+            v1 = max(v1, a[i2] * clamp(x1, -0.5, 0.5));
         }
         let mut z3 = [D::from(0.0); LEN];
         for i4 in 1..LEN {
-            z3[i4] += a[i4] * min(x0, x1).cos();
+            let v5 = (x1.tanh().cosh() * x1.tanh().cosh() + D::from(0.25)).log10();
+            z3[i4] = (a[i4] * a[i4] + D::from(1.5)).acosh();
         }
-        let v5 = ceil(x0) + x0;
-        x1 - x0 - v1 + z3[0] + z3[LEN - 1]
+        let mut v6 = a[0];
+        let mut v7 = a[0];
+        for i8 in 0..LEN {
+            v6 = min(v6, z3[i8] + hypot((D::from(i8 as f64) * D::from(0.05) * (D::from(i8 as f64) * D::from(0.05)) + D::from(0.5)).cbrt() * (D::from(i8 as f64) * D::from(0.05) * (D::from(i8 as f64) * D::from(0.05)) + D::from(0.5)).cbrt() + D::from(0.5), (D::from(0.9) * v1.tanh()).atanh()));
+            v7 = max(v7, v1);
+        }
+        (v1 - v7) / (z3[0].tanh() * z3[0].tanh() + D::from(0.5)) - v1 - v6 + v7
     }
 
     #[dual::gradient]
-    fn p403(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = x1 * 0.5;
-        for i1 in 0..n {
-            v0 = v0.max((0.9 * b[i1].tanh()).atanh());
+    fn p404(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
+        let mut v0 = x0;
+        if (x1 * x1 + 0.5).recip() / ((0.5 * v0.tanh()).tan() * (0.5 * v0.tanh()).tan() + 0.5) < (x1 * x1 + 0.5).recip() {
+            v0 = f64::min((x0 * x0 + 0.25).log10(), x1.sin());
+        } else if (x2 - x1).tanh().exp() <= v0 * 0.5 {
+            v0 = x1.tanh().ceil() + x1.tanh();
         }
-        let v2: f64;
-        if v0 < (x0 * x0 + 0.5).cbrt() {
-            v2 = x0 - x1 * v0;
-        } else {
-            v2 = (3. * x1).to_degrees().to_radians() * (x1 * x1 + 0.5).recip();
+        let mut v1 = (v0 * v0 + 0.5).hypot(x0);
+        for i2 in 0..b.len() {
+            v1 *= 1.0 + 0.05 * (b[i2] + ((v0 * v0 + 0.5).hypot(x0) - (-((i2 as f64) * 0.05)))).tanh();
         }
-        let mut y3 = [0.0; R];
-        for i4 in 0..R {
-            let mut v5: f64 = 0.0;
-            for j6 in 0..C {
-                let v7 = w[i4 * C + j6] + (j6 as f64) * 0.05;
-                v5 += 0.05 * (f64::min((j6 as f64) * 0.05, x1) / ((0.9 * ((j6 as f64) * 0.05).tanh()).atanh() * (0.9 * ((j6 as f64) * 0.05).tanh()).atanh() + 0.5));
-            }
-            y3[i4] = v5.tanh();
-        }
-        let mut v8 = v0;
-        for i9 in 0..R {
-            v8 = (v8 * 0.9 + y3[R - 1].tanh().sinh()).tanh();
-        }
-        let mut y10 = [0.0; R];
-        for i11 in 0..R {
-            let mut v12 = a[i11];
-            for j13 in 0..C {
-                v12 += 0.05 * (x1.clamp(-0.5, 0.5) / (w[i11 * C + j13].tanh().sinh() * w[i11 * C + j13].tanh().sinh() + 0.5));
-            }
-            y10[i11] = v12.tanh();
-        }
-        let mut v14 = std::f64::consts::PI * v0 - y3[0];
-        let mut v15 = (x0 * x0 + 0.5).powi(-2);
-        for i16 in 0..R {
-            let v17 = y10[i16] * x1;
-            v14 = v14.max(1e-1 * x0);
-            v15 = v15.max(h4((-1.3 * v17).clamp(-0.5, 0.5)));
-        }
-        x1 - v0 - v8 - v14 - v15
-    }
-
-    fn p403_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut v0 = x1 * D::from(0.5);
-        for i1 in 0..n {
-            v0 = max(v0, (D::from(0.9) * b[i1].tanh()).atanh());
-        }
-        let v2: D;
-        if lt(v0, (x0 * x0 + D::from(0.5)).cbrt()) {
-            v2 = x0 - x1 * v0;
-        } else {
-            v2 = to_radians(to_degrees(D::from(3.) * x1)) * (x1 * x1 + D::from(0.5)).recip();
-        }
-        let mut y3 = [D::from(0.0); R];
-        for i4 in 0..R {
-            let mut v5 = D::from(0.0);
-            for j6 in 0..C {
-                let v7 = w[i4 * C + j6] + D::from(j6 as f64) * D::from(0.05);
-                v5 += D::from(0.05) * (min(D::from(j6 as f64) * D::from(0.05), x1) / ((D::from(0.9) * (D::from(j6 as f64) * D::from(0.05)).tanh()).atanh() * (D::from(0.9) * (D::from(j6 as f64) * D::from(0.05)).tanh()).atanh() + D::from(0.5)));
-            }
-            y3[i4] = v5.tanh();
-        }
-        let mut v8 = v0;
-        for i9 in 0..R {
-            v8 = (v8 * D::from(0.9) + y3[R - 1].tanh().sinh()).tanh();
-        }
-        let mut y10 = [D::from(0.0); R];
-        for i11 in 0..R {
-            let mut v12 = a[i11];
-            for j13 in 0..C {
-                v12 += D::from(0.05) * (clamp(x1, -0.5, 0.5) / (w[i11 * C + j13].tanh().sinh() * w[i11 * C + j13].tanh().sinh() + D::from(0.5)));
-            }
-            y10[i11] = v12.tanh();
-        }
-        let mut v14 = D::from(std::f64::consts::PI) * v0 - y3[0];
-        let mut v15 = (x0 * x0 + D::from(0.5)).powi(-2);
-        for i16 in 0..R {
-            let v17 = y10[i16] * x1;
-            v14 = max(v14, D::from(1e-1) * x0);
-            v15 = max(v15, h4_generic(clamp(D::from(-1.3) * v17, -0.5, 0.5)));
-        }
-        x1 - v0 - v8 - v14 - v15
-    }
-
-    #[dual::gradient]
-    fn p404(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = x1 * 0.5;
-        let mut v1 = a[0];
-        for i2 in 0..n {
-            if ((i2 as f64) * 0.05).tanh().sinh() > x0 * 1.2 {
-                v0 = (f64::exp2(b[i2].sin()) * f64::exp2(b[i2].sin()) + 0.5).log(f64::exp2(b[i2].sin()) * f64::exp2(b[i2].sin()) + 1.5).tanh();
-            } else {
-                v0 += 0.05 * b[i2];
-            }
-            v1 = v1.max(x0);
-        }
-        let mut v3: f64 = 0.0;
+        let mut z3 = [0.0; LEN];
         let mut v4 = x0 * 0.5;
         for i5 in 0..LEN - 1 {
-            v3 = (v3 * 0.9 + (a[i5 + 1] * a[i5 + 1] + 0.5).cbrt()).tanh();
-            v4 = f64::min(v4, (i5 as f64) * 0.05);
+            let v6 = x2;
+            z3[i5] += a[i5 + 1] * (v1 * v1 + 1.5).acosh().clamp(-0.5, 0.5);
+            v4 -= 0.05 * (v1 / (x2 * x2 + 0.5)).to_degrees().to_radians();
         }
-        let mut z6 = [0.0; LEN];
-        for i7 in 0..LEN - 1 {
-            z6[i7] += a[i7 + 1] * x0;
-            let v8 = a[i7].atan2(a[i7].max(x0) * a[i7].max(x0) + 0.5);
+        let mut v7 = x0 * 0.5;
+        for i8 in 1..LEN {
+            let v9 = z3[i8 - 1] + a[i8];
+            v7 = v7.max(x1);
         }
-        let mut v9 = x1 * 0.5;
-        for i10 in 0..LEN - 1 {
-            v9 = f64::min(v9, z6[i10] * x1);
+        let mut z10 = [0.0; LEN];
+        for i11 in 0..LEN {
+            z10[i11] = a[i11] * x1.clamp(-0.5, 0.5).tanh().exp();
+            let v12 = v4;
         }
-        (z6[LEN - 1].atan2(x0 * x0 + 0.5) * z6[LEN - 1].atan2(x0 * x0 + 0.5) + 0.5).log(z6[LEN - 1] * z6[LEN - 1] + 1.5) + v0 - v1 + v3 - v4 - v9
+        let mut v13 = v1;
+        let mut v14: f64 = 0.0;
+        for i15 in 0..LEN - 1 {
+            v13 = (v13 * 0.9 + z10[i15 + 1] * (x1 * x1 + 0.5).recip()).tanh();
+            if (0.9 * z10[LEN - 1].tanh()).acos() > v4.max(a[i15]) {
+                v14 = ((v7 - v0) / ((0.9 * a[i15 + 1].tanh()).atanh() * (0.9 * a[i15 + 1].tanh()).atanh() + 0.5)).tanh();
+            } else {
+                v14 += 0.05 * v7;
+            }
+        }
+        (z10[LEN - 1].atan2(v1 * v1 + 0.5) * z10[LEN - 1].atan2(v1 * v1 + 0.5) + 0.5).log(z10[LEN - 1] * z10[LEN - 1] + 1.5) + v1 - v4 + v7 - v13 - v14
     }
 
-    fn p404_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let mut v0 = x1 * D::from(0.5);
-        let mut v1 = a[0];
-        for i2 in 0..n {
-            if gt((D::from(i2 as f64) * D::from(0.05)).tanh().sinh(), x0 * D::from(1.2)) {
-                v0 = log(b[i2].sin().exp2() * b[i2].sin().exp2() + D::from(0.5), b[i2].sin().exp2() * b[i2].sin().exp2() + D::from(1.5)).tanh();
-            } else {
-                v0 += D::from(0.05) * b[i2];
-            }
-            v1 = max(v1, x0);
+    fn p404_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40]) -> D {
+        let mut v0 = x0;
+        if lt((x1 * x1 + D::from(0.5)).recip() / ((D::from(0.5) * v0.tanh()).tan() * (D::from(0.5) * v0.tanh()).tan() + D::from(0.5)), (x1 * x1 + D::from(0.5)).recip()) {
+            v0 = min((x0 * x0 + D::from(0.25)).log10(), x1.sin());
+        } else if le((x2 - x1).tanh().exp(), v0 * D::from(0.5)) {
+            v0 = ceil(x1.tanh()) + x1.tanh();
         }
-        let mut v3 = D::from(0.0);
+        let mut v1 = hypot(v0 * v0 + D::from(0.5), x0);
+        for i2 in 0..b.len() {
+            v1 *= D::from(1.0) + D::from(0.05) * (b[i2] + (hypot(v0 * v0 + D::from(0.5), x0) - (-(D::from(i2 as f64) * D::from(0.05))))).tanh();
+        }
+        let mut z3 = [D::from(0.0); LEN];
         let mut v4 = x0 * D::from(0.5);
         for i5 in 0..LEN - 1 {
-            v3 = (v3 * D::from(0.9) + (a[i5 + 1] * a[i5 + 1] + D::from(0.5)).cbrt()).tanh();
-            v4 = min(v4, D::from(i5 as f64) * D::from(0.05));
+            let v6 = x2;
+            z3[i5] += a[i5 + 1] * clamp((v1 * v1 + D::from(1.5)).acosh(), -0.5, 0.5);
+            v4 -= D::from(0.05) * to_radians(to_degrees(v1 / (x2 * x2 + D::from(0.5))));
         }
-        let mut z6 = [D::from(0.0); LEN];
-        for i7 in 0..LEN - 1 {
-            z6[i7] += a[i7 + 1] * x0;
-            let v8 = a[i7].atan2(max(a[i7], x0) * max(a[i7], x0) + D::from(0.5));
+        let mut v7 = x0 * D::from(0.5);
+        for i8 in 1..LEN {
+            let v9 = z3[i8 - 1] + a[i8];
+            v7 = max(v7, x1);
         }
-        let mut v9 = x1 * D::from(0.5);
-        for i10 in 0..LEN - 1 {
-            v9 = min(v9, z6[i10] * x1);
+        let mut z10 = [D::from(0.0); LEN];
+        for i11 in 0..LEN {
+            z10[i11] = a[i11] * clamp(x1, -0.5, 0.5).tanh().exp();
+            let v12 = v4;
         }
-        log(z6[LEN - 1].atan2(x0 * x0 + D::from(0.5)) * z6[LEN - 1].atan2(x0 * x0 + D::from(0.5)) + D::from(0.5), z6[LEN - 1] * z6[LEN - 1] + D::from(1.5)) + v0 - v1 + v3 - v4 - v9
+        let mut v13 = v1;
+        let mut v14 = D::from(0.0);
+        for i15 in 0..LEN - 1 {
+            v13 = (v13 * D::from(0.9) + z10[i15 + 1] * (x1 * x1 + D::from(0.5)).recip()).tanh();
+            if gt((D::from(0.9) * z10[LEN - 1].tanh()).acos(), max(v4, a[i15])) {
+                v14 = ((v7 - v0) / ((D::from(0.9) * a[i15 + 1].tanh()).atanh() * (D::from(0.9) * a[i15 + 1].tanh()).atanh() + D::from(0.5))).tanh();
+            } else {
+                v14 += D::from(0.05) * v7;
+            }
+        }
+        log(z10[LEN - 1].atan2(v1 * v1 + D::from(0.5)) * z10[LEN - 1].atan2(v1 * v1 + D::from(0.5)) + D::from(0.5), z10[LEN - 1] * z10[LEN - 1] + D::from(1.5)) + v1 - v4 + v7 - v13 - v14
     }
 
     #[dual::gradient]
@@ -12989,7 +12967,7 @@ mod programs {
         for i3 in 0..R {
             let mut v4 = a[i3];
             for j5 in 0..C {
-                v4 -= 0.05 * (w[i3 * C + j5] * (0.9 * ((i3 as f64) * 0.05 / ((i3 as f64) * 0.05 * ((i3 as f64) * 0.05) + 0.5)).tanh()).acos());
+                v4 = (v4 * 0.9 + (w[i3 * C + j5] + (0.9 * ((i3 as f64) * 0.05).tanh()).acos().asinh())).tanh();
             }
             y2[i3] = v4.tanh();
         }
@@ -13001,12 +12979,15 @@ mod programs {
         for i9 in 0..R {
             let mut v10 = x0 * 0.5;
             for j11 in 0..C {
-                let v12 = w[i9 * C + j11] * (x1.asinh() * x1.asinh() + 0.5).cbrt();
-                v10 += 0.05 * (0.7 * x0);
+                v10 = (v10 * 0.9 + (w[i9 * C + j11] + (((i9 as f64) * 0.05).asinh() * ((i9 as f64) * 0.05).asinh() + 0.25).sqrt())).tanh();
             }
-            y8[i9] = v10;
+            y8[i9] = v10.tanh();
         }
-        x0.sin() - v0 - v6 - y8[0] + y8[R - 1]
+        let mut v12 = y8[R - 1];
+        for i13 in 0..R {
+            v12 = (v12 * 0.9 + y8[0]).tanh();
+        }
+        x0 + v0 + v6 - v12
     }
 
     fn p405_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
@@ -13018,7 +12999,7 @@ mod programs {
         for i3 in 0..R {
             let mut v4 = a[i3];
             for j5 in 0..C {
-                v4 -= D::from(0.05) * (w[i3 * C + j5] * (D::from(0.9) * (D::from(i3 as f64) * D::from(0.05) / (D::from(i3 as f64) * D::from(0.05) * (D::from(i3 as f64) * D::from(0.05)) + D::from(0.5))).tanh()).acos());
+                v4 = (v4 * D::from(0.9) + (w[i3 * C + j5] + (D::from(0.9) * (D::from(i3 as f64) * D::from(0.05)).tanh()).acos().asinh())).tanh();
             }
             y2[i3] = v4.tanh();
         }
@@ -13030,288 +13011,950 @@ mod programs {
         for i9 in 0..R {
             let mut v10 = x0 * D::from(0.5);
             for j11 in 0..C {
-                let v12 = w[i9 * C + j11] * (x1.asinh() * x1.asinh() + D::from(0.5)).cbrt();
-                v10 += D::from(0.05) * (D::from(0.7) * x0);
+                v10 = (v10 * D::from(0.9) + (w[i9 * C + j11] + ((D::from(i9 as f64) * D::from(0.05)).asinh() * (D::from(i9 as f64) * D::from(0.05)).asinh() + D::from(0.25)).sqrt())).tanh();
             }
-            y8[i9] = v10;
+            y8[i9] = v10.tanh();
         }
-        x0.sin() - v0 - v6 - y8[0] + y8[R - 1]
+        let mut v12 = y8[R - 1];
+        for i13 in 0..R {
+            v12 = (v12 * D::from(0.9) + y8[0]).tanh();
+        }
+        x0 + v0 + v6 - v12
     }
 
     #[dual::gradient]
-    fn p406(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = x0 * 0.5;
-        for i1 in 0..LEN {
-            let v2 = a[i1] + (-1.3 * x0).max(x0).atan2(x0 * x0 + 0.5);
-            v0 += 0.05 * (x0.mul_add(a[i1], v2) * x0.mul_add(a[i1], v2) + 0.25).log10();
+    fn p406(x0: f64, x1: f64, w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x1.atan2(x1 * x1 + 0.5);
+        for i1 in 0..n {
+            v0 *= 1.0 + 0.05 * (b[i1] * x1.to_degrees().to_radians().abs()).tanh();
         }
-        let mut v3 = a[0];
-        for i4 in 1..n {
-            v3 = f64::min(v3, b[i4] + (i4 as f64) * 0.05);
+        let mut y2 = [0.0; R];
+        for i3 in 0..R {
+            let mut v4: f64 = 0.0;
+            for j5 in 0..C {
+                let v6 = w[i3 * C + j5] * x0 * (v0 * v0 + 0.25).log2();
+                v4 -= 0.05 * (x0 + v0).tanh().sinh();
+            }
+            y2[i3] = v4.tanh();
         }
-        let v5 = x0 + (-x0 + x0.sin());
-        let mut z6 = [0.0; LEN];
-        for i7 in 1..LEN {
-            z6[i7] += a[i7] + (-1.3 * x0 + f64::exp2(((i7 as f64) * 0.05).sin()));
-        }
-        let mut v8 = x0 * 0.5;
-        let mut v9 = x0 * 0.5;
-        for i10 in 0..LEN {
-            v8 += 0.05 * (z6[i10] + ((0.9 * x0.tanh()).acos() - (x0 + a[i10])));
-            v9 += 0.05 * (0.9 * ((i10 as f64) * 0.05).clamp(-0.5, 0.5).tanh()).atanh();
-        }
-        v3 - v0 + v3 + v8 + v9
+        x0 + v0 + y2[0] + y2[R - 1]
     }
 
-    fn p406_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let mut v0 = x0 * D::from(0.5);
-        for i1 in 0..LEN {
-            let v2 = a[i1] + max(D::from(-1.3) * x0, x0).atan2(x0 * x0 + D::from(0.5));
-            v0 += D::from(0.05) * (x0.mul_add(a[i1], v2) * x0.mul_add(a[i1], v2) + D::from(0.25)).log10();
+    fn p406_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut v0 = x1.atan2(x1 * x1 + D::from(0.5));
+        for i1 in 0..n {
+            v0 *= D::from(1.0) + D::from(0.05) * (b[i1] * abs(to_radians(to_degrees(x1)))).tanh();
         }
-        let mut v3 = a[0];
-        for i4 in 1..n {
-            v3 = min(v3, b[i4] + D::from(i4 as f64) * D::from(0.05));
+        let mut y2 = [D::from(0.0); R];
+        for i3 in 0..R {
+            let mut v4 = D::from(0.0);
+            for j5 in 0..C {
+                let v6 = w[i3 * C + j5] * x0 * (v0 * v0 + D::from(0.25)).log2();
+                v4 -= D::from(0.05) * (x0 + v0).tanh().sinh();
+            }
+            y2[i3] = v4.tanh();
         }
-        let v5 = x0 + (-x0 + x0.sin());
-        let mut z6 = [D::from(0.0); LEN];
-        for i7 in 1..LEN {
-            z6[i7] += a[i7] + (D::from(-1.3) * x0 + (D::from(i7 as f64) * D::from(0.05)).sin().exp2());
-        }
-        let mut v8 = x0 * D::from(0.5);
-        let mut v9 = x0 * D::from(0.5);
-        for i10 in 0..LEN {
-            v8 += D::from(0.05) * (z6[i10] + ((D::from(0.9) * x0.tanh()).acos() - (x0 + a[i10])));
-            v9 += D::from(0.05) * (D::from(0.9) * clamp(D::from(i10 as f64) * D::from(0.05), -0.5, 0.5).tanh()).atanh();
-        }
-        v3 - v0 + v3 + v8 + v9
+        x0 + v0 + y2[0] + y2[R - 1]
     }
 
     #[dual::gradient]
-    fn p407(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let mut z0 = [0.0; LEN];
-        for i1 in 0..LEN {
-            z0[i1] += a[i1] * (0.9 * (1e-1 * x0 * 3.).tanh()).acos();
-        }
-        let mut v2 = a[0];
-        let mut v3: f64 = 0.0;
-        for i4 in 0..LEN {
-            v2 = v2.max(z0[i4] + x1);
-            if z0[i4] * (z0[LEN - 1] * z0[LEN - 1] + 0.25).ln() <= (2.0 * x1).max(z0[i4]) {
-                v3 = (x1 * v3).max(x1.atan2(2.0 * 2.0 + 0.5)).tanh();
-            } else {
-                v3 += 0.05 * (z0[0] * z0[0] + 0.25).ln();
-            }
-        }
-        let mut v5 = x0 * 0.5;
-        for i6 in 0..n {
-            v5 = (v5 * 0.9 + (b[i6] + ((i6 as f64) * 0.05).mul_add((i6 as f64) * 0.05, 2.0) * (v5 + 0.7))).tanh();
-        }
-        let v7: f64;
-        if (v3 * v3 + 0.5).log(v2 * v2 + 1.5).clamp(-0.5, 0.5) > v2 {
-            v7 = v5;
-        } else {
-            let v8 = (v3 * v3 + 0.5).log(v2 * v2 + 1.5);
-            v7 = (x0 * x0 + 0.5).powf(1.7).mul_add(f64::min(1e-1 * x0, x0), (v3 * v3 + 0.25).sqrt());
-        }
-        let mut z9 = [0.0; LEN];
-        for i10 in 1..LEN {
-            z9[i10] += x1.max(a[i10 - 1]).to_degrees().to_radians();
-            let v11 = x1;
-        }
-        let mut v12: f64 = 0.0;
-        for i13 in 0..LEN - 1 {
-            let v14 = z9[i13 + 1] * ((x0 * x0 + 0.5).powf(1.7) * (x0 * x0 + 0.5).powf(1.7) + 0.25).log2();
-            v12 += 0.05 * (x1 + (z0[0] * z0[0] + 0.25).log2());
-        }
-        (x0 * x0 + 0.5).powf(1.7).mul_add(f64::min(1e-1 * x0, x0), (v3 * v3 + 0.25).sqrt()) / (z0[LEN - 1] * z0[LEN - 1] + 0.5) + v2 + v3 + v5 - v12
-    }
-
-    fn p407_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 0..LEN {
-            z0[i1] += a[i1] * (D::from(0.9) * (D::from(1e-1) * x0 * D::from(3.)).tanh()).acos();
-        }
-        let mut v2 = a[0];
-        let mut v3 = D::from(0.0);
-        for i4 in 0..LEN {
-            v2 = max(v2, z0[i4] + x1);
-            if le(z0[i4] * (z0[LEN - 1] * z0[LEN - 1] + D::from(0.25)).ln(), max(D::from(2.0) * x1, z0[i4])) {
-                v3 = max(x1 * v3, x1.atan2(D::from(2.0) * D::from(2.0) + D::from(0.5))).tanh();
-            } else {
-                v3 += D::from(0.05) * (z0[0] * z0[0] + D::from(0.25)).ln();
-            }
-        }
-        let mut v5 = x0 * D::from(0.5);
-        for i6 in 0..n {
-            v5 = (v5 * D::from(0.9) + (b[i6] + (D::from(i6 as f64) * D::from(0.05)).mul_add(D::from(i6 as f64) * D::from(0.05), D::from(2.0)) * (v5 + D::from(0.7)))).tanh();
-        }
-        let v7: D;
-        if gt(clamp(log(v3 * v3 + D::from(0.5), v2 * v2 + D::from(1.5)), -0.5, 0.5), v2) {
-            v7 = v5;
-        } else {
-            let v8 = log(v3 * v3 + D::from(0.5), v2 * v2 + D::from(1.5));
-            v7 = (x0 * x0 + D::from(0.5)).powf(1.7).mul_add(min(D::from(1e-1) * x0, x0), (v3 * v3 + D::from(0.25)).sqrt());
-        }
-        let mut z9 = [D::from(0.0); LEN];
-        for i10 in 1..LEN {
-            z9[i10] += to_radians(to_degrees(max(x1, a[i10 - 1])));
-            let v11 = x1;
-        }
-        let mut v12 = D::from(0.0);
-        for i13 in 0..LEN - 1 {
-            let v14 = z9[i13 + 1] * ((x0 * x0 + D::from(0.5)).powf(1.7) * (x0 * x0 + D::from(0.5)).powf(1.7) + D::from(0.25)).log2();
-            v12 += D::from(0.05) * (x1 + (z0[0] * z0[0] + D::from(0.25)).log2());
-        }
-        (x0 * x0 + D::from(0.5)).powf(1.7).mul_add(min(D::from(1e-1) * x0, x0), (v3 * v3 + D::from(0.25)).sqrt()) / (z0[LEN - 1] * z0[LEN - 1] + D::from(0.5)) + v2 + v3 + v5 - v12
-    }
-
-    #[dual::gradient]
-    fn p408(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+    fn p407(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
         let mut y0 = [0.0; R];
         for i1 in 0..R {
             let mut v2: f64 = 0.0;
             for j3 in 0..C {
-                v2 += 0.05 * (w[i1 * C + j3] * (0.5f64 * x0 * (0.5f64 * x0)).ln_1p());
+                let v4 = w[i1 * C + j3] * (0.9 * ((j3 as f64) * 0.05 * ((j3 as f64) * 0.05) + 0.25).log10().tanh()).acos();
+                v2 = v2.max(-(x1 * x1 + 0.5).cbrt());
             }
-            y0[i1] = v2.tanh();
+            y0[i1] = v2;
         }
-        let mut z4 = [0.0; LEN];
-        for i5 in 1..LEN {
-            z4[i5] = a[i5] * x0;
+        let mut v5 = x0 / (std::f64::consts::PI * std::f64::consts::PI + 0.5);
+        for i6 in 0..R {
+            v5 += 0.05 * (y0[i6] * f64::cos(x0 / (std::f64::consts::PI * std::f64::consts::PI + 0.5)));
         }
-        let mut v6 = x0 * 0.5;
-        for i7 in 0..LEN - 1 {
-            v6 = (v6 * 0.9 + (z4[i7 + 1] + x0.tanh().exp())).tanh();
+        let mut z7 = [0.0; LEN];
+        for i8 in 1..LEN {
+            let v9 = v5;
+            z7[i8] += a[i8] * (3. * x0);
         }
-        let mut v8 = x0 * 0.5;
-        for i9 in 0..LEN - 1 {
-            if x0 < x0 * (-0.3) {
-                v8 = (a[i9 + 1] + y0[R - 1]).tanh();
-            } else {
-                v8 += 0.05 * (z4[0] * z4[0] + 0.25).log10();
-            }
+        let mut v10 = x1.clamp(-0.5, 0.5);
+        for i11 in 0..LEN {
+            v10 = (v10 * 0.9 + z7[i11] * x1.clamp(-0.5, 0.5)).tanh();
         }
-        let v10: f64;
-        if (0.9 * x0.tanh().exp().tanh()).asin() < x0 * (-0.3) {
-            let mut v11 = (x0.tanh().exp() * x0.tanh().exp() + 0.25).log2();
-            v11 -= (-1.3 * x0).atan() + (v6 * v6 + 0.5).log(0.7 * 0.7 + 1.5);
-            v10 = (0.9 * (v6 + x0).tanh()).acos();
-        } else {
-            let v12 = (((0.9 * x0.tanh().exp().tanh()).asin() * (0.9 * x0.tanh().exp().tanh()).asin() + 0.5).log(x0.abs() * x0.abs() + 1.5) * ((0.9 * x0.tanh().exp().tanh()).asin() * (0.9 * x0.tanh().exp().tanh()).asin() + 0.5).log(x0.abs() * x0.abs() + 1.5) + 0.25).log2();
-            v10 = (0.9 * (v6 + x0).tanh()).acos();
+        let mut z12 = [0.0; LEN];
+        let mut v13 = x2 * 0.5;
+        for i14 in 0..LEN {
+            v13 += 0.05 * (x0 / (std::f64::consts::PI * std::f64::consts::PI + 0.5)).abs();
+            z12[i14] += a[i14] * (x1.clamp(-0.5, 0.5) * (x1 * x1 + 0.5).cbrt());
         }
-        -1.3 + y0[0] - y0[R - 1] - v6 + v8
+        let mut v15 = h2([x1, v13, 2.0]);
+        for i16 in 1..LEN {
+            let v17 = z12[i16 - 1] * z7[i16];
+            v15 *= 1.0 + 0.05 * (v17 * (y0[0] * y0[0]).ln_1p()).tanh();
+        }
+        h2([-1.3 * x0 + v10, (x0 * x0 + 0.5).powf(1.7), (v10 * v10 + 0.5).log(x1 * x1 + 1.5)]) + v5 - v10 + v13 - v15
     }
 
-    fn p408_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+    fn p407_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
         let mut y0 = [D::from(0.0); R];
         for i1 in 0..R {
             let mut v2 = D::from(0.0);
             for j3 in 0..C {
-                v2 += D::from(0.05) * (w[i1 * C + j3] * (D::from(0.5f64) * x0 * (D::from(0.5f64) * x0)).ln_1p());
+                let v4 = w[i1 * C + j3] * (D::from(0.9) * (D::from(j3 as f64) * D::from(0.05) * (D::from(j3 as f64) * D::from(0.05)) + D::from(0.25)).log10().tanh()).acos();
+                v2 = max(v2, -(x1 * x1 + D::from(0.5)).cbrt());
+            }
+            y0[i1] = v2;
+        }
+        let mut v5 = x0 / (D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(0.5));
+        for i6 in 0..R {
+            v5 += D::from(0.05) * (y0[i6] * (x0 / (D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(0.5))).cos());
+        }
+        let mut z7 = [D::from(0.0); LEN];
+        for i8 in 1..LEN {
+            let v9 = v5;
+            z7[i8] += a[i8] * (D::from(3.) * x0);
+        }
+        let mut v10 = clamp(x1, -0.5, 0.5);
+        for i11 in 0..LEN {
+            v10 = (v10 * D::from(0.9) + z7[i11] * clamp(x1, -0.5, 0.5)).tanh();
+        }
+        let mut z12 = [D::from(0.0); LEN];
+        let mut v13 = x2 * D::from(0.5);
+        for i14 in 0..LEN {
+            v13 += D::from(0.05) * abs(x0 / (D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(0.5)));
+            z12[i14] += a[i14] * (clamp(x1, -0.5, 0.5) * (x1 * x1 + D::from(0.5)).cbrt());
+        }
+        let mut v15 = h2_generic([x1, v13, D::from(2.0)]);
+        for i16 in 1..LEN {
+            let v17 = z12[i16 - 1] * z7[i16];
+            v15 *= D::from(1.0) + D::from(0.05) * (v17 * (y0[0] * y0[0]).ln_1p()).tanh();
+        }
+        h2_generic([D::from(-1.3) * x0 + v10, (x0 * x0 + D::from(0.5)).powf(1.7), log(v10 * v10 + D::from(0.5), x1 * x1 + D::from(1.5))]) + v5 - v10 + v13 - v15
+    }
+
+    #[dual::gradient]
+    fn p408(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = a[0];
+        for i1 in 0..LEN - 1 {
+            let v2 = a[i1] + (x0.asinh() * x0.asinh() + 0.5).powf(1.7);
+            v0 = v0.max(a[i1].tanh().cosh());
+        }
+        let mut v3 = (x1 * x1 + 0.5).log(x0 * x0 + 1.5);
+        for i4 in 1..LEN {
+            v3 = (v3 * 0.9 + (a[i4 - 1] + (x0 * x0).ln_1p().to_degrees().to_radians())).tanh();
+        }
+        if x1 > x1 * (-0.3) {
+            return 0.5f64;
+        }
+        ((x1 * x1 + 0.5).log(x0 * x0 + 1.5) * (x1 * x1 + 0.5).log(x0 * x0 + 1.5) + 0.25).log2() + v0 + v3
+    }
+
+    fn p408_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = a[0];
+        for i1 in 0..LEN - 1 {
+            let v2 = a[i1] + (x0.asinh() * x0.asinh() + D::from(0.5)).powf(1.7);
+            v0 = max(v0, a[i1].tanh().cosh());
+        }
+        let mut v3 = log(x1 * x1 + D::from(0.5), x0 * x0 + D::from(1.5));
+        for i4 in 1..LEN {
+            v3 = (v3 * D::from(0.9) + (a[i4 - 1] + to_radians(to_degrees((x0 * x0).ln_1p())))).tanh();
+        }
+        if gt(x1, x1 * D::from(-0.3)) {
+            return D::from(0.5f64);
+        }
+        (log(x1 * x1 + D::from(0.5), x0 * x0 + D::from(1.5)) * log(x1 * x1 + D::from(0.5), x0 * x0 + D::from(1.5)) + D::from(0.25)).log2() + v0 + v3
+    }
+
+    #[dual::gradient]
+    fn p409(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = x0 * 0.5;
+            for j3 in 0..C {
+                let v4 = (x0 * x0 + 0.25).log2() / (w[i1 * C + j3] * w[i1 * C + j3] + 0.5);
+                v2 += 0.05 * v4;
             }
             y0[i1] = v2.tanh();
         }
-        let mut z4 = [D::from(0.0); LEN];
-        for i5 in 1..LEN {
-            z4[i5] = a[i5] * x0;
+        let mut v5 = x0 * 0.5;
+        for i6 in 0..R {
+            v5 -= 0.05 * (y0[i6] + h4((0.9 * (2.0 * x0).tanh()).atanh()));
         }
-        let mut v6 = x0 * D::from(0.5);
-        for i7 in 0..LEN - 1 {
-            v6 = (v6 * D::from(0.9) + (z4[i7 + 1] + x0.tanh().exp())).tanh();
+        let mut v7 = x0 * 0.5;
+        for i8 in 1..n {
+            let v9 = b[i8] + f64::min((-1.3 * v5).tanh().cosh(), x0);
+            v7 *= 1.0 + 0.05 * ((v5 * v5 + 0.5).powf(1.7) * (v5 * v5 + 0.5).powf(1.7) + 0.5).log(v5 * v5 + 1.5).tanh();
         }
-        let mut v8 = x0 * D::from(0.5);
-        for i9 in 0..LEN - 1 {
-            if lt(x0, x0 * D::from(-0.3)) {
-                v8 = (a[i9 + 1] + y0[R - 1]).tanh();
-            } else {
-                v8 += D::from(0.05) * (z4[0] * z4[0] + D::from(0.25)).log10();
+        let mut y10 = [0.0; R];
+        for i11 in 0..R {
+            let mut v12 = a[i11];
+            for j13 in 0..C {
+                v12 = (v12 * 0.9 + (w[i11 * C + j13] + (y0[R - 1] * y0[R - 1] + 1.5).acosh())).tanh();
             }
+            y10[i11] = v12;
         }
-        let v10: D;
-        if lt((D::from(0.9) * x0.tanh().exp().tanh()).asin(), x0 * D::from(-0.3)) {
-            let mut v11 = (x0.tanh().exp() * x0.tanh().exp() + D::from(0.25)).log2();
-            v11 -= (D::from(-1.3) * x0).atan() + log(v6 * v6 + D::from(0.5), D::from(0.7) * D::from(0.7) + D::from(1.5));
-            v10 = (D::from(0.9) * (v6 + x0).tanh()).acos();
-        } else {
-            let v12 = (log((D::from(0.9) * x0.tanh().exp().tanh()).asin() * (D::from(0.9) * x0.tanh().exp().tanh()).asin() + D::from(0.5), abs(x0) * abs(x0) + D::from(1.5)) * log((D::from(0.9) * x0.tanh().exp().tanh()).asin() * (D::from(0.9) * x0.tanh().exp().tanh()).asin() + D::from(0.5), abs(x0) * abs(x0) + D::from(1.5)) + D::from(0.25)).log2();
-            v10 = (D::from(0.9) * (v6 + x0).tanh()).acos();
+        x0.tanh().exp_m1().ceil() + x0.tanh().exp_m1() + v5 - v7 + y10[0] + y10[R - 1]
+    }
+
+    fn p409_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = x0 * D::from(0.5);
+            for j3 in 0..C {
+                let v4 = (x0 * x0 + D::from(0.25)).log2() / (w[i1 * C + j3] * w[i1 * C + j3] + D::from(0.5));
+                v2 += D::from(0.05) * v4;
+            }
+            y0[i1] = v2.tanh();
         }
-        D::from(-1.3) + y0[0] - y0[R - 1] - v6 + v8
+        let mut v5 = x0 * D::from(0.5);
+        for i6 in 0..R {
+            v5 -= D::from(0.05) * (y0[i6] + h4_generic((D::from(0.9) * (D::from(2.0) * x0).tanh()).atanh()));
+        }
+        let mut v7 = x0 * D::from(0.5);
+        for i8 in 1..n {
+            let v9 = b[i8] + min((D::from(-1.3) * v5).tanh().cosh(), x0);
+            v7 *= D::from(1.0) + D::from(0.05) * log((v5 * v5 + D::from(0.5)).powf(1.7) * (v5 * v5 + D::from(0.5)).powf(1.7) + D::from(0.5), v5 * v5 + D::from(1.5)).tanh();
+        }
+        let mut y10 = [D::from(0.0); R];
+        for i11 in 0..R {
+            let mut v12 = a[i11];
+            for j13 in 0..C {
+                v12 = (v12 * D::from(0.9) + (w[i11 * C + j13] + (y0[R - 1] * y0[R - 1] + D::from(1.5)).acosh())).tanh();
+            }
+            y10[i11] = v12;
+        }
+        ceil(x0.tanh().exp_m1()) + x0.tanh().exp_m1() + v5 - v7 + y10[0] + y10[R - 1]
     }
 
     #[dual::gradient]
-    fn p409(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
-        let mut z0 = [0.0; LEN];
-        for i1 in 0..LEN {
-            z0[i1] = a[i1] + (h1(x0, std::f64::consts::PI) * h1(x0, std::f64::consts::PI) + 1.5).acosh();
+    fn p410(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
+        let mut v0 = a[0];
+        let mut v1: f64 = 0.0;
+        for i2 in 0..b.len() {
+            v0 = v0.max(b[i2] * f64::exp2(((i2 as f64) * 0.05).abs().sin()));
+            v1 = (v1 * 0.9 + b[i2].tanh()).tanh();
         }
-        let mut v2 = z0[0].tanh().exp_m1();
-        let mut v3 = -z0[0];
-        for i4 in 0..LEN - 1 {
-            v2 = v2.max(z0[0].tanh().exp_m1());
-            if (0.9 * (2.0 * x1).tanh()).acos().to_degrees().to_radians() < a[i4] * 0.5 {
-                v3 = (a[i4 + 1].asinh() * a[i4 + 1].asinh() + 0.5).log(a[i4] * a[i4] + 1.5).tanh();
+        let mut z3 = [0.0; LEN];
+        for i4 in 0..LEN {
+            z3[i4] = a[i4] * (x0 * x0 + 0.25).log10().abs();
+        }
+        let mut v5 = x2 * 0.5;
+        for i6 in 0..LEN {
+            v5 = (v5 * 0.9 + z3[i6] * (v1 * v5).sin()).tanh();
+        }
+        let mut z7 = [0.0; LEN];
+        for i8 in 0..LEN {
+            z7[i8] += a[i8] + x2;
+        }
+        let mut v9 = (0.9 * z7[0].tanh()).asin();
+        for i10 in 0..LEN {
+            if (v9 + v0).atan2((0.9 * z7[0].tanh()).asin() * (0.9 * z7[0].tanh()).asin() + 0.5) > x1.tanh() {
+                v9 = (z7[i10] + f64::exp2((v0 + z3[LEN - 1]).sin())).tanh();
             } else {
-                v3 += 0.05 * x1;
+                v9 += 0.05 * (3. * v1 * (3. * v1) + 0.5).powf(1.7).atan();
             }
+        }
+        v9 - v0 - v1 - v5 + v9
+    }
+
+    fn p410_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40]) -> D {
+        let mut v0 = a[0];
+        let mut v1 = D::from(0.0);
+        for i2 in 0..b.len() {
+            v0 = max(v0, b[i2] * abs(D::from(i2 as f64) * D::from(0.05)).sin().exp2());
+            v1 = (v1 * D::from(0.9) + b[i2].tanh()).tanh();
+        }
+        let mut z3 = [D::from(0.0); LEN];
+        for i4 in 0..LEN {
+            z3[i4] = a[i4] * abs((x0 * x0 + D::from(0.25)).log10());
+        }
+        let mut v5 = x2 * D::from(0.5);
+        for i6 in 0..LEN {
+            v5 = (v5 * D::from(0.9) + z3[i6] * (v1 * v5).sin()).tanh();
+        }
+        let mut z7 = [D::from(0.0); LEN];
+        for i8 in 0..LEN {
+            z7[i8] += a[i8] + x2;
+        }
+        let mut v9 = (D::from(0.9) * z7[0].tanh()).asin();
+        for i10 in 0..LEN {
+            if gt((v9 + v0).atan2((D::from(0.9) * z7[0].tanh()).asin() * (D::from(0.9) * z7[0].tanh()).asin() + D::from(0.5)), x1.tanh()) {
+                v9 = (z7[i10] + (v0 + z3[LEN - 1]).sin().exp2()).tanh();
+            } else {
+                v9 += D::from(0.05) * (D::from(3.) * v1 * (D::from(3.) * v1) + D::from(0.5)).powf(1.7).atan();
+            }
+        }
+        v9 - v0 - v1 - v5 + v9
+    }
+
+    #[dual::gradient]
+    fn p411(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0: f64 = 0.0;
+        for i1 in 0..LEN - 1 {
+            v0 += 0.05 * ((x1 * x1 + 0.5).powf(((i1 as f64) * 0.05).sin()) / ((a[i1] * a[i1] + 0.5).powf(1.7) * (a[i1] * a[i1] + 0.5).powf(1.7) + 0.5));
+        }
+        if (x1 * x1 + 0.25).log10().clamp(-0.5, 0.5) < h1(x1, x1) {
+            let mut v2 = h1((1e-1 * x0).clamp(-0.5, 0.5), h4(x0)) / (0.5f64 * 0.5f64 + 0.5);
+            v2 += (x0 * x0 + 0.5).powf(1.7);
+            return (v2 * v2 + 0.5).recip() / (v0.tanh().exp_m1() * v0.tanh().exp_m1() + 0.5);
+        }
+        ((1e-1 * x0).abs() * (1e-1 * x0).abs() + 0.5).recip() - v0
+    }
+
+    fn p411_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = D::from(0.0);
+        for i1 in 0..LEN - 1 {
+            v0 += D::from(0.05) * ((x1 * x1 + D::from(0.5)).powd((D::from(i1 as f64) * D::from(0.05)).sin()) / ((a[i1] * a[i1] + D::from(0.5)).powf(1.7) * (a[i1] * a[i1] + D::from(0.5)).powf(1.7) + D::from(0.5)));
+        }
+        if lt(clamp((x1 * x1 + D::from(0.25)).log10(), -0.5, 0.5), h1_generic(x1, x1)) {
+            let mut v2 = h1_generic(clamp(D::from(1e-1) * x0, -0.5, 0.5), h4_generic(x0)) / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5));
+            v2 += (x0 * x0 + D::from(0.5)).powf(1.7);
+            return (v2 * v2 + D::from(0.5)).recip() / (v0.tanh().exp_m1() * v0.tanh().exp_m1() + D::from(0.5));
+        }
+        (abs(D::from(1e-1) * x0) * abs(D::from(1e-1) * x0) + D::from(0.5)).recip() - v0
+    }
+
+    #[dual::gradient]
+    fn p412(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x0;
+        for i1 in 0..n {
+            let v2 = b[i1] + (-1.3 * x0 * (-1.3 * x0) + 0.25).log10().asinh();
+            v0 = f64::min(v0, (0.9 * v2.tanh()).asin().tanh().exp());
+        }
+        if (v0 * v0 + 0.25).log10() >= v0.tanh().exp_m1() {
+            return x0;
+        }
+        let mut v3 = f64::exp2((v0 * v0 + 0.5).powf(1.7).sin());
+        if x0 - (3. * v0).tanh().exp_m1() <= (v0 * v0 + 0.25).log10() {
+            let v4 = (2.0 * v3 * (2.0 * v3) + 0.5).powf(1.7);
+            v3 = std::f64::consts::PI * x0;
+        } else if v3.asinh() / ((1e-1 * x0 + v0) * (1e-1 * x0 + v0) + 0.5) <= v0 * (-0.3) {
+            v3 = (0.5 * (x0 - (3. * v0).tanh().exp_m1()).tanh()).tan();
+        } else {
+            v3 = v3 * 0.5;
         }
         let mut v5: f64 = 0.0;
-        for i6 in 0..LEN - 1 {
-            v5 += 0.05 * (a[i6 + 1] * (2.0 * x0));
-        }
-        let mut v7 = x1 * 0.5;
-        for i8 in 0..b.len() {
-            if x1.sin() < x1 * 0.5 {
-                v7 = (b[i8] + z0[0].tanh().exp_m1()).tanh();
+        for i6 in 1..LEN {
+            let v7 = a[i6 - 1] * v0;
+            if (v0 * v0 + 0.5).powf(1.7) + (a[i6] * a[i6] + 0.5).hypot(1e-1) <= (x0 * x0).ln_1p() {
+                v5 = f64::exp2((v0 * v0 + 0.5).powf(1.7).sin()).tanh();
             } else {
-                v7 += 0.05 * h4(x0.atan());
+                v5 += 0.05 * (3. * v0).tanh().exp_m1();
             }
         }
-        let v9 = z0[0].tanh().exp_m1();
-        v2 + v2 + v3 + v5 + v7
+        std::f64::consts::PI - v0 + v5
     }
 
-    fn p409_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40]) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 0..LEN {
-            z0[i1] = a[i1] + (h1_generic(x0, D::from(std::f64::consts::PI)) * h1_generic(x0, D::from(std::f64::consts::PI)) + D::from(1.5)).acosh();
+    fn p412_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = x0;
+        for i1 in 0..n {
+            let v2 = b[i1] + (D::from(-1.3) * x0 * (D::from(-1.3) * x0) + D::from(0.25)).log10().asinh();
+            v0 = min(v0, (D::from(0.9) * v2.tanh()).asin().tanh().exp());
         }
-        let mut v2 = z0[0].tanh().exp_m1();
-        let mut v3 = -z0[0];
-        for i4 in 0..LEN - 1 {
-            v2 = max(v2, z0[0].tanh().exp_m1());
-            if lt(to_radians(to_degrees((D::from(0.9) * (D::from(2.0) * x1).tanh()).acos())), a[i4] * D::from(0.5)) {
-                v3 = log(a[i4 + 1].asinh() * a[i4 + 1].asinh() + D::from(0.5), a[i4] * a[i4] + D::from(1.5)).tanh();
-            } else {
-                v3 += D::from(0.05) * x1;
-            }
+        if ge((v0 * v0 + D::from(0.25)).log10(), v0.tanh().exp_m1()) {
+            return x0;
+        }
+        let mut v3 = (v0 * v0 + D::from(0.5)).powf(1.7).sin().exp2();
+        if le(x0 - (D::from(3.) * v0).tanh().exp_m1(), (v0 * v0 + D::from(0.25)).log10()) {
+            let v4 = (D::from(2.0) * v3 * (D::from(2.0) * v3) + D::from(0.5)).powf(1.7);
+            v3 = D::from(std::f64::consts::PI) * x0;
+        } else if le(v3.asinh() / ((D::from(1e-1) * x0 + v0) * (D::from(1e-1) * x0 + v0) + D::from(0.5)), v0 * D::from(-0.3)) {
+            v3 = (D::from(0.5) * (x0 - (D::from(3.) * v0).tanh().exp_m1()).tanh()).tan();
+        } else {
+            v3 = v3 * D::from(0.5);
         }
         let mut v5 = D::from(0.0);
-        for i6 in 0..LEN - 1 {
-            v5 += D::from(0.05) * (a[i6 + 1] * (D::from(2.0) * x0));
-        }
-        let mut v7 = x1 * D::from(0.5);
-        for i8 in 0..b.len() {
-            if lt(x1.sin(), x1 * D::from(0.5)) {
-                v7 = (b[i8] + z0[0].tanh().exp_m1()).tanh();
+        for i6 in 1..LEN {
+            let v7 = a[i6 - 1] * v0;
+            if le((v0 * v0 + D::from(0.5)).powf(1.7) + hypot(a[i6] * a[i6] + D::from(0.5), D::from(1e-1)), (x0 * x0).ln_1p()) {
+                v5 = (v0 * v0 + D::from(0.5)).powf(1.7).sin().exp2().tanh();
             } else {
-                v7 += D::from(0.05) * h4_generic(x0.atan());
+                v5 += D::from(0.05) * (D::from(3.) * v0).tanh().exp_m1();
             }
         }
-        let v9 = z0[0].tanh().exp_m1();
-        v2 + v2 + v3 + v5 + v7
+        D::from(std::f64::consts::PI) - v0 + v5
     }
 
     #[dual::gradient]
-    fn p410(x0: f64, w: [f64; R * C]) -> f64 {
+    fn p413(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = x0 * 0.5f64;
+        for i1 in 0..LEN - 1 {
+            v0 -= 0.05 * f64::min(a[i1 + 1], a[i1 + 1]).tanh().sinh();
+        }
+        let mut v2: f64 = 0.0;
+        let mut v3 = x0 * 0.5;
+        for i4 in 0..LEN {
+            let v5 = ((std::f64::consts::PI * x0).mul_add(2.0, a[i4]) * (std::f64::consts::PI * x0).mul_add(2.0, a[i4]) + 0.25).log2();
+            v2 += 0.05 * (1e-1 * v0 * (1e-1 * v0) + 0.25).log10();
+            v3 *= 1.0 + 0.05 * v0.tanh();
+        }
+        let mut z6 = [0.0; LEN];
+        for i7 in 0..LEN {
+            z6[i7] = a[i7] + std::f64::consts::PI * x0;
+            let v8 = (0.9 * (a[i7] * a[i7] + 0.25).log2().tanh()).acos();
+        }
+        ((1e-1 * v0 * (1e-1 * v0) + 0.5).log(v0 * v0 + 1.5) * (1e-1 * v0 * (1e-1 * v0) + 0.5).log(v0 * v0 + 1.5) + 0.25).ln() - v0 + v2 + v3 - z6[0] + z6[LEN - 1]
+    }
+
+    fn p413_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut v0 = x0 * D::from(0.5f64);
+        for i1 in 0..LEN - 1 {
+            v0 -= D::from(0.05) * a[i1 + 1].tanh().sinh();
+        }
+        let mut v2 = D::from(0.0);
+        let mut v3 = x0 * D::from(0.5);
+        for i4 in 0..LEN {
+            let v5 = ((D::from(std::f64::consts::PI) * x0).mul_add(D::from(2.0), a[i4]) * (D::from(std::f64::consts::PI) * x0).mul_add(D::from(2.0), a[i4]) + D::from(0.25)).log2();
+            v2 += D::from(0.05) * (D::from(1e-1) * v0 * (D::from(1e-1) * v0) + D::from(0.25)).log10();
+            v3 *= D::from(1.0) + D::from(0.05) * v0.tanh();
+        }
+        let mut z6 = [D::from(0.0); LEN];
+        for i7 in 0..LEN {
+            z6[i7] = a[i7] + D::from(std::f64::consts::PI) * x0;
+            let v8 = (D::from(0.9) * (a[i7] * a[i7] + D::from(0.25)).log2().tanh()).acos();
+        }
+        (log(D::from(1e-1) * v0 * (D::from(1e-1) * v0) + D::from(0.5), v0 * v0 + D::from(1.5)) * log(D::from(1e-1) * v0 * (D::from(1e-1) * v0) + D::from(0.5), v0 * v0 + D::from(1.5)) + D::from(0.25)).ln() - v0 + v2 + v3 - z6[0] + z6[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p414(x0: f64, b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x0 + x0;
+        for i1 in 0..n {
+            v0 = (v0 * 0.9 + (b[i1] + ((i1 as f64) * 0.05 / (v0 * v0 + 0.5) * ((i1 as f64) * 0.05 / (v0 * v0 + 0.5)) + 0.25).log2())).tanh();
+        }
+        let v2 = ((0.9 * x0.tanh()).atanh() * (0.9 * x0.tanh()).atanh() + 0.25).log2().signum() + ((0.9 * x0.tanh()).atanh() * (0.9 * x0.tanh()).atanh() + 0.25).log2();
+        (f64::exp2(x0.sin()) * f64::exp2(x0.sin()) + 0.5).recip() + v0
+    }
+
+    fn p414_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, b: [D; 40], n: usize) -> D {
+        let mut v0 = x0 + x0;
+        for i1 in 0..n {
+            v0 = (v0 * D::from(0.9) + (b[i1] + (D::from(i1 as f64) * D::from(0.05) / (v0 * v0 + D::from(0.5)) * (D::from(i1 as f64) * D::from(0.05) / (v0 * v0 + D::from(0.5))) + D::from(0.25)).log2())).tanh();
+        }
+        let v2 = signum(((D::from(0.9) * x0.tanh()).atanh() * (D::from(0.9) * x0.tanh()).atanh() + D::from(0.25)).log2()) + ((D::from(0.9) * x0.tanh()).atanh() * (D::from(0.9) * x0.tanh()).atanh() + D::from(0.25)).log2();
+        (x0.sin().exp2() * x0.sin().exp2() + D::from(0.5)).recip() + v0
+    }
+
+    #[dual::gradient]
+    fn p415(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                v2 += 0.05 * (w[i1 * C + j3] + x0);
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = a[0];
+        for i5 in 0..R {
+            v4 = f64::min(v4, y0[i5] * x0);
+        }
+        let mut z6 = [0.0; LEN];
+        for i7 in 1..LEN {
+            let v8 = ((0.5 * v4.tanh()).tan() * (0.5 * v4.tanh()).tan() + 0.5).recip();
+            z6[i7] = a[i7 - 1] * y0[0];
+        }
+        let mut y9 = [0.0; R];
+        for i10 in 0..R {
+            let mut v11 = x0 * 0.5;
+            for j12 in 0..C {
+                v11 += 0.05 * (w[i10 * C + j12] + z6[0]);
+            }
+            y9[i10] = v11.tanh();
+        }
+        let mut v13 = f64::exp2(x0.sin());
+        let mut v14 = x0 * 0.5;
+        for i15 in 0..R {
+            v13 += 0.05 * (y9[i15] * v4);
+            v14 = v14.max((0.9 * (0.9 * (-1.3 * x0).tanh()).atanh().tanh()).acos());
+        }
+        (y0[0] + y0[R - 1]) * v13 - v4 - z6[0] - z6[LEN - 1] + v13 - v14
+    }
+
+    fn p415_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                v2 += D::from(0.05) * (w[i1 * C + j3] + x0);
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = a[0];
+        for i5 in 0..R {
+            v4 = min(v4, y0[i5] * x0);
+        }
+        let mut z6 = [D::from(0.0); LEN];
+        for i7 in 1..LEN {
+            let v8 = ((D::from(0.5) * v4.tanh()).tan() * (D::from(0.5) * v4.tanh()).tan() + D::from(0.5)).recip();
+            z6[i7] = a[i7 - 1] * y0[0];
+        }
+        let mut y9 = [D::from(0.0); R];
+        for i10 in 0..R {
+            let mut v11 = x0 * D::from(0.5);
+            for j12 in 0..C {
+                v11 += D::from(0.05) * (w[i10 * C + j12] + z6[0]);
+            }
+            y9[i10] = v11.tanh();
+        }
+        let mut v13 = x0.sin().exp2();
+        let mut v14 = x0 * D::from(0.5);
+        for i15 in 0..R {
+            v13 += D::from(0.05) * (y9[i15] * v4);
+            v14 = max(v14, (D::from(0.9) * (D::from(0.9) * (D::from(-1.3) * x0).tanh()).atanh().tanh()).acos());
+        }
+        (y0[0] + y0[R - 1]) * v13 - v4 - z6[0] - z6[LEN - 1] + v13 - v14
+    }
+
+    #[dual::gradient]
+    fn p416(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x0;
+        for i1 in 0..LEN {
+            v0 -= 0.05 * (a[i1] * (std::f64::consts::PI * x0));
+        }
+        let mut v2 = (1e-1 * v0).powi(2);
+        let mut v3 = x0 * 0.5;
+        for i4 in 0..LEN - 1 {
+            v2 -= 0.05 * (0.5 * a[i4].abs().tanh()).tan();
+            v3 += 0.05 * (1e-1 * v0).powi(2);
+        }
+        let mut v5 = x0 * 0.5;
+        for i6 in 1..LEN {
+            v5 = v5.max(-a[i6]);
+        }
+        let mut v7 = (1e-1 * v0).powi(2);
+        for i8 in 0..n {
+            v7 *= 1.0 + 0.05 * (b[i8] * (v2.atan() * v2.atan() + 0.5).powf(1.7)).tanh();
+        }
+        ((1e-1 * v0).powi(2) * (1e-1 * v0).powi(2) + 0.5).log((std::f64::consts::PI * x0).powi(0) * (std::f64::consts::PI * x0).powi(0) + 1.5) + v0 + v2 + v3 - v5 - v7
+    }
+
+    fn p416_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = x0;
+        for i1 in 0..LEN {
+            v0 -= D::from(0.05) * (a[i1] * (D::from(std::f64::consts::PI) * x0));
+        }
+        let mut v2 = (D::from(1e-1) * v0).powi(2);
+        let mut v3 = x0 * D::from(0.5);
+        for i4 in 0..LEN - 1 {
+            v2 -= D::from(0.05) * (D::from(0.5) * abs(a[i4]).tanh()).tan();
+            v3 += D::from(0.05) * (D::from(1e-1) * v0).powi(2);
+        }
+        let mut v5 = x0 * D::from(0.5);
+        for i6 in 1..LEN {
+            v5 = max(v5, -a[i6]);
+        }
+        let mut v7 = (D::from(1e-1) * v0).powi(2);
+        for i8 in 0..n {
+            v7 *= D::from(1.0) + D::from(0.05) * (b[i8] * (v2.atan() * v2.atan() + D::from(0.5)).powf(1.7)).tanh();
+        }
+        log((D::from(1e-1) * v0).powi(2) * (D::from(1e-1) * v0).powi(2) + D::from(0.5), (D::from(std::f64::consts::PI) * x0).powi(0) * (D::from(std::f64::consts::PI) * x0).powi(0) + D::from(1.5)) + v0 + v2 + v3 - v5 - v7
+    }
+
+    #[dual::gradient]
+    fn p417(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let v0 = x1.tanh().tanh().sinh().atan();
+        let mut v1 = a[0];
+        for i2 in 0..LEN {
+            let v3 = a[i2] + (x1 * x1 + 0.5).log(x1 * x1 + 1.5).tanh().exp();
+            v1 = f64::min(v1, f64::exp2(a[i2].sin()));
+        }
+        v0.ceil() + v0 - v1
+    }
+
+    fn p417_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let v0 = x1.tanh().tanh().sinh().atan();
+        let mut v1 = a[0];
+        for i2 in 0..LEN {
+            let v3 = a[i2] + log(x1 * x1 + D::from(0.5), x1 * x1 + D::from(1.5)).tanh().exp();
+            v1 = min(v1, a[i2].sin().exp2());
+        }
+        ceil(v0) + v0 - v1
+    }
+
+    #[dual::gradient]
+    fn p418(x0: f64, x1: f64, x2: f64, w: [f64; R * C]) -> f64 {
+        let [v0, v1] = h3((-(0.5f64 * x0)).max(x0), x0);
+        let mut y2 = [0.0; R];
+        for i3 in 0..R {
+            let mut v4: f64 = 0.0;
+            for j5 in 0..C {
+                let v6 = w[i3 * C + j5] + (0.9 * ((i3 as f64) * 0.05).tanh()).asin().tanh().exp_m1();
+                v4 += 0.05 * v0.atan2(w[i3 * C + j5] * w[i3 * C + j5] + 0.5).sin();
+            }
+            y2[i3] = v4.tanh();
+        }
+        let mut v7: f64 = 0.0;
+        for i8 in 0..R {
+            let v9 = y2[i8] + v0.tanh().cosh();
+            v7 = (v7 * 0.9 + v7).tanh();
+        }
+        x1 - v7
+    }
+
+    fn p418_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C]) -> D {
+        let [v0, v1] = h3_generic(max(-(D::from(0.5f64) * x0), x0), x0);
+        let mut y2 = [D::from(0.0); R];
+        for i3 in 0..R {
+            let mut v4 = D::from(0.0);
+            for j5 in 0..C {
+                let v6 = w[i3 * C + j5] + (D::from(0.9) * (D::from(i3 as f64) * D::from(0.05)).tanh()).asin().tanh().exp_m1();
+                v4 += D::from(0.05) * v0.atan2(w[i3 * C + j5] * w[i3 * C + j5] + D::from(0.5)).sin();
+            }
+            y2[i3] = v4.tanh();
+        }
+        let mut v7 = D::from(0.0);
+        for i8 in 0..R {
+            let v9 = y2[i8] + v0.tanh().cosh();
+            v7 = (v7 * D::from(0.9) + v7).tanh();
+        }
+        x1 - v7
+    }
+
+    #[dual::gradient]
+    fn p419(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = x1.asinh();
+        for i1 in 0..LEN - 1 {
+            let v2 = a[i1] + ((x0 * x0 + 0.5).log(x0 * x0 + 1.5) - f64::min(x0, std::f64::consts::PI));
+            v0 = v0.max((a[i1 + 1] * a[i1 + 1] + 1.5).acosh().tanh());
+        }
+        if v0 / (2.0 * 2.0 + 0.5) * (x1 / (x1 * x1 + 0.5)) >= x1 * (-0.3) {
+            return ((x0.ceil() + x0) * (x0.ceil() + x0) + 1.5).acosh();
+        }
+        let mut v3 = v0.powi(3) - v0;
+        if x0.max(v0).to_degrees().to_radians() <= v3.tanh().exp() {
+            v3 = x1;
+        } else if h1(v0.tanh(), v3) >= x0 * 1.2 {
+            v3 = x0.tanh();
+        } else {
+            return ((v3 * v3 + 0.25).log10() * (v3 * v3 + 0.25).log10() + 0.5).powf(1.7);
+        }
+        v3 - v0
+    }
+
+    fn p419_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = x1.asinh();
+        for i1 in 0..LEN - 1 {
+            let v2 = a[i1] + (log(x0 * x0 + D::from(0.5), x0 * x0 + D::from(1.5)) - min(x0, D::from(std::f64::consts::PI)));
+            v0 = max(v0, (a[i1 + 1] * a[i1 + 1] + D::from(1.5)).acosh().tanh());
+        }
+        if ge(v0 / (D::from(2.0) * D::from(2.0) + D::from(0.5)) * (x1 / (x1 * x1 + D::from(0.5))), x1 * D::from(-0.3)) {
+            return ((ceil(x0) + x0) * (ceil(x0) + x0) + D::from(1.5)).acosh();
+        }
+        let mut v3 = v0.powi(3) - v0;
+        if le(to_radians(to_degrees(max(x0, v0))), v3.tanh().exp()) {
+            v3 = x1;
+        } else if ge(h1_generic(v0.tanh(), v3), x0 * D::from(1.2)) {
+            v3 = x0.tanh();
+        } else {
+            return ((v3 * v3 + D::from(0.25)).log10() * (v3 * v3 + D::from(0.25)).log10() + D::from(0.5)).powf(1.7);
+        }
+        v3 - v0
+    }
+
+    #[dual::gradient]
+    fn p420(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN {
+            z0[i1] = (0.9 * (x0 - a[i1]).tanh()).acos();
+        }
+        let mut v2 = x0 * 0.5;
+        for i3 in 1..LEN {
+            if a[i3].max(z0[LEN - 1]).asinh() > v2 * 1.2 {
+                v2 = ((i3 as f64) * 0.05 * a[i3 - 1] - (z0[0] * z0[0] + 0.5).recip()).tanh();
+            } else {
+                v2 += 0.05 * a[i3 - 1];
+            }
+        }
+        let mut v4 = x0 * 0.5;
+        for i5 in 1..n {
+            let v6 = b[i5 - 1] * z0[LEN - 1].tanh().abs();
+            v4 = (v4 * 0.9 + z0[LEN - 1].tanh().powi(2)).tanh();
+        }
+        let mut z7 = [0.0; LEN];
+        for i8 in 0..LEN - 1 {
+            z7[i8] = a[i8] + v4;
+        }
+        let mut v9 = z0[LEN - 1].abs();
+        let mut v10 = x0 * 0.5;
+        for i11 in 1..LEN {
+            let v12 = z7[i11] + f64::exp2((v2 + (i11 as f64) * 0.05).sin());
+            v9 *= 1.0 + 0.05 * z0[0].tanh();
+            v10 += 0.05 * z7[0];
+        }
+        let mut z13 = [0.0; LEN];
+        let mut v14 = (0.9 * z7[LEN - 1].tanh()).asin();
+        for i15 in 0..LEN - 1 {
+            v14 += 0.05 * ((v2 * v2 + 0.25).log10() * (v2 * v2 + 0.25).log10() + 0.25).ln();
+            z13[i15] = a[i15 + 1] + z0[i15];
+        }
+        let mut v16 = x0 * 0.5;
+        for i17 in 0..LEN - 1 {
+            let v18 = z13[i17] * z7[i17 + 1].tanh().cosh().tanh().sinh();
+            v16 = f64::min(v16, (0.9 * z7[LEN - 1].tanh()).asin().atan());
+        }
+        v9 - v2 - v4 + v9 - v10 + v14 + v16
+    }
+
+    fn p420_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN {
+            z0[i1] = (D::from(0.9) * (x0 - a[i1]).tanh()).acos();
+        }
+        let mut v2 = x0 * D::from(0.5);
+        for i3 in 1..LEN {
+            if gt(max(a[i3], z0[LEN - 1]).asinh(), v2 * D::from(1.2)) {
+                v2 = (D::from(i3 as f64) * D::from(0.05) * a[i3 - 1] - (z0[0] * z0[0] + D::from(0.5)).recip()).tanh();
+            } else {
+                v2 += D::from(0.05) * a[i3 - 1];
+            }
+        }
+        let mut v4 = x0 * D::from(0.5);
+        for i5 in 1..n {
+            let v6 = b[i5 - 1] * abs(z0[LEN - 1].tanh());
+            v4 = (v4 * D::from(0.9) + z0[LEN - 1].tanh().powi(2)).tanh();
+        }
+        let mut z7 = [D::from(0.0); LEN];
+        for i8 in 0..LEN - 1 {
+            z7[i8] = a[i8] + v4;
+        }
+        let mut v9 = abs(z0[LEN - 1]);
+        let mut v10 = x0 * D::from(0.5);
+        for i11 in 1..LEN {
+            let v12 = z7[i11] + (v2 + D::from(i11 as f64) * D::from(0.05)).sin().exp2();
+            v9 *= D::from(1.0) + D::from(0.05) * z0[0].tanh();
+            v10 += D::from(0.05) * z7[0];
+        }
+        let mut z13 = [D::from(0.0); LEN];
+        let mut v14 = (D::from(0.9) * z7[LEN - 1].tanh()).asin();
+        for i15 in 0..LEN - 1 {
+            v14 += D::from(0.05) * ((v2 * v2 + D::from(0.25)).log10() * (v2 * v2 + D::from(0.25)).log10() + D::from(0.25)).ln();
+            z13[i15] = a[i15 + 1] + z0[i15];
+        }
+        let mut v16 = x0 * D::from(0.5);
+        for i17 in 0..LEN - 1 {
+            let v18 = z13[i17] * z7[i17 + 1].tanh().cosh().tanh().sinh();
+            v16 = min(v16, (D::from(0.9) * z7[LEN - 1].tanh()).asin().atan());
+        }
+        v9 - v2 - v4 + v9 - v10 + v14 + v16
+    }
+
+    #[dual::gradient]
+    fn p421(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN - 1 {
+            let v2 = h1(-1.3, (1e-1 * x0).max(x0));
+            z0[i1] = a[i1] * x0;
+        }
+        let mut v3 = z0[LEN - 1] * z0[LEN - 1];
+        for i4 in 0..LEN - 1 {
+            v3 = f64::min(v3, z0[i4 + 1] * x1);
+        }
+        let mut y5 = [0.0; R];
+        for i6 in 0..R {
+            let mut v7: f64 = 0.0;
+            for j8 in 0..C {
+                v7 = v7.max(w[i6 * C + j8] + (i6 as f64) * 0.05);
+            }
+            y5[i6] = v7;
+        }
+        let mut v9: f64 = 0.0;
+        for i10 in 0..R {
+            let v11 = y5[i10] * z0[LEN - 1];
+            v9 += 0.05 * (((i10 as f64) * 0.05).tanh().exp_m1() + ((i10 as f64) * 0.05).tanh().exp_m1());
+        }
+        (v9 * v9 + 0.25).ln() - v3 + v9
+    }
+
+    fn p421_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN - 1 {
+            let v2 = h1_generic(D::from(-1.3), max(D::from(1e-1) * x0, x0));
+            z0[i1] = a[i1] * x0;
+        }
+        let mut v3 = z0[LEN - 1] * z0[LEN - 1];
+        for i4 in 0..LEN - 1 {
+            v3 = min(v3, z0[i4 + 1] * x1);
+        }
+        let mut y5 = [D::from(0.0); R];
+        for i6 in 0..R {
+            let mut v7 = D::from(0.0);
+            for j8 in 0..C {
+                v7 = max(v7, w[i6 * C + j8] + D::from(i6 as f64) * D::from(0.05));
+            }
+            y5[i6] = v7;
+        }
+        let mut v9 = D::from(0.0);
+        for i10 in 0..R {
+            let v11 = y5[i10] * z0[LEN - 1];
+            v9 += D::from(0.05) * ((D::from(i10 as f64) * D::from(0.05)).tanh().exp_m1() + (D::from(i10 as f64) * D::from(0.05)).tanh().exp_m1());
+        }
+        (v9 * v9 + D::from(0.25)).ln() - v3 + v9
+    }
+
+    #[dual::gradient]
+    fn p422(x0: f64, b: [f64; 40]) -> f64 {
+        let mut v0 = (x0 + (-1.3)).sin();
+        if v0.atan() <= v0.atan() {
+            let mut v1 = -v0;
+            v1 *= v0;
+            v0 = (0.9 * (x0 + (-1.3)).tanh()).acos();
+        } else {
+            v0 = (v0 * v0 + 0.25).log10().max((-1.3 * x0 * (-1.3 * x0) + 0.5).cbrt());
+        }
+        let mut v2: f64 = 0.0;
+        for i3 in 0..b.len() {
+            v2 = (v2 * 0.9 + (b[i3] + x0 * x0.asinh())).tanh();
+        }
+        (v0 * v0 + 0.5).powf(f64::sin(0.5f64)).tanh().exp() + v2
+    }
+
+    fn p422_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, b: [D; 40]) -> D {
+        let mut v0 = (x0 + D::from(-1.3)).sin();
+        if le(v0.atan(), v0.atan()) {
+            let mut v1 = -v0;
+            v1 *= v0;
+            v0 = (D::from(0.9) * (x0 + D::from(-1.3)).tanh()).acos();
+        } else {
+            v0 = max((v0 * v0 + D::from(0.25)).log10(), (D::from(-1.3) * x0 * (D::from(-1.3) * x0) + D::from(0.5)).cbrt());
+        }
+        let mut v2 = D::from(0.0);
+        for i3 in 0..b.len() {
+            v2 = (v2 * D::from(0.9) + (b[i3] + x0 * x0.asinh())).tanh();
+        }
+        (v0 * v0 + D::from(0.5)).powd(D::from(0.5f64).sin()).tanh().exp() + v2
+    }
+
+    #[dual::gradient]
+    fn p423(x0: f64, x1: f64, w: [f64; R * C]) -> f64 {
         let mut y0 = [0.0; R];
         for i1 in 0..R {
             let mut v2: f64 = 0.0;
             for j3 in 0..C {
-                let v4 = f64::min(w[i1 * C + j3], w[i1 * C + j3]) / (x0 * x0 + 0.5);
-                v2 += 0.05 * ((1e-1 * v4 * (1e-1 * v4) + 0.5).powf(1.7) * (1e-1 * v4 * (1e-1 * v4) + 0.5).powf(1.7)).ln_1p();
+                v2 = v2.max(w[i1 * C + j3] + ((j3 as f64) * 0.05).tanh());
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut y4 = [0.0; R];
+        for i5 in 0..R {
+            let mut v6 = x1 * 0.5;
+            for j7 in 0..C {
+                v6 *= 1.0 + 0.05 * (w[i5 * C + j7] * x1).tanh();
+            }
+            y4[i5] = v6;
+        }
+        let v8 = ((y0[0] * y0[0] + 0.5).log(x0 * x0 + 1.5).round() + (y0[0] * y0[0] + 0.5).log(x0 * x0 + 1.5)).floor() + ((y0[0] * y0[0] + 0.5).log(x0 * x0 + 1.5).round() + (y0[0] * y0[0] + 0.5).log(x0 * x0 + 1.5));
+        let mut y9 = [0.0; R];
+        for i10 in 0..R {
+            let mut v11 = x0 * 0.5;
+            for j12 in 0..C {
+                v11 = (v11 * 0.9 + (w[i10 * C + j12] + (1e-1 * x0 * (1e-1 * x0) + 0.5).powf(1.7).mul_add((y0[0] * y0[0] + 0.5).log(x0 * x0 + 1.5).round() + (y0[0] * y0[0] + 0.5).log(x0 * x0 + 1.5), 0.7))).tanh();
+            }
+            y9[i10] = v11;
+        }
+        let mut v13: f64 = 0.0;
+        let mut v14 = y4[R - 1];
+        for i15 in 0..R {
+            let v16 = y9[i15] * ((y0[0] * y0[0] + 0.5).log(x0 * x0 + 1.5).round() + (y0[0] * y0[0] + 0.5).log(x0 * x0 + 1.5)).to_degrees().to_radians();
+            v13 = (v13 * 0.9 + y4[i15].atan2((x0 + y9[i15]) * (x0 + y9[i15]) + 0.5)).tanh();
+            v14 += 0.05 * v16.clamp(-0.5, 0.5).abs();
+        }
+        ((y0[R - 1] + 0.7) * (y0[R - 1] + 0.7)).ln_1p() - y0[0] + y0[R - 1] - y4[0] + y4[R - 1] - v13 - v14
+    }
+
+    fn p423_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                v2 = max(v2, w[i1 * C + j3] + (D::from(j3 as f64) * D::from(0.05)).tanh());
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut y4 = [D::from(0.0); R];
+        for i5 in 0..R {
+            let mut v6 = x1 * D::from(0.5);
+            for j7 in 0..C {
+                v6 *= D::from(1.0) + D::from(0.05) * (w[i5 * C + j7] * x1).tanh();
+            }
+            y4[i5] = v6;
+        }
+        let v8 = floor(round(log(y0[0] * y0[0] + D::from(0.5), x0 * x0 + D::from(1.5))) + log(y0[0] * y0[0] + D::from(0.5), x0 * x0 + D::from(1.5))) + (round(log(y0[0] * y0[0] + D::from(0.5), x0 * x0 + D::from(1.5))) + log(y0[0] * y0[0] + D::from(0.5), x0 * x0 + D::from(1.5)));
+        let mut y9 = [D::from(0.0); R];
+        for i10 in 0..R {
+            let mut v11 = x0 * D::from(0.5);
+            for j12 in 0..C {
+                v11 = (v11 * D::from(0.9) + (w[i10 * C + j12] + (D::from(1e-1) * x0 * (D::from(1e-1) * x0) + D::from(0.5)).powf(1.7).mul_add(round(log(y0[0] * y0[0] + D::from(0.5), x0 * x0 + D::from(1.5))) + log(y0[0] * y0[0] + D::from(0.5), x0 * x0 + D::from(1.5)), D::from(0.7)))).tanh();
+            }
+            y9[i10] = v11;
+        }
+        let mut v13 = D::from(0.0);
+        let mut v14 = y4[R - 1];
+        for i15 in 0..R {
+            let v16 = y9[i15] * to_radians(to_degrees(round(log(y0[0] * y0[0] + D::from(0.5), x0 * x0 + D::from(1.5))) + log(y0[0] * y0[0] + D::from(0.5), x0 * x0 + D::from(1.5))));
+            v13 = (v13 * D::from(0.9) + y4[i15].atan2((x0 + y9[i15]) * (x0 + y9[i15]) + D::from(0.5))).tanh();
+            v14 += D::from(0.05) * abs(clamp(v16, -0.5, 0.5));
+        }
+        ((y0[R - 1] + D::from(0.7)) * (y0[R - 1] + D::from(0.7))).ln_1p() - y0[0] + y0[R - 1] - y4[0] + y4[R - 1] - v13 - v14
+    }
+
+    #[dual::gradient]
+    fn p424(x0: f64, a: [f64; LEN]) -> f64 {
+        let v0: f64;
+        if -h2([x0, x0, x0]) < x0 * 0.5 {
+            if x0 * x0 - x0 > x0 * 1.2 {
+                v0 = -x0;
+            } else {
+                let mut v1 = h2([x0 * x0, x0, (x0.tanh().exp_m1() * x0.tanh().exp_m1() + 0.5).log((0.9 * x0.tanh()).asin() * (0.9 * x0.tanh()).asin() + 1.5)]);
+                v1 += x0;
+                v0 = h2([(3. * x0).sin(), x0 * x0, x0]);
+            }
+        } else if -x0 + (-1.3 * x0 / (x0 * x0 + 0.5)) > -1.3 * 0.5 {
+            v0 = (0.7 * x0).atan2(x0 * x0 + 0.5).asinh();
+        } else {
+            let v2 = (x0 * x0 + 0.5).cbrt();
+            v0 = x0;
+        }
+        let mut v3: f64 = 0.0;
+        for i4 in 0..LEN - 1 {
+            let v5 = (2.0 * x0 / (a[i4 + 1] * a[i4 + 1] + 0.5)).atan();
+            v3 += 0.05 * a[i4];
+        }
+        (x0 * x0 + 0.5).cbrt() - v3
+    }
+
+    fn p424_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let v0: D;
+        if lt(-h2_generic([x0, x0, x0]), x0 * D::from(0.5)) {
+            if gt(x0 * x0 - x0, x0 * D::from(1.2)) {
+                v0 = -x0;
+            } else {
+                let mut v1 = h2_generic([x0 * x0, x0, log(x0.tanh().exp_m1() * x0.tanh().exp_m1() + D::from(0.5), (D::from(0.9) * x0.tanh()).asin() * (D::from(0.9) * x0.tanh()).asin() + D::from(1.5))]);
+                v1 += x0;
+                v0 = h2_generic([(D::from(3.) * x0).sin(), x0 * x0, x0]);
+            }
+        } else if gt(-x0 + D::from(-1.3) * x0 / (x0 * x0 + D::from(0.5)), D::from(-1.3) * D::from(0.5)) {
+            v0 = (D::from(0.7) * x0).atan2(x0 * x0 + D::from(0.5)).asinh();
+        } else {
+            let v2 = (x0 * x0 + D::from(0.5)).cbrt();
+            v0 = x0;
+        }
+        let mut v3 = D::from(0.0);
+        for i4 in 0..LEN - 1 {
+            let v5 = (D::from(2.0) * x0 / (a[i4 + 1] * a[i4 + 1] + D::from(0.5))).atan();
+            v3 += D::from(0.05) * a[i4];
+        }
+        (x0 * x0 + D::from(0.5)).cbrt() - v3
+    }
+
+    #[dual::gradient]
+    fn p425(x0: f64, w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = x0 * 0.5;
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] + (i1 as f64) * 0.05;
+                v2 *= 1.0 + 0.05 * ((i1 as f64) * 0.05 - (j3 as f64) * 0.05).tanh();
             }
             y0[i1] = v2;
         }
@@ -13319,20 +13962,29 @@ mod programs {
         for i6 in 0..R {
             let mut v7: f64 = 0.0;
             for j8 in 0..C {
-                v7 += 0.05 * (w[i6 * C + j8] * (x0.abs() * x0.abs() + 1.5).acosh());
+                v7 = v7.max(w[i6 * C + j8] * x0.max(x0).atan2(x0 * x0 + 0.5));
             }
             y5[i6] = v7;
         }
-        x0 - y0[0] - y0[R - 1] - y5[0] - y5[R - 1]
+        let mut v9: f64 = 0.0;
+        for i10 in 0..R {
+            let v11 = y5[i10] * x0;
+            if y5[0] * ((i10 as f64) * 0.05) < y5[R - 1] * 0.5 {
+                v9 = (y5[0] * ((i10 as f64) * 0.05)).tanh();
+            } else {
+                v9 += 0.05 * v11;
+            }
+        }
+        3. * x0 + x0 + y0[0] + y0[R - 1] + v9
     }
 
-    fn p410_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, w: [D; R * C]) -> D {
+    fn p425_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, w: [D; R * C]) -> D {
         let mut y0 = [D::from(0.0); R];
         for i1 in 0..R {
-            let mut v2 = D::from(0.0);
+            let mut v2 = x0 * D::from(0.5);
             for j3 in 0..C {
-                let v4 = w[i1 * C + j3] / (x0 * x0 + D::from(0.5));
-                v2 += D::from(0.05) * ((D::from(1e-1) * v4 * (D::from(1e-1) * v4) + D::from(0.5)).powf(1.7) * (D::from(1e-1) * v4 * (D::from(1e-1) * v4) + D::from(0.5)).powf(1.7)).ln_1p();
+                let v4 = w[i1 * C + j3] + D::from(i1 as f64) * D::from(0.05);
+                v2 *= D::from(1.0) + D::from(0.05) * (D::from(i1 as f64) * D::from(0.05) - D::from(j3 as f64) * D::from(0.05)).tanh();
             }
             y0[i1] = v2;
         }
@@ -13340,2286 +13992,1432 @@ mod programs {
         for i6 in 0..R {
             let mut v7 = D::from(0.0);
             for j8 in 0..C {
-                v7 += D::from(0.05) * (w[i6 * C + j8] * (abs(x0) * abs(x0) + D::from(1.5)).acosh());
+                v7 = max(v7, w[i6 * C + j8] * x0.atan2(x0 * x0 + D::from(0.5)));
             }
             y5[i6] = v7;
         }
-        x0 - y0[0] - y0[R - 1] - y5[0] - y5[R - 1]
+        let mut v9 = D::from(0.0);
+        for i10 in 0..R {
+            let v11 = y5[i10] * x0;
+            if lt(y5[0] * (D::from(i10 as f64) * D::from(0.05)), y5[R - 1] * D::from(0.5)) {
+                v9 = (y5[0] * (D::from(i10 as f64) * D::from(0.05))).tanh();
+            } else {
+                v9 += D::from(0.05) * v11;
+            }
+        }
+        D::from(3.) * x0 + x0 + y0[0] + y0[R - 1] + v9
     }
 
     #[dual::gradient]
-    fn p411(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
-        let v0: f64;
-        if ((x0 * x0 + 0.25).ln() * (x0 * x0 + 0.25).ln() + 0.5).hypot((0.7 * x0).tanh()) > x0 * 1.2 {
-            v0 = (x0 * x0 + 0.25).ln();
-        } else {
-            v0 = 3. * x0;
+    fn p426(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = (x1 * x1 + 0.5).powf(1.7);
+        for i1 in 1..n {
+            v0 = v0.max(b[i1 - 1] / ((x0 * x0 + 0.5).log(x1 * x1 + 1.5) * (x0 * x0 + 0.5).log(x1 * x1 + 1.5) + 0.5));
         }
-        let mut v1: f64 = 0.0;
-        let mut v2: f64 = 0.0;
-        for i3 in 1..LEN {
-            let v4 = a[i3 - 1] + x1.tanh().sinh();
-            v1 = (v1 * 0.9 + f64::min(v4 + (i3 as f64) * 0.05, v4)).tanh();
-            if x1 * (x0 * x0 + 0.25).ln() < (i3 as f64) * 0.05 * 0.5 {
-                v2 = x1.tanh();
-            } else {
-                v2 += 0.05 * x1.max(v4 / (v4 * v4 + 0.5));
-            }
+        let mut v2 = v0.abs();
+        for i3 in 0..LEN {
+            let v4 = a[i3] + (v0 * v0 * (v0 * v0) + 0.5).recip();
+            v2 *= 1.0 + 0.05 * ((i3 as f64) * 0.05).tanh();
         }
-        (v1 * v1 + 0.5).recip() - v1 + v2
+        x1 * f64::min(x1, v0) + v0 + v2
     }
 
-    fn p411_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
-        let v0: D;
-        if gt(hypot((x0 * x0 + D::from(0.25)).ln() * (x0 * x0 + D::from(0.25)).ln() + D::from(0.5), (D::from(0.7) * x0).tanh()), x0 * D::from(1.2)) {
-            v0 = (x0 * x0 + D::from(0.25)).ln();
-        } else {
-            v0 = D::from(3.) * x0;
+    fn p426_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = (x1 * x1 + D::from(0.5)).powf(1.7);
+        for i1 in 1..n {
+            v0 = max(v0, b[i1 - 1] / (log(x0 * x0 + D::from(0.5), x1 * x1 + D::from(1.5)) * log(x0 * x0 + D::from(0.5), x1 * x1 + D::from(1.5)) + D::from(0.5)));
         }
-        let mut v1 = D::from(0.0);
-        let mut v2 = D::from(0.0);
-        for i3 in 1..LEN {
-            let v4 = a[i3 - 1] + x1.tanh().sinh();
-            v1 = (v1 * D::from(0.9) + min(v4 + D::from(i3 as f64) * D::from(0.05), v4)).tanh();
-            if lt(x1 * (x0 * x0 + D::from(0.25)).ln(), D::from(i3 as f64) * D::from(0.05) * D::from(0.5)) {
-                v2 = x1.tanh();
-            } else {
-                v2 += D::from(0.05) * max(x1, v4 / (v4 * v4 + D::from(0.5)));
-            }
+        let mut v2 = abs(v0);
+        for i3 in 0..LEN {
+            let v4 = a[i3] + (v0 * v0 * (v0 * v0) + D::from(0.5)).recip();
+            v2 *= D::from(1.0) + D::from(0.05) * (D::from(i3 as f64) * D::from(0.05)).tanh();
         }
-        (v1 * v1 + D::from(0.5)).recip() - v1 + v2
+        x1 * min(x1, v0) + v0 + v2
     }
 
     #[dual::gradient]
-    fn p412(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = (0.5 * x0.tanh()).tan();
-        let mut v1 = x0 * 0.5;
-        for i2 in 1..LEN {
-            v0 = f64::min(v0, a[i2] + f64::cos(x0.abs()));
-            v1 -= 0.05 * x1;
+    fn p427(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let v0 = f64::min((x0 * x0 + 0.25).log2().sin(), (0.9 * x0.tanh()).asin().to_degrees().to_radians());
+        let mut y1 = [0.0; R];
+        for i2 in 0..R {
+            let mut v3 = a[i2];
+            for j4 in 0..C {
+                v3 *= 1.0 + 0.05 * (w[i2 * C + j4] + (0.7 * v0).powi(4).tanh().exp()).tanh();
+            }
+            y1[i2] = v3.tanh();
+        }
+        let mut v5 = v0;
+        for i6 in 0..R {
+            v5 = f64::min(v5, y1[i6] + (-1.3 * x0));
+        }
+        if f64::min(v0, y1[0]) + (v5 * v5 + 0.5).hypot(2.0) < -1.3 * 0.5 {
+            return y1[0];
+        }
+        let mut v7 = x0 * 0.5;
+        let mut v8 = x0 * 0.5;
+        for i9 in 0..LEN - 1 {
+            if x0.tanh().exp_m1() * (0.9 * y1[0].tanh()).atanh() > a[i9] * (-0.3) {
+                v7 = (a[i9] + (x0 * x0 + 0.25).log2().sin()).tanh();
+            } else {
+                v7 += 0.05 * (v0 * v0 + 0.5).cbrt();
+            }
+            v8 -= 0.05 * (v5 + std::f64::consts::PI).sin();
+        }
+        (0.9 * x0.tanh()).asin().to_degrees().to_radians() - v5 - v7 + v8
+    }
+
+    fn p427_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let v0 = min((x0 * x0 + D::from(0.25)).log2().sin(), to_radians(to_degrees((D::from(0.9) * x0.tanh()).asin())));
+        let mut y1 = [D::from(0.0); R];
+        for i2 in 0..R {
+            let mut v3 = a[i2];
+            for j4 in 0..C {
+                v3 *= D::from(1.0) + D::from(0.05) * (w[i2 * C + j4] + (D::from(0.7) * v0).powi(4).tanh().exp()).tanh();
+            }
+            y1[i2] = v3.tanh();
+        }
+        let mut v5 = v0;
+        for i6 in 0..R {
+            v5 = min(v5, y1[i6] + D::from(-1.3) * x0);
+        }
+        if lt(min(v0, y1[0]) + hypot(v5 * v5 + D::from(0.5), D::from(2.0)), D::from(-1.3) * D::from(0.5)) {
+            return y1[0];
+        }
+        let mut v7 = x0 * D::from(0.5);
+        let mut v8 = x0 * D::from(0.5);
+        for i9 in 0..LEN - 1 {
+            if gt(x0.tanh().exp_m1() * (D::from(0.9) * y1[0].tanh()).atanh(), a[i9] * D::from(-0.3)) {
+                v7 = (a[i9] + (x0 * x0 + D::from(0.25)).log2().sin()).tanh();
+            } else {
+                v7 += D::from(0.05) * (v0 * v0 + D::from(0.5)).cbrt();
+            }
+            v8 -= D::from(0.05) * (v5 + D::from(std::f64::consts::PI)).sin();
+        }
+        to_radians(to_degrees((D::from(0.9) * x0.tanh()).asin())) - v5 - v7 + v8
+    }
+
+    #[dual::gradient]
+    fn p428(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
+        let mut v0: f64 = 1.0;
+        for i1 in 0..b.len() {
+            let v2 = (b[i1] + x1) / (x0 * x0 + 0.5);
+            v0 *= 1.0 + 0.05 * x0.tanh().exp_m1().asinh().tanh();
         }
         let mut z3 = [0.0; LEN];
-        for i4 in 0..LEN - 1 {
-            z3[i4] += ((a[i4 + 1] * a[i4 + 1] + 0.5).hypot(x1) * (a[i4 + 1] * a[i4 + 1] + 0.5).hypot(x1) + 0.5).recip();
-            let v5 = x0 * (0.5 * x0.tanh()).tan();
+        for i4 in 1..LEN {
+            z3[i4] = a[i4] * x1;
+            let v5 = (3. * x1 * (3. * x1) + 0.25).log10();
         }
-        let mut v6: f64 = std::f64::consts::PI;
-        for i7 in 1..LEN {
-            let v8 = z3[i7 - 1] * (0.5 * x0.tanh()).tan();
-            if f64::min(x1, z3[i7 - 1]).tanh().sinh() <= a[i7 - 1] {
-                v6 = (0.5 * x0.tanh()).tan().tanh();
-            } else {
-                v6 += 0.05 * (0.5f64 * x0);
-            }
+        let mut v6 = f64::cos(x0);
+        let mut v7 = (z3[0] * z3[0] + 0.5).hypot(2.0);
+        for i8 in 1..LEN {
+            let v9 = z3[i8 - 1] + x1.atan2(x0 * x0 + 0.5).atan();
+            v6 = f64::min(v6, f64::cos(x0).tanh().exp_m1());
+            v7 = f64::min(v7, v9);
         }
-        let mut z9 = [0.0; LEN];
-        for i10 in 0..LEN {
-            z9[i10] += a[i10] + (-(x1 * x1 + 0.25).ln());
-        }
-        let mut v11 = x1 * 0.5;
-        let mut v12 = x0 * 0.5;
-        for i13 in 0..LEN - 1 {
-            v11 += 0.05 * (z9[i13] * (3. * x0).clamp(-0.5, 0.5));
-            if (0.9 * (1e-1 * x1 * (1e-1 * x1) + 0.25).log2().tanh()).acos() >= z9[i13 + 1] * (-0.3) {
-                v12 = (0.9 * a[i13 + 1].tanh().tanh()).asin().tanh();
-            } else {
-                v12 += 0.05 * a[i13].asinh();
-            }
-        }
-        let v14 = v0;
-        x0 - v0 - v1 - v6 + v11 - v12
+        -v7 * (0.9 * z3[0].tanh()).asin() + v0 + v6 + v7
     }
 
-    fn p412_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
-        let mut v0 = (D::from(0.5) * x0.tanh()).tan();
-        let mut v1 = x0 * D::from(0.5);
-        for i2 in 1..LEN {
-            v0 = min(v0, a[i2] + abs(x0).cos());
-            v1 -= D::from(0.05) * x1;
+    fn p428_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40]) -> D {
+        let mut v0 = D::from(1.0);
+        for i1 in 0..b.len() {
+            let v2 = (b[i1] + x1) / (x0 * x0 + D::from(0.5));
+            v0 *= D::from(1.0) + D::from(0.05) * x0.tanh().exp_m1().asinh().tanh();
         }
         let mut z3 = [D::from(0.0); LEN];
-        for i4 in 0..LEN - 1 {
-            z3[i4] += (hypot(a[i4 + 1] * a[i4 + 1] + D::from(0.5), x1) * hypot(a[i4 + 1] * a[i4 + 1] + D::from(0.5), x1) + D::from(0.5)).recip();
-            let v5 = x0 * (D::from(0.5) * x0.tanh()).tan();
+        for i4 in 1..LEN {
+            z3[i4] = a[i4] * x1;
+            let v5 = (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(0.25)).log10();
         }
-        let mut v6 = D::from(std::f64::consts::PI);
-        for i7 in 1..LEN {
-            let v8 = z3[i7 - 1] * (D::from(0.5) * x0.tanh()).tan();
-            if le(min(x1, z3[i7 - 1]).tanh().sinh(), a[i7 - 1]) {
-                v6 = (D::from(0.5) * x0.tanh()).tan().tanh();
-            } else {
-                v6 += D::from(0.05) * (D::from(0.5f64) * x0);
-            }
+        let mut v6 = x0.cos();
+        let mut v7 = hypot(z3[0] * z3[0] + D::from(0.5), D::from(2.0));
+        for i8 in 1..LEN {
+            let v9 = z3[i8 - 1] + x1.atan2(x0 * x0 + D::from(0.5)).atan();
+            v6 = min(v6, x0.cos().tanh().exp_m1());
+            v7 = min(v7, v9);
         }
-        let mut z9 = [D::from(0.0); LEN];
-        for i10 in 0..LEN {
-            z9[i10] += a[i10] + (-(x1 * x1 + D::from(0.25)).ln());
-        }
-        let mut v11 = x1 * D::from(0.5);
-        let mut v12 = x0 * D::from(0.5);
-        for i13 in 0..LEN - 1 {
-            v11 += D::from(0.05) * (z9[i13] * clamp(D::from(3.) * x0, -0.5, 0.5));
-            if ge((D::from(0.9) * (D::from(1e-1) * x1 * (D::from(1e-1) * x1) + D::from(0.25)).log2().tanh()).acos(), z9[i13 + 1] * D::from(-0.3)) {
-                v12 = (D::from(0.9) * a[i13 + 1].tanh().tanh()).asin().tanh();
-            } else {
-                v12 += D::from(0.05) * a[i13].asinh();
-            }
-        }
-        let v14 = v0;
-        x0 - v0 - v1 - v6 + v11 - v12
+        -v7 * (D::from(0.9) * z3[0].tanh()).asin() + v0 + v6 + v7
     }
 
     #[dual::gradient]
-    fn p413(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = x0 * 0.5;
-        for i1 in 1..n {
-            let v2 = ((i1 as f64) * 0.05).atan().max((b[i1] * b[i1] + 1.5).acosh());
-            v0 -= 0.05 * b[i1];
-        }
-        let mut y3 = [0.0; R];
-        for i4 in 0..R {
-            let mut v5 = x0 * 0.5;
-            for j6 in 0..C {
-                v5 -= 0.05 * (f64::exp2(w[i4 * C + j6].sin()) * f64::exp2(w[i4 * C + j6].sin()) + 0.5).recip();
-            }
-            y3[i4] = v5;
-        }
-        let mut v7 = x0 * x0;
-        for i8 in 0..R {
-            v7 = (v7 * 0.9 + y3[0]).tanh();
-        }
-        let mut v9 = x0 * 0.5;
-        for i10 in 1..LEN {
-            v9 = f64::min(v9, (y3[0] * y3[0] + 0.5).log((0.5 * a[i10].tanh()).tan() * (0.5 * a[i10].tanh()).tan() + 1.5));
-        }
-        x0 * x0 - v0 + v7 - v9
-    }
-
-    fn p413_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut v0 = x0 * D::from(0.5);
-        for i1 in 1..n {
-            let v2 = max((D::from(i1 as f64) * D::from(0.05)).atan(), (b[i1] * b[i1] + D::from(1.5)).acosh());
-            v0 -= D::from(0.05) * b[i1];
-        }
-        let mut y3 = [D::from(0.0); R];
-        for i4 in 0..R {
-            let mut v5 = x0 * D::from(0.5);
-            for j6 in 0..C {
-                v5 -= D::from(0.05) * (w[i4 * C + j6].sin().exp2() * w[i4 * C + j6].sin().exp2() + D::from(0.5)).recip();
-            }
-            y3[i4] = v5;
-        }
-        let mut v7 = x0 * x0;
-        for i8 in 0..R {
-            v7 = (v7 * D::from(0.9) + y3[0]).tanh();
-        }
-        let mut v9 = x0 * D::from(0.5);
-        for i10 in 1..LEN {
-            v9 = min(v9, log(y3[0] * y3[0] + D::from(0.5), (D::from(0.5) * a[i10].tanh()).tan() * (D::from(0.5) * a[i10].tanh()).tan() + D::from(1.5)));
-        }
-        x0 * x0 - v0 + v7 - v9
-    }
-
-    #[dual::gradient]
-    fn p414(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut v0 = x0;
-        v0 += (0.9 * x0.tanh()).acos() - f64::cos(3. * x0);
-        let mut z1 = [0.0; LEN];
+    fn p429(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x2 * 0.5;
+        let mut v1 = x1.sin();
         for i2 in 1..LEN {
-            z1[i2] = a[i2] * x0;
+            v0 = (v0 * 0.9 + (a[i2 - 1] + v1)).tanh();
+            v1 += 0.05 * (x2.atan2(x2 * x2 + 0.5) + 0.7 * x2 * x1);
         }
-        let mut v3 = x0 * 0.5;
-        for i4 in 0..LEN {
-            let v5 = z1[i4];
-            v3 = v3.max(x0 + x0);
+        let mut v3: f64 = 0.0;
+        let mut v4 = a[0];
+        for i5 in 0..n {
+            v3 += 0.05 * (b[i5] * ((0.9 * x0.tanh()).asin() * (0.9 * x0.tanh()).asin() + 0.5).powf(x1.sin().sin()));
+            v4 = f64::min(v4, b[i5] * x1.clamp(-0.5, 0.5));
         }
-        let mut y6 = [0.0; R];
-        for i7 in 0..R {
-            let mut v8 = a[i7];
-            for j9 in 0..C {
-                v8 -= 0.05 * (w[i7 * C + j9] * f64::min(((j9 as f64) * 0.05).atan2(x0 * x0 + 0.5), (j9 as f64) * 0.05));
+        v0 + v0 + v1 - v3 + v4
+    }
+
+    fn p429_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = x2 * D::from(0.5);
+        let mut v1 = x1.sin();
+        for i2 in 1..LEN {
+            v0 = (v0 * D::from(0.9) + (a[i2 - 1] + v1)).tanh();
+            v1 += D::from(0.05) * (x2.atan2(x2 * x2 + D::from(0.5)) + D::from(0.7) * x2 * x1);
+        }
+        let mut v3 = D::from(0.0);
+        let mut v4 = a[0];
+        for i5 in 0..n {
+            v3 += D::from(0.05) * (b[i5] * ((D::from(0.9) * x0.tanh()).asin() * (D::from(0.9) * x0.tanh()).asin() + D::from(0.5)).powd(x1.sin().sin()));
+            v4 = min(v4, b[i5] * clamp(x1, -0.5, 0.5));
+        }
+        v0 + v0 + v1 - v3 + v4
+    }
+
+    #[dual::gradient]
+    fn p430(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN {
+            z0[i1] += a[i1] + (i1 as f64) * 0.05;
+        }
+        let mut v2: f64 = 0.0;
+        let mut v3 = v2.ceil() + v2;
+        for i4 in 1..LEN {
+            let v5 = a[i4] * x0;
+            v2 = (v2 * 0.9 + (a[i4] / (v2 * v2 + 0.5)).tanh().exp()).tanh();
+            if ((z0[i4 - 1] + 1e-1) * (z0[i4 - 1] + 1e-1) + 0.25).log2() <= x1 {
+                v3 = (v3 / (v2 * v2 + 0.5) * (v3 / (v2 * v2 + 0.5)) + 0.5).log((3. * v3 + v5) * (3. * v3 + v5) + 1.5).tanh();
+            } else {
+                v3 += 0.05 * ((x1 * x1 + 0.5).cbrt() * (x1 * x1 + 0.5).cbrt() + 0.25).log2();
             }
-            y6[i7] = v8;
+        }
+        let mut v6 = (v2.clamp(-0.5, 0.5) * v2.clamp(-0.5, 0.5) + 0.25).log10();
+        if x0 <= (v2.clamp(-0.5, 0.5) * v2.clamp(-0.5, 0.5) + 0.25).log10() {
+            v6 = (v6 + x1).mul_add(v3, (v3 * v3 + 0.5).recip());
+        } else if (v2.clamp(-0.5, 0.5) * v2.clamp(-0.5, 0.5) + 0.25).log10().abs() > z0[0] {
+            v6 = v6 + x1;
+        }
+        let mut y7 = [0.0; R];
+        for i8 in 0..R {
+            let mut v9 = x1 * 0.5;
+            for j10 in 0..C {
+                v9 += 0.05 * (w[i8 * C + j10] + x1.clamp(-0.5, 0.5) / (((j10 as f64) * 0.05).tanh().exp() * ((j10 as f64) * 0.05).tanh().exp() + 0.5));
+            }
+            y7[i8] = v9;
+        }
+        let mut v11 = (v2.clamp(-0.5, 0.5) * v2.clamp(-0.5, 0.5) + 0.25).log10().abs();
+        for i12 in 0..R {
+            let v13 = y7[R - 1].mul_add((i12 as f64) * 0.05, (0.9 * x0.tanh()).acos());
+            v11 = f64::min(v11, y7[R - 1] + (0.9 * v3.tanh()).acos());
+        }
+        (x1 * x0 * (x1 * x0) + 0.5).powi(-2) - z0[0] + z0[LEN - 1] - v2 - v3 - v11
+    }
+
+    fn p430_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN {
+            z0[i1] += a[i1] + D::from(i1 as f64) * D::from(0.05);
+        }
+        let mut v2 = D::from(0.0);
+        let mut v3 = ceil(v2) + v2;
+        for i4 in 1..LEN {
+            let v5 = a[i4] * x0;
+            v2 = (v2 * D::from(0.9) + (a[i4] / (v2 * v2 + D::from(0.5))).tanh().exp()).tanh();
+            if le(((z0[i4 - 1] + D::from(1e-1)) * (z0[i4 - 1] + D::from(1e-1)) + D::from(0.25)).log2(), x1) {
+                v3 = log(v3 / (v2 * v2 + D::from(0.5)) * (v3 / (v2 * v2 + D::from(0.5))) + D::from(0.5), (D::from(3.) * v3 + v5) * (D::from(3.) * v3 + v5) + D::from(1.5)).tanh();
+            } else {
+                v3 += D::from(0.05) * ((x1 * x1 + D::from(0.5)).cbrt() * (x1 * x1 + D::from(0.5)).cbrt() + D::from(0.25)).log2();
+            }
+        }
+        let mut v6 = (clamp(v2, -0.5, 0.5) * clamp(v2, -0.5, 0.5) + D::from(0.25)).log10();
+        if le(x0, (clamp(v2, -0.5, 0.5) * clamp(v2, -0.5, 0.5) + D::from(0.25)).log10()) {
+            v6 = (v6 + x1).mul_add(v3, (v3 * v3 + D::from(0.5)).recip());
+        } else if gt(abs((clamp(v2, -0.5, 0.5) * clamp(v2, -0.5, 0.5) + D::from(0.25)).log10()), z0[0]) {
+            v6 = v6 + x1;
+        }
+        let mut y7 = [D::from(0.0); R];
+        for i8 in 0..R {
+            let mut v9 = x1 * D::from(0.5);
+            for j10 in 0..C {
+                v9 += D::from(0.05) * (w[i8 * C + j10] + clamp(x1, -0.5, 0.5) / ((D::from(j10 as f64) * D::from(0.05)).tanh().exp() * (D::from(j10 as f64) * D::from(0.05)).tanh().exp() + D::from(0.5)));
+            }
+            y7[i8] = v9;
+        }
+        let mut v11 = abs((clamp(v2, -0.5, 0.5) * clamp(v2, -0.5, 0.5) + D::from(0.25)).log10());
+        for i12 in 0..R {
+            let v13 = y7[R - 1].mul_add(D::from(i12 as f64) * D::from(0.05), (D::from(0.9) * x0.tanh()).acos());
+            v11 = min(v11, y7[R - 1] + (D::from(0.9) * v3.tanh()).acos());
+        }
+        (x1 * x0 * (x1 * x0) + D::from(0.5)).powi(-2) - z0[0] + z0[LEN - 1] - v2 - v3 - v11
+    }
+
+    #[dual::gradient]
+    fn p431(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN {
+            z0[i1] = a[i1] * (x1 - x0).clamp(-0.5, 0.5);
+        }
+        let mut v2: f64 = 0.0;
+        for i3 in 1..LEN {
+            let v4 = (z0[0] * z0[0] + 0.25).sqrt();
+            v2 += 0.05 * (x1 * x1 + 0.25).sqrt().abs();
+        }
+        if z0[LEN - 1] < v2 * 1.2 {
+            return ((0.9 * v2.tanh()).acos() * (0.9 * v2.tanh()).acos()).ln_1p();
+        }
+        let mut v5 = (x0 * x0 + 0.5).hypot(std::f64::consts::PI);
+        for i6 in 0..n {
+            v5 = v5.max(b[i6] * x2);
+        }
+        (0.9 * v5.tanh()).atanh().to_degrees().to_radians() - v2 + v5
+    }
+
+    fn p431_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN {
+            z0[i1] = a[i1] * clamp(x1 - x0, -0.5, 0.5);
+        }
+        let mut v2 = D::from(0.0);
+        for i3 in 1..LEN {
+            let v4 = (z0[0] * z0[0] + D::from(0.25)).sqrt();
+            v2 += D::from(0.05) * abs((x1 * x1 + D::from(0.25)).sqrt());
+        }
+        if lt(z0[LEN - 1], v2 * D::from(1.2)) {
+            return ((D::from(0.9) * v2.tanh()).acos() * (D::from(0.9) * v2.tanh()).acos()).ln_1p();
+        }
+        let mut v5 = hypot(x0 * x0 + D::from(0.5), D::from(std::f64::consts::PI));
+        for i6 in 0..n {
+            v5 = max(v5, b[i6] * x2);
+        }
+        to_radians(to_degrees((D::from(0.9) * v5.tanh()).atanh())) - v2 + v5
+    }
+
+    #[dual::gradient]
+    fn p432(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let v0: f64;
+        if (0.9 * (x1 * x1 + 1.5).acosh().tanh()).atanh() > x0.powi(1) {
+            if x0 < 2.0 * (-0.3) {
+                v0 = x0;
+            } else {
+                v0 = (0.9 * (x0 + x1).tanh()).asin();
+            }
+        } else if ((2.0 * x0 - x1) * (2.0 * x0 - x1)).ln_1p() < (-1.3 * x0).tanh().sinh() {
+            v0 = x0;
+        } else {
+            let mut v1 = (x0 * x0 + 0.25).log2().asinh().asinh();
+            v1 += x1;
+            v0 = x1.tanh().exp().ceil() + x1.tanh().exp();
+        }
+        let mut v2 = x0 * 0.5;
+        for i3 in 0..LEN {
+            v2 -= 0.05 * (a[i3] * (v0 / ((i3 as f64) * 0.05 * ((i3 as f64) * 0.05) + 0.5) * (v0 / ((i3 as f64) * 0.05 * ((i3 as f64) * 0.05) + 0.5))).ln_1p());
+        }
+        let mut v4 = x1 * 0.5;
+        for i5 in 0..LEN {
+            v4 += 0.05 * (a[i5] + v0);
+        }
+        v0.max(x0 + x1) + v2 - v4
+    }
+
+    fn p432_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let v0: D;
+        if gt((D::from(0.9) * (x1 * x1 + D::from(1.5)).acosh().tanh()).atanh(), x0.powi(1)) {
+            if lt(x0, D::from(2.0) * D::from(-0.3)) {
+                v0 = x0;
+            } else {
+                v0 = (D::from(0.9) * (x0 + x1).tanh()).asin();
+            }
+        } else if lt(((D::from(2.0) * x0 - x1) * (D::from(2.0) * x0 - x1)).ln_1p(), (D::from(-1.3) * x0).tanh().sinh()) {
+            v0 = x0;
+        } else {
+            let mut v1 = (x0 * x0 + D::from(0.25)).log2().asinh().asinh();
+            v1 += x1;
+            v0 = ceil(x1.tanh().exp()) + x1.tanh().exp();
+        }
+        let mut v2 = x0 * D::from(0.5);
+        for i3 in 0..LEN {
+            v2 -= D::from(0.05) * (a[i3] * (v0 / (D::from(i3 as f64) * D::from(0.05) * (D::from(i3 as f64) * D::from(0.05)) + D::from(0.5)) * (v0 / (D::from(i3 as f64) * D::from(0.05) * (D::from(i3 as f64) * D::from(0.05)) + D::from(0.5)))).ln_1p());
+        }
+        let mut v4 = x1 * D::from(0.5);
+        for i5 in 0..LEN {
+            v4 += D::from(0.05) * (a[i5] + v0);
+        }
+        max(v0, x0 + x1) + v2 - v4
+    }
+
+    #[dual::gradient]
+    fn p433(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] * (x0 + ((i1 as f64) * 0.05).atan2(x0 * x0 + 0.5));
+                v2 += 0.05 * (((0.5f64 * v4).ceil() + 0.5f64 * v4) * ((0.5f64 * v4).ceil() + 0.5f64 * v4) + 0.5).powf(w[i1 * C + j3].tanh().sinh().sin());
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v5 = x1 * 0.5;
+        let mut v6 = x0;
+        for i7 in 0..R {
+            v5 = v5.max(y0[i7] * (x1 + x0).abs());
+            v6 *= 1.0 + 0.05 * (y0[0].trunc() + y0[0] - (i7 as f64) * 0.05).tanh();
+        }
+        let mut z8 = [0.0; LEN];
+        for i9 in 0..LEN {
+            z8[i9] = a[i9] + (v5 * v5 + 0.5).powi(-1);
         }
         let mut v10 = x0 * 0.5;
-        for i11 in 0..R {
-            v10 = v10.max(y6[i11] + (-x0));
+        for i11 in 0..LEN {
+            v10 *= 1.0 + 0.05 * (z8[i11] + x1).tanh();
         }
-        (((0.9 * x0.tanh()).acos() - f64::cos(3. * x0)) * ((0.9 * x0.tanh()).acos() - f64::cos(3. * x0))).ln_1p() + v3 - v10
+        (v6 * v6 + 0.25).sqrt() / (y0[R - 1] * y0[R - 1] + 0.5) + v5 - v6 - v10
     }
 
-    fn p414_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut v0 = x0;
-        v0 += (D::from(0.9) * x0.tanh()).acos() - (D::from(3.) * x0).cos();
-        let mut z1 = [D::from(0.0); LEN];
-        for i2 in 1..LEN {
-            z1[i2] = a[i2] * x0;
-        }
-        let mut v3 = x0 * D::from(0.5);
-        for i4 in 0..LEN {
-            let v5 = z1[i4];
-            v3 = max(v3, x0 + x0);
-        }
-        let mut y6 = [D::from(0.0); R];
-        for i7 in 0..R {
-            let mut v8 = a[i7];
-            for j9 in 0..C {
-                v8 -= D::from(0.05) * (w[i7 * C + j9] * min((D::from(j9 as f64) * D::from(0.05)).atan2(x0 * x0 + D::from(0.5)), D::from(j9 as f64) * D::from(0.05)));
+    fn p433_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] * (x0 + (D::from(i1 as f64) * D::from(0.05)).atan2(x0 * x0 + D::from(0.5)));
+                v2 += D::from(0.05) * ((ceil(D::from(0.5f64) * v4) + D::from(0.5f64) * v4) * (ceil(D::from(0.5f64) * v4) + D::from(0.5f64) * v4) + D::from(0.5)).powd(w[i1 * C + j3].tanh().sinh().sin());
             }
-            y6[i7] = v8;
+            y0[i1] = v2.tanh();
+        }
+        let mut v5 = x1 * D::from(0.5);
+        let mut v6 = x0;
+        for i7 in 0..R {
+            v5 = max(v5, y0[i7] * abs(x1 + x0));
+            v6 *= D::from(1.0) + D::from(0.05) * (trunc(y0[0]) + y0[0] - D::from(i7 as f64) * D::from(0.05)).tanh();
+        }
+        let mut z8 = [D::from(0.0); LEN];
+        for i9 in 0..LEN {
+            z8[i9] = a[i9] + (v5 * v5 + D::from(0.5)).powi(-1);
         }
         let mut v10 = x0 * D::from(0.5);
-        for i11 in 0..R {
-            v10 = max(v10, y6[i11] + (-x0));
+        for i11 in 0..LEN {
+            v10 *= D::from(1.0) + D::from(0.05) * (z8[i11] + x1).tanh();
         }
-        (((D::from(0.9) * x0.tanh()).acos() - (D::from(3.) * x0).cos()) * ((D::from(0.9) * x0.tanh()).acos() - (D::from(3.) * x0).cos())).ln_1p() + v3 - v10
+        (v6 * v6 + D::from(0.25)).sqrt() / (y0[R - 1] * y0[R - 1] + D::from(0.5)) + v5 - v6 - v10
     }
 
     #[dual::gradient]
-    fn p415(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut v0 = x2 / (std::f64::consts::PI * std::f64::consts::PI + 0.5);
-        for i1 in 0..LEN {
-            if x2 >= -a[i1] {
-                v0 = (a[i1] + (i1 as f64) * 0.05).tanh();
+    fn p434(x0: f64, x1: f64, w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                v2 = (v2 * 0.9 + (w[i1 * C + j3] + (j3 as f64) * 0.05)).tanh();
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = 1e-1 * x1 - std::f64::consts::PI;
+        let mut v5: f64 = 0.0;
+        for i6 in 0..n {
+            v4 -= 0.05 * (b[i6] * x0);
+            if f64::min((x1 * x1 + 0.25).log10(), (0.7 * x0 * (0.7 * x0) + 0.5).powf(1.7)) <= x0 {
+                v5 = (0.9 * x0.tanh()).acos().tanh();
             } else {
-                v0 += 0.05 * ((i1 as f64) * 0.05);
+                v5 += 0.05 * x0.atan2(x1 * x1 + 0.5).to_degrees().to_radians();
             }
         }
-        let mut y2 = [0.0; R];
-        for i3 in 0..R {
-            let mut v4 = x2 * 0.5;
-            for j5 in 0..C {
-                v4 -= 0.05 * (w[i3 * C + j5] + (x2 / (std::f64::consts::PI * std::f64::consts::PI + 0.5)).mul_add(x2.powi(3), ((j5 as f64) * 0.05).max(x0)));
-            }
-            y2[i3] = v4;
-        }
-        let mut v6 = x1 * 0.5;
-        for i7 in 0..R {
-            let v8 = y2[i7] + x0;
-            v6 *= 1.0 + 0.05 * v8.atan().clamp(-0.5, 0.5).tanh();
-        }
-        x2 / (std::f64::consts::PI * std::f64::consts::PI + 0.5) + v0 + v6
+        (x0 * x0 + 0.5).powf(1.7) * (x1 / (x1 * x1 + 0.5)) + y0[0] + y0[R - 1] + v4 + v5
     }
 
-    fn p415_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut v0 = x2 / (D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(0.5));
-        for i1 in 0..LEN {
-            if ge(x2, -a[i1]) {
-                v0 = (a[i1] + D::from(i1 as f64) * D::from(0.05)).tanh();
+    fn p434_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                v2 = (v2 * D::from(0.9) + (w[i1 * C + j3] + D::from(j3 as f64) * D::from(0.05))).tanh();
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = D::from(1e-1) * x1 - D::from(std::f64::consts::PI);
+        let mut v5 = D::from(0.0);
+        for i6 in 0..n {
+            v4 -= D::from(0.05) * (b[i6] * x0);
+            if le(min((x1 * x1 + D::from(0.25)).log10(), (D::from(0.7) * x0 * (D::from(0.7) * x0) + D::from(0.5)).powf(1.7)), x0) {
+                v5 = (D::from(0.9) * x0.tanh()).acos().tanh();
             } else {
-                v0 += D::from(0.05) * (D::from(i1 as f64) * D::from(0.05));
+                v5 += D::from(0.05) * to_radians(to_degrees(x0.atan2(x1 * x1 + D::from(0.5))));
             }
         }
-        let mut y2 = [D::from(0.0); R];
-        for i3 in 0..R {
-            let mut v4 = x2 * D::from(0.5);
-            for j5 in 0..C {
-                v4 -= D::from(0.05) * (w[i3 * C + j5] + (x2 / (D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(0.5))).mul_add(x2.powi(3), max(D::from(j5 as f64) * D::from(0.05), x0)));
-            }
-            y2[i3] = v4;
-        }
-        let mut v6 = x1 * D::from(0.5);
-        for i7 in 0..R {
-            let v8 = y2[i7] + x0;
-            v6 *= D::from(1.0) + D::from(0.05) * clamp(v8.atan(), -0.5, 0.5).tanh();
-        }
-        x2 / (D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(0.5)) + v0 + v6
+        (x0 * x0 + D::from(0.5)).powf(1.7) * (x1 / (x1 * x1 + D::from(0.5))) + y0[0] + y0[R - 1] + v4 + v5
     }
 
     #[dual::gradient]
-    fn p416(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+    fn p435(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
         let mut y0 = [0.0; R];
         for i1 in 0..R {
             let mut v2 = a[i1];
             for j3 in 0..C {
-                v2 += 0.05 * (w[i1 * C + j3] + (x0 * x0 + 0.5).log(((i1 as f64) * 0.05).tanh().exp() * ((i1 as f64) * 0.05).tanh().exp() + 1.5));
+                v2 = v2.max(((i1 as f64) * 0.05).mul_add(w[i1 * C + j3], (j3 as f64) * 0.05).tanh().sinh());
             }
-            y0[i1] = v2;
+            y0[i1] = v2.tanh();
         }
-        let mut v4: f64 = 0.0;
+        let mut v4 = x2 * 0.5;
         for i5 in 0..R {
-            v4 = (v4 * 0.9 + y0[i5]).tanh();
+            v4 *= 1.0 + 0.05 * ((0.9 * y0[i5].tanh()).asin() * x0).tanh();
+        }
+        let mut z6 = [0.0; LEN];
+        for i7 in 1..LEN {
+            z6[i7] = a[i7 - 1] + x1;
+        }
+        let mut v8: f64 = 0.0;
+        for i9 in 0..LEN - 1 {
+            v8 -= 0.05 * (z6[i9 + 1] + x0);
+        }
+        let mut y10 = [0.0; R];
+        for i11 in 0..R {
+            let mut v12 = a[i11];
+            for j13 in 0..C {
+                v12 *= 1.0 + 0.05 * (w[i11 * C + j13] * (x2 * x2 + 0.5).cbrt().tanh().sinh()).tanh();
+            }
+            y10[i11] = v12;
+        }
+        let mut v14: f64 = 1.0;
+        for i15 in 0..R {
+            v14 *= 1.0 + 0.05 * (y10[i15] + v4.to_degrees().to_radians().asinh()).tanh();
+        }
+        (x1 * x1 + 0.5).cbrt().powi(3) - v4 + v8 + v14
+    }
+
+    fn p435_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                v2 = max(v2, (D::from(i1 as f64) * D::from(0.05)).mul_add(w[i1 * C + j3], D::from(j3 as f64) * D::from(0.05)).tanh().sinh());
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v4 = x2 * D::from(0.5);
+        for i5 in 0..R {
+            v4 *= D::from(1.0) + D::from(0.05) * ((D::from(0.9) * y0[i5].tanh()).asin() * x0).tanh();
+        }
+        let mut z6 = [D::from(0.0); LEN];
+        for i7 in 1..LEN {
+            z6[i7] = a[i7 - 1] + x1;
+        }
+        let mut v8 = D::from(0.0);
+        for i9 in 0..LEN - 1 {
+            v8 -= D::from(0.05) * (z6[i9 + 1] + x0);
+        }
+        let mut y10 = [D::from(0.0); R];
+        for i11 in 0..R {
+            let mut v12 = a[i11];
+            for j13 in 0..C {
+                v12 *= D::from(1.0) + D::from(0.05) * (w[i11 * C + j13] * (x2 * x2 + D::from(0.5)).cbrt().tanh().sinh()).tanh();
+            }
+            y10[i11] = v12;
+        }
+        let mut v14 = D::from(1.0);
+        for i15 in 0..R {
+            v14 *= D::from(1.0) + D::from(0.05) * (y10[i15] + to_radians(to_degrees(v4)).asinh()).tanh();
+        }
+        (x1 * x1 + D::from(0.5)).cbrt().powi(3) - v4 + v8 + v14
+    }
+
+    #[dual::gradient]
+    fn p436(x0: f64, x1: f64, x2: f64, w: [f64; R * C], b: [f64; 40]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3].tanh().exp_m1() - (w[i1 * C + j3] * w[i1 * C + j3] + 0.25).log10();
+                v2 *= 1.0 + 0.05 * v4.tanh();
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v5 = x1.tanh();
+        if h4(x0) + v5 >= 0.7 {
+            let v6 = h4(x0) + v5;
+            v5 = v5.asinh().tanh().cosh();
+        }
+        let mut v7 = y0[0];
+        let mut v8 = x1 * 0.5;
+        for i9 in 0..b.len() {
+            v7 += 0.05 * (b[i9] * x0);
+            v8 = v8.max(x0);
+        }
+        -1.3 - y0[0] + y0[R - 1] + v7 - v8
+    }
+
+    fn p436_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C], b: [D; 40]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3].tanh().exp_m1() - (w[i1 * C + j3] * w[i1 * C + j3] + D::from(0.25)).log10();
+                v2 *= D::from(1.0) + D::from(0.05) * v4.tanh();
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v5 = x1.tanh();
+        if ge(h4_generic(x0) + v5, D::from(0.7)) {
+            let v6 = h4_generic(x0) + v5;
+            v5 = v5.asinh().tanh().cosh();
+        }
+        let mut v7 = y0[0];
+        let mut v8 = x1 * D::from(0.5);
+        for i9 in 0..b.len() {
+            v7 += D::from(0.05) * (b[i9] * x0);
+            v8 = max(v8, x0);
+        }
+        D::from(-1.3) - y0[0] + y0[R - 1] + v7 - v8
+    }
+
+    #[dual::gradient]
+    fn p437(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0: f64 = 0.0;
+        for i1 in 0..LEN {
+            let v2 = a[i1] + (0.5 * x0.tanh()).tan().tanh().exp();
+            v0 -= 0.05 * ((x1 * x1 + 0.5).recip() * (x1 * x1 + 0.5).recip() + 0.5).cbrt();
+        }
+        let mut z3 = [0.0; LEN];
+        let mut v4 = x0 * 0.5;
+        for i5 in 0..LEN {
+            z3[i5] = f64::min((3. * v0).atan2(a[i5] * a[i5] + 0.5), (a[i5] * a[i5] + 0.5).cbrt());
+            v4 -= 0.05 * x0;
+        }
+        let mut v6: f64 = 1.0;
+        for i7 in 0..LEN {
+            v6 *= 1.0 + 0.05 * (z3[i7] + v0.abs().powi(3)).tanh();
+        }
+        2.0 * v0 * x1 - (-v4) - v0 - v4 + v6
+    }
+
+    fn p437_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = D::from(0.0);
+        for i1 in 0..LEN {
+            let v2 = a[i1] + (D::from(0.5) * x0.tanh()).tan().tanh().exp();
+            v0 -= D::from(0.05) * ((x1 * x1 + D::from(0.5)).recip() * (x1 * x1 + D::from(0.5)).recip() + D::from(0.5)).cbrt();
+        }
+        let mut z3 = [D::from(0.0); LEN];
+        let mut v4 = x0 * D::from(0.5);
+        for i5 in 0..LEN {
+            z3[i5] = min((D::from(3.) * v0).atan2(a[i5] * a[i5] + D::from(0.5)), (a[i5] * a[i5] + D::from(0.5)).cbrt());
+            v4 -= D::from(0.05) * x0;
+        }
+        let mut v6 = D::from(1.0);
+        for i7 in 0..LEN {
+            v6 *= D::from(1.0) + D::from(0.05) * (z3[i7] + abs(v0).powi(3)).tanh();
+        }
+        D::from(2.0) * v0 * x1 - (-v4) - v0 - v4 + v6
+    }
+
+    #[dual::gradient]
+    fn p438(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0: f64 = 0.0;
+        let mut v1 = x1;
+        for i2 in 0..n {
+            let v3 = b[i2] + x1 / (-x0 * (-x0) + 0.5);
+            v0 += 0.05 * (b[i2] * b[i2] + 0.5).recip().sin();
+            if x1 > x1 + v0 {
+                v1 = v0.tanh();
+            } else {
+                v1 += 0.05 * (x1 + (i2 as f64) * 0.05 * ((i2 as f64) * 0.05));
+            }
+        }
+        let mut z4 = [0.0; LEN];
+        for i5 in 0..LEN - 1 {
+            z4[i5] += a[i5] + ((i5 as f64) * 0.05 - (v1 * v1).ln_1p());
+            let v6 = a[i5].abs().tanh().exp();
+        }
+        let mut v7 = x1 * 0.5;
+        for i8 in 0..LEN - 1 {
+            v7 += 0.05 * (z4[i8 + 1] + x1.sin());
+        }
+        v7 - v0 + v1 - v7
+    }
+
+    fn p438_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = D::from(0.0);
+        let mut v1 = x1;
+        for i2 in 0..n {
+            let v3 = b[i2] + x1 / (-x0 * (-x0) + D::from(0.5));
+            v0 += D::from(0.05) * (b[i2] * b[i2] + D::from(0.5)).recip().sin();
+            if gt(x1, x1 + v0) {
+                v1 = v0.tanh();
+            } else {
+                v1 += D::from(0.05) * (x1 + D::from(i2 as f64) * D::from(0.05) * (D::from(i2 as f64) * D::from(0.05)));
+            }
+        }
+        let mut z4 = [D::from(0.0); LEN];
+        for i5 in 0..LEN - 1 {
+            z4[i5] += a[i5] + (D::from(i5 as f64) * D::from(0.05) - (v1 * v1).ln_1p());
+            let v6 = abs(a[i5]).tanh().exp();
+        }
+        let mut v7 = x1 * D::from(0.5);
+        for i8 in 0..LEN - 1 {
+            v7 += D::from(0.05) * (z4[i8 + 1] + x1.sin());
+        }
+        v7 - v0 + v1 - v7
+    }
+
+    #[dual::gradient]
+    fn p439(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut v0 = a[0];
+        for i1 in 0..LEN - 1 {
+            let v2 = a[i1 + 1] * ((2.0 * x0).round() + 2.0 * x0).clamp(-0.5, 0.5);
+            v0 = f64::min(v0, x0 + (i1 as f64) * 0.05);
+        }
+        let mut v3 = x0 * 0.5;
+        let mut v4 = (std::f64::consts::PI * v3 * (std::f64::consts::PI * v3) + 0.5).powf(f64::sin(0.5f64));
+        for i5 in 0..LEN - 1 {
+            if (v4 * v4 + 1.5).acosh() * f64::min(v3, v4) < f64::exp2(x0.sin()) {
+                v3 = (a[i5] * v0.powi(2).to_degrees().to_radians()).tanh();
+            } else {
+                v3 += 0.05 * a[i5];
+            }
+            v4 += 0.05 * a[i5].tanh().powi(1);
         }
         let mut y6 = [0.0; R];
         for i7 in 0..R {
             let mut v8 = x0 * 0.5;
             for j9 in 0..C {
-                v8 += 0.05 * (w[i7 * C + j9] + ((i7 as f64) * 0.05 * ((i7 as f64) * 0.05) + 0.25).ln().clamp(-0.5, 0.5));
+                v8 = (v8 * 0.9 + w[i7 * C + j9] * (v0.tanh().cosh().trunc() + v0.tanh().cosh())).tanh();
             }
             y6[i7] = v8;
         }
         let mut v10 = x0 * 0.5;
         for i11 in 0..R {
-            v10 = f64::min(v10, y6[i11] + y0[0]);
+            v10 *= 1.0 + 0.05 * (y6[i11] + (v0 * v0 + 0.5).cbrt()).tanh();
         }
-        ((y6[0] * y6[0] + 0.25).sqrt() * (y6[0] * y6[0] + 0.25).sqrt() + 0.25).log10() - v4 - v10
+        x0 + v0 - v3 + v4 + v10
     }
 
-    fn p416_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                v2 += D::from(0.05) * (w[i1 * C + j3] + log(x0 * x0 + D::from(0.5), (D::from(i1 as f64) * D::from(0.05)).tanh().exp() * (D::from(i1 as f64) * D::from(0.05)).tanh().exp() + D::from(1.5)));
-            }
-            y0[i1] = v2;
+    fn p439_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut v0 = a[0];
+        for i1 in 0..LEN - 1 {
+            let v2 = a[i1 + 1] * clamp(round(D::from(2.0) * x0) + D::from(2.0) * x0, -0.5, 0.5);
+            v0 = min(v0, x0 + D::from(i1 as f64) * D::from(0.05));
         }
-        let mut v4 = D::from(0.0);
-        for i5 in 0..R {
-            v4 = (v4 * D::from(0.9) + y0[i5]).tanh();
+        let mut v3 = x0 * D::from(0.5);
+        let mut v4 = (D::from(std::f64::consts::PI) * v3 * (D::from(std::f64::consts::PI) * v3) + D::from(0.5)).powd(D::from(0.5f64).sin());
+        for i5 in 0..LEN - 1 {
+            if lt((v4 * v4 + D::from(1.5)).acosh() * min(v3, v4), x0.sin().exp2()) {
+                v3 = (a[i5] * to_radians(to_degrees(v0.powi(2)))).tanh();
+            } else {
+                v3 += D::from(0.05) * a[i5];
+            }
+            v4 += D::from(0.05) * a[i5].tanh().powi(1);
         }
         let mut y6 = [D::from(0.0); R];
         for i7 in 0..R {
             let mut v8 = x0 * D::from(0.5);
             for j9 in 0..C {
-                v8 += D::from(0.05) * (w[i7 * C + j9] + clamp((D::from(i7 as f64) * D::from(0.05) * (D::from(i7 as f64) * D::from(0.05)) + D::from(0.25)).ln(), -0.5, 0.5));
+                v8 = (v8 * D::from(0.9) + w[i7 * C + j9] * (trunc(v0.tanh().cosh()) + v0.tanh().cosh())).tanh();
             }
             y6[i7] = v8;
         }
         let mut v10 = x0 * D::from(0.5);
         for i11 in 0..R {
-            v10 = min(v10, y6[i11] + y0[0]);
+            v10 *= D::from(1.0) + D::from(0.05) * (y6[i11] + (v0 * v0 + D::from(0.5)).cbrt()).tanh();
         }
-        ((y6[0] * y6[0] + D::from(0.25)).sqrt() * (y6[0] * y6[0] + D::from(0.25)).sqrt() + D::from(0.25)).log10() - v4 - v10
+        x0 + v0 - v3 + v4 + v10
     }
 
     #[dual::gradient]
-    fn p417(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut v0 = f64::exp2(x2.sin()).atan2((3. * x1 + 1e-1) * (3. * x1 + 1e-1) + 0.5);
-        if h4(x0.tanh().exp_m1()) >= 3. * x1 + 1e-1 {
-            v0 -= x1.sin();
-        }
-        let mut y1 = [0.0; R];
-        for i2 in 0..R {
-            let mut v3 = a[i2];
-            for j4 in 0..C {
-                let v5 = w[i2 * C + j4].tanh().exp_m1();
-                v3 += 0.05 * (v5.to_degrees().to_radians() * v5.to_degrees().to_radians() + 0.5).log(f64::min(2.0 * x1, x0) * f64::min(2.0 * x1, x0) + 1.5);
-            }
-            y1[i2] = v3;
-        }
-        let mut v6 = a[0];
-        for i7 in 0..R {
-            v6 = v6.max(y1[i7] * (x1 - 2.0).abs());
-        }
-        let mut z8 = [0.0; LEN];
-        for i9 in 0..LEN - 1 {
-            z8[i9] = a[i9 + 1] + f64::exp2(x2.sin()).atan2((3. * x1 + 1e-1) * (3. * x1 + 1e-1) + 0.5) / (((i9 as f64) * 0.05 + x2) * ((i9 as f64) * 0.05 + x2) + 0.5);
-        }
-        let mut v10 = x2 * 0.5;
-        let mut v11 = x2 + v6;
-        for i12 in 1..LEN {
-            let v13 = z8[i12 - 1] * ((a[i12] + x0) * (a[i12] + x0) + 0.5).log(3. * 3. + 1.5);
-            v10 += 0.05 * (a[i12].atan() * a[i12].atan() + 0.25).log10();
-            v11 = v11.max(x1);
-        }
-        (x2 * x1).sin() + v6 - v10 - v11
-    }
-
-    fn p417_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut v0 = x2.sin().exp2().atan2((D::from(3.) * x1 + D::from(1e-1)) * (D::from(3.) * x1 + D::from(1e-1)) + D::from(0.5));
-        if ge(h4_generic(x0.tanh().exp_m1()), D::from(3.) * x1 + D::from(1e-1)) {
-            v0 -= x1.sin();
-        }
-        let mut y1 = [D::from(0.0); R];
-        for i2 in 0..R {
-            let mut v3 = a[i2];
-            for j4 in 0..C {
-                let v5 = w[i2 * C + j4].tanh().exp_m1();
-                v3 += D::from(0.05) * log(to_radians(to_degrees(v5)) * to_radians(to_degrees(v5)) + D::from(0.5), min(D::from(2.0) * x1, x0) * min(D::from(2.0) * x1, x0) + D::from(1.5));
-            }
-            y1[i2] = v3;
-        }
-        let mut v6 = a[0];
-        for i7 in 0..R {
-            v6 = max(v6, y1[i7] * abs(x1 - D::from(2.0)));
-        }
-        let mut z8 = [D::from(0.0); LEN];
-        for i9 in 0..LEN - 1 {
-            z8[i9] = a[i9 + 1] + x2.sin().exp2().atan2((D::from(3.) * x1 + D::from(1e-1)) * (D::from(3.) * x1 + D::from(1e-1)) + D::from(0.5)) / ((D::from(i9 as f64) * D::from(0.05) + x2) * (D::from(i9 as f64) * D::from(0.05) + x2) + D::from(0.5));
-        }
-        let mut v10 = x2 * D::from(0.5);
-        let mut v11 = x2 + v6;
-        for i12 in 1..LEN {
-            let v13 = z8[i12 - 1] * log((a[i12] + x0) * (a[i12] + x0) + D::from(0.5), D::from(3.) * D::from(3.) + D::from(1.5));
-            v10 += D::from(0.05) * (a[i12].atan() * a[i12].atan() + D::from(0.25)).log10();
-            v11 = max(v11, x1);
-        }
-        (x2 * x1).sin() + v6 - v10 - v11
-    }
-
-    #[dual::gradient]
-    fn p418(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut v0 = (0.5f64 * x1).max(-1.3 * x0 * (0.5f64 * x1).atan());
-        v0 += (x1 * x1 + 0.5).recip();
-        let mut v1: f64 = 0.0;
-        for i2 in 0..LEN {
-            let v3 = a[i2];
-            v1 = (v1 * 0.9 + (2.0 * x1 * (2.0 * x1) + 0.5).powf(f64::sin(0.5f64)) * f64::cos(x0)).tanh();
-        }
-        let mut y4 = [0.0; R];
-        for i5 in 0..R {
-            let mut v6 = a[i5];
-            for j7 in 0..C {
-                v6 += 0.05 * ((x1 + w[i5 * C + j7]) * x1);
-            }
-            y4[i5] = v6.tanh();
-        }
-        let mut v8 = x1 * 0.5;
-        let mut v9 = x0 * 0.5;
-        for i10 in 0..R {
-            let v11 = y4[i10] * x1.tanh().abs();
-            v8 -= 0.05 * (0.9 * (y4[i10] * y4[i10] + 0.5).recip().tanh()).atanh();
-            v9 = v9.max(v11 * x1);
-        }
-        let mut v12 = a[0];
-        for i13 in 0..LEN - 1 {
-            v12 = v12.max(a[i13 + 1] + (x1 * x1 + 0.25).log10());
-        }
-        v1 - v1 + v8 + v9 + v12
-    }
-
-    fn p418_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut v0 = max(D::from(0.5f64) * x1, D::from(-1.3) * x0 * (D::from(0.5f64) * x1).atan());
-        v0 += (x1 * x1 + D::from(0.5)).recip();
-        let mut v1 = D::from(0.0);
-        for i2 in 0..LEN {
-            let v3 = a[i2];
-            v1 = (v1 * D::from(0.9) + (D::from(2.0) * x1 * (D::from(2.0) * x1) + D::from(0.5)).powd(D::from(0.5f64).sin()) * x0.cos()).tanh();
-        }
-        let mut y4 = [D::from(0.0); R];
-        for i5 in 0..R {
-            let mut v6 = a[i5];
-            for j7 in 0..C {
-                v6 += D::from(0.05) * ((x1 + w[i5 * C + j7]) * x1);
-            }
-            y4[i5] = v6.tanh();
-        }
-        let mut v8 = x1 * D::from(0.5);
-        let mut v9 = x0 * D::from(0.5);
-        for i10 in 0..R {
-            let v11 = y4[i10] * abs(x1.tanh());
-            v8 -= D::from(0.05) * (D::from(0.9) * (y4[i10] * y4[i10] + D::from(0.5)).recip().tanh()).atanh();
-            v9 = max(v9, v11 * x1);
-        }
-        let mut v12 = a[0];
-        for i13 in 0..LEN - 1 {
-            v12 = max(v12, a[i13 + 1] + (x1 * x1 + D::from(0.25)).log10());
-        }
-        v1 - v1 + v8 + v9 + v12
-    }
-
-    #[dual::gradient]
-    fn p419(x0: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = h4(x0);
-        for i1 in 0..LEN {
-            let v2 = a[i1] + (0.9 * (x0 - 0.7).tanh()).asin();
-            v0 += 0.05 * (0.5f64 * x0 * (0.5f64 * x0) + 1.5).acosh();
-        }
-        let mut z3 = [0.0; LEN];
-        for i4 in 0..LEN {
-            z3[i4] = a[i4] * x0;
-        }
-        z3[0].clamp(-0.5, 0.5).asinh() - v0 + z3[0] + z3[LEN - 1]
-    }
-
-    fn p419_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
-        let mut v0 = h4_generic(x0);
-        for i1 in 0..LEN {
-            let v2 = a[i1] + (D::from(0.9) * (x0 - D::from(0.7)).tanh()).asin();
-            v0 += D::from(0.05) * (D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(1.5)).acosh();
-        }
-        let mut z3 = [D::from(0.0); LEN];
-        for i4 in 0..LEN {
-            z3[i4] = a[i4] * x0;
-        }
-        clamp(z3[0], -0.5, 0.5).asinh() - v0 + z3[0] + z3[LEN - 1]
-    }
-
-    #[dual::gradient]
-    fn p420(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = x0;
-        for i1 in 0..LEN {
-            v0 = (v0 * 0.9 + (a[i1] + x0)).tanh();
-        }
-        let mut v2 = x0 * 0.5;
-        for i3 in 0..n {
-            v2 += 0.05 * (b[i3] + ((3. * x1 * (3. * x1)).ln_1p() * (3. * x1 * (3. * x1)).ln_1p() + 1.5).acosh());
-        }
-        let mut y4 = [0.0; R];
-        for i5 in 0..R {
-            let mut v6 = x1 * 0.5;
-            for j7 in 0..C {
-                let v8 = w[i5 * C + j7] * (x1.abs() * ((j7 as f64) * 0.05 * ((j7 as f64) * 0.05) + 0.5).powf(1.7));
-                v6 -= 0.05 * x1.sin().asinh();
-            }
-            y4[i5] = v6.tanh();
-        }
-        let mut v9 = (y4[0] * y4[0] + 0.25).log2();
-        for i10 in 0..R {
-            let v11 = y4[i10] + (0.9 * ((i10 as f64) * 0.05 + x1).tanh()).asin();
-            v9 = v9.max(v11 * x0);
-        }
-        (2.0 * v2 * (2.0 * v2) + 0.5).log(y4[R - 1] * y4[R - 1] + 1.5) + (y4[0] * y4[0] + 0.5).hypot(y4[R - 1]) - v0 - v2 - v9
-    }
-
-    fn p420_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut v0 = x0;
-        for i1 in 0..LEN {
-            v0 = (v0 * D::from(0.9) + (a[i1] + x0)).tanh();
-        }
-        let mut v2 = x0 * D::from(0.5);
-        for i3 in 0..n {
-            v2 += D::from(0.05) * (b[i3] + ((D::from(3.) * x1 * (D::from(3.) * x1)).ln_1p() * (D::from(3.) * x1 * (D::from(3.) * x1)).ln_1p() + D::from(1.5)).acosh());
-        }
-        let mut y4 = [D::from(0.0); R];
-        for i5 in 0..R {
-            let mut v6 = x1 * D::from(0.5);
-            for j7 in 0..C {
-                let v8 = w[i5 * C + j7] * (abs(x1) * (D::from(j7 as f64) * D::from(0.05) * (D::from(j7 as f64) * D::from(0.05)) + D::from(0.5)).powf(1.7));
-                v6 -= D::from(0.05) * x1.sin().asinh();
-            }
-            y4[i5] = v6.tanh();
-        }
-        let mut v9 = (y4[0] * y4[0] + D::from(0.25)).log2();
-        for i10 in 0..R {
-            let v11 = y4[i10] + (D::from(0.9) * (D::from(i10 as f64) * D::from(0.05) + x1).tanh()).asin();
-            v9 = max(v9, v11 * x0);
-        }
-        log(D::from(2.0) * v2 * (D::from(2.0) * v2) + D::from(0.5), y4[R - 1] * y4[R - 1] + D::from(1.5)) + hypot(y4[0] * y4[0] + D::from(0.5), y4[R - 1]) - v0 - v2 - v9
-    }
-
-    #[dual::gradient]
-    fn p421(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut v0 = f64::exp2(x0.sin());
-        let mut v1: f64 = 0.0;
-        for i2 in 0..LEN - 1 {
-            v0 += 0.05 * (a[i2] + (0.9 * x0.tanh()).asin());
-            if (x0.tanh().exp_m1() * x0.tanh().exp_m1() + 0.5).log(((i2 as f64) * 0.05).atan() * ((i2 as f64) * 0.05).atan() + 1.5) <= (i2 as f64) * 0.05 * 1.2 {
-                v1 = f64::exp2(x0.sin()).max(3.).tanh();
-            } else {
-                v1 += 0.05 * x0;
-            }
-        }
-        let mut y3 = [0.0; R];
-        for i4 in 0..R {
-            let mut v5: f64 = 0.0;
-            for j6 in 0..C {
-                v5 += 0.05 * (w[i4 * C + j6] * (2.0 * x0));
-            }
-            y3[i4] = v5;
-        }
-        let mut v7 = x0 * 0.5;
-        for i8 in 0..R {
-            let v9 = y3[i8];
-            v7 -= 0.05 * ((0.9 * v9.tanh()).atanh() * (0.9 * v9.tanh()).atanh() + 0.5).cbrt();
-        }
-        (v1 * v1 + 0.5).recip().asinh() - v0 + v1 - v7
-    }
-
-    fn p421_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut v0 = x0.sin().exp2();
-        let mut v1 = D::from(0.0);
-        for i2 in 0..LEN - 1 {
-            v0 += D::from(0.05) * (a[i2] + (D::from(0.9) * x0.tanh()).asin());
-            if le(log(x0.tanh().exp_m1() * x0.tanh().exp_m1() + D::from(0.5), (D::from(i2 as f64) * D::from(0.05)).atan() * (D::from(i2 as f64) * D::from(0.05)).atan() + D::from(1.5)), D::from(i2 as f64) * D::from(0.05) * D::from(1.2)) {
-                v1 = max(x0.sin().exp2(), D::from(3.)).tanh();
-            } else {
-                v1 += D::from(0.05) * x0;
-            }
-        }
-        let mut y3 = [D::from(0.0); R];
-        for i4 in 0..R {
-            let mut v5 = D::from(0.0);
-            for j6 in 0..C {
-                v5 += D::from(0.05) * (w[i4 * C + j6] * (D::from(2.0) * x0));
-            }
-            y3[i4] = v5;
-        }
-        let mut v7 = x0 * D::from(0.5);
-        for i8 in 0..R {
-            let v9 = y3[i8];
-            v7 -= D::from(0.05) * ((D::from(0.9) * v9.tanh()).atanh() * (D::from(0.9) * v9.tanh()).atanh() + D::from(0.5)).cbrt();
-        }
-        (v1 * v1 + D::from(0.5)).recip().asinh() - v0 + v1 - v7
-    }
-
-    #[dual::gradient]
-    fn p422(x0: f64, x1: f64, x2: f64, w: [f64; R * C]) -> f64 {
+    fn p440(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
         let mut y0 = [0.0; R];
         for i1 in 0..R {
             let mut v2: f64 = 0.0;
             for j3 in 0..C {
-                v2 += 0.05 * (w[i1 * C + j3] * (0.5 * x0.tanh()).tan());
+                let v4 = f64::min(w[i1 * C + j3] * x0, x1);
+                v2 = (v2 * 0.9 + x1).tanh();
             }
             y0[i1] = v2;
         }
-        let v4 = x0;
-        x2 - y0[0] - y0[R - 1]
-    }
-
-    fn p422_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C]) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = D::from(0.0);
-            for j3 in 0..C {
-                v2 += D::from(0.05) * (w[i1 * C + j3] * (D::from(0.5) * x0.tanh()).tan());
-            }
-            y0[i1] = v2;
-        }
-        let v4 = x0;
-        x2 - y0[0] - y0[R - 1]
-    }
-
-    #[dual::gradient]
-    fn p423(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2 = x0 * 0.5;
-            for j3 in 0..C {
-                v2 += 0.05 * (w[i1 * C + j3] + (0.9 * ((i1 as f64) * 0.05).tanh()).atanh());
-            }
-            y0[i1] = v2.tanh();
-        }
-        let mut z4 = [0.0; LEN];
-        let mut v5: f64 = 0.0;
-        for i6 in 0..LEN {
-            let v7 = (i6 as f64) * 0.05;
-            z4[i6] = a[i6] + y0[0].tanh().exp_m1();
-            v5 -= 0.05 * (a[i6] * a[i6] + 0.5).log(f64::min(y0[R - 1], v7) * f64::min(y0[R - 1], v7) + 1.5);
-        }
-        let mut y8 = [0.0; R];
-        for i9 in 0..R {
-            let mut v10 = x1 * 0.5;
-            for j11 in 0..C {
-                let v12 = w[i9 * C + j11] * x0.atan();
-                v10 += 0.05 * ((j11 as f64) * 0.05);
-            }
-            y8[i9] = v10.tanh();
-        }
-        let v13 = x1;
-        y0[0] * y0[0] + y0[0] + y0[R - 1] + v5 - z4[0] + z4[LEN - 1] - y8[0] + y8[R - 1]
-    }
-
-    fn p423_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = x0 * D::from(0.5);
-            for j3 in 0..C {
-                v2 += D::from(0.05) * (w[i1 * C + j3] + (D::from(0.9) * (D::from(i1 as f64) * D::from(0.05)).tanh()).atanh());
-            }
-            y0[i1] = v2.tanh();
-        }
-        let mut z4 = [D::from(0.0); LEN];
-        let mut v5 = D::from(0.0);
-        for i6 in 0..LEN {
-            let v7 = D::from(i6 as f64) * D::from(0.05);
-            z4[i6] = a[i6] + y0[0].tanh().exp_m1();
-            v5 -= D::from(0.05) * log(a[i6] * a[i6] + D::from(0.5), min(y0[R - 1], v7) * min(y0[R - 1], v7) + D::from(1.5));
-        }
-        let mut y8 = [D::from(0.0); R];
-        for i9 in 0..R {
-            let mut v10 = x1 * D::from(0.5);
-            for j11 in 0..C {
-                let v12 = w[i9 * C + j11] * x0.atan();
-                v10 += D::from(0.05) * (D::from(j11 as f64) * D::from(0.05));
-            }
-            y8[i9] = v10.tanh();
-        }
-        let v13 = x1;
-        y0[0] * y0[0] + y0[0] + y0[R - 1] + v5 - z4[0] + z4[LEN - 1] - y8[0] + y8[R - 1]
-    }
-
-    #[dual::gradient]
-    fn p424(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2: f64 = 0.0;
-            for j3 in 0..C {
-                v2 += 0.05 * (w[i1 * C + j3] * (0.9 * ((j3 as f64) * 0.05 + x1).tanh()).asin());
-            }
-            y0[i1] = v2;
-        }
-        let mut v4 = a[0];
-        let mut v5 = x1 * 0.5;
+        let mut v5 = y0[0].tanh();
         for i6 in 0..R {
-            let v7 = x2.atan2((y0[R - 1] * y0[R - 1] + 0.5).log(y0[R - 1] * y0[R - 1] + 1.5) * (y0[R - 1] * y0[R - 1] + 0.5).log(y0[R - 1] * y0[R - 1] + 1.5) + 0.5);
-            v4 = f64::min(v4, v7.asinh());
-            v5 = (v5 * 0.9 + v7).tanh();
+            v5 = f64::min(v5, y0[0].tanh());
         }
-        let mut v8 = v4.abs();
-        for i9 in 0..LEN {
-            let v10 = a[i9] + x0.tanh().exp().asinh();
-            v8 *= 1.0 + 0.05 * ((0.9 * v10.tanh()).asin() / (y0[R - 1] * y0[R - 1] + 0.5)).tanh();
-        }
-        let mut z11 = [0.0; LEN];
-        let mut v12 = x1 * 0.5;
-        for i13 in 0..LEN {
-            let v14 = a[i13];
-            v12 += 0.05 * x2;
-            z11[i13] = a[i13] + x1;
-        }
-        let mut v15: f64 = 1.0;
-        for i16 in 0..LEN {
-            v15 *= 1.0 + 0.05 * (z11[i16] + (((i16 as f64) * 0.05).tanh().cosh() * ((i16 as f64) * 0.05).tanh().cosh() + 0.25).ln()).tanh();
-        }
-        let mut z17 = [0.0; LEN];
-        for i18 in 1..LEN {
-            z17[i18] += (a[i18 - 1] - x2).tanh().exp_m1();
-            let v19 = (z11[LEN - 1] * x2 * (z11[LEN - 1] * x2) + 0.25).ln();
-        }
-        (0.7 * x1 * (0.7 * x1) + 0.5).powf(1.7) - v4 + v5 - v8 + v12 - v15 + z17[0] - z17[LEN - 1]
-    }
-
-    fn p424_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = D::from(0.0);
-            for j3 in 0..C {
-                v2 += D::from(0.05) * (w[i1 * C + j3] * (D::from(0.9) * (D::from(j3 as f64) * D::from(0.05) + x1).tanh()).asin());
-            }
-            y0[i1] = v2;
-        }
-        let mut v4 = a[0];
-        let mut v5 = x1 * D::from(0.5);
-        for i6 in 0..R {
-            let v7 = x2.atan2(log(y0[R - 1] * y0[R - 1] + D::from(0.5), y0[R - 1] * y0[R - 1] + D::from(1.5)) * log(y0[R - 1] * y0[R - 1] + D::from(0.5), y0[R - 1] * y0[R - 1] + D::from(1.5)) + D::from(0.5));
-            v4 = min(v4, v7.asinh());
-            v5 = (v5 * D::from(0.9) + v7).tanh();
-        }
-        let mut v8 = abs(v4);
-        for i9 in 0..LEN {
-            let v10 = a[i9] + x0.tanh().exp().asinh();
-            v8 *= D::from(1.0) + D::from(0.05) * ((D::from(0.9) * v10.tanh()).asin() / (y0[R - 1] * y0[R - 1] + D::from(0.5))).tanh();
-        }
-        let mut z11 = [D::from(0.0); LEN];
-        let mut v12 = x1 * D::from(0.5);
-        for i13 in 0..LEN {
-            let v14 = a[i13];
-            v12 += D::from(0.05) * x2;
-            z11[i13] = a[i13] + x1;
-        }
-        let mut v15 = D::from(1.0);
-        for i16 in 0..LEN {
-            v15 *= D::from(1.0) + D::from(0.05) * (z11[i16] + ((D::from(i16 as f64) * D::from(0.05)).tanh().cosh() * (D::from(i16 as f64) * D::from(0.05)).tanh().cosh() + D::from(0.25)).ln()).tanh();
-        }
-        let mut z17 = [D::from(0.0); LEN];
-        for i18 in 1..LEN {
-            z17[i18] += (a[i18 - 1] - x2).tanh().exp_m1();
-            let v19 = (z11[LEN - 1] * x2 * (z11[LEN - 1] * x2) + D::from(0.25)).ln();
-        }
-        (D::from(0.7) * x1 * (D::from(0.7) * x1) + D::from(0.5)).powf(1.7) - v4 + v5 - v8 + v12 - v15 + z17[0] - z17[LEN - 1]
-    }
-
-    #[dual::gradient]
-    fn p425(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
-        let mut z0 = [0.0; LEN];
-        let mut v1 = x0 * 0.5;
-        for i2 in 0..LEN {
-            z0[i2] += a[i2] * (x1.sin() * x1.sin() + 0.25).log2();
-            v1 += 0.05 * ((i2 as f64) * 0.05);
-        }
-        let v3 = x0.asinh();
-        let mut v4: f64 = 0.0;
-        for i5 in 0..LEN {
-            v4 += 0.05 * (a[i5] * (-x1.clamp(-0.5, 0.5)));
-        }
-        let mut z6 = [0.0; LEN];
-        for i7 in 0..LEN {
-            z6[i7] = a[i7] + x0.asinh();
-        }
+        let mut v7 = y0[0].tanh();
         let mut v8: f64 = 0.0;
-        let mut v9 = a[0];
-        for i10 in 0..LEN - 1 {
-            v8 = (v8 * 0.9 + z6[i10 + 1] * (x1.tanh().exp_m1() * x1.tanh().exp_m1() + 0.5).hypot(0.7)).tanh();
-            v9 = f64::min(v9, x1);
-        }
-        (v1.tanh().exp() * v1.tanh().exp() + 0.25).ln() - v1 - z0[0] + z0[LEN - 1] + v4 - v8 - v9
-    }
-
-    fn p425_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        let mut v1 = x0 * D::from(0.5);
-        for i2 in 0..LEN {
-            z0[i2] += a[i2] * (x1.sin() * x1.sin() + D::from(0.25)).log2();
-            v1 += D::from(0.05) * (D::from(i2 as f64) * D::from(0.05));
-        }
-        let v3 = x0.asinh();
-        let mut v4 = D::from(0.0);
-        for i5 in 0..LEN {
-            v4 += D::from(0.05) * (a[i5] * (-clamp(x1, -0.5, 0.5)));
-        }
-        let mut z6 = [D::from(0.0); LEN];
-        for i7 in 0..LEN {
-            z6[i7] = a[i7] + x0.asinh();
-        }
-        let mut v8 = D::from(0.0);
-        let mut v9 = a[0];
-        for i10 in 0..LEN - 1 {
-            v8 = (v8 * D::from(0.9) + z6[i10 + 1] * hypot(x1.tanh().exp_m1() * x1.tanh().exp_m1() + D::from(0.5), D::from(0.7))).tanh();
-            v9 = min(v9, x1);
-        }
-        (v1.tanh().exp() * v1.tanh().exp() + D::from(0.25)).ln() - v1 - z0[0] + z0[LEN - 1] + v4 - v8 - v9
-    }
-
-    #[dual::gradient]
-    fn p426(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut z0 = [0.0; LEN];
-        for i1 in 0..LEN - 1 {
-            z0[i1] = a[i1 + 1] * (x0 / (x0 * x0 + 0.5));
-            let v2 = (3. * x0 * (3. * x0) + 0.25).log10();
-        }
-        let mut v3 = h1(1e-1, x0);
-        let mut v4: f64 = 0.0;
-        for i5 in 1..LEN {
-            v3 = f64::min(v3, z0[i5 - 1] + 2.0 * x0);
-            v4 = (v4 * 0.9 + v4.tanh().exp().atan2((v3 + v4) * (v3 + v4) + 0.5)).tanh();
-        }
-        let mut y6 = [0.0; R];
-        for i7 in 0..R {
-            let mut v8: f64 = 0.0;
-            for j9 in 0..C {
-                v8 += 0.05 * (-(std::f64::consts::PI * x0) + f64::min(w[i7 * C + j9], z0[0]));
-            }
-            y6[i7] = v8;
-        }
-        let mut v10: f64 = 0.0;
-        for i11 in 0..R {
-            v10 += 0.05 * (y6[i11] + (x0.tanh().cosh() * x0.tanh().cosh() + 0.25).log10());
-        }
-        let mut y12 = [0.0; R];
-        for i13 in 0..R {
-            let mut v14: f64 = 0.0;
-            for j15 in 0..C {
-                v14 -= 0.05 * (w[i13 * C + j15] + x0);
-            }
-            y12[i13] = v14.tanh();
-        }
-        let mut v16 = h2([v3, v4, 2.0]);
-        for i17 in 0..R {
-            if x0 <= x0 * 1.2 {
-                v16 = (y12[i17] * h2([x0.tanh().exp_m1(), (0.9 * x0.tanh()).asin(), x0])).tanh();
+        for i9 in 0..n {
+            let v10 = b[i9] + y0[0].tanh();
+            if y0[0].tanh().tanh().exp_m1() > (v8 * v8 + 0.5).log((i9 as f64) * 0.05 * ((i9 as f64) * 0.05) + 1.5) {
+                v7 = ((i9 as f64) * 0.05).tanh().sinh().tanh();
             } else {
-                v16 += 0.05 * y12[i17];
+                v7 += 0.05 * y0[0].tanh();
             }
-        }
-        (v3 * v3 + 1.5).acosh().max(y12[R - 1] - v16) + v3 - v4 + v10 - v16
-    }
-
-    fn p426_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 0..LEN - 1 {
-            z0[i1] = a[i1 + 1] * (x0 / (x0 * x0 + D::from(0.5)));
-            let v2 = (D::from(3.) * x0 * (D::from(3.) * x0) + D::from(0.25)).log10();
-        }
-        let mut v3 = h1_generic(D::from(1e-1), x0);
-        let mut v4 = D::from(0.0);
-        for i5 in 1..LEN {
-            v3 = min(v3, z0[i5 - 1] + D::from(2.0) * x0);
-            v4 = (v4 * D::from(0.9) + v4.tanh().exp().atan2((v3 + v4) * (v3 + v4) + D::from(0.5))).tanh();
-        }
-        let mut y6 = [D::from(0.0); R];
-        for i7 in 0..R {
-            let mut v8 = D::from(0.0);
-            for j9 in 0..C {
-                v8 += D::from(0.05) * (-(D::from(std::f64::consts::PI) * x0) + min(w[i7 * C + j9], z0[0]));
-            }
-            y6[i7] = v8;
-        }
-        let mut v10 = D::from(0.0);
-        for i11 in 0..R {
-            v10 += D::from(0.05) * (y6[i11] + (x0.tanh().cosh() * x0.tanh().cosh() + D::from(0.25)).log10());
-        }
-        let mut y12 = [D::from(0.0); R];
-        for i13 in 0..R {
-            let mut v14 = D::from(0.0);
-            for j15 in 0..C {
-                v14 -= D::from(0.05) * (w[i13 * C + j15] + x0);
-            }
-            y12[i13] = v14.tanh();
-        }
-        let mut v16 = h2_generic([v3, v4, D::from(2.0)]);
-        for i17 in 0..R {
-            if le(x0, x0 * D::from(1.2)) {
-                v16 = (y12[i17] * h2_generic([x0.tanh().exp_m1(), (D::from(0.9) * x0.tanh()).asin(), x0])).tanh();
+            if h1((2.0 * v7).tanh(), 0.5) >= b[i9] {
+                v8 = ((i9 as f64) * 0.05).tanh().sinh().tanh();
             } else {
-                v16 += D::from(0.05) * y12[i17];
+                v8 += 0.05 * ((std::f64::consts::PI * v5 + x0) * (std::f64::consts::PI * v5 + x0) + 0.5).cbrt();
             }
         }
-        max((v3 * v3 + D::from(1.5)).acosh(), y12[R - 1] - v16) + v3 - v4 + v10 - v16
-    }
-
-    #[dual::gradient]
-    fn p427(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2: f64 = 0.0;
-            for j3 in 0..C {
-                v2 += 0.05 * (w[i1 * C + j3] * (-x1.abs()));
+        let mut y11 = [0.0; R];
+        for i12 in 0..R {
+            let mut v13 = a[i12];
+            for j14 in 0..C {
+                let v15 = w[i12 * C + j14] * (0.9 * h2([1e-1, v7, x1]).tanh()).asin();
+                v13 += 0.05 * (h1(v7, v5) * h1(v7, v5) + 0.5).recip();
             }
-            y0[i1] = v2;
+            y11[i12] = v13.tanh();
         }
-        let mut v4 = (x0 * x0 + 1.5).acosh();
-        let mut v5 = y0[0] / (v4 * v4 + 0.5);
-        for i6 in 0..LEN - 1 {
-            v4 = f64::min(v4, a[i6 + 1] + (x1.to_degrees().to_radians() * x1.to_degrees().to_radians() + 0.25).log2());
-            v5 = v5.max(x0);
-        }
-        let mut y7 = [0.0; R];
-        for i8 in 0..R {
-            let mut v9: f64 = 0.0;
-            for j10 in 0..C {
-                v9 += 0.05 * (w[i8 * C + j10] * x1.tanh().exp_m1().max((i8 as f64) * 0.05));
-            }
-            y7[i8] = v9.tanh();
-        }
-        (2.0 * v5).max(y7[R - 1] + y7[0]) - y0[0] + y0[R - 1] - v4 - v5 + y7[0] + y7[R - 1]
-    }
-
-    fn p427_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = D::from(0.0);
-            for j3 in 0..C {
-                v2 += D::from(0.05) * (w[i1 * C + j3] * (-abs(x1)));
-            }
-            y0[i1] = v2;
-        }
-        let mut v4 = (x0 * x0 + D::from(1.5)).acosh();
-        let mut v5 = y0[0] / (v4 * v4 + D::from(0.5));
-        for i6 in 0..LEN - 1 {
-            v4 = min(v4, a[i6 + 1] + (to_radians(to_degrees(x1)) * to_radians(to_degrees(x1)) + D::from(0.25)).log2());
-            v5 = max(v5, x0);
-        }
-        let mut y7 = [D::from(0.0); R];
-        for i8 in 0..R {
-            let mut v9 = D::from(0.0);
-            for j10 in 0..C {
-                v9 += D::from(0.05) * (w[i8 * C + j10] * max(x1.tanh().exp_m1(), D::from(i8 as f64) * D::from(0.05)));
-            }
-            y7[i8] = v9.tanh();
-        }
-        max(D::from(2.0) * v5, y7[R - 1] + y7[0]) - y0[0] + y0[R - 1] - v4 - v5 + y7[0] + y7[R - 1]
-    }
-
-    #[dual::gradient]
-    fn p428(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
-        let mut z0 = [0.0; LEN];
-        for i1 in 0..LEN {
-            z0[i1] = a[i1] + (x0 / (0.5f64 * 0.5f64 + 0.5) + (0.9 * x0.tanh()).acos());
-        }
-        let mut v2: f64 = 0.0;
-        let mut v3 = x1 * x0;
-        for i4 in 0..LEN - 1 {
-            let v5 = z0[i4] * x0;
-            v2 += 0.05 * v5;
-            v3 = f64::min(v3, (0.5f64 * x1).tanh().exp_m1().sin());
-        }
-        let mut v6 = a[0];
-        let mut v7: f64 = 0.0;
-        for i8 in 0..LEN - 1 {
-            v6 = v6.max(a[i8] + x0.to_degrees().to_radians().tanh());
-            v7 = (v7 * 0.9 + z0[i8 + 1].atan() * (0.9 * x0.tanh()).acos()).tanh();
-        }
-        z0[LEN - 1] + (0.9 * v3.tanh()).acos() - v2 - v3 - v6 - v7
-    }
-
-    fn p428_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 0..LEN {
-            z0[i1] = a[i1] + (x0 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5)) + (D::from(0.9) * x0.tanh()).acos());
-        }
-        let mut v2 = D::from(0.0);
-        let mut v3 = x1 * x0;
-        for i4 in 0..LEN - 1 {
-            let v5 = z0[i4] * x0;
-            v2 += D::from(0.05) * v5;
-            v3 = min(v3, (D::from(0.5f64) * x1).tanh().exp_m1().sin());
-        }
-        let mut v6 = a[0];
-        let mut v7 = D::from(0.0);
-        for i8 in 0..LEN - 1 {
-            v6 = max(v6, a[i8] + to_radians(to_degrees(x0)).tanh());
-            v7 = (v7 * D::from(0.9) + z0[i8 + 1].atan() * (D::from(0.9) * x0.tanh()).acos()).tanh();
-        }
-        z0[LEN - 1] + (D::from(0.9) * v3.tanh()).acos() - v2 - v3 - v6 - v7
-    }
-
-    #[dual::gradient]
-    fn p429(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
-        let v0: f64;
-        if (0.5 * x1.tanh()).tan().asinh() >= f64::min(x0, 0.7) {
-            let v1 = x0;
-            v0 = x1;
-        } else {
-            v0 = (-1.3 * x1 * (-1.3 * x1) + 0.25).sqrt().tanh().exp();
-        }
-        let mut z2 = [0.0; LEN];
-        for i3 in 0..LEN {
-            z2[i3] = a[i3] * (h1(x0, x0).floor() + h1(x0, x0));
-        }
-        let mut v4 = z2[LEN - 1];
-        for i5 in 0..LEN - 1 {
-            v4 = v4.max(a[i5 + 1] * ((i5 as f64) * 0.05).tanh());
-        }
-        v0 * v0.tanh().sinh() + z2[0] + z2[LEN - 1] - v4
-    }
-
-    fn p429_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
-        let v0: D;
-        if ge((D::from(0.5) * x1.tanh()).tan().asinh(), min(x0, D::from(0.7))) {
-            let v1 = x0;
-            v0 = x1;
-        } else {
-            v0 = (D::from(-1.3) * x1 * (D::from(-1.3) * x1) + D::from(0.25)).sqrt().tanh().exp();
-        }
-        let mut z2 = [D::from(0.0); LEN];
-        for i3 in 0..LEN {
-            z2[i3] = a[i3] * (floor(h1_generic(x0, x0)) + h1_generic(x0, x0));
-        }
-        let mut v4 = z2[LEN - 1];
-        for i5 in 0..LEN - 1 {
-            v4 = max(v4, a[i5 + 1] * (D::from(i5 as f64) * D::from(0.05)).tanh());
-        }
-        v0 * v0.tanh().sinh() + z2[0] + z2[LEN - 1] - v4
-    }
-
-    #[dual::gradient]
-    fn p430(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let v0 = x0;
-        let mut v1 = (0.5 * v0.tanh()).tan();
-        let mut v2 = v0;
-        for i3 in 1..LEN {
-            v1 += 0.05 * (a[i3] * (x0 * x0 + 1.5).acosh());
-            if x0 <= x0 * 1.2 {
-                v2 = ((v2 * v2 + 0.25).log10() * (v2 * v2 + 0.25).log10()).ln_1p().tanh();
-            } else {
-                v2 += 0.05 * x0;
-            }
-        }
-        let mut y4 = [0.0; R];
-        for i5 in 0..R {
-            let mut v6 = a[i5];
-            for j7 in 0..C {
-                let v8 = w[i5 * C + j7] + (j7 as f64) * 0.05;
-                v6 += 0.05 * ((-1.3 * v8).max(w[i5 * C + j7]) * (-1.3 * v8).max(w[i5 * C + j7]));
-            }
-            y4[i5] = v6;
-        }
-        let mut v9 = v0.asinh();
-        for i10 in 0..R {
-            let v11 = y4[i10] + x0;
-            if x0 < y4[i10].tanh().cosh() {
-                v9 = ((x0 * x0 + 0.5).recip() / ((0.9 * v11.tanh()).acos() * (0.9 * v11.tanh()).acos() + 0.5)).tanh();
-            } else {
-                v9 += 0.05 * y4[0];
-            }
-        }
-        ((0.9 * y4[0].tanh()).acos() * (0.9 * y4[0].tanh()).acos() + 0.25).log2() - v1 + v2 - v9
-    }
-
-    fn p430_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let v0 = x0;
-        let mut v1 = (D::from(0.5) * v0.tanh()).tan();
-        let mut v2 = v0;
-        for i3 in 1..LEN {
-            v1 += D::from(0.05) * (a[i3] * (x0 * x0 + D::from(1.5)).acosh());
-            if le(x0, x0 * D::from(1.2)) {
-                v2 = ((v2 * v2 + D::from(0.25)).log10() * (v2 * v2 + D::from(0.25)).log10()).ln_1p().tanh();
-            } else {
-                v2 += D::from(0.05) * x0;
-            }
-        }
-        let mut y4 = [D::from(0.0); R];
-        for i5 in 0..R {
-            let mut v6 = a[i5];
-            for j7 in 0..C {
-                let v8 = w[i5 * C + j7] + D::from(j7 as f64) * D::from(0.05);
-                v6 += D::from(0.05) * (max(D::from(-1.3) * v8, w[i5 * C + j7]) * max(D::from(-1.3) * v8, w[i5 * C + j7]));
-            }
-            y4[i5] = v6;
-        }
-        let mut v9 = v0.asinh();
-        for i10 in 0..R {
-            let v11 = y4[i10] + x0;
-            if lt(x0, y4[i10].tanh().cosh()) {
-                v9 = ((x0 * x0 + D::from(0.5)).recip() / ((D::from(0.9) * v11.tanh()).acos() * (D::from(0.9) * v11.tanh()).acos() + D::from(0.5))).tanh();
-            } else {
-                v9 += D::from(0.05) * y4[0];
-            }
-        }
-        ((D::from(0.9) * y4[0].tanh()).acos() * (D::from(0.9) * y4[0].tanh()).acos() + D::from(0.25)).log2() - v1 + v2 - v9
-    }
-
-    #[dual::gradient]
-    fn p431(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
-        let mut v0 = x2 * 0.5;
-        for i1 in 0..b.len() {
-            v0 *= 1.0 + 0.05 * (b[i1] + ((0.7 * x2).atan() + x2.tanh())).tanh();
-        }
-        let mut z2 = [0.0; LEN];
-        for i3 in 0..LEN {
-            z2[i3] = a[i3] * ((i3 as f64) * 0.05);
-            let v4 = (i3 as f64) * 0.05;
-        }
-        let mut v5 = (x0 * x0 + 0.5).powf(f64::sin(3.));
-        for i6 in 0..LEN - 1 {
-            let v7 = z2[i6] + (x0 * x0 + 0.5).powf(f64::sin(3.)).tanh().exp_m1();
-            v5 = f64::min(v5, (v7 * v7 + 0.5).log((z2[i6 + 1] * z2[i6 + 1]).ln_1p() * (z2[i6 + 1] * z2[i6 + 1]).ln_1p() + 1.5));
-        }
-        v5.clamp(-0.5, 0.5) / ((z2[LEN - 1] + v5) * (z2[LEN - 1] + v5) + 0.5) + v0 - v5
-    }
-
-    fn p431_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40]) -> D {
-        let mut v0 = x2 * D::from(0.5);
-        for i1 in 0..b.len() {
-            v0 *= D::from(1.0) + D::from(0.05) * (b[i1] + ((D::from(0.7) * x2).atan() + x2.tanh())).tanh();
-        }
-        let mut z2 = [D::from(0.0); LEN];
-        for i3 in 0..LEN {
-            z2[i3] = a[i3] * (D::from(i3 as f64) * D::from(0.05));
-            let v4 = D::from(i3 as f64) * D::from(0.05);
-        }
-        let mut v5 = (x0 * x0 + D::from(0.5)).powd(D::from(3.).sin());
-        for i6 in 0..LEN - 1 {
-            let v7 = z2[i6] + (x0 * x0 + D::from(0.5)).powd(D::from(3.).sin()).tanh().exp_m1();
-            v5 = min(v5, log(v7 * v7 + D::from(0.5), (z2[i6 + 1] * z2[i6 + 1]).ln_1p() * (z2[i6 + 1] * z2[i6 + 1]).ln_1p() + D::from(1.5)));
-        }
-        clamp(v5, -0.5, 0.5) / ((z2[LEN - 1] + v5) * (z2[LEN - 1] + v5) + D::from(0.5)) + v0 - v5
-    }
-
-    #[dual::gradient]
-    fn p432(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut v0 = x2 + x1;
-        for i1 in 1..LEN {
-            v0 = f64::min(v0, ((x2 + x1) * (x2 + x1) + 0.5).powf((a[i1 - 1] * x1).sin()));
-        }
-        let mut y2 = [0.0; R];
-        for i3 in 0..R {
-            let mut v4 = a[i3];
-            for j5 in 0..C {
-                let v6 = w[i3 * C + j5] + (x0.tanh().exp_m1() * x0.tanh().exp_m1() + 0.25).sqrt();
-                v4 += 0.05 * (0.5 * ((j5 as f64) * 0.05).tanh()).tan();
-            }
-            y2[i3] = v4.tanh();
-        }
-        let mut y7 = [0.0; R];
-        for i8 in 0..R {
-            let mut v9 = a[i8];
-            for j10 in 0..C {
-                let v11 = w[i8 * C + j10] * (x0 - std::f64::consts::PI).tanh().cosh();
-                v9 -= 0.05 * (x2 + x1).tanh().exp();
-            }
-            y7[i8] = v9;
-        }
-        let mut v12: f64 = 0.0;
-        let mut v13 = (x2 * x2 + 0.5).log(x2 * x2 + 1.5);
-        for i14 in 0..R {
-            if (0.9 * x0.tanh()).asin() >= (0.5f64 * x1 * (0.5f64 * x1) + 0.25).log2() {
-                v12 = (y7[i14] * (0.9 * (x0 / (v12 * v12 + 0.5)).tanh()).atanh()).tanh();
-            } else {
-                v12 += 0.05 * x0;
-            }
-            v13 = f64::min(v13, (y2[i14] * y2[i14] + 0.5).powf(1.7).tanh());
-        }
-        x2 + x1 + v0 + y2[0] + y2[R - 1] - v12 - v13
-    }
-
-    fn p432_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut v0 = x2 + x1;
-        for i1 in 1..LEN {
-            v0 = min(v0, ((x2 + x1) * (x2 + x1) + D::from(0.5)).powd((a[i1 - 1] * x1).sin()));
-        }
-        let mut y2 = [D::from(0.0); R];
-        for i3 in 0..R {
-            let mut v4 = a[i3];
-            for j5 in 0..C {
-                let v6 = w[i3 * C + j5] + (x0.tanh().exp_m1() * x0.tanh().exp_m1() + D::from(0.25)).sqrt();
-                v4 += D::from(0.05) * (D::from(0.5) * (D::from(j5 as f64) * D::from(0.05)).tanh()).tan();
-            }
-            y2[i3] = v4.tanh();
-        }
-        let mut y7 = [D::from(0.0); R];
-        for i8 in 0..R {
-            let mut v9 = a[i8];
-            for j10 in 0..C {
-                let v11 = w[i8 * C + j10] * (x0 - D::from(std::f64::consts::PI)).tanh().cosh();
-                v9 -= D::from(0.05) * (x2 + x1).tanh().exp();
-            }
-            y7[i8] = v9;
-        }
-        let mut v12 = D::from(0.0);
-        let mut v13 = log(x2 * x2 + D::from(0.5), x2 * x2 + D::from(1.5));
-        for i14 in 0..R {
-            if ge((D::from(0.9) * x0.tanh()).asin(), (D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.25)).log2()) {
-                v12 = (y7[i14] * (D::from(0.9) * (x0 / (v12 * v12 + D::from(0.5))).tanh()).atanh()).tanh();
-            } else {
-                v12 += D::from(0.05) * x0;
-            }
-            v13 = min(v13, (y2[i14] * y2[i14] + D::from(0.5)).powf(1.7).tanh());
-        }
-        x2 + x1 + v0 + y2[0] + y2[R - 1] - v12 - v13
-    }
-
-    #[dual::gradient]
-    fn p433(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
-        let mut z0 = [0.0; LEN];
-        for i1 in 1..LEN {
-            z0[i1] = a[i1] + h4(x1.tanh().sinh());
-        }
-        let mut v2 = x1 * 0.5;
-        let mut v3: f64 = 0.0;
-        for i4 in 0..b.len() {
-            v2 = (v2 * 0.9 + (0.9 * b[i4].max(x0).tanh()).acos()).tanh();
-            v3 -= 0.05 * x1;
-        }
-        let mut v5: f64 = 0.0;
-        for i6 in 0..LEN - 1 {
-            v5 -= 0.05 * (a[i6 + 1] + x0);
-        }
-        h1((0.7 * v5 * (0.7 * v5) + 0.5).log(v2 * v2 + 1.5), (0.9 * v3.tanh()).acos()) + z0[0] + z0[LEN - 1] - v2 + v3 + v5
-    }
-
-    fn p433_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40]) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 1..LEN {
-            z0[i1] = a[i1] + h4_generic(x1.tanh().sinh());
-        }
-        let mut v2 = x1 * D::from(0.5);
-        let mut v3 = D::from(0.0);
-        for i4 in 0..b.len() {
-            v2 = (v2 * D::from(0.9) + (D::from(0.9) * max(b[i4], x0).tanh()).acos()).tanh();
-            v3 -= D::from(0.05) * x1;
-        }
-        let mut v5 = D::from(0.0);
-        for i6 in 0..LEN - 1 {
-            v5 -= D::from(0.05) * (a[i6 + 1] + x0);
-        }
-        h1_generic(log(D::from(0.7) * v5 * (D::from(0.7) * v5) + D::from(0.5), v2 * v2 + D::from(1.5)), (D::from(0.9) * v3.tanh()).acos()) + z0[0] + z0[LEN - 1] - v2 + v3 + v5
-    }
-
-    #[dual::gradient]
-    fn p434(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2 = x0 * 0.5;
-            for j3 in 0..C {
-                v2 -= 0.05 * w[i1 * C + j3];
-            }
-            y0[i1] = v2;
-        }
-        let mut y4 = [0.0; R];
-        for i5 in 0..R {
-            let mut v6 = x0 * 0.5;
-            for j7 in 0..C {
-                v6 -= 0.05 * ((w[i5 * C + j7] * w[i5 * C + j7] + 0.5).recip() * (w[i5 * C + j7] * w[i5 * C + j7] + 0.5).recip() + 0.5).hypot(x0.atan2(y0[R - 1] * y0[R - 1] + 0.5));
-            }
-            y4[i5] = v6.tanh();
-        }
-        let mut v8 = x0 * 0.5;
-        for i9 in 0..R {
-            v8 = v8.max(y4[i9] + f64::exp2((y0[i9] * y0[i9]).sin()));
-        }
-        let mut v10: f64 = 0.0;
-        let mut v11: f64 = 0.0;
-        for i12 in 1..n {
-            v10 += 0.05 * (b[i12 - 1] + (3. * x0 * (3. * x0) + 0.5).powi(-2).tanh().cosh());
-            v11 -= 0.05 * (0.7 * x0 * (0.7 * x0)).ln_1p();
-        }
-        let mut z13 = [0.0; LEN];
-        for i14 in 0..LEN {
-            z13[i14] = a[i14] + (y0[R - 1] - x0).tanh().cosh();
-        }
-        let mut v15: f64 = 1.0;
         let mut v16 = x0 * 0.5;
-        for i17 in 0..LEN {
-            let v18 = z13[i17] * (x0 * x0 + 0.5).recip();
-            v15 *= 1.0 + 0.05 * x0.tanh();
-            v16 += 0.05 * (-1.3 * x0);
+        for i17 in 0..R {
+            v16 = (v16 * 0.9 + (y11[i17] + (-y0[i17]).tanh().exp())).tanh();
         }
-        2.0 - y0[0] - y0[R - 1] - v8 - v10 + v11 - v15 - v16
+        v16 * v16.tanh().exp() + v5 + v7 - v8 + v16
     }
 
-    fn p434_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = x0 * D::from(0.5);
-            for j3 in 0..C {
-                v2 -= D::from(0.05) * w[i1 * C + j3];
-            }
-            y0[i1] = v2;
-        }
-        let mut y4 = [D::from(0.0); R];
-        for i5 in 0..R {
-            let mut v6 = x0 * D::from(0.5);
-            for j7 in 0..C {
-                v6 -= D::from(0.05) * hypot((w[i5 * C + j7] * w[i5 * C + j7] + D::from(0.5)).recip() * (w[i5 * C + j7] * w[i5 * C + j7] + D::from(0.5)).recip() + D::from(0.5), x0.atan2(y0[R - 1] * y0[R - 1] + D::from(0.5)));
-            }
-            y4[i5] = v6.tanh();
-        }
-        let mut v8 = x0 * D::from(0.5);
-        for i9 in 0..R {
-            v8 = max(v8, y4[i9] + (y0[i9] * y0[i9]).sin().exp2());
-        }
-        let mut v10 = D::from(0.0);
-        let mut v11 = D::from(0.0);
-        for i12 in 1..n {
-            v10 += D::from(0.05) * (b[i12 - 1] + (D::from(3.) * x0 * (D::from(3.) * x0) + D::from(0.5)).powi(-2).tanh().cosh());
-            v11 -= D::from(0.05) * (D::from(0.7) * x0 * (D::from(0.7) * x0)).ln_1p();
-        }
-        let mut z13 = [D::from(0.0); LEN];
-        for i14 in 0..LEN {
-            z13[i14] = a[i14] + (y0[R - 1] - x0).tanh().cosh();
-        }
-        let mut v15 = D::from(1.0);
-        let mut v16 = x0 * D::from(0.5);
-        for i17 in 0..LEN {
-            let v18 = z13[i17] * (x0 * x0 + D::from(0.5)).recip();
-            v15 *= D::from(1.0) + D::from(0.05) * x0.tanh();
-            v16 += D::from(0.05) * (D::from(-1.3) * x0);
-        }
-        D::from(2.0) - y0[0] - y0[R - 1] - v8 - v10 + v11 - v15 - v16
-    }
-
-    #[dual::gradient]
-    fn p435(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                v2 += 0.05 * (w[i1 * C + j3] + 3. * x0);
-            }
-            y0[i1] = v2.tanh();
-        }
-        let mut v4 = (y0[R - 1] * y0[R - 1] + 0.5).cbrt();
-        for i5 in 0..R {
-            v4 = v4.max(f64::min(x0.atan2(y0[R - 1] * y0[R - 1] + 0.5), (y0[i5] * y0[i5] + 0.5).cbrt()));
-        }
-        let mut y6 = [0.0; R];
-        for i7 in 0..R {
-            let mut v8 = a[i7];
-            for j9 in 0..C {
-                v8 -= 0.05 * (w[i7 * C + j9] * (y0[R - 1] * y0[R - 1] + 0.5).cbrt());
-            }
-            y6[i7] = v8;
-        }
-        (0.9 * y6[R - 1].tanh()).asin() - v4 - y6[0] - y6[R - 1]
-    }
-
-    fn p435_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                v2 += D::from(0.05) * (w[i1 * C + j3] + D::from(3.) * x0);
-            }
-            y0[i1] = v2.tanh();
-        }
-        let mut v4 = (y0[R - 1] * y0[R - 1] + D::from(0.5)).cbrt();
-        for i5 in 0..R {
-            v4 = max(v4, min(x0.atan2(y0[R - 1] * y0[R - 1] + D::from(0.5)), (y0[i5] * y0[i5] + D::from(0.5)).cbrt()));
-        }
-        let mut y6 = [D::from(0.0); R];
-        for i7 in 0..R {
-            let mut v8 = a[i7];
-            for j9 in 0..C {
-                v8 -= D::from(0.05) * (w[i7 * C + j9] * (y0[R - 1] * y0[R - 1] + D::from(0.5)).cbrt());
-            }
-            y6[i7] = v8;
-        }
-        (D::from(0.9) * y6[R - 1].tanh()).asin() - v4 - y6[0] - y6[R - 1]
-    }
-
-    #[dual::gradient]
-    fn p436(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2 = x1 * 0.5;
-            for j3 in 0..C {
-                v2 += 0.05 * (w[i1 * C + j3] + ((i1 as f64) * 0.05 * x0 - (-x0)));
-            }
-            y0[i1] = v2;
-        }
-        let mut v4 = a[0];
-        for i5 in 0..R {
-            v4 = v4.max(x0 - y0[0]);
-        }
-        let mut z6 = [0.0; LEN];
-        for i7 in 0..LEN {
-            z6[i7] = a[i7] * h4(x0);
-        }
-        let mut v8 = x1 * 0.5;
-        for i9 in 0..LEN {
-            v8 = f64::min(v8, z6[i9] + x1);
-        }
-        y0[R - 1] - v4 - v8
-    }
-
-    fn p436_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = x1 * D::from(0.5);
-            for j3 in 0..C {
-                v2 += D::from(0.05) * (w[i1 * C + j3] + (D::from(i1 as f64) * D::from(0.05) * x0 - (-x0)));
-            }
-            y0[i1] = v2;
-        }
-        let mut v4 = a[0];
-        for i5 in 0..R {
-            v4 = max(v4, x0 - y0[0]);
-        }
-        let mut z6 = [D::from(0.0); LEN];
-        for i7 in 0..LEN {
-            z6[i7] = a[i7] * h4_generic(x0);
-        }
-        let mut v8 = x1 * D::from(0.5);
-        for i9 in 0..LEN {
-            v8 = min(v8, z6[i9] + x1);
-        }
-        y0[R - 1] - v4 - v8
-    }
-
-    #[dual::gradient]
-    fn p437(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2 = x1 * 0.5;
-            for j3 in 0..C {
-                v2 += 0.05 * (w[i1 * C + j3] * (x0.abs() * x0.abs() + 0.25).sqrt());
-            }
-            y0[i1] = v2;
-        }
-        let mut v4 = x0;
-        if (x1 * x1).ln_1p() * v4.powi(3) < v4.tanh().exp() {
-            if v4.sin() >= (x1 * x1 + 0.25).log2() {
-                v4 = (0.9 * x0.tanh()).asin();
-            } else if x0.tanh().exp() + ((2.0 * x0).round() + 2.0 * x0) <= v4 * (-0.3) {
-                v4 = x0;
-            } else if 2.0 * x0 >= std::f64::consts::PI * (-0.3) {
-                v4 = f64::cos(x0) * (3. * v4 / (x1 * x1 + 0.5));
-            }
-        } else {
-            v4 = v4.mul_add(3., x1).tanh().exp();
-        }
-        let mut v5 = x1 * 0.5;
-        for i6 in 0..LEN {
-            v5 *= 1.0 + 0.05 * (a[i6] * (0.5 * y0[0].atan().tanh()).tan()).tanh();
-        }
-        y0[R - 1].tanh().powi(1) - y0[0] + y0[R - 1] - v5
-    }
-
-    fn p437_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = x1 * D::from(0.5);
-            for j3 in 0..C {
-                v2 += D::from(0.05) * (w[i1 * C + j3] * (abs(x0) * abs(x0) + D::from(0.25)).sqrt());
-            }
-            y0[i1] = v2;
-        }
-        let mut v4 = x0;
-        if lt((x1 * x1).ln_1p() * v4.powi(3), v4.tanh().exp()) {
-            if ge(v4.sin(), (x1 * x1 + D::from(0.25)).log2()) {
-                v4 = (D::from(0.9) * x0.tanh()).asin();
-            } else if le(x0.tanh().exp() + (round(D::from(2.0) * x0) + D::from(2.0) * x0), v4 * D::from(-0.3)) {
-                v4 = x0;
-            } else if ge(D::from(2.0) * x0, D::from(std::f64::consts::PI) * D::from(-0.3)) {
-                v4 = x0.cos() * (D::from(3.) * v4 / (x1 * x1 + D::from(0.5)));
-            }
-        } else {
-            v4 = v4.mul_add(D::from(3.), x1).tanh().exp();
-        }
-        let mut v5 = x1 * D::from(0.5);
-        for i6 in 0..LEN {
-            v5 *= D::from(1.0) + D::from(0.05) * (a[i6] * (D::from(0.5) * y0[0].atan().tanh()).tan()).tanh();
-        }
-        y0[R - 1].tanh().powi(1) - y0[0] + y0[R - 1] - v5
-    }
-
-    #[dual::gradient]
-    fn p438(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let mut z0 = [0.0; LEN];
-        for i1 in 0..LEN - 1 {
-            let v2 = f64::exp2((x0 * x0 + 0.5).recip().sin());
-            z0[i1] = ((a[i1] * a[i1] + 0.5).powf(x0.sin()) * (a[i1] * a[i1] + 0.5).powf(x0.sin()) + 0.5).powf(x0.sin().sin());
-        }
-        let mut v3 = x0;
-        for i4 in 1..LEN {
-            v3 += 0.05 * (a[i4 - 1] * (f64::min(x0, -1.3) * x0));
-        }
-        let mut v5: f64 = 1.0;
-        for i6 in 1..n {
-            v5 *= 1.0 + 0.05 * (b[i6 - 1] + (0.5f64 * x0).to_degrees().to_radians().mul_add(x0, x0)).tanh();
-        }
-        h1(x0, (v3 * v3 + 0.5).cbrt()) - z0[0] - z0[LEN - 1] + v3 - v5
-    }
-
-    fn p438_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 0..LEN - 1 {
-            let v2 = (x0 * x0 + D::from(0.5)).recip().sin().exp2();
-            z0[i1] = ((a[i1] * a[i1] + D::from(0.5)).powd(x0.sin()) * (a[i1] * a[i1] + D::from(0.5)).powd(x0.sin()) + D::from(0.5)).powd(x0.sin().sin());
-        }
-        let mut v3 = x0;
-        for i4 in 1..LEN {
-            v3 += D::from(0.05) * (a[i4 - 1] * (min(x0, D::from(-1.3)) * x0));
-        }
-        let mut v5 = D::from(1.0);
-        for i6 in 1..n {
-            v5 *= D::from(1.0) + D::from(0.05) * (b[i6 - 1] + to_radians(to_degrees(D::from(0.5f64) * x0)).mul_add(x0, x0)).tanh();
-        }
-        h1_generic(x0, (v3 * v3 + D::from(0.5)).cbrt()) - z0[0] - z0[LEN - 1] + v3 - v5
-    }
-
-    #[dual::gradient]
-    fn p439(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2: f64 = 0.0;
-            for j3 in 0..C {
-                let v4 = w[i1 * C + j3] * (x0 * x1 * x0);
-                v2 -= 0.05 * (2.0 * x1).tanh().tanh().cosh();
-            }
-            y0[i1] = v2;
-        }
-        let mut v5 = x1.abs();
-        let mut v6 = x1 * 0.5;
-        for i7 in 0..R {
-            let v8 = ((y0[0] * y0[0] + 0.5).cbrt() * (y0[0] * y0[0] + 0.5).cbrt() + 0.25).sqrt();
-            v5 += 0.05 * (0.5 * ((std::f64::consts::PI * x1).trunc() + std::f64::consts::PI * x1).tanh()).tan();
-            v6 = (v6 * 0.9 + (i7 as f64) * 0.05).tanh();
-        }
-        let mut z9 = [0.0; LEN];
-        let mut v10: f64 = 0.0;
-        for i11 in 1..LEN {
-            let v12 = (3. * x0 - a[i11 - 1]).mul_add((x1 * x1 + 0.25).ln(), f64::cos(x0));
-            v10 += 0.05 * x1.abs();
-            z9[i11] = a[i11 - 1];
-        }
-        (v5 * v5 + 0.5).hypot(z9[0]) + v5 - v6 + v10 + z9[0] + z9[LEN - 1]
-    }
-
-    fn p439_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+    fn p440_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
         let mut y0 = [D::from(0.0); R];
         for i1 in 0..R {
             let mut v2 = D::from(0.0);
             for j3 in 0..C {
-                let v4 = w[i1 * C + j3] * (x0 * x1 * x0);
-                v2 -= D::from(0.05) * (D::from(2.0) * x1).tanh().tanh().cosh();
+                let v4 = min(w[i1 * C + j3] * x0, x1);
+                v2 = (v2 * D::from(0.9) + x1).tanh();
             }
             y0[i1] = v2;
         }
-        let mut v5 = abs(x1);
-        let mut v6 = x1 * D::from(0.5);
-        for i7 in 0..R {
-            let v8 = ((y0[0] * y0[0] + D::from(0.5)).cbrt() * (y0[0] * y0[0] + D::from(0.5)).cbrt() + D::from(0.25)).sqrt();
-            v5 += D::from(0.05) * (D::from(0.5) * (trunc(D::from(std::f64::consts::PI) * x1) + D::from(std::f64::consts::PI) * x1).tanh()).tan();
-            v6 = (v6 * D::from(0.9) + D::from(i7 as f64) * D::from(0.05)).tanh();
+        let mut v5 = y0[0].tanh();
+        for i6 in 0..R {
+            v5 = min(v5, y0[0].tanh());
         }
-        let mut z9 = [D::from(0.0); LEN];
-        let mut v10 = D::from(0.0);
-        for i11 in 1..LEN {
-            let v12 = (D::from(3.) * x0 - a[i11 - 1]).mul_add((x1 * x1 + D::from(0.25)).ln(), x0.cos());
-            v10 += D::from(0.05) * abs(x1);
-            z9[i11] = a[i11 - 1];
-        }
-        hypot(v5 * v5 + D::from(0.5), z9[0]) + v5 - v6 + v10 + z9[0] + z9[LEN - 1]
-    }
-
-    #[dual::gradient]
-    fn p440(x0: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = x0 * 0.5;
-        for i1 in 1..LEN {
-            v0 = (v0 * 0.9 + a[i1 - 1] * (-1.3 * x0)).tanh();
-        }
-        let mut v2: f64 = 0.0;
-        for i3 in 0..LEN - 1 {
-            v2 = (v2 * 0.9 + a[i3 + 1] * ((x0 + v2) * (x0 + v2) + 0.25).log10()).tanh();
-        }
-        let mut z4 = [0.0; LEN];
-        let mut v5 = x0 * 0.5;
-        for i6 in 0..LEN {
-            v5 -= 0.05 * x0;
-            z4[i6] += a[i6] + x0;
-        }
-        let mut v7: f64 = 0.0;
-        let mut v8: f64 = 0.0;
-        for i9 in 1..LEN {
-            v7 = (v7 * 0.9 + (z4[i9] + v7.powi(1).asinh())).tanh();
-            v8 += 0.05 * f64::min(z4[0], x0.clamp(-0.5, 0.5));
-        }
-        (0.5 * v8.tanh()).tan().sin() + v0 - v2 - v5 + v7 + v8
-    }
-
-    fn p440_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
-        let mut v0 = x0 * D::from(0.5);
-        for i1 in 1..LEN {
-            v0 = (v0 * D::from(0.9) + a[i1 - 1] * (D::from(-1.3) * x0)).tanh();
-        }
-        let mut v2 = D::from(0.0);
-        for i3 in 0..LEN - 1 {
-            v2 = (v2 * D::from(0.9) + a[i3 + 1] * ((x0 + v2) * (x0 + v2) + D::from(0.25)).log10()).tanh();
-        }
-        let mut z4 = [D::from(0.0); LEN];
-        let mut v5 = x0 * D::from(0.5);
-        for i6 in 0..LEN {
-            v5 -= D::from(0.05) * x0;
-            z4[i6] += a[i6] + x0;
-        }
-        let mut v7 = D::from(0.0);
+        let mut v7 = y0[0].tanh();
         let mut v8 = D::from(0.0);
-        for i9 in 1..LEN {
-            v7 = (v7 * D::from(0.9) + (z4[i9] + v7.powi(1).asinh())).tanh();
-            v8 += D::from(0.05) * min(z4[0], clamp(x0, -0.5, 0.5));
+        for i9 in 0..n {
+            let v10 = b[i9] + y0[0].tanh();
+            if gt(y0[0].tanh().tanh().exp_m1(), log(v8 * v8 + D::from(0.5), D::from(i9 as f64) * D::from(0.05) * (D::from(i9 as f64) * D::from(0.05)) + D::from(1.5))) {
+                v7 = (D::from(i9 as f64) * D::from(0.05)).tanh().sinh().tanh();
+            } else {
+                v7 += D::from(0.05) * y0[0].tanh();
+            }
+            if ge(h1_generic((D::from(2.0) * v7).tanh(), D::from(0.5)), b[i9]) {
+                v8 = (D::from(i9 as f64) * D::from(0.05)).tanh().sinh().tanh();
+            } else {
+                v8 += D::from(0.05) * ((D::from(std::f64::consts::PI) * v5 + x0) * (D::from(std::f64::consts::PI) * v5 + x0) + D::from(0.5)).cbrt();
+            }
         }
-        (D::from(0.5) * v8.tanh()).tan().sin() + v0 - v2 - v5 + v7 + v8
+        let mut y11 = [D::from(0.0); R];
+        for i12 in 0..R {
+            let mut v13 = a[i12];
+            for j14 in 0..C {
+                let v15 = w[i12 * C + j14] * (D::from(0.9) * h2_generic([D::from(1e-1), v7, x1]).tanh()).asin();
+                v13 += D::from(0.05) * (h1_generic(v7, v5) * h1_generic(v7, v5) + D::from(0.5)).recip();
+            }
+            y11[i12] = v13.tanh();
+        }
+        let mut v16 = x0 * D::from(0.5);
+        for i17 in 0..R {
+            v16 = (v16 * D::from(0.9) + (y11[i17] + (-y0[i17]).tanh().exp())).tanh();
+        }
+        v16 * v16.tanh().exp() + v5 + v7 - v8 + v16
     }
 
     #[dual::gradient]
-    fn p441(x0: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = (x0 / (x0 * x0 + 0.5) * (x0 / (x0 * x0 + 0.5)) + 0.25).ln();
-        if v0.tanh().exp().powi(0) >= 0.7 {
-            let v1 = v0;
-            v0 = ((0.9 * v0.tanh()).acos() * (0.9 * v0.tanh()).acos() + 0.5).cbrt();
-        } else if f64::cos((0.9 * x0.tanh()).atanh()) >= v0 * 1.2 {
-            v0 += (v0 * v0 + 0.25).ln();
-        } else {
-            v0 = (v0 * v0).ln_1p().tanh();
+    fn p441(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = x0 * 0.5;
+        let mut v1 = x1 + v0;
+        for i2 in 0..LEN {
+            v0 = (v0 * 0.9 + (a[i2] + v0)).tanh();
+            v1 = f64::min(v1, a[i2]);
         }
-        let mut v2 = v0.clamp(-0.5, 0.5);
-        for i3 in 0..LEN - 1 {
-            v2 -= 0.05 * (a[i3] + ((x0 - (i3 as f64) * 0.05) * (x0 - (i3 as f64) * 0.05) + 0.5).powf(1.7));
+        let mut v3 = a[0];
+        for i4 in 0..LEN - 1 {
+            v3 = v3.max(a[i4] + (0.9 * (x0 / (x0 * x0 + 0.5)).tanh()).atanh());
         }
-        let mut v4 = v0;
-        for i5 in 0..LEN - 1 {
-            let v6 = a[i5] + ((0.9 * x0.tanh()).asin() * (0.9 * x0.tanh()).asin() + 0.5).recip();
-            v4 *= 1.0 + 0.05 * a[i5].tanh();
-        }
-        f64::cos(x0) + v2 - v4
+        v3 - v0 + v1 - v3
     }
 
-    fn p441_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
-        let mut v0 = (x0 / (x0 * x0 + D::from(0.5)) * (x0 / (x0 * x0 + D::from(0.5))) + D::from(0.25)).ln();
-        if ge(v0.tanh().exp().powi(0), D::from(0.7)) {
-            let v1 = v0;
-            v0 = ((D::from(0.9) * v0.tanh()).acos() * (D::from(0.9) * v0.tanh()).acos() + D::from(0.5)).cbrt();
-        } else if ge((D::from(0.9) * x0.tanh()).atanh().cos(), v0 * D::from(1.2)) {
-            v0 += (v0 * v0 + D::from(0.25)).ln();
-        } else {
-            v0 = (v0 * v0).ln_1p().tanh();
+    fn p441_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = x0 * D::from(0.5);
+        let mut v1 = x1 + v0;
+        for i2 in 0..LEN {
+            v0 = (v0 * D::from(0.9) + (a[i2] + v0)).tanh();
+            v1 = min(v1, a[i2]);
         }
-        let mut v2 = clamp(v0, -0.5, 0.5);
-        for i3 in 0..LEN - 1 {
-            v2 -= D::from(0.05) * (a[i3] + ((x0 - D::from(i3 as f64) * D::from(0.05)) * (x0 - D::from(i3 as f64) * D::from(0.05)) + D::from(0.5)).powf(1.7));
+        let mut v3 = a[0];
+        for i4 in 0..LEN - 1 {
+            v3 = max(v3, a[i4] + (D::from(0.9) * (x0 / (x0 * x0 + D::from(0.5))).tanh()).atanh());
         }
-        let mut v4 = v0;
-        for i5 in 0..LEN - 1 {
-            let v6 = a[i5] + ((D::from(0.9) * x0.tanh()).asin() * (D::from(0.9) * x0.tanh()).asin() + D::from(0.5)).recip();
-            v4 *= D::from(1.0) + D::from(0.05) * a[i5].tanh();
-        }
-        x0.cos() + v2 - v4
+        v3 - v0 + v1 - v3
     }
 
     #[dual::gradient]
-    fn p442(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = f64::exp2((2.0 * x0).sin());
-        for i1 in 1..n {
-            v0 = v0.max(b[i1 - 1] + (-1.3 * x0 + x0.asinh()));
-        }
-        let mut y2 = [0.0; R];
-        for i3 in 0..R {
-            let mut v4 = x0 * 0.5;
-            for j5 in 0..C {
-                v4 += 0.05 * (w[i3 * C + j5] + (1e-1 * x0).to_degrees().to_radians().tanh().sinh());
+    fn p442(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = x0 * 0.5;
+            for j3 in 0..C {
+                v2 = (v2 * 0.9 + (w[i1 * C + j3] + (0.7 * x1 * (0.7 * x1) + 0.25).log2())).tanh();
             }
-            y2[i3] = v4;
+            y0[i1] = v2;
         }
-        let mut v6 = x0 * 0.5;
-        for i7 in 0..R {
-            let v8 = y2[i7] * x0.tanh().exp();
-            v6 = (v6 * 0.9 + (-(0.5 * x0.tanh()).tan())).tanh();
+        let mut v4: f64 = 0.0;
+        for i5 in 0..R {
+            v4 += 0.05 * y0[0];
         }
-        let mut z9 = [0.0; LEN];
-        let mut v10 = v6.tanh().exp();
-        for i11 in 1..LEN {
-            z9[i11] += a[i11 - 1] + (0.9 * h2([v10, v10, x0]).tanh()).acos();
-            v10 += 0.05 * f64::exp2((2.0 * x0).sin());
+        let mut z6 = [0.0; LEN];
+        let mut v7: f64 = 0.0;
+        for i8 in 0..LEN {
+            z6[i8] += a[i8] * (0.5 * x1.tanh()).tan().sin();
+            v7 += 0.05 * (y0[R - 1] - x1.tanh().exp_m1());
         }
-        let mut v12: f64 = 0.0;
-        for i13 in 0..LEN - 1 {
-            let v14 = z9[i13 + 1] * (x0.tanh().sinh() * x0.tanh().sinh() + 0.25).log2();
-            v12 += 0.05 * y2[0];
+        let mut y9 = [0.0; R];
+        for i10 in 0..R {
+            let mut v11 = x0 * 0.5;
+            for j12 in 0..C {
+                v11 -= 0.05 * (w[i10 * C + j12] + (x1 - x1).atan2((v7 * v7 + 0.5).cbrt() * (v7 * v7 + 0.5).cbrt() + 0.5));
+            }
+            y9[i10] = v11;
         }
-        v0 + v0 - v6 - v10 - v12
+        let mut v13: f64 = 0.0;
+        for i14 in 0..R {
+            v13 -= 0.05 * f64::cos(y9[R - 1]).atan2((v4 * v4 + 0.25).log10() * (v4 * v4 + 0.25).log10() + 0.5);
+        }
+        let v15: f64;
+        if ((v7 * v7 + 1.5).acosh() * (v7 * v7 + 1.5).acosh() + 0.25).ln() >= x1 * 0.5 {
+            v15 = (0.9 * (v7 * v7 + 1.5).acosh().tanh()).asin();
+        } else if (0.9 * (v7 * v7 + 1.5).acosh().tanh()).asin() <= v7 * 1.2 {
+            v15 = (0.5 * (0.9 * (v7 * v7 + 1.5).acosh().tanh()).asin().tanh()).tan();
+        } else {
+            v15 = y0[R - 1];
+        }
+        y9[R - 1] + v4 + v7 + z6[0] - z6[LEN - 1] + v13
     }
 
-    fn p442_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut v0 = (D::from(2.0) * x0).sin().exp2();
-        for i1 in 1..n {
-            v0 = max(v0, b[i1 - 1] + (D::from(-1.3) * x0 + x0.asinh()));
-        }
-        let mut y2 = [D::from(0.0); R];
-        for i3 in 0..R {
-            let mut v4 = x0 * D::from(0.5);
-            for j5 in 0..C {
-                v4 += D::from(0.05) * (w[i3 * C + j5] + to_radians(to_degrees(D::from(1e-1) * x0)).tanh().sinh());
+    fn p442_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = x0 * D::from(0.5);
+            for j3 in 0..C {
+                v2 = (v2 * D::from(0.9) + (w[i1 * C + j3] + (D::from(0.7) * x1 * (D::from(0.7) * x1) + D::from(0.25)).log2())).tanh();
             }
-            y2[i3] = v4;
+            y0[i1] = v2;
         }
-        let mut v6 = x0 * D::from(0.5);
-        for i7 in 0..R {
-            let v8 = y2[i7] * x0.tanh().exp();
-            v6 = (v6 * D::from(0.9) + (-(D::from(0.5) * x0.tanh()).tan())).tanh();
+        let mut v4 = D::from(0.0);
+        for i5 in 0..R {
+            v4 += D::from(0.05) * y0[0];
         }
-        let mut z9 = [D::from(0.0); LEN];
-        let mut v10 = v6.tanh().exp();
-        for i11 in 1..LEN {
-            z9[i11] += a[i11 - 1] + (D::from(0.9) * h2_generic([v10, v10, x0]).tanh()).acos();
-            v10 += D::from(0.05) * (D::from(2.0) * x0).sin().exp2();
+        let mut z6 = [D::from(0.0); LEN];
+        let mut v7 = D::from(0.0);
+        for i8 in 0..LEN {
+            z6[i8] += a[i8] * (D::from(0.5) * x1.tanh()).tan().sin();
+            v7 += D::from(0.05) * (y0[R - 1] - x1.tanh().exp_m1());
         }
-        let mut v12 = D::from(0.0);
-        for i13 in 0..LEN - 1 {
-            let v14 = z9[i13 + 1] * (x0.tanh().sinh() * x0.tanh().sinh() + D::from(0.25)).log2();
-            v12 += D::from(0.05) * y2[0];
+        let mut y9 = [D::from(0.0); R];
+        for i10 in 0..R {
+            let mut v11 = x0 * D::from(0.5);
+            for j12 in 0..C {
+                v11 -= D::from(0.05) * (w[i10 * C + j12] + (x1 - x1).atan2((v7 * v7 + D::from(0.5)).cbrt() * (v7 * v7 + D::from(0.5)).cbrt() + D::from(0.5)));
+            }
+            y9[i10] = v11;
         }
-        v0 + v0 - v6 - v10 - v12
+        let mut v13 = D::from(0.0);
+        for i14 in 0..R {
+            v13 -= D::from(0.05) * y9[R - 1].cos().atan2((v4 * v4 + D::from(0.25)).log10() * (v4 * v4 + D::from(0.25)).log10() + D::from(0.5));
+        }
+        let v15: D;
+        if ge(((v7 * v7 + D::from(1.5)).acosh() * (v7 * v7 + D::from(1.5)).acosh() + D::from(0.25)).ln(), x1 * D::from(0.5)) {
+            v15 = (D::from(0.9) * (v7 * v7 + D::from(1.5)).acosh().tanh()).asin();
+        } else if le((D::from(0.9) * (v7 * v7 + D::from(1.5)).acosh().tanh()).asin(), v7 * D::from(1.2)) {
+            v15 = (D::from(0.5) * (D::from(0.9) * (v7 * v7 + D::from(1.5)).acosh().tanh()).asin().tanh()).tan();
+        } else {
+            v15 = y0[R - 1];
+        }
+        y9[R - 1] + v4 + v7 + z6[0] - z6[LEN - 1] + v13
     }
 
     #[dual::gradient]
     fn p443(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut v0: f64 = 1.0;
-        for i1 in 0..LEN - 1 {
-            let v2 = a[i1] + (-(x2 * x2).ln_1p());
-            v0 *= 1.0 + 0.05 * (std::f64::consts::PI * x0).abs().tanh();
+        let mut z0 = [0.0; LEN];
+        for i1 in 1..LEN {
+            let v2 = h4(x1 + x0);
+            z0[i1] += a[i1] * f64::min(h1(x2, x1), (i1 as f64) * 0.05);
         }
         let mut y3 = [0.0; R];
         for i4 in 0..R {
-            let mut v5: f64 = 0.0;
+            let mut v5 = a[i4];
             for j6 in 0..C {
-                v5 += 0.05 * (w[i4 * C + j6] * w[i4 * C + j6] + 0.5).recip();
+                v5 = (v5 * 0.9 + w[i4 * C + j6] * x1).tanh();
             }
-            y3[i4] = v5;
+            y3[i4] = v5.tanh();
         }
-        let mut v7: f64 = 0.0;
+        let mut v7 = x0 * 0.5;
         for i8 in 0..R {
-            v7 += 0.05 * ((y3[i8] * y3[i8]).ln_1p() * (y3[i8] * y3[i8]).ln_1p() + 1.5).acosh();
+            let v9 = y3[0] * x1 - (y3[i8] * y3[i8] + 0.25).ln();
+            v7 += 0.05 * h4((x2 * x2 + 0.5).powf(v9.sin()));
         }
-        let mut v9 = x0 * 0.5;
-        let mut v10 = x1 * 0.5;
-        for i11 in 0..LEN {
-            let v12 = a[i11] * (x2 * x1 * (x2 * x1) + 0.5).recip();
-            v9 -= 0.05 * (y3[R - 1] / (x2 * x2 + 0.5));
-            v10 = (v10 * 0.9 + ((y3[R - 1] * y3[R - 1] + 0.5).powf(v9.sin()) * (y3[R - 1] * y3[R - 1] + 0.5).powf(v9.sin()) + 0.5).recip()).tanh();
-        }
-        (y3[0] + v0).tanh().sinh() + v0 - v7 - v9 - v10
+        f64::cos(x2) + z0[0].tanh() - z0[0] - z0[LEN - 1] - v7
     }
 
     fn p443_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut v0 = D::from(1.0);
-        for i1 in 0..LEN - 1 {
-            let v2 = a[i1] + (-(x2 * x2).ln_1p());
-            v0 *= D::from(1.0) + D::from(0.05) * abs(D::from(std::f64::consts::PI) * x0).tanh();
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 1..LEN {
+            let v2 = h4_generic(x1 + x0);
+            z0[i1] += a[i1] * min(h1_generic(x2, x1), D::from(i1 as f64) * D::from(0.05));
         }
         let mut y3 = [D::from(0.0); R];
         for i4 in 0..R {
-            let mut v5 = D::from(0.0);
+            let mut v5 = a[i4];
             for j6 in 0..C {
-                v5 += D::from(0.05) * (w[i4 * C + j6] * w[i4 * C + j6] + D::from(0.5)).recip();
+                v5 = (v5 * D::from(0.9) + w[i4 * C + j6] * x1).tanh();
             }
-            y3[i4] = v5;
+            y3[i4] = v5.tanh();
         }
-        let mut v7 = D::from(0.0);
+        let mut v7 = x0 * D::from(0.5);
         for i8 in 0..R {
-            v7 += D::from(0.05) * ((y3[i8] * y3[i8]).ln_1p() * (y3[i8] * y3[i8]).ln_1p() + D::from(1.5)).acosh();
+            let v9 = y3[0] * x1 - (y3[i8] * y3[i8] + D::from(0.25)).ln();
+            v7 += D::from(0.05) * h4_generic((x2 * x2 + D::from(0.5)).powd(v9.sin()));
         }
-        let mut v9 = x0 * D::from(0.5);
-        let mut v10 = x1 * D::from(0.5);
-        for i11 in 0..LEN {
-            let v12 = a[i11] * (x2 * x1 * (x2 * x1) + D::from(0.5)).recip();
-            v9 -= D::from(0.05) * (y3[R - 1] / (x2 * x2 + D::from(0.5)));
-            v10 = (v10 * D::from(0.9) + ((y3[R - 1] * y3[R - 1] + D::from(0.5)).powd(v9.sin()) * (y3[R - 1] * y3[R - 1] + D::from(0.5)).powd(v9.sin()) + D::from(0.5)).recip()).tanh();
-        }
-        (y3[0] + v0).tanh().sinh() + v0 - v7 - v9 - v10
+        x2.cos() + z0[0].tanh() - z0[0] - z0[LEN - 1] - v7
     }
 
     #[dual::gradient]
-    fn p444(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2: f64 = 0.0;
-            for j3 in 0..C {
-                v2 -= 0.05 * (w[i1 * C + j3] + x0);
-            }
-            y0[i1] = v2.tanh();
-        }
-        let mut v4 = x1 * 0.5;
-        for i5 in 0..R {
-            v4 = (v4 * 0.9 + y0[i5]).tanh();
-        }
-        let mut y6 = [0.0; R];
-        for i7 in 0..R {
-            let mut v8 = a[i7];
-            for j9 in 0..C {
-                v8 += 0.05 * (w[i7 * C + j9] + (0.5f64 * x1).tanh().sinh());
-            }
-            y6[i7] = v8;
-        }
-        let mut v10 = x1 * 0.5;
-        let mut v11 = x1 * 0.5;
-        for i12 in 0..R {
-            v10 = f64::min(v10, y6[i12] * ((0.9 * ((i12 as f64) * 0.05).tanh()).asin() * (0.9 * ((i12 as f64) * 0.05).tanh()).asin()).ln_1p());
-            v11 = f64::min(v11, y0[R - 1]);
-        }
-        let mut v13: f64 = 0.0;
-        for i14 in 0..n {
-            let v15 = b[i14] * (2.0 * x0).abs().sin();
-            v13 = (v13 * 0.9 + ((x0.ceil() + x0) * (x0.ceil() + x0) + 0.5).recip()).tanh();
-        }
-        f64::exp2(y6[0].sin()).atan2(v4 * v4 + 0.5) + v4 + v10 + v11 - v13
-    }
-
-    fn p444_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = D::from(0.0);
-            for j3 in 0..C {
-                v2 -= D::from(0.05) * (w[i1 * C + j3] + x0);
-            }
-            y0[i1] = v2.tanh();
-        }
-        let mut v4 = x1 * D::from(0.5);
-        for i5 in 0..R {
-            v4 = (v4 * D::from(0.9) + y0[i5]).tanh();
-        }
-        let mut y6 = [D::from(0.0); R];
-        for i7 in 0..R {
-            let mut v8 = a[i7];
-            for j9 in 0..C {
-                v8 += D::from(0.05) * (w[i7 * C + j9] + (D::from(0.5f64) * x1).tanh().sinh());
-            }
-            y6[i7] = v8;
-        }
-        let mut v10 = x1 * D::from(0.5);
-        let mut v11 = x1 * D::from(0.5);
-        for i12 in 0..R {
-            v10 = min(v10, y6[i12] * ((D::from(0.9) * (D::from(i12 as f64) * D::from(0.05)).tanh()).asin() * (D::from(0.9) * (D::from(i12 as f64) * D::from(0.05)).tanh()).asin()).ln_1p());
-            v11 = min(v11, y0[R - 1]);
-        }
-        let mut v13 = D::from(0.0);
-        for i14 in 0..n {
-            let v15 = b[i14] * abs(D::from(2.0) * x0).sin();
-            v13 = (v13 * D::from(0.9) + ((ceil(x0) + x0) * (ceil(x0) + x0) + D::from(0.5)).recip()).tanh();
-        }
-        y6[0].sin().exp2().atan2(v4 * v4 + D::from(0.5)) + v4 + v10 + v11 - v13
-    }
-
-    #[dual::gradient]
-    fn p445(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2: f64 = 0.0;
-            for j3 in 0..C {
-                v2 -= 0.05 * (w[i1 * C + j3] + (x1.to_degrees().to_radians() * x1.to_degrees().to_radians() + 0.25).log10());
-            }
-            y0[i1] = v2;
-        }
-        let mut v4 = x1 * 0.5;
-        for i5 in 0..n {
-            if y0[0] > b[i5] * 0.5 {
-                v4 = (b[i5] + x0).tanh();
-            } else {
-                v4 += 0.05 * b[i5];
-            }
-        }
-        let mut z6 = [0.0; LEN];
-        for i7 in 0..LEN {
-            z6[i7] += a[i7] + (x1 * x1 + 0.25).ln() / ((3. * x1 * (3. * x1) + 1.5).acosh() * (3. * x1 * (3. * x1) + 1.5).acosh() + 0.5);
-        }
-        (0.9 * x0.tanh()).asin() - y0[0] - y0[R - 1] + v4 + z6[0] - z6[LEN - 1]
-    }
-
-    fn p445_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = D::from(0.0);
-            for j3 in 0..C {
-                v2 -= D::from(0.05) * (w[i1 * C + j3] + (to_radians(to_degrees(x1)) * to_radians(to_degrees(x1)) + D::from(0.25)).log10());
-            }
-            y0[i1] = v2;
-        }
-        let mut v4 = x1 * D::from(0.5);
-        for i5 in 0..n {
-            if gt(y0[0], b[i5] * D::from(0.5)) {
-                v4 = (b[i5] + x0).tanh();
-            } else {
-                v4 += D::from(0.05) * b[i5];
-            }
-        }
-        let mut z6 = [D::from(0.0); LEN];
-        for i7 in 0..LEN {
-            z6[i7] += a[i7] + (x1 * x1 + D::from(0.25)).ln() / ((D::from(3.) * x1 * (D::from(3.) * x1) + D::from(1.5)).acosh() * (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(1.5)).acosh() + D::from(0.5));
-        }
-        (D::from(0.9) * x0.tanh()).asin() - y0[0] - y0[R - 1] + v4 + z6[0] - z6[LEN - 1]
-    }
-
-    #[dual::gradient]
-    fn p446(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                let v4 = w[i1 * C + j3] * (x0 / ((x0 + 3.) * (x0 + 3.) + 0.5));
-                v2 += 0.05 * v4;
-            }
-            y0[i1] = v2;
-        }
-        let mut v5 = x1 * y0[R - 1];
-        for i6 in 0..R {
-            let v7 = y0[i6] + x0;
-            v5 *= 1.0 + 0.05 * x0.tanh();
-        }
-        let v8 = x1 * y0[R - 1];
-        let mut v9 = v5;
-        for i10 in 0..LEN {
-            v9 += 0.05 * (a[i10] + f64::min((x0 * x0).ln_1p(), 2.0));
-        }
-        let mut v11: f64 = 0.0;
-        let mut v12: f64 = 0.0;
-        for i13 in 0..n {
-            v11 += 0.05 * (b[i13] * x1.powi(0).sin());
-            if (0.9 * y0[0].abs().tanh()).acos() <= (x0 * x0 + 0.25).ln() {
-                v12 = (0.5f64 * v11 * (x0 * x0 + 1.5).acosh()).tanh();
-            } else {
-                v12 += 0.05 * h4((x1 * x1 + 0.25).sqrt());
-            }
-        }
-        y0[0] + v5 + v9 - v11 - v12
-    }
-
-    fn p446_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                let v4 = w[i1 * C + j3] * (x0 / ((x0 + D::from(3.)) * (x0 + D::from(3.)) + D::from(0.5)));
-                v2 += D::from(0.05) * v4;
-            }
-            y0[i1] = v2;
-        }
-        let mut v5 = x1 * y0[R - 1];
-        for i6 in 0..R {
-            let v7 = y0[i6] + x0;
-            v5 *= D::from(1.0) + D::from(0.05) * x0.tanh();
-        }
-        let v8 = x1 * y0[R - 1];
-        let mut v9 = v5;
-        for i10 in 0..LEN {
-            v9 += D::from(0.05) * (a[i10] + min((x0 * x0).ln_1p(), D::from(2.0)));
-        }
-        let mut v11 = D::from(0.0);
-        let mut v12 = D::from(0.0);
-        for i13 in 0..n {
-            v11 += D::from(0.05) * (b[i13] * x1.powi(0).sin());
-            if le((D::from(0.9) * abs(y0[0]).tanh()).acos(), (x0 * x0 + D::from(0.25)).ln()) {
-                v12 = (D::from(0.5f64) * v11 * (x0 * x0 + D::from(1.5)).acosh()).tanh();
-            } else {
-                v12 += D::from(0.05) * h4_generic((x1 * x1 + D::from(0.25)).sqrt());
-            }
-        }
-        y0[0] + v5 + v9 - v11 - v12
-    }
-
-    #[dual::gradient]
-    fn p447(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = (x1.clamp(-0.5, 0.5) - x0).abs();
-        v0 -= (x1.clamp(-0.5, 0.5) - x0).mul_add(-1.3, x0.atan());
-        let mut z1 = [0.0; LEN];
-        let mut v2 = x1 * 0.5;
-        for i3 in 0..LEN {
-            z1[i3] += a[i3] * x0;
-            v2 -= 0.05 * f64::min((0.9 * x0.tanh()).asin(), (x1.clamp(-0.5, 0.5) - x0).mul_add(-1.3, x0.atan()));
-        }
-        let mut v4: f64 = 0.0;
-        let mut v5 = x0 * 0.5;
-        for i6 in 0..LEN {
-            if ((x0 * x0 + 0.5).powf(z1[LEN - 1].sin()) * (x0 * x0 + 0.5).powf(z1[LEN - 1].sin()) + 0.25).log2() >= f64::min(z1[LEN - 1], a[i6]) {
-                v4 = (z1[i6] + v4.tanh().cosh()).tanh();
-            } else {
-                v4 += 0.05 * (x1.tanh().exp() * x1.tanh().exp()).ln_1p();
-            }
-            v5 += 0.05 * ((z1[LEN - 1] * z1[LEN - 1] + 0.25).ln() * f64::exp2(x0.sin()));
-        }
-        h1(v5, v4) * (v4 * v4 + 0.5).cbrt() - v2 - v4 + v5
-    }
-
-    fn p447_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
-        let mut v0 = abs(clamp(x1, -0.5, 0.5) - x0);
-        v0 -= (clamp(x1, -0.5, 0.5) - x0).mul_add(D::from(-1.3), x0.atan());
-        let mut z1 = [D::from(0.0); LEN];
-        let mut v2 = x1 * D::from(0.5);
-        for i3 in 0..LEN {
-            z1[i3] += a[i3] * x0;
-            v2 -= D::from(0.05) * min((D::from(0.9) * x0.tanh()).asin(), (clamp(x1, -0.5, 0.5) - x0).mul_add(D::from(-1.3), x0.atan()));
-        }
-        let mut v4 = D::from(0.0);
-        let mut v5 = x0 * D::from(0.5);
-        for i6 in 0..LEN {
-            if ge(((x0 * x0 + D::from(0.5)).powd(z1[LEN - 1].sin()) * (x0 * x0 + D::from(0.5)).powd(z1[LEN - 1].sin()) + D::from(0.25)).log2(), min(z1[LEN - 1], a[i6])) {
-                v4 = (z1[i6] + v4.tanh().cosh()).tanh();
-            } else {
-                v4 += D::from(0.05) * (x1.tanh().exp() * x1.tanh().exp()).ln_1p();
-            }
-            v5 += D::from(0.05) * ((z1[LEN - 1] * z1[LEN - 1] + D::from(0.25)).ln() * x0.sin().exp2());
-        }
-        h1_generic(v5, v4) * (v4 * v4 + D::from(0.5)).cbrt() - v2 - v4 + v5
-    }
-
-    #[dual::gradient]
-    fn p448(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = (0.5 * (std::f64::consts::PI * x1).tanh()).tan();
-        for i1 in 0..LEN - 1 {
-            v0 += 0.05 * (a[i1] * x0);
-        }
-        let mut v2 = x1 * 0.5;
-        let mut v3 = a[0];
-        for i4 in 0..LEN - 1 {
-            v2 = (v2 * 0.9 + a[i4 + 1] * (v2 - (0.5 * (std::f64::consts::PI * x1).tanh()).tan())).tanh();
-            v3 = f64::min(v3, (0.5 * (std::f64::consts::PI * x1).tanh()).tan().atan2(x0 * x0 + 0.5));
-        }
-        let mut v5 = x1 * 0.5;
-        let mut v6: f64 = 0.0;
-        for i7 in 0..LEN {
-            v5 *= 1.0 + 0.05 * (a[i7] + ((0.9 * x0.tanh()).atanh() * (0.9 * x0.tanh()).atanh() + 0.25).log10()).tanh();
-            if x1 >= (i7 as f64) * 0.05 * 1.2 {
-                v6 = x1.abs().tanh();
-            } else {
-                v6 += 0.05 * ((i7 as f64) * 0.05 / ((x0 + x0) * (x0 + x0) + 0.5));
-            }
-        }
-        let mut z8 = [0.0; LEN];
-        let mut v9 = (v6 * v6 + 0.25).sqrt();
-        for i10 in 0..LEN {
-            v9 += 0.05 * ((x1 * x1 + 0.5).powf(1.7) * (x1 * x1 + 0.5).powf(1.7));
-            z8[i10] = a[i10] * x0.tanh().atan2(3. * 3. + 0.5);
-        }
-        let mut v11 = x0 * 0.5;
-        let mut v12: f64 = 0.0;
-        for i13 in 0..LEN {
-            let v14 = (z8[i13] * x0).abs();
-            v11 = v11.max((0.9 * (z8[LEN - 1] * z8[LEN - 1] + 0.5).powf(z8[0].sin()).tanh()).acos());
-            v12 += 0.05 * a[i13];
-        }
-        (z8[0] + z8[0]).asinh() - v0 + v2 + v3 + v5 - v6 + v9 - v11 + v12
-    }
-
-    fn p448_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
-        let mut v0 = (D::from(0.5) * (D::from(std::f64::consts::PI) * x1).tanh()).tan();
-        for i1 in 0..LEN - 1 {
-            v0 += D::from(0.05) * (a[i1] * x0);
-        }
-        let mut v2 = x1 * D::from(0.5);
-        let mut v3 = a[0];
-        for i4 in 0..LEN - 1 {
-            v2 = (v2 * D::from(0.9) + a[i4 + 1] * (v2 - (D::from(0.5) * (D::from(std::f64::consts::PI) * x1).tanh()).tan())).tanh();
-            v3 = min(v3, (D::from(0.5) * (D::from(std::f64::consts::PI) * x1).tanh()).tan().atan2(x0 * x0 + D::from(0.5)));
-        }
-        let mut v5 = x1 * D::from(0.5);
-        let mut v6 = D::from(0.0);
-        for i7 in 0..LEN {
-            v5 *= D::from(1.0) + D::from(0.05) * (a[i7] + ((D::from(0.9) * x0.tanh()).atanh() * (D::from(0.9) * x0.tanh()).atanh() + D::from(0.25)).log10()).tanh();
-            if ge(x1, D::from(i7 as f64) * D::from(0.05) * D::from(1.2)) {
-                v6 = abs(x1).tanh();
-            } else {
-                v6 += D::from(0.05) * (D::from(i7 as f64) * D::from(0.05) / ((x0 + x0) * (x0 + x0) + D::from(0.5)));
-            }
-        }
-        let mut z8 = [D::from(0.0); LEN];
-        let mut v9 = (v6 * v6 + D::from(0.25)).sqrt();
-        for i10 in 0..LEN {
-            v9 += D::from(0.05) * ((x1 * x1 + D::from(0.5)).powf(1.7) * (x1 * x1 + D::from(0.5)).powf(1.7));
-            z8[i10] = a[i10] * x0.tanh().atan2(D::from(3.) * D::from(3.) + D::from(0.5));
-        }
-        let mut v11 = x0 * D::from(0.5);
-        let mut v12 = D::from(0.0);
-        for i13 in 0..LEN {
-            let v14 = abs(z8[i13] * x0);
-            v11 = max(v11, (D::from(0.9) * (z8[LEN - 1] * z8[LEN - 1] + D::from(0.5)).powd(z8[0].sin()).tanh()).acos());
-            v12 += D::from(0.05) * a[i13];
-        }
-        (z8[0] + z8[0]).asinh() - v0 + v2 + v3 + v5 - v6 + v9 - v11 + v12
-    }
-
-    #[dual::gradient]
-    fn p449(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let v0 = (0.9 * f64::cos(x0).tanh()).acos() * x1;
-        let mut v1 = x1.asinh();
-        for i2 in 0..n {
-            let v3 = b[i2] + ((x1 * x1 + 0.5).powf(1.7) - ((i2 as f64) * 0.05).to_degrees().to_radians());
-            v1 = f64::min(v1, ((i2 as f64) * 0.05).tanh().sinh().tanh());
-        }
-        let mut z4 = [0.0; LEN];
-        for i5 in 0..LEN - 1 {
-            z4[i5] += ((a[i5 + 1] * a[i5 + 1] + 0.5).recip() * (a[i5 + 1] * a[i5 + 1] + 0.5).recip() + 0.5).log((x0 + (i5 as f64) * 0.05) * (x0 + (i5 as f64) * 0.05) + 1.5);
-            let v6 = (0.5 * x1.tanh()).tan();
-        }
-        let mut v7: f64 = 0.0;
-        for i8 in 0..LEN {
-            let v9 = (z4[i8] * z4[i8] + 0.5).powi(-1) / (a[i8].powi(3) * a[i8].powi(3) + 0.5);
-            v7 = (v7 * 0.9 + (a[i8].atan2(z4[0] * z4[0] + 0.5) + v7.atan())).tanh();
-        }
-        v7 + v1 - v7
-    }
-
-    fn p449_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let v0 = (D::from(0.9) * x0.cos().tanh()).acos() * x1;
-        let mut v1 = x1.asinh();
-        for i2 in 0..n {
-            let v3 = b[i2] + ((x1 * x1 + D::from(0.5)).powf(1.7) - to_radians(to_degrees(D::from(i2 as f64) * D::from(0.05))));
-            v1 = min(v1, (D::from(i2 as f64) * D::from(0.05)).tanh().sinh().tanh());
-        }
-        let mut z4 = [D::from(0.0); LEN];
-        for i5 in 0..LEN - 1 {
-            z4[i5] += log((a[i5 + 1] * a[i5 + 1] + D::from(0.5)).recip() * (a[i5 + 1] * a[i5 + 1] + D::from(0.5)).recip() + D::from(0.5), (x0 + D::from(i5 as f64) * D::from(0.05)) * (x0 + D::from(i5 as f64) * D::from(0.05)) + D::from(1.5));
-            let v6 = (D::from(0.5) * x1.tanh()).tan();
-        }
-        let mut v7 = D::from(0.0);
-        for i8 in 0..LEN {
-            let v9 = (z4[i8] * z4[i8] + D::from(0.5)).powi(-1) / (a[i8].powi(3) * a[i8].powi(3) + D::from(0.5));
-            v7 = (v7 * D::from(0.9) + (a[i8].atan2(z4[0] * z4[0] + D::from(0.5)) + v7.atan())).tanh();
-        }
-        v7 + v1 - v7
-    }
-
-    #[dual::gradient]
-    fn p450(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+    fn p444(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
         let mut z0 = [0.0; LEN];
-        let mut v1 = x0.mul_add(x0, x0);
-        for i2 in 0..LEN - 1 {
-            v1 -= 0.05 * (x0 * x0 + 0.25).sqrt().asinh();
-            z0[i2] = a[i2 + 1] + (-(v1 + x0));
+        let mut v1 = (0.7 * x1).to_degrees().to_radians();
+        for i2 in 1..LEN {
+            z0[i2] = (a[i2] / (a[i2] * a[i2] + 0.5)).abs();
+            v1 += 0.05 * (x0 - (0.7 * x1).to_degrees().to_radians());
         }
-        let mut v3 = x0 * 0.5;
-        for i4 in 1..LEN {
-            let v5 = z0[i4] * x0;
-            v3 *= 1.0 + 0.05 * f64::min((0.5f64 * x0).atan2(v5 * v5 + 0.5), v5).tanh();
+        let mut v3: f64 = 0.0;
+        for i4 in 0..LEN - 1 {
+            let v5 = z0[i4 + 1] * (x1.tanh().sinh() * x1.tanh().sinh() + 0.25).log2();
+            v3 += 0.05 * z0[LEN - 1];
         }
-        let mut z6 = [0.0; LEN];
-        let mut v7: f64 = 0.0;
-        for i8 in 1..LEN {
-            v7 -= 0.05 * f64::exp2((x0 * x0 + 0.5).powf(1.7).sin());
-            z6[i8] = a[i8];
+        let mut v6: f64 = 0.0;
+        for i7 in 1..LEN {
+            let v8 = a[i7 - 1] + z0[LEN - 1];
+            if (((i7 as f64) * 0.05 * ((i7 as f64) * 0.05) + 0.25).ln() * ((i7 as f64) * 0.05 * ((i7 as f64) * 0.05) + 0.25).ln()).ln_1p() > 2.0 * 1.2 {
+                v6 = ((i7 as f64) * 0.05).tanh();
+            } else {
+                v6 += 0.05 * (std::f64::consts::PI * x0);
+            }
         }
-        let mut v9 = z0[LEN - 1].tanh().sinh();
-        for i10 in 0..LEN - 1 {
-            let v11 = a[i10 + 1] * (2.0 * x0).tanh().sinh();
-            v9 *= 1.0 + 0.05 * x0.mul_add(x0, x0).tanh();
+        let mut v9 = z0[LEN - 1];
+        for i10 in 0..LEN {
+            let v11 = a[i10] + (0.5 * v6.max(z0[i10]).tanh()).tan();
+            v9 *= 1.0 + 0.05 * (z0[0].mul_add(z0[0], v6) * z0[0].mul_add(z0[0], v6) + 0.5).cbrt().tanh();
+        }
+        (x0 + x0) / ((x0 + x0) * (x0 + x0) + 0.5) - v1 - v3 + v6 - v9
+    }
+
+    fn p444_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        let mut v1 = to_radians(to_degrees(D::from(0.7) * x1));
+        for i2 in 1..LEN {
+            z0[i2] = abs(a[i2] / (a[i2] * a[i2] + D::from(0.5)));
+            v1 += D::from(0.05) * (x0 - to_radians(to_degrees(D::from(0.7) * x1)));
+        }
+        let mut v3 = D::from(0.0);
+        for i4 in 0..LEN - 1 {
+            let v5 = z0[i4 + 1] * (x1.tanh().sinh() * x1.tanh().sinh() + D::from(0.25)).log2();
+            v3 += D::from(0.05) * z0[LEN - 1];
+        }
+        let mut v6 = D::from(0.0);
+        for i7 in 1..LEN {
+            let v8 = a[i7 - 1] + z0[LEN - 1];
+            if gt(((D::from(i7 as f64) * D::from(0.05) * (D::from(i7 as f64) * D::from(0.05)) + D::from(0.25)).ln() * (D::from(i7 as f64) * D::from(0.05) * (D::from(i7 as f64) * D::from(0.05)) + D::from(0.25)).ln()).ln_1p(), D::from(2.0) * D::from(1.2)) {
+                v6 = (D::from(i7 as f64) * D::from(0.05)).tanh();
+            } else {
+                v6 += D::from(0.05) * (D::from(std::f64::consts::PI) * x0);
+            }
+        }
+        let mut v9 = z0[LEN - 1];
+        for i10 in 0..LEN {
+            let v11 = a[i10] + (D::from(0.5) * max(v6, z0[i10]).tanh()).tan();
+            v9 *= D::from(1.0) + D::from(0.05) * (z0[0].mul_add(z0[0], v6) * z0[0].mul_add(z0[0], v6) + D::from(0.5)).cbrt().tanh();
+        }
+        (x0 + x0) / ((x0 + x0) * (x0 + x0) + D::from(0.5)) - v1 - v3 + v6 - v9
+    }
+
+    #[dual::gradient]
+    fn p445(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = x0 * 0.5;
+        for i1 in 0..LEN {
+            v0 += 0.05 * (a[i1] + (x0 / (x1 * x1 + 0.5)).abs());
+        }
+        let mut v2 = x1;
+        for i3 in 1..LEN {
+            if (1e-1 * v2 * (1e-1 * v2) + 0.25).log2().clamp(-0.5, 0.5) < (i3 as f64) * 0.05 * 1.2 {
+                v2 = (a[i3] + (1e-1 * v2 * (1e-1 * v2) + 0.25).log2().clamp(-0.5, 0.5).tanh().sinh()).tanh();
+            } else {
+                v2 += 0.05 * ((0.5 * a[i3 - 1].tanh()).tan() * (0.5 * a[i3 - 1].tanh()).tan() + 0.25).ln();
+            }
+        }
+        let mut v4 = (1e-1 * x0 * (1e-1 * x0)).ln_1p();
+        for i5 in 1..LEN {
+            let v6 = a[i5] + (-((i5 as f64) * 0.05).sin());
+            v4 *= 1.0 + 0.05 * ((i5 as f64) * 0.05).sin().tanh();
+        }
+        let mut v7 = x0 * 0.5;
+        for i8 in 0..LEN {
+            v7 -= 0.05 * (a[i8] * f64::exp2(x1.sin()).atan2(x1 * x1 + 0.5));
+        }
+        v4 + v0 - v2 + v4 + v7
+    }
+
+    fn p445_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = x0 * D::from(0.5);
+        for i1 in 0..LEN {
+            v0 += D::from(0.05) * (a[i1] + abs(x0 / (x1 * x1 + D::from(0.5))));
+        }
+        let mut v2 = x1;
+        for i3 in 1..LEN {
+            if lt(clamp((D::from(1e-1) * v2 * (D::from(1e-1) * v2) + D::from(0.25)).log2(), -0.5, 0.5), D::from(i3 as f64) * D::from(0.05) * D::from(1.2)) {
+                v2 = (a[i3] + clamp((D::from(1e-1) * v2 * (D::from(1e-1) * v2) + D::from(0.25)).log2(), -0.5, 0.5).tanh().sinh()).tanh();
+            } else {
+                v2 += D::from(0.05) * ((D::from(0.5) * a[i3 - 1].tanh()).tan() * (D::from(0.5) * a[i3 - 1].tanh()).tan() + D::from(0.25)).ln();
+            }
+        }
+        let mut v4 = (D::from(1e-1) * x0 * (D::from(1e-1) * x0)).ln_1p();
+        for i5 in 1..LEN {
+            let v6 = a[i5] + (-(D::from(i5 as f64) * D::from(0.05)).sin());
+            v4 *= D::from(1.0) + D::from(0.05) * (D::from(i5 as f64) * D::from(0.05)).sin().tanh();
+        }
+        let mut v7 = x0 * D::from(0.5);
+        for i8 in 0..LEN {
+            v7 -= D::from(0.05) * (a[i8] * x1.sin().exp2().atan2(x1 * x1 + D::from(0.5)));
+        }
+        v4 + v0 - v2 + v4 + v7
+    }
+
+    #[dual::gradient]
+    fn p446(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                v2 += 0.05 * (w[i1 * C + j3] * (-((j3 as f64) * 0.05)).tanh().cosh());
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut y4 = [0.0; R];
+        for i5 in 0..R {
+            let mut v6 = a[i5];
+            for j7 in 0..C {
+                v6 += 0.05 * (w[i5 * C + j7] * ((i5 as f64) * 0.05));
+            }
+            y4[i5] = v6;
+        }
+        let mut v8 = x0 * 0.5;
+        let mut v9 = (3. * v8).to_degrees().to_radians();
+        for i10 in 0..R {
+            let v11 = y4[R - 1].atan() * (x0 * x0 + 0.25).sqrt();
+            v8 -= 0.05 * (0.9 * v11.tanh()).asin();
+            v9 = v9.max((x0.round() + x0).abs());
         }
         let mut y12 = [0.0; R];
         for i13 in 0..R {
             let mut v14 = a[i13];
             for j15 in 0..C {
-                v14 -= 0.05 * (w[i13 * C + j15] * z0[LEN - 1].tanh().sinh());
+                v14 *= 1.0 + 0.05 * (w[i13 * C + j15] * ((3. * v8).to_degrees().to_radians() - 3.)).tanh();
             }
             y12[i13] = v14;
         }
         let mut v16: f64 = 0.0;
-        let mut v17: f64 = 0.0;
-        for i18 in 0..R {
-            let v19 = (x0.atan2(y12[0] * y12[0] + 0.5) * x0.atan2(y12[0] * y12[0] + 0.5) + 0.5).cbrt();
-            v16 -= 0.05 * x0.mul_add(x0, x0);
-            v17 = (v17 * 0.9 + x0).tanh();
+        for i17 in 0..R {
+            let v18 = (0.9 * (y4[R - 1] * y12[R - 1]).tanh()).acos();
+            v16 = (v16 * 0.9 + (3. * v8).to_degrees().to_radians()).tanh();
         }
-        z0[LEN - 1] - v1 + v3 + v7 + z6[0] - z6[LEN - 1] + v9 - v16 + v17
+        let mut y19 = [0.0; R];
+        for i20 in 0..R {
+            let mut v21: f64 = 0.0;
+            for j22 in 0..C {
+                v21 = (v21 * 0.9 + w[i20 * C + j22] * (0.9 * y4[R - 1].tanh()).asin()).tanh();
+            }
+            y19[i20] = v21.tanh();
+        }
+        v16 + y0[0] - y0[R - 1] + v8 + v9 + v16 + y19[0] - y19[R - 1]
     }
 
-    fn p450_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        let mut v1 = x0.mul_add(x0, x0);
-        for i2 in 0..LEN - 1 {
-            v1 -= D::from(0.05) * (x0 * x0 + D::from(0.25)).sqrt().asinh();
-            z0[i2] = a[i2 + 1] + (-(v1 + x0));
+    fn p446_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                v2 += D::from(0.05) * (w[i1 * C + j3] * (-(D::from(j3 as f64) * D::from(0.05))).tanh().cosh());
+            }
+            y0[i1] = v2.tanh();
         }
-        let mut v3 = x0 * D::from(0.5);
-        for i4 in 1..LEN {
-            let v5 = z0[i4] * x0;
-            v3 *= D::from(1.0) + D::from(0.05) * min((D::from(0.5f64) * x0).atan2(v5 * v5 + D::from(0.5)), v5).tanh();
+        let mut y4 = [D::from(0.0); R];
+        for i5 in 0..R {
+            let mut v6 = a[i5];
+            for j7 in 0..C {
+                v6 += D::from(0.05) * (w[i5 * C + j7] * (D::from(i5 as f64) * D::from(0.05)));
+            }
+            y4[i5] = v6;
         }
-        let mut z6 = [D::from(0.0); LEN];
-        let mut v7 = D::from(0.0);
-        for i8 in 1..LEN {
-            v7 -= D::from(0.05) * (x0 * x0 + D::from(0.5)).powf(1.7).sin().exp2();
-            z6[i8] = a[i8];
-        }
-        let mut v9 = z0[LEN - 1].tanh().sinh();
-        for i10 in 0..LEN - 1 {
-            let v11 = a[i10 + 1] * (D::from(2.0) * x0).tanh().sinh();
-            v9 *= D::from(1.0) + D::from(0.05) * x0.mul_add(x0, x0).tanh();
+        let mut v8 = x0 * D::from(0.5);
+        let mut v9 = to_radians(to_degrees(D::from(3.) * v8));
+        for i10 in 0..R {
+            let v11 = y4[R - 1].atan() * (x0 * x0 + D::from(0.25)).sqrt();
+            v8 -= D::from(0.05) * (D::from(0.9) * v11.tanh()).asin();
+            v9 = max(v9, abs(round(x0) + x0));
         }
         let mut y12 = [D::from(0.0); R];
         for i13 in 0..R {
             let mut v14 = a[i13];
             for j15 in 0..C {
-                v14 -= D::from(0.05) * (w[i13 * C + j15] * z0[LEN - 1].tanh().sinh());
+                v14 *= D::from(1.0) + D::from(0.05) * (w[i13 * C + j15] * (to_radians(to_degrees(D::from(3.) * v8)) - D::from(3.))).tanh();
             }
             y12[i13] = v14;
         }
         let mut v16 = D::from(0.0);
-        let mut v17 = D::from(0.0);
-        for i18 in 0..R {
-            let v19 = (x0.atan2(y12[0] * y12[0] + D::from(0.5)) * x0.atan2(y12[0] * y12[0] + D::from(0.5)) + D::from(0.5)).cbrt();
-            v16 -= D::from(0.05) * x0.mul_add(x0, x0);
-            v17 = (v17 * D::from(0.9) + x0).tanh();
+        for i17 in 0..R {
+            let v18 = (D::from(0.9) * (y4[R - 1] * y12[R - 1]).tanh()).acos();
+            v16 = (v16 * D::from(0.9) + to_radians(to_degrees(D::from(3.) * v8))).tanh();
         }
-        z0[LEN - 1] - v1 + v3 + v7 + z6[0] - z6[LEN - 1] + v9 - v16 + v17
+        let mut y19 = [D::from(0.0); R];
+        for i20 in 0..R {
+            let mut v21 = D::from(0.0);
+            for j22 in 0..C {
+                v21 = (v21 * D::from(0.9) + w[i20 * C + j22] * (D::from(0.9) * y4[R - 1].tanh()).asin()).tanh();
+            }
+            y19[i20] = v21.tanh();
+        }
+        v16 + y0[0] - y0[R - 1] + v8 + v9 + v16 + y19[0] - y19[R - 1]
     }
 
     #[dual::gradient]
-    fn p451(x0: f64, x1: f64, x2: f64, b: [f64; 40], n: usize) -> f64 {
-        let v0: f64;
-        if (0.9 * x2.tanh()).atanh() > x0.atan2(x0 * x0 + 0.5) {
-            v0 = x2.abs();
-        } else if x1 - x1 > x1 * 0.5 {
-            v0 = (x0 * x0 + 0.25).ln() * h2([-1.3, x0, 3.]);
-        } else {
-            if x0.asinh() <= h1(0.5f64, x2) {
-                v0 = h4((0.5 * x2.tanh()).tan());
-            } else if (x0 - x2) * (x0 * x0 + 0.25).log2() < x2 {
-                v0 = x0.asinh();
+    fn p447(x0: f64, x1: f64, x2: f64, b: [f64; 40]) -> f64 {
+        if h1((0.5 * x0.tanh()).tan(), f64::min(x2, std::f64::consts::PI)) > x1 {
+            return (x2 / (x1 * x1 + 0.5) * (x2 / (x1 * x1 + 0.5)) + 1.5).acosh();
+        } else if x2 / (x1 * x1 + 0.5) < x2.tanh().exp_m1() {
+            let v0 = h2([h1(x2 + 0.5f64, x0 - x1), x1.to_degrees().to_radians(), f64::cos(x0)]);
+            return ((x1 * x1 + 0.5).powf(x2.sin()) * (x1 * x1 + 0.5).powf(x2.sin()) + 0.5).powf(1.7);
+        }
+        let mut v1 = h2([x2, -1.3, x0]);
+        let mut v2 = x2 * 0.5;
+        for i3 in 0..b.len() {
+            let v4 = (x1 * x1 + 0.5).powf(x2.sin()) - (-b[i3]);
+            if (i3 as f64) * 0.05 > v4 {
+                v1 = h4(f64::min(v2, x0)).tanh();
             } else {
-                v0 = h2([x2.tanh(), (x1 * x1 + 0.5).powf(f64::sin(2.0)), x2.tanh().sinh()]);
+                v1 += 0.05 * x2;
+            }
+            if ((x2 + x1) * (x2 + x1) + 1.5).acosh() <= v4 * (-0.3) {
+                v2 = (f64::min(v4, b[i3]) - b[i3].asinh()).tanh();
+            } else {
+                v2 += 0.05 * (b[i3] * b[i3] + 0.5).powf(x1.sin()).tanh().exp();
             }
         }
-        let mut v1 = x0 * 0.5;
-        let mut v2: f64 = 1.0;
-        for i3 in 1..n {
-            v1 = v1.max(b[i3 - 1]);
-            v2 *= 1.0 + 0.05 * h2([(x0 * x0 + 0.25).ln() * h2([-1.3, x0, 3.]), x1, x2 * 3.]).tanh();
-        }
-        (x0 * x0 + 0.25).log2() - v1 + v2
+        (x1 * x1 + 0.5).hypot((-1.3 * v2 * (-1.3 * v2) + 0.25).log10()) - v1 - v2
     }
 
-    fn p451_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, b: [D; 40], n: usize) -> D {
-        let v0: D;
-        if gt((D::from(0.9) * x2.tanh()).atanh(), x0.atan2(x0 * x0 + D::from(0.5))) {
-            v0 = abs(x2);
-        } else if gt(x1 - x1, x1 * D::from(0.5)) {
-            v0 = (x0 * x0 + D::from(0.25)).ln() * h2_generic([D::from(-1.3), x0, D::from(3.)]);
-        } else {
-            if le(x0.asinh(), h1_generic(D::from(0.5f64), x2)) {
-                v0 = h4_generic((D::from(0.5) * x2.tanh()).tan());
-            } else if lt((x0 - x2) * (x0 * x0 + D::from(0.25)).log2(), x2) {
-                v0 = x0.asinh();
+    fn p447_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, b: [D; 40]) -> D {
+        if gt(h1_generic((D::from(0.5) * x0.tanh()).tan(), min(x2, D::from(std::f64::consts::PI))), x1) {
+            return (x2 / (x1 * x1 + D::from(0.5)) * (x2 / (x1 * x1 + D::from(0.5))) + D::from(1.5)).acosh();
+        } else if lt(x2 / (x1 * x1 + D::from(0.5)), x2.tanh().exp_m1()) {
+            let v0 = h2_generic([h1_generic(x2 + D::from(0.5f64), x0 - x1), to_radians(to_degrees(x1)), x0.cos()]);
+            return ((x1 * x1 + D::from(0.5)).powd(x2.sin()) * (x1 * x1 + D::from(0.5)).powd(x2.sin()) + D::from(0.5)).powf(1.7);
+        }
+        let mut v1 = h2_generic([x2, D::from(-1.3), x0]);
+        let mut v2 = x2 * D::from(0.5);
+        for i3 in 0..b.len() {
+            let v4 = (x1 * x1 + D::from(0.5)).powd(x2.sin()) - (-b[i3]);
+            if gt(D::from(i3 as f64) * D::from(0.05), v4) {
+                v1 = h4_generic(min(v2, x0)).tanh();
             } else {
-                v0 = h2_generic([x2.tanh(), (x1 * x1 + D::from(0.5)).powd(D::from(2.0).sin()), x2.tanh().sinh()]);
+                v1 += D::from(0.05) * x2;
+            }
+            if le(((x2 + x1) * (x2 + x1) + D::from(1.5)).acosh(), v4 * D::from(-0.3)) {
+                v2 = (min(v4, b[i3]) - b[i3].asinh()).tanh();
+            } else {
+                v2 += D::from(0.05) * (b[i3] * b[i3] + D::from(0.5)).powd(x1.sin()).tanh().exp();
             }
         }
-        let mut v1 = x0 * D::from(0.5);
-        let mut v2 = D::from(1.0);
-        for i3 in 1..n {
-            v1 = max(v1, b[i3 - 1]);
-            v2 *= D::from(1.0) + D::from(0.05) * h2_generic([(x0 * x0 + D::from(0.25)).ln() * h2_generic([D::from(-1.3), x0, D::from(3.)]), x1, x2 * D::from(3.)]).tanh();
+        hypot(x1 * x1 + D::from(0.5), (D::from(-1.3) * v2 * (D::from(-1.3) * v2) + D::from(0.25)).log10()) - v1 - v2
+    }
+
+    #[dual::gradient]
+    fn p448(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN - 1 {
+            let v2 = (x0.clamp(-0.5, 0.5) * x0.clamp(-0.5, 0.5) + 0.5).log(h4(x0) * h4(x0) + 1.5);
+            z0[i1] = f64::min(x1.mul_add(x0, x1), (a[i1 + 1] * a[i1 + 1] + 0.5).powf(x0.sin()));
         }
-        (x0 * x0 + D::from(0.25)).log2() - v1 + v2
+        let mut v3 = x0 + x0;
+        for i4 in 0..LEN - 1 {
+            v3 = (v3 * 0.9 + z0[i4 + 1] * x0).tanh();
+        }
+        let v5: f64;
+        if v3 < x1 {
+            v5 = x1;
+        } else {
+            let v6 = x0 + x0;
+            return z0[0];
+        }
+        let mut v7 = v5.abs();
+        for i8 in 0..n {
+            if z0[LEN - 1].to_degrees().to_radians() <= (i8 as f64) * 0.05 {
+                v7 = (b[i8] * z0[0]).tanh();
+            } else {
+                v7 += 0.05 * b[i8];
+            }
+        }
+        z0[LEN - 1] + v3 + v7
+    }
+
+    fn p448_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN - 1 {
+            let v2 = log(clamp(x0, -0.5, 0.5) * clamp(x0, -0.5, 0.5) + D::from(0.5), h4_generic(x0) * h4_generic(x0) + D::from(1.5));
+            z0[i1] = min(x1.mul_add(x0, x1), (a[i1 + 1] * a[i1 + 1] + D::from(0.5)).powd(x0.sin()));
+        }
+        let mut v3 = x0 + x0;
+        for i4 in 0..LEN - 1 {
+            v3 = (v3 * D::from(0.9) + z0[i4 + 1] * x0).tanh();
+        }
+        let v5: D;
+        if lt(v3, x1) {
+            v5 = x1;
+        } else {
+            let v6 = x0 + x0;
+            return z0[0];
+        }
+        let mut v7 = abs(v5);
+        for i8 in 0..n {
+            if le(to_radians(to_degrees(z0[LEN - 1])), D::from(i8 as f64) * D::from(0.05)) {
+                v7 = (b[i8] * z0[0]).tanh();
+            } else {
+                v7 += D::from(0.05) * b[i8];
+            }
+        }
+        z0[LEN - 1] + v3 + v7
+    }
+
+    #[dual::gradient]
+    fn p449(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 1..LEN {
+            z0[i1] = a[i1] * (x1.ceil() + x1).to_degrees().to_radians();
+        }
+        let mut z2 = [0.0; LEN];
+        for i3 in 0..LEN {
+            z2[i3] = a[i3] * ((0.9 * x1.tanh()).acos() * ((i3 as f64) * 0.05 * ((i3 as f64) * 0.05) + 0.25).sqrt());
+        }
+        let mut z4 = [0.0; LEN];
+        let mut v5 = x2 * x1;
+        for i6 in 0..LEN {
+            z4[i6] = a[i6] * (0.9 * (z0[LEN - 1] * z0[LEN - 1] + 0.5).powf(z2[0].sin()).tanh()).acos();
+            v5 += 0.05 * ((i6 as f64) * 0.05 - x1).asinh();
+        }
+        if (z4[0] * z4[0] + 0.5).log(-1.3 * (-1.3) + 1.5).tanh().exp_m1() > z4[0] {
+            return 0.5f64;
+        } else if std::f64::consts::PI * x0 >= z4[0].asinh() {
+            let mut v7 = f64::cos(((x2 * x2 + 0.25).log2() * (x2 * x2 + 0.25).log2() + 0.25).log10());
+            v7 -= x0.tanh().sinh().tanh();
+            return (f64::min(x2, z2[0]) * f64::min(x2, z2[0]) + 0.5).recip();
+        }
+        x0 + z0[0] + z0[LEN - 1] + z2[0] - z2[LEN - 1] - v5 - z4[0] + z4[LEN - 1]
+    }
+
+    fn p449_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 1..LEN {
+            z0[i1] = a[i1] * to_radians(to_degrees(ceil(x1) + x1));
+        }
+        let mut z2 = [D::from(0.0); LEN];
+        for i3 in 0..LEN {
+            z2[i3] = a[i3] * ((D::from(0.9) * x1.tanh()).acos() * (D::from(i3 as f64) * D::from(0.05) * (D::from(i3 as f64) * D::from(0.05)) + D::from(0.25)).sqrt());
+        }
+        let mut z4 = [D::from(0.0); LEN];
+        let mut v5 = x2 * x1;
+        for i6 in 0..LEN {
+            z4[i6] = a[i6] * (D::from(0.9) * (z0[LEN - 1] * z0[LEN - 1] + D::from(0.5)).powd(z2[0].sin()).tanh()).acos();
+            v5 += D::from(0.05) * (D::from(i6 as f64) * D::from(0.05) - x1).asinh();
+        }
+        if gt(log(z4[0] * z4[0] + D::from(0.5), D::from(-1.3) * D::from(-1.3) + D::from(1.5)).tanh().exp_m1(), z4[0]) {
+            return D::from(0.5f64);
+        } else if ge(D::from(std::f64::consts::PI) * x0, z4[0].asinh()) {
+            let mut v7 = ((x2 * x2 + D::from(0.25)).log2() * (x2 * x2 + D::from(0.25)).log2() + D::from(0.25)).log10().cos();
+            v7 -= x0.tanh().sinh().tanh();
+            return (min(x2, z2[0]) * min(x2, z2[0]) + D::from(0.5)).recip();
+        }
+        x0 + z0[0] + z0[LEN - 1] + z2[0] - z2[LEN - 1] - v5 - z4[0] + z4[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p450(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = x1 * 0.5;
+            for j3 in 0..C {
+                v2 -= 0.05 * ((j3 as f64) * 0.05 + w[i1 * C + j3]).max(f64::cos(w[i1 * C + j3]));
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = x1 * 0.5;
+        for i5 in 0..R {
+            v4 = v4.max(y0[i5] * (x1 + x1 + x0.atan()));
+        }
+        let mut z6 = [0.0; LEN];
+        let mut v7 = (std::f64::consts::PI * x0).mul_add(y0[0], x1);
+        for i8 in 0..LEN - 1 {
+            v7 -= 0.05 * (x0.round() + x0).asinh();
+            z6[i8] = ((3. * v4).signum() + 3. * v4) * a[i8 + 1].max(y0[0]);
+        }
+        let mut v9 = x1 * 0.5;
+        for i10 in 1..LEN {
+            let v11 = z6[i10] * v4;
+            v9 *= 1.0 + 0.05 * f64::min((0.5f64 * v7).atan2(x1 * x1 + 0.5), x1).tanh();
+        }
+        (0.9 * y0[0].clamp(-0.5, 0.5).tanh()).atanh() - v4 + v7 + v9
+    }
+
+    fn p450_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = x1 * D::from(0.5);
+            for j3 in 0..C {
+                v2 -= D::from(0.05) * max(D::from(j3 as f64) * D::from(0.05) + w[i1 * C + j3], w[i1 * C + j3].cos());
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = x1 * D::from(0.5);
+        for i5 in 0..R {
+            v4 = max(v4, y0[i5] * (x1 + x1 + x0.atan()));
+        }
+        let mut z6 = [D::from(0.0); LEN];
+        let mut v7 = (D::from(std::f64::consts::PI) * x0).mul_add(y0[0], x1);
+        for i8 in 0..LEN - 1 {
+            v7 -= D::from(0.05) * (round(x0) + x0).asinh();
+            z6[i8] = (signum(D::from(3.) * v4) + D::from(3.) * v4) * max(a[i8 + 1], y0[0]);
+        }
+        let mut v9 = x1 * D::from(0.5);
+        for i10 in 1..LEN {
+            let v11 = z6[i10] * v4;
+            v9 *= D::from(1.0) + D::from(0.05) * min((D::from(0.5f64) * v7).atan2(x1 * x1 + D::from(0.5)), x1).tanh();
+        }
+        (D::from(0.9) * clamp(y0[0], -0.5, 0.5).tanh()).atanh() - v4 + v7 + v9
+    }
+
+    #[dual::gradient]
+    fn p451(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = x0.mul_add(x0, x0).asinh();
+        if x0 < v0 * 0.5 {
+            v0 = f64::cos(x0 / (-1.3 * (-1.3) + 0.5));
+        } else if x0 < (0.9 * v0.tanh()).acos() {
+            let mut v1 = v0;
+            v1 *= v0;
+            v0 = f64::cos(x0 / (-1.3 * (-1.3) + 0.5));
+        }
+        let mut v2: f64 = 0.0;
+        for i3 in 1..LEN {
+            v2 = f64::min(v2, a[i3 - 1].trunc() + a[i3 - 1] + v0.atan2(std::f64::consts::PI * std::f64::consts::PI + 0.5));
+        }
+        x0 / (-1.3 * (-1.3) + 0.5) - v2
+    }
+
+    fn p451_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut v0 = x0.mul_add(x0, x0).asinh();
+        if lt(x0, v0 * D::from(0.5)) {
+            v0 = (x0 / (D::from(-1.3) * D::from(-1.3) + D::from(0.5))).cos();
+        } else if lt(x0, (D::from(0.9) * v0.tanh()).acos()) {
+            let mut v1 = v0;
+            v1 *= v0;
+            v0 = (x0 / (D::from(-1.3) * D::from(-1.3) + D::from(0.5))).cos();
+        }
+        let mut v2 = D::from(0.0);
+        for i3 in 1..LEN {
+            v2 = min(v2, trunc(a[i3 - 1]) + a[i3 - 1] + v0.atan2(D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(0.5)));
+        }
+        x0 / (D::from(-1.3) * D::from(-1.3) + D::from(0.5)) - v2
     }
 
     #[dual::gradient]
@@ -15628,47 +15426,19 @@ mod programs {
         for i1 in 0..R {
             let mut v2 = x2 * 0.5;
             for j3 in 0..C {
-                let v4 = w[i1 * C + j3] + (0.5 * (x0 - 1e-1).tanh()).tan();
-                v2 += 0.05 * (x0 * v4).mul_add(w[i1 * C + j3] * x1, w[i1 * C + j3] * x1);
+                v2 += 0.05 * (w[i1 * C + j3] * (((i1 as f64) * 0.05).ceil() + (i1 as f64) * 0.05));
             }
             y0[i1] = v2.tanh();
         }
-        let mut v5 = x1 * 0.5;
-        for i6 in 0..R {
-            v5 *= 1.0 + 0.05 * (y0[R - 1].ceil() + y0[R - 1]).mul_add(y0[i6] * x1, y0[i6] * x1).tanh();
+        let mut v4 = (y0[R - 1] * y0[R - 1] + 0.25).ln();
+        for i5 in 0..R {
+            v4 = (v4 * 0.9 + y0[i5] * ((0.7 * x0 * (0.7 * x0) + 0.5).cbrt() * x1)).tanh();
         }
-        let mut z7 = [0.0; LEN];
-        for i8 in 1..LEN {
-            z7[i8] = a[i8 - 1] * (3. * x1 + 3.).max(x0.atan2(x1 * x1 + 0.5));
+        let mut v6 = a[0];
+        for i7 in 0..LEN - 1 {
+            v6 = v6.max(v4.mul_add(a[i7], x1) + x1 / (x0 * x0 + 0.5));
         }
-        let mut v9 = (x2 * x2 + 0.5).powf(x0.sin());
-        let mut v10 = (std::f64::consts::PI * x1).signum() + std::f64::consts::PI * x1;
-        for i11 in 1..LEN {
-            let v12 = z7[i11 - 1] + (x0 * x0 + 0.5).recip().tanh().sinh();
-            v9 *= 1.0 + 0.05 * x2.tanh();
-            if h2([3., x2, x0]).tanh().exp() >= y0[R - 1] * 1.2 {
-                v10 = x0.tanh();
-            } else {
-                v10 += 0.05 * x0;
-            }
-        }
-        let mut y13 = [0.0; R];
-        for i14 in 0..R {
-            let mut v15 = x1 * 0.5;
-            for j16 in 0..C {
-                v15 -= 0.05 * (w[i14 * C + j16] * w[i14 * C + j16] + 0.25).ln().powi(3);
-            }
-            y13[i14] = v15;
-        }
-        let mut v17 = x2 * 0.5;
-        for i18 in 0..R {
-            if (std::f64::consts::PI * x1).signum() + std::f64::consts::PI * x1 < (std::f64::consts::PI * x1).signum() + std::f64::consts::PI * x1 {
-                v17 = (-y13[i18]).tanh();
-            } else {
-                v17 += 0.05 * (y13[R - 1] * z7[0] * (y13[R - 1] * z7[0]) + 0.25).log2();
-            }
-        }
-        (3. * v9 * (3. * v9) + 0.25).ln() * y13[R - 1].atan() + v5 - v9 - v10 + v17
+        y0[R - 1].atan().asinh() - v4 - v6
     }
 
     fn p452_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
@@ -15676,384 +15446,329 @@ mod programs {
         for i1 in 0..R {
             let mut v2 = x2 * D::from(0.5);
             for j3 in 0..C {
-                let v4 = w[i1 * C + j3] + (D::from(0.5) * (x0 - D::from(1e-1)).tanh()).tan();
-                v2 += D::from(0.05) * (x0 * v4).mul_add(w[i1 * C + j3] * x1, w[i1 * C + j3] * x1);
+                v2 += D::from(0.05) * (w[i1 * C + j3] * (ceil(D::from(i1 as f64) * D::from(0.05)) + D::from(i1 as f64) * D::from(0.05)));
             }
             y0[i1] = v2.tanh();
         }
-        let mut v5 = x1 * D::from(0.5);
-        for i6 in 0..R {
-            v5 *= D::from(1.0) + D::from(0.05) * (ceil(y0[R - 1]) + y0[R - 1]).mul_add(y0[i6] * x1, y0[i6] * x1).tanh();
+        let mut v4 = (y0[R - 1] * y0[R - 1] + D::from(0.25)).ln();
+        for i5 in 0..R {
+            v4 = (v4 * D::from(0.9) + y0[i5] * ((D::from(0.7) * x0 * (D::from(0.7) * x0) + D::from(0.5)).cbrt() * x1)).tanh();
         }
-        let mut z7 = [D::from(0.0); LEN];
-        for i8 in 1..LEN {
-            z7[i8] = a[i8 - 1] * max(D::from(3.) * x1 + D::from(3.), x0.atan2(x1 * x1 + D::from(0.5)));
+        let mut v6 = a[0];
+        for i7 in 0..LEN - 1 {
+            v6 = max(v6, v4.mul_add(a[i7], x1) + x1 / (x0 * x0 + D::from(0.5)));
         }
-        let mut v9 = (x2 * x2 + D::from(0.5)).powd(x0.sin());
-        let mut v10 = signum(D::from(std::f64::consts::PI) * x1) + D::from(std::f64::consts::PI) * x1;
-        for i11 in 1..LEN {
-            let v12 = z7[i11 - 1] + (x0 * x0 + D::from(0.5)).recip().tanh().sinh();
-            v9 *= D::from(1.0) + D::from(0.05) * x2.tanh();
-            if ge(h2_generic([D::from(3.), x2, x0]).tanh().exp(), y0[R - 1] * D::from(1.2)) {
-                v10 = x0.tanh();
-            } else {
-                v10 += D::from(0.05) * x0;
-            }
-        }
-        let mut y13 = [D::from(0.0); R];
-        for i14 in 0..R {
-            let mut v15 = x1 * D::from(0.5);
-            for j16 in 0..C {
-                v15 -= D::from(0.05) * (w[i14 * C + j16] * w[i14 * C + j16] + D::from(0.25)).ln().powi(3);
-            }
-            y13[i14] = v15;
-        }
-        let mut v17 = x2 * D::from(0.5);
-        for i18 in 0..R {
-            if lt(signum(D::from(std::f64::consts::PI) * x1) + D::from(std::f64::consts::PI) * x1, signum(D::from(std::f64::consts::PI) * x1) + D::from(std::f64::consts::PI) * x1) {
-                v17 = (-y13[i18]).tanh();
-            } else {
-                v17 += D::from(0.05) * (y13[R - 1] * z7[0] * (y13[R - 1] * z7[0]) + D::from(0.25)).log2();
-            }
-        }
-        (D::from(3.) * v9 * (D::from(3.) * v9) + D::from(0.25)).ln() * y13[R - 1].atan() + v5 - v9 - v10 + v17
+        y0[R - 1].atan().asinh() - v4 - v6
     }
 
     #[dual::gradient]
-    fn p453(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                let v4 = w[i1 * C + j3] + x1;
-                v2 += 0.05 * v4;
-            }
-            y0[i1] = v2.tanh();
+    fn p453(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = (x0 * x0 + 0.25).ln();
+        let mut v1 = x0 * 0.5;
+        for i2 in 1..LEN {
+            v0 *= 1.0 + 0.05 * (a[i2] * x0).tanh();
+            v1 += 0.05 * (-1.3 * x0 / ((i2 as f64) * 0.05 * ((i2 as f64) * 0.05) + 0.5) * (-1.3 * x0 / ((i2 as f64) * 0.05 * ((i2 as f64) * 0.05) + 0.5))).ln_1p();
         }
-        let mut v5: f64 = 0.0;
-        for i6 in 0..R {
-            v5 = (v5 * 0.9 + (y0[i6] + x0 / ((x2 * x2 + 1.5).acosh() * (x2 * x2 + 1.5).acosh() + 0.5))).tanh();
+        let v3 = (0.9 * ((v0 * v0 + 0.25).log2() + (x0 * x0 + 0.25).log10()).tanh()).asin();
+        let mut v4 = x0 * 0.5;
+        for i5 in 0..n {
+            v4 = f64::min(v4, b[i5] / (v1.atan2(x0 * x0 + 0.5) * v1.atan2(x0 * x0 + 0.5) + 0.5));
         }
-        let v7 = y0[0];
-        let mut v8 = x2 * 0.5;
-        for i9 in 1..LEN {
-            let v10 = a[i9 - 1] + x2;
-            v8 = (v8 * 0.9 + ((x1 * x1 + 0.25).sqrt() * (x1 * x1 + 0.25).sqrt()).ln_1p()).tanh();
-        }
-        let mut v11 = x2 * 0.5;
-        for i12 in 1..n {
-            let v13 = b[i12] + (i12 as f64) * 0.05;
-            v11 = v11.max(h1((x0 * x0 + 0.5).hypot(x0), x2));
-        }
-        -1.3 + v5 - v8 + v11
+        x0 * v1 + v0 - v1 + v4
     }
 
-    fn p453_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                let v4 = w[i1 * C + j3] + x1;
-                v2 += D::from(0.05) * v4;
-            }
-            y0[i1] = v2.tanh();
+    fn p453_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = (x0 * x0 + D::from(0.25)).ln();
+        let mut v1 = x0 * D::from(0.5);
+        for i2 in 1..LEN {
+            v0 *= D::from(1.0) + D::from(0.05) * (a[i2] * x0).tanh();
+            v1 += D::from(0.05) * (D::from(-1.3) * x0 / (D::from(i2 as f64) * D::from(0.05) * (D::from(i2 as f64) * D::from(0.05)) + D::from(0.5)) * (D::from(-1.3) * x0 / (D::from(i2 as f64) * D::from(0.05) * (D::from(i2 as f64) * D::from(0.05)) + D::from(0.5)))).ln_1p();
         }
-        let mut v5 = D::from(0.0);
-        for i6 in 0..R {
-            v5 = (v5 * D::from(0.9) + (y0[i6] + x0 / ((x2 * x2 + D::from(1.5)).acosh() * (x2 * x2 + D::from(1.5)).acosh() + D::from(0.5)))).tanh();
+        let v3 = (D::from(0.9) * ((v0 * v0 + D::from(0.25)).log2() + (x0 * x0 + D::from(0.25)).log10()).tanh()).asin();
+        let mut v4 = x0 * D::from(0.5);
+        for i5 in 0..n {
+            v4 = min(v4, b[i5] / (v1.atan2(x0 * x0 + D::from(0.5)) * v1.atan2(x0 * x0 + D::from(0.5)) + D::from(0.5)));
         }
-        let v7 = y0[0];
-        let mut v8 = x2 * D::from(0.5);
-        for i9 in 1..LEN {
-            let v10 = a[i9 - 1] + x2;
-            v8 = (v8 * D::from(0.9) + ((x1 * x1 + D::from(0.25)).sqrt() * (x1 * x1 + D::from(0.25)).sqrt()).ln_1p()).tanh();
-        }
-        let mut v11 = x2 * D::from(0.5);
-        for i12 in 1..n {
-            let v13 = b[i12] + D::from(i12 as f64) * D::from(0.05);
-            v11 = max(v11, h1_generic(hypot(x0 * x0 + D::from(0.5), x0), x2));
-        }
-        D::from(-1.3) + v5 - v8 + v11
+        x0 * v1 + v0 - v1 + v4
     }
 
     #[dual::gradient]
-    fn p454(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = x0;
-        for i1 in 0..n {
-            let v2 = b[i1] + ((i1 as f64) * 0.05).tanh().cosh();
-            v0 *= 1.0 + 0.05 * (h1(x0, 0.7) / (x0 * b[i1] * (x0 * b[i1]) + 0.5)).tanh();
+    fn p454(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x0.tanh().exp_m1();
+        let mut v1 = x0.tanh().exp_m1();
+        for i2 in 0..LEN - 1 {
+            v0 = (v0 * 0.9 + (a[i2] + (-1.3 * v1).to_degrees().to_radians())).tanh();
+            v1 += 0.05 * h2([(x0 * x0 + 0.5).recip(), (x0 * x0 + 0.5).recip(), h2([x0, x0, x0])]);
         }
-        let mut v3: f64 = -1.3;
-        for i4 in 1..LEN {
-            v3 = v3.max((x2 - x1) / (a[i4].mul_add(a[i4 - 1], x2) * a[i4].mul_add(a[i4 - 1], x2) + 0.5));
-        }
-        let mut y5 = [0.0; R];
-        for i6 in 0..R {
-            let mut v7: f64 = 0.0;
-            for j8 in 0..C {
-                v7 -= 0.05 * (w[i6 * C + j8] * f64::min(-1.3 * x1, 2.0 * x0 + (-1.3)));
+        let mut v3 = v1.max(x0);
+        for i4 in 0..LEN - 1 {
+            if a[i4] >= (a[i4 + 1] * a[i4 + 1] + 0.25).ln() {
+                v3 = (a[i4] + f64::cos(x0.tanh().exp_m1())).tanh();
+            } else {
+                v3 += 0.05 * v1.max(x0);
             }
-            y5[i6] = v7.tanh();
         }
+        let mut z5 = [0.0; LEN];
+        let mut v6 = v3 + 0.7;
+        for i7 in 0..LEN {
+            z5[i7] = a[i7] * v6;
+            v6 -= 0.05 * x0.mul_add(2.0, 0.5f64).tanh().sinh();
+        }
+        let mut v8: f64 = 0.0;
         let mut v9: f64 = 0.0;
-        let mut v10 = v9.mul_add(y5[R - 1], v3);
-        for i11 in 0..R {
-            if h1((0.5f64 * x1 * (0.5f64 * x1) + 0.5).powf(f64::sin(1e-1)), (0.5f64 * x1 * (0.5f64 * x1) + 0.5).powf(f64::sin(1e-1))) > x0 * x0 {
-                v9 = ((1e-1 * x0).tanh().sinh() * (1e-1 * x0).tanh().sinh() + 0.5).hypot(v10 - y5[i11]).tanh();
-            } else {
-                v9 += 0.05 * x0;
-            }
-            if (1e-1 * x0).tanh().sinh().tanh().exp_m1() >= (3. * x1 * (3. * x1) + 0.5).powf(1.7) {
-                v10 = (1e-1 * x2 * (1e-1 * x2) + 0.5).cbrt().sin().tanh();
-            } else {
-                v10 += 0.05 * (x0 * x2).tanh();
-            }
+        for i10 in 0..n {
+            v8 = (v8 * 0.9 + b[i10] * (v0.sin() - (v3 + 0.7))).tanh();
+            v9 += 0.05 * (v1.atan() + (z5[0] + v6));
         }
-        (v9 + y5[R - 1]).tanh().cosh() - v0 - v3 + v9 - v10
+        3. + v0 - v1 - v3 - v6 - z5[0] + z5[LEN - 1] - v8 - v9
     }
 
-    fn p454_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut v0 = x0;
-        for i1 in 0..n {
-            let v2 = b[i1] + (D::from(i1 as f64) * D::from(0.05)).tanh().cosh();
-            v0 *= D::from(1.0) + D::from(0.05) * (h1_generic(x0, D::from(0.7)) / (x0 * b[i1] * (x0 * b[i1]) + D::from(0.5))).tanh();
+    fn p454_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = x0.tanh().exp_m1();
+        let mut v1 = x0.tanh().exp_m1();
+        for i2 in 0..LEN - 1 {
+            v0 = (v0 * D::from(0.9) + (a[i2] + to_radians(to_degrees(D::from(-1.3) * v1)))).tanh();
+            v1 += D::from(0.05) * h2_generic([(x0 * x0 + D::from(0.5)).recip(), (x0 * x0 + D::from(0.5)).recip(), h2_generic([x0, x0, x0])]);
         }
-        let mut v3 = D::from(-1.3);
-        for i4 in 1..LEN {
-            v3 = max(v3, (x2 - x1) / (a[i4].mul_add(a[i4 - 1], x2) * a[i4].mul_add(a[i4 - 1], x2) + D::from(0.5)));
-        }
-        let mut y5 = [D::from(0.0); R];
-        for i6 in 0..R {
-            let mut v7 = D::from(0.0);
-            for j8 in 0..C {
-                v7 -= D::from(0.05) * (w[i6 * C + j8] * min(D::from(-1.3) * x1, D::from(2.0) * x0 + D::from(-1.3)));
+        let mut v3 = max(v1, x0);
+        for i4 in 0..LEN - 1 {
+            if ge(a[i4], (a[i4 + 1] * a[i4 + 1] + D::from(0.25)).ln()) {
+                v3 = (a[i4] + x0.tanh().exp_m1().cos()).tanh();
+            } else {
+                v3 += D::from(0.05) * max(v1, x0);
             }
-            y5[i6] = v7.tanh();
         }
+        let mut z5 = [D::from(0.0); LEN];
+        let mut v6 = v3 + D::from(0.7);
+        for i7 in 0..LEN {
+            z5[i7] = a[i7] * v6;
+            v6 -= D::from(0.05) * x0.mul_add(D::from(2.0), D::from(0.5f64)).tanh().sinh();
+        }
+        let mut v8 = D::from(0.0);
         let mut v9 = D::from(0.0);
-        let mut v10 = v9.mul_add(y5[R - 1], v3);
-        for i11 in 0..R {
-            if gt(h1_generic((D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.5)).powd(D::from(1e-1).sin()), (D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.5)).powd(D::from(1e-1).sin())), x0 * x0) {
-                v9 = hypot((D::from(1e-1) * x0).tanh().sinh() * (D::from(1e-1) * x0).tanh().sinh() + D::from(0.5), v10 - y5[i11]).tanh();
-            } else {
-                v9 += D::from(0.05) * x0;
-            }
-            if ge((D::from(1e-1) * x0).tanh().sinh().tanh().exp_m1(), (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(0.5)).powf(1.7)) {
-                v10 = (D::from(1e-1) * x2 * (D::from(1e-1) * x2) + D::from(0.5)).cbrt().sin().tanh();
-            } else {
-                v10 += D::from(0.05) * (x0 * x2).tanh();
-            }
+        for i10 in 0..n {
+            v8 = (v8 * D::from(0.9) + b[i10] * (v0.sin() - (v3 + D::from(0.7)))).tanh();
+            v9 += D::from(0.05) * (v1.atan() + (z5[0] + v6));
         }
-        (v9 + y5[R - 1]).tanh().cosh() - v0 - v3 + v9 - v10
+        D::from(3.) + v0 - v1 - v3 - v6 - z5[0] + z5[LEN - 1] - v8 - v9
     }
 
     #[dual::gradient]
-    fn p455(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
-        let mut v0: f64 = 0.0;
-        for i1 in 0..LEN - 1 {
-            v0 -= 0.05 * (a[i1 + 1] * ((0.5 * x1.tanh()).tan() * (0.5 * x1.tanh()).tan() + 0.5).powf((x0 * x0 + 0.25).ln().sin()));
-        }
-        let v2 = (0.7 * v0 * (0.7 * v0) + 0.5).powi(-1);
-        (0.7 * v0 * (0.7 * v0) + 0.5).powi(-1).tanh().exp() - v0
-    }
-
-    fn p455_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
-        let mut v0 = D::from(0.0);
-        for i1 in 0..LEN - 1 {
-            v0 -= D::from(0.05) * (a[i1 + 1] * ((D::from(0.5) * x1.tanh()).tan() * (D::from(0.5) * x1.tanh()).tan() + D::from(0.5)).powd((x0 * x0 + D::from(0.25)).ln().sin()));
-        }
-        let v2 = (D::from(0.7) * v0 * (D::from(0.7) * v0) + D::from(0.5)).powi(-1);
-        (D::from(0.7) * v0 * (D::from(0.7) * v0) + D::from(0.5)).powi(-1).tanh().exp() - v0
-    }
-
-    #[dual::gradient]
-    fn p456(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
-        let v0 = x0;
-        let mut v1 = (3. * x1).tanh().exp_m1();
-        for i2 in 0..LEN {
-            v1 += 0.05 * (a[i2] * (x2.to_degrees().to_radians() - (3. * x1).tanh().exp_m1()));
-        }
-        let mut v3 = x1 * 0.5;
-        let mut v4 = (v3 * v3 + 0.25).log2();
-        for i5 in 0..b.len() {
-            v3 -= 0.05 * (b[i5] * (x1.sin().trunc() + x1.sin()));
-            v4 *= 1.0 + 0.05 * h4(x2).tanh().cosh().tanh();
-        }
-        v1 - v1 - v3 + v4
-    }
-
-    fn p456_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40]) -> D {
-        let v0 = x0;
-        let mut v1 = (D::from(3.) * x1).tanh().exp_m1();
-        for i2 in 0..LEN {
-            v1 += D::from(0.05) * (a[i2] * (to_radians(to_degrees(x2)) - (D::from(3.) * x1).tanh().exp_m1()));
-        }
-        let mut v3 = x1 * D::from(0.5);
-        let mut v4 = (v3 * v3 + D::from(0.25)).log2();
-        for i5 in 0..b.len() {
-            v3 -= D::from(0.05) * (b[i5] * (trunc(x1.sin()) + x1.sin()));
-            v4 *= D::from(1.0) + D::from(0.05) * h4_generic(x2).tanh().cosh().tanh();
-        }
-        v1 - v1 - v3 + v4
-    }
-
-    #[dual::gradient]
-    fn p457(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut z0 = [0.0; LEN];
-        for i1 in 0..LEN - 1 {
-            let v2 = x0;
-            z0[i1] += ((0.9 * a[i1].tanh()).acos() * (0.9 * a[i1].tanh()).acos() + 0.25).log10();
-        }
-        let mut v3: f64 = 3.;
-        let mut v4: f64 = 1.0;
-        for i5 in 1..LEN {
-            let v6 = (z0[0] * z0[0] + 0.5).log(a[i5 - 1] * a[i5 - 1] + 1.5) * (a[i5] * x0);
-            v3 = (v3 * 0.9 + z0[0]).tanh();
-            v4 *= 1.0 + 0.05 * x2.clamp(-0.5, 0.5).to_degrees().to_radians().tanh();
-        }
-        let mut v7 = x0 * 0.5;
-        for i8 in 1..n {
-            if z0[0] + (x2 * x2).ln_1p() <= x1 * (-0.3) {
-                v7 = (b[i8 - 1] + (x2 * x2 + 0.25).sqrt()).tanh();
-            } else {
-                v7 += 0.05 * (3. * x0);
-            }
-        }
-        let mut z9 = [0.0; LEN];
-        for i10 in 1..LEN {
-            z9[i10] = a[i10] * x2;
-        }
-        let mut v11 = v7.sin();
-        for i12 in 0..LEN - 1 {
-            let v13 = z9[i12] * (x1.abs() * x1.abs()).ln_1p();
-            v11 *= 1.0 + 0.05 * x2.tanh();
-        }
-        let mut y14 = [0.0; R];
-        for i15 in 0..R {
-            let mut v16 = a[i15];
-            for j17 in 0..C {
-                v16 += 0.05 * (w[i15 * C + j17] * x0.max(x0.clamp(-0.5, 0.5)));
-            }
-            y14[i15] = v16.tanh();
-        }
-        ((-1.3 * x0).powi(4) * (-1.3 * x0).powi(4) + 0.5).log(v7 * v7 + 1.5) + v3 - v4 + v7 + v11 - y14[0] - y14[R - 1]
-    }
-
-    fn p457_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 0..LEN - 1 {
-            let v2 = x0;
-            z0[i1] += ((D::from(0.9) * a[i1].tanh()).acos() * (D::from(0.9) * a[i1].tanh()).acos() + D::from(0.25)).log10();
-        }
-        let mut v3 = D::from(3.);
-        let mut v4 = D::from(1.0);
-        for i5 in 1..LEN {
-            let v6 = log(z0[0] * z0[0] + D::from(0.5), a[i5 - 1] * a[i5 - 1] + D::from(1.5)) * (a[i5] * x0);
-            v3 = (v3 * D::from(0.9) + z0[0]).tanh();
-            v4 *= D::from(1.0) + D::from(0.05) * to_radians(to_degrees(clamp(x2, -0.5, 0.5))).tanh();
-        }
-        let mut v7 = x0 * D::from(0.5);
-        for i8 in 1..n {
-            if le(z0[0] + (x2 * x2).ln_1p(), x1 * D::from(-0.3)) {
-                v7 = (b[i8 - 1] + (x2 * x2 + D::from(0.25)).sqrt()).tanh();
-            } else {
-                v7 += D::from(0.05) * (D::from(3.) * x0);
-            }
-        }
-        let mut z9 = [D::from(0.0); LEN];
-        for i10 in 1..LEN {
-            z9[i10] = a[i10] * x2;
-        }
-        let mut v11 = v7.sin();
-        for i12 in 0..LEN - 1 {
-            let v13 = z9[i12] * (abs(x1) * abs(x1)).ln_1p();
-            v11 *= D::from(1.0) + D::from(0.05) * x2.tanh();
-        }
-        let mut y14 = [D::from(0.0); R];
-        for i15 in 0..R {
-            let mut v16 = a[i15];
-            for j17 in 0..C {
-                v16 += D::from(0.05) * (w[i15 * C + j17] * max(x0, clamp(x0, -0.5, 0.5)));
-            }
-            y14[i15] = v16.tanh();
-        }
-        log((D::from(-1.3) * x0).powi(4) * (D::from(-1.3) * x0).powi(4) + D::from(0.5), v7 * v7 + D::from(1.5)) + v3 - v4 + v7 + v11 - y14[0] - y14[R - 1]
-    }
-
-    #[dual::gradient]
-    fn p458(x0: f64, w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+    fn p455(x0: f64, x1: f64, x2: f64, w: [f64; R * C]) -> f64 {
         let mut y0 = [0.0; R];
         for i1 in 0..R {
             let mut v2: f64 = 0.0;
             for j3 in 0..C {
-                v2 += 0.05 * (w[i1 * C + j3] * x0);
+                v2 = (v2 * 0.9 + (w[i1 * C + j3] + (0.9 * ((i1 as f64) * 0.05).tanh()).asin() / ((x1.trunc() + x1) * (x1.trunc() + x1) + 0.5))).tanh();
             }
-            y0[i1] = v2.tanh();
+            y0[i1] = v2;
         }
-        let mut v4: f64 = -1.3;
-        for i5 in 0..n {
-            v4 = f64::min(v4, b[i5] * f64::cos(y0[R - 1]).mul_add((x0 * x0 + 0.5).cbrt(), std::f64::consts::PI));
+        let mut y4 = [0.0; R];
+        for i5 in 0..R {
+            let mut v6: f64 = 0.0;
+            for j7 in 0..C {
+                let v8 = w[i5 * C + j7] * x0.abs();
+                v6 += 0.05 * (0.5 * (1e-1 * v8).tanh()).tan();
+            }
+            y4[i5] = v6.tanh();
         }
-        (3. * v4).clamp(-0.5, 0.5) + y0[0] + y0[R - 1] + v4
+        let mut v9 = x2 * 0.5;
+        let mut v10 = x1 * 0.5;
+        for i11 in 0..R {
+            let v12 = (0.9 * (y4[R - 1] * y4[R - 1] + 0.25).ln().tanh()).asin();
+            v9 -= 0.05 * y0[i11];
+            v10 = (v10 * 0.9 + (0.9 * (v10 + v10).tanh()).asin()).tanh();
+        }
+        (3. * x1 * (3. * x1) + 0.5).cbrt() + y4[0] - y0[0] - y0[R - 1] - v9 - v10
     }
 
-    fn p458_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, w: [D; R * C], b: [D; 40], n: usize) -> D {
+    fn p455_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C]) -> D {
         let mut y0 = [D::from(0.0); R];
         for i1 in 0..R {
             let mut v2 = D::from(0.0);
             for j3 in 0..C {
-                v2 += D::from(0.05) * (w[i1 * C + j3] * x0);
+                v2 = (v2 * D::from(0.9) + (w[i1 * C + j3] + (D::from(0.9) * (D::from(i1 as f64) * D::from(0.05)).tanh()).asin() / ((trunc(x1) + x1) * (trunc(x1) + x1) + D::from(0.5)))).tanh();
             }
-            y0[i1] = v2.tanh();
+            y0[i1] = v2;
         }
-        let mut v4 = D::from(-1.3);
-        for i5 in 0..n {
-            v4 = min(v4, b[i5] * y0[R - 1].cos().mul_add((x0 * x0 + D::from(0.5)).cbrt(), D::from(std::f64::consts::PI)));
+        let mut y4 = [D::from(0.0); R];
+        for i5 in 0..R {
+            let mut v6 = D::from(0.0);
+            for j7 in 0..C {
+                let v8 = w[i5 * C + j7] * abs(x0);
+                v6 += D::from(0.05) * (D::from(0.5) * (D::from(1e-1) * v8).tanh()).tan();
+            }
+            y4[i5] = v6.tanh();
         }
-        clamp(D::from(3.) * v4, -0.5, 0.5) + y0[0] + y0[R - 1] + v4
+        let mut v9 = x2 * D::from(0.5);
+        let mut v10 = x1 * D::from(0.5);
+        for i11 in 0..R {
+            let v12 = (D::from(0.9) * (y4[R - 1] * y4[R - 1] + D::from(0.25)).ln().tanh()).asin();
+            v9 -= D::from(0.05) * y0[i11];
+            v10 = (v10 * D::from(0.9) + (D::from(0.9) * (v10 + v10).tanh()).asin()).tanh();
+        }
+        (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(0.5)).cbrt() + y4[0] - y0[0] - y0[R - 1] - v9 - v10
     }
 
     #[dual::gradient]
-    fn p459(x0: f64, x1: f64, x2: f64, w: [f64; R * C]) -> f64 {
-        let v0 = ((x2 * x2 + 0.5).hypot(x1) - x0) * (0.9 * (x2 * x2 + 0.5).recip().tanh()).atanh();
-        let mut y1 = [0.0; R];
-        for i2 in 0..R {
-            let mut v3 = x1 * 0.5;
-            for j4 in 0..C {
-                v3 += 0.05 * (w[i2 * C + j4] + x2);
+    fn p456(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x1 * 0.5;
+        let mut v1 = x2 * 0.5;
+        for i2 in 0..LEN - 1 {
+            v0 *= 1.0 + 0.05 * (a[i2 + 1] * x2.tanh().exp()).tanh();
+            v1 *= 1.0 + 0.05 * x0.tanh();
+        }
+        let mut y3 = [0.0; R];
+        for i4 in 0..R {
+            let mut v5 = a[i4];
+            for j6 in 0..C {
+                v5 = (v5 * 0.9 + w[i4 * C + j6] * (((j6 as f64) * 0.05).tanh().sinh() * ((j6 as f64) * 0.05).tanh().sinh() + 0.5).powf((x1 * x1 + 0.25).log10().sin())).tanh();
             }
-            y1[i2] = v3;
+            y3[i4] = v5;
         }
-        let mut v5: f64 = 0.0;
-        let mut v6 = v5 + x2;
-        for i7 in 0..R {
-            v5 += 0.05 * (y1[i7] * (x2 - x1 + x0 * x2));
-            v6 = f64::min(v6, ((x0 * x0 + 0.5).log(x1 * x1 + 1.5) * (x0 * x0 + 0.5).log(x1 * x1 + 1.5) + 0.5).hypot((0.9 * y1[R - 1].tanh()).asin()));
+        let mut v7: f64 = 0.7;
+        let mut v8 = (v0 * v0 + 0.5).cbrt();
+        for i9 in 0..R {
+            v7 *= 1.0 + 0.05 * (y3[i9] + (x2 * x2 + 0.25).log2()).tanh();
+            v8 += 0.05 * ((y3[i9] * y3[i9] + 0.25).log2() - (y3[R - 1].signum() + y3[R - 1]));
         }
-        (x2 * x2 + 0.5).hypot(x1) - x0 + v5 + v6
+        let v10: f64;
+        if y3[R - 1] > y3[0].tanh().cosh() {
+            v10 = (y3[R - 1] * y3[0] * (y3[R - 1] * y3[0]) + 0.5).log(f64::cos(v1) * f64::cos(v1) + 1.5);
+        } else if y3[0].atan() < (v0 * v0 + 0.25).log10() {
+            v10 = (v0 * v0 + 0.25).log10();
+        } else {
+            let v11 = (0.9 * (v0 * v0 + 0.5).cbrt().tanh()).acos();
+            v10 = (y3[R - 1] * y3[0] * (y3[R - 1] * y3[0]) + 0.5).log(f64::cos(v1) * f64::cos(v1) + 1.5);
+        }
+        let mut v12 = a[0];
+        for i13 in 1..n {
+            v12 = f64::min(v12, b[i13] * ((0.9 * (v0 * v0 + 0.5).cbrt().tanh()).acos() + 0.5f64));
+        }
+        v7 + v0 - v1 - v7 - v8 + v12
     }
 
-    fn p459_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C]) -> D {
-        let v0 = (hypot(x2 * x2 + D::from(0.5), x1) - x0) * (D::from(0.9) * (x2 * x2 + D::from(0.5)).recip().tanh()).atanh();
-        let mut y1 = [D::from(0.0); R];
-        for i2 in 0..R {
-            let mut v3 = x1 * D::from(0.5);
-            for j4 in 0..C {
-                v3 += D::from(0.05) * (w[i2 * C + j4] + x2);
+    fn p456_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut v0 = x1 * D::from(0.5);
+        let mut v1 = x2 * D::from(0.5);
+        for i2 in 0..LEN - 1 {
+            v0 *= D::from(1.0) + D::from(0.05) * (a[i2 + 1] * x2.tanh().exp()).tanh();
+            v1 *= D::from(1.0) + D::from(0.05) * x0.tanh();
+        }
+        let mut y3 = [D::from(0.0); R];
+        for i4 in 0..R {
+            let mut v5 = a[i4];
+            for j6 in 0..C {
+                v5 = (v5 * D::from(0.9) + w[i4 * C + j6] * ((D::from(j6 as f64) * D::from(0.05)).tanh().sinh() * (D::from(j6 as f64) * D::from(0.05)).tanh().sinh() + D::from(0.5)).powd((x1 * x1 + D::from(0.25)).log10().sin())).tanh();
             }
-            y1[i2] = v3;
+            y3[i4] = v5;
         }
-        let mut v5 = D::from(0.0);
-        let mut v6 = v5 + x2;
-        for i7 in 0..R {
-            v5 += D::from(0.05) * (y1[i7] * (x2 - x1 + x0 * x2));
-            v6 = min(v6, hypot(log(x0 * x0 + D::from(0.5), x1 * x1 + D::from(1.5)) * log(x0 * x0 + D::from(0.5), x1 * x1 + D::from(1.5)) + D::from(0.5), (D::from(0.9) * y1[R - 1].tanh()).asin()));
+        let mut v7 = D::from(0.7);
+        let mut v8 = (v0 * v0 + D::from(0.5)).cbrt();
+        for i9 in 0..R {
+            v7 *= D::from(1.0) + D::from(0.05) * (y3[i9] + (x2 * x2 + D::from(0.25)).log2()).tanh();
+            v8 += D::from(0.05) * ((y3[i9] * y3[i9] + D::from(0.25)).log2() - (signum(y3[R - 1]) + y3[R - 1]));
         }
-        hypot(x2 * x2 + D::from(0.5), x1) - x0 + v5 + v6
+        let v10: D;
+        if gt(y3[R - 1], y3[0].tanh().cosh()) {
+            v10 = log(y3[R - 1] * y3[0] * (y3[R - 1] * y3[0]) + D::from(0.5), v1.cos() * v1.cos() + D::from(1.5));
+        } else if lt(y3[0].atan(), (v0 * v0 + D::from(0.25)).log10()) {
+            v10 = (v0 * v0 + D::from(0.25)).log10();
+        } else {
+            let v11 = (D::from(0.9) * (v0 * v0 + D::from(0.5)).cbrt().tanh()).acos();
+            v10 = log(y3[R - 1] * y3[0] * (y3[R - 1] * y3[0]) + D::from(0.5), v1.cos() * v1.cos() + D::from(1.5));
+        }
+        let mut v12 = a[0];
+        for i13 in 1..n {
+            v12 = min(v12, b[i13] * ((D::from(0.9) * (v0 * v0 + D::from(0.5)).cbrt().tanh()).acos() + D::from(0.5f64)));
+        }
+        v7 + v0 - v1 - v7 - v8 + v12
     }
 
     #[dual::gradient]
-    fn p460(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+    fn p457(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 1..LEN {
+            z0[i1] = (a[i1 - 1] * a[i1 - 1] + 0.25).ln().mul_add(x0.tanh().cosh(), x0.asinh());
+            let v2 = h2([(x0 * x0 + 0.5).powi(-1), f64::exp2(x0.sin()), x0.tanh().cosh()]);
+        }
+        let mut v3: f64 = 0.0;
+        for i4 in 0..LEN - 1 {
+            let v5 = a[i4 + 1] * z0[i4 + 1];
+            v3 += 0.05 * h1(x0.tanh().cosh(), x0.clamp(-0.5, 0.5));
+        }
+        let mut v6: f64 = 0.0;
+        let mut v7 = f64::cos(z0[LEN - 1]);
+        for i8 in 0..LEN - 1 {
+            v6 = (v6 * 0.9 + (a[i8 + 1] + v3.tanh().exp_m1().to_degrees().to_radians())).tanh();
+            v7 = (v7 * 0.9 + a[i8 + 1]).tanh();
+        }
+        let mut v9 = x0 * 0.5;
+        for i10 in 0..LEN - 1 {
+            v9 = (v9 * 0.9 + a[i10] * (0.9 * v9.tanh()).asin()).tanh();
+        }
+        f64::cos(z0[LEN - 1]) + z0[0] - z0[LEN - 1] + v3 + v6 - v7 + v9
+    }
+
+    fn p457_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 1..LEN {
+            z0[i1] = (a[i1 - 1] * a[i1 - 1] + D::from(0.25)).ln().mul_add(x0.tanh().cosh(), x0.asinh());
+            let v2 = h2_generic([(x0 * x0 + D::from(0.5)).powi(-1), x0.sin().exp2(), x0.tanh().cosh()]);
+        }
+        let mut v3 = D::from(0.0);
+        for i4 in 0..LEN - 1 {
+            let v5 = a[i4 + 1] * z0[i4 + 1];
+            v3 += D::from(0.05) * h1_generic(x0.tanh().cosh(), clamp(x0, -0.5, 0.5));
+        }
+        let mut v6 = D::from(0.0);
+        let mut v7 = z0[LEN - 1].cos();
+        for i8 in 0..LEN - 1 {
+            v6 = (v6 * D::from(0.9) + (a[i8 + 1] + to_radians(to_degrees(v3.tanh().exp_m1())))).tanh();
+            v7 = (v7 * D::from(0.9) + a[i8 + 1]).tanh();
+        }
+        let mut v9 = x0 * D::from(0.5);
+        for i10 in 0..LEN - 1 {
+            v9 = (v9 * D::from(0.9) + a[i10] * (D::from(0.9) * v9.tanh()).asin()).tanh();
+        }
+        z0[LEN - 1].cos() + z0[0] - z0[LEN - 1] + v3 + v6 - v7 + v9
+    }
+
+    #[dual::gradient]
+    fn p458(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN - 1 {
+            z0[i1] += a[i1] * (std::f64::consts::PI * x0).sin().tanh().exp_m1();
+        }
+        let mut v2 = x0 + x0;
+        for i3 in 0..LEN - 1 {
+            v2 = f64::min(v2, z0[i3] * (0.9 * f64::min(x0, x0).tanh()).asin());
+        }
+        let mut v4 = (std::f64::consts::PI * x0 * (std::f64::consts::PI * x0) + 0.5).cbrt();
+        for i5 in 0..LEN {
+            v4 = (v4 * 0.9 + a[i5] * (x0 * x0 + 0.5).cbrt()).tanh();
+        }
+        (std::f64::consts::PI * x0 * (std::f64::consts::PI * x0) + 0.5).cbrt() + v2 + v4
+    }
+
+    fn p458_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN - 1 {
+            z0[i1] += a[i1] * (D::from(std::f64::consts::PI) * x0).sin().tanh().exp_m1();
+        }
+        let mut v2 = x0 + x0;
+        for i3 in 0..LEN - 1 {
+            v2 = min(v2, z0[i3] * (D::from(0.9) * x0.tanh()).asin());
+        }
+        let mut v4 = (D::from(std::f64::consts::PI) * x0 * (D::from(std::f64::consts::PI) * x0) + D::from(0.5)).cbrt();
+        for i5 in 0..LEN {
+            v4 = (v4 * D::from(0.9) + a[i5] * (x0 * x0 + D::from(0.5)).cbrt()).tanh();
+        }
+        (D::from(std::f64::consts::PI) * x0 * (D::from(std::f64::consts::PI) * x0) + D::from(0.5)).cbrt() + v2 + v4
+    }
+
+    #[dual::gradient]
+    fn p459(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
         let mut z0 = [0.0; LEN];
         let mut v1: f64 = 0.0;
         for i2 in 0..LEN {
@@ -16069,17 +15784,17 @@ mod programs {
         let mut v7 = x0 * 0.5;
         for i8 in 0..LEN {
             v7 += 0.05 * (-x0);
-            z6[i8] += a[i8] + (x1.trunc() + x1) * v7.atan();
+            z6[i8] += a[i8] + (x1.trunc() + x1) * x0.atan();
         }
         let mut v9 = a[0];
         for i10 in 0..LEN - 1 {
-            let v11 = z6[i10 + 1] * (x0 * x0 + 0.25).log10().max((0.9 * x1.tanh()).acos());
-            v9 = v9.max(f64::min((0.9 * z6[i10].tanh()).atanh(), (v11 * v11 + 0.5).powi(-2)));
+            let v11 = z6[i10 + 1] * (x1 * x1 + 0.25).log10().max((0.9 * v1.tanh()).acos());
+            v9 = v9.max(f64::min((0.9 * z6[i10].tanh()).atanh(), (v1 * v1 + 0.5).powi(-2)));
         }
         3. - v1 + z0[0] - z0[LEN - 1] - v4 - v7 - v9
     }
 
-    fn p460_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+    fn p459_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
         let mut z0 = [D::from(0.0); LEN];
         let mut v1 = D::from(0.0);
         for i2 in 0..LEN {
@@ -16095,18 +15810,18 @@ mod programs {
         let mut v7 = x0 * D::from(0.5);
         for i8 in 0..LEN {
             v7 += D::from(0.05) * (-x0);
-            z6[i8] += a[i8] + (trunc(x1) + x1) * v7.atan();
+            z6[i8] += a[i8] + (trunc(x1) + x1) * x0.atan();
         }
         let mut v9 = a[0];
         for i10 in 0..LEN - 1 {
-            let v11 = z6[i10 + 1] * max((x0 * x0 + D::from(0.25)).log10(), (D::from(0.9) * x1.tanh()).acos());
-            v9 = max(v9, min((D::from(0.9) * z6[i10].tanh()).atanh(), (v11 * v11 + D::from(0.5)).powi(-2)));
+            let v11 = z6[i10 + 1] * max((x1 * x1 + D::from(0.25)).log10(), (D::from(0.9) * v1.tanh()).acos());
+            v9 = max(v9, min((D::from(0.9) * z6[i10].tanh()).atanh(), (v1 * v1 + D::from(0.5)).powi(-2)));
         }
         D::from(3.) - v1 + z0[0] - z0[LEN - 1] - v4 - v7 - v9
     }
 
     #[dual::gradient]
-    fn p461(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+    fn p460(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
         let mut v0 = x0 * 0.5;
         let mut v1 = x1 * 0.5;
         for i2 in 0..LEN - 1 {
@@ -16116,14 +15831,14 @@ mod programs {
         }
         let mut v4 = v1;
         for i5 in 0..LEN - 1 {
-            v4 += 0.05 * (a[i5] + (x0.round() + x0) * x1);
+            v4 += 0.05 * (a[i5] + (x1.round() + x1) * v0);
         }
         let mut v6 = x2 * 0.5;
         let mut v7: f64 = 0.0;
         for i8 in 0..LEN {
             let v9 = a[i8] + 0.7 * x0;
-            v6 += 0.05 * x1;
-            v7 -= 0.05 * ((1e-1 * x2).powi(0) * x0.max(x2));
+            v6 += 0.05 * x0;
+            v7 -= 0.05 * ((1e-1 * v9).powi(0) * v0.max(x0));
         }
         let v10: f64;
         if f64::exp2((v0 + x2).sin()) >= 1e-1 * 0.5 {
@@ -16139,7 +15854,7 @@ mod programs {
         std::f64::consts::PI + v0 - v1 + v4 + v6 + v7
     }
 
-    fn p461_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+    fn p460_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
         let mut v0 = x0 * D::from(0.5);
         let mut v1 = x1 * D::from(0.5);
         for i2 in 0..LEN - 1 {
@@ -16149,14 +15864,14 @@ mod programs {
         }
         let mut v4 = v1;
         for i5 in 0..LEN - 1 {
-            v4 += D::from(0.05) * (a[i5] + (round(x0) + x0) * x1);
+            v4 += D::from(0.05) * (a[i5] + (round(x1) + x1) * v0);
         }
         let mut v6 = x2 * D::from(0.5);
         let mut v7 = D::from(0.0);
         for i8 in 0..LEN {
             let v9 = a[i8] + D::from(0.7) * x0;
-            v6 += D::from(0.05) * x1;
-            v7 -= D::from(0.05) * ((D::from(1e-1) * x2).powi(0) * max(x0, x2));
+            v6 += D::from(0.05) * x0;
+            v7 -= D::from(0.05) * ((D::from(1e-1) * v9).powi(0) * max(v0, x0));
         }
         let v10: D;
         if ge((v0 + x2).sin().exp2(), D::from(1e-1) * D::from(0.5)) {
@@ -16173,7 +15888,7 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p462(x0: f64, a: [f64; LEN]) -> f64 {
+    fn p461(x0: f64, a: [f64; LEN]) -> f64 {
         let mut v0 = (0.9 * (-(3. * x0 / (0.5f64 * 0.5f64 + 0.5))).tanh()).atanh();
         v0 += x0.clamp(-0.5, 0.5);
         let mut z1 = [0.0; LEN];
@@ -16186,13 +15901,13 @@ mod programs {
         let mut v5 = (x0 * x0 + 0.25).sqrt();
         let mut v6 = x0 * 0.5;
         for i7 in 0..LEN {
-            v5 = v5.max(z1[i7] + (1e-1 * x0 * (1e-1 * x0) + 0.5).powf(1.7));
+            v5 = v5.max(z1[i7] + (1e-1 * v2 * (1e-1 * v2) + 0.5).powf(1.7));
             v6 += 0.05 * (3. * x0);
         }
         v5 + v2 + v5 - v6
     }
 
-    fn p462_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+    fn p461_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
         let mut v0 = (D::from(0.9) * (-(D::from(3.) * x0 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5)))).tanh()).atanh();
         v0 += clamp(x0, -0.5, 0.5);
         let mut z1 = [D::from(0.0); LEN];
@@ -16205,14 +15920,14 @@ mod programs {
         let mut v5 = (x0 * x0 + D::from(0.25)).sqrt();
         let mut v6 = x0 * D::from(0.5);
         for i7 in 0..LEN {
-            v5 = max(v5, z1[i7] + (D::from(1e-1) * x0 * (D::from(1e-1) * x0) + D::from(0.5)).powf(1.7));
+            v5 = max(v5, z1[i7] + (D::from(1e-1) * v2 * (D::from(1e-1) * v2) + D::from(0.5)).powf(1.7));
             v6 += D::from(0.05) * (D::from(3.) * x0);
         }
         v5 + v2 + v5 - v6
     }
 
     #[dual::gradient]
-    fn p463(x0: f64, a: [f64; LEN]) -> f64 {
+    fn p462(x0: f64, a: [f64; LEN]) -> f64 {
         let mut z0 = [0.0; LEN];
         let mut v1 = x0;
         for i2 in 0..LEN - 1 {
@@ -16225,15 +15940,21 @@ mod programs {
         }
         let mut v5 = x0 * 0.5;
         for i6 in 0..LEN - 1 {
-            let v7 = a[i6 + 1] * ((z0[i6] - z0[LEN - 1]) * (z0[i6] - z0[LEN - 1]) + 0.5).recip();
-            v5 = v5.max(a[i6].mul_add(2.0, v7).powi(4));
+            let v7 = a[i6 + 1] * h1(v1, x0).tanh();
+            v5 = v5.max((v1.powi(2) * v1.powi(2) + 0.5).recip());
         }
-        let mut v8 = f64::cos(-1.3 * v1 * v5);
-        v8 += -1.3 * v1 * v5;
-        z0[LEN - 1] - v1 + v3 - v5
+        let mut v8 = (0.9 * z0[LEN - 1].tanh()).acos();
+        if (v5 * (-1.3)).max(x0 + v5) <= z0[LEN - 1] * v3 {
+            v8 = v8 * 0.5;
+        } else if z0[LEN - 1] < f64::min(z0[LEN - 1], v5) {
+            let mut v9 = h2([3., v5 * (-1.3), (h2([v3, v3, v3]) * h2([v3, v3, v3])).ln_1p()]);
+            v9 += z0[0].asinh();
+            v8 = (v8 / (z0[0] * z0[0] + 0.5) * (v8 / (z0[0] * z0[0] + 0.5)) + 0.5).cbrt();
+        }
+        -(0.9 * v8.tanh()).acos() - v1 - v3 + v5
     }
 
-    fn p463_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+    fn p462_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
         let mut z0 = [D::from(0.0); LEN];
         let mut v1 = x0;
         for i2 in 0..LEN - 1 {
@@ -16246,2020 +15967,1937 @@ mod programs {
         }
         let mut v5 = x0 * D::from(0.5);
         for i6 in 0..LEN - 1 {
-            let v7 = a[i6 + 1] * ((z0[i6] - z0[LEN - 1]) * (z0[i6] - z0[LEN - 1]) + D::from(0.5)).recip();
-            v5 = max(v5, a[i6].mul_add(D::from(2.0), v7).powi(4));
+            let v7 = a[i6 + 1] * h1_generic(v1, x0).tanh();
+            v5 = max(v5, (v1.powi(2) * v1.powi(2) + D::from(0.5)).recip());
         }
-        let mut v8 = (D::from(-1.3) * v1 * v5).cos();
-        v8 += D::from(-1.3) * v1 * v5;
-        z0[LEN - 1] - v1 + v3 - v5
+        let mut v8 = (D::from(0.9) * z0[LEN - 1].tanh()).acos();
+        if le(max(v5 * D::from(-1.3), x0 + v5), z0[LEN - 1] * v3) {
+            v8 = v8 * D::from(0.5);
+        } else if lt(z0[LEN - 1], min(z0[LEN - 1], v5)) {
+            let mut v9 = h2_generic([D::from(3.), v5 * D::from(-1.3), (h2_generic([v3, v3, v3]) * h2_generic([v3, v3, v3])).ln_1p()]);
+            v9 += z0[0].asinh();
+            v8 = (v8 / (z0[0] * z0[0] + D::from(0.5)) * (v8 / (z0[0] * z0[0] + D::from(0.5))) + D::from(0.5)).cbrt();
+        }
+        -(D::from(0.9) * v8.tanh()).acos() - v1 - v3 + v5
     }
 
     #[dual::gradient]
-    fn p464(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut v0: f64 = 0.0;
-        for i1 in 0..n {
-            v0 += 0.05 * (b[i1] * (((i1 as f64) * 0.05 * ((i1 as f64) * 0.05) + 0.25).ln() / (x0 * x0 + 0.5)));
+    fn p463(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        if -1.3 * x0 > x1 * 1.2 {
+            return (0.5 * x0.tanh().cosh().tanh()).tan();
+        } else if x0 < x1 * 0.5 {
+            return (-x1 * (-x1) + 0.5).powf(1.7);
         }
-        let mut y2 = [0.0; R];
-        for i3 in 0..R {
-            let mut v4 = a[i3];
-            for j5 in 0..C {
-                v4 += 0.05 * (w[i3 * C + j5] + 0.5f64 * x0);
-            }
-            y2[i3] = v4;
-        }
-        let mut v6 = x0 * 0.5;
-        for i7 in 0..R {
-            v6 *= 1.0 + 0.05 * (y2[i7] + (i7 as f64) * 0.05).tanh();
-        }
-        let mut y8 = [0.0; R];
-        for i9 in 0..R {
-            let mut v10: f64 = 0.0;
-            for j11 in 0..C {
-                let v12 = w[i9 * C + j11] + ((x0 * x0 + 0.5).hypot(x0) + (x0 * x0).ln_1p());
-                v10 -= 0.05 * x0;
-            }
-            y8[i9] = v10;
-        }
-        let mut v13 = v0 / (y2[0] * y2[0] + 0.5);
-        let mut v14 = a[0];
-        for i15 in 0..R {
-            if (y8[i15] - x0).tanh().sinh() <= x0 {
-                v13 = (-1.3 * v14 / (x0 * x0 + 0.5) - (y8[0] * y8[0] + 0.5).recip()).tanh();
-            } else {
-                v13 += 0.05 * x0.tanh().exp().abs();
-            }
-            v14 = v14.max((y8[0] * y8[0] + 0.5).recip());
-        }
-        (y8[0].tanh().cosh() * y8[0].tanh().cosh() + 0.25).log2() + v0 - v6 - v13 + v14
-    }
-
-    fn p464_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut v0 = D::from(0.0);
-        for i1 in 0..n {
-            v0 += D::from(0.05) * (b[i1] * ((D::from(i1 as f64) * D::from(0.05) * (D::from(i1 as f64) * D::from(0.05)) + D::from(0.25)).ln() / (x0 * x0 + D::from(0.5))));
-        }
-        let mut y2 = [D::from(0.0); R];
-        for i3 in 0..R {
-            let mut v4 = a[i3];
-            for j5 in 0..C {
-                v4 += D::from(0.05) * (w[i3 * C + j5] + D::from(0.5f64) * x0);
-            }
-            y2[i3] = v4;
-        }
-        let mut v6 = x0 * D::from(0.5);
-        for i7 in 0..R {
-            v6 *= D::from(1.0) + D::from(0.05) * (y2[i7] + D::from(i7 as f64) * D::from(0.05)).tanh();
-        }
-        let mut y8 = [D::from(0.0); R];
-        for i9 in 0..R {
-            let mut v10 = D::from(0.0);
-            for j11 in 0..C {
-                let v12 = w[i9 * C + j11] + (hypot(x0 * x0 + D::from(0.5), x0) + (x0 * x0).ln_1p());
-                v10 -= D::from(0.05) * x0;
-            }
-            y8[i9] = v10;
-        }
-        let mut v13 = v0 / (y2[0] * y2[0] + D::from(0.5));
-        let mut v14 = a[0];
-        for i15 in 0..R {
-            if le((y8[i15] - x0).tanh().sinh(), x0) {
-                v13 = (D::from(-1.3) * v14 / (x0 * x0 + D::from(0.5)) - (y8[0] * y8[0] + D::from(0.5)).recip()).tanh();
-            } else {
-                v13 += D::from(0.05) * abs(x0.tanh().exp());
-            }
-            v14 = max(v14, (y8[0] * y8[0] + D::from(0.5)).recip());
-        }
-        (y8[0].tanh().cosh() * y8[0].tanh().cosh() + D::from(0.25)).log2() + v0 - v6 - v13 + v14
-    }
-
-    #[dual::gradient]
-    fn p465(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                v2 += 0.05 * (w[i1 * C + j3] + (2.0 * x2).to_degrees().to_radians().tanh().sinh());
-            }
-            y0[i1] = v2;
-        }
-        let mut v4 = x2 * 0.5;
-        for i5 in 0..R {
-            let v6 = y0[i5] + ((x1 * x1 + 0.5).cbrt() + x1);
-            if (0.9 * y0[0].tanh()).asin() <= -1.3 * (-0.3) {
-                v4 = ((i5 as f64) * 0.05).tanh();
-            } else {
-                v4 += 0.05 * (x0 / (x1 * x1 + 0.5)).powi(2);
-            }
-        }
-        let v7 = ((y0[0] * y0[0] + 0.5).log(v4 * v4 + 1.5).tanh().cosh() * (y0[0] * y0[0] + 0.5).log(v4 * v4 + 1.5).tanh().cosh() + 0.25).sqrt();
-        let mut z8 = [0.0; LEN];
-        for i9 in 1..LEN {
-            z8[i9] += a[i9 - 1] * ((std::f64::consts::PI * x2).atan2((i9 as f64) * 0.05 * ((i9 as f64) * 0.05) + 0.5) * (std::f64::consts::PI * x2).atan2((i9 as f64) * 0.05 * ((i9 as f64) * 0.05) + 0.5) + 0.5).cbrt();
-        }
-        (y0[0] * y0[0] + 0.5).log(v4 * v4 + 1.5).tanh().cosh() - v4 + z8[0] + z8[LEN - 1]
-    }
-
-    fn p465_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                v2 += D::from(0.05) * (w[i1 * C + j3] + to_radians(to_degrees(D::from(2.0) * x2)).tanh().sinh());
-            }
-            y0[i1] = v2;
-        }
-        let mut v4 = x2 * D::from(0.5);
-        for i5 in 0..R {
-            let v6 = y0[i5] + ((x1 * x1 + D::from(0.5)).cbrt() + x1);
-            if le((D::from(0.9) * y0[0].tanh()).asin(), D::from(-1.3) * D::from(-0.3)) {
-                v4 = (D::from(i5 as f64) * D::from(0.05)).tanh();
-            } else {
-                v4 += D::from(0.05) * (x0 / (x1 * x1 + D::from(0.5))).powi(2);
-            }
-        }
-        let v7 = (log(y0[0] * y0[0] + D::from(0.5), v4 * v4 + D::from(1.5)).tanh().cosh() * log(y0[0] * y0[0] + D::from(0.5), v4 * v4 + D::from(1.5)).tanh().cosh() + D::from(0.25)).sqrt();
-        let mut z8 = [D::from(0.0); LEN];
-        for i9 in 1..LEN {
-            z8[i9] += a[i9 - 1] * ((D::from(std::f64::consts::PI) * x2).atan2(D::from(i9 as f64) * D::from(0.05) * (D::from(i9 as f64) * D::from(0.05)) + D::from(0.5)) * (D::from(std::f64::consts::PI) * x2).atan2(D::from(i9 as f64) * D::from(0.05) * (D::from(i9 as f64) * D::from(0.05)) + D::from(0.5)) + D::from(0.5)).cbrt();
-        }
-        log(y0[0] * y0[0] + D::from(0.5), v4 * v4 + D::from(1.5)).tanh().cosh() - v4 + z8[0] + z8[LEN - 1]
-    }
-
-    #[dual::gradient]
-    fn p466(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = (x2 * x2 + 0.25).log10();
-        for i1 in 0..LEN {
-            let v2 = a[i1].tanh().signum() + a[i1].tanh();
-            v0 += 0.05 * (a[i1] * x0.tanh().cosh());
-        }
-        let mut v3 = (x0 * x0 + 0.5).recip();
-        if h1((0.5 * v0.tanh()).tan(), v0.sin()) >= f64::exp2(v3.sin()) {
-            if ((3. * v0 * (3. * v0) + 0.5).cbrt() * (3. * v0 * (3. * v0) + 0.5).cbrt() + 0.5).cbrt() <= x1 {
-                let mut v4 = ((3. * v0 * (3. * v0) + 0.5).cbrt() * (3. * v0 * (3. * v0) + 0.5).cbrt() + 0.5).cbrt().tanh().cosh();
-                v4 -= x0;
-                v3 = ((3. * v0 * (3. * v0) + 0.5).cbrt() * (3. * v0 * (3. * v0) + 0.5).cbrt() + 0.5).cbrt().tanh().cosh() / (h2([v3, x1, v0]) * h2([v3, x1, v0]) + 0.5);
-            } else {
-                v3 = (0.5f64 * x1 * (0.5f64 * x1) + 0.5).log(1e-1 * 1e-1 + 1.5);
-            }
-        } else {
-            v3 = (0.9 * x2.tanh()).asin().asinh();
-        }
-        let mut v5: f64 = 0.0;
-        let mut v6: f64 = 0.0;
-        for i7 in 0..n {
-            let v8 = b[i7] * (0.9 * x2.tanh()).asin().max((x0 * x0 + 0.5).recip());
-            v5 = (v5 * 0.9 + (b[i7] * b[i7] + 0.5).powi(-1) * ((i7 as f64) * 0.05).atan2(std::f64::consts::PI * std::f64::consts::PI + 0.5)).tanh();
-            if (0.9 * x2.tanh()).asin().asinh() >= (i7 as f64) * 0.05 * (-0.3) {
-                v6 = b[i7].atan2(x2 * x2 + 0.5).to_degrees().to_radians().tanh();
-            } else {
-                v6 += 0.05 * (x0.asinh() * x0.asinh() + 1.5).acosh();
-            }
-        }
-        1e-1 - v0 + v5 - v6
-    }
-
-    fn p466_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let mut v0 = (x2 * x2 + D::from(0.25)).log10();
-        for i1 in 0..LEN {
-            let v2 = signum(a[i1].tanh()) + a[i1].tanh();
-            v0 += D::from(0.05) * (a[i1] * x0.tanh().cosh());
-        }
-        let mut v3 = (x0 * x0 + D::from(0.5)).recip();
-        if ge(h1_generic((D::from(0.5) * v0.tanh()).tan(), v0.sin()), v3.sin().exp2()) {
-            if le(((D::from(3.) * v0 * (D::from(3.) * v0) + D::from(0.5)).cbrt() * (D::from(3.) * v0 * (D::from(3.) * v0) + D::from(0.5)).cbrt() + D::from(0.5)).cbrt(), x1) {
-                let mut v4 = ((D::from(3.) * v0 * (D::from(3.) * v0) + D::from(0.5)).cbrt() * (D::from(3.) * v0 * (D::from(3.) * v0) + D::from(0.5)).cbrt() + D::from(0.5)).cbrt().tanh().cosh();
-                v4 -= x0;
-                v3 = ((D::from(3.) * v0 * (D::from(3.) * v0) + D::from(0.5)).cbrt() * (D::from(3.) * v0 * (D::from(3.) * v0) + D::from(0.5)).cbrt() + D::from(0.5)).cbrt().tanh().cosh() / (h2_generic([v3, x1, v0]) * h2_generic([v3, x1, v0]) + D::from(0.5));
-            } else {
-                v3 = log(D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.5), D::from(1e-1) * D::from(1e-1) + D::from(1.5));
-            }
-        } else {
-            v3 = (D::from(0.9) * x2.tanh()).asin().asinh();
-        }
-        let mut v5 = D::from(0.0);
-        let mut v6 = D::from(0.0);
-        for i7 in 0..n {
-            let v8 = b[i7] * max((D::from(0.9) * x2.tanh()).asin(), (x0 * x0 + D::from(0.5)).recip());
-            v5 = (v5 * D::from(0.9) + (b[i7] * b[i7] + D::from(0.5)).powi(-1) * (D::from(i7 as f64) * D::from(0.05)).atan2(D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(0.5))).tanh();
-            if ge((D::from(0.9) * x2.tanh()).asin().asinh(), D::from(i7 as f64) * D::from(0.05) * D::from(-0.3)) {
-                v6 = to_radians(to_degrees(b[i7].atan2(x2 * x2 + D::from(0.5)))).tanh();
-            } else {
-                v6 += D::from(0.05) * (x0.asinh() * x0.asinh() + D::from(1.5)).acosh();
-            }
-        }
-        D::from(1e-1) - v0 + v5 - v6
-    }
-
-    #[dual::gradient]
-    fn p467(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let v0 = x0;
-        let mut v1 = (v0.clamp(-0.5, 0.5) * v0.clamp(-0.5, 0.5) + 0.5).powf((v0 * 3.).sin());
-        if (v0 * 3.).max(2.0) < v0 * 3. {
-            v1 += f64::cos(v0);
-        } else if (0.9 * (x0 * x0 + 0.5).powf(x0.sin()).tanh()).asin() < (v0.clamp(-0.5, 0.5) * v0.clamp(-0.5, 0.5) + 0.5).powf((v0 * 3.).sin()) {
-            v1 = (x0 * x0 + 0.5).powf(1.7) - (v0.clamp(-0.5, 0.5) * v0.clamp(-0.5, 0.5) + 0.5).powf((v0 * 3.).sin());
-        } else {
-            v1 = (x0 * x0 + 0.5).powf(1.7) - (v0.clamp(-0.5, 0.5) * v0.clamp(-0.5, 0.5) + 0.5).powf((v0 * 3.).sin());
-        }
-        let mut y2 = [0.0; R];
-        for i3 in 0..R {
-            let mut v4 = x0 * 0.5;
-            for j5 in 0..C {
-                v4 -= 0.05 * (w[i3 * C + j5] + f64::exp2(x0.sin()));
-            }
-            y2[i3] = v4;
-        }
-        let mut v6 = x0 * 0.5;
-        for i7 in 0..R {
-            let v8 = -y2[i7] * (0.5f64 * x0).tanh().exp_m1();
-            v6 *= 1.0 + 0.05 * ((x0 * x0 + 0.5).powf(1.7) * (x0 * x0 + 0.25).sqrt()).tanh();
-        }
-        let mut z9 = [0.0; LEN];
-        let mut v10 = v6;
-        for i11 in 0..LEN {
-            z9[i11] += a[i11] * h2([(x0 * x0 + 0.5).hypot(v10), x0.tanh().exp_m1(), (x0 * x0 + 0.5).hypot(v10)]);
-            v10 += 0.05 * ((i11 as f64) * 0.05 * ((i11 as f64) * 0.05) + 0.25).sqrt().powi(3);
-        }
-        let mut v12 = -1.3 * v1 * z9[LEN - 1];
-        for i13 in 0..LEN - 1 {
-            v12 = f64::min(v12, z9[i13 + 1] + x0);
-        }
-        (y2[R - 1] * y2[R - 1] + 0.25).sqrt() + v6 - v10 + v12
-    }
-
-    fn p467_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let v0 = x0;
-        let mut v1 = (clamp(v0, -0.5, 0.5) * clamp(v0, -0.5, 0.5) + D::from(0.5)).powd((v0 * D::from(3.)).sin());
-        if lt(max(v0 * D::from(3.), D::from(2.0)), v0 * D::from(3.)) {
-            v1 += v0.cos();
-        } else if lt((D::from(0.9) * (x0 * x0 + D::from(0.5)).powd(x0.sin()).tanh()).asin(), (clamp(v0, -0.5, 0.5) * clamp(v0, -0.5, 0.5) + D::from(0.5)).powd((v0 * D::from(3.)).sin())) {
-            v1 = (x0 * x0 + D::from(0.5)).powf(1.7) - (clamp(v0, -0.5, 0.5) * clamp(v0, -0.5, 0.5) + D::from(0.5)).powd((v0 * D::from(3.)).sin());
-        } else {
-            v1 = (x0 * x0 + D::from(0.5)).powf(1.7) - (clamp(v0, -0.5, 0.5) * clamp(v0, -0.5, 0.5) + D::from(0.5)).powd((v0 * D::from(3.)).sin());
-        }
-        let mut y2 = [D::from(0.0); R];
-        for i3 in 0..R {
-            let mut v4 = x0 * D::from(0.5);
-            for j5 in 0..C {
-                v4 -= D::from(0.05) * (w[i3 * C + j5] + x0.sin().exp2());
-            }
-            y2[i3] = v4;
-        }
-        let mut v6 = x0 * D::from(0.5);
-        for i7 in 0..R {
-            let v8 = -y2[i7] * (D::from(0.5f64) * x0).tanh().exp_m1();
-            v6 *= D::from(1.0) + D::from(0.05) * ((x0 * x0 + D::from(0.5)).powf(1.7) * (x0 * x0 + D::from(0.25)).sqrt()).tanh();
-        }
-        let mut z9 = [D::from(0.0); LEN];
-        let mut v10 = v6;
-        for i11 in 0..LEN {
-            z9[i11] += a[i11] * h2_generic([hypot(x0 * x0 + D::from(0.5), v10), x0.tanh().exp_m1(), hypot(x0 * x0 + D::from(0.5), v10)]);
-            v10 += D::from(0.05) * (D::from(i11 as f64) * D::from(0.05) * (D::from(i11 as f64) * D::from(0.05)) + D::from(0.25)).sqrt().powi(3);
-        }
-        let mut v12 = D::from(-1.3) * v1 * z9[LEN - 1];
-        for i13 in 0..LEN - 1 {
-            v12 = min(v12, z9[i13 + 1] + x0);
-        }
-        (y2[R - 1] * y2[R - 1] + D::from(0.25)).sqrt() + v6 - v10 + v12
-    }
-
-    #[dual::gradient]
-    fn p468(x0: f64, x1: f64, w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2: f64 = 0.0;
-            for j3 in 0..C {
-                v2 -= 0.05 * (w[i1 * C + j3] * x1);
-            }
-            y0[i1] = v2.tanh();
-        }
-        let mut v4 = x1 * 0.5;
-        for i5 in 0..R {
-            v4 = v4.max(y0[i5] + (f64::min(1e-1 * x1, x0) * f64::min(1e-1 * x1, x0) + 0.25).ln());
-        }
-        let mut v6: f64 = 1.0;
-        for i7 in 1..n {
-            v6 *= 1.0 + 0.05 * (b[i7 - 1] * (std::f64::consts::PI * x0)).tanh();
-        }
-        let mut y8 = [0.0; R];
-        for i9 in 0..R {
-            let mut v10: f64 = 0.0;
-            for j11 in 0..C {
-                v10 -= 0.05 * (x0.tanh().exp_m1() + (j11 as f64) * 0.05 * w[i9 * C + j11]);
-            }
-            y8[i9] = v10.tanh();
-        }
-        let mut v12 = x1 + y0[R - 1];
-        for i13 in 0..R {
-            v12 -= 0.05 * (y8[i13] + ((x1 + y0[R - 1]) * (x1 + y0[R - 1]) + 0.25).sqrt());
-        }
-        v4.sin().asinh() - v4 + v6 + v12
-    }
-
-    fn p468_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = D::from(0.0);
-            for j3 in 0..C {
-                v2 -= D::from(0.05) * (w[i1 * C + j3] * x1);
-            }
-            y0[i1] = v2.tanh();
-        }
-        let mut v4 = x1 * D::from(0.5);
-        for i5 in 0..R {
-            v4 = max(v4, y0[i5] + (min(D::from(1e-1) * x1, x0) * min(D::from(1e-1) * x1, x0) + D::from(0.25)).ln());
-        }
-        let mut v6 = D::from(1.0);
-        for i7 in 1..n {
-            v6 *= D::from(1.0) + D::from(0.05) * (b[i7 - 1] * (D::from(std::f64::consts::PI) * x0)).tanh();
-        }
-        let mut y8 = [D::from(0.0); R];
-        for i9 in 0..R {
-            let mut v10 = D::from(0.0);
-            for j11 in 0..C {
-                v10 -= D::from(0.05) * (x0.tanh().exp_m1() + D::from(j11 as f64) * D::from(0.05) * w[i9 * C + j11]);
-            }
-            y8[i9] = v10.tanh();
-        }
-        let mut v12 = x1 + y0[R - 1];
-        for i13 in 0..R {
-            v12 -= D::from(0.05) * (y8[i13] + ((x1 + y0[R - 1]) * (x1 + y0[R - 1]) + D::from(0.25)).sqrt());
-        }
-        v4.sin().asinh() - v4 + v6 + v12
-    }
-
-    #[dual::gradient]
-    fn p469(x0: f64, x1: f64, b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = x0 * 0.5;
+        let mut v0 = a[0];
         let mut v1: f64 = 0.0;
-        for i2 in 0..n {
-            let v3 = b[i2] + (x0.to_degrees().to_radians() - std::f64::consts::PI);
-            if ((i2 as f64) * 0.05 * ((i2 as f64) * 0.05) + 0.5).recip().to_degrees().to_radians() <= b[i2] {
-                v0 = x1.tanh();
-            } else {
-                v0 += 0.05 * (3. * x0);
-            }
-            v1 = (v1 * 0.9 + (x1 - v3) * ((i2 as f64) * 0.05).abs()).tanh();
+        for i2 in 1..LEN {
+            v0 = v0.max(a[i2 - 1]);
+            v1 += 0.05 * x1;
         }
-        let v4 = x0.atan2((std::f64::consts::PI * x0).abs() * (std::f64::consts::PI * x0).abs() + 0.5) + x0;
-        let v5: f64;
-        if x0.atan2((std::f64::consts::PI * x0).abs() * (std::f64::consts::PI * x0).abs() + 0.5) > v0.tanh().exp() {
-            let mut v6 = ((v1 * v1 + 1.5).acosh().max((0.9 * x0.tanh()).asin()) * (v1 * v1 + 1.5).acosh().max((0.9 * x0.tanh()).asin()) + 1.5).acosh();
-            v6 -= x1 * v1;
-            v5 = v6;
-        } else {
-            let v7 = (0.9 * (x1 * x1 + 0.25).log2().tanh()).atanh() + x1 * v1;
-            v5 = v0;
-        }
-        (0.5f64 * v5 * (0.5f64 * v5) + 0.5).recip().sin() + v0 + v1
-    }
-
-    fn p469_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, b: [D; 40], n: usize) -> D {
-        let mut v0 = x0 * D::from(0.5);
-        let mut v1 = D::from(0.0);
-        for i2 in 0..n {
-            let v3 = b[i2] + (to_radians(to_degrees(x0)) - D::from(std::f64::consts::PI));
-            if le(to_radians(to_degrees((D::from(i2 as f64) * D::from(0.05) * (D::from(i2 as f64) * D::from(0.05)) + D::from(0.5)).recip())), b[i2]) {
-                v0 = x1.tanh();
-            } else {
-                v0 += D::from(0.05) * (D::from(3.) * x0);
-            }
-            v1 = (v1 * D::from(0.9) + (x1 - v3) * abs(D::from(i2 as f64) * D::from(0.05))).tanh();
-        }
-        let v4 = x0.atan2(abs(D::from(std::f64::consts::PI) * x0) * abs(D::from(std::f64::consts::PI) * x0) + D::from(0.5)) + x0;
-        let v5: D;
-        if gt(x0.atan2(abs(D::from(std::f64::consts::PI) * x0) * abs(D::from(std::f64::consts::PI) * x0) + D::from(0.5)), v0.tanh().exp()) {
-            let mut v6 = (max((v1 * v1 + D::from(1.5)).acosh(), (D::from(0.9) * x0.tanh()).asin()) * max((v1 * v1 + D::from(1.5)).acosh(), (D::from(0.9) * x0.tanh()).asin()) + D::from(1.5)).acosh();
-            v6 -= x1 * v1;
-            v5 = v6;
-        } else {
-            let v7 = (D::from(0.9) * (x1 * x1 + D::from(0.25)).log2().tanh()).atanh() + x1 * v1;
-            v5 = v0;
-        }
-        (D::from(0.5f64) * v5 * (D::from(0.5f64) * v5) + D::from(0.5)).recip().sin() + v0 + v1
-    }
-
-    #[dual::gradient]
-    fn p470(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut v0: f64 = 0.0;
-        for i1 in 0..n {
-            let v2 = b[i1] * x1;
-            v0 -= 0.05 * (1e-1 * x0);
-        }
-        let mut z3 = [0.0; LEN];
-        for i4 in 0..LEN {
-            z3[i4] = a[i4] + (i4 as f64) * 0.05;
-        }
-        let mut v5 = (z3[LEN - 1] * z3[LEN - 1] + 0.5).cbrt();
-        for i6 in 0..LEN {
-            let v7 = z3[i6] * (x2 * x2).ln_1p();
-            v5 = v5.max(-f64::cos(x0));
-        }
-        let mut y8 = [0.0; R];
-        for i9 in 0..R {
-            let mut v10: f64 = 0.0;
-            for j11 in 0..C {
-                let v12 = w[i9 * C + j11] * x1.tanh().sinh();
-                v10 += 0.05 * (-v12 * (-v12) + 0.5).recip();
-            }
-            y8[i9] = v10.tanh();
-        }
-        let mut z13 = [0.0; LEN];
-        for i14 in 1..LEN {
-            z13[i14] = a[i14] * (z3[i14 - 1].max(x0) * z3[i14 - 1].max(x0) + 0.5).powf(x2.sin());
-            let v15 = z3[LEN - 1];
-        }
-        let mut v16: f64 = 0.0;
-        let mut v17 = v0;
-        for i18 in 0..LEN {
-            let v19 = z13[i18] * (0.7 * x0 * (0.5f64 * x2 * x2));
-            v16 = (v16 * 0.9 + (z3[LEN - 1] * z3[LEN - 1] + 0.5).cbrt()).tanh();
-            v17 += 0.05 * ((z3[LEN - 1] * z3[LEN - 1] + 0.5).cbrt() * (z3[LEN - 1] * z3[LEN - 1] + 0.5).cbrt() + 0.5).powf(1.7);
-        }
-        y8[R - 1].max(-1.3).clamp(-0.5, 0.5) + v0 - v5 - y8[0] - y8[R - 1] + v16 - v17
-    }
-
-    fn p470_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut v0 = D::from(0.0);
-        for i1 in 0..n {
-            let v2 = b[i1] * x1;
-            v0 -= D::from(0.05) * (D::from(1e-1) * x0);
-        }
-        let mut z3 = [D::from(0.0); LEN];
-        for i4 in 0..LEN {
-            z3[i4] = a[i4] + D::from(i4 as f64) * D::from(0.05);
-        }
-        let mut v5 = (z3[LEN - 1] * z3[LEN - 1] + D::from(0.5)).cbrt();
-        for i6 in 0..LEN {
-            let v7 = z3[i6] * (x2 * x2).ln_1p();
-            v5 = max(v5, -x0.cos());
-        }
-        let mut y8 = [D::from(0.0); R];
-        for i9 in 0..R {
-            let mut v10 = D::from(0.0);
-            for j11 in 0..C {
-                let v12 = w[i9 * C + j11] * x1.tanh().sinh();
-                v10 += D::from(0.05) * (-v12 * (-v12) + D::from(0.5)).recip();
-            }
-            y8[i9] = v10.tanh();
-        }
-        let mut z13 = [D::from(0.0); LEN];
-        for i14 in 1..LEN {
-            z13[i14] = a[i14] * (max(z3[i14 - 1], x0) * max(z3[i14 - 1], x0) + D::from(0.5)).powd(x2.sin());
-            let v15 = z3[LEN - 1];
-        }
-        let mut v16 = D::from(0.0);
-        let mut v17 = v0;
-        for i18 in 0..LEN {
-            let v19 = z13[i18] * (D::from(0.7) * x0 * (D::from(0.5f64) * x2 * x2));
-            v16 = (v16 * D::from(0.9) + (z3[LEN - 1] * z3[LEN - 1] + D::from(0.5)).cbrt()).tanh();
-            v17 += D::from(0.05) * ((z3[LEN - 1] * z3[LEN - 1] + D::from(0.5)).cbrt() * (z3[LEN - 1] * z3[LEN - 1] + D::from(0.5)).cbrt() + D::from(0.5)).powf(1.7);
-        }
-        clamp(max(y8[R - 1], D::from(-1.3)), -0.5, 0.5) + v0 - v5 - y8[0] - y8[R - 1] + v16 - v17
-    }
-
-    #[dual::gradient]
-    fn p471(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
-        let mut v0: f64 = 0.0;
-        for i1 in 0..LEN - 1 {
-            let v2 = x0.mul_add(a[i1], 2.0).abs();
-            v0 = v0.max((a[i1].atan() * a[i1].atan() + 0.25).log10());
-        }
-        let mut z3 = [0.0; LEN];
-        let mut v4: f64 = 0.0;
-        for i5 in 0..LEN - 1 {
-            z3[i5] = a[i5 + 1] * ((i5 as f64) * 0.05);
-            let v6 = (2.0 * x0 + (-1.3)).ceil() + (2.0 * x0 + (-1.3));
-            v4 += 0.05 * x1;
-        }
-        let mut v7 = a[0];
-        let mut v8: f64 = 0.0;
-        for i9 in 0..LEN - 1 {
-            v7 = f64::min(v7, z3[i9] + ((i9 as f64) * 0.05).tanh().sinh());
-            if x1.atan() > x0.powi(0) {
-                v8 = (2.0 * v8 * (2.0 * v8) + 0.25).ln().tanh();
-            } else {
-                v8 += 0.05 * (x1 - x0).atan();
-            }
-        }
-        let mut v10 = v7;
-        v10 += (f64::cos(v0) * f64::cos(v0)).ln_1p();
-        let mut v11 = f64::min(v8, v8);
-        for i12 in 1..LEN {
-            v11 += 0.05 * a[i12].atan().abs();
-        }
-        z3[0] - v0 + v4 + v7 - v8 - v11
-    }
-
-    fn p471_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
-        let mut v0 = D::from(0.0);
-        for i1 in 0..LEN - 1 {
-            let v2 = abs(x0.mul_add(a[i1], D::from(2.0)));
-            v0 = max(v0, (a[i1].atan() * a[i1].atan() + D::from(0.25)).log10());
-        }
-        let mut z3 = [D::from(0.0); LEN];
-        let mut v4 = D::from(0.0);
-        for i5 in 0..LEN - 1 {
-            z3[i5] = a[i5 + 1] * (D::from(i5 as f64) * D::from(0.05));
-            let v6 = ceil(D::from(2.0) * x0 + D::from(-1.3)) + (D::from(2.0) * x0 + D::from(-1.3));
-            v4 += D::from(0.05) * x1;
-        }
-        let mut v7 = a[0];
-        let mut v8 = D::from(0.0);
-        for i9 in 0..LEN - 1 {
-            v7 = min(v7, z3[i9] + (D::from(i9 as f64) * D::from(0.05)).tanh().sinh());
-            if gt(x1.atan(), x0.powi(0)) {
-                v8 = (D::from(2.0) * v8 * (D::from(2.0) * v8) + D::from(0.25)).ln().tanh();
-            } else {
-                v8 += D::from(0.05) * (x1 - x0).atan();
-            }
-        }
-        let mut v10 = v7;
-        v10 += (v0.cos() * v0.cos()).ln_1p();
-        let mut v11 = v8;
-        for i12 in 1..LEN {
-            v11 += D::from(0.05) * abs(a[i12].atan());
-        }
-        z3[0] - v0 + v4 + v7 - v8 - v11
-    }
-
-    #[dual::gradient]
-    fn p472(x0: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = x0.tanh().cosh();
-        let mut v1 = v0;
-        for i2 in 0..LEN - 1 {
-            v0 += 0.05 * ((a[i2] * a[i2] + 0.5).log(3. * 3. + 1.5) * (a[i2] * a[i2] + 0.5).log(3. * 3. + 1.5) + 0.25).log2();
-            v1 *= 1.0 + 0.05 * (x0 * x0 + 0.25).ln().tanh();
-        }
-        let v3 = (0.9 * (3. * x0).tanh().exp().tanh()).acos();
-        let mut v4 = v3;
-        for i5 in 0..LEN {
-            v4 = v4.max(a[i5] * (0.5f64 * x0));
-        }
-        v4 - v0 + v1 - v4
-    }
-
-    fn p472_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
-        let mut v0 = x0.tanh().cosh();
-        let mut v1 = v0;
-        for i2 in 0..LEN - 1 {
-            v0 += D::from(0.05) * (log(a[i2] * a[i2] + D::from(0.5), D::from(3.) * D::from(3.) + D::from(1.5)) * log(a[i2] * a[i2] + D::from(0.5), D::from(3.) * D::from(3.) + D::from(1.5)) + D::from(0.25)).log2();
-            v1 *= D::from(1.0) + D::from(0.05) * (x0 * x0 + D::from(0.25)).ln().tanh();
-        }
-        let v3 = (D::from(0.9) * (D::from(3.) * x0).tanh().exp().tanh()).acos();
-        let mut v4 = v3;
-        for i5 in 0..LEN {
-            v4 = max(v4, a[i5] * (D::from(0.5f64) * x0));
-        }
-        v4 - v0 + v1 - v4
-    }
-
-    #[dual::gradient]
-    fn p473(x0: f64, a: [f64; LEN]) -> f64 {
-        let mut z0 = [0.0; LEN];
-        let mut v1 = x0 * 0.5;
-        for i2 in 0..LEN {
-            v1 += 0.05 * (x0.tanh().cosh() * x0.tanh().cosh() + 0.5).powf(1.7);
-            z0[i2] = (0.9 * a[i2].tanh()).acos() * a[i2];
-        }
-        let v3 = (0.7 * v1 * (0.7 * v1) + 0.25).log2();
-        f64::exp2(v1.sin()) + v1 + z0[0] + z0[LEN - 1]
-    }
-
-    fn p473_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        let mut v1 = x0 * D::from(0.5);
-        for i2 in 0..LEN {
-            v1 += D::from(0.05) * (x0.tanh().cosh() * x0.tanh().cosh() + D::from(0.5)).powf(1.7);
-            z0[i2] = (D::from(0.9) * a[i2].tanh()).acos() * a[i2];
-        }
-        let v3 = (D::from(0.7) * v1 * (D::from(0.7) * v1) + D::from(0.25)).log2();
-        v1.sin().exp2() + v1 + z0[0] + z0[LEN - 1]
-    }
-
-    #[dual::gradient]
-    fn p474(x0: f64, a: [f64; LEN]) -> f64 {
-        let mut z0 = [0.0; LEN];
-        for i1 in 0..LEN - 1 {
-            z0[i1] += a[i1] + ((i1 as f64) * 0.05).mul_add((0.9 * ((i1 as f64) * 0.05).tanh()).acos(), x0);
-        }
-        let mut v2 = x0 * 0.5;
-        for i3 in 0..LEN {
-            if (z0[i3] / (z0[i3] * z0[i3] + 0.5) * (z0[i3] / (z0[i3] * z0[i3] + 0.5)) + 0.5).powf(((i3 as f64) * 0.05 * ((i3 as f64) * 0.05) + 0.25).ln().sin()) > x0 * 1.2 {
-                v2 = (z0[i3] + (v2 * v2 + 0.5).powf(1.7)).tanh();
-            } else {
-                v2 += 0.05 * x0;
-            }
-        }
+        let mut v3 = v1;
         let mut v4 = x0 * 0.5;
-        for i5 in 0..LEN {
-            v4 += 0.05 * (a[i5] * ((i5 as f64) * 0.05 * ((i5 as f64) * 0.05) + 0.5).cbrt());
+        for i5 in 1..n {
+            v3 = f64::min(v3, b[i5 - 1] + x0);
+            v4 = v4.max((3. * x1).clamp(-0.5, 0.5));
         }
-        v4.abs().abs() - v2 - v4
+        let mut v6 = (v0.mul_add(x0, -1.3) * v0.mul_add(x0, -1.3) + 0.25).log10();
+        if x1 < v1 + v1 {
+            v6 = v4;
+        } else if (x0 * x0 + 0.5).hypot(x0) + v0 < v1 * 0.5 {
+            v6 = ((3. * x1).tanh().sinh() * (3. * x1).tanh().sinh() + 0.5).recip();
+        } else {
+            let v7 = h1(v3.signum() + v3 - v4 * v6, (2.0 * v6).tanh().exp_m1());
+            v6 = (-1.3 * v3 + x0) * (0.5 * v0.tanh()).tan();
+        }
+        x1.mul_add(f64::exp2(x0.sin()), v4.mul_add(v6, v4)) - v0 + v1 - v3 - v4
     }
 
-    fn p474_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 0..LEN - 1 {
-            z0[i1] += a[i1] + (D::from(i1 as f64) * D::from(0.05)).mul_add((D::from(0.9) * (D::from(i1 as f64) * D::from(0.05)).tanh()).acos(), x0);
+    fn p463_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        if gt(D::from(-1.3) * x0, x1 * D::from(1.2)) {
+            return (D::from(0.5) * x0.tanh().cosh().tanh()).tan();
+        } else if lt(x0, x1 * D::from(0.5)) {
+            return (-x1 * (-x1) + D::from(0.5)).powf(1.7);
         }
-        let mut v2 = x0 * D::from(0.5);
-        for i3 in 0..LEN {
-            if gt((z0[i3] / (z0[i3] * z0[i3] + D::from(0.5)) * (z0[i3] / (z0[i3] * z0[i3] + D::from(0.5))) + D::from(0.5)).powd((D::from(i3 as f64) * D::from(0.05) * (D::from(i3 as f64) * D::from(0.05)) + D::from(0.25)).ln().sin()), x0 * D::from(1.2)) {
-                v2 = (z0[i3] + (v2 * v2 + D::from(0.5)).powf(1.7)).tanh();
-            } else {
-                v2 += D::from(0.05) * x0;
-            }
+        let mut v0 = a[0];
+        let mut v1 = D::from(0.0);
+        for i2 in 1..LEN {
+            v0 = max(v0, a[i2 - 1]);
+            v1 += D::from(0.05) * x1;
         }
+        let mut v3 = v1;
         let mut v4 = x0 * D::from(0.5);
-        for i5 in 0..LEN {
-            v4 += D::from(0.05) * (a[i5] * (D::from(i5 as f64) * D::from(0.05) * (D::from(i5 as f64) * D::from(0.05)) + D::from(0.5)).cbrt());
+        for i5 in 1..n {
+            v3 = min(v3, b[i5 - 1] + x0);
+            v4 = max(v4, clamp(D::from(3.) * x1, -0.5, 0.5));
         }
-        abs(abs(v4)) - v2 - v4
+        let mut v6 = (v0.mul_add(x0, D::from(-1.3)) * v0.mul_add(x0, D::from(-1.3)) + D::from(0.25)).log10();
+        if lt(x1, v1 + v1) {
+            v6 = v4;
+        } else if lt(hypot(x0 * x0 + D::from(0.5), x0) + v0, v1 * D::from(0.5)) {
+            v6 = ((D::from(3.) * x1).tanh().sinh() * (D::from(3.) * x1).tanh().sinh() + D::from(0.5)).recip();
+        } else {
+            let v7 = h1_generic(signum(v3) + v3 - v4 * v6, (D::from(2.0) * v6).tanh().exp_m1());
+            v6 = (D::from(-1.3) * v3 + x0) * (D::from(0.5) * v0.tanh()).tan();
+        }
+        x1.mul_add(x0.sin().exp2(), v4.mul_add(v6, v4)) - v0 + v1 - v3 - v4
     }
 
     #[dual::gradient]
-    fn p475(x0: f64, x1: f64, w: [f64; R * C], b: [f64; 40]) -> f64 {
+    fn p464(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = x1.clamp(-0.5, 0.5);
+        for i1 in 0..LEN {
+            let v2 = (a[i1] * x0 * (a[i1] * x0) + 1.5).acosh();
+            v0 += 0.05 * x1;
+        }
+        if x1.clamp(-0.5, 0.5).powi(0) >= x1 * (-0.3) {
+            let v3 = (x1.tanh().exp() * x1.tanh().exp() + 1.5).acosh().powi(3);
+            return (x0 * x0 + 0.5).recip();
+        }
+        (0.9 * (0.7 * v0).tanh()).asin().tanh().exp_m1() + v0
+    }
+
+    fn p464_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = clamp(x1, -0.5, 0.5);
+        for i1 in 0..LEN {
+            let v2 = (a[i1] * x0 * (a[i1] * x0) + D::from(1.5)).acosh();
+            v0 += D::from(0.05) * x1;
+        }
+        if ge(clamp(x1, -0.5, 0.5).powi(0), x1 * D::from(-0.3)) {
+            let v3 = (x1.tanh().exp() * x1.tanh().exp() + D::from(1.5)).acosh().powi(3);
+            return (x0 * x0 + D::from(0.5)).recip();
+        }
+        (D::from(0.9) * (D::from(0.7) * v0).tanh()).asin().tanh().exp_m1() + v0
+    }
+
+    #[dual::gradient]
+    fn p465(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x1 - x1;
+        for i1 in 0..n {
+            let v2 = b[i1] * f64::exp2((-(std::f64::consts::PI * x0)).sin());
+            v0 = f64::min(v0, h4(x1.mul_add(2.0, x1)));
+        }
+        if (v0.sin() * v0.sin() + 0.5).hypot(2.0) <= x0 * (-1.3) {
+            return x0;
+        } else if (v0.clamp(-0.5, 0.5) * v0.clamp(-0.5, 0.5) + 0.5).powf((x0 * 3.).sin()) >= x0 * 0.5 {
+            return v0.sin();
+        }
+        let mut v3: f64 = 0.0;
+        let mut v4 = v3.round() + v3;
+        for i5 in 0..LEN - 1 {
+            v3 -= 0.05 * (a[i5 + 1] + x0);
+            v4 = f64::min(v4, v0.atan2((v0.sin() * v0.sin() + 0.5).hypot(2.0) * (v0.sin() * v0.sin() + 0.5).hypot(2.0) + 0.5));
+        }
+        v3 + v0 + v3 - v4
+    }
+
+    fn p465_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = x1 - x1;
+        for i1 in 0..n {
+            let v2 = b[i1] * (-(D::from(std::f64::consts::PI) * x0)).sin().exp2();
+            v0 = min(v0, h4_generic(x1.mul_add(D::from(2.0), x1)));
+        }
+        if le(hypot(v0.sin() * v0.sin() + D::from(0.5), D::from(2.0)), x0 * D::from(-1.3)) {
+            return x0;
+        } else if ge((clamp(v0, -0.5, 0.5) * clamp(v0, -0.5, 0.5) + D::from(0.5)).powd((x0 * D::from(3.)).sin()), x0 * D::from(0.5)) {
+            return v0.sin();
+        }
+        let mut v3 = D::from(0.0);
+        let mut v4 = round(v3) + v3;
+        for i5 in 0..LEN - 1 {
+            v3 -= D::from(0.05) * (a[i5 + 1] + x0);
+            v4 = min(v4, v0.atan2(hypot(v0.sin() * v0.sin() + D::from(0.5), D::from(2.0)) * hypot(v0.sin() * v0.sin() + D::from(0.5), D::from(2.0)) + D::from(0.5)));
+        }
+        v3 + v0 + v3 - v4
+    }
+
+    #[dual::gradient]
+    fn p466(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        if -x0 <= x0 * 1.2 {
+            return x0;
+        }
         let mut y0 = [0.0; R];
         for i1 in 0..R {
             let mut v2 = x0 * 0.5;
             for j3 in 0..C {
-                let v4 = w[i1 * C + j3] * (x1.max((i1 as f64) * 0.05) * x1.max((i1 as f64) * 0.05) + 0.5).log((-1.3 * x1 * (-1.3 * x1) + 0.25).sqrt() * (-1.3 * x1 * (-1.3 * x1) + 0.25).sqrt() + 1.5);
-                v2 -= 0.05 * x1;
+                let v4 = w[i1 * C + j3] + x0;
+                v2 = (v2 * 0.9 + (v4 * v4 + 0.5).powf(1.7).tanh().exp()).tanh();
             }
-            y0[i1] = v2;
+            y0[i1] = v2.tanh();
         }
-        let mut v5: f64 = 0.0;
+        let mut v5 = x0 * 0.5;
         for i6 in 0..R {
-            v5 = (v5 * 0.9 + y0[i6] * f64::exp2((-1.3 * x0 * (-1.3 * x0)).ln_1p().sin())).tanh();
+            v5 += 0.05 * (y0[i6] + h2([(x0 * x0).ln_1p(), h1(2.0, x0), (x0 * x0 + 0.5).hypot(x0)]));
         }
-        let v7 = (y0[0] * y0[0] + 0.25).log10() / (1e-1 * 1e-1 + 0.5) + (v5.powi(4) * v5.powi(4) + 0.5).cbrt();
-        let mut v8 = (0.9 * v5.powi(4).tanh()).atanh();
-        v8 -= y0[R - 1];
-        let mut v9: f64 = 0.0;
-        let mut v10: f64 = 0.0;
-        for i11 in 0..b.len() {
-            let v12 = b[i11] + f64::exp2((3. * x0).mul_add(x1, x0).sin());
-            v9 = (v9 * 0.9 + x1.tanh().mul_add(v12 * std::f64::consts::PI, x1 / (y0[0] * y0[0] + 0.5))).tanh();
-            v10 += 0.05 * v12;
+        let mut v7 = v5;
+        for i8 in 1..LEN {
+            v7 = (v7 * 0.9 + (a[i8] + x0.asinh().atan())).tanh();
         }
-        (y0[0] * y0[0] + 0.25).log10() / (1e-1 * 1e-1 + 0.5) + (v5.powi(4) * v5.powi(4) + 0.5).cbrt() + v5 - v9 - v10
+        (0.9 * (0.5f64 * x0 + v5).tanh()).asin() + v5 + v7
     }
 
-    fn p475_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, w: [D; R * C], b: [D; 40]) -> D {
+    fn p466_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        if le(-x0, x0 * D::from(1.2)) {
+            return x0;
+        }
         let mut y0 = [D::from(0.0); R];
         for i1 in 0..R {
             let mut v2 = x0 * D::from(0.5);
             for j3 in 0..C {
-                let v4 = w[i1 * C + j3] * log(max(x1, D::from(i1 as f64) * D::from(0.05)) * max(x1, D::from(i1 as f64) * D::from(0.05)) + D::from(0.5), (D::from(-1.3) * x1 * (D::from(-1.3) * x1) + D::from(0.25)).sqrt() * (D::from(-1.3) * x1 * (D::from(-1.3) * x1) + D::from(0.25)).sqrt() + D::from(1.5));
-                v2 -= D::from(0.05) * x1;
+                let v4 = w[i1 * C + j3] + x0;
+                v2 = (v2 * D::from(0.9) + (v4 * v4 + D::from(0.5)).powf(1.7).tanh().exp()).tanh();
             }
-            y0[i1] = v2;
+            y0[i1] = v2.tanh();
         }
-        let mut v5 = D::from(0.0);
+        let mut v5 = x0 * D::from(0.5);
         for i6 in 0..R {
-            v5 = (v5 * D::from(0.9) + y0[i6] * (D::from(-1.3) * x0 * (D::from(-1.3) * x0)).ln_1p().sin().exp2()).tanh();
+            v5 += D::from(0.05) * (y0[i6] + h2_generic([(x0 * x0).ln_1p(), h1_generic(D::from(2.0), x0), hypot(x0 * x0 + D::from(0.5), x0)]));
         }
-        let v7 = (y0[0] * y0[0] + D::from(0.25)).log10() / (D::from(1e-1) * D::from(1e-1) + D::from(0.5)) + (v5.powi(4) * v5.powi(4) + D::from(0.5)).cbrt();
-        let mut v8 = (D::from(0.9) * v5.powi(4).tanh()).atanh();
-        v8 -= y0[R - 1];
-        let mut v9 = D::from(0.0);
-        let mut v10 = D::from(0.0);
-        for i11 in 0..b.len() {
-            let v12 = b[i11] + (D::from(3.) * x0).mul_add(x1, x0).sin().exp2();
-            v9 = (v9 * D::from(0.9) + x1.tanh().mul_add(v12 * D::from(std::f64::consts::PI), x1 / (y0[0] * y0[0] + D::from(0.5)))).tanh();
-            v10 += D::from(0.05) * v12;
+        let mut v7 = v5;
+        for i8 in 1..LEN {
+            v7 = (v7 * D::from(0.9) + (a[i8] + x0.asinh().atan())).tanh();
         }
-        (y0[0] * y0[0] + D::from(0.25)).log10() / (D::from(1e-1) * D::from(1e-1) + D::from(0.5)) + (v5.powi(4) * v5.powi(4) + D::from(0.5)).cbrt() + v5 - v9 - v10
+        (D::from(0.9) * (D::from(0.5f64) * x0 + v5).tanh()).asin() + v5 + v7
     }
 
     #[dual::gradient]
-    fn p476(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                v2 += 0.05 * (w[i1 * C + j3] + x1);
-            }
-            y0[i1] = v2.tanh();
-        }
-        let mut v4 = a[0];
-        for i5 in 0..R {
-            v4 = f64::min(v4, y0[i5]);
-        }
-        let mut y6 = [0.0; R];
-        for i7 in 0..R {
-            let mut v8: f64 = 0.0;
-            for j9 in 0..C {
-                v8 -= 0.05 * (w[i7 * C + j9] + ((x0.ceil() + x0) * (x0.ceil() + x0) + 0.5).hypot(x1));
-            }
-            y6[i7] = v8;
-        }
-        ((0.5f64 * v4).atan() * (0.5f64 * v4).atan() + 0.5).hypot(v4.tanh().exp_m1()) + v4 - y6[0] - y6[R - 1]
-    }
-
-    fn p476_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                v2 += D::from(0.05) * (w[i1 * C + j3] + x1);
-            }
-            y0[i1] = v2.tanh();
-        }
-        let mut v4 = a[0];
-        for i5 in 0..R {
-            v4 = min(v4, y0[i5]);
-        }
-        let mut y6 = [D::from(0.0); R];
-        for i7 in 0..R {
-            let mut v8 = D::from(0.0);
-            for j9 in 0..C {
-                v8 -= D::from(0.05) * (w[i7 * C + j9] + hypot((ceil(x0) + x0) * (ceil(x0) + x0) + D::from(0.5), x1));
-            }
-            y6[i7] = v8;
-        }
-        hypot((D::from(0.5f64) * v4).atan() * (D::from(0.5f64) * v4).atan() + D::from(0.5), v4.tanh().exp_m1()) + v4 - y6[0] - y6[R - 1]
-    }
-
-    #[dual::gradient]
-    fn p477(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
-        let [v0, v1] = h3(std::f64::consts::PI, x0.tanh().sinh() * (x2 * x2));
-        let mut z2 = [0.0; LEN];
-        for i3 in 0..LEN {
-            z2[i3] = (0.9 * a[i3].tanh()).asin().tanh().sinh();
-        }
-        let mut v4 = v1.tanh().sinh();
-        for i5 in 0..LEN {
-            v4 += 0.05 * (z2[i5] * x1);
-        }
-        let mut z6 = [0.0; LEN];
-        for i7 in 0..LEN {
-            z6[i7] = a[i7] * h2([1e-1, x1.floor() + x1, x1.floor() + x1]);
-            let v8 = z2[LEN - 1];
-        }
-        let mut v9: f64 = 0.0;
-        let mut v10 = x0 * 0.5;
-        for i11 in 0..LEN - 1 {
-            let v12 = z6[i11 + 1] * ((x1 * x1 + 0.5).powf(1.7) / (-x1 * (-x1) + 0.5));
-            if f64::min(x2, x1) < -1.3 {
-                v9 = x0.atan().to_degrees().to_radians().tanh();
-            } else {
-                v9 += 0.05 * ((0.5 * z2[LEN - 1].tanh()).tan() * 3.);
-            }
-            v10 += 0.05 * ((v12 * v12 + 1.5).acosh() * (v12 * v12 + 1.5).acosh()).ln_1p();
-        }
-        v0.abs() + h1(v4, x1) + v4 + v9 + v10
-    }
-
-    fn p477_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
-        let [v0, v1] = h3_generic(D::from(std::f64::consts::PI), x0.tanh().sinh() * (x2 * x2));
-        let mut z2 = [D::from(0.0); LEN];
-        for i3 in 0..LEN {
-            z2[i3] = (D::from(0.9) * a[i3].tanh()).asin().tanh().sinh();
-        }
-        let mut v4 = v1.tanh().sinh();
-        for i5 in 0..LEN {
-            v4 += D::from(0.05) * (z2[i5] * x1);
-        }
-        let mut z6 = [D::from(0.0); LEN];
-        for i7 in 0..LEN {
-            z6[i7] = a[i7] * h2_generic([D::from(1e-1), floor(x1) + x1, floor(x1) + x1]);
-            let v8 = z2[LEN - 1];
-        }
-        let mut v9 = D::from(0.0);
-        let mut v10 = x0 * D::from(0.5);
-        for i11 in 0..LEN - 1 {
-            let v12 = z6[i11 + 1] * ((x1 * x1 + D::from(0.5)).powf(1.7) / (-x1 * (-x1) + D::from(0.5)));
-            if lt(min(x2, x1), D::from(-1.3)) {
-                v9 = to_radians(to_degrees(x0.atan())).tanh();
-            } else {
-                v9 += D::from(0.05) * ((D::from(0.5) * z2[LEN - 1].tanh()).tan() * D::from(3.));
-            }
-            v10 += D::from(0.05) * ((v12 * v12 + D::from(1.5)).acosh() * (v12 * v12 + D::from(1.5)).acosh()).ln_1p();
-        }
-        abs(v0) + h1_generic(v4, x1) + v4 + v9 + v10
-    }
-
-    #[dual::gradient]
-    fn p478(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40]) -> f64 {
-        let mut v0 = x0 * 0.5;
+    fn p467(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = (-1.3 * x0).abs();
         for i1 in 0..LEN - 1 {
-            v0 *= 1.0 + 0.05 * (a[i1] * x0.asinh()).tanh();
-        }
-        let mut v2: f64 = 0.0;
-        for i3 in 0..b.len() {
-            let v4 = b[i3] * x0;
-            if x0 - x0.tanh().cosh() < x0 * (-0.3) {
-                v2 = (x0.atan() + 0.7 * v2 * b[i3]).tanh();
-            } else {
-                v2 += 0.05 * (v4 + x0);
-            }
-        }
-        let mut v5: f64 = 1.0;
-        let mut v6 = a[0];
-        for i7 in 0..LEN - 1 {
-            v5 *= 1.0 + 0.05 * (f64::exp2(a[i7 + 1].sin()) - (0.9 * (1e-1 * x0).tanh()).asin()).tanh();
-            v6 = v6.max(a[i7]);
-        }
-        let mut y8 = [0.0; R];
-        for i9 in 0..R {
-            let mut v10 = a[i9];
-            for j11 in 0..C {
-                v10 -= 0.05 * (((i9 as f64) * 0.05 - w[i9 * C + j11]).ceil() + ((i9 as f64) * 0.05 - w[i9 * C + j11]));
-            }
-            y8[i9] = v10.tanh();
-        }
-        y8[R - 1] - v0 - v2 + v5 - v6 + y8[0] - y8[R - 1]
-    }
-
-    fn p478_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40]) -> D {
-        let mut v0 = x0 * D::from(0.5);
-        for i1 in 0..LEN - 1 {
-            v0 *= D::from(1.0) + D::from(0.05) * (a[i1] * x0.asinh()).tanh();
-        }
-        let mut v2 = D::from(0.0);
-        for i3 in 0..b.len() {
-            let v4 = b[i3] * x0;
-            if lt(x0 - x0.tanh().cosh(), x0 * D::from(-0.3)) {
-                v2 = (x0.atan() + D::from(0.7) * v2 * b[i3]).tanh();
-            } else {
-                v2 += D::from(0.05) * (v4 + x0);
-            }
-        }
-        let mut v5 = D::from(1.0);
-        let mut v6 = a[0];
-        for i7 in 0..LEN - 1 {
-            v5 *= D::from(1.0) + D::from(0.05) * (a[i7 + 1].sin().exp2() - (D::from(0.9) * (D::from(1e-1) * x0).tanh()).asin()).tanh();
-            v6 = max(v6, a[i7]);
-        }
-        let mut y8 = [D::from(0.0); R];
-        for i9 in 0..R {
-            let mut v10 = a[i9];
-            for j11 in 0..C {
-                v10 -= D::from(0.05) * (ceil(D::from(i9 as f64) * D::from(0.05) - w[i9 * C + j11]) + (D::from(i9 as f64) * D::from(0.05) - w[i9 * C + j11]));
-            }
-            y8[i9] = v10.tanh();
-        }
-        y8[R - 1] - v0 - v2 + v5 - v6 + y8[0] - y8[R - 1]
-    }
-
-    #[dual::gradient]
-    fn p479(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut z0 = [0.0; LEN];
-        for i1 in 0..LEN {
-            z0[i1] = a[i1];
-        }
-        let mut v2 = x0 * 0.5;
-        for i3 in 1..LEN {
-            v2 = (v2 * 0.9 + z0[i3 - 1] * (0.9 * x1.tanh()).atanh()).tanh();
-        }
-        let mut v4 = x1 * 0.5;
-        for i5 in 0..n {
-            v4 *= 1.0 + 0.05 * (b[i5] + (z0[LEN - 1] * z0[LEN - 1] + 0.25).sqrt()).tanh();
-        }
-        let mut y6 = [0.0; R];
-        for i7 in 0..R {
-            let mut v8 = a[i7];
-            for j9 in 0..C {
-                v8 += 0.05 * (w[i7 * C + j9] * w[i7 * C + j9] + 0.5).log(x2.to_degrees().to_radians() * x2.to_degrees().to_radians() + 1.5);
-            }
-            y6[i7] = v8.tanh();
-        }
-        ((x2 * x2 + 0.5).powi(-1) * (x2 * x2 + 0.5).powi(-1) + 0.5).powf(1.7) - v2 + v4 + y6[0] + y6[R - 1]
-    }
-
-    fn p479_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 0..LEN {
-            z0[i1] = a[i1];
-        }
-        let mut v2 = x0 * D::from(0.5);
-        for i3 in 1..LEN {
-            v2 = (v2 * D::from(0.9) + z0[i3 - 1] * (D::from(0.9) * x1.tanh()).atanh()).tanh();
-        }
-        let mut v4 = x1 * D::from(0.5);
-        for i5 in 0..n {
-            v4 *= D::from(1.0) + D::from(0.05) * (b[i5] + (z0[LEN - 1] * z0[LEN - 1] + D::from(0.25)).sqrt()).tanh();
-        }
-        let mut y6 = [D::from(0.0); R];
-        for i7 in 0..R {
-            let mut v8 = a[i7];
-            for j9 in 0..C {
-                v8 += D::from(0.05) * log(w[i7 * C + j9] * w[i7 * C + j9] + D::from(0.5), to_radians(to_degrees(x2)) * to_radians(to_degrees(x2)) + D::from(1.5));
-            }
-            y6[i7] = v8.tanh();
-        }
-        ((x2 * x2 + D::from(0.5)).powi(-1) * (x2 * x2 + D::from(0.5)).powi(-1) + D::from(0.5)).powf(1.7) - v2 + v4 + y6[0] + y6[R - 1]
-    }
-
-    #[dual::gradient]
-    fn p480(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let mut z0 = [0.0; LEN];
-        for i1 in 0..LEN {
-            z0[i1] += a[i1] * (x0.abs() * x0.abs() + 0.5).log((i1 as f64) * 0.05 * ((i1 as f64) * 0.05) + 1.5);
-            let v2 = (i1 as f64) * 0.05;
+            let v2 = a[i1 + 1] + x0;
+            v0 *= 1.0 + 0.05 * (x1 * x1 + 0.5).recip().tanh();
         }
         let mut z3 = [0.0; LEN];
         for i4 in 0..LEN {
-            z3[i4] = a[i4] + x0.tanh().exp().to_degrees().to_radians();
+            z3[i4] += a[i4] + (x0.tanh() + (0.9 * x1.tanh()).acos());
         }
-        let mut v5 = a[0];
-        let mut v6 = h1(x1, 2.0);
-        for i7 in 0..LEN {
-            let v8 = z3[i7] * (0.9 * (1e-1 * x2).tanh()).atanh();
-            v5 = v5.max((0.5 * x1.tanh()).tan().max((v8 * v8 + 0.25).log2()));
-            v6 = (v6 * 0.9 + f64::min(3. * v6, z3[LEN - 1])).tanh();
+        let mut v5: f64 = 1.0;
+        for i6 in 0..LEN {
+            let v7 = z3[i6] * (x0 + (i6 as f64) * 0.05);
+            v5 *= 1.0 + 0.05 * v0.atan2(x0 * x0 + 0.5).to_degrees().to_radians().tanh();
         }
-        let mut v9 = x0;
-        v9 -= v6;
-        let mut v10 = (0.9 * v9.tanh()).atanh();
-        for i11 in 0..n {
-            v10 = (v10 * 0.9 + (b[i11] + x1 / (z3[LEN - 1].abs() * z3[LEN - 1].abs() + 0.5))).tanh();
+        let mut v8 = (x1 + z3[LEN - 1]).tanh();
+        if (-1.3 * x0).abs() <= v5 * (-0.3) {
+            v8 = (z3[LEN - 1] + v0) / (v5 * v5 + 0.5);
+        } else if v0 >= z3[LEN - 1] {
+            v8 = (-1.3 * x0).abs();
         }
-        -z3[0] - (-z0[0]) - z0[0] + z0[LEN - 1] + v5 + v6 + v10
+        (0.9 * z3[LEN - 1].tanh()).atanh() * (x1 + v8) - v0 - v5
     }
 
-    fn p480_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 0..LEN {
-            z0[i1] += a[i1] * log(abs(x0) * abs(x0) + D::from(0.5), D::from(i1 as f64) * D::from(0.05) * (D::from(i1 as f64) * D::from(0.05)) + D::from(1.5));
-            let v2 = D::from(i1 as f64) * D::from(0.05);
+    fn p467_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = abs(D::from(-1.3) * x0);
+        for i1 in 0..LEN - 1 {
+            let v2 = a[i1 + 1] + x0;
+            v0 *= D::from(1.0) + D::from(0.05) * (x1 * x1 + D::from(0.5)).recip().tanh();
         }
         let mut z3 = [D::from(0.0); LEN];
         for i4 in 0..LEN {
-            z3[i4] = a[i4] + to_radians(to_degrees(x0.tanh().exp()));
+            z3[i4] += a[i4] + (x0.tanh() + (D::from(0.9) * x1.tanh()).acos());
         }
-        let mut v5 = a[0];
-        let mut v6 = h1_generic(x1, D::from(2.0));
-        for i7 in 0..LEN {
-            let v8 = z3[i7] * (D::from(0.9) * (D::from(1e-1) * x2).tanh()).atanh();
-            v5 = max(v5, max((D::from(0.5) * x1.tanh()).tan(), (v8 * v8 + D::from(0.25)).log2()));
-            v6 = (v6 * D::from(0.9) + min(D::from(3.) * v6, z3[LEN - 1])).tanh();
+        let mut v5 = D::from(1.0);
+        for i6 in 0..LEN {
+            let v7 = z3[i6] * (x0 + D::from(i6 as f64) * D::from(0.05));
+            v5 *= D::from(1.0) + D::from(0.05) * to_radians(to_degrees(v0.atan2(x0 * x0 + D::from(0.5)))).tanh();
         }
-        let mut v9 = x0;
-        v9 -= v6;
-        let mut v10 = (D::from(0.9) * v9.tanh()).atanh();
-        for i11 in 0..n {
-            v10 = (v10 * D::from(0.9) + (b[i11] + x1 / (abs(z3[LEN - 1]) * abs(z3[LEN - 1]) + D::from(0.5)))).tanh();
+        let mut v8 = (x1 + z3[LEN - 1]).tanh();
+        if le(abs(D::from(-1.3) * x0), v5 * D::from(-0.3)) {
+            v8 = (z3[LEN - 1] + v0) / (v5 * v5 + D::from(0.5));
+        } else if ge(v0, z3[LEN - 1]) {
+            v8 = abs(D::from(-1.3) * x0);
         }
-        -z3[0] - (-z0[0]) - z0[0] + z0[LEN - 1] + v5 + v6 + v10
+        (D::from(0.9) * z3[LEN - 1].tanh()).atanh() * (x1 + v8) - v0 - v5
     }
 
     #[dual::gradient]
-    fn p481(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut v0: f64 = 0.0;
-        for i1 in 0..LEN {
-            v0 = v0.max((x2 * x2).ln_1p() * (a[i1] * a[i1] + 0.5).hypot((i1 as f64) * 0.05));
+    fn p468(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = x0 * 0.5;
+        for i1 in 0..LEN - 1 {
+            let v2 = a[i1 + 1] * f64::min(x0.atan(), x1);
+            v0 = v0.max((v2 * v2 + 0.5).powf(1.7) * x0);
+        }
+        let mut v3: f64 = 0.0;
+        let mut v4 = x0 * 0.5;
+        for i5 in 0..LEN - 1 {
+            v3 += 0.05 * a[i5];
+            v4 -= 0.05 * x1;
+        }
+        (0.9 * (2.0 * x0 * (2.0 * x0) + 0.5).powf(f64::sin(0.7)).tanh()).asin() + v0 + v3 - v4
+    }
+
+    fn p468_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = x0 * D::from(0.5);
+        for i1 in 0..LEN - 1 {
+            let v2 = a[i1 + 1] * min(x0.atan(), x1);
+            v0 = max(v0, (v2 * v2 + D::from(0.5)).powf(1.7) * x0);
+        }
+        let mut v3 = D::from(0.0);
+        let mut v4 = x0 * D::from(0.5);
+        for i5 in 0..LEN - 1 {
+            v3 += D::from(0.05) * a[i5];
+            v4 -= D::from(0.05) * x1;
+        }
+        (D::from(0.9) * (D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.5)).powd(D::from(0.7).sin()).tanh()).asin() + v0 + v3 - v4
+    }
+
+    #[dual::gradient]
+    fn p469(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 1..LEN {
+            z0[i1] += a[i1 - 1] + x1 * x2.clamp(-0.5, 0.5);
         }
         let mut v2: f64 = 1.0;
-        for i3 in 0..LEN {
-            v2 *= 1.0 + 0.05 * (a[i3] * ((i3 as f64) * 0.05).tanh()).tanh();
+        let mut v3: f64 = 1.0;
+        for i4 in 0..n {
+            let v5 = b[i4] + h2([x0, x1, x1]).tanh().sinh();
+            v2 *= 1.0 + 0.05 * ((x0 * x0 + 0.5).log(z0[0] * z0[0] + 1.5) * (x0 * x0 + 0.5).log(z0[0] * z0[0] + 1.5) + 0.5).log(h4(v5) * h4(v5) + 1.5).tanh();
+            v3 *= 1.0 + 0.05 * (2.0 * x1 * (2.0 * x1) + 0.5).powf(1.7).tanh();
         }
-        let mut y4 = [0.0; R];
-        for i5 in 0..R {
-            let mut v6: f64 = 0.0;
-            for j7 in 0..C {
-                let v8 = w[i5 * C + j7] * ((x2 * x2 + 0.25).log2() * (x2 * x2 + 0.25).log2() + 0.25).log10();
-                v6 -= 0.05 * (v8 - x1).clamp(-0.5, 0.5);
-            }
-            y4[i5] = v6.tanh();
-        }
-        (x0 / (3. * 3. + 0.5)).clamp(-0.5, 0.5) + v0 - v2 - y4[0] - y4[R - 1]
+        x0.tanh().exp().abs() - z0[0] - z0[LEN - 1] - v2 - v3
     }
 
-    fn p481_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut v0 = D::from(0.0);
-        for i1 in 0..LEN {
-            v0 = max(v0, (x2 * x2).ln_1p() * hypot(a[i1] * a[i1] + D::from(0.5), D::from(i1 as f64) * D::from(0.05)));
+    fn p469_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 1..LEN {
+            z0[i1] += a[i1 - 1] + x1 * clamp(x2, -0.5, 0.5);
         }
         let mut v2 = D::from(1.0);
+        let mut v3 = D::from(1.0);
+        for i4 in 0..n {
+            let v5 = b[i4] + h2_generic([x0, x1, x1]).tanh().sinh();
+            v2 *= D::from(1.0) + D::from(0.05) * log(log(x0 * x0 + D::from(0.5), z0[0] * z0[0] + D::from(1.5)) * log(x0 * x0 + D::from(0.5), z0[0] * z0[0] + D::from(1.5)) + D::from(0.5), h4_generic(v5) * h4_generic(v5) + D::from(1.5)).tanh();
+            v3 *= D::from(1.0) + D::from(0.05) * (D::from(2.0) * x1 * (D::from(2.0) * x1) + D::from(0.5)).powf(1.7).tanh();
+        }
+        abs(x0.tanh().exp()) - z0[0] - z0[LEN - 1] - v2 - v3
+    }
+
+    #[dual::gradient]
+    fn p470(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x1;
+        for i1 in 0..n {
+            v0 = (v0 * 0.9 + b[i1]).tanh();
+        }
+        let mut z2 = [0.0; LEN];
         for i3 in 0..LEN {
-            v2 *= D::from(1.0) + D::from(0.05) * (a[i3] * (D::from(i3 as f64) * D::from(0.05)).tanh()).tanh();
+            z2[i3] += ((a[i3] * a[i3] + 0.25).log2() * (a[i3] * a[i3] + 0.25).log2() + 0.5).powf(1.7);
+            let v4 = x1.asinh() + (0.5 * x1.tanh()).tan();
         }
-        let mut y4 = [D::from(0.0); R];
-        for i5 in 0..R {
-            let mut v6 = D::from(0.0);
-            for j7 in 0..C {
-                let v8 = w[i5 * C + j7] * ((x2 * x2 + D::from(0.25)).log2() * (x2 * x2 + D::from(0.25)).log2() + D::from(0.25)).log10();
-                v6 -= D::from(0.05) * clamp(v8 - x1, -0.5, 0.5);
-            }
-            y4[i5] = v6.tanh();
-        }
-        clamp(x0 / (D::from(3.) * D::from(3.) + D::from(0.5)), -0.5, 0.5) + v0 - v2 - y4[0] - y4[R - 1]
-    }
-
-    #[dual::gradient]
-    fn p482(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40]) -> f64 {
-        let mut v0 = x0;
-        for i1 in 0..b.len() {
-            v0 += 0.05 * (b[i1] * x0);
-        }
-        let mut y2 = [0.0; R];
-        for i3 in 0..R {
-            let mut v4 = a[i3];
-            for j5 in 0..C {
-                let v6 = w[i3 * C + j5] + x0;
-                v4 += 0.05 * (v6.max(w[i3 * C + j5]) + x1);
-            }
-            y2[i3] = v4.tanh();
-        }
-        let mut z7 = [0.0; LEN];
-        let mut v8 = x1 * 0.5;
-        for i9 in 0..LEN {
-            v8 += 0.05 * x0;
-            z7[i9] = a[i9] * ((2.0 * x1 * (2.0 * x1) + 0.25).log10() * x0);
-        }
-        ((1e-1 * x0 * (1e-1 * x0) + 0.5).hypot(x1) * (1e-1 * x0 * (1e-1 * x0) + 0.5).hypot(x1)).ln_1p() + v0 + y2[0] - y2[R - 1] + v8 - z7[0] + z7[LEN - 1]
-    }
-
-    fn p482_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40]) -> D {
-        let mut v0 = x0;
-        for i1 in 0..b.len() {
-            v0 += D::from(0.05) * (b[i1] * x0);
-        }
-        let mut y2 = [D::from(0.0); R];
-        for i3 in 0..R {
-            let mut v4 = a[i3];
-            for j5 in 0..C {
-                let v6 = w[i3 * C + j5] + x0;
-                v4 += D::from(0.05) * (max(v6, w[i3 * C + j5]) + x1);
-            }
-            y2[i3] = v4.tanh();
-        }
-        let mut z7 = [D::from(0.0); LEN];
-        let mut v8 = x1 * D::from(0.5);
-        for i9 in 0..LEN {
-            v8 += D::from(0.05) * x0;
-            z7[i9] = a[i9] * ((D::from(2.0) * x1 * (D::from(2.0) * x1) + D::from(0.25)).log10() * x0);
-        }
-        (hypot(D::from(1e-1) * x0 * (D::from(1e-1) * x0) + D::from(0.5), x1) * hypot(D::from(1e-1) * x0 * (D::from(1e-1) * x0) + D::from(0.5), x1)).ln_1p() + v0 + y2[0] - y2[R - 1] + v8 - z7[0] + z7[LEN - 1]
-    }
-
-    #[dual::gradient]
-    fn p483(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                v2 += 0.05 * (w[i1 * C + j3] * (x0 * x0 + 0.5).powf(1.7));
-            }
-            y0[i1] = v2.tanh();
-        }
-        let mut v4: f64 = 0.0;
         let mut v5 = x0 * 0.5;
-        for i6 in 0..R {
-            let v7 = y0[i6] * (f64::cos(x0) * f64::cos(x0)).ln_1p();
-            v4 += 0.05 * (f64::cos(0.5f64 * v7) * f64::cos(0.5f64 * v7) + 0.25).ln();
-            v5 = v5.max((x0 / (v7 * v7 + 0.5) * (x0 / (v7 * v7 + 0.5)) + 0.5).powi(-1));
+        for i6 in 0..LEN {
+            v5 -= 0.05 * (z2[i6] * (x1 + v0 - f64::cos(x1)));
         }
-        let mut z8 = [0.0; LEN];
-        for i9 in 0..LEN {
-            z8[i9] = a[i9] * x0.max(x0).tanh().cosh();
+        let mut y7 = [0.0; R];
+        for i8 in 0..R {
+            let mut v9 = a[i8];
+            for j10 in 0..C {
+                let v11 = w[i8 * C + j10] * (f64::exp2(x0.sin()) * f64::exp2(x0.sin()) + 0.25).log2();
+                v9 += 0.05 * (v0 * v0 + 0.25).sqrt().to_degrees().to_radians();
+            }
+            y7[i8] = v9.tanh();
         }
-        v5.tanh().exp() - v4 - v5 - z8[0] - z8[LEN - 1]
+        let mut v12: f64 = 0.0;
+        for i13 in 0..R {
+            v12 += 0.05 * (y7[i13] + std::f64::consts::PI * x0);
+        }
+        (0.7 * v5 * (0.7 * v5) + 0.5).powf(z2[LEN - 1].sin()) / (x1 * x1 + 0.5) + v0 + v5 + v12
     }
 
-    fn p483_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                v2 += D::from(0.05) * (w[i1 * C + j3] * (x0 * x0 + D::from(0.5)).powf(1.7));
-            }
-            y0[i1] = v2.tanh();
+    fn p470_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut v0 = x1;
+        for i1 in 0..n {
+            v0 = (v0 * D::from(0.9) + b[i1]).tanh();
         }
-        let mut v4 = D::from(0.0);
+        let mut z2 = [D::from(0.0); LEN];
+        for i3 in 0..LEN {
+            z2[i3] += ((a[i3] * a[i3] + D::from(0.25)).log2() * (a[i3] * a[i3] + D::from(0.25)).log2() + D::from(0.5)).powf(1.7);
+            let v4 = x1.asinh() + (D::from(0.5) * x1.tanh()).tan();
+        }
         let mut v5 = x0 * D::from(0.5);
-        for i6 in 0..R {
-            let v7 = y0[i6] * (x0.cos() * x0.cos()).ln_1p();
-            v4 += D::from(0.05) * ((D::from(0.5f64) * v7).cos() * (D::from(0.5f64) * v7).cos() + D::from(0.25)).ln();
-            v5 = max(v5, (x0 / (v7 * v7 + D::from(0.5)) * (x0 / (v7 * v7 + D::from(0.5))) + D::from(0.5)).powi(-1));
+        for i6 in 0..LEN {
+            v5 -= D::from(0.05) * (z2[i6] * (x1 + v0 - x1.cos()));
         }
-        let mut z8 = [D::from(0.0); LEN];
-        for i9 in 0..LEN {
-            z8[i9] = a[i9] * x0.tanh().cosh();
+        let mut y7 = [D::from(0.0); R];
+        for i8 in 0..R {
+            let mut v9 = a[i8];
+            for j10 in 0..C {
+                let v11 = w[i8 * C + j10] * (x0.sin().exp2() * x0.sin().exp2() + D::from(0.25)).log2();
+                v9 += D::from(0.05) * to_radians(to_degrees((v0 * v0 + D::from(0.25)).sqrt()));
+            }
+            y7[i8] = v9.tanh();
         }
-        v5.tanh().exp() - v4 - v5 - z8[0] - z8[LEN - 1]
+        let mut v12 = D::from(0.0);
+        for i13 in 0..R {
+            v12 += D::from(0.05) * (y7[i13] + D::from(std::f64::consts::PI) * x0);
+        }
+        (D::from(0.7) * v5 * (D::from(0.7) * v5) + D::from(0.5)).powd(z2[LEN - 1].sin()) / (x1 * x1 + D::from(0.5)) + v0 + v5 + v12
     }
 
     #[dual::gradient]
-    fn p484(x0: f64, x1: f64, x2: f64, w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+    fn p471(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0: f64 = 1.0;
+        for i1 in 0..n {
+            v0 *= 1.0 + 0.05 * (b[i1] * b[i1] + 0.25).log10().tanh();
+        }
+        let mut z2 = [0.0; LEN];
+        let mut v3 = v0;
+        for i4 in 0..LEN - 1 {
+            v3 += 0.05 * ((a[i4] * a[i4] + 0.5).log(v0 * v0 + 1.5) * (a[i4] * a[i4] + 0.5).log(v0 * v0 + 1.5) + 1.5).acosh();
+            z2[i4] = a[i4 + 1] * v3.clamp(-0.5, 0.5);
+        }
+        let mut v5: f64 = 1.0;
+        for i6 in 1..LEN {
+            let v7 = z2[i6 - 1] * (a[i6 - 1] * a[i6 - 1] + 1.5).acosh().max(2.0 * v3 / (a[i6 - 1] * a[i6 - 1] + 0.5));
+            v5 *= 1.0 + 0.05 * a[i6].tanh();
+        }
+        let mut v8 = a[0];
+        for i9 in 0..LEN {
+            let v10 = a[i9] + (i9 as f64) * 0.05;
+            v8 = v8.max(z2[0]);
+        }
+        let mut z11 = [0.0; LEN];
+        for i12 in 0..LEN {
+            z11[i12] = a[i12] * v8;
+        }
+        let mut v13 = (x0 * x0 + 0.5).recip();
+        for i14 in 0..LEN - 1 {
+            v13 = (v13 * 0.9 + (z11[i14] + (-1.3 * x0))).tanh();
+        }
+        (x0 * x0 + 0.5).recip() + v0 - v3 - v5 + v8 + v13
+    }
+
+    fn p471_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = D::from(1.0);
+        for i1 in 0..n {
+            v0 *= D::from(1.0) + D::from(0.05) * (b[i1] * b[i1] + D::from(0.25)).log10().tanh();
+        }
+        let mut z2 = [D::from(0.0); LEN];
+        let mut v3 = v0;
+        for i4 in 0..LEN - 1 {
+            v3 += D::from(0.05) * (log(a[i4] * a[i4] + D::from(0.5), v0 * v0 + D::from(1.5)) * log(a[i4] * a[i4] + D::from(0.5), v0 * v0 + D::from(1.5)) + D::from(1.5)).acosh();
+            z2[i4] = a[i4 + 1] * clamp(v3, -0.5, 0.5);
+        }
+        let mut v5 = D::from(1.0);
+        for i6 in 1..LEN {
+            let v7 = z2[i6 - 1] * max((a[i6 - 1] * a[i6 - 1] + D::from(1.5)).acosh(), D::from(2.0) * v3 / (a[i6 - 1] * a[i6 - 1] + D::from(0.5)));
+            v5 *= D::from(1.0) + D::from(0.05) * a[i6].tanh();
+        }
+        let mut v8 = a[0];
+        for i9 in 0..LEN {
+            let v10 = a[i9] + D::from(i9 as f64) * D::from(0.05);
+            v8 = max(v8, z2[0]);
+        }
+        let mut z11 = [D::from(0.0); LEN];
+        for i12 in 0..LEN {
+            z11[i12] = a[i12] * v8;
+        }
+        let mut v13 = (x0 * x0 + D::from(0.5)).recip();
+        for i14 in 0..LEN - 1 {
+            v13 = (v13 * D::from(0.9) + (z11[i14] + D::from(-1.3) * x0)).tanh();
+        }
+        (x0 * x0 + D::from(0.5)).recip() + v0 - v3 - v5 + v8 + v13
+    }
+
+    #[dual::gradient]
+    fn p472(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN {
+            z0[i1] = a[i1] + (0.9 * f64::min(x1, (i1 as f64) * 0.05).tanh()).atanh();
+        }
+        let mut v2 = x0 * 0.5;
+        for i3 in 0..LEN - 1 {
+            v2 = f64::min(v2, z0[i3 + 1] * (-1.3 * x2 * (-1.3 * x2)).ln_1p());
+        }
+        let mut z4 = [0.0; LEN];
+        for i5 in 0..LEN {
+            z4[i5] = a[i5] * (-z0[i5]).tanh().cosh();
+        }
+        let mut v6 = x2 * x2;
+        let mut v7 = x0 * 0.5;
+        for i8 in 0..LEN {
+            v6 *= 1.0 + 0.05 * (z4[i8] * (0.7 * x2).abs().max((x0 * x0 + 0.5).log(x2 * x2 + 1.5))).tanh();
+            if z4[0] > v7 * 1.2 {
+                v7 = h4(x1).tanh();
+            } else {
+                v7 += 0.05 * (0.7 * x1 * z4[i8] * (0.7 * x1 * z4[i8]) + 0.25).sqrt();
+            }
+        }
+        let mut v9 = x1 * 0.5;
+        let mut v10 = x0 * 0.5;
+        for i11 in 0..LEN - 1 {
+            let v12 = a[i11] * (x2 * x2 * (x2 * x2) + 0.5).powf(1.7);
+            v9 += 0.05 * a[i11 + 1].max(-1.3).clamp(-0.5, 0.5);
+            if (0.9 * (z4[i11 + 1] * z4[i11 + 1] + 0.5).cbrt().tanh()).atanh() > a[i11 + 1] + a[i11 + 1] {
+                v10 = (((2.0 * v6).signum() + 2.0 * v6) * ((2.0 * v6).signum() + 2.0 * v6) + 0.5).hypot((2.0 * v6).signum() + 2.0 * v6).tanh();
+            } else {
+                v10 += 0.05 * (z0[i11 + 1] * z0[i11 + 1] + 0.25).log10();
+            }
+        }
+        if z4[0] >= z4[0] * (-0.3) {
+            let v13 = (v9.asinh() * v9.asinh() + 0.25).log10();
+            return (0.9 * (x2 * x2).tanh()).acos();
+        }
+        h2([v6, v7.abs(), (0.9 * v7.tanh()).atanh()]) - v2 + v6 - v7 - v9 - v10
+    }
+
+    fn p472_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN {
+            z0[i1] = a[i1] + (D::from(0.9) * min(x1, D::from(i1 as f64) * D::from(0.05)).tanh()).atanh();
+        }
+        let mut v2 = x0 * D::from(0.5);
+        for i3 in 0..LEN - 1 {
+            v2 = min(v2, z0[i3 + 1] * (D::from(-1.3) * x2 * (D::from(-1.3) * x2)).ln_1p());
+        }
+        let mut z4 = [D::from(0.0); LEN];
+        for i5 in 0..LEN {
+            z4[i5] = a[i5] * (-z0[i5]).tanh().cosh();
+        }
+        let mut v6 = x2 * x2;
+        let mut v7 = x0 * D::from(0.5);
+        for i8 in 0..LEN {
+            v6 *= D::from(1.0) + D::from(0.05) * (z4[i8] * max(abs(D::from(0.7) * x2), log(x0 * x0 + D::from(0.5), x2 * x2 + D::from(1.5)))).tanh();
+            if gt(z4[0], v7 * D::from(1.2)) {
+                v7 = h4_generic(x1).tanh();
+            } else {
+                v7 += D::from(0.05) * (D::from(0.7) * x1 * z4[i8] * (D::from(0.7) * x1 * z4[i8]) + D::from(0.25)).sqrt();
+            }
+        }
+        let mut v9 = x1 * D::from(0.5);
+        let mut v10 = x0 * D::from(0.5);
+        for i11 in 0..LEN - 1 {
+            let v12 = a[i11] * (x2 * x2 * (x2 * x2) + D::from(0.5)).powf(1.7);
+            v9 += D::from(0.05) * clamp(max(a[i11 + 1], D::from(-1.3)), -0.5, 0.5);
+            if gt((D::from(0.9) * (z4[i11 + 1] * z4[i11 + 1] + D::from(0.5)).cbrt().tanh()).atanh(), a[i11 + 1] + a[i11 + 1]) {
+                v10 = hypot((signum(D::from(2.0) * v6) + D::from(2.0) * v6) * (signum(D::from(2.0) * v6) + D::from(2.0) * v6) + D::from(0.5), signum(D::from(2.0) * v6) + D::from(2.0) * v6).tanh();
+            } else {
+                v10 += D::from(0.05) * (z0[i11 + 1] * z0[i11 + 1] + D::from(0.25)).log10();
+            }
+        }
+        if ge(z4[0], z4[0] * D::from(-0.3)) {
+            let v13 = (v9.asinh() * v9.asinh() + D::from(0.25)).log10();
+            return (D::from(0.9) * (x2 * x2).tanh()).acos();
+        }
+        h2_generic([v6, abs(v7), (D::from(0.9) * v7.tanh()).atanh()]) - v2 + v6 - v7 - v9 - v10
+    }
+
+    #[dual::gradient]
+    fn p473(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
         let mut y0 = [0.0; R];
         for i1 in 0..R {
             let mut v2: f64 = 0.0;
             for j3 in 0..C {
-                v2 += 0.05 * (w[i1 * C + j3] + (-1.3 * x2).abs() * (0.9 * x1.tanh()).acos());
+                let v4 = (x0.max(w[i1 * C + j3]) * x0.max(w[i1 * C + j3]) + 0.5).recip();
+                v2 += 0.05 * x0;
             }
             y0[i1] = v2;
+        }
+        let mut v5 = f64::cos(2.0 * x0);
+        for i6 in 0..R {
+            let v7 = y0[i6] + ((x0 * x0 + 0.25).sqrt() * (x0 * x0 + 0.25).sqrt() + 1.5).acosh();
+            v5 = f64::min(v5, f64::cos(2.0 * x0));
+        }
+        let mut v8: f64 = 0.0;
+        for i9 in 0..LEN - 1 {
+            v8 = (v8 * 0.9 + a[i9] * (h4(v5).trunc() + h4(v5))).tanh();
+        }
+        let mut z10 = [0.0; LEN];
+        for i11 in 1..LEN {
+            z10[i11] += a[i11] + v8;
+        }
+        let mut v12 = x0 * 0.5;
+        for i13 in 0..LEN - 1 {
+            v12 = v12.max(z10[i13] + v5);
+        }
+        v8.tanh().cosh().sin() + v5 + v8 - v12
+    }
+
+    fn p473_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                let v4 = (max(x0, w[i1 * C + j3]) * max(x0, w[i1 * C + j3]) + D::from(0.5)).recip();
+                v2 += D::from(0.05) * x0;
+            }
+            y0[i1] = v2;
+        }
+        let mut v5 = (D::from(2.0) * x0).cos();
+        for i6 in 0..R {
+            let v7 = y0[i6] + ((x0 * x0 + D::from(0.25)).sqrt() * (x0 * x0 + D::from(0.25)).sqrt() + D::from(1.5)).acosh();
+            v5 = min(v5, (D::from(2.0) * x0).cos());
+        }
+        let mut v8 = D::from(0.0);
+        for i9 in 0..LEN - 1 {
+            v8 = (v8 * D::from(0.9) + a[i9] * (trunc(h4_generic(v5)) + h4_generic(v5))).tanh();
+        }
+        let mut z10 = [D::from(0.0); LEN];
+        for i11 in 1..LEN {
+            z10[i11] += a[i11] + v8;
+        }
+        let mut v12 = x0 * D::from(0.5);
+        for i13 in 0..LEN - 1 {
+            v12 = max(v12, z10[i13] + v5);
+        }
+        v8.tanh().cosh().sin() + v5 + v8 - v12
+    }
+
+    #[dual::gradient]
+    fn p474(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x0;
+        for i1 in 0..LEN {
+            v0 = v0.max(a[i1] * (0.5f64 * x0));
+        }
+        let mut v2 = x1 * 0.5;
+        for i3 in 1..LEN {
+            v2 = v2.max(a[i3 - 1] * (x1 * x1 + 0.25).ln());
         }
         let mut v4 = x1 * 0.5;
-        for i5 in 0..R {
-            let v6 = y0[i5] * x2;
-            v4 = (v4 * 0.9 + ((i5 as f64) * 0.05 + (v4 + 0.7))).tanh();
+        let mut v5: f64 = 0.0;
+        for i6 in 0..n {
+            let v7 = b[i6] * (v0 + 0.5f64 - (v0 + 0.5f64));
+            v4 = f64::min(v4, 0.7 * x0);
+            v5 = (v5 * 0.9 + (1e-1 * v5 / (0.5f64 * 0.5f64 + 0.5) * (1e-1 * v5 / (0.5f64 * 0.5f64 + 0.5)) + 0.25).log10()).tanh();
         }
-        let mut v7 = (0.9 * x1.tanh()).asin();
-        for i8 in 0..n {
-            let v9 = b[i8] * y0[R - 1].sin();
-            if (0.5 * x1.tanh().sinh().tanh()).tan() <= x1 * (-0.3) {
-                v7 = ((i8 as f64) * 0.05 * ((i8 as f64) * 0.05) + 0.5).hypot((y0[0] * y0[0] + 0.5).powf(1.7)).tanh();
-            } else {
-                v7 += 0.05 * y0[0];
-            }
-        }
-        let mut y10 = [0.0; R];
-        for i11 in 0..R {
-            let mut v12: f64 = 0.0;
-            for j13 in 0..C {
-                v12 += 0.05 * (w[i11 * C + j13] + f64::exp2((2.0 * x0).sin().sin()));
-            }
-            y10[i11] = v12.tanh();
-        }
-        let mut v14 = x2 * 0.5;
-        for i15 in 0..R {
-            v14 -= 0.05 * (y10[i15] * (0.9 * x1.tanh()).asin());
-        }
-        let mut y16 = [0.0; R];
-        for i17 in 0..R {
-            let mut v18: f64 = 0.0;
-            for j19 in 0..C {
-                v18 += 0.05 * (w[i17 * C + j19] + (0.9 * x1.tanh()).asin());
-            }
-            y16[i17] = v18;
-        }
-        let mut v20 = x2 * 0.5;
-        for i21 in 0..R {
-            v20 = v20.max(y16[i21] * y0[R - 1]);
-        }
-        (0.9 * x1.tanh()).asin().tanh().exp_m1() + v4 - v7 - v14 + v20
+        x0 + v0 - v2 + v4 - v5
     }
 
-    fn p484_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = D::from(0.0);
-            for j3 in 0..C {
-                v2 += D::from(0.05) * (w[i1 * C + j3] + abs(D::from(-1.3) * x2) * (D::from(0.9) * x1.tanh()).acos());
-            }
-            y0[i1] = v2;
+    fn p474_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = x0;
+        for i1 in 0..LEN {
+            v0 = max(v0, a[i1] * (D::from(0.5f64) * x0));
+        }
+        let mut v2 = x1 * D::from(0.5);
+        for i3 in 1..LEN {
+            v2 = max(v2, a[i3 - 1] * (x1 * x1 + D::from(0.25)).ln());
         }
         let mut v4 = x1 * D::from(0.5);
-        for i5 in 0..R {
-            let v6 = y0[i5] * x2;
-            v4 = (v4 * D::from(0.9) + (D::from(i5 as f64) * D::from(0.05) + (v4 + D::from(0.7)))).tanh();
+        let mut v5 = D::from(0.0);
+        for i6 in 0..n {
+            let v7 = b[i6] * (v0 + D::from(0.5f64) - (v0 + D::from(0.5f64)));
+            v4 = min(v4, D::from(0.7) * x0);
+            v5 = (v5 * D::from(0.9) + (D::from(1e-1) * v5 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5)) * (D::from(1e-1) * v5 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5))) + D::from(0.25)).log10()).tanh();
         }
-        let mut v7 = (D::from(0.9) * x1.tanh()).asin();
-        for i8 in 0..n {
-            let v9 = b[i8] * y0[R - 1].sin();
-            if le((D::from(0.5) * x1.tanh().sinh().tanh()).tan(), x1 * D::from(-0.3)) {
-                v7 = hypot(D::from(i8 as f64) * D::from(0.05) * (D::from(i8 as f64) * D::from(0.05)) + D::from(0.5), (y0[0] * y0[0] + D::from(0.5)).powf(1.7)).tanh();
-            } else {
-                v7 += D::from(0.05) * y0[0];
-            }
-        }
-        let mut y10 = [D::from(0.0); R];
-        for i11 in 0..R {
-            let mut v12 = D::from(0.0);
-            for j13 in 0..C {
-                v12 += D::from(0.05) * (w[i11 * C + j13] + (D::from(2.0) * x0).sin().sin().exp2());
-            }
-            y10[i11] = v12.tanh();
-        }
-        let mut v14 = x2 * D::from(0.5);
-        for i15 in 0..R {
-            v14 -= D::from(0.05) * (y10[i15] * (D::from(0.9) * x1.tanh()).asin());
-        }
-        let mut y16 = [D::from(0.0); R];
-        for i17 in 0..R {
-            let mut v18 = D::from(0.0);
-            for j19 in 0..C {
-                v18 += D::from(0.05) * (w[i17 * C + j19] + (D::from(0.9) * x1.tanh()).asin());
-            }
-            y16[i17] = v18;
-        }
-        let mut v20 = x2 * D::from(0.5);
-        for i21 in 0..R {
-            v20 = max(v20, y16[i21] * y0[R - 1]);
-        }
-        (D::from(0.9) * x1.tanh()).asin().tanh().exp_m1() + v4 - v7 - v14 + v20
+        x0 + v0 - v2 + v4 - v5
     }
 
     #[dual::gradient]
-    fn p485(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2: f64 = 0.0;
-            for j3 in 0..C {
-                v2 += 0.05 * (w[i1 * C + j3] + f64::exp2(((j3 as f64) * 0.05 * ((j3 as f64) * 0.05) + 0.5).cbrt().sin()));
-            }
-            y0[i1] = v2;
-        }
-        let v4 = y0[R - 1].mul_add(y0[R - 1].tanh().sinh(), (x0 * x0 + 0.5).hypot(y0[0]).clamp(-0.5, 0.5));
-        let mut v5 = (x0 * x0 + 0.25).ln();
-        for i6 in 0..LEN - 1 {
-            let v7 = a[i6 + 1] + x0.abs();
-            v5 += 0.05 * y0[R - 1].mul_add(y0[R - 1].tanh().sinh(), (x0 * x0 + 0.5).hypot(y0[0]).clamp(-0.5, 0.5));
-        }
-        (x0 * x0 + 0.25).ln() + y0[0] + y0[R - 1] - v5
-    }
-
-    fn p485_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = D::from(0.0);
-            for j3 in 0..C {
-                v2 += D::from(0.05) * (w[i1 * C + j3] + (D::from(j3 as f64) * D::from(0.05) * (D::from(j3 as f64) * D::from(0.05)) + D::from(0.5)).cbrt().sin().exp2());
-            }
-            y0[i1] = v2;
-        }
-        let v4 = y0[R - 1].mul_add(y0[R - 1].tanh().sinh(), clamp(hypot(x0 * x0 + D::from(0.5), y0[0]), -0.5, 0.5));
-        let mut v5 = (x0 * x0 + D::from(0.25)).ln();
-        for i6 in 0..LEN - 1 {
-            let v7 = a[i6 + 1] + abs(x0);
-            v5 += D::from(0.05) * y0[R - 1].mul_add(y0[R - 1].tanh().sinh(), clamp(hypot(x0 * x0 + D::from(0.5), y0[0]), -0.5, 0.5));
-        }
-        (x0 * x0 + D::from(0.25)).ln() + y0[0] + y0[R - 1] - v5
-    }
-
-    #[dual::gradient]
-    fn p486(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = (f64::min((0.5 * x0.tanh()).tan(), (0.7 * x1 * (0.7 * x1) + 0.25).log2()) * f64::min((0.5 * x0.tanh()).tan(), (0.7 * x1 * (0.7 * x1) + 0.25).log2()) + 1.5).acosh();
-        v0 += std::f64::consts::PI;
-        let mut z1 = [0.0; LEN];
-        for i2 in 0..LEN {
-            z1[i2] = a[i2] + (x0 * x0 + 0.5).powi(-1).to_degrees().to_radians();
-        }
-        let mut v3 = a[0];
-        for i4 in 0..LEN - 1 {
-            let v5 = z1[i4 + 1] * (f64::min((0.5 * x0.tanh()).tan(), (0.7 * x1 * (0.7 * x1) + 0.25).log2()) * f64::min((0.5 * x0.tanh()).tan(), (0.7 * x1 * (0.7 * x1) + 0.25).log2()) + 1.5).acosh();
-            v3 = f64::min(v3, (((i4 as f64) * 0.05).clamp(-0.5, 0.5) * ((i4 as f64) * 0.05).clamp(-0.5, 0.5) + 0.25).ln());
-        }
-        let mut v6 = f64::min((0.5 * x0.tanh()).tan(), (0.7 * x1 * (0.7 * x1) + 0.25).log2()).max(f64::exp2(v3.sin()));
-        if h4(v0) >= x2.abs() {
-            let v7 = (v6 / (x2 * x2 + 0.5) * (v6 / (x2 * x2 + 0.5)) + 0.5).hypot(1e-1 * v3 - x0) * h2([h4(x1), v6 / (x2 * x2 + 0.5), f64::min(v6, -1.3)]);
-            v6 = (-1.3 * v0).to_degrees().to_radians();
-        } else if x0 < (0.9 * (-1.3 * v3).tanh()).acos() {
-            v6 = v6 * 0.5;
-        }
-        (f64::cos(x0) * f64::cos(x0)).ln_1p() + v3
-    }
-
-    fn p486_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
-        let mut v0 = (min((D::from(0.5) * x0.tanh()).tan(), (D::from(0.7) * x1 * (D::from(0.7) * x1) + D::from(0.25)).log2()) * min((D::from(0.5) * x0.tanh()).tan(), (D::from(0.7) * x1 * (D::from(0.7) * x1) + D::from(0.25)).log2()) + D::from(1.5)).acosh();
-        v0 += D::from(std::f64::consts::PI);
-        let mut z1 = [D::from(0.0); LEN];
-        for i2 in 0..LEN {
-            z1[i2] = a[i2] + to_radians(to_degrees((x0 * x0 + D::from(0.5)).powi(-1)));
-        }
-        let mut v3 = a[0];
-        for i4 in 0..LEN - 1 {
-            let v5 = z1[i4 + 1] * (min((D::from(0.5) * x0.tanh()).tan(), (D::from(0.7) * x1 * (D::from(0.7) * x1) + D::from(0.25)).log2()) * min((D::from(0.5) * x0.tanh()).tan(), (D::from(0.7) * x1 * (D::from(0.7) * x1) + D::from(0.25)).log2()) + D::from(1.5)).acosh();
-            v3 = min(v3, (clamp(D::from(i4 as f64) * D::from(0.05), -0.5, 0.5) * clamp(D::from(i4 as f64) * D::from(0.05), -0.5, 0.5) + D::from(0.25)).ln());
-        }
-        let mut v6 = max(min((D::from(0.5) * x0.tanh()).tan(), (D::from(0.7) * x1 * (D::from(0.7) * x1) + D::from(0.25)).log2()), v3.sin().exp2());
-        if ge(h4_generic(v0), abs(x2)) {
-            let v7 = hypot(v6 / (x2 * x2 + D::from(0.5)) * (v6 / (x2 * x2 + D::from(0.5))) + D::from(0.5), D::from(1e-1) * v3 - x0) * h2_generic([h4_generic(x1), v6 / (x2 * x2 + D::from(0.5)), min(v6, D::from(-1.3))]);
-            v6 = to_radians(to_degrees(D::from(-1.3) * v0));
-        } else if lt(x0, (D::from(0.9) * (D::from(-1.3) * v3).tanh()).acos()) {
-            v6 = v6 * D::from(0.5);
-        }
-        (x0.cos() * x0.cos()).ln_1p() + v3
-    }
-
-    #[dual::gradient]
-    fn p487(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                let v4 = w[i1 * C + j3] * (x1.atan2(2.0 * 2.0 + 0.5) * x1.atan2(2.0 * 2.0 + 0.5) + 0.5).hypot(x0 - x0);
-                v2 += 0.05 * (x1.atan() - 1e-1);
-            }
-            y0[i1] = v2;
-        }
-        let mut v5 = x0 * 0.5;
-        let mut v6 = f64::cos(x0);
-        for i7 in 1..n {
-            v5 -= 0.05 * (b[i7] * x0);
-            v6 -= 0.05 * b[i7 - 1];
-        }
-        let mut z8 = [0.0; LEN];
-        for i9 in 1..LEN {
-            z8[i9] = a[i9] * x0;
-        }
-        (0.5 * (v5 + x1).tanh()).tan() - y0[0] - y0[R - 1] + v5 + v6 + z8[0] + z8[LEN - 1]
-    }
-
-    fn p487_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                let v4 = w[i1 * C + j3] * hypot(x1.atan2(D::from(2.0) * D::from(2.0) + D::from(0.5)) * x1.atan2(D::from(2.0) * D::from(2.0) + D::from(0.5)) + D::from(0.5), x0 - x0);
-                v2 += D::from(0.05) * (x1.atan() - D::from(1e-1));
-            }
-            y0[i1] = v2;
-        }
-        let mut v5 = x0 * D::from(0.5);
-        let mut v6 = x0.cos();
-        for i7 in 1..n {
-            v5 -= D::from(0.05) * (b[i7] * x0);
-            v6 -= D::from(0.05) * b[i7 - 1];
-        }
-        let mut z8 = [D::from(0.0); LEN];
-        for i9 in 1..LEN {
-            z8[i9] = a[i9] * x0;
-        }
-        (D::from(0.5) * (v5 + x1).tanh()).tan() - y0[0] - y0[R - 1] + v5 + v6 + z8[0] + z8[LEN - 1]
-    }
-
-    #[dual::gradient]
-    fn p488(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+    fn p475(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
         let mut v0: f64 = 0.0;
-        for i1 in 0..LEN - 1 {
-            let v2 = a[i1 + 1] + ((i1 as f64) * 0.05 * ((i1 as f64) * 0.05) + 1.5).acosh();
-            v0 = f64::min(v0, a[i1 + 1]);
+        let mut v1 = x0 * 0.5;
+        for i2 in 0..LEN {
+            let v3 = a[i2] + (0.7 * x0 * (0.7 * x0) + 0.5).powf((x1 / ((i2 as f64) * 0.05 * ((i2 as f64) * 0.05) + 0.5)).sin());
+            v0 = (v0 * 0.9 + ((a[i2] * a[i2] + 0.25).ln() * (a[i2] * a[i2] + 0.25).ln() + 0.25).ln()).tanh();
+            v1 *= 1.0 + 0.05 * ((a[i2] * a[i2] + 0.25).ln() * (a[i2] * a[i2] + 0.25).ln() + 0.25).ln().tanh();
+        }
+        let mut v4 = x1 * 0.5;
+        let mut v5 = v1;
+        for i6 in 1..LEN {
+            v4 = v4.max(a[i6] + h2([v1, x1.asinh(), (0.5f64 * x1 * (0.5f64 * x1) + 0.5).cbrt()]));
+            v5 = v5.max((x0 * x0 + 1.5).acosh().tanh().sinh());
+        }
+        h1(v5.atan2(v1 * v1 + 0.5), x1) - v0 - v1 + v4 + v5
+    }
+
+    fn p475_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = D::from(0.0);
+        let mut v1 = x0 * D::from(0.5);
+        for i2 in 0..LEN {
+            let v3 = a[i2] + (D::from(0.7) * x0 * (D::from(0.7) * x0) + D::from(0.5)).powd((x1 / (D::from(i2 as f64) * D::from(0.05) * (D::from(i2 as f64) * D::from(0.05)) + D::from(0.5))).sin());
+            v0 = (v0 * D::from(0.9) + ((a[i2] * a[i2] + D::from(0.25)).ln() * (a[i2] * a[i2] + D::from(0.25)).ln() + D::from(0.25)).ln()).tanh();
+            v1 *= D::from(1.0) + D::from(0.05) * ((a[i2] * a[i2] + D::from(0.25)).ln() * (a[i2] * a[i2] + D::from(0.25)).ln() + D::from(0.25)).ln().tanh();
+        }
+        let mut v4 = x1 * D::from(0.5);
+        let mut v5 = v1;
+        for i6 in 1..LEN {
+            v4 = max(v4, a[i6] + h2_generic([v1, x1.asinh(), (D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.5)).cbrt()]));
+            v5 = max(v5, (x0 * x0 + D::from(1.5)).acosh().tanh().sinh());
+        }
+        h1_generic(v5.atan2(v1 * v1 + D::from(0.5)), x1) - v0 - v1 + v4 + v5
+    }
+
+    #[dual::gradient]
+    fn p476(x0: f64, x1: f64, w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = (x1 * x1 + 0.25).log2();
+        for i1 in 1..n {
+            let v2 = b[i1 - 1] * h2([x0 + x0, h1(x0, x0), (x0 * x0 + 0.5).recip()]);
+            v0 += 0.05 * x1;
         }
         let mut y3 = [0.0; R];
         for i4 in 0..R {
             let mut v5 = x0 * 0.5;
             for j6 in 0..C {
-                let v7 = w[i4 * C + j6] + x0.asinh();
-                v5 -= 0.05 * (0.9 * (v7 * v7 + 0.5).recip().tanh()).atanh();
+                let v7 = w[i4 * C + j6];
+                v5 += 0.05 * w[i4 * C + j6];
             }
             y3[i4] = v5.tanh();
         }
-        -(2.0 * x0).clamp(-0.5, 0.5) - v0 + y3[0] + y3[R - 1]
+        let v8: f64;
+        if h2([v0, 3., v0]) / (f64::exp2(y3[0].sin()) * f64::exp2(y3[0].sin()) + 0.5) <= y3[0] + x1 {
+            v8 = x1;
+        } else {
+            let v9 = (0.5 * (x1 * x1 + 0.25).log2().tanh()).tan() * (0.5f64 * x0 + (1e-1 * v0).sin());
+            return h2([(v9 * v9 + 0.5).log(x0 * x0 + 1.5), f64::min(-1.3 * v0, x1), (0.9 * x0.tanh()).acos()]);
+        }
+        y3[R - 1].powi(0).atan2(f64::cos(x0) * f64::cos(x0) + 0.5) - v0 - y3[0] + y3[R - 1]
     }
 
-    fn p488_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut v0 = D::from(0.0);
-        for i1 in 0..LEN - 1 {
-            let v2 = a[i1 + 1] + (D::from(i1 as f64) * D::from(0.05) * (D::from(i1 as f64) * D::from(0.05)) + D::from(1.5)).acosh();
-            v0 = min(v0, a[i1 + 1]);
+    fn p476_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut v0 = (x1 * x1 + D::from(0.25)).log2();
+        for i1 in 1..n {
+            let v2 = b[i1 - 1] * h2_generic([x0 + x0, h1_generic(x0, x0), (x0 * x0 + D::from(0.5)).recip()]);
+            v0 += D::from(0.05) * x1;
         }
         let mut y3 = [D::from(0.0); R];
         for i4 in 0..R {
             let mut v5 = x0 * D::from(0.5);
             for j6 in 0..C {
-                let v7 = w[i4 * C + j6] + x0.asinh();
-                v5 -= D::from(0.05) * (D::from(0.9) * (v7 * v7 + D::from(0.5)).recip().tanh()).atanh();
+                let v7 = w[i4 * C + j6];
+                v5 += D::from(0.05) * w[i4 * C + j6];
             }
             y3[i4] = v5.tanh();
         }
-        -clamp(D::from(2.0) * x0, -0.5, 0.5) - v0 + y3[0] + y3[R - 1]
+        let v8: D;
+        if le(h2_generic([v0, D::from(3.), v0]) / (y3[0].sin().exp2() * y3[0].sin().exp2() + D::from(0.5)), y3[0] + x1) {
+            v8 = x1;
+        } else {
+            let v9 = (D::from(0.5) * (x1 * x1 + D::from(0.25)).log2().tanh()).tan() * (D::from(0.5f64) * x0 + (D::from(1e-1) * v0).sin());
+            return h2_generic([log(v9 * v9 + D::from(0.5), x0 * x0 + D::from(1.5)), min(D::from(-1.3) * v0, x1), (D::from(0.9) * x0.tanh()).acos()]);
+        }
+        y3[R - 1].powi(0).atan2(x0.cos() * x0.cos() + D::from(0.5)) - v0 - y3[0] + y3[R - 1]
     }
 
     #[dual::gradient]
-    fn p489(x0: f64, a: [f64; LEN]) -> f64 {
+    fn p477(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
         let mut z0 = [0.0; LEN];
-        for i1 in 1..LEN {
-            z0[i1] = a[i1 - 1] + (x0 * x0 + 0.25).ln();
+        let mut v1 = x2;
+        for i2 in 0..LEN - 1 {
+            z0[i2] = a[i2 + 1] * (x1 * f64::exp2(x0.sin()));
+            v1 -= 0.05 * (x0 + x0 - x2);
         }
-        let mut z2 = [0.0; LEN];
-        let mut v3 = x0 * 0.5;
-        for i4 in 0..LEN {
-            let v5 = x0.powi(4) * (0.7 * x0).powi(0);
-            v3 += 0.05 * v5.tanh().sinh();
-            z2[i4] = a[i4] * (z0[i4] + x0);
+        let mut v3 = x1;
+        for i4 in 0..LEN - 1 {
+            v3 += 0.05 * (z0[i4 + 1] * x2);
         }
-        let mut v6 = (z2[0] * z2[0] + 0.5).powf(v3.sin());
-        for i7 in 1..LEN {
-            let v8 = z2[i7 - 1] * f64::cos(a[i7 - 1]).tanh().sinh();
-            if f64::cos(x0.trunc() + x0) >= h1(x0, x0) {
-                v6 = h1(v6, v6).tanh().sinh().tanh();
-            } else {
-                v6 += 0.05 * (z0[i7] / (x0 * x0 + 0.5) * (z0[i7] / (x0 * x0 + 0.5)) + 0.25).ln();
-            }
+        let v5: f64;
+        if x0 < z0[0] * (-0.3) {
+            v5 = z0[0].signum() + z0[0];
+        } else if z0[LEN - 1] > 0.7 * 0.5 {
+            let v6 = f64::cos((v3 * v3 + 0.5).powf(1.7) / (-x2 * (-x2) + 0.5));
+            v5 = (0.9 * (x2 + v6).tanh()).atanh();
+        } else if x2 < f64::exp2(v3.sin()) {
+            v5 = (0.5 * z0[0].tanh().cosh().tanh()).tan();
+        } else {
+            let v7 = z0[0];
+            v5 = z0[LEN - 1] - 0.7 + v3.mul_add(x0, v7);
         }
-        let mut z9 = [0.0; LEN];
+        let mut z8 = [0.0; LEN];
+        let mut v9: f64 = 0.0;
         for i10 in 1..LEN {
-            z9[i10] = a[i10 - 1] * (x0 * x0 + 0.5).hypot(a[i10 - 1]);
+            let v11 = a[i10];
+            v9 += 0.05 * (f64::exp2(v5.sin()) / (x2 * x2 + 0.5));
+            z8[i10] = a[i10] * z0[0].tanh().cosh();
         }
-        let mut v11 = (z2[0] * z2[0] + 0.5).powf(v3.sin());
-        for i12 in 1..LEN {
-            v11 *= 1.0 + 0.05 * (z9[i12 - 1] + x0.to_degrees().to_radians().powi(4)).tanh();
+        let mut v12: f64 = 1.0;
+        for i13 in 1..LEN {
+            v12 *= 1.0 + 0.05 * (z8[i13 - 1].atan() * z8[i13 - 1].atan() + 0.25).sqrt().tanh();
         }
-        let mut z13 = [0.0; LEN];
-        for i14 in 1..LEN {
-            z13[i14] = a[i14] + h1(x0 + x0, (x0 * x0 + 0.5).recip());
-        }
-        let mut v15: f64 = 0.0;
-        let mut v16: f64 = 1.0;
-        for i17 in 0..LEN {
-            if x0 <= x0 * 1.2 {
-                v15 = (z13[i17] * (0.9 * h2([v15, v15, v16]).tanh()).asin()).tanh();
-            } else {
-                v15 += 0.05 * (z0[0] * z0[0] + 0.5).log(3. * 3. + 1.5).tanh().exp_m1();
-            }
-            v16 *= 1.0 + 0.05 * z0[i17].tanh();
-        }
-        h4(v11 + x0) + z0[0] - z0[LEN - 1] - v3 - v6 + v11 - v15 - v16
+        let mut v14 = f64::exp2(v3.sin()) * v12.mul_add(x0, z0[LEN - 1]) / (f64::exp2((std::f64::consts::PI * v1 + z8[LEN - 1]).sin()) * f64::exp2((std::f64::consts::PI * v1 + z8[LEN - 1]).sin()) + 0.5);
+        v14 += z0[0];
+        std::f64::consts::PI + v1 - v3 - v9 - v12
     }
 
-    fn p489_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+    fn p477_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
         let mut z0 = [D::from(0.0); LEN];
-        for i1 in 1..LEN {
-            z0[i1] = a[i1 - 1] + (x0 * x0 + D::from(0.25)).ln();
+        let mut v1 = x2;
+        for i2 in 0..LEN - 1 {
+            z0[i2] = a[i2 + 1] * (x1 * x0.sin().exp2());
+            v1 -= D::from(0.05) * (x0 + x0 - x2);
         }
-        let mut z2 = [D::from(0.0); LEN];
-        let mut v3 = x0 * D::from(0.5);
-        for i4 in 0..LEN {
-            let v5 = x0.powi(4) * (D::from(0.7) * x0).powi(0);
-            v3 += D::from(0.05) * v5.tanh().sinh();
-            z2[i4] = a[i4] * (z0[i4] + x0);
+        let mut v3 = x1;
+        for i4 in 0..LEN - 1 {
+            v3 += D::from(0.05) * (z0[i4 + 1] * x2);
         }
-        let mut v6 = (z2[0] * z2[0] + D::from(0.5)).powd(v3.sin());
-        for i7 in 1..LEN {
-            let v8 = z2[i7 - 1] * a[i7 - 1].cos().tanh().sinh();
-            if ge((trunc(x0) + x0).cos(), h1_generic(x0, x0)) {
-                v6 = h1_generic(v6, v6).tanh().sinh().tanh();
-            } else {
-                v6 += D::from(0.05) * (z0[i7] / (x0 * x0 + D::from(0.5)) * (z0[i7] / (x0 * x0 + D::from(0.5))) + D::from(0.25)).ln();
-            }
+        let v5: D;
+        if lt(x0, z0[0] * D::from(-0.3)) {
+            v5 = signum(z0[0]) + z0[0];
+        } else if gt(z0[LEN - 1], D::from(0.7) * D::from(0.5)) {
+            let v6 = ((v3 * v3 + D::from(0.5)).powf(1.7) / (-x2 * (-x2) + D::from(0.5))).cos();
+            v5 = (D::from(0.9) * (x2 + v6).tanh()).atanh();
+        } else if lt(x2, v3.sin().exp2()) {
+            v5 = (D::from(0.5) * z0[0].tanh().cosh().tanh()).tan();
+        } else {
+            let v7 = z0[0];
+            v5 = z0[LEN - 1] - D::from(0.7) + v3.mul_add(x0, v7);
         }
-        let mut z9 = [D::from(0.0); LEN];
+        let mut z8 = [D::from(0.0); LEN];
+        let mut v9 = D::from(0.0);
         for i10 in 1..LEN {
-            z9[i10] = a[i10 - 1] * hypot(x0 * x0 + D::from(0.5), a[i10 - 1]);
+            let v11 = a[i10];
+            v9 += D::from(0.05) * (v5.sin().exp2() / (x2 * x2 + D::from(0.5)));
+            z8[i10] = a[i10] * z0[0].tanh().cosh();
         }
-        let mut v11 = (z2[0] * z2[0] + D::from(0.5)).powd(v3.sin());
-        for i12 in 1..LEN {
-            v11 *= D::from(1.0) + D::from(0.05) * (z9[i12 - 1] + to_radians(to_degrees(x0)).powi(4)).tanh();
+        let mut v12 = D::from(1.0);
+        for i13 in 1..LEN {
+            v12 *= D::from(1.0) + D::from(0.05) * (z8[i13 - 1].atan() * z8[i13 - 1].atan() + D::from(0.25)).sqrt().tanh();
         }
-        let mut z13 = [D::from(0.0); LEN];
-        for i14 in 1..LEN {
-            z13[i14] = a[i14] + h1_generic(x0 + x0, (x0 * x0 + D::from(0.5)).recip());
-        }
-        let mut v15 = D::from(0.0);
-        let mut v16 = D::from(1.0);
-        for i17 in 0..LEN {
-            if le(x0, x0 * D::from(1.2)) {
-                v15 = (z13[i17] * (D::from(0.9) * h2_generic([v15, v15, v16]).tanh()).asin()).tanh();
-            } else {
-                v15 += D::from(0.05) * log(z0[0] * z0[0] + D::from(0.5), D::from(3.) * D::from(3.) + D::from(1.5)).tanh().exp_m1();
-            }
-            v16 *= D::from(1.0) + D::from(0.05) * z0[i17].tanh();
-        }
-        h4_generic(v11 + x0) + z0[0] - z0[LEN - 1] - v3 - v6 + v11 - v15 - v16
+        let mut v14 = v3.sin().exp2() * v12.mul_add(x0, z0[LEN - 1]) / ((D::from(std::f64::consts::PI) * v1 + z8[LEN - 1]).sin().exp2() * (D::from(std::f64::consts::PI) * v1 + z8[LEN - 1]).sin().exp2() + D::from(0.5));
+        v14 += z0[0];
+        D::from(std::f64::consts::PI) + v1 - v3 - v9 - v12
     }
 
     #[dual::gradient]
-    fn p490(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let v0 = (x1 * x1 + 0.5).powf(1.7);
-        let mut v1 = v0;
-        v1 *= (x1 * x1 + 0.5).powf(1.7);
-        let mut y2 = [0.0; R];
-        for i3 in 0..R {
-            let mut v4 = a[i3];
-            for j5 in 0..C {
-                v4 += 0.05 * (w[i3 * C + j5] * ((x1 * x1 + 1.5).acosh() + x0.tanh().exp()));
-            }
-            y2[i3] = v4.tanh();
-        }
-        let mut v6 = a[0];
-        let mut v7: f64 = 1.0;
-        for i8 in 0..R {
-            v6 = f64::min(v6, ((i8 as f64) * 0.05 * ((i8 as f64) * 0.05) + 0.5).powi(-2) - (y2[0] * y2[0] + 0.5).recip());
-            v7 *= 1.0 + 0.05 * ((3. * x2).to_degrees().to_radians() * (3. * x2).to_degrees().to_radians() + 0.5).powf((x2 + y2[i8]).sin()).tanh();
-        }
-        let mut y9 = [0.0; R];
-        for i10 in 0..R {
-            let mut v11: f64 = 0.0;
-            for j12 in 0..C {
-                let v13 = w[i10 * C + j12] * ((std::f64::consts::PI * x0).max(x0) * (std::f64::consts::PI * x0).max(x0) + 0.25).log2();
-                v11 -= 0.05 * (x1 * x1 + 0.5).powf(1.7);
-            }
-            y9[i10] = v11;
-        }
-        let mut v14: f64 = 1.0;
-        let mut v15 = x0 * 0.5;
-        for i16 in 0..R {
-            v14 *= 1.0 + 0.05 * (y9[i16] * (x2 * x2 + 0.25).log10().asinh()).tanh();
-            v15 -= 0.05 * (-x1);
-        }
-        ((v15 - y2[R - 1]) * (v15 - y2[R - 1])).ln_1p() - v6 + v7 - v14 - v15
-    }
-
-    fn p490_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let v0 = (x1 * x1 + D::from(0.5)).powf(1.7);
-        let mut v1 = v0;
-        v1 *= (x1 * x1 + D::from(0.5)).powf(1.7);
-        let mut y2 = [D::from(0.0); R];
-        for i3 in 0..R {
-            let mut v4 = a[i3];
-            for j5 in 0..C {
-                v4 += D::from(0.05) * (w[i3 * C + j5] * ((x1 * x1 + D::from(1.5)).acosh() + x0.tanh().exp()));
-            }
-            y2[i3] = v4.tanh();
-        }
-        let mut v6 = a[0];
-        let mut v7 = D::from(1.0);
-        for i8 in 0..R {
-            v6 = min(v6, (D::from(i8 as f64) * D::from(0.05) * (D::from(i8 as f64) * D::from(0.05)) + D::from(0.5)).powi(-2) - (y2[0] * y2[0] + D::from(0.5)).recip());
-            v7 *= D::from(1.0) + D::from(0.05) * (to_radians(to_degrees(D::from(3.) * x2)) * to_radians(to_degrees(D::from(3.) * x2)) + D::from(0.5)).powd((x2 + y2[i8]).sin()).tanh();
-        }
-        let mut y9 = [D::from(0.0); R];
-        for i10 in 0..R {
-            let mut v11 = D::from(0.0);
-            for j12 in 0..C {
-                let v13 = w[i10 * C + j12] * (max(D::from(std::f64::consts::PI) * x0, x0) * max(D::from(std::f64::consts::PI) * x0, x0) + D::from(0.25)).log2();
-                v11 -= D::from(0.05) * (x1 * x1 + D::from(0.5)).powf(1.7);
-            }
-            y9[i10] = v11;
-        }
-        let mut v14 = D::from(1.0);
-        let mut v15 = x0 * D::from(0.5);
-        for i16 in 0..R {
-            v14 *= D::from(1.0) + D::from(0.05) * (y9[i16] * (x2 * x2 + D::from(0.25)).log10().asinh()).tanh();
-            v15 -= D::from(0.05) * (-x1);
-        }
-        ((v15 - y2[R - 1]) * (v15 - y2[R - 1])).ln_1p() - v6 + v7 - v14 - v15
-    }
-
-    #[dual::gradient]
-    fn p491(x0: f64, x1: f64, x2: f64, b: [f64; 40]) -> f64 {
-        let mut v0 = -h4(x0);
-        if v0.asinh().tanh() >= x0 * 1.2 {
-            v0 = f64::exp2(x0.sin()).tanh().cosh();
-        } else if 0.5f64 * x0 * x1 + 0.7 <= v0 * (-0.3) {
-            v0 = (v0 * v0 + 0.25).log10() * x0;
-        } else {
-            let v1: f64 = 0.7;
-            v0 = f64::cos(f64::exp2(x1.sin()));
-        }
-        let mut v2 = x2.tanh().exp();
-        for i3 in 0..b.len() {
-            v2 *= 1.0 + 0.05 * (b[i3] * ((x1 + 3.) * (0.5f64 * x0 * x1 + 0.7))).tanh();
-        }
-        (x2.sin() * x2.sin() + 0.25).log10() + v2
-    }
-
-    fn p491_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, b: [D; 40]) -> D {
-        let mut v0 = -h4_generic(x0);
-        if ge(v0.asinh().tanh(), x0 * D::from(1.2)) {
-            v0 = x0.sin().exp2().tanh().cosh();
-        } else if le(D::from(0.5f64) * x0 * x1 + D::from(0.7), v0 * D::from(-0.3)) {
-            v0 = (v0 * v0 + D::from(0.25)).log10() * x0;
-        } else {
-            let v1 = D::from(0.7);
-            v0 = x1.sin().exp2().cos();
-        }
-        let mut v2 = x2.tanh().exp();
-        for i3 in 0..b.len() {
-            v2 *= D::from(1.0) + D::from(0.05) * (b[i3] * ((x1 + D::from(3.)) * (D::from(0.5f64) * x0 * x1 + D::from(0.7)))).tanh();
-        }
-        (x2.sin() * x2.sin() + D::from(0.25)).log10() + v2
-    }
-
-    #[dual::gradient]
-    fn p492(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = (x1 * x1 + 0.25).log10().clamp(-0.5, 0.5);
-        if (2.0 * x1 * (2.0 * x1) + 1.5).acosh() > x1.asinh() {
-            v0 = x1.asinh();
-        }
-        let mut v1 = x1 * 0.5;
-        for i2 in 0..LEN - 1 {
-            v1 = (v1 * 0.9 + (a[i2 + 1] + (x1.to_degrees().to_radians() * x1.to_degrees().to_radians() + 0.5).cbrt())).tanh();
-        }
-        let mut v3: f64 = 0.0;
-        for i4 in 0..LEN - 1 {
-            v3 -= 0.05 * (a[i4] * x0.to_degrees().to_radians());
-        }
-        x1 + v1 + v3
-    }
-
-    fn p492_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
-        let mut v0 = clamp((x1 * x1 + D::from(0.25)).log10(), -0.5, 0.5);
-        if gt((D::from(2.0) * x1 * (D::from(2.0) * x1) + D::from(1.5)).acosh(), x1.asinh()) {
-            v0 = x1.asinh();
-        }
-        let mut v1 = x1 * D::from(0.5);
-        for i2 in 0..LEN - 1 {
-            v1 = (v1 * D::from(0.9) + (a[i2 + 1] + (to_radians(to_degrees(x1)) * to_radians(to_degrees(x1)) + D::from(0.5)).cbrt())).tanh();
-        }
-        let mut v3 = D::from(0.0);
-        for i4 in 0..LEN - 1 {
-            v3 -= D::from(0.05) * (a[i4] * to_radians(to_degrees(x0)));
-        }
-        x1 + v1 + v3
-    }
-
-    #[dual::gradient]
-    fn p493(x0: f64, x1: f64, x2: f64, w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut v0: f64 = 1.0;
-        let mut v1: f64 = 0.0;
-        for i2 in 0..n {
-            let v3 = b[i2] + x1.tanh().exp();
-            v0 *= 1.0 + 0.05 * ((x0 * x0 + 0.25).log2() * (x0 * x0 + 0.25).log2() + 0.5).recip().tanh();
-            v1 = (v1 * 0.9 + (x1 + ((i2 as f64) * 0.05 * ((i2 as f64) * 0.05) + 0.5).powi(-1))).tanh();
-        }
-        let mut y4 = [0.0; R];
-        for i5 in 0..R {
-            let mut v6: f64 = 0.0;
-            for j7 in 0..C {
-                v6 += 0.05 * (w[i5 * C + j7] * x1.atan2((x1 * x1 + 0.5).cbrt() * (x1 * x1 + 0.5).cbrt() + 0.5));
-            }
-            y4[i5] = v6.tanh();
-        }
-        let mut v8 = (v1 * v1 + 0.5).log(y4[R - 1] * y4[R - 1] + 1.5);
-        for i9 in 0..R {
-            if x0 / (x2.sin() * x2.sin() + 0.5) <= x2 + x2 {
-                v8 = ((0.9 * y4[0].tanh()).atanh() + h2([1e-1, x0, 1e-1])).tanh();
-            } else {
-                v8 += 0.05 * (h2([x1, x2, x1]) * h2([x1, x2, x1])).ln_1p();
-            }
-        }
-        let mut v10 = v0;
-        v10 += 3. * x1 * (v1 * v1 + 0.5).log(y4[R - 1] * y4[R - 1] + 1.5);
-        v10 - v0 - v1 + v8
-    }
-
-    fn p493_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut v0 = D::from(1.0);
-        let mut v1 = D::from(0.0);
-        for i2 in 0..n {
-            let v3 = b[i2] + x1.tanh().exp();
-            v0 *= D::from(1.0) + D::from(0.05) * ((x0 * x0 + D::from(0.25)).log2() * (x0 * x0 + D::from(0.25)).log2() + D::from(0.5)).recip().tanh();
-            v1 = (v1 * D::from(0.9) + (x1 + (D::from(i2 as f64) * D::from(0.05) * (D::from(i2 as f64) * D::from(0.05)) + D::from(0.5)).powi(-1))).tanh();
-        }
-        let mut y4 = [D::from(0.0); R];
-        for i5 in 0..R {
-            let mut v6 = D::from(0.0);
-            for j7 in 0..C {
-                v6 += D::from(0.05) * (w[i5 * C + j7] * x1.atan2((x1 * x1 + D::from(0.5)).cbrt() * (x1 * x1 + D::from(0.5)).cbrt() + D::from(0.5)));
-            }
-            y4[i5] = v6.tanh();
-        }
-        let mut v8 = log(v1 * v1 + D::from(0.5), y4[R - 1] * y4[R - 1] + D::from(1.5));
-        for i9 in 0..R {
-            if le(x0 / (x2.sin() * x2.sin() + D::from(0.5)), x2 + x2) {
-                v8 = ((D::from(0.9) * y4[0].tanh()).atanh() + h2_generic([D::from(1e-1), x0, D::from(1e-1)])).tanh();
-            } else {
-                v8 += D::from(0.05) * (h2_generic([x1, x2, x1]) * h2_generic([x1, x2, x1])).ln_1p();
-            }
-        }
-        let mut v10 = v0;
-        v10 += D::from(3.) * x1 * log(v1 * v1 + D::from(0.5), y4[R - 1] * y4[R - 1] + D::from(1.5));
-        v10 - v0 - v1 + v8
-    }
-
-    #[dual::gradient]
-    fn p494(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+    fn p478(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
         let mut v0 = x0 * 0.5;
-        let mut v1: f64 = 0.0;
-        for i2 in 1..LEN {
-            v0 = v0.max(a[i2] * (f64::min(x1, 1e-1) - ((i2 as f64) * 0.05 + x1)));
-            if x1.sin().mul_add((a[i2 - 1] * a[i2 - 1] + 0.5).hypot(x1), a[i2 - 1].clamp(-0.5, 0.5)) > x0 * 0.5 {
-                v1 = ((v1 * v1 + 1.5).acosh() + (2.0 * v1).atan2(v0 * v0 + 0.5)).tanh();
-            } else {
-                v1 += 0.05 * ((a[i2 - 1] - x1) / (x0 * x0 + 0.5));
-            }
+        let mut v1 = x0 * 0.5;
+        for i2 in 0..LEN - 1 {
+            v0 = (v0 * 0.9 + a[i2 + 1] * ((i2 as f64) * 0.05).tanh().atan2((std::f64::consts::PI * x0).powi(3) * (std::f64::consts::PI * x0).powi(3) + 0.5)).tanh();
+            v1 = (v1 * 0.9 + f64::exp2(x0.sin()).tanh().sinh()).tanh();
         }
-        let mut v3 = x1 * 0.5;
-        for i4 in 0..n {
-            if ((0.5f64 * x0).atan2(x1 * x1 + 0.5) * (0.5f64 * x0).atan2(x1 * x1 + 0.5) + 0.25).sqrt() <= x0.atan2(x1 * x1 + 0.5) {
-                v3 = (b[i4] + ((x1 * x1 + 0.5).recip() * (x1 * x1 + 0.5).recip() + 0.25).ln()).tanh();
-            } else {
-                v3 += 0.05 * ((i4 as f64) * 0.05);
+        let mut y3 = [0.0; R];
+        for i4 in 0..R {
+            let mut v5 = a[i4];
+            for j6 in 0..C {
+                let v7 = w[i4 * C + j6] + (j6 as f64) * 0.05;
+                v5 *= 1.0 + 0.05 * (x0 * w[i4 * C + j6]).tanh();
             }
+            y3[i4] = v5.tanh();
         }
-        ((v3 - v3) * (v3 - v3) + 0.5).recip() - v0 - v1 + v3
+        let mut v8 = v1;
+        let mut v9 = x0 * 0.5;
+        for i10 in 0..R {
+            let v11 = (0.9 * y3[R - 1].tanh()).acos() + v1;
+            v8 += 0.05 * (y3[R - 1] * y3[R - 1] + 0.25).sqrt();
+            v9 -= 0.05 * (x0.max((i10 as f64) * 0.05) - (i10 as f64) * 0.05);
+        }
+        f64::cos(y3[R - 1].tanh().exp_m1()) - v0 + v1 - v8 - v9
     }
 
-    fn p494_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+    fn p478_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
         let mut v0 = x0 * D::from(0.5);
-        let mut v1 = D::from(0.0);
-        for i2 in 1..LEN {
-            v0 = max(v0, a[i2] * (min(x1, D::from(1e-1)) - (D::from(i2 as f64) * D::from(0.05) + x1)));
-            if gt(x1.sin().mul_add(hypot(a[i2 - 1] * a[i2 - 1] + D::from(0.5), x1), clamp(a[i2 - 1], -0.5, 0.5)), x0 * D::from(0.5)) {
-                v1 = ((v1 * v1 + D::from(1.5)).acosh() + (D::from(2.0) * v1).atan2(v0 * v0 + D::from(0.5))).tanh();
-            } else {
-                v1 += D::from(0.05) * ((a[i2 - 1] - x1) / (x0 * x0 + D::from(0.5)));
-            }
+        let mut v1 = x0 * D::from(0.5);
+        for i2 in 0..LEN - 1 {
+            v0 = (v0 * D::from(0.9) + a[i2 + 1] * (D::from(i2 as f64) * D::from(0.05)).tanh().atan2((D::from(std::f64::consts::PI) * x0).powi(3) * (D::from(std::f64::consts::PI) * x0).powi(3) + D::from(0.5))).tanh();
+            v1 = (v1 * D::from(0.9) + x0.sin().exp2().tanh().sinh()).tanh();
         }
-        let mut v3 = x1 * D::from(0.5);
-        for i4 in 0..n {
-            if le(((D::from(0.5f64) * x0).atan2(x1 * x1 + D::from(0.5)) * (D::from(0.5f64) * x0).atan2(x1 * x1 + D::from(0.5)) + D::from(0.25)).sqrt(), x0.atan2(x1 * x1 + D::from(0.5))) {
-                v3 = (b[i4] + ((x1 * x1 + D::from(0.5)).recip() * (x1 * x1 + D::from(0.5)).recip() + D::from(0.25)).ln()).tanh();
-            } else {
-                v3 += D::from(0.05) * (D::from(i4 as f64) * D::from(0.05));
+        let mut y3 = [D::from(0.0); R];
+        for i4 in 0..R {
+            let mut v5 = a[i4];
+            for j6 in 0..C {
+                let v7 = w[i4 * C + j6] + D::from(j6 as f64) * D::from(0.05);
+                v5 *= D::from(1.0) + D::from(0.05) * (x0 * w[i4 * C + j6]).tanh();
             }
+            y3[i4] = v5.tanh();
         }
-        ((v3 - v3) * (v3 - v3) + D::from(0.5)).recip() - v0 - v1 + v3
+        let mut v8 = v1;
+        let mut v9 = x0 * D::from(0.5);
+        for i10 in 0..R {
+            let v11 = (D::from(0.9) * y3[R - 1].tanh()).acos() + v1;
+            v8 += D::from(0.05) * (y3[R - 1] * y3[R - 1] + D::from(0.25)).sqrt();
+            v9 -= D::from(0.05) * (max(x0, D::from(i10 as f64) * D::from(0.05)) - D::from(i10 as f64) * D::from(0.05));
+        }
+        y3[R - 1].tanh().exp_m1().cos() - v0 + v1 - v8 - v9
     }
 
     #[dual::gradient]
-    fn p495(x0: f64, x1: f64, x2: f64, w: [f64; R * C]) -> f64 {
+    fn p479(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
         let mut y0 = [0.0; R];
         for i1 in 0..R {
-            let mut v2: f64 = 0.0;
+            let mut v2 = a[i1];
             for j3 in 0..C {
-                let v4 = w[i1 * C + j3] * x0;
-                v2 += 0.05 * ((j3 as f64) * 0.05);
+                v2 = v2.max(x0 * w[i1 * C + j3].tanh());
             }
-            y0[i1] = v2;
+            y0[i1] = v2.tanh();
         }
-        let mut v5 = x0;
-        for i6 in 0..R {
-            let v7 = y0[i6] * x0;
-            v5 = (v5 * 0.9 + y0[i6]).tanh();
+        let mut v4 = x0 * 0.5;
+        let mut v5 = x0 * 0.5;
+        for i6 in 1..n {
+            let v7 = b[i6] * ((i6 as f64) * 0.05);
+            v4 *= 1.0 + 0.05 * (v7 * v7 + 0.25).ln().tanh();
+            v5 *= 1.0 + 0.05 * y0[0].to_degrees().to_radians().abs().tanh();
         }
         let mut y8 = [0.0; R];
         for i9 in 0..R {
-            let mut v10 = x2 * 0.5;
+            let mut v10 = a[i9];
             for j11 in 0..C {
-                v10 += 0.05 * (w[i9 * C + j11] + y0[0].tanh().exp());
+                let v12 = w[i9 * C + j11] + f64::exp2(v5.sin().sin());
+                v10 = (v10 * 0.9 + y0[R - 1]).tanh();
             }
             y8[i9] = v10.tanh();
         }
-        let mut v12 = f64::min(1e-1 * x2, x2);
-        for i13 in 0..R {
-            if ((x0 * x0 + 0.25).log2() * (x0 * x0 + 0.25).log2() + 0.25).log2() >= y8[i13] {
-                v12 = (y8[i13] + std::f64::consts::PI * x0).tanh();
-            } else {
-                v12 += 0.05 * x0;
-            }
+        let mut v13 = a[0];
+        let mut v14 = x0 * 0.5;
+        for i15 in 0..R {
+            v13 = f64::min(v13, y8[i15] * y0[R - 1]);
+            v14 = v14.max((0.5 * x0.tanh()).tan().max(x0 - y0[i15]));
         }
-        v5 - v5 + v12
+        f64::min(3. * v5, y8[R - 1]) + y0[0] + y0[R - 1] + v4 - v5 - v13 + v14
     }
 
-    fn p495_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C]) -> D {
+    fn p479_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
         let mut y0 = [D::from(0.0); R];
         for i1 in 0..R {
-            let mut v2 = D::from(0.0);
+            let mut v2 = a[i1];
             for j3 in 0..C {
-                let v4 = w[i1 * C + j3] * x0;
-                v2 += D::from(0.05) * (D::from(j3 as f64) * D::from(0.05));
+                v2 = max(v2, x0 * w[i1 * C + j3].tanh());
             }
-            y0[i1] = v2;
+            y0[i1] = v2.tanh();
         }
-        let mut v5 = x0;
-        for i6 in 0..R {
-            let v7 = y0[i6] * x0;
-            v5 = (v5 * D::from(0.9) + y0[i6]).tanh();
+        let mut v4 = x0 * D::from(0.5);
+        let mut v5 = x0 * D::from(0.5);
+        for i6 in 1..n {
+            let v7 = b[i6] * (D::from(i6 as f64) * D::from(0.05));
+            v4 *= D::from(1.0) + D::from(0.05) * (v7 * v7 + D::from(0.25)).ln().tanh();
+            v5 *= D::from(1.0) + D::from(0.05) * abs(to_radians(to_degrees(y0[0]))).tanh();
         }
         let mut y8 = [D::from(0.0); R];
         for i9 in 0..R {
-            let mut v10 = x2 * D::from(0.5);
+            let mut v10 = a[i9];
             for j11 in 0..C {
-                v10 += D::from(0.05) * (w[i9 * C + j11] + y0[0].tanh().exp());
+                let v12 = w[i9 * C + j11] + v5.sin().sin().exp2();
+                v10 = (v10 * D::from(0.9) + y0[R - 1]).tanh();
             }
             y8[i9] = v10.tanh();
         }
-        let mut v12 = min(D::from(1e-1) * x2, x2);
-        for i13 in 0..R {
-            if ge(((x0 * x0 + D::from(0.25)).log2() * (x0 * x0 + D::from(0.25)).log2() + D::from(0.25)).log2(), y8[i13]) {
-                v12 = (y8[i13] + D::from(std::f64::consts::PI) * x0).tanh();
-            } else {
-                v12 += D::from(0.05) * x0;
-            }
+        let mut v13 = a[0];
+        let mut v14 = x0 * D::from(0.5);
+        for i15 in 0..R {
+            v13 = min(v13, y8[i15] * y0[R - 1]);
+            v14 = max(v14, max((D::from(0.5) * x0.tanh()).tan(), x0 - y0[i15]));
         }
-        v5 - v5 + v12
+        min(D::from(3.) * v5, y8[R - 1]) + y0[0] + y0[R - 1] + v4 - v5 - v13 + v14
     }
 
     #[dual::gradient]
-    fn p496(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+    fn p480(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        let mut v1: f64 = 0.0;
+        for i2 in 0..LEN - 1 {
+            z0[i2] += (0.9 * a[i2 + 1].tanh()).atanh() + (x1 * x1 + 0.25).log2();
+            v1 += 0.05 * h1(x1 / (0.5f64 * 0.5f64 + 0.5), x0 - x0);
+        }
+        let mut v3: f64 = 0.0;
+        for i4 in 1..LEN {
+            v3 += 0.05 * (z0[i4 - 1] * (f64::min(a[i4 - 1], a[i4 - 1]) * f64::min(a[i4 - 1], a[i4 - 1]) + 0.25).log2());
+        }
+        let mut z5 = [0.0; LEN];
+        for i6 in 1..LEN {
+            z5[i6] = a[i6 - 1] * v1.sin().tanh().sinh();
+        }
+        let mut z7 = [0.0; LEN];
+        for i8 in 1..LEN {
+            z7[i8] += a[i8 - 1] * x1;
+            let v9 = z0[LEN - 1].tanh().exp_m1();
+        }
+        let mut v10 = a[0];
+        for i11 in 1..LEN {
+            v10 = v10.max(z7[i11] + f64::exp2(z5[LEN - 1].sin()));
+        }
+        let mut z12 = [0.0; LEN];
+        for i13 in 1..LEN {
+            z12[i13] += a[i13 - 1] * (v1.tanh() / (z5[i13] * z5[i13] + 0.5));
+            let v14 = (0.9 * (v3 * x0).tanh()).atanh();
+        }
+        h2([v3, (v10 * v10 + 0.5).powf(1.7), (v10 * v10 + 0.5).powf(1.7)]) + v1 + v3 - z5[0] + z5[LEN - 1] - v10 + z12[0] - z12[LEN - 1]
+    }
+
+    fn p480_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        let mut v1 = D::from(0.0);
+        for i2 in 0..LEN - 1 {
+            z0[i2] += (D::from(0.9) * a[i2 + 1].tanh()).atanh() + (x1 * x1 + D::from(0.25)).log2();
+            v1 += D::from(0.05) * h1_generic(x1 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5)), x0 - x0);
+        }
+        let mut v3 = D::from(0.0);
+        for i4 in 1..LEN {
+            v3 += D::from(0.05) * (z0[i4 - 1] * (a[i4 - 1] * a[i4 - 1] + D::from(0.25)).log2());
+        }
+        let mut z5 = [D::from(0.0); LEN];
+        for i6 in 1..LEN {
+            z5[i6] = a[i6 - 1] * v1.sin().tanh().sinh();
+        }
+        let mut z7 = [D::from(0.0); LEN];
+        for i8 in 1..LEN {
+            z7[i8] += a[i8 - 1] * x1;
+            let v9 = z0[LEN - 1].tanh().exp_m1();
+        }
+        let mut v10 = a[0];
+        for i11 in 1..LEN {
+            v10 = max(v10, z7[i11] + z5[LEN - 1].sin().exp2());
+        }
+        let mut z12 = [D::from(0.0); LEN];
+        for i13 in 1..LEN {
+            z12[i13] += a[i13 - 1] * (v1.tanh() / (z5[i13] * z5[i13] + D::from(0.5)));
+            let v14 = (D::from(0.9) * (v3 * x0).tanh()).atanh();
+        }
+        h2_generic([v3, (v10 * v10 + D::from(0.5)).powf(1.7), (v10 * v10 + D::from(0.5)).powf(1.7)]) + v1 + v3 - z5[0] + z5[LEN - 1] - v10 + z12[0] - z12[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p481(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+        let v0: f64;
+        if f64::cos(x1) > x0 {
+            v0 = (x1 * x1 + 0.5).hypot(x0);
+        } else {
+            v0 = (x0.tanh().exp_m1() * x0.tanh().exp_m1() + 0.5).log((1e-1 * x1 * (1e-1 * x1) + 0.5).hypot(x0) * (1e-1 * x1 * (1e-1 * x1) + 0.5).hypot(x0) + 1.5);
+        }
+        let mut z1 = [0.0; LEN];
+        for i2 in 0..LEN - 1 {
+            z1[i2] = a[i2] * f64::cos(x1);
+        }
+        ((x0 * x0 + 0.5).powf(1.7) * (x0 * x0 + 0.5).powf(1.7) + 0.5).powf((x1 * x1 + 0.5).recip().sin()) - z1[0] - z1[LEN - 1]
+    }
+
+    fn p481_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+        let v0: D;
+        if gt(x1.cos(), x0) {
+            v0 = hypot(x1 * x1 + D::from(0.5), x0);
+        } else {
+            v0 = log(x0.tanh().exp_m1() * x0.tanh().exp_m1() + D::from(0.5), hypot(D::from(1e-1) * x1 * (D::from(1e-1) * x1) + D::from(0.5), x0) * hypot(D::from(1e-1) * x1 * (D::from(1e-1) * x1) + D::from(0.5), x0) + D::from(1.5));
+        }
+        let mut z1 = [D::from(0.0); LEN];
+        for i2 in 0..LEN - 1 {
+            z1[i2] = a[i2] * x1.cos();
+        }
+        ((x0 * x0 + D::from(0.5)).powf(1.7) * (x0 * x0 + D::from(0.5)).powf(1.7) + D::from(0.5)).powd((x1 * x1 + D::from(0.5)).recip().sin()) - z1[0] - z1[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p482(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x0 * 0.5;
+        for i1 in 1..n {
+            v0 += 0.05 * (b[i1] + (f64::cos(x1) * f64::cos(x1) + 0.25).ln());
+        }
+        let mut z2 = [0.0; LEN];
+        for i3 in 0..LEN {
+            z2[i3] = (x1 * x1 + 0.5).recip().mul_add(x1.tanh(), a[i3]);
+        }
+        let mut v4 = x1 * 0.5;
+        for i5 in 0..LEN - 1 {
+            let v6 = z2[i5 + 1] * ((x0 + a[i5]) * v0.max(v0));
+            if v4 < x0.sin() {
+                v4 = ((z2[LEN - 1] * z2[LEN - 1] + 0.5).hypot(0.5f64) * (z2[LEN - 1] * z2[LEN - 1] + 0.5).hypot(0.5f64) + 0.5).powi(-1).tanh();
+            } else {
+                v4 += 0.05 * z2[i5];
+            }
+        }
+        ((z2[LEN - 1] * z2[LEN - 1] + 1.5).acosh() * (z2[LEN - 1] * z2[LEN - 1] + 1.5).acosh() + 0.25).sqrt() - v0 + v4
+    }
+
+    fn p482_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = x0 * D::from(0.5);
+        for i1 in 1..n {
+            v0 += D::from(0.05) * (b[i1] + (x1.cos() * x1.cos() + D::from(0.25)).ln());
+        }
+        let mut z2 = [D::from(0.0); LEN];
+        for i3 in 0..LEN {
+            z2[i3] = (x1 * x1 + D::from(0.5)).recip().mul_add(x1.tanh(), a[i3]);
+        }
+        let mut v4 = x1 * D::from(0.5);
+        for i5 in 0..LEN - 1 {
+            let v6 = z2[i5 + 1] * ((x0 + a[i5]) * v0);
+            if lt(v4, x0.sin()) {
+                v4 = (hypot(z2[LEN - 1] * z2[LEN - 1] + D::from(0.5), D::from(0.5f64)) * hypot(z2[LEN - 1] * z2[LEN - 1] + D::from(0.5), D::from(0.5f64)) + D::from(0.5)).powi(-1).tanh();
+            } else {
+                v4 += D::from(0.05) * z2[i5];
+            }
+        }
+        ((z2[LEN - 1] * z2[LEN - 1] + D::from(1.5)).acosh() * (z2[LEN - 1] * z2[LEN - 1] + D::from(1.5)).acosh() + D::from(0.25)).sqrt() - v0 + v4
+    }
+
+    #[dual::gradient]
+    fn p483(x0: f64, w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut v0: f64 = 0.0;
+        let mut v1 = x0 * 0.5;
+        for i2 in 0..n {
+            let v3 = b[i2] + (0.9 * x0.tanh()).asin();
+            if (0.9 * ((i2 as f64) * 0.05).tanh()).acos() / ((0.9 * ((i2 as f64) * 0.05).tanh()).acos() * (0.9 * ((i2 as f64) * 0.05).tanh()).acos() + 0.5) >= v0 {
+                v0 = v1.tanh().tanh();
+            } else {
+                v0 += 0.05 * (x0.tanh().exp_m1().signum() + x0.tanh().exp_m1());
+            }
+            v1 *= 1.0 + 0.05 * x0.tanh();
+        }
+        if v1 <= v1 * (-0.3) {
+            return v0;
+        }
+        let mut y4 = [0.0; R];
+        for i5 in 0..R {
+            let mut v6 = x0 * 0.5;
+            for j7 in 0..C {
+                v6 = v6.max(w[i5 * C + j7] * v1);
+            }
+            y4[i5] = v6;
+        }
+        let mut v8 = x0 + x0;
+        for i9 in 0..R {
+            let v10 = y4[i9] * (x0.tanh().sinh() * x0.abs());
+            v8 += 0.05 * (x0 + x0);
+        }
+        -h2([v8, 2.0, 3.]) + v0 - v1 - v8
+    }
+
+    fn p483_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut v0 = D::from(0.0);
+        let mut v1 = x0 * D::from(0.5);
+        for i2 in 0..n {
+            let v3 = b[i2] + (D::from(0.9) * x0.tanh()).asin();
+            if ge((D::from(0.9) * (D::from(i2 as f64) * D::from(0.05)).tanh()).acos() / ((D::from(0.9) * (D::from(i2 as f64) * D::from(0.05)).tanh()).acos() * (D::from(0.9) * (D::from(i2 as f64) * D::from(0.05)).tanh()).acos() + D::from(0.5)), v0) {
+                v0 = v1.tanh().tanh();
+            } else {
+                v0 += D::from(0.05) * (signum(x0.tanh().exp_m1()) + x0.tanh().exp_m1());
+            }
+            v1 *= D::from(1.0) + D::from(0.05) * x0.tanh();
+        }
+        if le(v1, v1 * D::from(-0.3)) {
+            return v0;
+        }
+        let mut y4 = [D::from(0.0); R];
+        for i5 in 0..R {
+            let mut v6 = x0 * D::from(0.5);
+            for j7 in 0..C {
+                v6 = max(v6, w[i5 * C + j7] * v1);
+            }
+            y4[i5] = v6;
+        }
+        let mut v8 = x0 + x0;
+        for i9 in 0..R {
+            let v10 = y4[i9] * (x0.tanh().sinh() * abs(x0));
+            v8 += D::from(0.05) * (x0 + x0);
+        }
+        -h2_generic([v8, D::from(2.0), D::from(3.)]) + v0 - v1 - v8
+    }
+
+    #[dual::gradient]
+    fn p484(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut v0: f64 = 0.0;
+        let mut v1 = x2 * 0.5;
+        for i2 in 1..LEN {
+            let v3 = a[i2] * (x2.asinh() * x2.asinh() + 0.5).powf(x2.asinh().sin());
+            if -x0 + (a[i2 - 1] + std::f64::consts::PI) <= v3 * (-0.3) {
+                v0 = (a[i2] + x2).tanh();
+            } else {
+                v0 += 0.05 * (0.9 * v3.tanh()).asin().powi(4);
+            }
+            v1 = f64::min(v1, (x1.powi(0) * x1.powi(0)).ln_1p());
+        }
+        let mut y4 = [0.0; R];
+        for i5 in 0..R {
+            let mut v6 = a[i5];
+            for j7 in 0..C {
+                v6 -= 0.05 * (((j7 as f64) * 0.05).tanh().sinh() * (v1 + w[i5 * C + j7]));
+            }
+            y4[i5] = v6.tanh();
+        }
+        let mut v8: f64 = 0.0;
+        let mut v9 = y4[0].powi(1);
+        for i10 in 0..R {
+            v8 = (v8 * 0.9 + y4[i10] * (v8 - 0.7 + (0.5f64 * x2 * (0.5f64 * x2) + 0.5).powf(1.7))).tanh();
+            v9 += 0.05 * (-y4[i10] * (-y4[i10]) + 0.25).log2();
+        }
+        let mut z11 = [0.0; LEN];
+        for i12 in 0..LEN {
+            z11[i12] = a[i12] * y4[0].powi(1);
+            let v13 = (x0 * v9 * (x0 * v9) + 0.25).sqrt();
+        }
+        if y4[R - 1].tanh() - y4[0].powi(1) >= v1 {
+            return v9 + (3. * x2).sin();
+        }
+        z11[LEN - 1] + v0 + v1 - v8 + v9 - z11[0] - z11[LEN - 1]
+    }
+
+    fn p484_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut v0 = D::from(0.0);
+        let mut v1 = x2 * D::from(0.5);
+        for i2 in 1..LEN {
+            let v3 = a[i2] * (x2.asinh() * x2.asinh() + D::from(0.5)).powd(x2.asinh().sin());
+            if le(-x0 + (a[i2 - 1] + D::from(std::f64::consts::PI)), v3 * D::from(-0.3)) {
+                v0 = (a[i2] + x2).tanh();
+            } else {
+                v0 += D::from(0.05) * (D::from(0.9) * v3.tanh()).asin().powi(4);
+            }
+            v1 = min(v1, (x1.powi(0) * x1.powi(0)).ln_1p());
+        }
+        let mut y4 = [D::from(0.0); R];
+        for i5 in 0..R {
+            let mut v6 = a[i5];
+            for j7 in 0..C {
+                v6 -= D::from(0.05) * ((D::from(j7 as f64) * D::from(0.05)).tanh().sinh() * (v1 + w[i5 * C + j7]));
+            }
+            y4[i5] = v6.tanh();
+        }
+        let mut v8 = D::from(0.0);
+        let mut v9 = y4[0].powi(1);
+        for i10 in 0..R {
+            v8 = (v8 * D::from(0.9) + y4[i10] * (v8 - D::from(0.7) + (D::from(0.5f64) * x2 * (D::from(0.5f64) * x2) + D::from(0.5)).powf(1.7))).tanh();
+            v9 += D::from(0.05) * (-y4[i10] * (-y4[i10]) + D::from(0.25)).log2();
+        }
+        let mut z11 = [D::from(0.0); LEN];
+        for i12 in 0..LEN {
+            z11[i12] = a[i12] * y4[0].powi(1);
+            let v13 = (x0 * v9 * (x0 * v9) + D::from(0.25)).sqrt();
+        }
+        if ge(y4[R - 1].tanh() - y4[0].powi(1), v1) {
+            return v9 + (D::from(3.) * x2).sin();
+        }
+        z11[LEN - 1] + v0 + v1 - v8 + v9 - z11[0] - z11[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p485(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = x0 * 0.5;
+            for j3 in 0..C {
+                v2 = (v2 * 0.9 + (w[i1 * C + j3] + ((0.5 * ((j3 as f64) * 0.05).tanh()).tan().signum() + (0.5 * ((j3 as f64) * 0.05).tanh()).tan()))).tanh();
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = (0.5f64 * x0 * (0.5f64 * x0) + 0.5).powf(1.7);
+        let mut v5 = x0 * 0.5;
+        for i6 in 0..R {
+            v4 = v4.max(y0[i6] * (x0 / (x0 * x0 + 0.5) * (x0 / (x0 * x0 + 0.5)) + 0.25).sqrt());
+            v5 *= 1.0 + 0.05 * ((i6 as f64) * 0.05 / (-1.3 * (-1.3) + 0.5) * ((i6 as f64) * 0.05 / (-1.3 * (-1.3) + 0.5)) + 0.25).ln().tanh();
+        }
+        let mut v7 = x0 * 0.5;
+        let mut v8: f64 = 0.0;
+        for i9 in 1..n {
+            v7 = (v7 * 0.9 + (b[i9 - 1] + ((v5 * v5 + 0.5).powf(f64::sin(0.7)) * (v5 * v5 + 0.5).powf(f64::sin(0.7))).ln_1p())).tanh();
+            v8 = (v8 * 0.9 + (y0[R - 1] * y0[R - 1]).ln_1p()).tanh();
+        }
+        let mut v10 = v8;
+        let mut v11 = v10 * 0.7;
+        for i12 in 1..LEN {
+            v10 -= 0.05 * (a[i12] * (0.5f64 * x0 * (0.5f64 * x0) + 0.5).powf(1.7));
+            v11 = (v11 * 0.9 + y0[R - 1].powi(4)).tanh();
+        }
+        (y0[R - 1] * y0[R - 1] + 0.25).sqrt() - (y0[0] * y0[0] + 0.5).recip() + v4 + v5 + v7 - v8 + v10 + v11
+    }
+
+    fn p485_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = x0 * D::from(0.5);
+            for j3 in 0..C {
+                v2 = (v2 * D::from(0.9) + (w[i1 * C + j3] + (signum((D::from(0.5) * (D::from(j3 as f64) * D::from(0.05)).tanh()).tan()) + (D::from(0.5) * (D::from(j3 as f64) * D::from(0.05)).tanh()).tan()))).tanh();
+            }
+            y0[i1] = v2;
+        }
+        let mut v4 = (D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(0.5)).powf(1.7);
+        let mut v5 = x0 * D::from(0.5);
+        for i6 in 0..R {
+            v4 = max(v4, y0[i6] * (x0 / (x0 * x0 + D::from(0.5)) * (x0 / (x0 * x0 + D::from(0.5))) + D::from(0.25)).sqrt());
+            v5 *= D::from(1.0) + D::from(0.05) * (D::from(i6 as f64) * D::from(0.05) / (D::from(-1.3) * D::from(-1.3) + D::from(0.5)) * (D::from(i6 as f64) * D::from(0.05) / (D::from(-1.3) * D::from(-1.3) + D::from(0.5))) + D::from(0.25)).ln().tanh();
+        }
+        let mut v7 = x0 * D::from(0.5);
+        let mut v8 = D::from(0.0);
+        for i9 in 1..n {
+            v7 = (v7 * D::from(0.9) + (b[i9 - 1] + ((v5 * v5 + D::from(0.5)).powd(D::from(0.7).sin()) * (v5 * v5 + D::from(0.5)).powd(D::from(0.7).sin())).ln_1p())).tanh();
+            v8 = (v8 * D::from(0.9) + (y0[R - 1] * y0[R - 1]).ln_1p()).tanh();
+        }
+        let mut v10 = v8;
+        let mut v11 = v10 * D::from(0.7);
+        for i12 in 1..LEN {
+            v10 -= D::from(0.05) * (a[i12] * (D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(0.5)).powf(1.7));
+            v11 = (v11 * D::from(0.9) + y0[R - 1].powi(4)).tanh();
+        }
+        (y0[R - 1] * y0[R - 1] + D::from(0.25)).sqrt() - (y0[0] * y0[0] + D::from(0.5)).recip() + v4 + v5 + v7 - v8 + v10 + v11
+    }
+
+    #[dual::gradient]
+    fn p486(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = a[0];
+        let mut v1 = a[0];
+        for i2 in 0..n {
+            v0 = v0.max((b[i2] - b[i2]).tanh().exp());
+            v1 = v1.max(x1);
+        }
+        if -v1 - (0.9 * x2.tanh()).acos() > f64::cos(std::f64::consts::PI * v0) {
+            return x1;
+        }
+        let mut z3 = [0.0; LEN];
+        for i4 in 0..LEN {
+            z3[i4] = a[i4] * (f64::cos(std::f64::consts::PI * v0) - ((i4 as f64) * 0.05).atan2(v0 * v0 + 0.5));
+        }
+        z3[0].asinh() * (0.5f64 * v1 * (0.5f64 * v1) + 0.5).recip() - v0 + v1 - z3[0] + z3[LEN - 1]
+    }
+
+    fn p486_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = a[0];
+        let mut v1 = a[0];
+        for i2 in 0..n {
+            v0 = max(v0, (b[i2] - b[i2]).tanh().exp());
+            v1 = max(v1, x1);
+        }
+        if gt(-v1 - (D::from(0.9) * x2.tanh()).acos(), (D::from(std::f64::consts::PI) * v0).cos()) {
+            return x1;
+        }
+        let mut z3 = [D::from(0.0); LEN];
+        for i4 in 0..LEN {
+            z3[i4] = a[i4] * ((D::from(std::f64::consts::PI) * v0).cos() - (D::from(i4 as f64) * D::from(0.05)).atan2(v0 * v0 + D::from(0.5)));
+        }
+        z3[0].asinh() * (D::from(0.5f64) * v1 * (D::from(0.5f64) * v1) + D::from(0.5)).recip() - v0 + v1 - z3[0] + z3[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p487(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+        let v0: f64;
+        if (2.0 * x0).mul_add(std::f64::consts::PI, x2) * x0 <= (0.9 * (1e-1 * x1).tanh()).atanh() {
+            v0 = (0.5f64 * x1 - x2) * x0;
+        } else if (0.7 * x1 * (0.7 * x1)).ln_1p() < (x2 * x2 + 0.25).log10() {
+            v0 = (0.9 * (1e-1 * x1).tanh()).asin().tanh().exp();
+        } else if x0 <= f64::cos(x1) {
+            v0 = f64::exp2(((2.0 * x0).mul_add(std::f64::consts::PI, x2) * x0).sin());
+        } else {
+            let v1 = x0.sin();
+            v0 = (0.9 * (1e-1 * x1).tanh()).asin();
+        }
+        let mut v2 = x2 * 0.5;
+        let mut v3: f64 = 0.0;
+        for i4 in 1..LEN {
+            let v5 = a[i4 - 1];
+            v2 *= 1.0 + 0.05 * f64::exp2(((2.0 * x0).mul_add(std::f64::consts::PI, x2) * x0).sin()).tanh();
+            v3 += 0.05 * (0.9 * (0.9 * (3. * x1).tanh()).acos().tanh()).asin();
+        }
+        let mut v6 = x2 * 0.5;
+        for i7 in 1..LEN {
+            let v8 = a[i7 - 1] + h1((x2 * x2 + 0.5).log(v0 * v0 + 1.5), (x0 * x0 + 0.5).powf(x0.sin()));
+            v6 = v6.max(((v2 + v2) * (v2 + v2) + 0.25).sqrt());
+        }
+        let mut v9: f64 = 0.0;
+        for i10 in 1..LEN {
+            let v11 = a[i10 - 1] + (0.5 * h1(x2, 2.0).tanh()).tan();
+            if (3. * v11 * (3. * v11) + 0.25).ln().atan2(v2 * v2 + 0.5) >= v0 * 0.5 {
+                v9 = v9.atan2(x2 * x2 + 0.5).atan2(a[i10].atan() * a[i10].atan() + 0.5).tanh();
+            } else {
+                v9 += 0.05 * v11;
+            }
+        }
+        ((0.5f64 * x1 - x2) * (0.5f64 * x1 - x2) + 0.25).log2() - v2 + v3 + v6 - v9
+    }
+
+    fn p487_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+        let v0: D;
+        if le((D::from(2.0) * x0).mul_add(D::from(std::f64::consts::PI), x2) * x0, (D::from(0.9) * (D::from(1e-1) * x1).tanh()).atanh()) {
+            v0 = (D::from(0.5f64) * x1 - x2) * x0;
+        } else if lt((D::from(0.7) * x1 * (D::from(0.7) * x1)).ln_1p(), (x2 * x2 + D::from(0.25)).log10()) {
+            v0 = (D::from(0.9) * (D::from(1e-1) * x1).tanh()).asin().tanh().exp();
+        } else if le(x0, x1.cos()) {
+            v0 = ((D::from(2.0) * x0).mul_add(D::from(std::f64::consts::PI), x2) * x0).sin().exp2();
+        } else {
+            let v1 = x0.sin();
+            v0 = (D::from(0.9) * (D::from(1e-1) * x1).tanh()).asin();
+        }
+        let mut v2 = x2 * D::from(0.5);
+        let mut v3 = D::from(0.0);
+        for i4 in 1..LEN {
+            let v5 = a[i4 - 1];
+            v2 *= D::from(1.0) + D::from(0.05) * ((D::from(2.0) * x0).mul_add(D::from(std::f64::consts::PI), x2) * x0).sin().exp2().tanh();
+            v3 += D::from(0.05) * (D::from(0.9) * (D::from(0.9) * (D::from(3.) * x1).tanh()).acos().tanh()).asin();
+        }
+        let mut v6 = x2 * D::from(0.5);
+        for i7 in 1..LEN {
+            let v8 = a[i7 - 1] + h1_generic(log(x2 * x2 + D::from(0.5), v0 * v0 + D::from(1.5)), (x0 * x0 + D::from(0.5)).powd(x0.sin()));
+            v6 = max(v6, ((v2 + v2) * (v2 + v2) + D::from(0.25)).sqrt());
+        }
+        let mut v9 = D::from(0.0);
+        for i10 in 1..LEN {
+            let v11 = a[i10 - 1] + (D::from(0.5) * h1_generic(x2, D::from(2.0)).tanh()).tan();
+            if ge((D::from(3.) * v11 * (D::from(3.) * v11) + D::from(0.25)).ln().atan2(v2 * v2 + D::from(0.5)), v0 * D::from(0.5)) {
+                v9 = v9.atan2(x2 * x2 + D::from(0.5)).atan2(a[i10].atan() * a[i10].atan() + D::from(0.5)).tanh();
+            } else {
+                v9 += D::from(0.05) * v11;
+            }
+        }
+        ((D::from(0.5f64) * x1 - x2) * (D::from(0.5f64) * x1 - x2) + D::from(0.25)).log2() - v2 + v3 + v6 - v9
+    }
+
+    #[dual::gradient]
+    fn p488(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN - 1 {
+            let v2 = f64::exp2((x0 * x0).sin());
+            z0[i1] += a[i1 + 1] + h1(x0.max(x0), (x0 * x0 + 0.5).cbrt());
+        }
+        let mut v3 = x0 * 0.5;
+        let mut v4 = x0 * 0.5;
+        for i5 in 0..LEN - 1 {
+            if z0[LEN - 1] <= v3 {
+                v3 = (z0[0].asinh() * z0[0].asinh() + 0.5).cbrt().tanh();
+            } else {
+                v3 += 0.05 * ((z0[0].asinh() * z0[0].asinh() + 0.5).cbrt() * (z0[0].asinh() * z0[0].asinh() + 0.5).cbrt() + 0.25).sqrt();
+            }
+            v4 = f64::min(v4, (x0 * x0 + 0.5).recip() + h4(x0));
+        }
+        let mut v6 = (0.5 * (-1.3 * v4).tanh()).tan();
+        for i7 in 0..n {
+            v6 -= 0.05 * (b[i7] * (0.5 * (-1.3 * v4).tanh()).tan().tanh().sinh());
+        }
+        (0.5 * (-1.3 * v4).tanh()).tan() - v3 - v4 - v6
+    }
+
+    fn p488_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN - 1 {
+            let v2 = (x0 * x0).sin().exp2();
+            z0[i1] += a[i1 + 1] + h1_generic(x0, (x0 * x0 + D::from(0.5)).cbrt());
+        }
+        let mut v3 = x0 * D::from(0.5);
+        let mut v4 = x0 * D::from(0.5);
+        for i5 in 0..LEN - 1 {
+            if le(z0[LEN - 1], v3) {
+                v3 = (z0[0].asinh() * z0[0].asinh() + D::from(0.5)).cbrt().tanh();
+            } else {
+                v3 += D::from(0.05) * ((z0[0].asinh() * z0[0].asinh() + D::from(0.5)).cbrt() * (z0[0].asinh() * z0[0].asinh() + D::from(0.5)).cbrt() + D::from(0.25)).sqrt();
+            }
+            v4 = min(v4, (x0 * x0 + D::from(0.5)).recip() + h4_generic(x0));
+        }
+        let mut v6 = (D::from(0.5) * (D::from(-1.3) * v4).tanh()).tan();
+        for i7 in 0..n {
+            v6 -= D::from(0.05) * (b[i7] * (D::from(0.5) * (D::from(-1.3) * v4).tanh()).tan().tanh().sinh());
+        }
+        (D::from(0.5) * (D::from(-1.3) * v4).tanh()).tan() - v3 - v4 - v6
+    }
+
+    #[dual::gradient]
+    fn p489(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN {
+            z0[i1] = a[i1] * (3. * x2).tanh().sinh();
+        }
+        let mut v2: f64 = 0.0;
+        for i3 in 1..LEN {
+            let v4 = z0[i3 - 1] + x0.tanh().exp_m1();
+            if (v2.tanh().cosh() * v2.tanh().cosh() + 1.5).acosh() > v4 {
+                v2 = z0[i3 - 1].tanh();
+            } else {
+                v2 += 0.05 * (z0[i3] * z0[i3] + 0.5).powf(x0.sin()).atan2((v4 * v4 + 0.5).recip() * (v4 * v4 + 0.5).recip() + 0.5);
+            }
+        }
+        let mut v5 = h2([2.0, x0, x2]);
+        for i6 in 0..LEN - 1 {
+            v5 += 0.05 * (a[i6 + 1] + (i6 as f64) * 0.05);
+        }
+        (z0[LEN - 1].floor() + z0[LEN - 1]).atan2(f64::cos(z0[LEN - 1]) * f64::cos(z0[LEN - 1]) + 0.5) + v2 + v5
+    }
+
+    fn p489_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN {
+            z0[i1] = a[i1] * (D::from(3.) * x2).tanh().sinh();
+        }
+        let mut v2 = D::from(0.0);
+        for i3 in 1..LEN {
+            let v4 = z0[i3 - 1] + x0.tanh().exp_m1();
+            if gt((v2.tanh().cosh() * v2.tanh().cosh() + D::from(1.5)).acosh(), v4) {
+                v2 = z0[i3 - 1].tanh();
+            } else {
+                v2 += D::from(0.05) * (z0[i3] * z0[i3] + D::from(0.5)).powd(x0.sin()).atan2((v4 * v4 + D::from(0.5)).recip() * (v4 * v4 + D::from(0.5)).recip() + D::from(0.5));
+            }
+        }
+        let mut v5 = h2_generic([D::from(2.0), x0, x2]);
+        for i6 in 0..LEN - 1 {
+            v5 += D::from(0.05) * (a[i6 + 1] + D::from(i6 as f64) * D::from(0.05));
+        }
+        (floor(z0[LEN - 1]) + z0[LEN - 1]).atan2(z0[LEN - 1].cos() * z0[LEN - 1].cos() + D::from(0.5)) + v2 + v5
+    }
+
+    #[dual::gradient]
+    fn p490(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = x0 * 0.5;
+        for i1 in 0..LEN - 1 {
+            v0 += 0.05 * (a[i1 + 1] * (x0 * x0 + 0.5).log(2.0 * 2.0 + 1.5));
+        }
+        let mut v2 = (x1 * x1 + 0.25).log2();
+        for i3 in 0..LEN {
+            let v4 = f64::exp2((a[i3] * a[i3] + 0.5).hypot(-1.3).sin());
+            if ((v0 * v0).ln_1p() * (v0 * v0).ln_1p() + 0.25).log10() < v4 * 1.2 {
+                v2 = ((i3 as f64) * 0.05 * ((i3 as f64) * 0.05) + 0.5).cbrt().max(-v4).tanh();
+            } else {
+                v2 += 0.05 * (0.9 * x0.tanh()).acos();
+            }
+        }
+        (x1 * x1 + 0.25).log2().asinh() - v0 + v2
+    }
+
+    fn p490_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = x0 * D::from(0.5);
+        for i1 in 0..LEN - 1 {
+            v0 += D::from(0.05) * (a[i1 + 1] * log(x0 * x0 + D::from(0.5), D::from(2.0) * D::from(2.0) + D::from(1.5)));
+        }
+        let mut v2 = (x1 * x1 + D::from(0.25)).log2();
+        for i3 in 0..LEN {
+            let v4 = hypot(a[i3] * a[i3] + D::from(0.5), D::from(-1.3)).sin().exp2();
+            if lt(((v0 * v0).ln_1p() * (v0 * v0).ln_1p() + D::from(0.25)).log10(), v4 * D::from(1.2)) {
+                v2 = max((D::from(i3 as f64) * D::from(0.05) * (D::from(i3 as f64) * D::from(0.05)) + D::from(0.5)).cbrt(), -v4).tanh();
+            } else {
+                v2 += D::from(0.05) * (D::from(0.9) * x0.tanh()).acos();
+            }
+        }
+        (x1 * x1 + D::from(0.25)).log2().asinh() - v0 + v2
+    }
+
+    #[dual::gradient]
+    fn p491(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
         let mut y0 = [0.0; R];
         for i1 in 0..R {
             let mut v2: f64 = 0.0;
             for j3 in 0..C {
-                v2 += 0.05 * (w[i1 * C + j3] + (x0 * x0 + 0.5).recip().tanh().cosh());
+                v2 *= 1.0 + 0.05 * (w[i1 * C + j3] + (-(0.9 * (1e-1 * x2).tanh()).asin())).tanh();
             }
             y0[i1] = v2.tanh();
         }
-        let mut v4 = a[0];
-        let mut v5: f64 = 1.0;
-        for i6 in 0..R {
-            v4 = v4.max(y0[i6] + x0);
-            v5 *= 1.0 + 0.05 * (-y0[i6] * (-y0[i6]) + 0.25).log2().tanh();
+        let mut y4 = [0.0; R];
+        for i5 in 0..R {
+            let mut v6 = a[i5];
+            for j7 in 0..C {
+                v6 += 0.05 * (w[i5 * C + j7] + (x0 * x0 + 0.25).ln());
+            }
+            y4[i5] = v6.tanh();
         }
-        let v7 = ((x1 * x1 + 0.5).recip().powi(3) * (x1 * x1 + 0.5).recip().powi(3) + 0.5).recip();
-        let mut v8 = x1 * y0[0];
-        let mut v9 = x1 * 0.5;
-        for i10 in 0..n {
-            v8 -= 0.05 * (b[i10] + ((x1 * x1 + 0.5).recip().powi(3) * (x1 * x1 + 0.5).recip().powi(3) + 0.5).recip());
-            v9 *= 1.0 + 0.05 * f64::cos(x1).tanh();
+        let mut v8 = x1.powi(3);
+        let mut v9 = x2 * 0.5;
+        for i10 in 0..R {
+            v8 = (v8 * 0.9 + (y4[i10] + x1 * y0[i10] / (-1.3 * v8 / (v8 * v8 + 0.5) * (-1.3 * v8 / (v8 * v8 + 0.5)) + 0.5))).tanh();
+            v9 = (v9 * 0.9 + x1).tanh();
         }
-        let mut z11 = [0.0; LEN];
-        for i12 in 0..LEN {
-            z11[i12] += a[i12] * x0;
+        let mut v11 = x1.powi(3);
+        for i12 in 0..LEN - 1 {
+            v11 -= 0.05 * (a[i12] * ((y4[0] * y4[0] + 0.25).sqrt() * ((i12 as f64) * 0.05)));
         }
-        f64::exp2((-1.3 * v9 - z11[LEN - 1]).sin()) + v4 + v5 - v8 + v9 - z11[0] + z11[LEN - 1]
+        (v11 * v11 + 0.5).hypot(x1.powi(3)) + y0[0] - y0[R - 1] + v8 - v9 - v11
     }
 
-    fn p496_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+    fn p491_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
         let mut y0 = [D::from(0.0); R];
         for i1 in 0..R {
             let mut v2 = D::from(0.0);
             for j3 in 0..C {
-                v2 += D::from(0.05) * (w[i1 * C + j3] + (x0 * x0 + D::from(0.5)).recip().tanh().cosh());
+                v2 *= D::from(1.0) + D::from(0.05) * (w[i1 * C + j3] + (-(D::from(0.9) * (D::from(1e-1) * x2).tanh()).asin())).tanh();
             }
             y0[i1] = v2.tanh();
         }
-        let mut v4 = a[0];
-        let mut v5 = D::from(1.0);
+        let mut y4 = [D::from(0.0); R];
+        for i5 in 0..R {
+            let mut v6 = a[i5];
+            for j7 in 0..C {
+                v6 += D::from(0.05) * (w[i5 * C + j7] + (x0 * x0 + D::from(0.25)).ln());
+            }
+            y4[i5] = v6.tanh();
+        }
+        let mut v8 = x1.powi(3);
+        let mut v9 = x2 * D::from(0.5);
+        for i10 in 0..R {
+            v8 = (v8 * D::from(0.9) + (y4[i10] + x1 * y0[i10] / (D::from(-1.3) * v8 / (v8 * v8 + D::from(0.5)) * (D::from(-1.3) * v8 / (v8 * v8 + D::from(0.5))) + D::from(0.5)))).tanh();
+            v9 = (v9 * D::from(0.9) + x1).tanh();
+        }
+        let mut v11 = x1.powi(3);
+        for i12 in 0..LEN - 1 {
+            v11 -= D::from(0.05) * (a[i12] * ((y4[0] * y4[0] + D::from(0.25)).sqrt() * (D::from(i12 as f64) * D::from(0.05))));
+        }
+        hypot(v11 * v11 + D::from(0.5), x1.powi(3)) + y0[0] - y0[R - 1] + v8 - v9 - v11
+    }
+
+    #[dual::gradient]
+    fn p492(x0: f64, x1: f64, x2: f64, w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                v2 += 0.05 * (w[i1 * C + j3] + (x1 + std::f64::consts::PI));
+            }
+            y0[i1] = v2.tanh();
+        }
+        if y0[0].to_degrees().to_radians() > f64::min(x1, y0[0]) {
+            return x2.max(x0) + y0[0].to_degrees().to_radians();
+        }
+        let mut v4 = (f64::min(x0, x0).atan2((2.0 * x2 * (2.0 * x2) + 0.5).log(y0[R - 1] * y0[R - 1] + 1.5) * (2.0 * x2 * (2.0 * x2) + 0.5).log(y0[R - 1] * y0[R - 1] + 1.5) + 0.5) * f64::min(x0, x0).atan2((2.0 * x2 * (2.0 * x2) + 0.5).log(y0[R - 1] * y0[R - 1] + 1.5) * (2.0 * x2 * (2.0 * x2) + 0.5).log(y0[R - 1] * y0[R - 1] + 1.5) + 0.5) + 0.25).log2();
+        v4 -= y0[0].asinh().mul_add(std::f64::consts::PI, y0[R - 1] * y0[0]);
+        let mut y5 = [0.0; R];
         for i6 in 0..R {
-            v4 = max(v4, y0[i6] + x0);
-            v5 *= D::from(1.0) + D::from(0.05) * (-y0[i6] * (-y0[i6]) + D::from(0.25)).log2().tanh();
+            let mut v7 = x2 * 0.5;
+            for j8 in 0..C {
+                v7 += 0.05 * (w[i6 * C + j8] + f64::min((x0 * x0 + 0.5).powi(-2), y0[R - 1] * x0));
+            }
+            y5[i6] = v7.tanh();
         }
-        let v7 = ((x1 * x1 + D::from(0.5)).recip().powi(3) * (x1 * x1 + D::from(0.5)).recip().powi(3) + D::from(0.5)).recip();
-        let mut v8 = x1 * y0[0];
-        let mut v9 = x1 * D::from(0.5);
-        for i10 in 0..n {
-            v8 -= D::from(0.05) * (b[i10] + ((x1 * x1 + D::from(0.5)).recip().powi(3) * (x1 * x1 + D::from(0.5)).recip().powi(3) + D::from(0.5)).recip());
-            v9 *= D::from(1.0) + D::from(0.05) * x1.cos().tanh();
+        let mut v9 = x2 * 0.5;
+        for i10 in 0..R {
+            v9 = v9.max(y5[i10] + (x2.max(x0) + y0[0].to_degrees().to_radians()));
         }
-        let mut z11 = [D::from(0.0); LEN];
-        for i12 in 0..LEN {
-            z11[i12] += a[i12] * x0;
+        x2.max(x0) - y0[0] - y0[R - 1] + v9
+    }
+
+    fn p492_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                v2 += D::from(0.05) * (w[i1 * C + j3] + (x1 + D::from(std::f64::consts::PI)));
+            }
+            y0[i1] = v2.tanh();
         }
-        (D::from(-1.3) * v9 - z11[LEN - 1]).sin().exp2() + v4 + v5 - v8 + v9 - z11[0] + z11[LEN - 1]
+        if gt(to_radians(to_degrees(y0[0])), min(x1, y0[0])) {
+            return max(x2, x0) + to_radians(to_degrees(y0[0]));
+        }
+        let mut v4 = (x0.atan2(log(D::from(2.0) * x2 * (D::from(2.0) * x2) + D::from(0.5), y0[R - 1] * y0[R - 1] + D::from(1.5)) * log(D::from(2.0) * x2 * (D::from(2.0) * x2) + D::from(0.5), y0[R - 1] * y0[R - 1] + D::from(1.5)) + D::from(0.5)) * x0.atan2(log(D::from(2.0) * x2 * (D::from(2.0) * x2) + D::from(0.5), y0[R - 1] * y0[R - 1] + D::from(1.5)) * log(D::from(2.0) * x2 * (D::from(2.0) * x2) + D::from(0.5), y0[R - 1] * y0[R - 1] + D::from(1.5)) + D::from(0.5)) + D::from(0.25)).log2();
+        v4 -= y0[0].asinh().mul_add(D::from(std::f64::consts::PI), y0[R - 1] * y0[0]);
+        let mut y5 = [D::from(0.0); R];
+        for i6 in 0..R {
+            let mut v7 = x2 * D::from(0.5);
+            for j8 in 0..C {
+                v7 += D::from(0.05) * (w[i6 * C + j8] + min((x0 * x0 + D::from(0.5)).powi(-2), y0[R - 1] * x0));
+            }
+            y5[i6] = v7.tanh();
+        }
+        let mut v9 = x2 * D::from(0.5);
+        for i10 in 0..R {
+            v9 = max(v9, y5[i10] + (max(x2, x0) + to_radians(to_degrees(y0[0]))));
+        }
+        max(x2, x0) - y0[0] - y0[R - 1] + v9
     }
 
     #[dual::gradient]
-    fn p497(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = x2 * 0.5;
-        let mut v1 = (x1 * x1 + 0.25).ln();
-        for i2 in 1..n {
-            if x2 > x1.mul_add(x0, 3.) {
-                v0 = (b[i2 - 1] + (x1 * x1 + 0.25).ln()).tanh();
-            } else {
-                v0 += 0.05 * h4(x1.abs());
+    fn p493(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                v2 = v2.max(w[i1 * C + j3] * ((i1 as f64) * 0.05).atan2((x1 - 2.0) * (x1 - 2.0) + 0.5));
             }
-            v1 += 0.05 * (0.9 * b[i2].tanh().sinh().tanh()).asin();
+            y0[i1] = v2.tanh();
         }
-        let mut z3 = [0.0; LEN];
         let mut v4: f64 = 0.0;
-        for i5 in 0..LEN {
-            v4 -= 0.05 * (0.9 * x1.tanh().exp_m1().tanh()).atanh();
-            z3[i5] += x1.tanh().exp_m1().atan2((x0 * x0 + 0.5).log(a[i5] * a[i5] + 1.5) * (x0 * x0 + 0.5).log(a[i5] * a[i5] + 1.5) + 0.5);
-        }
-        let mut v6 = x2 + z3[LEN - 1];
-        for i7 in 0..LEN {
-            let v8 = z3[i7] + x2.tanh().exp_m1();
-            if x0 < (x2 * x2 + 0.25).log2() {
-                v6 = v6.tanh();
-            } else {
-                v6 += 0.05 * (x0 * f64::min(2.0 * x0, 2.0));
-            }
-        }
-        let mut v9 = (x1 * x1 + 0.25).ln();
-        let mut v10 = x2 * 0.5;
-        for i11 in 1..LEN {
-            let v12 = a[i11 - 1] * ((x0 * x0 + 0.25).log10() - x2);
-            v9 -= 0.05 * ((1e-1 * x2).tanh().sinh() * (1e-1 * x2).tanh().sinh() + 0.5).hypot((x1 * x1 + 0.25).log2());
-            v10 = v10.max(((v12 * v12 + 0.25).log10() * (v12 * v12 + 0.25).log10() + 0.5).powi(-1));
-        }
-        let mut z13 = [0.0; LEN];
-        for i14 in 0..LEN {
-            z13[i14] = a[i14] * (-x2);
-            let v15 = x1;
-        }
-        f64::exp2(h2([v4, v6, 0.7]).sin()) + v0 + v1 - v4 - v6 + v9 + v10 + z13[0] + z13[LEN - 1]
-    }
-
-    fn p497_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let mut v0 = x2 * D::from(0.5);
-        let mut v1 = (x1 * x1 + D::from(0.25)).ln();
-        for i2 in 1..n {
-            if gt(x2, x1.mul_add(x0, D::from(3.))) {
-                v0 = (b[i2 - 1] + (x1 * x1 + D::from(0.25)).ln()).tanh();
-            } else {
-                v0 += D::from(0.05) * h4_generic(abs(x1));
-            }
-            v1 += D::from(0.05) * (D::from(0.9) * b[i2].tanh().sinh().tanh()).asin();
-        }
-        let mut z3 = [D::from(0.0); LEN];
-        let mut v4 = D::from(0.0);
-        for i5 in 0..LEN {
-            v4 -= D::from(0.05) * (D::from(0.9) * x1.tanh().exp_m1().tanh()).atanh();
-            z3[i5] += x1.tanh().exp_m1().atan2(log(x0 * x0 + D::from(0.5), a[i5] * a[i5] + D::from(1.5)) * log(x0 * x0 + D::from(0.5), a[i5] * a[i5] + D::from(1.5)) + D::from(0.5));
-        }
-        let mut v6 = x2 + z3[LEN - 1];
-        for i7 in 0..LEN {
-            let v8 = z3[i7] + x2.tanh().exp_m1();
-            if lt(x0, (x2 * x2 + D::from(0.25)).log2()) {
-                v6 = v6.tanh();
-            } else {
-                v6 += D::from(0.05) * (x0 * min(D::from(2.0) * x0, D::from(2.0)));
-            }
-        }
-        let mut v9 = (x1 * x1 + D::from(0.25)).ln();
-        let mut v10 = x2 * D::from(0.5);
-        for i11 in 1..LEN {
-            let v12 = a[i11 - 1] * ((x0 * x0 + D::from(0.25)).log10() - x2);
-            v9 -= D::from(0.05) * hypot((D::from(1e-1) * x2).tanh().sinh() * (D::from(1e-1) * x2).tanh().sinh() + D::from(0.5), (x1 * x1 + D::from(0.25)).log2());
-            v10 = max(v10, ((v12 * v12 + D::from(0.25)).log10() * (v12 * v12 + D::from(0.25)).log10() + D::from(0.5)).powi(-1));
-        }
-        let mut z13 = [D::from(0.0); LEN];
-        for i14 in 0..LEN {
-            z13[i14] = a[i14] * (-x2);
-            let v15 = x1;
-        }
-        h2_generic([v4, v6, D::from(0.7)]).sin().exp2() + v0 + v1 - v4 - v6 + v9 + v10 + z13[0] + z13[LEN - 1]
-    }
-
-    #[dual::gradient]
-    fn p498(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
-        let mut z0 = [0.0; LEN];
-        for i1 in 1..LEN {
-            z0[i1] += a[i1 - 1] * x0;
-        }
-        let mut v2 = ((2.0 * x2 * (2.0 * x2)).ln_1p() * (2.0 * x2 * (2.0 * x2)).ln_1p() + 0.5).powf(x2.sin().sin());
-        if (0.9 * (-1.3 * x0).tanh()).acos() - (x2 * x2 + 0.5).cbrt() >= x2.sin() {
-            v2 = x0;
-        } else if x2 <= 0.7 * 0.5 {
-            v2 = x0.powi(1) + (0.9 * (-1.3 * x0).tanh()).acos();
-        }
-        let mut z3 = [0.0; LEN];
-        for i4 in 0..LEN {
-            let v5 = a[i4];
-            z3[i4] = a[i4] * (z0[0] * z0[i4]).tanh().cosh();
-        }
-        let mut v6 = v2 / (z3[0] * z3[0] + 0.5);
-        for i7 in 1..LEN {
-            v6 -= 0.05 * (z3[i7 - 1] * (x0.powi(1) / (-z0[i7] * (-z0[i7]) + 0.5)));
+        let mut v5 = x2 * 0.5;
+        for i6 in 0..R {
+            let v7 = y0[i6].abs().abs();
+            v4 = (v4 * 0.9 + ((0.9 * x2.tanh()).asin() + (v7 * v7 + 0.5).hypot(v7))).tanh();
+            v5 *= 1.0 + 0.05 * f64::min(v7, v7).abs().tanh();
         }
         let mut z8 = [0.0; LEN];
-        let mut v9 = v2.asinh();
-        for i10 in 1..LEN {
-            z8[i10] = a[i10 - 1] + (f64::exp2(z0[i10 - 1].sin()) * f64::exp2(z0[i10 - 1].sin()) + 0.5).powf(((0.9 * (-1.3 * x0).tanh()).acos() - (x2 * x2 + 0.5).cbrt()).sin());
-            let v11 = x2;
-            v9 -= 0.05 * ((z3[i10 - 1] * z3[i10 - 1] + 0.5).log(z3[i10] * z3[i10] + 1.5) + (z0[0] * z0[0] + 0.25).log2());
+        let mut v9 = (y0[0] * y0[0]).ln_1p();
+        for i10 in 0..LEN - 1 {
+            let v11 = v4;
+            z8[i10] = a[i10] * (-v9);
+            v9 -= 0.05 * y0[R - 1];
         }
-        let mut v12: f64 = 0.0;
-        let mut v13 = z8[LEN - 1];
-        for i14 in 0..LEN - 1 {
-            v12 -= 0.05 * (z8[i14 + 1] + x0.powi(1));
-            v13 = f64::min(v13, (0.9 * (z3[LEN - 1] - z8[0]).tanh()).asin());
+        let mut v12 = f64::exp2(y0[0].sin());
+        for i13 in 0..LEN - 1 {
+            let v14 = z8[i13] + (v5 * v5).ln_1p();
+            v12 = (v12 * 0.9 + y0[R - 1]).tanh();
         }
-        ((x2 * x2 + 0.25).log10() * (x2 * x2 + 0.25).log10() + 0.5).powf(1.7) - z0[0] - z0[LEN - 1] + v6 - v9 + v12 - v13
+        f64::exp2(y0[0].sin()) + v4 - v5 - v9 - v12
     }
 
-    fn p498_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 1..LEN {
-            z0[i1] += a[i1 - 1] * x0;
+    fn p493_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                v2 = max(v2, w[i1 * C + j3] * (D::from(i1 as f64) * D::from(0.05)).atan2((x1 - D::from(2.0)) * (x1 - D::from(2.0)) + D::from(0.5)));
+            }
+            y0[i1] = v2.tanh();
         }
-        let mut v2 = ((D::from(2.0) * x2 * (D::from(2.0) * x2)).ln_1p() * (D::from(2.0) * x2 * (D::from(2.0) * x2)).ln_1p() + D::from(0.5)).powd(x2.sin().sin());
-        if ge((D::from(0.9) * (D::from(-1.3) * x0).tanh()).acos() - (x2 * x2 + D::from(0.5)).cbrt(), x2.sin()) {
-            v2 = x0;
-        } else if le(x2, D::from(0.7) * D::from(0.5)) {
-            v2 = x0.powi(1) + (D::from(0.9) * (D::from(-1.3) * x0).tanh()).acos();
-        }
-        let mut z3 = [D::from(0.0); LEN];
-        for i4 in 0..LEN {
-            let v5 = a[i4];
-            z3[i4] = a[i4] * (z0[0] * z0[i4]).tanh().cosh();
-        }
-        let mut v6 = v2 / (z3[0] * z3[0] + D::from(0.5));
-        for i7 in 1..LEN {
-            v6 -= D::from(0.05) * (z3[i7 - 1] * (x0.powi(1) / (-z0[i7] * (-z0[i7]) + D::from(0.5))));
+        let mut v4 = D::from(0.0);
+        let mut v5 = x2 * D::from(0.5);
+        for i6 in 0..R {
+            let v7 = abs(abs(y0[i6]));
+            v4 = (v4 * D::from(0.9) + ((D::from(0.9) * x2.tanh()).asin() + hypot(v7 * v7 + D::from(0.5), v7))).tanh();
+            v5 *= D::from(1.0) + D::from(0.05) * abs(v7).tanh();
         }
         let mut z8 = [D::from(0.0); LEN];
-        let mut v9 = v2.asinh();
-        for i10 in 1..LEN {
-            z8[i10] = a[i10 - 1] + (z0[i10 - 1].sin().exp2() * z0[i10 - 1].sin().exp2() + D::from(0.5)).powd(((D::from(0.9) * (D::from(-1.3) * x0).tanh()).acos() - (x2 * x2 + D::from(0.5)).cbrt()).sin());
-            let v11 = x2;
-            v9 -= D::from(0.05) * (log(z3[i10 - 1] * z3[i10 - 1] + D::from(0.5), z3[i10] * z3[i10] + D::from(1.5)) + (z0[0] * z0[0] + D::from(0.25)).log2());
+        let mut v9 = (y0[0] * y0[0]).ln_1p();
+        for i10 in 0..LEN - 1 {
+            let v11 = v4;
+            z8[i10] = a[i10] * (-v9);
+            v9 -= D::from(0.05) * y0[R - 1];
         }
-        let mut v12 = D::from(0.0);
-        let mut v13 = z8[LEN - 1];
-        for i14 in 0..LEN - 1 {
-            v12 -= D::from(0.05) * (z8[i14 + 1] + x0.powi(1));
-            v13 = min(v13, (D::from(0.9) * (z3[LEN - 1] - z8[0]).tanh()).asin());
+        let mut v12 = y0[0].sin().exp2();
+        for i13 in 0..LEN - 1 {
+            let v14 = z8[i13] + (v5 * v5).ln_1p();
+            v12 = (v12 * D::from(0.9) + y0[R - 1]).tanh();
         }
-        ((x2 * x2 + D::from(0.25)).log10() * (x2 * x2 + D::from(0.25)).log10() + D::from(0.5)).powf(1.7) - z0[0] - z0[LEN - 1] + v6 - v9 + v12 - v13
+        y0[0].sin().exp2() + v4 - v5 - v9 - v12
     }
 
     #[dual::gradient]
-    fn p499(x0: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
-        let mut v0 = a[0];
-        let mut v1 = v0;
-        for i2 in 0..b.len() {
-            v0 = f64::min(v0, b[i2] * ((x0 * x0 + 0.5).recip() * (x0 * x0 + 0.5).recip() + 0.25).log2());
-            v1 = (v1 * 0.9 + (0.9 * b[i2].tanh()).acos()).tanh();
+    fn p494(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
+        let mut v0 = x0 * 0.5;
+        for i1 in 0..b.len() {
+            let v2 = b[i1] + x1;
+            v0 += 0.05 * (v2 * b[i1] * (v2 * b[i1]) + 0.5).powf(((i1 as f64) * 0.05 * ((i1 as f64) * 0.05) + 0.5).powf(x1.sin()).sin());
         }
-        let mut z3 = [0.0; LEN];
-        for i4 in 0..LEN - 1 {
-            z3[i4] += (x0 * x0 + 0.5).cbrt().mul_add(f64::cos(a[i4]), a[i4 + 1]);
+        let mut v3 = x0;
+        if (std::f64::consts::PI * x0).tanh() / (h2([x2, v3, x1]) * h2([x2, v3, x1]) + 0.5) < x2 * (-0.3) {
+            v3 = -h1(v3, 0.7);
+        } else if (std::f64::consts::PI * x0).tanh() >= x2.atan2(0.7 * 0.7 + 0.5) {
+            v3 = (x1.trunc() + x1).to_degrees().to_radians();
         }
-        (0.9 * (0.5 * x0.tanh()).tan().tanh()).asin() - v0 - v1 + z3[0] - z3[LEN - 1]
+        let mut z4 = [0.0; LEN];
+        let mut v5 = x1 * 0.5;
+        for i6 in 0..LEN {
+            z4[i6] = ((0.5 * a[i6].tanh()).tan() * (0.5 * a[i6].tanh()).tan() + 0.5).recip();
+            let v7 = (((i6 as f64) * 0.05 * ((i6 as f64) * 0.05) + 0.5).powf(f64::sin(2.0)) * ((i6 as f64) * 0.05 * ((i6 as f64) * 0.05) + 0.5).powf(f64::sin(2.0)) + 0.25).log2();
+            v5 += 0.05 * h4((v0 * v0 + 0.5).cbrt());
+        }
+        let mut v8 = v3 / (v0 * v0 + 0.5);
+        for i9 in 0..LEN {
+            v8 *= 1.0 + 0.05 * (z4[i9] + (x2 * x2 + 0.5).hypot(2.0).asinh()).tanh();
+        }
+        ((3. * x2 * (3. * x2) + 0.5).powf(1.7) * (3. * x2 * (3. * x2) + 0.5).powf(1.7) + 0.5).powf(1.7) + v0 + v5 + v8
     }
 
-    fn p499_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40]) -> D {
-        let mut v0 = a[0];
-        let mut v1 = v0;
-        for i2 in 0..b.len() {
-            v0 = min(v0, b[i2] * ((x0 * x0 + D::from(0.5)).recip() * (x0 * x0 + D::from(0.5)).recip() + D::from(0.25)).log2());
-            v1 = (v1 * D::from(0.9) + (D::from(0.9) * b[i2].tanh()).acos()).tanh();
+    fn p494_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40]) -> D {
+        let mut v0 = x0 * D::from(0.5);
+        for i1 in 0..b.len() {
+            let v2 = b[i1] + x1;
+            v0 += D::from(0.05) * (v2 * b[i1] * (v2 * b[i1]) + D::from(0.5)).powd((D::from(i1 as f64) * D::from(0.05) * (D::from(i1 as f64) * D::from(0.05)) + D::from(0.5)).powd(x1.sin()).sin());
         }
-        let mut z3 = [D::from(0.0); LEN];
+        let mut v3 = x0;
+        if lt((D::from(std::f64::consts::PI) * x0).tanh() / (h2_generic([x2, v3, x1]) * h2_generic([x2, v3, x1]) + D::from(0.5)), x2 * D::from(-0.3)) {
+            v3 = -h1_generic(v3, D::from(0.7));
+        } else if ge((D::from(std::f64::consts::PI) * x0).tanh(), x2.atan2(D::from(0.7) * D::from(0.7) + D::from(0.5))) {
+            v3 = to_radians(to_degrees(trunc(x1) + x1));
+        }
+        let mut z4 = [D::from(0.0); LEN];
+        let mut v5 = x1 * D::from(0.5);
+        for i6 in 0..LEN {
+            z4[i6] = ((D::from(0.5) * a[i6].tanh()).tan() * (D::from(0.5) * a[i6].tanh()).tan() + D::from(0.5)).recip();
+            let v7 = ((D::from(i6 as f64) * D::from(0.05) * (D::from(i6 as f64) * D::from(0.05)) + D::from(0.5)).powd(D::from(2.0).sin()) * (D::from(i6 as f64) * D::from(0.05) * (D::from(i6 as f64) * D::from(0.05)) + D::from(0.5)).powd(D::from(2.0).sin()) + D::from(0.25)).log2();
+            v5 += D::from(0.05) * h4_generic((v0 * v0 + D::from(0.5)).cbrt());
+        }
+        let mut v8 = v3 / (v0 * v0 + D::from(0.5));
+        for i9 in 0..LEN {
+            v8 *= D::from(1.0) + D::from(0.05) * (z4[i9] + hypot(x2 * x2 + D::from(0.5), D::from(2.0)).asinh()).tanh();
+        }
+        ((D::from(3.) * x2 * (D::from(3.) * x2) + D::from(0.5)).powf(1.7) * (D::from(3.) * x2 * (D::from(3.) * x2) + D::from(0.5)).powf(1.7) + D::from(0.5)).powf(1.7) + v0 + v5 + v8
+    }
+
+    #[dual::gradient]
+    fn p495(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0: f64 = 0.0;
+        for i1 in 0..n {
+            v0 += 0.05 * (b[i1].to_degrees().to_radians() * b[i1].to_degrees().to_radians() + 0.5).log(x2.abs() * x2.abs() + 1.5);
+        }
+        let mut z2 = [0.0; LEN];
+        for i3 in 0..LEN - 1 {
+            let v4 = (v0 - v0).to_degrees().to_radians();
+            z2[i3] += -a[i3];
+        }
+        let mut z5 = [0.0; LEN];
+        let mut v6: f64 = 0.0;
+        for i7 in 0..LEN - 1 {
+            v6 -= 0.05 * (x1 + z2[i7]).atan2((x1 + z2[i7]) * (x1 + z2[i7]) + 0.5);
+            z5[i7] += a[i7 + 1] + (i7 as f64) * 0.05;
+        }
+        z5[0] - 0.5f64 + v0 + z2[0] + z2[LEN - 1] + v6 - z5[0] - z5[LEN - 1]
+    }
+
+    fn p495_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = D::from(0.0);
+        for i1 in 0..n {
+            v0 += D::from(0.05) * log(to_radians(to_degrees(b[i1])) * to_radians(to_degrees(b[i1])) + D::from(0.5), abs(x2) * abs(x2) + D::from(1.5));
+        }
+        let mut z2 = [D::from(0.0); LEN];
+        for i3 in 0..LEN - 1 {
+            let v4 = to_radians(to_degrees(v0 - v0));
+            z2[i3] += -a[i3];
+        }
+        let mut z5 = [D::from(0.0); LEN];
+        let mut v6 = D::from(0.0);
+        for i7 in 0..LEN - 1 {
+            v6 -= D::from(0.05) * (x1 + z2[i7]).atan2((x1 + z2[i7]) * (x1 + z2[i7]) + D::from(0.5));
+            z5[i7] += a[i7 + 1] + D::from(i7 as f64) * D::from(0.05);
+        }
+        z5[0] - D::from(0.5f64) + v0 + z2[0] + z2[LEN - 1] + v6 - z5[0] - z5[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p496(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        let mut v1: f64 = 0.0;
+        for i2 in 0..LEN {
+            v1 += 0.05 * x0;
+            z0[i2] = a[i2] + x0;
+        }
+        let mut v3 = a[0];
         for i4 in 0..LEN - 1 {
-            z3[i4] += (x0 * x0 + D::from(0.5)).cbrt().mul_add(a[i4].cos(), a[i4 + 1]);
+            v3 = f64::min(v3, z0[i4] * f64::cos((0.9 * x0.tanh()).acos()));
         }
-        (D::from(0.9) * (D::from(0.5) * x0.tanh()).tan().tanh()).asin() - v0 - v1 + z3[0] - z3[LEN - 1]
+        let mut v5 = x0 * 0.5;
+        for i6 in 0..LEN - 1 {
+            v5 -= 0.05 * (a[i6] + x0.tanh().exp() * ((i6 as f64) * 0.05));
+        }
+        let mut y7 = [0.0; R];
+        for i8 in 0..R {
+            let mut v9: f64 = 0.0;
+            for j10 in 0..C {
+                v9 *= 1.0 + 0.05 * (w[i8 * C + j10] * (z0[LEN - 1] + 2.0).to_degrees().to_radians()).tanh();
+            }
+            y7[i8] = v9.tanh();
+        }
+        let mut v11 = x0 * 0.5;
+        let mut v12 = (1e-1 * v1).atan2(v11 * v11 + 0.5);
+        for i13 in 0..R {
+            if std::f64::consts::PI * x0 <= (y7[i13] * y7[i13]).ln_1p() {
+                v11 = (y7[i13] + (1e-1 * v1).atan2(v11 * v11 + 0.5)).tanh();
+            } else {
+                v11 += 0.05 * y7[R - 1];
+            }
+            v12 *= 1.0 + 0.05 * (x0 * z0[0] - x0.to_degrees().to_radians()).tanh();
+        }
+        (0.5 * (z0[LEN - 1] - y7[R - 1]).tanh()).tan() + v1 + v3 - v5 - v11 + v12
+    }
+
+    fn p496_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        let mut v1 = D::from(0.0);
+        for i2 in 0..LEN {
+            v1 += D::from(0.05) * x0;
+            z0[i2] = a[i2] + x0;
+        }
+        let mut v3 = a[0];
+        for i4 in 0..LEN - 1 {
+            v3 = min(v3, z0[i4] * (D::from(0.9) * x0.tanh()).acos().cos());
+        }
+        let mut v5 = x0 * D::from(0.5);
+        for i6 in 0..LEN - 1 {
+            v5 -= D::from(0.05) * (a[i6] + x0.tanh().exp() * (D::from(i6 as f64) * D::from(0.05)));
+        }
+        let mut y7 = [D::from(0.0); R];
+        for i8 in 0..R {
+            let mut v9 = D::from(0.0);
+            for j10 in 0..C {
+                v9 *= D::from(1.0) + D::from(0.05) * (w[i8 * C + j10] * to_radians(to_degrees(z0[LEN - 1] + D::from(2.0)))).tanh();
+            }
+            y7[i8] = v9.tanh();
+        }
+        let mut v11 = x0 * D::from(0.5);
+        let mut v12 = (D::from(1e-1) * v1).atan2(v11 * v11 + D::from(0.5));
+        for i13 in 0..R {
+            if le(D::from(std::f64::consts::PI) * x0, (y7[i13] * y7[i13]).ln_1p()) {
+                v11 = (y7[i13] + (D::from(1e-1) * v1).atan2(v11 * v11 + D::from(0.5))).tanh();
+            } else {
+                v11 += D::from(0.05) * y7[R - 1];
+            }
+            v12 *= D::from(1.0) + D::from(0.05) * (x0 * z0[0] - to_radians(to_degrees(x0))).tanh();
+        }
+        (D::from(0.5) * (z0[LEN - 1] - y7[R - 1]).tanh()).tan() + v1 + v3 - v5 - v11 + v12
+    }
+
+    #[dual::gradient]
+    fn p497(x0: f64, b: [f64; 40], n: usize) -> f64 {
+        let v0: f64 = 0.7;
+        let mut v1 = x0 * 0.5;
+        for i2 in 1..n {
+            let v3 = b[i2] * (0.5f64 * x0 + f64::min(v0, x0));
+            v1 = f64::min(v1, (b[i2 - 1] * b[i2 - 1] + 0.25).log10().clamp(-0.5, 0.5));
+        }
+        let v4: f64;
+        if f64::exp2((x0 - (-1.3)).sin()) > f64::exp2((x0 - (-1.3)).sin()) {
+            v4 = v1.max(v0).trunc() + v1.max(v0);
+        } else if x0 > v0 * 0.5 {
+            let v5 = ((x0 - v1) * (x0 - v1) + 0.5).recip();
+            return v5.tanh().exp_m1();
+        } else {
+            v4 = f64::cos((v1 * v1 + 0.5).cbrt());
+        }
+        ((x0 - v1) * (x0 - v1) + 0.5).recip() + v1
+    }
+
+    fn p497_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, b: [D; 40], n: usize) -> D {
+        let v0 = D::from(0.7);
+        let mut v1 = x0 * D::from(0.5);
+        for i2 in 1..n {
+            let v3 = b[i2] * (D::from(0.5f64) * x0 + min(v0, x0));
+            v1 = min(v1, clamp((b[i2 - 1] * b[i2 - 1] + D::from(0.25)).log10(), -0.5, 0.5));
+        }
+        let v4: D;
+        if gt((x0 - D::from(-1.3)).sin().exp2(), (x0 - D::from(-1.3)).sin().exp2()) {
+            v4 = trunc(max(v1, v0)) + max(v1, v0);
+        } else if gt(x0, v0 * D::from(0.5)) {
+            let v5 = ((x0 - v1) * (x0 - v1) + D::from(0.5)).recip();
+            return v5.tanh().exp_m1();
+        } else {
+            v4 = (v1 * v1 + D::from(0.5)).cbrt().cos();
+        }
+        ((x0 - v1) * (x0 - v1) + D::from(0.5)).recip() + v1
+    }
+
+    #[dual::gradient]
+    fn p498(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3];
+                v2 *= 1.0 + 0.05 * w[i1 * C + j3].tanh();
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v5: f64 = 0.0;
+        for i6 in 0..n {
+            v5 = (v5 * 0.9 + b[i6] * (std::f64::consts::PI * v5 + y0[0]).atan()).tanh();
+        }
+        (0.5 * y0[0].tanh()).tan().abs() - y0[0] - y0[R - 1] - v5
+    }
+
+    fn p498_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3];
+                v2 *= D::from(1.0) + D::from(0.05) * w[i1 * C + j3].tanh();
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v5 = D::from(0.0);
+        for i6 in 0..n {
+            v5 = (v5 * D::from(0.9) + b[i6] * (D::from(std::f64::consts::PI) * v5 + y0[0]).atan()).tanh();
+        }
+        abs((D::from(0.5) * y0[0].tanh()).tan()) - y0[0] - y0[R - 1] - v5
+    }
+
+    #[dual::gradient]
+    fn p499(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = x1 * 0.5;
+            for j3 in 0..C {
+                v2 -= 0.05 * (w[i1 * C + j3] + f64::min(f64::exp2((1e-1 * x0).sin()), x1.mul_add(x2, x2)));
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut z4 = [0.0; LEN];
+        for i5 in 0..LEN - 1 {
+            z4[i5] = a[i5] + (0.5f64 * x1 * (0.5f64 * x1) + 0.25).log10();
+            let v6 = x2.tanh().exp();
+        }
+        let mut v7 = x1 * 0.5;
+        for i8 in 0..LEN {
+            v7 = (v7 * 0.9 + (v7.tanh().exp_m1() * v7.tanh().exp_m1() + 0.5).hypot(z4[0].tanh().exp())).tanh();
+        }
+        (h1(x0, 0.5f64) * h1(x0, 0.5f64) + 0.25).sqrt() + y0[0] + y0[R - 1] + v7
+    }
+
+    fn p499_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = x1 * D::from(0.5);
+            for j3 in 0..C {
+                v2 -= D::from(0.05) * (w[i1 * C + j3] + min((D::from(1e-1) * x0).sin().exp2(), x1.mul_add(x2, x2)));
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut z4 = [D::from(0.0); LEN];
+        for i5 in 0..LEN - 1 {
+            z4[i5] = a[i5] + (D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.25)).log10();
+            let v6 = x2.tanh().exp();
+        }
+        let mut v7 = x1 * D::from(0.5);
+        for i8 in 0..LEN {
+            v7 = (v7 * D::from(0.9) + hypot(v7.tanh().exp_m1() * v7.tanh().exp_m1() + D::from(0.5), z4[0].tanh().exp())).tanh();
+        }
+        (h1_generic(x0, D::from(0.5f64)) * h1_generic(x0, D::from(0.5f64)) + D::from(0.25)).sqrt() + y0[0] + y0[R - 1] + v7
     }
 
     pub fn run(s: &mut Stats) {
@@ -22295,53 +21933,53 @@ mod programs {
             },
             |x, _| p401_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<82>(
+        check::<43>(
             s,
             "p402",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p402(x[0], x[1], part(&x, 2), part(&x, 42), n),
-            |x, n| {
-                let (g0, g1, g2, g3) = p402_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
-                join(&[&[g0], &[g1], &g2, &g3])
+            &[0],
+            |x, _| p402(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p402_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3)) = p402_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p402_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, n| p402_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
+            |x, _| p402_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
-        check::<107>(
+        check::<42>(
             s,
             "p403",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p403(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4, g5) = p403_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
-                join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5])
+            &[0],
+            |x, _| p403(x[0], x[1], part(&x, 2)),
+            |x, _| {
+                let (g0, g1, g2) = p403_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4, g5)) = p403_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5]))
+            |x, _| {
+                let (v, (g0, g1, g2)) = p403_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, n| p403_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), part(x.as_slice(), 67), n),
+            |x, _| p403_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<82>(
+        check::<83>(
             s,
             "p404",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p404(x[0], x[1], part(&x, 2), part(&x, 42), n),
-            |x, n| {
-                let (g0, g1, g2, g3) = p404_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
-                join(&[&[g0], &[g1], &g2, &g3])
+            &[0],
+            |x, _| p404(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p404_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3)) = p404_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p404_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, n| p404_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
+            |x, _| p404_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
         check::<67>(
             s,
@@ -22359,85 +21997,85 @@ mod programs {
             },
             |x, _| p405_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<81>(
+        check::<66>(
             s,
             "p406",
             ARRAY_POINTS,
             &[0, 1, 17, 40],
-            |x, n| p406(x[0], part(&x, 1), part(&x, 41), n),
+            |x, n| p406(x[0], x[1], part(&x, 2), part(&x, 26), n),
             |x, n| {
-                let (g0, g1, g2) = p406_gradient(x[0], part(&x, 1), part(&x, 41), n);
-                join(&[&[g0], &g1, &g2])
-            },
-            |x, n| {
-                let (v, (g0, g1, g2)) = p406_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
-                (v, join(&[&[g0], &g1, &g2]))
-            },
-            |x, n| p406_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
-        );
-        check::<82>(
-            s,
-            "p407",
-            ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p407(x[0], x[1], part(&x, 2), part(&x, 42), n),
-            |x, n| {
-                let (g0, g1, g2, g3) = p407_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                let (g0, g1, g2, g3) = p406_gradient(x[0], x[1], part(&x, 2), part(&x, 26), n);
                 join(&[&[g0], &[g1], &g2, &g3])
             },
             |x, n| {
-                let (v, (g0, g1, g2, g3)) = p407_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                let (v, (g0, g1, g2, g3)) = p406_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 26), n);
                 (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, n| p407_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
+            |x, n| p406_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 26), n),
         );
-        check::<65>(
+        check::<67>(
+            s,
+            "p407",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p407(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p407_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p407_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            },
+            |x, _| p407_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+        );
+        check::<42>(
             s,
             "p408",
             ARRAY_POINTS,
             &[0],
-            |x, _| p408(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| p408(x[0], x[1], part(&x, 2)),
             |x, _| {
-                let (g0, g1, g2) = p408_gradient(x[0], part(&x, 1), part(&x, 41));
-                join(&[&[g0], &g1, &g2])
+                let (g0, g1, g2) = p408_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p408_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
-                (v, join(&[&[g0], &g1, &g2]))
+                let (v, (g0, g1, g2)) = p408_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, _| p408_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+            |x, _| p408_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<82>(
+        check::<105>(
             s,
             "p409",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p409(x[0], x[1], part(&x, 2), part(&x, 42)),
-            |x, _| {
-                let (g0, g1, g2, g3) = p409_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                join(&[&[g0], &[g1], &g2, &g3])
+            &[0, 1, 17, 40],
+            |x, n| p409(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p409_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
+                join(&[&[g0], &g1, &g2, &g3])
             },
-            |x, _| {
-                let (v, (g0, g1, g2, g3)) = p409_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p409_value_and_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
+                (v, join(&[&[g0], &g1, &g2, &g3]))
             },
-            |x, _| p409_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+            |x, n| p409_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), part(x.as_slice(), 65), n),
         );
-        check::<25>(
+        check::<83>(
             s,
             "p410",
             ARRAY_POINTS,
             &[0],
-            |x, _| p410(x[0], part(&x, 1)),
+            |x, _| p410(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
-                let (g0, g1) = p410_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
+                let (g0, g1, g2, g3, g4) = p410_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
             |x, _| {
-                let (v, (g0, g1)) = p410_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
+                let (v, (g0, g1, g2, g3, g4)) = p410_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p410_generic(x[0], part(x.as_slice(), 1)),
+            |x, _| p410_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
         check::<42>(
             s,
@@ -22455,343 +22093,343 @@ mod programs {
             },
             |x, _| p411_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<42>(
+        check::<81>(
             s,
             "p412",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p412(x[0], x[1], part(&x, 2)),
-            |x, _| {
-                let (g0, g1, g2) = p412_gradient(x[0], x[1], part(&x, 2));
-                join(&[&[g0], &[g1], &g2])
+            &[0, 1, 17, 40],
+            |x, n| p412(x[0], part(&x, 1), part(&x, 41), n),
+            |x, n| {
+                let (g0, g1, g2) = p412_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                join(&[&[g0], &g1, &g2])
             },
-            |x, _| {
-                let (v, (g0, g1, g2)) = p412_value_and_gradient(x[0], x[1], part(&x, 2));
-                (v, join(&[&[g0], &[g1], &g2]))
+            |x, n| {
+                let (v, (g0, g1, g2)) = p412_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, _| p412_generic(x[0], x[1], part(x.as_slice(), 2)),
+            |x, n| p412_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
         );
-        check::<105>(
+        check::<41>(
             s,
             "p413",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p413(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n),
-            |x, n| {
-                let (g0, g1, g2, g3) = p413_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
-                join(&[&[g0], &g1, &g2, &g3])
+            &[0],
+            |x, _| p413(x[0], part(&x, 1)),
+            |x, _| {
+                let (g0, g1) = p413_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3)) = p413_value_and_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
-                (v, join(&[&[g0], &g1, &g2, &g3]))
+            |x, _| {
+                let (v, (g0, g1)) = p413_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
             },
-            |x, n| p413_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), part(x.as_slice(), 65), n),
+            |x, _| p413_generic(x[0], part(x.as_slice(), 1)),
         );
-        check::<65>(
+        check::<41>(
             s,
             "p414",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p414(x[0], part(&x, 1), part(&x, 41)),
-            |x, _| {
-                let (g0, g1, g2) = p414_gradient(x[0], part(&x, 1), part(&x, 41));
-                join(&[&[g0], &g1, &g2])
+            &[0, 1, 17, 40],
+            |x, n| p414(x[0], part(&x, 1), n),
+            |x, n| {
+                let (g0, g1) = p414_gradient(x[0], part(&x, 1), n);
+                join(&[&[g0], &g1])
             },
-            |x, _| {
-                let (v, (g0, g1, g2)) = p414_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
-                (v, join(&[&[g0], &g1, &g2]))
+            |x, n| {
+                let (v, (g0, g1)) = p414_value_and_gradient(x[0], part(&x, 1), n);
+                (v, join(&[&[g0], &g1]))
             },
-            |x, _| p414_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+            |x, n| p414_generic(x[0], part(x.as_slice(), 1), n),
         );
-        check::<67>(
+        check::<65>(
             s,
             "p415",
             ARRAY_POINTS,
             &[0],
-            |x, _| p415(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| p415(x[0], part(&x, 1), part(&x, 41)),
             |x, _| {
-                let (g0, g1, g2, g3, g4) = p415_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+                let (g0, g1, g2) = p415_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p415_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+                let (v, (g0, g1, g2)) = p415_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, _| p415_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, _| p415_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
         );
-        check::<66>(
+        check::<81>(
             s,
             "p416",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p416(x[0], x[1], part(&x, 2), part(&x, 42)),
-            |x, _| {
-                let (g0, g1, g2, g3) = p416_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                join(&[&[g0], &[g1], &g2, &g3])
+            &[0, 1, 17, 40],
+            |x, n| p416(x[0], part(&x, 1), part(&x, 41), n),
+            |x, n| {
+                let (g0, g1, g2) = p416_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                join(&[&[g0], &g1, &g2])
             },
-            |x, _| {
-                let (v, (g0, g1, g2, g3)) = p416_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            |x, n| {
+                let (v, (g0, g1, g2)) = p416_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, _| p416_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+            |x, n| p416_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
         );
-        check::<67>(
+        check::<42>(
             s,
             "p417",
             ARRAY_POINTS,
             &[0],
-            |x, _| p417(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| p417(x[0], x[1], part(&x, 2)),
             |x, _| {
-                let (g0, g1, g2, g3, g4) = p417_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+                let (g0, g1, g2) = p417_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p417_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+                let (v, (g0, g1, g2)) = p417_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, _| p417_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, _| p417_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<66>(
+        check::<27>(
             s,
             "p418",
             ARRAY_POINTS,
             &[0],
-            |x, _| p418(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| p418(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
-                let (g0, g1, g2, g3) = p418_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                join(&[&[g0], &[g1], &g2, &g3])
+                let (g0, g1, g2, g3) = p418_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p418_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+                let (v, (g0, g1, g2, g3)) = p418_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, _| p418_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+            |x, _| p418_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
-        check::<41>(
+        check::<42>(
             s,
             "p419",
             ARRAY_POINTS,
             &[0],
-            |x, _| p419(x[0], part(&x, 1)),
+            |x, _| p419(x[0], x[1], part(&x, 2)),
             |x, _| {
-                let (g0, g1) = p419_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
+                let (g0, g1, g2) = p419_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
             },
             |x, _| {
-                let (v, (g0, g1)) = p419_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
+                let (v, (g0, g1, g2)) = p419_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, _| p419_generic(x[0], part(x.as_slice(), 1)),
+            |x, _| p419_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<106>(
+        check::<81>(
             s,
             "p420",
             ARRAY_POINTS,
             &[0, 1, 17, 40],
-            |x, n| p420(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
+            |x, n| p420(x[0], part(&x, 1), part(&x, 41), n),
             |x, n| {
-                let (g0, g1, g2, g3, g4) = p420_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
-                join(&[&[g0], &[g1], &g2, &g3, &g4])
+                let (g0, g1, g2) = p420_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                join(&[&[g0], &g1, &g2])
             },
             |x, n| {
-                let (v, (g0, g1, g2, g3, g4)) = p420_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
-                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
+                let (v, (g0, g1, g2)) = p420_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, n| p420_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66), n),
+            |x, n| p420_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
         );
-        check::<65>(
+        check::<66>(
             s,
             "p421",
             ARRAY_POINTS,
             &[0],
-            |x, _| p421(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| p421(x[0], x[1], part(&x, 2), part(&x, 42)),
             |x, _| {
-                let (g0, g1, g2) = p421_gradient(x[0], part(&x, 1), part(&x, 41));
-                join(&[&[g0], &g1, &g2])
+                let (g0, g1, g2, g3) = p421_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p421_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
-                (v, join(&[&[g0], &g1, &g2]))
+                let (v, (g0, g1, g2, g3)) = p421_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, _| p421_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+            |x, _| p421_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
         );
-        check::<27>(
+        check::<41>(
             s,
             "p422",
             ARRAY_POINTS,
             &[0],
-            |x, _| p422(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| p422(x[0], part(&x, 1)),
             |x, _| {
-                let (g0, g1, g2, g3) = p422_gradient(x[0], x[1], x[2], part(&x, 3));
-                join(&[&[g0], &[g1], &[g2], &g3])
+                let (g0, g1) = p422_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p422_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
-                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+                let (v, (g0, g1)) = p422_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
             },
-            |x, _| p422_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+            |x, _| p422_generic(x[0], part(x.as_slice(), 1)),
         );
-        check::<66>(
+        check::<26>(
             s,
             "p423",
             ARRAY_POINTS,
             &[0],
-            |x, _| p423(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| p423(x[0], x[1], part(&x, 2)),
             |x, _| {
-                let (g0, g1, g2, g3) = p423_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                join(&[&[g0], &[g1], &g2, &g3])
+                let (g0, g1, g2) = p423_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p423_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+                let (v, (g0, g1, g2)) = p423_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, _| p423_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+            |x, _| p423_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<67>(
+        check::<41>(
             s,
             "p424",
             ARRAY_POINTS,
             &[0],
-            |x, _| p424(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| p424(x[0], part(&x, 1)),
             |x, _| {
-                let (g0, g1, g2, g3, g4) = p424_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+                let (g0, g1) = p424_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p424_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+                let (v, (g0, g1)) = p424_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
             },
-            |x, _| p424_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, _| p424_generic(x[0], part(x.as_slice(), 1)),
         );
-        check::<42>(
+        check::<25>(
             s,
             "p425",
             ARRAY_POINTS,
             &[0],
-            |x, _| p425(x[0], x[1], part(&x, 2)),
+            |x, _| p425(x[0], part(&x, 1)),
             |x, _| {
-                let (g0, g1, g2) = p425_gradient(x[0], x[1], part(&x, 2));
-                join(&[&[g0], &[g1], &g2])
+                let (g0, g1) = p425_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p425_value_and_gradient(x[0], x[1], part(&x, 2));
-                (v, join(&[&[g0], &[g1], &g2]))
+                let (v, (g0, g1)) = p425_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
             },
-            |x, _| p425_generic(x[0], x[1], part(x.as_slice(), 2)),
+            |x, _| p425_generic(x[0], part(x.as_slice(), 1)),
         );
-        check::<65>(
+        check::<82>(
             s,
             "p426",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p426(x[0], part(&x, 1), part(&x, 41)),
-            |x, _| {
-                let (g0, g1, g2) = p426_gradient(x[0], part(&x, 1), part(&x, 41));
-                join(&[&[g0], &g1, &g2])
+            &[0, 1, 17, 40],
+            |x, n| p426(x[0], x[1], part(&x, 2), part(&x, 42), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p426_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                join(&[&[g0], &[g1], &g2, &g3])
             },
-            |x, _| {
-                let (v, (g0, g1, g2)) = p426_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
-                (v, join(&[&[g0], &g1, &g2]))
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p426_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, _| p426_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+            |x, n| p426_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
         );
-        check::<66>(
+        check::<65>(
             s,
             "p427",
             ARRAY_POINTS,
             &[0],
-            |x, _| p427(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| p427(x[0], part(&x, 1), part(&x, 41)),
             |x, _| {
-                let (g0, g1, g2, g3) = p427_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                join(&[&[g0], &[g1], &g2, &g3])
+                let (g0, g1, g2) = p427_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p427_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+                let (v, (g0, g1, g2)) = p427_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, _| p427_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+            |x, _| p427_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
         );
-        check::<42>(
+        check::<82>(
             s,
             "p428",
             ARRAY_POINTS,
             &[0],
-            |x, _| p428(x[0], x[1], part(&x, 2)),
+            |x, _| p428(x[0], x[1], part(&x, 2), part(&x, 42)),
             |x, _| {
-                let (g0, g1, g2) = p428_gradient(x[0], x[1], part(&x, 2));
-                join(&[&[g0], &[g1], &g2])
+                let (g0, g1, g2, g3) = p428_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p428_value_and_gradient(x[0], x[1], part(&x, 2));
-                (v, join(&[&[g0], &[g1], &g2]))
+                let (v, (g0, g1, g2, g3)) = p428_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, _| p428_generic(x[0], x[1], part(x.as_slice(), 2)),
+            |x, _| p428_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
         );
-        check::<42>(
+        check::<83>(
             s,
             "p429",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p429(x[0], x[1], part(&x, 2)),
-            |x, _| {
-                let (g0, g1, g2) = p429_gradient(x[0], x[1], part(&x, 2));
-                join(&[&[g0], &[g1], &g2])
+            &[0, 1, 17, 40],
+            |x, n| p429(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p429_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
-            |x, _| {
-                let (v, (g0, g1, g2)) = p429_value_and_gradient(x[0], x[1], part(&x, 2));
-                (v, join(&[&[g0], &[g1], &g2]))
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p429_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p429_generic(x[0], x[1], part(x.as_slice(), 2)),
+            |x, n| p429_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
         );
-        check::<65>(
+        check::<66>(
             s,
             "p430",
             ARRAY_POINTS,
             &[0],
-            |x, _| p430(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| p430(x[0], x[1], part(&x, 2), part(&x, 42)),
             |x, _| {
-                let (g0, g1, g2) = p430_gradient(x[0], part(&x, 1), part(&x, 41));
-                join(&[&[g0], &g1, &g2])
+                let (g0, g1, g2, g3) = p430_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p430_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
-                (v, join(&[&[g0], &g1, &g2]))
+                let (v, (g0, g1, g2, g3)) = p430_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, _| p430_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+            |x, _| p430_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
         );
         check::<83>(
             s,
             "p431",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p431(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
-            |x, _| {
-                let (g0, g1, g2, g3, g4) = p431_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+            &[0, 1, 17, 40],
+            |x, n| p431(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p431_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
                 join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
-            |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p431_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p431_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
                 (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p431_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, n| p431_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
         );
-        check::<67>(
+        check::<42>(
             s,
             "p432",
             ARRAY_POINTS,
             &[0],
-            |x, _| p432(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| p432(x[0], x[1], part(&x, 2)),
             |x, _| {
-                let (g0, g1, g2, g3, g4) = p432_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+                let (g0, g1, g2) = p432_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p432_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+                let (v, (g0, g1, g2)) = p432_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, _| p432_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, _| p432_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<82>(
+        check::<66>(
             s,
             "p433",
             ARRAY_POINTS,
@@ -22807,149 +22445,149 @@ mod programs {
             },
             |x, _| p433_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
         );
-        check::<105>(
+        check::<66>(
             s,
             "p434",
             ARRAY_POINTS,
             &[0, 1, 17, 40],
-            |x, n| p434(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n),
+            |x, n| p434(x[0], x[1], part(&x, 2), part(&x, 26), n),
             |x, n| {
-                let (g0, g1, g2, g3) = p434_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
-                join(&[&[g0], &g1, &g2, &g3])
+                let (g0, g1, g2, g3) = p434_gradient(x[0], x[1], part(&x, 2), part(&x, 26), n);
+                join(&[&[g0], &[g1], &g2, &g3])
             },
             |x, n| {
-                let (v, (g0, g1, g2, g3)) = p434_value_and_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
-                (v, join(&[&[g0], &g1, &g2, &g3]))
+                let (v, (g0, g1, g2, g3)) = p434_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 26), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, n| p434_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), part(x.as_slice(), 65), n),
+            |x, n| p434_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 26), n),
         );
-        check::<66>(
+        check::<67>(
             s,
             "p435",
             ARRAY_POINTS,
             &[0],
-            |x, _| p435(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| p435(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
-                let (g0, g1, g2, g3) = p435_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                join(&[&[g0], &[g1], &g2, &g3])
+                let (g0, g1, g2, g3, g4) = p435_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p435_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+                let (v, (g0, g1, g2, g3, g4)) = p435_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p435_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+            |x, _| p435_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<66>(
+        check::<67>(
             s,
             "p436",
             ARRAY_POINTS,
             &[0],
-            |x, _| p436(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| p436(x[0], x[1], x[2], part(&x, 3), part(&x, 27)),
             |x, _| {
-                let (g0, g1, g2, g3) = p436_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                join(&[&[g0], &[g1], &g2, &g3])
+                let (g0, g1, g2, g3, g4) = p436_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 27));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p436_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+                let (v, (g0, g1, g2, g3, g4)) = p436_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 27));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p436_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+            |x, _| p436_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 27)),
         );
-        check::<66>(
+        check::<42>(
             s,
             "p437",
             ARRAY_POINTS,
             &[0],
-            |x, _| p437(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| p437(x[0], x[1], part(&x, 2)),
             |x, _| {
-                let (g0, g1, g2, g3) = p437_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                join(&[&[g0], &[g1], &g2, &g3])
+                let (g0, g1, g2) = p437_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p437_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+                let (v, (g0, g1, g2)) = p437_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, _| p437_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+            |x, _| p437_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<81>(
+        check::<82>(
             s,
             "p438",
             ARRAY_POINTS,
             &[0, 1, 17, 40],
-            |x, n| p438(x[0], part(&x, 1), part(&x, 41), n),
+            |x, n| p438(x[0], x[1], part(&x, 2), part(&x, 42), n),
             |x, n| {
-                let (g0, g1, g2) = p438_gradient(x[0], part(&x, 1), part(&x, 41), n);
-                join(&[&[g0], &g1, &g2])
+                let (g0, g1, g2, g3) = p438_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                join(&[&[g0], &[g1], &g2, &g3])
             },
             |x, n| {
-                let (v, (g0, g1, g2)) = p438_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
-                (v, join(&[&[g0], &g1, &g2]))
+                let (v, (g0, g1, g2, g3)) = p438_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, n| p438_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
+            |x, n| p438_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
         );
-        check::<66>(
+        check::<65>(
             s,
             "p439",
             ARRAY_POINTS,
             &[0],
-            |x, _| p439(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| p439(x[0], part(&x, 1), part(&x, 41)),
             |x, _| {
-                let (g0, g1, g2, g3) = p439_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                join(&[&[g0], &[g1], &g2, &g3])
+                let (g0, g1, g2) = p439_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p439_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+                let (v, (g0, g1, g2)) = p439_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, _| p439_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+            |x, _| p439_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
         );
-        check::<41>(
+        check::<106>(
             s,
             "p440",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p440(x[0], part(&x, 1)),
-            |x, _| {
-                let (g0, g1) = p440_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
+            &[0, 1, 17, 40],
+            |x, n| p440(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p440_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                join(&[&[g0], &[g1], &g2, &g3, &g4])
             },
-            |x, _| {
-                let (v, (g0, g1)) = p440_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p440_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
             },
-            |x, _| p440_generic(x[0], part(x.as_slice(), 1)),
+            |x, n| p440_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66), n),
         );
-        check::<41>(
+        check::<42>(
             s,
             "p441",
             ARRAY_POINTS,
             &[0],
-            |x, _| p441(x[0], part(&x, 1)),
+            |x, _| p441(x[0], x[1], part(&x, 2)),
             |x, _| {
-                let (g0, g1) = p441_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
+                let (g0, g1, g2) = p441_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
             },
             |x, _| {
-                let (v, (g0, g1)) = p441_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
+                let (v, (g0, g1, g2)) = p441_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, _| p441_generic(x[0], part(x.as_slice(), 1)),
+            |x, _| p441_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<105>(
+        check::<66>(
             s,
             "p442",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p442(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n),
-            |x, n| {
-                let (g0, g1, g2, g3) = p442_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
-                join(&[&[g0], &g1, &g2, &g3])
+            &[0],
+            |x, _| p442(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p442_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3)) = p442_value_and_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
-                (v, join(&[&[g0], &g1, &g2, &g3]))
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p442_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, n| p442_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), part(x.as_slice(), 65), n),
+            |x, _| p442_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
         );
         check::<67>(
             s,
@@ -22967,133 +22605,133 @@ mod programs {
             },
             |x, _| p443_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<106>(
+        check::<42>(
             s,
             "p444",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p444(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4) = p444_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
-                join(&[&[g0], &[g1], &g2, &g3, &g4])
+            &[0],
+            |x, _| p444(x[0], x[1], part(&x, 2)),
+            |x, _| {
+                let (g0, g1, g2) = p444_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4)) = p444_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
-                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
+            |x, _| {
+                let (v, (g0, g1, g2)) = p444_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, n| p444_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66), n),
+            |x, _| p444_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<106>(
+        check::<42>(
             s,
             "p445",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p445(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4) = p445_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
-                join(&[&[g0], &[g1], &g2, &g3, &g4])
+            &[0],
+            |x, _| p445(x[0], x[1], part(&x, 2)),
+            |x, _| {
+                let (g0, g1, g2) = p445_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4)) = p445_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
-                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
+            |x, _| {
+                let (v, (g0, g1, g2)) = p445_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, n| p445_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66), n),
+            |x, _| p445_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<106>(
+        check::<65>(
             s,
             "p446",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p446(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4) = p446_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
-                join(&[&[g0], &[g1], &g2, &g3, &g4])
+            &[0],
+            |x, _| p446(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| {
+                let (g0, g1, g2) = p446_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4)) = p446_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
-                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
+            |x, _| {
+                let (v, (g0, g1, g2)) = p446_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, n| p446_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66), n),
+            |x, _| p446_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
         );
-        check::<42>(
+        check::<43>(
             s,
             "p447",
             ARRAY_POINTS,
             &[0],
-            |x, _| p447(x[0], x[1], part(&x, 2)),
+            |x, _| p447(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
-                let (g0, g1, g2) = p447_gradient(x[0], x[1], part(&x, 2));
-                join(&[&[g0], &[g1], &g2])
+                let (g0, g1, g2, g3) = p447_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p447_value_and_gradient(x[0], x[1], part(&x, 2));
-                (v, join(&[&[g0], &[g1], &g2]))
+                let (v, (g0, g1, g2, g3)) = p447_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, _| p447_generic(x[0], x[1], part(x.as_slice(), 2)),
-        );
-        check::<42>(
-            s,
-            "p448",
-            ARRAY_POINTS,
-            &[0],
-            |x, _| p448(x[0], x[1], part(&x, 2)),
-            |x, _| {
-                let (g0, g1, g2) = p448_gradient(x[0], x[1], part(&x, 2));
-                join(&[&[g0], &[g1], &g2])
-            },
-            |x, _| {
-                let (v, (g0, g1, g2)) = p448_value_and_gradient(x[0], x[1], part(&x, 2));
-                (v, join(&[&[g0], &[g1], &g2]))
-            },
-            |x, _| p448_generic(x[0], x[1], part(x.as_slice(), 2)),
+            |x, _| p447_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
         check::<82>(
             s,
-            "p449",
+            "p448",
             ARRAY_POINTS,
             &[0, 1, 17, 40],
-            |x, n| p449(x[0], x[1], part(&x, 2), part(&x, 42), n),
+            |x, n| p448(x[0], x[1], part(&x, 2), part(&x, 42), n),
             |x, n| {
-                let (g0, g1, g2, g3) = p449_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                let (g0, g1, g2, g3) = p448_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
                 join(&[&[g0], &[g1], &g2, &g3])
             },
             |x, n| {
-                let (v, (g0, g1, g2, g3)) = p449_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                let (v, (g0, g1, g2, g3)) = p448_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
                 (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, n| p449_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
+            |x, n| p448_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
         );
-        check::<65>(
+        check::<43>(
+            s,
+            "p449",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p449(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p449_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p449_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            },
+            |x, _| p449_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+        );
+        check::<66>(
             s,
             "p450",
             ARRAY_POINTS,
             &[0],
-            |x, _| p450(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| p450(x[0], x[1], part(&x, 2), part(&x, 42)),
             |x, _| {
-                let (g0, g1, g2) = p450_gradient(x[0], part(&x, 1), part(&x, 41));
-                join(&[&[g0], &g1, &g2])
+                let (g0, g1, g2, g3) = p450_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p450_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
-                (v, join(&[&[g0], &g1, &g2]))
+                let (v, (g0, g1, g2, g3)) = p450_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, _| p450_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+            |x, _| p450_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
         );
-        check::<43>(
+        check::<41>(
             s,
             "p451",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p451(x[0], x[1], x[2], part(&x, 3), n),
-            |x, n| {
-                let (g0, g1, g2, g3) = p451_gradient(x[0], x[1], x[2], part(&x, 3), n);
-                join(&[&[g0], &[g1], &[g2], &g3])
+            &[0],
+            |x, _| p451(x[0], part(&x, 1)),
+            |x, _| {
+                let (g0, g1) = p451_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3)) = p451_value_and_gradient(x[0], x[1], x[2], part(&x, 3), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            |x, _| {
+                let (v, (g0, g1)) = p451_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
             },
-            |x, n| p451_generic(x[0], x[1], x[2], part(x.as_slice(), 3), n),
+            |x, _| p451_generic(x[0], part(x.as_slice(), 1)),
         );
         check::<67>(
             s,
@@ -23111,149 +22749,149 @@ mod programs {
             },
             |x, _| p452_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<107>(
+        check::<81>(
             s,
             "p453",
             ARRAY_POINTS,
             &[0, 1, 17, 40],
-            |x, n| p453(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
+            |x, n| p453(x[0], part(&x, 1), part(&x, 41), n),
             |x, n| {
-                let (g0, g1, g2, g3, g4, g5) = p453_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
-                join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5])
+                let (g0, g1, g2) = p453_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                join(&[&[g0], &g1, &g2])
             },
             |x, n| {
-                let (v, (g0, g1, g2, g3, g4, g5)) = p453_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5]))
+                let (v, (g0, g1, g2)) = p453_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, n| p453_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), part(x.as_slice(), 67), n),
+            |x, n| p453_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
         );
-        check::<107>(
+        check::<81>(
             s,
             "p454",
             ARRAY_POINTS,
             &[0, 1, 17, 40],
-            |x, n| p454(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
+            |x, n| p454(x[0], part(&x, 1), part(&x, 41), n),
             |x, n| {
-                let (g0, g1, g2, g3, g4, g5) = p454_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
-                join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5])
+                let (g0, g1, g2) = p454_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                join(&[&[g0], &g1, &g2])
             },
             |x, n| {
-                let (v, (g0, g1, g2, g3, g4, g5)) = p454_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5]))
+                let (v, (g0, g1, g2)) = p454_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, n| p454_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), part(x.as_slice(), 67), n),
+            |x, n| p454_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
         );
-        check::<42>(
+        check::<27>(
             s,
             "p455",
             ARRAY_POINTS,
             &[0],
-            |x, _| p455(x[0], x[1], part(&x, 2)),
+            |x, _| p455(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
-                let (g0, g1, g2) = p455_gradient(x[0], x[1], part(&x, 2));
-                join(&[&[g0], &[g1], &g2])
-            },
-            |x, _| {
-                let (v, (g0, g1, g2)) = p455_value_and_gradient(x[0], x[1], part(&x, 2));
-                (v, join(&[&[g0], &[g1], &g2]))
-            },
-            |x, _| p455_generic(x[0], x[1], part(x.as_slice(), 2)),
-        );
-        check::<83>(
-            s,
-            "p456",
-            ARRAY_POINTS,
-            &[0],
-            |x, _| p456(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
-            |x, _| {
-                let (g0, g1, g2, g3, g4) = p456_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
-            },
-            |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p456_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
-            },
-            |x, _| p456_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
-        );
-        check::<107>(
-            s,
-            "p457",
-            ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p457(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4, g5) = p457_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
-                join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5])
-            },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4, g5)) = p457_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5]))
-            },
-            |x, n| p457_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), part(x.as_slice(), 67), n),
-        );
-        check::<65>(
-            s,
-            "p458",
-            ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p458(x[0], part(&x, 1), part(&x, 25), n),
-            |x, n| {
-                let (g0, g1, g2) = p458_gradient(x[0], part(&x, 1), part(&x, 25), n);
-                join(&[&[g0], &g1, &g2])
-            },
-            |x, n| {
-                let (v, (g0, g1, g2)) = p458_value_and_gradient(x[0], part(&x, 1), part(&x, 25), n);
-                (v, join(&[&[g0], &g1, &g2]))
-            },
-            |x, n| p458_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 25), n),
-        );
-        check::<27>(
-            s,
-            "p459",
-            ARRAY_POINTS,
-            &[0],
-            |x, _| p459(x[0], x[1], x[2], part(&x, 3)),
-            |x, _| {
-                let (g0, g1, g2, g3) = p459_gradient(x[0], x[1], x[2], part(&x, 3));
+                let (g0, g1, g2, g3) = p455_gradient(x[0], x[1], x[2], part(&x, 3));
                 join(&[&[g0], &[g1], &[g2], &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p459_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                let (v, (g0, g1, g2, g3)) = p455_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
                 (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, _| p459_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+            |x, _| p455_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+        );
+        check::<107>(
+            s,
+            "p456",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p456(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4, g5) = p456_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4, g5)) = p456_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5]))
+            },
+            |x, n| p456_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), part(x.as_slice(), 67), n),
+        );
+        check::<41>(
+            s,
+            "p457",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p457(x[0], part(&x, 1)),
+            |x, _| {
+                let (g0, g1) = p457_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
+            },
+            |x, _| {
+                let (v, (g0, g1)) = p457_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
+            },
+            |x, _| p457_generic(x[0], part(x.as_slice(), 1)),
+        );
+        check::<41>(
+            s,
+            "p458",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p458(x[0], part(&x, 1)),
+            |x, _| {
+                let (g0, g1) = p458_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
+            },
+            |x, _| {
+                let (v, (g0, g1)) = p458_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
+            },
+            |x, _| p458_generic(x[0], part(x.as_slice(), 1)),
         );
         check::<82>(
             s,
-            "p460",
+            "p459",
             ARRAY_POINTS,
             &[0, 1, 17, 40],
-            |x, n| p460(x[0], x[1], part(&x, 2), part(&x, 42), n),
+            |x, n| p459(x[0], x[1], part(&x, 2), part(&x, 42), n),
             |x, n| {
-                let (g0, g1, g2, g3) = p460_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                let (g0, g1, g2, g3) = p459_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
                 join(&[&[g0], &[g1], &g2, &g3])
             },
             |x, n| {
-                let (v, (g0, g1, g2, g3)) = p460_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                let (v, (g0, g1, g2, g3)) = p459_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
                 (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, n| p460_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
+            |x, n| p459_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
         );
         check::<43>(
+            s,
+            "p460",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p460(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p460_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p460_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            },
+            |x, _| p460_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+        );
+        check::<41>(
             s,
             "p461",
             ARRAY_POINTS,
             &[0],
-            |x, _| p461(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| p461(x[0], part(&x, 1)),
             |x, _| {
-                let (g0, g1, g2, g3) = p461_gradient(x[0], x[1], x[2], part(&x, 3));
-                join(&[&[g0], &[g1], &[g2], &g3])
+                let (g0, g1) = p461_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p461_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
-                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+                let (v, (g0, g1)) = p461_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
             },
-            |x, _| p461_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+            |x, _| p461_generic(x[0], part(x.as_slice(), 1)),
         );
         check::<41>(
             s,
@@ -23271,229 +22909,229 @@ mod programs {
             },
             |x, _| p462_generic(x[0], part(x.as_slice(), 1)),
         );
-        check::<41>(
+        check::<82>(
             s,
             "p463",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p463(x[0], part(&x, 1)),
-            |x, _| {
-                let (g0, g1) = p463_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
+            &[0, 1, 17, 40],
+            |x, n| p463(x[0], x[1], part(&x, 2), part(&x, 42), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p463_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                join(&[&[g0], &[g1], &g2, &g3])
             },
-            |x, _| {
-                let (v, (g0, g1)) = p463_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p463_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, _| p463_generic(x[0], part(x.as_slice(), 1)),
+            |x, n| p463_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
         );
-        check::<105>(
+        check::<42>(
             s,
             "p464",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p464(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n),
-            |x, n| {
-                let (g0, g1, g2, g3) = p464_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
-                join(&[&[g0], &g1, &g2, &g3])
+            &[0],
+            |x, _| p464(x[0], x[1], part(&x, 2)),
+            |x, _| {
+                let (g0, g1, g2) = p464_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3)) = p464_value_and_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
-                (v, join(&[&[g0], &g1, &g2, &g3]))
+            |x, _| {
+                let (v, (g0, g1, g2)) = p464_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, n| p464_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), part(x.as_slice(), 65), n),
+            |x, _| p464_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<67>(
+        check::<82>(
             s,
             "p465",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p465(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
-            |x, _| {
-                let (g0, g1, g2, g3, g4) = p465_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            &[0, 1, 17, 40],
+            |x, n| p465(x[0], x[1], part(&x, 2), part(&x, 42), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p465_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                join(&[&[g0], &[g1], &g2, &g3])
             },
-            |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p465_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p465_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, _| p465_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, n| p465_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
         );
-        check::<83>(
+        check::<65>(
             s,
             "p466",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p466(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4) = p466_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            &[0],
+            |x, _| p466(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| {
+                let (g0, g1, g2) = p466_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4)) = p466_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            |x, _| {
+                let (v, (g0, g1, g2)) = p466_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, n| p466_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
+            |x, _| p466_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
         );
-        check::<65>(
+        check::<42>(
             s,
             "p467",
             ARRAY_POINTS,
             &[0],
-            |x, _| p467(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| p467(x[0], x[1], part(&x, 2)),
             |x, _| {
-                let (g0, g1, g2) = p467_gradient(x[0], part(&x, 1), part(&x, 41));
-                join(&[&[g0], &g1, &g2])
+                let (g0, g1, g2) = p467_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p467_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
-                (v, join(&[&[g0], &g1, &g2]))
+                let (v, (g0, g1, g2)) = p467_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, _| p467_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+            |x, _| p467_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<66>(
+        check::<42>(
             s,
             "p468",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p468(x[0], x[1], part(&x, 2), part(&x, 26), n),
-            |x, n| {
-                let (g0, g1, g2, g3) = p468_gradient(x[0], x[1], part(&x, 2), part(&x, 26), n);
-                join(&[&[g0], &[g1], &g2, &g3])
+            &[0],
+            |x, _| p468(x[0], x[1], part(&x, 2)),
+            |x, _| {
+                let (g0, g1, g2) = p468_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3)) = p468_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 26), n);
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            |x, _| {
+                let (v, (g0, g1, g2)) = p468_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, n| p468_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 26), n),
+            |x, _| p468_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<42>(
+        check::<83>(
             s,
             "p469",
             ARRAY_POINTS,
             &[0, 1, 17, 40],
-            |x, n| p469(x[0], x[1], part(&x, 2), n),
+            |x, n| p469(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
             |x, n| {
-                let (g0, g1, g2) = p469_gradient(x[0], x[1], part(&x, 2), n);
-                join(&[&[g0], &[g1], &g2])
+                let (g0, g1, g2, g3, g4) = p469_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
             |x, n| {
-                let (v, (g0, g1, g2)) = p469_value_and_gradient(x[0], x[1], part(&x, 2), n);
-                (v, join(&[&[g0], &[g1], &g2]))
+                let (v, (g0, g1, g2, g3, g4)) = p469_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, n| p469_generic(x[0], x[1], part(x.as_slice(), 2), n),
+            |x, n| p469_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
         );
-        check::<107>(
+        check::<106>(
             s,
             "p470",
             ARRAY_POINTS,
             &[0, 1, 17, 40],
-            |x, n| p470(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
+            |x, n| p470(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
             |x, n| {
-                let (g0, g1, g2, g3, g4, g5) = p470_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
-                join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5])
+                let (g0, g1, g2, g3, g4) = p470_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                join(&[&[g0], &[g1], &g2, &g3, &g4])
             },
             |x, n| {
-                let (v, (g0, g1, g2, g3, g4, g5)) = p470_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5]))
+                let (v, (g0, g1, g2, g3, g4)) = p470_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
             },
-            |x, n| p470_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), part(x.as_slice(), 67), n),
+            |x, n| p470_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66), n),
         );
-        check::<42>(
+        check::<81>(
             s,
             "p471",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p471(x[0], x[1], part(&x, 2)),
-            |x, _| {
-                let (g0, g1, g2) = p471_gradient(x[0], x[1], part(&x, 2));
-                join(&[&[g0], &[g1], &g2])
+            &[0, 1, 17, 40],
+            |x, n| p471(x[0], part(&x, 1), part(&x, 41), n),
+            |x, n| {
+                let (g0, g1, g2) = p471_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                join(&[&[g0], &g1, &g2])
             },
-            |x, _| {
-                let (v, (g0, g1, g2)) = p471_value_and_gradient(x[0], x[1], part(&x, 2));
-                (v, join(&[&[g0], &[g1], &g2]))
+            |x, n| {
+                let (v, (g0, g1, g2)) = p471_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, _| p471_generic(x[0], x[1], part(x.as_slice(), 2)),
+            |x, n| p471_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
         );
-        check::<41>(
+        check::<43>(
             s,
             "p472",
             ARRAY_POINTS,
             &[0],
-            |x, _| p472(x[0], part(&x, 1)),
+            |x, _| p472(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
-                let (g0, g1) = p472_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
+                let (g0, g1, g2, g3) = p472_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
             |x, _| {
-                let (v, (g0, g1)) = p472_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
+                let (v, (g0, g1, g2, g3)) = p472_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, _| p472_generic(x[0], part(x.as_slice(), 1)),
+            |x, _| p472_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
-        check::<41>(
+        check::<65>(
             s,
             "p473",
             ARRAY_POINTS,
             &[0],
-            |x, _| p473(x[0], part(&x, 1)),
+            |x, _| p473(x[0], part(&x, 1), part(&x, 41)),
             |x, _| {
-                let (g0, g1) = p473_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
+                let (g0, g1, g2) = p473_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
             },
             |x, _| {
-                let (v, (g0, g1)) = p473_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
+                let (v, (g0, g1, g2)) = p473_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, _| p473_generic(x[0], part(x.as_slice(), 1)),
+            |x, _| p473_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
         );
-        check::<41>(
+        check::<83>(
             s,
             "p474",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p474(x[0], part(&x, 1)),
-            |x, _| {
-                let (g0, g1) = p474_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
+            &[0, 1, 17, 40],
+            |x, n| p474(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p474_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
-            |x, _| {
-                let (v, (g0, g1)) = p474_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p474_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p474_generic(x[0], part(x.as_slice(), 1)),
+            |x, n| p474_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
         );
-        check::<66>(
+        check::<42>(
             s,
             "p475",
             ARRAY_POINTS,
             &[0],
-            |x, _| p475(x[0], x[1], part(&x, 2), part(&x, 26)),
+            |x, _| p475(x[0], x[1], part(&x, 2)),
             |x, _| {
-                let (g0, g1, g2, g3) = p475_gradient(x[0], x[1], part(&x, 2), part(&x, 26));
-                join(&[&[g0], &[g1], &g2, &g3])
+                let (g0, g1, g2) = p475_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p475_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 26));
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+                let (v, (g0, g1, g2)) = p475_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, _| p475_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 26)),
+            |x, _| p475_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<67>(
+        check::<66>(
             s,
             "p476",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p476(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
-            |x, _| {
-                let (g0, g1, g2, g3, g4) = p476_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            &[0, 1, 17, 40],
+            |x, n| p476(x[0], x[1], part(&x, 2), part(&x, 26), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p476_gradient(x[0], x[1], part(&x, 2), part(&x, 26), n);
+                join(&[&[g0], &[g1], &g2, &g3])
             },
-            |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p476_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p476_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 26), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, _| p476_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, n| p476_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 26), n),
         );
         check::<43>(
             s,
@@ -23511,357 +23149,357 @@ mod programs {
             },
             |x, _| p477_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
-        check::<105>(
+        check::<65>(
             s,
             "p478",
             ARRAY_POINTS,
             &[0],
-            |x, _| p478(x[0], part(&x, 1), part(&x, 41), part(&x, 65)),
+            |x, _| p478(x[0], part(&x, 1), part(&x, 41)),
             |x, _| {
-                let (g0, g1, g2, g3) = p478_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65));
-                join(&[&[g0], &g1, &g2, &g3])
+                let (g0, g1, g2) = p478_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p478_value_and_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65));
-                (v, join(&[&[g0], &g1, &g2, &g3]))
+                let (v, (g0, g1, g2)) = p478_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, _| p478_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), part(x.as_slice(), 65)),
+            |x, _| p478_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
         );
-        check::<107>(
+        check::<105>(
             s,
             "p479",
             ARRAY_POINTS,
             &[0, 1, 17, 40],
-            |x, n| p479(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
+            |x, n| p479(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n),
             |x, n| {
-                let (g0, g1, g2, g3, g4, g5) = p479_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
-                join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5])
+                let (g0, g1, g2, g3) = p479_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
+                join(&[&[g0], &g1, &g2, &g3])
             },
             |x, n| {
-                let (v, (g0, g1, g2, g3, g4, g5)) = p479_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5]))
+                let (v, (g0, g1, g2, g3)) = p479_value_and_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
+                (v, join(&[&[g0], &g1, &g2, &g3]))
             },
-            |x, n| p479_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), part(x.as_slice(), 67), n),
+            |x, n| p479_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), part(x.as_slice(), 65), n),
         );
-        check::<83>(
+        check::<42>(
             s,
             "p480",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p480(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4) = p480_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            &[0],
+            |x, _| p480(x[0], x[1], part(&x, 2)),
+            |x, _| {
+                let (g0, g1, g2) = p480_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4)) = p480_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            |x, _| {
+                let (v, (g0, g1, g2)) = p480_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, n| p480_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
+            |x, _| p480_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<67>(
+        check::<43>(
             s,
             "p481",
             ARRAY_POINTS,
             &[0],
-            |x, _| p481(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| p481(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
-                let (g0, g1, g2, g3, g4) = p481_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+                let (g0, g1, g2, g3) = p481_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p481_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+                let (v, (g0, g1, g2, g3)) = p481_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, _| p481_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, _| p481_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
-        check::<106>(
+        check::<82>(
             s,
             "p482",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p482(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66)),
-            |x, _| {
-                let (g0, g1, g2, g3, g4) = p482_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66));
-                join(&[&[g0], &[g1], &g2, &g3, &g4])
+            &[0, 1, 17, 40],
+            |x, n| p482(x[0], x[1], part(&x, 2), part(&x, 42), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p482_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                join(&[&[g0], &[g1], &g2, &g3])
             },
-            |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p482_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66));
-                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p482_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, _| p482_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66)),
+            |x, n| p482_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
         );
         check::<65>(
             s,
             "p483",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p483(x[0], part(&x, 1), part(&x, 41)),
-            |x, _| {
-                let (g0, g1, g2) = p483_gradient(x[0], part(&x, 1), part(&x, 41));
+            &[0, 1, 17, 40],
+            |x, n| p483(x[0], part(&x, 1), part(&x, 25), n),
+            |x, n| {
+                let (g0, g1, g2) = p483_gradient(x[0], part(&x, 1), part(&x, 25), n);
                 join(&[&[g0], &g1, &g2])
             },
-            |x, _| {
-                let (v, (g0, g1, g2)) = p483_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+            |x, n| {
+                let (v, (g0, g1, g2)) = p483_value_and_gradient(x[0], part(&x, 1), part(&x, 25), n);
                 (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, _| p483_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+            |x, n| p483_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 25), n),
         );
         check::<67>(
             s,
             "p484",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p484(x[0], x[1], x[2], part(&x, 3), part(&x, 27), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4) = p484_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 27), n);
+            &[0],
+            |x, _| p484(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p484_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
                 join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4)) = p484_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 27), n);
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p484_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
                 (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, n| p484_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 27), n),
+            |x, _| p484_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<65>(
+        check::<105>(
             s,
             "p485",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p485(x[0], part(&x, 1), part(&x, 41)),
-            |x, _| {
-                let (g0, g1, g2) = p485_gradient(x[0], part(&x, 1), part(&x, 41));
-                join(&[&[g0], &g1, &g2])
+            &[0, 1, 17, 40],
+            |x, n| p485(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p485_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
+                join(&[&[g0], &g1, &g2, &g3])
             },
-            |x, _| {
-                let (v, (g0, g1, g2)) = p485_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
-                (v, join(&[&[g0], &g1, &g2]))
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p485_value_and_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
+                (v, join(&[&[g0], &g1, &g2, &g3]))
             },
-            |x, _| p485_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+            |x, n| p485_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), part(x.as_slice(), 65), n),
         );
-        check::<43>(
+        check::<83>(
             s,
             "p486",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p486(x[0], x[1], x[2], part(&x, 3)),
-            |x, _| {
-                let (g0, g1, g2, g3) = p486_gradient(x[0], x[1], x[2], part(&x, 3));
-                join(&[&[g0], &[g1], &[g2], &g3])
+            &[0, 1, 17, 40],
+            |x, n| p486(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p486_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
-            |x, _| {
-                let (v, (g0, g1, g2, g3)) = p486_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
-                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p486_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p486_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+            |x, n| p486_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
         );
-        check::<106>(
+        check::<43>(
             s,
             "p487",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p487(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4) = p487_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
-                join(&[&[g0], &[g1], &g2, &g3, &g4])
+            &[0],
+            |x, _| p487(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p487_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4)) = p487_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
-                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p487_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, n| p487_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66), n),
+            |x, _| p487_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
-        check::<66>(
+        check::<81>(
             s,
             "p488",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p488(x[0], x[1], part(&x, 2), part(&x, 42)),
-            |x, _| {
-                let (g0, g1, g2, g3) = p488_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                join(&[&[g0], &[g1], &g2, &g3])
+            &[0, 1, 17, 40],
+            |x, n| p488(x[0], part(&x, 1), part(&x, 41), n),
+            |x, n| {
+                let (g0, g1, g2) = p488_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                join(&[&[g0], &g1, &g2])
             },
-            |x, _| {
-                let (v, (g0, g1, g2, g3)) = p488_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            |x, n| {
+                let (v, (g0, g1, g2)) = p488_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, _| p488_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+            |x, n| p488_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
         );
-        check::<41>(
+        check::<43>(
             s,
             "p489",
             ARRAY_POINTS,
             &[0],
-            |x, _| p489(x[0], part(&x, 1)),
+            |x, _| p489(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
-                let (g0, g1) = p489_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
+                let (g0, g1, g2, g3) = p489_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
             |x, _| {
-                let (v, (g0, g1)) = p489_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
+                let (v, (g0, g1, g2, g3)) = p489_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, _| p489_generic(x[0], part(x.as_slice(), 1)),
+            |x, _| p489_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
-        check::<67>(
+        check::<42>(
             s,
             "p490",
             ARRAY_POINTS,
             &[0],
-            |x, _| p490(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| p490(x[0], x[1], part(&x, 2)),
             |x, _| {
-                let (g0, g1, g2, g3, g4) = p490_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+                let (g0, g1, g2) = p490_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p490_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+                let (v, (g0, g1, g2)) = p490_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, _| p490_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, _| p490_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<43>(
+        check::<67>(
             s,
             "p491",
             ARRAY_POINTS,
             &[0],
-            |x, _| p491(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| p491(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
-                let (g0, g1, g2, g3) = p491_gradient(x[0], x[1], x[2], part(&x, 3));
-                join(&[&[g0], &[g1], &[g2], &g3])
+                let (g0, g1, g2, g3, g4) = p491_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p491_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
-                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+                let (v, (g0, g1, g2, g3, g4)) = p491_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p491_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+            |x, _| p491_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<42>(
+        check::<27>(
             s,
             "p492",
             ARRAY_POINTS,
             &[0],
-            |x, _| p492(x[0], x[1], part(&x, 2)),
+            |x, _| p492(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
-                let (g0, g1, g2) = p492_gradient(x[0], x[1], part(&x, 2));
-                join(&[&[g0], &[g1], &g2])
+                let (g0, g1, g2, g3) = p492_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p492_value_and_gradient(x[0], x[1], part(&x, 2));
-                (v, join(&[&[g0], &[g1], &g2]))
+                let (v, (g0, g1, g2, g3)) = p492_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, _| p492_generic(x[0], x[1], part(x.as_slice(), 2)),
+            |x, _| p492_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
         check::<67>(
             s,
             "p493",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p493(x[0], x[1], x[2], part(&x, 3), part(&x, 27), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4) = p493_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 27), n);
+            &[0],
+            |x, _| p493(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p493_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
                 join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4)) = p493_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 27), n);
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p493_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
                 (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, n| p493_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 27), n),
+            |x, _| p493_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<82>(
+        check::<83>(
             s,
             "p494",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p494(x[0], x[1], part(&x, 2), part(&x, 42), n),
-            |x, n| {
-                let (g0, g1, g2, g3) = p494_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
-                join(&[&[g0], &[g1], &g2, &g3])
+            &[0],
+            |x, _| p494(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p494_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3)) = p494_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p494_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, n| p494_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
+            |x, _| p494_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<27>(
+        check::<83>(
             s,
             "p495",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p495(x[0], x[1], x[2], part(&x, 3)),
-            |x, _| {
-                let (g0, g1, g2, g3) = p495_gradient(x[0], x[1], x[2], part(&x, 3));
-                join(&[&[g0], &[g1], &[g2], &g3])
+            &[0, 1, 17, 40],
+            |x, n| p495(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p495_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
-            |x, _| {
-                let (v, (g0, g1, g2, g3)) = p495_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
-                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p495_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p495_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+            |x, n| p495_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
         );
-        check::<106>(
+        check::<65>(
             s,
             "p496",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p496(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4) = p496_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
-                join(&[&[g0], &[g1], &g2, &g3, &g4])
+            &[0],
+            |x, _| p496(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| {
+                let (g0, g1, g2) = p496_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4)) = p496_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
-                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
+            |x, _| {
+                let (v, (g0, g1, g2)) = p496_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, n| p496_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66), n),
+            |x, _| p496_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
         );
-        check::<83>(
+        check::<41>(
             s,
             "p497",
             ARRAY_POINTS,
             &[0, 1, 17, 40],
-            |x, n| p497(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
+            |x, n| p497(x[0], part(&x, 1), n),
             |x, n| {
-                let (g0, g1, g2, g3, g4) = p497_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+                let (g0, g1) = p497_gradient(x[0], part(&x, 1), n);
+                join(&[&[g0], &g1])
             },
             |x, n| {
-                let (v, (g0, g1, g2, g3, g4)) = p497_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+                let (v, (g0, g1)) = p497_value_and_gradient(x[0], part(&x, 1), n);
+                (v, join(&[&[g0], &g1]))
             },
-            |x, n| p497_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
+            |x, n| p497_generic(x[0], part(x.as_slice(), 1), n),
         );
-        check::<43>(
+        check::<107>(
             s,
             "p498",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p498(x[0], x[1], x[2], part(&x, 3)),
-            |x, _| {
-                let (g0, g1, g2, g3) = p498_gradient(x[0], x[1], x[2], part(&x, 3));
-                join(&[&[g0], &[g1], &[g2], &g3])
+            &[0, 1, 17, 40],
+            |x, n| p498(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4, g5) = p498_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5])
             },
-            |x, _| {
-                let (v, (g0, g1, g2, g3)) = p498_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
-                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4, g5)) = p498_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5]))
             },
-            |x, _| p498_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+            |x, n| p498_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), part(x.as_slice(), 67), n),
         );
-        check::<81>(
+        check::<67>(
             s,
             "p499",
             ARRAY_POINTS,
             &[0],
-            |x, _| p499(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| p499(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
-                let (g0, g1, g2) = p499_gradient(x[0], part(&x, 1), part(&x, 41));
-                join(&[&[g0], &g1, &g2])
+                let (g0, g1, g2, g3, g4) = p499_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p499_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
-                (v, join(&[&[g0], &g1, &g2]))
+                let (v, (g0, g1, g2, g3, g4)) = p499_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p499_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+            |x, _| p499_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
     }
 }
