@@ -194,3 +194,42 @@ fn branches_returns_and_chained_loops() {
         assert_all_close(&ga, &fd_gradient(|a| k6(x, x + 0.2, a), a), 1e-7, "k6 da");
     }
 }
+
+/// After a `return` under an `if`, a loop reads a float computed after the `if`, nonlinearly.
+#[gradient]
+fn after_return(x: f64) -> f64 {
+    if x < 0.0 {
+        return x;
+    }
+    let v = x.sin();
+    let mut t = 0.0;
+    for _ in 0..LEN {
+        t += v.tanh();
+    }
+    t
+}
+
+/// ... or in a condition.
+#[gradient]
+fn after_return_condition(x: f64) -> f64 {
+    if x > 0.0 {
+        return x;
+    }
+    let v = x.sin();
+    let mut s = 0.0;
+    for _ in 0..LEN {
+        if v > -0.5 {
+            s += x * v;
+        }
+    }
+    s
+}
+
+#[test]
+fn loops_after_an_early_return() {
+    for x in [0.3, 1.2, -0.4, -1.3] {
+        check_scalar(after_return_gradient(x)[0], after_return, x, "after_return");
+        let g = after_return_condition_gradient(x)[0];
+        check_scalar(g, after_return_condition, x, "after_return_condition");
+    }
+}

@@ -58,20 +58,8 @@
 //!   range. The harness passes the floats and the array elements as one flat point to num-dual,
 //!   and joins the parts of the gradient (`(f64, .., [f64; LEN])`) in the same order.
 //!
-//!   One shape is left out, because the engine does not compile it (numbered after the six
-//!   engine bugs the array programs first found, since fixed, whose reproductions are in
-//!   `tests/arrays_regressions.rs`; `const LEN: usize = 40;`):
-//!
-//!   - ENGINE BUG 7: after a `return` under an `if`, a loop kept as a loop that reads a float
-//!     computed after that `if` (a `let`, an earlier loop's result) where its backward loop
-//!     needs it — through a nonlinear primitive it recomputes, or in a condition it
-//!     re-evaluates: the forward code after the `if` binds that float inside its
-//!     `if !c { .. }` block, which the backward block does not see. E0425 on `fn f(x: f64) ->
-//!     f64 { if x < 0.0 { return x; } let v = x.sin(); let mut t = 0.0; for _ in 0..LEN { t +=
-//!     v.tanh(); } t }` and on `fn g(x: f64) -> f64 { if x > 0.0 { return x; } let v = x.sin();
-//!     let mut s = 0.0; for _ in 0..LEN { if v > 0.5 { s += x; } } s }` (compiled when `v` is
-//!     computed before the `if`). After a `return`, the bodies of loops here read no float
-//!     computed after the returning `if` besides the floats they carry and their temporaries.
+//!   The engine bugs these shapes first found (seven, each a program that did not compile) are
+//!   fixed; their reproductions are in `tests/arrays_regressions.rs`.
 //!
 //!   Local arrays written by a run-time loop are a documented compile error, and not generated.
 //! - `random_sample_covers_every_primitive`: the sample uses every primitive, literal form,
@@ -1068,10 +1056,6 @@ struct SampleGen<'a> {
     tags: BTreeSet<String>,
     /// The floats carried by the loops over arrays generated so far (array programs).
     loop_floats: BTreeSet<String>,
-    /// After a `return` under an `if` (array programs), the number of variables made before
-    /// that `if`: the bodies of later loops over arrays do not read the others, but for the
-    /// floats they carry and their temporaries (ENGINE BUG 7, module docs).
-    after_return: Option<usize>,
 }
 
 impl Gen<'_> {
@@ -1460,7 +1444,6 @@ impl SampleProgram {
             uses: BTreeSet::new(),
             tags: BTreeSet::new(),
             loop_floats: BTreeSet::new(),
-            after_return: None,
         };
         let mut stmts = Vec::new();
         if straight {
@@ -1773,34 +1756,13 @@ impl SampleGen<'_> {
         }
     }
 
-    /// Hides, after a `return` under an `if`, the variables made since that `if` but `keep` (the
-    /// floats the loop at hand carries): ENGINE BUG 7 (module docs). What `unhide` restores.
-    fn hide_after_return(&mut self, keep: &[String]) -> (Vec<String>, Vec<Expr>) {
-        let saved = (self.g.vars.clone(), self.g.seen.clone());
-        let start = self.after_return.unwrap_or(self.g.vars.len());
-        let later: BTreeSet<String> = self.g.vars[start.min(self.g.vars.len())..]
-            .iter()
-            .filter(|v| !keep.contains(v))
-            .cloned()
-            .collect();
-        self.g.vars.retain(|v| !later.contains(v));
-        self.g.seen.retain(|e| !e.reads(&later));
-        saved
-    }
-
-    fn unhide(&mut self, saved: (Vec<String>, Vec<Expr>)) {
-        (self.g.vars, self.g.seen) = saved;
-    }
-
     /// The body of a loop over arrays: maybe a temporary (not reading the carried floats, maybe
     /// calling a helper), then the update of each carried float; the first update reads `must`.
     /// The bodies read anything in scope besides: floats computed before the loop, earlier
     /// loops' results among them.
     fn array_body(&mut self, acc: &[(String, Carry)], must: Option<Expr>) -> Vec<Stmt> {
         let carried: Vec<String> = acc.iter().map(|a| a.0.clone()).collect();
-        let hidden = self.hide_after_return(&carried);
         let body = self.array_body_inner(acc, must);
-        self.unhide(hidden);
         self.tag_outer_reads(&body, &carried);
         body
     }
@@ -2011,10 +1973,7 @@ impl SampleGen<'_> {
         let before = self.g.elems.len();
         self.g.elems.extend(elems.clone());
         let must = self.pick_elem(&elems, "a");
-        let keep: Vec<String> = acc.iter().map(|a| a.0.clone()).collect();
-        let hidden = self.hide_after_return(&keep);
         let e = self.expr(2);
-        self.unhide(hidden);
         let e = self.reading(e, must);
         let op = self.g.rng.pick(&["=", "=", "+="]);
         let mut body = self.array_body(&acc, None);
@@ -2185,7 +2144,6 @@ impl SampleProgram {
             uses: BTreeSet::new(),
             tags: BTreeSet::new(),
             loop_floats: BTreeSet::new(),
-            after_return: None,
         };
         let mut stmts = Vec::new();
         let mut results = Vec::new();
@@ -2216,14 +2174,10 @@ impl SampleProgram {
                 }
                 6 => s.let_stmt(&mut stmts),
                 7 | 8 => {
-                    let (vars, at) = (s.g.vars.len(), stmts.len());
                     if kind == 7 {
                         s.if_stmt(&mut stmts);
                     } else {
                         s.early_return(&mut stmts);
-                    }
-                    if s.after_return.is_none() && stmts[at..].iter().any(Stmt::returns) {
-                        s.after_return = Some(vars);
                     }
                 }
                 _ => results.extend(s.nested(&mut stmts)),

@@ -118,6 +118,9 @@ pub(super) struct RolledLiveness {
     pub(super) stored: HashMap<u32, HashMap<NodeId, (ArrayId, SlotId)>>,
     /// Per forward loop (by id): its backward mirror.
     pub(super) mirrors: HashMap<u32, ForStmt>,
+    /// The values from outside their bodies that recomputed bodies read (the forward code
+    /// computes them; an `if` around them saves them for the backward code).
+    pub(super) read_by_recompute: Vec<NodeId>,
 }
 
 /// See [`RolledLiveness`]; `live` is the liveness of everything.
@@ -245,6 +248,7 @@ pub(super) fn rolled(g: &Graph, roots: &[NodeId], live: &[bool]) -> RolledLivene
                     }
                 }
             }
+            extra_roots.extend(work.iter().copied().filter(|c| !in_fwd(*c)));
             let needed = reach_within(g, work, &|m| in_fwd(m), &|m| kept.contains_key(&m));
             // A forward state the backward loop reads is stored by the forward loop.
             for st in &fwd.states {
@@ -267,7 +271,7 @@ pub(super) fn rolled(g: &Graph, roots: &[NodeId], live: &[bool]) -> RolledLivene
     }
 
     let mut work = roots.to_vec();
-    work.extend(extra_roots);
+    work.extend(extra_roots.iter().copied());
     let forward = reach(g, work, Some(&in_rolled));
     RolledLiveness {
         in_rolled,
@@ -277,6 +281,7 @@ pub(super) fn rolled(g: &Graph, roots: &[NodeId], live: &[bool]) -> RolledLivene
         ordered,
         stored,
         mirrors,
+        read_by_recompute: extra_roots,
     }
 }
 
@@ -358,7 +363,11 @@ fn reach_within(
 
 /// Per forward `if` (keyed by its `then` block): the values it saves for later sweeps, through
 /// every enclosing `if` up to the top level.
-pub(super) fn saves(g: &Graph, live: &[bool]) -> HashMap<BlockId, Vec<Saved>> {
+pub(super) fn saves(
+    g: &Graph,
+    live: &[bool],
+    read_by_recompute: &[NodeId],
+) -> HashMap<BlockId, Vec<Saved>> {
     // The `if` that owns each branch: block → (the block of the `if`, its `then` block).
     let mut owner: HashMap<BlockId, (BlockId, BlockId)> = HashMap::new();
     for (bi, block) in g.blocks.iter().enumerate() {
@@ -436,6 +445,10 @@ pub(super) fn saves(g: &Graph, live: &[bool]) -> HashMap<BlockId, Vec<Saved>> {
                 }
             }
         }
+    }
+    // Recomputed bodies run in the backward code: what they read from branches is saved too.
+    for &n in read_by_recompute {
+        note_node(n, Sweep(1), &mut needed);
     }
     let mut saves: HashMap<BlockId, Vec<Saved>> = HashMap::new();
     for item in needed {

@@ -49,8 +49,8 @@ impl<'g> Emitter<'g> {
     /// Prepares emission of everything `roots` needs.
     pub fn new(g: &'g Graph, roots: &[NodeId]) -> Self {
         let live = liveness::live_nodes(g, roots);
-        let saves = liveness::saves(g, &live);
         let rolled = liveness::rolled(g, roots, &live);
+        let saves = liveness::saves(g, &live, &rolled.read_by_recompute);
         // Each live node's local, created once (an identifier is interned by the compiler).
         let names = live
             .iter()

@@ -81,6 +81,15 @@ impl Lower {
             .iter()
             .map(|c| self.scalar_var(&c.to_string()).unwrap_or(zero))
             .collect();
+        // The body runs again in the backward code, where the names the forward code gave values
+        // to before the loop may not be in scope: it gives them their values itself.
+        for frame in &mut self.env.frames {
+            for var in frame {
+                if let Binding::Sym { materialized, .. } = &mut var.binding {
+                    *materialized = false;
+                }
+            }
+        }
         let saved = self.enter_loop_body();
         let block = self.g.new_block(Some(parent), Sweep::FORWARD, &[]);
         self.g.cur = block;
