@@ -4,9 +4,9 @@ use dual::gradient;
 #[gradient]
 fn f(x: f64, y: f64) -> f64 {
     let r = &x;
-    let g = |t: f64| t * y;
+    let g = match 1 { _ => y };
     let (s, _) = x.sin_cos();
-    *r + g(1.0) + s
+    *r + g + s
 }
 
 fn main() {}

@@ -55,6 +55,7 @@ impl Lower {
 
     pub(super) fn binding_is_active(&self, b: &Binding) -> bool {
         match b {
+            Binding::Closure(i) => self.closures[*i].1,
             Binding::Sym {
                 value: Shape::ArrayVar(a),
                 ..
@@ -91,11 +92,12 @@ impl Lower {
 
     /// Whether the tokens mention any symbolically held variable (active or constant).
     pub(super) fn touches_symbolic(&self, tokens: TokenStream) -> bool {
-        self.mentions(tokens).iter().any(|i| {
-            matches!(
-                self.env.lookup(&i.to_string()),
-                Some(Binding::Sym { .. } | Binding::Uninit { .. })
-            )
-        })
+        self.mentions(tokens)
+            .iter()
+            .any(|i| match self.env.lookup(&i.to_string()) {
+                Some(Binding::Sym { .. } | Binding::Uninit { .. }) => true,
+                Some(Binding::Closure(c)) => self.closures[*c].1,
+                _ => false,
+            })
     }
 }

@@ -64,7 +64,8 @@ impl Lower {
         let current: Option<Shape> = match &binding {
             Some(Binding::Sym { value, .. }) => Some(value.clone()),
             Some(Binding::Uninit { .. }) => None,
-            Some(Binding::Inactive { .. } | Binding::Counter { .. }) | None => {
+            Some(Binding::Inactive { .. } | Binding::Counter { .. } | Binding::Closure(_))
+            | None => {
                 if !rhs_active || !path.is_empty() {
                     self.assign_as_written(lhs, op, rhs, &name, path.is_empty(), rhs_active);
                     return;

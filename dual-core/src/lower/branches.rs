@@ -318,6 +318,7 @@ impl Lower {
         match b {
             Binding::Sym { value, .. } => Some(value.clone()),
             Binding::Uninit { .. } => like.map(|s| self.zeros_like(s)),
+            Binding::Closure(_) => None,
             Binding::Inactive { .. } | Binding::Counter { .. } => {
                 let ident = Ident::new(name, span);
                 Some(Shape::Scalar(self.bind_opaque_in(
@@ -364,11 +365,14 @@ impl Lower {
                 array: if x == y { *x } else { None },
             },
             (Binding::Uninit { .. }, Binding::Uninit { .. })
-            | (Binding::Counter { .. }, Binding::Counter { .. }) => before.clone(),
+            | (Binding::Counter { .. }, Binding::Counter { .. })
+            | (Binding::Closure(_), Binding::Closure(_)) => before.clone(),
             _ => {
                 let mutable = match before {
                     Binding::Sym { mutable, .. } | Binding::Uninit { mutable } => *mutable,
-                    Binding::Inactive { .. } | Binding::Counter { .. } => true,
+                    Binding::Inactive { .. } | Binding::Counter { .. } | Binding::Closure(_) => {
+                        true
+                    }
                 };
                 let t_sym = match t {
                     Binding::Sym { value, .. } => Some(value.clone()),

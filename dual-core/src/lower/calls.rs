@@ -56,6 +56,9 @@ impl Lower {
     /// `f64::sin(x)` and the like, or a call of an annotated function.
     pub(super) fn lower_call(&mut self, c: &syn::ExprCall) -> Val {
         let whole = Expr::Call(c.clone());
+        if let Some(v) = self.inline_closure_call(c) {
+            return v;
+        }
         if let Some(v) = self.lower_float_function(c, &whole) {
             return v;
         }

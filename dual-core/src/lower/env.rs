@@ -25,6 +25,9 @@ pub(super) enum Binding {
     /// The counter of an unrolled loop: an integer known at compile time. `materialized` is true
     /// once `let i = value;` has been emitted for user code that reads it.
     Counter { value: i64, materialized: bool },
+    /// A closure bound with `let` (entry of `Lower::closures`): inlined where it is called with
+    /// differentiated arguments.
+    Closure(usize),
     /// An inactive variable: it exists as written in the emitted code, which reads and writes it
     /// under its own name.
     Inactive {

@@ -137,6 +137,18 @@ impl Lower {
                     self.error(p.span(), format!("`{ident}` is used before it is assigned"));
                     return self.poison();
                 }
+                Some(Binding::Closure(i)) if self.closures[i].1 => {
+                    self.error(
+                        p.span(),
+                        format!(
+                            "the closure `{ident}` captures a differentiated value, so it can only be \
+                             called (`{ident}(x)`, where its body is differentiated) or given to \
+                             an iterator adapter (`map({ident})`); it cannot be stored, returned or \
+                             passed to a function"
+                        ),
+                    );
+                    return self.poison();
+                }
                 Some(Binding::Inactive { by_ref: true, .. }) => {
                     // `&f64` or `f64` (a loop variable over data): read the float either way.
                     let float = crate::tokens::float_path(self.g.float);

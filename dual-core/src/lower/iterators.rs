@@ -130,8 +130,11 @@ impl Lower {
             "copied" | "cloned" => self.chain(&m.receiver),
             "map" => {
                 let inner = self.chain(&m.receiver)?;
-                let Some(Expr::Closure(c)) = m.args.first() else {
-                    return None;
+                let c = match m.args.first() {
+                    Some(Expr::Closure(c)) => c.clone(),
+                    // A closure bound with `let`.
+                    Some(other) => self.closure_named(other)?,
+                    None => return None,
                 };
                 if c.inputs.len() != 1 {
                     return None;

@@ -13,6 +13,7 @@ mod arrays;
 mod assign;
 mod branches;
 mod calls;
+mod closures;
 mod constants;
 mod env;
 mod exprs;
@@ -64,6 +65,7 @@ pub fn lower(
         runtime_loop_depth: 0,
         rolled_depth: 0,
         iterators: 0,
+        closures: Vec::new(),
         index_cache: Default::default(),
         const_generics: fn_sig
             .generics
@@ -135,6 +137,9 @@ struct Lower {
     rolled_depth: usize,
     /// How many iterator chains were rewritten into loops (names their indices).
     iterators: u32,
+    /// The closures bound with `let` (see [`Binding::Closure`]), and whether each captures a
+    /// symbolically held value.
+    closures: Vec<(syn::ExprClosure, bool)>,
     /// The names of the function's const generic parameters.
     const_generics: Vec<String>,
     /// The index slots of array elements read in each block since its last user statement:

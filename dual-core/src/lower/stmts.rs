@@ -195,6 +195,10 @@ impl Lower {
             }
             return;
         }
+        if let (Expr::Closure(c), Pat::Ident(pi)) = (&*init.expr, pat) {
+            self.bind_closure(local, &pi.ident, c);
+            return;
+        }
         let init_tokens = init.expr.to_token_stream();
         if !self.touches_symbolic(init_tokens.clone())
             && !self.jumps(&init.expr)

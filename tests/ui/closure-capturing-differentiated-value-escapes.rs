@@ -2,7 +2,8 @@ use dual::gradient;
 
 #[gradient]
 fn f(x: f64) -> f64 {
-    let g = |t: f64| t * x;
+    let scaled = |t: f64| t * x;
+    let g = scaled;
     g(2.0)
 }
 
