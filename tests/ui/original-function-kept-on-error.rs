@@ -4,8 +4,8 @@ use dual::gradient;
 // it normally, compiles: the only error is the macro's, no "cannot find function `f`".
 #[gradient]
 fn f(x: f64) -> f64 {
-    let g = |t: f64| t * x;
-    g(2.0)
+    let r = &x;
+    *r * 2.0
 }
 
 fn main() {
