@@ -4,7 +4,7 @@ use dual::gradient;
 #[gradient]
 fn f(x: f64, y: f64) -> f64 {
     let r = &x;
-    let g = match 1 { _ => y };
+    let g = match x as i64 { 0 => y, _ => 2.0 * y };
     let (s, _) = x.sin_cos();
     *r + g + s
 }

@@ -1,8 +1,8 @@
 use dual::gradient;
 
 #[gradient]
-fn f(x: f64, v: Option<f64>) -> f64 {
-    let y = if let Some(c) = v { x * c } else { x };
+fn f(x: f64) -> f64 {
+    let y = if let Some(c) = Some(x) { c } else { x };
     y + 1.0
 }
 

@@ -24,6 +24,9 @@ impl Lower {
             return Val::Tokens(whole.to_token_stream());
         }
         if matches!(&*i.cond, Expr::Let(_)) {
+            if let Some(v) = self.lower_if_let(i) {
+                return v;
+            }
             if self.touches_active(whole.to_token_stream()) || self.jumps(&whole) {
                 return self.unsupported(&whole, "`if let` around differentiated code");
             }

@@ -92,7 +92,12 @@ impl Lower {
                     self.read(e)
                 }
             }
-            Expr::Match(_) => {
+            Expr::Match(m) => {
+                if self.touches_active(e.to_token_stream()) || self.jumps(e) {
+                    if let Some(v) = self.lower_match(m) {
+                        return v;
+                    }
+                }
                 if self.touches_active(e.to_token_stream()) || self.jumps(e) {
                     self.match_error(e);
                     self.poison()

@@ -20,6 +20,7 @@ mod exprs;
 mod float_types;
 mod iterators;
 mod loops;
+mod matching;
 mod methods;
 mod operators;
 mod rolled;

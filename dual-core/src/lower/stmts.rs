@@ -134,7 +134,7 @@ impl Lower {
                 self.lower_loop(e)
             }
             Expr::Match(_) if self.touches_active(tokens.clone()) || self.jumps(e) => {
-                self.match_error(e)
+                self.lower_expr(e);
             }
             _ if !self.touches_active(tokens.clone()) && !self.jumps(e) => {
                 // Inactive code that reads constant symbolic variables.
@@ -160,8 +160,9 @@ impl Lower {
         };
         self.error(
             span,
-            "`match` on or producing differentiated values is not supported; use `if` / `else if` \
-             / `else`",
+            "`match` on a differentiated value (its scrutinee reads one) is not supported; match \
+             on data (integers, enums, `Option`s of constants) and produce differentiated values \
+             in the arms, or compare differentiated values with `if` / `else if` / `else`",
         );
     }
 

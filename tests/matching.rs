@@ -1,0 +1,84 @@
+//! `match` and `if let` on values that are not differentiated, with arms producing
+//! differentiated values (as expressions and statements, with guards comparing differentiated
+//! values, bindings in patterns, early returns), against exact derivatives.
+
+mod common;
+
+use common::*;
+use dual::gradient;
+use proptest::prelude::*;
+
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    Square,
+    Sine,
+    Scaled(f64),
+}
+
+/// A `match` on an integer, as an expression.
+#[gradient]
+fn by_code(x: f64, code: u8) -> f64 {
+    match code {
+        0 => x * x,
+        1 | 2 => x.sin() * f64::from(code),
+        _ => x.exp(),
+    }
+}
+
+/// On an enum with a binding and a guard comparing a differentiated value; as a statement.
+#[gradient]
+fn by_mode(x: f64, mode: Mode) -> f64 {
+    let mut y = 0.0;
+    match mode {
+        Mode::Square => y = x * x,
+        Mode::Sine if x > 0.0 => y = x.sin(),
+        Mode::Sine => y = -x,
+        Mode::Scaled(k) => {
+            if k > 10.0 {
+                return k * x;
+            }
+            y += k * x.tanh();
+        }
+    }
+    y + x
+}
+
+/// `if let` on an `Option` of a constant.
+#[gradient]
+fn optional_weight(x: f64, w: Option<f64>) -> f64 {
+    if let Some(k) = w {
+        k * x * x
+    } else {
+        x
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn match_and_if_let(x in -2.0..2.0f64, code in 0u8..5, k in -20.0..20.0f64) {
+        let g = by_code_gradient(x, code)[0];
+        let exact = match code { 0 => 2.0 * x, 1 | 2 => x.cos() * f64::from(code), _ => x.exp() };
+        assert_close(g, exact, 1e-14);
+        assert_close(by_code_value_and_gradient(x, code).0, by_code(x, code), 0.0);
+
+        for mode in [Mode::Square, Mode::Sine, Mode::Scaled(k)] {
+            let (v, g) = by_mode_value_and_gradient(x, mode);
+            assert_close(v, by_mode(x, mode), 1e-14);
+            let exact = match mode {
+                Mode::Square => 2.0 * x + 1.0,
+                Mode::Sine if x > 0.0 => x.cos() + 1.0,
+                Mode::Sine => 0.0,
+                Mode::Scaled(k) if k > 10.0 => k,
+                Mode::Scaled(k) => k * (1.0 - x.tanh().powi(2)) + 1.0,
+            };
+            assert_close(g[0], exact, 1e-13);
+        }
+
+        for w in [Some(k), None] {
+            let g = optional_weight_gradient(x, w)[0];
+            assert_close(g, w.map_or(1.0, |k| 2.0 * k * x), 1e-14);
+        }
+    }
+}
