@@ -45,6 +45,14 @@
 //!     y[i] = s; }` whose inner loop carries `s` as a sum, a product, a `tanh` recurrence or a
 //!     `max` recurrence, with `y` read by a loop over `0..R` or as `y[0]`, `y[R - 1]`;
 //!   - run-time loops `for i in 0..n`, `1..n` (`n` = 0, 1, 17, 40) and `0..b.len()` over `b`;
+//!   - iterator chains over `a` (`iter()`, `into_iter()`, `copied()`, `cloned()`, `zip` with
+//!     `a` or `a.iter().skip(1)`, `enumerate()`, `skip(2).step_by(3)`, `a[2..LEN - 2].iter().rev()`,
+//!     `take(10)`, `rev().step_by(3)`) reduced by `map(..).sum::<f64>()`, `sum()` into a typed
+//!     `let`, `product::<f64>()` of factors `1 + 0.05 tanh(e)`, `fold(init, |acc, ..| ..)` (a
+//!     scaled sum or a `tanh` recurrence), `fold(f64::NEG_INFINITY, f64::max)`, or a `for` over
+//!     the chain carrying floats; the closures read the parameters and earlier floats. The twins
+//!     fold where the `f64` code sums, multiplies or takes maxima. Not `zip` with a local array:
+//!     the engine's rewrite reads it out of scope (E0425).
 //!   - `let`s, `if`s (`let v;` or `let mut v`, maybe returning in a branch) and early
 //!     `return`s under `if`s, between the loops.
 //!
