@@ -12713,698 +12713,657 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p400(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+    fn p400(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
         let mut v0 = (3. * x0).tanh().exp_m1();
         let mut v1 = x1 * 0.5;
         for i2 in 0..LEN - 1 {
             v0 = v0.max(a[i2] + f64::exp2(x0.sin()));
             v1 += 0.05 * (3. * x0).tanh().exp_m1();
         }
-        let mut v3 = -(v1 + (3. * x0).tanh().exp_m1());
-        v3 += ((-1.3 * v0).tanh() * (-1.3 * v0).tanh() + 0.5).recip();
-        let mut v4 = a[0];
-        for i5 in 0..LEN - 1 {
-            v4 = v4.max(a[i5 + 1] * (v1 + (3. * x0).tanh().exp_m1()));
+        let mut z3 = [0.0; LEN];
+        for i4 in 0..LEN {
+            let v5 = (v0.tanh() * v0.tanh() + 0.5).recip();
+            z3[i4] += a[i4] + (3. * x0).tanh().exp_m1();
         }
-        v3.atan2(v3 * v3 + 0.5).tanh().exp_m1() - v0 - v1 + v4
+        let mut v6 = x1 * 0.5;
+        for i7 in 1..LEN {
+            v6 = f64::min(v6, z3[i7] + std::f64::consts::PI * x0);
+        }
+        let mut v8 = (0.9 * z3[LEN - 1].tanh()).atanh();
+        for i9 in 0..b.len() {
+            let v10 = ((b[i9] * b[i9] + 0.5).cbrt() * (b[i9] * b[i9] + 0.5).cbrt() + 0.5).recip();
+            v8 += 0.05 * (v6 * b[i9] * v10);
+        }
+        1e-1 * v1 - z3[LEN - 1] - v0 - v1 + v6 + v8
     }
 
-    fn p400_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+    fn p400_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40]) -> D {
         let mut v0 = (D::from(3.) * x0).tanh().exp_m1();
         let mut v1 = x1 * D::from(0.5);
         for i2 in 0..LEN - 1 {
             v0 = max(v0, a[i2] + x0.sin().exp2());
             v1 += D::from(0.05) * (D::from(3.) * x0).tanh().exp_m1();
         }
-        let mut v3 = -(v1 + (D::from(3.) * x0).tanh().exp_m1());
-        v3 += ((D::from(-1.3) * v0).tanh() * (D::from(-1.3) * v0).tanh() + D::from(0.5)).recip();
-        let mut v4 = a[0];
-        for i5 in 0..LEN - 1 {
-            v4 = max(v4, a[i5 + 1] * (v1 + (D::from(3.) * x0).tanh().exp_m1()));
+        let mut z3 = [D::from(0.0); LEN];
+        for i4 in 0..LEN {
+            let v5 = (v0.tanh() * v0.tanh() + D::from(0.5)).recip();
+            z3[i4] += a[i4] + (D::from(3.) * x0).tanh().exp_m1();
         }
-        v3.atan2(v3 * v3 + D::from(0.5)).tanh().exp_m1() - v0 - v1 + v4
+        let mut v6 = x1 * D::from(0.5);
+        for i7 in 1..LEN {
+            v6 = min(v6, z3[i7] + D::from(std::f64::consts::PI) * x0);
+        }
+        let mut v8 = (D::from(0.9) * z3[LEN - 1].tanh()).atanh();
+        for i9 in 0..b.len() {
+            let v10 = ((b[i9] * b[i9] + D::from(0.5)).cbrt() * (b[i9] * b[i9] + D::from(0.5)).cbrt() + D::from(0.5)).recip();
+            v8 += D::from(0.05) * (v6 * b[i9] * v10);
+        }
+        D::from(1e-1) * v1 - z3[LEN - 1] - v0 - v1 + v6 + v8
     }
 
     #[dual::gradient]
-    fn p401(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
-        let v0 = (x1.sin() + x0 * x1) * 3.;
-        let mut z1 = [0.0; LEN];
-        for i2 in 0..LEN {
-            z1[i2] += a[i2] + 1e-1 * x0;
+    fn p401(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                v2 = (v2 * 0.9 + (w[i1 * C + j3] + (v2 + x0 + (i1 as f64) * 0.05))).tanh();
+            }
+            y0[i1] = v2.tanh();
         }
-        let mut v3 = ((x1.sin() + x0 * x1) * (x1.sin() + x0 * x1) + 0.5).recip();
-        if (x1.sin() + x0 * x1) * 3. + (x0 * x0 + 0.5).recip() >= 3. * (-0.3) {
-            let v4 = ((x1 * x1 + 1.5).acosh() * (x1 * x1 + 1.5).acosh() + 0.25).log2() + f64::cos(x0 + v3);
-            v3 = v3.clamp(-0.5, 0.5).max((x1 * x1 + 1.5).acosh());
-        } else if v3.clamp(-0.5, 0.5).max((x1 * x1 + 1.5).acosh()) / (x0.tanh().sinh() * x0.tanh().sinh() + 0.5) < z1[LEN - 1] {
-            v3 = v3.tanh().exp_m1().max(v0);
+        let mut v4 = x0 * 0.5;
+        for i5 in 0..R {
+            v4 *= 1.0 + 0.05 * (x0.tanh().sinh() * x0.tanh().sinh() + 0.5).powf((y0[i5] + x0).sin()).tanh();
         }
-        let mut z5 = [0.0; LEN];
-        for i6 in 1..LEN {
-            z5[i6] = a[i6] + v0;
+        let mut v6 = x0 * 0.5;
+        let mut v7 = v4;
+        for i8 in 1..LEN {
+            v6 += 0.05 * ((x0 - a[i8 - 1]) * y0[0]);
+            v7 += 0.05 * (-a[i8] * (-a[i8]) + 0.25).log10();
         }
-        z1[0] * (v0.round() + v0) + z1[0] - z1[LEN - 1] + z5[0] - z5[LEN - 1]
+        let mut z9 = [0.0; LEN];
+        for i10 in 0..LEN {
+            z9[i10] = a[i10];
+        }
+        let mut v11 = v7.powi(2);
+        let mut v12 = a[0];
+        for i13 in 1..LEN {
+            let v14 = z9[i13] + (0.9 * a[i13 - 1].tanh()).acos().atan();
+            v11 = v11.max(v4.tanh().cosh());
+            v12 = f64::min(v12, ((v6 - x0) * (v6 - x0) + 0.5).powi(-1));
+        }
+        let mut z15 = [0.0; LEN];
+        for i16 in 0..LEN {
+            let v17 = v11;
+            z15[i16] += a[i16] * ((v11 * v11 + 0.25).log2() * (v11 * v11 + 0.25).log2() + 0.5).powf(1.7);
+        }
+        h2([v7, (-1.3 * v12).atan(), f64::exp2((1e-1 * v6).sin())]) + v4 - v6 - v7 - v11 - v12 - z15[0] + z15[LEN - 1]
     }
 
-    fn p401_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
-        let v0 = (x1.sin() + x0 * x1) * D::from(3.);
-        let mut z1 = [D::from(0.0); LEN];
-        for i2 in 0..LEN {
-            z1[i2] += a[i2] + D::from(1e-1) * x0;
+    fn p401_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                v2 = (v2 * D::from(0.9) + (w[i1 * C + j3] + (v2 + x0 + D::from(i1 as f64) * D::from(0.05)))).tanh();
+            }
+            y0[i1] = v2.tanh();
         }
-        let mut v3 = ((x1.sin() + x0 * x1) * (x1.sin() + x0 * x1) + D::from(0.5)).recip();
-        if ge((x1.sin() + x0 * x1) * D::from(3.) + (x0 * x0 + D::from(0.5)).recip(), D::from(3.) * D::from(-0.3)) {
-            let v4 = ((x1 * x1 + D::from(1.5)).acosh() * (x1 * x1 + D::from(1.5)).acosh() + D::from(0.25)).log2() + (x0 + v3).cos();
-            v3 = max(clamp(v3, -0.5, 0.5), (x1 * x1 + D::from(1.5)).acosh());
-        } else if lt(max(clamp(v3, -0.5, 0.5), (x1 * x1 + D::from(1.5)).acosh()) / (x0.tanh().sinh() * x0.tanh().sinh() + D::from(0.5)), z1[LEN - 1]) {
-            v3 = max(v3.tanh().exp_m1(), v0);
+        let mut v4 = x0 * D::from(0.5);
+        for i5 in 0..R {
+            v4 *= D::from(1.0) + D::from(0.05) * (x0.tanh().sinh() * x0.tanh().sinh() + D::from(0.5)).powd((y0[i5] + x0).sin()).tanh();
         }
-        let mut z5 = [D::from(0.0); LEN];
-        for i6 in 1..LEN {
-            z5[i6] = a[i6] + v0;
+        let mut v6 = x0 * D::from(0.5);
+        let mut v7 = v4;
+        for i8 in 1..LEN {
+            v6 += D::from(0.05) * ((x0 - a[i8 - 1]) * y0[0]);
+            v7 += D::from(0.05) * (-a[i8] * (-a[i8]) + D::from(0.25)).log10();
         }
-        z1[0] * (round(v0) + v0) + z1[0] - z1[LEN - 1] + z5[0] - z5[LEN - 1]
-    }
-
-    #[dual::gradient]
-    fn p402(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
-        let mut z0 = [0.0; LEN];
-        for i1 in 0..LEN {
-            z0[i1] = a[i1] + x2;
-            let v2 = x1.tanh().sinh();
+        let mut z9 = [D::from(0.0); LEN];
+        for i10 in 0..LEN {
+            z9[i10] = a[i10];
         }
-        let mut v3 = z0[LEN - 1];
-        let mut v4 = x2 * 0.5;
-        for i5 in 0..LEN - 1 {
-            v3 = (v3 * 0.9 + z0[i5 + 1] * x0).tanh();
-            v4 += 0.05 * (z0[i5] * z0[i5] + 0.25).ln();
+        let mut v11 = v7.powi(2);
+        let mut v12 = a[0];
+        for i13 in 1..LEN {
+            let v14 = z9[i13] + (D::from(0.9) * a[i13 - 1].tanh()).acos().atan();
+            v11 = max(v11, v4.tanh().cosh());
+            v12 = min(v12, ((v6 - x0) * (v6 - x0) + D::from(0.5)).powi(-1));
         }
-        let mut z6 = [0.0; LEN];
-        let mut v7: f64 = 0.0;
-        for i8 in 0..LEN - 1 {
-            z6[i8] = a[i8] * (-1.3 * x0);
-            let v9 = v3;
-            v7 -= 0.05 * (f64::exp2(x2.sin()) * f64::exp2(x2.sin()) + 0.25).sqrt();
+        let mut z15 = [D::from(0.0); LEN];
+        for i16 in 0..LEN {
+            let v17 = v11;
+            z15[i16] += a[i16] * ((v11 * v11 + D::from(0.25)).log2() * (v11 * v11 + D::from(0.25)).log2() + D::from(0.5)).powf(1.7);
         }
-        ((0.9 * z6[LEN - 1].tanh()).atanh() * (0.9 * z6[LEN - 1].tanh()).atanh() + 0.5).powf((z6[LEN - 1] / (v7 * v7 + 0.5)).sin()) + v3 - v4 - v7 - z6[0] - z6[LEN - 1]
-    }
-
-    fn p402_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 0..LEN {
-            z0[i1] = a[i1] + x2;
-            let v2 = x1.tanh().sinh();
-        }
-        let mut v3 = z0[LEN - 1];
-        let mut v4 = x2 * D::from(0.5);
-        for i5 in 0..LEN - 1 {
-            v3 = (v3 * D::from(0.9) + z0[i5 + 1] * x0).tanh();
-            v4 += D::from(0.05) * (z0[i5] * z0[i5] + D::from(0.25)).ln();
-        }
-        let mut z6 = [D::from(0.0); LEN];
-        let mut v7 = D::from(0.0);
-        for i8 in 0..LEN - 1 {
-            z6[i8] = a[i8] * (D::from(-1.3) * x0);
-            let v9 = v3;
-            v7 -= D::from(0.05) * (x2.sin().exp2() * x2.sin().exp2() + D::from(0.25)).sqrt();
-        }
-        ((D::from(0.9) * z6[LEN - 1].tanh()).atanh() * (D::from(0.9) * z6[LEN - 1].tanh()).atanh() + D::from(0.5)).powd((z6[LEN - 1] / (v7 * v7 + D::from(0.5))).sin()) + v3 - v4 - v7 - z6[0] - z6[LEN - 1]
+        h2_generic([v7, (D::from(-1.3) * v12).atan(), (D::from(1e-1) * v6).sin().exp2()]) + v4 - v6 - v7 - v11 - v12 - z15[0] + z15[LEN - 1]
     }
 
     #[dual::gradient]
-    fn p403(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = x1;
-        v0 += x0;
+    fn p402(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = (0.5 * (0.5f64 * x0).tanh()).tan();
         let mut v1 = x0 * 0.5;
-        for i2 in 1..LEN {
-            v1 = v1.max(a[i2] * x1.clamp(-0.5, 0.5));
+        for i2 in 1..n {
+            v0 *= 1.0 + 0.05 * (b[i2] + (0.5 * (0.5f64 * x0).tanh()).tan()).tanh();
+            v1 = f64::min(v1, (x0.tanh().exp_m1() * x0.tanh().exp_m1() + 0.5).hypot(h2([x0, x0, x0])));
         }
         let mut z3 = [0.0; LEN];
-        for i4 in 1..LEN {
-            let v5 = ((i4 as f64) * 0.05 * ((i4 as f64) * 0.05) + 0.25).log10().tanh();
-            z3[i4] = (a[i4] * a[i4] + 1.5).acosh();
+        for i4 in 0..LEN {
+            z3[i4] += a[i4] + ((std::f64::consts::PI * x0).tanh().cosh() * (std::f64::consts::PI * x0).tanh().cosh() + 0.25).log10();
+            let v5 = (a[i4].abs() * a[i4].abs() + 0.25).log2();
         }
-        f64::cos(v0.clamp(-0.5, 0.5)) - v1 - z3[0] - z3[LEN - 1]
+        let mut v6 = v0;
+        if h2([3. * v0 - v6, (2.0 * v1).tanh(), f64::min(v0, std::f64::consts::PI)]) < -1.3 {
+            let v7 = (0.9 * (z3[LEN - 1] / (v0 * v0 + 0.5) * (z3[LEN - 1] / (v0 * v0 + 0.5)) + 0.5).recip().tanh()).atanh();
+            v6 = (f64::min(z3[0], v7) * f64::min(z3[0], v7) + 1.5).acosh();
+        } else if (-1.3 * v0).tanh().exp() - (v6 * v6).ln_1p() > z3[LEN - 1] * 1.2 {
+            v6 = z3[LEN - 1] + z3[LEN - 1] - (v0 + v6);
+        }
+        let mut z8 = [0.0; LEN];
+        let mut v9 = x0 * 0.5;
+        for i10 in 1..LEN {
+            v9 += 0.05 * h2([v0 + v6, v1 / (x0 * x0 + 0.5), v0]);
+            z8[i10] += a[i10 - 1] * (1e-1 * v9).tanh().exp();
+        }
+        let mut v11: f64 = 0.0;
+        for i12 in 0..LEN {
+            let v13 = z8[i12] * x0;
+            v11 += 0.05 * (0.5 * z3[i12].tanh().exp().tanh()).tan();
+        }
+        z3[LEN - 1] / (v0 * v0 + 0.5) + v9 + v0 - v1 - z3[0] + z3[LEN - 1] - v9 + v11
     }
 
-    fn p403_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
-        let mut v0 = x1;
-        v0 += x0;
+    fn p402_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = (D::from(0.5) * (D::from(0.5f64) * x0).tanh()).tan();
         let mut v1 = x0 * D::from(0.5);
-        for i2 in 1..LEN {
-            v1 = max(v1, a[i2] * clamp(x1, -0.5, 0.5));
+        for i2 in 1..n {
+            v0 *= D::from(1.0) + D::from(0.05) * (b[i2] + (D::from(0.5) * (D::from(0.5f64) * x0).tanh()).tan()).tanh();
+            v1 = min(v1, hypot(x0.tanh().exp_m1() * x0.tanh().exp_m1() + D::from(0.5), h2_generic([x0, x0, x0])));
         }
         let mut z3 = [D::from(0.0); LEN];
-        for i4 in 1..LEN {
-            let v5 = (D::from(i4 as f64) * D::from(0.05) * (D::from(i4 as f64) * D::from(0.05)) + D::from(0.25)).log10().tanh();
-            z3[i4] = (a[i4] * a[i4] + D::from(1.5)).acosh();
+        for i4 in 0..LEN {
+            z3[i4] += a[i4] + ((D::from(std::f64::consts::PI) * x0).tanh().cosh() * (D::from(std::f64::consts::PI) * x0).tanh().cosh() + D::from(0.25)).log10();
+            let v5 = (abs(a[i4]) * abs(a[i4]) + D::from(0.25)).log2();
         }
-        clamp(v0, -0.5, 0.5).cos() - v1 - z3[0] - z3[LEN - 1]
+        let mut v6 = v0;
+        if lt(h2_generic([D::from(3.) * v0 - v6, (D::from(2.0) * v1).tanh(), min(v0, D::from(std::f64::consts::PI))]), D::from(-1.3)) {
+            let v7 = (D::from(0.9) * (z3[LEN - 1] / (v0 * v0 + D::from(0.5)) * (z3[LEN - 1] / (v0 * v0 + D::from(0.5))) + D::from(0.5)).recip().tanh()).atanh();
+            v6 = (min(z3[0], v7) * min(z3[0], v7) + D::from(1.5)).acosh();
+        } else if gt((D::from(-1.3) * v0).tanh().exp() - (v6 * v6).ln_1p(), z3[LEN - 1] * D::from(1.2)) {
+            v6 = z3[LEN - 1] + z3[LEN - 1] - (v0 + v6);
+        }
+        let mut z8 = [D::from(0.0); LEN];
+        let mut v9 = x0 * D::from(0.5);
+        for i10 in 1..LEN {
+            v9 += D::from(0.05) * h2_generic([v0 + v6, v1 / (x0 * x0 + D::from(0.5)), v0]);
+            z8[i10] += a[i10 - 1] * (D::from(1e-1) * v9).tanh().exp();
+        }
+        let mut v11 = D::from(0.0);
+        for i12 in 0..LEN {
+            let v13 = z8[i12] * x0;
+            v11 += D::from(0.05) * (D::from(0.5) * z3[i12].tanh().exp().tanh()).tan();
+        }
+        z3[LEN - 1] / (v0 * v0 + D::from(0.5)) + v9 + v0 - v1 - z3[0] + z3[LEN - 1] - v9 + v11
     }
 
     #[dual::gradient]
-    fn p404(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut v0 = x1 * 0.5;
-        let mut v1: f64 = 0.0;
-        for i2 in 0..LEN - 1 {
-            v0 = f64::min(v0, ((i2 as f64) * 0.05 - x2) / (a[i2 + 1].tanh().sinh() * a[i2 + 1].tanh().sinh() + 0.5));
-            v1 = (v1 * 0.9 + (0.9 * (std::f64::consts::PI * x2 * (std::f64::consts::PI * x2) + 0.5).recip().tanh()).atanh()).tanh();
-        }
-        let mut v3: f64 = 1.0;
-        let mut v4 = x2 * 0.5;
-        for i5 in 0..LEN {
-            let v6 = a[i5] + (0.9 * (v0 * v0 + 0.5).recip().tanh()).atanh();
-            v3 *= 1.0 + 0.05 * (f64::min((i5 as f64) * 0.05, x2) * f64::min((i5 as f64) * 0.05, x2) + 1.5).acosh().tanh();
-            v4 = (v4 * 0.9 + ((-1.3 * v3).tanh().exp() - (v6 * v6).ln_1p())).tanh();
-        }
-        let mut y7 = [0.0; R];
-        for i8 in 0..R {
-            let mut v9: f64 = 0.0;
-            for j10 in 0..C {
-                v9 *= 1.0 + 0.05 * ((x2 * x2 + 0.25).log10() + w[i8 * C + j10].tanh().cosh()).tanh();
-            }
-            y7[i8] = v9;
-        }
-        let mut v11 = x1 * 0.5;
-        let mut v12 = x2 * 0.5;
-        for i13 in 0..R {
-            let v14 = y7[0].mul_add(v0, (i13 as f64) * 0.05) + y7[0] * y7[0];
-            if y7[R - 1] < v12 / (x0 * x0 + 0.5) {
-                v11 = (0.9 * h1(v14, x0).tanh()).asin().tanh();
-            } else {
-                v11 += 0.05 * h4((x1 * x1 + 0.25).log10());
-            }
-            v12 = (v12 * 0.9 + (y7[0].tanh().exp() * y7[0].tanh().exp() + 0.25).sqrt()).tanh();
-        }
-        f64::exp2(v12.sin()).atan2((0.5 * v11.tanh()).tan() * (0.5 * v11.tanh()).tan() + 0.5) - v0 + v1 - v3 + v4 - v11 + v12
-    }
-
-    fn p404_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut v0 = x1 * D::from(0.5);
-        let mut v1 = D::from(0.0);
-        for i2 in 0..LEN - 1 {
-            v0 = min(v0, (D::from(i2 as f64) * D::from(0.05) - x2) / (a[i2 + 1].tanh().sinh() * a[i2 + 1].tanh().sinh() + D::from(0.5)));
-            v1 = (v1 * D::from(0.9) + (D::from(0.9) * (D::from(std::f64::consts::PI) * x2 * (D::from(std::f64::consts::PI) * x2) + D::from(0.5)).recip().tanh()).atanh()).tanh();
-        }
-        let mut v3 = D::from(1.0);
-        let mut v4 = x2 * D::from(0.5);
-        for i5 in 0..LEN {
-            let v6 = a[i5] + (D::from(0.9) * (v0 * v0 + D::from(0.5)).recip().tanh()).atanh();
-            v3 *= D::from(1.0) + D::from(0.05) * (min(D::from(i5 as f64) * D::from(0.05), x2) * min(D::from(i5 as f64) * D::from(0.05), x2) + D::from(1.5)).acosh().tanh();
-            v4 = (v4 * D::from(0.9) + ((D::from(-1.3) * v3).tanh().exp() - (v6 * v6).ln_1p())).tanh();
-        }
-        let mut y7 = [D::from(0.0); R];
-        for i8 in 0..R {
-            let mut v9 = D::from(0.0);
-            for j10 in 0..C {
-                v9 *= D::from(1.0) + D::from(0.05) * ((x2 * x2 + D::from(0.25)).log10() + w[i8 * C + j10].tanh().cosh()).tanh();
-            }
-            y7[i8] = v9;
-        }
-        let mut v11 = x1 * D::from(0.5);
-        let mut v12 = x2 * D::from(0.5);
-        for i13 in 0..R {
-            let v14 = y7[0].mul_add(v0, D::from(i13 as f64) * D::from(0.05)) + y7[0] * y7[0];
-            if lt(y7[R - 1], v12 / (x0 * x0 + D::from(0.5))) {
-                v11 = (D::from(0.9) * h1_generic(v14, x0).tanh()).asin().tanh();
-            } else {
-                v11 += D::from(0.05) * h4_generic((x1 * x1 + D::from(0.25)).log10());
-            }
-            v12 = (v12 * D::from(0.9) + (y7[0].tanh().exp() * y7[0].tanh().exp() + D::from(0.25)).sqrt()).tanh();
-        }
-        v12.sin().exp2().atan2((D::from(0.5) * v11.tanh()).tan() * (D::from(0.5) * v11.tanh()).tan() + D::from(0.5)) - v0 + v1 - v3 + v4 - v11 + v12
-    }
-
-    #[dual::gradient]
-    fn p405(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        if x0 <= x0 * 0.5 {
-            return (0.9 * h1(3., x0).tanh()).asin();
-        }
-        let mut v0 = x0 * 0.5;
-        let mut v1 = x0 * 0.5;
-        for i2 in 1..LEN {
-            v0 = v0.max(a[i2] + (((i2 as f64) * 0.05).mul_add(x0, x0) * ((i2 as f64) * 0.05).mul_add(x0, x0) + 0.25).log2());
-            v1 = v1.max(x0);
+    fn p403(x0: f64, x1: f64, x2: f64, w: [f64; R * C]) -> f64 {
+        let mut v0 = f64::exp2((x1 * x1 + 0.5).powf(1.7).sin());
+        if f64::exp2((x1 * x1 + 0.5).powf(1.7).sin()) > x2.max(x1) {
+            let v1 = x2.max(x1).abs();
+            v0 = x1;
+        } else {
+            let mut v2 = v0;
+            v2 += x0;
+            v0 = x2.max(x1).abs() * (1e-1 * v2 * (1e-1 * v2) + 0.5).log(v2 * v2 + 1.5);
         }
         let mut y3 = [0.0; R];
         for i4 in 0..R {
-            let mut v5 = a[i4];
+            let mut v5 = x1 * 0.5;
             for j6 in 0..C {
-                v5 = v5.max(w[i4 * C + j6] * x0);
+                v5 += 0.05 * (0.9 * w[i4 * C + j6].tanh()).atanh().sin();
             }
             y3[i4] = v5.tanh();
         }
         let mut v7: f64 = 0.0;
-        for i8 in 0..R {
-            let v9 = y3[i8] * (x0 / (x0 * x0 + 0.5) * (x0 / (x0 * x0 + 0.5)) + 0.25).log2();
-            v7 += 0.05 * ((i8 as f64) * 0.05 * x0).mul_add((0.5 * v1.tanh()).tan(), x0);
+        let mut v8: f64 = 1.0;
+        for i9 in 0..R {
+            v7 += 0.05 * y3[i9];
+            v8 *= 1.0 + 0.05 * ((i9 as f64) * 0.05 * x0).mul_add((0.5 * x2.tanh()).tan(), x0).tanh();
         }
-        v0 + v0 - v1 + v7
+        let v10: f64;
+        if (v8 / (y3[R - 1] * y3[R - 1] + 0.5)).asinh() <= 0.7 * (-0.3) {
+            let v11 = y3[R - 1];
+            v10 = x2.max(x1).abs();
+        } else if x2.max(x1) > y3[0] * 0.5 {
+            v10 = (0.5f64 * x2 * (0.5f64 * x2) + 0.5).powf(1.7);
+        } else {
+            v10 = x2.max(x1);
+        }
+        2.0 - v7 - v8
     }
 
-    fn p405_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
-        if le(x0, x0 * D::from(0.5)) {
-            return (D::from(0.9) * h1_generic(D::from(3.), x0).tanh()).asin();
-        }
-        let mut v0 = x0 * D::from(0.5);
-        let mut v1 = x0 * D::from(0.5);
-        for i2 in 1..LEN {
-            v0 = max(v0, a[i2] + ((D::from(i2 as f64) * D::from(0.05)).mul_add(x0, x0) * (D::from(i2 as f64) * D::from(0.05)).mul_add(x0, x0) + D::from(0.25)).log2());
-            v1 = max(v1, x0);
+    fn p403_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C]) -> D {
+        let mut v0 = (x1 * x1 + D::from(0.5)).powf(1.7).sin().exp2();
+        if gt((x1 * x1 + D::from(0.5)).powf(1.7).sin().exp2(), max(x2, x1)) {
+            let v1 = abs(max(x2, x1));
+            v0 = x1;
+        } else {
+            let mut v2 = v0;
+            v2 += x0;
+            v0 = abs(max(x2, x1)) * log(D::from(1e-1) * v2 * (D::from(1e-1) * v2) + D::from(0.5), v2 * v2 + D::from(1.5));
         }
         let mut y3 = [D::from(0.0); R];
         for i4 in 0..R {
-            let mut v5 = a[i4];
+            let mut v5 = x1 * D::from(0.5);
             for j6 in 0..C {
-                v5 = max(v5, w[i4 * C + j6] * x0);
+                v5 += D::from(0.05) * (D::from(0.9) * w[i4 * C + j6].tanh()).atanh().sin();
             }
             y3[i4] = v5.tanh();
         }
         let mut v7 = D::from(0.0);
-        for i8 in 0..R {
-            let v9 = y3[i8] * (x0 / (x0 * x0 + D::from(0.5)) * (x0 / (x0 * x0 + D::from(0.5))) + D::from(0.25)).log2();
-            v7 += D::from(0.05) * (D::from(i8 as f64) * D::from(0.05) * x0).mul_add((D::from(0.5) * v1.tanh()).tan(), x0);
+        let mut v8 = D::from(1.0);
+        for i9 in 0..R {
+            v7 += D::from(0.05) * y3[i9];
+            v8 *= D::from(1.0) + D::from(0.05) * (D::from(i9 as f64) * D::from(0.05) * x0).mul_add((D::from(0.5) * x2.tanh()).tan(), x0).tanh();
         }
-        v0 + v0 - v1 + v7
+        let v10: D;
+        if le((v8 / (y3[R - 1] * y3[R - 1] + D::from(0.5))).asinh(), D::from(0.7) * D::from(-0.3)) {
+            let v11 = y3[R - 1];
+            v10 = abs(max(x2, x1));
+        } else if gt(max(x2, x1), y3[0] * D::from(0.5)) {
+            v10 = (D::from(0.5f64) * x2 * (D::from(0.5f64) * x2) + D::from(0.5)).powf(1.7);
+        } else {
+            v10 = max(x2, x1);
+        }
+        D::from(2.0) - v7 - v8
     }
 
     #[dual::gradient]
-    fn p406(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                let v4 = w[i1 * C + j3] * ((i1 as f64) * 0.05 * ((i1 as f64) * 0.05) + 1.5).acosh();
-                v2 *= 1.0 + 0.05 * ((j3 as f64) * 0.05).tanh().cosh().max(x0.floor() + x0).tanh();
-            }
-            y0[i1] = v2;
-        }
-        let mut v5 = (std::f64::consts::PI * x1 * (std::f64::consts::PI * x1) + 0.5).recip();
-        for i6 in 0..R {
-            v5 += 0.05 * (y0[i6] + f64::min(x0 + x1, x1.to_degrees().to_radians()));
-        }
-        let mut y7 = [0.0; R];
-        for i8 in 0..R {
-            let mut v9: f64 = 0.0;
-            for j10 in 0..C {
-                let v11 = w[i8 * C + j10] + y0[0] * x0 * (v5 * v5 + 0.25).log2();
-                v9 += 0.05 * ((i8 as f64) * 0.05);
-            }
-            y7[i8] = v9.tanh();
-        }
-        let mut z12 = [0.0; LEN];
-        let mut v13: f64 = 0.0;
-        for i14 in 1..LEN {
-            v13 += 0.05 * x1.tanh().exp_m1().max(x0 - x1);
-            z12[i14] = a[i14 - 1] * (x0 + (std::f64::consts::PI * x1 * (std::f64::consts::PI * x1) + 0.5).recip());
-        }
-        let mut v15 = (0.9 * y0[R - 1].tanh()).asin();
-        let mut v16: f64 = 0.0;
-        for i17 in 0..LEN - 1 {
-            v15 -= 0.05 * (z12[i17] * (0.9 * v5.clamp(-0.5, 0.5).tanh()).atanh());
-            v16 -= 0.05 * (y0[0].atan().floor() + y0[0].atan());
-        }
-        z12[0] - v5 + y7[0] - y7[R - 1] - v13 + v15 + v16
-    }
-
-    fn p406_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                let v4 = w[i1 * C + j3] * (D::from(i1 as f64) * D::from(0.05) * (D::from(i1 as f64) * D::from(0.05)) + D::from(1.5)).acosh();
-                v2 *= D::from(1.0) + D::from(0.05) * max((D::from(j3 as f64) * D::from(0.05)).tanh().cosh(), floor(x0) + x0).tanh();
-            }
-            y0[i1] = v2;
-        }
-        let mut v5 = (D::from(std::f64::consts::PI) * x1 * (D::from(std::f64::consts::PI) * x1) + D::from(0.5)).recip();
-        for i6 in 0..R {
-            v5 += D::from(0.05) * (y0[i6] + min(x0 + x1, to_radians(to_degrees(x1))));
-        }
-        let mut y7 = [D::from(0.0); R];
-        for i8 in 0..R {
-            let mut v9 = D::from(0.0);
-            for j10 in 0..C {
-                let v11 = w[i8 * C + j10] + y0[0] * x0 * (v5 * v5 + D::from(0.25)).log2();
-                v9 += D::from(0.05) * (D::from(i8 as f64) * D::from(0.05));
-            }
-            y7[i8] = v9.tanh();
-        }
-        let mut z12 = [D::from(0.0); LEN];
-        let mut v13 = D::from(0.0);
-        for i14 in 1..LEN {
-            v13 += D::from(0.05) * max(x1.tanh().exp_m1(), x0 - x1);
-            z12[i14] = a[i14 - 1] * (x0 + (D::from(std::f64::consts::PI) * x1 * (D::from(std::f64::consts::PI) * x1) + D::from(0.5)).recip());
-        }
-        let mut v15 = (D::from(0.9) * y0[R - 1].tanh()).asin();
-        let mut v16 = D::from(0.0);
-        for i17 in 0..LEN - 1 {
-            v15 -= D::from(0.05) * (z12[i17] * (D::from(0.9) * clamp(v5, -0.5, 0.5).tanh()).atanh());
-            v16 -= D::from(0.05) * (floor(y0[0].atan()) + y0[0].atan());
-        }
-        z12[0] - v5 + y7[0] - y7[R - 1] - v13 + v15 + v16
-    }
-
-    #[dual::gradient]
-    fn p407(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = x0.atan();
-        for i1 in 1..LEN {
-            v0 = f64::min(v0, a[i1 - 1] + (0.9 * (x1 * x1 + 1.5).acosh().tanh()).atanh());
-        }
-        let mut y2 = [0.0; R];
-        for i3 in 0..R {
-            let mut v4: f64 = 0.0;
-            for j5 in 0..C {
-                let v6 = w[i3 * C + j5] + h2([x1, x0, x0]).abs();
-                v4 *= 1.0 + 0.05 * ((2.0 * x0).tanh().cosh() - (v6 * v6 + 1.5).acosh()).tanh();
-            }
-            y2[i3] = v4;
-        }
-        let mut v7: f64 = 0.0;
-        for i8 in 0..LEN {
-            v7 += 0.05 * (a[i8] * (h4(x0) * h4(x0) + 0.5).cbrt());
-        }
-        let mut v9: f64 = 0.7;
-        let mut v10 = x1 * 0.5;
-        for i11 in 1..n {
-            let v12 = b[i11] * (x0.atan().round() + x0.atan());
-            v9 += 0.05 * x0.atan();
-            v10 = f64::min(v10, f64::cos(v0));
-        }
-        x0.atan() - v0 - y2[0] + y2[R - 1] - v7 - v9 + v10
-    }
-
-    fn p407_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut v0 = x0.atan();
-        for i1 in 1..LEN {
-            v0 = min(v0, a[i1 - 1] + (D::from(0.9) * (x1 * x1 + D::from(1.5)).acosh().tanh()).atanh());
-        }
-        let mut y2 = [D::from(0.0); R];
-        for i3 in 0..R {
-            let mut v4 = D::from(0.0);
-            for j5 in 0..C {
-                let v6 = w[i3 * C + j5] + abs(h2_generic([x1, x0, x0]));
-                v4 *= D::from(1.0) + D::from(0.05) * ((D::from(2.0) * x0).tanh().cosh() - (v6 * v6 + D::from(1.5)).acosh()).tanh();
-            }
-            y2[i3] = v4;
-        }
-        let mut v7 = D::from(0.0);
-        for i8 in 0..LEN {
-            v7 += D::from(0.05) * (a[i8] * (h4_generic(x0) * h4_generic(x0) + D::from(0.5)).cbrt());
-        }
-        let mut v9 = D::from(0.7);
-        let mut v10 = x1 * D::from(0.5);
-        for i11 in 1..n {
-            let v12 = b[i11] * (round(x0.atan()) + x0.atan());
-            v9 += D::from(0.05) * x0.atan();
-            v10 = min(v10, v0.cos());
-        }
-        x0.atan() - v0 - y2[0] + y2[R - 1] - v7 - v9 + v10
-    }
-
-    #[dual::gradient]
-    fn p408(x0: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = x0 * 0.5;
-        for i1 in 0..LEN {
-            let v2 = a[i1] * ((i1 as f64) * 0.05).tanh().sinh();
-            v0 = f64::min(v0, a[i1]);
-        }
-        let mut z3 = [0.0; LEN];
-        for i4 in 0..LEN {
-            z3[i4] = a[i4] * v0.to_degrees().to_radians().tanh().exp();
-        }
-        let mut v5 = x0 * 0.5;
-        let mut v6: f64 = 0.0;
-        for i7 in 1..LEN {
-            let v8 = z3[i7 - 1] * (v0.to_degrees().to_radians() * v0.to_degrees().to_radians() + 0.25).log2();
-            v5 = (v5 * 0.9 + (v8 + (z3[i7 - 1] * z3[i7 - 1] + 0.25).log2())).tanh();
-            v6 += 0.05 * (v8 / (a[i7 - 1] * a[i7 - 1] + 0.5));
-        }
-        let mut z9 = [0.0; LEN];
-        let mut v10: f64 = 0.0;
-        for i11 in 1..LEN {
-            let v12 = z3[LEN - 1];
-            z9[i11] += a[i11] + (z3[i11 - 1].tanh().exp_m1() * z3[i11 - 1].tanh().exp_m1() + 0.5).recip();
-            v10 -= 0.05 * v6;
-        }
-        let mut v13 = x0.tanh().cosh();
-        for i14 in 1..LEN {
-            v13 = f64::min(v13, z9[i14 - 1] + v0.to_degrees().to_radians().tanh().exp());
-        }
-        v0.to_degrees().to_radians().sin() - v0 + v5 + v6 - v10 + v13
-    }
-
-    fn p408_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
-        let mut v0 = x0 * D::from(0.5);
-        for i1 in 0..LEN {
-            let v2 = a[i1] * (D::from(i1 as f64) * D::from(0.05)).tanh().sinh();
-            v0 = min(v0, a[i1]);
-        }
-        let mut z3 = [D::from(0.0); LEN];
-        for i4 in 0..LEN {
-            z3[i4] = a[i4] * to_radians(to_degrees(v0)).tanh().exp();
-        }
-        let mut v5 = x0 * D::from(0.5);
-        let mut v6 = D::from(0.0);
-        for i7 in 1..LEN {
-            let v8 = z3[i7 - 1] * (to_radians(to_degrees(v0)) * to_radians(to_degrees(v0)) + D::from(0.25)).log2();
-            v5 = (v5 * D::from(0.9) + (v8 + (z3[i7 - 1] * z3[i7 - 1] + D::from(0.25)).log2())).tanh();
-            v6 += D::from(0.05) * (v8 / (a[i7 - 1] * a[i7 - 1] + D::from(0.5)));
-        }
-        let mut z9 = [D::from(0.0); LEN];
-        let mut v10 = D::from(0.0);
-        for i11 in 1..LEN {
-            let v12 = z3[LEN - 1];
-            z9[i11] += a[i11] + (z3[i11 - 1].tanh().exp_m1() * z3[i11 - 1].tanh().exp_m1() + D::from(0.5)).recip();
-            v10 -= D::from(0.05) * v6;
-        }
-        let mut v13 = x0.tanh().cosh();
-        for i14 in 1..LEN {
-            v13 = min(v13, z9[i14 - 1] + to_radians(to_degrees(v0)).tanh().exp());
-        }
-        to_radians(to_degrees(v0)).sin() - v0 + v5 + v6 - v10 + v13
-    }
-
-    #[dual::gradient]
-    fn p409(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = x0 * 0.5;
-        for i1 in 1..LEN {
-            v0 *= 1.0 + 0.05 * a[i1 - 1].tanh();
-        }
-        let mut z2 = [0.0; LEN];
-        for i3 in 0..LEN - 1 {
-            let v4 = x1;
-            z2[i3] += a[i3] + ((0.9 * x0.tanh()).asin() - ((i3 as f64) * 0.05 * ((i3 as f64) * 0.05)).ln_1p());
-        }
-        let mut v5: f64 = 0.0;
-        for i6 in 0..LEN - 1 {
-            v5 += 0.05 * (z2[i6] * (0.5 * h1(0.5f64, v0).tanh()).tan());
-        }
-        let mut z7 = [0.0; LEN];
-        for i8 in 0..LEN - 1 {
-            z7[i8] = a[i8 + 1] * ((x1 * x1 + 0.5).log(z2[i8 + 1] * z2[i8 + 1] + 1.5) * (x1 * x1 + 0.5).log(z2[i8 + 1] * z2[i8 + 1] + 1.5) + 0.25).log2();
-        }
-        let mut v9 = x0 * 0.5;
-        for i10 in 0..LEN {
-            v9 += 0.05 * (z7[i10] * (x0 * x0 + 0.5).powf(1.7).atan());
-        }
-        let mut z11 = [0.0; LEN];
-        for i12 in 0..LEN - 1 {
-            z11[i12] += a[i12 + 1] * h4((2.0 * v5).tanh().cosh());
-        }
-        let mut v13: f64 = 0.0;
-        for i14 in 1..LEN {
-            v13 -= 0.05 * (z11[i14] + ((0.9 * x0.tanh()).asin().floor() + (0.9 * x0.tanh()).asin()));
-        }
-        z11[LEN - 1] - v0 - v5 + v9 + v13
-    }
-
-    fn p409_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
-        let mut v0 = x0 * D::from(0.5);
-        for i1 in 1..LEN {
-            v0 *= D::from(1.0) + D::from(0.05) * a[i1 - 1].tanh();
-        }
-        let mut z2 = [D::from(0.0); LEN];
-        for i3 in 0..LEN - 1 {
-            let v4 = x1;
-            z2[i3] += a[i3] + ((D::from(0.9) * x0.tanh()).asin() - (D::from(i3 as f64) * D::from(0.05) * (D::from(i3 as f64) * D::from(0.05))).ln_1p());
-        }
-        let mut v5 = D::from(0.0);
-        for i6 in 0..LEN - 1 {
-            v5 += D::from(0.05) * (z2[i6] * (D::from(0.5) * h1_generic(D::from(0.5f64), v0).tanh()).tan());
-        }
-        let mut z7 = [D::from(0.0); LEN];
-        for i8 in 0..LEN - 1 {
-            z7[i8] = a[i8 + 1] * (log(x1 * x1 + D::from(0.5), z2[i8 + 1] * z2[i8 + 1] + D::from(1.5)) * log(x1 * x1 + D::from(0.5), z2[i8 + 1] * z2[i8 + 1] + D::from(1.5)) + D::from(0.25)).log2();
-        }
-        let mut v9 = x0 * D::from(0.5);
-        for i10 in 0..LEN {
-            v9 += D::from(0.05) * (z7[i10] * (x0 * x0 + D::from(0.5)).powf(1.7).atan());
-        }
-        let mut z11 = [D::from(0.0); LEN];
-        for i12 in 0..LEN - 1 {
-            z11[i12] += a[i12 + 1] * h4_generic((D::from(2.0) * v5).tanh().cosh());
-        }
-        let mut v13 = D::from(0.0);
-        for i14 in 1..LEN {
-            v13 -= D::from(0.05) * (z11[i14] + (floor((D::from(0.9) * x0.tanh()).asin()) + (D::from(0.9) * x0.tanh()).asin()));
-        }
-        z11[LEN - 1] - v0 - v5 + v9 + v13
-    }
-
-    #[dual::gradient]
-    fn p410(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let mut v0: f64 = 0.0;
+    fn p404(x0: f64, x1: f64, x2: f64, w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut v0: f64 = 1.0;
         for i1 in 1..n {
-            v0 = (v0 * 0.9 + b[i1 - 1].tanh().exp() * x0).tanh();
-        }
-        let mut z2 = [0.0; LEN];
-        for i3 in 1..LEN {
-            z2[i3] = a[i3] * f64::exp2(v0.sin()).tanh().sinh();
-        }
-        let mut v4: f64 = 0.0;
-        for i5 in 0..LEN - 1 {
-            v4 += 0.05 * ((v0 * v0 + 0.5).powf(z2[0].sin()) / ((x0 * x0 + 0.5).powf(1.7) * (x0 * x0 + 0.5).powf(1.7) + 0.5));
-        }
-        if f64::exp2(v0.sin()) >= (v4 * v4 + 0.25).log2() {
-            let v6 = x1;
-            return z2[0];
-        }
-        (0.9 * (2.0 * x0 * (2.0 * x0) + 0.5).powi(-1).tanh()).atanh() - v0 + v4
-    }
-
-    fn p410_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let mut v0 = D::from(0.0);
-        for i1 in 1..n {
-            v0 = (v0 * D::from(0.9) + b[i1 - 1].tanh().exp() * x0).tanh();
-        }
-        let mut z2 = [D::from(0.0); LEN];
-        for i3 in 1..LEN {
-            z2[i3] = a[i3] * v0.sin().exp2().tanh().sinh();
-        }
-        let mut v4 = D::from(0.0);
-        for i5 in 0..LEN - 1 {
-            v4 += D::from(0.05) * ((v0 * v0 + D::from(0.5)).powd(z2[0].sin()) / ((x0 * x0 + D::from(0.5)).powf(1.7) * (x0 * x0 + D::from(0.5)).powf(1.7) + D::from(0.5)));
-        }
-        if ge(v0.sin().exp2(), (v4 * v4 + D::from(0.25)).log2()) {
-            let v6 = x1;
-            return z2[0];
-        }
-        (D::from(0.9) * (D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.5)).powi(-1).tanh()).atanh() - v0 + v4
-    }
-
-    #[dual::gradient]
-    fn p411(x0: f64, w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = x0.powi(1);
-        for i1 in 1..n {
-            let v2 = (b[i1 - 1] * b[i1 - 1] + 0.25).log10();
-            v0 = v0.max(x0);
+            let v2 = b[i1 - 1] + (h2([x1, x0, x1]) * h2([x1, x0, x1]) + 0.25).log2();
+            v0 *= 1.0 + 0.05 * ((i1 as f64) * 0.05).tanh();
         }
         let mut y3 = [0.0; R];
         for i4 in 0..R {
             let mut v5: f64 = 0.0;
             for j6 in 0..C {
-                v5 *= 1.0 + 0.05 * (w[i4 * C + j6] + h1(v0, f64::min(0.5f64 * x0, v0))).tanh();
+                v5 = (v5 * 0.9 + (w[i4 * C + j6] + ((i4 as f64) * 0.05).tanh().sinh().sin())).tanh();
             }
             y3[i4] = v5;
         }
-        let mut v7 = x0 * 0.5;
+        let mut v7: f64 = 0.0;
         for i8 in 0..R {
-            v7 = v7.max(y3[R - 1]);
+            v7 -= 0.05 * (y3[i8] + h2([0.5f64 * x0 + x1, v0.asinh(), x1.powi(1)]));
         }
-        (v7 * v7 + 0.25).log10() + v0 - v7
+        (0.9 * x2.sin().tanh()).asin() - v0 + v7
     }
 
-    fn p411_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut v0 = x0.powi(1);
+    fn p404_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut v0 = D::from(1.0);
         for i1 in 1..n {
-            let v2 = (b[i1 - 1] * b[i1 - 1] + D::from(0.25)).log10();
-            v0 = max(v0, x0);
+            let v2 = b[i1 - 1] + (h2_generic([x1, x0, x1]) * h2_generic([x1, x0, x1]) + D::from(0.25)).log2();
+            v0 *= D::from(1.0) + D::from(0.05) * (D::from(i1 as f64) * D::from(0.05)).tanh();
         }
         let mut y3 = [D::from(0.0); R];
         for i4 in 0..R {
             let mut v5 = D::from(0.0);
             for j6 in 0..C {
-                v5 *= D::from(1.0) + D::from(0.05) * (w[i4 * C + j6] + h1_generic(v0, min(D::from(0.5f64) * x0, v0))).tanh();
+                v5 = (v5 * D::from(0.9) + (w[i4 * C + j6] + (D::from(i4 as f64) * D::from(0.05)).tanh().sinh().sin())).tanh();
             }
             y3[i4] = v5;
         }
-        let mut v7 = x0 * D::from(0.5);
+        let mut v7 = D::from(0.0);
         for i8 in 0..R {
-            v7 = max(v7, y3[R - 1]);
+            v7 -= D::from(0.05) * (y3[i8] + h2_generic([D::from(0.5f64) * x0 + x1, v0.asinh(), x1.powi(1)]));
         }
-        (v7 * v7 + D::from(0.25)).log10() + v0 - v7
+        (D::from(0.9) * x2.sin().tanh()).asin() - v0 + v7
     }
 
     #[dual::gradient]
-    fn p412(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = x2;
+    fn p405(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut v3 = a[0];
+        for (i1, &e0) in a.iter().enumerate() {
+            v3 = v3.max(e0 * (x0.atan().floor() + x0.atan()));
+        }
+        let mut v4 = x0 * 0.5;
+        for i5 in 0..LEN {
+            v4 = v4.max(a[i5] + x0);
+        }
+        let mut v6 = x0.atan();
+        for i7 in 1..LEN {
+            v6 = f64::min(v6, a[i7 - 1] + (0.9 * (v3 * v3 + 1.5).acosh().tanh()).atanh());
+        }
+        ((v3 * v3 + 0.25).log10() * (v3 * v3 + 0.25).log10() + 0.5).powf(v4.to_degrees().to_radians().sin()) + v3 - v4 - v6
+    }
+
+    fn p405_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut v3 = a[0];
+        for (i1, &e0) in a.iter().enumerate() {
+            v3 = max(v3, e0 * (floor(x0.atan()) + x0.atan()));
+        }
+        let mut v4 = x0 * D::from(0.5);
+        for i5 in 0..LEN {
+            v4 = max(v4, a[i5] + x0);
+        }
+        let mut v6 = x0.atan();
+        for i7 in 1..LEN {
+            v6 = min(v6, a[i7 - 1] + (D::from(0.9) * (v3 * v3 + D::from(1.5)).acosh().tanh()).atanh());
+        }
+        ((v3 * v3 + D::from(0.25)).log10() * (v3 * v3 + D::from(0.25)).log10() + D::from(0.5)).powd(to_radians(to_degrees(v4)).sin()) + v3 - v4 - v6
+    }
+
+    #[dual::gradient]
+    fn p406(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut v0 = x2 * 0.5;
+        let mut v1 = x1 * 0.5;
+        for i2 in 0..LEN - 1 {
+            v0 -= 0.05 * (a[i2 + 1] + f64::exp2(((i2 as f64) * 0.05).sin()));
+            v1 += 0.05 * (a[i2].tanh().cosh() + x0.tanh().cosh());
+        }
+        let mut v3 = x0 * 0.5;
+        for i4 in 0..LEN {
+            v3 *= 1.0 + 0.05 * (a[i4] * x2.tanh().sinh().atan2((v1 * v1 + 0.5).powf(1.7) * (v1 * v1 + 0.5).powf(1.7) + 0.5)).tanh();
+        }
+        let mut y5 = [0.0; R];
+        for i6 in 0..R {
+            let mut v7: f64 = 0.0;
+            for j8 in 0..C {
+                let v9 = w[i6 * C + j8] + x2;
+                v7 += 0.05 * ((i6 as f64) * 0.05);
+            }
+            y5[i6] = v7;
+        }
+        v0 + v0 - v1 + v3 + y5[0] - y5[R - 1]
+    }
+
+    fn p406_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut v0 = x2 * D::from(0.5);
+        let mut v1 = x1 * D::from(0.5);
+        for i2 in 0..LEN - 1 {
+            v0 -= D::from(0.05) * (a[i2 + 1] + (D::from(i2 as f64) * D::from(0.05)).sin().exp2());
+            v1 += D::from(0.05) * (a[i2].tanh().cosh() + x0.tanh().cosh());
+        }
+        let mut v3 = x0 * D::from(0.5);
+        for i4 in 0..LEN {
+            v3 *= D::from(1.0) + D::from(0.05) * (a[i4] * x2.tanh().sinh().atan2((v1 * v1 + D::from(0.5)).powf(1.7) * (v1 * v1 + D::from(0.5)).powf(1.7) + D::from(0.5))).tanh();
+        }
+        let mut y5 = [D::from(0.0); R];
+        for i6 in 0..R {
+            let mut v7 = D::from(0.0);
+            for j8 in 0..C {
+                let v9 = w[i6 * C + j8] + x2;
+                v7 += D::from(0.05) * (D::from(i6 as f64) * D::from(0.05));
+            }
+            y5[i6] = v7;
+        }
+        v0 + v0 - v1 + v3 + y5[0] - y5[R - 1]
+    }
+
+    #[dual::gradient]
+    fn p407(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x0;
+        for i1 in 0..n {
+            v0 += 0.05 * (b[i1] * ((i1 as f64) * 0.05));
+        }
+        let mut v2 = x1 * 0.5;
+        for i3 in 1..LEN {
+            if h2([x1.to_degrees().to_radians(), x1.to_degrees().to_radians(), x1]) < x1 * 0.5 {
+                v2 = (a[i3 - 1] + x1).tanh();
+            } else {
+                v2 += 0.05 * (0.9 * a[i3].tanh()).asin();
+            }
+        }
+        let mut v4 = x1 * 0.5;
+        for i5 in 0..LEN {
+            let v6 = (0.7 * x0 * (0.7 * x0) + 0.25).log2() / (a[i5] * a[i5] + 0.5);
+            v4 += 0.05 * v2;
+        }
+        h1((0.5f64 * v4).tanh().exp_m1(), x0 - v2) - v0 + v2 - v4
+    }
+
+    fn p407_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = x0;
+        for i1 in 0..n {
+            v0 += D::from(0.05) * (b[i1] * (D::from(i1 as f64) * D::from(0.05)));
+        }
+        let mut v2 = x1 * D::from(0.5);
+        for i3 in 1..LEN {
+            if lt(h2_generic([to_radians(to_degrees(x1)), to_radians(to_degrees(x1)), x1]), x1 * D::from(0.5)) {
+                v2 = (a[i3 - 1] + x1).tanh();
+            } else {
+                v2 += D::from(0.05) * (D::from(0.9) * a[i3].tanh()).asin();
+            }
+        }
+        let mut v4 = x1 * D::from(0.5);
+        for i5 in 0..LEN {
+            let v6 = (D::from(0.7) * x0 * (D::from(0.7) * x0) + D::from(0.25)).log2() / (a[i5] * a[i5] + D::from(0.5));
+            v4 += D::from(0.05) * v2;
+        }
+        h1_generic((D::from(0.5f64) * v4).tanh().exp_m1(), x0 - v2) - v0 + v2 - v4
+    }
+
+    #[dual::gradient]
+    fn p408(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        let mut v1 = x2 * 0.5;
+        for i2 in 1..LEN {
+            v1 += 0.05 * (x1 * x1 + 0.5).log(x0 * x0 + 1.5).tanh().exp();
+            z0[i2] += a[i2 - 1] + (x1 * x1 + 0.5).log(x0 * x0 + 1.5).tanh().exp();
+        }
+        let mut v3 = x1 * 0.5;
+        for i4 in 1..LEN {
+            let v5 = z0[i4 - 1] * x0;
+            v3 += 0.05 * (a[i4] * a[i4] + 0.25).log10();
+        }
+        let v6: f64;
+        if (x1 * x1 + 0.5).log(x0 * x0 + 1.5) <= (x1 * x1 + 0.5).log(x0 * x0 + 1.5).tanh().exp() {
+            v6 = (0.5 * (v1 - x0).tanh()).tan();
+        } else {
+            let mut v7: f64 = -1.3;
+            v7 += h1(v3 / (v3 * v3 + 0.5), (x1 * x1 + 0.5).log(x0 * x0 + 1.5));
+            v6 = ((0.5f64 * v1).tanh().cosh() * (0.5f64 * v1).tanh().cosh() + 0.25).log2();
+        }
+        let v8 = v3 * v6;
+        let mut y9 = [0.0; R];
+        for i10 in 0..R {
+            let mut v11 = x2 * 0.5;
+            for j12 in 0..C {
+                let v13 = w[i10 * C + j12] + v3;
+                v11 = (v11 * 0.9 + h1(h4(x2), 2.0)).tanh();
+            }
+            y9[i10] = v11;
+        }
+        let mut v14 = x2 * 0.5;
+        for i15 in 0..R {
+            let v16 = y9[R - 1];
+            if v6 >= v3 * v6 {
+                v14 = y9[i15].tanh().tanh();
+            } else {
+                v14 += 0.05 * (z0[LEN - 1].to_degrees().to_radians() - y9[R - 1]);
+            }
+        }
+        x1 - v1 - v3 - v14
+    }
+
+    fn p408_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        let mut v1 = x2 * D::from(0.5);
+        for i2 in 1..LEN {
+            v1 += D::from(0.05) * log(x1 * x1 + D::from(0.5), x0 * x0 + D::from(1.5)).tanh().exp();
+            z0[i2] += a[i2 - 1] + log(x1 * x1 + D::from(0.5), x0 * x0 + D::from(1.5)).tanh().exp();
+        }
+        let mut v3 = x1 * D::from(0.5);
+        for i4 in 1..LEN {
+            let v5 = z0[i4 - 1] * x0;
+            v3 += D::from(0.05) * (a[i4] * a[i4] + D::from(0.25)).log10();
+        }
+        let v6: D;
+        if le(log(x1 * x1 + D::from(0.5), x0 * x0 + D::from(1.5)), log(x1 * x1 + D::from(0.5), x0 * x0 + D::from(1.5)).tanh().exp()) {
+            v6 = (D::from(0.5) * (v1 - x0).tanh()).tan();
+        } else {
+            let mut v7 = D::from(-1.3);
+            v7 += h1_generic(v3 / (v3 * v3 + D::from(0.5)), log(x1 * x1 + D::from(0.5), x0 * x0 + D::from(1.5)));
+            v6 = ((D::from(0.5f64) * v1).tanh().cosh() * (D::from(0.5f64) * v1).tanh().cosh() + D::from(0.25)).log2();
+        }
+        let v8 = v3 * v6;
+        let mut y9 = [D::from(0.0); R];
+        for i10 in 0..R {
+            let mut v11 = x2 * D::from(0.5);
+            for j12 in 0..C {
+                let v13 = w[i10 * C + j12] + v3;
+                v11 = (v11 * D::from(0.9) + h1_generic(h4_generic(x2), D::from(2.0))).tanh();
+            }
+            y9[i10] = v11;
+        }
+        let mut v14 = x2 * D::from(0.5);
+        for i15 in 0..R {
+            let v16 = y9[R - 1];
+            if ge(v6, v3 * v6) {
+                v14 = y9[i15].tanh().tanh();
+            } else {
+                v14 += D::from(0.05) * (to_radians(to_degrees(z0[LEN - 1])) - y9[R - 1]);
+            }
+        }
+        x1 - v1 - v3 - v14
+    }
+
+    #[dual::gradient]
+    fn p409(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN {
+            z0[i1] = a[i1];
+        }
+        let mut v2 = x0 * 0.5;
+        for i3 in 1..LEN {
+            if ((v2 * v2 + 0.25).log2() * (v2 * v2 + 0.25).log2() + 1.5).acosh() >= (0.9 * z0[0].tanh()).atanh() {
+                v2 = (z0[i3] * v2.asinh()).tanh();
+            } else {
+                v2 += 0.05 * (0.9 * z0[0].tanh()).atanh();
+            }
+        }
+        let mut v4 = x0 * 0.5;
+        for i5 in 1..n {
+            let v6 = b[i5 - 1] * (v2 * v2 + 0.25).log2();
+            v4 = v4.max((v2 * v2 + 0.25).log2());
+        }
+        let mut y7 = [0.0; R];
+        for i8 in 0..R {
+            let mut v9 = x0 * 0.5;
+            for j10 in 0..C {
+                v9 -= 0.05 * (w[i8 * C + j10] * h1((1e-1 * x0).clamp(-0.5, 0.5), h4(x0)));
+            }
+            y7[i8] = v9;
+        }
+        ((0.9 * z0[0].tanh()).atanh() * (0.9 * z0[0].tanh()).atanh() + 0.25).log2() - v2 - v4 - y7[0] + y7[R - 1]
+    }
+
+    fn p409_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN {
+            z0[i1] = a[i1];
+        }
+        let mut v2 = x0 * D::from(0.5);
+        for i3 in 1..LEN {
+            if ge(((v2 * v2 + D::from(0.25)).log2() * (v2 * v2 + D::from(0.25)).log2() + D::from(1.5)).acosh(), (D::from(0.9) * z0[0].tanh()).atanh()) {
+                v2 = (z0[i3] * v2.asinh()).tanh();
+            } else {
+                v2 += D::from(0.05) * (D::from(0.9) * z0[0].tanh()).atanh();
+            }
+        }
+        let mut v4 = x0 * D::from(0.5);
+        for i5 in 1..n {
+            let v6 = b[i5 - 1] * (v2 * v2 + D::from(0.25)).log2();
+            v4 = max(v4, (v2 * v2 + D::from(0.25)).log2());
+        }
+        let mut y7 = [D::from(0.0); R];
+        for i8 in 0..R {
+            let mut v9 = x0 * D::from(0.5);
+            for j10 in 0..C {
+                v9 -= D::from(0.05) * (w[i8 * C + j10] * h1_generic(clamp(D::from(1e-1) * x0, -0.5, 0.5), h4_generic(x0)));
+            }
+            y7[i8] = v9;
+        }
+        ((D::from(0.9) * z0[0].tanh()).atanh() * (D::from(0.9) * z0[0].tanh()).atanh() + D::from(0.25)).log2() - v2 - v4 - y7[0] + y7[R - 1]
+    }
+
+    #[dual::gradient]
+    fn p410(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x0 + x0;
         let mut v1: f64 = 0.0;
-        for i2 in 0..n {
-            v0 += 0.05 * (b[i2] * b[i2] + 0.5).powf(((i2 as f64) * 0.05).sin()).abs();
-            v1 = (v1 * 0.9 + (f64::exp2(b[i2].sin()) * f64::exp2(b[i2].sin())).ln_1p()).tanh();
+        for i2 in 1..n {
+            v0 += 0.05 * (b[i2 - 1] + ((i2 as f64) * 0.05).tanh().exp_m1().to_degrees().to_radians());
+            v1 -= 0.05 * (-1.3 * x0);
         }
-        let v3: f64;
-        if ((2.0 * x2 - v0) * (2.0 * x2 - v0) + 0.5).powf((x1 * x1 + 0.5).powf(1.7).sin()) <= 2.0 * 0.5 {
-            let v4: f64 = 2.0;
-            return (std::f64::consts::PI * x1).max(x2.asinh());
-        } else if ((2.0 * x2 - v0) * (2.0 * x2 - v0) + 0.5).powf((x1 * x1 + 0.5).powf(1.7).sin()).round() + ((2.0 * x2 - v0) * (2.0 * x2 - v0) + 0.5).powf((x1 * x1 + 0.5).powf(1.7).sin()) <= x2 * (-0.3) {
-            v3 = (0.5 * (0.5f64 * x0).tanh()).tan() + v0.abs();
-        } else {
-            v3 = x0;
-        }
-        let mut z5 = [0.0; LEN];
-        let mut v6 = x0 * 0.5;
-        for i7 in 0..LEN - 1 {
-            v6 += 0.05 * (((i7 as f64) * 0.05).powi(3) - v3);
-            z5[i7] = a[i7 + 1] * (v1 / (x1 * x1 + 0.5) * (v1 / (x1 * x1 + 0.5)) + 0.5).powf(1.7);
-        }
-        let mut v8: f64 = 0.0;
-        for i9 in 1..LEN {
-            v8 += 0.05 * (z5[i9 - 1] + (v6.asinh() * v6.asinh() + 0.5).recip());
-        }
-        let mut v10 = a[0];
-        for i11 in 1..LEN {
-            v10 = v10.max(a[i11] + (0.5 * (z5[LEN - 1] * z5[LEN - 1]).ln_1p().tanh()).tan());
-        }
-        z5[0].atan2(3. * 3. + 0.5) * 0.5f64 - v0 - v1 - v6 - v8 - v10
+        let v4 = a.iter().fold(0.0, |s5, &e3| s5 + 0.05 * (e3 * x0));
+        v1 - v0 - v1 + v4
     }
 
-    fn p412_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let mut v0 = x2;
+    fn p410_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = x0 + x0;
         let mut v1 = D::from(0.0);
-        for i2 in 0..n {
-            v0 += D::from(0.05) * abs((b[i2] * b[i2] + D::from(0.5)).powd((D::from(i2 as f64) * D::from(0.05)).sin()));
-            v1 = (v1 * D::from(0.9) + (b[i2].sin().exp2() * b[i2].sin().exp2()).ln_1p()).tanh();
+        for i2 in 1..n {
+            v0 += D::from(0.05) * (b[i2 - 1] + to_radians(to_degrees((D::from(i2 as f64) * D::from(0.05)).tanh().exp_m1())));
+            v1 -= D::from(0.05) * (D::from(-1.3) * x0);
         }
-        let v3: D;
-        if le(((D::from(2.0) * x2 - v0) * (D::from(2.0) * x2 - v0) + D::from(0.5)).powd((x1 * x1 + D::from(0.5)).powf(1.7).sin()), D::from(2.0) * D::from(0.5)) {
-            let v4 = D::from(2.0);
-            return max(D::from(std::f64::consts::PI) * x1, x2.asinh());
-        } else if le(round(((D::from(2.0) * x2 - v0) * (D::from(2.0) * x2 - v0) + D::from(0.5)).powd((x1 * x1 + D::from(0.5)).powf(1.7).sin())) + ((D::from(2.0) * x2 - v0) * (D::from(2.0) * x2 - v0) + D::from(0.5)).powd((x1 * x1 + D::from(0.5)).powf(1.7).sin()), x2 * D::from(-0.3)) {
-            v3 = (D::from(0.5) * (D::from(0.5f64) * x0).tanh()).tan() + abs(v0);
-        } else {
-            v3 = x0;
-        }
-        let mut z5 = [D::from(0.0); LEN];
-        let mut v6 = x0 * D::from(0.5);
-        for i7 in 0..LEN - 1 {
-            v6 += D::from(0.05) * ((D::from(i7 as f64) * D::from(0.05)).powi(3) - v3);
-            z5[i7] = a[i7 + 1] * (v1 / (x1 * x1 + D::from(0.5)) * (v1 / (x1 * x1 + D::from(0.5))) + D::from(0.5)).powf(1.7);
-        }
-        let mut v8 = D::from(0.0);
-        for i9 in 1..LEN {
-            v8 += D::from(0.05) * (z5[i9 - 1] + (v6.asinh() * v6.asinh() + D::from(0.5)).recip());
-        }
-        let mut v10 = a[0];
-        for i11 in 1..LEN {
-            v10 = max(v10, a[i11] + (D::from(0.5) * (z5[LEN - 1] * z5[LEN - 1]).ln_1p().tanh()).tan());
-        }
-        z5[0].atan2(D::from(3.) * D::from(3.) + D::from(0.5)) * D::from(0.5f64) - v0 - v1 - v6 - v8 - v10
+        let v4 = a.iter().fold(D::from(0.0), |s5, &e3| s5 + D::from(0.05) * (e3 * x0));
+        v1 - v0 - v1 + v4
     }
 
     #[dual::gradient]
-    fn p413(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+    fn p411(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut v0: f64 = 0.0;
+        for i1 in 0..LEN - 1 {
+            let v2 = a[i1] + (0.9 * x0.max(x0).tanh()).acos();
+            v0 = f64::min(v0, (v2.to_degrees().to_radians() * v2.to_degrees().to_radians() + 0.25).sqrt());
+        }
+        let mut z3 = [0.0; LEN];
+        for i4 in 0..LEN {
+            z3[i4] += h4(v0) * ((i4 as f64) * 0.05 - a[i4]);
+        }
+        let mut v5 = x0 * 0.5;
+        let mut v6 = x0 * 0.5;
+        for i7 in 1..LEN {
+            let v8 = z3[i7] + (0.9 * f64::cos(v0).tanh()).acos();
+            v5 *= 1.0 + 0.05 * x0.tanh();
+            v6 = f64::min(v6, x0.tanh().sinh().clamp(-0.5, 0.5));
+        }
+        let mut v9 = z3[LEN - 1].abs() + z3[LEN - 1].abs();
+        if (2.0 * v6).atan2(v9 * v9 + 0.5) + v5 / (v6 * v6 + 0.5) <= x0 {
+            return f64::exp2((std::f64::consts::PI * v9).sin());
+        }
+        let v11 = a.iter().copied().fold((std::f64::consts::PI * v6 * (std::f64::consts::PI * v6) + 0.5).log(0.5f64 * 0.5f64 + 1.5), |s12, e10| s12 + 0.05 * f64::min(e10, e10).tanh().sinh());
+        z3[LEN - 1].max(0.5f64).sin() - v0 - v5 - v6 - v11
+    }
+
+    fn p411_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut v0 = D::from(0.0);
+        for i1 in 0..LEN - 1 {
+            let v2 = a[i1] + (D::from(0.9) * x0.tanh()).acos();
+            v0 = min(v0, (to_radians(to_degrees(v2)) * to_radians(to_degrees(v2)) + D::from(0.25)).sqrt());
+        }
+        let mut z3 = [D::from(0.0); LEN];
+        for i4 in 0..LEN {
+            z3[i4] += h4_generic(v0) * (D::from(i4 as f64) * D::from(0.05) - a[i4]);
+        }
+        let mut v5 = x0 * D::from(0.5);
+        let mut v6 = x0 * D::from(0.5);
+        for i7 in 1..LEN {
+            let v8 = z3[i7] + (D::from(0.9) * v0.cos().tanh()).acos();
+            v5 *= D::from(1.0) + D::from(0.05) * x0.tanh();
+            v6 = min(v6, clamp(x0.tanh().sinh(), -0.5, 0.5));
+        }
+        let mut v9 = abs(z3[LEN - 1]) + abs(z3[LEN - 1]);
+        if le((D::from(2.0) * v6).atan2(v9 * v9 + D::from(0.5)) + v5 / (v6 * v6 + D::from(0.5)), x0) {
+            return (D::from(std::f64::consts::PI) * v9).sin().exp2();
+        }
+        let v11 = a.iter().copied().fold(log(D::from(std::f64::consts::PI) * v6 * (D::from(std::f64::consts::PI) * v6) + D::from(0.5), D::from(0.5f64) * D::from(0.5f64) + D::from(1.5)), |s12, e10| s12 + D::from(0.05) * e10.tanh().sinh());
+        max(z3[LEN - 1], D::from(0.5f64)).sin() - v0 - v5 - v6 - v11
+    }
+
+    #[dual::gradient]
+    fn p412(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
         let mut v0: f64 = 2.0;
         v0 += (x2 * x2).ln_1p() + h2([x2, x1, x1]);
         let mut y1 = [0.0; R];
@@ -13418,7 +13377,7 @@ mod programs {
         (y1[0] * y1[0] + 0.25).log10() / ((x1 * x1 + 0.25).ln() * (x1 * x1 + 0.25).ln() + 0.5) - y1[0] + y1[R - 1]
     }
 
-    fn p413_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+    fn p412_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
         let mut v0 = D::from(2.0);
         v0 += (x2 * x2).ln_1p() + h2_generic([x2, x1, x1]);
         let mut y1 = [D::from(0.0); R];
@@ -13433,2354 +13392,2227 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p414(x0: f64, a: [f64; LEN]) -> f64 {
+    fn p413(x0: f64, a: [f64; LEN]) -> f64 {
         let mut z0 = [0.0; LEN];
         for i1 in 0..LEN {
             z0[i1] += a[i1];
         }
-        let mut v2 = ((z0[0] + z0[LEN - 1]) * (z0[0] + z0[LEN - 1]) + 0.5).recip();
-        if z0[LEN - 1] + z0[0] - (x0 - 2.0) < x0.powi(3) {
-            if -x0 * (x0 + z0[0]) >= x0 * 0.5 {
-                v2 = (z0[0] * z0[0] + 0.5).log(v2 * v2 + 1.5).trunc() + (z0[0] * z0[0] + 0.5).log(v2 * v2 + 1.5);
-            } else if x0.tanh().sinh() < z0[0] * 1.2 {
-                v2 = v2 * 0.5;
-            }
-        } else if v2.to_degrees().to_radians() >= f64::cos(z0[0]) {
-            v2 = v2 * 0.5;
-        } else {
-            let v3 = (0.9 * (0.9 * x0.tanh()).atanh().tanh()).acos() + (x0 + z0[LEN - 1]) * x0;
-            v2 -= (x0.mul_add(z0[0], z0[LEN - 1]) * x0.mul_add(z0[0], z0[LEN - 1]) + 0.5).log(v2 * v2 + 1.5);
-        }
-        (x0 * x0 + 0.5).powf(1.7) - z0[0] + z0[LEN - 1]
+        let v3 = a.iter().cloned().map(|e2| 1.0 + 0.05 * (0.5 * e2.mul_add(e2, e2).tanh()).tan().tanh()).product::<f64>();
+        z0[0].atan().max((z0[0] * z0[0] + 1.5).acosh()) + z0[0] + z0[LEN - 1] + v3
     }
 
-    fn p414_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+    fn p413_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
         let mut z0 = [D::from(0.0); LEN];
         for i1 in 0..LEN {
             z0[i1] += a[i1];
         }
-        let mut v2 = ((z0[0] + z0[LEN - 1]) * (z0[0] + z0[LEN - 1]) + D::from(0.5)).recip();
-        if lt(z0[LEN - 1] + z0[0] - (x0 - D::from(2.0)), x0.powi(3)) {
-            if ge(-x0 * (x0 + z0[0]), x0 * D::from(0.5)) {
-                v2 = trunc(log(z0[0] * z0[0] + D::from(0.5), v2 * v2 + D::from(1.5))) + log(z0[0] * z0[0] + D::from(0.5), v2 * v2 + D::from(1.5));
-            } else if lt(x0.tanh().sinh(), z0[0] * D::from(1.2)) {
-                v2 = v2 * D::from(0.5);
-            }
-        } else if ge(to_radians(to_degrees(v2)), z0[0].cos()) {
-            v2 = v2 * D::from(0.5);
-        } else {
-            let v3 = (D::from(0.9) * (D::from(0.9) * x0.tanh()).atanh().tanh()).acos() + (x0 + z0[LEN - 1]) * x0;
-            v2 -= log(x0.mul_add(z0[0], z0[LEN - 1]) * x0.mul_add(z0[0], z0[LEN - 1]) + D::from(0.5), v2 * v2 + D::from(1.5));
-        }
-        (x0 * x0 + D::from(0.5)).powf(1.7) - z0[0] + z0[LEN - 1]
+        let v3 = a.iter().cloned().map(|e2| D::from(1.0) + D::from(0.05) * (D::from(0.5) * e2.mul_add(e2, e2).tanh()).tan().tanh()).fold(D::from(1.0), |t, u| t * u);
+        max(z0[0].atan(), (z0[0] * z0[0] + D::from(1.5)).acosh()) + z0[0] + z0[LEN - 1] + v3
     }
 
     #[dual::gradient]
-    fn p415(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
-        let mut z0 = [0.0; LEN];
-        for i1 in 0..LEN {
-            z0[i1] = a[i1] + h4(x2 * x1);
-        }
-        let mut v2 = x2.tanh().cosh();
-        let mut v3 = h1(0.7, x0);
-        for i4 in 1..LEN {
-            v2 = f64::min(v2, z0[i4 - 1] * x2.tanh().cosh());
-            v3 = (v3 * 0.9 + x2.tanh().cosh()).tanh();
-        }
-        let mut z5 = [0.0; LEN];
-        for i6 in 1..LEN {
-            z5[i6] += a[i6];
-        }
-        let mut v7 = z0[LEN - 1];
-        let mut v8 = a[0];
-        for i9 in 1..LEN {
-            v7 -= 0.05 * (z5[i9 - 1] + x2.tanh().cosh());
-            v8 = v8.max((0.9 * x0.tanh()).acos().ceil() + (0.9 * x0.tanh()).acos());
-        }
-        let mut v10 = (z0[0] * z0[0] + 0.5).recip();
-        v10 *= (z0[0] * z0[0] + 0.5).recip();
-        let mut z11 = [0.0; LEN];
-        for i12 in 0..LEN - 1 {
-            z11[i12] += a[i12 + 1] * z5[i12 + 1].atan2(v10 * v10 + 0.5).tanh().exp_m1();
-        }
-        (x1 * x2 * (x1 * x2) + 0.25).ln() - v2 + v3 + v7 - v8 - z11[0] + z11[LEN - 1]
-    }
-
-    fn p415_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 0..LEN {
-            z0[i1] = a[i1] + h4_generic(x2 * x1);
-        }
-        let mut v2 = x2.tanh().cosh();
-        let mut v3 = h1_generic(D::from(0.7), x0);
-        for i4 in 1..LEN {
-            v2 = min(v2, z0[i4 - 1] * x2.tanh().cosh());
-            v3 = (v3 * D::from(0.9) + x2.tanh().cosh()).tanh();
-        }
-        let mut z5 = [D::from(0.0); LEN];
-        for i6 in 1..LEN {
-            z5[i6] += a[i6];
-        }
-        let mut v7 = z0[LEN - 1];
-        let mut v8 = a[0];
-        for i9 in 1..LEN {
-            v7 -= D::from(0.05) * (z5[i9 - 1] + x2.tanh().cosh());
-            v8 = max(v8, ceil((D::from(0.9) * x0.tanh()).acos()) + (D::from(0.9) * x0.tanh()).acos());
-        }
-        let mut v10 = (z0[0] * z0[0] + D::from(0.5)).recip();
-        v10 *= (z0[0] * z0[0] + D::from(0.5)).recip();
-        let mut z11 = [D::from(0.0); LEN];
-        for i12 in 0..LEN - 1 {
-            z11[i12] += a[i12 + 1] * z5[i12 + 1].atan2(v10 * v10 + D::from(0.5)).tanh().exp_m1();
-        }
-        (x1 * x2 * (x1 * x2) + D::from(0.25)).ln() - v2 + v3 + v7 - v8 - z11[0] + z11[LEN - 1]
-    }
-
-    #[dual::gradient]
-    fn p416(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = f64::cos(x0);
-        for i1 in 0..LEN - 1 {
-            let v2 = a[i1] + (x2.floor() + x2);
-            v0 += 0.05 * x2.asinh();
-        }
-        let mut v3 = x0 * 0.5;
-        for i4 in 0..LEN {
-            let v5 = a[i4] + x2.tanh().cosh();
-            if v5 > x1 * 0.5 {
-                v3 = (v5 - x0 * a[i4]).tanh();
-            } else {
-                v3 += 0.05 * (v5 * 3. - x0.max(1e-1));
-            }
-        }
-        let mut z6 = [0.0; LEN];
-        for i7 in 0..LEN - 1 {
-            z6[i7] += a[i7 + 1] * (x1 - 2.0).abs();
-        }
-        let mut v8 = x0 * 0.5;
-        let mut v9 = x1 * 0.5;
-        for i10 in 0..LEN - 1 {
-            v8 += 0.05 * z6[i10 + 1];
-            v9 = (v9 * 0.9 + (h4(v3) * h4(v3) + 0.5).recip()).tanh();
-        }
-        let mut v11 = x2 * 0.5;
-        let mut v12 = x2 * 0.5;
-        for i13 in 1..LEN {
-            v11 -= 0.05 * (a[i13] + x2.mul_add((x2 * x2 + 0.25).log2(), (3. * v9).to_degrees().to_radians()));
-            v12 = f64::min(v12, (-1.3 * v8).abs() * (v9 / (0.5f64 * 0.5f64 + 0.5)));
-        }
-        z6[0] - v0 + v3 - v8 - v9 + v11 - v12
-    }
-
-    fn p416_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
-        let mut v0 = x0.cos();
-        for i1 in 0..LEN - 1 {
-            let v2 = a[i1] + (floor(x2) + x2);
-            v0 += D::from(0.05) * x2.asinh();
-        }
-        let mut v3 = x0 * D::from(0.5);
-        for i4 in 0..LEN {
-            let v5 = a[i4] + x2.tanh().cosh();
-            if gt(v5, x1 * D::from(0.5)) {
-                v3 = (v5 - x0 * a[i4]).tanh();
-            } else {
-                v3 += D::from(0.05) * (v5 * D::from(3.) - max(x0, D::from(1e-1)));
-            }
-        }
-        let mut z6 = [D::from(0.0); LEN];
-        for i7 in 0..LEN - 1 {
-            z6[i7] += a[i7 + 1] * abs(x1 - D::from(2.0));
-        }
-        let mut v8 = x0 * D::from(0.5);
-        let mut v9 = x1 * D::from(0.5);
-        for i10 in 0..LEN - 1 {
-            v8 += D::from(0.05) * z6[i10 + 1];
-            v9 = (v9 * D::from(0.9) + (h4_generic(v3) * h4_generic(v3) + D::from(0.5)).recip()).tanh();
-        }
-        let mut v11 = x2 * D::from(0.5);
-        let mut v12 = x2 * D::from(0.5);
-        for i13 in 1..LEN {
-            v11 -= D::from(0.05) * (a[i13] + x2.mul_add((x2 * x2 + D::from(0.25)).log2(), to_radians(to_degrees(D::from(3.) * v9))));
-            v12 = min(v12, abs(D::from(-1.3) * v8) * (v9 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5))));
-        }
-        z6[0] - v0 + v3 - v8 - v9 + v11 - v12
-    }
-
-    #[dual::gradient]
-    fn p417(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+    fn p414(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
         let mut v0: f64 = 0.0;
-        for i1 in 0..n {
-            v0 = f64::min(v0, b[i1] + (-x2.atan()));
+        for i1 in 1..LEN {
+            if (0.9 * x1.tanh()).asin() >= x2 * 1.2 {
+                v0 = (a[i1] * (x0 * x0 + 0.5).hypot(x0)).tanh();
+            } else {
+                v0 += 0.05 * ((a[i1 - 1] * a[i1 - 1]).ln_1p() * (a[i1 - 1] * a[i1 - 1]).ln_1p() + 0.25).sqrt();
+            }
         }
-        let mut z2 = [0.0; LEN];
-        for i3 in 0..LEN {
-            z2[i3] = a[i3];
+        let mut v2 = x1 / (v0 * v0 + 0.5);
+        let mut v3: f64 = 0.0;
+        for i4 in 0..LEN {
+            if x1 / (v0 * v0 + 0.5) >= (i4 as f64) * 0.05 * 0.5 {
+                v2 = (a[i4] * v3.to_degrees().to_radians().tanh().sinh()).tanh();
+            } else {
+                v2 += 0.05 * x2.max(x1);
+            }
+            if ((std::f64::consts::PI * x0).powi(3) * (std::f64::consts::PI * x0).powi(3) + 0.25).sqrt() <= v2 * 1.2 {
+                v3 = (((i4 as f64) * 0.05 * ((i4 as f64) * 0.05) + 0.5).hypot(v2) / (x1.clamp(-0.5, 0.5) * x1.clamp(-0.5, 0.5) + 0.5)).tanh();
+            } else {
+                v3 += 0.05 * (f64::min(a[i4], 3.) * f64::min(a[i4], 3.) + 0.5).log(x2 * x2 + 1.5);
+            }
         }
-        let mut v4: f64 = 1.0;
-        let mut v5 = x0 * 0.5;
-        for i6 in 0..LEN {
-            v4 *= 1.0 + 0.05 * (z2[i6] + f64::min(x1 - a[i6], h2([x0, x1, v0]))).tanh();
-            v5 *= 1.0 + 0.05 * (z2[i6] * ((i6 as f64) * 0.05) - x0.atan2(x2 * x2 + 0.5)).tanh();
+        let mut y5 = [0.0; R];
+        for i6 in 0..R {
+            let mut v7 = x1 * 0.5;
+            for j8 in 0..C {
+                v7 -= 0.05 * (w[i6 * C + j8] + (-(std::f64::consts::PI * x0).powi(3)));
+            }
+            y5[i6] = v7.tanh();
         }
-        (z2[LEN - 1].abs() * z2[LEN - 1].abs() + 0.25).sqrt() - v0 - v4 - v5
+        (x1 / (v0 * v0 + 0.5) * (x1 / (v0 * v0 + 0.5))).ln_1p() + v0 - v2 + v3 - y5[0] - y5[R - 1]
     }
 
-    fn p417_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+    fn p414_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
         let mut v0 = D::from(0.0);
-        for i1 in 0..n {
-            v0 = min(v0, b[i1] + (-x2.atan()));
+        for i1 in 1..LEN {
+            if ge((D::from(0.9) * x1.tanh()).asin(), x2 * D::from(1.2)) {
+                v0 = (a[i1] * hypot(x0 * x0 + D::from(0.5), x0)).tanh();
+            } else {
+                v0 += D::from(0.05) * ((a[i1 - 1] * a[i1 - 1]).ln_1p() * (a[i1 - 1] * a[i1 - 1]).ln_1p() + D::from(0.25)).sqrt();
+            }
         }
-        let mut z2 = [D::from(0.0); LEN];
-        for i3 in 0..LEN {
-            z2[i3] = a[i3];
+        let mut v2 = x1 / (v0 * v0 + D::from(0.5));
+        let mut v3 = D::from(0.0);
+        for i4 in 0..LEN {
+            if ge(x1 / (v0 * v0 + D::from(0.5)), D::from(i4 as f64) * D::from(0.05) * D::from(0.5)) {
+                v2 = (a[i4] * to_radians(to_degrees(v3)).tanh().sinh()).tanh();
+            } else {
+                v2 += D::from(0.05) * max(x2, x1);
+            }
+            if le(((D::from(std::f64::consts::PI) * x0).powi(3) * (D::from(std::f64::consts::PI) * x0).powi(3) + D::from(0.25)).sqrt(), v2 * D::from(1.2)) {
+                v3 = (hypot(D::from(i4 as f64) * D::from(0.05) * (D::from(i4 as f64) * D::from(0.05)) + D::from(0.5), v2) / (clamp(x1, -0.5, 0.5) * clamp(x1, -0.5, 0.5) + D::from(0.5))).tanh();
+            } else {
+                v3 += D::from(0.05) * log(min(a[i4], D::from(3.)) * min(a[i4], D::from(3.)) + D::from(0.5), x2 * x2 + D::from(1.5));
+            }
         }
-        let mut v4 = D::from(1.0);
-        let mut v5 = x0 * D::from(0.5);
-        for i6 in 0..LEN {
-            v4 *= D::from(1.0) + D::from(0.05) * (z2[i6] + min(x1 - a[i6], h2_generic([x0, x1, v0]))).tanh();
-            v5 *= D::from(1.0) + D::from(0.05) * (z2[i6] * (D::from(i6 as f64) * D::from(0.05)) - x0.atan2(x2 * x2 + D::from(0.5))).tanh();
+        let mut y5 = [D::from(0.0); R];
+        for i6 in 0..R {
+            let mut v7 = x1 * D::from(0.5);
+            for j8 in 0..C {
+                v7 -= D::from(0.05) * (w[i6 * C + j8] + (-(D::from(std::f64::consts::PI) * x0).powi(3)));
+            }
+            y5[i6] = v7.tanh();
         }
-        (abs(z2[LEN - 1]) * abs(z2[LEN - 1]) + D::from(0.25)).sqrt() - v0 - v4 - v5
+        (x1 / (v0 * v0 + D::from(0.5)) * (x1 / (v0 * v0 + D::from(0.5)))).ln_1p() + v0 - v2 + v3 - y5[0] - y5[R - 1]
     }
 
     #[dual::gradient]
-    fn p418(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        if (x0 * x0 + 0.25).log2() > 0.7 * 0.5 {
-            let [v0, v1] = h3(((3. * x0).trunc() + 3. * x0) * h1(x0, x0), (x0 * x0 + 0.5).log(x0 * x0 + 1.5) * (x0 + 1e-1));
-            return (x0 * v1).clamp(-0.5, 0.5);
+    fn p415(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = (std::f64::consts::PI * x1).to_degrees().to_radians();
+        let mut v1: f64 = 0.0;
+        for i2 in 0..n {
+            v0 = f64::min(v0, b[i2] + f64::cos(x1));
+            v1 += 0.05 * ((i2 as f64) * 0.05);
+        }
+        let mut y3 = [0.0; R];
+        for i4 in 0..R {
+            let mut v5 = a[i4];
+            for j6 in 0..C {
+                v5 = (v5 * 0.9 + w[i4 * C + j6] * (v0.atan() * v0.atan() + 0.5).powf(1.7)).tanh();
+            }
+            y3[i4] = v5.tanh();
+        }
+        let mut v7 = a[0];
+        let mut v8 = x1 * 0.5;
+        for i9 in 0..R {
+            let v10 = y3[i9] + ((v0.atan() * v0.atan() + 0.5).powf(1.7) * (v0.atan() * v0.atan() + 0.5).powf(1.7) + 0.25).log2();
+            v7 = f64::min(v7, y3[i9].tanh().sinh().atan());
+            v8 += 0.05 * v0.tanh().sinh().atan();
+        }
+        v0.atan() + v0 + v1 + v7 - v8
+    }
+
+    fn p415_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut v0 = to_radians(to_degrees(D::from(std::f64::consts::PI) * x1));
+        let mut v1 = D::from(0.0);
+        for i2 in 0..n {
+            v0 = min(v0, b[i2] + x1.cos());
+            v1 += D::from(0.05) * (D::from(i2 as f64) * D::from(0.05));
+        }
+        let mut y3 = [D::from(0.0); R];
+        for i4 in 0..R {
+            let mut v5 = a[i4];
+            for j6 in 0..C {
+                v5 = (v5 * D::from(0.9) + w[i4 * C + j6] * (v0.atan() * v0.atan() + D::from(0.5)).powf(1.7)).tanh();
+            }
+            y3[i4] = v5.tanh();
+        }
+        let mut v7 = a[0];
+        let mut v8 = x1 * D::from(0.5);
+        for i9 in 0..R {
+            let v10 = y3[i9] + ((v0.atan() * v0.atan() + D::from(0.5)).powf(1.7) * (v0.atan() * v0.atan() + D::from(0.5)).powf(1.7) + D::from(0.25)).log2();
+            v7 = min(v7, y3[i9].tanh().sinh().atan());
+            v8 += D::from(0.05) * v0.tanh().sinh().atan();
+        }
+        v0.atan() + v0 + v1 + v7 - v8
+    }
+
+    #[dual::gradient]
+    fn p416(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let v0: f64;
+        if x0 <= x0.tanh().exp_m1() {
+            return x0;
+        } else if (x0 * x0 + 0.5).hypot((x0 * x0 + 0.5).recip()) >= x0 * 0.5 {
+            let mut v1 = (-x0 / (f64::cos(x0) * f64::cos(x0) + 0.5) * (-x0 / (f64::cos(x0) * f64::cos(x0) + 0.5)) + 0.25).sqrt();
+            v1 += x0.tanh().exp_m1().floor() + x0.tanh().exp_m1();
+            v0 = v1.clamp(-0.5, 0.5).asinh();
+        } else {
+            v0 = 1e-1 * x0 / (x0 * x0 * (x0 * x0) + 0.5);
+        }
+        let v3 = a.iter().rev().step_by(3).map(|&e2| 0.05 * (e2 * (x0 * x0 + 0.5).hypot((x0 * x0 + 0.5).recip()).atan2(v0.atan() * v0.atan() + 0.5))).sum::<f64>();
+        let mut v4 = x0 * 0.5f64;
+        let mut v5 = x0 * 0.5;
+        for i6 in 0..n {
+            if ((x0 - x0) * (x0 - x0) + 0.5).powf(((i6 as f64) * 0.05 * ((i6 as f64) * 0.05)).ln_1p().sin()) > (b[i6] * b[i6] + 0.5).powf(1.7) {
+                v4 = (b[i6] + (i6 as f64) * 0.05).tanh();
+            } else {
+                v4 += 0.05 * (-x0 / (f64::cos(x0) * f64::cos(x0) + 0.5) * (-x0 / (f64::cos(x0) * f64::cos(x0) + 0.5)) + 0.25).sqrt();
+            }
+            v5 += 0.05 * ((v0 * v0 + 0.5).hypot(2.0) * (v0 / (v3 * v3 + 0.5)));
+        }
+        (-1.3 * v4 * (-1.3 * v4) + 0.25).sqrt() / (x0 * v3 * (x0 * v3) + 0.5) - v3 - v4 + v5
+    }
+
+    fn p416_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let v0: D;
+        if le(x0, x0.tanh().exp_m1()) {
+            return x0;
+        } else if ge(hypot(x0 * x0 + D::from(0.5), (x0 * x0 + D::from(0.5)).recip()), x0 * D::from(0.5)) {
+            let mut v1 = (-x0 / (x0.cos() * x0.cos() + D::from(0.5)) * (-x0 / (x0.cos() * x0.cos() + D::from(0.5))) + D::from(0.25)).sqrt();
+            v1 += floor(x0.tanh().exp_m1()) + x0.tanh().exp_m1();
+            v0 = clamp(v1, -0.5, 0.5).asinh();
+        } else {
+            v0 = D::from(1e-1) * x0 / (x0 * x0 * (x0 * x0) + D::from(0.5));
+        }
+        let v3 = a.iter().rev().step_by(3).map(|&e2| D::from(0.05) * (e2 * hypot(x0 * x0 + D::from(0.5), (x0 * x0 + D::from(0.5)).recip()).atan2(v0.atan() * v0.atan() + D::from(0.5)))).fold(D::from(0.0), |t, u| t + u);
+        let mut v4 = x0 * D::from(0.5f64);
+        let mut v5 = x0 * D::from(0.5);
+        for i6 in 0..n {
+            if gt(((x0 - x0) * (x0 - x0) + D::from(0.5)).powd((D::from(i6 as f64) * D::from(0.05) * (D::from(i6 as f64) * D::from(0.05))).ln_1p().sin()), (b[i6] * b[i6] + D::from(0.5)).powf(1.7)) {
+                v4 = (b[i6] + D::from(i6 as f64) * D::from(0.05)).tanh();
+            } else {
+                v4 += D::from(0.05) * (-x0 / (x0.cos() * x0.cos() + D::from(0.5)) * (-x0 / (x0.cos() * x0.cos() + D::from(0.5))) + D::from(0.25)).sqrt();
+            }
+            v5 += D::from(0.05) * (hypot(v0 * v0 + D::from(0.5), D::from(2.0)) * (v0 / (v3 * v3 + D::from(0.5))));
+        }
+        (D::from(-1.3) * v4 * (D::from(-1.3) * v4) + D::from(0.25)).sqrt() / (x0 * v3 * (x0 * v3) + D::from(0.5)) - v3 - v4 + v5
+    }
+
+    #[dual::gradient]
+    fn p417(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                v2 = v2.max(w[i1 * C + j3] + ((j3 as f64) * 0.05 * x1 * ((j3 as f64) * 0.05 * x1) + 0.25).log2());
+            }
+            y0[i1] = v2;
+        }
+        let mut z4 = [0.0; LEN];
+        for i5 in 1..LEN {
+            z4[i5] = a[i5] * ((i5 as f64) * 0.05).sin().tanh().exp();
+            let v6 = x2;
+        }
+        let mut v7 = x2 * 0.5;
+        let mut v8 = x2 * 0.5;
+        for i9 in 0..LEN {
+            let v10 = z4[i9] + x2;
+            v7 = (v7 * 0.9 + (z4[0] * 0.5f64).tanh().sinh()).tanh();
+            v8 = v8.max(z4[0]);
+        }
+        -y0[R - 1].atan() - y0[0] - y0[R - 1] + v7 - v8
+    }
+
+    fn p417_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                v2 = max(v2, w[i1 * C + j3] + (D::from(j3 as f64) * D::from(0.05) * x1 * (D::from(j3 as f64) * D::from(0.05) * x1) + D::from(0.25)).log2());
+            }
+            y0[i1] = v2;
+        }
+        let mut z4 = [D::from(0.0); LEN];
+        for i5 in 1..LEN {
+            z4[i5] = a[i5] * (D::from(i5 as f64) * D::from(0.05)).sin().tanh().exp();
+            let v6 = x2;
+        }
+        let mut v7 = x2 * D::from(0.5);
+        let mut v8 = x2 * D::from(0.5);
+        for i9 in 0..LEN {
+            let v10 = z4[i9] + x2;
+            v7 = (v7 * D::from(0.9) + (z4[0] * D::from(0.5f64)).tanh().sinh()).tanh();
+            v8 = max(v8, z4[0]);
+        }
+        -y0[R - 1].atan() - y0[0] - y0[R - 1] + v7 - v8
+    }
+
+    #[dual::gradient]
+    fn p418(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN {
+            let v2 = h2([0.5f64, x2, x1]).max(x2);
+            z0[i1] = a[i1].tanh().exp_m1();
+        }
+        let mut z3 = [0.0; LEN];
+        for i4 in 0..LEN - 1 {
+            z3[i4] = a[i4 + 1] + (i4 as f64) * 0.05 * x0;
+        }
+        let mut v5 = a[0];
+        for i6 in 0..LEN - 1 {
+            v5 = v5.max((z3[0] * z3[0] + 0.25).log2().tanh().exp_m1());
+        }
+        x2 * (v5 * v5 + 0.25).log2() + z0[0] + z0[LEN - 1] + v5
+    }
+
+    fn p418_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN {
+            let v2 = max(h2_generic([D::from(0.5f64), x2, x1]), x2);
+            z0[i1] = a[i1].tanh().exp_m1();
+        }
+        let mut z3 = [D::from(0.0); LEN];
+        for i4 in 0..LEN - 1 {
+            z3[i4] = a[i4 + 1] + D::from(i4 as f64) * D::from(0.05) * x0;
+        }
+        let mut v5 = a[0];
+        for i6 in 0..LEN - 1 {
+            v5 = max(v5, (z3[0] * z3[0] + D::from(0.25)).log2().tanh().exp_m1());
+        }
+        x2 * (v5 * v5 + D::from(0.25)).log2() + z0[0] + z0[LEN - 1] + v5
+    }
+
+    #[dual::gradient]
+    fn p419(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0: f64 = 1.0;
+        for i1 in 0..n {
+            v0 *= 1.0 + 0.05 * b[i1].tanh();
         }
         let mut z2 = [0.0; LEN];
-        let mut v3 = x0 * 0.5;
-        for i4 in 1..LEN {
-            v3 += 0.05 * f64::exp2((3. * x0).atan().sin());
-            z2[i4] = a[i4] * (f64::min(x0, -1.3) * f64::min(x0, -1.3) + 0.25).log2();
+        for i3 in 1..LEN {
+            z2[i3] = a[i3] + v0 + x0.mul_add((i3 as f64) * 0.05, a[i3]);
         }
-        let mut v5 = x0 * 0.5;
-        for i6 in 1..LEN {
-            v5 += 0.05 * (z2[i6] * (-(-x0)));
+        let mut v4 = x0 * 0.5;
+        for i5 in 0..LEN {
+            let v6 = z2[i5] + (0.9 * (v0 - 0.7).tanh()).asin();
+            v4 = v4.max((z2[LEN - 1] * z2[LEN - 1] + 0.25).log10());
         }
-        let mut v7: f64 = 0.0;
-        for i8 in 0..LEN - 1 {
-            v7 += 0.05 * (a[i8 + 1] + (-1.3 * v5 * v5 / (z2[i8 + 1] * z2[i8 + 1] + 0.5)));
-        }
-        let mut y9 = [0.0; R];
-        for i10 in 0..R {
-            let mut v11: f64 = 0.0;
-            for j12 in 0..C {
-                v11 = (v11 * 0.9 + (((j12 as f64) * 0.05).atan() + w[i10 * C + j12])).tanh();
-            }
-            y9[i10] = v11;
-        }
-        f64::min(x0, -1.3).tanh().exp_m1() - v3 + v5 + v7 - y9[0] + y9[R - 1]
+        z2[LEN - 1] - v0 + v4
     }
 
-    fn p418_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
-        if gt((x0 * x0 + D::from(0.25)).log2(), D::from(0.7) * D::from(0.5)) {
-            let [v0, v1] = h3_generic((trunc(D::from(3.) * x0) + D::from(3.) * x0) * h1_generic(x0, x0), log(x0 * x0 + D::from(0.5), x0 * x0 + D::from(1.5)) * (x0 + D::from(1e-1)));
-            return clamp(x0 * v1, -0.5, 0.5);
+    fn p419_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = D::from(1.0);
+        for i1 in 0..n {
+            v0 *= D::from(1.0) + D::from(0.05) * b[i1].tanh();
         }
         let mut z2 = [D::from(0.0); LEN];
-        let mut v3 = x0 * D::from(0.5);
-        for i4 in 1..LEN {
-            v3 += D::from(0.05) * (D::from(3.) * x0).atan().sin().exp2();
-            z2[i4] = a[i4] * (min(x0, D::from(-1.3)) * min(x0, D::from(-1.3)) + D::from(0.25)).log2();
+        for i3 in 1..LEN {
+            z2[i3] = a[i3] + v0 + x0.mul_add(D::from(i3 as f64) * D::from(0.05), a[i3]);
         }
-        let mut v5 = x0 * D::from(0.5);
-        for i6 in 1..LEN {
-            v5 += D::from(0.05) * (z2[i6] * (-(-x0)));
+        let mut v4 = x0 * D::from(0.5);
+        for i5 in 0..LEN {
+            let v6 = z2[i5] + (D::from(0.9) * (v0 - D::from(0.7)).tanh()).asin();
+            v4 = max(v4, (z2[LEN - 1] * z2[LEN - 1] + D::from(0.25)).log10());
         }
-        let mut v7 = D::from(0.0);
-        for i8 in 0..LEN - 1 {
-            v7 += D::from(0.05) * (a[i8 + 1] + D::from(-1.3) * v5 * v5 / (z2[i8 + 1] * z2[i8 + 1] + D::from(0.5)));
-        }
-        let mut y9 = [D::from(0.0); R];
-        for i10 in 0..R {
-            let mut v11 = D::from(0.0);
-            for j12 in 0..C {
-                v11 = (v11 * D::from(0.9) + ((D::from(j12 as f64) * D::from(0.05)).atan() + w[i10 * C + j12])).tanh();
-            }
-            y9[i10] = v11;
-        }
-        min(x0, D::from(-1.3)).tanh().exp_m1() - v3 + v5 + v7 - y9[0] + y9[R - 1]
-    }
-
-    #[dual::gradient]
-    fn p419(x0: f64, a: [f64; LEN]) -> f64 {
-        let mut v0: f64 = 1.0;
-        for i1 in 0..LEN {
-            v0 *= 1.0 + 0.05 * (a[i1] + (x0.abs() * x0.abs() + 0.25).ln()).tanh();
-        }
-        let mut v2 = (std::f64::consts::PI * v0).sin();
-        for i3 in 0..LEN {
-            if v0 >= x0 * 0.5 {
-                v2 = (a[i3] * v2).tanh();
-            } else {
-                v2 += 0.05 * (((i3 as f64) * 0.05).tanh().exp() * ((i3 as f64) * 0.05).tanh().exp() + 0.5).powf(1.7);
-            }
-        }
-        (v0 * v0).ln_1p() - v0 - v2
-    }
-
-    fn p419_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
-        let mut v0 = D::from(1.0);
-        for i1 in 0..LEN {
-            v0 *= D::from(1.0) + D::from(0.05) * (a[i1] + (abs(x0) * abs(x0) + D::from(0.25)).ln()).tanh();
-        }
-        let mut v2 = (D::from(std::f64::consts::PI) * v0).sin();
-        for i3 in 0..LEN {
-            if ge(v0, x0 * D::from(0.5)) {
-                v2 = (a[i3] * v2).tanh();
-            } else {
-                v2 += D::from(0.05) * ((D::from(i3 as f64) * D::from(0.05)).tanh().exp() * (D::from(i3 as f64) * D::from(0.05)).tanh().exp() + D::from(0.5)).powf(1.7);
-            }
-        }
-        (v0 * v0).ln_1p() - v0 - v2
+        z2[LEN - 1] - v0 + v4
     }
 
     #[dual::gradient]
     fn p420(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = x0.max(3.).sin() * x1;
-        v0 *= x0;
-        let mut v1: f64 = 0.0;
+        let mut v0 = x1 * 0.5;
+        let mut v1 = (std::f64::consts::PI * v0).asinh();
         for i2 in 0..LEN {
-            v1 = (v1 * 0.9 + a[i2] * (x0.max(3.).sin() * x1)).tanh();
+            let v3 = a[i2] + x1;
+            v0 = (v0 * 0.9 + (2.0 * x0).abs()).tanh();
+            v1 += 0.05 * (-(2.0 * x0).abs());
         }
-        x1 + v1
+        if v0 > -1.3 {
+            return (v0 * v0).ln_1p();
+        }
+        let v4: f64;
+        if x1 - x0 + h4(x0) > x0 * 0.5 {
+            v4 = (3. * x0).tanh().exp_m1();
+        } else {
+            return v0.tanh().exp_m1() + (2.0 * x0).abs();
+        }
+        let mut z5 = [0.0; LEN];
+        let mut v6 = x0 * 0.5;
+        for i7 in 0..LEN - 1 {
+            z5[i7] = a[i7 + 1] * ((3. * x0).tanh().exp_m1() + (std::f64::consts::PI * x1).sin());
+            v6 -= 0.05 * (v0 * v0 + 0.25).sqrt();
+        }
+        let mut v8 = a[0];
+        let mut v9: f64 = 0.0;
+        for i10 in 0..LEN {
+            v8 = v8.max(z5[i10] * h1(v1.abs(), x1));
+            v9 = (v9 * 0.9 + v0).tanh();
+        }
+        z5[LEN - 1].sin() * z5[LEN - 1] - v0 + v1 - v6 + v8 + v9
     }
 
     fn p420_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
-        let mut v0 = max(x0, D::from(3.)).sin() * x1;
-        v0 *= x0;
-        let mut v1 = D::from(0.0);
+        let mut v0 = x1 * D::from(0.5);
+        let mut v1 = (D::from(std::f64::consts::PI) * v0).asinh();
         for i2 in 0..LEN {
-            v1 = (v1 * D::from(0.9) + a[i2] * (max(x0, D::from(3.)).sin() * x1)).tanh();
+            let v3 = a[i2] + x1;
+            v0 = (v0 * D::from(0.9) + abs(D::from(2.0) * x0)).tanh();
+            v1 += D::from(0.05) * (-abs(D::from(2.0) * x0));
         }
-        x1 + v1
-    }
-
-    #[dual::gradient]
-    fn p421(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut z0 = [0.0; LEN];
-        for i1 in 0..LEN - 1 {
-            let v2 = (a[i1 + 1].tanh() * a[i1 + 1].tanh() + 0.5).cbrt();
-            z0[i1] = a[i1] + (x0 * x0 + 0.5).cbrt().to_degrees().to_radians();
+        if gt(v0, D::from(-1.3)) {
+            return (v0 * v0).ln_1p();
         }
-        let mut y3 = [0.0; R];
-        for i4 in 0..R {
-            let mut v5 = x0 * 0.5;
-            for j6 in 0..C {
-                v5 *= 1.0 + 0.05 * (w[i4 * C + j6] * x0).tanh();
-            }
-            y3[i4] = v5;
+        let v4: D;
+        if gt(x1 - x0 + h4_generic(x0), x0 * D::from(0.5)) {
+            v4 = (D::from(3.) * x0).tanh().exp_m1();
+        } else {
+            return v0.tanh().exp_m1() + abs(D::from(2.0) * x0);
         }
-        let v7 = (y3[0].tanh() * y3[0].tanh() + 0.5).hypot(((x0 * x0 + 0.25).log2() * (x0 * x0 + 0.25).log2()).ln_1p());
-        let mut z8 = [0.0; LEN];
-        let mut v9 = v7;
+        let mut z5 = [D::from(0.0); LEN];
+        let mut v6 = x0 * D::from(0.5);
+        for i7 in 0..LEN - 1 {
+            z5[i7] = a[i7 + 1] * ((D::from(3.) * x0).tanh().exp_m1() + (D::from(std::f64::consts::PI) * x1).sin());
+            v6 -= D::from(0.05) * (v0 * v0 + D::from(0.25)).sqrt();
+        }
+        let mut v8 = a[0];
+        let mut v9 = D::from(0.0);
         for i10 in 0..LEN {
-            let v11 = f64::exp2(v7.sin()).clamp(-0.5, 0.5);
-            v9 += 0.05 * (z0[LEN - 1] * (-z0[0]));
-            z8[i10] = a[i10] * (x0 * x0 + 0.5).cbrt().to_degrees().to_radians();
+            v8 = max(v8, z5[i10] * h1_generic(abs(v1), x1));
+            v9 = (v9 * D::from(0.9) + v0).tanh();
         }
-        let mut v12 = v7.asinh();
-        let mut v13 = a[0];
-        for i14 in 1..LEN {
-            let v15 = z8[i14] * (v9 + 0.7).to_degrees().to_radians();
-            if (0.7 * v9 * (0.7 * v9) + 1.5).acosh() - (a[i14 - 1] * a[i14 - 1] + 0.25).log10() <= z8[i14 - 1].abs() {
-                v12 = (0.9 * v15.tanh()).asin().tanh();
-            } else {
-                v12 += 0.05 * (v9 * y3[R - 1] * (v15 + v9));
-            }
-            v13 = v13.max(y3[R - 1]);
-        }
-        (y3[0] * y3[0] + 0.5).hypot(x0.tanh().exp()) - z0[0] + z0[LEN - 1] + y3[0] + y3[R - 1] - v9 - v12 + v13
-    }
-
-    fn p421_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 0..LEN - 1 {
-            let v2 = (a[i1 + 1].tanh() * a[i1 + 1].tanh() + D::from(0.5)).cbrt();
-            z0[i1] = a[i1] + to_radians(to_degrees((x0 * x0 + D::from(0.5)).cbrt()));
-        }
-        let mut y3 = [D::from(0.0); R];
-        for i4 in 0..R {
-            let mut v5 = x0 * D::from(0.5);
-            for j6 in 0..C {
-                v5 *= D::from(1.0) + D::from(0.05) * (w[i4 * C + j6] * x0).tanh();
-            }
-            y3[i4] = v5;
-        }
-        let v7 = hypot(y3[0].tanh() * y3[0].tanh() + D::from(0.5), ((x0 * x0 + D::from(0.25)).log2() * (x0 * x0 + D::from(0.25)).log2()).ln_1p());
-        let mut z8 = [D::from(0.0); LEN];
-        let mut v9 = v7;
-        for i10 in 0..LEN {
-            let v11 = clamp(v7.sin().exp2(), -0.5, 0.5);
-            v9 += D::from(0.05) * (z0[LEN - 1] * (-z0[0]));
-            z8[i10] = a[i10] * to_radians(to_degrees((x0 * x0 + D::from(0.5)).cbrt()));
-        }
-        let mut v12 = v7.asinh();
-        let mut v13 = a[0];
-        for i14 in 1..LEN {
-            let v15 = z8[i14] * to_radians(to_degrees(v9 + D::from(0.7)));
-            if le((D::from(0.7) * v9 * (D::from(0.7) * v9) + D::from(1.5)).acosh() - (a[i14 - 1] * a[i14 - 1] + D::from(0.25)).log10(), abs(z8[i14 - 1])) {
-                v12 = (D::from(0.9) * v15.tanh()).asin().tanh();
-            } else {
-                v12 += D::from(0.05) * (v9 * y3[R - 1] * (v15 + v9));
-            }
-            v13 = max(v13, y3[R - 1]);
-        }
-        hypot(y3[0] * y3[0] + D::from(0.5), x0.tanh().exp()) - z0[0] + z0[LEN - 1] + y3[0] + y3[R - 1] - v9 - v12 + v13
+        z5[LEN - 1].sin() * z5[LEN - 1] - v0 + v1 - v6 + v8 + v9
     }
 
     #[dual::gradient]
-    fn p422(x0: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = x0 * 0.5;
-        for i1 in 1..LEN {
-            if (v0 * a[i1]).asinh() >= -((i1 as f64) * 0.05) {
-                v0 = (a[i1] * (0.9 * (v0 * v0 + 0.5).cbrt().tanh()).atanh()).tanh();
+    fn p421(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40]) -> f64 {
+        let mut v0 = x0.ceil() + x0;
+        let mut v1 = (v0 * v0 + 0.5).powf(f64::sin(0.5f64));
+        for i2 in 0..b.len() {
+            let v3 = b[i2] * x0 * f64::cos(x0);
+            if v1 < v3 * (-0.3) {
+                v0 = (x0.ceil() + x0).tanh();
             } else {
-                v0 += 0.05 * (a[i1] * x0 * 2.0);
+                v0 += 0.05 * (x0.tanh() * x0.tanh() + 0.5).hypot((std::f64::consts::PI * v3 * (std::f64::consts::PI * v3) + 0.5).log(0.5f64 * 0.5f64 + 1.5));
+            }
+            v1 += 0.05 * ((0.7 * v3).mul_add((i2 as f64) * 0.05, x0) * (0.7 * v3).mul_add((i2 as f64) * 0.05, x0) + 0.25).ln();
+        }
+        let mut z4 = [0.0; LEN];
+        for i5 in 1..LEN {
+            z4[i5] += a[i5] + 0.7 * x0;
+        }
+        let mut y6 = [0.0; R];
+        for i7 in 0..R {
+            let mut v8 = a[i7];
+            for j9 in 0..C {
+                v8 -= 0.05 * (w[i7 * C + j9] + (1e-1 * v0).atan2((i7 as f64) * 0.05 * ((i7 as f64) * 0.05) + 0.5));
+            }
+            y6[i7] = v8.tanh();
+        }
+        let mut v10: f64 = 0.0;
+        for i11 in 0..R {
+            if v1.abs() + (1e-1 * v0 + 0.7) <= (0.7 * v10 * (0.7 * v10) + 0.25).log2() {
+                v10 = (y6[i11] + x0).tanh();
+            } else {
+                v10 += 0.05 * (1e-1 * v1 / (v0 * v0 + 0.5) / (v1 * v1 + 0.5));
             }
         }
-        let mut v2 = (0.9 * (v0 * v0 + 0.5).cbrt().tanh()).atanh() + (v0.tanh().exp_m1() + (v0 * v0 + 0.5).cbrt());
-        v2 *= (((0.9 * (v0 * v0 + 0.5).cbrt().tanh()).atanh() + (v0.tanh().exp_m1() + (v0 * v0 + 0.5).cbrt())) * ((0.9 * (v0 * v0 + 0.5).cbrt().tanh()).atanh() + (v0.tanh().exp_m1() + (v0 * v0 + 0.5).cbrt())) + 0.5).log(0.7 * 0.7 + 1.5);
-        v0.tanh().exp_m1() + (v0 * v0 + 0.5).cbrt() + (v2 * v2 + 1.5).acosh() - v0
+        (y6[R - 1].abs() * y6[R - 1].abs() + 0.25).log10() - v0 - v1 + z4[0] + z4[LEN - 1] + v10
     }
 
-    fn p422_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
-        let mut v0 = x0 * D::from(0.5);
-        for i1 in 1..LEN {
-            if ge((v0 * a[i1]).asinh(), -(D::from(i1 as f64) * D::from(0.05))) {
-                v0 = (a[i1] * (D::from(0.9) * (v0 * v0 + D::from(0.5)).cbrt().tanh()).atanh()).tanh();
+    fn p421_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40]) -> D {
+        let mut v0 = ceil(x0) + x0;
+        let mut v1 = (v0 * v0 + D::from(0.5)).powd(D::from(0.5f64).sin());
+        for i2 in 0..b.len() {
+            let v3 = b[i2] * x0 * x0.cos();
+            if lt(v1, v3 * D::from(-0.3)) {
+                v0 = (ceil(x0) + x0).tanh();
             } else {
-                v0 += D::from(0.05) * (a[i1] * x0 * D::from(2.0));
+                v0 += D::from(0.05) * hypot(x0.tanh() * x0.tanh() + D::from(0.5), log(D::from(std::f64::consts::PI) * v3 * (D::from(std::f64::consts::PI) * v3) + D::from(0.5), D::from(0.5f64) * D::from(0.5f64) + D::from(1.5)));
+            }
+            v1 += D::from(0.05) * ((D::from(0.7) * v3).mul_add(D::from(i2 as f64) * D::from(0.05), x0) * (D::from(0.7) * v3).mul_add(D::from(i2 as f64) * D::from(0.05), x0) + D::from(0.25)).ln();
+        }
+        let mut z4 = [D::from(0.0); LEN];
+        for i5 in 1..LEN {
+            z4[i5] += a[i5] + D::from(0.7) * x0;
+        }
+        let mut y6 = [D::from(0.0); R];
+        for i7 in 0..R {
+            let mut v8 = a[i7];
+            for j9 in 0..C {
+                v8 -= D::from(0.05) * (w[i7 * C + j9] + (D::from(1e-1) * v0).atan2(D::from(i7 as f64) * D::from(0.05) * (D::from(i7 as f64) * D::from(0.05)) + D::from(0.5)));
+            }
+            y6[i7] = v8.tanh();
+        }
+        let mut v10 = D::from(0.0);
+        for i11 in 0..R {
+            if le(abs(v1) + (D::from(1e-1) * v0 + D::from(0.7)), (D::from(0.7) * v10 * (D::from(0.7) * v10) + D::from(0.25)).log2()) {
+                v10 = (y6[i11] + x0).tanh();
+            } else {
+                v10 += D::from(0.05) * (D::from(1e-1) * v1 / (v0 * v0 + D::from(0.5)) / (v1 * v1 + D::from(0.5)));
             }
         }
-        let mut v2 = (D::from(0.9) * (v0 * v0 + D::from(0.5)).cbrt().tanh()).atanh() + (v0.tanh().exp_m1() + (v0 * v0 + D::from(0.5)).cbrt());
-        v2 *= log(((D::from(0.9) * (v0 * v0 + D::from(0.5)).cbrt().tanh()).atanh() + (v0.tanh().exp_m1() + (v0 * v0 + D::from(0.5)).cbrt())) * ((D::from(0.9) * (v0 * v0 + D::from(0.5)).cbrt().tanh()).atanh() + (v0.tanh().exp_m1() + (v0 * v0 + D::from(0.5)).cbrt())) + D::from(0.5), D::from(0.7) * D::from(0.7) + D::from(1.5));
-        v0.tanh().exp_m1() + (v0 * v0 + D::from(0.5)).cbrt() + (v2 * v2 + D::from(1.5)).acosh() - v0
-    }
-
-    #[dual::gradient]
-    fn p423(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
-        let mut z0 = [0.0; LEN];
-        let mut v1 = x2 * 0.5;
-        for i2 in 0..LEN {
-            z0[i2] = a[i2];
-            let v3 = 2.0 * x0 / (0.7 * 0.7 + 0.5);
-            v1 += 0.05 * (v3 * v3 + 1.5).acosh();
-        }
-        let mut v4: f64 = 0.0;
-        for i5 in 0..LEN {
-            let v6 = ((z0[0] - a[i5]) * (z0[0] - a[i5])).ln_1p();
-            v4 = (v4 * 0.9 + (i5 as f64) * 0.05).tanh();
-        }
-        let mut v7 = (x2.tanh().exp() * x2.tanh().exp() + 0.25).log2();
-        if h1(v1, v1).asinh() > v4 * (-0.3) {
-            if z0[0] < z0[0] * 0.5 {
-                let v8 = (3. * x2 + v4).tanh().cosh();
-                return (0.9 * v4.tanh()).acos();
-            } else {
-                v7 = (0.5 * h4(x0).tanh()).tan();
-            }
-        } else if z0[LEN - 1] <= (x0 * x0 + 0.5).log(v7 * v7 + 1.5) {
-            let mut v9 = (v4 - x1.asinh()).round() + (v4 - x1.asinh());
-            v9 += z0[0].sin().tanh().sinh();
-            if f64::min(v7, z0[LEN - 1] / (v4 * v4 + 0.5)) <= (x2 * x2 + 0.5).recip() {
-                v7 = (0.9 * x1.tanh()).asin().to_degrees().to_radians();
-            } else {
-                v7 = f64::min(x2, 3. * x2 + v4);
-            }
-        }
-        (x2 + v1).clamp(-0.5, 0.5) + v1 + z0[0] + z0[LEN - 1] - v4
-    }
-
-    fn p423_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        let mut v1 = x2 * D::from(0.5);
-        for i2 in 0..LEN {
-            z0[i2] = a[i2];
-            let v3 = D::from(2.0) * x0 / (D::from(0.7) * D::from(0.7) + D::from(0.5));
-            v1 += D::from(0.05) * (v3 * v3 + D::from(1.5)).acosh();
-        }
-        let mut v4 = D::from(0.0);
-        for i5 in 0..LEN {
-            let v6 = ((z0[0] - a[i5]) * (z0[0] - a[i5])).ln_1p();
-            v4 = (v4 * D::from(0.9) + D::from(i5 as f64) * D::from(0.05)).tanh();
-        }
-        let mut v7 = (x2.tanh().exp() * x2.tanh().exp() + D::from(0.25)).log2();
-        if gt(h1_generic(v1, v1).asinh(), v4 * D::from(-0.3)) {
-            if lt(z0[0], z0[0] * D::from(0.5)) {
-                let v8 = (D::from(3.) * x2 + v4).tanh().cosh();
-                return (D::from(0.9) * v4.tanh()).acos();
-            } else {
-                v7 = (D::from(0.5) * h4_generic(x0).tanh()).tan();
-            }
-        } else if le(z0[LEN - 1], log(x0 * x0 + D::from(0.5), v7 * v7 + D::from(1.5))) {
-            let mut v9 = round(v4 - x1.asinh()) + (v4 - x1.asinh());
-            v9 += z0[0].sin().tanh().sinh();
-            if le(min(v7, z0[LEN - 1] / (v4 * v4 + D::from(0.5))), (x2 * x2 + D::from(0.5)).recip()) {
-                v7 = to_radians(to_degrees((D::from(0.9) * x1.tanh()).asin()));
-            } else {
-                v7 = min(x2, D::from(3.) * x2 + v4);
-            }
-        }
-        clamp(x2 + v1, -0.5, 0.5) + v1 + z0[0] + z0[LEN - 1] - v4
+        (abs(y6[R - 1]) * abs(y6[R - 1]) + D::from(0.25)).log10() - v0 - v1 + z4[0] + z4[LEN - 1] + v10
     }
 
     #[dual::gradient]
-    fn p424(x0: f64, x1: f64, x2: f64, w: [f64; R * C]) -> f64 {
+    fn p422(x0: f64, x1: f64, x2: f64, w: [f64; R * C]) -> f64 {
         let mut y0 = [0.0; R];
         for i1 in 0..R {
-            let mut v2 = x2 * 0.5;
+            let mut v2 = x0 * 0.5;
             for j3 in 0..C {
-                v2 += 0.05 * (w[i1 * C + j3] * x0.tanh().exp());
+                v2 = (v2 * 0.9 + w[i1 * C + j3] * (0.5 * x1.tanh().exp().tanh()).tan()).tanh();
             }
             y0[i1] = v2;
         }
-        let mut v4 = (0.9 * (2.0 * x2).tanh()).asin();
-        let mut v5: f64 = 0.0;
+        let mut v4: f64 = 0.0;
+        let mut v5 = x2;
         for i6 in 0..R {
-            v4 = f64::min(v4, y0[0]);
-            v5 += 0.05 * x0.asinh().atan2((0.9 * y0[i6].tanh()).asin() * (0.9 * y0[i6].tanh()).asin() + 0.5);
+            v4 += 0.05 * (y0[i6] + (0.9 * x2.tanh()).asin().abs());
+            v5 = (v5 * 0.9 + (x0 * x0 + 0.5).log(x0 * x0 + 1.5).max((y0[0] * y0[0] + 0.25).log2())).tanh();
         }
         let mut y7 = [0.0; R];
         for i8 in 0..R {
-            let mut v9 = x2 * 0.5;
+            let mut v9: f64 = 0.0;
             for j10 in 0..C {
-                v9 -= 0.05 * (w[i8 * C + j10] + (2.0 * x2 + (i8 as f64) * 0.05).powi(3));
+                let v11 = w[i8 * C + j10] + v5;
+                v9 = v9.max(v11.clamp(-0.5, 0.5));
             }
-            y7[i8] = v9;
+            y7[i8] = v9.tanh();
         }
-        (0.9 * (2.0 * x2).tanh()).asin().to_degrees().to_radians() - v4 - v5 - y7[0] + y7[R - 1]
+        let mut v12: f64 = 0.0;
+        let mut v13: f64 = 1.0;
+        for i14 in 0..R {
+            v12 += 0.05 * (y7[i14] + (x0 * x0 + 0.5).log(x0 * x0 + 1.5).max((y0[0] * y0[0] + 0.25).log2()));
+            v13 *= 1.0 + 0.05 * y7[R - 1].tanh();
+        }
+        ((0.9 * v5.tanh()).atanh() * (0.9 * v5.tanh()).atanh() + 0.5).cbrt() - v4 + v5 - v12 - v13
     }
 
-    fn p424_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C]) -> D {
+    fn p422_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C]) -> D {
         let mut y0 = [D::from(0.0); R];
         for i1 in 0..R {
-            let mut v2 = x2 * D::from(0.5);
+            let mut v2 = x0 * D::from(0.5);
             for j3 in 0..C {
-                v2 += D::from(0.05) * (w[i1 * C + j3] * x0.tanh().exp());
-            }
-            y0[i1] = v2;
-        }
-        let mut v4 = (D::from(0.9) * (D::from(2.0) * x2).tanh()).asin();
-        let mut v5 = D::from(0.0);
-        for i6 in 0..R {
-            v4 = min(v4, y0[0]);
-            v5 += D::from(0.05) * x0.asinh().atan2((D::from(0.9) * y0[i6].tanh()).asin() * (D::from(0.9) * y0[i6].tanh()).asin() + D::from(0.5));
-        }
-        let mut y7 = [D::from(0.0); R];
-        for i8 in 0..R {
-            let mut v9 = x2 * D::from(0.5);
-            for j10 in 0..C {
-                v9 -= D::from(0.05) * (w[i8 * C + j10] + (D::from(2.0) * x2 + D::from(i8 as f64) * D::from(0.05)).powi(3));
-            }
-            y7[i8] = v9;
-        }
-        to_radians(to_degrees((D::from(0.9) * (D::from(2.0) * x2).tanh()).asin())) - v4 - v5 - y7[0] + y7[R - 1]
-    }
-
-    #[dual::gradient]
-    fn p425(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut v0 = x0 * 0.5;
-        let mut v1 = (v0 * v0 + 1.5).acosh();
-        for i2 in 0..LEN {
-            let v3 = a[i2] + x0;
-            v0 = (v0 * 0.9 + ((i2 as f64) * 0.05 * a[i2] * ((i2 as f64) * 0.05 * a[i2]) + 0.25).ln()).tanh();
-            if (0.9 * x0.tanh()).atanh().tanh().sinh() >= v1 * 1.2 {
-                v1 = (x0 - v1).abs().tanh();
-            } else {
-                v1 += 0.05 * (3. * x0 * (3. * x0) + 0.25).log10();
-            }
-        }
-        let mut y4 = [0.0; R];
-        for i5 in 0..R {
-            let mut v6 = x0 * 0.5;
-            for j7 in 0..C {
-                let v8 = w[i5 * C + j7] + v1;
-                v6 -= 0.05 * (-(v0 + v1));
-            }
-            y4[i5] = v6.tanh();
-        }
-        let mut z9 = [0.0; LEN];
-        for i10 in 0..LEN {
-            z9[i10] = a[i10] * x0.atan().tanh().sinh();
-        }
-        let mut v11 = 2.0 * v1 + x0;
-        for i12 in 0..LEN - 1 {
-            v11 += 0.05 * (z9[i12 + 1] + (x0 * x0 + 0.5).powf(1.7));
-        }
-        let mut y13 = [0.0; R];
-        for i14 in 0..R {
-            let mut v15 = x0 * 0.5;
-            for j16 in 0..C {
-                v15 += 0.05 * (w[i14 * C + j16] + ((0.9 * x0.tanh()).atanh().tanh().sinh() * (0.9 * x0.tanh()).atanh().tanh().sinh() + 0.25).log10());
-            }
-            y13[i14] = v15.tanh();
-        }
-        ((v11.floor() + v11) * (v11.floor() + v11) + 0.25).log10() - v0 - v1 - y4[0] - y4[R - 1] + v11 - y13[0] + y13[R - 1]
-    }
-
-    fn p425_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut v0 = x0 * D::from(0.5);
-        let mut v1 = (v0 * v0 + D::from(1.5)).acosh();
-        for i2 in 0..LEN {
-            let v3 = a[i2] + x0;
-            v0 = (v0 * D::from(0.9) + (D::from(i2 as f64) * D::from(0.05) * a[i2] * (D::from(i2 as f64) * D::from(0.05) * a[i2]) + D::from(0.25)).ln()).tanh();
-            if ge((D::from(0.9) * x0.tanh()).atanh().tanh().sinh(), v1 * D::from(1.2)) {
-                v1 = abs(x0 - v1).tanh();
-            } else {
-                v1 += D::from(0.05) * (D::from(3.) * x0 * (D::from(3.) * x0) + D::from(0.25)).log10();
-            }
-        }
-        let mut y4 = [D::from(0.0); R];
-        for i5 in 0..R {
-            let mut v6 = x0 * D::from(0.5);
-            for j7 in 0..C {
-                let v8 = w[i5 * C + j7] + v1;
-                v6 -= D::from(0.05) * (-(v0 + v1));
-            }
-            y4[i5] = v6.tanh();
-        }
-        let mut z9 = [D::from(0.0); LEN];
-        for i10 in 0..LEN {
-            z9[i10] = a[i10] * x0.atan().tanh().sinh();
-        }
-        let mut v11 = D::from(2.0) * v1 + x0;
-        for i12 in 0..LEN - 1 {
-            v11 += D::from(0.05) * (z9[i12 + 1] + (x0 * x0 + D::from(0.5)).powf(1.7));
-        }
-        let mut y13 = [D::from(0.0); R];
-        for i14 in 0..R {
-            let mut v15 = x0 * D::from(0.5);
-            for j16 in 0..C {
-                v15 += D::from(0.05) * (w[i14 * C + j16] + ((D::from(0.9) * x0.tanh()).atanh().tanh().sinh() * (D::from(0.9) * x0.tanh()).atanh().tanh().sinh() + D::from(0.25)).log10());
-            }
-            y13[i14] = v15.tanh();
-        }
-        ((floor(v11) + v11) * (floor(v11) + v11) + D::from(0.25)).log10() - v0 - v1 - y4[0] - y4[R - 1] + v11 - y13[0] + y13[R - 1]
-    }
-
-    #[dual::gradient]
-    fn p426(x0: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = x0 * 0.5;
-        let mut v1 = x0 * 0.5;
-        for i2 in 0..LEN - 1 {
-            v0 *= 1.0 + 0.05 * (a[i2] * x0).tanh();
-            v1 += 0.05 * ((1e-1 * x0).clamp(-0.5, 0.5) / (x0.max(a[i2 + 1]) * x0.max(a[i2 + 1]) + 0.5));
-        }
-        let mut z3 = [0.0; LEN];
-        for i4 in 0..LEN - 1 {
-            z3[i4] = a[i4 + 1] + (v1.max(x0) * v1.max(x0) + 0.5).powf(1.7);
-        }
-        v1 - v0 - v1 + z3[0] + z3[LEN - 1]
-    }
-
-    fn p426_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
-        let mut v0 = x0 * D::from(0.5);
-        let mut v1 = x0 * D::from(0.5);
-        for i2 in 0..LEN - 1 {
-            v0 *= D::from(1.0) + D::from(0.05) * (a[i2] * x0).tanh();
-            v1 += D::from(0.05) * (clamp(D::from(1e-1) * x0, -0.5, 0.5) / (max(x0, a[i2 + 1]) * max(x0, a[i2 + 1]) + D::from(0.5)));
-        }
-        let mut z3 = [D::from(0.0); LEN];
-        for i4 in 0..LEN - 1 {
-            z3[i4] = a[i4 + 1] + (max(v1, x0) * max(v1, x0) + D::from(0.5)).powf(1.7);
-        }
-        v1 - v0 - v1 + z3[0] + z3[LEN - 1]
-    }
-
-    #[dual::gradient]
-    fn p427(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = x2 * 0.5;
-        let mut v1 = x1 * 0.5;
-        for i2 in 0..n {
-            let v3 = b[i2] + (((i2 as f64) * 0.05).ceil() + (i2 as f64) * 0.05) * (0.9 * x2.tanh()).asin();
-            v0 = v0.max(x1.tanh().tanh().exp());
-            v1 = v1.max((((i2 as f64) * 0.05 + 1e-1) * ((i2 as f64) * 0.05 + 1e-1) + 0.25).log2());
-        }
-        let mut z4 = [0.0; LEN];
-        for i5 in 0..LEN {
-            z4[i5] = a[i5] * v0;
-        }
-        let mut v6 = x0 * 0.5;
-        for i7 in 1..LEN {
-            let v8 = (z4[LEN - 1] * z4[LEN - 1] + 0.25).log2().max(2.0);
-            v6 = f64::min(v6, z4[LEN - 1] - x2 - v1 / ((i7 as f64) * 0.05 * ((i7 as f64) * 0.05) + 0.5));
-        }
-        x2 - v0 + v1 + v6
-    }
-
-    fn p427_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let mut v0 = x2 * D::from(0.5);
-        let mut v1 = x1 * D::from(0.5);
-        for i2 in 0..n {
-            let v3 = b[i2] + (ceil(D::from(i2 as f64) * D::from(0.05)) + D::from(i2 as f64) * D::from(0.05)) * (D::from(0.9) * x2.tanh()).asin();
-            v0 = max(v0, x1.tanh().tanh().exp());
-            v1 = max(v1, ((D::from(i2 as f64) * D::from(0.05) + D::from(1e-1)) * (D::from(i2 as f64) * D::from(0.05) + D::from(1e-1)) + D::from(0.25)).log2());
-        }
-        let mut z4 = [D::from(0.0); LEN];
-        for i5 in 0..LEN {
-            z4[i5] = a[i5] * v0;
-        }
-        let mut v6 = x0 * D::from(0.5);
-        for i7 in 1..LEN {
-            let v8 = max((z4[LEN - 1] * z4[LEN - 1] + D::from(0.25)).log2(), D::from(2.0));
-            v6 = min(v6, z4[LEN - 1] - x2 - v1 / (D::from(i7 as f64) * D::from(0.05) * (D::from(i7 as f64) * D::from(0.05)) + D::from(0.5)));
-        }
-        x2 - v0 + v1 + v6
-    }
-
-    #[dual::gradient]
-    fn p428(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = x1 * 0.5;
-        for i1 in 0..LEN {
-            if x0.sin() > (x2 * x2 + 0.25).sqrt() {
-                v0 = (a[i1] + x0.sin()).tanh();
-            } else {
-                v0 += 0.05 * h2([(0.9 * x2.tanh()).asin(), (x2 * x2 + 0.5).recip(), x1.tanh().exp_m1()]);
-            }
-        }
-        let mut z2 = [0.0; LEN];
-        for i3 in 0..LEN {
-            let v4 = f64::cos(x0).to_degrees().to_radians();
-            z2[i3] += a[i3];
-        }
-        let mut v5: f64 = 1.0;
-        for i6 in 0..LEN - 1 {
-            let v7 = h4(v0).max((z2[i6 + 1] * z2[i6 + 1] + 0.5).hypot(v0));
-            v5 *= 1.0 + 0.05 * x2.to_degrees().to_radians().asinh().tanh();
-        }
-        let v8: f64;
-        if x0.clamp(-0.5, 0.5).clamp(-0.5, 0.5) < z2[0] * z2[0] {
-            return ((std::f64::consts::PI * x0 * (std::f64::consts::PI * x0) + 0.5).cbrt() * (std::f64::consts::PI * x0 * (std::f64::consts::PI * x0) + 0.5).cbrt()).ln_1p();
-        } else if z2[LEN - 1] < x0 * 0.5 {
-            v8 = z2[LEN - 1];
-        } else {
-            return h4((0.9 * (0.7 * x2).tanh()).acos());
-        }
-        (z2[LEN - 1] * z2[LEN - 1] + 0.25).log2() - v0 + v5
-    }
-
-    fn p428_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
-        let mut v0 = x1 * D::from(0.5);
-        for i1 in 0..LEN {
-            if gt(x0.sin(), (x2 * x2 + D::from(0.25)).sqrt()) {
-                v0 = (a[i1] + x0.sin()).tanh();
-            } else {
-                v0 += D::from(0.05) * h2_generic([(D::from(0.9) * x2.tanh()).asin(), (x2 * x2 + D::from(0.5)).recip(), x1.tanh().exp_m1()]);
-            }
-        }
-        let mut z2 = [D::from(0.0); LEN];
-        for i3 in 0..LEN {
-            let v4 = to_radians(to_degrees(x0.cos()));
-            z2[i3] += a[i3];
-        }
-        let mut v5 = D::from(1.0);
-        for i6 in 0..LEN - 1 {
-            let v7 = max(h4_generic(v0), hypot(z2[i6 + 1] * z2[i6 + 1] + D::from(0.5), v0));
-            v5 *= D::from(1.0) + D::from(0.05) * to_radians(to_degrees(x2)).asinh().tanh();
-        }
-        let v8: D;
-        if lt(clamp(clamp(x0, -0.5, 0.5), -0.5, 0.5), z2[0] * z2[0]) {
-            return ((D::from(std::f64::consts::PI) * x0 * (D::from(std::f64::consts::PI) * x0) + D::from(0.5)).cbrt() * (D::from(std::f64::consts::PI) * x0 * (D::from(std::f64::consts::PI) * x0) + D::from(0.5)).cbrt()).ln_1p();
-        } else if lt(z2[LEN - 1], x0 * D::from(0.5)) {
-            v8 = z2[LEN - 1];
-        } else {
-            return h4_generic((D::from(0.9) * (D::from(0.7) * x2).tanh()).acos());
-        }
-        (z2[LEN - 1] * z2[LEN - 1] + D::from(0.25)).log2() - v0 + v5
-    }
-
-    #[dual::gradient]
-    fn p429(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let mut v0: f64 = 0.0;
-        for i1 in 0..n {
-            v0 = (v0 * 0.9 + (b[i1] + f64::cos(((i1 as f64) * 0.05 * ((i1 as f64) * 0.05) + 0.25).log10()))).tanh();
-        }
-        let mut v2 = x1 * 0.5;
-        for i3 in 0..LEN {
-            v2 = v2.max(f64::cos(v0) - (a[i3] * a[i3] + 0.5).powf(1.7));
-        }
-        x0 - v0 - v2
-    }
-
-    fn p429_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let mut v0 = D::from(0.0);
-        for i1 in 0..n {
-            v0 = (v0 * D::from(0.9) + (b[i1] + (D::from(i1 as f64) * D::from(0.05) * (D::from(i1 as f64) * D::from(0.05)) + D::from(0.25)).log10().cos())).tanh();
-        }
-        let mut v2 = x1 * D::from(0.5);
-        for i3 in 0..LEN {
-            v2 = max(v2, v0.cos() - (a[i3] * a[i3] + D::from(0.5)).powf(1.7));
-        }
-        x0 - v0 - v2
-    }
-
-    #[dual::gradient]
-    fn p430(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        if ((x1 * x1 + 0.25).log10() * (x1 * x1 + 0.25).log10() + 0.5).log((x0 * x0 + 0.5).hypot(x1) * (x0 * x0 + 0.5).hypot(x1) + 1.5) <= x0 * (-0.3) {
-            return 0.5f64;
-        } else if ((2.0 * x0 - x1) * (2.0 * x0 - x1)).ln_1p() < (-1.3 * x0).tanh().sinh() {
-            return (-1.3 * x0).tanh().sinh();
-        }
-        let mut z0 = [0.0; LEN];
-        for i1 in 1..LEN {
-            z0[i1] = a[i1] * (x0 * x0 + 0.25).log2().asinh();
-        }
-        let mut v2 = x0 * 0.5;
-        for i3 in 1..LEN {
-            if (a[i3].tanh() * a[i3].tanh() + 0.5).log(z0[LEN - 1] / (v2 * v2 + 0.5) * (z0[LEN - 1] / (v2 * v2 + 0.5)) + 1.5) < (x0 * x0).ln_1p() {
-                v2 = (z0[LEN - 1] * z0[LEN - 1] + 0.25).log2().tanh();
-            } else {
-                v2 += 0.05 * (0.9 * f64::min(x0, x0).tanh()).asin();
-            }
-        }
-        let mut y4 = [0.0; R];
-        for i5 in 0..R {
-            let mut v6 = a[i5];
-            for j7 in 0..C {
-                v6 += 0.05 * (w[i5 * C + j7] + (0.9 * (v2 + x0).tanh()).acos());
-            }
-            y4[i5] = v6.tanh();
-        }
-        z0[LEN - 1] / (v2 * v2 + 0.5) - v2 + y4[0] + y4[R - 1]
-    }
-
-    fn p430_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
-        if le(log((x1 * x1 + D::from(0.25)).log10() * (x1 * x1 + D::from(0.25)).log10() + D::from(0.5), hypot(x0 * x0 + D::from(0.5), x1) * hypot(x0 * x0 + D::from(0.5), x1) + D::from(1.5)), x0 * D::from(-0.3)) {
-            return D::from(0.5f64);
-        } else if lt(((D::from(2.0) * x0 - x1) * (D::from(2.0) * x0 - x1)).ln_1p(), (D::from(-1.3) * x0).tanh().sinh()) {
-            return (D::from(-1.3) * x0).tanh().sinh();
-        }
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 1..LEN {
-            z0[i1] = a[i1] * (x0 * x0 + D::from(0.25)).log2().asinh();
-        }
-        let mut v2 = x0 * D::from(0.5);
-        for i3 in 1..LEN {
-            if lt(log(a[i3].tanh() * a[i3].tanh() + D::from(0.5), z0[LEN - 1] / (v2 * v2 + D::from(0.5)) * (z0[LEN - 1] / (v2 * v2 + D::from(0.5))) + D::from(1.5)), (x0 * x0).ln_1p()) {
-                v2 = (z0[LEN - 1] * z0[LEN - 1] + D::from(0.25)).log2().tanh();
-            } else {
-                v2 += D::from(0.05) * (D::from(0.9) * x0.tanh()).asin();
-            }
-        }
-        let mut y4 = [D::from(0.0); R];
-        for i5 in 0..R {
-            let mut v6 = a[i5];
-            for j7 in 0..C {
-                v6 += D::from(0.05) * (w[i5 * C + j7] + (D::from(0.9) * (v2 + x0).tanh()).acos());
-            }
-            y4[i5] = v6.tanh();
-        }
-        z0[LEN - 1] / (v2 * v2 + D::from(0.5)) - v2 + y4[0] + y4[R - 1]
-    }
-
-    #[dual::gradient]
-    fn p431(x0: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = a[0];
-        for i1 in 1..LEN {
-            v0 = v0.max(a[i1] * f64::cos(x0));
-        }
-        let mut z2 = [0.0; LEN];
-        let mut v3 = (-1.3 * x0 * (-1.3 * x0) + 0.25).log10();
-        for i4 in 0..LEN - 1 {
-            z2[i4] = a[i4] * (v0.tanh().exp() + (x0 * x0 + 0.5).recip());
-            v3 += 0.05 * (-1.3 * x0 * (-1.3 * x0) + 0.25).log10();
-        }
-        let v5 = h2([v3, (x0 * v0 * (x0 * v0) + 0.25).log2(), x0]);
-        0.7 * x0 / (v0 * v0 + 0.5) + (0.5 * v0.tanh()).tan() - v0 + v3 - z2[0] - z2[LEN - 1]
-    }
-
-    fn p431_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
-        let mut v0 = a[0];
-        for i1 in 1..LEN {
-            v0 = max(v0, a[i1] * x0.cos());
-        }
-        let mut z2 = [D::from(0.0); LEN];
-        let mut v3 = (D::from(-1.3) * x0 * (D::from(-1.3) * x0) + D::from(0.25)).log10();
-        for i4 in 0..LEN - 1 {
-            z2[i4] = a[i4] * (v0.tanh().exp() + (x0 * x0 + D::from(0.5)).recip());
-            v3 += D::from(0.05) * (D::from(-1.3) * x0 * (D::from(-1.3) * x0) + D::from(0.25)).log10();
-        }
-        let v5 = h2_generic([v3, (x0 * v0 * (x0 * v0) + D::from(0.25)).log2(), x0]);
-        D::from(0.7) * x0 / (v0 * v0 + D::from(0.5)) + (D::from(0.5) * v0.tanh()).tan() - v0 + v3 - z2[0] - z2[LEN - 1]
-    }
-
-    #[dual::gradient]
-    fn p432(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                v2 = v2.max(w[i1 * C + j3] + h2([(0.7 * x0).mul_add(x0, 1e-1), (3. * x0 * (3. * x0) + 0.5).recip(), x0]));
-            }
-            y0[i1] = v2;
-        }
-        let mut v4: f64 = 0.0;
-        let mut v5 = y0[R - 1] - v4;
-        for i6 in 0..R {
-            if h2([x0 * x0, (v5 * v5 + 0.5).hypot(v5), v5 * v4]) >= y0[i6] * 1.2 {
-                v4 = (y0[R - 1] - v4).tanh();
-            } else {
-                v4 += 0.05 * ((i6 as f64) * 0.05 - y0[i6]).tanh().exp();
-            }
-            if ((i6 as f64) * 0.05).tanh().cosh() <= (i6 as f64) * 0.05 * 1.2 {
-                v5 = ((i6 as f64) * 0.05).tanh().cosh().tanh();
-            } else {
-                v5 += 0.05 * y0[i6].tanh().exp_m1();
-            }
-        }
-        let mut v7: f64 = 0.0;
-        for i8 in 0..n {
-            let v9 = b[i8] + v4;
-            if x0 >= v7 {
-                v7 = (0.9 * v5.tanh()).acos().tanh();
-            } else {
-                v7 += 0.05 * (0.9 * v9.tanh()).atanh();
-            }
-        }
-        (x0 * x0 + 0.25).sqrt().signum() + (x0 * x0 + 0.25).sqrt() - v4 + v5 + v7
-    }
-
-    fn p432_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                v2 = max(v2, w[i1 * C + j3] + h2_generic([(D::from(0.7) * x0).mul_add(x0, D::from(1e-1)), (D::from(3.) * x0 * (D::from(3.) * x0) + D::from(0.5)).recip(), x0]));
+                v2 = (v2 * D::from(0.9) + w[i1 * C + j3] * (D::from(0.5) * x1.tanh().exp().tanh()).tan()).tanh();
             }
             y0[i1] = v2;
         }
         let mut v4 = D::from(0.0);
-        let mut v5 = y0[R - 1] - v4;
+        let mut v5 = x2;
         for i6 in 0..R {
-            if ge(h2_generic([x0 * x0, hypot(v5 * v5 + D::from(0.5), v5), v5 * v4]), y0[i6] * D::from(1.2)) {
-                v4 = (y0[R - 1] - v4).tanh();
-            } else {
-                v4 += D::from(0.05) * (D::from(i6 as f64) * D::from(0.05) - y0[i6]).tanh().exp();
-            }
-            if le((D::from(i6 as f64) * D::from(0.05)).tanh().cosh(), D::from(i6 as f64) * D::from(0.05) * D::from(1.2)) {
-                v5 = (D::from(i6 as f64) * D::from(0.05)).tanh().cosh().tanh();
-            } else {
-                v5 += D::from(0.05) * y0[i6].tanh().exp_m1();
-            }
+            v4 += D::from(0.05) * (y0[i6] + abs((D::from(0.9) * x2.tanh()).asin()));
+            v5 = (v5 * D::from(0.9) + max(log(x0 * x0 + D::from(0.5), x0 * x0 + D::from(1.5)), (y0[0] * y0[0] + D::from(0.25)).log2())).tanh();
         }
-        let mut v7 = D::from(0.0);
-        for i8 in 0..n {
-            let v9 = b[i8] + v4;
-            if ge(x0, v7) {
-                v7 = (D::from(0.9) * v5.tanh()).acos().tanh();
-            } else {
-                v7 += D::from(0.05) * (D::from(0.9) * v9.tanh()).atanh();
+        let mut y7 = [D::from(0.0); R];
+        for i8 in 0..R {
+            let mut v9 = D::from(0.0);
+            for j10 in 0..C {
+                let v11 = w[i8 * C + j10] + v5;
+                v9 = max(v9, clamp(v11, -0.5, 0.5));
             }
+            y7[i8] = v9.tanh();
         }
-        signum((x0 * x0 + D::from(0.25)).sqrt()) + (x0 * x0 + D::from(0.25)).sqrt() - v4 + v5 + v7
+        let mut v12 = D::from(0.0);
+        let mut v13 = D::from(1.0);
+        for i14 in 0..R {
+            v12 += D::from(0.05) * (y7[i14] + max(log(x0 * x0 + D::from(0.5), x0 * x0 + D::from(1.5)), (y0[0] * y0[0] + D::from(0.25)).log2()));
+            v13 *= D::from(1.0) + D::from(0.05) * y7[R - 1].tanh();
+        }
+        ((D::from(0.9) * v5.tanh()).atanh() * (D::from(0.9) * v5.tanh()).atanh() + D::from(0.5)).cbrt() - v4 + v5 - v12 - v13
     }
 
     #[dual::gradient]
-    fn p433(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = x1 - x0;
-        let mut v1 = x1 - x0;
-        for i2 in 1..n {
-            v0 = (v0 * 0.9 + (b[i2 - 1] + (x0 * v1 * (x0 * v1) + 0.5).recip())).tanh();
-            if (x2 * x2 + 0.5).recip() >= b[i2] {
-                v1 = (b[i2 - 1] * b[i2 - 1].tanh().sinh()).tanh();
-            } else {
-                v1 += 0.05 * x1.tanh();
-            }
+    fn p423(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = x0 - x0;
+        let mut v1 = x0 - x0;
+        for i2 in 1..LEN {
+            v0 = f64::min(v0, (a[i2] + 2.0) * (a[i2] + 2.0));
+            v1 = (v1 * 0.9 + (0.9 * (x0 - x0).tanh()).asin()).tanh();
         }
-        let mut v3 = (3. * x0 * (3. * x0) + 0.5).powi(-2);
-        for i4 in 0..LEN {
-            v3 = (v3 * 0.9 + (a[i4] + (0.7 * x1 * (0.7 * x1)).ln_1p().tanh().sinh())).tanh();
-        }
-        let mut v5 = x0.mul_add((x2 * x2 + 0.5).recip(), (x2 * x2 + 0.5).recip());
-        v5 -= (-(-1.3 * v1) * (-(-1.3 * v1)) + 0.25).ln();
-        if (3. * x0 * (3. * x0) + 0.5).powi(-2) <= v5 * 0.5 {
-            let v6 = -v1;
+        if v0 + x0 > x0.atan() {
+            let mut v3 = (((v0 - v0) * (v0 - v0) + 0.25).log2() * ((v0 - v0) * (v0 - v0) + 0.25).log2() + 0.5).recip();
+            v3 *= 2.0;
             return v1;
         }
-        f64::cos((0.5 * x2.tanh()).tan()) - v0 - v1 - v3
+        std::f64::consts::PI - v0 - v1
     }
 
-    fn p433_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let mut v0 = x1 - x0;
-        let mut v1 = x1 - x0;
-        for i2 in 1..n {
-            v0 = (v0 * D::from(0.9) + (b[i2 - 1] + (x0 * v1 * (x0 * v1) + D::from(0.5)).recip())).tanh();
-            if ge((x2 * x2 + D::from(0.5)).recip(), b[i2]) {
-                v1 = (b[i2 - 1] * b[i2 - 1].tanh().sinh()).tanh();
-            } else {
-                v1 += D::from(0.05) * x1.tanh();
-            }
+    fn p423_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut v0 = x0 - x0;
+        let mut v1 = x0 - x0;
+        for i2 in 1..LEN {
+            v0 = min(v0, (a[i2] + D::from(2.0)) * (a[i2] + D::from(2.0)));
+            v1 = (v1 * D::from(0.9) + (D::from(0.9) * (x0 - x0).tanh()).asin()).tanh();
         }
-        let mut v3 = (D::from(3.) * x0 * (D::from(3.) * x0) + D::from(0.5)).powi(-2);
-        for i4 in 0..LEN {
-            v3 = (v3 * D::from(0.9) + (a[i4] + (D::from(0.7) * x1 * (D::from(0.7) * x1)).ln_1p().tanh().sinh())).tanh();
-        }
-        let mut v5 = x0.mul_add((x2 * x2 + D::from(0.5)).recip(), (x2 * x2 + D::from(0.5)).recip());
-        v5 -= (-(D::from(-1.3) * v1) * (-(D::from(-1.3) * v1)) + D::from(0.25)).ln();
-        if le((D::from(3.) * x0 * (D::from(3.) * x0) + D::from(0.5)).powi(-2), v5 * D::from(0.5)) {
-            let v6 = -v1;
+        if gt(v0 + x0, x0.atan()) {
+            let mut v3 = (((v0 - v0) * (v0 - v0) + D::from(0.25)).log2() * ((v0 - v0) * (v0 - v0) + D::from(0.25)).log2() + D::from(0.5)).recip();
+            v3 *= D::from(2.0);
             return v1;
         }
-        (D::from(0.5) * x2.tanh()).tan().cos() - v0 - v1 - v3
+        D::from(std::f64::consts::PI) - v0 - v1
     }
 
     #[dual::gradient]
-    fn p434(x0: f64, a: [f64; LEN]) -> f64 {
+    fn p424(x0: f64, a: [f64; LEN]) -> f64 {
         let mut z0 = [0.0; LEN];
-        let mut v1: f64 = 0.0;
-        for i2 in 0..LEN - 1 {
-            let v3 = h2([x0, x0, x0]).trunc() + h2([x0, x0, x0]);
-            v1 -= 0.05 * ((0.9 * v3.tanh()).asin() * (0.9 * v3.tanh()).asin() + 0.5).powf(1.7);
-            z0[i2] += ((a[i2] * a[i2] + 0.5).recip() * (a[i2] * a[i2] + 0.5).recip() + 0.5).cbrt();
+        for i1 in 0..LEN {
+            z0[i1] = a[i1] * ((i1 as f64) * 0.05);
+            let v2 = ((i1 as f64) * 0.05).tanh().exp().atan();
         }
-        let mut v4: f64 = 1.0;
-        for i5 in 0..LEN {
-            v4 *= 1.0 + 0.05 * (z0[i5] * f64::cos(v1).atan2(v1 * x0 * (v1 * x0) + 0.5)).tanh();
+        let mut v3 = h4(x0);
+        let mut v4 = x0 * 0.5;
+        for i5 in 0..LEN - 1 {
+            v3 = (v3 * 0.9 + a[i5] * h4(x0)).tanh();
+            v4 = f64::min(v4, ((i5 as f64) * 0.05 * ((i5 as f64) * 0.05) + 0.5).log(x0 * x0 + 1.5).atan2((z0[i5 + 1] * z0[i5 + 1] + 0.5).cbrt() * (z0[i5 + 1] * z0[i5 + 1] + 0.5).cbrt() + 0.5));
         }
-        let mut v6 = a[0];
-        for i7 in 0..LEN {
-            v6 = v6.max(a[i7] + (v1.clamp(-0.5, 0.5) * v1.clamp(-0.5, 0.5) + 0.25).ln());
+        let v8 = a.iter().zip(a.iter().skip(1)).fold((v4 * v4 + 0.25).log2(), |s9, (&e6, &e7)| s9 + 0.05 * (e6 * e6 + 0.25).sqrt().abs());
+        let mut z10 = [0.0; LEN];
+        for i11 in 0..LEN - 1 {
+            let v12 = f64::min(v3, z0[i11 + 1] / (v4 * v4 + 0.5));
+            z10[i11] = a[i11] * ((0.5f64 * x0).max(std::f64::consts::PI) / ((i11 as f64) * 0.05 * ((i11 as f64) * 0.05) + 0.5));
         }
-        (z0[LEN - 1] * z0[LEN - 1] + 0.25).sqrt() - v1 + v1 - v4 + v6
+        let mut v13 = x0 * 0.5;
+        for i14 in 1..LEN {
+            v13 *= 1.0 + 0.05 * (z10[i14] * (0.9 * (x0 * x0).ln_1p().tanh()).acos()).tanh();
+        }
+        (z0[0] - v8).tanh().exp_m1() + z0[0] - z0[LEN - 1] - v3 - v4 - v8 - v13
     }
 
-    fn p434_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+    fn p424_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
         let mut z0 = [D::from(0.0); LEN];
-        let mut v1 = D::from(0.0);
-        for i2 in 0..LEN - 1 {
-            let v3 = trunc(h2_generic([x0, x0, x0])) + h2_generic([x0, x0, x0]);
-            v1 -= D::from(0.05) * ((D::from(0.9) * v3.tanh()).asin() * (D::from(0.9) * v3.tanh()).asin() + D::from(0.5)).powf(1.7);
-            z0[i2] += ((a[i2] * a[i2] + D::from(0.5)).recip() * (a[i2] * a[i2] + D::from(0.5)).recip() + D::from(0.5)).cbrt();
+        for i1 in 0..LEN {
+            z0[i1] = a[i1] * (D::from(i1 as f64) * D::from(0.05));
+            let v2 = (D::from(i1 as f64) * D::from(0.05)).tanh().exp().atan();
         }
-        let mut v4 = D::from(1.0);
-        for i5 in 0..LEN {
-            v4 *= D::from(1.0) + D::from(0.05) * (z0[i5] * v1.cos().atan2(v1 * x0 * (v1 * x0) + D::from(0.5))).tanh();
+        let mut v3 = h4_generic(x0);
+        let mut v4 = x0 * D::from(0.5);
+        for i5 in 0..LEN - 1 {
+            v3 = (v3 * D::from(0.9) + a[i5] * h4_generic(x0)).tanh();
+            v4 = min(v4, log(D::from(i5 as f64) * D::from(0.05) * (D::from(i5 as f64) * D::from(0.05)) + D::from(0.5), x0 * x0 + D::from(1.5)).atan2((z0[i5 + 1] * z0[i5 + 1] + D::from(0.5)).cbrt() * (z0[i5 + 1] * z0[i5 + 1] + D::from(0.5)).cbrt() + D::from(0.5)));
         }
-        let mut v6 = a[0];
-        for i7 in 0..LEN {
-            v6 = max(v6, a[i7] + (clamp(v1, -0.5, 0.5) * clamp(v1, -0.5, 0.5) + D::from(0.25)).ln());
+        let v8 = a.iter().zip(a.iter().skip(1)).fold((v4 * v4 + D::from(0.25)).log2(), |s9, (&e6, &e7)| s9 + D::from(0.05) * abs((e6 * e6 + D::from(0.25)).sqrt()));
+        let mut z10 = [D::from(0.0); LEN];
+        for i11 in 0..LEN - 1 {
+            let v12 = min(v3, z0[i11 + 1] / (v4 * v4 + D::from(0.5)));
+            z10[i11] = a[i11] * (max(D::from(0.5f64) * x0, D::from(std::f64::consts::PI)) / (D::from(i11 as f64) * D::from(0.05) * (D::from(i11 as f64) * D::from(0.05)) + D::from(0.5)));
         }
-        (z0[LEN - 1] * z0[LEN - 1] + D::from(0.25)).sqrt() - v1 + v1 - v4 + v6
+        let mut v13 = x0 * D::from(0.5);
+        for i14 in 1..LEN {
+            v13 *= D::from(1.0) + D::from(0.05) * (z10[i14] * (D::from(0.9) * (x0 * x0).ln_1p().tanh()).acos()).tanh();
+        }
+        (z0[0] - v8).tanh().exp_m1() + z0[0] - z0[LEN - 1] - v3 - v4 - v8 - v13
     }
 
     #[dual::gradient]
-    fn p435(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = x0 * 0.5;
-        for i1 in 1..LEN {
-            let v2 = a[i1] + ((x2 - x0) * (x2 - x0) + 0.5).powf(1.7);
-            v0 *= 1.0 + 0.05 * v2.tanh().sinh().tanh();
-        }
-        let v3 = (x1 * x1 + 0.25).sqrt();
-        let v4 = x2;
-        (x1 * x1 + 0.25).sqrt() + v0
-    }
-
-    fn p435_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
-        let mut v0 = x0 * D::from(0.5);
-        for i1 in 1..LEN {
-            let v2 = a[i1] + ((x2 - x0) * (x2 - x0) + D::from(0.5)).powf(1.7);
-            v0 *= D::from(1.0) + D::from(0.05) * v2.tanh().sinh().tanh();
-        }
-        let v3 = (x1 * x1 + D::from(0.25)).sqrt();
-        let v4 = x2;
-        (x1 * x1 + D::from(0.25)).sqrt() + v0
-    }
-
-    #[dual::gradient]
-    fn p436(x0: f64, b: [f64; 40], n: usize) -> f64 {
-        let v0: f64;
-        if x0.powi(3).abs() > x0 {
-            v0 = (2.0 * x0 * (2.0 * x0) + 0.5).cbrt();
-        } else {
-            v0 = (x0 * x0 + 0.25).log2();
-        }
-        let mut v1 = x0 * 0.5;
-        for i2 in 1..n {
-            let v3 = b[i2].tanh().exp().tanh().exp();
-            v1 = v1.max(((x0 * x0 + 0.5).log(v3 * v3 + 1.5) * (x0 * x0 + 0.5).log(v3 * v3 + 1.5) + 0.25).ln());
-        }
-        (-1.3 * x0).to_degrees().to_radians() - v1
-    }
-
-    fn p436_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, b: [D; 40], n: usize) -> D {
-        let v0: D;
-        if gt(abs(x0.powi(3)), x0) {
-            v0 = (D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.5)).cbrt();
-        } else {
-            v0 = (x0 * x0 + D::from(0.25)).log2();
-        }
-        let mut v1 = x0 * D::from(0.5);
-        for i2 in 1..n {
-            let v3 = b[i2].tanh().exp().tanh().exp();
-            v1 = max(v1, (log(x0 * x0 + D::from(0.5), v3 * v3 + D::from(1.5)) * log(x0 * x0 + D::from(0.5), v3 * v3 + D::from(1.5)) + D::from(0.25)).ln());
-        }
-        to_radians(to_degrees(D::from(-1.3) * x0)) - v1
-    }
-
-    #[dual::gradient]
-    fn p437(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let mut z0 = [0.0; LEN];
-        for i1 in 0..LEN - 1 {
-            let v2 = (0.9 * x1.tanh()).asin().tanh().exp_m1();
-            z0[i1] = a[i1] * h4((0.5f64 * x2).tanh().exp());
-        }
-        let mut v3 = f64::exp2(x2.sin());
-        for i4 in 0..LEN - 1 {
-            let v5 = z0[i4] * (0.5 * (3. * x0).atan().tanh()).tan();
-            v3 *= 1.0 + 0.05 * (-(x2 - v5)).tanh();
-        }
-        let mut v6 = x2 * 0.5;
-        let mut v7: f64 = 0.0;
-        for i8 in 0..n {
-            let v9 = b[i8] * z0[LEN - 1];
-            v6 *= 1.0 + 0.05 * z0[LEN - 1].tanh();
-            v7 = (v7 * 0.9 + f64::cos(f64::exp2(x2.sin()))).tanh();
-        }
-        let mut v10: f64 = 0.0;
-        for i11 in 1..LEN {
-            if (v10 * v10 + 1.5).acosh() >= v10 * 1.2 {
-                v10 = (a[i11] * f64::min(v3, v6)).tanh();
+    fn p425(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let v2 = a.iter().zip(a.iter().skip(1)).fold(0.0, |s3, (&e0, &e1)| (s3 * 0.9 + (e0 + 0.7 * x0)).tanh());
+        let mut v4 = x0 * 0.5;
+        for i5 in 0..LEN - 1 {
+            if f64::min(v2, a[i5]) + (2.0 * v2 * (2.0 * v2) + 0.5).hypot(2.0) < -1.3 * 0.5 {
+                v4 = f64::min(v2, a[i5]).tanh();
             } else {
-                v10 += 0.05 * (-1.3 * x1 * (-1.3 * x1) + 0.5).cbrt().abs();
+                v4 += 0.05 * a[i5 + 1];
             }
         }
-        v3 + v3 + v6 + v7 - v10
+        let mut y6 = [0.0; R];
+        for i7 in 0..R {
+            let mut v8: f64 = 0.0;
+            for j9 in 0..C {
+                v8 += 0.05 * (w[i7 * C + j9] * (0.9 * v4.tanh()).asin().sin());
+            }
+            y6[i7] = v8;
+        }
+        let mut v10 = (0.9 * y6[0].tanh()).atanh();
+        let mut v11 = x1 * 0.5;
+        for i12 in 0..R {
+            let v13 = y6[i12] + (2.0 * v2 * (2.0 * v2) + 0.5).hypot(2.0);
+            v10 = v10.max((0.9 * y6[0].tanh()).atanh().to_degrees().to_radians());
+            v11 = v11.max(((y6[R - 1] * y6[R - 1]).ln_1p() * (y6[R - 1] * y6[R - 1]).ln_1p() + 0.5).log(v4.asinh() * v4.asinh() + 1.5));
+        }
+        -(v11 * v11 + 0.25).log2() + v2 - v4 - v10 - v11
     }
 
-    fn p437_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 0..LEN - 1 {
-            let v2 = (D::from(0.9) * x1.tanh()).asin().tanh().exp_m1();
-            z0[i1] = a[i1] * h4_generic((D::from(0.5f64) * x2).tanh().exp());
-        }
-        let mut v3 = x2.sin().exp2();
-        for i4 in 0..LEN - 1 {
-            let v5 = z0[i4] * (D::from(0.5) * (D::from(3.) * x0).atan().tanh()).tan();
-            v3 *= D::from(1.0) + D::from(0.05) * (-(x2 - v5)).tanh();
-        }
-        let mut v6 = x2 * D::from(0.5);
-        let mut v7 = D::from(0.0);
-        for i8 in 0..n {
-            let v9 = b[i8] * z0[LEN - 1];
-            v6 *= D::from(1.0) + D::from(0.05) * z0[LEN - 1].tanh();
-            v7 = (v7 * D::from(0.9) + x2.sin().exp2().cos()).tanh();
-        }
-        let mut v10 = D::from(0.0);
-        for i11 in 1..LEN {
-            if ge((v10 * v10 + D::from(1.5)).acosh(), v10 * D::from(1.2)) {
-                v10 = (a[i11] * min(v3, v6)).tanh();
+    fn p425_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let v2 = a.iter().zip(a.iter().skip(1)).fold(D::from(0.0), |s3, (&e0, &e1)| (s3 * D::from(0.9) + (e0 + D::from(0.7) * x0)).tanh());
+        let mut v4 = x0 * D::from(0.5);
+        for i5 in 0..LEN - 1 {
+            if lt(min(v2, a[i5]) + hypot(D::from(2.0) * v2 * (D::from(2.0) * v2) + D::from(0.5), D::from(2.0)), D::from(-1.3) * D::from(0.5)) {
+                v4 = min(v2, a[i5]).tanh();
             } else {
-                v10 += D::from(0.05) * abs((D::from(-1.3) * x1 * (D::from(-1.3) * x1) + D::from(0.5)).cbrt());
+                v4 += D::from(0.05) * a[i5 + 1];
             }
         }
-        v3 + v3 + v6 + v7 - v10
+        let mut y6 = [D::from(0.0); R];
+        for i7 in 0..R {
+            let mut v8 = D::from(0.0);
+            for j9 in 0..C {
+                v8 += D::from(0.05) * (w[i7 * C + j9] * (D::from(0.9) * v4.tanh()).asin().sin());
+            }
+            y6[i7] = v8;
+        }
+        let mut v10 = (D::from(0.9) * y6[0].tanh()).atanh();
+        let mut v11 = x1 * D::from(0.5);
+        for i12 in 0..R {
+            let v13 = y6[i12] + hypot(D::from(2.0) * v2 * (D::from(2.0) * v2) + D::from(0.5), D::from(2.0));
+            v10 = max(v10, to_radians(to_degrees((D::from(0.9) * y6[0].tanh()).atanh())));
+            v11 = max(v11, log((y6[R - 1] * y6[R - 1]).ln_1p() * (y6[R - 1] * y6[R - 1]).ln_1p() + D::from(0.5), v4.asinh() * v4.asinh() + D::from(1.5)));
+        }
+        -(v11 * v11 + D::from(0.25)).log2() + v2 - v4 - v10 - v11
     }
 
     #[dual::gradient]
-    fn p438(x0: f64, a: [f64; LEN]) -> f64 {
-        let mut z0 = [0.0; LEN];
-        let mut v1 = x0 * 0.5;
-        for i2 in 0..LEN - 1 {
-            z0[i2] = a[i2 + 1] + (0.5 * h1(v1, x0).tanh()).tan();
-            v1 += 0.05 * ((2.0 * x0 * (2.0 * x0) + 0.5).log((i2 as f64) * 0.05 * ((i2 as f64) * 0.05) + 1.5) * (2.0 * x0 * (2.0 * x0) + 0.5).log((i2 as f64) * 0.05 * ((i2 as f64) * 0.05) + 1.5)).ln_1p();
-        }
-        let mut v3 = x0 * 0.5;
-        for i4 in 1..LEN {
-            let v5 = z0[i4] + h1((2.0 * x0).tanh(), (0.5 * h1(v1, x0).tanh()).tan());
-            v3 -= 0.05 * ((i4 as f64) * 0.05);
-        }
-        let mut z6 = [0.0; LEN];
-        for i7 in 0..LEN {
-            z6[i7] = a[i7] * (((i7 as f64) * 0.05).clamp(-0.5, 0.5) + (0.9 * v3.tanh()).asin());
-            let v8 = h1(1e-1, (v3 * v3 + 0.25).log10());
-        }
-        (z6[LEN - 1] * z6[LEN - 1] + 1.5).acosh() + v1 + v3 + z6[0] - z6[LEN - 1]
-    }
-
-    fn p438_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        let mut v1 = x0 * D::from(0.5);
-        for i2 in 0..LEN - 1 {
-            z0[i2] = a[i2 + 1] + (D::from(0.5) * h1_generic(v1, x0).tanh()).tan();
-            v1 += D::from(0.05) * (log(D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.5), D::from(i2 as f64) * D::from(0.05) * (D::from(i2 as f64) * D::from(0.05)) + D::from(1.5)) * log(D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.5), D::from(i2 as f64) * D::from(0.05) * (D::from(i2 as f64) * D::from(0.05)) + D::from(1.5))).ln_1p();
-        }
-        let mut v3 = x0 * D::from(0.5);
-        for i4 in 1..LEN {
-            let v5 = z0[i4] + h1_generic((D::from(2.0) * x0).tanh(), (D::from(0.5) * h1_generic(v1, x0).tanh()).tan());
-            v3 -= D::from(0.05) * (D::from(i4 as f64) * D::from(0.05));
-        }
-        let mut z6 = [D::from(0.0); LEN];
-        for i7 in 0..LEN {
-            z6[i7] = a[i7] * (clamp(D::from(i7 as f64) * D::from(0.05), -0.5, 0.5) + (D::from(0.9) * v3.tanh()).asin());
-            let v8 = h1_generic(D::from(1e-1), (v3 * v3 + D::from(0.25)).log10());
-        }
-        (z6[LEN - 1] * z6[LEN - 1] + D::from(1.5)).acosh() + v1 + v3 + z6[0] - z6[LEN - 1]
-    }
-
-    #[dual::gradient]
-    fn p439(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut v0 = x0 * 0.5;
-        for i1 in 1..LEN {
-            v0 = (v0 * 0.9 + (a[i1 - 1] + ((i1 as f64) * 0.05).tanh().exp())).tanh();
+    fn p426(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut v0: f64 = 1.0;
+        for i1 in 0..LEN {
+            v0 *= 1.0 + 0.05 * (a[i1] * ((x1 + x0) / ((0.5 * (std::f64::consts::PI * x0).tanh()).tan() * (0.5 * (std::f64::consts::PI * x0).tanh()).tan() + 0.5))).tanh();
         }
         let mut y2 = [0.0; R];
         for i3 in 0..R {
             let mut v4: f64 = 0.0;
             for j5 in 0..C {
-                v4 = v4.max((v0 * v0 + 0.25).ln() + (w[i3 * C + j5] + std::f64::consts::PI));
+                v4 += 0.05 * (w[i3 * C + j5] + x1);
             }
             y2[i3] = v4;
         }
-        let v6: f64 = 0.5f64;
-        (v6.sin() * v6.sin() + 0.25).log2() - v0 + y2[0] + y2[R - 1]
+        let mut v6 = 0.7 * x2 - x2;
+        for i7 in 0..R {
+            let v8 = y2[i7];
+            v6 = (v6 * 0.9 + v0).tanh();
+        }
+        let mut v12: f64 = 0.0;
+        for (&e9, &e10) in a.iter().zip(a.iter()) {
+            let v13 = e9 * (v0 - x1).tanh().sinh();
+            if e9.tanh() > 2.0 * v13 + e9 {
+                v12 = y2[0].atan().tanh();
+            } else {
+                v12 += 0.05 * (3. * x0);
+            }
+        }
+        v6.tanh() + (0.9 * x1.tanh()).acos() + v0 + v6 - v12
     }
 
-    fn p439_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut v0 = x0 * D::from(0.5);
-        for i1 in 1..LEN {
-            v0 = (v0 * D::from(0.9) + (a[i1 - 1] + (D::from(i1 as f64) * D::from(0.05)).tanh().exp())).tanh();
+    fn p426_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut v0 = D::from(1.0);
+        for i1 in 0..LEN {
+            v0 *= D::from(1.0) + D::from(0.05) * (a[i1] * ((x1 + x0) / ((D::from(0.5) * (D::from(std::f64::consts::PI) * x0).tanh()).tan() * (D::from(0.5) * (D::from(std::f64::consts::PI) * x0).tanh()).tan() + D::from(0.5)))).tanh();
         }
         let mut y2 = [D::from(0.0); R];
         for i3 in 0..R {
             let mut v4 = D::from(0.0);
             for j5 in 0..C {
-                v4 = max(v4, (v0 * v0 + D::from(0.25)).ln() + (w[i3 * C + j5] + D::from(std::f64::consts::PI)));
+                v4 += D::from(0.05) * (w[i3 * C + j5] + x1);
             }
             y2[i3] = v4;
         }
-        let v6 = D::from(0.5f64);
-        (v6.sin() * v6.sin() + D::from(0.25)).log2() - v0 + y2[0] + y2[R - 1]
+        let mut v6 = D::from(0.7) * x2 - x2;
+        for i7 in 0..R {
+            let v8 = y2[i7];
+            v6 = (v6 * D::from(0.9) + v0).tanh();
+        }
+        let mut v12 = D::from(0.0);
+        for (&e9, &e10) in a.iter().zip(a.iter()) {
+            let v13 = e9 * (v0 - x1).tanh().sinh();
+            if gt(e9.tanh(), D::from(2.0) * v13 + e9) {
+                v12 = y2[0].atan().tanh();
+            } else {
+                v12 += D::from(0.05) * (D::from(3.) * x0);
+            }
+        }
+        v6.tanh() + (D::from(0.9) * x1.tanh()).acos() + v0 + v6 - v12
     }
 
     #[dual::gradient]
-    fn p440(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+    fn p427(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = x0 * 0.5;
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] * x1.tanh().exp_m1();
+                v2 = v2.max((x1 * x1 + 0.5).powf(v4.clamp(-0.5, 0.5).sin()));
+            }
+            y0[i1] = v2;
+        }
+        let mut v5 = x1 * 0.5;
+        for i6 in 1..LEN {
+            let v7 = a[i6 - 1] * (h2([x1, 1e-1, x0]) * ((i6 as f64) * 0.05 * x1));
+            if a[i6 - 1] - a[i6 - 1] < v7 * (-0.3) {
+                v5 = x0.tanh();
+            } else {
+                v5 += 0.05 * y0[0].abs();
+            }
+        }
+        let mut v8 = a[0];
+        for i9 in 1..LEN {
+            v8 = v8.max(a[i9]);
+        }
+        let mut v10 = x0 * 0.5;
+        for i11 in 1..n {
+            v10 = v10.max(b[i11 - 1] + v5);
+        }
+        v5.tanh().exp() + y0[0] + y0[R - 1] - v5 - v8 - v10
+    }
+
+    fn p427_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = x0 * D::from(0.5);
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] * x1.tanh().exp_m1();
+                v2 = max(v2, (x1 * x1 + D::from(0.5)).powd(clamp(v4, -0.5, 0.5).sin()));
+            }
+            y0[i1] = v2;
+        }
+        let mut v5 = x1 * D::from(0.5);
+        for i6 in 1..LEN {
+            let v7 = a[i6 - 1] * (h2_generic([x1, D::from(1e-1), x0]) * (D::from(i6 as f64) * D::from(0.05) * x1));
+            if lt(a[i6 - 1] - a[i6 - 1], v7 * D::from(-0.3)) {
+                v5 = x0.tanh();
+            } else {
+                v5 += D::from(0.05) * abs(y0[0]);
+            }
+        }
+        let mut v8 = a[0];
+        for i9 in 1..LEN {
+            v8 = max(v8, a[i9]);
+        }
+        let mut v10 = x0 * D::from(0.5);
+        for i11 in 1..n {
+            v10 = max(v10, b[i11 - 1] + v5);
+        }
+        v5.tanh().exp() + y0[0] + y0[R - 1] - v5 - v8 - v10
+    }
+
+    #[dual::gradient]
+    fn p428(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut z0 = [0.0; LEN];
+        let mut v1 = x0 * 0.5;
+        for i2 in 0..LEN {
+            v1 += 0.05 * ((i2 as f64) * 0.05 * ((i2 as f64) * 0.05) + 0.5).log(a[i2] * a[i2] + 1.5).atan();
+            z0[i2] = a[i2] * v1;
+        }
+        let mut v3: f64 = 0.0;
+        for i4 in 0..LEN - 1 {
+            if a[i4 + 1] <= v3 - x0 {
+                v3 = (a[i4 + 1] * (v3 - x0)).tanh();
+            } else {
+                v3 += 0.05 * (x0 * x0 + 0.5).powf(x0.sin()).atan();
+            }
+        }
+        let mut v5 = x0 * 0.5;
+        for i6 in 1..n {
+            if h4(v3) - f64::min(v1, v5) > b[i6 - 1] {
+                v5 = (b[i6] + f64::min(v3, h4(v5))).tanh();
+            } else {
+                v5 += 0.05 * (v3 + (0.9 * ((i6 as f64) * 0.05).tanh()).acos());
+            }
+        }
+        (z0[0].tanh() * z0[0].tanh() + 0.5).cbrt() + v1 + z0[0] - z0[LEN - 1] - v3 - v5
+    }
+
+    fn p428_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        let mut v1 = x0 * D::from(0.5);
+        for i2 in 0..LEN {
+            v1 += D::from(0.05) * log(D::from(i2 as f64) * D::from(0.05) * (D::from(i2 as f64) * D::from(0.05)) + D::from(0.5), a[i2] * a[i2] + D::from(1.5)).atan();
+            z0[i2] = a[i2] * v1;
+        }
+        let mut v3 = D::from(0.0);
+        for i4 in 0..LEN - 1 {
+            if le(a[i4 + 1], v3 - x0) {
+                v3 = (a[i4 + 1] * (v3 - x0)).tanh();
+            } else {
+                v3 += D::from(0.05) * (x0 * x0 + D::from(0.5)).powd(x0.sin()).atan();
+            }
+        }
+        let mut v5 = x0 * D::from(0.5);
+        for i6 in 1..n {
+            if gt(h4_generic(v3) - min(v1, v5), b[i6 - 1]) {
+                v5 = (b[i6] + min(v3, h4_generic(v5))).tanh();
+            } else {
+                v5 += D::from(0.05) * (v3 + (D::from(0.9) * (D::from(i6 as f64) * D::from(0.05)).tanh()).acos());
+            }
+        }
+        (z0[0].tanh() * z0[0].tanh() + D::from(0.5)).cbrt() + v1 + z0[0] - z0[LEN - 1] - v3 - v5
+    }
+
+    #[dual::gradient]
+    fn p429(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
         let mut y0 = [0.0; R];
         for i1 in 0..R {
             let mut v2 = a[i1];
             for j3 in 0..C {
-                v2 -= 0.05 * w[i1 * C + j3].atan();
+                v2 = (v2 * 0.9 + ((w[i1 * C + j3] + (j3 as f64) * 0.05) * (w[i1 * C + j3] + (j3 as f64) * 0.05) + 0.5).hypot((i1 as f64) * 0.05)).tanh();
             }
             y0[i1] = v2.tanh();
         }
         let mut v4 = x1 * 0.5;
-        for i5 in 1..LEN {
-            v4 = v4.max(a[i5 - 1] + x1.clamp(-0.5, 0.5));
+        for i5 in 0..n {
+            let v6 = b[i5] * (0.5 * (x2.round() + x2).tanh()).tan();
+            v4 -= 0.05 * ((v6 - x2) / ((i5 as f64) * 0.05 * ((i5 as f64) * 0.05) + 0.5));
         }
-        let mut v6 = x1 * 0.5;
-        let mut v7 = x0 * 0.5;
-        for i8 in 0..n {
-            let v9 = b[i8] + (std::f64::consts::PI * x1).atan2(y0[0] * y0[0] + 0.5).asinh();
-            v6 -= 0.05 * h1(v4, f64::cos(x2));
-            if h1((1e-1 * x0).powi(3), x2) > b[i8].tanh().exp_m1() {
-                v7 = b[i8].tanh().exp_m1().tanh();
-            } else {
-                v7 += 0.05 * x2;
-            }
-        }
-        let mut v10 = x1 * 0.5;
-        for i11 in 0..LEN - 1 {
-            v10 -= 0.05 * (a[i11 + 1] + (h4(x1) * h4(x1) + 0.5).cbrt());
-        }
-        f64::min(v10.to_degrees().to_radians(), v10.abs()) + y0[0] + y0[R - 1] + v4 + v6 + v7 - v10
+        let v8 = a.iter().take(10).fold(x1 * 0.5, |s9, &e7| s9 + 0.05 * e7);
+        (y0[R - 1] * y0[R - 1] + 0.25).sqrt() - y0[0] - y0[R - 1] + v4 - v8
     }
 
-    fn p440_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+    fn p429_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
         let mut y0 = [D::from(0.0); R];
         for i1 in 0..R {
             let mut v2 = a[i1];
             for j3 in 0..C {
-                v2 -= D::from(0.05) * w[i1 * C + j3].atan();
+                v2 = (v2 * D::from(0.9) + hypot((w[i1 * C + j3] + D::from(j3 as f64) * D::from(0.05)) * (w[i1 * C + j3] + D::from(j3 as f64) * D::from(0.05)) + D::from(0.5), D::from(i1 as f64) * D::from(0.05))).tanh();
             }
             y0[i1] = v2.tanh();
         }
         let mut v4 = x1 * D::from(0.5);
-        for i5 in 1..LEN {
-            v4 = max(v4, a[i5 - 1] + clamp(x1, -0.5, 0.5));
+        for i5 in 0..n {
+            let v6 = b[i5] * (D::from(0.5) * (round(x2) + x2).tanh()).tan();
+            v4 -= D::from(0.05) * ((v6 - x2) / (D::from(i5 as f64) * D::from(0.05) * (D::from(i5 as f64) * D::from(0.05)) + D::from(0.5)));
         }
-        let mut v6 = x1 * D::from(0.5);
-        let mut v7 = x0 * D::from(0.5);
-        for i8 in 0..n {
-            let v9 = b[i8] + (D::from(std::f64::consts::PI) * x1).atan2(y0[0] * y0[0] + D::from(0.5)).asinh();
-            v6 -= D::from(0.05) * h1_generic(v4, x2.cos());
-            if gt(h1_generic((D::from(1e-1) * x0).powi(3), x2), b[i8].tanh().exp_m1()) {
-                v7 = b[i8].tanh().exp_m1().tanh();
+        let v8 = a.iter().take(10).fold(x1 * D::from(0.5), |s9, &e7| s9 + D::from(0.05) * e7);
+        (y0[R - 1] * y0[R - 1] + D::from(0.25)).sqrt() - y0[0] - y0[R - 1] + v4 - v8
+    }
+
+    #[dual::gradient]
+    fn p430(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = x2 * 0.5;
+            for j3 in 0..C {
+                v2 = v2.max(w[i1 * C + j3] + (x1 * x1 + 0.5).powf(1.7).mul_add((x2 * x2 + 0.25).log10(), (i1 as f64) * 0.05));
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v4 = x0 * 0.5;
+        for i5 in 0..R {
+            v4 += 0.05 * (y0[i5] * (0.9 * (x0 * x0).tanh()).asin());
+        }
+        let mut z6 = [0.0; LEN];
+        let mut v7: f64 = 0.0;
+        for i8 in 1..LEN {
+            z6[i8] += a[i8 - 1] * (x0 * v4 - (y0[R - 1] * y0[R - 1] + 0.5).powf(1.7));
+            v7 += 0.05 * (x2 * x2 + 1.5).acosh().max(-x2);
+        }
+        let mut v9: f64 = 0.0;
+        for i10 in 1..LEN {
+            v9 += 0.05 * ((v4 - x2) / (z6[LEN - 1].tanh().sinh() * z6[LEN - 1].tanh().sinh() + 0.5));
+        }
+        h4((std::f64::consts::PI * x2).atan2(x1 * x1 + 0.5)) + v4 + v7 - v9
+    }
+
+    fn p430_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = x2 * D::from(0.5);
+            for j3 in 0..C {
+                v2 = max(v2, w[i1 * C + j3] + (x1 * x1 + D::from(0.5)).powf(1.7).mul_add((x2 * x2 + D::from(0.25)).log10(), D::from(i1 as f64) * D::from(0.05)));
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v4 = x0 * D::from(0.5);
+        for i5 in 0..R {
+            v4 += D::from(0.05) * (y0[i5] * (D::from(0.9) * (x0 * x0).tanh()).asin());
+        }
+        let mut z6 = [D::from(0.0); LEN];
+        let mut v7 = D::from(0.0);
+        for i8 in 1..LEN {
+            z6[i8] += a[i8 - 1] * (x0 * v4 - (y0[R - 1] * y0[R - 1] + D::from(0.5)).powf(1.7));
+            v7 += D::from(0.05) * max((x2 * x2 + D::from(1.5)).acosh(), -x2);
+        }
+        let mut v9 = D::from(0.0);
+        for i10 in 1..LEN {
+            v9 += D::from(0.05) * ((v4 - x2) / (z6[LEN - 1].tanh().sinh() * z6[LEN - 1].tanh().sinh() + D::from(0.5)));
+        }
+        h4_generic((D::from(std::f64::consts::PI) * x2).atan2(x1 * x1 + D::from(0.5))) + v4 + v7 - v9
+    }
+
+    #[dual::gradient]
+    fn p431(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
+        let mut v0 = x1 * 0.5;
+        for i1 in 0..b.len() {
+            if (((i1 as f64) * 0.05).tanh() * ((i1 as f64) * 0.05).tanh() + 0.5).log((x2 * x2 + 1.5).acosh() * (x2 * x2 + 1.5).acosh() + 1.5) < x1 * 1.2 {
+                v0 = (b[i1] + (i1 as f64) * 0.05).tanh();
             } else {
-                v7 += D::from(0.05) * x2;
+                v0 += 0.05 * ((i1 as f64) * 0.05).tanh();
             }
         }
-        let mut v10 = x1 * D::from(0.5);
-        for i11 in 0..LEN - 1 {
-            v10 -= D::from(0.05) * (a[i11 + 1] + (h4_generic(x1) * h4_generic(x1) + D::from(0.5)).cbrt());
-        }
-        min(to_radians(to_degrees(v10)), abs(v10)) + y0[0] + y0[R - 1] + v4 + v6 + v7 - v10
+        let v3 = a.iter().take(10).fold(x2, |s4, &e2| (s4 * 0.9 + (e2 + x2 * 0.7 * 1e-1)).tanh());
+        v3 - v0 - v3
     }
 
-    #[dual::gradient]
-    fn p441(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = x1 * 0.5;
-        let mut v1 = v0.abs();
-        for i2 in 0..LEN - 1 {
-            let v3 = a[i2] * (0.9 * x2.tanh()).asin().tanh();
-            v0 += 0.05 * a[i2];
-            v1 -= 0.05 * (0.5 * v3.sin().tanh()).tan();
-        }
-        let mut v4 = -(1e-1 * v1);
-        v4 += v0.abs();
-        let mut v5: f64 = 0.0;
-        let mut v6 = (v0 * v0 + 0.5).cbrt();
-        for i7 in 0..LEN - 1 {
-            let v8 = a[i7] + v0.abs();
-            v5 += 0.05 * f64::cos(a[i7]);
-            v6 += 0.05 * ((0.9 * ((i7 as f64) * 0.05).tanh()).atanh() + a[i7 + 1]);
-        }
-        let mut z9 = [0.0; LEN];
-        for i10 in 0..LEN {
-            z9[i10] = a[i10] * v4;
-        }
-        let mut v11: f64 = 0.0;
-        for i12 in 1..LEN {
-            v11 += 0.05 * (z9[i12] + ((v6 * v6 + 1.5).acosh() - (v0 * v0 + 0.25).ln()));
-        }
-        v1 + v0 + v1 + v5 - v6 - v11
-    }
-
-    fn p441_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+    fn p431_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40]) -> D {
         let mut v0 = x1 * D::from(0.5);
-        let mut v1 = abs(v0);
-        for i2 in 0..LEN - 1 {
-            let v3 = a[i2] * (D::from(0.9) * x2.tanh()).asin().tanh();
-            v0 += D::from(0.05) * a[i2];
-            v1 -= D::from(0.05) * (D::from(0.5) * v3.sin().tanh()).tan();
+        for i1 in 0..b.len() {
+            if lt(log((D::from(i1 as f64) * D::from(0.05)).tanh() * (D::from(i1 as f64) * D::from(0.05)).tanh() + D::from(0.5), (x2 * x2 + D::from(1.5)).acosh() * (x2 * x2 + D::from(1.5)).acosh() + D::from(1.5)), x1 * D::from(1.2)) {
+                v0 = (b[i1] + D::from(i1 as f64) * D::from(0.05)).tanh();
+            } else {
+                v0 += D::from(0.05) * (D::from(i1 as f64) * D::from(0.05)).tanh();
+            }
         }
-        let mut v4 = -(D::from(1e-1) * v1);
-        v4 += abs(v0);
-        let mut v5 = D::from(0.0);
-        let mut v6 = (v0 * v0 + D::from(0.5)).cbrt();
-        for i7 in 0..LEN - 1 {
-            let v8 = a[i7] + abs(v0);
-            v5 += D::from(0.05) * a[i7].cos();
-            v6 += D::from(0.05) * ((D::from(0.9) * (D::from(i7 as f64) * D::from(0.05)).tanh()).atanh() + a[i7 + 1]);
-        }
-        let mut z9 = [D::from(0.0); LEN];
-        for i10 in 0..LEN {
-            z9[i10] = a[i10] * v4;
-        }
-        let mut v11 = D::from(0.0);
-        for i12 in 1..LEN {
-            v11 += D::from(0.05) * (z9[i12] + ((v6 * v6 + D::from(1.5)).acosh() - (v0 * v0 + D::from(0.25)).ln()));
-        }
-        v1 + v0 + v1 + v5 - v6 - v11
+        let v3 = a.iter().take(10).fold(x2, |s4, &e2| (s4 * D::from(0.9) + (e2 + x2 * D::from(0.7) * D::from(1e-1))).tanh());
+        v3 - v0 - v3
     }
 
     #[dual::gradient]
-    fn p442(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = a[0];
-        for i1 in 0..n {
-            let v2 = b[i1] + x1;
-            v0 = v0.max((0.9 * v2.max((i1 as f64) * 0.05).tanh()).asin());
-        }
-        let v3: f64;
-        if x1.tanh().exp().asinh() > x1.tanh().exp().asinh() {
-            v3 = x1 + x1.tanh().exp_m1();
-        } else if 3. * x0 > x1 * 0.5 {
-            let mut v4 = (x1.atan() * x1.atan() + 0.5).log((v0 + v0) * (v0 + v0) + 1.5) - x1.tanh().exp().clamp(-0.5, 0.5);
-            v4 *= (x0 * x0 + 0.25).log10().max(-x1);
-            v3 = x1.tanh().exp().asinh();
-        } else if x0 / (x1 * x1 + 0.5) >= x0.tanh() {
-            v3 = 3. * x0 * (v0 / (2.0 * 2.0 + 0.5));
-        } else {
-            let v5 = (0.9 * x0.tanh()).asin();
-            v3 = v5;
-        }
-        v3 + v0
-    }
-
-    fn p442_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let mut v0 = a[0];
-        for i1 in 0..n {
-            let v2 = b[i1] + x1;
-            v0 = max(v0, (D::from(0.9) * max(v2, D::from(i1 as f64) * D::from(0.05)).tanh()).asin());
-        }
-        let v3: D;
-        if gt(x1.tanh().exp().asinh(), x1.tanh().exp().asinh()) {
-            v3 = x1 + x1.tanh().exp_m1();
-        } else if gt(D::from(3.) * x0, x1 * D::from(0.5)) {
-            let mut v4 = log(x1.atan() * x1.atan() + D::from(0.5), (v0 + v0) * (v0 + v0) + D::from(1.5)) - clamp(x1.tanh().exp(), -0.5, 0.5);
-            v4 *= max((x0 * x0 + D::from(0.25)).log10(), -x1);
-            v3 = x1.tanh().exp().asinh();
-        } else if ge(x0 / (x1 * x1 + D::from(0.5)), x0.tanh()) {
-            v3 = D::from(3.) * x0 * (v0 / (D::from(2.0) * D::from(2.0) + D::from(0.5)));
-        } else {
-            let v5 = (D::from(0.9) * x0.tanh()).asin();
-            v3 = v5;
-        }
-        v3 + v0
-    }
-
-    #[dual::gradient]
-    fn p443(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = x0 * 0.5;
-        for i1 in 0..n {
-            v0 *= 1.0 + 0.05 * (b[i1] + f64::min(((i1 as f64) * 0.05 * ((i1 as f64) * 0.05) + 0.25).sqrt(), (i1 as f64) * 0.05 + x0)).tanh();
-        }
-        let v2 = h2([v0 + v0, -1.3, (0.9 * v0.tanh()).asin()]).round() + h2([v0 + v0, -1.3, (0.9 * v0.tanh()).asin()]);
-        let mut v3 = (0.5f64 * v2).tanh().sinh();
-        for i4 in 0..LEN {
-            let v5 = a[i4].abs() * (0.5 * x0.tanh()).tan();
-            v3 += 0.05 * x0;
-        }
-        let mut v6 = (std::f64::consts::PI * v3 / (2.0 * 2.0 + 0.5)).asinh();
-        if -v3 > h2([v0 + v0, -1.3, (0.9 * v0.tanh()).asin()]).round() + h2([v0 + v0, -1.3, (0.9 * v0.tanh()).asin()]) {
-            v6 += v2 + v6;
-        } else if f64::min(x0.tanh().exp_m1(), v2.tanh().exp_m1()) < v3 * 1.2 {
-            v6 = ((2.0 * v2).tanh().exp() * (2.0 * v2).tanh().exp() + 0.25).sqrt();
-        }
-        0.5f64 + v0 - v3
-    }
-
-    fn p443_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let mut v0 = x0 * D::from(0.5);
-        for i1 in 0..n {
-            v0 *= D::from(1.0) + D::from(0.05) * (b[i1] + min((D::from(i1 as f64) * D::from(0.05) * (D::from(i1 as f64) * D::from(0.05)) + D::from(0.25)).sqrt(), D::from(i1 as f64) * D::from(0.05) + x0)).tanh();
-        }
-        let v2 = round(h2_generic([v0 + v0, D::from(-1.3), (D::from(0.9) * v0.tanh()).asin()])) + h2_generic([v0 + v0, D::from(-1.3), (D::from(0.9) * v0.tanh()).asin()]);
-        let mut v3 = (D::from(0.5f64) * v2).tanh().sinh();
-        for i4 in 0..LEN {
-            let v5 = abs(a[i4]) * (D::from(0.5) * x0.tanh()).tan();
-            v3 += D::from(0.05) * x0;
-        }
-        let mut v6 = (D::from(std::f64::consts::PI) * v3 / (D::from(2.0) * D::from(2.0) + D::from(0.5))).asinh();
-        if gt(-v3, round(h2_generic([v0 + v0, D::from(-1.3), (D::from(0.9) * v0.tanh()).asin()])) + h2_generic([v0 + v0, D::from(-1.3), (D::from(0.9) * v0.tanh()).asin()])) {
-            v6 += v2 + v6;
-        } else if lt(min(x0.tanh().exp_m1(), v2.tanh().exp_m1()), v3 * D::from(1.2)) {
-            v6 = ((D::from(2.0) * v2).tanh().exp() * (D::from(2.0) * v2).tanh().exp() + D::from(0.25)).sqrt();
-        }
-        D::from(0.5f64) + v0 - v3
-    }
-
-    #[dual::gradient]
-    fn p444(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+    fn p432(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
         let mut z0 = [0.0; LEN];
         for i1 in 1..LEN {
-            let v2 = ((i1 as f64) * 0.05 * ((i1 as f64) * 0.05) + 0.25).log10().atan();
-            z0[i1] = a[i1] + (i1 as f64) * 0.05;
+            z0[i1] = a[i1] * x0;
         }
-        let mut v3 = (z0[LEN - 1] * z0[LEN - 1] + 0.25).log10();
-        for i4 in 1..LEN {
-            v3 = v3.max((x1 * x1 + 0.25).sqrt().max(x0 * z0[i4 - 1]));
+        let mut v2 = z0[0].tanh().exp_m1();
+        let mut v3 = a[0];
+        for i4 in 0..LEN {
+            v2 = f64::min(v2, z0[i4] * (0.9 * x0.tanh()).acos());
+            v3 = v3.max(x0);
         }
-        let mut z5 = [0.0; LEN];
-        for i6 in 0..LEN {
-            z5[i6] = a[i6] * z0[i6];
+        let mut y5 = [0.0; R];
+        for i6 in 0..R {
+            let mut v7 = a[i6];
+            for j8 in 0..C {
+                let v9 = (z0[0].clamp(-0.5, 0.5) * z0[0].clamp(-0.5, 0.5) + 0.5).powf((w[i6 * C + j8] - z0[LEN - 1]).sin());
+                v7 += 0.05 * z0[0].tanh().exp_m1();
+            }
+            y5[i6] = v7;
         }
-        ((x0 * x0 + 0.25).log2() * (x0 * x0 + 0.25).log2() + 0.5).powf(1.7) - v3 - z5[0] - z5[LEN - 1]
+        let mut v13: f64 = 0.0;
+        for (&e10, &e11) in a.iter().zip(a.iter().skip(1)) {
+            v13 += 0.05 * (e10 * ((0.5 * v2.tanh()).tan() + v3));
+        }
+        let mut v14 = x0 * 0.5;
+        for i15 in 0..n {
+            v14 *= 1.0 + 0.05 * (b[i15] * b[i15] + 0.25).log10().tanh();
+        }
+        (y5[R - 1] * y5[R - 1] + 0.25).sqrt().tanh() - v2 - v3 + y5[0] - y5[R - 1] - v13 - v14
     }
 
-    fn p444_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+    fn p432_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
         let mut z0 = [D::from(0.0); LEN];
         for i1 in 1..LEN {
-            let v2 = (D::from(i1 as f64) * D::from(0.05) * (D::from(i1 as f64) * D::from(0.05)) + D::from(0.25)).log10().atan();
-            z0[i1] = a[i1] + D::from(i1 as f64) * D::from(0.05);
+            z0[i1] = a[i1] * x0;
         }
-        let mut v3 = (z0[LEN - 1] * z0[LEN - 1] + D::from(0.25)).log10();
-        for i4 in 1..LEN {
-            v3 = max(v3, max((x1 * x1 + D::from(0.25)).sqrt(), x0 * z0[i4 - 1]));
+        let mut v2 = z0[0].tanh().exp_m1();
+        let mut v3 = a[0];
+        for i4 in 0..LEN {
+            v2 = min(v2, z0[i4] * (D::from(0.9) * x0.tanh()).acos());
+            v3 = max(v3, x0);
         }
-        let mut z5 = [D::from(0.0); LEN];
-        for i6 in 0..LEN {
-            z5[i6] = a[i6] * z0[i6];
+        let mut y5 = [D::from(0.0); R];
+        for i6 in 0..R {
+            let mut v7 = a[i6];
+            for j8 in 0..C {
+                let v9 = (clamp(z0[0], -0.5, 0.5) * clamp(z0[0], -0.5, 0.5) + D::from(0.5)).powd((w[i6 * C + j8] - z0[LEN - 1]).sin());
+                v7 += D::from(0.05) * z0[0].tanh().exp_m1();
+            }
+            y5[i6] = v7;
         }
-        ((x0 * x0 + D::from(0.25)).log2() * (x0 * x0 + D::from(0.25)).log2() + D::from(0.5)).powf(1.7) - v3 - z5[0] - z5[LEN - 1]
+        let mut v13 = D::from(0.0);
+        for (&e10, &e11) in a.iter().zip(a.iter().skip(1)) {
+            v13 += D::from(0.05) * (e10 * ((D::from(0.5) * v2.tanh()).tan() + v3));
+        }
+        let mut v14 = x0 * D::from(0.5);
+        for i15 in 0..n {
+            v14 *= D::from(1.0) + D::from(0.05) * (b[i15] * b[i15] + D::from(0.25)).log10().tanh();
+        }
+        (y5[R - 1] * y5[R - 1] + D::from(0.25)).sqrt().tanh() - v2 - v3 + y5[0] - y5[R - 1] - v13 - v14
     }
 
     #[dual::gradient]
-    fn p445(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+    fn p433(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = x0 * 0.5;
+        let mut v1: f64 = 0.0;
+        for i2 in 0..LEN {
+            v0 = (v0 * 0.9 + a[i2] * f64::min((i2 as f64) * 0.05, (3. * v1 * (3. * v1) + 0.5).recip())).tanh();
+            v1 = v1.max((x0.tanh().sinh() * x0.tanh().sinh() + 1.5).acosh());
+        }
+        let mut v5 = v0;
+        for &e3 in a[2..LEN - 2].iter().rev() {
+            v5 = (v5 * 0.9 + (e3 + (0.9 * v1.tanh()).asin())).tanh();
+        }
+        (v5 * v5 + 0.25).log2() - (v5 * v5 + 0.5).hypot(v1) - v0 + v1 + v5
+    }
+
+    fn p433_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut v0 = x0 * D::from(0.5);
+        let mut v1 = D::from(0.0);
+        for i2 in 0..LEN {
+            v0 = (v0 * D::from(0.9) + a[i2] * min(D::from(i2 as f64) * D::from(0.05), (D::from(3.) * v1 * (D::from(3.) * v1) + D::from(0.5)).recip())).tanh();
+            v1 = max(v1, (x0.tanh().sinh() * x0.tanh().sinh() + D::from(1.5)).acosh());
+        }
+        let mut v5 = v0;
+        for &e3 in a[2..LEN - 2].iter().rev() {
+            v5 = (v5 * D::from(0.9) + (e3 + (D::from(0.9) * v1.tanh()).asin())).tanh();
+        }
+        (v5 * v5 + D::from(0.25)).log2() - hypot(v5 * v5 + D::from(0.5), v1) - v0 + v1 + v5
+    }
+
+    #[dual::gradient]
+    fn p434(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
         let mut v0: f64 = 0.0;
-        for i1 in 0..n {
-            v0 += 0.05 * b[i1];
+        for i1 in 1..n {
+            v0 = f64::min(v0, (b[i1] - b[i1]).tanh().exp());
         }
         let mut z2 = [0.0; LEN];
-        let mut v3: f64 = 0.0;
-        for i4 in 0..LEN {
-            v3 += 0.05 * (-(0.7 * v0 * (0.7 * v0) + 0.25).ln());
-            z2[i4] = a[i4] * (std::f64::consts::PI * x0);
+        for i3 in 1..LEN {
+            z2[i3] = a[i3].mul_add((i3 as f64) * 0.05, a[i3 - 1]).tanh().sinh();
         }
-        let mut v5: f64 = 0.0;
-        for i6 in 0..LEN - 1 {
-            if v5 > (std::f64::consts::PI * v5 * (std::f64::consts::PI * v5) + 0.5).log(a[i6 + 1] * a[i6 + 1] + 1.5) {
-                v5 = (z2[i6] * v0.powi(0).sin()).tanh();
-            } else {
-                v5 += 0.05 * (0.5f64 * x0);
-            }
+        let mut v4 = (0.9 * (0.7 * x0).tanh()).asin();
+        let mut v5 = x0 * 0.5;
+        for i6 in 0..LEN {
+            let v7 = z2[i6] * h2([v0, 0.7 * v0 + x0, (v0 * v0).ln_1p()]);
+            v4 = v4.max((z2[0] - v0).signum() + (z2[0] - v0));
+            v5 = v5.max((v0 + z2[i6]).mul_add((0.9 * (0.7 * x0).tanh()).asin(), (0.9 * (0.7 * x0).tanh()).asin()));
         }
-        let mut v7 = (f64::exp2((v3 * v3 + 0.25).ln().sin()) * f64::exp2((v3 * v3 + 0.25).ln().sin()) + 0.5).powf(1.7);
-        v7 += (v3 * v3 + 0.25).ln();
-        let mut z8 = [0.0; LEN];
-        for i9 in 0..LEN {
-            let v10 = v0.sin();
-            z8[i9] += a[i9] * ((z2[LEN - 1] - z2[LEN - 1]) * (z2[LEN - 1] - z2[LEN - 1])).ln_1p();
-        }
-        let mut v11 = x0 * 0.5;
-        for i12 in 0..LEN {
-            v11 *= 1.0 + 0.05 * (z8[i12] + (v7 - x0)).tanh();
-        }
-        v0.powi(0).mul_add(v0, (v3 * v3 + 0.25).ln()) + v0 + v3 - v5 - v11
+        ((0.9 * (0.7 * x0).tanh()).asin() * (0.9 * (0.7 * x0).tanh()).asin()).ln_1p() - v0 - v4 - v5
     }
 
-    fn p445_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+    fn p434_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
         let mut v0 = D::from(0.0);
-        for i1 in 0..n {
-            v0 += D::from(0.05) * b[i1];
+        for i1 in 1..n {
+            v0 = min(v0, (b[i1] - b[i1]).tanh().exp());
         }
         let mut z2 = [D::from(0.0); LEN];
-        let mut v3 = D::from(0.0);
-        for i4 in 0..LEN {
-            v3 += D::from(0.05) * (-(D::from(0.7) * v0 * (D::from(0.7) * v0) + D::from(0.25)).ln());
-            z2[i4] = a[i4] * (D::from(std::f64::consts::PI) * x0);
+        for i3 in 1..LEN {
+            z2[i3] = a[i3].mul_add(D::from(i3 as f64) * D::from(0.05), a[i3 - 1]).tanh().sinh();
         }
-        let mut v5 = D::from(0.0);
-        for i6 in 0..LEN - 1 {
-            if gt(v5, log(D::from(std::f64::consts::PI) * v5 * (D::from(std::f64::consts::PI) * v5) + D::from(0.5), a[i6 + 1] * a[i6 + 1] + D::from(1.5))) {
-                v5 = (z2[i6] * v0.powi(0).sin()).tanh();
+        let mut v4 = (D::from(0.9) * (D::from(0.7) * x0).tanh()).asin();
+        let mut v5 = x0 * D::from(0.5);
+        for i6 in 0..LEN {
+            let v7 = z2[i6] * h2_generic([v0, D::from(0.7) * v0 + x0, (v0 * v0).ln_1p()]);
+            v4 = max(v4, signum(z2[0] - v0) + (z2[0] - v0));
+            v5 = max(v5, (v0 + z2[i6]).mul_add((D::from(0.9) * (D::from(0.7) * x0).tanh()).asin(), (D::from(0.9) * (D::from(0.7) * x0).tanh()).asin()));
+        }
+        ((D::from(0.9) * (D::from(0.7) * x0).tanh()).asin() * (D::from(0.9) * (D::from(0.7) * x0).tanh()).asin()).ln_1p() - v0 - v4 - v5
+    }
+
+    #[dual::gradient]
+    fn p435(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut v0: f64 = 0.0;
+        for i1 in 0..LEN - 1 {
+            let v2 = a[i1 + 1] + (x0 * x0 + 0.5).recip();
+            v0 += 0.05 * a[i1];
+        }
+        let v4 = a[2..LEN - 2].iter().rev().map(|&e3| 0.05 * (e3 + x0)).sum::<f64>();
+        let mut y5 = [0.0; R];
+        for i6 in 0..R {
+            let mut v7 = a[i6];
+            for j8 in 0..C {
+                let v9 = w[i6 * C + j8] + v0.tanh();
+                v7 = (v7 * 0.9 + v9 * 2.0).tanh();
+            }
+            y5[i6] = v7.tanh();
+        }
+        let mut v10 = x1 * 0.5;
+        for i11 in 0..R {
+            v10 *= 1.0 + 0.05 * (y5[i11] * v4.tanh().sinh().tanh().exp()).tanh();
+        }
+        v0 + y5[R - 1] - (0.9 * x1.tanh()).acos() - v0 - v4 + v10
+    }
+
+    fn p435_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut v0 = D::from(0.0);
+        for i1 in 0..LEN - 1 {
+            let v2 = a[i1 + 1] + (x0 * x0 + D::from(0.5)).recip();
+            v0 += D::from(0.05) * a[i1];
+        }
+        let v4 = a[2..LEN - 2].iter().rev().map(|&e3| D::from(0.05) * (e3 + x0)).fold(D::from(0.0), |t, u| t + u);
+        let mut y5 = [D::from(0.0); R];
+        for i6 in 0..R {
+            let mut v7 = a[i6];
+            for j8 in 0..C {
+                let v9 = w[i6 * C + j8] + v0.tanh();
+                v7 = (v7 * D::from(0.9) + v9 * D::from(2.0)).tanh();
+            }
+            y5[i6] = v7.tanh();
+        }
+        let mut v10 = x1 * D::from(0.5);
+        for i11 in 0..R {
+            v10 *= D::from(1.0) + D::from(0.05) * (y5[i11] * v4.tanh().sinh().tanh().exp()).tanh();
+        }
+        v0 + y5[R - 1] - (D::from(0.9) * x1.tanh()).acos() - v0 - v4 + v10
+    }
+
+    #[dual::gradient]
+    fn p436(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = x0 * 0.5;
+        for i1 in 1..LEN {
+            v0 += 0.05 * (a[i1] + ((i1 as f64) * 0.05).atan());
+        }
+        let mut v2 = f64::cos(x0 + v0 * x1);
+        v2 -= (x2 + 0.5f64) / ((x1 * x1 + 0.25).log2() * (x1 * x1 + 0.25).log2() + 0.5);
+        let v5 = a.iter().zip(a.iter()).map(|(&e3, &e4)| e3 + (e4 * e4 + 0.5).powf(v0.sin()).clamp(-0.5, 0.5)).fold(f64::NEG_INFINITY, f64::max);
+        f64::min(v0, x2) - (x2 * x2 + 0.5).recip() - v0 + v5
+    }
+
+    fn p436_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+        let mut v0 = x0 * D::from(0.5);
+        for i1 in 1..LEN {
+            v0 += D::from(0.05) * (a[i1] + (D::from(i1 as f64) * D::from(0.05)).atan());
+        }
+        let mut v2 = (x0 + v0 * x1).cos();
+        v2 -= (x2 + D::from(0.5f64)) / ((x1 * x1 + D::from(0.25)).log2() * (x1 * x1 + D::from(0.25)).log2() + D::from(0.5));
+        let v5 = a.iter().zip(a.iter()).map(|(&e3, &e4)| e3 + clamp((e4 * e4 + D::from(0.5)).powd(v0.sin()), -0.5, 0.5)).fold(D::from(f64::NEG_INFINITY), max);
+        min(v0, x2) - (x2 * x2 + D::from(0.5)).recip() - v0 + v5
+    }
+
+    #[dual::gradient]
+    fn p437(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut v0: f64 = 0.0;
+        let mut v1 = v0.powi(3);
+        for i2 in 1..LEN {
+            v0 = (v0 * 0.9 + a[i2 - 1] * v1.sin()).tanh();
+            v1 = f64::min(v1, h1(x0 - x0, 1e-1));
+        }
+        let v4 = a.iter().copied().map(|e3| 0.05 * (e3 * v1)).sum::<f64>();
+        let v7 = a.iter().zip(a.iter()).map(|(&e5, &e6)| 0.05 * (e5 + h1(v4 / (2.0 * 2.0 + 0.5), v0.powi(3)))).sum::<f64>();
+        let mut v11 = x0 * 0.5;
+        for (i9, &e8) in a.iter().enumerate().skip(2).step_by(3) {
+            if ((v4 * v4 + 0.5).powf(1.7) * (v4 * v4 + 0.5).powf(1.7)).ln_1p() >= v11 * (-0.3) {
+                v11 = (e8 + ((v4 * v4 + 0.5).powf(1.7) * (v4 * v4 + 0.5).powf(1.7)).ln_1p()).tanh();
             } else {
-                v5 += D::from(0.05) * (D::from(0.5f64) * x0);
+                v11 += 0.05 * v0.powi(3).mul_add((i9 as f64) * 0.05, ((v4 * v4 + 0.5).powf(1.7) * (v4 * v4 + 0.5).powf(1.7)).ln_1p());
             }
         }
-        let mut v7 = ((v3 * v3 + D::from(0.25)).ln().sin().exp2() * (v3 * v3 + D::from(0.25)).ln().sin().exp2() + D::from(0.5)).powf(1.7);
-        v7 += (v3 * v3 + D::from(0.25)).ln();
-        let mut z8 = [D::from(0.0); LEN];
-        for i9 in 0..LEN {
-            let v10 = v0.sin();
-            z8[i9] += a[i9] * ((z2[LEN - 1] - z2[LEN - 1]) * (z2[LEN - 1] - z2[LEN - 1])).ln_1p();
+        -1.3 - v0 - v1 - v4 + v7 - v11
+    }
+
+    fn p437_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut v0 = D::from(0.0);
+        let mut v1 = v0.powi(3);
+        for i2 in 1..LEN {
+            v0 = (v0 * D::from(0.9) + a[i2 - 1] * v1.sin()).tanh();
+            v1 = min(v1, h1_generic(x0 - x0, D::from(1e-1)));
         }
+        let v4 = a.iter().copied().map(|e3| D::from(0.05) * (e3 * v1)).fold(D::from(0.0), |t, u| t + u);
+        let v7 = a.iter().zip(a.iter()).map(|(&e5, &e6)| D::from(0.05) * (e5 + h1_generic(v4 / (D::from(2.0) * D::from(2.0) + D::from(0.5)), v0.powi(3)))).fold(D::from(0.0), |t, u| t + u);
         let mut v11 = x0 * D::from(0.5);
-        for i12 in 0..LEN {
-            v11 *= D::from(1.0) + D::from(0.05) * (z8[i12] + (v7 - x0)).tanh();
+        for (i9, &e8) in a.iter().enumerate().skip(2).step_by(3) {
+            if ge(((v4 * v4 + D::from(0.5)).powf(1.7) * (v4 * v4 + D::from(0.5)).powf(1.7)).ln_1p(), v11 * D::from(-0.3)) {
+                v11 = (e8 + ((v4 * v4 + D::from(0.5)).powf(1.7) * (v4 * v4 + D::from(0.5)).powf(1.7)).ln_1p()).tanh();
+            } else {
+                v11 += D::from(0.05) * v0.powi(3).mul_add(D::from(i9 as f64) * D::from(0.05), ((v4 * v4 + D::from(0.5)).powf(1.7) * (v4 * v4 + D::from(0.5)).powf(1.7)).ln_1p());
+            }
         }
-        v0.powi(0).mul_add(v0, (v3 * v3 + D::from(0.25)).ln()) + v0 + v3 - v5 - v11
+        D::from(-1.3) - v0 - v1 - v4 + v7 - v11
     }
 
     #[dual::gradient]
-    fn p446(x0: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = -(-1.3 * x0);
-        let mut v1 = x0 * 0.5;
-        for i2 in 0..LEN - 1 {
-            let v3 = a[i2 + 1] * x0;
-            v0 -= 0.05 * v3;
-            v1 *= 1.0 + 0.05 * ((x0 + v3) * (x0 + v3) + 1.5).acosh().tanh();
+    fn p438(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let v0: f64;
+        if x0.tanh().exp() < x1 * 1.2 {
+            v0 = x1;
+        } else {
+            v0 = x1 * (0.9 * x1.tanh()).asin();
         }
-        let v4 = f64::min(x0, f64::min(x0.tanh().sinh(), x0 / (x0 * x0 + 0.5)));
-        let mut v5: f64 = 0.0;
-        for i6 in 0..LEN {
-            if f64::min((v1 * v1).ln_1p(), x0.tanh().sinh()) <= a[i6] * 0.5 {
-                v5 = (a[i6] * f64::exp2(v4.sin()).sin()).tanh();
-            } else {
-                v5 += 0.05 * a[i6];
+        let mut v1: f64 = 1.0;
+        let mut v2: f64 = 0.0;
+        for i3 in 0..n {
+            v1 *= 1.0 + 0.05 * (b[i3] * b[i3] + 0.5).log((2.0 * x1 * (2.0 * x1) + 0.5).powf(x0.sin()) * (2.0 * x1 * (2.0 * x1) + 0.5).powf(x0.sin()) + 1.5).tanh();
+            v2 = f64::min(v2, std::f64::consts::PI * x0);
+        }
+        let v5: f64 = a.into_iter().map(|e4| 0.05 * (e4 + x1 * (0.9 * x1.tanh()).asin())).sum();
+        let mut y6 = [0.0; R];
+        for i7 in 0..R {
+            let mut v8 = a[i7];
+            for j9 in 0..C {
+                v8 += 0.05 * (w[i7 * C + j9] * (1e-1 * x0));
             }
+            y6[i7] = v8;
         }
-        (v5 - v0).sin() + v0 + v1 + v5
+        let mut v10 = x1 * 0.5;
+        for i11 in 0..R {
+            v10 = v10.max(y6[i11] * f64::exp2(v5.mul_add(v1, v0).sin()));
+        }
+        v0.powi(2).to_degrees().to_radians() + v1 + v2 - v5 + v10
     }
 
-    fn p446_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
-        let mut v0 = -(D::from(-1.3) * x0);
-        let mut v1 = x0 * D::from(0.5);
-        for i2 in 0..LEN - 1 {
-            let v3 = a[i2 + 1] * x0;
-            v0 -= D::from(0.05) * v3;
-            v1 *= D::from(1.0) + D::from(0.05) * ((x0 + v3) * (x0 + v3) + D::from(1.5)).acosh().tanh();
+    fn p438_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let v0: D;
+        if lt(x0.tanh().exp(), x1 * D::from(1.2)) {
+            v0 = x1;
+        } else {
+            v0 = x1 * (D::from(0.9) * x1.tanh()).asin();
         }
-        let v4 = min(x0, min(x0.tanh().sinh(), x0 / (x0 * x0 + D::from(0.5))));
-        let mut v5 = D::from(0.0);
-        for i6 in 0..LEN {
-            if le(min((v1 * v1).ln_1p(), x0.tanh().sinh()), a[i6] * D::from(0.5)) {
-                v5 = (a[i6] * v4.sin().exp2().sin()).tanh();
-            } else {
-                v5 += D::from(0.05) * a[i6];
+        let mut v1 = D::from(1.0);
+        let mut v2 = D::from(0.0);
+        for i3 in 0..n {
+            v1 *= D::from(1.0) + D::from(0.05) * log(b[i3] * b[i3] + D::from(0.5), (D::from(2.0) * x1 * (D::from(2.0) * x1) + D::from(0.5)).powd(x0.sin()) * (D::from(2.0) * x1 * (D::from(2.0) * x1) + D::from(0.5)).powd(x0.sin()) + D::from(1.5)).tanh();
+            v2 = min(v2, D::from(std::f64::consts::PI) * x0);
+        }
+        let v5 = a.into_iter().map(|e4| D::from(0.05) * (e4 + x1 * (D::from(0.9) * x1.tanh()).asin())).fold(D::from(0.0), |t, u| t + u);
+        let mut y6 = [D::from(0.0); R];
+        for i7 in 0..R {
+            let mut v8 = a[i7];
+            for j9 in 0..C {
+                v8 += D::from(0.05) * (w[i7 * C + j9] * (D::from(1e-1) * x0));
             }
+            y6[i7] = v8;
         }
-        (v5 - v0).sin() + v0 + v1 + v5
+        let mut v10 = x1 * D::from(0.5);
+        for i11 in 0..R {
+            v10 = max(v10, y6[i11] * v5.mul_add(v1, v0).sin().exp2());
+        }
+        to_radians(to_degrees(v0.powi(2))) + v1 + v2 - v5 + v10
     }
 
     #[dual::gradient]
-    fn p447(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+    fn p439(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
         let mut y0 = [0.0; R];
         for i1 in 0..R {
             let mut v2 = x1 * 0.5;
             for j3 in 0..C {
-                let v4 = w[i1 * C + j3] + x1;
-                v2 += 0.05 * (std::f64::consts::PI * x1).tanh().cosh().clamp(-0.5, 0.5);
+                let v4 = w[i1 * C + j3] * (x1 + f64::cos(x2));
+                v2 *= 1.0 + 0.05 * (w[i1 * C + j3].asinh() * w[i1 * C + j3].asinh() + 0.5).powf((0.7 * x1 * x0).sin()).tanh();
             }
             y0[i1] = v2.tanh();
         }
-        let mut v5 = x1 + x1;
-        let mut v6 = y0[R - 1];
-        for i7 in 0..R {
-            v5 *= 1.0 + 0.05 * (y0[i7] + (x1 * x1 + 0.5).recip()).tanh();
-            if x0 < x0 * 0.5 {
-                v6 = (x0 * x0 + 0.25).log10().tanh().exp().tanh();
-            } else {
-                v6 += 0.05 * (0.9 * x0.tanh()).atanh();
+        let mut v5 = x0 * 0.5;
+        for i6 in 0..R {
+            let v7 = y0[i6] * x0;
+            v5 = f64::min(v5, x2);
+        }
+        let v9 = a[2..LEN - 2].iter().rev().fold(x1.mul_add(std::f64::consts::PI, y0[R - 1]), |s10, &e8| s10 + 0.05 * (e8 + f64::cos(x2.max(x1))));
+        let v13: f64 = a.iter().enumerate().skip(2).step_by(3).map(|(i12, &e11)| 0.05 * (e11 * x2)).sum();
+        let mut y14 = [0.0; R];
+        for i15 in 0..R {
+            let mut v16 = x0 * 0.5;
+            for j17 in 0..C {
+                let v18 = w[i15 * C + j17] * x0;
+                v16 = v16.max((f64::exp2(y0[0].sin()) * f64::exp2(y0[0].sin()) + 0.25).ln());
             }
+            y14[i15] = v16.tanh();
         }
-        let mut z8 = [0.0; LEN];
-        for i9 in 0..LEN - 1 {
-            z8[i9] = a[i9 + 1] + (0.5 * ((i9 as f64) * 0.05).tanh()).tan();
-        }
-        let mut v10 = x0 * 0.5;
-        for i11 in 0..LEN {
-            let v12 = a[i11] * (v5 + x0).clamp(-0.5, 0.5);
-            v10 = f64::min(v10, (z8[0] * z8[0] + 0.25).sqrt());
-        }
-        let mut v13 = x0 * 0.5;
-        for i14 in 0..LEN - 1 {
-            v13 *= 1.0 + 0.05 * (a[i14] + ((0.7 * x1).to_degrees().to_radians() - x1)).tanh();
-        }
-        v13 - v5 - v6 + z8[0] - z8[LEN - 1] - v10 - v13
+        x1.mul_add(std::f64::consts::PI, y0[R - 1]).tanh().exp_m1() - v5 + v9 - v13 + y14[0] + y14[R - 1]
     }
 
-    fn p447_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+    fn p439_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
         let mut y0 = [D::from(0.0); R];
         for i1 in 0..R {
             let mut v2 = x1 * D::from(0.5);
             for j3 in 0..C {
-                let v4 = w[i1 * C + j3] + x1;
-                v2 += D::from(0.05) * clamp((D::from(std::f64::consts::PI) * x1).tanh().cosh(), -0.5, 0.5);
+                let v4 = w[i1 * C + j3] * (x1 + x2.cos());
+                v2 *= D::from(1.0) + D::from(0.05) * (w[i1 * C + j3].asinh() * w[i1 * C + j3].asinh() + D::from(0.5)).powd((D::from(0.7) * x1 * x0).sin()).tanh();
             }
             y0[i1] = v2.tanh();
         }
-        let mut v5 = x1 + x1;
-        let mut v6 = y0[R - 1];
-        for i7 in 0..R {
-            v5 *= D::from(1.0) + D::from(0.05) * (y0[i7] + (x1 * x1 + D::from(0.5)).recip()).tanh();
-            if lt(x0, x0 * D::from(0.5)) {
-                v6 = (x0 * x0 + D::from(0.25)).log10().tanh().exp().tanh();
-            } else {
-                v6 += D::from(0.05) * (D::from(0.9) * x0.tanh()).atanh();
+        let mut v5 = x0 * D::from(0.5);
+        for i6 in 0..R {
+            let v7 = y0[i6] * x0;
+            v5 = min(v5, x2);
+        }
+        let v9 = a[2..LEN - 2].iter().rev().fold(x1.mul_add(D::from(std::f64::consts::PI), y0[R - 1]), |s10, &e8| s10 + D::from(0.05) * (e8 + max(x2, x1).cos()));
+        let v13 = a.iter().enumerate().skip(2).step_by(3).map(|(i12, &e11)| D::from(0.05) * (e11 * x2)).fold(D::from(0.0), |t, u| t + u);
+        let mut y14 = [D::from(0.0); R];
+        for i15 in 0..R {
+            let mut v16 = x0 * D::from(0.5);
+            for j17 in 0..C {
+                let v18 = w[i15 * C + j17] * x0;
+                v16 = max(v16, (y0[0].sin().exp2() * y0[0].sin().exp2() + D::from(0.25)).ln());
             }
+            y14[i15] = v16.tanh();
         }
-        let mut z8 = [D::from(0.0); LEN];
-        for i9 in 0..LEN - 1 {
-            z8[i9] = a[i9 + 1] + (D::from(0.5) * (D::from(i9 as f64) * D::from(0.05)).tanh()).tan();
-        }
-        let mut v10 = x0 * D::from(0.5);
-        for i11 in 0..LEN {
-            let v12 = a[i11] * clamp(v5 + x0, -0.5, 0.5);
-            v10 = min(v10, (z8[0] * z8[0] + D::from(0.25)).sqrt());
-        }
-        let mut v13 = x0 * D::from(0.5);
-        for i14 in 0..LEN - 1 {
-            v13 *= D::from(1.0) + D::from(0.05) * (a[i14] + (to_radians(to_degrees(D::from(0.7) * x1)) - x1)).tanh();
-        }
-        v13 - v5 - v6 + z8[0] - z8[LEN - 1] - v10 - v13
+        x1.mul_add(D::from(std::f64::consts::PI), y0[R - 1]).tanh().exp_m1() - v5 + v9 - v13 + y14[0] + y14[R - 1]
     }
 
     #[dual::gradient]
-    fn p448(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
+    fn p440(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                v2 *= 1.0 + 0.05 * (w[i1 * C + j3] * ((i1 as f64) * 0.05 * ((j3 as f64) * 0.05)).atan()).tanh();
+            }
+            y0[i1] = v2;
+        }
+        let v6: f64 = a.iter().zip(a.iter()).map(|(&e4, &e5)| 0.05 * (e4 + (e5 * e5 + 0.25).ln().atan())).sum();
+        let v8 = a[2..LEN - 2].iter().rev().map(|&e7| 0.05 * (e7 + (y0[R - 1].to_degrees().to_radians() * y0[R - 1].to_degrees().to_radians() + 0.5).powi(-1))).sum::<f64>();
+        let mut y9 = [0.0; R];
+        for i10 in 0..R {
+            let mut v11 = a[i10];
+            for j12 in 0..C {
+                let v13 = w[i10 * C + j12] * v8;
+                v11 = v11.max(0.5f64 * v8 - (x0 * x0 + 0.25).sqrt());
+            }
+            y9[i10] = v11;
+        }
+        (2.0 * v6 * (2.0 * v6) + 1.5).acosh() / ((y0[0] * y0[0] + 0.25).log2() * (y0[0] * y0[0] + 0.25).log2() + 0.5) + y0[0] + y0[R - 1] + v6 - v8 - y9[0] - y9[R - 1]
+    }
+
+    fn p440_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                v2 *= D::from(1.0) + D::from(0.05) * (w[i1 * C + j3] * (D::from(i1 as f64) * D::from(0.05) * (D::from(j3 as f64) * D::from(0.05))).atan()).tanh();
+            }
+            y0[i1] = v2;
+        }
+        let v6 = a.iter().zip(a.iter()).map(|(&e4, &e5)| D::from(0.05) * (e4 + (e5 * e5 + D::from(0.25)).ln().atan())).fold(D::from(0.0), |t, u| t + u);
+        let v8 = a[2..LEN - 2].iter().rev().map(|&e7| D::from(0.05) * (e7 + (to_radians(to_degrees(y0[R - 1])) * to_radians(to_degrees(y0[R - 1])) + D::from(0.5)).powi(-1))).fold(D::from(0.0), |t, u| t + u);
+        let mut y9 = [D::from(0.0); R];
+        for i10 in 0..R {
+            let mut v11 = a[i10];
+            for j12 in 0..C {
+                let v13 = w[i10 * C + j12] * v8;
+                v11 = max(v11, D::from(0.5f64) * v8 - (x0 * x0 + D::from(0.25)).sqrt());
+            }
+            y9[i10] = v11;
+        }
+        (D::from(2.0) * v6 * (D::from(2.0) * v6) + D::from(1.5)).acosh() / ((y0[0] * y0[0] + D::from(0.25)).log2() * (y0[0] * y0[0] + D::from(0.25)).log2() + D::from(0.5)) + y0[0] + y0[R - 1] + v6 - v8 - y9[0] - y9[R - 1]
+    }
+
+    #[dual::gradient]
+    fn p441(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut v0 = a[0];
+        for i1 in 0..LEN {
+            v0 = v0.max(a[i1] + x1);
+        }
+        let mut y2 = [0.0; R];
+        for i3 in 0..R {
+            let mut v4: f64 = 0.0;
+            for j5 in 0..C {
+                v4 *= 1.0 + 0.05 * (w[i3 * C + j5] * (((j5 as f64) * 0.05).to_degrees().to_radians() * ((j5 as f64) * 0.05).to_degrees().to_radians() + 0.5).cbrt()).tanh();
+            }
+            y2[i3] = v4;
+        }
+        let v7 = a.iter().cloned().map(|e6| 0.05 * (e6 + x0)).sum::<f64>();
+        (v7 * v7 * (v7 * v7) + 0.25).log2() - v0 + y2[0] + y2[R - 1] + v7
+    }
+
+    fn p441_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut v0 = a[0];
+        for i1 in 0..LEN {
+            v0 = max(v0, a[i1] + x1);
+        }
+        let mut y2 = [D::from(0.0); R];
+        for i3 in 0..R {
+            let mut v4 = D::from(0.0);
+            for j5 in 0..C {
+                v4 *= D::from(1.0) + D::from(0.05) * (w[i3 * C + j5] * (to_radians(to_degrees(D::from(j5 as f64) * D::from(0.05))) * to_radians(to_degrees(D::from(j5 as f64) * D::from(0.05))) + D::from(0.5)).cbrt()).tanh();
+            }
+            y2[i3] = v4;
+        }
+        let v7 = a.iter().cloned().map(|e6| D::from(0.05) * (e6 + x0)).fold(D::from(0.0), |t, u| t + u);
+        (v7 * v7 * (v7 * v7) + D::from(0.25)).log2() - v0 + y2[0] + y2[R - 1] + v7
+    }
+
+    #[dual::gradient]
+    fn p442(x0: f64, a: [f64; LEN]) -> f64 {
         let mut z0 = [0.0; LEN];
         for i1 in 1..LEN {
-            z0[i1] += a[i1 - 1] + x1.tanh().max((x1 * x1 + 0.25).log2());
-            let v2 = x1.tanh();
+            let v2 = a[i1].atan2((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5);
+            z0[i1] += a[i1 - 1] + ((i1 as f64) * 0.05).atan();
         }
-        let mut v3 = x1 * 0.5;
-        for i4 in 1..LEN {
-            let v5 = z0[i4 - 1] * (0.9 * h4(x0).tanh()).asin();
-            if (v3 / (a[i4 - 1] * a[i4 - 1] + 0.5)).abs() >= z0[i4] * 1.2 {
-                v3 = (0.5f64 * x0).tanh();
+        let mut v3 = x0 / (x0 * x0 + 0.5);
+        let mut v4: f64 = 0.0;
+        for i5 in 1..LEN {
+            if f64::min(a[i5].asinh(), f64::min(z0[0], x0)) > (i5 as f64) * 0.05 * 1.2 {
+                v3 = (0.5 * (0.7 * v3 + z0[i5]).tanh()).tan().tanh();
             } else {
-                v3 += 0.05 * (std::f64::consts::PI * x0);
+                v3 += 0.05 * (x0 * x0 + 0.5).powf(z0[i5].sin()).max(a[i5 - 1]);
+            }
+            v4 += 0.05 * x0.tanh().exp().powi(0);
+        }
+        let mut v8 = (v3 * v3 + 0.5).cbrt();
+        for &e6 in a.iter() {
+            let v9 = e6 + 0.7 * x0;
+            if f64::cos((v4 * v4 + 0.25).log10()) > v3 {
+                v8 = (0.9 * e6.tanh()).asin().tanh();
+            } else {
+                v8 += 0.05 * v4;
             }
         }
-        let mut v6 = x0 * 0.5;
-        let mut v7 = (v6 * v6 + 0.5).powf(1.7);
-        for i8 in 0..b.len() {
-            v6 = (v6 * 0.9 + b[i8] * x1.tanh().max((x1 * x1 + 0.25).log2())).tanh();
-            v7 = v7.max(h2([x0 * 0.7, x0, (v3 * v3 + 0.5).log(0.5f64 * 0.5f64 + 1.5)]));
-        }
-        let mut v9: f64 = 0.0;
-        let mut v10 = x0 * 0.5;
-        for i11 in 0..LEN {
-            let v12 = a[i11] * v7;
-            v9 += 0.05 * (((i11 as f64) * 0.05).max(v6) * ((i11 as f64) * 0.05).max(v6) + 0.5).hypot(v3);
-            v10 = (v10 * 0.9 + (v10.tanh().sinh() + (x1 * x1 + 0.5).hypot(v7))).tanh();
-        }
-        if v3.mul_add(z0[0], v10) / (z0[LEN - 1].tanh() * z0[LEN - 1].tanh() + 0.5) > v9 * (-0.3) {
-            let v13 = v6 * (z0[LEN - 1] * z0[LEN - 1] + 0.25).sqrt();
-            return 0.7;
-        } else if v3 > z0[0] * 0.5 {
-            return f64::min((0.5f64 * x0).atan2(v3 * v3 + 0.5), v7);
-        }
-        f64::exp2(v6.sin()).clamp(-0.5, 0.5) + v3 + v6 - v7 - v9 + v10
+        (z0[LEN - 1] * z0[LEN - 1] + 0.5).recip().max(-v4) + v3 - v4 + v8
     }
 
-    fn p448_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40]) -> D {
+    fn p442_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
         let mut z0 = [D::from(0.0); LEN];
         for i1 in 1..LEN {
-            z0[i1] += a[i1 - 1] + max(x1.tanh(), (x1 * x1 + D::from(0.25)).log2());
-            let v2 = x1.tanh();
+            let v2 = a[i1].atan2((x0 * x0 + D::from(0.5)).cbrt() * (x0 * x0 + D::from(0.5)).cbrt() + D::from(0.5));
+            z0[i1] += a[i1 - 1] + (D::from(i1 as f64) * D::from(0.05)).atan();
         }
-        let mut v3 = x1 * D::from(0.5);
-        for i4 in 1..LEN {
-            let v5 = z0[i4 - 1] * (D::from(0.9) * h4_generic(x0).tanh()).asin();
-            if ge(abs(v3 / (a[i4 - 1] * a[i4 - 1] + D::from(0.5))), z0[i4] * D::from(1.2)) {
-                v3 = (D::from(0.5f64) * x0).tanh();
+        let mut v3 = x0 / (x0 * x0 + D::from(0.5));
+        let mut v4 = D::from(0.0);
+        for i5 in 1..LEN {
+            if gt(min(a[i5].asinh(), min(z0[0], x0)), D::from(i5 as f64) * D::from(0.05) * D::from(1.2)) {
+                v3 = (D::from(0.5) * (D::from(0.7) * v3 + z0[i5]).tanh()).tan().tanh();
             } else {
-                v3 += D::from(0.05) * (D::from(std::f64::consts::PI) * x0);
+                v3 += D::from(0.05) * max((x0 * x0 + D::from(0.5)).powd(z0[i5].sin()), a[i5 - 1]);
+            }
+            v4 += D::from(0.05) * x0.tanh().exp().powi(0);
+        }
+        let mut v8 = (v3 * v3 + D::from(0.5)).cbrt();
+        for &e6 in a.iter() {
+            let v9 = e6 + D::from(0.7) * x0;
+            if gt((v4 * v4 + D::from(0.25)).log10().cos(), v3) {
+                v8 = (D::from(0.9) * e6.tanh()).asin().tanh();
+            } else {
+                v8 += D::from(0.05) * v4;
             }
         }
-        let mut v6 = x0 * D::from(0.5);
-        let mut v7 = (v6 * v6 + D::from(0.5)).powf(1.7);
-        for i8 in 0..b.len() {
-            v6 = (v6 * D::from(0.9) + b[i8] * max(x1.tanh(), (x1 * x1 + D::from(0.25)).log2())).tanh();
-            v7 = max(v7, h2_generic([x0 * D::from(0.7), x0, log(v3 * v3 + D::from(0.5), D::from(0.5f64) * D::from(0.5f64) + D::from(1.5))]));
-        }
-        let mut v9 = D::from(0.0);
-        let mut v10 = x0 * D::from(0.5);
-        for i11 in 0..LEN {
-            let v12 = a[i11] * v7;
-            v9 += D::from(0.05) * hypot(max(D::from(i11 as f64) * D::from(0.05), v6) * max(D::from(i11 as f64) * D::from(0.05), v6) + D::from(0.5), v3);
-            v10 = (v10 * D::from(0.9) + (v10.tanh().sinh() + hypot(x1 * x1 + D::from(0.5), v7))).tanh();
-        }
-        if gt(v3.mul_add(z0[0], v10) / (z0[LEN - 1].tanh() * z0[LEN - 1].tanh() + D::from(0.5)), v9 * D::from(-0.3)) {
-            let v13 = v6 * (z0[LEN - 1] * z0[LEN - 1] + D::from(0.25)).sqrt();
-            return D::from(0.7);
-        } else if gt(v3, z0[0] * D::from(0.5)) {
-            return min((D::from(0.5f64) * x0).atan2(v3 * v3 + D::from(0.5)), v7);
-        }
-        clamp(v6.sin().exp2(), -0.5, 0.5) + v3 + v6 - v7 - v9 + v10
+        max((z0[LEN - 1] * z0[LEN - 1] + D::from(0.5)).recip(), -v4) + v3 - v4 + v8
     }
 
     #[dual::gradient]
-    fn p449(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+    fn p443(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let v2 = a.iter().zip(a.iter()).map(|(&e0, &e1)| 0.05 * (e0 * e0 + 0.5).powf(1.7)).sum::<f64>();
+        let mut v3 = x0 * 0.5;
+        for i4 in 0..n {
+            v3 += 0.05 * (b[i4] * x0);
+        }
+        ((0.9 * x1.tanh()).asin() * (0.9 * x1.tanh()).asin() + 0.5).recip() - v2 + v3
+    }
+
+    fn p443_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let v2 = a.iter().zip(a.iter()).map(|(&e0, &e1)| D::from(0.05) * (e0 * e0 + D::from(0.5)).powf(1.7)).fold(D::from(0.0), |t, u| t + u);
+        let mut v3 = x0 * D::from(0.5);
+        for i4 in 0..n {
+            v3 += D::from(0.05) * (b[i4] * x0);
+        }
+        ((D::from(0.9) * x1.tanh()).asin() * (D::from(0.9) * x1.tanh()).asin() + D::from(0.5)).recip() - v2 + v3
+    }
+
+    #[dual::gradient]
+    fn p444(x0: f64, a: [f64; LEN]) -> f64 {
         let mut v0 = x0 * 0.5;
-        for i1 in 0..n {
-            v0 = f64::min(v0, b[i1] + f64::min((std::f64::consts::PI * x0 * (std::f64::consts::PI * x0) + 0.5).cbrt(), 2.0));
+        for i1 in 0..LEN {
+            v0 = (v0 * 0.9 + (a[i1] + ((i1 as f64) * 0.05 + (i1 as f64) * 0.05).tanh().sinh())).tanh();
         }
-        let mut v2 = x0 * 0.5;
-        for i3 in 1..LEN {
-            v2 *= 1.0 + 0.05 * (a[i3] + h4(x0)).tanh();
+        let mut z2 = [0.0; LEN];
+        for i3 in 0..LEN {
+            z2[i3] = a[i3] * v0;
         }
-        f64::exp2((v2 * v2 + 0.5).powf(x0.sin()).sin()) - v0 - v2
+        let mut v4: f64 = 0.0;
+        for i5 in 1..LEN {
+            v4 += 0.05 * (z2[i5 - 1] * v0 - (v0 * v0 + 0.25).ln());
+        }
+        v0.clamp(-0.5, 0.5) + v0 + v4
     }
 
-    fn p449_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+    fn p444_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
         let mut v0 = x0 * D::from(0.5);
-        for i1 in 0..n {
-            v0 = min(v0, b[i1] + min((D::from(std::f64::consts::PI) * x0 * (D::from(std::f64::consts::PI) * x0) + D::from(0.5)).cbrt(), D::from(2.0)));
+        for i1 in 0..LEN {
+            v0 = (v0 * D::from(0.9) + (a[i1] + (D::from(i1 as f64) * D::from(0.05) + D::from(i1 as f64) * D::from(0.05)).tanh().sinh())).tanh();
         }
-        let mut v2 = x0 * D::from(0.5);
-        for i3 in 1..LEN {
-            v2 *= D::from(1.0) + D::from(0.05) * (a[i3] + h4_generic(x0)).tanh();
+        let mut z2 = [D::from(0.0); LEN];
+        for i3 in 0..LEN {
+            z2[i3] = a[i3] * v0;
         }
-        (v2 * v2 + D::from(0.5)).powd(x0.sin()).sin().exp2() - v0 - v2
+        let mut v4 = D::from(0.0);
+        for i5 in 1..LEN {
+            v4 += D::from(0.05) * (z2[i5 - 1] * v0 - (v0 * v0 + D::from(0.25)).ln());
+        }
+        clamp(v0, -0.5, 0.5) + v0 + v4
     }
 
     #[dual::gradient]
-    fn p450(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+    fn p445(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
         let mut y0 = [0.0; R];
         for i1 in 0..R {
             let mut v2: f64 = 0.0;
             for j3 in 0..C {
-                v2 += 0.05 * (w[i1 * C + j3] + x0 / (x1 * x1 + 0.5));
+                v2 -= 0.05 * (w[i1 * C + j3] * x0.mul_add((x0 * x0 + 1.5).acosh(), -((i1 as f64) * 0.05)));
             }
-            y0[i1] = v2;
+            y0[i1] = v2.tanh();
         }
-        let mut v4: f64 = 0.0;
-        let mut v5: f64 = 0.0;
-        for i6 in 0..R {
-            v4 = (v4 * 0.9 + y0[i6] * h4(v4).to_degrees().to_radians()).tanh();
-            v5 = f64::min(v5, (3. * x1 * (3. * x1) + 0.5).recip().powi(4));
+        let mut v4 = x0.tanh().exp();
+        let mut v5 = x0 * 0.5;
+        for i6 in 0..LEN {
+            v4 += 0.05 * (a[i6] * ((2.0 * x0 + x0) * (x0 * x0)));
+            v5 = (v5 * 0.9 + (v5 * v5 + 0.25).log2().atan()).tanh();
         }
-        let mut z7 = [0.0; LEN];
-        for i8 in 0..LEN - 1 {
-            z7[i8] = a[i8 + 1] + x1;
+        let mut v7 = v5 - y0[0].sin();
+        if ((y0[0] * y0[0]).ln_1p() * (y0[0] * y0[0]).ln_1p() + 0.25).log10() < v4 * (-0.3) {
+            let v8: f64 = std::f64::consts::PI;
+            v7 = (v8 * v8 + 0.5).powf(1.7);
+        } else if (v7 - y0[R - 1]).max((y0[R - 1] * y0[R - 1]).ln_1p()) >= y0[0].mul_add(y0[R - 1], x0) {
+            let mut v9 = x0 / ((v5 - y0[0].sin()) * (v5 - y0[0].sin()) + 0.5);
+            v9 *= y0[R - 1];
+            v7 += ((0.5f64 * x0 * (0.5f64 * x0) + 0.5).powf(v4.sin()) * (0.5f64 * x0 * (0.5f64 * x0) + 0.5).powf(v4.sin()) + 0.5).recip();
+        } else {
+            v7 += x0;
         }
-        -z7[LEN - 1] - v4 - v5 - z7[0] - z7[LEN - 1]
+        (v5 * v5 + 0.25).log2() - y0[0] - y0[R - 1] - v4 + v5
     }
 
-    fn p450_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+    fn p445_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
         let mut y0 = [D::from(0.0); R];
         for i1 in 0..R {
             let mut v2 = D::from(0.0);
             for j3 in 0..C {
-                v2 += D::from(0.05) * (w[i1 * C + j3] + x0 / (x1 * x1 + D::from(0.5)));
+                v2 -= D::from(0.05) * (w[i1 * C + j3] * x0.mul_add((x0 * x0 + D::from(1.5)).acosh(), -(D::from(i1 as f64) * D::from(0.05))));
             }
-            y0[i1] = v2;
+            y0[i1] = v2.tanh();
         }
-        let mut v4 = D::from(0.0);
-        let mut v5 = D::from(0.0);
-        for i6 in 0..R {
-            v4 = (v4 * D::from(0.9) + y0[i6] * to_radians(to_degrees(h4_generic(v4)))).tanh();
-            v5 = min(v5, (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(0.5)).recip().powi(4));
+        let mut v4 = x0.tanh().exp();
+        let mut v5 = x0 * D::from(0.5);
+        for i6 in 0..LEN {
+            v4 += D::from(0.05) * (a[i6] * ((D::from(2.0) * x0 + x0) * (x0 * x0)));
+            v5 = (v5 * D::from(0.9) + (v5 * v5 + D::from(0.25)).log2().atan()).tanh();
         }
-        let mut z7 = [D::from(0.0); LEN];
-        for i8 in 0..LEN - 1 {
-            z7[i8] = a[i8 + 1] + x1;
+        let mut v7 = v5 - y0[0].sin();
+        if lt(((y0[0] * y0[0]).ln_1p() * (y0[0] * y0[0]).ln_1p() + D::from(0.25)).log10(), v4 * D::from(-0.3)) {
+            let v8 = D::from(std::f64::consts::PI);
+            v7 = (v8 * v8 + D::from(0.5)).powf(1.7);
+        } else if ge(max(v7 - y0[R - 1], (y0[R - 1] * y0[R - 1]).ln_1p()), y0[0].mul_add(y0[R - 1], x0)) {
+            let mut v9 = x0 / ((v5 - y0[0].sin()) * (v5 - y0[0].sin()) + D::from(0.5));
+            v9 *= y0[R - 1];
+            v7 += ((D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(0.5)).powd(v4.sin()) * (D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(0.5)).powd(v4.sin()) + D::from(0.5)).recip();
+        } else {
+            v7 += x0;
         }
-        -z7[LEN - 1] - v4 - v5 - z7[0] - z7[LEN - 1]
+        (v5 * v5 + D::from(0.25)).log2() - y0[0] - y0[R - 1] - v4 + v5
     }
 
     #[dual::gradient]
-    fn p451(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40]) -> f64 {
-        let mut v0 = a[0];
-        let mut v1 = x1 * 0.5;
-        for i2 in 0..b.len() {
-            v0 = f64::min(v0, b[i2]);
-            v1 -= 0.05 * ((x1 + x0) * (x1 + x0) + 0.5).powf(1.7);
+    fn p446(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = (0.9 * x1.tanh()).atanh();
+        for i1 in 0..LEN {
+            v0 *= 1.0 + 0.05 * (a[i1] * x0 * (a[i1] * x0) + 0.25).sqrt().tanh();
         }
-        let v3: f64;
-        if f64::cos(1e-1 * v1) * (-x1) >= v1 * 1.2 {
-            v3 = (0.9 * (0.9 * x1.tanh()).atanh().tanh()).acos();
-        } else if (v1 * v1 + 0.25).ln() / ((0.9 * v1.tanh()).asin() * (0.9 * v1.tanh()).asin() + 0.5) < x0 * (-0.3) {
-            return v0;
+        let mut v2 = a[0];
+        for i3 in 1..n {
+            let v4 = b[i3] + x1.abs() * (x1 * x1 + 0.25).ln();
+            v2 = f64::min(v2, x0);
+        }
+        let mut v5 = v0.tanh().sinh();
+        for i6 in 0..LEN - 1 {
+            v5 = v5.max(a[i6 + 1] * (0.7 * v2 * (0.7 * v2) + 0.5).powf(1.7).clamp(-0.5, 0.5));
+        }
+        if (1e-1 * x1).mul_add((0.9 * x1.tanh()).asin(), x1.clamp(-0.5, 0.5)) >= x1 * (-0.3) {
+            return x0;
+        }
+        (-1.3 * v0).tanh().exp_m1().atan() + v0 - v2 - v5
+    }
+
+    fn p446_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = (D::from(0.9) * x1.tanh()).atanh();
+        for i1 in 0..LEN {
+            v0 *= D::from(1.0) + D::from(0.05) * (a[i1] * x0 * (a[i1] * x0) + D::from(0.25)).sqrt().tanh();
+        }
+        let mut v2 = a[0];
+        for i3 in 1..n {
+            let v4 = b[i3] + abs(x1) * (x1 * x1 + D::from(0.25)).ln();
+            v2 = min(v2, x0);
+        }
+        let mut v5 = v0.tanh().sinh();
+        for i6 in 0..LEN - 1 {
+            v5 = max(v5, a[i6 + 1] * clamp((D::from(0.7) * v2 * (D::from(0.7) * v2) + D::from(0.5)).powf(1.7), -0.5, 0.5));
+        }
+        if ge((D::from(1e-1) * x1).mul_add((D::from(0.9) * x1.tanh()).asin(), clamp(x1, -0.5, 0.5)), x1 * D::from(-0.3)) {
+            return x0;
+        }
+        (D::from(-1.3) * v0).tanh().exp_m1().atan() + v0 - v2 - v5
+    }
+
+    #[dual::gradient]
+    fn p447(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let v0: f64;
+        if x0 > (-1.3 * x2 * (-1.3 * x2) + 0.25).sqrt() {
+            v0 = h2([x0, x0, std::f64::consts::PI]) / ((0.5 * x2.tanh()).tan() * (0.5 * x2.tanh()).tan() + 0.5);
+        } else if ((x1 * x1 + 0.25).log10() * (x1 * x1 + 0.25).log10() + 0.25).log10() >= -x2 {
+            v0 = (x1 * x1).tanh().exp_m1();
         } else {
-            let v4 = ((1e-1 * v1 + v1).abs() * (1e-1 * v1 + v1).abs() + 0.5).powf((v0 / (v1 * v1 + 0.5) + v0).sin());
-            v3 = f64::cos(1e-1 * v1) * (-x1) * (0.5f64 * x0 / (v4 * v4 + 0.5));
+            v0 = f64::cos(x1 * x1);
         }
-        let mut v5: f64 = 0.0;
-        let mut v6 = v1.asinh();
-        for i7 in 1..LEN {
-            if x0 <= v5 * x0 {
-                v5 = (a[i7] + (v3 + v3 * 0.7)).tanh();
-            } else {
-                v5 += 0.05 * (((i7 as f64) * 0.05).trunc() + (i7 as f64) * 0.05).atan2(v0 * v0 + 0.5);
-            }
-            v6 = f64::min(v6, (x0 * x0 + 0.5).powf(1.7));
+        let v3 = a.iter().enumerate().skip(2).step_by(3).fold(0.0, |s4, (i2, &e1)| s4 + 0.05 * (e1 * x1.mul_add(x0, (i2 as f64)).tanh().exp_m1()));
+        let mut v7 = h2([1e-1, 0.7, x1]);
+        for &e5 in a.iter() {
+            v7 = (v7 * 0.9 + e5 * v3).tanh();
         }
         let mut y8 = [0.0; R];
         for i9 in 0..R {
-            let mut v10 = a[i9];
+            let mut v10: f64 = 0.0;
             for j11 in 0..C {
-                v10 -= 0.05 * (w[i9 * C + j11].mul_add((j11 as f64) * 0.05, v5) - v6);
+                v10 = (v10 * 0.9 + w[i9 * C + j11] * (f64::cos(x1 * x1) - f64::min(v0, v10))).tanh();
             }
-            y8[i9] = v10.tanh();
+            y8[i9] = v10;
         }
-        let mut v12 = y8[0];
-        for i13 in 0..R {
-            v12 += 0.05 * (y8[i13] + (v6 * v6 + 1.5).acosh());
+        let mut v12 = x2 * 0.5;
+        let mut v13 = a[0];
+        for i14 in 0..R {
+            let v15 = y8[i14] + (0.9 * (x1 * x1).tanh()).acos();
+            if f64::cos(y8[R - 1].tanh().exp()) < v0 * (-0.3) {
+                v12 = (x1 * x1 * (v0 - v0)).tanh();
+            } else {
+                v12 += 0.05 * h4((v15 * v15 + 0.25).sqrt());
+            }
+            v13 = v13.max((i14 as f64) * 0.05);
         }
-        3. * x0 * (v5 + 3.) + v0 + v1 - v5 - v6 + v12
+        (y8[R - 1] * y8[R - 1] + 0.5).powf(v13.sin()).tanh().sinh() - v3 - v7 + v12 + v13
     }
 
-    fn p451_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40]) -> D {
-        let mut v0 = a[0];
-        let mut v1 = x1 * D::from(0.5);
-        for i2 in 0..b.len() {
-            v0 = min(v0, b[i2]);
-            v1 -= D::from(0.05) * ((x1 + x0) * (x1 + x0) + D::from(0.5)).powf(1.7);
-        }
-        let v3: D;
-        if ge((D::from(1e-1) * v1).cos() * (-x1), v1 * D::from(1.2)) {
-            v3 = (D::from(0.9) * (D::from(0.9) * x1.tanh()).atanh().tanh()).acos();
-        } else if lt((v1 * v1 + D::from(0.25)).ln() / ((D::from(0.9) * v1.tanh()).asin() * (D::from(0.9) * v1.tanh()).asin() + D::from(0.5)), x0 * D::from(-0.3)) {
-            return v0;
+    fn p447_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let v0: D;
+        if gt(x0, (D::from(-1.3) * x2 * (D::from(-1.3) * x2) + D::from(0.25)).sqrt()) {
+            v0 = h2_generic([x0, x0, D::from(std::f64::consts::PI)]) / ((D::from(0.5) * x2.tanh()).tan() * (D::from(0.5) * x2.tanh()).tan() + D::from(0.5));
+        } else if ge(((x1 * x1 + D::from(0.25)).log10() * (x1 * x1 + D::from(0.25)).log10() + D::from(0.25)).log10(), -x2) {
+            v0 = (x1 * x1).tanh().exp_m1();
         } else {
-            let v4 = (abs(D::from(1e-1) * v1 + v1) * abs(D::from(1e-1) * v1 + v1) + D::from(0.5)).powd((v0 / (v1 * v1 + D::from(0.5)) + v0).sin());
-            v3 = (D::from(1e-1) * v1).cos() * (-x1) * (D::from(0.5f64) * x0 / (v4 * v4 + D::from(0.5)));
+            v0 = (x1 * x1).cos();
         }
-        let mut v5 = D::from(0.0);
-        let mut v6 = v1.asinh();
-        for i7 in 1..LEN {
-            if le(x0, v5 * x0) {
-                v5 = (a[i7] + (v3 + v3 * D::from(0.7))).tanh();
-            } else {
-                v5 += D::from(0.05) * (trunc(D::from(i7 as f64) * D::from(0.05)) + D::from(i7 as f64) * D::from(0.05)).atan2(v0 * v0 + D::from(0.5));
-            }
-            v6 = min(v6, (x0 * x0 + D::from(0.5)).powf(1.7));
+        let v3 = a.iter().enumerate().skip(2).step_by(3).fold(D::from(0.0), |s4, (i2, &e1)| s4 + D::from(0.05) * (e1 * x1.mul_add(x0, D::from(i2 as f64)).tanh().exp_m1()));
+        let mut v7 = h2_generic([D::from(1e-1), D::from(0.7), x1]);
+        for &e5 in a.iter() {
+            v7 = (v7 * D::from(0.9) + e5 * v3).tanh();
         }
         let mut y8 = [D::from(0.0); R];
         for i9 in 0..R {
-            let mut v10 = a[i9];
+            let mut v10 = D::from(0.0);
             for j11 in 0..C {
-                v10 -= D::from(0.05) * (w[i9 * C + j11].mul_add(D::from(j11 as f64) * D::from(0.05), v5) - v6);
+                v10 = (v10 * D::from(0.9) + w[i9 * C + j11] * ((x1 * x1).cos() - min(v0, v10))).tanh();
             }
-            y8[i9] = v10.tanh();
+            y8[i9] = v10;
         }
-        let mut v12 = y8[0];
-        for i13 in 0..R {
-            v12 += D::from(0.05) * (y8[i13] + (v6 * v6 + D::from(1.5)).acosh());
+        let mut v12 = x2 * D::from(0.5);
+        let mut v13 = a[0];
+        for i14 in 0..R {
+            let v15 = y8[i14] + (D::from(0.9) * (x1 * x1).tanh()).acos();
+            if lt(y8[R - 1].tanh().exp().cos(), v0 * D::from(-0.3)) {
+                v12 = (x1 * x1 * (v0 - v0)).tanh();
+            } else {
+                v12 += D::from(0.05) * h4_generic((v15 * v15 + D::from(0.25)).sqrt());
+            }
+            v13 = max(v13, D::from(i14 as f64) * D::from(0.05));
         }
-        D::from(3.) * x0 * (v5 + D::from(3.)) + v0 + v1 - v5 - v6 + v12
+        (y8[R - 1] * y8[R - 1] + D::from(0.5)).powd(v13.sin()).tanh().sinh() - v3 - v7 + v12 + v13
     }
 
     #[dual::gradient]
-    fn p452(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut z0 = [0.0; LEN];
-        for i1 in 0..LEN {
-            let v2 = (0.7 * x0 * (0.7 * x0) + 0.5).recip().tanh().sinh();
-            z0[i1] = a[i1] + x0;
+    fn p448(x0: f64, x1: f64, x2: f64, b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x1.mul_add(1e-1, x1);
+        let mut v1 = x0 * 0.5;
+        for i2 in 0..n {
+            v0 *= 1.0 + 0.05 * (b[i2] * ((i2 as f64) * 0.05 * ((i2 as f64) * 0.05) * (-1.3 * x0 / ((i2 as f64) * 0.05 * ((i2 as f64) * 0.05) + 0.5)))).tanh();
+            v1 *= 1.0 + 0.05 * h2([x2, x0.to_degrees().to_radians(), x2]).tanh();
         }
-        let mut v3 = z0[0].atan();
-        for i4 in 1..LEN {
-            let v5 = z0[i4] + x0;
-            v3 *= 1.0 + 0.05 * ((0.9 * (2.0 * v5).tanh()).asin() - x0).tanh();
+        if -1.3 * x0 < v0 * 1.2 {
+            let v3 = x0.to_degrees().to_radians().trunc() + x0.to_degrees().to_radians();
+            return (0.7 * v1).tanh().cosh();
         }
-        let mut y6 = [0.0; R];
-        for i7 in 0..R {
-            let mut v8 = x0 * 0.5;
-            for j9 in 0..C {
-                let v10 = w[i7 * C + j9] + (v3 - x0).powi(4);
-                v8 += 0.05 * f64::min(x0, std::f64::consts::PI).mul_add(x0, 3.);
-            }
-            y6[i7] = v8.tanh();
+        let mut v4 = x1;
+        if ((0.9 * x1.tanh()).atanh() * (0.9 * x1.tanh()).atanh() + 0.5).hypot((-1.3 * x2 * (-1.3 * x2) + 0.25).log10()) >= (x2 * x2 + 0.25).sqrt() {
+            v4 = -v4.sin();
+        } else if v1 > v0.max(x2) {
+            v4 = (x0.clamp(-0.5, 0.5) * x0.clamp(-0.5, 0.5) + 0.5).log(h4(x0) * h4(x0) + 1.5);
         }
-        let mut v11: f64 = 1.0;
-        for i12 in 0..R {
-            v11 *= 1.0 + 0.05 * (y6[i12] * (((i12 as f64) * 0.05 + 3.) * ((i12 as f64) * 0.05 + 3.) + 0.25).sqrt()).tanh();
-        }
-        let mut y13 = [0.0; R];
-        for i14 in 0..R {
-            let mut v15: f64 = 0.0;
-            for j16 in 0..C {
-                let v17 = w[i14 * C + j16] + (((j16 as f64) * 0.05).max(v11) * ((j16 as f64) * 0.05).max(v11) + 0.5).hypot((0.9 * z0[LEN - 1].tanh()).asin());
-                v15 = v15.max((0.9 * v17.tanh()).asin());
-            }
-            y13[i14] = v15.tanh();
-        }
-        let mut v18: f64 = 0.0;
-        for i19 in 0..R {
-            v18 = (v18 * 0.9 + (y13[i19] + x0 / ((v11 * v11 + 1.5).acosh() * (v11 * v11 + 1.5).acosh() + 0.5))).tanh();
-        }
-        if y13[0] > v11 * 1.2 {
-            let v20 = x0;
-            return (0.9 * f64::exp2(z0[LEN - 1].sin()).tanh()).acos();
-        }
-        y13[R - 1] + v3 + v11 + v18
+        v0 + v0 + v1
     }
 
-    fn p452_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 0..LEN {
-            let v2 = (D::from(0.7) * x0 * (D::from(0.7) * x0) + D::from(0.5)).recip().tanh().sinh();
-            z0[i1] = a[i1] + x0;
+    fn p448_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, b: [D; 40], n: usize) -> D {
+        let mut v0 = x1.mul_add(D::from(1e-1), x1);
+        let mut v1 = x0 * D::from(0.5);
+        for i2 in 0..n {
+            v0 *= D::from(1.0) + D::from(0.05) * (b[i2] * (D::from(i2 as f64) * D::from(0.05) * (D::from(i2 as f64) * D::from(0.05)) * (D::from(-1.3) * x0 / (D::from(i2 as f64) * D::from(0.05) * (D::from(i2 as f64) * D::from(0.05)) + D::from(0.5))))).tanh();
+            v1 *= D::from(1.0) + D::from(0.05) * h2_generic([x2, to_radians(to_degrees(x0)), x2]).tanh();
         }
-        let mut v3 = z0[0].atan();
-        for i4 in 1..LEN {
-            let v5 = z0[i4] + x0;
-            v3 *= D::from(1.0) + D::from(0.05) * ((D::from(0.9) * (D::from(2.0) * v5).tanh()).asin() - x0).tanh();
+        if lt(D::from(-1.3) * x0, v0 * D::from(1.2)) {
+            let v3 = trunc(to_radians(to_degrees(x0))) + to_radians(to_degrees(x0));
+            return (D::from(0.7) * v1).tanh().cosh();
         }
-        let mut y6 = [D::from(0.0); R];
-        for i7 in 0..R {
-            let mut v8 = x0 * D::from(0.5);
-            for j9 in 0..C {
-                let v10 = w[i7 * C + j9] + (v3 - x0).powi(4);
-                v8 += D::from(0.05) * min(x0, D::from(std::f64::consts::PI)).mul_add(x0, D::from(3.));
-            }
-            y6[i7] = v8.tanh();
+        let mut v4 = x1;
+        if ge(hypot((D::from(0.9) * x1.tanh()).atanh() * (D::from(0.9) * x1.tanh()).atanh() + D::from(0.5), (D::from(-1.3) * x2 * (D::from(-1.3) * x2) + D::from(0.25)).log10()), (x2 * x2 + D::from(0.25)).sqrt()) {
+            v4 = -v4.sin();
+        } else if gt(v1, max(v0, x2)) {
+            v4 = log(clamp(x0, -0.5, 0.5) * clamp(x0, -0.5, 0.5) + D::from(0.5), h4_generic(x0) * h4_generic(x0) + D::from(1.5));
         }
-        let mut v11 = D::from(1.0);
-        for i12 in 0..R {
-            v11 *= D::from(1.0) + D::from(0.05) * (y6[i12] * ((D::from(i12 as f64) * D::from(0.05) + D::from(3.)) * (D::from(i12 as f64) * D::from(0.05) + D::from(3.)) + D::from(0.25)).sqrt()).tanh();
-        }
-        let mut y13 = [D::from(0.0); R];
-        for i14 in 0..R {
-            let mut v15 = D::from(0.0);
-            for j16 in 0..C {
-                let v17 = w[i14 * C + j16] + hypot(max(D::from(j16 as f64) * D::from(0.05), v11) * max(D::from(j16 as f64) * D::from(0.05), v11) + D::from(0.5), (D::from(0.9) * z0[LEN - 1].tanh()).asin());
-                v15 = max(v15, (D::from(0.9) * v17.tanh()).asin());
-            }
-            y13[i14] = v15.tanh();
-        }
-        let mut v18 = D::from(0.0);
-        for i19 in 0..R {
-            v18 = (v18 * D::from(0.9) + (y13[i19] + x0 / ((v11 * v11 + D::from(1.5)).acosh() * (v11 * v11 + D::from(1.5)).acosh() + D::from(0.5)))).tanh();
-        }
-        if gt(y13[0], v11 * D::from(1.2)) {
-            let v20 = x0;
-            return (D::from(0.9) * z0[LEN - 1].sin().exp2().tanh()).acos();
-        }
-        y13[R - 1] + v3 + v11 + v18
+        v0 + v0 + v1
     }
 
     #[dual::gradient]
-    fn p453(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
-        let mut z0 = [0.0; LEN];
-        for i1 in 1..LEN {
-            z0[i1] += a[i1 - 1] * h1((x0 * x0 + 0.5).hypot(x0), x2);
-        }
-        let mut v2: f64 = 1.0;
-        let mut v3 = -x1;
-        for i4 in 0..LEN - 1 {
-            let v5 = z0[i4] + ((i4 as f64) * 0.05).tanh().cosh();
-            v2 *= 1.0 + 0.05 * (-x1).tanh();
-            v3 += 0.05 * h2([(x1 * x1 + 0.5).recip(), (x1 * x1 + 0.5).recip(), h2([x1, x2, x1])]);
-        }
-        let mut v6 = z0[0].max(2.0);
-        for i7 in 0..b.len() {
-            if (b[i7] * b[i7] + 0.25).ln().tanh().exp() > x2 * 1.2 {
-                v6 = (b[i7] + v3).tanh();
-            } else {
-                v6 += 0.05 * ((b[i7] * b[i7] + 0.25).ln().tanh().exp() * (b[i7] * b[i7] + 0.25).ln().tanh().exp() + 0.25).log10();
+    fn p449(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                v2 = v2.max(w[i1 * C + j3] + (0.9 * (x1 * x1 + 0.25).ln().tanh()).asin());
             }
+            y0[i1] = v2;
         }
-        h1(x2, v6) + z0[LEN - 1] * v3 + v2 + v3 - v6
+        if (x0 * x0 + 0.25).ln() < x1 {
+            return (x0 * x0 + 0.25).ln();
+        } else if ((0.9 * x2.tanh()).atanh() * (0.9 * x2.tanh()).atanh() + 0.25).log10() < x0 {
+            let mut v4 = (x0.abs() * x0.abs() + 0.5).hypot(y0[R - 1].to_degrees().to_radians());
+            v4 -= y0[0];
+            return (f64::min(x2, v4) * f64::min(x2, v4) + 0.25).sqrt();
+        }
+        let mut v5 = x0 * 0.5;
+        for i6 in 0..LEN - 1 {
+            v5 *= 1.0 + 0.05 * (a[i6] + ((0.7 * x2).to_degrees().to_radians() - x0)).tanh();
+        }
+        x1 - y0[0] - y0[R - 1] + v5
     }
 
-    fn p453_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40]) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 1..LEN {
-            z0[i1] += a[i1 - 1] * h1_generic(hypot(x0 * x0 + D::from(0.5), x0), x2);
+    fn p449_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                v2 = max(v2, w[i1 * C + j3] + (D::from(0.9) * (x1 * x1 + D::from(0.25)).ln().tanh()).asin());
+            }
+            y0[i1] = v2;
         }
-        let mut v2 = D::from(1.0);
-        let mut v3 = -x1;
-        for i4 in 0..LEN - 1 {
-            let v5 = z0[i4] + (D::from(i4 as f64) * D::from(0.05)).tanh().cosh();
-            v2 *= D::from(1.0) + D::from(0.05) * (-x1).tanh();
-            v3 += D::from(0.05) * h2_generic([(x1 * x1 + D::from(0.5)).recip(), (x1 * x1 + D::from(0.5)).recip(), h2_generic([x1, x2, x1])]);
+        if lt((x0 * x0 + D::from(0.25)).ln(), x1) {
+            return (x0 * x0 + D::from(0.25)).ln();
+        } else if lt(((D::from(0.9) * x2.tanh()).atanh() * (D::from(0.9) * x2.tanh()).atanh() + D::from(0.25)).log10(), x0) {
+            let mut v4 = hypot(abs(x0) * abs(x0) + D::from(0.5), to_radians(to_degrees(y0[R - 1])));
+            v4 -= y0[0];
+            return (min(x2, v4) * min(x2, v4) + D::from(0.25)).sqrt();
         }
-        let mut v6 = max(z0[0], D::from(2.0));
-        for i7 in 0..b.len() {
-            if gt((b[i7] * b[i7] + D::from(0.25)).ln().tanh().exp(), x2 * D::from(1.2)) {
-                v6 = (b[i7] + v3).tanh();
+        let mut v5 = x0 * D::from(0.5);
+        for i6 in 0..LEN - 1 {
+            v5 *= D::from(1.0) + D::from(0.05) * (a[i6] + (to_radians(to_degrees(D::from(0.7) * x2)) - x0)).tanh();
+        }
+        x1 - y0[0] - y0[R - 1] + v5
+    }
+
+    #[dual::gradient]
+    fn p450(x0: f64, x1: f64, x2: f64, b: [f64; 40]) -> f64 {
+        let v0 = x2.atan2((3. * x2 * x0).max(x1.abs()) * (3. * x2 * x0).max(x1.abs()) + 0.5);
+        let mut v1: f64 = 0.0;
+        for i2 in 0..b.len() {
+            let v3 = b[i2] + ((i2 as f64) * 0.05).tanh();
+            if (0.9 * (x0 - v1).tanh()).asin() > x1 * 1.2 {
+                v1 = (-1.3 * v0).abs().tanh();
             } else {
-                v6 += D::from(0.05) * ((b[i7] * b[i7] + D::from(0.25)).ln().tanh().exp() * (b[i7] * b[i7] + D::from(0.25)).ln().tanh().exp() + D::from(0.25)).log10();
+                v1 += 0.05 * ((i2 as f64) * 0.05);
             }
         }
-        h1_generic(x2, v6) + z0[LEN - 1] * v3 + v2 + v3 - v6
+        x0.tanh().sinh() + v1
+    }
+
+    fn p450_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, b: [D; 40]) -> D {
+        let v0 = x2.atan2(max(D::from(3.) * x2 * x0, abs(x1)) * max(D::from(3.) * x2 * x0, abs(x1)) + D::from(0.5));
+        let mut v1 = D::from(0.0);
+        for i2 in 0..b.len() {
+            let v3 = b[i2] + (D::from(i2 as f64) * D::from(0.05)).tanh();
+            if gt((D::from(0.9) * (x0 - v1).tanh()).asin(), x1 * D::from(1.2)) {
+                v1 = abs(D::from(-1.3) * v0).tanh();
+            } else {
+                v1 += D::from(0.05) * (D::from(i2 as f64) * D::from(0.05));
+            }
+        }
+        x0.tanh().sinh() + v1
+    }
+
+    #[dual::gradient]
+    fn p451(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let v0 = (x1 * x1 + 0.5).cbrt();
+        let mut v3: f64 = 1.0;
+        for &e1 in a.iter() {
+            v3 *= 1.0 + 0.05 * (e1 + (x1 * x1 + 0.5).cbrt().to_degrees().to_radians()).tanh();
+        }
+        let mut y4 = [0.0; R];
+        for i5 in 0..R {
+            let mut v6 = x1 * 0.5;
+            for j7 in 0..C {
+                let v8 = w[i5 * C + j7];
+                v6 *= 1.0 + 0.05 * (f64::min(v0, (j7 as f64) * 0.05) * f64::min(v0, (j7 as f64) * 0.05) + 0.5).recip().tanh();
+            }
+            y4[i5] = v6;
+        }
+        let mut v9 = y4[R - 1];
+        let mut v10 = x0 * 0.5;
+        for i11 in 0..R {
+            let v12 = y4[i11] * x1;
+            v9 = v9.max(v3.clamp(-0.5, 0.5).max(f64::cos(y4[0])));
+            v10 = (v10 * 0.9 + v12.powi(3).clamp(-0.5, 0.5)).tanh();
+        }
+        (y4[R - 1] * y4[0] * (y4[R - 1] * y4[0]) + 1.5).acosh() - v3 + v9 - v10
+    }
+
+    fn p451_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let v0 = (x1 * x1 + D::from(0.5)).cbrt();
+        let mut v3 = D::from(1.0);
+        for &e1 in a.iter() {
+            v3 *= D::from(1.0) + D::from(0.05) * (e1 + to_radians(to_degrees((x1 * x1 + D::from(0.5)).cbrt()))).tanh();
+        }
+        let mut y4 = [D::from(0.0); R];
+        for i5 in 0..R {
+            let mut v6 = x1 * D::from(0.5);
+            for j7 in 0..C {
+                let v8 = w[i5 * C + j7];
+                v6 *= D::from(1.0) + D::from(0.05) * (min(v0, D::from(j7 as f64) * D::from(0.05)) * min(v0, D::from(j7 as f64) * D::from(0.05)) + D::from(0.5)).recip().tanh();
+            }
+            y4[i5] = v6;
+        }
+        let mut v9 = y4[R - 1];
+        let mut v10 = x0 * D::from(0.5);
+        for i11 in 0..R {
+            let v12 = y4[i11] * x1;
+            v9 = max(v9, max(clamp(v3, -0.5, 0.5), y4[0].cos()));
+            v10 = (v10 * D::from(0.9) + clamp(v12.powi(3), -0.5, 0.5)).tanh();
+        }
+        (y4[R - 1] * y4[0] * (y4[R - 1] * y4[0]) + D::from(1.5)).acosh() - v3 + v9 - v10
+    }
+
+    #[dual::gradient]
+    fn p452(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
+        let mut v0 = (x0 * x0 + 0.25).sqrt();
+        for i1 in 0..b.len() {
+            v0 += 0.05 * f64::exp2(b[i1].tanh().sin());
+        }
+        let mut z2 = [0.0; LEN];
+        for i3 in 0..LEN {
+            z2[i3] = a[i3] + (i3 as f64) * 0.05 * (0.5f64 * x0 * (0.5f64 * x0) + 1.5).acosh();
+        }
+        let mut v4: f64 = 0.0;
+        for i5 in 0..LEN {
+            v4 -= 0.05 * (z2[i5] + (x0 * x0 + 0.25).sqrt().tanh().cosh());
+        }
+        f64::min(std::f64::consts::PI * x1, x2) + v0.clamp(-0.5, 0.5) + v0 - v4
+    }
+
+    fn p452_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40]) -> D {
+        let mut v0 = (x0 * x0 + D::from(0.25)).sqrt();
+        for i1 in 0..b.len() {
+            v0 += D::from(0.05) * b[i1].tanh().sin().exp2();
+        }
+        let mut z2 = [D::from(0.0); LEN];
+        for i3 in 0..LEN {
+            z2[i3] = a[i3] + D::from(i3 as f64) * D::from(0.05) * (D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(1.5)).acosh();
+        }
+        let mut v4 = D::from(0.0);
+        for i5 in 0..LEN {
+            v4 -= D::from(0.05) * (z2[i5] + (x0 * x0 + D::from(0.25)).sqrt().tanh().cosh());
+        }
+        min(D::from(std::f64::consts::PI) * x1, x2) + clamp(v0, -0.5, 0.5) + v0 - v4
+    }
+
+    #[dual::gradient]
+    fn p453(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN {
+            z0[i1] = a[i1] + (x0 * x0 + 0.5).log(std::f64::consts::PI * std::f64::consts::PI + 1.5);
+        }
+        let mut z2 = [0.0; LEN];
+        for i3 in 0..LEN - 1 {
+            z2[i3] += a[i3 + 1] * (0.9 * (0.5f64 * x0 * (0.5f64 * x0) + 0.25).ln().tanh()).asin();
+        }
+        let mut v4 = x0 * 0.5;
+        let mut v5 = v4.atan2(z0[LEN - 1] * z0[LEN - 1] + 0.5);
+        for i6 in 1..LEN {
+            v4 += 0.05 * (z2[i6 - 1] + z0[i6]);
+            v5 = (v5 * 0.9 + x0).tanh();
+        }
+        let v7 = x0;
+        z2[LEN - 1] - z0[0] + z0[LEN - 1] + v4 + v5
+    }
+
+    fn p453_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN {
+            z0[i1] = a[i1] + log(x0 * x0 + D::from(0.5), D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(1.5));
+        }
+        let mut z2 = [D::from(0.0); LEN];
+        for i3 in 0..LEN - 1 {
+            z2[i3] += a[i3 + 1] * (D::from(0.9) * (D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(0.25)).ln().tanh()).asin();
+        }
+        let mut v4 = x0 * D::from(0.5);
+        let mut v5 = v4.atan2(z0[LEN - 1] * z0[LEN - 1] + D::from(0.5));
+        for i6 in 1..LEN {
+            v4 += D::from(0.05) * (z2[i6 - 1] + z0[i6]);
+            v5 = (v5 * D::from(0.9) + x0).tanh();
+        }
+        let v7 = x0;
+        z2[LEN - 1] - z0[0] + z0[LEN - 1] + v4 + v5
     }
 
     #[dual::gradient]
     fn p454(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
-        let mut v0: f64 = 0.0;
-        for i1 in 1..LEN {
-            let v2 = a[i1 - 1] + (x0 * x0).powi(1);
-            v0 -= 0.05 * h2([1e-1, x2, x2]).tanh();
+        let mut v0 = x0 * 0.5;
+        for i1 in 0..LEN - 1 {
+            if h4(x0) <= (i1 as f64) * 0.05 * 0.5 {
+                v0 = (a[i1 + 1] + h1((std::f64::consts::PI * x1).abs(), x0)).tanh();
+            } else {
+                v0 += 0.05 * x0;
+            }
         }
-        let mut z3 = [0.0; LEN];
-        let mut v4 = x2;
-        for i5 in 1..LEN {
-            z3[i5] = h4(x2) + a[i5];
-            v4 += 0.05 * (x0 * x0 + 0.25).ln().tanh().exp();
+        let mut v2 = x1.signum() + x1;
+        for i3 in 0..LEN {
+            if (v2 * v2 + 0.25).ln() * h2([-1.3, x0, 3.]) <= (i3 as f64) * 0.05 * 1.2 {
+                v2 = (a[i3] * x2).tanh();
+            } else {
+                v2 += 0.05 * a[i3];
+            }
         }
-        (z3[0] + x0) * 2.0 - v0 - v4 - z3[0] - z3[LEN - 1]
+        x2 * (0.9 * x0.tanh()).asin() + v0 - v2
     }
 
     fn p454_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
-        let mut v0 = D::from(0.0);
-        for i1 in 1..LEN {
-            let v2 = a[i1 - 1] + (x0 * x0).powi(1);
-            v0 -= D::from(0.05) * h2_generic([D::from(1e-1), x2, x2]).tanh();
+        let mut v0 = x0 * D::from(0.5);
+        for i1 in 0..LEN - 1 {
+            if le(h4_generic(x0), D::from(i1 as f64) * D::from(0.05) * D::from(0.5)) {
+                v0 = (a[i1 + 1] + h1_generic(abs(D::from(std::f64::consts::PI) * x1), x0)).tanh();
+            } else {
+                v0 += D::from(0.05) * x0;
+            }
         }
-        let mut z3 = [D::from(0.0); LEN];
-        let mut v4 = x2;
-        for i5 in 1..LEN {
-            z3[i5] = h4_generic(x2) + a[i5];
-            v4 += D::from(0.05) * (x0 * x0 + D::from(0.25)).ln().tanh().exp();
+        let mut v2 = signum(x1) + x1;
+        for i3 in 0..LEN {
+            if le((v2 * v2 + D::from(0.25)).ln() * h2_generic([D::from(-1.3), x0, D::from(3.)]), D::from(i3 as f64) * D::from(0.05) * D::from(1.2)) {
+                v2 = (a[i3] * x2).tanh();
+            } else {
+                v2 += D::from(0.05) * a[i3];
+            }
         }
-        (z3[0] + x0) * D::from(2.0) - v0 - v4 - z3[0] - z3[LEN - 1]
+        x2 * (D::from(0.9) * x0.tanh()).asin() + v0 - v2
     }
 
     #[dual::gradient]
-    fn p455(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
-        let mut z0 = [0.0; LEN];
-        let mut v1: f64 = 0.0;
-        for i2 in 0..LEN {
-            v1 += 0.05 * (x0 / ((0.9 * a[i2].tanh()).acos() * (0.9 * a[i2].tanh()).acos() + 0.5));
-            z0[i2] = a[i2] + (x0.tanh().cosh() * x0.tanh().cosh() + 0.5).powf(v1.sin());
+    fn p455(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0: f64 = 1.0;
+        for i1 in 1..LEN {
+            v0 *= 1.0 + 0.05 * (a[i1 - 1] * ((i1 as f64) * 0.05)).tanh();
         }
-        if v1 > v1 * 0.5 {
-            return 3. * x0 + x1 + f64::exp2(x0.sin());
-        }
+        let mut v2 = 0.5f64 * x1 * v0;
         let mut v3 = a[0];
-        for i4 in 0..b.len() {
-            v3 = f64::min(v3, b[i4] * x1);
+        for i4 in 1..LEN {
+            v2 += 0.05 * (a[i4 - 1] * (x0 * x0 + 0.5).hypot(x0));
+            v3 = f64::min(v3, f64::exp2((std::f64::consts::PI * x0).sin()) + h4(x0));
         }
-        (v1 * x1).tanh().exp() + v1 + z0[0] + z0[LEN - 1] + v3
+        let v5 = ((x1 * x1 + 0.25).sqrt() * (x1 * x1 + 0.25).sqrt()).ln_1p() + (0.5f64 * x1 + v2).max((v3 * v3 + 0.5).hypot(v2));
+        if 0.5f64 * x1 + v2 < v0 * 1.2 {
+            return -(0.9 * v0.tanh()).acos();
+        }
+        (0.9 * v3.tanh().cosh().tanh()).acos() - v0 + v2 - v3
     }
 
-    fn p455_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40]) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        let mut v1 = D::from(0.0);
-        for i2 in 0..LEN {
-            v1 += D::from(0.05) * (x0 / ((D::from(0.9) * a[i2].tanh()).acos() * (D::from(0.9) * a[i2].tanh()).acos() + D::from(0.5)));
-            z0[i2] = a[i2] + (x0.tanh().cosh() * x0.tanh().cosh() + D::from(0.5)).powd(v1.sin());
+    fn p455_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = D::from(1.0);
+        for i1 in 1..LEN {
+            v0 *= D::from(1.0) + D::from(0.05) * (a[i1 - 1] * (D::from(i1 as f64) * D::from(0.05))).tanh();
         }
-        if gt(v1, v1 * D::from(0.5)) {
-            return D::from(3.) * x0 + x1 + x0.sin().exp2();
-        }
+        let mut v2 = D::from(0.5f64) * x1 * v0;
         let mut v3 = a[0];
-        for i4 in 0..b.len() {
-            v3 = min(v3, b[i4] * x1);
+        for i4 in 1..LEN {
+            v2 += D::from(0.05) * (a[i4 - 1] * hypot(x0 * x0 + D::from(0.5), x0));
+            v3 = min(v3, (D::from(std::f64::consts::PI) * x0).sin().exp2() + h4_generic(x0));
         }
-        (v1 * x1).tanh().exp() + v1 + z0[0] + z0[LEN - 1] + v3
+        let v5 = ((x1 * x1 + D::from(0.25)).sqrt() * (x1 * x1 + D::from(0.25)).sqrt()).ln_1p() + max(D::from(0.5f64) * x1 + v2, hypot(v3 * v3 + D::from(0.5), v2));
+        if lt(D::from(0.5f64) * x1 + v2, v0 * D::from(1.2)) {
+            return -(D::from(0.9) * v0.tanh()).acos();
+        }
+        (D::from(0.9) * v3.tanh().cosh().tanh()).acos() - v0 + v2 - v3
     }
 
     #[dual::gradient]
-    fn p456(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = x0;
-        for i1 in 1..LEN {
-            if a[i1].to_degrees().to_radians() - a[i1 - 1] <= 0.7 * 1.2 {
-                v0 = (a[i1 - 1] * ((i1 as f64) * 0.05 + v0).tanh().cosh()).tanh();
-            } else {
-                v0 += 0.05 * ((x0 * x0 + 0.25).log10() * (x0 * x0 + 0.25).log10()).ln_1p();
-            }
-        }
-        let mut z2 = [0.0; LEN];
-        for i3 in 0..LEN - 1 {
-            let v4 = x0;
-            z2[i3] += ((0.9 * a[i3].tanh()).acos() * (0.9 * a[i3].tanh()).acos() + 0.25).log10();
-        }
-        let mut v5: f64 = 3.;
-        let mut v6: f64 = 1.0;
-        for i7 in 1..LEN {
-            let v8 = (z2[0] * z2[0] + 0.5).log(a[i7 - 1] * a[i7 - 1] + 1.5) * (a[i7] * x0);
-            v5 = (v5 * 0.9 + z2[0]).tanh();
-            v6 *= 1.0 + 0.05 * v8.clamp(-0.5, 0.5).to_degrees().to_radians().tanh();
-        }
-        let mut v9 = x0 * 0.5;
-        for i10 in 1..n {
-            if z2[0] + (x0 * x0).ln_1p() <= v9 * (-0.3) {
-                v9 = (b[i10 - 1] + (x0 * x0).ln_1p()).tanh();
-            } else {
-                v9 += 0.05 * ((x0 * x0).ln_1p() + 0.5f64);
-            }
-        }
-        let v11 = (f64::cos((v6 * v6 + 0.5).log(v6 * v6 + 1.5)) * f64::cos((v6 * v6 + 0.5).log(v6 * v6 + 1.5)) + 0.5).powf(1.7);
-        ((0.9 * z2[LEN - 1].tanh()).atanh() * (0.9 * z2[LEN - 1].tanh()).atanh() + 0.25).ln() - v0 - v5 - v6 + v9
-    }
-
-    fn p456_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let mut v0 = x0;
-        for i1 in 1..LEN {
-            if le(to_radians(to_degrees(a[i1])) - a[i1 - 1], D::from(0.7) * D::from(1.2)) {
-                v0 = (a[i1 - 1] * (D::from(i1 as f64) * D::from(0.05) + v0).tanh().cosh()).tanh();
-            } else {
-                v0 += D::from(0.05) * ((x0 * x0 + D::from(0.25)).log10() * (x0 * x0 + D::from(0.25)).log10()).ln_1p();
-            }
-        }
-        let mut z2 = [D::from(0.0); LEN];
-        for i3 in 0..LEN - 1 {
-            let v4 = x0;
-            z2[i3] += ((D::from(0.9) * a[i3].tanh()).acos() * (D::from(0.9) * a[i3].tanh()).acos() + D::from(0.25)).log10();
-        }
-        let mut v5 = D::from(3.);
-        let mut v6 = D::from(1.0);
-        for i7 in 1..LEN {
-            let v8 = log(z2[0] * z2[0] + D::from(0.5), a[i7 - 1] * a[i7 - 1] + D::from(1.5)) * (a[i7] * x0);
-            v5 = (v5 * D::from(0.9) + z2[0]).tanh();
-            v6 *= D::from(1.0) + D::from(0.05) * to_radians(to_degrees(clamp(v8, -0.5, 0.5))).tanh();
-        }
-        let mut v9 = x0 * D::from(0.5);
-        for i10 in 1..n {
-            if le(z2[0] + (x0 * x0).ln_1p(), v9 * D::from(-0.3)) {
-                v9 = (b[i10 - 1] + (x0 * x0).ln_1p()).tanh();
-            } else {
-                v9 += D::from(0.05) * ((x0 * x0).ln_1p() + D::from(0.5f64));
-            }
-        }
-        let v11 = (log(v6 * v6 + D::from(0.5), v6 * v6 + D::from(1.5)).cos() * log(v6 * v6 + D::from(0.5), v6 * v6 + D::from(1.5)).cos() + D::from(0.5)).powf(1.7);
-        ((D::from(0.9) * z2[LEN - 1].tanh()).atanh() * (D::from(0.9) * z2[LEN - 1].tanh()).atanh() + D::from(0.25)).ln() - v0 - v5 - v6 + v9
-    }
-
-    #[dual::gradient]
-    fn p457(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+    fn p456(x0: f64, x1: f64, x2: f64, w: [f64; R * C]) -> f64 {
         let mut y0 = [0.0; R];
         for i1 in 0..R {
-            let mut v2 = a[i1];
+            let mut v2 = x2 * 0.5;
             for j3 in 0..C {
-                v2 = (v2 * 0.9 + w[i1 * C + j3] * x0).tanh();
+                v2 *= 1.0 + 0.05 * (w[i1 * C + j3] + ((0.9 * x0.tanh()).acos() + (x2 * x2 + 0.25).sqrt())).tanh();
             }
             y0[i1] = v2.tanh();
         }
-        let mut v4 = x1 * 0.5;
-        for i5 in 0..R {
-            v4 *= 1.0 + 0.05 * (x2 / (y0[R - 1] * y0[R - 1] + 0.5)).max(y0[i5].clamp(-0.5, 0.5)).tanh();
+        let mut v4 = x0 * 0.5;
+        let mut v5: f64 = 0.0;
+        for i6 in 0..R {
+            let v7 = y0[i6] + (2.0 * x2).asinh();
+            v4 *= 1.0 + 0.05 * f64::cos(y0[R - 1]).tanh().tanh();
+            if (i6 as f64) * 0.05 + (-1.3) >= v5 * 1.2 {
+                v5 = (((i6 as f64) * 0.05 + (-1.3)) * ((i6 as f64) * 0.05 + (-1.3)) + 0.25).log10().tanh();
+            } else {
+                v5 += 0.05 * (0.9 * (2.0 * x0 * (2.0 * x0) + 0.5).hypot(x0).tanh()).asin();
+            }
         }
-        let mut z6 = [0.0; LEN];
-        for i7 in 1..LEN {
-            z6[i7] += a[i7 - 1] + f64::exp2(((i7 as f64) * 0.05).sin());
-            let v8 = a[i7].tanh().exp_m1().asinh();
+        let mut v8 = (0.9 * y0[0].to_degrees().to_radians().tanh()).atanh();
+        if (-1.3 * x2 - y0[R - 1]).clamp(-0.5, 0.5) <= f64::min(y0[R - 1], y0[R - 1]) {
+            v8 = x2.sin() - y0[0].to_degrees().to_radians();
+        } else {
+            v8 = v4;
         }
-        x1 * x2 + x1 * x2 - v4 - z6[0] + z6[LEN - 1]
+        y0[0].to_degrees().to_radians() + v4 + v5
     }
 
-    fn p457_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+    fn p456_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C]) -> D {
         let mut y0 = [D::from(0.0); R];
         for i1 in 0..R {
-            let mut v2 = a[i1];
+            let mut v2 = x2 * D::from(0.5);
             for j3 in 0..C {
-                v2 = (v2 * D::from(0.9) + w[i1 * C + j3] * x0).tanh();
+                v2 *= D::from(1.0) + D::from(0.05) * (w[i1 * C + j3] + ((D::from(0.9) * x0.tanh()).acos() + (x2 * x2 + D::from(0.25)).sqrt())).tanh();
             }
             y0[i1] = v2.tanh();
         }
-        let mut v4 = x1 * D::from(0.5);
-        for i5 in 0..R {
-            v4 *= D::from(1.0) + D::from(0.05) * max(x2 / (y0[R - 1] * y0[R - 1] + D::from(0.5)), clamp(y0[i5], -0.5, 0.5)).tanh();
+        let mut v4 = x0 * D::from(0.5);
+        let mut v5 = D::from(0.0);
+        for i6 in 0..R {
+            let v7 = y0[i6] + (D::from(2.0) * x2).asinh();
+            v4 *= D::from(1.0) + D::from(0.05) * y0[R - 1].cos().tanh().tanh();
+            if ge(D::from(i6 as f64) * D::from(0.05) + D::from(-1.3), v5 * D::from(1.2)) {
+                v5 = ((D::from(i6 as f64) * D::from(0.05) + D::from(-1.3)) * (D::from(i6 as f64) * D::from(0.05) + D::from(-1.3)) + D::from(0.25)).log10().tanh();
+            } else {
+                v5 += D::from(0.05) * (D::from(0.9) * hypot(D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.5), x0).tanh()).asin();
+            }
         }
-        let mut z6 = [D::from(0.0); LEN];
-        for i7 in 1..LEN {
-            z6[i7] += a[i7 - 1] + (D::from(i7 as f64) * D::from(0.05)).sin().exp2();
-            let v8 = a[i7].tanh().exp_m1().asinh();
+        let mut v8 = (D::from(0.9) * to_radians(to_degrees(y0[0])).tanh()).atanh();
+        if le(clamp(D::from(-1.3) * x2 - y0[R - 1], -0.5, 0.5), y0[R - 1]) {
+            v8 = x2.sin() - to_radians(to_degrees(y0[0]));
+        } else {
+            v8 = v4;
         }
-        x1 * x2 + x1 * x2 - v4 - z6[0] + z6[LEN - 1]
+        to_radians(to_degrees(y0[0])) + v4 + v5
     }
 
     #[dual::gradient]
-    fn p458(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let v0 = (0.9 * (x2 * x1).tanh()).acos().mul_add((x2 * x2 + 0.5).cbrt(), (0.9 * (3. * x2).tanh()).asin());
-        let mut y1 = [0.0; R];
-        for i2 in 0..R {
-            let mut v3 = a[i2];
-            for j4 in 0..C {
-                v3 = v3.max(w[i2 * C + j4] * (0.5 * ((j4 as f64) * 0.05).tanh()).tan());
-            }
-            y1[i2] = v3.tanh();
-        }
-        let mut v5 = x1 * 0.5;
-        let mut v6 = x1 * 0.5;
-        for i7 in 0..R {
-            v5 = f64::min(v5, y1[i7] + (2.0 * x0 * (2.0 * x0) + 0.5).log(x1.to_degrees().to_radians() * x1.to_degrees().to_radians() + 1.5));
-            v6 += 0.05 * (x2 * x1);
-        }
-        let v8: f64;
-        if (0.9 * f64::min(v6, x1).tanh()).asin() <= 0.5f64 * 1.2 {
-            v8 = v0;
-        } else if ((0.9 * x0.tanh()).acos() * (0.9 * x0.tanh()).acos() + 0.5).hypot((0.9 * y1[R - 1].tanh()).asin()) <= 1e-1 * (-0.3) {
-            return 3.;
-        } else {
-            v8 = ((v6 * v6 + 0.25).ln() * (v6 * v6 + 0.25).ln() + 1.5).acosh();
-        }
-        let mut y9 = [0.0; R];
-        for i10 in 0..R {
-            let mut v11: f64 = 0.0;
-            for j12 in 0..C {
-                v11 += 0.05 * (w[i10 * C + j12] + (i10 as f64) * 0.05);
-            }
-            y9[i10] = v11.tanh();
-        }
-        3. - v5 + v6 - y9[0] - y9[R - 1]
-    }
-
-    fn p458_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let v0 = (D::from(0.9) * (x2 * x1).tanh()).acos().mul_add((x2 * x2 + D::from(0.5)).cbrt(), (D::from(0.9) * (D::from(3.) * x2).tanh()).asin());
-        let mut y1 = [D::from(0.0); R];
-        for i2 in 0..R {
-            let mut v3 = a[i2];
-            for j4 in 0..C {
-                v3 = max(v3, w[i2 * C + j4] * (D::from(0.5) * (D::from(j4 as f64) * D::from(0.05)).tanh()).tan());
-            }
-            y1[i2] = v3.tanh();
-        }
-        let mut v5 = x1 * D::from(0.5);
-        let mut v6 = x1 * D::from(0.5);
-        for i7 in 0..R {
-            v5 = min(v5, y1[i7] + log(D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.5), to_radians(to_degrees(x1)) * to_radians(to_degrees(x1)) + D::from(1.5)));
-            v6 += D::from(0.05) * (x2 * x1);
-        }
-        let v8: D;
-        if le((D::from(0.9) * min(v6, x1).tanh()).asin(), D::from(0.5f64) * D::from(1.2)) {
-            v8 = v0;
-        } else if le(hypot((D::from(0.9) * x0.tanh()).acos() * (D::from(0.9) * x0.tanh()).acos() + D::from(0.5), (D::from(0.9) * y1[R - 1].tanh()).asin()), D::from(1e-1) * D::from(-0.3)) {
-            return D::from(3.);
-        } else {
-            v8 = ((v6 * v6 + D::from(0.25)).ln() * (v6 * v6 + D::from(0.25)).ln() + D::from(1.5)).acosh();
-        }
-        let mut y9 = [D::from(0.0); R];
-        for i10 in 0..R {
-            let mut v11 = D::from(0.0);
-            for j12 in 0..C {
-                v11 += D::from(0.05) * (w[i10 * C + j12] + D::from(i10 as f64) * D::from(0.05));
-            }
-            y9[i10] = v11.tanh();
-        }
-        D::from(3.) - v5 + v6 - y9[0] - y9[R - 1]
-    }
-
-    #[dual::gradient]
-    fn p459(x0: f64, x1: f64, x2: f64, w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut v0: f64 = 0.0;
-        let mut v1 = x2.atan2(v0 * v0 + 0.5);
-        for i2 in 0..n {
-            v0 += 0.05 * (b[i2] * (x2.round() + x2).mul_add(x2, (0.5 * ((i2 as f64) * 0.05).tanh()).tan()));
-            v1 = f64::min(v1, (-x1 * (-x1) + 0.25).log2());
+    fn p457(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40]) -> f64 {
+        let mut v0 = x1 * 0.5;
+        let mut v1: f64 = 0.0;
+        for i2 in 0..LEN - 1 {
+            v0 -= 0.05 * (a[i2 + 1] * x0.sin().tanh());
+            v1 += 0.05 * f64::exp2(x1.powi(4).sin());
         }
         let mut y3 = [0.0; R];
         for i4 in 0..R {
             let mut v5: f64 = 0.0;
             for j6 in 0..C {
-                let v7 = w[i4 * C + j6] * x2.atan2(v0 * v0 + 0.5);
-                v5 = (v5 * 0.9 + 2.0 * x0).tanh();
+                let v7 = w[i4 * C + j6] + (v0.tanh() * v0.tanh() + 0.5).cbrt();
+                v5 = (v5 * 0.9 + v5.mul_add(v1, w[i4 * C + j6]).atan2(x0.tanh().cosh() * x0.tanh().cosh() + 0.5)).tanh();
             }
             y3[i4] = v5;
         }
-        let mut v8 = v1 - x2;
-        for i9 in 0..R {
-            v8 = v8.max(y3[i9] + (v1 - x2));
+        let mut v8 = 0.7 * v0 - v1;
+        let mut v9 = x0 * 0.5;
+        for i10 in 0..R {
+            let v11 = (0.9 * f64::cos(y3[0]).tanh()).atanh();
+            v8 = v8.max((v11 * v11 + 0.5).powi(-1));
+            v9 *= 1.0 + 0.05 * (x1 + x0 + f64::exp2(v11.sin())).tanh();
         }
-        y3[0] - v0 - v1 - v8
+        let mut v12 = a[0];
+        for i13 in 0..b.len() {
+            v12 = f64::min(v12, b[i13] * x1);
+        }
+        let v16 = a.iter().zip(a.iter().skip(1)).fold(x0 * 0.5, |s17, (&e14, &e15)| s17 + 0.05 * (e14 * (0.7 * v0 - v1)));
+        (y3[0] * y3[0] + 0.25).sqrt() - v0 - v1 - v8 + v9 + v12 - v16
     }
 
-    fn p459_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut v0 = D::from(0.0);
-        let mut v1 = x2.atan2(v0 * v0 + D::from(0.5));
-        for i2 in 0..n {
-            v0 += D::from(0.05) * (b[i2] * (round(x2) + x2).mul_add(x2, (D::from(0.5) * (D::from(i2 as f64) * D::from(0.05)).tanh()).tan()));
-            v1 = min(v1, (-x1 * (-x1) + D::from(0.25)).log2());
+    fn p457_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40]) -> D {
+        let mut v0 = x1 * D::from(0.5);
+        let mut v1 = D::from(0.0);
+        for i2 in 0..LEN - 1 {
+            v0 -= D::from(0.05) * (a[i2 + 1] * x0.sin().tanh());
+            v1 += D::from(0.05) * x1.powi(4).sin().exp2();
         }
         let mut y3 = [D::from(0.0); R];
         for i4 in 0..R {
             let mut v5 = D::from(0.0);
             for j6 in 0..C {
-                let v7 = w[i4 * C + j6] * x2.atan2(v0 * v0 + D::from(0.5));
-                v5 = (v5 * D::from(0.9) + D::from(2.0) * x0).tanh();
+                let v7 = w[i4 * C + j6] + (v0.tanh() * v0.tanh() + D::from(0.5)).cbrt();
+                v5 = (v5 * D::from(0.9) + v5.mul_add(v1, w[i4 * C + j6]).atan2(x0.tanh().cosh() * x0.tanh().cosh() + D::from(0.5))).tanh();
             }
             y3[i4] = v5;
         }
-        let mut v8 = v1 - x2;
-        for i9 in 0..R {
-            v8 = max(v8, y3[i9] + (v1 - x2));
+        let mut v8 = D::from(0.7) * v0 - v1;
+        let mut v9 = x0 * D::from(0.5);
+        for i10 in 0..R {
+            let v11 = (D::from(0.9) * y3[0].cos().tanh()).atanh();
+            v8 = max(v8, (v11 * v11 + D::from(0.5)).powi(-1));
+            v9 *= D::from(1.0) + D::from(0.05) * (x1 + x0 + v11.sin().exp2()).tanh();
         }
-        y3[0] - v0 - v1 - v8
+        let mut v12 = a[0];
+        for i13 in 0..b.len() {
+            v12 = min(v12, b[i13] * x1);
+        }
+        let v16 = a.iter().zip(a.iter().skip(1)).fold(x0 * D::from(0.5), |s17, (&e14, &e15)| s17 + D::from(0.05) * (e14 * (D::from(0.7) * v0 - v1)));
+        (y3[0] * y3[0] + D::from(0.25)).sqrt() - v0 - v1 - v8 + v9 + v12 - v16
     }
 
     #[dual::gradient]
-    fn p460(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+    fn p458(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        let mut v1: f64 = 0.0;
+        for i2 in 1..LEN {
+            z0[i2] = a[i2 - 1] * x0;
+            v1 -= 0.05 * x0.atan().tanh().sinh();
+        }
+        let mut v3 = z0[0].asinh();
+        let mut v4 = x0 * 0.5;
+        for i5 in 1..LEN {
+            let v6 = z0[i5] + (-(v1 + x0));
+            v3 *= 1.0 + 0.05 * v6.tanh();
+            v4 += 0.05 * ((x0 * x0 + 0.5).log(v1 * v1 + 1.5) * (x0 * x0 + 0.5).log(v1 * v1 + 1.5) + 0.5).hypot(v6.atan());
+        }
+        let v7 = h1((3. * v3 * (3. * v3) + 0.5).powf(1.7).tanh().cosh(), (3. * v3 * (3. * v3) + 0.5).powf(1.7).tanh().cosh());
+        (0.9 * (v4 * v4 + 0.5).powf(1.7).tanh()).atanh() - v1 + v3 + v4
+    }
+
+    fn p458_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        let mut v1 = D::from(0.0);
+        for i2 in 1..LEN {
+            z0[i2] = a[i2 - 1] * x0;
+            v1 -= D::from(0.05) * x0.atan().tanh().sinh();
+        }
+        let mut v3 = z0[0].asinh();
+        let mut v4 = x0 * D::from(0.5);
+        for i5 in 1..LEN {
+            let v6 = z0[i5] + (-(v1 + x0));
+            v3 *= D::from(1.0) + D::from(0.05) * v6.tanh();
+            v4 += D::from(0.05) * hypot(log(x0 * x0 + D::from(0.5), v1 * v1 + D::from(1.5)) * log(x0 * x0 + D::from(0.5), v1 * v1 + D::from(1.5)) + D::from(0.5), v6.atan());
+        }
+        let v7 = h1_generic((D::from(3.) * v3 * (D::from(3.) * v3) + D::from(0.5)).powf(1.7).tanh().cosh(), (D::from(3.) * v3 * (D::from(3.) * v3) + D::from(0.5)).powf(1.7).tanh().cosh());
+        (D::from(0.9) * (v4 * v4 + D::from(0.5)).powf(1.7).tanh()).atanh() - v1 + v3 + v4
+    }
+
+    #[dual::gradient]
+    fn p459(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
         let mut y0 = [0.0; R];
         for i1 in 0..R {
             let mut v2: f64 = 0.0;
             for j3 in 0..C {
-                v2 = (v2 * 0.9 + (w[i1 * C + j3] + (i1 as f64) * 0.05)).tanh();
+                v2 = (v2 * 0.9 + w[i1 * C + j3] * (x0.round() + x0).max(x0.round() + x0)).tanh();
             }
-            y0[i1] = v2.tanh();
+            y0[i1] = v2;
         }
-        let mut v4 = x2;
-        let mut v5: f64 = 0.0;
-        for i6 in 0..R {
-            v4 = v4.max((y0[i6] * x1 * (y0[i6] * x1) + 0.25).log2());
-            v5 = v5.max(x1);
+        let mut z4 = [0.0; LEN];
+        for i5 in 0..LEN - 1 {
+            z4[i5] = a[i5 + 1] * f64::min(x0.atan(), (0.5 * y0[R - 1].tanh()).tan());
         }
+        let mut v6 = x0 * 0.5;
         let mut v7: f64 = 0.0;
         for i8 in 0..LEN - 1 {
-            v7 -= 0.05 * (a[i8] / ((v4 - v4) * (v4 - v4) + 0.5));
+            v6 = f64::min(v6, z4[i8] * x0);
+            v7 += 0.05 * (f64::min(x1, x1) - x1 / (3. * 3. + 0.5));
         }
-        (0.9 * x0.tanh()).acos() + v4 + v5 + v7
+        y0[R - 1] - y0[0] - y0[R - 1] + v6 - v7
     }
 
-    fn p460_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+    fn p459_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
         let mut y0 = [D::from(0.0); R];
         for i1 in 0..R {
             let mut v2 = D::from(0.0);
             for j3 in 0..C {
-                v2 = (v2 * D::from(0.9) + (w[i1 * C + j3] + D::from(i1 as f64) * D::from(0.05))).tanh();
+                v2 = (v2 * D::from(0.9) + w[i1 * C + j3] * (round(x0) + x0)).tanh();
             }
-            y0[i1] = v2.tanh();
+            y0[i1] = v2;
         }
-        let mut v4 = x2;
-        let mut v5 = D::from(0.0);
-        for i6 in 0..R {
-            v4 = max(v4, (y0[i6] * x1 * (y0[i6] * x1) + D::from(0.25)).log2());
-            v5 = max(v5, x1);
+        let mut z4 = [D::from(0.0); LEN];
+        for i5 in 0..LEN - 1 {
+            z4[i5] = a[i5 + 1] * min(x0.atan(), (D::from(0.5) * y0[R - 1].tanh()).tan());
         }
+        let mut v6 = x0 * D::from(0.5);
         let mut v7 = D::from(0.0);
         for i8 in 0..LEN - 1 {
-            v7 -= D::from(0.05) * (a[i8] / ((v4 - v4) * (v4 - v4) + D::from(0.5)));
+            v6 = min(v6, z4[i8] * x0);
+            v7 += D::from(0.05) * (x1 - x1 / (D::from(3.) * D::from(3.) + D::from(0.5)));
         }
-        (D::from(0.9) * x0.tanh()).acos() + v4 + v5 + v7
+        y0[R - 1] - y0[0] - y0[R - 1] + v6 - v7
     }
 
     #[dual::gradient]
-    fn p461(x0: f64, a: [f64; LEN]) -> f64 {
+    fn p460(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+        let v2 = a.iter().zip(a.iter().skip(1)).map(|(&e0, &e1)| e0 * (x1.powi(1) / (f64::min(e1, x1) * f64::min(e1, x1) + 0.5))).fold(f64::NEG_INFINITY, f64::max);
+        let mut z3 = [0.0; LEN];
+        let mut v4: f64 = 0.0;
+        for i5 in 1..LEN {
+            z3[i5] = a[i5] * x0;
+            v4 += 0.05 * v2;
+        }
+        let mut v6: f64 = 0.0;
+        for i7 in 1..LEN {
+            v6 = (v6 * 0.9 + (v6 - z3[i7 - 1])).tanh();
+        }
+        (0.9 * x0.tanh()).acos() + v2 + v4 + v6
+    }
+
+    fn p460_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+        let v2 = a.iter().zip(a.iter().skip(1)).map(|(&e0, &e1)| e0 * (x1.powi(1) / (min(e1, x1) * min(e1, x1) + D::from(0.5)))).fold(D::from(f64::NEG_INFINITY), max);
+        let mut z3 = [D::from(0.0); LEN];
+        let mut v4 = D::from(0.0);
+        for i5 in 1..LEN {
+            z3[i5] = a[i5] * x0;
+            v4 += D::from(0.05) * v2;
+        }
+        let mut v6 = D::from(0.0);
+        for i7 in 1..LEN {
+            v6 = (v6 * D::from(0.9) + (v6 - z3[i7 - 1])).tanh();
+        }
+        (D::from(0.9) * x0.tanh()).acos() + v2 + v4 + v6
+    }
+
+    #[dual::gradient]
+    fn p461(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
         let mut v0 = h1(2.0, x0);
         for i1 in 0..LEN - 1 {
             v0 *= 1.0 + 0.05 * (a[i1 + 1] * ((i1 as f64) * 0.05)).tanh();
@@ -15791,25 +15623,36 @@ mod programs {
         } else if f64::cos((v0 * v0 + 0.5).cbrt()) <= (0.5f64 * x0).atan() {
             return f64::exp2(x0.sin()) * h1(x0, x0);
         }
-        let mut z3 = [0.0; LEN];
-        for i4 in 0..LEN {
-            z3[i4] = a[i4] * h4((0.9 * v0.tanh()).acos());
-            let v5 = -(x0 - x0);
+        let mut y3 = [0.0; R];
+        for i4 in 0..R {
+            let mut v5 = x0 * 0.5;
+            for j6 in 0..C {
+                v5 += 0.05 * (w[i4 * C + j6] + f64::exp2(x0.sin()) * h1(x0, x0));
+            }
+            y3[i4] = v5.tanh();
         }
-        let mut v6 = v0;
-        for i7 in 1..LEN {
-            v6 += 0.05 * (z3[i7 - 1] * (0.5f64 * x0));
+        let mut v7: f64 = 0.0;
+        for i8 in 0..R {
+            let v9 = y3[i8] * h2([std::f64::consts::PI, -x0, (2.0 * x0 * (2.0 * x0) + 0.25).ln()]);
+            v7 -= 0.05 * h2([0.5f64, v0, 0.5f64]).to_degrees().to_radians();
         }
-        let mut v8 = a[0];
-        let mut v9 = x0 * 0.5;
-        for i10 in 1..LEN {
-            v8 = v8.max(f64::exp2(a[i10].sin()));
-            v9 = (v9 * 0.9 + f64::min(z3[i10].sin(), v6)).tanh();
+        let mut y10 = [0.0; R];
+        for i11 in 0..R {
+            let mut v12: f64 = 0.0;
+            for j13 in 0..C {
+                v12 = v12.max(w[i11 * C + j13] + f64::exp2(f64::cos((j13 as f64) * 0.05).sin()));
+            }
+            y10[i11] = v12;
         }
-        ((0.9 * z3[LEN - 1].tanh()).acos() * (0.9 * z3[LEN - 1].tanh()).acos() + 0.25).log10() + v0 + v6 - v8 + v9
+        let mut v14 = a[0];
+        for i15 in 0..R {
+            let v16 = y10[i15] * (0.5f64 * x0).atan();
+            v14 = f64::min(v14, ((0.9 * v16.tanh()).acos() * (0.9 * v16.tanh()).acos() + 0.25).log10());
+        }
+        v7 - v0 - v7 + v14
     }
 
-    fn p461_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+    fn p461_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
         let mut v0 = h1_generic(D::from(2.0), x0);
         for i1 in 0..LEN - 1 {
             v0 *= D::from(1.0) + D::from(0.05) * (a[i1 + 1] * (D::from(i1 as f64) * D::from(0.05))).tanh();
@@ -15820,566 +15663,639 @@ mod programs {
         } else if le((v0 * v0 + D::from(0.5)).cbrt().cos(), (D::from(0.5f64) * x0).atan()) {
             return x0.sin().exp2() * h1_generic(x0, x0);
         }
-        let mut z3 = [D::from(0.0); LEN];
-        for i4 in 0..LEN {
-            z3[i4] = a[i4] * h4_generic((D::from(0.9) * v0.tanh()).acos());
-            let v5 = -(x0 - x0);
-        }
-        let mut v6 = v0;
-        for i7 in 1..LEN {
-            v6 += D::from(0.05) * (z3[i7 - 1] * (D::from(0.5f64) * x0));
-        }
-        let mut v8 = a[0];
-        let mut v9 = x0 * D::from(0.5);
-        for i10 in 1..LEN {
-            v8 = max(v8, a[i10].sin().exp2());
-            v9 = (v9 * D::from(0.9) + min(z3[i10].sin(), v6)).tanh();
-        }
-        ((D::from(0.9) * z3[LEN - 1].tanh()).acos() * (D::from(0.9) * z3[LEN - 1].tanh()).acos() + D::from(0.25)).log10() + v0 + v6 - v8 + v9
-    }
-
-    #[dual::gradient]
-    fn p462(x0: f64, b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = x0 * 0.5;
-        for i1 in 1..n {
-            if (b[i1 - 1] * b[i1]).tanh() < (b[i1] * b[i1] + 0.5).powf(1.7) {
-                v0 = b[i1].tanh();
-            } else {
-                v0 += 0.05 * b[i1 - 1].tanh().sinh();
-            }
-        }
-        let v2 = f64::min(v0, x0);
-        (std::f64::consts::PI * v0 - x0) * v2 - v0
-    }
-
-    fn p462_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, b: [D; 40], n: usize) -> D {
-        let mut v0 = x0 * D::from(0.5);
-        for i1 in 1..n {
-            if lt((b[i1 - 1] * b[i1]).tanh(), (b[i1] * b[i1] + D::from(0.5)).powf(1.7)) {
-                v0 = b[i1].tanh();
-            } else {
-                v0 += D::from(0.05) * b[i1 - 1].tanh().sinh();
-            }
-        }
-        let v2 = min(v0, x0);
-        (D::from(std::f64::consts::PI) * v0 - x0) * v2 - v0
-    }
-
-    #[dual::gradient]
-    fn p463(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = x1 / (x1 * x1 + 0.5);
-        for i1 in 0..n {
-            if h4(x0.tanh().cosh()) < x1 * 0.5 {
-                v0 = (b[i1] + (x1 / (x1 * x1 + 0.5)).atan2(v0 * v0 + 0.5)).tanh();
-            } else {
-                v0 += 0.05 * (0.9 * x1.tanh()).atanh().asinh();
-            }
-        }
-        let mut v2: f64 = 0.0;
-        let mut v3 = x2 * 0.5;
-        for i4 in 0..LEN - 1 {
-            let v5 = a[i4] + h2([x0.tanh(), (-1.3 * x1 * (-1.3 * x1)).ln_1p(), x1.asinh()]);
-            v2 += 0.05 * h1((std::f64::consts::PI * x2).asinh(), x2);
-            v3 = f64::min(v3, v0);
-        }
-        let mut y6 = [0.0; R];
-        for i7 in 0..R {
-            let mut v8: f64 = 0.0;
-            for j9 in 0..C {
-                let v10 = w[i7 * C + j9] + (x1 / (x1 * x1 + 0.5)).atan2(v0 * v0 + 0.5);
-                v8 += 0.05 * (x1 / (x1 * x1 + 0.5));
-            }
-            y6[i7] = v8.tanh();
-        }
-        let mut v11 = x1 * 0.5;
-        let mut v12: f64 = 0.0;
-        for i13 in 0..R {
-            v11 -= 0.05 * (y6[i13] + v0);
-            v12 = (v12 * 0.9 + 3. * x0).tanh();
-        }
-        (v0 * v12 * (v0 * v12) + 0.5).recip() + v0 + v2 + v3 - v11 - v12
-    }
-
-    fn p463_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut v0 = x1 / (x1 * x1 + D::from(0.5));
-        for i1 in 0..n {
-            if lt(h4_generic(x0.tanh().cosh()), x1 * D::from(0.5)) {
-                v0 = (b[i1] + (x1 / (x1 * x1 + D::from(0.5))).atan2(v0 * v0 + D::from(0.5))).tanh();
-            } else {
-                v0 += D::from(0.05) * (D::from(0.9) * x1.tanh()).atanh().asinh();
-            }
-        }
-        let mut v2 = D::from(0.0);
-        let mut v3 = x2 * D::from(0.5);
-        for i4 in 0..LEN - 1 {
-            let v5 = a[i4] + h2_generic([x0.tanh(), (D::from(-1.3) * x1 * (D::from(-1.3) * x1)).ln_1p(), x1.asinh()]);
-            v2 += D::from(0.05) * h1_generic((D::from(std::f64::consts::PI) * x2).asinh(), x2);
-            v3 = min(v3, v0);
-        }
-        let mut y6 = [D::from(0.0); R];
-        for i7 in 0..R {
-            let mut v8 = D::from(0.0);
-            for j9 in 0..C {
-                let v10 = w[i7 * C + j9] + (x1 / (x1 * x1 + D::from(0.5))).atan2(v0 * v0 + D::from(0.5));
-                v8 += D::from(0.05) * (x1 / (x1 * x1 + D::from(0.5)));
-            }
-            y6[i7] = v8.tanh();
-        }
-        let mut v11 = x1 * D::from(0.5);
-        let mut v12 = D::from(0.0);
-        for i13 in 0..R {
-            v11 -= D::from(0.05) * (y6[i13] + v0);
-            v12 = (v12 * D::from(0.9) + D::from(3.) * x0).tanh();
-        }
-        (v0 * v12 * (v0 * v12) + D::from(0.5)).recip() + v0 + v2 + v3 - v11 - v12
-    }
-
-    #[dual::gradient]
-    fn p464(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
-        let mut v0: f64 = std::f64::consts::PI;
-        if x0 <= v0 * 1.2 {
-            v0 = ((0.9 * v0.tanh()).atanh() * (0.9 * v0.tanh()).atanh() + 0.25).log10();
-        }
-        let mut v1 = x2 * 0.5;
-        for i2 in 0..LEN {
-            if f64::cos(x1.asinh()) <= (0.9 * x0.tanh()).asin() {
-                v1 = (a[i2] * ((1e-1 * x2).powi(4) - (0.9 * x1.tanh()).asin())).tanh();
-            } else {
-                v1 += 0.05 * (x0.abs() / ((v0 * v0 + 0.5).recip() * (v0 * v0 + 0.5).recip() + 0.5));
-            }
-        }
-        (0.9 * x1.tanh()).atanh() - v1
-    }
-
-    fn p464_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
-        let mut v0 = D::from(std::f64::consts::PI);
-        if le(x0, v0 * D::from(1.2)) {
-            v0 = ((D::from(0.9) * v0.tanh()).atanh() * (D::from(0.9) * v0.tanh()).atanh() + D::from(0.25)).log10();
-        }
-        let mut v1 = x2 * D::from(0.5);
-        for i2 in 0..LEN {
-            if le(x1.asinh().cos(), (D::from(0.9) * x0.tanh()).asin()) {
-                v1 = (a[i2] * ((D::from(1e-1) * x2).powi(4) - (D::from(0.9) * x1.tanh()).asin())).tanh();
-            } else {
-                v1 += D::from(0.05) * (abs(x0) / ((v0 * v0 + D::from(0.5)).recip() * (v0 * v0 + D::from(0.5)).recip() + D::from(0.5)));
-            }
-        }
-        (D::from(0.9) * x1.tanh()).atanh() - v1
-    }
-
-    #[dual::gradient]
-    fn p465(x0: f64, x1: f64, w: [f64; R * C]) -> f64 {
-        let mut v0 = (x0 * x0 + 0.25).log2();
-        if h2([x0.powi(2), v0, -1.3]) < (0.5f64 * x1).tanh().exp_m1() {
-            v0 = f64::exp2((-1.3 * x1).atan2(1e-1 * 1e-1 + 0.5).sin());
-        } else {
-            v0 = 2.0 * x0;
-        }
-        let mut v1 = (v0.mul_add(x0, -1.3) * v0.mul_add(x0, -1.3) + 0.25).log10();
-        if v0 < v0 + x0 {
-            v1 = v0;
-        } else if (x1 * x1 + 0.5).hypot(v1) + v0 < v1 * 0.5 {
-            v1 = ((3. * x0).tanh().sinh() * (3. * x0).tanh().sinh() + 0.5).recip();
-        } else {
-            let v2 = h1(v1.signum() + v1 - x1 * v0, (2.0 * x1).tanh().exp_m1());
-            v1 = (-1.3 * v1 + x0) * (0.5 * v1.tanh()).tan();
-        }
-        let mut y3 = [0.0; R];
-        for i4 in 0..R {
-            let mut v5: f64 = 0.0;
-            for j6 in 0..C {
-                v5 = (v5 * 0.9 + w[i4 * C + j6] * ((v0 * v0 + 0.5).powf(1.7) * (x0 * x0 + 0.25).log2())).tanh();
-            }
-            y3[i4] = v5.tanh();
-        }
-        (0.9 * h4(v0).tanh()).acos() + y3[0] - y3[R - 1]
-    }
-
-    fn p465_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, w: [D; R * C]) -> D {
-        let mut v0 = (x0 * x0 + D::from(0.25)).log2();
-        if lt(h2_generic([x0.powi(2), v0, D::from(-1.3)]), (D::from(0.5f64) * x1).tanh().exp_m1()) {
-            v0 = (D::from(-1.3) * x1).atan2(D::from(1e-1) * D::from(1e-1) + D::from(0.5)).sin().exp2();
-        } else {
-            v0 = D::from(2.0) * x0;
-        }
-        let mut v1 = (v0.mul_add(x0, D::from(-1.3)) * v0.mul_add(x0, D::from(-1.3)) + D::from(0.25)).log10();
-        if lt(v0, v0 + x0) {
-            v1 = v0;
-        } else if lt(hypot(x1 * x1 + D::from(0.5), v1) + v0, v1 * D::from(0.5)) {
-            v1 = ((D::from(3.) * x0).tanh().sinh() * (D::from(3.) * x0).tanh().sinh() + D::from(0.5)).recip();
-        } else {
-            let v2 = h1_generic(signum(v1) + v1 - x1 * v0, (D::from(2.0) * x1).tanh().exp_m1());
-            v1 = (D::from(-1.3) * v1 + x0) * (D::from(0.5) * v1.tanh()).tan();
-        }
         let mut y3 = [D::from(0.0); R];
         for i4 in 0..R {
-            let mut v5 = D::from(0.0);
+            let mut v5 = x0 * D::from(0.5);
             for j6 in 0..C {
-                v5 = (v5 * D::from(0.9) + w[i4 * C + j6] * ((v0 * v0 + D::from(0.5)).powf(1.7) * (x0 * x0 + D::from(0.25)).log2())).tanh();
+                v5 += D::from(0.05) * (w[i4 * C + j6] + x0.sin().exp2() * h1_generic(x0, x0));
             }
             y3[i4] = v5.tanh();
         }
-        (D::from(0.9) * h4_generic(v0).tanh()).acos() + y3[0] - y3[R - 1]
+        let mut v7 = D::from(0.0);
+        for i8 in 0..R {
+            let v9 = y3[i8] * h2_generic([D::from(std::f64::consts::PI), -x0, (D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.25)).ln()]);
+            v7 -= D::from(0.05) * to_radians(to_degrees(h2_generic([D::from(0.5f64), v0, D::from(0.5f64)])));
+        }
+        let mut y10 = [D::from(0.0); R];
+        for i11 in 0..R {
+            let mut v12 = D::from(0.0);
+            for j13 in 0..C {
+                v12 = max(v12, w[i11 * C + j13] + (D::from(j13 as f64) * D::from(0.05)).cos().sin().exp2());
+            }
+            y10[i11] = v12;
+        }
+        let mut v14 = a[0];
+        for i15 in 0..R {
+            let v16 = y10[i15] * (D::from(0.5f64) * x0).atan();
+            v14 = min(v14, ((D::from(0.9) * v16.tanh()).acos() * (D::from(0.9) * v16.tanh()).acos() + D::from(0.25)).log10());
+        }
+        v7 - v0 - v7 + v14
     }
 
     #[dual::gradient]
-    fn p466(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2: f64 = 0.0;
-            for j3 in 0..C {
-                v2 = v2.max(w[i1 * C + j3] * ((j3 as f64) * 0.05 * x1 * ((j3 as f64) * 0.05 * x1) + 1.5).acosh());
-            }
-            y0[i1] = v2.tanh();
-        }
-        let mut v4 = x2 * 0.5;
-        for i5 in 1..LEN {
-            let v6 = a[i5] + (y0[0] * y0[0] + 0.5).hypot(x1) * (y0[0] + y0[R - 1]);
-            v4 -= 0.05 * (v6.powi(3).round() + v6.powi(3));
-        }
-        let v7: f64;
-        if (0.9 * (0.9 * y0[R - 1].tanh()).atanh().tanh()).asin() >= y0[R - 1].max(y0[0]) {
-            v7 = (v4 * v4 + 0.5).powi(-1) * (y0[R - 1] * y0[R - 1] + 0.5).hypot(v4);
-        } else if x0 >= y0[0] * (-0.3) {
-            let v8 = f64::cos(v4.to_degrees().to_radians());
-            v7 = (x1.sin() * x1.sin() + 0.5).hypot(x0);
-        } else if x2.tanh().exp() > y0[R - 1] * 1.2 {
-            let v9 = ((x2 * x2 + 1.5).acosh() * (x2 * x2 + 1.5).acosh() + 0.25).sqrt().tanh().sinh();
-            v7 = (x0 * x0 + 1.5).acosh().tanh();
-        } else {
-            v7 = 0.7 * x0;
-        }
-        x1.tanh().sinh().mul_add(y0[R - 1], x1.sin()) + y0[0] + y0[R - 1] - v4
-    }
-
-    fn p466_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = D::from(0.0);
-            for j3 in 0..C {
-                v2 = max(v2, w[i1 * C + j3] * (D::from(j3 as f64) * D::from(0.05) * x1 * (D::from(j3 as f64) * D::from(0.05) * x1) + D::from(1.5)).acosh());
-            }
-            y0[i1] = v2.tanh();
-        }
-        let mut v4 = x2 * D::from(0.5);
-        for i5 in 1..LEN {
-            let v6 = a[i5] + hypot(y0[0] * y0[0] + D::from(0.5), x1) * (y0[0] + y0[R - 1]);
-            v4 -= D::from(0.05) * (round(v6.powi(3)) + v6.powi(3));
-        }
-        let v7: D;
-        if ge((D::from(0.9) * (D::from(0.9) * y0[R - 1].tanh()).atanh().tanh()).asin(), max(y0[R - 1], y0[0])) {
-            v7 = (v4 * v4 + D::from(0.5)).powi(-1) * hypot(y0[R - 1] * y0[R - 1] + D::from(0.5), v4);
-        } else if ge(x0, y0[0] * D::from(-0.3)) {
-            let v8 = to_radians(to_degrees(v4)).cos();
-            v7 = hypot(x1.sin() * x1.sin() + D::from(0.5), x0);
-        } else if gt(x2.tanh().exp(), y0[R - 1] * D::from(1.2)) {
-            let v9 = ((x2 * x2 + D::from(1.5)).acosh() * (x2 * x2 + D::from(1.5)).acosh() + D::from(0.25)).sqrt().tanh().sinh();
-            v7 = (x0 * x0 + D::from(1.5)).acosh().tanh();
-        } else {
-            v7 = D::from(0.7) * x0;
-        }
-        x1.tanh().sinh().mul_add(y0[R - 1], x1.sin()) + y0[0] + y0[R - 1] - v4
-    }
-
-    #[dual::gradient]
-    fn p467(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut z0 = [0.0; LEN];
+    fn p462(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x0 * 0.5;
         for i1 in 0..LEN {
-            z0[i1] += a[i1] + (x2 * x2 + 0.25).log2().atan2((x0 * x0 + 1.5).acosh() * (x0 * x0 + 1.5).acosh() + 0.5);
-            let v2 = ((i1 as f64) * 0.05 * ((i1 as f64) * 0.05) + 0.5).recip().atan();
+            let v2 = a[i1] + x0;
+            v0 = f64::min(v0, (x0 * x0 + 0.5).powf(1.7).max(a[i1]));
         }
-        let mut v3 = x2 * 0.5;
-        let mut v4 = x2 * 0.5;
-        for i5 in 1..LEN {
-            v3 = v3.max(z0[i5] * x0.to_degrees().to_radians());
-            v4 = v4.max((x2 * x2 + 0.5).powf(1.7));
+        let mut v3 = x0;
+        for i4 in 0..n {
+            v3 = (v3 * 0.9 + (b[i4] + x0.tanh().exp().tanh())).tanh();
+        }
+        if ((0.9 * v3.tanh()).atanh() * (0.9 * v3.tanh()).atanh() + 0.25).sqrt() < v3 * (-0.3) {
+            let mut v5 = v0;
+            v5 -= ((1e-1 * v0).max(v3) * (1e-1 * v0).max(v3) + 0.5).powf(1.7);
+            return ((1e-1 * v0).max(v3) * (1e-1 * v0).max(v3) + 0.5).powf(1.7);
+        } else if (0.9 * v3.tanh()).atanh().tanh().cosh() <= v3 * (-0.3) {
+            return (v0.atan2(v3 * v3 + 0.5) * v0.atan2(v3 * v3 + 0.5) + 0.5).log(v3.sin() * v3.sin() + 1.5);
         }
         let mut y6 = [0.0; R];
         for i7 in 0..R {
             let mut v8: f64 = 0.0;
             for j9 in 0..C {
-                v8 = v8.max(w[i7 * C + j9]);
+                v8 += 0.05 * (w[i7 * C + j9] + (0.5 * (v3 * v3 + 0.25).log10().tanh()).tan());
             }
             y6[i7] = v8.tanh();
         }
-        let mut v10: f64 = 1.0;
-        let mut v11 = z0[0];
-        for i12 in 0..R {
-            v10 *= 1.0 + 0.05 * (y6[i12] * (x0.clamp(-0.5, 0.5) * x0.clamp(-0.5, 0.5) + 0.25).log2()).tanh();
-            v11 = (v11 * 0.9 + 0.7 * x0).tanh();
+        let mut v10 = v3;
+        for i11 in 0..R {
+            let v12 = y6[R - 1];
+            if (v3 * v3 + 0.5).log(y6[R - 1] * y6[R - 1] + 1.5).tanh().exp() > x0 * (-0.3) {
+                v10 = y6[R - 1].asinh().tanh();
+            } else {
+                v10 += 0.05 * (v0.powi(2) * v0.powi(2) + 0.5).recip();
+            }
         }
-        (x1 * x1 + 0.25).log10().powi(3) - v3 - v4 - v10 - v11
+        ((0.9 * v0.tanh()).acos() * (0.9 * v0.tanh()).acos() + 0.5).log(-1.3 * (-1.3) + 1.5) - v0 + v3 + v10
     }
 
-    fn p467_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut z0 = [D::from(0.0); LEN];
+    fn p462_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut v0 = x0 * D::from(0.5);
         for i1 in 0..LEN {
-            z0[i1] += a[i1] + (x2 * x2 + D::from(0.25)).log2().atan2((x0 * x0 + D::from(1.5)).acosh() * (x0 * x0 + D::from(1.5)).acosh() + D::from(0.5));
-            let v2 = (D::from(i1 as f64) * D::from(0.05) * (D::from(i1 as f64) * D::from(0.05)) + D::from(0.5)).recip().atan();
+            let v2 = a[i1] + x0;
+            v0 = min(v0, max((x0 * x0 + D::from(0.5)).powf(1.7), a[i1]));
         }
-        let mut v3 = x2 * D::from(0.5);
-        let mut v4 = x2 * D::from(0.5);
-        for i5 in 1..LEN {
-            v3 = max(v3, z0[i5] * to_radians(to_degrees(x0)));
-            v4 = max(v4, (x2 * x2 + D::from(0.5)).powf(1.7));
+        let mut v3 = x0;
+        for i4 in 0..n {
+            v3 = (v3 * D::from(0.9) + (b[i4] + x0.tanh().exp().tanh())).tanh();
+        }
+        if lt(((D::from(0.9) * v3.tanh()).atanh() * (D::from(0.9) * v3.tanh()).atanh() + D::from(0.25)).sqrt(), v3 * D::from(-0.3)) {
+            let mut v5 = v0;
+            v5 -= (max(D::from(1e-1) * v0, v3) * max(D::from(1e-1) * v0, v3) + D::from(0.5)).powf(1.7);
+            return (max(D::from(1e-1) * v0, v3) * max(D::from(1e-1) * v0, v3) + D::from(0.5)).powf(1.7);
+        } else if le((D::from(0.9) * v3.tanh()).atanh().tanh().cosh(), v3 * D::from(-0.3)) {
+            return log(v0.atan2(v3 * v3 + D::from(0.5)) * v0.atan2(v3 * v3 + D::from(0.5)) + D::from(0.5), v3.sin() * v3.sin() + D::from(1.5));
         }
         let mut y6 = [D::from(0.0); R];
         for i7 in 0..R {
             let mut v8 = D::from(0.0);
             for j9 in 0..C {
-                v8 = max(v8, w[i7 * C + j9]);
+                v8 += D::from(0.05) * (w[i7 * C + j9] + (D::from(0.5) * (v3 * v3 + D::from(0.25)).log10().tanh()).tan());
             }
             y6[i7] = v8.tanh();
         }
-        let mut v10 = D::from(1.0);
-        let mut v11 = z0[0];
-        for i12 in 0..R {
-            v10 *= D::from(1.0) + D::from(0.05) * (y6[i12] * (clamp(x0, -0.5, 0.5) * clamp(x0, -0.5, 0.5) + D::from(0.25)).log2()).tanh();
-            v11 = (v11 * D::from(0.9) + D::from(0.7) * x0).tanh();
+        let mut v10 = v3;
+        for i11 in 0..R {
+            let v12 = y6[R - 1];
+            if gt(log(v3 * v3 + D::from(0.5), y6[R - 1] * y6[R - 1] + D::from(1.5)).tanh().exp(), x0 * D::from(-0.3)) {
+                v10 = y6[R - 1].asinh().tanh();
+            } else {
+                v10 += D::from(0.05) * (v0.powi(2) * v0.powi(2) + D::from(0.5)).recip();
+            }
         }
-        (x1 * x1 + D::from(0.25)).log10().powi(3) - v3 - v4 - v10 - v11
+        log((D::from(0.9) * v0.tanh()).acos() * (D::from(0.9) * v0.tanh()).acos() + D::from(0.5), D::from(-1.3) * D::from(-1.3) + D::from(1.5)) - v0 + v3 + v10
     }
 
     #[dual::gradient]
-    fn p468(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+    fn p463(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
         let mut z0 = [0.0; LEN];
-        for i1 in 1..LEN {
-            let v2 = (x0 * x0 + 0.25).log10();
-            z0[i1] += a[i1] * (0.5f64 * x0);
+        for i1 in 0..LEN - 1 {
+            z0[i1] = a[i1] + (i1 as f64) * 0.05;
         }
+        let mut z2 = [0.0; LEN];
         let mut v3: f64 = 0.0;
-        let mut v4 = x0 * 0.5;
-        for i5 in 0..LEN {
-            let v6 = z0[0].tanh().sinh();
-            if (0.9 * (0.5 * v3.tanh()).tan().tanh()).atanh() <= z0[0] * 1.2 {
-                v3 = v6.to_degrees().to_radians().tanh();
-            } else {
-                v3 += 0.05 * (a[i5] * a[i5] + 0.5).powf(1.7).mul_add((x0 * x0).ln_1p(), v6.atan2(x0 * x0 + 0.5));
-            }
-            if ((i5 as f64) * 0.05 * ((i5 as f64) * 0.05) + 0.25).sqrt() >= v6 * (-0.3) {
-                v4 = z0[0].tanh();
-            } else {
-                v4 += 0.05 * x0;
-            }
+        for i4 in 0..LEN - 1 {
+            z2[i4] = a[i4] * ((i4 as f64) * 0.05 * x0 * ((i4 as f64) * 0.05 * x0) + 0.5).recip();
+            v3 -= 0.05 * (x1 * x1 + 0.5).powf(1.7);
         }
-        let mut v7: f64 = 0.0;
-        for i8 in 1..LEN {
-            let v9 = a[i8 - 1] + (0.9 * (v4 * x0).tanh()).atanh();
-            v7 += 0.05 * v3;
+        let mut v5 = z2[0] + v3;
+        let mut v6 = (z2[0] * z2[0] + 0.25).log2();
+        for i7 in 0..LEN {
+            v5 += 0.05 * (z2[i7] + (v3 + (x0 * x0).ln_1p()));
+            v6 -= 0.05 * z2[0];
         }
-        let mut v10 = v4;
-        v10 -= (0.5 * v3.tanh()).tan() / (v3.tanh().sinh() * v3.tanh().sinh() + 0.5);
-        let mut y11 = [0.0; R];
-        for i12 in 0..R {
-            let mut v13 = x0 * 0.5;
-            for j14 in 0..C {
-                v13 *= 1.0 + 0.05 * (w[i12 * C + j14] + (i12 as f64) * 0.05).tanh();
-            }
-            y11[i12] = v13;
-        }
-        let mut v15: f64 = 0.0;
-        for i16 in 0..R {
-            v15 += 0.05 * (y11[i16] * v4);
-        }
-        y11[0].to_degrees().to_radians() - std::f64::consts::PI - v3 - v4 - v7 - v15
+        std::f64::consts::PI - z0[0] + z0[LEN - 1] - v3 + v5 + v6
     }
 
-    fn p468_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+    fn p463_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
         let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN - 1 {
+            z0[i1] = a[i1] + D::from(i1 as f64) * D::from(0.05);
+        }
+        let mut z2 = [D::from(0.0); LEN];
+        let mut v3 = D::from(0.0);
+        for i4 in 0..LEN - 1 {
+            z2[i4] = a[i4] * (D::from(i4 as f64) * D::from(0.05) * x0 * (D::from(i4 as f64) * D::from(0.05) * x0) + D::from(0.5)).recip();
+            v3 -= D::from(0.05) * (x1 * x1 + D::from(0.5)).powf(1.7);
+        }
+        let mut v5 = z2[0] + v3;
+        let mut v6 = (z2[0] * z2[0] + D::from(0.25)).log2();
+        for i7 in 0..LEN {
+            v5 += D::from(0.05) * (z2[i7] + (v3 + (x0 * x0).ln_1p()));
+            v6 -= D::from(0.05) * z2[0];
+        }
+        D::from(std::f64::consts::PI) - z0[0] + z0[LEN - 1] - v3 + v5 + v6
+    }
+
+    #[dual::gradient]
+    fn p464(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x1 * 0.5;
+        for i1 in 0..n {
+            let v2 = b[i1] + x0.tanh().sinh();
+            v0 = f64::min(v0, v2);
+        }
+        let v5 = a.iter().zip(a.iter()).map(|(&e3, &e4)| e3 * v0).fold(f64::NEG_INFINITY, f64::max);
+        x1.atan().clamp(-0.5, 0.5) - v0 - v5
+    }
+
+    fn p464_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = x1 * D::from(0.5);
+        for i1 in 0..n {
+            let v2 = b[i1] + x0.tanh().sinh();
+            v0 = min(v0, v2);
+        }
+        let v5 = a.iter().zip(a.iter()).map(|(&e3, &e4)| e3 * v0).fold(D::from(f64::NEG_INFINITY), max);
+        clamp(x1.atan(), -0.5, 0.5) - v0 - v5
+    }
+
+    #[dual::gradient]
+    fn p465(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let v1 = a.iter().map(|&e0| 0.05 * (e0 * x0)).sum::<f64>();
+        let v3: f64 = a.iter().copied().map(|e2| 0.05 * (e2 + (-v1))).sum();
+        let v5: f64 = a.iter().copied().map(|e4| 0.05 * (e4 + (v3.powi(2) * v3.powi(2) + 0.5).hypot(v1))).sum();
+        let mut v6 = v3.tanh().exp_m1();
+        for i7 in 1..n {
+            v6 += 0.05 * v3.atan2((0.9 * b[i7 - 1].tanh()).asin() * (0.9 * b[i7 - 1].tanh()).asin() + 0.5);
+        }
+        (v5 * v5 + 0.5).hypot(0.7).to_degrees().to_radians() - v1 + v3 + v5 + v6
+    }
+
+    fn p465_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let v1 = a.iter().map(|&e0| D::from(0.05) * (e0 * x0)).fold(D::from(0.0), |t, u| t + u);
+        let v3 = a.iter().copied().map(|e2| D::from(0.05) * (e2 + (-v1))).fold(D::from(0.0), |t, u| t + u);
+        let v5 = a.iter().copied().map(|e4| D::from(0.05) * (e4 + hypot(v3.powi(2) * v3.powi(2) + D::from(0.5), v1))).fold(D::from(0.0), |t, u| t + u);
+        let mut v6 = v3.tanh().exp_m1();
+        for i7 in 1..n {
+            v6 += D::from(0.05) * v3.atan2((D::from(0.9) * b[i7 - 1].tanh()).asin() * (D::from(0.9) * b[i7 - 1].tanh()).asin() + D::from(0.5));
+        }
+        to_radians(to_degrees(hypot(v5 * v5 + D::from(0.5), D::from(0.7)))) - v1 + v3 + v5 + v6
+    }
+
+    #[dual::gradient]
+    fn p466(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+        let v2 = a.iter().zip(a.iter().skip(1)).fold(0.0, |s3, (&e0, &e1)| (s3 * 0.9 + e0 * ((x2 * std::f64::consts::PI).signum() + x2 * std::f64::consts::PI)).tanh());
+        let v5 = a[2..LEN - 2].iter().rev().fold(x2.atan2(0.5f64 * 0.5f64 + 0.5), |s6, &e4| s6 + 0.05 * (e4 * x1.clamp(-0.5, 0.5).sin()));
+        let mut z7 = [0.0; LEN];
+        for i8 in 0..LEN {
+            z7[i8] += a[i8] + v5;
+        }
+        let mut v9 = x1 * 0.5;
+        for i10 in 1..LEN {
+            let v11 = z7[i10 - 1] + (v5 * v5 + 0.5).powf(1.7).tanh();
+            v9 = v9.max(h2([std::f64::consts::PI, x0, x2]).atan());
+        }
+        let mut z12 = [0.0; LEN];
+        for i13 in 0..LEN {
+            z12[i13] = a[i13] + x1.max(v2 * x1);
+        }
+        let mut v14 = x1 * 0.5;
+        for i15 in 0..LEN - 1 {
+            v14 = f64::min(v14, z12[i15] + ((3. * v2 * (3. * v2) + 0.5).cbrt() * (3. * v2 * (3. * v2) + 0.5).cbrt() + 0.5).cbrt());
+        }
+        v14 - v2 + v5 - v9 - v14
+    }
+
+    fn p466_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+        let v2 = a.iter().zip(a.iter().skip(1)).fold(D::from(0.0), |s3, (&e0, &e1)| (s3 * D::from(0.9) + e0 * (signum(x2 * D::from(std::f64::consts::PI)) + x2 * D::from(std::f64::consts::PI))).tanh());
+        let v5 = a[2..LEN - 2].iter().rev().fold(x2.atan2(D::from(0.5f64) * D::from(0.5f64) + D::from(0.5)), |s6, &e4| s6 + D::from(0.05) * (e4 * clamp(x1, -0.5, 0.5).sin()));
+        let mut z7 = [D::from(0.0); LEN];
+        for i8 in 0..LEN {
+            z7[i8] += a[i8] + v5;
+        }
+        let mut v9 = x1 * D::from(0.5);
+        for i10 in 1..LEN {
+            let v11 = z7[i10 - 1] + (v5 * v5 + D::from(0.5)).powf(1.7).tanh();
+            v9 = max(v9, h2_generic([D::from(std::f64::consts::PI), x0, x2]).atan());
+        }
+        let mut z12 = [D::from(0.0); LEN];
+        for i13 in 0..LEN {
+            z12[i13] = a[i13] + max(x1, v2 * x1);
+        }
+        let mut v14 = x1 * D::from(0.5);
+        for i15 in 0..LEN - 1 {
+            v14 = min(v14, z12[i15] + ((D::from(3.) * v2 * (D::from(3.) * v2) + D::from(0.5)).cbrt() * (D::from(3.) * v2 * (D::from(3.) * v2) + D::from(0.5)).cbrt() + D::from(0.5)).cbrt());
+        }
+        v14 - v2 + v5 - v9 - v14
+    }
+
+    #[dual::gradient]
+    fn p467(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0: f64 = 1.0;
         for i1 in 1..LEN {
-            let v2 = (x0 * x0 + D::from(0.25)).log10();
-            z0[i1] += a[i1] * (D::from(0.5f64) * x0);
+            v0 *= 1.0 + 0.05 * ((x0 + a[i1]) * x1).tanh();
         }
-        let mut v3 = D::from(0.0);
-        let mut v4 = x0 * D::from(0.5);
-        for i5 in 0..LEN {
-            let v6 = z0[0].tanh().sinh();
-            if le((D::from(0.9) * (D::from(0.5) * v3.tanh()).tan().tanh()).atanh(), z0[0] * D::from(1.2)) {
-                v3 = to_radians(to_degrees(v6)).tanh();
-            } else {
-                v3 += D::from(0.05) * (a[i5] * a[i5] + D::from(0.5)).powf(1.7).mul_add((x0 * x0).ln_1p(), v6.atan2(x0 * x0 + D::from(0.5)));
-            }
-            if ge((D::from(i5 as f64) * D::from(0.05) * (D::from(i5 as f64) * D::from(0.05)) + D::from(0.25)).sqrt(), v6 * D::from(-0.3)) {
-                v4 = z0[0].tanh();
-            } else {
-                v4 += D::from(0.05) * x0;
-            }
+        let mut v5: f64 = 0.0;
+        for (i3, &e2) in a.iter().enumerate().skip(2).step_by(3) {
+            v5 += 0.05 * (e2 * v0);
         }
-        let mut v7 = D::from(0.0);
-        for i8 in 1..LEN {
-            let v9 = a[i8 - 1] + (D::from(0.9) * (v4 * x0).tanh()).atanh();
-            v7 += D::from(0.05) * v3;
+        let v6 = (v5.tanh().exp() * v5.tanh().exp() + 1.5).acosh().powi(3);
+        (v0 * v0 + 0.5).recip() - v0 - v5
+    }
+
+    fn p467_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = D::from(1.0);
+        for i1 in 1..LEN {
+            v0 *= D::from(1.0) + D::from(0.05) * ((x0 + a[i1]) * x1).tanh();
         }
-        let mut v10 = v4;
-        v10 -= (D::from(0.5) * v3.tanh()).tan() / (v3.tanh().sinh() * v3.tanh().sinh() + D::from(0.5));
-        let mut y11 = [D::from(0.0); R];
-        for i12 in 0..R {
-            let mut v13 = x0 * D::from(0.5);
-            for j14 in 0..C {
-                v13 *= D::from(1.0) + D::from(0.05) * (w[i12 * C + j14] + D::from(i12 as f64) * D::from(0.05)).tanh();
-            }
-            y11[i12] = v13;
+        let mut v5 = D::from(0.0);
+        for (i3, &e2) in a.iter().enumerate().skip(2).step_by(3) {
+            v5 += D::from(0.05) * (e2 * v0);
         }
-        let mut v15 = D::from(0.0);
-        for i16 in 0..R {
-            v15 += D::from(0.05) * (y11[i16] * v4);
-        }
-        to_radians(to_degrees(y11[0])) - D::from(std::f64::consts::PI) - v3 - v4 - v7 - v15
+        let v6 = (v5.tanh().exp() * v5.tanh().exp() + D::from(1.5)).acosh().powi(3);
+        (v0 * v0 + D::from(0.5)).recip() - v0 - v5
     }
 
     #[dual::gradient]
-    fn p469(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
-        if (0.5f64 * x1 * (0.5f64 * x1) + 0.5).powf(h1(0.7, x2).sin()) <= x0.tanh().sinh() {
-            let [v0, v1] = h3(x2.atan2(x1 * x1 + 0.5).mul_add(x0, x0), x2.atan2(x1 * x1 + 0.5).mul_add(x0, x0));
-            return (v1 * v1).ln_1p();
+    fn p468(x0: f64, a: [f64; LEN]) -> f64 {
+        if -(x0 * x0 + 0.25).log2() >= (3. * x0).atan2(x0 * x0 + 0.5) {
+            let v0 = ((0.9 * f64::exp2(x0.sin()).tanh()).atanh() * (0.9 * f64::exp2(x0.sin()).tanh()).atanh() + 0.5).hypot(x0.mul_add(2.0, x0).to_degrees().to_radians());
+            return (x0 * x0 + 0.25).ln().sin();
         }
-        let mut v2: f64 = 0.0;
+        let mut v1: f64 = 0.0;
+        let mut v2 = x0 * 0.5;
         for i3 in 1..LEN {
-            let v4 = a[i3 - 1].max(x2) + 0.5f64;
-            v2 += 0.05 * (((i3 as f64) * 0.05 * ((i3 as f64) * 0.05) + 0.25).sqrt() * ((i3 as f64) * 0.05 * ((i3 as f64) * 0.05) + 0.25).sqrt() + 0.25).ln();
+            v1 -= 0.05 * (a[i3] * a[i3] + 0.5).powf(1.7).mul_add(a[i3 - 1].clamp(-0.5, 0.5), x0 * a[i3]);
+            v2 *= 1.0 + 0.05 * ((i3 as f64) * 0.05).tanh();
         }
-        let mut z5 = [0.0; LEN];
-        let mut v6: f64 = 0.0;
-        for i7 in 0..LEN - 1 {
-            v6 += 0.05 * h2([x2, x2, (2.0 * x2).tanh().sinh()]);
-            z5[i7] = a[i7 + 1];
-        }
-        x1 - v2 - v6 - z5[0] - z5[LEN - 1]
+        (-1.3 * v2).to_degrees().to_radians() - v1 - v2
     }
 
-    fn p469_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
-        if le((D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.5)).powd(h1_generic(D::from(0.7), x2).sin()), x0.tanh().sinh()) {
-            let [v0, v1] = h3_generic(x2.atan2(x1 * x1 + D::from(0.5)).mul_add(x0, x0), x2.atan2(x1 * x1 + D::from(0.5)).mul_add(x0, x0));
-            return (v1 * v1).ln_1p();
+    fn p468_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        if ge(-(x0 * x0 + D::from(0.25)).log2(), (D::from(3.) * x0).atan2(x0 * x0 + D::from(0.5))) {
+            let v0 = hypot((D::from(0.9) * x0.sin().exp2().tanh()).atanh() * (D::from(0.9) * x0.sin().exp2().tanh()).atanh() + D::from(0.5), to_radians(to_degrees(x0.mul_add(D::from(2.0), x0))));
+            return (x0 * x0 + D::from(0.25)).ln().sin();
         }
-        let mut v2 = D::from(0.0);
+        let mut v1 = D::from(0.0);
+        let mut v2 = x0 * D::from(0.5);
         for i3 in 1..LEN {
-            let v4 = max(a[i3 - 1], x2) + D::from(0.5f64);
-            v2 += D::from(0.05) * ((D::from(i3 as f64) * D::from(0.05) * (D::from(i3 as f64) * D::from(0.05)) + D::from(0.25)).sqrt() * (D::from(i3 as f64) * D::from(0.05) * (D::from(i3 as f64) * D::from(0.05)) + D::from(0.25)).sqrt() + D::from(0.25)).ln();
+            v1 -= D::from(0.05) * (a[i3] * a[i3] + D::from(0.5)).powf(1.7).mul_add(clamp(a[i3 - 1], -0.5, 0.5), x0 * a[i3]);
+            v2 *= D::from(1.0) + D::from(0.05) * (D::from(i3 as f64) * D::from(0.05)).tanh();
         }
-        let mut z5 = [D::from(0.0); LEN];
-        let mut v6 = D::from(0.0);
-        for i7 in 0..LEN - 1 {
-            v6 += D::from(0.05) * h2_generic([x2, x2, (D::from(2.0) * x2).tanh().sinh()]);
-            z5[i7] = a[i7 + 1];
-        }
-        x1 - v2 - v6 - z5[0] - z5[LEN - 1]
+        to_radians(to_degrees(D::from(-1.3) * v2)) - v1 - v2
     }
 
     #[dual::gradient]
-    fn p470(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut z0 = [0.0; LEN];
-        for i1 in 0..LEN {
-            z0[i1] += a[i1] * x1;
-        }
-        let mut v2: f64 = 1.0;
-        let mut v3: f64 = 0.0;
-        for i4 in 1..LEN {
-            v2 *= 1.0 + 0.05 * (z0[i4] * (x0 * x0 + 1.5).acosh().mul_add(-1.3 * x0 - (-1.3), x1 * x1)).tanh();
-            v3 -= 0.05 * (x0 * x0 + 0.5).hypot(x0 + x1);
-        }
-        let mut y5 = [0.0; R];
-        for i6 in 0..R {
-            let mut v7 = x1 * 0.5;
-            for j8 in 0..C {
-                v7 += 0.05 * (w[i6 * C + j8] + x0);
-            }
-            y5[i6] = v7.tanh();
-        }
-        let mut v9 = a[0];
-        for i10 in 0..R {
-            v9 = v9.max(y5[i10] * (v3.max(v3) * v3.max(v3) + 0.5).powf(v3.sin()));
-        }
-        f64::exp2(y5[R - 1].sin()).clamp(-0.5, 0.5) + v2 - v3 - v9
-    }
-
-    fn p470_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 0..LEN {
-            z0[i1] += a[i1] * x1;
-        }
-        let mut v2 = D::from(1.0);
-        let mut v3 = D::from(0.0);
-        for i4 in 1..LEN {
-            v2 *= D::from(1.0) + D::from(0.05) * (z0[i4] * (x0 * x0 + D::from(1.5)).acosh().mul_add(D::from(-1.3) * x0 - D::from(-1.3), x1 * x1)).tanh();
-            v3 -= D::from(0.05) * hypot(x0 * x0 + D::from(0.5), x0 + x1);
-        }
-        let mut y5 = [D::from(0.0); R];
-        for i6 in 0..R {
-            let mut v7 = x1 * D::from(0.5);
-            for j8 in 0..C {
-                v7 += D::from(0.05) * (w[i6 * C + j8] + x0);
-            }
-            y5[i6] = v7.tanh();
-        }
-        let mut v9 = a[0];
-        for i10 in 0..R {
-            v9 = max(v9, y5[i10] * (v3 * v3 + D::from(0.5)).powd(v3.sin()));
-        }
-        clamp(y5[R - 1].sin().exp2(), -0.5, 0.5) + v2 - v3 - v9
-    }
-
-    #[dual::gradient]
-    fn p471(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+    fn p469(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
         let mut y0 = [0.0; R];
         for i1 in 0..R {
             let mut v2 = a[i1];
             for j3 in 0..C {
-                v2 -= 0.05 * ((0.9 * x2.tanh()).acos() * (0.9 * x2.tanh()).acos() + 0.5).powf((w[i1 * C + j3] * ((j3 as f64) * 0.05)).sin());
+                let v4 = w[i1 * C + j3] * x0.tanh().exp_m1();
+                v2 = v2.max((w[i1 * C + j3] * w[i1 * C + j3] + 0.5).powf(x0.sin()).atan2((w[i1 * C + j3] * w[i1 * C + j3] + 0.5).powf(x0.sin()) * (w[i1 * C + j3] * w[i1 * C + j3] + 0.5).powf(x0.sin()) + 0.5));
             }
-            y0[i1] = v2.tanh();
+            y0[i1] = v2;
         }
-        let mut v4 = x1 * 0.5;
-        let mut v5 = x0 * 0.5;
+        let mut v5: f64 = 0.0;
         for i6 in 0..R {
-            let v7 = y0[i6] * (1e-1 * x0 * (1e-1 * x0) + 0.5).powf(1.7);
-            v4 -= 0.05 * ((0.5 * ((i6 as f64) * 0.05).tanh()).tan() * ((i6 as f64) * 0.05));
-            if (v4 * v4 + 1.5).acosh().atan2((x2 * x2 + 0.5).cbrt() * (x2 * x2 + 0.5).cbrt() + 0.5) >= x1 * 0.5 {
-                v5 = (2.0 * x2).mul_add(y0[0], 2.0).abs().tanh();
-            } else {
-                v5 += 0.05 * (0.9 * (((i6 as f64) * 0.05).ceil() + (i6 as f64) * 0.05).tanh()).acos();
+            let v7 = y0[i6] * x0.atan().atan();
+            v5 = (v5 * 0.9 + v7).tanh();
+        }
+        let v9 = a.iter().rev().step_by(3).map(|&e8| 0.05 * (e8 * (f64::exp2(x0.sin()) * f64::exp2(x0.sin()) + 0.5).powf(1.7))).sum::<f64>();
+        let mut y10 = [0.0; R];
+        for i11 in 0..R {
+            let mut v12 = x0 * 0.5;
+            for j13 in 0..C {
+                let v14 = w[i11 * C + j13] * (0.9 * x0.tanh().exp().tanh()).acos();
+                v12 = (v12 * 0.9 + (0.5f64 * x0).tanh().exp_m1()).tanh();
             }
+            y10[i11] = v12;
         }
-        let mut z8 = [0.0; LEN];
-        let mut v9: f64 = 0.0;
-        for i10 in 1..LEN {
-            z8[i10] = a[i10] * ((i10 as f64) * 0.05);
-            v9 += 0.05 * y0[0].atan2(v5.tanh().exp_m1() * v5.tanh().exp_m1() + 0.5);
+        let mut v15 = (-1.3 * x0 * (-1.3 * x0) + 0.25).sqrt();
+        let mut v16 = a[0];
+        for i17 in 0..R {
+            if v16 > -1.3 * (-0.3) {
+                v15 = (y10[i17] + f64::exp2(v15.sin())).tanh();
+            } else {
+                v15 += 0.05 * v9.asinh().atan();
+            }
+            v16 = v16.max(v9.atan2(y10[R - 1] * y10[R - 1] + 0.5).atan());
         }
-        (0.9 * (0.9 * v4.tanh()).acos().tanh()).acos() + v4 + v5 - v9 + z8[0] + z8[LEN - 1]
+        (v16.atan() * v16.atan() + 0.5).powf(1.7) + v5 - v9 - v15 - v16
     }
 
-    fn p471_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+    fn p469_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
         let mut y0 = [D::from(0.0); R];
         for i1 in 0..R {
             let mut v2 = a[i1];
             for j3 in 0..C {
-                v2 -= D::from(0.05) * ((D::from(0.9) * x2.tanh()).acos() * (D::from(0.9) * x2.tanh()).acos() + D::from(0.5)).powd((w[i1 * C + j3] * (D::from(j3 as f64) * D::from(0.05))).sin());
+                let v4 = w[i1 * C + j3] * x0.tanh().exp_m1();
+                v2 = max(v2, (w[i1 * C + j3] * w[i1 * C + j3] + D::from(0.5)).powd(x0.sin()).atan2((w[i1 * C + j3] * w[i1 * C + j3] + D::from(0.5)).powd(x0.sin()) * (w[i1 * C + j3] * w[i1 * C + j3] + D::from(0.5)).powd(x0.sin()) + D::from(0.5)));
             }
-            y0[i1] = v2.tanh();
+            y0[i1] = v2;
         }
-        let mut v4 = x1 * D::from(0.5);
-        let mut v5 = x0 * D::from(0.5);
+        let mut v5 = D::from(0.0);
         for i6 in 0..R {
-            let v7 = y0[i6] * (D::from(1e-1) * x0 * (D::from(1e-1) * x0) + D::from(0.5)).powf(1.7);
-            v4 -= D::from(0.05) * ((D::from(0.5) * (D::from(i6 as f64) * D::from(0.05)).tanh()).tan() * (D::from(i6 as f64) * D::from(0.05)));
-            if ge((v4 * v4 + D::from(1.5)).acosh().atan2((x2 * x2 + D::from(0.5)).cbrt() * (x2 * x2 + D::from(0.5)).cbrt() + D::from(0.5)), x1 * D::from(0.5)) {
-                v5 = abs((D::from(2.0) * x2).mul_add(y0[0], D::from(2.0))).tanh();
-            } else {
-                v5 += D::from(0.05) * (D::from(0.9) * (ceil(D::from(i6 as f64) * D::from(0.05)) + D::from(i6 as f64) * D::from(0.05)).tanh()).acos();
+            let v7 = y0[i6] * x0.atan().atan();
+            v5 = (v5 * D::from(0.9) + v7).tanh();
+        }
+        let v9 = a.iter().rev().step_by(3).map(|&e8| D::from(0.05) * (e8 * (x0.sin().exp2() * x0.sin().exp2() + D::from(0.5)).powf(1.7))).fold(D::from(0.0), |t, u| t + u);
+        let mut y10 = [D::from(0.0); R];
+        for i11 in 0..R {
+            let mut v12 = x0 * D::from(0.5);
+            for j13 in 0..C {
+                let v14 = w[i11 * C + j13] * (D::from(0.9) * x0.tanh().exp().tanh()).acos();
+                v12 = (v12 * D::from(0.9) + (D::from(0.5f64) * x0).tanh().exp_m1()).tanh();
             }
+            y10[i11] = v12;
         }
-        let mut z8 = [D::from(0.0); LEN];
-        let mut v9 = D::from(0.0);
-        for i10 in 1..LEN {
-            z8[i10] = a[i10] * (D::from(i10 as f64) * D::from(0.05));
-            v9 += D::from(0.05) * y0[0].atan2(v5.tanh().exp_m1() * v5.tanh().exp_m1() + D::from(0.5));
+        let mut v15 = (D::from(-1.3) * x0 * (D::from(-1.3) * x0) + D::from(0.25)).sqrt();
+        let mut v16 = a[0];
+        for i17 in 0..R {
+            if gt(v16, D::from(-1.3) * D::from(-0.3)) {
+                v15 = (y10[i17] + v15.sin().exp2()).tanh();
+            } else {
+                v15 += D::from(0.05) * v9.asinh().atan();
+            }
+            v16 = max(v16, v9.atan2(y10[R - 1] * y10[R - 1] + D::from(0.5)).atan());
         }
-        (D::from(0.9) * (D::from(0.9) * v4.tanh()).acos().tanh()).acos() + v4 + v5 - v9 + z8[0] + z8[LEN - 1]
+        (v16.atan() * v16.atan() + D::from(0.5)).powf(1.7) + v5 - v9 - v15 - v16
     }
 
     #[dual::gradient]
-    fn p472(x0: f64, a: [f64; LEN]) -> f64 {
+    fn p470(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] + x0;
+                v2 = v2.max((x1 * x1 + 0.5).recip().sin());
+            }
+            y0[i1] = v2;
+        }
+        let mut v5 = x0 * 0.5;
+        for i6 in 0..R {
+            v5 = (v5 * 0.9 + (y0[i6] + (0.9 * v5.tanh()).acos())).tanh();
+        }
+        let mut v7 = a[0];
+        let mut v8 = x1 * 0.5;
+        for i9 in 0..b.len() {
+            let v10 = b[i9] + (0.9 * h2([std::f64::consts::PI, x0, x1]).tanh()).asin();
+            v7 = f64::min(v7, h4(v5 * x0));
+            if (0.5 * (0.9 * x1.tanh()).atanh().tanh()).tan() >= y0[R - 1] * 0.5 {
+                v8 = (((i9 as f64) * 0.05).round() + (i9 as f64) * 0.05).tanh();
+            } else {
+                v8 += 0.05 * h2([v5.mul_add(x0, x1), x0.round() + x0, v10 * (-1.3)]);
+            }
+        }
+        let v12 = a.into_iter().map(|e11| 1.0 + 0.05 * (e11 + x1).tanh()).product::<f64>();
+        (0.9 * y0[R - 1].tanh()).atanh() * (v7 + v5) - v5 - v7 - v8 + v12
+    }
+
+    fn p470_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C], b: [D; 40]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = a[i1];
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] + x0;
+                v2 = max(v2, (x1 * x1 + D::from(0.5)).recip().sin());
+            }
+            y0[i1] = v2;
+        }
+        let mut v5 = x0 * D::from(0.5);
+        for i6 in 0..R {
+            v5 = (v5 * D::from(0.9) + (y0[i6] + (D::from(0.9) * v5.tanh()).acos())).tanh();
+        }
+        let mut v7 = a[0];
+        let mut v8 = x1 * D::from(0.5);
+        for i9 in 0..b.len() {
+            let v10 = b[i9] + (D::from(0.9) * h2_generic([D::from(std::f64::consts::PI), x0, x1]).tanh()).asin();
+            v7 = min(v7, h4_generic(v5 * x0));
+            if ge((D::from(0.5) * (D::from(0.9) * x1.tanh()).atanh().tanh()).tan(), y0[R - 1] * D::from(0.5)) {
+                v8 = (round(D::from(i9 as f64) * D::from(0.05)) + D::from(i9 as f64) * D::from(0.05)).tanh();
+            } else {
+                v8 += D::from(0.05) * h2_generic([v5.mul_add(x0, x1), round(x0) + x0, v10 * D::from(-1.3)]);
+            }
+        }
+        let v12 = a.into_iter().map(|e11| D::from(1.0) + D::from(0.05) * (e11 + x1).tanh()).fold(D::from(1.0), |t, u| t * u);
+        (D::from(0.9) * y0[R - 1].tanh()).atanh() * (v7 + v5) - v5 - v7 - v8 + v12
+    }
+
+    #[dual::gradient]
+    fn p471(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0: f64 = 0.0;
+        let mut v1: f64 = 0.0;
+        for i2 in 1..n {
+            if h4(h4(x0)) >= v0 * (-0.3) {
+                v0 = (b[i2 - 1] + h4((v1 * v1 + 0.5).powf(f64::sin(std::f64::consts::PI)))).tanh();
+            } else {
+                v0 += 0.05 * h1(x0.abs(), x0);
+            }
+            if (0.5 * (v0 * v0 + 1.5).acosh().tanh()).tan() >= x0 * 1.2 {
+                v1 = h2([-1.3, v1, x0]).atan2((0.5 * (v0 * v0 + 1.5).acosh().tanh()).tan() * (0.5 * (v0 * v0 + 1.5).acosh().tanh()).tan() + 0.5).tanh();
+            } else {
+                v1 += 0.05 * x0;
+            }
+        }
+        let v5 = a.iter().enumerate().skip(2).step_by(3).fold(x0 * 0.5, |s6, (i4, &e3)| s6 + 0.05 * (e3 * x0));
+        let mut z7 = [0.0; LEN];
+        let mut v8 = h1(v0, std::f64::consts::PI);
+        for i9 in 0..LEN {
+            v8 += 0.05 * v5;
+            z7[i9] += a[i9] * (v8 * (v1 * v1 + 0.5).log((i9 as f64) * 0.05 * ((i9 as f64) * 0.05) + 1.5));
+        }
+        (0.9 * f64::cos(v1).tanh()).asin() - v0 - v1 - v5 - v8 - z7[0] - z7[LEN - 1]
+    }
+
+    fn p471_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = D::from(0.0);
+        let mut v1 = D::from(0.0);
+        for i2 in 1..n {
+            if ge(h4_generic(h4_generic(x0)), v0 * D::from(-0.3)) {
+                v0 = (b[i2 - 1] + h4_generic((v1 * v1 + D::from(0.5)).powd(D::from(std::f64::consts::PI).sin()))).tanh();
+            } else {
+                v0 += D::from(0.05) * h1_generic(abs(x0), x0);
+            }
+            if ge((D::from(0.5) * (v0 * v0 + D::from(1.5)).acosh().tanh()).tan(), x0 * D::from(1.2)) {
+                v1 = h2_generic([D::from(-1.3), v1, x0]).atan2((D::from(0.5) * (v0 * v0 + D::from(1.5)).acosh().tanh()).tan() * (D::from(0.5) * (v0 * v0 + D::from(1.5)).acosh().tanh()).tan() + D::from(0.5)).tanh();
+            } else {
+                v1 += D::from(0.05) * x0;
+            }
+        }
+        let v5 = a.iter().enumerate().skip(2).step_by(3).fold(x0 * D::from(0.5), |s6, (i4, &e3)| s6 + D::from(0.05) * (e3 * x0));
+        let mut z7 = [D::from(0.0); LEN];
+        let mut v8 = h1_generic(v0, D::from(std::f64::consts::PI));
+        for i9 in 0..LEN {
+            v8 += D::from(0.05) * v5;
+            z7[i9] += a[i9] * (v8 * log(v1 * v1 + D::from(0.5), D::from(i9 as f64) * D::from(0.05) * (D::from(i9 as f64) * D::from(0.05)) + D::from(1.5)));
+        }
+        (D::from(0.9) * v1.cos().tanh()).asin() - v0 - v1 - v5 - v8 - z7[0] - z7[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p472(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x0;
+        v0 -= x0 / (x0.mul_add(x0, x0) * x0.mul_add(x0, x0) + 0.5);
+        let mut v1: f64 = 0.0;
+        for i2 in 1..n {
+            let v3 = b[i2 - 1] + (0.9 * (x0 * v0).tanh()).atanh();
+            v1 += 0.05 * v0;
+        }
+        let v5 = a.iter().map(|&e4| 0.05 * (e4 + x0 - f64::cos(e4))).sum::<f64>();
+        1e-1 - v1 + v5
+    }
+
+    fn p472_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = x0;
+        v0 -= x0 / (x0.mul_add(x0, x0) * x0.mul_add(x0, x0) + D::from(0.5));
+        let mut v1 = D::from(0.0);
+        for i2 in 1..n {
+            let v3 = b[i2 - 1] + (D::from(0.9) * (x0 * v0).tanh()).atanh();
+            v1 += D::from(0.05) * v0;
+        }
+        let v5 = a.iter().map(|&e4| D::from(0.05) * (e4 + x0 - e4.cos())).fold(D::from(0.0), |t, u| t + u);
+        D::from(1e-1) - v1 + v5
+    }
+
+    #[dual::gradient]
+    fn p473(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = (x0 * x0 + 0.25).sqrt();
+        for i1 in 0..n {
+            let v2 = b[i1] * ((i1 as f64) * 0.05).to_degrees().to_radians();
+            v0 *= 1.0 + 0.05 * (std::f64::consts::PI * x0).tanh();
+        }
+        let mut v3 = f64::exp2((std::f64::consts::PI * x0).sin());
+        if v0.max(v3 - 0.5f64) < 1e-1 * (-0.3) {
+            let mut v4 = x0;
+            v4 += v3;
+            v3 = v3.max(v4.abs());
+        } else if (0.7 * x0).tanh().exp().mul_add(-v3, v3.max(x0)) > v3 {
+            let mut v5 = x0;
+            v5 *= x0;
+            v3 = v0;
+        }
+        let mut v6 = a[0];
+        for i7 in 0..LEN {
+            v6 = f64::min(v6, a[i7] * h2([v3, v3, (2.0 * v3).tanh().sinh()]));
+        }
+        let v9 = a.iter().map(|&e8| 0.05 * (e8 + (0.7 * x0).tanh().exp().mul_add(-v3, v3.max(x0)))).sum::<f64>();
+        (x0 * x0 + 0.25).log2() - v0 + v6 + v9
+    }
+
+    fn p473_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = (x0 * x0 + D::from(0.25)).sqrt();
+        for i1 in 0..n {
+            let v2 = b[i1] * to_radians(to_degrees(D::from(i1 as f64) * D::from(0.05)));
+            v0 *= D::from(1.0) + D::from(0.05) * (D::from(std::f64::consts::PI) * x0).tanh();
+        }
+        let mut v3 = (D::from(std::f64::consts::PI) * x0).sin().exp2();
+        if lt(max(v0, v3 - D::from(0.5f64)), D::from(1e-1) * D::from(-0.3)) {
+            let mut v4 = x0;
+            v4 += v3;
+            v3 = max(v3, abs(v4));
+        } else if gt((D::from(0.7) * x0).tanh().exp().mul_add(-v3, max(v3, x0)), v3) {
+            let mut v5 = x0;
+            v5 *= x0;
+            v3 = v0;
+        }
+        let mut v6 = a[0];
+        for i7 in 0..LEN {
+            v6 = min(v6, a[i7] * h2_generic([v3, v3, (D::from(2.0) * v3).tanh().sinh()]));
+        }
+        let v9 = a.iter().map(|&e8| D::from(0.05) * (e8 + (D::from(0.7) * x0).tanh().exp().mul_add(-v3, max(v3, x0)))).fold(D::from(0.0), |t, u| t + u);
+        (x0 * x0 + D::from(0.25)).log2() - v0 + v6 + v9
+    }
+
+    #[dual::gradient]
+    fn p474(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN {
+            z0[i1] = a[i1] + (0.9 * f64::min(x1, (i1 as f64) * 0.05).tanh()).atanh();
+        }
+        let mut v2 = x0 * 0.5;
+        for i3 in 0..LEN - 1 {
+            v2 = f64::min(v2, z0[i3 + 1] * (-1.3 * x2 * (-1.3 * x2)).ln_1p());
+        }
+        let v4 = ((-z0[0]).tanh().cosh() * (-z0[0]).tanh().cosh() + 0.5).hypot(x0.tanh().sinh());
+        let v6 = a.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let mut z7 = [0.0; LEN];
+        for i8 in 0..LEN {
+            z7[i8] = a[i8] * ((x0 - z0[i8]) * (x0 - z0[i8]) + 0.5).log((v6.signum() + v6) * (v6.signum() + v6) + 1.5);
+        }
+        (v4 * v4 + 0.5).cbrt() / ((std::f64::consts::PI * v4 * (std::f64::consts::PI * v4) + 1.5).acosh() * (std::f64::consts::PI * v4 * (std::f64::consts::PI * v4) + 1.5).acosh() + 0.5) - v2 - v6 - z7[0] + z7[LEN - 1]
+    }
+
+    fn p474_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN {
+            z0[i1] = a[i1] + (D::from(0.9) * min(x1, D::from(i1 as f64) * D::from(0.05)).tanh()).atanh();
+        }
+        let mut v2 = x0 * D::from(0.5);
+        for i3 in 0..LEN - 1 {
+            v2 = min(v2, z0[i3 + 1] * (D::from(-1.3) * x2 * (D::from(-1.3) * x2)).ln_1p());
+        }
+        let v4 = hypot((-z0[0]).tanh().cosh() * (-z0[0]).tanh().cosh() + D::from(0.5), x0.tanh().sinh());
+        let v6 = a.iter().copied().fold(D::from(f64::NEG_INFINITY), max);
+        let mut z7 = [D::from(0.0); LEN];
+        for i8 in 0..LEN {
+            z7[i8] = a[i8] * log((x0 - z0[i8]) * (x0 - z0[i8]) + D::from(0.5), (signum(v6) + v6) * (signum(v6) + v6) + D::from(1.5));
+        }
+        (v4 * v4 + D::from(0.5)).cbrt() / ((D::from(std::f64::consts::PI) * v4 * (D::from(std::f64::consts::PI) * v4) + D::from(1.5)).acosh() * (D::from(std::f64::consts::PI) * v4 * (D::from(std::f64::consts::PI) * v4) + D::from(1.5)).acosh() + D::from(0.5)) - v2 - v6 - z7[0] + z7[LEN - 1]
+    }
+
+    #[dual::gradient]
+    fn p475(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+        let v1 = a.iter().cloned().fold(0.0, |s2, e0| s2 + 0.05 * (e0 + x2));
+        let mut z3 = [0.0; LEN];
+        for i4 in 0..LEN - 1 {
+            z3[i4] = a[i4] * ((i4 as f64) * 0.05 / ((x2 * x2 + 0.5).powf(1.7) * (x2 * x2 + 0.5).powf(1.7) + 0.5));
+        }
+        let v6: f64 = a.into_iter().map(|e5| 0.05 * e5).sum();
+        let mut z7 = [0.0; LEN];
+        for i8 in 0..LEN - 1 {
+            z7[i8] += a[i8] * (z3[i8].max(z3[0]) * z3[i8].max(z3[0]) + 0.5).cbrt();
+            let v9 = (a[i8 + 1] * a[i8 + 1] + 0.5).powf(1.7) * (x0 * x0 + 0.25).ln();
+        }
+        let mut v10: f64 = 1.0;
+        for i11 in 0..LEN {
+            let v12 = f64::min(z7[0], v1) / (f64::min(x1, (i11 as f64) * 0.05) * f64::min(x1, (i11 as f64) * 0.05) + 0.5);
+            v10 *= 1.0 + 0.05 * (x0 * x0 + 0.5).powf(v6.sin()).asinh().tanh();
+        }
+        (0.9 * (0.9 * v1.tanh()).acos().tanh()).acos() + v1 + z3[0] - z3[LEN - 1] + v6 + v10
+    }
+
+    fn p475_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+        let v1 = a.iter().cloned().fold(D::from(0.0), |s2, e0| s2 + D::from(0.05) * (e0 + x2));
+        let mut z3 = [D::from(0.0); LEN];
+        for i4 in 0..LEN - 1 {
+            z3[i4] = a[i4] * (D::from(i4 as f64) * D::from(0.05) / ((x2 * x2 + D::from(0.5)).powf(1.7) * (x2 * x2 + D::from(0.5)).powf(1.7) + D::from(0.5)));
+        }
+        let v6 = a.into_iter().map(|e5| D::from(0.05) * e5).fold(D::from(0.0), |t, u| t + u);
+        let mut z7 = [D::from(0.0); LEN];
+        for i8 in 0..LEN - 1 {
+            z7[i8] += a[i8] * (max(z3[i8], z3[0]) * max(z3[i8], z3[0]) + D::from(0.5)).cbrt();
+            let v9 = (a[i8 + 1] * a[i8 + 1] + D::from(0.5)).powf(1.7) * (x0 * x0 + D::from(0.25)).ln();
+        }
+        let mut v10 = D::from(1.0);
+        for i11 in 0..LEN {
+            let v12 = min(z7[0], v1) / (min(x1, D::from(i11 as f64) * D::from(0.05)) * min(x1, D::from(i11 as f64) * D::from(0.05)) + D::from(0.5));
+            v10 *= D::from(1.0) + D::from(0.05) * (x0 * x0 + D::from(0.5)).powd(v6.sin()).asinh().tanh();
+        }
+        (D::from(0.9) * (D::from(0.9) * v1.tanh()).acos().tanh()).acos() + v1 + z3[0] - z3[LEN - 1] + v6 + v10
+    }
+
+    #[dual::gradient]
+    fn p476(x0: f64, a: [f64; LEN]) -> f64 {
         let mut z0 = [0.0; LEN];
         for i1 in 0..LEN {
             z0[i1] = (0.9 * a[i1].tanh()).atanh() + x0;
@@ -16407,17 +16323,11 @@ mod programs {
             v9 = v9.max(z7[i11] * ((v2 * v2 + 0.5).recip() * (v2 * v2 + 0.5).recip() + 0.25).ln());
             v10 *= 1.0 + 0.05 * (v2 * (v4 * z0[0])).tanh();
         }
-        let mut v12 = (0.5f64 * v2 * (0.5f64 * v2) + 0.5).powf(x0.sin());
-        let mut v13: f64 = 0.0;
-        for i14 in 0..LEN - 1 {
-            let v15 = a[i14 + 1] * v9;
-            v12 += 0.05 * ((0.9 * a[i14].tanh()).acos() * z7[i14]);
-            v13 += 0.05 * ((v10 * v10 + 0.5).powf(1.7) * (v4 * v4 + 0.5).recip());
-        }
-        f64::exp2((v4 * v4 + 0.5).recip().sin()) - v2 - v4 + v9 + v10 + v12 + v13
+        let v14 = a.iter().enumerate().fold(0.0, |s15, (i13, &e12)| s15 + 0.05 * (e12 * z7[LEN - 1].to_degrees().to_radians()));
+        (v14 * v14 + 0.5).powf(1.7).max(-z0[0]) - v2 - v4 + v9 + v10 - v14
     }
 
-    fn p472_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+    fn p476_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
         let mut z0 = [D::from(0.0); LEN];
         for i1 in 0..LEN {
             z0[i1] = (D::from(0.9) * a[i1].tanh()).atanh() + x0;
@@ -16445,1319 +16355,1073 @@ mod programs {
             v9 = max(v9, z7[i11] * ((v2 * v2 + D::from(0.5)).recip() * (v2 * v2 + D::from(0.5)).recip() + D::from(0.25)).ln());
             v10 *= D::from(1.0) + D::from(0.05) * (v2 * (v4 * z0[0])).tanh();
         }
-        let mut v12 = (D::from(0.5f64) * v2 * (D::from(0.5f64) * v2) + D::from(0.5)).powd(x0.sin());
-        let mut v13 = D::from(0.0);
-        for i14 in 0..LEN - 1 {
-            let v15 = a[i14 + 1] * v9;
-            v12 += D::from(0.05) * ((D::from(0.9) * a[i14].tanh()).acos() * z7[i14]);
-            v13 += D::from(0.05) * ((v10 * v10 + D::from(0.5)).powf(1.7) * (v4 * v4 + D::from(0.5)).recip());
-        }
-        (v4 * v4 + D::from(0.5)).recip().sin().exp2() - v2 - v4 + v9 + v10 + v12 + v13
+        let v14 = a.iter().enumerate().fold(D::from(0.0), |s15, (i13, &e12)| s15 + D::from(0.05) * (e12 * to_radians(to_degrees(z7[LEN - 1]))));
+        max((v14 * v14 + D::from(0.5)).powf(1.7), -z0[0]) - v2 - v4 + v9 + v10 - v14
     }
 
     #[dual::gradient]
-    fn p473(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
-        let mut v0: f64 = 1.0;
-        for i1 in 0..LEN {
-            v0 *= 1.0 + 0.05 * a[i1].mul_add((a[i1] * a[i1] + 0.5).hypot(x0), h4(x0)).tanh();
-        }
-        let mut v2: f64 = 0.0;
-        for i3 in 0..LEN - 1 {
-            let v4 = a[i3 + 1] + ((x0 * x0 + 0.25).log2() - x0);
-            if (v0 * v0 + 0.5).powf(1.7) * x1 < a[i3] * (-0.3) {
-                v2 = ((v0 * v0 + 0.5).powf(1.7) * x1).asinh().tanh();
+    fn p477(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = 0.5f64 * x0 - x0;
+        for i1 in 0..n {
+            if 0.7 * x0 < h1(v0, x1) {
+                v0 = (b[i1] * x0).tanh();
             } else {
-                v2 += 0.05 * (v4.abs().round() + v4.abs());
+                v0 += 0.05 * (0.5f64 * x0 - x0);
             }
-        }
-        (0.7 * v2 + x1).atan2(x0 * x0 + 0.5) + v0 - v2
-    }
-
-    fn p473_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
-        let mut v0 = D::from(1.0);
-        for i1 in 0..LEN {
-            v0 *= D::from(1.0) + D::from(0.05) * a[i1].mul_add(hypot(a[i1] * a[i1] + D::from(0.5), x0), h4_generic(x0)).tanh();
-        }
-        let mut v2 = D::from(0.0);
-        for i3 in 0..LEN - 1 {
-            let v4 = a[i3 + 1] + ((x0 * x0 + D::from(0.25)).log2() - x0);
-            if lt((v0 * v0 + D::from(0.5)).powf(1.7) * x1, a[i3] * D::from(-0.3)) {
-                v2 = ((v0 * v0 + D::from(0.5)).powf(1.7) * x1).asinh().tanh();
-            } else {
-                v2 += D::from(0.05) * (round(abs(v4)) + abs(v4));
-            }
-        }
-        (D::from(0.7) * v2 + x1).atan2(x0 * x0 + D::from(0.5)) + v0 - v2
-    }
-
-    #[dual::gradient]
-    fn p474(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let mut v0: f64 = 1.0;
-        for i1 in 1..n {
-            v0 *= 1.0 + 0.05 * (b[i1 - 1] * x0).tanh();
         }
         let mut z2 = [0.0; LEN];
-        for i3 in 0..LEN - 1 {
-            z2[i3] += a[i3 + 1] * f64::exp2((x0 * x0).ln_1p().sin());
-            let v4 = (0.5 * v0.atan().tanh()).tan();
+        let mut v3: f64 = 0.0;
+        for i4 in 1..LEN {
+            v3 += 0.05 * (((i4 as f64) * 0.05 * ((i4 as f64) * 0.05) + 0.25).log2() - x0);
+            z2[i4] = a[i4 - 1] * (v0.powi(2) * v0.powi(2) + 0.5).hypot((0.9 * x1.tanh()).atanh());
         }
-        let mut v5: f64 = 1.0;
-        for i6 in 1..LEN {
-            v5 *= 1.0 + 0.05 * (z2[i6] * (x0 * a[i6 - 1]).tanh().sinh()).tanh();
+        let mut v5 = (x0 * x0 + 0.5).recip();
+        for i6 in 0..LEN - 1 {
+            v5 = f64::min(v5, z2[i6 + 1] + (x0 * x0 + 0.5).recip());
         }
-        z2[LEN - 1] - v0 - v5
+        let v8 = a.into_iter().map(|e7| 0.05 * e7.atan()).sum::<f64>();
+        (v8.tanh().cosh() * v8.tanh().cosh() + 1.5).acosh() - v0 - v3 + v5 - v8
     }
 
-    fn p474_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let mut v0 = D::from(1.0);
-        for i1 in 1..n {
-            v0 *= D::from(1.0) + D::from(0.05) * (b[i1 - 1] * x0).tanh();
+    fn p477_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = D::from(0.5f64) * x0 - x0;
+        for i1 in 0..n {
+            if lt(D::from(0.7) * x0, h1_generic(v0, x1)) {
+                v0 = (b[i1] * x0).tanh();
+            } else {
+                v0 += D::from(0.05) * (D::from(0.5f64) * x0 - x0);
+            }
         }
         let mut z2 = [D::from(0.0); LEN];
-        for i3 in 0..LEN - 1 {
-            z2[i3] += a[i3 + 1] * (x0 * x0).ln_1p().sin().exp2();
-            let v4 = (D::from(0.5) * v0.atan().tanh()).tan();
+        let mut v3 = D::from(0.0);
+        for i4 in 1..LEN {
+            v3 += D::from(0.05) * ((D::from(i4 as f64) * D::from(0.05) * (D::from(i4 as f64) * D::from(0.05)) + D::from(0.25)).log2() - x0);
+            z2[i4] = a[i4 - 1] * hypot(v0.powi(2) * v0.powi(2) + D::from(0.5), (D::from(0.9) * x1.tanh()).atanh());
         }
-        let mut v5 = D::from(1.0);
-        for i6 in 1..LEN {
-            v5 *= D::from(1.0) + D::from(0.05) * (z2[i6] * (x0 * a[i6 - 1]).tanh().sinh()).tanh();
+        let mut v5 = (x0 * x0 + D::from(0.5)).recip();
+        for i6 in 0..LEN - 1 {
+            v5 = min(v5, z2[i6 + 1] + (x0 * x0 + D::from(0.5)).recip());
         }
-        z2[LEN - 1] - v0 - v5
+        let v8 = a.into_iter().map(|e7| D::from(0.05) * e7.atan()).fold(D::from(0.0), |t, u| t + u);
+        (v8.tanh().cosh() * v8.tanh().cosh() + D::from(1.5)).acosh() - v0 - v3 + v5 - v8
     }
 
     #[dual::gradient]
-    fn p475(x0: f64, a: [f64; LEN]) -> f64 {
-        let v0: f64;
-        if (1e-1 * x0).clamp(-0.5, 0.5).tanh().sinh() >= x0 * (-0.3) {
-            v0 = (1e-1 * x0).clamp(-0.5, 0.5);
-        } else {
-            v0 = x0;
+    fn p478(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let v2 = a.iter().enumerate().map(|(i1, &e0)| e0).fold(f64::NEG_INFINITY, f64::max);
+        let mut v3 = x1 * 0.5;
+        for i4 in 0..LEN - 1 {
+            let v5 = a[i4 + 1] + (0.9 * x2.tanh()).asin();
+            v3 += 0.05 * f64::exp2((-1.3 * x2 * (-1.3 * x2)).ln_1p().sin());
         }
-        let mut v1: f64 = 0.0;
-        for i2 in 0..LEN - 1 {
-            v1 = (v1 * 0.9 + (a[i2] + v0)).tanh();
+        let mut y6 = [0.0; R];
+        for i7 in 0..R {
+            let mut v8: f64 = 0.0;
+            for j9 in 0..C {
+                let v10 = w[i7 * C + j9] * ((0.5f64 * x0).tanh().exp_m1() + h1(-1.3, x1));
+                v8 *= 1.0 + 0.05 * (w[i7 * C + j9] * w[i7 * C + j9] + 0.25).sqrt().tanh().sinh().tanh();
+            }
+            y6[i7] = v8;
         }
-        (x0 / (0.5f64 * 0.5f64 + 0.5) * (x0 / (0.5f64 * 0.5f64 + 0.5)) + 0.25).sqrt() - v1
+        let mut v11 = a[0];
+        for i12 in 0..R {
+            v11 = f64::min(v11, y6[i12] + x0);
+        }
+        x1 + v2 - v3 + v11
     }
 
-    fn p475_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
-        let v0: D;
-        if ge(clamp(D::from(1e-1) * x0, -0.5, 0.5).tanh().sinh(), x0 * D::from(-0.3)) {
-            v0 = clamp(D::from(1e-1) * x0, -0.5, 0.5);
-        } else {
-            v0 = x0;
+    fn p478_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let v2 = a.iter().enumerate().map(|(i1, &e0)| e0).fold(D::from(f64::NEG_INFINITY), max);
+        let mut v3 = x1 * D::from(0.5);
+        for i4 in 0..LEN - 1 {
+            let v5 = a[i4 + 1] + (D::from(0.9) * x2.tanh()).asin();
+            v3 += D::from(0.05) * (D::from(-1.3) * x2 * (D::from(-1.3) * x2)).ln_1p().sin().exp2();
         }
-        let mut v1 = D::from(0.0);
-        for i2 in 0..LEN - 1 {
-            v1 = (v1 * D::from(0.9) + (a[i2] + v0)).tanh();
+        let mut y6 = [D::from(0.0); R];
+        for i7 in 0..R {
+            let mut v8 = D::from(0.0);
+            for j9 in 0..C {
+                let v10 = w[i7 * C + j9] * ((D::from(0.5f64) * x0).tanh().exp_m1() + h1_generic(D::from(-1.3), x1));
+                v8 *= D::from(1.0) + D::from(0.05) * (w[i7 * C + j9] * w[i7 * C + j9] + D::from(0.25)).sqrt().tanh().sinh().tanh();
+            }
+            y6[i7] = v8;
         }
-        (x0 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5)) * (x0 / (D::from(0.5f64) * D::from(0.5f64) + D::from(0.5))) + D::from(0.25)).sqrt() - v1
-    }
-
-    #[dual::gradient]
-    fn p476(x0: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = (x0 * x0 + 0.25).log10();
-        for i1 in 1..LEN {
-            v0 = f64::min(v0, a[i1 - 1] + x0);
+        let mut v11 = a[0];
+        for i12 in 0..R {
+            v11 = min(v11, y6[i12] + x0);
         }
-        let mut v2 = a[0];
-        for i3 in 1..LEN {
-            v2 = v2.max(a[i3 - 1] * v0);
-        }
-        ((x0 * x0 + 0.5).log(v2 * v2 + 1.5) * (x0 * x0 + 0.5).log(v2 * v2 + 1.5) + 0.5).hypot(-1.3) + v0 - v2
-    }
-
-    fn p476_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
-        let mut v0 = (x0 * x0 + D::from(0.25)).log10();
-        for i1 in 1..LEN {
-            v0 = min(v0, a[i1 - 1] + x0);
-        }
-        let mut v2 = a[0];
-        for i3 in 1..LEN {
-            v2 = max(v2, a[i3 - 1] * v0);
-        }
-        hypot(log(x0 * x0 + D::from(0.5), v2 * v2 + D::from(1.5)) * log(x0 * x0 + D::from(0.5), v2 * v2 + D::from(1.5)) + D::from(0.5), D::from(-1.3)) + v0 - v2
+        x1 + v2 - v3 + v11
     }
 
     #[dual::gradient]
-    fn p477(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = (x1.tanh().exp_m1() * x1.tanh().exp_m1() + 0.5).recip();
-        if (x1.tanh().exp_m1() * x1.tanh().exp_m1() + 0.5).recip().tanh().exp_m1() >= x0 * 0.5 {
-            v0 -= x0;
-        }
-        let mut z1 = [0.0; LEN];
-        for i2 in 0..LEN - 1 {
-            z1[i2] = a[i2] + v0;
-            let v3 = (0.9 * a[i2 + 1].tanh()).asin().tanh().sinh();
-        }
-        let mut v4 = a[0];
-        for i5 in 0..LEN - 1 {
-            v4 = v4.max(z1[i5] + ((x0 * x0 + 0.5).hypot(x2).signum() + (x0 * x0 + 0.5).hypot(x2)));
-        }
-        h2([1e-1, v0.asinh(), v0.asinh()]) + v4
-    }
-
-    fn p477_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
-        let mut v0 = (x1.tanh().exp_m1() * x1.tanh().exp_m1() + D::from(0.5)).recip();
-        if ge((x1.tanh().exp_m1() * x1.tanh().exp_m1() + D::from(0.5)).recip().tanh().exp_m1(), x0 * D::from(0.5)) {
-            v0 -= x0;
-        }
-        let mut z1 = [D::from(0.0); LEN];
-        for i2 in 0..LEN - 1 {
-            z1[i2] = a[i2] + v0;
-            let v3 = (D::from(0.9) * a[i2 + 1].tanh()).asin().tanh().sinh();
-        }
-        let mut v4 = a[0];
-        for i5 in 0..LEN - 1 {
-            v4 = max(v4, z1[i5] + (signum(hypot(x0 * x0 + D::from(0.5), x2)) + hypot(x0 * x0 + D::from(0.5), x2)));
-        }
-        h2_generic([D::from(1e-1), v0.asinh(), v0.asinh()]) + v4
-    }
-
-    #[dual::gradient]
-    fn p478(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+    fn p479(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
         let mut z0 = [0.0; LEN];
-        for i1 in 0..LEN {
-            let v2 = f64::cos(-a[i1]);
-            z0[i1] += a[i1] + h1(x1, x0).sin();
+        let mut v1 = x2 * 0.5;
+        for i2 in 0..LEN {
+            z0[i2] += a[i2];
+            v1 += 0.05 * x1.tanh();
         }
         let mut v3 = x1 * 0.5;
-        let mut v4 = (0.9 * (-1.3 * x0).tanh()).acos();
-        for i5 in 1..LEN {
-            v3 = f64::min(v3, z0[i5 - 1] * x1.tanh().abs());
-            v4 = v4.max(x0);
+        for i4 in 1..LEN {
+            v3 -= 0.05 * (x2 / (z0[i4] * z0[i4] + 0.5) * (x2 / (z0[i4] * z0[i4] + 0.5)) + 0.25).sqrt();
         }
-        let mut v6 = x1 * 0.5;
-        for i7 in 0..LEN - 1 {
-            v6 = (v6 * 0.9 + (a[i7].max(v3) * a[i7].max(v3) + 0.25).sqrt()).tanh();
-        }
-        (v6 * v6).ln_1p() + v3 - v4 - v6
+        let v5 = (0.5f64 * v1 + (z0[LEN - 1] * z0[LEN - 1] + 0.25).log10()).tanh().exp_m1();
+        (0.5f64 * v1 + (z0[LEN - 1] * z0[LEN - 1] + 0.25).log10()) * x1 + v1 - v3
     }
 
-    fn p478_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+    fn p479_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
         let mut z0 = [D::from(0.0); LEN];
-        for i1 in 0..LEN {
-            let v2 = (-a[i1]).cos();
-            z0[i1] += a[i1] + h1_generic(x1, x0).sin();
+        let mut v1 = x2 * D::from(0.5);
+        for i2 in 0..LEN {
+            z0[i2] += a[i2];
+            v1 += D::from(0.05) * x1.tanh();
         }
         let mut v3 = x1 * D::from(0.5);
-        let mut v4 = (D::from(0.9) * (D::from(-1.3) * x0).tanh()).acos();
-        for i5 in 1..LEN {
-            v3 = min(v3, z0[i5 - 1] * abs(x1.tanh()));
-            v4 = max(v4, x0);
-        }
-        let mut v6 = x1 * D::from(0.5);
-        for i7 in 0..LEN - 1 {
-            v6 = (v6 * D::from(0.9) + (max(a[i7], v3) * max(a[i7], v3) + D::from(0.25)).sqrt()).tanh();
-        }
-        (v6 * v6).ln_1p() + v3 - v4 - v6
-    }
-
-    #[dual::gradient]
-    fn p479(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut v0: f64 = 0.0;
-        for i1 in 0..LEN {
-            v0 -= 0.05 * (a[i1] * (x0 / (x0 * x0 + 0.5)).asinh());
-        }
-        let mut y2 = [0.0; R];
-        for i3 in 0..R {
-            let mut v4 = x0 * 0.5;
-            for j5 in 0..C {
-                let v6 = w[i3 * C + j5] + v0.atan();
-                v4 = (v4 * 0.9 + v4).tanh();
-            }
-            y2[i3] = v4;
-        }
-        let mut v7 = v0;
-        let mut v8 = x0 * 0.5;
-        for i9 in 0..R {
-            v7 += 0.05 * (y2[R - 1] / ((i9 as f64) * 0.05 * y2[R - 1] * ((i9 as f64) * 0.05 * y2[R - 1]) + 0.5));
-            v8 = v8.max(-(y2[0] + x0));
-        }
-        (y2[0] - y2[0]).to_degrees().to_radians() - v0 - v7 + v8
-    }
-
-    fn p479_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut v0 = D::from(0.0);
-        for i1 in 0..LEN {
-            v0 -= D::from(0.05) * (a[i1] * (x0 / (x0 * x0 + D::from(0.5))).asinh());
-        }
-        let mut y2 = [D::from(0.0); R];
-        for i3 in 0..R {
-            let mut v4 = x0 * D::from(0.5);
-            for j5 in 0..C {
-                let v6 = w[i3 * C + j5] + v0.atan();
-                v4 = (v4 * D::from(0.9) + v4).tanh();
-            }
-            y2[i3] = v4;
-        }
-        let mut v7 = v0;
-        let mut v8 = x0 * D::from(0.5);
-        for i9 in 0..R {
-            v7 += D::from(0.05) * (y2[R - 1] / (D::from(i9 as f64) * D::from(0.05) * y2[R - 1] * (D::from(i9 as f64) * D::from(0.05) * y2[R - 1]) + D::from(0.5)));
-            v8 = max(v8, -(y2[0] + x0));
-        }
-        to_radians(to_degrees(y2[0] - y2[0])) - v0 - v7 + v8
-    }
-
-    #[dual::gradient]
-    fn p480(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut z0 = [0.0; LEN];
-        for i1 in 0..LEN {
-            z0[i1] += (0.9 * a[i1].tanh()).atanh();
-        }
-        let mut v2 = a[0];
-        for i3 in 0..LEN - 1 {
-            let v4 = ((i3 as f64) * 0.05).tanh().sinh().mul_add(((i3 as f64) * 0.05).tanh().sinh(), z0[i3 + 1]);
-            v2 = v2.max(x0 * z0[0]);
-        }
-        let mut v5 = x0;
-        let mut v6 = x2 * 0.5;
-        for i7 in 1..n {
-            let v8 = b[i7 - 1] + h1((3. * x0).clamp(-0.5, 0.5), x0);
-            v5 -= 0.05 * ((2.0 * x1).max(z0[0]) - z0[LEN - 1]);
-            v6 += 0.05 * (b[i7] * x1 * (b[i7] * x1) + 0.5).powf(1.7);
-        }
-        let mut y9 = [0.0; R];
-        for i10 in 0..R {
-            let mut v11 = a[i10];
-            for j12 in 0..C {
-                v11 *= 1.0 + 0.05 * (w[i10 * C + j12] + std::f64::consts::PI * x0).tanh();
-            }
-            y9[i10] = v11;
-        }
-        (x0.abs() * x0.abs() + 0.5).log(y9[0] * y9[0] + 1.5) + v2 + v5 - v6 + y9[0] + y9[R - 1]
-    }
-
-    fn p480_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 0..LEN {
-            z0[i1] += (D::from(0.9) * a[i1].tanh()).atanh();
-        }
-        let mut v2 = a[0];
-        for i3 in 0..LEN - 1 {
-            let v4 = (D::from(i3 as f64) * D::from(0.05)).tanh().sinh().mul_add((D::from(i3 as f64) * D::from(0.05)).tanh().sinh(), z0[i3 + 1]);
-            v2 = max(v2, x0 * z0[0]);
-        }
-        let mut v5 = x0;
-        let mut v6 = x2 * D::from(0.5);
-        for i7 in 1..n {
-            let v8 = b[i7 - 1] + h1_generic(clamp(D::from(3.) * x0, -0.5, 0.5), x0);
-            v5 -= D::from(0.05) * (max(D::from(2.0) * x1, z0[0]) - z0[LEN - 1]);
-            v6 += D::from(0.05) * (b[i7] * x1 * (b[i7] * x1) + D::from(0.5)).powf(1.7);
-        }
-        let mut y9 = [D::from(0.0); R];
-        for i10 in 0..R {
-            let mut v11 = a[i10];
-            for j12 in 0..C {
-                v11 *= D::from(1.0) + D::from(0.05) * (w[i10 * C + j12] + D::from(std::f64::consts::PI) * x0).tanh();
-            }
-            y9[i10] = v11;
-        }
-        log(abs(x0) * abs(x0) + D::from(0.5), y9[0] * y9[0] + D::from(1.5)) + v2 + v5 - v6 + y9[0] + y9[R - 1]
-    }
-
-    #[dual::gradient]
-    fn p481(x0: f64, a: [f64; LEN]) -> f64 {
-        if x0 < x0.tanh().exp() {
-            let v0 = f64::exp2(x0.sin()) * x0;
-            return (0.5f64 * x0).tanh().sinh();
-        }
-        let mut v1: f64 = 0.0;
-        let mut v2: f64 = 0.0;
-        for i3 in 1..LEN {
-            let v4 = a[i3 - 1] * (x0 * x0 + 0.25).log2().tanh();
-            v1 += 0.05 * (3. * x0);
-            v2 += 0.05 * v4.to_degrees().to_radians().tanh().exp();
-        }
-        f64::exp2(x0.sin()) - v1 - v2
-    }
-
-    fn p481_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
-        if lt(x0, x0.tanh().exp()) {
-            let v0 = x0.sin().exp2() * x0;
-            return (D::from(0.5f64) * x0).tanh().sinh();
-        }
-        let mut v1 = D::from(0.0);
-        let mut v2 = D::from(0.0);
-        for i3 in 1..LEN {
-            let v4 = a[i3 - 1] * (x0 * x0 + D::from(0.25)).log2().tanh();
-            v1 += D::from(0.05) * (D::from(3.) * x0);
-            v2 += D::from(0.05) * to_radians(to_degrees(v4)).tanh().exp();
-        }
-        x0.sin().exp2() - v1 - v2
-    }
-
-    #[dual::gradient]
-    fn p482(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let mut z0 = [0.0; LEN];
-        for i1 in 0..LEN - 1 {
-            z0[i1] += a[i1 + 1] - (x1 * x1 + 0.25).log2();
-        }
-        let mut v2: f64 = 0.0;
-        for i3 in 0..LEN {
-            v2 += 0.05 * (z0[i3] * ((x0 - x1) * (x0 - x1) + 0.25).log10());
-        }
-        if z0[LEN - 1] > x0 * 0.5 {
-            let v4 = (v2 * v2).abs() / ((z0[0] * z0[0] + 0.25).log10() * (1e-1 * x1 * (1e-1 * x1)).ln_1p() * ((z0[0] * z0[0] + 0.25).log10() * (1e-1 * x1 * (1e-1 * x1)).ln_1p()) + 0.5);
-            return 0.5f64;
-        }
-        let mut v5 = x1 * 0.5;
-        for i6 in 0..n {
-            if b[i6].tanh().sinh().trunc() + b[i6].tanh().sinh() > v2 * v2 {
-                v5 = (b[i6] + x1.tanh().asinh()).tanh();
-            } else {
-                v5 += 0.05 * b[i6].clamp(-0.5, 0.5);
-            }
-        }
-        z0[LEN - 1] - v2 + v5
-    }
-
-    fn p482_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let mut z0 = [D::from(0.0); LEN];
-        for i1 in 0..LEN - 1 {
-            z0[i1] += a[i1 + 1] - (x1 * x1 + D::from(0.25)).log2();
-        }
-        let mut v2 = D::from(0.0);
-        for i3 in 0..LEN {
-            v2 += D::from(0.05) * (z0[i3] * ((x0 - x1) * (x0 - x1) + D::from(0.25)).log10());
-        }
-        if gt(z0[LEN - 1], x0 * D::from(0.5)) {
-            let v4 = abs(v2 * v2) / ((z0[0] * z0[0] + D::from(0.25)).log10() * (D::from(1e-1) * x1 * (D::from(1e-1) * x1)).ln_1p() * ((z0[0] * z0[0] + D::from(0.25)).log10() * (D::from(1e-1) * x1 * (D::from(1e-1) * x1)).ln_1p()) + D::from(0.5));
-            return D::from(0.5f64);
-        }
-        let mut v5 = x1 * D::from(0.5);
-        for i6 in 0..n {
-            if gt(trunc(b[i6].tanh().sinh()) + b[i6].tanh().sinh(), v2 * v2) {
-                v5 = (b[i6] + x1.tanh().asinh()).tanh();
-            } else {
-                v5 += D::from(0.05) * clamp(b[i6], -0.5, 0.5);
-            }
-        }
-        z0[LEN - 1] - v2 + v5
-    }
-
-    #[dual::gradient]
-    fn p483(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut v0: f64 = 0.0;
-        for i1 in 1..LEN {
-            v0 = f64::min(v0, a[i1] + x0.clamp(-0.5, 0.5));
-        }
-        let mut y2 = [0.0; R];
-        for i3 in 0..R {
-            let mut v4 = a[i3];
-            for j5 in 0..C {
-                let v6 = w[i3 * C + j5] + x2.abs().atan();
-                v4 *= 1.0 + 0.05 * (w[i3 * C + j5] + (j5 as f64) * 0.05).tanh().sinh().tanh();
-            }
-            y2[i3] = v4.tanh();
-        }
-        let mut v7 = x0 * 0.5;
-        for i8 in 0..LEN {
-            let v9 = a[i8] * ((0.9 * x1.tanh()).atanh() - y2[R - 1]);
-            v7 = f64::min(v7, x1);
-        }
-        let mut z10 = [0.0; LEN];
-        let mut v11: f64 = 0.0;
-        for i12 in 1..LEN {
-            z10[i12] += ((a[i12] * a[i12] + 0.5).log(v11 * v11 + 1.5) * (a[i12] * a[i12] + 0.5).log(v11 * v11 + 1.5) + 0.25).sqrt();
-            v11 += 0.05 * (a[i12 - 1] * a[i12 - 1]).ln_1p();
-        }
-        let mut v13 = x0 * 0.5;
-        for i14 in 1..LEN {
-            if (v7.to_degrees().to_radians() * v7.to_degrees().to_radians() + 0.5).hypot((i14 as f64) * 0.05) >= (v0 * v0 + 0.5).recip() {
-                v13 = (z10[i14 - 1] * ((0.9 * v11.tanh()).asin() * (0.9 * v11.tanh()).asin() + 0.5).powf(1.7)).tanh();
-            } else {
-                v13 += 0.05 * (((i14 as f64) * 0.05).clamp(-0.5, 0.5) + v0.atan2(v11 * v11 + 0.5));
-            }
-        }
-        x1.floor() + x1 + v0 - y2[0] - y2[R - 1] - v7 - v11 - v13
-    }
-
-    fn p483_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut v0 = D::from(0.0);
-        for i1 in 1..LEN {
-            v0 = min(v0, a[i1] + clamp(x0, -0.5, 0.5));
-        }
-        let mut y2 = [D::from(0.0); R];
-        for i3 in 0..R {
-            let mut v4 = a[i3];
-            for j5 in 0..C {
-                let v6 = w[i3 * C + j5] + abs(x2).atan();
-                v4 *= D::from(1.0) + D::from(0.05) * (w[i3 * C + j5] + D::from(j5 as f64) * D::from(0.05)).tanh().sinh().tanh();
-            }
-            y2[i3] = v4.tanh();
-        }
-        let mut v7 = x0 * D::from(0.5);
-        for i8 in 0..LEN {
-            let v9 = a[i8] * ((D::from(0.9) * x1.tanh()).atanh() - y2[R - 1]);
-            v7 = min(v7, x1);
-        }
-        let mut z10 = [D::from(0.0); LEN];
-        let mut v11 = D::from(0.0);
-        for i12 in 1..LEN {
-            z10[i12] += (log(a[i12] * a[i12] + D::from(0.5), v11 * v11 + D::from(1.5)) * log(a[i12] * a[i12] + D::from(0.5), v11 * v11 + D::from(1.5)) + D::from(0.25)).sqrt();
-            v11 += D::from(0.05) * (a[i12 - 1] * a[i12 - 1]).ln_1p();
-        }
-        let mut v13 = x0 * D::from(0.5);
-        for i14 in 1..LEN {
-            if ge(hypot(to_radians(to_degrees(v7)) * to_radians(to_degrees(v7)) + D::from(0.5), D::from(i14 as f64) * D::from(0.05)), (v0 * v0 + D::from(0.5)).recip()) {
-                v13 = (z10[i14 - 1] * ((D::from(0.9) * v11.tanh()).asin() * (D::from(0.9) * v11.tanh()).asin() + D::from(0.5)).powf(1.7)).tanh();
-            } else {
-                v13 += D::from(0.05) * (clamp(D::from(i14 as f64) * D::from(0.05), -0.5, 0.5) + v0.atan2(v11 * v11 + D::from(0.5)));
-            }
-        }
-        floor(x1) + x1 + v0 - y2[0] - y2[R - 1] - v7 - v11 - v13
-    }
-
-    #[dual::gradient]
-    fn p484(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut v0 = x2;
-        v0 *= x0;
-        let mut v1 = x1 * 0.5;
-        for i2 in 0..LEN {
-            v1 *= 1.0 + 0.05 * ((a[i2] - x0) * (a[i2] - x0) + 0.25).log2().tanh();
-        }
-        let mut y3 = [0.0; R];
-        for i4 in 0..R {
-            let mut v5: f64 = 0.0;
-            for j6 in 0..C {
-                let v7 = w[i4 * C + j6] + x0.abs();
-                v5 += 0.05 * (0.9 * v1.tanh()).acos().tanh().exp();
-            }
-            y3[i4] = v5;
-        }
-        let mut v8 = x1 * 0.5;
-        for i9 in 0..R {
-            let v10 = y3[i9] * x0;
-            v8 = (v8 * 0.9 + ((i9 as f64) * 0.05 + (x0 + 0.7))).tanh();
-        }
-        x0 + 0.7 - v1 - v8
-    }
-
-    fn p484_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut v0 = x2;
-        v0 *= x0;
-        let mut v1 = x1 * D::from(0.5);
-        for i2 in 0..LEN {
-            v1 *= D::from(1.0) + D::from(0.05) * ((a[i2] - x0) * (a[i2] - x0) + D::from(0.25)).log2().tanh();
-        }
-        let mut y3 = [D::from(0.0); R];
-        for i4 in 0..R {
-            let mut v5 = D::from(0.0);
-            for j6 in 0..C {
-                let v7 = w[i4 * C + j6] + abs(x0);
-                v5 += D::from(0.05) * (D::from(0.9) * v1.tanh()).acos().tanh().exp();
-            }
-            y3[i4] = v5;
-        }
-        let mut v8 = x1 * D::from(0.5);
-        for i9 in 0..R {
-            let v10 = y3[i9] * x0;
-            v8 = (v8 * D::from(0.9) + (D::from(i9 as f64) * D::from(0.05) + (x0 + D::from(0.7)))).tanh();
-        }
-        x0 + D::from(0.7) - v1 - v8
-    }
-
-    #[dual::gradient]
-    fn p485(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = x2;
-        for i1 in 1..n {
-            v0 = (v0 * 0.9 + (0.5 * (b[i1 - 1] * b[i1 - 1] + 0.5).powf(x1.sin()).tanh()).tan()).tanh();
-        }
-        let mut v2 = 3. * v0 + x1;
-        let mut v3 = x0 * 0.5;
         for i4 in 1..LEN {
-            v2 = (v2 * 0.9 + (v0 * v0 + 0.5).cbrt() / (f64::min(-1.3 * x2, a[i4]) * f64::min(-1.3 * x2, a[i4]) + 0.5)).tanh();
-            v3 += 0.05 * v0.tanh().sinh().atan();
+            v3 -= D::from(0.05) * (x2 / (z0[i4] * z0[i4] + D::from(0.5)) * (x2 / (z0[i4] * z0[i4] + D::from(0.5))) + D::from(0.25)).sqrt();
+        }
+        let v5 = (D::from(0.5f64) * v1 + (z0[LEN - 1] * z0[LEN - 1] + D::from(0.25)).log10()).tanh().exp_m1();
+        (D::from(0.5f64) * v1 + (z0[LEN - 1] * z0[LEN - 1] + D::from(0.25)).log10()) * x1 + v1 - v3
+    }
+
+    #[dual::gradient]
+    fn p480(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                let v4 = ((w[i1 * C + j3].ceil() + w[i1 * C + j3]) * (w[i1 * C + j3].ceil() + w[i1 * C + j3]) + 0.5).hypot(x0);
+                v2 = v2.max(((i1 as f64) * 0.05).powi(0).atan2(f64::cos(x0) * f64::cos(x0) + 0.5));
+            }
+            y0[i1] = v2.tanh();
         }
         let mut y5 = [0.0; R];
         for i6 in 0..R {
             let mut v7 = a[i6];
             for j8 in 0..C {
-                let v9 = w[i6 * C + j8] + v0;
-                v7 *= 1.0 + 0.05 * (w[i6 * C + j8] * w[i6 * C + j8] + 1.5).acosh().tanh();
+                v7 *= 1.0 + 0.05 * (w[i6 * C + j8] * x0).tanh();
             }
             y5[i6] = v7;
         }
-        let mut v10: f64 = 0.0;
-        let mut v11 = (v0 * v0 + 0.5).cbrt();
-        for i12 in 0..R {
-            if y5[i12] * v0 + v10.sin() <= 1e-1 * 0.5 {
-                v10 = (y5[i12] + (0.9 * (0.9 * x2.tanh()).atanh().tanh()).acos()).tanh();
-            } else {
-                v10 += 0.05 * (std::f64::consts::PI * x0 * (std::f64::consts::PI * x0)).ln_1p();
-            }
-            v11 -= 0.05 * ((i12 as f64) * 0.05).clamp(-0.5, 0.5);
+        let v10 = a.into_iter().fold(f64::NEG_INFINITY, f64::max);
+        let mut v11 = v10;
+        if v11 >= y5[0] + x0 {
+            let v12 = ((2.0 * x0).tanh().sinh() / (x0 * x0 + 0.5) * ((2.0 * x0).tanh().sinh() / (x0 * x0 + 0.5)) + 0.5).hypot(-v11);
+            v11 = y5[0];
         }
-        let mut z13 = [0.0; LEN];
-        for i14 in 1..LEN {
-            z13[i14] = a[i14] * (0.9 * (0.9 * x2.tanh()).atanh().tanh()).acos().asinh();
-            let v15 = (0.9 * (0.9 * x2.tanh()).atanh().tanh()).acos().asinh().clamp(-0.5, 0.5);
-        }
-        let mut v16 = a[0];
-        for i17 in 0..LEN {
-            let v18 = z13[i17] * (0.7 * x0);
-            v16 = v16.max(0.7 * x0);
-        }
-        ((0.9 * x0.tanh()).acos() * (0.9 * x0.tanh()).acos() + 0.5).powf((0.9 * v16.tanh()).atanh().sin()) + v0 + v2 - v3 - v10 - v11 + v16
+        (2.0 * x0).tanh().sinh() / (x0 * x0 + 0.5) - y0[0] + y0[R - 1] + y5[0] + y5[R - 1] - v10
     }
 
-    fn p485_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut v0 = x2;
-        for i1 in 1..n {
-            v0 = (v0 * D::from(0.9) + (D::from(0.5) * (b[i1 - 1] * b[i1 - 1] + D::from(0.5)).powd(x1.sin()).tanh()).tan()).tanh();
-        }
-        let mut v2 = D::from(3.) * v0 + x1;
-        let mut v3 = x0 * D::from(0.5);
-        for i4 in 1..LEN {
-            v2 = (v2 * D::from(0.9) + (v0 * v0 + D::from(0.5)).cbrt() / (min(D::from(-1.3) * x2, a[i4]) * min(D::from(-1.3) * x2, a[i4]) + D::from(0.5))).tanh();
-            v3 += D::from(0.05) * v0.tanh().sinh().atan();
+    fn p480_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                let v4 = hypot((ceil(w[i1 * C + j3]) + w[i1 * C + j3]) * (ceil(w[i1 * C + j3]) + w[i1 * C + j3]) + D::from(0.5), x0);
+                v2 = max(v2, (D::from(i1 as f64) * D::from(0.05)).powi(0).atan2(x0.cos() * x0.cos() + D::from(0.5)));
+            }
+            y0[i1] = v2.tanh();
         }
         let mut y5 = [D::from(0.0); R];
         for i6 in 0..R {
             let mut v7 = a[i6];
             for j8 in 0..C {
-                let v9 = w[i6 * C + j8] + v0;
-                v7 *= D::from(1.0) + D::from(0.05) * (w[i6 * C + j8] * w[i6 * C + j8] + D::from(1.5)).acosh().tanh();
+                v7 *= D::from(1.0) + D::from(0.05) * (w[i6 * C + j8] * x0).tanh();
             }
             y5[i6] = v7;
         }
-        let mut v10 = D::from(0.0);
-        let mut v11 = (v0 * v0 + D::from(0.5)).cbrt();
-        for i12 in 0..R {
-            if le(y5[i12] * v0 + v10.sin(), D::from(1e-1) * D::from(0.5)) {
-                v10 = (y5[i12] + (D::from(0.9) * (D::from(0.9) * x2.tanh()).atanh().tanh()).acos()).tanh();
-            } else {
-                v10 += D::from(0.05) * (D::from(std::f64::consts::PI) * x0 * (D::from(std::f64::consts::PI) * x0)).ln_1p();
-            }
-            v11 -= D::from(0.05) * clamp(D::from(i12 as f64) * D::from(0.05), -0.5, 0.5);
+        let v10 = a.into_iter().fold(D::from(f64::NEG_INFINITY), max);
+        let mut v11 = v10;
+        if ge(v11, y5[0] + x0) {
+            let v12 = hypot((D::from(2.0) * x0).tanh().sinh() / (x0 * x0 + D::from(0.5)) * ((D::from(2.0) * x0).tanh().sinh() / (x0 * x0 + D::from(0.5))) + D::from(0.5), -v11);
+            v11 = y5[0];
         }
-        let mut z13 = [D::from(0.0); LEN];
-        for i14 in 1..LEN {
-            z13[i14] = a[i14] * (D::from(0.9) * (D::from(0.9) * x2.tanh()).atanh().tanh()).acos().asinh();
-            let v15 = clamp((D::from(0.9) * (D::from(0.9) * x2.tanh()).atanh().tanh()).acos().asinh(), -0.5, 0.5);
-        }
-        let mut v16 = a[0];
-        for i17 in 0..LEN {
-            let v18 = z13[i17] * (D::from(0.7) * x0);
-            v16 = max(v16, D::from(0.7) * x0);
-        }
-        ((D::from(0.9) * x0.tanh()).acos() * (D::from(0.9) * x0.tanh()).acos() + D::from(0.5)).powd((D::from(0.9) * v16.tanh()).atanh().sin()) + v0 + v2 - v3 - v10 - v11 + v16
+        (D::from(2.0) * x0).tanh().sinh() / (x0 * x0 + D::from(0.5)) - y0[0] + y0[R - 1] + y5[0] + y5[R - 1] - v10
     }
 
     #[dual::gradient]
-    fn p486(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                let v4 = w[i1 * C + j3] + (x2 + h2([x0, x2, 0.5f64]));
-                v2 += 0.05 * ((j3 as f64) * 0.05);
-            }
-            y0[i1] = v2.tanh();
-        }
-        let mut v5 = x1 * 0.5;
-        for i6 in 0..R {
-            let v7 = (y0[0] * y0[0] + 0.25).ln();
-            v5 = v5.max((0.9 * (0.9 * y0[i6].tanh()).atanh().tanh()).asin());
-        }
-        let v8 = x0;
-        x0 + v5
-    }
-
-    fn p486_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = a[i1];
-            for j3 in 0..C {
-                let v4 = w[i1 * C + j3] + (x2 + h2_generic([x0, x2, D::from(0.5f64)]));
-                v2 += D::from(0.05) * (D::from(j3 as f64) * D::from(0.05));
-            }
-            y0[i1] = v2.tanh();
-        }
-        let mut v5 = x1 * D::from(0.5);
-        for i6 in 0..R {
-            let v7 = (y0[0] * y0[0] + D::from(0.25)).ln();
-            v5 = max(v5, (D::from(0.9) * (D::from(0.9) * y0[i6].tanh()).atanh().tanh()).asin());
-        }
-        let v8 = x0;
-        x0 + v5
-    }
-
-    #[dual::gradient]
-    fn p487(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = x1;
-        for i1 in 0..LEN {
-            let v2 = a[i1] + ((0.9 * (2.0 * x1).tanh()).asin().signum() + (0.9 * (2.0 * x1).tanh()).asin());
-            v0 = v0.max(f64::exp2(h2([x1, 1e-1, x1]).sin()));
-        }
-        if x1.tanh().sinh() > x0 * (-0.3) {
-            return v0;
-        } else if v0 >= x1 {
-            return ((x0 * x0 + 0.25).sqrt() * (x0 * x0 + 0.25).sqrt() + 0.5).cbrt();
-        }
-        let mut z3 = [0.0; LEN];
-        for i4 in 0..LEN {
-            z3[i4] = a[i4] * (v0 * x1).mul_add(-((i4 as f64) * 0.05), ((i4 as f64) * 0.05 * ((i4 as f64) * 0.05)).ln_1p());
-        }
-        let mut v5 = x1.atan2(x1 * x1 + 0.5);
-        let mut v6: f64 = 0.0;
-        for i7 in 0..LEN {
-            v5 = (v5 * 0.9 + z3[i7] * h1(x0.atan(), 1e-1 * v0 / (v5 * v5 + 0.5))).tanh();
-            v6 -= 0.05 * x1;
-        }
-        let mut z8 = [0.0; LEN];
-        for i9 in 0..LEN {
-            let v10 = v6;
-            z8[i9] = a[i9] * f64::min(v6, x1.tanh().sinh());
-        }
-        let mut v11 = v0 * v0;
-        for i12 in 0..LEN {
-            let v13 = z8[i12] * (z3[i12] * z3[i12] + 0.25).ln().to_degrees().to_radians();
-            if ((i12 as f64) * 0.05 - z8[LEN - 1]).abs() >= v5 * 0.5 {
-                v11 = (-(z8[i12] / (3. * 3. + 0.5))).tanh();
-            } else {
-                v11 += 0.05 * (3. * v13 + z3[i12]).tanh().cosh();
-            }
-        }
-        (v11.asinh() * v11.asinh() + 0.5).powf(f64::min(v6, x1.tanh().sinh()).sin()) + v0 - v5 + v6 - v11
-    }
-
-    fn p487_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
-        let mut v0 = x1;
-        for i1 in 0..LEN {
-            let v2 = a[i1] + (signum((D::from(0.9) * (D::from(2.0) * x1).tanh()).asin()) + (D::from(0.9) * (D::from(2.0) * x1).tanh()).asin());
-            v0 = max(v0, h2_generic([x1, D::from(1e-1), x1]).sin().exp2());
-        }
-        if gt(x1.tanh().sinh(), x0 * D::from(-0.3)) {
-            return v0;
-        } else if ge(v0, x1) {
-            return ((x0 * x0 + D::from(0.25)).sqrt() * (x0 * x0 + D::from(0.25)).sqrt() + D::from(0.5)).cbrt();
-        }
-        let mut z3 = [D::from(0.0); LEN];
-        for i4 in 0..LEN {
-            z3[i4] = a[i4] * (v0 * x1).mul_add(-(D::from(i4 as f64) * D::from(0.05)), (D::from(i4 as f64) * D::from(0.05) * (D::from(i4 as f64) * D::from(0.05))).ln_1p());
-        }
-        let mut v5 = x1.atan2(x1 * x1 + D::from(0.5));
-        let mut v6 = D::from(0.0);
-        for i7 in 0..LEN {
-            v5 = (v5 * D::from(0.9) + z3[i7] * h1_generic(x0.atan(), D::from(1e-1) * v0 / (v5 * v5 + D::from(0.5)))).tanh();
-            v6 -= D::from(0.05) * x1;
-        }
-        let mut z8 = [D::from(0.0); LEN];
-        for i9 in 0..LEN {
-            let v10 = v6;
-            z8[i9] = a[i9] * min(v6, x1.tanh().sinh());
-        }
-        let mut v11 = v0 * v0;
-        for i12 in 0..LEN {
-            let v13 = z8[i12] * to_radians(to_degrees((z3[i12] * z3[i12] + D::from(0.25)).ln()));
-            if ge(abs(D::from(i12 as f64) * D::from(0.05) - z8[LEN - 1]), v5 * D::from(0.5)) {
-                v11 = (-(z8[i12] / (D::from(3.) * D::from(3.) + D::from(0.5)))).tanh();
-            } else {
-                v11 += D::from(0.05) * (D::from(3.) * v13 + z3[i12]).tanh().cosh();
-            }
-        }
-        (v11.asinh() * v11.asinh() + D::from(0.5)).powd(min(v6, x1.tanh().sinh()).sin()) + v0 - v5 + v6 - v11
-    }
-
-    #[dual::gradient]
-    fn p488(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2 = x0 * 0.5;
-            for j3 in 0..C {
-                v2 = (v2 * 0.9 + w[i1 * C + j3] * h1(3., h1(x1, x0))).tanh();
-            }
-            y0[i1] = v2.tanh();
-        }
-        let mut y4 = [0.0; R];
-        for i5 in 0..R {
-            let mut v6 = x2 * 0.5;
-            for j7 in 0..C {
-                v6 *= 1.0 + 0.05 * (w[i5 * C + j7] + x1.clamp(-0.5, 0.5) * x2.powi(0)).tanh();
-            }
-            y4[i5] = v6;
-        }
-        let mut v8 = x1 * 0.5;
-        for i9 in 0..R {
-            if ((x1 + y4[i9]) * (x1 + y4[i9]) + 0.5).powf(v8.tanh().exp_m1().sin()) > x1 * 1.2 {
-                v8 = (y4[i9] * v8).tanh();
-            } else {
-                v8 += 0.05 * (1e-1 * x1).max((0.5f64 * x1 * (0.5f64 * x1) + 0.5).powf(1.7));
-            }
-        }
-        let mut v10: f64 = 1.0;
-        for i11 in 0..LEN {
-            v10 *= 1.0 + 0.05 * (a[i11] + (h4(x0) * h4(x0) + 0.25).ln()).tanh();
-        }
-        (y4[0] * v8 * (y4[0] * v8) + 0.25).sqrt() + y0[0] + y0[R - 1] + v8 + v10
-    }
-
-    fn p488_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = x0 * D::from(0.5);
-            for j3 in 0..C {
-                v2 = (v2 * D::from(0.9) + w[i1 * C + j3] * h1_generic(D::from(3.), h1_generic(x1, x0))).tanh();
-            }
-            y0[i1] = v2.tanh();
-        }
-        let mut y4 = [D::from(0.0); R];
-        for i5 in 0..R {
-            let mut v6 = x2 * D::from(0.5);
-            for j7 in 0..C {
-                v6 *= D::from(1.0) + D::from(0.05) * (w[i5 * C + j7] + clamp(x1, -0.5, 0.5) * x2.powi(0)).tanh();
-            }
-            y4[i5] = v6;
-        }
-        let mut v8 = x1 * D::from(0.5);
-        for i9 in 0..R {
-            if gt(((x1 + y4[i9]) * (x1 + y4[i9]) + D::from(0.5)).powd(v8.tanh().exp_m1().sin()), x1 * D::from(1.2)) {
-                v8 = (y4[i9] * v8).tanh();
-            } else {
-                v8 += D::from(0.05) * max(D::from(1e-1) * x1, (D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.5)).powf(1.7));
-            }
-        }
-        let mut v10 = D::from(1.0);
-        for i11 in 0..LEN {
-            v10 *= D::from(1.0) + D::from(0.05) * (a[i11] + (h4_generic(x0) * h4_generic(x0) + D::from(0.25)).ln()).tanh();
-        }
-        (y4[0] * v8 * (y4[0] * v8) + D::from(0.25)).sqrt() + y0[0] + y0[R - 1] + v8 + v10
-    }
-
-    #[dual::gradient]
-    fn p489(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
-        if ((0.9 * x0.tanh()).atanh() * (0.9 * x0.tanh()).atanh() + 0.5).cbrt() >= x1 * (-0.3) {
-            return x1.tanh();
-        }
-        let mut v0: f64 = 0.0;
-        for i1 in 1..LEN {
-            let v2 = a[i1] * ((i1 as f64) * 0.05);
-            v0 += 0.05 * v2;
-        }
-        let mut v3 = x0 * 0.5;
-        for i4 in 0..b.len() {
-            let v5 = b[i4] * (0.5 * x0.tanh()).tan().mul_add(x1, x1);
-            v3 = f64::min(v3, v5.sin().atan2(-v0 * (-v0) + 0.5));
-        }
-        (x0 + 3.).tanh().exp_m1() + v0 + v3
-    }
-
-    fn p489_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40]) -> D {
-        if ge(((D::from(0.9) * x0.tanh()).atanh() * (D::from(0.9) * x0.tanh()).atanh() + D::from(0.5)).cbrt(), x1 * D::from(-0.3)) {
-            return x1.tanh();
-        }
-        let mut v0 = D::from(0.0);
-        for i1 in 1..LEN {
-            let v2 = a[i1] * (D::from(i1 as f64) * D::from(0.05));
-            v0 += D::from(0.05) * v2;
-        }
-        let mut v3 = x0 * D::from(0.5);
-        for i4 in 0..b.len() {
-            let v5 = b[i4] * (D::from(0.5) * x0.tanh()).tan().mul_add(x1, x1);
-            v3 = min(v3, v5.sin().atan2(-v0 * (-v0) + D::from(0.5)));
-        }
-        (x0 + D::from(3.)).tanh().exp_m1() + v0 + v3
-    }
-
-    #[dual::gradient]
-    fn p490(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = a[0];
-        for i1 in 1..LEN {
-            v0 = v0.max(a[i1] * (-(0.5f64 * x1)).abs());
-        }
-        let v2 = x1;
-        let v3: f64;
-        if (-v0).max((x1 * x1 + 0.25).log10()) >= (-1.3 * x0 * (-1.3 * x0) + 0.5).log(x0 * x0 + 1.5) {
-            return x0;
-        } else {
-            let mut v4: f64 = 3.;
-            v4 *= (0.7 * v0 * (0.7 * v0) + 0.25).sqrt() + (1e-1 * v0 * (1e-1 * v0) + 0.5).cbrt();
-            v3 = (-v0).max((x1 * x1 + 0.25).log10());
-        }
-        v0.signum() + v0 + v0
-    }
-
-    fn p490_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
-        let mut v0 = a[0];
-        for i1 in 1..LEN {
-            v0 = max(v0, a[i1] * abs(-(D::from(0.5f64) * x1)));
-        }
-        let v2 = x1;
-        let v3: D;
-        if ge(max(-v0, (x1 * x1 + D::from(0.25)).log10()), log(D::from(-1.3) * x0 * (D::from(-1.3) * x0) + D::from(0.5), x0 * x0 + D::from(1.5))) {
-            return x0;
-        } else {
-            let mut v4 = D::from(3.);
-            v4 *= (D::from(0.7) * v0 * (D::from(0.7) * v0) + D::from(0.25)).sqrt() + (D::from(1e-1) * v0 * (D::from(1e-1) * v0) + D::from(0.5)).cbrt();
-            v3 = max(-v0, (x1 * x1 + D::from(0.25)).log10());
-        }
-        signum(v0) + v0 + v0
-    }
-
-    #[dual::gradient]
-    fn p491(x0: f64, x1: f64, x2: f64, b: [f64; 40], n: usize) -> f64 {
-        let mut v0: f64 = 0.0;
-        for i1 in 0..n {
-            let v2 = b[i1] * f64::cos(x1);
-            v0 = v0.max((x2 - (i1 as f64) * 0.05).atan());
-        }
-        let v3: f64;
-        if f64::cos(x0) <= f64::cos(x0) {
-            v3 = ((v0 - x1) * (v0 - x1)).ln_1p();
-        } else {
-            let v4 = (x2 + x1 + (x2 + x1)).clamp(-0.5, 0.5);
-            v3 = x2 + x1;
-        }
-        (-x2 * (-x2) + 0.5).hypot(h1(x2, 0.5f64)) - v0
-    }
-
-    fn p491_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, b: [D; 40], n: usize) -> D {
-        let mut v0 = D::from(0.0);
-        for i1 in 0..n {
-            let v2 = b[i1] * x1.cos();
-            v0 = max(v0, (x2 - D::from(i1 as f64) * D::from(0.05)).atan());
-        }
-        let v3: D;
-        if le(x0.cos(), x0.cos()) {
-            v3 = ((v0 - x1) * (v0 - x1)).ln_1p();
-        } else {
-            let v4 = clamp(x2 + x1 + (x2 + x1), -0.5, 0.5);
-            v3 = x2 + x1;
-        }
-        hypot(-x2 * (-x2) + D::from(0.5), h1_generic(x2, D::from(0.5f64))) - v0
-    }
-
-    #[dual::gradient]
-    fn p492(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = x0;
-        for i1 in 1..n {
-            v0 *= 1.0 + 0.05 * (0.9 * b[i1].tanh()).atanh().tanh();
-        }
-        let mut y2 = [0.0; R];
-        for i3 in 0..R {
-            let mut v4 = a[i3];
-            for j5 in 0..C {
-                v4 -= 0.05 * (w[i3 * C + j5] + (0.5f64 * x0 - std::f64::consts::PI - (0.5f64 * x0 - std::f64::consts::PI)));
-            }
-            y2[i3] = v4;
-        }
-        let mut z6 = [0.0; LEN];
-        for i7 in 1..LEN {
-            z6[i7] = a[i7 - 1] * (f64::cos(x0).ceil() + f64::cos(x0));
-        }
-        let mut v8 = f64::cos(x0).ceil() + f64::cos(x0);
-        for i9 in 0..LEN - 1 {
-            v8 = v8.max(z6[i9 + 1] * ((0.5 * v0.tanh()).tan() * x0.tanh().cosh()));
-        }
-        let mut v10 = (3. * v8).round() + 3. * v8;
-        for i11 in 1..LEN {
-            let v12 = a[i11] * ((3. * v8).round() + 3. * v8);
-            v10 += 0.05 * z6[0];
-        }
-        v0 - v0 - y2[0] - y2[R - 1] - v8 - v10
-    }
-
-    fn p492_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
-        let mut v0 = x0;
-        for i1 in 1..n {
-            v0 *= D::from(1.0) + D::from(0.05) * (D::from(0.9) * b[i1].tanh()).atanh().tanh();
-        }
-        let mut y2 = [D::from(0.0); R];
-        for i3 in 0..R {
-            let mut v4 = a[i3];
-            for j5 in 0..C {
-                v4 -= D::from(0.05) * (w[i3 * C + j5] + (D::from(0.5f64) * x0 - D::from(std::f64::consts::PI) - (D::from(0.5f64) * x0 - D::from(std::f64::consts::PI))));
-            }
-            y2[i3] = v4;
-        }
-        let mut z6 = [D::from(0.0); LEN];
-        for i7 in 1..LEN {
-            z6[i7] = a[i7 - 1] * (ceil(x0.cos()) + x0.cos());
-        }
-        let mut v8 = ceil(x0.cos()) + x0.cos();
-        for i9 in 0..LEN - 1 {
-            v8 = max(v8, z6[i9 + 1] * ((D::from(0.5) * v0.tanh()).tan() * x0.tanh().cosh()));
-        }
-        let mut v10 = round(D::from(3.) * v8) + D::from(3.) * v8;
-        for i11 in 1..LEN {
-            let v12 = a[i11] * (round(D::from(3.) * v8) + D::from(3.) * v8);
-            v10 += D::from(0.05) * z6[0];
-        }
-        v0 - v0 - y2[0] - y2[R - 1] - v8 - v10
-    }
-
-    #[dual::gradient]
-    fn p493(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
-        let v0 = x1;
-        let mut v1 = x1 * 0.5;
+    fn p481(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        let mut v1 = (x0 * x0 + 0.25).ln();
         for i2 in 0..LEN - 1 {
-            v1 = (v1 * 0.9 + (a[i2 + 1] + (v0.to_degrees().to_radians() * v0.to_degrees().to_radians() + 0.5).cbrt())).tanh();
+            let v3 = x0.tanh() + x0;
+            z0[i2] = a[i2].tanh().exp().signum() + a[i2].tanh().exp();
+            v1 -= 0.05 * a[i2].tanh().exp();
         }
-        let mut v3: f64 = 0.0;
-        for i4 in 0..LEN - 1 {
-            v3 += 0.05 * (a[i4] * ((v0 + x0) * (v0 + x0) + 0.25).sqrt());
+        let mut v4 = a[0];
+        for i5 in 0..LEN {
+            v4 = f64::min(v4, z0[i5] + (0.5 * ((i5 as f64) * 0.05).to_degrees().to_radians().tanh()).tan());
         }
-        let mut z5 = [0.0; LEN];
-        let mut v6 = v1 - 2.0;
-        for i7 in 1..LEN {
-            z5[i7] = a[i7 - 1] + x1;
-            v6 += 0.05 * v1;
+        let mut v6 = z0[0] + v1;
+        for i7 in 0..LEN {
+            v6 *= 1.0 + 0.05 * (a[i7] + ((0.7 * x0).max(v1) * (0.7 * x0).max(v1) + 0.25).sqrt()).tanh();
         }
-        x1 + (0.5 * z5[LEN - 1].tanh()).tan() + v1 - v3 - v6 - z5[0] + z5[LEN - 1]
+        v6 + v1 - v4 - v6
     }
 
-    fn p493_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
-        let v0 = x1;
-        let mut v1 = x1 * D::from(0.5);
+    fn p481_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        let mut v1 = (x0 * x0 + D::from(0.25)).ln();
         for i2 in 0..LEN - 1 {
-            v1 = (v1 * D::from(0.9) + (a[i2 + 1] + (to_radians(to_degrees(v0)) * to_radians(to_degrees(v0)) + D::from(0.5)).cbrt())).tanh();
+            let v3 = x0.tanh() + x0;
+            z0[i2] = signum(a[i2].tanh().exp()) + a[i2].tanh().exp();
+            v1 -= D::from(0.05) * a[i2].tanh().exp();
         }
-        let mut v3 = D::from(0.0);
-        for i4 in 0..LEN - 1 {
-            v3 += D::from(0.05) * (a[i4] * ((v0 + x0) * (v0 + x0) + D::from(0.25)).sqrt());
+        let mut v4 = a[0];
+        for i5 in 0..LEN {
+            v4 = min(v4, z0[i5] + (D::from(0.5) * to_radians(to_degrees(D::from(i5 as f64) * D::from(0.05))).tanh()).tan());
         }
-        let mut z5 = [D::from(0.0); LEN];
-        let mut v6 = v1 - D::from(2.0);
-        for i7 in 1..LEN {
-            z5[i7] = a[i7 - 1] + x1;
-            v6 += D::from(0.05) * v1;
+        let mut v6 = z0[0] + v1;
+        for i7 in 0..LEN {
+            v6 *= D::from(1.0) + D::from(0.05) * (a[i7] + (max(D::from(0.7) * x0, v1) * max(D::from(0.7) * x0, v1) + D::from(0.25)).sqrt()).tanh();
         }
-        x1 + (D::from(0.5) * z5[LEN - 1].tanh()).tan() + v1 - v3 - v6 - z5[0] + z5[LEN - 1]
+        v6 + v1 - v4 - v6
     }
 
     #[dual::gradient]
-    fn p494(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2 = x2 * 0.5;
-            for j3 in 0..C {
-                let v4 = w[i1 * C + j3];
-                v2 += 0.05 * v4.tanh().sinh();
-            }
-            y0[i1] = v2.tanh();
-        }
-        let mut z5 = [0.0; LEN];
-        for i6 in 0..LEN - 1 {
-            z5[i6] = a[i6 + 1] * y0[R - 1];
-            let v7 = x2.sin().powi(0);
-        }
-        if ((3. * x2).tanh().sinh() * (3. * x2).tanh().sinh() + 0.5).powf((3. * x2).tanh().sinh().sin()) <= h2([1e-1, x2, 1e-1]) {
-            return -x1;
-        } else if y0[R - 1] <= x1 {
-            let [v8, v9] = h3((0.5f64 * x2).powi(3), ((3. * x2).tanh().sinh() * (3. * x2).tanh().sinh() + 0.5).powf((3. * x2).tanh().sinh().sin()));
-            return x1;
-        }
-        x1.tanh().exp_m1().to_degrees().to_radians() + y0[0] - y0[R - 1] - z5[0] - z5[LEN - 1]
-    }
-
-    fn p494_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = x2 * D::from(0.5);
-            for j3 in 0..C {
-                let v4 = w[i1 * C + j3];
-                v2 += D::from(0.05) * v4.tanh().sinh();
-            }
-            y0[i1] = v2.tanh();
-        }
-        let mut z5 = [D::from(0.0); LEN];
-        for i6 in 0..LEN - 1 {
-            z5[i6] = a[i6 + 1] * y0[R - 1];
-            let v7 = x2.sin().powi(0);
-        }
-        if le(((D::from(3.) * x2).tanh().sinh() * (D::from(3.) * x2).tanh().sinh() + D::from(0.5)).powd((D::from(3.) * x2).tanh().sinh().sin()), h2_generic([D::from(1e-1), x2, D::from(1e-1)])) {
-            return -x1;
-        } else if le(y0[R - 1], x1) {
-            let [v8, v9] = h3_generic((D::from(0.5f64) * x2).powi(3), ((D::from(3.) * x2).tanh().sinh() * (D::from(3.) * x2).tanh().sinh() + D::from(0.5)).powd((D::from(3.) * x2).tanh().sinh().sin()));
-            return x1;
-        }
-        to_radians(to_degrees(x1.tanh().exp_m1())) + y0[0] - y0[R - 1] - z5[0] - z5[LEN - 1]
-    }
-
-    #[dual::gradient]
-    fn p495(x0: f64, a: [f64; LEN]) -> f64 {
-        let mut v0 = 1e-1 * x0 - x0;
-        for i1 in 1..LEN {
-            v0 = (v0 * 0.9 + (a[i1] + ((1e-1 * x0 - x0) * (1e-1 * x0 - x0) + 0.25).log2())).tanh();
-        }
-        let mut z2 = [0.0; LEN];
-        let mut v3 = v0;
-        for i4 in 0..LEN {
-            v3 -= 0.05 * ((2.0 * v0).atan2(x0 * x0 + 0.5) * (2.0 * v0).atan2(x0 * x0 + 0.5) + 0.25).sqrt();
-            z2[i4] = a[i4] * (x0.asinh() * x0.asinh()).ln_1p();
-        }
-        let mut v5 = x0 * 0.5;
-        for i6 in 0..LEN - 1 {
-            v5 = (v5 * 0.9 + z2[i6] * ((1e-1 * x0 - x0) * (1e-1 * x0 - x0) + 0.25).log2()).tanh();
-        }
-        let mut v7 = x0 * 0.5;
-        let mut v8 = x0 * 0.5;
-        for i9 in 0..LEN - 1 {
-            v7 *= 1.0 + 0.05 * (a[i9 + 1] + v0).tanh();
-            v8 = v8.max(f64::min(z2[LEN - 1] + 2.0, z2[LEN - 1] + 2.0));
-        }
-        z2[0] - v0 + v3 + v5 + v7 - v8
-    }
-
-    fn p495_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
-        let mut v0 = D::from(1e-1) * x0 - x0;
-        for i1 in 1..LEN {
-            v0 = (v0 * D::from(0.9) + (a[i1] + ((D::from(1e-1) * x0 - x0) * (D::from(1e-1) * x0 - x0) + D::from(0.25)).log2())).tanh();
-        }
-        let mut z2 = [D::from(0.0); LEN];
-        let mut v3 = v0;
-        for i4 in 0..LEN {
-            v3 -= D::from(0.05) * ((D::from(2.0) * v0).atan2(x0 * x0 + D::from(0.5)) * (D::from(2.0) * v0).atan2(x0 * x0 + D::from(0.5)) + D::from(0.25)).sqrt();
-            z2[i4] = a[i4] * (x0.asinh() * x0.asinh()).ln_1p();
-        }
-        let mut v5 = x0 * D::from(0.5);
-        for i6 in 0..LEN - 1 {
-            v5 = (v5 * D::from(0.9) + z2[i6] * ((D::from(1e-1) * x0 - x0) * (D::from(1e-1) * x0 - x0) + D::from(0.25)).log2()).tanh();
-        }
-        let mut v7 = x0 * D::from(0.5);
-        let mut v8 = x0 * D::from(0.5);
-        for i9 in 0..LEN - 1 {
-            v7 *= D::from(1.0) + D::from(0.05) * (a[i9 + 1] + v0).tanh();
-            v8 = max(v8, z2[LEN - 1] + D::from(2.0));
-        }
-        z2[0] - v0 + v3 + v5 + v7 - v8
-    }
-
-    #[dual::gradient]
-    fn p496(x0: f64, a: [f64; LEN]) -> f64 {
-        if f64::cos(h4(x0)) <= -1.3 * (-0.3) {
-            return f64::exp2(x0.sin());
-        }
-        let mut v0: f64 = 0.0;
-        for i1 in 1..LEN {
-            let v2 = a[i1] * ((i1 as f64) * 0.05);
-            v0 += 0.05 * f64::cos(h4(x0));
-        }
-        v0 + v0
-    }
-
-    fn p496_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
-        if le(h4_generic(x0).cos(), D::from(-1.3) * D::from(-0.3)) {
-            return x0.sin().exp2();
-        }
-        let mut v0 = D::from(0.0);
-        for i1 in 1..LEN {
-            let v2 = a[i1] * (D::from(i1 as f64) * D::from(0.05));
-            v0 += D::from(0.05) * h4_generic(x0).cos();
-        }
-        v0 + v0
-    }
-
-    #[dual::gradient]
-    fn p497(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+    fn p482(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
         let mut y0 = [0.0; R];
         for i1 in 0..R {
             let mut v2: f64 = 0.0;
             for j3 in 0..C {
-                let v4 = w[i1 * C + j3] * (0.5 * ((i1 as f64) * 0.05).tanh()).tan().atan2((x0 * x0 + 0.5).powf(1.7) * (x0 * x0 + 0.5).powf(1.7) + 0.5);
-                v2 += 0.05 * (x0 * x0).ln_1p();
+                let v4 = w[i1 * C + j3];
+                v2 = v2.max((j3 as f64) * 0.05);
             }
             y0[i1] = v2;
         }
-        let mut v5: f64 = 0.0;
-        let mut v6 = y0[0];
+        let mut v5 = (x0 * x0 + 0.5).recip();
+        let mut v6 = x0 * 0.5;
         for i7 in 0..R {
-            let v8 = y0[i7] + (0.5 * (-x0).tanh()).tan();
-            if v6 >= x0 + 2.0 {
-                v5 = (0.9 * ((i7 as f64) * 0.05 * ((i7 as f64) * 0.05) + 0.5).powf(1.7).tanh()).acos().tanh();
-            } else {
-                v5 += 0.05 * (-x0);
-            }
-            if (0.5 * f64::cos(0.7 * v5).tanh()).tan() <= (y0[0] * y0[0] + 0.25).log2() {
-                v6 = (v8 * v8 + 0.5).recip().powi(3).tanh();
-            } else {
-                v6 += 0.05 * v8.tanh().sinh().tanh().exp();
-            }
+            v5 *= 1.0 + 0.05 * (y0[i7] * x0).tanh();
+            v6 += 0.05 * x1;
         }
-        let mut y9 = [0.0; R];
-        for i10 in 0..R {
-            let mut v11: f64 = 0.0;
-            for j12 in 0..C {
-                v11 -= 0.05 * (w[i10 * C + j12] * ((v6 + v6) / (v6.atan2(x1 * x1 + 0.5) * v6.atan2(x1 * x1 + 0.5) + 0.5)));
-            }
-            y9[i10] = v11;
+        let mut v8 = x0 * 0.5;
+        for i9 in 0..LEN {
+            v8 -= 0.05 * (a[i9] * (-1.3 * x0));
         }
-        let mut v13 = y9[0].abs();
-        let mut v14: f64 = 1.0;
-        for i15 in 0..R {
-            let v16 = y9[i15] * x1.clamp(-0.5, 0.5).powi(0);
-            v13 = f64::min(v13, v6);
-            v14 *= 1.0 + 0.05 * (2.0 * v5 * (2.0 * v5) + 1.5).acosh().tanh().exp_m1().tanh();
+        let mut z10 = [0.0; LEN];
+        for i11 in 0..LEN - 1 {
+            z10[i11] = a[i11] + (0.5 * (y0[0] + x0).tanh()).tan();
         }
-        let mut z17 = [0.0; LEN];
-        for i18 in 0..LEN {
-            z17[i18] = a[i18] + (-1.3 * x0);
-        }
-        (0.9 * f64::exp2(v13.sin()).tanh()).atanh() + v5 - v6 - v13 - v14 + z17[0] - z17[LEN - 1]
+        f64::exp2((y0[0] + x0).sin()) - v5 + v6 + v8 + z10[0] + z10[LEN - 1]
     }
 
-    fn p497_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+    fn p482_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
         let mut y0 = [D::from(0.0); R];
         for i1 in 0..R {
             let mut v2 = D::from(0.0);
             for j3 in 0..C {
-                let v4 = w[i1 * C + j3] * (D::from(0.5) * (D::from(i1 as f64) * D::from(0.05)).tanh()).tan().atan2((x0 * x0 + D::from(0.5)).powf(1.7) * (x0 * x0 + D::from(0.5)).powf(1.7) + D::from(0.5));
-                v2 += D::from(0.05) * (x0 * x0).ln_1p();
+                let v4 = w[i1 * C + j3];
+                v2 = max(v2, D::from(j3 as f64) * D::from(0.05));
             }
             y0[i1] = v2;
         }
-        let mut v5 = D::from(0.0);
-        let mut v6 = y0[0];
+        let mut v5 = (x0 * x0 + D::from(0.5)).recip();
+        let mut v6 = x0 * D::from(0.5);
         for i7 in 0..R {
-            let v8 = y0[i7] + (D::from(0.5) * (-x0).tanh()).tan();
-            if ge(v6, x0 + D::from(2.0)) {
-                v5 = (D::from(0.9) * (D::from(i7 as f64) * D::from(0.05) * (D::from(i7 as f64) * D::from(0.05)) + D::from(0.5)).powf(1.7).tanh()).acos().tanh();
-            } else {
-                v5 += D::from(0.05) * (-x0);
-            }
-            if le((D::from(0.5) * (D::from(0.7) * v5).cos().tanh()).tan(), (y0[0] * y0[0] + D::from(0.25)).log2()) {
-                v6 = (v8 * v8 + D::from(0.5)).recip().powi(3).tanh();
-            } else {
-                v6 += D::from(0.05) * v8.tanh().sinh().tanh().exp();
-            }
+            v5 *= D::from(1.0) + D::from(0.05) * (y0[i7] * x0).tanh();
+            v6 += D::from(0.05) * x1;
         }
-        let mut y9 = [D::from(0.0); R];
-        for i10 in 0..R {
-            let mut v11 = D::from(0.0);
-            for j12 in 0..C {
-                v11 -= D::from(0.05) * (w[i10 * C + j12] * ((v6 + v6) / (v6.atan2(x1 * x1 + D::from(0.5)) * v6.atan2(x1 * x1 + D::from(0.5)) + D::from(0.5))));
-            }
-            y9[i10] = v11;
+        let mut v8 = x0 * D::from(0.5);
+        for i9 in 0..LEN {
+            v8 -= D::from(0.05) * (a[i9] * (D::from(-1.3) * x0));
         }
-        let mut v13 = abs(y9[0]);
-        let mut v14 = D::from(1.0);
-        for i15 in 0..R {
-            let v16 = y9[i15] * clamp(x1, -0.5, 0.5).powi(0);
-            v13 = min(v13, v6);
-            v14 *= D::from(1.0) + D::from(0.05) * (D::from(2.0) * v5 * (D::from(2.0) * v5) + D::from(1.5)).acosh().tanh().exp_m1().tanh();
+        let mut z10 = [D::from(0.0); LEN];
+        for i11 in 0..LEN - 1 {
+            z10[i11] = a[i11] + (D::from(0.5) * (y0[0] + x0).tanh()).tan();
         }
-        let mut z17 = [D::from(0.0); LEN];
-        for i18 in 0..LEN {
-            z17[i18] = a[i18] + D::from(-1.3) * x0;
-        }
-        (D::from(0.9) * v13.sin().exp2().tanh()).atanh() + v5 - v6 - v13 - v14 + z17[0] - z17[LEN - 1]
+        (y0[0] + x0).sin().exp2() - v5 + v6 + v8 + z10[0] + z10[LEN - 1]
     }
 
     #[dual::gradient]
-    fn p498(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+    fn p483(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
         let mut z0 = [0.0; LEN];
-        for i1 in 0..LEN {
-            let v2 = a[i1].abs().clamp(-0.5, 0.5);
-            z0[i1] = a[i1] * (x0.max(x1) + ((i1 as f64) * 0.05).to_degrees().to_radians());
+        let mut v1: f64 = 0.0;
+        for i2 in 0..LEN - 1 {
+            let v3 = 3. * x1 - x1.max((i2 as f64) * 0.05);
+            v1 += 0.05 * a[i2 + 1].mul_add(x0, (0.5 * x0.tanh()).tan());
+            z0[i2] = f64::exp2(a[i2 + 1].sin()) - (0.9 * x0.tanh()).asin();
         }
-        let mut v3 = x0 * 0.5;
-        for i4 in 1..LEN {
-            if x0 <= z0[LEN - 1].abs() {
-                v3 = (z0[i4] + (v3.atan2(x0 * x0 + 0.5) - (x1 * x1 + 0.5).powi(-1))).tanh();
-            } else {
-                v3 += 0.05 * f64::min((x0 * x0 + 0.5).powi(-2), a[i4] * x1);
-            }
+        let mut v4 = x0 * 0.5;
+        for i5 in 1..LEN {
+            v4 = (v4 * 0.9 + (z0[i5 - 1] + ((0.9 * x1.tanh()).acos() + x0))).tanh();
         }
-        let mut z5 = [0.0; LEN];
-        let mut v6 = x1 * 0.5;
-        for i7 in 0..LEN {
-            v6 -= 0.05 * (((i7 as f64) * 0.05).floor() + (i7 as f64) * 0.05);
-            z5[i7] += a[i7] + x0;
-        }
-        x0 / (0.7 * 0.7 + 0.5) - (0.7 * x0 + x1) - v3 - v6 + z5[0] - z5[LEN - 1]
+        let v7 = a.iter().take(10).fold(0.0, |s8, &e6| s8 + 0.05 * (e6 + (z0[0] * z0[0] + 0.5).log(v1 * z0[0] * (v1 * z0[0]) + 1.5)));
+        let v11 = a.iter().enumerate().fold(0.0, |s12, (i10, &e9)| (s12 * 0.9 + e9 * ((0.9 * x1.tanh()).acos() + x0)).tanh());
+        let v14 = a[2..LEN - 2].iter().rev().map(|&e13| e13 * (0.9 * x1.tanh()).acos()).fold(f64::NEG_INFINITY, f64::max);
+        z0[0] - v1 - v4 - v7 - v11 + v14
     }
 
-    fn p498_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+    fn p483_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
         let mut z0 = [D::from(0.0); LEN];
-        for i1 in 0..LEN {
-            let v2 = clamp(abs(a[i1]), -0.5, 0.5);
-            z0[i1] = a[i1] * (max(x0, x1) + to_radians(to_degrees(D::from(i1 as f64) * D::from(0.05))));
+        let mut v1 = D::from(0.0);
+        for i2 in 0..LEN - 1 {
+            let v3 = D::from(3.) * x1 - max(x1, D::from(i2 as f64) * D::from(0.05));
+            v1 += D::from(0.05) * a[i2 + 1].mul_add(x0, (D::from(0.5) * x0.tanh()).tan());
+            z0[i2] = a[i2 + 1].sin().exp2() - (D::from(0.9) * x0.tanh()).asin();
         }
-        let mut v3 = x0 * D::from(0.5);
-        for i4 in 1..LEN {
-            if le(x0, abs(z0[LEN - 1])) {
-                v3 = (z0[i4] + (v3.atan2(x0 * x0 + D::from(0.5)) - (x1 * x1 + D::from(0.5)).powi(-1))).tanh();
-            } else {
-                v3 += D::from(0.05) * min((x0 * x0 + D::from(0.5)).powi(-2), a[i4] * x1);
-            }
+        let mut v4 = x0 * D::from(0.5);
+        for i5 in 1..LEN {
+            v4 = (v4 * D::from(0.9) + (z0[i5 - 1] + ((D::from(0.9) * x1.tanh()).acos() + x0))).tanh();
         }
-        let mut z5 = [D::from(0.0); LEN];
-        let mut v6 = x1 * D::from(0.5);
-        for i7 in 0..LEN {
-            v6 -= D::from(0.05) * (floor(D::from(i7 as f64) * D::from(0.05)) + D::from(i7 as f64) * D::from(0.05));
-            z5[i7] += a[i7] + x0;
-        }
-        x0 / (D::from(0.7) * D::from(0.7) + D::from(0.5)) - (D::from(0.7) * x0 + x1) - v3 - v6 + z5[0] - z5[LEN - 1]
+        let v7 = a.iter().take(10).fold(D::from(0.0), |s8, &e6| s8 + D::from(0.05) * (e6 + log(z0[0] * z0[0] + D::from(0.5), v1 * z0[0] * (v1 * z0[0]) + D::from(1.5))));
+        let v11 = a.iter().enumerate().fold(D::from(0.0), |s12, (i10, &e9)| (s12 * D::from(0.9) + e9 * ((D::from(0.9) * x1.tanh()).acos() + x0)).tanh());
+        let v14 = a[2..LEN - 2].iter().rev().map(|&e13| e13 * (D::from(0.9) * x1.tanh()).acos()).fold(D::from(f64::NEG_INFINITY), max);
+        z0[0] - v1 - v4 - v7 - v11 + v14
     }
 
     #[dual::gradient]
-    fn p499(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        if x0 <= (x2 * x2 + 0.5).powf(1.7) {
-            return (x2 * x2 + 0.5).hypot(x1) - f64::min(x1, x0);
+    fn p484(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut v0 = (x0 * x0 + 0.25).ln();
+        v0 += (x0 * x0 + 0.25).ln();
+        let mut z1 = [0.0; LEN];
+        let mut v2 = 3. * x1 - v0;
+        for i3 in 0..LEN {
+            z1[i3] += x1 * a[i3];
+            v2 += 0.05 * ((0.9 * x2.tanh()).atanh() * (0.9 * x2.tanh()).atanh() + 0.25).ln();
         }
-        let mut v0 = (x2 * x2 + 0.5).cbrt();
-        let mut v1 = x0.max(v0);
+        let v4 = z1[LEN - 1];
+        let mut y5 = [0.0; R];
+        for i6 in 0..R {
+            let mut v7 = a[i6];
+            for j8 in 0..C {
+                v7 *= 1.0 + 0.05 * (w[i6 * C + j8] + (j8 as f64) * 0.05).tanh();
+            }
+            y5[i6] = v7.tanh();
+        }
+        let mut v9: f64 = 0.0;
+        let mut v10 = x2 * 0.5;
+        for i11 in 0..R {
+            v9 += 0.05 * (y5[i11] + x1);
+            v10 = (v10 * 0.9 + v4.powi(1)).tanh();
+        }
+        (x0 * x0 + 0.25).log10() - (v4 * v4 + 0.5).recip() - v2 + z1[0] - z1[LEN - 1] - v9 - v10
+    }
+
+    fn p484_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut v0 = (x0 * x0 + D::from(0.25)).ln();
+        v0 += (x0 * x0 + D::from(0.25)).ln();
+        let mut z1 = [D::from(0.0); LEN];
+        let mut v2 = D::from(3.) * x1 - v0;
+        for i3 in 0..LEN {
+            z1[i3] += x1 * a[i3];
+            v2 += D::from(0.05) * ((D::from(0.9) * x2.tanh()).atanh() * (D::from(0.9) * x2.tanh()).atanh() + D::from(0.25)).ln();
+        }
+        let v4 = z1[LEN - 1];
+        let mut y5 = [D::from(0.0); R];
+        for i6 in 0..R {
+            let mut v7 = a[i6];
+            for j8 in 0..C {
+                v7 *= D::from(1.0) + D::from(0.05) * (w[i6 * C + j8] + D::from(j8 as f64) * D::from(0.05)).tanh();
+            }
+            y5[i6] = v7.tanh();
+        }
+        let mut v9 = D::from(0.0);
+        let mut v10 = x2 * D::from(0.5);
+        for i11 in 0..R {
+            v9 += D::from(0.05) * (y5[i11] + x1);
+            v10 = (v10 * D::from(0.9) + v4.powi(1)).tanh();
+        }
+        (x0 * x0 + D::from(0.25)).log10() - (v4 * v4 + D::from(0.5)).recip() - v2 + z1[0] - z1[LEN - 1] - v9 - v10
+    }
+
+    #[dual::gradient]
+    fn p485(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        let mut v1 = -x0;
+        for i2 in 1..LEN {
+            let v3 = ((i2 as f64) * 0.05).tanh().exp_m1().tanh().sinh();
+            v1 -= 0.05 * (2.0 * x0 * (2.0 * x0) + 0.25).log10().tanh().exp();
+            z0[i2] += a[i2 - 1] * x0;
+        }
+        let mut v4: f64 = 0.0;
+        for i5 in 0..LEN - 1 {
+            v4 += 0.05 * (z0[i5 + 1] + (-x0));
+        }
+        let v7 = a[2..LEN - 2].iter().rev().map(|&e6| 0.05 * (e6 * (0.5f64 * x0))).sum::<f64>();
+        let mut v8: f64 = 0.0;
+        let mut v9 = v1 * x0;
+        for i10 in 1..LEN {
+            let v11 = a[i10] + v1 * x0;
+            v8 += 0.05 * v1.tanh().asinh();
+            v9 -= 0.05 * a[i10].clamp(-0.5, 0.5);
+        }
+        (v9 * v9 + 1.5).acosh() * z0[LEN - 1] + v1 + v4 - v7 + v8 + v9
+    }
+
+    fn p485_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        let mut v1 = -x0;
+        for i2 in 1..LEN {
+            let v3 = (D::from(i2 as f64) * D::from(0.05)).tanh().exp_m1().tanh().sinh();
+            v1 -= D::from(0.05) * (D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.25)).log10().tanh().exp();
+            z0[i2] += a[i2 - 1] * x0;
+        }
+        let mut v4 = D::from(0.0);
+        for i5 in 0..LEN - 1 {
+            v4 += D::from(0.05) * (z0[i5 + 1] + (-x0));
+        }
+        let v7 = a[2..LEN - 2].iter().rev().map(|&e6| D::from(0.05) * (e6 * (D::from(0.5f64) * x0))).fold(D::from(0.0), |t, u| t + u);
+        let mut v8 = D::from(0.0);
+        let mut v9 = v1 * x0;
+        for i10 in 1..LEN {
+            let v11 = a[i10] + v1 * x0;
+            v8 += D::from(0.05) * v1.tanh().asinh();
+            v9 -= D::from(0.05) * clamp(a[i10], -0.5, 0.5);
+        }
+        (v9 * v9 + D::from(1.5)).acosh() * z0[LEN - 1] + v1 + v4 - v7 + v8 + v9
+    }
+
+    #[dual::gradient]
+    fn p486(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
+        let mut v0: f64 = 1.0;
+        for i1 in 0..LEN - 1 {
+            v0 *= 1.0 + 0.05 * (a[i1] * (h2([x1, x0, x1]) + x1)).tanh();
+        }
+        let mut z2 = [0.0; LEN];
+        for i3 in 0..LEN {
+            z2[i3] = a[i3] + ((i3 as f64) * 0.05).tanh().sinh();
+        }
+        let mut v4: f64 = 0.0;
+        for i5 in 0..LEN - 1 {
+            v4 += 0.05 * (z2[i5] + h1(x0, x0).tanh().exp());
+        }
+        let mut v6 = z2[0];
+        for i7 in 0..b.len() {
+            v6 = v6.max(b[i7] * f64::exp2((std::f64::consts::PI * x0).sin()));
+        }
+        h1(v4.to_degrees().to_radians(), v4) + v0 - v4 - v6
+    }
+
+    fn p486_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40]) -> D {
+        let mut v0 = D::from(1.0);
+        for i1 in 0..LEN - 1 {
+            v0 *= D::from(1.0) + D::from(0.05) * (a[i1] * (h2_generic([x1, x0, x1]) + x1)).tanh();
+        }
+        let mut z2 = [D::from(0.0); LEN];
+        for i3 in 0..LEN {
+            z2[i3] = a[i3] + (D::from(i3 as f64) * D::from(0.05)).tanh().sinh();
+        }
+        let mut v4 = D::from(0.0);
+        for i5 in 0..LEN - 1 {
+            v4 += D::from(0.05) * (z2[i5] + h1_generic(x0, x0).tanh().exp());
+        }
+        let mut v6 = z2[0];
+        for i7 in 0..b.len() {
+            v6 = max(v6, b[i7] * (D::from(std::f64::consts::PI) * x0).sin().exp2());
+        }
+        h1_generic(to_radians(to_degrees(v4)), v4) + v0 - v4 - v6
+    }
+
+    #[dual::gradient]
+    fn p487(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+        let mut v0: f64 = 0.0;
+        let mut v1 = x1 * 0.5;
         for i2 in 0..LEN - 1 {
-            let v3 = a[i2] + ((x2 * x2 + 0.5).hypot(x1) - f64::min(x1, x0));
-            v0 = (v0 * 0.9 + x0).tanh();
-            v1 *= 1.0 + 0.05 * f64::cos((3. * x1).max(x0)).tanh();
+            let v3 = a[i2] + 2.0 * x0;
+            v0 += 0.05 * (f64::cos(0.5f64 * x0) * f64::cos(0.5f64 * x0) + 0.25).ln();
+            v1 *= 1.0 + 0.05 * f64::exp2((v3 * v3 + 1.5).acosh().sin()).tanh();
+        }
+        let mut v6 = x0 * 0.5;
+        for e4 in a.iter().cloned() {
+            v6 += 0.05 * (e4 * (x0.tanh() * x0.tanh() + 0.25).log10());
+        }
+        let mut v7: f64 = 1.0;
+        let mut v8: f64 = 0.0;
+        for i9 in 1..LEN {
+            v7 *= 1.0 + 0.05 * (a[i9 - 1] + v1).tanh();
+            v8 = (v8 * 0.9 + (a[i9 - 1] * 3. * (a[i9 - 1] * 3.) + 0.5).cbrt()).tanh();
+        }
+        (0.9 * v0.tanh()).asin() + v0 + v1 + v6 - v7 - v8
+    }
+
+    fn p487_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+        let mut v0 = D::from(0.0);
+        let mut v1 = x1 * D::from(0.5);
+        for i2 in 0..LEN - 1 {
+            let v3 = a[i2] + D::from(2.0) * x0;
+            v0 += D::from(0.05) * ((D::from(0.5f64) * x0).cos() * (D::from(0.5f64) * x0).cos() + D::from(0.25)).ln();
+            v1 *= D::from(1.0) + D::from(0.05) * (v3 * v3 + D::from(1.5)).acosh().sin().exp2().tanh();
+        }
+        let mut v6 = x0 * D::from(0.5);
+        for e4 in a.iter().cloned() {
+            v6 += D::from(0.05) * (e4 * (x0.tanh() * x0.tanh() + D::from(0.25)).log10());
+        }
+        let mut v7 = D::from(1.0);
+        let mut v8 = D::from(0.0);
+        for i9 in 1..LEN {
+            v7 *= D::from(1.0) + D::from(0.05) * (a[i9 - 1] + v1).tanh();
+            v8 = (v8 * D::from(0.9) + (a[i9 - 1] * D::from(3.) * (a[i9 - 1] * D::from(3.)) + D::from(0.5)).cbrt()).tanh();
+        }
+        (D::from(0.9) * v0.tanh()).asin() + v0 + v1 + v6 - v7 - v8
+    }
+
+    #[dual::gradient]
+    fn p488(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut v0 = (0.7 * x0).asinh() / ((0.7 * x0).asinh() * (0.7 * x0).asinh() + 0.5);
+        if (0.7 * x0).asinh() / ((0.7 * x0).asinh() * (0.7 * x0).asinh() + 0.5) >= x0 * (-0.3) {
+            v0 = (0.7 * x0).asinh() / ((0.7 * x0).asinh() * (0.7 * x0).asinh() + 0.5);
+        }
+        let mut y1 = [0.0; R];
+        for i2 in 0..R {
+            let mut v3 = a[i2];
+            for j4 in 0..C {
+                let v5 = w[i2 * C + j4] + (0.9 * v0.tanh()).asin().tanh().exp_m1();
+                v3 -= 0.05 * ((j4 as f64) * 0.05).sin();
+            }
+            y1[i2] = v3.tanh();
+        }
+        let mut v6 = x0 * 0.5;
+        let mut v7 = x0 * 0.5;
+        for i8 in 0..LEN - 1 {
+            v6 = v6.max(a[i8 + 1] * v0);
+            v7 += 0.05 * (v0 * v0 + 0.25).log10();
+        }
+        let mut z9 = [0.0; LEN];
+        let mut v10: f64 = 0.0;
+        for i11 in 0..LEN {
+            z9[i11] = a[i11] + f64::exp2((2.0 * x0).sin().sin());
+            v10 += 0.05 * v7.tanh().sinh().atan();
+        }
+        let mut v12 = x0 * 0.5;
+        for i13 in 0..LEN - 1 {
+            v12 = (v12 * 0.9 + (z9[LEN - 1] * z9[LEN - 1] + 1.5).acosh()).tanh();
+        }
+        z9[LEN - 1].tanh().cosh() / (y1[R - 1].tanh().exp_m1() * y1[R - 1].tanh().exp_m1() + 0.5) + y1[0] - y1[R - 1] - v6 + v7 - v10 + v12
+    }
+
+    fn p488_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut v0 = (D::from(0.7) * x0).asinh() / ((D::from(0.7) * x0).asinh() * (D::from(0.7) * x0).asinh() + D::from(0.5));
+        if ge((D::from(0.7) * x0).asinh() / ((D::from(0.7) * x0).asinh() * (D::from(0.7) * x0).asinh() + D::from(0.5)), x0 * D::from(-0.3)) {
+            v0 = (D::from(0.7) * x0).asinh() / ((D::from(0.7) * x0).asinh() * (D::from(0.7) * x0).asinh() + D::from(0.5));
+        }
+        let mut y1 = [D::from(0.0); R];
+        for i2 in 0..R {
+            let mut v3 = a[i2];
+            for j4 in 0..C {
+                let v5 = w[i2 * C + j4] + (D::from(0.9) * v0.tanh()).asin().tanh().exp_m1();
+                v3 -= D::from(0.05) * (D::from(j4 as f64) * D::from(0.05)).sin();
+            }
+            y1[i2] = v3.tanh();
+        }
+        let mut v6 = x0 * D::from(0.5);
+        let mut v7 = x0 * D::from(0.5);
+        for i8 in 0..LEN - 1 {
+            v6 = max(v6, a[i8 + 1] * v0);
+            v7 += D::from(0.05) * (v0 * v0 + D::from(0.25)).log10();
+        }
+        let mut z9 = [D::from(0.0); LEN];
+        let mut v10 = D::from(0.0);
+        for i11 in 0..LEN {
+            z9[i11] = a[i11] + (D::from(2.0) * x0).sin().sin().exp2();
+            v10 += D::from(0.05) * v7.tanh().sinh().atan();
+        }
+        let mut v12 = x0 * D::from(0.5);
+        for i13 in 0..LEN - 1 {
+            v12 = (v12 * D::from(0.9) + (z9[LEN - 1] * z9[LEN - 1] + D::from(1.5)).acosh()).tanh();
+        }
+        z9[LEN - 1].tanh().cosh() / (y1[R - 1].tanh().exp_m1() * y1[R - 1].tanh().exp_m1() + D::from(0.5)) + y1[0] - y1[R - 1] - v6 + v7 - v10 + v12
+    }
+
+    #[dual::gradient]
+    fn p489(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
+        let mut v0 = x0 * 0.5;
+        for i1 in 0..b.len() {
+            if ((i1 as f64) * 0.05).clamp(-0.5, 0.5).tanh().cosh() > b[i1] {
+                v0 = b[i1].tanh().sinh().tanh();
+            } else {
+                v0 += 0.05 * (x0 * x0).ln_1p();
+            }
+        }
+        let mut z2 = [0.0; LEN];
+        for i3 in 0..LEN - 1 {
+            let v4 = (a[i3 + 1].clamp(-0.5, 0.5) * a[i3 + 1].clamp(-0.5, 0.5) + 0.25).ln();
+            z2[i3] = a[i3] * x0.atan2((0.5f64 * v0).tanh().sinh() * (0.5f64 * v0).tanh().sinh() + 0.5);
+        }
+        let mut v5 = a[0];
+        for i6 in 0..LEN - 1 {
+            v5 = v5.max(a[i6] * (x1 * x1 + 0.5).powf((0.9 * v0.tanh()).acos().sin()));
+        }
+        (0.9 * v5.tanh()).atanh() * 1e-1 + v0 + z2[0] + z2[LEN - 1] - v5
+    }
+
+    fn p489_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40]) -> D {
+        let mut v0 = x0 * D::from(0.5);
+        for i1 in 0..b.len() {
+            if gt(clamp(D::from(i1 as f64) * D::from(0.05), -0.5, 0.5).tanh().cosh(), b[i1]) {
+                v0 = b[i1].tanh().sinh().tanh();
+            } else {
+                v0 += D::from(0.05) * (x0 * x0).ln_1p();
+            }
+        }
+        let mut z2 = [D::from(0.0); LEN];
+        for i3 in 0..LEN - 1 {
+            let v4 = (clamp(a[i3 + 1], -0.5, 0.5) * clamp(a[i3 + 1], -0.5, 0.5) + D::from(0.25)).ln();
+            z2[i3] = a[i3] * x0.atan2((D::from(0.5f64) * v0).tanh().sinh() * (D::from(0.5f64) * v0).tanh().sinh() + D::from(0.5));
+        }
+        let mut v5 = a[0];
+        for i6 in 0..LEN - 1 {
+            v5 = max(v5, a[i6] * (x1 * x1 + D::from(0.5)).powd((D::from(0.9) * v0.tanh()).acos().sin()));
+        }
+        (D::from(0.9) * v5.tanh()).atanh() * D::from(1e-1) + v0 + z2[0] + z2[LEN - 1] - v5
+    }
+
+    #[dual::gradient]
+    fn p490(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x2 * 0.5;
+        let mut v1 = (v0 * v0 + 0.5).log(3. * 3. + 1.5);
+        for i2 in 1..n {
+            let v3 = b[i2 - 1];
+            v0 += 0.05 * (x1 * x1 + 0.5).log(b[i2 - 1] * b[i2 - 1] + 1.5);
+            v1 += 0.05 * ((i2 as f64) * 0.05);
+        }
+        let mut z4 = [0.0; LEN];
+        for i5 in 0..LEN - 1 {
+            z4[i5] = a[i5] * x2;
+        }
+        let mut v6 = z4[LEN - 1].tanh().cosh();
+        let mut v7: f64 = 1.0;
+        for i8 in 0..LEN {
+            v6 -= 0.05 * (z4[i8] + (v0 * v0 + 0.5).log(3. * 3. + 1.5));
+            v7 *= 1.0 + 0.05 * z4[LEN - 1].tanh().cosh().atan().tanh();
+        }
+        let v9 = ((h1(x0, v7) - x0 * v6) * (h1(x0, v7) - x0 * v6) + 0.5).log(f64::min((0.9 * v0.tanh()).atanh(), z4[0]) * f64::min((0.9 * v0.tanh()).atanh(), z4[0]) + 1.5);
+        let v11 = a[2..LEN - 2].iter().rev().map(|&e10| 1.0 + 0.05 * (e10 * (z4[LEN - 1] * z4[LEN - 1] + 0.5).cbrt().to_degrees().to_radians()).tanh()).product::<f64>();
+        (0.9 * x1.tanh()).acos().tanh().cosh() - v0 + v1 + v6 - v7 - v11
+    }
+
+    fn p490_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = x2 * D::from(0.5);
+        let mut v1 = log(v0 * v0 + D::from(0.5), D::from(3.) * D::from(3.) + D::from(1.5));
+        for i2 in 1..n {
+            let v3 = b[i2 - 1];
+            v0 += D::from(0.05) * log(x1 * x1 + D::from(0.5), b[i2 - 1] * b[i2 - 1] + D::from(1.5));
+            v1 += D::from(0.05) * (D::from(i2 as f64) * D::from(0.05));
+        }
+        let mut z4 = [D::from(0.0); LEN];
+        for i5 in 0..LEN - 1 {
+            z4[i5] = a[i5] * x2;
+        }
+        let mut v6 = z4[LEN - 1].tanh().cosh();
+        let mut v7 = D::from(1.0);
+        for i8 in 0..LEN {
+            v6 -= D::from(0.05) * (z4[i8] + log(v0 * v0 + D::from(0.5), D::from(3.) * D::from(3.) + D::from(1.5)));
+            v7 *= D::from(1.0) + D::from(0.05) * z4[LEN - 1].tanh().cosh().atan().tanh();
+        }
+        let v9 = log((h1_generic(x0, v7) - x0 * v6) * (h1_generic(x0, v7) - x0 * v6) + D::from(0.5), min((D::from(0.9) * v0.tanh()).atanh(), z4[0]) * min((D::from(0.9) * v0.tanh()).atanh(), z4[0]) + D::from(1.5));
+        let v11 = a[2..LEN - 2].iter().rev().map(|&e10| D::from(1.0) + D::from(0.05) * (e10 * to_radians(to_degrees((z4[LEN - 1] * z4[LEN - 1] + D::from(0.5)).cbrt()))).tanh()).fold(D::from(1.0), |t, u| t * u);
+        (D::from(0.9) * x1.tanh()).acos().tanh().cosh() - v0 + v1 + v6 - v7 - v11
+    }
+
+    #[dual::gradient]
+    fn p491(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                v2 = (v2 * 0.9 + w[i1 * C + j3]).tanh();
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v4 = a[0];
+        for i5 in 0..R {
+            let v6 = y0[i5] * (x0.atan2(2.0 * 2.0 + 0.5) * x0.atan2(2.0 * 2.0 + 0.5) + 0.5).hypot(x0 - x0);
+            v4 = v4.max(v6.atan() - 1e-1);
+        }
+        let v7: f64;
+        if v4 <= f64::exp2(v4.sin()) {
+            let mut v8 = (x0 * x0 + 0.25).sqrt();
+            v8 *= y0[0];
+            if v8 + y0[R - 1].to_degrees().to_radians() > y0[R - 1] * (-0.3) {
+                let v9 = f64::cos((y0[0] * y0[0] + 0.25).ln().to_degrees().to_radians());
+                v7 = (x0 - y0[R - 1]).abs();
+            } else {
+                let v10 = y0[0];
+                v7 = -(-1.3 * v10 / (3. * 3. + 0.5));
+            }
+        } else if (0.9 * (v4 * v4 + 0.5).recip().tanh()).atanh() < y0[0].sin() {
+            if (y0[R - 1] * y0[R - 1] + 0.5).powf(v4.sin()) + (y0[0] + v4) < x0 * 0.5 {
+                v7 = ((x0 * x0 + 0.5).powf(v4.sin()) * (x0 * x0 + 0.5).powf(v4.sin()) + 0.25).log10();
+            } else {
+                v7 = x0.powi(4) * (0.7 * v4).powi(0);
+            }
+        } else {
+            v7 = v4;
+        }
+        (0.9 * (v4 * v4 + 0.5).recip().tanh()).atanh() - v4
+    }
+
+    fn p491_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                v2 = (v2 * D::from(0.9) + w[i1 * C + j3]).tanh();
+            }
+            y0[i1] = v2.tanh();
+        }
+        let mut v4 = a[0];
+        for i5 in 0..R {
+            let v6 = y0[i5] * hypot(x0.atan2(D::from(2.0) * D::from(2.0) + D::from(0.5)) * x0.atan2(D::from(2.0) * D::from(2.0) + D::from(0.5)) + D::from(0.5), x0 - x0);
+            v4 = max(v4, v6.atan() - D::from(1e-1));
+        }
+        let v7: D;
+        if le(v4, v4.sin().exp2()) {
+            let mut v8 = (x0 * x0 + D::from(0.25)).sqrt();
+            v8 *= y0[0];
+            if gt(v8 + to_radians(to_degrees(y0[R - 1])), y0[R - 1] * D::from(-0.3)) {
+                let v9 = to_radians(to_degrees((y0[0] * y0[0] + D::from(0.25)).ln())).cos();
+                v7 = abs(x0 - y0[R - 1]);
+            } else {
+                let v10 = y0[0];
+                v7 = -(D::from(-1.3) * v10 / (D::from(3.) * D::from(3.) + D::from(0.5)));
+            }
+        } else if lt((D::from(0.9) * (v4 * v4 + D::from(0.5)).recip().tanh()).atanh(), y0[0].sin()) {
+            if lt((y0[R - 1] * y0[R - 1] + D::from(0.5)).powd(v4.sin()) + (y0[0] + v4), x0 * D::from(0.5)) {
+                v7 = ((x0 * x0 + D::from(0.5)).powd(v4.sin()) * (x0 * x0 + D::from(0.5)).powd(v4.sin()) + D::from(0.25)).log10();
+            } else {
+                v7 = x0.powi(4) * (D::from(0.7) * v4).powi(0);
+            }
+        } else {
+            v7 = v4;
+        }
+        (D::from(0.9) * (v4 * v4 + D::from(0.5)).recip().tanh()).atanh() - v4
+    }
+
+    #[dual::gradient]
+    fn p492(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        if x0.mul_add(x1, 2.0) + (1e-1 * x1 * (1e-1 * x1) + 0.25).ln() >= std::f64::consts::PI {
+            let v0 = x0.powi(4);
+            return x0;
+        } else if (x1 * x1 + 0.5).hypot(x1) - (3. * x1).tanh().exp_m1() < (0.7 * x0 * (0.7 * x0) + 0.25).ln() {
+            let v1 = (x0 * (-x0) * (x0 * (-x0)) + 0.5).hypot(x0);
+            return (0.9 * (x0 - v1).tanh()).atanh();
+        }
+        let mut v2 = x0.powi(4).tanh() + ((-1.3 * x1 * (-1.3 * x1) + 0.5).hypot(x1) + x0);
+        v2 *= f64::cos(x0).max((0.9 * x0.tanh()).atanh());
+        let v4 = a.iter().copied().fold(2.0, |s5, e3| s5 + 0.05 * (e3 * x0));
+        let mut y6 = [0.0; R];
+        for i7 in 0..R {
+            let mut v8 = x1 * 0.5;
+            for j9 in 0..C {
+                v8 = v8.max(w[i7 * C + j9] * ((0.9 * x0.tanh()).asin() - (x1 * x1 + 0.25).sqrt()));
+            }
+            y6[i7] = v8;
+        }
+        let mut v10: f64 = 0.0;
+        for i11 in 0..R {
+            v10 += 0.05 * (y6[i11] + x0 * ((i11 as f64) * 0.05).tanh().sinh());
+        }
+        ((v2 * v2 + 0.5).powf(f64::sin(0.7)) * (v2 * v2 + 0.5).powf(f64::sin(0.7))).ln_1p() - v4 - v10
+    }
+
+    fn p492_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+        if ge(x0.mul_add(x1, D::from(2.0)) + (D::from(1e-1) * x1 * (D::from(1e-1) * x1) + D::from(0.25)).ln(), D::from(std::f64::consts::PI)) {
+            let v0 = x0.powi(4);
+            return x0;
+        } else if lt(hypot(x1 * x1 + D::from(0.5), x1) - (D::from(3.) * x1).tanh().exp_m1(), (D::from(0.7) * x0 * (D::from(0.7) * x0) + D::from(0.25)).ln()) {
+            let v1 = hypot(x0 * (-x0) * (x0 * (-x0)) + D::from(0.5), x0);
+            return (D::from(0.9) * (x0 - v1).tanh()).atanh();
+        }
+        let mut v2 = x0.powi(4).tanh() + (hypot(D::from(-1.3) * x1 * (D::from(-1.3) * x1) + D::from(0.5), x1) + x0);
+        v2 *= max(x0.cos(), (D::from(0.9) * x0.tanh()).atanh());
+        let v4 = a.iter().copied().fold(D::from(2.0), |s5, e3| s5 + D::from(0.05) * (e3 * x0));
+        let mut y6 = [D::from(0.0); R];
+        for i7 in 0..R {
+            let mut v8 = x1 * D::from(0.5);
+            for j9 in 0..C {
+                v8 = max(v8, w[i7 * C + j9] * ((D::from(0.9) * x0.tanh()).asin() - (x1 * x1 + D::from(0.25)).sqrt()));
+            }
+            y6[i7] = v8;
+        }
+        let mut v10 = D::from(0.0);
+        for i11 in 0..R {
+            v10 += D::from(0.05) * (y6[i11] + x0 * (D::from(i11 as f64) * D::from(0.05)).tanh().sinh());
+        }
+        ((v2 * v2 + D::from(0.5)).powd(D::from(0.7).sin()) * (v2 * v2 + D::from(0.5)).powd(D::from(0.7).sin())).ln_1p() - v4 - v10
+    }
+
+    #[dual::gradient]
+    fn p493(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = x0 * 0.5;
+        for i1 in 0..LEN - 1 {
+            v0 += 0.05 * (a[i1] * ((x0 * x0 + 1.5).acosh() + h2([0.7, x0, 3.])));
+        }
+        let mut v2 = x0 * 0.5;
+        for i3 in 0..LEN {
+            if (a[i3] * a[i3] + 0.25).sqrt() - (x0 + v0) >= v0 * 0.5 {
+                v2 = (a[i3] * v2).tanh();
+            } else {
+                v2 += 0.05 * x0;
+            }
+        }
+        v0 - v0 - v2
+    }
+
+    fn p493_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut v0 = x0 * D::from(0.5);
+        for i1 in 0..LEN - 1 {
+            v0 += D::from(0.05) * (a[i1] * ((x0 * x0 + D::from(1.5)).acosh() + h2_generic([D::from(0.7), x0, D::from(3.)])));
+        }
+        let mut v2 = x0 * D::from(0.5);
+        for i3 in 0..LEN {
+            if ge((a[i3] * a[i3] + D::from(0.25)).sqrt() - (x0 + v0), v0 * D::from(0.5)) {
+                v2 = (a[i3] * v2).tanh();
+            } else {
+                v2 += D::from(0.05) * x0;
+            }
+        }
+        v0 - v0 - v2
+    }
+
+    #[dual::gradient]
+    fn p494(x0: f64, x1: f64, w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x1 * 0.5;
+        let mut v1: f64 = 0.0;
+        for i2 in 0..n {
+            let v3 = b[i2] * (x0 * x0 + 0.5).powf(1.7);
+            v0 *= 1.0 + 0.05 * v3.tanh();
+            v1 = (v1 * 0.9 + (f64::cos(v1) * f64::cos(v1) + 0.5).powf(1.7)).tanh();
         }
         let mut y4 = [0.0; R];
         for i5 in 0..R {
-            let mut v6: f64 = 0.0;
+            let mut v6 = x0 * 0.5;
             for j7 in 0..C {
-                let v8 = w[i5 * C + j7] + ((x2 * x2 + 0.5).cbrt() * (x2 * x2 + 0.5).cbrt()).ln_1p();
-                v6 *= 1.0 + 0.05 * ((i5 as f64) * 0.05).tanh();
+                v6 += 0.05 * (w[i5 * C + j7] + 0.5f64 * x0);
             }
-            y4[i5] = v6;
+            y4[i5] = v6.tanh();
         }
-        let mut v9 = a[0];
-        let mut v10 = v0.abs();
-        for i11 in 0..R {
-            v9 = f64::min(v9, y4[i11] + x1.tanh());
-            v10 = (v10 * 0.9 + (v9 - v0 - ((i11 as f64) * 0.05 * ((i11 as f64) * 0.05) + 0.5).cbrt())).tanh();
+        let mut v8: f64 = 0.0;
+        let mut v9: f64 = 0.0;
+        for i10 in 0..R {
+            v8 += 0.05 * (y4[i10] * v0.tanh().exp_m1().powi(1));
+            v9 = f64::min(v9, (f64::cos(v1) * f64::cos(v1) + 0.5).powf(1.7).tanh().exp_m1());
         }
-        let mut v12 = x2;
-        if x2 > std::f64::consts::PI * 0.5 {
-            v12 = v12 * v12.powi(0);
-        }
-        y4[R - 1] + v0 - v1 + v9 + v10
+        v0.atan2(3. * 3. + 0.5).atan2(f64::exp2(v0.sin()) * f64::exp2(v0.sin()) + 0.5) + v0 - v1 + v8 + v9
     }
 
-    fn p499_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
-        if le(x0, (x2 * x2 + D::from(0.5)).powf(1.7)) {
-            return hypot(x2 * x2 + D::from(0.5), x1) - min(x1, x0);
-        }
-        let mut v0 = (x2 * x2 + D::from(0.5)).cbrt();
-        let mut v1 = max(x0, v0);
-        for i2 in 0..LEN - 1 {
-            let v3 = a[i2] + (hypot(x2 * x2 + D::from(0.5), x1) - min(x1, x0));
-            v0 = (v0 * D::from(0.9) + x0).tanh();
-            v1 *= D::from(1.0) + D::from(0.05) * max(D::from(3.) * x1, x0).cos().tanh();
+    fn p494_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let mut v0 = x1 * D::from(0.5);
+        let mut v1 = D::from(0.0);
+        for i2 in 0..n {
+            let v3 = b[i2] * (x0 * x0 + D::from(0.5)).powf(1.7);
+            v0 *= D::from(1.0) + D::from(0.05) * v3.tanh();
+            v1 = (v1 * D::from(0.9) + (v1.cos() * v1.cos() + D::from(0.5)).powf(1.7)).tanh();
         }
         let mut y4 = [D::from(0.0); R];
         for i5 in 0..R {
-            let mut v6 = D::from(0.0);
+            let mut v6 = x0 * D::from(0.5);
             for j7 in 0..C {
-                let v8 = w[i5 * C + j7] + ((x2 * x2 + D::from(0.5)).cbrt() * (x2 * x2 + D::from(0.5)).cbrt()).ln_1p();
-                v6 *= D::from(1.0) + D::from(0.05) * (D::from(i5 as f64) * D::from(0.05)).tanh();
+                v6 += D::from(0.05) * (w[i5 * C + j7] + D::from(0.5f64) * x0);
             }
-            y4[i5] = v6;
+            y4[i5] = v6.tanh();
         }
-        let mut v9 = a[0];
-        let mut v10 = abs(v0);
-        for i11 in 0..R {
-            v9 = min(v9, y4[i11] + x1.tanh());
-            v10 = (v10 * D::from(0.9) + (v9 - v0 - (D::from(i11 as f64) * D::from(0.05) * (D::from(i11 as f64) * D::from(0.05)) + D::from(0.5)).cbrt())).tanh();
+        let mut v8 = D::from(0.0);
+        let mut v9 = D::from(0.0);
+        for i10 in 0..R {
+            v8 += D::from(0.05) * (y4[i10] * v0.tanh().exp_m1().powi(1));
+            v9 = min(v9, (v1.cos() * v1.cos() + D::from(0.5)).powf(1.7).tanh().exp_m1());
         }
-        let mut v12 = x2;
-        if gt(x2, D::from(std::f64::consts::PI) * D::from(0.5)) {
-            v12 = v12 * v12.powi(0);
+        v0.atan2(D::from(3.) * D::from(3.) + D::from(0.5)).atan2(v0.sin().exp2() * v0.sin().exp2() + D::from(0.5)) + v0 - v1 + v8 + v9
+    }
+
+    #[dual::gradient]
+    fn p495(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+        let mut v0: f64 = 0.0;
+        for i1 in 0..LEN {
+            let v2 = a[i1] * f64::exp2(x1.sin());
+            v0 += 0.05 * (x1.round() + x1 - (x2 - x1));
         }
-        y4[R - 1] + v0 - v1 + v9 + v10
+        let mut v3 = x0 * 0.5;
+        for i4 in 1..LEN {
+            v3 *= 1.0 + 0.05 * (a[i4 - 1] * (x2.ceil() + x2 + (x2 * x2 + 0.5).log(x1 * x1 + 1.5))).tanh();
+        }
+        let mut z5 = [0.0; LEN];
+        for i6 in 0..LEN {
+            z5[i6] = -f64::cos(a[i6]);
+        }
+        let mut v7 = x2 * 0.5;
+        for i8 in 0..LEN {
+            let v9 = (x2 * z5[0] * (x2 * z5[0]) + 0.25).log10();
+            v7 += 0.05 * ((3. * v9).round() + 3. * v9);
+        }
+        let mut v10 = x0;
+        v10 += ((2.0 * x1 * (2.0 * x1) + 1.5).acosh() * (2.0 * x1 * (2.0 * x1) + 1.5).acosh() + 0.5).powf(1.7);
+        (0.9 * (0.9 * z5[LEN - 1].tanh()).acos().tanh()).asin() + v0 + v3 - v7
+    }
+
+    fn p495_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+        let mut v0 = D::from(0.0);
+        for i1 in 0..LEN {
+            let v2 = a[i1] * x1.sin().exp2();
+            v0 += D::from(0.05) * (round(x1) + x1 - (x2 - x1));
+        }
+        let mut v3 = x0 * D::from(0.5);
+        for i4 in 1..LEN {
+            v3 *= D::from(1.0) + D::from(0.05) * (a[i4 - 1] * (ceil(x2) + x2 + log(x2 * x2 + D::from(0.5), x1 * x1 + D::from(1.5)))).tanh();
+        }
+        let mut z5 = [D::from(0.0); LEN];
+        for i6 in 0..LEN {
+            z5[i6] = -a[i6].cos();
+        }
+        let mut v7 = x2 * D::from(0.5);
+        for i8 in 0..LEN {
+            let v9 = (x2 * z5[0] * (x2 * z5[0]) + D::from(0.25)).log10();
+            v7 += D::from(0.05) * (round(D::from(3.) * v9) + D::from(3.) * v9);
+        }
+        let mut v10 = x0;
+        v10 += ((D::from(2.0) * x1 * (D::from(2.0) * x1) + D::from(1.5)).acosh() * (D::from(2.0) * x1 * (D::from(2.0) * x1) + D::from(1.5)).acosh() + D::from(0.5)).powf(1.7);
+        (D::from(0.9) * (D::from(0.9) * z5[LEN - 1].tanh()).acos().tanh()).asin() + v0 + v3 - v7
+    }
+
+    #[dual::gradient]
+    fn p496(x0: f64, x1: f64, b: [f64; 40], n: usize) -> f64 {
+        let v0 = (x0 * x0 + 1.5).acosh();
+        if x0 > (x0 * x0 + 0.5).powf(x0.sin()) {
+            return (x0 * x0 + 0.5).powf(x0.sin());
+        } else if (x0 * x0 + 1.5).acosh() < 0.5f64 * (-0.3) {
+            return 1e-1;
+        }
+        let mut v1: f64 = 0.0;
+        for i2 in 1..n {
+            let v3 = b[i2 - 1] + x0;
+            v1 += 0.05 * (x0 * x0 + 0.5).powf(x0.sin());
+        }
+        let mut v4 = ((x0 * x0 + 0.25).log2() * (x0 * x0 + 0.25).log2() + 0.5).recip();
+        if v0 < v4 * 0.5 {
+            v4 = v1;
+        } else if x1.abs().atan2((0.9 * (0.7 * v1).tanh()).asin() * (0.9 * (0.7 * v1).tanh()).asin() + 0.5) < (0.9 * v0.tanh()).acos() {
+            let v5 = x1.abs().atan2((0.9 * (0.7 * v1).tanh()).asin() * (0.9 * (0.7 * v1).tanh()).asin() + 0.5);
+            v4 = x0;
+        }
+        h1(x0, v0).max(v1 * 3.) - v1
+    }
+
+    fn p496_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, b: [D; 40], n: usize) -> D {
+        let v0 = (x0 * x0 + D::from(1.5)).acosh();
+        if gt(x0, (x0 * x0 + D::from(0.5)).powd(x0.sin())) {
+            return (x0 * x0 + D::from(0.5)).powd(x0.sin());
+        } else if lt((x0 * x0 + D::from(1.5)).acosh(), D::from(0.5f64) * D::from(-0.3)) {
+            return D::from(1e-1);
+        }
+        let mut v1 = D::from(0.0);
+        for i2 in 1..n {
+            let v3 = b[i2 - 1] + x0;
+            v1 += D::from(0.05) * (x0 * x0 + D::from(0.5)).powd(x0.sin());
+        }
+        let mut v4 = ((x0 * x0 + D::from(0.25)).log2() * (x0 * x0 + D::from(0.25)).log2() + D::from(0.5)).recip();
+        if lt(v0, v4 * D::from(0.5)) {
+            v4 = v1;
+        } else if lt(abs(x1).atan2((D::from(0.9) * (D::from(0.7) * v1).tanh()).asin() * (D::from(0.9) * (D::from(0.7) * v1).tanh()).asin() + D::from(0.5)), (D::from(0.9) * v0.tanh()).acos()) {
+            let v5 = abs(x1).atan2((D::from(0.9) * (D::from(0.7) * v1).tanh()).asin() * (D::from(0.9) * (D::from(0.7) * v1).tanh()).asin() + D::from(0.5));
+            v4 = x0;
+        }
+        max(h1_generic(x0, v0), v1 * D::from(3.)) - v1
+    }
+
+    #[dual::gradient]
+    fn p497(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut y0 = [0.0; R];
+        for i1 in 0..R {
+            let mut v2: f64 = 0.0;
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] + ((x0 * x0 + 0.5).log(x0 * x0 + 1.5) * (x0 * x0 + 0.5).log(x0 * x0 + 1.5) + 0.5).cbrt();
+                v2 += 0.05 * x1;
+            }
+            y0[i1] = v2;
+        }
+        let v6 = a.iter().copied().map(|e5| 0.05 * (e5 * f64::cos(y0[0] / (y0[0] * y0[0] + 0.5)))).sum::<f64>();
+        ((y0[0] * y0[0]).ln_1p() * (y0[0] * y0[0]).ln_1p() + 0.25).sqrt() - y0[0] - y0[R - 1] - v6
+    }
+
+    fn p497_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut y0 = [D::from(0.0); R];
+        for i1 in 0..R {
+            let mut v2 = D::from(0.0);
+            for j3 in 0..C {
+                let v4 = w[i1 * C + j3] + (log(x0 * x0 + D::from(0.5), x0 * x0 + D::from(1.5)) * log(x0 * x0 + D::from(0.5), x0 * x0 + D::from(1.5)) + D::from(0.5)).cbrt();
+                v2 += D::from(0.05) * x1;
+            }
+            y0[i1] = v2;
+        }
+        let v6 = a.iter().copied().map(|e5| D::from(0.05) * (e5 * (y0[0] / (y0[0] * y0[0] + D::from(0.5))).cos())).fold(D::from(0.0), |t, u| t + u);
+        ((y0[0] * y0[0]).ln_1p() * (y0[0] * y0[0]).ln_1p() + D::from(0.25)).sqrt() - y0[0] - y0[R - 1] - v6
+    }
+
+    #[dual::gradient]
+    fn p498(x0: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let v1 = a.into_iter().map(|e0| 1.0 + 0.05 * (e0 * x0).tanh()).product::<f64>();
+        let mut v2 = x0 * 0.5;
+        let mut v3 = x0 * 0.5;
+        for i4 in 0..n {
+            if ((v1 * v1).ln_1p() * (v1 * v1).ln_1p() + 0.5).log(v1.tanh().sinh() * v1.tanh().sinh() + 1.5) >= x0 * (-0.3) {
+                v2 = (0.9 * (b[i4] * b[i4] + 0.5).hypot(v1).tanh()).acos().tanh();
+            } else {
+                v2 += 0.05 * v1.tanh().sinh();
+            }
+            v3 = f64::min(v3, ((i4 as f64) * 0.05 * ((i4 as f64) * 0.05)).ln_1p().to_degrees().to_radians());
+        }
+        let mut v5 = f64::exp2(v2.sin()) - v3.tanh().exp_m1();
+        if (x0 / (v1 * v1 + 0.5) * (x0 / (v1 * v1 + 0.5)) + 0.5).powf(1.7) < v2 * 0.5 {
+            v5 = x0.asinh().atan();
+        } else if v5.powi(0).asinh() <= 2.0 * 1.2 {
+            v5 = (v3 * v3 + 0.5).recip();
+        } else if 0.7 * v2 / (v3 * v3 + 0.5) > v3 * (-0.3) {
+            v5 *= x0.asinh();
+        }
+        f64::exp2((0.5f64 * v5).max(x0).sin()) + v1 - v2 - v3
+    }
+
+    fn p498_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let v1 = a.into_iter().map(|e0| D::from(1.0) + D::from(0.05) * (e0 * x0).tanh()).fold(D::from(1.0), |t, u| t * u);
+        let mut v2 = x0 * D::from(0.5);
+        let mut v3 = x0 * D::from(0.5);
+        for i4 in 0..n {
+            if ge(log((v1 * v1).ln_1p() * (v1 * v1).ln_1p() + D::from(0.5), v1.tanh().sinh() * v1.tanh().sinh() + D::from(1.5)), x0 * D::from(-0.3)) {
+                v2 = (D::from(0.9) * hypot(b[i4] * b[i4] + D::from(0.5), v1).tanh()).acos().tanh();
+            } else {
+                v2 += D::from(0.05) * v1.tanh().sinh();
+            }
+            v3 = min(v3, to_radians(to_degrees((D::from(i4 as f64) * D::from(0.05) * (D::from(i4 as f64) * D::from(0.05))).ln_1p())));
+        }
+        let mut v5 = v2.sin().exp2() - v3.tanh().exp_m1();
+        if lt((x0 / (v1 * v1 + D::from(0.5)) * (x0 / (v1 * v1 + D::from(0.5))) + D::from(0.5)).powf(1.7), v2 * D::from(0.5)) {
+            v5 = x0.asinh().atan();
+        } else if le(v5.powi(0).asinh(), D::from(2.0) * D::from(1.2)) {
+            v5 = (v3 * v3 + D::from(0.5)).recip();
+        } else if gt(D::from(0.7) * v2 / (v3 * v3 + D::from(0.5)), v3 * D::from(-0.3)) {
+            v5 *= x0.asinh();
+        }
+        max(D::from(0.5f64) * v5, x0).sin().exp2() + v1 - v2 - v3
+    }
+
+    #[dual::gradient]
+    fn p499(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let mut v0 = x1 * 0.5;
+        for i1 in 0..n {
+            let v2 = f64::cos(b[i1]);
+            v0 = (v0 * 0.9 + ((x2 * x2 + 0.25).log2() + (0.5 * x1.tanh()).tan())).tanh();
+        }
+        let mut v5 = x1 * 0.5;
+        for &e3 in a[2..LEN - 2].iter().rev() {
+            let v6 = f64::cos((e3 * e3 + 0.25).log10());
+            v5 = v5.max(((e3 * e3 + 0.25).log2() * (e3 * e3 + 0.25).log2() + 0.5).cbrt());
+        }
+        v5 - v0 + v5
+    }
+
+    fn p499_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let mut v0 = x1 * D::from(0.5);
+        for i1 in 0..n {
+            let v2 = b[i1].cos();
+            v0 = (v0 * D::from(0.9) + ((x2 * x2 + D::from(0.25)).log2() + (D::from(0.5) * x1.tanh()).tan())).tanh();
+        }
+        let mut v5 = x1 * D::from(0.5);
+        for &e3 in a[2..LEN - 2].iter().rev() {
+            let v6 = (e3 * e3 + D::from(0.25)).log10().cos();
+            v5 = max(v5, ((e3 * e3 + D::from(0.25)).log2() * (e3 * e3 + D::from(0.25)).log2() + D::from(0.5)).cbrt());
+        }
+        v5 - v0 + v5
     }
 
     pub fn run(s: &mut Stats) {
@@ -21761,325 +21425,325 @@ mod programs {
             |[x0, x1, x2, x3], _| p399_value_and_gradient(x0, x1, x2, x3),
             |x, _| p399_generic(x[0], x[1], x[2], x[3]),
         );
-        check::<42>(
+        check::<82>(
             s,
             "p400",
             ARRAY_POINTS,
             &[0],
-            |x, _| p400(x[0], x[1], part(&x, 2)),
+            |x, _| p400(x[0], x[1], part(&x, 2), part(&x, 42)),
             |x, _| {
-                let (g0, g1, g2) = p400_gradient(x[0], x[1], part(&x, 2));
-                join(&[&[g0], &[g1], &g2])
+                let (g0, g1, g2, g3) = p400_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p400_value_and_gradient(x[0], x[1], part(&x, 2));
-                (v, join(&[&[g0], &[g1], &g2]))
+                let (v, (g0, g1, g2, g3)) = p400_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, _| p400_generic(x[0], x[1], part(x.as_slice(), 2)),
+            |x, _| p400_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
         );
-        check::<42>(
+        check::<65>(
             s,
             "p401",
             ARRAY_POINTS,
             &[0],
-            |x, _| p401(x[0], x[1], part(&x, 2)),
+            |x, _| p401(x[0], part(&x, 1), part(&x, 41)),
             |x, _| {
-                let (g0, g1, g2) = p401_gradient(x[0], x[1], part(&x, 2));
-                join(&[&[g0], &[g1], &g2])
+                let (g0, g1, g2) = p401_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p401_value_and_gradient(x[0], x[1], part(&x, 2));
-                (v, join(&[&[g0], &[g1], &g2]))
+                let (v, (g0, g1, g2)) = p401_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, _| p401_generic(x[0], x[1], part(x.as_slice(), 2)),
+            |x, _| p401_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
         );
-        check::<43>(
+        check::<81>(
             s,
             "p402",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p402(x[0], x[1], x[2], part(&x, 3)),
-            |x, _| {
-                let (g0, g1, g2, g3) = p402_gradient(x[0], x[1], x[2], part(&x, 3));
-                join(&[&[g0], &[g1], &[g2], &g3])
+            &[0, 1, 17, 40],
+            |x, n| p402(x[0], part(&x, 1), part(&x, 41), n),
+            |x, n| {
+                let (g0, g1, g2) = p402_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                join(&[&[g0], &g1, &g2])
             },
-            |x, _| {
-                let (v, (g0, g1, g2, g3)) = p402_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
-                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            |x, n| {
+                let (v, (g0, g1, g2)) = p402_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, _| p402_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+            |x, n| p402_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
         );
-        check::<42>(
+        check::<27>(
             s,
             "p403",
             ARRAY_POINTS,
             &[0],
-            |x, _| p403(x[0], x[1], part(&x, 2)),
+            |x, _| p403(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
-                let (g0, g1, g2) = p403_gradient(x[0], x[1], part(&x, 2));
-                join(&[&[g0], &[g1], &g2])
+                let (g0, g1, g2, g3) = p403_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p403_value_and_gradient(x[0], x[1], part(&x, 2));
-                (v, join(&[&[g0], &[g1], &g2]))
+                let (v, (g0, g1, g2, g3)) = p403_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, _| p403_generic(x[0], x[1], part(x.as_slice(), 2)),
+            |x, _| p403_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
         check::<67>(
             s,
             "p404",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p404(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
-            |x, _| {
-                let (g0, g1, g2, g3, g4) = p404_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+            &[0, 1, 17, 40],
+            |x, n| p404(x[0], x[1], x[2], part(&x, 3), part(&x, 27), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p404_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 27), n);
                 join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
-            |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p404_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p404_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 27), n);
                 (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p404_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, n| p404_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 27), n),
         );
-        check::<65>(
+        check::<41>(
             s,
             "p405",
             ARRAY_POINTS,
             &[0],
-            |x, _| p405(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| p405(x[0], part(&x, 1)),
             |x, _| {
-                let (g0, g1, g2) = p405_gradient(x[0], part(&x, 1), part(&x, 41));
-                join(&[&[g0], &g1, &g2])
+                let (g0, g1) = p405_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p405_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
-                (v, join(&[&[g0], &g1, &g2]))
+                let (v, (g0, g1)) = p405_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
             },
-            |x, _| p405_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+            |x, _| p405_generic(x[0], part(x.as_slice(), 1)),
         );
-        check::<66>(
+        check::<67>(
             s,
             "p406",
             ARRAY_POINTS,
             &[0],
-            |x, _| p406(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| p406(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
-                let (g0, g1, g2, g3) = p406_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                join(&[&[g0], &[g1], &g2, &g3])
+                let (g0, g1, g2, g3, g4) = p406_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p406_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+                let (v, (g0, g1, g2, g3, g4)) = p406_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p406_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+            |x, _| p406_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<106>(
+        check::<82>(
             s,
             "p407",
             ARRAY_POINTS,
             &[0, 1, 17, 40],
-            |x, n| p407(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
+            |x, n| p407(x[0], x[1], part(&x, 2), part(&x, 42), n),
             |x, n| {
-                let (g0, g1, g2, g3, g4) = p407_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
-                join(&[&[g0], &[g1], &g2, &g3, &g4])
+                let (g0, g1, g2, g3) = p407_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                join(&[&[g0], &[g1], &g2, &g3])
             },
             |x, n| {
-                let (v, (g0, g1, g2, g3, g4)) = p407_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
-                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
+                let (v, (g0, g1, g2, g3)) = p407_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, n| p407_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66), n),
+            |x, n| p407_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
         );
-        check::<41>(
+        check::<67>(
             s,
             "p408",
             ARRAY_POINTS,
             &[0],
-            |x, _| p408(x[0], part(&x, 1)),
+            |x, _| p408(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
-                let (g0, g1) = p408_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
+                let (g0, g1, g2, g3, g4) = p408_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
             |x, _| {
-                let (v, (g0, g1)) = p408_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
+                let (v, (g0, g1, g2, g3, g4)) = p408_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p408_generic(x[0], part(x.as_slice(), 1)),
+            |x, _| p408_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<42>(
+        check::<105>(
             s,
             "p409",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p409(x[0], x[1], part(&x, 2)),
-            |x, _| {
-                let (g0, g1, g2) = p409_gradient(x[0], x[1], part(&x, 2));
-                join(&[&[g0], &[g1], &g2])
+            &[0, 1, 17, 40],
+            |x, n| p409(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p409_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
+                join(&[&[g0], &g1, &g2, &g3])
             },
-            |x, _| {
-                let (v, (g0, g1, g2)) = p409_value_and_gradient(x[0], x[1], part(&x, 2));
-                (v, join(&[&[g0], &[g1], &g2]))
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p409_value_and_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
+                (v, join(&[&[g0], &g1, &g2, &g3]))
             },
-            |x, _| p409_generic(x[0], x[1], part(x.as_slice(), 2)),
+            |x, n| p409_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), part(x.as_slice(), 65), n),
         );
-        check::<83>(
+        check::<81>(
             s,
             "p410",
             ARRAY_POINTS,
             &[0, 1, 17, 40],
-            |x, n| p410(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
+            |x, n| p410(x[0], part(&x, 1), part(&x, 41), n),
             |x, n| {
-                let (g0, g1, g2, g3, g4) = p410_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
-            },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4)) = p410_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
-            },
-            |x, n| p410_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
-        );
-        check::<65>(
-            s,
-            "p411",
-            ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p411(x[0], part(&x, 1), part(&x, 25), n),
-            |x, n| {
-                let (g0, g1, g2) = p411_gradient(x[0], part(&x, 1), part(&x, 25), n);
+                let (g0, g1, g2) = p410_gradient(x[0], part(&x, 1), part(&x, 41), n);
                 join(&[&[g0], &g1, &g2])
             },
             |x, n| {
-                let (v, (g0, g1, g2)) = p411_value_and_gradient(x[0], part(&x, 1), part(&x, 25), n);
+                let (v, (g0, g1, g2)) = p410_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
                 (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, n| p411_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 25), n),
+            |x, n| p410_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
         );
-        check::<83>(
+        check::<41>(
+            s,
+            "p411",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p411(x[0], part(&x, 1)),
+            |x, _| {
+                let (g0, g1) = p411_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
+            },
+            |x, _| {
+                let (v, (g0, g1)) = p411_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
+            },
+            |x, _| p411_generic(x[0], part(x.as_slice(), 1)),
+        );
+        check::<67>(
             s,
             "p412",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p412(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4) = p412_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+            &[0],
+            |x, _| p412(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p412_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
                 join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4)) = p412_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p412_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
                 (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, n| p412_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
+            |x, _| p412_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<67>(
+        check::<41>(
             s,
             "p413",
             ARRAY_POINTS,
             &[0],
-            |x, _| p413(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| p413(x[0], part(&x, 1)),
             |x, _| {
-                let (g0, g1, g2, g3, g4) = p413_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+                let (g0, g1) = p413_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p413_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+                let (v, (g0, g1)) = p413_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
             },
-            |x, _| p413_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, _| p413_generic(x[0], part(x.as_slice(), 1)),
         );
-        check::<41>(
+        check::<67>(
             s,
             "p414",
             ARRAY_POINTS,
             &[0],
-            |x, _| p414(x[0], part(&x, 1)),
+            |x, _| p414(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
-                let (g0, g1) = p414_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
+                let (g0, g1, g2, g3, g4) = p414_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
             |x, _| {
-                let (v, (g0, g1)) = p414_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
+                let (v, (g0, g1, g2, g3, g4)) = p414_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p414_generic(x[0], part(x.as_slice(), 1)),
+            |x, _| p414_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<43>(
+        check::<106>(
             s,
             "p415",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p415(x[0], x[1], x[2], part(&x, 3)),
-            |x, _| {
-                let (g0, g1, g2, g3) = p415_gradient(x[0], x[1], x[2], part(&x, 3));
-                join(&[&[g0], &[g1], &[g2], &g3])
+            &[0, 1, 17, 40],
+            |x, n| p415(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p415_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                join(&[&[g0], &[g1], &g2, &g3, &g4])
             },
-            |x, _| {
-                let (v, (g0, g1, g2, g3)) = p415_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
-                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p415_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
             },
-            |x, _| p415_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+            |x, n| p415_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66), n),
         );
-        check::<43>(
+        check::<81>(
             s,
             "p416",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p416(x[0], x[1], x[2], part(&x, 3)),
-            |x, _| {
-                let (g0, g1, g2, g3) = p416_gradient(x[0], x[1], x[2], part(&x, 3));
-                join(&[&[g0], &[g1], &[g2], &g3])
+            &[0, 1, 17, 40],
+            |x, n| p416(x[0], part(&x, 1), part(&x, 41), n),
+            |x, n| {
+                let (g0, g1, g2) = p416_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                join(&[&[g0], &g1, &g2])
             },
-            |x, _| {
-                let (v, (g0, g1, g2, g3)) = p416_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
-                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            |x, n| {
+                let (v, (g0, g1, g2)) = p416_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, _| p416_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+            |x, n| p416_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
         );
-        check::<83>(
+        check::<67>(
             s,
             "p417",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p417(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4) = p417_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+            &[0],
+            |x, _| p417(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p417_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
                 join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4)) = p417_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p417_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
                 (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, n| p417_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
+            |x, _| p417_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<65>(
+        check::<43>(
             s,
             "p418",
             ARRAY_POINTS,
             &[0],
-            |x, _| p418(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| p418(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
-                let (g0, g1, g2) = p418_gradient(x[0], part(&x, 1), part(&x, 41));
-                join(&[&[g0], &g1, &g2])
+                let (g0, g1, g2, g3) = p418_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p418_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
-                (v, join(&[&[g0], &g1, &g2]))
+                let (v, (g0, g1, g2, g3)) = p418_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, _| p418_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+            |x, _| p418_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
-        check::<41>(
+        check::<81>(
             s,
             "p419",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p419(x[0], part(&x, 1)),
-            |x, _| {
-                let (g0, g1) = p419_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
+            &[0, 1, 17, 40],
+            |x, n| p419(x[0], part(&x, 1), part(&x, 41), n),
+            |x, n| {
+                let (g0, g1, g2) = p419_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                join(&[&[g0], &g1, &g2])
             },
-            |x, _| {
-                let (v, (g0, g1)) = p419_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
+            |x, n| {
+                let (v, (g0, g1, g2)) = p419_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, _| p419_generic(x[0], part(x.as_slice(), 1)),
+            |x, n| p419_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
         );
         check::<42>(
             s,
@@ -22097,181 +21761,181 @@ mod programs {
             },
             |x, _| p420_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<65>(
+        check::<105>(
             s,
             "p421",
             ARRAY_POINTS,
             &[0],
-            |x, _| p421(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| p421(x[0], part(&x, 1), part(&x, 41), part(&x, 65)),
             |x, _| {
-                let (g0, g1, g2) = p421_gradient(x[0], part(&x, 1), part(&x, 41));
-                join(&[&[g0], &g1, &g2])
+                let (g0, g1, g2, g3) = p421_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65));
+                join(&[&[g0], &g1, &g2, &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p421_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
-                (v, join(&[&[g0], &g1, &g2]))
+                let (v, (g0, g1, g2, g3)) = p421_value_and_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65));
+                (v, join(&[&[g0], &g1, &g2, &g3]))
             },
-            |x, _| p421_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+            |x, _| p421_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), part(x.as_slice(), 65)),
         );
-        check::<41>(
+        check::<27>(
             s,
             "p422",
             ARRAY_POINTS,
             &[0],
-            |x, _| p422(x[0], part(&x, 1)),
+            |x, _| p422(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
-                let (g0, g1) = p422_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
+                let (g0, g1, g2, g3) = p422_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
             |x, _| {
-                let (v, (g0, g1)) = p422_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
+                let (v, (g0, g1, g2, g3)) = p422_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, _| p422_generic(x[0], part(x.as_slice(), 1)),
+            |x, _| p422_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
-        check::<43>(
+        check::<41>(
             s,
             "p423",
             ARRAY_POINTS,
             &[0],
-            |x, _| p423(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| p423(x[0], part(&x, 1)),
             |x, _| {
-                let (g0, g1, g2, g3) = p423_gradient(x[0], x[1], x[2], part(&x, 3));
-                join(&[&[g0], &[g1], &[g2], &g3])
+                let (g0, g1) = p423_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p423_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
-                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+                let (v, (g0, g1)) = p423_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
             },
-            |x, _| p423_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+            |x, _| p423_generic(x[0], part(x.as_slice(), 1)),
         );
-        check::<27>(
+        check::<41>(
             s,
             "p424",
             ARRAY_POINTS,
             &[0],
-            |x, _| p424(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| p424(x[0], part(&x, 1)),
             |x, _| {
-                let (g0, g1, g2, g3) = p424_gradient(x[0], x[1], x[2], part(&x, 3));
-                join(&[&[g0], &[g1], &[g2], &g3])
+                let (g0, g1) = p424_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p424_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
-                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+                let (v, (g0, g1)) = p424_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
             },
-            |x, _| p424_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+            |x, _| p424_generic(x[0], part(x.as_slice(), 1)),
         );
-        check::<65>(
+        check::<66>(
             s,
             "p425",
             ARRAY_POINTS,
             &[0],
-            |x, _| p425(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| p425(x[0], x[1], part(&x, 2), part(&x, 42)),
             |x, _| {
-                let (g0, g1, g2) = p425_gradient(x[0], part(&x, 1), part(&x, 41));
-                join(&[&[g0], &g1, &g2])
+                let (g0, g1, g2, g3) = p425_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p425_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
-                (v, join(&[&[g0], &g1, &g2]))
+                let (v, (g0, g1, g2, g3)) = p425_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, _| p425_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+            |x, _| p425_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
         );
-        check::<41>(
+        check::<67>(
             s,
             "p426",
             ARRAY_POINTS,
             &[0],
-            |x, _| p426(x[0], part(&x, 1)),
+            |x, _| p426(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
-                let (g0, g1) = p426_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
+                let (g0, g1, g2, g3, g4) = p426_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
             |x, _| {
-                let (v, (g0, g1)) = p426_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
+                let (v, (g0, g1, g2, g3, g4)) = p426_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p426_generic(x[0], part(x.as_slice(), 1)),
+            |x, _| p426_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<83>(
+        check::<106>(
             s,
             "p427",
             ARRAY_POINTS,
             &[0, 1, 17, 40],
-            |x, n| p427(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
+            |x, n| p427(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
             |x, n| {
-                let (g0, g1, g2, g3, g4) = p427_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+                let (g0, g1, g2, g3, g4) = p427_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                join(&[&[g0], &[g1], &g2, &g3, &g4])
             },
             |x, n| {
-                let (v, (g0, g1, g2, g3, g4)) = p427_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+                let (v, (g0, g1, g2, g3, g4)) = p427_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
             },
-            |x, n| p427_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
+            |x, n| p427_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66), n),
         );
-        check::<43>(
+        check::<81>(
             s,
             "p428",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p428(x[0], x[1], x[2], part(&x, 3)),
-            |x, _| {
-                let (g0, g1, g2, g3) = p428_gradient(x[0], x[1], x[2], part(&x, 3));
-                join(&[&[g0], &[g1], &[g2], &g3])
+            &[0, 1, 17, 40],
+            |x, n| p428(x[0], part(&x, 1), part(&x, 41), n),
+            |x, n| {
+                let (g0, g1, g2) = p428_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                join(&[&[g0], &g1, &g2])
             },
-            |x, _| {
-                let (v, (g0, g1, g2, g3)) = p428_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
-                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            |x, n| {
+                let (v, (g0, g1, g2)) = p428_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, _| p428_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+            |x, n| p428_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
         );
-        check::<82>(
+        check::<107>(
             s,
             "p429",
             ARRAY_POINTS,
             &[0, 1, 17, 40],
-            |x, n| p429(x[0], x[1], part(&x, 2), part(&x, 42), n),
+            |x, n| p429(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
             |x, n| {
-                let (g0, g1, g2, g3) = p429_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
-                join(&[&[g0], &[g1], &g2, &g3])
+                let (g0, g1, g2, g3, g4, g5) = p429_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5])
             },
             |x, n| {
-                let (v, (g0, g1, g2, g3)) = p429_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+                let (v, (g0, g1, g2, g3, g4, g5)) = p429_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5]))
             },
-            |x, n| p429_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
+            |x, n| p429_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), part(x.as_slice(), 67), n),
         );
-        check::<66>(
+        check::<67>(
             s,
             "p430",
             ARRAY_POINTS,
             &[0],
-            |x, _| p430(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| p430(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
-                let (g0, g1, g2, g3) = p430_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                join(&[&[g0], &[g1], &g2, &g3])
+                let (g0, g1, g2, g3, g4) = p430_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p430_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+                let (v, (g0, g1, g2, g3, g4)) = p430_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p430_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+            |x, _| p430_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<41>(
+        check::<83>(
             s,
             "p431",
             ARRAY_POINTS,
             &[0],
-            |x, _| p431(x[0], part(&x, 1)),
+            |x, _| p431(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
-                let (g0, g1) = p431_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
+                let (g0, g1, g2, g3, g4) = p431_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
             |x, _| {
-                let (v, (g0, g1)) = p431_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
+                let (v, (g0, g1, g2, g3, g4)) = p431_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p431_generic(x[0], part(x.as_slice(), 1)),
+            |x, _| p431_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
         check::<105>(
             s,
@@ -22289,341 +21953,341 @@ mod programs {
             },
             |x, n| p432_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), part(x.as_slice(), 65), n),
         );
-        check::<83>(
+        check::<41>(
             s,
             "p433",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p433(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4) = p433_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
-            },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4)) = p433_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
-            },
-            |x, n| p433_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
-        );
-        check::<41>(
-            s,
-            "p434",
-            ARRAY_POINTS,
             &[0],
-            |x, _| p434(x[0], part(&x, 1)),
+            |x, _| p433(x[0], part(&x, 1)),
             |x, _| {
-                let (g0, g1) = p434_gradient(x[0], part(&x, 1));
+                let (g0, g1) = p433_gradient(x[0], part(&x, 1));
                 join(&[&[g0], &g1])
             },
             |x, _| {
-                let (v, (g0, g1)) = p434_value_and_gradient(x[0], part(&x, 1));
+                let (v, (g0, g1)) = p433_value_and_gradient(x[0], part(&x, 1));
                 (v, join(&[&[g0], &g1]))
             },
-            |x, _| p434_generic(x[0], part(x.as_slice(), 1)),
+            |x, _| p433_generic(x[0], part(x.as_slice(), 1)),
         );
-        check::<43>(
+        check::<82>(
+            s,
+            "p434",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p434(x[0], x[1], part(&x, 2), part(&x, 42), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p434_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p434_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, n| p434_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
+        );
+        check::<67>(
             s,
             "p435",
             ARRAY_POINTS,
             &[0],
-            |x, _| p435(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| p435(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
-                let (g0, g1, g2, g3) = p435_gradient(x[0], x[1], x[2], part(&x, 3));
-                join(&[&[g0], &[g1], &[g2], &g3])
+                let (g0, g1, g2, g3, g4) = p435_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p435_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
-                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+                let (v, (g0, g1, g2, g3, g4)) = p435_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p435_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+            |x, _| p435_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<41>(
+        check::<43>(
             s,
             "p436",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p436(x[0], part(&x, 1), n),
-            |x, n| {
-                let (g0, g1) = p436_gradient(x[0], part(&x, 1), n);
-                join(&[&[g0], &g1])
+            &[0],
+            |x, _| p436(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p436_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
-            |x, n| {
-                let (v, (g0, g1)) = p436_value_and_gradient(x[0], part(&x, 1), n);
-                (v, join(&[&[g0], &g1]))
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p436_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, n| p436_generic(x[0], part(x.as_slice(), 1), n),
-        );
-        check::<83>(
-            s,
-            "p437",
-            ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p437(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4) = p437_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
-            },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4)) = p437_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
-            },
-            |x, n| p437_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
+            |x, _| p436_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
         check::<41>(
             s,
-            "p438",
+            "p437",
             ARRAY_POINTS,
             &[0],
-            |x, _| p438(x[0], part(&x, 1)),
+            |x, _| p437(x[0], part(&x, 1)),
             |x, _| {
-                let (g0, g1) = p438_gradient(x[0], part(&x, 1));
+                let (g0, g1) = p437_gradient(x[0], part(&x, 1));
                 join(&[&[g0], &g1])
             },
             |x, _| {
-                let (v, (g0, g1)) = p438_value_and_gradient(x[0], part(&x, 1));
+                let (v, (g0, g1)) = p437_value_and_gradient(x[0], part(&x, 1));
                 (v, join(&[&[g0], &g1]))
             },
-            |x, _| p438_generic(x[0], part(x.as_slice(), 1)),
+            |x, _| p437_generic(x[0], part(x.as_slice(), 1)),
         );
-        check::<65>(
+        check::<106>(
+            s,
+            "p438",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p438(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p438_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                join(&[&[g0], &[g1], &g2, &g3, &g4])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p438_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
+            },
+            |x, n| p438_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66), n),
+        );
+        check::<67>(
             s,
             "p439",
             ARRAY_POINTS,
             &[0],
-            |x, _| p439(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| p439(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
-                let (g0, g1, g2) = p439_gradient(x[0], part(&x, 1), part(&x, 41));
-                join(&[&[g0], &g1, &g2])
+                let (g0, g1, g2, g3, g4) = p439_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p439_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
-                (v, join(&[&[g0], &g1, &g2]))
+                let (v, (g0, g1, g2, g3, g4)) = p439_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p439_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+            |x, _| p439_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<107>(
+        check::<65>(
             s,
             "p440",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p440(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4, g5) = p440_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
-                join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5])
+            &[0],
+            |x, _| p440(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| {
+                let (g0, g1, g2) = p440_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4, g5)) = p440_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5]))
+            |x, _| {
+                let (v, (g0, g1, g2)) = p440_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, n| p440_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), part(x.as_slice(), 67), n),
+            |x, _| p440_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
         );
-        check::<43>(
+        check::<66>(
             s,
             "p441",
             ARRAY_POINTS,
             &[0],
-            |x, _| p441(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| p441(x[0], x[1], part(&x, 2), part(&x, 42)),
             |x, _| {
-                let (g0, g1, g2, g3) = p441_gradient(x[0], x[1], x[2], part(&x, 3));
-                join(&[&[g0], &[g1], &[g2], &g3])
+                let (g0, g1, g2, g3) = p441_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p441_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
-                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+                let (v, (g0, g1, g2, g3)) = p441_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, _| p441_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+            |x, _| p441_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
         );
-        check::<82>(
+        check::<41>(
             s,
             "p442",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p442(x[0], x[1], part(&x, 2), part(&x, 42), n),
-            |x, n| {
-                let (g0, g1, g2, g3) = p442_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
-                join(&[&[g0], &[g1], &g2, &g3])
+            &[0],
+            |x, _| p442(x[0], part(&x, 1)),
+            |x, _| {
+                let (g0, g1) = p442_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3)) = p442_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            |x, _| {
+                let (v, (g0, g1)) = p442_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
             },
-            |x, n| p442_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
+            |x, _| p442_generic(x[0], part(x.as_slice(), 1)),
         );
-        check::<81>(
+        check::<82>(
             s,
             "p443",
             ARRAY_POINTS,
             &[0, 1, 17, 40],
-            |x, n| p443(x[0], part(&x, 1), part(&x, 41), n),
+            |x, n| p443(x[0], x[1], part(&x, 2), part(&x, 42), n),
             |x, n| {
-                let (g0, g1, g2) = p443_gradient(x[0], part(&x, 1), part(&x, 41), n);
-                join(&[&[g0], &g1, &g2])
+                let (g0, g1, g2, g3) = p443_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                join(&[&[g0], &[g1], &g2, &g3])
             },
             |x, n| {
-                let (v, (g0, g1, g2)) = p443_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
-                (v, join(&[&[g0], &g1, &g2]))
+                let (v, (g0, g1, g2, g3)) = p443_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, n| p443_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
+            |x, n| p443_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
         );
-        check::<42>(
+        check::<41>(
             s,
             "p444",
             ARRAY_POINTS,
             &[0],
-            |x, _| p444(x[0], x[1], part(&x, 2)),
+            |x, _| p444(x[0], part(&x, 1)),
             |x, _| {
-                let (g0, g1, g2) = p444_gradient(x[0], x[1], part(&x, 2));
-                join(&[&[g0], &[g1], &g2])
-            },
-            |x, _| {
-                let (v, (g0, g1, g2)) = p444_value_and_gradient(x[0], x[1], part(&x, 2));
-                (v, join(&[&[g0], &[g1], &g2]))
-            },
-            |x, _| p444_generic(x[0], x[1], part(x.as_slice(), 2)),
-        );
-        check::<81>(
-            s,
-            "p445",
-            ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p445(x[0], part(&x, 1), part(&x, 41), n),
-            |x, n| {
-                let (g0, g1, g2) = p445_gradient(x[0], part(&x, 1), part(&x, 41), n);
-                join(&[&[g0], &g1, &g2])
-            },
-            |x, n| {
-                let (v, (g0, g1, g2)) = p445_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
-                (v, join(&[&[g0], &g1, &g2]))
-            },
-            |x, n| p445_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
-        );
-        check::<41>(
-            s,
-            "p446",
-            ARRAY_POINTS,
-            &[0],
-            |x, _| p446(x[0], part(&x, 1)),
-            |x, _| {
-                let (g0, g1) = p446_gradient(x[0], part(&x, 1));
+                let (g0, g1) = p444_gradient(x[0], part(&x, 1));
                 join(&[&[g0], &g1])
             },
             |x, _| {
-                let (v, (g0, g1)) = p446_value_and_gradient(x[0], part(&x, 1));
+                let (v, (g0, g1)) = p444_value_and_gradient(x[0], part(&x, 1));
                 (v, join(&[&[g0], &g1]))
             },
-            |x, _| p446_generic(x[0], part(x.as_slice(), 1)),
+            |x, _| p444_generic(x[0], part(x.as_slice(), 1)),
         );
-        check::<66>(
+        check::<65>(
+            s,
+            "p445",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p445(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| {
+                let (g0, g1, g2) = p445_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2)) = p445_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
+            },
+            |x, _| p445_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+        );
+        check::<82>(
+            s,
+            "p446",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p446(x[0], x[1], part(&x, 2), part(&x, 42), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p446_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p446_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, n| p446_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
+        );
+        check::<67>(
             s,
             "p447",
             ARRAY_POINTS,
             &[0],
-            |x, _| p447(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| p447(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
-                let (g0, g1, g2, g3) = p447_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                join(&[&[g0], &[g1], &g2, &g3])
+                let (g0, g1, g2, g3, g4) = p447_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p447_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+                let (v, (g0, g1, g2, g3, g4)) = p447_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p447_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+            |x, _| p447_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<82>(
+        check::<43>(
             s,
             "p448",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p448(x[0], x[1], part(&x, 2), part(&x, 42)),
-            |x, _| {
-                let (g0, g1, g2, g3) = p448_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                join(&[&[g0], &[g1], &g2, &g3])
+            &[0, 1, 17, 40],
+            |x, n| p448(x[0], x[1], x[2], part(&x, 3), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p448_gradient(x[0], x[1], x[2], part(&x, 3), n);
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
-            |x, _| {
-                let (v, (g0, g1, g2, g3)) = p448_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p448_value_and_gradient(x[0], x[1], x[2], part(&x, 3), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, _| p448_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+            |x, n| p448_generic(x[0], x[1], x[2], part(x.as_slice(), 3), n),
         );
-        check::<81>(
+        check::<67>(
             s,
             "p449",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p449(x[0], part(&x, 1), part(&x, 41), n),
-            |x, n| {
-                let (g0, g1, g2) = p449_gradient(x[0], part(&x, 1), part(&x, 41), n);
-                join(&[&[g0], &g1, &g2])
+            &[0],
+            |x, _| p449(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| {
+                let (g0, g1, g2, g3, g4) = p449_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
-            |x, n| {
-                let (v, (g0, g1, g2)) = p449_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
-                (v, join(&[&[g0], &g1, &g2]))
+            |x, _| {
+                let (v, (g0, g1, g2, g3, g4)) = p449_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, n| p449_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
+            |x, _| p449_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<66>(
+        check::<43>(
             s,
             "p450",
             ARRAY_POINTS,
             &[0],
-            |x, _| p450(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| p450(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
-                let (g0, g1, g2, g3) = p450_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                join(&[&[g0], &[g1], &g2, &g3])
+                let (g0, g1, g2, g3) = p450_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p450_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+                let (v, (g0, g1, g2, g3)) = p450_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, _| p450_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+            |x, _| p450_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
-        check::<106>(
+        check::<66>(
             s,
             "p451",
             ARRAY_POINTS,
             &[0],
-            |x, _| p451(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66)),
+            |x, _| p451(x[0], x[1], part(&x, 2), part(&x, 42)),
             |x, _| {
-                let (g0, g1, g2, g3, g4) = p451_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66));
-                join(&[&[g0], &[g1], &g2, &g3, &g4])
+                let (g0, g1, g2, g3) = p451_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p451_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66));
-                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
+                let (v, (g0, g1, g2, g3)) = p451_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, _| p451_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66)),
+            |x, _| p451_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
         );
-        check::<65>(
+        check::<83>(
             s,
             "p452",
             ARRAY_POINTS,
             &[0],
-            |x, _| p452(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| p452(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
-                let (g0, g1, g2) = p452_gradient(x[0], part(&x, 1), part(&x, 41));
-                join(&[&[g0], &g1, &g2])
+                let (g0, g1, g2, g3, g4) = p452_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p452_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
-                (v, join(&[&[g0], &g1, &g2]))
+                let (v, (g0, g1, g2, g3, g4)) = p452_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p452_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+            |x, _| p452_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<83>(
+        check::<41>(
             s,
             "p453",
             ARRAY_POINTS,
             &[0],
-            |x, _| p453(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| p453(x[0], part(&x, 1)),
             |x, _| {
-                let (g0, g1, g2, g3, g4) = p453_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+                let (g0, g1) = p453_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p453_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+                let (v, (g0, g1)) = p453_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
             },
-            |x, _| p453_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, _| p453_generic(x[0], part(x.as_slice(), 1)),
         );
         check::<43>(
             s,
@@ -22641,341 +22305,341 @@ mod programs {
             },
             |x, _| p454_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
-        check::<82>(
+        check::<42>(
             s,
             "p455",
             ARRAY_POINTS,
             &[0],
-            |x, _| p455(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| p455(x[0], x[1], part(&x, 2)),
             |x, _| {
-                let (g0, g1, g2, g3) = p455_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                join(&[&[g0], &[g1], &g2, &g3])
+                let (g0, g1, g2) = p455_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p455_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+                let (v, (g0, g1, g2)) = p455_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, _| p455_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+            |x, _| p455_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<81>(
+        check::<27>(
             s,
             "p456",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p456(x[0], part(&x, 1), part(&x, 41), n),
-            |x, n| {
-                let (g0, g1, g2) = p456_gradient(x[0], part(&x, 1), part(&x, 41), n);
-                join(&[&[g0], &g1, &g2])
+            &[0],
+            |x, _| p456(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p456_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
-            |x, n| {
-                let (v, (g0, g1, g2)) = p456_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
-                (v, join(&[&[g0], &g1, &g2]))
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p456_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, n| p456_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
+            |x, _| p456_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
-        check::<67>(
+        check::<106>(
             s,
             "p457",
             ARRAY_POINTS,
             &[0],
-            |x, _| p457(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| p457(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66)),
             |x, _| {
-                let (g0, g1, g2, g3, g4) = p457_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+                let (g0, g1, g2, g3, g4) = p457_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66));
+                join(&[&[g0], &[g1], &g2, &g3, &g4])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p457_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+                let (v, (g0, g1, g2, g3, g4)) = p457_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66));
+                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
             },
-            |x, _| p457_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, _| p457_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66)),
         );
-        check::<67>(
+        check::<41>(
             s,
             "p458",
             ARRAY_POINTS,
             &[0],
-            |x, _| p458(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| p458(x[0], part(&x, 1)),
             |x, _| {
-                let (g0, g1, g2, g3, g4) = p458_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+                let (g0, g1) = p458_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p458_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+                let (v, (g0, g1)) = p458_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
             },
-            |x, _| p458_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, _| p458_generic(x[0], part(x.as_slice(), 1)),
         );
-        check::<67>(
+        check::<66>(
             s,
             "p459",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p459(x[0], x[1], x[2], part(&x, 3), part(&x, 27), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4) = p459_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 27), n);
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            &[0],
+            |x, _| p459(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p459_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4)) = p459_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 27), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p459_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, n| p459_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 27), n),
+            |x, _| p459_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
         );
-        check::<67>(
+        check::<43>(
             s,
             "p460",
             ARRAY_POINTS,
             &[0],
-            |x, _| p460(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| p460(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
-                let (g0, g1, g2, g3, g4) = p460_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+                let (g0, g1, g2, g3) = p460_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p460_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+                let (v, (g0, g1, g2, g3)) = p460_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, _| p460_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, _| p460_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
-        check::<41>(
+        check::<65>(
             s,
             "p461",
             ARRAY_POINTS,
             &[0],
-            |x, _| p461(x[0], part(&x, 1)),
+            |x, _| p461(x[0], part(&x, 1), part(&x, 41)),
             |x, _| {
-                let (g0, g1) = p461_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
+                let (g0, g1, g2) = p461_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
             },
             |x, _| {
-                let (v, (g0, g1)) = p461_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
+                let (v, (g0, g1, g2)) = p461_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, _| p461_generic(x[0], part(x.as_slice(), 1)),
+            |x, _| p461_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
         );
-        check::<41>(
+        check::<105>(
             s,
             "p462",
             ARRAY_POINTS,
             &[0, 1, 17, 40],
-            |x, n| p462(x[0], part(&x, 1), n),
+            |x, n| p462(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n),
             |x, n| {
-                let (g0, g1) = p462_gradient(x[0], part(&x, 1), n);
-                join(&[&[g0], &g1])
+                let (g0, g1, g2, g3) = p462_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
+                join(&[&[g0], &g1, &g2, &g3])
             },
             |x, n| {
-                let (v, (g0, g1)) = p462_value_and_gradient(x[0], part(&x, 1), n);
-                (v, join(&[&[g0], &g1]))
+                let (v, (g0, g1, g2, g3)) = p462_value_and_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
+                (v, join(&[&[g0], &g1, &g2, &g3]))
             },
-            |x, n| p462_generic(x[0], part(x.as_slice(), 1), n),
+            |x, n| p462_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), part(x.as_slice(), 65), n),
         );
-        check::<107>(
+        check::<42>(
             s,
             "p463",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p463(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4, g5) = p463_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
-                join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5])
-            },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4, g5)) = p463_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5]))
-            },
-            |x, n| p463_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), part(x.as_slice(), 67), n),
-        );
-        check::<43>(
-            s,
-            "p464",
-            ARRAY_POINTS,
             &[0],
-            |x, _| p464(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| p463(x[0], x[1], part(&x, 2)),
             |x, _| {
-                let (g0, g1, g2, g3) = p464_gradient(x[0], x[1], x[2], part(&x, 3));
-                join(&[&[g0], &[g1], &[g2], &g3])
-            },
-            |x, _| {
-                let (v, (g0, g1, g2, g3)) = p464_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
-                (v, join(&[&[g0], &[g1], &[g2], &g3]))
-            },
-            |x, _| p464_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
-        );
-        check::<26>(
-            s,
-            "p465",
-            ARRAY_POINTS,
-            &[0],
-            |x, _| p465(x[0], x[1], part(&x, 2)),
-            |x, _| {
-                let (g0, g1, g2) = p465_gradient(x[0], x[1], part(&x, 2));
+                let (g0, g1, g2) = p463_gradient(x[0], x[1], part(&x, 2));
                 join(&[&[g0], &[g1], &g2])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p465_value_and_gradient(x[0], x[1], part(&x, 2));
+                let (v, (g0, g1, g2)) = p463_value_and_gradient(x[0], x[1], part(&x, 2));
                 (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, _| p465_generic(x[0], x[1], part(x.as_slice(), 2)),
+            |x, _| p463_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<67>(
+        check::<82>(
+            s,
+            "p464",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p464(x[0], x[1], part(&x, 2), part(&x, 42), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p464_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                join(&[&[g0], &[g1], &g2, &g3])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p464_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            },
+            |x, n| p464_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
+        );
+        check::<81>(
+            s,
+            "p465",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p465(x[0], part(&x, 1), part(&x, 41), n),
+            |x, n| {
+                let (g0, g1, g2) = p465_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                join(&[&[g0], &g1, &g2])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2)) = p465_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                (v, join(&[&[g0], &g1, &g2]))
+            },
+            |x, n| p465_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
+        );
+        check::<43>(
             s,
             "p466",
             ARRAY_POINTS,
             &[0],
-            |x, _| p466(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| p466(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
-                let (g0, g1, g2, g3, g4) = p466_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+                let (g0, g1, g2, g3) = p466_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p466_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+                let (v, (g0, g1, g2, g3)) = p466_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, _| p466_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, _| p466_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
-        check::<67>(
+        check::<42>(
             s,
             "p467",
             ARRAY_POINTS,
             &[0],
-            |x, _| p467(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| p467(x[0], x[1], part(&x, 2)),
             |x, _| {
-                let (g0, g1, g2, g3, g4) = p467_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+                let (g0, g1, g2) = p467_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p467_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+                let (v, (g0, g1, g2)) = p467_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, _| p467_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, _| p467_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<65>(
+        check::<41>(
             s,
             "p468",
             ARRAY_POINTS,
             &[0],
-            |x, _| p468(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| p468(x[0], part(&x, 1)),
             |x, _| {
-                let (g0, g1, g2) = p468_gradient(x[0], part(&x, 1), part(&x, 41));
-                join(&[&[g0], &g1, &g2])
+                let (g0, g1) = p468_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p468_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
-                (v, join(&[&[g0], &g1, &g2]))
+                let (v, (g0, g1)) = p468_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
             },
-            |x, _| p468_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+            |x, _| p468_generic(x[0], part(x.as_slice(), 1)),
         );
-        check::<43>(
+        check::<65>(
             s,
             "p469",
             ARRAY_POINTS,
             &[0],
-            |x, _| p469(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| p469(x[0], part(&x, 1), part(&x, 41)),
             |x, _| {
-                let (g0, g1, g2, g3) = p469_gradient(x[0], x[1], x[2], part(&x, 3));
-                join(&[&[g0], &[g1], &[g2], &g3])
+                let (g0, g1, g2) = p469_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p469_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
-                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+                let (v, (g0, g1, g2)) = p469_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, _| p469_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+            |x, _| p469_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
         );
-        check::<66>(
+        check::<106>(
             s,
             "p470",
             ARRAY_POINTS,
             &[0],
-            |x, _| p470(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| p470(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66)),
             |x, _| {
-                let (g0, g1, g2, g3) = p470_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                join(&[&[g0], &[g1], &g2, &g3])
+                let (g0, g1, g2, g3, g4) = p470_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66));
+                join(&[&[g0], &[g1], &g2, &g3, &g4])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3)) = p470_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+                let (v, (g0, g1, g2, g3, g4)) = p470_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), part(&x, 66));
+                (v, join(&[&[g0], &[g1], &g2, &g3, &g4]))
             },
-            |x, _| p470_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
-        );
-        check::<67>(
-            s,
-            "p471",
-            ARRAY_POINTS,
-            &[0],
-            |x, _| p471(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
-            |x, _| {
-                let (g0, g1, g2, g3, g4) = p471_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
-            },
-            |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p471_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
-            },
-            |x, _| p471_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
-        );
-        check::<41>(
-            s,
-            "p472",
-            ARRAY_POINTS,
-            &[0],
-            |x, _| p472(x[0], part(&x, 1)),
-            |x, _| {
-                let (g0, g1) = p472_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
-            },
-            |x, _| {
-                let (v, (g0, g1)) = p472_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
-            },
-            |x, _| p472_generic(x[0], part(x.as_slice(), 1)),
-        );
-        check::<42>(
-            s,
-            "p473",
-            ARRAY_POINTS,
-            &[0],
-            |x, _| p473(x[0], x[1], part(&x, 2)),
-            |x, _| {
-                let (g0, g1, g2) = p473_gradient(x[0], x[1], part(&x, 2));
-                join(&[&[g0], &[g1], &g2])
-            },
-            |x, _| {
-                let (v, (g0, g1, g2)) = p473_value_and_gradient(x[0], x[1], part(&x, 2));
-                (v, join(&[&[g0], &[g1], &g2]))
-            },
-            |x, _| p473_generic(x[0], x[1], part(x.as_slice(), 2)),
+            |x, _| p470_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), part(x.as_slice(), 66)),
         );
         check::<81>(
             s,
-            "p474",
+            "p471",
             ARRAY_POINTS,
             &[0, 1, 17, 40],
-            |x, n| p474(x[0], part(&x, 1), part(&x, 41), n),
+            |x, n| p471(x[0], part(&x, 1), part(&x, 41), n),
             |x, n| {
-                let (g0, g1, g2) = p474_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                let (g0, g1, g2) = p471_gradient(x[0], part(&x, 1), part(&x, 41), n);
                 join(&[&[g0], &g1, &g2])
             },
             |x, n| {
-                let (v, (g0, g1, g2)) = p474_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                let (v, (g0, g1, g2)) = p471_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
                 (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, n| p474_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
+            |x, n| p471_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
         );
-        check::<41>(
+        check::<81>(
+            s,
+            "p472",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p472(x[0], part(&x, 1), part(&x, 41), n),
+            |x, n| {
+                let (g0, g1, g2) = p472_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                join(&[&[g0], &g1, &g2])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2)) = p472_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                (v, join(&[&[g0], &g1, &g2]))
+            },
+            |x, n| p472_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
+        );
+        check::<81>(
+            s,
+            "p473",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p473(x[0], part(&x, 1), part(&x, 41), n),
+            |x, n| {
+                let (g0, g1, g2) = p473_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                join(&[&[g0], &g1, &g2])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2)) = p473_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                (v, join(&[&[g0], &g1, &g2]))
+            },
+            |x, n| p473_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
+        );
+        check::<43>(
+            s,
+            "p474",
+            ARRAY_POINTS,
+            &[0],
+            |x, _| p474(x[0], x[1], x[2], part(&x, 3)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p474_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
+            },
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p474_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            },
+            |x, _| p474_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+        );
+        check::<43>(
             s,
             "p475",
             ARRAY_POINTS,
             &[0],
-            |x, _| p475(x[0], part(&x, 1)),
+            |x, _| p475(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
-                let (g0, g1) = p475_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
+                let (g0, g1, g2, g3) = p475_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
             |x, _| {
-                let (v, (g0, g1)) = p475_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
+                let (v, (g0, g1, g2, g3)) = p475_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, _| p475_generic(x[0], part(x.as_slice(), 1)),
+            |x, _| p475_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
         check::<41>(
             s,
@@ -22993,69 +22657,69 @@ mod programs {
             },
             |x, _| p476_generic(x[0], part(x.as_slice(), 1)),
         );
-        check::<43>(
+        check::<82>(
             s,
             "p477",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p477(x[0], x[1], x[2], part(&x, 3)),
-            |x, _| {
-                let (g0, g1, g2, g3) = p477_gradient(x[0], x[1], x[2], part(&x, 3));
-                join(&[&[g0], &[g1], &[g2], &g3])
+            &[0, 1, 17, 40],
+            |x, n| p477(x[0], x[1], part(&x, 2), part(&x, 42), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p477_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                join(&[&[g0], &[g1], &g2, &g3])
             },
-            |x, _| {
-                let (v, (g0, g1, g2, g3)) = p477_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
-                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p477_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, _| p477_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
+            |x, n| p477_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
         );
-        check::<42>(
+        check::<67>(
             s,
             "p478",
             ARRAY_POINTS,
             &[0],
-            |x, _| p478(x[0], x[1], part(&x, 2)),
+            |x, _| p478(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
-                let (g0, g1, g2) = p478_gradient(x[0], x[1], part(&x, 2));
-                join(&[&[g0], &[g1], &g2])
+                let (g0, g1, g2, g3, g4) = p478_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p478_value_and_gradient(x[0], x[1], part(&x, 2));
-                (v, join(&[&[g0], &[g1], &g2]))
+                let (v, (g0, g1, g2, g3, g4)) = p478_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p478_generic(x[0], x[1], part(x.as_slice(), 2)),
+            |x, _| p478_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<65>(
+        check::<43>(
             s,
             "p479",
             ARRAY_POINTS,
             &[0],
-            |x, _| p479(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| p479(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
-                let (g0, g1, g2) = p479_gradient(x[0], part(&x, 1), part(&x, 41));
-                join(&[&[g0], &g1, &g2])
+                let (g0, g1, g2, g3) = p479_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p479_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
-                (v, join(&[&[g0], &g1, &g2]))
+                let (v, (g0, g1, g2, g3)) = p479_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, _| p479_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+            |x, _| p479_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
-        check::<107>(
+        check::<65>(
             s,
             "p480",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p480(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4, g5) = p480_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
-                join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5])
+            &[0],
+            |x, _| p480(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| {
+                let (g0, g1, g2) = p480_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4, g5)) = p480_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5]))
+            |x, _| {
+                let (v, (g0, g1, g2)) = p480_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, n| p480_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), part(x.as_slice(), 67), n),
+            |x, _| p480_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
         );
         check::<41>(
             s,
@@ -23073,37 +22737,37 @@ mod programs {
             },
             |x, _| p481_generic(x[0], part(x.as_slice(), 1)),
         );
-        check::<82>(
+        check::<66>(
             s,
             "p482",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p482(x[0], x[1], part(&x, 2), part(&x, 42), n),
-            |x, n| {
-                let (g0, g1, g2, g3) = p482_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+            &[0],
+            |x, _| p482(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p482_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
                 join(&[&[g0], &[g1], &g2, &g3])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3)) = p482_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p482_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
                 (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, n| p482_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
+            |x, _| p482_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
         );
-        check::<67>(
+        check::<42>(
             s,
             "p483",
             ARRAY_POINTS,
             &[0],
-            |x, _| p483(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| p483(x[0], x[1], part(&x, 2)),
             |x, _| {
-                let (g0, g1, g2, g3, g4) = p483_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+                let (g0, g1, g2) = p483_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p483_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+                let (v, (g0, g1, g2)) = p483_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, _| p483_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, _| p483_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
         check::<67>(
             s,
@@ -23121,37 +22785,37 @@ mod programs {
             },
             |x, _| p484_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
         );
-        check::<107>(
+        check::<41>(
             s,
             "p485",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p485(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4, g5) = p485_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
-                join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5])
+            &[0],
+            |x, _| p485(x[0], part(&x, 1)),
+            |x, _| {
+                let (g0, g1) = p485_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4, g5)) = p485_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), part(&x, 67), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4, &g5]))
+            |x, _| {
+                let (v, (g0, g1)) = p485_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
             },
-            |x, n| p485_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), part(x.as_slice(), 67), n),
+            |x, _| p485_generic(x[0], part(x.as_slice(), 1)),
         );
-        check::<67>(
+        check::<82>(
             s,
             "p486",
             ARRAY_POINTS,
             &[0],
-            |x, _| p486(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| p486(x[0], x[1], part(&x, 2), part(&x, 42)),
             |x, _| {
-                let (g0, g1, g2, g3, g4) = p486_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+                let (g0, g1, g2, g3) = p486_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p486_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+                let (v, (g0, g1, g2, g3)) = p486_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, _| p486_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, _| p486_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
         );
         check::<42>(
             s,
@@ -23169,21 +22833,21 @@ mod programs {
             },
             |x, _| p487_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<67>(
+        check::<65>(
             s,
             "p488",
             ARRAY_POINTS,
             &[0],
-            |x, _| p488(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| p488(x[0], part(&x, 1), part(&x, 41)),
             |x, _| {
-                let (g0, g1, g2, g3, g4) = p488_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+                let (g0, g1, g2) = p488_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p488_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+                let (v, (g0, g1, g2)) = p488_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, _| p488_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, _| p488_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
         );
         check::<82>(
             s,
@@ -23201,165 +22865,165 @@ mod programs {
             },
             |x, _| p489_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
         );
-        check::<42>(
+        check::<83>(
             s,
             "p490",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p490(x[0], x[1], part(&x, 2)),
-            |x, _| {
-                let (g0, g1, g2) = p490_gradient(x[0], x[1], part(&x, 2));
-                join(&[&[g0], &[g1], &g2])
+            &[0, 1, 17, 40],
+            |x, n| p490(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p490_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
-            |x, _| {
-                let (v, (g0, g1, g2)) = p490_value_and_gradient(x[0], x[1], part(&x, 2));
-                (v, join(&[&[g0], &[g1], &g2]))
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p490_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p490_generic(x[0], x[1], part(x.as_slice(), 2)),
+            |x, n| p490_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
         );
-        check::<43>(
+        check::<65>(
             s,
             "p491",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p491(x[0], x[1], x[2], part(&x, 3), n),
-            |x, n| {
-                let (g0, g1, g2, g3) = p491_gradient(x[0], x[1], x[2], part(&x, 3), n);
-                join(&[&[g0], &[g1], &[g2], &g3])
+            &[0],
+            |x, _| p491(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| {
+                let (g0, g1, g2) = p491_gradient(x[0], part(&x, 1), part(&x, 41));
+                join(&[&[g0], &g1, &g2])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3)) = p491_value_and_gradient(x[0], x[1], x[2], part(&x, 3), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3]))
+            |x, _| {
+                let (v, (g0, g1, g2)) = p491_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
+                (v, join(&[&[g0], &g1, &g2]))
             },
-            |x, n| p491_generic(x[0], x[1], x[2], part(x.as_slice(), 3), n),
+            |x, _| p491_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
         );
-        check::<105>(
+        check::<66>(
             s,
             "p492",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p492(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n),
-            |x, n| {
-                let (g0, g1, g2, g3) = p492_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
-                join(&[&[g0], &g1, &g2, &g3])
+            &[0],
+            |x, _| p492(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p492_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3)) = p492_value_and_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
-                (v, join(&[&[g0], &g1, &g2, &g3]))
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p492_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, n| p492_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), part(x.as_slice(), 65), n),
+            |x, _| p492_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
         );
-        check::<42>(
+        check::<41>(
             s,
             "p493",
             ARRAY_POINTS,
             &[0],
-            |x, _| p493(x[0], x[1], part(&x, 2)),
+            |x, _| p493(x[0], part(&x, 1)),
             |x, _| {
-                let (g0, g1, g2) = p493_gradient(x[0], x[1], part(&x, 2));
-                join(&[&[g0], &[g1], &g2])
+                let (g0, g1) = p493_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p493_value_and_gradient(x[0], x[1], part(&x, 2));
-                (v, join(&[&[g0], &[g1], &g2]))
+                let (v, (g0, g1)) = p493_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
             },
-            |x, _| p493_generic(x[0], x[1], part(x.as_slice(), 2)),
+            |x, _| p493_generic(x[0], part(x.as_slice(), 1)),
         );
-        check::<67>(
+        check::<66>(
             s,
             "p494",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p494(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
-            |x, _| {
-                let (g0, g1, g2, g3, g4) = p494_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            &[0, 1, 17, 40],
+            |x, n| p494(x[0], x[1], part(&x, 2), part(&x, 26), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p494_gradient(x[0], x[1], part(&x, 2), part(&x, 26), n);
+                join(&[&[g0], &[g1], &g2, &g3])
             },
-            |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p494_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p494_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 26), n);
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, _| p494_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, n| p494_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 26), n),
         );
-        check::<41>(
+        check::<43>(
             s,
             "p495",
             ARRAY_POINTS,
             &[0],
-            |x, _| p495(x[0], part(&x, 1)),
+            |x, _| p495(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
-                let (g0, g1) = p495_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
+                let (g0, g1, g2, g3) = p495_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
             |x, _| {
-                let (v, (g0, g1)) = p495_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
+                let (v, (g0, g1, g2, g3)) = p495_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, _| p495_generic(x[0], part(x.as_slice(), 1)),
+            |x, _| p495_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
-        check::<41>(
+        check::<42>(
             s,
             "p496",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p496(x[0], part(&x, 1)),
-            |x, _| {
-                let (g0, g1) = p496_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
+            &[0, 1, 17, 40],
+            |x, n| p496(x[0], x[1], part(&x, 2), n),
+            |x, n| {
+                let (g0, g1, g2) = p496_gradient(x[0], x[1], part(&x, 2), n);
+                join(&[&[g0], &[g1], &g2])
             },
-            |x, _| {
-                let (v, (g0, g1)) = p496_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
+            |x, n| {
+                let (v, (g0, g1, g2)) = p496_value_and_gradient(x[0], x[1], part(&x, 2), n);
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, _| p496_generic(x[0], part(x.as_slice(), 1)),
+            |x, n| p496_generic(x[0], x[1], part(x.as_slice(), 2), n),
         );
-        check::<66>(
+        check::<67>(
             s,
             "p497",
             ARRAY_POINTS,
             &[0],
-            |x, _| p497(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| p497(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
             |x, _| {
-                let (g0, g1, g2, g3) = p497_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                join(&[&[g0], &[g1], &g2, &g3])
-            },
-            |x, _| {
-                let (v, (g0, g1, g2, g3)) = p497_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
-            },
-            |x, _| p497_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
-        );
-        check::<42>(
-            s,
-            "p498",
-            ARRAY_POINTS,
-            &[0],
-            |x, _| p498(x[0], x[1], part(&x, 2)),
-            |x, _| {
-                let (g0, g1, g2) = p498_gradient(x[0], x[1], part(&x, 2));
-                join(&[&[g0], &[g1], &g2])
-            },
-            |x, _| {
-                let (v, (g0, g1, g2)) = p498_value_and_gradient(x[0], x[1], part(&x, 2));
-                (v, join(&[&[g0], &[g1], &g2]))
-            },
-            |x, _| p498_generic(x[0], x[1], part(x.as_slice(), 2)),
-        );
-        check::<67>(
-            s,
-            "p499",
-            ARRAY_POINTS,
-            &[0],
-            |x, _| p499(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
-            |x, _| {
-                let (g0, g1, g2, g3, g4) = p499_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                let (g0, g1, g2, g3, g4) = p497_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
                 join(&[&[g0], &[g1], &[g2], &g3, &g4])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p499_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
+                let (v, (g0, g1, g2, g3, g4)) = p497_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
                 (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
             },
-            |x, _| p499_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, _| p497_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+        );
+        check::<81>(
+            s,
+            "p498",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p498(x[0], part(&x, 1), part(&x, 41), n),
+            |x, n| {
+                let (g0, g1, g2) = p498_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                join(&[&[g0], &g1, &g2])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2)) = p498_value_and_gradient(x[0], part(&x, 1), part(&x, 41), n);
+                (v, join(&[&[g0], &g1, &g2]))
+            },
+            |x, n| p498_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), n),
+        );
+        check::<83>(
+            s,
+            "p499",
+            ARRAY_POINTS,
+            &[0, 1, 17, 40],
+            |x, n| p499(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
+            |x, n| {
+                let (g0, g1, g2, g3, g4) = p499_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            },
+            |x, n| {
+                let (v, (g0, g1, g2, g3, g4)) = p499_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
+                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            },
+            |x, n| p499_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
         );
     }
 }

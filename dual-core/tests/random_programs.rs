@@ -45,6 +45,14 @@
 //!     y[i] = s; }` whose inner loop carries `s` as a sum, a product, a `tanh` recurrence or a
 //!     `max` recurrence, with `y` read by a loop over `0..R` or as `y[0]`, `y[R - 1]`;
 //!   - run-time loops `for i in 0..n`, `1..n` (`n` = 0, 1, 17, 40) and `0..b.len()` over `b`;
+//!   - iterator chains over `a` (`iter()`, `into_iter()`, `copied()`, `cloned()`, `zip` with
+//!     `a` or `a.iter().skip(1)`, `enumerate()`, `skip(2).step_by(3)`, `a[2..LEN - 2].iter().rev()`,
+//!     `take(10)`, `rev().step_by(3)`) reduced by `map(..).sum::<f64>()`, `sum()` into a typed
+//!     `let`, `product::<f64>()` of factors `1 + 0.05 tanh(e)`, `fold(init, |acc, ..| ..)` (a
+//!     scaled sum or a `tanh` recurrence), `fold(f64::NEG_INFINITY, f64::max)`, or a `for` over
+//!     the chain carrying floats; the closures read the parameters and earlier floats. The twins
+//!     fold where the `f64` code sums, multiplies or takes maxima. Not `zip` with a local array:
+//!     the engine's rewrite reads it out of scope (E0425).
 //!   - `let`s, `if`s (`let v;` or `let mut v`, maybe returning in a branch) and early
 //!     `return`s under `if`s, between the loops.
 //!
@@ -661,6 +669,83 @@ enum Iter {
     /// A range written as is, in the array programs: `0..LEN`, `1..LEN`, `0..LEN - 1`, `0..R`,
     /// `0..C` over module constants, `0..n`, `1..n`, `0..b.len()` over `b: [f64; 40]`.
     Bounds(&'static str),
+    /// An iterator chain over arrays, in the array programs (`a.iter().enumerate().skip(2)`),
+    /// the same text in both flavors; `src` reads the arrays it iterates over, `binds` are the
+    /// floats its pattern binds.
+    Chain {
+        text: String,
+        src: Expr,
+        binds: Vec<String>,
+    },
+}
+
+/// How an iterator chain of the array programs is reduced to a float.
+enum Reduce {
+    /// `.map(|pat| e).sum::<f64>()`, or `.sum()` with `let s: f64` if not `turbofish`.
+    Sum { turbofish: bool },
+    /// `.map(|pat| e).product::<f64>()`.
+    Product,
+    /// `.fold(f64::NEG_INFINITY, f64::max)`, after `.map(|pat| e)` if there is a body.
+    Max,
+    /// `.fold(init, |acc, pat| e)`.
+    Fold { init: Expr, acc: String },
+}
+
+/// `let var = chain;`: an iterator chain over arrays reduced to a float (array programs).
+struct Chain {
+    /// The source and adapters before the closure, the same in both flavors.
+    iter: String,
+    /// Reads the arrays the chain iterates over (for activity and the parameters).
+    src: Expr,
+    /// The closure's pattern and body, if there is a closure.
+    closure: Option<(String, Expr)>,
+    reduce: Reduce,
+}
+
+impl Chain {
+    /// The expression: the twin folds where the `f64` code sums, multiplies or takes maxima.
+    fn render(&self, fl: Flavor) -> String {
+        let g = fl == Flavor::Generic;
+        let mut t = self.iter.clone();
+        let lam = |pat: &str, e: &Expr| format!("|{pat}| {}", e.render(fl));
+        match (&self.reduce, &self.closure) {
+            (Reduce::Fold { init, acc }, Some((pat, e))) => {
+                let _ = write!(
+                    t,
+                    ".fold({}, |{acc}, {pat}| {})",
+                    init.render(fl),
+                    e.render(fl)
+                );
+            }
+            (r, c) => {
+                if let Some((pat, e)) = c {
+                    let _ = write!(t, ".map({})", lam(pat, e));
+                }
+                t += match (r, g) {
+                    (Reduce::Sum { turbofish: true }, false) => ".sum::<f64>()",
+                    (Reduce::Sum { .. }, false) => ".sum()",
+                    (Reduce::Product, false) => ".product::<f64>()",
+                    (Reduce::Max, false) => ".fold(f64::NEG_INFINITY, f64::max)",
+                    (Reduce::Sum { .. }, true) => ".fold(D::from(0.0), |t, u| t + u)",
+                    (Reduce::Product, true) => ".fold(D::from(1.0), |t, u| t * u)",
+                    (Reduce::Max, true) => ".fold(D::from(f64::NEG_INFINITY), max)",
+                    (Reduce::Fold { .. }, _) => unreachable!("a fold has a closure"),
+                };
+            }
+        }
+        t
+    }
+
+    fn exprs(&self) -> Vec<&Expr> {
+        let mut out = vec![&self.src];
+        if let Some((_, e)) = &self.closure {
+            out.push(e);
+        }
+        if let Reduce::Fold { init, .. } = &self.reduce {
+            out.push(init);
+        }
+        out
+    }
 }
 
 /// A statement of a sample program.
@@ -702,6 +787,11 @@ enum Stmt {
     LetArray {
         var: String,
         len: &'static str,
+    },
+    /// `let var = chain;`.
+    LetChain {
+        var: String,
+        chain: Chain,
     },
     /// `z[index] op e;` (`=` or `+=`), the index a loop counter.
     SetIndex {
@@ -765,6 +855,7 @@ impl Stmt {
                     Iter::Range(k) => format!("0..{k}"),
                     Iter::RunTime => "0..n".into(),
                     Iter::Bounds(b) => b.to_string(),
+                    Iter::Chain { text, .. } => text.clone(),
                     Iter::Array(xs) => {
                         let xs: Vec<String> = xs.iter().map(|x| x.render(fl)).collect();
                         format!("[{}]", xs.join(", "))
@@ -804,6 +895,13 @@ impl Stmt {
                 op,
                 e,
             } => out.push(format!("{indent}{array}[{index}] {op} {};", e.render(fl))),
+            Stmt::LetChain { var, chain } => {
+                let ty = match (fl, &chain.reduce) {
+                    (Flavor::F64, Reduce::Sum { turbofish: false }) => ": f64",
+                    _ => "",
+                };
+                out.push(format!("{indent}let {var}{ty} = {};", chain.render(fl)));
+            }
         }
     }
 
@@ -820,6 +918,11 @@ impl Stmt {
             Stmt::Return(e) => out.push(("return", e)),
             Stmt::Decl(_) | Stmt::Break | Stmt::Continue | Stmt::LetArray { .. } => {}
             Stmt::SetIndex { array, e, .. } => out.push((array, e)),
+            Stmt::LetChain { var, chain } => {
+                for e in chain.exprs() {
+                    out.push((var, e));
+                }
+            }
             Stmt::If(branches, otherwise) => {
                 for s in branches
                     .iter()
@@ -833,6 +936,11 @@ impl Stmt {
                 if let Iter::Array(xs) = iter {
                     for x in xs {
                         out.push((var, x));
+                    }
+                }
+                if let Iter::Chain { src, binds, .. } = iter {
+                    for b in binds {
+                        out.push((b, src));
                     }
                 }
                 body.iter().for_each(|s| s.flows(out));
@@ -900,6 +1008,7 @@ impl Stmt {
                         Iter::Array(_) => "for in [..]",
                         Iter::RunTime => "for 0..n",
                         Iter::Bounds(_) => "for over an array",
+                        Iter::Chain { .. } => "for over a chain",
                     }
                     .into(),
                 );
@@ -929,6 +1038,7 @@ impl Stmt {
                 out.insert(format!("z[i] {op}"));
                 e.primitives(out);
             }
+            Stmt::LetChain { chain, .. } => chain.exprs().iter().for_each(|e| e.primitives(out)),
         }
     }
 }
@@ -1658,7 +1768,9 @@ impl SampleGen<'_> {
     /// `e`, made to read `must` if it does not (`must * e` or `must + e`).
     fn reading(&mut self, e: Expr, must: Option<Expr>) -> Expr {
         match must {
-            Some(x) if !e.reads(&x.arrays()) => bin(self.g.rng.pick(&["*", "+"]), x, e),
+            Some(x) if !e.reads(&x.arrays()) && !e.reads(&x.vars()) => {
+                bin(self.g.rng.pick(&["*", "+"]), x, e)
+            }
             _ => e,
         }
     }
@@ -2114,6 +2226,223 @@ impl SampleGen<'_> {
     }
 }
 
+impl SampleGen<'_> {
+    /// A source and adapters over `a` (maybe zipped with `a` or a local array): the text, the
+    /// closure's pattern, the floats it binds, the index `enumerate` binds, the tag.
+    fn chain_source(&mut self) -> (String, String, Vec<String>, Option<String>, String) {
+        self.uses.insert("a");
+        let v = self.name("e");
+        let shapes = [
+            "a.iter()",
+            "a.into_iter()",
+            "a.iter().copied()",
+            "a.iter().cloned()",
+            "a.iter().zip(a.iter().skip(1))",
+            "a.iter().zip(a.iter())",
+            "a.iter().enumerate()",
+            "a.iter().enumerate().skip(2).step_by(3)",
+            "a[2..LEN - 2].iter().rev()",
+            "a.iter().take(10)",
+            "a.iter().rev().step_by(3)",
+        ];
+        // Not zipped with a local array (`a.iter().zip(z.iter())`): the engine's rewrite reads
+        // `z` where it is not in scope (E0425 on `z`, a known engine bug; see the report).
+        let shape = self.g.rng.pick(&shapes);
+        let tag = format!("chain {shape}");
+        match shape {
+            "a.iter().zip(a.iter().skip(1))" | "a.iter().zip(a.iter())" => {
+                let q = self.name("e");
+                (shape.into(), format!("(&{v}, &{q})"), vec![v, q], None, tag)
+            }
+            "a.iter().enumerate()" | "a.iter().enumerate().skip(2).step_by(3)" => {
+                let i = self.name("i");
+                (shape.into(), format!("({i}, &{v})"), vec![v], Some(i), tag)
+            }
+            "a.into_iter()" | "a.iter().copied()" | "a.iter().cloned()" => {
+                (shape.into(), v.clone(), vec![v], None, tag)
+            }
+            _ => (shape.into(), format!("&{v}"), vec![v], None, tag),
+        }
+    }
+
+    /// An expression of the closure's floats `binds` (reading the first), the index `index`,
+    /// and anything in scope (parameters, earlier floats, helper calls).
+    fn closure_body(
+        &mut self,
+        binds: &[String],
+        index: &Option<String>,
+        hidden: &[String],
+    ) -> Expr {
+        let mark = self.mark();
+        let before = self.g.elems.len();
+        for b in binds {
+            self.g.vars.push(b.clone());
+            self.g.elems.push(Var(b.clone()));
+        }
+        if let Some(i) = index {
+            self.g.counters.push(i.clone());
+            self.g.elems.push(bin("*", Counter(i.clone()), Lit("0.05")));
+        }
+        let e = self.expr_hiding(hidden, 2);
+        let e = self.reading(e, Some(Var(binds[0].clone())));
+        self.g.elems.truncate(before);
+        self.leave(mark);
+        let outer: BTreeSet<String> = self
+            .g
+            .vars
+            .iter()
+            .filter(|v| !v.starts_with('x'))
+            .cloned()
+            .collect();
+        let params: BTreeSet<String> = (0..self.params).map(|i| format!("x{i}")).collect();
+        if e.reads(&outer) {
+            self.tags
+                .insert("chain reading a float computed before it".into());
+        }
+        if e.reads(&params) {
+            self.tags.insert("chain reading a float parameter".into());
+        }
+        if e.calls() {
+            self.tags.insert("call in a chain".into());
+        }
+        e
+    }
+
+    /// An iterator chain over `a`: `let s = <chain>.<reduction>;`, or a `for` over a chain
+    /// carrying floats. The floats computed, as results.
+    fn chain(&mut self, out: &mut Vec<Stmt>) -> Vec<Expr> {
+        let (iter, pat, binds, index, tag) = self.chain_source();
+        self.tags.insert(tag);
+        let src = Var("a".into());
+        let var = self.name("v");
+        let kind = self.g.rng.below(8);
+        let reduce = match kind {
+            0 | 1 => Reduce::Sum {
+                turbofish: kind == 0,
+            },
+            2 => Reduce::Product,
+            3 => Reduce::Max,
+            4 | 5 => {
+                let init = self.carry_init(Carry::Sum);
+                Reduce::Fold {
+                    init,
+                    acc: self.name("s"),
+                }
+            }
+            _ => {
+                // `for pat in chain { .. }` carrying one or two floats.
+                let kinds = [
+                    Carry::Sum,
+                    Carry::Product,
+                    Carry::Update,
+                    Carry::Max,
+                    Carry::Branch,
+                ];
+                let mut acc = Vec::new();
+                for _ in 0..1 + self.g.rng.below(3) / 2 {
+                    let kind = self.g.rng.pick(&kinds);
+                    let s = self.name("v");
+                    let init = self.carry_init(kind);
+                    out.push(Stmt::Let {
+                        var: s.clone(),
+                        mutable: true,
+                        init,
+                    });
+                    self.g.vars.push(s.clone());
+                    self.mutables.push(s.clone());
+                    self.tags.insert(format!("chain for {}", kind.tag()));
+                    acc.push((s, kind));
+                }
+                let mark = self.mark();
+                let before = self.g.elems.len();
+                for b in &binds {
+                    self.g.vars.push(b.clone());
+                    self.g.elems.push(Var(b.clone()));
+                }
+                if let Some(i) = &index {
+                    self.g.counters.push(i.clone());
+                    self.g.elems.push(bin("*", Counter(i.clone()), Lit("0.05")));
+                }
+                let body = self.array_body(&acc, Some(Var(binds[0].clone())));
+                self.g.elems.truncate(before);
+                self.leave(mark);
+                if let Some(i) = &index {
+                    self.forget(i);
+                }
+                out.push(Stmt::For {
+                    var: pat,
+                    iter: Iter::Chain {
+                        text: iter,
+                        src,
+                        binds,
+                    },
+                    body,
+                });
+                self.loop_floats.extend(acc.iter().map(|a| a.0.clone()));
+                return acc.into_iter().map(|(s, _)| Var(s)).collect();
+            }
+        };
+        let closure = match &reduce {
+            // `a.iter().copied().fold(f64::NEG_INFINITY, f64::max)`, or the maximum of a map.
+            Reduce::Max if pat == binds[0] && self.g.rng.below(3) != 0 => None,
+            Reduce::Fold { acc, .. } => {
+                let acc = acc.clone();
+                self.g.vars.push(acc.clone());
+                let recurrence = self.g.rng.below(3) == 0;
+                let hidden = if recurrence {
+                    vec![]
+                } else {
+                    vec![acc.clone()]
+                };
+                let e = self.closure_body(&binds, &index, &hidden);
+                self.g.vars.pop();
+                self.forget(&acc);
+                let a = Var(acc);
+                let e = if recurrence {
+                    self.tags.insert("chain fold recurrence".into());
+                    m("tanh", bin("+", bin("*", a, Lit("0.9")), e))
+                } else {
+                    bin("+", a, scaled(e))
+                };
+                Some((pat.clone(), e))
+            }
+            Reduce::Product => {
+                let e = self.closure_body(&binds, &index, &[]);
+                Some((pat.clone(), bin("+", Lit("1.0"), scaled(m("tanh", e)))))
+            }
+            Reduce::Max => Some((pat.clone(), self.closure_body(&binds, &index, &[]))),
+            Reduce::Sum { .. } => {
+                Some((pat.clone(), scaled(self.closure_body(&binds, &index, &[]))))
+            }
+        };
+        if let Some(i) = &index {
+            self.forget(i);
+        }
+        self.tags.insert(
+            match (&reduce, &closure) {
+                (Reduce::Sum { turbofish: true }, _) => "chain sum::<f64>()",
+                (Reduce::Sum { .. }, _) => "chain sum() typed",
+                (Reduce::Product, _) => "chain product::<f64>()",
+                (Reduce::Max, None) => "chain fold(NEG_INFINITY, f64::max)",
+                (Reduce::Max, Some(_)) => "chain map fold(NEG_INFINITY, f64::max)",
+                (Reduce::Fold { .. }, _) => "chain fold(init, |acc, ..| ..)",
+            }
+            .into(),
+        );
+        out.push(Stmt::LetChain {
+            var: var.clone(),
+            chain: Chain {
+                iter,
+                src,
+                closure,
+                reduce,
+            },
+        });
+        self.g.vars.push(var.clone());
+        vec![Var(var)]
+    }
+}
+
 /// Values of `n` for the array programs with run-time loops over `b: [f64; 40]`.
 const SAMPLE_N_ARRAYS: &str = "&[0, 1, 17, 40]";
 
@@ -2154,7 +2483,7 @@ impl SampleProgram {
             let kind = if i == forced {
                 s.g.rng.below(4)
             } else {
-                s.g.rng.below(10)
+                s.g.rng.below(15)
             };
             match kind {
                 0 => {
@@ -2173,6 +2502,7 @@ impl SampleProgram {
                     results.extend(s.reduce(&mut stmts, range, "a"));
                 }
                 6 => s.let_stmt(&mut stmts),
+                10..=14 => results.extend(s.chain(&mut stmts)),
                 7 | 8 => {
                     if kind == 7 {
                         s.if_stmt(&mut stmts);
@@ -2249,6 +2579,10 @@ impl Stmt {
             | Stmt::LetPair(_, _, e)
             | Stmt::Return(e)
             | Stmt::SetIndex { e, .. } => out.extend(e.arrays()),
+            Stmt::LetChain { chain, .. } => {
+                out.extend(chain.src.vars());
+                chain.exprs().iter().for_each(|e| out.extend(e.arrays()));
+            }
             Stmt::Decl(_) | Stmt::Break | Stmt::Continue | Stmt::LetArray { .. } => {}
             Stmt::If(branches, otherwise) => {
                 for (c, body) in branches {
@@ -2264,6 +2598,7 @@ impl Stmt {
                         out.insert("b".into());
                     }
                     Iter::Array(xs) => xs.iter().for_each(|x| out.extend(x.arrays())),
+                    Iter::Chain { src, .. } => out.extend(src.vars()),
                     _ => {}
                 }
                 blocks(body, out);
@@ -2282,6 +2617,7 @@ impl Stmt {
             | Stmt::LetPair(_, _, e)
             | Stmt::Return(e)
             | Stmt::SetIndex { e, .. } => e.reads(vars),
+            Stmt::LetChain { chain, .. } => chain.exprs().iter().any(|e| e.reads(vars)),
             Stmt::Decl(_) | Stmt::Break | Stmt::Continue | Stmt::LetArray { .. } => false,
             Stmt::If(branches, otherwise) => {
                 branches
@@ -2322,6 +2658,15 @@ impl Stmt {
 }
 
 impl Expr {
+    /// The variables the expression reads, by name (the arrays a chain's `src` iterates over).
+    fn vars(&self) -> BTreeSet<String> {
+        match self {
+            Var(v) => BTreeSet::from([v.clone()]),
+            Bin(_, a, b) => a.vars().union(&b.vars()).cloned().collect(),
+            _ => BTreeSet::new(),
+        }
+    }
+
     /// The arrays the expression reads an element of.
     fn arrays(&self) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
@@ -3119,6 +3464,34 @@ fn random_sample_covers_every_primitive() {
         "loop reading an earlier loop's float",
         "if outside loops reading an array element",
         "return before a loop over arrays",
+        // Iterator chains over arrays.
+        "chain a.iter()",
+        "chain a.into_iter()",
+        "chain a.iter().copied()",
+        "chain a.iter().cloned()",
+        "chain a.iter().zip(a.iter().skip(1))",
+        "chain a.iter().zip(a.iter())",
+        "chain a.iter().enumerate()",
+        "chain a.iter().enumerate().skip(2).step_by(3)",
+        "chain a[2..LEN - 2].iter().rev()",
+        "chain a.iter().take(10)",
+        "chain a.iter().rev().step_by(3)",
+        "chain sum::<f64>()",
+        "chain sum() typed",
+        "chain product::<f64>()",
+        "chain fold(NEG_INFINITY, f64::max)",
+        "chain map fold(NEG_INFINITY, f64::max)",
+        "chain fold(init, |acc, ..| ..)",
+        "chain fold recurrence",
+        "for over a chain",
+        "chain for carry sum",
+        "chain for carry product",
+        "chain for carry recurrence",
+        "chain for carry max",
+        "chain for carry if",
+        "chain reading a float parameter",
+        "chain reading a float computed before it",
+        "call in a chain",
     ]
     .into_iter()
     .chain(LITERALS.iter().copied())
