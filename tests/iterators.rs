@@ -125,3 +125,45 @@ proptest! {
         assert_all_close(&g, &exact, 1e-13, "middle_energy");
     }
 }
+
+const LONG: usize = 40;
+
+/// `zip` with a local array, in a function whose loops stay loops (more than 32 iterations):
+/// the chain's length is the one written in the declaration, so the loop header reads nothing
+/// out of scope (found by the random sample: E0425 on `z`).
+#[gradient]
+fn zip_with_local(a: [f64; LONG]) -> f64 {
+    let mut z = [0.0; LONG];
+    for i in 0..LONG {
+        z[i] = a[i].sin() * 2.0;
+    }
+    a.iter().zip(z.iter()).map(|(p, q)| p * q).sum()
+}
+
+/// A chain over a slice read in place: the gradient is a `Vec` as long as the slice.
+#[gradient(wrt(x))]
+fn slice_chain(x: &[f64], w: f64) -> f64 {
+    x.iter().map(|v| w * v * v).sum::<f64>()
+        + x.iter().rev().step_by(2).map(|v| v.cos()).sum::<f64>()
+}
+
+proptest! {
+    #[test]
+    fn chains_over_local_arrays_and_slices(seed in proptest::collection::vec(-1.5..1.5f64, 7), w in -2.0..2.0f64) {
+        let a: [f64; LONG] = std::array::from_fn(|i| seed[i % 7] + 0.01 * i as f64);
+        let (v, g) = zip_with_local_value_and_gradient(a);
+        assert_close(v, zip_with_local(a), 1e-13);
+        // d/da_i (2 a_i sin a_i) = 2 sin a_i + 2 a_i cos a_i
+        let exact: Vec<f64> = a.iter().map(|a| 2.0 * a.sin() + 2.0 * a * a.cos()).collect();
+        assert_all_close(&g, &exact, 1e-12, "zip_with_local");
+
+        let x: Vec<f64> = seed.clone();
+        let g = slice_chain_gradient(&x, w);
+        let n = x.len();
+        let exact: Vec<f64> = (0..n)
+            .map(|i| 2.0 * w * x[i] - if (n - 1 - i) % 2 == 0 { x[i].sin() } else { 0.0 })
+            .collect();
+        assert_eq!(g.len(), n);
+        assert_all_close(&g, &exact, 1e-12, "slice_chain");
+    }
+}

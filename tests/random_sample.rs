@@ -16647,9 +16647,18 @@ mod programs {
             v4 = (v4 * 0.9 + (z0[i5 - 1] + ((0.9 * x1.tanh()).acos() + x0))).tanh();
         }
         let v7 = a.iter().take(10).fold(0.0, |s8, &e6| s8 + 0.05 * (e6 + (z0[0] * z0[0] + 0.5).log(v1 * z0[0] * (v1 * z0[0]) + 1.5)));
-        let v11 = a.iter().enumerate().fold(0.0, |s12, (i10, &e9)| (s12 * 0.9 + e9 * ((0.9 * x1.tanh()).acos() + x0)).tanh());
-        let v14 = a[2..LEN - 2].iter().rev().map(|&e13| e13 * (0.9 * x1.tanh()).acos()).fold(f64::NEG_INFINITY, f64::max);
-        z0[0] - v1 - v4 - v7 - v11 + v14
+        let v11 = a.iter().zip(z0.iter()).map(|(&e9, &e10)| e9 + x1).fold(f64::NEG_INFINITY, f64::max);
+        let v12: f64;
+        if (0.5 * (z0[0] / (z0[LEN - 1] * z0[LEN - 1] + 0.5)).tanh()).tan() <= v1 * 0.5 {
+            v12 = (0.9 * x1.tanh()).acos();
+        } else if (0.9 * x1.tanh()).acos() + x0 >= v11 {
+            v12 = v11 * v1 + v4;
+        } else if z0[LEN - 1] > h1(x0, v7) {
+            v12 = (0.5 * z0[LEN - 1].tanh()).tan().max((v4 * v4 + 0.25).log2());
+        } else {
+            v12 = 3. * x0;
+        }
+        v7 - v1 + v4 + v7 + v11
     }
 
     fn p483_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
@@ -16665,427 +16674,406 @@ mod programs {
             v4 = (v4 * D::from(0.9) + (z0[i5 - 1] + ((D::from(0.9) * x1.tanh()).acos() + x0))).tanh();
         }
         let v7 = a.iter().take(10).fold(D::from(0.0), |s8, &e6| s8 + D::from(0.05) * (e6 + log(z0[0] * z0[0] + D::from(0.5), v1 * z0[0] * (v1 * z0[0]) + D::from(1.5))));
-        let v11 = a.iter().enumerate().fold(D::from(0.0), |s12, (i10, &e9)| (s12 * D::from(0.9) + e9 * ((D::from(0.9) * x1.tanh()).acos() + x0)).tanh());
-        let v14 = a[2..LEN - 2].iter().rev().map(|&e13| e13 * (D::from(0.9) * x1.tanh()).acos()).fold(D::from(f64::NEG_INFINITY), max);
-        z0[0] - v1 - v4 - v7 - v11 + v14
+        let v11 = a.iter().zip(z0.iter()).map(|(&e9, &e10)| e9 + x1).fold(D::from(f64::NEG_INFINITY), max);
+        let v12: D;
+        if le((D::from(0.5) * (z0[0] / (z0[LEN - 1] * z0[LEN - 1] + D::from(0.5))).tanh()).tan(), v1 * D::from(0.5)) {
+            v12 = (D::from(0.9) * x1.tanh()).acos();
+        } else if ge((D::from(0.9) * x1.tanh()).acos() + x0, v11) {
+            v12 = v11 * v1 + v4;
+        } else if gt(z0[LEN - 1], h1_generic(x0, v7)) {
+            v12 = max((D::from(0.5) * z0[LEN - 1].tanh()).tan(), (v4 * v4 + D::from(0.25)).log2());
+        } else {
+            v12 = D::from(3.) * x0;
+        }
+        v7 - v1 + v4 + v7 + v11
     }
 
     #[dual::gradient]
-    fn p484(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut v0 = (x0 * x0 + 0.25).ln();
-        v0 += (x0 * x0 + 0.25).ln();
-        let mut z1 = [0.0; LEN];
-        let mut v2 = 3. * x1 - v0;
-        for i3 in 0..LEN {
-            z1[i3] += x1 * a[i3];
-            v2 += 0.05 * ((0.9 * x2.tanh()).atanh() * (0.9 * x2.tanh()).atanh() + 0.25).ln();
-        }
-        let v4 = z1[LEN - 1];
-        let mut y5 = [0.0; R];
-        for i6 in 0..R {
-            let mut v7 = a[i6];
-            for j8 in 0..C {
-                v7 *= 1.0 + 0.05 * (w[i6 * C + j8] + (j8 as f64) * 0.05).tanh();
-            }
-            y5[i6] = v7.tanh();
-        }
-        let mut v9: f64 = 0.0;
-        let mut v10 = x2 * 0.5;
-        for i11 in 0..R {
-            v9 += 0.05 * (y5[i11] + x1);
-            v10 = (v10 * 0.9 + v4.powi(1)).tanh();
-        }
-        (x0 * x0 + 0.25).log10() - (v4 * v4 + 0.5).recip() - v2 + z1[0] - z1[LEN - 1] - v9 - v10
-    }
-
-    fn p484_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut v0 = (x0 * x0 + D::from(0.25)).ln();
-        v0 += (x0 * x0 + D::from(0.25)).ln();
-        let mut z1 = [D::from(0.0); LEN];
-        let mut v2 = D::from(3.) * x1 - v0;
-        for i3 in 0..LEN {
-            z1[i3] += x1 * a[i3];
-            v2 += D::from(0.05) * ((D::from(0.9) * x2.tanh()).atanh() * (D::from(0.9) * x2.tanh()).atanh() + D::from(0.25)).ln();
-        }
-        let v4 = z1[LEN - 1];
-        let mut y5 = [D::from(0.0); R];
-        for i6 in 0..R {
-            let mut v7 = a[i6];
-            for j8 in 0..C {
-                v7 *= D::from(1.0) + D::from(0.05) * (w[i6 * C + j8] + D::from(j8 as f64) * D::from(0.05)).tanh();
-            }
-            y5[i6] = v7.tanh();
-        }
-        let mut v9 = D::from(0.0);
-        let mut v10 = x2 * D::from(0.5);
-        for i11 in 0..R {
-            v9 += D::from(0.05) * (y5[i11] + x1);
-            v10 = (v10 * D::from(0.9) + v4.powi(1)).tanh();
-        }
-        (x0 * x0 + D::from(0.25)).log10() - (v4 * v4 + D::from(0.5)).recip() - v2 + z1[0] - z1[LEN - 1] - v9 - v10
-    }
-
-    #[dual::gradient]
-    fn p485(x0: f64, a: [f64; LEN]) -> f64 {
+    fn p484(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
         let mut z0 = [0.0; LEN];
-        let mut v1 = -x0;
-        for i2 in 1..LEN {
-            let v3 = ((i2 as f64) * 0.05).tanh().exp_m1().tanh().sinh();
-            v1 -= 0.05 * (2.0 * x0 * (2.0 * x0) + 0.25).log10().tanh().exp();
-            z0[i2] += a[i2 - 1] * x0;
+        for i1 in 0..LEN {
+            z0[i1] += a[i1] + f64::exp2((0.9 * x1.tanh()).atanh().sin());
+            let v2 = (0.9 * x1.tanh()).atanh();
         }
-        let mut v4: f64 = 0.0;
-        for i5 in 0..LEN - 1 {
-            v4 += 0.05 * (z0[i5 + 1] + (-x0));
+        let mut v3 = x1 * 0.5;
+        for i4 in 1..LEN {
+            if v3 / (z0[i4] * z0[i4] + 0.5) / ((x1 * x1 + 0.5).hypot(z0[i4 - 1]) * (x1 * x1 + 0.5).hypot(z0[i4 - 1]) + 0.5) < x1 * 0.5 {
+                v3 = (z0[i4 - 1] * (std::f64::consts::PI * x0)).tanh();
+            } else {
+                v3 += 0.05 * ((x1 * x1 + 0.25).log2() / (x1 * x1 * (x1 * x1) + 0.5));
+            }
         }
-        let v7 = a[2..LEN - 2].iter().rev().map(|&e6| 0.05 * (e6 * (0.5f64 * x0))).sum::<f64>();
-        let mut v8: f64 = 0.0;
-        let mut v9 = v1 * x0;
-        for i10 in 1..LEN {
-            let v11 = a[i10] + v1 * x0;
-            v8 += 0.05 * v1.tanh().asinh();
-            v9 -= 0.05 * a[i10].clamp(-0.5, 0.5);
+        let mut z5 = [0.0; LEN];
+        for i6 in 0..LEN {
+            z5[i6] += a[i6] * ((0.9 * x1.tanh()).atanh() * (1e-1 * x1 * (1e-1 * x1)).ln_1p());
+            let v7 = z0[LEN - 1].tanh().exp_m1();
         }
-        (v9 * v9 + 1.5).acosh() * z0[LEN - 1] + v1 + v4 - v7 + v8 + v9
+        let mut v8 = a[0];
+        for i9 in 1..LEN {
+            v8 = v8.max(z5[i9] + f64::exp2(a[i9 - 1].sin()));
+        }
+        (z0[LEN - 1] * z0[LEN - 1] + 0.5).powi(-2) - v3 - v8
     }
 
-    fn p485_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+    fn p484_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
         let mut z0 = [D::from(0.0); LEN];
-        let mut v1 = -x0;
-        for i2 in 1..LEN {
-            let v3 = (D::from(i2 as f64) * D::from(0.05)).tanh().exp_m1().tanh().sinh();
-            v1 -= D::from(0.05) * (D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.25)).log10().tanh().exp();
-            z0[i2] += a[i2 - 1] * x0;
+        for i1 in 0..LEN {
+            z0[i1] += a[i1] + (D::from(0.9) * x1.tanh()).atanh().sin().exp2();
+            let v2 = (D::from(0.9) * x1.tanh()).atanh();
         }
-        let mut v4 = D::from(0.0);
-        for i5 in 0..LEN - 1 {
-            v4 += D::from(0.05) * (z0[i5 + 1] + (-x0));
+        let mut v3 = x1 * D::from(0.5);
+        for i4 in 1..LEN {
+            if lt(v3 / (z0[i4] * z0[i4] + D::from(0.5)) / (hypot(x1 * x1 + D::from(0.5), z0[i4 - 1]) * hypot(x1 * x1 + D::from(0.5), z0[i4 - 1]) + D::from(0.5)), x1 * D::from(0.5)) {
+                v3 = (z0[i4 - 1] * (D::from(std::f64::consts::PI) * x0)).tanh();
+            } else {
+                v3 += D::from(0.05) * ((x1 * x1 + D::from(0.25)).log2() / (x1 * x1 * (x1 * x1) + D::from(0.5)));
+            }
         }
-        let v7 = a[2..LEN - 2].iter().rev().map(|&e6| D::from(0.05) * (e6 * (D::from(0.5f64) * x0))).fold(D::from(0.0), |t, u| t + u);
-        let mut v8 = D::from(0.0);
-        let mut v9 = v1 * x0;
-        for i10 in 1..LEN {
-            let v11 = a[i10] + v1 * x0;
-            v8 += D::from(0.05) * v1.tanh().asinh();
-            v9 -= D::from(0.05) * clamp(a[i10], -0.5, 0.5);
+        let mut z5 = [D::from(0.0); LEN];
+        for i6 in 0..LEN {
+            z5[i6] += a[i6] * ((D::from(0.9) * x1.tanh()).atanh() * (D::from(1e-1) * x1 * (D::from(1e-1) * x1)).ln_1p());
+            let v7 = z0[LEN - 1].tanh().exp_m1();
         }
-        (v9 * v9 + D::from(1.5)).acosh() * z0[LEN - 1] + v1 + v4 - v7 + v8 + v9
+        let mut v8 = a[0];
+        for i9 in 1..LEN {
+            v8 = max(v8, z5[i9] + a[i9 - 1].sin().exp2());
+        }
+        (z0[LEN - 1] * z0[LEN - 1] + D::from(0.5)).powi(-2) - v3 - v8
     }
 
     #[dual::gradient]
-    fn p486(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
-        let mut v0: f64 = 1.0;
-        for i1 in 0..LEN - 1 {
-            v0 *= 1.0 + 0.05 * (a[i1] * (h2([x1, x0, x1]) + x1)).tanh();
-        }
-        let mut z2 = [0.0; LEN];
-        for i3 in 0..LEN {
-            z2[i3] = a[i3] + ((i3 as f64) * 0.05).tanh().sinh();
-        }
-        let mut v4: f64 = 0.0;
-        for i5 in 0..LEN - 1 {
-            v4 += 0.05 * (z2[i5] + h1(x0, x0).tanh().exp());
-        }
-        let mut v6 = z2[0];
-        for i7 in 0..b.len() {
-            v6 = v6.max(b[i7] * f64::exp2((std::f64::consts::PI * x0).sin()));
-        }
-        h1(v4.to_degrees().to_radians(), v4) + v0 - v4 - v6
-    }
-
-    fn p486_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40]) -> D {
-        let mut v0 = D::from(1.0);
-        for i1 in 0..LEN - 1 {
-            v0 *= D::from(1.0) + D::from(0.05) * (a[i1] * (h2_generic([x1, x0, x1]) + x1)).tanh();
-        }
-        let mut z2 = [D::from(0.0); LEN];
-        for i3 in 0..LEN {
-            z2[i3] = a[i3] + (D::from(i3 as f64) * D::from(0.05)).tanh().sinh();
-        }
-        let mut v4 = D::from(0.0);
-        for i5 in 0..LEN - 1 {
-            v4 += D::from(0.05) * (z2[i5] + h1_generic(x0, x0).tanh().exp());
-        }
-        let mut v6 = z2[0];
-        for i7 in 0..b.len() {
-            v6 = max(v6, b[i7] * (D::from(std::f64::consts::PI) * x0).sin().exp2());
-        }
-        h1_generic(to_radians(to_degrees(v4)), v4) + v0 - v4 - v6
-    }
-
-    #[dual::gradient]
-    fn p487(x0: f64, x1: f64, a: [f64; LEN]) -> f64 {
+    fn p485(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
         let mut v0: f64 = 0.0;
         let mut v1 = x1 * 0.5;
-        for i2 in 0..LEN - 1 {
-            let v3 = a[i2] + 2.0 * x0;
-            v0 += 0.05 * (f64::cos(0.5f64 * x0) * f64::cos(0.5f64 * x0) + 0.25).ln();
-            v1 *= 1.0 + 0.05 * f64::exp2((v3 * v3 + 1.5).acosh().sin()).tanh();
+        for i2 in 0..LEN {
+            if (0.9 * x2.tanh().exp().tanh()).atanh() <= (i2 as f64) * 0.05 * 1.2 {
+                v0 = (a[i2] * x0).tanh();
+            } else {
+                v0 += 0.05 * (a[i2] / (x2 * x2 + 0.5)).abs();
+            }
+            v1 = v1.max((i2 as f64) * 0.05);
         }
-        let mut v6 = x0 * 0.5;
-        for e4 in a.iter().cloned() {
-            v6 += 0.05 * (e4 * (x0.tanh() * x0.tanh() + 0.25).log10());
-        }
-        let mut v7: f64 = 1.0;
-        let mut v8: f64 = 0.0;
-        for i9 in 1..LEN {
-            v7 *= 1.0 + 0.05 * (a[i9 - 1] + v1).tanh();
-            v8 = (v8 * 0.9 + (a[i9 - 1] * 3. * (a[i9 - 1] * 3.) + 0.5).cbrt()).tanh();
-        }
-        (0.9 * v0.tanh()).asin() + v0 + v1 + v6 - v7 - v8
+        let v4 = a.iter().cloned().fold(0.0, |s5, e3| s5 + 0.05 * f64::cos((e3 * e3 + 0.25).ln()));
+        (0.9 * x2.tanh().exp().tanh()).atanh() + v0 - v1 - v4
     }
 
-    fn p487_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN]) -> D {
+    fn p485_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
         let mut v0 = D::from(0.0);
         let mut v1 = x1 * D::from(0.5);
-        for i2 in 0..LEN - 1 {
-            let v3 = a[i2] + D::from(2.0) * x0;
-            v0 += D::from(0.05) * ((D::from(0.5f64) * x0).cos() * (D::from(0.5f64) * x0).cos() + D::from(0.25)).ln();
-            v1 *= D::from(1.0) + D::from(0.05) * (v3 * v3 + D::from(1.5)).acosh().sin().exp2().tanh();
+        for i2 in 0..LEN {
+            if le((D::from(0.9) * x2.tanh().exp().tanh()).atanh(), D::from(i2 as f64) * D::from(0.05) * D::from(1.2)) {
+                v0 = (a[i2] * x0).tanh();
+            } else {
+                v0 += D::from(0.05) * abs(a[i2] / (x2 * x2 + D::from(0.5)));
+            }
+            v1 = max(v1, D::from(i2 as f64) * D::from(0.05));
         }
-        let mut v6 = x0 * D::from(0.5);
-        for e4 in a.iter().cloned() {
-            v6 += D::from(0.05) * (e4 * (x0.tanh() * x0.tanh() + D::from(0.25)).log10());
-        }
-        let mut v7 = D::from(1.0);
-        let mut v8 = D::from(0.0);
-        for i9 in 1..LEN {
-            v7 *= D::from(1.0) + D::from(0.05) * (a[i9 - 1] + v1).tanh();
-            v8 = (v8 * D::from(0.9) + (a[i9 - 1] * D::from(3.) * (a[i9 - 1] * D::from(3.)) + D::from(0.5)).cbrt()).tanh();
-        }
-        (D::from(0.9) * v0.tanh()).asin() + v0 + v1 + v6 - v7 - v8
+        let v4 = a.iter().cloned().fold(D::from(0.0), |s5, e3| s5 + D::from(0.05) * (e3 * e3 + D::from(0.25)).ln().cos());
+        (D::from(0.9) * x2.tanh().exp().tanh()).atanh() + v0 - v1 - v4
     }
 
     #[dual::gradient]
-    fn p488(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut v0 = (0.7 * x0).asinh() / ((0.7 * x0).asinh() * (0.7 * x0).asinh() + 0.5);
-        if (0.7 * x0).asinh() / ((0.7 * x0).asinh() * (0.7 * x0).asinh() + 0.5) >= x0 * (-0.3) {
-            v0 = (0.7 * x0).asinh() / ((0.7 * x0).asinh() * (0.7 * x0).asinh() + 0.5);
-        }
-        let mut y1 = [0.0; R];
-        for i2 in 0..R {
-            let mut v3 = a[i2];
-            for j4 in 0..C {
-                let v5 = w[i2 * C + j4] + (0.9 * v0.tanh()).asin().tanh().exp_m1();
-                v3 -= 0.05 * ((j4 as f64) * 0.05).sin();
+    fn p486(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
+        let v2: f64 = a.iter().enumerate().map(|(i1, &e0)| 0.05 * (e0 + x1)).sum();
+        let v5 = a.iter().enumerate().map(|(i4, &e3)| e3 * ((i4 as f64) * 0.05).tanh().sinh().tanh().exp_m1()).fold(f64::NEG_INFINITY, f64::max);
+        let mut v6 = x1 * 0.5;
+        let mut v7: f64 = 0.0;
+        for i8 in 0..n {
+            let v9 = b[i8] * f64::exp2((std::f64::consts::PI * x0).sin());
+            v6 = (v6 * 0.9 + ((i8 as f64) * 0.05 * ((i8 as f64) * 0.05) + 0.5).cbrt().to_degrees().to_radians()).tanh();
+            if v5 >= ((i8 as f64) * 0.05).tanh().exp() {
+                v7 = v5.sin().powi(3).tanh();
+            } else {
+                v7 += 0.05 * ((i8 as f64) * 0.05);
             }
-            y1[i2] = v3.tanh();
-        }
-        let mut v6 = x0 * 0.5;
-        let mut v7 = x0 * 0.5;
-        for i8 in 0..LEN - 1 {
-            v6 = v6.max(a[i8 + 1] * v0);
-            v7 += 0.05 * (v0 * v0 + 0.25).log10();
-        }
-        let mut z9 = [0.0; LEN];
-        let mut v10: f64 = 0.0;
-        for i11 in 0..LEN {
-            z9[i11] = a[i11] + f64::exp2((2.0 * x0).sin().sin());
-            v10 += 0.05 * v7.tanh().sinh().atan();
         }
         let mut v12 = x0 * 0.5;
-        for i13 in 0..LEN - 1 {
-            v12 = (v12 * 0.9 + (z9[LEN - 1] * z9[LEN - 1] + 1.5).acosh()).tanh();
+        let mut v13: f64 = 0.0;
+        for &e10 in a.iter().rev().step_by(3) {
+            v12 *= 1.0 + 0.05 * e10.tanh();
+            v13 += 0.05 * (e10 / (v6 * v6 + 0.5) * (e10 / (v6 * v6 + 0.5)) + 0.5).powi(-1);
         }
-        z9[LEN - 1].tanh().cosh() / (y1[R - 1].tanh().exp_m1() * y1[R - 1].tanh().exp_m1() + 0.5) + y1[0] - y1[R - 1] - v6 + v7 - v10 + v12
+        (v5.tanh() * v5.tanh() + 0.25).log10() + v2 - v5 + v6 + v7 + v12 - v13
     }
 
-    fn p488_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut v0 = (D::from(0.7) * x0).asinh() / ((D::from(0.7) * x0).asinh() * (D::from(0.7) * x0).asinh() + D::from(0.5));
-        if ge((D::from(0.7) * x0).asinh() / ((D::from(0.7) * x0).asinh() * (D::from(0.7) * x0).asinh() + D::from(0.5)), x0 * D::from(-0.3)) {
-            v0 = (D::from(0.7) * x0).asinh() / ((D::from(0.7) * x0).asinh() * (D::from(0.7) * x0).asinh() + D::from(0.5));
-        }
-        let mut y1 = [D::from(0.0); R];
-        for i2 in 0..R {
-            let mut v3 = a[i2];
-            for j4 in 0..C {
-                let v5 = w[i2 * C + j4] + (D::from(0.9) * v0.tanh()).asin().tanh().exp_m1();
-                v3 -= D::from(0.05) * (D::from(j4 as f64) * D::from(0.05)).sin();
+    fn p486_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
+        let v2 = a.iter().enumerate().map(|(i1, &e0)| D::from(0.05) * (e0 + x1)).fold(D::from(0.0), |t, u| t + u);
+        let v5 = a.iter().enumerate().map(|(i4, &e3)| e3 * (D::from(i4 as f64) * D::from(0.05)).tanh().sinh().tanh().exp_m1()).fold(D::from(f64::NEG_INFINITY), max);
+        let mut v6 = x1 * D::from(0.5);
+        let mut v7 = D::from(0.0);
+        for i8 in 0..n {
+            let v9 = b[i8] * (D::from(std::f64::consts::PI) * x0).sin().exp2();
+            v6 = (v6 * D::from(0.9) + to_radians(to_degrees((D::from(i8 as f64) * D::from(0.05) * (D::from(i8 as f64) * D::from(0.05)) + D::from(0.5)).cbrt()))).tanh();
+            if ge(v5, (D::from(i8 as f64) * D::from(0.05)).tanh().exp()) {
+                v7 = v5.sin().powi(3).tanh();
+            } else {
+                v7 += D::from(0.05) * (D::from(i8 as f64) * D::from(0.05));
             }
-            y1[i2] = v3.tanh();
-        }
-        let mut v6 = x0 * D::from(0.5);
-        let mut v7 = x0 * D::from(0.5);
-        for i8 in 0..LEN - 1 {
-            v6 = max(v6, a[i8 + 1] * v0);
-            v7 += D::from(0.05) * (v0 * v0 + D::from(0.25)).log10();
-        }
-        let mut z9 = [D::from(0.0); LEN];
-        let mut v10 = D::from(0.0);
-        for i11 in 0..LEN {
-            z9[i11] = a[i11] + (D::from(2.0) * x0).sin().sin().exp2();
-            v10 += D::from(0.05) * v7.tanh().sinh().atan();
         }
         let mut v12 = x0 * D::from(0.5);
-        for i13 in 0..LEN - 1 {
-            v12 = (v12 * D::from(0.9) + (z9[LEN - 1] * z9[LEN - 1] + D::from(1.5)).acosh()).tanh();
+        let mut v13 = D::from(0.0);
+        for &e10 in a.iter().rev().step_by(3) {
+            v12 *= D::from(1.0) + D::from(0.05) * e10.tanh();
+            v13 += D::from(0.05) * (e10 / (v6 * v6 + D::from(0.5)) * (e10 / (v6 * v6 + D::from(0.5))) + D::from(0.5)).powi(-1);
         }
-        z9[LEN - 1].tanh().cosh() / (y1[R - 1].tanh().exp_m1() * y1[R - 1].tanh().exp_m1() + D::from(0.5)) + y1[0] - y1[R - 1] - v6 + v7 - v10 + v12
+        (v5.tanh() * v5.tanh() + D::from(0.25)).log10() + v2 - v5 + v6 + v7 + v12 - v13
     }
 
     #[dual::gradient]
-    fn p489(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40]) -> f64 {
-        let mut v0 = x0 * 0.5;
-        for i1 in 0..b.len() {
-            if ((i1 as f64) * 0.05).clamp(-0.5, 0.5).tanh().cosh() > b[i1] {
-                v0 = b[i1].tanh().sinh().tanh();
+    fn p487(x0: f64, a: [f64; LEN]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        for i1 in 0..LEN - 1 {
+            z0[i1] = a[i1] + ((i1 as f64) * 0.05 + (x0 * x0 + 0.25).log2());
+        }
+        let v4 = a.iter().zip(a.iter().skip(1)).map(|(&e2, &e3)| 0.05 * (e2 * (0.5f64 * x0))).sum::<f64>();
+        (0.7 * v4).asinh() / ((0.7 * v4).asinh() * (0.7 * v4).asinh() + 0.5) + z0[0] + z0[LEN - 1] + v4
+    }
+
+    fn p487_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        for i1 in 0..LEN - 1 {
+            z0[i1] = a[i1] + (D::from(i1 as f64) * D::from(0.05) + (x0 * x0 + D::from(0.25)).log2());
+        }
+        let v4 = a.iter().zip(a.iter().skip(1)).map(|(&e2, &e3)| D::from(0.05) * (e2 * (D::from(0.5f64) * x0))).fold(D::from(0.0), |t, u| t + u);
+        (D::from(0.7) * v4).asinh() / ((D::from(0.7) * v4).asinh() * (D::from(0.7) * v4).asinh() + D::from(0.5)) + z0[0] + z0[LEN - 1] + v4
+    }
+
+    #[dual::gradient]
+    fn p488(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+        let mut v0: f64 = 0.0;
+        for i1 in 0..LEN {
+            let v2 = a[i1] + x2.tanh().exp().tanh().exp_m1();
+            if h1(x2, x2) + f64::cos(3. * x0) < x1 * (-0.3) {
+                v0 = (0.9 * x0.tanh()).atanh().tanh();
             } else {
-                v0 += 0.05 * (x0 * x0).ln_1p();
+                v0 += 0.05 * (x0.tanh().sinh() + x1 / (2.0 * 2.0 + 0.5));
             }
         }
-        let mut z2 = [0.0; LEN];
-        for i3 in 0..LEN - 1 {
-            let v4 = (a[i3 + 1].clamp(-0.5, 0.5) * a[i3 + 1].clamp(-0.5, 0.5) + 0.25).ln();
-            z2[i3] = a[i3] * x0.atan2((0.5f64 * v0).tanh().sinh() * (0.5f64 * v0).tanh().sinh() + 0.5);
-        }
-        let mut v5 = a[0];
-        for i6 in 0..LEN - 1 {
-            v5 = v5.max(a[i6] * (x1 * x1 + 0.5).powf((0.9 * v0.tanh()).acos().sin()));
-        }
-        (0.9 * v5.tanh()).atanh() * 1e-1 + v0 + z2[0] + z2[LEN - 1] - v5
-    }
-
-    fn p489_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40]) -> D {
-        let mut v0 = x0 * D::from(0.5);
-        for i1 in 0..b.len() {
-            if gt(clamp(D::from(i1 as f64) * D::from(0.05), -0.5, 0.5).tanh().cosh(), b[i1]) {
-                v0 = b[i1].tanh().sinh().tanh();
-            } else {
-                v0 += D::from(0.05) * (x0 * x0).ln_1p();
-            }
-        }
-        let mut z2 = [D::from(0.0); LEN];
-        for i3 in 0..LEN - 1 {
-            let v4 = (clamp(a[i3 + 1], -0.5, 0.5) * clamp(a[i3 + 1], -0.5, 0.5) + D::from(0.25)).ln();
-            z2[i3] = a[i3] * x0.atan2((D::from(0.5f64) * v0).tanh().sinh() * (D::from(0.5f64) * v0).tanh().sinh() + D::from(0.5));
-        }
-        let mut v5 = a[0];
-        for i6 in 0..LEN - 1 {
-            v5 = max(v5, a[i6] * (x1 * x1 + D::from(0.5)).powd((D::from(0.9) * v0.tanh()).acos().sin()));
-        }
-        (D::from(0.9) * v5.tanh()).atanh() * D::from(1e-1) + v0 + z2[0] + z2[LEN - 1] - v5
-    }
-
-    #[dual::gradient]
-    fn p490(x0: f64, x1: f64, x2: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
-        let mut v0 = x2 * 0.5;
-        let mut v1 = (v0 * v0 + 0.5).log(3. * 3. + 1.5);
-        for i2 in 1..n {
-            let v3 = b[i2 - 1];
-            v0 += 0.05 * (x1 * x1 + 0.5).log(b[i2 - 1] * b[i2 - 1] + 1.5);
-            v1 += 0.05 * ((i2 as f64) * 0.05);
-        }
-        let mut z4 = [0.0; LEN];
-        for i5 in 0..LEN - 1 {
-            z4[i5] = a[i5] * x2;
-        }
-        let mut v6 = z4[LEN - 1].tanh().cosh();
-        let mut v7: f64 = 1.0;
-        for i8 in 0..LEN {
-            v6 -= 0.05 * (z4[i8] + (v0 * v0 + 0.5).log(3. * 3. + 1.5));
-            v7 *= 1.0 + 0.05 * z4[LEN - 1].tanh().cosh().atan().tanh();
-        }
-        let v9 = ((h1(x0, v7) - x0 * v6) * (h1(x0, v7) - x0 * v6) + 0.5).log(f64::min((0.9 * v0.tanh()).atanh(), z4[0]) * f64::min((0.9 * v0.tanh()).atanh(), z4[0]) + 1.5);
-        let v11 = a[2..LEN - 2].iter().rev().map(|&e10| 1.0 + 0.05 * (e10 * (z4[LEN - 1] * z4[LEN - 1] + 0.5).cbrt().to_degrees().to_radians()).tanh()).product::<f64>();
-        (0.9 * x1.tanh()).acos().tanh().cosh() - v0 + v1 + v6 - v7 - v11
-    }
-
-    fn p490_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
-        let mut v0 = x2 * D::from(0.5);
-        let mut v1 = log(v0 * v0 + D::from(0.5), D::from(3.) * D::from(3.) + D::from(1.5));
-        for i2 in 1..n {
-            let v3 = b[i2 - 1];
-            v0 += D::from(0.05) * log(x1 * x1 + D::from(0.5), b[i2 - 1] * b[i2 - 1] + D::from(1.5));
-            v1 += D::from(0.05) * (D::from(i2 as f64) * D::from(0.05));
-        }
-        let mut z4 = [D::from(0.0); LEN];
-        for i5 in 0..LEN - 1 {
-            z4[i5] = a[i5] * x2;
-        }
-        let mut v6 = z4[LEN - 1].tanh().cosh();
-        let mut v7 = D::from(1.0);
-        for i8 in 0..LEN {
-            v6 -= D::from(0.05) * (z4[i8] + log(v0 * v0 + D::from(0.5), D::from(3.) * D::from(3.) + D::from(1.5)));
-            v7 *= D::from(1.0) + D::from(0.05) * z4[LEN - 1].tanh().cosh().atan().tanh();
-        }
-        let v9 = log((h1_generic(x0, v7) - x0 * v6) * (h1_generic(x0, v7) - x0 * v6) + D::from(0.5), min((D::from(0.9) * v0.tanh()).atanh(), z4[0]) * min((D::from(0.9) * v0.tanh()).atanh(), z4[0]) + D::from(1.5));
-        let v11 = a[2..LEN - 2].iter().rev().map(|&e10| D::from(1.0) + D::from(0.05) * (e10 * to_radians(to_degrees((z4[LEN - 1] * z4[LEN - 1] + D::from(0.5)).cbrt()))).tanh()).fold(D::from(1.0), |t, u| t * u);
-        (D::from(0.9) * x1.tanh()).acos().tanh().cosh() - v0 + v1 + v6 - v7 - v11
-    }
-
-    #[dual::gradient]
-    fn p491(x0: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
-        let mut y0 = [0.0; R];
-        for i1 in 0..R {
-            let mut v2: f64 = 0.0;
-            for j3 in 0..C {
-                v2 = (v2 * 0.9 + w[i1 * C + j3]).tanh();
-            }
-            y0[i1] = v2.tanh();
-        }
+        let mut v3 = x0 * 0.5;
         let mut v4 = a[0];
-        for i5 in 0..R {
-            let v6 = y0[i5] * (x0.atan2(2.0 * 2.0 + 0.5) * x0.atan2(2.0 * 2.0 + 0.5) + 0.5).hypot(x0 - x0);
-            v4 = v4.max(v6.atan() - 1e-1);
+        for i5 in 1..LEN {
+            v3 = f64::min(v3, a[i5] * ((i5 as f64) * 0.05).tanh().cosh());
+            v4 = f64::min(v4, (0.9 * x0.tanh()).atanh());
         }
-        let v7: f64;
-        if v4 <= f64::exp2(v4.sin()) {
-            let mut v8 = (x0 * x0 + 0.25).sqrt();
-            v8 *= y0[0];
-            if v8 + y0[R - 1].to_degrees().to_radians() > y0[R - 1] * (-0.3) {
-                let v9 = f64::cos((y0[0] * y0[0] + 0.25).ln().to_degrees().to_radians());
-                v7 = (x0 - y0[R - 1]).abs();
+        0.5f64 - v0 + v3 + v4
+    }
+
+    fn p488_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+        let mut v0 = D::from(0.0);
+        for i1 in 0..LEN {
+            let v2 = a[i1] + x2.tanh().exp().tanh().exp_m1();
+            if lt(h1_generic(x2, x2) + (D::from(3.) * x0).cos(), x1 * D::from(-0.3)) {
+                v0 = (D::from(0.9) * x0.tanh()).atanh().tanh();
             } else {
-                let v10 = y0[0];
-                v7 = -(-1.3 * v10 / (3. * 3. + 0.5));
+                v0 += D::from(0.05) * (x0.tanh().sinh() + x1 / (D::from(2.0) * D::from(2.0) + D::from(0.5)));
             }
-        } else if (0.9 * (v4 * v4 + 0.5).recip().tanh()).atanh() < y0[0].sin() {
-            if (y0[R - 1] * y0[R - 1] + 0.5).powf(v4.sin()) + (y0[0] + v4) < x0 * 0.5 {
-                v7 = ((x0 * x0 + 0.5).powf(v4.sin()) * (x0 * x0 + 0.5).powf(v4.sin()) + 0.25).log10();
+        }
+        let mut v3 = x0 * D::from(0.5);
+        let mut v4 = a[0];
+        for i5 in 1..LEN {
+            v3 = min(v3, a[i5] * (D::from(i5 as f64) * D::from(0.05)).tanh().cosh());
+            v4 = min(v4, (D::from(0.9) * x0.tanh()).atanh());
+        }
+        D::from(0.5f64) - v0 + v3 + v4
+    }
+
+    #[dual::gradient]
+    fn p489(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
+        let v0: f64;
+        if x0.max(x0).to_degrees().to_radians() > (x0 * x0 + 0.5).powf(1.7) {
+            if x0.sin() <= x0 * 0.5 {
+                v0 = x0;
             } else {
-                v7 = x0.powi(4) * (0.7 * v4).powi(0);
+                v0 = x0.max(x0).to_degrees().to_radians();
             }
         } else {
-            v7 = v4;
+            let mut v1 = (std::f64::consts::PI * x0 * (std::f64::consts::PI * x0)).ln_1p();
+            v1 -= x0.sin();
+            v0 = std::f64::consts::PI * x0;
         }
-        (0.9 * (v4 * v4 + 0.5).recip().tanh()).atanh() - v4
+        let mut v4 = (std::f64::consts::PI * v0).abs();
+        let mut v5: f64 = 0.0;
+        for e2 in a.iter().cloned() {
+            v4 += 0.05 * f64::cos(e2.mul_add(e2, e2));
+            v5 -= 0.05 * (0.7 * x0).tanh().cosh();
+        }
+        let mut v6: f64 = 0.0;
+        let mut v7 = x0 * 0.5;
+        for i8 in 0..n {
+            if v7 <= v5.clamp(-0.5, 0.5) {
+                v6 = (b[i8] + v4.tanh().cosh().powi(1)).tanh();
+            } else {
+                v6 += 0.05 * x0.max(x0).to_degrees().to_radians();
+            }
+            v7 = (v7 * 0.9 + v5.asinh()).tanh();
+        }
+        let mut y9 = [0.0; R];
+        for i10 in 0..R {
+            let mut v11 = a[i10];
+            for j12 in 0..C {
+                v11 *= 1.0 + 0.05 * (w[i10 * C + j12] * v0).tanh();
+            }
+            y9[i10] = v11;
+        }
+        (y9[0] * y9[0] + 0.25).ln() - v4 - v5 - v6 + v7 + y9[0] - y9[R - 1]
     }
 
-    fn p491_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C]) -> D {
-        let mut y0 = [D::from(0.0); R];
-        for i1 in 0..R {
-            let mut v2 = D::from(0.0);
-            for j3 in 0..C {
-                v2 = (v2 * D::from(0.9) + w[i1 * C + j3]).tanh();
-            }
-            y0[i1] = v2.tanh();
-        }
-        let mut v4 = a[0];
-        for i5 in 0..R {
-            let v6 = y0[i5] * hypot(x0.atan2(D::from(2.0) * D::from(2.0) + D::from(0.5)) * x0.atan2(D::from(2.0) * D::from(2.0) + D::from(0.5)) + D::from(0.5), x0 - x0);
-            v4 = max(v4, v6.atan() - D::from(1e-1));
-        }
-        let v7: D;
-        if le(v4, v4.sin().exp2()) {
-            let mut v8 = (x0 * x0 + D::from(0.25)).sqrt();
-            v8 *= y0[0];
-            if gt(v8 + to_radians(to_degrees(y0[R - 1])), y0[R - 1] * D::from(-0.3)) {
-                let v9 = to_radians(to_degrees((y0[0] * y0[0] + D::from(0.25)).ln())).cos();
-                v7 = abs(x0 - y0[R - 1]);
+    fn p489_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
+        let v0: D;
+        if gt(to_radians(to_degrees(x0)), (x0 * x0 + D::from(0.5)).powf(1.7)) {
+            if le(x0.sin(), x0 * D::from(0.5)) {
+                v0 = x0;
             } else {
-                let v10 = y0[0];
-                v7 = -(D::from(-1.3) * v10 / (D::from(3.) * D::from(3.) + D::from(0.5)));
-            }
-        } else if lt((D::from(0.9) * (v4 * v4 + D::from(0.5)).recip().tanh()).atanh(), y0[0].sin()) {
-            if lt((y0[R - 1] * y0[R - 1] + D::from(0.5)).powd(v4.sin()) + (y0[0] + v4), x0 * D::from(0.5)) {
-                v7 = ((x0 * x0 + D::from(0.5)).powd(v4.sin()) * (x0 * x0 + D::from(0.5)).powd(v4.sin()) + D::from(0.25)).log10();
-            } else {
-                v7 = x0.powi(4) * (D::from(0.7) * v4).powi(0);
+                v0 = to_radians(to_degrees(x0));
             }
         } else {
-            v7 = v4;
+            let mut v1 = (D::from(std::f64::consts::PI) * x0 * (D::from(std::f64::consts::PI) * x0)).ln_1p();
+            v1 -= x0.sin();
+            v0 = D::from(std::f64::consts::PI) * x0;
         }
-        (D::from(0.9) * (v4 * v4 + D::from(0.5)).recip().tanh()).atanh() - v4
+        let mut v4 = abs(D::from(std::f64::consts::PI) * v0);
+        let mut v5 = D::from(0.0);
+        for e2 in a.iter().cloned() {
+            v4 += D::from(0.05) * e2.mul_add(e2, e2).cos();
+            v5 -= D::from(0.05) * (D::from(0.7) * x0).tanh().cosh();
+        }
+        let mut v6 = D::from(0.0);
+        let mut v7 = x0 * D::from(0.5);
+        for i8 in 0..n {
+            if le(v7, clamp(v5, -0.5, 0.5)) {
+                v6 = (b[i8] + v4.tanh().cosh().powi(1)).tanh();
+            } else {
+                v6 += D::from(0.05) * to_radians(to_degrees(x0));
+            }
+            v7 = (v7 * D::from(0.9) + v5.asinh()).tanh();
+        }
+        let mut y9 = [D::from(0.0); R];
+        for i10 in 0..R {
+            let mut v11 = a[i10];
+            for j12 in 0..C {
+                v11 *= D::from(1.0) + D::from(0.05) * (w[i10 * C + j12] * v0).tanh();
+            }
+            y9[i10] = v11;
+        }
+        (y9[0] * y9[0] + D::from(0.25)).ln() - v4 - v5 - v6 + v7 + y9[0] - y9[R - 1]
+    }
+
+    #[dual::gradient]
+    fn p490(x0: f64, x1: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
+        let mut z0 = [0.0; LEN];
+        let mut v1 = 2.0 * x0 - x0;
+        for i2 in 0..LEN - 1 {
+            z0[i2] = a[i2] * (2.0 * x0 * (2.0 * x0) + 0.25).log2().atan2((2.0 * x0 * (2.0 * x0) + 0.25).log2() * (2.0 * x0 * (2.0 * x0) + 0.25).log2() + 0.5);
+            v1 += 0.05 * f64::cos(2.0 * x1 + (i2 as f64) * 0.05);
+        }
+        let v4: f64 = a.iter().rev().step_by(3).map(|&e3| 0.05 * (e3 * x1)).sum();
+        let mut v5 = a[0];
+        for i6 in 0..LEN {
+            v5 = f64::min(v5, a[i6] * (1e-1 * x0));
+        }
+        let mut y7 = [0.0; R];
+        for i8 in 0..R {
+            let mut v9 = x1 * 0.5;
+            for j10 in 0..C {
+                let v11 = w[i8 * C + j10] * ((i8 as f64) * 0.05 * ((i8 as f64) * 0.05) + 0.5).cbrt().to_degrees().to_radians();
+                v9 *= 1.0 + 0.05 * (0.9 * v5.tanh()).acos().tanh().cosh().tanh();
+            }
+            y7[i8] = v9.tanh();
+        }
+        let mut v12 = a[0];
+        let mut v13: f64 = 0.0;
+        for i14 in 0..R {
+            let v15 = y7[i14] * (0.9 * (1e-1 * x1).atan().tanh()).asin();
+            v12 = f64::min(v12, v1);
+            if v13 >= -v1 {
+                v13 = h1(v12.atan(), 1e-1 * v15 / (x1 * x1 + 0.5)).tanh();
+            } else {
+                v13 += 0.05 * x0.clamp(-0.5, 0.5);
+            }
+        }
+        (f64::min(x0, v4) * f64::min(x0, v4) + 0.5).recip() + v1 + z0[0] + z0[LEN - 1] - v4 - v5 + v12 - v13
+    }
+
+    fn p490_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], w: [D; R * C]) -> D {
+        let mut z0 = [D::from(0.0); LEN];
+        let mut v1 = D::from(2.0) * x0 - x0;
+        for i2 in 0..LEN - 1 {
+            z0[i2] = a[i2] * (D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.25)).log2().atan2((D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.25)).log2() * (D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.25)).log2() + D::from(0.5));
+            v1 += D::from(0.05) * (D::from(2.0) * x1 + D::from(i2 as f64) * D::from(0.05)).cos();
+        }
+        let v4 = a.iter().rev().step_by(3).map(|&e3| D::from(0.05) * (e3 * x1)).fold(D::from(0.0), |t, u| t + u);
+        let mut v5 = a[0];
+        for i6 in 0..LEN {
+            v5 = min(v5, a[i6] * (D::from(1e-1) * x0));
+        }
+        let mut y7 = [D::from(0.0); R];
+        for i8 in 0..R {
+            let mut v9 = x1 * D::from(0.5);
+            for j10 in 0..C {
+                let v11 = w[i8 * C + j10] * to_radians(to_degrees((D::from(i8 as f64) * D::from(0.05) * (D::from(i8 as f64) * D::from(0.05)) + D::from(0.5)).cbrt()));
+                v9 *= D::from(1.0) + D::from(0.05) * (D::from(0.9) * v5.tanh()).acos().tanh().cosh().tanh();
+            }
+            y7[i8] = v9.tanh();
+        }
+        let mut v12 = a[0];
+        let mut v13 = D::from(0.0);
+        for i14 in 0..R {
+            let v15 = y7[i14] * (D::from(0.9) * (D::from(1e-1) * x1).atan().tanh()).asin();
+            v12 = min(v12, v1);
+            if ge(v13, -v1) {
+                v13 = h1_generic(v12.atan(), D::from(1e-1) * v15 / (x1 * x1 + D::from(0.5))).tanh();
+            } else {
+                v13 += D::from(0.05) * clamp(x0, -0.5, 0.5);
+            }
+        }
+        (min(x0, v4) * min(x0, v4) + D::from(0.5)).recip() + v1 + z0[0] + z0[LEN - 1] - v4 - v5 + v12 - v13
+    }
+
+    #[dual::gradient]
+    fn p491(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
+        let mut v0 = x1 / (x0 * x0 + 0.5);
+        for i1 in 0..LEN - 1 {
+            if f64::cos(a[i1 + 1].to_degrees().to_radians()) > 1e-1 * x0 - (i1 as f64) * 0.05 {
+                v0 = (a[i1] * v0).tanh();
+            } else {
+                v0 += 0.05 * (-h2([x0, 2.0, 3.]));
+            }
+        }
+        let v4: f64 = a.iter().zip(a.iter()).map(|(&e2, &e3)| 0.05 * (e2 + x0.atan().tanh().cosh())).sum();
+        let mut z5 = [0.0; LEN];
+        let mut v6: f64 = 0.0;
+        for i7 in 0..LEN {
+            z5[i7] += a[i7] * (-(v0 + x0));
+            v6 -= 0.05 * h2([3., x0, v4]).tanh().sinh();
+        }
+        let mut v8 = h4(x2);
+        for i9 in 1..LEN {
+            v8 = (v8 * 0.9 + z5[i9 - 1] * (v0.powi(0) * v0.powi(0)).ln_1p()).tanh();
+        }
+        x0 - v0 + v4 - v6 - v8
+    }
+
+    fn p491_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
+        let mut v0 = x1 / (x0 * x0 + D::from(0.5));
+        for i1 in 0..LEN - 1 {
+            if gt(to_radians(to_degrees(a[i1 + 1])).cos(), D::from(1e-1) * x0 - D::from(i1 as f64) * D::from(0.05)) {
+                v0 = (a[i1] * v0).tanh();
+            } else {
+                v0 += D::from(0.05) * (-h2_generic([x0, D::from(2.0), D::from(3.)]));
+            }
+        }
+        let v4 = a.iter().zip(a.iter()).map(|(&e2, &e3)| D::from(0.05) * (e2 + x0.atan().tanh().cosh())).fold(D::from(0.0), |t, u| t + u);
+        let mut z5 = [D::from(0.0); LEN];
+        let mut v6 = D::from(0.0);
+        for i7 in 0..LEN {
+            z5[i7] += a[i7] * (-(v0 + x0));
+            v6 -= D::from(0.05) * h2_generic([D::from(3.), x0, v4]).tanh().sinh();
+        }
+        let mut v8 = h4_generic(x2);
+        for i9 in 1..LEN {
+            v8 = (v8 * D::from(0.9) + z5[i9 - 1] * (v0.powi(0) * v0.powi(0)).ln_1p()).tanh();
+        }
+        x0 - v0 + v4 - v6 - v8
     }
 
     #[dual::gradient]
@@ -22769,133 +22757,133 @@ mod programs {
             },
             |x, _| p483_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<67>(
+        check::<42>(
             s,
             "p484",
             ARRAY_POINTS,
             &[0],
-            |x, _| p484(x[0], x[1], x[2], part(&x, 3), part(&x, 43)),
+            |x, _| p484(x[0], x[1], part(&x, 2)),
             |x, _| {
-                let (g0, g1, g2, g3, g4) = p484_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+                let (g0, g1, g2) = p484_gradient(x[0], x[1], part(&x, 2));
+                join(&[&[g0], &[g1], &g2])
             },
             |x, _| {
-                let (v, (g0, g1, g2, g3, g4)) = p484_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43));
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+                let (v, (g0, g1, g2)) = p484_value_and_gradient(x[0], x[1], part(&x, 2));
+                (v, join(&[&[g0], &[g1], &g2]))
             },
-            |x, _| p484_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43)),
+            |x, _| p484_generic(x[0], x[1], part(x.as_slice(), 2)),
         );
-        check::<41>(
+        check::<43>(
             s,
             "p485",
             ARRAY_POINTS,
             &[0],
-            |x, _| p485(x[0], part(&x, 1)),
+            |x, _| p485(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
-                let (g0, g1) = p485_gradient(x[0], part(&x, 1));
-                join(&[&[g0], &g1])
+                let (g0, g1, g2, g3) = p485_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
             |x, _| {
-                let (v, (g0, g1)) = p485_value_and_gradient(x[0], part(&x, 1));
-                (v, join(&[&[g0], &g1]))
+                let (v, (g0, g1, g2, g3)) = p485_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, _| p485_generic(x[0], part(x.as_slice(), 1)),
+            |x, _| p485_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
         check::<82>(
             s,
             "p486",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p486(x[0], x[1], part(&x, 2), part(&x, 42)),
-            |x, _| {
-                let (g0, g1, g2, g3) = p486_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+            &[0, 1, 17, 40],
+            |x, n| p486(x[0], x[1], part(&x, 2), part(&x, 42), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p486_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
                 join(&[&[g0], &[g1], &g2, &g3])
             },
-            |x, _| {
-                let (v, (g0, g1, g2, g3)) = p486_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p486_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42), n);
                 (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, _| p486_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+            |x, n| p486_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42), n),
         );
-        check::<42>(
+        check::<41>(
             s,
             "p487",
             ARRAY_POINTS,
             &[0],
-            |x, _| p487(x[0], x[1], part(&x, 2)),
+            |x, _| p487(x[0], part(&x, 1)),
             |x, _| {
-                let (g0, g1, g2) = p487_gradient(x[0], x[1], part(&x, 2));
-                join(&[&[g0], &[g1], &g2])
+                let (g0, g1) = p487_gradient(x[0], part(&x, 1));
+                join(&[&[g0], &g1])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p487_value_and_gradient(x[0], x[1], part(&x, 2));
-                (v, join(&[&[g0], &[g1], &g2]))
+                let (v, (g0, g1)) = p487_value_and_gradient(x[0], part(&x, 1));
+                (v, join(&[&[g0], &g1]))
             },
-            |x, _| p487_generic(x[0], x[1], part(x.as_slice(), 2)),
+            |x, _| p487_generic(x[0], part(x.as_slice(), 1)),
         );
-        check::<65>(
+        check::<43>(
             s,
             "p488",
             ARRAY_POINTS,
             &[0],
-            |x, _| p488(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| p488(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
-                let (g0, g1, g2) = p488_gradient(x[0], part(&x, 1), part(&x, 41));
-                join(&[&[g0], &g1, &g2])
+                let (g0, g1, g2, g3) = p488_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p488_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
-                (v, join(&[&[g0], &g1, &g2]))
+                let (v, (g0, g1, g2, g3)) = p488_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, _| p488_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+            |x, _| p488_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
-        check::<82>(
+        check::<105>(
             s,
             "p489",
             ARRAY_POINTS,
-            &[0],
-            |x, _| p489(x[0], x[1], part(&x, 2), part(&x, 42)),
-            |x, _| {
-                let (g0, g1, g2, g3) = p489_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                join(&[&[g0], &[g1], &g2, &g3])
+            &[0, 1, 17, 40],
+            |x, n| p489(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n),
+            |x, n| {
+                let (g0, g1, g2, g3) = p489_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
+                join(&[&[g0], &g1, &g2, &g3])
             },
-            |x, _| {
-                let (v, (g0, g1, g2, g3)) = p489_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
-                (v, join(&[&[g0], &[g1], &g2, &g3]))
+            |x, n| {
+                let (v, (g0, g1, g2, g3)) = p489_value_and_gradient(x[0], part(&x, 1), part(&x, 41), part(&x, 65), n);
+                (v, join(&[&[g0], &g1, &g2, &g3]))
             },
-            |x, _| p489_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
+            |x, n| p489_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41), part(x.as_slice(), 65), n),
         );
-        check::<83>(
+        check::<66>(
             s,
             "p490",
             ARRAY_POINTS,
-            &[0, 1, 17, 40],
-            |x, n| p490(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n),
-            |x, n| {
-                let (g0, g1, g2, g3, g4) = p490_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
-                join(&[&[g0], &[g1], &[g2], &g3, &g4])
+            &[0],
+            |x, _| p490(x[0], x[1], part(&x, 2), part(&x, 42)),
+            |x, _| {
+                let (g0, g1, g2, g3) = p490_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                join(&[&[g0], &[g1], &g2, &g3])
             },
-            |x, n| {
-                let (v, (g0, g1, g2, g3, g4)) = p490_value_and_gradient(x[0], x[1], x[2], part(&x, 3), part(&x, 43), n);
-                (v, join(&[&[g0], &[g1], &[g2], &g3, &g4]))
+            |x, _| {
+                let (v, (g0, g1, g2, g3)) = p490_value_and_gradient(x[0], x[1], part(&x, 2), part(&x, 42));
+                (v, join(&[&[g0], &[g1], &g2, &g3]))
             },
-            |x, n| p490_generic(x[0], x[1], x[2], part(x.as_slice(), 3), part(x.as_slice(), 43), n),
+            |x, _| p490_generic(x[0], x[1], part(x.as_slice(), 2), part(x.as_slice(), 42)),
         );
-        check::<65>(
+        check::<43>(
             s,
             "p491",
             ARRAY_POINTS,
             &[0],
-            |x, _| p491(x[0], part(&x, 1), part(&x, 41)),
+            |x, _| p491(x[0], x[1], x[2], part(&x, 3)),
             |x, _| {
-                let (g0, g1, g2) = p491_gradient(x[0], part(&x, 1), part(&x, 41));
-                join(&[&[g0], &g1, &g2])
+                let (g0, g1, g2, g3) = p491_gradient(x[0], x[1], x[2], part(&x, 3));
+                join(&[&[g0], &[g1], &[g2], &g3])
             },
             |x, _| {
-                let (v, (g0, g1, g2)) = p491_value_and_gradient(x[0], part(&x, 1), part(&x, 41));
-                (v, join(&[&[g0], &g1, &g2]))
+                let (v, (g0, g1, g2, g3)) = p491_value_and_gradient(x[0], x[1], x[2], part(&x, 3));
+                (v, join(&[&[g0], &[g1], &[g2], &g3]))
             },
-            |x, _| p491_generic(x[0], part(x.as_slice(), 1), part(x.as_slice(), 41)),
+            |x, _| p491_generic(x[0], x[1], x[2], part(x.as_slice(), 3)),
         );
         check::<66>(
             s,

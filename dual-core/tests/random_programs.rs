@@ -46,13 +46,13 @@
 //!     `max` recurrence, with `y` read by a loop over `0..R` or as `y[0]`, `y[R - 1]`;
 //!   - run-time loops `for i in 0..n`, `1..n` (`n` = 0, 1, 17, 40) and `0..b.len()` over `b`;
 //!   - iterator chains over `a` (`iter()`, `into_iter()`, `copied()`, `cloned()`, `zip` with
-//!     `a` or `a.iter().skip(1)`, `enumerate()`, `skip(2).step_by(3)`, `a[2..LEN - 2].iter().rev()`,
+//!     `a`, `a.iter().skip(1)` or a local array, `enumerate()`, `skip(2).step_by(3)`, `a[2..LEN - 2].iter().rev()`,
 //!     `take(10)`, `rev().step_by(3)`) reduced by `map(..).sum::<f64>()`, `sum()` into a typed
 //!     `let`, `product::<f64>()` of factors `1 + 0.05 tanh(e)`, `fold(init, |acc, ..| ..)` (a
 //!     scaled sum or a `tanh` recurrence), `fold(f64::NEG_INFINITY, f64::max)`, or a `for` over
 //!     the chain carrying floats; the closures read the parameters and earlier floats. The twins
-//!     fold where the `f64` code sums, multiplies or takes maxima. Not `zip` with a local array:
-//!     the engine's rewrite reads it out of scope (E0425).
+//!     fold where the `f64` code sums, multiplies or takes maxima; `a.iter().zip(z.iter())` with
+//!     a local array `z` filled earlier.
 //!   - `let`s, `if`s (`let v;` or `let mut v`, maybe returning in a branch) and early
 //!     `return`s under `if`s, between the loops.
 //!
@@ -2228,8 +2228,9 @@ impl SampleGen<'_> {
 
 impl SampleGen<'_> {
     /// A source and adapters over `a` (maybe zipped with `a` or a local array): the text, the
-    /// closure's pattern, the floats it binds, the index `enumerate` binds, the tag.
-    fn chain_source(&mut self) -> (String, String, Vec<String>, Option<String>, String) {
+    /// closure's pattern, the floats it binds, the index `enumerate` binds, the tag, and the
+    /// arrays read (as an expression, for the flow of values).
+    fn chain_source(&mut self) -> (String, String, Vec<String>, Option<String>, String, Expr) {
         self.uses.insert("a");
         let v = self.name("e");
         let shapes = [
@@ -2245,11 +2246,23 @@ impl SampleGen<'_> {
             "a.iter().take(10)",
             "a.iter().rev().step_by(3)",
         ];
-        // Not zipped with a local array (`a.iter().zip(z.iter())`): the engine's rewrite reads
-        // `z` where it is not in scope (E0425 on `z`, a known engine bug; see the report).
+        if !self.len_arrays.is_empty() && self.names % 5 == 0 {
+            // Zipped with a local array filled earlier (chosen without drawing from the random
+            // stream, so the programs before this shape was added stay as they were).
+            let z = self.len_arrays[self.names % self.len_arrays.len()].clone();
+            let q = self.name("e");
+            return (
+                format!("a.iter().zip({z}.iter())"),
+                format!("(&{v}, &{q})"),
+                vec![v, q],
+                None,
+                "chain a.iter().zip(z.iter())".into(),
+                bin("+", Var("a".into()), Var(z)),
+            );
+        }
         let shape = self.g.rng.pick(&shapes);
         let tag = format!("chain {shape}");
-        match shape {
+        let (text, pat, binds, index, tag) = match shape {
             "a.iter().zip(a.iter().skip(1))" | "a.iter().zip(a.iter())" => {
                 let q = self.name("e");
                 (shape.into(), format!("(&{v}, &{q})"), vec![v, q], None, tag)
@@ -2262,7 +2275,8 @@ impl SampleGen<'_> {
                 (shape.into(), v.clone(), vec![v], None, tag)
             }
             _ => (shape.into(), format!("&{v}"), vec![v], None, tag),
-        }
+        };
+        (text, pat, binds, index, tag, Var("a".into()))
     }
 
     /// An expression of the closure's floats `binds` (reading the first), the index `index`,
@@ -2311,9 +2325,8 @@ impl SampleGen<'_> {
     /// An iterator chain over `a`: `let s = <chain>.<reduction>;`, or a `for` over a chain
     /// carrying floats. The floats computed, as results.
     fn chain(&mut self, out: &mut Vec<Stmt>) -> Vec<Expr> {
-        let (iter, pat, binds, index, tag) = self.chain_source();
+        let (iter, pat, binds, index, tag, src) = self.chain_source();
         self.tags.insert(tag);
-        let src = Var("a".into());
         let var = self.name("v");
         let kind = self.g.rng.below(8);
         let reduce = match kind {
@@ -3471,6 +3484,7 @@ fn random_sample_covers_every_primitive() {
         "chain a.iter().cloned()",
         "chain a.iter().zip(a.iter().skip(1))",
         "chain a.iter().zip(a.iter())",
+        "chain a.iter().zip(z.iter())",
         "chain a.iter().enumerate()",
         "chain a.iter().enumerate().skip(2).step_by(3)",
         "chain a[2..LEN - 2].iter().rev()",

@@ -154,7 +154,7 @@ impl Lower {
                 let right = self.chain(other).or_else(|| self.source(other))?;
                 let (ll, rl) = (left.len, right.len);
                 Some(Chain {
-                    len: quote!(::core::cmp::min(#ll, #rl)),
+                    len: const_min(&ll, &rl),
                     item: Box::new(move |k| Item::Tuple(vec![(left.item)(k), (right.item)(k)])),
                 })
             }
@@ -174,7 +174,7 @@ impl Lower {
                 let (len, n2) = (
                     match name.as_str() {
                         "skip" => quote!((#len).saturating_sub(#n)),
-                        "take" => quote!(::core::cmp::min(#len, #n)),
+                        "take" => const_min(len, &n.to_token_stream()),
                         _ => quote!(((#len) + (#n) - 1) / (#n)),
                     },
                     n,
@@ -214,18 +214,35 @@ impl Lower {
         };
         let Expr::Path(p) = array else { return None };
         let name = p.path.get_ident()?.clone();
-        match self.env.lookup(&name.to_string()) {
+        // The length as written where the array was declared, not `name.len()`: the loop
+        // header of a rolled loop is emitted where a local array is not in scope.
+        let len = match self.env.lookup(&name.to_string()) {
             Some(Binding::Sym {
-                value: Shape::Array(_) | Shape::ArrayVar(_),
+                value: Shape::Array(elements),
                 ..
-            }) => {}
+            }) => {
+                let n = elements.len();
+                quote!(#n)
+            }
+            Some(Binding::Sym {
+                value: Shape::ArrayVar(id),
+                ..
+            }) => {
+                let id = *id;
+                self.g.array(id).len.clone()
+            }
             _ => return None,
-        }
-        let start = start.map_or_else(|| quote!(0), |s| s.to_token_stream());
-        let end = end.map_or_else(|| quote!(#name.len()), |e| e.to_token_stream());
-        Some(Chain {
-            len: quote!((#end) - (#start)),
-            item: Box::new(move |k| Item::Expr(quote!(#name[(#start) + #k]))),
+        };
+        let end = end.map_or_else(|| len, |e| e.to_token_stream());
+        Some(match start {
+            None => Chain {
+                len: end,
+                item: Box::new(move |k| Item::Expr(quote!(#name[#k]))),
+            },
+            Some(start) => Chain {
+                len: quote!((#end) - (#start)),
+                item: Box::new(move |k| Item::Expr(quote!(#name[(#start) + #k]))),
+            },
         })
     }
 
@@ -287,4 +304,10 @@ fn strip_ref(p: &syn::Pat) -> TokenStream {
         }
         other => other.to_token_stream(),
     }
+}
+
+/// The smaller of two lengths, as an expression that may stand in a constant (the length of a
+/// tape kept on the stack): `core::cmp::min` is not a `const fn`.
+fn const_min(a: &TokenStream, b: &TokenStream) -> TokenStream {
+    quote!((if (#a) < (#b) { #a } else { #b }))
 }
