@@ -180,6 +180,12 @@
 //! - array and tuple literals, `[v; N]` with a literal `N`, indexing by an integer literal, a
 //!   `const`, a loop counter or any index known only at run time;
 //! - `for` and `while` loops (see [loops](#loops));
+//! - iterator chains over arrays and slices (`iter`, `into_iter`, `copied`, `cloned`, `x[a..b]`,
+//!   `map`, `zip`, `enumerate`, `skip`, `take`, `step_by`, `rev`, ended by `sum`, `product` or
+//!   `fold`, or walked by `for`), rewritten into the loops over indices they stand for;
+//! - closures bound with `let`, inlined where they are called or given to `map`;
+//! - `match` and `if let` on data (integers, enums, `Option`s of constants) whose arms produce
+//!   differentiated values;
 //! - `as f64`, float literals of every form (`2.`, `1e-3`, `2.0f64`), `std::f64::consts::*`;
 //! - the [built-in math](#built-in-math) and calls to other `#[gradient]` functions.
 //!
@@ -217,6 +223,36 @@
 //! assert_eq!(value, body(x, y, &[1.0, 2.0]));
 //! assert!((dx - (3.0 * y + (2.0 * x).sin())).abs() < 1e-15);
 //! assert_eq!(dy, 3.0 * x);
+//! ```
+//!
+//! Iterator chains, closures and `match` on data read as they do anywhere else in Rust:
+//!
+//! ```
+//! use dual::gradient;
+//!
+//! /// How a residual is penalised.
+//! #[derive(Clone, Copy)]
+//! pub enum Loss {
+//!     Squared,
+//!     Cosh,
+//! }
+//!
+//! #[gradient]
+//! fn fit(w: [f64; 3], loss: Loss) -> f64 {
+//!     let penalty = |r: f64| match loss {
+//!         Loss::Squared => r * r,
+//!         Loss::Cosh => r.cosh() - 1.0,
+//!     };
+//!     let smooth: f64 = w.iter().zip(w.iter().skip(1)).map(|(a, b)| (b - a).powi(2)).sum();
+//!     w.iter().map(|&wi| penalty(wi - 1.0)).sum::<f64>() + smooth
+//! }
+//!
+//! let w = [0.5, 2.0, 1.5];
+//! let g = fit_gradient(w, Loss::Squared);
+//! // ∂/∂w0 = 2(w0 - 1) - 2(w1 - w0), ∂/∂w1 = 2(w1 - 1) + 2(w1 - w0) - 2(w2 - w1), …
+//! assert_eq!(g, [-4.0, 6.0, 0.0]);
+//! let g = fit_gradient(w, Loss::Cosh);
+//! assert!((g[0] - ((w[0] - 1.0).sinh() - 2.0 * (w[1] - w[0]))).abs() < 1e-15);
 //! ```
 //!
 //! # Branches and early `return`
@@ -576,7 +612,8 @@
 //! - an unknown option, a malformed `wrt`, or `wrt` naming a parameter that does not exist or is
 //!   not `f64` / `[f64; N]`;
 //! - an unknown method on a differentiated value (e.g. `x.fract()`);
-//! - a `match`, a closure, a reference, a struct literal or a macro (other than in statement
+//! - a `match` on a differentiated value, a closure capturing one that is stored, returned or
+//!   passed to a function, a reference, a struct literal or a macro (other than in statement
 //!   position) that carries a differentiated value;
 //! - the loop forms that are not supported yet (see [loops](#loops));
 //! - `hessian` on a vector-valued function or through a loop with a run-time trip count; mixing
@@ -691,10 +728,13 @@
 //!
 //! - in loops over differentiated values: `return`, labelled jumps, `break value`; in loops with a
 //!   run-time trip count, carried arrays or tuples and Hessians;
-//! - `match` on or producing differentiated values (use `if` / `else if` / `else`);
-//! - closures, references and macros that carry differentiated values; `if let` around
-//!   differentiated code;
-//! - generic array lengths (`[f64; N]` with a const generic `N`) for differentiated parameters.
+//! - `match` on a differentiated value (compare with `if` / `else if` / `else`);
+//! - closures capturing differentiated values that escape (stored, returned, passed on),
+//!   references and macros that carry differentiated values; `if let` on a differentiated value;
+//! - the iterator adapters `windows`, `chunks`, `chain`, `filter`, `max_by` / `min_by`, and
+//!   `array::map`, `std::array::from_fn` (write the loop over indices);
+//! - Hessians and Jacobians with respect to arrays read in place (a length that is not a
+//!   literal, a slice, a matrix), and matrices as results.
 
 pub use dual_derive::gradient;
 

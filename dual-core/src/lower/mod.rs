@@ -168,8 +168,9 @@ pub const MAX_EXPR_DEPTH: usize = 512;
 
 const SUPPORTED_EXPRS: &str = "differentiated values can flow through arithmetic, the float \
                                methods of the support matrix, `let`, assignment, `if`/`else`, \
-                               blocks, `return`, array and tuple literals, indexing, `as f64` and \
-                               calls to `#[gradient]` functions";
+                               `match` on data, blocks, `return`, loops, array and tuple \
+                               literals, indexing, iterator chains over arrays, closures bound \
+                               with `let`, `as f64` and calls to `#[gradient]` functions";
 
 impl Lower {
     /// Binds the parameters: a differentiated one to its leaves (`Op::Param`), any other as an
