@@ -311,3 +311,100 @@ fn strip_ref(p: &syn::Pat) -> TokenStream {
 fn const_min(a: &TokenStream, b: &TokenStream) -> TokenStream {
     quote!((if (#a) < (#b) { #a } else { #b }))
 }
+
+/// The adapters a chain may use, in the words of the error messages.
+const SUPPORTED_CHAINS: &str = "an iterator over a differentiated array may start with `iter()`, \
+                                `into_iter()` or a sub-slice `x[a..b].iter()`, go through \
+                                `copied`, `cloned`, `map`, `zip`, `enumerate`, `skip`, `take`, \
+                                `step_by` and `rev`, and end in `sum()`, `sum::<f64>()`, \
+                                `product()`, `fold(init, |acc, v| …)` (a maximum is \
+                                `fold(f64::NEG_INFINITY, f64::max)`) or a `for` loop; write \
+                                other iterations as a loop over indices";
+
+/// The methods that start an iterator.
+const SOURCES: &[&str] = &["iter", "into_iter", "iter_mut", "windows", "chunks"];
+/// The adapters [`Lower::chain`] follows.
+const ADAPTERS: &[&str] = &[
+    "iter",
+    "into_iter",
+    "copied",
+    "cloned",
+    "map",
+    "zip",
+    "enumerate",
+    "skip",
+    "take",
+    "step_by",
+    "rev",
+];
+/// The calls that end a chain.
+const REDUCTIONS: &[&str] = &["sum", "product", "fold"];
+
+/// Why the method call `m`, with a receiver that reads a differentiated value, is not a
+/// supported iterator chain: the span of the first method that is not supported and a message
+/// naming it; `None` when `m` is not about an iterator or an array.
+pub(super) fn unsupported_chain(m: &syn::ExprMethodCall) -> Option<(Span, String)> {
+    // The calls from the root outwards: `x.iter().filter(..).sum()` → iter, filter, sum.
+    let mut calls = vec![m];
+    let mut e = &*m.receiver;
+    while let Expr::MethodCall(inner) = e {
+        calls.push(inner);
+        e = &inner.receiver;
+    }
+    calls.reverse();
+    let names: Vec<String> = calls.iter().map(|c| c.method.to_string()).collect();
+    let first = names.first()?;
+    if !SOURCES.contains(&first.as_str()) {
+        // A method straight on an array (`x.map(..)`): only methods of arrays and slices.
+        return ARRAY_METHODS.contains(&first.as_str()).then(|| {
+            (
+                calls[0].method.span(),
+                format!(
+                    "`{first}` on an array of differentiated values is not supported; {SUPPORTED_CHAINS}"
+                ),
+            )
+        });
+    }
+    let last = names.len() - 1;
+    for (i, (call, name)) in calls.iter().zip(&names).enumerate() {
+        let fine = if i == 0 {
+            matches!(name.as_str(), "iter" | "into_iter")
+        } else if i == last {
+            ADAPTERS.contains(&name.as_str()) || REDUCTIONS.contains(&name.as_str())
+        } else {
+            ADAPTERS.contains(&name.as_str())
+        };
+        if !fine {
+            let on = if i == 0 {
+                "an array of differentiated values"
+            } else {
+                "an iterator over differentiated values"
+            };
+            return Some((
+                call.method.span(),
+                format!("`{name}` on {on} is not supported; {SUPPORTED_CHAINS}"),
+            ));
+        }
+    }
+    None
+}
+
+/// Methods of arrays and slices that are not float methods, so a call of one on an array of
+/// differentiated values is about the array, not a misspelt float method.
+const ARRAY_METHODS: &[&str] = &[
+    "map",
+    "windows",
+    "chunks",
+    "chunks_exact",
+    "concat",
+    "to_vec",
+    "first",
+    "last",
+    "split_at",
+    "contains",
+    "as_slice",
+    "sort_by",
+    "reverse",
+    "swap",
+    "fill",
+];

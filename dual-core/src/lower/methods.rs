@@ -105,6 +105,10 @@ impl Lower {
                 return self.read(&whole);
             }
             if self.touches_active(m.receiver.to_token_stream()) {
+                if let Some((span, message)) = super::iterators::unsupported_chain(m) {
+                    self.error(span, message);
+                    return self.poison();
+                }
                 self.error(
                     m.method.span(),
                     format!(
