@@ -181,8 +181,9 @@
 //!   `const`, a loop counter or any index known only at run time;
 //! - `for` and `while` loops (see [loops](#loops));
 //! - iterator chains over arrays and slices (`iter`, `into_iter`, `copied`, `cloned`, `x[a..b]`,
-//!   `map`, `zip`, `enumerate`, `skip`, `take`, `step_by`, `rev`, ended by `sum`, `product` or
-//!   `fold`, or walked by `for`), rewritten into the loops over indices they stand for;
+//!   `map`, `zip`, `enumerate`, `skip`, `take`, `step_by`, `rev`, `filter`, ended by `sum`,
+//!   `product` or `fold`, or walked by `for`), rewritten into the loops over indices they stand
+//!   for;
 //! - closures bound with `let`, inlined where they are called or given to `map`;
 //! - `match` and `if let` on data (integers, enums, `Option`s of constants) whose arms produce
 //!   differentiated values;
@@ -731,7 +732,7 @@
 //! - `match` on a differentiated value (compare with `if` / `else if` / `else`);
 //! - closures capturing differentiated values that escape (stored, returned, passed on),
 //!   references and macros that carry differentiated values; `if let` on a differentiated value;
-//! - the iterator adapters `windows`, `chunks`, `chain`, `filter`, `max_by` / `min_by`, and
+//! - the iterator adapters `windows`, `chunks`, `chain`, `max_by` / `min_by`, and
 //!   `array::map`, `std::array::from_fn` (write the loop over indices);
 //! - Hessians and Jacobians with respect to arrays read in place (a length that is not a
 //!   literal, a slice, a matrix), and matrices as results.

@@ -167,3 +167,36 @@ proptest! {
         assert_all_close(&g, &exact, 1e-12, "slice_chain");
     }
 }
+
+/// `filter` on the values (a hinge), then `map` and `sum`; and in a `for` over a chain, after a
+/// `map`, in a loop kept a loop.
+#[gradient]
+fn hinge(x: [f64; LONG], w: f64) -> f64 {
+    let positive: f64 = x.iter().filter(|v| **v > 0.0).map(|v| w * v * v).sum();
+    let mut big = 0.0;
+    for v in x.iter().map(|v| v.sin()).filter(|&s| s.abs() > 0.5) {
+        big += v * w;
+    }
+    positive + big
+}
+
+proptest! {
+    #[test]
+    fn filter_guards_the_loop(seed in proptest::collection::vec(-1.5..1.5f64, 7), w in -2.0..2.0f64) {
+        let x: [f64; LONG] = std::array::from_fn(|i| seed[i % 7] + 0.013 * i as f64);
+        let (v, (gx, gw)) = hinge_value_and_gradient(x, w);
+        assert_close(v, hinge(x, w), 1e-13);
+        let exact: Vec<f64> = x
+            .iter()
+            .map(|&v| {
+                let hinge = if v > 0.0 { 2.0 * w * v } else { 0.0 };
+                let big = if v.sin().abs() > 0.5 { w * v.cos() } else { 0.0 };
+                hinge + big
+            })
+            .collect();
+        assert_all_close(&gx, &exact, 1e-12, "hinge dx");
+        let exact_w: f64 = x.iter().filter(|v| **v > 0.0).map(|v| v * v).sum::<f64>()
+            + x.iter().map(|v| v.sin()).filter(|s| s.abs() > 0.5).sum::<f64>();
+        assert_close(gw, exact_w, 1e-12);
+    }
+}

@@ -4,9 +4,12 @@
 //! loop, with constant-time reads, like any other.
 //!
 //! A chain is a source (`x.iter()`, `x.into_iter()`, `x[a..b].iter()`), adapters (`copied`,
-//! `cloned`, `map`, `zip`, `enumerate`, `skip`, `take`, `step_by`, `rev`) and a reduction
-//! (`sum`, `product`, `fold`). Each is a length and an item at index `k`; a closure's parameter
-//! pattern binds the item in the loop's body.
+//! `cloned`, `map`, `zip`, `enumerate`, `skip`, `take`, `step_by`, `rev`, `filter`) and a
+//! reduction (`sum`, `product`, `fold`). Each is a length and an item at index `k`, and a
+//! `filter` a condition on `k` that guards the loop's body (an `if` on primal values); a
+//! closure's parameter pattern binds the item in the loop's body.
+
+use std::rc::Rc;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
@@ -22,8 +25,14 @@ struct Chain {
     /// Its length, as an expression.
     len: TokenStream,
     /// The item at index `k` (an expression of `k`).
-    item: Box<dyn Fn(&TokenStream) -> Item>,
+    item: Rc<dyn Fn(&TokenStream) -> Item>,
+    /// Whether the item at index `k` is kept (`filter`), as a condition on `k`; `None` keeps all.
+    /// Only `map`, `copied` and `cloned` may follow a `filter`: the others count positions.
+    keep: Option<Keep>,
 }
+
+/// Whether the item at index `k` is kept, as a condition on `k`.
+type Keep = Rc<dyn Fn(&TokenStream) -> TokenStream>;
 
 /// An item of an iterator: an expression, or a tuple of items (`zip`, `enumerate`), kept apart
 /// so that a tuple pattern binds each part on its own (the index of `enumerate` stays an
@@ -107,6 +116,13 @@ impl Lower {
                 (init.to_token_stream(), quote!(#acc = #step;))
             }
         };
+        let update = match &chain.keep {
+            Some(keep) => {
+                let keep = keep(&quote!(#k));
+                quote!(if #keep { #update })
+            }
+            None => update,
+        };
         // Typed, so that the accumulator is a float from the start (`f64::NEG_INFINITY`, say).
         let float = Ident::new(self.g.float.name(), Span::call_site());
         let block: Expr = syn::parse2(quote!({
@@ -140,35 +156,76 @@ impl Lower {
                     return None;
                 }
                 let (pat, body) = (c.inputs[0].clone(), c.body.clone());
+                let item = inner.item;
                 Some(Chain {
                     len: inner.len,
-                    item: Box::new(move |k| {
-                        let bind = (inner.item)(k).bind(&pat);
+                    item: Rc::new(move |k| {
+                        let bind = item(k).bind(&pat);
                         Item::Expr(quote!({ #bind #body }))
                     }),
+                    keep: inner.keep,
+                })
+            }
+            "filter" => {
+                let inner = self.chain(&m.receiver)?;
+                let c = match m.args.first() {
+                    Some(Expr::Closure(c)) => c.clone(),
+                    Some(other) => self.closure_named(other)?,
+                    None => return None,
+                };
+                if c.inputs.len() != 1 {
+                    return None;
+                }
+                // The predicate sees `&&f64` (`|v| **v > 0.0`); here the item is the value.
+                let mut names = Vec::new();
+                bound_names(&c.inputs[0], &mut names);
+                let (pat, body) = (
+                    c.inputs[0].clone(),
+                    without_derefs(c.body.to_token_stream(), &names),
+                );
+                let (item, before) = (inner.item.clone(), inner.keep);
+                Some(Chain {
+                    len: inner.len,
+                    item: inner.item,
+                    keep: Some(Rc::new(move |k| {
+                        let bind = item(k).bind(&pat);
+                        let this = quote!({ #bind #body });
+                        match &before {
+                            Some(before) => {
+                                let before = before(k);
+                                quote!((#before) && #this)
+                            }
+                            None => this,
+                        }
+                    })),
                 })
             }
             "zip" => {
                 let left = self.chain(&m.receiver)?;
                 let other = m.args.first()?;
                 let right = self.chain(other).or_else(|| self.source(other))?;
+                if left.keep.is_some() || right.keep.is_some() {
+                    return None;
+                }
                 let (ll, rl) = (left.len, right.len);
                 Some(Chain {
                     len: const_min(&ll, &rl),
-                    item: Box::new(move |k| Item::Tuple(vec![(left.item)(k), (right.item)(k)])),
+                    item: Rc::new(move |k| Item::Tuple(vec![(left.item)(k), (right.item)(k)])),
+                    keep: None,
                 })
             }
             "enumerate" => {
-                let inner = self.chain(&m.receiver)?;
+                let inner = self.chain(&m.receiver).filter(|c| c.keep.is_none())?;
                 Some(Chain {
                     len: inner.len,
-                    item: Box::new(move |k| {
+                    item: Rc::new(move |k| {
                         Item::Tuple(vec![Item::Expr(k.clone()), (inner.item)(k)])
                     }),
+                    keep: None,
                 })
             }
             "skip" | "take" | "step_by" => {
-                let inner = self.chain(&m.receiver)?;
+                let inner = self.chain(&m.receiver).filter(|c| c.keep.is_none())?;
                 let n = arg(0)?;
                 let len = &inner.len;
                 let (len, n2) = (
@@ -182,19 +239,21 @@ impl Lower {
                 let kind = name.clone();
                 Some(Chain {
                     len,
-                    item: Box::new(move |k| match kind.as_str() {
+                    item: Rc::new(move |k| match kind.as_str() {
                         "skip" => (inner.item)(&quote!((#k + #n2))),
                         "take" => (inner.item)(k),
                         _ => (inner.item)(&quote!((#k * #n2))),
                     }),
+                    keep: None,
                 })
             }
             "rev" => {
-                let inner = self.chain(&m.receiver)?;
+                let inner = self.chain(&m.receiver).filter(|c| c.keep.is_none())?;
                 let len = inner.len.clone();
                 Some(Chain {
                     len: inner.len,
-                    item: Box::new(move |k| (inner.item)(&quote!((#len - 1 - #k)))),
+                    item: Rc::new(move |k| (inner.item)(&quote!((#len - 1 - #k)))),
+                    keep: None,
                 })
             }
             _ => None,
@@ -237,11 +296,13 @@ impl Lower {
         Some(match start {
             None => Chain {
                 len: end,
-                item: Box::new(move |k| Item::Expr(quote!(#name[#k]))),
+                item: Rc::new(move |k| Item::Expr(quote!(#name[#k]))),
+                keep: None,
             },
             Some(start) => Chain {
                 len: quote!((#end) - (#start)),
-                item: Box::new(move |k| Item::Expr(quote!(#name[(#start) + #k]))),
+                item: Rc::new(move |k| Item::Expr(quote!(#name[(#start) + #k]))),
+                keep: None,
             },
         })
     }
@@ -259,7 +320,14 @@ impl Lower {
         let k = Ident::new(&format!("__dual_k{n}"), Span::call_site());
         let bind = (chain.item)(&quote!(#k)).bind(&f.pat);
         let (len, body) = (chain.len, &f.body);
-        syn::parse2(quote!(for #k in 0..#len { #bind #body })).ok()
+        let body = match &chain.keep {
+            Some(keep) => {
+                let keep = keep(&quote!(#k));
+                quote!(if #keep { #bind #body })
+            }
+            None => quote!(#bind #body),
+        };
+        syn::parse2(quote!(for #k in 0..#len { #body })).ok()
     }
 }
 
@@ -316,7 +384,8 @@ fn const_min(a: &TokenStream, b: &TokenStream) -> TokenStream {
 const SUPPORTED_CHAINS: &str = "an iterator over a differentiated array may start with `iter()`, \
                                 `into_iter()` or a sub-slice `x[a..b].iter()`, go through \
                                 `copied`, `cloned`, `map`, `zip`, `enumerate`, `skip`, `take`, \
-                                `step_by` and `rev`, and end in `sum()`, `sum::<f64>()`, \
+                                `step_by`, `rev` and `filter` (followed only by `map`, `copied` \
+                                or `cloned`), and end in `sum()`, `sum::<f64>()`, \
                                 `product()`, `fold(init, |acc, v| …)` (a maximum is \
                                 `fold(f64::NEG_INFINITY, f64::max)`) or a `for` loop; write \
                                 other iterations as a loop over indices";
@@ -330,6 +399,7 @@ const ADAPTERS: &[&str] = &[
     "copied",
     "cloned",
     "map",
+    "filter",
     "zip",
     "enumerate",
     "skip",
@@ -337,6 +407,8 @@ const ADAPTERS: &[&str] = &[
     "step_by",
     "rev",
 ];
+/// The adapters that count positions, so cannot follow a `filter` here.
+const POSITIONAL: &[&str] = &["zip", "enumerate", "skip", "take", "step_by", "rev"];
 /// The calls that end a chain.
 const REDUCTIONS: &[&str] = &["sum", "product", "fold"];
 
@@ -366,7 +438,19 @@ pub(super) fn unsupported_chain(m: &syn::ExprMethodCall) -> Option<(Span, String
         });
     }
     let last = names.len() - 1;
+    let mut filtered = false;
     for (i, (call, name)) in calls.iter().zip(&names).enumerate() {
+        if filtered && POSITIONAL.contains(&name.as_str()) {
+            return Some((
+                call.method.span(),
+                format!(
+                    "`{name}` after `filter` is not supported (it counts the positions that \
+                     `filter` removes); move it before the `filter`, or write the loop over \
+                     indices; {SUPPORTED_CHAINS}"
+                ),
+            ));
+        }
+        filtered |= name == "filter";
         let fine = if i == 0 {
             matches!(name.as_str(), "iter" | "into_iter")
         } else if i == last {
@@ -408,3 +492,66 @@ const ARRAY_METHODS: &[&str] = &[
     "swap",
     "fill",
 ];
+
+/// The names a closure parameter's pattern binds.
+fn bound_names(p: &syn::Pat, out: &mut Vec<String>) {
+    match p {
+        syn::Pat::Ident(i) => out.push(i.ident.to_string()),
+        syn::Pat::Reference(r) => bound_names(&r.pat, out),
+        syn::Pat::Type(t) => bound_names(&t.pat, out),
+        syn::Pat::Paren(p) => bound_names(&p.pat, out),
+        syn::Pat::Tuple(t) => t.elems.iter().for_each(|p| bound_names(p, out)),
+        _ => {}
+    }
+}
+
+/// `tokens` without the dereferences (`*v`, `**v`) of the names in `names`: those are references
+/// in the user's iterator and values in the loop the chain becomes. A `*` is a dereference when
+/// no operand precedes it.
+fn without_derefs(tokens: TokenStream, names: &[String]) -> TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut operand_before = false;
+    let mut i = 0;
+    while i < tokens.len() {
+        match &tokens[i] {
+            TokenTree::Punct(p) if p.as_char() == '*' && !operand_before => {
+                let mut j = i;
+                while matches!(&tokens[j], TokenTree::Punct(p) if p.as_char() == '*') {
+                    j += 1;
+                    if j == tokens.len() {
+                        break;
+                    }
+                }
+                let derefs_a_name = matches!(tokens.get(j),
+                    Some(TokenTree::Ident(id)) if names.contains(&id.to_string()));
+                if derefs_a_name {
+                    i = j;
+                    continue;
+                }
+                out.push(tokens[i].clone());
+                operand_before = false;
+            }
+            TokenTree::Group(g) => {
+                let mut inner = Group::new(g.delimiter(), without_derefs(g.stream(), names));
+                inner.set_span(g.span());
+                out.push(TokenTree::Group(inner));
+                operand_before = true;
+            }
+            TokenTree::Punct(_) => {
+                out.push(tokens[i].clone());
+                operand_before = false;
+            }
+            other => {
+                out.push(other.clone());
+                // A keyword (`if *v > 0.0`, `return *v`) is not an operand.
+                operand_before = !matches!(other, TokenTree::Ident(id)
+                    if ["if", "else", "return", "match", "in", "let", "while"]
+                        .contains(&id.to_string().as_str()));
+            }
+        }
+        i += 1;
+    }
+    out.into_iter().collect()
+}
