@@ -82,3 +82,30 @@ proptest! {
         }
     }
 }
+
+/// A `match` and an `if` bound by `let` whose other arm returns a differentiated value.
+#[gradient]
+fn arm_returns(x: f64, w: Option<f64>, flag: bool) -> f64 {
+    let y = match w {
+        Some(k) => k * x.sin(),
+        _ => {
+            return x * x;
+        }
+    };
+    let z = if flag { y.exp() } else { return y * 3.0 };
+    z + y
+}
+
+proptest! {
+    #[test]
+    fn returning_arms(x in -2.0..2.0f64, k in -2.0..2.0f64) {
+        prop_assert_eq!(arm_returns_gradient(x, None, true), [2.0 * x]);
+        let y = k * x.sin();
+        let (v, [g]) = arm_returns_value_and_gradient(x, Some(k), false);
+        prop_assert_eq!(v, arm_returns(x, Some(k), false));
+        assert_close(g, 3.0 * k * x.cos(), 1e-15);
+        let (v, [g]) = arm_returns_value_and_gradient(x, Some(k), true);
+        prop_assert_eq!(v, arm_returns(x, Some(k), true));
+        assert_close(g, (y.exp() + 1.0) * k * x.cos(), 1e-13);
+    }
+}

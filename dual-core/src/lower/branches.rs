@@ -426,6 +426,13 @@ impl Lower {
         m: &mut Merge,
         span: Span,
     ) -> Val {
+        // A branch that always returns has no value here (a block ending in `return …;` still
+        // yields its empty tokens): the other branch's value is the `if`'s.
+        let (t, e) = match (t, e) {
+            (Some(_), e) if t_div && !e_div => (None, e),
+            (t, Some(_)) if e_div && !t_div => (t, None),
+            other => other,
+        };
         let unit = || Val::Tokens(quote!(()));
         let to_shape = |l: &mut Self, v: Val, block: BlockId| -> Shape {
             match v {
