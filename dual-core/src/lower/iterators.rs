@@ -146,15 +146,7 @@ impl Lower {
             "copied" | "cloned" => self.chain(&m.receiver),
             "map" => {
                 let inner = self.chain(&m.receiver)?;
-                let c = match m.args.first() {
-                    Some(Expr::Closure(c)) => c.clone(),
-                    // A closure bound with `let`.
-                    Some(other) => self.closure_named(other)?,
-                    None => return None,
-                };
-                if c.inputs.len() != 1 {
-                    return None;
-                }
+                let c = self.closure_of_one(m)?;
                 let (pat, body) = (c.inputs[0].clone(), c.body.clone());
                 let item = inner.item;
                 Some(Chain {
@@ -168,14 +160,7 @@ impl Lower {
             }
             "filter" => {
                 let inner = self.chain(&m.receiver)?;
-                let c = match m.args.first() {
-                    Some(Expr::Closure(c)) => c.clone(),
-                    Some(other) => self.closure_named(other)?,
-                    None => return None,
-                };
-                if c.inputs.len() != 1 {
-                    return None;
-                }
+                let c = self.closure_of_one(m)?;
                 // The predicate sees `&&f64` (`|v| **v > 0.0`); here the item is the value.
                 let mut names = Vec::new();
                 bound_names(&c.inputs[0], &mut names);
@@ -258,6 +243,16 @@ impl Lower {
             }
             _ => None,
         }
+    }
+
+    /// The closure of one parameter given to `map` or `filter`: written there, or bound with
+    /// `let` and named.
+    fn closure_of_one(&mut self, m: &syn::ExprMethodCall) -> Option<syn::ExprClosure> {
+        let c = match m.args.first()? {
+            Expr::Closure(c) => c.clone(),
+            other => self.closure_named(other)?,
+        };
+        (c.inputs.len() == 1).then_some(c)
     }
 
     /// `x` or `x[a..b]` (a differentiated array, or a range of its elements).
