@@ -18,6 +18,7 @@ use syn::{Expr, Ident};
 use crate::ir::Shape;
 
 use super::env::{Binding, Val};
+use super::syntax::pattern_idents;
 use super::Lower;
 
 /// An iterator as a length and the item at a given index.
@@ -162,8 +163,9 @@ impl Lower {
                 let inner = self.chain(&m.receiver)?;
                 let c = self.closure_of_one(m)?;
                 // The predicate sees `&&f64` (`|v| **v > 0.0`); here the item is the value.
-                let mut names = Vec::new();
-                bound_names(&c.inputs[0], &mut names);
+                let mut idents = Vec::new();
+                pattern_idents(&c.inputs[0], &mut idents);
+                let names: Vec<String> = idents.iter().map(ToString::to_string).collect();
                 let (pat, body) = (
                     c.inputs[0].clone(),
                     without_derefs(c.body.to_token_stream(), &names),
@@ -487,18 +489,6 @@ const ARRAY_METHODS: &[&str] = &[
     "swap",
     "fill",
 ];
-
-/// The names a closure parameter's pattern binds.
-fn bound_names(p: &syn::Pat, out: &mut Vec<String>) {
-    match p {
-        syn::Pat::Ident(i) => out.push(i.ident.to_string()),
-        syn::Pat::Reference(r) => bound_names(&r.pat, out),
-        syn::Pat::Type(t) => bound_names(&t.pat, out),
-        syn::Pat::Paren(p) => bound_names(&p.pat, out),
-        syn::Pat::Tuple(t) => t.elems.iter().for_each(|p| bound_names(p, out)),
-        _ => {}
-    }
-}
 
 /// `tokens` without the dereferences (`*v`, `**v`) of the names in `names`: those are references
 /// in the user's iterator and values in the loop the chain becomes. A `*` is a dereference when

@@ -128,22 +128,13 @@ impl Lower {
         let count = match &trip {
             Trip::Counters(v) => v.len(),
             Trip::Items(v) => v.len(),
-            Trip::RunTime => {
-                let (pat, expr) = (&f.pat, &f.expr);
-                let mut names = Vec::new();
-                pattern_idents(pat, &mut names);
-                self.lower_runtime_loop(
-                    LoopHeader::For(quote!(for #pat in #expr)),
-                    &names,
-                    &f.body,
-                    &whole,
-                );
-                return;
-            }
+            Trip::RunTime => 0,
         };
-        if count > MAX_UNROLL && !self.second_order && matches!(trip, Trip::Counters(_)) {
-            // Too long to unroll, and not of the form kept a loop (a `break`, say): carried
-            // forwards, like a loop whose trip count is known only at run time.
+        // A trip count known only at run time; or too long to unroll, and not of the form kept
+        // a loop (a `break`, say): carried forwards.
+        let runtime = matches!(trip, Trip::RunTime)
+            || (count > MAX_UNROLL && !self.second_order && matches!(trip, Trip::Counters(_)));
+        if runtime {
             let (pat, expr) = (&f.pat, &f.expr);
             let mut names = Vec::new();
             pattern_idents(pat, &mut names);
