@@ -109,3 +109,88 @@ proptest! {
         assert_close(g, (y.exp() + 1.0) * k * x.cos(), 1e-13);
     }
 }
+
+/// `let … else` on data around differentiated code: the binding is an integer (not a float), the
+/// `else` returns a differentiated value.
+#[gradient]
+fn let_else_return(x: f64, slot: Option<usize>, w: Option<f64>) -> f64 {
+    let Some(i) = slot else {
+        return x.exp();
+    };
+    let Some(k) = w else { return 2.0 * x };
+    let y = x.powi(i as i32 + 1);
+    k * y + x
+}
+
+/// `let … else` with `continue`, in a loop over an array.
+#[gradient]
+fn let_else_continue(x: [f64; 4], mask: [Option<f64>; 4]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..4 {
+        let Some(w) = mask[i] else { continue };
+        s += w * x[i] * x[i];
+    }
+    s
+}
+
+proptest! {
+    #[test]
+    fn let_else(x in -2.0..2.0f64, k in -2.0..2.0f64, i in 0usize..3, xs in proptest::array::uniform4(-2.0..2.0f64)) {
+        prop_assert_eq!(let_else_return_gradient(x, None, Some(k)), [x.exp()]);
+        prop_assert_eq!(let_else_return_gradient(x, Some(i), None), [2.0]);
+        let (v, [g]) = let_else_return_value_and_gradient(x, Some(i), Some(k));
+        prop_assert_eq!(v, let_else_return(x, Some(i), Some(k)));
+        let n = i as i32 + 1;
+        assert_close(g, k * f64::from(n) * x.powi(n - 1) + 1.0, 1e-14);
+
+        let mask = [Some(k), None, Some(2.0), None];
+        let (v, g) = let_else_continue_value_and_gradient(xs, mask);
+        assert_close(v, let_else_continue(xs, mask), 1e-15);
+        prop_assert_eq!(g, [2.0 * k * xs[0], 0.0, 4.0 * xs[2], 0.0]);
+    }
+}
+
+/// The tail is an `if` or `match` with a `return` in one branch (as some write it; clippy
+/// prefers the value).
+#[gradient]
+#[allow(clippy::needless_return)]
+fn tail_if_returns(x: f64, y: f64) -> f64 {
+    let s = x * y;
+    if s > 1.0 {
+        return s.ln();
+    } else {
+        s * s + x
+    }
+}
+
+#[gradient]
+#[allow(clippy::needless_return)]
+fn tail_match_returns(x: f64, code: u8) -> f64 {
+    match code {
+        0 => {
+            return x.sin();
+        }
+        1 => x * x,
+        _ => {
+            if x > 0.0 {
+                return x;
+            }
+            -x.exp()
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn tails_with_returns(x in -2.0..2.0f64, y in -2.0..2.0f64, code in 0u8..3) {
+        let s = x * y;
+        let exact = if s > 1.0 { [1.0 / x, 1.0 / y] } else { [2.0 * s * y + 1.0, 2.0 * s * x] };
+        let (v, g) = tail_if_returns_value_and_gradient(x, y);
+        prop_assert_eq!(v, tail_if_returns(x, y));
+        assert_all_close(&g, &exact, 1e-14, "tail if");
+        let exact = match code { 0 => x.cos(), 1 => 2.0 * x, _ if x > 0.0 => 1.0, _ => -x.exp() };
+        let (v, [g]) = tail_match_returns_value_and_gradient(x, code);
+        prop_assert_eq!(v, tail_match_returns(x, code));
+        assert_close(g, exact, 1e-14);
+    }
+}

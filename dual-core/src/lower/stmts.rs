@@ -14,7 +14,7 @@ use super::calls::{call_result_hint, usage_hint};
 use super::env::{Binding, Ret, Val};
 use super::operators::compound_op;
 use super::syntax::{assigns_in_tokens, is_float_const_expr, is_user_call};
-use super::{Lower, SUPPORTED_EXPRS};
+use super::Lower;
 use crate::front::types::is_float_like;
 
 impl Lower {
@@ -28,6 +28,14 @@ impl Lower {
                 Ret::Maybe { .. } => return self.lower_guarded_rest(&stmts[i..], tail_returns),
             }
             let is_tail = i + 1 == stmts.len();
+            if let Some(m) = self.let_else_as_match(stmt, &stmts[i + 1..]) {
+                let v = self.lower_expr(&m);
+                if tail_returns {
+                    self.do_return(v, m.span());
+                    return None;
+                }
+                return Some(v);
+            }
             match stmt {
                 SynStmt::Expr(e, None) if is_tail => {
                     self.learn_floats_from_use(e);
@@ -42,6 +50,33 @@ impl Lower {
             }
         }
         None
+    }
+
+    /// `let PAT = data else { diverge }; rest` around differentiated code, as the `match` it
+    /// stands for: `match data { PAT => { rest }, _ => { diverge } }` (the rest of the block is
+    /// the arm in which the pattern's names are bound, with the types the user's code gives
+    /// them). `None` for another statement, or a `let … else` on data only (emitted as written).
+    fn let_else_as_match(&self, stmt: &SynStmt, rest: &[SynStmt]) -> Option<Expr> {
+        let SynStmt::Local(local) = stmt else {
+            return None;
+        };
+        let init = local.init.as_ref()?;
+        let (_, diverge) = init.diverge.as_ref()?;
+        // On differentiated values (`let Some(v) = (x > 0.0).then_some(x) else …`): an error.
+        if self.touches_symbolic(init.expr.to_token_stream()) {
+            return None;
+        }
+        // Otherwise (data, and an `else` that panics) it is emitted as written.
+        if !self.touches_symbolic(local.to_token_stream()) && !self.jumps(diverge) {
+            return None;
+        }
+        let rest_tokens: TokenStream = rest.iter().map(ToTokens::to_token_stream).collect();
+        let (pat, expr) = (&local.pat, &init.expr);
+        syn::parse2(quote_spanned!(local.span()=> match #expr {
+            #pat => { #rest_tokens }
+            _ => #diverge
+        }))
+        .ok()
     }
 
     /// The statements after a `return` that happens on some paths only: they run under
@@ -188,8 +223,11 @@ impl Lower {
         if init.diverge.is_some() {
             if self.touches_symbolic(local.to_token_stream()) {
                 self.error(
-                    local.span(),
-                    format!("`let ... else` on differentiated values is not supported; {SUPPORTED_EXPRS}"),
+                    init.expr.span(),
+                    "`let … else` on a differentiated value (this expression reads one) is not \
+                     supported; `let … else` on data (integers, enums, `Option`s of constants) \
+                     may guard differentiated code, and differentiated values are compared with \
+                     `if` / `else`",
                 );
             } else {
                 self.verbatim_let(local);
@@ -270,8 +308,29 @@ impl Lower {
 
     /// Records the function's result, unless it has returned already.
     pub(super) fn do_return(&mut self, v: Val, span: Span) {
-        if !matches!(self.ret, Ret::Never) {
-            return;
+        match std::mem::replace(&mut self.ret, Ret::Never) {
+            Ret::Never => {}
+            Ret::Maybe { flag, value } => {
+                // Some paths returned already (`if c { return a; } else { b }` as the tail): the
+                // others return `v`.
+                self.structured_if(
+                    Some(negate(flag)),
+                    move |l| {
+                        l.do_return(v, span);
+                        None
+                    },
+                    move |l| {
+                        l.ret = Ret::Always(value);
+                        None
+                    },
+                    span,
+                );
+                return;
+            }
+            always @ Ret::Always(_) => {
+                self.ret = always;
+                return;
+            }
         }
         let m = self.output.scalars();
         let nodes: Option<Vec<NodeId>> = match (self.output, v) {
