@@ -233,3 +233,65 @@ fn loops_after_an_early_return() {
         check_scalar(g, after_return_condition, x, "after_return_condition");
     }
 }
+
+/// A kept loop that only stores into a local array, inside a block declaring a name of its own:
+/// the backward sweep skipped the block (its adjoints live in the array's adjoint array, not on
+/// nodes), so the derivative was silently zero. Found when `std::array::from_fn` was lowered.
+#[gradient]
+fn stores_in_scope(x: [f64; LEN], w: f64) -> f64 {
+    let mut y = [0.0; LEN];
+    {
+        let c = 2usize;
+        for k in 0..LEN {
+            y[k] = x[k] * w * c as f64;
+        }
+    }
+    y[3] * y[5]
+}
+
+/// ... in branches on data; and a sum in such a block, whose recomputed body read the block's
+/// name out of scope (E0425).
+#[gradient]
+fn stores_in_branches(x: [f64; LEN], w: f64, flag: bool) -> f64 {
+    let mut y = [0.0; LEN];
+    if flag {
+        let c = 2usize;
+        for k in 0..LEN {
+            y[k] = x[k] * w * c as f64;
+        }
+    } else {
+        let d = 3usize;
+        for k in 0..LEN {
+            y[k] = x[k] * x[k] * d as f64;
+        }
+    }
+    let mut s = 0.0;
+    {
+        let c = 0.5;
+        for k in 0..LEN {
+            s += x[k] * w * c;
+        }
+    }
+    y[3] + y[5] * s
+}
+
+#[test]
+fn kept_loops_in_blocks_with_names() {
+    for (w, seed) in [(0.7, 0.1), (-1.3, 0.3), (0.4, -0.4)] {
+        let a = array(seed);
+        let (ga, gw) = stores_in_scope_gradient(a, w);
+        assert_all_close(
+            &ga,
+            &fd_gradient(|a| stores_in_scope(a, w), a),
+            1e-7,
+            "scope da",
+        );
+        check_scalar(gw, |w| stores_in_scope(a, w), w, "scope dw");
+        for flag in [true, false] {
+            let (ga, gw) = stores_in_branches_gradient(a, w, flag);
+            let f = |a, w| stores_in_branches(a, w, flag);
+            assert_all_close(&ga, &fd_gradient(|a| f(a, w), a), 1e-7, "branches da");
+            check_scalar(gw, |w| f(a, w), w, "branches dw");
+        }
+    }
+}

@@ -200,3 +200,220 @@ proptest! {
         assert_close(gw, exact_w, 1e-12);
     }
 }
+
+/// Rosenbrock over `windows(2)`, as many write it; in a short array (unrolled) and a long one
+/// (kept a loop).
+#[gradient]
+fn rosenbrock_windows(x: [f64; D]) -> f64 {
+    x.windows(2)
+        .map(|w| 100.0 * (w[1] - w[0] * w[0]).powi(2) + (1.0 - w[0]).powi(2))
+        .sum()
+}
+
+#[gradient]
+fn rosenbrock_windows_long(x: [f64; LONG]) -> f64 {
+    x.windows(2)
+        .map(|w| 100.0 * (w[1] - w[0] * w[0]).powi(2) + (1.0 - w[0]).powi(2))
+        .sum()
+}
+
+/// The exact gradient of Rosenbrock's function.
+fn rosenbrock_exact<const N: usize>(x: [f64; N]) -> [f64; N] {
+    let mut g = [0.0; N];
+    for i in 0..N - 1 {
+        let t = x[i + 1] - x[i] * x[i];
+        g[i] += -400.0 * t * x[i] - 2.0 * (1.0 - x[i]);
+        g[i + 1] += 200.0 * t;
+    }
+    g
+}
+
+/// `chunks` (the last one shorter), `chunks_exact`, windows of a sub-slice in a `for` loop, a
+/// window's sub-slice iterated, `len()` of a chunk.
+#[gradient]
+fn slices_of(x: [f64; D], w: f64) -> f64 {
+    let pairs: f64 = x
+        .chunks(5)
+        .map(|c| c[0] * c.iter().sum::<f64>() * c.len() as f64)
+        .sum();
+    let triples: f64 = x.chunks_exact(3).map(|c| w * c[2] - c[0]).product();
+    let mut s = 0.0;
+    for t in x[1..].windows(3) {
+        s += t[1..].iter().map(|v| v * t[0]).sum::<f64>();
+    }
+    pairs + triples + s
+}
+
+#[gradient]
+fn slices_of_long(x: [f64; LONG], w: f64) -> f64 {
+    let pairs: f64 = x
+        .chunks(7)
+        .map(|c| c[0] * c.iter().sum::<f64>() * c.len() as f64)
+        .sum();
+    let triples: f64 = x
+        .chunks_exact(3)
+        .map(|c| 1.0 + 0.1 * w * c[2] - 0.1 * c[0])
+        .product();
+    let mut s = 0.0;
+    for t in x[1..].windows(3) {
+        s += t[1..].iter().map(|v| v * t[0]).sum::<f64>();
+    }
+    pairs + triples + s
+}
+
+/// `chain` into `map`, `sum`, `fold` after `rev`, and a `for` loop (one loop per part).
+#[gradient]
+fn chained(x: [f64; D], y: [f64; 3]) -> f64 {
+    let mut t = 0.0;
+    for v in x.iter().chain(y.iter()).map(|v| v * v) {
+        t += v.sin();
+    }
+    let e: f64 = x.iter().chain(&y).map(|v| v.exp()).sum();
+    let f = x.iter().chain(y.iter()).rev().fold(0.0, |a, v| a * 0.5 + v);
+    e + t + f
+}
+
+/// `max_by`, `min_by` (a reversed comparator is a maximum), `reduce` with `f64::min` and with a
+/// closure.
+#[gradient]
+fn extremes(x: [f64; D]) -> f64 {
+    let m = *x.iter().max_by(|a, b| a.total_cmp(b)).unwrap();
+    let n = x
+        .iter()
+        .copied()
+        .min_by(|a, b| b.partial_cmp(a).unwrap())
+        .unwrap();
+    let r = x.iter().copied().reduce(f64::min).expect("items");
+    let q = x.iter().map(|v| v * v).reduce(|a, b| a + b).unwrap();
+    2.0 * m + n + r * r + q
+}
+
+#[gradient]
+fn extremes_long(x: [f64; LONG]) -> f64 {
+    let m = x.iter().copied().max_by(f64::total_cmp).unwrap();
+    let r = x.iter().copied().min_by(|a, b| a.total_cmp(b)).unwrap();
+    m * r
+}
+
+/// The index of the largest and smallest element (distinct draws make them unique).
+fn arg_extremes(x: &[f64]) -> (usize, usize) {
+    let max = (0..x.len()).max_by(|&a, &b| x[a].total_cmp(&x[b])).unwrap();
+    let min = (0..x.len()).min_by(|&a, &b| x[a].total_cmp(&x[b])).unwrap();
+    (max, min)
+}
+
+fn long_point(seed: &[f64], scale: f64) -> [f64; LONG] {
+    std::array::from_fn(|i| scale * seed[i % seed.len()] * (1.0 + 0.03 * i as f64))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn windows_chunks_chain_and_extremes(
+        seed in proptest::collection::vec(-1.5..1.5f64, 7),
+        y in proptest::array::uniform3(-1.5..1.5f64),
+        w in -2.0..2.0f64,
+    ) {
+        let x = point(&seed, 1.0);
+        let (v, g) = rosenbrock_windows_value_and_gradient(x);
+        assert_close(v, rosenbrock(x), 1e-14);
+        assert_all_close(&g, &rosenbrock_exact(x), 1e-12, "rosenbrock windows");
+        let xl = long_point(&seed, 1.0);
+        let (v, g) = rosenbrock_windows_long_value_and_gradient(xl);
+        assert_close(v, rosenbrock_windows_long(xl), 1e-14);
+        assert_all_close(&g, &rosenbrock_exact(xl), 1e-12, "rosenbrock windows long");
+
+        let (v, (gx, gw)) = slices_of_value_and_gradient(x, w);
+        assert_close(v, slices_of(x, w), 1e-14);
+        assert_all_close(&gx, &fd_gradient(|x| slices_of(x, w), x), 1e-8, "slices dx");
+        assert_close(gw, fd_derivative(|w| slices_of(x, w), w), 1e-8);
+        let (v, (gx, gw)) = slices_of_long_value_and_gradient(xl, w);
+        assert_close(v, slices_of_long(xl, w), 1e-14);
+        assert_all_close(&gx, &fd_gradient(|x| slices_of_long(x, w), xl), 1e-7, "slices long dx");
+        assert_close(gw, fd_derivative(|w| slices_of_long(xl, w), w), 1e-7);
+
+        let (v, (gx, gy)) = chained_value_and_gradient(x, y);
+        assert_close(v, chained(x, y), 1e-14);
+        assert_all_close(&gx, &fd_gradient(|x| chained(x, y), x), 1e-8, "chained dx");
+        assert_all_close(&gy, &fd_gradient(|y| chained(x, y), y), 1e-8, "chained dy");
+
+        // Extremes: exact, away from ties (the draws are distinct with probability one).
+        let (v, g) = extremes_value_and_gradient(x);
+        assert_close(v, extremes(x), 0.0);
+        let (max, min) = arg_extremes(&x);
+        let mut exact: [f64; D] = std::array::from_fn(|i| 2.0 * x[i]);
+        exact[max] += 3.0;
+        exact[min] += 2.0 * x[min];
+        assert_all_close(&g, &exact, 1e-14, "extremes");
+        let (v, g) = extremes_long_value_and_gradient(xl);
+        assert_close(v, extremes_long(xl), 0.0);
+        let (max, min) = arg_extremes(&xl);
+        let mut exact = [0.0; LONG];
+        exact[max] += xl[min];
+        exact[min] += xl[max];
+        assert_all_close(&g, &exact, 1e-14, "extremes long");
+    }
+}
+
+/// Arrays built by closures: `x.map(..)` and `std::array::from_fn(..)` (length from the `let`'s
+/// type, a turbofish or the result), short and long.
+#[gradient]
+fn built(x: [f64; D], w: f64) -> f64 {
+    let y = x.map(|v| (w * v).sin());
+    let z: [f64; D] = std::array::from_fn(|i| y[i] * x[(i + 1) % D]);
+    let q = std::array::from_fn::<f64, 3, _>(|i: usize| x[i] * w);
+    z.iter().sum::<f64>() + q[2] * q[0]
+}
+
+#[gradient]
+fn built_long(x: [f64; LONG], w: f64) -> f64 {
+    let y = x.map(|v| (w * v).sin());
+    let z: [f64; LONG] = std::array::from_fn(|i| y[i] * x[(i + 1) % LONG]);
+    z.iter().sum::<f64>()
+}
+
+/// A vector result built by `map` and by `from_fn`.
+#[gradient]
+fn squares(x: [f64; 3]) -> [f64; 3] {
+    x.map(|v| v * v)
+}
+
+#[gradient]
+fn scaled(x: [f64; 3], w: f64) -> [f64; 3] {
+    std::array::from_fn(|i| x[i] * w)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn arrays_built_by_closures(seed in proptest::collection::vec(-1.5..1.5f64, 7), w in -2.0..2.0f64) {
+        let x = point(&seed, 1.0);
+        let (v, (gx, gw)) = built_value_and_gradient(x, w);
+        assert_close(v, built(x, w), 1e-14);
+        assert_all_close(&gx, &fd_gradient(|x| built(x, w), x), 1e-8, "built dx");
+        assert_close(gw, fd_derivative(|w| built(x, w), w), 1e-8);
+        let xl = long_point(&seed, 1.0);
+        let (v, (gx, gw)) = built_long_value_and_gradient(xl, w);
+        assert_close(v, built_long(xl, w), 1e-14);
+        // Exact: d/dx_j of Σ sin(w x_i) x_{i+1}.
+        let exact: Vec<f64> = (0..LONG)
+            .map(|j| {
+                let prev = (j + LONG - 1) % LONG;
+                w * (w * xl[j]).cos() * xl[(j + 1) % LONG] + (w * xl[prev]).sin()
+            })
+            .collect();
+        assert_all_close(&gx, &exact, 1e-12, "built long dx");
+        let exact_w: f64 = (0..LONG).map(|i| xl[i] * (w * xl[i]).cos() * xl[(i + 1) % LONG]).sum();
+        assert_close(gw, exact_w, 1e-12);
+
+        let y = [x[0], x[1], x[2]];
+        let (v, j) = squares_value_and_jacobian(y);
+        prop_assert_eq!(v, squares(y));
+        prop_assert_eq!(j, [[2.0 * y[0], 0.0, 0.0], [0.0, 2.0 * y[1], 0.0], [0.0, 0.0, 2.0 * y[2]]]);
+        let (v, j) = scaled_value_and_jacobian(y, w);
+        prop_assert_eq!(v, scaled(y, w));
+        prop_assert_eq!(j, [[w, 0.0, 0.0, y[0]], [0.0, w, 0.0, y[1]], [0.0, 0.0, w, y[2]]]);
+    }
+}

@@ -142,6 +142,16 @@ pub(super) fn reverse_block(g: &mut Graph, code: BlockId, adj: &mut Adjoints) {
     }
 }
 
+/// Whether `block` (or a block in it) stores into an array of differentiated values.
+fn writes_arrays(g: &Graph, block: BlockId) -> bool {
+    g.nested_blocks(block).into_iter().any(|b| {
+        g.block(b)
+            .stmts
+            .iter()
+            .any(|stmt| matches!(stmt, Stmt::Store(st) if g.array(st.array).active))
+    })
+}
+
 fn reverse_if(g: &mut Graph, ifs: &IfStmt, adj: &mut Adjoints) {
     let mut seeds = Vec::new();
     for fo in &ifs.floats {
@@ -163,7 +173,9 @@ fn reverse_if(g: &mut Graph, ifs: &IfStmt, adj: &mut Adjoints) {
             carried[side].push((key, adj.remove(&key).expect("present")));
         }
     }
-    if seeds.is_empty() && carried.iter().all(Vec::is_empty) {
+    // Stores into arrays have their adjoints in the arrays' adjoint arrays, not among the nodes'.
+    let writes = writes_arrays(g, ifs.then) || writes_arrays(g, ifs.other);
+    if seeds.is_empty() && carried.iter().all(Vec::is_empty) && !writes {
         return;
     }
     let parent = g.cur;
@@ -172,6 +184,22 @@ fn reverse_if(g: &mut Graph, ifs: &IfStmt, adj: &mut Adjoints) {
         let visible = g.block(code).visible.clone();
         let b = g.new_block(Some(parent), level, &visible);
         g.cur = b;
+        if writes {
+            // A kept loop's backward sweep recomputes its body, which may read the user's
+            // bindings of the branch (`let c = 2;`): they are repeated here.
+            for stmt in g.block(code).stmts.clone() {
+                let binding = match &stmt {
+                    Stmt::User { .. } => true,
+                    Stmt::Verbatim(t) => {
+                        matches!(t.clone().into_iter().next(), Some(proc_macro2::TokenTree::Ident(i)) if i == "let")
+                    }
+                    _ => false,
+                };
+                if binding {
+                    g.push(stmt);
+                }
+            }
+        }
         let mut inner: Adjoints = carried[side].iter().copied().collect();
         for (fo, row, a) in &seeds {
             let target = pick(fo);

@@ -59,6 +59,9 @@ impl Lower {
         if let Some(v) = self.inline_closure_call(c) {
             return v;
         }
+        if let Some(v) = self.lower_from_fn(c) {
+            return v;
+        }
         if let Some(v) = self.lower_float_function(c, &whole) {
             return v;
         }

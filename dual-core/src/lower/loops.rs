@@ -107,8 +107,13 @@ impl Lower {
     /// time (a range with constant bounds, or the elements of a differentiated array), otherwise a
     /// run-time loop.
     pub(super) fn lower_for(&mut self, f: &syn::ExprForLoop) {
-        if let Some(Expr::ForLoop(indexed)) = self.desugared_for(f) {
-            return self.lower_for(&indexed);
+        if let Some(loops) = self.desugared_for(f) {
+            for indexed in &loops {
+                if let Expr::ForLoop(indexed) = indexed {
+                    self.lower_for(indexed);
+                }
+            }
+            return;
         }
         let whole = Expr::ForLoop(f.clone());
         if self.refuse_return_in_loop(&whole, &f.for_token) || self.refuse_labelled_jump(&f.body) {

@@ -97,6 +97,9 @@ impl Lower {
             }
             return self.poison();
         }
+        if let Some(v) = self.lower_array_map(m) {
+            return v;
+        }
         if let Some(v) = self.lower_iterator_reduction(m) {
             return v;
         }

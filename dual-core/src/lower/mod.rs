@@ -9,6 +9,7 @@
 
 mod activity;
 mod aggregates;
+mod array_builders;
 mod arrays;
 mod assign;
 mod branches;
@@ -62,6 +63,7 @@ pub fn lower(
         output: sig.output,
         ref_elements: Vec::new(),
         call_hint: None,
+        array_len_hint: None,
         loop_depth: 0,
         runtime_loop_depth: 0,
         rolled_depth: 0,
@@ -128,6 +130,9 @@ struct Lower {
     /// How the next call of a differentiated function returns its value (from a `let` pattern or
     /// type, or from how the variable is used afterwards).
     call_hint: Option<CallHint>,
+    /// The length of the array the expression being lowered makes, when its context says it (the
+    /// type of a `let`, the function's result): for `std::array::from_fn`.
+    array_len_hint: Option<proc_macro2::TokenStream>,
     /// How many differentiated loops enclose the code being lowered (where `break` and
     /// `continue` are structured jumps).
     loop_depth: usize,

@@ -39,7 +39,11 @@ impl Lower {
             match stmt {
                 SynStmt::Expr(e, None) if is_tail => {
                     self.learn_floats_from_use(e);
+                    if tail_returns {
+                        self.array_len_hint = self.result_len();
+                    }
                     let v = self.lower_expr(e);
+                    self.array_len_hint = None;
                     if tail_returns {
                         self.do_return(v, e.span());
                         return None;
@@ -252,8 +256,10 @@ impl Lower {
             Pat::Ident(pi) if is_user_call(&init.expr) => usage_hint(&pi.ident, following),
             _ => None,
         });
+        self.array_len_hint = ty.and_then(super::array_builders::array_type_len);
         let v = self.lower_expr(&init.expr);
         self.call_hint = None;
+        self.array_len_hint = None;
         match v {
             v if self.is_poisoned(&v) => {
                 let Val::Sym(shape) = v else {
@@ -298,12 +304,22 @@ impl Lower {
 
     /// `return` or `return value`.
     pub(super) fn lower_return(&mut self, e: &Expr, r: &syn::ExprReturn) -> Val {
+        self.array_len_hint = self.result_len();
         let v = match &r.expr {
             Some(x) => self.lower_expr(x),
             None => Val::Tokens(quote!(())),
         };
+        self.array_len_hint = None;
         self.do_return(v, e.span());
         Val::Tokens(quote!(()))
+    }
+
+    /// The length of the function's result, if it is an array.
+    fn result_len(&self) -> Option<TokenStream> {
+        match self.output {
+            Output::Array(m) => Some(quote!(#m)),
+            _ => None,
+        }
     }
 
     /// Records the function's result, unless it has returned already.

@@ -1,0 +1,113 @@
+//! Arrays built by closures, as numeric Rust writes them: `x.map(|v| …)` of a differentiated
+//! array and `std::array::from_fn(|i| …)` reading differentiated values, each as the local array
+//! and the loop that fills it (`{ let mut a = [0.0; N]; for i in 0..N { a[i] = …; } a }`), so a
+//! long one stays a loop like any other.
+
+use proc_macro2::TokenStream;
+use quote::{quote, ToTokens};
+use syn::spanned::Spanned;
+use syn::Expr;
+
+use super::env::Val;
+use super::Lower;
+
+impl Lower {
+    /// `x.map(f)` with `x` a differentiated array (not an iterator); `None` otherwise.
+    pub(super) fn lower_array_map(&mut self, m: &syn::ExprMethodCall) -> Option<Val> {
+        if m.method != "map" || m.args.len() != 1 || !matches!(&*m.receiver, Expr::Path(_)) {
+            return None;
+        }
+        let part = self.source(&m.receiver)?;
+        let c = self.closure_of_one(m)?;
+        let (k, out) = self.loop_names();
+        let bound = (part.item)(&quote!(#k)).bind_in(&c.inputs[0], c.body.to_token_stream());
+        let len = &part.len;
+        let block: Expr = syn::parse2(quote!({
+            let mut #out = [0.0; #len];
+            for #k in 0..#len {
+                #out[#k] = { #bound };
+            }
+            #out
+        }))
+        .ok()?;
+        Some(self.lower_expr(&block))
+    }
+
+    /// `std::array::from_fn(|i| …)` (or `core::array::from_fn`, `array::from_fn`, `from_fn`)
+    /// whose closure reads a differentiated value; `None` for another call. Its length comes
+    /// from a turbofish (`from_fn::<f64, N, _>`), the type of the `let` that binds it, or the
+    /// function's result.
+    pub(super) fn lower_from_fn(&mut self, call: &syn::ExprCall) -> Option<Val> {
+        let Expr::Path(p) = &*call.func else {
+            return None;
+        };
+        let segments: Vec<String> = p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let is_from_fn = matches!(
+            segments
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice(),
+            ["from_fn"] | ["array", "from_fn"] | ["std" | "core", "array", "from_fn"]
+        );
+        if !is_from_fn || !self.touches_symbolic(call.to_token_stream()) {
+            return None;
+        }
+        let closure = match call.args.first() {
+            Some(Expr::Closure(c)) if call.args.len() == 1 && c.inputs.len() == 1 => c.clone(),
+            _ => {
+                return Some(self.unsupported(
+                    &Expr::Call(call.clone()),
+                    "`from_fn` with an argument other than a closure of one index (`|i| …`)",
+                ))
+            }
+        };
+        let turbofish = match &p.path.segments.last()?.arguments {
+            syn::PathArguments::AngleBracketed(a) => a.args.iter().nth(1).map(|n| match n {
+                syn::GenericArgument::Const(e) => e.to_token_stream(),
+                other => other.to_token_stream(),
+            }),
+            _ => None,
+        };
+        let Some(len) = turbofish.or_else(|| self.array_len_hint.take()) else {
+            self.error(
+                call.func.span(),
+                "the length of an array built by `from_fn` from differentiated values is not \
+                 written here; give it with the type of the `let` that binds it \
+                 (`let a: [f64; N] = std::array::from_fn(|i| …);`) or a turbofish \
+                 (`std::array::from_fn::<f64, N, _>(|i| …)`)",
+            );
+            return Some(self.poison());
+        };
+        let (k, out) = self.loop_names();
+        let (pat, body) = (&closure.inputs[0], &closure.body);
+        let pat = match pat {
+            syn::Pat::Type(t) => &*t.pat,
+            other => other,
+        };
+        let block: Expr = syn::parse2(quote!({
+            let mut #out = [0.0; #len];
+            for #k in 0..#len {
+                let #pat = #k;
+                #out[#k] = { #body };
+            }
+            #out
+        }))
+        .ok()?;
+        Some(self.lower_expr(&block))
+    }
+}
+
+/// `N` of an array type `[T; N]`.
+pub(super) fn array_type_len(ty: &syn::Type) -> Option<TokenStream> {
+    match ty {
+        syn::Type::Array(a) => Some(a.len.to_token_stream()),
+        syn::Type::Paren(p) => array_type_len(&p.elem),
+        _ => None,
+    }
+}
