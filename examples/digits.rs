@@ -135,7 +135,8 @@ fn run<N: Network>(mut net: N, config: &Config, options: &Options, chart_name: &
 
     // A live progress bar on a terminal; nothing at all when stderr is redirected.
     let bar = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(0);
+        let steps = training.len().div_ceil(config.batch_size.max(1)) * config.epochs;
+        let bar = ProgressBar::new(steps as u64);
         bar.set_style(
             ProgressStyle::with_template("{bar:40} epoch {msg}, step {pos}/{len}")
                 .expect("a valid template"),
@@ -153,7 +154,7 @@ fn run<N: Network>(mut net: N, config: &Config, options: &Options, chart_name: &
             100.0 * e.training_accuracy,
             100.0 * e.held_out_accuracy,
             if e.epoch == 0 {
-                String::new()
+                "-".to_string()
             } else {
                 format!("{:.1}", 1e3 * e.seconds)
             }
