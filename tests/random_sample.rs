@@ -394,7 +394,8 @@ mod programs {
     fn p0(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
         let mut v0 = (x3 * x3 + 0.25).log2();
         for k1 in 0..2 {
-            let v2 = (h4(x0) * h4(x0) + 0.25).ln();
+            let v2_f = |arg: f64| (h4(arg) * h4(arg) + 0.25).ln();
+            let v2 = v2_f(x0);
             if ((0.7 * x3).atan2(v2 * v2 + 0.5) * (0.7 * x3).atan2(v2 * v2 + 0.5) + 0.5).recip() < x3 {
                 break;
             }
@@ -407,7 +408,8 @@ mod programs {
     fn p0_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
         let mut v0 = (x3 * x3 + D::from(0.25)).log2();
         for k1 in 0..2 {
-            let v2 = (h4_generic(x0) * h4_generic(x0) + D::from(0.25)).ln();
+            let v2_f = |arg: D| (h4_generic(arg) * h4_generic(arg) + D::from(0.25)).ln();
+            let v2 = v2_f(x0);
             if lt(((D::from(0.7) * x3).atan2(v2 * v2 + D::from(0.5)) * (D::from(0.7) * x3).atan2(v2 * v2 + D::from(0.5)) + D::from(0.5)).recip(), x3) {
                 break;
             }
@@ -436,7 +438,8 @@ mod programs {
         v0 += x0;
         let mut v1 = v0 * (-x2);
         v1 *= (-1.3 * x1 * x3).tanh().exp_m1();
-        let v2 = 0.7 * x2 * x2;
+        let v2_f = |arg: f64| 0.7 * arg * arg;
+        let v2 = v2_f(x2);
         let v3 = (0.7 * x2 * x2).atan();
         (((x3 * x3 + 0.5).log(x3 * x3 + 1.5) * (x3 * x3 + 0.5).log(x3 * x3 + 1.5) + 0.5).recip() * ((x3 * x3 + 0.5).log(x3 * x3 + 1.5) * (x3 * x3 + 0.5).log(x3 * x3 + 1.5) + 0.5).recip() + 0.25).ln()
     }
@@ -446,7 +449,8 @@ mod programs {
         v0 += x0;
         let mut v1 = v0 * (-x2);
         v1 *= (D::from(-1.3) * x1 * x3).tanh().exp_m1();
-        let v2 = D::from(0.7) * x2 * x2;
+        let v2_f = |arg: D| D::from(0.7) * arg * arg;
+        let v2 = v2_f(x2);
         let v3 = (D::from(0.7) * x2 * x2).atan();
         ((log(x3 * x3 + D::from(0.5), x3 * x3 + D::from(1.5)) * log(x3 * x3 + D::from(0.5), x3 * x3 + D::from(1.5)) + D::from(0.5)).recip() * (log(x3 * x3 + D::from(0.5), x3 * x3 + D::from(1.5)) * log(x3 * x3 + D::from(0.5), x3 * x3 + D::from(1.5)) + D::from(0.5)).recip() + D::from(0.25)).ln()
     }
@@ -535,7 +539,8 @@ mod programs {
         let v0 = (x2 * x2 + 0.5).powf(1.7);
         let mut v1 = x1.tanh().sinh();
         v1 -= f64::cos(x0.tanh().sinh());
-        let v2 = ((v1 + (x1 - v1)) * (v1 + (x1 - v1)) + 0.5).powf(v1.sin());
+        let v2_f = |arg: f64| ((arg + (x1 - arg)) * (arg + (x1 - arg)) + 0.5).powf(arg.sin());
+        let v2 = v2_f(v1);
         let v3 = (2.0 * x2).sin().tanh().exp_m1();
         let v4 = ((x1 * x1 + 0.25).log10() * (0.9 * x2.tanh()).atanh()).sin();
         (v1 * v1 + 0.5).powi(-1)
@@ -545,7 +550,8 @@ mod programs {
         let v0 = (x2 * x2 + D::from(0.5)).powf(1.7);
         let mut v1 = x1.tanh().sinh();
         v1 -= x0.tanh().sinh().cos();
-        let v2 = ((v1 + (x1 - v1)) * (v1 + (x1 - v1)) + D::from(0.5)).powd(v1.sin());
+        let v2_f = |arg: D| ((arg + (x1 - arg)) * (arg + (x1 - arg)) + D::from(0.5)).powd(arg.sin());
+        let v2 = v2_f(v1);
         let v3 = (D::from(2.0) * x2).sin().tanh().exp_m1();
         let v4 = ((x1 * x1 + D::from(0.25)).log10() * (D::from(0.9) * x2.tanh()).atanh()).sin();
         (v1 * v1 + D::from(0.5)).powi(-1)
@@ -556,7 +562,8 @@ mod programs {
         let v0 = x2.tanh() - (x1.tanh().exp_m1() * x1.tanh().exp_m1() + 1.5).acosh();
         let mut v1: f64 = 0.7;
         v1 += ((x0 + std::f64::consts::PI) * (x0 + std::f64::consts::PI) + 0.5).powf(1.7);
-        let v2 = x2.tanh() - (x1.tanh().exp_m1() * x1.tanh().exp_m1() + 1.5).acosh();
+        let v2_f = |arg: f64| arg.tanh() - (x1.tanh().exp_m1() * x1.tanh().exp_m1() + 1.5).acosh();
+        let v2 = v2_f(x2);
         let v3 = (v0 / (x2 * x2 + 0.5) * (v0 / (x2 * x2 + 0.5)) + 0.25).sqrt() * (1e-1 * x2 + v1).sin();
         v1.asinh()
     }
@@ -565,7 +572,8 @@ mod programs {
         let v0 = x2.tanh() - (x1.tanh().exp_m1() * x1.tanh().exp_m1() + D::from(1.5)).acosh();
         let mut v1 = D::from(0.7);
         v1 += ((x0 + D::from(std::f64::consts::PI)) * (x0 + D::from(std::f64::consts::PI)) + D::from(0.5)).powf(1.7);
-        let v2 = x2.tanh() - (x1.tanh().exp_m1() * x1.tanh().exp_m1() + D::from(1.5)).acosh();
+        let v2_f = |arg: D| arg.tanh() - (x1.tanh().exp_m1() * x1.tanh().exp_m1() + D::from(1.5)).acosh();
+        let v2 = v2_f(x2);
         let v3 = (v0 / (x2 * x2 + D::from(0.5)) * (v0 / (x2 * x2 + D::from(0.5))) + D::from(0.25)).sqrt() * (D::from(1e-1) * x2 + v1).sin();
         v1.asinh()
     }
@@ -795,7 +803,8 @@ mod programs {
                 break;
             }
             i1 += 1;
-            let v2 = h4((0.9 * x3.tanh()).acos());
+            let v2_f = |arg: f64| h4((0.9 * arg.tanh()).acos());
+            let v2 = v2_f(x3);
             v0 *= x3.tanh();
             if -1.3 * x2 / (v0 * v0 + 0.5) < v2 * 1.2 {
                 continue;
@@ -823,7 +832,8 @@ mod programs {
                 break;
             }
             i1 += 1;
-            let v2 = h4_generic((D::from(0.9) * x3.tanh()).acos());
+            let v2_f = |arg: D| h4_generic((D::from(0.9) * arg.tanh()).acos());
+            let v2 = v2_f(x3);
             v0 *= x3.tanh();
             if lt(D::from(-1.3) * x2 / (v0 * v0 + D::from(0.5)), v2 * D::from(1.2)) {
                 continue;
@@ -859,7 +869,8 @@ mod programs {
         let v0 = h4(x0);
         let v1 = h1((x1 * x1 + 0.25).log10().clamp(-0.5, 0.5), (x3 * x3 + 0.5).recip().clamp(-0.5, 0.5));
         if x1 >= x1 * (-0.3) {
-            let v2 = (0.9 * (x1 / (v0 * v0 + 0.5)).tanh()).atanh() - x2;
+            let v2_f = |arg: f64| (0.9 * (arg / (v0 * v0 + 0.5)).tanh()).atanh() - x2;
+            let v2 = v2_f(x1);
             return x0.atan2(x0 * x0 + 0.5) - x3;
         } else if h1(x2, x3) * (x1 * x1 + 0.25).log2() <= (x1 * x1 + 0.25).log2() {
             let mut v3 = (x1 / (v0 * v0 + 0.5) * (x1 / (v0 * v0 + 0.5)) + 0.5).log(((v0 * v0 + 0.5).recip() * (v0 * v0 + 0.5).recip() + 0.25).log2() * ((v0 * v0 + 0.5).recip() * (v0 * v0 + 0.5).recip() + 0.25).log2() + 1.5);
@@ -874,7 +885,8 @@ mod programs {
         let v0 = h4_generic(x0);
         let v1 = h1_generic(clamp((x1 * x1 + D::from(0.25)).log10(), -0.5, 0.5), clamp((x3 * x3 + D::from(0.5)).recip(), -0.5, 0.5));
         if ge(x1, x1 * D::from(-0.3)) {
-            let v2 = (D::from(0.9) * (x1 / (v0 * v0 + D::from(0.5))).tanh()).atanh() - x2;
+            let v2_f = |arg: D| (D::from(0.9) * (arg / (v0 * v0 + D::from(0.5))).tanh()).atanh() - x2;
+            let v2 = v2_f(x1);
             return x0.atan2(x0 * x0 + D::from(0.5)) - x3;
         } else if le(h1_generic(x2, x3) * (x1 * x1 + D::from(0.25)).log2(), (x1 * x1 + D::from(0.25)).log2()) {
             let mut v3 = log(x1 / (v0 * v0 + D::from(0.5)) * (x1 / (v0 * v0 + D::from(0.5))) + D::from(0.5), ((v0 * v0 + D::from(0.5)).recip() * (v0 * v0 + D::from(0.5)).recip() + D::from(0.25)).log2() * ((v0 * v0 + D::from(0.5)).recip() * (v0 * v0 + D::from(0.5)).recip() + D::from(0.25)).log2() + D::from(1.5));
@@ -903,7 +915,11 @@ mod programs {
         }
         let mut v3 = x1 + v0.max(x2);
         for i4 in 0..n {
-            let v5 = (v2 * v2 + 0.5).recip();
+            let v5 = match i4 % 3 {
+                0 => (v2 * v2 + 0.5).recip(),
+                1 => 0.5 * (v2 * v2 + 0.5).recip(),
+                _ => -(v2 * v2 + 0.5).recip(),
+            };
             v3 += v0.tanh().exp() * x2;
         }
         let v6 = (x0 * x0 + 0.25).log2() - x2;
@@ -927,7 +943,11 @@ mod programs {
         }
         let mut v3 = x1 + max(v0, x2);
         for i4 in 0..n {
-            let v5 = (v2 * v2 + D::from(0.5)).recip();
+            let v5 = match i4 % 3 {
+                0 => (v2 * v2 + D::from(0.5)).recip(),
+                1 => D::from(0.5) * (v2 * v2 + D::from(0.5)).recip(),
+                _ => -(v2 * v2 + D::from(0.5)).recip(),
+            };
             v3 += v0.tanh().exp() * x2;
         }
         let v6 = (x0 * x0 + D::from(0.25)).log2() - x2;
@@ -1026,7 +1046,8 @@ mod programs {
         } else if x1 > x0 * (-0.3) {
             v1 = x1;
         }
-        let v2 = h1(((v0 * v0 + 0.5).hypot(std::f64::consts::PI) * (v0 * v0 + 0.5).hypot(std::f64::consts::PI) + 0.5).powf(1.7), (v1 * v1 + 0.25).log2().max(f64::exp2(x1.sin())));
+        let v2_f = |arg: f64| h1(((arg * arg + 0.5).hypot(std::f64::consts::PI) * (arg * arg + 0.5).hypot(std::f64::consts::PI) + 0.5).powf(1.7), (v1 * v1 + 0.25).log2().max(f64::exp2(x1.sin())));
+        let v2 = v2_f(v0);
         if v2.asinh() >= v0 * 1.2 {
             let v3 = v2;
             return v2;
@@ -1045,7 +1066,8 @@ mod programs {
         } else if gt(x1, x0 * D::from(-0.3)) {
             v1 = x1;
         }
-        let v2 = h1_generic((hypot(v0 * v0 + D::from(0.5), D::from(std::f64::consts::PI)) * hypot(v0 * v0 + D::from(0.5), D::from(std::f64::consts::PI)) + D::from(0.5)).powf(1.7), max((v1 * v1 + D::from(0.25)).log2(), x1.sin().exp2()));
+        let v2_f = |arg: D| h1_generic((hypot(arg * arg + D::from(0.5), D::from(std::f64::consts::PI)) * hypot(arg * arg + D::from(0.5), D::from(std::f64::consts::PI)) + D::from(0.5)).powf(1.7), max((v1 * v1 + D::from(0.25)).log2(), x1.sin().exp2()));
+        let v2 = v2_f(v0);
         if ge(v2.asinh(), v0 * D::from(1.2)) {
             let v3 = v2;
             return v2;
@@ -1113,7 +1135,8 @@ mod programs {
         let mut v0: f64 = std::f64::consts::PI;
         v0 += (x1.abs() * x1.abs() + 0.5).recip();
         let v1 = f64::cos(x1);
-        let v2 = (x1 / ((3. * x0).mul_add(x1, v0) * (3. * x0).mul_add(x1, v0) + 0.5) * (x1 / ((3. * x0).mul_add(x1, v0) * (3. * x0).mul_add(x1, v0) + 0.5)) + 0.5).recip();
+        let v2_f = |arg: f64| (arg / ((3. * x0).mul_add(arg, v0) * (3. * x0).mul_add(arg, v0) + 0.5) * (arg / ((3. * x0).mul_add(arg, v0) * (3. * x0).mul_add(arg, v0) + 0.5)) + 0.5).recip();
+        let v2 = v2_f(x1);
         let mut v3 = v1;
         v3 *= (x1.abs() * x1.abs() + 0.5).powi(-1);
         (v1 * v1 + 1.5).acosh()
@@ -1123,7 +1146,8 @@ mod programs {
         let mut v0 = D::from(std::f64::consts::PI);
         v0 += (abs(x1) * abs(x1) + D::from(0.5)).recip();
         let v1 = x1.cos();
-        let v2 = (x1 / ((D::from(3.) * x0).mul_add(x1, v0) * (D::from(3.) * x0).mul_add(x1, v0) + D::from(0.5)) * (x1 / ((D::from(3.) * x0).mul_add(x1, v0) * (D::from(3.) * x0).mul_add(x1, v0) + D::from(0.5))) + D::from(0.5)).recip();
+        let v2_f = |arg: D| (arg / ((D::from(3.) * x0).mul_add(arg, v0) * (D::from(3.) * x0).mul_add(arg, v0) + D::from(0.5)) * (arg / ((D::from(3.) * x0).mul_add(arg, v0) * (D::from(3.) * x0).mul_add(arg, v0) + D::from(0.5))) + D::from(0.5)).recip();
+        let v2 = v2_f(x1);
         let mut v3 = v1;
         v3 *= (abs(x1) * abs(x1) + D::from(0.5)).powi(-1);
         (v1 * v1 + D::from(1.5)).acosh()
@@ -1232,7 +1256,8 @@ mod programs {
     fn p28(x0: f64, x1: f64) -> f64 {
         let mut v0 = ((x1 * x1 + 1.5).acosh() * (x1 * x1 + 1.5).acosh()).ln_1p();
         for k1 in 0..4 {
-            let v2 = x1;
+            let v2_f = |arg: f64| arg;
+            let v2 = v2_f(x1);
             v0 += (k1 as f64);
             if f64::min(v0 * v0, (x1 * x1 + 1.5).acosh()) >= 1e-1 * 0.5 {
                 continue;
@@ -1247,7 +1272,8 @@ mod programs {
     fn p28_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
         let mut v0 = ((x1 * x1 + D::from(1.5)).acosh() * (x1 * x1 + D::from(1.5)).acosh()).ln_1p();
         for k1 in 0..4 {
-            let v2 = x1;
+            let v2_f = |arg: D| arg;
+            let v2 = v2_f(x1);
             v0 += D::from(k1 as f64);
             if ge(min(v0 * v0, (x1 * x1 + D::from(1.5)).acosh()), D::from(1e-1) * D::from(0.5)) {
                 continue;
@@ -1296,7 +1322,8 @@ mod programs {
     fn p30(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
         let v0 = x3;
         let v1 = x3;
-        let v2 = h4(x0);
+        let v2_f = |arg: f64| h4(arg);
+        let v2 = v2_f(x0);
         if (x0 * x0 + 0.5).log((0.5 * x2.tanh()).tan() * (0.5 * x2.tanh()).tan() + 1.5) <= 1e-1 * x1 + x1 {
             let v3 = h2([x2, (x2 * x2 + 0.5).powf(f64::sin(0.7)), x1.to_degrees().to_radians()]) / ((x3 * x3 + 0.25).log10() * (x3 * x3 + 0.25).log10() + 0.5);
             return (h2([0.5f64, x0, v1]) * h2([0.5f64, x0, v1])).ln_1p();
@@ -1310,7 +1337,8 @@ mod programs {
     fn p30_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
         let v0 = x3;
         let v1 = x3;
-        let v2 = h4_generic(x0);
+        let v2_f = |arg: D| h4_generic(arg);
+        let v2 = v2_f(x0);
         if le(log(x0 * x0 + D::from(0.5), (D::from(0.5) * x2.tanh()).tan() * (D::from(0.5) * x2.tanh()).tan() + D::from(1.5)), D::from(1e-1) * x1 + x1) {
             let v3 = h2_generic([x2, (x2 * x2 + D::from(0.5)).powd(D::from(0.7).sin()), to_radians(to_degrees(x1))]) / ((x3 * x3 + D::from(0.25)).log10() * (x3 * x3 + D::from(0.25)).log10() + D::from(0.5));
             return (h2_generic([D::from(0.5f64), x0, v1]) * h2_generic([D::from(0.5f64), x0, v1])).ln_1p();
@@ -1407,7 +1435,8 @@ mod programs {
     fn p33(x0: f64, x1: f64) -> f64 {
         let v0 = x0 / ((x1 * 0.5f64).mul_add((std::f64::consts::PI * x1 * (std::f64::consts::PI * x1)).ln_1p(), x1) * (x1 * 0.5f64).mul_add((std::f64::consts::PI * x1 * (std::f64::consts::PI * x1)).ln_1p(), x1) + 0.5);
         let v1 = (0.5 * x0.tanh()).tan().mul_add(x0.mul_add(x1, x0), (v0 * v0 + 0.5).cbrt()) * (-v0 * (-v0) + 0.5).hypot((0.5f64 * x0).tanh());
-        let v2 = x0;
+        let v2_f = |arg: f64| arg;
+        let v2 = v2_f(x0);
         let mut v3 = x0.mul_add(x1, x0);
         v3 -= ((x0 * x0 + 0.5).log(0.5f64 * 0.5f64 + 1.5) * (x0 * x0 + 0.5).log(0.5f64 * 0.5f64 + 1.5) + 0.25).sqrt();
         let v4 = x0.atan();
@@ -1417,7 +1446,8 @@ mod programs {
     fn p33_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
         let v0 = x0 / ((x1 * D::from(0.5f64)).mul_add((D::from(std::f64::consts::PI) * x1 * (D::from(std::f64::consts::PI) * x1)).ln_1p(), x1) * (x1 * D::from(0.5f64)).mul_add((D::from(std::f64::consts::PI) * x1 * (D::from(std::f64::consts::PI) * x1)).ln_1p(), x1) + D::from(0.5));
         let v1 = (D::from(0.5) * x0.tanh()).tan().mul_add(x0.mul_add(x1, x0), (v0 * v0 + D::from(0.5)).cbrt()) * hypot(-v0 * (-v0) + D::from(0.5), (D::from(0.5f64) * x0).tanh());
-        let v2 = x0;
+        let v2_f = |arg: D| arg;
+        let v2 = v2_f(x0);
         let mut v3 = x0.mul_add(x1, x0);
         v3 -= (log(x0 * x0 + D::from(0.5), D::from(0.5f64) * D::from(0.5f64) + D::from(1.5)) * log(x0 * x0 + D::from(0.5), D::from(0.5f64) * D::from(0.5f64) + D::from(1.5)) + D::from(0.25)).sqrt();
         let v4 = x0.atan();
@@ -1479,7 +1509,11 @@ mod programs {
         }
         let mut v3 = (f64::min(x0 * v0, v0) * f64::min(x0 * v0, v0)).ln_1p();
         for k4 in 0..4 {
-            let v5 = f64::cos(0.7 * v3);
+            let v5 = match k4 % 3 {
+                0 => f64::cos(0.7 * v3),
+                1 => 0.5 * f64::cos(0.7 * v3),
+                _ => -f64::cos(0.7 * v3),
+            };
             v3 += f64::min((0.5 * x1.tanh()).tan(), x0).tanh();
         }
         v3
@@ -1495,7 +1529,11 @@ mod programs {
         }
         let mut v3 = (min(x0 * v0, v0) * min(x0 * v0, v0)).ln_1p();
         for k4 in 0..4 {
-            let v5 = (D::from(0.7) * v3).cos();
+            let v5 = match k4 % 3 {
+                0 => (D::from(0.7) * v3).cos(),
+                1 => D::from(0.5) * (D::from(0.7) * v3).cos(),
+                _ => -(D::from(0.7) * v3).cos(),
+            };
             v3 += min((D::from(0.5) * x1.tanh()).tan(), x0).tanh();
         }
         v3
@@ -1624,14 +1662,16 @@ mod programs {
     fn p42(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
         let v0 = (x3 * x3 + 0.25).log10() * x2.tanh().sinh() / (x2 * x2 + 0.5);
         let v1 = h4(x1);
-        let v2 = (0.9 * (0.5f64 * x0).tanh()).atanh();
+        let v2_f = |arg: f64| (0.9 * (0.5f64 * arg).tanh()).atanh();
+        let v2 = v2_f(x0);
         v0
     }
 
     fn p42_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
         let v0 = (x3 * x3 + D::from(0.25)).log10() * x2.tanh().sinh() / (x2 * x2 + D::from(0.5));
         let v1 = h4_generic(x1);
-        let v2 = (D::from(0.9) * (D::from(0.5f64) * x0).tanh()).atanh();
+        let v2_f = |arg: D| (D::from(0.9) * (D::from(0.5f64) * arg).tanh()).atanh();
+        let v2 = v2_f(x0);
         v0
     }
 
@@ -1742,7 +1782,8 @@ mod programs {
         let mut i1 = 0;
         while i1 < n {
             i1 += 1;
-            let v2 = (x0 * x0).ln_1p();
+            let v2_f = |arg: f64| (arg * arg).ln_1p();
+            let v2 = v2_f(x0);
             if f64::exp2(x1.sin()) <= v2 {
                 continue;
             }
@@ -1763,7 +1804,8 @@ mod programs {
         let mut i1 = 0;
         while i1 < n {
             i1 += 1;
-            let v2 = (x0 * x0).ln_1p();
+            let v2_f = |arg: D| (arg * arg).ln_1p();
+            let v2 = v2_f(x0);
             if le(x1.sin().exp2(), v2) {
                 continue;
             }
@@ -1801,7 +1843,8 @@ mod programs {
         let v0: f64 = 2.0;
         let mut v1 = x1;
         v1 *= x0;
-        let v2 = (0.9 * x1.tanh()).acos();
+        let v2_f = |arg: f64| (0.9 * arg.tanh()).acos();
+        let v2 = v2_f(x1);
         let v3 = v0;
         v1
     }
@@ -1810,7 +1853,8 @@ mod programs {
         let v0 = D::from(2.0);
         let mut v1 = x1;
         v1 *= x0;
-        let v2 = (D::from(0.9) * x1.tanh()).acos();
+        let v2_f = |arg: D| (D::from(0.9) * arg.tanh()).acos();
+        let v2 = v2_f(x1);
         let v3 = v0;
         v1
     }
@@ -1833,7 +1877,11 @@ mod programs {
         }
         let mut v3 = v0.atan2(x0 / (x0 * x0 + 0.5) * (x0 / (x0 * x0 + 0.5)) + 0.5);
         for k4 in 0..4 {
-            let v5 = ((x1 + x0) * (x1 + x0) + 0.5).recip() + x1;
+            let v5 = match k4 % 3 {
+                0 => ((x1 + x0) * (x1 + x0) + 0.5).recip() + x1,
+                1 => 0.5 * (((x1 + x0) * (x1 + x0) + 0.5).recip() + x1),
+                _ => -(((x1 + x0) * (x1 + x0) + 0.5).recip() + x1),
+            };
             if v0 <= h1(x0, x0) {
                 continue;
             }
@@ -1859,7 +1907,11 @@ mod programs {
         }
         let mut v3 = v0.atan2(x0 / (x0 * x0 + D::from(0.5)) * (x0 / (x0 * x0 + D::from(0.5))) + D::from(0.5));
         for k4 in 0..4 {
-            let v5 = ((x1 + x0) * (x1 + x0) + D::from(0.5)).recip() + x1;
+            let v5 = match k4 % 3 {
+                0 => ((x1 + x0) * (x1 + x0) + D::from(0.5)).recip() + x1,
+                1 => D::from(0.5) * (((x1 + x0) * (x1 + x0) + D::from(0.5)).recip() + x1),
+                _ => -(((x1 + x0) * (x1 + x0) + D::from(0.5)).recip() + x1),
+            };
             if le(v0, h1_generic(x0, x0)) {
                 continue;
             }
@@ -1917,7 +1969,8 @@ mod programs {
     fn p51(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
         let v0 = (0.5 * (x1 + x3.clamp(-0.5, 0.5)).tanh()).tan();
         let v1 = (x3.tanh().exp_m1() * x3.tanh().exp_m1() + 0.25).ln().tanh().cosh();
-        let v2 = (0.9 * f64::exp2(x1.sin()).tanh()).atanh();
+        let v2_f = |arg: f64| (0.9 * f64::exp2(arg.sin()).tanh()).atanh();
+        let v2 = v2_f(x1);
         let v3 = (0.9 * f64::min(x2 * v1, 2.0).tanh()).asin();
         v0
     }
@@ -1925,7 +1978,8 @@ mod programs {
     fn p51_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
         let v0 = (D::from(0.5) * (x1 + clamp(x3, -0.5, 0.5)).tanh()).tan();
         let v1 = (x3.tanh().exp_m1() * x3.tanh().exp_m1() + D::from(0.25)).ln().tanh().cosh();
-        let v2 = (D::from(0.9) * x1.sin().exp2().tanh()).atanh();
+        let v2_f = |arg: D| (D::from(0.9) * arg.sin().exp2().tanh()).atanh();
+        let v2 = v2_f(x1);
         let v3 = (D::from(0.9) * min(x2 * v1, D::from(2.0)).tanh()).asin();
         v0
     }
@@ -2108,7 +2162,8 @@ mod programs {
         let v0 = x0;
         let mut v1 = x2;
         v1 *= (0.7 * x2).tanh().sinh().abs();
-        let v2 = f64::cos(x2.asinh().powi(4));
+        let v2_f = |arg: f64| f64::cos(arg.asinh().powi(4));
+        let v2 = v2_f(x2);
         ((x0.atan2(1e-1 * 1e-1 + 0.5) + x2.asinh()) * (x0.atan2(1e-1 * 1e-1 + 0.5) + x2.asinh()) + 0.5).log((v1.floor() + v1) * (v1.floor() + v1) + 1.5)
     }
 
@@ -2116,7 +2171,8 @@ mod programs {
         let v0 = x0;
         let mut v1 = x2;
         v1 *= abs((D::from(0.7) * x2).tanh().sinh());
-        let v2 = x2.asinh().powi(4).cos();
+        let v2_f = |arg: D| arg.asinh().powi(4).cos();
+        let v2 = v2_f(x2);
         log((x0.atan2(D::from(1e-1) * D::from(1e-1) + D::from(0.5)) + x2.asinh()) * (x0.atan2(D::from(1e-1) * D::from(1e-1) + D::from(0.5)) + x2.asinh()) + D::from(0.5), (floor(v1) + v1) * (floor(v1) + v1) + D::from(1.5))
     }
 
@@ -2137,7 +2193,11 @@ mod programs {
         }
         let mut v3 = (x0 * x0 + 0.25).log2() + (v0 - x1);
         for k4 in 0..2 {
-            let v5 = x1;
+            let v5 = match k4 % 3 {
+                0 => x1,
+                1 => 0.5 * x1,
+                _ => -x1,
+            };
             v3 += v0;
         }
         x1.to_degrees().to_radians().tanh().cosh()
@@ -2159,7 +2219,11 @@ mod programs {
         }
         let mut v3 = (x0 * x0 + D::from(0.25)).log2() + (v0 - x1);
         for k4 in 0..2 {
-            let v5 = x1;
+            let v5 = match k4 % 3 {
+                0 => x1,
+                1 => D::from(0.5) * x1,
+                _ => -x1,
+            };
             v3 += v0;
         }
         to_radians(to_degrees(x1)).tanh().cosh()
@@ -2285,7 +2349,8 @@ mod programs {
         let mut v0 = x0;
         v0 *= -(x0 * x0 + 0.25).sqrt();
         let v1 = x1;
-        let v2 = v0 + v1;
+        let v2_f = |arg: f64| arg + v1;
+        let v2 = v2_f(v0);
         let v3 = v1 / (x0 * x0 + 0.5);
         (0.9 * v3.tanh()).acos().tanh()
     }
@@ -2294,7 +2359,8 @@ mod programs {
         let mut v0 = x0;
         v0 *= -(x0 * x0 + D::from(0.25)).sqrt();
         let v1 = x1;
-        let v2 = v0 + v1;
+        let v2_f = |arg: D| arg + v1;
+        let v2 = v2_f(v0);
         let v3 = v1 / (x0 * x0 + D::from(0.5));
         (D::from(0.9) * v3.tanh()).acos().tanh()
     }
@@ -2303,7 +2369,8 @@ mod programs {
     fn p63(x0: f64, x1: f64) -> f64 {
         let v0 = (0.9 * (0.5f64 * x1 * x1 - x1).tanh()).atanh();
         let v1 = (x1 * x1 + 0.25).sqrt().tanh().cosh() / ((v0 * v0 + 0.25).log10() * (v0 * v0 + 0.25).log10() + 0.5);
-        let v2 = (x1 * x1 + 0.25).sqrt().tanh().cosh();
+        let v2_f = |arg: f64| (arg * arg + 0.25).sqrt().tanh().cosh();
+        let v2 = v2_f(x1);
         let mut v3 = (0.7 * x0 * (0.7 * x0) + 0.5).recip();
         v3 += (v0 * v0 + 0.5).log(v1 * v1 + 1.5).signum() + (v0 * v0 + 0.5).log(v1 * v1 + 1.5);
         (0.5f64 * x1 * x1 - x1).max(1e-1)
@@ -2312,7 +2379,8 @@ mod programs {
     fn p63_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
         let v0 = (D::from(0.9) * (D::from(0.5f64) * x1 * x1 - x1).tanh()).atanh();
         let v1 = (x1 * x1 + D::from(0.25)).sqrt().tanh().cosh() / ((v0 * v0 + D::from(0.25)).log10() * (v0 * v0 + D::from(0.25)).log10() + D::from(0.5));
-        let v2 = (x1 * x1 + D::from(0.25)).sqrt().tanh().cosh();
+        let v2_f = |arg: D| (arg * arg + D::from(0.25)).sqrt().tanh().cosh();
+        let v2 = v2_f(x1);
         let mut v3 = (D::from(0.7) * x0 * (D::from(0.7) * x0) + D::from(0.5)).recip();
         v3 += signum(log(v0 * v0 + D::from(0.5), v1 * v1 + D::from(1.5))) + log(v0 * v0 + D::from(0.5), v1 * v1 + D::from(1.5));
         max(D::from(0.5f64) * x1 * x1 - x1, D::from(1e-1))
@@ -2409,7 +2477,8 @@ mod programs {
     fn p67(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
         let mut v0 = f64::sin(0.7) + 2.0;
         for i1 in 0..n {
-            let v2 = f64::cos(v0).sin();
+            let v2_f = |arg: f64| f64::cos(arg).sin();
+            let v2 = v2_f(v0);
             v0 += (v2 / (v0 * v0 + 0.5)).tanh();
         }
         let v3 = x1.powi(3) / (((1e-1 * x0 + x2) * (1e-1 * x0 + x2) + 0.5).log(v0.tanh() * v0.tanh() + 1.5) * ((1e-1 * x0 + x2) * (1e-1 * x0 + x2) + 0.5).log(v0.tanh() * v0.tanh() + 1.5) + 0.5);
@@ -2419,7 +2488,8 @@ mod programs {
     fn p67_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
         let mut v0 = D::from(0.7).sin() + D::from(2.0);
         for i1 in 0..n {
-            let v2 = v0.cos().sin();
+            let v2_f = |arg: D| arg.cos().sin();
+            let v2 = v2_f(v0);
             v0 += (v2 / (v0 * v0 + D::from(0.5))).tanh();
         }
         let v3 = x1.powi(3) / (log((D::from(1e-1) * x0 + x2) * (D::from(1e-1) * x0 + x2) + D::from(0.5), v0.tanh() * v0.tanh() + D::from(1.5)) * log((D::from(1e-1) * x0 + x2) * (D::from(1e-1) * x0 + x2) + D::from(0.5), v0.tanh() * v0.tanh() + D::from(1.5)) + D::from(0.5));
@@ -2551,7 +2621,8 @@ mod programs {
     fn p71(x0: f64, x1: f64) -> f64 {
         let mut v0 = (x1 * x1 + 0.5).powf(1.7) * (x1 * x0);
         for k1 in 0..4 {
-            let v2 = f64::cos((x1 * x1 + 0.25).ln());
+            let v2_f = |arg: f64| f64::cos((arg * arg + 0.25).ln());
+            let v2 = v2_f(x1);
             v0 = (k1 as f64).abs();
         }
         if x0 >= (v0 * v0 + 0.25).log2() {
@@ -2572,7 +2643,8 @@ mod programs {
     fn p71_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
         let mut v0 = (x1 * x1 + D::from(0.5)).powf(1.7) * (x1 * x0);
         for k1 in 0..4 {
-            let v2 = (x1 * x1 + D::from(0.25)).ln().cos();
+            let v2_f = |arg: D| (arg * arg + D::from(0.25)).ln().cos();
+            let v2 = v2_f(x1);
             v0 = abs(D::from(k1 as f64));
         }
         if ge(x0, (v0 * v0 + D::from(0.25)).log2()) {
@@ -2633,13 +2705,15 @@ mod programs {
     #[dual::gradient]
     fn p74(x0: f64, x1: f64) -> f64 {
         let [v0, v1] = h3((x1 + x1) / (0.5f64 * x0 / (x1 * x1 + 0.5) * (0.5f64 * x0 / (x1 * x1 + 0.5)) + 0.5), (3. * x0 * (3. * x0) + 0.25).log2());
-        let v2 = h4((std::f64::consts::PI * v1 * (std::f64::consts::PI * v1) + 0.25).sqrt()) * (v0 / (v0 * v0 + 0.5) / (h2([x0, v1, v0]) * h2([x0, v1, v0]) + 0.5));
+        let v2_f = |arg: f64| h4((std::f64::consts::PI * arg * (std::f64::consts::PI * arg) + 0.25).sqrt()) * (v0 / (v0 * v0 + 0.5) / (h2([x0, arg, v0]) * h2([x0, arg, v0]) + 0.5));
+        let v2 = v2_f(v1);
         (v1 + x0) * (v1 * std::f64::consts::PI) + (x0.abs() - v2.clamp(-0.5, 0.5))
     }
 
     fn p74_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
         let [v0, v1] = h3_generic((x1 + x1) / (D::from(0.5f64) * x0 / (x1 * x1 + D::from(0.5)) * (D::from(0.5f64) * x0 / (x1 * x1 + D::from(0.5))) + D::from(0.5)), (D::from(3.) * x0 * (D::from(3.) * x0) + D::from(0.25)).log2());
-        let v2 = h4_generic((D::from(std::f64::consts::PI) * v1 * (D::from(std::f64::consts::PI) * v1) + D::from(0.25)).sqrt()) * (v0 / (v0 * v0 + D::from(0.5)) / (h2_generic([x0, v1, v0]) * h2_generic([x0, v1, v0]) + D::from(0.5)));
+        let v2_f = |arg: D| h4_generic((D::from(std::f64::consts::PI) * arg * (D::from(std::f64::consts::PI) * arg) + D::from(0.25)).sqrt()) * (v0 / (v0 * v0 + D::from(0.5)) / (h2_generic([x0, arg, v0]) * h2_generic([x0, arg, v0]) + D::from(0.5)));
+        let v2 = v2_f(v1);
         (v1 + x0) * (v1 * D::from(std::f64::consts::PI)) + (abs(x0) - clamp(v2, -0.5, 0.5))
     }
 
@@ -2650,7 +2724,8 @@ mod programs {
             let v1 = x0 + x2.tanh().exp_m1();
             v0 = (0.9 * x2.tanh()).atanh() - x2.tanh().sinh();
         } else if (0.9 * x2.tanh()).atanh() > x1 * 0.5 {
-            let v2 = (x1 * x1 + 0.5).powf(1.7);
+            let v2_f = |arg: f64| (arg * arg + 0.5).powf(1.7);
+            let v2 = v2_f(x1);
             v0 = x2.tanh().sinh();
         } else {
             v0 = x1;
@@ -2671,7 +2746,8 @@ mod programs {
             let v1 = x0 + x2.tanh().exp_m1();
             v0 = (D::from(0.9) * x2.tanh()).atanh() - x2.tanh().sinh();
         } else if gt((D::from(0.9) * x2.tanh()).atanh(), x1 * D::from(0.5)) {
-            let v2 = (x1 * x1 + D::from(0.5)).powf(1.7);
+            let v2_f = |arg: D| (arg * arg + D::from(0.5)).powf(1.7);
+            let v2 = v2_f(x1);
             v0 = x2.tanh().sinh();
         } else {
             v0 = x1;
@@ -2790,7 +2866,8 @@ mod programs {
         let mut i1 = 0;
         while i1 < n {
             i1 += 1;
-            let v2 = f64::cos(v0) - x1 * 1e-1;
+            let v2_f = |arg: f64| f64::cos(arg) - x1 * 1e-1;
+            let v2 = v2_f(v0);
             if (0.9 * h4(x1).tanh()).atanh() > -x1 {
                 v0 = x0;
             } else {
@@ -2808,7 +2885,8 @@ mod programs {
         let mut i1 = 0;
         while i1 < n {
             i1 += 1;
-            let v2 = v0.cos() - x1 * D::from(1e-1);
+            let v2_f = |arg: D| arg.cos() - x1 * D::from(1e-1);
+            let v2 = v2_f(v0);
             if gt((D::from(0.9) * h4_generic(x1).tanh()).atanh(), -x1) {
                 v0 = x0;
             } else {
@@ -2857,7 +2935,8 @@ mod programs {
     fn p81(x0: f64, x1: f64) -> f64 {
         let mut v0 = (x0 * x0).ln_1p().ceil() + (x0 * x0).ln_1p();
         for v1 in [std::f64::consts::PI * x0, 0.5f64 * v0 / (x0 * x0 + 0.5), (0.5f64 * v0 * (0.5f64 * v0) + 0.25).sqrt()] {
-            let v2 = v1;
+            let v2_f = |arg: f64| arg;
+            let v2 = v2_f(v1);
             v0 = ((x1 * x1 + 0.25).log10() * (x1 * x1 + 0.25).log10() + 0.5).recip();
         }
         if (((x1 * x1 + 0.25).log10() * (x1 * x1 + 0.25).log10() + 0.5).recip() * ((x1 * x1 + 0.25).log10() * (x1 * x1 + 0.25).log10() + 0.5).recip() + 1.5).acosh() < x0 * (-0.3) {
@@ -2871,7 +2950,8 @@ mod programs {
     fn p81_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
         let mut v0 = ceil((x0 * x0).ln_1p()) + (x0 * x0).ln_1p();
         for v1 in [D::from(std::f64::consts::PI) * x0, D::from(0.5f64) * v0 / (x0 * x0 + D::from(0.5)), (D::from(0.5f64) * v0 * (D::from(0.5f64) * v0) + D::from(0.25)).sqrt()] {
-            let v2 = v1;
+            let v2_f = |arg: D| arg;
+            let v2 = v2_f(v1);
             v0 = ((x1 * x1 + D::from(0.25)).log10() * (x1 * x1 + D::from(0.25)).log10() + D::from(0.5)).recip();
         }
         if lt((((x1 * x1 + D::from(0.25)).log10() * (x1 * x1 + D::from(0.25)).log10() + D::from(0.5)).recip() * ((x1 * x1 + D::from(0.25)).log10() * (x1 * x1 + D::from(0.25)).log10() + D::from(0.5)).recip() + D::from(1.5)).acosh(), x0 * D::from(-0.3)) {
@@ -3021,7 +3101,8 @@ mod programs {
     fn p85(x0: f64, x1: f64, x2: f64) -> f64 {
         let v0 = x2;
         let v1 = (x2.asinh() * x2.asinh() + 0.5).powf(x1.sin()).tanh().exp_m1();
-        let v2 = v0;
+        let v2_f = |arg: f64| arg;
+        let v2 = v2_f(v0);
         let v3 = -(-1.3 * x1 * (-1.3 * x1) + 1.5).acosh().max((v2 * v2 + 0.25).log10());
         (x2 * x2 + 0.5).cbrt()
     }
@@ -3029,7 +3110,8 @@ mod programs {
     fn p85_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
         let v0 = x2;
         let v1 = (x2.asinh() * x2.asinh() + D::from(0.5)).powd(x1.sin()).tanh().exp_m1();
-        let v2 = v0;
+        let v2_f = |arg: D| arg;
+        let v2 = v2_f(v0);
         let v3 = -max((D::from(-1.3) * x1 * (D::from(-1.3) * x1) + D::from(1.5)).acosh(), (v2 * v2 + D::from(0.25)).log10());
         (x2 * x2 + D::from(0.5)).cbrt()
     }
@@ -3224,7 +3306,8 @@ mod programs {
         for k1 in 0..3 {
             v0 -= (k1 as f64) / ((k1 as f64) * (k1 as f64) + 0.5) / ((k1 as f64).asinh() * (k1 as f64).asinh() + 0.5);
         }
-        let v2 = h4(f64::min(v0.tanh().exp_m1(), (0.5 * v0.tanh()).tan()));
+        let v2_f = |arg: f64| h4(f64::min(arg.tanh().exp_m1(), (0.5 * arg.tanh()).tan()));
+        let v2 = v2_f(v0);
         if f64::min(f64::cos(x1), x2.tanh().exp_m1()) <= x0 * (-0.3) {
             return 0.5f64;
         } else if x0 < x1.max(2.0) {
@@ -3247,7 +3330,8 @@ mod programs {
         for k1 in 0..3 {
             v0 -= D::from(k1 as f64) / (D::from(k1 as f64) * D::from(k1 as f64) + D::from(0.5)) / (D::from(k1 as f64).asinh() * D::from(k1 as f64).asinh() + D::from(0.5));
         }
-        let v2 = h4_generic(min(v0.tanh().exp_m1(), (D::from(0.5) * v0.tanh()).tan()));
+        let v2_f = |arg: D| h4_generic(min(arg.tanh().exp_m1(), (D::from(0.5) * arg.tanh()).tan()));
+        let v2 = v2_f(v0);
         if le(min(x1.cos(), x2.tanh().exp_m1()), x0 * D::from(-0.3)) {
             return D::from(0.5f64);
         } else if lt(x0, max(x1, D::from(2.0))) {
@@ -3441,7 +3525,8 @@ mod programs {
     fn p97(x0: f64, x1: f64) -> f64 {
         let mut v0 = x1.to_degrees().to_radians() / ((x1 - x1) * (x1 - x1) + 0.5);
         for k1 in 0..4 {
-            let v2 = (k1 as f64) * (x0 * x0 + 0.25).sqrt();
+            let v2_f = |arg: f64| (k1 as f64) * (arg * arg + 0.25).sqrt();
+            let v2 = v2_f(x0);
             v0 *= (x1 - x1).tanh();
             if (x1 * x1 + 0.25).sqrt() >= x1 {
                 break;
@@ -3459,7 +3544,8 @@ mod programs {
     fn p97_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
         let mut v0 = to_radians(to_degrees(x1)) / ((x1 - x1) * (x1 - x1) + D::from(0.5));
         for k1 in 0..4 {
-            let v2 = D::from(k1 as f64) * (x0 * x0 + D::from(0.25)).sqrt();
+            let v2_f = |arg: D| D::from(k1 as f64) * (arg * arg + D::from(0.25)).sqrt();
+            let v2 = v2_f(x0);
             v0 *= (x1 - x1).tanh();
             if ge((x1 * x1 + D::from(0.25)).sqrt(), x1) {
                 break;
@@ -3567,7 +3653,8 @@ mod programs {
         for v1 in [v0, f64::min(x3, x3), (2.0 * x0).atan()] {
             v0 += x3.clamp(-0.5, 0.5) - x0;
         }
-        let v2 = h4(h1(x1, x3).abs());
+        let v2_f = |arg: f64| h4(h1(arg, x3).abs());
+        let v2 = v2_f(x1);
         let mut v3 = x0;
         for k4 in 0..4 {
             if h4(f64::min(x2, x3)) <= v3 * 0.5 {
@@ -3583,7 +3670,8 @@ mod programs {
         for v1 in [v0, x3, (D::from(2.0) * x0).atan()] {
             v0 += clamp(x3, -0.5, 0.5) - x0;
         }
-        let v2 = h4_generic(abs(h1_generic(x1, x3)));
+        let v2_f = |arg: D| h4_generic(abs(h1_generic(arg, x3)));
+        let v2 = v2_f(x1);
         let mut v3 = x0;
         for k4 in 0..4 {
             if le(h4_generic(min(x2, x3)), v3 * D::from(0.5)) {
@@ -3613,7 +3701,8 @@ mod programs {
         v0 *= -1.3;
         let mut v1: f64 = 1e-1;
         v1 += x1.tanh().exp().signum() + x1.tanh().exp();
-        let v2 = f64::exp2((0.5f64 * x0 * (0.5f64 * x0)).ln_1p().sin()).tanh().exp();
+        let v2_f = |arg: f64| f64::exp2((0.5f64 * arg * (0.5f64 * arg)).ln_1p().sin()).tanh().exp();
+        let v2 = v2_f(x0);
         x1
     }
 
@@ -3622,7 +3711,8 @@ mod programs {
         v0 *= D::from(-1.3);
         let mut v1 = D::from(1e-1);
         v1 += signum(x1.tanh().exp()) + x1.tanh().exp();
-        let v2 = (D::from(0.5f64) * x0 * (D::from(0.5f64) * x0)).ln_1p().sin().exp2().tanh().exp();
+        let v2_f = |arg: D| (D::from(0.5f64) * arg * (D::from(0.5f64) * arg)).ln_1p().sin().exp2().tanh().exp();
+        let v2 = v2_f(x0);
         x1
     }
 
@@ -3665,7 +3755,8 @@ mod programs {
                 continue;
             }
         }
-        let v7 = v1.asinh();
+        let v7_f = |arg: f64| arg.asinh();
+        let v7 = v7_f(v1);
         v4.powi(1).abs()
     }
 
@@ -3688,7 +3779,8 @@ mod programs {
                 continue;
             }
         }
-        let v7 = v1.asinh();
+        let v7_f = |arg: D| arg.asinh();
+        let v7 = v7_f(v1);
         abs(v4.powi(1))
     }
 
@@ -3769,7 +3861,8 @@ mod programs {
         v0 += (x2 * x2 + 0.5).powf(1.7).atan2((x1 * x1 + 1.5).acosh() * (x1 * x1 + 1.5).acosh() + 0.5);
         let mut v1 = (v0 / (x1 * x1 + 0.5) * (v0 / (x1 * x1 + 0.5)) + 1.5).acosh().tanh().exp();
         v1 *= (3. * x1 * (3. * x1) + 0.5).cbrt() + (2.0 * x2).tanh().sinh();
-        let v2 = (v0 / (x1 * x1 + 0.5) * (v0 / (x1 * x1 + 0.5)) + 1.5).acosh().tanh().exp();
+        let v2_f = |arg: f64| (arg / (x1 * x1 + 0.5) * (arg / (x1 * x1 + 0.5)) + 1.5).acosh().tanh().exp();
+        let v2 = v2_f(v0);
         (-1.3 * v0 * (-1.3 * v0) + 0.5).log(0.7 * 0.7 + 1.5)
     }
 
@@ -3778,7 +3871,8 @@ mod programs {
         v0 += (x2 * x2 + D::from(0.5)).powf(1.7).atan2((x1 * x1 + D::from(1.5)).acosh() * (x1 * x1 + D::from(1.5)).acosh() + D::from(0.5));
         let mut v1 = (v0 / (x1 * x1 + D::from(0.5)) * (v0 / (x1 * x1 + D::from(0.5))) + D::from(1.5)).acosh().tanh().exp();
         v1 *= (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(0.5)).cbrt() + (D::from(2.0) * x2).tanh().sinh();
-        let v2 = (v0 / (x1 * x1 + D::from(0.5)) * (v0 / (x1 * x1 + D::from(0.5))) + D::from(1.5)).acosh().tanh().exp();
+        let v2_f = |arg: D| (arg / (x1 * x1 + D::from(0.5)) * (arg / (x1 * x1 + D::from(0.5))) + D::from(1.5)).acosh().tanh().exp();
+        let v2 = v2_f(v0);
         log(D::from(-1.3) * v0 * (D::from(-1.3) * v0) + D::from(0.5), D::from(0.7) * D::from(0.7) + D::from(1.5))
     }
 
@@ -3832,7 +3926,8 @@ mod programs {
             i1 += 1;
             v0 += (x2 * x2 + 0.5).powi(-1).tanh().exp();
         }
-        let v2 = ((x0 * x0 * (x0 * x0) + 0.25).log2() * (x0 * x0 * (x0 * x0) + 0.25).log2() + 1.5).acosh();
+        let v2_f = |arg: f64| ((arg * arg * (arg * arg) + 0.25).log2() * (arg * arg * (arg * arg) + 0.25).log2() + 1.5).acosh();
+        let v2 = v2_f(x0);
         let mut v3 = x0;
         for v4 in [v3, h2([1e-1, v3, v2]), (0.5 * v3.tanh()).tan()] {
             v3 *= v0.tanh();
@@ -3847,7 +3942,8 @@ mod programs {
             i1 += 1;
             v0 += (x2 * x2 + D::from(0.5)).powi(-1).tanh().exp();
         }
-        let v2 = ((x0 * x0 * (x0 * x0) + D::from(0.25)).log2() * (x0 * x0 * (x0 * x0) + D::from(0.25)).log2() + D::from(1.5)).acosh();
+        let v2_f = |arg: D| ((arg * arg * (arg * arg) + D::from(0.25)).log2() * (arg * arg * (arg * arg) + D::from(0.25)).log2() + D::from(1.5)).acosh();
+        let v2 = v2_f(x0);
         let mut v3 = x0;
         for v4 in [v3, h2_generic([D::from(1e-1), v3, v2]), (D::from(0.5) * v3.tanh()).tan()] {
             v3 *= v0.tanh();
@@ -3899,7 +3995,8 @@ mod programs {
     fn p115(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
         let mut v0 = x0.sin().mul_add(x3.tanh(), -x2);
         for k1 in 0..4 {
-            let v2 = (x2 / (x3 * x3 + 0.5)).clamp(-0.5, 0.5);
+            let v2_f = |arg: f64| (arg / (x3 * x3 + 0.5)).clamp(-0.5, 0.5);
+            let v2 = v2_f(x2);
             v0 -= h1((x2 * x2 + 0.5).cbrt(), (x1 * x1 + 0.5).powf(x2.sin()));
         }
         let v3 = x0.mul_add(h4((x2 * x2 + 0.5).powf(1.7)), (0.9 * (-1.3 * x3).powi(4).tanh()).acos());
@@ -3920,7 +4017,8 @@ mod programs {
     fn p115_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
         let mut v0 = x0.sin().mul_add(x3.tanh(), -x2);
         for k1 in 0..4 {
-            let v2 = clamp(x2 / (x3 * x3 + D::from(0.5)), -0.5, 0.5);
+            let v2_f = |arg: D| clamp(arg / (x3 * x3 + D::from(0.5)), -0.5, 0.5);
+            let v2 = v2_f(x2);
             v0 -= h1_generic((x2 * x2 + D::from(0.5)).cbrt(), (x1 * x1 + D::from(0.5)).powd(x2.sin()));
         }
         let v3 = x0.mul_add(h4_generic((x2 * x2 + D::from(0.5)).powf(1.7)), (D::from(0.9) * (D::from(-1.3) * x3).powi(4).tanh()).acos());
@@ -4221,7 +4319,8 @@ mod programs {
     fn p127(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut v0 = h4(x0) * x0;
         for k1 in 0..4 {
-            let v2 = (v0 * v0 + 0.25).sqrt() + (-x2);
+            let v2_f = |arg: f64| (arg * arg + 0.25).sqrt() + (-x2);
+            let v2 = v2_f(v0);
             if h4(v0 - v0) > 3. {
                 continue;
             }
@@ -4245,7 +4344,8 @@ mod programs {
     fn p127_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
         let mut v0 = h4_generic(x0) * x0;
         for k1 in 0..4 {
-            let v2 = (v0 * v0 + D::from(0.25)).sqrt() + (-x2);
+            let v2_f = |arg: D| (arg * arg + D::from(0.25)).sqrt() + (-x2);
+            let v2 = v2_f(v0);
             if gt(h4_generic(v0 - v0), D::from(3.)) {
                 continue;
             }
@@ -4278,7 +4378,8 @@ mod programs {
             }
             v0 -= h4(x1);
         }
-        let v2 = h1(x0.sin().asinh(), -(3. * v0 * (3. * v0) + 0.25).log10());
+        let v2_f = |arg: f64| h1(arg.sin().asinh(), -(3. * v0 * (3. * v0) + 0.25).log10());
+        let v2 = v2_f(x0);
         -(0.5f64 * x1) / ((x0 - x1.to_degrees().to_radians()) * (x0 - x1.to_degrees().to_radians()) + 0.5)
     }
 
@@ -4293,7 +4394,8 @@ mod programs {
             }
             v0 -= h4_generic(x1);
         }
-        let v2 = h1_generic(x0.sin().asinh(), -(D::from(3.) * v0 * (D::from(3.) * v0) + D::from(0.25)).log10());
+        let v2_f = |arg: D| h1_generic(arg.sin().asinh(), -(D::from(3.) * v0 * (D::from(3.) * v0) + D::from(0.25)).log10());
+        let v2 = v2_f(x0);
         -(D::from(0.5f64) * x1) / ((x0 - to_radians(to_degrees(x1))) * (x0 - to_radians(to_degrees(x1))) + D::from(0.5))
     }
 
@@ -4303,7 +4405,8 @@ mod programs {
         let mut i1 = 0;
         while i1 < n {
             i1 += 1;
-            let v2 = (x0 * x0 + 0.5).recip();
+            let v2_f = |arg: f64| (arg * arg + 0.5).recip();
+            let v2 = v2_f(x0);
             v0 *= (0.9 * (x0 * x0).ln_1p().tanh()).asin().tanh();
             if x1.atan2(std::f64::consts::PI * std::f64::consts::PI + 0.5) < x0 * (-0.3) {
                 continue;
@@ -4318,7 +4421,8 @@ mod programs {
         let mut i1 = 0;
         while i1 < n {
             i1 += 1;
-            let v2 = (x0 * x0 + D::from(0.5)).recip();
+            let v2_f = |arg: D| (arg * arg + D::from(0.5)).recip();
+            let v2 = v2_f(x0);
             v0 *= (D::from(0.9) * (x0 * x0).ln_1p().tanh()).asin().tanh();
             if lt(x1.atan2(D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(0.5)), x0 * D::from(-0.3)) {
                 continue;
@@ -4541,14 +4645,16 @@ mod programs {
     fn p135(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
         let v0 = ((x2 - f64::cos(x3)) * (x2 - f64::cos(x3)) + 0.25).log10();
         let v1 = (x0 * x0 + 0.25).ln();
-        let v2 = (x0.round() + x0).abs();
+        let v2_f = |arg: f64| (arg.round() + arg).abs();
+        let v2 = v2_f(x0);
         v2
     }
 
     fn p135_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
         let v0 = ((x2 - x3.cos()) * (x2 - x3.cos()) + D::from(0.25)).log10();
         let v1 = (x0 * x0 + D::from(0.25)).ln();
-        let v2 = abs(round(x0) + x0);
+        let v2_f = |arg: D| abs(round(arg) + arg);
+        let v2 = v2_f(x0);
         v2
     }
 
@@ -4612,7 +4718,8 @@ mod programs {
         } else {
             v1 = f64::min(0.7 * v0, 1e-1).max(x0.tanh().sinh());
         }
-        let v2 = h1(f64::exp2(x1.sin()), (0.5 * v0.tanh()).tan()) * v1;
+        let v2_f = |arg: f64| h1(f64::exp2(arg.sin()), (0.5 * v0.tanh()).tan()) * v1;
+        let v2 = v2_f(x1);
         x0
     }
 
@@ -4637,7 +4744,8 @@ mod programs {
         } else {
             v1 = max(min(D::from(0.7) * v0, D::from(1e-1)), x0.tanh().sinh());
         }
-        let v2 = h1_generic(x1.sin().exp2(), (D::from(0.5) * v0.tanh()).tan()) * v1;
+        let v2_f = |arg: D| h1_generic(arg.sin().exp2(), (D::from(0.5) * v0.tanh()).tan()) * v1;
+        let v2 = v2_f(x1);
         x0
     }
 
@@ -4688,7 +4796,8 @@ mod programs {
     fn p140(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
         let mut v0 = (f64::min(x1, x1) * f64::min(x1, x1) + 0.5).powf(1.7);
         for v1 in [3. * x0, (0.9 * x3.tanh()).acos(), x0 * x1] {
-            let v2 = v1;
+            let v2_f = |arg: f64| arg;
+            let v2 = v2_f(v1);
             v0 = (0.9 * v0.tanh()).asin() + v1;
         }
         let mut v3 = f64::sin(0.7) + 2.0;
@@ -4706,7 +4815,8 @@ mod programs {
     fn p140_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
         let mut v0 = (x1 * x1 + D::from(0.5)).powf(1.7);
         for v1 in [D::from(3.) * x0, (D::from(0.9) * x3.tanh()).acos(), x0 * x1] {
-            let v2 = v1;
+            let v2_f = |arg: D| arg;
+            let v2 = v2_f(v1);
             v0 = (D::from(0.9) * v0.tanh()).asin() + v1;
         }
         let mut v3 = D::from(0.7).sin() + D::from(2.0);
@@ -4726,7 +4836,8 @@ mod programs {
         let mut v0 = x3;
         v0 -= f64::cos(f64::exp2(x0.sin()));
         let v1 = (0.9 * f64::exp2(x0.sin()).tanh()).acos();
-        let v2 = f64::cos(f64::exp2(x0.sin()));
+        let v2_f = |arg: f64| f64::cos(f64::exp2(arg.sin()));
+        let v2 = v2_f(x0);
         (0.9 * f64::exp2(x0.sin()).tanh()).acos().tanh()
     }
 
@@ -4734,7 +4845,8 @@ mod programs {
         let mut v0 = x3;
         v0 -= x0.sin().exp2().cos();
         let v1 = (D::from(0.9) * x0.sin().exp2().tanh()).acos();
-        let v2 = x0.sin().exp2().cos();
+        let v2_f = |arg: D| arg.sin().exp2().cos();
+        let v2 = v2_f(x0);
         (D::from(0.9) * x0.sin().exp2().tanh()).acos().tanh()
     }
 
@@ -4811,7 +4923,8 @@ mod programs {
             }
             v0 -= (v0 + v0).powi(3);
         }
-        let v2 = x1;
+        let v2_f = |arg: f64| arg;
+        let v2 = v2_f(x1);
         if (v0 * v0 + 0.5).log((0.5f64 * x0).tanh().exp() * (0.5f64 * x0).tanh().exp() + 1.5) >= v0.abs() {
             let mut v3 = f64::cos(v2) / ((v0 * v0).ln_1p().powi(4) * (v0 * v0).ln_1p().powi(4) + 0.5);
             v3 -= (0.9 * (v2.trunc() + v2).tanh()).atanh();
@@ -4830,7 +4943,8 @@ mod programs {
             }
             v0 -= (v0 + v0).powi(3);
         }
-        let v2 = x1;
+        let v2_f = |arg: D| arg;
+        let v2 = v2_f(x1);
         if ge(log(v0 * v0 + D::from(0.5), (D::from(0.5f64) * x0).tanh().exp() * (D::from(0.5f64) * x0).tanh().exp() + D::from(1.5)), abs(v0)) {
             let mut v3 = v2.cos() / ((v0 * v0).ln_1p().powi(4) * (v0 * v0).ln_1p().powi(4) + D::from(0.5));
             v3 -= (D::from(0.9) * (trunc(v2) + v2).tanh()).atanh();
@@ -4849,7 +4963,8 @@ mod programs {
             v1 -= ((x2 - x2) * (x2 - x2) + 0.5).recip();
             v0 = 0.5f64 * x0;
         } else {
-            let v2 = (x1 + x0).tanh().tanh().exp_m1();
+            let v2_f = |arg: f64| (arg + x0).tanh().tanh().exp_m1();
+            let v2 = v2_f(x1);
             v0 = v2;
         }
         let mut v3 = (h1(x2, x0) * h1(x2, x0) + 0.5).powi(-2);
@@ -4877,7 +4992,8 @@ mod programs {
             v1 -= ((x2 - x2) * (x2 - x2) + D::from(0.5)).recip();
             v0 = D::from(0.5f64) * x0;
         } else {
-            let v2 = (x1 + x0).tanh().tanh().exp_m1();
+            let v2_f = |arg: D| (arg + x0).tanh().tanh().exp_m1();
+            let v2 = v2_f(x1);
             v0 = v2;
         }
         let mut v3 = (h1_generic(x2, x0) * h1_generic(x2, x0) + D::from(0.5)).powi(-2);
@@ -4948,7 +5064,8 @@ mod programs {
         } else {
             v0 = (x3 * x3 + 0.5).recip();
         }
-        let v2 = x2;
+        let v2_f = |arg: f64| arg;
+        let v2 = v2_f(x2);
         let mut v3 = (0.9 * v0.tanh()).asin().floor() + (0.9 * v0.tanh()).asin();
         v3 -= v0;
         let mut v4 = (0.5 * x3.tanh()).tan() * (x0 * x0 + 0.5).powf(1.7);
@@ -4966,7 +5083,8 @@ mod programs {
         } else {
             v0 = (x3 * x3 + D::from(0.5)).recip();
         }
-        let v2 = x2;
+        let v2_f = |arg: D| arg;
+        let v2 = v2_f(x2);
         let mut v3 = floor((D::from(0.9) * v0.tanh()).asin()) + (D::from(0.9) * v0.tanh()).asin();
         v3 -= v0;
         let mut v4 = (D::from(0.5) * x3.tanh()).tan() * (x0 * x0 + D::from(0.5)).powf(1.7);
@@ -5172,7 +5290,8 @@ mod programs {
     fn p154(x0: f64, x1: f64, x2: f64) -> f64 {
         let v0 = (-(0.9 * x2.tanh()).atanh() * (-(0.9 * x2.tanh()).atanh()) + 0.5).log(x1 * x1 + 1.5);
         let v1 = ((x2.asinh() * x2.asinh() + 0.5).powf((x0 * x0 + 0.25).log10().sin()) * (x2.asinh() * x2.asinh() + 0.5).powf((x0 * x0 + 0.25).log10().sin()) + 0.25).sqrt();
-        let v2 = -(0.5f64 * x2).mul_add(v0, x2) / ((0.5 * v1.tanh()).tan() * (0.5 * v1.tanh()).tan() + 0.5);
+        let v2_f = |arg: f64| -(0.5f64 * arg).mul_add(v0, arg) / ((0.5 * v1.tanh()).tan() * (0.5 * v1.tanh()).tan() + 0.5);
+        let v2 = v2_f(x2);
         let v3 = ((v1 * v1 + 0.5).recip() * (v1 * v1 + 0.5).recip() + 0.25).sqrt();
         let v4 = x1;
         ((2.0 * v1).tanh().cosh().asinh() * (2.0 * v1).tanh().cosh().asinh() + 0.25).log2()
@@ -5181,7 +5300,8 @@ mod programs {
     fn p154_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
         let v0 = log(-(D::from(0.9) * x2.tanh()).atanh() * (-(D::from(0.9) * x2.tanh()).atanh()) + D::from(0.5), x1 * x1 + D::from(1.5));
         let v1 = ((x2.asinh() * x2.asinh() + D::from(0.5)).powd((x0 * x0 + D::from(0.25)).log10().sin()) * (x2.asinh() * x2.asinh() + D::from(0.5)).powd((x0 * x0 + D::from(0.25)).log10().sin()) + D::from(0.25)).sqrt();
-        let v2 = -(D::from(0.5f64) * x2).mul_add(v0, x2) / ((D::from(0.5) * v1.tanh()).tan() * (D::from(0.5) * v1.tanh()).tan() + D::from(0.5));
+        let v2_f = |arg: D| -(D::from(0.5f64) * arg).mul_add(v0, arg) / ((D::from(0.5) * v1.tanh()).tan() * (D::from(0.5) * v1.tanh()).tan() + D::from(0.5));
+        let v2 = v2_f(x2);
         let v3 = ((v1 * v1 + D::from(0.5)).recip() * (v1 * v1 + D::from(0.5)).recip() + D::from(0.25)).sqrt();
         let v4 = x1;
         ((D::from(2.0) * v1).tanh().cosh().asinh() * (D::from(2.0) * v1).tanh().cosh().asinh() + D::from(0.25)).log2()
@@ -5191,7 +5311,8 @@ mod programs {
     fn p155(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
         let mut v0 = f64::min((0.9 * (2.0 * x1).tanh()).atanh(), x0);
         for v1 in [h2([x0, 2.0, -1.3]), f64::min((0.9 * (2.0 * x1).tanh()).atanh(), x0)] {
-            let v2 = v0.powi(2);
+            let v2_f = |arg: f64| arg.powi(2);
+            let v2 = v2_f(v0);
             v0 += 1e-1 * x0;
         }
         let mut v3 = x0 + (1e-1 * x1 + 1e-1);
@@ -5220,7 +5341,8 @@ mod programs {
     fn p155_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
         let mut v0 = min((D::from(0.9) * (D::from(2.0) * x1).tanh()).atanh(), x0);
         for v1 in [h2_generic([x0, D::from(2.0), D::from(-1.3)]), min((D::from(0.9) * (D::from(2.0) * x1).tanh()).atanh(), x0)] {
-            let v2 = v0.powi(2);
+            let v2_f = |arg: D| arg.powi(2);
+            let v2 = v2_f(v0);
             v0 += D::from(1e-1) * x0;
         }
         let mut v3 = x0 + (D::from(1e-1) * x1 + D::from(1e-1));
@@ -5255,7 +5377,8 @@ mod programs {
                 break;
             }
             i1 += 1;
-            let v2 = x2;
+            let v2_f = |arg: f64| arg;
+            let v2 = v2_f(x2);
             if x2 >= x2 * (-0.3) {
                 v0 = (2.0 * x1 * (2.0 * x1) + 0.25).sqrt().tanh().exp();
             } else {
@@ -5274,7 +5397,8 @@ mod programs {
                 break;
             }
             i1 += 1;
-            let v2 = x2;
+            let v2_f = |arg: D| arg;
+            let v2 = v2_f(x2);
             if ge(x2, x2 * D::from(-0.3)) {
                 v0 = (D::from(2.0) * x1 * (D::from(2.0) * x1) + D::from(0.25)).sqrt().tanh().exp();
             } else {
@@ -5483,7 +5607,8 @@ mod programs {
                 v0 += (x0 + x1).to_degrees().to_radians();
             }
         }
-        let v2 = h4(x0 / ((0.5f64 * x0).tanh().cosh() * (0.5f64 * x0).tanh().cosh() + 0.5));
+        let v2_f = |arg: f64| h4(arg / ((0.5f64 * arg).tanh().cosh() * (0.5f64 * arg).tanh().cosh() + 0.5));
+        let v2 = v2_f(x0);
         if (v0 * 3. * (v0 * 3.) + 0.25).ln() <= x2 * 0.5 {
             return (0.9 * v0.tanh()).atanh().clamp(-0.5, 0.5);
         }
@@ -5501,7 +5626,8 @@ mod programs {
                 v0 += to_radians(to_degrees(x0 + x1));
             }
         }
-        let v2 = h4_generic(x0 / ((D::from(0.5f64) * x0).tanh().cosh() * (D::from(0.5f64) * x0).tanh().cosh() + D::from(0.5)));
+        let v2_f = |arg: D| h4_generic(arg / ((D::from(0.5f64) * arg).tanh().cosh() * (D::from(0.5f64) * arg).tanh().cosh() + D::from(0.5)));
+        let v2 = v2_f(x0);
         if le((v0 * D::from(3.) * (v0 * D::from(3.)) + D::from(0.25)).ln(), x2 * D::from(0.5)) {
             return clamp((D::from(0.9) * v0.tanh()).atanh(), -0.5, 0.5);
         }
@@ -5635,7 +5761,8 @@ mod programs {
     fn p165(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
         let mut v0 = h1((x0 * x0 + 0.5).recip(), x2);
         for k1 in 0..4 {
-            let v2 = x2;
+            let v2_f = |arg: f64| arg;
+            let v2 = v2_f(x2);
             if -1.3 * x2 - (1e-1 * x3 * (1e-1 * x3) + 0.5).powf(1.7) >= (0.5 * v0.tanh()).tan() {
                 v0 = h4(x3).tanh().exp();
             } else {
@@ -5664,7 +5791,8 @@ mod programs {
     fn p165_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
         let mut v0 = h1_generic((x0 * x0 + D::from(0.5)).recip(), x2);
         for k1 in 0..4 {
-            let v2 = x2;
+            let v2_f = |arg: D| arg;
+            let v2 = v2_f(x2);
             if ge(D::from(-1.3) * x2 - (D::from(1e-1) * x3 * (D::from(1e-1) * x3) + D::from(0.5)).powf(1.7), (D::from(0.5) * v0.tanh()).tan()) {
                 v0 = h4_generic(x3).tanh().exp();
             } else {
@@ -5724,7 +5852,8 @@ mod programs {
             let v1 = (h4(x0).atan2((x1 * x1 + 0.5).powf(1.7) * (x1 * x1 + 0.5).powf(1.7) + 0.5) - v0.tanh().exp_m1()).max(v0 + 1e-1 + (x1 * x1 + 0.5).recip());
             return ((v0 + 1e-1) * (v0 + 1e-1) + 0.5).log(v0.tanh().exp_m1() * v0.tanh().exp_m1() + 1.5);
         } else {
-            let v2 = v0;
+            let v2_f = |arg: f64| arg;
+            let v2 = v2_f(v0);
             v0 = 0.5f64 * x0;
         }
         if f64::min((x1 * x1 + 0.25).log2(), (0.5 * v0.tanh()).tan()) < x1 / (x0 * x0 + 0.5) {
@@ -5740,7 +5869,8 @@ mod programs {
             let v1 = max(h4_generic(x0).atan2((x1 * x1 + D::from(0.5)).powf(1.7) * (x1 * x1 + D::from(0.5)).powf(1.7) + D::from(0.5)) - v0.tanh().exp_m1(), v0 + D::from(1e-1) + (x1 * x1 + D::from(0.5)).recip());
             return log((v0 + D::from(1e-1)) * (v0 + D::from(1e-1)) + D::from(0.5), v0.tanh().exp_m1() * v0.tanh().exp_m1() + D::from(1.5));
         } else {
-            let v2 = v0;
+            let v2_f = |arg: D| arg;
+            let v2 = v2_f(v0);
             v0 = D::from(0.5f64) * x0;
         }
         if lt(min((x1 * x1 + D::from(0.25)).log2(), (D::from(0.5) * v0.tanh()).tan()), x1 / (x0 * x0 + D::from(0.5))) {
@@ -5892,7 +6022,8 @@ mod programs {
             }
             v0 -= (i1 as f64);
         }
-        let v2 = -x0;
+        let v2_f = |arg: f64| -arg;
+        let v2 = v2_f(x0);
         let v3 = h4(v0);
         (v2 * v2 + 0.5).powf(1.7)
     }
@@ -5905,7 +6036,8 @@ mod programs {
             }
             v0 -= D::from(i1 as f64);
         }
-        let v2 = -x0;
+        let v2_f = |arg: D| -arg;
+        let v2 = v2_f(x0);
         let v3 = h4_generic(v0);
         (v2 * v2 + D::from(0.5)).powf(1.7)
     }
@@ -5914,7 +6046,8 @@ mod programs {
     fn p172(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
         let mut v0 = (x2 * x2 + 0.5).powf(1.7) / (x2 * x0 * (x2 * x0) + 0.5);
         for v1 in [x3, f64::cos(0.7 * x1)] {
-            let v2 = (x2 * x2 + 0.5).powf(1.7);
+            let v2_f = |arg: f64| (arg * arg + 0.5).powf(1.7);
+            let v2 = v2_f(x2);
             v0 += std::f64::consts::PI * x0;
         }
         let mut v3 = x1;
@@ -5934,7 +6067,8 @@ mod programs {
     fn p172_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
         let mut v0 = (x2 * x2 + D::from(0.5)).powf(1.7) / (x2 * x0 * (x2 * x0) + D::from(0.5));
         for v1 in [x3, (D::from(0.7) * x1).cos()] {
-            let v2 = (x2 * x2 + D::from(0.5)).powf(1.7);
+            let v2_f = |arg: D| (arg * arg + D::from(0.5)).powf(1.7);
+            let v2 = v2_f(x2);
             v0 += D::from(std::f64::consts::PI) * x0;
         }
         let mut v3 = x1;
@@ -5955,7 +6089,8 @@ mod programs {
     fn p173(x0: f64, x1: f64) -> f64 {
         let mut v0 = (h1(x1, x1) * h1(x1, x1) + 0.5).powf(1.7);
         for k1 in 0..2 {
-            let v2 = x1;
+            let v2_f = |arg: f64| arg;
+            let v2 = v2_f(x1);
             if ((1e-1 * v0).atan() * (1e-1 * v0).atan() + 0.5).cbrt() < (0.9 * (2.0 * x0).tanh()).asin() {
                 continue;
             }
@@ -5968,7 +6103,8 @@ mod programs {
     fn p173_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
         let mut v0 = (h1_generic(x1, x1) * h1_generic(x1, x1) + D::from(0.5)).powf(1.7);
         for k1 in 0..2 {
-            let v2 = x1;
+            let v2_f = |arg: D| arg;
+            let v2 = v2_f(x1);
             if lt(((D::from(1e-1) * v0).atan() * (D::from(1e-1) * v0).atan() + D::from(0.5)).cbrt(), (D::from(0.9) * (D::from(2.0) * x0).tanh()).asin()) {
                 continue;
             }
@@ -6014,7 +6150,8 @@ mod programs {
         let v0 = (1e-1 * x2).tanh().exp().to_degrees().to_radians();
         let mut v1 = (1e-1 * x2).tanh().exp();
         v1 -= (0.9 * (v0 * v0 + 0.5).hypot(v0).tanh()).acos();
-        let v2 = ((v0 * x0).tanh().exp() * (v0 * x0).tanh().exp() + 0.5).powi(-2);
+        let v2_f = |arg: f64| ((arg * x0).tanh().exp() * (arg * x0).tanh().exp() + 0.5).powi(-2);
+        let v2 = v2_f(v0);
         let v3 = ((v0 * v0 + 0.5).hypot(0.7) * (-1.3 * x0 * (-1.3 * x0) + 1.5).acosh() * ((v0 * v0 + 0.5).hypot(0.7) * (-1.3 * x0 * (-1.3 * x0) + 1.5).acosh())).ln_1p();
         let v4 = v1;
         v0
@@ -6024,7 +6161,8 @@ mod programs {
         let v0 = to_radians(to_degrees((D::from(1e-1) * x2).tanh().exp()));
         let mut v1 = (D::from(1e-1) * x2).tanh().exp();
         v1 -= (D::from(0.9) * hypot(v0 * v0 + D::from(0.5), v0).tanh()).acos();
-        let v2 = ((v0 * x0).tanh().exp() * (v0 * x0).tanh().exp() + D::from(0.5)).powi(-2);
+        let v2_f = |arg: D| ((arg * x0).tanh().exp() * (arg * x0).tanh().exp() + D::from(0.5)).powi(-2);
+        let v2 = v2_f(v0);
         let v3 = (hypot(v0 * v0 + D::from(0.5), D::from(0.7)) * (D::from(-1.3) * x0 * (D::from(-1.3) * x0) + D::from(1.5)).acosh() * (hypot(v0 * v0 + D::from(0.5), D::from(0.7)) * (D::from(-1.3) * x0 * (D::from(-1.3) * x0) + D::from(1.5)).acosh())).ln_1p();
         let v4 = v1;
         v0
@@ -6049,14 +6187,16 @@ mod programs {
     fn p177(x0: f64, x1: f64, x2: f64) -> f64 {
         let v0 = (0.9 * x0.tanh()).asin() * x2.tanh().exp() + 3. * x1 / (x2 * x2 + 0.5);
         let v1: f64 = 3.;
-        let v2 = (0.9 * x0.tanh()).asin();
+        let v2_f = |arg: f64| (0.9 * arg.tanh()).asin();
+        let v2 = v2_f(x0);
         (0.9 * x0.tanh()).asin() * x2.tanh().exp() + 3. * x1 / (x2 * x2 + 0.5)
     }
 
     fn p177_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
         let v0 = (D::from(0.9) * x0.tanh()).asin() * x2.tanh().exp() + D::from(3.) * x1 / (x2 * x2 + D::from(0.5));
         let v1 = D::from(3.);
-        let v2 = (D::from(0.9) * x0.tanh()).asin();
+        let v2_f = |arg: D| (D::from(0.9) * arg.tanh()).asin();
+        let v2 = v2_f(x0);
         (D::from(0.9) * x0.tanh()).asin() * x2.tanh().exp() + D::from(3.) * x1 / (x2 * x2 + D::from(0.5))
     }
 
@@ -6131,7 +6271,8 @@ mod programs {
         let mut v0 = (f64::exp2(x2.tanh().sinh().sin()) * f64::exp2(x2.tanh().sinh().sin()) + 0.5).recip();
         v0 += x2;
         let v1 = x0.tanh().exp_m1().tanh().exp_m1().floor() + x0.tanh().exp_m1().tanh().exp_m1();
-        let v2 = (((-1.3 * v1).ceil() + (-1.3 * v1)) * ((-1.3 * v1).ceil() + (-1.3 * v1)) + 0.5).powf(1.7).round() + (((-1.3 * v1).ceil() + (-1.3 * v1)) * ((-1.3 * v1).ceil() + (-1.3 * v1)) + 0.5).powf(1.7);
+        let v2_f = |arg: f64| (((-1.3 * arg).ceil() + (-1.3 * arg)) * ((-1.3 * arg).ceil() + (-1.3 * arg)) + 0.5).powf(1.7).round() + (((-1.3 * arg).ceil() + (-1.3 * arg)) * ((-1.3 * arg).ceil() + (-1.3 * arg)) + 0.5).powf(1.7);
+        let v2 = v2_f(v1);
         let v3 = (v1 * v1 + 0.5).recip();
         ((std::f64::consts::PI * v0).asinh() * (std::f64::consts::PI * v0).asinh() + 0.25).log10().atan()
     }
@@ -6140,7 +6281,8 @@ mod programs {
         let mut v0 = (x2.tanh().sinh().sin().exp2() * x2.tanh().sinh().sin().exp2() + D::from(0.5)).recip();
         v0 += x2;
         let v1 = floor(x0.tanh().exp_m1().tanh().exp_m1()) + x0.tanh().exp_m1().tanh().exp_m1();
-        let v2 = round(((ceil(D::from(-1.3) * v1) + D::from(-1.3) * v1) * (ceil(D::from(-1.3) * v1) + D::from(-1.3) * v1) + D::from(0.5)).powf(1.7)) + ((ceil(D::from(-1.3) * v1) + D::from(-1.3) * v1) * (ceil(D::from(-1.3) * v1) + D::from(-1.3) * v1) + D::from(0.5)).powf(1.7);
+        let v2_f = |arg: D| round(((ceil(D::from(-1.3) * arg) + D::from(-1.3) * arg) * (ceil(D::from(-1.3) * arg) + D::from(-1.3) * arg) + D::from(0.5)).powf(1.7)) + ((ceil(D::from(-1.3) * arg) + D::from(-1.3) * arg) * (ceil(D::from(-1.3) * arg) + D::from(-1.3) * arg) + D::from(0.5)).powf(1.7);
+        let v2 = v2_f(v1);
         let v3 = (v1 * v1 + D::from(0.5)).recip();
         ((D::from(std::f64::consts::PI) * v0).asinh() * (D::from(std::f64::consts::PI) * v0).asinh() + D::from(0.25)).log10().atan()
     }
@@ -6151,7 +6293,8 @@ mod programs {
         v0 += (0.9 * (x0 * x0 + 0.5).recip().tanh()).atanh();
         let mut v1 = x1;
         v1 -= (v0 + v0).atan2((2.0 * x1).sin() * (2.0 * x1).sin() + 0.5);
-        let v2 = (3. * v1 * (3. * v1) + 0.5).log(x0 * x0 + 1.5).mul_add(v0 + v0, (v1 * v1 + 0.25).sqrt()).tanh().sinh();
+        let v2_f = |arg: f64| (3. * arg * (3. * arg) + 0.5).log(x0 * x0 + 1.5).mul_add(v0 + v0, (arg * arg + 0.25).sqrt()).tanh().sinh();
+        let v2 = v2_f(v1);
         ((x0 + (1e-1 * v1 * (1e-1 * v1) + 0.25).ln()) * (x0 + (1e-1 * v1 * (1e-1 * v1) + 0.25).ln()) + 0.5).log(((0.5 * v1.tanh()).tan() * (0.5 * v1.tanh()).tan() + 0.25).log10() * ((0.5 * v1.tanh()).tan() * (0.5 * v1.tanh()).tan() + 0.25).log10() + 1.5)
     }
 
@@ -6160,7 +6303,8 @@ mod programs {
         v0 += (D::from(0.9) * (x0 * x0 + D::from(0.5)).recip().tanh()).atanh();
         let mut v1 = x1;
         v1 -= (v0 + v0).atan2((D::from(2.0) * x1).sin() * (D::from(2.0) * x1).sin() + D::from(0.5));
-        let v2 = log(D::from(3.) * v1 * (D::from(3.) * v1) + D::from(0.5), x0 * x0 + D::from(1.5)).mul_add(v0 + v0, (v1 * v1 + D::from(0.25)).sqrt()).tanh().sinh();
+        let v2_f = |arg: D| log(D::from(3.) * arg * (D::from(3.) * arg) + D::from(0.5), x0 * x0 + D::from(1.5)).mul_add(v0 + v0, (arg * arg + D::from(0.25)).sqrt()).tanh().sinh();
+        let v2 = v2_f(v1);
         log((x0 + (D::from(1e-1) * v1 * (D::from(1e-1) * v1) + D::from(0.25)).ln()) * (x0 + (D::from(1e-1) * v1 * (D::from(1e-1) * v1) + D::from(0.25)).ln()) + D::from(0.5), ((D::from(0.5) * v1.tanh()).tan() * (D::from(0.5) * v1.tanh()).tan() + D::from(0.25)).log10() * ((D::from(0.5) * v1.tanh()).tan() * (D::from(0.5) * v1.tanh()).tan() + D::from(0.25)).log10() + D::from(1.5))
     }
 
@@ -6271,7 +6415,8 @@ mod programs {
         } else if x3.floor() + x3 >= x2 - x2 {
             return ((x1 * x1 + 0.5).log(x3 * x3 + 1.5) * (x1 * x1 + 0.5).log(x3 * x3 + 1.5) + 0.5).powf(1.7);
         }
-        let v2 = h2([x2.tanh().exp_m1() + h1(std::f64::consts::PI, x1), x2.tanh().exp_m1().mul_add(h4(x2), x2 * x3), (v0 * v0 + 1.5).acosh()]);
+        let v2_f = |arg: f64| h2([arg.tanh().exp_m1() + h1(std::f64::consts::PI, x1), arg.tanh().exp_m1().mul_add(h4(arg), arg * x3), (v0 * v0 + 1.5).acosh()]);
+        let v2 = v2_f(x2);
         v0.sin()
     }
 
@@ -6288,7 +6433,8 @@ mod programs {
         } else if ge(floor(x3) + x3, x2 - x2) {
             return (log(x1 * x1 + D::from(0.5), x3 * x3 + D::from(1.5)) * log(x1 * x1 + D::from(0.5), x3 * x3 + D::from(1.5)) + D::from(0.5)).powf(1.7);
         }
-        let v2 = h2_generic([x2.tanh().exp_m1() + h1_generic(D::from(std::f64::consts::PI), x1), x2.tanh().exp_m1().mul_add(h4_generic(x2), x2 * x3), (v0 * v0 + D::from(1.5)).acosh()]);
+        let v2_f = |arg: D| h2_generic([arg.tanh().exp_m1() + h1_generic(D::from(std::f64::consts::PI), x1), arg.tanh().exp_m1().mul_add(h4_generic(arg), arg * x3), (v0 * v0 + D::from(1.5)).acosh()]);
+        let v2 = v2_f(x2);
         v0.sin()
     }
 
@@ -6337,10 +6483,15 @@ mod programs {
     fn p187(x0: f64, x1: f64, n: usize) -> f64 {
         let v0 = x1.ceil() + x1;
         let v1 = x0;
-        let v2 = h1((v1 * v1 + 0.5).powf(1.7), x1.ceil() + x1);
+        let v2_f = |arg: f64| h1((arg * arg + 0.5).powf(1.7), x1.ceil() + x1);
+        let v2 = v2_f(v1);
         let mut v3 = f64::sin(0.7) + 2.0;
         for i4 in 0..n {
-            let v5 = (i4 as f64);
+            let v5 = match i4 % 3 {
+                0 => (i4 as f64),
+                1 => 0.5 * (i4 as f64),
+                _ => -(i4 as f64),
+            };
             if (v2.max(v5) * v2.max(v5)).ln_1p() < x0 + 0.5f64 {
                 continue;
             }
@@ -6352,10 +6503,15 @@ mod programs {
     fn p187_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
         let v0 = ceil(x1) + x1;
         let v1 = x0;
-        let v2 = h1_generic((v1 * v1 + D::from(0.5)).powf(1.7), ceil(x1) + x1);
+        let v2_f = |arg: D| h1_generic((arg * arg + D::from(0.5)).powf(1.7), ceil(x1) + x1);
+        let v2 = v2_f(v1);
         let mut v3 = D::from(0.7).sin() + D::from(2.0);
         for i4 in 0..n {
-            let v5 = D::from(i4 as f64);
+            let v5 = match i4 % 3 {
+                0 => D::from(i4 as f64),
+                1 => D::from(0.5) * D::from(i4 as f64),
+                _ => -D::from(i4 as f64),
+            };
             if lt((max(v2, v5) * max(v2, v5)).ln_1p(), x0 + D::from(0.5f64)) {
                 continue;
             }
@@ -6404,7 +6560,8 @@ mod programs {
                 v0 += ((x0 * x0 + 0.25).log2() * (x0 * x0 + 0.25).log2() + 0.5).log((v0 + x1) * (v0 + x1) + 1.5);
             }
         }
-        let v2 = (v0 * x0 * (v0 * x0) + 1.5).acosh() + f64::min((1e-1 * v0 * (1e-1 * v0) + 0.5).powf(1.7), v0);
+        let v2_f = |arg: f64| (arg * x0 * (arg * x0) + 1.5).acosh() + f64::min((1e-1 * arg * (1e-1 * arg) + 0.5).powf(1.7), arg);
+        let v2 = v2_f(v0);
         let [v3, v4] = h3(x0, f64::exp2(v2.sin()).tanh().sinh());
         v0
     }
@@ -6418,7 +6575,8 @@ mod programs {
                 v0 += log((x0 * x0 + D::from(0.25)).log2() * (x0 * x0 + D::from(0.25)).log2() + D::from(0.5), (v0 + x1) * (v0 + x1) + D::from(1.5));
             }
         }
-        let v2 = (v0 * x0 * (v0 * x0) + D::from(1.5)).acosh() + min((D::from(1e-1) * v0 * (D::from(1e-1) * v0) + D::from(0.5)).powf(1.7), v0);
+        let v2_f = |arg: D| (arg * x0 * (arg * x0) + D::from(1.5)).acosh() + min((D::from(1e-1) * arg * (D::from(1e-1) * arg) + D::from(0.5)).powf(1.7), arg);
+        let v2 = v2_f(v0);
         let [v3, v4] = h3_generic(x0, v2.sin().exp2().tanh().sinh());
         v0
     }
@@ -6427,7 +6585,8 @@ mod programs {
     fn p191(x0: f64, x1: f64, n: usize) -> f64 {
         let mut v0 = f64::exp2((x1 + x1).sin());
         for k1 in 0..4 {
-            let v2 = f64::exp2((x1 + x1).sin());
+            let v2_f = |arg: f64| f64::exp2((arg + arg).sin());
+            let v2 = v2_f(x1);
             v0 += -(x1 * x1 + 0.25).log10();
         }
         let mut v3 = x1 + x0 / (2.0 * 2.0 + 0.5);
@@ -6445,7 +6604,8 @@ mod programs {
     fn p191_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
         let mut v0 = (x1 + x1).sin().exp2();
         for k1 in 0..4 {
-            let v2 = (x1 + x1).sin().exp2();
+            let v2_f = |arg: D| (arg + arg).sin().exp2();
+            let v2 = v2_f(x1);
             v0 += -(x1 * x1 + D::from(0.25)).log10();
         }
         let mut v3 = x1 + x0 / (D::from(2.0) * D::from(2.0) + D::from(0.5));
@@ -6516,7 +6676,8 @@ mod programs {
     fn p194(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut v0 = x0.clamp(-0.5, 0.5);
         for k1 in 0..3 {
-            let v2 = ((0.9 * (3. * x0).tanh()).acos() * (0.9 * (3. * x0).tanh()).acos()).ln_1p();
+            let v2_f = |arg: f64| ((0.9 * (3. * arg).tanh()).acos() * (0.9 * (3. * arg).tanh()).acos()).ln_1p();
+            let v2 = v2_f(x0);
             if 0.7 * x0 <= x1 * (-0.3) {
                 v0 = (-1.3 * v2).mul_add(x1, (k1 as f64)).max(-x2);
             } else {
@@ -6535,7 +6696,8 @@ mod programs {
     fn p194_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
         let mut v0 = clamp(x0, -0.5, 0.5);
         for k1 in 0..3 {
-            let v2 = ((D::from(0.9) * (D::from(3.) * x0).tanh()).acos() * (D::from(0.9) * (D::from(3.) * x0).tanh()).acos()).ln_1p();
+            let v2_f = |arg: D| ((D::from(0.9) * (D::from(3.) * arg).tanh()).acos() * (D::from(0.9) * (D::from(3.) * arg).tanh()).acos()).ln_1p();
+            let v2 = v2_f(x0);
             if le(D::from(0.7) * x0, x1 * D::from(-0.3)) {
                 v0 = max((D::from(-1.3) * v2).mul_add(x1, D::from(k1 as f64)), -x2);
             } else {
@@ -6676,7 +6838,8 @@ mod programs {
     fn p200(x0: f64, x1: f64, n: usize) -> f64 {
         let mut v0 = x1 + x0.atan();
         for i1 in 0..n {
-            let v2 = (v0 * v0 + 0.5).cbrt();
+            let v2_f = |arg: f64| (arg * arg + 0.5).cbrt();
+            let v2 = v2_f(v0);
             v0 -= (0.5f64 * x0).tanh().exp_m1().sin();
             if x1 >= x1.asinh() {
                 continue;
@@ -6697,7 +6860,8 @@ mod programs {
     fn p200_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
         let mut v0 = x1 + x0.atan();
         for i1 in 0..n {
-            let v2 = (v0 * v0 + D::from(0.5)).cbrt();
+            let v2_f = |arg: D| (arg * arg + D::from(0.5)).cbrt();
+            let v2 = v2_f(v0);
             v0 -= (D::from(0.5f64) * x0).tanh().exp_m1().sin();
             if ge(x1, x1.asinh()) {
                 continue;
@@ -6872,7 +7036,8 @@ mod programs {
         }
         let v0 = h4(x0.asinh().to_degrees().to_radians());
         let v1 = (0.9 * (v0 + x0.asinh()).tanh()).asin();
-        let v2 = h2([x1, (x0 * x0 + 0.5).powf((v0 - v1).sin()), x0]);
+        let v2_f = |arg: f64| h2([arg, (x0 * x0 + 0.5).powf((v0 - v1).sin()), x0]);
+        let v2 = v2_f(x1);
         v1
     }
 
@@ -6882,7 +7047,8 @@ mod programs {
         }
         let v0 = h4_generic(to_radians(to_degrees(x0.asinh())));
         let v1 = (D::from(0.9) * (v0 + x0.asinh()).tanh()).asin();
-        let v2 = h2_generic([x1, (x0 * x0 + D::from(0.5)).powd((v0 - v1).sin()), x0]);
+        let v2_f = |arg: D| h2_generic([arg, (x0 * x0 + D::from(0.5)).powd((v0 - v1).sin()), x0]);
+        let v2 = v2_f(x1);
         v1
     }
 
@@ -6891,7 +7057,8 @@ mod programs {
         let v0 = h1((x0 * x1).sin(), h4(f64::exp2(x0.sin())));
         let mut v1 = x0;
         if x0 <= v1 * 0.5 {
-            let v2 = (0.5 * x1.tanh()).tan();
+            let v2_f = |arg: f64| (0.5 * arg.tanh()).tan();
+            let v2 = v2_f(x1);
             v1 = f64::exp2((0.5 * x1.tanh()).tan().sin());
         }
         h4(x1.sin())
@@ -6901,7 +7068,8 @@ mod programs {
         let v0 = h1_generic((x0 * x1).sin(), h4_generic(x0.sin().exp2()));
         let mut v1 = x0;
         if le(x0, v1 * D::from(0.5)) {
-            let v2 = (D::from(0.5) * x1.tanh()).tan();
+            let v2_f = |arg: D| (D::from(0.5) * arg.tanh()).tan();
+            let v2 = v2_f(x1);
             v1 = (D::from(0.5) * x1.tanh()).tan().sin().exp2();
         }
         h4_generic(x1.sin())
@@ -7348,7 +7516,8 @@ mod programs {
         }
         let mut v1 = (0.5 * (std::f64::consts::PI * x3).tanh().exp_m1().tanh()).tan();
         v1 += (x3 * x3).ln_1p();
-        let v2 = h2([(x3 * x3 + 0.5).hypot(1e-1).asinh(), 0.5f64 * v0 * (1e-1 * x2).sin(), x1]);
+        let v2_f = |arg: f64| h2([(arg * arg + 0.5).hypot(1e-1).asinh(), 0.5f64 * v0 * (1e-1 * x2).sin(), x1]);
+        let v2 = v2_f(x3);
         (x1 * x1 + 0.5).recip()
     }
 
@@ -7361,7 +7530,8 @@ mod programs {
         }
         let mut v1 = (D::from(0.5) * (D::from(std::f64::consts::PI) * x3).tanh().exp_m1().tanh()).tan();
         v1 += (x3 * x3).ln_1p();
-        let v2 = h2_generic([hypot(x3 * x3 + D::from(0.5), D::from(1e-1)).asinh(), D::from(0.5f64) * v0 * (D::from(1e-1) * x2).sin(), x1]);
+        let v2_f = |arg: D| h2_generic([hypot(arg * arg + D::from(0.5), D::from(1e-1)).asinh(), D::from(0.5f64) * v0 * (D::from(1e-1) * x2).sin(), x1]);
+        let v2 = v2_f(x3);
         (x1 * x1 + D::from(0.5)).recip()
     }
 
@@ -7379,7 +7549,8 @@ mod programs {
         } else if x2 / ((1e-1 * x3 + 0.7) * (1e-1 * x3 + 0.7) + 0.5) >= x3 - x0 {
             v0 = x3 / (3. * x2 * 1e-1 * (3. * x2 * 1e-1) + 0.5);
         } else {
-            let v2 = (h4(x0) * h4(x0) + 0.5).powf(1.7) - ((x3 - 1e-1) * (x3 - 1e-1) + 0.5).hypot((h4(x0) * h4(x0) + 0.5).powf(1.7));
+            let v2_f = |arg: f64| (h4(arg) * h4(arg) + 0.5).powf(1.7) - ((x3 - 1e-1) * (x3 - 1e-1) + 0.5).hypot((h4(arg) * h4(arg) + 0.5).powf(1.7));
+            let v2 = v2_f(x0);
             v0 = (x3 * x3 + 0.25).sqrt().to_degrees().to_radians();
         }
         x0
@@ -7398,7 +7569,8 @@ mod programs {
         } else if ge(x2 / ((D::from(1e-1) * x3 + D::from(0.7)) * (D::from(1e-1) * x3 + D::from(0.7)) + D::from(0.5)), x3 - x0) {
             v0 = x3 / (D::from(3.) * x2 * D::from(1e-1) * (D::from(3.) * x2 * D::from(1e-1)) + D::from(0.5));
         } else {
-            let v2 = (h4_generic(x0) * h4_generic(x0) + D::from(0.5)).powf(1.7) - hypot((x3 - D::from(1e-1)) * (x3 - D::from(1e-1)) + D::from(0.5), (h4_generic(x0) * h4_generic(x0) + D::from(0.5)).powf(1.7));
+            let v2_f = |arg: D| (h4_generic(arg) * h4_generic(arg) + D::from(0.5)).powf(1.7) - hypot((x3 - D::from(1e-1)) * (x3 - D::from(1e-1)) + D::from(0.5), (h4_generic(arg) * h4_generic(arg) + D::from(0.5)).powf(1.7));
+            let v2 = v2_f(x0);
             v0 = to_radians(to_degrees((x3 * x3 + D::from(0.25)).sqrt()));
         }
         x0
@@ -7565,7 +7737,11 @@ mod programs {
         }
         let mut v3 = x0 + v0.mul_add(v0, x0);
         for i4 in 0..n {
-            let v5 = x0.tanh().cosh().max(f64::cos(v0));
+            let v5 = match i4 % 3 {
+                0 => x0.tanh().cosh().max(f64::cos(v0)),
+                1 => 0.5 * x0.tanh().cosh().max(f64::cos(v0)),
+                _ => -x0.tanh().cosh().max(f64::cos(v0)),
+            };
             v3 += v0;
         }
         x0.tanh().cosh()
@@ -7580,7 +7756,11 @@ mod programs {
         }
         let mut v3 = x0 + v0.mul_add(v0, x0);
         for i4 in 0..n {
-            let v5 = max(x0.tanh().cosh(), v0.cos());
+            let v5 = match i4 % 3 {
+                0 => max(x0.tanh().cosh(), v0.cos()),
+                1 => D::from(0.5) * max(x0.tanh().cosh(), v0.cos()),
+                _ => -max(x0.tanh().cosh(), v0.cos()),
+            };
             v3 += v0;
         }
         x0.tanh().cosh()
@@ -7648,7 +7828,8 @@ mod programs {
         v0 += (x1.abs() * x1.abs() + 0.25).ln();
         let mut v1 = (x0 + v0).tanh().exp().sin();
         v1 -= 0.5f64;
-        let v2 = (0.7 * v0).sin();
+        let v2_f = |arg: f64| (0.7 * arg).sin();
+        let v2 = v2_f(v0);
         let v3 = v2;
         let v4 = v0;
         x1
@@ -7659,7 +7840,8 @@ mod programs {
         v0 += (abs(x1) * abs(x1) + D::from(0.25)).ln();
         let mut v1 = (x0 + v0).tanh().exp().sin();
         v1 -= D::from(0.5f64);
-        let v2 = (D::from(0.7) * v0).sin();
+        let v2_f = |arg: D| (D::from(0.7) * arg).sin();
+        let v2 = v2_f(v0);
         let v3 = v2;
         let v4 = v0;
         x1
@@ -7723,7 +7905,8 @@ mod programs {
     fn p235(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
         let mut v0 = x0.asinh() + 3.;
         for k1 in 0..3 {
-            let v2 = (x0.asinh() * x0.asinh() + 0.5).powf(1.7);
+            let v2_f = |arg: f64| (arg.asinh() * arg.asinh() + 0.5).powf(1.7);
+            let v2 = v2_f(x0);
             v0 += (x0.asinh() * x0.asinh() + 0.25).sqrt();
         }
         let mut v3 = x2 + x0;
@@ -7741,7 +7924,8 @@ mod programs {
     fn p235_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
         let mut v0 = x0.asinh() + D::from(3.);
         for k1 in 0..3 {
-            let v2 = (x0.asinh() * x0.asinh() + D::from(0.5)).powf(1.7);
+            let v2_f = |arg: D| (arg.asinh() * arg.asinh() + D::from(0.5)).powf(1.7);
+            let v2 = v2_f(x0);
             v0 += (x0.asinh() * x0.asinh() + D::from(0.25)).sqrt();
         }
         let mut v3 = x2 + x0;
@@ -7766,7 +7950,8 @@ mod programs {
             let v1 = (1e-1 * x2).mul_add((x2 * x2 + 0.5).recip(), ((x2 * x2 + 0.5).powf(1.7) * (x2 * x2 + 0.5).powf(1.7) + 0.25).log2());
             v0 = h1((0.5f64 * x1 * (0.5f64 * x1) + 0.25).ln(), h1(x2, 3.).atan());
         }
-        let v2 = x1.abs() * x1;
+        let v2_f = |arg: f64| arg.abs() * arg;
+        let v2 = v2_f(x1);
         let v3 = h1(h1(x2, 3.).atan().sin(), 1e-1);
         v3.powi(1).tanh().exp_m1()
     }
@@ -7780,7 +7965,8 @@ mod programs {
             let v1 = (D::from(1e-1) * x2).mul_add((x2 * x2 + D::from(0.5)).recip(), ((x2 * x2 + D::from(0.5)).powf(1.7) * (x2 * x2 + D::from(0.5)).powf(1.7) + D::from(0.25)).log2());
             v0 = h1_generic((D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.25)).ln(), h1_generic(x2, D::from(3.)).atan());
         }
-        let v2 = abs(x1) * x1;
+        let v2_f = |arg: D| abs(arg) * arg;
+        let v2 = v2_f(x1);
         let v3 = h1_generic(h1_generic(x2, D::from(3.)).atan().sin(), D::from(1e-1));
         v3.powi(1).tanh().exp_m1()
     }
@@ -8022,7 +8208,8 @@ mod programs {
             v1 -= (v0.tanh().cosh() * v0.tanh().cosh() * (v0.tanh().cosh() * v0.tanh().cosh()) + 0.5).powf(1.7);
             v0 = x3;
         }
-        let v2 = v0.tanh().cosh();
+        let v2_f = |arg: f64| arg.tanh().cosh();
+        let v2 = v2_f(v0);
         let mut v3 = x0 + v2;
         let mut v4 = x2 + v0.tanh().exp();
         for i5 in 0..n {
@@ -8043,7 +8230,8 @@ mod programs {
             v1 -= (v0.tanh().cosh() * v0.tanh().cosh() * (v0.tanh().cosh() * v0.tanh().cosh()) + D::from(0.5)).powf(1.7);
             v0 = x3;
         }
-        let v2 = v0.tanh().cosh();
+        let v2_f = |arg: D| arg.tanh().cosh();
+        let v2 = v2_f(v0);
         let mut v3 = x0 + v2;
         let mut v4 = x2 + v0.tanh().exp();
         for i5 in 0..n {
@@ -8063,7 +8251,8 @@ mod programs {
         v0 *= f64::min((0.5 * x0.tanh()).tan(), x3);
         let mut v1 = (v0.asinh() * x0.sin() * (v0.asinh() * x0.sin()) + 0.25).ln();
         v1 += (0.5 * (x2 - v0).tanh()).tan();
-        let v2 = h4(x0 + x3);
+        let v2_f = |arg: f64| h4(arg + x3);
+        let v2 = v2_f(x0);
         let v3: f64;
         if x1 >= x2.ceil() + x2 {
             v3 = x1.tanh().exp_m1().sin();
@@ -8080,7 +8269,8 @@ mod programs {
         v0 *= min((D::from(0.5) * x0.tanh()).tan(), x3);
         let mut v1 = (v0.asinh() * x0.sin() * (v0.asinh() * x0.sin()) + D::from(0.25)).ln();
         v1 += (D::from(0.5) * (x2 - v0).tanh()).tan();
-        let v2 = h4_generic(x0 + x3);
+        let v2_f = |arg: D| h4_generic(arg + x3);
+        let v2 = v2_f(x0);
         let v3: D;
         if ge(x1, ceil(x2) + x2) {
             v3 = x1.tanh().exp_m1().sin();
@@ -8336,7 +8526,8 @@ mod programs {
     fn p254(x0: f64, x1: f64) -> f64 {
         let mut v0 = ((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5).hypot(h4(x0));
         for k1 in 0..3 {
-            let v2 = (0.9 * x0.tanh()).acos().tanh().exp();
+            let v2_f = |arg: f64| (0.9 * arg.tanh()).acos().tanh().exp();
+            let v2 = v2_f(x0);
             if ((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5).hypot(h4(x0)) >= ((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5).hypot(h4(x0)) {
                 v0 = (0.9 * x0.tanh()).acos().tanh().exp();
             } else {
@@ -8350,7 +8541,8 @@ mod programs {
     fn p254_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
         let mut v0 = hypot((x0 * x0 + D::from(0.5)).cbrt() * (x0 * x0 + D::from(0.5)).cbrt() + D::from(0.5), h4_generic(x0));
         for k1 in 0..3 {
-            let v2 = (D::from(0.9) * x0.tanh()).acos().tanh().exp();
+            let v2_f = |arg: D| (D::from(0.9) * arg.tanh()).acos().tanh().exp();
+            let v2 = v2_f(x0);
             if ge(hypot((x0 * x0 + D::from(0.5)).cbrt() * (x0 * x0 + D::from(0.5)).cbrt() + D::from(0.5), h4_generic(x0)), hypot((x0 * x0 + D::from(0.5)).cbrt() * (x0 * x0 + D::from(0.5)).cbrt() + D::from(0.5), h4_generic(x0))) {
                 v0 = (D::from(0.9) * x0.tanh()).acos().tanh().exp();
             } else {
@@ -8385,7 +8577,8 @@ mod programs {
         let v0 = ((0.5 * (-1.3 * x0).tanh()).tan() * (0.5 * (-1.3 * x0).tanh()).tan() + 0.5).log((x1.round() + x1).mul_add((0.9 * x0.tanh()).asin(), (std::f64::consts::PI * x2 * (std::f64::consts::PI * x2)).ln_1p()) * (x1.round() + x1).mul_add((0.9 * x0.tanh()).asin(), (std::f64::consts::PI * x2 * (std::f64::consts::PI * x2)).ln_1p()) + 1.5);
         let mut v1 = (0.9 * (v0.asinh().trunc() + v0.asinh()).tanh()).atanh();
         v1 -= (x3.round() + x3).to_degrees().to_radians();
-        let v2 = x0.sin();
+        let v2_f = |arg: f64| arg.sin();
+        let v2 = v2_f(x0);
         x1.sin().atan2(-(-1.3 * x1) * (-(-1.3 * x1)) + 0.5) + (3. * v2).asinh()
     }
 
@@ -8393,7 +8586,8 @@ mod programs {
         let v0 = log((D::from(0.5) * (D::from(-1.3) * x0).tanh()).tan() * (D::from(0.5) * (D::from(-1.3) * x0).tanh()).tan() + D::from(0.5), (round(x1) + x1).mul_add((D::from(0.9) * x0.tanh()).asin(), (D::from(std::f64::consts::PI) * x2 * (D::from(std::f64::consts::PI) * x2)).ln_1p()) * (round(x1) + x1).mul_add((D::from(0.9) * x0.tanh()).asin(), (D::from(std::f64::consts::PI) * x2 * (D::from(std::f64::consts::PI) * x2)).ln_1p()) + D::from(1.5));
         let mut v1 = (D::from(0.9) * (trunc(v0.asinh()) + v0.asinh()).tanh()).atanh();
         v1 -= to_radians(to_degrees(round(x3) + x3));
-        let v2 = x0.sin();
+        let v2_f = |arg: D| arg.sin();
+        let v2 = v2_f(x0);
         x1.sin().atan2(-(D::from(-1.3) * x1) * (-(D::from(-1.3) * x1)) + D::from(0.5)) + (D::from(3.) * v2).asinh()
     }
 
@@ -8436,7 +8630,11 @@ mod programs {
         v2 -= (x3 + v0).tanh().exp_m1();
         let mut v3 = x2 + (x1 * x1 + 0.5).powf(f64::sin(1e-1));
         for i4 in 0..n {
-            let v5: f64 = 3.;
+            let v5 = match i4 % 3 {
+                0 => 3.,
+                1 => 0.5 * 3.,
+                _ => -3.,
+            };
             v3 += f64::exp2(v5.sin());
         }
         (0.9 * (0.7 * x0).to_degrees().to_radians().tanh()).atanh()
@@ -8451,7 +8649,11 @@ mod programs {
         v2 -= (x3 + v0).tanh().exp_m1();
         let mut v3 = x2 + (x1 * x1 + D::from(0.5)).powd(D::from(1e-1).sin());
         for i4 in 0..n {
-            let v5 = D::from(3.);
+            let v5 = match i4 % 3 {
+                0 => D::from(3.),
+                1 => D::from(0.5) * D::from(3.),
+                _ => -D::from(3.),
+            };
             v3 += v5.sin().exp2();
         }
         (D::from(0.9) * to_radians(to_degrees(D::from(0.7) * x0)).tanh()).atanh()
@@ -8479,7 +8681,8 @@ mod programs {
             return x1.clamp(-0.5, 0.5).mul_add(h2([v0, x1, 1e-1]), v0);
         }
         if h4(x1).floor() + h4(x1) < x1 + v0 {
-            let v2 = x0.abs().asinh();
+            let v2_f = |arg: f64| arg.abs().asinh();
+            let v2 = v2_f(x0);
             return h1(v0, (0.5 * x0.tanh()).tan());
         }
         (0.9 * (x1 / (x0 * x0 + 0.5)).tanh()).asin().tanh().sinh()
@@ -8495,7 +8698,8 @@ mod programs {
             return clamp(x1, -0.5, 0.5).mul_add(h2_generic([v0, x1, D::from(1e-1)]), v0);
         }
         if lt(floor(h4_generic(x1)) + h4_generic(x1), x1 + v0) {
-            let v2 = abs(x0).asinh();
+            let v2_f = |arg: D| abs(arg).asinh();
+            let v2 = v2_f(x0);
             return h1_generic(v0, (D::from(0.5) * x0.tanh()).tan());
         }
         (D::from(0.9) * (x1 / (x0 * x0 + D::from(0.5))).tanh()).asin().tanh().sinh()
@@ -8510,7 +8714,8 @@ mod programs {
             }
             v0 = h4(x0.tanh().exp_m1());
         }
-        let v2 = x1;
+        let v2_f = |arg: f64| arg;
+        let v2 = v2_f(x1);
         let mut v3 = x2 + (0.5f64 * x2).mul_add(x1, x2);
         let mut i4 = 0;
         loop {
@@ -8532,7 +8737,8 @@ mod programs {
             }
             v0 = h4_generic(x0.tanh().exp_m1());
         }
-        let v2 = x1;
+        let v2_f = |arg: D| arg;
+        let v2 = v2_f(x1);
         let mut v3 = x2 + (D::from(0.5f64) * x2).mul_add(x1, x2);
         let mut i4 = 0;
         loop {
@@ -8648,7 +8854,8 @@ mod programs {
         v0 *= x0;
         let mut v1 = x1;
         v1 += (1e-1 * x0).abs().tanh();
-        let v2 = (1e-1 * x0).abs() + (1e-1 * x0).abs().tanh();
+        let v2_f = |arg: f64| (1e-1 * arg).abs() + (1e-1 * arg).abs().tanh();
+        let v2 = v2_f(x0);
         let v3 = (v0.trunc() + v0).asinh().sin();
         x1
     }
@@ -8658,7 +8865,8 @@ mod programs {
         v0 *= x0;
         let mut v1 = x1;
         v1 += abs(D::from(1e-1) * x0).tanh();
-        let v2 = abs(D::from(1e-1) * x0) + abs(D::from(1e-1) * x0).tanh();
+        let v2_f = |arg: D| abs(D::from(1e-1) * arg) + abs(D::from(1e-1) * arg).tanh();
+        let v2 = v2_f(x0);
         let v3 = (trunc(v0) + v0).asinh().sin();
         x1
     }
@@ -8901,7 +9109,8 @@ mod programs {
                 break;
             }
         }
-        let v2 = h1((0.9 * x0.tanh()).acos(), 0.7);
+        let v2_f = |arg: f64| h1((0.9 * arg.tanh()).acos(), 0.7);
+        let v2 = v2_f(x0);
         let mut v3 = (v0.tanh().exp_m1() * v0.tanh().exp_m1() + 0.5).recip();
         for v4 in [(v0.tanh().exp_m1() * v0.tanh().exp_m1() + 0.5).recip(), v3.asinh(), x0.tanh().exp()] {
             v3 -= v3.asinh().powi(4);
@@ -8917,7 +9126,8 @@ mod programs {
                 break;
             }
         }
-        let v2 = h1_generic((D::from(0.9) * x0.tanh()).acos(), D::from(0.7));
+        let v2_f = |arg: D| h1_generic((D::from(0.9) * arg.tanh()).acos(), D::from(0.7));
+        let v2 = v2_f(x0);
         let mut v3 = (v0.tanh().exp_m1() * v0.tanh().exp_m1() + D::from(0.5)).recip();
         for v4 in [(v0.tanh().exp_m1() * v0.tanh().exp_m1() + D::from(0.5)).recip(), v3.asinh(), x0.tanh().exp()] {
             v3 -= v3.asinh().powi(4);
@@ -8929,7 +9139,8 @@ mod programs {
     fn p275(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
         let v0 = -(std::f64::consts::PI * x2);
         let v1 = f64::cos((0.9 * (0.7 * x3).tanh()).acos() / ((x0 * x0 + 0.25).ln() * (x0 * x0 + 0.25).ln() + 0.5));
-        let v2 = v0.powi(4);
+        let v2_f = |arg: f64| arg.powi(4);
+        let v2 = v2_f(v0);
         let v3: f64 = 1e-1;
         (((std::f64::consts::PI * x0).tanh() + (v2 * v2 + 0.25).sqrt()) * ((std::f64::consts::PI * x0).tanh() + (v2 * v2 + 0.25).sqrt()) + 0.5).hypot(v0.clamp(-0.5, 0.5))
     }
@@ -8937,7 +9148,8 @@ mod programs {
     fn p275_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
         let v0 = -(D::from(std::f64::consts::PI) * x2);
         let v1 = ((D::from(0.9) * (D::from(0.7) * x3).tanh()).acos() / ((x0 * x0 + D::from(0.25)).ln() * (x0 * x0 + D::from(0.25)).ln() + D::from(0.5))).cos();
-        let v2 = v0.powi(4);
+        let v2_f = |arg: D| arg.powi(4);
+        let v2 = v2_f(v0);
         let v3 = D::from(1e-1);
         hypot(((D::from(std::f64::consts::PI) * x0).tanh() + (v2 * v2 + D::from(0.25)).sqrt()) * ((D::from(std::f64::consts::PI) * x0).tanh() + (v2 * v2 + D::from(0.25)).sqrt()) + D::from(0.5), clamp(v0, -0.5, 0.5))
     }
@@ -8979,7 +9191,8 @@ mod programs {
     fn p277(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
         let mut v0 = x1 + x0;
         for i1 in 0..n {
-            let v2 = x0.tanh().exp().atan2(x0.clamp(-0.5, 0.5) * x0.clamp(-0.5, 0.5) + 0.5);
+            let v2_f = |arg: f64| arg.tanh().exp().atan2(arg.clamp(-0.5, 0.5) * arg.clamp(-0.5, 0.5) + 0.5);
+            let v2 = v2_f(x0);
             if f64::min(x1 * v2, (x2 * x2 + 1.5).acosh()) < x1 * (-0.3) {
                 v0 = x0.tanh().exp();
             } else {
@@ -9001,7 +9214,8 @@ mod programs {
     fn p277_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
         let mut v0 = x1 + x0;
         for i1 in 0..n {
-            let v2 = x0.tanh().exp().atan2(clamp(x0, -0.5, 0.5) * clamp(x0, -0.5, 0.5) + D::from(0.5));
+            let v2_f = |arg: D| arg.tanh().exp().atan2(clamp(arg, -0.5, 0.5) * clamp(arg, -0.5, 0.5) + D::from(0.5));
+            let v2 = v2_f(x0);
             if lt(min(x1 * v2, (x2 * x2 + D::from(1.5)).acosh()), x1 * D::from(-0.3)) {
                 v0 = x0.tanh().exp();
             } else {
@@ -9046,7 +9260,8 @@ mod programs {
             let v1: f64 = std::f64::consts::PI;
             v0 = v1;
         }
-        let v2 = (v0 * v0 + 1.5).acosh() - (x1.to_degrees().to_radians() * x1.to_degrees().to_radians() + 0.25).ln();
+        let v2_f = |arg: f64| (arg * arg + 1.5).acosh() - (x1.to_degrees().to_radians() * x1.to_degrees().to_radians() + 0.25).ln();
+        let v2 = v2_f(v0);
         let mut v3 = x1 + v2.atan();
         let mut v4 = f64::sin(0.7) + 2.0;
         for i5 in 0..n {
@@ -9071,7 +9286,8 @@ mod programs {
             let v1 = D::from(std::f64::consts::PI);
             v0 = v1;
         }
-        let v2 = (v0 * v0 + D::from(1.5)).acosh() - (to_radians(to_degrees(x1)) * to_radians(to_degrees(x1)) + D::from(0.25)).ln();
+        let v2_f = |arg: D| (arg * arg + D::from(1.5)).acosh() - (to_radians(to_degrees(x1)) * to_radians(to_degrees(x1)) + D::from(0.25)).ln();
+        let v2 = v2_f(v0);
         let mut v3 = x1 + v2.atan();
         let mut v4 = D::from(0.7).sin() + D::from(2.0);
         for i5 in 0..n {
@@ -9132,7 +9348,8 @@ mod programs {
             v1 *= x2.tanh();
             return v1 / (x1.clamp(-0.5, 0.5) * x1.clamp(-0.5, 0.5) + 0.5);
         } else if ((0.9 * x2.tanh()).atanh() * (0.9 * x2.tanh()).atanh() + 0.5).recip() <= f64::cos(v0) {
-            let v2 = f64::exp2(x1.clamp(-0.5, 0.5).sin());
+            let v2_f = |arg: f64| f64::exp2(arg.clamp(-0.5, 0.5).sin());
+            let v2 = v2_f(x1);
             return (0.9 * x2.tanh()).atanh().tanh();
         }
         if ((0.9 * x2.tanh()).asin() * (0.9 * x2.tanh()).asin() + 0.25).ln() < 3. * 1.2 {
@@ -9150,7 +9367,8 @@ mod programs {
             v1 *= x2.tanh();
             return v1 / (clamp(x1, -0.5, 0.5) * clamp(x1, -0.5, 0.5) + D::from(0.5));
         } else if le(((D::from(0.9) * x2.tanh()).atanh() * (D::from(0.9) * x2.tanh()).atanh() + D::from(0.5)).recip(), v0.cos()) {
-            let v2 = clamp(x1, -0.5, 0.5).sin().exp2();
+            let v2_f = |arg: D| clamp(arg, -0.5, 0.5).sin().exp2();
+            let v2 = v2_f(x1);
             return (D::from(0.9) * x2.tanh()).atanh().tanh();
         }
         if lt(((D::from(0.9) * x2.tanh()).asin() * (D::from(0.9) * x2.tanh()).asin() + D::from(0.25)).ln(), D::from(3.) * D::from(1.2)) {
@@ -9458,7 +9676,8 @@ mod programs {
         let mut v4 = x1 + v1.tanh().cosh();
         let mut v5 = x1 + h1(x0, v0);
         for i6 in 0..n {
-            let v7 = (-(i6 as f64) * (-(i6 as f64)) + 0.5).hypot(x0);
+            let v7_f = |arg: f64| (-(i6 as f64) * (-(i6 as f64)) + 0.5).hypot(arg);
+            let v7 = v7_f(x0);
             if f64::min(x1.atan(), v1) >= (v1 * v1 + 0.25).log10() {
                 continue;
             }
@@ -9488,7 +9707,8 @@ mod programs {
         let mut v4 = x1 + v1.tanh().cosh();
         let mut v5 = x1 + h1_generic(x0, v0);
         for i6 in 0..n {
-            let v7 = hypot(-D::from(i6 as f64) * (-D::from(i6 as f64)) + D::from(0.5), x0);
+            let v7_f = |arg: D| hypot(-D::from(i6 as f64) * (-D::from(i6 as f64)) + D::from(0.5), arg);
+            let v7 = v7_f(x0);
             if ge(min(x1.atan(), v1), (v1 * v1 + D::from(0.25)).log10()) {
                 continue;
             }
@@ -9502,7 +9722,8 @@ mod programs {
     fn p292(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
         let mut v0 = f64::sin(0.7) + 2.0;
         for i1 in 0..n {
-            let v2 = x0;
+            let v2_f = |arg: f64| arg;
+            let v2 = v2_f(x0);
             if x2 <= x2 * 1.2 {
                 continue;
             }
@@ -9522,7 +9743,8 @@ mod programs {
     fn p292_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
         let mut v0 = D::from(0.7).sin() + D::from(2.0);
         for i1 in 0..n {
-            let v2 = x0;
+            let v2_f = |arg: D| arg;
+            let v2 = v2_f(x0);
             if le(x2, x2 * D::from(1.2)) {
                 continue;
             }
@@ -9543,7 +9765,8 @@ mod programs {
     fn p293(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
         let mut v0 = (std::f64::consts::PI * x0 * x3).mul_add(x0.mul_add(2.0, x3), (x3 * x3 + 1.5).acosh());
         for k1 in 0..4 {
-            let v2 = h4((-1.3 * x0 * (-1.3 * x0) + 0.5).hypot(x0));
+            let v2_f = |arg: f64| h4((-1.3 * arg * (-1.3 * arg) + 0.5).hypot(arg));
+            let v2 = v2_f(x0);
             v0 += ((k1 as f64) + v0).atan2((k1 as f64).abs() * (k1 as f64).abs() + 0.5);
             if h4(x3) < (0.9 * v2.tanh()).asin() {
                 break;
@@ -9561,7 +9784,8 @@ mod programs {
     fn p293_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
         let mut v0 = (D::from(std::f64::consts::PI) * x0 * x3).mul_add(x0.mul_add(D::from(2.0), x3), (x3 * x3 + D::from(1.5)).acosh());
         for k1 in 0..4 {
-            let v2 = h4_generic(hypot(D::from(-1.3) * x0 * (D::from(-1.3) * x0) + D::from(0.5), x0));
+            let v2_f = |arg: D| h4_generic(hypot(D::from(-1.3) * arg * (D::from(-1.3) * arg) + D::from(0.5), arg));
+            let v2 = v2_f(x0);
             v0 += (D::from(k1 as f64) + v0).atan2(abs(D::from(k1 as f64)) * abs(D::from(k1 as f64)) + D::from(0.5));
             if lt(h4_generic(x3), (D::from(0.9) * v2.tanh()).asin()) {
                 break;
@@ -9581,7 +9805,8 @@ mod programs {
         let mut v0 = x1;
         v0 += 0.7;
         let v1 = x0.tanh().cosh();
-        let v2 = ((0.5 * v0.tanh()).tan().asinh() * (0.5 * v0.tanh()).tan().asinh() + 0.25).log10();
+        let v2_f = |arg: f64| ((0.5 * arg.tanh()).tan().asinh() * (0.5 * arg.tanh()).tan().asinh() + 0.25).log10();
+        let v2 = v2_f(v0);
         let mut v3 = (0.9 * x0.powi(1).mul_add((0.5 * v0.tanh()).tan().asinh(), x0.powi(1)).tanh()).acos();
         v3 -= x0.powi(1);
         (0.5 * v0.tanh()).tan() * x0
@@ -9591,7 +9816,8 @@ mod programs {
         let mut v0 = x1;
         v0 += D::from(0.7);
         let v1 = x0.tanh().cosh();
-        let v2 = ((D::from(0.5) * v0.tanh()).tan().asinh() * (D::from(0.5) * v0.tanh()).tan().asinh() + D::from(0.25)).log10();
+        let v2_f = |arg: D| ((D::from(0.5) * arg.tanh()).tan().asinh() * (D::from(0.5) * arg.tanh()).tan().asinh() + D::from(0.25)).log10();
+        let v2 = v2_f(v0);
         let mut v3 = (D::from(0.9) * x0.powi(1).mul_add((D::from(0.5) * v0.tanh()).tan().asinh(), x0.powi(1)).tanh()).acos();
         v3 -= x0.powi(1);
         (D::from(0.5) * v0.tanh()).tan() * x0
@@ -9601,7 +9827,8 @@ mod programs {
     fn p295(x0: f64, x1: f64) -> f64 {
         let v0 = (x1.abs() * x1.abs() + 0.5).log(0.5f64 * 0.5f64 + 1.5);
         let v1 = x1.abs().tanh().exp_m1();
-        let v2 = x1.abs();
+        let v2_f = |arg: f64| arg.abs();
+        let v2 = v2_f(x1);
         let mut v3 = x1;
         v3 += (x0 * x0 + 0.25).ln().ceil() + (x0 * x0 + 0.25).ln();
         let v4 = (v0.tanh() * v0.tanh() + 0.5).hypot(1e-1);
@@ -9611,7 +9838,8 @@ mod programs {
     fn p295_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
         let v0 = log(abs(x1) * abs(x1) + D::from(0.5), D::from(0.5f64) * D::from(0.5f64) + D::from(1.5));
         let v1 = abs(x1).tanh().exp_m1();
-        let v2 = abs(x1);
+        let v2_f = |arg: D| abs(arg);
+        let v2 = v2_f(x1);
         let mut v3 = x1;
         v3 += ceil((x0 * x0 + D::from(0.25)).ln()) + (x0 * x0 + D::from(0.25)).ln();
         let v4 = hypot(v0.tanh() * v0.tanh() + D::from(0.5), D::from(1e-1));
@@ -9740,7 +9968,8 @@ mod programs {
             let v1 = h1(x1 * x0, (0.5 * (3. * x1 * (3. * x1)).ln_1p().tanh()).tan());
             return ((x1 * x1 + 0.5).powi(-1) * (x1 * x1 + 0.5).powi(-1) + 0.25).sqrt();
         } else {
-            let v2 = x1;
+            let v2_f = |arg: f64| arg;
+            let v2 = v2_f(x1);
             v0 = x1;
         }
         let [v3, v4] = h3(v0, v0);
@@ -9755,7 +9984,8 @@ mod programs {
             let v1 = h1_generic(x1 * x0, (D::from(0.5) * (D::from(3.) * x1 * (D::from(3.) * x1)).ln_1p().tanh()).tan());
             return ((x1 * x1 + D::from(0.5)).powi(-1) * (x1 * x1 + D::from(0.5)).powi(-1) + D::from(0.25)).sqrt();
         } else {
-            let v2 = x1;
+            let v2_f = |arg: D| arg;
+            let v2 = v2_f(x1);
             v0 = x1;
         }
         let [v3, v4] = h3_generic(v0, v0);
@@ -9934,7 +10164,8 @@ mod programs {
                 let v1 = h1((3. * x3 * (3. * x3) + 0.25).log2().clamp(-0.5, 0.5), (x2 + x0).atan());
                 v0 = x1;
             } else if (x3 - x1).tanh().exp_m1() < 1e-1 {
-                let v2 = (-x0 + x0).abs();
+                let v2_f = |arg: f64| (-arg + arg).abs();
+                let v2 = v2_f(x0);
                 v0 = x3 - x0;
             } else {
                 v0 = f64::exp2(x2.sin()).round() + f64::exp2(x2.sin());
@@ -9957,7 +10188,8 @@ mod programs {
                 let v1 = h1_generic(clamp((D::from(3.) * x3 * (D::from(3.) * x3) + D::from(0.25)).log2(), -0.5, 0.5), (x2 + x0).atan());
                 v0 = x1;
             } else if lt((x3 - x1).tanh().exp_m1(), D::from(1e-1)) {
-                let v2 = abs(-x0 + x0);
+                let v2_f = |arg: D| abs(-arg + arg);
+                let v2 = v2_f(x0);
                 v0 = x3 - x0;
             } else {
                 v0 = round(x2.sin().exp2()) + x2.sin().exp2();
@@ -10109,7 +10341,8 @@ mod programs {
                 v0 += x2;
             }
         }
-        let v2 = h4(x2 + v0 + x2.abs());
+        let v2_f = |arg: f64| h4(arg + v0 + arg.abs());
+        let v2 = v2_f(x2);
         ((0.5f64 * x1 * (0.5f64 * x1) + 0.5).cbrt() * (0.5f64 * x1 * (0.5f64 * x1) + 0.5).cbrt() + 0.25).sqrt()
     }
 
@@ -10124,7 +10357,8 @@ mod programs {
                 v0 += x2;
             }
         }
-        let v2 = h4_generic(x2 + v0 + abs(x2));
+        let v2_f = |arg: D| h4_generic(arg + v0 + abs(arg));
+        let v2 = v2_f(x2);
         ((D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.5)).cbrt() * (D::from(0.5f64) * x1 * (D::from(0.5f64) * x1) + D::from(0.5)).cbrt() + D::from(0.25)).sqrt()
     }
 
@@ -10154,10 +10388,15 @@ mod programs {
                 v0 += 1e-1 * x0;
             }
         }
-        let v2 = (0.9 * (0.5 * (0.7 * v0).tanh()).tan().tanh()).asin().tanh().exp();
+        let v2_f = |arg: f64| (0.9 * (0.5 * (0.7 * arg).tanh()).tan().tanh()).asin().tanh().exp();
+        let v2 = v2_f(v0);
         let mut v3 = x0;
         for k4 in 0..3 {
-            let v5 = h4(v0);
+            let v5 = match k4 % 3 {
+                0 => h4(v0),
+                1 => 0.5 * h4(v0),
+                _ => -h4(v0),
+            };
             if (0.9 * (0.5 * (0.7 * v0).tanh()).tan().tanh()).asin() > v3 + x0 {
                 v3 = (x0 * x0 + 0.5).hypot(x1);
             } else {
@@ -10179,10 +10418,15 @@ mod programs {
                 v0 += D::from(1e-1) * x0;
             }
         }
-        let v2 = (D::from(0.9) * (D::from(0.5) * (D::from(0.7) * v0).tanh()).tan().tanh()).asin().tanh().exp();
+        let v2_f = |arg: D| (D::from(0.9) * (D::from(0.5) * (D::from(0.7) * arg).tanh()).tan().tanh()).asin().tanh().exp();
+        let v2 = v2_f(v0);
         let mut v3 = x0;
         for k4 in 0..3 {
-            let v5 = h4_generic(v0);
+            let v5 = match k4 % 3 {
+                0 => h4_generic(v0),
+                1 => D::from(0.5) * h4_generic(v0),
+                _ => -h4_generic(v0),
+            };
             if gt((D::from(0.9) * (D::from(0.5) * (D::from(0.7) * v0).tanh()).tan().tanh()).asin(), v3 + x0) {
                 v3 = hypot(x0 * x0 + D::from(0.5), x1);
             } else {
@@ -10196,7 +10440,8 @@ mod programs {
     fn p314(x0: f64, x1: f64, x2: f64) -> f64 {
         let v0 = (x2 * x2 + 0.5).hypot(x1 * 3.).tanh();
         let v1 = ((v0 - x2) * (v0 - x2) + 0.25).sqrt() - (x1.tanh() * x1.tanh() + 0.5).recip();
-        let v2 = ((v1 * v1 + 0.25).log10().asinh() * (v1 * v1 + 0.25).log10().asinh() + 0.25).log2();
+        let v2_f = |arg: f64| ((arg * arg + 0.25).log10().asinh() * (arg * arg + 0.25).log10().asinh() + 0.25).log2();
+        let v2 = v2_f(v1);
         let mut v3 = (x1 * x1 + 0.5).recip().mul_add((0.9 * v2.clamp(-0.5, 0.5).tanh()).asin(), v0.abs());
         v3 *= x1.tanh().sinh();
         let mut v4 = (v0 * v0 + 0.25).log2() + (x0 * x0 + 0.25).sqrt().mul_add(v3, (0.5 * x0.tanh()).tan());
@@ -10207,7 +10452,8 @@ mod programs {
     fn p314_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
         let v0 = hypot(x2 * x2 + D::from(0.5), x1 * D::from(3.)).tanh();
         let v1 = ((v0 - x2) * (v0 - x2) + D::from(0.25)).sqrt() - (x1.tanh() * x1.tanh() + D::from(0.5)).recip();
-        let v2 = ((v1 * v1 + D::from(0.25)).log10().asinh() * (v1 * v1 + D::from(0.25)).log10().asinh() + D::from(0.25)).log2();
+        let v2_f = |arg: D| ((arg * arg + D::from(0.25)).log10().asinh() * (arg * arg + D::from(0.25)).log10().asinh() + D::from(0.25)).log2();
+        let v2 = v2_f(v1);
         let mut v3 = (x1 * x1 + D::from(0.5)).recip().mul_add((D::from(0.9) * clamp(v2, -0.5, 0.5).tanh()).asin(), abs(v0));
         v3 *= x1.tanh().sinh();
         let mut v4 = (v0 * v0 + D::from(0.25)).log2() + (x0 * x0 + D::from(0.25)).sqrt().mul_add(v3, (D::from(0.5) * x0.tanh()).tan());
@@ -10545,7 +10791,8 @@ mod programs {
         let v0 = x1;
         let mut v1 = (((x0 * 3.).floor() + x0 * 3.) * ((x0 * 3.).floor() + x0 * 3.) + 0.5).powf(1.7);
         v1 -= x1;
-        let v2 = h4(x0);
+        let v2_f = |arg: f64| h4(arg);
+        let v2 = v2_f(x0);
         let mut v3: f64 = 3.;
         for k4 in 0..3 {
             if (x2 + 1e-1).asinh() >= h2([v0, v0, x0]) {
@@ -10560,7 +10807,8 @@ mod programs {
         let v0 = x1;
         let mut v1 = ((floor(x0 * D::from(3.)) + x0 * D::from(3.)) * (floor(x0 * D::from(3.)) + x0 * D::from(3.)) + D::from(0.5)).powf(1.7);
         v1 -= x1;
-        let v2 = h4_generic(x0);
+        let v2_f = |arg: D| h4_generic(arg);
+        let v2 = v2_f(x0);
         let mut v3 = D::from(3.);
         for k4 in 0..3 {
             if ge((x2 + D::from(1e-1)).asinh(), h2_generic([v0, v0, x0])) {
@@ -10759,7 +11007,8 @@ mod programs {
         for k1 in 0..3 {
             v0 += x2;
         }
-        let v2 = v0;
+        let v2_f = |arg: f64| arg;
+        let v2 = v2_f(v0);
         x0.tanh()
     }
 
@@ -10768,7 +11017,8 @@ mod programs {
         for k1 in 0..3 {
             v0 += x2;
         }
-        let v2 = v0;
+        let v2_f = |arg: D| arg;
+        let v2 = v2_f(v0);
         x0.tanh()
     }
 
@@ -10776,7 +11026,8 @@ mod programs {
     fn p336(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
         let mut v0 = (0.7 * x1).to_degrees().to_radians().tanh();
         for k1 in 0..2 {
-            let v2 = h1(v0, x2).tanh();
+            let v2_f = |arg: f64| h1(arg, x2).tanh();
+            let v2 = v2_f(v0);
             if v2 > x0 * 0.5 {
                 break;
             }
@@ -10798,7 +11049,8 @@ mod programs {
     fn p336_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
         let mut v0 = to_radians(to_degrees(D::from(0.7) * x1)).tanh();
         for k1 in 0..2 {
-            let v2 = h1_generic(v0, x2).tanh();
+            let v2_f = |arg: D| h1_generic(arg, x2).tanh();
+            let v2 = v2_f(v0);
             if gt(v2, x0 * D::from(0.5)) {
                 break;
             }
@@ -10826,7 +11078,8 @@ mod programs {
             let v1 = x0;
             v0 = x0 / (x1 * x1 + 0.5);
         }
-        let v2 = (0.9 * (v0 / (-1.3 * (-1.3) + 0.5) * x1).tanh()).acos();
+        let v2_f = |arg: f64| (0.9 * (arg / (-1.3 * (-1.3) + 0.5) * x1).tanh()).acos();
+        let v2 = v2_f(v0);
         if v0.mul_add(x0, v0).abs() >= x1 / (x0 * x0 + 0.5) {
             return ((v0 * v0 + 0.25).ln() * (v0 * v0 + 0.25).ln() + 0.5).recip();
         }
@@ -10842,7 +11095,8 @@ mod programs {
             let v1 = x0;
             v0 = x0 / (x1 * x1 + D::from(0.5));
         }
-        let v2 = (D::from(0.9) * (v0 / (D::from(-1.3) * D::from(-1.3) + D::from(0.5)) * x1).tanh()).acos();
+        let v2_f = |arg: D| (D::from(0.9) * (arg / (D::from(-1.3) * D::from(-1.3) + D::from(0.5)) * x1).tanh()).acos();
+        let v2 = v2_f(v0);
         if ge(abs(v0.mul_add(x0, v0)), x1 / (x0 * x0 + D::from(0.5))) {
             return ((v0 * v0 + D::from(0.25)).ln() * (v0 * v0 + D::from(0.25)).ln() + D::from(0.5)).recip();
         }
@@ -10883,7 +11137,8 @@ mod programs {
         } else {
             v0 = (0.9 * x1.abs().tanh()).asin();
         }
-        let v2 = -1.3 * x1 - 2.0;
+        let v2_f = |arg: f64| -1.3 * arg - 2.0;
+        let v2 = v2_f(x1);
         let v3 = h2([(0.9 * x1.abs().tanh()).asin().sin(), v2, f64::cos(x1)]);
         let v4: f64;
         if (0.9 * v0.tanh()).asin().to_degrees().to_radians() >= x0 {
@@ -10905,7 +11160,8 @@ mod programs {
         } else {
             v0 = (D::from(0.9) * abs(x1).tanh()).asin();
         }
-        let v2 = D::from(-1.3) * x1 - D::from(2.0);
+        let v2_f = |arg: D| D::from(-1.3) * arg - D::from(2.0);
+        let v2 = v2_f(x1);
         let v3 = h2_generic([(D::from(0.9) * abs(x1).tanh()).asin().sin(), v2, x1.cos()]);
         let v4: D;
         if ge(to_radians(to_degrees((D::from(0.9) * v0.tanh()).asin())), x0) {
@@ -10953,7 +11209,8 @@ mod programs {
     fn p341(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
         let mut v0 = x1.to_degrees().to_radians() - 2.0;
         for k1 in 0..3 {
-            let v2 = (0.5f64 * x2 / ((k1 as f64) * (k1 as f64) + 0.5)).sin();
+            let v2_f = |arg: f64| (0.5f64 * arg / ((k1 as f64) * (k1 as f64) + 0.5)).sin();
+            let v2 = v2_f(x2);
             v0 = h4(x0 - x2);
         }
         let v3 = h1(f64::exp2((std::f64::consts::PI * x2).sin()).max(x1.to_degrees().to_radians()), (x2 * x2 + 0.25).ln() + f64::exp2((std::f64::consts::PI * x2).sin()));
@@ -10963,7 +11220,8 @@ mod programs {
     fn p341_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
         let mut v0 = to_radians(to_degrees(x1)) - D::from(2.0);
         for k1 in 0..3 {
-            let v2 = (D::from(0.5f64) * x2 / (D::from(k1 as f64) * D::from(k1 as f64) + D::from(0.5))).sin();
+            let v2_f = |arg: D| (D::from(0.5f64) * arg / (D::from(k1 as f64) * D::from(k1 as f64) + D::from(0.5))).sin();
+            let v2 = v2_f(x2);
             v0 = h4_generic(x0 - x2);
         }
         let v3 = h1_generic(max((D::from(std::f64::consts::PI) * x2).sin().exp2(), to_radians(to_degrees(x1))), (x2 * x2 + D::from(0.25)).ln() + (D::from(std::f64::consts::PI) * x2).sin().exp2());
@@ -10980,7 +11238,8 @@ mod programs {
         } else if 2.0 * x0 <= x3 * (-0.3) {
             v0 = h1(h1(x0, x2), x3 - x0);
         } else {
-            let v2 = (((x2.round() + x2) * (x2.round() + x2) + 0.5).powf(1.7) * ((x2.round() + x2) * (x2.round() + x2) + 0.5).powf(1.7)).ln_1p();
+            let v2_f = |arg: f64| (((arg.round() + arg) * (arg.round() + arg) + 0.5).powf(1.7) * ((arg.round() + arg) * (arg.round() + arg) + 0.5).powf(1.7)).ln_1p();
+            let v2 = v2_f(x2);
             v0 = 0.5f64 * x0;
         }
         let v3: f64;
@@ -11003,7 +11262,8 @@ mod programs {
         } else if le(D::from(2.0) * x0, x3 * D::from(-0.3)) {
             v0 = h1_generic(h1_generic(x0, x2), x3 - x0);
         } else {
-            let v2 = (((round(x2) + x2) * (round(x2) + x2) + D::from(0.5)).powf(1.7) * ((round(x2) + x2) * (round(x2) + x2) + D::from(0.5)).powf(1.7)).ln_1p();
+            let v2_f = |arg: D| (((round(arg) + arg) * (round(arg) + arg) + D::from(0.5)).powf(1.7) * ((round(arg) + arg) * (round(arg) + arg) + D::from(0.5)).powf(1.7)).ln_1p();
+            let v2 = v2_f(x2);
             v0 = D::from(0.5f64) * x0;
         }
         let v3: D;
@@ -11081,7 +11341,8 @@ mod programs {
         let mut v0 = (x0.max(x2) + x0.powi(2)) / (x0 * x0 + 0.5);
         v0 += x1;
         let v1 = ((x1 - x0.powi(4)) * (x1 - x0.powi(4)) + 0.5).hypot((2.0 * v0 * x2).atan2((x1 * x1 + 0.5).recip() * (x1 * x1 + 0.5).recip() + 0.5));
-        let v2 = v0;
+        let v2_f = |arg: f64| arg;
+        let v2 = v2_f(v0);
         let v3 = ((x1 - x0.powi(4)) * (x1 - x0.powi(4)) + 0.5).recip() * (v0 * v0 + 0.5).powf(((x0.max(x2) + x0.powi(2)) / (x0 * x0 + 0.5)).sin());
         v1
     }
@@ -11090,7 +11351,8 @@ mod programs {
         let mut v0 = (max(x0, x2) + x0.powi(2)) / (x0 * x0 + D::from(0.5));
         v0 += x1;
         let v1 = hypot((x1 - x0.powi(4)) * (x1 - x0.powi(4)) + D::from(0.5), (D::from(2.0) * v0 * x2).atan2((x1 * x1 + D::from(0.5)).recip() * (x1 * x1 + D::from(0.5)).recip() + D::from(0.5)));
-        let v2 = v0;
+        let v2_f = |arg: D| arg;
+        let v2 = v2_f(v0);
         let v3 = ((x1 - x0.powi(4)) * (x1 - x0.powi(4)) + D::from(0.5)).recip() * (v0 * v0 + D::from(0.5)).powd(((max(x0, x2) + x0.powi(2)) / (x0 * x0 + D::from(0.5))).sin());
         v1
     }
@@ -11099,7 +11361,8 @@ mod programs {
     fn p345(x0: f64, x1: f64) -> f64 {
         let v0 = f64::cos(x1 * 3. * ((std::f64::consts::PI * x0).round() + std::f64::consts::PI * x0));
         let v1 = (x1 * 3.).tanh().exp_m1();
-        let v2 = -(x1 * 3. * ((std::f64::consts::PI * x0).round() + std::f64::consts::PI * x0));
+        let v2_f = |arg: f64| -(arg * 3. * ((std::f64::consts::PI * x0).round() + std::f64::consts::PI * x0));
+        let v2 = v2_f(x1);
         let mut v3 = (x1 * 3.).tanh().exp_m1();
         v3 -= 0.5f64;
         let v4 = (x1.sin() * x1.sin() + 0.25).log10();
@@ -11109,7 +11372,8 @@ mod programs {
     fn p345_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
         let v0 = (x1 * D::from(3.) * (round(D::from(std::f64::consts::PI) * x0) + D::from(std::f64::consts::PI) * x0)).cos();
         let v1 = (x1 * D::from(3.)).tanh().exp_m1();
-        let v2 = -(x1 * D::from(3.) * (round(D::from(std::f64::consts::PI) * x0) + D::from(std::f64::consts::PI) * x0));
+        let v2_f = |arg: D| -(arg * D::from(3.) * (round(D::from(std::f64::consts::PI) * x0) + D::from(std::f64::consts::PI) * x0));
+        let v2 = v2_f(x1);
         let mut v3 = (x1 * D::from(3.)).tanh().exp_m1();
         v3 -= D::from(0.5f64);
         let v4 = (x1.sin() * x1.sin() + D::from(0.25)).log10();
@@ -11156,7 +11420,8 @@ mod programs {
         let v0 = (x0 * x0 + 0.25).log2().tanh().exp();
         let mut v1 = ((0.5f64 * v0).asinh() * (v0 + x1)).tanh().exp_m1();
         v1 *= (x0 / (2.0 * 2.0 + 0.5) * (x0 / (2.0 * 2.0 + 0.5)) + 0.25).ln();
-        let v2 = ((0.5f64 * v0).asinh() * (v0 + x1)).tanh().exp_m1() - (x0 * x0 + 0.25).log2().tanh().exp();
+        let v2_f = |arg: f64| ((0.5f64 * arg).asinh() * (arg + x1)).tanh().exp_m1() - (x0 * x0 + 0.25).log2().tanh().exp();
+        let v2 = v2_f(v0);
         (x0 * x0 + 0.25).log2().tanh().exp()
     }
 
@@ -11164,7 +11429,8 @@ mod programs {
         let v0 = (x0 * x0 + D::from(0.25)).log2().tanh().exp();
         let mut v1 = ((D::from(0.5f64) * v0).asinh() * (v0 + x1)).tanh().exp_m1();
         v1 *= (x0 / (D::from(2.0) * D::from(2.0) + D::from(0.5)) * (x0 / (D::from(2.0) * D::from(2.0) + D::from(0.5))) + D::from(0.25)).ln();
-        let v2 = ((D::from(0.5f64) * v0).asinh() * (v0 + x1)).tanh().exp_m1() - (x0 * x0 + D::from(0.25)).log2().tanh().exp();
+        let v2_f = |arg: D| ((D::from(0.5f64) * arg).asinh() * (arg + x1)).tanh().exp_m1() - (x0 * x0 + D::from(0.25)).log2().tanh().exp();
+        let v2 = v2_f(v0);
         (x0 * x0 + D::from(0.25)).log2().tanh().exp()
     }
 
@@ -11178,7 +11444,8 @@ mod programs {
                 v0 += f64::exp2(x0.sin()) + v0;
             }
         }
-        let v2 = h1(((x0 * x0 + 1.5).acosh() * (x0 * x0 + 1.5).acosh() + 0.5).recip(), 0.5f64);
+        let v2_f = |arg: f64| h1(((arg * arg + 1.5).acosh() * (arg * arg + 1.5).acosh() + 0.5).recip(), 0.5f64);
+        let v2 = v2_f(x0);
         x1.mul_add(std::f64::consts::PI, v0)
     }
 
@@ -11191,7 +11458,8 @@ mod programs {
                 v0 += x0.sin().exp2() + v0;
             }
         }
-        let v2 = h1_generic(((x0 * x0 + D::from(1.5)).acosh() * (x0 * x0 + D::from(1.5)).acosh() + D::from(0.5)).recip(), D::from(0.5f64));
+        let v2_f = |arg: D| h1_generic(((arg * arg + D::from(1.5)).acosh() * (arg * arg + D::from(1.5)).acosh() + D::from(0.5)).recip(), D::from(0.5f64));
+        let v2 = v2_f(x0);
         x1.mul_add(D::from(std::f64::consts::PI), v0)
     }
 
@@ -11210,7 +11478,8 @@ mod programs {
     fn p350(x0: f64, x1: f64, n: usize) -> f64 {
         let mut v0 = f64::sin(0.7) + 2.0;
         for i1 in 0..n {
-            let v2 = x0 / (v0.atan2(2.0 * 2.0 + 0.5) * v0.atan2(2.0 * 2.0 + 0.5) + 0.5);
+            let v2_f = |arg: f64| arg / (v0.atan2(2.0 * 2.0 + 0.5) * v0.atan2(2.0 * 2.0 + 0.5) + 0.5);
+            let v2 = v2_f(x0);
             v0 -= (i1 as f64);
         }
         let mut v3 = v0.atan2(2.0 * 2.0 + 0.5) * (std::f64::consts::PI * v0 + x1);
@@ -11223,7 +11492,8 @@ mod programs {
     fn p350_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
         let mut v0 = D::from(0.7).sin() + D::from(2.0);
         for i1 in 0..n {
-            let v2 = x0 / (v0.atan2(D::from(2.0) * D::from(2.0) + D::from(0.5)) * v0.atan2(D::from(2.0) * D::from(2.0) + D::from(0.5)) + D::from(0.5));
+            let v2_f = |arg: D| arg / (v0.atan2(D::from(2.0) * D::from(2.0) + D::from(0.5)) * v0.atan2(D::from(2.0) * D::from(2.0) + D::from(0.5)) + D::from(0.5));
+            let v2 = v2_f(x0);
             v0 -= D::from(i1 as f64);
         }
         let mut v3 = v0.atan2(D::from(2.0) * D::from(2.0) + D::from(0.5)) * (D::from(std::f64::consts::PI) * v0 + x1);
@@ -11345,7 +11615,8 @@ mod programs {
         }
         let mut v5 = (-1.3 * v3 * (-1.3 * v3) + 0.25).log10() * x0;
         for k6 in 0..3 {
-            let v7 = v0 - v1;
+            let v7_f = |arg: f64| arg - v1;
+            let v7 = v7_f(v0);
             v5 = h4(v1).atan();
             if (3. * x1 * (3. * x1) + 1.5).acosh().trunc() + (3. * x1 * (3. * x1) + 1.5).acosh() <= v5.tanh().cosh() {
                 break;
@@ -11367,7 +11638,8 @@ mod programs {
         }
         let mut v5 = (D::from(-1.3) * v3 * (D::from(-1.3) * v3) + D::from(0.25)).log10() * x0;
         for k6 in 0..3 {
-            let v7 = v0 - v1;
+            let v7_f = |arg: D| arg - v1;
+            let v7 = v7_f(v0);
             v5 = h4_generic(v1).atan();
             if le(trunc((D::from(3.) * x1 * (D::from(3.) * x1) + D::from(1.5)).acosh()) + (D::from(3.) * x1 * (D::from(3.) * x1) + D::from(1.5)).acosh(), v5.tanh().cosh()) {
                 break;
@@ -11385,7 +11657,8 @@ mod programs {
             let v1: f64 = 0.5f64;
             v0 = x2.clamp(-0.5, 0.5);
         }
-        let v2 = h1(x1.atan() / ((x2 * x2 + 0.25).log2() * (x2 * x2 + 0.25).log2() + 0.5), (h4(x1) * h4(x1)).ln_1p());
+        let v2_f = |arg: f64| h1(arg.atan() / ((x2 * x2 + 0.25).log2() * (x2 * x2 + 0.25).log2() + 0.5), (h4(arg) * h4(arg)).ln_1p());
+        let v2 = v2_f(x1);
         let v3: f64;
         if x1 < x2 * x3 {
             let v4 = x2.clamp(-0.5, 0.5);
@@ -11409,7 +11682,8 @@ mod programs {
             let v1 = D::from(0.5f64);
             v0 = clamp(x2, -0.5, 0.5);
         }
-        let v2 = h1_generic(x1.atan() / ((x2 * x2 + D::from(0.25)).log2() * (x2 * x2 + D::from(0.25)).log2() + D::from(0.5)), (h4_generic(x1) * h4_generic(x1)).ln_1p());
+        let v2_f = |arg: D| h1_generic(arg.atan() / ((x2 * x2 + D::from(0.25)).log2() * (x2 * x2 + D::from(0.25)).log2() + D::from(0.5)), (h4_generic(arg) * h4_generic(arg)).ln_1p());
+        let v2 = v2_f(x1);
         let v3: D;
         if lt(x1, x2 * x3) {
             let v4 = clamp(x2, -0.5, 0.5);
@@ -11455,7 +11729,8 @@ mod programs {
         let v0 = x0;
         let mut v1 = ((0.9 * (-1.3 * x1).tanh()).asin() * (0.9 * (-1.3 * x1).tanh()).asin() + 0.25).sqrt();
         v1 += x2;
-        let v2 = ((0.9 * x2.tanh()).acos().clamp(-0.5, 0.5) * (0.9 * x2.tanh()).acos().clamp(-0.5, 0.5) + 0.5).recip();
+        let v2_f = |arg: f64| ((0.9 * arg.tanh()).acos().clamp(-0.5, 0.5) * (0.9 * arg.tanh()).acos().clamp(-0.5, 0.5) + 0.5).recip();
+        let v2 = v2_f(x2);
         f64::cos((1e-1 * v0 * (1e-1 * v0) + 0.25).sqrt().tanh().sinh())
     }
 
@@ -11463,7 +11738,8 @@ mod programs {
         let v0 = x0;
         let mut v1 = ((D::from(0.9) * (D::from(-1.3) * x1).tanh()).asin() * (D::from(0.9) * (D::from(-1.3) * x1).tanh()).asin() + D::from(0.25)).sqrt();
         v1 += x2;
-        let v2 = (clamp((D::from(0.9) * x2.tanh()).acos(), -0.5, 0.5) * clamp((D::from(0.9) * x2.tanh()).acos(), -0.5, 0.5) + D::from(0.5)).recip();
+        let v2_f = |arg: D| (clamp((D::from(0.9) * arg.tanh()).acos(), -0.5, 0.5) * clamp((D::from(0.9) * arg.tanh()).acos(), -0.5, 0.5) + D::from(0.5)).recip();
+        let v2 = v2_f(x2);
         (D::from(1e-1) * v0 * (D::from(1e-1) * v0) + D::from(0.25)).sqrt().tanh().sinh().cos()
     }
 
@@ -11472,7 +11748,8 @@ mod programs {
         let mut v0 = x1;
         v0 *= (0.9 * (x0 - x1).tanh()).acos();
         let v1 = (((v0 * v0 + 0.25).log10() - (0.5 * x0.tanh()).tan()) * ((v0 * v0 + 0.25).log10() - (0.5 * x0.tanh()).tan()) + 0.25).sqrt();
-        let v2 = (((x0.floor() + x0) * (x0.floor() + x0) + 0.5).log(x1.tanh().cosh() * x1.tanh().cosh() + 1.5) * ((x0.floor() + x0) * (x0.floor() + x0) + 0.5).log(x1.tanh().cosh() * x1.tanh().cosh() + 1.5) + 0.5).powf(1.7);
+        let v2_f = |arg: f64| (((arg.floor() + arg) * (arg.floor() + arg) + 0.5).log(x1.tanh().cosh() * x1.tanh().cosh() + 1.5) * ((arg.floor() + arg) * (arg.floor() + arg) + 0.5).log(x1.tanh().cosh() * x1.tanh().cosh() + 1.5) + 0.5).powf(1.7);
+        let v2 = v2_f(x0);
         let v3 = ((x0.floor() + x0) * (x0.floor() + x0) + 0.5).log(x1.tanh().cosh() * x1.tanh().cosh() + 1.5).abs().mul_add(x0, (x1 * x1 + 0.5).cbrt());
         let v4 = ((x0.floor() + x0) * (x0.floor() + x0) + 0.5).log(x1.tanh().cosh() * x1.tanh().cosh() + 1.5);
         (v0 * v0 + 0.25).log10()
@@ -11482,7 +11759,8 @@ mod programs {
         let mut v0 = x1;
         v0 *= (D::from(0.9) * (x0 - x1).tanh()).acos();
         let v1 = (((v0 * v0 + D::from(0.25)).log10() - (D::from(0.5) * x0.tanh()).tan()) * ((v0 * v0 + D::from(0.25)).log10() - (D::from(0.5) * x0.tanh()).tan()) + D::from(0.25)).sqrt();
-        let v2 = (log((floor(x0) + x0) * (floor(x0) + x0) + D::from(0.5), x1.tanh().cosh() * x1.tanh().cosh() + D::from(1.5)) * log((floor(x0) + x0) * (floor(x0) + x0) + D::from(0.5), x1.tanh().cosh() * x1.tanh().cosh() + D::from(1.5)) + D::from(0.5)).powf(1.7);
+        let v2_f = |arg: D| (log((floor(arg) + arg) * (floor(arg) + arg) + D::from(0.5), x1.tanh().cosh() * x1.tanh().cosh() + D::from(1.5)) * log((floor(arg) + arg) * (floor(arg) + arg) + D::from(0.5), x1.tanh().cosh() * x1.tanh().cosh() + D::from(1.5)) + D::from(0.5)).powf(1.7);
+        let v2 = v2_f(x0);
         let v3 = abs(log((floor(x0) + x0) * (floor(x0) + x0) + D::from(0.5), x1.tanh().cosh() * x1.tanh().cosh() + D::from(1.5))).mul_add(x0, (x1 * x1 + D::from(0.5)).cbrt());
         let v4 = log((floor(x0) + x0) * (floor(x0) + x0) + D::from(0.5), x1.tanh().cosh() * x1.tanh().cosh() + D::from(1.5));
         (v0 * v0 + D::from(0.25)).log10()
@@ -11492,7 +11770,8 @@ mod programs {
     fn p360(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
         let v0 = (x3 * x3).tanh().cosh() * (x0.abs() + x1);
         let v1: f64 = 0.7;
-        let v2 = ((0.9 * x0.tanh()).acos() * (0.9 * x0.tanh()).acos() + 0.5).powf(1.7).tanh().exp_m1();
+        let v2_f = |arg: f64| ((0.9 * arg.tanh()).acos() * (0.9 * arg.tanh()).acos() + 0.5).powf(1.7).tanh().exp_m1();
+        let v2 = v2_f(x0);
         let mut v3 = (x3 * x3).tanh().cosh().abs();
         v3 *= (v2.powi(1) * v2.powi(1) + 0.25).log10();
         ((0.9 * x0.tanh()).acos() * (0.9 * x0.tanh()).acos() + 0.5).powf(1.7)
@@ -11501,7 +11780,8 @@ mod programs {
     fn p360_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
         let v0 = (x3 * x3).tanh().cosh() * (abs(x0) + x1);
         let v1 = D::from(0.7);
-        let v2 = ((D::from(0.9) * x0.tanh()).acos() * (D::from(0.9) * x0.tanh()).acos() + D::from(0.5)).powf(1.7).tanh().exp_m1();
+        let v2_f = |arg: D| ((D::from(0.9) * arg.tanh()).acos() * (D::from(0.9) * arg.tanh()).acos() + D::from(0.5)).powf(1.7).tanh().exp_m1();
+        let v2 = v2_f(x0);
         let mut v3 = abs((x3 * x3).tanh().cosh());
         v3 *= (v2.powi(1) * v2.powi(1) + D::from(0.25)).log10();
         ((D::from(0.9) * x0.tanh()).acos() * (D::from(0.9) * x0.tanh()).acos() + D::from(0.5)).powf(1.7)
@@ -11608,7 +11888,8 @@ mod programs {
         let mut i1 = 0;
         while i1 < n {
             i1 += 1;
-            let v2 = f64::cos(x0.trunc() + x0);
+            let v2_f = |arg: f64| f64::cos(arg.trunc() + arg);
+            let v2 = v2_f(x0);
             if x0 / (x0 * x0 + 0.5) <= std::f64::consts::PI {
                 break;
             }
@@ -11636,7 +11917,8 @@ mod programs {
         let mut i1 = 0;
         while i1 < n {
             i1 += 1;
-            let v2 = (trunc(x0) + x0).cos();
+            let v2_f = |arg: D| (trunc(arg) + arg).cos();
+            let v2 = v2_f(x0);
             if le(x0 / (x0 * x0 + D::from(0.5)), D::from(std::f64::consts::PI)) {
                 break;
             }
@@ -11753,7 +12035,8 @@ mod programs {
                 break;
             }
             i1 += 1;
-            let v2 = f64::min(0.5f64 * v0, 1e-1 * v0 * x0);
+            let v2_f = |arg: f64| f64::min(0.5f64 * arg, 1e-1 * arg * x0);
+            let v2 = v2_f(v0);
             v0 *= (x0 + v2).mul_add(h1(v2, v2), v0).tanh();
             if (v2 * v2 + 0.5).powf(1.7) > (0.7 * x1).tanh().sinh() {
                 break;
@@ -11775,7 +12058,8 @@ mod programs {
                 break;
             }
             i1 += 1;
-            let v2 = min(D::from(0.5f64) * v0, D::from(1e-1) * v0 * x0);
+            let v2_f = |arg: D| min(D::from(0.5f64) * arg, D::from(1e-1) * arg * x0);
+            let v2 = v2_f(v0);
             v0 *= (x0 + v2).mul_add(h1_generic(v2, v2), v0).tanh();
             if gt((v2 * v2 + D::from(0.5)).powf(1.7), (D::from(0.7) * x1).tanh().sinh()) {
                 break;
@@ -11865,7 +12149,8 @@ mod programs {
     fn p375(x0: f64, x1: f64) -> f64 {
         let v0 = x0.clamp(-0.5, 0.5);
         let v1 = f64::cos(x1) * x1 - (-(x1 + 3.));
-        let v2 = ((x1 + 3.) * (x1 + 3.) + 0.5).log(std::f64::consts::PI * std::f64::consts::PI + 1.5) * (-1.3 * x1).powi(4).powi(3);
+        let v2_f = |arg: f64| ((arg + 3.) * (arg + 3.) + 0.5).log(std::f64::consts::PI * std::f64::consts::PI + 1.5) * (-1.3 * arg).powi(4).powi(3);
+        let v2 = v2_f(x1);
         let v3 = ((-1.3 * x1).powi(4).powi(3) * (-1.3 * x1).powi(4).powi(3) + 0.5).recip();
         x0
     }
@@ -11873,7 +12158,8 @@ mod programs {
     fn p375_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
         let v0 = clamp(x0, -0.5, 0.5);
         let v1 = x1.cos() * x1 - (-(x1 + D::from(3.)));
-        let v2 = log((x1 + D::from(3.)) * (x1 + D::from(3.)) + D::from(0.5), D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(1.5)) * (D::from(-1.3) * x1).powi(4).powi(3);
+        let v2_f = |arg: D| log((arg + D::from(3.)) * (arg + D::from(3.)) + D::from(0.5), D::from(std::f64::consts::PI) * D::from(std::f64::consts::PI) + D::from(1.5)) * (D::from(-1.3) * arg).powi(4).powi(3);
+        let v2 = v2_f(x1);
         let v3 = ((D::from(-1.3) * x1).powi(4).powi(3) * (D::from(-1.3) * x1).powi(4).powi(3) + D::from(0.5)).recip();
         x0
     }
@@ -11989,28 +12275,7 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p380(x0: f64, x1: f64) -> f64 {
-        let v0 = ((0.9 * (x0 + x1).tanh()).atanh() * (0.9 * (x0 + x1).tanh()).atanh() + 0.5).powf(1.7);
-        let v1 = (((0.9 * (x0 + x1).tanh()).atanh() * (0.9 * (x0 + x1).tanh()).atanh() + 0.5).powf(1.7) * ((0.9 * (x0 + x1).tanh()).atanh() * (0.9 * (x0 + x1).tanh()).atanh() + 0.5).powf(1.7) + 1.5).acosh().tanh().exp_m1();
-        let v2 = v0;
-        let mut v3 = ((3. * v2 * (3. * v2) + 0.5).log(v2 * v2 + 1.5).tanh().sinh() * (3. * v2 * (3. * v2) + 0.5).log(v2 * v2 + 1.5).tanh().sinh() + 0.5).hypot(v1 + v2 + (((0.9 * (x0 + x1).tanh()).atanh() * (0.9 * (x0 + x1).tanh()).atanh() + 0.5).powf(1.7) * ((0.9 * (x0 + x1).tanh()).atanh() * (0.9 * (x0 + x1).tanh()).atanh() + 0.5).powf(1.7) + 1.5).acosh());
-        v3 += (0.9 * v0.tanh().exp_m1().tanh()).acos();
-        let v4 = v0;
-        (x1.abs() * x1.abs() + 0.5).cbrt()
-    }
-
-    fn p380_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
-        let v0 = ((D::from(0.9) * (x0 + x1).tanh()).atanh() * (D::from(0.9) * (x0 + x1).tanh()).atanh() + D::from(0.5)).powf(1.7);
-        let v1 = (((D::from(0.9) * (x0 + x1).tanh()).atanh() * (D::from(0.9) * (x0 + x1).tanh()).atanh() + D::from(0.5)).powf(1.7) * ((D::from(0.9) * (x0 + x1).tanh()).atanh() * (D::from(0.9) * (x0 + x1).tanh()).atanh() + D::from(0.5)).powf(1.7) + D::from(1.5)).acosh().tanh().exp_m1();
-        let v2 = v0;
-        let mut v3 = hypot(log(D::from(3.) * v2 * (D::from(3.) * v2) + D::from(0.5), v2 * v2 + D::from(1.5)).tanh().sinh() * log(D::from(3.) * v2 * (D::from(3.) * v2) + D::from(0.5), v2 * v2 + D::from(1.5)).tanh().sinh() + D::from(0.5), v1 + v2 + (((D::from(0.9) * (x0 + x1).tanh()).atanh() * (D::from(0.9) * (x0 + x1).tanh()).atanh() + D::from(0.5)).powf(1.7) * ((D::from(0.9) * (x0 + x1).tanh()).atanh() * (D::from(0.9) * (x0 + x1).tanh()).atanh() + D::from(0.5)).powf(1.7) + D::from(1.5)).acosh());
-        v3 += (D::from(0.9) * v0.tanh().exp_m1().tanh()).acos();
-        let v4 = v0;
-        (abs(x1) * abs(x1) + D::from(0.5)).cbrt()
-    }
-
-    #[dual::gradient]
-    fn p381(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+    fn p380(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
         let mut v0 = f64::cos(x2 * x0);
         if x0 <= h4(x2) {
             v0 = (x1 * x1 + 0.25).log10().asinh();
@@ -12030,7 +12295,7 @@ mod programs {
         ((x1 * x1 + 0.25).ln().atan() * (x1 * x1 + 0.25).ln().atan() + 0.5).powf(1.7)
     }
 
-    fn p381_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+    fn p380_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
         let mut v0 = (x2 * x0).cos();
         if le(x0, h4_generic(x2)) {
             v0 = (x1 * x1 + D::from(0.25)).log10().asinh();
@@ -12051,26 +12316,28 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p382(x0: f64, x1: f64, x2: f64) -> f64 {
+    fn p381(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut v0 = x0;
         v0 += ((0.5 * x1.tanh()).tan() * (0.5 * x1.tanh()).tan() + 0.5).hypot((x2 * x2 + 0.25).ln());
         let mut v1 = ((0.5 * x1.tanh()).tan() * (0.5 * x1.tanh()).tan() + 0.5).hypot((x2 * x2 + 0.25).ln()).tanh().sinh();
         v1 += x2 - v0.sin();
-        let v2 = ((0.5 * x0.tanh()).tan() - (3. * x2 * (3. * x2) + 0.5).powf(f64::sin(-1.3))).clamp(-0.5, 0.5);
+        let v2_f = |arg: f64| ((0.5 * arg.tanh()).tan() - (3. * x2 * (3. * x2) + 0.5).powf(f64::sin(-1.3))).clamp(-0.5, 0.5);
+        let v2 = v2_f(x0);
         (x1 - v1).tanh().exp_m1().atan2(v0 * v0 + 0.5)
     }
 
-    fn p382_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+    fn p381_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
         let mut v0 = x0;
         v0 += hypot((D::from(0.5) * x1.tanh()).tan() * (D::from(0.5) * x1.tanh()).tan() + D::from(0.5), (x2 * x2 + D::from(0.25)).ln());
         let mut v1 = hypot((D::from(0.5) * x1.tanh()).tan() * (D::from(0.5) * x1.tanh()).tan() + D::from(0.5), (x2 * x2 + D::from(0.25)).ln()).tanh().sinh();
         v1 += x2 - v0.sin();
-        let v2 = clamp((D::from(0.5) * x0.tanh()).tan() - (D::from(3.) * x2 * (D::from(3.) * x2) + D::from(0.5)).powd(D::from(-1.3).sin()), -0.5, 0.5);
+        let v2_f = |arg: D| clamp((D::from(0.5) * arg.tanh()).tan() - (D::from(3.) * x2 * (D::from(3.) * x2) + D::from(0.5)).powd(D::from(-1.3).sin()), -0.5, 0.5);
+        let v2 = v2_f(x0);
         (x1 - v1).tanh().exp_m1().atan2(v0 * v0 + D::from(0.5))
     }
 
     #[dual::gradient]
-    fn p383(x0: f64, x1: f64) -> f64 {
+    fn p382(x0: f64, x1: f64) -> f64 {
         let mut v0 = x1.atan2((x1 * x1).ln_1p() * (x1 * x1).ln_1p() + 0.5);
         for k1 in 0..4 {
             if ((0.9 * v0.tanh()).acos() * (0.9 * v0.tanh()).acos() + 0.5).powf(1.7) < f64::cos(x1) {
@@ -12090,7 +12357,7 @@ mod programs {
         (v2 * (v2 * v2 + 0.25).ln()).tanh().exp_m1()
     }
 
-    fn p383_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+    fn p382_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
         let mut v0 = x1.atan2((x1 * x1).ln_1p() * (x1 * x1).ln_1p() + D::from(0.5));
         for k1 in 0..4 {
             if lt(((D::from(0.9) * v0.tanh()).acos() * (D::from(0.9) * v0.tanh()).acos() + D::from(0.5)).powf(1.7), x1.cos()) {
@@ -12111,7 +12378,7 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p384(x0: f64, x1: f64) -> f64 {
+    fn p383(x0: f64, x1: f64) -> f64 {
         let mut v0 = h1((0.9 * x1.tanh()).atanh() - x1, ((x0 - x0) * (x0 - x0) + 0.5).log(1e-1 * 1e-1 + 1.5));
         v0 *= x0;
         let mut v1 = (x0 * x0).ln_1p().powi(3);
@@ -12127,7 +12394,7 @@ mod programs {
         v0
     }
 
-    fn p384_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+    fn p383_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
         let mut v0 = h1_generic((D::from(0.9) * x1.tanh()).atanh() - x1, log((x0 - x0) * (x0 - x0) + D::from(0.5), D::from(1e-1) * D::from(1e-1) + D::from(1.5)));
         v0 *= x0;
         let mut v1 = (x0 * x0).ln_1p().powi(3);
@@ -12144,7 +12411,7 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p385(x0: f64, x1: f64, x2: f64) -> f64 {
+    fn p384(x0: f64, x1: f64, x2: f64) -> f64 {
         let mut v0 = (0.5f64 * x0 * (0.5f64 * x0) + 0.5).powf(1.7).mul_add((0.5f64 * x0 * (0.5f64 * x0) + 0.5).powf(1.7), x2 * x2);
         if (x2 * x2 + 0.5).recip().clamp(-0.5, 0.5) < h2([x2, x2, x2]) {
             v0 = v0 * 0.5;
@@ -12161,7 +12428,7 @@ mod programs {
         (x1 * x1 + 0.5).powi(-1) / ((x1 - v0) * (x1 - v0) + 0.5) * h1(x2, x2) * (3. * v0 / (v0 * v0 + 0.5) * (3. * v0 / (v0 * v0 + 0.5)) + 0.5).powf(1.7)
     }
 
-    fn p385_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+    fn p384_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
         let mut v0 = (D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(0.5)).powf(1.7).mul_add((D::from(0.5f64) * x0 * (D::from(0.5f64) * x0) + D::from(0.5)).powf(1.7), x2 * x2);
         if lt(clamp((x2 * x2 + D::from(0.5)).recip(), -0.5, 0.5), h2_generic([x2, x2, x2])) {
             v0 = v0 * D::from(0.5);
@@ -12179,13 +12446,14 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p386(x0: f64, x1: f64) -> f64 {
+    fn p385(x0: f64, x1: f64) -> f64 {
         let v0: f64 = 2.0;
         if (x0.abs() * x0.abs() + 0.25).log2() > v0 * (-0.3) {
             let v1 = x0;
             return x0.max(x0) / ((0.9 * v1.tanh()).asin() * (0.9 * v1.tanh()).asin() + 0.5);
         } else if ((std::f64::consts::PI * x0).tanh().exp() * (std::f64::consts::PI * x0).tanh().exp() + 0.5).cbrt() > x0 * 1.2 {
-            let v2 = v0.asinh() / (0.7 * 0.7 + 0.5);
+            let v2_f = |arg: f64| arg.asinh() / (0.7 * 0.7 + 0.5);
+            let v2 = v2_f(v0);
             return x1;
         }
         let mut v3 = v0;
@@ -12195,13 +12463,14 @@ mod programs {
         x0.abs()
     }
 
-    fn p386_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+    fn p385_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
         let v0 = D::from(2.0);
         if gt((abs(x0) * abs(x0) + D::from(0.25)).log2(), v0 * D::from(-0.3)) {
             let v1 = x0;
             return x0 / ((D::from(0.9) * v1.tanh()).asin() * (D::from(0.9) * v1.tanh()).asin() + D::from(0.5));
         } else if gt(((D::from(std::f64::consts::PI) * x0).tanh().exp() * (D::from(std::f64::consts::PI) * x0).tanh().exp() + D::from(0.5)).cbrt(), x0 * D::from(1.2)) {
-            let v2 = v0.asinh() / (D::from(0.7) * D::from(0.7) + D::from(0.5));
+            let v2_f = |arg: D| arg.asinh() / (D::from(0.7) * D::from(0.7) + D::from(0.5));
+            let v2 = v2_f(v0);
             return x1;
         }
         let mut v3 = v0;
@@ -12212,7 +12481,7 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p387(x0: f64, x1: f64, n: usize) -> f64 {
+    fn p386(x0: f64, x1: f64, n: usize) -> f64 {
         let mut v0 = x1 + x0;
         for i1 in 0..n {
             v0 *= (0.9 * x1.tanh()).asin().tanh();
@@ -12232,7 +12501,7 @@ mod programs {
         ((x0 * x0 + 0.5).hypot(v0) * (x0 * x0 + 0.5).hypot(v0) + 0.5).powf((v3 * v3 + 0.25).ln().atan().sin())
     }
 
-    fn p387_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+    fn p386_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
         let mut v0 = x1 + x0;
         for i1 in 0..n {
             v0 *= (D::from(0.9) * x1.tanh()).asin().tanh();
@@ -12253,7 +12522,7 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p388(x0: f64, x1: f64) -> f64 {
+    fn p387(x0: f64, x1: f64) -> f64 {
         if (x0.round() + x0) * x1.tanh().cosh() <= 1e-1 * x1 / (x1 * x1 + 0.5) {
             let mut v0 = (x0.round() + x0) * x1.tanh().cosh();
             v0 -= (0.9 * (x1 * 1e-1).tanh()).asin();
@@ -12275,7 +12544,7 @@ mod programs {
         (0.9 * ((v2 - x0) * (v2 - x0) + 0.5).recip().tanh()).atanh()
     }
 
-    fn p388_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
+    fn p387_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D) -> D {
         if le((round(x0) + x0) * x1.tanh().cosh(), D::from(1e-1) * x1 / (x1 * x1 + D::from(0.5))) {
             let mut v0 = (round(x0) + x0) * x1.tanh().cosh();
             v0 -= (D::from(0.9) * (x1 * D::from(1e-1)).tanh()).asin();
@@ -12298,7 +12567,7 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p389(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+    fn p388(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
         let mut v0 = f64::sin(0.7) + 2.0;
         let mut i1 = 0;
         while i1 < n {
@@ -12313,7 +12582,7 @@ mod programs {
         h4(x0) * h1((x1 * x1 + 0.5).powf(1.7), (0.5f64 * v2).atan())
     }
 
-    fn p389_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+    fn p388_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
         let mut v0 = D::from(0.7).sin() + D::from(2.0);
         let mut i1 = 0;
         while i1 < n {
@@ -12329,7 +12598,7 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p390(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+    fn p389(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
         let mut v0 = x2 + f64::min(x2, x2);
         let mut v1 = x1 + (x2 + 3.);
         let mut i2 = 0;
@@ -12352,7 +12621,7 @@ mod programs {
         ((std::f64::consts::PI * x2 * (std::f64::consts::PI * x2) + 0.25).sqrt().clamp(-0.5, 0.5) * (std::f64::consts::PI * x2 * (std::f64::consts::PI * x2) + 0.25).sqrt().clamp(-0.5, 0.5) + 0.25).sqrt()
     }
 
-    fn p390_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+    fn p389_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
         let mut v0 = x2 + x2;
         let mut v1 = x1 + (x2 + D::from(3.));
         let mut i2 = 0;
@@ -12376,7 +12645,7 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p391(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+    fn p390(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
         if x3 < (0.5f64 * x1).tanh().sinh() {
             return f64::cos(f64::min(x2, x2));
         }
@@ -12392,7 +12661,7 @@ mod programs {
         0.5f64
     }
 
-    fn p391_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+    fn p390_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
         if lt(x3, (D::from(0.5f64) * x1).tanh().sinh()) {
             return x2.cos();
         }
@@ -12409,7 +12678,7 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p392(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+    fn p391(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
         let mut v0 = ((x2 * x2 + 0.5).recip() * (x2 * x2 + 0.5).recip() + 0.25).log2();
         if 0.5f64 * x0 > x2.round() + x2 {
             return x2.round() + x2;
@@ -12437,7 +12706,7 @@ mod programs {
         x0.tanh().cosh()
     }
 
-    fn p392_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+    fn p391_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
         let mut v0 = ((x2 * x2 + D::from(0.5)).recip() * (x2 * x2 + D::from(0.5)).recip() + D::from(0.25)).log2();
         if gt(D::from(0.5f64) * x0, round(x2) + x2) {
             return round(x2) + x2;
@@ -12466,18 +12735,18 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p393(x0: f64, x1: f64, x2: f64) -> f64 {
+    fn p392(x0: f64, x1: f64, x2: f64) -> f64 {
         let v0 = ((x1 - x1.tanh().exp()) * (x1 - x1.tanh().exp()) + 0.5).powf((x1 * x0).tanh().cosh().sin());
         x0
     }
 
-    fn p393_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+    fn p392_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
         let v0 = ((x1 - x1.tanh().exp()) * (x1 - x1.tanh().exp()) + D::from(0.5)).powd((x1 * x0).tanh().cosh().sin());
         x0
     }
 
     #[dual::gradient]
-    fn p394(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+    fn p393(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
         let mut v0 = (x2.atan() * x2.atan() + 0.25).sqrt();
         for v1 in [v0, x1.powi(3)] {
             if x1.powi(3) >= x1 {
@@ -12497,7 +12766,7 @@ mod programs {
         h4(x0)
     }
 
-    fn p394_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+    fn p393_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
         let mut v0 = (x2.atan() * x2.atan() + D::from(0.25)).sqrt();
         for v1 in [v0, x1.powi(3)] {
             if ge(x1.powi(3), x1) {
@@ -12518,11 +12787,12 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p395(x0: f64, x1: f64, x2: f64) -> f64 {
+    fn p394(x0: f64, x1: f64, x2: f64) -> f64 {
         let v0 = h4(x2.abs());
         let v1: f64;
         if ((-1.3 * x1).abs() * (-1.3 * x1).abs() + 0.5).cbrt() <= ((-1.3 * x1).abs() * (-1.3 * x1).abs() + 0.5).cbrt() {
-            let v2 = x2;
+            let v2_f = |arg: f64| arg;
+            let v2 = v2_f(x2);
             v1 = (-1.3 * x1).abs();
         } else {
             let v3 = (v0 * v0 * (v0 * v0) + 0.25).ln().trunc() + (v0 * v0 * (v0 * v0) + 0.25).ln();
@@ -12537,11 +12807,12 @@ mod programs {
         (0.9 * x0.tanh()).acos()
     }
 
-    fn p395_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
+    fn p394_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D) -> D {
         let v0 = h4_generic(abs(x2));
         let v1: D;
         if le((abs(D::from(-1.3) * x1) * abs(D::from(-1.3) * x1) + D::from(0.5)).cbrt(), (abs(D::from(-1.3) * x1) * abs(D::from(-1.3) * x1) + D::from(0.5)).cbrt()) {
-            let v2 = x2;
+            let v2_f = |arg: D| arg;
+            let v2 = v2_f(x2);
             v1 = abs(D::from(-1.3) * x1);
         } else {
             let v3 = trunc((v0 * v0 * (v0 * v0) + D::from(0.25)).ln()) + (v0 * v0 * (v0 * v0) + D::from(0.25)).ln();
@@ -12557,59 +12828,13 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p396(x0: f64, x1: f64, n: usize) -> f64 {
-        let mut v0 = f64::cos(std::f64::consts::PI * x1) - (3. * x1).tanh().exp();
-        if v0.atan2(f64::cos(0.5f64 * v0) * f64::cos(0.5f64 * v0) + 0.5) >= x1 * 0.5 {
-            v0 *= 0.7 * x0;
-        } else {
-            v0 = v0.atan2(f64::cos(0.5f64 * v0) * f64::cos(0.5f64 * v0) + 0.5);
-        }
-        let mut v1 = x1;
-        if (0.9 * (std::f64::consts::PI * v1).tanh()).asin() >= x1.tanh().cosh() {
-            let v2 = h4((0.9 * (std::f64::consts::PI * v1).tanh()).asin());
-            v1 = x0.powi(3);
-        } else {
-            v1 *= v1;
-        }
-        let mut v3 = x1 + (std::f64::consts::PI * v0 * (std::f64::consts::PI * v0) + 0.5).recip();
-        let mut v4 = x1 + v3.powi(0);
-        for i5 in 0..n {
-            v3 = (((i5 as f64) * (i5 as f64)).ln_1p() * ((i5 as f64) * (i5 as f64)).ln_1p() + 0.25).ln();
-            v4 += f64::cos(std::f64::consts::PI * x1) - (3. * x1).tanh().exp();
-        }
-        v3
-    }
-
-    fn p396_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
-        let mut v0 = (D::from(std::f64::consts::PI) * x1).cos() - (D::from(3.) * x1).tanh().exp();
-        if ge(v0.atan2((D::from(0.5f64) * v0).cos() * (D::from(0.5f64) * v0).cos() + D::from(0.5)), x1 * D::from(0.5)) {
-            v0 *= D::from(0.7) * x0;
-        } else {
-            v0 = v0.atan2((D::from(0.5f64) * v0).cos() * (D::from(0.5f64) * v0).cos() + D::from(0.5));
-        }
-        let mut v1 = x1;
-        if ge((D::from(0.9) * (D::from(std::f64::consts::PI) * v1).tanh()).asin(), x1.tanh().cosh()) {
-            let v2 = h4_generic((D::from(0.9) * (D::from(std::f64::consts::PI) * v1).tanh()).asin());
-            v1 = x0.powi(3);
-        } else {
-            v1 *= v1;
-        }
-        let mut v3 = x1 + (D::from(std::f64::consts::PI) * v0 * (D::from(std::f64::consts::PI) * v0) + D::from(0.5)).recip();
-        let mut v4 = x1 + v3.powi(0);
-        for i5 in 0..n {
-            v3 = ((D::from(i5 as f64) * D::from(i5 as f64)).ln_1p() * (D::from(i5 as f64) * D::from(i5 as f64)).ln_1p() + D::from(0.25)).ln();
-            v4 += (D::from(std::f64::consts::PI) * x1).cos() - (D::from(3.) * x1).tanh().exp();
-        }
-        v3
-    }
-
-    #[dual::gradient]
-    fn p397(x0: f64, x1: f64, n: usize) -> f64 {
+    fn p395(x0: f64, x1: f64, n: usize) -> f64 {
         let mut v0 = f64::cos(x0);
         for k1 in 0..2 {
             v0 = f64::exp2((0.9 * (std::f64::consts::PI * x1).tanh()).asin().sin());
         }
-        let v2 = h1(x0.clamp(-0.5, 0.5) * x0.clamp(-0.5, 0.5), x0.mul_add((0.9 * x1.tanh()).asin(), f64::cos(x0)));
+        let v2_f = |arg: f64| h1(arg.clamp(-0.5, 0.5) * arg.clamp(-0.5, 0.5), arg.mul_add((0.9 * x1.tanh()).asin(), f64::cos(arg)));
+        let v2 = v2_f(x0);
         let mut v3 = x0 + x1;
         let mut i4 = 0;
         while i4 < n {
@@ -12622,12 +12847,13 @@ mod programs {
         f64::cos(x0)
     }
 
-    fn p397_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+    fn p395_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
         let mut v0 = x0.cos();
         for k1 in 0..2 {
             v0 = (D::from(0.9) * (D::from(std::f64::consts::PI) * x1).tanh()).asin().sin().exp2();
         }
-        let v2 = h1_generic(clamp(x0, -0.5, 0.5) * clamp(x0, -0.5, 0.5), x0.mul_add((D::from(0.9) * x1.tanh()).asin(), x0.cos()));
+        let v2_f = |arg: D| h1_generic(clamp(arg, -0.5, 0.5) * clamp(arg, -0.5, 0.5), arg.mul_add((D::from(0.9) * x1.tanh()).asin(), arg.cos()));
+        let v2 = v2_f(x0);
         let mut v3 = x0 + x1;
         let mut i4 = 0;
         while i4 < n {
@@ -12641,7 +12867,7 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p398(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
+    fn p396(x0: f64, x1: f64, x2: f64, x3: f64, n: usize) -> f64 {
         let [v0, v1] = h3(((x3 * x3 + 0.5).powf(1.7) * (x3 * x3 + 0.5).powf(1.7) + 0.5).powf(1.7), f64::exp2(x3.sin()) / ((1e-1 * x1).asinh() * (1e-1 * x1).asinh() + 0.5));
         let mut v2 = x3;
         if v0 > x3 + x2 {
@@ -12666,7 +12892,7 @@ mod programs {
         -(x1 * x1 + 0.5).hypot(x1)
     }
 
-    fn p398_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
+    fn p396_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D, n: usize) -> D {
         let [v0, v1] = h3_generic(((x3 * x3 + D::from(0.5)).powf(1.7) * (x3 * x3 + D::from(0.5)).powf(1.7) + D::from(0.5)).powf(1.7), x3.sin().exp2() / ((D::from(1e-1) * x1).asinh() * (D::from(1e-1) * x1).asinh() + D::from(0.5)));
         let mut v2 = x3;
         if gt(v0, x3 + x2) {
@@ -12692,7 +12918,7 @@ mod programs {
     }
 
     #[dual::gradient]
-    fn p399(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
+    fn p397(x0: f64, x1: f64, x2: f64, x3: f64) -> f64 {
         let v0 = x2;
         let v1 = (x0 * x0 + 0.25).log10();
         let mut v2 = ((x1.tanh().exp_m1() * x1.tanh().exp_m1()).ln_1p() * (x1.tanh().exp_m1() * x1.tanh().exp_m1()).ln_1p() + 0.5).log((0.5 * x0.tanh()).tan().atan2(x2.abs() * x2.abs() + 0.5) * (0.5 * x0.tanh()).tan().atan2(x2.abs() * x2.abs() + 0.5) + 1.5);
@@ -12702,7 +12928,7 @@ mod programs {
         ((0.5 * x0.tanh()).tan() * (0.5 * x0.tanh()).tan() + 0.5).cbrt() - ((0.5 * x0.tanh()).tan() * (0.5 * x0.tanh()).tan() + 0.5).cbrt() * x2.tanh().exp_m1()
     }
 
-    fn p399_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
+    fn p397_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, x3: D) -> D {
         let v0 = x2;
         let v1 = (x0 * x0 + D::from(0.25)).log10();
         let mut v2 = log((x1.tanh().exp_m1() * x1.tanh().exp_m1()).ln_1p() * (x1.tanh().exp_m1() * x1.tanh().exp_m1()).ln_1p() + D::from(0.5), (D::from(0.5) * x0.tanh()).tan().atan2(abs(x2) * abs(x2) + D::from(0.5)) * (D::from(0.5) * x0.tanh()).tan().atan2(abs(x2) * abs(x2) + D::from(0.5)) + D::from(1.5));
@@ -12710,6 +12936,100 @@ mod programs {
         let mut v3 = (D::from(0.5) * x0.tanh()).tan();
         v3 -= (x0 * x0 + D::from(0.25)).log10();
         ((D::from(0.5) * x0.tanh()).tan() * (D::from(0.5) * x0.tanh()).tan() + D::from(0.5)).cbrt() - ((D::from(0.5) * x0.tanh()).tan() * (D::from(0.5) * x0.tanh()).tan() + D::from(0.5)).cbrt() * x2.tanh().exp_m1()
+    }
+
+    #[dual::gradient]
+    fn p398(x0: f64, x1: f64, x2: f64, n: usize) -> f64 {
+        let mut v0 = (x1 * x1).ln_1p();
+        v0 -= x1.max(x0).sin();
+        let mut v1 = x0 + x1.tanh().exp_m1();
+        let mut i2 = 0;
+        while i2 < n {
+            i2 += 1;
+            let v3 = (x2 * x2).ln_1p().signum() + (x2 * x2).ln_1p();
+            v1 += x0;
+            if v1 > x0 * 1.2 {
+                continue;
+            }
+        }
+        let mut v4 = x2.powi(4);
+        if ((v1.ceil() + v1) * (v1.ceil() + v1) + 0.25).log2() < x2 * 0.5 {
+            v4 = x1;
+        } else {
+            return ((v1.ceil() + v1) * (v1.ceil() + v1) + 0.25).log2();
+        }
+        let mut v5: f64 = 1e-1;
+        if v1.mul_add(x1, v0) * v4.tanh().cosh() <= x0 + v4 {
+            v5 = -(x0.ceil() + x0);
+        } else if x0.powi(2) < x2 * 1.2 {
+            v5 -= x1;
+        } else {
+            v5 = x1 - (0.5f64 * x0).to_degrees().to_radians();
+        }
+        (x0 * x0 + 0.25).log10().asinh() - x0
+    }
+
+    fn p398_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, n: usize) -> D {
+        let mut v0 = (x1 * x1).ln_1p();
+        v0 -= max(x1, x0).sin();
+        let mut v1 = x0 + x1.tanh().exp_m1();
+        let mut i2 = 0;
+        while i2 < n {
+            i2 += 1;
+            let v3 = signum((x2 * x2).ln_1p()) + (x2 * x2).ln_1p();
+            v1 += x0;
+            if gt(v1, x0 * D::from(1.2)) {
+                continue;
+            }
+        }
+        let mut v4 = x2.powi(4);
+        if lt(((ceil(v1) + v1) * (ceil(v1) + v1) + D::from(0.25)).log2(), x2 * D::from(0.5)) {
+            v4 = x1;
+        } else {
+            return ((ceil(v1) + v1) * (ceil(v1) + v1) + D::from(0.25)).log2();
+        }
+        let mut v5 = D::from(1e-1);
+        if le(v1.mul_add(x1, v0) * v4.tanh().cosh(), x0 + v4) {
+            v5 = -(ceil(x0) + x0);
+        } else if lt(x0.powi(2), x2 * D::from(1.2)) {
+            v5 -= x1;
+        } else {
+            v5 = x1 - to_radians(to_degrees(D::from(0.5f64) * x0));
+        }
+        (x0 * x0 + D::from(0.25)).log10().asinh() - x0
+    }
+
+    #[dual::gradient]
+    fn p399(x0: f64, x1: f64, n: usize) -> f64 {
+        if x0.abs().abs() <= x0 {
+            return x1;
+        }
+        if ((2.0 * x1).max(x0) * (2.0 * x1).max(x0)).ln_1p() >= x0 {
+            return ((2.0 * x1).max(x0) * (2.0 * x1).max(x0)).ln_1p();
+        }
+        let mut v0 = f64::sin(0.7) + 2.0;
+        for i1 in 0..n {
+            let v2_f = |arg: f64| (arg * arg + 0.25).log2().atan();
+            let v2 = v2_f(x1);
+            v0 += h1(f64::min(v0, v0), x1 * x0);
+        }
+        x0
+    }
+
+    fn p399_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, n: usize) -> D {
+        if le(abs(abs(x0)), x0) {
+            return x1;
+        }
+        if ge((max(D::from(2.0) * x1, x0) * max(D::from(2.0) * x1, x0)).ln_1p(), x0) {
+            return (max(D::from(2.0) * x1, x0) * max(D::from(2.0) * x1, x0)).ln_1p();
+        }
+        let mut v0 = D::from(0.7).sin() + D::from(2.0);
+        for i1 in 0..n {
+            let v2_f = |arg: D| (arg * arg + D::from(0.25)).log2().atan();
+            let v2 = v2_f(x1);
+            v0 += h1_generic(v0, x1 * x0);
+        }
+        x0
     }
 
     #[dual::gradient]
@@ -12722,7 +13042,11 @@ mod programs {
         }
         let mut z3 = [0.0; LEN];
         for i4 in 0..LEN {
-            let v5 = (v0.tanh() * v0.tanh() + 0.5).recip();
+            let v5 = match i4 % 3 {
+                0 => (v0.tanh() * v0.tanh() + 0.5).recip(),
+                1 => 0.5 * (v0.tanh() * v0.tanh() + 0.5).recip(),
+                _ => -(v0.tanh() * v0.tanh() + 0.5).recip(),
+            };
             z3[i4] += a[i4] + (3. * x0).tanh().exp_m1();
         }
         let mut v6 = x1 * 0.5;
@@ -12746,7 +13070,11 @@ mod programs {
         }
         let mut z3 = [D::from(0.0); LEN];
         for i4 in 0..LEN {
-            let v5 = (v0.tanh() * v0.tanh() + D::from(0.5)).recip();
+            let v5 = match i4 % 3 {
+                0 => (v0.tanh() * v0.tanh() + D::from(0.5)).recip(),
+                1 => D::from(0.5) * (v0.tanh() * v0.tanh() + D::from(0.5)).recip(),
+                _ => -(v0.tanh() * v0.tanh() + D::from(0.5)).recip(),
+            };
             z3[i4] += a[i4] + (D::from(3.) * x0).tanh().exp_m1();
         }
         let mut v6 = x1 * D::from(0.5);
@@ -12794,7 +13122,8 @@ mod programs {
         }
         let mut z15 = [0.0; LEN];
         for i16 in 0..LEN {
-            let v17 = v11;
+            let v17_f = |arg: f64| arg;
+            let v17 = v17_f(v11);
             z15[i16] += a[i16] * ((v11 * v11 + 0.25).log2() * (v11 * v11 + 0.25).log2() + 0.5).powf(1.7);
         }
         h2([v7, (-1.3 * v12).atan(), f64::exp2((1e-1 * v6).sin())]) + v4 - v6 - v7 - v11 - v12 - z15[0] + z15[LEN - 1]
@@ -12832,7 +13161,8 @@ mod programs {
         }
         let mut z15 = [D::from(0.0); LEN];
         for i16 in 0..LEN {
-            let v17 = v11;
+            let v17_f = |arg: D| arg;
+            let v17 = v17_f(v11);
             z15[i16] += a[i16] * ((v11 * v11 + D::from(0.25)).log2() * (v11 * v11 + D::from(0.25)).log2() + D::from(0.5)).powf(1.7);
         }
         h2_generic([v7, (D::from(-1.3) * v12).atan(), (D::from(1e-1) * v6).sin().exp2()]) + v4 - v6 - v7 - v11 - v12 - z15[0] + z15[LEN - 1]
@@ -12849,11 +13179,16 @@ mod programs {
         let mut z3 = [0.0; LEN];
         for i4 in 0..LEN {
             z3[i4] += a[i4] + ((std::f64::consts::PI * x0).tanh().cosh() * (std::f64::consts::PI * x0).tanh().cosh() + 0.25).log10();
-            let v5 = (a[i4].abs() * a[i4].abs() + 0.25).log2();
+            let v5 = match i4 % 3 {
+                0 => (a[i4].abs() * a[i4].abs() + 0.25).log2(),
+                1 => 0.5 * (a[i4].abs() * a[i4].abs() + 0.25).log2(),
+                _ => -(a[i4].abs() * a[i4].abs() + 0.25).log2(),
+            };
         }
         let mut v6 = v0;
         if h2([3. * v0 - v6, (2.0 * v1).tanh(), f64::min(v0, std::f64::consts::PI)]) < -1.3 {
-            let v7 = (0.9 * (z3[LEN - 1] / (v0 * v0 + 0.5) * (z3[LEN - 1] / (v0 * v0 + 0.5)) + 0.5).recip().tanh()).atanh();
+            let v7_f = |arg: f64| (0.9 * (z3[LEN - 1] / (arg * arg + 0.5) * (z3[LEN - 1] / (arg * arg + 0.5)) + 0.5).recip().tanh()).atanh();
+            let v7 = v7_f(v0);
             v6 = (f64::min(z3[0], v7) * f64::min(z3[0], v7) + 1.5).acosh();
         } else if (-1.3 * v0).tanh().exp() - (v6 * v6).ln_1p() > z3[LEN - 1] * 1.2 {
             v6 = z3[LEN - 1] + z3[LEN - 1] - (v0 + v6);
@@ -12866,7 +13201,11 @@ mod programs {
         }
         let mut v11: f64 = 0.0;
         for i12 in 0..LEN {
-            let v13 = z8[i12] * x0;
+            let v13 = match i12 % 3 {
+                0 => z8[i12] * x0,
+                1 => 0.5 * (z8[i12] * x0),
+                _ => -(z8[i12] * x0),
+            };
             v11 += 0.05 * (0.5 * z3[i12].tanh().exp().tanh()).tan();
         }
         z3[LEN - 1] / (v0 * v0 + 0.5) + v9 + v0 - v1 - z3[0] + z3[LEN - 1] - v9 + v11
@@ -12882,11 +13221,16 @@ mod programs {
         let mut z3 = [D::from(0.0); LEN];
         for i4 in 0..LEN {
             z3[i4] += a[i4] + ((D::from(std::f64::consts::PI) * x0).tanh().cosh() * (D::from(std::f64::consts::PI) * x0).tanh().cosh() + D::from(0.25)).log10();
-            let v5 = (abs(a[i4]) * abs(a[i4]) + D::from(0.25)).log2();
+            let v5 = match i4 % 3 {
+                0 => (abs(a[i4]) * abs(a[i4]) + D::from(0.25)).log2(),
+                1 => D::from(0.5) * (abs(a[i4]) * abs(a[i4]) + D::from(0.25)).log2(),
+                _ => -(abs(a[i4]) * abs(a[i4]) + D::from(0.25)).log2(),
+            };
         }
         let mut v6 = v0;
         if lt(h2_generic([D::from(3.) * v0 - v6, (D::from(2.0) * v1).tanh(), min(v0, D::from(std::f64::consts::PI))]), D::from(-1.3)) {
-            let v7 = (D::from(0.9) * (z3[LEN - 1] / (v0 * v0 + D::from(0.5)) * (z3[LEN - 1] / (v0 * v0 + D::from(0.5))) + D::from(0.5)).recip().tanh()).atanh();
+            let v7_f = |arg: D| (D::from(0.9) * (z3[LEN - 1] / (arg * arg + D::from(0.5)) * (z3[LEN - 1] / (arg * arg + D::from(0.5))) + D::from(0.5)).recip().tanh()).atanh();
+            let v7 = v7_f(v0);
             v6 = (min(z3[0], v7) * min(z3[0], v7) + D::from(1.5)).acosh();
         } else if gt((D::from(-1.3) * v0).tanh().exp() - (v6 * v6).ln_1p(), z3[LEN - 1] * D::from(1.2)) {
             v6 = z3[LEN - 1] + z3[LEN - 1] - (v0 + v6);
@@ -12899,7 +13243,11 @@ mod programs {
         }
         let mut v11 = D::from(0.0);
         for i12 in 0..LEN {
-            let v13 = z8[i12] * x0;
+            let v13 = match i12 % 3 {
+                0 => z8[i12] * x0,
+                1 => D::from(0.5) * (z8[i12] * x0),
+                _ => -(z8[i12] * x0),
+            };
             v11 += D::from(0.05) * (D::from(0.5) * z3[i12].tanh().exp().tanh()).tan();
         }
         z3[LEN - 1] / (v0 * v0 + D::from(0.5)) + v9 + v0 - v1 - z3[0] + z3[LEN - 1] - v9 + v11
@@ -12982,7 +13330,8 @@ mod programs {
     fn p404(x0: f64, x1: f64, x2: f64, w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
         let mut v0: f64 = 1.0;
         for i1 in 1..n {
-            let v2 = b[i1 - 1] + (h2([x1, x0, x1]) * h2([x1, x0, x1]) + 0.25).log2();
+            let v2_f = |arg: f64| b[i1 - 1] + (h2([arg, x0, arg]) * h2([arg, x0, arg]) + 0.25).log2();
+            let v2 = v2_f(x1);
             v0 *= 1.0 + 0.05 * ((i1 as f64) * 0.05).tanh();
         }
         let mut y3 = [0.0; R];
@@ -13003,7 +13352,8 @@ mod programs {
     fn p404_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, w: [D; R * C], b: [D; 40], n: usize) -> D {
         let mut v0 = D::from(1.0);
         for i1 in 1..n {
-            let v2 = b[i1 - 1] + (h2_generic([x1, x0, x1]) * h2_generic([x1, x0, x1]) + D::from(0.25)).log2();
+            let v2_f = |arg: D| b[i1 - 1] + (h2_generic([arg, x0, arg]) * h2_generic([arg, x0, arg]) + D::from(0.25)).log2();
+            let v2 = v2_f(x1);
             v0 *= D::from(1.0) + D::from(0.05) * (D::from(i1 as f64) * D::from(0.05)).tanh();
         }
         let mut y3 = [D::from(0.0); R];
@@ -13070,7 +13420,11 @@ mod programs {
         for i6 in 0..R {
             let mut v7: f64 = 0.0;
             for j8 in 0..C {
-                let v9 = w[i6 * C + j8] + x2;
+                let v9 = match j8 % 3 {
+                    0 => w[i6 * C + j8] + x2,
+                    1 => 0.5 * (w[i6 * C + j8] + x2),
+                    _ => -(w[i6 * C + j8] + x2),
+                };
                 v7 += 0.05 * ((i6 as f64) * 0.05);
             }
             y5[i6] = v7;
@@ -13093,7 +13447,11 @@ mod programs {
         for i6 in 0..R {
             let mut v7 = D::from(0.0);
             for j8 in 0..C {
-                let v9 = w[i6 * C + j8] + x2;
+                let v9 = match j8 % 3 {
+                    0 => w[i6 * C + j8] + x2,
+                    1 => D::from(0.5) * (w[i6 * C + j8] + x2),
+                    _ => -(w[i6 * C + j8] + x2),
+                };
                 v7 += D::from(0.05) * (D::from(i6 as f64) * D::from(0.05));
             }
             y5[i6] = v7;
@@ -13154,7 +13512,11 @@ mod programs {
         }
         let mut v3 = x1 * 0.5;
         for i4 in 1..LEN {
-            let v5 = z0[i4 - 1] * x0;
+            let v5 = match i4 % 3 {
+                0 => z0[i4 - 1] * x0,
+                1 => 0.5 * (z0[i4 - 1] * x0),
+                _ => -(z0[i4 - 1] * x0),
+            };
             v3 += 0.05 * (a[i4] * a[i4] + 0.25).log10();
         }
         let v6: f64;
@@ -13170,7 +13532,11 @@ mod programs {
         for i10 in 0..R {
             let mut v11 = x2 * 0.5;
             for j12 in 0..C {
-                let v13 = w[i10 * C + j12] + v3;
+                let v13 = match j12 % 3 {
+                    0 => w[i10 * C + j12] + v3,
+                    1 => 0.5 * (w[i10 * C + j12] + v3),
+                    _ => -(w[i10 * C + j12] + v3),
+                };
                 v11 = (v11 * 0.9 + h1(h4(x2), 2.0)).tanh();
             }
             y9[i10] = v11;
@@ -13196,7 +13562,11 @@ mod programs {
         }
         let mut v3 = x1 * D::from(0.5);
         for i4 in 1..LEN {
-            let v5 = z0[i4 - 1] * x0;
+            let v5 = match i4 % 3 {
+                0 => z0[i4 - 1] * x0,
+                1 => D::from(0.5) * (z0[i4 - 1] * x0),
+                _ => -(z0[i4 - 1] * x0),
+            };
             v3 += D::from(0.05) * (a[i4] * a[i4] + D::from(0.25)).log10();
         }
         let v6: D;
@@ -13212,7 +13582,11 @@ mod programs {
         for i10 in 0..R {
             let mut v11 = x2 * D::from(0.5);
             for j12 in 0..C {
-                let v13 = w[i10 * C + j12] + v3;
+                let v13 = match j12 % 3 {
+                    0 => w[i10 * C + j12] + v3,
+                    1 => D::from(0.5) * (w[i10 * C + j12] + v3),
+                    _ => -(w[i10 * C + j12] + v3),
+                };
                 v11 = (v11 * D::from(0.9) + h1_generic(h4_generic(x2), D::from(2.0))).tanh();
             }
             y9[i10] = v11;
@@ -13315,7 +13689,8 @@ mod programs {
     fn p411(x0: f64, a: [f64; LEN]) -> f64 {
         let mut v0: f64 = 0.0;
         for i1 in 0..LEN - 1 {
-            let v2 = a[i1] + (0.9 * x0.max(x0).tanh()).acos();
+            let v2_f = |arg: f64| a[i1] + (0.9 * arg.max(arg).tanh()).acos();
+            let v2 = v2_f(x0);
             v0 = f64::min(v0, (v2.to_degrees().to_radians() * v2.to_degrees().to_radians() + 0.25).sqrt());
         }
         let mut z3 = [0.0; LEN];
@@ -13340,7 +13715,8 @@ mod programs {
     fn p411_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
         let mut v0 = D::from(0.0);
         for i1 in 0..LEN - 1 {
-            let v2 = a[i1] + (D::from(0.9) * x0.tanh()).acos();
+            let v2_f = |arg: D| a[i1] + (D::from(0.9) * arg.tanh()).acos();
+            let v2 = v2_f(x0);
             v0 = min(v0, (to_radians(to_degrees(v2)) * to_radians(to_degrees(v2)) + D::from(0.25)).sqrt());
         }
         let mut z3 = [D::from(0.0); LEN];
@@ -13634,7 +14010,8 @@ mod programs {
     fn p418(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
         let mut z0 = [0.0; LEN];
         for i1 in 0..LEN {
-            let v2 = h2([0.5f64, x2, x1]).max(x2);
+            let v2_f = |arg: f64| h2([0.5f64, arg, x1]).max(arg);
+            let v2 = v2_f(x2);
             z0[i1] = a[i1].tanh().exp_m1();
         }
         let mut z3 = [0.0; LEN];
@@ -13651,7 +14028,8 @@ mod programs {
     fn p418_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
         let mut z0 = [D::from(0.0); LEN];
         for i1 in 0..LEN {
-            let v2 = max(h2_generic([D::from(0.5f64), x2, x1]), x2);
+            let v2_f = |arg: D| max(h2_generic([D::from(0.5f64), arg, x1]), arg);
+            let v2 = v2_f(x2);
             z0[i1] = a[i1].tanh().exp_m1();
         }
         let mut z3 = [D::from(0.0); LEN];
@@ -13950,7 +14328,8 @@ mod programs {
         let v8 = a.iter().zip(a.iter().skip(1)).fold((v4 * v4 + 0.25).log2(), |s9, (&e6, &e7)| s9 + 0.05 * (e6 * e6 + 0.25).sqrt().abs());
         let mut z10 = [0.0; LEN];
         for i11 in 0..LEN - 1 {
-            let v12 = f64::min(v3, z0[i11 + 1] / (v4 * v4 + 0.5));
+            let v12_f = |arg: f64| f64::min(arg, z0[i11 + 1] / (v4 * v4 + 0.5));
+            let v12 = v12_f(v3);
             z10[i11] = a[i11] * ((0.5f64 * x0).max(std::f64::consts::PI) / ((i11 as f64) * 0.05 * ((i11 as f64) * 0.05) + 0.5));
         }
         let mut v13 = x0 * 0.5;
@@ -13975,7 +14354,8 @@ mod programs {
         let v8 = a.iter().zip(a.iter().skip(1)).fold((v4 * v4 + D::from(0.25)).log2(), |s9, (&e6, &e7)| s9 + D::from(0.05) * abs((e6 * e6 + D::from(0.25)).sqrt()));
         let mut z10 = [D::from(0.0); LEN];
         for i11 in 0..LEN - 1 {
-            let v12 = min(v3, z0[i11 + 1] / (v4 * v4 + D::from(0.5)));
+            let v12_f = |arg: D| min(arg, z0[i11 + 1] / (v4 * v4 + D::from(0.5)));
+            let v12 = v12_f(v3);
             z10[i11] = a[i11] * (max(D::from(0.5f64) * x0, D::from(std::f64::consts::PI)) / (D::from(i11 as f64) * D::from(0.05) * (D::from(i11 as f64) * D::from(0.05)) + D::from(0.5)));
         }
         let mut v13 = x0 * D::from(0.5);
@@ -14007,7 +14387,11 @@ mod programs {
         let mut v10 = (0.9 * y6[0].tanh()).atanh();
         let mut v11 = x1 * 0.5;
         for i12 in 0..R {
-            let v13 = y6[i12] + (2.0 * v2 * (2.0 * v2) + 0.5).hypot(2.0);
+            let v13 = match i12 % 3 {
+                0 => y6[i12] + (2.0 * v2 * (2.0 * v2) + 0.5).hypot(2.0),
+                1 => 0.5 * (y6[i12] + (2.0 * v2 * (2.0 * v2) + 0.5).hypot(2.0)),
+                _ => -(y6[i12] + (2.0 * v2 * (2.0 * v2) + 0.5).hypot(2.0)),
+            };
             v10 = v10.max((0.9 * y6[0].tanh()).atanh().to_degrees().to_radians());
             v11 = v11.max(((y6[R - 1] * y6[R - 1]).ln_1p() * (y6[R - 1] * y6[R - 1]).ln_1p() + 0.5).log(v4.asinh() * v4.asinh() + 1.5));
         }
@@ -14035,7 +14419,11 @@ mod programs {
         let mut v10 = (D::from(0.9) * y6[0].tanh()).atanh();
         let mut v11 = x1 * D::from(0.5);
         for i12 in 0..R {
-            let v13 = y6[i12] + hypot(D::from(2.0) * v2 * (D::from(2.0) * v2) + D::from(0.5), D::from(2.0));
+            let v13 = match i12 % 3 {
+                0 => y6[i12] + hypot(D::from(2.0) * v2 * (D::from(2.0) * v2) + D::from(0.5), D::from(2.0)),
+                1 => D::from(0.5) * (y6[i12] + hypot(D::from(2.0) * v2 * (D::from(2.0) * v2) + D::from(0.5), D::from(2.0))),
+                _ => -(y6[i12] + hypot(D::from(2.0) * v2 * (D::from(2.0) * v2) + D::from(0.5), D::from(2.0))),
+            };
             v10 = max(v10, to_radians(to_degrees((D::from(0.9) * y6[0].tanh()).atanh())));
             v11 = max(v11, log((y6[R - 1] * y6[R - 1]).ln_1p() * (y6[R - 1] * y6[R - 1]).ln_1p() + D::from(0.5), v4.asinh() * v4.asinh() + D::from(1.5)));
         }
@@ -14116,7 +14504,8 @@ mod programs {
         }
         let mut v5 = x1 * 0.5;
         for i6 in 1..LEN {
-            let v7 = a[i6 - 1] * (h2([x1, 1e-1, x0]) * ((i6 as f64) * 0.05 * x1));
+            let v7_f = |arg: f64| a[i6 - 1] * (h2([arg, 1e-1, x0]) * ((i6 as f64) * 0.05 * arg));
+            let v7 = v7_f(x1);
             if a[i6 - 1] - a[i6 - 1] < v7 * (-0.3) {
                 v5 = x0.tanh();
             } else {
@@ -14146,7 +14535,8 @@ mod programs {
         }
         let mut v5 = x1 * D::from(0.5);
         for i6 in 1..LEN {
-            let v7 = a[i6 - 1] * (h2_generic([x1, D::from(1e-1), x0]) * (D::from(i6 as f64) * D::from(0.05) * x1));
+            let v7_f = |arg: D| a[i6 - 1] * (h2_generic([arg, D::from(1e-1), x0]) * (D::from(i6 as f64) * D::from(0.05) * arg));
+            let v7 = v7_f(x1);
             if lt(a[i6 - 1] - a[i6 - 1], v7 * D::from(-0.3)) {
                 v5 = x0.tanh();
             } else {
@@ -14350,7 +14740,11 @@ mod programs {
         for i6 in 0..R {
             let mut v7 = a[i6];
             for j8 in 0..C {
-                let v9 = (z0[0].clamp(-0.5, 0.5) * z0[0].clamp(-0.5, 0.5) + 0.5).powf((w[i6 * C + j8] - z0[LEN - 1]).sin());
+                let v9 = match j8 % 3 {
+                    0 => (z0[0].clamp(-0.5, 0.5) * z0[0].clamp(-0.5, 0.5) + 0.5).powf((w[i6 * C + j8] - z0[LEN - 1]).sin()),
+                    1 => 0.5 * (z0[0].clamp(-0.5, 0.5) * z0[0].clamp(-0.5, 0.5) + 0.5).powf((w[i6 * C + j8] - z0[LEN - 1]).sin()),
+                    _ => -(z0[0].clamp(-0.5, 0.5) * z0[0].clamp(-0.5, 0.5) + 0.5).powf((w[i6 * C + j8] - z0[LEN - 1]).sin()),
+                };
                 v7 += 0.05 * z0[0].tanh().exp_m1();
             }
             y5[i6] = v7;
@@ -14381,7 +14775,11 @@ mod programs {
         for i6 in 0..R {
             let mut v7 = a[i6];
             for j8 in 0..C {
-                let v9 = (clamp(z0[0], -0.5, 0.5) * clamp(z0[0], -0.5, 0.5) + D::from(0.5)).powd((w[i6 * C + j8] - z0[LEN - 1]).sin());
+                let v9 = match j8 % 3 {
+                    0 => (clamp(z0[0], -0.5, 0.5) * clamp(z0[0], -0.5, 0.5) + D::from(0.5)).powd((w[i6 * C + j8] - z0[LEN - 1]).sin()),
+                    1 => D::from(0.5) * (clamp(z0[0], -0.5, 0.5) * clamp(z0[0], -0.5, 0.5) + D::from(0.5)).powd((w[i6 * C + j8] - z0[LEN - 1]).sin()),
+                    _ => -(clamp(z0[0], -0.5, 0.5) * clamp(z0[0], -0.5, 0.5) + D::from(0.5)).powd((w[i6 * C + j8] - z0[LEN - 1]).sin()),
+                };
                 v7 += D::from(0.05) * z0[0].tanh().exp_m1();
             }
             y5[i6] = v7;
@@ -14439,7 +14837,8 @@ mod programs {
         let mut v4 = (0.9 * (0.7 * x0).tanh()).asin();
         let mut v5 = x0 * 0.5;
         for i6 in 0..LEN {
-            let v7 = z2[i6] * h2([v0, 0.7 * v0 + x0, (v0 * v0).ln_1p()]);
+            let v7_f = |arg: f64| z2[i6] * h2([arg, 0.7 * arg + x0, (arg * arg).ln_1p()]);
+            let v7 = v7_f(v0);
             v4 = v4.max((z2[0] - v0).signum() + (z2[0] - v0));
             v5 = v5.max((v0 + z2[i6]).mul_add((0.9 * (0.7 * x0).tanh()).asin(), (0.9 * (0.7 * x0).tanh()).asin()));
         }
@@ -14458,7 +14857,8 @@ mod programs {
         let mut v4 = (D::from(0.9) * (D::from(0.7) * x0).tanh()).asin();
         let mut v5 = x0 * D::from(0.5);
         for i6 in 0..LEN {
-            let v7 = z2[i6] * h2_generic([v0, D::from(0.7) * v0 + x0, (v0 * v0).ln_1p()]);
+            let v7_f = |arg: D| z2[i6] * h2_generic([arg, D::from(0.7) * arg + x0, (arg * arg).ln_1p()]);
+            let v7 = v7_f(v0);
             v4 = max(v4, signum(z2[0] - v0) + (z2[0] - v0));
             v5 = max(v5, (v0 + z2[i6]).mul_add((D::from(0.9) * (D::from(0.7) * x0).tanh()).asin(), (D::from(0.9) * (D::from(0.7) * x0).tanh()).asin()));
         }
@@ -14469,7 +14869,8 @@ mod programs {
     fn p435(x0: f64, x1: f64, x2: f64, a: [f64; LEN], w: [f64; R * C]) -> f64 {
         let mut v0: f64 = 0.0;
         for i1 in 0..LEN - 1 {
-            let v2 = a[i1 + 1] + (x0 * x0 + 0.5).recip();
+            let v2_f = |arg: f64| a[i1 + 1] + (arg * arg + 0.5).recip();
+            let v2 = v2_f(x0);
             v0 += 0.05 * a[i1];
         }
         let v4 = a[2..LEN - 2].iter().rev().map(|&e3| 0.05 * (e3 + x0)).sum::<f64>();
@@ -14477,7 +14878,11 @@ mod programs {
         for i6 in 0..R {
             let mut v7 = a[i6];
             for j8 in 0..C {
-                let v9 = w[i6 * C + j8] + v0.tanh();
+                let v9 = match j8 % 3 {
+                    0 => w[i6 * C + j8] + v0.tanh(),
+                    1 => 0.5 * (w[i6 * C + j8] + v0.tanh()),
+                    _ => -(w[i6 * C + j8] + v0.tanh()),
+                };
                 v7 = (v7 * 0.9 + v9 * 2.0).tanh();
             }
             y5[i6] = v7.tanh();
@@ -14492,7 +14897,8 @@ mod programs {
     fn p435_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN], w: [D; R * C]) -> D {
         let mut v0 = D::from(0.0);
         for i1 in 0..LEN - 1 {
-            let v2 = a[i1 + 1] + (x0 * x0 + D::from(0.5)).recip();
+            let v2_f = |arg: D| a[i1 + 1] + (arg * arg + D::from(0.5)).recip();
+            let v2 = v2_f(x0);
             v0 += D::from(0.05) * a[i1];
         }
         let v4 = a[2..LEN - 2].iter().rev().map(|&e3| D::from(0.05) * (e3 + x0)).fold(D::from(0.0), |t, u| t + u);
@@ -14500,7 +14906,11 @@ mod programs {
         for i6 in 0..R {
             let mut v7 = a[i6];
             for j8 in 0..C {
-                let v9 = w[i6 * C + j8] + v0.tanh();
+                let v9 = match j8 % 3 {
+                    0 => w[i6 * C + j8] + v0.tanh(),
+                    1 => D::from(0.5) * (w[i6 * C + j8] + v0.tanh()),
+                    _ => -(w[i6 * C + j8] + v0.tanh()),
+                };
                 v7 = (v7 * D::from(0.9) + v9 * D::from(2.0)).tanh();
             }
             y5[i6] = v7.tanh();
@@ -14648,7 +15058,8 @@ mod programs {
         }
         let mut v5 = x0 * 0.5;
         for i6 in 0..R {
-            let v7 = y0[i6] * x0;
+            let v7_f = |arg: f64| y0[i6] * arg;
+            let v7 = v7_f(x0);
             v5 = f64::min(v5, x2);
         }
         let v9 = a[2..LEN - 2].iter().rev().fold(x1.mul_add(std::f64::consts::PI, y0[R - 1]), |s10, &e8| s10 + 0.05 * (e8 + f64::cos(x2.max(x1))));
@@ -14677,7 +15088,8 @@ mod programs {
         }
         let mut v5 = x0 * D::from(0.5);
         for i6 in 0..R {
-            let v7 = y0[i6] * x0;
+            let v7_f = |arg: D| y0[i6] * arg;
+            let v7 = v7_f(x0);
             v5 = min(v5, x2);
         }
         let v9 = a[2..LEN - 2].iter().rev().fold(x1.mul_add(D::from(std::f64::consts::PI), y0[R - 1]), |s10, &e8| s10 + D::from(0.05) * (e8 + max(x2, x1).cos()));
@@ -14710,7 +15122,11 @@ mod programs {
         for i10 in 0..R {
             let mut v11 = a[i10];
             for j12 in 0..C {
-                let v13 = w[i10 * C + j12] * v8;
+                let v13 = match j12 % 3 {
+                    0 => w[i10 * C + j12] * v8,
+                    1 => 0.5 * (w[i10 * C + j12] * v8),
+                    _ => -(w[i10 * C + j12] * v8),
+                };
                 v11 = v11.max(0.5f64 * v8 - (x0 * x0 + 0.25).sqrt());
             }
             y9[i10] = v11;
@@ -14733,7 +15149,11 @@ mod programs {
         for i10 in 0..R {
             let mut v11 = a[i10];
             for j12 in 0..C {
-                let v13 = w[i10 * C + j12] * v8;
+                let v13 = match j12 % 3 {
+                    0 => w[i10 * C + j12] * v8,
+                    1 => D::from(0.5) * (w[i10 * C + j12] * v8),
+                    _ => -(w[i10 * C + j12] * v8),
+                };
                 v11 = max(v11, D::from(0.5f64) * v8 - (x0 * x0 + D::from(0.25)).sqrt());
             }
             y9[i10] = v11;
@@ -14780,7 +15200,8 @@ mod programs {
     fn p442(x0: f64, a: [f64; LEN]) -> f64 {
         let mut z0 = [0.0; LEN];
         for i1 in 1..LEN {
-            let v2 = a[i1].atan2((x0 * x0 + 0.5).cbrt() * (x0 * x0 + 0.5).cbrt() + 0.5);
+            let v2_f = |arg: f64| a[i1].atan2((arg * arg + 0.5).cbrt() * (arg * arg + 0.5).cbrt() + 0.5);
+            let v2 = v2_f(x0);
             z0[i1] += a[i1 - 1] + ((i1 as f64) * 0.05).atan();
         }
         let mut v3 = x0 / (x0 * x0 + 0.5);
@@ -14808,7 +15229,8 @@ mod programs {
     fn p442_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN]) -> D {
         let mut z0 = [D::from(0.0); LEN];
         for i1 in 1..LEN {
-            let v2 = a[i1].atan2((x0 * x0 + D::from(0.5)).cbrt() * (x0 * x0 + D::from(0.5)).cbrt() + D::from(0.5));
+            let v2_f = |arg: D| a[i1].atan2((arg * arg + D::from(0.5)).cbrt() * (arg * arg + D::from(0.5)).cbrt() + D::from(0.5));
+            let v2 = v2_f(x0);
             z0[i1] += a[i1 - 1] + (D::from(i1 as f64) * D::from(0.05)).atan();
         }
         let mut v3 = x0 / (x0 * x0 + D::from(0.5));
@@ -15194,7 +15616,8 @@ mod programs {
         let mut v9 = y4[R - 1];
         let mut v10 = x0 * 0.5;
         for i11 in 0..R {
-            let v12 = y4[i11] * x1;
+            let v12_f = |arg: f64| y4[i11] * arg;
+            let v12 = v12_f(x1);
             v9 = v9.max(v3.clamp(-0.5, 0.5).max(f64::cos(y4[0])));
             v10 = (v10 * 0.9 + v12.powi(3).clamp(-0.5, 0.5)).tanh();
         }
@@ -15219,7 +15642,8 @@ mod programs {
         let mut v9 = y4[R - 1];
         let mut v10 = x0 * D::from(0.5);
         for i11 in 0..R {
-            let v12 = y4[i11] * x1;
+            let v12_f = |arg: D| y4[i11] * arg;
+            let v12 = v12_f(x1);
             v9 = max(v9, max(clamp(v3, -0.5, 0.5), y4[0].cos()));
             v10 = (v10 * D::from(0.9) + clamp(v12.powi(3), -0.5, 0.5)).tanh();
         }
@@ -15275,7 +15699,8 @@ mod programs {
             v4 += 0.05 * (z2[i6 - 1] + z0[i6]);
             v5 = (v5 * 0.9 + x0).tanh();
         }
-        let v7 = x0;
+        let v7_f = |arg: f64| arg;
+        let v7 = v7_f(x0);
         z2[LEN - 1] - z0[0] + z0[LEN - 1] + v4 + v5
     }
 
@@ -15294,7 +15719,8 @@ mod programs {
             v4 += D::from(0.05) * (z2[i6 - 1] + z0[i6]);
             v5 = (v5 * D::from(0.9) + x0).tanh();
         }
-        let v7 = x0;
+        let v7_f = |arg: D| arg;
+        let v7 = v7_f(x0);
         z2[LEN - 1] - z0[0] + z0[LEN - 1] + v4 + v5
     }
 
@@ -15389,7 +15815,8 @@ mod programs {
         let mut v4 = x0 * 0.5;
         let mut v5: f64 = 0.0;
         for i6 in 0..R {
-            let v7 = y0[i6] + (2.0 * x2).asinh();
+            let v7_f = |arg: f64| y0[i6] + (2.0 * arg).asinh();
+            let v7 = v7_f(x2);
             v4 *= 1.0 + 0.05 * f64::cos(y0[R - 1]).tanh().tanh();
             if (i6 as f64) * 0.05 + (-1.3) >= v5 * 1.2 {
                 v5 = (((i6 as f64) * 0.05 + (-1.3)) * ((i6 as f64) * 0.05 + (-1.3)) + 0.25).log10().tanh();
@@ -15418,7 +15845,8 @@ mod programs {
         let mut v4 = x0 * D::from(0.5);
         let mut v5 = D::from(0.0);
         for i6 in 0..R {
-            let v7 = y0[i6] + (D::from(2.0) * x2).asinh();
+            let v7_f = |arg: D| y0[i6] + (D::from(2.0) * arg).asinh();
+            let v7 = v7_f(x2);
             v4 *= D::from(1.0) + D::from(0.05) * y0[R - 1].cos().tanh().tanh();
             if ge(D::from(i6 as f64) * D::from(0.05) + D::from(-1.3), v5 * D::from(1.2)) {
                 v5 = ((D::from(i6 as f64) * D::from(0.05) + D::from(-1.3)) * (D::from(i6 as f64) * D::from(0.05) + D::from(-1.3)) + D::from(0.25)).log10().tanh();
@@ -15447,7 +15875,8 @@ mod programs {
         for i4 in 0..R {
             let mut v5: f64 = 0.0;
             for j6 in 0..C {
-                let v7 = w[i4 * C + j6] + (v0.tanh() * v0.tanh() + 0.5).cbrt();
+                let v7_f = |arg: f64| w[i4 * C + j6] + (arg.tanh() * arg.tanh() + 0.5).cbrt();
+                let v7 = v7_f(v0);
                 v5 = (v5 * 0.9 + v5.mul_add(v1, w[i4 * C + j6]).atan2(x0.tanh().cosh() * x0.tanh().cosh() + 0.5)).tanh();
             }
             y3[i4] = v5;
@@ -15478,7 +15907,8 @@ mod programs {
         for i4 in 0..R {
             let mut v5 = D::from(0.0);
             for j6 in 0..C {
-                let v7 = w[i4 * C + j6] + (v0.tanh() * v0.tanh() + D::from(0.5)).cbrt();
+                let v7_f = |arg: D| w[i4 * C + j6] + (arg.tanh() * arg.tanh() + D::from(0.5)).cbrt();
+                let v7 = v7_f(v0);
                 v5 = (v5 * D::from(0.9) + v5.mul_add(v1, w[i4 * C + j6]).atan2(x0.tanh().cosh() * x0.tanh().cosh() + D::from(0.5))).tanh();
             }
             y3[i4] = v5;
@@ -15513,7 +15943,8 @@ mod programs {
             v3 *= 1.0 + 0.05 * v6.tanh();
             v4 += 0.05 * ((x0 * x0 + 0.5).log(v1 * v1 + 1.5) * (x0 * x0 + 0.5).log(v1 * v1 + 1.5) + 0.5).hypot(v6.atan());
         }
-        let v7 = h1((3. * v3 * (3. * v3) + 0.5).powf(1.7).tanh().cosh(), (3. * v3 * (3. * v3) + 0.5).powf(1.7).tanh().cosh());
+        let v7_f = |arg: f64| h1((3. * arg * (3. * arg) + 0.5).powf(1.7).tanh().cosh(), (3. * arg * (3. * arg) + 0.5).powf(1.7).tanh().cosh());
+        let v7 = v7_f(v3);
         (0.9 * (v4 * v4 + 0.5).powf(1.7).tanh()).atanh() - v1 + v3 + v4
     }
 
@@ -15531,7 +15962,8 @@ mod programs {
             v3 *= D::from(1.0) + D::from(0.05) * v6.tanh();
             v4 += D::from(0.05) * hypot(log(x0 * x0 + D::from(0.5), v1 * v1 + D::from(1.5)) * log(x0 * x0 + D::from(0.5), v1 * v1 + D::from(1.5)) + D::from(0.5), v6.atan());
         }
-        let v7 = h1_generic((D::from(3.) * v3 * (D::from(3.) * v3) + D::from(0.5)).powf(1.7).tanh().cosh(), (D::from(3.) * v3 * (D::from(3.) * v3) + D::from(0.5)).powf(1.7).tanh().cosh());
+        let v7_f = |arg: D| h1_generic((D::from(3.) * arg * (D::from(3.) * arg) + D::from(0.5)).powf(1.7).tanh().cosh(), (D::from(3.) * arg * (D::from(3.) * arg) + D::from(0.5)).powf(1.7).tanh().cosh());
+        let v7 = v7_f(v3);
         (D::from(0.9) * (v4 * v4 + D::from(0.5)).powf(1.7).tanh()).atanh() - v1 + v3 + v4
     }
 
@@ -15618,7 +16050,8 @@ mod programs {
             v0 *= 1.0 + 0.05 * (a[i1 + 1] * ((i1 as f64) * 0.05)).tanh();
         }
         if ((3. * x0).tanh() * (3. * x0).tanh() + 0.5).powf(1.7) <= x0 * 0.5 {
-            let v2 = v0;
+            let v2_f = |arg: f64| arg;
+            let v2 = v2_f(v0);
             return ((3. * x0).tanh() * (3. * x0).tanh() + 0.5).powf(1.7);
         } else if f64::cos((v0 * v0 + 0.5).cbrt()) <= (0.5f64 * x0).atan() {
             return f64::exp2(x0.sin()) * h1(x0, x0);
@@ -15633,7 +16066,11 @@ mod programs {
         }
         let mut v7: f64 = 0.0;
         for i8 in 0..R {
-            let v9 = y3[i8] * h2([std::f64::consts::PI, -x0, (2.0 * x0 * (2.0 * x0) + 0.25).ln()]);
+            let v9 = match i8 % 3 {
+                0 => y3[i8] * h2([std::f64::consts::PI, -x0, (2.0 * x0 * (2.0 * x0) + 0.25).ln()]),
+                1 => 0.5 * (y3[i8] * h2([std::f64::consts::PI, -x0, (2.0 * x0 * (2.0 * x0) + 0.25).ln()])),
+                _ => -(y3[i8] * h2([std::f64::consts::PI, -x0, (2.0 * x0 * (2.0 * x0) + 0.25).ln()])),
+            };
             v7 -= 0.05 * h2([0.5f64, v0, 0.5f64]).to_degrees().to_radians();
         }
         let mut y10 = [0.0; R];
@@ -15658,7 +16095,8 @@ mod programs {
             v0 *= D::from(1.0) + D::from(0.05) * (a[i1 + 1] * (D::from(i1 as f64) * D::from(0.05))).tanh();
         }
         if le(((D::from(3.) * x0).tanh() * (D::from(3.) * x0).tanh() + D::from(0.5)).powf(1.7), x0 * D::from(0.5)) {
-            let v2 = v0;
+            let v2_f = |arg: D| arg;
+            let v2 = v2_f(v0);
             return ((D::from(3.) * x0).tanh() * (D::from(3.) * x0).tanh() + D::from(0.5)).powf(1.7);
         } else if le((v0 * v0 + D::from(0.5)).cbrt().cos(), (D::from(0.5f64) * x0).atan()) {
             return x0.sin().exp2() * h1_generic(x0, x0);
@@ -15673,7 +16111,11 @@ mod programs {
         }
         let mut v7 = D::from(0.0);
         for i8 in 0..R {
-            let v9 = y3[i8] * h2_generic([D::from(std::f64::consts::PI), -x0, (D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.25)).ln()]);
+            let v9 = match i8 % 3 {
+                0 => y3[i8] * h2_generic([D::from(std::f64::consts::PI), -x0, (D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.25)).ln()]),
+                1 => D::from(0.5) * (y3[i8] * h2_generic([D::from(std::f64::consts::PI), -x0, (D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.25)).ln()])),
+                _ => -(y3[i8] * h2_generic([D::from(std::f64::consts::PI), -x0, (D::from(2.0) * x0 * (D::from(2.0) * x0) + D::from(0.25)).ln()])),
+            };
             v7 -= D::from(0.05) * to_radians(to_degrees(h2_generic([D::from(0.5f64), v0, D::from(0.5f64)])));
         }
         let mut y10 = [D::from(0.0); R];
@@ -15696,7 +16138,8 @@ mod programs {
     fn p462(x0: f64, a: [f64; LEN], w: [f64; R * C], b: [f64; 40], n: usize) -> f64 {
         let mut v0 = x0 * 0.5;
         for i1 in 0..LEN {
-            let v2 = a[i1] + x0;
+            let v2_f = |arg: f64| a[i1] + arg;
+            let v2 = v2_f(x0);
             v0 = f64::min(v0, (x0 * x0 + 0.5).powf(1.7).max(a[i1]));
         }
         let mut v3 = x0;
@@ -15733,7 +16176,8 @@ mod programs {
     fn p462_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, a: [D; LEN], w: [D; R * C], b: [D; 40], n: usize) -> D {
         let mut v0 = x0 * D::from(0.5);
         for i1 in 0..LEN {
-            let v2 = a[i1] + x0;
+            let v2_f = |arg: D| a[i1] + arg;
+            let v2 = v2_f(x0);
             v0 = min(v0, max((x0 * x0 + D::from(0.5)).powf(1.7), a[i1]));
         }
         let mut v3 = x0;
@@ -15812,7 +16256,8 @@ mod programs {
     fn p464(x0: f64, x1: f64, a: [f64; LEN], b: [f64; 40], n: usize) -> f64 {
         let mut v0 = x1 * 0.5;
         for i1 in 0..n {
-            let v2 = b[i1] + x0.tanh().sinh();
+            let v2_f = |arg: f64| b[i1] + arg.tanh().sinh();
+            let v2 = v2_f(x0);
             v0 = f64::min(v0, v2);
         }
         let v5 = a.iter().zip(a.iter()).map(|(&e3, &e4)| e3 * v0).fold(f64::NEG_INFINITY, f64::max);
@@ -15822,7 +16267,8 @@ mod programs {
     fn p464_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, a: [D; LEN], b: [D; 40], n: usize) -> D {
         let mut v0 = x1 * D::from(0.5);
         for i1 in 0..n {
-            let v2 = b[i1] + x0.tanh().sinh();
+            let v2_f = |arg: D| b[i1] + arg.tanh().sinh();
+            let v2 = v2_f(x0);
             v0 = min(v0, v2);
         }
         let v5 = a.iter().zip(a.iter()).map(|(&e3, &e4)| e3 * v0).fold(D::from(f64::NEG_INFINITY), max);
@@ -15968,7 +16414,8 @@ mod programs {
         }
         let mut v5: f64 = 0.0;
         for i6 in 0..R {
-            let v7 = y0[i6] * x0.atan().atan();
+            let v7_f = |arg: f64| y0[i6] * arg.atan().atan();
+            let v7 = v7_f(x0);
             v5 = (v5 * 0.9 + v7).tanh();
         }
         let v9 = a.iter().rev().step_by(3).map(|&e8| 0.05 * (e8 * (f64::exp2(x0.sin()) * f64::exp2(x0.sin()) + 0.5).powf(1.7))).sum::<f64>();
@@ -16006,7 +16453,8 @@ mod programs {
         }
         let mut v5 = D::from(0.0);
         for i6 in 0..R {
-            let v7 = y0[i6] * x0.atan().atan();
+            let v7_f = |arg: D| y0[i6] * arg.atan().atan();
+            let v7 = v7_f(x0);
             v5 = (v5 * D::from(0.9) + v7).tanh();
         }
         let v9 = a.iter().rev().step_by(3).map(|&e8| D::from(0.05) * (e8 * (x0.sin().exp2() * x0.sin().exp2() + D::from(0.5)).powf(1.7))).fold(D::from(0.0), |t, u| t + u);
@@ -16264,11 +16712,16 @@ mod programs {
         let mut z7 = [0.0; LEN];
         for i8 in 0..LEN - 1 {
             z7[i8] += a[i8] * (z3[i8].max(z3[0]) * z3[i8].max(z3[0]) + 0.5).cbrt();
-            let v9 = (a[i8 + 1] * a[i8 + 1] + 0.5).powf(1.7) * (x0 * x0 + 0.25).ln();
+            let v9 = match i8 % 3 {
+                0 => (a[i8 + 1] * a[i8 + 1] + 0.5).powf(1.7) * (x0 * x0 + 0.25).ln(),
+                1 => 0.5 * ((a[i8 + 1] * a[i8 + 1] + 0.5).powf(1.7) * (x0 * x0 + 0.25).ln()),
+                _ => -((a[i8 + 1] * a[i8 + 1] + 0.5).powf(1.7) * (x0 * x0 + 0.25).ln()),
+            };
         }
         let mut v10: f64 = 1.0;
         for i11 in 0..LEN {
-            let v12 = f64::min(z7[0], v1) / (f64::min(x1, (i11 as f64) * 0.05) * f64::min(x1, (i11 as f64) * 0.05) + 0.5);
+            let v12_f = |arg: f64| f64::min(z7[0], arg) / (f64::min(x1, (i11 as f64) * 0.05) * f64::min(x1, (i11 as f64) * 0.05) + 0.5);
+            let v12 = v12_f(v1);
             v10 *= 1.0 + 0.05 * (x0 * x0 + 0.5).powf(v6.sin()).asinh().tanh();
         }
         (0.9 * (0.9 * v1.tanh()).acos().tanh()).acos() + v1 + z3[0] - z3[LEN - 1] + v6 + v10
@@ -16284,11 +16737,16 @@ mod programs {
         let mut z7 = [D::from(0.0); LEN];
         for i8 in 0..LEN - 1 {
             z7[i8] += a[i8] * (max(z3[i8], z3[0]) * max(z3[i8], z3[0]) + D::from(0.5)).cbrt();
-            let v9 = (a[i8 + 1] * a[i8 + 1] + D::from(0.5)).powf(1.7) * (x0 * x0 + D::from(0.25)).ln();
+            let v9 = match i8 % 3 {
+                0 => (a[i8 + 1] * a[i8 + 1] + D::from(0.5)).powf(1.7) * (x0 * x0 + D::from(0.25)).ln(),
+                1 => D::from(0.5) * ((a[i8 + 1] * a[i8 + 1] + D::from(0.5)).powf(1.7) * (x0 * x0 + D::from(0.25)).ln()),
+                _ => -((a[i8 + 1] * a[i8 + 1] + D::from(0.5)).powf(1.7) * (x0 * x0 + D::from(0.25)).ln()),
+            };
         }
         let mut v10 = D::from(1.0);
         for i11 in 0..LEN {
-            let v12 = min(z7[0], v1) / (min(x1, D::from(i11 as f64) * D::from(0.05)) * min(x1, D::from(i11 as f64) * D::from(0.05)) + D::from(0.5));
+            let v12_f = |arg: D| min(z7[0], arg) / (min(x1, D::from(i11 as f64) * D::from(0.05)) * min(x1, D::from(i11 as f64) * D::from(0.05)) + D::from(0.5));
+            let v12 = v12_f(v1);
             v10 *= D::from(1.0) + D::from(0.05) * (x0 * x0 + D::from(0.5)).powd(v6.sin()).asinh().tanh();
         }
         (D::from(0.9) * (D::from(0.9) * v1.tanh()).acos().tanh()).acos() + v1 + z3[0] - z3[LEN - 1] + v6 + v10
@@ -16411,7 +16869,11 @@ mod programs {
         let v2 = a.iter().enumerate().map(|(i1, &e0)| e0).fold(f64::NEG_INFINITY, f64::max);
         let mut v3 = x1 * 0.5;
         for i4 in 0..LEN - 1 {
-            let v5 = a[i4 + 1] + (0.9 * x2.tanh()).asin();
+            let v5 = match i4 % 3 {
+                0 => a[i4 + 1] + (0.9 * x2.tanh()).asin(),
+                1 => 0.5 * (a[i4 + 1] + (0.9 * x2.tanh()).asin()),
+                _ => -(a[i4 + 1] + (0.9 * x2.tanh()).asin()),
+            };
             v3 += 0.05 * f64::exp2((-1.3 * x2 * (-1.3 * x2)).ln_1p().sin());
         }
         let mut y6 = [0.0; R];
@@ -16434,7 +16896,11 @@ mod programs {
         let v2 = a.iter().enumerate().map(|(i1, &e0)| e0).fold(D::from(f64::NEG_INFINITY), max);
         let mut v3 = x1 * D::from(0.5);
         for i4 in 0..LEN - 1 {
-            let v5 = a[i4 + 1] + (D::from(0.9) * x2.tanh()).asin();
+            let v5 = match i4 % 3 {
+                0 => a[i4 + 1] + (D::from(0.9) * x2.tanh()).asin(),
+                1 => D::from(0.5) * (a[i4 + 1] + (D::from(0.9) * x2.tanh()).asin()),
+                _ => -(a[i4 + 1] + (D::from(0.9) * x2.tanh()).asin()),
+            };
             v3 += D::from(0.05) * (D::from(-1.3) * x2 * (D::from(-1.3) * x2)).ln_1p().sin().exp2();
         }
         let mut y6 = [D::from(0.0); R];
@@ -16506,7 +16972,8 @@ mod programs {
         let v10 = a.into_iter().fold(f64::NEG_INFINITY, f64::max);
         let mut v11 = v10;
         if v11 >= y5[0] + x0 {
-            let v12 = ((2.0 * x0).tanh().sinh() / (x0 * x0 + 0.5) * ((2.0 * x0).tanh().sinh() / (x0 * x0 + 0.5)) + 0.5).hypot(-v11);
+            let v12_f = |arg: f64| ((2.0 * arg).tanh().sinh() / (arg * arg + 0.5) * ((2.0 * arg).tanh().sinh() / (arg * arg + 0.5)) + 0.5).hypot(-v11);
+            let v12 = v12_f(x0);
             v11 = y5[0];
         }
         (2.0 * x0).tanh().sinh() / (x0 * x0 + 0.5) - y0[0] + y0[R - 1] + y5[0] + y5[R - 1] - v10
@@ -16533,7 +17000,8 @@ mod programs {
         let v10 = a.into_iter().fold(D::from(f64::NEG_INFINITY), max);
         let mut v11 = v10;
         if ge(v11, y5[0] + x0) {
-            let v12 = hypot((D::from(2.0) * x0).tanh().sinh() / (x0 * x0 + D::from(0.5)) * ((D::from(2.0) * x0).tanh().sinh() / (x0 * x0 + D::from(0.5))) + D::from(0.5), -v11);
+            let v12_f = |arg: D| hypot((D::from(2.0) * arg).tanh().sinh() / (arg * arg + D::from(0.5)) * ((D::from(2.0) * arg).tanh().sinh() / (arg * arg + D::from(0.5))) + D::from(0.5), -v11);
+            let v12 = v12_f(x0);
             v11 = y5[0];
         }
         (D::from(2.0) * x0).tanh().sinh() / (x0 * x0 + D::from(0.5)) - y0[0] + y0[R - 1] + y5[0] + y5[R - 1] - v10
@@ -16693,7 +17161,8 @@ mod programs {
         let mut z0 = [0.0; LEN];
         for i1 in 0..LEN {
             z0[i1] += a[i1] + f64::exp2((0.9 * x1.tanh()).atanh().sin());
-            let v2 = (0.9 * x1.tanh()).atanh();
+            let v2_f = |arg: f64| (0.9 * arg.tanh()).atanh();
+            let v2 = v2_f(x1);
         }
         let mut v3 = x1 * 0.5;
         for i4 in 1..LEN {
@@ -16719,7 +17188,8 @@ mod programs {
         let mut z0 = [D::from(0.0); LEN];
         for i1 in 0..LEN {
             z0[i1] += a[i1] + (D::from(0.9) * x1.tanh()).atanh().sin().exp2();
-            let v2 = (D::from(0.9) * x1.tanh()).atanh();
+            let v2_f = |arg: D| (D::from(0.9) * arg.tanh()).atanh();
+            let v2 = v2_f(x1);
         }
         let mut v3 = x1 * D::from(0.5);
         for i4 in 1..LEN {
@@ -16779,7 +17249,11 @@ mod programs {
         let mut v6 = x1 * 0.5;
         let mut v7: f64 = 0.0;
         for i8 in 0..n {
-            let v9 = b[i8] * f64::exp2((std::f64::consts::PI * x0).sin());
+            let v9 = match i8 % 3 {
+                0 => b[i8] * f64::exp2((std::f64::consts::PI * x0).sin()),
+                1 => 0.5 * (b[i8] * f64::exp2((std::f64::consts::PI * x0).sin())),
+                _ => -(b[i8] * f64::exp2((std::f64::consts::PI * x0).sin())),
+            };
             v6 = (v6 * 0.9 + ((i8 as f64) * 0.05 * ((i8 as f64) * 0.05) + 0.5).cbrt().to_degrees().to_radians()).tanh();
             if v5 >= ((i8 as f64) * 0.05).tanh().exp() {
                 v7 = v5.sin().powi(3).tanh();
@@ -16802,7 +17276,11 @@ mod programs {
         let mut v6 = x1 * D::from(0.5);
         let mut v7 = D::from(0.0);
         for i8 in 0..n {
-            let v9 = b[i8] * (D::from(std::f64::consts::PI) * x0).sin().exp2();
+            let v9 = match i8 % 3 {
+                0 => b[i8] * (D::from(std::f64::consts::PI) * x0).sin().exp2(),
+                1 => D::from(0.5) * (b[i8] * (D::from(std::f64::consts::PI) * x0).sin().exp2()),
+                _ => -(b[i8] * (D::from(std::f64::consts::PI) * x0).sin().exp2()),
+            };
             v6 = (v6 * D::from(0.9) + to_radians(to_degrees((D::from(i8 as f64) * D::from(0.05) * (D::from(i8 as f64) * D::from(0.05)) + D::from(0.5)).cbrt()))).tanh();
             if ge(v5, (D::from(i8 as f64) * D::from(0.05)).tanh().exp()) {
                 v7 = v5.sin().powi(3).tanh();
@@ -16842,7 +17320,8 @@ mod programs {
     fn p488(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
         let mut v0: f64 = 0.0;
         for i1 in 0..LEN {
-            let v2 = a[i1] + x2.tanh().exp().tanh().exp_m1();
+            let v2_f = |arg: f64| a[i1] + arg.tanh().exp().tanh().exp_m1();
+            let v2 = v2_f(x2);
             if h1(x2, x2) + f64::cos(3. * x0) < x1 * (-0.3) {
                 v0 = (0.9 * x0.tanh()).atanh().tanh();
             } else {
@@ -16861,7 +17340,8 @@ mod programs {
     fn p488_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
         let mut v0 = D::from(0.0);
         for i1 in 0..LEN {
-            let v2 = a[i1] + x2.tanh().exp().tanh().exp_m1();
+            let v2_f = |arg: D| a[i1] + arg.tanh().exp().tanh().exp_m1();
+            let v2 = v2_f(x2);
             if lt(h1_generic(x2, x2) + (D::from(3.) * x0).cos(), x1 * D::from(-0.3)) {
                 v0 = (D::from(0.9) * x0.tanh()).atanh().tanh();
             } else {
@@ -17217,7 +17697,8 @@ mod programs {
     fn p495(x0: f64, x1: f64, x2: f64, a: [f64; LEN]) -> f64 {
         let mut v0: f64 = 0.0;
         for i1 in 0..LEN {
-            let v2 = a[i1] * f64::exp2(x1.sin());
+            let v2_f = |arg: f64| a[i1] * f64::exp2(arg.sin());
+            let v2 = v2_f(x1);
             v0 += 0.05 * (x1.round() + x1 - (x2 - x1));
         }
         let mut v3 = x0 * 0.5;
@@ -17230,7 +17711,11 @@ mod programs {
         }
         let mut v7 = x2 * 0.5;
         for i8 in 0..LEN {
-            let v9 = (x2 * z5[0] * (x2 * z5[0]) + 0.25).log10();
+            let v9 = match i8 % 3 {
+                0 => (x2 * z5[0] * (x2 * z5[0]) + 0.25).log10(),
+                1 => 0.5 * (x2 * z5[0] * (x2 * z5[0]) + 0.25).log10(),
+                _ => -(x2 * z5[0] * (x2 * z5[0]) + 0.25).log10(),
+            };
             v7 += 0.05 * ((3. * v9).round() + 3. * v9);
         }
         let mut v10 = x0;
@@ -17241,7 +17726,8 @@ mod programs {
     fn p495_generic<D: DualNum<Primitive = f64> + Copy>(x0: D, x1: D, x2: D, a: [D; LEN]) -> D {
         let mut v0 = D::from(0.0);
         for i1 in 0..LEN {
-            let v2 = a[i1] * x1.sin().exp2();
+            let v2_f = |arg: D| a[i1] * arg.sin().exp2();
+            let v2 = v2_f(x1);
             v0 += D::from(0.05) * (round(x1) + x1 - (x2 - x1));
         }
         let mut v3 = x0 * D::from(0.5);
@@ -17254,7 +17740,11 @@ mod programs {
         }
         let mut v7 = x2 * D::from(0.5);
         for i8 in 0..LEN {
-            let v9 = (x2 * z5[0] * (x2 * z5[0]) + D::from(0.25)).log10();
+            let v9 = match i8 % 3 {
+                0 => (x2 * z5[0] * (x2 * z5[0]) + D::from(0.25)).log10(),
+                1 => D::from(0.5) * (x2 * z5[0] * (x2 * z5[0]) + D::from(0.25)).log10(),
+                _ => -(x2 * z5[0] * (x2 * z5[0]) + D::from(0.25)).log10(),
+            };
             v7 += D::from(0.05) * (round(D::from(3.) * v9) + D::from(3.) * v9);
         }
         let mut v10 = x0;
@@ -21213,35 +21703,35 @@ mod programs {
             |[x0, x1, x2, x3], _| p379_value_and_gradient(x0, x1, x2, x3),
             |x, _| p379_generic(x[0], x[1], x[2], x[3]),
         );
-        check::<2>(
+        check::<4>(
             s,
             "p380",
             POINTS,
             &[0],
-            |[x0, x1], _| p380(x0, x1),
-            |[x0, x1], _| p380_gradient(x0, x1),
-            |[x0, x1], _| p380_value_and_gradient(x0, x1),
-            |x, _| p380_generic(x[0], x[1]),
+            |[x0, x1, x2, x3], _| p380(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p380_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p380_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p380_generic(x[0], x[1], x[2], x[3]),
         );
-        check::<4>(
+        check::<3>(
             s,
             "p381",
             POINTS,
             &[0],
-            |[x0, x1, x2, x3], _| p381(x0, x1, x2, x3),
-            |[x0, x1, x2, x3], _| p381_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3], _| p381_value_and_gradient(x0, x1, x2, x3),
-            |x, _| p381_generic(x[0], x[1], x[2], x[3]),
+            |[x0, x1, x2], _| p381(x0, x1, x2),
+            |[x0, x1, x2], _| p381_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p381_value_and_gradient(x0, x1, x2),
+            |x, _| p381_generic(x[0], x[1], x[2]),
         );
-        check::<3>(
+        check::<2>(
             s,
             "p382",
             POINTS,
             &[0],
-            |[x0, x1, x2], _| p382(x0, x1, x2),
-            |[x0, x1, x2], _| p382_gradient(x0, x1, x2),
-            |[x0, x1, x2], _| p382_value_and_gradient(x0, x1, x2),
-            |x, _| p382_generic(x[0], x[1], x[2]),
+            |[x0, x1], _| p382(x0, x1),
+            |[x0, x1], _| p382_gradient(x0, x1),
+            |[x0, x1], _| p382_value_and_gradient(x0, x1),
+            |x, _| p382_generic(x[0], x[1]),
         );
         check::<2>(
             s,
@@ -21253,55 +21743,55 @@ mod programs {
             |[x0, x1], _| p383_value_and_gradient(x0, x1),
             |x, _| p383_generic(x[0], x[1]),
         );
-        check::<2>(
+        check::<3>(
             s,
             "p384",
             POINTS,
             &[0],
-            |[x0, x1], _| p384(x0, x1),
-            |[x0, x1], _| p384_gradient(x0, x1),
-            |[x0, x1], _| p384_value_and_gradient(x0, x1),
-            |x, _| p384_generic(x[0], x[1]),
+            |[x0, x1, x2], _| p384(x0, x1, x2),
+            |[x0, x1, x2], _| p384_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p384_value_and_gradient(x0, x1, x2),
+            |x, _| p384_generic(x[0], x[1], x[2]),
         );
-        check::<3>(
+        check::<2>(
             s,
             "p385",
             POINTS,
             &[0],
-            |[x0, x1, x2], _| p385(x0, x1, x2),
-            |[x0, x1, x2], _| p385_gradient(x0, x1, x2),
-            |[x0, x1, x2], _| p385_value_and_gradient(x0, x1, x2),
-            |x, _| p385_generic(x[0], x[1], x[2]),
+            |[x0, x1], _| p385(x0, x1),
+            |[x0, x1], _| p385_gradient(x0, x1),
+            |[x0, x1], _| p385_value_and_gradient(x0, x1),
+            |x, _| p385_generic(x[0], x[1]),
         );
         check::<2>(
             s,
             "p386",
             POINTS,
-            &[0],
-            |[x0, x1], _| p386(x0, x1),
-            |[x0, x1], _| p386_gradient(x0, x1),
-            |[x0, x1], _| p386_value_and_gradient(x0, x1),
-            |x, _| p386_generic(x[0], x[1]),
+            &[0, 1, 3],
+            |[x0, x1], n| p386(x0, x1, n),
+            |[x0, x1], n| p386_gradient(x0, x1, n),
+            |[x0, x1], n| p386_value_and_gradient(x0, x1, n),
+            |x, n| p386_generic(x[0], x[1], n),
         );
         check::<2>(
             s,
             "p387",
             POINTS,
-            &[0, 1, 3],
-            |[x0, x1], n| p387(x0, x1, n),
-            |[x0, x1], n| p387_gradient(x0, x1, n),
-            |[x0, x1], n| p387_value_and_gradient(x0, x1, n),
-            |x, n| p387_generic(x[0], x[1], n),
+            &[0],
+            |[x0, x1], _| p387(x0, x1),
+            |[x0, x1], _| p387_gradient(x0, x1),
+            |[x0, x1], _| p387_value_and_gradient(x0, x1),
+            |x, _| p387_generic(x[0], x[1]),
         );
-        check::<2>(
+        check::<3>(
             s,
             "p388",
             POINTS,
-            &[0],
-            |[x0, x1], _| p388(x0, x1),
-            |[x0, x1], _| p388_gradient(x0, x1),
-            |[x0, x1], _| p388_value_and_gradient(x0, x1),
-            |x, _| p388_generic(x[0], x[1]),
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p388(x0, x1, x2, n),
+            |[x0, x1, x2], n| p388_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p388_value_and_gradient(x0, x1, x2, n),
+            |x, n| p388_generic(x[0], x[1], x[2], n),
         );
         check::<3>(
             s,
@@ -21313,105 +21803,105 @@ mod programs {
             |[x0, x1, x2], n| p389_value_and_gradient(x0, x1, x2, n),
             |x, n| p389_generic(x[0], x[1], x[2], n),
         );
-        check::<3>(
+        check::<4>(
             s,
             "p390",
             POINTS,
-            &[0, 1, 3],
-            |[x0, x1, x2], n| p390(x0, x1, x2, n),
-            |[x0, x1, x2], n| p390_gradient(x0, x1, x2, n),
-            |[x0, x1, x2], n| p390_value_and_gradient(x0, x1, x2, n),
-            |x, n| p390_generic(x[0], x[1], x[2], n),
+            &[0],
+            |[x0, x1, x2, x3], _| p390(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p390_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p390_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p390_generic(x[0], x[1], x[2], x[3]),
         );
         check::<4>(
             s,
             "p391",
             POINTS,
-            &[0],
-            |[x0, x1, x2, x3], _| p391(x0, x1, x2, x3),
-            |[x0, x1, x2, x3], _| p391_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3], _| p391_value_and_gradient(x0, x1, x2, x3),
-            |x, _| p391_generic(x[0], x[1], x[2], x[3]),
+            &[0, 1, 3],
+            |[x0, x1, x2, x3], n| p391(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p391_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p391_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p391_generic(x[0], x[1], x[2], x[3], n),
         );
-        check::<4>(
+        check::<3>(
             s,
             "p392",
             POINTS,
-            &[0, 1, 3],
-            |[x0, x1, x2, x3], n| p392(x0, x1, x2, x3, n),
-            |[x0, x1, x2, x3], n| p392_gradient(x0, x1, x2, x3, n),
-            |[x0, x1, x2, x3], n| p392_value_and_gradient(x0, x1, x2, x3, n),
-            |x, n| p392_generic(x[0], x[1], x[2], x[3], n),
+            &[0],
+            |[x0, x1, x2], _| p392(x0, x1, x2),
+            |[x0, x1, x2], _| p392_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p392_value_and_gradient(x0, x1, x2),
+            |x, _| p392_generic(x[0], x[1], x[2]),
         );
         check::<3>(
             s,
             "p393",
             POINTS,
-            &[0],
-            |[x0, x1, x2], _| p393(x0, x1, x2),
-            |[x0, x1, x2], _| p393_gradient(x0, x1, x2),
-            |[x0, x1, x2], _| p393_value_and_gradient(x0, x1, x2),
-            |x, _| p393_generic(x[0], x[1], x[2]),
+            &[0, 1, 3],
+            |[x0, x1, x2], n| p393(x0, x1, x2, n),
+            |[x0, x1, x2], n| p393_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p393_value_and_gradient(x0, x1, x2, n),
+            |x, n| p393_generic(x[0], x[1], x[2], n),
         );
         check::<3>(
             s,
             "p394",
             POINTS,
-            &[0, 1, 3],
-            |[x0, x1, x2], n| p394(x0, x1, x2, n),
-            |[x0, x1, x2], n| p394_gradient(x0, x1, x2, n),
-            |[x0, x1, x2], n| p394_value_and_gradient(x0, x1, x2, n),
-            |x, n| p394_generic(x[0], x[1], x[2], n),
+            &[0],
+            |[x0, x1, x2], _| p394(x0, x1, x2),
+            |[x0, x1, x2], _| p394_gradient(x0, x1, x2),
+            |[x0, x1, x2], _| p394_value_and_gradient(x0, x1, x2),
+            |x, _| p394_generic(x[0], x[1], x[2]),
         );
-        check::<3>(
+        check::<2>(
             s,
             "p395",
             POINTS,
-            &[0],
-            |[x0, x1, x2], _| p395(x0, x1, x2),
-            |[x0, x1, x2], _| p395_gradient(x0, x1, x2),
-            |[x0, x1, x2], _| p395_value_and_gradient(x0, x1, x2),
-            |x, _| p395_generic(x[0], x[1], x[2]),
+            &[0, 1, 3],
+            |[x0, x1], n| p395(x0, x1, n),
+            |[x0, x1], n| p395_gradient(x0, x1, n),
+            |[x0, x1], n| p395_value_and_gradient(x0, x1, n),
+            |x, n| p395_generic(x[0], x[1], n),
         );
-        check::<2>(
+        check::<4>(
             s,
             "p396",
             POINTS,
             &[0, 1, 3],
-            |[x0, x1], n| p396(x0, x1, n),
-            |[x0, x1], n| p396_gradient(x0, x1, n),
-            |[x0, x1], n| p396_value_and_gradient(x0, x1, n),
-            |x, n| p396_generic(x[0], x[1], n),
+            |[x0, x1, x2, x3], n| p396(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p396_gradient(x0, x1, x2, x3, n),
+            |[x0, x1, x2, x3], n| p396_value_and_gradient(x0, x1, x2, x3, n),
+            |x, n| p396_generic(x[0], x[1], x[2], x[3], n),
         );
-        check::<2>(
+        check::<4>(
             s,
             "p397",
             POINTS,
-            &[0, 1, 3],
-            |[x0, x1], n| p397(x0, x1, n),
-            |[x0, x1], n| p397_gradient(x0, x1, n),
-            |[x0, x1], n| p397_value_and_gradient(x0, x1, n),
-            |x, n| p397_generic(x[0], x[1], n),
+            &[0],
+            |[x0, x1, x2, x3], _| p397(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p397_gradient(x0, x1, x2, x3),
+            |[x0, x1, x2, x3], _| p397_value_and_gradient(x0, x1, x2, x3),
+            |x, _| p397_generic(x[0], x[1], x[2], x[3]),
         );
-        check::<4>(
+        check::<3>(
             s,
             "p398",
             POINTS,
             &[0, 1, 3],
-            |[x0, x1, x2, x3], n| p398(x0, x1, x2, x3, n),
-            |[x0, x1, x2, x3], n| p398_gradient(x0, x1, x2, x3, n),
-            |[x0, x1, x2, x3], n| p398_value_and_gradient(x0, x1, x2, x3, n),
-            |x, n| p398_generic(x[0], x[1], x[2], x[3], n),
+            |[x0, x1, x2], n| p398(x0, x1, x2, n),
+            |[x0, x1, x2], n| p398_gradient(x0, x1, x2, n),
+            |[x0, x1, x2], n| p398_value_and_gradient(x0, x1, x2, n),
+            |x, n| p398_generic(x[0], x[1], x[2], n),
         );
-        check::<4>(
+        check::<2>(
             s,
             "p399",
             POINTS,
-            &[0],
-            |[x0, x1, x2, x3], _| p399(x0, x1, x2, x3),
-            |[x0, x1, x2, x3], _| p399_gradient(x0, x1, x2, x3),
-            |[x0, x1, x2, x3], _| p399_value_and_gradient(x0, x1, x2, x3),
-            |x, _| p399_generic(x[0], x[1], x[2], x[3]),
+            &[0, 1, 3],
+            |[x0, x1], n| p399(x0, x1, n),
+            |[x0, x1], n| p399_gradient(x0, x1, n),
+            |[x0, x1], n| p399_value_and_gradient(x0, x1, n),
+            |x, n| p399_generic(x[0], x[1], n),
         );
         check::<82>(
             s,

@@ -56,6 +56,12 @@
 //!   - `let`s, `if`s (`let v;` or `let mut v`, maybe returning in a branch) and early
 //!     `return`s under `if`s, between the loops.
 //!
+//!   In both kinds of program, some `let v = e;` (chosen by the variable's number, so that the
+//!   random stream stays the same) are written as a local closure applied to the first variable
+//!   `e` reads, capturing the others (`let v_f = |arg: f64| e[x → arg]; let v = v_f(x);`), and
+//!   some in the body of a loop over integers as a `match` on its counter
+//!   (`match k % 3 { 0 => e, 1 => 0.5 * e, _ => -e }`).
+//!
 //!   The bodies of the loops read anything in scope: the float parameters, array elements, the
 //!   floats they carry, their temporaries (`let v = ..;`, maybe a call to a `#[gradient]`
 //!   helper, used or not), and floats computed before the loop — `let`s and the results of
@@ -86,6 +92,26 @@ use dual_core::pipeline::derive_source;
 // ---------------------------------------------------------------------------------------------
 // Programs as trees
 // ---------------------------------------------------------------------------------------------
+
+/// Whether `let var = init;` is written as a local closure applied to a variable it reads
+/// (`let v3_f = |arg: f64| …; let v3 = v3_f(x0);`), and which: a choice made from the variable's
+/// number, not drawn, so the random stream (and the programs) stay as they were.
+fn as_closure(var: &str, init: &Expr) -> Option<String> {
+    (number(var)? % 5 == 2).then(|| init.first_var()).flatten()
+}
+
+/// Whether `let var = init;` in the body of a loop over integers is written as a `match` on the
+/// counter (`match k % 3 { 0 => e, 1 => 0.5 * e, _ => -e }`): chosen like [`as_closure`].
+fn as_match(var: &str, init: &Expr) -> bool {
+    number(var).is_some_and(|n| n % 4 == 1) && as_closure(var, init).is_none()
+}
+
+/// The number of a variable `v12`.
+fn number(var: &str) -> Option<usize> {
+    var.trim_start_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .ok()
+}
 
 /// A float expression of a random program.
 #[derive(Clone)]
@@ -191,6 +217,39 @@ fn paren(s: String) -> String {
 }
 
 impl Expr {
+    /// The first float variable the expression reads, left to right.
+    fn first_var(&self) -> Option<String> {
+        match self {
+            Var(v) => Some(v.clone()),
+            Lit(_) | Counter(_) | Index { .. } => None,
+            Neg(a) | Powi(a, _) => a.first_var(),
+            Bin(_, a, b) => a.first_var().or_else(|| b.first_var()),
+            Call { args, .. } | Helper { args, .. } => args.iter().find_map(Expr::first_var),
+        }
+    }
+
+    /// The expression with the variable `from` read as `to`.
+    fn renamed(&self, from: &str, to: &str) -> Expr {
+        let r = |e: &Expr| e.renamed(from, to);
+        match self {
+            Var(v) if v == from => Var(to.to_string()),
+            Var(_) | Lit(_) | Counter(_) | Index { .. } => self.clone(),
+            Neg(a) => Neg(Box::new(r(a))),
+            Powi(a, k) => Powi(Box::new(r(a)), *k),
+            Bin(op, a, b) => Bin(op, Box::new(r(a)), Box::new(r(b))),
+            Call { name, path, args } => Call {
+                name,
+                path: *path,
+                args: args.iter().map(r).collect(),
+            },
+            Helper { name, args, array } => Helper {
+                name,
+                args: args.iter().map(r).collect(),
+                array: *array,
+            },
+        }
+    }
+
     /// Source text, with only the parentheses Rust needs (so rustc's `unused_parens` stays quiet
     /// on the compiled sample) and those that keep the tree's association, e.g. `a - (b - c)`.
     fn render(&self, fl: Flavor) -> String {
@@ -814,6 +873,13 @@ impl Stmt {
         match self {
             Stmt::Let { var, mutable, init } => {
                 let m = if *mutable { "mut " } else { "" };
+                if let (false, Some(arg)) = (*mutable, as_closure(var, init)) {
+                    let ty = if fl == Flavor::F64 { "f64" } else { "D" };
+                    let body = init.renamed(&arg, "arg").render(fl);
+                    out.push(format!("{indent}let {var}_f = |arg: {ty}| {body};"));
+                    out.push(format!("{indent}let {var} = {var}_f({arg});"));
+                    return;
+                }
                 // `let v = 2.0;` would leave the type of `v.sin()` ambiguous.
                 let ty = if fl == Flavor::F64 && matches!(init, Lit(_)) {
                     ": f64"
@@ -862,7 +928,30 @@ impl Stmt {
                     }
                 };
                 out.push(format!("{indent}for {var} in {it} {{"));
-                block(body, out);
+                let inner = format!("{indent}    ");
+                let counts = matches!(iter, Iter::Range(_) | Iter::RunTime | Iter::Bounds(_));
+                for s in body {
+                    match s {
+                        Stmt::Let {
+                            var: v,
+                            mutable: false,
+                            init,
+                        } if counts && as_match(v, init) => {
+                            let arms = [
+                                init.clone(),
+                                bin("*", Lit("0.5"), init.clone()),
+                                Neg(Box::new(init.clone())),
+                            ];
+                            let [a, b, c] = arms.map(|e| e.render(fl));
+                            out.push(format!("{inner}let {v} = match {var} % 3 {{"));
+                            out.push(format!("{inner}    0 => {a},"));
+                            out.push(format!("{inner}    1 => {b},"));
+                            out.push(format!("{inner}    _ => {c},"));
+                            out.push(format!("{inner}}};"));
+                        }
+                        s => s.render(fl, &inner, out),
+                    }
+                }
                 out.push(format!("{indent}}}"));
             }
             Stmt::While { counter, body } => {
@@ -958,9 +1047,14 @@ impl Stmt {
             body.iter().for_each(|s| s.constructs(inside, out))
         };
         match self {
-            Stmt::Let { mutable, init, .. } => {
+            Stmt::Let { var, mutable, init } => {
                 if *mutable {
                     out.insert("let mut".into());
+                } else if as_closure(var, init).is_some() {
+                    out.insert(format!(
+                        "closure{}",
+                        if inside.is_empty() { "" } else { " in a block" }
+                    ));
                 }
                 init.primitives(out);
             }
@@ -1002,6 +1096,14 @@ impl Stmt {
                 out.insert("continue".into());
             }
             Stmt::For { iter, body, .. } => {
+                let counts = matches!(iter, Iter::Range(_) | Iter::RunTime | Iter::Bounds(_));
+                if counts
+                    && body.iter().any(|s| {
+                        matches!(s, Stmt::Let { var, mutable: false, init } if as_match(var, init))
+                    })
+                {
+                    out.insert("match on a counter".into());
+                }
                 out.insert(
                     match iter {
                         Iter::Range(_) => "for 0..K",
@@ -3506,6 +3608,10 @@ fn random_sample_covers_every_primitive() {
         "chain reading a float parameter",
         "chain reading a float computed before it",
         "call in a chain",
+        // Closures and `match` (written so in place of some `let`s).
+        "closure",
+        "closure in a block",
+        "match on a counter",
     ]
     .into_iter()
     .chain(LITERALS.iter().copied())
