@@ -181,12 +181,14 @@
 //!   `const`, a loop counter or any index known only at run time;
 //! - `for` and `while` loops (see [loops](#loops));
 //! - iterator chains over arrays and slices (`iter`, `into_iter`, `copied`, `cloned`, `x[a..b]`,
-//!   `map`, `zip`, `enumerate`, `skip`, `take`, `step_by`, `rev`, `filter`, ended by `sum`,
-//!   `product` or `fold`, or walked by `for`), rewritten into the loops over indices they stand
+//!   `windows`, `chunks`, `chunks_exact`, then `map`, `filter`, `chain`, `zip`, `enumerate`,
+//!   `skip`, `take`, `step_by`, `rev`, ended by `sum`, `product`, `fold`, or `reduce`, `max_by`,
+//!   `min_by` unwrapped, or walked by `for`), rewritten into the loops over indices they stand
 //!   for;
+//! - arrays built by closures: `x.map(|v| …)` and `std::array::from_fn(|i| …)`;
 //! - closures bound with `let`, inlined where they are called or given to `map`;
-//! - `match` and `if let` on data (integers, enums, `Option`s of constants) whose arms produce
-//!   differentiated values;
+//! - `match`, `if let` and `let … else` on data (integers, enums, `bool`, `Option`s of
+//!   constants) whose arms produce differentiated values;
 //! - `as f64`, float literals of every form (`2.`, `1e-3`, `2.0f64`), `std::f64::consts::*`;
 //! - the [built-in math](#built-in-math) and calls to other `#[gradient]` functions.
 //!
@@ -226,7 +228,11 @@
 //! assert_eq!(dy, 3.0 * x);
 //! ```
 //!
-//! Iterator chains, closures and `match` on data read as they do anywhere else in Rust:
+//! Iterator chains, closures and `match` on data read as they do anywhere else in Rust. A
+//! window or chunk (`w` below) may be indexed, measured with `len()` and iterated; `max_by` and
+//! `min_by` compare the items themselves (`|a, b| a.total_cmp(b)`, `f64::total_cmp`, or
+//! `partial_cmp(..).unwrap()`), and are unwrapped; `std::array::from_fn` takes its length from
+//! the `let`'s type, a turbofish or the function's result:
 //!
 //! ```
 //! use dual::gradient;
@@ -244,7 +250,7 @@
 //!         Loss::Squared => r * r,
 //!         Loss::Cosh => r.cosh() - 1.0,
 //!     };
-//!     let smooth: f64 = w.iter().zip(w.iter().skip(1)).map(|(a, b)| (b - a).powi(2)).sum();
+//!     let smooth: f64 = w.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum();
 //!     w.iter().map(|&wi| penalty(wi - 1.0)).sum::<f64>() + smooth
 //! }
 //!
@@ -254,6 +260,26 @@
 //! assert_eq!(g, [-4.0, 6.0, 0.0]);
 //! let g = fit_gradient(w, Loss::Cosh);
 //! assert!((g[0] - ((w[0] - 1.0).sinh() - 2.0 * (w[1] - w[0]))).abs() < 1e-15);
+//!
+//! /// The largest of the squashed values, plus a normalisation; `None` weights skip the rest.
+//! #[gradient]
+//! fn peak(x: [f64; 4], weight: Option<f64>) -> f64 {
+//!     let Some(k) = weight else {
+//!         return x.iter().sum();
+//!     };
+//!     let squashed = x.map(|v| (k * v).tanh());
+//!     let top = squashed.iter().copied().max_by(f64::total_cmp).unwrap();
+//!     let norms: [f64; 2] = std::array::from_fn(|i| x[2 * i].hypot(x[2 * i + 1]));
+//!     top + norms.iter().sum::<f64>()
+//! }
+//!
+//! let x = [0.1, 0.9, -0.4, 0.3];
+//! assert_eq!(peak_gradient(x, None), [1.0; 4]);
+//! let g = peak_gradient(x, Some(2.0));
+//! let n0 = x[0].hypot(x[1]);
+//! // x1 holds the largest: ∂/∂x1 = 2 (1 - tanh²(2 x1)) + x1 / |(x0, x1)|.
+//! assert!((g[1] - (2.0 * (1.0 - (1.8f64).tanh().powi(2)) + x[1] / n0)).abs() < 1e-15);
+//! assert!((g[0] - x[0] / n0).abs() < 1e-15);
 //! ```
 //!
 //! # Branches and early `return`
@@ -729,11 +755,12 @@
 //!
 //! - in loops over differentiated values: `return`, labelled jumps, `break value`; in loops with a
 //!   run-time trip count, carried arrays or tuples and Hessians;
-//! - `match` on a differentiated value (compare with `if` / `else if` / `else`);
+//! - `match`, `if let` or `let … else` on a differentiated value (compare with `if` / `else`);
 //! - closures capturing differentiated values that escape (stored, returned, passed on),
-//!   references and macros that carry differentiated values; `if let` on a differentiated value;
-//! - the iterator adapters `windows`, `chunks`, `chain`, `max_by` / `min_by`, and
-//!   `array::map`, `std::array::from_fn` (write the loop over indices);
+//!   references and macros that carry differentiated values;
+//! - iterator adapters outside the list above (`scan`, `flat_map`, `take_while`, …), adapters
+//!   that count positions after a `filter` (or, but for `rev`, after a `chain`), and `max_by` /
+//!   `min_by` comparing something other than the items (write the loop over indices);
 //! - Hessians and Jacobians with respect to arrays read in place (a length that is not a
 //!   literal, a slice, a matrix), and matrices as results.
 

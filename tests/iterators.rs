@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use dual::gradient;
+use num_dual::{Dual64, DualNum};
 use proptest::prelude::*;
 
 const D: usize = 12;
@@ -415,5 +416,103 @@ proptest! {
         let (v, j) = scaled_value_and_jacobian(y, w);
         prop_assert_eq!(v, scaled(y, w));
         prop_assert_eq!(j, [[w, 0.0, 0.0, y[0]], [0.0, w, 0.0, y[1]], [0.0, 0.0, w, y[2]]]);
+    }
+}
+
+// num-dual twins of the chains above, written with the same adapters over dual numbers: an
+// oracle that shares nothing with the macro's rewriting.
+
+fn dsum(it: impl Iterator<Item = Dual64>) -> Dual64 {
+    it.fold(Dual64::from_re(0.0), |a, b| a + b)
+}
+
+fn slices_of_nd(x: [Dual64; D], w: Dual64) -> Dual64 {
+    let pairs = dsum(
+        x.chunks(5)
+            .map(|c| c[0] * dsum(c.iter().copied()) * c.len() as f64),
+    );
+    let triples = x
+        .chunks_exact(3)
+        .map(|c| w * c[2] - c[0])
+        .fold(Dual64::from_re(1.0), |a, b| a * b);
+    let mut s = Dual64::from_re(0.0);
+    for t in x[1..].windows(3) {
+        s += dsum(t[1..].iter().map(|v| *v * t[0]));
+    }
+    pairs + triples + s
+}
+
+fn chained_nd(x: [Dual64; D], y: [Dual64; 3]) -> Dual64 {
+    let mut t = Dual64::from_re(0.0);
+    for v in x.iter().chain(y.iter()).map(|v| *v * *v) {
+        t += v.sin();
+    }
+    let e = dsum(x.iter().chain(&y).map(|v| v.exp()));
+    let f = x
+        .iter()
+        .chain(y.iter())
+        .rev()
+        .fold(Dual64::from_re(0.0), |a, v| a * 0.5 + *v);
+    e + t + f
+}
+
+fn built_nd(x: [Dual64; D], w: Dual64) -> Dual64 {
+    let y = x.map(|v| (w * v).sin());
+    let z: [Dual64; D] = std::array::from_fn(|i| y[i] * x[(i + 1) % D]);
+    let q: [Dual64; 3] = std::array::from_fn(|i| x[i] * w);
+    dsum(z.iter().copied()) + q[2] * q[0]
+}
+
+fn extremes_nd(x: [Dual64; D]) -> Dual64 {
+    let m = *x.iter().max_by(|a, b| a.re.total_cmp(&b.re)).unwrap();
+    let n = *x.iter().max_by(|a, b| a.re.total_cmp(&b.re)).unwrap();
+    let r = *x.iter().min_by(|a, b| a.re.total_cmp(&b.re)).unwrap();
+    let q = dsum(x.iter().map(|v| *v * *v));
+    m * 2.0 + n + r * r + q
+}
+
+/// `[x…, w]` as one point, for the num-dual oracle.
+fn join<const N: usize, const M: usize>(x: [f64; N], rest: [f64; M]) -> Vec<f64> {
+    x.iter().chain(&rest).copied().collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn new_adapters_against_num_dual(
+        seed in proptest::collection::vec(-1.5..1.5f64, 7),
+        y in proptest::array::uniform3(-1.5..1.5f64),
+        w in -2.0..2.0f64,
+    ) {
+        let x = point(&seed, 1.0);
+        let split = |v: [Dual64; D + 1]| -> ([Dual64; D], Dual64) {
+            (std::array::from_fn(|i| v[i]), v[D])
+        };
+        let p: [f64; D + 1] = join(x, [w]).try_into().unwrap();
+
+        let (v, g) = nd_value_and_gradient(|v| { let (x, w) = split(v); slices_of_nd(x, w) }, p);
+        let (mine, (gx, gw)) = slices_of_value_and_gradient(x, w);
+        assert_close(mine, v, 1e-14);
+        assert_all_close(&join(gx, [gw]), &g, 1e-13, "slices_of vs num-dual");
+
+        let (v, g) = nd_value_and_gradient(|v| { let (x, w) = split(v); built_nd(x, w) }, p);
+        let (mine, (gx, gw)) = built_value_and_gradient(x, w);
+        assert_close(mine, v, 1e-14);
+        assert_all_close(&join(gx, [gw]), &g, 1e-13, "built vs num-dual");
+
+        let p: [f64; D + 3] = join(x, y).try_into().unwrap();
+        let (v, g) = nd_value_and_gradient(
+            |v: [Dual64; D + 3]| chained_nd(std::array::from_fn(|i| v[i]), [v[D], v[D + 1], v[D + 2]]),
+            p,
+        );
+        let (mine, (gx, gy)) = chained_value_and_gradient(x, y);
+        assert_close(mine, v, 1e-14);
+        assert_all_close(&join(gx, gy), &g, 1e-13, "chained vs num-dual");
+
+        let (v, g) = nd_value_and_gradient(extremes_nd, x);
+        let (mine, gx) = extremes_value_and_gradient(x);
+        assert_close(mine, v, 1e-14);
+        assert_all_close(&gx, &g, 1e-13, "extremes vs num-dual");
     }
 }
