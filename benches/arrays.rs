@@ -2,7 +2,8 @@
 //! users write them (loops over module constants, indexing) and annotated with `#[gradient]`,
 //! against an expert's hand-written value and gradient (fused loops, adjoint arrays):
 //!
-//! - the extended Rosenbrock function over `[f64; 1000]`;
+//! - the extended Rosenbrock function over `[f64; 1000]`, also written as iterator chains
+//!   (`x.windows(2)`, `x.iter().zip(x.iter().skip(1))`);
 //! - the softmax cross-entropy of one sample, 64 features × 10 classes (650 parameters);
 //! - a two-layer network, 16 inputs → 16 tanh → 4 softmax (340 parameters), loss of one sample.
 //!
@@ -106,6 +107,28 @@ fn ratio_summary() {
         Summary::Fastest,
     );
     print_case("ext_rosenbrock_1000", &ns);
+    let ns = interleaved_ns(
+        &mut [
+            runner!(rosenbrock_windows(black_box(x))),
+            runner!(ext_rosenbrock_expert(black_box(&x))),
+            runner!(rosenbrock_windows_gradient(black_box(x))),
+            runner!(rosenbrock_windows_value_and_gradient(black_box(x))),
+        ],
+        ROUNDS,
+        Summary::Fastest,
+    );
+    print_case("  as x.windows(2)", &ns);
+    let ns = interleaved_ns(
+        &mut [
+            runner!(rosenbrock_zip(black_box(x))),
+            runner!(ext_rosenbrock_expert(black_box(&x))),
+            runner!(rosenbrock_zip_gradient(black_box(x))),
+            runner!(rosenbrock_zip_value_and_gradient(black_box(x))),
+        ],
+        ROUNDS,
+        Summary::Fastest,
+    );
+    print_case("  as zip(skip(1))", &ns);
     let s = &*SOFTMAX;
     let ns = interleaved_ns(
         &mut [
@@ -179,6 +202,12 @@ fn sanity_check() {
     let (v, g) = ext_rosenbrock_value_and_gradient(x);
     let (hv, hg) = ext_rosenbrock_expert(&x);
     assert!(close(v, hv) && g.iter().zip(hg).all(|(&a, b)| close(a, b)));
+    for (v, g) in [
+        rosenbrock_windows_value_and_gradient(x),
+        rosenbrock_zip_value_and_gradient(x),
+    ] {
+        assert!(close(v, hv) && g.iter().zip(hg).all(|(&a, b)| close(a, b)));
+    }
     let s = &*SOFTMAX;
     let (v, (gw, gb)) = softmax_xent_value_and_gradient(s.w, s.b, &s.x, s.label);
     let (hv, (hw, hb)) = softmax_xent_expert(&s.w, &s.b, &s.x, s.label);

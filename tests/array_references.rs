@@ -201,6 +201,14 @@ proptest! {
         check_value(v, f, "generated ext_rosenbrock")?;
         check_generated(&dx, &g, "ext_rosenbrock dx")?;
         prop_assert_eq!(ext_rosenbrock_gradient(x), dx);
+        // The same function as iterator chains.
+        for (v, dx) in [
+            rosenbrock_windows_value_and_gradient(x),
+            rosenbrock_zip_value_and_gradient(x),
+        ] {
+            check_value(v, f, "generated rosenbrock chain")?;
+            check_generated(&dx, &g, "rosenbrock chain dx")?;
+        }
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! `#[path = "support/arrays.rs"] mod arrays;`, and `tests/array_references.rs` checks the
 //! expert gradients against the plain functions.
 //!
-//! 1. `ext_rosenbrock` over `[f64; N]`, `N = 1000`.
+//! 1. `ext_rosenbrock` over `[f64; N]`, `N = 1000`; also written as iterator chains
+//!    (`rosenbrock_windows`, `rosenbrock_zip`), against the same expert gradient.
 //! 2. `softmax_xent`: softmax cross-entropy of one sample, a linear layer of `CLASSES` rows of
 //!    `FEATURES` weights (row `c` is `w[c * FEATURES..(c + 1) * FEATURES]`) and `CLASSES` biases.
 //! 3. `mlp_loss`: the softmax cross-entropy of one sample through a two-layer network,
@@ -59,6 +60,23 @@ pub fn ext_rosenbrock(x: [f64; N]) -> f64 {
         s += 100.0 * (x[i + 1] - x[i] * x[i]).powi(2) + (1.0 - x[i]).powi(2);
     }
     s
+}
+
+/// [`ext_rosenbrock`] as an iterator chain over `windows(2)`.
+#[dual::gradient]
+pub fn rosenbrock_windows(x: [f64; N]) -> f64 {
+    x.windows(2)
+        .map(|w| 100.0 * (w[1] - w[0] * w[0]).powi(2) + (1.0 - w[0]).powi(2))
+        .sum()
+}
+
+/// [`ext_rosenbrock`] as argmin writes it: `zip` with `skip(1)`.
+#[dual::gradient]
+pub fn rosenbrock_zip(x: [f64; N]) -> f64 {
+    x.iter()
+        .zip(x.iter().skip(1))
+        .map(|(&a, &b)| 100.0 * (b - a * a).powi(2) + (1.0 - a).powi(2))
+        .sum()
 }
 
 /// The expert's value and gradient of [`ext_rosenbrock`]: one fused loop, each term adding its
