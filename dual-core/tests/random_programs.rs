@@ -13,7 +13,11 @@
 //!   node, at rtol 1e-8. Points where the function is not smooth enough for finite differences
 //!   (kinks of `abs`/`max`/`clamp`, jumps of `floor`, near-singularities, huge values) are
 //!   detected — two extrapolations with different steps disagree, or a value is not finite — and
-//!   skipped, not counted. `RANDOM_PROGRAMS=n` changes the number of programs (default 3000),
+//!   skipped, not counted. The value `eval` computes is compared first (rtol 1e-12) with the
+//!   program evaluated by the standard library's `f64` methods straight from the expression tree
+//!   (`Program::value`), which shares nothing with the engine: a lowering or simplification that
+//!   changes the function (and so its finite differences too) is caught there.
+//!   `RANDOM_PROGRAMS=n` changes the number of programs (default 3000),
 //!   `RANDOM_PROGRAMS_SEED=s` the seed.
 //! - `random_sample_is_up_to_date`: a fixed sample of programs, built from the same expressions
 //!   plus control flow — straight-line ones, and ones with `if` / `else if` / `else` on
@@ -111,6 +115,86 @@ fn number(var: &str) -> Option<usize> {
     var.trim_start_matches(|c: char| !c.is_ascii_digit())
         .parse()
         .ok()
+}
+
+/// The value of a literal of [`LITERALS`] (or of the generator's own constants).
+fn literal_value(c: &str) -> f64 {
+    if c == "std::f64::consts::PI" {
+        return std::f64::consts::PI;
+    }
+    c.trim_end_matches("f64")
+        .parse()
+        .unwrap_or_else(|_| panic!("literal {c}"))
+}
+
+/// The primitive `name` applied to `v` by the standard library's `f64` method.
+fn std_method(name: &str, v: &[f64]) -> f64 {
+    match (name, v) {
+        ("sin", [a]) => a.sin(),
+        ("cos", [a]) => a.cos(),
+        ("tan", [a]) => a.tan(),
+        ("asin", [a]) => a.asin(),
+        ("acos", [a]) => a.acos(),
+        ("atan", [a]) => a.atan(),
+        ("sinh", [a]) => a.sinh(),
+        ("cosh", [a]) => a.cosh(),
+        ("tanh", [a]) => a.tanh(),
+        ("asinh", [a]) => a.asinh(),
+        ("acosh", [a]) => a.acosh(),
+        ("atanh", [a]) => a.atanh(),
+        ("exp", [a]) => a.exp(),
+        ("exp2", [a]) => a.exp2(),
+        ("exp_m1", [a]) => a.exp_m1(),
+        ("ln", [a]) => a.ln(),
+        ("log2", [a]) => a.log2(),
+        ("log10", [a]) => a.log10(),
+        ("ln_1p", [a]) => a.ln_1p(),
+        ("sqrt", [a]) => a.sqrt(),
+        ("cbrt", [a]) => a.cbrt(),
+        ("recip", [a]) => a.recip(),
+        ("abs", [a]) => a.abs(),
+        ("floor", [a]) => a.floor(),
+        ("ceil", [a]) => a.ceil(),
+        ("round", [a]) => a.round(),
+        ("trunc", [a]) => a.trunc(),
+        ("signum", [a]) => a.signum(),
+        ("to_degrees", [a]) => a.to_degrees(),
+        ("to_radians", [a]) => a.to_radians(),
+        ("powf", [a, b]) => a.powf(*b),
+        ("hypot", [a, b]) => a.hypot(*b),
+        ("atan2", [a, b]) => a.atan2(*b),
+        ("log", [a, b]) => a.log(*b),
+        ("max", [a, b]) => a.max(*b),
+        ("min", [a, b]) => a.min(*b),
+        ("mul_add", [a, b, c]) => a.mul_add(*b, *c),
+        ("clamp", [a, lo, hi]) => a.clamp(*lo, *hi),
+        (name, v) => unreachable!("{name} of {} arguments", v.len()),
+    }
+}
+
+impl Program {
+    /// The program's value at `point`, by [`Expr::value`].
+    fn value(&self, point: &[f64]) -> f64 {
+        let mut env: std::collections::BTreeMap<String, f64> = point
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("x{i}"), *v))
+            .collect();
+        for (i, l) in self.lets.iter().enumerate() {
+            let mut v = l.init.value(&env);
+            if let Some((op, e)) = &l.update {
+                let u = e.value(&env);
+                match *op {
+                    "+=" => v += u,
+                    "-=" => v -= u,
+                    "*=" => v *= u,
+                    other => unreachable!("operator {other}"),
+                }
+            }
+            env.insert(format!("v{i}"), v);
+        }
+        self.result.value(&env)
+    }
 }
 
 /// A float expression of a random program.
@@ -217,6 +301,34 @@ fn paren(s: String) -> String {
 }
 
 impl Expr {
+    /// The value in plain `f64` arithmetic, by Rust's own methods: an oracle that shares nothing
+    /// with the engine's lowering and simplification (straight-line programs only).
+    fn value(&self, env: &std::collections::BTreeMap<String, f64>) -> f64 {
+        match self {
+            Var(v) => env[v],
+            Lit(c) => literal_value(c),
+            Neg(a) => -a.value(env),
+            Bin(op, a, b) => {
+                let (a, b) = (a.value(env), b.value(env));
+                match *op {
+                    "+" => a + b,
+                    "-" => a - b,
+                    "*" => a * b,
+                    "/" => a / b,
+                    other => unreachable!("operator {other}"),
+                }
+            }
+            Powi(a, k) => a.value(env).powi(*k),
+            Call { name, args, .. } => {
+                let v: Vec<f64> = args.iter().map(|a| a.value(env)).collect();
+                std_method(name, &v)
+            }
+            Counter(_) | Helper { .. } | Index { .. } => {
+                unreachable!("not in straight-line programs")
+            }
+        }
+    }
+
     /// The first float variable the expression reads, left to right.
     fn first_var(&self) -> Option<String> {
         match self {
@@ -2854,6 +2966,15 @@ fn random_programs_against_finite_differences() {
             if !value.is_finite() || value.abs() > 1e6 {
                 skipped += 1;
                 continue;
+            }
+            // The value against the program evaluated by the standard library: a lowering or a
+            // simplification that changes the function changes value and derivative alike, which
+            // finite differences of the engine's own value cannot see.
+            let expected = program.value(&point);
+            if (value - expected).abs() > 1e-12 * (1.0 + expected.abs()) {
+                mismatches.push(format!(
+                    "program {p}: {src}\n  at {point:?}: value {value}, std evaluates {expected}"
+                ));
             }
             let grad: Vec<f64> = low
                 .inputs
