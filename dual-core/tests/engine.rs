@@ -96,6 +96,15 @@ d!(powi_neg: "x.powi(-2)" => |x| -2.0 / (x * x * x), [-2.0, 0.5]);
 d!(powi_0: "x.powi(0)" => |_| 0.0, [-2.0, 0.5]);
 d!(powf_const: "x.powf(2.5)" => |x| 2.5 * x.powf(1.5), [0.5, 3.0]);
 d!(powf_at_zero: "x.powf(1.5)" => |_| 0.0, [0.0]);
+// Whole-number constant exponents take a `powi` form: checked where a wrong exponent shows
+// (not at 0 or 1), negative bases included.
+d!(powf_whole_2: "x.powf(2.0)" => |x| 2.0 * x, [2.0, -1.5, 0.5]);
+d!(powf_whole_3: "x.powf(3.0)" => |x| 3.0 * x * x, [2.0, -1.5, 0.5]);
+d!(powf_whole_1: "x.powf(1.0)" => |_| 1.0, [2.0, -1.5]);
+d!(powf_whole_0: "x.powf(0.0)" => |_| 0.0, [2.0, -1.5]);
+d!(powf_whole_neg: "x.powf(-2.0)" => |x| -2.0 / (x * x * x), [2.0, -1.5, 0.5]);
+d!(powf_fraction_neg: "x.powf(-0.5)" => |x| -0.5 * x.powf(-1.5), [2.0, 0.25]);
+d!(powi_large: "x.powi(7)" => |x| 7.0 * x.powi(6), [1.3, -2.0]);
 d!(path_form: "f64::sin(x) * f64::powi(x, 2)" => |x| x.cos() * x * x + 2.0 * x * x.sin(), [0.7, -1.1]);
 d!(consts: "x * std::f64::consts::PI" => |_| std::f64::consts::PI, [2.0]);
 d!(square_by_mul: "x * x" => |x| 2.0 * x, [-3.0, 0.5]);

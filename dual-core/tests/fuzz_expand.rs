@@ -709,7 +709,13 @@ fn deep_nesting_child() {
     if let Outcome::Internal(p) = run_nested(&kind, depth.parse().unwrap()) {
         panic!("internal error: {p}");
     }
+    // Evidence for the parent that this test ran and finished (a filter matching no test
+    // succeeds too).
+    println!("{CHILD_DONE} {kind} {depth}");
 }
+
+/// What [`deep_nesting_child`] prints when it has expanded its input.
+const CHILD_DONE: &str = "deep_nesting_child expanded";
 
 /// Whether `(kind, depth)` expands without crashing, in a child process (a stack overflow kills
 /// only the child).
@@ -725,7 +731,12 @@ fn survives(kind: &str, depth: usize) -> Result<(), String> {
         .env("DUAL_NESTED_DEPTH", depth.to_string())
         .output()
         .expect("run the test binary");
+    let done = format!("{CHILD_DONE} {kind} {depth}");
     if out.status.success() {
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(&done),
+            "the child process did not run deep_nesting_child"
+        );
         Ok(())
     } else {
         let err = String::from_utf8_lossy(&out.stderr);
