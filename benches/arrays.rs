@@ -30,6 +30,8 @@ fn main() {
     LazyLock::force(&ROSENBROCK);
     LazyLock::force(&SOFTMAX);
     LazyLock::force(&MLP);
+    // Also under `cargo test --benches` (CI): the comparisons are only fair if they agree.
+    sanity_check();
     divan::main();
     // `cargo test --benches` runs each benchmark once with `--test`: no summary then.
     if !std::env::args().any(|a| a == "--test") {
@@ -88,7 +90,6 @@ macro_rules! runner {
 
 fn ratio_summary() {
     const ROUNDS: usize = 41;
-    sanity_check();
     println!();
     println!("ns per call, fastest of {ROUNDS} alternating batches of about 0.5 ms each:");
     println!(

@@ -40,6 +40,8 @@ static CASE: LazyLock<Case> = LazyLock::new(|| {
 
 fn main() {
     LazyLock::force(&CASE);
+    // Also under `cargo test --benches` (CI): the comparisons are only fair if they agree.
+    sanity_check(&CASE);
     divan::main();
     // `cargo test --benches` runs each benchmark once with `--test`: no summary then.
     if !std::env::args().any(|a| a == "--test") {
@@ -97,7 +99,6 @@ fn ratio_summary() {
     const ROUNDS: usize = 41;
     let c = &*CASE;
     let (x, label) = (&c.sample.x, c.sample.label);
-    sanity_check(c);
     println!();
     println!("ns per call, fastest of {ROUNDS} alternating batches of about 0.5 ms each:");
     println!(

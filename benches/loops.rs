@@ -22,6 +22,8 @@ fn main() {
     // Build the inputs before timing anything.
     LazyLock::force(&X32);
     LazyLock::force(&DATA);
+    // Also under `cargo test --benches` (CI): the comparisons are only fair if they agree.
+    sanity_check();
     divan::main();
     // `cargo test --benches` runs each benchmark once with `--test`: no summary then.
     let test_mode = std::env::args().any(|a| a == "--test");
@@ -303,7 +305,6 @@ fn print_case(name: &str, ns: &[f64]) {
 
 fn ratio_summary() {
     const ROUNDS: usize = 61;
-    sanity_check();
     println!();
     println!("ns per call, fastest of {ROUNDS} alternating batches of about 0.5 ms each:");
     println!(

@@ -4,7 +4,8 @@
 //! against the companions of the `f64` twin of the same function (relative tolerance 1e-5):
 //! scalar, array and mixed parameters, array and tuple results, `wrt` with constant parameters,
 //! Hessians, branches, calls between `f32` functions, unsuffixed literals of every form,
-//! `std::f32::consts` and the path form `f32::sqrt(x)`.
+//! `std::f32::consts` and the path form `f32::sqrt(x)`. Three of them are also checked against
+//! num-dual's `Dual32` (derivatives computed in `f32` by another library).
 
 // Annotated functions whose original is only used through its companions are not dead code.
 #![allow(dead_code)]
@@ -471,4 +472,75 @@ fn f64_constant_parameter_outside_wrt() {
     assert_eq!(g, [6.0]);
     let (v, g): (f32, [f32; 1]) = with_f64_constant_value_and_gradient(-2.0, 0.5);
     assert_eq!((v, g), (2.0, [-2.0]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Against num-dual in `f32`: an oracle that is neither the macro nor its `f64` twin
+// ---------------------------------------------------------------------------------------------
+
+use num_dual::{Dual32, DualNum};
+
+fn smooth_nd(x: Dual32, y: Dual32) -> Dual32 {
+    x * x * y + (x * 0.5).sin() * y.exp() - y * 3.0 / (x * x + 1.0) + (x * y).tanh()
+}
+
+fn branchy_nd(x: Dual32, y: Dual32) -> Dual32 {
+    if x.re > y.re {
+        return x * x * y;
+    }
+    let t = if (x * y).re > 0.5 {
+        (x - y).sin()
+    } else {
+        x / (y * y + 1.0)
+    };
+    t * y + x
+}
+
+fn literals_nd(x: Dual32, y: Dual32) -> Dual32 {
+    let a = x * 2. + y * y * 1e-1 - 0.5;
+    let b = x.sin() * std::f32::consts::PI + y * E32;
+    let c = (x * x + 1.0).sqrt() * y.powi(3) + y.atan2(x * x + 2.0);
+    let m = if x.re >= (y * 0.25).re { x } else { y * 0.25 };
+    let d = m * 1.5f32 + (x * y * 0.1).exp();
+    a * b + c - d / 3.0 + x * std::f32::consts::FRAC_PI_4
+}
+
+/// The `f32` gradient of `f` by num-dual, one seeded pass per input.
+fn nd_gradient32(f: fn(Dual32, Dual32) -> Dual32, x: f32, y: f32) -> (f32, [f32; 2]) {
+    let v = f(Dual32::from_re(x), Dual32::from_re(y)).re;
+    let dx = f(Dual32::new(x, 1.0), Dual32::from_re(y)).eps;
+    let dy = f(Dual32::from_re(x), Dual32::new(y, 1.0)).eps;
+    (v, [dx, dy])
+}
+
+/// Within a few `f32` roundings of each other, relative to the larger magnitude (floor 1).
+#[track_caller]
+fn assert_close_f32(actual: &[f32], expected: &[f32], ctx: &str) {
+    for (a, e) in actual.iter().zip(expected) {
+        let scale = a.abs().max(e.abs()).max(1.0);
+        assert!((a - e).abs() <= 2e-5 * scale, "{ctx}: {a} vs num-dual {e}");
+    }
+}
+
+#[test]
+fn f32_companions_match_num_dual_in_f32() {
+    type Companion = fn(f32, f32) -> (f32, [f32; 2]);
+    type Twin = fn(Dual32, Dual32) -> Dual32;
+    let cases: [(&str, Companion, Twin); 3] = [
+        ("smooth", smooth32_value_and_gradient, smooth_nd),
+        ("branchy", branchy32_value_and_gradient, branchy_nd),
+        ("literals", literals32_value_and_gradient, literals_nd),
+    ];
+    for (x, y) in points32() {
+        for (name, companion, twin) in cases {
+            // Away from the kinks of `branchy` and `max` (where a rounding picks the branch).
+            if (x - y).abs() < 1e-3 || (x * y - 0.5).abs() < 1e-3 || (x - 0.25 * y).abs() < 1e-3 {
+                continue;
+            }
+            let (v, g) = companion(x, y);
+            let (nv, ng) = nd_gradient32(twin, x, y);
+            assert_close_f32(&[v], &[nv], &format!("{name} value at ({x}, {y})"));
+            assert_close_f32(&g, &ng, &format!("{name} gradient at ({x}, {y})"));
+        }
+    }
 }

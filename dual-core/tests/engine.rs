@@ -244,3 +244,49 @@ fn expansion_is_identical_across_processes() {
         assert_eq!(&stdout[start..end], here);
     }
 }
+
+/// The body of the `f_gradient` companion that `#[gradient]` emits for
+/// `fn f(x: f64, y: f64) -> f64 { body }`, as token text.
+fn gradient_body(body: &str) -> String {
+    let item: proc_macro2::TokenStream = format!("fn f(x: f64, y: f64) -> f64 {{ {body} }}")
+        .parse()
+        .unwrap();
+    let out = dual_core::expand(quote::quote!(), item).to_string();
+    let start = out.find("fn f_gradient").expect("a gradient companion");
+    let open = start + out[start..].find('{').unwrap();
+    let mut depth = 0;
+    for (i, c) in out[open..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return out[open..=open + i].to_string();
+                }
+            }
+            _ => {}
+        }
+    }
+    unreachable!("unbalanced braces")
+}
+
+/// The rules' shortcuts, which change the code but not the values (so only the code shows them):
+/// a whole-number constant exponent differentiates through `powi`, a constant exponent has no
+/// `ln` partial, and `1 / y` reuses its quotient (`-q·q`, no second division).
+#[test]
+fn rule_shortcuts_show_in_the_code() {
+    let whole = gradient_body("x.powf(3.0) + y");
+    assert!(!whole.contains("powf"), "{whole}");
+    let fraction = gradient_body("x.powf(2.5) + y");
+    assert!(
+        fraction.contains("powf") && !fraction.contains("ln"),
+        "{fraction}"
+    );
+    let variable = gradient_body("x.powf(y)");
+    assert!(variable.contains("ln"), "{variable}");
+    let reciprocal = gradient_body("1.0 / x + y");
+    assert_eq!(reciprocal.matches(" / ").count(), 1, "{reciprocal}");
+    let quotient = gradient_body("x / y");
+    // x / y, 1 / y and (x / y) / y.
+    assert_eq!(quotient.matches(" / ").count(), 3, "{quotient}");
+}
