@@ -9,11 +9,18 @@
 #   scripts/mutants.sh lowering   # syn → IR (lower/), the slowest: about 1,100 mutants
 #   scripts/mutants.sh all        # all of the above
 #
-# Extra arguments go to cargo-mutants (e.g. `--shard 0/8`). The test command is scoped to the
-# engine's own fast tests, which need no proc-macro rebuild of the root crate: the rule table
-# against exact derivatives (`dual-core/tests/engine.rs`) and 3,000 random programs whose values
-# are checked against the standard library and whose gradients against finite differences
-# (`dual-core/tests/random_programs.rs`), plus the unit tests. The expansion snapshots are left
+# cargo-mutants does not enter macro invocations, so it does not see the rows of the primitive
+# table (`dual-core/src/ir/prim/table.rs`, inside `primitives! { … }`): scripts/mutate_rules.py
+# makes the same kinds of mutants there, with the same test command as the `rules` stage.
+#
+# Extra arguments go to cargo-mutants (e.g. `--shard 0/8`). The test command is scoped: for the
+# rules and the simplifier, the engine's own fast tests, which need no proc-macro rebuild of the
+# root crate — the rule table against exact derivatives and the code the rules' shortcuts give
+# (`dual-core/tests/engine.rs`), 3,000 random programs whose values are checked against the
+# standard library and whose gradients against finite differences
+# (`dual-core/tests/random_programs.rs`), and the unit tests; for differentiation and lowering,
+# also the root crate's tests of loops, arrays, iterator chains, branches, calls, closures,
+# `match`, Hessians and the math primitives, through the macro. The expansion snapshots are left
 # out on purpose: they fail on any change of the emitted code, so they would count every mutant
 # as caught without checking a derivative. Results are in `target/mutants/STAGE/mutants.out/`
 # (`caught.txt`, `missed.txt`, `unviable.txt`, `timeout.txt`); `docs/mutants.md` keeps the
@@ -34,9 +41,10 @@ case "$stage" in
     rules) files=(dual-core/src/ir/prim/mod.rs dual-core/src/ir/prim/table.rs dual-core/src/ad/rules.rs) ;;
     simplifier) files=(dual-core/src/ir/build.rs) ;;
     ad) files=(dual-core/src/ad/reverse.rs dual-core/src/ad/derivative.rs dual-core/src/ad/rolled.rs dual-core/src/ad/loops.rs) ;;
-    lowering) files=('dual-core/src/lower/*.rs') ;;
+    lowering) files=('dual-core/src/lower/*.rs' 'dual-core/src/lower/*/*.rs') ;;
     all) files=(dual-core/src/ir/prim/mod.rs dual-core/src/ir/prim/table.rs dual-core/src/ad/rules.rs
-                dual-core/src/ir/build.rs 'dual-core/src/ad/*.rs' 'dual-core/src/lower/*.rs') ;;
+                dual-core/src/ir/build.rs 'dual-core/src/ad/*.rs' 'dual-core/src/lower/*.rs'
+                'dual-core/src/lower/*/*.rs') ;;
     *) echo "usage: $0 rules|simplifier|ad|lowering|all [cargo-mutants arguments]" >&2; exit 2 ;;
 esac
 shift
@@ -47,5 +55,14 @@ for f in "${files[@]}"; do
 done
 
 mkdir -p "target/mutants/$stage"
-exec cargo mutants -p dual-core "${args[@]}" --output "target/mutants/$stage" "$@" -- \
-    --lib --test engine --test random_programs
+# The engine's own tests; for the stages whose code only the macro's users reach (arrays, loops,
+# branches, calls), also the root crate's tests of those, through the proc macro.
+tests=(--lib --test engine --test random_programs)
+case "$stage" in
+    ad|lowering|all)
+        tests+=(--test loops --test arrays --test arrays_regressions --test array_references
+                --test iterators --test constructs --test calls --test matching --test closures
+                --test hessian --test math --test conventions) ;;
+esac
+exec cargo mutants -p dual-core --test-workspace=true "${args[@]}" \
+    --output "target/mutants/$stage" "$@" -- "${tests[@]}"

@@ -248,11 +248,18 @@ fn expansion_is_identical_across_processes() {
 /// The body of the `f_gradient` companion that `#[gradient]` emits for
 /// `fn f(x: f64, y: f64) -> f64 { body }`, as token text.
 fn gradient_body(body: &str) -> String {
+    companion_body("gradient", body)
+}
+
+/// The body of the companion `f_{companion}` for `fn f(x: f64, y: f64) -> f64 { body }`.
+fn companion_body(companion: &str, body: &str) -> String {
     let item: proc_macro2::TokenStream = format!("fn f(x: f64, y: f64) -> f64 {{ {body} }}")
         .parse()
         .unwrap();
     let out = dual_core::expand(quote::quote!(), item).to_string();
-    let start = out.find("fn f_gradient").expect("a gradient companion");
+    let start = out
+        .find(&format!("fn f_{companion} ("))
+        .expect("the companion");
     let open = start + out[start..].find('{').unwrap();
     let mut depth = 0;
     for (i, c) in out[open..].char_indices() {
@@ -289,4 +296,52 @@ fn rule_shortcuts_show_in_the_code() {
     let quotient = gradient_body("x / y");
     // x / y, 1 / y and (x / y) / y.
     assert_eq!(quotient.matches(" / ").count(), 3, "{quotient}");
+}
+
+/// The simplifier's rewrites that keep every value (so only the code shows them), each pinned
+/// by the code it gives: `value_and_gradient` (V) or `gradient` (G) of
+/// `fn f(x: f64, y: f64) -> f64 { body }` contains, or does not contain, a fragment.
+#[test]
+fn simplifications_show_in_the_code() {
+    let rows: [(&str, &str, &[&str], &[&str]); 6] = [
+        // a + (-0) == a
+        ("V", "x + (-0.0) + y", &["__t0 + __t1"], &["0f64"]),
+        // a / -1 == -a
+        ("V", "x / -1.0 + y", &["__t1 - __t0"], &[" / "]),
+        // (-a) / (-b) == a / b
+        (
+            "V",
+            "(-x) / (-y)",
+            &["__t4 = __t0 / __t1"],
+            &["- __t0", "- __t1"],
+        ),
+        // (-a) / b == -(a / b)
+        (
+            "V",
+            "(-x) / y",
+            &["__t3 = __t0 / __t1", "__t4 = - __t3"],
+            &["- __t0"],
+        ),
+        // k · (c / u) → (k·c) / u in derivative code
+        ("G", "2.0 * x.ln() + y", &["2f64 / __t0"], &["* 2f64"]),
+        // a quotient the function computes is reused, not merged: y · (1/x) stays a product
+        (
+            "G",
+            "let r = 1.0 / x; x.ln() * y + r",
+            &["__t1 * __t3"],
+            &["__t1 / __t0"],
+        ),
+    ];
+    for (which, body, present, absent) in rows {
+        let code = match which {
+            "V" => companion_body("value_and_gradient", body),
+            _ => gradient_body(body),
+        };
+        for fragment in present {
+            assert!(code.contains(fragment), "{body}: no `{fragment}` in {code}");
+        }
+        for fragment in absent {
+            assert!(!code.contains(fragment), "{body}: `{fragment}` in {code}");
+        }
+    }
 }
