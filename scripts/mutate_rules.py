@@ -15,7 +15,8 @@ the helper functions after the table, and runs the same test command as scripts/
   `<` <-> `>`;
 - a partial dropped: `Some(e)` -> `None`; the two partials of `both(a, b)` swapped.
 
-Usage: scripts/mutate_rules.py [--list]. It works in a copy of the repository under
+Usage: scripts/mutate_rules.py [--list | --missed]. `--missed` reruns only the mutants the last
+report lists as missed. It works in a copy of the repository under
 `target/mutants/rule-table/` (so the working tree is never changed) and writes `report.txt`
 there: every mutant with its line, what changed, and the outcome (caught, missed, unviable, or
 timeout).
@@ -151,6 +152,11 @@ def run_tests():
 def main():
     original = (ROOT / TABLE).read_text()
     found = mutants(original)
+    if "--missed" in sys.argv:
+        # Only those the last report lists as missed (after adding tests that should kill them).
+        last = (OUT / "report.txt").read_text().splitlines()
+        missed = {l.split(None, 1)[1] for l in last if l.startswith("missed")}
+        found = [m for m in found if f"{TABLE}:{m[0]}: {m[1]}" in missed]
     if "--list" in sys.argv:
         for line, what, _ in found:
             print(f"{TABLE}:{line}: {what}")
@@ -173,7 +179,8 @@ def main():
         (TREE / TABLE).write_text(original)
     summary = (f"{len(found)} mutants in {time.time() - start:.0f}s: "
                + ", ".join(f"{v} {k}" for k, v in counts.items()))
-    (OUT / "report.txt").write_text("\n".join(lines + [summary]) + "\n")
+    report = "report-missed.txt" if "--missed" in sys.argv else "report.txt"
+    (OUT / report).write_text("\n".join(lines + [summary]) + "\n")
     print(summary)
 
 
