@@ -64,5 +64,12 @@ case "$stage" in
                 --test iterators --test constructs --test calls --test matching --test closures
                 --test hessian --test math --test conventions) ;;
 esac
-exec cargo mutants -p dual-core --test-workspace=true "${args[@]}" \
-    --output "target/mutants/$stage" "$@" -- "${tests[@]}"
+case "$stage" in
+    ad|lowering|all)
+        # cargo-mutants tests a mutant with its own package's tests only; these stages need the
+        # root crate's, so run_mutants.py applies cargo-mutants' mutants and runs the tests.
+        # `--missed` and `--shard K/N` are passed on.
+        exec python3 scripts/run_mutants.py "$stage" "$@" "${files[@]}" -- \
+            -p dual-core -p dual "${tests[@]}" ;;
+esac
+exec cargo mutants -p dual-core "${args[@]}" --output "target/mutants/$stage" "$@" -- "${tests[@]}"

@@ -295,3 +295,39 @@ fn kept_loops_in_blocks_with_names() {
         }
     }
 }
+
+// Found by mutation testing (docs/mutants.md): shapes no other test had.
+
+/// A kept loop that both stores into a local array and carries sums: the stores' adjoints seed
+/// the backward loop, so its sums cannot be factored out of it.
+#[gradient]
+fn store_and_sum(x: [f64; LEN], w: f64) -> f64 {
+    let mut z = [0.0; LEN];
+    let mut s = 0.0;
+    let mut q = w;
+    for k in 0..LEN {
+        z[k] = x[k] * w;
+        s += x[k] * x[k];
+        q += 0.01 * x[k];
+    }
+    let mut t = 0.0;
+    for k in 0..LEN {
+        t += z[k] * z[k];
+    }
+    s * t + q * q
+}
+
+#[test]
+fn mutation_found_shapes() {
+    for (w, seed) in [(0.7, 0.1), (-1.3, 0.3), (0.4, -0.4)] {
+        let a = array(seed);
+        let (ga, gw) = store_and_sum_gradient(a, w);
+        assert_all_close(
+            &ga,
+            &fd_gradient(|a| store_and_sum(a, w), a),
+            1e-7,
+            "store and sum da",
+        );
+        check_scalar(gw, |w| store_and_sum(a, w), w, "store and sum dw");
+    }
+}

@@ -1803,3 +1803,77 @@ fn runtime_loops_carry_floats_computed_by_user_code() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Found by mutation testing (docs/mutants.md): shapes no other test had
+// ---------------------------------------------------------------------------------------------
+
+/// Two run-time loops starting from the same value with different bodies: their derivatives
+/// are distinct computations (the engine once could have merged them as one).
+#[gradient]
+fn twin_runtime_loops(x: f64, n: usize) -> f64 {
+    let mut a = x;
+    let mut i = 0;
+    while i < n {
+        a = (0.9 * a).sin();
+        i += 1;
+    }
+    let mut b = x;
+    let mut j = 0;
+    while j < n {
+        b = (0.8 * b).cos();
+        j += 1;
+    }
+    a + 2.0 * b
+}
+
+/// A run-time loop carrying two floats that mix (a rotation with a decay): each end value
+/// depends on both starting values.
+#[gradient]
+fn mixing_runtime_loop(x: f64, y: f64, n: usize) -> f64 {
+    let (mut a, mut b) = (x, y);
+    let mut i = 0;
+    while i < n {
+        let t = 0.9 * a - 0.3 * b.sin();
+        b = 0.3 * a + 0.8 * b;
+        a = t;
+        i += 1;
+    }
+    a * a + b
+}
+
+const KEPT: usize = 40;
+
+/// An array parameter read both in a kept loop and at constant indices: the constant reads'
+/// adjoints join the loop's adjoint array.
+#[gradient]
+fn loop_and_constant_reads(x: [f64; KEPT]) -> f64 {
+    let mut s = 0.0;
+    for k in 0..KEPT {
+        s += x[k] * x[k];
+    }
+    s * x[0] + x[KEPT - 1].sin()
+}
+
+proptest! {
+    #[test]
+    fn mutation_found_shapes(x in -1.5..1.5f64, y in -1.5..1.5f64, n in 0usize..6) {
+        let (v, g) = twin_runtime_loops_value_and_gradient(x, n);
+        assert_close(v, twin_runtime_loops(x, n), SAME);
+        assert_close(g[0], fd_derivative(|x| twin_runtime_loops(x, n), x), FD);
+
+        let (v, g) = mixing_runtime_loop_value_and_gradient(x, y, n);
+        assert_close(v, mixing_runtime_loop(x, y, n), SAME);
+        assert_close(g[0], fd_derivative(|x| mixing_runtime_loop(x, y, n), x), FD);
+        assert_close(g[1], fd_derivative(|y| mixing_runtime_loop(x, y, n), y), FD);
+
+        let arr: [f64; KEPT] = std::array::from_fn(|i| x + 0.05 * i as f64 * y);
+        let (v, g) = loop_and_constant_reads_value_and_gradient(arr);
+        assert_close(v, loop_and_constant_reads(arr), REASSOCIATED);
+        let s: f64 = arr.iter().map(|v| v * v).sum();
+        let mut exact: [f64; KEPT] = std::array::from_fn(|k| 2.0 * arr[k] * arr[0]);
+        exact[0] += s;
+        exact[KEPT - 1] += arr[KEPT - 1].cos();
+        assert_all_close(&g, &exact, 1e-12, "loop and constant reads");
+    }
+}

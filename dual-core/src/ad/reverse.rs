@@ -185,16 +185,14 @@ fn reverse_if(g: &mut Graph, ifs: &IfStmt, adj: &mut Adjoints) {
         let b = g.new_block(Some(parent), level, &visible);
         g.cur = b;
         if writes {
-            // A kept loop's backward sweep recomputes its body, which may read the user's
-            // bindings of the branch (`let c = 2;`): they are repeated here.
+            // A kept loop's backward sweep recomputes its body, which may read the user's data
+            // bindings of the branch (`let c = 2;`): they are repeated here. (A binding computed
+            // from a differentiated value is not: its value is not saved out of the branch, so
+            // such a loop is rustc's E0425 — a known limitation, see the README.)
             for stmt in g.block(code).stmts.clone() {
-                let binding = match &stmt {
-                    Stmt::User { .. } => true,
-                    Stmt::Verbatim(t) => {
-                        matches!(t.clone().into_iter().next(), Some(proc_macro2::TokenTree::Ident(i)) if i == "let")
-                    }
-                    _ => false,
-                };
+                let binding = matches!(&stmt, Stmt::Verbatim(t)
+                    if matches!(t.clone().into_iter().next(),
+                        Some(proc_macro2::TokenTree::Ident(i)) if i == "let"));
                 if binding {
                     g.push(stmt);
                 }
