@@ -516,3 +516,28 @@ proptest! {
         assert_all_close(&gx, &g, 1e-13, "extremes vs num-dual");
     }
 }
+
+/// The expansion of iterator chains does not grow with the array's length: `windows`, `chunks`,
+/// `chain`, `max_by` and `map` at 1,000 and at 100,000 elements (every loop longer than the 32
+/// iterations below which loops are unrolled) give the same number of tokens.
+#[test]
+fn expansion_size_does_not_grow_with_the_length() {
+    let source = |n: usize| {
+        format!(
+            "fn f(x: [f64; {n}], y: [f64; 3]) -> f64 {{ \
+             let r: f64 = x.windows(2).map(|w| (w[1] - w[0] * w[0]).powi(2)).sum(); \
+             let c: f64 = x.chunks(4).map(|c| c[0] * c.len() as f64).sum(); \
+             let e: f64 = x.iter().chain(y.iter()).map(|v| v.exp()).sum(); \
+             let m = x.iter().copied().max_by(f64::total_cmp).unwrap(); \
+             let z = x.map(|v| v.sin()); \
+             r + c + e + m + z[0] }}"
+        )
+    };
+    let tokens = |n: usize| {
+        let out = dual_core::expand(Default::default(), source(n).parse().unwrap());
+        let text = out.to_string();
+        assert!(!text.contains("compile_error"), "{text}");
+        out.into_iter().count() + text.matches(' ').count()
+    };
+    assert_eq!(tokens(1_000), tokens(100_000));
+}

@@ -45,6 +45,9 @@ pub struct Emitter<'g> {
     fused: std::cell::RefCell<Vec<u32>>,
 }
 
+/// The longest array parameter bound by a destructuring pattern (`let [a, _, c] = x;`).
+const LONGEST_DESTRUCTURED: usize = 32;
+
 impl<'g> Emitter<'g> {
     /// Prepares emission of everything `roots` needs.
     pub fn new(g: &'g Graph, roots: &[NodeId]) -> Self {
@@ -168,10 +171,24 @@ impl<'g> Emitter<'g> {
         *out = w.out;
     }
 
-    /// `let [__t0, __t1] = x;` for a differentiated parameter's leaves.
+    /// `let [__t0, __t1] = x;` for a differentiated parameter's leaves (`let __t7 = (x)[7];` for
+    /// each element read of a longer array).
     pub fn bind_param(&self, name: &TokenStream, leaves: &[NodeId], array: bool) -> TokenStream {
         if leaves.iter().all(|n| !self.is_live(*n)) {
             return TokenStream::new();
+        }
+        if array && leaves.len() > LONGEST_DESTRUCTURED {
+            // A long array read at a few constant indices: one `let` per element read, so that
+            // the code does not grow with the array's length.
+            let reads = leaves
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| self.is_live(**n))
+                .map(|(i, n)| {
+                    let (id, i) = (self.name(*n), proc_macro2::Literal::usize_unsuffixed(i));
+                    quote!(let #id = (#name)[#i];)
+                });
+            return reads.collect();
         }
         let binders: Vec<TokenStream> = leaves.iter().map(|n| self.binder(*n)).collect();
         if array {

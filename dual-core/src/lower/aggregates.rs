@@ -123,6 +123,15 @@ impl Lower {
                 }
             };
         };
+        // A long one (`[0.0; 1000]`) is an array of the IR too, like one of a `const` length:
+        // as a bag of scalars its loops would be unrolled and its code grow with its length.
+        if let (Some(v), true, true) = (
+            float_literal_value(&r.expr),
+            n > super::rolled::MAX_UNROLLED,
+            self.arrays_allowed(),
+        ) {
+            return self.local_array(v, r.len.to_token_stream(), None);
+        }
         let item = self.lower_element(&r.expr);
         Val::Sym(Shape::Array(vec![item; n]))
     }
