@@ -331,3 +331,33 @@ fn mutation_found_shapes() {
         check_scalar(gw, |w| store_and_sum(a, w), w, "store and sum dw");
     }
 }
+
+/// Literal lengths above 32: a local array `[0.0; 50]` filled by a loop, and a parameter of
+/// literal length read at constant indices (both kept as arrays of the IR, not bags of scalars).
+#[gradient]
+fn literal_lengths(x: [f64; 50], w: f64) -> f64 {
+    let mut z = [0.0; 50];
+    for k in 0..50 {
+        z[k] = (w * x[k]).sin();
+    }
+    let mut s = 0.0;
+    for k in 0..50 {
+        s += z[k] * x[(k + 1) % 50];
+    }
+    s + x[0] * x[49] + z[7]
+}
+
+#[test]
+fn literal_lengths_above_32() {
+    for (w, seed) in [(0.7, 0.1), (-1.3, 0.3)] {
+        let x: [f64; 50] = std::array::from_fn(|i| seed + 0.37 * (i as f64).sin());
+        let (gx, gw) = literal_lengths_gradient(x, w);
+        assert_all_close(
+            &gx,
+            &fd_gradient(|x| literal_lengths(x, w), x),
+            1e-7,
+            "literal dx",
+        );
+        check_scalar(gw, |w| literal_lengths(x, w), w, "literal dw");
+    }
+}
