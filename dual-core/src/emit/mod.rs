@@ -171,7 +171,7 @@ impl<'g> Emitter<'g> {
         *out = w.out;
     }
 
-    /// `let [__t0, __t1] = x;` for a differentiated parameter's leaves (`let __t7 = (x)[7];` for
+    /// `let [__t0, __t1] = x;` for a differentiated parameter's leaves (`let __t7 = x[7];` for
     /// each element read of a longer array).
     pub fn bind_param(&self, name: &TokenStream, leaves: &[NodeId], array: bool) -> TokenStream {
         if leaves.iter().all(|n| !self.is_live(*n)) {
@@ -180,13 +180,17 @@ impl<'g> Emitter<'g> {
         if array && leaves.len() > LONGEST_DESTRUCTURED {
             // A long array read at a few constant indices: one `let` per element read, so that
             // the code does not grow with the array's length.
+            let base = match syn::parse2::<Ident>(name.clone()) {
+                Ok(ident) => quote!(#ident),
+                Err(_) => quote!((#name)),
+            };
             let reads = leaves
                 .iter()
                 .enumerate()
                 .filter(|(_, n)| self.is_live(**n))
                 .map(|(i, n)| {
                     let (id, i) = (self.name(*n), proc_macro2::Literal::usize_unsuffixed(i));
-                    quote!(let #id = (#name)[#i];)
+                    quote!(let #id = #base[#i];)
                 });
             return reads.collect();
         }
