@@ -264,7 +264,12 @@ fn gradient_body(body: &str) -> String {
 
 /// The body of the companion `f_{companion}` for `fn f(x: f64, y: f64) -> f64 { body }`.
 fn companion_body(companion: &str, body: &str) -> String {
-    let item: proc_macro2::TokenStream = format!("fn f(x: f64, y: f64) -> f64 {{ {body} }}")
+    companion_body_of("x: f64, y: f64", companion, body)
+}
+
+/// The body of the companion `f_{companion}` for `fn f(params) -> f64 { body }`.
+fn companion_body_of(params: &str, companion: &str, body: &str) -> String {
+    let item: proc_macro2::TokenStream = format!("fn f({params}) -> f64 {{ {body} }}")
         .parse()
         .unwrap();
     let out = dual_core::expand(quote::quote!(), item).to_string();
@@ -365,22 +370,13 @@ fn simplifications_show_in_the_code() {
     }
 }
 
-/// The body of `f_gradient` for `fn f(x: [f64; 40]) -> f64 { body }` (a loop kept a loop).
-fn array_gradient_body(body: &str) -> String {
-    let item: proc_macro2::TokenStream = format!("fn f(x: [f64; 40]) -> f64 {{ {body} }}")
-        .parse()
-        .unwrap();
-    let out = dual_core::expand(quote::quote!(), item).to_string();
-    let start = out.find("fn f_gradient (").expect("the companion");
-    out[start..].to_string()
-}
-
 /// A kept loop that only carries sums gets the expert's backward loop: each sum's adjoint is
 /// computed once before it, the loop runs forwards with nothing carried; a loop carrying a
 /// recurrence runs backwards. Mutation testing showed that turning the factoring off changed no
 /// value (it is an optimisation), so only the code shows it.
 #[test]
 fn sums_factor_out_of_the_backward_loop() {
+    let array_gradient_body = |body| companion_body_of("x: [f64; 40]", "gradient", body);
     let sums = array_gradient_body(
         "let mut s = 0.0; let mut t = 0.0; \
          for k in 0..40 { s += x[k].sin(); t += x[k] * x[k]; } s * t",

@@ -9,6 +9,7 @@ use syn::spanned::Spanned;
 use syn::Expr;
 
 use super::env::Val;
+use super::syntax::segment_names;
 use super::Lower;
 
 impl Lower {
@@ -19,13 +20,27 @@ impl Lower {
         }
         let part = self.source(&m.receiver)?;
         let c = self.closure_of_one(m)?;
+        let item = part.item;
+        self.filled_array(&part.len, |k| {
+            let bound = item(&quote!(#k)).bind_in(&c.inputs[0], c.body.to_token_stream());
+            (TokenStream::new(), bound)
+        })
+    }
+
+    /// `{ let mut a = [0.0; len]; for k in 0..len { stmts; a[k] = { element }; } a }`,
+    /// lowered, where `(stmts, element)` is what `element_at(k)` gives.
+    fn filled_array(
+        &mut self,
+        len: &TokenStream,
+        element_at: impl FnOnce(&syn::Ident) -> (TokenStream, TokenStream),
+    ) -> Option<Val> {
         let (k, out) = self.loop_names();
-        let bound = (part.item)(&quote!(#k)).bind_in(&c.inputs[0], c.body.to_token_stream());
-        let len = &part.len;
+        let (stmts, element) = element_at(&k);
         let block: Expr = syn::parse2(quote!({
             let mut #out = [0.0; #len];
             for #k in 0..#len {
-                #out[#k] = { #bound };
+                #stmts
+                #out[#k] = { #element };
             }
             #out
         }))
@@ -41,12 +56,7 @@ impl Lower {
         let Expr::Path(p) = &*call.func else {
             return None;
         };
-        let segments: Vec<String> = p
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let segments = segment_names(&p.path);
         let is_from_fn = matches!(
             segments
                 .iter()
@@ -84,22 +94,12 @@ impl Lower {
             );
             return Some(self.poison());
         };
-        let (k, out) = self.loop_names();
         let (pat, body) = (&closure.inputs[0], &closure.body);
         let pat = match pat {
             syn::Pat::Type(t) => &*t.pat,
             other => other,
         };
-        let block: Expr = syn::parse2(quote!({
-            let mut #out = [0.0; #len];
-            for #k in 0..#len {
-                let #pat = #k;
-                #out[#k] = { #body };
-            }
-            #out
-        }))
-        .ok()?;
-        Some(self.lower_expr(&block))
+        self.filled_array(&len, |k| (quote!(let #pat = #k;), body.to_token_stream()))
     }
 }
 

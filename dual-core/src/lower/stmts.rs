@@ -90,24 +90,28 @@ impl Lower {
         rest: &[SynStmt],
         tail_returns: bool,
     ) -> Option<Val> {
-        let Ret::Maybe { flag, value } = std::mem::replace(&mut self.ret, Ret::Never) else {
-            unreachable!("guarded only after a conditional return")
-        };
-        let cond = negate(flag);
         let span = rest.first().map_or_else(Span::call_site, |s| s.span());
-        let v = self.structured_if(
-            Some(cond),
-            |l| l.lower_stmts(rest, tail_returns),
+        match self.unless_returned(span, |l| l.lower_stmts(rest, tail_returns)) {
+            Val::Tokens(t) if t.is_empty() => None,
+            v => Some(v),
+        }
+    }
+
+    /// After a `return` that happens on some paths only (`self.ret` is `Ret::Maybe`): `then`
+    /// under `if !returned { … }`, the returned value on the other paths.
+    fn unless_returned(&mut self, span: Span, then: impl FnOnce(&mut Self) -> Option<Val>) -> Val {
+        let Ret::Maybe { flag, value } = std::mem::replace(&mut self.ret, Ret::Never) else {
+            unreachable!("only after a conditional return")
+        };
+        self.structured_if(
+            Some(negate(flag)),
+            then,
             move |l| {
                 l.ret = Ret::Always(value);
                 None
             },
             span,
-        );
-        match v {
-            Val::Tokens(t) if t.is_empty() => None,
-            v => Some(v),
-        }
+        )
     }
 
     /// One statement; `following` are the statements after it in its block.
@@ -324,29 +328,18 @@ impl Lower {
 
     /// Records the function's result, unless it has returned already.
     pub(super) fn do_return(&mut self, v: Val, span: Span) {
-        match std::mem::replace(&mut self.ret, Ret::Never) {
+        match self.ret {
             Ret::Never => {}
-            Ret::Maybe { flag, value } => {
+            Ret::Maybe { .. } => {
                 // Some paths returned already (`if c { return a; } else { b }` as the tail): the
                 // others return `v`.
-                self.structured_if(
-                    Some(negate(flag)),
-                    move |l| {
-                        l.do_return(v, span);
-                        None
-                    },
-                    move |l| {
-                        l.ret = Ret::Always(value);
-                        None
-                    },
-                    span,
-                );
+                self.unless_returned(span, move |l| {
+                    l.do_return(v, span);
+                    None
+                });
                 return;
             }
-            always @ Ret::Always(_) => {
-                self.ret = always;
-                return;
-            }
+            Ret::Always(_) => return,
         }
         let m = self.output.scalars();
         let nodes: Option<Vec<NodeId>> = match (self.output, v) {
