@@ -24,18 +24,16 @@ timeout).
 
 import pathlib
 import re
-import shutil
-import subprocess
 import sys
 import time
+
+from run_mutants import copy_tree, run
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TABLE = pathlib.Path("dual-core/src/ir/prim/table.rs")
 OUT = ROOT / "target/mutants/rule-table"
 TREE = OUT / "tree"
-TEST = ["cargo", "test", "-q", "-p", "dual-core", "--lib", "--test", "engine",
-        "--test", "random_programs"]
-TIMEOUT = 120
+TEST = ["-p", "dual-core", "--lib", "--test", "engine", "--test", "random_programs"]
 
 SWAPS = {
     r"g\.add\(": "g.sub(", r"g\.sub\(": "g.add(",
@@ -121,34 +119,6 @@ def mutants(text):
     return found
 
 
-def copy_tree():
-    if TREE.exists():
-        # Refresh the sources, keep the copy's target directory (incremental builds).
-        for sub in ["dual-core", "dual-derive", "src", "tests", "examples", "benches", "hygiene"]:
-            shutil.rmtree(TREE / sub, ignore_errors=True)
-    TREE.mkdir(parents=True, exist_ok=True)
-    for item in ROOT.iterdir():
-        if item.name in ("target", ".git"):
-            continue
-        dest = TREE / item.name
-        if item.is_dir():
-            shutil.copytree(item, dest, dirs_exist_ok=True)
-        else:
-            shutil.copy2(item, dest)
-
-
-def run_tests():
-    try:
-        p = subprocess.run(TEST, cwd=TREE, capture_output=True, text=True, timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        return "timeout"
-    if p.returncode == 0:
-        return "missed"
-    if "error[E" in p.stderr or "could not compile" in p.stderr:
-        return "unviable"
-    return "caught"
-
-
 def main():
     original = (ROOT / TABLE).read_text()
     found = mutants(original)
@@ -162,16 +132,16 @@ def main():
             print(f"{TABLE}:{line}: {what}")
         print(f"{len(found)} mutants")
         return
-    copy_tree()
+    copy_tree(TREE)
     start = time.time()
-    if run_tests() != "missed":
+    if run(TREE, TEST) != "missed":
         sys.exit("the unmutated tree fails its tests")
     counts = {"caught": 0, "missed": 0, "unviable": 0, "timeout": 0}
     lines = []
     try:
         for i, (line, what, text) in enumerate(found):
             (TREE / TABLE).write_text(text)
-            outcome = run_tests()
+            outcome = run(TREE, TEST)
             counts[outcome] += 1
             lines.append(f"{outcome:9} {TABLE}:{line}: {what}")
             print(f"[{i + 1}/{len(found)}] {lines[-1]}", flush=True)
