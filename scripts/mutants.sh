@@ -6,7 +6,7 @@
 #   scripts/mutants.sh rules      # derivative rules and primitives (ir/prim, ad/rules.rs)
 #   scripts/mutants.sh simplifier # smart constructors that simplify as they build (ir/build.rs)
 #   scripts/mutants.sh ad         # reverse mode, derivative, unrolled and rolled loops (ad/)
-#   scripts/mutants.sh lowering   # syn → IR (lower/), the slowest: about 1,100 mutants
+#   scripts/mutants.sh lowering   # syn → IR (lower/), the slowest: about 1,200 mutants
 #   scripts/mutants.sh all        # all of the above
 #
 # cargo-mutants does not enter macro invocations, so it does not see the rows of the primitive
@@ -57,7 +57,7 @@ done
 mkdir -p "target/mutants/$stage"
 # The engine's own tests; for the stages whose code only the macro's users reach (arrays, loops,
 # branches, calls), also the root crate's tests of those, through the proc macro.
-tests=(--lib --test engine --test random_programs)
+tests=(--lib --test engine --test messages --test random_programs)
 case "$stage" in
     ad|lowering|all)
         tests+=(--test loops --test arrays --test arrays_regressions --test array_references
@@ -69,6 +69,9 @@ case "$stage" in
         # cargo-mutants tests a mutant with its own package's tests only; these stages need the
         # root crate's, so run_mutants.py applies cargo-mutants' mutants and runs the tests.
         # `--missed` and `--shard K/N` are passed on.
+        # 1,000 of the 3,000 random programs: they take most of a mutant's test time, and lowering
+        # is most of the mutants (the rules, simplifier and differentiation stages run all).
+        [ "$stage" = lowering ] && export RANDOM_PROGRAMS=1000
         exec python3 scripts/run_mutants.py "$stage" "$@" "${files[@]}" -- \
             -p dual-core -p dual "${tests[@]}" ;;
 esac

@@ -8,8 +8,10 @@ generates (`cargo mutants --list --json --diff`), applies each one in a copy of 
 under `target/mutants/STAGE/`, and runs `cargo test` with the given targets (which builds only
 those), so that each mutant costs one incremental build of the engine and of those tests.
 
-Usage: scripts/run_mutants.py STAGE [--missed] [--shard K/N] FILE... -- CARGO_TEST_ARGS...
-`--missed` reruns only the mutants the stage's last report lists as missed.
+Usage: scripts/run_mutants.py STAGE [--missed] [--shard K/N] [--jobs J] FILE... -- CARGO_TEST_ARGS...
+`--missed` reruns only the mutants the stage's last report lists as missed. `--jobs J` tests J
+mutants at a time, each in a copy of its own (with a build directory of its own: the first build
+of each takes minutes); 2 on a 2-core machine keeps both cores busy while one links.
 Writes `target/mutants/STAGE/report.txt`: one line per mutant (caught, missed, unviable,
 timeout) and a summary. scripts/mutants.sh calls it for the `ad` and `lowering` stages.
 """
@@ -20,10 +22,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-TIMEOUT = 300
+# A mutant normally takes 5–15 s; one that makes the macro loop forever stops here.
+TIMEOUT = 180
 
 
 def copy_tree(tree):
@@ -73,13 +78,16 @@ def main():
     split = argv.index("--")
     head, test_args = argv[:split], argv[split + 1:]
     stage, rest = head[0], head[1:]
-    shard = None
-    missed_only = bool(rest) and rest[0] == "--missed"
-    if missed_only:
-        rest = rest[1:]
-    if rest and rest[0] == "--shard":
-        shard = tuple(int(v) for v in rest[1].split("/"))
-        rest = rest[2:]
+    shard, jobs, missed_only = None, 1, False
+    while rest and rest[0].startswith("--"):
+        if rest[0] == "--missed":
+            missed_only, rest = True, rest[1:]
+        elif rest[0] == "--shard":
+            shard, rest = tuple(int(v) for v in rest[1].split("/")), rest[2:]
+        elif rest[0] == "--jobs":
+            jobs, rest = int(rest[1]), rest[2:]
+        else:
+            sys.exit(f"unknown option {rest[0]}")
     files = [a for f in rest for a in ("--file", f)]
     listed = subprocess.run(["cargo", "mutants", "-p", "dual-core", *files, "--list", "--json",
                              "--diff"], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -95,28 +103,49 @@ def main():
         names = {l.split(": ", 1)[1] for l in last if l.startswith("missed")}
         mutants = [m for m in mutants if m["name"] in names]
         report = "report-missed.txt"
-    tree = out / "tree"
-    copy_tree(tree)
+    trees = [out / ("tree" if j == 0 else f"tree-{j}") for j in range(jobs)]
     start = time.time()
-    if run(tree, test_args) != "missed":
+    with ThreadPoolExecutor(jobs) as pool:
+        for tree in trees:
+            copy_tree(tree)
+        baselines = list(pool.map(lambda tree: run(tree, test_args), trees))
+    if any(b != "missed" for b in baselines):
         sys.exit("the unmutated tree fails its tests")
+    free = list(trees)
+    lock = threading.Lock()
     counts = {"caught": 0, "missed": 0, "unviable": 0, "timeout": 0}
-    lines = []
-    for i, m in enumerate(mutants):
-        name = m["name"]
+    lines = [None] * len(mutants)
+    done = 0
+
+    def test(i):
+        nonlocal done
+        m = mutants[i]
+        with lock:
+            tree = free.pop()
         where = f'{m["file"]}:{m["span"]["start"]["line"]}'
-        if not patch(tree, m):
-            lines.append(f"unapplied {where}: {name}")
-            continue
         try:
-            outcome = run(tree, test_args)
+            if not patch(tree, m):
+                line = f"unapplied {where}: {m['name']}"
+            else:
+                try:
+                    outcome = run(tree, test_args)
+                finally:
+                    patch(tree, m, reverse=True)
+                line = f"{outcome:9} {where}: {m['name']}"
         finally:
-            patch(tree, m, reverse=True)
-        counts[outcome] += 1
-        lines.append(f"{outcome:9} {where}: {name}")
-        print(f"[{i + 1}/{len(mutants)}] {lines[-1]}", flush=True)
-        # Written as it goes, so that a run cut short still reports what it did.
-        (out / report).write_text("\n".join(lines) + "\n")
+            with lock:
+                free.append(tree)
+        with lock:
+            if not line.startswith("unapplied"):
+                counts[line.split()[0]] += 1
+            lines[i] = line
+            done += 1
+            print(f"[{done}/{len(mutants)}] {line}", flush=True)
+            # Written as it goes, so that a run cut short still reports what it did.
+            (out / report).write_text("\n".join(l for l in lines if l) + "\n")
+
+    with ThreadPoolExecutor(jobs) as pool:
+        list(pool.map(test, range(len(mutants))))
     summary = (f"{len(mutants)} mutants in {time.time() - start:.0f}s: "
                + ", ".join(f"{v} {k}" for k, v in counts.items()))
     (out / report).write_text("\n".join(lines + [summary]) + "\n")

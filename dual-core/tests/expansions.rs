@@ -9,8 +9,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use quote::ToTokens;
-use syn::visit::Visit;
+mod annotated;
+
+use annotated::annotated_functions;
 
 /// The folders (relative to the workspace root) whose `.rs` files are read, recursively.
 const SOURCES: &[&str] = &["tests", "examples", "benches", "hygiene"];
@@ -111,17 +112,20 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// (or is not Rust that syn reads, such as a UI test's deliberately malformed input).
 fn expansions_of(file: &Path) -> Option<String> {
     let src = std::fs::read_to_string(file).unwrap();
-    let parsed: syn::File = syn::parse_file(&src).ok()?;
-    let mut finder = Annotated::default();
-    finder.visit_file(&parsed);
-    if finder.found.is_empty() {
+    let found = annotated_functions(&src)?;
+    if found.is_empty() {
         return None;
     }
     let mut text = String::new();
-    for (name, args, item) in finder.found {
+    for (name, args, item) in found {
         let out = dual_core::expand(args.clone(), item);
         let shown = match syn::parse2::<syn::File>(out.clone()) {
-            Ok(f) => prettyplease::unparse(&f),
+            // A declaration without a body (the attribute misplaced on a trait method) parses as
+            // verbatim tokens, which prettyplease does not print.
+            Ok(f) if !f.items.iter().any(|i| matches!(i, syn::Item::Verbatim(_))) => {
+                prettyplease::unparse(&f)
+            }
+            Ok(_) => out.to_string(),
             // Items of an `impl` block, and outputs that are not a file.
             Err(_) => match syn::parse2::<ImplItems>(out.clone()) {
                 Ok(items) => items.pretty(),
@@ -131,46 +135,6 @@ fn expansions_of(file: &Path) -> Option<String> {
         writeln!(text, "// ===== #[gradient({args})] fn {name}\n{shown}").unwrap();
     }
     Some(text)
-}
-
-/// `(name, attribute arguments, the item without the attribute)` of each annotated function.
-#[derive(Default)]
-struct Annotated {
-    found: Vec<(String, proc_macro2::TokenStream, proc_macro2::TokenStream)>,
-}
-
-fn take_gradient_attr(attrs: &mut Vec<syn::Attribute>) -> Option<proc_macro2::TokenStream> {
-    let pos = attrs.iter().position(|a| {
-        a.path()
-            .segments
-            .last()
-            .is_some_and(|s| s.ident == "gradient")
-    })?;
-    let attr = attrs.remove(pos);
-    Some(match attr.meta {
-        syn::Meta::List(l) => l.tokens,
-        _ => proc_macro2::TokenStream::new(),
-    })
-}
-
-impl<'ast> Visit<'ast> for Annotated {
-    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        let mut item = f.clone();
-        if let Some(args) = take_gradient_attr(&mut item.attrs) {
-            let name = item.sig.ident.to_string();
-            self.found.push((name, args, item.to_token_stream()));
-        }
-        syn::visit::visit_item_fn(self, f);
-    }
-
-    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        let mut item = f.clone();
-        if let Some(args) = take_gradient_attr(&mut item.attrs) {
-            let name = item.sig.ident.to_string();
-            self.found.push((name, args, item.to_token_stream()));
-        }
-        syn::visit::visit_impl_item_fn(self, f);
-    }
 }
 
 /// Methods and their companions, printed as the items of an `impl` block.
