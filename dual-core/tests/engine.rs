@@ -147,6 +147,12 @@ d2!(per_partial_singularity: "x.ln() - y * y" => |_, y| (f64::INFINITY, -2.0 * y
 // One partial's singularity does not contaminate the others, and x·(½/√x) is ½·√x (0 at 0).
 d2!(per_partial_isolation: "x * x.sqrt() + y" => |_, _| (0.0, 1.0), [(0.0, 3.0)]);
 d2!(x_sqrt_x: "x * x.sqrt() + y" => |x, _| (1.5 * x.sqrt(), 1.0), [(0.25, 3.0), (4.0, -1.0)]);
+// Conditions on an unrolled loop's counter, decided at compile time: the branch each counter
+// value takes.
+d2!(counter_eq: "let mut s = 0.0; for i in 0..3 { if i == 1 { s += x.sin(); } else { s += y * y; } } s"
+    => |x, y| (x.cos(), 4.0 * y), [(0.3, 0.7)]);
+d2!(counter_not: "let mut s = 0.0; for i in 0..3 { if !(i < 2) { s += x.sin(); } else { s += y * y; } } s"
+    => |x, y| (x.cos(), 4.0 * y), [(0.3, 0.7)]);
 
 /// Live interior nodes (operations) of the code emitted for `roots`.
 fn count_ops(src: &str, with_gradient: bool) -> usize {
@@ -385,4 +391,58 @@ fn sums_factor_out_of_the_backward_loop() {
     let recurrence =
         array_gradient_body("let mut s = 1.0; for k in 0..40 { s = (s * x[k]).sin(); } s");
     assert!(recurrence.contains(". rev ()"), "{recurrence}");
+}
+
+/// Every constant of `std::f64::consts` the engine knows is its value: `x·c + c` has the value
+/// and the derivative `c`, evaluated from the IR (a constant lowered as opaque tokens would not
+/// evaluate).
+#[test]
+fn float_constants_are_their_values() {
+    use std::f64::consts as c;
+    let constants = [
+        ("PI", c::PI),
+        ("TAU", c::TAU),
+        ("E", c::E),
+        ("SQRT_2", c::SQRT_2),
+        ("LN_2", c::LN_2),
+        ("LN_10", c::LN_10),
+        ("LOG2_E", c::LOG2_E),
+        ("LOG10_E", c::LOG10_E),
+        ("LOG2_10", c::LOG2_10),
+        ("LOG10_2", c::LOG10_2),
+        ("FRAC_PI_2", c::FRAC_PI_2),
+        ("FRAC_PI_3", c::FRAC_PI_3),
+        ("FRAC_PI_4", c::FRAC_PI_4),
+        ("FRAC_PI_6", c::FRAC_PI_6),
+        ("FRAC_PI_8", c::FRAC_PI_8),
+        ("FRAC_1_PI", c::FRAC_1_PI),
+        ("FRAC_2_PI", c::FRAC_2_PI),
+        ("FRAC_2_SQRT_PI", c::FRAC_2_SQRT_PI),
+        ("FRAC_1_SQRT_2", c::FRAC_1_SQRT_2),
+    ];
+    for (name, value) in constants {
+        for path in [format!("std::f64::consts::{name}"), format!("core::f64::consts::{name}")] {
+            let (v, g) = value_and_gradient("x: f64", &format!("x * {path} + {path}"), &[0.5]);
+            assert!(close(v, 1.5 * value) && close(g[0], value), "{path}: {v}, {g:?}");
+        }
+    }
+}
+
+/// Conditions and loop bounds known at compile time fold: an unrolled loop's `if` on its counter
+/// leaves no branch in the code, and `0..x.len()` of a short array unrolls. Values are the same
+/// either way (a run-time branch or loop computes them too), so only the code shows it.
+#[test]
+fn compile_time_conditions_and_lengths_fold() {
+    let gradient_of = |body: &str| companion_body_of("x: [f64; 3]", "gradient", body);
+    let rows: [(&str, &str); 5] = [
+        ("for i in 0..x.len() { s += x[i] * x[i]; }", "for "),
+        ("for i in 0..3 { if !(i == 1) { s += x[i].sin(); } else { s -= x[i]; } }", "bool"),
+        ("for i in 0..3 { if i == 1 { s += x[i].sin(); } }", "bool"),
+        ("for i in 0..3 { if i != 1 && i < 2 { s += x[i].sin(); } }", "bool"),
+        ("for i in 0..3 { if i >= 1 || i <= 0 { s += x[i].sin(); } }", "bool"),
+    ];
+    for (body, absent) in rows {
+        let code = gradient_of(&format!("let mut s = 0.0; {body} s"));
+        assert!(!code.contains(absent), "{body}: `{absent}` in {code}");
+    }
 }
