@@ -13,18 +13,20 @@
 # table (`dual-core/src/ir/prim/table.rs`, inside `primitives! { … }`): scripts/mutate_rules.py
 # makes the same kinds of mutants there, with the same test command as the `rules` stage.
 #
-# Extra arguments go to cargo-mutants (e.g. `--shard 0/8`). The test command is scoped: for the
-# rules and the simplifier, the engine's own fast tests, which need no proc-macro rebuild of the
-# root crate — the rule table against exact derivatives and the code the rules' shortcuts give
-# (`dual-core/tests/engine.rs`), 3,000 random programs whose values are checked against the
-# standard library and whose gradients against finite differences
-# (`dual-core/tests/random_programs.rs`), and the unit tests; for differentiation and lowering,
-# also the root crate's tests of loops, arrays, iterator chains, branches, calls, closures,
-# `match`, Hessians and the math primitives, through the macro. The expansion snapshots are left
-# out on purpose: they fail on any change of the emitted code, so they would count every mutant
-# as caught without checking a derivative. Results are in `target/mutants/STAGE/mutants.out/`
-# (`caught.txt`, `missed.txt`, `unviable.txt`, `timeout.txt`); `docs/mutants.md` keeps the
-# latest figures.
+# Extra arguments go to cargo-mutants (e.g. `--shard 0/8`). The test command is scoped: first
+# the engine's own fast tests, which need no proc-macro rebuild of the root crate — the rule
+# table against exact derivatives and the code the rules' shortcuts give
+# (`dual-core/tests/engine.rs`), the UI cases' error messages (`dual-core/tests/messages.rs`),
+# random programs whose values are checked against the standard library and whose gradients
+# against finite differences (`dual-core/tests/random_programs.rs`), and the unit tests. For
+# differentiation and lowering, a mutant these miss is then tried on the root crate's tests
+# through the macro (all but the UI tests and the random sample): only those of the source
+# files whose generated code the mutant changes, as the expansion snapshots show. A mutant that
+# changes no generated code cannot change what those tests compile, so it is missed without
+# building them. The snapshots never count as catching a mutant by themselves: they fail on any
+# change of the emitted code, without checking a derivative. Results: cargo-mutants' in
+# `target/mutants/STAGE/mutants.out/` (`caught.txt`, `missed.txt`, …); run_mutants.py's in
+# `target/mutants/STAGE/report.txt`. `docs/mutants.md` keeps the latest figures.
 #
 # Run it after changing rules, the simplifier, differentiation or lowering. Not part of
 # `.ci/run`: it takes from about 20 minutes (rules) to hours (lowering) on 2 cores.
@@ -55,24 +57,18 @@ for f in "${files[@]}"; do
 done
 
 mkdir -p "target/mutants/$stage"
-# The engine's own tests; for the stages whose code only the macro's users reach (arrays, loops,
-# branches, calls), also the root crate's tests of those, through the proc macro.
+# The engine's own tests: fast, no proc-macro rebuild of the root crate's tests.
 tests=(--lib --test engine --test messages --test random_programs)
 case "$stage" in
     ad|lowering|all)
-        tests+=(--test loops --test arrays --test arrays_regressions --test array_references
-                --test iterators --test constructs --test calls --test matching --test closures
-                --test hessian --test math --test conventions) ;;
-esac
-case "$stage" in
-    ad|lowering|all)
         # cargo-mutants tests a mutant with its own package's tests only; these stages need the
-        # root crate's, so run_mutants.py applies cargo-mutants' mutants and runs the tests.
-        # `--missed` and `--shard K/N` are passed on.
-        # 1,000 of the 3,000 random programs: they take most of a mutant's test time, and lowering
-        # is most of the mutants (the rules, simplifier and differentiation stages run all).
+        # root crate's, through the macro, so run_mutants.py applies cargo-mutants' mutants and
+        # runs the tests (`--macro-tests`: those of the files whose expansion the mutant changes).
+        # 1,000 of the 3,000 random programs for lowering: they take most of the engine tests'
+        # time, and lowering has most of the mutants. `--missed`, `--shard K/N`, `--jobs J` are
+        # passed on.
         [ "$stage" = lowering ] && export RANDOM_PROGRAMS=1000
-        exec python3 scripts/run_mutants.py "$stage" "$@" "${files[@]}" -- \
-            -p dual-core -p dual "${tests[@]}" ;;
+        exec python3 scripts/run_mutants.py "$stage" --macro-tests "$@" "${files[@]}" -- \
+            -p dual-core "${tests[@]}" ;;
 esac
 exec cargo mutants -p dual-core "${args[@]}" --output "target/mutants/$stage" "$@" -- "${tests[@]}"

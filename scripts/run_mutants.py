@@ -4,19 +4,25 @@
 cargo-mutants tests a mutant with the tests of the package it is in (here `dual-core`); the
 code of differentiation and lowering is reached mostly through the macro, by the root crate's
 tests (`tests/loops.rs`, `tests/arrays.rs`, …). This script takes the mutants cargo-mutants
-generates (`cargo mutants --list --json --diff`), applies each one in a copy of the repository
-under `target/mutants/STAGE/`, and runs `cargo test` with the given targets (which builds only
-those), so that each mutant costs one incremental build of the engine and of those tests.
+generates (`cargo mutants --list --json --diff`), applies each one in a copy of the repository's
+committed state under `target/mutants/STAGE/`, and runs `cargo test` with the given targets
+(which builds only those), so that each mutant costs one incremental build of the engine and of
+those tests.
 
-Usage: scripts/run_mutants.py STAGE [--missed] [--shard K/N] [--jobs J] FILE... -- CARGO_TEST_ARGS...
+Usage: scripts/run_mutants.py STAGE [--missed] [--shard K/N] [--jobs J] [--macro-tests] FILE...
+           -- CARGO_TEST_ARGS...
+CARGO_TEST_ARGS are the engine's own tests. `--macro-tests` adds the root crate's tests, through
+the macro, of the files whose expansion the mutant changes (see `run`).
 `--missed` reruns only the mutants the stage's last report lists as missed. `--jobs J` tests J
 mutants at a time, each in a copy of its own (with a build directory of its own: the first build
 of each takes minutes); 2 on a 2-core machine keeps both cores busy while one links.
-Writes `target/mutants/STAGE/report.txt`: one line per mutant (caught, missed, unviable,
+Writes `target/mutants/STAGE/report.txt` (`report-KofN.txt` for a shard, `report-missed.txt`
+for `--missed`): one line per mutant (caught, missed, unviable,
 timeout) and a summary. scripts/mutants.sh calls it for the `ad` and `lowering` stages.
 """
 
 import json
+import os
 import pathlib
 import shutil
 import subprocess
@@ -29,34 +35,89 @@ from concurrent.futures import ThreadPoolExecutor
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # A mutant normally takes 5–15 s; one that makes the macro loop forever stops here.
 TIMEOUT = 180
+# No debug information: it is not needed to see a test fail, and makes each build faster.
+ENV = dict(os.environ, CARGO_PROFILE_DEV_DEBUG="0", CARGO_PROFILE_TEST_DEBUG="0")
+# The root crate's tests through the macro (`--macro-tests`): all but the UI tests (trybuild: a
+# rustc run per case; `dual-core/tests/messages.rs` checks their messages at the engine) and
+# the random sample (500 functions: about a minute to compile).
+MACRO_TESTS = []
 
 
 def copy_tree(tree):
+    """The committed state (HEAD) in `tree`, keeping its build directory: a run tests what is
+    committed, whatever is being edited meanwhile."""
     tree.mkdir(parents=True, exist_ok=True)
-    for item in ROOT.iterdir():
-        if item.name in ("target", ".git"):
-            continue
-        dest = tree / item.name
-        if item.is_dir():
-            shutil.rmtree(dest, ignore_errors=True)
-            shutil.copytree(item, dest)
-        else:
-            shutil.copy2(item, dest)
+    for item in tree.iterdir():
+        if item.name != "target":
+            shutil.rmtree(item) if item.is_dir() else item.unlink()
+    archive = subprocess.run(["git", "archive", "--format=tar", "HEAD"], cwd=ROOT,
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+
+
+def cargo_test(tree, args):
+    """`cargo test -q ARGS` in `tree`: (passed, output), or None after the timeout."""
+    try:
+        p = subprocess.run(["cargo", "test", "-q", *args], cwd=tree, env=ENV,
+                           capture_output=True, text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return None
+    return p.returncode == 0, p.stdout + p.stderr
+
+
+def changed_snapshots(output):
+    """The source files whose expansion snapshot the expansions test reports as changed, or
+    None if it failed otherwise (a panic while expanding, say)."""
+    if "expansions differ from their snapshots in:" not in output:
+        return None
+    tail = output.split("expansions differ from their snapshots in:", 1)[1]
+    return {line.split()[0] for line in tail.splitlines()[1:] if line.startswith("  ")
+            and line.split()[0].endswith(".txt")}
 
 
 def run(tree, test_args):
-    try:
-        p = subprocess.run(["cargo", "test", "-q", *test_args], cwd=tree,
-                           capture_output=True, text=True, timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
+    """Tests one tree: "caught", "missed", "unviable" or "timeout".
+
+    First the engine's own tests (`test_args`). If they pass, the expansion snapshots tell which
+    generated code the mutant changed: none means every test of the workspace compiles the same
+    code as without it, so no test through the macro can notice it (missed); otherwise the root
+    crate's tests of the changed files are built and run. This gives what running all of them
+    gives, at a fraction of the builds (each mutant changes the proc macro, which rebuilds every
+    test crate that uses it).
+    """
+    own = cargo_test(tree, test_args)
+    if own is None:
         return "timeout"
-    if p.returncode == 0:
+    passed, output = own
+    if not passed:
+        # The engine itself does not compile: unviable. Tests that do not compile because the
+        # mutated macro emits wrong code (or reports an error) have caught it.
+        return "unviable" if "could not compile `dual-core`" in output else "caught"
+    if not MACRO_TESTS:
         return "missed"
-    # The engine itself does not compile: unviable. Tests that do not compile because the
-    # mutated macro emits wrong code (or reports an error) have caught it.
-    if "could not compile `dual-core`" in p.stderr:
-        return "unviable"
-    return "caught"
+    snapshots = cargo_test(tree, ["-p", "dual-core", "--test", "expansions"])
+    if snapshots is None:
+        return "timeout"
+    passed, output = snapshots
+    if passed:
+        return "missed"
+    changed = changed_snapshots(output)
+    if changed is None or any(name.startswith("tests__common__") for name in changed):
+        targets = MACRO_TESTS
+    else:
+        targets = [t for t in MACRO_TESTS if f"tests__{t}.txt" in changed]
+    if not targets:
+        return "missed"
+    through_macro = cargo_test(tree, ["-p", "dual", *(a for t in targets for a in ("--test", t))])
+    if through_macro is None:
+        return "timeout"
+    return "missed" if through_macro[0] else "caught"
+
+
+def baseline(tree, test_args):
+    """Whether the unmutated tree passes every test a mutant may run (building them all)."""
+    macro = ["-p", "dual", *(a for t in MACRO_TESTS for a in ("--test", t))]
+    return run(tree, test_args) == "missed" and (not MACRO_TESTS or cargo_test(tree, macro)[0])
 
 
 def patch(tree, mutant, reverse=False):
@@ -86,6 +147,10 @@ def main():
             shard, rest = tuple(int(v) for v in rest[1].split("/")), rest[2:]
         elif rest[0] == "--jobs":
             jobs, rest = int(rest[1]), rest[2:]
+        elif rest[0] == "--macro-tests":
+            MACRO_TESTS.extend(sorted(p.stem for p in (ROOT / "tests").glob("*.rs")
+                                      if p.stem not in ("ui", "random_sample")))
+            rest = rest[1:]
         else:
             sys.exit(f"unknown option {rest[0]}")
     files = [a for f in rest for a in ("--file", f)]
@@ -96,10 +161,13 @@ def main():
         k, n = shard
         mutants = mutants[k::n]
     out = ROOT / "target/mutants" / stage
-    report = "report.txt"
+    out.mkdir(parents=True, exist_ok=True)
+    # One report per shard, so that shards run one after another add up.
+    report = f"report-{shard[0]}of{shard[1]}.txt" if shard else "report.txt"
     if missed_only:
-        # Only those the last report lists as missed (after adding tests that should kill them).
-        last = (out / "report.txt").read_text().splitlines()
+        # Only those the last reports list as missed (after adding tests that should kill them).
+        last = [l for f in sorted(out.glob("report*.txt")) if "missed" not in f.name
+                for l in f.read_text().splitlines()]
         names = {l.split(": ", 1)[1] for l in last if l.startswith("missed")}
         mutants = [m for m in mutants if m["name"] in names]
         report = "report-missed.txt"
@@ -108,8 +176,8 @@ def main():
     with ThreadPoolExecutor(jobs) as pool:
         for tree in trees:
             copy_tree(tree)
-        baselines = list(pool.map(lambda tree: run(tree, test_args), trees))
-    if any(b != "missed" for b in baselines):
+        baselines = list(pool.map(lambda tree: baseline(tree, test_args), trees))
+    if not all(baselines):
         sys.exit("the unmutated tree fails its tests")
     free = list(trees)
     lock = threading.Lock()

@@ -998,6 +998,34 @@ fn inactive_statements(x: f64, data: &[f64]) -> f64 {
     x * k + count as f64 * x * x + total * largest
 }
 
+/// A labelled block of user code, left early with `break 'label`: kept as written.
+#[gradient]
+fn inactive_labelled_block(x: f64, data: &[f64]) -> f64 {
+    let mut scale = 1.0;
+    'pick: {
+        if data.len() > 2 {
+            scale = 3.0;
+            break 'pick;
+        }
+        scale = 5.0;
+    }
+    scale * x * x
+}
+
+/// The same as a value: the block's result, and what it assigns, are the emitted code's.
+#[gradient]
+fn inactive_labelled_block_value(x: f64, data: &[f64]) -> f64 {
+    let mut scale = 1.0;
+    let bonus = 'b: {
+        if data.len() > 2 {
+            scale = 3.0;
+            break 'b 1.0;
+        }
+        2.0
+    };
+    scale * x * x + bonus * x
+}
+
 #[gradient(wrt(x))]
 fn asserts_see_primal_values(x: f64, expected_square: f64) -> f64 {
     let a = x * x;
@@ -1035,6 +1063,23 @@ fn inactive_integer_counters_and_slice_data() {
         let (v, [d]) = inactive_statements_value_and_gradient(x, &data);
         assert_close(v, 2.0 * x + 4.0 * x * x + 20.0, 1e-15);
         assert_close(d, 2.0 + 8.0 * x, 1e-15);
+    }
+}
+
+#[test]
+fn inactive_labelled_blocks_run_in_the_companions() {
+    for x in [-1.5, 0.25, 3.0] {
+        let (v, [d]) = inactive_labelled_block_value_and_gradient(x, &[1.0, 2.0, 3.0]);
+        assert_close(v, 3.0 * x * x, 1e-15);
+        assert_close(d, 6.0 * x, 1e-15);
+        let [d] = inactive_labelled_block_gradient(x, &[1.0]);
+        assert_close(d, 10.0 * x, 1e-15);
+        let (v, [d]) = inactive_labelled_block_value_value_and_gradient(x, &[1.0, 2.0, 3.0]);
+        assert_close(v, 3.0 * x * x + x, 1e-15);
+        assert_close(d, 6.0 * x + 1.0, 1e-15);
+        let (v, [d]) = inactive_labelled_block_value_value_and_gradient(x, &[1.0]);
+        assert_close(v, x * x + 2.0 * x, 1e-15);
+        assert_close(d, 2.0 * x + 2.0, 1e-15);
     }
 }
 

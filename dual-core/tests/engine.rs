@@ -421,9 +421,15 @@ fn float_constants_are_their_values() {
         ("FRAC_1_SQRT_2", c::FRAC_1_SQRT_2),
     ];
     for (name, value) in constants {
-        for path in [format!("std::f64::consts::{name}"), format!("core::f64::consts::{name}")] {
+        for path in [
+            format!("std::f64::consts::{name}"),
+            format!("core::f64::consts::{name}"),
+        ] {
             let (v, g) = value_and_gradient("x: f64", &format!("x * {path} + {path}"), &[0.5]);
-            assert!(close(v, 1.5 * value) && close(g[0], value), "{path}: {v}, {g:?}");
+            assert!(
+                close(v, 1.5 * value) && close(g[0], value),
+                "{path}: {v}, {g:?}"
+            );
         }
     }
 }
@@ -436,10 +442,19 @@ fn compile_time_conditions_and_lengths_fold() {
     let gradient_of = |body: &str| companion_body_of("x: [f64; 3]", "gradient", body);
     let rows: [(&str, &str); 5] = [
         ("for i in 0..x.len() { s += x[i] * x[i]; }", "for "),
-        ("for i in 0..3 { if !(i == 1) { s += x[i].sin(); } else { s -= x[i]; } }", "bool"),
+        (
+            "for i in 0..3 { if !(i == 1) { s += x[i].sin(); } else { s -= x[i]; } }",
+            "bool",
+        ),
         ("for i in 0..3 { if i == 1 { s += x[i].sin(); } }", "bool"),
-        ("for i in 0..3 { if i != 1 && i < 2 { s += x[i].sin(); } }", "bool"),
-        ("for i in 0..3 { if i >= 1 || i <= 0 { s += x[i].sin(); } }", "bool"),
+        (
+            "for i in 0..3 { if i != 1 && i < 2 { s += x[i].sin(); } }",
+            "bool",
+        ),
+        (
+            "for i in 0..3 { if i >= 1 || i <= 0 { s += x[i].sin(); } }",
+            "bool",
+        ),
     ];
     for (body, absent) in rows {
         let code = gradient_of(&format!("let mut s = 0.0; {body} s"));

@@ -144,9 +144,43 @@ impl Lower {
             );
             return;
         }
+        // A closure that captures a differentiated value exists only where it is called
+        // (inlined), so the macro's code could not name it.
+        let mut refused = Vec::new();
+        for ident in self.mentions(tokens.clone()) {
+            if let Some(Binding::Closure(i)) = self.env.lookup(&ident.to_string()) {
+                if self.closures[*i].1 && !refused.contains(&ident) {
+                    self.error(
+                        ident.span(),
+                        format!(
+                            "the closure `{ident}` captures a differentiated value, so a macro \
+                             cannot use it (macros in statement position see primal values, and \
+                             the closure is inlined where it is called); call it outside the \
+                             macro, `let v = {ident}(…);`, and use `v` in the macro"
+                        ),
+                    );
+                    refused.push(ident);
+                }
+            }
+        }
+        if !refused.is_empty() {
+            return;
+        }
         self.materialize(tokens.clone());
         self.push_verbatim(tokens.clone());
         self.demote_constants(tokens.clone());
+    }
+
+    /// Inactive code that reads constant symbolic variables: emitted as written, after which
+    /// the variables it mentions hold what the emitted code computes.
+    fn lower_inactive_stmt(&mut self, tokens: TokenStream, semi: bool) {
+        self.materialize(tokens.clone());
+        let mut t = tokens.clone();
+        if semi {
+            t.extend(quote!(;));
+        }
+        self.push_verbatim(t);
+        self.demote_constants(tokens);
     }
 
     /// An expression statement.
@@ -167,6 +201,11 @@ impl Lower {
             Expr::Binary(b) if compound_op(&b.op).is_some() => {
                 self.lower_assign(&b.left, compound_op(&b.op), &b.right, b.span())
             }
+            // A labelled block is user code (one that touches differentiated values is an
+            // error): run as written, below, not read as a value and dropped.
+            Expr::Block(b) if b.label.is_some() && !self.touches_active(tokens.clone()) => {
+                self.lower_inactive_stmt(tokens, semi);
+            }
             Expr::If(_) | Expr::Block(_) | Expr::Return(_) | Expr::Paren(_) => {
                 self.lower_expr(e);
             }
@@ -180,14 +219,7 @@ impl Lower {
                 self.lower_expr(e);
             }
             _ if !self.touches_active(tokens.clone()) && !self.jumps(e) => {
-                // Inactive code that reads constant symbolic variables.
-                self.materialize(tokens.clone());
-                let mut t = tokens.clone();
-                if semi {
-                    t.extend(quote!(;));
-                }
-                self.push_verbatim(t);
-                self.demote_constants(tokens);
+                self.lower_inactive_stmt(tokens, semi);
             }
             _ => {
                 // Evaluated for its effects (calls) and its errors; the value is unused.

@@ -10,6 +10,7 @@ use syn::{Expr, Ident};
 use crate::ir::{BlockId, NodeId, Op, Shape, Stmt};
 
 use super::env::{Binding, Val};
+use super::syntax::assigns_in_tokens;
 use super::Lower;
 
 impl Lower {
@@ -85,10 +86,14 @@ impl Lower {
         }
     }
 
-    /// An inactive expression that may read symbolic values.
+    /// An inactive expression that may read symbolic values. One that assigns (`'a: { k = 2.0;
+    /// … }`) leaves the variables it mentions holding what the emitted code computes.
     pub(super) fn read(&mut self, e: &Expr) -> Val {
         let tokens = e.to_token_stream();
         self.materialize(tokens.clone());
+        if assigns_in_tokens(tokens.clone()) {
+            self.demote_constants(tokens.clone());
+        }
         Val::Tokens(tokens)
     }
 

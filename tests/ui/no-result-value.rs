@@ -1,0 +1,8 @@
+use dual::gradient;
+
+#[gradient]
+fn f(x: f64) -> f64 {
+    let y = x * 2.0;
+}
+
+fn main() {}
