@@ -1007,6 +1007,9 @@ fn inactive_labelled_block(x: f64, data: &[f64]) -> f64 {
             scale = 3.0;
             break 'pick;
         }
+        if data.is_empty() {
+            break 'pick;
+        }
         scale = 5.0;
     }
     scale * x * x
@@ -1033,6 +1036,16 @@ fn asserts_see_primal_values(x: f64, expected_square: f64) -> f64 {
     debug_assert!(a >= 0.0);
     println!("x = {x}, a = {}", a);
     a * 3.0
+}
+
+/// A differentiated value named only inside a format string (`{a}`, `{a:.3}`): the macro still
+/// sees its primal value.
+#[gradient(wrt(x))]
+fn format_string_names_a_differentiated_value(x: f64, limit: f64) -> f64 {
+    let a = x * x;
+    let b_2 = a + 1.0;
+    assert!(limit > 0.0, "a = {a}, b = {b_2:.3}, limit = {limit}");
+    a * 3.0 + b_2
 }
 
 #[gradient]
@@ -1074,6 +1087,8 @@ fn inactive_labelled_blocks_run_in_the_companions() {
         assert_close(d, 6.0 * x, 1e-15);
         let [d] = inactive_labelled_block_gradient(x, &[1.0]);
         assert_close(d, 10.0 * x, 1e-15);
+        let [d] = inactive_labelled_block_gradient(x, &[]);
+        assert_close(d, 2.0 * x, 1e-15);
         let (v, [d]) = inactive_labelled_block_value_value_and_gradient(x, &[1.0, 2.0, 3.0]);
         assert_close(v, 3.0 * x * x + x, 1e-15);
         assert_close(d, 6.0 * x + 1.0, 1e-15);
@@ -1081,6 +1096,13 @@ fn inactive_labelled_blocks_run_in_the_companions() {
         assert_close(v, x * x + 2.0 * x, 1e-15);
         assert_close(d, 2.0 * x + 2.0, 1e-15);
     }
+}
+
+#[test]
+#[should_panic(expected = "a = 4, b = 5.000, limit = -1")]
+fn format_strings_see_primal_values() {
+    assert_eq!(format_string_names_a_differentiated_value_gradient(2.0, 1.0), [16.0]);
+    let _ = format_string_names_a_differentiated_value_gradient(2.0, -1.0);
 }
 
 #[test]
