@@ -117,10 +117,14 @@ def run(tree, test_args):
 def baseline(tree, test_args):
     """Whether the unmutated tree passes every test a mutant may run (building them all)."""
     # The first builds of a fresh copy take many minutes.
-    own = cargo_test(tree, test_args, timeout=3600)
     macro = ["-p", "dual", *(a for t in MACRO_TESTS for a in ("--test", t))]
-    return bool(own and own[0] and (not MACRO_TESTS or (cargo_test(tree, macro, 3600) or [0])[0])
-                and run(tree, test_args) == "missed")
+    for args in [test_args] + ([macro] if MACRO_TESTS else []):
+        result = cargo_test(tree, args, timeout=3600)
+        if not result or not result[0]:
+            print(f"{tree}: `cargo test {' '.join(args)}` fails without a mutant:\n"
+                  + (result[1][-4000:] if result else "timeout"), file=sys.stderr)
+            return False
+    return run(tree, test_args) == "missed"
 
 
 def patch(tree, mutant, reverse=False):
