@@ -361,3 +361,47 @@ fn literal_lengths_above_32() {
         check_scalar(gw, |w| literal_lengths(x, w), w, "literal dw");
     }
 }
+
+/// Local arrays that start from a value other than zero, then are partly overwritten: `[1.0; LEN]`
+/// (a `const` length), `[-0.5; 50]` (a long literal one) and a matrix `[[0.25; C]; R]`.
+#[gradient]
+fn fill_values(x: [f64; LEN], w: f64) -> f64 {
+    let mut p = [1.0; LEN];
+    for k in 1..LEN {
+        p[k] = 1.0 + 0.1 * x[k] * w;
+    }
+    let mut prod = 1.0;
+    for k in 0..LEN {
+        prod *= p[k];
+    }
+    let mut q = [-0.5; 50];
+    for k in 0..LEN {
+        q[k] = x[k] * w;
+    }
+    let mut s = 0.0;
+    for k in 0..50 {
+        s += q[k] * q[k];
+    }
+    let mut m = [[0.25; C]; R];
+    for i in 0..R {
+        m[i][0] = x[i] * w;
+    }
+    let mut t = 0.0;
+    for i in 0..R {
+        for j in 0..C {
+            t += m[i][j] * w;
+        }
+    }
+    prod + s * w + t
+}
+
+#[test]
+fn fill_values_other_than_zero() {
+    for (w, seed) in [(0.7, 0.1), (-1.3, 0.3)] {
+        let a = array(seed);
+        let (v, (ga, gw)) = fill_values_value_and_gradient(a, w);
+        assert_close(v, fill_values(a, w), 1e-14);
+        assert_all_close(&ga, &fd_gradient(|a| fill_values(a, w), a), 1e-7, "fill da");
+        check_scalar(gw, |w| fill_values(a, w), w, "fill dw");
+    }
+}
