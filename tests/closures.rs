@@ -33,6 +33,26 @@ fn mapped(v: [f64; 8], k: f64) -> f64 {
     v.iter().copied().map(f).sum::<f64>()
 }
 
+/// A closure that captures nothing differentiated, used both on data (where the code calls it as
+/// written) and on a differentiated value (inlined).
+#[gradient(wrt(x))]
+fn on_data_and_values(x: f64, data: &[f64]) -> f64 {
+    let sq = |t: f64| t * t;
+    let scale = sq(data[0]) + data.iter().map(|&d| sq(d)).sum::<f64>();
+    scale * sq(x)
+}
+
+#[test]
+fn closures_used_on_data() {
+    let data = [0.5, -2.0];
+    for x in [-1.5, 0.25, 2.0] {
+        let (v, [d]) = on_data_and_values_value_and_gradient(x, &data);
+        // scale = 0.25 + 0.25 + 4
+        assert_close(v, 4.5 * x * x, 1e-15);
+        assert_close(d, 9.0 * x, 1e-15);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 

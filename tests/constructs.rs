@@ -998,6 +998,27 @@ fn inactive_statements(x: f64, data: &[f64]) -> f64 {
     x * k + count as f64 * x * x + total * largest
 }
 
+/// An `if` on a differentiated condition whose branches yield data (an integer), not floats.
+#[gradient]
+fn integer_valued_branch(x: f64, y: f64) -> f64 {
+    let n = if x > y { 2usize } else { 3 };
+    x * y * n as f64
+}
+
+#[test]
+fn integer_valued_branches() {
+    let expected = |x: f64, y: f64| {
+        let n = if x > y { 2.0 } else { 3.0 };
+        [n * y, n * x]
+    };
+    check2(
+        integer_valued_branch,
+        integer_valued_branch_gradient,
+        expected,
+        &[(1.0, 0.5), (-0.5, 2.0), (3.0, -1.0)],
+    );
+}
+
 /// A labelled block of user code, left early with `break 'label`: kept as written.
 #[gradient]
 fn inactive_labelled_block(x: f64, data: &[f64]) -> f64 {
@@ -1101,7 +1122,10 @@ fn inactive_labelled_blocks_run_in_the_companions() {
 #[test]
 #[should_panic(expected = "a = 4, b = 5.000, limit = -1")]
 fn format_strings_see_primal_values() {
-    assert_eq!(format_string_names_a_differentiated_value_gradient(2.0, 1.0), [16.0]);
+    assert_eq!(
+        format_string_names_a_differentiated_value_gradient(2.0, 1.0),
+        [16.0]
+    );
     let _ = format_string_names_a_differentiated_value_gradient(2.0, -1.0);
 }
 

@@ -153,6 +153,10 @@ d2!(counter_eq: "let mut s = 0.0; for i in 0..3 { if i == 1 { s += x.sin(); } el
     => |x, y| (x.cos(), 4.0 * y), [(0.3, 0.7)]);
 d2!(counter_not: "let mut s = 0.0; for i in 0..3 { if !(i < 2) { s += x.sin(); } else { s += y * y; } } s"
     => |x, y| (x.cos(), 4.0 * y), [(0.3, 0.7)]);
+d2!(counter_le_or: "let mut s = 0.0; for i in 0..4 { if i <= 1 || i == 3 { s += x.sin(); } else { s += y * y; } } s"
+    => |x, y| (3.0 * x.cos(), 2.0 * y), [(0.3, 0.7)]);
+d2!(counter_ge_and: "let mut s = 0.0; for i in 0..4 { if i >= 1 && i != 2 && i > 0 { s += x.sin(); } else { s += y * y; } } s"
+    => |x, y| (2.0 * x.cos(), 4.0 * y), [(0.3, 0.7)]);
 
 /// Live interior nodes (operations) of the code emitted for `roots`.
 fn count_ops(src: &str, with_gradient: bool) -> usize {
@@ -440,8 +444,16 @@ fn float_constants_are_their_values() {
 #[test]
 fn compile_time_conditions_and_lengths_fold() {
     let gradient_of = |body: &str| companion_body_of("x: [f64; 3]", "gradient", body);
-    let rows: [(&str, &str); 5] = [
+    let rows: [(&str, &str); 7] = [
         ("for i in 0..x.len() { s += x[i] * x[i]; }", "for "),
+        (
+            "for i in 0..(2 * 1) as usize + 1 { s += x[i] * x[i]; }",
+            "for ",
+        ),
+        (
+            "for i in 0..(7 / 2 - 5 % 3 + 2) { s += x[i] * x[i]; }",
+            "for ",
+        ),
         (
             "for i in 0..3 { if !(i == 1) { s += x[i].sin(); } else { s -= x[i]; } }",
             "bool",

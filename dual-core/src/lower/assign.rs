@@ -119,8 +119,8 @@ impl Lower {
         rhs_active: bool,
     ) {
         if rhs_active {
-            self.error(
-                lhs.span(),
+            self.error_at(
+                lhs,
                 format!(
                     "cannot store a differentiated value into `{name}`, which is not \
                      a local float array of known length; declare it as such, e.g. \
