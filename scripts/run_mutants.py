@@ -35,8 +35,10 @@ from concurrent.futures import ThreadPoolExecutor
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # A mutant normally takes 5–15 s; one that makes the macro loop forever stops here.
 TIMEOUT = 180
-# No debug information: it is not needed to see a test fail, and makes each build faster.
-ENV = dict(os.environ, CARGO_PROFILE_DEV_DEBUG="0", CARGO_PROFILE_TEST_DEBUG="0")
+# No debug information: it is not needed to see a test fail, and makes each build faster. The
+# property tests' inputs fixed, as in CI, so that a mutant is caught or missed on every run.
+ENV = dict(os.environ, CARGO_PROFILE_DEV_DEBUG="0", CARGO_PROFILE_TEST_DEBUG="0",
+           PROPTEST_RNG_SEED=os.environ.get("PROPTEST_RNG_SEED", "20261128"))
 # The root crate's tests through the macro (`--macro-tests`): all but the UI tests (trybuild: a
 # rustc run per case; `dual-core/tests/messages.rs` checks their messages at the engine) and
 # the random sample (500 functions: about a minute to compile).

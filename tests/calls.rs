@@ -135,6 +135,12 @@ fn indexes_array_result(x: f64, y: f64) -> f64 {
 }
 
 #[gradient]
+fn fields_of_tuple_result(r: f64, t: f64) -> f64 {
+    let p = polar(r, t);
+    p.0 * p.1 + p.1
+}
+
+#[gradient]
 fn indexes_typed_array_result(x: f64, y: f64) -> f64 {
     let v: [f64; 2] = pair(x * y);
     v[0] + 3.0 * v[1]
@@ -313,6 +319,20 @@ fn array_result_indexed() {
             &[du * y, du * x],
             1e-14,
             &format!("at ({x}, {y})"),
+        );
+    }
+}
+
+#[test]
+fn tuple_result_fields() {
+    // r² cos t sin t + r sin t
+    for (r, t) in grid2(&[-2.0, 0.5, 3.0], &[-1.0, 0.25, 2.0]) {
+        let (c, s) = (t.cos(), t.sin());
+        assert_all_close(
+            &fields_of_tuple_result_gradient(r, t),
+            &[2.0 * r * c * s + s, r * r * (c * c - s * s) + r * c],
+            1e-14,
+            &format!("at ({r}, {t})"),
         );
     }
 }

@@ -690,6 +690,46 @@ fn return_of_if_expression(x: f64) -> f64 {
     return if x > 0.0 { x * x } else { -x };
 }
 
+/// The statements after a conditional `return`, themselves ending in a `return` statement.
+#[gradient]
+fn return_statement_after_conditional_return(x: f64, y: f64) -> f64 {
+    let mut s = x * y;
+    if x > 1.0 {
+        return s + x;
+    }
+    s = s * s;
+    return s + y;
+}
+
+/// `as f64` of differentiated values keeps their derivative.
+#[gradient]
+fn cast_of_differentiated_values(x: f64, y: f64) -> f64 {
+    let a = x as f64;
+    a * y + (x * y) as f64 + (y as f64).sin()
+}
+
+#[test]
+fn rests_and_casts() {
+    check2(
+        return_statement_after_conditional_return,
+        return_statement_after_conditional_return_gradient,
+        |x, y| {
+            if x > 1.0 {
+                [y + 1.0, x]
+            } else {
+                [2.0 * x * y * y, 2.0 * x * x * y + 1.0]
+            }
+        },
+        &[(2.0, 0.5), (0.5, -1.5), (-1.0, 2.0)],
+    );
+    check2(
+        cast_of_differentiated_values,
+        cast_of_differentiated_values_gradient,
+        |x, y| [2.0 * y, 2.0 * x + y.cos()],
+        &points(),
+    );
+}
+
 #[test]
 fn early_return_taken() {
     check2(

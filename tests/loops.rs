@@ -243,6 +243,28 @@ fn mse_over_zero_samples_agrees_with_the_function() {
 // Exact values: Horner's rule and x^n by repeated multiplication (constant trip counts)
 // ---------------------------------------------------------------------------------------------
 
+/// A variable of undeclared type, read from data, that a run-time loop makes differentiated.
+#[gradient(wrt(x))]
+fn becomes_differentiated(x: f64, d: &[f64], n: usize) -> f64 {
+    let mut s = d[0].sin();
+    let mut k = 0;
+    while k < n {
+        s = s * 0.5 + x;
+        k += 1;
+    }
+    s
+}
+
+#[test]
+fn data_variable_made_differentiated_by_a_runtime_loop() {
+    for n in [0, 1, 4] {
+        let (v, [d]) = becomes_differentiated_value_and_gradient(0.3, &[0.8], n);
+        assert_eq!(v, becomes_differentiated(0.3, &[0.8], n));
+        // s_n = s_0 / 2^n + x (1 + 1/2 + … + 1/2^(n-1))
+        assert_close(d, 2.0 * (1.0 - 0.5f64.powi(n as i32)), 1e-15);
+    }
+}
+
 #[gradient(wrt(x))]
 fn horner(x: f64, c: [f64; 6]) -> f64 {
     let mut acc = 0.0;
