@@ -135,6 +135,20 @@ fn indexes_array_result(x: f64, y: f64) -> f64 {
 }
 
 #[gradient]
+fn weighted(w: f64, x: f64) -> f64 {
+    w * x.sin()
+}
+
+/// Data floats whose type the code does not write (`let q = d[1];`), passed before a
+/// differentiated argument: the callee's gradient has an entry for them, skipped.
+#[gradient(wrt(x))]
+fn data_floats_before_differentiated_argument(x: f64, d: &[f64], v: &Vec<f64>, n: usize) -> f64 {
+    let q = d[1];
+    let (p, r) = (d[0], v[0]);
+    weighted(q, x) + weighted(p, x) * weighted(r, x) + scaled(x, n)
+}
+
+#[gradient]
 fn fields_of_tuple_result(r: f64, t: f64) -> f64 {
     let p = polar(r, t);
     p.0 * p.1 + p.1
@@ -320,6 +334,17 @@ fn array_result_indexed() {
             1e-14,
             &format!("at ({x}, {y})"),
         );
+    }
+}
+
+#[test]
+fn data_floats_of_undeclared_type_as_arguments() {
+    let (d, v) = ([0.5, 2.0], vec![-1.5]);
+    for x in [-1.0, 0.3, 2.0] {
+        let [g] = data_floats_before_differentiated_argument_gradient(x, &d, &v, 3);
+        // 2 sin x + (0.5 sin x)(−1.5 sin x) + 3x
+        let exact = 2.0 * x.cos() - 1.5 * x.sin() * x.cos() + 3.0;
+        assert_close(g, exact, 1e-14);
     }
 }
 

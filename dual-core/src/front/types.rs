@@ -35,6 +35,25 @@ pub fn literal_len(len: &Expr) -> Option<usize> {
     }
 }
 
+/// A collection whose elements are floats, so that indexing it gives one: `[f64; N]`, `[f64]`,
+/// `Vec<f64>`, or a reference to one of these.
+pub fn has_float_elements(ty: &Type) -> bool {
+    match ty {
+        Type::Array(a) => float_of(&a.elem).is_some(),
+        Type::Slice(s) => float_of(&s.elem).is_some(),
+        Type::Reference(r) => has_float_elements(&r.elem),
+        Type::Paren(p) => has_float_elements(&p.elem),
+        Type::Group(g) => has_float_elements(&g.elem),
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last().is_some_and(|s| {
+            s.ident == "Vec"
+                && matches!(&s.arguments, syn::PathArguments::AngleBracketed(a)
+                    if matches!(a.args.first(), Some(syn::GenericArgument::Type(t))
+                        if float_of(t).is_some()))
+        }),
+        _ => false,
+    }
+}
+
 /// `&f64` / `&f32`.
 pub fn is_float_ref(ty: &Type) -> bool {
     matches!(ty, Type::Reference(r) if float_of(&r.elem).is_some())

@@ -356,16 +356,19 @@ impl Lower {
                     float: a,
                     by_ref: r,
                     array: x,
+                    elements: m,
                 },
                 Binding::Inactive {
                     float: b,
                     by_ref: q,
                     array: y,
+                    elements: n,
                 },
             ) => Binding::Inactive {
                 float: *a && *b,
                 by_ref: *r && *q,
                 array: if x == y { *x } else { None },
+                elements: *m && *n,
             },
             (Binding::Uninit { .. }, Binding::Uninit { .. })
             | (Binding::Counter { .. }, Binding::Counter { .. })

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use syn::{Ident, Pat};
 
-use crate::front::types::{is_float, is_float_ref, literal_len};
+use crate::front::types::{has_float_elements, is_float, is_float_ref, literal_len};
 use crate::ir::{BoolVal, NodeId, Shape};
 
 use super::syntax::pattern_idents;
@@ -37,6 +37,8 @@ pub(super) enum Binding {
         by_ref: bool,
         /// The length, for a float array of known length.
         array: Option<usize>,
+        /// Indexing it gives a float: a slice, `Vec` or array of floats (`d[i]` is one).
+        elements: bool,
     },
 }
 
@@ -227,6 +229,7 @@ impl Lower {
                 float,
                 by_ref,
                 array,
+                elements: ty.is_some_and(has_float_elements),
             },
         );
     }

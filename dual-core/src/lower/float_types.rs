@@ -14,11 +14,20 @@ use super::Lower;
 impl Lower {
     /// `let k = n as f64;`, `let k = g(2.0).sin();`: without a type, a variable is still known to
     /// be a float when its value visibly is one (see [`Lower::is_float_typed`]).
+    /// `let (p, q) = (d[0], d[1]);`: element by element.
     pub(super) fn mark_float(&mut self, pat: &Pat, ty: Option<&syn::Type>, init: &Expr) {
-        if let (Pat::Ident(pi), None) = (pat, ty) {
-            if self.is_float_typed(init) {
-                self.mark_inactive_float(&pi.ident.to_string());
+        match (pat, ty, init) {
+            (Pat::Ident(pi), None, _) => {
+                if self.is_float_typed(init) {
+                    self.mark_inactive_float(&pi.ident.to_string());
+                }
             }
+            (Pat::Tuple(p), None, Expr::Tuple(t)) if p.elems.len() == t.elems.len() => {
+                for (p, e) in p.elems.iter().zip(&t.elems) {
+                    self.mark_float(p, None, e);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -64,6 +73,7 @@ impl Lower {
                         float: false,
                         by_ref: false,
                         array: None,
+                        elements: false,
                     })
                 );
                 if float && unknown {
@@ -150,6 +160,16 @@ impl Lower {
                             || m.args.iter().any(|a| self.is_float_typed(a))))
             }
             Expr::Call(c) => float_type_function(&c.func).is_some(),
+            // `d[i]` of a collection of floats (`d: &[f64]`, `Vec<f64>`, `[f64; N]`).
+            Expr::Index(ix) if !matches!(&*ix.index, Expr::Range(_)) => match &*ix.expr {
+                Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
+                    matches!(
+                        self.env.lookup(&i.to_string()),
+                        Some(Binding::Inactive { elements: true, .. })
+                    )
+                }),
+                _ => false,
+            },
             Expr::Path(p) => {
                 float_const(&p.path).is_some()
                     || p.path.get_ident().is_some_and(|i| {

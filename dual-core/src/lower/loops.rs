@@ -284,6 +284,7 @@ impl Lower {
                         float: true,
                         by_ref: true,
                         array: None,
+                        elements: false,
                     },
                 );
             }

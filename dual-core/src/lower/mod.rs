@@ -37,7 +37,7 @@ use syn::Expr;
 
 use crate::diag::Diagnostics;
 use crate::front::signature::{FloatShape, Output, Signature};
-use crate::front::types::is_float_ref;
+use crate::front::types::{has_float_elements, is_float_ref};
 use crate::ir::{ArrayKind, Binder, Graph, Lowered, NodeId, Op, Shape};
 
 use calls::CallHint;
@@ -272,6 +272,7 @@ impl Lower {
                         float,
                         by_ref,
                         array,
+                        elements: has_float_elements(&pt.ty),
                     },
                 );
             }

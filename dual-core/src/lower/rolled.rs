@@ -101,6 +101,7 @@ impl Lower {
                     float: false,
                     by_ref: false,
                     array: None,
+                    elements: false,
                 },
             );
         }
@@ -215,6 +216,7 @@ impl Lower {
                         float: true,
                         by_ref: false,
                         array: None,
+                        ..
                     })
                 )
             })

@@ -82,6 +82,7 @@ impl Lower {
                         float: true,
                         by_ref: false,
                         array: None,
+                        ..
                     })
                 )
             })
@@ -269,6 +270,7 @@ impl Lower {
                     float: true,
                     by_ref: true,
                     array: None,
+                    elements: false,
                 },
             );
         }

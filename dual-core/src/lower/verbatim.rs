@@ -80,6 +80,7 @@ impl Lower {
                         float,
                         by_ref: false,
                         array: None,
+                        elements: false,
                     };
                 }
             }
