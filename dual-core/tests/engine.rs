@@ -473,3 +473,32 @@ fn compile_time_conditions_and_lengths_fold() {
         assert!(!code.contains(absent), "{body}: `{absent}` in {code}");
     }
 }
+
+/// Float constants computed from literals fold into the code (`f64::sin(0.5) * 2.0` is a
+/// number there); a call of another function with constant arguments is user code, kept as
+/// written and read once.
+#[test]
+fn constant_expressions_fold() {
+    let rows: [(&str, &[&str], &[&str]); 3] = [
+        (
+            "let k = f64::sin(0.5) * 2.0; x * k + y",
+            &["= f64 :: sin (0.5) ;", "* 2f64"],
+            &["let k"],
+        ),
+        (
+            "let c = [1.5, -2.0]; x * c[0] + y * c[1]",
+            &["{ [1.5f64 , (- 2f64)] }"],
+            &["c ["],
+        ),
+        ("let k = g(2.0); x * k + y", &["let k = g (2.0) ;"], &[]),
+    ];
+    for (body, present, absent) in rows {
+        let code = gradient_body(body);
+        for fragment in present {
+            assert!(code.contains(fragment), "{body}: no `{fragment}` in {code}");
+        }
+        for fragment in absent {
+            assert!(!code.contains(fragment), "{body}: `{fragment}` in {code}");
+        }
+    }
+}
