@@ -54,7 +54,9 @@ def copy_tree(tree):
             shutil.rmtree(item) if item.is_dir() else item.unlink()
     archive = subprocess.run(["git", "archive", "--format=tar", "HEAD"], cwd=ROOT,
                              capture_output=True, check=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    # `-m`: the files dated now, not at the commit, so that cargo does not take the build
+    # directory's artifacts (of the last mutant, say) for up to date.
+    subprocess.run(["tar", "-x", "-m", "-C", str(tree)], input=archive, check=True)
 
 
 def cargo_test(tree, args, timeout=TIMEOUT):
