@@ -541,3 +541,25 @@ fn expansion_size_does_not_grow_with_the_length() {
     };
     assert_eq!(tokens(1_000), tokens(100_000));
 }
+
+/// A `for` over a sub-slice of a long array (`x[1..LONG - 1].iter()`): a loop kept a loop.
+#[gradient]
+fn for_over_sub_slice(x: [f64; LONG], y: f64) -> f64 {
+    let mut s = 0.0;
+    for v in x[1..LONG - 1].iter() {
+        s += v * v * y;
+    }
+    s
+}
+
+#[test]
+fn for_loops_over_sub_slices() {
+    let x: [f64; LONG] = std::array::from_fn(|i| 0.1 * i as f64 - 1.3);
+    let y = 0.7;
+    let (gx, gy) = for_over_sub_slice_gradient(x, y);
+    let exact: Vec<f64> = (0..LONG)
+        .map(|i| if i == 0 || i == LONG - 1 { 0.0 } else { 2.0 * x[i] * y })
+        .collect();
+    assert_all_close(&gx, &exact, 1e-14, "for over a sub-slice: dx");
+    assert_close(gy, x[1..LONG - 1].iter().map(|v| v * v).sum::<f64>(), 1e-14);
+}
