@@ -37,8 +37,11 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 TIMEOUT = 180
 # No debug information: it is not needed to see a test fail, and makes each build faster. The
 # property tests' inputs fixed, as in CI, so that a mutant is caught or missed on every run.
+# A failing property test neither shrinks (the mutant is caught either way) nor writes its case
+# into the copy's `*.proptest-regressions`, where every later mutant would replay it.
 ENV = dict(os.environ, CARGO_PROFILE_DEV_DEBUG="0", CARGO_PROFILE_TEST_DEBUG="0",
-           PROPTEST_RNG_SEED=os.environ.get("PROPTEST_RNG_SEED", "20261128"))
+           PROPTEST_RNG_SEED=os.environ.get("PROPTEST_RNG_SEED", "20261128"),
+           PROPTEST_MAX_SHRINK_ITERS="0", PROPTEST_DISABLE_FAILURE_PERSISTENCE="1")
 # The root crate's tests through the macro (`--macro-tests`): all but the UI tests (trybuild: a
 # rustc run per case; `dual-core/tests/messages.rs` checks their messages at the engine) and
 # the random sample (500 functions: about a minute to compile).

@@ -558,7 +558,13 @@ fn for_loops_over_sub_slices() {
     let y = 0.7;
     let (gx, gy) = for_over_sub_slice_gradient(x, y);
     let exact: Vec<f64> = (0..LONG)
-        .map(|i| if i == 0 || i == LONG - 1 { 0.0 } else { 2.0 * x[i] * y })
+        .map(|i| {
+            if i == 0 || i == LONG - 1 {
+                0.0
+            } else {
+                2.0 * x[i] * y
+            }
+        })
         .collect();
     assert_all_close(&gx, &exact, 1e-14, "for over a sub-slice: dx");
     assert_close(gy, x[1..LONG - 1].iter().map(|v| v * v).sum::<f64>(), 1e-14);
