@@ -405,3 +405,16 @@ fn fill_values_other_than_zero() {
         check_scalar(gw, |w| fill_values(a, w), w, "fill dw");
     }
 }
+
+/// `map` of a parenthesised array: was refused as an unsupported iterator adapter.
+#[gradient]
+fn parenthesised_map(x: [f64; 3], y: f64) -> f64 {
+    let z = (x).map(|v| v * y);
+    z[0] + z[2]
+}
+
+#[test]
+fn map_of_a_parenthesised_array() {
+    let (gx, gy) = parenthesised_map_gradient([1.0, 2.0, 3.0], 0.5);
+    assert_eq!((gx, gy), ([0.5, 0.0, 0.5], 4.0));
+}

@@ -15,10 +15,17 @@ use super::Lower;
 impl Lower {
     /// `x.map(f)` with `x` a differentiated array (not an iterator); `None` otherwise.
     pub(super) fn lower_array_map(&mut self, m: &syn::ExprMethodCall) -> Option<Val> {
-        if m.method != "map" || m.args.len() != 1 || !matches!(&*m.receiver, Expr::Path(_)) {
+        // `x.map(f)`, `(x).map(f)`.
+        let mut receiver = &*m.receiver;
+        while let Expr::Paren(syn::ExprParen { expr, .. })
+        | Expr::Group(syn::ExprGroup { expr, .. }) = receiver
+        {
+            receiver = expr;
+        }
+        if m.method != "map" || m.args.len() != 1 || !matches!(receiver, Expr::Path(_)) {
             return None;
         }
-        let part = self.source(&m.receiver)?;
+        let part = self.source(receiver)?;
         let c = self.closure_of_one(m)?;
         let item = part.item;
         self.filled_array(&part.len, |k| {
