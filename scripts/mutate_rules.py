@@ -33,7 +33,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 TABLE = pathlib.Path("dual-core/src/ir/prim/table.rs")
 OUT = ROOT / "target/mutants/rule-table"
 TREE = OUT / "tree"
-TEST = ["-p", "dual-core", "--lib", "--test", "engine", "--test", "random_programs"]
+TEST = ["-p", "dual-core", "--lib", "--test", "engine", "--test", "messages", "--test", "random_programs"]
 
 SWAPS = {
     r"g\.add\(": "g.sub(", r"g\.sub\(": "g.add(",
