@@ -145,14 +145,20 @@ fn weighted(w: f64, x: f64) -> f64 {
 fn data_floats_before_differentiated_argument(x: f64, d: &[f64], v: &Vec<f64>, n: usize) -> f64 {
     let q = d[1];
     let (p, r) = (d[0], v[0]);
-    // A float by its use in a tuple.
+    // A float by its use in a tuple, in a cast, and as the receiver of a float method.
     let m = d.iter().fold(0.0, |a, b| a + b);
     let (t, _) = (m * 2.0, 1.0);
+    let m2 = d.iter().fold(1.0, |a, b| a * b);
+    let idx = (m2 * 0.0) as usize;
+    let s = d.iter().fold(0.5, |a, b| a - b);
+    let c = s.cos();
     weighted(q, x)
         + weighted(p, x) * weighted(r, x)
         + scaled(x, n)
         + weighted(-q, x)
         + weighted(m, x) * t
+        + weighted(m2, x) * (1 + idx) as f64
+        + weighted(s, x) * c
 }
 
 #[gradient]
@@ -349,8 +355,12 @@ fn data_floats_of_undeclared_type_as_arguments() {
     let (d, v) = ([0.5, 2.0], vec![-1.5]);
     for x in [-1.0, 0.3, 2.0] {
         let [g] = data_floats_before_differentiated_argument_gradient(x, &d, &v, 3);
-        // 2 sin x + (0.5 sin x)(−1.5 sin x) + 3x − 2 sin x + (2.5 sin x) · 5
-        let exact = 2.0 * x.cos() - 1.5 * x.sin() * x.cos() + 3.0 - 2.0 * x.cos() + 12.5 * x.cos();
+        // 2 sin x + (0.5 sin x)(−1.5 sin x) + 3x − 2 sin x + (2.5 sin x) · 5 + sin x
+        // + (−2 sin x) cos(−2)
+        let exact = 2.0 * x.cos() - 1.5 * x.sin() * x.cos() + 3.0 - 2.0 * x.cos()
+            + 12.5 * x.cos()
+            + x.cos()
+            - 2.0 * x.cos() * (-2.0f64).cos();
         assert_close(g, exact, 1e-14);
     }
 }

@@ -8,11 +8,9 @@ fn show() {
     let file: syn::File = syn::parse_str(&src).unwrap();
     for item in file.items {
         let syn::Item::Fn(mut f) = item else { continue };
-        let pos = f
-            .attrs
-            .iter()
-            .position(|a| a.path().is_ident("gradient"))
-            .unwrap();
+        let Some(pos) = f.attrs.iter().position(|a| a.path().is_ident("gradient")) else {
+            continue;
+        };
         let attr = f.attrs.remove(pos);
         let args = match attr.meta {
             syn::Meta::List(l) => l.tokens,
