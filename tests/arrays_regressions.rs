@@ -418,3 +418,29 @@ fn map_of_a_parenthesised_array() {
     let (gx, gy) = parenthesised_map_gradient([1.0, 2.0, 3.0], 0.5);
     assert_eq!((gx, gy), ([0.5, 0.0, 0.5], 4.0));
 }
+
+/// The README's way to write a prefix product in a loop kept a loop: the recurrence in a scalar,
+/// the array only written.
+#[gradient]
+fn prefix_products(x: [f64; LEN]) -> f64 {
+    let mut p = [0.0; LEN];
+    let mut prev = 1.0;
+    for k in 0..LEN {
+        prev = prev * (1.0 + 0.1 * x[k]);
+        p[k] = prev;
+    }
+    let mut s = 0.0;
+    for k in 0..LEN {
+        s += p[k];
+    }
+    s
+}
+
+#[test]
+fn prefix_products_through_a_scalar() {
+    for seed in [0.1, -0.3] {
+        let x = array(seed);
+        let g = prefix_products_gradient(x);
+        assert_all_close(&g, &fd_gradient(prefix_products, x), 1e-7, "prefix products");
+    }
+}
