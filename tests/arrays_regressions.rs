@@ -426,7 +426,7 @@ fn prefix_products(x: [f64; LEN]) -> f64 {
     let mut p = [0.0; LEN];
     let mut prev = 1.0;
     for k in 0..LEN {
-        prev = prev * (1.0 + 0.1 * x[k]);
+        prev *= 1.0 + 0.1 * x[k];
         p[k] = prev;
     }
     let mut s = 0.0;
@@ -441,6 +441,11 @@ fn prefix_products_through_a_scalar() {
     for seed in [0.1, -0.3] {
         let x = array(seed);
         let g = prefix_products_gradient(x);
-        assert_all_close(&g, &fd_gradient(prefix_products, x), 1e-7, "prefix products");
+        assert_all_close(
+            &g,
+            &fd_gradient(prefix_products, x),
+            1e-7,
+            "prefix products",
+        );
     }
 }

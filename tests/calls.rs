@@ -141,6 +141,7 @@ fn weighted(w: f64, x: f64) -> f64 {
 
 /// Data floats whose type the code does not write (`let q = d[1];`), passed before a
 /// differentiated argument: the callee's gradient has an entry for them, skipped.
+#[allow(clippy::ptr_arg)] // `&Vec<f64>` on purpose: indexing it gives a float too
 #[gradient(wrt(x))]
 fn data_floats_before_differentiated_argument(x: f64, d: &[f64], v: &Vec<f64>, n: usize) -> f64 {
     let q = d[1];

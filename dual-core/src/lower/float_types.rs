@@ -17,10 +17,8 @@ impl Lower {
     /// `let (p, q) = (d[0], d[1]);`: element by element.
     pub(super) fn mark_float(&mut self, pat: &Pat, ty: Option<&syn::Type>, init: &Expr) {
         match (pat, ty, init) {
-            (Pat::Ident(pi), None, _) => {
-                if self.is_float_typed(init) {
-                    self.mark_inactive_float(&pi.ident.to_string());
-                }
+            (Pat::Ident(pi), None, _) if self.is_float_typed(init) => {
+                self.mark_inactive_float(&pi.ident.to_string());
             }
             (Pat::Tuple(p), None, Expr::Tuple(t)) if p.elems.len() == t.elems.len() => {
                 for (p, e) in p.elems.iter().zip(&t.elems) {
