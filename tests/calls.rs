@@ -153,6 +153,8 @@ fn data_floats_before_differentiated_argument(x: f64, d: &[f64], v: &Vec<f64>, n
     let idx = (m2 * 0.0) as usize;
     let s = d.iter().fold(0.5, |a, b| a - b);
     let c = s.cos();
+    // An integer method on an integer parameter: it stays an integer.
+    let n2 = n.pow(2);
     weighted(q, x)
         + weighted(p, x) * weighted(r, x)
         + scaled(x, n)
@@ -160,6 +162,7 @@ fn data_floats_before_differentiated_argument(x: f64, d: &[f64], v: &Vec<f64>, n
         + weighted(m, x) * t
         + weighted(m2, x) * (1 + idx) as f64
         + weighted(s, x) * c
+        + x * n2 as f64
 }
 
 #[gradient]
@@ -356,9 +359,9 @@ fn data_floats_of_undeclared_type_as_arguments() {
     let (d, v) = ([0.5, 2.0], vec![-1.5]);
     for x in [-1.0, 0.3, 2.0] {
         let [g] = data_floats_before_differentiated_argument_gradient(x, &d, &v, 3);
-        // 2 sin x + (0.5 sin x)(−1.5 sin x) + 3x − 2 sin x + (2.5 sin x) · 5 + sin x
+        // 2 sin x + (0.5 sin x)(−1.5 sin x) + 3x + 9x − 2 sin x + (2.5 sin x) · 5 + sin x
         // + (−2 sin x) cos(−2)
-        let exact = 2.0 * x.cos() - 1.5 * x.sin() * x.cos() + 3.0 - 2.0 * x.cos()
+        let exact = 2.0 * x.cos() - 1.5 * x.sin() * x.cos() + 3.0 + 9.0 - 2.0 * x.cos()
             + 12.5 * x.cos()
             + x.cos()
             - 2.0 * x.cos() * (-2.0f64).cos();
