@@ -95,3 +95,32 @@ fn gradient_alone_checks_the_index_like_the_function() {
 fn gradient_of_a_linear_pick() {
     assert_eq!(linear_pick_gradient(1.0, 2.0, 1), [0.0, 2.0]);
 }
+
+/// A local array of the parameter's elements in another order, indexed in a loop kept a loop:
+/// it reads the permuted element, not the parameter's element at that index.
+#[allow(clippy::needless_range_loop)] // the loop over indices is what is tested
+#[gradient(wrt(x))]
+fn pick_permuted(x: [f64; 3], w: [f64; 40]) -> f64 {
+    let y = [x[2], x[0], x[1]];
+    let mut s = 0.0;
+    for k in 0..40 {
+        s += y[k % 3] * y[k % 3] * w[k];
+    }
+    s
+}
+
+#[test]
+fn runtime_index_of_a_permuted_parameter() {
+    let x = [1.0, 2.0, 3.0];
+    let w: [f64; 40] = std::array::from_fn(|k| 0.1 * k as f64 - 1.0);
+    let gx = pick_permuted_gradient(x, w);
+    let source = [2, 0, 1];
+    let mut want = [0.0; 3];
+    for (k, wk) in w.iter().enumerate() {
+        let j = source[k % 3];
+        want[j] += 2.0 * x[j] * wk;
+    }
+    for (j, (g, want)) in gx.iter().zip(want).enumerate() {
+        assert!((g - want).abs() < 1e-12, "x[{j}]: {g} vs {want}");
+    }
+}
