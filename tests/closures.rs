@@ -19,11 +19,11 @@ fn levy_like(x: f64, y: f64) -> f64 {
         + (wx - 1.0).powi(2) * (1.0 + 10.0 * (std::f64::consts::PI * wy).sin().powi(2))
 }
 
-/// A closure capturing a differentiated value, called twice.
+/// A closure capturing a differentiated value, called twice, and once with a constant.
 #[gradient]
 fn capturing(x: f64, a: f64) -> f64 {
     let scaled = |t: f64| (a * t).tanh() + a;
-    scaled(x) * scaled(x + 1.0)
+    scaled(x) * scaled(x + 1.0) + scaled(0.5)
 }
 
 /// A closure used in an iterator chain over a differentiated array.
