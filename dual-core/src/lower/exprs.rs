@@ -8,7 +8,7 @@ use syn::{Expr, Lit};
 use crate::ir::Shape;
 
 use super::env::{Binding, Val};
-use super::syntax::{expr_kind, float_const};
+use super::syntax::{contains_return, expr_kind, float_const};
 use super::{Lower, MAX_EXPR_DEPTH};
 
 impl Lower {
@@ -54,6 +54,10 @@ impl Lower {
                 {
                     if self.touches_active(e.to_token_stream()) {
                         return self.unsupported(e, "a labelled block");
+                    }
+                    // As written, it would leave the companion, not the function.
+                    if b.label.is_some() && contains_return(e) {
+                        return self.unsupported(e, "`return` inside a labelled block");
                     }
                     return self.read(e);
                 }

@@ -203,7 +203,9 @@ impl Lower {
             }
             // A labelled block is user code (one that touches differentiated values is an
             // error): run as written, below, not read as a value and dropped.
-            Expr::Block(b) if b.label.is_some() && !self.touches_active(tokens.clone()) => {
+            Expr::Block(b)
+                if b.label.is_some() && !self.touches_active(tokens.clone()) && !self.jumps(e) =>
+            {
                 self.lower_inactive_stmt(tokens, semi);
             }
             Expr::If(_) | Expr::Block(_) | Expr::Return(_) | Expr::Paren(_) => {
