@@ -9,13 +9,16 @@ committed state under `target/mutants/STAGE/`, and runs `cargo test` with the gi
 (which builds only those), so that each mutant costs one incremental build of the engine and of
 those tests.
 
-Usage: scripts/run_mutants.py STAGE [--missed] [--shard K/N] [--jobs J] [--macro-tests] FILE...
-           -- CARGO_TEST_ARGS...
+Usage: scripts/run_mutants.py STAGE [--missed] [--shard K/N] [--jobs J] [--resume] [--macro-tests]
+           FILE... -- CARGO_TEST_ARGS...
 CARGO_TEST_ARGS are the engine's own tests. `--macro-tests` adds the root crate's tests, through
 the macro, of the files whose expansion the mutant changes (see `run`).
 `--missed` reruns only the mutants the stage's last report lists as missed. `--jobs J` tests J
 mutants at a time, each in a copy of its own (with a build directory of its own: the first build
 of each takes minutes); 2 on a 2-core machine keeps both cores busy while one links.
+`--resume` keeps the results the report already has, of a run cut short, and tests the rest.
+Mutants are tested in the order of a hash of their names, so a run cut short has a sample drawn
+evenly from every file.
 Writes `target/mutants/STAGE/report.txt` (`report-KofN.txt` for a shard, `report-missed.txt`
 for `--missed`): one line per mutant (caught, missed, unviable,
 timeout) and a summary. scripts/mutants.sh calls it for the `ad` and `lowering` stages.
@@ -48,6 +51,7 @@ ENV = dict(os.environ, CARGO_PROFILE_DEV_DEBUG="0", CARGO_PROFILE_TEST_DEBUG="0"
 # rustc run per case; `dual-core/tests/messages.rs` checks their messages at the engine) and
 # the random sample (500 functions: about a minute to compile).
 MACRO_TESTS = []
+RESULTS = ("caught", "missed", "unviable", "timeout")
 # Tried first: the tests of the constructs themselves, which catch most mutants.
 FIRST = {"constructs", "loops", "arrays", "arrays_regressions", "iterators", "calls"}
 
@@ -141,6 +145,11 @@ def baseline(tree, test_args):
     return run(tree, test_args) == "missed"
 
 
+def stable_hash(mutant):
+    """A hash of the mutant's name without its line and column, which edits elsewhere move."""
+    return zlib.crc32(re.sub(r":\d+:\d+:", ":", mutant["name"]).encode())
+
+
 def patch(tree, mutant, reverse=False):
     path = mutant["file"]
     lines = mutant["diff"].splitlines(keepends=True)
@@ -160,10 +169,12 @@ def main():
     split = argv.index("--")
     head, test_args = argv[:split], argv[split + 1:]
     stage, rest = head[0], head[1:]
-    shard, jobs, missed_only = None, 1, False
+    shard, jobs, missed_only, resume = None, 1, False, False
     while rest and rest[0].startswith("--"):
         if rest[0] == "--missed":
             missed_only, rest = True, rest[1:]
+        elif rest[0] == "--resume":
+            resume, rest = True, rest[1:]
         elif rest[0] == "--shard":
             shard, rest = tuple(int(v) for v in rest[1].split("/")), rest[2:]
         elif rest[0] == "--jobs":
@@ -178,13 +189,14 @@ def main():
     listed = subprocess.run(["cargo", "mutants", "-p", "dual-core", *files, "--list", "--json",
                              "--diff"], cwd=ROOT, capture_output=True, text=True, check=True)
     mutants = json.loads(listed.stdout)
+    # By a hash of the mutant without its line and column, not by its place in the list: a
+    # shard then keeps its mutants while the code around them changes (cargo-mutants' own `k::n`
+    # split moved a sixth of them into the next shard after a day of edits), and a run cut short
+    # has tested a sample drawn evenly from every file, not the first files.
+    mutants.sort(key=lambda m: (stable_hash(m), m["name"]))
     if shard:
-        # By a hash of the mutant without its line and column, not by its place in the list: a
-        # shard then keeps its mutants while the code around them changes (cargo-mutants' own
-        # `k::n` split moved a sixth of them into the next shard after a day of edits).
         k, n = shard
-        mutants = [m for m in mutants
-                   if zlib.crc32(re.sub(r":\d+:\d+:", ":", m["name"]).encode()) % n == k]
+        mutants = [m for m in mutants if stable_hash(m) % n == k]
     out = ROOT / "target/mutants" / stage
     out.mkdir(parents=True, exist_ok=True)
     # One report per shard, so that shards run one after another add up.
@@ -196,6 +208,18 @@ def main():
         names = {l.split(": ", 1)[1] for l in last if l.startswith("missed")}
         mutants = [m for m in mutants if m["name"] in names]
         report = "report-missed.txt"
+    # `--resume`: the results the report already has (of a run cut short) are kept, and only the
+    # other mutants tested. A mutant whose line moved since is tested again.
+    lines = [None] * len(mutants)
+    if resume and (out / report).exists():
+        known = {l.split(": ", 1)[1]: l for l in (out / report).read_text().splitlines()
+                 if ": " in l and l.split()[0] in RESULTS}
+        lines = [known.get(m["name"]) for m in mutants]
+    counts = dict.fromkeys(RESULTS, 0)
+    for line in lines:
+        if line:
+            counts[line.split()[0]] += 1
+    todo = [i for i, line in enumerate(lines) if line is None]
     trees = [out / ("tree" if j == 0 else f"tree-{j}") for j in range(jobs)]
     start = time.time()
     with ThreadPoolExecutor(jobs) as pool:
@@ -206,9 +230,7 @@ def main():
         sys.exit("the unmutated tree fails its tests")
     free = list(trees)
     lock = threading.Lock()
-    counts = {"caught": 0, "missed": 0, "unviable": 0, "timeout": 0}
-    lines = [None] * len(mutants)
-    done = 0
+    done = len(mutants) - len(todo)
 
     def test(i):
         nonlocal done
@@ -238,10 +260,10 @@ def main():
             (out / report).write_text("\n".join(l for l in lines if l) + "\n")
 
     with ThreadPoolExecutor(jobs) as pool:
-        list(pool.map(test, range(len(mutants))))
+        list(pool.map(test, todo))
     summary = (f"{len(mutants)} mutants in {time.time() - start:.0f}s: "
                + ", ".join(f"{v} {k}" for k, v in counts.items()))
-    (out / report).write_text("\n".join(lines + [summary]) + "\n")
+    (out / report).write_text("\n".join([l for l in lines if l] + [summary]) + "\n")
     print(summary)
 
 
