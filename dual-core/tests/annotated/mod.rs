@@ -35,42 +35,43 @@ fn take_gradient_attr(attrs: &mut Vec<syn::Attribute>) -> Option<proc_macro2::To
     })
 }
 
+impl Annotated {
+    /// Records `item` if it carries the attribute, as written but without the attribute
+    /// (`attrs` reaches the attributes of a copy, to take it off).
+    fn record<T: Clone + ToTokens>(
+        &mut self,
+        item: &T,
+        name: &syn::Ident,
+        attrs: fn(&mut T) -> &mut Vec<syn::Attribute>,
+    ) {
+        let mut item = item.clone();
+        if let Some(args) = take_gradient_attr(attrs(&mut item)) {
+            self.found
+                .push((name.to_string(), args, item.to_token_stream()));
+        }
+    }
+}
+
 impl<'ast> Visit<'ast> for Annotated {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        let mut item = f.clone();
-        if let Some(args) = take_gradient_attr(&mut item.attrs) {
-            let name = item.sig.ident.to_string();
-            self.found.push((name, args, item.to_token_stream()));
-        }
+        self.record(f, &f.sig.ident, |f| &mut f.attrs);
         syn::visit::visit_item_fn(self, f);
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        let mut item = f.clone();
-        if let Some(args) = take_gradient_attr(&mut item.attrs) {
-            let name = item.sig.ident.to_string();
-            self.found.push((name, args, item.to_token_stream()));
-        }
+        self.record(f, &f.sig.ident, |f| &mut f.attrs);
         syn::visit::visit_impl_item_fn(self, f);
     }
 
     // The attribute misplaced, which the macro reports: on a declaration without a body, and on
     // an item that is not a function.
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
-        let mut item = f.clone();
-        if let Some(args) = take_gradient_attr(&mut item.attrs) {
-            let name = item.sig.ident.to_string();
-            self.found.push((name, args, item.to_token_stream()));
-        }
+        self.record(f, &f.sig.ident, |f| &mut f.attrs);
         syn::visit::visit_trait_item_fn(self, f);
     }
 
     fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
-        let mut item = s.clone();
-        if let Some(args) = take_gradient_attr(&mut item.attrs) {
-            let name = item.ident.to_string();
-            self.found.push((name, args, item.to_token_stream()));
-        }
+        self.record(s, &s.ident, |s| &mut s.attrs);
         syn::visit::visit_item_struct(self, s);
     }
 }
