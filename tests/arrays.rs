@@ -103,6 +103,23 @@ fn generic_norm<const N: usize>(x: [f64; N]) -> f64 {
     s.sqrt()
 }
 
+/// A `while` loop before a loop over a const generic array: arrays are read in place again
+/// after the `while` (whose derivative is carried forwards), as the unknown length requires.
+#[gradient(wrt(x, a))]
+fn power_then_norm<const N: usize>(x: &[f64; N], a: f64) -> f64 {
+    let mut p = a;
+    let mut k = 0;
+    while k < 3 {
+        p *= a;
+        k += 1;
+    }
+    let mut s = 0.0;
+    for i in 0..N {
+        s += p * x[i] * x[i];
+    }
+    s
+}
+
 /// By reference: the same gradient type as by value.
 #[gradient(wrt(x))]
 fn by_reference(x: &[f64; LEN], c: f64) -> f64 {
@@ -267,6 +284,18 @@ proptest! {
             let exact: Vec<f64> = x.iter().enumerate().map(|(i, v)| v * (i as f64 + 1.0) / n).collect();
             assert_gradient_close(&g, &exact, 1e-13, "generic_norm");
         }
+    }
+
+    #[test]
+    fn arrays_in_place_after_a_while_loop(seed in proptest::collection::vec(-1.5..1.5f64, 6), a in -2.0..2.0f64) {
+        let x: [f64; 40] = point(&seed, 1.0);
+        let (v, (gx, ga)) = power_then_norm_value_and_gradient(&x, a);
+        let squares: f64 = x.iter().map(|v| v * v).sum();
+        // p = a⁴ after the `while`.
+        assert_close(v, a.powi(4) * squares, 1e-13);
+        let exact: Vec<f64> = x.iter().map(|v| 2.0 * a.powi(4) * v).collect();
+        assert_gradient_close(&gx, &exact, 1e-13, "power_then_norm dx");
+        assert_close(ga, 4.0 * a.powi(3) * squares, 1e-13);
     }
 
     #[test]
