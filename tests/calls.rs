@@ -165,6 +165,28 @@ fn data_floats_before_differentiated_argument(x: f64, d: &[f64], v: &Vec<f64>, n
         + x * n2 as f64
 }
 
+/// Data floats known to be floats only by their arithmetic (`d[2] - 0.5`), passed before a
+/// differentiated argument: their entries of the callee's gradient are skipped too.
+#[gradient(wrt(x))]
+fn data_arithmetic_before_differentiated_argument(x: f64, d: &[f64]) -> f64 {
+    let h = d[2] - 0.5;
+    weighted(h, x) + weighted(d[0] * 2.0, x)
+}
+
+#[gradient]
+fn powers(x: f64) -> (f64, f64, f64) {
+    (x, x * x, x * x * x)
+}
+
+/// A result that shadows the one its call reads (`let p = polar(p.0, p.2)`): how `p` is used
+/// afterwards, not the call's own arguments, says what the new `p` holds.
+#[gradient]
+fn shadowed_tuple_result(x: f64) -> f64 {
+    let p = powers(x);
+    let p = polar(p.0, p.2);
+    p.0 + p.1
+}
+
 #[gradient]
 fn fields_of_tuple_result(r: f64, t: f64) -> f64 {
     let p = polar(r, t);
@@ -366,6 +388,28 @@ fn data_floats_of_undeclared_type_as_arguments() {
             + x.cos()
             - 2.0 * x.cos() * (-2.0f64).cos();
         assert_close(g, exact, 1e-14);
+    }
+}
+
+#[test]
+fn data_arithmetic_as_arguments() {
+    let d = [0.5, 2.0, 3.0];
+    for x in [-1.0, 0.3, 2.0] {
+        let [g] = data_arithmetic_before_differentiated_argument_gradient(x, &d);
+        // (2.5 + 1) cos x
+        assert_close(g, 3.5 * x.cos(), 1e-14);
+    }
+}
+
+#[test]
+fn tuple_result_shadowing_the_one_it_reads() {
+    // x cos x³ + x sin x³
+    for x in [-1.5, 0.3, 0.8, 2.0] {
+        let t = x * x * x;
+        let (v, [g]) = shadowed_tuple_result_value_and_gradient(x);
+        assert_close(v, x * t.cos() + x * t.sin(), 1e-14);
+        let exact = t.cos() + t.sin() + 3.0 * t * (t.cos() - t.sin());
+        assert_close(g, exact, 1e-13);
     }
 }
 

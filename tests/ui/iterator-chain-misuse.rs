@@ -15,6 +15,8 @@ fn f(x: [f64; 6], y: [f64; 2]) -> f64 {
     let c: f64 = x.iter().chain(y.iter()).skip(1).sum();
     // A window passed on as a whole.
     let d: f64 = x.windows(2).map(|w| norm(w)).sum();
+    // A chunk passed on as a whole by `fold`'s closure.
+    let g = x.chunks(3).fold(0.0, |acc, c| acc + norm(c));
     // `break` in a loop over a chain.
     let mut e = 0.0;
     for v in x.iter().chain(y.iter()) {
@@ -23,7 +25,7 @@ fn f(x: [f64; 6], y: [f64; 2]) -> f64 {
         }
         e += v;
     }
-    a + b + c + d + e
+    a + b + c + d + e + g
 }
 
 fn main() {}
