@@ -173,6 +173,40 @@ fn data_arithmetic_before_differentiated_argument(x: f64, d: &[f64]) -> f64 {
     weighted(h, x) + weighted(d[0] * 2.0, x)
 }
 
+// Functions made by `macro_rules!`: an `$e:expr` fragment reaches the macro as an invisible group,
+// and a data float it computes is still known to be one.
+macro_rules! weighted_by {
+    ($($name:ident($d:ident) => $weight:expr;)*) => {$(
+        #[gradient(wrt(x))]
+        fn $name(x: f64, $d: &[f64]) -> f64 {
+            let h = $weight;
+            weighted(h, x) + weighted($weight, x)
+        }
+    )*};
+}
+
+weighted_by! {
+    weighted_by_difference(d) => d[1] - d[0];
+    weighted_by_first(d) => d[0];
+}
+
+#[gradient(wrt(x))]
+fn gated(on: bool, x: f64) -> f64 {
+    if on {
+        x * x
+    } else {
+        x
+    }
+}
+
+/// A comparison of data passed as an argument: a `bool`, which has no entry in the callee's
+/// gradient.
+#[gradient(wrt(x))]
+fn calls_with_data_comparison(x: f64, d: &[f64]) -> f64 {
+    let far = d[1] - d[0] > 1.0;
+    gated(d[0] > 0.0, x) + gated(far, x)
+}
+
 #[gradient]
 fn powers(x: f64) -> (f64, f64, f64) {
     (x, x * x, x * x * x)
@@ -398,6 +432,44 @@ fn data_arithmetic_as_arguments() {
         let [g] = data_arithmetic_before_differentiated_argument_gradient(x, &d);
         // (2.5 + 1) cos x
         assert_close(g, 3.5 * x.cos(), 1e-14);
+    }
+}
+
+#[test]
+fn data_floats_from_macro_fragments() {
+    let d = [0.5, 2.0];
+    for x in [-1.0, 0.3, 2.0] {
+        // 2 (d₁ − d₀) cos x, 2 d₀ cos x
+        assert_close(
+            weighted_by_difference_gradient(x, &d)[0],
+            3.0 * x.cos(),
+            1e-14,
+        );
+        assert_close(weighted_by_first_gradient(x, &d)[0], x.cos(), 1e-14);
+    }
+}
+
+#[test]
+fn data_comparisons_as_arguments() {
+    for x in [-1.0, 0.3, 2.0] {
+        // x² + x: d₀ > 0, d₁ − d₀ ≤ 1
+        assert_close(
+            calls_with_data_comparison_gradient(x, &[0.5, 1.0])[0],
+            2.0 * x + 1.0,
+            1e-15,
+        );
+        // x + x²
+        assert_close(
+            calls_with_data_comparison_gradient(x, &[-0.5, 1.0])[0],
+            1.0 + 2.0 * x,
+            1e-15,
+        );
+        // x + x
+        assert_close(
+            calls_with_data_comparison_gradient(x, &[-0.5, 0.0])[0],
+            2.0,
+            1e-15,
+        );
     }
 }
 

@@ -833,6 +833,66 @@ fn wrt_single_scalar() {
     assert_eq!(h2, h);
 }
 
+/// A loop over `0..w.len()` of a data array: the macro knows the length, so the trip count is
+/// constant and a Hessian can be taken through the loop.
+#[allow(clippy::needless_range_loop)] // the loop over the length is what is tested
+#[gradient(wrt(x, y), hessian)]
+fn weighted_quartic(x: f64, y: f64, w: [f64; 3]) -> f64 {
+    let mut s = 0.0;
+    for i in 0..w.len() {
+        s += w[i] * (x * (i as f64 + 1.0) + y).powi(4);
+    }
+    s
+}
+
+// A trip count given to `macro_rules!` as an `$n:expr` fragment (an invisible group around
+// `2 + 1`): still constant, so a Hessian can be taken through the loop.
+macro_rules! power_sum {
+    ($name:ident, $n:expr) => {
+        /// x + x² + … + xⁿ.
+        #[gradient(hessian)]
+        fn $name(x: f64) -> f64 {
+            let (mut p, mut s) = (1.0, 0.0);
+            for _ in 0..$n {
+                p *= x;
+                s += p;
+            }
+            s
+        }
+    };
+}
+
+power_sum!(power_sum_3, 2 + 1);
+
+#[test]
+fn loop_bound_from_a_macro_fragment() {
+    for x in [-1.5, 0.5, 2.0] {
+        // (x + x² + x³)'' = 2 + 6x
+        assert_close(power_sum_3_hessian(x)[0][0], 2.0 + 6.0 * x, 1e-14);
+    }
+}
+
+#[test]
+fn loop_over_the_length_of_a_data_array() {
+    let w = [0.5, -1.0, 2.0];
+    for (x, y) in [(0.3, -0.7), (1.2, 0.4)] {
+        // ∂²/∂x² = Σ 12 wᵢ (i+1)² uᵢ², ∂²/∂x∂y = Σ 12 wᵢ (i+1) uᵢ², ∂²/∂y² = Σ 12 wᵢ uᵢ².
+        let mut exact = [[0.0; 2]; 2];
+        for (i, wi) in w.iter().enumerate() {
+            let c = i as f64 + 1.0;
+            let u2 = (x * c + y).powi(2);
+            exact[0][0] += 12.0 * wi * c * c * u2;
+            exact[0][1] += 12.0 * wi * c * u2;
+            exact[1][1] += 12.0 * wi * u2;
+        }
+        exact[1][0] = exact[0][1];
+        let h = weighted_quartic_hessian(x, y, w);
+        for (row, want) in h.iter().zip(&exact) {
+            assert_all_close(row, want, 1e-13, "weighted_quartic");
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Run-time indices
 // ---------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ impl Diagnostics {
 
     /// Reports a problem at `span`.
     pub fn error(&mut self, span: Span, message: impl std::fmt::Display) {
-        self.errors.push(syn::Error::new(span, message));
+        self.push(syn::Error::new(span, message));
     }
 
     /// Reports a problem spanning all of `tokens` (not only their first token).
@@ -38,17 +38,26 @@ impl Diagnostics {
         tokens: &impl quote::ToTokens,
         message: impl std::fmt::Display,
     ) {
-        self.errors.push(syn::Error::new_spanned(tokens, message));
+        self.push(syn::Error::new_spanned(tokens, message));
     }
 
-    /// Reports an error built elsewhere (by syn's parser, say).
+    /// Reports an error built elsewhere (by syn's parser, say). The same problem at the same
+    /// place is reported once, however often the code is lowered (an unrolled loop lowers its
+    /// body once per iteration).
     pub fn push(&mut self, error: syn::Error) {
-        self.errors.push(error);
+        // `Span` has no equality; its `Debug` form names the place (`#0 bytes(120..131)`).
+        let key = |e: &syn::Error| (e.to_string(), format!("{:?}", e.span()));
+        let new = key(&error);
+        if !self.errors.iter().any(|e| key(e) == new) {
+            self.errors.push(error);
+        }
     }
 
     /// Reports several errors, in order.
     pub fn extend(&mut self, errors: impl IntoIterator<Item = syn::Error>) {
-        self.errors.extend(errors);
+        for error in errors {
+            self.push(error);
+        }
     }
 
     /// Marks `value` as standing for an expression with an error.

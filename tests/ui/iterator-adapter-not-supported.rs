@@ -7,7 +7,10 @@ fn positive_part(x: [f64; 4]) -> f64 {
     let copy = x.to_vec();
     let largest = x.iter().copied().max_by(f64::total_cmp);
     let counted: f64 = x.iter().filter(|v| **v > 1.0).enumerate().map(|(i, v)| i as f64 * v).sum();
-    kept + running + copy[0] + largest.unwrap_or(0.0) + counted
+    // An iterator kept in a variable.
+    let squares = x.iter().map(|v| v * v);
+    let total: f64 = squares.sum();
+    kept + running + copy[0] + largest.unwrap_or(0.0) + counted + total
 }
 
 fn main() {}

@@ -97,8 +97,9 @@ impl Lower {
         };
         self.error_at(
             &jump,
-            "`break` with a label or a value is not supported in a loop over differentiated \
-             values; use a plain `break`",
+            "`break` or `continue` with a label, and `break` with a value, are not supported in a \
+             loop over differentiated values; use a plain `break` or `continue` (with a flag to \
+             leave an outer loop, and a variable declared before the loop for a value)",
         );
         true
     }

@@ -151,15 +151,27 @@ pub(in crate::lower) fn unsupported_chain(m: &syn::ExprMethodCall) -> Option<(Sp
             ));
         }
     }
-    option.map(|reduction| {
-        (
-            calls[last].method.span(),
+    let span = calls[last].method.span();
+    match option {
+        Some(reduction) => Some((
+            span,
             format!(
                 "`{reduction}` gives an `Option` (`None` for no items); unwrap it with \
                  `.unwrap()` or `.expect(..)` to use the value"
             ),
-        )
-    })
+        )),
+        // Every call supported, but the chain ends in an adapter: an iterator kept as a value.
+        None if !REDUCTIONS.contains(&names[last].as_str()) => Some((
+            span,
+            format!(
+                "`{}` gives an iterator over differentiated values, which cannot be kept in a \
+                 variable or passed on; end the chain where it is built, in `sum()`, \
+                 `product()`, `fold(..)`, …, or loop over it with `for`",
+                names[last]
+            ),
+        )),
+        None => None,
+    }
 }
 
 /// Methods of arrays and slices that are not float methods, so a call of one on an array of

@@ -16,6 +16,23 @@ fn three_terms(x: f64) -> f64 {
     total
 }
 
+// A labelled `continue` out of an inner loop: not supported either; use a flag, or let the inner
+// loop run with a plain `continue`.
+#[gradient]
+fn lower_triangle(x: [f64; 4]) -> f64 {
+    let mut s = 0.0;
+    'rows: for i in 0..4 {
+        for j in 0..4 {
+            if j > i {
+                continue 'rows;
+            }
+            s += x[i] * x[j];
+        }
+    }
+    s
+}
+
 fn main() {
     let _ = three_terms(2.0);
+    let _ = lower_triangle([1.0; 4]);
 }
