@@ -1222,3 +1222,126 @@ fn mut_array_parameter_element_reassigned_by_index() {
         [-2.0, 4.0]
     );
 }
+
+/// An expression statement whose value is unused (`s + x;`, as an edit may leave it): no effect.
+#[allow(unused_must_use, clippy::no_effect, clippy::unnecessary_operation)]
+#[gradient]
+fn unused_arithmetic_statement(x: f64, y: f64) -> f64 {
+    let s = x * y;
+    s + x;
+    s
+}
+
+#[test]
+fn unused_arithmetic_statement_has_no_effect() {
+    check2(
+        unused_arithmetic_statement,
+        unused_arithmetic_statement_gradient,
+        |x, y| [y, x],
+        &points(),
+    );
+}
+
+fn note(_k: usize) {}
+
+/// A branch that ends in a call of user code returning `()`, without a semicolon, beside one
+/// that ends in a statement.
+#[gradient]
+fn unit_call_ending_a_branch(x: f64, y: f64) -> f64 {
+    let mut s = x * y;
+    if x > 0.0 {
+        s += x;
+        note(1)
+    } else {
+        s -= y;
+    }
+    s
+}
+
+#[test]
+fn unit_call_ending_a_branch_is_run() {
+    check2(
+        unit_call_ending_a_branch,
+        unit_call_ending_a_branch_gradient,
+        |x, y| if x > 0.0 { [y + 1.0, x] } else { [y, x - 1.0] },
+        &points(),
+    );
+}
+
+/// A variable given differentiated values in one branch and data in the other, in either order.
+#[gradient(wrt(x, y))]
+fn values_or_data_in_branches(x: f64, y: f64, d: [f64; 2], c: bool) -> f64 {
+    let w;
+    if c {
+        w = [x * y, y];
+    } else {
+        w = d;
+    }
+    let u;
+    if c {
+        u = d;
+    } else {
+        u = [x, x * y];
+    }
+    // Data until a branch gives it differentiated values.
+    let mut a = d;
+    if c {
+        a = [x, y];
+    }
+    let mut b = d;
+    if c {
+        b[0] = 1.0;
+    } else {
+        b = [y, x];
+    }
+    w[0] * w[1] + u[0] * u[1] + a[0] * a[1] + b[0] * b[1]
+}
+
+#[test]
+fn values_or_data_in_branches_either_order() {
+    let d = [1.5, -2.0];
+    for (x, y) in points() {
+        // c: x y² + d₀ d₁ + x y + d₁; not c: d₀ d₁ + x² y + d₀ d₁ + x y
+        let [gx, gy] = values_or_data_in_branches_gradient(x, y, d, true);
+        assert_all_close(&[gx, gy], &[y * y + y, 2.0 * x * y + x], 1e-15, "c");
+        let [gx, gy] = values_or_data_in_branches_gradient(x, y, d, false);
+        assert_all_close(&[gx, gy], &[2.0 * x * y + y, x * x + x], 1e-15, "not c");
+        let v = values_or_data_in_branches(x, y, d, false);
+        assert_close(v, 2.0 * d[0] * d[1] + x * x * y + x * y, 1e-15);
+    }
+}
+
+/// A data array assigned to a variable that held differentiated values: read element by
+/// element.
+#[gradient(wrt(x))]
+fn data_array_replaces_values(x: f64, d: [f64; 2], reset: bool) -> f64 {
+    let mut w = [x, x * x];
+    let before = w[0] * w[1];
+    if reset {
+        w = d;
+    }
+    before + w[0] * w[1]
+}
+
+#[test]
+fn data_array_assigned_over_values() {
+    let d = [1.5, -2.0];
+    for x in [-1.3, 0.4, 2.0] {
+        // x³ + x³, or x³ + d₀ d₁
+        assert_close(
+            data_array_replaces_values_gradient(x, d, false)[0],
+            6.0 * x * x,
+            1e-15,
+        );
+        assert_close(
+            data_array_replaces_values_gradient(x, d, true)[0],
+            3.0 * x * x,
+            1e-15,
+        );
+        assert_close(
+            data_array_replaces_values(x, d, true),
+            x.powi(3) - 3.0,
+            1e-15,
+        );
+    }
+}

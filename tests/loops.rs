@@ -1907,3 +1907,43 @@ proptest! {
         assert_all_close(&g, &exact, 1e-12, "loop and constant reads");
     }
 }
+
+/// A block of data code that jumps (`{ let t = d[i]; if t < 0.0 { continue; } }`): the jump
+/// belongs to the differentiated loop around it, unrolled (`0..4`) or not (`0..n`).
+#[gradient(wrt(x))]
+fn skips_in_a_block(x: [f64; 4], d: [f64; 4], n: usize) -> f64 {
+    let mut s = 0.0;
+    for i in 0..4 {
+        {
+            let t = d[i];
+            if t < 0.0 {
+                continue;
+            }
+        }
+        s += x[i] * d[i];
+    }
+    for i in 0..n {
+        {
+            if d[i % 4] > 1.0 {
+                break;
+            }
+        }
+        s += x[i % 4] * x[i % 4];
+    }
+    s
+}
+
+#[test]
+fn jumps_in_blocks_of_data_code() {
+    let x = [0.5, -1.5, 2.0, 0.25];
+    let d = [0.5, -2.0, 1.5, 3.0];
+    for n in 0..6 {
+        // The first loop skips i = 1 (d₁ < 0); the second stops at i = 2 (d₂ > 1).
+        let mut exact = [d[0], 0.0, d[2], d[3]];
+        for i in 0..n.min(2) {
+            exact[i] += 2.0 * x[i];
+        }
+        let g = skips_in_a_block_gradient(x, d, n);
+        assert_all_close(&g, &exact, SAME, &format!("n = {n}"));
+    }
+}

@@ -70,9 +70,9 @@ impl Lower {
                     self.assign_as_written(lhs, op, rhs, &name, path.is_empty(), rhs_active);
                     return;
                 }
-                // An inactive float variable becomes symbolic.
-                let cur = self.bind_opaque(name.to_token_stream(), name.span());
-                Some(Shape::Scalar(cur))
+                // An inactive variable becomes symbolic; its value as written is read only by
+                // a compound assignment (so of a float: `w = [x, y];` may replace an array).
+                op.map(|_| Shape::Scalar(self.bind_opaque(name.to_token_stream(), name.span())))
             }
         };
         let value = self.lower_expr(rhs);
@@ -188,6 +188,21 @@ impl Lower {
         match (op, old) {
             (None, _) => match v {
                 Val::Sym(s) => Some(s),
+                // `w = d;` of a data array (of known length, or into a variable that held an
+                // array): element by element. A variable only: another expression would be
+                // evaluated once per element.
+                Val::Tokens(t) if matches!(rhs, Expr::Path(_)) => {
+                    let like = match (old, self.env.lookup(&t.to_string())) {
+                        (Some(s), _) => Some(s.clone()),
+                        (None, Some(Binding::Inactive { array: Some(n), .. })) => {
+                            let n = *n;
+                            let zero = self.g.num(0.0);
+                            Some(Shape::Array(vec![Shape::Scalar(zero); n]))
+                        }
+                        _ => None,
+                    };
+                    Some(self.read_like_in(self.g.cur, t, like.as_ref(), rhs.span()))
+                }
                 Val::Tokens(t) => Some(Shape::Scalar(self.bind_opaque(t, rhs.span()))),
             },
             (Some(op), Some(Shape::Scalar(o))) => {

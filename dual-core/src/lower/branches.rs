@@ -324,11 +324,7 @@ impl Lower {
             Binding::Closure(_) => None,
             Binding::Inactive { .. } | Binding::Counter { .. } => {
                 let ident = Ident::new(name, span);
-                Some(Shape::Scalar(self.bind_opaque_in(
-                    block,
-                    quote!(#ident),
-                    span,
-                )))
+                Some(self.read_like_in(block, quote!(#ident), like, span))
             }
         }
     }

@@ -128,6 +128,42 @@ impl Lower {
         node
     }
 
+    /// The variable of user code `tokens` read at the end of `block` with the structure of
+    /// `like` (which Rust's types say it has): an array or tuple element by element (`w = d;`
+    /// where `w` held `[x, y]`, or in one branch of an `if` and `w = [x, y];` in the other),
+    /// otherwise as one float.
+    pub(super) fn read_like_in(
+        &mut self,
+        block: BlockId,
+        tokens: TokenStream,
+        like: Option<&Shape>,
+        span: Span,
+    ) -> Shape {
+        match like {
+            Some(Shape::Array(items)) => Shape::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        let i = syn::Index::from(i);
+                        self.read_like_in(block, quote!(#tokens[#i]), Some(item), span)
+                    })
+                    .collect(),
+            ),
+            Some(Shape::Tuple(items)) => Shape::Tuple(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        let i = syn::Index::from(i);
+                        self.read_like_in(block, quote!(#tokens.#i), Some(item), span)
+                    })
+                    .collect(),
+            ),
+            _ => Shape::Scalar(self.bind_opaque_in(block, tokens, span)),
+        }
+    }
+
     /// The value as a single float node.
     pub(super) fn scalar(&mut self, v: Val, span: Span) -> Option<NodeId> {
         match v {
