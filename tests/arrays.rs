@@ -435,3 +435,19 @@ fn expansion_size_does_not_grow_with_the_length() {
     };
     assert_eq!(tokens(100), tokens(10_000));
 }
+
+/// Nor does a loop over the array's elements (`for v in x`, `for &v in &x`, `x.iter()`).
+#[test]
+fn expansion_of_element_loops_does_not_grow_with_the_length() {
+    let tokens = |n: usize| {
+        let source = format!(
+            "fn f(x: [f64; {n}]) -> f64 {{ let mut s = 0.0; for v in x {{ s += v * v; }} \
+             for &v in &x {{ s += v.sin(); }} for v in x.iter() {{ s *= v.cos(); }} s }}"
+        );
+        let out = dual_core::expand(Default::default(), source.parse().unwrap());
+        let text = out.to_string();
+        assert!(!text.contains("compile_error"), "{text}");
+        out.into_iter().count() + text.matches(' ').count()
+    };
+    assert_eq!(tokens(100), tokens(10_000));
+}

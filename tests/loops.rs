@@ -1947,3 +1947,68 @@ fn jumps_in_blocks_of_data_code() {
         assert_all_close(&g, &exact, SAME, &format!("n = {n}"));
     }
 }
+
+/// Loops over the elements of a long array (`for v in x`, `for &v in &x`, `.iter().enumerate()`):
+/// kept loops, as the loop over its indices is, whatever the length (not unrolled into 3 × 100
+/// copies of the body).
+#[gradient]
+fn element_loops(x: [f64; 100]) -> f64 {
+    let mut s = 0.0;
+    for v in x {
+        s += v * v;
+    }
+    for &v in &x {
+        s += v.sin();
+    }
+    for (i, v) in x.iter().enumerate() {
+        s += v * i as f64;
+    }
+    s
+}
+
+/// Longer than the 4,096 iterations that are unrolled.
+#[gradient]
+fn long_element_loop(x: [f64; 5000]) -> f64 {
+    let mut s = 0.0;
+    for v in x {
+        s += (v * 0.5).cos();
+    }
+    s
+}
+
+/// A `break`: not of the kept form, so unrolled as before.
+#[gradient]
+fn element_loop_until_negative(x: [f64; 40]) -> f64 {
+    let mut s = 0.0;
+    for v in x {
+        if v < 0.0 {
+            break;
+        }
+        s += v * v;
+    }
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn loops_over_elements_of_long_arrays(seed in proptest::collection::vec(-2.0..2.0f64, 8), stop in 0usize..40) {
+        let x: [f64; 100] = std::array::from_fn(|i| seed[i % 8] + 0.01 * i as f64);
+        let (v, g) = element_loops_value_and_gradient(x);
+        let exact_v: f64 = x.iter().enumerate().map(|(i, v)| v * v + v.sin() + v * i as f64).sum();
+        assert_close(v, exact_v, 1e-13);
+        let exact: Vec<f64> = x.iter().enumerate().map(|(i, v)| 2.0 * v + v.cos() + i as f64).collect();
+        assert_all_close(&g, &exact, SAME, "element_loops");
+
+        let y: [f64; 5000] = std::array::from_fn(|i| seed[i % 8] * (1.0 + 1e-4 * i as f64));
+        let g = long_element_loop_gradient(y);
+        let exact: Vec<f64> = y.iter().map(|v| -0.5 * (v * 0.5).sin()).collect();
+        assert_all_close(&g, &exact, SAME, "long_element_loop");
+
+        let z: [f64; 40] = std::array::from_fn(|i| if i == stop { -1.0 } else { seed[i % 8].abs() + 0.1 });
+        let g = element_loop_until_negative_gradient(z);
+        let exact: Vec<f64> = (0..40).map(|i| if i < stop { 2.0 * z[i] } else { 0.0 }).collect();
+        assert_all_close(&g, &exact, SAME, "element_loop_until_negative");
+    }
+}

@@ -21,9 +21,8 @@ impl Lower {
         !self.second_order && self.runtime_loop_depth == 0
     }
 
-    /// The array of a differentiated parameter whose elements are exactly `items`, created on
-    /// first use.
-    pub(super) fn param_array_of(&mut self, items: &[Shape]) -> Option<ArrayId> {
+    /// The differentiated array parameter whose elements are exactly `items`, in order.
+    pub(super) fn param_of(&self, items: &[Shape]) -> Option<u32> {
         let mut param = None;
         for (j, item) in items.iter().enumerate() {
             let Shape::Scalar(n) = item else { return None };
@@ -36,6 +35,14 @@ impl Lower {
             }
         }
         let param = param?;
+        self.param_arrays.get(param as usize)?.as_ref()?;
+        Some(param)
+    }
+
+    /// The array of a differentiated parameter whose elements are exactly `items`, created on
+    /// first use.
+    pub(super) fn param_array_of(&mut self, items: &[Shape]) -> Option<ArrayId> {
+        let param = self.param_of(items)?;
         if let Some(i) = self
             .g
             .arrays

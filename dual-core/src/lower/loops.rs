@@ -153,9 +153,18 @@ impl Lower {
             return;
         }
         if count > MAX_UNROLL {
+            let why = if self.second_order {
+                "a Hessian is taken through a loop by unrolling it"
+            } else {
+                "a loop over the elements of an array is unrolled; loop over its indices \
+                 (`for i in 0..x.len()`) to keep it a loop"
+            };
             self.error_at(
                 &f.expr,
-                format!("this loop has {count} iterations; at most {MAX_UNROLL} are unrolled"),
+                format!(
+                    "this loop has {count} iterations, and at most {MAX_UNROLL} are unrolled \
+                     ({why})"
+                ),
             );
             return;
         }

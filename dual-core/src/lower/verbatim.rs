@@ -168,6 +168,10 @@ impl Lower {
     pub(super) fn scalar(&mut self, v: Val, span: Span) -> Option<NodeId> {
         match v {
             Val::Sym(Shape::Scalar(n)) => Some(n),
+            // An aggregate holding an error (`(closure, 1.0)`): reported already.
+            Val::Sym(s) if self.is_poisoned(&Val::Sym(s.clone())) => {
+                s.leaves().into_iter().find(|n| self.diag.is_poisoned(*n))
+            }
             Val::Sym(_) => {
                 self.error(
                     span,

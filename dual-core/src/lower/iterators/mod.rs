@@ -21,6 +21,7 @@ use syn::{Expr, Ident};
 use crate::ir::Shape;
 
 use super::env::Binding;
+use super::rolled::MAX_UNROLLED;
 use super::syntax::pattern_idents;
 use super::Lower;
 use syntax::{const_min, contains_break, strip_ref, without_derefs};
@@ -454,7 +455,11 @@ impl Lower {
         if !self.needs_index_loop(&f.expr) {
             return None;
         }
-        let chain = self.chain(&f.expr)?;
+        // `for v in x`, `for v in &x`: the array's elements, as `x.iter()` gives them.
+        let chain = match &*f.expr {
+            Expr::Path(_) | Expr::Reference(_) => self.source(&f.expr).map(Chain::of),
+            _ => self.chain(&f.expr),
+        }?;
         if !self.check_use(&chain, &f.pat, &f.body) {
             return Some(Vec::new());
         }
@@ -502,15 +507,27 @@ impl Lower {
             Expr::Index(ix) => {
                 matches!(&*ix.index, Expr::Range(_)) || self.needs_index_loop(&ix.expr)
             }
-            Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
-                matches!(
-                    self.env.lookup(&i.to_string()),
-                    Some(Binding::Sym {
-                        value: Shape::ArrayVar(_),
-                        ..
+            // An array read in place, or a differentiated parameter array too long to unroll
+            // (`for v in x` over `[f64; 1000]`: a loop kept a loop, like `for i in 0..1000`).
+            Expr::Path(p) => {
+                p.path
+                    .get_ident()
+                    .is_some_and(|i| match self.env.lookup(&i.to_string()) {
+                        Some(Binding::Sym {
+                            value: Shape::ArrayVar(_),
+                            ..
+                        }) => true,
+                        Some(Binding::Sym {
+                            value: Shape::Array(items),
+                            ..
+                        }) => {
+                            items.len() > MAX_UNROLLED
+                                && self.arrays_allowed()
+                                && self.param_of(items).is_some()
+                        }
+                        _ => false,
                     })
-                )
-            }),
+            }
             _ => false,
         }
     }
