@@ -29,6 +29,7 @@ import os
 import re
 import pathlib
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -72,12 +73,17 @@ def copy_tree(tree):
 
 def cargo_test(tree, args, timeout=TIMEOUT):
     """`cargo test -q ARGS` in `tree`: (passed, output), or None after the timeout."""
+    # A session of its own, so that a timeout stops the test binary too, not only cargo: a
+    # mutant that makes a test loop forever otherwise keeps a core busy for the rest of the run.
+    p = subprocess.Popen(["cargo", "test", "-q", *args], cwd=tree, env=ENV, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        p = subprocess.run(["cargo", "test", "-q", *args], cwd=tree, env=ENV,
-                           capture_output=True, text=True, timeout=timeout)
+        output, _ = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
         return None
-    return p.returncode == 0, p.stdout + p.stderr
+    return p.returncode == 0, output
 
 
 def changed_snapshots(output):

@@ -22,4 +22,18 @@ fn g(x: f64, n: usize) -> f64 {
     t.0
 }
 
+// A constant trip count, but longer than the loops that are unrolled, and not of the form kept a
+// loop (it reads an element an earlier iteration wrote).
+#[gradient]
+fn h(x: f64) -> f64 {
+    let mut p = [0.0; 5000];
+    p[0] = x;
+    let mut s = 0.0;
+    for k in 1..5000 {
+        p[k] = 0.5 * p[k - 1] + 1e-3;
+        s += p[k];
+    }
+    s * x
+}
+
 fn main() {}

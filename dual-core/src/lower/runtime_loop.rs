@@ -215,8 +215,10 @@ impl Lower {
                         &name,
                         format!(
                             "`{name}` is an array or tuple that this loop changes; a loop with a \
-                             run-time number of iterations may only carry single floats (a loop \
-                             with a constant trip count is unrolled and may do anything)"
+                             run-time number of iterations, or of more than 4096, may only carry \
+                             single floats (a loop with a constant trip count of at most 4096 is \
+                             unrolled and may do anything); carry a recurrence in a float \
+                             variable instead (`prev = 0.5 * prev + …;`)"
                         ),
                     );
                     return None;
