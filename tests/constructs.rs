@@ -1345,3 +1345,38 @@ fn data_array_assigned_over_values() {
         );
     }
 }
+
+/// A data buffer updated with constants the macro holds (`buf[0] -= c;` after `let c = 0.5;`):
+/// run as written (this was refused as storing a differentiated value).
+#[gradient(wrt(x))]
+fn data_buffer_updated_with_constants(x: f64, n: usize) -> f64 {
+    let c = 0.5;
+    let mut buf = vec![1.0; n];
+    buf[0] -= c;
+    buf[n - 1] += c * 4.0;
+    buf[0] *= 3.0 * c;
+    buf[0] /= c;
+    x * buf[0] + x * x * buf[n - 1]
+}
+
+#[test]
+fn data_buffers_updated_with_constants() {
+    for x in [-1.5, 0.5, 2.0] {
+        // n ≥ 2: buf = [1.5, …, 3]; n = 1: buf = [7.5]
+        assert_close(
+            data_buffer_updated_with_constants_gradient(x, 3)[0],
+            1.5 + 6.0 * x,
+            1e-15,
+        );
+        assert_close(
+            data_buffer_updated_with_constants_gradient(x, 1)[0],
+            7.5 + 15.0 * x,
+            1e-15,
+        );
+        assert_close(
+            data_buffer_updated_with_constants(x, 3),
+            1.5 * x + 3.0 * x * x,
+            1e-15,
+        );
+    }
+}

@@ -53,7 +53,7 @@ impl Lower {
                      (`t.0 = …`)",
                 );
             } else {
-                let t = quote!(#lhs = #rhs;);
+                let t = assignment(lhs, op, rhs);
                 self.materialize(t.clone());
                 self.push_verbatim(t);
             }
@@ -67,7 +67,10 @@ impl Lower {
             Some(Binding::Inactive { .. } | Binding::Counter { .. } | Binding::Closure(_))
             | None => {
                 if !rhs_active || !path.is_empty() {
-                    self.assign_as_written(lhs, op, rhs, &name, path.is_empty(), rhs_active);
+                    // Refused only for a differentiated value: a constant the macro holds
+                    // (`buf[0] -= c;` after `let c = 0.5;`) is written as it is.
+                    let differentiated = self.touches_active(rhs.to_token_stream());
+                    self.assign_as_written(lhs, op, rhs, &name, path.is_empty(), differentiated);
                     return;
                 }
                 // An inactive variable becomes symbolic; its value as written is read only by
@@ -129,18 +132,7 @@ impl Lower {
             );
             return;
         }
-        let t = match op {
-            None => quote!(#lhs = #rhs;),
-            Some(op) => {
-                let e = Expr::Binary(syn::ExprBinary {
-                    attrs: vec![],
-                    left: Box::new(lhs.clone()),
-                    op: assign_op_token(op),
-                    right: Box::new(rhs.clone()),
-                });
-                quote!(#e;)
-            }
-        };
+        let t = assignment(lhs, op, rhs);
         self.materialize(t.clone());
         self.push_verbatim(t);
         if whole_variable && self.is_float_typed(rhs) {
@@ -159,17 +151,23 @@ impl Lower {
     ) -> Option<Shape> {
         let mut place = &mut whole;
         for step in path {
-            match place {
-                Shape::Array(items) | Shape::Tuple(items) if step.index < items.len() => {
-                    place = &mut items[step.index];
-                }
-                _ => {
-                    self.error(
-                        step.span,
-                        "index out of range, or not an array / tuple of floats",
-                    );
-                    return None;
-                }
+            let problem = match &*place {
+                Shape::Array(items) | Shape::Tuple(items) if step.index < items.len() => None,
+                Shape::Array(items) | Shape::Tuple(items) => Some(format!(
+                    "index {} is out of bounds: this has {} elements",
+                    step.index,
+                    items.len()
+                )),
+                _ => Some(
+                    "this is a float, not an array or tuple: it has no elements to assign".into(),
+                ),
+            };
+            if let Some(message) = problem {
+                self.error(step.span, message);
+                return None;
+            }
+            if let Shape::Array(items) | Shape::Tuple(items) = place {
+                place = &mut items[step.index];
             }
         }
         let old = place.clone();
@@ -216,6 +214,22 @@ impl Lower {
                 );
                 None
             }
+        }
+    }
+}
+
+/// `lhs = rhs;` or `lhs op= rhs;`, as user code to run as written.
+fn assignment(lhs: &Expr, op: Option<Binary>, rhs: &Expr) -> proc_macro2::TokenStream {
+    match op {
+        None => quote!(#lhs = #rhs;),
+        Some(op) => {
+            let e = Expr::Binary(syn::ExprBinary {
+                attrs: vec![],
+                left: Box::new(lhs.clone()),
+                op: assign_op_token(op),
+                right: Box::new(rhs.clone()),
+            });
+            quote!(#e;)
         }
     }
 }
