@@ -2012,3 +2012,26 @@ proptest! {
         assert_all_close(&g, &exact, SAME, "element_loop_until_negative");
     }
 }
+
+/// A range without an end, left by `break` (`for k in 0.. { if k >= n { break; } … }`); the
+/// comparison `k >= n` teaches nothing that counts as the loop changing `n` (it was refused so).
+#[gradient(wrt(x))]
+fn open_range_until(x: [f64; 40], n: usize) -> f64 {
+    let mut s = 0.0;
+    for k in 0.. {
+        if k >= n {
+            break;
+        }
+        s += x[k] * x[k];
+    }
+    s
+}
+
+#[test]
+fn open_ranges_left_by_break() {
+    let x: [f64; 40] = std::array::from_fn(|i| 0.1 * i as f64 - 1.0);
+    for n in [0, 1, 17, 40] {
+        let exact: Vec<f64> = (0..40).map(|k| if k < n { 2.0 * x[k] } else { 0.0 }).collect();
+        assert_all_close(&open_range_until_gradient(x, n), &exact, SAME, &format!("n = {n}"));
+    }
+}

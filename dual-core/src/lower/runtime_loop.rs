@@ -349,6 +349,9 @@ impl Lower {
                 let changed = match (&var.binding, after) {
                     (Binding::Sym { value: a, .. }, Binding::Sym { value: b, .. }) => a != b,
                     (Binding::Counter { .. }, Binding::Counter { .. }) => false,
+                    // User code run as written, in the emitted loop too: only what is known of
+                    // its type can differ (`n` learnt to be a float by `k >= n`).
+                    (Binding::Inactive { .. }, Binding::Inactive { .. }) => false,
                     (a, b) => a != b,
                 };
                 let name = &var.name;
