@@ -1380,3 +1380,21 @@ fn data_buffers_updated_with_constants() {
         );
     }
 }
+
+/// Data statements that read a constant the macro holds (`v.push(c);`): run as written.
+#[gradient(wrt(x))]
+fn data_pushes_of_constants(x: f64) -> f64 {
+    let c = 0.5;
+    let mut v = Vec::new();
+    v.push(c);
+    v.push(2.0 * c);
+    x * v.iter().sum::<f64>()
+}
+
+#[test]
+fn data_statements_reading_constants_run() {
+    for x in [-1.0, 2.0] {
+        assert_eq!(data_pushes_of_constants_gradient(x), [1.5]);
+        assert_eq!(data_pushes_of_constants(x), 1.5 * x);
+    }
+}

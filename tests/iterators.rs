@@ -569,3 +569,30 @@ fn for_loops_over_sub_slices() {
     assert_all_close(&gx, &exact, 1e-14, "for over a sub-slice: dx");
     assert_close(gy, x[1..LONG - 1].iter().map(|v| v * v).sum::<f64>(), 1e-14);
 }
+
+/// Parameters of the model, as data.
+pub struct Scale {
+    /// The weight of each difference.
+    pub w: f64,
+}
+
+/// A window named like a field the closure also reads (`w[1] - w[0]` beside `p.w`): only the
+/// window is rewritten.
+#[gradient(wrt(x))]
+fn window_beside_a_field_of_its_name(x: [f64; 6], p: &Scale) -> f64 {
+    x.windows(2).map(|w| (w[1] - w[0]) * (w[1] - w[0]) * p.w).sum()
+}
+
+#[test]
+fn windows_beside_fields_of_the_same_name() {
+    let x = [0.5, -1.0, 2.0, 0.25, 1.5, -0.5];
+    let p = Scale { w: 3.0 };
+    let g = window_beside_a_field_of_its_name_gradient(x, &p);
+    let mut exact = [0.0; 6];
+    for i in 0..5 {
+        let d = 2.0 * p.w * (x[i + 1] - x[i]);
+        exact[i + 1] += d;
+        exact[i] -= d;
+    }
+    assert_all_close(&g, &exact, 1e-14, "window_beside_a_field_of_its_name");
+}
