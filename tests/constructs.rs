@@ -1382,6 +1382,7 @@ fn data_buffers_updated_with_constants() {
 }
 
 /// Data statements that read a constant the macro holds (`v.push(c);`): run as written.
+#[allow(clippy::vec_init_then_push)] // statements, one by one, are what is tested
 #[gradient(wrt(x))]
 fn data_pushes_of_constants(x: f64) -> f64 {
     let c = 0.5;
