@@ -436,13 +436,15 @@ fn expansion_size_does_not_grow_with_the_length() {
     assert_eq!(tokens(100), tokens(10_000));
 }
 
-/// Nor does a loop over the array's elements (`for v in x`, `for &v in &x`, `x.iter()`).
+/// Nor does a loop over the array's elements (`for v in x`, `for &v in &x`, `x.iter()`), or a
+/// loop whose counter is unnamed (`for _ in 0..n`).
 #[test]
 fn expansion_of_element_loops_does_not_grow_with_the_length() {
     let tokens = |n: usize| {
         let source = format!(
             "fn f(x: [f64; {n}]) -> f64 {{ let mut s = 0.0; for v in x {{ s += v * v; }} \
-             for &v in &x {{ s += v.sin(); }} for v in x.iter() {{ s *= v.cos(); }} s }}"
+             for &v in &x {{ s += v.sin(); }} for v in x.iter() {{ s *= v.cos(); }} \
+             for _ in 0..{n} {{ s = 0.5 * s + x[0]; }} s }}"
         );
         let out = dual_core::expand(Default::default(), source.parse().unwrap());
         let text = out.to_string();

@@ -170,7 +170,15 @@ fn data_floats_before_differentiated_argument(x: f64, d: &[f64], v: &Vec<f64>, n
 #[gradient(wrt(x))]
 fn data_arithmetic_before_differentiated_argument(x: f64, d: &[f64]) -> f64 {
     let h = d[2] - 0.5;
-    weighted(h, x) + weighted(d[0] * 2.0, x)
+    // A float by one operand, by the argument of `max`, by `f64::sqrt`.
+    let total = d.iter().sum::<f64>() * 2.0;
+    let larger = d.iter().sum::<f64>().max(0.5);
+    let root = f64::sqrt(d[1]);
+    weighted(h, x)
+        + weighted(d[0] * 2.0, x)
+        + weighted(total, x)
+        + weighted(larger, x)
+        + weighted(root, x)
 }
 
 // Functions made by `macro_rules!`: an `$e:expr` fragment reaches the macro as an invisible group,
@@ -430,8 +438,8 @@ fn data_arithmetic_as_arguments() {
     let d = [0.5, 2.0, 3.0];
     for x in [-1.0, 0.3, 2.0] {
         let [g] = data_arithmetic_before_differentiated_argument_gradient(x, &d);
-        // (2.5 + 1) cos x
-        assert_close(g, 3.5 * x.cos(), 1e-14);
+        // (2.5 + 1 + 11 + 5.5 + √2) cos x
+        assert_close(g, (20.0 + 2f64.sqrt()) * x.cos(), 1e-14);
     }
 }
 

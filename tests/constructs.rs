@@ -1399,3 +1399,72 @@ fn data_statements_reading_constants_run() {
         assert_eq!(data_pushes_of_constants(x), 1.5 * x);
     }
 }
+
+/// An early return of a data array from a function with an array result.
+#[gradient(wrt(x))]
+fn returns_data_array_early(x: f64, d: [f64; 2]) -> [f64; 2] {
+    if x < 0.0 {
+        return d;
+    }
+    [x * x, d[1] * x]
+}
+
+#[test]
+fn data_array_returned_early() {
+    let d = [1.5, -2.0];
+    assert_eq!(returns_data_array_early_jacobian(-1.0, d), [[0.0], [0.0]]);
+    assert_eq!(returns_data_array_early_jacobian(3.0, d), [[6.0], [-2.0]]);
+    assert_eq!(returns_data_array_early(-1.0, d), d);
+}
+
+/// `consts::PI` through a `use` of the module, beside the full path.
+#[gradient]
+fn constants_by_module_path(x: f64) -> f64 {
+    use std::f64::consts;
+    consts::PI * x * x + std::f64::consts::E * x
+}
+
+#[test]
+fn constants_named_by_module_path() {
+    use std::f64::consts::{E, PI};
+    for x in [-1.0, 0.5, 2.0] {
+        assert_close(
+            constants_by_module_path_gradient(x)[0],
+            2.0 * PI * x + E,
+            1e-15,
+        );
+    }
+}
+
+/// A `match` inside an arm of another (both on data).
+#[gradient(wrt(x))]
+fn nested_matches(x: f64, a: u8, b: u8) -> f64 {
+    let y = match a {
+        0 => match b {
+            0 => x,
+            _ => 2.0 * x,
+        },
+        _ => match b {
+            0 => x * x,
+            _ => x * x * x,
+        },
+    };
+    let z = match b {
+        0 => y + x,
+        _ => y,
+    };
+    z * 2.0
+}
+
+#[test]
+fn matches_nested_in_arms() {
+    let x = 1.5;
+    for (a, b, exact) in [
+        (0, 0, 4.0),
+        (0, 1, 4.0),
+        (1, 0, 2.0 * (2.0 * x + 1.0)),
+        (1, 1, 6.0 * x * x),
+    ] {
+        assert_close(nested_matches_gradient(x, a, b)[0], exact, 1e-15);
+    }
+}

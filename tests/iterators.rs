@@ -580,7 +580,9 @@ pub struct Scale {
 /// window is rewritten.
 #[gradient(wrt(x))]
 fn window_beside_a_field_of_its_name(x: [f64; 6], p: &Scale) -> f64 {
-    x.windows(2).map(|w| (w[1] - w[0]) * (w[1] - w[0]) * p.w).sum()
+    x.windows(2)
+        .map(|w| (w[1] - w[0]) * (w[1] - w[0]) * p.w)
+        .sum()
 }
 
 #[test]

@@ -2031,7 +2031,14 @@ fn open_range_until(x: [f64; 40], n: usize) -> f64 {
 fn open_ranges_left_by_break() {
     let x: [f64; 40] = std::array::from_fn(|i| 0.1 * i as f64 - 1.0);
     for n in [0, 1, 17, 40] {
-        let exact: Vec<f64> = (0..40).map(|k| if k < n { 2.0 * x[k] } else { 0.0 }).collect();
-        assert_all_close(&open_range_until_gradient(x, n), &exact, SAME, &format!("n = {n}"));
+        let exact: Vec<f64> = (0..40)
+            .map(|k| if k < n { 2.0 * x[k] } else { 0.0 })
+            .collect();
+        assert_all_close(
+            &open_range_until_gradient(x, n),
+            &exact,
+            SAME,
+            &format!("n = {n}"),
+        );
     }
 }

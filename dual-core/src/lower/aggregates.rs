@@ -232,7 +232,18 @@ impl Lower {
                 syn::Member::Unnamed(i) if (i.index as usize) < items.len() => {
                     Val::Sym(items[i.index as usize].clone())
                 }
-                _ => self.unsupported(e, "this field access"),
+                member => {
+                    let member = member.to_token_stream();
+                    self.error_at(
+                        e,
+                        format!(
+                            "this tuple of differentiated values has {} elements, and no field \
+                             `{member}`",
+                            items.len()
+                        ),
+                    );
+                    self.poison()
+                }
             },
             Val::Sym(_) => self.unsupported(e, "field access"),
             Val::Tokens(_) => self.read(e),

@@ -1,6 +1,6 @@
 use dual::gradient;
 
-// Assignments to places a local array or tuple of differentiated values does not have.
+// Places a local array or tuple of differentiated values does not have.
 #[gradient]
 #[allow(unconditional_panic)]
 fn f(x: f64) -> f64 {
@@ -8,7 +8,9 @@ fn f(x: f64) -> f64 {
     a[3] = x;
     let mut s = 0.0;
     s.0 = x;
-    a[0] + s
+    let q = (x, x);
+    let r = q.2;
+    a[0] + s + r
 }
 
 fn main() {}
