@@ -1468,3 +1468,30 @@ fn matches_nested_in_arms() {
         assert_close(nested_matches_gradient(x, a, b)[0], exact, 1e-15);
     }
 }
+
+/// The bucket of a position in `[0, 1)` among four.
+fn bucket(t: f64) -> usize {
+    (t * 4.0) as usize
+}
+
+/// Integer data beside differentiated floats, built from constants: arrays, tuples, arithmetic,
+/// methods and calls that are not float constants, run as written.
+#[gradient(wrt(x))]
+fn integer_data_from_constants(x: [f64; 4], v: &[f64], k: i32) -> f64 {
+    let idx = [2usize, 0];
+    let pair = (1usize, 3usize);
+    let last = v.len() - 1;
+    let magnitude = k.abs();
+    let at_least_one = magnitude.max(1) as usize;
+    let b = bucket(0.75);
+    x[idx[0]] * x[pair.0] + x[last.min(3)] * v[0] + x[at_least_one.min(3)] + x[b] * x[b]
+}
+
+#[test]
+fn integer_data_built_from_constants() {
+    let x = [0.5, -1.5, 2.0, 0.25];
+    let v = [2.0, 0.0, 0.0];
+    // x₂ x₁ + x₂ v₀ + x₂ + x₃² (last = 2, max(|-2|, 1) = 2, bucket = 3)
+    let g = integer_data_from_constants_gradient(x, &v, -2);
+    assert_eq!(g, [0.0, x[2], x[1] + v[0] + 1.0, 2.0 * x[3]]);
+}
