@@ -1495,3 +1495,23 @@ fn integer_data_built_from_constants() {
     let g = integer_data_from_constants_gradient(x, &v, -2);
     assert_eq!(g, [0.0, x[2], x[1] + v[0] + 1.0, 2.0 * x[3]]);
 }
+
+/// A data pair assigned over a pair of differentiated values, in a branch.
+#[gradient(wrt(x))]
+fn data_pair_replaces_values(x: f64, d: (f64, f64), reset: bool) -> f64 {
+    let mut t = (x, x * x);
+    if reset {
+        t = d;
+    }
+    t.0 * t.1
+}
+
+#[test]
+fn data_pair_assigned_over_values() {
+    let d = (1.5, -2.0);
+    for x in [-1.3, 0.4, 2.0] {
+        assert_close(data_pair_replaces_values_gradient(x, d, false)[0], 3.0 * x * x, 1e-15);
+        assert_eq!(data_pair_replaces_values_gradient(x, d, true), [0.0]);
+        assert_eq!(data_pair_replaces_values(x, d, true), -3.0);
+    }
+}
