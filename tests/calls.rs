@@ -174,7 +174,14 @@ fn data_arithmetic_before_differentiated_argument(x: f64, d: &[f64]) -> f64 {
     let total = d.iter().sum::<f64>() * 2.0;
     let larger = d.iter().sum::<f64>().max(0.5);
     let root = f64::sqrt(d[1]);
-    weighted(h, x)
+    // A float by its use in a statement (`m > 1.0`).
+    let m = d.iter().sum::<f64>();
+    let mut above = 0;
+    if m > 1.0 {
+        above += 1;
+    }
+    weighted(m, x) * above as f64
+        + weighted(h, x)
         + weighted(d[0] * 2.0, x)
         + weighted(total, x)
         + weighted(larger, x)
@@ -438,8 +445,8 @@ fn data_arithmetic_as_arguments() {
     let d = [0.5, 2.0, 3.0];
     for x in [-1.0, 0.3, 2.0] {
         let [g] = data_arithmetic_before_differentiated_argument_gradient(x, &d);
-        // (2.5 + 1 + 11 + 5.5 + √2) cos x
-        assert_close(g, (20.0 + 2f64.sqrt()) * x.cos(), 1e-14);
+        // (5.5 + 2.5 + 1 + 11 + 5.5 + √2) cos x
+        assert_close(g, (25.5 + 2f64.sqrt()) * x.cos(), 1e-14);
     }
 }
 
