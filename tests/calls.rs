@@ -205,6 +205,20 @@ weighted_by! {
     weighted_by_first(d) => d[0];
 }
 
+// A variable learnt to be a float only inside a fragment (`total * 0.5`).
+macro_rules! weighted_by_sum {
+    ($name:ident($d:ident, $total:ident) => $weight:expr) => {
+        #[gradient(wrt(x))]
+        fn $name(x: f64, $d: &[f64]) -> f64 {
+            let $total = $d.iter().sum::<f64>();
+            let h = $weight;
+            weighted($total, x) + weighted(h, x)
+        }
+    };
+}
+
+weighted_by_sum!(weighted_by_half_sum(d, total) => total * 0.5);
+
 #[gradient(wrt(x))]
 fn gated(on: bool, x: f64) -> f64 {
     if on {
@@ -461,6 +475,8 @@ fn data_floats_from_macro_fragments() {
             1e-14,
         );
         assert_close(weighted_by_first_gradient(x, &d)[0], x.cos(), 1e-14);
+        // (2.5 + 1.25) cos x
+        assert_close(weighted_by_half_sum_gradient(x, &d)[0], 3.75 * x.cos(), 1e-14);
     }
 }
 
