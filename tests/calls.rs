@@ -476,7 +476,11 @@ fn data_floats_from_macro_fragments() {
         );
         assert_close(weighted_by_first_gradient(x, &d)[0], x.cos(), 1e-14);
         // (2.5 + 1.25) cos x
-        assert_close(weighted_by_half_sum_gradient(x, &d)[0], 3.75 * x.cos(), 1e-14);
+        assert_close(
+            weighted_by_half_sum_gradient(x, &d)[0],
+            3.75 * x.cos(),
+            1e-14,
+        );
     }
 }
 
@@ -912,5 +916,28 @@ fn values_used_as_floats_are_floats_at_calls() {
             calls_with_value_used_as_float_first(x, n).to_bits()
         );
         assert_close(g, expected, 1e-14);
+    }
+}
+
+/// Data reductions whose type the code writes (`sum::<f64>()`, `fold(0.0, …)`), passed before a
+/// differentiated argument.
+#[gradient(wrt(x))]
+fn data_reductions_as_arguments(x: f64, d: &[f64]) -> f64 {
+    let total = d.iter().sum::<f64>();
+    let product = d.iter().product::<f64>();
+    let largest = d.iter().fold(0.0, |a: f64, b| a.max(*b));
+    weighted(total, x) + weighted(product, x) + weighted(largest, x)
+}
+
+#[test]
+fn data_reductions_of_known_type_as_arguments() {
+    let d = [0.5, 2.0, 3.0];
+    for x in [-1.0, 0.3, 2.0] {
+        // (5.5 + 3 + 3) cos x
+        assert_close(
+            data_reductions_as_arguments_gradient(x, &d)[0],
+            11.5 * x.cos(),
+            1e-14,
+        );
     }
 }

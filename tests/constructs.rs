@@ -1510,7 +1510,11 @@ fn data_pair_replaces_values(x: f64, d: (f64, f64), reset: bool) -> f64 {
 fn data_pair_assigned_over_values() {
     let d = (1.5, -2.0);
     for x in [-1.3, 0.4, 2.0] {
-        assert_close(data_pair_replaces_values_gradient(x, d, false)[0], 3.0 * x * x, 1e-15);
+        assert_close(
+            data_pair_replaces_values_gradient(x, d, false)[0],
+            3.0 * x * x,
+            1e-15,
+        );
         assert_eq!(data_pair_replaces_values_gradient(x, d, true), [0.0]);
         assert_eq!(data_pair_replaces_values(x, d, true), -3.0);
     }

@@ -156,6 +156,14 @@ impl Lower {
                     || (is_int_and_float_method(&name)
                         && (self.is_float_typed(&m.receiver)
                             || m.args.iter().any(|a| self.is_float_typed(a))))
+                    // `d.iter().sum::<f64>()`, `d.iter().fold(0.0, …)`: a reduction to a float.
+                    || (matches!(name.as_str(), "sum" | "product")
+                        && m.turbofish.as_ref().is_some_and(|t| {
+                            t.args.iter().any(|a| {
+                                matches!(a, syn::GenericArgument::Type(t) if float_of(t).is_some())
+                            })
+                        }))
+                    || (name == "fold" && m.args.first().is_some_and(|a| self.is_float_typed(a)))
             }
             Expr::Call(c) => float_type_function(&c.func).is_some(),
             // `d[i]` of a collection of floats (`d: &[f64]`, `Vec<f64>`, `[f64; N]`).
