@@ -1519,3 +1519,24 @@ fn data_pair_assigned_over_values() {
         assert_eq!(data_pair_replaces_values(x, d, true), -3.0);
     }
 }
+
+/// Blocks that declare items (`const K`) of the same name: each its own scope.
+#[gradient]
+fn blocks_with_items(x: f64) -> f64 {
+    let a = {
+        const K: f64 = 2.0;
+        K * x
+    };
+    let b = {
+        const K: f64 = 3.0;
+        K * x * x
+    };
+    a + b
+}
+
+#[test]
+fn items_in_blocks_keep_their_scopes() {
+    for x in [-1.0, 0.5, 2.0] {
+        assert_close(blocks_with_items_gradient(x)[0], 2.0 + 6.0 * x, 1e-15);
+    }
+}
