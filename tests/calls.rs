@@ -174,6 +174,7 @@ fn data_arithmetic_before_differentiated_argument(x: f64, d: &[f64]) -> f64 {
     let total = d.iter().sum::<f64>() * 2.0;
     let larger = d.iter().sum::<f64>().max(0.5);
     let root = f64::sqrt(d[1]);
+    let negated = -(d[0] * 2.0);
     // A float by its use in a statement (`m > 1.0`).
     let m = d.iter().sum::<f64>();
     let mut above = 0;
@@ -181,6 +182,7 @@ fn data_arithmetic_before_differentiated_argument(x: f64, d: &[f64]) -> f64 {
         above += 1;
     }
     weighted(m, x) * above as f64
+        + weighted(negated, x)
         + weighted(h, x)
         + weighted(d[0] * 2.0, x)
         + weighted(total, x)
@@ -459,8 +461,8 @@ fn data_arithmetic_as_arguments() {
     let d = [0.5, 2.0, 3.0];
     for x in [-1.0, 0.3, 2.0] {
         let [g] = data_arithmetic_before_differentiated_argument_gradient(x, &d);
-        // (5.5 + 2.5 + 1 + 11 + 5.5 + √2) cos x
-        assert_close(g, (25.5 + 2f64.sqrt()) * x.cos(), 1e-14);
+        // (5.5 − 1 + 2.5 + 1 + 11 + 5.5 + √2) cos x
+        assert_close(g, (24.5 + 2f64.sqrt()) * x.cos(), 1e-14);
     }
 }
 

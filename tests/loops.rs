@@ -2042,3 +2042,65 @@ fn open_ranges_left_by_break() {
         );
     }
 }
+
+/// A product over `0..N - 1` of a const generic `N`: a bound that is not a plain name, which the
+/// stack tape of a nonlinear recurrence cannot be sized by in stable Rust.
+#[gradient]
+fn generic_chain_product<const N: usize>(x: [f64; N]) -> f64 {
+    let mut p = 1.0;
+    for i in 0..N - 1 {
+        p *= 1.0 + 0.1 * x[i] * x[i + 1];
+    }
+    p
+}
+
+fn start_of(d: &[f64]) -> f64 {
+    d[0]
+}
+
+/// A variable of a type the macro cannot see (`start_of(d)`) that a `while` loop makes
+/// differentiated.
+#[gradient(wrt(x))]
+fn scaled_from_data_start(x: f64, d: &[f64], n: usize) -> f64 {
+    let mut s = start_of(d);
+    let mut k = 0;
+    while k < n {
+        s = s * x;
+        k += 1;
+    }
+    s
+}
+
+/// A small array zipped with a slice read in place: the slice decides the loop over indices.
+#[gradient(wrt(x, y))]
+fn small_zipped_with_slice(x: [f64; 4], y: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for (a, b) in x.iter().zip(y.iter()) {
+        s += a * b * b;
+    }
+    s
+}
+
+#[test]
+fn loops_over_less_common_bounds_and_sources() {
+    let x: [f64; 7] = [0.5, -1.0, 2.0, 0.25, 1.5, -0.5, 1.0];
+    assert_all_close(
+        &generic_chain_product_gradient(x),
+        &fd_gradient(generic_chain_product, x),
+        FD,
+        "generic_chain_product",
+    );
+    for n in 0..5 {
+        let g = scaled_from_data_start_gradient(1.5, &[2.0], n)[0];
+        let exact = if n == 0 {
+            0.0
+        } else {
+            2.0 * n as f64 * 1.5f64.powi(n as i32 - 1)
+        };
+        assert_close(g, exact, 1e-14);
+    }
+    let y = [1.0, -2.0, 0.5, 3.0, 4.0];
+    let (gx, gy) = small_zipped_with_slice_gradient([0.5, -1.0, 2.0, 0.25], &y);
+    assert_all_close(&gx, &[1.0, 4.0, 0.25, 9.0], SAME, "dx");
+    assert_all_close(&gy, &[1.0, 4.0, 2.0, 1.5, 0.0], SAME, "dy");
+}
