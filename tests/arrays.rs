@@ -436,6 +436,21 @@ fn expansion_size_does_not_grow_with_the_length() {
     assert_eq!(tokens(100), tokens(10_000));
 }
 
+/// A nonlinear recurrence over a constant range keeps the values its backward loop needs on the
+/// stack: the companions allocate nothing.
+#[test]
+fn recurrences_over_constant_ranges_do_not_allocate() {
+    for bound in ["N", "100"] {
+        let source = format!(
+            "fn f<const N: usize>(x: [f64; N]) -> f64 {{ let mut p = 1.0; \
+             for i in 0..{bound} {{ p *= 1.0 + 0.1 * x[i]; }} p }}"
+        );
+        let text = dual_core::expand(Default::default(), source.parse().unwrap()).to_string();
+        assert!(!text.contains("compile_error"), "{text}");
+        assert!(!text.contains("Vec"), "{bound}: {text}");
+    }
+}
+
 /// Nor does a loop over the array's elements (`for v in x`, `for &v in &x`, `x.iter()`), or a
 /// loop whose counter is unnamed (`for _ in 0..n`).
 #[test]

@@ -1540,3 +1540,24 @@ fn items_in_blocks_keep_their_scopes() {
         assert_close(blocks_with_items_gradient(x)[0], 2.0 + 6.0 * x, 1e-15);
     }
 }
+
+/// Integer and data variables changed in the branches of an `if` on a differentiated value.
+#[gradient(wrt(x))]
+fn counts_in_branches(x: f64, d: &[f64]) -> f64 {
+    let mut above = 0usize;
+    let mut scale = d[1];
+    if x > 0.0 {
+        above += 1;
+        scale = d[0];
+    } else {
+        above += 2;
+    }
+    x * x * above as f64 * scale
+}
+
+#[test]
+fn integers_changed_in_both_branches() {
+    let d = [2.0, 3.0];
+    assert_eq!(counts_in_branches_gradient(1.5, &d), [6.0]);
+    assert_eq!(counts_in_branches_gradient(-1.5, &d), [-18.0]);
+}
