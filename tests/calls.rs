@@ -943,3 +943,35 @@ fn data_reductions_of_known_type_as_arguments() {
         );
     }
 }
+
+/// A call whose tuple result is used beside an unrelated constant index (`w[3]`): only the
+/// result's own uses say its shape.
+#[gradient]
+fn vector_call_beside_other_indexing(x: f64, w: [f64; 4]) -> f64 {
+    let p = polar(x, w[0]);
+    p.0 * w[3] + p.1
+}
+
+/// A typed local data array passed to an array parameter of a differentiated callee.
+#[gradient(wrt(x))]
+fn typed_data_array_as_argument(x: f64, d: &[f64]) -> f64 {
+    let w: [f64; 2] = [d[0], d[1]];
+    dot_plus(w, x)
+}
+
+#[test]
+fn less_common_call_arguments_and_results() {
+    let w: [f64; 4] = [0.5, 1.0, 2.0, 3.0];
+    let x = 1.5;
+    let (c, s) = (w[0].cos(), w[0].sin());
+    let g = vector_call_beside_other_indexing_gradient(x, w);
+    // x cos w₀ · w₃ + x sin w₀
+    assert_close(g.0, c * w[3] + s, 1e-15);
+    assert_all_close(&g.1, &[-x * s * w[3] + x * c, 0.0, 0.0, x * c], 1e-15, "dw");
+    // d₀ + 2 d₁ x
+    assert_close(
+        typed_data_array_as_argument_gradient(x, &[0.5, 2.0])[0],
+        0.5 + 4.0 * x,
+        1e-15,
+    );
+}

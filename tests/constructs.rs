@@ -1561,3 +1561,42 @@ fn integers_changed_in_both_branches() {
     assert_eq!(counts_in_branches_gradient(1.5, &d), [6.0]);
     assert_eq!(counts_in_branches_gradient(-1.5, &d), [-18.0]);
 }
+
+/// A data value after a conditional return: the function's value on the other paths.
+#[gradient(wrt(x))]
+fn early_return_then_data(x: f64, d: f64) -> f64 {
+    if x < 0.0 {
+        return x * x;
+    }
+    d
+}
+
+#[test]
+fn data_tail_after_an_early_return() {
+    assert_eq!(
+        early_return_then_data_value_and_gradient(-2.0, 5.0),
+        (4.0, [-4.0])
+    );
+    assert_eq!(
+        early_return_then_data_value_and_gradient(2.0, 5.0),
+        (5.0, [0.0])
+    );
+}
+
+/// The remainder of data (`n % 3`) beside differentiated values.
+#[gradient(wrt(x))]
+fn remainder_of_data(x: f64, n: usize) -> f64 {
+    let mut s = x * (n % 3) as f64;
+    // Of an unrolled loop's counter: every other term.
+    for k in 0..4 {
+        s += x * x * (k % 2) as f64;
+    }
+    s
+}
+
+#[test]
+fn remainders_of_data() {
+    // (n mod 3) + 2 · 2x
+    assert_eq!(remainder_of_data_gradient(2.0, 7), [9.0]);
+    assert_eq!(remainder_of_data_gradient(2.0, 5), [10.0]);
+}

@@ -598,3 +598,16 @@ fn windows_beside_fields_of_the_same_name() {
     }
     assert_all_close(&g, &exact, 1e-14, "window_beside_a_field_of_its_name");
 }
+
+/// A `filter` whose condition multiplies by a dereferenced item (`2.0 * **v`).
+#[gradient]
+fn filter_on_a_product(x: [f64; 5]) -> f64 {
+    x.iter().filter(|v| 2.0 * **v > 1.0).sum()
+}
+
+#[test]
+fn products_in_filter_conditions() {
+    let x = [0.25, 3.0, -1.0, 0.75, 1.5];
+    // the sum of x₁, x₃, x₄ (above 0.5)
+    assert_eq!(filter_on_a_product_gradient(x), [0.0, 1.0, 0.0, 1.0, 1.0]);
+}

@@ -8,4 +8,16 @@ fn f(x: f64) -> f64 {
     z + y
 }
 
+// Assigned in a run-time loop but with no value before it.
+#[gradient]
+fn g(x: f64, n: usize) -> f64 {
+    let s: f64;
+    let mut k = 0;
+    while k < n {
+        s = x * x;
+        k += 1;
+    }
+    s
+}
+
 fn main() {}
