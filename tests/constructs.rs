@@ -1600,3 +1600,21 @@ fn remainders_of_data() {
     assert_eq!(remainder_of_data_gradient(2.0, 7), [9.0]);
     assert_eq!(remainder_of_data_gradient(2.0, 5), [10.0]);
 }
+
+/// A block whose data `let` shadows a data variable of the enclosing scope: the block's name
+/// ends with it.
+#[gradient(wrt(x))]
+fn shadowing_in_a_block(x: f64, d: &[f64]) -> f64 {
+    let t = d[1];
+    let a = {
+        let t = d[0];
+        t * x
+    };
+    a + t * x * x
+}
+
+#[test]
+fn data_shadowed_in_a_block() {
+    // d₀ + 2 d₁ x
+    assert_close(shadowing_in_a_block_gradient(1.5, &[2.0, 3.0])[0], 2.0 + 9.0, 1e-15);
+}
