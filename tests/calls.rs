@@ -165,6 +165,11 @@ fn data_floats_before_differentiated_argument(x: f64, d: &[f64], v: &Vec<f64>, n
         + x * n2 as f64
 }
 
+/// The first element, through a function the macro does not see into.
+fn first_of(d: &[f64]) -> f64 {
+    d[0]
+}
+
 /// Data floats known to be floats only by their arithmetic (`d[2] - 0.5`), passed before a
 /// differentiated argument: their entries of the callee's gradient are skipped too.
 #[gradient(wrt(x))]
@@ -175,6 +180,9 @@ fn data_arithmetic_before_differentiated_argument(x: f64, d: &[f64]) -> f64 {
     let larger = d.iter().sum::<f64>().max(0.5);
     let root = f64::sqrt(d[1]);
     let negated = -(d[0] * 2.0);
+    // A float by its use in an array literal (`[first * 2.0, 1.0]`).
+    let first = first_of(d);
+    let pair = [first * 2.0, 1.0];
     // A float by its use in a statement (`m > 1.0`).
     let m = d.iter().sum::<f64>();
     let mut above = 0;
@@ -183,6 +191,7 @@ fn data_arithmetic_before_differentiated_argument(x: f64, d: &[f64]) -> f64 {
     }
     weighted(m, x) * above as f64
         + weighted(negated, x)
+        + weighted(first, x) * pair[1]
         + weighted(h, x)
         + weighted(d[0] * 2.0, x)
         + weighted(total, x)
@@ -461,8 +470,8 @@ fn data_arithmetic_as_arguments() {
     let d = [0.5, 2.0, 3.0];
     for x in [-1.0, 0.3, 2.0] {
         let [g] = data_arithmetic_before_differentiated_argument_gradient(x, &d);
-        // (5.5 − 1 + 2.5 + 1 + 11 + 5.5 + √2) cos x
-        assert_close(g, (24.5 + 2f64.sqrt()) * x.cos(), 1e-14);
+        // (5.5 − 1 + 0.5 + 2.5 + 1 + 11 + 5.5 + √2) cos x
+        assert_close(g, (25.0 + 2f64.sqrt()) * x.cos(), 1e-14);
     }
 }
 

@@ -1616,5 +1616,40 @@ fn shadowing_in_a_block(x: f64, d: &[f64]) -> f64 {
 #[test]
 fn data_shadowed_in_a_block() {
     // d₀ + 2 d₁ x
-    assert_close(shadowing_in_a_block_gradient(1.5, &[2.0, 3.0])[0], 2.0 + 9.0, 1e-15);
+    assert_close(
+        shadowing_in_a_block_gradient(1.5, &[2.0, 3.0])[0],
+        2.0 + 9.0,
+        1e-15,
+    );
+}
+
+/// Compound assignments as the tails of branches (no semicolon).
+#[gradient]
+fn tail_assignments(x: f64, y: f64) -> f64 {
+    let mut s = x * x;
+    if y > 0.0 {
+        s += y * x
+    } else {
+        s -= y
+    }
+    s
+}
+
+/// A data value in one branch of an `if`, a `return` in the other.
+#[gradient(wrt(x))]
+fn data_or_return(x: f64, d: &[f64]) -> f64 {
+    let v = if x > 0.0 {
+        d[0]
+    } else {
+        return x * x;
+    };
+    v * x
+}
+
+#[test]
+fn branch_tails_that_assign_or_return() {
+    assert_eq!(tail_assignments_gradient(1.5, 2.0), [5.0, 1.5]);
+    assert_eq!(tail_assignments_gradient(1.5, -2.0), [3.0, -1.0]);
+    assert_eq!(data_or_return_gradient(1.5, &[4.0]), [4.0]);
+    assert_eq!(data_or_return_gradient(-1.5, &[4.0]), [-3.0]);
 }

@@ -611,3 +611,15 @@ fn products_in_filter_conditions() {
     // the sum of x₁, x₃, x₄ (above 0.5)
     assert_eq!(filter_on_a_product_gradient(x), [0.0, 1.0, 0.0, 1.0, 1.0]);
 }
+
+/// A pair of `zip` bound as a whole (`|p| p.0 * p.1`).
+#[gradient]
+fn zip_pair_bound_whole(x: [f64; 3], y: [f64; 3]) -> f64 {
+    x.iter().zip(y.iter()).map(|p| p.0 * p.1).sum()
+}
+
+#[test]
+fn zip_pairs_bound_whole() {
+    let (x, y) = ([0.5, -1.0, 2.0], [3.0, 0.25, -1.5]);
+    assert_eq!(zip_pair_bound_whole_gradient(x, y), (y, x));
+}

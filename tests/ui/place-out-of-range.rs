@@ -10,7 +10,17 @@ fn f(x: f64) -> f64 {
     s.0 = x;
     let q = (x, x);
     let r = q.2;
-    a[0] + s + r
+    let e = a[4];
+    // A pair where a float is expected.
+    let w = q * 2.0;
+    a[0] + s + r + e + w
+}
+
+// Writing a differentiated value through a reference.
+#[gradient]
+fn g(x: f64, out: &mut f64) -> f64 {
+    *out = x * 2.0;
+    x
 }
 
 fn main() {}
