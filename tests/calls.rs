@@ -984,3 +984,20 @@ fn less_common_call_arguments_and_results() {
         1e-15,
     );
 }
+
+/// A tuple result whose type the `let` writes, then taken apart whole.
+#[gradient]
+fn typed_tuple_result_taken_apart(r: f64, t: f64) -> f64 {
+    let p: (f64, f64) = polar(r, t);
+    let (a, b) = p;
+    a * b
+}
+
+#[test]
+fn typed_tuple_results_taken_apart() {
+    let (r, t) = (1.5f64, 0.5f64);
+    // r² cos t sin t
+    let g = typed_tuple_result_taken_apart_gradient(r, t);
+    assert_close(g[0], 2.0 * r * t.cos() * t.sin(), 1e-15);
+    assert_close(g[1], r * r * (2.0 * t).cos(), 1e-14);
+}

@@ -1653,3 +1653,20 @@ fn branch_tails_that_assign_or_return() {
     assert_eq!(data_or_return_gradient(1.5, &[4.0]), [4.0]);
     assert_eq!(data_or_return_gradient(-1.5, &[4.0]), [-3.0]);
 }
+
+/// A negated comparison of differentiated values held in a variable.
+#[gradient]
+fn negated_comparison(x: f64) -> f64 {
+    let small = !(x > 1.0);
+    if small {
+        x * x
+    } else {
+        3.0 * x
+    }
+}
+
+#[test]
+fn negated_comparisons() {
+    assert_eq!(negated_comparison_gradient(0.5), [1.0]);
+    assert_eq!(negated_comparison_gradient(2.0), [3.0]);
+}
