@@ -1655,6 +1655,7 @@ fn branch_tails_that_assign_or_return() {
 }
 
 /// A negated comparison of differentiated values held in a variable.
+#[allow(clippy::neg_cmp_op_on_partial_ord)] // the negation is what is tested
 #[gradient]
 fn negated_comparison(x: f64) -> f64 {
     let small = !(x > 1.0);
