@@ -1671,3 +1671,70 @@ fn negated_comparisons() {
     assert_eq!(negated_comparison_gradient(0.5), [1.0]);
     assert_eq!(negated_comparison_gradient(2.0), [3.0]);
 }
+
+/// A data pair made by a function the macro does not see into; counts its calls.
+fn data_pair_of(d: &[f64], calls: &std::cell::Cell<usize>) -> [f64; 2] {
+    calls.set(calls.get() + 1);
+    [d[0], d[1]]
+}
+
+/// A data array returned by a call, assigned to a variable that held differentiated values
+/// (read once, then element by element; this was a type error).
+#[gradient(wrt(x))]
+fn data_call_replaces_values(
+    x: f64,
+    d: &[f64],
+    reset: bool,
+    calls: &std::cell::Cell<usize>,
+) -> f64 {
+    let mut w = [x, x * x];
+    let before = w[0] * w[1];
+    if reset {
+        w = data_pair_of(d, calls);
+    }
+    before + w[0] * w[1]
+}
+
+#[test]
+fn data_call_assigned_over_values() {
+    let d = [1.5, -2.0];
+    let calls = std::cell::Cell::new(0);
+    for x in [-1.3, 0.4, 2.0] {
+        let g = data_call_replaces_values_gradient(x, &d, false, &calls)[0];
+        assert_close(g, 6.0 * x * x, 1e-15);
+        // The call runs once in the companion, as in the function.
+        calls.set(0);
+        let g = data_call_replaces_values_gradient(x, &d, true, &calls)[0];
+        assert_close(g, 3.0 * x * x, 1e-15);
+        assert_eq!(calls.get(), 1);
+        assert_close(
+            data_call_replaces_values(x, &d, true, &calls),
+            x.powi(3) - 3.0,
+            1e-15,
+        );
+    }
+}
+
+/// A labelled block of data code after a differentiated loop.
+#[gradient]
+fn loop_then_labelled_block(x: f64, n: usize) -> f64 {
+    let mut s = 0.0;
+    for k in 0..3 {
+        s += x * k as f64;
+    }
+    let pick;
+    'choose: {
+        if n > 2 {
+            pick = 2.0;
+            break 'choose;
+        }
+        pick = 5.0;
+    }
+    s * pick
+}
+
+#[test]
+fn labelled_blocks_after_loops_run() {
+    assert_eq!(loop_then_labelled_block_gradient(1.5, 3), [6.0]);
+    assert_eq!(loop_then_labelled_block_gradient(1.5, 1), [15.0]);
+}

@@ -186,10 +186,9 @@ impl Lower {
         match (op, old) {
             (None, _) => match v {
                 Val::Sym(s) => Some(s),
-                // `w = d;` of a data array (of known length, or into a variable that held an
-                // array): element by element. A variable only: another expression would be
-                // evaluated once per element.
-                Val::Tokens(t) if matches!(rhs, Expr::Path(_)) => {
+                // `w = d;`, `w = pair_of(d);` of a data array into a variable that held an
+                // array, or of a data array of known length: read once, then element by element.
+                Val::Tokens(t) => {
                     let like = match (old, self.env.lookup(&t.to_string())) {
                         (Some(s), _) => Some(s.clone()),
                         (None, Some(Binding::Inactive { array: Some(n), .. })) => {
@@ -199,9 +198,20 @@ impl Lower {
                         }
                         _ => None,
                     };
-                    Some(self.read_like_in(self.g.cur, t, like.as_ref(), rhs.span()))
+                    match like {
+                        Some(like @ (Shape::Array(_) | Shape::Tuple(_))) => {
+                            let whole = if matches!(rhs, Expr::Path(_)) {
+                                t
+                            } else {
+                                self.materialize(t.clone());
+                                let name = self.bind_tokens_value(t, rhs.span());
+                                quote!(#name)
+                            };
+                            Some(self.read_like_in(self.g.cur, whole, Some(&like), rhs.span()))
+                        }
+                        _ => Some(Shape::Scalar(self.bind_opaque(t, rhs.span()))),
+                    }
                 }
-                Val::Tokens(t) => Some(Shape::Scalar(self.bind_opaque(t, rhs.span()))),
             },
             (Some(op), Some(Shape::Scalar(o))) => {
                 let r = self.scalar(v, rhs.span())?;

@@ -175,12 +175,33 @@ impl Lower {
     /// the variables it mentions hold what the emitted code computes.
     fn lower_inactive_stmt(&mut self, tokens: TokenStream, semi: bool) {
         self.materialize(tokens.clone());
+        self.declare_assigned_late(tokens.clone());
         let mut t = tokens.clone();
         if semi {
             t.extend(quote!(;));
         }
         self.push_verbatim(t);
         self.demote_constants(tokens);
+    }
+
+    /// Variables declared without a value (`let pick;`) that user code run as written assigns
+    /// (`'choose: { … pick = 2.0; … }`): declared just before it, and data from now on.
+    fn declare_assigned_late(&mut self, tokens: TokenStream) {
+        for ident in self.mentions(tokens) {
+            let name = ident.to_string();
+            if let Some(Binding::Uninit { mutable }) = self.env.lookup(&name).cloned() {
+                let mutability = mutable.then(|| quote!(mut));
+                self.push_verbatim(quote!(let #mutability #ident;));
+                if let Some(b) = self.env.lookup_mut(&name) {
+                    *b = Binding::Inactive {
+                        float: false,
+                        by_ref: false,
+                        array: None,
+                        elements: false,
+                    };
+                }
+            }
+        }
     }
 
     /// An expression statement.
