@@ -623,3 +623,22 @@ fn zip_pairs_bound_whole() {
     let (x, y) = ([0.5, -1.0, 2.0], [3.0, 0.25, -1.5]);
     assert_eq!(zip_pair_bound_whole_gradient(x, y), (y, x));
 }
+
+/// A `for` loop over a filtered small array.
+#[gradient]
+fn for_over_filtered_small_array(x: [f64; 4]) -> f64 {
+    let mut s = 0.0;
+    for v in x.iter().filter(|v| **v > 0.0) {
+        s += v * v;
+    }
+    s
+}
+
+#[test]
+fn for_loops_over_filtered_small_arrays() {
+    let x = [0.5, -1.0, 2.0, -0.25];
+    assert_eq!(
+        for_over_filtered_small_array_gradient(x),
+        [1.0, 0.0, 4.0, 0.0]
+    );
+}

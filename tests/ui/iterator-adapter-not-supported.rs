@@ -10,7 +10,12 @@ fn positive_part(x: [f64; 4]) -> f64 {
     // An iterator kept in a variable.
     let squares = x.iter().map(|v| v * v);
     let total: f64 = squares.sum();
-    kept + running + copy[0] + largest.unwrap_or(0.0) + counted + total
+    // A `for` loop over an adapter that is not supported.
+    let mut seen = 0.0;
+    for v in x.iter().inspect(|v| println!("{v}")) {
+        seen += v;
+    }
+    kept + running + copy[0] + largest.unwrap_or(0.0) + counted + total + seen
 }
 
 fn main() {}

@@ -209,7 +209,14 @@ impl Lower {
                 // An iteration over differentiated values: it must be over an array whose
                 // length is known, possibly through `.iter()`, `.copied()`, `.enumerate()`.
                 let items = self.array_iteration(iterable);
-                if items.is_none() {
+                // An adapter that is not supported, named at its span.
+                let unsupported = match (&items, iterable) {
+                    (None, Expr::MethodCall(m)) => super::iterators::unsupported_chain(m, true),
+                    _ => None,
+                };
+                if let Some((span, message)) = unsupported {
+                    self.error(span, message);
+                } else if items.is_none() {
                     self.error_at(
                         iterable,
                         "this loop iterates over differentiated values in a way `#[gradient]` \

@@ -108,7 +108,7 @@ impl Lower {
                 return self.read(&whole);
             }
             if self.touches_active(m.receiver.to_token_stream()) {
-                if let Some((span, message)) = super::iterators::unsupported_chain(m) {
+                if let Some((span, message)) = super::iterators::unsupported_chain(m, false) {
                     self.error(span, message);
                     return self.poison();
                 }

@@ -62,8 +62,12 @@ const FIRST_ITEM: &[&str] = &["reduce", "max_by", "min_by"];
 
 /// Why the method call `m`, with a receiver that reads a differentiated value, is not a
 /// supported iterator chain: the span of the first method that is not supported and a message
-/// naming it; `None` when `m` is not about an iterator or an array.
-pub(in crate::lower) fn unsupported_chain(m: &syn::ExprMethodCall) -> Option<(Span, String)> {
+/// naming it; `None` when `m` is not about an iterator or an array. `walked`: the chain is the
+/// iterable of a `for` loop, so it may end in an adapter.
+pub(in crate::lower) fn unsupported_chain(
+    m: &syn::ExprMethodCall,
+    walked: bool,
+) -> Option<(Span, String)> {
     // The calls from the root outwards: `x.iter().filter(..).sum()` → iter, filter, sum.
     let mut calls = vec![m];
     let mut e = &*m.receiver;
@@ -161,7 +165,7 @@ pub(in crate::lower) fn unsupported_chain(m: &syn::ExprMethodCall) -> Option<(Sp
             ),
         )),
         // Every call supported, but the chain ends in an adapter: an iterator kept as a value.
-        None if !REDUCTIONS.contains(&names[last].as_str()) => Some((
+        None if !walked && !REDUCTIONS.contains(&names[last].as_str()) => Some((
             span,
             format!(
                 "`{}` gives an iterator over differentiated values, which cannot be kept in a \

@@ -449,7 +449,7 @@ impl Lower {
 
     /// `for PAT in CHAIN { body }` as the loops over its indices (one per part), when the chain
     /// reads an array in place or uses an adapter the unrolling of loops over arrays does not
-    /// follow (`map`, `skip`, `take`, `step_by`, `rev`, `chain`, windows and chunks); `None`
+    /// follow (`map`, `filter`, `skip`, `take`, `step_by`, `rev`, `chain`, windows and chunks); `None`
     /// otherwise.
     pub(super) fn desugared_for(&mut self, f: &syn::ExprForLoop) -> Option<Vec<Expr>> {
         if !self.needs_index_loop(&f.expr) {
@@ -491,6 +491,7 @@ impl Lower {
                 matches!(
                     m.method.to_string().as_str(),
                     "map"
+                        | "filter"
                         | "skip"
                         | "take"
                         | "step_by"
