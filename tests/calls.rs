@@ -1001,3 +1001,21 @@ fn typed_tuple_results_taken_apart() {
     assert_close(g[0], 2.0 * r * t.cos() * t.sin(), 1e-15);
     assert_close(g[1], r * r * (2.0 * t).cos(), 1e-14);
 }
+
+#[gradient(wrt(x))]
+fn shifted_power(n: i32, x: f64) -> f64 {
+    x.powi(n)
+}
+
+/// An integer used as `powi`'s exponent, then passed before a differentiated argument.
+#[gradient(wrt(x))]
+fn integer_exponent_passed_on(x: f64, k: i32) -> f64 {
+    let m = k + 1;
+    x.powi(m) + shifted_power(m, x)
+}
+
+#[test]
+fn integer_exponents_passed_on() {
+    // 2 · 3x²
+    assert_close(integer_exponent_passed_on_gradient(1.5, 2)[0], 6.0 * 2.25, 1e-14);
+}

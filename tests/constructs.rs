@@ -1738,3 +1738,19 @@ fn labelled_blocks_after_loops_run() {
     assert_eq!(loop_then_labelled_block_gradient(1.5, 3), [6.0]);
     assert_eq!(loop_then_labelled_block_gradient(1.5, 1), [15.0]);
 }
+
+/// Fields of a local tuple of differentiated values assigned one by one.
+#[gradient]
+fn tuple_fields_assigned(x: f64, y: f64) -> f64 {
+    let mut t = (x, y);
+    t.0 = t.0 * t.1;
+    t.1 += x;
+    t.0 + t.1 * t.1
+}
+
+#[test]
+fn tuple_fields_assigned_one_by_one() {
+    // xy + (x + y)²
+    let (x, y) = (1.5, -0.5);
+    assert_eq!(tuple_fields_assigned_gradient(x, y), [y + 2.0 * (x + y), x + 2.0 * (x + y)]);
+}

@@ -642,3 +642,14 @@ fn for_loops_over_filtered_small_arrays() {
         [1.0, 0.0, 4.0, 0.0]
     );
 }
+
+/// A closure whose parameter's type is written (`|v: &f64| …`).
+#[gradient]
+fn typed_closure_parameter(x: [f64; 3]) -> f64 {
+    x.iter().map(|v: &f64| v * v).sum()
+}
+
+#[test]
+fn typed_closure_parameters() {
+    assert_eq!(typed_closure_parameter_gradient([0.5, -1.0, 2.0]), [1.0, -2.0, 4.0]);
+}
