@@ -21,9 +21,9 @@
 # against finite differences (`dual-core/tests/random_programs.rs`), and the unit tests. For
 # differentiation and lowering, a mutant these miss is then tried on the root crate's tests
 # through the macro (all but the UI tests and the random sample): only those of the source
-# files whose generated code the mutant changes, as the expansion snapshots show. A mutant that
-# changes no generated code cannot change what those tests compile, so it is missed without
-# building them. The snapshots never count as catching a mutant by themselves: they fail on any
+# files whose generated code the mutant changes, as the expansion snapshots show, and of the
+# files whose functions `macro_rules!` writes (the snapshots do not see those). A file whose
+# generated code the mutant does not change compiles the same code, so its tests are not built. The snapshots never count as catching a mutant by themselves: they fail on any
 # change of the emitted code, without checking a derivative. Results: cargo-mutants' in
 # `target/mutants/STAGE/mutants.out/` (`caught.txt`, `missed.txt`, …); run_mutants.py's in
 # `target/mutants/STAGE/report.txt`. `docs/mutants.md` keeps the latest figures.

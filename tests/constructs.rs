@@ -1754,3 +1754,16 @@ fn tuple_fields_assigned_one_by_one() {
     let (x, y) = (1.5, -0.5);
     assert_eq!(tuple_fields_assigned_gradient(x, y), [y + 2.0 * (x + y), x + 2.0 * (x + y)]);
 }
+
+/// A variable of a non-float type declared without a value, assigned later.
+#[gradient(wrt(x))]
+fn typed_late_integer(x: f64, d: &[f64]) -> f64 {
+    let n: usize;
+    n = d.len();
+    x * n as f64
+}
+
+#[test]
+fn typed_late_integers() {
+    assert_eq!(typed_late_integer_gradient(1.5, &[1.0, 2.0, 3.0]), [3.0]);
+}
