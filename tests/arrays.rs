@@ -120,6 +120,20 @@ fn power_then_norm<const N: usize>(x: &[f64; N], a: f64) -> f64 {
     s
 }
 
+/// A long local array filled with a negative literal, then updated.
+#[gradient]
+fn negative_fill(x: [f64; 64]) -> f64 {
+    let mut h = [-1.0; 64];
+    for i in 0..64 {
+        h[i] += x[i];
+    }
+    let mut s = 0.0;
+    for i in 0..64 {
+        s += h[i] * h[i];
+    }
+    s
+}
+
 /// By reference: the same gradient type as by value.
 #[gradient(wrt(x))]
 fn by_reference(x: &[f64; LEN], c: f64) -> f64 {
@@ -296,6 +310,14 @@ proptest! {
         let exact: Vec<f64> = x.iter().map(|v| 2.0 * a.powi(4) * v).collect();
         assert_gradient_close(&gx, &exact, 1e-13, "power_then_norm dx");
         assert_close(ga, 4.0 * a.powi(3) * squares, 1e-13);
+    }
+
+    #[test]
+    fn negative_fills(seed in proptest::collection::vec(-1.5..1.5f64, 6)) {
+        let x: [f64; 64] = point(&seed, 1.0);
+        let g = negative_fill_gradient(x);
+        let exact: Vec<f64> = x.iter().map(|v| 2.0 * (v - 1.0)).collect();
+        assert_gradient_close(&g, &exact, 1e-13, "negative_fill");
     }
 
     #[test]

@@ -183,6 +183,11 @@ fn data_arithmetic_before_differentiated_argument(x: f64, d: &[f64]) -> f64 {
     // A float by its use in an array literal (`[first * 2.0, 1.0]`).
     let first = first_of(d);
     let pair = [first * 2.0, 1.0];
+    // Floats by their use on the right of an assignment, under a negation.
+    let (second, third) = (first_of(&d[1..]), first_of(&d[2..]));
+    let twice;
+    twice = second * 2.0;
+    let negated_third = -third * 2.0;
     // A float by its use in a statement (`m > 1.0`).
     let m = d.iter().sum::<f64>();
     let mut above = 0;
@@ -192,6 +197,8 @@ fn data_arithmetic_before_differentiated_argument(x: f64, d: &[f64]) -> f64 {
     weighted(m, x) * above as f64
         + weighted(negated, x)
         + weighted(first, x) * pair[1]
+        + weighted(second, x) * twice
+        + weighted(third, x) * negated_third
         + weighted(h, x)
         + weighted(d[0] * 2.0, x)
         + weighted(total, x)
@@ -470,8 +477,8 @@ fn data_arithmetic_as_arguments() {
     let d = [0.5, 2.0, 3.0];
     for x in [-1.0, 0.3, 2.0] {
         let [g] = data_arithmetic_before_differentiated_argument_gradient(x, &d);
-        // (5.5 − 1 + 0.5 + 2.5 + 1 + 11 + 5.5 + √2) cos x
-        assert_close(g, (25.0 + 2f64.sqrt()) * x.cos(), 1e-14);
+        // (5.5 − 1 + 0.5 + 2 · 4 − 3 · 6 + 2.5 + 1 + 11 + 5.5 + √2) cos x
+        assert_close(g, (15.0 + 2f64.sqrt()) * x.cos(), 1e-14);
     }
 }
 
@@ -1017,5 +1024,9 @@ fn integer_exponent_passed_on(x: f64, k: i32) -> f64 {
 #[test]
 fn integer_exponents_passed_on() {
     // 2 · 3x²
-    assert_close(integer_exponent_passed_on_gradient(1.5, 2)[0], 6.0 * 2.25, 1e-14);
+    assert_close(
+        integer_exponent_passed_on_gradient(1.5, 2)[0],
+        6.0 * 2.25,
+        1e-14,
+    );
 }

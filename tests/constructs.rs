@@ -1752,7 +1752,10 @@ fn tuple_fields_assigned(x: f64, y: f64) -> f64 {
 fn tuple_fields_assigned_one_by_one() {
     // xy + (x + y)²
     let (x, y) = (1.5, -0.5);
-    assert_eq!(tuple_fields_assigned_gradient(x, y), [y + 2.0 * (x + y), x + 2.0 * (x + y)]);
+    assert_eq!(
+        tuple_fields_assigned_gradient(x, y),
+        [y + 2.0 * (x + y), x + 2.0 * (x + y)]
+    );
 }
 
 /// A variable of a non-float type declared without a value, assigned later.
@@ -1766,4 +1769,22 @@ fn typed_late_integer(x: f64, d: &[f64]) -> f64 {
 #[test]
 fn typed_late_integers() {
     assert_eq!(typed_late_integer_gradient(1.5, &[1.0, 2.0, 3.0]), [3.0]);
+}
+
+/// A statement macro as the tail of a branch (no semicolon), and repeat expressions of a
+/// differentiated value and of integers.
+#[gradient]
+fn macro_tails_and_repeats(x: f64) -> f64 {
+    if x > 0.0 {
+        assert!(x < 1e9)
+    }
+    let v = [x * 2.0; 3];
+    let idx = [1usize; 2];
+    v[idx[0]] * v[2] + v[0]
+}
+
+#[test]
+fn macro_tails_and_repeat_expressions() {
+    // 4x² + 2x
+    assert_eq!(macro_tails_and_repeats_gradient(1.5), [14.0]);
 }

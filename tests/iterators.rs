@@ -651,5 +651,23 @@ fn typed_closure_parameter(x: [f64; 3]) -> f64 {
 
 #[test]
 fn typed_closure_parameters() {
-    assert_eq!(typed_closure_parameter_gradient([0.5, -1.0, 2.0]), [1.0, -2.0, 4.0]);
+    assert_eq!(
+        typed_closure_parameter_gradient([0.5, -1.0, 2.0]),
+        [1.0, -2.0, 4.0]
+    );
+}
+
+/// A window bound with its type written (`|w: &[f64]| …`).
+#[gradient]
+fn typed_window_parameter(x: [f64; 4]) -> f64 {
+    x.windows(2).map(|w: &[f64]| w[1] * w[0]).sum()
+}
+
+#[test]
+fn typed_window_parameters() {
+    let x = [0.5, -1.0, 2.0, 3.0];
+    assert_eq!(
+        typed_window_parameter_gradient(x),
+        [x[1], x[0] + x[2], x[1] + x[3], x[2]]
+    );
 }

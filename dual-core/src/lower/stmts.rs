@@ -37,6 +37,11 @@ impl Lower {
                 return Some(v);
             }
             match stmt {
+                // `if c { assert!(…) }`: a macro whose value is `()` ends the block as a
+                // statement would.
+                SynStmt::Expr(Expr::Macro(m), None) if is_tail && is_unit_macro(&m.mac) => {
+                    self.lower_macro_stmt(&m.to_token_stream(), m.span());
+                }
                 SynStmt::Expr(e, None) if is_tail => {
                     self.learn_floats_from_use(e);
                     if tail_returns {
@@ -442,4 +447,24 @@ impl Lower {
             self.ret = Ret::Always(nodes);
         }
     }
+}
+
+/// Macros of the standard library whose value is `()`: in a block's tail position they are
+/// statements.
+fn is_unit_macro(mac: &syn::Macro) -> bool {
+    mac.path.get_ident().is_some_and(|name| {
+        matches!(
+            name.to_string().as_str(),
+            "assert"
+                | "assert_eq"
+                | "assert_ne"
+                | "debug_assert"
+                | "debug_assert_eq"
+                | "debug_assert_ne"
+                | "println"
+                | "print"
+                | "eprintln"
+                | "eprint"
+        )
+    })
 }
