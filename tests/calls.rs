@@ -172,6 +172,7 @@ fn first_of(d: &[f64]) -> f64 {
 
 /// Data floats known to be floats only by their arithmetic (`d[2] - 0.5`), passed before a
 /// differentiated argument: their entries of the callee's gradient are skipped too.
+#[allow(clippy::needless_late_init)] // an assignment statement is one of the uses tested
 #[gradient(wrt(x))]
 fn data_arithmetic_before_differentiated_argument(x: f64, d: &[f64]) -> f64 {
     let h = d[2] - 0.5;
