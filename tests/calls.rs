@@ -1031,3 +1031,19 @@ fn integer_exponents_passed_on() {
         1e-14,
     );
 }
+
+/// An array result whose type the `let` writes, then taken apart whole.
+#[gradient]
+fn typed_array_result_taken_apart(x: f64, y: f64) -> f64 {
+    let v: [f64; 2] = pair(x * y);
+    let [a, b] = v;
+    a + 3.0 * b
+}
+
+#[test]
+fn typed_array_results_taken_apart() {
+    let (x, y) = (0.5f64, 1.5f64);
+    // (xy)² + 3 sin(xy)
+    let d = 2.0 * x * y + 3.0 * (x * y).cos();
+    assert_all_close(&typed_array_result_taken_apart_gradient(x, y), &[d * y, d * x], 1e-14, "");
+}
