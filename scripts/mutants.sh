@@ -65,8 +65,8 @@ case "$stage" in
         # root crate's, through the macro, so run_mutants.py applies cargo-mutants' mutants and
         # runs the tests (`--macro-tests`: those of the files whose expansion the mutant changes).
         # 1,000 of the 3,000 random programs for lowering: they take most of the engine tests'
-        # time, and lowering has most of the mutants. `--missed`, `--shard K/N`, `--jobs J` and
-        # `--resume` are passed on.
+        # time, and lowering has most of the mutants. `--missed [--only FILE]`, `--shard K/N`,
+        # `--jobs J` and `--resume` are passed on.
         [ "$stage" = lowering ] && export RANDOM_PROGRAMS=1000
         exec python3 scripts/run_mutants.py "$stage" --macro-tests "$@" "${files[@]}" -- \
             -p dual-core "${tests[@]}" ;;

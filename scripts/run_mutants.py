@@ -9,13 +9,15 @@ committed state under `target/mutants/STAGE/`, and runs `cargo test` with the gi
 (which builds only those), so that each mutant costs one incremental build of the engine and of
 those tests.
 
-Usage: scripts/run_mutants.py STAGE [--missed] [--shard K/N] [--jobs J] [--resume] [--macro-tests]
-           FILE... -- CARGO_TEST_ARGS...
+Usage: scripts/run_mutants.py STAGE [--missed [--only FILE]] [--shard K/N] [--jobs J] [--resume]
+           [--macro-tests] FILE... -- CARGO_TEST_ARGS...
 CARGO_TEST_ARGS are the engine's own tests. `--macro-tests` adds the root crate's tests, through
 the macro, of the files whose expansion the mutant changes (see `run`).
 `--missed` reruns only the mutants the stage's last report lists as missed. `--jobs J` tests J
 mutants at a time, each in a copy of its own (with a build directory of its own: the first build
 of each takes minutes); 2 on a 2-core machine keeps both cores busy while one links.
+`--missed --only FILE` reruns only those of them FILE lists (lines of a report). Mutants are
+matched without their line and column, which the tests written since may have moved.
 `--resume` keeps the results the report already has, of a run cut short, and tests the rest.
 Mutants are tested in the order of a hash of their names, so a run cut short has a sample drawn
 evenly from every file.
@@ -155,9 +157,14 @@ def baseline(tree, test_args):
     return run(tree, test_args) == "missed"
 
 
+def lineless(name):
+    """A mutant's name without its line and column, which edits elsewhere move."""
+    return re.sub(r":\d+:\d+:", ":", name)
+
+
 def stable_hash(mutant):
-    """A hash of the mutant's name without its line and column, which edits elsewhere move."""
-    return zlib.crc32(re.sub(r":\d+:\d+:", ":", mutant["name"]).encode())
+    """A hash of the mutant's name without its line and column."""
+    return zlib.crc32(lineless(mutant["name"]).encode())
 
 
 def patch(tree, mutant, reverse=False):
@@ -179,10 +186,12 @@ def main():
     split = argv.index("--")
     head, test_args = argv[:split], argv[split + 1:]
     stage, rest = head[0], head[1:]
-    shard, jobs, missed_only, resume = None, 1, False, False
+    shard, jobs, missed_only, resume, only = None, 1, False, False, None
     while rest and rest[0].startswith("--"):
         if rest[0] == "--missed":
             missed_only, rest = True, rest[1:]
+        elif rest[0] == "--only":
+            only, rest = rest[1], rest[2:]
         elif rest[0] == "--resume":
             resume, rest = True, rest[1:]
         elif rest[0] == "--shard":
@@ -217,8 +226,14 @@ def main():
         # Only those the last reports list as missed (after adding tests that should kill them).
         last = [l for f in sorted(out.glob("report*.txt")) if "missed" not in f.name
                 for l in f.read_text().splitlines()]
-        names = {l.split(": ", 1)[1] for l in last if l.startswith("missed")}
-        mutants = [m for m in mutants if m["name"] in names]
+        names = {lineless(l.split(": ", 1)[1]) for l in last if l.startswith("missed")}
+        if only:
+            # Of those, the ones FILE lists (`file:line: mutation`, as in a report).
+            listed = {lineless(l.split(": ", 1)[1]) for l in pathlib.Path(only).read_text()
+                      .splitlines() if ": " in l}
+            names &= listed
+        # Without line and column: the tests written since may have moved the code.
+        mutants = [m for m in mutants if lineless(m["name"]) in names]
         report = "report-missed.txt"
     # `--resume`: the results the report already has (of a run cut short) are kept, and only the
     # other mutants tested. A mutant whose line moved since is tested again.
