@@ -2104,3 +2104,19 @@ fn loops_over_less_common_bounds_and_sources() {
     assert_all_close(&gx, &[1.0, 4.0, 0.25, 9.0], SAME, "dx");
     assert_all_close(&gy, &[1.0, 4.0, 2.0, 1.5, 0.0], SAME, "dy");
 }
+
+/// A `for` over the elements of a const generic array (read in place).
+#[gradient]
+fn generic_element_loop<const N: usize>(x: [f64; N]) -> f64 {
+    let mut s = 0.0;
+    for v in x.iter() {
+        s += v * v * v;
+    }
+    s
+}
+
+#[test]
+fn element_loops_over_const_generic_arrays() {
+    let x = [0.5, -1.0, 2.0];
+    assert_eq!(generic_element_loop_gradient(x), [0.75, 3.0, 12.0]);
+}

@@ -10,7 +10,7 @@ fn f(x: f64) -> f64 {
     s.0 = x;
     let q = (x, x);
     let r = q.2;
-    let e = a[4];
+    let e = a[3];
     // A pair where a float is expected.
     let w = q * 2.0;
     a[0] + s + r + e + w
