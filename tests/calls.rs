@@ -1045,5 +1045,10 @@ fn typed_array_results_taken_apart() {
     let (x, y) = (0.5f64, 1.5f64);
     // (xy)² + 3 sin(xy)
     let d = 2.0 * x * y + 3.0 * (x * y).cos();
-    assert_all_close(&typed_array_result_taken_apart_gradient(x, y), &[d * y, d * x], 1e-14, "");
+    assert_all_close(
+        &typed_array_result_taken_apart_gradient(x, y),
+        &[d * y, d * x],
+        1e-14,
+        "",
+    );
 }

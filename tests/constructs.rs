@@ -1635,7 +1635,7 @@ fn tail_assignments(x: f64, y: f64) -> f64 {
     s
 }
 
-/// A data value in one branch of an `if`, a `return` in the other.
+/// A data value in one branch of an `if`, a `return` in the other (either order).
 #[gradient(wrt(x))]
 fn data_or_return(x: f64, d: &[f64]) -> f64 {
     let v = if x > 0.0 {
@@ -1643,14 +1643,20 @@ fn data_or_return(x: f64, d: &[f64]) -> f64 {
     } else {
         return x * x;
     };
-    v * x
+    let w = if x > 5.0 {
+        return x;
+    } else {
+        d[0]
+    };
+    v * w * x
 }
 
 #[test]
 fn branch_tails_that_assign_or_return() {
     assert_eq!(tail_assignments_gradient(1.5, 2.0), [5.0, 1.5]);
     assert_eq!(tail_assignments_gradient(1.5, -2.0), [3.0, -1.0]);
-    assert_eq!(data_or_return_gradient(1.5, &[4.0]), [4.0]);
+    assert_eq!(data_or_return_gradient(1.5, &[4.0]), [16.0]);
+    assert_eq!(data_or_return_gradient(6.0, &[4.0]), [1.0]);
     assert_eq!(data_or_return_gradient(-1.5, &[4.0]), [-3.0]);
 }
 
