@@ -55,7 +55,8 @@ ENV = dict(os.environ, CARGO_PROFILE_DEV_DEBUG="0", CARGO_PROFILE_TEST_DEBUG="0"
 # the random sample (500 functions: about a minute to compile).
 MACRO_TESTS = []
 RESULTS = ("caught", "missed", "unviable", "timeout")
-# The root crate's tests with `#[gradient]` functions written by `macro_rules!`.
+# The root crate's tests with `#[gradient]` functions written by `macro_rules!`, or that expand
+# source of their own with `dual_core::expand`: code the snapshots do not see.
 MACRO_RULES_TESTS = set()
 # Tried first: the tests of the constructs themselves, which catch most mutants.
 FIRST = {"constructs", "loops", "arrays", "arrays_regressions", "iterators", "calls"}
@@ -105,8 +106,8 @@ def run(tree, test_args):
 
     First the engine's own tests (`test_args`). If they pass, the expansion snapshots tell which
     generated code the mutant changed, and the root crate's tests of those files are built and
-    run, with those of the files whose `#[gradient]` functions `macro_rules!` writes (which the
-    snapshots do not see). A file whose snapshot did not change compiles the same code as
+    run, with those of the files whose `#[gradient]` functions `macro_rules!` writes or that
+    expand source of their own (code the snapshots do not see). A file whose snapshot did not change compiles the same code as
     without the mutant, so none of its tests can notice it. This gives what running all of them
     gives, at a fraction of the builds (each mutant changes the proc macro, which rebuilds every
     test crate that uses it).
@@ -201,8 +202,10 @@ def main():
         elif rest[0] == "--macro-tests":
             MACRO_TESTS.extend(sorted(p.stem for p in (ROOT / "tests").glob("*.rs")
                                       if p.stem not in ("ui", "random_sample")))
-            MACRO_RULES_TESTS.update(t for t in MACRO_TESTS
-                                     if "macro_rules!" in (ROOT / "tests" / f"{t}.rs").read_text())
+            MACRO_RULES_TESTS.update(
+                t for t in MACRO_TESTS
+                if any(s in (ROOT / "tests" / f"{t}.rs").read_text()
+                       for s in ("macro_rules!", "dual_core::expand")))
             rest = rest[1:]
         else:
             sys.exit(f"unknown option {rest[0]}")

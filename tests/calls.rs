@@ -181,6 +181,9 @@ fn data_arithmetic_before_differentiated_argument(x: f64, d: &[f64]) -> f64 {
     let larger = d.iter().sum::<f64>().max(0.5);
     let root = f64::sqrt(d[1]);
     let negated = -(d[0] * 2.0);
+    // A float by one operand of unseen type (`first_of(d) * 0.5`), by `max`'s argument.
+    let half = first_of(d) * 0.5;
+    let at_least = first_of(d).max(0.25);
     // A float by its use in an array literal (`[first * 2.0, 1.0]`).
     let first = first_of(d);
     let pair = [first * 2.0, 1.0];
@@ -197,6 +200,8 @@ fn data_arithmetic_before_differentiated_argument(x: f64, d: &[f64]) -> f64 {
     }
     weighted(m, x) * above as f64
         + weighted(negated, x)
+        + weighted(half, x)
+        + weighted(at_least, x)
         + weighted(first, x) * pair[1]
         + weighted(second, x) * twice
         + weighted(third, x) * negated_third
@@ -229,7 +234,7 @@ macro_rules! weighted_by_sum {
     ($name:ident($d:ident, $total:ident) => $weight:expr) => {
         #[gradient(wrt(x))]
         fn $name(x: f64, $d: &[f64]) -> f64 {
-            let $total = $d.iter().sum::<f64>();
+            let $total = first_of(&$d[1..]) + first_of($d);
             let h = $weight;
             weighted($total, x) + weighted(h, x)
         }
@@ -478,8 +483,8 @@ fn data_arithmetic_as_arguments() {
     let d = [0.5, 2.0, 3.0];
     for x in [-1.0, 0.3, 2.0] {
         let [g] = data_arithmetic_before_differentiated_argument_gradient(x, &d);
-        // (5.5 − 1 + 0.5 + 2 · 4 − 3 · 6 + 2.5 + 1 + 11 + 5.5 + √2) cos x
-        assert_close(g, (15.0 + 2f64.sqrt()) * x.cos(), 1e-14);
+        // (5.5 − 1 + 0.25 + 0.5 + 0.5 + 2 · 4 − 3 · 6 + 2.5 + 1 + 11 + 5.5 + √2) cos x
+        assert_close(g, (15.75 + 2f64.sqrt()) * x.cos(), 1e-14);
     }
 }
 

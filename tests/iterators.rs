@@ -671,3 +671,21 @@ fn typed_window_parameters() {
         [x[1], x[0] + x[2], x[1] + x[3], x[2]]
     );
 }
+
+/// A `for` loop over a mapped small array.
+#[gradient]
+fn for_over_mapped_small_array(x: [f64; 3]) -> f64 {
+    let mut s = 0.0;
+    for v in x.iter().map(|t| t * 2.0) {
+        s += v * v;
+    }
+    s
+}
+
+#[test]
+fn for_loops_over_mapped_small_arrays() {
+    assert_eq!(
+        for_over_mapped_small_array_gradient([0.5, -1.0, 2.0]),
+        [4.0, -8.0, 16.0]
+    );
+}
