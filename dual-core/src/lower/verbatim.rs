@@ -140,26 +140,27 @@ impl Lower {
         span: Span,
     ) -> Shape {
         match like {
-            Some(Shape::Array(items)) => Shape::Array(
-                items
+            Some(aggregate @ (Shape::Array(items) | Shape::Tuple(items))) => {
+                let array = matches!(aggregate, Shape::Array(_));
+                let parts = items
                     .iter()
                     .enumerate()
                     .map(|(i, item)| {
                         let i = syn::Index::from(i);
-                        self.read_like_in(block, quote!(#tokens[#i]), Some(item), span)
+                        let part = if array {
+                            quote!(#tokens[#i])
+                        } else {
+                            quote!(#tokens.#i)
+                        };
+                        self.read_like_in(block, part, Some(item), span)
                     })
-                    .collect(),
-            ),
-            Some(Shape::Tuple(items)) => Shape::Tuple(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, item)| {
-                        let i = syn::Index::from(i);
-                        self.read_like_in(block, quote!(#tokens.#i), Some(item), span)
-                    })
-                    .collect(),
-            ),
+                    .collect();
+                if array {
+                    Shape::Array(parts)
+                } else {
+                    Shape::Tuple(parts)
+                }
+            }
             _ => Shape::Scalar(self.bind_opaque_in(block, tokens, span)),
         }
     }
@@ -168,16 +169,17 @@ impl Lower {
     pub(super) fn scalar(&mut self, v: Val, span: Span) -> Option<NodeId> {
         match v {
             Val::Sym(Shape::Scalar(n)) => Some(n),
-            // An aggregate holding an error (`(closure, 1.0)`): reported already.
-            Val::Sym(s) if self.is_poisoned(&Val::Sym(s.clone())) => {
-                s.leaves().into_iter().find(|n| self.diag.is_poisoned(*n))
-            }
-            Val::Sym(_) => {
-                self.error(
-                    span,
-                    "expected a single float here, found an array or tuple of differentiated values",
-                );
-                None
+            Val::Sym(s) => {
+                // An aggregate holding an error (`(closure, 1.0)`): reported already.
+                let poisoned = s.leaves().into_iter().find(|n| self.diag.is_poisoned(*n));
+                if poisoned.is_none() {
+                    self.error(
+                        span,
+                        "expected a single float here, found an array or tuple of differentiated \
+                         values",
+                    );
+                }
+                poisoned
             }
             Val::Tokens(t) => Some(self.bind_opaque(t, span)),
         }
